@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <routewise-eval.h>
+
+#include "rw-terminal.h"
+
+/* Exit codes scripts can trust. */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,   /* nothing answered, or a run-time failure */
+  EXIT_USAGE = 2,    /* a bad command line or configuration */
+  EXIT_INTERRUPTED = 130,
+};
+
+static void
+print_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_error (const char *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "routewise-cli: %s\n", msg);
+}
+
+static RwCatalog *
+load_catalog (void)
+{
+  g_autoptr(GError) error = NULL;
+  RwCatalog *catalog = rw_catalog_new_for_user (&error);
+
+  if (catalog == NULL)
+    print_error ("%s", error->message);
+  return catalog;
+}
+
+static void
+discover_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  gboolean *done = user_data;
+  rw_catalog_discover_finish (RW_CATALOG (object), res, NULL);
+  *done = TRUE;
+}
+
+static void
+discover_now (RwCatalog *catalog)
+{
+  gboolean done = FALSE;
+
+  rw_catalog_discover_async (catalog, NULL, discover_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static char *
+format_price (RwModel *model)
+{
+  if (!rw_model_has_price (model))
+    return g_strdup ("-");
+  return g_strdup_printf ("%.3g / %.3g", rw_model_get_input_price (model),
+                          rw_model_get_output_price (model));
+}
+
+/* ---------------------------------------------------------------- models, providers, prompts */
+
+static int
+cmd_models (int    argc,
+            char **argv)
+{
+  gboolean json = FALSE, no_discover = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "no-discover", 0, 0, G_OPTION_ARG_NONE, &no_discover,
+      N_("Do not look for local servers"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwCatalog) catalog = NULL;
+  GListModel *models;
+
+  g_option_context_set_summary (ctx, _("List the models of the catalog, with prices in US dollars "
+                                       "per million input / output tokens."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if ((catalog = load_catalog ()) == NULL)
+    return EXIT_USAGE;
+  if (!no_discover)
+    discover_now (catalog);
+
+  models = rw_catalog_get_models (catalog);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+        {
+          g_autoptr(RwModel) m = g_list_model_get_item (models, i);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_string_value (b, rw_model_get_id (m));
+          json_builder_set_member_name (b, "provider");
+          json_builder_add_string_value (b, rw_model_get_provider_id (m));
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, rw_model_get_upstream_name (m));
+          json_builder_set_member_name (b, "display_name");
+          json_builder_add_string_value (b, rw_model_get_display_name (m));
+          json_builder_set_member_name (b, "input_price");
+          if (rw_model_has_price (m))
+            json_builder_add_double_value (b, rw_model_get_input_price (m));
+          else
+            json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "output_price");
+          if (rw_model_has_price (m))
+            json_builder_add_double_value (b, rw_model_get_output_price (m));
+          else
+            json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "context_length");
+          if (rw_model_get_context_length (m) > 0)
+            json_builder_add_int_value (b, rw_model_get_context_length (m));
+          else
+            json_builder_add_null_value (b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, TRUE);
+      printf ("%s\n", text);
+      return EXIT_OK;
+    }
+
+  printf ("%-36s %-12s %-18s %9s  %s\n", _("MODEL"), _("PROVIDER"), _("PRICE IN / OUT"),
+          _("CONTEXT"), _("NAME"));
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(RwModel) m = g_list_model_get_item (models, i);
+      g_autofree char *price = format_price (m);
+      g_autofree char *ctx_len = rw_model_get_context_length (m) > 0 ?
+        g_strdup_printf ("%" G_GINT64_FORMAT, rw_model_get_context_length (m)) : g_strdup ("-");
+
+      printf ("%-36s %-12s %-18s %9s  %s\n", rw_model_get_id (m), rw_model_get_provider_id (m),
+              price, ctx_len, rw_model_get_display_name (m));
+    }
+  return EXIT_OK;
+}
+
+static int
+cmd_providers (int    argc,
+               char **argv)
+{
+  gboolean no_discover = FALSE;
+  GOptionEntry entries[] = {
+    { "no-discover", 0, 0, G_OPTION_ARG_NONE, &no_discover,
+      N_("Do not look for local servers"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwCatalog) catalog = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
+  g_autofree char *path = rw_paths_providers_file ();
+
+  g_option_context_set_summary (ctx, _("List the providers and where their keys come from."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if ((catalog = load_catalog ()) == NULL)
+    return EXIT_USAGE;
+  if (!no_discover)
+    discover_now (catalog);
+
+  printf (_("Configuration: %s%s\n"), path,
+          g_file_test (path, G_FILE_TEST_EXISTS) ? "" : _(" (absent: defaults only)"));
+  printf ("%-14s %-9s %-40s %s\n", _("PROVIDER"), _("KIND"), _("BASE URL"), _("KEY"));
+  providers = rw_catalog_list_providers (catalog);
+  for (guint i = 0; i < providers->len; i++)
+    {
+      RwProvider *p = providers->pdata[i];
+      const char *env = rw_provider_get_api_key_env (p);
+      g_autofree char *key = env == NULL ? g_strdup (_("none needed")) :
+        g_strdup_printf ("$%s (%s)", env, rw_provider_has_api_key (p) ? _("set") : _("not set"));
+
+      printf ("%-14s %-9s %-40s %s\n", rw_provider_get_id (p), rw_provider_get_kind (p),
+              rw_provider_get_base_url (p) ? rw_provider_get_base_url (p) : "-", key);
+    }
+  return EXIT_OK;
+}
+
+static int
+cmd_prompts (int    argc,
+             char **argv)
+{
+  GListModel *prompts = rw_prompt_library_get_prompts (rw_prompt_library_get_default ());
+
+  printf ("%-20s %-11s %s\n", _("ID"), _("TASK"), _("PROMPT"));
+  for (guint i = 0; i < g_list_model_get_n_items (prompts); i++)
+    {
+      g_autoptr(RwSamplePrompt) p = g_list_model_get_item (prompts, i);
+      printf ("%-20s %-11s %s\n", rw_sample_prompt_get_id (p), rw_sample_prompt_get_task (p),
+              rw_sample_prompt_get_title (p));
+    }
+  return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------------- compare */
+
+typedef struct
+{
+  GMainLoop *loop;
+  RwFanout *fanout;
+  GPtrArray *models;
+  GPtrArray *results;
+  RwTerminalView *view;
+  GCancellable *cancellable;
+  gboolean interrupted;
+  gboolean stream_blocks;   /* not a terminal: print each answer when it is complete */
+} Compare;
+
+static void
+on_fanout_delta (RwFanout   *fanout,
+                 guint       index,
+                 const char *text,
+                 Compare    *c)
+{
+  if (c->view != NULL)
+    rw_terminal_view_append (c->view, index, text);
+}
+
+static void
+on_model_finished (RwFanout     *fanout,
+                   guint         index,
+                   RwChatResult *result,
+                   Compare      *c)
+{
+  if (c->view != NULL)
+    rw_terminal_view_finish (c->view, index, result);
+  else if (c->stream_blocks)
+    {
+      g_autofree char *block = rw_terminal_format_block (c->models->pdata[index], result, FALSE);
+      fputs (block, stdout);
+      fflush (stdout);
+    }
+}
+
+static void
+fanout_done_cb (GObject      *object,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  Compare *c = user_data;
+
+  c->results = rw_fanout_run_finish (RW_FANOUT (object), res, NULL);
+  g_main_loop_quit (c->loop);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  Compare *c = user_data;
+
+  c->interrupted = TRUE;
+  g_cancellable_cancel (c->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+read_stdin (void)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  char buf[4096];
+  size_t n;
+
+  while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+    g_string_append_len (s, buf, n);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static int
+cmd_compare (int    argc,
+             char **argv)
+{
+  g_auto(GStrv) model_ids = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *system_prompt = NULL;
+  g_autofree char *sample = NULL;
+  gboolean json = FALSE, no_stream = FALSE, no_store = FALSE;
+  gint max_tokens = 0;
+  double temperature = -1, timeout = 600, first_token_timeout = 60, idle_timeout = 30;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &model_ids,
+      N_("A model to ask (give two or more)"), N_("MODEL") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print one JSON document with every answer, its metrics and its error"), NULL },
+    { "sample", 0, 0, G_OPTION_ARG_STRING, &sample,
+      N_("Use a bundled prompt (see `routewise-cli prompts`)"), N_("ID") },
+    { "task", 't', 0, G_OPTION_ARG_STRING, &task, N_("The prompt's task"), N_("TASK") },
+    { "system", 0, 0, G_OPTION_ARG_STRING, &system_prompt, N_("A system message"), N_("TEXT") },
+    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("The most output tokens"), N_("N") },
+    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sampling temperature"),
+      N_("T") },
+    { "no-stream", 0, 0, G_OPTION_ARG_NONE, &no_stream, N_("Ask for whole answers"), NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout,
+      N_("Seconds each answer may take in all (default 600)"), N_("SECONDS") },
+    { "first-token-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &first_token_timeout,
+      N_("Seconds to wait for the first token (default 60)"), N_("SECONDS") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &idle_timeout,
+      N_("Seconds a stream may stall between tokens (default 30)"), N_("SECONDS") },
+    { "no-store", 0, 0, G_OPTION_ARG_NONE, &no_store, N_("Do not record the run"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("[PROMPT…]"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwCatalog) catalog = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(RwChatRequest) request = NULL;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(RwFanout) fanout = NULL;
+  g_autofree char *prompt = NULL;
+  g_autofree char *prompt_id = NULL;
+  g_autofree char *run_id = NULL;
+  Compare c = { 0 };
+  guint sigint_id;
+  guint n_ok = 0;
+  gboolean discovered = FALSE;
+
+  g_option_context_set_summary (ctx, _("Send one prompt to several models at once and show the "
+                                       "answers side by side. The prompt is the arguments, or "
+                                       "standard input when it is “-”."));
+  g_option_context_set_description (ctx, _("Exit status: 0 when at least one model answered, "
+                                           "1 when none did, 2 for a bad command line or "
+                                           "configuration, 130 when interrupted."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (model_ids == NULL || g_strv_length (model_ids) == 0)
+    {
+      print_error (_("name at least one model with -m MODEL; `routewise-cli models` lists them"));
+      return EXIT_USAGE;
+    }
+  if (timeout <= 0 || first_token_timeout <= 0 || idle_timeout <= 0 || max_tokens < 0 ||
+      timeout > 86400 || first_token_timeout > 86400 || idle_timeout > 86400)
+    {
+      print_error (_("timeouts must be between 0 and 86400 seconds, and --max-tokens 0 or more"));
+      return EXIT_USAGE;
+    }
+
+  if (sample != NULL)
+    {
+      RwSamplePrompt *p = rw_prompt_library_lookup (rw_prompt_library_get_default (), sample);
+      if (p == NULL)
+        {
+          print_error (_("no bundled prompt “%s”; `routewise-cli prompts` lists them"), sample);
+          return EXIT_USAGE;
+        }
+      prompt = g_strdup (rw_sample_prompt_get_text (p));
+    }
+  else if (argc == 2 && g_str_equal (argv[1], "-"))
+    prompt = read_stdin ();
+  else if (argc > 1)
+    prompt = g_strjoinv (" ", argv + 1);
+
+  if (prompt == NULL || *g_strstrip (prompt) == '\0')
+    {
+      print_error (_("give a prompt, “-” to read it from standard input, or --sample ID"));
+      return EXIT_USAGE;
+    }
+  if (!g_utf8_validate (prompt, -1, NULL))
+    {
+      print_error (_("the prompt is not valid UTF-8"));
+      return EXIT_USAGE;
+    }
+
+  if ((catalog = load_catalog ()) == NULL)
+    return EXIT_USAGE;
+
+  for (guint i = 0; model_ids[i]; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      RwModel *model = rw_catalog_resolve_model (catalog, model_ids[i], &local);
+
+      if (model == NULL && !discovered)
+        {
+          /* Perhaps a local server serves it. */
+          discover_now (catalog);
+          discovered = TRUE;
+          g_clear_error (&local);
+          model = rw_catalog_resolve_model (catalog, model_ids[i], &local);
+        }
+      if (model == NULL)
+        {
+          print_error ("%s", local->message);
+          return EXIT_USAGE;
+        }
+      g_ptr_array_add (models, model);
+    }
+
+  request = rw_chat_request_new ();
+  if (system_prompt != NULL)
+    rw_chat_request_add_message (request, "system", system_prompt);
+  rw_chat_request_add_message (request, "user", prompt);
+  if (task == NULL)
+    task = g_strdup (rw_prompt_library_task_for (rw_prompt_library_get_default (), prompt));
+  rw_chat_request_set_task (request, task);
+  request->stream = !no_stream;
+  request->max_tokens = max_tokens;
+  request->temperature = temperature;
+  request->total_timeout_ms = (guint) (timeout * 1000);
+  request->first_token_timeout_ms = (guint) (first_token_timeout * 1000);
+  request->idle_timeout_ms = (guint) (idle_timeout * 1000);
+
+  if (!no_store)
+    {
+      store = rw_store_open_default (&error);
+      if (store == NULL)
+        {
+          print_error (_("%s (use --no-store to compare without recording)"), error->message);
+          return EXIT_FAILED;
+        }
+    }
+
+  c.loop = loop;
+  c.models = models;
+  c.cancellable = cancellable;
+  if (!json && isatty (STDOUT_FILENO))
+    c.view = rw_terminal_view_new (models, stdout);
+  else if (!json)
+    c.stream_blocks = TRUE;
+
+  fanout = rw_fanout_new (catalog);
+  g_signal_connect (fanout, "delta", G_CALLBACK (on_fanout_delta), &c);
+  g_signal_connect (fanout, "model-finished", G_CALLBACK (on_model_finished), &c);
+  sigint_id = g_unix_signal_add (SIGINT, on_sigint, &c);
+
+  rw_fanout_run_async (fanout, request, models, cancellable, fanout_done_cb, &c);
+  g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+
+  if (c.view != NULL)
+    rw_terminal_view_close (c.view);
+
+  for (guint i = 0; i < c.results->len; i++)
+    if (rw_chat_result_is_ok (c.results->pdata[i]))
+      n_ok++;
+
+  if (store != NULL)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) params = NULL;
+      g_autoptr(GError) flush_error = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "models");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < models->len; i++)
+        json_builder_add_string_value (b, rw_model_get_id (models->pdata[i]));
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "stream");
+      json_builder_add_boolean_value (b, request->stream);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, "cli");
+      json_builder_end_object (b);
+      params = json_builder_get_root (b);
+
+      prompt_id = rw_store_record_prompt (store, request);
+      run_id = rw_store_begin_run (store, "compare", params);
+      for (guint i = 0; i < c.results->len; i++)
+        {
+          g_autofree char *hash = rw_chat_request_hash_for_model (request,
+                                                                  rw_model_get_id (models->pdata[i]));
+          g_autofree char *rid = NULL;
+
+          rw_store_record_model (store, models->pdata[i]);
+          rid = rw_store_record_response (store, run_id, prompt_id, c.results->pdata[i], 1, hash);
+        }
+      rw_store_finish_run (store, run_id, c.interrupted ? "cancelled" :
+                                          n_ok > 0 ? "done" : "failed");
+      if (!rw_store_flush (store, &flush_error))
+        print_error ("%s", flush_error->message);
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "run_id");
+      if (run_id)
+        json_builder_add_string_value (b, run_id);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "prompt_id");
+      if (prompt_id)
+        json_builder_add_string_value (b, prompt_id);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "prompt");
+      json_builder_add_string_value (b, prompt);
+      json_builder_set_member_name (b, "task");
+      if (task)
+        json_builder_add_string_value (b, task);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "answers");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < c.results->len; i++)
+        json_builder_add_value (b, rw_chat_result_to_json (c.results->pdata[i]));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, TRUE);
+      printf ("%s\n", text);
+    }
+  else if (run_id != NULL)
+    printf (_("Stored as run %s in %s\n"), run_id, rw_store_get_path (store));
+
+  g_clear_pointer (&c.results, g_ptr_array_unref);
+  g_clear_pointer (&c.view, rw_terminal_view_free);
+  if (store != NULL)
+    rw_store_close (store);
+
+  if (c.interrupted)
+    return EXIT_INTERRUPTED;
+  return n_ok > 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/* ------------------------------------------------------------------------------------ main */
+
+typedef struct
+{
+  const char *name;
+  int (*func) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "compare", cmd_compare, N_("Send one prompt to several models and show the answers side by side") },
+  { "models", cmd_models, N_("List the models with their prices") },
+  { "providers", cmd_providers, N_("List the providers and where their keys come from") },
+  { "prompts", cmd_prompts, N_("List the bundled prompts and their tasks") },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, _("Usage: routewise-cli COMMAND [OPTION…]\n\nCommands:\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-11s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, _("\n`routewise-cli COMMAND --help` describes a command.\n"
+                  "Configuration: $ROUTEWISE_CONFIG_DIR/providers.json; "
+                  "data: $ROUTEWISE_DATA_DIR/routewise.db\n"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("routewise-cli");
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+      g_str_equal (argv[1], "help"))
+    {
+      usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      printf ("routewise-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        g_autofree char *prgname = g_strdup_printf ("routewise-cli %s", commands[i].name);
+        g_set_prgname (prgname);
+        return commands[i].func (argc - 1, argv + 1);
+      }
+
+  print_error (_("unknown command “%s”"), argv[1]);
+  usage (stderr);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#define RW_ENGINE_INSIDE
+
+#include "rw-types.h"
+#include "rw-error.h"
+#include "rw-model.h"
+#include "rw-chat-request.h"
+#include "rw-chat-result.h"
+#include "rw-sse-parser.h"
+#include "rw-provider.h"
+#include "rw-openai-provider.h"
+#include "rw-recorded-provider.h"
+#include "rw-catalog.h"
+#include "rw-paths.h"
+#include "rw-fanout.h"
+#include "rw-store.h"
+
+#undef RW_ENGINE_INSIDE

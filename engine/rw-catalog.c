@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "rw-catalog.h"
+#include "rw-error.h"
+#include "rw-http.h"
+#include "rw-openai-provider.h"
+#include "rw-paths.h"
+#include "rw-recorded-provider.h"
+
+/**
+ * RwCatalog:
+ *
+ * The providers and models Routewise knows, with prices. Built from the defaults shipped in
+ * the library, the providers whose keys are in the environment, the user's providers.json, and
+ * local servers found on their default ports.
+ */
+struct _RwCatalog
+{
+  GObject parent_instance;
+
+  GHashTable *providers;      /* id -> RwProvider */
+  GPtrArray *provider_order;  /* ids */
+  GHashTable *models;         /* id -> RwModel */
+  GListStore *model_list;
+  JsonNode *defaults;
+};
+
+G_DEFINE_FINAL_TYPE (RwCatalog, rw_catalog, G_TYPE_OBJECT)
+
+static void
+rw_catalog_finalize (GObject *object)
+{
+  RwCatalog *self = (RwCatalog *) object;
+
+  g_clear_pointer (&self->providers, g_hash_table_unref);
+  g_clear_pointer (&self->provider_order, g_ptr_array_unref);
+  g_clear_pointer (&self->models, g_hash_table_unref);
+  g_clear_object (&self->model_list);
+  g_clear_pointer (&self->defaults, json_node_unref);
+
+  G_OBJECT_CLASS (rw_catalog_parent_class)->finalize (object);
+}
+
+static void
+rw_catalog_class_init (RwCatalogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rw_catalog_finalize;
+}
+
+static void
+rw_catalog_init (RwCatalog *self)
+{
+  self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->provider_order = g_ptr_array_new_with_free_func (g_free);
+  self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->model_list = g_list_store_new (RW_TYPE_MODEL);
+}
+
+RwCatalog *
+rw_catalog_new (void)
+{
+  return g_object_new (RW_TYPE_CATALOG, NULL);
+}
+
+/**
+ * rw_catalog_get_models:
+ * @self: a #RwCatalog
+ *
+ * Returns: (transfer none): the models, sorted by id
+ */
+GListModel *
+rw_catalog_get_models (RwCatalog *self)
+{
+  g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
+  return G_LIST_MODEL (self->model_list);
+}
+
+/**
+ * rw_catalog_lookup_model:
+ * @self: a #RwCatalog
+ * @id: a model id
+ *
+ * Returns: (transfer none) (nullable): the model
+ */
+RwModel *
+rw_catalog_lookup_model (RwCatalog  *self,
+                         const char *id)
+{
+  g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
+  return id ? g_hash_table_lookup (self->models, id) : NULL;
+}
+
+/**
+ * rw_catalog_lookup_provider:
+ * @self: a #RwCatalog
+ * @id: a provider id
+ *
+ * Returns: (transfer none) (nullable): the provider
+ */
+RwProvider *
+rw_catalog_lookup_provider (RwCatalog  *self,
+                            const char *id)
+{
+  g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
+  return id ? g_hash_table_lookup (self->providers, id) : NULL;
+}
+
+/**
+ * rw_catalog_list_providers:
+ * @self: a #RwCatalog
+ *
+ * Returns: (transfer container) (element-type RwProvider): the providers in the order they
+ *   were added
+ */
+GPtrArray *
+rw_catalog_list_providers (RwCatalog *self)
+{
+  GPtrArray *ret = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->provider_order->len; i++)
+    g_ptr_array_add (ret, g_object_ref (g_hash_table_lookup (self->providers,
+                                                             self->provider_order->pdata[i])));
+  return ret;
+}
+
+static gint
+compare_models (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  return g_strcmp0 (rw_model_get_id ((RwModel *) a), rw_model_get_id ((RwModel *) b));
+}
+
+/**
+ * rw_catalog_add_model:
+ * @self: a #RwCatalog
+ * @model: a model; one with the same id is replaced
+ */
+void
+rw_catalog_add_model (RwCatalog *self,
+                      RwModel   *model)
+{
+  RwModel *old;
+  guint pos;
+
+  g_return_if_fail (RW_IS_CATALOG (self));
+  g_return_if_fail (RW_IS_MODEL (model));
+
+  old = g_hash_table_lookup (self->models, rw_model_get_id (model));
+  if (old != NULL && g_list_store_find (self->model_list, old, &pos))
+    g_list_store_remove (self->model_list, pos);
+  g_hash_table_replace (self->models, g_strdup (rw_model_get_id (model)), g_object_ref (model));
+  g_list_store_insert_sorted (self->model_list, model, compare_models, NULL);
+}
+
+/**
+ * rw_catalog_add_provider:
+ * @self: a #RwCatalog
+ * @provider: a provider; one with the same id is replaced
+ */
+void
+rw_catalog_add_provider (RwCatalog  *self,
+                         RwProvider *provider)
+{
+  const char *id;
+
+  g_return_if_fail (RW_IS_CATALOG (self));
+  g_return_if_fail (RW_IS_PROVIDER (provider));
+
+  id = rw_provider_get_id (provider);
+  if (!g_hash_table_contains (self->providers, id))
+    g_ptr_array_add (self->provider_order, g_strdup (id));
+  g_hash_table_replace (self->providers, g_strdup (id), g_object_ref (provider));
+}
+
+static gboolean
+is_valid_id (const char *id)
+{
+  if (id == NULL || *id == '\0' || strlen (id) > 200)
+    return FALSE;
+  for (const char *p = id; *p; p++)
+    if (!(g_ascii_isalnum (*p) || strchr ("-_.:/@", *p)))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+get_string (JsonObject  *obj,
+            const char  *name,
+            gboolean     required,
+            const char  *where,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “%s” is missing", where, name);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “%s” must be a string", where, name);
+      return NULL;
+    }
+  return json_node_get_string (node);
+}
+
+static gboolean
+get_number (JsonObject  *obj,
+            const char  *name,
+            double      *out,
+            const char  *where,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64) ||
+      json_node_get_double (node) < 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “%s” must be a number, 0 or more",
+                   where, name);
+      return FALSE;
+    }
+  *out = json_node_get_double (node);
+  return TRUE;
+}
+
+static RwProvider *
+provider_from_json (JsonObject  *obj,
+                    const char  *where,
+                    GError     **error)
+{
+  g_autoptr(RwProvider) provider = NULL;
+  const char *id, *kind, *base_url, *key_env;
+  GError *local = NULL;
+
+  if ((id = get_string (obj, "id", TRUE, where, error)) == NULL ||
+      (kind = get_string (obj, "kind", TRUE, where, error)) == NULL)
+    return NULL;
+  if (!is_valid_id (id) || strchr (id, '/') != NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: “id” “%s” may hold only letters, digits and - _ . : @", where, id);
+      return NULL;
+    }
+  if (json_object_has_member (obj, "api_key") || json_object_has_member (obj, "key"))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: keys do not belong in providers.json; name the environment variable "
+                   "that holds the key in “api_key_env”", where);
+      return NULL;
+    }
+  key_env = get_string (obj, "api_key_env", FALSE, where, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+
+  if (g_str_equal (kind, "openai"))
+    {
+      if ((base_url = get_string (obj, "base_url", TRUE, where, error)) == NULL)
+        return NULL;
+      if (!g_str_has_prefix (base_url, "http://") && !g_str_has_prefix (base_url, "https://"))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: “base_url” must start with http:// or https://", where);
+          return NULL;
+        }
+      if (!g_uri_is_valid (base_url, G_URI_FLAGS_NONE, NULL))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “base_url” is not a valid URL",
+                       where);
+          return NULL;
+        }
+      provider = rw_openai_provider_new (id, base_url, key_env);
+    }
+  else if (g_str_equal (kind, "recorded"))
+    provider = rw_recorded_provider_new (id);
+  else
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: the kind “%s” is unknown (known kinds: openai, recorded)", where, kind);
+      return NULL;
+    }
+
+  if (!rw_provider_configure (provider, obj, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", where, local->message);
+      g_error_free (local);
+      return NULL;
+    }
+  return g_steal_pointer (&provider);
+}
+
+static gboolean
+apply_model (RwCatalog   *self,
+             JsonObject  *obj,
+             const char  *where,
+             GError     **error)
+{
+  g_autoptr(RwModel) model = NULL;
+  const char *id, *provider_id, *name, *display;
+  RwModel *existing;
+  double in_price = -1, out_price = -1, ctx = 0;
+  GError *local = NULL;
+
+  if ((id = get_string (obj, "id", TRUE, where, error)) == NULL)
+    return FALSE;
+  if (!is_valid_id (id))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: the model id “%s” may hold only letters, digits and - _ . : / @",
+                   where, id);
+      return FALSE;
+    }
+  provider_id = get_string (obj, "provider", FALSE, where, &local);
+  if (local == NULL)
+    name = get_string (obj, "name", FALSE, where, &local);
+  if (local == NULL)
+    display = get_string (obj, "display_name", FALSE, where, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (!get_number (obj, "input_price", &in_price, where, error) ||
+      !get_number (obj, "output_price", &out_price, where, error) ||
+      !get_number (obj, "context_length", &ctx, where, error))
+    return FALSE;
+  if ((in_price >= 0) != (out_price >= 0))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: give both “input_price” and “output_price”, or neither", where);
+      return FALSE;
+    }
+
+  existing = rw_catalog_lookup_model (self, id);
+  if (provider_id == NULL)
+    {
+      if (existing == NULL)
+        {
+          const char *slash = strchr (id, '/');
+          g_autofree char *prefix = slash ? g_strndup (id, slash - id) : NULL;
+
+          if (prefix == NULL || rw_catalog_lookup_provider (self, prefix) == NULL)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “provider” is missing", where);
+              return FALSE;
+            }
+          provider_id = rw_catalog_lookup_provider (self, prefix) ?
+            rw_provider_get_id (rw_catalog_lookup_provider (self, prefix)) : NULL;
+          if (name == NULL)
+            name = slash + 1;
+        }
+      else
+        provider_id = rw_model_get_provider_id (existing);
+    }
+  if (rw_catalog_lookup_provider (self, provider_id) == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the provider “%s” is not defined",
+                   where, provider_id);
+      return FALSE;
+    }
+  if (name == NULL)
+    name = existing ? rw_model_get_upstream_name (existing) : NULL;
+  if (name == NULL)
+    {
+      const char *slash = strchr (id, '/');
+      name = slash ? slash + 1 : id;
+    }
+
+  model = rw_model_new (id, provider_id, name);
+  if (display != NULL)
+    rw_model_set_display_name (model, display);
+  else if (existing != NULL)
+    rw_model_set_display_name (model, rw_model_get_display_name (existing));
+  if (in_price >= 0)
+    rw_model_set_price (model, in_price, out_price);
+  else if (existing != NULL && rw_model_has_price (existing))
+    rw_model_set_price (model, rw_model_get_input_price (existing),
+                        rw_model_get_output_price (existing));
+  if (ctx > 0)
+    rw_model_set_context_length (model, (gint64) ctx);
+  else if (existing != NULL)
+    rw_model_set_context_length (model, rw_model_get_context_length (existing));
+
+  rw_catalog_add_model (self, model);
+  return TRUE;
+}
+
+static void
+add_listed_models (RwCatalog  *self,
+                   GPtrArray  *models)
+{
+  for (guint i = 0; i < models->len; i++)
+    if (rw_catalog_lookup_model (self, rw_model_get_id (models->pdata[i])) == NULL)
+      rw_catalog_add_model (self, models->pdata[i]);
+}
+
+static void
+list_now_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+  *out = rw_provider_list_models_finish (RW_PROVIDER (object), res, NULL);
+  if (*out == NULL)
+    *out = g_ptr_array_new ();
+}
+
+/* The recorded provider lists its models without I/O; take them at once. */
+static void
+add_recorded_models (RwCatalog  *self,
+                     RwProvider *provider)
+{
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  rw_provider_list_models_async (provider, NULL, list_now_cb, &models);
+  while (models == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  add_listed_models (self, models);
+}
+
+/**
+ * rw_catalog_load_data:
+ * @self: a #RwCatalog
+ * @origin: the name of the file or resource, for messages
+ * @json: the document: `{"providers": [...], "models": [...]}`
+ * @length: its length, or -1
+ * @error: return location for an error
+ *
+ * Adds the providers and models of @json, replacing those with the same ids. A model entry
+ * with only an id and prices changes the prices of a known model.
+ *
+ * Returns: %TRUE on success; on failure the catalog is unchanged
+ */
+gboolean
+rw_catalog_load_data (RwCatalog   *self,
+                      const char  *origin,
+                      const char  *json,
+                      gssize       length,
+                      GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
+  g_autoptr(RwCatalog) scratch = NULL;
+  g_autoptr(GPtrArray) new_providers = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *root;
+  JsonObject *obj;
+  JsonNode *providers, *models;
+  GList *members;
+
+  g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
+
+  if (!json_parser_load_from_data (parser, json, length, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s",
+                   origin, local->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: expected an object with “providers” and “models”", origin);
+      return FALSE;
+    }
+  obj = json_node_get_object (root);
+  members = json_object_get_members (obj);
+  for (GList *l = members; l; l = l->next)
+    if (!g_str_equal (l->data, "providers") && !g_str_equal (l->data, "models") &&
+        !g_str_equal (l->data, "detect") && !g_str_equal (l->data, "local") &&
+        !g_str_has_prefix (l->data, "_"))
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "%s: unknown member “%s” (expected “providers” and “models”)",
+                     origin, (char *) l->data);
+        g_list_free (members);
+        return FALSE;
+      }
+  g_list_free (members);
+
+  /* Validate everything against a scratch copy first, so that a bad file changes nothing. */
+  scratch = rw_catalog_new ();
+  {
+    GHashTableIter iter;
+    gpointer k, v;
+    g_hash_table_iter_init (&iter, self->providers);
+    while (g_hash_table_iter_next (&iter, &k, &v))
+      rw_catalog_add_provider (scratch, v);
+    g_hash_table_iter_init (&iter, self->models);
+    while (g_hash_table_iter_next (&iter, &k, &v))
+      rw_catalog_add_model (scratch, v);
+  }
+
+  providers = json_object_get_member (obj, "providers");
+  if (providers != NULL && !JSON_NODE_HOLDS_ARRAY (providers))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “providers” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; providers && i < json_array_get_length (json_node_get_array (providers)); i++)
+    {
+      JsonNode *p = json_array_get_element (json_node_get_array (providers), i);
+      g_autofree char *where = g_strdup_printf ("%s: providers[%u]", origin, i);
+      RwProvider *provider;
+
+      if (!JSON_NODE_HOLDS_OBJECT (p))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      provider = provider_from_json (json_node_get_object (p), where, error);
+      if (provider == NULL)
+        return FALSE;
+      rw_catalog_add_provider (scratch, provider);
+      g_ptr_array_add (new_providers, provider);
+    }
+
+  for (guint i = 0; i < new_providers->len; i++)
+    if (RW_IS_RECORDED_PROVIDER (new_providers->pdata[i]))
+      add_recorded_models (scratch, new_providers->pdata[i]);
+
+  models = json_object_get_member (obj, "models");
+  if (models != NULL && !JSON_NODE_HOLDS_ARRAY (models))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “models” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; models && i < json_array_get_length (json_node_get_array (models)); i++)
+    {
+      JsonNode *m = json_array_get_element (json_node_get_array (models), i);
+      g_autofree char *where = g_strdup_printf ("%s: models[%u]", origin, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (m))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      if (!apply_model (scratch, json_node_get_object (m), where, error))
+        return FALSE;
+    }
+
+  /* Commit: take the scratch catalog's contents. */
+  for (guint i = 0; i < scratch->provider_order->len; i++)
+    rw_catalog_add_provider (self, g_hash_table_lookup (scratch->providers,
+                                                        scratch->provider_order->pdata[i]));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (scratch->model_list)); i++)
+    {
+      g_autoptr(RwModel) m = g_list_model_get_item (G_LIST_MODEL (scratch->model_list), i);
+      if (rw_catalog_lookup_model (self, rw_model_get_id (m)) != m)
+        rw_catalog_add_model (self, m);
+    }
+  return TRUE;
+}
+
+/**
+ * rw_catalog_load_defaults:
+ * @self: a #RwCatalog
+ * @error: return location for an error
+ *
+ * Loads the catalog shipped with Routewise: the recorded provider with its models, every
+ * provider whose key is in its usual environment variable, and their models with prices.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+rw_catalog_load_defaults (RwCatalog  *self,
+                          GError    **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) doc = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *root;
+  JsonArray *detect;
+  JsonArray *providers;
+  JsonArray *models;
+
+  bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json", 0, error);
+  if (bytes == NULL)
+    return FALSE;
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes), error))
+    return FALSE;
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_clear_pointer (&self->defaults, json_node_unref);
+  self->defaults = json_node_copy (json_parser_get_root (parser));
+
+  /* Providers: the fixed ones, plus each cloud provider whose key variable is set. */
+  providers = json_object_get_array_member (root, "providers");
+  detect = json_object_get_array_member (root, "detect");
+  models = json_object_get_array_member (root, "models");
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "providers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < json_array_get_length (providers); i++)
+    json_builder_add_value (b, json_node_copy (json_array_get_element (providers, i)));
+  for (guint i = 0; i < json_array_get_length (detect); i++)
+    {
+      JsonObject *p = json_array_get_object_element (detect, i);
+      const char *env = json_object_get_string_member_with_default (p, "api_key_env", NULL);
+
+      if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
+        json_builder_add_value (b, json_node_copy (json_array_get_element (detect, i)));
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  doc = json_builder_get_root (b);
+  text = json_to_string (doc, FALSE);
+  if (!rw_catalog_load_data (self, "defaults", text, -1, error))
+    return FALSE;
+
+  /* Models whose provider is present. */
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    {
+      JsonObject *m = json_array_get_object_element (models, i);
+      const char *provider = json_object_get_string_member_with_default (m, "provider", NULL);
+
+      if (provider != NULL && rw_catalog_lookup_provider (self, provider) != NULL &&
+          !apply_model (self, m, "defaults", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * rw_catalog_load_file:
+ * @self: a #RwCatalog
+ * @path: a providers.json file
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success; on failure, with a message naming the file and the entry, the
+ *   catalog is unchanged
+ */
+gboolean
+rw_catalog_load_file (RwCatalog   *self,
+                      const char  *path,
+                      GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &contents, &len, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
+      return FALSE;
+    }
+  return rw_catalog_load_data (self, path, contents, len, error);
+}
+
+/**
+ * rw_catalog_new_for_user:
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the defaults with the user's providers.json on top, or
+ *   %NULL with @error set when that file is malformed
+ */
+RwCatalog *
+rw_catalog_new_for_user (GError **error)
+{
+  g_autoptr(RwCatalog) self = rw_catalog_new ();
+  g_autofree char *path = rw_paths_providers_file ();
+
+  if (!rw_catalog_load_defaults (self, error))
+    return NULL;
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !rw_catalog_load_file (self, path, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * rw_catalog_resolve_model:
+ * @self: a #RwCatalog
+ * @id: a model id, or a unique name
+ * @error: return location for an error
+ *
+ * Finds a model by its id; failing that, by a name that only one model has ("gpt-4" for
+ * "recorded/gpt-4"); failing that, as `provider/name` for a known provider, without a price.
+ *
+ * Returns: (transfer full) (nullable): the model, or %NULL with a message that suggests ids
+ */
+RwModel *
+rw_catalog_resolve_model (RwCatalog   *self,
+                          const char  *id,
+                          GError     **error)
+{
+  RwModel *found = rw_catalog_lookup_model (self, id);
+  RwModel *unique = NULL;
+  guint matches = 0;
+  const char *slash;
+  g_autoptr(GString) suggestions = g_string_new (NULL);
+
+  g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
+
+  if (found != NULL)
+    return g_object_ref (found);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->model_list)); i++)
+    {
+      g_autoptr(RwModel) m = g_list_model_get_item (G_LIST_MODEL (self->model_list), i);
+      const char *mid = rw_model_get_id (m);
+      const char *ms = strchr (mid, '/');
+
+      if (ms != NULL && g_str_equal (ms + 1, id))
+        {
+          unique = m;
+          matches++;
+        }
+      if (strstr (mid, id) != NULL && suggestions->len < 200)
+        g_string_append_printf (suggestions, "%s%s", suggestions->len ? ", " : "", mid);
+    }
+  if (matches == 1)
+    return g_object_ref (unique);
+
+  slash = strchr (id, '/');
+  if (slash != NULL && slash[1] != '\0' && is_valid_id (id))
+    {
+      g_autofree char *prefix = g_strndup (id, slash - id);
+      RwProvider *provider = rw_catalog_lookup_provider (self, prefix);
+
+      if (provider != NULL && !RW_IS_RECORDED_PROVIDER (provider))
+        return rw_model_new (id, prefix, slash + 1);
+    }
+
+  if (suggestions->len > 0)
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                 "unknown model “%s” (did you mean: %s?); `routewise-cli models` lists them all",
+                 id, suggestions->str);
+  else
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                 "unknown model “%s”; `routewise-cli models` lists the models", id);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  guint pending;
+  guint added;
+} Discover;
+
+static void
+discover_list_cb (GObject      *object,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RwCatalog *self = g_task_get_source_object (task);
+  Discover *d = g_task_get_task_data (task);
+  RwProvider *provider = RW_PROVIDER (object);
+  g_autoptr(GPtrArray) models = rw_provider_list_models_finish (provider, res, NULL);
+
+  if (models != NULL && models->len > 0)
+    {
+      rw_catalog_add_provider (self, provider);
+      for (guint i = 0; i < models->len; i++)
+        {
+          RwModel *m = models->pdata[i];
+          if (rw_catalog_lookup_model (self, rw_model_get_id (m)) == NULL)
+            {
+              /* Local models cost nothing per token. */
+              rw_model_set_price (m, 0, 0);
+              rw_catalog_add_model (self, m);
+              d->added++;
+            }
+        }
+    }
+  if (--d->pending == 0)
+    g_task_return_int (task, d->added);
+}
+
+/**
+ * rw_catalog_discover_async:
+ * @self: a #RwCatalog
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when every probe has answered or given up
+ * @user_data: data for @callback
+ *
+ * Looks for local servers on their default ports (Ollama, the llama.cpp server, LM Studio,
+ * vLLM) and adds each one that answers, with its models. Probes give up after a second.
+ */
+void
+rw_catalog_discover_async (RwCatalog           *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  Discover *d = g_new0 (Discover, 1);
+  JsonArray *local = NULL;
+
+  g_task_set_source_tag (task, rw_catalog_discover_async);
+  g_task_set_task_data (task, d, g_free);
+
+  if (self->defaults != NULL)
+    local = json_object_get_array_member (json_node_get_object (self->defaults), "local");
+
+  d->pending = 1;
+  for (guint i = 0; local != NULL && i < json_array_get_length (local); i++)
+    {
+      JsonObject *p = json_array_get_object_element (local, i);
+      const char *id = json_object_get_string_member_with_default (p, "id", NULL);
+      const char *url = json_object_get_string_member_with_default (p, "base_url", NULL);
+      g_autoptr(RwProvider) provider = NULL;
+      gboolean taken = FALSE;
+
+      if (id == NULL || url == NULL || rw_catalog_lookup_provider (self, id) != NULL)
+        continue;
+      /* A provider the user configured on the same address wins. */
+      for (guint j = 0; j < self->provider_order->len; j++)
+        {
+          RwProvider *other = g_hash_table_lookup (self->providers, self->provider_order->pdata[j]);
+          if (g_strcmp0 (rw_provider_get_base_url (other), url) == 0)
+            taken = TRUE;
+        }
+      if (taken)
+        continue;
+
+      provider = rw_openai_provider_new (id, url, NULL);
+      g_object_set (rw_provider_get_session (provider), "timeout", 1, NULL);
+      d->pending++;
+      rw_provider_list_models_async (provider, cancellable, discover_list_cb,
+                                     g_object_ref (task));
+    }
+  if (--d->pending == 0)
+    g_task_return_int (task, d->added);
+}
+
+/**
+ * rw_catalog_discover_finish:
+ * @self: a #RwCatalog
+ * @result: the #GAsyncResult
+ * @error: return location for an error
+ *
+ * Returns: how many models were added
+ */
+guint
+rw_catalog_discover_finish (RwCatalog     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  gssize n = g_task_propagate_int (G_TASK (result), error);
+  return n < 0 ? 0 : (guint) n;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include "rw-chat-request.h"
+#include "rw-error.h"
+
+G_DEFINE_BOXED_TYPE (RwChatRequest, rw_chat_request, rw_chat_request_ref, rw_chat_request_unref)
+
+/**
+ * rw_chat_request_new:
+ *
+ * Returns: (transfer full): an empty, streamed request with the default time limits
+ */
+RwChatRequest *
+rw_chat_request_new (void)
+{
+  RwChatRequest *self = g_new0 (RwChatRequest, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->roles = g_ptr_array_new_with_free_func (g_free);
+  self->contents = g_ptr_array_new_with_free_func (g_free);
+  self->stream = TRUE;
+  self->temperature = -1;
+  self->connect_timeout_ms = 15000;
+  self->first_token_timeout_ms = 60000;
+  self->idle_timeout_ms = 30000;
+  self->total_timeout_ms = 600000;
+  return self;
+}
+
+/**
+ * rw_chat_request_new_for_prompt:
+ * @prompt: the user's text
+ *
+ * Returns: (transfer full): a request with one user message
+ */
+RwChatRequest *
+rw_chat_request_new_for_prompt (const char *prompt)
+{
+  RwChatRequest *self = rw_chat_request_new ();
+
+  rw_chat_request_add_message (self, "user", prompt);
+  return self;
+}
+
+RwChatRequest *
+rw_chat_request_ref (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+rw_chat_request_unref (RwChatRequest *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_ptr_array_unref (self->roles);
+      g_ptr_array_unref (self->contents);
+      g_free (self->task);
+      g_free (self);
+    }
+}
+
+/**
+ * rw_chat_request_copy:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (transfer full): a deep copy
+ */
+RwChatRequest *
+rw_chat_request_copy (RwChatRequest *self)
+{
+  RwChatRequest *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = rw_chat_request_new ();
+  for (guint i = 0; i < self->roles->len; i++)
+    rw_chat_request_add_message (copy, self->roles->pdata[i], self->contents->pdata[i]);
+  copy->task = g_strdup (self->task);
+  copy->stream = self->stream;
+  copy->temperature = self->temperature;
+  copy->max_tokens = self->max_tokens;
+  copy->connect_timeout_ms = self->connect_timeout_ms;
+  copy->first_token_timeout_ms = self->first_token_timeout_ms;
+  copy->idle_timeout_ms = self->idle_timeout_ms;
+  copy->total_timeout_ms = self->total_timeout_ms;
+  return copy;
+}
+
+void
+rw_chat_request_add_message (RwChatRequest *self,
+                             const char    *role,
+                             const char    *content)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (role != NULL);
+
+  g_ptr_array_add (self->roles, g_strdup (role));
+  g_ptr_array_add (self->contents, g_strdup (content ? content : ""));
+}
+
+guint
+rw_chat_request_get_n_messages (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->roles->len;
+}
+
+const char *
+rw_chat_request_get_role (RwChatRequest *self,
+                          guint          i)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (i < self->roles->len, NULL);
+  return self->roles->pdata[i];
+}
+
+const char *
+rw_chat_request_get_content (RwChatRequest *self,
+                             guint          i)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (i < self->contents->len, NULL);
+  return self->contents->pdata[i];
+}
+
+/**
+ * rw_chat_request_get_last_user_text:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (nullable): the content of the last user message
+ */
+const char *
+rw_chat_request_get_last_user_text (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  for (guint i = self->roles->len; i > 0; i--)
+    if (g_str_equal (self->roles->pdata[i - 1], "user"))
+      return self->contents->pdata[i - 1];
+  return NULL;
+}
+
+const char *
+rw_chat_request_get_task (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->task;
+}
+
+void
+rw_chat_request_set_task (RwChatRequest *self,
+                          const char    *task)
+{
+  g_return_if_fail (self != NULL);
+  g_free (self->task);
+  self->task = g_strdup (task);
+}
+
+/**
+ * rw_chat_request_messages_to_json:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (transfer full): the messages as an OpenAI-style JSON array
+ */
+JsonNode *
+rw_chat_request_messages_to_json (RwChatRequest *self)
+{
+  JsonArray *array = json_array_sized_new (self->roles->len);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < self->roles->len; i++)
+    {
+      JsonObject *msg = json_object_new ();
+      json_object_set_string_member (msg, "role", self->roles->pdata[i]);
+      json_object_set_string_member (msg, "content", self->contents->pdata[i]);
+      json_array_add_object_element (array, msg);
+    }
+  json_node_take_array (node, array);
+  return node;
+}
+
+char *
+rw_chat_request_messages_to_string (RwChatRequest *self)
+{
+  g_autoptr(JsonNode) node = rw_chat_request_messages_to_json (self);
+  return json_to_string (node, FALSE);
+}
+
+/**
+ * rw_chat_request_set_messages_from_json:
+ * @self: a #RwChatRequest
+ * @messages: a JSON array of `{"role": ..., "content": ...}` objects
+ * @error: return location for an error
+ *
+ * Replaces the messages. Content given as an array of text parts is joined.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+rw_chat_request_set_messages_from_json (RwChatRequest  *self,
+                                        JsonNode       *messages,
+                                        GError        **error)
+{
+  JsonArray *array;
+  g_autoptr(GPtrArray) roles = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) contents = g_ptr_array_new_with_free_func (g_free);
+
+  if (messages == NULL || !JSON_NODE_HOLDS_ARRAY (messages))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“messages” must be an array");
+      return FALSE;
+    }
+  array = json_node_get_array (messages);
+  if (json_array_get_length (array) == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“messages” is empty");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *m = json_array_get_element (array, i);
+      JsonObject *o;
+      JsonNode *content;
+      const char *role;
+
+      if (!JSON_NODE_HOLDS_OBJECT (m))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "messages[%u] is not an object", i);
+          return FALSE;
+        }
+      o = json_node_get_object (m);
+      role = json_object_get_string_member_with_default (o, "role", NULL);
+      if (role == NULL || *role == '\0')
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "messages[%u] has no “role”", i);
+          return FALSE;
+        }
+      content = json_object_get_member (o, "content");
+      if (content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
+          json_node_get_value_type (content) == G_TYPE_STRING)
+        g_ptr_array_add (contents, g_strdup (json_node_get_string (content)));
+      else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+        {
+          JsonArray *parts = json_node_get_array (content);
+          GString *joined = g_string_new (NULL);
+
+          for (guint j = 0; j < json_array_get_length (parts); j++)
+            {
+              JsonNode *p = json_array_get_element (parts, j);
+              if (JSON_NODE_HOLDS_OBJECT (p))
+                {
+                  const char *text = json_object_get_string_member_with_default (
+                    json_node_get_object (p), "text", NULL);
+                  if (text != NULL)
+                    g_string_append (joined, text);
+                }
+            }
+          g_ptr_array_add (contents, g_string_free (joined, FALSE));
+        }
+      else if (content == NULL || JSON_NODE_HOLDS_NULL (content))
+        g_ptr_array_add (contents, g_strdup (""));
+      else
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+                       "messages[%u].content must be a string or an array of parts", i);
+          return FALSE;
+        }
+      g_ptr_array_add (roles, g_strdup (role));
+    }
+
+  g_ptr_array_unref (self->roles);
+  g_ptr_array_unref (self->contents);
+  self->roles = g_steal_pointer (&roles);
+  self->contents = g_steal_pointer (&contents);
+  return TRUE;
+}
+
+/**
+ * rw_chat_request_hash_prompt:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (transfer full): the SHA-256 of the messages, which identifies the prompt
+ */
+char *
+rw_chat_request_hash_prompt (RwChatRequest *self)
+{
+  g_autofree char *json = rw_chat_request_messages_to_string (self);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1);
+}
+
+/**
+ * rw_chat_request_hash_for_model:
+ * @self: a #RwChatRequest
+ * @model_id: the model the request goes to
+ *
+ * Returns: (transfer full): the SHA-256 of everything that decides the answer: the model, the
+ *   messages and the sampling parameters; the key of the response cache
+ */
+char *
+rw_chat_request_hash_for_model (RwChatRequest *self,
+                                const char    *model_id)
+{
+  g_autofree char *json = rw_chat_request_messages_to_string (self);
+  g_autoptr(GString) s = g_string_new (model_id);
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (s, '\n');
+  g_string_append (s, json);
+  g_string_append_printf (s, "\n%s\n%" G_GINT64_FORMAT,
+                          g_ascii_dtostr (num, sizeof num, self->temperature),
+                          self->max_tokens);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
+}
+
+/**
+ * rw_estimate_tokens:
+ * @text: (nullable): some text
+ *
+ * Estimates a token count where a provider reports none: one token per four bytes of text, and
+ * at least one per word.
+ *
+ * Returns: the estimate
+ */
+gint64
+rw_estimate_tokens (const char *text)
+{
+  gint64 bytes = 0, words = 0;
+  gboolean in_word = FALSE;
+
+  if (text == NULL)
+    return 0;
+  for (const char *p = text; *p; p++)
+    {
+      bytes++;
+      if (g_ascii_isspace (*p))
+        in_word = FALSE;
+      else if (!in_word)
+        {
+          in_word = TRUE;
+          words++;
+        }
+    }
+  return MAX ((bytes + 3) / 4, words);
+}

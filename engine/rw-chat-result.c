@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+
+#include "rw-chat-result.h"
+#include "rw-error.h"
+
+G_DEFINE_BOXED_TYPE (RwChatResult, rw_chat_result, rw_chat_result_ref, rw_chat_result_unref)
+
+/**
+ * rw_chat_result_new:
+ * @model_id: the catalog id of the model
+ *
+ * Returns: (transfer full): an empty result with every metric unknown
+ */
+RwChatResult *
+rw_chat_result_new (const char *model_id)
+{
+  RwChatResult *self = g_new0 (RwChatResult, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->model_id = g_strdup (model_id);
+  self->text = g_string_new (NULL);
+  self->tokens_in = -1;
+  self->tokens_out = -1;
+  self->cost_usd = NAN;
+  self->ttft_ms = -1;
+  self->retry_after_ms = -1;
+  return self;
+}
+
+RwChatResult *
+rw_chat_result_ref (RwChatResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+rw_chat_result_unref (RwChatResult *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_free (self->model_id);
+      g_string_free (self->text, TRUE);
+      g_free (self->finish_reason);
+      g_clear_error (&self->error);
+      g_free (self);
+    }
+}
+
+gboolean
+rw_chat_result_is_ok (RwChatResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->error == NULL;
+}
+
+/**
+ * rw_chat_result_tokens_per_second:
+ * @self: a #RwChatResult
+ *
+ * Returns: output tokens per second after the first token, or NAN when unknown
+ */
+double
+rw_chat_result_tokens_per_second (RwChatResult *self)
+{
+  double gen_ms;
+
+  g_return_val_if_fail (self != NULL, NAN);
+
+  if (self->tokens_out <= 0 || self->latency_ms <= 0)
+    return NAN;
+  gen_ms = self->ttft_ms >= 0 ? self->latency_ms - self->ttft_ms : self->latency_ms;
+  if (gen_ms < 1.0)
+    gen_ms = self->latency_ms;
+  return (double) self->tokens_out / (gen_ms / 1000.0);
+}
+
+static void
+set_number_or_null (JsonBuilder *b,
+                    const char  *name,
+                    double       value)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (value) && value >= 0)
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+/**
+ * rw_chat_result_to_json:
+ * @self: a #RwChatResult
+ *
+ * Returns: (transfer full): the result as a JSON object with its metrics and its error
+ */
+JsonNode *
+rw_chat_result_to_json (RwChatResult *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, self->model_id);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, self->error == NULL);
+  json_builder_set_member_name (b, "text");
+  json_builder_add_string_value (b, self->text->str);
+  json_builder_set_member_name (b, "finish_reason");
+  if (self->finish_reason)
+    json_builder_add_string_value (b, self->finish_reason);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "tokens_in");
+  if (self->tokens_in >= 0)
+    json_builder_add_int_value (b, self->tokens_in);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "tokens_out");
+  if (self->tokens_out >= 0)
+    json_builder_add_int_value (b, self->tokens_out);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "usage_estimated");
+  json_builder_add_boolean_value (b, self->usage_estimated);
+  set_number_or_null (b, "cost_usd", self->cost_usd);
+  set_number_or_null (b, "ttft_ms", self->ttft_ms);
+  set_number_or_null (b, "latency_ms", self->latency_ms);
+  set_number_or_null (b, "tokens_per_second", rw_chat_result_tokens_per_second (self));
+  json_builder_set_member_name (b, "http_status");
+  if (self->http_status)
+    json_builder_add_int_value (b, self->http_status);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "error");
+  if (self->error)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, rw_error_get_kind (self->error));
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, self->error->message);
+      if (self->retry_after_ms >= 0)
+        {
+          json_builder_set_member_name (b, "retry_after_ms");
+          json_builder_add_int_value (b, self->retry_after_ms);
+        }
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  return json_builder_get_root (b);
+}

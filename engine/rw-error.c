@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "rw-error.h"
+
+G_DEFINE_QUARK (rw-error-quark, rw_error)
+
+static const char * const kind_names[] = {
+  [RW_ERROR_UNKNOWN] = "unknown",
+  [RW_ERROR_AUTH] = "auth",
+  [RW_ERROR_RATE_LIMITED] = "rate_limited",
+  [RW_ERROR_OVERLOADED] = "overloaded",
+  [RW_ERROR_SERVER] = "server",
+  [RW_ERROR_TIMEOUT] = "timeout",
+  [RW_ERROR_CONTEXT_LENGTH] = "context_length",
+  [RW_ERROR_BAD_REQUEST] = "bad_request",
+  [RW_ERROR_BAD_RESPONSE] = "bad_response",
+  [RW_ERROR_NETWORK] = "network",
+  [RW_ERROR_CANCELLED] = "cancelled",
+  [RW_ERROR_BUDGET] = "budget",
+  [RW_ERROR_CONFIG] = "config",
+  [RW_ERROR_STORE] = "store",
+};
+
+/**
+ * rw_error_kind_to_string:
+ * @code: an #RwError
+ *
+ * Returns: the stable, machine-readable name of @code, as stored in the database
+ */
+const char *
+rw_error_kind_to_string (RwError code)
+{
+  if ((guint) code >= G_N_ELEMENTS (kind_names) || kind_names[code] == NULL)
+    return "unknown";
+  return kind_names[code];
+}
+
+RwError
+rw_error_kind_from_string (const char *kind)
+{
+  for (guint i = 0; kind != NULL && i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (kind_names[i], kind) == 0)
+      return (RwError) i;
+  return RW_ERROR_UNKNOWN;
+}
+
+/**
+ * rw_error_get_kind:
+ * @error: (nullable): any error
+ *
+ * Returns: the kind name of @error when it is in the %RW_ERROR domain, "unknown" otherwise,
+ *   %NULL for no error
+ */
+const char *
+rw_error_get_kind (const GError *error)
+{
+  if (error == NULL)
+    return NULL;
+  if (error->domain != RW_ERROR)
+    return "unknown";
+  return rw_error_kind_to_string ((RwError) error->code);
+}
+
+static gboolean
+contains_ci (const char *haystack,
+             const char *needle)
+{
+  g_autofree char *h = NULL;
+  g_autofree char *n = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  h = g_utf8_strdown (haystack, -1);
+  n = g_utf8_strdown (needle, -1);
+  return strstr (h, n) != NULL;
+}
+
+static gboolean
+looks_like_context_length (const char *code,
+                           const char *type,
+                           const char *message)
+{
+  static const char * const phrases[] = {
+    "context_length_exceeded", "context length", "context window", "maximum context",
+    "too many tokens", "prompt is too long", "input is too long", "reduce the length",
+    "exceeds the context", "string_above_max_length",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
+    if (contains_ci (code, phrases[i]) || contains_ci (type, phrases[i]) ||
+        contains_ci (message, phrases[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static RwError
+classify (guint       status,
+          const char *code,
+          const char *type,
+          const char *message)
+{
+  if (looks_like_context_length (code, type, message))
+    return RW_ERROR_CONTEXT_LENGTH;
+  if (contains_ci (type, "overloaded") || contains_ci (code, "overloaded"))
+    return RW_ERROR_OVERLOADED;
+  if (contains_ci (code, "insufficient_quota") || contains_ci (type, "insufficient_quota"))
+    return RW_ERROR_AUTH;
+  if (contains_ci (type, "rate_limit") || contains_ci (code, "rate_limit"))
+    return RW_ERROR_RATE_LIMITED;
+  if (contains_ci (type, "authentication") || contains_ci (type, "permission") ||
+      contains_ci (code, "invalid_api_key"))
+    return RW_ERROR_AUTH;
+
+  switch (status)
+    {
+    case 401:
+    case 402:
+    case 403:
+      return RW_ERROR_AUTH;
+    case 413:
+      return RW_ERROR_CONTEXT_LENGTH;
+    case 429:
+      return RW_ERROR_RATE_LIMITED;
+    case 408:
+    case 504:
+    case 524:
+      return RW_ERROR_TIMEOUT;
+    case 503:
+    case 529:
+      return RW_ERROR_OVERLOADED;
+    default:
+      break;
+    }
+
+  if (status >= 500 && status < 600)
+    return RW_ERROR_SERVER;
+  if (status >= 400 && status < 500)
+    return RW_ERROR_BAD_REQUEST;
+  if (status == 0)
+    {
+      /* An error reported inside a 200 stream: trust its type. */
+      if (contains_ci (type, "invalid_request"))
+        return RW_ERROR_BAD_REQUEST;
+      if (contains_ci (type, "server") || contains_ci (type, "api_error"))
+        return RW_ERROR_SERVER;
+    }
+  return RW_ERROR_UNKNOWN;
+}
+
+static char *
+node_to_string (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+      if (json_node_get_value_type (node) == G_TYPE_INT64)
+        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    }
+  return NULL;
+}
+
+static char *
+clip_message (const char *text,
+              gsize       len)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  const char *end;
+
+  if (!g_utf8_validate_len (text, len, &end))
+    len = end - text;
+  g_string_append_len (s, text, MIN (len, 300));
+  g_strstrip (s->str);
+  s->len = strlen (s->str);
+  if (len > 300)
+    g_string_append (s, "…");
+  for (gsize i = 0; i < s->len; i++)
+    if (s->str[i] == '\n' || s->str[i] == '\r' || s->str[i] == '\t')
+      s->str[i] = ' ';
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/**
+ * rw_error_from_json_error:
+ * @status: the HTTP status, or 0 for an error event inside a stream
+ * @json_text: a JSON error body such as `{"error": {"message": ..., "type": ..., "code": ...}}`
+ *
+ * Returns: (transfer full) (nullable): the classified error, or %NULL when @json_text is not an
+ *   error object
+ */
+GError *
+rw_error_from_json_error (guint       status,
+                          const char *json_text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *message = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *code = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+  JsonNode *err;
+
+  if (json_text == NULL || !json_parser_load_from_data (parser, json_text, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  obj = json_node_get_object (root);
+  err = json_object_get_member (obj, "error");
+
+  if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
+    {
+      JsonObject *eo = json_node_get_object (err);
+      message = node_to_string (json_object_get_member (eo, "message"));
+      type = node_to_string (json_object_get_member (eo, "type"));
+      code = node_to_string (json_object_get_member (eo, "code"));
+      if (type == NULL)
+        type = node_to_string (json_object_get_member (eo, "status"));
+    }
+  else if (err != NULL && JSON_NODE_HOLDS_VALUE (err))
+    message = node_to_string (err);
+  else if (json_object_has_member (obj, "message") && json_object_has_member (obj, "type"))
+    {
+      message = node_to_string (json_object_get_member (obj, "message"));
+      type = node_to_string (json_object_get_member (obj, "type"));
+    }
+  else
+    return NULL;
+
+  if (message == NULL)
+    message = g_strdup (type ? type : "no message");
+
+  {
+    g_autofree char *clipped = clip_message (message, strlen (message));
+    RwError kind = classify (status, code, type, message);
+
+    if (status != 0)
+      return g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
+    return g_error_new (RW_ERROR, kind, "%s", clipped);
+  }
+}
+
+/**
+ * rw_error_from_http:
+ * @status: the HTTP status of a failed reply
+ * @body: (nullable): the reply body
+ * @body_len: its length
+ *
+ * Classifies a failed HTTP reply by its status and, where the body is a JSON error object, by
+ * its type and code (a 400 that says the context is too long is %RW_ERROR_CONTEXT_LENGTH).
+ *
+ * Returns: (transfer full): the error
+ */
+GError *
+rw_error_from_http (guint       status,
+                    const char *body,
+                    gsize       body_len)
+{
+  GError *error = NULL;
+
+  if (body != NULL && body_len > 0)
+    {
+      g_autofree char *text = g_strndup (body, body_len);
+      error = rw_error_from_json_error (status, text);
+      if (error == NULL)
+        {
+          g_autofree char *clipped = clip_message (text, strlen (text));
+          RwError kind = classify (status, NULL, NULL, text);
+          error = g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
+        }
+    }
+  else
+    error = g_error_new (RW_ERROR, classify (status, NULL, NULL, NULL), "HTTP %u", status);
+
+  return error;
+}
+
+/**
+ * rw_parse_retry_after:
+ * @value: (nullable): a Retry-After header: seconds, or an HTTP date
+ * @now_unix: the current time in seconds since the epoch
+ *
+ * Returns: the delay in milliseconds, or -1 when @value is absent or unparsable
+ */
+gint64
+rw_parse_retry_after (const char *value,
+                      gint64      now_unix)
+{
+  char *end = NULL;
+  double secs;
+
+  if (value == NULL)
+    return -1;
+  while (g_ascii_isspace (*value))
+    value++;
+  if (*value == '\0')
+    return -1;
+
+  secs = g_ascii_strtod (value, &end);
+  if (end != value && (*end == '\0' || g_ascii_isspace (*end)))
+    {
+      if (secs < 0 || secs > 86400.0)
+        return -1;
+      return (gint64) (secs * 1000.0);
+    }
+
+  {
+    g_autoptr(GDateTime) dt = NULL;
+    g_autofree char *iso = NULL;
+    static const char * const months[] = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    };
+    char wday[8], mon[8], tz[8];
+    int day, year, hh, mm, ss;
+
+    /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+    if (sscanf (value, "%7[A-Za-z], %d %7s %d %d:%d:%d %7s",
+                wday, &day, mon, &year, &hh, &mm, &ss, tz) == 8)
+      {
+        for (guint m = 0; m < 12; m++)
+          if (g_ascii_strcasecmp (mon, months[m]) == 0)
+            dt = g_date_time_new_utc (year, m + 1, day, hh, mm, ss);
+      }
+    if (dt == NULL)
+      return -1;
+    return MAX (0, (g_date_time_to_unix (dt) - now_unix) * 1000);
+  }
+}
+
+/**
+ * rw_redact:
+ * @text: (nullable): text that may contain a secret
+ * @secret: (nullable): the secret to remove
+ *
+ * Replaces every occurrence of @secret, and anything shaped like an API key, with `***`.
+ *
+ * Returns: (transfer full) (nullable): the redacted copy
+ */
+char *
+rw_redact (const char *text,
+           const char *secret)
+{
+  g_autoptr(GString) s = NULL;
+  static gsize key_like_once;
+  static GRegex *key_like;
+
+  if (text == NULL)
+    return NULL;
+
+  s = g_string_new (text);
+  if (secret != NULL && strlen (secret) >= 4)
+    g_string_replace (s, secret, "***", 0);
+
+  if (g_once_init_enter (&key_like_once))
+    {
+      key_like = g_regex_new ("\\b(sk|pk|rk|gsk|xai|AIza)[-_A-Za-z0-9]{12,}",
+                              G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&key_like_once, 1);
+    }
+
+  {
+    g_autofree char *out = g_regex_replace_literal (key_like, s->str, -1, 0, "***", 0, NULL);
+    if (out != NULL)
+      return g_steal_pointer (&out);
+  }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include "rw-error.h"
+#include "rw-fanout.h"
+
+/**
+ * RwFanout:
+ *
+ * Sends one request to several models at once. Each model's text is reported with the
+ * #RwFanout::delta signal as it arrives and its result with #RwFanout::model-finished as soon
+ * as it is complete; a slow, failing or hanging model holds up no other. Cancelling stops them
+ * all.
+ */
+struct _RwFanout
+{
+  GObject parent_instance;
+
+  RwCatalog *catalog;
+};
+
+enum {
+  DELTA,
+  MODEL_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RwFanout, rw_fanout, G_TYPE_OBJECT)
+
+typedef struct
+{
+  RwFanout *self;
+  GPtrArray *models;
+  GPtrArray *results;
+  guint pending;
+} Run;
+
+typedef struct
+{
+  GTask *task;
+  guint index;
+} Slot;
+
+static void
+run_free (Run *run)
+{
+  g_clear_pointer (&run->models, g_ptr_array_unref);
+  g_clear_pointer (&run->results, g_ptr_array_unref);
+  g_free (run);
+}
+
+static void
+rw_fanout_dispose (GObject *object)
+{
+  RwFanout *self = (RwFanout *) object;
+
+  g_clear_object (&self->catalog);
+  G_OBJECT_CLASS (rw_fanout_parent_class)->dispose (object);
+}
+
+static void
+rw_fanout_class_init (RwFanoutClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rw_fanout_dispose;
+
+  /**
+   * RwFanout::delta:
+   * @self: the fan-out
+   * @index: the model's position in the list given to rw_fanout_run_async()
+   * @text: the new text
+   */
+  signals[DELTA] =
+    g_signal_new ("delta", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+
+  /**
+   * RwFanout::model-finished:
+   * @self: the fan-out
+   * @index: the model's position
+   * @result: its result
+   */
+  signals[MODEL_FINISHED] =
+    g_signal_new ("model-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, RW_TYPE_CHAT_RESULT);
+}
+
+static void
+rw_fanout_init (RwFanout *self)
+{
+}
+
+RwFanout *
+rw_fanout_new (RwCatalog *catalog)
+{
+  RwFanout *self;
+
+  g_return_val_if_fail (RW_IS_CATALOG (catalog), NULL);
+
+  self = g_object_new (RW_TYPE_FANOUT, NULL);
+  self->catalog = g_object_ref (catalog);
+  return self;
+}
+
+static void
+on_delta (RwModel    *model,
+          const char *text,
+          gpointer    user_data)
+{
+  Slot *slot = user_data;
+  Run *run = g_task_get_task_data (slot->task);
+
+  g_signal_emit (run->self, signals[DELTA], 0, slot->index, text);
+}
+
+static void
+model_done (Run          *run,
+            GTask        *task,
+            guint         index,
+            RwChatResult *result)
+{
+  g_ptr_array_index (run->results, index) = result;
+  g_signal_emit (run->self, signals[MODEL_FINISHED], 0, index, result);
+  if (--run->pending == 0)
+    g_task_return_pointer (task, g_ptr_array_ref (run->results),
+                           (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+chat_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  Slot *slot = user_data;
+  GTask *task = slot->task;
+  Run *run = g_task_get_task_data (task);
+
+  model_done (run, task, slot->index, rw_provider_chat_finish (RW_PROVIDER (object), res));
+  g_object_unref (task);
+  g_free (slot);
+}
+
+/**
+ * rw_fanout_run_async:
+ * @self: a #RwFanout
+ * @request: the request
+ * @models: (element-type RwModel): the models to ask
+ * @cancellable: (nullable): cancels every model's request
+ * @callback: called when every model has finished
+ * @user_data: data for @callback
+ *
+ * Sends @request to every model at once.
+ */
+void
+rw_fanout_run_async (RwFanout            *self,
+                     RwChatRequest       *request,
+                     GPtrArray           *models,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Run *run;
+
+  g_return_if_fail (RW_IS_FANOUT (self));
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (models != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rw_fanout_run_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  run = g_new0 (Run, 1);
+  run->self = self;
+  run->models = g_ptr_array_ref (models);
+  run->results = g_ptr_array_new_full (models->len, (GDestroyNotify) rw_chat_result_unref);
+  g_ptr_array_set_size (run->results, models->len);
+  run->pending = models->len + 1;
+  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+
+  for (guint i = 0; i < models->len; i++)
+    {
+      RwModel *model = models->pdata[i];
+      RwProvider *provider = rw_catalog_lookup_provider (self->catalog,
+                                                         rw_model_get_provider_id (model));
+      Slot *slot;
+
+      if (provider == NULL)
+        {
+          RwChatResult *result = rw_chat_result_new (rw_model_get_id (model));
+          result->error = g_error_new (RW_ERROR, RW_ERROR_CONFIG,
+                                       "the provider “%s” is not configured",
+                                       rw_model_get_provider_id (model));
+          model_done (run, task, i, result);
+          continue;
+        }
+
+      slot = g_new0 (Slot, 1);
+      slot->task = g_object_ref (task);
+      slot->index = i;
+      rw_provider_chat_async (provider, model, request, on_delta, slot, cancellable,
+                              chat_cb, slot);
+    }
+
+  /* The extra count keeps the task open until every request has been started. */
+  if (--run->pending == 0)
+    g_task_return_pointer (task, g_ptr_array_ref (run->results),
+                           (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * rw_fanout_run_finish:
+ * @self: a #RwFanout
+ * @result: the #GAsyncResult
+ * @error: return location for an error
+ *
+ * Returns: (transfer container) (element-type RwChatResult): one result per model, in the
+ *   order of the models given
+ */
+GPtrArray *
+rw_fanout_run_finish (RwFanout      *self,
+                      GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (RW_IS_FANOUT (self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-http.h"
+#include "rw-openai-provider.h"
+#include "rw-sse-parser.h"
+
+/**
+ * RwOpenaiProvider:
+ *
+ * The OpenAI-compatible chat completions protocol, spoken by OpenAI, OpenRouter, Groq,
+ * Mistral, DeepSeek, vLLM, the llama.cpp server, LM Studio and Ollama's /v1. Streams over SSE
+ * and asks for the usage in the final chunk.
+ */
+struct _RwOpenaiProvider
+{
+  RwProvider parent_instance;
+
+  GHashTable *extra_headers;
+  gboolean stream_options;
+};
+
+G_DEFINE_FINAL_TYPE (RwOpenaiProvider, rw_openai_provider, RW_TYPE_PROVIDER)
+
+typedef struct
+{
+  RwProviderCall *call;
+  SoupMessage *msg;
+  GInputStream *stream;
+  RwSseParser *sse;
+  guint done : 1;
+  guint saw_finish : 1;
+} ChatState;
+
+static void
+chat_state_free (ChatState *state)
+{
+  g_clear_object (&state->msg);
+  g_clear_object (&state->stream);
+  g_clear_pointer (&state->sse, rw_sse_parser_free);
+  g_free (state);
+}
+
+static void
+read_usage (RwChatResult *result,
+            JsonObject   *obj)
+{
+  JsonNode *usage = json_object_get_member (obj, "usage");
+  JsonObject *u;
+
+  if (usage == NULL || !JSON_NODE_HOLDS_OBJECT (usage))
+    return;
+  u = json_node_get_object (usage);
+  if (json_object_has_member (u, "prompt_tokens"))
+    result->tokens_in = json_object_get_int_member_with_default (u, "prompt_tokens", -1);
+  if (json_object_has_member (u, "completion_tokens"))
+    result->tokens_out = json_object_get_int_member_with_default (u, "completion_tokens", -1);
+  result->usage_estimated = FALSE;
+}
+
+static void
+read_finish_reason (ChatState  *state,
+                    JsonObject *choice)
+{
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+  JsonNode *fr = json_object_get_member (choice, "finish_reason");
+
+  if (fr != NULL && JSON_NODE_HOLDS_VALUE (fr) && json_node_get_value_type (fr) == G_TYPE_STRING)
+    {
+      g_free (result->finish_reason);
+      result->finish_reason = g_strdup (json_node_get_string (fr));
+      state->saw_finish = TRUE;
+    }
+}
+
+static JsonObject *
+first_choice (JsonObject *obj)
+{
+  JsonNode *choices = json_object_get_member (obj, "choices");
+  JsonArray *array;
+  JsonNode *first;
+
+  if (choices == NULL || !JSON_NODE_HOLDS_ARRAY (choices))
+    return NULL;
+  array = json_node_get_array (choices);
+  if (json_array_get_length (array) == 0)
+    return NULL;
+  first = json_array_get_element (array, 0);
+  return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+}
+
+static const char *
+string_member (JsonObject *obj,
+               const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static gboolean
+on_sse_event (const char  *event,
+              const char  *data,
+              gsize        data_len,
+              gpointer     user_data,
+              GError     **error)
+{
+  ChatState *state = user_data;
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+  JsonObject *choice;
+
+  if (state->done)
+    return TRUE;
+  if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
+    {
+      state->done = TRUE;
+      return TRUE;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, data_len, &parse_error))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "malformed JSON in the stream: %s",
+                   parse_error->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "stream chunk is not a JSON object");
+      return FALSE;
+    }
+  obj = json_node_get_object (root);
+
+  if (json_object_has_member (obj, "error") || g_str_equal (event, "error"))
+    {
+      GError *stream_error = rw_error_from_json_error (0, data);
+      if (stream_error == NULL)
+        stream_error = g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "error event in the stream");
+      g_propagate_error (error, stream_error);
+      return FALSE;
+    }
+
+  choice = first_choice (obj);
+  if (choice != NULL)
+    {
+      JsonNode *delta = json_object_get_member (choice, "delta");
+      if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta))
+        {
+          const char *content = string_member (json_node_get_object (delta), "content");
+          if (content != NULL)
+            rw_provider_call_emit_delta (state->call, content, -1);
+        }
+      read_finish_reason (state, choice);
+    }
+  read_usage (result, obj);
+  return TRUE;
+}
+
+static void read_next (GTask *task);
+
+static void
+finish_stream (GTask *task)
+{
+  ChatState *state = g_task_get_task_data (task);
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+
+  if (!state->done && !state->saw_finish)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "the stream ended before the answer was complete "
+                               "(%" G_GSIZE_FORMAT " bytes of text received)",
+                               result->text->len);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChatState *state = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (state->stream, res, &error);
+  gsize len;
+  const char *data;
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          RwChatResult *result = rw_provider_call_get_result (state->call);
+          g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK,
+                                   "the connection broke mid-answer after %" G_GSIZE_FORMAT
+                                   " bytes of text: %s", result->text->len, error->message);
+        }
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    {
+      finish_stream (task);
+      return;
+    }
+
+  if (!rw_sse_parser_feed (state->sse, data, len, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (state->done)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+read_next (GTask *task)
+{
+  ChatState *state = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (state->stream, 16384, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+whole_body_cb (GObject      *object,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChatState *state = g_task_get_task_data (task);
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  gboolean truncated = FALSE;
+  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, &truncated, &error);
+  guint status = soup_message_get_status (state->msg);
+  JsonNode *root;
+  JsonObject *obj;
+  JsonObject *choice;
+  JsonNode *message;
+  gsize len;
+  const char *data;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_task_return_error (task, _rw_http_error_for_reply (state->call, state->msg, body));
+      return;
+    }
+
+  if (truncated)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "the reply is larger than %d bytes", RW_HTTP_MAX_BODY);
+      return;
+    }
+
+  data = g_bytes_get_data (body, &len);
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, len, &error))
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "malformed JSON in the reply: %s", error->message);
+      return;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "the reply is not a JSON object");
+      return;
+    }
+  obj = json_node_get_object (root);
+  if (json_object_has_member (obj, "error"))
+    {
+      g_autofree char *text = g_strndup (data, len);
+      GError *e = rw_error_from_json_error (0, text);
+      g_task_return_error (task, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                                      "error in the reply"));
+      return;
+    }
+
+  choice = first_choice (obj);
+  message = choice ? json_object_get_member (choice, "message") : NULL;
+  if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "the reply has no choices[0].message");
+      return;
+    }
+  {
+    const char *content = string_member (json_node_get_object (message), "content");
+    if (content != NULL)
+      rw_provider_call_emit_delta (state->call, content, -1);
+  }
+  read_finish_reason (state, choice);
+  read_usage (result, obj);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChatState *state = g_task_get_task_data (task);
+  RwChatRequest *request = rw_provider_call_get_request (state->call);
+  g_autoptr(GError) error = NULL;
+  const char *content_type;
+  guint status;
+
+  state->stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
+  if (state->stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  status = soup_message_get_status (state->msg);
+  rw_provider_call_headers_received (state->call, status);
+  content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (state->msg), NULL);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      _rw_http_read_all_async (state->stream, RW_HTTP_MAX_ERROR_BODY,
+                               g_task_get_cancellable (task), whole_body_cb,
+                               g_steal_pointer (&task));
+      return;
+    }
+
+  if (request->stream && g_strcmp0 (content_type, "text/event-stream") == 0)
+    {
+      state->sse = rw_sse_parser_new (on_sse_event, state);
+      read_next (g_steal_pointer (&task));
+      return;
+    }
+
+  _rw_http_read_all_async (state->stream, RW_HTTP_MAX_BODY, g_task_get_cancellable (task),
+                           whole_body_cb, g_steal_pointer (&task));
+}
+
+static GBytes *
+build_body (RwOpenaiProvider *self,
+            RwProviderCall   *call)
+{
+  RwChatRequest *request = rw_provider_call_get_request (call);
+  RwModel *model = rw_provider_call_get_model (call);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, rw_model_get_upstream_name (model));
+  json_builder_set_member_name (b, "messages");
+  json_builder_add_value (b, rw_chat_request_messages_to_json (request));
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_boolean_value (b, request->stream);
+  if (request->stream && self->stream_options)
+    {
+      json_builder_set_member_name (b, "stream_options");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "include_usage");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_end_object (b);
+    }
+  if (request->temperature >= 0)
+    {
+      json_builder_set_member_name (b, "temperature");
+      json_builder_add_double_value (b, request->temperature);
+    }
+  if (request->max_tokens > 0)
+    {
+      json_builder_set_member_name (b, "max_tokens");
+      json_builder_add_int_value (b, request->max_tokens);
+    }
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  return g_bytes_new_take (text, strlen (text));
+}
+
+static void
+rw_openai_provider_chat_async (RwProvider          *provider,
+                               RwProviderCall      *call,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  RwOpenaiProvider *self = RW_OPENAI_PROVIDER (provider);
+  RwChatRequest *request = rw_provider_call_get_request (call);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/chat/completions",
+                                      NULL);
+  g_autofree char *key = rw_provider_call_dup_api_key (call);
+  g_autoptr(GBytes) body = NULL;
+  SoupMessageHeaders *headers;
+  ChatState *state;
+  GHashTableIter iter;
+  gpointer k, v;
+
+  g_task_set_source_tag (task, rw_openai_provider_chat_async);
+  state = g_new0 (ChatState, 1);
+  state->call = call;
+  g_task_set_task_data (task, state, (GDestroyNotify) chat_state_free);
+
+  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
+      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_AUTH,
+                               "no API key: the environment variable %s is not set",
+                               rw_provider_get_api_key_env (provider));
+      return;
+    }
+
+  state->msg = soup_message_new ("POST", url);
+  if (state->msg == NULL)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG,
+                               "the provider's base URL is not a valid URL: %s",
+                               rw_provider_get_base_url (provider));
+      return;
+    }
+
+  headers = soup_message_get_request_headers (state->msg);
+  g_hash_table_iter_init (&iter, self->extra_headers);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    soup_message_headers_replace (headers, k, v);
+  if (key != NULL && *key != '\0')
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+      memset (auth, 0, strlen (auth));
+    }
+  if (key != NULL)
+    memset (key, 0, strlen (key));
+  soup_message_headers_replace (headers, "Accept",
+                                request->stream ? "text/event-stream" : "application/json");
+
+  body = build_body (self, call);
+  soup_message_set_request_body_from_bytes (state->msg, "application/json", body);
+
+  soup_session_send_async (rw_provider_get_session (provider), state->msg, G_PRIORITY_DEFAULT,
+                           cancellable, send_cb, g_steal_pointer (&task));
+}
+
+static gboolean
+rw_openai_provider_chat_finish (RwProvider    *provider,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+list_models_body_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RwProvider *provider = g_task_get_source_object (task);
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, NULL, &error);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *root;
+  JsonNode *data;
+  gsize len;
+  const char *text;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  text = g_bytes_get_data (body, &len);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      g_task_return_error (task, rw_error_from_http (soup_message_get_status (msg), text, len));
+      return;
+    }
+  if (!json_parser_load_from_data (parser, text, len, &error) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (data = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (data))
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                               "the model list is not {\"data\": [...]}");
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (data)); i++)
+    {
+      JsonNode *m = json_array_get_element (json_node_get_array (data), i);
+      const char *name = JSON_NODE_HOLDS_OBJECT (m) ?
+        string_member (json_node_get_object (m), "id") : NULL;
+      g_autofree char *id = NULL;
+
+      if (name == NULL)
+        continue;
+      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
+    }
+  g_task_return_pointer (task, g_steal_pointer (&models), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+list_models_send_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
+
+  if (stream == NULL)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK, "%s", error->message);
+      return;
+    }
+  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, g_task_get_cancellable (task),
+                           list_models_body_cb, g_steal_pointer (&task));
+}
+
+static void
+rw_openai_provider_list_models_async (RwProvider          *provider,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
+  g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/models", NULL);
+  const char *env = rw_provider_get_api_key_env (provider);
+  SoupMessage *msg;
+
+  g_task_set_source_tag (task, rw_openai_provider_list_models_async);
+  msg = soup_message_new ("GET", url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
+      return;
+    }
+  g_task_set_task_data (task, msg, g_object_unref);
+  if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", g_getenv (env), NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    auth);
+    }
+  soup_session_send_async (rw_provider_get_session (provider), msg, G_PRIORITY_DEFAULT,
+                           cancellable, list_models_send_cb, g_steal_pointer (&task));
+}
+
+static gboolean
+rw_openai_provider_configure (RwProvider  *provider,
+                              JsonObject  *config,
+                              GError     **error)
+{
+  RwOpenaiProvider *self = RW_OPENAI_PROVIDER (provider);
+  JsonNode *headers = json_object_get_member (config, "headers");
+
+  if (headers != NULL)
+    {
+      JsonObject *h;
+      GList *names;
+
+      if (!JSON_NODE_HOLDS_OBJECT (headers))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "“headers” must be an object");
+          return FALSE;
+        }
+      h = json_node_get_object (headers);
+      names = json_object_get_members (h);
+      for (GList *l = names; l; l = l->next)
+        {
+          const char *value = string_member (h, l->data);
+
+          if (value == NULL)
+            {
+              g_list_free (names);
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "header “%s” must be a string",
+                           (char *) l->data);
+              return FALSE;
+            }
+          if (g_ascii_strcasecmp (l->data, "authorization") == 0)
+            {
+              g_list_free (names);
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "keys do not belong in providers.json: name the environment "
+                           "variable that holds the key in “api_key_env”");
+              return FALSE;
+            }
+          g_hash_table_insert (self->extra_headers, g_strdup (l->data), g_strdup (value));
+        }
+      g_list_free (names);
+    }
+
+  self->stream_options = json_object_get_boolean_member_with_default (config, "stream_usage",
+                                                                      TRUE);
+  return TRUE;
+}
+
+static void
+rw_openai_provider_finalize (GObject *object)
+{
+  RwOpenaiProvider *self = (RwOpenaiProvider *) object;
+
+  g_clear_pointer (&self->extra_headers, g_hash_table_unref);
+  G_OBJECT_CLASS (rw_openai_provider_parent_class)->finalize (object);
+}
+
+static void
+rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
+
+  object_class->finalize = rw_openai_provider_finalize;
+
+  provider_class->kind = "openai";
+  provider_class->configure = rw_openai_provider_configure;
+  provider_class->chat_async = rw_openai_provider_chat_async;
+  provider_class->chat_finish = rw_openai_provider_chat_finish;
+  provider_class->list_models_async = rw_openai_provider_list_models_async;
+}
+
+static void
+rw_openai_provider_init (RwOpenaiProvider *self)
+{
+  self->extra_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->stream_options = TRUE;
+}
+
+/**
+ * rw_openai_provider_new:
+ * @id: the provider's id
+ * @base_url: the API's base URL, up to and including `/v1`
+ * @api_key_env: (nullable): the environment variable that holds the key
+ *
+ * Returns: (transfer full): a new provider
+ */
+RwProvider *
+rw_openai_provider_new (const char *id,
+                        const char *base_url,
+                        const char *api_key_env)
+{
+  return g_object_new (RW_TYPE_OPENAI_PROVIDER,
+                       "id", id,
+                       "base-url", base_url,
+                       "api-key-env", api_key_env,
+                       NULL);
+}

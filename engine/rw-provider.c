@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-provider.h"
+
+typedef struct
+{
+  char *id;
+  char *base_url;
+  char *api_key_env;
+  SoupSession *session;
+} RwProviderPrivate;
+
+struct _RwProviderCall
+{
+  RwProvider *provider;
+  RwModel *model;
+  RwChatRequest *request;
+  RwChatResult *result;
+  RwDeltaFunc delta_func;
+  gpointer delta_data;
+  GTask *task;
+  GCancellable *cancellable;
+  GCancellable *outer;
+  gulong outer_handler;
+  GMainContext *context;
+  GSource *connect_timer;
+  GSource *first_timer;
+  GSource *idle_timer;
+  GSource *total_timer;
+  const char *timed_out;
+  guint timed_out_ms;
+  gint64 start_us;
+  guint finished : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_BASE_URL,
+  PROP_API_KEY_ENV,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (RwProvider, rw_provider, G_TYPE_OBJECT)
+
+static void
+rw_provider_finalize (GObject *object)
+{
+  RwProvider *self = (RwProvider *) object;
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_clear_pointer (&priv->id, g_free);
+  g_clear_pointer (&priv->base_url, g_free);
+  g_clear_pointer (&priv->api_key_env, g_free);
+  g_clear_object (&priv->session);
+
+  G_OBJECT_CLASS (rw_provider_parent_class)->finalize (object);
+}
+
+static void
+rw_provider_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  RwProvider *self = RW_PROVIDER (object);
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, priv->id);
+      break;
+    case PROP_BASE_URL:
+      g_value_set_string (value, priv->base_url);
+      break;
+    case PROP_API_KEY_ENV:
+      g_value_set_string (value, priv->api_key_env);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rw_provider_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  RwProvider *self = RW_PROVIDER (object);
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_free (priv->id);
+      priv->id = g_value_dup_string (value);
+      break;
+    case PROP_BASE_URL:
+      {
+        g_autofree char *url = g_value_dup_string (value);
+        gsize len = url ? strlen (url) : 0;
+
+        /* Keep the base URL without a trailing slash so that paths append cleanly. */
+        while (len > 0 && url[len - 1] == '/')
+          url[--len] = '\0';
+        g_free (priv->base_url);
+        priv->base_url = g_steal_pointer (&url);
+      }
+      break;
+    case PROP_API_KEY_ENV:
+      g_free (priv->api_key_env);
+      priv->api_key_env = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static gboolean
+rw_provider_real_configure (RwProvider  *self,
+                            JsonObject  *config,
+                            GError     **error)
+{
+  return TRUE;
+}
+
+static void
+rw_provider_real_list_models_async (RwProvider          *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rw_provider_real_list_models_async);
+  g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+static GPtrArray *
+rw_provider_real_list_models_finish (RwProvider    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+rw_provider_class_init (RwProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = rw_provider_finalize;
+  object_class->get_property = rw_provider_get_property;
+  object_class->set_property = rw_provider_set_property;
+
+  klass->configure = rw_provider_real_configure;
+  klass->list_models_async = rw_provider_real_list_models_async;
+  klass->list_models_finish = rw_provider_real_list_models_finish;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_API_KEY_ENV] =
+    g_param_spec_string ("api-key-env", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+rw_provider_init (RwProvider *self)
+{
+}
+
+const char *
+rw_provider_get_id (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  return priv->id;
+}
+
+/**
+ * rw_provider_get_kind:
+ * @self: a #RwProvider
+ *
+ * Returns: the wire protocol's name, as written in providers.json ("openai", "recorded", ...)
+ */
+const char *
+rw_provider_get_kind (RwProvider *self)
+{
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  return RW_PROVIDER_GET_CLASS (self)->kind;
+}
+
+const char *
+rw_provider_get_base_url (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  return priv->base_url;
+}
+
+const char *
+rw_provider_get_api_key_env (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  return priv->api_key_env;
+}
+
+/**
+ * rw_provider_has_api_key:
+ * @self: a #RwProvider
+ *
+ * Returns: whether the environment variable that holds this provider's key is set
+ */
+gboolean
+rw_provider_has_api_key (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  const char *value;
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
+
+  if (priv->api_key_env == NULL)
+    return FALSE;
+  value = g_getenv (priv->api_key_env);
+  return value != NULL && *value != '\0';
+}
+
+/**
+ * rw_provider_get_session:
+ * @self: a #RwProvider
+ *
+ * Returns: (transfer none): the HTTP session this provider's requests share
+ */
+SoupSession *
+rw_provider_get_session (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+
+  if (priv->session == NULL)
+    priv->session = soup_session_new_with_options ("user-agent", "Routewise/" PACKAGE_VERSION,
+                                                   "max-conns", 256,
+                                                   "max-conns-per-host", 64,
+                                                   "timeout", 0,
+                                                   "idle-timeout", 60,
+                                                   NULL);
+  return priv->session;
+}
+
+gboolean
+rw_provider_configure (RwProvider  *self,
+                       JsonObject  *config,
+                       GError     **error)
+{
+  g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
+  return RW_PROVIDER_GET_CLASS (self)->configure (self, config, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+clear_timer (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
+call_free (RwProviderCall *call)
+{
+  clear_timer (&call->connect_timer);
+  clear_timer (&call->first_timer);
+  clear_timer (&call->idle_timer);
+  clear_timer (&call->total_timer);
+  if (call->outer_handler != 0)
+    g_cancellable_disconnect (call->outer, call->outer_handler);
+  g_clear_object (&call->outer);
+  g_clear_object (&call->cancellable);
+  g_clear_object (&call->provider);
+  g_clear_object (&call->model);
+  g_clear_pointer (&call->request, rw_chat_request_unref);
+  g_clear_pointer (&call->result, rw_chat_result_unref);
+  g_clear_pointer (&call->context, g_main_context_unref);
+  g_free (call);
+}
+
+typedef struct
+{
+  RwProviderCall *call;
+  GSource **slot;
+  const char *what;
+  guint ms;
+} TimerData;
+
+static gboolean
+timer_fired (gpointer data)
+{
+  TimerData *td = data;
+  RwProviderCall *call = td->call;
+
+  if (call->timed_out == NULL && !call->finished)
+    {
+      call->timed_out = td->what;
+      call->timed_out_ms = td->ms;
+      g_cancellable_cancel (call->cancellable);
+    }
+  g_clear_pointer (td->slot, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_timer (RwProviderCall  *call,
+             GSource        **slot,
+             guint            ms,
+             const char      *what)
+{
+  TimerData *td;
+
+  clear_timer (slot);
+  if (ms == 0)
+    return;
+  td = g_new0 (TimerData, 1);
+  td->call = call;
+  td->slot = slot;
+  td->what = what;
+  td->ms = ms;
+  *slot = g_timeout_source_new (ms);
+  g_source_set_priority (*slot, G_PRIORITY_HIGH);
+  g_source_set_callback (*slot, timer_fired, td, g_free);
+  g_source_set_static_name (*slot, "[routewise] provider timeout");
+  g_source_attach (*slot, call->context);
+}
+
+static void
+outer_cancelled (GCancellable *outer,
+                 gpointer      data)
+{
+  RwProviderCall *call = data;
+  g_cancellable_cancel (call->cancellable);
+}
+
+RwChatRequest *
+rw_provider_call_get_request (RwProviderCall *call)
+{
+  return call->request;
+}
+
+RwModel *
+rw_provider_call_get_model (RwProviderCall *call)
+{
+  return call->model;
+}
+
+RwChatResult *
+rw_provider_call_get_result (RwProviderCall *call)
+{
+  return call->result;
+}
+
+/**
+ * rw_provider_call_dup_api_key:
+ * @call: a call
+ *
+ * Returns: (transfer full) (nullable): the key, read from its source just now; free it with
+ *   g_free() as soon as the request is built
+ */
+char *
+rw_provider_call_dup_api_key (RwProviderCall *call)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (call->provider);
+
+  if (priv->api_key_env == NULL)
+    return NULL;
+  return g_strdup (g_getenv (priv->api_key_env));
+}
+
+/**
+ * rw_provider_call_redact:
+ * @call: a call
+ * @text: text from the upstream, such as an error message
+ *
+ * Returns: (transfer full): @text with this provider's key and anything like a key removed
+ */
+char *
+rw_provider_call_redact (RwProviderCall *call,
+                         const char     *text)
+{
+  g_autofree char *key = rw_provider_call_dup_api_key (call);
+  return rw_redact (text, key);
+}
+
+/**
+ * rw_provider_call_headers_received:
+ * @call: a call
+ * @status: the HTTP status
+ *
+ * Tells the base class that the reply's headers arrived: the connect timeout stops.
+ */
+void
+rw_provider_call_headers_received (RwProviderCall *call,
+                                   guint           status)
+{
+  call->result->http_status = status;
+  clear_timer (&call->connect_timer);
+}
+
+/**
+ * rw_provider_call_emit_delta:
+ * @call: a call
+ * @text: a piece of the answer
+ * @len: its length, or -1 when NUL-terminated
+ *
+ * Appends @text to the answer, marks the first token, restarts the between-tokens timer and
+ * passes the text on to the caller.
+ */
+void
+rw_provider_call_emit_delta (RwProviderCall *call,
+                             const char     *text,
+                             gssize          len)
+{
+  g_autofree char *owned = NULL;
+
+  if (call->finished || call->timed_out != NULL || text == NULL)
+    return;
+  if (len < 0)
+    len = strlen (text);
+  if (len == 0)
+    return;
+
+  if (call->result->ttft_ms < 0)
+    {
+      call->result->ttft_ms = (g_get_monotonic_time () - call->start_us) / 1000.0;
+      clear_timer (&call->connect_timer);
+      clear_timer (&call->first_timer);
+    }
+  start_timer (call, &call->idle_timer, call->request->idle_timeout_ms, "between tokens");
+
+  g_string_append_len (call->result->text, text, len);
+  if (call->delta_func != NULL)
+    {
+      owned = g_strndup (text, len);
+      call->delta_func (call->model, owned, call->delta_data);
+    }
+}
+
+static GError *
+classify_error (RwProviderCall *call,
+                GError         *error)
+{
+  if (call->timed_out != NULL)
+    {
+      double secs = call->timed_out_ms / 1000.0;
+
+      if (g_str_equal (call->timed_out, "between tokens"))
+        return g_error_new (RW_ERROR, RW_ERROR_TIMEOUT,
+                            "stalled mid-answer: no token for %.1f s", secs);
+      return g_error_new (RW_ERROR, RW_ERROR_TIMEOUT, "no %s within %.1f s",
+                          call->timed_out, secs);
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      (call->outer && g_cancellable_is_cancelled (call->outer)))
+    return g_error_new_literal (RW_ERROR, RW_ERROR_CANCELLED, "cancelled");
+  if (error->domain == RW_ERROR)
+    {
+      g_autofree char *msg = rw_provider_call_redact (call, error->message);
+      return g_error_new_literal (RW_ERROR, error->code, msg);
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (RW_ERROR, RW_ERROR_TIMEOUT, "%s", error->message);
+
+  {
+    g_autofree char *msg = rw_provider_call_redact (call, error->message);
+    return g_error_new (RW_ERROR, RW_ERROR_NETWORK, "%s", msg);
+  }
+}
+
+static void
+chat_done_cb (GObject      *object,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  RwProviderCall *call = user_data;
+  RwChatResult *result = call->result;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = g_steal_pointer (&call->task);
+
+  RW_PROVIDER_GET_CLASS (call->provider)->chat_finish (call->provider, res, &error);
+  call->finished = TRUE;
+  result->latency_ms = (g_get_monotonic_time () - call->start_us) / 1000.0;
+
+  if (error != NULL || call->timed_out != NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "timed out");
+      result->error = classify_error (call, error);
+    }
+
+  /* Fill in what the provider did not report, and say that it is an estimate. */
+  if (result->tokens_in < 0 && (result->text->len > 0 || result->error == NULL))
+    {
+      gint64 n = 0;
+      for (guint i = 0; i < rw_chat_request_get_n_messages (call->request); i++)
+        n += rw_estimate_tokens (rw_chat_request_get_content (call->request, i)) + 4;
+      result->tokens_in = n;
+      result->usage_estimated = TRUE;
+    }
+  if (result->tokens_out < 0 && (result->text->len > 0 || result->error == NULL))
+    {
+      result->tokens_out = rw_estimate_tokens (result->text->str);
+      result->usage_estimated = TRUE;
+    }
+
+  if (result->tokens_in >= 0 && result->tokens_out >= 0)
+    result->cost_usd = rw_model_compute_cost (call->model, result->tokens_in, result->tokens_out);
+  else if (result->error != NULL && rw_model_has_price (call->model))
+    result->cost_usd = 0.0;
+
+  g_task_return_pointer (task, rw_chat_result_ref (result), (GDestroyNotify) rw_chat_result_unref);
+  call_free (call);
+}
+
+/**
+ * rw_provider_chat_async:
+ * @self: a #RwProvider
+ * @model: the model to ask
+ * @request: the request
+ * @delta_func: (nullable) (scope notified): called on the current thread-default main context
+ *   for every piece of the answer
+ * @delta_data: data for @delta_func
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the answer is complete or has failed
+ * @user_data: data for @callback
+ *
+ * Sends @request to @model, enforcing the request's time limits. The operation never fails as
+ * such: rw_provider_chat_finish() returns a result that carries the error, if any, with the
+ * metrics measured until then.
+ */
+void
+rw_provider_chat_async (RwProvider          *self,
+                        RwModel             *model,
+                        RwChatRequest       *request,
+                        RwDeltaFunc          delta_func,
+                        gpointer             delta_data,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  RwProviderCall *call;
+
+  g_return_if_fail (RW_IS_PROVIDER (self));
+  g_return_if_fail (RW_IS_MODEL (model));
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  call = g_new0 (RwProviderCall, 1);
+  call->provider = g_object_ref (self);
+  call->model = g_object_ref (model);
+  call->request = rw_chat_request_ref (request);
+  call->result = rw_chat_result_new (rw_model_get_id (model));
+  call->delta_func = delta_func;
+  call->delta_data = delta_data;
+  call->context = g_main_context_ref_thread_default ();
+  call->cancellable = g_cancellable_new ();
+  call->start_us = g_get_monotonic_time ();
+  call->task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (call->task, rw_provider_chat_async);
+
+  if (cancellable != NULL)
+    {
+      call->outer = g_object_ref (cancellable);
+      call->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled),
+                                                   call, NULL);
+    }
+
+  start_timer (call, &call->connect_timer, request->connect_timeout_ms, "reply from the server");
+  start_timer (call, &call->first_timer, request->first_token_timeout_ms, "first token");
+  start_timer (call, &call->total_timer, request->total_timeout_ms, "complete answer");
+
+  RW_PROVIDER_GET_CLASS (self)->chat_async (self, call, call->cancellable, chat_done_cb, call);
+}
+
+/**
+ * rw_provider_chat_finish:
+ * @self: a #RwProvider
+ * @result: the #GAsyncResult
+ *
+ * Returns: (transfer full): the result, with its error set when the answer failed
+ */
+RwChatResult *
+rw_provider_chat_finish (RwProvider   *self,
+                         GAsyncResult *result)
+{
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+/**
+ * rw_provider_list_models_async:
+ * @self: a #RwProvider
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the models
+ * @user_data: data for @callback
+ *
+ * Asks the provider which models it serves.
+ */
+void
+rw_provider_list_models_async (RwProvider          *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (RW_IS_PROVIDER (self));
+  RW_PROVIDER_GET_CLASS (self)->list_models_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * rw_provider_list_models_finish:
+ * @self: a #RwProvider
+ * @result: the #GAsyncResult
+ * @error: return location for an error
+ *
+ * Returns: (transfer container) (element-type RwModel): the models
+ */
+GPtrArray *
+rw_provider_list_models_finish (RwProvider    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  return RW_PROVIDER_GET_CLASS (self)->list_models_finish (self, result, error);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_ENGINE_INSIDE) && !defined(RW_ENGINE_COMPILATION)
+# error "Only <routewise-engine.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "rw-chat-request.h"
+#include "rw-chat-result.h"
+#include "rw-model.h"
+#include "rw-types.h"
+
+G_BEGIN_DECLS
+
+#define RW_TYPE_PROVIDER (rw_provider_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (RwProvider, rw_provider, RW, PROVIDER, GObject)
+
+/**
+ * RwProviderCall:
+ *
+ * One request in flight to one model. A provider subclass reads the request from it, reports
+ * each piece of text with rw_provider_call_emit_delta() and fills in the result's finish reason
+ * and token usage; the base class measures time, enforces the time limits, classifies errors
+ * and computes the cost.
+ */
+typedef struct _RwProviderCall RwProviderCall;
+
+struct _RwProviderClass
+{
+  GObjectClass parent_class;
+
+  const char  *kind;
+
+  gboolean   (*configure)          (RwProvider      *self,
+                                    JsonObject      *config,
+                                    GError         **error);
+  void       (*chat_async)         (RwProvider      *self,
+                                    RwProviderCall  *call,
+                                    GCancellable    *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer         user_data);
+  gboolean   (*chat_finish)        (RwProvider      *self,
+                                    GAsyncResult    *result,
+                                    GError         **error);
+  void       (*list_models_async)  (RwProvider      *self,
+                                    GCancellable    *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer         user_data);
+  GPtrArray *(*list_models_finish) (RwProvider      *self,
+                                    GAsyncResult    *result,
+                                    GError         **error);
+
+  /*< private >*/
+  gpointer _reserved[8];
+};
+
+const char    *rw_provider_get_id            (RwProvider          *self);
+const char    *rw_provider_get_kind          (RwProvider          *self);
+const char    *rw_provider_get_base_url      (RwProvider          *self);
+const char    *rw_provider_get_api_key_env   (RwProvider          *self);
+gboolean       rw_provider_has_api_key       (RwProvider          *self);
+SoupSession   *rw_provider_get_session       (RwProvider          *self);
+gboolean       rw_provider_configure         (RwProvider          *self,
+                                              JsonObject          *config,
+                                              GError             **error);
+void           rw_provider_chat_async        (RwProvider          *self,
+                                              RwModel             *model,
+                                              RwChatRequest       *request,
+                                              RwDeltaFunc          delta_func,
+                                              gpointer             delta_data,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+RwChatResult  *rw_provider_chat_finish       (RwProvider          *self,
+                                              GAsyncResult        *result);
+void           rw_provider_list_models_async (RwProvider          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray     *rw_provider_list_models_finish (RwProvider         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+RwChatRequest *rw_provider_call_get_request  (RwProviderCall      *call);
+RwModel       *rw_provider_call_get_model    (RwProviderCall      *call);
+RwChatResult  *rw_provider_call_get_result   (RwProviderCall      *call);
+char          *rw_provider_call_dup_api_key  (RwProviderCall      *call);
+void           rw_provider_call_headers_received (RwProviderCall  *call,
+                                              guint                status);
+void           rw_provider_call_emit_delta   (RwProviderCall      *call,
+                                              const char          *text,
+                                              gssize               len);
+char          *rw_provider_call_redact       (RwProviderCall      *call,
+                                              const char          *text);
+
+G_END_DECLS

@@ -1,0 +1,923 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "rw-error.h"
+#include "rw-paths.h"
+#include "rw-store-private.h"
+
+/**
+ * RwStore:
+ *
+ * The SQLite database of prompts, runs, answers and votes. Writes are queued and committed by
+ * one writer thread in batches, so that recording never blocks the caller; a completed answer
+ * is committed as soon as the writer reaches it, normally within milliseconds. The database is
+ * in WAL mode, so readers on their own connections never wait for the writer and an unclean
+ * exit loses nothing that was committed.
+ */
+
+static const char * const migrations[] = {
+  /* 1: the first schema. */
+  "CREATE TABLE prompts ("
+  "  id TEXT PRIMARY KEY,"
+  "  messages TEXT NOT NULL,"
+  "  text TEXT NOT NULL,"
+  "  task TEXT,"
+  "  created_ms INTEGER NOT NULL);"
+  "CREATE TABLE runs ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('compare', 'eval', 'serve')),"
+  "  params TEXT,"
+  "  status TEXT NOT NULL DEFAULT 'running',"
+  "  created_ms INTEGER NOT NULL,"
+  "  finished_ms INTEGER);"
+  "CREATE TABLE responses ("
+  "  id TEXT PRIMARY KEY,"
+  "  run_id TEXT NOT NULL REFERENCES runs (id),"
+  "  prompt_id TEXT NOT NULL REFERENCES prompts (id),"
+  "  model TEXT NOT NULL,"
+  "  attempt INTEGER NOT NULL DEFAULT 1,"
+  "  status TEXT NOT NULL CHECK (status IN ('ok', 'error')),"
+  "  text TEXT NOT NULL DEFAULT '',"
+  "  finish_reason TEXT,"
+  "  tokens_in INTEGER,"
+  "  tokens_out INTEGER,"
+  "  cost_usd REAL,"
+  "  ttft_ms REAL,"
+  "  latency_ms REAL,"
+  "  http_status INTEGER,"
+  "  error_kind TEXT,"
+  "  error_message TEXT,"
+  "  request_hash TEXT,"
+  "  created_ms INTEGER NOT NULL);"
+  "CREATE TABLE votes ("
+  "  id TEXT PRIMARY KEY,"
+  "  prompt_id TEXT NOT NULL REFERENCES prompts (id),"
+  "  run_id TEXT REFERENCES runs (id),"
+  "  task TEXT,"
+  "  outcome TEXT NOT NULL CHECK (outcome IN ('a', 'b', 'tie', 'both_bad', 'best')),"
+  "  response_a TEXT REFERENCES responses (id),"
+  "  response_b TEXT REFERENCES responses (id),"
+  "  winner TEXT REFERENCES responses (id),"
+  "  source TEXT NOT NULL DEFAULT 'human'"
+  "    CHECK (source IN ('human', 'judge', 'grader', 'import')),"
+  "  created_ms INTEGER NOT NULL);",
+
+  /* 2: the catalog as it was used, grades and policies, best-of-N candidates, indexes. */
+  "ALTER TABLE responses ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE votes ADD COLUMN candidates TEXT;"
+  "CREATE INDEX responses_by_run ON responses (run_id);"
+  "CREATE INDEX responses_by_prompt ON responses (prompt_id, model);"
+  "CREATE INDEX responses_by_hash ON responses (request_hash);"
+  "CREATE INDEX votes_by_prompt ON votes (prompt_id);"
+  "CREATE INDEX votes_by_task ON votes (task);"
+  "CREATE TABLE models ("
+  "  id TEXT PRIMARY KEY,"
+  "  provider TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  input_price REAL,"
+  "  output_price REAL,"
+  "  context_length INTEGER,"
+  "  updated_ms INTEGER NOT NULL);"
+  "CREATE TABLE grades ("
+  "  id TEXT PRIMARY KEY,"
+  "  response_id TEXT NOT NULL REFERENCES responses (id),"
+  "  grader TEXT NOT NULL,"
+  "  score REAL,"
+  "  pass INTEGER,"
+  "  detail TEXT,"
+  "  source TEXT NOT NULL DEFAULT 'grader',"
+  "  created_ms INTEGER NOT NULL);"
+  "CREATE INDEX grades_by_response ON grades (response_id);"
+  "CREATE TABLE policies ("
+  "  id TEXT PRIMARY KEY,"
+  "  name TEXT,"
+  "  body TEXT NOT NULL,"
+  "  active INTEGER NOT NULL DEFAULT 0,"
+  "  created_ms INTEGER NOT NULL);",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);
+
+typedef enum { VAL_NULL, VAL_INT, VAL_DOUBLE, VAL_TEXT } ValType;
+
+typedef struct
+{
+  ValType type;
+  gint64 i;
+  double d;
+  char *s;
+} Val;
+
+typedef enum { OP_EXEC, OP_FLUSH, OP_QUIT } OpKind;
+
+typedef struct
+{
+  GMutex mutex;
+  GCond cond;
+  gboolean done;
+  char *error;
+} Flush;
+
+#define MAX_VALS 20
+
+typedef struct
+{
+  OpKind kind;
+  const char *sql;
+  guint n_vals;
+  Val vals[MAX_VALS];
+  Flush *flush;
+} Op;
+
+struct _RwStore
+{
+  GObject parent_instance;
+
+  char *path;
+  sqlite3 *db;
+  GThread *writer;
+  GAsyncQueue *queue;
+  GHashTable *stmts;    /* sql -> sqlite3_stmt, writer thread only */
+  GMutex error_mutex;
+  char *write_error;    /* the first failed write since the last flush */
+  int schema_version;
+  gboolean closed;
+};
+
+G_DEFINE_FINAL_TYPE (RwStore, rw_store, G_TYPE_OBJECT)
+
+static void
+op_free (Op *op)
+{
+  for (guint i = 0; i < op->n_vals; i++)
+    g_free (op->vals[i].s);
+  g_free (op);
+}
+
+static Op *
+op_new (const char *sql)
+{
+  Op *op = g_new0 (Op, 1);
+  op->kind = OP_EXEC;
+  op->sql = sql;
+  return op;
+}
+
+static void
+op_text (Op         *op,
+         const char *s)
+{
+  g_assert (op->n_vals < MAX_VALS);
+  op->vals[op->n_vals].type = s ? VAL_TEXT : VAL_NULL;
+  op->vals[op->n_vals].s = g_strdup (s);
+  op->n_vals++;
+}
+
+static void
+op_int (Op     *op,
+        gint64  v)
+{
+  g_assert (op->n_vals < MAX_VALS);
+  op->vals[op->n_vals].type = VAL_INT;
+  op->vals[op->n_vals].i = v;
+  op->n_vals++;
+}
+
+static void
+op_int_or_null (Op     *op,
+                gint64  v)
+{
+  if (v < 0)
+    {
+      op->vals[op->n_vals].type = VAL_NULL;
+      op->n_vals++;
+    }
+  else
+    op_int (op, v);
+}
+
+static void
+op_double_or_null (Op     *op,
+                   double  v)
+{
+  g_assert (op->n_vals < MAX_VALS);
+  if (!isfinite (v) || v < 0)
+    op->vals[op->n_vals].type = VAL_NULL;
+  else
+    {
+      op->vals[op->n_vals].type = VAL_DOUBLE;
+      op->vals[op->n_vals].d = v;
+    }
+  op->n_vals++;
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+note_write_error (RwStore    *self,
+                  const char *what)
+{
+  g_mutex_lock (&self->error_mutex);
+  if (self->write_error == NULL)
+    self->write_error = g_strdup (what);
+  g_mutex_unlock (&self->error_mutex);
+  g_warning ("Routewise database %s: %s", self->path, what);
+}
+
+static void
+exec_op (RwStore *self,
+         Op      *op)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, op->sql);
+  int rc;
+
+  if (stmt == NULL)
+    {
+      if (sqlite3_prepare_v3 (self->db, op->sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL)
+          != SQLITE_OK)
+        {
+          note_write_error (self, sqlite3_errmsg (self->db));
+          return;
+        }
+      g_hash_table_insert (self->stmts, (gpointer) op->sql, stmt);
+    }
+
+  for (guint i = 0; i < op->n_vals; i++)
+    {
+      Val *v = &op->vals[i];
+      switch (v->type)
+        {
+        case VAL_NULL:
+          sqlite3_bind_null (stmt, i + 1);
+          break;
+        case VAL_INT:
+          sqlite3_bind_int64 (stmt, i + 1, v->i);
+          break;
+        case VAL_DOUBLE:
+          sqlite3_bind_double (stmt, i + 1, v->d);
+          break;
+        case VAL_TEXT:
+          sqlite3_bind_text (stmt, i + 1, v->s, -1, SQLITE_STATIC);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    note_write_error (self, sqlite3_errmsg (self->db));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+static void
+exec_simple (RwStore    *self,
+             const char *sql)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      note_write_error (self, msg ? msg : sqlite3_errmsg (self->db));
+      sqlite3_free (msg);
+    }
+}
+
+static void
+finish_flush (RwStore *self,
+              Flush   *flush)
+{
+  g_mutex_lock (&self->error_mutex);
+  flush->error = g_steal_pointer (&self->write_error);
+  g_mutex_unlock (&self->error_mutex);
+
+  g_mutex_lock (&flush->mutex);
+  flush->done = TRUE;
+  g_cond_signal (&flush->cond);
+  g_mutex_unlock (&flush->mutex);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  RwStore *self = data;
+  gboolean quit = FALSE;
+
+  while (!quit)
+    {
+      Op *op = g_async_queue_pop (self->queue);
+      g_autoptr(GPtrArray) flushes = g_ptr_array_new ();
+      guint n = 0;
+      gboolean in_tx = FALSE;
+
+      /* Take what is queued, up to a bound, into one transaction. */
+      do
+        {
+          if (op->kind == OP_QUIT)
+            quit = TRUE;
+          else if (op->kind == OP_FLUSH)
+            g_ptr_array_add (flushes, op->flush);
+          else
+            {
+              if (!in_tx)
+                {
+                  exec_simple (self, "BEGIN IMMEDIATE");
+                  in_tx = TRUE;
+                }
+              exec_op (self, op);
+              n++;
+            }
+          op_free (op);
+        }
+      while (!quit && n < 2000 && (op = g_async_queue_try_pop (self->queue)) != NULL);
+
+      if (in_tx)
+        exec_simple (self, "COMMIT");
+
+      for (guint i = 0; i < flushes->len; i++)
+        finish_flush (self, flushes->pdata[i]);
+    }
+
+  /* Anything queued after the quit request is dropped with a warning. */
+  {
+    Op *op;
+    while ((op = g_async_queue_try_pop (self->queue)) != NULL)
+      {
+        if (op->kind == OP_FLUSH)
+          finish_flush (self, op->flush);
+        else if (op->kind == OP_EXEC)
+          g_warning ("Routewise database %s: a write after close was dropped", self->path);
+        op_free (op);
+      }
+  }
+  return NULL;
+}
+
+static void
+enqueue (RwStore *self,
+         Op      *op)
+{
+  if (self->closed)
+    {
+      g_warning ("Routewise database %s: write after close dropped", self->path);
+      op_free (op);
+      return;
+    }
+  g_async_queue_push (self->queue, op);
+}
+
+static void
+rw_store_finalize (GObject *object)
+{
+  RwStore *self = (RwStore *) object;
+
+  rw_store_close (self);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->write_error, g_free);
+  g_mutex_clear (&self->error_mutex);
+
+  G_OBJECT_CLASS (rw_store_parent_class)->finalize (object);
+}
+
+static void
+rw_store_class_init (RwStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rw_store_finalize;
+}
+
+static void
+rw_store_init (RwStore *self)
+{
+  g_mutex_init (&self->error_mutex);
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                       (GDestroyNotify) sqlite3_finalize);
+}
+
+static gboolean
+sql_exec (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "%s", msg ? msg : sqlite3_errmsg (db));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+get_user_version (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static sqlite3 *
+open_db (const char  *path,
+         int          target_version,
+         int         *version_out,
+         GError     **error)
+{
+  sqlite3 *db = NULL;
+  int version;
+
+  {
+    g_autofree char *dir = g_path_get_dirname (path);
+    if (g_mkdir_with_parents (dir, 0700) != 0)
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot create %s: %s",
+                     dir, g_strerror (errno));
+        return NULL;
+      }
+  }
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot open the database %s: %s",
+                   path, db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 10000);
+  sqlite3_extended_result_codes (db, 1);
+
+  if (!sql_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA foreign_keys=ON;", error))
+    goto fail;
+
+  version = get_user_version (db);
+  if (version < 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                   "%s is not a Routewise database (or is damaged): %s", path,
+                   sqlite3_errmsg (db));
+      goto fail;
+    }
+  if (version > RW_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                   "%s was written by a newer Routewise (schema %d; this version knows up to %d); "
+                   "it was left untouched", path, version, RW_STORE_SCHEMA_VERSION);
+      goto fail;
+    }
+
+  /* Forward migrations, each in its own transaction. */
+  for (int v = version; v < target_version; v++)
+    {
+      g_autofree char *set = g_strdup_printf ("PRAGMA user_version = %d", v + 1);
+      g_autoptr(GError) local = NULL;
+
+      if (!sql_exec (db, "BEGIN IMMEDIATE", &local) ||
+          !sql_exec (db, migrations[v], &local) ||
+          !sql_exec (db, set, &local) ||
+          !sql_exec (db, "COMMIT", &local))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                       "cannot upgrade %s from schema %d to %d: %s", path, v, v + 1,
+                       local->message);
+          goto fail;
+        }
+      version = v + 1;
+    }
+
+  if (version_out)
+    *version_out = version;
+  return db;
+
+fail:
+  sqlite3_close (db);
+  return NULL;
+}
+
+gboolean
+_rw_store_create_at_version (const char  *path,
+                             int          version,
+                             GError     **error)
+{
+  sqlite3 *db = open_db (path, version, NULL, error);
+
+  if (db == NULL)
+    return FALSE;
+  sqlite3_close (db);
+  return TRUE;
+}
+
+/**
+ * rw_store_open:
+ * @path: the database file; it and its folder are created when missing
+ * @error: return location for an error
+ *
+ * Opens the database and brings its schema up to date.
+ *
+ * Returns: (transfer full) (nullable): the store
+ */
+RwStore *
+rw_store_open (const char  *path,
+               GError     **error)
+{
+  RwStore *self;
+  int version = 0;
+  sqlite3 *db;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  db = open_db (path, RW_STORE_SCHEMA_VERSION, &version, error);
+  if (db == NULL)
+    return NULL;
+
+  self = g_object_new (RW_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->db = db;
+  self->schema_version = version;
+  self->queue = g_async_queue_new ();
+  self->writer = g_thread_new ("rw-store-writer", writer_thread, self);
+  return self;
+}
+
+/**
+ * rw_store_open_default:
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the store in the user's data folder
+ */
+RwStore *
+rw_store_open_default (GError **error)
+{
+  g_autofree char *path = rw_paths_database_file ();
+  return rw_store_open (path, error);
+}
+
+const char *
+rw_store_get_path (RwStore *self)
+{
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+  return self->path;
+}
+
+int
+rw_store_get_schema_version (RwStore *self)
+{
+  g_return_val_if_fail (RW_IS_STORE (self), 0);
+  return self->schema_version;
+}
+
+/**
+ * rw_store_close:
+ * @self: a #RwStore
+ *
+ * Commits everything queued and closes the database. Further writes are dropped.
+ */
+void
+rw_store_close (RwStore *self)
+{
+  g_return_if_fail (RW_IS_STORE (self));
+
+  if (self->writer != NULL)
+    {
+      Op *op = g_new0 (Op, 1);
+      op->kind = OP_QUIT;
+      g_async_queue_push (self->queue, op);
+      g_thread_join (g_steal_pointer (&self->writer));
+    }
+  self->closed = TRUE;
+  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  if (self->db != NULL)
+    {
+      sqlite3_exec (self->db, "PRAGMA optimize", NULL, NULL, NULL);
+      sqlite3_close (g_steal_pointer (&self->db));
+    }
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+}
+
+/**
+ * rw_store_flush:
+ * @self: a #RwStore
+ * @error: return location for an error
+ *
+ * Waits until everything queued so far is committed.
+ *
+ * Returns: %FALSE when a write since the last flush failed
+ */
+gboolean
+rw_store_flush (RwStore  *self,
+                GError  **error)
+{
+  Flush flush = { 0 };
+  Op *op;
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  if (self->closed || self->writer == NULL)
+    return TRUE;
+
+  g_mutex_init (&flush.mutex);
+  g_cond_init (&flush.cond);
+  op = g_new0 (Op, 1);
+  op->kind = OP_FLUSH;
+  op->flush = &flush;
+  g_async_queue_push (self->queue, op);
+
+  g_mutex_lock (&flush.mutex);
+  while (!flush.done)
+    g_cond_wait (&flush.cond, &flush.mutex);
+  g_mutex_unlock (&flush.mutex);
+  g_mutex_clear (&flush.mutex);
+  g_cond_clear (&flush.cond);
+
+  if (flush.error != NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "a write to the database failed: %s",
+                   flush.error);
+      g_free (flush.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+flush_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (rw_store_flush (RW_STORE (source), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rw_store_flush_async (RwStore             *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rw_store_flush_async);
+  g_task_run_in_thread (task, flush_thread);
+}
+
+gboolean
+rw_store_flush_finish (RwStore       *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * rw_store_record_prompt:
+ * @self: a #RwStore
+ * @request: the request whose messages make the prompt
+ *
+ * Queues the prompt, once: the id is the hash of its messages. A task given with the request
+ * is kept; a later record with a task fills in one that was missing.
+ *
+ * Returns: (transfer full): the prompt's id
+ */
+char *
+rw_store_record_prompt (RwStore       *self,
+                        RwChatRequest *request)
+{
+  char *id = rw_chat_request_hash_prompt (request);
+  g_autofree char *messages = rw_chat_request_messages_to_string (request);
+  const char *text = rw_chat_request_get_last_user_text (request);
+  Op *op = op_new ("INSERT INTO prompts (id, messages, text, task, created_ms) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+                   "task = coalesce (prompts.task, excluded.task)");
+
+  op_text (op, id);
+  op_text (op, messages);
+  op_text (op, text ? text : "");
+  op_text (op, rw_chat_request_get_task (request));
+  op_int (op, now_ms ());
+  enqueue (self, op);
+  return id;
+}
+
+/**
+ * rw_store_record_model:
+ * @self: a #RwStore
+ * @model: a model
+ *
+ * Queues the model's catalog entry (its prices as they are now), so that stored costs can be
+ * explained later.
+ */
+void
+rw_store_record_model (RwStore *self,
+                       RwModel *model)
+{
+  Op *op = op_new ("INSERT OR REPLACE INTO models "
+                   "(id, provider, name, input_price, output_price, context_length, updated_ms) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+
+  op_text (op, rw_model_get_id (model));
+  op_text (op, rw_model_get_provider_id (model));
+  op_text (op, rw_model_get_upstream_name (model));
+  op_double_or_null (op, rw_model_get_input_price (model));
+  op_double_or_null (op, rw_model_get_output_price (model));
+  op_int_or_null (op, rw_model_get_context_length (model) > 0 ?
+                      rw_model_get_context_length (model) : -1);
+  op_int (op, now_ms ());
+  enqueue (self, op);
+}
+
+/**
+ * rw_store_begin_run:
+ * @self: a #RwStore
+ * @kind: "compare", "eval" or "serve"
+ * @params: (nullable): the run's parameters
+ *
+ * Returns: (transfer full): the new run's id
+ */
+char *
+rw_store_begin_run (RwStore    *self,
+                    const char *kind,
+                    JsonNode   *params)
+{
+  char *id = g_uuid_string_random ();
+  g_autofree char *text = params ? json_to_string (params, FALSE) : NULL;
+  Op *op = op_new ("INSERT INTO runs (id, kind, params, status, created_ms) "
+                   "VALUES (?1, ?2, ?3, 'running', ?4)");
+
+  op_text (op, id);
+  op_text (op, kind);
+  op_text (op, text);
+  op_int (op, now_ms ());
+  enqueue (self, op);
+  return id;
+}
+
+void
+rw_store_finish_run (RwStore    *self,
+                     const char *run_id,
+                     const char *status)
+{
+  Op *op = op_new ("UPDATE runs SET status = ?2, finished_ms = ?3 WHERE id = ?1");
+
+  op_text (op, run_id);
+  op_text (op, status);
+  op_int (op, now_ms ());
+  enqueue (self, op);
+}
+
+/**
+ * rw_store_record_response:
+ * @self: a #RwStore
+ * @run_id: the run
+ * @prompt_id: the prompt
+ * @result: the answer, or its failure
+ * @attempt: which attempt this was, from 1
+ * @request_hash: (nullable): the request's cache key
+ *
+ * Returns: (transfer full): the response's id
+ */
+char *
+rw_store_record_response (RwStore      *self,
+                          const char   *run_id,
+                          const char   *prompt_id,
+                          RwChatResult *result,
+                          guint         attempt,
+                          const char   *request_hash)
+{
+  char *id = g_uuid_string_random ();
+  Op *op = op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
+                   "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
+                   "http_status, error_kind, error_message, request_hash, created_ms, "
+                   "usage_estimated) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                   "?16, ?17, ?18, ?19)");
+
+  op_text (op, id);
+  op_text (op, run_id);
+  op_text (op, prompt_id);
+  op_text (op, result->model_id);
+  op_int (op, MAX (1, attempt));
+  op_text (op, result->error ? "error" : "ok");
+  op_text (op, result->text->str);
+  op_text (op, result->finish_reason);
+  op_int_or_null (op, result->tokens_in);
+  op_int_or_null (op, result->tokens_out);
+  op_double_or_null (op, result->cost_usd);
+  op_double_or_null (op, result->ttft_ms);
+  op_double_or_null (op, result->latency_ms);
+  op_int_or_null (op, result->http_status ? (gint64) result->http_status : -1);
+  op_text (op, result->error ? rw_error_get_kind (result->error) : NULL);
+  op_text (op, result->error ? result->error->message : NULL);
+  op_text (op, request_hash);
+  op_int (op, now_ms ());
+  op_int (op, result->usage_estimated ? 1 : 0);
+  enqueue (self, op);
+  return id;
+}
+
+const char *
+rw_vote_outcome_to_string (RwVoteOutcome outcome)
+{
+  switch (outcome)
+    {
+    case RW_VOTE_A: return "a";
+    case RW_VOTE_B: return "b";
+    case RW_VOTE_TIE: return "tie";
+    case RW_VOTE_BOTH_BAD: return "both_bad";
+    case RW_VOTE_BEST: return "best";
+    default: g_return_val_if_reached ("tie");
+    }
+}
+
+/**
+ * rw_store_record_vote:
+ * @self: a #RwStore
+ * @prompt_id: the prompt
+ * @run_id: (nullable): the run the answers came from
+ * @task: (nullable): the prompt's task
+ * @outcome: the outcome
+ * @response_ids: (array zero-terminated=1): the answers compared, in the order shown: two for
+ *   a pairwise vote, all of them for %RW_VOTE_BEST
+ * @winner_id: (nullable): the best answer, for %RW_VOTE_BEST
+ * @source: "human", "judge", "grader" or "import"
+ *
+ * Returns: (transfer full) (nullable): the vote's id, or %NULL when the arguments do not make
+ *   a vote
+ */
+char *
+rw_store_record_vote (RwStore            *self,
+                      const char         *prompt_id,
+                      const char         *run_id,
+                      const char         *task,
+                      RwVoteOutcome       outcome,
+                      const char * const *response_ids,
+                      const char         *winner_id,
+                      const char         *source)
+{
+  guint n = response_ids ? g_strv_length ((char **) response_ids) : 0;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) candidates = NULL;
+  g_autofree char *candidates_text = NULL;
+  char *id;
+  Op *op;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+  g_return_val_if_fail (prompt_id != NULL, NULL);
+
+  if (outcome == RW_VOTE_BEST ? (n < 2 || winner_id == NULL ||
+                                 !g_strv_contains (response_ids, winner_id))
+                              : n != 2)
+    return NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    json_builder_add_string_value (b, response_ids[i]);
+  json_builder_end_array (b);
+  candidates = json_builder_get_root (b);
+  candidates_text = json_to_string (candidates, FALSE);
+
+  id = g_uuid_string_random ();
+  op = op_new ("INSERT INTO votes (id, prompt_id, run_id, task, outcome, response_a, response_b, "
+               "winner, source, created_ms, candidates) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  op_text (op, id);
+  op_text (op, prompt_id);
+  op_text (op, run_id);
+  op_text (op, task);
+  op_text (op, rw_vote_outcome_to_string (outcome));
+  op_text (op, n == 2 ? response_ids[0] : NULL);
+  op_text (op, n == 2 ? response_ids[1] : NULL);
+  op_text (op, outcome == RW_VOTE_BEST ? winner_id :
+               outcome == RW_VOTE_A ? response_ids[0] :
+               outcome == RW_VOTE_B ? response_ids[1] : NULL);
+  op_text (op, source ? source : "human");
+  op_int (op, now_ms ());
+  op_text (op, candidates_text);
+  enqueue (self, op);
+  return id;
+}

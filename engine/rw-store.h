@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_ENGINE_INSIDE) && !defined(RW_ENGINE_COMPILATION)
+# error "Only <routewise-engine.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "rw-chat-request.h"
+#include "rw-chat-result.h"
+#include "rw-model.h"
+#include "rw-types.h"
+
+G_BEGIN_DECLS
+
+#define RW_TYPE_STORE (rw_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
+
+#define RW_STORE_SCHEMA_VERSION 2
+
+/**
+ * RwVoteOutcome:
+ * @RW_VOTE_A: the first (left) answer is better
+ * @RW_VOTE_B: the second (right) answer is better
+ * @RW_VOTE_TIE: both are as good
+ * @RW_VOTE_BOTH_BAD: neither is good
+ * @RW_VOTE_BEST: one answer among several is the best
+ */
+typedef enum
+{
+  RW_VOTE_A,
+  RW_VOTE_B,
+  RW_VOTE_TIE,
+  RW_VOTE_BOTH_BAD,
+  RW_VOTE_BEST,
+} RwVoteOutcome;
+
+RwStore    *rw_store_open              (const char     *path,
+                                        GError        **error);
+RwStore    *rw_store_open_default      (GError        **error);
+const char *rw_store_get_path          (RwStore        *self);
+int         rw_store_get_schema_version (RwStore       *self);
+void        rw_store_close             (RwStore        *self);
+gboolean    rw_store_flush             (RwStore        *self,
+                                        GError        **error);
+void        rw_store_flush_async       (RwStore        *self,
+                                        GCancellable   *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer        user_data);
+gboolean    rw_store_flush_finish      (RwStore        *self,
+                                        GAsyncResult   *result,
+                                        GError        **error);
+char       *rw_store_record_prompt     (RwStore        *self,
+                                        RwChatRequest  *request);
+void        rw_store_record_model      (RwStore        *self,
+                                        RwModel        *model);
+char       *rw_store_begin_run         (RwStore        *self,
+                                        const char     *kind,
+                                        JsonNode       *params);
+void        rw_store_finish_run        (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *status);
+char       *rw_store_record_response   (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *prompt_id,
+                                        RwChatResult   *result,
+                                        guint           attempt,
+                                        const char     *request_hash);
+char       *rw_store_record_vote       (RwStore        *self,
+                                        const char     *prompt_id,
+                                        const char     *run_id,
+                                        const char     *task,
+                                        RwVoteOutcome   outcome,
+                                        const char * const *response_ids,
+                                        const char     *winner_id,
+                                        const char     *source);
+const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
+
+G_END_DECLS

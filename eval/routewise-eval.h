@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <routewise-engine.h>
+
+#define RW_EVAL_INSIDE
+
+#include "rw-prompt-library.h"
+
+#undef RW_EVAL_INSIDE
