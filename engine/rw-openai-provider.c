@@ -334,6 +334,7 @@ send_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ChatState *state = g_task_get_task_data (task);
   RwChatRequest *request = rw_provider_call_get_request (state->call);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   const char *content_type;
   guint status;
@@ -352,9 +353,8 @@ send_cb (GObject      *object,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      _rw_http_read_all_async (state->stream, RW_HTTP_MAX_ERROR_BODY,
-                               g_task_get_cancellable (task), whole_body_cb,
-                               g_steal_pointer (&task));
+      _rw_http_read_all_async (state->stream, RW_HTTP_MAX_ERROR_BODY, cancellable,
+                               whole_body_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -365,8 +365,8 @@ send_cb (GObject      *object,
       return;
     }
 
-  _rw_http_read_all_async (state->stream, RW_HTTP_MAX_BODY, g_task_get_cancellable (task),
-                           whole_body_cb, g_steal_pointer (&task));
+  _rw_http_read_all_async (state->stream, RW_HTTP_MAX_BODY, cancellable, whole_body_cb,
+                           g_steal_pointer (&task));
 }
 
 static GBytes *
@@ -550,8 +550,10 @@ list_models_send_cb (GObject      *object,
       g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK, "%s", error->message);
       return;
     }
-  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, g_task_get_cancellable (task),
-                           list_models_body_cb, g_steal_pointer (&task));
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, cancellable, list_models_body_cb,
+                           g_steal_pointer (&task));
 }
 
 static void

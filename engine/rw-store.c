@@ -234,7 +234,7 @@ note_write_error (RwStore    *self,
   if (self->write_error == NULL)
     self->write_error = g_strdup (what);
   g_mutex_unlock (&self->error_mutex);
-  g_warning ("Routewise database %s: %s", self->path, what);
+  g_message ("Routewise database %s: %s", self->path, what);
 }
 
 static void

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "rw-answer-column.h"
+
+/**
+ * RwAnswerColumn:
+ *
+ * One model's answer in the Compare view: its name (hidden in blind mode until the vote), the
+ * text as it streams, and under it the time to first token, latency, tokens, speed and cost, or
+ * the error.
+ */
+struct _RwAnswerColumn
+{
+  GtkBox parent_instance;
+
+  RwModel *model;
+  char *blind_label;
+  gint64 start_us;
+  guint tick_id;
+
+  GtkLabel *error_label;
+  GtkLabel *metrics;
+  GtkButton *pick_button;
+  GtkScrolledWindow *scroller;
+  GtkSpinner *spinner;
+  GtkImage *status_icon;
+  GtkLabel *subtitle;
+  GtkTextView *text_view;
+  GtkLabel *title;
+};
+
+G_DEFINE_FINAL_TYPE (RwAnswerColumn, rw_answer_column, GTK_TYPE_BOX)
+
+static void
+rw_answer_column_dispose (GObject *object)
+{
+  RwAnswerColumn *self = (RwAnswerColumn *) object;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), RW_TYPE_ANSWER_COLUMN);
+  G_OBJECT_CLASS (rw_answer_column_parent_class)->dispose (object);
+}
+
+static void
+rw_answer_column_finalize (GObject *object)
+{
+  RwAnswerColumn *self = (RwAnswerColumn *) object;
+
+  g_clear_object (&self->model);
+  g_clear_pointer (&self->blind_label, g_free);
+  G_OBJECT_CLASS (rw_answer_column_parent_class)->finalize (object);
+}
+
+static void
+rw_answer_column_class_init (RwAnswerColumnClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = rw_answer_column_dispose;
+  object_class->finalize = rw_answer_column_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/routewise/Routewise/rw-answer-column.ui");
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, error_label);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, metrics);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, pick_button);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, scroller);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, spinner);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, subtitle);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, text_view);
+  gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, title);
+}
+
+static void
+rw_answer_column_init (RwAnswerColumn *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+static gboolean
+tick (gpointer data)
+{
+  RwAnswerColumn *self = data;
+  double secs = (g_get_monotonic_time () - self->start_us) / 1e6;
+  g_autofree char *text = g_strdup_printf (_("Answering… %.1f s"), secs);
+
+  gtk_label_set_label (self->metrics, text);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_title (RwAnswerColumn *self,
+              gboolean        revealed)
+{
+  if (revealed || self->blind_label == NULL)
+    {
+      gtk_label_set_label (self->title, rw_model_get_display_name (self->model));
+      gtk_label_set_label (self->subtitle, rw_model_get_id (self->model));
+    }
+  else
+    {
+      gtk_label_set_label (self->title, self->blind_label);
+      gtk_label_set_label (self->subtitle, _("Hidden until you vote"));
+    }
+}
+
+/**
+ * rw_answer_column_new:
+ * @model: the model
+ * @blind_label: (nullable): a neutral name shown instead of the model's until the vote
+ *
+ * Returns: (transfer full): a new column, waiting for the answer
+ */
+RwAnswerColumn *
+rw_answer_column_new (RwModel    *model,
+                      const char *blind_label)
+{
+  RwAnswerColumn *self = g_object_new (RW_TYPE_ANSWER_COLUMN, NULL);
+
+  self->model = g_object_ref (model);
+  self->blind_label = g_strdup (blind_label);
+  self->start_us = g_get_monotonic_time ();
+  update_title (self, FALSE);
+  tick (self);
+  self->tick_id = g_timeout_add (100, tick, self);
+  return self;
+}
+
+RwModel *
+rw_answer_column_get_model (RwAnswerColumn *self)
+{
+  return self->model;
+}
+
+void
+rw_answer_column_append (RwAnswerColumn *self,
+                         const char     *text)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert (buffer, &end, text, -1);
+}
+
+static char *
+format_ms (double ms)
+{
+  if (ms < 0)
+    return g_strdup ("–");
+  if (ms < 1000)
+    return g_strdup_printf (_("%.0f ms"), ms);
+  return g_strdup_printf (_("%.2f s"), ms / 1000.0);
+}
+
+/**
+ * rw_answer_column_finish:
+ * @self: a column
+ * @result: the model's result
+ *
+ * Shows the whole answer with its metrics, or its error.
+ */
+void
+rw_answer_column_finish (RwAnswerColumn *self,
+                         RwChatResult   *result)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  g_autofree char *ttft = format_ms (result->ttft_ms);
+  g_autofree char *latency = format_ms (result->latency_ms);
+  g_autoptr(GString) m = g_string_new (NULL);
+  double tps = rw_chat_result_tokens_per_second (result);
+  const char *approx = result->usage_estimated ? "~" : "";
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  gtk_text_buffer_set_text (buffer, result->text->str, -1);
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_icon), TRUE);
+
+  if (result->error != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: %s", rw_error_get_kind (result->error),
+                                              result->error->message);
+      gtk_image_set_from_icon_name (self->status_icon, "dialog-error-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "error");
+      gtk_label_set_label (self->error_label, msg);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+    }
+  else
+    {
+      gtk_image_set_from_icon_name (self->status_icon, "emblem-ok-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "success");
+    }
+
+  /* Translators: time to first token, then total time */
+  g_string_append_printf (m, _("First token %s · total %s"), ttft, latency);
+  if (result->tokens_in >= 0 && result->tokens_out >= 0)
+    {
+      g_string_append_c (m, '\n');
+      g_string_append_printf (m, _("%s%" G_GINT64_FORMAT " → %s%" G_GINT64_FORMAT " tokens"),
+                              approx, result->tokens_in, approx, result->tokens_out);
+      if (isfinite (tps))
+        g_string_append_printf (m, _(" · %.0f tokens/s"), tps);
+    }
+  g_string_append (m, " · ");
+  if (isfinite (result->cost_usd))
+    g_string_append_printf (m, result->cost_usd < 0.01 ? "$%.5f" : "$%.4f", result->cost_usd);
+  else
+    g_string_append (m, _("cost unknown"));
+  gtk_label_set_label (self->metrics, m->str);
+}
+
+/**
+ * rw_answer_column_dup_text:
+ * @self: a column
+ *
+ * Returns: (transfer full): the text shown
+ */
+char *
+rw_answer_column_dup_text (RwAnswerColumn *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+const char *
+rw_answer_column_get_metrics (RwAnswerColumn *self)
+{
+  return gtk_label_get_label (self->metrics);
+}
+
+void
+rw_answer_column_set_revealed (RwAnswerColumn *self,
+                               gboolean        revealed)
+{
+  update_title (self, revealed);
+}
+
+/**
+ * rw_answer_column_set_can_pick:
+ * @self: a column
+ * @can_pick: whether to offer the “Best Answer” button
+ * @index: the column's position, the button's action target
+ */
+void
+rw_answer_column_set_can_pick (RwAnswerColumn *self,
+                               gboolean        can_pick,
+                               guint           index)
+{
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->pick_button), "u", index);
+  gtk_widget_set_visible (GTK_WIDGET (self->pick_button), can_pick);
+}
+
+void
+rw_answer_column_set_picked (RwAnswerColumn *self,
+                             gboolean        picked)
+{
+  if (picked)
+    {
+      gtk_button_set_label (self->pick_button, _("Voted Best"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->pick_button), "suggested-action");
+    }
+}

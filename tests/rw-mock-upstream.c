@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "rw-mock-upstream.h"
+
+struct _RwMockUpstream
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  GSocketService *service;
+  guint16 port;
+  GMutex mutex;
+  GCond ready_cond;
+  gboolean ready;
+  GHashTable *queues;     /* model -> GQueue of RwMockReply */
+  GHashTable *defaults;   /* model -> RwMockReply */
+  GHashTable *counts;     /* model -> count */
+  char *last_headers;
+  char *last_body;
+  GPtrArray *connections; /* Conn, mock thread only */
+};
+
+/* ------------------------------------------------------------------------------ replies */
+
+RwMockReply *
+rw_mock_reply_new (guint       status,
+                   const char *content_type,
+                   const char *body,
+                   gssize      len)
+{
+  RwMockReply *r = g_new0 (RwMockReply, 1);
+
+  r->status = status;
+  r->content_type = g_strdup (content_type);
+  r->headers = g_ptr_array_new_with_free_func (g_free);
+  r->body = g_bytes_new (body, len < 0 ? strlen (body) : (gsize) len);
+  r->stall_at = -1;
+  r->drop_at = -1;
+  return r;
+}
+
+RwMockReply *
+rw_mock_reply_new_json (guint       status,
+                        const char *json)
+{
+  return rw_mock_reply_new (status, "application/json", json, -1);
+}
+
+static char *
+json_string (const char *text)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, text);
+  return json_to_string (node, FALSE);
+}
+
+/* A non-streamed chat completion. */
+RwMockReply *
+rw_mock_reply_new_chat (const char *text,
+                        gint64      tokens_in,
+                        gint64      tokens_out)
+{
+  g_autofree char *quoted = json_string (text);
+  g_autofree char *body = g_strdup_printf (
+    "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":%s},"
+    "\"finish_reason\":\"stop\"}],"
+    "\"usage\":{\"prompt_tokens\":%" G_GINT64_FORMAT ",\"completion_tokens\":%" G_GINT64_FORMAT
+    ",\"total_tokens\":%" G_GINT64_FORMAT "}}",
+    quoted, tokens_in, tokens_out, tokens_in + tokens_out);
+  return rw_mock_reply_new_json (200, body);
+}
+
+/* A streamed chat completion: one chunk per piece, a finish chunk, a usage chunk, [DONE]. */
+RwMockReply *
+rw_mock_reply_new_stream (const char * const *pieces,
+                          gint64              tokens_in,
+                          gint64              tokens_out,
+                          gboolean            with_done)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  RwMockReply *r;
+
+  g_string_append (s, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":"
+                      "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                      "\"finish_reason\":null}]}\n\n");
+  for (guint i = 0; pieces[i]; i++)
+    {
+      g_autofree char *quoted = json_string (pieces[i]);
+      g_string_append_printf (s, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                                 "\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},"
+                                 "\"finish_reason\":null}]}\n\n", quoted);
+    }
+  g_string_append (s, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":"
+                      "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+  g_string_append_printf (s, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                             "\"choices\":[],\"usage\":{\"prompt_tokens\":%" G_GINT64_FORMAT
+                             ",\"completion_tokens\":%" G_GINT64_FORMAT "}}\n\n",
+                          tokens_in, tokens_out);
+  if (with_done)
+    g_string_append (s, "data: [DONE]\n\n");
+
+  r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
+  r->chunked = TRUE;
+  return r;
+}
+
+RwMockReply *
+rw_mock_reply_copy (const RwMockReply *reply)
+{
+  RwMockReply *r = g_new0 (RwMockReply, 1);
+
+  *r = *reply;
+  r->content_type = g_strdup (reply->content_type);
+  r->headers = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < reply->headers->len; i++)
+    g_ptr_array_add (r->headers, g_strdup (reply->headers->pdata[i]));
+  r->body = g_bytes_ref (reply->body);
+  return r;
+}
+
+void
+rw_mock_reply_add_header (RwMockReply *reply,
+                          const char  *name,
+                          const char  *value)
+{
+  g_ptr_array_add (reply->headers, g_strdup_printf ("%s: %s", name, value));
+}
+
+void
+rw_mock_reply_free (RwMockReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_free (reply->content_type);
+  g_ptr_array_unref (reply->headers);
+  g_bytes_unref (reply->body);
+  g_free (reply);
+}
+
+/* --------------------------------------------------------------------------- connections */
+
+typedef struct
+{
+  RwMockUpstream *mock;
+  GSocketConnection *conn;
+  GByteArray *in;
+  RwMockReply *reply;
+  gsize offset;
+  GSource *timer;
+  gboolean closed;
+} Conn;
+
+static void
+conn_free (Conn *c)
+{
+  if (c->timer != NULL)
+    {
+      g_source_destroy (c->timer);
+      g_source_unref (c->timer);
+    }
+  g_ptr_array_remove (c->mock->connections, c);
+  g_clear_pointer (&c->reply, rw_mock_reply_free);
+  g_clear_pointer (&c->in, g_byte_array_unref);
+  g_clear_object (&c->conn);
+  g_free (c);
+}
+
+static void
+conn_close (Conn *c)
+{
+  if (!c->closed)
+    {
+      c->closed = TRUE;
+      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+    }
+  conn_free (c);
+}
+
+static void write_next (Conn *c);
+static gboolean write_body (Conn *c);
+
+static void
+wrote_cb (GObject      *object,
+          GAsyncResult *res,
+          gpointer      user_data)
+{
+  Conn *c = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), res, NULL, &error))
+    {
+      conn_close (c);
+      return;
+    }
+  write_next (c);
+}
+
+static void
+write_bytes (Conn       *c,
+             const char *data,
+             gsize       len)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c->conn));
+  /* The data must outlive the async write: keep a copy on the connection's input buffer. */
+  GBytes *copy = g_bytes_new (data, len);
+
+  g_object_set_data_full (G_OBJECT (c->conn), "pending", copy, (GDestroyNotify) g_bytes_unref);
+  g_output_stream_write_all_async (out, g_bytes_get_data (copy, NULL), len, G_PRIORITY_DEFAULT,
+                                   NULL, wrote_cb, c);
+}
+
+static gboolean
+write_next_timeout (gpointer data)
+{
+  Conn *c = data;
+
+  g_clear_pointer (&c->timer, g_source_unref);
+  return write_body (c);
+}
+
+static gboolean
+write_body (Conn *c)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c->conn));
+  gsize total;
+  const char *body = g_bytes_get_data (c->reply->body, &total);
+  gsize end = total;
+  gsize n;
+  g_autoptr(GString) frame = g_string_new (NULL);
+
+  (void) out;
+  if (c->reply->stall_at >= 0 && c->offset >= (gsize) c->reply->stall_at)
+    return G_SOURCE_REMOVE;      /* hold the connection open, say nothing more */
+  if (c->reply->drop_at >= 0 && c->offset >= (gsize) c->reply->drop_at)
+    {
+      conn_close (c);
+      return G_SOURCE_REMOVE;
+    }
+  if (c->offset >= total)
+    {
+      if (c->reply->chunked)
+        {
+          c->offset = total + 1;
+          write_bytes (c, "0\r\n\r\n", 5);
+        }
+      else
+        conn_close (c);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (c->reply->stall_at >= 0)
+    end = MIN (end, (gsize) c->reply->stall_at);
+  if (c->reply->drop_at >= 0)
+    end = MIN (end, (gsize) c->reply->drop_at);
+  n = end - c->offset;
+  if (c->reply->chunk_size > 0)
+    n = MIN (n, c->reply->chunk_size);
+
+  if (c->reply->chunked)
+    {
+      g_string_append_printf (frame, "%zx\r\n", n);
+      g_string_append_len (frame, body + c->offset, n);
+      g_string_append (frame, "\r\n");
+    }
+  else
+    g_string_append_len (frame, body + c->offset, n);
+  c->offset += n;
+  write_bytes (c, frame->str, frame->len);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (Conn  *c,
+          guint  delay_ms)
+{
+  GSource *source = delay_ms ? g_timeout_source_new (delay_ms) : g_idle_source_new ();
+
+  g_source_set_callback (source, write_next_timeout, c, NULL);
+  g_source_attach (source, c->mock->context);
+  c->timer = source;
+}
+
+static void
+write_next (Conn *c)
+{
+  gsize total = g_bytes_get_size (c->reply->body);
+
+  if (c->offset > total)
+    {
+      /* The final chunk went out. */
+      conn_close (c);
+      return;
+    }
+  schedule (c, c->offset == 0 ? c->reply->first_delay_ms : c->reply->chunk_delay_ms);
+}
+
+static gboolean
+send_headers (gpointer data)
+{
+  Conn *c = data;
+
+  g_clear_pointer (&c->timer, g_source_unref);
+  g_autoptr(GString) head = g_string_new (NULL);
+
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", c->reply->status,
+                          c->reply->status == 200 ? "OK" : "Status");
+  if (c->reply->content_type)
+    g_string_append_printf (head, "Content-Type: %s\r\n", c->reply->content_type);
+  for (guint i = 0; i < c->reply->headers->len; i++)
+    g_string_append_printf (head, "%s\r\n", (char *) c->reply->headers->pdata[i]);
+  if (c->reply->chunked)
+    g_string_append (head, "Transfer-Encoding: chunked\r\n");
+  else
+    g_string_append_printf (head, "Content-Length: %" G_GSIZE_FORMAT "\r\n",
+                            g_bytes_get_size (c->reply->body));
+  g_string_append (head, "Connection: close\r\n\r\n");
+
+  c->offset = 0;
+  /* Headers first; wrote_cb then schedules the body. */
+  write_bytes (c, head->str, head->len);
+  return G_SOURCE_REMOVE;
+}
+
+static RwMockReply *
+pick_reply (RwMockUpstream *self,
+            const char     *model)
+{
+  RwMockReply *reply = NULL;
+  const char *keys[] = { model ? model : "", "" };
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_replace (self->counts, g_strdup (keys[0]),
+                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->counts,
+                                                                                  keys[0])) + 1));
+  for (guint i = 0; i < G_N_ELEMENTS (keys) && reply == NULL; i++)
+    {
+      GQueue *q = g_hash_table_lookup (self->queues, keys[i]);
+      RwMockReply *d;
+
+      if (q != NULL && !g_queue_is_empty (q))
+        reply = g_queue_pop_head (q);
+      else if ((d = g_hash_table_lookup (self->defaults, keys[i])) != NULL)
+        reply = rw_mock_reply_copy (d);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (reply == NULL)
+    reply = rw_mock_reply_new_json (404, "{\"error\":{\"message\":\"The model does not exist\","
+                                         "\"type\":\"invalid_request_error\","
+                                         "\"code\":\"model_not_found\"}}");
+  return reply;
+}
+
+static void
+handle_request (Conn       *c,
+                const char *head,
+                const char *body,
+                gsize       body_len)
+{
+  RwMockUpstream *self = c->mock;
+  g_autofree char *model = NULL;
+
+  if (body_len > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      if (json_parser_load_from_data (parser, body, body_len, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        model = g_strdup (json_object_get_string_member_with_default (
+          json_node_get_object (json_parser_get_root (parser)), "model", NULL));
+    }
+  if (model == NULL && g_str_has_prefix (head, "GET /v1/models"))
+    model = g_strdup ("GET /v1/models");
+
+  g_mutex_lock (&self->mutex);
+  g_free (self->last_headers);
+  self->last_headers = g_strdup (head);
+  g_free (self->last_body);
+  self->last_body = g_strndup (body, body_len);
+  g_mutex_unlock (&self->mutex);
+
+  c->reply = pick_reply (self, model);
+  if (c->reply->hang)
+    return;
+  if (c->reply->header_delay_ms)
+    {
+      c->timer = g_timeout_source_new (c->reply->header_delay_ms);
+      g_source_set_callback (c->timer, send_headers, c, NULL);
+      g_source_attach (c->timer, self->context);
+    }
+  else
+    send_headers (c);
+}
+
+static void read_more (Conn *c);
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  Conn *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), res, &error);
+  const char *data;
+  const char *end_of_head;
+  gsize len;
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      conn_close (c);
+      return;
+    }
+  data = g_bytes_get_data (bytes, &len);
+  g_byte_array_append (c->in, (const guint8 *) data, len);
+
+  end_of_head = g_strstr_len ((const char *) c->in->data, c->in->len, "\r\n\r\n");
+  if (end_of_head != NULL)
+    {
+      gsize head_len = end_of_head - (const char *) c->in->data;
+      g_autofree char *head = g_strndup ((const char *) c->in->data, head_len);
+      g_autofree char *lower = g_ascii_strdown (head, -1);
+      const char *cl = strstr (lower, "content-length:");
+      gsize want = cl ? g_ascii_strtoull (cl + 15, NULL, 10) : 0;
+      gsize have = c->in->len - head_len - 4;
+
+      if (have >= want)
+        {
+          handle_request (c, head, (const char *) c->in->data + head_len + 4, want);
+          return;
+        }
+    }
+  read_more (c);
+}
+
+static void
+read_more (Conn *c)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (c->conn));
+  g_input_stream_read_bytes_async (in, 65536, G_PRIORITY_DEFAULT, NULL, read_cb, c);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source,
+             gpointer           user_data)
+{
+  RwMockUpstream *self = user_data;
+  Conn *c = g_new0 (Conn, 1);
+
+  c->mock = self;
+  c->conn = g_object_ref (connection);
+  c->in = g_byte_array_new ();
+  g_ptr_array_add (self->connections, c);
+  read_more (c);
+  return TRUE;
+}
+
+static gpointer
+mock_thread (gpointer data)
+{
+  RwMockUpstream *self = data;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (self->context);
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &error))
+    g_error ("mock upstream cannot listen: %s", error->message);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+
+  g_mutex_lock (&self->mutex);
+  self->ready = TRUE;
+  g_cond_signal (&self->ready_cond);
+  g_mutex_unlock (&self->mutex);
+
+  g_main_loop_run (self->loop);
+
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Conn *c = self->connections->pdata[i];
+      if (c->timer != NULL)
+        {
+          g_source_destroy (c->timer);
+          g_clear_pointer (&c->timer, g_source_unref);
+        }
+      c->closed = TRUE;
+      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+    }
+  g_clear_object (&self->service);
+  /* Let pending reads and writes see their closed streams and free their connections. */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  while (self->connections->len > 0)
+    conn_free (self->connections->pdata[0]);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+RwMockUpstream *
+rw_mock_upstream_new (void)
+{
+  RwMockUpstream *self = g_new0 (RwMockUpstream, 1);
+
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->ready_cond);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->defaults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) rw_mock_reply_free);
+  self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->connections = g_ptr_array_new ();
+  self->thread = g_thread_new ("mock-upstream", mock_thread, self);
+
+  g_mutex_lock (&self->mutex);
+  while (!self->ready)
+    g_cond_wait (&self->ready_cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+  return self;
+}
+
+static gboolean
+quit_idle (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+rw_mock_upstream_free (RwMockUpstream *self)
+{
+  GSource *idle;
+  GHashTableIter iter;
+  gpointer k, v;
+
+  if (self == NULL)
+    return;
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, quit_idle, self->loop, NULL);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
+  g_thread_join (self->thread);
+
+  g_hash_table_iter_init (&iter, self->queues);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    g_queue_free_full (v, (GDestroyNotify) rw_mock_reply_free);
+  g_hash_table_unref (self->queues);
+  g_hash_table_unref (self->defaults);
+  g_hash_table_unref (self->counts);
+  g_ptr_array_unref (self->connections);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_free (self->last_headers);
+  g_free (self->last_body);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->ready_cond);
+  g_free (self);
+}
+
+guint16
+rw_mock_upstream_get_port (RwMockUpstream *self)
+{
+  return self->port;
+}
+
+char *
+rw_mock_upstream_dup_base_url (RwMockUpstream *self)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/v1", self->port);
+}
+
+/* Queue a reply for one request to MODEL (NULL: any model without its own script). */
+void
+rw_mock_upstream_push (RwMockUpstream *self,
+                       const char     *model,
+                       RwMockReply    *reply)
+{
+  GQueue *q;
+
+  g_mutex_lock (&self->mutex);
+  q = g_hash_table_lookup (self->queues, model ? model : "");
+  if (q == NULL)
+    {
+      q = g_queue_new ();
+      g_hash_table_insert (self->queues, g_strdup (model ? model : ""), q);
+    }
+  g_queue_push_tail (q, reply);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+rw_mock_upstream_set_default (RwMockUpstream *self,
+                              const char     *model,
+                              RwMockReply    *reply)
+{
+  g_mutex_lock (&self->mutex);
+  g_hash_table_replace (self->defaults, g_strdup (model ? model : ""), reply);
+  g_mutex_unlock (&self->mutex);
+}
+
+guint
+rw_mock_upstream_count (RwMockUpstream *self,
+                        const char     *model)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, model ? model : ""));
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
+
+/* The value of a header of the last request, or NULL. */
+char *
+rw_mock_upstream_dup_last_header (RwMockUpstream *self,
+                                  const char     *name)
+{
+  char *ret = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->last_headers != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (self->last_headers, "\r\n", -1);
+      for (guint i = 0; lines[i] && ret == NULL; i++)
+        {
+          const char *colon = strchr (lines[i], ':');
+          if (colon && (gsize) (colon - lines[i]) == strlen (name) &&
+              g_ascii_strncasecmp (lines[i], name, colon - lines[i]) == 0)
+            ret = g_strstrip (g_strdup (colon + 1));
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+  return ret;
+}
+
+char *
+rw_mock_upstream_dup_last_body (RwMockUpstream *self)
+{
+  char *ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = g_strdup (self->last_body);
+  g_mutex_unlock (&self->mutex);
+  return ret;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "rw-test-util.h"
+
+static void
+delta_cb (RwModel    *model,
+          const char *text,
+          gpointer    user_data)
+{
+  GString *deltas = user_data;
+  if (deltas != NULL)
+    g_string_append (deltas, text);
+}
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  RwChatResult **out = user_data;
+  *out = rw_provider_chat_finish (RW_PROVIDER (object), res);
+}
+
+/* Runs one request on the thread-default main context until it completes. */
+RwChatResult *
+rw_test_chat_sync (RwProvider    *provider,
+                   RwModel       *model,
+                   RwChatRequest *request,
+                   GString       *deltas,
+                   GCancellable  *cancellable)
+{
+  RwChatResult *result = NULL;
+
+  rw_provider_chat_async (provider, model, request, delta_cb, deltas, cancellable, done_cb,
+                          &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return result;
+}
+
+/* Iterates the main context until *flag is set. */
+void
+rw_test_wait_until (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+char *
+rw_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("routewise-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+rw_test_rmtree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rw_test_rmtree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <routewise-engine.h>
+
+G_BEGIN_DECLS
+
+RwChatResult *rw_test_chat_sync   (RwProvider     *provider,
+                                   RwModel        *model,
+                                   RwChatRequest  *request,
+                                   GString        *deltas,
+                                   GCancellable   *cancellable);
+char         *rw_test_make_tmpdir (void);
+void          rw_test_rmtree      (const char     *path);
+void          rw_test_wait_until  (gboolean       *flag);
+
+G_END_DECLS

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <routewise-engine.h>
+
+static const char minimal[] =
+  "{\"providers\": [{\"id\": \"local\", \"kind\": \"openai\", \"base_url\": \"http://127.0.0.1:8080/v1\", \"api_key_env\": \"LOCAL_KEY\"}],"
+  " \"models\": [{\"id\": \"local/small\", \"provider\": \"local\", \"name\": \"small\", \"input_price\": 0.5, \"output_price\": 1.5}]}";
+
+static void
+test_minimal_form (void)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  RwModel *model;
+  RwProvider *provider;
+
+  g_assert_true (rw_catalog_load_data (catalog, "providers.json", minimal, -1, &error));
+  g_assert_no_error (error);
+  model = rw_catalog_lookup_model (catalog, "local/small");
+  g_assert_nonnull (model);
+  g_assert_cmpstr (rw_model_get_upstream_name (model), ==, "small");
+  g_assert_cmpfloat (rw_model_get_input_price (model), ==, 0.5);
+  g_assert_cmpfloat (rw_model_get_output_price (model), ==, 1.5);
+  g_assert_cmpfloat_with_epsilon (rw_model_compute_cost (model, 1000000, 2000000), 3.5, 1e-9);
+  provider = rw_catalog_lookup_provider (catalog, "local");
+  g_assert_cmpstr (rw_provider_get_kind (provider), ==, "openai");
+  g_assert_cmpstr (rw_provider_get_base_url (provider), ==, "http://127.0.0.1:8080/v1");
+  g_assert_cmpstr (rw_provider_get_api_key_env (provider), ==, "LOCAL_KEY");
+}
+
+static void
+expect_error (const char *json,
+              const char *fragment)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (rw_catalog_load_data (catalog, "base", minimal, -1, NULL));
+  g_assert_false (rw_catalog_load_data (catalog, "providers.json", json, -1, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "providers.json"));
+  g_assert_nonnull (strstr (error->message, fragment));
+  /* Nothing of a rejected file is applied. */
+  g_assert_null (rw_catalog_lookup_provider (catalog, "x"));
+  g_assert_cmpfloat (rw_model_get_input_price (rw_catalog_lookup_model (catalog, "local/small")),
+                     ==, 0.5);
+}
+
+static void
+test_bad_input (void)
+{
+  expect_error ("{\"providers\": [", "not valid JSON");
+  expect_error ("[1, 2]", "expected an object");
+  expect_error ("{\"provider\": []}", "unknown member");
+  expect_error ("{\"providers\": {}}", "must be an array");
+  expect_error ("{\"providers\": [{\"id\": \"x\"}]}", "providers[0]: “kind” is missing");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"telepathy\"}]}", "unknown");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\"}]}", "base_url");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"ftp://h\"}]}",
+                "http://");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\", "
+                "\"api_key\": \"sk-secret\"}]}", "keys do not belong");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\", "
+                "\"headers\": {\"Authorization\": \"Bearer sk-secret\"}}]}", "keys do not belong");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"recorded\", \"speed\": -1}]}", "speed");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\"}],"
+                " \"models\": [{\"id\": \"y/m\", \"provider\": \"nope\"}]}", "“nope” is not defined");
+  expect_error ("{\"models\": [{\"id\": \"local/small\", \"input_price\": \"cheap\", \"output_price\": 1}]}",
+                "input_price");
+  expect_error ("{\"models\": [{\"id\": \"local/small\", \"input_price\": 1}]}", "both");
+  expect_error ("{\"models\": [{\"id\": \"bad id!\"}]}", "may hold only");
+}
+
+static void
+test_price_override (void)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  RwModel *model;
+
+  g_assert_true (rw_catalog_load_data (catalog, "a", minimal, -1, NULL));
+  /* Only an id and prices: the known model's price changes, the rest stays. */
+  g_assert_true (rw_catalog_load_data (catalog, "b",
+                                       "{\"models\": [{\"id\": \"local/small\", \"input_price\": 2, "
+                                       "\"output_price\": 4}]}", -1, &error));
+  g_assert_no_error (error);
+  model = rw_catalog_lookup_model (catalog, "local/small");
+  g_assert_cmpfloat (rw_model_get_input_price (model), ==, 2);
+  g_assert_cmpstr (rw_model_get_upstream_name (model), ==, "small");
+  g_assert_cmpuint (g_list_model_get_n_items (rw_catalog_get_models (catalog)), ==, 1);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  RwModel *gpt4;
+
+  g_unsetenv ("OPENAI_API_KEY");
+  g_setenv ("GROQ_API_KEY", "gsk_test", TRUE);
+  g_assert_true (rw_catalog_load_defaults (catalog, &error));
+  g_assert_no_error (error);
+
+  /* The recorded models, with their prices at the time. */
+  gpt4 = rw_catalog_lookup_model (catalog, "recorded/gpt-4");
+  g_assert_nonnull (gpt4);
+  g_assert_cmpfloat (rw_model_get_input_price (gpt4), ==, 30.0);
+  g_assert_cmpuint (g_list_model_get_n_items (rw_catalog_get_models (catalog)), >=, 70);
+
+  /* A provider is present when its key variable is set, and only then. */
+  g_assert_nonnull (rw_catalog_lookup_provider (catalog, "groq"));
+  g_assert_nonnull (rw_catalog_lookup_model (catalog, "groq/llama-3.1-8b-instant"));
+  g_assert_null (rw_catalog_lookup_provider (catalog, "openai"));
+  g_assert_null (rw_catalog_lookup_model (catalog, "openai/gpt-4o"));
+  g_unsetenv ("GROQ_API_KEY");
+}
+
+static void
+test_resolve (void)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwModel) a = NULL;
+  g_autoptr(RwModel) b = NULL;
+  g_autoptr(RwModel) c = NULL;
+
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  g_assert_true (rw_catalog_load_data (catalog, "x", minimal, -1, NULL));
+
+  a = rw_catalog_resolve_model (catalog, "claude-v1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rw_model_get_id (a), ==, "recorded/claude-v1");
+
+  /* Any model of a configured provider, even one not listed, without a price. */
+  b = rw_catalog_resolve_model (catalog, "local/big", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rw_model_get_upstream_name (b), ==, "big");
+  g_assert_false (rw_model_has_price (b));
+
+  c = rw_catalog_resolve_model (catalog, "gpt-5-ultra", &error);
+  g_assert_null (c);
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "unknown model"));
+  g_clear_error (&error);
+
+  g_assert_null (rw_catalog_resolve_model (catalog, "recorded/nonexistent", &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Catalog/minimal-form", test_minimal_form);
+  g_test_add_func ("/Rw/Catalog/bad-input", test_bad_input);
+  g_test_add_func ("/Rw/Catalog/price-override", test_price_override);
+  g_test_add_func ("/Rw/Catalog/defaults", test_defaults);
+  g_test_add_func ("/Rw/Catalog/resolve", test_resolve);
+  return g_test_run ();
+}

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include <routewise-engine.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+#define TEST_KEY "sk-clitest-9876543210fedcba"
+
+typedef struct
+{
+  RwMockUpstream *mock;
+  char *dir;
+  char *config_dir;
+  char *data_dir;
+  int status;
+  char *out;
+  char *err;
+} Fixture;
+
+static void
+write_providers (Fixture    *f,
+                 const char *json)
+{
+  g_autofree char *path = g_build_filename (f->config_dir, "providers.json", NULL);
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+
+  f->mock = rw_mock_upstream_new ();
+  f->dir = rw_test_make_tmpdir ();
+  f->config_dir = g_build_filename (f->dir, "config", NULL);
+  f->data_dir = g_build_filename (f->dir, "data", NULL);
+  g_mkdir_with_parents (f->config_dir, 0700);
+  url = rw_mock_upstream_dup_base_url (f->mock);
+  json = g_strdup_printf (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\","
+    "                  \"api_key_env\": \"RW_CLI_TEST_KEY\"},"
+    "                 {\"id\": \"recorded\", \"kind\": \"recorded\", \"speed\": 0}],"
+    " \"models\": [{\"id\": \"mock/a\", \"provider\": \"mock\", \"name\": \"a\","
+    "               \"input_price\": 1, \"output_price\": 2},"
+    "              {\"id\": \"mock/b\", \"provider\": \"mock\", \"name\": \"b\","
+    "               \"input_price\": 1, \"output_price\": 2},"
+    "              {\"id\": \"mock/c\", \"provider\": \"mock\", \"name\": \"c\"}]}", url);
+  write_providers (f, json);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  rw_mock_upstream_free (f->mock);
+  rw_test_rmtree (f->dir);
+  g_free (f->dir);
+  g_free (f->config_dir);
+  g_free (f->data_dir);
+  g_free (f->out);
+  g_free (f->err);
+}
+
+static void
+run_cli (Fixture     *f,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  g_clear_pointer (&f->out, g_free);
+  g_clear_pointer (&f->err, g_free);
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_CONFIG_DIR", f->config_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_DATA_DIR", f->data_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "RW_CLI_TEST_KEY", TEST_KEY, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+
+  g_ptr_array_add (argv, (char *) g_getenv ("ROUTEWISE_CLI"));
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &f->out, &f->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  f->status = g_subprocess_get_exit_status (proc);
+  g_test_message ("exit %d\nstdout: %s\nstderr: %s", f->status, f->out, f->err);
+}
+
+static gint64
+db_int (Fixture    *f,
+        const char *sql)
+{
+  g_autofree char *path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static JsonObject *
+parse_output (Fixture    *f,
+              JsonParser *parser)
+{
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, f->out, -1, &error);
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static JsonObject *
+answer (JsonObject *doc,
+        guint       i)
+{
+  return json_array_get_object_element (json_object_get_array_member (doc, "answers"), i);
+}
+
+/* Two models answer, one fails: the answers, their metrics and the error are printed, all are
+ * stored, and the exit status says something answered. */
+static void
+test_compare_json (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char * const pieces[] = { "Four", ".", NULL };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *doc, *a, *b, *c;
+
+  rw_mock_upstream_push (f->mock, "a", rw_mock_reply_new_stream (pieces, 9, 2, TRUE));
+  rw_mock_upstream_push (f->mock, "b", rw_mock_reply_new_json (503, "{\"error\":{\"message\":\"busy\"}}"));
+  rw_mock_upstream_push (f->mock, "c", rw_mock_reply_new_stream (pieces, 9, 2, TRUE));
+  run_cli (f, "compare", "--json", "-m", "mock/a", "-m", "mock/b", "-m", "mock/c",
+           "--task", "math", "What", "is", "2+2?", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+
+  doc = parse_output (f, parser);
+  g_assert_cmpstr (json_object_get_string_member (doc, "prompt"), ==, "What is 2+2?");
+  g_assert_cmpstr (json_object_get_string_member (doc, "task"), ==, "math");
+  a = answer (doc, 0);
+  b = answer (doc, 1);
+  c = answer (doc, 2);
+  g_assert_cmpstr (json_object_get_string_member (a, "model"), ==, "mock/a");
+  g_assert_cmpstr (json_object_get_string_member (a, "text"), ==, "Four.");
+  g_assert_cmpint (json_object_get_int_member (a, "tokens_in"), ==, 9);
+  g_assert_cmpint (json_object_get_int_member (a, "tokens_out"), ==, 2);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (a, "cost_usd"), 13e-6, 1e-12);
+  g_assert_true (json_object_get_double_member (a, "ttft_ms") >= 0);
+  g_assert_true (json_object_get_double_member (a, "latency_ms") >= 0);
+  g_assert_true (json_object_get_null_member (a, "error"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (b, "error"), "kind"),
+                   ==, "overloaded");
+  g_assert_false (json_object_get_boolean_member (b, "ok"));
+  /* A model without a price has an unknown cost, not a zero one. */
+  g_assert_true (json_object_get_null_member (c, "cost_usd"));
+
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE kind = 'compare' AND status = 'done'"),
+                   ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses"), ==, 3);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE model = 'mock/a' AND "
+                              "status = 'ok' AND text = 'Four.' AND tokens_out = 2 AND "
+                              "ttft_ms IS NOT NULL AND latency_ms IS NOT NULL AND "
+                              "cost_usd > 0"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE model = 'mock/b' AND "
+                              "status = 'error' AND error_kind = 'overloaded' AND "
+                              "http_status = 503"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM prompts WHERE task = 'math'"), ==, 1);
+  /* The key reached the upstream and nowhere in the database. */
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE text LIKE '%clitest%' OR "
+                              "error_message LIKE '%clitest%'"), ==, 0);
+  g_assert_null (strstr (f->out, "clitest"));
+  g_assert_null (strstr (f->err, "clitest"));
+}
+
+static void
+test_all_fail (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  RwMockReply *cut = rw_mock_reply_new (200, "text/event-stream",
+                                        "data: {\"choices\":[{\"delta\":{\"content\":\"half\"}}]}\n\n", -1);
+  JsonObject *doc;
+
+  cut->chunked = TRUE;
+  rw_mock_upstream_push (f->mock, "a", rw_mock_reply_new_json (401, "{\"error\":{\"message\":\"Incorrect API key provided: " TEST_KEY "\"}}"));
+  rw_mock_upstream_push (f->mock, "b", cut);
+  run_cli (f, "compare", "--json", "-m", "mock/a", "-m", "mock/b", "hello", NULL);
+  g_assert_cmpint (f->status, ==, 1);
+  doc = parse_output (f, parser);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer (doc, 0), "error"), "kind"),
+                   ==, "auth");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer (doc, 1), "error"), "kind"),
+                   ==, "bad_response");
+  g_assert_null (strstr (f->out, TEST_KEY));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE status = 'failed'"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE error_message LIKE '%"
+                              TEST_KEY "%'"), ==, 0);
+}
+
+static void
+test_text_output (Fixture       *f,
+                  gconstpointer  data)
+{
+  /* Not a terminal: each answer as a block, then where it was stored. */
+  run_cli (f, "compare", "-m", "recorded/gpt-4", "-m", "recorded/claude-v1", "--sample", "holidays",
+           NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "== recorded/gpt-4 =="));
+  g_assert_nonnull (strstr (f->out, "== recorded/claude-v1 =="));
+  g_assert_nonnull (strstr (f->out, "Stored as run"));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM prompts WHERE task = 'creativity'"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 2);
+}
+
+static void
+test_unknown_model (Fixture       *f,
+                    gconstpointer  data)
+{
+  run_cli (f, "compare", "-m", "mock/a", "-m", "nosuchmodel", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "unknown model “nosuchmodel”"));
+  g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 0);
+}
+
+static void
+test_bad_config (Fixture       *f,
+                 gconstpointer  data)
+{
+  write_providers (f, "{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\"");
+  run_cli (f, "compare", "-m", "recorded/gpt-4", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "providers.json"));
+  g_assert_nonnull (strstr (f->err, "not valid JSON"));
+
+  write_providers (f, "{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", "
+                      "\"base_url\": \"http://h/v1\", \"api_key\": \"sk-leak-me-please-123456\"}]}");
+  run_cli (f, "models", "--no-discover", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "keys do not belong"));
+  g_assert_null (strstr (f->err, "leak-me"));
+}
+
+static void
+test_missing_config (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->config_dir, "providers.json", NULL);
+
+  /* No providers.json: the defaults apply. */
+  g_remove (path);
+  run_cli (f, "models", "--no-discover", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "recorded/gpt-4"));
+}
+
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *json = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  JsonObject *doc;
+
+  g_socket_listener_close (l);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"gone\", \"kind\": \"openai\", "
+                          "\"base_url\": \"http://127.0.0.1:%u/v1\"}],"
+                          " \"models\": [{\"id\": \"gone/m\", \"provider\": \"gone\"}]}", port);
+  write_providers (f, json);
+  run_cli (f, "compare", "--json", "-m", "gone/m", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 1);
+  doc = parse_output (f, parser);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer (doc, 0), "error"), "kind"),
+                   ==, "network");
+}
+
+static void
+test_usage_errors (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_cli (f, "compare", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "-m MODEL"));
+
+  run_cli (f, "compare", "-m", "mock/a", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "give a prompt"));
+
+  run_cli (f, "compare", "-m", "mock/a", "--timeout", "-5", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+
+  run_cli (f, "compare", "-m", "mock/a", "--bogus", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+
+  run_cli (f, "frobnicate", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "unknown command"));
+
+  run_cli (f, "compare", "-m", "recorded/gpt-4", "--sample", "nope", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+}
+
+static void
+test_store_unwritable (Fixture       *f,
+                       gconstpointer  data)
+{
+  /* The data folder is a file: the run cannot be stored, which is said before anything is sent. */
+  g_assert_true (g_file_set_contents (f->data_dir, "not a folder", -1, NULL));
+  run_cli (f, "compare", "-m", "mock/a", "hi", NULL);
+  g_assert_cmpint (f->status, ==, 1);
+  g_assert_nonnull (strstr (f->err, "--no-store"));
+  g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 0);
+  g_remove (f->data_dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/Rw/Cli/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("compare-json", test_compare_json);
+  ADD ("all-fail", test_all_fail);
+  ADD ("text-output", test_text_output);
+  ADD ("unknown-model", test_unknown_model);
+  ADD ("bad-config", test_bad_config);
+  ADD ("missing-config", test_missing_config);
+  ADD ("unreachable", test_unreachable);
+  ADD ("usage-errors", test_usage_errors);
+  ADD ("store-unwritable", test_store_unwritable);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <routewise-engine.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+#define TEST_KEY "sk-test-secret-0123456789abcdef"
+
+typedef struct
+{
+  RwMockUpstream *mock;
+  RwProvider *provider;
+  RwModel *model;
+  RwChatRequest *request;
+  GString *deltas;
+} Fixture;
+
+static const char * const pieces[] = { "Hello", ", ", "wor", "ld", "! ✓", NULL };
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+
+  g_setenv ("RW_TEST_KEY", TEST_KEY, TRUE);
+  f->mock = rw_mock_upstream_new ();
+  url = rw_mock_upstream_dup_base_url (f->mock);
+  f->provider = rw_openai_provider_new ("mock", url, "RW_TEST_KEY");
+  f->model = rw_model_new ("mock/m1", "mock", "m1");
+  rw_model_set_price (f->model, 1.0, 2.0);
+  f->request = rw_chat_request_new_for_prompt ("Say hello");
+  f->request->connect_timeout_ms = 5000;
+  f->request->first_token_timeout_ms = 5000;
+  f->request->idle_timeout_ms = 5000;
+  f->request->total_timeout_ms = 20000;
+  f->deltas = g_string_new (NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_string_free (f->deltas, TRUE);
+  rw_chat_request_unref (f->request);
+  g_object_unref (f->model);
+  g_object_unref (f->provider);
+  rw_mock_upstream_free (f->mock);
+}
+
+static RwChatResult *
+run (Fixture *f)
+{
+  return rw_test_chat_sync (f->provider, f->model, f->request, f->deltas, NULL);
+}
+
+static void
+assert_full_answer (Fixture      *f,
+                    RwChatResult *r)
+{
+  g_assert_no_error (r->error);
+  g_assert_cmpstr (r->text->str, ==, "Hello, world! ✓");
+  g_assert_cmpstr (f->deltas->str, ==, "Hello, world! ✓");
+  g_assert_cmpstr (r->finish_reason, ==, "stop");
+  g_assert_cmpint (r->tokens_in, ==, 11);
+  g_assert_cmpint (r->tokens_out, ==, 5);
+  g_assert_false (r->usage_estimated);
+  /* (11 * 1.0 + 5 * 2.0) / 1e6 */
+  g_assert_cmpfloat_with_epsilon (r->cost_usd, 21e-6, 1e-12);
+  g_assert_cmpfloat (r->ttft_ms, >=, 0);
+  g_assert_cmpfloat (r->latency_ms, >=, r->ttft_ms);
+  g_assert_cmpuint (r->http_status, ==, 200);
+}
+
+static void
+test_stream_ok (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *body = NULL;
+
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_stream (pieces, 11, 5, TRUE));
+  r = run (f);
+  assert_full_answer (f, r);
+
+  /* The key goes to the upstream as a bearer token; the request asks for usage. */
+  auth = rw_mock_upstream_dup_last_header (f->mock, "Authorization");
+  g_assert_cmpstr (auth, ==, "Bearer " TEST_KEY);
+  body = rw_mock_upstream_dup_last_body (f->mock);
+  g_assert_nonnull (strstr (body, "\"include_usage\":true"));
+  g_assert_nonnull (strstr (body, "\"model\":\"m1\""));
+}
+
+static void
+test_stream_odd_chunks (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const gsize sizes[] = { 1, 2, 3, 7, 13, 64 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+      g_autoptr(RwChatResult) r = NULL;
+
+      reply->chunk_size = sizes[i];
+      rw_mock_upstream_push (f->mock, "m1", reply);
+      g_string_truncate (f->deltas, 0);
+      r = run (f);
+      assert_full_answer (f, r);
+    }
+}
+
+static void
+test_stream_slow (Fixture       *f,
+                  gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->chunk_size = 40;
+  reply->first_delay_ms = 150;
+  reply->chunk_delay_ms = 20;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  assert_full_answer (f, r);
+  /* The first token came after the upstream's first delay. */
+  g_assert_cmpfloat (r->ttft_ms, >=, 150);
+}
+
+static void
+test_stream_without_done (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+
+  /* A finish reason without [DONE] is a complete answer. */
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_stream (pieces, 11, 5, FALSE));
+  r = run (f);
+  assert_full_answer (f, r);
+}
+
+static void
+test_non_stream (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+  g_autofree char *body = NULL;
+
+  f->request->stream = FALSE;
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_chat ("Hello, world! ✓", 11, 5));
+  r = run (f);
+  assert_full_answer (f, r);
+  body = rw_mock_upstream_dup_last_body (f->mock);
+  g_assert_nonnull (strstr (body, "\"stream\":false"));
+}
+
+static void
+test_drop_mid_stream (Fixture       *f,
+                      gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->drop_at = 300;
+  reply->chunk_size = 50;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  /* Depending on where the connection breaks, the HTTP layer reports an error or an early end
+   * of the body; either way the answer is a failure, never a clean finish. */
+  g_assert_nonnull (r->error);
+  g_assert_true (g_error_matches (r->error, RW_ERROR, RW_ERROR_NETWORK) ||
+                 g_error_matches (r->error, RW_ERROR, RW_ERROR_BAD_RESPONSE));
+  g_assert_cmpuint (r->text->len, >, 0);
+  g_assert_cmpstr (r->text->str, !=, "Hello, world! ✓");
+  g_assert_null (r->finish_reason);
+}
+
+static void
+test_stream_cut_clean (Fixture       *f,
+                       gconstpointer  data)
+{
+  /* The HTTP body ends properly but the stream stops before the answer did. */
+  const char *body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\n";
+  RwMockReply *reply = rw_mock_reply_new (200, "text/event-stream", body, -1);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->chunked = TRUE;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_cmpstr (r->text->str, ==, "Hello");
+  /* Tokens of a partial answer are estimated so that spend is not under-counted. */
+  g_assert_true (r->usage_estimated);
+  g_assert_cmpint (r->tokens_out, >, 0);
+}
+
+static void
+test_stall_mid_stream (Fixture       *f,
+                       gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->stall_at = 300;
+  f->request->idle_timeout_ms = 300;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (r->error->message, "stalled"));
+  g_assert_cmpuint (r->text->len, >, 0);
+  g_assert_cmpfloat (r->latency_ms, >=, 300);
+}
+
+static void
+test_hang_before_headers (Fixture       *f,
+                          gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->hang = TRUE;
+  f->request->connect_timeout_ms = 250;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (r->error->message, "reply from the server"));
+  g_assert_cmpfloat (r->ttft_ms, <, 0);
+}
+
+static void
+test_first_token_timeout (Fixture       *f,
+                          gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  /* Headers at once, then nothing. */
+  reply->stall_at = 0;
+  f->request->first_token_timeout_ms = 250;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (r->error->message, "first token"));
+  g_assert_cmpuint (r->http_status, ==, 200);
+}
+
+static void
+test_total_timeout (Fixture       *f,
+                    gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  /* Tokens keep coming, each inside the idle limit, but the whole takes too long. */
+  reply->chunk_size = 20;
+  reply->chunk_delay_ms = 60;
+  f->request->total_timeout_ms = 300;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (r->error->message, "complete answer"));
+}
+
+static void
+expect_http_error (Fixture    *f,
+                   guint       status,
+                   const char *body,
+                   RwError     kind)
+{
+  g_autoptr(RwChatResult) r = NULL;
+
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_json (status, body));
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, kind);
+  g_assert_cmpuint (r->http_status, ==, status);
+  g_assert_cmpuint (r->text->len, ==, 0);
+  /* A refused request costs nothing. */
+  g_assert_cmpfloat (r->cost_usd, ==, 0.0);
+}
+
+static void
+test_http_errors (Fixture       *f,
+                  gconstpointer  data)
+{
+  expect_http_error (f, 401, "{\"error\":{\"message\":\"Incorrect API key provided: " TEST_KEY "\","
+                             "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}",
+                     RW_ERROR_AUTH);
+  expect_http_error (f, 500, "{\"error\":{\"message\":\"internal\",\"type\":\"server_error\"}}",
+                     RW_ERROR_SERVER);
+  expect_http_error (f, 503, "{\"error\":{\"message\":\"overloaded\"}}", RW_ERROR_OVERLOADED);
+  expect_http_error (f, 400, "{\"error\":{\"message\":\"maximum context length is 4096 tokens\","
+                             "\"code\":\"context_length_exceeded\"}}", RW_ERROR_CONTEXT_LENGTH);
+  expect_http_error (f, 400, "{\"error\":{\"message\":\"bad temperature\"}}", RW_ERROR_BAD_REQUEST);
+}
+
+static void
+test_key_never_in_error (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+
+  rw_mock_upstream_push (f->mock, "m1",
+                         rw_mock_reply_new_json (401, "{\"error\":{\"message\":\"Incorrect API key "
+                                                      "provided: " TEST_KEY "\"}}"));
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_AUTH);
+  g_assert_null (strstr (r->error->message, TEST_KEY));
+  g_assert_null (strstr (r->error->message, "0123456789abcdef"));
+}
+
+static void
+test_rate_limited (Fixture       *f,
+                   gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_json (429, "{\"error\":{\"message\":\"Rate limit reached\","
+                                                    "\"type\":\"requests\"}}");
+  g_autoptr(RwChatResult) r = NULL;
+
+  rw_mock_reply_add_header (reply, "Retry-After", "7");
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_RATE_LIMITED);
+  g_assert_cmpint (r->retry_after_ms, ==, 7000);
+}
+
+static void
+test_malformed_json (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(RwChatResult) a = NULL;
+  g_autoptr(RwChatResult) b = NULL;
+  RwMockReply *reply;
+
+  f->request->stream = FALSE;
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_json (200, "{\"choices\": [ {\"mess"));
+  a = run (f);
+  g_assert_error (a->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+
+  f->request->stream = TRUE;
+  reply = rw_mock_reply_new (200, "text/event-stream",
+                             "data: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\n"
+                             "data: {not json}\n\n", -1);
+  reply->chunked = TRUE;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  b = run (f);
+  g_assert_error (b->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (b->error->message, "malformed JSON"));
+  g_assert_cmpstr (b->text->str, ==, "ok");
+}
+
+static void
+test_error_event_in_stream (Fixture       *f,
+                            gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new (200, "text/event-stream",
+                                          "data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"
+                                          "data: {\"error\":{\"message\":\"upstream overloaded\","
+                                          "\"type\":\"overloaded_error\"}}\n\n", -1);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->chunked = TRUE;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_OVERLOADED);
+  g_assert_cmpstr (r->text->str, ==, "par");
+}
+
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  g_autoptr(RwProvider) dead = NULL;
+  g_autoptr(RwChatResult) r = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  /* A port that was free a moment ago: bind it, note it, release it. */
+  port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  g_socket_listener_close (l);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1", port);
+  dead = rw_openai_provider_new ("dead", url, NULL);
+  r = rw_test_chat_sync (dead, f->model, f->request, NULL, NULL);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_NETWORK);
+}
+
+static void
+test_missing_key (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(RwProvider) remote = rw_openai_provider_new ("remote", "https://api.example.invalid/v1",
+                                                         "RW_TEST_UNSET_KEY");
+  g_autoptr(RwChatResult) r = NULL;
+
+  g_unsetenv ("RW_TEST_UNSET_KEY");
+  r = rw_test_chat_sync (remote, f->model, f->request, NULL, NULL);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_AUTH);
+  g_assert_nonnull (strstr (r->error->message, "RW_TEST_UNSET_KEY"));
+}
+
+static gboolean
+cancel_later (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->stall_at = 200;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  g_timeout_add (200, cancel_later, cancellable);
+  r = rw_test_chat_sync (f->provider, f->model, f->request, NULL, cancellable);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_CANCELLED);
+}
+
+static void
+list_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = rw_provider_list_models_finish (RW_PROVIDER (object), res, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_list_models (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) models = NULL;
+
+  rw_mock_upstream_push (f->mock, "GET /v1/models",
+                         rw_mock_reply_new_json (200, "{\"object\":\"list\",\"data\":["
+                                                      "{\"id\":\"llama3\"},{\"id\":\"qwen\"}]}"));
+  rw_provider_list_models_async (f->provider, NULL, list_cb, &models);
+  while (models == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (models->len, ==, 2);
+  g_assert_cmpstr (rw_model_get_id (models->pdata[0]), ==, "mock/llama3");
+  g_assert_cmpstr (rw_model_get_upstream_name (models->pdata[1]), ==, "qwen");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/Rw/Provider/OpenAI/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("stream", test_stream_ok);
+  ADD ("stream-odd-chunks", test_stream_odd_chunks);
+  ADD ("stream-slow", test_stream_slow);
+  ADD ("stream-without-done", test_stream_without_done);
+  ADD ("non-stream", test_non_stream);
+  ADD ("drop-mid-stream", test_drop_mid_stream);
+  ADD ("stream-cut-clean", test_stream_cut_clean);
+  ADD ("stall-mid-stream", test_stall_mid_stream);
+  ADD ("hang-before-headers", test_hang_before_headers);
+  ADD ("first-token-timeout", test_first_token_timeout);
+  ADD ("total-timeout", test_total_timeout);
+  ADD ("http-errors", test_http_errors);
+  ADD ("key-never-in-error", test_key_never_in_error);
+  ADD ("rate-limited", test_rate_limited);
+  ADD ("malformed-json", test_malformed_json);
+  ADD ("error-event-in-stream", test_error_event_in_stream);
+  ADD ("unreachable", test_unreachable);
+  ADD ("missing-key", test_missing_key);
+  ADD ("cancel", test_cancel);
+  ADD ("list-models", test_list_models);
+#undef ADD
+
+  return g_test_run ();
+}

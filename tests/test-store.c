@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <routewise-engine.h>
+
+#include "rw-store-private.h"
+#include "rw-test-util.h"
+
+static gint64
+query_int (const char *path,
+           const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static char *
+query_text (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static RwChatResult *
+make_result (const char *model,
+             const char *text,
+             gboolean    failed)
+{
+  RwChatResult *r = rw_chat_result_new (model);
+
+  g_string_assign (r->text, text);
+  r->tokens_in = 10;
+  r->tokens_out = 20;
+  r->cost_usd = 0.0005;
+  r->ttft_ms = 120;
+  r->latency_ms = 900;
+  r->http_status = failed ? 503 : 200;
+  if (failed)
+    r->error = g_error_new (RW_ERROR, RW_ERROR_OVERLOADED, "HTTP 503: overloaded");
+  else
+    r->finish_reason = g_strdup ("stop");
+  return r;
+}
+
+static void
+test_fresh (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "sub", "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autofree char *mode = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_store_get_schema_version (store), ==, RW_STORE_SCHEMA_VERSION);
+  rw_store_close (store);
+  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
+  mode = query_text (path, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
+  rw_test_rmtree (dir);
+}
+
+static void
+test_record_compare (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
+  g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
+  g_autoptr(RwChatResult) b = make_result ("m/b", "", TRUE);
+  g_autofree char *prompt_id = NULL, *run_id = NULL, *ra = NULL, *rb = NULL;
+  g_autofree char *vote = NULL, *best = NULL, *bad_vote = NULL;
+  g_autofree char *kind = NULL, *task = NULL;
+  const char *pair[] = { NULL, NULL, NULL };
+
+  rw_chat_request_set_task (request, "math");
+  prompt_id = rw_store_record_prompt (store, request);
+  run_id = rw_store_begin_run (store, "compare", NULL);
+  ra = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
+  rb = rw_store_record_response (store, run_id, prompt_id, b, 1, "hash-b");
+  rw_store_finish_run (store, run_id, "done");
+  pair[0] = ra;
+  pair[1] = rb;
+  vote = rw_store_record_vote (store, prompt_id, run_id, "math", RW_VOTE_A, pair, NULL, "human");
+  best = rw_store_record_vote (store, prompt_id, run_id, "math", RW_VOTE_BEST, pair, rb, "human");
+  /* A pairwise vote needs exactly two answers. */
+  pair[1] = NULL;
+  bad_vote = rw_store_record_vote (store, prompt_id, run_id, "math", RW_VOTE_TIE, pair, NULL, NULL);
+  g_assert_null (bad_vote);
+  g_assert_nonnull (vote);
+  g_assert_nonnull (best);
+
+  /* The same prompt again is one row; a task given later does not overwrite the first. */
+  rw_chat_request_set_task (request, "other");
+  g_free (rw_store_record_prompt (store, request));
+
+  g_assert_true (rw_store_flush (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM prompts"), ==, 1);
+  task = query_text (path, "SELECT task FROM prompts");
+  g_assert_cmpstr (task, ==, "math");
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 2);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses WHERE status = 'ok' "
+                                    "AND tokens_out = 20 AND ttft_ms = 120 AND latency_ms = 900"),
+                   ==, 1);
+  kind = query_text (path, "SELECT error_kind FROM responses WHERE status = 'error'");
+  g_assert_cmpstr (kind, ==, "overloaded");
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM runs WHERE status = 'done' "
+                                    "AND finished_ms IS NOT NULL"), ==, 1);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE outcome = 'a' "
+                                    "AND winner = response_a AND task = 'math'"), ==, 1);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE outcome = 'best' "
+                                    "AND json_array_length (candidates) = 2"), ==, 1);
+
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
+/* A write that breaks a constraint is reported by the next flush and loses nothing else. */
+static void
+test_bad_write_isolated (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("p");
+  g_autoptr(RwChatResult) a = make_result ("m/a", "x", FALSE);
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
+  g_autofree char *bad = rw_store_record_response (store, "no-such-run", prompt_id, a, 1, NULL);
+  g_autofree char *good = rw_store_record_response (store, run_id, prompt_id, a, 1, NULL);
+
+  g_assert_false (rw_store_flush (store, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 1);
+  rw_test_rmtree (dir);
+}
+
+static void
+test_migrate_from_v1 (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (_rw_store_create_at_version (path, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 1);
+
+  /* Data written by the first schema. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "INSERT INTO prompts VALUES ('p1', '[]', 'old prompt', 'code', 1);"
+    "INSERT INTO runs VALUES ('r1', 'compare', NULL, 'done', 1, 2);"
+    "INSERT INTO responses (id, run_id, prompt_id, model, status, text, created_ms) "
+    "  VALUES ('x1', 'r1', 'p1', 'm/a', 'ok', 'old answer', 1);"
+    "INSERT INTO votes (id, prompt_id, run_id, task, outcome, response_a, response_b, winner, "
+    "  source, created_ms) VALUES ('v1', 'p1', 'r1', 'code', 'tie', 'x1', 'x1', NULL, 'human', 1);",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = rw_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_store_get_schema_version (store), ==, RW_STORE_SCHEMA_VERSION);
+  rw_store_close (store);
+
+  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
+                                    "AND usage_estimated = 0"), ==, 1);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'grades'"),
+                   ==, 1);
+  rw_test_rmtree (dir);
+}
+
+static void
+test_newer_schema_refused (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 99;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = rw_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "newer"));
+  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 99);
+  rw_test_rmtree (dir);
+}
+
+static void
+test_not_a_database (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (path, "this is not sqlite at all, just text\n"
+                                            "padding padding padding padding padding\n", -1, NULL));
+  store = rw_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  rw_test_rmtree (dir);
+}
+
+/* A process killed without closing the store loses nothing it had committed, and the
+ * database opens cleanly afterwards. */
+static void
+test_unclean_close (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autofree char *check = NULL;
+  int status = 0;
+  pid_t pid;
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      RwStore *child = rw_store_open (path, NULL);
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("crash test");
+      g_autofree char *prompt_id = NULL, *run_id = NULL;
+
+      if (child == NULL)
+        _exit (3);
+      prompt_id = rw_store_record_prompt (child, request);
+      run_id = rw_store_begin_run (child, "compare", NULL);
+      for (guint i = 0; i < 500; i++)
+        {
+          RwChatResult *r = make_result ("m/a", "answer", FALSE);
+          g_free (rw_store_record_response (child, run_id, prompt_id, r, 1, NULL));
+          rw_chat_result_unref (r);
+        }
+      if (!rw_store_flush (child, NULL))
+        _exit (4);
+      /* Die without closing: no checkpoint, the WAL is left behind. */
+      kill (getpid (), SIGKILL);
+      _exit (5);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+  store = rw_store_open (path, &error);
+  g_assert_no_error (error);
+  rw_store_close (store);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 500);
+  check = query_text (path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+  rw_test_rmtree (dir);
+}
+
+/* Writes from two stores on one file, as the window and the command line do, all land. */
+static void
+test_two_writers (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwStore) a = rw_store_open (path, NULL);
+  g_autoptr(RwStore) b = rw_store_open (path, NULL);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("shared");
+  g_autofree char *pa = rw_store_record_prompt (a, request);
+  g_autofree char *pb = rw_store_record_prompt (b, request);
+  g_autofree char *ra = rw_store_begin_run (a, "compare", NULL);
+  g_autofree char *rb = rw_store_begin_run (b, "compare", NULL);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(RwChatResult) r = make_result ("m/x", "y", FALSE);
+      g_free (rw_store_record_response (a, ra, pa, r, 1, NULL));
+      g_free (rw_store_record_response (b, rb, pb, r, 1, NULL));
+    }
+  g_assert_true (rw_store_flush (a, NULL));
+  g_assert_true (rw_store_flush (b, NULL));
+  rw_store_close (a);
+  rw_store_close (b);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 400);
+  g_assert_cmpint (query_int (path, "SELECT count(*) FROM prompts"), ==, 1);
+  rw_test_rmtree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Store/fresh", test_fresh);
+  g_test_add_func ("/Rw/Store/record-compare", test_record_compare);
+  g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
+  g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
+  g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
+  g_test_add_func ("/Rw/Store/not-a-database", test_not_a_database);
+  g_test_add_func ("/Rw/Store/unclean-close", test_unclean_close);
+  g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
+  return g_test_run ();
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "rw-window.h"
+#include "rw-test-util.h"
+
+typedef struct
+{
+  char *dir;
+  RwCatalog *catalog;
+  RwStore *store;
+  RwWindow *window;
+  gboolean finished;
+} Fixture;
+
+static void
+on_finished (RwWindow *window,
+             Fixture  *f)
+{
+  f->finished = TRUE;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  double speed = data ? *(const double *) data : 0;
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"recorded\", "
+                                           "\"kind\": \"recorded\", \"speed\": %g}]}", speed);
+
+  f->dir = rw_test_make_tmpdir ();
+  path = g_build_filename (f->dir, "routewise.db", NULL);
+  f->catalog = rw_catalog_new ();
+  g_assert_true (rw_catalog_load_defaults (f->catalog, &error));
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  g_assert_no_error (error);
+  f->store = rw_store_open (path, &error);
+  g_assert_no_error (error);
+  f->window = rw_window_new (NULL, f->catalog, f->store);
+  g_signal_connect (f->window, "compare-finished", G_CALLBACK (on_finished), f);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  rw_store_close (f->store);
+  g_object_unref (f->store);
+  g_object_unref (f->catalog);
+  rw_test_rmtree (f->dir);
+  g_free (f->dir);
+}
+
+static gint64
+db_int (Fixture    *f,
+        const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (rw_store_get_path (f->store), &db, SQLITE_OPEN_READONLY, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ?: ".", name, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  graphene_rect_t bounds;
+
+  /* Let the window lay itself out and draw at least once. */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  graphene_rect_init (&bounds, 0, 0, w, h);
+  texture = gsk_renderer_render_texture (renderer, node, &bounds);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  g_object_unref (paintable);
+}
+
+static const char *k8s = "Argue for and against the use of kubernetes in the style of a haiku.";
+
+/* Three real models' recorded answers stream into three columns with their metrics; the best
+ * one gets the vote, stored with the prompt's task. */
+static void
+test_three_models (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "recorded/claude-v1", "recorded/llama-2-70b-chat", NULL };
+  g_autoptr(RwProvider) reference = rw_recorded_provider_new ("ref");
+
+  rw_window_set_selected_models (f->window, ids);
+  rw_window_set_prompt (f->window, k8s);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
+  g_assert_cmpuint (rw_window_get_n_columns (f->window), ==, 3);
+  rw_test_wait_until (&f->finished);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      RwAnswerColumn *column = rw_window_get_column (f->window, i);
+      RwModel *model = rw_answer_column_get_model (column);
+      g_autofree char *text = rw_answer_column_dup_text (column);
+      g_autofree char *expected = rw_recorded_provider_lookup (RW_RECORDED_PROVIDER (reference),
+                                                               rw_model_get_upstream_name (model),
+                                                               k8s, NULL);
+
+      g_assert_cmpstr (rw_model_get_id (model), ==, ids[i]);
+      g_assert_cmpstr (text, ==, expected);
+      g_assert_nonnull (strstr (rw_answer_column_get_metrics (column), "First token"));
+      g_assert_nonnull (strstr (rw_answer_column_get_metrics (column), "$"));
+    }
+
+  /* Pairwise votes are for two answers; with three, the best one is picked. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "a");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-best", "u", 1);
+  save_screenshot (GTK_WIDGET (f->window), "window-three-models.png");
+
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 3);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes v JOIN responses r ON r.id = v.winner "
+                              "WHERE v.outcome = 'best' AND v.task = 'reflexion' AND "
+                              "r.model = 'recorded/claude-v1' AND "
+                              "json_array_length (v.candidates) = 3"), ==, 1);
+  /* One vote per comparison. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-best", "u", 0);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
+}
+
+static void
+test_pairwise_vote (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
+
+  rw_window_set_selected_models (f->window, ids);
+  rw_window_set_prompt (f->window, "Tell a joke about going on vacation.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
+  rw_test_wait_until (&f->finished);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "b"));
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE outcome = 'b' AND winner = response_b "
+                              "AND task = 'creativity' AND source = 'human'"), ==, 1);
+}
+
+/* While answers stream, the main loop keeps running: the window repaints and the Stop action
+ * works; stopping stores the partial answers as cancelled. */
+static void
+test_responsive_and_stop (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "recorded/llama-2-70b-chat", NULL };
+  GdkFrameClock *clock;
+  gint64 frames_before;
+  gboolean tick = FALSE;
+
+  rw_window_set_selected_models (f->window, ids);
+  rw_window_set_prompt (f->window, k8s);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
+
+  /* Wait for some text to arrive in the first column. */
+  for (;;)
+    {
+      g_autofree char *text = rw_answer_column_dup_text (rw_window_get_column (f->window, 0));
+      if (strlen (text) > 10)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
+  frames_before = gdk_frame_clock_get_frame_counter (clock);
+  gtk_widget_queue_draw (GTK_WIDGET (f->window));
+  while (gdk_frame_clock_get_frame_counter (clock) == frames_before)
+    g_main_context_iteration (NULL, TRUE);
+  (void) tick;
+  g_assert_false (f->finished);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.stop", NULL));
+  rw_test_wait_until (&f->finished);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE error_kind = 'cancelled' "
+                              "AND length (text) > 0"), >=, 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const double instant = 0, fast = 20, real_time = 1;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, data, func) \
+  g_test_add ("/Rw/Window/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  ADD ("three-models", &fast, test_three_models);
+  ADD ("pairwise-vote", &instant, test_pairwise_vote);
+  ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
+#undef ADD
+
+  return g_test_run ();
+}
