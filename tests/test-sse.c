@@ -194,7 +194,8 @@ test_garbage (void)
         }
       for (gsize pos = 0; pos < sizeof buf;)
         {
-          gsize n = MIN (sizeof buf - pos, (gsize) g_rand_int_range (rand, 1, 64));
+          gsize want = g_rand_int_range (rand, 1, 64);
+          gsize n = MIN (sizeof buf - pos, want);
           if (!rw_sse_parser_feed (parser, (const char *) buf + pos, n, NULL))
             break;
           pos += n;

@@ -77,22 +77,40 @@ db_int (Fixture    *f,
   return value;
 }
 
+/* Iterates until the window has painted a new frame. */
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock;
+  gint64 before;
+
+  while (!gtk_widget_get_mapped (widget) || gtk_widget_get_frame_clock (widget) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  clock = gtk_widget_get_frame_clock (widget);
+  before = gdk_frame_clock_get_frame_counter (clock);
+  gtk_widget_queue_draw (widget);
+  while (gdk_frame_clock_get_frame_counter (clock) == before)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static void
 save_screenshot (GtkWidget  *widget,
                  const char *name)
 {
-  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GdkPaintable *paintable;
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ?: ".", name, NULL);
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int w, h;
   graphene_rect_t bounds;
 
-  /* Let the window lay itself out and draw at least once. */
-  for (guint i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* The paintable shows what the widget drew last: make it draw first. */
+  wait_for_frame (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
@@ -175,9 +193,6 @@ test_responsive_and_stop (Fixture       *f,
                           gconstpointer  data)
 {
   const char *ids[] = { "recorded/gpt-4", "recorded/llama-2-70b-chat", NULL };
-  GdkFrameClock *clock;
-  gint64 frames_before;
-  gboolean tick = FALSE;
 
   rw_window_set_selected_models (f->window, ids);
   rw_window_set_prompt (f->window, k8s);
@@ -191,12 +206,7 @@ test_responsive_and_stop (Fixture       *f,
         break;
       g_main_context_iteration (NULL, TRUE);
     }
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
-  frames_before = gdk_frame_clock_get_frame_counter (clock);
-  gtk_widget_queue_draw (GTK_WIDGET (f->window));
-  while (gdk_frame_clock_get_frame_counter (clock) == frames_before)
-    g_main_context_iteration (NULL, TRUE);
-  (void) tick;
+  wait_for_frame (GTK_WIDGET (f->window));
   g_assert_false (f->finished);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.stop", NULL));
