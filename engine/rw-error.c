@@ -316,7 +316,6 @@ rw_parse_retry_after (const char *value,
 
   {
     g_autoptr(GDateTime) dt = NULL;
-    g_autofree char *iso = NULL;
     static const char * const months[] = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
     };

@@ -15,7 +15,9 @@ struct _RwMockUpstream
   guint16 port;
   GMutex mutex;
   GCond ready_cond;
+  GCond written_cond;
   gboolean ready;
+  GHashTable *written;    /* model -> body bytes written so far */
   GHashTable *queues;     /* model -> GQueue of RwMockReply */
   GHashTable *defaults;   /* model -> RwMockReply */
   GHashTable *counts;     /* model -> count */
@@ -150,6 +152,7 @@ typedef struct
   GSocketConnection *conn;
   GByteArray *in;
   RwMockReply *reply;
+  char *model;
   gsize offset;
   GSource *timer;
   gboolean closed;
@@ -165,6 +168,7 @@ conn_free (Conn *c)
     }
   g_ptr_array_remove (c->mock->connections, c);
   g_clear_pointer (&c->reply, rw_mock_reply_free);
+  g_clear_pointer (&c->model, g_free);
   g_clear_pointer (&c->in, g_byte_array_unref);
   g_clear_object (&c->conn);
   g_free (c);
@@ -271,6 +275,12 @@ write_body (Conn *c)
     g_string_append_len (frame, body + c->offset, n);
   c->offset += n;
   write_bytes (c, frame->str, frame->len);
+
+  g_mutex_lock (&c->mock->mutex);
+  g_hash_table_replace (c->mock->written, g_strdup (c->model ? c->model : ""),
+                        GSIZE_TO_POINTER (c->offset));
+  g_cond_broadcast (&c->mock->written_cond);
+  g_mutex_unlock (&c->mock->mutex);
   return G_SOURCE_REMOVE;
 }
 
@@ -384,6 +394,7 @@ handle_request (Conn       *c,
   g_mutex_unlock (&self->mutex);
 
   c->reply = pick_reply (self, model);
+  c->model = g_strdup (model);
   if (c->reply->hang)
     return;
   if (c->reply->header_delay_ms)
@@ -517,6 +528,8 @@ rw_mock_upstream_new (void)
 
   g_mutex_init (&self->mutex);
   g_cond_init (&self->ready_cond);
+  g_cond_init (&self->written_cond);
+  self->written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -561,6 +574,8 @@ rw_mock_upstream_free (RwMockUpstream *self)
   g_hash_table_unref (self->queues);
   g_hash_table_unref (self->defaults);
   g_hash_table_unref (self->counts);
+  g_hash_table_unref (self->written);
+  g_cond_clear (&self->written_cond);
   g_ptr_array_unref (self->connections);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
@@ -622,6 +637,18 @@ rw_mock_upstream_count (RwMockUpstream *self,
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, model ? model : ""));
   g_mutex_unlock (&self->mutex);
   return n;
+}
+
+/* Blocks until at least BYTES of the body of a reply to MODEL have been written. */
+void
+rw_mock_upstream_wait_written (RwMockUpstream *self,
+                               const char     *model,
+                               gsize           bytes)
+{
+  g_mutex_lock (&self->mutex);
+  while (GPOINTER_TO_SIZE (g_hash_table_lookup (self->written, model ? model : "")) < bytes)
+    g_cond_wait (&self->written_cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
 }
 
 /* The value of a header of the last request, or NULL. */

@@ -62,6 +62,9 @@ void            rw_mock_upstream_set_default (RwMockUpstream *self,
                                              RwMockReply    *reply);
 guint           rw_mock_upstream_count      (RwMockUpstream *self,
                                              const char     *model);
+void            rw_mock_upstream_wait_written (RwMockUpstream *self,
+                                             const char     *model,
+                                             gsize           bytes);
 char           *rw_mock_upstream_dup_last_header (RwMockUpstream *self,
                                              const char     *name);
 char           *rw_mock_upstream_dup_last_body (RwMockUpstream *self);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -69,17 +70,16 @@ fixture_teardown (Fixture       *f,
   g_free (f->err);
 }
 
-static void
-run_cli (Fixture     *f,
-         const char  *first,
-         ...)
+static GSubprocess *
+spawn_cli (Fixture     *f,
+           const char  *first,
+           va_list      args)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
-  va_list args;
+  GSubprocess *proc;
 
   g_clear_pointer (&f->out, g_free);
   g_clear_pointer (&f->err, g_free);
@@ -89,19 +89,54 @@ run_cli (Fixture     *f,
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
 
   g_ptr_array_add (argv, (char *) g_getenv ("ROUTEWISE_CLI"));
-  va_start (args, first);
   for (const char *a = first; a != NULL; a = va_arg (args, const char *))
     g_ptr_array_add (argv, (char *) a);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
+  return proc;
+}
+
+static void
+finish_cli (Fixture     *f,
+            GSubprocess *proc)
+{
+  g_autoptr(GError) error = NULL;
+
   g_subprocess_communicate_utf8 (proc, NULL, NULL, &f->out, &f->err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   f->status = g_subprocess_get_exit_status (proc);
   g_test_message ("exit %d\nstdout: %s\nstderr: %s", f->status, f->out, f->err);
+}
+
+static void
+run_cli (Fixture     *f,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  va_list args;
+
+  va_start (args, first);
+  proc = spawn_cli (f, first, args);
+  va_end (args);
+  finish_cli (f, proc);
+}
+
+static GSubprocess *
+start_cli (Fixture    *f,
+           const char *first,
+           ...)
+{
+  GSubprocess *proc;
+  va_list args;
+
+  va_start (args, first);
+  proc = spawn_cli (f, first, args);
+  va_end (args);
+  return proc;
 }
 
 static gint64
@@ -324,6 +359,43 @@ test_usage_errors (Fixture       *f,
   g_assert_cmpint (f->status, ==, 2);
 }
 
+/* Ctrl-C stops every model at once; what had arrived is stored, marked cancelled. */
+static void
+test_interrupt (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const pieces[] = { "partial ", "answer", NULL };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  RwMockReply *a = rw_mock_reply_new_stream (pieces, 3, 2, TRUE);
+  RwMockReply *b = rw_mock_reply_new_stream (pieces, 3, 2, TRUE);
+  JsonObject *doc;
+
+  a->stall_at = 200;
+  b->hang = TRUE;
+  rw_mock_upstream_push (f->mock, "a", a);
+  rw_mock_upstream_push (f->mock, "b", b);
+  proc = start_cli (f, "compare", "--json", "-m", "mock/a", "-m", "mock/b", "hi", NULL);
+  rw_mock_upstream_wait_written (f->mock, "a", 200);
+  g_subprocess_send_signal (proc, SIGINT);
+  finish_cli (f, proc);
+
+  g_assert_cmpint (f->status, ==, 130);
+  doc = parse_output (f, parser);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer (doc, 0), "error"), "kind"),
+                   ==, "cancelled");
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE error_kind = 'cancelled'"), ==, 2);
+  /* Whatever had arrived is kept, in the output and in the database alike. */
+  {
+    const char *text = json_object_get_string_member (answer (doc, 0), "text");
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE model = 'mock/a' "
+                                            "AND text = '%s'", text);
+    g_assert_true (g_str_has_prefix ("partial answer", text));
+    g_assert_cmpint (db_int (f, sql), ==, 1);
+  }
+}
+
 static void
 test_store_unwritable (Fixture       *f,
                        gconstpointer  data)
@@ -353,6 +425,7 @@ main (int    argc,
   ADD ("missing-config", test_missing_config);
   ADD ("unreachable", test_unreachable);
   ADD ("usage-errors", test_usage_errors);
+  ADD ("interrupt", test_interrupt);
   ADD ("store-unwritable", test_store_unwritable);
 #undef ADD
 

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <routewise-engine.h>
+
+#include "fuzz-targets.h"
+
+/* Each target takes untrusted bytes from outside the program. */
+
+static gboolean
+count_event (const char  *event,
+             const char  *data,
+             gsize        data_len,
+             gpointer     user_data,
+             GError     **error)
+{
+  (*(guint *) user_data)++;
+  return TRUE;
+}
+
+int
+rw_fuzz_sse (const guint8 *data,
+             gsize         size)
+{
+  guint n = 0;
+  RwSseParser *parser = rw_sse_parser_new (count_event, &n);
+  gsize pos = 0;
+
+  rw_sse_parser_set_max_size (parser, 4096);
+  /* Feed in uneven pieces, as a network would. */
+  while (pos < size)
+    {
+      gsize piece = 1 + (data[pos] % 17);
+      piece = MIN (piece, size - pos);
+      if (!rw_sse_parser_feed (parser, (const char *) data + pos, piece, NULL))
+        break;
+      pos += piece;
+    }
+  rw_sse_parser_has_partial (parser);
+  rw_sse_parser_free (parser);
+  return 0;
+}
+
+int
+rw_fuzz_providers (const guint8 *data,
+                   gsize         size)
+{
+  RwCatalog *catalog = rw_catalog_new ();
+  GError *error = NULL;
+
+  if (!rw_catalog_load_data (catalog, "fuzz", (const char *) data, size, &error))
+    {
+      g_assert (error != NULL && error->domain == RW_ERROR);
+      g_clear_error (&error);
+    }
+  g_object_unref (catalog);
+  return 0;
+}
+
+int
+rw_fuzz_error_body (const guint8 *data,
+                    gsize         size)
+{
+  GError *error = rw_error_from_http (size > 0 ? 400 + data[0] % 200 : 500,
+                                      (const char *) data, size);
+  char *text = g_strndup ((const char *) data, size);
+  GError *stream_error = rw_error_from_json_error (0, text);
+
+  g_assert (error != NULL && error->domain == RW_ERROR);
+  g_assert (g_utf8_validate (error->message, -1, NULL) || size > 0);
+  g_clear_error (&error);
+  g_clear_error (&stream_error);
+  g_free (text);
+  return 0;
+}
+
+int
+rw_fuzz_messages (const guint8 *data,
+                  gsize         size)
+{
+  JsonParser *parser = json_parser_new ();
+  RwChatRequest *request = rw_chat_request_new ();
+
+  if (json_parser_load_from_data (parser, (const char *) data, size, NULL))
+    {
+      GError *error = NULL;
+      if (rw_chat_request_set_messages_from_json (request, json_parser_get_root (parser), &error))
+        {
+          char *hash = rw_chat_request_hash_prompt (request);
+          g_free (hash);
+        }
+      g_clear_error (&error);
+    }
+  rw_chat_request_unref (request);
+  g_object_unref (parser);
+  return 0;
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+int rw_fuzz_sse        (const guint8 *data, gsize size);
+int rw_fuzz_providers  (const guint8 *data, gsize size);
+int rw_fuzz_error_body (const guint8 *data, gsize size);
+int rw_fuzz_messages   (const guint8 *data, gsize size);
