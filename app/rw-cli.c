@@ -478,36 +478,10 @@ cmd_compare (int    argc,
 
   if (store != NULL)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) params = NULL;
       g_autoptr(GError) flush_error = NULL;
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "models");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < models->len; i++)
-        json_builder_add_string_value (b, rw_model_get_id (models->pdata[i]));
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "stream");
-      json_builder_add_boolean_value (b, request->stream);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, "cli");
-      json_builder_end_object (b);
-      params = json_builder_get_root (b);
-
-      prompt_id = rw_store_record_prompt (store, request);
-      run_id = rw_store_begin_run (store, "compare", params);
-      for (guint i = 0; i < c.results->len; i++)
-        {
-          g_autofree char *hash = rw_chat_request_hash_for_model (request,
-                                                                  rw_model_get_id (models->pdata[i]));
-          g_autofree char *rid = NULL;
-
-          rw_store_record_model (store, models->pdata[i]);
-          rid = rw_store_record_response (store, run_id, prompt_id, c.results->pdata[i], 1, hash);
-        }
-      rw_store_finish_run (store, run_id, c.interrupted ? "cancelled" :
-                                          n_ok > 0 ? "done" : "failed");
+      run_id = rw_store_record_compare (store, request, models, c.results, "cli", c.interrupted,
+                                        &prompt_id, NULL);
       if (!rw_store_flush (store, &flush_error))
         print_error ("%s", flush_error->message);
     }

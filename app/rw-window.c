@@ -20,7 +20,7 @@ typedef struct
   GPtrArray *models;
   GPtrArray *columns;      /* RwAnswerColumn, borrowed from the box */
   GPtrArray *results;
-  GPtrArray *response_ids;
+  GStrv response_ids;
   GCancellable *cancellable;
   char *prompt_id;
   char *run_id;
@@ -79,7 +79,7 @@ comparison_free (Comparison *c)
   g_clear_pointer (&c->models, g_ptr_array_unref);
   g_clear_pointer (&c->columns, g_ptr_array_unref);
   g_clear_pointer (&c->results, g_ptr_array_unref);
-  g_clear_pointer (&c->response_ids, g_ptr_array_unref);
+  g_clear_pointer (&c->response_ids, g_strfreev);
   g_free (c->prompt_id);
   g_free (c->run_id);
   g_free (c);
@@ -279,45 +279,11 @@ static void
 record_comparison (RwWindow   *self,
                    Comparison *c)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
-  guint n_ok = 0;
-
   if (self->store == NULL)
     return;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "models");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < c->models->len; i++)
-    json_builder_add_string_value (b, rw_model_get_id (c->models->pdata[i]));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "blind");
-  json_builder_add_boolean_value (b, c->blind);
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, "app");
-  json_builder_end_object (b);
-  params = json_builder_get_root (b);
-
-  c->prompt_id = rw_store_record_prompt (self->store, c->request);
-  c->run_id = rw_store_begin_run (self->store, "compare", params);
-  c->response_ids = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < c->results->len; i++)
-    {
-      RwModel *model = c->models->pdata[i];
-      g_autofree char *hash = rw_chat_request_hash_for_model (c->request, rw_model_get_id (model));
-      RwChatResult *r = c->results->pdata[i];
-
-      rw_store_record_model (self->store, model);
-      g_ptr_array_add (c->response_ids,
-                       rw_store_record_response (self->store, c->run_id, c->prompt_id, r, 1, hash));
-      if (rw_chat_result_is_ok (r))
-        n_ok++;
-    }
-  g_ptr_array_add (c->response_ids, NULL);
-  rw_store_finish_run (self->store, c->run_id,
-                       g_cancellable_is_cancelled (c->cancellable) ? "cancelled" :
-                       n_ok > 0 ? "done" : "failed");
+  c->run_id = rw_store_record_compare (self->store, c->request, c->models, c->results, "app",
+                                       g_cancellable_is_cancelled (c->cancellable),
+                                       &c->prompt_id, &c->response_ids);
   g_free (self->last_run_id);
   self->last_run_id = g_strdup (c->run_id);
 }
@@ -473,7 +439,7 @@ vote_pair_action (GtkWidget  *widget,
 
   vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
                                   rw_chat_request_get_task (c->request), outcome,
-                                  (const char * const *) c->response_ids->pdata, NULL, "human");
+                                  (const char * const *) c->response_ids, NULL, "human");
   if (vote_id != NULL)
     after_vote (self, c);
 }
@@ -493,8 +459,8 @@ vote_best_action (GtkWidget  *widget,
     return;
   vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
                                   rw_chat_request_get_task (c->request), RW_VOTE_BEST,
-                                  (const char * const *) c->response_ids->pdata,
-                                  c->response_ids->pdata[index], "human");
+                                  (const char * const *) c->response_ids,
+                                  c->response_ids[index], "human");
   if (vote_id != NULL)
     {
       rw_answer_column_set_picked (c->columns->pdata[index], TRUE);

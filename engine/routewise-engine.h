@@ -5,6 +5,7 @@
 
 #include "rw-types.h"
 #include "rw-error.h"
+#include "rw-text.h"
 #include "rw-model.h"
 #include "rw-chat-request.h"
 #include "rw-chat-result.h"

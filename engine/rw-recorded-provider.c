@@ -8,6 +8,7 @@
 
 #include "rw-error.h"
 #include "rw-recorded-provider.h"
+#include "rw-text.h"
 
 /**
  * RwRecordedProvider:
@@ -54,27 +55,6 @@ answer_free (gpointer data)
 }
 
 static char *
-normalize (const char *text)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-  gboolean space = FALSE;
-
-  for (const char *p = text; *p; p++)
-    {
-      if (g_ascii_isspace (*p))
-        space = TRUE;
-      else
-        {
-          if (space && s->len > 0)
-            g_string_append_c (s, ' ');
-          space = FALSE;
-          g_string_append_c (s, *p);
-        }
-    }
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static char *
 slug_for_api_id (const char *api_id)
 {
   const char *last = strrchr (api_id, '/');
@@ -93,51 +73,37 @@ slug_for_api_id (const char *api_id)
   return g_string_free (s, FALSE);
 }
 
-typedef void (*LineFunc) (JsonObject *obj, gpointer data);
-
 static void
-each_json_line (const char *resource,
-                LineFunc    func,
-                gpointer    data)
+each_json_line (const char     *resource,
+                RwJsonLineFunc  func,
+                gpointer        data)
 {
   g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, 0, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  const char *text, *end;
-  gsize len;
 
   if (bytes == NULL)
     {
       g_critical ("Missing resource %s", resource);
       return;
     }
-  text = g_bytes_get_data (bytes, &len);
-  end = text + len;
-  while (text < end)
-    {
-      const char *nl = memchr (text, '\n', end - text);
-      gsize line_len = (nl ? nl : end) - text;
-
-      if (line_len > 0 && json_parser_load_from_data (parser, text, line_len, NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        func (json_node_get_object (json_parser_get_root (parser)), data);
-      text += line_len + 1;
-    }
+  rw_jsonl_foreach (bytes, func, data);
 }
 
 static void
 add_prompt (JsonObject *obj,
+            guint       line,
             gpointer    data)
 {
   Recordings *rec = data;
   const char *text = json_object_get_string_member_with_default (obj, "text", NULL);
 
   if (text != NULL)
-    g_hash_table_insert (rec->prompt_ids, normalize (text),
+    g_hash_table_insert (rec->prompt_ids, rw_text_normalize_space (text),
                          GINT_TO_POINTER (json_object_get_int_member_with_default (obj, "id", 0)));
 }
 
 static void
 add_model (JsonObject *obj,
+           guint       line,
            gpointer    data)
 {
   GHashTable *names = data;
@@ -150,6 +116,7 @@ add_model (JsonObject *obj,
 
 static void
 add_result (JsonObject *obj,
+            guint       line,
             gpointer    data)
 {
   Recordings *rec = data;
@@ -223,7 +190,7 @@ rw_recorded_provider_lookup (RwRecordedProvider *self,
                              double             *duration_ms)
 {
   Recordings *rec = get_recordings ();
-  g_autofree char *norm = normalize (prompt);
+  g_autofree char *norm = rw_text_normalize_space (prompt);
   g_autofree char *key = NULL;
   gpointer id;
   Answer *a;

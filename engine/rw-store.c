@@ -840,6 +840,80 @@ rw_store_record_response (RwStore      *self,
   return id;
 }
 
+/**
+ * rw_store_record_compare:
+ * @self: a #RwStore
+ * @request: the request every model was sent
+ * @models: (element-type RwModel): the models, in the order shown
+ * @results: (element-type RwChatResult): their results, in the same order
+ * @source: what ran the comparison ("cli", "app", ...)
+ * @cancelled: whether the user stopped it
+ * @prompt_id: (out) (optional): the prompt's id
+ * @response_ids: (out) (optional) (array zero-terminated=1): the answers' ids, in order
+ *
+ * Queues a whole side-by-side comparison: the prompt, a "compare" run with the models, each
+ * model's catalog entry and each answer with its metrics or its error. The run is "done" when a
+ * model answered, "failed" when none did, "cancelled" when stopped.
+ *
+ * Returns: (transfer full): the run's id
+ */
+char *
+rw_store_record_compare (RwStore        *self,
+                         RwChatRequest  *request,
+                         GPtrArray      *models,
+                         GPtrArray      *results,
+                         const char     *source,
+                         gboolean        cancelled,
+                         char          **prompt_id,
+                         GStrv          *response_ids)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_autofree char *pid = NULL;
+  char *run_id;
+  guint n_ok = 0;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+  g_return_val_if_fail (models->len == results->len, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < models->len; i++)
+    json_builder_add_string_value (b, rw_model_get_id (models->pdata[i]));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_boolean_value (b, request->stream);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, source);
+  json_builder_end_object (b);
+  params = json_builder_get_root (b);
+
+  pid = rw_store_record_prompt (self, request);
+  run_id = rw_store_begin_run (self, "compare", params);
+  for (guint i = 0; i < results->len; i++)
+    {
+      RwModel *model = models->pdata[i];
+      RwChatResult *result = results->pdata[i];
+      g_autofree char *hash = rw_chat_request_hash_for_model (request, rw_model_get_id (model));
+      g_autofree char *rid = NULL;
+
+      rw_store_record_model (self, model);
+      rid = rw_store_record_response (self, run_id, pid, result, 1, hash);
+      g_strv_builder_add (ids, rid);
+      if (rw_chat_result_is_ok (result))
+        n_ok++;
+    }
+  rw_store_finish_run (self, run_id, cancelled ? "cancelled" : n_ok > 0 ? "done" : "failed");
+
+  if (prompt_id != NULL)
+    *prompt_id = g_steal_pointer (&pid);
+  if (response_ids != NULL)
+    *response_ids = g_strv_builder_end (ids);
+  return run_id;
+}
+
 const char *
 rw_vote_outcome_to_string (RwVoteOutcome outcome)
 {

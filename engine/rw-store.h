@@ -77,6 +77,14 @@ char       *rw_store_record_vote       (RwStore        *self,
                                         const char * const *response_ids,
                                         const char     *winner_id,
                                         const char     *source);
+char       *rw_store_record_compare    (RwStore        *self,
+                                        RwChatRequest  *request,
+                                        GPtrArray      *models,
+                                        GPtrArray      *results,
+                                        const char     *source,
+                                        gboolean        cancelled,
+                                        char          **prompt_id,
+                                        GStrv          *response_ids);
 const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 
 G_END_DECLS

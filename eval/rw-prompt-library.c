@@ -5,7 +5,8 @@
 #include "config.h"
 
 #include <string.h>
-#include <json-glib/json-glib.h>
+
+#include <routewise-engine.h>
 
 #include "rw-prompt-library.h"
 
@@ -107,27 +108,6 @@ rw_prompt_library_class_init (RwPromptLibraryClass *klass)
 }
 
 static char *
-normalize (const char *text)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-  gboolean space = FALSE;
-
-  for (const char *p = text; *p; p++)
-    {
-      if (g_ascii_isspace (*p))
-        space = TRUE;
-      else
-        {
-          if (space && s->len > 0)
-            g_string_append_c (s, ' ');
-          space = FALSE;
-          g_string_append_c (s, *p);
-        }
-    }
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static char *
 make_title (const char *text)
 {
   const char *nl = strchr (text, '\n');
@@ -153,47 +133,37 @@ compare_prompts (gconstpointer a,
 }
 
 static void
+add_prompt (JsonObject *o,
+            guint       line,
+            gpointer    user_data)
+{
+  RwPromptLibrary *self = user_data;
+  const char *ptext = json_object_get_string_member_with_default (o, "text", NULL);
+  const char *slug = json_object_get_string_member_with_default (o, "slug", NULL);
+  const char *type = json_object_get_string_member_with_default (o, "type", NULL);
+  RwSamplePrompt *p;
+
+  if (ptext == NULL || slug == NULL)
+    return;
+  p = g_object_new (RW_TYPE_SAMPLE_PROMPT, NULL);
+  p->id = g_strdup (slug);
+  p->text = g_strdup (ptext);
+  p->task = g_strdup (type ? type : "general");
+  p->title = make_title (ptext);
+  p->normalized = rw_text_normalize_space (ptext);
+  g_list_store_insert_sorted (self->prompts, p, compare_prompts, NULL);
+  g_object_unref (p);
+}
+
+static void
 rw_prompt_library_init (RwPromptLibrary *self)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  const char *text, *end;
-  gsize len;
 
   self->prompts = g_list_store_new (RW_TYPE_SAMPLE_PROMPT);
   bytes = g_resources_lookup_data ("/io/github/routewise/engine/recorded/prompts.jsonl", 0, NULL);
-  if (bytes == NULL)
-    return;
-
-  text = g_bytes_get_data (bytes, &len);
-  end = text + len;
-  while (text < end)
-    {
-      const char *nl = memchr (text, '\n', end - text);
-      gsize line_len = (nl ? nl : end) - text;
-
-      if (line_len > 0 && json_parser_load_from_data (parser, text, line_len, NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        {
-          JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-          const char *ptext = json_object_get_string_member_with_default (o, "text", NULL);
-          const char *slug = json_object_get_string_member_with_default (o, "slug", NULL);
-          const char *type = json_object_get_string_member_with_default (o, "type", NULL);
-
-          if (ptext != NULL && slug != NULL)
-            {
-              RwSamplePrompt *p = g_object_new (RW_TYPE_SAMPLE_PROMPT, NULL);
-              p->id = g_strdup (slug);
-              p->text = g_strdup (ptext);
-              p->task = g_strdup (type ? type : "general");
-              p->title = make_title (ptext);
-              p->normalized = normalize (ptext);
-              g_list_store_insert_sorted (self->prompts, p, compare_prompts, NULL);
-              g_object_unref (p);
-            }
-        }
-      text += line_len + 1;
-    }
+  if (bytes != NULL)
+    rw_jsonl_foreach (bytes, add_prompt, self);
 }
 
 /**
@@ -238,7 +208,7 @@ RwSamplePrompt *
 rw_prompt_library_lookup (RwPromptLibrary *self,
                           const char      *id_or_text)
 {
-  g_autofree char *norm = normalize (id_or_text);
+  g_autofree char *norm = rw_text_normalize_space (id_or_text);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->prompts));
 
   for (guint i = 0; i < n; i++)

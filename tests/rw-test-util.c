@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "rw-test-util.h"
 
@@ -79,4 +80,47 @@ rw_test_rmtree (const char *path)
         g_remove (child);
     }
   g_rmdir (path);
+}
+
+static sqlite3_stmt *
+db_query (const char  *path,
+          const char  *sql,
+          sqlite3    **db)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (*db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  return stmt;
+}
+
+/* The first column of the first row of a query on its own read-only connection, or -1. */
+gint64
+rw_test_db_int (const char *path,
+                const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = db_query (path, sql, &db);
+  gint64 value = -1;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+char *
+rw_test_db_text (const char *path,
+                 const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = db_query (path, sql, &db);
+  char *value = NULL;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }

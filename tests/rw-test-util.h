@@ -13,5 +13,9 @@ RwChatResult *rw_test_chat_sync   (RwProvider     *provider,
 char         *rw_test_make_tmpdir (void);
 void          rw_test_rmtree      (const char     *path);
 void          rw_test_wait_until  (gboolean       *flag);
+gint64        rw_test_db_int      (const char     *path,
+                                   const char     *sql);
+char         *rw_test_db_text     (const char     *path,
+                                   const char     *sql);
 
 G_END_DECLS

@@ -9,40 +9,6 @@
 #include "rw-store-private.h"
 #include "rw-test-util.h"
 
-static gint64
-query_int (const char *path,
-           const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
-static char *
-query_text (const char *path,
-            const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
 static RwChatResult *
 make_result (const char *model,
              const char *text,
@@ -76,8 +42,8 @@ test_fresh (void)
   g_assert_no_error (error);
   g_assert_cmpint (rw_store_get_schema_version (store), ==, RW_STORE_SCHEMA_VERSION);
   rw_store_close (store);
-  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
-  mode = query_text (path, "PRAGMA journal_mode");
+  g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
+  mode = rw_test_db_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   rw_test_rmtree (dir);
 }
@@ -121,20 +87,20 @@ test_record_compare (void)
   g_assert_true (rw_store_flush (store, &error));
   g_assert_no_error (error);
 
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM prompts"), ==, 1);
-  task = query_text (path, "SELECT task FROM prompts");
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 1);
+  task = rw_test_db_text (path, "SELECT task FROM prompts");
   g_assert_cmpstr (task, ==, "math");
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 2);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses WHERE status = 'ok' "
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE status = 'ok' "
                                     "AND tokens_out = 20 AND ttft_ms = 120 AND latency_ms = 900"),
                    ==, 1);
-  kind = query_text (path, "SELECT error_kind FROM responses WHERE status = 'error'");
+  kind = rw_test_db_text (path, "SELECT error_kind FROM responses WHERE status = 'error'");
   g_assert_cmpstr (kind, ==, "overloaded");
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM runs WHERE status = 'done' "
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM runs WHERE status = 'done' "
                                     "AND finished_ms IS NOT NULL"), ==, 1);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE outcome = 'a' "
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE outcome = 'a' "
                                     "AND winner = response_a AND task = 'math'"), ==, 1);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE outcome = 'best' "
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE outcome = 'best' "
                                     "AND json_array_length (candidates) = 2"), ==, 1);
 
   rw_store_close (store);
@@ -161,7 +127,7 @@ test_bad_write_isolated (void)
   g_clear_error (&error);
   g_assert_true (rw_store_flush (store, &error));
   rw_store_close (store);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
   rw_test_rmtree (dir);
 }
 
@@ -176,7 +142,7 @@ test_migrate_from_v1 (void)
 
   g_assert_true (_rw_store_create_at_version (path, 1, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, 1);
 
   /* Data written by the first schema. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
@@ -195,11 +161,11 @@ test_migrate_from_v1 (void)
   g_assert_cmpint (rw_store_get_schema_version (store), ==, RW_STORE_SCHEMA_VERSION);
   rw_store_close (store);
 
-  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
+  g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
                                     "AND usage_estimated = 0"), ==, 1);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'grades'"),
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'grades'"),
                    ==, 1);
   rw_test_rmtree (dir);
 }
@@ -222,7 +188,7 @@ test_newer_schema_refused (void)
   g_assert_null (store);
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_assert_nonnull (strstr (error->message, "newer"));
-  g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 99);
+  g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, 99);
   rw_test_rmtree (dir);
 }
 
@@ -286,8 +252,8 @@ test_unclean_close (void)
   store = rw_store_open (path, &error);
   g_assert_no_error (error);
   rw_store_close (store);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 500);
-  check = query_text (path, "PRAGMA integrity_check");
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 500);
+  check = rw_test_db_text (path, "PRAGMA integrity_check");
   g_assert_cmpstr (check, ==, "ok");
   rw_test_rmtree (dir);
 }
@@ -316,8 +282,8 @@ test_two_writers (void)
   g_assert_true (rw_store_flush (b, NULL));
   rw_store_close (a);
   rw_store_close (b);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM responses"), ==, 400);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM prompts"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 400);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 1);
   rw_test_rmtree (dir);
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 #include "rw-window.h"
@@ -63,18 +62,7 @@ static gint64
 db_int (Fixture    *f,
         const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (rw_store_get_path (f->store), &db, SQLITE_OPEN_READONLY, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return rw_test_db_int (rw_store_get_path (f->store), sql);
 }
 
 /* Iterates until the window has painted a new frame. */

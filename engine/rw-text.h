@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_ENGINE_INSIDE) && !defined(RW_ENGINE_COMPILATION)
+# error "Only <routewise-engine.h> can be included directly."
+#endif
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * RwJsonLineFunc:
+ * @object: one line's object
+ * @line: the line number, from 1
+ * @user_data: closure data
+ */
+typedef void (*RwJsonLineFunc) (JsonObject *object,
+                                guint       line,
+                                gpointer    user_data);
+
+char  *rw_text_normalize_space (const char     *text);
+guint  rw_jsonl_foreach        (GBytes         *bytes,
+                                RwJsonLineFunc  func,
+                                gpointer        user_data);
+
+G_END_DECLS
