@@ -30,7 +30,8 @@ struct _RwCatalog
   GPtrArray *provider_order;  /* ids */
   GHashTable *models;         /* id -> RwModel */
   GListStore *model_list;
-  JsonNode *defaults;
+  GPtrArray *local_ids;       /* local servers to look for: ids and base URLs */
+  GPtrArray *local_urls;
 };
 
 G_DEFINE_FINAL_TYPE (RwCatalog, rw_catalog, G_TYPE_OBJECT)
@@ -44,7 +45,8 @@ rw_catalog_finalize (GObject *object)
   g_clear_pointer (&self->provider_order, g_ptr_array_unref);
   g_clear_pointer (&self->models, g_hash_table_unref);
   g_clear_object (&self->model_list);
-  g_clear_pointer (&self->defaults, json_node_unref);
+  g_clear_pointer (&self->local_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->local_urls, g_ptr_array_unref);
 
   G_OBJECT_CLASS (rw_catalog_parent_class)->finalize (object);
 }
@@ -62,6 +64,27 @@ rw_catalog_init (RwCatalog *self)
   self->provider_order = g_ptr_array_new_with_free_func (g_free);
   self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->model_list = g_list_store_new (RW_TYPE_MODEL);
+  self->local_ids = g_ptr_array_new_with_free_func (g_free);
+  self->local_urls = g_ptr_array_new_with_free_func (g_free);
+}
+
+/**
+ * rw_catalog_add_local_server:
+ * @self: a #RwCatalog
+ * @id: the provider id to give the server when it answers
+ * @base_url: its OpenAI-compatible base URL
+ *
+ * Adds an address that rw_catalog_discover_async() probes. The defaults add the usual ports of
+ * Ollama, the llama.cpp server, LM Studio and vLLM.
+ */
+void
+rw_catalog_add_local_server (RwCatalog  *self,
+                             const char *id,
+                             const char *base_url)
+{
+  g_return_if_fail (RW_IS_CATALOG (self));
+  g_ptr_array_add (self->local_ids, g_strdup (id));
+  g_ptr_array_add (self->local_urls, g_strdup (base_url));
 }
 
 RwCatalog *
@@ -463,9 +486,11 @@ rw_catalog_load_data (RwCatalog   *self,
   g_autoptr(GError) local = NULL;
   g_autoptr(RwCatalog) scratch = NULL;
   g_autoptr(GPtrArray) new_providers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) local_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) local_urls = g_ptr_array_new_with_free_func (g_free);
   JsonNode *root;
   JsonObject *obj;
-  JsonNode *providers, *models;
+  JsonNode *providers, *models, *local_servers;
   GList *members;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
@@ -487,11 +512,10 @@ rw_catalog_load_data (RwCatalog   *self,
   members = json_object_get_members (obj);
   for (GList *l = members; l; l = l->next)
     if (!g_str_equal (l->data, "providers") && !g_str_equal (l->data, "models") &&
-        !g_str_equal (l->data, "detect") && !g_str_equal (l->data, "local") &&
-        !g_str_has_prefix (l->data, "_"))
+        !g_str_equal (l->data, "local") && !g_str_has_prefix (l->data, "_"))
       {
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                     "%s: unknown member “%s” (expected “providers” and “models”)",
+                     "%s: unknown member “%s” (expected “providers”, “models” and “local”)",
                      origin, (char *) l->data);
         g_list_free (members);
         return FALSE;
@@ -559,7 +583,41 @@ rw_catalog_load_data (RwCatalog   *self,
         return FALSE;
     }
 
+  local_servers = json_object_get_member (obj, "local");
+  if (local_servers != NULL && !JSON_NODE_HOLDS_ARRAY (local_servers))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “local” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; local_servers && i < json_array_get_length (json_node_get_array (local_servers));
+       i++)
+    {
+      JsonNode *e = json_array_get_element (json_node_get_array (local_servers), i);
+      g_autofree char *where = g_strdup_printf ("%s: local[%u]", origin, i);
+      const char *id, *url;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      if ((id = get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
+          (url = get_string (json_node_get_object (e), "base_url", TRUE, where, error)) == NULL)
+        return FALSE;
+      if (!is_valid_id (id) || strchr (id, '/') != NULL ||
+          (!g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://")))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: needs a plain “id” and an http:// or https:// “base_url”", where);
+          return FALSE;
+        }
+      g_ptr_array_add (local_ids, g_strdup (id));
+      g_ptr_array_add (local_urls, g_strdup (url));
+    }
+
   /* Commit: take the scratch catalog's contents. */
+  for (guint i = 0; i < local_ids->len; i++)
+    rw_catalog_add_local_server (self, local_ids->pdata[i], local_urls->pdata[i]);
   for (guint i = 0; i < scratch->provider_order->len; i++)
     rw_catalog_add_provider (self, g_hash_table_lookup (scratch->providers,
                                                         scratch->provider_order->pdata[i]));
@@ -603,8 +661,6 @@ rw_catalog_load_defaults (RwCatalog  *self,
                                    g_bytes_get_size (bytes), error))
     return FALSE;
   root = json_node_get_object (json_parser_get_root (parser));
-  g_clear_pointer (&self->defaults, json_node_unref);
-  self->defaults = json_node_copy (json_parser_get_root (parser));
 
   /* Providers: the fixed ones, plus each cloud provider whose key variable is set. */
   providers = json_object_get_array_member (root, "providers");
@@ -625,6 +681,8 @@ rw_catalog_load_defaults (RwCatalog  *self,
         json_builder_add_value (b, json_node_copy (json_array_get_element (detect, i)));
     }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "local");
+  json_builder_add_value (b, json_node_copy (json_object_get_member (root, "local")));
   json_builder_end_object (b);
   doc = json_builder_get_root (b);
   text = json_to_string (doc, FALSE);
@@ -810,24 +868,19 @@ rw_catalog_discover_async (RwCatalog           *self,
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   Discover *d = g_new0 (Discover, 1);
-  JsonArray *local = NULL;
 
   g_task_set_source_tag (task, rw_catalog_discover_async);
   g_task_set_task_data (task, d, g_free);
 
-  if (self->defaults != NULL)
-    local = json_object_get_array_member (json_node_get_object (self->defaults), "local");
-
   d->pending = 1;
-  for (guint i = 0; local != NULL && i < json_array_get_length (local); i++)
+  for (guint i = 0; i < self->local_ids->len; i++)
     {
-      JsonObject *p = json_array_get_object_element (local, i);
-      const char *id = json_object_get_string_member_with_default (p, "id", NULL);
-      const char *url = json_object_get_string_member_with_default (p, "base_url", NULL);
+      const char *id = self->local_ids->pdata[i];
+      const char *url = self->local_urls->pdata[i];
       g_autoptr(RwProvider) provider = NULL;
       gboolean taken = FALSE;
 
-      if (id == NULL || url == NULL || rw_catalog_lookup_provider (self, id) != NULL)
+      if (rw_catalog_lookup_provider (self, id) != NULL)
         continue;
       /* A provider the user configured on the same address wins. */
       for (guint j = 0; j < self->provider_order->len; j++)

@@ -36,6 +36,9 @@ void        rw_catalog_discover_async    (RwCatalog    *self,
 guint       rw_catalog_discover_finish   (RwCatalog    *self,
                                           GAsyncResult *result,
                                           GError      **error);
+void        rw_catalog_add_local_server  (RwCatalog    *self,
+                                          const char   *id,
+                                          const char   *base_url);
 GListModel *rw_catalog_get_models        (RwCatalog    *self);
 RwModel    *rw_catalog_lookup_model      (RwCatalog    *self,
                                           const char   *id);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <routewise-engine.h>
 
+#include "rw-mock-upstream.h"
+
 static const char minimal[] =
   "{\"providers\": [{\"id\": \"local\", \"kind\": \"openai\", \"base_url\": \"http://127.0.0.1:8080/v1\", \"api_key_env\": \"LOCAL_KEY\"}],"
   " \"models\": [{\"id\": \"local/small\", \"provider\": \"local\", \"name\": \"small\", \"input_price\": 0.5, \"output_price\": 1.5}]}";
@@ -72,6 +74,8 @@ test_bad_input (void)
                 "input_price");
   expect_error ("{\"models\": [{\"id\": \"local/small\", \"input_price\": 1}]}", "both");
   expect_error ("{\"models\": [{\"id\": \"bad id!\"}]}", "may hold only");
+  expect_error ("{\"detect\": []}", "unknown member");
+  expect_error ("{\"local\": [{\"id\": \"x\", \"base_url\": \"file:///etc\"}]}", "local[0]");
 }
 
 static void
@@ -151,6 +155,50 @@ test_resolve (void)
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
 }
 
+static void
+discover_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  gint *added = user_data;
+  *added = rw_catalog_discover_finish (RW_CATALOG (object), res, NULL);
+}
+
+/* A local server that answers is added with its models at no cost; one that does not answer
+ * adds nothing and holds nothing up. */
+static void
+test_discover (void)
+{
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *dead = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  gint added = -1;
+  RwModel *model;
+
+  g_socket_listener_close (l);
+  dead = g_strdup_printf ("http://127.0.0.1:%u/v1", port);
+  rw_mock_upstream_set_default (mock, "GET /v1/models",
+                                rw_mock_reply_new_json (200, "{\"object\":\"list\",\"data\":["
+                                                             "{\"id\":\"llama3.2:3b\"},{\"id\":\"qwen2.5\"}]}"));
+  rw_catalog_add_local_server (catalog, "ollama", url);
+  rw_catalog_add_local_server (catalog, "llamacpp", dead);
+  rw_catalog_discover_async (catalog, NULL, discover_cb, &added);
+  while (added < 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpint (added, ==, 2);
+  g_assert_nonnull (rw_catalog_lookup_provider (catalog, "ollama"));
+  g_assert_null (rw_catalog_lookup_provider (catalog, "llamacpp"));
+  model = rw_catalog_lookup_model (catalog, "ollama/llama3.2:3b");
+  g_assert_nonnull (model);
+  g_assert_cmpstr (rw_model_get_upstream_name (model), ==, "llama3.2:3b");
+  g_assert_cmpfloat (rw_model_get_input_price (model), ==, 0.0);
+  rw_mock_upstream_free (mock);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -161,5 +209,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Catalog/price-override", test_price_override);
   g_test_add_func ("/Rw/Catalog/defaults", test_defaults);
   g_test_add_func ("/Rw/Catalog/resolve", test_resolve);
+  g_test_add_func ("/Rw/Catalog/discover", test_discover);
   return g_test_run ();
 }
