@@ -16,6 +16,8 @@
 #include "rw-catalog.h"
 #include "rw-paths.h"
 #include "rw-fanout.h"
+#include "rw-policy.h"
+#include "rw-router.h"
 #include "rw-store.h"
 
 #undef RW_ENGINE_INSIDE

@@ -914,6 +914,48 @@ rw_store_record_compare (RwStore        *self,
   return run_id;
 }
 
+/**
+ * rw_store_sum_cost_since:
+ * @self: a #RwStore
+ * @since_ms: a time, in milliseconds since the epoch
+ * @error: return location for an error
+ *
+ * Reads on a connection of its own, so it never waits for the writer.
+ *
+ * Returns: what every answer recorded since @since_ms cost, in US dollars, or -1 on error
+ */
+double
+rw_store_sum_cost_since (RwStore  *self,
+                         gint64    since_ms,
+                         GError  **error)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  double total = -1;
+
+  g_return_val_if_fail (RW_IS_STORE (self), -1);
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "SELECT coalesce (sum (cost_usd), 0) FROM responses "
+                              "WHERE created_ms >= ?1", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                   db ? sqlite3_errmsg (db) : "out of memory");
+      goto out;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  sqlite3_bind_int64 (stmt, 1, since_ms);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    total = sqlite3_column_double (stmt, 0);
+  else
+    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                 sqlite3_errmsg (db));
+out:
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return total;
+}
+
 const char *
 rw_vote_outcome_to_string (RwVoteOutcome outcome)
 {

@@ -85,6 +85,9 @@ char       *rw_store_record_compare    (RwStore        *self,
                                         gboolean        cancelled,
                                         char          **prompt_id,
                                         GStrv          *response_ids);
+double      rw_store_sum_cost_since    (RwStore        *self,
+                                        gint64          since_ms,
+                                        GError        **error);
 const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 
 G_END_DECLS

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include "rw-error.h"
+#include "rw-policy.h"
+
+/**
+ * RwPolicy:
+ *
+ * Which models serve a request, in order. For `routewise/auto`, the request's task (given, or
+ * found by the classifier the policy carries) picks an ordered list, else the default list. For
+ * a concrete model, the model itself comes first, then its fallbacks: those the policy names for
+ * it, else the default list.
+ *
+ * The file form, which learned policies extend:
+ * `{"version": 1, "default": ["a/x", "b/y"], "tasks": {"code": ["c/z", "a/x"]},
+ *   "fallbacks": {"a/x": ["b/y"]}}`
+ */
+struct _RwPolicy
+{
+  GObject parent_instance;
+
+  GStrv default_models;
+  GHashTable *tasks;       /* task -> GStrv */
+  GHashTable *fallbacks;   /* model -> GStrv */
+  RwTaskClassifier classifier;
+  gpointer classifier_data;
+  GDestroyNotify classifier_destroy;
+};
+
+G_DEFINE_FINAL_TYPE (RwPolicy, rw_policy, G_TYPE_OBJECT)
+
+static void
+rw_policy_finalize (GObject *object)
+{
+  RwPolicy *self = (RwPolicy *) object;
+
+  g_clear_pointer (&self->default_models, g_strfreev);
+  g_clear_pointer (&self->tasks, g_hash_table_unref);
+  g_clear_pointer (&self->fallbacks, g_hash_table_unref);
+  if (self->classifier_destroy != NULL)
+    self->classifier_destroy (self->classifier_data);
+  G_OBJECT_CLASS (rw_policy_parent_class)->finalize (object);
+}
+
+static void
+rw_policy_class_init (RwPolicyClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rw_policy_finalize;
+}
+
+static void
+rw_policy_init (RwPolicy *self)
+{
+  self->default_models = g_new0 (char *, 1);
+  self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_strfreev);
+}
+
+RwPolicy *
+rw_policy_new (void)
+{
+  return g_object_new (RW_TYPE_POLICY, NULL);
+}
+
+void
+rw_policy_set_default (RwPolicy           *self,
+                       const char * const *models)
+{
+  g_return_if_fail (RW_IS_POLICY (self));
+  g_strfreev (self->default_models);
+  self->default_models = g_strdupv ((char **) models);
+}
+
+void
+rw_policy_set_task (RwPolicy           *self,
+                    const char         *task,
+                    const char * const *models)
+{
+  g_return_if_fail (RW_IS_POLICY (self));
+  g_hash_table_replace (self->tasks, g_strdup (task), g_strdupv ((char **) models));
+}
+
+void
+rw_policy_set_fallbacks (RwPolicy           *self,
+                         const char         *model,
+                         const char * const *fallbacks)
+{
+  g_return_if_fail (RW_IS_POLICY (self));
+  g_hash_table_replace (self->fallbacks, g_strdup (model), g_strdupv ((char **) fallbacks));
+}
+
+/**
+ * rw_policy_set_classifier:
+ * @self: a #RwPolicy
+ * @classifier: (nullable): finds the task of a request that has none
+ * @user_data: passed to @classifier
+ * @destroy: (nullable): frees @user_data
+ */
+void
+rw_policy_set_classifier (RwPolicy         *self,
+                          RwTaskClassifier  classifier,
+                          gpointer          user_data,
+                          GDestroyNotify    destroy)
+{
+  g_return_if_fail (RW_IS_POLICY (self));
+  if (self->classifier_destroy != NULL)
+    self->classifier_destroy (self->classifier_data);
+  self->classifier = classifier;
+  self->classifier_data = user_data;
+  self->classifier_destroy = destroy;
+}
+
+/**
+ * rw_policy_classify:
+ * @self: a #RwPolicy
+ * @request: a request
+ *
+ * Returns: (transfer full) (nullable): the request's own task, else the classifier's
+ */
+char *
+rw_policy_classify (RwPolicy      *self,
+                    RwChatRequest *request)
+{
+  g_return_val_if_fail (RW_IS_POLICY (self), NULL);
+
+  if (rw_chat_request_get_task (request) != NULL)
+    return g_strdup (rw_chat_request_get_task (request));
+  if (self->classifier != NULL)
+    return self->classifier (request, self->classifier_data);
+  return NULL;
+}
+
+static void
+add_unique (GStrvBuilder *builder,
+            GHashTable   *seen,
+            const char   *model)
+{
+  if (model != NULL && !g_hash_table_contains (seen, model))
+    {
+      g_hash_table_add (seen, (gpointer) model);
+      g_strv_builder_add (builder, model);
+    }
+}
+
+/**
+ * rw_policy_candidates:
+ * @self: a #RwPolicy
+ * @model: the model asked for: a model id or `routewise/auto`
+ * @task: (nullable): the request's task
+ *
+ * Returns: (transfer full): the models to try, in order, each once
+ */
+GStrv
+rw_policy_candidates (RwPolicy   *self,
+                      const char *model,
+                      const char *task)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  char **list = NULL;
+
+  g_return_val_if_fail (RW_IS_POLICY (self), NULL);
+
+  if (model == NULL || g_str_equal (model, RW_POLICY_AUTO_MODEL))
+    {
+      if (task != NULL)
+        list = g_hash_table_lookup (self->tasks, task);
+      if (list == NULL)
+        list = self->default_models;
+    }
+  else
+    {
+      add_unique (builder, seen, model);
+      list = g_hash_table_lookup (self->fallbacks, model);
+      if (list == NULL)
+        list = self->default_models;
+    }
+  for (guint i = 0; list && list[i]; i++)
+    add_unique (builder, seen, list[i]);
+  return g_strv_builder_end (builder);
+}
+
+static GStrv
+strv_from_node (JsonNode    *node,
+                const char  *where,
+                GError     **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s must be an array of model ids", where);
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s[%u] must be a model id", where, i);
+          return NULL;
+        }
+      g_strv_builder_add (builder, json_node_get_string (e));
+    }
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * rw_policy_load_data:
+ * @self: a #RwPolicy
+ * @origin: the file name, for messages
+ * @json: the policy document
+ * @length: its length, or -1
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success; on failure the policy is unchanged
+ */
+gboolean
+rw_policy_load_data (RwPolicy    *self,
+                     const char  *origin,
+                     const char  *json,
+                     gssize       length,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GHashTable) tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_strfreev);
+  g_autoptr(GHashTable) fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                           (GDestroyNotify) g_strfreev);
+  g_auto(GStrv) default_models = NULL;
+  JsonObject *obj;
+  JsonNode *node;
+  g_autofree char *where = NULL;
+
+  if (!json_parser_load_from_data (parser, json, length, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", origin,
+                   local->message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: a policy is a JSON object", origin);
+      return FALSE;
+    }
+  obj = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_get_int_member_with_default (obj, "version", 1) != 1)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: unknown policy version", origin);
+      return FALSE;
+    }
+
+  where = g_strdup_printf ("%s: “default”", origin);
+  if ((default_models = strv_from_node (json_object_get_member (obj, "default"), where,
+                                        error)) == NULL)
+    return FALSE;
+
+  node = json_object_get_member (obj, "tasks");
+  if (node != NULL)
+    {
+      g_autoptr(GList) names = NULL;
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “tasks” must be an object", origin);
+          return FALSE;
+        }
+      names = json_object_get_members (json_node_get_object (node));
+      for (GList *l = names; l; l = l->next)
+        {
+          g_autofree char *w = g_strdup_printf ("%s: tasks.%s", origin, (char *) l->data);
+          GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
+                                       w, error);
+          if (list == NULL)
+            return FALSE;
+          g_hash_table_replace (tasks, g_strdup (l->data), list);
+        }
+    }
+
+  node = json_object_get_member (obj, "fallbacks");
+  if (node != NULL)
+    {
+      g_autoptr(GList) names = NULL;
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “fallbacks” must be an object",
+                       origin);
+          return FALSE;
+        }
+      names = json_object_get_members (json_node_get_object (node));
+      for (GList *l = names; l; l = l->next)
+        {
+          g_autofree char *w = g_strdup_printf ("%s: fallbacks.%s", origin, (char *) l->data);
+          GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
+                                       w, error);
+          if (list == NULL)
+            return FALSE;
+          g_hash_table_replace (fallbacks, g_strdup (l->data), list);
+        }
+    }
+
+  g_strfreev (self->default_models);
+  self->default_models = g_steal_pointer (&default_models);
+  g_hash_table_unref (self->tasks);
+  self->tasks = g_steal_pointer (&tasks);
+  g_hash_table_unref (self->fallbacks);
+  self->fallbacks = g_steal_pointer (&fallbacks);
+  return TRUE;
+}
+
+/**
+ * rw_policy_new_from_file:
+ * @path: a policy file
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the policy
+ */
+RwPolicy *
+rw_policy_new_from_file (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(RwPolicy) self = rw_policy_new ();
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &contents, &len, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
+      return NULL;
+    }
+  if (!rw_policy_load_data (self, path, contents, len, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}

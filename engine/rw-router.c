@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+
+#include "rw-error.h"
+#include "rw-router.h"
+
+/**
+ * RwRouter:
+ *
+ * Sends a request to the first candidate the policy names that can take it, and keeps going
+ * when providers do not. Each candidate is tried with retries (exponential backoff with jitter,
+ * or exactly the wait a Retry-After asks for) for the failures that a retry can cure; a model
+ * whose circuit is open is skipped, and the same circuit rule holds for every retry and every
+ * fallback. A context-length error falls back to a model with a longer context; a bad request
+ * is never retried nor sent elsewhere; an auth error is never retried. A request whose estimated
+ * cost breaks the per-request or daily ceiling is refused before it is sent.
+ *
+ * Streams fail honestly: until the first token reaches the caller any failure may fall back
+ * invisibly; after it, the caller sees the failure. A caller that asked for a whole answer gets
+ * a whole answer from a fallback instead. Every attempt is stored.
+ */
+
+typedef struct
+{
+  RwCircuitState state;
+  guint failures;
+  gint64 window_start_us;
+  gint64 opened_at_us;
+  gboolean trial_in_flight;
+} Circuit;
+
+struct _RwRouter
+{
+  GObject parent_instance;
+
+  RwCatalog *catalog;
+  RwStore *store;
+  RwPolicy *policy;
+  char *run_id;
+  GHashTable *circuits;   /* model id -> Circuit */
+  GRand *rand;
+
+  guint max_retries;
+  guint base_delay_ms;
+  guint max_delay_ms;
+  guint circuit_failures;
+  guint circuit_window_ms;
+  guint circuit_cooldown_ms;
+  double request_ceiling_usd;
+  double daily_ceiling_usd;
+  double spent_today_usd;
+  GDate *spent_day;
+
+  RwClockFunc clock;
+  gpointer clock_data;
+};
+
+G_DEFINE_FINAL_TYPE (RwRouter, rw_router, G_TYPE_OBJECT)
+
+G_DEFINE_BOXED_TYPE (RwRouteResult, rw_route_result, rw_route_result_ref, rw_route_result_unref)
+
+/* The longest Retry-After worth waiting for; beyond it, fall back at once. */
+#define MAX_RETRY_AFTER_MS 30000
+/* Output tokens assumed for a cost estimate when the request sets no max_tokens. */
+#define DEFAULT_OUTPUT_TOKENS 1024
+
+static RwRouteResult *
+rw_route_result_new (void)
+{
+  RwRouteResult *self = g_new0 (RwRouteResult, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_chat_result_unref);
+  return self;
+}
+
+RwRouteResult *
+rw_route_result_ref (RwRouteResult *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+rw_route_result_unref (RwRouteResult *self)
+{
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_clear_pointer (&self->result, rw_chat_result_unref);
+      g_ptr_array_unref (self->attempts);
+      g_free (self->model_id);
+      g_free (self->task);
+      g_free (self->prompt_id);
+      g_free (self);
+    }
+}
+
+static gint64
+default_clock (gpointer user_data)
+{
+  return g_get_monotonic_time ();
+}
+
+static void
+rw_router_finalize (GObject *object)
+{
+  RwRouter *self = (RwRouter *) object;
+
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->store);
+  g_clear_object (&self->policy);
+  g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->circuits, g_hash_table_unref);
+  g_clear_pointer (&self->rand, g_rand_free);
+  g_clear_pointer (&self->spent_day, g_date_free);
+  G_OBJECT_CLASS (rw_router_parent_class)->finalize (object);
+}
+
+static void
+rw_router_class_init (RwRouterClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rw_router_finalize;
+}
+
+static void
+rw_router_init (RwRouter *self)
+{
+  self->circuits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->rand = g_rand_new ();
+  self->policy = rw_policy_new ();
+  self->max_retries = 2;
+  self->base_delay_ms = 250;
+  self->max_delay_ms = 8000;
+  self->circuit_failures = 3;
+  self->circuit_window_ms = 60000;
+  self->circuit_cooldown_ms = 30000;
+  self->clock = default_clock;
+}
+
+/**
+ * rw_router_new:
+ * @catalog: the models and providers
+ * @store: (nullable): where every attempt is recorded
+ *
+ * Returns: (transfer full): a router with an empty policy: concrete models only, no fallbacks
+ */
+RwRouter *
+rw_router_new (RwCatalog *catalog,
+               RwStore   *store)
+{
+  RwRouter *self = g_object_new (RW_TYPE_ROUTER, NULL);
+
+  self->catalog = g_object_ref (catalog);
+  self->store = store ? g_object_ref (store) : NULL;
+  return self;
+}
+
+RwCatalog *
+rw_router_get_catalog (RwRouter *self)
+{
+  return self->catalog;
+}
+
+RwPolicy *
+rw_router_get_policy (RwRouter *self)
+{
+  return self->policy;
+}
+
+void
+rw_router_set_policy (RwRouter *self,
+                      RwPolicy *policy)
+{
+  g_return_if_fail (RW_IS_POLICY (policy));
+  g_set_object (&self->policy, policy);
+}
+
+void
+rw_router_set_run_id (RwRouter   *self,
+                      const char *run_id)
+{
+  g_free (self->run_id);
+  self->run_id = g_strdup (run_id);
+}
+
+void
+rw_router_set_retries (RwRouter *self,
+                       guint     max_retries,
+                       guint     base_delay_ms,
+                       guint     max_delay_ms)
+{
+  self->max_retries = max_retries;
+  self->base_delay_ms = base_delay_ms;
+  self->max_delay_ms = MAX (base_delay_ms, max_delay_ms);
+}
+
+/**
+ * rw_router_set_circuit:
+ * @self: a #RwRouter
+ * @failures: consecutive failures that open a model's circuit
+ * @window_ms: the time within which they must fall
+ * @cooldown_ms: how long an open circuit stays open before one trial request is let through
+ */
+void
+rw_router_set_circuit (RwRouter *self,
+                       guint     failures,
+                       guint     window_ms,
+                       guint     cooldown_ms)
+{
+  self->circuit_failures = MAX (1, failures);
+  self->circuit_window_ms = window_ms;
+  self->circuit_cooldown_ms = cooldown_ms;
+}
+
+static void
+roll_day (RwRouter *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  GDate *today = g_date_new_dmy (g_date_time_get_day_of_month (now),
+                                 g_date_time_get_month (now), g_date_time_get_year (now));
+
+  if (self->spent_day == NULL || g_date_compare (self->spent_day, today) != 0)
+    {
+      g_clear_pointer (&self->spent_day, g_date_free);
+      self->spent_day = today;
+      self->spent_today_usd = 0;
+      if (self->store != NULL)
+        {
+          g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                                 g_date_time_get_month (now),
+                                                                 g_date_time_get_day_of_month (now),
+                                                                 0, 0, 0);
+          double spent = rw_store_sum_cost_since (self->store,
+                                                  g_date_time_to_unix (midnight) * 1000, NULL);
+          if (spent > 0)
+            self->spent_today_usd = spent;
+        }
+    }
+  else
+    g_date_free (today);
+}
+
+/**
+ * rw_router_set_cost_ceilings:
+ * @self: a #RwRouter
+ * @per_request_usd: the most one request may be estimated to cost, or 0 for no limit
+ * @daily_usd: the most all requests of a day may cost, or 0 for no limit; what the database
+ *   recorded today counts
+ */
+void
+rw_router_set_cost_ceilings (RwRouter *self,
+                             double    per_request_usd,
+                             double    daily_usd)
+{
+  self->request_ceiling_usd = MAX (0, per_request_usd);
+  self->daily_ceiling_usd = MAX (0, daily_usd);
+  roll_day (self);
+}
+
+double
+rw_router_get_spent_today (RwRouter *self)
+{
+  roll_day (self);
+  return self->spent_today_usd;
+}
+
+/**
+ * rw_router_set_clock:
+ * @self: a #RwRouter
+ * @clock: (nullable): the monotonic clock circuits are timed by, or %NULL for the real one
+ * @user_data: passed to @clock
+ */
+void
+rw_router_set_clock (RwRouter    *self,
+                     RwClockFunc  clock,
+                     gpointer     user_data)
+{
+  self->clock = clock ? clock : default_clock;
+  self->clock_data = user_data;
+}
+
+/* ------------------------------------------------------------------------------ circuits */
+
+static Circuit *
+get_circuit (RwRouter   *self,
+             const char *model_id)
+{
+  Circuit *c = g_hash_table_lookup (self->circuits, model_id);
+
+  if (c == NULL)
+    {
+      c = g_new0 (Circuit, 1);
+      g_hash_table_insert (self->circuits, g_strdup (model_id), c);
+    }
+  return c;
+}
+
+static gboolean
+circuit_allows (RwRouter   *self,
+                const char *model_id)
+{
+  Circuit *c = get_circuit (self, model_id);
+  gint64 now = self->clock (self->clock_data);
+
+  switch (c->state)
+    {
+    case RW_CIRCUIT_CLOSED:
+      return TRUE;
+    case RW_CIRCUIT_OPEN:
+      if (now - c->opened_at_us < (gint64) self->circuit_cooldown_ms * 1000)
+        return FALSE;
+      c->state = RW_CIRCUIT_HALF_OPEN;
+      c->trial_in_flight = TRUE;
+      return TRUE;
+    case RW_CIRCUIT_HALF_OPEN:
+      if (c->trial_in_flight)
+        return FALSE;
+      c->trial_in_flight = TRUE;
+      return TRUE;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+counts_against_circuit (const GError *error)
+{
+  return !(g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST) ||
+           g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH) ||
+           g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED) ||
+           g_error_matches (error, RW_ERROR, RW_ERROR_BUDGET));
+}
+
+static void
+circuit_record (RwRouter     *self,
+                const char   *model_id,
+                const GError *error)
+{
+  Circuit *c = get_circuit (self, model_id);
+  gint64 now = self->clock (self->clock_data);
+
+  c->trial_in_flight = FALSE;
+  if (error == NULL)
+    {
+      c->state = RW_CIRCUIT_CLOSED;
+      c->failures = 0;
+      return;
+    }
+  if (!counts_against_circuit (error))
+    {
+      /* Not the model's fault; a half-open trial simply ends. */
+      if (c->state == RW_CIRCUIT_HALF_OPEN)
+        c->state = RW_CIRCUIT_OPEN;
+      return;
+    }
+  if (c->state == RW_CIRCUIT_HALF_OPEN)
+    {
+      c->state = RW_CIRCUIT_OPEN;
+      c->opened_at_us = now;
+      return;
+    }
+  if (c->failures == 0 || now - c->window_start_us > (gint64) self->circuit_window_ms * 1000)
+    {
+      c->failures = 0;
+      c->window_start_us = now;
+    }
+  if (++c->failures >= self->circuit_failures)
+    {
+      c->state = RW_CIRCUIT_OPEN;
+      c->opened_at_us = now;
+    }
+}
+
+/**
+ * rw_router_get_circuit_state:
+ * @self: a #RwRouter
+ * @model_id: a model
+ *
+ * Returns: the model's circuit as it stands now (an open circuit past its cooldown reads as
+ *   half-open)
+ */
+RwCircuitState
+rw_router_get_circuit_state (RwRouter   *self,
+                             const char *model_id)
+{
+  Circuit *c = g_hash_table_lookup (self->circuits, model_id);
+
+  if (c == NULL)
+    return RW_CIRCUIT_CLOSED;
+  if (c->state == RW_CIRCUIT_OPEN &&
+      self->clock (self->clock_data) - c->opened_at_us >= (gint64) self->circuit_cooldown_ms * 1000)
+    return RW_CIRCUIT_HALF_OPEN;
+  return c->state;
+}
+
+/**
+ * rw_router_estimate_cost:
+ * @self: a #RwRouter
+ * @model: a model
+ * @request: a request
+ *
+ * Returns: the most @request may cost on @model before it is sent: its input tokens (estimated)
+ *   and max_tokens output tokens (1,024 when unset) at the catalog's prices, or NAN without
+ *   a price
+ */
+double
+rw_router_estimate_cost (RwRouter      *self,
+                         RwModel       *model,
+                         RwChatRequest *request)
+{
+  gint64 tokens_in = 0;
+
+  for (guint i = 0; i < rw_chat_request_get_n_messages (request); i++)
+    tokens_in += rw_estimate_tokens (rw_chat_request_get_content (request, i)) + 4;
+  return rw_model_compute_cost (model, tokens_in,
+                                request->max_tokens > 0 ? request->max_tokens : DEFAULT_OUTPUT_TOKENS);
+}
+
+/* ------------------------------------------------------------------------------- routing */
+
+typedef struct
+{
+  RwRouter *router;
+  RwChatRequest *request;      /* what goes upstream: always streamed */
+  gboolean caller_streams;
+  GStrv candidates;
+  guint next_candidate;
+  RwModel *model;
+  guint retry;
+  gint64 min_context;          /* after a context-length error: the context to beat */
+  RwDeltaFunc delta_func;
+  RwRouteCommitFunc commit_func;
+  gpointer func_data;
+  GSource *wait;
+  GCancellable *cancellable;
+  gulong cancel_id;
+  RwRouteResult *out;
+  GError *skip_error;          /* why candidates were skipped, when none was tried */
+} Route;
+
+static void
+route_free (Route *r)
+{
+  if (r->wait != NULL)
+    {
+      g_source_destroy (r->wait);
+      g_source_unref (r->wait);
+    }
+  if (r->cancel_id != 0)
+    g_cancellable_disconnect (r->cancellable, r->cancel_id);
+  g_clear_object (&r->cancellable);
+  g_clear_object (&r->router);
+  g_clear_object (&r->model);
+  g_clear_pointer (&r->request, rw_chat_request_unref);
+  g_clear_pointer (&r->candidates, g_strfreev);
+  g_clear_pointer (&r->out, rw_route_result_unref);
+  g_clear_error (&r->skip_error);
+  g_free (r);
+}
+
+static void try_next_candidate (GTask *task);
+static void send_attempt (GTask *task);
+
+static void
+finish (GTask        *task,
+        RwChatResult *final)
+{
+  Route *r = g_task_get_task_data (task);
+
+  if (final != NULL)
+    {
+      g_clear_pointer (&r->out->result, rw_chat_result_unref);
+      r->out->result = rw_chat_result_ref (final);
+    }
+  if (r->out->result == NULL)
+    {
+      RwChatResult *none = rw_chat_result_new (r->out->model_id);
+
+      none->error = r->skip_error ? g_error_copy (r->skip_error)
+                                  : g_error_new (RW_ERROR, RW_ERROR_CONFIG,
+                                                 "no model to route to: the policy names none");
+      r->out->result = none;
+    }
+  g_task_return_pointer (task, rw_route_result_ref (r->out),
+                         (GDestroyNotify) rw_route_result_unref);
+}
+
+static void
+note_skip (Route   *r,
+           RwError  code,
+           const char *format,
+           ...) G_GNUC_PRINTF (3, 4);
+
+static void
+note_skip (Route      *r,
+           RwError     code,
+           const char *format,
+           ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_clear_error (&r->skip_error);
+  r->skip_error = g_error_new_valist (RW_ERROR, code, format, args);
+  va_end (args);
+}
+
+static void
+on_delta (RwModel    *model,
+          const char *text,
+          gpointer    user_data)
+{
+  Route *r = user_data;
+
+  if (!r->caller_streams)
+    return;
+  if (!r->out->committed)
+    {
+      r->out->committed = TRUE;
+      g_free (r->out->model_id);
+      r->out->model_id = g_strdup (rw_model_get_id (model));
+      if (r->commit_func != NULL)
+        r->commit_func (model, r->out->task, r->func_data);
+    }
+  if (r->delta_func != NULL)
+    r->delta_func (model, text, r->func_data);
+}
+
+static void
+record_attempt (Route        *r,
+                RwChatResult *result)
+{
+  RwRouter *self = r->router;
+
+  g_ptr_array_add (r->out->attempts, rw_chat_result_ref (result));
+  roll_day (self);
+  if (isfinite (result->cost_usd) && result->cost_usd > 0)
+    self->spent_today_usd += result->cost_usd;
+
+  if (self->store != NULL)
+    {
+      g_autofree char *hash = rw_chat_request_hash_for_model (r->request, result->model_id);
+      g_autofree char *id = NULL;
+
+      if (self->run_id == NULL)
+        self->run_id = rw_store_begin_run (self->store, "serve", NULL);
+      if (r->out->prompt_id == NULL)
+        r->out->prompt_id = rw_store_record_prompt (self->store, r->request);
+      rw_store_record_model (self->store, r->model);
+      id = rw_store_record_response (self->store, self->run_id, r->out->prompt_id, result,
+                                     r->out->attempts->len, hash);
+    }
+}
+
+static gboolean
+retry_now (gpointer data)
+{
+  GTask *task = data;
+  Route *r = g_task_get_task_data (task);
+
+  g_clear_pointer (&r->wait, g_source_unref);
+  send_attempt (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* Failures that trying the same model again may cure. A timeout is not one: waiting the whole
+ * limit again on a model that just hung costs more than falling back at once. */
+static gboolean
+is_retryable (const GError *error)
+{
+  return g_error_matches (error, RW_ERROR, RW_ERROR_RATE_LIMITED) ||
+         g_error_matches (error, RW_ERROR, RW_ERROR_OVERLOADED) ||
+         g_error_matches (error, RW_ERROR, RW_ERROR_SERVER) ||
+         g_error_matches (error, RW_ERROR, RW_ERROR_NETWORK) ||
+         g_error_matches (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+}
+
+static guint
+backoff_ms (RwRouter     *self,
+            guint         retry,
+            RwChatResult *result)
+{
+  double base, ms;
+
+  if (result->retry_after_ms >= 0)
+    return (guint) result->retry_after_ms;
+  base = MIN ((double) self->max_delay_ms, self->base_delay_ms * pow (2, retry));
+  /* Equal jitter: half fixed, half random, so that clients do not retry in step. */
+  ms = base / 2 + g_rand_double_range (self->rand, 0, base / 2);
+  return (guint) ms;
+}
+
+static void
+attempt_done (GObject      *object,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Route *r = g_task_get_task_data (task);
+  RwRouter *self = r->router;
+  g_autoptr(RwChatResult) result = rw_provider_chat_finish (RW_PROVIDER (object), res);
+  GError *error = result->error;
+
+  record_attempt (r, result);
+  circuit_record (self, rw_model_get_id (r->model), error);
+  g_free (r->out->model_id);
+  r->out->model_id = g_strdup (rw_model_get_id (r->model));
+
+  if (error == NULL || r->out->committed ||
+      g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED) ||
+      g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST))
+    {
+      /* Served; or text already reached the caller, who must see the failure; or nothing
+       * else could do better. */
+      finish (task, result);
+      return;
+    }
+
+  g_clear_pointer (&r->out->result, rw_chat_result_unref);
+  r->out->result = rw_chat_result_ref (result);
+
+  if (is_retryable (error) && r->retry < self->max_retries)
+    {
+      guint delay = backoff_ms (self, r->retry, result);
+
+      if (delay <= MAX_RETRY_AFTER_MS)
+        {
+          r->retry++;
+          r->wait = g_timeout_source_new (delay);
+          g_source_set_callback (r->wait, retry_now, g_object_ref (task), g_object_unref);
+          g_source_set_static_name (r->wait, "[routewise] retry backoff");
+          g_source_attach (r->wait, g_task_get_context (task));
+          return;
+        }
+    }
+
+  if (g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH))
+    r->min_context = MAX (r->min_context, MAX (1, rw_model_get_context_length (r->model)));
+
+  try_next_candidate (g_steal_pointer (&task));
+}
+
+static void
+send_attempt (GTask *task)
+{
+  Route *r = g_task_get_task_data (task);
+  RwRouter *self = r->router;
+  RwProvider *provider = rw_catalog_lookup_provider (self->catalog,
+                                                     rw_model_get_provider_id (r->model));
+
+  if (g_cancellable_is_cancelled (r->cancellable))
+    {
+      RwChatResult *cancelled = rw_chat_result_new (rw_model_get_id (r->model));
+      cancelled->error = g_error_new_literal (RW_ERROR, RW_ERROR_CANCELLED, "cancelled");
+      finish (task, cancelled);
+      rw_chat_result_unref (cancelled);
+      return;
+    }
+  /* The circuit rule holds for every retry, not only the first try. */
+  if (!circuit_allows (self, rw_model_get_id (r->model)))
+    {
+      note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open",
+                 rw_model_get_id (r->model));
+      try_next_candidate (task);
+      return;
+    }
+  rw_provider_chat_async (provider, r->model, r->request, on_delta, r, r->cancellable,
+                          attempt_done, g_object_ref (task));
+}
+
+static void
+try_next_candidate (GTask *task)
+{
+  Route *r = g_task_get_task_data (task);
+  RwRouter *self = r->router;
+
+  while (r->candidates[r->next_candidate] != NULL)
+    {
+      const char *id = r->candidates[r->next_candidate++];
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RwModel) model = rw_catalog_resolve_model (self->catalog, id, &error);
+      double estimate;
+
+      if (model == NULL)
+        {
+          note_skip (r, RW_ERROR_CONFIG, "%s", error->message);
+          continue;
+        }
+      if (rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (model)) == NULL)
+        {
+          note_skip (r, RW_ERROR_CONFIG, "the provider of %s is not configured", id);
+          continue;
+        }
+      if (r->min_context > 0 && rw_model_get_context_length (model) <= r->min_context)
+        {
+          note_skip (r, RW_ERROR_CONTEXT_LENGTH,
+                     "the request does not fit any candidate's context");
+          continue;
+        }
+      if (rw_router_get_circuit_state (self, id) == RW_CIRCUIT_OPEN)
+        {
+          note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open", id);
+          continue;
+        }
+
+      estimate = rw_router_estimate_cost (self, model, r->request);
+      if (self->request_ceiling_usd > 0 && isfinite (estimate) &&
+          estimate > self->request_ceiling_usd)
+        {
+          note_skip (r, RW_ERROR_BUDGET,
+                     "the request could cost $%.4f on %s, over the per-request ceiling of $%.4f",
+                     estimate, id, self->request_ceiling_usd);
+          continue;
+        }
+      roll_day (self);
+      if (self->daily_ceiling_usd > 0 && isfinite (estimate) &&
+          self->spent_today_usd + estimate > self->daily_ceiling_usd)
+        {
+          note_skip (r, RW_ERROR_BUDGET,
+                     "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
+                     self->daily_ceiling_usd, self->spent_today_usd);
+          continue;
+        }
+
+      g_set_object (&r->model, model);
+      r->retry = 0;
+      send_attempt (task);
+      return;
+    }
+
+  /* Nothing left: the last upstream failure, or else why every candidate was skipped. */
+  finish (task, NULL);
+}
+
+/**
+ * rw_router_route_async:
+ * @self: a #RwRouter
+ * @request: the request
+ * @model: a model id, or `routewise/auto` to route by the policy
+ * @delta_func: (nullable): receives the streamed text, when @request is streamed
+ * @commit_func: (nullable): called once before the first text reaches the caller
+ * @func_data: data for @delta_func and @commit_func
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the outcome
+ * @user_data: data for @callback
+ *
+ * Routes @request. The outcome never fails as such; rw_router_route_finish() returns it with
+ * its error, if any, and every attempt.
+ */
+void
+rw_router_route_async (RwRouter            *self,
+                       RwChatRequest       *request,
+                       const char          *model,
+                       RwDeltaFunc          delta_func,
+                       RwRouteCommitFunc    commit_func,
+                       gpointer             func_data,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Route *r;
+
+  g_return_if_fail (RW_IS_ROUTER (self));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, rw_router_route_async);
+
+  r = g_new0 (Route, 1);
+  r->router = g_object_ref (self);
+  r->request = rw_chat_request_copy (request);
+  r->caller_streams = request->stream;
+  /* Upstream is always streamed: the first-token and between-token limits then apply to
+   * whole-answer callers too, and a broken stream falls back before they see anything. */
+  r->request->stream = TRUE;
+  r->delta_func = delta_func;
+  r->commit_func = commit_func;
+  r->func_data = func_data;
+  r->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  r->out = rw_route_result_new ();
+  r->out->task = rw_policy_classify (self->policy, request);
+  rw_chat_request_set_task (r->request, r->out->task);
+  r->candidates = rw_policy_candidates (self->policy, model, r->out->task);
+  g_task_set_task_data (task, r, (GDestroyNotify) route_free);
+
+  if (model != NULL && !g_str_equal (model, RW_POLICY_AUTO_MODEL))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RwModel) m = rw_catalog_resolve_model (self->catalog, model, &error);
+
+      if (m == NULL)
+        {
+          RwChatResult *unknown = rw_chat_result_new (model);
+          unknown->error = g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s", error->message);
+          finish (task, unknown);
+          rw_chat_result_unref (unknown);
+          return;
+        }
+    }
+  try_next_candidate (g_steal_pointer (&task));
+}
+
+/**
+ * rw_router_route_finish:
+ * @self: a #RwRouter
+ * @result: the #GAsyncResult
+ *
+ * Returns: (transfer full): the outcome
+ */
+RwRouteResult *
+rw_router_route_finish (RwRouter     *self,
+                        GAsyncResult *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
