@@ -533,6 +533,115 @@ cmd_compare (int    argc,
   return n_ok > 0 ? EXIT_OK : EXIT_FAILED;
 }
 
+/* --------------------------------------------------------------------------------- serve */
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+cmd_serve (int    argc,
+           char **argv)
+{
+  gint port = 8642;
+  g_autofree char *policy_path = NULL;
+  double request_ceiling = 0, daily_ceiling = 0;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("The port on 127.0.0.1 (default 8642; 0 for any)"),
+      N_("PORT") },
+    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path,
+      N_("The routing policy for routewise/auto"), N_("FILE") },
+    { "request-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, &request_ceiling,
+      N_("Refuse requests estimated to cost more than this many US dollars"), N_("USD") },
+    { "daily-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, &daily_ceiling,
+      N_("Refuse requests once a day's spend would pass this many US dollars"), N_("USD") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwCatalog) catalog = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(RwRouter) router = NULL;
+  g_autoptr(RwServer) server = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *config_dir = rw_paths_config_dir ();
+  g_autofree char *token_path = g_build_filename (config_dir, "token", NULL);
+  g_autofree char *token = NULL;
+  g_autofree char *run_id = NULL;
+
+  g_option_context_set_summary (ctx, _("Serve the OpenAI-compatible endpoint on 127.0.0.1: "
+                                       "POST /v1/chat/completions and GET /v1/models. Every "
+                                       "request needs the bearer token kept in the file “token” "
+                                       "of the configuration folder."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (port < 0 || port > 65535 || request_ceiling < 0 || daily_ceiling < 0)
+    {
+      print_error (_("the port must be 0 to 65535, and ceilings 0 or more"));
+      return EXIT_USAGE;
+    }
+  if ((catalog = load_catalog ()) == NULL)
+    return EXIT_USAGE;
+  discover_now (catalog);
+
+  store = rw_store_open_default (&error);
+  if (store == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+  router = rw_router_new (catalog, store);
+  if (policy_path != NULL)
+    {
+      g_autoptr(RwPolicy) policy = rw_policy_new_from_file (policy_path, &error);
+      if (policy == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      rw_router_set_policy (router, policy);
+    }
+  rw_router_set_cost_ceilings (router, request_ceiling, daily_ceiling);
+  run_id = rw_store_begin_run (store, "serve", NULL);
+  rw_router_set_run_id (router, run_id);
+
+  token = rw_server_load_token (token_path, &error);
+  if (token == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+  server = rw_server_new (router, token);
+  if (!rw_server_listen (server, (guint16) port, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+
+  printf (_("Routewise is serving http://127.0.0.1:%u/v1\n"), rw_server_get_port (server));
+  printf (_("Token: %s (send it as “Authorization: Bearer …”)\n"), token_path);
+  printf (_("Model routewise/auto routes by the policy; any catalog model is served with its "
+            "fallbacks.\n"));
+  fflush (stdout);
+
+  g_unix_signal_add (SIGINT, on_stop_signal, loop);
+  g_unix_signal_add (SIGTERM, on_stop_signal, loop);
+  g_main_loop_run (loop);
+
+  rw_store_finish_run (store, run_id, "done");
+  g_clear_object (&server);
+  rw_store_close (store);
+  printf (_("Stopped.\n"));
+  return EXIT_OK;
+}
+
 /* ------------------------------------------------------------------------------------ main */
 
 typedef struct
@@ -547,6 +656,7 @@ static const Command commands[] = {
   { "models", cmd_models, N_("List the models with their prices") },
   { "providers", cmd_providers, N_("List the providers and where their keys come from") },
   { "prompts", cmd_prompts, N_("List the bundled prompts and their tasks") },
+  { "serve", cmd_serve, N_("Serve the OpenAI-compatible endpoint on 127.0.0.1") },
 };
 
 static void

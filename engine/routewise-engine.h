@@ -18,6 +18,7 @@
 #include "rw-fanout.h"
 #include "rw-policy.h"
 #include "rw-router.h"
+#include "rw-server.h"
 #include "rw-store.h"
 
 #undef RW_ENGINE_INSIDE

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <routewise-engine.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+#define TOKEN "rw-server-test-token-000111222333"
+
+typedef struct
+{
+  RwMockUpstream *mock;
+  char *dir;
+  RwCatalog *catalog;
+  RwStore *store;
+  RwRouter *router;
+  RwServer *server;
+  SoupSession *session;
+  char *base;
+} Fixture;
+
+static const char * const hello[] = { "Hello", ", ", "world", "!", NULL };
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->mock = rw_mock_upstream_new ();
+  url = rw_mock_upstream_dup_base_url (f->mock);
+  json = g_strdup_printf (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+    " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\","
+    "               \"input_price\": 1, \"output_price\": 2},"
+    "              {\"id\": \"mock/slow\", \"provider\": \"mock\", \"name\": \"slow\"}]}", url);
+  f->catalog = rw_catalog_new ();
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  f->dir = rw_test_make_tmpdir ();
+  path = g_build_filename (f->dir, "routewise.db", NULL);
+  f->store = rw_store_open (path, &error);
+  g_assert_no_error (error);
+  f->router = rw_router_new (f->catalog, f->store);
+  f->server = rw_server_new (f->router, TOKEN);
+  rw_server_set_heartbeat (f->server, 50);
+  g_assert_true (rw_server_listen (f->server, 0, &error));
+  f->base = g_strdup_printf ("http://127.0.0.1:%u/v1", rw_server_get_port (f->server));
+  f->session = soup_session_new ();
+  rw_mock_upstream_set_default (f->mock, "good", rw_mock_reply_new_stream (hello, 11, 5, TRUE));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_object_unref (f->session);
+  g_object_unref (f->server);
+  g_object_unref (f->router);
+  rw_store_close (f->store);
+  g_object_unref (f->store);
+  g_object_unref (f->catalog);
+  rw_mock_upstream_free (f->mock);
+  rw_test_rmtree (f->dir);
+  g_free (f->dir);
+  g_free (f->base);
+}
+
+typedef struct
+{
+  GBytes *body;
+  gboolean done;
+} Reply;
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      data)
+{
+  Reply *reply = data;
+  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), res, NULL);
+  reply->done = TRUE;
+}
+
+static SoupMessage *
+request (Fixture    *f,
+         const char *method,
+         const char *path,
+         const char *token,
+         const char *body,
+         char      **out)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+  Reply reply = { 0 };
+
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
+  rw_test_wait_until (&reply.done);
+  g_assert_nonnull (reply.body);
+  *out = g_strndup (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body));
+  g_bytes_unref (reply.body);
+  return msg;
+}
+
+static void
+test_models (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(SoupMessage) msg = request (f, "GET", "/models", TOKEN, NULL, &out);
+
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_nonnull (strstr (out, "\"routewise/auto\""));
+  g_assert_nonnull (strstr (out, "\"mock/good\""));
+}
+
+static void
+test_completion_stored (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(SoupMessage) msg = request (f, "POST", "/chat/completions", TOKEN,
+                                        "{\"model\": \"mock/good\", \"metadata\": {\"task\": \"greeting\"},"
+                                        " \"messages\": [{\"role\": \"user\", \"content\": \"Say hello\"}]}",
+                                        &out);
+  SoupMessageHeaders *h = soup_message_get_response_headers (msg);
+
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-model"), ==, "mock/good");
+  g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-task"), ==, "greeting");
+  g_assert_nonnull (strstr (out, "\"content\":\"Hello, world!\""));
+
+  /* Every request is stored with its task, without the caller waiting for it. */
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                   "SELECT count(*) FROM responses r JOIN runs u ON u.id = r.run_id "
+                                   "JOIN prompts p ON p.id = r.prompt_id WHERE u.kind = 'serve' AND "
+                                   "r.model = 'mock/good' AND r.status = 'ok' AND p.task = 'greeting' "
+                                   "AND r.cost_usd > 0"), ==, 1);
+}
+
+static void
+test_bad_requests (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+  g_autoptr(SoupMessage) m1 = request (f, "POST", "/chat/completions", TOKEN, "{not json", &a);
+  g_autoptr(SoupMessage) m2 = request (f, "POST", "/chat/completions", TOKEN,
+                                       "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", &b);
+  g_autoptr(SoupMessage) m3 = request (f, "GET", "/chat/completions", TOKEN, NULL, &c);
+  g_autoptr(SoupMessage) m4 = request (f, "GET", "/embeddings", TOKEN, NULL, &d);
+  g_autoptr(SoupMessage) m5 = request (f, "GET", "/models", NULL, NULL, &e);
+
+  g_assert_cmpuint (soup_message_get_status (m1), ==, 400);
+  g_assert_nonnull (strstr (a, "\"type\":\"invalid_request_error\""));
+  g_assert_cmpuint (soup_message_get_status (m2), ==, 400);
+  g_assert_nonnull (strstr (b, "model"));
+  g_assert_cmpuint (soup_message_get_status (m3), ==, 405);
+  g_assert_cmpuint (soup_message_get_status (m4), ==, 404);
+  g_assert_cmpuint (soup_message_get_status (m5), ==, 401);
+  g_assert_null (strstr (e, TOKEN));
+}
+
+static void
+test_upstream_errors (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  RwMockReply *limited = rw_mock_reply_new_json (429, "{\"error\":{\"message\":\"slow down\"}}");
+
+  rw_router_set_retries (f->router, 0, 1, 1);
+  rw_mock_upstream_push (f->mock, "slow", limited);
+  msg = request (f, "POST", "/chat/completions", TOKEN,
+                 "{\"model\": \"mock/slow\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+                 &out);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 429);
+  g_assert_nonnull (strstr (out, "\"code\":\"rate_limited\""));
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      data)
+{
+  gboolean *done = data;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), res, NULL);
+  *done = TRUE;
+}
+
+/* A client that goes away mid-stream stops the upstream request, which is stored cancelled. */
+static void
+test_client_disconnect (Fixture       *f,
+                        gconstpointer  data)
+{
+  RwMockReply *stall = rw_mock_reply_new_stream (hello, 11, 5, TRUE);
+  g_autofree char *url = g_strconcat (f->base, "/chat/completions", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  static const char json[] = "{\"model\": \"mock/slow\", \"stream\": true, "
+                             "\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}";
+  g_autoptr(GBytes) body = g_bytes_new_static (json, sizeof json - 1);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean done = FALSE;
+  guint64 served;
+
+  stall->stall_at = 300;
+  rw_mock_upstream_push (f->mock, "slow", stall);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " TOKEN);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, cancellable, read_cb, &done);
+  rw_test_wait_until (&done);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  /* Drop the connection: the server notices and cancels the route. */
+  served = rw_server_get_n_served (f->server);
+  g_object_unref (f->session);
+  f->session = soup_session_new ();
+  while (rw_server_get_n_served (f->server) == served)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                   "SELECT count(*) FROM responses WHERE model = 'mock/slow' "
+                                   "AND error_kind = 'cancelled'"), ==, 1);
+}
+
+static void
+test_token_file (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "sub", "token", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = rw_server_load_token (path, &error);
+  g_autofree char *second = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (first, "rw-"));
+  g_assert_cmpuint (strlen (first), ==, 3 + 48);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* The same token next time; a file others could read is made private. */
+  g_chmod (path, 0644);
+  second = rw_server_load_token (path, &error);
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_true (g_file_set_contents (path, "short", -1, NULL));
+  g_assert_null (rw_server_load_token (path, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  rw_test_rmtree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/Rw/Server/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("models", test_models);
+  ADD ("completion-stored", test_completion_stored);
+  ADD ("bad-requests", test_bad_requests);
+  ADD ("upstream-errors", test_upstream_errors);
+  ADD ("client-disconnect", test_client_disconnect);
+#undef ADD
+  g_test_add_func ("/Rw/Server/token-file", test_token_file);
+  return g_test_run ();
+}
