@@ -43,6 +43,7 @@ struct _RwRouter
   RwPolicy *policy;
   char *run_id;
   GHashTable *circuits;   /* model id -> Circuit */
+  GHashTable *recorded_models;
   GRand *rand;
 
   guint max_retries;
@@ -116,6 +117,7 @@ rw_router_finalize (GObject *object)
   g_clear_object (&self->policy);
   g_clear_pointer (&self->run_id, g_free);
   g_clear_pointer (&self->circuits, g_hash_table_unref);
+  g_clear_pointer (&self->recorded_models, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->spent_day, g_date_free);
   G_OBJECT_CLASS (rw_router_parent_class)->finalize (object);
@@ -131,6 +133,7 @@ static void
 rw_router_init (RwRouter *self)
 {
   self->circuits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->recorded_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->rand = g_rand_new ();
   self->policy = rw_policy_new ();
   self->max_retries = 2;
@@ -551,7 +554,9 @@ record_attempt (Route        *r,
         self->run_id = rw_store_begin_run (self->store, "serve", NULL);
       if (r->out->prompt_id == NULL)
         r->out->prompt_id = rw_store_record_prompt (self->store, r->request);
-      rw_store_record_model (self->store, r->model);
+      /* The catalog entry once per router, not once per request. */
+      if (g_hash_table_add (self->recorded_models, g_strdup (rw_model_get_id (r->model))))
+        rw_store_record_model (self->store, r->model);
       id = rw_store_record_response (self->store, self->run_id, r->out->prompt_id, result,
                                      r->out->attempts->len, hash);
     }

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Gateway overhead, in one run on loopback: a static upstream (nginx) alone, Routewise's endpoint
+# in front of it (every request stored), and the Portkey gateway in front of it, each driven by
+# wrk at 1, 16 and 64 connections. Prints requests/s, median and p99 latency, the latency added
+# over the upstream alone, peak resident memory, and the ratios against Portkey.
+#
+#   tests/bench/gateway-bench.sh [SECONDS per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+DURATION=${1:-10}
+CONNS=(1 16 64)
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+[ -x _build/app/routewise-cli ] || bash build-aux/run build
+if [ ! -f tests/bench/node_modules/@portkey-ai/gateway/package.json ]; then
+  (cd tests/bench && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+fi
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup () {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(free_port); RW=$(free_port); PK=$(free_port)
+
+# The upstream: one static chat completion, as fast as nginx can say it.
+BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}'
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK;
+  server {
+    listen 127.0.0.1:$UP;
+    location /v1/chat/completions {
+      default_type application/json;
+      return 200 '$BODY';
+    }
+  }
+}
+NGINX
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+"$NGINX_BIN" -c "$WORK/nginx.conf" -p "$WORK"
+
+# Routewise in front of it, storing every request.
+mkdir -p "$WORK/config" "$WORK/data"
+cat > "$WORK/config/providers.json" <<JSON
+{"providers": [{"id": "up", "kind": "openai", "base_url": "http://127.0.0.1:$UP/v1"}],
+ "models": [{"id": "up/m", "provider": "up", "name": "m", "input_price": 1, "output_price": 2}]}
+JSON
+ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/data" \
+  "$ROOT/_build/app/routewise-cli" serve --port "$RW" > "$WORK/routewise.log" 2>&1 &
+RW_PID=$!; PIDS+=("$RW_PID")
+
+# Portkey's gateway in front of it.
+NODE_ENV=production node tests/bench/node_modules/@portkey-ai/gateway/build/start-server.js \
+  --port="$PK" --headless > "$WORK/portkey.log" 2>&1 &
+PK_PID=$!; PIDS+=("$PK_PID")
+
+wait_for () { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+wait_for "$UP"; wait_for "$RW"; wait_for "$PK"
+TOKEN=$(cat "$WORK/config/token")
+NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
+
+peak_kb () { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# run NAME URL MODEL TOKEN CUSTOM_HOST CONNS -> "rps p50_ms p99_ms requests"
+run () {
+  local out
+  out=$(BENCH_MODEL=$3 BENCH_TOKEN=$4 BENCH_CUSTOM_HOST=$5 \
+        wrk -t 1 -c "$6" -d "${DURATION}s" --latency -s tests/bench/post.lua "$2" 2>&1)
+  if echo "$out" | grep -q "Non-2xx"; then
+    echo "$1 at $6 connections answered errors:" >&2; echo "$out" >&2; exit 1
+  fi
+  echo "$out" | awk '
+    function ms(v) { if (v ~ /us$/) return v + 0 / 1; if (v ~ /ms$/) return v * 1; if (v ~ /s$/) return v * 1000; return v }
+    function to_ms(v,  n) { n = v; sub(/[a-z]+$/, "", n); if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
+    /^ +50%/ { p50 = to_ms($2) } /^ +99%/ { p99 = to_ms($2) }
+    /Requests\/sec/ { rps = $2 } / requests in / { n = $1 }
+    END { printf "%s %.3f %.3f %s\n", rps, p50, p99, n }'
+}
+
+# Warm up each, so that the first measured run does not pay for JIT or connection set-up.
+run up "http://127.0.0.1:$UP/v1/chat/completions" m x "" 4 >/dev/null
+run rw "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" 4 >/dev/null
+run pk "http://127.0.0.1:$PK/v1/chat/completions" m x "http://127.0.0.1:$UP/v1" 4 >/dev/null
+
+declare -A R
+rw_requests=0
+for c in "${CONNS[@]}"; do
+  R[up,$c]=$(run upstream "http://127.0.0.1:$UP/v1/chat/completions" m x "" "$c")
+  R[rw,$c]=$(run routewise "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" "$c")
+  R[pk,$c]=$(run portkey "http://127.0.0.1:$PK/v1/chat/completions" m x "http://127.0.0.1:$UP/v1" "$c")
+  rw_requests=$((rw_requests + $(echo "${R[rw,$c]}" | cut -d' ' -f4)))
+done
+
+MEM_UP=$(peak_kb "$NGINX_WORKER"); MEM_RW=$(peak_kb "$RW_PID"); MEM_PK=$(peak_kb "$PK_PID")
+
+# Every request Routewise served is in its database.
+kill -INT "$RW_PID"; wait "$RW_PID" 2>/dev/null || true
+STORED=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM responses WHERE status = 'ok'")
+
+echo
+echo "Gateway overhead on loopback, ${DURATION} s per run, wrk -t1, $(nproc) cores, $(date -u +%F)"
+printf '%-10s %5s %10s %10s %10s %12s %10s\n' target conns "req/s" "p50 ms" "p99 ms" "added p50" "peak MB"
+for c in "${CONNS[@]}"; do
+  read -r up_rps up_p50 up_p99 _ <<< "${R[up,$c]}"
+  for t in up rw pk; do
+    read -r rps p50 p99 _ <<< "${R[$t,$c]}"
+    case $t in up) name=upstream; mem=$MEM_UP;; rw) name=routewise; mem=$MEM_RW;; pk) name=portkey; mem=$MEM_PK;; esac
+    added=$(awk -v a="$p50" -v b="$up_p50" 'BEGIN { printf "%.3f", a - b }')
+    printf '%-10s %5d %10.0f %10.3f %10.3f %12s %10.1f\n' "$name" "$c" "$rps" "$p50" "$p99" "$added" \
+      "$(awk -v k="$mem" 'BEGIN { print k / 1024 }')"
+  done
+done
+echo
+for c in "${CONNS[@]}"; do
+  read -r up_rps up_p50 _ _ <<< "${R[up,$c]}"
+  read -r rw_rps rw_p50 rw_p99 _ <<< "${R[rw,$c]}"
+  read -r pk_rps pk_p50 pk_p99 _ <<< "${R[pk,$c]}"
+  awk -v c="$c" -v rr="$rw_rps" -v pr="$pk_rps" -v r5="$rw_p50" -v p5="$pk_p50" -v u5="$up_p50" \
+    'BEGIN { printf "%2d connections: Routewise/Portkey throughput %.1fx; added p50 Routewise %.3f ms, Portkey %.3f ms (%.1fx less); Routewise added p50 / upstream p50 = %.2f\n",
+             c, rr / pr, r5 - u5, p5 - u5, (p5 - u5) / (r5 - u5 > 0 ? r5 - u5 : 0.001), (r5 - u5) / u5 }'
+done
+echo "Routewise stored $STORED of the $rw_requests requests it served (the warm-up adds a few more)."
