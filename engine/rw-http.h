@@ -3,6 +3,8 @@
 
 #include <libsoup/soup.h>
 
+#include <json-glib/json-glib.h>
+
 #include "rw-provider.h"
 
 G_BEGIN_DECLS
@@ -23,5 +25,54 @@ GBytes  *_rw_http_read_all_finish   (GAsyncResult  *result,
 GError  *_rw_http_error_for_reply   (RwProviderCall *call,
                                      SoupMessage   *msg,
                                      GBytes        *body);
+
+/*
+ * One HTTP exchange with an upstream: send, classify a failing status from its body, then
+ * either parse a stream (SSE events or NDJSON lines) with the handlers, or hand a whole JSON
+ * body to them. A stream that ends before the handlers say the answer is complete is an error.
+ */
+typedef enum
+{
+  RW_HTTP_SSE,
+  RW_HTTP_NDJSON,
+} RwHttpFraming;
+
+typedef struct
+{
+  /* A streamed event: the SSE event name and data, or one NDJSON line (event NULL). */
+  gboolean (*event)    (gpointer data, const char *event, const char *text, gsize len,
+                        GError **error);
+  /* A whole JSON object, when the reply is not a stream. */
+  gboolean (*body)     (gpointer data, JsonObject *root, const char *text, gsize len,
+                        GError **error);
+  /* Whether the answer is complete: checked after each chunk and at the end of the stream. */
+  gboolean (*complete) (gpointer data);
+  /* Whether the upstream said it is done sending (for example "[DONE]"): stop reading. */
+  gboolean (*ended)    (gpointer data);
+} RwHttpHandlers;
+
+void     _rw_http_exchange_async  (RwProviderCall       *call,
+                                   SoupMessage          *msg,
+                                   RwHttpFraming         framing,
+                                   const RwHttpHandlers *handlers,
+                                   gpointer              data,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data);
+gboolean _rw_http_exchange_finish (GAsyncResult         *result,
+                                   GError              **error);
+SoupMessage *_rw_http_new_json_post (const char         *url,
+                                   JsonBuilder          *body,
+                                   gboolean              stream,
+                                   GError              **error);
+gboolean _rw_json_string_member   (JsonObject           *obj,
+                                   const char           *name,
+                                   const char          **out);
+JsonObject *_rw_json_parse_object (JsonParser           *parser,
+                                   const char           *text,
+                                   gsize                 len,
+                                   const char           *what,
+                                   GError              **error);
+char    *_rw_chat_request_join_system (RwChatRequest    *request);
 
 G_END_DECLS

@@ -9,7 +9,6 @@
 #include "rw-error.h"
 #include "rw-http.h"
 #include "rw-openai-provider.h"
-#include "rw-sse-parser.h"
 
 /**
  * RwOpenaiProvider:
@@ -31,21 +30,9 @@ G_DEFINE_FINAL_TYPE (RwOpenaiProvider, rw_openai_provider, RW_TYPE_PROVIDER)
 typedef struct
 {
   RwProviderCall *call;
-  SoupMessage *msg;
-  GInputStream *stream;
-  RwSseParser *sse;
   guint done : 1;
   guint saw_finish : 1;
 } ChatState;
-
-static void
-chat_state_free (ChatState *state)
-{
-  g_clear_object (&state->msg);
-  g_clear_object (&state->stream);
-  g_clear_pointer (&state->sse, rw_sse_parser_free);
-  g_free (state);
-}
 
 static void
 read_usage (RwChatResult *result,
@@ -69,12 +56,12 @@ read_finish_reason (ChatState  *state,
                     JsonObject *choice)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
-  JsonNode *fr = json_object_get_member (choice, "finish_reason");
+  const char *reason;
 
-  if (fr != NULL && JSON_NODE_HOLDS_VALUE (fr) && json_node_get_value_type (fr) == G_TYPE_STRING)
+  if (_rw_json_string_member (choice, "finish_reason", &reason))
     {
       g_free (result->finish_reason);
-      result->finish_reason = g_strdup (json_node_get_string (fr));
+      result->finish_reason = g_strdup (reason);
       state->saw_finish = TRUE;
     }
 }
@@ -95,59 +82,31 @@ first_choice (JsonObject *obj)
   return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
 }
 
-static const char *
-string_member (JsonObject *obj,
-               const char *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-      json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
 static gboolean
-on_sse_event (const char  *event,
-              const char  *data,
-              gsize        data_len,
-              gpointer     user_data,
-              GError     **error)
+on_event (gpointer     data,
+          const char  *event,
+          const char  *text,
+          gsize        len,
+          GError     **error)
 {
-  ChatState *state = user_data;
-  RwChatResult *result = rw_provider_call_get_result (state->call);
+  ChatState *state = data;
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) parse_error = NULL;
-  JsonNode *root;
   JsonObject *obj;
   JsonObject *choice;
 
-  if (state->done)
-    return TRUE;
-  if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
+  if (len == 6 && memcmp (text, "[DONE]", 6) == 0)
     {
       state->done = TRUE;
       return TRUE;
     }
-
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, data_len, &parse_error))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "malformed JSON in the stream: %s",
-                   parse_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "stream chunk is not a JSON object");
-      return FALSE;
-    }
-  obj = json_node_get_object (root);
+  if ((obj = _rw_json_parse_object (parser, text, len, "stream", error)) == NULL)
+    return FALSE;
 
-  if (json_object_has_member (obj, "error") || g_str_equal (event, "error"))
+  if (json_object_has_member (obj, "error") || g_strcmp0 (event, "error") == 0)
     {
-      GError *stream_error = rw_error_from_json_error (0, data);
+      g_autofree char *copy = g_strndup (text, len);
+      GError *stream_error = rw_error_from_json_error (0, copy);
       if (stream_error == NULL)
         stream_error = g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "error event in the stream");
       g_propagate_error (error, stream_error);
@@ -158,215 +117,69 @@ on_sse_event (const char  *event,
   if (choice != NULL)
     {
       JsonNode *delta = json_object_get_member (choice, "delta");
-      if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta))
-        {
-          const char *content = string_member (json_node_get_object (delta), "content");
-          if (content != NULL)
-            rw_provider_call_emit_delta (state->call, content, -1);
-        }
+      const char *content;
+
+      if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta) &&
+          _rw_json_string_member (json_node_get_object (delta), "content", &content))
+        rw_provider_call_emit_delta (state->call, content, -1);
       read_finish_reason (state, choice);
     }
-  read_usage (result, obj);
+  read_usage (rw_provider_call_get_result (state->call), obj);
   return TRUE;
 }
 
-static void read_next (GTask *task);
-
-static void
-finish_stream (GTask *task)
+static gboolean
+on_body (gpointer     data,
+         JsonObject  *root,
+         const char  *text,
+         gsize        len,
+         GError     **error)
 {
-  ChatState *state = g_task_get_task_data (task);
-  RwChatResult *result = rw_provider_call_get_result (state->call);
+  ChatState *state = data;
+  JsonObject *choice = first_choice (root);
+  JsonNode *message = choice ? json_object_get_member (choice, "message") : NULL;
+  const char *content;
 
-  if (!state->done && !state->saw_finish)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the stream ended before the answer was complete "
-                               "(%" G_GSIZE_FORMAT " bytes of text received)",
-                               result->text->len);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-read_cb (GObject      *object,
-         GAsyncResult *res,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ChatState *state = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (state->stream, res, &error);
-  gsize len;
-  const char *data;
-
-  if (bytes == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          RwChatResult *result = rw_provider_call_get_result (state->call);
-          g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK,
-                                   "the connection broke mid-answer after %" G_GSIZE_FORMAT
-                                   " bytes of text: %s", result->text->len, error->message);
-        }
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  data = g_bytes_get_data (bytes, &len);
-  if (len == 0)
-    {
-      finish_stream (task);
-      return;
-    }
-
-  if (!rw_sse_parser_feed (state->sse, data, len, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (state->done)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  read_next (g_steal_pointer (&task));
-}
-
-static void
-read_next (GTask *task)
-{
-  ChatState *state = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (state->stream, 16384, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, task);
-}
-
-static void
-whole_body_cb (GObject      *object,
-               GAsyncResult *res,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ChatState *state = g_task_get_task_data (task);
-  RwChatResult *result = rw_provider_call_get_result (state->call);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  gboolean truncated = FALSE;
-  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, &truncated, &error);
-  guint status = soup_message_get_status (state->msg);
-  JsonNode *root;
-  JsonObject *obj;
-  JsonObject *choice;
-  JsonNode *message;
-  gsize len;
-  const char *data;
-
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_task_return_error (task, _rw_http_error_for_reply (state->call, state->msg, body));
-      return;
-    }
-
-  if (truncated)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the reply is larger than %d bytes", RW_HTTP_MAX_BODY);
-      return;
-    }
-
-  data = g_bytes_get_data (body, &len);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, &error))
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "malformed JSON in the reply: %s", error->message);
-      return;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the reply is not a JSON object");
-      return;
-    }
-  obj = json_node_get_object (root);
-  if (json_object_has_member (obj, "error"))
-    {
-      g_autofree char *text = g_strndup (data, len);
-      GError *e = rw_error_from_json_error (0, text);
-      g_task_return_error (task, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                                      "error in the reply"));
-      return;
-    }
-
-  choice = first_choice (obj);
-  message = choice ? json_object_get_member (choice, "message") : NULL;
   if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
     {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the reply has no choices[0].message");
-      return;
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply has no choices[0].message");
+      return FALSE;
     }
-  {
-    const char *content = string_member (json_node_get_object (message), "content");
-    if (content != NULL)
-      rw_provider_call_emit_delta (state->call, content, -1);
-  }
+  if (_rw_json_string_member (json_node_get_object (message), "content", &content))
+    rw_provider_call_emit_delta (state->call, content, -1);
   read_finish_reason (state, choice);
-  read_usage (result, obj);
-  g_task_return_boolean (task, TRUE);
+  read_usage (rw_provider_call_get_result (state->call), root);
+  return TRUE;
 }
 
+/* A finish reason without [DONE] is a whole answer too; neither means the stream was cut. */
+static gboolean
+is_complete (gpointer data)
+{
+  ChatState *state = data;
+  return state->done || state->saw_finish;
+}
+
+static gboolean
+is_ended (gpointer data)
+{
+  return ((ChatState *) data)->done;
+}
+
+static const RwHttpHandlers handlers = { on_event, on_body, is_complete, is_ended };
+
 static void
-send_cb (GObject      *object,
-         GAsyncResult *res,
-         gpointer      user_data)
+exchange_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ChatState *state = g_task_get_task_data (task);
-  RwChatRequest *request = rw_provider_call_get_request (state->call);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GError) error = NULL;
-  const char *content_type;
-  guint status;
+  GError *error = NULL;
 
-  state->stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
-  if (state->stream == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  status = soup_message_get_status (state->msg);
-  rw_provider_call_headers_received (state->call, status);
-  content_type = soup_message_headers_get_content_type (
-    soup_message_get_response_headers (state->msg), NULL);
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      _rw_http_read_all_async (state->stream, RW_HTTP_MAX_ERROR_BODY, cancellable,
-                               whole_body_cb, g_steal_pointer (&task));
-      return;
-    }
-
-  if (request->stream && g_strcmp0 (content_type, "text/event-stream") == 0)
-    {
-      state->sse = rw_sse_parser_new (on_sse_event, state);
-      read_next (g_steal_pointer (&task));
-      return;
-    }
-
-  _rw_http_read_all_async (state->stream, RW_HTTP_MAX_BODY, cancellable, whole_body_cb,
-                           g_steal_pointer (&task));
+  if (_rw_http_exchange_finish (res, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 static GBytes *
@@ -425,6 +238,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
                                       NULL);
   g_autofree char *key = rw_provider_call_dup_api_key (call);
   g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
   SoupMessageHeaders *headers;
   ChatState *state;
   GHashTableIter iter;
@@ -433,7 +247,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_task_set_source_tag (task, rw_openai_provider_chat_async);
   state = g_new0 (ChatState, 1);
   state->call = call;
-  g_task_set_task_data (task, state, (GDestroyNotify) chat_state_free);
+  g_task_set_task_data (task, state, g_free);
 
   if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
       !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
@@ -444,8 +258,8 @@ rw_openai_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  state->msg = soup_message_new ("POST", url);
-  if (state->msg == NULL)
+  msg = soup_message_new ("POST", url);
+  if (msg == NULL)
     {
       g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG,
                                "the provider's base URL is not a valid URL: %s",
@@ -453,7 +267,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  headers = soup_message_get_request_headers (state->msg);
+  headers = soup_message_get_request_headers (msg);
   g_hash_table_iter_init (&iter, self->extra_headers);
   while (g_hash_table_iter_next (&iter, &k, &v))
     soup_message_headers_replace (headers, k, v);
@@ -469,10 +283,10 @@ rw_openai_provider_chat_async (RwProvider          *provider,
                                 request->stream ? "text/event-stream" : "application/json");
 
   body = build_body (self, call);
-  soup_message_set_request_body_from_bytes (state->msg, "application/json", body);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
 
-  soup_session_send_async (rw_provider_get_session (provider), state->msg, G_PRIORITY_DEFAULT,
-                           cancellable, send_cb, g_steal_pointer (&task));
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, exchange_cb,
+                           g_steal_pointer (&task));
 }
 
 static gboolean
@@ -524,11 +338,10 @@ list_models_body_cb (GObject      *object,
   for (guint i = 0; i < json_array_get_length (json_node_get_array (data)); i++)
     {
       JsonNode *m = json_array_get_element (json_node_get_array (data), i);
-      const char *name = JSON_NODE_HOLDS_OBJECT (m) ?
-        string_member (json_node_get_object (m), "id") : NULL;
+      const char *name = NULL;
       g_autofree char *id = NULL;
 
-      if (name == NULL)
+      if (!JSON_NODE_HOLDS_OBJECT (m) || !_rw_json_string_member (json_node_get_object (m), "id", &name))
         continue;
       id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
       g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
@@ -607,9 +420,9 @@ rw_openai_provider_configure (RwProvider  *provider,
       names = json_object_get_members (h);
       for (GList *l = names; l; l = l->next)
         {
-          const char *value = string_member (h, l->data);
+          const char *value;
 
-          if (value == NULL)
+          if (!_rw_json_string_member (h, l->data, &value))
             {
               g_list_free (names);
               g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "header “%s” must be a string",

@@ -362,6 +362,12 @@ outer_cancelled (GCancellable *outer,
   g_cancellable_cancel (call->cancellable);
 }
 
+RwProvider *
+_rw_provider_call_get_provider (RwProviderCall *call)
+{
+  return call->provider;
+}
+
 RwChatRequest *
 rw_provider_call_get_request (RwProviderCall *call)
 {
