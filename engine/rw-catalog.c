@@ -8,7 +8,10 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "rw-anthropic-provider.h"
 #include "rw-catalog.h"
+#include "rw-gemini-provider.h"
+#include "rw-ollama-provider.h"
 #include "rw-error.h"
 #include "rw-http.h"
 #include "rw-openai-provider.h"
@@ -294,7 +297,8 @@ provider_from_json (JsonObject  *obj,
       return NULL;
     }
 
-  if (g_str_equal (kind, "openai"))
+  if (g_str_equal (kind, "openai") || g_str_equal (kind, "anthropic") ||
+      g_str_equal (kind, "gemini") || g_str_equal (kind, "ollama"))
     {
       if ((base_url = get_string (obj, "base_url", TRUE, where, error)) == NULL)
         return NULL;
@@ -310,14 +314,22 @@ provider_from_json (JsonObject  *obj,
                        where);
           return NULL;
         }
-      provider = rw_openai_provider_new (id, base_url, key_env);
+      if (g_str_equal (kind, "openai"))
+        provider = rw_openai_provider_new (id, base_url, key_env);
+      else if (g_str_equal (kind, "anthropic"))
+        provider = rw_anthropic_provider_new (id, base_url, key_env);
+      else if (g_str_equal (kind, "gemini"))
+        provider = rw_gemini_provider_new (id, base_url, key_env);
+      else
+        provider = rw_ollama_provider_new (id, base_url);
     }
   else if (g_str_equal (kind, "recorded"))
     provider = rw_recorded_provider_new (id);
   else
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "%s: the kind “%s” is unknown (known kinds: openai, recorded)", where, kind);
+                   "%s: the kind “%s” is unknown (known kinds: openai, anthropic, gemini, ollama, "
+                   "recorded)", where, kind);
       return NULL;
     }
 

@@ -526,3 +526,24 @@ _rw_chat_request_join_system (RwChatRequest *request)
       }
   return s ? g_string_free (s, FALSE) : NULL;
 }
+
+/* The call's key; a provider that names a key variable and is not on this machine refuses to
+ * send without one, rather than sending an anonymous request to a remote service. */
+char *
+_rw_http_require_key (RwProviderCall  *call,
+                      GError         **error)
+{
+  RwProvider *provider = _rw_provider_call_get_provider (call);
+  char *key = rw_provider_call_dup_api_key (call);
+
+  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
+      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
+    {
+      g_free (key);
+      g_set_error (error, RW_ERROR, RW_ERROR_AUTH,
+                   "no API key: the environment variable %s is not set",
+                   rw_provider_get_api_key_env (provider));
+      return NULL;
+    }
+  return key ? key : g_strdup ("");
+}

@@ -74,5 +74,7 @@ JsonObject *_rw_json_parse_object (JsonParser           *parser,
                                    const char           *what,
                                    GError              **error);
 char    *_rw_chat_request_join_system (RwChatRequest    *request);
+char    *_rw_http_require_key     (RwProviderCall       *call,
+                                   GError              **error);
 
 G_END_DECLS

@@ -236,7 +236,8 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/chat/completions",
                                       NULL);
-  g_autofree char *key = rw_provider_call_dup_api_key (call);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = _rw_http_require_key (call, &error);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   SoupMessageHeaders *headers;
@@ -249,12 +250,9 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   state->call = call;
   g_task_set_task_data (task, state, g_free);
 
-  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
-      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
+  if (key == NULL)
     {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_AUTH,
-                               "no API key: the environment variable %s is not set",
-                               rw_provider_get_api_key_env (provider));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -271,14 +269,13 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_hash_table_iter_init (&iter, self->extra_headers);
   while (g_hash_table_iter_next (&iter, &k, &v))
     soup_message_headers_replace (headers, k, v);
-  if (key != NULL && *key != '\0')
+  if (*key != '\0')
     {
       g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
       soup_message_headers_replace (headers, "Authorization", auth);
       memset (auth, 0, strlen (auth));
     }
-  if (key != NULL)
-    memset (key, 0, strlen (key));
+  memset (key, 0, strlen (key));
   soup_message_headers_replace (headers, "Accept",
                                 request->stream ? "text/event-stream" : "application/json");
 

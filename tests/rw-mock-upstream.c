@@ -111,6 +111,118 @@ rw_mock_reply_new_stream (const char * const *pieces,
   return r;
 }
 
+/* A streamed answer in each protocol's own framing: the same text and usage whatever the
+ * protocol, so that tests can check that every provider reads it the same way. */
+RwMockReply *
+rw_mock_reply_new_protocol_stream (RwMockProtocol      protocol,
+                                   const char * const *pieces,
+                                   gint64              tokens_in,
+                                   gint64              tokens_out)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  RwMockReply *r;
+
+  switch (protocol)
+    {
+    case RW_MOCK_OPENAI:
+      return rw_mock_reply_new_stream (pieces, tokens_in, tokens_out, TRUE);
+
+    case RW_MOCK_ANTHROPIC:
+      g_string_append_printf (s, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+                                 "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+                                 "\"content\":[],\"usage\":{\"input_tokens\":%" G_GINT64_FORMAT
+                                 ",\"output_tokens\":1}}}\n\n", tokens_in);
+      g_string_append (s, "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                          "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+      g_string_append (s, "event: ping\ndata: {\"type\":\"ping\"}\n\n");
+      for (guint i = 0; pieces[i]; i++)
+        {
+          g_autofree char *q = json_string (pieces[i]);
+          g_string_append_printf (s, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                                     "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":%s}}\n\n", q);
+        }
+      g_string_append (s, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+      g_string_append_printf (s, "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+                                 "{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":"
+                                 "{\"output_tokens\":%" G_GINT64_FORMAT "}}\n\n", tokens_out);
+      g_string_append (s, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+      r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
+      r->chunked = TRUE;
+      return r;
+
+    case RW_MOCK_GEMINI:
+      for (guint i = 0; pieces[i]; i++)
+        {
+          g_autofree char *q = json_string (pieces[i]);
+          gboolean last = pieces[i + 1] == NULL;
+          g_string_append_printf (s, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":%s}],"
+                                     "\"role\":\"model\"}%s}],\"usageMetadata\":{\"promptTokenCount\":%"
+                                     G_GINT64_FORMAT ",\"candidatesTokenCount\":%" G_GINT64_FORMAT
+                                     ",\"totalTokenCount\":%" G_GINT64_FORMAT "}}\r\n\r\n",
+                                  q, last ? ",\"finishReason\":\"STOP\"" : "", tokens_in,
+                                  last ? tokens_out : (gint64) i + 1, tokens_in + (last ? tokens_out : i + 1));
+        }
+      r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
+      r->chunked = TRUE;
+      return r;
+
+    case RW_MOCK_OLLAMA:
+      for (guint i = 0; pieces[i]; i++)
+        {
+          g_autofree char *q = json_string (pieces[i]);
+          g_string_append_printf (s, "{\"model\":\"m\",\"created_at\":\"2026-01-01T00:00:00Z\","
+                                     "\"message\":{\"role\":\"assistant\",\"content\":%s},\"done\":false}\n", q);
+        }
+      g_string_append_printf (s, "{\"model\":\"m\",\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":"
+                                 "{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"stop\","
+                                 "\"done\":true,\"prompt_eval_count\":%" G_GINT64_FORMAT
+                                 ",\"eval_count\":%" G_GINT64_FORMAT "}\n", tokens_in, tokens_out);
+      r = rw_mock_reply_new (200, "application/x-ndjson", s->str, s->len);
+      r->chunked = TRUE;
+      return r;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+RwMockReply *
+rw_mock_reply_new_protocol_whole (RwMockProtocol  protocol,
+                                  const char     *text,
+                                  gint64          tokens_in,
+                                  gint64          tokens_out)
+{
+  g_autofree char *q = json_string (text);
+  g_autofree char *body = NULL;
+
+  switch (protocol)
+    {
+    case RW_MOCK_OPENAI:
+      return rw_mock_reply_new_chat (text, tokens_in, tokens_out);
+    case RW_MOCK_ANTHROPIC:
+      body = g_strdup_printf ("{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+                              "\"content\":[{\"type\":\"text\",\"text\":%s}],\"stop_reason\":\"end_turn\","
+                              "\"usage\":{\"input_tokens\":%" G_GINT64_FORMAT ",\"output_tokens\":%"
+                              G_GINT64_FORMAT "}}", q, tokens_in, tokens_out);
+      break;
+    case RW_MOCK_GEMINI:
+      body = g_strdup_printf ("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":%s}],\"role\":"
+                              "\"model\"},\"finishReason\":\"STOP\"}],\"usageMetadata\":"
+                              "{\"promptTokenCount\":%" G_GINT64_FORMAT ",\"candidatesTokenCount\":%"
+                              G_GINT64_FORMAT "}}", q, tokens_in, tokens_out);
+      break;
+    case RW_MOCK_OLLAMA:
+      body = g_strdup_printf ("{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":%s},"
+                              "\"done_reason\":\"stop\",\"done\":true,\"prompt_eval_count\":%"
+                              G_GINT64_FORMAT ",\"eval_count\":%" G_GINT64_FORMAT "}",
+                              q, tokens_in, tokens_out);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return rw_mock_reply_new_json (200, body);
+}
+
 RwMockReply *
 rw_mock_reply_copy (const RwMockReply *reply)
 {
@@ -385,6 +497,15 @@ handle_request (Conn       *c,
     }
   if (model == NULL && g_str_has_prefix (head, "GET /v1/models"))
     model = g_strdup ("GET /v1/models");
+  if (model == NULL)
+    {
+      /* Gemini names the model in the path: /v1beta/models/NAME:generateContent */
+      const char *m = strstr (head, "/models/");
+      const char *colon = m ? strchr (m, ':') : NULL;
+      const char *space = m ? strchr (m, ' ') : NULL;
+      if (m != NULL && colon != NULL && (space == NULL || colon < space))
+        model = g_strndup (m + 8, colon - (m + 8));
+    }
 
   g_mutex_lock (&self->mutex);
   g_free (self->last_headers);

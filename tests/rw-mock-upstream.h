@@ -44,6 +44,22 @@ RwMockReply    *rw_mock_reply_new_stream    (const char * const *pieces,
                                              gint64       tokens_in,
                                              gint64       tokens_out,
                                              gboolean     with_done);
+typedef enum
+{
+  RW_MOCK_OPENAI,
+  RW_MOCK_ANTHROPIC,
+  RW_MOCK_GEMINI,
+  RW_MOCK_OLLAMA,
+} RwMockProtocol;
+
+RwMockReply    *rw_mock_reply_new_protocol_stream (RwMockProtocol      protocol,
+                                             const char * const *pieces,
+                                             gint64       tokens_in,
+                                             gint64       tokens_out);
+RwMockReply    *rw_mock_reply_new_protocol_whole  (RwMockProtocol      protocol,
+                                             const char  *text,
+                                             gint64       tokens_in,
+                                             gint64       tokens_out);
 RwMockReply    *rw_mock_reply_copy          (const RwMockReply *reply);
 void            rw_mock_reply_add_header    (RwMockReply *reply,
                                              const char  *name,

@@ -38,10 +38,12 @@ fixture_setup (Fixture       *f,
   f->mock = rw_mock_upstream_new ();
   url = rw_mock_upstream_dup_base_url (f->mock);
   json = g_strdup_printf (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"},"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"%s\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\","
     "               \"input_price\": 1, \"output_price\": 2},"
-    "              {\"id\": \"mock/slow\", \"provider\": \"mock\", \"name\": \"slow\"}]}", url);
+    "              {\"id\": \"mock/slow\", \"provider\": \"mock\", \"name\": \"slow\"},"
+    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}", url, url);
   f->catalog = rw_catalog_new ();
   g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
   f->dir = rw_test_make_tmpdir ();
@@ -154,6 +156,36 @@ test_completion_stored (Fixture       *f,
                                    "JOIN prompts p ON p.id = r.prompt_id WHERE u.kind = 'serve' AND "
                                    "r.model = 'mock/good' AND r.status = 'ok' AND p.task = 'greeting' "
                                    "AND r.cost_usd > 0"), ==, 1);
+}
+
+/* Whatever protocol the upstream speaks, the caller sees OpenAI's format. */
+static void
+test_other_protocol (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *whole = NULL;
+  g_autofree char *streamed = NULL;
+  g_autoptr(SoupMessage) m1 = NULL;
+  g_autoptr(SoupMessage) m2 = NULL;
+
+  rw_mock_upstream_set_default (f->mock, "claude",
+                                rw_mock_reply_new_protocol_stream (RW_MOCK_ANTHROPIC, hello, 11, 5));
+  m1 = request (f, "POST", "/chat/completions", TOKEN,
+                "{\"model\": \"anth/claude\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
+                &whole);
+  g_assert_cmpuint (soup_message_get_status (m1), ==, 200);
+  g_assert_nonnull (strstr (whole, "\"object\":\"chat.completion\""));
+  g_assert_nonnull (strstr (whole, "\"content\":\"Hello, world!\""));
+  g_assert_nonnull (strstr (whole, "\"completion_tokens\":5"));
+
+  m2 = request (f, "POST", "/chat/completions", TOKEN,
+                "{\"model\": \"anth/claude\", \"stream\": true, \"stream_options\": {\"include_usage\": true},"
+                " \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", &streamed);
+  g_assert_nonnull (strstr (streamed, "\"object\":\"chat.completion.chunk\""));
+  g_assert_nonnull (strstr (streamed, "\"delta\":{\"content\":\"world\"}"));
+  g_assert_nonnull (strstr (streamed, "\"finish_reason\":\"stop\""));
+  g_assert_nonnull (strstr (streamed, "\"prompt_tokens\":11"));
+  g_assert_true (g_str_has_suffix (streamed, "data: [DONE]\n\n"));
 }
 
 static void
@@ -280,6 +312,7 @@ main (int    argc,
   g_test_add ("/Rw/Server/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("models", test_models);
   ADD ("completion-stored", test_completion_stored);
+  ADD ("other-protocol", test_other_protocol);
   ADD ("bad-requests", test_bad_requests);
   ADD ("upstream-errors", test_upstream_errors);
   ADD ("client-disconnect", test_client_disconnect);

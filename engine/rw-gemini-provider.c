@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-gemini-provider.h"
+#include "rw-http.h"
+
+/**
+ * RwGeminiProvider:
+ *
+ * Google's Gemini API: generateContent, and streamGenerateContent with `alt=sse`. The
+ * assistant's role is "model", system messages go in "systemInstruction", and each chunk
+ * carries the usage so far in "usageMetadata".
+ */
+struct _RwGeminiProvider
+{
+  RwProvider parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (RwGeminiProvider, rw_gemini_provider, RW_TYPE_PROVIDER)
+
+typedef struct
+{
+  RwProviderCall *call;
+  guint finished : 1;
+} State;
+
+static const char *
+finish_reason (const char *reason)
+{
+  if (g_strcmp0 (reason, "MAX_TOKENS") == 0)
+    return "length";
+  if (g_strcmp0 (reason, "SAFETY") == 0 || g_strcmp0 (reason, "RECITATION") == 0 ||
+      g_strcmp0 (reason, "BLOCKLIST") == 0 || g_strcmp0 (reason, "PROHIBITED_CONTENT") == 0)
+    return "content_filter";
+  return "stop";
+}
+
+/* One GenerateContentResponse: a whole reply, or one chunk of a stream. */
+static gboolean
+read_response (State       *state,
+               JsonObject  *obj,
+               GError     **error)
+{
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+  JsonNode *candidates = json_object_get_member (obj, "candidates");
+  JsonNode *usage = json_object_get_member (obj, "usageMetadata");
+
+  if (candidates != NULL && JSON_NODE_HOLDS_ARRAY (candidates) &&
+      json_array_get_length (json_node_get_array (candidates)) > 0)
+    {
+      JsonNode *first = json_array_get_element (json_node_get_array (candidates), 0);
+      JsonObject *candidate = JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+      JsonNode *content = candidate ? json_object_get_member (candidate, "content") : NULL;
+      JsonNode *parts = content && JSON_NODE_HOLDS_OBJECT (content) ?
+        json_object_get_member (json_node_get_object (content), "parts") : NULL;
+      const char *reason;
+
+      for (guint i = 0; parts && JSON_NODE_HOLDS_ARRAY (parts) &&
+                        i < json_array_get_length (json_node_get_array (parts)); i++)
+        {
+          JsonNode *part = json_array_get_element (json_node_get_array (parts), i);
+          const char *text;
+
+          if (JSON_NODE_HOLDS_OBJECT (part) &&
+              _rw_json_string_member (json_node_get_object (part), "text", &text))
+            rw_provider_call_emit_delta (state->call, text, -1);
+        }
+      if (_rw_json_string_member (candidate, "finishReason", &reason))
+        {
+          g_free (result->finish_reason);
+          result->finish_reason = g_strdup (finish_reason (reason));
+          state->finished = TRUE;
+        }
+    }
+  else if (json_object_has_member (obj, "promptFeedback"))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the prompt was blocked");
+      return FALSE;
+    }
+
+  if (usage != NULL && JSON_NODE_HOLDS_OBJECT (usage))
+    {
+      JsonObject *u = json_node_get_object (usage);
+      if (json_object_has_member (u, "promptTokenCount"))
+        result->tokens_in = json_object_get_int_member_with_default (u, "promptTokenCount", -1);
+      if (json_object_has_member (u, "candidatesTokenCount"))
+        result->tokens_out = json_object_get_int_member_with_default (u, "candidatesTokenCount", -1) +
+                             json_object_get_int_member_with_default (u, "thoughtsTokenCount", 0);
+      result->usage_estimated = FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_event (gpointer     data,
+          const char  *event,
+          const char  *text,
+          gsize        len,
+          GError     **error)
+{
+  State *state = data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *obj = _rw_json_parse_object (parser, text, len, "stream", error);
+
+  if (obj == NULL)
+    return FALSE;
+  if (json_object_has_member (obj, "error"))
+    {
+      g_autofree char *copy = g_strndup (text, len);
+      GError *e = rw_error_from_json_error (0, copy);
+      g_propagate_error (error, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                                     "error event in the stream"));
+      return FALSE;
+    }
+  return read_response (state, obj, error);
+}
+
+static gboolean
+on_body (gpointer     data,
+         JsonObject  *root,
+         const char  *text,
+         gsize        len,
+         GError     **error)
+{
+  State *state = data;
+
+  if (!read_response (state, root, error))
+    return FALSE;
+  state->finished = TRUE;
+  return TRUE;
+}
+
+static gboolean
+is_complete (gpointer data)
+{
+  return ((State *) data)->finished;
+}
+
+static const RwHttpHandlers handlers = { on_event, on_body, is_complete, NULL };
+
+static void
+exchange_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (_rw_http_exchange_finish (res, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+rw_gemini_provider_chat_async (RwProvider          *provider,
+                               RwProviderCall      *call,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  RwChatRequest *request = rw_provider_call_get_request (call);
+  RwModel *model = rw_provider_call_get_model (call);
+  const char *name = rw_model_get_upstream_name (model);
+  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *system = _rw_chat_request_join_system (request);
+  g_autofree char *key = _rw_http_require_key (call, &error);
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+  State *state = g_new0 (State, 1);
+
+  g_task_set_source_tag (task, rw_gemini_provider_chat_async);
+  state->call = call;
+  g_task_set_task_data (task, state, g_free);
+  if (key == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_str_has_prefix (name, "models/"))
+    name += strlen ("models/");
+  escaped = g_uri_escape_string (name, "-._~", FALSE);
+  url = g_strdup_printf ("%s/models/%s:%s", rw_provider_get_base_url (provider), escaped,
+                         request->stream ? "streamGenerateContent?alt=sse" : "generateContent");
+
+  json_builder_begin_object (b);
+  if (system != NULL)
+    {
+      json_builder_set_member_name (b, "systemInstruction");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "parts");
+      json_builder_begin_array (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "text");
+      json_builder_add_string_value (b, system);
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_set_member_name (b, "contents");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rw_chat_request_get_n_messages (request); i++)
+    {
+      const char *role = rw_chat_request_get_role (request, i);
+
+      if (g_str_equal (role, "system"))
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, g_str_equal (role, "assistant") ? "model" : "user");
+      json_builder_set_member_name (b, "parts");
+      json_builder_begin_array (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "text");
+      json_builder_add_string_value (b, rw_chat_request_get_content (request, i));
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  if (request->max_tokens > 0 || request->temperature >= 0)
+    {
+      json_builder_set_member_name (b, "generationConfig");
+      json_builder_begin_object (b);
+      if (request->max_tokens > 0)
+        {
+          json_builder_set_member_name (b, "maxOutputTokens");
+          json_builder_add_int_value (b, request->max_tokens);
+        }
+      if (request->temperature >= 0)
+        {
+          json_builder_set_member_name (b, "temperature");
+          json_builder_add_double_value (b, request->temperature);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+
+  if ((msg = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (*key != '\0')
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-goog-api-key", key);
+  memset (key, 0, strlen (key));
+
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, exchange_cb,
+                           g_steal_pointer (&task));
+}
+
+static gboolean
+rw_gemini_provider_chat_finish (RwProvider    *provider,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
+{
+  RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
+
+  provider_class->kind = "gemini";
+  provider_class->chat_async = rw_gemini_provider_chat_async;
+  provider_class->chat_finish = rw_gemini_provider_chat_finish;
+}
+
+static void
+rw_gemini_provider_init (RwGeminiProvider *self)
+{
+}
+
+/**
+ * rw_gemini_provider_new:
+ * @id: the provider's id
+ * @base_url: the API's base URL, such as `https://generativelanguage.googleapis.com/v1beta`
+ * @api_key_env: (nullable): the environment variable that holds the key
+ *
+ * Returns: (transfer full): a new provider
+ */
+RwProvider *
+rw_gemini_provider_new (const char *id,
+                        const char *base_url,
+                        const char *api_key_env)
+{
+  return g_object_new (RW_TYPE_GEMINI_PROVIDER, "id", id, "base-url", base_url,
+                       "api-key-env", api_key_env, NULL);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-http.h"
+#include "rw-ollama-provider.h"
+
+/**
+ * RwOllamaProvider:
+ *
+ * Ollama's native /api/chat, streamed as NDJSON: one JSON object per line, the last with
+ * "done": true, the stop reason and the token counts.
+ */
+struct _RwOllamaProvider
+{
+  RwProvider parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (RwOllamaProvider, rw_ollama_provider, RW_TYPE_PROVIDER)
+
+typedef struct
+{
+  RwProviderCall *call;
+  guint done : 1;
+} State;
+
+static gboolean
+read_object (State       *state,
+             JsonObject  *obj,
+             const char  *text,
+             gsize        len,
+             GError     **error)
+{
+  RwChatResult *result = rw_provider_call_get_result (state->call);
+  JsonNode *message = json_object_get_member (obj, "message");
+  const char *content, *reason;
+
+  if (json_object_has_member (obj, "error"))
+    {
+      g_autofree char *copy = g_strndup (text, len);
+      GError *e = rw_error_from_json_error (0, copy);
+      g_propagate_error (error, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                                     "error in the stream"));
+      return FALSE;
+    }
+  if (message != NULL && JSON_NODE_HOLDS_OBJECT (message) &&
+      _rw_json_string_member (json_node_get_object (message), "content", &content))
+    rw_provider_call_emit_delta (state->call, content, -1);
+
+  if (json_object_get_boolean_member_with_default (obj, "done", FALSE))
+    {
+      state->done = TRUE;
+      g_free (result->finish_reason);
+      result->finish_reason = g_strdup (_rw_json_string_member (obj, "done_reason", &reason) &&
+                                        g_str_equal (reason, "length") ? "length" : "stop");
+      if (json_object_has_member (obj, "prompt_eval_count"))
+        result->tokens_in = json_object_get_int_member_with_default (obj, "prompt_eval_count", -1);
+      if (json_object_has_member (obj, "eval_count"))
+        result->tokens_out = json_object_get_int_member_with_default (obj, "eval_count", -1);
+      if (result->tokens_in >= 0 && result->tokens_out >= 0)
+        result->usage_estimated = FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_event (gpointer     data,
+          const char  *event,
+          const char  *text,
+          gsize        len,
+          GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *obj = _rw_json_parse_object (parser, text, len, "stream", error);
+
+  return obj != NULL && read_object (data, obj, text, len, error);
+}
+
+static gboolean
+on_body (gpointer     data,
+         JsonObject  *root,
+         const char  *text,
+         gsize        len,
+         GError     **error)
+{
+  State *state = data;
+
+  if (!read_object (state, root, text, len, error))
+    return FALSE;
+  if (!state->done)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply is not done");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((State *) data)->done;
+}
+
+static const RwHttpHandlers handlers = { on_event, on_body, is_done, is_done };
+
+static void
+exchange_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (_rw_http_exchange_finish (res, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+rw_ollama_provider_chat_async (RwProvider          *provider,
+                               RwProviderCall      *call,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  RwChatRequest *request = rw_provider_call_get_request (call);
+  RwModel *model = rw_provider_call_get_model (call);
+  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/api/chat", NULL);
+  State *state = g_new0 (State, 1);
+
+  g_task_set_source_tag (task, rw_ollama_provider_chat_async);
+  state->call = call;
+  g_task_set_task_data (task, state, g_free);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, rw_model_get_upstream_name (model));
+  json_builder_set_member_name (b, "messages");
+  json_builder_add_value (b, rw_chat_request_messages_to_json (request));
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_boolean_value (b, request->stream);
+  if (request->max_tokens > 0 || request->temperature >= 0)
+    {
+      json_builder_set_member_name (b, "options");
+      json_builder_begin_object (b);
+      if (request->max_tokens > 0)
+        {
+          json_builder_set_member_name (b, "num_predict");
+          json_builder_add_int_value (b, request->max_tokens);
+        }
+      if (request->temperature >= 0)
+        {
+          json_builder_set_member_name (b, "temperature");
+          json_builder_add_double_value (b, request->temperature);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+
+  if ((msg = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable, exchange_cb,
+                           g_steal_pointer (&task));
+}
+
+static gboolean
+rw_ollama_provider_chat_finish (RwProvider    *provider,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
+{
+  RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
+
+  provider_class->kind = "ollama";
+  provider_class->chat_async = rw_ollama_provider_chat_async;
+  provider_class->chat_finish = rw_ollama_provider_chat_finish;
+}
+
+static void
+rw_ollama_provider_init (RwOllamaProvider *self)
+{
+}
+
+/**
+ * rw_ollama_provider_new:
+ * @id: the provider's id
+ * @base_url: the server, such as `http://127.0.0.1:11434`
+ *
+ * Returns: (transfer full): a new provider
+ */
+RwProvider *
+rw_ollama_provider_new (const char *id,
+                        const char *base_url)
+{
+  return g_object_new (RW_TYPE_OLLAMA_PROVIDER, "id", id, "base-url", base_url, NULL);
+}

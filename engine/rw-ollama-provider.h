@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_ENGINE_INSIDE) && !defined(RW_ENGINE_COMPILATION)
+# error "Only <routewise-engine.h> can be included directly."
+#endif
+
+#include "rw-provider.h"
+
+G_BEGIN_DECLS
+
+#define RW_TYPE_OLLAMA_PROVIDER (rw_ollama_provider_get_type ())
+
+G_DECLARE_FINAL_TYPE (RwOllamaProvider, rw_ollama_provider, RW, OLLAMA_PROVIDER, RwProvider)
+
+RwProvider *rw_ollama_provider_new (const char *id,
+                                    const char *base_url);
+
+G_END_DECLS

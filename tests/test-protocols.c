@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <routewise-engine.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+/*
+ * Every wire protocol, one suite: the same request gives the same RwChatResult shape, and the
+ * same faults give the same errors, whether the upstream speaks OpenAI's chat completions,
+ * Anthropic's Messages, Gemini's generateContent or Ollama's /api/chat.
+ */
+
+#define TEST_KEY "sk-protocols-0123456789abcdefghij"
+
+typedef struct
+{
+  RwMockProtocol protocol;
+  const char *name;
+} Protocol;
+
+static const Protocol protocols[] = {
+  { RW_MOCK_OPENAI, "openai" },
+  { RW_MOCK_ANTHROPIC, "anthropic" },
+  { RW_MOCK_GEMINI, "gemini" },
+  { RW_MOCK_OLLAMA, "ollama" },
+};
+
+typedef struct
+{
+  const Protocol *protocol;
+  RwMockUpstream *mock;
+  RwProvider *provider;
+  RwModel *model;
+  RwChatRequest *request;
+  GString *deltas;
+} Fixture;
+
+static const char * const pieces[] = { "Hello", ", ", "wor", "ld", "! ✓", NULL };
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *base = NULL;
+
+  f->protocol = data;
+  g_setenv ("RW_PROTOCOL_KEY", TEST_KEY, TRUE);
+  f->mock = rw_mock_upstream_new ();
+  url = rw_mock_upstream_dup_base_url (f->mock);         /* http://127.0.0.1:PORT/v1 */
+  base = g_strndup (url, strlen (url) - 3);              /* http://127.0.0.1:PORT */
+  switch (f->protocol->protocol)
+    {
+    case RW_MOCK_OPENAI:
+      f->provider = rw_openai_provider_new ("p", url, "RW_PROTOCOL_KEY");
+      break;
+    case RW_MOCK_ANTHROPIC:
+      f->provider = rw_anthropic_provider_new ("p", url, "RW_PROTOCOL_KEY");
+      break;
+    case RW_MOCK_GEMINI:
+      {
+        g_autofree char *beta = g_strconcat (base, "/v1beta", NULL);
+        f->provider = rw_gemini_provider_new ("p", beta, "RW_PROTOCOL_KEY");
+      }
+      break;
+    case RW_MOCK_OLLAMA:
+      f->provider = rw_ollama_provider_new ("p", base);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  f->model = rw_model_new ("p/m1", "p", "m1");
+  rw_model_set_price (f->model, 1.0, 2.0);
+  f->request = rw_chat_request_new ();
+  rw_chat_request_add_message (f->request, "system", "Be brief.");
+  rw_chat_request_add_message (f->request, "user", "Say hello");
+  f->request->first_token_timeout_ms = 5000;
+  f->request->idle_timeout_ms = 5000;
+  f->deltas = g_string_new (NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_string_free (f->deltas, TRUE);
+  rw_chat_request_unref (f->request);
+  g_object_unref (f->model);
+  g_object_unref (f->provider);
+  rw_mock_upstream_free (f->mock);
+}
+
+static RwChatResult *
+run (Fixture *f)
+{
+  g_string_truncate (f->deltas, 0);
+  return rw_test_chat_sync (f->provider, f->model, f->request, f->deltas, NULL);
+}
+
+static RwMockReply *
+stream (Fixture *f)
+{
+  return rw_mock_reply_new_protocol_stream (f->protocol->protocol, pieces, 11, 5);
+}
+
+static void
+assert_answer (Fixture      *f,
+               RwChatResult *r)
+{
+  g_assert_no_error (r->error);
+  g_assert_cmpstr (r->text->str, ==, "Hello, world! ✓");
+  g_assert_cmpstr (f->deltas->str, ==, "Hello, world! ✓");
+  g_assert_cmpstr (r->finish_reason, ==, "stop");
+  g_assert_cmpint (r->tokens_in, ==, 11);
+  g_assert_cmpint (r->tokens_out, ==, 5);
+  g_assert_false (r->usage_estimated);
+  g_assert_cmpfloat_with_epsilon (r->cost_usd, 21e-6, 1e-12);
+  g_assert_cmpfloat (r->ttft_ms, >=, 0);
+  g_assert_cmpuint (r->http_status, ==, 200);
+}
+
+static void
+test_stream (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *auth = NULL;
+
+  rw_mock_upstream_push (f->mock, "m1", stream (f));
+  r = run (f);
+  assert_answer (f, r);
+
+  /* Each protocol's own request shape: where the system message goes, how the key is sent. */
+  body = rw_mock_upstream_dup_last_body (f->mock);
+  switch (f->protocol->protocol)
+    {
+    case RW_MOCK_OPENAI:
+      auth = rw_mock_upstream_dup_last_header (f->mock, "Authorization");
+      g_assert_cmpstr (auth, ==, "Bearer " TEST_KEY);
+      g_assert_nonnull (strstr (body, "{\"role\":\"system\",\"content\":\"Be brief.\"}"));
+      break;
+    case RW_MOCK_ANTHROPIC:
+      auth = rw_mock_upstream_dup_last_header (f->mock, "x-api-key");
+      g_assert_cmpstr (auth, ==, TEST_KEY);
+      g_assert_nonnull (strstr (body, "\"system\":\"Be brief.\""));
+      g_assert_null (strstr (body, "\"role\":\"system\""));
+      g_assert_nonnull (strstr (body, "\"max_tokens\":4096"));
+      {
+        g_autofree char *version = rw_mock_upstream_dup_last_header (f->mock, "anthropic-version");
+        g_assert_cmpstr (version, ==, "2023-06-01");
+      }
+      break;
+    case RW_MOCK_GEMINI:
+      auth = rw_mock_upstream_dup_last_header (f->mock, "x-goog-api-key");
+      g_assert_cmpstr (auth, ==, TEST_KEY);
+      g_assert_nonnull (strstr (body, "\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]}"));
+      g_assert_nonnull (strstr (body, "\"role\":\"user\",\"parts\":[{\"text\":\"Say hello\"}]"));
+      break;
+    case RW_MOCK_OLLAMA:
+      g_assert_nonnull (strstr (body, "\"model\":\"m1\""));
+      g_assert_nonnull (strstr (body, "\"stream\":true"));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+test_odd_chunks (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const gsize sizes[] = { 1, 3, 7, 64 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      RwMockReply *reply = stream (f);
+      g_autoptr(RwChatResult) r = NULL;
+
+      reply->chunk_size = sizes[i];
+      rw_mock_upstream_push (f->mock, "m1", reply);
+      r = run (f);
+      assert_answer (f, r);
+    }
+}
+
+static void
+test_whole (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(RwChatResult) r = NULL;
+
+  f->request->stream = FALSE;
+  rw_mock_upstream_push (f->mock, "m1",
+                         rw_mock_reply_new_protocol_whole (f->protocol->protocol, "Hello, world! ✓", 11, 5));
+  r = run (f);
+  assert_answer (f, r);
+}
+
+static void
+test_cut (Fixture       *f,
+          gconstpointer  data)
+{
+  RwMockReply *reply = stream (f);
+  g_autoptr(RwChatResult) dropped = NULL;
+  g_autoptr(RwChatResult) cut = NULL;
+  gsize len = g_bytes_get_size (reply->body);
+  RwMockReply *copy = rw_mock_reply_copy (reply);
+
+  /* Dropped in the middle: an error, never a clean finish. */
+  reply->drop_at = len / 2;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  dropped = run (f);
+  g_assert_nonnull (dropped->error);
+  g_assert_null (dropped->finish_reason);
+
+  /* A body that ends cleanly before the end of the answer. */
+  g_bytes_unref (copy->body);
+  {
+    g_autoptr(RwMockReply) full = stream (f);
+    const char *data_ = g_bytes_get_data (full->body, NULL);
+    copy->body = g_bytes_new (data_, len / 2);
+  }
+  rw_mock_upstream_push (f->mock, "m1", copy);
+  cut = run (f);
+  g_assert_error (cut->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+}
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  RwMockReply *limited = rw_mock_reply_new_json (429, "{\"error\":{\"message\":\"rate limited\","
+                                                      "\"type\":\"rate_limit_error\"}}");
+  g_autoptr(RwChatResult) a = NULL;
+  g_autoptr(RwChatResult) b = NULL;
+  g_autoptr(RwChatResult) c = NULL;
+  g_autoptr(RwChatResult) d = NULL;
+
+  rw_mock_reply_add_header (limited, "Retry-After", "7");
+  rw_mock_upstream_push (f->mock, "m1", limited);
+  a = run (f);
+  g_assert_error (a->error, RW_ERROR, RW_ERROR_RATE_LIMITED);
+  g_assert_cmpint (a->retry_after_ms, ==, 7000);
+
+  rw_mock_upstream_push (f->mock, "m1",
+                         rw_mock_reply_new_json (401, "{\"error\":{\"message\":\"invalid x-api-key "
+                                                      TEST_KEY "\"}}"));
+  b = run (f);
+  g_assert_error (b->error, RW_ERROR, RW_ERROR_AUTH);
+  g_assert_null (strstr (b->error->message, "0123456789abcdef"));
+
+  /* Anthropic's overloaded status, Gemini's RESOURCE_EXHAUSTED and Ollama's plain error. */
+  rw_mock_upstream_push (f->mock, "m1",
+                         rw_mock_reply_new_json (529, "{\"type\":\"error\",\"error\":"
+                                                      "{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+  c = run (f);
+  g_assert_error (c->error, RW_ERROR, RW_ERROR_OVERLOADED);
+
+  rw_mock_upstream_push (f->mock, "m1",
+                         rw_mock_reply_new_json (404, "{\"error\":\"model 'm1' not found\"}"));
+  d = run (f);
+  g_assert_error (d->error, RW_ERROR, RW_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (d->error->message, "not found"));
+}
+
+static void
+test_malformed (Fixture       *f,
+                gconstpointer  data)
+{
+  gboolean ndjson = f->protocol->protocol == RW_MOCK_OLLAMA;
+  RwMockReply *reply = rw_mock_reply_new (200, ndjson ? "application/x-ndjson" : "text/event-stream",
+                                          ndjson ? "{not json}\n" : "data: {not json}\n\n", -1);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->chunked = TRUE;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (r->error->message, "malformed JSON"));
+}
+
+static void
+test_stall (Fixture       *f,
+            gconstpointer  data)
+{
+  RwMockReply *reply = stream (f);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->stall_at = g_bytes_get_size (reply->body) / 2;
+  f->request->idle_timeout_ms = 250;
+  f->request->first_token_timeout_ms = 250;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (protocols); i++)
+    {
+#define ADD(test, func) G_STMT_START { \
+        g_autofree char *path = g_strdup_printf ("/Rw/Protocol/%s/" test, protocols[i].name); \
+        g_test_add (path, Fixture, &protocols[i], fixture_setup, func, fixture_teardown); \
+      } G_STMT_END
+      ADD ("stream", test_stream);
+      ADD ("odd-chunks", test_odd_chunks);
+      ADD ("whole", test_whole);
+      ADD ("cut", test_cut);
+      ADD ("errors", test_errors);
+      ADD ("malformed", test_malformed);
+      ADD ("stall", test_stall);
+#undef ADD
+    }
+  return g_test_run ();
+}
