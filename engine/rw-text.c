@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "rw-error.h"
 #include "rw-text.h"
 
 /**
@@ -74,3 +75,90 @@ rw_jsonl_foreach (GBytes         *bytes,
     }
   return skipped;
 }
+
+/**
+ * rw_csv_read_record:
+ * @data: CSV text
+ * @length: its length
+ * @pos: (inout): where the record starts; moved past it
+ * @line: (inout): the line count, advanced by the lines the record spans
+ * @error: return location for an error
+ *
+ * Reads one RFC 4180 record: fields separated by commas, quoted fields may hold commas,
+ * doubled quotes and line breaks.
+ *
+ * Returns: (transfer full) (nullable): the fields, or %NULL at the end of @data or on error
+ */
+GPtrArray *
+rw_csv_read_record (const char  *data,
+            gsize        length,
+            gsize       *pos,
+            guint       *line,
+            GError     **error)
+{
+  GPtrArray *fields;
+  GString *field = g_string_new (NULL);
+  gboolean quoted = FALSE, at_start = TRUE;
+
+  if (*pos >= length)
+    {
+      g_string_free (field, TRUE);
+      return NULL;
+    }
+  fields = g_ptr_array_new_with_free_func (g_free);
+  while (*pos < length)
+    {
+      char c = data[(*pos)++];
+
+      if (quoted)
+        {
+          if (c == '"' && *pos < length && data[*pos] == '"')
+            {
+              g_string_append_c (field, '"');
+              (*pos)++;
+            }
+          else if (c == '"')
+            quoted = FALSE;
+          else
+            {
+              if (c == '\n')
+                (*line)++;
+              g_string_append_c (field, c);
+            }
+          continue;
+        }
+      if (c == '"' && at_start)
+        {
+          quoted = TRUE;
+          at_start = FALSE;
+        }
+      else if (c == ',')
+        {
+          g_ptr_array_add (fields, g_string_free (field, FALSE));
+          field = g_string_new (NULL);
+          at_start = TRUE;
+        }
+      else if (c == '\n' || c == '\r')
+        {
+          if (c == '\r' && *pos < length && data[*pos] == '\n')
+            (*pos)++;
+          (*line)++;
+          break;
+        }
+      else
+        {
+          g_string_append_c (field, c);
+          at_start = FALSE;
+        }
+    }
+  if (quoted)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a quoted field is not closed");
+      g_string_free (field, TRUE);
+      g_ptr_array_unref (fields);
+      return NULL;
+    }
+  g_ptr_array_add (fields, g_string_free (field, FALSE));
+  return fields;
+}
+

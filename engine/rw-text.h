@@ -24,4 +24,10 @@ guint  rw_jsonl_foreach        (GBytes         *bytes,
                                 RwJsonLineFunc  func,
                                 gpointer        user_data);
 
+GPtrArray *rw_csv_read_record  (const char     *data,
+                               gsize           length,
+                               gsize          *pos,
+                               guint          *line,
+                               GError        **error);
+
 G_END_DECLS

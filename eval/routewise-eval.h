@@ -6,5 +6,7 @@
 #define RW_EVAL_INSIDE
 
 #include "rw-prompt-library.h"
+#include "rw-suite.h"
+#include "rw-grader.h"
 
 #undef RW_EVAL_INSIDE

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <routewise-engine.h>
+#include <routewise-eval.h>
 
 #include "fuzz-targets.h"
 
@@ -93,5 +93,35 @@ rw_fuzz_messages (const guint8 *data,
     }
   rw_chat_request_unref (request);
   g_object_unref (parser);
+  return 0;
+}
+
+int
+rw_fuzz_suite (const guint8 *data,
+               gsize         size)
+{
+  const char *formats[] = { "jsonl", "csv" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      GError *error = NULL;
+      RwSuite *suite = rw_suite_new_from_data ("fuzz", formats[i], (const char *) data, size, &error);
+
+      if (suite != NULL)
+        {
+          for (guint j = 0; j < rw_suite_get_n_items (suite); j++)
+            {
+              GPtrArray *grades = rw_grader_grade_item (rw_suite_get_item (suite, j), "answer 42", NULL);
+              if (grades != NULL)
+                g_ptr_array_unref (grades);
+            }
+          g_object_unref (suite);
+        }
+      else
+        {
+          g_assert (error != NULL && error->domain == RW_ERROR);
+          g_clear_error (&error);
+        }
+    }
   return 0;
 }

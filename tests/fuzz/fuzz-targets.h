@@ -7,3 +7,4 @@ int rw_fuzz_sse        (const guint8 *data, gsize size);
 int rw_fuzz_providers  (const guint8 *data, gsize size);
 int rw_fuzz_error_body (const guint8 *data, gsize size);
 int rw_fuzz_messages   (const guint8 *data, gsize size);
+int rw_fuzz_suite      (const guint8 *data, gsize size);

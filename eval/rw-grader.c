@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_EVAL_COMPILATION
+# define RW_EVAL_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "rw-grader.h"
+
+/*
+ * Deterministic graders. A grader is a JSON object with a "type":
+ *   exact     {"value"?, "ignore_case"?}         the whole answer, trimmed
+ *   contains  {"value", "ignore_case"?}
+ *   regex     {"pattern"}                        Perl-compatible, anywhere in the answer
+ *   numeric   {"value"?, "tolerance"?, "relative"?}  the answer's final number, as GSM8K
+ *   choice    {"value"?}                         a multiple-choice letter A-J
+ *   json      {"schema"?}                        valid JSON, and a subset of JSON Schema
+ *   length    {"min"?, "max"?, "unit"?: "chars" | "words"}
+ * "value" defaults to the item's reference.
+ */
+
+void
+rw_grade_free (RwGrade *grade)
+{
+  if (grade == NULL)
+    return;
+  g_free (grade->grader);
+  g_free (grade->detail);
+  g_free (grade);
+}
+
+static RwGrade *
+grade_new (const char *grader,
+           gboolean    pass,
+           const char *format,
+           ...) G_GNUC_PRINTF (3, 4);
+
+static RwGrade *
+grade_new (const char *grader,
+           gboolean    pass,
+           const char *format,
+           ...)
+{
+  RwGrade *grade = g_new0 (RwGrade, 1);
+  va_list args;
+
+  grade->grader = g_strdup (grader);
+  grade->pass = pass;
+  grade->score = pass ? 1.0 : 0.0;
+  va_start (args, format);
+  grade->detail = g_strdup_vprintf (format, args);
+  va_end (args);
+  return grade;
+}
+
+static GRegex *
+number_regex (void)
+{
+  static gsize once;
+  static GRegex *re;
+
+  if (g_once_init_enter (&once))
+    {
+      re = g_regex_new ("-?\\$?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?", G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  return re;
+}
+
+static gboolean
+parse_number (const char *token,
+              double     *value)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  char *end;
+
+  for (const char *p = token; *p; p++)
+    if (*p != ',' && *p != '$')
+      g_string_append_c (s, *p);
+  *value = g_ascii_strtod (s->str, &end);
+  return end != s->str && *end == '\0';
+}
+
+/**
+ * rw_grader_final_number:
+ * @text: an answer
+ * @value: (out): the number
+ *
+ * Finds the answer's final number as GSM8K answers give it: the first number after "####"
+ * when there is one, else the last number in the text. Thousands separators and dollar signs
+ * are ignored.
+ *
+ * Returns: whether there was a number
+ */
+gboolean
+rw_grader_final_number (const char *text,
+                        double     *value)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  const char *marker = strstr (text, "####");
+  g_autofree char *last = NULL;
+
+  if (marker != NULL)
+    {
+      if (g_regex_match (number_regex (), marker + 4, 0, &match))
+        {
+          g_autofree char *first = g_match_info_fetch (match, 0);
+          return parse_number (first, value);
+        }
+      g_clear_pointer (&match, g_match_info_free);
+    }
+  g_regex_match (number_regex (), text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_free (last);
+      last = g_match_info_fetch (match, 0);
+      g_match_info_next (match, NULL);
+    }
+  return last != NULL && parse_number (last, value);
+}
+
+/**
+ * rw_grader_choice_letter:
+ * @text: an answer to a multiple-choice question
+ *
+ * Returns: the letter chosen (A to J, upper case), or 0 when none can be told
+ */
+char
+rw_grader_choice_letter (const char *text)
+{
+  static const char * const patterns[] = {
+    "(?i)answer\\s*(?:is|:)?\\s*(?:option\\s*)?\\(?([A-J])\\)?(?![A-Za-z])",
+    "^\\s*\\(?([A-J])(?:[).:]|$)",
+    "\\(([A-J])\\)",
+    "(?<![A-Za-z])([A-J])(?:[).:]|$)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    {
+      g_autoptr(GRegex) re = g_regex_new (patterns[i], G_REGEX_MULTILINE, 0, NULL);
+      g_autoptr(GMatchInfo) match = NULL;
+
+      if (re != NULL && g_regex_match (re, text, 0, &match))
+        {
+          g_autofree char *letter = g_match_info_fetch (match, 1);
+          return g_ascii_toupper (letter[0]);
+        }
+    }
+  return 0;
+}
+
+static const char *
+json_type_name (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "array";
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING: return "string";
+    case G_TYPE_BOOLEAN: return "boolean";
+    case G_TYPE_INT64: return "integer";
+    default: return "number";
+    }
+}
+
+static gboolean
+type_matches (JsonNode   *node,
+              const char *type)
+{
+  const char *actual = json_type_name (node);
+
+  if (g_str_equal (type, actual))
+    return TRUE;
+  if (g_str_equal (type, "number") && g_str_equal (actual, "integer"))
+    return TRUE;
+  if (g_str_equal (type, "integer") && g_str_equal (actual, "number"))
+    return fmod (json_node_get_double (node), 1.0) == 0.0;
+  return FALSE;
+}
+
+/**
+ * rw_grader_check_schema:
+ * @value: a JSON value
+ * @schema: a JSON Schema subset: type, enum, properties, required, additionalProperties,
+ *   items, minItems, maxItems, minimum, maximum, minLength, maxLength
+ * @why: where to say what does not match
+ *
+ * Returns: whether @value matches
+ */
+gboolean
+rw_grader_check_schema (JsonNode   *value,
+                        JsonObject *schema,
+                        GString    *why)
+{
+  JsonNode *type = json_object_get_member (schema, "type");
+  JsonNode *node;
+
+  if (type != NULL)
+    {
+      gboolean ok = FALSE;
+      if (JSON_NODE_HOLDS_ARRAY (type))
+        {
+          for (guint i = 0; i < json_array_get_length (json_node_get_array (type)); i++)
+            ok |= type_matches (value, json_array_get_string_element (json_node_get_array (type), i));
+        }
+      else
+        ok = type_matches (value, json_node_get_string (type));
+      if (!ok)
+        {
+          g_string_append_printf (why, "expected %s, got %s",
+                                  JSON_NODE_HOLDS_ARRAY (type) ? "one of the types" : json_node_get_string (type),
+                                  json_type_name (value));
+          return FALSE;
+        }
+    }
+
+  if ((node = json_object_get_member (schema, "enum")) != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (node)) && !found; i++)
+        found = json_node_equal (json_array_get_element (json_node_get_array (node), i), value);
+      if (!found)
+        {
+          g_string_append (why, "not one of the allowed values");
+          return FALSE;
+        }
+    }
+
+  if (JSON_NODE_HOLDS_OBJECT (value))
+    {
+      JsonObject *obj = json_node_get_object (value);
+      JsonNode *props = json_object_get_member (schema, "properties");
+
+      if ((node = json_object_get_member (schema, "required")) != NULL && JSON_NODE_HOLDS_ARRAY (node))
+        for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+          {
+            const char *name = json_array_get_string_element (json_node_get_array (node), i);
+            if (name != NULL && !json_object_has_member (obj, name))
+              {
+                g_string_append_printf (why, "“%s” is missing", name);
+                return FALSE;
+              }
+          }
+      if (props != NULL && JSON_NODE_HOLDS_OBJECT (props))
+        {
+          g_autoptr(GList) names = json_object_get_members (obj);
+          for (GList *l = names; l; l = l->next)
+            {
+              JsonNode *sub = json_object_get_member (json_node_get_object (props), l->data);
+              if (sub != NULL && JSON_NODE_HOLDS_OBJECT (sub))
+                {
+                  gsize before = why->len;
+                  if (!rw_grader_check_schema (json_object_get_member (obj, l->data),
+                                               json_node_get_object (sub), why))
+                    {
+                      g_string_insert (why, before, "");
+                      g_string_append_printf (why, " in “%s”", (char *) l->data);
+                      return FALSE;
+                    }
+                }
+              else if (sub == NULL &&
+                       !json_object_get_boolean_member_with_default (schema, "additionalProperties", TRUE))
+                {
+                  g_string_append_printf (why, "“%s” is not allowed", (char *) l->data);
+                  return FALSE;
+                }
+            }
+        }
+    }
+
+  if (JSON_NODE_HOLDS_ARRAY (value))
+    {
+      JsonArray *array = json_node_get_array (value);
+      guint n = json_array_get_length (array);
+      JsonNode *items = json_object_get_member (schema, "items");
+
+      if (json_object_has_member (schema, "minItems") &&
+          n < json_object_get_int_member (schema, "minItems"))
+        {
+          g_string_append_printf (why, "%u items, fewer than %" G_GINT64_FORMAT, n,
+                                  json_object_get_int_member (schema, "minItems"));
+          return FALSE;
+        }
+      if (json_object_has_member (schema, "maxItems") &&
+          n > json_object_get_int_member (schema, "maxItems"))
+        {
+          g_string_append_printf (why, "%u items, more than %" G_GINT64_FORMAT, n,
+                                  json_object_get_int_member (schema, "maxItems"));
+          return FALSE;
+        }
+      for (guint i = 0; items != NULL && JSON_NODE_HOLDS_OBJECT (items) && i < n; i++)
+        if (!rw_grader_check_schema (json_array_get_element (array, i),
+                                     json_node_get_object (items), why))
+          {
+            g_string_append_printf (why, " at item %u", i);
+            return FALSE;
+          }
+    }
+
+  if (JSON_NODE_HOLDS_VALUE (value) && (json_node_get_value_type (value) == G_TYPE_INT64 ||
+                                        json_node_get_value_type (value) == G_TYPE_DOUBLE))
+    {
+      double v = json_node_get_double (value);
+      if (json_object_has_member (schema, "minimum") &&
+          v < json_object_get_double_member (schema, "minimum"))
+        {
+          g_string_append (why, "below the minimum");
+          return FALSE;
+        }
+      if (json_object_has_member (schema, "maximum") &&
+          v > json_object_get_double_member (schema, "maximum"))
+        {
+          g_string_append (why, "above the maximum");
+          return FALSE;
+        }
+    }
+
+  if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    {
+      glong len = g_utf8_strlen (json_node_get_string (value), -1);
+      if (json_object_has_member (schema, "minLength") &&
+          len < json_object_get_int_member (schema, "minLength"))
+        {
+          g_string_append (why, "shorter than minLength");
+          return FALSE;
+        }
+      if (json_object_has_member (schema, "maxLength") &&
+          len > json_object_get_int_member (schema, "maxLength"))
+        {
+          g_string_append (why, "longer than maxLength");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Models often wrap JSON in a Markdown code fence; grade what is inside. */
+static char *
+strip_fence (const char *answer)
+{
+  const char *start = strstr (answer, "```");
+  const char *body, *end;
+
+  if (start == NULL)
+    return g_strstrip (g_strdup (answer));
+  body = strchr (start + 3, '\n');
+  if (body == NULL)
+    return g_strstrip (g_strdup (answer));
+  end = strstr (body + 1, "```");
+  return g_strstrip (end ? g_strndup (body + 1, end - body - 1) : g_strdup (body + 1));
+}
+
+static const char *
+value_or_reference (JsonObject *spec,
+                    const char *reference)
+{
+  JsonNode *v = json_object_get_member (spec, "value");
+
+  if (v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING)
+    return json_node_get_string (v);
+  return reference;
+}
+
+/**
+ * rw_grader_grade:
+ * @spec: the grader
+ * @answer: the model's answer
+ * @reference: (nullable): the item's reference answer
+ * @error: return location for an error: an unknown or incomplete grader
+ *
+ * Returns: (transfer full) (nullable): the grade
+ */
+RwGrade *
+rw_grader_grade (JsonObject  *spec,
+                 const char  *answer,
+                 const char  *reference,
+                 GError     **error)
+{
+  const char *type = json_object_get_string_member_with_default (spec, "type", NULL);
+  gboolean ignore_case = json_object_get_boolean_member_with_default (spec, "ignore_case", FALSE);
+
+  if (type == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a grader needs a “type”");
+      return NULL;
+    }
+
+  if (g_str_equal (type, "exact") || g_str_equal (type, "contains"))
+    {
+      const char *want = value_or_reference (spec, reference);
+      g_autofree char *a = NULL, *w = NULL;
+      gboolean pass;
+
+      if (want == NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s grader needs a value or a reference", type);
+          return NULL;
+        }
+      a = ignore_case ? g_utf8_casefold (answer, -1) : g_strdup (answer);
+      w = ignore_case ? g_utf8_casefold (want, -1) : g_strdup (want);
+      g_strstrip (a);
+      g_strstrip (w);
+      pass = g_str_equal (type, "exact") ? g_str_equal (a, w) : strstr (a, w) != NULL;
+      return grade_new (type, pass, pass ? "matches “%s”" : "does not match “%s”", want);
+    }
+
+  if (g_str_equal (type, "regex"))
+    {
+      const char *pattern = json_object_get_string_member_with_default (spec, "pattern", NULL);
+      g_autoptr(GRegex) re = NULL;
+      g_autoptr(GError) local = NULL;
+
+      if (pattern == NULL || (re = g_regex_new (pattern, ignore_case ? G_REGEX_CASELESS : 0, 0, &local)) == NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the regex grader needs a valid “pattern”%s%s",
+                       local ? ": " : "", local ? local->message : "");
+          return NULL;
+        }
+      return grade_new (type, g_regex_match (re, answer, 0, NULL), "/%s/", pattern);
+    }
+
+  if (g_str_equal (type, "numeric"))
+    {
+      JsonNode *v = json_object_get_member (spec, "value");
+      double want, got, tolerance, relative, diff;
+
+      if (v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) != G_TYPE_STRING)
+        want = json_node_get_double (v);
+      else if (!rw_grader_final_number (value_or_reference (spec, reference) ?: "", &want))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the numeric grader needs a number to expect");
+          return NULL;
+        }
+      tolerance = json_object_get_double_member_with_default (spec, "tolerance", 1e-6);
+      relative = json_object_get_double_member_with_default (spec, "relative", 0);
+      if (!rw_grader_final_number (answer, &got))
+        return grade_new (type, FALSE, "no number in the answer (expected %g)", want);
+      diff = fabs (got - want);
+      return grade_new (type, diff <= tolerance || (relative > 0 && diff <= relative * fabs (want)),
+                        "final number %g, expected %g", got, want);
+    }
+
+  if (g_str_equal (type, "choice"))
+    {
+      const char *want = value_or_reference (spec, reference);
+      char got = rw_grader_choice_letter (answer);
+      char expected = want ? g_ascii_toupper (want[0]) : 0;
+
+      if (expected < 'A' || expected > 'J')
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the choice grader needs a letter A-J to expect");
+          return NULL;
+        }
+      if (got == 0)
+        return grade_new (type, FALSE, "no choice in the answer (expected %c)", expected);
+      return grade_new (type, got == expected, "chose %c, expected %c", got, expected);
+    }
+
+  if (g_str_equal (type, "json"))
+    {
+      g_autofree char *body = strip_fence (answer);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) local = NULL;
+      JsonNode *schema = json_object_get_member (spec, "schema");
+      g_autoptr(GString) why = g_string_new (NULL);
+
+      if (!json_parser_load_from_data (parser, body, -1, &local))
+        return grade_new (type, FALSE, "not valid JSON: %s", local->message);
+      if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema) &&
+          !rw_grader_check_schema (json_parser_get_root (parser), json_node_get_object (schema), why))
+        return grade_new (type, FALSE, "does not match the schema: %s", why->str);
+      return grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
+    }
+
+  if (g_str_equal (type, "length"))
+    {
+      const char *unit = json_object_get_string_member_with_default (spec, "unit", "chars");
+      gint64 min = json_object_get_int_member_with_default (spec, "min", 0);
+      gint64 max = json_object_get_int_member_with_default (spec, "max", G_MAXINT64);
+      gint64 n = 0;
+
+      if (g_str_equal (unit, "words"))
+        {
+          g_auto(GStrv) words = g_regex_split_simple ("\\s+", answer, 0, 0);
+          for (guint i = 0; words[i]; i++)
+            n += *words[i] != '\0';
+        }
+      else
+        n = g_utf8_strlen (answer, -1);
+      return grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
+    }
+
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+               "unknown grader “%s” (known: exact, contains, regex, numeric, choice, json, length)",
+               type);
+  return NULL;
+}
+
+/**
+ * rw_grader_grade_item:
+ * @item: a suite item
+ * @answer: a model's answer to it
+ * @error: return location for an error
+ *
+ * Grades @answer with the item's graders. An item without graders but with a reference is
+ * graded numerically when the reference is a number, else by exact match ignoring case.
+ *
+ * Returns: (transfer full) (element-type RwGrade): the grades; empty when there is nothing to
+ *   grade with
+ */
+GPtrArray *
+rw_grader_grade_item (RwSuiteItem  *item,
+                      const char   *answer,
+                      GError      **error)
+{
+  g_autoptr(GPtrArray) grades = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_grade_free);
+
+  if (item->graders != NULL)
+    {
+      JsonArray *array = json_node_get_array (item->graders);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *spec = json_array_get_element (array, i);
+          RwGrade *grade;
+
+          if (!JSON_NODE_HOLDS_OBJECT (spec))
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "item %s: graders[%u] is not an object",
+                           item->id, i);
+              return NULL;
+            }
+          if ((grade = rw_grader_grade (json_node_get_object (spec), answer, item->reference,
+                                        error)) == NULL)
+            return NULL;
+          g_ptr_array_add (grades, grade);
+        }
+    }
+  else if (item->reference != NULL)
+    {
+      g_autoptr(JsonObject) spec = json_object_new ();
+      double number;
+      char *end = NULL;
+
+      number = g_ascii_strtod (item->reference, &end);
+      (void) number;
+      json_object_set_string_member (spec, "type", end != item->reference && *end == '\0' ? "numeric" : "exact");
+      json_object_set_boolean_member (spec, "ignore_case", TRUE);
+      g_ptr_array_add (grades, rw_grader_grade (spec, answer, item->reference, error));
+    }
+  return g_steal_pointer (&grades);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_EVAL_INSIDE) && !defined(RW_EVAL_COMPILATION)
+# error "Only <routewise-eval.h> can be included directly."
+#endif
+
+#include "rw-suite.h"
+
+G_BEGIN_DECLS
+
+/**
+ * RwGrade:
+ * @grader: the grader's name ("numeric", "regex", ...)
+ * @score: from 0 to 1
+ * @pass: whether the answer passes
+ * @detail: why, in words
+ */
+typedef struct
+{
+  char *grader;
+  double score;
+  gboolean pass;
+  char *detail;
+} RwGrade;
+
+void       rw_grade_free              (RwGrade      *grade);
+RwGrade   *rw_grader_grade            (JsonObject   *spec,
+                                       const char   *answer,
+                                       const char   *reference,
+                                       GError      **error);
+GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
+                                       const char   *answer,
+                                       GError      **error);
+gboolean   rw_grader_final_number     (const char   *text,
+                                       double       *value);
+char       rw_grader_choice_letter    (const char   *text);
+gboolean   rw_grader_check_schema     (JsonNode     *value,
+                                       JsonObject   *schema,
+                                       GString      *why);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwGrade, rw_grade_free)
+
+G_END_DECLS

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <routewise-eval.h>
+
+static char *
+data_path (const char *first,
+           ...)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (parts, (char *) g_getenv ("G_TEST_SRCDIR"));
+  g_ptr_array_add (parts, "..");
+  g_ptr_array_add (parts, "data");
+  va_start (args, first);
+  for (const char *p = first; p; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (char *) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+static gboolean
+grade (const char *spec_json,
+       const char *answer,
+       const char *reference)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwGrade) g = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, spec_json, -1, NULL));
+  g = rw_grader_grade (json_node_get_object (json_parser_get_root (parser)), answer, reference,
+                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (g->score, ==, g->pass ? 1.0 : 0.0);
+  g_assert_nonnull (g->detail);
+  return g->pass;
+}
+
+/* The numeric grader agrees with the correctness RouteLLM recorded for GSM8K answers. The
+ * file has no reference answers: where one model was marked correct, its final number is the
+ * reference, and the other model's answer is graded against it. */
+static void
+test_numeric_agrees_with_gsm8k (void)
+{
+  g_autofree char *path = data_path ("recorded", "gsm8k_responses.csv", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GPtrArray) header = NULL;
+  gsize len, pos = 0;
+  guint line = 0, agree = 0, total = 0, false_pass = 0, false_fail = 0;
+  GPtrArray *row;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  header = rw_csv_read_record (data, len, &pos, &line, NULL);
+  g_assert_cmpuint (header->len, ==, 5);
+  g_assert_cmpstr (header->pdata[1], ==, "mistralai/Mixtral-8x7B-Instruct-v0.1");
+
+  while ((row = rw_csv_read_record (data, len, &pos, &line, NULL)) != NULL)
+    {
+      if (row->len == 5)
+        for (guint ref = 1; ref <= 2; ref++)
+          {
+            guint other = ref == 1 ? 2 : 1;
+            double reference, got;
+            gboolean predicted, recorded;
+
+            if (!g_str_equal (row->pdata[ref], "True") ||
+                !rw_grader_final_number (row->pdata[ref + 2], &reference))
+              continue;
+            predicted = rw_grader_final_number (row->pdata[other + 2], &got) &&
+                        fabs (got - reference) <= 1e-6;
+            recorded = g_str_equal (row->pdata[other], "True");
+            total++;
+            if (predicted == recorded)
+              agree++;
+            else if (predicted)
+              false_pass++;
+            else
+              false_fail++;
+          }
+      g_ptr_array_unref (row);
+    }
+
+  g_test_message ("numeric grader vs recorded GSM8K correctness: %u of %u agree (%.2f%%); "
+                  "%u passed that were marked wrong, %u failed that were marked right",
+                  agree, total, 100.0 * agree / total, false_pass, false_fail);
+  g_assert_cmpuint (total, >, 1900);
+  g_assert_cmpfloat ((double) agree / total, >=, 0.975);
+}
+
+static void
+test_final_number (void)
+{
+  static const struct { const char *text; double value; } cases[] = {
+    { "She makes 9 * $2 = $18 every day.", 18 },
+    { "So the answer is 1,234 apples.\n#### 1,234", 1234 },
+    { "First 3, then 4.\n#### 7\nThat is all, 99 words.", 7 },
+    { "The temperature drops to -3.5 degrees.", -3.5 },
+    { "It costs $1,000,000.50 in total", 1000000.5 },
+  };
+  double v;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_true (rw_grader_final_number (cases[i].text, &v));
+      g_assert_cmpfloat_with_epsilon (v, cases[i].value, 1e-9);
+    }
+  g_assert_false (rw_grader_final_number ("no digits here", &v));
+}
+
+static void
+test_choice (void)
+{
+  g_assert_cmpint (rw_grader_choice_letter ("The answer is (C) because ..."), ==, 'C');
+  g_assert_cmpint (rw_grader_choice_letter ("Answer: b"), ==, 'B');
+  g_assert_cmpint (rw_grader_choice_letter ("D) Paris is the capital"), ==, 'D');
+  g_assert_cmpint (rw_grader_choice_letter ("I think it's (A)."), ==, 'A');
+  g_assert_cmpint (rw_grader_choice_letter ("none of these"), ==, 0);
+  g_assert_true (grade ("{\"type\":\"choice\"}", "The answer is B.", "B"));
+  g_assert_false (grade ("{\"type\":\"choice\",\"value\":\"A\"}", "The answer is B.", NULL));
+}
+
+static void
+test_text_graders (void)
+{
+  g_assert_true (grade ("{\"type\":\"exact\",\"ignore_case\":true}", "  NIKE \n", "Nike"));
+  g_assert_false (grade ("{\"type\":\"exact\"}", "NIKE", "Nike"));
+  g_assert_true (grade ("{\"type\":\"contains\",\"value\":\"permutations\"}",
+                        "It returns all the permutations of the list.", NULL));
+  g_assert_true (grade ("{\"type\":\"regex\",\"pattern\":\"^\\\\s*(positive|negative)\\\\s*$\",\"ignore_case\":true}",
+                        "Positive", NULL));
+  g_assert_false (grade ("{\"type\":\"regex\",\"pattern\":\"^\\\\d+$\"}", "12a", NULL));
+  g_assert_true (grade ("{\"type\":\"numeric\"}", "The total is 2,018.", "2018"));
+  g_assert_true (grade ("{\"type\":\"numeric\",\"value\":100,\"relative\":0.05}", "about 103", NULL));
+  g_assert_false (grade ("{\"type\":\"numeric\",\"value\":100}", "about 103", NULL));
+  g_assert_true (grade ("{\"type\":\"length\",\"max\":5,\"unit\":\"words\"}", "one two  three", NULL));
+  g_assert_false (grade ("{\"type\":\"length\",\"min\":20}", "short", NULL));
+}
+
+static void
+test_json_grader (void)
+{
+  const char *schema = "{\"type\":\"json\",\"schema\":{\"type\":\"object\",\"required\":[\"planets\"],"
+                       "\"additionalProperties\":false,\"properties\":{\"planets\":{\"type\":\"array\","
+                       "\"minItems\":5,\"maxItems\":5,\"items\":{\"type\":\"string\",\"minLength\":1}}}}}";
+
+  g_assert_true (grade (schema, "```json\n{\"planets\": [\"Mercury\", \"Venus\", \"Earth\", \"Mars\", \"Jupiter\"]}\n```", NULL));
+  g_assert_false (grade (schema, "{\"planets\": [\"Mercury\", \"Venus\"]}", NULL));
+  g_assert_false (grade (schema, "{\"planets\": [\"a\",\"b\",\"c\",\"d\",\"e\"], \"extra\": 1}", NULL));
+  g_assert_false (grade (schema, "{\"planets\": [1,2,3,4,5]}", NULL));
+  g_assert_false (grade ("{\"type\":\"json\"}", "{not json", NULL));
+  g_assert_true (grade ("{\"type\":\"json\",\"schema\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":3}}", "2", NULL));
+  g_assert_false (grade ("{\"type\":\"json\",\"schema\":{\"enum\":[\"a\",\"b\"]}}", "\"c\"", NULL));
+}
+
+static void
+test_bad_graders (void)
+{
+  const char *bad[] = {
+    "{}", "{\"type\":\"telepathy\"}", "{\"type\":\"regex\",\"pattern\":\"(\"}",
+    "{\"type\":\"exact\"}", "{\"type\":\"choice\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RwGrade) g = NULL;
+
+      g_assert_true (json_parser_load_from_data (parser, bad[i], -1, NULL));
+      g = rw_grader_grade (json_node_get_object (json_parser_get_root (parser)), "x", NULL, &error);
+      g_assert_null (g);
+      g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    }
+}
+
+static void
+expect_suite_error (const char *format,
+                    const char *data,
+                    const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwSuite) suite = rw_suite_new_from_data ("s.jsonl", format, data, strlen (data), &error);
+
+  g_assert_null (suite);
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, fragment));
+}
+
+static void
+test_suites (void)
+{
+  const char *good = "{\"id\": \"a\", \"task\": \"math\", \"prompt\": \"2+2?\", \"reference\": 4}\n"
+                     "\n"
+                     "{\"id\": 7, \"messages\": [{\"role\": \"system\", \"content\": \"terse\"},"
+                     " {\"role\": \"user\", \"content\": \"hi\"}], \"source\": \"x\"}\n";
+  const char *csv = "prompt,task,reference\n"
+                    "\"Say \"\"hi\"\", then, stop\",greeting,hi\n"
+                    "\"two\nlines\",,\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwSuite) suite = rw_suite_new_from_data ("s.jsonl", "jsonl", good, strlen (good), &error);
+  g_autoptr(RwSuite) csv_suite = NULL;
+  g_autoptr(GPtrArray) grades = NULL;
+  RwSuiteItem *item;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 2);
+  item = rw_suite_get_item (suite, 0);
+  g_assert_cmpstr (item->reference, ==, "4");
+  g_assert_cmpstr (rw_chat_request_get_task (item->request), ==, "math");
+  grades = rw_grader_grade_item (item, "It is 4.", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (grades->len, ==, 1);
+  g_assert_true (((RwGrade *) grades->pdata[0])->pass);
+  item = rw_suite_get_item (suite, 1);
+  g_assert_cmpstr (item->id, ==, "7");
+  g_assert_cmpstr (item->task, ==, "general");
+  g_assert_cmpuint (rw_chat_request_get_n_messages (item->request), ==, 2);
+  g_assert_true (json_object_has_member (json_node_get_object (item->metadata), "source"));
+
+  csv_suite = rw_suite_new_from_data ("s.csv", "csv", csv, strlen (csv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (csv_suite), ==, 2);
+  g_assert_cmpstr (rw_chat_request_get_last_user_text (rw_suite_get_item (csv_suite, 0)->request),
+                   ==, "Say \"hi\", then, stop");
+  g_assert_cmpstr (rw_chat_request_get_last_user_text (rw_suite_get_item (csv_suite, 1)->request),
+                   ==, "two\nlines");
+
+  expect_suite_error ("jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \n", "s.jsonl:3: not valid JSON");
+  expect_suite_error ("jsonl", "{\"id\": \"x\", \"prompt\": \"a\"}\n{\"id\": \"x\", \"prompt\": \"b\"}\n", "s.jsonl:2: the id “x” is used twice");
+  expect_suite_error ("jsonl", "{\"task\": \"t\"}\n", "s.jsonl:1: give “messages”");
+  expect_suite_error ("jsonl", "[1]\n", "s.jsonl:1: each line must be a JSON object");
+  expect_suite_error ("jsonl", "{\"prompt\": \"a\", \"graders\": {}}\n", "“graders” must be an array");
+  expect_suite_error ("jsonl", "\n\n", "no items");
+  expect_suite_error ("csv", "question,answer\nq,a\n", "needs a “prompt” column");
+  expect_suite_error ("csv", "prompt\n\"unclosed\n", "not closed");
+}
+
+static void
+test_bundled_suites (void)
+{
+  g_autofree char *gsm8k = data_path ("suites", "gsm8k-sample.jsonl", NULL);
+  g_autofree char *mt = data_path ("suites", "mt-bench.jsonl", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwSuite) a = rw_suite_new_from_file (gsm8k, &error);
+  g_autoptr(RwSuite) b = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (a), ==, 200);
+  g_assert_cmpstr (rw_suite_get_item (a, 0)->reference, ==, "18");
+  b = rw_suite_new_from_file (mt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (b), ==, 80);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Grader/numeric-agrees-with-gsm8k", test_numeric_agrees_with_gsm8k);
+  g_test_add_func ("/Rw/Grader/final-number", test_final_number);
+  g_test_add_func ("/Rw/Grader/choice", test_choice);
+  g_test_add_func ("/Rw/Grader/text", test_text_graders);
+  g_test_add_func ("/Rw/Grader/json", test_json_grader);
+  g_test_add_func ("/Rw/Grader/bad-graders", test_bad_graders);
+  g_test_add_func ("/Rw/Suite/parse", test_suites);
+  g_test_add_func ("/Rw/Suite/bundled", test_bundled_suites);
+  return g_test_run ();
+}
