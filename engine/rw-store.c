@@ -103,6 +103,13 @@ static const char * const migrations[] = {
   "  body TEXT NOT NULL,"
   "  active INTEGER NOT NULL DEFAULT 0,"
   "  created_ms INTEGER NOT NULL);",
+
+  /* 3: batch evaluations: which suite item and which repetition an answer is, and whether it
+   * came from the cache. */
+  "ALTER TABLE responses ADD COLUMN item_id TEXT;"
+  "ALTER TABLE responses ADD COLUMN sample INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE responses ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX responses_by_item ON responses (run_id, item_id, model, sample);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);
@@ -127,7 +134,7 @@ typedef struct
   char *error;
 } Flush;
 
-#define MAX_VALS 20
+#define MAX_VALS 24
 
 typedef struct
 {
@@ -809,13 +816,42 @@ rw_store_record_response (RwStore      *self,
                           guint         attempt,
                           const char   *request_hash)
 {
+  return rw_store_record_eval_response (self, run_id, prompt_id, result, attempt, request_hash,
+                                        NULL, 0, FALSE);
+}
+
+/**
+ * rw_store_record_eval_response:
+ * @self: a #RwStore
+ * @run_id: the run
+ * @prompt_id: the prompt
+ * @result: the answer, or its failure
+ * @attempt: which attempt this was, from 1
+ * @request_hash: (nullable): the request's cache key
+ * @item_id: (nullable): the suite item it answers
+ * @sample: which repetition it is, from 0
+ * @cached: it was reused from an earlier answer, not asked again
+ *
+ * Returns: (transfer full): the response's id
+ */
+char *
+rw_store_record_eval_response (RwStore      *self,
+                               const char   *run_id,
+                               const char   *prompt_id,
+                               RwChatResult *result,
+                               guint         attempt,
+                               const char   *request_hash,
+                               const char   *item_id,
+                               guint         sample,
+                               gboolean      cached)
+{
   char *id = g_uuid_string_random ();
   Op *op = op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
                    "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
                    "http_status, error_kind, error_message, request_hash, created_ms, "
-                   "usage_estimated) "
+                   "usage_estimated, item_id, sample, cached) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                   "?16, ?17, ?18, ?19)");
+                   "?16, ?17, ?18, ?19, ?20, ?21, ?22)");
 
   op_text (op, id);
   op_text (op, run_id);
@@ -836,8 +872,125 @@ rw_store_record_response (RwStore      *self,
   op_text (op, request_hash);
   op_int (op, now_ms ());
   op_int (op, result->usage_estimated ? 1 : 0);
+  op_text (op, item_id);
+  op_int (op, sample);
+  op_int (op, cached ? 1 : 0);
   enqueue (self, op);
   return id;
+}
+
+/**
+ * rw_store_record_grade:
+ * @self: a #RwStore
+ * @response_id: the graded answer
+ * @grader: the grader's name
+ * @score: from 0 to 1
+ * @pass: whether it passed
+ * @detail: (nullable): why
+ * @source: "grader", "judge" or "human"
+ */
+void
+rw_store_record_grade (RwStore    *self,
+                       const char *response_id,
+                       const char *grader,
+                       double      score,
+                       gboolean    pass,
+                       const char *detail,
+                       const char *source)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  Op *op = op_new ("INSERT INTO grades (id, response_id, grader, score, pass, detail, source, "
+                   "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+
+  op_text (op, id);
+  op_text (op, response_id);
+  op_text (op, grader);
+  op_double_or_null (op, score);
+  op_int (op, pass ? 1 : 0);
+  op_text (op, detail);
+  op_text (op, source ? source : "grader");
+  op_int (op, now_ms ());
+  enqueue (self, op);
+}
+
+/**
+ * rw_store_set_run_status:
+ * @self: a #RwStore
+ * @run_id: a run
+ * @status: its status; "running" clears the finish time
+ */
+void
+rw_store_set_run_status (RwStore    *self,
+                         const char *run_id,
+                         const char *status)
+{
+  Op *op = op_new ("UPDATE runs SET status = ?2, finished_ms = CASE WHEN ?2 = 'running' THEN NULL "
+                   "ELSE ?3 END WHERE id = ?1");
+
+  op_text (op, run_id);
+  op_text (op, status);
+  op_int (op, now_ms ());
+  enqueue (self, op);
+}
+
+/**
+ * rw_store_query:
+ * @self: a #RwStore
+ * @sql: a read-only statement with ?1, ?2, ... parameters
+ * @params: (nullable) (array zero-terminated=1): the parameters, as text
+ * @error: return location for an error
+ *
+ * Runs a query on a read-only connection of its own, after what was queued so far is
+ * committed.
+ *
+ * Returns: (transfer full) (element-type GStrv) (nullable): the rows, each a vector of the
+ *   columns as text (a NULL column is an empty string), or %NULL on error
+ */
+GPtrArray *
+rw_store_query (RwStore             *self,
+                const char          *sql,
+                const char * const  *params,
+                GError             **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  if (!rw_store_flush (self, error))
+    return NULL;
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                   db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_finalize (stmt);
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  for (guint i = 0; params != NULL && params[i] != NULL; i++)
+    sqlite3_bind_text (stmt, i + 1, params[i], -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int n = sqlite3_column_count (stmt);
+      char **row = g_new0 (char *, n + 1);
+
+      for (int c = 0; c < n; c++)
+        {
+          const unsigned char *text = sqlite3_column_text (stmt, c);
+          row[c] = g_strdup (text ? (const char *) text : "");
+        }
+      g_ptr_array_add (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                 sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return rc == SQLITE_DONE ? g_steal_pointer (&rows) : NULL;
 }
 
 /**

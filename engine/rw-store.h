@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 2
+#define RW_STORE_SCHEMA_VERSION 3
 
 /**
  * RwVoteOutcome:
@@ -69,6 +69,29 @@ char       *rw_store_record_response   (RwStore        *self,
                                         RwChatResult   *result,
                                         guint           attempt,
                                         const char     *request_hash);
+char       *rw_store_record_eval_response (RwStore      *self,
+                                        const char     *run_id,
+                                        const char     *prompt_id,
+                                        RwChatResult   *result,
+                                        guint           attempt,
+                                        const char     *request_hash,
+                                        const char     *item_id,
+                                        guint           sample,
+                                        gboolean        cached);
+void        rw_store_record_grade      (RwStore        *self,
+                                        const char     *response_id,
+                                        const char     *grader,
+                                        double          score,
+                                        gboolean        pass,
+                                        const char     *detail,
+                                        const char     *source);
+void        rw_store_set_run_status    (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *status);
+GPtrArray  *rw_store_query             (RwStore        *self,
+                                        const char     *sql,
+                                        const char * const *params,
+                                        GError        **error);
 char       *rw_store_record_vote       (RwStore        *self,
                                         const char     *prompt_id,
                                         const char     *run_id,
