@@ -533,6 +533,304 @@ cmd_compare (int    argc,
   return n_ok > 0 ? EXIT_OK : EXIT_FAILED;
 }
 
+/* ---------------------------------------------------------------------------------- eval */
+
+typedef struct
+{
+  GMainLoop *loop;
+  RwEvalRunner *runner;
+  const char *status;
+  GError *error;
+  gint64 start_us;
+  guint start_done;
+  gboolean tty;
+  gboolean interrupted;
+  GCancellable *cancellable;
+} EvalRun;
+
+static void
+draw_progress (EvalRun *e,
+               gboolean final)
+{
+  guint total = rw_eval_runner_get_n_total (e->runner);
+  guint done = rw_eval_runner_get_n_done (e->runner);
+  guint failed = rw_eval_runner_get_n_failed (e->runner);
+  double secs = (g_get_monotonic_time () - e->start_us) / 1e6;
+  double rate = secs > 0 ? (done - e->start_done) / secs : 0;
+  guint left = total > done ? total - done : 0;
+  int width = 30, filled = total ? (int) ((double) done / total * width) : width;
+  g_autoptr(GString) bar = g_string_new (NULL);
+  g_autofree char *eta = rate > 0 && left ? g_strdup_printf ("%.0fs", left / rate) : g_strdup ("–");
+  g_autofree char *failures = failed ? g_strdup_printf (_("  %u failed"), failed) : g_strdup ("");
+
+  if (!e->tty)
+    return;
+  for (int i = 0; i < width; i++)
+    g_string_append (bar, i < filled ? "█" : "░");
+  fprintf (stderr, "\r%s %u/%u  %.1f/s  ETA %s  $%.4f%s\033[K", bar->str, done, total, rate, eta,
+           rw_eval_runner_get_spent (e->runner), failures);
+  if (final)
+    fputc ('\n', stderr);
+  fflush (stderr);
+}
+
+static void
+on_eval_progress (RwEvalRunner *runner,
+                  EvalRun      *e)
+{
+  draw_progress (e, FALSE);
+}
+
+static void
+eval_done_cb (GObject      *object,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  EvalRun *e = user_data;
+
+  e->status = rw_eval_runner_run_finish (RW_EVAL_RUNNER (object), res, &e->error);
+  g_main_loop_quit (e->loop);
+}
+
+static gboolean
+on_eval_sigint (gpointer user_data)
+{
+  EvalRun *e = user_data;
+
+  e->interrupted = TRUE;
+  g_cancellable_cancel (e->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+print_report (RwStore    *store,
+              const char *run_id,
+              const char *format)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) report = rw_eval_report_build (store, run_id, &error);
+  g_autofree char *text = NULL;
+
+  if (report == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (g_str_equal (format, "json"))
+    text = json_to_string (report, TRUE);
+  else if (g_str_equal (format, "csv"))
+    text = rw_eval_report_to_csv (report);
+  else
+    text = rw_eval_report_to_markdown (report);
+  printf ("%s\n", text);
+  return EXIT_OK;
+}
+
+static int
+cmd_eval_run (int    argc,
+              char **argv)
+{
+  g_auto(GStrv) model_ids = NULL;
+  g_autofree char *resume = NULL;
+  gint repeat = 1, concurrency = 8;
+  double budget = 0;
+  gboolean no_cache = FALSE, json = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &model_ids, N_("A model to evaluate"), N_("MODEL") },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, N_("Ask each item this many times (default 1)"), N_("N") },
+    { "concurrency", 'j', 0, G_OPTION_ARG_INT, &concurrency,
+      N_("Requests in flight at once (default 8)"), N_("N") },
+    { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget,
+      N_("Stop before spending more than this many US dollars"), N_("USD") },
+    { "resume", 0, 0, G_OPTION_ARG_STRING, &resume, N_("Continue this run"), N_("RUN") },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+      N_("Ask again even when the same request was answered before"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("SUITE"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwCatalog) catalog = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  EvalRun e = { 0 };
+  guint sigint_id;
+  int rc;
+
+  g_option_context_set_summary (ctx, _("Run a suite (JSONL or CSV) against models, grade every "
+                                       "answer and store everything. Running the same command "
+                                       "again, or --resume RUN, continues without sending what "
+                                       "is already stored."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      print_error (_("give one suite file"));
+      return EXIT_USAGE;
+    }
+  if (model_ids == NULL || repeat < 1 || repeat > 1000 || concurrency < 1 || concurrency > 1024 ||
+      budget < 0)
+    {
+      print_error (_("name at least one model with -m; --repeat 1 to 1000, --concurrency 1 to "
+                     "1024, --budget 0 or more"));
+      return EXIT_USAGE;
+    }
+  if ((suite = rw_suite_new_from_file (argv[1], &error)) == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if ((catalog = load_catalog ()) == NULL)
+    return EXIT_USAGE;
+  for (guint i = 0; model_ids[i]; i++)
+    {
+      RwModel *model = rw_catalog_resolve_model (catalog, model_ids[i], &error);
+      if (model == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      g_ptr_array_add (models, model);
+    }
+  if ((store = rw_store_open_default (&error)) == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+
+  runner = rw_eval_runner_new (catalog, store, suite, models, repeat);
+  rw_eval_runner_set_concurrency (runner, concurrency);
+  rw_eval_runner_set_budget (runner, budget);
+  rw_eval_runner_set_use_cache (runner, !no_cache);
+  if (!rw_eval_runner_prepare (runner, resume, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+
+  {
+    g_autofree char *budget_text = budget > 0 ? g_strdup_printf (_(" (budget $%.4f)"), budget)
+                                              : g_strdup ("");
+    fprintf (stderr, _("%s run %s: %u answers (%u items × %u models × %u), %u already stored or "
+                       "cached, estimated cost of the rest at most $%.4f%s\n"),
+             rw_eval_runner_is_resumed (runner) ? _("Resuming") : _("Starting"),
+             rw_eval_runner_get_run_id (runner), rw_eval_runner_get_n_total (runner),
+             rw_suite_get_n_items (suite), models->len, (guint) repeat,
+             rw_eval_runner_get_n_done (runner), rw_eval_runner_get_estimate (runner), budget_text);
+  }
+
+  e.loop = loop;
+  e.runner = runner;
+  e.tty = isatty (STDERR_FILENO);
+  e.start_us = g_get_monotonic_time ();
+  e.start_done = rw_eval_runner_get_n_done (runner);
+  e.cancellable = cancellable;
+  g_signal_connect (runner, "progress", G_CALLBACK (on_eval_progress), &e);
+  sigint_id = g_unix_signal_add (SIGINT, on_eval_sigint, &e);
+  rw_eval_runner_run_async (runner, cancellable, eval_done_cb, &e);
+  g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+  draw_progress (&e, TRUE);
+
+  if (e.error != NULL)
+    {
+      print_error ("%s", e.error->message);
+      g_clear_error (&e.error);
+      return EXIT_FAILED;
+    }
+  if (g_str_equal (e.status, "stopped"))
+    fprintf (stderr, _("Stopped before the budget would be broken; raise --budget and run the "
+                       "same command again to continue.\n"));
+  if (e.interrupted)
+    {
+      fprintf (stderr, _("Interrupted; everything answered so far is stored. Run the same command "
+                         "again to continue.\n"));
+      rw_store_close (store);
+      return EXIT_INTERRUPTED;
+    }
+  rc = print_report (store, rw_eval_runner_get_run_id (runner), json ? "json" : "md");
+  rw_store_close (store);
+  if (rc != EXIT_OK)
+    return rc;
+  return g_str_equal (e.status, "done") ? EXIT_OK : EXIT_FAILED;
+}
+
+static int
+cmd_eval_report (int    argc,
+                 char **argv)
+{
+  g_autofree char *format = NULL;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("md (default), json or csv"), N_("FORMAT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("RUN"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autofree char *run_id = NULL;
+
+  g_option_context_set_summary (ctx, _("Report an evaluation run: per model and task, the pass "
+                                       "rate with its 95% interval, the mean score, cost, "
+                                       "latency and failures. RUN may be “latest”."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      print_error (_("give a run id, or “latest”"));
+      return EXIT_USAGE;
+    }
+  if (format == NULL)
+    format = g_strdup ("md");
+  if (!g_str_equal (format, "md") && !g_str_equal (format, "json") && !g_str_equal (format, "csv"))
+    {
+      print_error (_("the format is md, json or csv"));
+      return EXIT_USAGE;
+    }
+  if ((store = rw_store_open_default (&error)) == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+  if (g_str_equal (argv[1], "latest"))
+    {
+      g_autoptr(GPtrArray) rows = rw_store_query (store, "SELECT id FROM runs WHERE kind = 'eval' "
+                                                         "ORDER BY created_ms DESC LIMIT 1", NULL, &error);
+      if (rows == NULL || rows->len == 0)
+        {
+          print_error (_("there is no evaluation run yet"));
+          return EXIT_USAGE;
+        }
+      run_id = g_strdup (((char **) rows->pdata[0])[0]);
+    }
+  else
+    run_id = g_strdup (argv[1]);
+  return print_report (store, run_id, format);
+}
+
+static int
+cmd_eval (int    argc,
+          char **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "run"))
+    return cmd_eval_run (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "report"))
+    return cmd_eval_report (argc - 1, argv + 1);
+  print_error (_("usage: routewise-cli eval run SUITE -m MODEL… | eval report RUN"));
+  return EXIT_USAGE;
+}
+
 /* --------------------------------------------------------------------------------- serve */
 
 static gboolean
@@ -656,6 +954,7 @@ static const Command commands[] = {
   { "models", cmd_models, N_("List the models with their prices") },
   { "providers", cmd_providers, N_("List the providers and where their keys come from") },
   { "prompts", cmd_prompts, N_("List the bundled prompts and their tasks") },
+  { "eval", cmd_eval, N_("Run a suite against models (eval run) and report it (eval report)") },
   { "serve", cmd_serve, N_("Serve the OpenAI-compatible endpoint on 127.0.0.1") },
 };
 

@@ -15,8 +15,10 @@
  *
  * Answers a known prompt with a real model's recorded answer, streamed over the answer's
  * recorded duration. The bundled recordings are the LLMFAO set (Dmitry Ustalov, CC BY 4.0):
- * 19 prompts answered by up to 70 models, with each answer's measured duration. The data
- * records only the total duration, so the text is spread evenly over it.
+ * 19 prompts answered by up to 70 models, with each answer's measured duration (the data
+ * records only the total duration, so the text is spread evenly over it); and RouteLLM's
+ * GSM8K answers of gpt-4-1106-preview and Mixtral-8x7B-Instruct to the 1,319 test questions,
+ * which have no recorded duration and stream at a nominal 40 tokens per second.
  *
  * Model names are the last part of the recorded API id, lower case ("gpt-4", "claude-v1",
  * "llama-2-70b-chat"). The "speed" setting scales time: 1 is the recorded pace, 10 is ten
@@ -137,6 +139,60 @@ add_result (JsonObject *obj,
   }
 }
 
+/* Answers with no recorded duration are paced at a nominal 40 tokens per second. */
+#define NOMINAL_TOKENS_PER_SECOND 40.0
+
+/* RouteLLM's GSM8K file: the question, then each model's correctness and its full answer. */
+static void
+add_gsm8k (Recordings *rec,
+           GHashTable *names)
+{
+  static const struct { const char *column; const char *slug; const char *name; } models[] = {
+    { "mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b-instruct-v0.1", "Mixtral 8x7B Instruct" },
+    { "gpt-4-1106-preview", "gpt-4-1106-preview", "GPT-4 Turbo (1106)" },
+  };
+  g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_DIR "gsm8k_responses.csv", 0, NULL);
+  g_autoptr(GPtrArray) header = NULL;
+  const char *data;
+  gsize len, pos = 0;
+  guint line = 0, row_no = 0;
+  gint answer_col[G_N_ELEMENTS (models)];
+  GPtrArray *row;
+
+  if (bytes == NULL)
+    return;
+  data = g_bytes_get_data (bytes, &len);
+  header = rw_csv_read_record (data, len, &pos, &line, NULL);
+  for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      g_autofree char *col = g_strconcat (models[m].column, "_response", NULL);
+      answer_col[m] = -1;
+      for (guint c = 0; header && c < header->len; c++)
+        if (g_str_equal (header->pdata[c], col))
+          answer_col[m] = c;
+      g_hash_table_insert (names, g_strdup (models[m].slug), g_strdup (models[m].name));
+    }
+
+  while ((row = rw_csv_read_record (data, len, &pos, &line, NULL)) != NULL)
+    {
+      /* Prompt ids of this set are negative, apart from LLMFAO's. */
+      gint id = -1 - (gint) row_no++;
+
+      if (row->len > 0)
+        g_hash_table_insert (rec->prompt_ids, rw_text_normalize_space (row->pdata[0]),
+                             GINT_TO_POINTER (id));
+      for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+        if (answer_col[m] >= 0 && (guint) answer_col[m] < row->len)
+          {
+            Answer *a = g_new0 (Answer, 1);
+            a->text = g_strdup (row->pdata[answer_col[m]]);
+            a->duration_ms = 1000.0 * rw_estimate_tokens (a->text) / NOMINAL_TOKENS_PER_SECOND;
+            g_hash_table_insert (rec->answers, g_strdup_printf ("%s\n%d", models[m].slug, id), a);
+          }
+      g_ptr_array_unref (row);
+    }
+}
+
 static Recordings *
 get_recordings (void)
 {
@@ -157,6 +213,7 @@ get_recordings (void)
       each_json_line (RESOURCE_DIR "prompts.jsonl", add_prompt, rec);
       each_json_line (RESOURCE_DIR "models.jsonl", add_model, names);
       each_json_line (RESOURCE_DIR "results.jsonl", add_result, rec);
+      add_gsm8k (rec, names);
 
       slugs = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) g_strcmp0);
       for (GList *l = slugs; l; l = l->next)

@@ -8,5 +8,7 @@
 #include "rw-prompt-library.h"
 #include "rw-suite.h"
 #include "rw-grader.h"
+#include "rw-eval-runner.h"
+#include "rw-eval-report.h"
 
 #undef RW_EVAL_INSIDE

@@ -459,6 +459,7 @@ pick_reply (RwMockUpstream *self,
   g_hash_table_replace (self->counts, g_strdup (keys[0]),
                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->counts,
                                                                                   keys[0])) + 1));
+  g_cond_broadcast (&self->written_cond);
   for (guint i = 0; i < G_N_ELEMENTS (keys) && reply == NULL; i++)
     {
       GQueue *q = g_hash_table_lookup (self->queues, keys[i]);
@@ -758,6 +759,18 @@ rw_mock_upstream_count (RwMockUpstream *self,
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, model ? model : ""));
   g_mutex_unlock (&self->mutex);
   return n;
+}
+
+/* Blocks until MODEL has been asked N times. */
+void
+rw_mock_upstream_wait_requests (RwMockUpstream *self,
+                                const char     *model,
+                                guint           n)
+{
+  g_mutex_lock (&self->mutex);
+  while (GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, model ? model : "")) < n)
+    g_cond_wait (&self->written_cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
 }
 
 /* Blocks until at least BYTES of the body of a reply to MODEL have been written. */

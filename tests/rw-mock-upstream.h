@@ -78,6 +78,9 @@ void            rw_mock_upstream_set_default (RwMockUpstream *self,
                                              RwMockReply    *reply);
 guint           rw_mock_upstream_count      (RwMockUpstream *self,
                                              const char     *model);
+void            rw_mock_upstream_wait_requests (RwMockUpstream *self,
+                                             const char     *model,
+                                             guint           n);
 void            rw_mock_upstream_wait_written (RwMockUpstream *self,
                                              const char     *model,
                                              gsize           bytes);

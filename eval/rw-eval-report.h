@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_EVAL_INSIDE) && !defined(RW_EVAL_COMPILATION)
+# error "Only <routewise-eval.h> can be included directly."
+#endif
+
+#include <routewise-engine.h>
+
+G_BEGIN_DECLS
+
+JsonNode *rw_eval_report_build      (RwStore     *store,
+                                     const char  *run_id,
+                                     GError     **error);
+char     *rw_eval_report_to_markdown (JsonNode   *report);
+char     *rw_eval_report_to_csv     (JsonNode    *report);
+void      rw_wilson_interval        (guint        passed,
+                                     guint        n,
+                                     double      *low,
+                                     double      *high);
+
+G_END_DECLS

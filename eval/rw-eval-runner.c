@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_EVAL_COMPILATION
+# define RW_EVAL_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "rw-eval-runner.h"
+#include "rw-grader.h"
+
+/**
+ * RwEvalRunner:
+ *
+ * Runs a suite against models: every item, every model, every repetition, a bounded number
+ * at a time through the router (so retries, circuits and timeouts apply), grading each answer
+ * as it comes and storing everything as it goes. A run is identified by its suite's checksum,
+ * its models and its repetitions: running the same again resumes it, sending only what is not
+ * yet stored. An answer already given to the very same request in an earlier run is reused
+ * from the database instead of being paid for again. A budget stops the run before it is
+ * broken.
+ */
+
+typedef struct
+{
+  RwSuiteItem *item;
+  RwModel *model;
+  guint sample;
+} Work;
+
+struct _RwEvalRunner
+{
+  GObject parent_instance;
+
+  RwCatalog *catalog;
+  RwStore *store;
+  RwSuite *suite;
+  GPtrArray *models;
+  guint repeat;
+  guint concurrency;
+  double budget;
+  gboolean use_cache;
+
+  RwRouter *router;
+  char *run_id;
+  gboolean resumed;
+  GPtrArray *pending;     /* Work */
+  guint next;
+  guint in_flight;
+  guint n_total;
+  guint n_done;
+  guint n_cached;
+  guint n_failed;
+  double estimate;
+  double spent;
+  gboolean stopping;
+  GTask *task;
+  GHashTable *prompt_ids; /* item id -> prompt id */
+};
+
+enum {
+  PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RwEvalRunner, rw_eval_runner, G_TYPE_OBJECT)
+
+static void
+work_free (Work *w)
+{
+  rw_suite_item_unref (w->item);
+  g_object_unref (w->model);
+  g_free (w);
+}
+
+static void
+rw_eval_runner_finalize (GObject *object)
+{
+  RwEvalRunner *self = (RwEvalRunner *) object;
+
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->store);
+  g_clear_object (&self->suite);
+  g_clear_pointer (&self->models, g_ptr_array_unref);
+  g_clear_object (&self->router);
+  g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
+  G_OBJECT_CLASS (rw_eval_runner_parent_class)->finalize (object);
+}
+
+static void
+rw_eval_runner_class_init (RwEvalRunnerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rw_eval_runner_finalize;
+
+  /**
+   * RwEvalRunner::progress:
+   *
+   * An answer was stored: read the counts and the spend.
+   */
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+rw_eval_runner_init (RwEvalRunner *self)
+{
+  self->concurrency = 8;
+  self->use_cache = TRUE;
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) work_free);
+  self->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/**
+ * rw_eval_runner_new:
+ * @catalog: the models and providers
+ * @store: where everything is recorded
+ * @suite: the suite
+ * @models: (element-type RwModel): the models
+ * @repeat: how many times each item goes to each model
+ *
+ * Returns: (transfer full): a runner; call rw_eval_runner_prepare() next
+ */
+RwEvalRunner *
+rw_eval_runner_new (RwCatalog *catalog,
+                    RwStore   *store,
+                    RwSuite   *suite,
+                    GPtrArray *models,
+                    guint      repeat)
+{
+  RwEvalRunner *self = g_object_new (RW_TYPE_EVAL_RUNNER, NULL);
+
+  self->catalog = g_object_ref (catalog);
+  self->store = g_object_ref (store);
+  self->suite = g_object_ref (suite);
+  self->models = g_ptr_array_ref (models);
+  self->repeat = MAX (1, repeat);
+  self->router = rw_router_new (catalog, NULL);
+  return self;
+}
+
+void
+rw_eval_runner_set_concurrency (RwEvalRunner *self,
+                                guint         concurrency)
+{
+  self->concurrency = MAX (1, concurrency);
+}
+
+void
+rw_eval_runner_set_budget (RwEvalRunner *self,
+                           double        usd)
+{
+  self->budget = MAX (0, usd);
+}
+
+void
+rw_eval_runner_set_use_cache (RwEvalRunner *self,
+                              gboolean      use_cache)
+{
+  self->use_cache = use_cache;
+}
+
+const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
+gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }
+guint rw_eval_runner_get_n_total (RwEvalRunner *self) { return self->n_total; }
+guint rw_eval_runner_get_n_done (RwEvalRunner *self) { return self->n_done; }
+guint rw_eval_runner_get_n_cached (RwEvalRunner *self) { return self->n_cached; }
+guint rw_eval_runner_get_n_failed (RwEvalRunner *self) { return self->n_failed; }
+double rw_eval_runner_get_estimate (RwEvalRunner *self) { return self->estimate; }
+double rw_eval_runner_get_spent (RwEvalRunner *self) { return self->spent; }
+
+static char *
+run_key (RwEvalRunner *self)
+{
+  g_autoptr(GString) s = g_string_new (rw_suite_get_checksum (self->suite));
+
+  for (guint i = 0; i < self->models->len; i++)
+    g_string_append_printf (s, "\n%s", rw_model_get_id (self->models->pdata[i]));
+  g_string_append_printf (s, "\n%u", self->repeat);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
+}
+
+static char *
+done_key (const char *item,
+          const char *model,
+          guint       sample)
+{
+  return g_strdup_printf ("%s\n%s\n%u", item, model, sample);
+}
+
+static void
+grade_and_store (RwEvalRunner *self,
+                 RwSuiteItem  *item,
+                 const char   *response_id,
+                 const char   *answer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer, &error);
+
+  if (grades == NULL)
+    {
+      rw_store_record_grade (self->store, response_id, "config", 0, FALSE, error->message, "grader");
+      return;
+    }
+  for (guint i = 0; i < grades->len; i++)
+    {
+      RwGrade *g = grades->pdata[i];
+      rw_store_record_grade (self->store, response_id, g->grader, g->score, g->pass, g->detail,
+                             "grader");
+    }
+}
+
+static const char *
+prompt_id_for (RwEvalRunner *self,
+               RwSuiteItem  *item)
+{
+  char *id = g_hash_table_lookup (self->prompt_ids, item->id);
+
+  if (id == NULL)
+    {
+      id = rw_store_record_prompt (self->store, item->request);
+      g_hash_table_insert (self->prompt_ids, g_strdup (item->id), id);
+    }
+  return id;
+}
+
+/* Reuse an earlier answer to exactly this request, from any run. */
+static gboolean
+reuse_cached (RwEvalRunner *self,
+              Work         *w,
+              GError      **error)
+{
+  const char *model_id = rw_model_get_id (w->model);
+  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, model_id);
+  g_autofree char *sample = g_strdup_printf ("%u", w->sample);
+  const char *params[] = { hash, sample, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(RwChatResult) result = NULL;
+  g_autofree char *response_id = NULL;
+  char **row;
+
+  rows = rw_store_query (self->store,
+                         "SELECT text, finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, "
+                         "latency_ms FROM responses WHERE request_hash = ?1 AND status = 'ok' "
+                         "AND sample = ?2 ORDER BY created_ms LIMIT 1", params, error);
+  if (rows == NULL || rows->len == 0)
+    return FALSE;
+  row = rows->pdata[0];
+  result = rw_chat_result_new (model_id);
+  g_string_assign (result->text, row[0]);
+  result->finish_reason = *row[1] ? g_strdup (row[1]) : NULL;
+  result->tokens_in = *row[2] ? g_ascii_strtoll (row[2], NULL, 10) : -1;
+  result->tokens_out = *row[3] ? g_ascii_strtoll (row[3], NULL, 10) : -1;
+  /* Reused answers cost nothing now; their timings are the original ones. */
+  result->cost_usd = 0;
+  result->ttft_ms = *row[5] ? g_ascii_strtod (row[5], NULL) : -1;
+  result->latency_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : 0;
+  response_id = rw_store_record_eval_response (self->store, self->run_id, prompt_id_for (self, w->item),
+                                               result, 0, hash, w->item->id, w->sample, TRUE);
+  grade_and_store (self, w->item, response_id, result->text->str);
+  return TRUE;
+}
+
+/**
+ * rw_eval_runner_prepare:
+ * @self: a runner
+ * @resume_run_id: (nullable): a run to resume; without it, the run with the same suite, models
+ *   and repetitions is resumed when there is one
+ * @error: return location for an error
+ *
+ * Finds what is left to do, takes what the cache has, and estimates the cost of the rest.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+rw_eval_runner_prepare (RwEvalRunner  *self,
+                        const char    *resume_run_id,
+                        GError       **error)
+{
+  g_autofree char *key = run_key (self);
+  g_autoptr(GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (resume_run_id != NULL)
+    {
+      const char *params[] = { resume_run_id, NULL };
+      rows = rw_store_query (self->store, "SELECT id, json_extract (params, '$.key') FROM runs "
+                                          "WHERE id = ?1 AND kind = 'eval'", params, error);
+      if (rows == NULL)
+        return FALSE;
+      if (rows->len == 0)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", resume_run_id);
+          return FALSE;
+        }
+      if (!g_str_equal (((char **) rows->pdata[0])[1], key))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "run %s was made with another suite, other models or another --repeat",
+                       resume_run_id);
+          return FALSE;
+        }
+    }
+  else
+    {
+      const char *params[] = { key, NULL };
+      rows = rw_store_query (self->store, "SELECT id FROM runs WHERE kind = 'eval' AND "
+                                          "json_extract (params, '$.key') = ?1 "
+                                          "ORDER BY created_ms DESC LIMIT 1", params, error);
+      if (rows == NULL)
+        return FALSE;
+    }
+
+  if (rows->len > 0)
+    {
+      const char *params[2] = { NULL, NULL };
+      g_autoptr(GPtrArray) answered = NULL;
+
+      self->run_id = g_strdup (((char **) rows->pdata[0])[0]);
+      self->resumed = TRUE;
+      params[0] = self->run_id;
+      answered = rw_store_query (self->store, "SELECT item_id, model, sample FROM responses "
+                                              "WHERE run_id = ?1 AND status = 'ok'", params, error);
+      if (answered == NULL)
+        return FALSE;
+      for (guint i = 0; i < answered->len; i++)
+        {
+          char **r = answered->pdata[i];
+          g_hash_table_add (done, done_key (r[0], r[1], (guint) g_ascii_strtoull (r[2], NULL, 10)));
+        }
+      rw_store_set_run_status (self->store, self->run_id, "running");
+    }
+  else
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "key");
+      json_builder_add_string_value (b, key);
+      json_builder_set_member_name (b, "suite");
+      json_builder_add_string_value (b, rw_suite_get_name (self->suite));
+      json_builder_set_member_name (b, "suite_checksum");
+      json_builder_add_string_value (b, rw_suite_get_checksum (self->suite));
+      json_builder_set_member_name (b, "models");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < self->models->len; i++)
+        json_builder_add_string_value (b, rw_model_get_id (self->models->pdata[i]));
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "repeat");
+      json_builder_add_int_value (b, self->repeat);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      self->run_id = rw_store_begin_run (self->store, "eval", node);
+    }
+
+  self->n_total = rw_suite_get_n_items (self->suite) * self->models->len * self->repeat;
+  for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
+    for (guint m = 0; m < self->models->len; m++)
+      for (guint s = 0; s < self->repeat; s++)
+        {
+          RwSuiteItem *item = rw_suite_get_item (self->suite, i);
+          RwModel *model = self->models->pdata[m];
+          g_autofree char *k = done_key (item->id, rw_model_get_id (model), s);
+          Work *w;
+
+          if (g_hash_table_contains (done, k))
+            {
+              self->n_done++;
+              continue;
+            }
+          w = g_new0 (Work, 1);
+          w->item = rw_suite_item_ref (item);
+          w->model = g_object_ref (model);
+          w->sample = s;
+          if (self->use_cache && reuse_cached (self, w, NULL))
+            {
+              self->n_done++;
+              self->n_cached++;
+              work_free (w);
+              continue;
+            }
+          g_ptr_array_add (self->pending, w);
+          {
+            double e = rw_router_estimate_cost (self->router, model, item->request);
+            if (isfinite (e))
+              self->estimate += e;
+          }
+        }
+  return rw_store_flush (self->store, error);
+}
+
+static void schedule (RwEvalRunner *self);
+
+static void
+finish_if_idle (RwEvalRunner *self)
+{
+  g_autoptr(GTask) task = NULL;
+  const char *status;
+
+  if (self->in_flight > 0 || self->task == NULL)
+    return;
+  if (!self->stopping && self->next < self->pending->len)
+    return;
+  task = g_steal_pointer (&self->task);
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    status = "cancelled";
+  else if (self->stopping)
+    status = "stopped";
+  else
+    status = self->n_failed > 0 ? "partial" : "done";
+  rw_store_set_run_status (self->store, self->run_id, status);
+  rw_store_flush (self->store, NULL);
+  g_task_return_pointer (task, (gpointer) status, NULL);
+}
+
+typedef struct
+{
+  RwEvalRunner *self;
+  Work *work;
+} Flight;
+
+static void
+route_cb (GObject      *object,
+          GAsyncResult *res,
+          gpointer      user_data)
+{
+  Flight *flight = user_data;
+  g_autoptr(RwEvalRunner) self = flight->self;
+  Work *w = flight->work;
+  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
+  RwChatResult *result = out->result;
+  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, rw_model_get_id (w->model));
+  g_autofree char *response_id = NULL;
+
+  g_free (flight);
+  self->in_flight--;
+  if (g_error_matches (result->error, RW_ERROR, RW_ERROR_CANCELLED))
+    {
+      /* Not stored: a resumed run sends it again. */
+      finish_if_idle (self);
+      return;
+    }
+  response_id = rw_store_record_eval_response (self->store, self->run_id,
+                                               prompt_id_for (self, w->item), result,
+                                               out->attempts->len, hash, w->item->id, w->sample,
+                                               FALSE);
+  if (isfinite (result->cost_usd))
+    self->spent += result->cost_usd;
+  if (result->error == NULL)
+    {
+      grade_and_store (self, w->item, response_id, result->text->str);
+      self->n_done++;
+    }
+  else
+    self->n_failed++;
+  g_signal_emit (self, signals[PROGRESS], 0);
+  schedule (self);
+  finish_if_idle (self);
+}
+
+static void
+schedule (RwEvalRunner *self)
+{
+  GCancellable *cancellable;
+
+  if (self->task == NULL)
+    return;
+  cancellable = g_task_get_cancellable (self->task);
+  while (!self->stopping && self->in_flight < self->concurrency && self->next < self->pending->len &&
+         !g_cancellable_is_cancelled (cancellable))
+    {
+      Work *w = self->pending->pdata[self->next];
+      double e = rw_router_estimate_cost (self->router, w->model, w->item->request);
+      Flight *flight;
+
+      if (self->budget > 0 && isfinite (e) && self->spent + e > self->budget)
+        {
+          /* The next request could break the budget: stop here, resumable later. */
+          self->stopping = TRUE;
+          break;
+        }
+      flight = g_new0 (Flight, 1);
+      flight->self = g_object_ref (self);
+      flight->work = w;
+      self->next++;
+      self->in_flight++;
+      rw_router_route_async (self->router, w->item->request, rw_model_get_id (w->model),
+                             NULL, NULL, NULL, cancellable, route_cb, flight);
+    }
+}
+
+/**
+ * rw_eval_runner_run_async:
+ * @self: a prepared runner
+ * @cancellable: (nullable): stops the run; what was stored stays
+ * @callback: called when everything is answered, or the run stopped
+ * @user_data: data for @callback
+ */
+void
+rw_eval_runner_run_async (RwEvalRunner        *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (self->run_id != NULL);
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_check_cancellable (self->task, FALSE);
+  schedule (self);
+  finish_if_idle (self);
+}
+
+/**
+ * rw_eval_runner_run_finish:
+ * @self: a runner
+ * @result: the #GAsyncResult
+ * @error: return location for an error
+ *
+ * Returns: the run's status: "done", "partial" (some answers failed), "stopped" (the budget)
+ *   or "cancelled"
+ */
+const char *
+rw_eval_runner_run_finish (RwEvalRunner  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

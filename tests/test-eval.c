@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <routewise-eval.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+static RwSuite *
+gsm8k_slice (guint n)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data", "suites",
+                                            "gsm8k-sample.jsonl", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GString) slice = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  RwSuite *suite;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; i < n && lines[i]; i++)
+    g_string_append_printf (slice, "%s\n", lines[i]);
+  suite = rw_suite_new_from_data ("slice.jsonl", "jsonl", slice->str, slice->len, &error);
+  g_assert_no_error (error);
+  return suite;
+}
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  const char **status = user_data;
+  *status = rw_eval_runner_run_finish (RW_EVAL_RUNNER (object), res, NULL);
+}
+
+static const char *
+run_to_end (RwEvalRunner *runner)
+{
+  const char *status = NULL;
+
+  rw_eval_runner_run_async (runner, NULL, done_cb, &status);
+  while (status == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return status;
+}
+
+static GPtrArray *
+models_for (RwCatalog          *catalog,
+            const char * const *ids)
+{
+  GPtrArray *models = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; ids[i]; i++)
+    g_ptr_array_add (models, g_object_ref (rw_catalog_lookup_model (catalog, ids[i])));
+  return models;
+}
+
+/* A run over real recorded GSM8K answers: graded, stored, reported; a second run of the same
+ * sends nothing; a run that adds a model reuses the first model's answers from the cache. */
+static void
+test_run_resume_cache (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(RwSuite) suite = gsm8k_slice (20);
+  const char *gpt4[] = { "recorded/gpt-4-1106-preview", NULL };
+  const char *both[] = { "recorded/gpt-4-1106-preview", "recorded/mixtral-8x7b-instruct-v0.1", NULL };
+  g_autoptr(GPtrArray) one = NULL;
+  g_autoptr(GPtrArray) two = NULL;
+  g_autoptr(RwEvalRunner) first = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(RwEvalRunner) wider = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+  JsonArray *rows;
+
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  g_assert_true (rw_catalog_load_data (catalog, "t", "{\"providers\": [{\"id\": \"recorded\", "
+                                       "\"kind\": \"recorded\", \"speed\": 0}]}", -1, NULL));
+  store = rw_store_open (db, &error);
+  g_assert_no_error (error);
+  one = models_for (catalog, gpt4);
+  two = models_for (catalog, both);
+
+  first = rw_eval_runner_new (catalog, store, suite, one, 1);
+  g_assert_true (rw_eval_runner_prepare (first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (rw_eval_runner_is_resumed (first));
+  g_assert_cmpuint (rw_eval_runner_get_n_total (first), ==, 20);
+  g_assert_cmpfloat (rw_eval_runner_get_estimate (first), >, 0);
+  g_assert_cmpstr (run_to_end (first), ==, "done");
+  g_assert_cmpuint (rw_eval_runner_get_n_done (first), ==, 20);
+
+  sql = g_strdup_printf ("SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+                         "WHERE r.run_id = '%s' AND g.grader = 'numeric'", rw_eval_runner_get_run_id (first));
+  g_assert_cmpint (rw_test_db_int (db, sql), ==, 20);
+
+  /* The report agrees with the grades stored. */
+  report = rw_eval_report_build (store, rw_eval_runner_get_run_id (first), &error);
+  g_assert_no_error (error);
+  rows = json_object_get_array_member (json_node_get_object (report), "rows");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "task"), ==, "all");
+  {
+    JsonObject *all = json_array_get_object_element (rows, 0);
+    g_autofree char *passed_sql = g_strdup_printf (
+      "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+      "WHERE r.run_id = '%s' AND g.pass = 1", rw_eval_runner_get_run_id (first));
+    gint64 passed = rw_test_db_int (db, passed_sql);
+
+    g_assert_cmpint (json_object_get_int_member (all, "n"), ==, 20);
+    g_assert_cmpint (json_object_get_int_member (all, "passed"), ==, passed);
+    g_assert_cmpint (passed, >=, 15);
+    g_assert_cmpfloat (json_object_get_double_member (all, "ci_low"), <=,
+                       json_object_get_double_member (all, "pass_rate"));
+  }
+
+  /* The same again: the run resumes, with nothing left to send. */
+  again = rw_eval_runner_new (catalog, store, suite, one, 1);
+  g_assert_true (rw_eval_runner_prepare (again, NULL, &error));
+  g_assert_true (rw_eval_runner_is_resumed (again));
+  g_assert_cmpstr (rw_eval_runner_get_run_id (again), ==, rw_eval_runner_get_run_id (first));
+  g_assert_cmpuint (rw_eval_runner_get_n_done (again), ==, 20);
+  g_assert_cmpfloat (rw_eval_runner_get_estimate (again), ==, 0);
+
+  /* A new run with another model: the first model's answers come from the cache. */
+  wider = rw_eval_runner_new (catalog, store, suite, two, 1);
+  g_assert_true (rw_eval_runner_prepare (wider, NULL, &error));
+  g_assert_false (rw_eval_runner_is_resumed (wider));
+  g_assert_cmpuint (rw_eval_runner_get_n_cached (wider), ==, 20);
+  g_assert_cmpstr (run_to_end (wider), ==, "done");
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE run_id = '%s' AND cached = 1 "
+                         "AND model = 'recorded/gpt-4-1106-preview'", rw_eval_runner_get_run_id (wider));
+  g_assert_cmpint (rw_test_db_int (db, sql), ==, 20);
+
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
+/* A budget too small for the whole run stops it before it is broken; a rerun with a larger
+ * budget continues. */
+static void
+test_budget (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwSuite) suite = gsm8k_slice (10);
+  const char *gpt4[] = { "recorded/gpt-4-1106-preview", NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(RwEvalRunner) tight = NULL;
+  g_autoptr(RwEvalRunner) more = NULL;
+  double one_item;
+
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  g_assert_true (rw_catalog_load_data (catalog, "t", "{\"providers\": [{\"id\": \"recorded\", "
+                                       "\"kind\": \"recorded\", \"speed\": 0}]}", -1, NULL));
+  models = models_for (catalog, gpt4);
+  tight = rw_eval_runner_new (catalog, store, suite, models, 1);
+  rw_eval_runner_set_concurrency (tight, 1);
+  g_assert_true (rw_eval_runner_prepare (tight, NULL, NULL));
+  one_item = rw_eval_runner_get_estimate (tight) / 10;
+  rw_eval_runner_set_budget (tight, one_item * 1.5);
+  g_assert_cmpstr (run_to_end (tight), ==, "stopped");
+  g_assert_cmpuint (rw_eval_runner_get_n_done (tight), <, 10);
+  g_assert_cmpfloat (rw_eval_runner_get_spent (tight), <=, one_item * 1.5);
+
+  more = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (more, NULL, NULL));
+  g_assert_true (rw_eval_runner_is_resumed (more));
+  g_assert_cmpstr (run_to_end (more), ==, "done");
+  g_assert_cmpuint (rw_eval_runner_get_n_done (more), ==, 10);
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
+/* ---------------------------------------------------------------------- killed and resumed */
+
+typedef struct
+{
+  char *dir;
+  char *config;
+  char *data;
+  char *suite;
+} Env;
+
+static void
+env_init (Env            *env,
+          RwMockUpstream *mock)
+{
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *providers = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(RwSuite) suite = gsm8k_slice (12);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  env->dir = rw_test_make_tmpdir ();
+  env->config = g_build_filename (env->dir, "config", NULL);
+  env->data = g_build_filename (env->dir, "data", NULL);
+  g_mkdir_with_parents (env->config, 0700);
+  providers = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                               " \"models\": [{\"id\": \"mock/m\", \"provider\": \"mock\", \"name\": \"m\","
+                               " \"input_price\": 1, \"output_price\": 1}]}", url);
+  path = g_build_filename (env->config, "providers.json", NULL);
+  g_assert_true (g_file_set_contents (path, providers, -1, NULL));
+  for (guint i = 0; i < rw_suite_get_n_items (suite); i++)
+    g_string_append_printf (text, "{\"id\": \"q%u\", \"task\": \"math\", \"prompt\": \"question %u\", "
+                                  "\"reference\": \"%u\"}\n", i, i, i % 2 ? 18 : 7);
+  env->suite = g_build_filename (env->dir, "suite.jsonl", NULL);
+  g_assert_true (g_file_set_contents (env->suite, text->str, -1, NULL));
+}
+
+static void
+env_clear (Env *env)
+{
+  rw_test_rmtree (env->dir);
+  g_free (env->dir);
+  g_free (env->config);
+  g_free (env->data);
+  g_free (env->suite);
+}
+
+static GSubprocess *
+spawn_eval (Env        *env,
+            const char *format)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_CONFIG_DIR", env->config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_DATA_DIR", env->data, TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("ROUTEWISE_CLI"), "eval", "run",
+                                      env->suite, "-m", "mock/m", "-j", "2",
+                                      format ? "--json" : "--concurrency=2", NULL);
+  g_assert_no_error (error);
+  return proc;
+}
+
+static JsonNode *
+report_rows (const char *out)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  return json_node_copy (json_object_get_member (root, "rows"));
+}
+
+static void
+assert_same_outcomes (JsonNode *a,
+                      JsonNode *b)
+{
+  JsonArray *x = json_node_get_array (a), *y = json_node_get_array (b);
+
+  g_assert_cmpuint (json_array_get_length (x), ==, json_array_get_length (y));
+  for (guint i = 0; i < json_array_get_length (x); i++)
+    {
+      JsonObject *r = json_array_get_object_element (x, i), *s = json_array_get_object_element (y, i);
+      static const char * const keys[] = { "n", "passed", "failed" };
+
+      g_assert_cmpstr (json_object_get_string_member (r, "model"), ==, json_object_get_string_member (s, "model"));
+      g_assert_cmpstr (json_object_get_string_member (r, "task"), ==, json_object_get_string_member (s, "task"));
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        g_assert_cmpint (json_object_get_int_member (r, keys[k]), ==, json_object_get_int_member (s, keys[k]));
+      g_assert_cmpfloat (json_object_get_double_member (r, "pass_rate"), ==,
+                         json_object_get_double_member (s, "pass_rate"));
+      g_assert_cmpfloat (json_object_get_double_member (r, "cost_usd"), ==,
+                         json_object_get_double_member (s, "cost_usd"));
+    }
+}
+
+static void
+test_killed_and_resumed (void)
+{
+  static const char * const eighteen[] = { "The answer is ", "18", ".", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  RwMockReply *slow = rw_mock_reply_new_stream (eighteen, 10, 5, TRUE);
+  g_autoptr(GSubprocess) killed = NULL;
+  g_autoptr(GSubprocess) resumed = NULL;
+  g_autoptr(GSubprocess) straight = NULL;
+  g_autoptr(JsonNode) resumed_rows = NULL;
+  g_autoptr(JsonNode) straight_rows = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr(GError) error = NULL;
+  Env env = { 0 }, clean = { 0 };
+  guint asked_before;
+
+  /* Each answer takes a while, so that the kill lands with answers in flight. */
+  slow->chunk_size = 40;
+  slow->chunk_delay_ms = 20;
+  rw_mock_upstream_set_default (mock, "m", slow);
+  env_init (&env, mock);
+
+  killed = spawn_eval (&env, NULL);
+  rw_mock_upstream_wait_requests (mock, "m", 6);
+  g_subprocess_force_exit (killed);
+  g_assert_true (g_subprocess_wait (killed, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_signaled (killed));
+  asked_before = rw_mock_upstream_count (mock, "m");
+
+  /* The same command again finishes the run. */
+  resumed = spawn_eval (&env, "json");
+  g_subprocess_communicate_utf8 (resumed, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (resumed), ==, 0);
+  resumed_rows = report_rows (out);
+
+  /* Every item answered exactly once; nothing stored before the kill was asked again. */
+  db = g_build_filename (env.data, "routewise.db", NULL);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 12);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(DISTINCT item_id) FROM responses WHERE status = 'ok'"), ==, 12);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM runs WHERE kind = 'eval'"), ==, 1);
+  {
+    gint64 stored_before = 12 - (rw_mock_upstream_count (mock, "m") - asked_before);
+    g_test_message ("asked %u before the kill; %" G_GINT64_FORMAT " answers had been stored",
+                    asked_before, stored_before);
+    g_assert_cmpint (stored_before, >=, 1);
+    g_assert_cmpuint (rw_mock_upstream_count (mock, "m"), <=, 12 + 2);
+  }
+
+  /* The same report as a run that was never interrupted. */
+  env_init (&clean, mock);
+  straight = spawn_eval (&clean, "json");
+  g_clear_pointer (&out, g_free);
+  g_subprocess_communicate_utf8 (straight, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  /* This run's answers all come from the cache of its own, fresh database: none. */
+  straight_rows = report_rows (out);
+  assert_same_outcomes (resumed_rows, straight_rows);
+
+  env_clear (&env);
+  env_clear (&clean);
+  rw_mock_upstream_free (mock);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
+  g_test_add_func ("/Rw/Eval/budget", test_budget);
+  g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
+  return g_test_run ();
+}
