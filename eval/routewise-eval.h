@@ -8,6 +8,7 @@
 #include "rw-prompt-library.h"
 #include "rw-suite.h"
 #include "rw-grader.h"
+#include "rw-judge.h"
 #include "rw-eval-runner.h"
 #include "rw-eval-report.h"
 

@@ -234,6 +234,7 @@ rw_mock_reply_copy (const RwMockReply *reply)
   for (guint i = 0; i < reply->headers->len; i++)
     g_ptr_array_add (r->headers, g_strdup (reply->headers->pdata[i]));
   r->body = g_bytes_ref (reply->body);
+  r->match = g_strdup (reply->match);
   return r;
 }
 
@@ -251,6 +252,7 @@ rw_mock_reply_free (RwMockReply *reply)
   if (reply == NULL)
     return;
   g_free (reply->content_type);
+  g_free (reply->match);
   g_ptr_array_unref (reply->headers);
   g_bytes_unref (reply->body);
   g_free (reply);
@@ -450,7 +452,8 @@ send_headers (gpointer data)
 
 static RwMockReply *
 pick_reply (RwMockUpstream *self,
-            const char     *model)
+            const char     *model,
+            const char     *body)
 {
   RwMockReply *reply = NULL;
   const char *keys[] = { model ? model : "", "" };
@@ -465,8 +468,18 @@ pick_reply (RwMockUpstream *self,
       GQueue *q = g_hash_table_lookup (self->queues, keys[i]);
       RwMockReply *d;
 
-      if (q != NULL && !g_queue_is_empty (q))
-        reply = g_queue_pop_head (q);
+      for (GList *l = q ? q->head : NULL; l != NULL && reply == NULL; l = l->next)
+        {
+          RwMockReply *candidate = l->data;
+          if (candidate->match == NULL || (body != NULL && strstr (body, candidate->match) != NULL))
+            {
+              reply = candidate;
+              g_queue_delete_link (q, l);
+              break;
+            }
+        }
+      if (reply != NULL)
+        break;
       else if ((d = g_hash_table_lookup (self->defaults, keys[i])) != NULL)
         reply = rw_mock_reply_copy (d);
     }
@@ -515,7 +528,10 @@ handle_request (Conn       *c,
   self->last_body = g_strndup (body, body_len);
   g_mutex_unlock (&self->mutex);
 
-  c->reply = pick_reply (self, model);
+  {
+    g_autofree char *text = g_strndup (body, body_len);
+    c->reply = pick_reply (self, model, text);
+  }
   c->model = g_strdup (model);
   if (c->reply->hang)
     return;

@@ -29,6 +29,7 @@ struct _RwMockReply
   gssize stall_at;          /* stop writing at this body offset and hold the connection; -1 */
   gssize drop_at;           /* close the connection at this body offset; -1 */
   gboolean hang;            /* never answer at all */
+  char *match;              /* only for a request whose body contains this; NULL: any */
 };
 
 RwMockReply    *rw_mock_reply_new           (guint        status,
