@@ -632,6 +632,7 @@ cmd_eval_run (int    argc,
 {
   g_auto(GStrv) model_ids = NULL;
   g_autofree char *resume = NULL;
+  g_autofree char *judge_id = NULL;
   gint repeat = 1, concurrency = 8;
   double budget = 0;
   gboolean no_cache = FALSE, json = FALSE;
@@ -643,6 +644,8 @@ cmd_eval_run (int    argc,
     { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget,
       N_("Stop before spending more than this many US dollars"), N_("USD") },
     { "resume", 0, 0, G_OPTION_ARG_STRING, &resume, N_("Continue this run"), N_("RUN") },
+    { "judge", 0, 0, G_OPTION_ARG_STRING, &judge_id,
+      N_("Compare every pair of answers with this model, in both orders"), N_("MODEL") },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       N_("Ask again even when the same request was answered before"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as JSON"), NULL },
@@ -710,6 +713,16 @@ cmd_eval_run (int    argc,
   rw_eval_runner_set_concurrency (runner, concurrency);
   rw_eval_runner_set_budget (runner, budget);
   rw_eval_runner_set_use_cache (runner, !no_cache);
+  if (judge_id != NULL)
+    {
+      g_autoptr(RwModel) judge = rw_catalog_resolve_model (catalog, judge_id, &error);
+      if (judge == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      rw_eval_runner_set_judge (runner, judge);
+    }
   if (!rw_eval_runner_prepare (runner, resume, &error))
     {
       print_error ("%s", error->message);
@@ -746,6 +759,9 @@ cmd_eval_run (int    argc,
       g_clear_error (&e.error);
       return EXIT_FAILED;
     }
+  if (rw_eval_runner_get_n_comparisons (runner) > 0)
+    fprintf (stderr, _("%u pairwise comparisons stored for learning.\n"),
+             rw_eval_runner_get_n_comparisons (runner));
   if (g_str_equal (e.status, "stopped"))
     fprintf (stderr, _("Stopped before the budget would be broken; raise --budget and run the "
                        "same command again to continue.\n"));

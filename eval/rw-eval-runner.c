@@ -55,6 +55,11 @@ struct _RwEvalRunner
   double estimate;
   double spent;
   gboolean stopping;
+  gboolean comparing;
+  RwJudge *judge;
+  GPtrArray *judge_queue;  /* Comparison */
+  guint next_judge;
+  guint n_comparisons;
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
 };
@@ -89,6 +94,8 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->run_id, g_free);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
+  g_clear_object (&self->judge);
+  g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   G_OBJECT_CLASS (rw_eval_runner_parent_class)->finalize (object);
 }
 
@@ -164,6 +171,21 @@ rw_eval_runner_set_use_cache (RwEvalRunner *self,
   self->use_cache = use_cache;
 }
 
+/**
+ * rw_eval_runner_set_judge:
+ * @self: a runner
+ * @judge: (nullable): a model that compares every pair of answers to each item, in both orders
+ */
+void
+rw_eval_runner_set_judge (RwEvalRunner *self,
+                          RwModel      *judge)
+{
+  g_clear_object (&self->judge);
+  if (judge != NULL)
+    self->judge = rw_judge_new (self->router, judge);
+}
+
+guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return self->n_comparisons; }
 const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
 gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }
 guint rw_eval_runner_get_n_total (RwEvalRunner *self) { return self->n_total; }
@@ -395,6 +417,187 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 }
 
 static void schedule (RwEvalRunner *self);
+static void schedule_judging (RwEvalRunner *self);
+static void start_comparisons (RwEvalRunner *self);
+
+/* ------------------------------------------------------------------------- comparisons */
+
+typedef struct
+{
+  RwEvalRunner *self;
+  char *prompt_id;
+  char *task;
+  char *question;
+  char *ids[2];
+  char *texts[2];
+} Comparison;
+
+static void
+comparison_free (Comparison *c)
+{
+  g_free (c->prompt_id);
+  g_free (c->task);
+  g_free (c->question);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (c->ids[i]);
+      g_free (c->texts[i]);
+    }
+  g_free (c);
+}
+
+/*
+ * Every pair of answers to the same item and repetition becomes a pairwise outcome, stored with
+ * the votes: from the grades (the higher score wins, equal scores tie) and, with a judge, from
+ * the judge's verdict. Done once all answers are in, from the database, so a resumed run makes
+ * the comparisons a killed one did not, and none twice.
+ */
+static void
+start_comparisons (RwEvalRunner *self)
+{
+  const char *params[] = { self->run_id, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) voted = NULL;
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GHashTable) have = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GList) keys = NULL;
+
+  self->comparing = TRUE;
+  self->judge_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) comparison_free);
+  if (self->models->len < 2)
+    return;
+
+  rows = rw_store_query (self->store,
+                         "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
+                         "  coalesce (p.task, 'general'), r.text, p.text, "
+                         "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
+                         "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                         "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
+                         params, NULL);
+  voted = rw_store_query (self->store, "SELECT DISTINCT response_a || ' ' || source FROM votes "
+                                       "WHERE run_id = ?1", params, NULL);
+  if (rows == NULL || voted == NULL)
+    return;
+  for (guint i = 0; i < voted->len; i++)
+    g_hash_table_add (have, g_strdup (((char **) voted->pdata[i])[0]));
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **r = rows->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s\n%s", r[0], r[1]);
+      GPtrArray *group = g_hash_table_lookup (groups, key);
+
+      if (group == NULL)
+        {
+          group = g_ptr_array_new ();
+          g_hash_table_insert (groups, g_steal_pointer (&key), group);
+        }
+      /* One answer per model: the first stored. */
+      for (guint j = 0; j < group->len; j++)
+        if (g_str_equal (((char **) group->pdata[j])[3], r[3]))
+          r = NULL;
+      if (r != NULL)
+        g_ptr_array_add (group, r);
+    }
+
+  keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      GPtrArray *group = g_hash_table_lookup (groups, l->data);
+      g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
+
+      if (group->len < self->models->len)
+        continue;
+      /* Pairs in the order the models were given: the earlier model is always "a". */
+      for (guint m = 0; m < self->models->len; m++)
+        for (guint j = 0; j < group->len; j++)
+          if (g_str_equal (((char **) group->pdata[j])[3], rw_model_get_id (self->models->pdata[m])))
+            g_ptr_array_add (ordered, group->pdata[j]);
+      group = ordered;
+      for (guint a = 0; a < group->len; a++)
+        for (guint b = a + 1; b < group->len; b++)
+          {
+            char **x = group->pdata[a], **y = group->pdata[b];
+            const char *ids[] = { x[2], y[2], NULL };
+            g_autofree char *graded = g_strdup_printf ("%s grader", x[2]);
+            g_autofree char *judged = g_strdup_printf ("%s judge", x[2]);
+            /* Response pairs are stored with the first one as response_a: a vote already made
+             * for this first answer and source marks the pair done. */
+
+            if (*x[8] && *y[8] && !g_hash_table_contains (have, graded))
+              {
+                double sx = g_ascii_strtod (x[8], NULL), sy = g_ascii_strtod (y[8], NULL);
+                RwVoteOutcome outcome = sx > sy ? RW_VOTE_A : sx < sy ? RW_VOTE_B : RW_VOTE_TIE;
+                g_free (rw_store_record_vote (self->store, x[4], self->run_id, x[5], outcome, ids,
+                                              NULL, "grader"));
+                self->n_comparisons++;
+              }
+            if (self->judge != NULL && !g_hash_table_contains (have, judged))
+              {
+                Comparison *c = g_new0 (Comparison, 1);
+                c->self = self;
+                c->prompt_id = g_strdup (x[4]);
+                c->task = g_strdup (x[5]);
+                c->question = g_strdup (x[7]);
+                c->ids[0] = g_strdup (x[2]);
+                c->ids[1] = g_strdup (y[2]);
+                c->texts[0] = g_strdup (x[6]);
+                c->texts[1] = g_strdup (y[6]);
+                g_ptr_array_add (self->judge_queue, c);
+              }
+          }
+    }
+}
+
+static void finish_if_idle (RwEvalRunner *self);
+
+static void
+judged_cb (GObject      *object,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  Comparison *c = user_data;
+  g_autoptr(RwEvalRunner) self = g_object_ref (c->self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  RwJudgeVerdict verdict;
+
+  self->in_flight--;
+  if (rw_judge_pairwise_finish (RW_JUDGE (object), res, &verdict, &detail, &error))
+    {
+      const char *ids[] = { c->ids[0], c->ids[1], NULL };
+      RwVoteOutcome outcome = verdict == RW_JUDGE_FIRST ? RW_VOTE_A :
+                              verdict == RW_JUDGE_SECOND ? RW_VOTE_B : RW_VOTE_TIE;
+      g_free (rw_store_record_vote (self->store, c->prompt_id, self->run_id, c->task, outcome, ids,
+                                    NULL, "judge"));
+      self->n_comparisons++;
+    }
+  else
+    self->n_failed++;
+  g_signal_emit (self, signals[PROGRESS], 0);
+  schedule_judging (self);
+  finish_if_idle (self);
+}
+
+static void
+schedule_judging (RwEvalRunner *self)
+{
+  GCancellable *cancellable;
+
+  if (self->task == NULL || self->judge_queue == NULL)
+    return;
+  cancellable = g_task_get_cancellable (self->task);
+  while (self->in_flight < self->concurrency && self->next_judge < self->judge_queue->len &&
+         !g_cancellable_is_cancelled (cancellable))
+    {
+      Comparison *c = self->judge_queue->pdata[self->next_judge++];
+
+      self->in_flight++;
+      rw_judge_pairwise_async (self->judge, c->question, c->texts[0], c->texts[1], cancellable,
+                               judged_cb, c);
+    }
+}
 
 static void
 finish_if_idle (RwEvalRunner *self)
@@ -406,6 +609,19 @@ finish_if_idle (RwEvalRunner *self)
     return;
   if (!self->stopping && self->next < self->pending->len)
     return;
+  if (!self->stopping && !g_cancellable_is_cancelled (g_task_get_cancellable (self->task)))
+    {
+      /* Every answer is in: compare them, then finish. */
+      if (!self->comparing)
+        {
+          start_comparisons (self);
+          schedule_judging (self);
+          if (self->in_flight > 0)
+            return;
+        }
+      else if (self->next_judge < self->judge_queue->len)
+        return;
+    }
   task = g_steal_pointer (&self->task);
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     status = "cancelled";

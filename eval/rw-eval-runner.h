@@ -6,6 +6,7 @@
 #endif
 
 #include "rw-suite.h"
+#include "rw-judge.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,9 @@ void          rw_eval_runner_set_budget      (RwEvalRunner  *self,
                                               double         usd);
 void          rw_eval_runner_set_use_cache   (RwEvalRunner  *self,
                                               gboolean       use_cache);
+void          rw_eval_runner_set_judge       (RwEvalRunner  *self,
+                                              RwModel       *judge);
+guint         rw_eval_runner_get_n_comparisons (RwEvalRunner *self);
 gboolean      rw_eval_runner_prepare         (RwEvalRunner  *self,
                                               const char    *resume_run_id,
                                               GError       **error);

@@ -140,6 +140,26 @@ test_run_resume_cache (void)
                          "AND model = 'recorded/gpt-4-1106-preview'", rw_eval_runner_get_run_id (wider));
   g_assert_cmpint (rw_test_db_int (db, sql), ==, 20);
 
+  /* Each item's pair of graded answers is a comparison, won by the higher grade. */
+  g_assert_cmpuint (rw_eval_runner_get_n_comparisons (wider), ==, 20);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM votes v "
+                         "JOIN grades ga ON ga.response_id = v.response_a "
+                         "JOIN grades gb ON gb.response_id = v.response_b "
+                         "WHERE v.run_id = '%s' AND v.source = 'grader' AND v.task = 'math' AND "
+                         "v.outcome = CASE WHEN ga.score > gb.score THEN 'a' "
+                         "                 WHEN ga.score < gb.score THEN 'b' ELSE 'tie' END",
+                         rw_eval_runner_get_run_id (wider));
+  g_assert_cmpint (rw_test_db_int (db, sql), ==, 20);
+
+  /* Running it again adds no comparison twice. */
+  {
+    g_autoptr(RwEvalRunner) rerun = rw_eval_runner_new (catalog, store, suite, two, 1);
+    g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
+    g_assert_cmpstr (run_to_end (rerun), ==, "done");
+    g_assert_cmpuint (rw_eval_runner_get_n_comparisons (rerun), ==, 0);
+  }
+
   rw_store_close (store);
   rw_test_rmtree (dir);
 }
@@ -345,6 +365,52 @@ test_killed_and_resumed (void)
   rw_mock_upstream_free (mock);
 }
 
+/* With a judge, every pair is also judged in both orders; a judge that always prefers the
+ * first position gives ties, stored as judge outcomes beside the graders' wins. */
+static void
+test_judged_pairs (void)
+{
+  static const char * const right[] = { "#### 18", NULL };
+  static const char * const wrong[] = { "#### 7", NULL };
+  static const char * const biased[] = { "The first is better. [[A]]", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  const char *items = "{\"id\": \"1\", \"task\": \"math\", \"prompt\": \"q1\", \"reference\": 18}\n"
+                      "{\"id\": \"2\", \"task\": \"math\", \"prompt\": \"q2\", \"reference\": 18}\n";
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
+                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
+                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "judge", rw_mock_reply_new_stream (biased, 50, 9, TRUE));
+  suite = rw_suite_new_from_data ("j.jsonl", "jsonl", items, strlen (items), NULL);
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, store, suite, models, 1);
+  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+
+  g_assert_cmpuint (rw_eval_runner_get_n_comparisons (runner), ==, 4);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 4);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'grader' AND outcome = 'a'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'judge' AND outcome = 'tie'"), ==, 2);
+  rw_store_close (store);
+  rw_mock_upstream_free (mock);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -352,6 +418,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
+  g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
   return g_test_run ();
 }
