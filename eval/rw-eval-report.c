@@ -50,6 +50,28 @@ rw_wilson_interval (guint   passed,
   *high = MIN (1, centre + half);
 }
 
+/**
+ * rw_sign_test:
+ * @wins: pairs the first model won
+ * @losses: pairs it lost (ties are left out)
+ *
+ * Returns: the two-sided p-value of the exact sign test: how likely a split at least this
+ *   uneven is when both models are equally good
+ */
+double
+rw_sign_test (guint wins,
+              guint losses)
+{
+  guint n = wins + losses, k = MIN (wins, losses);
+  double tail = 0;
+
+  if (n == 0)
+    return 1.0;
+  for (guint i = 0; i <= k; i++)
+    tail += exp (lgamma (n + 1.0) - lgamma (i + 1.0) - lgamma (n - i + 1.0) - n * log (2.0));
+  return MIN (1.0, 2 * tail);
+}
+
 typedef struct
 {
   char *model;
@@ -272,6 +294,43 @@ rw_eval_report_build (RwStore     *store,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+
+  /* Paired comparisons: the outcomes made from this run's pairs of answers. */
+  {
+    g_autoptr(GPtrArray) pairs = rw_store_query (store,
+      "SELECT ra.model, rb.model, v.source, "
+      "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
+      "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
+      "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
+      params, error);
+
+    if (pairs == NULL)
+      return NULL;
+    json_builder_set_member_name (b, "pairs");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < pairs->len; i++)
+      {
+        char **r = pairs->pdata[i];
+        guint wins = g_ascii_strtoull (r[3], NULL, 10), losses = g_ascii_strtoull (r[4], NULL, 10);
+
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "model_a");
+        json_builder_add_string_value (b, r[0]);
+        json_builder_set_member_name (b, "model_b");
+        json_builder_add_string_value (b, r[1]);
+        json_builder_set_member_name (b, "source");
+        json_builder_add_string_value (b, r[2]);
+        json_builder_set_member_name (b, "wins");
+        json_builder_add_int_value (b, wins);
+        json_builder_set_member_name (b, "losses");
+        json_builder_add_int_value (b, losses);
+        json_builder_set_member_name (b, "ties");
+        json_builder_add_int_value (b, g_ascii_strtoull (r[5], NULL, 10));
+        add_number (b, "sign_test_p", rw_sign_test (wins, losses));
+        json_builder_end_object (b);
+      }
+    json_builder_end_array (b);
+  }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -330,6 +389,29 @@ rw_eval_report_to_markdown (JsonNode *report)
                               json_object_get_int_member (r, "n"), rate, low, high, score, cost, p50, p90,
                               json_object_get_int_member (r, "failed"));
     }
+  {
+    JsonArray *pairs = json_object_get_array_member (root, "pairs");
+
+    if (pairs != NULL && json_array_get_length (pairs) > 0)
+      {
+        g_string_append (s, "\n## Paired comparisons\n\n"
+                            "| model A | model B | from | A wins | B wins | ties | sign test p |\n"
+                            "|---|---|---|---:|---:|---:|---:|\n");
+        for (guint i = 0; i < json_array_get_length (pairs); i++)
+          {
+            JsonObject *r = json_array_get_object_element (pairs, i);
+            g_string_append_printf (s, "| %s | %s | %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                                    " | %" G_GINT64_FORMAT " | %.3g |\n",
+                                    json_object_get_string_member (r, "model_a"),
+                                    json_object_get_string_member (r, "model_b"),
+                                    json_object_get_string_member (r, "source"),
+                                    json_object_get_int_member (r, "wins"),
+                                    json_object_get_int_member (r, "losses"),
+                                    json_object_get_int_member (r, "ties"),
+                                    json_object_get_double_member (r, "sign_test_p"));
+          }
+      }
+  }
   return g_string_free (s, FALSE);
 }
 

@@ -258,6 +258,24 @@ test_bundled_suites (void)
   g_assert_cmpuint (rw_suite_get_n_items (b), ==, 80);
 }
 
+static void
+test_statistics (void)
+{
+  double low, high;
+
+  /* Reference values: the exact two-sided binomial test and the Wilson interval. */
+  g_assert_cmpfloat_with_epsilon (rw_sign_test (9, 1), 0.021484375, 1e-12);
+  g_assert_cmpfloat_with_epsilon (rw_sign_test (5, 5), 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (rw_sign_test (0, 3), 0.25, 1e-12);
+  g_assert_cmpfloat (rw_sign_test (0, 0), ==, 1.0);
+  rw_wilson_interval (186, 200, &low, &high);
+  g_assert_cmpfloat_with_epsilon (low, 0.8859452, 1e-6);
+  g_assert_cmpfloat_with_epsilon (high, 0.9578478, 1e-6);
+  rw_wilson_interval (0, 3, &low, &high);
+  g_assert_cmpfloat_with_epsilon (low, 0.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (high, 0.5614970, 1e-6);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -269,6 +287,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Grader/text", test_text_graders);
   g_test_add_func ("/Rw/Grader/json", test_json_grader);
   g_test_add_func ("/Rw/Grader/bad-graders", test_bad_graders);
+  g_test_add_func ("/Rw/Report/statistics", test_statistics);
   g_test_add_func ("/Rw/Suite/parse", test_suites);
   g_test_add_func ("/Rw/Suite/bundled", test_bundled_suites);
   return g_test_run ();
