@@ -620,6 +620,8 @@ print_report (RwStore    *store,
     text = json_to_string (report, TRUE);
   else if (g_str_equal (format, "csv"))
     text = rw_eval_report_to_csv (report);
+  else if (g_str_equal (format, "html"))
+    text = rw_eval_report_to_html (report);
   else
     text = rw_eval_report_to_markdown (report);
   printf ("%s\n", text);
@@ -785,7 +787,7 @@ cmd_eval_report (int    argc,
 {
   g_autofree char *format = NULL;
   GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("md (default), json or csv"), N_("FORMAT") },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("md (default), json, csv or html"), N_("FORMAT") },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new (_("RUN"));
@@ -809,9 +811,10 @@ cmd_eval_report (int    argc,
     }
   if (format == NULL)
     format = g_strdup ("md");
-  if (!g_str_equal (format, "md") && !g_str_equal (format, "json") && !g_str_equal (format, "csv"))
+  if (!g_str_equal (format, "md") && !g_str_equal (format, "json") && !g_str_equal (format, "csv") &&
+      !g_str_equal (format, "html"))
     {
-      print_error (_("the format is md, json or csv"));
+      print_error (_("the format is md, json, csv or html"));
       return EXIT_USAGE;
     }
   if ((store = rw_store_open_default (&error)) == NULL)

@@ -14,6 +14,7 @@ JsonNode *rw_eval_report_build      (RwStore     *store,
                                      GError     **error);
 char     *rw_eval_report_to_markdown (JsonNode   *report);
 char     *rw_eval_report_to_csv     (JsonNode    *report);
+char     *rw_eval_report_to_html    (JsonNode    *report);
 double    rw_sign_test              (guint        wins,
                                      guint        losses);
 void      rw_wilson_interval        (guint        passed,

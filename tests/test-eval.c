@@ -121,6 +121,21 @@ test_run_resume_cache (void)
                        json_object_get_double_member (all, "pass_rate"));
   }
 
+  /* The HTML report: one page, its charts, the figures, nothing left unescaped. */
+  {
+    g_autofree char *html = rw_eval_report_to_html (report);
+    g_autofree char *md = rw_eval_report_to_markdown (report);
+    g_autofree char *csv = rw_eval_report_to_csv (report);
+
+    g_assert_true (g_str_has_prefix (html, "<!DOCTYPE html>"));
+    g_assert_nonnull (strstr (html, "aria-label='Cost against quality'"));
+    g_assert_nonnull (strstr (html, "aria-label='Latency'"));
+    g_assert_nonnull (strstr (html, "recorded/gpt-4-1106-preview"));
+    g_assert_null (strstr (html, "<script"));
+    g_assert_nonnull (strstr (md, "| **recorded/gpt-4-1106-preview** | all | 20 |"));
+    g_assert_true (g_str_has_prefix (csv, "model,task,n,passed,pass_rate"));
+  }
+
   /* The same again: the run resumes, with nothing left to send. */
   again = rw_eval_runner_new (catalog, store, suite, one, 1);
   g_assert_true (rw_eval_runner_prepare (again, NULL, &error));
