@@ -339,6 +339,14 @@ provider_from_json (JsonObject  *obj,
       g_error_free (local);
       return NULL;
     }
+  {
+    double limits[3] = { 0, 0, 0 };
+    if (!get_number (obj, "max_concurrency", &limits[0], where, error) ||
+        !get_number (obj, "rpm", &limits[1], where, error) ||
+        !get_number (obj, "tpm", &limits[2], where, error))
+      return NULL;
+    rw_provider_set_limits (provider, (guint) limits[0], (guint) limits[1], (guint) limits[2]);
+  }
   return g_steal_pointer (&provider);
 }
 

@@ -16,6 +16,9 @@ typedef struct
   char *base_url;
   char *api_key_env;
   SoupSession *session;
+  guint max_concurrency;
+  guint rpm;
+  guint tpm;
 } RwProviderPrivate;
 
 struct _RwProviderCall
@@ -265,6 +268,44 @@ rw_provider_get_session (RwProvider *self)
                                                    "idle-timeout", 60,
                                                    NULL);
   return priv->session;
+}
+
+/**
+ * rw_provider_get_limits:
+ * @self: a #RwProvider
+ * @max_concurrency: (out) (optional): requests in flight at once, 0 for no limit
+ * @requests_per_minute: (out) (optional): 0 for no limit
+ * @tokens_per_minute: (out) (optional): 0 for no limit
+ *
+ * The limits batch runs keep to for this provider, from providers.json.
+ */
+void
+rw_provider_get_limits (RwProvider *self,
+                        guint      *max_concurrency,
+                        guint      *requests_per_minute,
+                        guint      *tokens_per_minute)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  if (max_concurrency)
+    *max_concurrency = priv->max_concurrency;
+  if (requests_per_minute)
+    *requests_per_minute = priv->rpm;
+  if (tokens_per_minute)
+    *tokens_per_minute = priv->tpm;
+}
+
+void
+rw_provider_set_limits (RwProvider *self,
+                        guint       max_concurrency,
+                        guint       requests_per_minute,
+                        guint       tokens_per_minute)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  priv->max_concurrency = max_concurrency;
+  priv->rpm = requests_per_minute;
+  priv->tpm = tokens_per_minute;
 }
 
 gboolean

@@ -64,6 +64,14 @@ const char    *rw_provider_get_kind          (RwProvider          *self);
 const char    *rw_provider_get_base_url      (RwProvider          *self);
 const char    *rw_provider_get_api_key_env   (RwProvider          *self);
 gboolean       rw_provider_has_api_key       (RwProvider          *self);
+void           rw_provider_get_limits        (RwProvider          *self,
+                                              guint               *max_concurrency,
+                                              guint               *requests_per_minute,
+                                              guint               *tokens_per_minute);
+void           rw_provider_set_limits        (RwProvider          *self,
+                                              guint                max_concurrency,
+                                              guint                requests_per_minute,
+                                              guint                tokens_per_minute);
 SoupSession   *rw_provider_get_session       (RwProvider          *self);
 gboolean       rw_provider_configure         (RwProvider          *self,
                                               JsonObject          *config,

@@ -27,7 +27,28 @@ typedef struct
   RwSuiteItem *item;
   RwModel *model;
   guint sample;
+  gboolean taken;
 } Work;
+
+/* What one provider may take now: requests in flight, and requests and tokens in the last
+ * window (a minute), as its providers.json entry sets them. */
+typedef struct
+{
+  guint max_concurrency;
+  guint rpm;
+  guint tpm;
+  guint in_flight;
+  GArray *sent_us;      /* gint64 */
+  GArray *token_us;     /* gint64 time, gint64 tokens, interleaved */
+} Limit;
+
+static void
+limit_free (Limit *l)
+{
+  g_array_unref (l->sent_us);
+  g_array_unref (l->token_us);
+  g_free (l);
+}
 
 struct _RwEvalRunner
 {
@@ -62,6 +83,9 @@ struct _RwEvalRunner
   guint n_comparisons;
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
+  GHashTable *limits;     /* provider id -> Limit */
+  gint64 window_us;
+  GSource *rate_timer;
 };
 
 enum {
@@ -96,6 +120,12 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
   g_clear_object (&self->judge);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
+  g_clear_pointer (&self->limits, g_hash_table_unref);
+  if (self->rate_timer != NULL)
+    {
+      g_source_destroy (self->rate_timer);
+      g_clear_pointer (&self->rate_timer, g_source_unref);
+    }
   G_OBJECT_CLASS (rw_eval_runner_parent_class)->finalize (object);
 }
 
@@ -120,6 +150,84 @@ rw_eval_runner_init (RwEvalRunner *self)
   self->use_cache = TRUE;
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) work_free);
   self->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) limit_free);
+  self->window_us = 60 * G_USEC_PER_SEC;
+}
+
+/**
+ * rw_eval_runner_set_rate_window:
+ * @self: a runner
+ * @ms: the window that providers' requests- and tokens-per-minute limits count over
+ *
+ * A minute unless changed; tests shorten it.
+ */
+void
+rw_eval_runner_set_rate_window (RwEvalRunner *self,
+                                guint         ms)
+{
+  self->window_us = (gint64) MAX (1, ms) * 1000;
+}
+
+static Limit *
+limit_for (RwEvalRunner *self,
+           RwModel      *model)
+{
+  const char *provider_id = rw_model_get_provider_id (model);
+  Limit *l = g_hash_table_lookup (self->limits, provider_id);
+
+  if (l == NULL)
+    {
+      RwProvider *provider = rw_catalog_lookup_provider (self->catalog, provider_id);
+
+      l = g_new0 (Limit, 1);
+      if (provider != NULL)
+        rw_provider_get_limits (provider, &l->max_concurrency, &l->rpm, &l->tpm);
+      l->sent_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+      l->token_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->limits, g_strdup (provider_id), l);
+    }
+  return l;
+}
+
+/* Forget what fell out of the window; returns the tokens still in it. */
+static gint64
+limit_prune (RwEvalRunner *self,
+             Limit        *l,
+             gint64        now)
+{
+  gint64 tokens = 0;
+  guint drop = 0;
+
+  while (drop < l->sent_us->len && g_array_index (l->sent_us, gint64, drop) <= now - self->window_us)
+    drop++;
+  g_array_remove_range (l->sent_us, 0, drop);
+  drop = 0;
+  while (drop < l->token_us->len && g_array_index (l->token_us, gint64, drop) <= now - self->window_us)
+    drop += 2;
+  g_array_remove_range (l->token_us, 0, drop);
+  for (guint i = 1; i < l->token_us->len; i += 2)
+    tokens += g_array_index (l->token_us, gint64, i);
+  return tokens;
+}
+
+/* 0 when a request of @tokens may go now, else the microseconds until the window allows it
+ * (G_MAXINT64 when only a finished request can free a slot). */
+static gint64
+limit_wait (RwEvalRunner *self,
+            Limit        *l,
+            gint64        tokens,
+            gint64        now)
+{
+  gint64 used = limit_prune (self, l, now);
+  gint64 wait = 0;
+
+  if (l->max_concurrency > 0 && l->in_flight >= l->max_concurrency)
+    return G_MAXINT64;
+  if (l->rpm > 0 && l->sent_us->len >= l->rpm)
+    wait = MAX (wait, g_array_index (l->sent_us, gint64, 0) + self->window_us - now);
+  if (l->tpm > 0 && used > 0 && used + tokens > l->tpm)
+    wait = MAX (wait, g_array_index (l->token_us, gint64, 0) + self->window_us - now);
+  return wait;
 }
 
 /**
@@ -655,6 +763,15 @@ route_cb (GObject      *object,
 
   g_free (flight);
   self->in_flight--;
+  {
+    Limit *l = limit_for (self, w->model);
+    gint64 now = g_get_monotonic_time ();
+    gint64 tokens = MAX (0, result->tokens_in) + MAX (0, result->tokens_out);
+
+    l->in_flight--;
+    g_array_append_val (l->token_us, now);
+    g_array_append_val (l->token_us, tokens);
+  }
   if (g_error_matches (result->error, RW_ERROR, RW_ERROR_CANCELLED))
     {
       /* Not stored: a resumed run sends it again. */
@@ -679,34 +796,88 @@ route_cb (GObject      *object,
   finish_if_idle (self);
 }
 
+static gboolean
+rate_timer_fired (gpointer data)
+{
+  RwEvalRunner *self = data;
+
+  g_clear_pointer (&self->rate_timer, g_source_unref);
+  schedule (self);
+  finish_if_idle (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * Sends what may go now: the global concurrency, each provider's own limits and the budget
+ * allowing. Work whose provider is at its limit waits without holding up other providers'; if
+ * only a window's end can free a slot, a timer comes back then.
+ */
 static void
 schedule (RwEvalRunner *self)
 {
   GCancellable *cancellable;
+  gint64 now = g_get_monotonic_time ();
+  gint64 soonest = G_MAXINT64;
 
   if (self->task == NULL)
     return;
   cancellable = g_task_get_cancellable (self->task);
-  while (!self->stopping && self->in_flight < self->concurrency && self->next < self->pending->len &&
-         !g_cancellable_is_cancelled (cancellable))
+
+  while (self->next < self->pending->len && ((Work *) self->pending->pdata[self->next])->taken)
+    self->next++;
+
+  for (guint i = self->next; i < self->pending->len; i++)
     {
-      Work *w = self->pending->pdata[self->next];
-      double e = rw_router_estimate_cost (self->router, w->model, w->item->request);
+      Work *w = self->pending->pdata[i];
+      double e;
+      gint64 tokens, wait;
+      Limit *l;
       Flight *flight;
 
+      if (self->stopping || self->in_flight >= self->concurrency ||
+          g_cancellable_is_cancelled (cancellable))
+        break;
+      if (w->taken)
+        continue;
+
+      l = limit_for (self, w->model);
+      tokens = 0;
+      for (guint m = 0; m < rw_chat_request_get_n_messages (w->item->request); m++)
+        tokens += rw_estimate_tokens (rw_chat_request_get_content (w->item->request, m));
+      wait = limit_wait (self, l, tokens, now);
+      if (wait > 0)
+        {
+          soonest = MIN (soonest, wait);
+          continue;
+        }
+
+      e = rw_router_estimate_cost (self->router, w->model, w->item->request);
       if (self->budget > 0 && isfinite (e) && self->spent + e > self->budget)
         {
           /* The next request could break the budget: stop here, resumable later. */
           self->stopping = TRUE;
           break;
         }
+
+      w->taken = TRUE;
+      l->in_flight++;
+      g_array_append_val (l->sent_us, now);
       flight = g_new0 (Flight, 1);
       flight->self = g_object_ref (self);
       flight->work = w;
-      self->next++;
       self->in_flight++;
       rw_router_route_async (self->router, w->item->request, rw_model_get_id (w->model),
                              NULL, NULL, NULL, cancellable, route_cb, flight);
+    }
+
+  while (self->next < self->pending->len && ((Work *) self->pending->pdata[self->next])->taken)
+    self->next++;
+
+  if (soonest != G_MAXINT64 && self->rate_timer == NULL && !self->stopping)
+    {
+      self->rate_timer = g_timeout_source_new (MAX (1, soonest / 1000 + 1));
+      g_source_set_callback (self->rate_timer, rate_timer_fired, self, NULL);
+      g_source_attach (self->rate_timer, g_task_get_context (self->task));
     }
 }
 

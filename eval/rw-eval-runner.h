@@ -25,6 +25,8 @@ void          rw_eval_runner_set_budget      (RwEvalRunner  *self,
                                               double         usd);
 void          rw_eval_runner_set_use_cache   (RwEvalRunner  *self,
                                               gboolean       use_cache);
+void          rw_eval_runner_set_rate_window (RwEvalRunner  *self,
+                                              guint          ms);
 void          rw_eval_runner_set_judge       (RwEvalRunner  *self,
                                               RwModel       *judge);
 guint         rw_eval_runner_get_n_comparisons (RwEvalRunner *self);

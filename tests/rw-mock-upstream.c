@@ -18,6 +18,8 @@ struct _RwMockUpstream
   GCond written_cond;
   gboolean ready;
   GHashTable *written;    /* model -> body bytes written so far */
+  guint active;           /* requests being answered now */
+  guint max_active;
   GHashTable *queues;     /* model -> GQueue of RwMockReply */
   GHashTable *defaults;   /* model -> RwMockReply */
   GHashTable *counts;     /* model -> count */
@@ -270,6 +272,7 @@ typedef struct
   gsize offset;
   GSource *timer;
   gboolean closed;
+  gboolean counted;
 } Conn;
 
 static void
@@ -281,6 +284,12 @@ conn_free (Conn *c)
       g_source_unref (c->timer);
     }
   g_ptr_array_remove (c->mock->connections, c);
+  if (c->counted)
+    {
+      g_mutex_lock (&c->mock->mutex);
+      c->mock->active--;
+      g_mutex_unlock (&c->mock->mutex);
+    }
   g_clear_pointer (&c->reply, rw_mock_reply_free);
   g_clear_pointer (&c->model, g_free);
   g_clear_pointer (&c->in, g_byte_array_unref);
@@ -378,6 +387,16 @@ write_body (Conn *c)
   n = end - c->offset;
   if (c->reply->chunk_size > 0)
     n = MIN (n, c->reply->chunk_size);
+
+  /* From the write that holds the end of the body on, the client can have the whole answer:
+   * the request no longer counts as being answered. */
+  if (c->offset + n >= total && c->counted)
+    {
+      c->counted = FALSE;
+      g_mutex_lock (&c->mock->mutex);
+      c->mock->active--;
+      g_mutex_unlock (&c->mock->mutex);
+    }
 
   if (c->reply->chunked)
     {
@@ -522,6 +541,9 @@ handle_request (Conn       *c,
     }
 
   g_mutex_lock (&self->mutex);
+  c->counted = TRUE;
+  self->active++;
+  self->max_active = MAX (self->max_active, self->active);
   g_free (self->last_headers);
   self->last_headers = g_strdup (head);
   g_free (self->last_body);
@@ -773,6 +795,18 @@ rw_mock_upstream_count (RwMockUpstream *self,
 
   g_mutex_lock (&self->mutex);
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, model ? model : ""));
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
+
+/* The most requests that were being answered at the same time. */
+guint
+rw_mock_upstream_get_max_active (RwMockUpstream *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->max_active;
   g_mutex_unlock (&self->mutex);
   return n;
 }

@@ -79,6 +79,7 @@ void            rw_mock_upstream_set_default (RwMockUpstream *self,
                                              RwMockReply    *reply);
 guint           rw_mock_upstream_count      (RwMockUpstream *self,
                                              const char     *model);
+guint           rw_mock_upstream_get_max_active (RwMockUpstream *self);
 void            rw_mock_upstream_wait_requests (RwMockUpstream *self,
                                              const char     *model,
                                              guint           n);

@@ -426,6 +426,54 @@ test_judged_pairs (void)
   rw_test_rmtree (dir);
 }
 
+/* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
+ * most three in any window. */
+static void
+test_provider_limits (void)
+{
+  static const char * const answer[] = { "#### 18", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  const char *ids[] = { "mock/m", NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GString) items = g_string_new (NULL);
+  RwMockReply *slow = rw_mock_reply_new_stream (answer, 5, 3, TRUE);
+  gint64 start;
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\","
+                          "  \"max_concurrency\": 1, \"rpm\": 3}],"
+                          " \"models\": [{\"id\": \"mock/m\", \"provider\": \"mock\", \"name\": \"m\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  slow->chunk_size = 30;
+  slow->chunk_delay_ms = 5;
+  rw_mock_upstream_set_default (mock, "m", slow);
+  for (guint i = 0; i < 6; i++)
+    g_string_append_printf (items, "{\"id\": \"%u\", \"prompt\": \"q%u\", \"reference\": 18}\n", i, i);
+  suite = rw_suite_new_from_data ("l.jsonl", "jsonl", items->str, items->len, NULL);
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, store, suite, models, 1);
+  rw_eval_runner_set_concurrency (runner, 8);
+  rw_eval_runner_set_rate_window (runner, 300);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  start = g_get_monotonic_time ();
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+
+  g_assert_cmpuint (rw_eval_runner_get_n_done (runner), ==, 6);
+  g_assert_cmpuint (rw_mock_upstream_get_max_active (mock), ==, 1);
+  /* Six requests at three a window need more than one window. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
+  rw_store_close (store);
+  rw_mock_upstream_free (mock);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -434,6 +482,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
+  g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
   return g_test_run ();
 }
