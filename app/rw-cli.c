@@ -605,7 +605,8 @@ on_eval_sigint (gpointer user_data)
 static int
 print_report (RwStore    *store,
               const char *run_id,
-              const char *format)
+              const char *format,
+              const char *against)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) report = rw_eval_report_build (store, run_id, &error);
@@ -616,6 +617,16 @@ print_report (RwStore    *store,
       print_error ("%s", error->message);
       return EXIT_USAGE;
     }
+  if (against != NULL)
+    {
+      g_autoptr(JsonNode) earlier = rw_eval_report_build (store, against, &error);
+      if (earlier == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      rw_eval_report_add_comparison (report, earlier);
+    }
   if (g_str_equal (format, "json"))
     text = json_to_string (report, TRUE);
   else if (g_str_equal (format, "csv"))
@@ -623,7 +634,11 @@ print_report (RwStore    *store,
   else if (g_str_equal (format, "html"))
     text = rw_eval_report_to_html (report);
   else
-    text = rw_eval_report_to_markdown (report);
+    {
+      g_autofree char *table = rw_eval_report_to_markdown (report);
+      g_autofree char *comparison = rw_eval_report_comparison_to_markdown (report);
+      text = g_strconcat (table, comparison, NULL);
+    }
   printf ("%s\n", text);
   return EXIT_OK;
 }
@@ -774,7 +789,7 @@ cmd_eval_run (int    argc,
       rw_store_close (store);
       return EXIT_INTERRUPTED;
     }
-  rc = print_report (store, rw_eval_runner_get_run_id (runner), json ? "json" : "md");
+  rc = print_report (store, rw_eval_runner_get_run_id (runner), json ? "json" : "md", NULL);
   rw_store_close (store);
   if (rc != EXIT_OK)
     return rc;
@@ -786,8 +801,10 @@ cmd_eval_report (int    argc,
                  char **argv)
 {
   g_autofree char *format = NULL;
+  g_autofree char *against = NULL;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("md (default), json, csv or html"), N_("FORMAT") },
+    { "against", 0, 0, G_OPTION_ARG_STRING, &against, N_("Compare with an earlier run"), N_("RUN") },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new (_("RUN"));
@@ -835,18 +852,77 @@ cmd_eval_report (int    argc,
     }
   else
     run_id = g_strdup (argv[1]);
-  return print_report (store, run_id, format);
+  return print_report (store, run_id, format, against);
+}
+
+static int
+cmd_eval_grade (int    argc,
+                char **argv)
+{
+  gboolean pass = FALSE, fail = FALSE;
+  double score = -1;
+  g_autofree char *note = NULL;
+  GOptionEntry entries[] = {
+    { "pass", 0, 0, G_OPTION_ARG_NONE, &pass, N_("The answer passes"), NULL },
+    { "fail", 0, 0, G_OPTION_ARG_NONE, &fail, N_("The answer fails"), NULL },
+    { "score", 0, 0, G_OPTION_ARG_DOUBLE, &score, N_("A score from 0 to 1"), N_("SCORE") },
+    { "note", 0, 0, G_OPTION_ARG_STRING, &note, N_("Why"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("RESPONSE"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *params[] = { NULL, NULL };
+
+  g_option_context_set_summary (ctx, _("Grade an answer yourself. A person's grade overrides the "
+                                       "machine grades in reports, and stays."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2 || pass == fail || (score != -1 && (score < 0 || score > 1)))
+    {
+      print_error (_("give one response id and exactly one of --pass or --fail (--score 0 to 1)"));
+      return EXIT_USAGE;
+    }
+  if ((store = rw_store_open_default (&error)) == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+  params[0] = argv[1];
+  rows = rw_store_query (store, "SELECT id FROM responses WHERE id = ?1", params, &error);
+  if (rows == NULL || rows->len == 0)
+    {
+      print_error (_("there is no answer %s"), argv[1]);
+      return EXIT_USAGE;
+    }
+  rw_store_record_grade (store, argv[1], "human", score >= 0 ? score : (pass ? 1.0 : 0.0), pass,
+                         note, "human");
+  if (!rw_store_flush (store, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+  rw_store_close (store);
+  return EXIT_OK;
 }
 
 static int
 cmd_eval (int    argc,
           char **argv)
 {
+  if (argc >= 2 && g_str_equal (argv[1], "grade"))
+    return cmd_eval_grade (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "run"))
     return cmd_eval_run (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "report"))
     return cmd_eval_report (argc - 1, argv + 1);
-  print_error (_("usage: routewise-cli eval run SUITE -m MODEL… | eval report RUN"));
+  print_error (_("usage: routewise-cli eval run SUITE -m MODEL… | eval report RUN | "
+                 "eval grade RESPONSE --pass|--fail"));
   return EXIT_USAGE;
 }
 

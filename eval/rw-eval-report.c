@@ -204,8 +204,13 @@ rw_eval_report_build (RwStore     *store,
   rows = rw_store_query (store,
                          "SELECT r.item_id, r.model, r.sample, r.status, coalesce (p.task, 'general'), "
                          "  coalesce (r.cost_usd, ''), coalesce (r.latency_ms, ''), r.cached, "
-                         "  (SELECT avg (score) FROM grades g WHERE g.response_id = r.id), "
-                         "  (SELECT min (pass) FROM grades g WHERE g.response_id = r.id) "
+                         /* A person's grade, the latest, overrides the machines'. */
+                         "  coalesce ((SELECT score FROM grades g WHERE g.response_id = r.id AND "
+                         "             g.source = 'human' ORDER BY g.created_ms DESC LIMIT 1), "
+                         "            (SELECT avg (score) FROM grades g WHERE g.response_id = r.id)), "
+                         "  coalesce ((SELECT pass FROM grades g WHERE g.response_id = r.id AND "
+                         "             g.source = 'human' ORDER BY g.created_ms DESC LIMIT 1), "
+                         "            (SELECT min (pass) FROM grades g WHERE g.response_id = r.id)) "
                          "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
                          "WHERE r.run_id = ?1 ORDER BY r.status = 'ok' DESC, r.created_ms",
                          params, error);
@@ -680,5 +685,77 @@ rw_eval_report_to_html (JsonNode *report)
       g_string_append (s, "</table>");
     }
   g_string_append (s, "</main></body></html>\n");
+  return g_string_free (s, FALSE);
+}
+
+/**
+ * rw_eval_report_add_comparison:
+ * @report: a report from rw_eval_report_build()
+ * @earlier: the report of an earlier run
+ *
+ * Adds to @report, under "against", each model and task found in both runs with its pass rate
+ * then and now, the change, and the costs.
+ */
+void
+rw_eval_report_add_comparison (JsonNode *report,
+                               JsonNode *earlier)
+{
+  JsonObject *root = json_node_get_object (report);
+  JsonArray *now_rows = json_object_get_array_member (root, "rows");
+  JsonArray *then_rows = json_object_get_array_member (json_node_get_object (earlier), "rows");
+  JsonObject *against = json_object_new ();
+  JsonArray *rows = json_array_new ();
+
+  json_object_set_string_member (against, "run_id",
+                                 json_object_get_string_member (json_node_get_object (earlier), "run_id"));
+  for (guint i = 0; i < json_array_get_length (now_rows); i++)
+    {
+      JsonObject *now = json_array_get_object_element (now_rows, i);
+
+      for (guint j = 0; j < json_array_get_length (then_rows); j++)
+        {
+          JsonObject *then = json_array_get_object_element (then_rows, j);
+          JsonObject *row;
+
+          if (!g_str_equal (json_object_get_string_member (now, "model"), json_object_get_string_member (then, "model")) ||
+              !g_str_equal (json_object_get_string_member (now, "task"), json_object_get_string_member (then, "task")))
+            continue;
+          row = json_object_new ();
+          json_object_set_string_member (row, "model", json_object_get_string_member (now, "model"));
+          json_object_set_string_member (row, "task", json_object_get_string_member (now, "task"));
+          json_object_set_double_member (row, "pass_rate", num (now, "pass_rate"));
+          json_object_set_double_member (row, "earlier_pass_rate", num (then, "pass_rate"));
+          json_object_set_double_member (row, "change", num (now, "pass_rate") - num (then, "pass_rate"));
+          json_object_set_double_member (row, "cost_usd", num (now, "cost_usd"));
+          json_object_set_double_member (row, "earlier_cost_usd", num (then, "cost_usd"));
+          json_array_add_object_element (rows, row);
+        }
+    }
+  json_object_set_array_member (against, "rows", rows);
+  json_object_set_object_member (root, "against", against);
+}
+
+/* The comparison with an earlier run, as Markdown. */
+char *
+rw_eval_report_comparison_to_markdown (JsonNode *report)
+{
+  JsonObject *against = json_object_get_object_member (json_node_get_object (report), "against");
+  JsonArray *rows;
+  GString *s = g_string_new (NULL);
+
+  if (against == NULL)
+    return g_string_free (s, FALSE);
+  rows = json_object_get_array_member (against, "rows");
+  g_string_append_printf (s, "\n## Against run %s\n\n| model | task | then | now | change | cost then | cost now |\n"
+                             "|---|---|---:|---:|---:|---:|---:|\n",
+                          json_object_get_string_member (against, "run_id"));
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rows, i);
+      g_string_append_printf (s, "| %s | %s | %.1f%% | %.1f%% | %+.1f points | $%.4f | $%.4f |\n",
+                              json_object_get_string_member (r, "model"), json_object_get_string_member (r, "task"),
+                              100 * num (r, "earlier_pass_rate"), 100 * num (r, "pass_rate"), 100 * num (r, "change"),
+                              num (r, "earlier_cost_usd"), num (r, "cost_usd"));
+    }
   return g_string_free (s, FALSE);
 }

@@ -15,6 +15,9 @@ JsonNode *rw_eval_report_build      (RwStore     *store,
 char     *rw_eval_report_to_markdown (JsonNode   *report);
 char     *rw_eval_report_to_csv     (JsonNode    *report);
 char     *rw_eval_report_to_html    (JsonNode    *report);
+void      rw_eval_report_add_comparison (JsonNode *report,
+                                     JsonNode    *earlier);
+char     *rw_eval_report_comparison_to_markdown (JsonNode *report);
 double    rw_sign_test              (guint        wins,
                                      guint        losses);
 void      rw_wilson_interval        (guint        passed,

@@ -136,6 +136,37 @@ test_run_resume_cache (void)
     g_assert_true (g_str_has_prefix (csv, "model,task,n,passed,pass_rate"));
   }
 
+  /* A person's grade overrides the machine's in the report, and stays. */
+  {
+    g_autofree char *failed_sql = g_strdup_printf (
+      "SELECT r.id FROM responses r JOIN grades g ON g.response_id = r.id "
+      "WHERE r.run_id = '%s' AND g.pass = 1 LIMIT 1", rw_eval_runner_get_run_id (first));
+    g_autofree char *response = rw_test_db_text (db, failed_sql);
+    g_autoptr(JsonNode) before = rw_eval_report_build (store, rw_eval_runner_get_run_id (first), NULL);
+    g_autoptr(JsonNode) after = NULL;
+    gint64 passed_before, passed_after;
+
+    rw_store_record_grade (store, response, "human", 0, FALSE, "wrong units", "human");
+    after = rw_eval_report_build (store, rw_eval_runner_get_run_id (first), &error);
+    g_assert_no_error (error);
+    passed_before = json_object_get_int_member (json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (before), "rows"), 0), "passed");
+    passed_after = json_object_get_int_member (json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (after), "rows"), 0), "passed");
+    g_assert_cmpint (passed_after, ==, passed_before - 1);
+
+    /* Against the earlier state of the same run: one answer fewer passes, 1 in 20. */
+    rw_eval_report_add_comparison (after, before);
+    {
+      JsonObject *against = json_object_get_object_member (json_node_get_object (after), "against");
+      JsonObject *row = json_array_get_object_element (json_object_get_array_member (against, "rows"), 0);
+      g_autofree char *md = rw_eval_report_comparison_to_markdown (after);
+
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, "change"), -0.05, 1e-9);
+      g_assert_nonnull (strstr (md, "-5.0 points"));
+    }
+  }
+
   /* The same again: the run resumes, with nothing left to send. */
   again = rw_eval_runner_new (catalog, store, suite, one, 1);
   g_assert_true (rw_eval_runner_prepare (again, NULL, &error));
