@@ -97,10 +97,7 @@ on_event (gpointer     data,
 
   if (g_strcmp0 (type, "error") == 0 || g_strcmp0 (event, "error") == 0)
     {
-      g_autofree char *copy = g_strndup (text, len);
-      GError *e = rw_error_from_json_error (0, copy);
-      g_propagate_error (error, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                                     "error event in the stream"));
+      g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
   if (g_strcmp0 (type, "message_start") == 0)
@@ -188,20 +185,6 @@ is_ended (gpointer data)
 static const RwHttpHandlers handlers = { on_event, on_body, is_complete, is_ended };
 
 static void
-exchange_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (_rw_http_exchange_finish (res, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 rw_anthropic_provider_chat_async (RwProvider          *provider,
                                   RwProviderCall      *call,
                                   GCancellable        *cancellable,
@@ -275,16 +258,8 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
     soup_message_headers_replace (headers, "x-api-key", key);
   memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, exchange_cb,
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, _rw_http_complete_task,
                            g_steal_pointer (&task));
-}
-
-static gboolean
-rw_anthropic_provider_chat_finish (RwProvider    *provider,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -294,7 +269,7 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
 
   provider_class->kind = "anthropic";
   provider_class->chat_async = rw_anthropic_provider_chat_async;
-  provider_class->chat_finish = rw_anthropic_provider_chat_finish;
+  provider_class->chat_finish = _rw_http_chat_finish;
 }
 
 static void

@@ -355,10 +355,7 @@ exchange_body_cb (GObject      *object,
     }
   if (json_object_has_member (root, "error"))
     {
-      g_autofree char *copy = g_strndup (text, len);
-      GError *e = rw_error_from_json_error (0, copy);
-      g_task_return_error (task, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                                      "error in the reply"));
+      g_task_return_error (task, _rw_http_stream_error (text, len));
       return;
     }
   if (!x->handlers->body (x->data, root, text, len, &error))
@@ -546,4 +543,39 @@ _rw_http_require_key (RwProviderCall  *call,
       return NULL;
     }
   return key ? key : g_strdup ("");
+}
+
+/* Completes a provider's chat task with the exchange's outcome; the providers' callback. */
+void
+_rw_http_complete_task (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (_rw_http_exchange_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The chat_finish of every HTTP provider. */
+gboolean
+_rw_http_chat_finish (RwProvider    *provider,
+                      GAsyncResult  *result,
+                      GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The error an upstream reported inside its stream. */
+GError *
+_rw_http_stream_error (const char *text,
+                       gsize       len)
+{
+  g_autofree char *copy = g_strndup (text, len);
+  GError *error = rw_error_from_json_error (0, copy);
+
+  return error ? error : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "error event in the stream");
 }

@@ -76,5 +76,13 @@ JsonObject *_rw_json_parse_object (JsonParser           *parser,
 char    *_rw_chat_request_join_system (RwChatRequest    *request);
 char    *_rw_http_require_key     (RwProviderCall       *call,
                                    GError              **error);
+void     _rw_http_complete_task   (GObject              *object,
+                                   GAsyncResult         *result,
+                                   gpointer              task);
+gboolean _rw_http_chat_finish     (RwProvider           *provider,
+                                   GAsyncResult         *result,
+                                   GError              **error);
+GError  *_rw_http_stream_error    (const char           *text,
+                                   gsize                 len);
 
 G_END_DECLS

@@ -42,10 +42,7 @@ read_object (State       *state,
 
   if (json_object_has_member (obj, "error"))
     {
-      g_autofree char *copy = g_strndup (text, len);
-      GError *e = rw_error_from_json_error (0, copy);
-      g_propagate_error (error, e ? e : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                                     "error in the stream"));
+      g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
   if (message != NULL && JSON_NODE_HOLDS_OBJECT (message) &&
@@ -109,20 +106,6 @@ is_done (gpointer data)
 static const RwHttpHandlers handlers = { on_event, on_body, is_done, is_done };
 
 static void
-exchange_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (_rw_http_exchange_finish (res, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 rw_ollama_provider_chat_async (RwProvider          *provider,
                                RwProviderCall      *call,
                                GCancellable        *cancellable,
@@ -172,16 +155,8 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable, exchange_cb,
+  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable, _rw_http_complete_task,
                            g_steal_pointer (&task));
-}
-
-static gboolean
-rw_ollama_provider_chat_finish (RwProvider    *provider,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -191,7 +166,7 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
 
   provider_class->kind = "ollama";
   provider_class->chat_async = rw_ollama_provider_chat_async;
-  provider_class->chat_finish = rw_ollama_provider_chat_finish;
+  provider_class->chat_finish = _rw_http_chat_finish;
 }
 
 static void

@@ -105,11 +105,7 @@ on_event (gpointer     data,
 
   if (json_object_has_member (obj, "error") || g_strcmp0 (event, "error") == 0)
     {
-      g_autofree char *copy = g_strndup (text, len);
-      GError *stream_error = rw_error_from_json_error (0, copy);
-      if (stream_error == NULL)
-        stream_error = g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "error event in the stream");
-      g_propagate_error (error, stream_error);
+      g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
 
@@ -167,20 +163,6 @@ is_ended (gpointer data)
 }
 
 static const RwHttpHandlers handlers = { on_event, on_body, is_complete, is_ended };
-
-static void
-exchange_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (_rw_http_exchange_finish (res, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
 
 static GBytes *
 build_body (RwOpenaiProvider *self,
@@ -282,16 +264,8 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   body = build_body (self, call);
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, exchange_cb,
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, _rw_http_complete_task,
                            g_steal_pointer (&task));
-}
-
-static gboolean
-rw_openai_provider_chat_finish (RwProvider    *provider,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -464,7 +438,7 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   provider_class->kind = "openai";
   provider_class->configure = rw_openai_provider_configure;
   provider_class->chat_async = rw_openai_provider_chat_async;
-  provider_class->chat_finish = rw_openai_provider_chat_finish;
+  provider_class->chat_finish = _rw_http_chat_finish;
   provider_class->list_models_async = rw_openai_provider_list_models_async;
 }
 
