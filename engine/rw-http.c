@@ -569,7 +569,7 @@ _rw_http_chat_finish (RwProvider    *provider,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The error an upstream reported inside its stream. */
+/* The error an upstream reported in its reply or inside its stream. */
 GError *
 _rw_http_stream_error (const char *text,
                        gsize       len)
@@ -577,5 +577,6 @@ _rw_http_stream_error (const char *text,
   g_autofree char *copy = g_strndup (text, len);
   GError *error = rw_error_from_json_error (0, copy);
 
-  return error ? error : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "error event in the stream");
+  return error ? error : g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                      "the upstream reported an error without a message");
 }
