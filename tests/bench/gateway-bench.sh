@@ -22,7 +22,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x _build/app/routewise-cli ] || bash build-aux/run build
 if [ ! -f tests/bench/node_modules/@portkey-ai/gateway/package.json ]; then
-  (cd tests/bench && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+  (cd tests/bench && npm install --no-audit --no-fund --no-package-lock --loglevel=error --ignore-scripts)
 fi
 
 WORK=$(mktemp -d)

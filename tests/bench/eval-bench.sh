@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Batch evaluation throughput, in one run: the same suite (500 items x 4 models) against a local
+# upstream that answers at once (nginx), through `routewise-cli eval run` (every answer graded and
+# stored) and through promptfoo (cache off), at the same concurrency. Prints wall time, requests
+# per second and peak resident memory for each, and the ratios.
+#
+#   tests/bench/eval-bench.sh [CONCURRENCY, default 16]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+J=${1:-16}
+ITEMS=500
+
+need=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+[ -x _build/app/routewise-cli ] || bash build-aux/run build
+PF=tests/bench/promptfoo
+if [ ! -f $PF/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  # Install scripts would fetch prebuilt binaries and a browser from outside the registry; skip
+  # them and build promptfoo's one native module from source against the local Node headers.
+  (cd $PF && npm install --no-audit --no-fund --no-package-lock --loglevel=error --ignore-scripts)
+  gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
+  (cd $PF/node_modules/better-sqlite3 && node "$gyp" rebuild --release --nodedir=/usr >/dev/null)
+fi
+
+WORK=$(mktemp -d)
+cleanup () {
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+UP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"The answer is 42."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}'
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK;
+  server {
+    listen 127.0.0.1:$UP;
+    location /v1/chat/completions { default_type application/json; return 200 '$BODY'; }
+  }
+}
+NGINX
+"$(command -v nginx || echo /usr/sbin/nginx)" -c "$WORK/nginx.conf" -p "$WORK"
+
+# The suite, in both tools' forms: 500 questions whose answer is 42.
+python3 - "$WORK" "$ITEMS" "$UP" <<'PY'
+import json, sys
+work, n, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(f"{work}/suite.jsonl", "w") as f:
+    for i in range(n):
+        f.write(json.dumps({"id": str(i), "task": "math", "prompt": f"Question {i}: what is 6 times 7?",
+                            "reference": "42"}) + "\n")
+models = [f"m{k}" for k in range(1, 5)]
+config = {
+    "description": "routewise comparison",
+    "prompts": ["{{question}}"],
+    "providers": [{"id": f"openai:chat:{m}", "config": {"apiBaseUrl": f"http://127.0.0.1:{port}/v1",
+                                                        "apiKey": "unused"}} for m in models],
+    "tests": [{"vars": {"question": f"Question {i}: what is 6 times 7?"},
+               "assert": [{"type": "contains", "value": "42"}]} for i in range(n)],
+}
+json.dump(config, open(f"{work}/promptfooconfig.json", "w"))
+with open(f"{work}/providers.json", "w") as f:
+    json.dump({"providers": [{"id": "up", "kind": "openai", "base_url": f"http://127.0.0.1:{port}/v1"}],
+               "models": [{"id": f"up/{m}", "provider": "up", "name": m, "input_price": 1, "output_price": 2}
+                          for m in models]}, f)
+PY
+mkdir -p "$WORK/config" "$WORK/data" "$WORK/pfhome"
+mv "$WORK/providers.json" "$WORK/config/"
+
+measure () {  # NAME COMMAND... ; leaves "seconds peak_kb" in $WORK/NAME.time
+  local name=$1; shift
+  if ! /usr/bin/time -f "%e %M" -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"; then
+    echo "$name failed:" >&2; tail -20 "$WORK/$name.err" >&2; exit 1
+  fi
+}
+
+measure routewise env ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/data" \
+  "$ROOT/_build/app/routewise-cli" eval run "$WORK/suite.jsonl" -m up/m1 -m up/m2 -m up/m3 -m up/m4 \
+  -j "$J" --no-cache
+read -r RW_S RW_KB < "$WORK/routewise.time"
+STORED=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM responses WHERE status = 'ok'")
+GRADED=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM grades")
+
+measure promptfoo env HOME="$WORK/pfhome" PROMPTFOO_CONFIG_DIR="$WORK/pfhome" \
+  PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_DISABLE_SHARING=1 \
+  OPENAI_API_KEY=unused node $PF/node_modules/promptfoo/dist/src/main.js eval \
+  -c "$WORK/promptfooconfig.json" --no-cache -j "$J" --no-progress-bar --no-table --no-write \
+  -o "$WORK/promptfoo-results.json"
+read -r PF_S PF_KB < "$WORK/promptfoo.time"
+PF_N=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); res=r['results']; res=res.get('results',res); print(len(res))" "$WORK/promptfoo-results.json")
+
+N=$((ITEMS * 4))
+echo
+echo "Batch evaluation: $ITEMS items x 4 models = $N requests, concurrency $J, $(nproc) cores, $(date -u +%F)"
+printf '%-10s %10s %12s %12s %s\n' tool "wall s" "requests/s" "peak MB" "answers"
+printf '%-10s %10.2f %12.0f %12.1f %s\n' routewise "$RW_S" "$(awk -v n=$N -v s=$RW_S 'BEGIN{print n/s}')" \
+  "$(awk -v k=$RW_KB 'BEGIN{print k/1024}')" "$STORED stored, $GRADED grades stored"
+printf '%-10s %10.2f %12.0f %12.1f %s\n' promptfoo "$PF_S" "$(awk -v n=$N -v s=$PF_S 'BEGIN{print n/s}')" \
+  "$(awk -v k=$PF_KB 'BEGIN{print k/1024}')" "$PF_N results"
+awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" \
+  'BEGIN { printf "Routewise/promptfoo: %.1fx the throughput, %.2fx the peak memory\n", b / a, x / y }'
