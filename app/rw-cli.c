@@ -926,6 +926,78 @@ cmd_eval (int    argc,
   return EXIT_USAGE;
 }
 
+/* -------------------------------------------------------------------------------- import */
+
+static int
+cmd_import (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("promptfoo FILE"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(RwStore) store = NULL;
+  JsonObject *root;
+
+  g_option_context_set_summary (ctx, _("Import from promptfoo. A configuration (JSON) is printed as "
+                                       "a Routewise suite (JSONL); a result file (promptfoo eval "
+                                       "-o results.json) is stored as an evaluation run, with its "
+                                       "grades and pairwise outcomes."));
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 3 || !g_str_equal (argv[1], "promptfoo"))
+    {
+      print_error (_("usage: routewise-cli import promptfoo FILE"));
+      return EXIT_USAGE;
+    }
+  if (!json_parser_load_from_file (parser, argv[2], &error))
+    {
+      print_error (_("%s: %s"), argv[2], error->message);
+      return EXIT_USAGE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      print_error (_("%s is neither a promptfoo configuration nor a result file"), argv[2]);
+      return EXIT_USAGE;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  if (rw_promptfoo_is_config (root))
+    {
+      g_autofree char *jsonl = rw_promptfoo_config_to_jsonl (root, argv[2], &error);
+      if (jsonl == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      fputs (jsonl, stdout);
+      return EXIT_OK;
+    }
+  if (rw_promptfoo_is_results (root))
+    {
+      g_autofree char *run_id = NULL;
+      guint n = 0;
+
+      if ((store = rw_store_open_default (&error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+      run_id = rw_promptfoo_import_results (store, root, argv[2], &n, &error);
+      if (run_id == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+      fprintf (stderr, _("Imported %u answers as run %s\n"), n, run_id);
+      return print_report (store, run_id, "md", NULL);
+    }
+  print_error (_("%s is neither a promptfoo configuration nor a result file"), argv[2]);
+  return EXIT_USAGE;
+}
+
 /* --------------------------------------------------------------------------------- serve */
 
 static gboolean
@@ -1049,6 +1121,7 @@ static const Command commands[] = {
   { "models", cmd_models, N_("List the models with their prices") },
   { "providers", cmd_providers, N_("List the providers and where their keys come from") },
   { "prompts", cmd_prompts, N_("List the bundled prompts and their tasks") },
+  { "import", cmd_import, N_("Import promptfoo configurations and results") },
   { "eval", cmd_eval, N_("Run a suite against models (eval run) and report it (eval report)") },
   { "serve", cmd_serve, N_("Serve the OpenAI-compatible endpoint on 127.0.0.1") },
 };

@@ -11,5 +11,6 @@
 #include "rw-judge.h"
 #include "rw-eval-runner.h"
 #include "rw-eval-report.h"
+#include "rw-promptfoo.h"
 
 #undef RW_EVAL_INSIDE

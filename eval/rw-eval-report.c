@@ -398,7 +398,7 @@ rw_eval_report_to_markdown (JsonNode *report)
                               json_object_get_int_member (r, "failed"));
     }
   {
-    JsonArray *pairs = json_object_get_array_member (root, "pairs");
+    JsonArray *pairs = json_object_has_member (root, "pairs") ? json_object_get_array_member (root, "pairs") : NULL;
 
     if (pairs != NULL && json_array_get_length (pairs) > 0)
       {
@@ -594,7 +594,7 @@ rw_eval_report_to_html (JsonNode *report)
 {
   JsonObject *root = json_node_get_object (report);
   JsonArray *rows = json_object_get_array_member (root, "rows");
-  JsonArray *pairs = json_object_get_array_member (root, "pairs");
+  JsonArray *pairs = json_object_has_member (root, "pairs") ? json_object_get_array_member (root, "pairs") : NULL;
   JsonNode *params = json_object_get_member (root, "params");
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
   GString *s = g_string_new (NULL);
@@ -739,12 +739,14 @@ rw_eval_report_add_comparison (JsonNode *report,
 char *
 rw_eval_report_comparison_to_markdown (JsonNode *report)
 {
-  JsonObject *against = json_object_get_object_member (json_node_get_object (report), "against");
+  JsonObject *root = json_node_get_object (report);
+  JsonObject *against;
   JsonArray *rows;
   GString *s = g_string_new (NULL);
 
-  if (against == NULL)
+  if (!json_object_has_member (root, "against"))
     return g_string_free (s, FALSE);
+  against = json_object_get_object_member (root, "against");
   rows = json_object_get_array_member (against, "rows");
   g_string_append_printf (s, "\n## Against run %s\n\n| model | task | then | now | change | cost then | cost now |\n"
                              "|---|---|---:|---:|---:|---:|---:|\n",

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "rw-promptfoo.h"
 #include "rw-suite.h"
 
 /**
@@ -402,6 +403,30 @@ rw_suite_new_from_file (const char  *path,
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
       return NULL;
+    }
+  if (g_str_has_suffix (path, ".json"))
+    {
+      /* A promptfoo configuration: its prompts × tests. */
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *jsonl = NULL;
+
+      if (!json_parser_load_from_data (parser, contents, len, &local))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base, local->message);
+          return NULL;
+        }
+      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+          !rw_promptfoo_is_config (json_node_get_object (json_parser_get_root (parser))))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: a .json suite must be a promptfoo configuration with prompts and tests; "
+                       "suites of Routewise's own are .jsonl", base);
+          return NULL;
+        }
+      jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (json_parser_get_root (parser)), base, error);
+      if (jsonl == NULL)
+        return NULL;
+      return rw_suite_new_from_data (base, "jsonl", jsonl, strlen (jsonl), error);
     }
   return rw_suite_new_from_data (base, g_str_has_suffix (path, ".csv") ? "csv" : "jsonl",
                                  contents, len, error);

@@ -505,6 +505,41 @@ test_provider_limits (void)
   rw_test_rmtree (dir);
 }
 
+/* A real promptfoo result file is stored as a run: answers, their assertion outcomes as grades,
+ * and the report follows from them. */
+static void
+test_promptfoo_results (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "promptfoo-results.json", NULL);
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run_id = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  JsonObject *all;
+  guint n = 0;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_true (rw_promptfoo_is_results (json_node_get_object (json_parser_get_root (parser))));
+  run_id = rw_promptfoo_import_results (store, json_node_get_object (json_parser_get_root (parser)),
+                                        "promptfoo-results.json", &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE model = 'promptfoo/openai:chat:m1' "
+                                       "AND text = 'The answer is 42.' AND tokens_out = 6"), ==, 4);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE source = 'import'"), ==, 8);
+  report = rw_eval_report_build (store, run_id, &error);
+  g_assert_no_error (error);
+  all = json_array_get_object_element (json_object_get_array_member (json_node_get_object (report), "rows"), 0);
+  /* The first test passes both its assertions under both prompts; the second fails. */
+  g_assert_cmpint (json_object_get_int_member (all, "n"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (all, "passed"), ==, 2);
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -514,6 +549,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
+  g_test_add_func ("/Rw/Eval/promptfoo-results", test_promptfoo_results);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
   return g_test_run ();
 }

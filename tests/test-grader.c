@@ -276,6 +276,45 @@ test_statistics (void)
   g_assert_cmpfloat_with_epsilon (high, 0.5614970, 1e-6);
 }
 
+static void
+test_promptfoo_config (void)
+{
+  const char *config =
+    "{\"prompts\": [\"Answer briefly: {{ question }}\", {\"raw\": \"{{question}}\"}],"
+    " \"providers\": [\"openai:gpt-4o-mini\"],"
+    " \"defaultTest\": {\"assert\": [{\"type\": \"is-json\"}]},"
+    " \"tests\": [{\"description\": \"sum\", \"vars\": {\"question\": \"2+2?\", \"task\": \"math\"},"
+    "              \"assert\": [{\"type\": \"equals\", \"value\": \"4\"}, {\"type\": \"icontains\", \"value\": \"Four\"},"
+    "                          {\"type\": \"starts-with\", \"value\": \"4.\"}, {\"type\": \"llm-rubric\", \"value\": \"x\"}]}]}";
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jsonl = NULL;
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(GPtrArray) grades = NULL;
+  RwSuiteItem *item;
+
+  g_assert_true (json_parser_load_from_data (parser, config, -1, NULL));
+  jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (json_parser_get_root (parser)), "c.json", &error);
+  g_assert_no_error (error);
+  suite = rw_suite_new_from_data ("c.json", "jsonl", jsonl, strlen (jsonl), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 2);
+  item = rw_suite_get_item (suite, 0);
+  g_assert_cmpstr (item->id, ==, "t0-p0");
+  g_assert_cmpstr (item->task, ==, "math");
+  g_assert_cmpstr (rw_chat_request_get_last_user_text (item->request), ==, "Answer briefly: 2+2?");
+  g_assert_cmpstr (rw_chat_request_get_last_user_text (rw_suite_get_item (suite, 1)->request), ==, "2+2?");
+  /* is-json from defaultTest, then equals, icontains, starts-with; llm-rubric is noted, not run. */
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 4);
+  g_assert_nonnull (strstr (jsonl, "\"promptfoo_unsupported_asserts\":[\"llm-rubric\"]"));
+  grades = rw_grader_grade_item (item, "4", &error);
+  g_assert_no_error (error);
+  g_assert_true (((RwGrade *) grades->pdata[0])->pass);   /* "4" is valid JSON */
+  g_assert_true (((RwGrade *) grades->pdata[1])->pass);
+  g_assert_false (((RwGrade *) grades->pdata[2])->pass);  /* no "four" */
+  g_assert_false (((RwGrade *) grades->pdata[3])->pass);  /* does not start with "4." */
+}
+
 int
 main (int    argc,
       char **argv)
@@ -290,5 +329,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Report/statistics", test_statistics);
   g_test_add_func ("/Rw/Suite/parse", test_suites);
   g_test_add_func ("/Rw/Suite/bundled", test_bundled_suites);
+  g_test_add_func ("/Rw/Suite/promptfoo-config", test_promptfoo_config);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <routewise-eval.h>
 
 #include "fuzz-targets.h"
@@ -123,5 +124,31 @@ rw_fuzz_suite (const guint8 *data,
           g_clear_error (&error);
         }
     }
+  return 0;
+}
+
+int
+rw_fuzz_promptfoo (const guint8 *data,
+                   gsize         size)
+{
+  JsonParser *parser = json_parser_new ();
+
+  if (json_parser_load_from_data (parser, (const char *) data, size, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+      GError *error = NULL;
+      char *jsonl = rw_promptfoo_config_to_jsonl (root, "fuzz", &error);
+
+      if (jsonl != NULL)
+        {
+          RwSuite *suite = rw_suite_new_from_data ("fuzz", "jsonl", jsonl, strlen (jsonl), NULL);
+          g_clear_object (&suite);
+        }
+      g_clear_error (&error);
+      g_free (jsonl);
+      rw_promptfoo_is_results (root);
+    }
+  g_object_unref (parser);
   return 0;
 }

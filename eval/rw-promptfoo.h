@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_EVAL_INSIDE) && !defined(RW_EVAL_COMPILATION)
+# error "Only <routewise-eval.h> can be included directly."
+#endif
+
+#include "rw-suite.h"
+
+G_BEGIN_DECLS
+
+gboolean  rw_promptfoo_is_config     (JsonObject  *root);
+gboolean  rw_promptfoo_is_results    (JsonObject  *root);
+char     *rw_promptfoo_config_to_jsonl (JsonObject *config,
+                                      const char  *origin,
+                                      GError     **error);
+char     *rw_promptfoo_import_results (RwStore    *store,
+                                      JsonObject  *root,
+                                      const char  *origin,
+                                      guint       *n_answers,
+                                      GError     **error);
+
+G_END_DECLS
