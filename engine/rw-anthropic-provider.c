@@ -258,8 +258,8 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
     soup_message_headers_replace (headers, "x-api-key", key);
   memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, _rw_http_complete_task,
-                           g_steal_pointer (&task));
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
+                           _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

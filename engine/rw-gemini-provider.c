@@ -238,8 +238,8 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
     soup_message_headers_replace (soup_message_get_request_headers (msg), "x-goog-api-key", key);
   memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, _rw_http_complete_task,
-                           g_steal_pointer (&task));
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
+                           _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

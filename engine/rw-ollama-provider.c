@@ -155,8 +155,8 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable, _rw_http_complete_task,
-                           g_steal_pointer (&task));
+  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable,
+                           _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

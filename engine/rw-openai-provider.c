@@ -264,8 +264,8 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   body = build_body (self, call);
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable, _rw_http_complete_task,
-                           g_steal_pointer (&task));
+  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
+                           _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void
