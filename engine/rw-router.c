@@ -440,6 +440,7 @@ typedef struct
   RwRouteCommitFunc commit_func;
   gpointer func_data;
   GSource *wait;
+  GSource *wait_cancel;        /* ends the wait early when the route is cancelled */
   GCancellable *cancellable;
   gulong cancel_id;
   RwRouteResult *out;
@@ -447,13 +448,24 @@ typedef struct
 } Route;
 
 static void
-route_free (Route *r)
+clear_wait (Route *r)
 {
   if (r->wait != NULL)
     {
       g_source_destroy (r->wait);
-      g_source_unref (r->wait);
+      g_clear_pointer (&r->wait, g_source_unref);
     }
+  if (r->wait_cancel != NULL)
+    {
+      g_source_destroy (r->wait_cancel);
+      g_clear_pointer (&r->wait_cancel, g_source_unref);
+    }
+}
+
+static void
+route_free (Route *r)
+{
+  clear_wait (r);
   if (r->cancel_id != 0)
     g_cancellable_disconnect (r->cancellable, r->cancel_id);
   g_clear_object (&r->cancellable);
@@ -565,12 +577,21 @@ record_attempt (Route        *r,
 static gboolean
 retry_now (gpointer data)
 {
-  GTask *task = data;
+  g_autoptr(GTask) task = g_object_ref (data);
   Route *r = g_task_get_task_data (task);
 
-  g_clear_pointer (&r->wait, g_source_unref);
+  /* Either the wait ended or the route was cancelled: both sources go, and the attempt
+   * finds out which. */
+  clear_wait (r);
   send_attempt (task);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_cancelled (GCancellable *cancellable,
+                 gpointer      data)
+{
+  return retry_now (data);
 }
 
 /* Failures that trying the same model again may cure. A timeout is not one: waiting the whole
@@ -640,6 +661,10 @@ attempt_done (GObject      *object,
           g_source_set_callback (r->wait, retry_now, g_object_ref (task), g_object_unref);
           g_source_set_static_name (r->wait, "[routewise] retry backoff");
           g_source_attach (r->wait, g_task_get_context (task));
+          r->wait_cancel = g_cancellable_source_new (r->cancellable);
+          g_source_set_callback (r->wait_cancel, (GSourceFunc) (void (*) (void)) retry_cancelled,
+                                 g_object_ref (task), g_object_unref);
+          g_source_attach (r->wait_cancel, g_task_get_context (task));
           return;
         }
     }

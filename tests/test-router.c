@@ -187,6 +187,36 @@ test_retry_after (Fixture       *f,
   g_assert_cmpint (stored (f, "model = 'mock/a' AND attempt = 2 AND status = 'ok'"), ==, 1);
 }
 
+static gboolean
+cancel_soon (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A long Retry-After does not hold a cancelled request: it ends at once. */
+static void
+test_cancel_during_backoff (Fixture       *f,
+                            gconstpointer  data)
+{
+  RwMockReply *limited = rw_mock_reply_new_json (429, "{\"error\":{\"message\":\"slow down\"}}");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RwRouteResult *out = NULL;
+  gint64 start;
+
+  rw_mock_reply_add_header (limited, "Retry-After", "20");
+  rw_mock_upstream_push (f->mock, "a", limited);
+  start = g_get_monotonic_time ();
+  rw_router_route_async (f->router, f->request, "mock/a", NULL, NULL, NULL, cancellable, route_cb, &out);
+  g_timeout_add (300, cancel_soon, cancellable);
+  while (out == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (out->result->error, RW_ERROR, RW_ERROR_CANCELLED);
+  g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  rw_route_result_unref (out);
+}
+
 static void
 test_503_twice (Fixture       *f,
                 gconstpointer  data)
@@ -506,6 +536,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add ("/Rw/Router/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("retry-after", test_retry_after);
+  ADD ("cancel-during-backoff", test_cancel_during_backoff);
   ADD ("503-twice-then-success", test_503_twice);
   ADD ("hang-falls-back", test_hang_falls_back);
   ADD ("stall-mid-stream", test_stall_mid_stream);
