@@ -189,45 +189,56 @@ limit_for (RwEvalRunner *self,
   return l;
 }
 
-/* Forget what fell out of the window; returns the tokens still in it. */
-static gint64
-limit_prune (RwEvalRunner *self,
-             Limit        *l,
-             gint64        now)
+/* Forget the times that fell out of the window from the front of a series whose entries are
+ * STRIDE values long, the first of each a time. */
+static void
+prune_window (GArray *series,
+              guint   stride,
+              gint64  since)
 {
-  gint64 tokens = 0;
   guint drop = 0;
 
-  while (drop < l->sent_us->len && g_array_index (l->sent_us, gint64, drop) <= now - self->window_us)
-    drop++;
-  g_array_remove_range (l->sent_us, 0, drop);
-  drop = 0;
-  while (drop < l->token_us->len && g_array_index (l->token_us, gint64, drop) <= now - self->window_us)
-    drop += 2;
-  g_array_remove_range (l->token_us, 0, drop);
-  for (guint i = 1; i < l->token_us->len; i += 2)
-    tokens += g_array_index (l->token_us, gint64, i);
-  return tokens;
+  while (drop < series->len && g_array_index (series, gint64, drop) <= since)
+    drop += stride;
+  g_array_remove_range (series, 0, MIN (drop, series->len));
 }
 
-/* 0 when a request of @tokens may go now, else the microseconds until the window allows it
- * (G_MAXINT64 when only a finished request can free a slot). */
+/* 0 when the provider takes another request now, else the microseconds until its requests
+ * per minute allow one (G_MAXINT64 when only a finished request can free a slot). The same
+ * for every item of the provider. */
 static gint64
-limit_wait (RwEvalRunner *self,
-            Limit        *l,
-            gint64        tokens,
-            gint64        now)
+limit_request_wait (RwEvalRunner *self,
+                    Limit        *l,
+                    gint64        now)
 {
-  gint64 used = limit_prune (self, l, now);
-  gint64 wait = 0;
-
   if (l->max_concurrency > 0 && l->in_flight >= l->max_concurrency)
     return G_MAXINT64;
-  if (l->rpm > 0 && l->sent_us->len >= l->rpm)
-    wait = MAX (wait, g_array_index (l->sent_us, gint64, 0) + self->window_us - now);
-  if (l->tpm > 0 && used > 0 && used + tokens > l->tpm)
-    wait = MAX (wait, g_array_index (l->token_us, gint64, 0) + self->window_us - now);
-  return wait;
+  if (l->rpm == 0)
+    return 0;
+  prune_window (l->sent_us, 1, now - self->window_us);
+  if (l->sent_us->len < l->rpm)
+    return 0;
+  return g_array_index (l->sent_us, gint64, 0) + self->window_us - now;
+}
+
+/* 0 when a request of @tokens fits the provider's tokens per minute now, else the
+ * microseconds until it does. */
+static gint64
+limit_token_wait (RwEvalRunner *self,
+                  Limit        *l,
+                  gint64        tokens,
+                  gint64        now)
+{
+  gint64 used = 0;
+
+  if (l->tpm == 0)
+    return 0;
+  prune_window (l->token_us, 2, now - self->window_us);
+  for (guint i = 1; i < l->token_us->len; i += 2)
+    used += g_array_index (l->token_us, gint64, i);
+  if (used == 0 || used + tokens <= l->tpm)
+    return 0;
+  return g_array_index (l->token_us, gint64, 0) + self->window_us - now;
 }
 
 /**
@@ -769,8 +780,11 @@ route_cb (GObject      *object,
     gint64 tokens = MAX (0, result->tokens_in) + MAX (0, result->tokens_out);
 
     l->in_flight--;
-    g_array_append_val (l->token_us, now);
-    g_array_append_val (l->token_us, tokens);
+    if (l->tpm > 0)
+      {
+        g_array_append_val (l->token_us, now);
+        g_array_append_val (l->token_us, tokens);
+      }
   }
   if (g_error_matches (result->error, RW_ERROR, RW_ERROR_CANCELLED))
     {
@@ -818,6 +832,7 @@ schedule (RwEvalRunner *self)
   GCancellable *cancellable;
   gint64 now = g_get_monotonic_time ();
   gint64 soonest = G_MAXINT64;
+  g_autoptr(GHashTable) full = g_hash_table_new (NULL, NULL);
 
   if (self->task == NULL)
     return;
@@ -830,7 +845,7 @@ schedule (RwEvalRunner *self)
     {
       Work *w = self->pending->pdata[i];
       double e;
-      gint64 tokens, wait;
+      gint64 wait;
       Limit *l;
       Flight *flight;
 
@@ -840,11 +855,20 @@ schedule (RwEvalRunner *self)
       if (w->taken)
         continue;
 
+      /* A provider found full in this pass stays full for all its items in this pass. */
       l = limit_for (self, w->model);
-      tokens = 0;
-      for (guint m = 0; m < rw_chat_request_get_n_messages (w->item->request); m++)
-        tokens += rw_estimate_tokens (rw_chat_request_get_content (w->item->request, m));
-      wait = limit_wait (self, l, tokens, now);
+      if (g_hash_table_contains (full, l))
+        continue;
+      wait = limit_request_wait (self, l, now);
+      if (wait > 0)
+        g_hash_table_add (full, l);
+      else if (l->tpm > 0)
+        {
+          gint64 tokens = 0;
+          for (guint m = 0; m < rw_chat_request_get_n_messages (w->item->request); m++)
+            tokens += rw_estimate_tokens (rw_chat_request_get_content (w->item->request, m));
+          wait = limit_token_wait (self, l, tokens, now);
+        }
       if (wait > 0)
         {
           soonest = MIN (soonest, wait);
@@ -861,7 +885,8 @@ schedule (RwEvalRunner *self)
 
       w->taken = TRUE;
       l->in_flight++;
-      g_array_append_val (l->sent_us, now);
+      if (l->rpm > 0)
+        g_array_append_val (l->sent_us, now);
       flight = g_new0 (Flight, 1);
       flight->self = g_object_ref (self);
       flight->work = w;
