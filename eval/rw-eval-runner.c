@@ -369,37 +369,78 @@ prompt_id_for (RwEvalRunner *self,
   return id;
 }
 
-/* Reuse an earlier answer to exactly this request, from any run. */
+/* The earliest good answer to each of the run's requests (its hash, which names the model) and
+ * repetition, from any run: what the cache can give instead of asking again. One query, on the
+ * hash index, for the requests of this suite and these models only. */
+static GHashTable *
+load_cache (RwEvalRunner  *self,
+            GError       **error)
+{
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_strfreev);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *hashes = NULL;
+  const char *params[] = { NULL, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
+    for (guint m = 0; m < self->models->len; m++)
+      {
+        RwSuiteItem *item = rw_suite_get_item (self->suite, i);
+        g_autofree char *hash = NULL;
+
+        hash = rw_chat_request_hash_for_model (item->request,
+                                               rw_model_get_id (self->models->pdata[m]));
+        json_builder_add_string_value (b, hash);
+      }
+  json_builder_end_array (b);
+  node = json_builder_get_root (b);
+  hashes = json_to_string (node, FALSE);
+  params[0] = hashes;
+  rows = rw_store_query (self->store,
+                         "SELECT request_hash, sample, text, finish_reason, tokens_in, "
+                         "tokens_out, ttft_ms, latency_ms FROM responses WHERE request_hash IN "
+                         "(SELECT value FROM json_each (?1)) AND status = 'ok' "
+                         "ORDER BY created_ms", params, error);
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = rows->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s\n%s", row[0], row[1]);
+
+      if (!g_hash_table_contains (cache, key))
+        g_hash_table_insert (cache, g_steal_pointer (&key), g_strdupv (row));
+    }
+  return g_steal_pointer (&cache);
+}
+
+/* Reuse an earlier answer to exactly this request from the cache, storing it in this run. */
 static gboolean
 reuse_cached (RwEvalRunner *self,
-              Work         *w,
-              GError      **error)
+              GHashTable   *cache,
+              Work         *w)
 {
   const char *model_id = rw_model_get_id (w->model);
   g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, model_id);
-  g_autofree char *sample = g_strdup_printf ("%u", w->sample);
-  const char *params[] = { hash, sample, NULL };
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *key = g_strdup_printf ("%s\n%u", hash, w->sample);
   g_autoptr(RwChatResult) result = NULL;
   g_autofree char *response_id = NULL;
-  char **row;
+  char **row = g_hash_table_lookup (cache, key);
 
-  rows = rw_store_query (self->store,
-                         "SELECT text, finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, "
-                         "latency_ms FROM responses WHERE request_hash = ?1 AND status = 'ok' "
-                         "AND sample = ?2 ORDER BY created_ms LIMIT 1", params, error);
-  if (rows == NULL || rows->len == 0)
+  if (row == NULL)
     return FALSE;
-  row = rows->pdata[0];
   result = rw_chat_result_new (model_id);
-  g_string_assign (result->text, row[0]);
-  result->finish_reason = *row[1] ? g_strdup (row[1]) : NULL;
-  result->tokens_in = *row[2] ? g_ascii_strtoll (row[2], NULL, 10) : -1;
-  result->tokens_out = *row[3] ? g_ascii_strtoll (row[3], NULL, 10) : -1;
+  g_string_assign (result->text, row[2]);
+  result->finish_reason = *row[3] ? g_strdup (row[3]) : NULL;
+  result->tokens_in = *row[4] ? g_ascii_strtoll (row[4], NULL, 10) : -1;
+  result->tokens_out = *row[5] ? g_ascii_strtoll (row[5], NULL, 10) : -1;
   /* Reused answers cost nothing now; their timings are the original ones. */
   result->cost_usd = 0;
-  result->ttft_ms = *row[5] ? g_ascii_strtod (row[5], NULL) : -1;
-  result->latency_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : 0;
+  result->ttft_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : -1;
+  result->latency_ms = *row[7] ? g_ascii_strtod (row[7], NULL) : 0;
   response_id = rw_store_record_eval_response (self->store, self->run_id, prompt_id_for (self, w->item),
                                                result, 0, hash, w->item->id, w->sample, TRUE);
   grade_and_store (self, w->item, response_id, result->text->str);
@@ -424,6 +465,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 {
   g_autofree char *key = run_key (self);
   g_autoptr(GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) cache = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
   if (resume_run_id != NULL)
@@ -499,6 +541,9 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       self->run_id = rw_store_begin_run (self->store, "eval", node);
     }
 
+  if (self->use_cache && (cache = load_cache (self, error)) == NULL)
+    return FALSE;
+
   self->n_total = rw_suite_get_n_items (self->suite) * self->models->len * self->repeat;
   for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
     for (guint m = 0; m < self->models->len; m++)
@@ -518,7 +563,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
           w->item = rw_suite_item_ref (item);
           w->model = g_object_ref (model);
           w->sample = s;
-          if (self->use_cache && reuse_cached (self, w, NULL))
+          if (cache != NULL && reuse_cached (self, cache, w))
             {
               self->n_done++;
               self->n_cached++;
