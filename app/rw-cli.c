@@ -652,7 +652,7 @@ cmd_eval_run (int    argc,
   g_autofree char *judge_id = NULL;
   gint repeat = 1, concurrency = 8;
   double budget = 0;
-  gboolean no_cache = FALSE, json = FALSE;
+  gboolean no_cache = FALSE, json = FALSE, no_pairwise = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &model_ids, N_("A model to evaluate"), N_("MODEL") },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, N_("Ask each item this many times (default 1)"), N_("N") },
@@ -662,7 +662,10 @@ cmd_eval_run (int    argc,
       N_("Stop before spending more than this many US dollars"), N_("USD") },
     { "resume", 0, 0, G_OPTION_ARG_STRING, &resume, N_("Continue this run"), N_("RUN") },
     { "judge", 0, 0, G_OPTION_ARG_STRING, &judge_id,
-      N_("Compare every pair of answers with this model, in both orders"), N_("MODEL") },
+      N_("Rate answers by the suite's judge graders, and compare every pair of answers in both "
+         "orders, with this model"), N_("MODEL") },
+    { "no-pairwise", 0, 0, G_OPTION_ARG_NONE, &no_pairwise,
+      N_("With --judge, only rate by the judge graders; do not compare pairs"), NULL },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       N_("Ask again even when the same request was answered before"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the report as JSON"), NULL },
@@ -681,7 +684,7 @@ cmd_eval_run (int    argc,
   guint sigint_id;
   int rc;
 
-  g_option_context_set_summary (ctx, _("Run a suite (JSONL or CSV) against models, grade every "
+  g_option_context_set_summary (ctx, _("Run a suite (JSONL, CSV or a promptfoo configuration) against models, grade every "
                                        "answer and store everything. Running the same command "
                                        "again, or --resume RUN, continues without sending what "
                                        "is already stored."));
@@ -739,6 +742,7 @@ cmd_eval_run (int    argc,
           return EXIT_USAGE;
         }
       rw_eval_runner_set_judge (runner, judge);
+      rw_eval_runner_set_pairwise (runner, !no_pairwise);
     }
   if (!rw_eval_runner_prepare (runner, resume, &error))
     {
@@ -776,6 +780,8 @@ cmd_eval_run (int    argc,
       g_clear_error (&e.error);
       return EXIT_FAILED;
     }
+  if (rw_eval_runner_get_n_ratings (runner) > 0)
+    fprintf (stderr, _("%u answers rated by the judge.\n"), rw_eval_runner_get_n_ratings (runner));
   if (rw_eval_runner_get_n_comparisons (runner) > 0)
     fprintf (stderr, _("%u pairwise comparisons stored for learning.\n"),
              rw_eval_runner_get_n_comparisons (runner));
@@ -934,11 +940,12 @@ cmd_import (int    argc,
 {
   g_autoptr(GOptionContext) ctx = g_option_context_new (_("promptfoo FILE"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) node = NULL;
   g_autoptr(RwStore) store = NULL;
   JsonObject *root;
 
-  g_option_context_set_summary (ctx, _("Import from promptfoo. A configuration (JSON) is printed as "
+  g_option_context_set_summary (ctx, _("Import from promptfoo. A configuration (YAML or JSON, with "
+                                       "the files it names) is printed as "
                                        "a Routewise suite (JSONL); a result file (promptfoo eval "
                                        "-o results.json) is stored as an evaluation run, with its "
                                        "grades and pairwise outcomes."));
@@ -952,21 +959,23 @@ cmd_import (int    argc,
       print_error (_("usage: routewise-cli import promptfoo FILE"));
       return EXIT_USAGE;
     }
-  if (!json_parser_load_from_file (parser, argv[2], &error))
+  if ((node = rw_promptfoo_read_data_file (argv[2], &error)) == NULL)
     {
-      print_error (_("%s: %s"), argv[2], error->message);
+      print_error ("%s", error->message);
       return EXIT_USAGE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       print_error (_("%s is neither a promptfoo configuration nor a result file"), argv[2]);
       return EXIT_USAGE;
     }
-  root = json_node_get_object (json_parser_get_root (parser));
+  root = json_node_get_object (node);
 
   if (rw_promptfoo_is_config (root))
     {
-      g_autofree char *jsonl = rw_promptfoo_config_to_jsonl (root, argv[2], &error);
+      g_autofree char *dir = g_path_get_dirname (argv[2]);
+      g_autofree char *base = g_path_get_basename (argv[2]);
+      g_autofree char *jsonl = rw_promptfoo_config_to_jsonl (root, dir, base, &error);
       if (jsonl == NULL)
         {
           print_error ("%s", error->message);

@@ -12,5 +12,6 @@
 #include "rw-eval-runner.h"
 #include "rw-eval-report.h"
 #include "rw-promptfoo.h"
+#include "rw-yaml.h"
 
 #undef RW_EVAL_INSIDE

@@ -554,9 +554,11 @@ append_latency (GString   *s,
   for (int t = 0; t <= 4; t++)
     {
       double x = L + (W - L - R) * t / 4.0;
+      /* As many decimals as the scale needs for its ticks to differ. */
+      int decimals = max_ms >= 40 ? 0 : max_ms >= 4 ? 1 : max_ms >= 0.4 ? 2 : 3;
       g_string_append_printf (s, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' class='grid'/>"
-                                 "<text x='%.1f' y='%.1f' class='tick' text-anchor='middle'>%.0f ms</text>",
-                              x, x, T, H - 30, x, H - 12, max_ms * t / 4.0);
+                                 "<text x='%.1f' y='%.1f' class='tick' text-anchor='middle'>%.*f ms</text>",
+                              x, x, T, H - 30, x, H - 12, decimals, max_ms * t / 4.0);
     }
   for (guint i = 0; i < all->len; i++)
     {

@@ -78,6 +78,11 @@ struct _RwEvalRunner
   gboolean stopping;
   gboolean comparing;
   RwJudge *judge;
+  gboolean pairwise;
+  gboolean rating;
+  GPtrArray *rating_queue; /* Rating */
+  guint next_rating;
+  guint n_ratings;
   GPtrArray *judge_queue;  /* Comparison */
   guint next_judge;
   guint n_comparisons;
@@ -120,6 +125,7 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
   g_clear_object (&self->judge);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
+  g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
   g_clear_pointer (&self->limits, g_hash_table_unref);
   if (self->rate_timer != NULL)
     {
@@ -146,6 +152,7 @@ rw_eval_runner_class_init (RwEvalRunnerClass *klass)
 static void
 rw_eval_runner_init (RwEvalRunner *self)
 {
+  self->pairwise = TRUE;
   self->concurrency = 8;
   self->use_cache = TRUE;
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) work_free);
@@ -291,6 +298,19 @@ rw_eval_runner_set_use_cache (RwEvalRunner *self,
 }
 
 /**
+ * rw_eval_runner_set_pairwise:
+ * @self: a runner
+ * @pairwise: whether the judge also compares every pair of answers (the default); without,
+ *   it only rates the answers of items that have a judge grader
+ */
+void
+rw_eval_runner_set_pairwise (RwEvalRunner *self,
+                             gboolean      pairwise)
+{
+  self->pairwise = pairwise;
+}
+
+/**
  * rw_eval_runner_set_judge:
  * @self: a runner
  * @judge: (nullable): a model that compares every pair of answers to each item, in both orders
@@ -305,6 +325,7 @@ rw_eval_runner_set_judge (RwEvalRunner *self,
 }
 
 guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return self->n_comparisons; }
+guint rw_eval_runner_get_n_ratings (RwEvalRunner *self) { return self->n_ratings; }
 const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
 gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }
 guint rw_eval_runner_get_n_total (RwEvalRunner *self) { return self->n_total; }
@@ -468,6 +489,15 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
   g_autoptr(GHashTable) cache = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
+  for (guint i = 0; self->judge == NULL && i < rw_suite_get_n_items (self->suite); i++)
+    if (rw_grader_get_judge_spec (rw_suite_get_item (self->suite, i)) != NULL)
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "item %s is graded by a judge (an llm-rubric or judge grader): name the judge "
+                     "model with --judge MODEL", rw_suite_get_item (self->suite, i)->id);
+        return FALSE;
+      }
+
   if (resume_run_id != NULL)
     {
       const char *params[] = { resume_run_id, NULL };
@@ -583,6 +613,125 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 static void schedule (RwEvalRunner *self);
 static void schedule_judging (RwEvalRunner *self);
 static void start_comparisons (RwEvalRunner *self);
+static void schedule_rating (RwEvalRunner *self);
+static void finish_if_idle (RwEvalRunner *self);
+
+/* -------------------------------------------------------------------- judge grader */
+
+typedef struct
+{
+  RwEvalRunner *self;
+  RwSuiteItem *item;
+  char *response_id;
+  char *answer;
+} Rating;
+
+static void
+rating_free (Rating *r)
+{
+  rw_suite_item_unref (r->item);
+  g_free (r->response_id);
+  g_free (r->answer);
+  g_free (r);
+}
+
+/*
+ * Items with a judge grader are rated by the judge model once every answer is in: each of the
+ * run's good answers that has no judge grade yet, so a resumed run rates what a killed one did
+ * not, and nothing twice. Done before the comparisons, which use the ratings.
+ */
+static void
+start_rating (RwEvalRunner *self)
+{
+  const char *params[] = { self->run_id, NULL };
+  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  self->rating = TRUE;
+  self->rating_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) rating_free);
+  for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
+    {
+      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
+      if (rw_grader_get_judge_spec (item) != NULL)
+        g_hash_table_insert (items, item->id, item);
+    }
+  if (g_hash_table_size (items) == 0 || self->judge == NULL)
+    return;
+  rows = rw_store_query (self->store,
+                         "SELECT r.id, r.item_id, r.text FROM responses r WHERE r.run_id = ?1 "
+                         "AND r.status = 'ok' AND NOT EXISTS (SELECT 1 FROM grades g WHERE "
+                         "g.response_id = r.id AND g.grader = 'judge') ORDER BY r.created_ms",
+                         params, NULL);
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    {
+      char **row = rows->pdata[i];
+      RwSuiteItem *item = g_hash_table_lookup (items, row[1]);
+      Rating *r;
+
+      if (item == NULL)
+        continue;
+      r = g_new0 (Rating, 1);
+      r->self = self;
+      r->item = rw_suite_item_ref (item);
+      r->response_id = g_strdup (row[0]);
+      r->answer = g_strdup (row[2]);
+      g_ptr_array_add (self->rating_queue, r);
+    }
+}
+
+static void
+rated_cb (GObject      *object,
+          GAsyncResult *res,
+          gpointer      user_data)
+{
+  Rating *r = user_data;
+  g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  double rating;
+
+  self->in_flight--;
+  if (rw_judge_pointwise_finish (RW_JUDGE (object), res, &rating, &detail, &error))
+    {
+      JsonObject *spec = rw_grader_get_judge_spec (r->item);
+      double threshold = json_object_get_double_member_with_default (spec, "threshold", 7);
+      gboolean pass = rating >= threshold;
+      g_autofree char *text = g_strdup_printf ("%g/10 (passes at %g): %s", rating, threshold,
+                                               detail ? detail : "");
+
+      if (json_object_get_boolean_member_with_default (spec, "not", FALSE))
+        pass = !pass;
+      rw_store_record_grade (self->store, r->response_id, "judge", (rating - 1) / 9.0, pass, text,
+                             "judge");
+      self->n_ratings++;
+    }
+  else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
+    self->n_failed++;
+  g_signal_emit (self, signals[PROGRESS], 0);
+  schedule_rating (self);
+  finish_if_idle (self);
+}
+
+static void
+schedule_rating (RwEvalRunner *self)
+{
+  GCancellable *cancellable;
+
+  if (self->task == NULL || self->rating_queue == NULL)
+    return;
+  cancellable = g_task_get_cancellable (self->task);
+  while (self->in_flight < self->concurrency && self->next_rating < self->rating_queue->len &&
+         !g_cancellable_is_cancelled (cancellable))
+    {
+      Rating *r = self->rating_queue->pdata[self->next_rating++];
+      JsonObject *spec = rw_grader_get_judge_spec (r->item);
+
+      self->in_flight++;
+      rw_judge_pointwise_async (self->judge, rw_chat_request_get_last_user_text (r->item->request),
+                                r->answer, json_object_get_string_member_with_default (spec, "rubric", NULL),
+                                r->item->reference, cancellable, rated_cb, r);
+    }
+}
 
 /* ------------------------------------------------------------------------- comparisons */
 
@@ -697,7 +846,7 @@ start_comparisons (RwEvalRunner *self)
                                               NULL, "grader"));
                 self->n_comparisons++;
               }
-            if (self->judge != NULL && !g_hash_table_contains (have, judged))
+            if (self->judge != NULL && self->pairwise && !g_hash_table_contains (have, judged))
               {
                 Comparison *c = g_new0 (Comparison, 1);
                 c->self = self;
@@ -713,8 +862,6 @@ start_comparisons (RwEvalRunner *self)
           }
     }
 }
-
-static void finish_if_idle (RwEvalRunner *self);
 
 static void
 judged_cb (GObject      *object,
@@ -775,7 +922,16 @@ finish_if_idle (RwEvalRunner *self)
     return;
   if (!self->stopping && !g_cancellable_is_cancelled (g_task_get_cancellable (self->task)))
     {
-      /* Every answer is in: compare them, then finish. */
+      /* Every answer is in: rate those the judge grades, compare them, then finish. */
+      if (!self->rating)
+        {
+          start_rating (self);
+          schedule_rating (self);
+          if (self->in_flight > 0)
+            return;
+        }
+      else if (self->next_rating < self->rating_queue->len)
+        return;
       if (!self->comparing)
         {
           start_comparisons (self);

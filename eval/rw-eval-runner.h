@@ -30,6 +30,9 @@ void          rw_eval_runner_set_rate_window (RwEvalRunner  *self,
 void          rw_eval_runner_set_judge       (RwEvalRunner  *self,
                                               RwModel       *judge);
 guint         rw_eval_runner_get_n_comparisons (RwEvalRunner *self);
+void          rw_eval_runner_set_pairwise   (RwEvalRunner  *self,
+                                             gboolean       pairwise);
+guint         rw_eval_runner_get_n_ratings  (RwEvalRunner  *self);
 gboolean      rw_eval_runner_prepare         (RwEvalRunner  *self,
                                               const char    *resume_run_id,
                                               GError       **error);

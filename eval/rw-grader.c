@@ -18,6 +18,8 @@
  *   choice    {"value"?}                         a multiple-choice letter A-J
  *   json      {"schema"?}                        valid JSON, and a subset of JSON Schema
  *   length    {"min"?, "max"?, "unit"?: "chars" | "words"}
+ *   judge     {"rubric", "threshold"?}           a judge model's 1-10 rating; by the runner
+ * Any of them with "not": true passes where it would fail.
  * "value" defaults to the item's reference.
  */
 
@@ -367,20 +369,12 @@ value_or_reference (JsonObject *spec,
   return reference;
 }
 
-/**
- * rw_grader_grade:
- * @spec: the grader
- * @answer: the model's answer
- * @reference: (nullable): the item's reference answer
- * @error: return location for an error: an unknown or incomplete grader
- *
- * Returns: (transfer full) (nullable): the grade
- */
-RwGrade *
-rw_grader_grade (JsonObject  *spec,
-                 const char  *answer,
-                 const char  *reference,
-                 GError     **error)
+/* One deterministic grader's verdict. */
+static RwGrade *
+grade_one (JsonObject  *spec,
+           const char  *answer,
+           const char  *reference,
+           GError     **error)
 {
   const char *type = json_object_get_string_member_with_default (spec, "type", NULL);
   gboolean ignore_case = json_object_get_boolean_member_with_default (spec, "ignore_case", FALSE);
@@ -496,9 +490,81 @@ rw_grader_grade (JsonObject  *spec,
       return grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
     }
 
+  if (g_str_equal (type, "judge"))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the judge grader needs a judge model: it is run by “eval run --judge MODEL”");
+      return NULL;
+    }
+
   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "unknown grader “%s” (known: exact, contains, regex, numeric, choice, json, length)",
-               type);
+               "unknown grader “%s” (known: exact, contains, regex, numeric, choice, json, length, "
+               "judge)", type);
+  return NULL;
+}
+
+/**
+ * rw_grader_grade:
+ * @spec: the grader; with "not": true, its verdict is inverted
+ * @answer: the model's answer
+ * @reference: (nullable): the item's reference answer
+ * @error: return location for an error: an unknown or incomplete grader
+ *
+ * Returns: (transfer full) (nullable): the grade
+ */
+RwGrade *
+rw_grader_grade (JsonObject  *spec,
+                 const char  *answer,
+                 const char  *reference,
+                 GError     **error)
+{
+  RwGrade *grade = grade_one (spec, answer, reference, error);
+
+  if (grade != NULL && json_object_get_boolean_member_with_default (spec, "not", FALSE))
+    {
+      char *detail = g_strdup_printf ("not: %s", grade->detail);
+      char *name = g_strdup_printf ("not-%s", grade->grader);
+
+      g_free (grade->detail);
+      g_free (grade->grader);
+      grade->detail = detail;
+      grade->grader = name;
+      grade->pass = !grade->pass;
+      grade->score = 1.0 - grade->score;
+    }
+  return grade;
+}
+
+/**
+ * rw_grader_is_judge:
+ * @spec: a grader
+ *
+ * Returns: whether @spec is graded by a judge model ("type": "judge", with a "rubric" and an
+ *   optional "threshold" from 1 to 10, 7 by default), which the evaluation runner does
+ */
+gboolean
+rw_grader_is_judge (JsonObject *spec)
+{
+  return g_strcmp0 (json_object_get_string_member_with_default (spec, "type", NULL), "judge") == 0;
+}
+
+/**
+ * rw_grader_get_judge_spec:
+ * @item: a suite item
+ *
+ * Returns: (transfer none) (nullable): the item's judge grader, if it has one
+ */
+JsonObject *
+rw_grader_get_judge_spec (RwSuiteItem *item)
+{
+  JsonArray *array = item->graders ? json_node_get_array (item->graders) : NULL;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *spec = json_array_get_element (array, i);
+      if (JSON_NODE_HOLDS_OBJECT (spec) && rw_grader_is_judge (json_node_get_object (spec)))
+        return json_node_get_object (spec);
+    }
   return NULL;
 }
 
@@ -508,7 +574,7 @@ rw_grader_grade (JsonObject  *spec,
  * @answer: a model's answer to it
  * @error: return location for an error
  *
- * Grades @answer with the item's graders. An item without graders but with a reference is
+ * Grades @answer with the item's graders, except a judge grader (see rw_grader_is_judge()). An item without graders but with a reference is
  * graded numerically when the reference is a number, else by exact match ignoring case.
  *
  * Returns: (transfer full) (element-type RwGrade): the grades; empty when there is nothing to
@@ -535,6 +601,8 @@ rw_grader_grade_item (RwSuiteItem  *item,
                            item->id, i);
               return NULL;
             }
+          if (rw_grader_is_judge (json_node_get_object (spec)))
+            continue;   /* graded by the runner's judge model */
           if ((grade = rw_grader_grade (json_node_get_object (spec), answer, item->reference,
                                         error)) == NULL)
             return NULL;

@@ -32,6 +32,8 @@ RwGrade   *rw_grader_grade            (JsonObject   *spec,
 GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
                                        const char   *answer,
                                        GError      **error);
+gboolean   rw_grader_is_judge         (JsonObject   *spec);
+JsonObject *rw_grader_get_judge_spec  (RwSuiteItem  *item);
 gboolean   rw_grader_final_number     (const char   *text,
                                        double       *value);
 char       rw_grader_choice_letter    (const char   *text);

@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "rw-promptfoo.h"
+#include "rw-yaml.h"
 
 /*
  * promptfoo, imported. A configuration's prompts × tests become suite items: each prompt
  * template rendered with the test's vars ({{ name }}), its assertions (and defaultTest's) as
  * graders where Routewise has the same grader: equals, contains, icontains, regex, starts-with,
- * is-json. A result file (`promptfoo eval -o results.json`) becomes a stored evaluation run:
+ * is-json, each also with "not-", and llm-rubric as the judge grader. Configurations are YAML or
+ * JSON; prompts, tests and vars may be file:// references, read relative to the configuration
+ * (prompts from text, JSON or YAML chats; tests from CSV, JSON, JSONL or YAML). A result file (`promptfoo eval -o results.json`) becomes a stored evaluation run:
  * every answer with its tokens, cost and latency, every assertion's outcome as a grade, and each
  * pair of providers' answers to the same test and prompt as a pairwise outcome.
  */
@@ -78,7 +81,8 @@ render (const char *template,
   return g_string_free (s, FALSE);
 }
 
-/* One promptfoo assertion as a Routewise grader, or NULL when there is none like it. */
+/* One promptfoo assertion as a Routewise grader, or NULL when there is none like it. A "not-"
+ * prefix inverts any of them. */
 static JsonNode *
 grader_for (JsonObject *assertion)
 {
@@ -86,8 +90,11 @@ grader_for (JsonObject *assertion)
   JsonNode *value = json_object_get_member (assertion, "value");
   const char *text = value && JSON_NODE_HOLDS_VALUE (value) &&
                      json_node_get_value_type (value) == G_TYPE_STRING ? json_node_get_string (value) : NULL;
+  gboolean negate = g_str_has_prefix (type, "not-");
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
+  if (negate)
+    type += 4;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
   if (g_str_equal (type, "equals") && text)
@@ -120,8 +127,25 @@ grader_for (JsonObject *assertion)
     }
   else if (g_str_equal (type, "is-json"))
     json_builder_add_string_value (b, "json");
+  else if (g_str_equal (type, "llm-rubric") && text && !negate)
+    {
+      /* Graded by the run's judge model, 1-10; promptfoo passes at 0.5 of its 0-1 scale. */
+      json_builder_add_string_value (b, "judge");
+      json_builder_set_member_name (b, "rubric");
+      json_builder_add_string_value (b, text);
+      if (json_object_has_member (assertion, "threshold"))
+        {
+          json_builder_set_member_name (b, "threshold");
+          json_builder_add_double_value (b, 10 * json_object_get_double_member_with_default (assertion, "threshold", 0.5));
+        }
+    }
   else
     return NULL;
+  if (negate)
+    {
+      json_builder_set_member_name (b, "not");
+      json_builder_add_boolean_value (b, TRUE);
+    }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -148,9 +172,502 @@ add_asserts (JsonArray  *graders,
     }
 }
 
+/* --------------------------------------------------------------------- files a config names */
+
+/* Files are read relative to the configuration's folder; without one (a configuration given as
+ * data) references to files are refused. */
+static char *
+file_path (const char  *base_dir,
+           const char  *ref,
+           const char  *origin,
+           GError     **error)
+{
+  const char *path = ref + strlen ("file://");
+
+  if (base_dir == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: files are not read here", origin, ref);
+      return NULL;
+    }
+  if (strpbrk (path, "*?[") != NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: name the files one by one (no patterns)",
+                   origin, ref);
+      return NULL;
+    }
+  return g_path_is_absolute (path) ? g_strdup (path) : g_build_filename (base_dir, path, NULL);
+}
+
+static char *
+read_text (const char  *path,
+           const char  *origin,
+           gsize       *length,
+           GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, length, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
+      return NULL;
+    }
+  if (!g_utf8_validate (contents, *length, NULL))
+    {
+      g_free (contents);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s is not UTF-8 text", origin, path);
+      return NULL;
+    }
+  return contents;
+}
+
+static gboolean
+is_data_file (const char *path)
+{
+  return g_str_has_suffix (path, ".json") || g_str_has_suffix (path, ".jsonl") ||
+         g_str_has_suffix (path, ".yaml") || g_str_has_suffix (path, ".yml");
+}
+
+/**
+ * rw_promptfoo_read_data_file:
+ * @path: a `.json`, `.jsonl` (read as a list), `.yaml` or `.yml` file
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): its contents
+ */
+JsonNode *
+rw_promptfoo_read_data_file (const char  *path,
+                             GError     **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len;
+
+  if ((contents = read_text (path, base, &len, error)) == NULL)
+    return NULL;
+  if (g_str_has_suffix (path, ".json"))
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!json_parser_load_from_data (parser, contents, len, &local))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base, local->message);
+          return NULL;
+        }
+      return json_node_copy (json_parser_get_root (parser));
+    }
+  if (g_str_has_suffix (path, ".jsonl"))
+    {
+      JsonArray *array = json_array_new ();
+      g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+
+          if (*g_strstrip (lines[i]) == '\0')
+            continue;
+          if (!json_parser_load_from_data (parser, lines[i], -1, &local))
+            {
+              json_array_unref (array);
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base, i + 1,
+                           local->message);
+              return NULL;
+            }
+          json_array_add_element (array, json_node_copy (json_parser_get_root (parser)));
+        }
+      return json_node_init_array (json_node_alloc (), array);
+    }
+  return rw_yaml_parse (contents, len, base, error);
+}
+
+typedef struct
+{
+  char *text;          /* a template */
+  JsonNode *messages;  /* or a chat of templates */
+} Prompt;
+
+static void
+prompt_free (Prompt *p)
+{
+  g_free (p->text);
+  g_clear_pointer (&p->messages, json_node_unref);
+  g_free (p);
+}
+
+static gboolean
+is_chat (JsonNode *node)
+{
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *m = json_array_get_element (array, i);
+      if (!JSON_NODE_HOLDS_OBJECT (m) || !json_object_has_member (json_node_get_object (m), "role"))
+        return FALSE;
+    }
+  return json_array_get_length (array) > 0;
+}
+
+static gboolean
+add_prompt (GPtrArray   *out,
+            const char  *ref,
+            const char  *base_dir,
+            const char  *origin,
+            GError     **error)
+{
+  g_autofree char *path = NULL;
+
+  if (!g_str_has_prefix (ref, "file://"))
+    {
+      Prompt *p = g_new0 (Prompt, 1);
+      p->text = g_strdup (ref);
+      g_ptr_array_add (out, p);
+      return TRUE;
+    }
+  if ((path = file_path (base_dir, ref, origin, error)) == NULL)
+    return FALSE;
+  if (is_data_file (path))
+    {
+      g_autoptr(JsonNode) node = rw_promptfoo_read_data_file (path, error);
+
+      if (node == NULL)
+        return FALSE;
+      if (is_chat (node))
+        {
+          Prompt *p = g_new0 (Prompt, 1);
+          p->messages = g_steal_pointer (&node);
+          g_ptr_array_add (out, p);
+          return TRUE;
+        }
+      if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *array = json_node_get_array (node);
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              JsonNode *e = json_array_get_element (array, i);
+              if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+                {
+                  Prompt *p = g_new0 (Prompt, 1);
+                  p->text = g_strdup (json_node_get_string (e));
+                  g_ptr_array_add (out, p);
+                }
+              else if (is_chat (e))
+                {
+                  Prompt *p = g_new0 (Prompt, 1);
+                  p->messages = json_node_copy (e);
+                  g_ptr_array_add (out, p);
+                }
+              else
+                {
+                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                               "%s: %s: item %u is neither a prompt nor a chat", origin, ref, i + 1);
+                  return FALSE;
+                }
+            }
+          return TRUE;
+        }
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: %s must hold a chat (a list of messages with roles) or a list of prompts",
+                   origin, ref);
+      return FALSE;
+    }
+  else
+    {
+      /* A text file: one prompt, or several separated by lines of "---". */
+      gsize len;
+      g_autofree char *contents = read_text (path, origin, &len, error);
+      g_auto(GStrv) parts = NULL;
+
+      if (contents == NULL)
+        return FALSE;
+      parts = g_regex_split_simple ("\\r?\\n---\\r?\\n", contents, 0, 0);
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          Prompt *p;
+          if (*g_strstrip (parts[i]) == '\0')
+            continue;
+          p = g_new0 (Prompt, 1);
+          p->text = g_strdup (parts[i]);
+          g_ptr_array_add (out, p);
+        }
+      return TRUE;
+    }
+}
+
+static GPtrArray *
+collect_prompts (JsonNode    *prompts,
+                 const char  *base_dir,
+                 const char  *origin,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) prompt_free);
+
+  if (prompts != NULL && JSON_NODE_HOLDS_VALUE (prompts) &&
+      json_node_get_value_type (prompts) == G_TYPE_STRING)
+    {
+      if (!add_prompt (out, json_node_get_string (prompts), base_dir, origin, error))
+        return NULL;
+    }
+  else if (prompts != NULL && JSON_NODE_HOLDS_ARRAY (prompts))
+    for (guint p = 0; p < json_array_get_length (json_node_get_array (prompts)); p++)
+      {
+        JsonNode *pn = json_array_get_element (json_node_get_array (prompts), p);
+        const char *ref = NULL;
+
+        if (JSON_NODE_HOLDS_VALUE (pn) && json_node_get_value_type (pn) == G_TYPE_STRING)
+          ref = json_node_get_string (pn);
+        else if (JSON_NODE_HOLDS_OBJECT (pn))
+          {
+            JsonObject *o = json_node_get_object (pn);
+            ref = json_object_get_string_member_with_default (o, "raw", NULL);
+            if (ref == NULL)
+              ref = json_object_get_string_member_with_default (o, "id", NULL);
+          }
+        if (ref == NULL)
+          {
+            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                         "%s: prompts[%u] must be a prompt's text, a file:// reference or an object "
+                         "with “raw” or “id”", origin, p);
+            return NULL;
+          }
+        if (!add_prompt (out, ref, base_dir, origin, error))
+          return NULL;
+      }
+  if (out->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “prompts” names no prompt", origin);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* promptfoo's CSV tests: a column per variable, and __expected (or __expected1, ...) columns
+ * whose cells are assertions written as "type: value" (plain text means equals),
+ * __description, and __metadata:NAME. */
+static JsonObject *
+assertion_from_cell (const char *cell)
+{
+  static const char *const types[] = {
+    "not-icontains", "not-contains", "icontains", "contains", "not-equals", "equals",
+    "not-regex", "regex", "not-starts-with", "starts-with", "llm-rubric", "grade",
+  };
+  JsonObject *a = json_object_new ();
+
+  if (g_str_equal (cell, "is-json"))
+    {
+      json_object_set_string_member (a, "type", "is-json");
+      return a;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_str_has_prefix (cell, types[i]) && cell[strlen (types[i])] == ':')
+      {
+        g_autofree char *value = g_strstrip (g_strdup (cell + strlen (types[i]) + 1));
+        json_object_set_string_member (a, "type", g_str_equal (types[i], "grade") ? "llm-rubric" : types[i]);
+        json_object_set_string_member (a, "value", value);
+        return a;
+      }
+  json_object_set_string_member (a, "type", "equals");
+  json_object_set_string_member (a, "value", cell);
+  return a;
+}
+
+static gboolean
+tests_from_csv (JsonArray   *out,
+                const char  *path,
+                const char  *origin,
+                GError     **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *data = NULL;
+  g_autoptr(GPtrArray) header = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len, pos = 0;
+  guint line = 1;
+
+  if ((data = read_text (path, origin, &len, error)) == NULL)
+    return FALSE;
+  header = rw_csv_read_record (data, len, &pos, &line, &local);
+  if (header == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s",
+                   base, local ? local->message : "the file is empty");
+      return FALSE;
+    }
+  for (;;)
+    {
+      guint at = line;
+      g_autoptr(GPtrArray) record = rw_csv_read_record (data, len, &pos, &line, &local);
+      JsonObject *test, *vars, *meta;
+      JsonArray *asserts;
+
+      if (record == NULL)
+        {
+          if (local != NULL)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", base, local->message);
+              return FALSE;
+            }
+          return TRUE;
+        }
+      if (record->len == 1 && *(char *) record->pdata[0] == '\0')
+        continue;
+      if (record->len != header->len)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: %u fields where the header has %u",
+                       base, at, record->len, header->len);
+          return FALSE;
+        }
+      test = json_object_new ();
+      vars = json_object_new ();
+      meta = json_object_new ();
+      asserts = json_array_new ();
+      for (guint i = 0; i < header->len; i++)
+        {
+          const char *name = header->pdata[i], *cell = record->pdata[i];
+
+          if (g_str_has_prefix (name, "__expected"))
+            {
+              if (*cell != '\0')
+                json_array_add_object_element (asserts, assertion_from_cell (cell));
+            }
+          else if (g_str_equal (name, "__description"))
+            json_object_set_string_member (test, "description", cell);
+          else if (g_str_has_prefix (name, "__metadata:") && *cell != '\0')
+            json_object_set_string_member (meta, name + strlen ("__metadata:"), cell);
+          else if (!g_str_has_prefix (name, "__"))
+            json_object_set_string_member (vars, name, cell);
+        }
+      json_object_set_object_member (test, "vars", vars);
+      json_object_set_object_member (test, "metadata", meta);
+      json_object_set_array_member (test, "assert", asserts);
+      json_array_add_object_element (out, test);
+    }
+}
+
+static gboolean
+collect_tests (JsonArray   *out,
+               JsonNode    *tests,
+               const char  *base_dir,
+               const char  *origin,
+               guint        depth,
+               GError     **error)
+{
+  if (JSON_NODE_HOLDS_VALUE (tests) && json_node_get_value_type (tests) == G_TYPE_STRING &&
+      g_str_has_prefix (json_node_get_string (tests), "file://") && depth < 2)
+    {
+      const char *ref = json_node_get_string (tests);
+      g_autofree char *path = file_path (base_dir, ref, origin, error);
+      g_autoptr(JsonNode) node = NULL;
+
+      if (path == NULL)
+        return FALSE;
+      if (g_str_has_suffix (path, ".csv"))
+        return tests_from_csv (out, path, origin, error);
+      if (!is_data_file (path))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: %s: tests are read from .csv, .json, .jsonl, .yaml or .yml files", origin, ref);
+          return FALSE;
+        }
+      if ((node = rw_promptfoo_read_data_file (path, error)) == NULL)
+        return FALSE;
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          json_array_add_element (out, g_steal_pointer (&node));
+          return TRUE;
+        }
+      return collect_tests (out, node, base_dir, origin, depth + 1, error);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (tests))
+    {
+      JsonArray *array = json_node_get_array (tests);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *t = json_array_get_element (array, i);
+          if (JSON_NODE_HOLDS_OBJECT (t))
+            json_array_add_element (out, json_node_copy (t));
+          else if (depth < 2 && JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_STRING)
+            {
+              if (!collect_tests (out, t, base_dir, origin, depth + 1, error))
+                return FALSE;
+            }
+          else
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u] is not an object", origin, i);
+              return FALSE;
+            }
+        }
+      return TRUE;
+    }
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “tests” must be a list or a file:// reference",
+               origin);
+  return FALSE;
+}
+
+/* A test's vars, with values written as file:// references replaced by the files' text. */
+static JsonObject *
+resolve_vars (JsonObject  *vars,
+              const char  *base_dir,
+              const char  *origin,
+              GError     **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (vars == NULL)
+    return g_steal_pointer (&out);
+  json_object_iter_init (&iter, vars);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+          g_str_has_prefix (json_node_get_string (value), "file://"))
+        {
+          g_autofree char *path = file_path (base_dir, json_node_get_string (value), origin, error);
+          g_autofree char *text = NULL;
+          gsize len;
+
+          if (path == NULL || (text = read_text (path, origin, &len, error)) == NULL)
+            return NULL;
+          json_object_set_string_member (out, name, text);
+        }
+      else
+        json_object_set_member (out, name, json_node_copy (value));
+    }
+  return g_steal_pointer (&out);
+}
+
+static JsonNode *
+render_chat (JsonNode   *messages,
+             JsonObject *vars)
+{
+  JsonNode *copy = json_node_copy (messages);
+  JsonArray *array = json_node_get_array (copy);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *m = json_array_get_object_element (array, i);
+      const char *content = json_object_get_string_member_with_default (m, "content", NULL);
+      if (content != NULL)
+        {
+          g_autofree char *text = render (content, vars);
+          json_object_set_string_member (m, "content", text);
+        }
+    }
+  return copy;
+}
+
 /**
  * rw_promptfoo_config_to_jsonl:
  * @config: a promptfoo configuration, as JSON
+ * @base_dir: (nullable): the configuration's folder, for the files it names; without it, the
+ *   configuration must name none
  * @origin: its name, for messages
  * @error: return location for an error
  *
@@ -158,71 +675,81 @@ add_asserts (JsonArray  *graders,
  */
 char *
 rw_promptfoo_config_to_jsonl (JsonObject  *config,
+                              const char  *base_dir,
                               const char  *origin,
                               GError     **error)
 {
-  JsonNode *prompts = json_object_get_member (config, "prompts");
-  JsonNode *tests = json_object_get_member (config, "tests");
+  JsonNode *tests_node = json_object_get_member (config, "tests");
   JsonNode *default_test = json_object_get_member (config, "defaultTest");
   g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) prompts = NULL;
+  g_autoptr(JsonArray) tests = json_array_new ();
 
-  if (tests != NULL && JSON_NODE_HOLDS_VALUE (tests))
+  JsonObject *default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
+                            json_node_get_object (default_test) : NULL;
+  JsonObject *default_meta = object_member (default_obj, "metadata");
+  g_autoptr(JsonObject) default_vars = NULL;
+
+  if ((prompts = collect_prompts (json_object_get_member (config, "prompts"), base_dir, origin,
+                                  error)) == NULL)
+    return NULL;
+  if (object_member (default_obj, "vars") != NULL &&
+      (default_vars = resolve_vars (object_member (default_obj, "vars"), base_dir, origin, error)) == NULL)
+    return NULL;
+  if (tests_node == NULL || !collect_tests (tests, tests_node, base_dir, origin, 0, error))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "%s: tests from a file (%s) are not read; list them in the configuration",
-                   origin, json_node_get_string (tests));
+      if (tests_node == NULL)
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the configuration has no “tests”", origin);
       return NULL;
     }
-  if (prompts == NULL || !JSON_NODE_HOLDS_ARRAY (prompts) || tests == NULL || !JSON_NODE_HOLDS_ARRAY (tests))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “prompts” and “tests” must be lists", origin);
-      return NULL;
-    }
 
-  for (guint t = 0; t < json_array_get_length (json_node_get_array (tests)); t++)
+  for (guint t = 0; t < json_array_get_length (tests); t++)
     {
-      JsonNode *test_node = json_array_get_element (json_node_get_array (tests), t);
-      JsonObject *test = JSON_NODE_HOLDS_OBJECT (test_node) ? json_node_get_object (test_node) : NULL;
-      JsonNode *vars_node = test ? json_object_get_member (test, "vars") : NULL;
-      JsonObject *vars = vars_node && JSON_NODE_HOLDS_OBJECT (vars_node) ? json_node_get_object (vars_node) : NULL;
-      JsonNode *meta = test ? json_object_get_member (test, "metadata") : NULL;
+      JsonObject *test = json_array_get_object_element (tests, t);
+      JsonNode *vars_node = json_object_get_member (test, "vars");
+      g_autoptr(JsonObject) vars = NULL;
+      JsonNode *meta = json_object_get_member (test, "metadata");
       const char *task = NULL;
 
-      if (test == NULL)
+      if (vars_node != NULL && !JSON_NODE_HOLDS_OBJECT (vars_node) && !JSON_NODE_HOLDS_NULL (vars_node))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u] is not an object", origin, t);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u]: “vars” must be a mapping",
+                       origin, t);
           return NULL;
+        }
+      vars = resolve_vars (vars_node && JSON_NODE_HOLDS_OBJECT (vars_node) ? json_node_get_object (vars_node)
+                                                                          : NULL,
+                           base_dir, origin, error);
+      if (vars == NULL)
+        return NULL;
+      /* defaultTest's vars and metadata, where the test has none of its own. */
+      if (default_vars != NULL)
+        {
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *value;
+          json_object_iter_init (&iter, default_vars);
+          while (json_object_iter_next (&iter, &name, &value))
+            if (!json_object_has_member (vars, name))
+              json_object_set_member (vars, name, json_node_copy (value));
         }
       if (meta && JSON_NODE_HOLDS_OBJECT (meta))
         task = json_object_get_string_member_with_default (json_node_get_object (meta), "task", NULL);
-      if (task == NULL && vars != NULL)
+      if (task == NULL || *task == '\0')
         task = json_object_get_string_member_with_default (vars, "task", NULL);
+      if ((task == NULL || *task == '\0') && default_meta != NULL)
+        task = json_object_get_string_member_with_default (default_meta, "task", NULL);
 
-      for (guint p = 0; p < json_array_get_length (json_node_get_array (prompts)); p++)
+      for (guint p = 0; p < prompts->len; p++)
         {
-          JsonNode *pn = json_array_get_element (json_node_get_array (prompts), p);
-          const char *template = NULL;
+          Prompt *prompt = prompts->pdata[p];
           g_autoptr(JsonBuilder) b = json_builder_new ();
           g_autoptr(JsonNode) item = NULL;
           g_autofree char *line = NULL;
-          g_autofree char *text = NULL;
           g_autofree char *id = g_strdup_printf ("t%u-p%u", t, p);
           JsonArray *graders = json_array_new ();
           JsonArray *skipped = json_array_new ();
 
-          if (JSON_NODE_HOLDS_VALUE (pn) && json_node_get_value_type (pn) == G_TYPE_STRING)
-            template = json_node_get_string (pn);
-          else if (JSON_NODE_HOLDS_OBJECT (pn))
-            template = json_object_get_string_member_with_default (json_node_get_object (pn), "raw", NULL);
-          if (template == NULL || g_str_has_prefix (template, "file://"))
-            {
-              json_array_unref (graders);
-              json_array_unref (skipped);
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                           "%s: prompts[%u] must be the prompt's text (files are not read)", origin, p);
-              return NULL;
-            }
-          text = render (template, vars);
           add_asserts (graders, skipped, default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
                                          json_node_get_object (default_test) : NULL);
           add_asserts (graders, skipped, test);
@@ -231,9 +758,18 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           json_builder_set_member_name (b, "id");
           json_builder_add_string_value (b, id);
           json_builder_set_member_name (b, "task");
-          json_builder_add_string_value (b, task ? task : "general");
-          json_builder_set_member_name (b, "prompt");
-          json_builder_add_string_value (b, text);
+          json_builder_add_string_value (b, task && *task ? task : "general");
+          if (prompt->messages != NULL)
+            {
+              json_builder_set_member_name (b, "messages");
+              json_builder_add_value (b, render_chat (prompt->messages, vars));
+            }
+          else
+            {
+              g_autofree char *text = render (prompt->text, vars);
+              json_builder_set_member_name (b, "prompt");
+              json_builder_add_string_value (b, text);
+            }
           json_builder_set_member_name (b, "graders");
           json_builder_add_value (b, json_node_init_array (json_node_alloc (), graders));
           if (json_array_get_length (skipped) > 0)
@@ -255,6 +791,32 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
         }
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/**
+ * rw_promptfoo_config_file_to_jsonl:
+ * @path: a promptfoo configuration, `.yaml`, `.yml` or `.json`
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the suite, as JSONL
+ */
+char *
+rw_promptfoo_config_file_to_jsonl (const char  *path,
+                                   GError     **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(JsonNode) root = rw_promptfoo_read_data_file (path, error);
+
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root) || !rw_promptfoo_is_config (json_node_get_object (root)))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: not a promptfoo configuration (it needs “prompts” and “tests”)", base);
+      return NULL;
+    }
+  return rw_promptfoo_config_to_jsonl (json_node_get_object (root), dir, base, error);
 }
 
 /**

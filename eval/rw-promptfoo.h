@@ -9,15 +9,20 @@
 
 G_BEGIN_DECLS
 
-gboolean  rw_promptfoo_is_config     (JsonObject  *root);
-gboolean  rw_promptfoo_is_results    (JsonObject  *root);
-char     *rw_promptfoo_config_to_jsonl (JsonObject *config,
-                                      const char  *origin,
-                                      GError     **error);
-char     *rw_promptfoo_import_results (RwStore    *store,
-                                      JsonObject  *root,
-                                      const char  *origin,
-                                      guint       *n_answers,
-                                      GError     **error);
+gboolean  rw_promptfoo_is_config            (JsonObject  *root);
+gboolean  rw_promptfoo_is_results           (JsonObject  *root);
+JsonNode *rw_promptfoo_read_data_file       (const char  *path,
+                                             GError     **error);
+char     *rw_promptfoo_config_to_jsonl      (JsonObject  *config,
+                                             const char  *base_dir,
+                                             const char  *origin,
+                                             GError     **error);
+char     *rw_promptfoo_config_file_to_jsonl (const char  *path,
+                                             GError     **error);
+char     *rw_promptfoo_import_results       (RwStore     *store,
+                                             JsonObject  *root,
+                                             const char  *origin,
+                                             guint       *n_answers,
+                                             GError     **error);
 
 G_END_DECLS

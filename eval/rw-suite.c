@@ -385,7 +385,7 @@ rw_suite_new_from_data (const char  *name,
 
 /**
  * rw_suite_new_from_file:
- * @path: a `.jsonl` or `.csv` file
+ * @path: a `.jsonl` or `.csv` file, or a promptfoo configuration (`.yaml`, `.yml`, `.json`)
  * @error: return location for an error
  *
  * Returns: (transfer full) (nullable): the suite
@@ -404,26 +404,12 @@ rw_suite_new_from_file (const char  *path,
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
       return NULL;
     }
-  if (g_str_has_suffix (path, ".json"))
+  if (g_str_has_suffix (path, ".json") || g_str_has_suffix (path, ".yaml") ||
+      g_str_has_suffix (path, ".yml"))
     {
       /* A promptfoo configuration: its prompts × tests. */
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autofree char *jsonl = NULL;
+      g_autofree char *jsonl = rw_promptfoo_config_file_to_jsonl (path, error);
 
-      if (!json_parser_load_from_data (parser, contents, len, &local))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base, local->message);
-          return NULL;
-        }
-      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
-          !rw_promptfoo_is_config (json_node_get_object (json_parser_get_root (parser))))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                       "%s: a .json suite must be a promptfoo configuration with prompts and tests; "
-                       "suites of Routewise's own are .jsonl", base);
-          return NULL;
-        }
-      jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (json_parser_get_root (parser)), base, error);
       if (jsonl == NULL)
         return NULL;
       return rw_suite_new_from_data (base, "jsonl", jsonl, strlen (jsonl), error);

@@ -285,7 +285,8 @@ test_promptfoo_config (void)
     " \"defaultTest\": {\"assert\": [{\"type\": \"is-json\"}]},"
     " \"tests\": [{\"description\": \"sum\", \"vars\": {\"question\": \"2+2?\", \"task\": \"math\"},"
     "              \"assert\": [{\"type\": \"equals\", \"value\": \"4\"}, {\"type\": \"icontains\", \"value\": \"Four\"},"
-    "                          {\"type\": \"starts-with\", \"value\": \"4.\"}, {\"type\": \"llm-rubric\", \"value\": \"x\"}]}]}";
+    "                          {\"type\": \"starts-with\", \"value\": \"4.\"}, {\"type\": \"llm-rubric\", \"value\": \"x\"},"
+    "                          {\"type\": \"javascript\", \"value\": \"1\"}]}]}";
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *jsonl = NULL;
@@ -294,7 +295,8 @@ test_promptfoo_config (void)
   RwSuiteItem *item;
 
   g_assert_true (json_parser_load_from_data (parser, config, -1, NULL));
-  jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (json_parser_get_root (parser)), "c.json", &error);
+  jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (json_parser_get_root (parser)), NULL,
+                                        "c.json", &error);
   g_assert_no_error (error);
   suite = rw_suite_new_from_data ("c.json", "jsonl", jsonl, strlen (jsonl), &error);
   g_assert_no_error (error);
@@ -304,15 +306,85 @@ test_promptfoo_config (void)
   g_assert_cmpstr (item->task, ==, "math");
   g_assert_cmpstr (rw_chat_request_get_last_user_text (item->request), ==, "Answer briefly: 2+2?");
   g_assert_cmpstr (rw_chat_request_get_last_user_text (rw_suite_get_item (suite, 1)->request), ==, "2+2?");
-  /* is-json from defaultTest, then equals, icontains, starts-with; llm-rubric is noted, not run. */
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 4);
-  g_assert_nonnull (strstr (jsonl, "\"promptfoo_unsupported_asserts\":[\"llm-rubric\"]"));
+  /* is-json from defaultTest, then equals, icontains, starts-with, and llm-rubric as the judge
+   * grader, which the runner's judge model rates; a javascript assertion is noted, not run. */
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 5);
+  g_assert_nonnull (rw_grader_get_judge_spec (item));
+  g_assert_nonnull (strstr (jsonl, "\"promptfoo_unsupported_asserts\":[\"javascript\"]"));
   grades = rw_grader_grade_item (item, "4", &error);
   g_assert_no_error (error);
   g_assert_true (((RwGrade *) grades->pdata[0])->pass);   /* "4" is valid JSON */
   g_assert_true (((RwGrade *) grades->pdata[1])->pass);
   g_assert_false (((RwGrade *) grades->pdata[2])->pass);  /* no "four" */
   g_assert_false (((RwGrade *) grades->pdata[3])->pass);  /* does not start with "4." */
+}
+
+/* YAML as promptfoo writes it: typed plain scalars, quoted strings, block text, anchors and
+ * merge keys; a malformed file names its line; aliases cannot blow a small file up. */
+static void
+test_yaml (void)
+{
+  const char *text =
+    "base: &base\n"
+    "  provider: openai\n"
+    "  temperature: 0.5\n"
+    "item:\n"
+    "  <<: *base\n"
+    "  temperature: 0\n"
+    "  count: 12\n"
+    "  hex: 0x1F\n"
+    "  quoted: \"12\"\n"
+    "  flag: true\n"
+    "  none: ~\n"
+    "  list: [a, 'b c', -3.5e2]\n"
+    "  block: |\n"
+    "    line one\n"
+    "    line two\n"
+    "  tagged: !!str 7\n"
+    "---\n"
+    "second: document\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = rw_yaml_parse (text, strlen (text), "t.yaml", &error);
+  g_autoptr(JsonNode) empty = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GString) bomb = g_string_new ("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+  JsonObject *item;
+
+  g_assert_no_error (error);
+  item = json_object_get_object_member (json_node_get_object (root), "item");
+  g_assert_cmpstr (json_object_get_string_member (item, "provider"), ==, "openai");
+  g_assert_cmpint (json_object_get_int_member (item, "temperature"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (item, "count"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (item, "hex"), ==, 31);
+  g_assert_cmpstr (json_object_get_string_member (item, "quoted"), ==, "12");
+  g_assert_true (json_object_get_boolean_member (item, "flag"));
+  g_assert_true (json_object_get_null_member (item, "none"));
+  g_assert_cmpstr (json_object_get_string_member (item, "block"), ==, "line one\nline two\n");
+  g_assert_cmpstr (json_object_get_string_member (item, "tagged"), ==, "7");
+  json = json_to_string (json_object_get_member (item, "list"), FALSE);
+  g_assert_cmpstr (json, ==, "[\"a\",\"b c\",-350.0]");
+  g_assert_false (json_object_has_member (json_node_get_object (root), "second"));
+
+  empty = rw_yaml_parse ("", 0, "e.yaml", &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (empty));
+
+  g_assert_null (rw_yaml_parse ("a: 1\nb: [1, 2\nc: 3\n", 17, "bad.yaml", &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_true (g_str_has_prefix (error->message, "bad.yaml:"));
+  g_assert_nonnull (strstr (error->message, "not valid YAML"));
+  g_clear_error (&error);
+
+  g_assert_null (rw_yaml_parse ("a: *nowhere\n", 12, "alias.yaml", &error));
+  g_assert_nonnull (strstr (error->message, "unknown alias"));
+  g_clear_error (&error);
+
+  /* Ten levels of ten aliases each would be 10^10 nodes. */
+  for (char c = 'b'; c <= 'k'; c++)
+    g_string_append_printf (bomb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
+                            c, c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+  g_assert_null (rw_yaml_parse (bomb->str, bomb->len, "bomb.yaml", &error));
+  g_assert_nonnull (strstr (error->message, "too many nodes"));
 }
 
 int
@@ -330,5 +402,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Suite/parse", test_suites);
   g_test_add_func ("/Rw/Suite/bundled", test_bundled_suites);
   g_test_add_func ("/Rw/Suite/promptfoo-config", test_promptfoo_config);
+  g_test_add_func ("/Rw/Yaml/parse", test_yaml);
   return g_test_run ();
 }

@@ -138,7 +138,7 @@ rw_fuzz_promptfoo (const guint8 *data,
     {
       JsonObject *root = json_node_get_object (json_parser_get_root (parser));
       GError *error = NULL;
-      char *jsonl = rw_promptfoo_config_to_jsonl (root, "fuzz", &error);
+      char *jsonl = rw_promptfoo_config_to_jsonl (root, NULL, "fuzz", &error);
 
       if (jsonl != NULL)
         {
@@ -150,5 +150,31 @@ rw_fuzz_promptfoo (const guint8 *data,
       rw_promptfoo_is_results (root);
     }
   g_object_unref (parser);
+  return 0;
+}
+
+int
+rw_fuzz_yaml (const guint8 *data,
+              gsize         size)
+{
+  GError *error = NULL;
+  JsonNode *root = rw_yaml_parse ((const char *) data, size, "fuzz", &error);
+
+  if (root != NULL)
+    {
+      g_assert (error == NULL);
+      if (JSON_NODE_HOLDS_OBJECT (root) && rw_promptfoo_is_config (json_node_get_object (root)))
+        {
+          char *jsonl = rw_promptfoo_config_to_jsonl (json_node_get_object (root), NULL, "fuzz", &error);
+          g_clear_error (&error);
+          g_free (jsonl);
+        }
+      json_node_unref (root);
+    }
+  else
+    {
+      g_assert (error != NULL && error->domain == RW_ERROR);
+      g_clear_error (&error);
+    }
   return 0;
 }

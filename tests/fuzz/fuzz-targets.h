@@ -9,3 +9,4 @@ int rw_fuzz_error_body (const guint8 *data, gsize size);
 int rw_fuzz_messages   (const guint8 *data, gsize size);
 int rw_fuzz_suite      (const guint8 *data, gsize size);
 int rw_fuzz_promptfoo  (const guint8 *data, gsize size);
+int rw_fuzz_yaml       (const guint8 *data, gsize size);

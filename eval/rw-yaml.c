@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_EVAL_COMPILATION
+# define RW_EVAL_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "rw-yaml.h"
+
+/*
+ * YAML, read into the JSON tree the rest of the harness already understands. Mappings become
+ * objects (keys as strings), sequences arrays; a plain scalar is typed as YAML's core schema
+ * types it (null, booleans, integers, floats), a quoted or block scalar is always a string.
+ * Anchors and aliases are resolved, merge keys (<<) included. Only the first document is read.
+ * Input is untrusted: nesting and alias expansion are bounded, so a "billion laughs" file
+ * fails with a message instead of eating the memory.
+ */
+
+#define MAX_DEPTH 128
+#define MAX_NODES 1000000
+
+typedef struct
+{
+  yaml_parser_t parser;
+  GHashTable *anchors;  /* name -> JsonNode */
+  guint64 n_nodes;
+  const char *origin;
+} Reader;
+
+static JsonNode *read_node (Reader *r, yaml_event_t *event, guint depth, GError **error);
+
+static gboolean
+fail (Reader     *r,
+      GError    **error,
+      const char *message,
+      gsize       line,
+      gsize       column)
+{
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%" G_GSIZE_FORMAT ":%" G_GSIZE_FORMAT ": %s",
+               r->origin, line + 1, column + 1, message);
+  return FALSE;
+}
+
+static gboolean
+next_event (Reader       *r,
+            yaml_event_t *event,
+            GError      **error)
+{
+  if (!yaml_parser_parse (&r->parser, event))
+    {
+      g_autofree char *message = g_strdup_printf ("not valid YAML: %s%s%s",
+                                                  r->parser.problem ? r->parser.problem : "error",
+                                                  r->parser.context ? " " : "",
+                                                  r->parser.context ? r->parser.context : "");
+      return fail (r, error, message, r->parser.problem_mark.line, r->parser.problem_mark.column);
+    }
+  return TRUE;
+}
+
+/* Counts the nodes in @node, so aliases cannot multiply a small file into a huge tree. */
+static guint64
+count_nodes (JsonNode *node)
+{
+  guint64 n = 1;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      JsonNode *member;
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, NULL, &member))
+        n += count_nodes (member);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+      n += count_nodes (json_array_get_element (json_node_get_array (node), i));
+  return n;
+}
+
+static gboolean
+matches (const char *pattern,
+         const char *text)
+{
+  return g_regex_match_simple (pattern, text, 0, 0);
+}
+
+static JsonNode *
+plain_scalar (const char *text)
+{
+  JsonNode *node = json_node_alloc ();
+
+  if (*text == '\0' || matches ("^(~|null|Null|NULL)$", text))
+    return json_node_init_null (node);
+  if (matches ("^(true|True|TRUE)$", text))
+    return json_node_init_boolean (node, TRUE);
+  if (matches ("^(false|False|FALSE)$", text))
+    return json_node_init_boolean (node, FALSE);
+  if (matches ("^[-+]?[0-9]+$", text))
+    {
+      char *end = NULL;
+      gint64 v;
+
+      errno = 0;
+      v = g_ascii_strtoll (text, &end, 10);
+      if (errno == 0 && *end == '\0')
+        return json_node_init_int (node, v);
+    }
+  if (matches ("^0x[0-9a-fA-F]+$", text))
+    {
+      char *end = NULL;
+      guint64 v;
+
+      errno = 0;
+      v = g_ascii_strtoull (text + 2, &end, 16);
+      if (errno == 0 && *end == '\0' && v <= G_MAXINT64)
+        return json_node_init_int (node, (gint64) v);
+    }
+  if (matches ("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", text))
+    return json_node_init_double (node, g_ascii_strtod (text, NULL));
+  if (matches ("^[-+]?\\.(inf|Inf|INF)$", text) || matches ("^\\.(nan|NaN|NAN)$", text))
+    /* JSON has no infinities: kept as the text. */
+    return json_node_init_string (node, text);
+  return json_node_init_string (node, text);
+}
+
+static void
+remember (Reader        *r,
+          yaml_char_t   *anchor,
+          JsonNode      *node)
+{
+  if (anchor != NULL)
+    g_hash_table_replace (r->anchors, g_strdup ((const char *) anchor), json_node_copy (node));
+}
+
+/* Merges the members of @source into @target where @target has none of that name. */
+static gboolean
+merge_into (JsonObject *target,
+            JsonNode   *source)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  if (JSON_NODE_HOLDS_ARRAY (source))
+    {
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (source)); i++)
+        if (!merge_into (target, json_array_get_element (json_node_get_array (source), i)))
+          return FALSE;
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (source))
+    return FALSE;
+  json_object_iter_init (&iter, json_node_get_object (source));
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!json_object_has_member (target, name))
+      json_object_set_member (target, name, json_node_copy (member));
+  return TRUE;
+}
+
+static char *
+key_text (JsonNode *key)
+{
+  if (JSON_NODE_HOLDS_NULL (key))
+    return g_strdup ("null");
+  if (JSON_NODE_HOLDS_VALUE (key) && json_node_get_value_type (key) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (key));
+  return json_to_string (key, FALSE);
+}
+
+static JsonNode *
+read_mapping (Reader       *r,
+              yaml_event_t *start,
+              guint         depth,
+              GError      **error)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonObject) merged = json_object_new ();
+  yaml_char_t *anchor = start->data.mapping_start.anchor;
+  g_autofree char *anchor_copy = anchor ? g_strdup ((const char *) anchor) : NULL;
+  JsonNode *node;
+
+  for (;;)
+    {
+      yaml_event_t event;
+      g_autoptr(JsonNode) key = NULL;
+      JsonNode *value;
+      g_autofree char *name = NULL;
+      gboolean is_merge;
+
+      if (!next_event (r, &event, error))
+        return NULL;
+      if (event.type == YAML_MAPPING_END_EVENT)
+        {
+          yaml_event_delete (&event);
+          break;
+        }
+      is_merge = event.type == YAML_SCALAR_EVENT && event.data.scalar.plain_implicit &&
+                 g_str_equal ((const char *) event.data.scalar.value, "<<");
+      key = read_node (r, &event, depth + 1, error);
+      if (key == NULL)
+        return NULL;
+      if (!next_event (r, &event, error))
+        return NULL;
+      value = read_node (r, &event, depth + 1, error);
+      if (value == NULL)
+        return NULL;
+      if (is_merge)
+        {
+          gboolean ok = merge_into (merged, value);
+          json_node_unref (value);
+          if (!ok)
+            {
+              fail (r, error, "a merge key (<<) takes a mapping or a list of mappings",
+                    r->parser.mark.line, r->parser.mark.column);
+              return NULL;
+            }
+          continue;
+        }
+      name = key_text (key);
+      json_object_set_member (object, name, value);
+    }
+
+  /* Merged members give way to the mapping's own. */
+  {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *member;
+    json_object_iter_init (&iter, merged);
+    while (json_object_iter_next (&iter, &name, &member))
+      if (!json_object_has_member (object, name))
+        json_object_set_member (object, name, json_node_copy (member));
+  }
+  node = json_node_init_object (json_node_alloc (), object);
+  remember (r, (yaml_char_t *) anchor_copy, node);
+  return node;
+}
+
+static JsonNode *
+read_sequence (Reader       *r,
+               yaml_event_t *start,
+               guint         depth,
+               GError      **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  yaml_char_t *anchor = start->data.sequence_start.anchor;
+  g_autofree char *anchor_copy = anchor ? g_strdup ((const char *) anchor) : NULL;
+  JsonNode *node;
+
+  for (;;)
+    {
+      yaml_event_t event;
+      JsonNode *value;
+
+      if (!next_event (r, &event, error))
+        return NULL;
+      if (event.type == YAML_SEQUENCE_END_EVENT)
+        {
+          yaml_event_delete (&event);
+          break;
+        }
+      value = read_node (r, &event, depth + 1, error);
+      if (value == NULL)
+        return NULL;
+      json_array_add_element (array, value);
+    }
+  node = json_node_init_array (json_node_alloc (), array);
+  remember (r, (yaml_char_t *) anchor_copy, node);
+  return node;
+}
+
+/* Reads the node that begins with @event, which it deletes. */
+static JsonNode *
+read_node (Reader       *r,
+           yaml_event_t *event,
+           guint         depth,
+           GError      **error)
+{
+  JsonNode *node = NULL;
+  gsize line = event->start_mark.line, column = event->start_mark.column;
+
+  if (depth > MAX_DEPTH)
+    {
+      yaml_event_delete (event);
+      fail (r, error, "nested too deeply", line, column);
+      return NULL;
+    }
+  if (++r->n_nodes > MAX_NODES)
+    {
+      yaml_event_delete (event);
+      fail (r, error, "too many nodes", line, column);
+      return NULL;
+    }
+
+  switch (event->type)
+    {
+    case YAML_SCALAR_EVENT:
+      {
+        const char *text = (const char *) event->data.scalar.value;
+        const char *tag = (const char *) event->data.scalar.tag;
+
+        if (tag != NULL && g_str_equal (tag, YAML_STR_TAG))
+          node = json_node_init_string (json_node_alloc (), text);
+        else if (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+          node = plain_scalar (text);
+        else
+          node = json_node_init_string (json_node_alloc (), text);
+        if (!g_utf8_validate (text, event->data.scalar.length, NULL) ||
+            strlen (text) != event->data.scalar.length)
+          {
+            json_node_unref (node);
+            node = NULL;
+            fail (r, error, "a scalar is not valid UTF-8 text", line, column);
+            break;
+          }
+        remember (r, event->data.scalar.anchor, node);
+        break;
+      }
+
+    case YAML_ALIAS_EVENT:
+      {
+        JsonNode *target = g_hash_table_lookup (r->anchors, event->data.alias.anchor);
+
+        if (target == NULL)
+          {
+            g_autofree char *message = g_strdup_printf ("unknown alias *%s", event->data.alias.anchor);
+            fail (r, error, message, line, column);
+            break;
+          }
+        r->n_nodes += count_nodes (target);
+        if (r->n_nodes > MAX_NODES)
+          {
+            fail (r, error, "aliases expand to too many nodes", line, column);
+            break;
+          }
+        node = json_node_copy (target);
+        break;
+      }
+
+    case YAML_MAPPING_START_EVENT:
+      node = read_mapping (r, event, depth, error);
+      break;
+
+    case YAML_SEQUENCE_START_EVENT:
+      node = read_sequence (r, event, depth, error);
+      break;
+
+    default:
+      fail (r, error, "unexpected YAML structure", line, column);
+      break;
+    }
+  yaml_event_delete (event);
+  return node;
+}
+
+/**
+ * rw_yaml_parse:
+ * @data: YAML text
+ * @length: its length in bytes
+ * @origin: the file's name, for messages
+ * @error: return location for an error, naming the line and column
+ *
+ * Returns: (transfer full) (nullable): the first document as JSON; an empty document is null
+ */
+JsonNode *
+rw_yaml_parse (const char  *data,
+               gsize        length,
+               const char  *origin,
+               GError     **error)
+{
+  Reader r = { 0 };
+  JsonNode *root = NULL;
+  yaml_event_t event;
+
+  if (!yaml_parser_initialize (&r.parser))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: cannot start the YAML reader", origin);
+      return NULL;
+    }
+  r.origin = origin;
+  r.anchors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+  yaml_parser_set_input_string (&r.parser, (const unsigned char *) data, length);
+
+  /* The stream's start, then the first document's (or the stream's end). */
+  while (root == NULL)
+    {
+      if (!next_event (&r, &event, error))
+        break;
+      if (event.type == YAML_STREAM_START_EVENT || event.type == YAML_DOCUMENT_START_EVENT)
+        {
+          yaml_event_delete (&event);
+          continue;
+        }
+      if (event.type == YAML_STREAM_END_EVENT)
+        {
+          yaml_event_delete (&event);
+          root = json_node_init_null (json_node_alloc ());
+          break;
+        }
+      root = read_node (&r, &event, 0, error);
+      if (root == NULL)
+        break;
+    }
+
+  g_hash_table_unref (r.anchors);
+  yaml_parser_delete (&r.parser);
+  return root;
+}
