@@ -79,6 +79,8 @@ read_all_cb (GObject      *object,
     }
   if (g_bytes_get_size (bytes) == 0)
     {
+      /* The whole body is read: closing now hands the connection back for the next request. */
+      g_input_stream_close (ra->stream, NULL, NULL);
       g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&ra->buf)),
                              (GDestroyNotify) g_bytes_unref);
       return;
@@ -427,6 +429,11 @@ _rw_http_exchange_async (RwProviderCall       *call,
   g_task_set_task_data (task, x, (GDestroyNotify) exchange_free);
   g_task_set_source_tag (task, _rw_http_exchange_async);
   provider = _rw_provider_call_get_provider (call);
+  /* libsoup sends a POST on a fresh connection unless told it may reuse a kept-alive one: a
+   * connection the upstream closed while idle is then retried on a new one, which is safe here
+   * since the upstream never saw the request. Without this, every request costs a TCP
+   * handshake (and a proxy lookup), and idle connections pile up. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   soup_session_send_async (rw_provider_get_session (provider), msg, G_PRIORITY_DEFAULT, cancellable,
                            exchange_send_cb, task);
 }

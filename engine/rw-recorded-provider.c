@@ -45,8 +45,13 @@ typedef struct
 {
   GHashTable *prompt_ids;   /* normalized text -> prompt id (GINT_TO_POINTER) */
   GHashTable *answers;      /* "slug\nprompt id" -> Answer */
-  GPtrArray *models;        /* RwModel, provider id "recorded" */
 } Recordings;
+
+/* RouteLLM's GSM8K file: its models' columns, their slugs and names. */
+static const struct { const char *column; const char *slug; const char *name; } gsm8k_models[] = {
+  { "mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b-instruct-v0.1", "Mixtral 8x7B Instruct" },
+  { "gpt-4-1106-preview", "gpt-4-1106-preview", "GPT-4 Turbo (1106)" },
+};
 
 static void
 answer_free (gpointer data)
@@ -144,33 +149,27 @@ add_result (JsonObject *obj,
 
 /* RouteLLM's GSM8K file: the question, then each model's correctness and its full answer. */
 static void
-add_gsm8k (Recordings *rec,
-           GHashTable *names)
+add_gsm8k (Recordings *rec)
 {
-  static const struct { const char *column; const char *slug; const char *name; } models[] = {
-    { "mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b-instruct-v0.1", "Mixtral 8x7B Instruct" },
-    { "gpt-4-1106-preview", "gpt-4-1106-preview", "GPT-4 Turbo (1106)" },
-  };
   g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_DIR "gsm8k_responses.csv", 0, NULL);
   g_autoptr(GPtrArray) header = NULL;
   const char *data;
   gsize len, pos = 0;
   guint line = 0, row_no = 0;
-  gint answer_col[G_N_ELEMENTS (models)];
+  gint answer_col[G_N_ELEMENTS (gsm8k_models)];
   GPtrArray *row;
 
   if (bytes == NULL)
     return;
   data = g_bytes_get_data (bytes, &len);
   header = rw_csv_read_record (data, len, &pos, &line, NULL);
-  for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+  for (guint m = 0; m < G_N_ELEMENTS (gsm8k_models); m++)
     {
-      g_autofree char *col = g_strconcat (models[m].column, "_response", NULL);
+      g_autofree char *col = g_strconcat (gsm8k_models[m].column, "_response", NULL);
       answer_col[m] = -1;
       for (guint c = 0; header && c < header->len; c++)
         if (g_str_equal (header->pdata[c], col))
           answer_col[m] = c;
-      g_hash_table_insert (names, g_strdup (models[m].slug), g_strdup (models[m].name));
     }
 
   while ((row = rw_csv_read_record (data, len, &pos, &line, NULL)) != NULL)
@@ -181,18 +180,19 @@ add_gsm8k (Recordings *rec,
       if (row->len > 0)
         g_hash_table_insert (rec->prompt_ids, rw_text_normalize_space (row->pdata[0]),
                              GINT_TO_POINTER (id));
-      for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+      for (guint m = 0; m < G_N_ELEMENTS (gsm8k_models); m++)
         if (answer_col[m] >= 0 && (guint) answer_col[m] < row->len)
           {
             Answer *a = g_new0 (Answer, 1);
             a->text = g_strdup (row->pdata[answer_col[m]]);
             a->duration_ms = 1000.0 * rw_estimate_tokens (a->text) / NOMINAL_TOKENS_PER_SECOND;
-            g_hash_table_insert (rec->answers, g_strdup_printf ("%s\n%d", models[m].slug, id), a);
+            g_hash_table_insert (rec->answers, g_strdup_printf ("%s\n%d", gsm8k_models[m].slug, id), a);
           }
       g_ptr_array_unref (row);
     }
 }
 
+/* The recorded answers, read the first time one is asked for (listing the models does not). */
 static Recordings *
 get_recordings (void)
 {
@@ -201,19 +201,34 @@ get_recordings (void)
 
   if (g_once_init_enter (&once))
     {
+      rec = g_new0 (Recordings, 1);
+      rec->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      rec->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, answer_free);
+      each_json_line (RESOURCE_DIR "prompts.jsonl", add_prompt, rec);
+      each_json_line (RESOURCE_DIR "results.jsonl", add_result, rec);
+      add_gsm8k (rec);
+      g_once_init_leave (&once, 1);
+    }
+  return rec;
+}
+
+/* The recorded models (RwModel, provider id "recorded"), sorted by name. */
+static GPtrArray *
+get_models (void)
+{
+  static gsize once;
+  static GPtrArray *models;
+
+  if (g_once_init_enter (&once))
+    {
       g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                            g_free, g_free);
       g_autoptr(GList) slugs = NULL;
 
-      rec = g_new0 (Recordings, 1);
-      rec->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      rec->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, answer_free);
-      rec->models = g_ptr_array_new_with_free_func (g_object_unref);
-
-      each_json_line (RESOURCE_DIR "prompts.jsonl", add_prompt, rec);
+      models = g_ptr_array_new_with_free_func (g_object_unref);
       each_json_line (RESOURCE_DIR "models.jsonl", add_model, names);
-      each_json_line (RESOURCE_DIR "results.jsonl", add_result, rec);
-      add_gsm8k (rec, names);
+      for (guint m = 0; m < G_N_ELEMENTS (gsm8k_models); m++)
+        g_hash_table_insert (names, g_strdup (gsm8k_models[m].slug), g_strdup (gsm8k_models[m].name));
 
       slugs = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) g_strcmp0);
       for (GList *l = slugs; l; l = l->next)
@@ -224,11 +239,11 @@ get_recordings (void)
           RwModel *model = rw_model_new (id, "recorded", l->data);
 
           rw_model_set_display_name (model, display);
-          g_ptr_array_add (rec->models, model);
+          g_ptr_array_add (models, model);
         }
       g_once_init_leave (&once, 1);
     }
-  return rec;
+  return models;
 }
 
 /**
@@ -458,13 +473,13 @@ rw_recorded_provider_list_models_async (RwProvider          *provider,
                                         gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  Recordings *rec = get_recordings ();
+  GPtrArray *recorded = get_models ();
   GPtrArray *models = g_ptr_array_new_with_free_func (g_object_unref);
   const char *id = rw_provider_get_id (provider);
 
-  for (guint i = 0; i < rec->models->len; i++)
+  for (guint i = 0; i < recorded->len; i++)
     {
-      RwModel *m = rec->models->pdata[i];
+      RwModel *m = recorded->pdata[i];
       g_autofree char *model_id = g_strdup_printf ("%s/%s", id, rw_model_get_upstream_name (m));
       RwModel *copy = rw_model_new (model_id, id, rw_model_get_upstream_name (m));
 

@@ -55,6 +55,7 @@ struct _RwRouter
   double request_ceiling_usd;
   double daily_ceiling_usd;
   double spent_today_usd;
+  gint64 day_ends_us;
   GDate *spent_day;
 
   RwClockFunc clock;
@@ -220,32 +221,34 @@ rw_router_set_circuit (RwRouter *self,
   self->circuit_cooldown_ms = cooldown_ms;
 }
 
+/* The day's spend starts again at local midnight. Checked on every attempt, so the local time
+ * (which GLib reads from /etc/localtime each time) is only looked at when the day may have
+ * turned. */
 static void
 roll_day (RwRouter *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  GDate *today = g_date_new_dmy (g_date_time_get_day_of_month (now),
-                                 g_date_time_get_month (now), g_date_time_get_year (now));
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) midnight = NULL;
+  g_autoptr(GDateTime) next = NULL;
 
-  if (self->spent_day == NULL || g_date_compare (self->spent_day, today) != 0)
+  if (self->spent_day != NULL && g_get_real_time () < self->day_ends_us)
+    return;
+  now = g_date_time_new_now_local ();
+  midnight = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                    g_date_time_get_day_of_month (now), 0, 0, 0);
+  next = g_date_time_add_days (midnight, 1);
+  self->day_ends_us = g_date_time_to_unix (next) * G_USEC_PER_SEC;
+  g_clear_pointer (&self->spent_day, g_date_free);
+  self->spent_day = g_date_new_dmy (g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                                    g_date_time_get_year (now));
+  self->spent_today_usd = 0;
+  if (self->store != NULL)
     {
-      g_clear_pointer (&self->spent_day, g_date_free);
-      self->spent_day = today;
-      self->spent_today_usd = 0;
-      if (self->store != NULL)
-        {
-          g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
-                                                                 g_date_time_get_month (now),
-                                                                 g_date_time_get_day_of_month (now),
-                                                                 0, 0, 0);
-          double spent = rw_store_sum_cost_since (self->store,
-                                                  g_date_time_to_unix (midnight) * 1000, NULL);
-          if (spent > 0)
-            self->spent_today_usd = spent;
-        }
+      double spent = rw_store_sum_cost_since (self->store, g_date_time_to_unix (midnight) * 1000,
+                                              NULL);
+      if (spent > 0)
+        self->spent_today_usd = spent;
     }
-  else
-    g_date_free (today);
 }
 
 /**
