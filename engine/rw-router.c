@@ -675,7 +675,7 @@ attempt_done (GObject      *object,
   if (g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH))
     r->min_context = MAX (r->min_context, MAX (1, rw_model_get_context_length (r->model)));
 
-  try_next_candidate (g_steal_pointer (&task));
+  try_next_candidate (task);
 }
 
 static void
@@ -836,7 +836,7 @@ rw_router_route_async (RwRouter            *self,
           return;
         }
     }
-  try_next_candidate (g_steal_pointer (&task));
+  try_next_candidate (task);
 }
 
 /**

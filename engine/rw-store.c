@@ -227,6 +227,50 @@ op_double_or_null (Op     *op,
   op->n_vals++;
 }
 
+/*
+ * Row ids: UUIDs of version 7 (RFC 9562), a millisecond timestamp then random bits, so that
+ * the window and the command line can write one file without clashing, while new rows land at
+ * the end of each id index instead of on a random page of it: far fewer pages written per
+ * transaction than with random UUIDs.
+ */
+static char *
+new_id (void)
+{
+  static gint64 last_ms;
+  static guint32 seq;
+  static GMutex lock;
+  guint8 b[16];
+  gint64 ms = g_get_real_time () / 1000;
+  guint32 r = g_random_int ();
+
+  g_mutex_lock (&lock);
+  /* Within one millisecond, a counter keeps the order of the ids the order of creation. */
+  if (ms <= last_ms)
+    {
+      ms = last_ms;
+      seq++;
+    }
+  else
+    seq = r & 0x1ff;
+  last_ms = ms;
+  r = seq;
+  g_mutex_unlock (&lock);
+
+  for (int i = 0; i < 6; i++)
+    b[i] = (guint8) (ms >> (40 - 8 * i));
+  b[6] = 0x70 | ((r >> 8) & 0x0f);
+  b[7] = r & 0xff;
+  for (int i = 8; i < 16; i += 4)
+    {
+      guint32 x = g_random_int ();
+      memcpy (b + i, &x, 4);
+    }
+  b[8] = 0x80 | (b[8] & 0x3f);
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                          b[12], b[13], b[14], b[15]);
+}
+
 static gint64
 now_ms (void)
 {
@@ -771,7 +815,7 @@ rw_store_begin_run (RwStore    *self,
                     const char *kind,
                     JsonNode   *params)
 {
-  char *id = g_uuid_string_random ();
+  char *id = new_id ();
   g_autofree char *text = params ? json_to_string (params, FALSE) : NULL;
   Op *op = op_new ("INSERT INTO runs (id, kind, params, status, created_ms) "
                    "VALUES (?1, ?2, ?3, 'running', ?4)");
@@ -845,7 +889,7 @@ rw_store_record_eval_response (RwStore      *self,
                                guint         sample,
                                gboolean      cached)
 {
-  char *id = g_uuid_string_random ();
+  char *id = new_id ();
   Op *op = op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
                    "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
                    "http_status, error_kind, error_message, request_hash, created_ms, "
@@ -898,7 +942,7 @@ rw_store_record_grade (RwStore    *self,
                        const char *detail,
                        const char *source)
 {
-  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *id = new_id ();
   Op *op = op_new ("INSERT INTO grades (id, response_id, grader, score, pass, detail, source, "
                    "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 
@@ -1170,7 +1214,7 @@ rw_store_record_vote (RwStore            *self,
   candidates = json_builder_get_root (b);
   candidates_text = json_to_string (candidates, FALSE);
 
-  id = g_uuid_string_random ();
+  id = new_id ();
   op = op_new ("INSERT INTO votes (id, prompt_id, run_id, task, outcome, response_a, response_b, "
                "winner, source, created_ms, candidates) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");

@@ -77,9 +77,16 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
+  gpointer router = f->router;
+
   g_string_free (f->streamed, TRUE);
   rw_chat_request_unref (f->request);
+  /* Every route has let go of the router once it finished: none is kept alive. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_object_add_weak_pointer (router, &router);
   g_object_unref (f->router);
+  g_assert_null (router);
   rw_store_close (f->store);
   g_object_unref (f->store);
   g_object_unref (f->catalog);
