@@ -938,7 +938,7 @@ static int
 cmd_import (int    argc,
             char **argv)
 {
-  g_autoptr(GOptionContext) ctx = g_option_context_new (_("promptfoo FILE"));
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("promptfoo FILE | routellm PATH"));
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(RwStore) store = NULL;
@@ -948,15 +948,38 @@ cmd_import (int    argc,
                                        "the files it names) is printed as "
                                        "a Routewise suite (JSONL); a result file (promptfoo eval "
                                        "-o results.json) is stored as an evaluation run, with its "
-                                       "grades and pairwise outcomes."));
+                                       "grades and pairwise outcomes. RouteLLM's per-item "
+                                       "correctness (a CSV, or a folder of them: MMLU's subjects "
+                                       "become tasks) is stored as a graded run."));
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       print_error ("%s", error->message);
       return EXIT_USAGE;
     }
+  if (argc == 3 && g_str_equal (argv[1], "routellm"))
+    {
+      g_autoptr(RwCatalog) catalog = NULL;
+      g_autofree char *run_id = NULL;
+      guint n = 0;
+
+      if ((catalog = load_catalog ()) == NULL)
+        return EXIT_USAGE;
+      if ((store = rw_store_open_default (&error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+      if ((run_id = rw_routellm_import (store, catalog, argv[2], &n, &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      fprintf (stderr, _("Imported %u items as run %s\n"), n, run_id);
+      return print_report (store, run_id, "md", NULL);
+    }
   if (argc != 3 || !g_str_equal (argv[1], "promptfoo"))
     {
-      print_error (_("usage: routewise-cli import promptfoo FILE"));
+      print_error (_("usage: routewise-cli import promptfoo FILE | import routellm FILE-OR-FOLDER"));
       return EXIT_USAGE;
     }
   if ((node = rw_promptfoo_read_data_file (argv[2], &error)) == NULL)
@@ -1116,6 +1139,317 @@ cmd_serve (int    argc,
   return EXIT_OK;
 }
 
+/* ------------------------------------------------------------------------------- learning */
+
+static gboolean
+write_or_print (const char  *path,
+                const char  *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || g_str_equal (path, "-"))
+    {
+      fputs (text, stdout);
+      if (*text && text[strlen (text) - 1] != '\n')
+        fputc ('\n', stdout);
+      return TRUE;
+    }
+  if (!g_file_set_contents (path, text, -1, &error))
+    {
+      print_error ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmd_ratings (int    argc,
+             char **argv)
+{
+  g_autofree char *task = NULL;
+  g_autofree char *csv = NULL;
+  gboolean json = FALSE;
+  gint bootstrap = 200;
+  GOptionEntry entries[] = {
+    { "task", 't', 0, G_OPTION_ARG_STRING, &task, N_("Only this task"), N_("TASK") },
+    { "comparisons", 0, 0, G_OPTION_ARG_FILENAME, &csv,
+      N_("Rate the comparisons of this CSV file (model_a, model_b, winner[, task, weight]) "
+         "instead of the stored ones"), N_("FILE") },
+    { "bootstrap", 0, 0, G_OPTION_ARG_INT, &bootstrap,
+      N_("Bootstrap replicates for the 95% intervals (default 200)"), N_("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(JsonNode) rated = NULL;
+  JsonArray *tasks;
+
+  g_option_context_set_summary (ctx, _("Bradley-Terry ratings per task from every pairwise "
+                                       "outcome: votes, judge verdicts, graded pairs, imports. "
+                                       "Ranks tie where the 95% intervals overlap."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 1 || bootstrap < 0 ||
+      bootstrap > 100000)
+    {
+      print_error ("%s", error ? error->message : _("usage: routewise-cli ratings [--task T] [--json]"));
+      return EXIT_USAGE;
+    }
+  if (csv != NULL)
+    {
+      if (!rw_comparisons_load_csv (comparisons, csv, &error))
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+    }
+  else
+    {
+      if ((store = rw_store_open_default (&error)) == NULL ||
+          !rw_comparisons_load_store (comparisons, store, &error))
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+    }
+  rated = rw_comparisons_rate (comparisons, task, bootstrap, 1);
+  if (json)
+    {
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+      json_generator_set_pretty (gen, TRUE);
+      json_generator_set_root (gen, rated);
+      text = json_generator_to_data (gen, NULL);
+      write_or_print (NULL, text);
+      return EXIT_OK;
+    }
+  tasks = json_object_get_array_member (json_node_get_object (rated), "tasks");
+  if (json_array_get_length (tasks) == 0)
+    {
+      print_error (_("no pairwise outcomes yet: vote in the window, run “eval run” with two or "
+                     "more models, or import some"));
+      return EXIT_FAILED;
+    }
+  for (guint t = 0; t < json_array_get_length (tasks); t++)
+    {
+      JsonObject *to = json_array_get_object_element (tasks, t);
+      JsonArray *models = json_object_get_array_member (to, "models");
+
+      printf (_("## %s (%" G_GINT64_FORMAT " comparisons)\n\n"), json_object_get_string_member (to, "task"),
+              json_object_get_int_member (to, "comparisons"));
+      printf ("| %s | %s | %s | %s | %s | %s |\n|---:|---|---:|---|---:|---:|\n", _("rank"), _("model"),
+              _("rating"), _("95% interval"), _("wins"), _("losses"));
+      for (guint m = 0; m < json_array_get_length (models); m++)
+        {
+          JsonObject *mo = json_array_get_object_element (models, m);
+          printf ("| %" G_GINT64_FORMAT " | %s | %.0f | %.0f–%.0f | %.1f | %.1f |\n",
+                  json_object_get_int_member (mo, "rank"), json_object_get_string_member (mo, "model"),
+                  json_object_get_double_member (mo, "rating"), json_object_get_double_member (mo, "ci_low"),
+                  json_object_get_double_member (mo, "ci_high"), json_object_get_double_member (mo, "wins"),
+                  json_object_get_double_member (mo, "losses"));
+        }
+      printf ("\n");
+    }
+  return EXIT_OK;
+}
+
+static JsonNode *
+read_policy (const char  *path,
+             GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(RwPolicy) check = NULL;
+
+  /* What the router would refuse is refused here too. */
+  if ((check = rw_policy_new_from_file (path, error)) == NULL)
+    return NULL;
+  if (!json_parser_load_from_file (parser, path, error))
+    return NULL;
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static int
+cmd_policy (int    argc,
+            char **argv)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *strong = NULL;
+  g_autofree char *weak = NULL;
+  double cost_weight = 0, budget = 0, ceiling = 0, latency = 0;
+  gint folds = 5;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "cost-weight", 'w', 0, G_OPTION_ARG_DOUBLE, &cost_weight,
+      N_("learn: quality points given up per US dollar per 1,000 requests (default 0)"), N_("W") },
+    { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget,
+      N_("learn: keep the expected cost of 1,000 requests within this many US dollars"), N_("USD") },
+    { "ceiling", 0, 0, G_OPTION_ARG_DOUBLE, &ceiling,
+      N_("learn: leave out models whose answers cost more than this on average"), N_("USD") },
+    { "latency", 0, 0, G_OPTION_ARG_DOUBLE, &latency,
+      N_("learn: leave out models whose median latency is longer"), N_("MS") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write to this file"), N_("FILE") },
+    { "folds", 'k', 0, G_OPTION_ARG_INT, &folds, N_("evaluate: folds (default 5)"), N_("K") },
+    { "strong", 0, 0, G_OPTION_ARG_STRING, &strong, N_("evaluate: the strong model"), N_("MODEL") },
+    { "weak", 0, 0, G_OPTION_ARG_STRING, &weak, N_("evaluate: the weak model"), N_("MODEL") },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      N_("export: routewise, portkey, openrouter or litellm"), N_("FORMAT") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("evaluate: print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("learn | evaluate POLICY | export POLICY"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(GPtrArray) outcomes = NULL;
+
+  g_option_context_set_summary (ctx, _("Learn a routing policy from the stored grades and "
+                                       "comparisons, prove it on held-out data, and export it "
+                                       "for the router or a production gateway."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      print_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc < 2 || cost_weight < 0 || budget < 0 || ceiling < 0 || latency < 0 || folds < 2 ||
+      folds > 100)
+    {
+      print_error (_("usage: routewise-cli policy learn [--cost-weight W | --budget USD] -o FILE | "
+                     "evaluate FILE | export FILE --format F"));
+      return EXIT_USAGE;
+    }
+
+  if (g_str_equal (argv[1], "export"))
+    {
+      g_autoptr(JsonNode) policy = NULL;
+      g_autoptr(RwCatalog) catalog = NULL;
+      g_autofree char *text = NULL;
+
+      if (argc != 3)
+        {
+          print_error (_("usage: routewise-cli policy export FILE --format F"));
+          return EXIT_USAGE;
+        }
+      if ((policy = read_policy (argv[2], &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      if ((catalog = load_catalog ()) == NULL)
+        return EXIT_USAGE;
+      if ((text = rw_policy_export (json_node_get_object (policy), catalog, format ? format : "routewise",
+                                    &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      return write_or_print (output, text) ? EXIT_OK : EXIT_FAILED;
+    }
+
+  if ((store = rw_store_open_default (&error)) == NULL ||
+      (outcomes = rw_learn_load_outcomes (store, &error)) == NULL)
+    {
+      print_error ("%s", error->message);
+      return EXIT_FAILED;
+    }
+
+  if (g_str_equal (argv[1], "learn") && argc == 2)
+    {
+      RwLearnOptions o = { cost_weight, budget, ceiling, latency };
+      g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
+      g_autoptr(JsonNode) policy = NULL;
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+      JsonObject *learned, *tasks;
+      g_autoptr(GList) names = NULL;
+
+      if (!rw_comparisons_load_store (comparisons, store, &error) ||
+          (policy = rw_policy_learn (outcomes, comparisons, &o, &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+      json_generator_set_pretty (gen, TRUE);
+      json_generator_set_root (gen, policy);
+      text = json_generator_to_data (gen, NULL);
+      if (!write_or_print (output, text))
+        return EXIT_FAILED;
+      if (output == NULL)
+        return EXIT_OK;
+
+      learned = json_object_get_object_member (json_node_get_object (policy), "learned");
+      tasks = json_object_get_object_member (learned, "tasks");
+      fprintf (stderr, _("Learned from %" G_GINT64_FORMAT " graded answers to %" G_GINT64_FORMAT
+                         " items and %" G_GINT64_FORMAT " comparisons; cost weight %g, expected "
+                         "$%.4f per 1,000 requests.\n"),
+               json_object_get_int_member (json_object_get_object_member (learned, "data"), "graded_answers"),
+               json_object_get_int_member (json_object_get_object_member (learned, "data"), "items"),
+               json_object_get_int_member (json_object_get_object_member (learned, "data"), "comparisons"),
+               json_object_get_double_member (learned, "cost_weight"),
+               json_object_get_double_member (learned, "expected_cost_per_1k"));
+      if (!json_object_get_null_member (learned, "classifier_accuracy") &&
+          json_object_has_member (json_node_get_object (policy), "classifier"))
+        fprintf (stderr, _("Task classifier: %.1f%% right on %" G_GINT64_FORMAT " held-out prompts.\n"),
+                 100 * json_object_get_double_member (learned, "classifier_accuracy"),
+                 json_object_get_int_member (learned, "classifier_tested_on"));
+      names = g_list_sort (json_object_get_members (tasks), (GCompareFunc) g_strcmp0);
+      printf ("| %s | %s | %s | %s | %s |\n|---|---:|---|---:|---:|\n", _("task"), _("items"),
+              _("model"), _("quality (95% interval)"), _("cost per 1k"));
+      for (GList *l = names; l; l = l->next)
+        {
+          JsonObject *t = json_object_get_object_member (tasks, l->data);
+          JsonArray *models = json_object_get_array_member (t, "models");
+          JsonObject *top;
+          if (json_array_get_length (models) == 0)
+            continue;
+          top = json_array_get_object_element (models, 0);
+          printf ("| %s | %" G_GINT64_FORMAT " | %s | %.1f%% (%.1f–%.1f) | $%.4f |\n", (char *) l->data,
+                  json_object_get_int_member (t, "items"), json_object_get_string_member (top, "model"),
+                  100 * json_object_get_double_member (top, "quality"),
+                  100 * json_object_get_double_member (top, "ci_low"),
+                  100 * json_object_get_double_member (top, "ci_high"),
+                  1000 * json_object_get_double_member (top, "cost_usd"));
+        }
+      fprintf (stderr, _("Policy written to %s\n"), output);
+      return EXIT_OK;
+    }
+
+  if (g_str_equal (argv[1], "evaluate") && argc == 3)
+    {
+      g_autoptr(JsonNode) policy = NULL;
+      g_autoptr(JsonNode) evaluation = NULL;
+      g_autofree char *text = NULL;
+
+      if ((policy = read_policy (argv[2], &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      if ((evaluation = rw_policy_evaluate (outcomes, json_node_get_object (policy), folds, strong,
+                                            weak, &error)) == NULL)
+        {
+          print_error ("%s", error->message);
+          return EXIT_FAILED;
+        }
+      if (json)
+        {
+          g_autoptr(JsonGenerator) gen = json_generator_new ();
+          json_generator_set_pretty (gen, TRUE);
+          json_generator_set_root (gen, evaluation);
+          text = json_generator_to_data (gen, NULL);
+        }
+      else
+        text = rw_policy_evaluation_to_text (evaluation);
+      return write_or_print (output, text) ? EXIT_OK : EXIT_FAILED;
+    }
+
+  print_error (_("usage: routewise-cli policy learn [--cost-weight W | --budget USD] -o FILE | "
+                 "evaluate FILE | export FILE --format F"));
+  return EXIT_USAGE;
+}
+
 /* ------------------------------------------------------------------------------------ main */
 
 typedef struct
@@ -1130,7 +1464,9 @@ static const Command commands[] = {
   { "models", cmd_models, N_("List the models with their prices") },
   { "providers", cmd_providers, N_("List the providers and where their keys come from") },
   { "prompts", cmd_prompts, N_("List the bundled prompts and their tasks") },
-  { "import", cmd_import, N_("Import promptfoo configurations and results") },
+  { "import", cmd_import, N_("Import promptfoo configurations and results, RouteLLM's grades") },
+  { "ratings", cmd_ratings, N_("Bradley-Terry ratings per task from the pairwise outcomes") },
+  { "policy", cmd_policy, N_("Learn a routing policy, evaluate it on held-out data, export it") },
   { "eval", cmd_eval, N_("Run a suite against models (eval run) and report it (eval report)") },
   { "serve", cmd_serve, N_("Serve the OpenAI-compatible endpoint on 127.0.0.1") },
 };

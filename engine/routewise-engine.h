@@ -19,6 +19,7 @@
 #include "rw-catalog.h"
 #include "rw-paths.h"
 #include "rw-fanout.h"
+#include "rw-text-classifier.h"
 #include "rw-policy.h"
 #include "rw-router.h"
 #include "rw-server.h"

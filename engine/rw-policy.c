@@ -6,6 +6,8 @@
 
 #include "rw-error.h"
 #include "rw-policy.h"
+#include "rw-text.h"
+#include "rw-text-classifier.h"
 
 /**
  * RwPolicy:
@@ -17,7 +19,9 @@
  *
  * The file form, which learned policies extend:
  * `{"version": 1, "default": ["a/x", "b/y"], "tasks": {"code": ["c/z", "a/x"]},
- *   "fallbacks": {"a/x": ["b/y"]}}`
+ *   "fallbacks": {"a/x": ["b/y"]}, "rules": [{"task": "code", "keywords": ["python"]}],
+ *   "classifier": {"type": "naive-bayes", ...}}`; other members (a learned policy's evidence)
+ * are kept in the file and ignored here.
  */
 struct _RwPolicy
 {
@@ -29,7 +33,26 @@ struct _RwPolicy
   RwTaskClassifier classifier;
   gpointer classifier_data;
   GDestroyNotify classifier_destroy;
+  GPtrArray *rules;        /* Rule, from the file: tried before the classifier */
 };
+
+/* A rule of the policy file: {"task": "code", "keywords": ["python", ...], "regex": "..."};
+ * any keyword (a whole word, any case) or the regex matching the prompt gives the task. */
+typedef struct
+{
+  char *task;
+  GStrv keywords;
+  GRegex *regex;
+} Rule;
+
+static void
+rule_free (Rule *r)
+{
+  g_free (r->task);
+  g_strfreev (r->keywords);
+  g_clear_pointer (&r->regex, g_regex_unref);
+  g_free (r);
+}
 
 G_DEFINE_FINAL_TYPE (RwPolicy, rw_policy, G_TYPE_OBJECT)
 
@@ -41,6 +64,7 @@ rw_policy_finalize (GObject *object)
   g_clear_pointer (&self->default_models, g_strfreev);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->fallbacks, g_hash_table_unref);
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
   if (self->classifier_destroy != NULL)
     self->classifier_destroy (self->classifier_data);
   G_OBJECT_CLASS (rw_policy_parent_class)->finalize (object);
@@ -59,6 +83,7 @@ rw_policy_init (RwPolicy *self)
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
   self->fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_strfreev);
+  self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
 }
 
 RwPolicy *
@@ -120,7 +145,8 @@ rw_policy_set_classifier (RwPolicy         *self,
  * @self: a #RwPolicy
  * @request: a request
  *
- * Returns: (transfer full) (nullable): the request's own task, else the classifier's
+ * Returns: (transfer full) (nullable): the request's own task, else the first of the policy's
+ *   rules that matches its prompt, else the classifier's
  */
 char *
 rw_policy_classify (RwPolicy      *self,
@@ -130,6 +156,21 @@ rw_policy_classify (RwPolicy      *self,
 
   if (rw_chat_request_get_task (request) != NULL)
     return g_strdup (rw_chat_request_get_task (request));
+  if (self->rules->len > 0)
+    {
+      const char *text = rw_chat_request_get_last_user_text (request);
+
+      for (guint i = 0; text != NULL && i < self->rules->len; i++)
+        {
+          Rule *r = self->rules->pdata[i];
+
+          if (r->regex != NULL && g_regex_match (r->regex, text, 0, NULL))
+            return g_strdup (r->task);
+          for (guint k = 0; r->keywords != NULL && r->keywords[k] != NULL; k++)
+            if (rw_text_has_word (text, r->keywords[k]))
+              return g_strdup (r->task);
+        }
+    }
   if (self->classifier != NULL)
     return self->classifier (request, self->classifier_data);
   return NULL;
@@ -222,6 +263,15 @@ strv_from_node (JsonNode    *node,
  *
  * Returns: %TRUE on success; on failure the policy is unchanged
  */
+static char *
+classify_with (RwChatRequest *request,
+               gpointer       data)
+{
+  const char *text = rw_chat_request_get_last_user_text (request);
+  const char *task = text ? rw_text_classifier_predict (data, text, NULL) : NULL;
+  return g_strdup (task);
+}
+
 gboolean
 rw_policy_load_data (RwPolicy    *self,
                      const char  *origin,
@@ -236,6 +286,8 @@ rw_policy_load_data (RwPolicy    *self,
   g_autoptr(GHashTable) fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                            (GDestroyNotify) g_strfreev);
   g_auto(GStrv) default_models = NULL;
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  g_autoptr(RwTextClassifier) classifier = NULL;
   JsonObject *obj;
   JsonNode *node;
   g_autofree char *where = NULL;
@@ -306,6 +358,69 @@ rw_policy_load_data (RwPolicy    *self,
         }
     }
 
+  node = json_object_get_member (obj, "rules");
+  if (node != NULL)
+    {
+      JsonArray *array;
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “rules” must be a list", origin);
+          return FALSE;
+        }
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *rn = json_array_get_element (array, i);
+          JsonObject *ro = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
+          const char *task = ro ? json_object_get_string_member_with_default (ro, "task", NULL) : NULL;
+          const char *pattern = ro ? json_object_get_string_member_with_default (ro, "regex", NULL) : NULL;
+          g_autofree char *w = g_strdup_printf ("%s: rules[%u].keywords", origin, i);
+          Rule *rule;
+
+          if (task == NULL || *task == '\0' ||
+              (pattern == NULL && !json_object_has_member (ro, "keywords")))
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "%s: rules[%u] needs a “task” and “keywords” or a “regex”", origin, i);
+              return FALSE;
+            }
+          rule = g_new0 (Rule, 1);
+          rule->task = g_strdup (task);
+          g_ptr_array_add (rules, rule);
+          if (json_object_has_member (ro, "keywords") &&
+              (rule->keywords = strv_from_node (json_object_get_member (ro, "keywords"), w,
+                                                error)) == NULL)
+            return FALSE;
+          if (pattern != NULL)
+            {
+              g_autoptr(GError) re_error = NULL;
+              rule->regex = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &re_error);
+              if (rule->regex == NULL)
+                {
+                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: rules[%u].regex: %s", origin, i,
+                               re_error->message);
+                  return FALSE;
+                }
+            }
+        }
+    }
+
+  node = json_object_get_member (obj, "classifier");
+  if (node != NULL)
+    {
+      g_autoptr(GError) c_error = NULL;
+      if ((classifier = rw_text_classifier_new_from_json (node, &c_error)) == NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, c_error->message);
+          return FALSE;
+        }
+    }
+
+  g_ptr_array_unref (self->rules);
+  self->rules = g_steal_pointer (&rules);
+  if (classifier != NULL)
+    rw_policy_set_classifier (self, classify_with, g_steal_pointer (&classifier),
+                              (GDestroyNotify) rw_text_classifier_unref);
   g_strfreev (self->default_models);
   self->default_models = g_steal_pointer (&default_models);
   g_hash_table_unref (self->tasks);

@@ -10,6 +10,29 @@
 #include "rw-text.h"
 
 /**
+ * rw_text_has_word:
+ * @text: a text
+ * @word: a word or phrase
+ *
+ * Returns: whether @word occurs in @text, in any case of ASCII letters, as a whole: neither
+ *   preceded nor followed by a letter or digit
+ */
+gboolean
+rw_text_has_word (const char *text,
+                  const char *word)
+{
+  gsize n = strlen (word);
+
+  if (n == 0)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (g_ascii_strncasecmp (p, word, n) == 0 &&
+        (p == text || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[n]))
+      return TRUE;
+  return FALSE;
+}
+
+/**
  * rw_text_normalize_space:
  * @text: some text
  *

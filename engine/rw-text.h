@@ -20,6 +20,8 @@ typedef void (*RwJsonLineFunc) (JsonObject *object,
                                 gpointer    user_data);
 
 char  *rw_text_normalize_space (const char     *text);
+gboolean rw_text_has_word      (const char     *text,
+                                const char     *word);
 guint  rw_jsonl_foreach        (GBytes         *bytes,
                                 RwJsonLineFunc  func,
                                 gpointer        user_data);

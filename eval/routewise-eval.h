@@ -13,5 +13,7 @@
 #include "rw-eval-report.h"
 #include "rw-promptfoo.h"
 #include "rw-yaml.h"
+#include "rw-ratings.h"
+#include "rw-learn.h"
 
 #undef RW_EVAL_INSIDE

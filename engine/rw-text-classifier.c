@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef RW_ENGINE_COMPILATION
+# define RW_ENGINE_COMPILATION 1
+#endif
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-text-classifier.h"
+
+/**
+ * RwTextClassifier:
+ *
+ * A multinomial naive Bayes classifier over the words and word pairs of a text, hashed into a
+ * fixed number of buckets: small enough to travel inside a policy file (only the buckets a
+ * label was seen with are stored), trained in one pass, and a few microseconds a prediction,
+ * with no network and no external model. Used to find a prompt's task, and to predict
+ * whether a weak model will do for a prompt.
+ *
+ * Its JSON form: `{"type": "naive-bayes", "buckets": 16384, "labels": {"math": {"documents":
+ * 12, "tokens": 340, "counts": {"513": 4, ...}}, ...}}`.
+ */
+
+#define DEFAULT_BUCKETS 16384
+#define MAX_BUCKETS (1u << 22)
+
+typedef struct
+{
+  char *name;
+  guint64 documents;
+  guint64 tokens;
+  GHashTable *counts;   /* bucket (GUINT_TO_POINTER (b + 1)) -> count (GUINT_TO_POINTER) */
+} Label;
+
+struct _RwTextClassifier
+{
+  gatomicrefcount ref_count;
+  guint buckets;
+  GPtrArray *labels;    /* Label */
+  guint64 documents;
+  guint vocabulary;     /* buckets seen with any label */
+};
+
+G_DEFINE_BOXED_TYPE (RwTextClassifier, rw_text_classifier, rw_text_classifier_ref,
+                     rw_text_classifier_unref)
+
+static void
+label_free (Label *l)
+{
+  g_free (l->name);
+  g_hash_table_unref (l->counts);
+  g_free (l);
+}
+
+static Label *
+label_new (const char *name)
+{
+  Label *l = g_new0 (Label, 1);
+  l->name = g_strdup (name);
+  l->counts = g_hash_table_new (NULL, NULL);
+  return l;
+}
+
+/**
+ * rw_text_classifier_new:
+ * @buckets: how many hash buckets the features fall into, 0 for the default (16384)
+ *
+ * Returns: (transfer full): an untrained classifier
+ */
+RwTextClassifier *
+rw_text_classifier_new (guint buckets)
+{
+  RwTextClassifier *self = g_new0 (RwTextClassifier, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
+  self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) label_free);
+  return self;
+}
+
+RwTextClassifier *
+rw_text_classifier_ref (RwTextClassifier *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+rw_text_classifier_unref (RwTextClassifier *self)
+{
+  if (self != NULL && g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_ptr_array_unref (self->labels);
+      g_free (self);
+    }
+}
+
+/* FNV-1a over a lowercased word, continued over a second for pairs. */
+static guint32
+fnv (guint32     h,
+     const char *s,
+     gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= (guint8) g_ascii_tolower (s[i]);
+      h *= 16777619u;
+    }
+  return h;
+}
+
+/* Calls @func with the bucket of every word and every pair of adjacent words of @text. Words
+ * are runs of letters and digits (any non-ASCII byte counts as a letter, so words of other
+ * scripts are kept whole). */
+static void
+each_feature (guint        buckets,
+              const char  *text,
+              void       (*func) (guint bucket, gpointer data),
+              gpointer     data)
+{
+  const char *p = text;
+  guint32 prev = 0;
+  gboolean have_prev = FALSE;
+
+  while (*p)
+    {
+      const char *start;
+      guint32 h;
+
+      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+      if (*p == '\0')
+        break;
+      start = p;
+      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+      h = fnv (2166136261u, start, p - start);
+      func (h % buckets, data);
+      if (have_prev)
+        func ((fnv (prev, " ", 1) ^ (h * 2654435761u)) % buckets, data);
+      prev = h;
+      have_prev = TRUE;
+    }
+}
+
+static Label *
+find_label (RwTextClassifier *self,
+            const char       *name,
+            gboolean          create)
+{
+  for (guint i = 0; i < self->labels->len; i++)
+    if (g_str_equal (((Label *) self->labels->pdata[i])->name, name))
+      return self->labels->pdata[i];
+  if (!create)
+    return NULL;
+  g_ptr_array_add (self->labels, label_new (name));
+  return self->labels->pdata[self->labels->len - 1];
+}
+
+typedef struct
+{
+  RwTextClassifier *self;
+  Label *label;
+} AddData;
+
+static void
+add_feature (guint    bucket,
+             gpointer data)
+{
+  AddData *d = data;
+  gpointer key = GUINT_TO_POINTER (bucket + 1);
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (d->label->counts, key));
+
+  if (count == 0)
+    {
+      gboolean seen = FALSE;
+      for (guint i = 0; i < d->self->labels->len && !seen; i++)
+        seen = g_hash_table_contains (((Label *) d->self->labels->pdata[i])->counts, key);
+      if (!seen)
+        d->self->vocabulary++;
+    }
+  g_hash_table_insert (d->label->counts, key, GUINT_TO_POINTER (count + 1));
+  d->label->tokens++;
+}
+
+/**
+ * rw_text_classifier_add:
+ * @self: a classifier
+ * @text: a text
+ * @label: its label
+ *
+ * Trains on one labelled text.
+ */
+void
+rw_text_classifier_add (RwTextClassifier *self,
+                        const char       *text,
+                        const char       *label)
+{
+  AddData d = { self, find_label (self, label, TRUE) };
+
+  d.label->documents++;
+  self->documents++;
+  each_feature (self->buckets, text, add_feature, &d);
+}
+
+typedef struct
+{
+  RwTextClassifier *self;
+  double *scores;
+} ScoreData;
+
+static void
+score_feature (guint    bucket,
+               gpointer data)
+{
+  ScoreData *d = data;
+  gpointer key = GUINT_TO_POINTER (bucket + 1);
+  double v = MAX (1, d->self->vocabulary);
+
+  for (guint i = 0; i < d->self->labels->len; i++)
+    {
+      Label *l = d->self->labels->pdata[i];
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (l->counts, key));
+      d->scores[i] += log ((count + 1.0) / (l->tokens + v));
+    }
+}
+
+/* The posterior of every label, in the order of self->labels. */
+static double *
+posterior (RwTextClassifier *self,
+           const char       *text)
+{
+  double *scores = g_new0 (double, MAX (1, self->labels->len));
+  ScoreData d = { self, scores };
+  double top = -INFINITY, sum = 0;
+
+  for (guint i = 0; i < self->labels->len; i++)
+    scores[i] = log ((((Label *) self->labels->pdata[i])->documents + 1.0) /
+                     (self->documents + self->labels->len));
+  each_feature (self->buckets, text, score_feature, &d);
+  for (guint i = 0; i < self->labels->len; i++)
+    top = MAX (top, scores[i]);
+  for (guint i = 0; i < self->labels->len; i++)
+    sum += (scores[i] = exp (scores[i] - top));
+  for (guint i = 0; i < self->labels->len; i++)
+    scores[i] /= sum;
+  return scores;
+}
+
+/**
+ * rw_text_classifier_predict:
+ * @self: a trained classifier
+ * @text: a text
+ * @probability: (out) (optional): the label's posterior probability
+ *
+ * Returns: (transfer none) (nullable): the most probable label; %NULL when untrained
+ */
+const char *
+rw_text_classifier_predict (RwTextClassifier *self,
+                            const char       *text,
+                            double           *probability)
+{
+  g_autofree double *p = NULL;
+  guint best = 0;
+
+  if (self->labels->len == 0)
+    return NULL;
+  p = posterior (self, text);
+  for (guint i = 1; i < self->labels->len; i++)
+    if (p[i] > p[best])
+      best = i;
+  if (probability != NULL)
+    *probability = p[best];
+  return ((Label *) self->labels->pdata[best])->name;
+}
+
+/**
+ * rw_text_classifier_probability:
+ * @self: a trained classifier
+ * @text: a text
+ * @label: a label
+ *
+ * Returns: the posterior probability of @label for @text; 0 for a label never seen
+ */
+double
+rw_text_classifier_probability (RwTextClassifier *self,
+                                const char       *text,
+                                const char       *label)
+{
+  g_autofree double *p = NULL;
+
+  for (guint i = 0; i < self->labels->len; i++)
+    if (g_str_equal (((Label *) self->labels->pdata[i])->name, label))
+      {
+        p = posterior (self, text);
+        return p[i];
+      }
+  return 0;
+}
+
+/**
+ * rw_text_classifier_get_n_labels:
+ * @self: a classifier
+ *
+ * Returns: how many labels it has seen
+ */
+guint
+rw_text_classifier_get_n_labels (RwTextClassifier *self)
+{
+  return self->labels->len;
+}
+
+static gint
+compare_uint (gconstpointer a,
+              gconstpointer b)
+{
+  guint x = GPOINTER_TO_UINT (*(gpointer *) a), y = GPOINTER_TO_UINT (*(gpointer *) b);
+  return x < y ? -1 : x > y;
+}
+
+/**
+ * rw_text_classifier_to_json:
+ * @self: a classifier
+ *
+ * Returns: (transfer full): its JSON form, with the buckets in order so that the same
+ *   training gives the same file
+ */
+JsonNode *
+rw_text_classifier_to_json (RwTextClassifier *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "naive-bayes");
+  json_builder_set_member_name (b, "buckets");
+  json_builder_add_int_value (b, self->buckets);
+  json_builder_set_member_name (b, "labels");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < self->labels->len; i++)
+    {
+      Label *l = self->labels->pdata[i];
+      guint n_keys = 0;
+      g_autofree gpointer *keys = g_hash_table_get_keys_as_array (l->counts, &n_keys);
+
+      qsort (keys, n_keys, sizeof (gpointer), compare_uint);
+      json_builder_set_member_name (b, l->name);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "documents");
+      json_builder_add_int_value (b, l->documents);
+      json_builder_set_member_name (b, "counts");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < n_keys; k++)
+        {
+          char name[16];
+          g_snprintf (name, sizeof name, "%u", GPOINTER_TO_UINT (keys[k]) - 1);
+          json_builder_set_member_name (b, name);
+          json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (l->counts, keys[k])));
+        }
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/**
+ * rw_text_classifier_new_from_json:
+ * @node: the JSON form
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the classifier
+ */
+RwTextClassifier *
+rw_text_classifier_new_from_json (JsonNode  *node,
+                                  GError   **error)
+{
+  g_autoptr(RwTextClassifier) self = NULL;
+  g_autoptr(GHashTable) vocabulary = g_hash_table_new (NULL, NULL);
+  JsonObject *obj, *labels;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gint64 buckets;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
+      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (node), "type", ""),
+                 "naive-bayes") != 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier must be of type “naive-bayes”");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  buckets = json_object_get_int_member_with_default (obj, "buckets", 0);
+  if (buckets < 1 || buckets > MAX_BUCKETS || !json_object_has_member (obj, "labels") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "labels")))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the classifier needs “buckets” (1 to %u) and “labels”", MAX_BUCKETS);
+      return NULL;
+    }
+  self = rw_text_classifier_new ((guint) buckets);
+  labels = json_object_get_object_member (obj, "labels");
+  json_object_iter_init (&iter, labels);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      Label *l;
+      JsonObject *lo, *counts;
+      JsonObjectIter ci;
+      const char *bucket;
+      JsonNode *count;
+      gint64 documents;
+
+      JsonNode *cn = JSON_NODE_HOLDS_OBJECT (member) ?
+                     json_object_get_member (json_node_get_object (member), "counts") : NULL;
+
+      if (cn == NULL || !JSON_NODE_HOLDS_OBJECT (cn))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed", name);
+          return NULL;
+        }
+      lo = json_node_get_object (member);
+      documents = json_object_get_int_member_with_default (lo, "documents", 0);
+      if (documents < 0)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed", name);
+          return NULL;
+        }
+      l = find_label (self, name, TRUE);
+      l->documents = documents;
+      self->documents += documents;
+      counts = json_object_get_object_member (lo, "counts");
+      json_object_iter_init (&ci, counts);
+      while (json_object_iter_next (&ci, &bucket, &count))
+        {
+          char *end = NULL;
+          guint64 b = g_ascii_strtoull (bucket, &end, 10);
+          gint64 c = JSON_NODE_HOLDS_VALUE (count) && json_node_get_value_type (count) == G_TYPE_INT64
+                     ? json_node_get_int (count) : -1;
+
+          if (end == bucket || *end != '\0' || b >= (guint64) buckets || c < 1 || c > G_MAXUINT32)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "the classifier's label “%s” has a bad count for bucket “%s”", name, bucket);
+              return NULL;
+            }
+          g_hash_table_insert (l->counts, GUINT_TO_POINTER (b + 1), GUINT_TO_POINTER ((guint) c));
+          g_hash_table_add (vocabulary, GUINT_TO_POINTER (b + 1));
+          l->tokens += c;
+        }
+    }
+  self->vocabulary = g_hash_table_size (vocabulary);
+  return g_steal_pointer (&self);
+}
