@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <routewise-eval.h>
+
+#include "rw-test-util.h"
+
+/* The maximum-likelihood condition: every model's wins equal its expected wins. */
+static double
+worst_gradient (guint         k,
+                const double *w,
+                const double *theta)
+{
+  double worst = 0;
+
+  for (guint i = 0; i < k; i++)
+    {
+      double g = 0;
+      for (guint j = 0; j < k; j++)
+        if (j != i)
+          g += w[i * k + j] - (w[i * k + j] + w[j * k + i]) / (1 + exp (theta[j] - theta[i]));
+      worst = MAX (worst, fabs (g));
+    }
+  return worst;
+}
+
+/* Synthetic games between models of known strength: the fit is the exact maximum-likelihood
+ * estimate and lands near the truth; ties count half; a model that never lost needs the
+ * prior and says so. */
+static void
+test_bradley_terry (void)
+{
+  const double truth[] = { 1.0, 0.4, 0.0, -0.6, -0.8 };
+  const guint k = G_N_ELEMENTS (truth);
+  double w[25] = { 0 }, theta[5], sum = 0;
+  g_autoptr(GRand) rng = g_rand_new_with_seed (7);
+  guint iterations;
+  gboolean regularized;
+
+  for (guint n = 0; n < 200000; n++)
+    {
+      guint i = g_rand_int_range (rng, 0, k), j = g_rand_int_range (rng, 0, k);
+      double p;
+      if (i == j)
+        continue;
+      p = 1 / (1 + exp (truth[j] - truth[i]));
+      if (g_rand_double (rng) < 0.1)
+        {
+          w[i * k + j] += 0.5;
+          w[j * k + i] += 0.5;
+        }
+      else if (g_rand_double (rng) < p)
+        w[i * k + j] += 1;
+      else
+        w[j * k + i] += 1;
+    }
+  g_assert_true (rw_bradley_terry_fit (k, w, theta, &iterations, &regularized));
+  g_assert_false (regularized);
+  g_assert_cmpuint (iterations, <, 20);
+  g_assert_cmpfloat (worst_gradient (k, w, theta), <, 1e-6);
+  for (guint i = 0; i < k; i++)
+    sum += theta[i];
+  g_assert_cmpfloat (fabs (sum), <, 1e-9);
+  for (guint i = 0; i < k; i++)
+    /* The truth, centred; ties pull strengths together a little. */
+    g_assert_cmpfloat (fabs (theta[i] - (truth[i] - 0.0)), <, 0.15);
+  for (guint i = 0; i + 1 < k; i++)
+    g_assert_cmpfloat (theta[i], >, theta[i + 1]);
+
+  /* Model 0 never loses: no finite estimate, so the prior steps in, and it still ranks first. */
+  {
+    double undefeated[9] = { 0, 5, 3,
+                             0, 0, 4,
+                             0, 2, 0 };
+    double t[3];
+    g_assert_true (rw_bradley_terry_fit (3, undefeated, t, NULL, &regularized));
+    g_assert_true (regularized);
+    g_assert_cmpfloat (t[0], >, t[1]);
+    g_assert_true (isfinite (t[0]));
+  }
+}
+
+/* Ratings from comparisons: the same pair judged twice by one source counts once; ranks tie
+ * where intervals overlap; win rates are the observed shares. */
+static void
+test_ratings (void)
+{
+  g_autoptr(RwComparisons) c = rw_comparisons_new ();
+  g_autoptr(JsonNode) rated = NULL;
+  JsonArray *tasks, *models;
+  JsonObject *all, *first;
+
+  for (guint i = 0; i < 300; i++)
+    {
+      rw_comparisons_add (c, "code", "strong", "weak", i % 10 < 8 ? 1 : 0, 1, NULL);
+      rw_comparisons_add (c, "code", "strong", "twin", i % 10 < 8 ? 1 : 0, 1, NULL);
+      rw_comparisons_add (c, "code", "weak", "twin", i % 2 ? 1 : 0.5, 1, NULL);
+    }
+  g_assert_true (rw_comparisons_add (c, "chat", "weak", "strong", 1, 1, "r1 r2 judge"));
+  g_assert_false (rw_comparisons_add (c, "chat", "weak", "strong", 1, 1, "r1 r2 judge"));
+  g_assert_cmpuint (rw_comparisons_get_n_duplicates (c), ==, 1);
+  g_assert_false (rw_comparisons_add (c, "chat", "weak", "weak", 1, 1, NULL));
+
+  rated = rw_comparisons_rate (c, NULL, 100, 1);
+  tasks = json_object_get_array_member (json_node_get_object (rated), "tasks");
+  g_assert_cmpuint (json_array_get_length (tasks), ==, 3);
+  all = json_array_get_object_element (tasks, 0);
+  g_assert_cmpstr (json_object_get_string_member (all, "task"), ==, "all");
+  g_assert_cmpint (json_object_get_int_member (all, "comparisons"), ==, 901);
+
+  models = json_object_get_array_member (json_array_get_object_element (tasks, 2), "models");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tasks, 2), "task"), ==, "code");
+  first = json_array_get_object_element (models, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "model"), ==, "strong");
+  g_assert_cmpint (json_object_get_int_member (first, "rank"), ==, 1);
+  g_assert_cmpfloat (json_object_get_double_member (first, "ci_low"), <, json_object_get_double_member (first, "rating"));
+  g_assert_cmpfloat (json_object_get_double_member (first, "ci_high"), >, json_object_get_double_member (first, "rating"));
+  /* weak beat twin in 3 of 4 games (ties halved): ranked apart, or tied when the intervals
+   * overlap; both below the strong one. */
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (models, 1), "rank"), >=, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (models, 2), "rank"), >=, 2);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (
+    json_object_get_object_member (json_object_get_object_member (json_array_get_object_element (tasks, 2),
+                                                                  "win_rates"), "strong"), "weak"), 0.8, 1e-12);
+}
+
+static void
+test_classifier (void)
+{
+  const char *math[] = { "What is 12 times 7?", "Solve for x: 3x + 4 = 19", "Compute the integral of x squared",
+                         "How many apples remain if 5 of 12 are eaten?", "Find the sum of the first 10 primes" };
+  const char *code[] = { "Write a Python function that reverses a list", "Fix this JavaScript bug in my loop",
+                         "Explain this C pointer error", "Write a SQL query joining two tables",
+                         "Refactor this Rust function to avoid clones" };
+  g_autoptr(RwTextClassifier) c = rw_text_classifier_new (0);
+  g_autoptr(RwTextClassifier) back = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  double p;
+
+  for (guint i = 0; i < G_N_ELEMENTS (math); i++)
+    {
+      rw_text_classifier_add (c, math[i], "math");
+      rw_text_classifier_add (c, code[i], "code");
+    }
+  g_assert_cmpstr (rw_text_classifier_predict (c, "Write a Python script to sort a list", &p), ==, "code");
+  g_assert_cmpfloat (p, >, 0.5);
+  g_assert_cmpstr (rw_text_classifier_predict (c, "What is 7 times 8?", NULL), ==, "math");
+
+  json = rw_text_classifier_to_json (c);
+  back = rw_text_classifier_new_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (rw_text_classifier_probability (back, "Solve 2x = 8", "math"),
+                                  rw_text_classifier_probability (c, "Solve 2x = 8", "math"), 1e-12);
+
+  g_assert_true (json_parser_load_from_data (parser, "{\"type\": \"naive-bayes\", \"buckets\": 16, "
+                                             "\"labels\": {\"a\": {\"documents\": 1, \"counts\": {\"99\": 1}}}}", -1, NULL));
+  g_assert_null (rw_text_classifier_new_from_json (json_parser_get_root (parser), &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+}
+
+/* A policy file's rules come before its classifier; a request's own task before both. */
+static void
+test_policy_rules (void)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+  g_autoptr(RwTextClassifier) c = rw_text_classifier_new (0);
+  g_autoptr(JsonNode) cj = NULL;
+  g_autofree char *classifier = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwChatRequest) a = rw_chat_request_new_for_prompt ("Please write some Python for me");
+  g_autoptr(RwChatRequest) b = rw_chat_request_new_for_prompt ("What is 6 times 7?");
+  g_autoptr(RwChatRequest) d = rw_chat_request_new_for_prompt ("Translate: TICKET-123 is late");
+  g_autoptr(RwChatRequest) e = rw_chat_request_new_for_prompt ("Pythonic? what is 2 times 2");
+  g_autofree char *ta = NULL, *tb = NULL, *td = NULL, *te = NULL;
+
+  rw_text_classifier_add (c, "what is 3 times 4", "math");
+  rw_text_classifier_add (c, "tell me a story", "chat");
+  cj = rw_text_classifier_to_json (c);
+  classifier = json_to_string (cj, FALSE);
+  json = g_strdup_printf ("{\"version\": 1, \"default\": [\"x/a\"], \"tasks\": {\"code\": [\"x/b\"]},"
+                          " \"rules\": [{\"task\": \"code\", \"keywords\": [\"python\", \"rust\"]},"
+                          "             {\"task\": \"support\", \"regex\": \"TICKET-\\\\d+\"}],"
+                          " \"classifier\": %s, \"learned\": {\"anything\": 1}}", classifier);
+  g_assert_true (rw_policy_load_data (policy, "p.json", json, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr ((ta = rw_policy_classify (policy, a)), ==, "code");
+  g_assert_cmpstr ((tb = rw_policy_classify (policy, b)), ==, "math");
+  g_assert_cmpstr ((td = rw_policy_classify (policy, d)), ==, "support");
+  /* "Pythonic" is not the word "python". */
+  g_assert_cmpstr ((te = rw_policy_classify (policy, e)), ==, "math");
+
+  g_assert_false (rw_policy_load_data (policy, "bad.json", "{\"default\": [], \"rules\": [{\"task\": \"x\", "
+                                       "\"regex\": \"(\"}]}", -1, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  /* The refused file changed nothing. */
+  g_clear_pointer (&td, g_free);
+  g_assert_cmpstr ((td = rw_policy_classify (policy, d)), ==, "support");
+}
+
+static void
+add_outcome (GPtrArray  *out,
+             const char *item,
+             const char *task,
+             const char *prompt,
+             const char *model,
+             double      score,
+             double      cost)
+{
+  RwOutcome *o = g_new0 (RwOutcome, 1);
+  o->item = g_strdup (item);
+  o->task = g_strdup (task);
+  o->prompt = g_strdup (prompt);
+  o->model = g_strdup (model);
+  o->score = score;
+  o->cost_usd = cost;
+  o->latency_ms = 100;
+  g_ptr_array_add (out, o);
+}
+
+/* Two tasks: in "trivia" the cheap model is nearly as good, in "proofs" it is hopeless; and
+ * within trivia, the cheap model fails only on prompts that say "obscure". */
+static GPtrArray *
+synthetic_outcomes (void)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_outcome_free);
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *item = g_strdup_printf ("i%u", i);
+      gboolean proof = i % 4 == 0, obscure = i % 5 == 0;
+      g_autofree char *prompt = proof ? g_strdup_printf ("Prove lemma %u about primes and groups", i)
+                                      : g_strdup_printf ("%s trivia question number %u about capitals",
+                                                         obscure ? "An obscure" : "A simple", i);
+      const char *task = proof ? "proofs" : "trivia";
+
+      add_outcome (out, item, task, prompt, "big/model", proof ? (i % 8 == 0 ? 1 : 0.75 > (i % 3) / 3.0) : 1, 0.01);
+      add_outcome (out, item, task, prompt, "small/model", proof ? 0 : obscure ? 0 : 1, 0.0005);
+    }
+  return out;
+}
+
+static void
+test_learn_and_evaluate (void)
+{
+  g_autoptr(GPtrArray) outcomes = synthetic_outcomes ();
+  RwLearnOptions quality_first = { 0, 0, 0, 0 };
+  RwLearnOptions frugal = { 0, 5.0, 0, 0 };   /* at most $5 per 1,000 requests */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) p1 = rw_policy_learn (outcomes, NULL, &quality_first, &error);
+  g_autoptr(JsonNode) p2 = NULL;
+  g_autoptr(JsonNode) eval = NULL;
+  g_autoptr(RwPolicy) loaded = rw_policy_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *report = NULL;
+  JsonObject *tasks, *learned, *sw;
+  JsonArray *routers;
+  g_autoptr(RwChatRequest) req = rw_chat_request_new_for_prompt ("Prove lemma 9 about primes and groups");
+  g_autofree char *task = NULL;
+
+  g_assert_no_error (error);
+  tasks = json_object_get_object_member (json_node_get_object (p1), "tasks");
+  /* Quality first: trivia goes to the model that is always right, proofs too. */
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 0), ==, "big/model");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "proofs"), 0), ==, "big/model");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 1), ==, "small/model");
+  learned = json_object_get_object_member (json_node_get_object (p1), "learned");
+  g_assert_cmpfloat (json_object_get_double_member (learned, "classifier_accuracy"), >, 0.95);
+
+  /* The learned file is what the router loads, classifier included. */
+  text = json_to_string (p1, FALSE);
+  g_assert_true (rw_policy_load_data (loaded, "learned.json", text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr ((task = rw_policy_classify (loaded, req)), ==, "proofs");
+
+  /* A budget: trivia moves to the cheap model, proofs keep the good one. */
+  p2 = rw_policy_learn (outcomes, NULL, &frugal, &error);
+  g_assert_no_error (error);
+  tasks = json_object_get_object_member (json_node_get_object (p2), "tasks");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 0), ==, "small/model");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "proofs"), 0), ==, "big/model");
+  learned = json_object_get_object_member (json_node_get_object (p2), "learned");
+  g_assert_cmpfloat (json_object_get_double_member (learned, "expected_cost_per_1k"), <=, 5.0 + 1e-9);
+
+  /* Held out: the policy against every single model, random and the oracle. */
+  eval = rw_policy_evaluate (outcomes, json_node_get_object (p2), 5, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    JsonObject *e = json_node_get_object (eval);
+    JsonObject *pol = json_object_get_object_member (e, "policy");
+    JsonArray *base = json_object_get_array_member (e, "baselines");
+    double big = 0, small = 0, oracle = 0;
+
+    g_assert_cmpint (json_object_get_int_member (e, "items"), ==, 400);
+    for (guint i = 0; i < json_array_get_length (base); i++)
+      {
+        JsonObject *r = json_array_get_object_element (base, i);
+        const char *name = json_object_get_string_member (r, "name");
+        double q = json_object_get_double_member (r, "quality");
+        if (g_str_equal (name, "big/model")) big = json_object_get_double_member (r, "cost_usd");
+        if (g_str_equal (name, "small/model")) small = q;
+        if (g_str_equal (name, "oracle")) oracle = q;
+      }
+    /* Cheaper than always asking the big model, better than always the small one. */
+    g_assert_cmpfloat (json_object_get_double_member (pol, "cost_usd"), <, big);
+    g_assert_cmpfloat (json_object_get_double_member (pol, "quality"), >, small);
+    g_assert_cmpfloat (json_object_get_double_member (pol, "quality"), <=, oracle);
+  }
+
+  /* RouteLLM's measures: the learned order recovers more of the gap than random order. */
+  sw = json_object_get_object_member (json_node_get_object (eval), "strong_weak");
+  g_assert_cmpstr (json_object_get_string_member (sw, "strong"), ==, "big/model");
+  routers = json_object_get_array_member (sw, "routers");
+  {
+    double learned_apgr = json_object_get_double_member (json_array_get_object_element (routers, 0), "apgr");
+    double random_apgr = json_object_get_double_member (json_array_get_object_element (routers, 1), "apgr");
+    double oracle_apgr = json_object_get_double_member (json_array_get_object_element (routers, 2), "apgr");
+    g_assert_cmpfloat (learned_apgr, >, random_apgr + 0.2);
+    g_assert_cmpfloat (fabs (random_apgr - 0.5), <, 0.1);
+    g_assert_cmpfloat (oracle_apgr, >=, learned_apgr);
+  }
+  report = rw_policy_evaluation_to_text (eval);
+  g_assert_nonnull (strstr (report, "| random |"));
+  g_assert_nonnull (strstr (report, "APGR"));
+}
+
+static void
+test_export (void)
+{
+  g_autoptr(GPtrArray) outcomes = synthetic_outcomes ();
+  RwLearnOptions o = { 0, 5.0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) policy = rw_policy_learn (outcomes, NULL, &o, &error);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *portkey = NULL, *openrouter = NULL, *litellm = NULL, *own = NULL;
+  JsonObject *root, *strategy;
+  JsonArray *conditions, *targets;
+
+  g_setenv ("RW_LEARN_TEST_KEY", "sk-learn-secret-0123456789", TRUE);
+  g_assert_true (rw_catalog_load_data (catalog, "t",
+    "{\"providers\": [{\"id\": \"big\", \"kind\": \"openai\", \"base_url\": \"https://big.example/v1\","
+    "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"},"
+    "                 {\"id\": \"small\", \"kind\": \"anthropic\", \"base_url\": \"https://small.example\","
+    "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"}],"
+    " \"models\": [{\"id\": \"big/model\", \"provider\": \"big\", \"name\": \"big-1\"},"
+    "             {\"id\": \"small/model\", \"provider\": \"small\", \"name\": \"small-1\"}]}", -1, &error));
+  g_assert_no_error (error);
+
+  portkey = rw_policy_export (json_node_get_object (policy), catalog, "portkey", &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, portkey, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  strategy = json_object_get_object_member (root, "strategy");
+  g_assert_cmpstr (json_object_get_string_member (strategy, "mode"), ==, "conditional");
+  conditions = json_object_get_array_member (strategy, "conditions");
+  g_assert_cmpuint (json_array_get_length (conditions), ==, 2);
+  targets = json_object_get_array_member (root, "targets");
+  g_assert_cmpuint (json_array_get_length (targets), ==, 3);   /* proofs, trivia, default */
+  {
+    JsonObject *proofs = json_array_get_object_element (targets, 0);
+    JsonArray *chain = json_object_get_array_member (proofs, "targets");
+    g_assert_cmpstr (json_object_get_string_member (proofs, "name"), ==, "routewise-proofs");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (proofs, "strategy"), "mode"), ==, "fallback");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chain, 0), "provider"), ==, "openai");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chain, 0), "custom_host"), ==,
+                     "https://big.example/v1");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (chain, 1),
+                                                                                   "override_params"), "model"), ==, "small-1");
+  }
+
+  openrouter = rw_policy_export (json_node_get_object (policy), catalog, "openrouter", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (openrouter, "\"models\""));
+  litellm = rw_policy_export (json_node_get_object (policy), catalog, "litellm", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (litellm, "api_key: \"os.environ/RW_LEARN_TEST_KEY\""));
+  g_assert_nonnull (strstr (litellm, "model: \"anthropic/small-1\""));
+  g_assert_nonnull (strstr (litellm, "fallbacks:"));
+  {
+    /* The LiteLLM file is YAML a YAML reader takes. */
+    g_autoptr(JsonNode) yaml = rw_yaml_parse (litellm, strlen (litellm), "litellm.yaml", &error);
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (yaml), "model_list")));
+  }
+  own = rw_policy_export (json_node_get_object (policy), catalog, "routewise", &error);
+  g_assert_no_error (error);
+  for (const char *const *t = (const char *const[]) { portkey, openrouter, litellm, own, NULL }; *t; t++)
+    g_assert_null (strstr (*t, "sk-learn-secret"));
+
+  g_assert_null (rw_policy_export (json_node_get_object (policy), catalog, "nginx", &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+}
+
+/* RouteLLM's per-item correctness becomes a graded run: outcomes, and comparisons per pair. */
+static void
+test_routellm_import (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *csv = g_build_filename (dir, "mmlu_anatomy.csv", NULL);
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autofree char *run = NULL;
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(GPtrArray) outcomes = NULL;
+  g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  g_assert_true (g_file_set_contents (csv,
+    "prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n"
+    "\"Which bone?\nA. femur\nB. ulna\nAnswer:\",True,True\n"
+    "\"Which organ?\nA. liver\nB. lung\nAnswer:\",False,True\n", -1, NULL));
+  run = rw_routellm_import (store, catalog, dir, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  outcomes = rw_learn_load_outcomes (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outcomes->len, ==, 4);
+  g_assert_cmpstr (((RwOutcome *) outcomes->pdata[0])->task, ==, "anatomy");
+  g_assert_true (rw_comparisons_load_store (comparisons, store, &error));
+  g_assert_cmpuint (rw_comparisons_get_n (comparisons), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE model = 'recorded/gpt-4-1106-preview'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE cost_usd > 0"), ==, 4);
+
+  g_assert_true (g_file_set_contents (csv, "prompt,a,b\n\"q\",True,maybe\n", -1, NULL));
+  g_assert_null (rw_routellm_import (store, catalog, csv, &n, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "mmlu_anatomy.csv:2"));
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Learn/bradley-terry", test_bradley_terry);
+  g_test_add_func ("/Rw/Learn/ratings", test_ratings);
+  g_test_add_func ("/Rw/Learn/classifier", test_classifier);
+  g_test_add_func ("/Rw/Learn/policy-rules", test_policy_rules);
+  g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
+  g_test_add_func ("/Rw/Learn/export", test_export);
+  g_test_add_func ("/Rw/Learn/routellm-import", test_routellm_import);
+  return g_test_run ();
+}
