@@ -112,7 +112,9 @@ import_routellm_csv (RwStore     *store,
                      const char  *run_id,
                      const char  *path,
                      const char  *task,
+                     GHashTable  *contaminated,
                      guint       *n_items,
+                     guint       *n_dropped,
                      GError     **error)
 {
   g_autofree char *base = g_path_get_basename (path);
@@ -187,6 +189,12 @@ import_routellm_csv (RwStore     *store,
                        base, at, row->len, header->len);
           return FALSE;
         }
+      if (g_hash_table_contains (contaminated, row->pdata[0]))
+        {
+          /* In RouteLLM's training data: left out, as RouteLLM's own evaluation does. */
+          (*n_dropped)++;
+          continue;
+        }
       request = rw_chat_request_new_for_prompt (row->pdata[0]);
       rw_chat_request_set_task (request, task);
       prompt_id = rw_store_record_prompt (store, request);
@@ -242,7 +250,9 @@ import_routellm_csv (RwStore     *store,
  * @n_items: (out): how many items were stored
  * @error: return location for an error
  *
- * Stores each item's answers as an evaluation run: a grade per model (right or wrong, as
+ * Prompts that RouteLLM lists as contaminated (its contaminated_prompts.jsonl beside the data
+ * or a folder up) are left out, as RouteLLM's evaluation does. Stores each item's answers as an
+ * evaluation run: a grade per model (right or wrong, as
  * RouteLLM graded it), a cost estimated from the catalog's prices, and each pair of models as
  * a comparison.
  *
@@ -260,7 +270,46 @@ rw_routellm_import (RwStore     *store,
   g_autoptr(JsonNode) params = NULL;
   g_autofree char *run_id = NULL;
 
+  g_autoptr(GHashTable) contaminated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *parent = NULL;
+  guint n_dropped = 0;
+
   *n_items = 0;
+  /* RouteLLM's list of test prompts that were in its training data, beside the data or a
+   * folder up: those items are dropped. */
+  parent = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
+  for (guint up = 0; up < 2; up++)
+    {
+      const char *names[] = { "contaminated_prompts.jsonl", "gsm8k_contaminated_prompts.jsonl" };
+      for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+        {
+          g_autofree char *list = g_build_filename (parent, names[n], NULL);
+          g_autofree char *text = NULL;
+          g_auto(GStrv) lines = NULL;
+
+          if (!g_file_get_contents (list, &text, NULL, NULL))
+            continue;
+          lines = g_strsplit (text, "\n", -1);
+          for (guint i = 0; lines[i]; i++)
+            {
+              g_autoptr(JsonParser) parser = json_parser_new ();
+              JsonNode *root;
+              if (*lines[i] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+                continue;
+              root = json_parser_get_root (parser);
+              if (JSON_NODE_HOLDS_OBJECT (root) &&
+                  json_object_get_string_member_with_default (json_node_get_object (root), "eval_prompt", NULL))
+                g_hash_table_add (contaminated,
+                                  g_strdup (json_object_get_string_member (json_node_get_object (root), "eval_prompt")));
+            }
+        }
+      {
+        char *up_dir = g_path_get_dirname (parent);
+        g_free (parent);
+        parent = up_dir;
+      }
+    }
+
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_autoptr(GDir) dir = g_dir_open (path, 0, error);
@@ -289,6 +338,9 @@ rw_routellm_import (RwStore     *store,
   json_builder_end_object (b);
   params = json_builder_get_root (b);
   run_id = rw_store_begin_run (store, "eval", params);
+  if (g_hash_table_size (contaminated) > 0)
+    g_debug ("RouteLLM's contamination list: %u prompts, left out where found",
+               g_hash_table_size (contaminated));
   for (guint i = 0; i < files->len; i++)
     {
       g_autofree char *base = g_path_get_basename (files->pdata[i]);
@@ -299,7 +351,8 @@ rw_routellm_import (RwStore     *store,
         task = g_strndup (base + 5, strlen (base) - 9);
       else
         task = g_strdup ("math");
-      if (!import_routellm_csv (store, catalog, run_id, files->pdata[i], task, n_items, error))
+      if (!import_routellm_csv (store, catalog, run_id, files->pdata[i], task, contaminated, n_items,
+                                &n_dropped, error))
         {
           rw_store_set_run_status (store, run_id, "partial");
           rw_store_flush (store, NULL);
