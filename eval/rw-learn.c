@@ -1689,6 +1689,16 @@ rw_policy_export (JsonObject  *policy,
                   json_builder_set_member_name (b, "custom_host");
                   json_builder_add_string_value (b, t.base_url);
                 }
+              /* Portkey wants a key or a timeout on each target; the key is never written
+               * here: the caller's own header for that provider is passed on. */
+              json_builder_set_member_name (b, "request_timeout");
+              json_builder_add_int_value (b, 120000);
+              json_builder_set_member_name (b, "forward_headers");
+              json_builder_begin_array (b);
+              json_builder_add_string_value (b, g_str_equal (t.kind, "anthropic") ? "x-api-key" :
+                                                g_str_equal (t.kind, "google") ? "x-goog-api-key" :
+                                                "authorization");
+              json_builder_end_array (b);
               json_builder_set_member_name (b, "override_params");
               json_builder_begin_object (b);
               json_builder_set_member_name (b, "model");

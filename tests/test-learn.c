@@ -371,6 +371,11 @@ test_export (void)
                      "https://big.example/v1");
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (chain, 1),
                                                                                    "override_params"), "model"), ==, "small-1");
+    /* The caller's own key header for each provider is passed on; none is in the file. */
+    g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (json_array_get_object_element (chain, 0),
+                                                                                  "forward_headers"), 0), ==, "authorization");
+    g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (json_array_get_object_element (chain, 1),
+                                                                                  "forward_headers"), 0), ==, "x-api-key");
   }
 
   openrouter = rw_policy_export (json_node_get_object (policy), catalog, "openrouter", &error);
