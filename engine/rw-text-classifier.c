@@ -41,7 +41,7 @@ struct _RwTextClassifier
   guint buckets;
   GPtrArray *labels;    /* Label */
   guint64 documents;
-  guint vocabulary;     /* buckets seen with any label */
+  GHashTable *vocabulary;  /* buckets seen with any label (GUINT_TO_POINTER (b + 1)) */
 };
 
 G_DEFINE_BOXED_TYPE (RwTextClassifier, rw_text_classifier, rw_text_classifier_ref,
@@ -78,6 +78,7 @@ rw_text_classifier_new (guint buckets)
   g_atomic_ref_count_init (&self->ref_count);
   self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
   self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) label_free);
+  self->vocabulary = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -94,6 +95,7 @@ rw_text_classifier_unref (RwTextClassifier *self)
   if (self != NULL && g_atomic_ref_count_dec (&self->ref_count))
     {
       g_ptr_array_unref (self->labels);
+      g_hash_table_unref (self->vocabulary);
       g_free (self);
     }
 }
@@ -174,14 +176,7 @@ add_feature (guint    bucket,
   gpointer key = GUINT_TO_POINTER (bucket + 1);
   guint count = GPOINTER_TO_UINT (g_hash_table_lookup (d->label->counts, key));
 
-  if (count == 0)
-    {
-      gboolean seen = FALSE;
-      for (guint i = 0; i < d->self->labels->len && !seen; i++)
-        seen = g_hash_table_contains (((Label *) d->self->labels->pdata[i])->counts, key);
-      if (!seen)
-        d->self->vocabulary++;
-    }
+  g_hash_table_add (d->self->vocabulary, key);
   g_hash_table_insert (d->label->counts, key, GUINT_TO_POINTER (count + 1));
   d->label->tokens++;
 }
@@ -218,7 +213,7 @@ score_feature (guint    bucket,
 {
   ScoreData *d = data;
   gpointer key = GUINT_TO_POINTER (bucket + 1);
-  double v = MAX (1, d->self->vocabulary);
+  double v = MAX (1, g_hash_table_size (d->self->vocabulary));
 
   for (guint i = 0; i < d->self->labels->len; i++)
     {
@@ -380,7 +375,6 @@ rw_text_classifier_new_from_json (JsonNode  *node,
                                   GError   **error)
 {
   g_autoptr(RwTextClassifier) self = NULL;
-  g_autoptr(GHashTable) vocabulary = g_hash_table_new (NULL, NULL);
   JsonObject *obj, *labels;
   JsonObjectIter iter;
   const char *name;
@@ -449,10 +443,9 @@ rw_text_classifier_new_from_json (JsonNode  *node,
               return NULL;
             }
           g_hash_table_insert (l->counts, GUINT_TO_POINTER (b + 1), GUINT_TO_POINTER ((guint) c));
-          g_hash_table_add (vocabulary, GUINT_TO_POINTER (b + 1));
+          g_hash_table_add (self->vocabulary, GUINT_TO_POINTER (b + 1));
           l->tokens += c;
         }
     }
-  self->vocabulary = g_hash_table_size (vocabulary);
   return g_steal_pointer (&self);
 }

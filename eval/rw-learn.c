@@ -375,9 +375,8 @@ typedef struct
   double cost_sum;
   guint cost_n;
   GArray *latency;
-  /* derived */
-  double quality, ci, cost, p50, score, rating;
-  gboolean has_rating;
+  /* derived once collected; only the score depends on the cost weight */
+  double quality, ci, cost, p50, score;
 } Stat;
 
 static void
@@ -395,7 +394,9 @@ compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-/* task -> (model -> Stat), over the outcomes whose item @use accepts. */
+static void derive (Stat *s);
+
+/* task -> (model -> Stat), over the outcomes whose item @skip_items leaves in. */
 static GHashTable *
 collect_stats (GPtrArray  *outcomes,
                GHashTable *skip_items)
@@ -442,12 +443,25 @@ collect_stats (GPtrArray  *outcomes,
             g_array_append_val (s->latency, o->latency_ms);
         }
     }
+
+  {
+    GHashTableIter ti, mi;
+    GHashTable *models;
+    Stat *s;
+
+    g_hash_table_iter_init (&ti, tasks);
+    while (g_hash_table_iter_next (&ti, NULL, (gpointer *) &models))
+      {
+        g_hash_table_iter_init (&mi, models);
+        while (g_hash_table_iter_next (&mi, NULL, (gpointer *) &s))
+          derive (s);
+      }
+  }
   return tasks;
 }
 
 static void
-derive (Stat   *s,
-        double  cost_weight)
+derive (Stat *s)
 {
   double var;
 
@@ -462,7 +476,6 @@ derive (Stat   *s,
     }
   else
     s->p50 = NAN;
-  s->score = s->quality - cost_weight * s->cost * 1000;
 }
 
 static gint
@@ -491,7 +504,7 @@ rank_models (GHashTable           *models,
   g_hash_table_iter_init (&iter, models);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &s))
     {
-      derive (s, cost_weight);
+      s->score = s->quality - cost_weight * s->cost * 1000;
       if (o->ceiling_usd > 0 && s->cost > o->ceiling_usd)
         continue;
       if (o->latency_ms > 0 && isfinite (s->p50) && s->p50 > o->latency_ms)
@@ -645,22 +658,49 @@ fold_of (const char *item,
   return (guint) (g_ascii_strtoull (h + 56, NULL, 16) % folds);
 }
 
+/* Each item's fold, hashed once: item -> fold + 1. */
+static GHashTable *
+assign_folds (GPtrArray *outcomes,
+              guint      folds)
+{
+  GHashTable *map = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      if (!g_hash_table_contains (map, o->item))
+        g_hash_table_insert (map, o->item, GUINT_TO_POINTER (fold_of (o->item, folds) + 1));
+    }
+  return map;
+}
+
+/* The items of fold @f, from assign_folds(). */
+static GHashTable *
+fold_items (GHashTable *map,
+            guint       f)
+{
+  GHashTable *held = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer item, fold;
+
+  g_hash_table_iter_init (&iter, map);
+  while (g_hash_table_iter_next (&iter, &item, &fold))
+    if (GPOINTER_TO_UINT (fold) == f + 1)
+      g_hash_table_add (held, item);
+  return held;
+}
+
 /* The classifier's accuracy on a fifth of the items it did not learn from. */
 static double
 classifier_accuracy (GPtrArray *outcomes,
                      guint     *n_tested)
 {
-  g_autoptr(GHashTable) held = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) map = assign_folds (outcomes, 5);
+  g_autoptr(GHashTable) held = fold_items (map, 0);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(RwTextClassifier) c = NULL;
   guint right = 0, n = 0;
 
-  for (guint i = 0; i < outcomes->len; i++)
-    {
-      RwOutcome *o = outcomes->pdata[i];
-      if (fold_of (o->item, 5) == 0)
-        g_hash_table_add (held, o->item);
-    }
   c = train_classifier (outcomes, held);
   for (guint i = 0; i < outcomes->len; i++)
     {
@@ -794,7 +834,6 @@ rw_policy_learn (GPtrArray            *outcomes,
     {
       GHashTable *models = g_hash_table_lookup (stats, t->data);
       g_autoptr(GPtrArray) ranked = rank_models (models, options, l.cost_weight);
-      GHashTableIter iter;
       Stat *s;
 
       json_builder_set_member_name (b, t->data);
@@ -804,7 +843,6 @@ rw_policy_learn (GPtrArray            *outcomes,
                                      : GPOINTER_TO_UINT (g_hash_table_lookup (counts, t->data)));
       json_builder_set_member_name (b, "models");
       json_builder_begin_array (b);
-      g_hash_table_iter_init (&iter, models);
       for (guint i = 0; i < ranked->len; i++)
         {
           double theta;
@@ -890,7 +928,16 @@ typedef struct
   const char *prompt;
   double *score;   /* per model */
   double *cost;
+  guint fold;
 } Item;
+
+static void
+item_free (Item *it)
+{
+  g_free (it->score);
+  g_free (it->cost);
+  g_free (it);
+}
 
 static double
 options_double (JsonObject *policy,
@@ -928,23 +975,18 @@ fold_clear (Fold *f)
 }
 
 static Fold *
-prepare_folds (GPtrArray *outcomes,
-               GPtrArray *items,
-               guint      folds)
+prepare_folds (GPtrArray  *outcomes,
+               GPtrArray  *items,
+               GHashTable *fold_map,
+               guint       folds)
 {
   Fold *out = g_new0 (Fold, folds);
 
   for (guint f = 0; f < folds; f++)
     {
-      g_autoptr(GHashTable) held = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr(GHashTable) held = fold_items (fold_map, f);
       g_autoptr(RwTextClassifier) c = NULL;
 
-      for (guint i = 0; i < outcomes->len; i++)
-        {
-          RwOutcome *oc = outcomes->pdata[i];
-          if (fold_of (oc->item, folds) == f)
-            g_hash_table_add (held, oc->item);
-        }
       out[f].stats = collect_stats (outcomes, held);
       out[f].counts = items_per_task (outcomes, held);
       out[f].predicted = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
@@ -952,7 +994,7 @@ prepare_folds (GPtrArray *outcomes,
       for (guint i = 0; i < items->len; i++)
         {
           Item *it = items->pdata[i];
-          if (fold_of (it->item, folds) == f && rw_text_classifier_get_n_labels (c) > 0)
+          if (it->fold == f && rw_text_classifier_get_n_labels (c) > 0)
             g_hash_table_insert (out[f].predicted, (gpointer) it->item,
                                  g_strdup (rw_text_classifier_predict (c, it->prompt, NULL)));
         }
@@ -997,7 +1039,7 @@ cross_validate (Fold                 *prepared,
           const char *predicted, *chosen;
           guint m;
 
-          if (fold_of (it->item, folds) != f)
+          if (it->fold != f)
             continue;
           predicted = g_hash_table_lookup (fd->predicted, it->item);
           chosen = predicted ? g_hash_table_lookup (choice, predicted) : NULL;
@@ -1133,7 +1175,8 @@ rw_policy_evaluate (GPtrArray   *outcomes,
   g_autoptr(GPtrArray) models = g_ptr_array_new ();
   g_autoptr(GHashTable) model_index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) by_item = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (NULL);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  g_autoptr(GHashTable) fold_map = NULL;
   g_autoptr(GPtrArray) item_list = g_ptr_array_new ();
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) picks = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1224,13 +1267,6 @@ rw_policy_evaluate (GPtrArray   *outcomes,
     }
   if (item_list->len < folds * 2)
     {
-      for (guint i = 0; i < items->len; i++)
-        {
-          Item *it = items->pdata[i];
-          g_free (it->score);
-          g_free (it->cost);
-          g_free (it);
-        }
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "only %u items were answered and graded for every one of the policy's %u "
                    "models: too few to hold any out", item_list->len, models->len);
@@ -1259,7 +1295,13 @@ rw_policy_evaluate (GPtrArray   *outcomes,
       oracle_c += best_cost / item_list->len;
     }
 
-  prepared = prepare_folds (outcomes, item_list, folds);
+  fold_map = assign_folds (outcomes, folds);
+  for (guint i = 0; i < item_list->len; i++)
+    {
+      Item *it = item_list->pdata[i];
+      it->fold = GPOINTER_TO_UINT (g_hash_table_lookup (fold_map, it->item)) - 1;
+    }
+  prepared = prepare_folds (outcomes, item_list, fold_map, folds);
   main_point = cross_validate (prepared, item_list, models, folds, &o, picks);
   for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
     {
@@ -1399,7 +1441,7 @@ rw_policy_evaluate (GPtrArray   *outcomes,
             {
               Item *it = item_list->pdata[i];
               double *g;
-              if (fold_of (it->item, folds) == f)
+              if (it->fold == f)
                 continue;
               rw_text_classifier_add (need, it->prompt, sv[i] > wv[i] ? "strong" : "weak");
               g = g_hash_table_lookup (gain, it->task);
@@ -1415,7 +1457,7 @@ rw_policy_evaluate (GPtrArray   *outcomes,
             {
               Item *it = item_list->pdata[i];
               double *g;
-              if (fold_of (it->item, folds) != f)
+              if (it->fold != f)
                 continue;
               g = g_hash_table_lookup (gain, it->task);
               keys[i].index = i;
@@ -1448,13 +1490,6 @@ rw_policy_evaluate (GPtrArray   *outcomes,
     }
   json_builder_end_object (b);
 
-  for (guint i = 0; i < items->len; i++)
-    {
-      Item *it = items->pdata[i];
-      g_free (it->score);
-      g_free (it->cost);
-      g_free (it);
-    }
   return json_builder_get_root (b);
 }
 

@@ -24,6 +24,7 @@ typedef struct
   GHashTable *index;      /* model -> index + 1 */
   GArray *wins;           /* double, k × k: wins[i k + j] = weight of i beating j */
   guint64 n;              /* comparisons */
+  double *theta;          /* the fit, once asked for; dropped when a comparison is added */
 } TaskCounts;
 
 struct _RwComparisons
@@ -40,6 +41,7 @@ task_counts_free (TaskCounts *t)
   g_ptr_array_unref (t->models);
   g_hash_table_unref (t->index);
   g_array_unref (t->wins);
+  g_free (t->theta);
   g_free (t);
 }
 
@@ -115,6 +117,7 @@ add_to (TaskCounts *t,
   g_array_index (t->wins, double, i * k + j) += weight * score_a;
   g_array_index (t->wins, double, j * k + i) += weight * (1 - score_a);
   t->n++;
+  g_clear_pointer (&t->theta, g_free);
 }
 
 /**
@@ -756,13 +759,15 @@ rw_comparisons_get_theta (RwComparisons *self,
                           double        *theta)
 {
   TaskCounts *t = g_hash_table_lookup (self->tasks, task);
-  g_autofree double *all = NULL;
   guint i;
 
   if (t == NULL || (i = GPOINTER_TO_UINT (g_hash_table_lookup (t->index, model))) == 0)
     return FALSE;
-  all = g_new0 (double, t->models->len);
-  rw_bradley_terry_fit (t->models->len, (const double *) t->wins->data, all, NULL, NULL);
-  *theta = all[i - 1];
+  if (t->theta == NULL)
+    {
+      t->theta = g_new0 (double, t->models->len);
+      rw_bradley_terry_fit (t->models->len, (const double *) t->wins->data, t->theta, NULL, NULL);
+    }
+  *theta = t->theta[i - 1];
   return TRUE;
 }
