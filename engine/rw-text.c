@@ -185,3 +185,54 @@ rw_csv_read_record (const char  *data,
   return fields;
 }
 
+
+/**
+ * rw_csv_read_row:
+ * @data: the CSV text
+ * @length: its length
+ * @pos: (inout): where to read from
+ * @line: (inout): the line number at @pos
+ * @n_fields: how many fields every row must have (the header's)
+ * @name: the file's name, for messages
+ * @row_line: (out) (optional): the line the row starts on
+ * @error: return location for an error naming the file and line
+ *
+ * The next row of a file whose rows must match its header, blank lines skipped.
+ *
+ * Returns: (transfer full) (nullable): the row's fields; %NULL at the end, or with @error set
+ */
+GPtrArray *
+rw_csv_read_row (const char  *data,
+                 gsize        length,
+                 gsize       *pos,
+                 guint       *line,
+                 guint        n_fields,
+                 const char  *name,
+                 guint       *row_line,
+                 GError     **error)
+{
+  for (;;)
+    {
+      guint at = *line;
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) row = rw_csv_read_record (data, length, pos, line, &local);
+
+      if (row == NULL)
+        {
+          if (local != NULL)
+            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", name, local->message);
+          return NULL;
+        }
+      if (row->len == 1 && *(char *) row->pdata[0] == '\0')
+        continue;
+      if (row->len != n_fields)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: %u fields where the header has %u",
+                       name, at, row->len, n_fields);
+          return NULL;
+        }
+      if (row_line != NULL)
+        *row_line = at;
+      return g_steal_pointer (&row);
+    }
+}

@@ -31,5 +31,13 @@ GPtrArray *rw_csv_read_record  (const char     *data,
                                gsize          *pos,
                                guint          *line,
                                GError        **error);
+GPtrArray *rw_csv_read_row     (const char     *data,
+                               gsize           length,
+                               gsize          *pos,
+                               guint          *line,
+                               guint           n_fields,
+                               const char     *name,
+                               guint          *row_line,
+                               GError        **error);
 
 G_END_DECLS

@@ -164,8 +164,9 @@ import_routellm_csv (RwStore     *store,
 
   for (;;)
     {
-      guint at = line;
-      g_autoptr(GPtrArray) row = rw_csv_read_record (data, len, &pos, &line, &local);
+      guint at = 0;
+      g_autoptr(GPtrArray) row = rw_csv_read_row (data, len, &pos, &line, header->len, base, &at,
+                                                  &local);
       g_autoptr(RwChatRequest) request = NULL;
       g_autofree char *prompt_id = NULL;
       g_autofree char *item_id = NULL;
@@ -176,17 +177,14 @@ import_routellm_csv (RwStore     *store,
         {
           if (local != NULL)
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", base, local->message);
+              g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
           return TRUE;
         }
-      if (row->len == 1 && *(char *) row->pdata[0] == '\0')
-        continue;
-      if (row->len != header->len || *(char *) row->pdata[0] == '\0')
+      if (*(char *) row->pdata[0] == '\0')
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: %u fields where the header has %u",
-                       base, at, row->len, header->len);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: the prompt is empty", base, at);
           return FALSE;
         }
       if (g_hash_table_contains (contaminated, row->pdata[0]))

@@ -500,8 +500,8 @@ tests_from_csv (JsonArray   *out,
     }
   for (;;)
     {
-      guint at = line;
-      g_autoptr(GPtrArray) record = rw_csv_read_record (data, len, &pos, &line, &local);
+      g_autoptr(GPtrArray) record = rw_csv_read_row (data, len, &pos, &line, header->len, base, NULL,
+                                                     &local);
       JsonObject *test, *vars, *meta;
       JsonArray *asserts;
 
@@ -509,18 +509,10 @@ tests_from_csv (JsonArray   *out,
         {
           if (local != NULL)
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", base, local->message);
+              g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
           return TRUE;
-        }
-      if (record->len == 1 && *(char *) record->pdata[0] == '\0')
-        continue;
-      if (record->len != header->len)
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: %u fields where the header has %u",
-                       base, at, record->len, header->len);
-          return FALSE;
         }
       test = json_object_new ();
       vars = json_object_new ();

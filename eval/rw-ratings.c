@@ -275,8 +275,9 @@ rw_comparisons_load_csv (RwComparisons  *self,
     }
   for (;;)
     {
-      guint at = line;
-      g_autoptr(GPtrArray) row = rw_csv_read_record (data, len, &pos, &line, &local);
+      guint at = 0;
+      g_autoptr(GPtrArray) row = rw_csv_read_row (data, len, &pos, &line, header->len, base, &at,
+                                                  &local);
       const char *w;
       double s, weight = 1;
 
@@ -284,18 +285,10 @@ rw_comparisons_load_csv (RwComparisons  *self,
         {
           if (local != NULL)
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", base, local->message);
+              g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
           return TRUE;
-        }
-      if (row->len == 1 && *(char *) row->pdata[0] == '\0')
-        continue;
-      if (row->len != header->len)
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: %u fields where the header has %u",
-                       base, at, row->len, header->len);
-          return FALSE;
         }
       w = row->pdata[col_w];
       if (g_str_equal (w, "model_a") || g_str_equal (w, "a"))
