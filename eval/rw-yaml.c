@@ -80,11 +80,27 @@ count_nodes (JsonNode *node)
   return n;
 }
 
+/* The plain scalars YAML's core schema types; compiled once, every scalar is tried. */
+enum { IS_NULL, IS_TRUE, IS_FALSE, IS_INT, IS_HEX, IS_FLOAT, N_KINDS };
+
 static gboolean
-matches (const char *pattern,
+matches (guint       kind,
          const char *text)
 {
-  return g_regex_match_simple (pattern, text, 0, 0);
+  static const char *const patterns[N_KINDS] = {
+    "^(~|null|Null|NULL)$", "^(true|True|TRUE)$", "^(false|False|FALSE)$", "^[-+]?[0-9]+$",
+    "^0x[0-9a-fA-F]+$", "^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$",
+  };
+  static GRegex *compiled[N_KINDS];
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      for (guint i = 0; i < N_KINDS; i++)
+        compiled[i] = g_regex_new (patterns[i], G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  return g_regex_match (compiled[kind], text, 0, NULL);
 }
 
 static JsonNode *
@@ -92,13 +108,13 @@ plain_scalar (const char *text)
 {
   JsonNode *node = json_node_alloc ();
 
-  if (*text == '\0' || matches ("^(~|null|Null|NULL)$", text))
+  if (*text == '\0' || matches (IS_NULL, text))
     return json_node_init_null (node);
-  if (matches ("^(true|True|TRUE)$", text))
+  if (matches (IS_TRUE, text))
     return json_node_init_boolean (node, TRUE);
-  if (matches ("^(false|False|FALSE)$", text))
+  if (matches (IS_FALSE, text))
     return json_node_init_boolean (node, FALSE);
-  if (matches ("^[-+]?[0-9]+$", text))
+  if (matches (IS_INT, text))
     {
       char *end = NULL;
       gint64 v;
@@ -108,7 +124,7 @@ plain_scalar (const char *text)
       if (errno == 0 && *end == '\0')
         return json_node_init_int (node, v);
     }
-  if (matches ("^0x[0-9a-fA-F]+$", text))
+  if (matches (IS_HEX, text))
     {
       char *end = NULL;
       guint64 v;
@@ -118,11 +134,9 @@ plain_scalar (const char *text)
       if (errno == 0 && *end == '\0' && v <= G_MAXINT64)
         return json_node_init_int (node, (gint64) v);
     }
-  if (matches ("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", text))
+  if (matches (IS_FLOAT, text))
     return json_node_init_double (node, g_ascii_strtod (text, NULL));
-  if (matches ("^[-+]?\\.(inf|Inf|INF)$", text) || matches ("^\\.(nan|NaN|NAN)$", text))
-    /* JSON has no infinities: kept as the text. */
-    return json_node_init_string (node, text);
+  /* Anything else, .inf and .nan included (JSON has neither), stays text. */
   return json_node_init_string (node, text);
 }
 
