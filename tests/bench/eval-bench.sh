@@ -36,7 +36,6 @@ cleanup () {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-[ -n "${BENCH_KEEP:-}" ] && echo "work: $WORK" >&2
 
 UP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"The answer is 42."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}'
