@@ -620,13 +620,13 @@ train_classifier (GPtrArray  *outcomes,
 
 static void
 learn (GPtrArray            *outcomes,
-       GHashTable           *skip_items,
        const RwLearnOptions *o,
        Learned              *out,
-       GHashTable          **stats_out)
+       GHashTable          **stats_out,
+       GHashTable          **counts_out)
 {
-  g_autoptr(GHashTable) stats = collect_stats (outcomes, skip_items);
-  g_autoptr(GHashTable) counts = items_per_task (outcomes, skip_items);
+  g_autoptr(GHashTable) stats = collect_stats (outcomes, NULL);
+  g_autoptr(GHashTable) counts = items_per_task (outcomes, NULL);
   GHashTableIter iter;
   const char *task;
   GHashTable *models;
@@ -643,9 +643,9 @@ learn (GPtrArray            *outcomes,
         g_ptr_array_add (ids, g_strdup (((Stat *) ranked->pdata[i])->model));
       g_hash_table_insert (out->tasks, g_strdup (task), ids);
     }
-  out->classifier = train_classifier (outcomes, skip_items);
-  if (stats_out != NULL)
-    *stats_out = g_steal_pointer (&stats);
+  out->classifier = train_classifier (outcomes, NULL);
+  *stats_out = g_steal_pointer (&stats);
+  *counts_out = g_steal_pointer (&counts);
 }
 
 static guint
@@ -754,8 +754,7 @@ rw_policy_learn (GPtrArray            *outcomes,
     }
   for (guint i = 0; i < outcomes->len; i++)
     g_hash_table_add (items, ((RwOutcome *) outcomes->pdata[i])->item);
-  learn (outcomes, NULL, options, &l, &stats);
-  counts = items_per_task (outcomes, NULL);
+  learn (outcomes, options, &l, &stats, &counts);
   accuracy = classifier_accuracy (outcomes, &n_tested);
   all_ids = g_hash_table_lookup (l.tasks, "all");
 
