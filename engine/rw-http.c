@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE 1
 #ifndef RW_ENGINE_COMPILATION
 # define RW_ENGINE_COMPILATION 1
 #endif
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "rw-error.h"
 #include "rw-http.h"
+#include "rw-http1.h"
 #include "rw-sse-parser.h"
 
 /* Helpers shared by the HTTP providers. */
@@ -25,13 +33,10 @@ _rw_http_is_loopback_url (const char *url)
 }
 
 /* How long the server asked us to wait, from retry-after-ms or Retry-After. */
-gint64
-_rw_http_retry_after_ms (SoupMessage *msg)
+static gint64
+retry_after_ms (const char *ms,
+                const char *retry_after)
 {
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-  const char *ms = soup_message_headers_get_one (headers, "retry-after-ms");
-  gint64 value;
-
   if (ms != NULL)
     {
       char *end = NULL;
@@ -39,9 +44,16 @@ _rw_http_retry_after_ms (SoupMessage *msg)
       if (end != ms && v >= 0 && v < 86400000.0)
         return (gint64) v;
     }
-  value = rw_parse_retry_after (soup_message_headers_get_one (headers, "retry-after"),
-                                g_get_real_time () / G_USEC_PER_SEC);
-  return value;
+  return rw_parse_retry_after (retry_after, g_get_real_time () / G_USEC_PER_SEC);
+}
+
+gint64
+_rw_http_retry_after_ms (SoupMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+
+  return retry_after_ms (soup_message_headers_get_one (headers, "retry-after-ms"),
+                         soup_message_headers_get_one (headers, "retry-after"));
 }
 
 typedef struct
@@ -139,36 +151,62 @@ _rw_http_read_all_finish (GAsyncResult  *result,
 }
 
 /* The classified, redacted error for a reply with a failing status. */
-GError *
-_rw_http_error_for_reply (RwProviderCall *call,
-                          SoupMessage    *msg,
-                          GBytes         *body)
+static GError *
+error_for_reply (RwProviderCall *call,
+                 guint           status,
+                 gint64          wait_ms,
+                 GBytes         *body)
 {
-  guint status = soup_message_get_status (msg);
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
   g_autoptr(GError) raw = rw_error_from_http (status, data, len);
   g_autofree char *clean = rw_provider_call_redact (call, raw->message);
   RwChatResult *result = rw_provider_call_get_result (call);
 
-  result->retry_after_ms = _rw_http_retry_after_ms (msg);
+  result->retry_after_ms = wait_ms;
   return g_error_new_literal (RW_ERROR, raw->code, clean);
 }
 
 /* ------------------------------------------------------------------------------ exchange */
 
 #define MAX_LINE (8 * 1024 * 1024)
+#define BODY_QUARK (g_quark_from_static_string ("rw-http-body"))
+
+typedef struct _UpConn UpConn;
 
 typedef struct
 {
   RwProviderCall *call;
   SoupMessage *msg;
-  GInputStream *stream;
   RwHttpFraming framing;
   const RwHttpHandlers *handlers;
   gpointer data;
   RwSseParser *sse;
   GString *line;          /* NDJSON: the line so far */
+
+  /* The reply as it comes in. */
+  guint status;
+  gint64 wait_ms;         /* Retry-After */
+  gboolean streaming;     /* fed to the handlers as it comes, else read whole */
+  GByteArray *body;       /* a whole reply */
+  gboolean truncated;
+
+  /* libsoup's path: the reply body. */
+  GInputStream *stream;
+
+  /* The direct path, for upstreams on this machine. */
+  GTask *task;
+  UpConn *conn;
+  GSource *cancel_source;
+  GString *request;       /* the request's bytes */
+  gsize sent;
+  gboolean reused;        /* sent on a kept-alive connection */
+  gboolean retried;
+  gboolean head_done;
+  gboolean chunked;
+  RwHttp1Chunked decoder;
+  gint64 body_left;       /* Content-Length still to come; -1 when read to the close */
+  gboolean keep_alive;
 } Exchange;
 
 static void
@@ -179,6 +217,9 @@ exchange_free (Exchange *x)
   g_clear_pointer (&x->sse, rw_sse_parser_free);
   if (x->line != NULL)
     g_string_free (x->line, TRUE);
+  if (x->request != NULL)
+    g_string_free (x->request, TRUE);
+  g_clear_pointer (&x->body, g_byte_array_unref);
   g_free (x);
 }
 
@@ -229,38 +270,133 @@ feed_ndjson (Exchange    *x,
   return TRUE;
 }
 
-static void exchange_read_next (GTask *task);
-
+/* The reply's headers are in: tell the call, and choose between a stream and a whole body. */
 static void
-exchange_stream_end (GTask *task)
+exchange_head (Exchange   *x,
+               const char *content_type)
 {
-  Exchange *x = g_task_get_task_data (task);
+  rw_provider_call_headers_received (x->call, x->status);
+  x->streaming = SOUP_STATUS_IS_SUCCESSFUL (x->status) &&
+                 rw_provider_call_get_request (x->call)->stream &&
+                 ((x->framing == RW_HTTP_SSE && g_strcmp0 (content_type, "text/event-stream") == 0) ||
+                  (x->framing == RW_HTTP_NDJSON && g_strcmp0 (content_type, "application/json") != 0));
+  if (x->streaming && x->framing == RW_HTTP_SSE)
+    x->sse = rw_sse_parser_new (on_sse, x);
+  else if (x->streaming)
+    x->line = g_string_new (NULL);
+  else
+    x->body = g_byte_array_new ();
+}
+
+/* A piece of a streamed reply. */
+static gboolean
+exchange_feed (Exchange    *x,
+               const char  *data,
+               gsize        len,
+               GError     **error)
+{
+  if (x->framing == RW_HTTP_SSE)
+    return rw_sse_parser_feed (x->sse, data, len, error);
+  return feed_ndjson (x, data, len, error);
+}
+
+static gboolean
+exchange_ended (Exchange *x)
+{
+  return x->handlers->ended != NULL && x->handlers->ended (x->data);
+}
+
+/* The stream is over: what came must be a whole answer. */
+static gboolean
+exchange_stream_end (Exchange  *x,
+                     GError   **error)
+{
   RwChatResult *result = rw_provider_call_get_result (x->call);
 
   /* NDJSON: a last line without its newline still counts. */
-  if (x->framing == RW_HTTP_NDJSON && x->line->len > 0)
-    {
-      GError *error = NULL;
-      if (!feed_ndjson (x, "\n", 1, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-    }
+  if (x->framing == RW_HTTP_NDJSON && x->line->len > 0 && !feed_ndjson (x, "\n", 1, error))
+    return FALSE;
   if (!x->handlers->complete (x->data))
     {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the stream ended before the answer was complete "
-                               "(%" G_GSIZE_FORMAT " bytes of text received)", result->text->len);
-      return;
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the stream ended before the answer was complete "
+                   "(%" G_GSIZE_FORMAT " bytes of text received)", result->text->len);
+      return FALSE;
     }
-  g_task_return_boolean (task, TRUE);
+  return TRUE;
 }
 
+/* A piece of a whole reply, kept up to the limit for its status. */
 static void
-exchange_read_cb (GObject      *object,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+exchange_keep (Exchange   *x,
+               const char *data,
+               gsize       len)
+{
+  gsize max = SOUP_STATUS_IS_SUCCESSFUL (x->status) ? RW_HTTP_MAX_BODY : RW_HTTP_MAX_ERROR_BODY;
+
+  if (x->truncated)
+    return;
+  if (x->body->len + len > max)
+    {
+      g_byte_array_append (x->body, (const guint8 *) data, (guint) (max - x->body->len));
+      x->truncated = TRUE;
+      return;
+    }
+  g_byte_array_append (x->body, (const guint8 *) data, (guint) len);
+}
+
+/* A whole reply is in: an error for a failing status, else its JSON to the handlers. */
+static gboolean
+exchange_whole (Exchange  *x,
+                GError   **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&x->body));
+  JsonObject *root;
+  const char *text;
+  gsize len;
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (x->status))
+    {
+      g_propagate_error (error, error_for_reply (x->call, x->status, x->wait_ms, body));
+      return FALSE;
+    }
+  if (x->truncated)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply is larger than %d bytes",
+                   RW_HTTP_MAX_BODY);
+      return FALSE;
+    }
+  text = g_bytes_get_data (body, &len);
+  parser = json_parser_new_immutable ();
+  if ((root = _rw_json_parse_object (parser, text, len, "reply", error)) == NULL)
+    return FALSE;
+  if (json_object_has_member (root, "error"))
+    {
+      g_propagate_error (error, _rw_http_stream_error (text, len));
+      return FALSE;
+    }
+  return x->handlers->body (x->data, root, text, len, error);
+}
+
+static GError *
+broke_mid_answer (Exchange   *x,
+                  const char *why)
+{
+  RwChatResult *result = rw_provider_call_get_result (x->call);
+
+  return g_error_new (RW_ERROR, RW_ERROR_NETWORK, "the connection broke mid-answer after %"
+                      G_GSIZE_FORMAT " bytes of text: %s", result->text->len, why);
+}
+
+/* ------------------------------------------------------------------- exchange, by libsoup */
+
+static void soup_read_next (GTask *task);
+
+static void
+soup_read_cb (GObject      *object,
+              GAsyncResult *res,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Exchange *x = g_task_get_task_data (task);
@@ -268,17 +404,11 @@ exchange_read_cb (GObject      *object,
   g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (x->stream, res, &error);
   const char *data;
   gsize len;
-  gboolean ok;
 
   if (bytes == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          RwChatResult *result = rw_provider_call_get_result (x->call);
-          g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK,
-                                   "the connection broke mid-answer after %" G_GSIZE_FORMAT
-                                   " bytes of text: %s", result->text->len, error->message);
-        }
+      if (x->streaming && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, broke_mid_answer (x, error->message));
       else
         g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -287,98 +417,60 @@ exchange_read_cb (GObject      *object,
   data = g_bytes_get_data (bytes, &len);
   if (len == 0)
     {
-      exchange_stream_end (task);
+      /* The whole body is read: closing now hands the connection back for the next request. */
+      g_input_stream_close (x->stream, NULL, NULL);
+      if (x->streaming ? exchange_stream_end (x, &error) : exchange_whole (x, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (x->framing == RW_HTTP_SSE)
-    ok = rw_sse_parser_feed (x->sse, data, len, &error);
-  else
-    ok = feed_ndjson (x, data, len, &error);
-  if (!ok)
+  if (!x->streaming)
+    {
+      exchange_keep (x, data, len);
+      if (x->truncated)
+        {
+          if (exchange_whole (x, &error))
+            g_task_return_boolean (task, TRUE);
+          else
+            g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  else if (!exchange_feed (x, data, len, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (x->handlers->ended != NULL && x->handlers->ended (x->data))
+  else if (exchange_ended (x))
     {
       /* The upstream said it is done; what it said must also be a whole answer. */
-      exchange_stream_end (task);
+      if (exchange_stream_end (x, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  exchange_read_next (g_steal_pointer (&task));
+  soup_read_next (g_steal_pointer (&task));
 }
 
 static void
-exchange_read_next (GTask *task)
+soup_read_next (GTask *task)
 {
   Exchange *x = g_task_get_task_data (task);
 
-  g_input_stream_read_bytes_async (x->stream, 16384, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), exchange_read_cb, task);
+  g_input_stream_read_bytes_async (x->stream, x->streaming ? 16384 : 65536, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), soup_read_cb, task);
 }
 
 static void
-exchange_body_cb (GObject      *object,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+soup_send_cb (GObject      *object,
+              GAsyncResult *res,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Exchange *x = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  gboolean truncated = FALSE;
-  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, &truncated, &error);
-  JsonObject *root;
-  const char *text;
-  gsize len;
-
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (x->msg)))
-    {
-      g_task_return_error (task, _rw_http_error_for_reply (x->call, x->msg, body));
-      return;
-    }
-  if (truncated)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the reply is larger than %d bytes", RW_HTTP_MAX_BODY);
-      return;
-    }
-  text = g_bytes_get_data (body, &len);
-  parser = json_parser_new_immutable ();
-  if ((root = _rw_json_parse_object (parser, text, len, "reply", &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (json_object_has_member (root, "error"))
-    {
-      g_task_return_error (task, _rw_http_stream_error (text, len));
-      return;
-    }
-  if (!x->handlers->body (x->data, root, text, len, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-exchange_send_cb (GObject      *object,
-                  GAsyncResult *res,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Exchange *x = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GError) error = NULL;
-  const char *content_type;
-  guint status;
 
   x->stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
   if (x->stream == NULL)
@@ -386,25 +478,610 @@ exchange_send_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  status = soup_message_get_status (x->msg);
-  rw_provider_call_headers_received (x->call, status);
-  content_type = soup_message_headers_get_content_type (
-    soup_message_get_response_headers (x->msg), NULL);
+  x->status = soup_message_get_status (x->msg);
+  x->wait_ms = _rw_http_retry_after_ms (x->msg);
+  exchange_head (x, soup_message_headers_get_content_type (
+                      soup_message_get_response_headers (x->msg), NULL));
+  soup_read_next (g_steal_pointer (&task));
+}
 
-  if (SOUP_STATUS_IS_SUCCESSFUL (status) && rw_provider_call_get_request (x->call)->stream &&
-      ((x->framing == RW_HTTP_SSE && g_strcmp0 (content_type, "text/event-stream") == 0) ||
-       (x->framing == RW_HTTP_NDJSON && g_strcmp0 (content_type, "application/json") != 0)))
+static void
+exchange_by_soup (GTask *task)
+{
+  Exchange *x = g_task_get_task_data (task);
+  RwProvider *provider = _rw_provider_call_get_provider (x->call);
+
+  /* libsoup sends a POST on a fresh connection unless told it may reuse a kept-alive one: a
+   * connection the upstream closed while idle is then retried on a new one, which is safe here
+   * since the upstream never saw the request. Without this, every request costs a TCP
+   * handshake (and a proxy lookup), and idle connections pile up. */
+  soup_message_add_flags (x->msg, SOUP_MESSAGE_IDEMPOTENT);
+  soup_session_send_async (rw_provider_get_session (provider), x->msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), soup_send_cb, task);
+}
+
+/* ------------------------------------------------------------ exchange, on a local socket */
+
+/*
+ * Upstreams on this machine (a local model server, a gateway, the test upstream) are spoken to
+ * directly: HTTP/1.1 on a non-blocking socket watched by the main context, connections kept
+ * alive in a pool per host and port. This path has no proxy, no TLS and no redirects, which is
+ * what loopback needs, and costs a few system calls per request. Everything else goes through
+ * libsoup.
+ */
+
+struct _RwHttpPool
+{
+  gint ref_count;
+  GMainContext *context;
+  GHashTable *idle;       /* "host:port" -> GQueue of idle UpConn */
+  gboolean closed;
+};
+
+struct _UpConn
+{
+  RwHttpPool *pool;
+  char *key;
+  int fd;
+  GSource *watch;
+  GByteArray *in;         /* what was read and not yet used */
+  Exchange *x;            /* the exchange using it; NULL while idle */
+  gboolean connecting;
+};
+
+#define MAX_IDLE_PER_HOST 256
+
+static gboolean use_direct = TRUE;
+
+/* Whether upstreams on this machine are spoken to directly (the default) or through libsoup,
+ * as remote ones are. The test suite runs its upstream faults both ways. */
+void
+_rw_http_set_direct (gboolean direct)
+{
+  use_direct = direct;
+}
+
+RwHttpPool *
+_rw_http_pool_new (void)
+{
+  RwHttpPool *pool = g_new0 (RwHttpPool, 1);
+
+  pool->ref_count = 1;
+  pool->context = g_main_context_ref_thread_default ();
+  pool->idle = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return pool;
+}
+
+static void up_conn_close (UpConn *c);
+
+static void
+pool_unref (RwHttpPool *pool)
+{
+  if (--pool->ref_count > 0)
+    return;
+  g_hash_table_unref (pool->idle);
+  g_main_context_unref (pool->context);
+  g_free (pool);
+}
+
+/* Closes the idle connections; the busy ones close when their exchange ends. */
+void
+_rw_http_pool_close (RwHttpPool *pool)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  pool->closed = TRUE;
+  g_hash_table_iter_init (&iter, pool->idle);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      if (x->framing == RW_HTTP_SSE)
-        x->sse = rw_sse_parser_new (on_sse, x);
-      else
-        x->line = g_string_new (NULL);
-      exchange_read_next (g_steal_pointer (&task));
+      GQueue *q = value;
+      UpConn *c;
+
+      while ((c = g_queue_pop_head (q)) != NULL)
+        up_conn_close (c);
+      g_queue_free (q);
+      g_hash_table_iter_remove (&iter);
+    }
+  pool_unref (pool);
+}
+
+static void
+up_conn_close (UpConn *c)
+{
+  g_source_destroy (c->watch);
+  g_source_unref (c->watch);
+  close (c->fd);
+  g_byte_array_unref (c->in);
+  g_free (c->key);
+  pool_unref (c->pool);
+  g_free (c);
+}
+
+static gboolean up_conn_ready (gpointer data, GIOCondition ready);
+
+static gboolean
+idle_ready (gpointer     data,
+            GIOCondition ready)
+{
+  UpConn *c = data;
+  GQueue *q = g_hash_table_lookup (c->pool->idle, c->key);
+
+  /* An idle connection has nothing to say: the upstream closed it, or sent what it should
+   * not have. Either way it is not used again. */
+  g_queue_remove (q, c);
+  up_conn_close (c);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+pool_put (UpConn *c)
+{
+  RwHttpPool *pool = c->pool;
+  GQueue *q;
+
+  c->x = NULL;
+  if (pool->closed || c->in->len > 0)
+    {
+      up_conn_close (c);
       return;
     }
-  _rw_http_read_all_async (x->stream, SOUP_STATUS_IS_SUCCESSFUL (status) ? RW_HTTP_MAX_BODY
-                                                                        : RW_HTTP_MAX_ERROR_BODY,
-                           cancellable, exchange_body_cb, g_steal_pointer (&task));
+  q = g_hash_table_lookup (pool->idle, c->key);
+  if (q == NULL)
+    {
+      q = g_queue_new ();
+      g_hash_table_insert (pool->idle, g_strdup (c->key), q);
+    }
+  if (q->length >= MAX_IDLE_PER_HOST)
+    {
+      up_conn_close (c);
+      return;
+    }
+  rw_fd_watch_set_events (c->watch, G_IO_IN);
+  g_queue_push_head (q, c);
+}
+
+static UpConn *
+pool_take (RwHttpPool *pool,
+           const char *key)
+{
+  GQueue *q = g_hash_table_lookup (pool->idle, key);
+
+  return q ? g_queue_pop_head (q) : NULL;
+}
+
+static void direct_start (Exchange *x);
+
+static void
+direct_done (Exchange *x,
+             gboolean  reusable)
+{
+  GTask *task = g_steal_pointer (&x->task);
+  UpConn *c = g_steal_pointer (&x->conn);
+
+  if (x->cancel_source != NULL)
+    {
+      g_source_destroy (x->cancel_source);
+      g_clear_pointer (&x->cancel_source, g_source_unref);
+    }
+  if (c != NULL)
+    {
+      if (reusable && x->keep_alive)
+        pool_put (c);
+      else
+        up_conn_close (c);
+    }
+  /* The connection is settled before the caller hears of the outcome, which may start the
+   * next request at once. */
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+direct_fail (Exchange *x,
+             GError   *error,
+             gboolean  reusable)
+{
+  GTask *task = g_steal_pointer (&x->task);
+  UpConn *c = g_steal_pointer (&x->conn);
+
+  if (x->cancel_source != NULL)
+    {
+      g_source_destroy (x->cancel_source);
+      g_clear_pointer (&x->cancel_source, g_source_unref);
+    }
+  if (c != NULL)
+    {
+      if (reusable && x->keep_alive)
+        pool_put (c);
+      else
+        up_conn_close (c);
+    }
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* Body bytes, as they come. Returns FALSE when the exchange is over (done or failed). */
+static gboolean
+direct_body (Exchange *x,
+             char     *data,
+             gsize     len,
+             gboolean  body_complete)
+{
+  GError *error = NULL;
+
+  if (x->streaming)
+    {
+      if (len > 0 && !exchange_feed (x, data, len, &error))
+        {
+          direct_fail (x, error, FALSE);
+          return FALSE;
+        }
+      if (body_complete || exchange_ended (x))
+        {
+          if (exchange_stream_end (x, &error))
+            direct_done (x, body_complete);
+          else
+            direct_fail (x, error, body_complete);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  exchange_keep (x, data, len);
+  if (body_complete || x->truncated)
+    {
+      if (exchange_whole (x, &error))
+        direct_done (x, body_complete);
+      else
+        direct_fail (x, error, body_complete);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Uses what is in the connection's buffer. Returns FALSE when the exchange is over. */
+static gboolean
+direct_process (Exchange *x)
+{
+  UpConn *c = x->conn;
+
+  while (!x->head_done)
+    {
+      RwHttp1Head head;
+      const char *why = NULL;
+      gssize n = rw_http1_parse_response ((char *) c->in->data, c->in->len, &head, &why);
+
+      if (n == RW_HTTP1_INCOMPLETE)
+        return TRUE;
+      if (n < 0)
+        {
+          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                       "malformed HTTP reply: %s", why), FALSE);
+          return FALSE;
+        }
+      if (head.status >= 100 && head.status < 200)
+        {
+          /* An interim reply (100 Continue): the real one follows. */
+          g_byte_array_remove_range (c->in, 0, (guint) n);
+          continue;
+        }
+      x->head_done = TRUE;
+      x->status = head.status;
+      x->keep_alive = head.keep_alive;
+      x->wait_ms = retry_after_ms (rw_http1_head_get (&head, "retry-after-ms"),
+                                   rw_http1_head_get (&head, "retry-after"));
+      x->chunked = head.chunked;
+      x->body_left = head.status == 204 || head.status == 304 ? 0 : head.content_length;
+      if (!x->chunked && x->body_left < 0)
+        x->keep_alive = FALSE;   /* the body ends when the connection does */
+      {
+        g_autofree char *content_type = NULL;
+        const char *ct = rw_http1_head_get (&head, "content-type");
+        if (ct != NULL)
+          {
+            const char *semi = strchr (ct, ';');
+            content_type = g_ascii_strdown (ct, semi ? semi - ct : -1);
+            g_strstrip (content_type);
+          }
+        g_byte_array_remove_range (c->in, 0, (guint) n);
+        exchange_head (x, content_type);
+      }
+    }
+
+  if (x->chunked)
+    {
+      gsize out = 0;
+      gboolean done = FALSE;
+      gssize used = rw_http1_chunked_decode (&x->decoder, (char *) c->in->data, c->in->len,
+                                             &out, &done);
+      g_autofree char *piece = NULL;
+
+      if (used < 0)
+        {
+          direct_fail (x, g_error_new_literal (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                               "malformed chunked body in the reply"), FALSE);
+          return FALSE;
+        }
+      /* The handlers may start the next request on this connection: hand them a copy and
+       * leave the buffer holding only what follows this reply. */
+      piece = g_memdup2 (c->in->data, out);
+      g_byte_array_remove_range (c->in, 0, (guint) used);
+      return direct_body (x, piece, out, done);
+    }
+  else if (x->body_left >= 0)
+    {
+      gsize n = (gsize) MIN ((gint64) c->in->len, x->body_left);
+      g_autofree char *piece = g_memdup2 (c->in->data, n);
+
+      g_byte_array_remove_range (c->in, 0, (guint) n);
+      x->body_left -= (gint64) n;
+      return direct_body (x, piece, n, x->body_left == 0);
+    }
+  else
+    {
+      gsize n = c->in->len;
+      g_autofree char *piece = g_memdup2 (c->in->data, n);
+
+      g_byte_array_set_size (c->in, 0);
+      return n == 0 || direct_body (x, piece, n, FALSE);
+    }
+}
+
+/* The connection ended (@error is errno, 0 for an orderly close). */
+static void
+direct_closed (Exchange *x,
+               int       err)
+{
+  const char *why = err ? g_strerror (err) : "the upstream closed the connection";
+
+  if (!x->head_done && x->conn->in->len == 0 && x->reused && !x->retried)
+    {
+      /* A kept-alive connection the upstream closed while it was idle: it never saw the
+       * request, so it is sent again on a new connection. */
+      up_conn_close (g_steal_pointer (&x->conn));
+      x->retried = TRUE;
+      x->sent = 0;
+      direct_start (x);
+      return;
+    }
+  if (!x->head_done)
+    direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                 "no reply from the upstream: %s", why), FALSE);
+  else if (!x->chunked && x->body_left < 0 && err == 0)
+    direct_body (x, NULL, 0, TRUE);
+  else if (x->streaming)
+    direct_fail (x, broke_mid_answer (x, why), FALSE);
+  else
+    direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                 "the reply was cut short: %s", why), FALSE);
+}
+
+/* Sends what is left of the request. FALSE when the exchange no longer uses this connection
+ * (it failed, or moved to a new connection). */
+static gboolean
+direct_send (Exchange *x)
+{
+  UpConn *c = x->conn;
+
+  while (x->sent < x->request->len)
+    {
+      gssize n = send (c->fd, x->request->str + x->sent, x->request->len - x->sent,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            {
+              rw_fd_watch_set_events (c->watch, G_IO_OUT | G_IO_IN);
+              return TRUE;
+            }
+          direct_closed (x, errno);
+          return FALSE;
+        }
+      x->sent += (gsize) n;
+    }
+  rw_fd_watch_set_events (c->watch, G_IO_IN);
+  return TRUE;
+}
+
+static gboolean
+up_conn_ready (gpointer     data,
+               GIOCondition ready)
+{
+  UpConn *c = data;
+  Exchange *x = c->x;
+
+  if (x == NULL)
+    return idle_ready (c, ready);
+
+  if (c->connecting)
+    {
+      int err = 0;
+      socklen_t len = sizeof err;
+
+      if (getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+      if (err != 0)
+        {
+          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
+                                       c->key, g_strerror (err)), FALSE);
+          return G_SOURCE_CONTINUE;
+        }
+      c->connecting = FALSE;
+      direct_send (x);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if ((ready & G_IO_OUT) && x->sent < x->request->len && !direct_send (x))
+    return G_SOURCE_CONTINUE;
+  if (ready & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+    {
+      guint old = c->in->len;
+      gssize n;
+
+      g_byte_array_set_size (c->in, old + 65536);
+      n = recv (c->fd, c->in->data + old, 65536, MSG_DONTWAIT);
+      g_byte_array_set_size (c->in, old + (guint) MAX (n, 0));
+      if (n > 0)
+        direct_process (x);
+      else if (n == 0)
+        direct_closed (x, 0);
+      else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        direct_closed (x, errno);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+direct_cancelled (GCancellable *cancellable,
+                  gpointer      data)
+{
+  Exchange *x = data;
+
+  direct_fail (x, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The socket address of a loopback host, or FALSE. */
+static gboolean
+loopback_address (const char              *host,
+                  guint                    port,
+                  struct sockaddr_storage *addr,
+                  socklen_t               *len)
+{
+  struct sockaddr_in *in4 = (struct sockaddr_in *) addr;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) addr;
+
+  memset (addr, 0, sizeof *addr);
+  if (g_str_equal (host, "localhost") || inet_pton (AF_INET, host, &in4->sin_addr) == 1)
+    {
+      in4->sin_family = AF_INET;
+      in4->sin_port = g_htons (port);
+      if (g_str_equal (host, "localhost"))
+        in4->sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+      *len = sizeof *in4;
+      return (g_ntohl (in4->sin_addr.s_addr) >> 24) == 127;
+    }
+  if (inet_pton (AF_INET6, host, &in6->sin6_addr) == 1)
+    {
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = g_htons (port);
+      *len = sizeof *in6;
+      return IN6_IS_ADDR_LOOPBACK (&in6->sin6_addr);
+    }
+  return FALSE;
+}
+
+static void
+direct_start (Exchange *x)
+{
+  RwProvider *provider = _rw_provider_call_get_provider (x->call);
+  RwHttpPool *pool = _rw_provider_get_http_pool (provider);
+  GUri *uri = soup_message_get_uri (x->msg);
+  const char *host = g_uri_get_host (uri);
+  guint port = g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 80;
+  g_autofree char *key = g_strdup_printf ("%s:%u", host, port);
+  UpConn *c = x->retried ? NULL : pool_take (pool, key);
+
+  x->reused = c != NULL;
+  if (c == NULL)
+    {
+      struct sockaddr_storage addr;
+      socklen_t addr_len;
+      int one = 1;
+      int fd;
+
+      if (!loopback_address (host, port, &addr, &addr_len))
+        {
+          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s is not on this machine",
+                                       host), FALSE);
+          return;
+        }
+      fd = socket (addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0)
+        {
+          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
+                                       key, g_strerror (errno)), FALSE);
+          return;
+        }
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      c = g_new0 (UpConn, 1);
+      c->pool = pool;
+      pool->ref_count++;
+      c->key = g_steal_pointer (&key);
+      c->fd = fd;
+      c->in = g_byte_array_sized_new (4096);
+      c->watch = rw_fd_watch_new (fd, 0, up_conn_ready, c);
+      if (connect (fd, (struct sockaddr *) &addr, addr_len) != 0)
+        {
+          if (errno != EINPROGRESS)
+            {
+              int err = errno;
+              x->conn = c;
+              c->x = x;
+              direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                           "cannot connect to %s: %s", c->key, g_strerror (err)),
+                           FALSE);
+              return;
+            }
+          c->connecting = TRUE;
+        }
+    }
+  c->x = x;
+  x->conn = c;
+  if (c->connecting)
+    rw_fd_watch_set_events (c->watch, G_IO_OUT);
+  else
+    direct_send (x);
+}
+
+/* The request's bytes: the message's method, target and headers, and its body. */
+static GString *
+direct_request (SoupMessage *msg)
+{
+  GUri *uri = soup_message_get_uri (msg);
+  GBytes *body = g_object_get_qdata (G_OBJECT (msg), BODY_QUARK);
+  GString *s = g_string_sized_new (512 + (body ? g_bytes_get_size (body) : 0));
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gsize len = 0;
+  const char *data = body ? g_bytes_get_data (body, &len) : NULL;
+
+  g_string_append_printf (s, "%s %s%s%s HTTP/1.1\r\nHost: %s",
+                          soup_message_get_method (msg), *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/",
+                          g_uri_get_query (uri) ? "?" : "",
+                          g_uri_get_query (uri) ? g_uri_get_query (uri) : "", g_uri_get_host (uri));
+  if (g_uri_get_port (uri) > 0)
+    g_string_append_printf (s, ":%d", g_uri_get_port (uri));
+  g_string_append (s, "\r\nUser-Agent: Routewise/" PACKAGE_VERSION "\r\n");
+  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "Content-Length") != 0 && g_ascii_strcasecmp (name, "Host") != 0)
+      g_string_append_printf (s, "%s: %s\r\n", name, value);
+  g_string_append_printf (s, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", len);
+  if (len > 0)
+    g_string_append_len (s, data, (gssize) len);
+  return s;
+}
+
+/* Whether this exchange may take the direct path. */
+static gboolean
+direct_possible (Exchange *x)
+{
+  RwProvider *provider = _rw_provider_call_get_provider (x->call);
+  GUri *uri = soup_message_get_uri (x->msg);
+  const char *host = g_uri_get_host (uri);
+  g_autoptr(GMainContext) context = NULL;
+
+  if (!use_direct || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 || host == NULL ||
+      g_object_get_qdata (G_OBJECT (x->msg), BODY_QUARK) == NULL)
+    return FALSE;
+  if (!(g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
+        g_str_equal (host, "::1")))
+    return FALSE;
+  context = g_main_context_ref_thread_default ();
+  return _rw_provider_get_http_pool (provider)->context == context;
 }
 
 void
@@ -419,7 +1096,6 @@ _rw_http_exchange_async (RwProviderCall       *call,
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   Exchange *x = g_new0 (Exchange, 1);
-  RwProvider *provider = NULL;
 
   x->call = call;
   x->msg = g_object_ref (msg);
@@ -428,14 +1104,21 @@ _rw_http_exchange_async (RwProviderCall       *call,
   x->data = data;
   g_task_set_task_data (task, x, (GDestroyNotify) exchange_free);
   g_task_set_source_tag (task, _rw_http_exchange_async);
-  provider = _rw_provider_call_get_provider (call);
-  /* libsoup sends a POST on a fresh connection unless told it may reuse a kept-alive one: a
-   * connection the upstream closed while idle is then retried on a new one, which is safe here
-   * since the upstream never saw the request. Without this, every request costs a TCP
-   * handshake (and a proxy lookup), and idle connections pile up. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
-  soup_session_send_async (rw_provider_get_session (provider), msg, G_PRIORITY_DEFAULT, cancellable,
-                           exchange_send_cb, task);
+
+  if (!direct_possible (x))
+    {
+      exchange_by_soup (task);
+      return;
+    }
+  x->task = task;
+  x->request = direct_request (msg);
+  if (cancellable != NULL)
+    {
+      x->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (x->cancel_source, (GSourceFunc) direct_cancelled, x, NULL);
+      g_source_attach (x->cancel_source, g_main_context_get_thread_default ());
+    }
+  direct_start (x);
 }
 
 gboolean
@@ -443,6 +1126,16 @@ _rw_http_exchange_finish (GAsyncResult  *result,
                           GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Sets a message's JSON body, kept also for the direct path. */
+void
+_rw_http_set_json_body (SoupMessage *msg,
+                        GBytes      *body)
+{
+  g_object_set_qdata_full (G_OBJECT (msg), BODY_QUARK, g_bytes_ref (body),
+                           (GDestroyNotify) g_bytes_unref);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
 }
 
 /* A POST with a JSON body, or NULL with an error when the URL is not valid. */
@@ -464,7 +1157,7 @@ _rw_http_new_json_post (const char   *url,
       return NULL;
     }
   bytes = g_bytes_new_take (g_steal_pointer (&text), len);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  _rw_http_set_json_body (msg, bytes);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
                                 stream ? "text/event-stream, application/x-ndjson, application/json"
                                        : "application/json");

@@ -22,9 +22,6 @@ void     _rw_http_read_all_async    (GInputStream  *stream,
 GBytes  *_rw_http_read_all_finish   (GAsyncResult  *result,
                                      gboolean      *truncated,
                                      GError       **error);
-GError  *_rw_http_error_for_reply   (RwProviderCall *call,
-                                     SoupMessage   *msg,
-                                     GBytes        *body);
 
 /*
  * One HTTP exchange with an upstream: send, classify a failing status from its body, then
@@ -61,6 +58,8 @@ void     _rw_http_exchange_async  (RwProviderCall       *call,
                                    gpointer              user_data);
 gboolean _rw_http_exchange_finish (GAsyncResult         *result,
                                    GError              **error);
+void     _rw_http_set_json_body   (SoupMessage          *msg,
+                                   GBytes               *body);
 SoupMessage *_rw_http_new_json_post (const char         *url,
                                    JsonBuilder          *body,
                                    gboolean              stream,
@@ -84,5 +83,13 @@ gboolean _rw_http_chat_finish     (RwProvider           *provider,
                                    GError              **error);
 GError  *_rw_http_stream_error    (const char           *text,
                                    gsize                 len);
+
+/* Connections kept alive to upstreams on this machine, one pool per provider. */
+typedef struct _RwHttpPool RwHttpPool;
+
+RwHttpPool *_rw_http_pool_new        (void);
+void        _rw_http_pool_close      (RwHttpPool         *pool);
+RwHttpPool *_rw_provider_get_http_pool (RwProvider       *provider);
+void        _rw_http_set_direct      (gboolean            direct);
 
 G_END_DECLS

@@ -262,7 +262,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
                                 request->stream ? "text/event-stream" : "application/json");
 
   body = build_body (self, call);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  _rw_http_set_json_body (msg, body);
 
   _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
                            _rw_http_complete_task, g_steal_pointer (&task));

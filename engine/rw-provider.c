@@ -9,6 +9,7 @@
 
 #include "rw-error.h"
 #include "rw-provider.h"
+#include "rw-http.h"
 
 typedef struct
 {
@@ -16,6 +17,7 @@ typedef struct
   char *base_url;
   char *api_key_env;
   SoupSession *session;
+  RwHttpPool *pool;
   guint max_concurrency;
   guint rpm;
   guint tpm;
@@ -66,6 +68,7 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->base_url, g_free);
   g_clear_pointer (&priv->api_key_env, g_free);
   g_clear_object (&priv->session);
+  g_clear_pointer (&priv->pool, _rw_http_pool_close);
 
   G_OBJECT_CLASS (rw_provider_parent_class)->finalize (object);
 }
@@ -268,6 +271,17 @@ rw_provider_get_session (RwProvider *self)
                                                    "idle-timeout", 60,
                                                    NULL);
   return priv->session;
+}
+
+/* The connections this provider keeps to an upstream on this machine. */
+RwHttpPool *
+_rw_provider_get_http_pool (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  if (priv->pool == NULL)
+    priv->pool = _rw_http_pool_new ();
+  return priv->pool;
 }
 
 /**

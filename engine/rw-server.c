@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE 1
 #ifndef RW_ENGINE_COMPILATION
 # define RW_ENGINE_COMPILATION 1
 #endif
@@ -11,9 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "rw-error.h"
+#include "rw-http1.h"
 #include "rw-server.h"
 
 /**
@@ -30,7 +34,10 @@ struct _RwServer
   GObject parent_instance;
 
   RwRouter *router;
-  SoupServer *soup;
+  int listen_fd;
+  GSource *listen_watch;
+  guint accept_retry_id;
+  GHashTable *conns;     /* Conn -> itself, the open connections */
   char *token;
   guint16 port;
   guint heartbeat_ms;
@@ -41,14 +48,14 @@ G_DEFINE_FINAL_TYPE (RwServer, rw_server, G_TYPE_OBJECT)
 
 #define MAX_REQUEST_BODY (8 * 1024 * 1024)
 
+static void close_all (RwServer *self);
+
 static void
 rw_server_dispose (GObject *object)
 {
   RwServer *self = (RwServer *) object;
 
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
-  g_clear_object (&self->soup);
+  close_all (self);
   g_clear_object (&self->router);
   G_OBJECT_CLASS (rw_server_parent_class)->dispose (object);
 }
@@ -61,6 +68,7 @@ rw_server_finalize (GObject *object)
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->conns, g_hash_table_unref);
   G_OBJECT_CLASS (rw_server_parent_class)->finalize (object);
 }
 
@@ -77,6 +85,8 @@ static void
 rw_server_init (RwServer *self)
 {
   self->heartbeat_ms = 15000;
+  self->listen_fd = -1;
+  self->conns = g_hash_table_new (NULL, NULL);
 }
 
 /**
@@ -215,24 +225,6 @@ error_json (guint       status,
   return json_to_string (root, FALSE);
 }
 
-static void
-reply_json (SoupServerMessage *msg,
-            guint              status,
-            char              *body)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static void
-reply_error (SoupServerMessage *msg,
-             guint              status,
-             const char        *message,
-             const char        *code)
-{
-  reply_json (msg, status, error_json (status, message, code));
-}
-
 /* The HTTP status and OpenAI error code for a routing failure. */
 static guint
 status_for_error (const GError  *error,
@@ -268,12 +260,266 @@ status_for_error (const GError  *error,
     }
 }
 
-/* ---------------------------------------------------------------------------- completions */
+/* ---------------------------------------------------------------------------- connections */
+
+/*
+ * One client connection: HTTP/1.1 with keep-alive, one request at a time (pipelined requests
+ * wait in the input buffer), replies written as one buffer per event so that a whole answer
+ * usually leaves in a single send(). While a request is being answered the socket is still
+ * read, so that a client that goes away cancels its request at once.
+ */
+typedef struct _Call Call;
 
 typedef struct
 {
+  /* The request being read or answered. */
+  gboolean parsed;            /* its head is in */
+  gsize head_len;
+  gint64 content_length;
+  gboolean chunked;
+  RwHttp1Chunked decoder;
+  gsize body_end;             /* end of the (decoded) body in the input buffer */
+  gboolean continue_sent;
+  char *method;
+  char *path;
+  char *task;
+  gboolean authorized;
+  gboolean keep_alive;
+  guint minor_version;
+} Request;
+
+typedef struct
+{
+  gint ref_count;
+  RwServer *server;           /* not owned; NULL once the connection is closed */
+  int fd;
+  GSource *watch;
+  GByteArray *in;
+  GString *out;
+  gsize out_pos;
+  Request req;
+  Call *call;                 /* the request in flight */
+  gboolean close_after;       /* close once everything queued is sent */
+  gboolean peer_closed;
+} Conn;
+
+#define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
+
+static void conn_process (Conn *c);
+
+static Conn *
+conn_ref (Conn *c)
+{
+  c->ref_count++;
+  return c;
+}
+
+static void
+request_clear (Request *r)
+{
+  g_free (r->method);
+  g_free (r->path);
+  g_free (r->task);
+  memset (r, 0, sizeof *r);
+}
+
+static void
+conn_unref (Conn *c)
+{
+  if (--c->ref_count > 0)
+    return;
+  g_assert (c->fd < 0);
+  request_clear (&c->req);
+  g_byte_array_unref (c->in);
+  g_string_free (c->out, TRUE);
+  g_free (c);
+}
+
+static void call_client_gone (Call *call);
+
+static void
+conn_close (Conn *c)
+{
+  if (c->fd < 0)
+    return;
+  g_source_destroy (c->watch);
+  g_clear_pointer (&c->watch, g_source_unref);
+  close (c->fd);
+  c->fd = -1;
+  if (c->server != NULL)
+    {
+      g_hash_table_remove (c->server->conns, c);
+      c->server = NULL;
+    }
+  if (c->call != NULL)
+    call_client_gone (c->call);
+  conn_unref (c);   /* the open connection's own reference */
+}
+
+static void
+conn_update_events (Conn *c)
+{
+  GIOCondition events = 0;
+
+  if (c->fd < 0)
+    return;
+  if (!c->peer_closed && c->in->len < MAX_BUFFERED_INPUT)
+    events |= G_IO_IN;
+  if (c->out_pos < c->out->len)
+    events |= G_IO_OUT;
+  rw_fd_watch_set_events (c->watch, events);
+}
+
+/* Sends what is queued; the rest waits for the socket to be writable. */
+static void
+conn_flush (Conn *c)
+{
+  while (c->fd >= 0 && c->out_pos < c->out->len)
+    {
+      gssize n = send (c->fd, c->out->str + c->out_pos, c->out->len - c->out_pos,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+          conn_close (c);
+          return;
+        }
+      c->out_pos += (gsize) n;
+    }
+  if (c->fd < 0)
+    return;
+  if (c->out_pos == c->out->len)
+    {
+      g_string_truncate (c->out, 0);
+      c->out_pos = 0;
+      if (c->close_after && c->call == NULL)
+        {
+          /* Say nothing more, but let the client read what was sent before the socket goes. */
+          shutdown (c->fd, SHUT_WR);
+          conn_close (c);
+          return;
+        }
+    }
+  conn_update_events (c);
+}
+
+static const char *
+reason_phrase (guint status)
+{
+  switch (status)
+    {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+    }
+}
+
+/* The Date header's value, made again only when the second changes. */
+static const char *
+http_date (void)
+{
+  static char buf[64];
+  static gint64 last_second = -1;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (now != last_second)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (now);
+      g_autofree char *s = g_date_time_format (dt, "%a, %d %b %Y %H:%M:%S GMT");
+
+      g_strlcpy (buf, s, sizeof buf);
+      last_second = now;
+    }
+  return buf;
+}
+
+/* Queues a reply's head. A @content_length of -1 means a streamed body: chunked for HTTP/1.1
+ * clients, delimited by closing the connection for HTTP/1.0 ones. */
+static void
+begin_reply (Conn       *c,
+             guint       status,
+             const char *content_type,
+             gssize      content_length,
+             const char *model,
+             const char *task)
+{
+  GString *o = c->out;
+
+  g_string_append_printf (o, "HTTP/1.1 %u %s\r\nServer: Routewise/" PACKAGE_VERSION "\r\n"
+                             "Date: %s\r\nContent-Type: %s\r\n",
+                          status, reason_phrase (status), http_date (), content_type);
+  if (content_length >= 0)
+    g_string_append_printf (o, "Content-Length: %" G_GSSIZE_FORMAT "\r\n", content_length);
+  else
+    {
+      g_string_append (o, "Cache-Control: no-cache\r\n");
+      if (c->req.minor_version >= 1)
+        g_string_append (o, "Transfer-Encoding: chunked\r\n");
+      else
+        c->close_after = TRUE;
+    }
+  if (status == 401)
+    g_string_append (o, "WWW-Authenticate: Bearer\r\n");
+  if (model != NULL)
+    g_string_append_printf (o, "x-routewise-model: %s\r\n", model);
+  /* Without a task, the policy's default list served the request. */
+  if (model != NULL || task != NULL)
+    g_string_append_printf (o, "x-routewise-task: %s\r\n", task ? task : "default");
+  if (!c->req.keep_alive || c->close_after)
+    {
+      c->close_after = TRUE;
+      g_string_append (o, "Connection: close\r\n");
+    }
+  g_string_append (o, "\r\n");
+}
+
+static void
+reply_json (Conn       *c,
+            guint       status,
+            const char *model,
+            const char *task,
+            char       *body)
+{
+  gsize len = strlen (body);
+
+  begin_reply (c, status, "application/json", (gssize) len, model, task);
+  g_string_append_len (c->out, body, (gssize) len);
+  g_free (body);
+}
+
+static void
+reply_error (Conn       *c,
+             guint       status,
+             const char *message,
+             const char *code)
+{
+  reply_json (c, status, NULL, NULL, error_json (status, message, code));
+}
+
+/* ---------------------------------------------------------------------------- completions */
+
+struct _Call
+{
   RwServer *server;
-  SoupServerMessage *msg;
+  Conn *conn;
   GCancellable *cancellable;
   char *id;
   gint64 created;
@@ -281,21 +527,15 @@ typedef struct
   gboolean include_usage;
   gboolean headers_sent;
   gboolean finished;
-  gulong finished_id;
-  gulong disconnected_id;
   guint heartbeat_id;
   gint64 last_write_us;
-} Call;
+};
 
 static void
 call_free (Call *call)
 {
   g_clear_handle_id (&call->heartbeat_id, g_source_remove);
-  if (call->finished_id != 0)
-    g_signal_handler_disconnect (call->msg, call->finished_id);
-  if (call->disconnected_id != 0)
-    g_signal_handler_disconnect (call->msg, call->disconnected_id);
-  g_clear_object (&call->msg);
+  g_clear_pointer (&call->conn, conn_unref);
   g_clear_object (&call->cancellable);
   g_clear_object (&call->server);
   g_free (call->id);
@@ -303,13 +543,34 @@ call_free (Call *call)
 }
 
 static void
-on_msg_finished (SoupServerMessage *msg,
-                 Call              *call)
+call_client_gone (Call *call)
 {
-  /* The client went away or the reply is complete: stop whatever is still running. */
+  /* The client went away: stop whatever is still running. */
   call->finished = TRUE;
   g_clear_handle_id (&call->heartbeat_id, g_source_remove);
   g_cancellable_cancel (call->cancellable);
+}
+
+/* Appends a piece of a streamed body, in its chunk frame when the client reads chunks. */
+static void
+stream_append (Conn       *c,
+               const char *data,
+               gsize       len)
+{
+  if (c->req.minor_version >= 1)
+    g_string_append_printf (c->out, "%" G_GSIZE_MODIFIER "x\r\n", len);
+  g_string_append_len (c->out, data, (gssize) len);
+  if (c->req.minor_version >= 1)
+    g_string_append_len (c->out, "\r\n", 2);
+}
+
+static void
+stream_end (Conn *c)
+{
+  if (c->req.minor_version >= 1)
+    g_string_append_len (c->out, "0\r\n\r\n", 5);
+  else
+    c->close_after = TRUE;
 }
 
 static gboolean
@@ -319,33 +580,19 @@ heartbeat (gpointer data)
 
   if (g_get_monotonic_time () - call->last_write_us >= (gint64) call->server->heartbeat_ms * 1000)
     {
-      soup_message_body_append (soup_server_message_get_response_body (call->msg),
-                                SOUP_MEMORY_STATIC, ": keep-alive\n\n", 14);
+      stream_append (call->conn, ": keep-alive\n\n", 14);
       call->last_write_us = g_get_monotonic_time ();
-      soup_server_message_unpause (call->msg);
+      conn_flush (call->conn);
     }
   return G_SOURCE_CONTINUE;
 }
 
 static void
-set_route_headers (SoupServerMessage *msg,
-                   const char        *model,
-                   const char        *task)
-{
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-
-  if (model != NULL)
-    soup_message_headers_replace (h, "x-routewise-model", model);
-  /* Without a task, the policy's default list served the request. */
-  soup_message_headers_replace (h, "x-routewise-task", task ? task : "default");
-}
-
-static void
-append_chunk (Call        *call,
-              const char  *model,
-              const char  *content,
-              const char  *finish_reason,
-              gboolean     role,
+append_chunk (Call         *call,
+              const char   *model,
+              const char   *content,
+              const char   *finish_reason,
+              gboolean      role,
               RwChatResult *usage)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -406,8 +653,7 @@ append_chunk (Call        *call,
   root = json_builder_get_root (b);
   json = json_to_string (root, FALSE);
   line = g_strdup_printf ("data: %s\n\n", json);
-  soup_message_body_append (soup_server_message_get_response_body (call->msg), SOUP_MEMORY_COPY,
-                            line, strlen (line));
+  stream_append (call->conn, line, strlen (line));
 }
 
 static void
@@ -415,14 +661,8 @@ start_stream (Call       *call,
               const char *model,
               const char *task)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (call->msg);
-
   call->headers_sent = TRUE;
-  soup_server_message_set_status (call->msg, 200, NULL);
-  soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
-  soup_message_headers_set_content_type (h, "text/event-stream", NULL);
-  soup_message_headers_replace (h, "Cache-Control", "no-cache");
-  set_route_headers (call->msg, model, task);
+  begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
   append_chunk (call, model, "", NULL, TRUE, NULL);
   call->last_write_us = g_get_monotonic_time ();
   call->heartbeat_id = g_timeout_add (call->server->heartbeat_ms, heartbeat, call);
@@ -436,7 +676,10 @@ on_commit (RwModel    *model,
   Call *call = user_data;
 
   if (call->stream && !call->headers_sent && !call->finished)
-    start_stream (call, rw_model_get_id (model), task);
+    {
+      start_stream (call, rw_model_get_id (model), task);
+      conn_flush (call->conn);
+    }
 }
 
 static void
@@ -450,7 +693,7 @@ on_delta (RwModel    *model,
     return;
   append_chunk (call, rw_model_get_id (model), text, NULL, FALSE, NULL);
   call->last_write_us = g_get_monotonic_time ();
-  soup_server_message_unpause (call->msg);
+  conn_flush (call->conn);
 }
 
 static void
@@ -498,8 +741,8 @@ reply_whole (Call          *call,
   json_builder_end_object (b);
   root = json_builder_get_root (b);
 
-  set_route_headers (call->msg, out->model_id, out->task);
-  reply_json (call->msg, 200, json_to_string (root, FALSE));
+  reply_json (call->conn, 200, out->model_id, out->task ? out->task : "default",
+              json_to_string (root, FALSE));
 }
 
 static void
@@ -510,12 +753,13 @@ route_done (GObject      *object,
   Call *call = user_data;
   g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
   RwChatResult *r = out->result;
-  SoupMessageBody *body = soup_server_message_get_response_body (call->msg);
+  Conn *c = call->conn;
 
   call->server->n_served++;
   g_clear_handle_id (&call->heartbeat_id, g_source_remove);
-  if (call->finished)
+  if (call->finished || c->fd < 0)
     {
+      c->call = NULL;
       call_free (call);
       return;
     }
@@ -525,8 +769,8 @@ route_done (GObject      *object,
       const char *code;
       guint status = status_for_error (r->error, &code);
 
-      set_route_headers (call->msg, out->model_id, out->task);
-      reply_error (call->msg, status, r->error->message, code);
+      reply_json (c, status, out->model_id, out->task ? out->task : "default",
+                  error_json (status, r->error->message, code));
     }
   else if (!call->stream)
     reply_whole (call, out);
@@ -542,7 +786,7 @@ route_done (GObject      *object,
           g_autofree char *json = error_json (status, r->error->message, code);
           g_autofree char *line = g_strdup_printf ("data: %s\n\n", json);
 
-          soup_message_body_append (body, SOUP_MEMORY_COPY, line, strlen (line));
+          stream_append (c, line, strlen (line));
         }
       else
         {
@@ -550,31 +794,37 @@ route_done (GObject      *object,
                         FALSE, NULL);
           if (call->include_usage)
             append_chunk (call, out->model_id, NULL, NULL, FALSE, r);
-          soup_message_body_append (body, SOUP_MEMORY_STATIC, "data: [DONE]\n\n", 14);
+          stream_append (c, "data: [DONE]\n\n", 14);
         }
-      soup_message_body_complete (body);
+      stream_end (c);
     }
-  soup_server_message_unpause (call->msg);
+
+  conn_ref (c);
+  c->call = NULL;
   call_free (call);
+  conn_flush (c);
+  /* A request the client sent behind this one is answered next. */
+  if (c->fd >= 0)
+    conn_process (c);
+  conn_unref (c);
 }
 
 static RwChatRequest *
-parse_request (SoupServerMessage  *msg,
-               char              **model,
-               gboolean           *include_usage,
-               GError            **error)
+parse_request (const char  *body,
+               gsize        len,
+               const char  *task_header,
+               char       **model,
+               gboolean    *include_usage,
+               GError     **error)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RwChatRequest) request = rw_chat_request_new ();
   g_autoptr(GError) local = NULL;
   JsonObject *obj;
   JsonNode *node;
-  const char *task;
+  const char *task = task_header;
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   &local))
+  if (!json_parser_load_from_data (parser, body, (gssize) len, &local))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is not valid JSON: %s",
                    local->message);
@@ -612,8 +862,6 @@ parse_request (SoupServerMessage  *msg,
     request->temperature = json_object_get_double_member_with_default (obj, "temperature", -1);
 
   /* The task: our header, else metadata.task. */
-  task = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                       "x-routewise-task");
   node = json_object_get_member (obj, "metadata");
   if (task == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     task = json_object_get_string_member_with_default (json_node_get_object (node), "task", NULL);
@@ -624,43 +872,46 @@ parse_request (SoupServerMessage  *msg,
 }
 
 static void
-handle_completions (RwServer          *self,
-                    SoupServerMessage *msg)
+handle_completions (RwServer   *self,
+                    Conn       *c,
+                    const char *body,
+                    gsize       len)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *model = NULL;
   gboolean include_usage = FALSE;
-  g_autoptr(RwChatRequest) request = parse_request (msg, &model, &include_usage, &error);
+  g_autoptr(RwChatRequest) request = parse_request (body, len, c->req.task, &model,
+                                                    &include_usage, &error);
   Call *call;
+  char uuid[37];
 
   if (request == NULL)
     {
-      reply_error (msg, 400, error->message, NULL);
+      reply_error (c, 400, error->message, NULL);
       return;
     }
 
   call = g_new0 (Call, 1);
   call->server = g_object_ref (self);
-  call->msg = g_object_ref (msg);
+  call->conn = conn_ref (c);
   call->cancellable = g_cancellable_new ();
   {
-    g_autofree char *uuid = g_uuid_string_random ();
-    call->id = g_strdup_printf ("chatcmpl-%s", uuid);
+    g_autofree char *random = g_uuid_string_random ();
+    g_strlcpy (uuid, random, sizeof uuid);
   }
+  call->id = g_strconcat ("chatcmpl-", uuid, NULL);
   call->created = g_get_real_time () / G_USEC_PER_SEC;
   call->stream = request->stream;
   call->include_usage = include_usage;
-  call->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_msg_finished), call);
-  call->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (on_msg_finished), call);
+  c->call = call;
 
-  soup_server_message_pause (msg);
   rw_router_route_async (self->router, request, model, on_delta, on_commit, call,
                          call->cancellable, route_done, call);
 }
 
 static void
-handle_models (RwServer          *self,
-               SoupServerMessage *msg)
+handle_models (RwServer *self,
+               Conn     *c)
 {
   GListModel *models = rw_catalog_get_models (rw_router_get_catalog (self->router));
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -699,7 +950,7 @@ handle_models (RwServer          *self,
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  reply_json (msg, 200, json_to_string (root, FALSE));
+  reply_json (c, 200, NULL, NULL, json_to_string (root, FALSE));
 }
 
 static gboolean
@@ -715,46 +966,279 @@ token_matches (const char *given,
   return diff == 0;
 }
 
+/* Answers a whole request: its head is in c->req, its body in the input buffer. */
 static void
-handler (SoupServer        *soup,
-         SoupServerMessage *msg,
-         const char        *path,
-         GHashTable        *query,
-         gpointer           user_data)
+dispatch (Conn       *c,
+          const char *body,
+          gsize       len)
 {
-  RwServer *self = user_data;
-  const char *method = soup_server_message_get_method (msg);
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                   "Authorization");
+  RwServer *self = c->server;
+  const char *path = c->req.path;
 
-  if (auth == NULL || !g_str_has_prefix (auth, "Bearer ") || !token_matches (auth + 7, self->token))
+  if (!c->req.authorized)
+    reply_error (c, 401, "a valid bearer token is required: it is in the file “token” of the "
+                         "Routewise configuration folder", "invalid_api_key");
+  else if (g_str_equal (path, "/v1/chat/completions"))
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer");
-      reply_error (msg, 401, "a valid bearer token is required: it is in the file “token” of the "
-                             "Routewise configuration folder", "invalid_api_key");
-      return;
-    }
-
-  if (g_str_equal (path, "/v1/chat/completions"))
-    {
-      if (!g_str_equal (method, "POST"))
-        reply_error (msg, 405, "use POST", NULL);
-      else if (soup_server_message_get_request_body (msg)->length > MAX_REQUEST_BODY)
-        reply_error (msg, 413, "the request is too large", NULL);
+      if (!g_str_equal (c->req.method, "POST"))
+        reply_error (c, 405, "use POST", NULL);
       else
-        handle_completions (self, msg);
+        handle_completions (self, c, body, len);
     }
   else if (g_str_equal (path, "/v1/models"))
     {
-      if (!g_str_equal (method, "GET"))
-        reply_error (msg, 405, "use GET", NULL);
+      if (!g_str_equal (c->req.method, "GET"))
+        reply_error (c, 405, "use GET", NULL);
       else
-        handle_models (self, msg);
+        handle_models (self, c);
     }
   else
-    reply_error (msg, 404, "no such endpoint; Routewise serves /v1/chat/completions and "
-                           "/v1/models", NULL);
+    reply_error (c, 404, "no such endpoint; Routewise serves /v1/chat/completions and "
+                         "/v1/models", NULL);
+}
+
+/* A request that cannot be read is answered and the connection closed after the answer. */
+static void
+refuse (Conn       *c,
+        guint       status,
+        const char *message)
+{
+  c->req.keep_alive = FALSE;
+  if (c->req.minor_version == 0)
+    c->req.minor_version = 1;
+  reply_error (c, status, message, NULL);
+  c->peer_closed = TRUE;   /* read nothing more */
+  conn_flush (c);
+}
+
+/* Reads the head of the next request. FALSE when more bytes are needed or it was refused. */
+static gboolean
+read_head (Conn *c)
+{
+  RwHttp1Head head;
+  const char *why = NULL;
+  const char *auth, *task, *query;
+  gssize n = rw_http1_parse_request ((char *) c->in->data, c->in->len, &head, &why);
+
+  if (n == RW_HTTP1_INCOMPLETE)
+    return FALSE;
+  if (n < 0)
+    {
+      refuse (c, n == RW_HTTP1_TOO_LARGE ? 431 : 400, why);
+      return FALSE;
+    }
+
+  c->req.parsed = TRUE;
+  c->req.head_len = (gsize) n;
+  c->req.body_end = (gsize) n;
+  c->req.minor_version = head.minor_version;
+  c->req.keep_alive = head.keep_alive;
+  c->req.content_length = head.content_length;
+  c->req.chunked = head.chunked;
+  c->req.method = g_strdup (head.method);
+  /* The path without its query; an absolute target is reduced to its path. */
+  {
+    const char *target = head.target;
+    if (g_ascii_strncasecmp (target, "http://", 7) == 0)
+      {
+        const char *slash = strchr (target + 7, '/');
+        target = slash ? slash : "/";
+      }
+    query = strchr (target, '?');
+    c->req.path = query ? g_strndup (target, (gsize) (query - target)) : g_strdup (target);
+  }
+  auth = rw_http1_head_get (&head, "authorization");
+  c->req.authorized = auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&
+                      token_matches (auth + 7, c->server->token);
+  task = rw_http1_head_get (&head, "x-routewise-task");
+  c->req.task = task && *task ? g_strdup (task) : NULL;
+
+  if (c->req.content_length > MAX_REQUEST_BODY)
+    {
+      refuse (c, 413, "the request is too large");
+      return FALSE;
+    }
+  if (head.expect_continue && c->req.authorized && (c->req.content_length > 0 || c->req.chunked))
+    {
+      /* The client waits for a word before it sends the body. */
+      g_string_append (c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+      c->req.continue_sent = TRUE;
+      conn_flush (c);
+    }
+  return c->fd >= 0;
+}
+
+/* Whether the whole body is in; decodes a chunked body in place as it comes. */
+static gboolean
+read_body (Conn *c)
+{
+  if (c->req.chunked)
+    {
+      gsize out = 0;
+      gboolean done = FALSE;
+      gssize used = rw_http1_chunked_decode (&c->req.decoder, (char *) c->in->data + c->req.body_end,
+                                             c->in->len - c->req.body_end, &out, &done);
+      if (used < 0)
+        {
+          refuse (c, 400, "the chunked body is malformed");
+          return FALSE;
+        }
+      /* Decoded bytes now start at body_end; drop the framing that followed them. */
+      g_byte_array_remove_range (c->in, (guint) (c->req.body_end + out), (guint) ((gsize) used - out));
+      c->req.body_end += out;
+      if (c->req.body_end - c->req.head_len > MAX_REQUEST_BODY)
+        {
+          refuse (c, 413, "the request is too large");
+          return FALSE;
+        }
+      return done;
+    }
+  if (c->req.content_length <= 0)
+    return TRUE;
+  if (c->in->len - c->req.head_len < (gsize) c->req.content_length)
+    return FALSE;
+  c->req.body_end = c->req.head_len + (gsize) c->req.content_length;
+  return TRUE;
+}
+
+/* Answers every whole request in the input buffer, one at a time. */
+static void
+conn_process (Conn *c)
+{
+  while (c->fd >= 0 && c->call == NULL && !c->close_after && c->in->len > 0)
+    {
+      if (!c->req.parsed && !read_head (c))
+        break;
+      if (c->fd < 0 || c->close_after || !read_body (c))
+        break;
+
+      dispatch (c, (const char *) c->in->data + c->req.head_len, c->req.body_end - c->req.head_len);
+      g_byte_array_remove_range (c->in, 0, (guint) c->req.body_end);
+      {
+        /* What the reply needs of the request outlives it: its version and keep-alive. */
+        guint minor = c->req.minor_version;
+        gboolean keep_alive = c->req.keep_alive;
+        request_clear (&c->req);
+        c->req.minor_version = minor;
+        c->req.keep_alive = keep_alive;
+      }
+      conn_flush (c);
+    }
+  if (c->fd >= 0)
+    conn_update_events (c);
+}
+
+static gboolean
+conn_ready (gpointer     data,
+            GIOCondition ready)
+{
+  Conn *c = conn_ref (data);
+
+  if (ready & G_IO_OUT)
+    conn_flush (c);
+  if (c->fd >= 0 && (ready & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    {
+      gsize room = 65536;
+      guint old = c->in->len;
+      gssize n;
+
+      g_byte_array_set_size (c->in, old + (guint) room);
+      n = recv (c->fd, c->in->data + old, room, MSG_DONTWAIT);
+      g_byte_array_set_size (c->in, old + (guint) MAX (n, 0));
+      if (n > 0)
+        {
+          if (c->call == NULL)
+            conn_process (c);
+          else
+            conn_update_events (c);
+        }
+      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        {
+          /* The client closed its side, or the connection broke. */
+          c->peer_closed = TRUE;
+          if (c->call != NULL || n < 0 || c->out_pos == c->out->len)
+            conn_close (c);
+          else
+            conn_update_events (c);
+        }
+    }
+  conn_unref (c);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+close_all (RwServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_clear_handle_id (&self->accept_retry_id, g_source_remove);
+  if (self->listen_watch != NULL)
+    {
+      g_source_destroy (self->listen_watch);
+      g_clear_pointer (&self->listen_watch, g_source_unref);
+    }
+  if (self->listen_fd >= 0)
+    {
+      close (self->listen_fd);
+      self->listen_fd = -1;
+    }
+  if (self->conns == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Conn *c = key;
+      g_hash_table_iter_remove (&iter);
+      c->server = NULL;
+      conn_close (c);
+    }
+}
+
+static gboolean
+accept_again (gpointer data)
+{
+  RwServer *self = data;
+
+  self->accept_retry_id = 0;
+  rw_fd_watch_set_events (self->listen_watch, G_IO_IN);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+accept_ready (gpointer     data,
+              GIOCondition ready)
+{
+  RwServer *self = data;
+
+  for (guint i = 0; i < 64; i++)
+    {
+      int one = 1;
+      int fd = accept4 (self->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      Conn *c;
+
+      if (fd < 0)
+        {
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            {
+              /* Out of descriptors: stop accepting for a moment rather than spin. */
+              g_warning ("cannot accept a connection: %s", g_strerror (errno));
+              rw_fd_watch_set_events (self->listen_watch, 0);
+              self->accept_retry_id = g_timeout_add (200, accept_again, self);
+            }
+          break;
+        }
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      c = g_new0 (Conn, 1);
+      c->ref_count = 1;
+      c->server = self;
+      c->fd = fd;
+      c->in = g_byte_array_sized_new (4096);
+      c->out = g_string_sized_new (1024);
+      c->watch = rw_fd_watch_new (fd, G_IO_IN, conn_ready, c);
+      g_hash_table_add (self->conns, c);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 /**
@@ -776,8 +1260,6 @@ rw_server_new (RwRouter   *router,
   self = g_object_new (RW_TYPE_SERVER, NULL);
   self->router = g_object_ref (router);
   self->token = g_strdup (token);
-  self->soup = soup_server_new ("server-header", "Routewise/" PACKAGE_VERSION, NULL);
-  soup_server_add_handler (self->soup, "/", handler, self, NULL);
   return self;
 }
 
@@ -787,7 +1269,7 @@ rw_server_new (RwRouter   *router,
  * @port: the port, or 0 for any free one
  * @error: return location for an error
  *
- * Listens on 127.0.0.1 only.
+ * Listens on 127.0.0.1 only, answering on the thread-default main context.
  *
  * Returns: %TRUE when listening
  */
@@ -796,21 +1278,34 @@ rw_server_listen (RwServer  *self,
                   guint16    port,
                   GError   **error)
 {
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-  g_autoptr(GError) local = NULL;
-  GSList *uris;
+  struct sockaddr_in addr = { 0 };
+  socklen_t addr_len = sizeof addr;
+  int one = 1;
+  int fd;
 
-  if (!soup_server_listen (self->soup, address, 0, &local))
+  g_return_val_if_fail (RW_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->listen_fd < 0, FALSE);
+
+  addr.sin_family = AF_INET;
+  addr.sin_port = g_htons (port);
+  addr.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 ||
+      setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
+      listen (fd, 1024) != 0 ||
+      getsockname (fd, (struct sockaddr *) &addr, &addr_len) != 0)
     {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot listen on 127.0.0.1:%u: %s",
-                   port, local->message);
+                   port, g_strerror (saved));
       return FALSE;
     }
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    self->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->listen_fd = fd;
+  self->port = g_ntohs (addr.sin_port);
+  self->listen_watch = rw_fd_watch_new (fd, G_IO_IN, accept_ready, self);
   return TRUE;
 }
 
