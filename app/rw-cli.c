@@ -1094,6 +1094,8 @@ cmd_serve (int    argc,
       print_error ("%s", error->message);
       return EXIT_FAILED;
     }
+  /* The request log may share transactions under load; see rw_store_set_group_commit(). */
+  rw_store_set_group_commit (store, TRUE);
   router = rw_router_new (catalog, store);
   if (policy_path != NULL)
     {

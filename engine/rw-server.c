@@ -301,6 +301,8 @@ typedef struct
   Call *call;                 /* the request in flight */
   gboolean close_after;       /* close once everything queued is sent */
   gboolean peer_closed;
+  gboolean draining;          /* replied and shut down: input is read and dropped */
+  guint drain_timer;
 } Conn;
 
 #define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
@@ -342,6 +344,7 @@ conn_close (Conn *c)
 {
   if (c->fd < 0)
     return;
+  g_clear_handle_id (&c->drain_timer, g_source_remove);
   g_source_destroy (c->watch);
   g_clear_pointer (&c->watch, g_source_unref);
   close (c->fd);
@@ -354,6 +357,16 @@ conn_close (Conn *c)
   if (c->call != NULL)
     call_client_gone (c->call);
   conn_unref (c);   /* the open connection's own reference */
+}
+
+static gboolean
+drain_timeout (gpointer data)
+{
+  Conn *c = data;
+
+  c->drain_timer = 0;
+  conn_close (c);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -395,12 +408,16 @@ conn_flush (Conn *c)
     {
       g_string_truncate (c->out, 0);
       c->out_pos = 0;
-      if (c->close_after && c->call == NULL)
+      if (c->close_after && c->call == NULL && !c->draining)
         {
-          /* Say nothing more, but let the client read what was sent before the socket goes. */
+          /* Say nothing more, and read what the client still sends until it closes too:
+           * closing with unread input would reset the connection and could destroy the reply
+           * before the client reads it. */
           shutdown (c->fd, SHUT_WR);
-          conn_close (c);
-          return;
+          c->draining = TRUE;
+          c->peer_closed = FALSE;
+          g_byte_array_set_size (c->in, 0);
+          c->drain_timer = g_timeout_add_seconds (2, drain_timeout, c);
         }
     }
   conn_update_events (c);
@@ -1145,7 +1162,13 @@ conn_ready (gpointer     data,
       g_byte_array_set_size (c->in, old + (guint) room);
       n = recv (c->fd, c->in->data + old, room, MSG_DONTWAIT);
       g_byte_array_set_size (c->in, old + (guint) MAX (n, 0));
-      if (n > 0)
+      if (c->draining)
+        {
+          g_byte_array_set_size (c->in, 0);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            conn_close (c);
+        }
+      else if (n > 0)
         {
           if (c->call == NULL)
             conn_process (c);

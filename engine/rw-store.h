@@ -113,4 +113,7 @@ double      rw_store_sum_cost_since    (RwStore        *self,
                                         GError        **error);
 const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 
+void      rw_store_set_group_commit   (RwStore        *self,
+                                       gboolean        enabled);
+
 G_END_DECLS

@@ -302,6 +302,188 @@ test_token_file (void)
   rw_test_rmtree (dir);
 }
 
+/* ------------------------------------------------------------------ the wire, byte by byte */
+
+/*
+ * A client on a plain socket, in a thread, for what ordinary clients do not send: pipelined
+ * requests, chunked bodies after "Expect: 100-continue", HTTP/1.0, malformed and oversized
+ * heads. It sends @first, waits for @wait_for when given, sends @second, then reads until the
+ * server closes the connection.
+ */
+typedef struct
+{
+  guint16 port;
+  const char *first;
+  gsize first_len;
+  const char *wait_for;
+  const char *second;
+  GString *got;
+  gboolean done;
+} Wire;
+
+static gboolean
+wire_finished (gpointer data)
+{
+  ((Wire *) data)->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+wire_client (gpointer data)
+{
+  Wire *w = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", w->port,
+                                                                      NULL, NULL);
+  GSocket *s;
+  char buf[4096];
+  gssize n;
+
+  g_assert_nonnull (conn);
+  s = g_socket_connection_get_socket (conn);
+  g_socket_send_with_blocking (s, w->first, w->first_len ? w->first_len : strlen (w->first), TRUE,
+                               NULL, NULL);
+  if (w->wait_for != NULL)
+    while (strstr (w->got->str, w->wait_for) == NULL &&
+           (n = g_socket_receive (s, buf, sizeof buf, NULL, NULL)) > 0)
+      g_string_append_len (w->got, buf, n);
+  if (w->second != NULL)
+    g_socket_send_with_blocking (s, w->second, strlen (w->second), TRUE, NULL, NULL);
+  while ((n = g_socket_receive (s, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (w->got, buf, n);
+  g_idle_add (wire_finished, w);
+  return NULL;
+}
+
+static char *
+wire (Fixture    *f,
+      const char *first,
+      gsize       first_len,
+      const char *wait_for,
+      const char *second)
+{
+  Wire w = { rw_server_get_port (f->server), first, first_len, wait_for, second,
+             g_string_new (NULL), FALSE };
+  GThread *thread = g_thread_new ("wire", wire_client, &w);
+
+  rw_test_wait_until (&w.done);
+  g_thread_join (thread);
+  return g_string_free (w.got, FALSE);
+}
+
+static guint
+count (const char *haystack,
+       const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = haystack; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+static void
+test_wire_pipelined (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *out = wire (f,
+    "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n\r\n"
+    "GET /v1/nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n\r\n"
+    "GET /v1/models?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    "Authorization: Bearer " TOKEN "\r\n\r\n", 0, NULL, NULL);
+  const char *second = strstr (out, "HTTP/1.1 404");
+  const char *third = strstr (out, "HTTP/1.1 401");
+
+  /* Three answers, in the order asked; the last closes the connection. */
+  g_assert_cmpuint (count (out, "HTTP/1.1 "), ==, 3);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (second);
+  g_assert_null (third);
+  g_assert_nonnull (strstr (second, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (second, "Connection: close\r\n"));
+  g_assert_cmpuint (count (out, "\"routewise/auto\""), ==, 2);
+}
+
+static void
+test_wire_chunked_continue (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *body = "{\"model\": \"mock/good\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}";
+  g_autofree char *chunks = g_strdup_printf ("10\r\n%.16s\r\n%x;note=rest\r\n%s\r\n0\r\n\r\n", body,
+                                             (unsigned) strlen (body + 16), body + 16);
+  g_autofree char *out = wire (f,
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n"
+    "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", 0,
+    "100 Continue\r\n\r\n", chunks);
+
+  /* The interim answer came before the body was sent, the real one after. */
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (out, "x-routewise-model: mock/good\r\n"));
+  g_assert_nonnull (strstr (out, "\"content\":\"Hello, world!\""));
+}
+
+static void
+test_wire_http10 (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *whole = wire (f, "GET /v1/models HTTP/1.0\r\nAuthorization: Bearer " TOKEN "\r\n\r\n",
+                                 0, NULL, NULL);
+  g_autofree char *streamed = NULL;
+  const char *req = "{\"model\": \"mock/good\", \"stream\": true, "
+                    "\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}";
+  g_autofree char *post = g_strdup_printf ("POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer "
+                                           TOKEN "\r\nContent-Length: %d\r\n\r\n%s",
+                                           (int) strlen (req), req);
+
+  /* An HTTP/1.0 client gets a length, or a stream that ends with the connection, never chunks. */
+  g_assert_true (g_str_has_prefix (whole, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (whole, "Content-Length: "));
+  g_assert_nonnull (strstr (whole, "Connection: close\r\n"));
+  streamed = wire (f, post, 0, NULL, NULL);
+  g_assert_true (g_str_has_prefix (streamed, "HTTP/1.1 200 OK\r\n"));
+  g_assert_null (strstr (streamed, "Transfer-Encoding"));
+  g_assert_nonnull (strstr (streamed, "\r\n\r\ndata: {"));
+  g_assert_true (g_str_has_suffix (streamed, "data: [DONE]\n\n"));
+}
+
+static void
+test_wire_malformed (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *garbage = wire (f, "HELLO THERE\r\n\r\n", 0, NULL, NULL);
+  g_autofree char *smuggle = wire (f, "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 5\r\n"
+                                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0, NULL, NULL);
+  g_autofree char *bad_chunk = wire (f, "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer "
+                                        TOKEN "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, NULL, NULL);
+  g_autoptr(GString) huge = g_string_new ("GET /v1/models HTTP/1.1\r\n");
+  g_autofree char *too_large = NULL;
+  g_autofree char *body_too_large = wire (f, "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: "
+                                             "Bearer " TOKEN "\r\nContent-Length: 999999999\r\n\r\n",
+                                          0, NULL, NULL);
+
+  /* Each is answered with an OpenAI-style error, and the connection closed after it. */
+  g_assert_true (g_str_has_prefix (garbage, "HTTP/1.1 400 Bad Request\r\n"));
+  g_assert_nonnull (strstr (garbage, "\"type\":\"invalid_request_error\""));
+  g_assert_nonnull (strstr (garbage, "Connection: close\r\n"));
+  g_assert_true (g_str_has_prefix (smuggle, "HTTP/1.1 400 "));
+  g_assert_true (g_str_has_prefix (bad_chunk, "HTTP/1.1 400 "));
+  g_assert_nonnull (strstr (bad_chunk, "chunked"));
+  g_assert_true (g_str_has_prefix (body_too_large, "HTTP/1.1 413 "));
+
+  while (huge->len < 100 * 1024)
+    g_string_append (huge, "X-Filler: 01234567890123456789012345678901234567890123456789\r\n");
+  g_string_append (huge, "\r\n");
+  too_large = wire (f, huge->str, huge->len, NULL, NULL);
+  g_assert_true (g_str_has_prefix (too_large, "HTTP/1.1 431 "));
+
+  /* The server still answers. */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(SoupMessage) msg = request (f, "GET", "/models", TOKEN, NULL, &out);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -316,6 +498,10 @@ main (int    argc,
   ADD ("bad-requests", test_bad_requests);
   ADD ("upstream-errors", test_upstream_errors);
   ADD ("client-disconnect", test_client_disconnect);
+  ADD ("wire-pipelined", test_wire_pipelined);
+  ADD ("wire-chunked-continue", test_wire_chunked_continue);
+  ADD ("wire-http10", test_wire_http10);
+  ADD ("wire-malformed", test_wire_malformed);
 #undef ADD
   g_test_add_func ("/Rw/Server/token-file", test_token_file);
   return g_test_run ();

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <routewise-eval.h>
 
+#include "rw-http1.h"
 #include "fuzz-targets.h"
 
 /* Each target takes untrusted bytes from outside the program. */
@@ -175,6 +176,52 @@ rw_fuzz_yaml (const guint8 *data,
     {
       g_assert (error != NULL && error->domain == RW_ERROR);
       g_clear_error (&error);
+    }
+  return 0;
+}
+
+int
+rw_fuzz_http1 (const guint8 *data,
+               gsize         size)
+{
+  RwHttp1Head head;
+  const char *why = NULL;
+  g_autofree char *buf = g_malloc (size + 1);
+  gssize n;
+
+  /* As a request, then as a reply; what follows a whole head is decoded as a chunked body in
+   * uneven pieces, as a network would deliver it. */
+  for (int as_request = 0; as_request < 2; as_request++)
+    {
+      memcpy (buf, data, size);
+      buf[size] = '\0';
+      n = as_request ? rw_http1_parse_request (buf, size, &head, &why)
+                     : rw_http1_parse_response (buf, size, &head, &why);
+      g_assert (n <= (gssize) size);
+      if (n > 0)
+        {
+          RwHttp1Chunked c = { 0 };
+          gsize pos = (gsize) n;
+          gboolean done = FALSE;
+
+          g_assert (head.n_headers <= RW_HTTP1_MAX_HEADERS);
+          for (guint i = 0; i < head.n_headers; i++)
+            g_assert (strlen (head.headers[i].name) > 0);
+          rw_http1_head_get (&head, "content-length");
+          while (pos < size && !done)
+            {
+              gsize piece = MIN (size - pos, 1 + (gsize) (data[pos] % 13));
+              gsize out = 0;
+              gssize used = rw_http1_chunked_decode (&c, buf + pos, piece, &out, &done);
+
+              if (used < 0)
+                break;
+              g_assert ((gsize) used <= piece && out <= (gsize) used);
+              pos += (gsize) used;
+            }
+        }
+      else
+        g_assert (n == RW_HTTP1_INCOMPLETE || why != NULL);
     }
   return 0;
 }

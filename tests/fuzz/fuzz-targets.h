@@ -10,3 +10,4 @@ int rw_fuzz_messages   (const guint8 *data, gsize size);
 int rw_fuzz_suite      (const guint8 *data, gsize size);
 int rw_fuzz_promptfoo  (const guint8 *data, gsize size);
 int rw_fuzz_yaml       (const guint8 *data, gsize size);
+int rw_fuzz_http1      (const guint8 *data, gsize size);
