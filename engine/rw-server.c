@@ -604,6 +604,52 @@ heartbeat (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Appends @s as a JSON string. The replies are written directly rather than built as a tree:
+ * they are small, fixed in shape, and written for every request. */
+static void
+append_json_string (GString    *out,
+                    const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = s;
+
+  g_string_append_c (out, '"');
+  for (; *s != '\0'; s++)
+    {
+      guchar c = (guchar) *s;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, s - run);
+      run = s + 1;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          g_string_append (out, "\\u00");
+          g_string_append_c (out, hex[c >> 4]);
+          g_string_append_c (out, hex[c & 15]);
+        }
+    }
+  g_string_append_len (out, run, s - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_usage (GString      *out,
+              RwChatResult *r)
+{
+  gint64 in = MAX (0, r->tokens_in), done = MAX (0, r->tokens_out);
+
+  g_string_append_printf (out, "\"usage\":{\"prompt_tokens\":%" G_GINT64_FORMAT ","
+                               "\"completion_tokens\":%" G_GINT64_FORMAT ","
+                               "\"total_tokens\":%" G_GINT64_FORMAT "}", in, done, in + done);
+}
+
 static void
 append_chunk (Call         *call,
               const char   *model,
@@ -612,65 +658,38 @@ append_chunk (Call         *call,
               gboolean      role,
               RwChatResult *usage)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(GString) line = g_string_sized_new (256);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, call->id);
-  json_builder_set_member_name (b, "object");
-  json_builder_add_string_value (b, "chat.completion.chunk");
-  json_builder_set_member_name (b, "created");
-  json_builder_add_int_value (b, call->created);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, model ? model : "");
-  json_builder_set_member_name (b, "choices");
-  json_builder_begin_array (b);
+  g_string_append (line, "data: {\"id\":");
+  append_json_string (line, call->id);
+  g_string_append_printf (line, ",\"object\":\"chat.completion.chunk\",\"created\":%" G_GINT64_FORMAT
+                                ",\"model\":", call->created);
+  append_json_string (line, model ? model : "");
+  g_string_append (line, ",\"choices\":[");
   if (usage == NULL)
     {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "index");
-      json_builder_add_int_value (b, 0);
-      json_builder_set_member_name (b, "delta");
-      json_builder_begin_object (b);
+      g_string_append (line, "{\"index\":0,\"delta\":{");
       if (role)
-        {
-          json_builder_set_member_name (b, "role");
-          json_builder_add_string_value (b, "assistant");
-        }
+        g_string_append (line, content != NULL ? "\"role\":\"assistant\"," : "\"role\":\"assistant\"");
       if (content != NULL)
         {
-          json_builder_set_member_name (b, "content");
-          json_builder_add_string_value (b, content);
+          g_string_append (line, "\"content\":");
+          append_json_string (line, content);
         }
-      json_builder_end_object (b);
-      json_builder_set_member_name (b, "finish_reason");
+      g_string_append (line, "},\"finish_reason\":");
       if (finish_reason != NULL)
-        json_builder_add_string_value (b, finish_reason);
+        append_json_string (line, finish_reason);
       else
-        json_builder_add_null_value (b);
-      json_builder_end_object (b);
+        g_string_append (line, "null");
+      g_string_append (line, "}]");
     }
-  json_builder_end_array (b);
-  if (usage != NULL)
+  else
     {
-      json_builder_set_member_name (b, "usage");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "prompt_tokens");
-      json_builder_add_int_value (b, MAX (0, usage->tokens_in));
-      json_builder_set_member_name (b, "completion_tokens");
-      json_builder_add_int_value (b, MAX (0, usage->tokens_out));
-      json_builder_set_member_name (b, "total_tokens");
-      json_builder_add_int_value (b, MAX (0, usage->tokens_in) + MAX (0, usage->tokens_out));
-      json_builder_end_object (b);
+      g_string_append (line, "],");
+      append_usage (line, usage);
     }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json = json_to_string (root, FALSE);
-  line = g_strdup_printf ("data: %s\n\n", json);
-  stream_append (call->conn, line, strlen (line));
+  g_string_append (line, "}\n\n");
+  stream_append (call->conn, line->str, line->len);
 }
 
 static void
@@ -718,48 +737,23 @@ reply_whole (Call          *call,
              RwRouteResult *out)
 {
   RwChatResult *r = out->result;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *body = g_string_sized_new (256 + r->text->len);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, call->id);
-  json_builder_set_member_name (b, "object");
-  json_builder_add_string_value (b, "chat.completion");
-  json_builder_set_member_name (b, "created");
-  json_builder_add_int_value (b, call->created);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, out->model_id);
-  json_builder_set_member_name (b, "choices");
-  json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "index");
-  json_builder_add_int_value (b, 0);
-  json_builder_set_member_name (b, "message");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "role");
-  json_builder_add_string_value (b, "assistant");
-  json_builder_set_member_name (b, "content");
-  json_builder_add_string_value (b, r->text->str);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "finish_reason");
-  json_builder_add_string_value (b, r->finish_reason ? r->finish_reason : "stop");
-  json_builder_end_object (b);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "usage");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "prompt_tokens");
-  json_builder_add_int_value (b, MAX (0, r->tokens_in));
-  json_builder_set_member_name (b, "completion_tokens");
-  json_builder_add_int_value (b, MAX (0, r->tokens_out));
-  json_builder_set_member_name (b, "total_tokens");
-  json_builder_add_int_value (b, MAX (0, r->tokens_in) + MAX (0, r->tokens_out));
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
+  g_string_append (body, "{\"id\":");
+  append_json_string (body, call->id);
+  g_string_append_printf (body, ",\"object\":\"chat.completion\",\"created\":%" G_GINT64_FORMAT
+                                ",\"model\":", call->created);
+  append_json_string (body, out->model_id);
+  g_string_append (body, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+  append_json_string (body, r->text->str);
+  g_string_append (body, "},\"finish_reason\":");
+  append_json_string (body, r->finish_reason ? r->finish_reason : "stop");
+  g_string_append (body, "}],");
+  append_usage (body, r);
+  g_string_append_c (body, '}');
 
   reply_json (call->conn, 200, out->model_id, out->task ? out->task : "default",
-              json_to_string (root, FALSE));
+              g_string_free (body, FALSE));
 }
 
 static void

@@ -484,6 +484,65 @@ test_wire_malformed (Fixture       *f,
   }
 }
 
+/* Whatever the answer holds, the reply is JSON that says exactly it, streamed or not. */
+static void
+test_escaping (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char text[] = "He said \"hi\"\\n\ttab\001bell\037 ✓ \xf0\x9f\x98\x80 </script>";
+  static const char * const pieces[] = { "He said \"hi\"\\n", "\ttab\001bell\037", " ✓ \xf0\x9f\x98\x80 </script>", NULL };
+
+  for (guint streamed = 0; streamed < 2; streamed++)
+    {
+      g_autofree char *out = NULL;
+      g_autoptr(SoupMessage) msg = NULL;
+      g_autoptr(GString) got = g_string_new (NULL);
+
+      rw_mock_upstream_push (f->mock, "good", streamed ? rw_mock_reply_new_stream (pieces, 3, 4, TRUE)
+                                                       : rw_mock_reply_new_chat (text, 3, 4));
+      msg = request (f, "POST", "/chat/completions", TOKEN,
+                     streamed ? "{\"model\": \"mock/good\", \"stream\": true, \"messages\": "
+                                "[{\"role\": \"user\", \"content\": \"x\"}]}"
+                              : "{\"model\": \"mock/good\", \"messages\": "
+                                "[{\"role\": \"user\", \"content\": \"x\"}]}", &out);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      if (!streamed)
+        {
+          g_autoptr(JsonParser) p = json_parser_new ();
+          JsonObject *choice;
+
+          g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
+          choice = json_array_get_object_element (
+            json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "choices"), 0);
+          g_string_append (got, json_object_get_string_member (
+            json_object_get_object_member (choice, "message"), "content"));
+        }
+      else
+        {
+          g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+          for (guint i = 0; lines[i] != NULL; i++)
+            {
+              g_autoptr(JsonParser) p = json_parser_new ();
+              JsonArray *choices;
+              JsonObject *delta;
+
+              if (!g_str_has_prefix (lines[i], "data: {"))
+                continue;
+              g_assert_true (json_parser_load_from_data (p, lines[i] + 6, -1, NULL));
+              choices = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)),
+                                                      "choices");
+              if (json_array_get_length (choices) == 0)
+                continue;
+              delta = json_object_get_object_member (json_array_get_object_element (choices, 0), "delta");
+              if (json_object_has_member (delta, "content"))
+                g_string_append (got, json_object_get_string_member (delta, "content"));
+            }
+        }
+      g_assert_cmpstr (got->str, ==, text);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -498,6 +557,7 @@ main (int    argc,
   ADD ("bad-requests", test_bad_requests);
   ADD ("upstream-errors", test_upstream_errors);
   ADD ("client-disconnect", test_client_disconnect);
+  ADD ("escaping", test_escaping);
   ADD ("wire-pipelined", test_wire_pipelined);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
