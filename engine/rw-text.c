@@ -89,6 +89,7 @@ rw_jsonl_foreach (GBytes         *bytes,
       if (line_len > 0 && !(line_len == 1 && text[0] == '\r'))
         {
           if (json_parser_load_from_data (parser, text, line_len, NULL) &&
+              json_parser_get_root (parser) != NULL &&
               JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
             func (json_node_get_object (json_parser_get_root (parser)), line, user_data);
           else

@@ -469,6 +469,13 @@ test_wire_malformed (Fixture       *f,
   g_assert_true (g_str_has_prefix (bad_chunk, "HTTP/1.1 400 "));
   g_assert_nonnull (strstr (bad_chunk, "chunked"));
   g_assert_true (g_str_has_prefix (body_too_large, "HTTP/1.1 413 "));
+  {
+    g_autofree char *empty = wire (f, "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer "
+                                      TOKEN "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                                   0, NULL, NULL);
+    g_assert_true (g_str_has_prefix (empty, "HTTP/1.1 400 "));
+    g_assert_nonnull (strstr (empty, "must be a JSON object"));
+  }
 
   while (huge->len < 100 * 1024)
     g_string_append (huge, "X-Filler: 01234567890123456789012345678901234567890123456789\r\n");

@@ -101,7 +101,7 @@ run () {
 
 # Warm up each, so that the first measured run does not pay for JIT or connection set-up.
 run up "http://127.0.0.1:$UP/v1/chat/completions" m x "" 4 >/dev/null
-run rw "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" 4 >/dev/null
+RW_WARMUP=$(run rw "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" 4 | cut -d' ' -f4)
 run pk "http://127.0.0.1:$PK/v1/chat/completions" m x "http://127.0.0.1:$UP/v1" 4 >/dev/null
 
 declare -A R
@@ -141,4 +141,4 @@ for c in "${CONNS[@]}"; do
     'BEGIN { printf "%2d connections: Routewise/Portkey throughput %.1fx; added p50 Routewise %.3f ms, Portkey %.3f ms (%.1fx less); Routewise added p50 / upstream p50 = %.2f\n",
              c, rr / pr, r5 - u5, p5 - u5, (p5 - u5) / (r5 - u5 > 0 ? r5 - u5 : 0.001), (r5 - u5) / u5 }'
 done
-echo "Routewise stored $STORED of the $rw_requests requests it served (the warm-up adds a few more)."
+echo "Routewise stored $STORED of the $((rw_requests + RW_WARMUP)) requests it served ($RW_WARMUP of them in the warm-up)."

@@ -135,6 +135,7 @@ rw_fuzz_promptfoo (const guint8 *data,
   JsonParser *parser = json_parser_new ();
 
   if (json_parser_load_from_data (parser, (const char *) data, size, NULL) &&
+      json_parser_get_root (parser) != NULL &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       JsonObject *root = json_node_get_object (json_parser_get_root (parser));
