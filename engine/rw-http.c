@@ -652,11 +652,13 @@ pool_take (RwHttpPool *pool,
 
 static void direct_start (Exchange *x);
 
-static void
-direct_done (Exchange *x,
-             gboolean  reusable)
+/* Ends the exchange's hold on its connection, back to the pool or closed, and hands back its
+ * task: the connection is settled before the caller hears of the outcome, which may start the
+ * next request at once. */
+static GTask *
+direct_settle (Exchange *x,
+               gboolean  reusable)
 {
-  GTask *task = g_steal_pointer (&x->task);
   UpConn *c = g_steal_pointer (&x->conn);
 
   if (x->cancel_source != NULL)
@@ -671,10 +673,16 @@ direct_done (Exchange *x,
       else
         up_conn_close (c);
     }
-  /* The connection is settled before the caller hears of the outcome, which may start the
-   * next request at once. */
+  return g_steal_pointer (&x->task);
+}
+
+static void
+direct_done (Exchange *x,
+             gboolean  reusable)
+{
+  g_autoptr(GTask) task = direct_settle (x, reusable);
+
   g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
 }
 
 static void
@@ -682,23 +690,9 @@ direct_fail (Exchange *x,
              GError   *error,
              gboolean  reusable)
 {
-  GTask *task = g_steal_pointer (&x->task);
-  UpConn *c = g_steal_pointer (&x->conn);
+  g_autoptr(GTask) task = direct_settle (x, reusable);
 
-  if (x->cancel_source != NULL)
-    {
-      g_source_destroy (x->cancel_source);
-      g_clear_pointer (&x->cancel_source, g_source_unref);
-    }
-  if (c != NULL)
-    {
-      if (reusable && x->keep_alive)
-        pool_put (c);
-      else
-        up_conn_close (c);
-    }
   g_task_return_error (task, error);
-  g_object_unref (task);
 }
 
 /* Body bytes, as they come. Returns FALSE when the exchange is over (done or failed). */
