@@ -20,16 +20,30 @@
 
 /* Helpers shared by the HTTP providers. */
 
+static gboolean
+is_loopback_host (const char *host)
+{
+  return host != NULL && (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
+                          g_str_equal (host, "::1") || g_str_equal (host, "[::1]"));
+}
+
 gboolean
 _rw_http_is_loopback_url (const char *url)
 {
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *host;
 
-  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
-    return FALSE;
-  return g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-         g_str_equal (host, "::1") || g_str_equal (host, "[::1]");
+  return uri != NULL && is_loopback_host (g_uri_get_host (uri));
+}
+
+/* Returns a task's outcome: @error (taken), or success when it is NULL. */
+static void
+return_outcome (GTask  *task,
+                GError *error)
+{
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* How long the server asked us to wait, from retry-after-ms or Retry-After. */
@@ -45,15 +59,6 @@ retry_after_ms (const char *ms,
         return (gint64) v;
     }
   return rw_parse_retry_after (retry_after, g_get_real_time () / G_USEC_PER_SEC);
-}
-
-gint64
-_rw_http_retry_after_ms (SoupMessage *msg)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-
-  return retry_after_ms (soup_message_headers_get_one (headers, "retry-after-ms"),
-                         soup_message_headers_get_one (headers, "retry-after"));
 }
 
 typedef struct
@@ -419,10 +424,11 @@ soup_read_cb (GObject      *object,
     {
       /* The whole body is read: closing now hands the connection back for the next request. */
       g_input_stream_close (x->stream, NULL, NULL);
-      if (x->streaming ? exchange_stream_end (x, &error) : exchange_whole (x, &error))
-        g_task_return_boolean (task, TRUE);
+      if (x->streaming)
+        exchange_stream_end (x, &error);
       else
-        g_task_return_error (task, g_steal_pointer (&error));
+        exchange_whole (x, &error);
+      return_outcome (task, g_steal_pointer (&error));
       return;
     }
   if (!x->streaming)
@@ -430,10 +436,8 @@ soup_read_cb (GObject      *object,
       exchange_keep (x, data, len);
       if (x->truncated)
         {
-          if (exchange_whole (x, &error))
-            g_task_return_boolean (task, TRUE);
-          else
-            g_task_return_error (task, g_steal_pointer (&error));
+          exchange_whole (x, &error);
+          return_outcome (task, g_steal_pointer (&error));
           return;
         }
     }
@@ -445,10 +449,8 @@ soup_read_cb (GObject      *object,
   else if (exchange_ended (x))
     {
       /* The upstream said it is done; what it said must also be a whole answer. */
-      if (exchange_stream_end (x, &error))
-        g_task_return_boolean (task, TRUE);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
+      exchange_stream_end (x, &error);
+      return_outcome (task, g_steal_pointer (&error));
       return;
     }
   soup_read_next (g_steal_pointer (&task));
@@ -471,6 +473,7 @@ soup_send_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   Exchange *x = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
 
   x->stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
   if (x->stream == NULL)
@@ -478,10 +481,11 @@ soup_send_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  headers = soup_message_get_response_headers (x->msg);
   x->status = soup_message_get_status (x->msg);
-  x->wait_ms = _rw_http_retry_after_ms (x->msg);
-  exchange_head (x, soup_message_headers_get_content_type (
-                      soup_message_get_response_headers (x->msg), NULL));
+  x->wait_ms = retry_after_ms (soup_message_headers_get_one (headers, "retry-after-ms"),
+                               soup_message_headers_get_one (headers, "retry-after"));
+  exchange_head (x, soup_message_headers_get_content_type (headers, NULL));
   soup_read_next (g_steal_pointer (&task));
 }
 
@@ -652,13 +656,15 @@ pool_take (RwHttpPool *pool,
 
 static void direct_start (Exchange *x);
 
-/* Ends the exchange's hold on its connection, back to the pool or closed, and hands back its
- * task: the connection is settled before the caller hears of the outcome, which may start the
- * next request at once. */
-static GTask *
-direct_settle (Exchange *x,
+/* Ends the exchange with its outcome (@error taken, NULL for success). Its connection goes back
+ * to the pool when @reusable, else it is closed; either way before the caller hears of the
+ * outcome, which may start the next request at once. */
+static void
+direct_finish (Exchange *x,
+               GError   *error,
                gboolean  reusable)
 {
+  g_autoptr(GTask) task = g_steal_pointer (&x->task);
   UpConn *c = g_steal_pointer (&x->conn);
 
   if (x->cancel_source != NULL)
@@ -673,26 +679,7 @@ direct_settle (Exchange *x,
       else
         up_conn_close (c);
     }
-  return g_steal_pointer (&x->task);
-}
-
-static void
-direct_done (Exchange *x,
-             gboolean  reusable)
-{
-  g_autoptr(GTask) task = direct_settle (x, reusable);
-
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-direct_fail (Exchange *x,
-             GError   *error,
-             gboolean  reusable)
-{
-  g_autoptr(GTask) task = direct_settle (x, reusable);
-
-  g_task_return_error (task, error);
+  return_outcome (task, error);
 }
 
 /* Body bytes, as they come. Returns FALSE when the exchange is over (done or failed). */
@@ -708,15 +695,13 @@ direct_body (Exchange *x,
     {
       if (len > 0 && !exchange_feed (x, data, len, &error))
         {
-          direct_fail (x, error, FALSE);
+          direct_finish (x, error, FALSE);
           return FALSE;
         }
       if (body_complete || exchange_ended (x))
         {
-          if (exchange_stream_end (x, &error))
-            direct_done (x, body_complete);
-          else
-            direct_fail (x, error, body_complete);
+          exchange_stream_end (x, &error);
+          direct_finish (x, error, body_complete);
           return FALSE;
         }
       return TRUE;
@@ -724,10 +709,8 @@ direct_body (Exchange *x,
   exchange_keep (x, data, len);
   if (body_complete || x->truncated)
     {
-      if (exchange_whole (x, &error))
-        direct_done (x, body_complete);
-      else
-        direct_fail (x, error, body_complete);
+      exchange_whole (x, &error);
+      direct_finish (x, error, body_complete);
       return FALSE;
     }
   return TRUE;
@@ -749,8 +732,8 @@ direct_process (Exchange *x)
         return TRUE;
       if (n < 0)
         {
-          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                       "malformed HTTP reply: %s", why), FALSE);
+          direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                         "malformed HTTP reply: %s", why), FALSE);
           return FALSE;
         }
       if (head.status >= 100 && head.status < 200)
@@ -792,8 +775,8 @@ direct_process (Exchange *x)
 
       if (used < 0)
         {
-          direct_fail (x, g_error_new_literal (RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                               "malformed chunked body in the reply"), FALSE);
+          direct_finish (x, g_error_new_literal (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                                 "malformed chunked body in the reply"), FALSE);
           return FALSE;
         }
       /* The handlers may start the next request on this connection: hand them a copy and
@@ -839,15 +822,15 @@ direct_closed (Exchange *x,
       return;
     }
   if (!x->head_done)
-    direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
-                                 "no reply from the upstream: %s", why), FALSE);
+    direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                   "no reply from the upstream: %s", why), FALSE);
   else if (!x->chunked && x->body_left < 0 && err == 0)
     direct_body (x, NULL, 0, TRUE);
   else if (x->streaming)
-    direct_fail (x, broke_mid_answer (x, why), FALSE);
+    direct_finish (x, broke_mid_answer (x, why), FALSE);
   else
-    direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
-                                 "the reply was cut short: %s", why), FALSE);
+    direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                   "the reply was cut short: %s", why), FALSE);
 }
 
 /* Sends what is left of the request. FALSE when the exchange no longer uses this connection
@@ -898,8 +881,8 @@ up_conn_ready (gpointer     data,
         err = errno;
       if (err != 0)
         {
-          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
-                                       c->key, g_strerror (err)), FALSE);
+          direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
+                                         c->key, g_strerror (err)), FALSE);
           return G_SOURCE_CONTINUE;
         }
       c->connecting = FALSE;
@@ -933,7 +916,7 @@ direct_cancelled (GCancellable *cancellable,
 {
   Exchange *x = data;
 
-  direct_fail (x, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"), FALSE);
+  direct_finish (x, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"), FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -988,15 +971,15 @@ direct_start (Exchange *x)
 
       if (!loopback_address (host, port, &addr, &addr_len))
         {
-          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s is not on this machine",
-                                       host), FALSE);
+          direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s is not on this machine",
+                                         host), FALSE);
           return;
         }
       fd = socket (addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0)
         {
-          direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
-                                       key, g_strerror (errno)), FALSE);
+          direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK, "cannot connect to %s: %s",
+                                         key, g_strerror (errno)), FALSE);
           return;
         }
       setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -1014,9 +997,9 @@ direct_start (Exchange *x)
               int err = errno;
               x->conn = c;
               c->x = x;
-              direct_fail (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
-                                           "cannot connect to %s: %s", c->key, g_strerror (err)),
-                           FALSE);
+              direct_finish (x, g_error_new (RW_ERROR, RW_ERROR_NETWORK,
+                                             "cannot connect to %s: %s", c->key, g_strerror (err)),
+                             FALSE);
               return;
             }
           c->connecting = TRUE;
@@ -1068,11 +1051,8 @@ direct_possible (Exchange *x)
   const char *host = g_uri_get_host (uri);
   g_autoptr(GMainContext) context = NULL;
 
-  if (!use_direct || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 || host == NULL ||
-      g_object_get_qdata (G_OBJECT (x->msg), BODY_QUARK) == NULL)
-    return FALSE;
-  if (!(g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-        g_str_equal (host, "::1")))
+  if (!use_direct || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 ||
+      !is_loopback_host (host) || g_object_get_qdata (G_OBJECT (x->msg), BODY_QUARK) == NULL)
     return FALSE;
   context = g_main_context_ref_thread_default ();
   return _rw_provider_get_http_pool (provider)->context == context;
@@ -1248,10 +1228,8 @@ _rw_http_complete_task (GObject      *object,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (_rw_http_exchange_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  _rw_http_exchange_finish (result, &error);
+  return_outcome (task, error);
 }
 
 /* The chat_finish of every HTTP provider. */

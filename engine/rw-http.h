@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 #define RW_HTTP_MAX_ERROR_BODY (64 * 1024)
 
 gboolean _rw_http_is_loopback_url   (const char    *url);
-gint64   _rw_http_retry_after_ms    (SoupMessage   *msg);
 void     _rw_http_read_all_async    (GInputStream  *stream,
                                      gsize          max_size,
                                      GCancellable  *cancellable,

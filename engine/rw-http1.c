@@ -95,29 +95,24 @@ parse_head (char         *buf,
   head->content_length = -1;
   *why = NULL;
 
+  /* A request may start with blank lines, which are skipped. */
+  if (request)
+    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
+      pos++;
+
   /* Nothing is written into the buffer until the whole head is there, so that a caller may
    * parse again once more bytes arrive. */
   {
-    const char *end = NULL;
-    for (gsize i = 0; i + 1 < len && i < RW_HTTP1_MAX_HEAD + 4; i++)
+    gboolean whole = FALSE;
+
+    for (gsize i = pos; i + 1 < len && i < RW_HTTP1_MAX_HEAD + 4; i++)
       if (buf[i] == '\n' &&
-          ((buf[i + 1] == '\n') ||
-           (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')))
+          (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')))
         {
-          /* A request may start with blank lines, which do not end its head. */
-          gboolean only_blank = TRUE;
-          for (gsize j = 0; j < i; j++)
-            if (buf[j] != '\r' && buf[j] != '\n')
-              {
-                only_blank = FALSE;
-                break;
-              }
-          if (only_blank)
-            continue;
-          end = buf + i;
+          whole = i <= RW_HTTP1_MAX_HEAD;
           break;
         }
-    if (end == NULL)
+    if (!whole)
       {
         if (len > RW_HTTP1_MAX_HEAD)
           {
@@ -126,20 +121,11 @@ parse_head (char         *buf,
           }
         return RW_HTTP1_INCOMPLETE;
       }
-    if ((gsize) (end - buf) > RW_HTTP1_MAX_HEAD)
-      {
-        *why = "the header block is too large";
-        return RW_HTTP1_TOO_LARGE;
-      }
   }
-
-  if (request)
-    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
-      pos++;
 
   line = next_line (buf, len, &pos);
   if (line == NULL)
-    return RW_HTTP1_INCOMPLETE;
+    return RW_HTTP1_INCOMPLETE;   /* not reached: the head ends further on */
 
   if (request)
     {

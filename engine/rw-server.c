@@ -1015,8 +1015,6 @@ refuse (Conn       *c,
         const char *message)
 {
   c->req.keep_alive = FALSE;
-  if (c->req.minor_version == 0)
-    c->req.minor_version = 1;
   reply_error (c, status, message, NULL);
   c->peer_closed = TRUE;   /* read nothing more */
   conn_flush (c);
