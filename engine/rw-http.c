@@ -283,8 +283,10 @@ exchange_head (Exchange   *x,
   rw_provider_call_headers_received (x->call, x->status);
   x->streaming = SOUP_STATUS_IS_SUCCESSFUL (x->status) &&
                  rw_provider_call_get_request (x->call)->stream &&
-                 ((x->framing == RW_HTTP_SSE && g_strcmp0 (content_type, "text/event-stream") == 0) ||
-                  (x->framing == RW_HTTP_NDJSON && g_strcmp0 (content_type, "application/json") != 0));
+                 ((x->framing == RW_HTTP_SSE &&
+                   g_strcmp0 (content_type, "text/event-stream") == 0) ||
+                  (x->framing == RW_HTTP_NDJSON &&
+                   g_strcmp0 (content_type, "application/json") != 0));
   if (x->streaming && x->framing == RW_HTTP_SSE)
     x->sse = rw_sse_parser_new (on_sse, x);
   else if (x->streaming)
@@ -1026,7 +1028,8 @@ direct_request (SoupMessage *msg)
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
 
   g_string_append_printf (s, "%s %s%s%s HTTP/1.1\r\nHost: %s",
-                          soup_message_get_method (msg), *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/",
+                          soup_message_get_method (msg),
+                          *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/",
                           g_uri_get_query (uri) ? "?" : "",
                           g_uri_get_query (uri) ? g_uri_get_query (uri) : "", g_uri_get_host (uri));
   if (g_uri_get_port (uri) > 0)

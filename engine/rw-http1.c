@@ -284,7 +284,8 @@ parse_head (char         *buf,
   else
     head->keep_alive = connection != NULL && has_token (connection, "keep-alive");
   expect = rw_http1_head_get (head, "expect");
-  head->expect_continue = request && expect != NULL && g_ascii_strcasecmp (expect, "100-continue") == 0;
+  head->expect_continue = request && expect != NULL &&
+                          g_ascii_strcasecmp (expect, "100-continue") == 0;
   return (gssize) pos;
 }
 

@@ -298,7 +298,8 @@ rw_policy_load_data (RwPolicy    *self,
                    local->message);
       return FALSE;
     }
-  if ((json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))))
+  if (json_parser_get_root (parser) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: a policy is a JSON object", origin);
       return FALSE;

@@ -662,15 +662,16 @@ append_chunk (Call         *call,
 
   g_string_append (line, "data: {\"id\":");
   append_json_string (line, call->id);
-  g_string_append_printf (line, ",\"object\":\"chat.completion.chunk\",\"created\":%" G_GINT64_FORMAT
-                                ",\"model\":", call->created);
+  g_string_append_printf (line, ",\"object\":\"chat.completion.chunk\","
+                                "\"created\":%" G_GINT64_FORMAT ",\"model\":", call->created);
   append_json_string (line, model ? model : "");
   g_string_append (line, ",\"choices\":[");
   if (usage == NULL)
     {
       g_string_append (line, "{\"index\":0,\"delta\":{");
       if (role)
-        g_string_append (line, content != NULL ? "\"role\":\"assistant\"," : "\"role\":\"assistant\"");
+        g_string_append (line, content != NULL ? "\"role\":\"assistant\","
+                                               : "\"role\":\"assistant\"");
       if (content != NULL)
         {
           g_string_append (line, "\"content\":");
@@ -744,7 +745,8 @@ reply_whole (Call          *call,
   g_string_append_printf (body, ",\"object\":\"chat.completion\",\"created\":%" G_GINT64_FORMAT
                                 ",\"model\":", call->created);
   append_json_string (body, out->model_id);
-  g_string_append (body, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+  g_string_append (body, ",\"choices\":[{\"index\":0,"
+                         "\"message\":{\"role\":\"assistant\",\"content\":");
   append_json_string (body, r->text->str);
   g_string_append (body, "},\"finish_reason\":");
   append_json_string (body, r->finish_reason ? r->finish_reason : "stop");
@@ -841,7 +843,8 @@ parse_request (const char  *body,
                    local->message);
       return NULL;
     }
-  if ((json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))))
+  if (json_parser_get_root (parser) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body must be a JSON object");
       return NULL;
@@ -1085,7 +1088,8 @@ read_body (Conn *c)
     {
       gsize out = 0;
       gboolean done = FALSE;
-      gssize used = rw_http1_chunked_decode (&c->req.decoder, (char *) c->in->data + c->req.body_end,
+      gssize used = rw_http1_chunked_decode (&c->req.decoder,
+                                             (char *) c->in->data + c->req.body_end,
                                              c->in->len - c->req.body_end, &out, &done);
       if (used < 0)
         {
@@ -1093,7 +1097,8 @@ read_body (Conn *c)
           return FALSE;
         }
       /* Decoded bytes now start at body_end; drop the framing that followed them. */
-      g_byte_array_remove_range (c->in, (guint) (c->req.body_end + out), (guint) ((gsize) used - out));
+      g_byte_array_remove_range (c->in, (guint) (c->req.body_end + out),
+                                 (guint) ((gsize) used - out));
       c->req.body_end += out;
       if (c->req.body_end - c->req.head_len > MAX_REQUEST_BODY)
         {

@@ -247,7 +247,8 @@ load_jsonl (RwSuite     *self,
                        local->message);
           return FALSE;
         }
-      if ((json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))))
+      if (json_parser_get_root (parser) == NULL ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: each line must be a JSON object", where);
           return FALSE;
