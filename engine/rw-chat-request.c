@@ -4,6 +4,8 @@
 #endif
 #include "config.h"
 
+#include <string.h>
+
 #include "rw-chat-request.h"
 #include "rw-error.h"
 
@@ -14,6 +16,13 @@ G_DEFINE_BOXED_TYPE (RwChatRequest, rw_chat_request, rw_chat_request_ref, rw_cha
  *
  * Returns: (transfer full): an empty, streamed request with the default time limits
  */
+static void
+messages_changed (RwChatRequest *self)
+{
+  g_clear_pointer (&self->messages_json, g_free);
+  g_clear_pointer (&self->prompt_hash, g_free);
+}
+
 RwChatRequest *
 rw_chat_request_new (void)
 {
@@ -64,6 +73,8 @@ rw_chat_request_unref (RwChatRequest *self)
       g_ptr_array_unref (self->roles);
       g_ptr_array_unref (self->contents);
       g_free (self->task);
+      g_free (self->messages_json);
+      g_free (self->prompt_hash);
       g_free (self);
     }
 }
@@ -105,6 +116,7 @@ rw_chat_request_add_message (RwChatRequest *self,
 
   g_ptr_array_add (self->roles, g_strdup (role));
   g_ptr_array_add (self->contents, g_strdup (content ? content : ""));
+  messages_changed (self);
 }
 
 guint
@@ -188,11 +200,78 @@ rw_chat_request_messages_to_json (RwChatRequest *self)
   return node;
 }
 
+/* A string as json-glib's generator writes it, byte for byte: the stored prompt ids and cache
+ * keys are hashes of this text, so it must not change. That includes U+001F, which json-glib
+ * leaves unescaped. */
+static void
+append_string (GString    *s,
+               const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  g_string_append_c (s, '"');
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"': g_string_append_len (s, "\\\"", 2); break;
+        case '\\': g_string_append_len (s, "\\\\", 2); break;
+        case '\b': g_string_append_len (s, "\\b", 2); break;
+        case '\f': g_string_append_len (s, "\\f", 2); break;
+        case '\n': g_string_append_len (s, "\\n", 2); break;
+        case '\r': g_string_append_len (s, "\\r", 2); break;
+        case '\t': g_string_append_len (s, "\\t", 2); break;
+        default:
+          if (c < 0x1f || c == 0x7f)
+            {
+              char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+              g_string_append_len (s, u, 6);
+            }
+          else
+            g_string_append_c (s, (char) c);
+        }
+    }
+  g_string_append_c (s, '"');
+}
+
+/* The messages as JSON, computed once; the same text as json_to_string() of
+ * rw_chat_request_messages_to_json(). Safe to call from several threads. */
+static const char *
+peek_messages_json (RwChatRequest *self)
+{
+  const char *json = g_atomic_pointer_get (&self->messages_json);
+  GString *s;
+
+  if (json != NULL)
+    return json;
+  s = g_string_sized_new (64);
+  g_string_append_c (s, '[');
+  for (guint i = 0; i < self->roles->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ',');
+      g_string_append (s, "{\"role\":");
+      append_string (s, self->roles->pdata[i]);
+      g_string_append (s, ",\"content\":");
+      append_string (s, self->contents->pdata[i]);
+      g_string_append_c (s, '}');
+    }
+  g_string_append_c (s, ']');
+  json = g_string_free (s, FALSE);
+  if (!g_atomic_pointer_compare_and_exchange (&self->messages_json, NULL, (char *) json))
+    {
+      g_free ((char *) json);
+      json = g_atomic_pointer_get (&self->messages_json);
+    }
+  return json;
+}
+
 char *
 rw_chat_request_messages_to_string (RwChatRequest *self)
 {
-  g_autoptr(JsonNode) node = rw_chat_request_messages_to_json (self);
-  return json_to_string (node, FALSE);
+  return g_strdup (peek_messages_json (self));
 }
 
 /**
@@ -282,6 +361,7 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
   g_ptr_array_unref (self->contents);
   self->roles = g_steal_pointer (&roles);
   self->contents = g_steal_pointer (&contents);
+  messages_changed (self);
   return TRUE;
 }
 
@@ -294,8 +374,17 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
 char *
 rw_chat_request_hash_prompt (RwChatRequest *self)
 {
-  g_autofree char *json = rw_chat_request_messages_to_string (self);
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1);
+  const char *hash = g_atomic_pointer_get (&self->prompt_hash);
+
+  if (hash == NULL)
+    {
+      char *fresh = g_compute_checksum_for_string (G_CHECKSUM_SHA256, peek_messages_json (self),
+                                                   -1);
+      if (!g_atomic_pointer_compare_and_exchange (&self->prompt_hash, NULL, fresh))
+        g_free (fresh);
+      hash = g_atomic_pointer_get (&self->prompt_hash);
+    }
+  return g_strdup (hash);
 }
 
 /**
@@ -310,10 +399,11 @@ char *
 rw_chat_request_hash_for_model (RwChatRequest *self,
                                 const char    *model_id)
 {
-  g_autofree char *json = rw_chat_request_messages_to_string (self);
-  g_autoptr(GString) s = g_string_new (model_id);
+  const char *json = peek_messages_json (self);
+  g_autoptr(GString) s = g_string_sized_new (strlen (model_id) + strlen (json) + 48);
   char num[G_ASCII_DTOSTR_BUF_SIZE];
 
+  g_string_append (s, model_id);
   g_string_append_c (s, '\n');
   g_string_append (s, json);
   g_string_append_printf (s, "\n%s\n%" G_GINT64_FORMAT,

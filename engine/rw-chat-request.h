@@ -33,6 +33,9 @@ struct _RwChatRequest
   GPtrArray *roles;
   GPtrArray *contents;
   char *task;
+  /* Computed once, on first use; cleared when the messages change. */
+  char *messages_json;
+  char *prompt_hash;
 
   /*< public >*/
   gboolean stream;

@@ -105,8 +105,7 @@ on_event (gpointer     data,
           GError     **error)
 {
   State *state = data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonObject *obj = _rw_json_parse_object (parser, text, len, "stream", error);
+  g_autoptr(JsonObject) obj = _rw_json_parse_object (text, len, "stream", error);
 
   if (obj == NULL)
     return FALSE;

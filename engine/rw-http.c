@@ -16,6 +16,7 @@
 #include "rw-error.h"
 #include "rw-http.h"
 #include "rw-http1.h"
+#include "rw-json.h"
 #include "rw-sse-parser.h"
 
 /* Helpers shared by the HTTP providers. */
@@ -357,9 +358,8 @@ static gboolean
 exchange_whole (Exchange  *x,
                 GError   **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&x->body));
-  JsonObject *root;
+  g_autoptr(JsonObject) root = NULL;
   const char *text;
   gsize len;
 
@@ -375,8 +375,7 @@ exchange_whole (Exchange  *x,
       return FALSE;
     }
   text = g_bytes_get_data (body, &len);
-  parser = json_parser_new_immutable ();
-  if ((root = _rw_json_parse_object (parser, text, len, "reply", error)) == NULL)
+  if ((root = _rw_json_parse_object (text, len, "reply", error)) == NULL)
     return FALSE;
   if (json_object_has_member (root, "error"))
     {
@@ -1158,29 +1157,28 @@ _rw_json_string_member (JsonObject  *obj,
   return FALSE;
 }
 
+/* An upstream's JSON object, or NULL with an error that says which part of the reply it was. */
 JsonObject *
-_rw_json_parse_object (JsonParser  *parser,
-                       const char  *text,
+_rw_json_parse_object (const char  *text,
                        gsize        len,
                        const char  *what,
                        GError     **error)
 {
   g_autoptr(GError) local = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = rw_json_parse (text, len, &local);
 
-  if (!json_parser_load_from_data (parser, text, len, &local))
+  if (root == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "malformed JSON in the %s: %s",
                    what, local->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the %s is not a JSON object", what);
       return NULL;
     }
-  return json_node_get_object (root);
+  return json_object_ref (json_node_get_object (root));
 }
 
 /* The system messages of a request, joined, for protocols that take them apart. */

@@ -66,8 +66,7 @@ SoupMessage *_rw_http_new_json_post (const char         *url,
 gboolean _rw_json_string_member   (JsonObject           *obj,
                                    const char           *name,
                                    const char          **out);
-JsonObject *_rw_json_parse_object (JsonParser           *parser,
-                                   const char           *text,
+JsonObject *_rw_json_parse_object (const char           *text,
                                    gsize                 len,
                                    const char           *what,
                                    GError              **error);

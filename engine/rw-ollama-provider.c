@@ -72,8 +72,7 @@ on_event (gpointer     data,
           gsize        len,
           GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonObject *obj = _rw_json_parse_object (parser, text, len, "stream", error);
+  g_autoptr(JsonObject) obj = _rw_json_parse_object (text, len, "stream", error);
 
   return obj != NULL && read_object (data, obj, text, len, error);
 }

@@ -90,8 +90,7 @@ on_event (gpointer     data,
           GError     **error)
 {
   ChatState *state = data;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonObject *obj;
+  g_autoptr(JsonObject) obj = NULL;
   JsonObject *choice;
 
   if (len == 6 && memcmp (text, "[DONE]", 6) == 0)
@@ -99,8 +98,7 @@ on_event (gpointer     data,
       state->done = TRUE;
       return TRUE;
     }
-  parser = json_parser_new_immutable ();
-  if ((obj = _rw_json_parse_object (parser, text, len, "stream", error)) == NULL)
+  if ((obj = _rw_json_parse_object (text, len, "stream", error)) == NULL)
     return FALSE;
 
   if (json_object_has_member (obj, "error") || g_strcmp0 (event, "error") == 0)

@@ -18,6 +18,7 @@
 
 #include "rw-error.h"
 #include "rw-http1.h"
+#include "rw-json.h"
 #include "rw-server.h"
 
 /**
@@ -830,26 +831,31 @@ parse_request (const char  *body,
                gboolean    *include_usage,
                GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RwChatRequest) request = rw_chat_request_new ();
   g_autoptr(GError) local = NULL;
+  g_autoptr(JsonNode) root = rw_json_parse (body, len, &local);
   JsonObject *obj;
   JsonNode *node;
   const char *task = task_header;
 
-  if (!json_parser_load_from_data (parser, body, (gssize) len, &local))
+  if (root == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is empty: it must be a JSON "
+                   "object");
+      return NULL;
+    }
+  if (root == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is not valid JSON: %s",
                    local->message);
       return NULL;
     }
-  if (json_parser_get_root (parser) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body must be a JSON object");
       return NULL;
     }
-  obj = json_node_get_object (json_parser_get_root (parser));
+  obj = json_node_get_object (root);
 
   node = json_object_get_member (obj, "model");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||

@@ -145,6 +145,10 @@ typedef struct
   Flush *flush;
 } Op;
 
+#define PROMPT_QUEUED            GINT_TO_POINTER (1)
+#define PROMPT_QUEUED_WITH_TASK  GINT_TO_POINTER (2)
+#define PROMPTS_QUEUED_MAX       4096
+
 struct _RwStore
 {
   GObject parent_instance;
@@ -156,6 +160,10 @@ struct _RwStore
   GHashTable *stmts;    /* sql -> sqlite3_stmt, writer thread only */
   GMutex error_mutex;
   char *write_error;    /* the first failed write since the last flush */
+  /* Prompts queued lately, under error_mutex: id -> PROMPT_QUEUED or PROMPT_QUEUED_WITH_TASK.
+   * The same prompt again (a client's retry, an evaluation's next model) is not written twice.
+   * Forgotten on a failed write, which may have lost one. */
+  GHashTable *prompts_queued;
   int schema_version;
   gboolean closed;
   gint group_commit;
@@ -285,6 +293,7 @@ note_write_error (RwStore    *self,
   g_mutex_lock (&self->error_mutex);
   if (self->write_error == NULL)
     self->write_error = g_strdup (what);
+  g_hash_table_remove_all (self->prompts_queued);
   g_mutex_unlock (&self->error_mutex);
   g_message ("Routewise database %s: %s", self->path, what);
 }
@@ -465,6 +474,7 @@ rw_store_finalize (GObject *object)
   rw_store_close (self);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->write_error, g_free);
+  g_clear_pointer (&self->prompts_queued, g_hash_table_unref);
   g_mutex_clear (&self->error_mutex);
 
   G_OBJECT_CLASS (rw_store_parent_class)->finalize (object);
@@ -480,6 +490,7 @@ static void
 rw_store_init (RwStore *self)
 {
   g_mutex_init (&self->error_mutex);
+  self->prompts_queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) sqlite3_finalize);
 }
@@ -805,16 +816,34 @@ rw_store_record_prompt (RwStore       *self,
                         RwChatRequest *request)
 {
   char *id = rw_chat_request_hash_prompt (request);
-  g_autofree char *messages = rw_chat_request_messages_to_string (request);
+  g_autofree char *messages = NULL;
   const char *text = rw_chat_request_get_last_user_text (request);
-  Op *op = op_new ("INSERT INTO prompts (id, messages, text, task, created_ms) "
+  const char *task = rw_chat_request_get_task (request);
+  gpointer queued;
+  Op *op;
+
+  g_mutex_lock (&self->error_mutex);
+  queued = g_hash_table_lookup (self->prompts_queued, id);
+  if (queued == PROMPT_QUEUED_WITH_TASK || (queued == PROMPT_QUEUED && task == NULL))
+    {
+      g_mutex_unlock (&self->error_mutex);
+      return id;
+    }
+  if (g_hash_table_size (self->prompts_queued) >= PROMPTS_QUEUED_MAX)
+    g_hash_table_remove_all (self->prompts_queued);
+  g_hash_table_replace (self->prompts_queued, g_strdup (id),
+                        task ? PROMPT_QUEUED_WITH_TASK : PROMPT_QUEUED);
+  g_mutex_unlock (&self->error_mutex);
+
+  messages = rw_chat_request_messages_to_string (request);
+  op = op_new ("INSERT INTO prompts (id, messages, text, task, created_ms) "
                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
                    "task = coalesce (prompts.task, excluded.task)");
 
   op_text (op, id);
   op_text (op, messages);
   op_text (op, text ? text : "");
-  op_text (op, rw_chat_request_get_task (request));
+  op_text (op, task);
   op_int (op, now_ms ());
   enqueue (self, op);
   return id;

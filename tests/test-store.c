@@ -107,6 +107,35 @@ test_record_compare (void)
   rw_test_rmtree (dir);
 }
 
+/* A prompt asked again is written once, and a task that comes with a later ask still lands. */
+static void
+test_prompt_again (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("Sort this list");
+  g_autoptr(RwChatRequest) other = rw_chat_request_new_for_prompt ("Sort this list, please");
+  g_autofree char *task = NULL;
+
+  for (int i = 0; i < 3; i++)
+    g_free (rw_store_record_prompt (store, request));
+  rw_chat_request_set_task (request, "code");
+  g_free (rw_store_record_prompt (store, request));
+  rw_chat_request_set_task (request, NULL);
+  g_free (rw_store_record_prompt (store, request));
+  g_free (rw_store_record_prompt (store, other));
+  g_assert_true (rw_store_flush (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 2);
+  task = rw_test_db_text (path, "SELECT task FROM prompts WHERE text = 'Sort this list'");
+  g_assert_cmpstr (task, ==, "code");
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
 /* A write that breaks a constraint is reported by the next flush and loses nothing else. */
 static void
 test_bad_write_isolated (void)
@@ -294,6 +323,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Store/fresh", test_fresh);
   g_test_add_func ("/Rw/Store/record-compare", test_record_compare);
+  g_test_add_func ("/Rw/Store/prompt-again", test_prompt_again);
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <routewise-engine.h>
+
+#include "rw-json.h"
+
+static JsonNode *
+parse (const char  *text,
+       GError     **error)
+{
+  return rw_json_parse (text, strlen (text), error);
+}
+
+static char *
+parse_to_string (const char  *text,
+                 GError     **error)
+{
+  g_autoptr(JsonNode) root = rw_json_parse (text, strlen (text), error);
+
+  return root ? json_to_string (root, FALSE) : NULL;
+}
+
+/* Valid documents give the very tree JsonParser gives. */
+static void
+test_same_as_json_glib (void)
+{
+  static const char * const docs[] = {
+    "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"choices\":[{\"index\":0,"
+    "\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":\"stop\"}],"
+    "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4,\"total_tokens\":13}}",
+    "  {\"a\" : [ 1 , -2 , 3.25 , -0.5e-3 , 1E+2 , 0 , -0 ] }\n",
+    "[true,false,null,\"\",[],{},[[]],[{}],{\"a\":{\"b\":{\"c\":[null]}}}]",
+    "\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"",
+    "\"raw UTF-8: ✓ 😀 and a raw\ttab\"",
+    "{\"a\":1,\"a\":2,\"b\":3}",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "0.1",
+    "1e-400",
+    "{\"\":\"\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *ours = parse_to_string (docs[i], &error);
+      g_autofree char *theirs = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (json_parser_load_from_data (parser, docs[i], -1, NULL));
+      theirs = json_to_string (json_parser_get_root (parser), FALSE);
+      g_assert_cmpstr (ours, ==, theirs);
+    }
+}
+
+/* Types and values, where JsonParser gets them wrong. */
+static void
+test_values (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) big = parse ("9223372036854775808", &error);
+  g_autoptr(JsonNode) small = parse ("-9223372036854775809", &error);
+  g_autoptr(JsonNode) huge = parse ("123456789012345678901234567890", &error);
+  g_autoptr(JsonNode) lone = parse ("\"a\\ud800b\\udc00c\\u0000\"", &error);
+  g_autoptr(JsonNode) exact = parse ("[0, -7, 12]", &error);
+  g_autoptr(JsonNode) not_terminated = NULL;
+  static const char buf[] = { '[', '1', ']', '9' };
+
+  g_assert_no_error (error);
+  /* Past 64 bits an integer becomes the nearest double, never a wrapped-around one. */
+  g_assert_cmpint (json_node_get_value_type (big), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_node_get_double (big), ==, 9223372036854775808.0);
+  g_assert_cmpfloat (json_node_get_double (small), ==, -9223372036854775809.0);
+  g_assert_cmpfloat (json_node_get_double (huge), >, 1.2e29);
+  g_assert_cmpint (json_node_get_int (json_array_get_element (json_node_get_array (exact), 1)),
+                   ==, -7);
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (json_node_get_array (exact),
+                                                                     2)), ==, G_TYPE_INT64);
+  /* A surrogate without its pair, and a NUL, stand as U+FFFD. */
+  g_assert_cmpstr (json_node_get_string (lone), ==, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd");
+  /* The length is what counts: the text need not end in a NUL. */
+  not_terminated = rw_json_parse (buf, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_array_get_length (json_node_get_array (not_terminated)), ==, 1);
+}
+
+/* Everything that is not JSON is refused, with where and what. */
+static void
+test_malformed (void)
+{
+  static const struct { const char *text; const char *message; } cases[] = {
+    { "", "the document is empty" },
+    { " \n\t ", "the document is empty" },
+    { "{\"a\":1,}", "line 1, column 8: expected a member name in quotes, found “}”" },
+    { "[1,]", "line 1, column 4: expected a value, found “]”" },
+    { "[1 2]", "line 1, column 4: expected “,” or “]”, found “2”" },
+    { "{\"a\" 1}", "line 1, column 6: expected “:” after a member name, found “1”" },
+    { "{\n  \"a\": x}", "line 2, column 8: expected a value, found “x”" },
+    { "01", "line 1, column 2: expected the end of the document, found “1”" },
+    { "1.", "line 1, column 3: expected a digit after the decimal point, found the end of the text" },
+    { ".5", "line 1, column 1: expected a value, found “.”" },
+    { "+1", "line 1, column 1: expected a value, found “+”" },
+    { "-", "line 1, column 2: expected a digit, found the end of the text" },
+    { "1e", "line 1, column 3: expected a digit in the exponent, found the end of the text" },
+    { "1e999", "line 1, column 1: a number too large for a double" },
+    { "NaN", "line 1, column 1: expected a value, found “N”" },
+    { "tru", "line 1, column 1: expected a value, found “t”" },
+    { "nulls", "line 1, column 5: expected the end of the document, found “s”" },
+    { "'a'", "line 1, column 1: expected a value, found “'”" },
+    { "/* c */ 1", "line 1, column 1: expected a value, found “/”" },
+    { "\"abc", "line 1, column 5: a string is not closed" },
+    { "\"a\\", "line 1, column 4: a string is not closed" },
+    { "\"\\x\"", "line 1, column 2: “\\x” is not a JSON escape" },
+    { "\"\\u12g4\"", "line 1, column 2: “\\u” must be followed by four hexadecimal digits" },
+    { "\"\\u12\"", "line 1, column 2: “\\u” must be followed by four hexadecimal digits" },
+    { "\"\xff\"", "line 1, column 2: a string is not valid UTF-8" },
+    { "\"ok \xc3\"", "line 1, column 5: a string is not valid UTF-8" },
+    { "\xef\xbb\xbf{}", "line 1, column 1: expected a value, found byte 0xef" },
+    { "{} {}", "line 1, column 4: expected the end of the document, found “{”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = rw_json_parse (cases[i].text, strlen (cases[i].text), &error);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_null (root);
+      g_assert_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+
+  {
+    /* A NUL byte inside a string, which a C string could not hold. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = rw_json_parse ("\"a\0b\"", 5, &error);
+    g_assert_null (root);
+    g_assert_cmpstr (error->message, ==, "line 1, column 3: a NUL byte in a string");
+  }
+}
+
+/* Every proper prefix of a document that ends in a bracket is incomplete, hence refused. */
+static void
+test_prefixes (void)
+{
+  static const char doc[] = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+                            "\"caf\\u00e9 \\ud83d\\ude00\"}],\"n\":[1.5e3,-2,true,null]}";
+
+  for (gsize n = 0; n < strlen (doc); n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = rw_json_parse (doc, n, &error);
+      g_assert_null (root);
+      g_assert_nonnull (error);
+    }
+}
+
+/* Nesting is bounded, so no document can exhaust the stack. */
+static void
+test_depth (void)
+{
+  g_autoptr(GString) ok = g_string_new (NULL);
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  for (int i = 0; i < RW_JSON_MAX_DEPTH; i++)
+    g_string_append (ok, i % 2 ? "{\"a\":" : "[");
+  g_string_append_c (ok, '0');
+  for (int i = RW_JSON_MAX_DEPTH - 1; i >= 0; i--)
+    g_string_append (ok, i % 2 ? "}" : "]");
+  root = rw_json_parse (ok->str, ok->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  g_clear_pointer (&root, json_node_unref);
+  root = rw_json_parse (deep->str, deep->len, &error);
+  g_assert_null (root);
+  g_assert_nonnull (strstr (error->message, "nested deeper than 512 levels"));
+}
+
+/* The object helper refuses any other kind of document. */
+static void
+test_object (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) obj = rw_json_parse_object ("{\"a\":[1]}", 9, &error);
+  g_autoptr(JsonObject) array = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj, "a")), ==, 1);
+  array = rw_json_parse_object ("[1]", 3, &error);
+  g_assert_null (array);
+  g_assert_cmpstr (error->message, ==, "the document is not an object");
+}
+
+/* The messages' JSON text, which stored prompt ids and cache keys hash, stays byte for byte what
+ * json-glib writes, whatever the characters. */
+static void
+test_messages_text (void)
+{
+  g_autoptr(RwChatRequest) request = rw_chat_request_new ();
+  g_autoptr(GString) every = g_string_new (NULL);
+  g_autoptr(JsonNode) tree = NULL;
+  g_autofree char *theirs = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *hash2 = NULL;
+
+  for (int c = 1; c < 128; c++)
+    g_string_append_c (every, (char) c);
+  g_string_append (every, " é ✓ 😀 \xef\xbf\xbf");
+  rw_chat_request_add_message (request, "system", every->str);
+  rw_chat_request_add_message (request, "us\"er", "");
+  tree = rw_chat_request_messages_to_json (request);
+  theirs = json_to_string (tree, FALSE);
+  ours = rw_chat_request_messages_to_string (request);
+  g_assert_cmpstr (ours, ==, theirs);
+
+  /* A known prompt's id, and a new one when a message is added. */
+  g_clear_pointer (&request, rw_chat_request_unref);
+  request = rw_chat_request_new_for_prompt ("Say hello");
+  hash = rw_chat_request_hash_prompt (request);
+  g_assert_cmpstr (hash, ==, "77ebc63156811cda92c546fda22576cb3b4c2e2a758034ee3e9843c044305827");
+  rw_chat_request_add_message (request, "assistant", "Hello");
+  hash2 = rw_chat_request_hash_prompt (request);
+  g_assert_cmpstr (hash2, ==, "961d7d04251bc3a13bef9ba69d1af78aefb2834538d2b1fd46c8c4036a683c5c");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Rw/Json/same-as-json-glib", test_same_as_json_glib);
+  g_test_add_func ("/Rw/Json/values", test_values);
+  g_test_add_func ("/Rw/Json/malformed", test_malformed);
+  g_test_add_func ("/Rw/Json/prefixes", test_prefixes);
+  g_test_add_func ("/Rw/Json/depth", test_depth);
+  g_test_add_func ("/Rw/Json/object", test_object);
+  g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
+  return g_test_run ();
+}
