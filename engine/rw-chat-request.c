@@ -8,6 +8,8 @@
 
 #include "rw-chat-request.h"
 #include "rw-error.h"
+#include "rw-http.h"
+#include "rw-json.h"
 
 G_DEFINE_BOXED_TYPE (RwChatRequest, rw_chat_request, rw_chat_request_ref, rw_chat_request_unref)
 
@@ -266,6 +268,33 @@ peek_messages_json (RwChatRequest *self)
       json = g_atomic_pointer_get (&self->messages_json);
     }
   return json;
+}
+
+/* The messages as strict JSON, for a request body. The hashed text serves, unless it holds the
+ * U+001F that json-glib leaves raw. */
+void
+_rw_chat_request_append_messages (RwChatRequest *self,
+                                  GString       *out)
+{
+  const char *json = peek_messages_json (self);
+
+  if (strchr (json, 0x1f) == NULL)
+    {
+      g_string_append (out, json);
+      return;
+    }
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < self->roles->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"role\":");
+      rw_json_append_string (out, self->roles->pdata[i]);
+      g_string_append (out, ",\"content\":");
+      rw_json_append_string (out, self->contents->pdata[i]);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
 }
 
 char *

@@ -1026,18 +1026,29 @@ direct_request (SoupMessage *msg)
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
 
-  g_string_append_printf (s, "%s %s%s%s HTTP/1.1\r\nHost: %s",
-                          soup_message_get_method (msg),
-                          *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/",
-                          g_uri_get_query (uri) ? "?" : "",
-                          g_uri_get_query (uri) ? g_uri_get_query (uri) : "", g_uri_get_host (uri));
+  /* Appends, not printf: this runs for every request. */
+  g_string_append (s, soup_message_get_method (msg));
+  g_string_append_c (s, ' ');
+  g_string_append (s, *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/");
+  if (g_uri_get_query (uri) != NULL)
+    {
+      g_string_append_c (s, '?');
+      g_string_append (s, g_uri_get_query (uri));
+    }
+  g_string_append (s, " HTTP/1.1\r\nHost: ");
+  g_string_append (s, g_uri_get_host (uri));
   if (g_uri_get_port (uri) > 0)
     g_string_append_printf (s, ":%d", g_uri_get_port (uri));
   g_string_append (s, "\r\nUser-Agent: Routewise/" PACKAGE_VERSION "\r\n");
   soup_message_headers_iter_init (&iter, soup_message_get_request_headers (msg));
   while (soup_message_headers_iter_next (&iter, &name, &value))
     if (g_ascii_strcasecmp (name, "Content-Length") != 0 && g_ascii_strcasecmp (name, "Host") != 0)
-      g_string_append_printf (s, "%s: %s\r\n", name, value);
+      {
+        g_string_append (s, name);
+        g_string_append_len (s, ": ", 2);
+        g_string_append (s, value);
+        g_string_append_len (s, "\r\n", 2);
+      }
   g_string_append_printf (s, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", len);
   if (len > 0)
     g_string_append_len (s, data, (gssize) len);

@@ -71,6 +71,8 @@ JsonObject *_rw_json_parse_object (const char           *text,
                                    const char           *what,
                                    GError              **error);
 char    *_rw_chat_request_join_system (RwChatRequest    *request);
+void     _rw_chat_request_append_messages (RwChatRequest *request,
+                                           GString       *out);
 char    *_rw_http_require_key     (RwProviderCall       *call,
                                    GError              **error);
 void     _rw_http_complete_task   (GObject              *object,

@@ -507,3 +507,47 @@ rw_json_parse_object (const char  *text,
     }
   return json_object_ref (json_node_get_object (root));
 }
+
+/**
+ * rw_json_append_string:
+ * @out: where to write
+ * @text: UTF-8 text
+ *
+ * Appends @text as a JSON string, every control character escaped: for the bodies that are
+ * written directly rather than built as a tree, because they are small, fixed in shape and
+ * written for every request.
+ */
+void
+rw_json_append_string (GString    *out,
+                       const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+  const char *s = text;
+
+  g_string_append_c (out, '"');
+  for (; *s != '\0'; s++)
+    {
+      guchar c = (guchar) *s;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, s - run);
+      run = s + 1;
+      switch (c)
+        {
+        case '"': g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        default:
+          {
+            char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+            g_string_append_len (out, u, 6);
+          }
+        }
+    }
+  g_string_append_len (out, run, s - run);
+  g_string_append_c (out, '"');
+}

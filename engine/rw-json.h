@@ -23,4 +23,7 @@ JsonObject *rw_json_parse_object (const char  *text,
                                   gsize        len,
                                   GError     **error);
 
+void        rw_json_append_string (GString    *out,
+                                   const char *text);
+
 G_END_DECLS

@@ -4,10 +4,12 @@
 #endif
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "rw-error.h"
 #include "rw-http.h"
+#include "rw-json.h"
 #include "rw-openai-provider.h"
 
 /**
@@ -168,40 +170,26 @@ build_body (RwOpenaiProvider *self,
 {
   RwChatRequest *request = rw_provider_call_get_request (call);
   RwModel *model = rw_provider_call_get_model (call);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  char *text;
+  GString *s = g_string_sized_new (256);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, rw_model_get_upstream_name (model));
-  json_builder_set_member_name (b, "messages");
-  json_builder_add_value (b, rw_chat_request_messages_to_json (request));
-  json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, request->stream);
+  /* Written directly: the body is fixed in shape and written for every request. */
+  g_string_append (s, "{\"model\":");
+  rw_json_append_string (s, rw_model_get_upstream_name (model));
+  g_string_append (s, ",\"messages\":");
+  _rw_chat_request_append_messages (request, s);
+  g_string_append (s, request->stream ? ",\"stream\":true" : ",\"stream\":false");
   if (request->stream && self->stream_options)
+    g_string_append (s, ",\"stream_options\":{\"include_usage\":true}");
+  if (request->temperature >= 0 && isfinite (request->temperature))
     {
-      json_builder_set_member_name (b, "stream_options");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "include_usage");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_end_object (b);
-    }
-  if (request->temperature >= 0)
-    {
-      json_builder_set_member_name (b, "temperature");
-      json_builder_add_double_value (b, request->temperature);
+      char num[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append (s, ",\"temperature\":");
+      g_string_append (s, g_ascii_dtostr (num, sizeof num, request->temperature));
     }
   if (request->max_tokens > 0)
-    {
-      json_builder_set_member_name (b, "max_tokens");
-      json_builder_add_int_value (b, request->max_tokens);
-    }
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  return g_bytes_new_take (text, strlen (text));
+    g_string_append_printf (s, ",\"max_tokens\":%" G_GINT64_FORMAT, request->max_tokens);
+  g_string_append_c (s, '}');
+  return g_string_free_to_bytes (s);
 }
 
 static void

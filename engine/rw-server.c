@@ -605,41 +605,8 @@ heartbeat (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Appends @s as a JSON string. The replies are written directly rather than built as a tree:
- * they are small, fixed in shape, and written for every request. */
-static void
-append_json_string (GString    *out,
-                    const char *s)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *run = s;
-
-  g_string_append_c (out, '"');
-  for (; *s != '\0'; s++)
-    {
-      guchar c = (guchar) *s;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, s - run);
-      run = s + 1;
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          g_string_append (out, "\\u00");
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 15]);
-        }
-    }
-  g_string_append_len (out, run, s - run);
-  g_string_append_c (out, '"');
-}
-
+/* The replies are written directly rather than built as a tree: they are small, fixed in shape,
+ * and written for every request. */
 static void
 append_usage (GString      *out,
               RwChatResult *r)
@@ -662,10 +629,10 @@ append_chunk (Call         *call,
   g_autoptr(GString) line = g_string_sized_new (256);
 
   g_string_append (line, "data: {\"id\":");
-  append_json_string (line, call->id);
+  rw_json_append_string (line, call->id);
   g_string_append_printf (line, ",\"object\":\"chat.completion.chunk\","
                                 "\"created\":%" G_GINT64_FORMAT ",\"model\":", call->created);
-  append_json_string (line, model ? model : "");
+  rw_json_append_string (line, model ? model : "");
   g_string_append (line, ",\"choices\":[");
   if (usage == NULL)
     {
@@ -676,11 +643,11 @@ append_chunk (Call         *call,
       if (content != NULL)
         {
           g_string_append (line, "\"content\":");
-          append_json_string (line, content);
+          rw_json_append_string (line, content);
         }
       g_string_append (line, "},\"finish_reason\":");
       if (finish_reason != NULL)
-        append_json_string (line, finish_reason);
+        rw_json_append_string (line, finish_reason);
       else
         g_string_append (line, "null");
       g_string_append (line, "}]");
@@ -742,15 +709,15 @@ reply_whole (Call          *call,
   GString *body = g_string_sized_new (256 + r->text->len);
 
   g_string_append (body, "{\"id\":");
-  append_json_string (body, call->id);
+  rw_json_append_string (body, call->id);
   g_string_append_printf (body, ",\"object\":\"chat.completion\",\"created\":%" G_GINT64_FORMAT
                                 ",\"model\":", call->created);
-  append_json_string (body, out->model_id);
+  rw_json_append_string (body, out->model_id);
   g_string_append (body, ",\"choices\":[{\"index\":0,"
                          "\"message\":{\"role\":\"assistant\",\"content\":");
-  append_json_string (body, r->text->str);
+  rw_json_append_string (body, r->text->str);
   g_string_append (body, "},\"finish_reason\":");
-  append_json_string (body, r->finish_reason ? r->finish_reason : "stop");
+  rw_json_append_string (body, r->finish_reason ? r->finish_reason : "stop");
   g_string_append (body, "}],");
   append_usage (body, r);
   g_string_append_c (body, '}');
@@ -916,8 +883,17 @@ handle_completions (RwServer   *self,
   call->conn = conn_ref (c);
   call->cancellable = g_cancellable_new ();
   {
-    g_autofree char *random = g_uuid_string_random ();
-    g_strlcpy (uuid, random, sizeof uuid);
+    /* 128 random bits, as OpenAI's ids carry. */
+    static const char hex[] = "0123456789abcdef";
+    char *p = uuid;
+
+    for (int i = 0; i < 4; i++)
+      {
+        guint32 x = g_random_int ();
+        for (int j = 0; j < 8; j++, x >>= 4)
+          *p++ = hex[x & 15];
+      }
+    *p = '\0';
   }
   call->id = g_strconcat ("chatcmpl-", uuid, NULL);
   call->created = g_get_real_time () / G_USEC_PER_SEC;

@@ -195,10 +195,39 @@ test_whole (Fixture       *f,
   g_autoptr(RwChatResult) r = NULL;
 
   f->request->stream = FALSE;
+  if (f->protocol->protocol == RW_MOCK_OPENAI)
+    {
+      f->request->temperature = 0.25;
+      f->request->max_tokens = 77;
+      rw_chat_request_add_message (f->request, "user", "unit\x1fseparator \"q\" ✓");
+    }
   rw_mock_upstream_push (f->mock, "m1",
                          rw_mock_reply_new_protocol_whole (f->protocol->protocol, "Hello, world! ✓", 11, 5));
   r = run (f);
   assert_answer (f, r);
+
+  if (f->protocol->protocol == RW_MOCK_OPENAI)
+    {
+      /* The body is strict JSON, every control character escaped, and says what was asked. */
+      g_autofree char *body = rw_mock_upstream_dup_last_body (f->mock);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o;
+      JsonArray *messages;
+
+      g_assert_null (strchr (body, 0x1f));
+      g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, "m1");
+      g_assert_false (json_object_get_boolean_member (o, "stream"));
+      g_assert_false (json_object_has_member (o, "stream_options"));
+      g_assert_cmpfloat (json_object_get_double_member (o, "temperature"), ==, 0.25);
+      g_assert_cmpint (json_object_get_int_member (o, "max_tokens"), ==, 77);
+      messages = json_object_get_array_member (o, "messages");
+      g_assert_cmpstr (json_object_get_string_member (
+                         json_array_get_object_element (messages,
+                                                        json_array_get_length (messages) - 1),
+                         "content"), ==, "unit\x1fseparator \"q\" ✓");
+    }
 }
 
 static void
