@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 3
+#define RW_STORE_SCHEMA_VERSION 4
 
 /**
  * RwVoteOutcome:
@@ -113,6 +113,8 @@ double      rw_store_sum_cost_since    (RwStore        *self,
                                         GError        **error);
 const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 
+void      rw_store_begin_group        (RwStore        *self);
+void      rw_store_end_group          (RwStore        *self);
 void      rw_store_set_group_commit   (RwStore        *self,
                                        gboolean        enabled);
 

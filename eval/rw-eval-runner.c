@@ -462,9 +462,12 @@ reuse_cached (RwEvalRunner *self,
   result->cost_usd = 0;
   result->ttft_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : -1;
   result->latency_ms = *row[7] ? g_ascii_strtod (row[7], NULL) : 0;
+  /* The answer and its grades in one transaction. */
+  rw_store_begin_group (self->store);
   response_id = rw_store_record_eval_response (self->store, self->run_id, prompt_id_for (self, w->item),
                                                result, 0, hash, w->item->id, w->sample, TRUE);
   grade_and_store (self, w->item, response_id, result->text->str);
+  rw_store_end_group (self->store);
   return TRUE;
 }
 
@@ -993,6 +996,8 @@ route_cb (GObject      *object,
       finish_if_idle (self);
       return;
     }
+  /* The answer and its grades in one transaction. */
+  rw_store_begin_group (self->store);
   response_id = rw_store_record_eval_response (self->store, self->run_id,
                                                prompt_id_for (self, w->item), result,
                                                out->attempts->len, hash, w->item->id, w->sample,
@@ -1006,6 +1011,7 @@ route_cb (GObject      *object,
     }
   else
     self->n_failed++;
+  rw_store_end_group (self->store);
   g_signal_emit (self, signals[PROGRESS], 0);
   schedule (self);
   finish_if_idle (self);

@@ -136,6 +136,39 @@ test_prompt_again (void)
   rw_test_rmtree (dir);
 }
 
+/* The writes of a group are held until its end and then committed together. */
+static void
+test_group (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
+  g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
+  g_autofree char *prompt_id = NULL, *run_id = NULL, *response_id = NULL;
+
+  run_id = rw_store_begin_run (store, "eval", NULL);
+  rw_store_begin_group (store);
+  prompt_id = rw_store_record_prompt (store, request);
+  response_id = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
+  rw_store_record_grade (store, response_id, "exact", 1, TRUE, "", "grader");
+  g_assert_true (rw_store_flush (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM runs"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 0);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades"), ==, 0);
+
+  rw_store_end_group (store);
+  g_assert_true (rw_store_flush (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades WHERE pass = 1"), ==, 1);
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
 /* A write that breaks a constraint is reported by the next flush and loses nothing else. */
 static void
 test_bad_write_isolated (void)
@@ -196,6 +229,20 @@ test_migrate_from_v1 (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'grades'"),
                    ==, 1);
+  /* Version 4 dropped the index on run_id alone: lookups by run use responses_by_item. */
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master "
+                                    "WHERE name = 'responses_by_run'"), ==, 0);
+  {
+    sqlite3_stmt *stmt = NULL;
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT * FROM responses "
+                                             "WHERE run_id = 'r1'", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3),
+                              "INDEX responses_by_item"));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
   rw_test_rmtree (dir);
 }
 
@@ -324,6 +371,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/fresh", test_fresh);
   g_test_add_func ("/Rw/Store/record-compare", test_record_compare);
   g_test_add_func ("/Rw/Store/prompt-again", test_prompt_again);
+  g_test_add_func ("/Rw/Store/group", test_group);
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
