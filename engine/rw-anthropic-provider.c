@@ -194,12 +194,11 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
   RwModel *model = rw_provider_call_get_model (call);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(RwHttpRequest) req = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/messages", NULL);
   g_autofree char *system = _rw_chat_request_join_system (request);
   g_autofree char *key = _rw_http_require_key (call, &error);
-  SoupMessageHeaders *headers;
   State *state = g_new0 (State, 1);
 
   g_task_set_source_tag (task, rw_anthropic_provider_chat_async);
@@ -246,19 +245,18 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
     }
   json_builder_end_object (b);
 
-  if ((msg = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
+  if ((req = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (headers, "anthropic-version", ANTHROPIC_VERSION);
+  _rw_http_request_set_header (req, "anthropic-version", ANTHROPIC_VERSION);
   if (*key != '\0')
-    soup_message_headers_replace (headers, "x-api-key", key);
+    _rw_http_request_set_header (req, "x-api-key", key);
   memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
-                           _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
+                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

@@ -152,7 +152,7 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
   const char *name = rw_model_get_upstream_name (model);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(RwHttpRequest) req = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *system = _rw_chat_request_join_system (request);
   g_autofree char *key = _rw_http_require_key (call, &error);
@@ -228,17 +228,17 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
     }
   json_builder_end_object (b);
 
-  if ((msg = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
+  if ((req = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (*key != '\0')
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-goog-api-key", key);
+    _rw_http_request_set_header (req, "x-goog-api-key", key);
   memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
-                           _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
+                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

@@ -176,14 +176,110 @@ error_for_reply (RwProviderCall *call,
 /* ------------------------------------------------------------------------------ exchange */
 
 #define MAX_LINE (8 * 1024 * 1024)
-#define BODY_QUARK (g_quark_from_static_string ("rw-http-body"))
+struct _RwHttpRequest
+{
+  char *method;
+  GUri *uri;
+  GPtrArray *headers;     /* name, value, name, value, ... */
+  char *content_type;
+  GBytes *body;
+};
+
+/* A request, or NULL with an error when the URL is not an http or https one. */
+RwHttpRequest *
+_rw_http_request_new (const char  *method,
+                      const char  *url,
+                      GError     **error)
+{
+  GUri *uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  RwHttpRequest *r;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_clear_pointer (&uri, g_uri_unref);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
+      return NULL;
+    }
+  r = g_new0 (RwHttpRequest, 1);
+  r->method = g_strdup (method);
+  r->uri = uri;
+  r->headers = g_ptr_array_new ();
+  return r;
+}
+
+/* Sets a header, replacing one of the same name. */
+void
+_rw_http_request_set_header (RwHttpRequest *r,
+                             const char    *name,
+                             const char    *value)
+{
+  for (guint i = 0; i < r->headers->len; i += 2)
+    if (g_ascii_strcasecmp (r->headers->pdata[i], name) == 0)
+      {
+        char *old = r->headers->pdata[i + 1];
+        memset (old, 0, strlen (old));
+        g_free (old);
+        r->headers->pdata[i + 1] = g_strdup (value);
+        return;
+      }
+  g_ptr_array_add (r->headers, g_strdup (name));
+  g_ptr_array_add (r->headers, g_strdup (value));
+}
+
+void
+_rw_http_request_set_body (RwHttpRequest *r,
+                           const char    *content_type,
+                           GBytes        *body)
+{
+  g_free (r->content_type);
+  r->content_type = g_strdup (content_type);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  r->body = g_bytes_ref (body);
+}
+
+void
+_rw_http_request_free (RwHttpRequest *r)
+{
+  if (r == NULL)
+    return;
+  /* Header values carry keys: they do not outlive the request in freed memory. */
+  for (guint i = 0; i < r->headers->len; i++)
+    {
+      char *v = r->headers->pdata[i];
+      memset (v, 0, strlen (v));
+      g_free (v);
+    }
+  g_ptr_array_unref (r->headers);
+  g_uri_unref (r->uri);
+  g_free (r->method);
+  g_free (r->content_type);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_free (r);
+}
+
+/* The same request for libsoup. */
+static SoupMessage *
+request_to_soup (RwHttpRequest *r)
+{
+  SoupMessage *msg = soup_message_new_from_uri (r->method, r->uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  for (guint i = 0; i < r->headers->len; i += 2)
+    soup_message_headers_replace (headers, r->headers->pdata[i], r->headers->pdata[i + 1]);
+  if (r->body != NULL)
+    soup_message_set_request_body_from_bytes (msg, r->content_type, r->body);
+  return msg;
+}
 
 typedef struct _UpConn UpConn;
 
 typedef struct
 {
   RwProviderCall *call;
-  SoupMessage *msg;
+  RwHttpRequest *req;
+  SoupMessage *msg;       /* libsoup's path only */
   RwHttpFraming framing;
   const RwHttpHandlers *handlers;
   gpointer data;
@@ -218,6 +314,7 @@ typedef struct
 static void
 exchange_free (Exchange *x)
 {
+  g_clear_pointer (&x->req, _rw_http_request_free);
   g_clear_object (&x->msg);
   g_clear_object (&x->stream);
   g_clear_pointer (&x->sse, rw_sse_parser_free);
@@ -500,6 +597,7 @@ exchange_by_soup (GTask *task)
    * connection the upstream closed while idle is then retried on a new one, which is safe here
    * since the upstream never saw the request. Without this, every request costs a TCP
    * handshake (and a proxy lookup), and idle connections pile up. */
+  x->msg = request_to_soup (x->req);
   soup_message_add_flags (x->msg, SOUP_MESSAGE_IDEMPOTENT);
   soup_session_send_async (rw_provider_get_session (provider), x->msg, G_PRIORITY_DEFAULT,
                            g_task_get_cancellable (task), soup_send_cb, task);
@@ -956,7 +1054,7 @@ direct_start (Exchange *x)
 {
   RwProvider *provider = _rw_provider_call_get_provider (x->call);
   RwHttpPool *pool = _rw_provider_get_http_pool (provider);
-  GUri *uri = soup_message_get_uri (x->msg);
+  GUri *uri = x->req->uri;
   const char *host = g_uri_get_host (uri);
   guint port = g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 80;
   g_autofree char *key = g_strdup_printf ("%s:%u", host, port);
@@ -1014,20 +1112,17 @@ direct_start (Exchange *x)
     direct_send (x);
 }
 
-/* The request's bytes: the message's method, target and headers, and its body. */
+/* The request's bytes: its method, target and headers, and its body. */
 static GString *
-direct_request (SoupMessage *msg)
+direct_request (RwHttpRequest *r)
 {
-  GUri *uri = soup_message_get_uri (msg);
-  GBytes *body = g_object_get_qdata (G_OBJECT (msg), BODY_QUARK);
-  GString *s = g_string_sized_new (512 + (body ? g_bytes_get_size (body) : 0));
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
+  GUri *uri = r->uri;
   gsize len = 0;
-  const char *data = body ? g_bytes_get_data (body, &len) : NULL;
+  const char *data = r->body ? g_bytes_get_data (r->body, &len) : NULL;
+  GString *s = g_string_sized_new (512 + len);
 
   /* Appends, not printf: this runs for every request. */
-  g_string_append (s, soup_message_get_method (msg));
+  g_string_append (s, r->method);
   g_string_append_c (s, ' ');
   g_string_append (s, *g_uri_get_path (uri) ? g_uri_get_path (uri) : "/");
   if (g_uri_get_query (uri) != NULL)
@@ -1040,15 +1135,23 @@ direct_request (SoupMessage *msg)
   if (g_uri_get_port (uri) > 0)
     g_string_append_printf (s, ":%d", g_uri_get_port (uri));
   g_string_append (s, "\r\nUser-Agent: Routewise/" PACKAGE_VERSION "\r\n");
-  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (msg));
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    if (g_ascii_strcasecmp (name, "Content-Length") != 0 && g_ascii_strcasecmp (name, "Host") != 0)
-      {
-        g_string_append (s, name);
-        g_string_append_len (s, ": ", 2);
-        g_string_append (s, value);
-        g_string_append_len (s, "\r\n", 2);
-      }
+  for (guint i = 0; i < r->headers->len; i += 2)
+    {
+      const char *name = r->headers->pdata[i];
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0 ||
+          g_ascii_strcasecmp (name, "Content-Type") == 0 || g_ascii_strcasecmp (name, "Host") == 0)
+        continue;
+      g_string_append (s, name);
+      g_string_append_len (s, ": ", 2);
+      g_string_append (s, r->headers->pdata[i + 1]);
+      g_string_append_len (s, "\r\n", 2);
+    }
+  if (r->content_type != NULL)
+    {
+      g_string_append (s, "Content-Type: ");
+      g_string_append (s, r->content_type);
+      g_string_append_len (s, "\r\n", 2);
+    }
   g_string_append_printf (s, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", len);
   if (len > 0)
     g_string_append_len (s, data, (gssize) len);
@@ -1060,20 +1163,20 @@ static gboolean
 direct_possible (Exchange *x)
 {
   RwProvider *provider = _rw_provider_call_get_provider (x->call);
-  GUri *uri = soup_message_get_uri (x->msg);
-  const char *host = g_uri_get_host (uri);
+  GUri *uri = x->req->uri;
   g_autoptr(GMainContext) context = NULL;
 
   if (!use_direct || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 ||
-      !is_loopback_host (host) || g_object_get_qdata (G_OBJECT (x->msg), BODY_QUARK) == NULL)
+      !is_loopback_host (g_uri_get_host (uri)) || x->req->body == NULL)
     return FALSE;
   context = g_main_context_ref_thread_default ();
   return _rw_provider_get_http_pool (provider)->context == context;
 }
 
+/* Sends @request (taking it) and hands the reply to @handlers. */
 void
 _rw_http_exchange_async (RwProviderCall       *call,
-                         SoupMessage          *msg,
+                         RwHttpRequest        *request,
                          RwHttpFraming         framing,
                          const RwHttpHandlers *handlers,
                          gpointer              data,
@@ -1085,7 +1188,7 @@ _rw_http_exchange_async (RwProviderCall       *call,
   Exchange *x = g_new0 (Exchange, 1);
 
   x->call = call;
-  x->msg = g_object_ref (msg);
+  x->req = request;
   x->framing = framing;
   x->handlers = handlers;
   x->data = data;
@@ -1098,7 +1201,7 @@ _rw_http_exchange_async (RwProviderCall       *call,
       return;
     }
   x->task = task;
-  x->request = direct_request (msg);
+  x->request = direct_request (request);
   if (cancellable != NULL)
     {
       x->cancel_source = g_cancellable_source_new (cancellable);
@@ -1115,18 +1218,8 @@ _rw_http_exchange_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Sets a message's JSON body, kept also for the direct path. */
-void
-_rw_http_set_json_body (SoupMessage *msg,
-                        GBytes      *body)
-{
-  g_object_set_qdata_full (G_OBJECT (msg), BODY_QUARK, g_bytes_ref (body),
-                           (GDestroyNotify) g_bytes_unref);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-}
-
 /* A POST with a JSON body, or NULL with an error when the URL is not valid. */
-SoupMessage *
+RwHttpRequest *
 _rw_http_new_json_post (const char   *url,
                         JsonBuilder  *body,
                         gboolean      stream,
@@ -1135,20 +1228,17 @@ _rw_http_new_json_post (const char   *url,
   g_autoptr(JsonNode) root = json_builder_get_root (body);
   g_autofree char *text = json_to_string (root, FALSE);
   g_autoptr(GBytes) bytes = NULL;
-  SoupMessage *msg = soup_message_new ("POST", url);
+  RwHttpRequest *r = _rw_http_request_new ("POST", url, error);
   gsize len = strlen (text);
 
-  if (msg == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
-      return NULL;
-    }
+  if (r == NULL)
+    return NULL;
   bytes = g_bytes_new_take (g_steal_pointer (&text), len);
-  _rw_http_set_json_body (msg, bytes);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
-                                stream ? "text/event-stream, application/x-ndjson, application/json"
-                                       : "application/json");
-  return msg;
+  _rw_http_request_set_body (r, "application/json", bytes);
+  _rw_http_request_set_header (r, "Accept",
+                               stream ? "text/event-stream, application/x-ndjson, application/json"
+                                      : "application/json");
+  return r;
 }
 
 gboolean

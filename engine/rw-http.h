@@ -47,8 +47,26 @@ typedef struct
   gboolean (*ended)    (gpointer data);
 } RwHttpHandlers;
 
+/*
+ * A request to an upstream: what the providers build. Upstreams on this machine get it as
+ * bytes on a socket, remote ones as a SoupMessage made from it.
+ */
+typedef struct _RwHttpRequest RwHttpRequest;
+
+RwHttpRequest *_rw_http_request_new        (const char     *method,
+                                            const char     *url,
+                                            GError        **error);
+void           _rw_http_request_set_header (RwHttpRequest  *request,
+                                            const char     *name,
+                                            const char     *value);
+void           _rw_http_request_set_body   (RwHttpRequest  *request,
+                                            const char     *content_type,
+                                            GBytes         *body);
+void           _rw_http_request_free       (RwHttpRequest  *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwHttpRequest, _rw_http_request_free)
+
 void     _rw_http_exchange_async  (RwProviderCall       *call,
-                                   SoupMessage          *msg,
+                                   RwHttpRequest        *request,
                                    RwHttpFraming         framing,
                                    const RwHttpHandlers *handlers,
                                    gpointer              data,
@@ -57,9 +75,7 @@ void     _rw_http_exchange_async  (RwProviderCall       *call,
                                    gpointer              user_data);
 gboolean _rw_http_exchange_finish (GAsyncResult         *result,
                                    GError              **error);
-void     _rw_http_set_json_body   (SoupMessage          *msg,
-                                   GBytes               *body);
-SoupMessage *_rw_http_new_json_post (const char         *url,
+RwHttpRequest *_rw_http_new_json_post (const char       *url,
                                    JsonBuilder          *body,
                                    gboolean              stream,
                                    GError              **error);

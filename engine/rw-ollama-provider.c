@@ -115,7 +115,7 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
   RwModel *model = rw_provider_call_get_model (call);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(RwHttpRequest) req = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/api/chat", NULL);
   State *state = g_new0 (State, 1);
@@ -149,13 +149,13 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
     }
   json_builder_end_object (b);
 
-  if ((msg = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
+  if ((req = _rw_http_new_json_post (url, b, request->stream, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_http_exchange_async (call, msg, RW_HTTP_NDJSON, &handlers, state, cancellable,
-                           _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_NDJSON, &handlers, state,
+                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

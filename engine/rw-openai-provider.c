@@ -207,8 +207,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_autoptr(GError) error = NULL;
   g_autofree char *key = _rw_http_require_key (call, &error);
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  SoupMessageHeaders *headers;
+  g_autoptr(RwHttpRequest) req = NULL;
   ChatState *state;
   GHashTableIter iter;
   gpointer k, v;
@@ -224,8 +223,8 @@ rw_openai_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  msg = soup_message_new ("POST", url);
-  if (msg == NULL)
+  req = _rw_http_request_new ("POST", url, NULL);
+  if (req == NULL)
     {
       g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG,
                                "the provider's base URL is not a valid URL: %s",
@@ -233,25 +232,24 @@ rw_openai_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  headers = soup_message_get_request_headers (msg);
   g_hash_table_iter_init (&iter, self->extra_headers);
   while (g_hash_table_iter_next (&iter, &k, &v))
-    soup_message_headers_replace (headers, k, v);
+    _rw_http_request_set_header (req, k, v);
   if (*key != '\0')
     {
       g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
+      _rw_http_request_set_header (req, "Authorization", auth);
       memset (auth, 0, strlen (auth));
     }
   memset (key, 0, strlen (key));
-  soup_message_headers_replace (headers, "Accept",
-                                request->stream ? "text/event-stream" : "application/json");
+  _rw_http_request_set_header (req, "Accept",
+                               request->stream ? "text/event-stream" : "application/json");
 
   body = build_body (self, call);
-  _rw_http_set_json_body (msg, body);
+  _rw_http_request_set_body (req, "application/json", body);
 
-  _rw_http_exchange_async (call, msg, RW_HTTP_SSE, &handlers, state, cancellable,
-                           _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
+                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
 }
 
 static void

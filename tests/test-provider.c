@@ -404,6 +404,34 @@ test_missing_key (Fixture       *f,
   g_assert_nonnull (strstr (r->error->message, "RW_TEST_UNSET_KEY"));
 }
 
+/* A base URL that is not one is a configuration error, whatever the protocol, before sending. */
+static void
+test_bad_url (Fixture       *f,
+              gconstpointer  data)
+{
+  static const char * const urls[] = { "http://[::1/v1", "ftp://127.0.0.1/v1", "http:///v1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      RwProvider *providers[] = {
+        rw_openai_provider_new ("bad", urls[i], NULL),
+        rw_anthropic_provider_new ("bad", urls[i], NULL),
+        rw_gemini_provider_new ("bad", urls[i], NULL),
+        rw_ollama_provider_new ("bad", urls[i]),
+      };
+
+      for (guint p = 0; p < G_N_ELEMENTS (providers); p++)
+        {
+          g_autoptr(RwChatResult) r = rw_test_chat_sync (providers[p], f->model, f->request,
+                                                         NULL, NULL);
+          g_test_message ("%s with %s", G_OBJECT_TYPE_NAME (providers[p]), urls[i]);
+          g_assert_error (r->error, RW_ERROR, RW_ERROR_CONFIG);
+          g_assert_nonnull (strstr (r->error->message, "not a valid URL"));
+          g_object_unref (providers[p]);
+        }
+    }
+}
+
 static gboolean
 cancel_later (gpointer data)
 {
@@ -482,6 +510,7 @@ main (int    argc,
   ADD ("error-event-in-stream", test_error_event_in_stream);
   ADD ("unreachable", test_unreachable);
   ADD ("missing-key", test_missing_key);
+  ADD ("bad-url", test_bad_url);
   ADD ("cancel", test_cancel);
   ADD ("list-models", test_list_models);
 #undef ADD
