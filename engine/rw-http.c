@@ -456,7 +456,8 @@ exchange_whole (Exchange  *x,
                 GError   **error)
 {
   g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&x->body));
-  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(RwJsonDoc) doc = NULL;
+  g_autoptr(JsonNode) root = NULL;
   const char *text;
   gsize len;
 
@@ -472,14 +473,17 @@ exchange_whole (Exchange  *x,
       return FALSE;
     }
   text = g_bytes_get_data (body, &len);
-  if ((root = _rw_json_parse_object (text, len, "reply", error)) == NULL)
+  if ((doc = _rw_json_parse_doc (text, len, "reply", error)) == NULL)
     return FALSE;
-  if (json_object_has_member (root, "error"))
+  if (rw_json_doc_member (doc, RW_JSON_ROOT, "error") != RW_JSON_NONE)
     {
       g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
-  return x->handlers->body (x->data, root, text, len, error);
+  if (x->handlers->doc_body != NULL)
+    return x->handlers->doc_body (x->data, doc, text, len, error);
+  root = rw_json_doc_to_node (doc, RW_JSON_ROOT);
+  return x->handlers->body (x->data, json_node_get_object (root), text, len, error);
 }
 
 static GError *
@@ -1259,27 +1263,40 @@ _rw_json_string_member (JsonObject  *obj,
 }
 
 /* An upstream's JSON object, or NULL with an error that says which part of the reply it was. */
+RwJsonDoc *
+_rw_json_parse_doc (const char  *text,
+                    gsize        len,
+                    const char  *what,
+                    GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, len, &local);
+
+  if (doc == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "malformed JSON in the %s: %s",
+                   what, local->message);
+      return NULL;
+    }
+  if (rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the %s is not a JSON object", what);
+      return NULL;
+    }
+  return g_steal_pointer (&doc);
+}
+
+/* The same, as a json-glib object. */
 JsonObject *
 _rw_json_parse_object (const char  *text,
                        gsize        len,
                        const char  *what,
                        GError     **error)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, &local);
+  g_autoptr(RwJsonDoc) doc = _rw_json_parse_doc (text, len, what, error);
+  g_autoptr(JsonNode) root = doc ? rw_json_doc_to_node (doc, RW_JSON_ROOT) : NULL;
 
-  if (root == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "malformed JSON in the %s: %s",
-                   what, local->message);
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the %s is not a JSON object", what);
-      return NULL;
-    }
-  return json_object_ref (json_node_get_object (root));
+  return root ? json_object_ref (json_node_get_object (root)) : NULL;
 }
 
 /* The system messages of a request, joined, for protocols that take them apart. */

@@ -7,6 +7,8 @@
 
 #include "rw-provider.h"
 
+#include "rw-json.h"
+
 G_BEGIN_DECLS
 
 #define RW_HTTP_MAX_BODY (32 * 1024 * 1024)
@@ -38,13 +40,16 @@ typedef struct
   /* A streamed event: the SSE event name and data, or one NDJSON line (event NULL). */
   gboolean (*event)    (gpointer data, const char *event, const char *text, gsize len,
                         GError **error);
-  /* A whole JSON object, when the reply is not a stream. */
+  /* A whole JSON object, when the reply is not a stream: as a compact document when doc_body
+   * is set, else as a json-glib object. */
   gboolean (*body)     (gpointer data, JsonObject *root, const char *text, gsize len,
                         GError **error);
   /* Whether the answer is complete: checked after each chunk and at the end of the stream. */
   gboolean (*complete) (gpointer data);
   /* Whether the upstream said it is done sending (for example "[DONE]"): stop reading. */
   gboolean (*ended)    (gpointer data);
+  gboolean (*doc_body) (gpointer data, RwJsonDoc *doc, const char *text, gsize len,
+                        GError **error);
 } RwHttpHandlers;
 
 /*
@@ -82,6 +87,10 @@ RwHttpRequest *_rw_http_new_json_post (const char       *url,
 gboolean _rw_json_string_member   (JsonObject           *obj,
                                    const char           *name,
                                    const char          **out);
+RwJsonDoc *_rw_json_parse_doc     (const char           *text,
+                                   gsize                 len,
+                                   const char           *what,
+                                   GError              **error);
 JsonObject *_rw_json_parse_object (const char           *text,
                                    gsize                 len,
                                    const char           *what,

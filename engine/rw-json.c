@@ -10,15 +10,38 @@
 
 typedef struct
 {
+  RwJsonType type;
+  guint32 key;            /* an object member's name: offset in strings; else RW_JSON_NONE */
+  guint32 next;           /* the next element or member, or RW_JSON_NONE */
+  guint32 first;          /* an array's or object's first child, or RW_JSON_NONE */
+  guint32 last;           /* its last child while it is read */
+  union
+  {
+    gint64 i;
+    double d;
+    struct { guint32 off, len; } s;
+  } v;
+} Node;
+
+struct _RwJsonDoc
+{
+  Node *nodes;
+  guint32 n_nodes;
+  guint32 cap_nodes;
+  GString *strings;       /* every string and name, each ending in a NUL */
+};
+
+typedef struct
+{
   const char *start;
   const char *p;
   const char *end;
-  GString *scratch;
+  RwJsonDoc *doc;
   guint depth;
   GError **error;
 } Reader;
 
-static JsonNode *read_value (Reader *r);
+static gboolean read_value (Reader *r, guint32 parent, guint32 key);
 
 G_GNUC_PRINTF (3, 4) static void
 fail_at (Reader     *r,
@@ -91,13 +114,16 @@ hex4 (const char *p)
   return v;
 }
 
-/* A string, from just after its opening quote, into r->scratch. */
+/* A string, from just after its opening quote, appended to the document's strings with a NUL;
+ * @off and @len say where. */
 static gboolean
-read_string (Reader *r)
+read_string (Reader  *r,
+             guint32 *off,
+             guint32 *len)
 {
-  GString *s = r->scratch;
+  GString *s = r->doc->strings;
+  gsize begin = s->len;
 
-  g_string_truncate (s, 0);
   for (;;)
     {
       const char *run = r->p;
@@ -124,6 +150,9 @@ read_string (Reader *r)
       if (*r->p == '"')
         {
           r->p++;
+          *off = (guint32) begin;
+          *len = (guint32) (s->len - begin);
+          g_string_append_c (s, '\0');
           return TRUE;
         }
       if (*r->p != '\\')
@@ -189,12 +218,48 @@ read_string (Reader *r)
     }
 }
 
-static JsonNode *
-read_number (Reader *r)
+/* A new node in the document, linked as the last child of @parent unless that is NONE. */
+static guint32
+add_node (Reader     *r,
+          guint32     parent,
+          guint32     key,
+          RwJsonType  type)
+{
+  RwJsonDoc *doc = r->doc;
+  guint32 i;
+  Node *n;
+
+  if (doc->n_nodes == doc->cap_nodes)
+    {
+      doc->cap_nodes = doc->cap_nodes ? doc->cap_nodes * 2 : 32;
+      doc->nodes = g_renew (Node, doc->nodes, doc->cap_nodes);
+    }
+  i = doc->n_nodes++;
+  n = &doc->nodes[i];
+  n->type = type;
+  n->key = key;
+  n->next = RW_JSON_NONE;
+  n->first = RW_JSON_NONE;
+  n->last = RW_JSON_NONE;
+  if (parent != RW_JSON_NONE)
+    {
+      Node *p = &doc->nodes[parent];
+      if (p->last == RW_JSON_NONE)
+        p->first = i;
+      else
+        doc->nodes[p->last].next = i;
+      p->last = i;
+    }
+  return i;
+}
+
+static gboolean
+read_number (Reader  *r,
+             guint32  parent,
+             guint32  key)
 {
   const char *begin = r->p;
   gboolean integral = TRUE;
-  JsonNode *node;
 
   if (r->p < r->end && *r->p == '-')
     r->p++;
@@ -206,7 +271,7 @@ read_number (Reader *r)
   else
     {
       unexpected (r, r->p, "a digit");
-      return NULL;
+      return FALSE;
     }
   if (r->p < r->end && *r->p == '.')
     {
@@ -215,7 +280,7 @@ read_number (Reader *r)
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
         {
           unexpected (r, r->p, "a digit after the decimal point");
-          return NULL;
+          return FALSE;
         }
       while (r->p < r->end && g_ascii_isdigit (*r->p))
         r->p++;
@@ -229,16 +294,15 @@ read_number (Reader *r)
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
         {
           unexpected (r, r->p, "a digit in the exponent");
-          return NULL;
+          return FALSE;
         }
       while (r->p < r->end && g_ascii_isdigit (*r->p))
         r->p++;
     }
 
-  node = json_node_alloc ();
   if (integral)
     {
-      /* Exactly, while it fits in 64 bits; beyond, as a double, as JsonParser does. */
+      /* Exactly, while it fits in 64 bits; beyond, as a double. */
       gboolean negative = *begin == '-';
       guint64 limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
       guint64 v = 0;
@@ -252,29 +316,34 @@ read_number (Reader *r)
           v = v * 10 + d;
         }
       if (q == r->p)
-        return json_node_init_int (node, negative ? (gint64) (0 - v) : (gint64) v);
+        {
+          guint32 i = add_node (r, parent, key, RW_JSON_INT);
+          r->doc->nodes[i].v.i = negative ? (gint64) (0 - v) : (gint64) v;
+          return TRUE;
+        }
     }
   {
     char buf[64];
     gsize n = (gsize) (r->p - begin);
     g_autofree char *big = n < sizeof buf ? NULL : g_strndup (begin, n);
     char *text = big ? big : buf;
+    double v;
+    guint32 i;
 
     if (big == NULL)
       {
         memcpy (buf, begin, n);
         buf[n] = '\0';
       }
-    double v = g_ascii_strtod (text, NULL);
-
+    v = g_ascii_strtod (text, NULL);
     if (!isfinite (v))
       {
-        json_node_free (node);
-        r->p = begin;
         fail_at (r, begin, "a number too large for a double");
-        return NULL;
+        return FALSE;
       }
-    return json_node_init_double (node, v);
+    i = add_node (r, parent, key, RW_JSON_DOUBLE);
+    r->doc->nodes[i].v.d = v;
+    return TRUE;
   }
 }
 
@@ -293,170 +362,161 @@ read_word (Reader     *r,
   return FALSE;
 }
 
-static JsonNode *
-read_object (Reader *r)
+static gboolean
+read_object (Reader  *r,
+             guint32  self)
 {
-  JsonObject *object = json_object_new ();
-  JsonNode *node;
-
   r->p++;
   skip_space (r);
   if (r->p < r->end && *r->p == '}')
-    r->p++;
-  else
-    for (;;)
-      {
-        g_autofree char *key = NULL;
-        JsonNode *value;
+    {
+      r->p++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      guint32 key, key_len;
 
-        skip_space (r);
-        if (r->p >= r->end || *r->p != '"')
-          {
-            unexpected (r, r->p, "a member name in quotes");
-            goto fail;
-          }
-        r->p++;
-        if (!read_string (r))
-          goto fail;
-        key = g_strndup (r->scratch->str, r->scratch->len);
-        skip_space (r);
-        if (r->p >= r->end || *r->p != ':')
-          {
-            unexpected (r, r->p, "“:” after a member name");
-            goto fail;
-          }
-        r->p++;
-        if ((value = read_value (r)) == NULL)
-          goto fail;
-        /* A name given twice keeps its last value, as JsonParser does. */
-        json_object_set_member (object, key, value);
-        skip_space (r);
-        if (r->p < r->end && *r->p == ',')
-          {
-            r->p++;
-            continue;
-          }
-        if (r->p < r->end && *r->p == '}')
-          {
-            r->p++;
-            break;
-          }
-        unexpected (r, r->p, "“,” or “}”");
-        goto fail;
-      }
-  node = json_node_alloc ();
-  json_node_init_object (node, object);
-  json_object_unref (object);
-  return node;
-
-fail:
-  json_object_unref (object);
-  return NULL;
+      skip_space (r);
+      if (r->p >= r->end || *r->p != '"')
+        {
+          unexpected (r, r->p, "a member name in quotes");
+          return FALSE;
+        }
+      r->p++;
+      if (!read_string (r, &key, &key_len))
+        return FALSE;
+      skip_space (r);
+      if (r->p >= r->end || *r->p != ':')
+        {
+          unexpected (r, r->p, "“:” after a member name");
+          return FALSE;
+        }
+      r->p++;
+      if (!read_value (r, self, key))
+        return FALSE;
+      skip_space (r);
+      if (r->p < r->end && *r->p == ',')
+        {
+          r->p++;
+          continue;
+        }
+      if (r->p < r->end && *r->p == '}')
+        {
+          r->p++;
+          return TRUE;
+        }
+      unexpected (r, r->p, "“,” or “}”");
+      return FALSE;
+    }
 }
 
-static JsonNode *
-read_array (Reader *r)
+static gboolean
+read_array (Reader  *r,
+            guint32  self)
 {
-  JsonArray *array = json_array_new ();
-  JsonNode *node;
-
   r->p++;
   skip_space (r);
   if (r->p < r->end && *r->p == ']')
-    r->p++;
-  else
-    for (;;)
-      {
-        JsonNode *value = read_value (r);
-
-        if (value == NULL)
-          goto fail;
-        json_array_add_element (array, value);
-        skip_space (r);
-        if (r->p < r->end && *r->p == ',')
-          {
-            r->p++;
-            continue;
-          }
-        if (r->p < r->end && *r->p == ']')
-          {
-            r->p++;
-            break;
-          }
-        unexpected (r, r->p, "“,” or “]”");
-        goto fail;
-      }
-  node = json_node_alloc ();
-  json_node_init_array (node, array);
-  json_array_unref (array);
-  return node;
-
-fail:
-  json_array_unref (array);
-  return NULL;
+    {
+      r->p++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (!read_value (r, self, RW_JSON_NONE))
+        return FALSE;
+      skip_space (r);
+      if (r->p < r->end && *r->p == ',')
+        {
+          r->p++;
+          continue;
+        }
+      if (r->p < r->end && *r->p == ']')
+        {
+          r->p++;
+          return TRUE;
+        }
+      unexpected (r, r->p, "“,” or “]”");
+      return FALSE;
+    }
 }
 
-static JsonNode *
-read_value (Reader *r)
+static gboolean
+read_value (Reader  *r,
+            guint32  parent,
+            guint32  key)
 {
-  JsonNode *node = NULL;
-
   skip_space (r);
   if (r->p >= r->end)
     {
       unexpected (r, r->p, "a value");
-      return NULL;
+      return FALSE;
     }
   switch (*r->p)
     {
     case '{':
     case '[':
-      if (++r->depth > RW_JSON_MAX_DEPTH)
-        {
-          fail_at (r, r->p, "nested deeper than %d levels", RW_JSON_MAX_DEPTH);
-          return NULL;
-        }
-      node = *r->p == '{' ? read_object (r) : read_array (r);
-      r->depth--;
-      return node;
+      {
+        gboolean object = *r->p == '{';
+        gboolean ok;
+        guint32 self;
+
+        if (++r->depth > RW_JSON_MAX_DEPTH)
+          {
+            fail_at (r, r->p, "nested deeper than %d levels", RW_JSON_MAX_DEPTH);
+            return FALSE;
+          }
+        self = add_node (r, parent, key, object ? RW_JSON_OBJECT : RW_JSON_ARRAY);
+        ok = object ? read_object (r, self) : read_array (r, self);
+        r->depth--;
+        return ok;
+      }
     case '"':
-      r->p++;
-      if (!read_string (r))
-        return NULL;
-      node = json_node_alloc ();
-      json_node_init_string (node, r->scratch->str);
-      return node;
+      {
+        guint32 off, len, i;
+
+        r->p++;
+        if (!read_string (r, &off, &len))
+          return FALSE;
+        i = add_node (r, parent, key, RW_JSON_STRING);
+        r->doc->nodes[i].v.s.off = off;
+        r->doc->nodes[i].v.s.len = len;
+        return TRUE;
+      }
     case 't':
-      return read_word (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+      return read_word (r, "true") && add_node (r, parent, key, RW_JSON_TRUE) != RW_JSON_NONE;
     case 'f':
-      return read_word (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+      return read_word (r, "false") && add_node (r, parent, key, RW_JSON_FALSE) != RW_JSON_NONE;
     case 'n':
-      return read_word (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
+      return read_word (r, "null") && add_node (r, parent, key, RW_JSON_NULL) != RW_JSON_NONE;
     default:
       if (*r->p == '-' || g_ascii_isdigit (*r->p))
-        return read_number (r);
+        return read_number (r, parent, key);
       unexpected (r, r->p, "a value");
-      return NULL;
+      return FALSE;
     }
 }
 
 /**
- * rw_json_parse:
+ * rw_json_doc_parse:
  * @text: JSON text, not necessarily NUL-terminated
  * @len: its length in bytes
  * @error: return location for an error
  *
- * Reads one JSON document: white space around it is allowed, anything else after it is not.
+ * Reads one JSON document into a compact tree: a few allocations for the whole document, where
+ * json-glib makes several for each object. White space around the document is allowed,
+ * anything else after it is not. Its root is %RW_JSON_ROOT.
  *
- * Returns: (transfer full): the document's root, or %NULL with @error set
+ * Returns: (transfer full): the document, or %NULL with @error set
  */
-JsonNode *
-rw_json_parse (const char  *text,
-               gsize        len,
-               GError     **error)
+RwJsonDoc *
+rw_json_doc_parse (const char  *text,
+                   gsize        len,
+                   GError     **error)
 {
+  RwJsonDoc *doc;
   Reader r = { text, text, text + len, NULL, 0, error };
-  JsonNode *root;
 
   g_return_val_if_fail (text != NULL || len == 0, NULL);
 
@@ -468,18 +528,244 @@ rw_json_parse (const char  *text,
       g_set_error_literal (error, RW_ERROR, RW_ERROR_BAD_REQUEST, RW_JSON_EMPTY);
       return NULL;
     }
-  r.scratch = g_string_sized_new (64);
-  root = read_value (&r);
-  g_string_free (r.scratch, TRUE);
-  if (root == NULL)
-    return NULL;
+  if (len >= G_MAXUINT32 / 2)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the text is too large");
+      return NULL;
+    }
+  doc = g_new0 (RwJsonDoc, 1);
+  doc->strings = g_string_sized_new (len + 16);
+  r.doc = doc;
+  if (!read_value (&r, RW_JSON_NONE, RW_JSON_NONE))
+    {
+      rw_json_doc_free (doc);
+      return NULL;
+    }
   skip_space (&r);
   if (r.p < r.end)
     {
       unexpected (&r, r.p, "the end of the document");
-      json_node_unref (root);
+      rw_json_doc_free (doc);
       return NULL;
     }
+  return doc;
+}
+
+void
+rw_json_doc_free (RwJsonDoc *doc)
+{
+  if (doc == NULL)
+    return;
+  g_free (doc->nodes);
+  g_string_free (doc->strings, TRUE);
+  g_free (doc);
+}
+
+static inline const Node *
+node (RwJsonDoc *doc,
+      guint32    v)
+{
+  return v < doc->n_nodes ? &doc->nodes[v] : NULL;
+}
+
+RwJsonType
+rw_json_doc_type (RwJsonDoc *doc,
+                  guint32    v)
+{
+  const Node *n = node (doc, v);
+  return n ? n->type : RW_JSON_MISSING;
+}
+
+/* An object's member by name, the last when the name is given twice; NONE when @v is not an
+ * object or has no such member. */
+guint32
+rw_json_doc_member (RwJsonDoc  *doc,
+                    guint32     v,
+                    const char *name)
+{
+  const Node *n = node (doc, v);
+  guint32 found = RW_JSON_NONE;
+
+  if (n == NULL || n->type != RW_JSON_OBJECT)
+    return RW_JSON_NONE;
+  for (guint32 c = n->first; c != RW_JSON_NONE; c = doc->nodes[c].next)
+    if (strcmp (doc->strings->str + doc->nodes[c].key, name) == 0)
+      found = c;
+  return found;
+}
+
+/* The first element of an array, or the first member of an object. */
+guint32
+rw_json_doc_first (RwJsonDoc *doc,
+                   guint32    v)
+{
+  const Node *n = node (doc, v);
+  return n && (n->type == RW_JSON_ARRAY || n->type == RW_JSON_OBJECT) ? n->first : RW_JSON_NONE;
+}
+
+guint32
+rw_json_doc_next (RwJsonDoc *doc,
+                  guint32    v)
+{
+  const Node *n = node (doc, v);
+  return n ? n->next : RW_JSON_NONE;
+}
+
+/* A member's name, or NULL for anything else. */
+const char *
+rw_json_doc_name (RwJsonDoc *doc,
+                  guint32    v)
+{
+  const Node *n = node (doc, v);
+  return n && n->key != RW_JSON_NONE ? doc->strings->str + n->key : NULL;
+}
+
+guint
+rw_json_doc_length (RwJsonDoc *doc,
+                    guint32    v)
+{
+  guint count = 0;
+
+  for (guint32 c = rw_json_doc_first (doc, v); c != RW_JSON_NONE; c = doc->nodes[c].next)
+    count++;
+  return count;
+}
+
+/* A string's text (which holds no NUL), or NULL when @v is not a string. */
+const char *
+rw_json_doc_string (RwJsonDoc *doc,
+                    guint32    v)
+{
+  const Node *n = node (doc, v);
+  return n && n->type == RW_JSON_STRING ? doc->strings->str + n->v.s.off : NULL;
+}
+
+/* A number as an integer (a double is truncated), or @fallback for anything else. */
+gint64
+rw_json_doc_int (RwJsonDoc *doc,
+                 guint32    v,
+                 gint64     fallback)
+{
+  const Node *n = node (doc, v);
+
+  if (n != NULL && n->type == RW_JSON_INT)
+    return n->v.i;
+  if (n != NULL && n->type == RW_JSON_DOUBLE && n->v.d >= (double) G_MININT64 &&
+      n->v.d < (double) G_MAXINT64)
+    return (gint64) n->v.d;
+  return fallback;
+}
+
+/* A number as a double, or @fallback for anything else. */
+double
+rw_json_doc_double (RwJsonDoc *doc,
+                    guint32    v,
+                    double     fallback)
+{
+  const Node *n = node (doc, v);
+
+  if (n != NULL && n->type == RW_JSON_INT)
+    return (double) n->v.i;
+  if (n != NULL && n->type == RW_JSON_DOUBLE)
+    return n->v.d;
+  return fallback;
+}
+
+/* true or false, or @fallback for anything else. */
+gboolean
+rw_json_doc_boolean (RwJsonDoc *doc,
+                     guint32    v,
+                     gboolean   fallback)
+{
+  const Node *n = node (doc, v);
+
+  if (n != NULL && n->type == RW_JSON_TRUE)
+    return TRUE;
+  if (n != NULL && n->type == RW_JSON_FALSE)
+    return FALSE;
+  return fallback;
+}
+
+/**
+ * rw_json_doc_to_node:
+ * @doc: a document
+ * @v: a value in it
+ *
+ * Returns: (transfer full): @v as a json-glib tree, or %NULL when there is no such value
+ */
+JsonNode *
+rw_json_doc_to_node (RwJsonDoc *doc,
+                     guint32    v)
+{
+  const Node *n = node (doc, v);
+
+  if (n == NULL)
+    return NULL;
+  switch (n->type)
+    {
+    case RW_JSON_NULL:
+      return json_node_init_null (json_node_alloc ());
+    case RW_JSON_TRUE:
+    case RW_JSON_FALSE:
+      return json_node_init_boolean (json_node_alloc (), n->type == RW_JSON_TRUE);
+    case RW_JSON_INT:
+      return json_node_init_int (json_node_alloc (), n->v.i);
+    case RW_JSON_DOUBLE:
+      return json_node_init_double (json_node_alloc (), n->v.d);
+    case RW_JSON_STRING:
+      return json_node_init_string (json_node_alloc (), doc->strings->str + n->v.s.off);
+    case RW_JSON_ARRAY:
+      {
+        JsonArray *array = json_array_new ();
+        JsonNode *out = json_node_alloc ();
+
+        for (guint32 c = n->first; c != RW_JSON_NONE; c = doc->nodes[c].next)
+          json_array_add_element (array, rw_json_doc_to_node (doc, c));
+        json_node_init_array (out, array);
+        json_array_unref (array);
+        return out;
+      }
+    case RW_JSON_OBJECT:
+      {
+        JsonObject *object = json_object_new ();
+        JsonNode *out = json_node_alloc ();
+
+        /* A name given twice keeps its last value, as JsonParser does. */
+        for (guint32 c = n->first; c != RW_JSON_NONE; c = doc->nodes[c].next)
+          json_object_set_member (object, doc->strings->str + doc->nodes[c].key,
+                                  rw_json_doc_to_node (doc, c));
+        json_node_init_object (out, object);
+        json_object_unref (object);
+        return out;
+      }
+    case RW_JSON_MISSING:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * rw_json_parse:
+ * @text: JSON text, not necessarily NUL-terminated
+ * @len: its length in bytes
+ * @error: return location for an error
+ *
+ * Reads one JSON document as a json-glib tree.
+ *
+ * Returns: (transfer full): the document's root, or %NULL with @error set
+ */
+JsonNode *
+rw_json_parse (const char  *text,
+               gsize        len,
+               GError     **error)
+{
+  RwJsonDoc *doc = rw_json_doc_parse (text, len, error);
+  JsonNode *root;
+
+  if (doc == NULL)
+    return NULL;
+  root = rw_json_doc_to_node (doc, RW_JSON_ROOT);
+  rw_json_doc_free (doc);
   return root;
 }
 

@@ -16,6 +16,58 @@ G_BEGIN_DECLS
 /* The message of the error for a document that is empty or only white space. */
 #define RW_JSON_EMPTY "the document is empty"
 
+/* A document read into one compact tree: values are numbered from RW_JSON_ROOT, and
+ * RW_JSON_NONE stands for a value that is not there, which every accessor accepts. */
+typedef struct _RwJsonDoc RwJsonDoc;
+
+#define RW_JSON_ROOT 0
+#define RW_JSON_NONE G_MAXUINT32
+
+typedef enum
+{
+  RW_JSON_MISSING,
+  RW_JSON_NULL,
+  RW_JSON_FALSE,
+  RW_JSON_TRUE,
+  RW_JSON_INT,
+  RW_JSON_DOUBLE,
+  RW_JSON_STRING,
+  RW_JSON_ARRAY,
+  RW_JSON_OBJECT,
+} RwJsonType;
+
+RwJsonDoc  *rw_json_doc_parse    (const char  *text,
+                                  gsize        len,
+                                  GError     **error);
+void        rw_json_doc_free     (RwJsonDoc   *doc);
+RwJsonType  rw_json_doc_type     (RwJsonDoc   *doc,
+                                  guint32      v);
+guint32     rw_json_doc_member   (RwJsonDoc   *doc,
+                                  guint32      v,
+                                  const char  *name);
+guint32     rw_json_doc_first    (RwJsonDoc   *doc,
+                                  guint32      v);
+guint32     rw_json_doc_next     (RwJsonDoc   *doc,
+                                  guint32      v);
+const char *rw_json_doc_name     (RwJsonDoc   *doc,
+                                  guint32      v);
+guint       rw_json_doc_length   (RwJsonDoc   *doc,
+                                  guint32      v);
+const char *rw_json_doc_string   (RwJsonDoc   *doc,
+                                  guint32      v);
+gint64      rw_json_doc_int      (RwJsonDoc   *doc,
+                                  guint32      v,
+                                  gint64       fallback);
+double      rw_json_doc_double   (RwJsonDoc   *doc,
+                                  guint32      v,
+                                  double       fallback);
+gboolean    rw_json_doc_boolean  (RwJsonDoc   *doc,
+                                  guint32      v,
+                                  gboolean     fallback);
+JsonNode   *rw_json_doc_to_node  (RwJsonDoc   *doc,
+                                  guint32      v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwJsonDoc, rw_json_doc_free)
+
 JsonNode   *rw_json_parse        (const char  *text,
                                   gsize        len,
                                   GError     **error);

@@ -36,31 +36,32 @@ typedef struct
   guint saw_finish : 1;
 } ChatState;
 
+/* Replies and stream chunks are read as compact documents: they come for every request. */
 static void
 read_usage (RwChatResult *result,
-            JsonObject   *obj)
+            RwJsonDoc    *doc,
+            guint32       obj)
 {
-  JsonNode *usage = json_object_get_member (obj, "usage");
-  JsonObject *u;
+  guint32 u = rw_json_doc_member (doc, obj, "usage"), v;
 
-  if (usage == NULL || !JSON_NODE_HOLDS_OBJECT (usage))
+  if (rw_json_doc_type (doc, u) != RW_JSON_OBJECT)
     return;
-  u = json_node_get_object (usage);
-  if (json_object_has_member (u, "prompt_tokens"))
-    result->tokens_in = json_object_get_int_member_with_default (u, "prompt_tokens", -1);
-  if (json_object_has_member (u, "completion_tokens"))
-    result->tokens_out = json_object_get_int_member_with_default (u, "completion_tokens", -1);
+  if ((v = rw_json_doc_member (doc, u, "prompt_tokens")) != RW_JSON_NONE)
+    result->tokens_in = rw_json_doc_int (doc, v, -1);
+  if ((v = rw_json_doc_member (doc, u, "completion_tokens")) != RW_JSON_NONE)
+    result->tokens_out = rw_json_doc_int (doc, v, -1);
   result->usage_estimated = FALSE;
 }
 
 static void
-read_finish_reason (ChatState  *state,
-                    JsonObject *choice)
+read_finish_reason (ChatState *state,
+                    RwJsonDoc *doc,
+                    guint32    choice)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
-  const char *reason;
+  const char *reason = rw_json_doc_string (doc, rw_json_doc_member (doc, choice, "finish_reason"));
 
-  if (_rw_json_string_member (choice, "finish_reason", &reason))
+  if (reason != NULL)
     {
       g_free (result->finish_reason);
       result->finish_reason = g_strdup (reason);
@@ -68,20 +69,15 @@ read_finish_reason (ChatState  *state,
     }
 }
 
-static JsonObject *
-first_choice (JsonObject *obj)
+/* choices[0] when it is an object, else NONE. */
+static guint32
+first_choice (RwJsonDoc *doc,
+              guint32    obj)
 {
-  JsonNode *choices = json_object_get_member (obj, "choices");
-  JsonArray *array;
-  JsonNode *first;
+  guint32 first = rw_json_doc_first (doc, rw_json_doc_member (doc, obj, "choices"));
 
-  if (choices == NULL || !JSON_NODE_HOLDS_ARRAY (choices))
-    return NULL;
-  array = json_node_get_array (choices);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  first = json_array_get_element (array, 0);
-  return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  return rw_json_doc_type (doc, first) == RW_JSON_OBJECT &&
+         rw_json_doc_name (doc, first) == NULL ? first : RW_JSON_NONE;
 }
 
 static gboolean
@@ -92,59 +88,59 @@ on_event (gpointer     data,
           GError     **error)
 {
   ChatState *state = data;
-  g_autoptr(JsonObject) obj = NULL;
-  JsonObject *choice;
+  g_autoptr(RwJsonDoc) doc = NULL;
+  guint32 choice;
 
   if (len == 6 && memcmp (text, "[DONE]", 6) == 0)
     {
       state->done = TRUE;
       return TRUE;
     }
-  if ((obj = _rw_json_parse_object (text, len, "stream", error)) == NULL)
+  if ((doc = _rw_json_parse_doc (text, len, "stream", error)) == NULL)
     return FALSE;
 
-  if (json_object_has_member (obj, "error") || g_strcmp0 (event, "error") == 0)
+  if (rw_json_doc_member (doc, RW_JSON_ROOT, "error") != RW_JSON_NONE ||
+      g_strcmp0 (event, "error") == 0)
     {
       g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
 
-  choice = first_choice (obj);
-  if (choice != NULL)
+  choice = first_choice (doc, RW_JSON_ROOT);
+  if (choice != RW_JSON_NONE)
     {
-      JsonNode *delta = json_object_get_member (choice, "delta");
-      const char *content;
+      guint32 delta = rw_json_doc_member (doc, choice, "delta");
+      const char *content = rw_json_doc_string (doc, rw_json_doc_member (doc, delta, "content"));
 
-      if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta) &&
-          _rw_json_string_member (json_node_get_object (delta), "content", &content))
+      if (content != NULL)
         rw_provider_call_emit_delta (state->call, content, -1);
-      read_finish_reason (state, choice);
+      read_finish_reason (state, doc, choice);
     }
-  read_usage (rw_provider_call_get_result (state->call), obj);
+  read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
   return TRUE;
 }
 
 static gboolean
 on_body (gpointer     data,
-         JsonObject  *root,
+         RwJsonDoc   *doc,
          const char  *text,
          gsize        len,
          GError     **error)
 {
   ChatState *state = data;
-  JsonObject *choice = first_choice (root);
-  JsonNode *message = choice ? json_object_get_member (choice, "message") : NULL;
+  guint32 choice = first_choice (doc, RW_JSON_ROOT);
+  guint32 message = rw_json_doc_member (doc, choice, "message");
   const char *content;
 
-  if (message == NULL || !JSON_NODE_HOLDS_OBJECT (message))
+  if (rw_json_doc_type (doc, message) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply has no choices[0].message");
       return FALSE;
     }
-  if (_rw_json_string_member (json_node_get_object (message), "content", &content))
+  if ((content = rw_json_doc_string (doc, rw_json_doc_member (doc, message, "content"))) != NULL)
     rw_provider_call_emit_delta (state->call, content, -1);
-  read_finish_reason (state, choice);
-  read_usage (rw_provider_call_get_result (state->call), root);
+  read_finish_reason (state, doc, choice);
+  read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
   return TRUE;
 }
 
@@ -162,7 +158,7 @@ is_ended (gpointer data)
   return ((ChatState *) data)->done;
 }
 
-static const RwHttpHandlers handlers = { on_event, on_body, is_complete, is_ended };
+static const RwHttpHandlers handlers = { on_event, NULL, is_complete, is_ended, on_body };
 
 static GBytes *
 build_body (RwOpenaiProvider *self,

@@ -800,58 +800,57 @@ parse_request (const char  *body,
 {
   g_autoptr(RwChatRequest) request = rw_chat_request_new ();
   g_autoptr(GError) local = NULL;
-  g_autoptr(JsonNode) root = rw_json_parse (body, len, &local);
-  JsonObject *obj;
-  JsonNode *node;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (body, len, &local);
+  g_autoptr(JsonNode) messages = NULL;
   const char *task = task_header;
+  guint32 v;
 
-  if (root == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
+  if (doc == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is empty: it must be a JSON "
                    "object");
       return NULL;
     }
-  if (root == NULL)
+  if (doc == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is not valid JSON: %s",
                    local->message);
       return NULL;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body must be a JSON object");
       return NULL;
     }
-  obj = json_node_get_object (root);
 
-  node = json_object_get_member (obj, "model");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
+  if (rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model")) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“model” is required");
       return NULL;
     }
-  *model = g_strdup (json_node_get_string (node));
+  *model = g_strdup (rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model")));
 
-  if (!rw_chat_request_set_messages_from_json (request, json_object_get_member (obj, "messages"),
-                                               error))
+  /* Read once the way every other caller reads messages. */
+  messages = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "messages"));
+  if (!rw_chat_request_set_messages_from_json (request, messages, error))
     return NULL;
 
-  request->stream = json_object_get_boolean_member_with_default (obj, "stream", FALSE);
-  node = json_object_get_member (obj, "stream_options");
-  *include_usage = node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
-                   json_object_get_boolean_member_with_default (json_node_get_object (node),
-                                                                "include_usage", FALSE);
-  request->max_tokens = json_object_get_int_member_with_default (obj, "max_completion_tokens",
-                          json_object_get_int_member_with_default (obj, "max_tokens", 0));
-  if (json_object_has_member (obj, "temperature") &&
-      !json_object_get_null_member (obj, "temperature"))
-    request->temperature = json_object_get_double_member_with_default (obj, "temperature", -1);
+  request->stream = rw_json_doc_boolean (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "stream"),
+                                         FALSE);
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");
+  *include_usage = rw_json_doc_boolean (doc, rw_json_doc_member (doc, v, "include_usage"), FALSE);
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
+  if (v == RW_JSON_NONE)
+    v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_tokens");
+  request->max_tokens = rw_json_doc_int (doc, v, 0);
+  request->temperature = rw_json_doc_double (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                      "temperature"), -1);
 
   /* The task: our header, else metadata.task. */
-  node = json_object_get_member (obj, "metadata");
-  if (task == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    task = json_object_get_string_member_with_default (json_node_get_object (node), "task", NULL);
+  if (task == NULL)
+    task = rw_json_doc_string (doc, rw_json_doc_member (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                                 "metadata"),
+                                                        "task"));
   if (task != NULL && *task != '\0')
     rw_chat_request_set_task (request, task);
 

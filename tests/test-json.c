@@ -199,6 +199,84 @@ test_object (void)
   g_assert_cmpstr (error->message, ==, "the document is not an object");
 }
 
+/* The compact document: lookups, walks and conversions, and NONE accepted everywhere. */
+static void
+test_doc (void)
+{
+  static const char text[] = "{\"model\":\"m\",\"n\":[1,2.5,-3,true,null,\"x\"],\"model\":\"last\","
+                             "\"o\":{\"k\":false},\"big\":1e300,\"e\":{},\"a\":[]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, strlen (text), &error);
+  g_autoptr(JsonNode) tree = NULL;
+  g_autoptr(JsonNode) direct = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  guint32 n, v;
+  const char *names[8];
+  guint i = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_json_doc_type (doc, RW_JSON_ROOT), ==, RW_JSON_OBJECT);
+  /* A name given twice: the last value. */
+  g_assert_cmpstr (rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model")), ==,
+                   "last");
+  n = rw_json_doc_member (doc, RW_JSON_ROOT, "n");
+  g_assert_cmpuint (rw_json_doc_length (doc, n), ==, 6);
+  v = rw_json_doc_first (doc, n);
+  g_assert_cmpint (rw_json_doc_int (doc, v, -1), ==, 1);
+  g_assert_null (rw_json_doc_name (doc, v));
+  v = rw_json_doc_next (doc, v);
+  g_assert_cmpfloat (rw_json_doc_double (doc, v, 0), ==, 2.5);
+  g_assert_cmpint (rw_json_doc_int (doc, v, -1), ==, 2);
+  v = rw_json_doc_next (doc, v);
+  g_assert_cmpfloat (rw_json_doc_double (doc, v, 0), ==, -3);
+  v = rw_json_doc_next (doc, v);
+  g_assert_true (rw_json_doc_boolean (doc, v, FALSE));
+  g_assert_null (rw_json_doc_string (doc, v));
+  v = rw_json_doc_next (doc, v);
+  g_assert_cmpint (rw_json_doc_type (doc, v), ==, RW_JSON_NULL);
+  g_assert_cmpint (rw_json_doc_int (doc, v, 7), ==, 7);
+  v = rw_json_doc_next (doc, v);
+  g_assert_cmpstr (rw_json_doc_string (doc, v), ==, "x");
+  g_assert_cmpuint (rw_json_doc_next (doc, v), ==, RW_JSON_NONE);
+  /* Out of range for an integer: the fallback, not a wrapped value. */
+  g_assert_cmpint (rw_json_doc_int (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "big"), -1), ==, -1);
+  g_assert_false (rw_json_doc_boolean (doc, rw_json_doc_member (doc, rw_json_doc_member (
+                    doc, RW_JSON_ROOT, "o"), "k"), TRUE));
+  g_assert_cmpuint (rw_json_doc_length (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "e")), ==, 0);
+  g_assert_cmpuint (rw_json_doc_first (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "a")), ==,
+                    RW_JSON_NONE);
+
+  /* Members in the order written. */
+  for (v = rw_json_doc_first (doc, RW_JSON_ROOT); v != RW_JSON_NONE; v = rw_json_doc_next (doc, v))
+    names[i++] = rw_json_doc_name (doc, v);
+  g_assert_cmpuint (i, ==, 7);
+  g_assert_cmpstr (names[0], ==, "model");
+  g_assert_cmpstr (names[2], ==, "model");
+  g_assert_cmpstr (names[6], ==, "a");
+
+  /* What is not there, and what is not of the kind asked, gives the fallback. */
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "missing");
+  g_assert_cmpuint (v, ==, RW_JSON_NONE);
+  g_assert_cmpint (rw_json_doc_type (doc, v), ==, RW_JSON_MISSING);
+  g_assert_cmpuint (rw_json_doc_member (doc, v, "x"), ==, RW_JSON_NONE);
+  g_assert_cmpuint (rw_json_doc_member (doc, n, "x"), ==, RW_JSON_NONE);
+  g_assert_cmpuint (rw_json_doc_first (doc, v), ==, RW_JSON_NONE);
+  g_assert_cmpuint (rw_json_doc_next (doc, v), ==, RW_JSON_NONE);
+  g_assert_null (rw_json_doc_string (doc, v));
+  g_assert_null (rw_json_doc_name (doc, v));
+  g_assert_cmpuint (rw_json_doc_length (doc, v), ==, 0);
+  g_assert_cmpfloat (rw_json_doc_double (doc, v, 0.5), ==, 0.5);
+  g_assert_null (rw_json_doc_to_node (doc, v));
+
+  /* Converted, the same tree as the direct reader's. */
+  tree = rw_json_doc_to_node (doc, RW_JSON_ROOT);
+  direct = rw_json_parse (text, strlen (text), &error);
+  a = json_to_string (tree, FALSE);
+  b = json_to_string (direct, FALSE);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_nonnull (strstr (a, "\"model\":\"last\""));
+}
+
 /* The messages' JSON text, which stored prompt ids and cache keys hash, stays byte for byte what
  * json-glib writes, whatever the characters. */
 static void
@@ -244,6 +322,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Json/prefixes", test_prefixes);
   g_test_add_func ("/Rw/Json/depth", test_depth);
   g_test_add_func ("/Rw/Json/object", test_object);
+  g_test_add_func ("/Rw/Json/doc", test_doc);
   g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
   return g_test_run ();
 }

@@ -316,6 +316,35 @@ write_json (GString  *s,
     }
 }
 
+/* Every accessor on every value, which must stay within the document. */
+static void
+walk_doc (RwJsonDoc *doc,
+          guint32    v,
+          guint     *visited)
+{
+  RwJsonType type = rw_json_doc_type (doc, v);
+  guint n = 0;
+
+  (*visited)++;
+  g_assert (type != RW_JSON_MISSING);
+  rw_json_doc_int (doc, v, 0);
+  rw_json_doc_double (doc, v, 0);
+  rw_json_doc_boolean (doc, v, FALSE);
+  if (type == RW_JSON_STRING)
+    g_assert (g_utf8_validate (rw_json_doc_string (doc, v), -1, NULL));
+  for (guint32 c = rw_json_doc_first (doc, v); c != RW_JSON_NONE; c = rw_json_doc_next (doc, c))
+    {
+      const char *name = rw_json_doc_name (doc, c);
+
+      g_assert ((name != NULL) == (type == RW_JSON_OBJECT));
+      if (name != NULL)
+        g_assert (rw_json_doc_member (doc, v, name) != RW_JSON_NONE);
+      walk_doc (doc, c, visited);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, rw_json_doc_length (doc, v));
+}
+
 int
 rw_fuzz_json (const guint8 *data,
               gsize         size)
@@ -332,6 +361,15 @@ rw_fuzz_json (const guint8 *data,
       return 0;
     }
   g_assert (error == NULL);
+  /* The compact document holds the same values, reached by walking it. */
+  {
+    g_autoptr(RwJsonDoc) doc = rw_json_doc_parse ((const char *) data, size, &error);
+    guint visited = 0;
+
+    g_assert_no_error (error);
+    walk_doc (doc, RW_JSON_ROOT, &visited);
+    g_assert_cmpuint (visited, >=, 1);
+  }
   /* What was read writes out as JSON that reads back to the same tree. */
   write_json (text, root);
   again = rw_json_parse (text->str, text->len, &error);
