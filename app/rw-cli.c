@@ -1044,11 +1044,15 @@ cmd_serve (int    argc,
            char **argv)
 {
   gint port = 8642;
+  gint threads = (gint) MIN (g_get_num_processors (), 4);
   g_autofree char *policy_path = NULL;
   double request_ceiling = 0, daily_ceiling = 0;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("The port on 127.0.0.1 (default 8642; 0 for any)"),
       N_("PORT") },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+      N_("Event loops that serve connections (default: one per processor, at most 4)"),
+      N_("N") },
     { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path,
       N_("The routing policy for routewise/auto"), N_("FILE") },
     { "request-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, &request_ceiling,
@@ -1082,6 +1086,11 @@ cmd_serve (int    argc,
   if (port < 0 || port > 65535 || request_ceiling < 0 || daily_ceiling < 0)
     {
       print_error (_("the port must be 0 to 65535, and ceilings 0 or more"));
+      return EXIT_USAGE;
+    }
+  if (threads < 1 || threads > 64)
+    {
+      print_error (_("--threads must be 1 to 64"));
       return EXIT_USAGE;
     }
   if ((catalog = load_catalog ()) == NULL)
@@ -1118,6 +1127,7 @@ cmd_serve (int    argc,
       return EXIT_FAILED;
     }
   server = rw_server_new (router, token);
+  rw_server_set_threads (server, (guint) threads);
   if (!rw_server_listen (server, (guint16) port, &error))
     {
       print_error ("%s", error->message);
@@ -1134,6 +1144,7 @@ cmd_serve (int    argc,
   g_unix_signal_add (SIGTERM, on_stop_signal, loop);
   g_main_loop_run (loop);
 
+  rw_server_stop (server);
   rw_store_finish_run (store, run_id, "done");
   g_clear_object (&server);
   rw_store_close (store);

@@ -33,6 +33,9 @@ struct _RwCatalog
   GPtrArray *provider_order;  /* ids */
   GHashTable *models;         /* id -> RwModel */
   GListStore *model_list;
+  /* A GListStore remembers where the last read was: reads from several threads (the
+   * endpoint's event loops) go through rw_catalog_list_models(), under this lock. */
+  GMutex list_lock;
   GPtrArray *local_ids;       /* local servers to look for: ids and base URLs */
   GPtrArray *local_urls;
 };
@@ -50,6 +53,7 @@ rw_catalog_finalize (GObject *object)
   g_clear_object (&self->model_list);
   g_clear_pointer (&self->local_ids, g_ptr_array_unref);
   g_clear_pointer (&self->local_urls, g_ptr_array_unref);
+  g_mutex_clear (&self->list_lock);
 
   G_OBJECT_CLASS (rw_catalog_parent_class)->finalize (object);
 }
@@ -67,6 +71,7 @@ rw_catalog_init (RwCatalog *self)
   self->provider_order = g_ptr_array_new_with_free_func (g_free);
   self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->model_list = g_list_store_new (RW_TYPE_MODEL);
+  g_mutex_init (&self->list_lock);
   self->local_ids = g_ptr_array_new_with_free_func (g_free);
   self->local_urls = g_ptr_array_new_with_free_func (g_free);
 }
@@ -157,6 +162,31 @@ rw_catalog_list_providers (RwCatalog *self)
   return ret;
 }
 
+/**
+ * rw_catalog_list_models:
+ * @self: a #RwCatalog
+ *
+ * The models as they are now, sorted by id; safe from any thread.
+ *
+ * Returns: (transfer container) (element-type RwModel): the models
+ */
+GPtrArray *
+rw_catalog_list_models (RwCatalog *self)
+{
+  GPtrArray *ret;
+  guint n;
+
+  g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
+
+  g_mutex_lock (&self->list_lock);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->model_list));
+  ret = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ret, g_list_model_get_item (G_LIST_MODEL (self->model_list), i));
+  g_mutex_unlock (&self->list_lock);
+  return ret;
+}
+
 static gint
 compare_models (gconstpointer a,
                 gconstpointer b,
@@ -180,11 +210,13 @@ rw_catalog_add_model (RwCatalog *self,
   g_return_if_fail (RW_IS_CATALOG (self));
   g_return_if_fail (RW_IS_MODEL (model));
 
+  g_mutex_lock (&self->list_lock);
   old = g_hash_table_lookup (self->models, rw_model_get_id (model));
   if (old != NULL && g_list_store_find (self->model_list, old, &pos))
     g_list_store_remove (self->model_list, pos);
   g_hash_table_replace (self->models, g_strdup (rw_model_get_id (model)), g_object_ref (model));
   g_list_store_insert_sorted (self->model_list, model, compare_models, NULL);
+  g_mutex_unlock (&self->list_lock);
 }
 
 /**
@@ -789,15 +821,17 @@ rw_catalog_resolve_model (RwCatalog   *self,
   guint matches = 0;
   const char *slash;
   g_autoptr(GString) suggestions = g_string_new (NULL);
+  g_autoptr(GPtrArray) models = NULL;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
 
   if (found != NULL)
     return g_object_ref (found);
 
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->model_list)); i++)
+  models = rw_catalog_list_models (self);
+  for (guint i = 0; i < models->len; i++)
     {
-      g_autoptr(RwModel) m = g_list_model_get_item (G_LIST_MODEL (self->model_list), i);
+      RwModel *m = models->pdata[i];
       const char *mid = rw_model_get_id (m);
       const char *ms = strchr (mid, '/');
 

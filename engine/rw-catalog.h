@@ -48,6 +48,7 @@ RwModel    *rw_catalog_resolve_model     (RwCatalog    *self,
 RwProvider *rw_catalog_lookup_provider   (RwCatalog    *self,
                                           const char   *id);
 GPtrArray  *rw_catalog_list_providers    (RwCatalog    *self);
+GPtrArray  *rw_catalog_list_models       (RwCatalog    *self);
 void        rw_catalog_add_provider      (RwCatalog    *self,
                                           RwProvider   *provider);
 void        rw_catalog_add_model         (RwCatalog    *self,

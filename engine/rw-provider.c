@@ -17,7 +17,7 @@ typedef struct
   char *base_url;
   char *api_key_env;
   SoupSession *session;
-  RwHttpPool *pool;
+  GHashTable *pools;      /* GMainContext -> RwHttpPool: one per event loop */
   guint max_concurrency;
   guint rpm;
   guint tpm;
@@ -68,7 +68,7 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->base_url, g_free);
   g_clear_pointer (&priv->api_key_env, g_free);
   g_clear_object (&priv->session);
-  g_clear_pointer (&priv->pool, _rw_http_pool_close);
+  g_clear_pointer (&priv->pools, g_hash_table_unref);
 
   G_OBJECT_CLASS (rw_provider_parent_class)->finalize (object);
 }
@@ -191,7 +191,13 @@ rw_provider_class_init (RwProviderClass *klass)
 static void
 rw_provider_init (RwProvider *self)
 {
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  priv->pools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) _rw_http_pool_close);
 }
+
+/* The session and the pools are made on first use, from whichever event loop comes first. */
+static GMutex lazy_lock;
 
 const char *
 rw_provider_get_id (RwProvider *self)
@@ -263,6 +269,7 @@ rw_provider_get_session (RwProvider *self)
 
   g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
 
+  g_mutex_lock (&lazy_lock);
   if (priv->session == NULL)
     priv->session = soup_session_new_with_options ("user-agent", "Routewise/" PACKAGE_VERSION,
                                                    "max-conns", 256,
@@ -270,6 +277,8 @@ rw_provider_get_session (RwProvider *self)
                                                    "timeout", 0,
                                                    "idle-timeout", 60,
                                                    NULL);
+  g_mutex_unlock (&lazy_lock);
+  /* libsoup (3.2 and later) sends from any thread with its own main context. */
   return priv->session;
 }
 
@@ -278,10 +287,21 @@ RwHttpPool *
 _rw_provider_get_http_pool (RwProvider *self)
 {
   RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  GMainContext *context = g_main_context_get_thread_default ();
+  RwHttpPool *pool;
 
-  if (priv->pool == NULL)
-    priv->pool = _rw_http_pool_new ();
-  return priv->pool;
+  /* Connections belong to the event loop that watches them. */
+  if (context == NULL)
+    context = g_main_context_default ();
+  g_mutex_lock (&lazy_lock);
+  pool = g_hash_table_lookup (priv->pools, context);
+  if (pool == NULL)
+    {
+      pool = _rw_http_pool_new ();
+      g_hash_table_insert (priv->pools, context, pool);
+    }
+  g_mutex_unlock (&lazy_lock);
+  return pool;
 }
 
 /**

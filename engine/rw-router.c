@@ -60,6 +60,11 @@ struct _RwRouter
 
   RwClockFunc clock;
   gpointer clock_data;
+
+  /* Routes may run on several threads at once (the endpoint's event loops): the state they
+   * share (the policy, circuits, spend, the run and the models recorded) is read and changed
+   * under this lock. */
+  GMutex lock;
 };
 
 G_DEFINE_FINAL_TYPE (RwRouter, rw_router, G_TYPE_OBJECT)
@@ -121,6 +126,7 @@ rw_router_finalize (GObject *object)
   g_clear_pointer (&self->recorded_models, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->spent_day, g_date_free);
+  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (rw_router_parent_class)->finalize (object);
 }
 
@@ -133,6 +139,7 @@ rw_router_class_init (RwRouterClass *klass)
 static void
 rw_router_init (RwRouter *self)
 {
+  g_mutex_init (&self->lock);
   self->circuits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->recorded_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->rand = g_rand_new ();
@@ -181,15 +188,19 @@ rw_router_set_policy (RwRouter *self,
                       RwPolicy *policy)
 {
   g_return_if_fail (RW_IS_POLICY (policy));
+  g_mutex_lock (&self->lock);
   g_set_object (&self->policy, policy);
+  g_mutex_unlock (&self->lock);
 }
 
 void
 rw_router_set_run_id (RwRouter   *self,
                       const char *run_id)
 {
+  g_mutex_lock (&self->lock);
   g_free (self->run_id);
   self->run_id = g_strdup (run_id);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -263,16 +274,23 @@ rw_router_set_cost_ceilings (RwRouter *self,
                              double    per_request_usd,
                              double    daily_usd)
 {
+  g_mutex_lock (&self->lock);
   self->request_ceiling_usd = MAX (0, per_request_usd);
   self->daily_ceiling_usd = MAX (0, daily_usd);
   roll_day (self);
+  g_mutex_unlock (&self->lock);
 }
 
 double
 rw_router_get_spent_today (RwRouter *self)
 {
+  double spent;
+
+  g_mutex_lock (&self->lock);
   roll_day (self);
-  return self->spent_today_usd;
+  spent = self->spent_today_usd;
+  g_mutex_unlock (&self->lock);
+  return spent;
 }
 
 /**
@@ -306,9 +324,10 @@ get_circuit (RwRouter   *self,
   return c;
 }
 
+/* Called with the lock held. */
 static gboolean
-circuit_allows (RwRouter   *self,
-                const char *model_id)
+circuit_allows_locked (RwRouter   *self,
+                       const char *model_id)
 {
   Circuit *c = get_circuit (self, model_id);
   gint64 now = self->clock (self->clock_data);
@@ -334,6 +353,18 @@ circuit_allows (RwRouter   *self,
 }
 
 static gboolean
+circuit_allows (RwRouter   *self,
+                const char *model_id)
+{
+  gboolean allows;
+
+  g_mutex_lock (&self->lock);
+  allows = circuit_allows_locked (self, model_id);
+  g_mutex_unlock (&self->lock);
+  return allows;
+}
+
+static gboolean
 counts_against_circuit (const GError *error)
 {
   return !(g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST) ||
@@ -342,10 +373,11 @@ counts_against_circuit (const GError *error)
            g_error_matches (error, RW_ERROR, RW_ERROR_BUDGET));
 }
 
+/* Called with the lock held. */
 static void
-circuit_record (RwRouter     *self,
-                const char   *model_id,
-                const GError *error)
+circuit_record_locked (RwRouter     *self,
+                       const char   *model_id,
+                       const GError *error)
 {
   Circuit *c = get_circuit (self, model_id);
   gint64 now = self->clock (self->clock_data);
@@ -382,6 +414,16 @@ circuit_record (RwRouter     *self,
     }
 }
 
+static void
+circuit_record (RwRouter     *self,
+                const char   *model_id,
+                const GError *error)
+{
+  g_mutex_lock (&self->lock);
+  circuit_record_locked (self, model_id, error);
+  g_mutex_unlock (&self->lock);
+}
+
 /**
  * rw_router_get_circuit_state:
  * @self: a #RwRouter
@@ -394,14 +436,18 @@ RwCircuitState
 rw_router_get_circuit_state (RwRouter   *self,
                              const char *model_id)
 {
-  Circuit *c = g_hash_table_lookup (self->circuits, model_id);
+  RwCircuitState state = RW_CIRCUIT_CLOSED;
+  Circuit *c;
 
-  if (c == NULL)
-    return RW_CIRCUIT_CLOSED;
-  if (c->state == RW_CIRCUIT_OPEN &&
+  g_mutex_lock (&self->lock);
+  c = g_hash_table_lookup (self->circuits, model_id);
+  if (c != NULL)
+    state = c->state;
+  if (c != NULL && c->state == RW_CIRCUIT_OPEN &&
       self->clock (self->clock_data) - c->opened_at_us >= (gint64) self->circuit_cooldown_ms * 1000)
-    return RW_CIRCUIT_HALF_OPEN;
-  return c->state;
+    state = RW_CIRCUIT_HALF_OPEN;
+  g_mutex_unlock (&self->lock);
+  return state;
 }
 
 /**
@@ -556,23 +602,32 @@ record_attempt (Route        *r,
   RwRouter *self = r->router;
 
   g_ptr_array_add (r->out->attempts, rw_chat_result_ref (result));
+  g_mutex_lock (&self->lock);
   roll_day (self);
   if (isfinite (result->cost_usd) && result->cost_usd > 0)
     self->spent_today_usd += result->cost_usd;
+  g_mutex_unlock (&self->lock);
 
   if (self->store != NULL)
     {
       g_autofree char *hash = rw_chat_request_hash_for_model (r->request, result->model_id);
       g_autofree char *id = NULL;
+      g_autofree char *run_id = NULL;
+      gboolean new_model;
 
+      g_mutex_lock (&self->lock);
       if (self->run_id == NULL)
         self->run_id = rw_store_begin_run (self->store, "serve", NULL);
+      run_id = g_strdup (self->run_id);
+      /* The catalog entry once per router, not once per request. */
+      new_model = g_hash_table_add (self->recorded_models, g_strdup (rw_model_get_id (r->model)));
+      g_mutex_unlock (&self->lock);
+
       if (r->out->prompt_id == NULL)
         r->out->prompt_id = rw_store_record_prompt (self->store, r->request);
-      /* The catalog entry once per router, not once per request. */
-      if (g_hash_table_add (self->recorded_models, g_strdup (rw_model_get_id (r->model))))
+      if (new_model)
         rw_store_record_model (self->store, r->model);
-      id = rw_store_record_response (self->store, self->run_id, r->out->prompt_id, result,
+      id = rw_store_record_response (self->store, run_id, r->out->prompt_id, result,
                                      r->out->attempts->len, hash);
     }
 }
@@ -620,7 +675,9 @@ backoff_ms (RwRouter     *self,
     return (guint) result->retry_after_ms;
   base = MIN ((double) self->max_delay_ms, self->base_delay_ms * pow (2, retry));
   /* Equal jitter: half fixed, half random, so that clients do not retry in step. */
+  g_mutex_lock (&self->lock);
   ms = base / 2 + g_rand_double_range (self->rand, 0, base / 2);
+  g_mutex_unlock (&self->lock);
   return (guint) ms;
 }
 
@@ -750,14 +807,17 @@ try_next_candidate (GTask *task)
                      estimate, id, self->request_ceiling_usd);
           continue;
         }
-      roll_day (self);
-      if (self->daily_ceiling_usd > 0 && isfinite (estimate) &&
-          self->spent_today_usd + estimate > self->daily_ceiling_usd)
+      if (self->daily_ceiling_usd > 0 && isfinite (estimate))
         {
-          note_skip (r, RW_ERROR_BUDGET,
-                     "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
-                     self->daily_ceiling_usd, self->spent_today_usd);
-          continue;
+          double spent = rw_router_get_spent_today (self);
+
+          if (spent + estimate > self->daily_ceiling_usd)
+            {
+              note_skip (r, RW_ERROR_BUDGET,
+                         "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
+                         self->daily_ceiling_usd, spent);
+              continue;
+            }
         }
 
       g_set_object (&r->model, model);
@@ -797,6 +857,7 @@ rw_router_route_async (RwRouter            *self,
                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(RwPolicy) policy = NULL;
   Route *r;
 
   g_return_if_fail (RW_IS_ROUTER (self));
@@ -817,9 +878,12 @@ rw_router_route_async (RwRouter            *self,
   r->func_data = func_data;
   r->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
   r->out = rw_route_result_new ();
-  r->out->task = rw_policy_classify (self->policy, request);
+  g_mutex_lock (&self->lock);
+  policy = g_object_ref (self->policy);
+  g_mutex_unlock (&self->lock);
+  r->out->task = rw_policy_classify (policy, request);
   rw_chat_request_set_task (r->request, r->out->task);
-  r->candidates = rw_policy_candidates (self->policy, model, r->out->task);
+  r->candidates = rw_policy_candidates (policy, model, r->out->task);
   g_task_set_task_data (task, r, (GDestroyNotify) route_free);
 
   if (model != NULL && !g_str_equal (model, RW_POLICY_AUTO_MODEL))

@@ -37,13 +37,26 @@ struct _RwServer
   RwRouter *router;
   int listen_fd;
   GSource *listen_watch;
-  guint accept_retry_id;
-  GHashTable *conns;     /* Conn -> itself, the open connections */
+  GSource *accept_retry;
   char *token;
   guint16 port;
   guint heartbeat_ms;
-  guint64 n_served;
+  guint64 n_served;       /* atomic */
+  guint n_loops;
+  /* The event loops connections are shared out to, round robin: the first is the one the
+   * server listens on, the others run on threads of their own. */
+  GPtrArray *workers;
+  guint next_worker;
 };
+
+typedef struct
+{
+  RwServer *server;       /* not owned */
+  GThread *thread;        /* NULL for the loop the server listens on */
+  GMainContext *context;
+  GMainLoop *loop;
+  GHashTable *conns;      /* Conn -> itself: this loop's open connections */
+} Worker;
 
 G_DEFINE_FINAL_TYPE (RwServer, rw_server, G_TYPE_OBJECT)
 
@@ -69,7 +82,6 @@ rw_server_finalize (GObject *object)
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
   g_clear_pointer (&self->token, g_free);
-  g_clear_pointer (&self->conns, g_hash_table_unref);
   G_OBJECT_CLASS (rw_server_parent_class)->finalize (object);
 }
 
@@ -87,7 +99,29 @@ rw_server_init (RwServer *self)
 {
   self->heartbeat_ms = 15000;
   self->listen_fd = -1;
-  self->conns = g_hash_table_new (NULL, NULL);
+  self->n_loops = 1;
+}
+
+/* A timeout on the thread-default main context: connections live on several loops. */
+static GSource *
+add_timeout (guint       ms,
+             GSourceFunc func,
+             gpointer    data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
 }
 
 /**
@@ -293,6 +327,7 @@ typedef struct
 {
   gint ref_count;
   RwServer *server;           /* not owned; NULL once the connection is closed */
+  Worker *worker;             /* the event loop it lives on */
   int fd;
   GSource *watch;
   GByteArray *in;
@@ -303,7 +338,7 @@ typedef struct
   gboolean close_after;       /* close once everything queued is sent */
   gboolean peer_closed;
   gboolean draining;          /* replied and shut down: input is read and dropped */
-  guint drain_timer;
+  GSource *drain_timer;
 } Conn;
 
 #define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
@@ -345,14 +380,14 @@ conn_close (Conn *c)
 {
   if (c->fd < 0)
     return;
-  g_clear_handle_id (&c->drain_timer, g_source_remove);
+  clear_source (&c->drain_timer);
   g_source_destroy (c->watch);
   g_clear_pointer (&c->watch, g_source_unref);
   close (c->fd);
   c->fd = -1;
   if (c->server != NULL)
     {
-      g_hash_table_remove (c->server->conns, c);
+      g_hash_table_remove (c->worker->conns, c);
       c->server = NULL;
     }
   if (c->call != NULL)
@@ -365,7 +400,7 @@ drain_timeout (gpointer data)
 {
   Conn *c = data;
 
-  c->drain_timer = 0;
+  g_clear_pointer (&c->drain_timer, g_source_unref);
   conn_close (c);
   return G_SOURCE_REMOVE;
 }
@@ -418,7 +453,7 @@ conn_flush (Conn *c)
           c->draining = TRUE;
           c->peer_closed = FALSE;
           g_byte_array_set_size (c->in, 0);
-          c->drain_timer = g_timeout_add_seconds (2, drain_timeout, c);
+          c->drain_timer = add_timeout (2000, drain_timeout, c);
         }
     }
   conn_update_events (c);
@@ -450,12 +485,12 @@ reason_phrase (guint status)
     }
 }
 
-/* The Date header's value, made again only when the second changes. */
+/* The Date header's value, made again only when the second changes; one per event loop. */
 static const char *
 http_date (void)
 {
-  static char buf[64];
-  static gint64 last_second = -1;
+  static _Thread_local char buf[64];
+  static _Thread_local gint64 last_second = -1;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (now != last_second)
@@ -545,14 +580,14 @@ struct _Call
   gboolean include_usage;
   gboolean headers_sent;
   gboolean finished;
-  guint heartbeat_id;
+  GSource *heartbeat;
   gint64 last_write_us;
 };
 
 static void
 call_free (Call *call)
 {
-  g_clear_handle_id (&call->heartbeat_id, g_source_remove);
+  clear_source (&call->heartbeat);
   g_clear_pointer (&call->conn, conn_unref);
   g_clear_object (&call->cancellable);
   g_clear_object (&call->server);
@@ -565,7 +600,7 @@ call_client_gone (Call *call)
 {
   /* The client went away: stop whatever is still running. */
   call->finished = TRUE;
-  g_clear_handle_id (&call->heartbeat_id, g_source_remove);
+  clear_source (&call->heartbeat);
   g_cancellable_cancel (call->cancellable);
 }
 
@@ -670,7 +705,7 @@ start_stream (Call       *call,
   begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
   append_chunk (call, model, "", NULL, TRUE, NULL);
   call->last_write_us = g_get_monotonic_time ();
-  call->heartbeat_id = g_timeout_add (call->server->heartbeat_ms, heartbeat, call);
+  call->heartbeat = add_timeout (call->server->heartbeat_ms, heartbeat, call);
 }
 
 static void
@@ -736,8 +771,8 @@ route_done (GObject      *object,
   RwChatResult *r = out->result;
   Conn *c = call->conn;
 
-  call->server->n_served++;
-  g_clear_handle_id (&call->heartbeat_id, g_source_remove);
+  __atomic_add_fetch (&call->server->n_served, 1, __ATOMIC_RELAXED);
+  clear_source (&call->heartbeat);
   if (call->finished || c->fd < 0)
     {
       c->call = NULL;
@@ -908,7 +943,7 @@ static void
 handle_models (RwServer *self,
                Conn     *c)
 {
-  GListModel *models = rw_catalog_get_models (rw_router_get_catalog (self->router));
+  g_autoptr(GPtrArray) models = rw_catalog_list_models (rw_router_get_catalog (self->router));
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
@@ -927,9 +962,9 @@ handle_models (RwServer *self,
   json_builder_set_member_name (b, "owned_by");
   json_builder_add_string_value (b, "routewise");
   json_builder_end_object (b);
-  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+  for (guint i = 0; i < models->len; i++)
     {
-      g_autoptr(RwModel) m = g_list_model_get_item (models, i);
+      RwModel *m = models->pdata[i];
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
@@ -1167,26 +1202,14 @@ conn_ready (gpointer     data,
   return G_SOURCE_CONTINUE;
 }
 
+/* Closes a loop's connections; on that loop's thread. */
 static void
-close_all (RwServer *self)
+close_conns (Worker *w)
 {
   GHashTableIter iter;
   gpointer key;
 
-  g_clear_handle_id (&self->accept_retry_id, g_source_remove);
-  if (self->listen_watch != NULL)
-    {
-      g_source_destroy (self->listen_watch);
-      g_clear_pointer (&self->listen_watch, g_source_unref);
-    }
-  if (self->listen_fd >= 0)
-    {
-      close (self->listen_fd);
-      self->listen_fd = -1;
-    }
-  if (self->conns == NULL)
-    return;
-  g_hash_table_iter_init (&iter, self->conns);
+  g_hash_table_iter_init (&iter, w->conns);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       Conn *c = key;
@@ -1197,13 +1220,132 @@ close_all (RwServer *self)
 }
 
 static gboolean
+worker_stop (gpointer data)
+{
+  Worker *w = data;
+
+  close_conns (w);
+  g_main_loop_quit (w->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+
+  g_main_context_push_thread_default (w->context);
+  g_main_loop_run (w->loop);
+  /* Let what closing started (requests cancelled) finish on this loop. */
+  for (guint i = 0; i < 1000 && g_main_context_iteration (w->context, FALSE); i++)
+    ;
+  g_main_context_pop_thread_default (w->context);
+  return NULL;
+}
+
+static void
+worker_free (Worker *w)
+{
+  g_clear_pointer (&w->loop, g_main_loop_unref);
+  g_clear_pointer (&w->context, g_main_context_unref);
+  g_clear_pointer (&w->conns, g_hash_table_unref);
+  g_free (w);
+}
+
+static void
+close_all (RwServer *self)
+{
+  clear_source (&self->accept_retry);
+  if (self->listen_watch != NULL)
+    {
+      g_source_destroy (self->listen_watch);
+      g_clear_pointer (&self->listen_watch, g_source_unref);
+    }
+  if (self->listen_fd >= 0)
+    {
+      close (self->listen_fd);
+      self->listen_fd = -1;
+    }
+  if (self->workers == NULL)
+    return;
+  for (guint i = 0; i < self->workers->len; i++)
+    if (((Worker *) self->workers->pdata[i])->thread == g_thread_self ())
+      {
+        /* A loop cannot wait for itself to stop: rw_server_stop() belongs on the listening
+         * loop, before the last reference goes. */
+        g_critical ("RwServer stopped from one of its own loops; they are left running");
+        return;
+      }
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *w = self->workers->pdata[i];
+
+      if (w->thread == NULL)
+        close_conns (w);
+      else
+        {
+          g_main_context_invoke (w->context, worker_stop, w);
+          g_thread_join (g_steal_pointer (&w->thread));
+        }
+    }
+  g_clear_pointer (&self->workers, g_ptr_array_unref);
+}
+
+static gboolean
 accept_again (gpointer data)
 {
   RwServer *self = data;
 
-  self->accept_retry_id = 0;
+  g_clear_pointer (&self->accept_retry, g_source_unref);
   rw_fd_watch_set_events (self->listen_watch, G_IO_IN);
   return G_SOURCE_REMOVE;
+}
+
+/* A new connection on its loop; on that loop's thread. */
+static void
+conn_start (Worker *w,
+            int     fd)
+{
+  int one = 1;
+  Conn *c;
+
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c = g_new0 (Conn, 1);
+  c->ref_count = 1;
+  c->server = w->server;
+  c->worker = w;
+  c->fd = fd;
+  c->in = g_byte_array_sized_new (4096);
+  c->out = g_string_sized_new (1024);
+  c->watch = rw_fd_watch_new (fd, G_IO_IN, conn_ready, c);
+  g_hash_table_add (w->conns, c);
+}
+
+typedef struct
+{
+  Worker *worker;
+  int fd;
+} Handoff;
+
+static gboolean
+handoff_start (gpointer data)
+{
+  Handoff *h = data;
+
+  conn_start (h->worker, h->fd);
+  h->fd = -1;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handoff_free (gpointer data)
+{
+  Handoff *h = data;
+
+  /* Handed to a loop that stopped before it could start it. */
+  if (h->fd >= 0)
+    close (h->fd);
+  g_free (h);
 }
 
 static gboolean
@@ -1214,9 +1356,8 @@ accept_ready (gpointer     data,
 
   for (guint i = 0; i < 64; i++)
     {
-      int one = 1;
       int fd = accept4 (self->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      Conn *c;
+      Worker *w;
 
       if (fd < 0)
         {
@@ -1225,19 +1366,22 @@ accept_ready (gpointer     data,
               /* Out of descriptors: stop accepting for a moment rather than spin. */
               g_warning ("cannot accept a connection: %s", g_strerror (errno));
               rw_fd_watch_set_events (self->listen_watch, 0);
-              self->accept_retry_id = g_timeout_add (200, accept_again, self);
+              clear_source (&self->accept_retry);
+              self->accept_retry = add_timeout (200, accept_again, self);
             }
           break;
         }
-      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      c = g_new0 (Conn, 1);
-      c->ref_count = 1;
-      c->server = self;
-      c->fd = fd;
-      c->in = g_byte_array_sized_new (4096);
-      c->out = g_string_sized_new (1024);
-      c->watch = rw_fd_watch_new (fd, G_IO_IN, conn_ready, c);
-      g_hash_table_add (self->conns, c);
+      w = self->workers->pdata[self->next_worker++ % self->workers->len];
+      if (w->thread == NULL)
+        conn_start (w, fd);
+      else
+        {
+          Handoff *h = g_new0 (Handoff, 1);
+          h->worker = w;
+          h->fd = fd;
+          g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT, handoff_start, h,
+                                      handoff_free);
+        }
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1307,7 +1451,60 @@ rw_server_listen (RwServer  *self,
   self->listen_fd = fd;
   self->port = g_ntohs (addr.sin_port);
   self->listen_watch = rw_fd_watch_new (fd, G_IO_IN, accept_ready, self);
+
+  self->workers = g_ptr_array_new_with_free_func ((GDestroyNotify) worker_free);
+  for (guint i = 0; i < self->n_loops; i++)
+    {
+      Worker *w = g_new0 (Worker, 1);
+      g_autofree char *name = g_strdup_printf ("rw-serve-%u", i);
+
+      w->server = self;
+      w->conns = g_hash_table_new (NULL, NULL);
+      g_ptr_array_add (self->workers, w);
+      if (i == 0)
+        {
+          w->context = g_main_context_ref_thread_default ();
+          continue;
+        }
+      w->context = g_main_context_new ();
+      w->loop = g_main_loop_new (w->context, FALSE);
+      w->thread = g_thread_new (name, worker_main, w);
+    }
   return TRUE;
+}
+
+/**
+ * rw_server_set_threads:
+ * @self: a #RwServer, not yet listening
+ * @n_loops: how many event loops serve connections, at least 1
+ *
+ * With more than one, connections are shared out round robin between the loop the server
+ * listens on and @n_loops - 1 threads, each with its own loop and its own kept-alive upstream
+ * connections. The router, the catalog and the database are shared.
+ */
+void
+rw_server_set_threads (RwServer *self,
+                       guint     n_loops)
+{
+  g_return_if_fail (RW_IS_SERVER (self));
+  g_return_if_fail (self->listen_fd < 0);
+
+  self->n_loops = CLAMP (n_loops, 1, 64);
+}
+
+/**
+ * rw_server_stop:
+ * @self: a #RwServer
+ *
+ * Stops listening, closes every connection (cancelling what they asked) and stops the other
+ * loops. Call it from the loop the server listens on; disposing of the server does it too.
+ */
+void
+rw_server_stop (RwServer *self)
+{
+  g_return_if_fail (RW_IS_SERVER (self));
+
+  close_all (self);
 }
 
 guint16
@@ -1319,5 +1516,5 @@ rw_server_get_port (RwServer *self)
 guint64
 rw_server_get_n_served (RwServer *self)
 {
-  return self->n_served;
+  return __atomic_load_n (&self->n_served, __ATOMIC_RELAXED);
 }

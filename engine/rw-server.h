@@ -24,6 +24,9 @@ guint16   rw_server_get_port     (RwServer    *self);
 void      rw_server_set_heartbeat (RwServer   *self,
                                   guint        interval_ms);
 guint64   rw_server_get_n_served (RwServer    *self);
+void      rw_server_set_threads  (RwServer    *self,
+                                  guint        n_loops);
+void      rw_server_stop         (RwServer    *self);
 char     *rw_server_load_token   (const char  *path,
                                   GError     **error);
 

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 #include <routewise-engine.h>
 
+#include "rw-http.h"
 #include "rw-mock-upstream.h"
 #include "rw-test-util.h"
 
@@ -53,9 +54,11 @@ fixture_setup (Fixture       *f,
   f->router = rw_router_new (f->catalog, f->store);
   f->server = rw_server_new (f->router, TOKEN);
   rw_server_set_heartbeat (f->server, 50);
+  /* The suite runs with one event loop, and again with three. */
+  rw_server_set_threads (f->server, MAX (1, GPOINTER_TO_UINT (data)));
   g_assert_true (rw_server_listen (f->server, 0, &error));
   f->base = g_strdup_printf ("http://127.0.0.1:%u/v1", rw_server_get_port (f->server));
-  f->session = soup_session_new ();
+  f->session = soup_session_new_with_options ("max-conns-per-host", 32, NULL);
   rw_mock_upstream_set_default (f->mock, "good", rw_mock_reply_new_stream (hello, 11, 5, TRUE));
 }
 
@@ -64,6 +67,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_object_unref (f->session);
+  rw_server_stop (f->server);
   g_object_unref (f->server);
   g_object_unref (f->router);
   rw_store_close (f->store);
@@ -550,6 +554,69 @@ test_escaping (Fixture       *f,
     }
 }
 
+/* Many clients at once, streamed and not, each answered in full and stored once. */
+static void
+test_many_clients (Fixture       *f,
+                   gconstpointer  data)
+{
+  enum { N = 24 };
+  SoupMessage *msgs[N];
+  Reply replies[N] = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = g_build_filename (f->dir, "routewise.db", NULL);
+
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *url = g_strconcat (f->base, "/chat/completions", NULL);
+      g_autofree char *body = g_strdup_printf (
+        "{\"model\": \"mock/good\", \"stream\": %s, \"messages\": "
+        "[{\"role\": \"user\", \"content\": \"client %u\"}]}", i % 2 ? "true" : "false", i);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      msgs[i] = soup_message_new ("POST", url);
+      soup_message_headers_replace (soup_message_get_request_headers (msgs[i]), "Authorization",
+                                    "Bearer " TOKEN);
+      soup_message_set_request_body_from_bytes (msgs[i], "application/json", bytes);
+      soup_session_send_and_read_async (f->session, msgs[i], G_PRIORITY_DEFAULT, NULL, sent_cb,
+                                        &replies[i]);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *text = NULL;
+
+      rw_test_wait_until (&replies[i].done);
+      g_assert_nonnull (replies[i].body);
+      g_assert_cmpuint (soup_message_get_status (msgs[i]), ==, 200);
+      text = g_strndup (g_bytes_get_data (replies[i].body, NULL),
+                        g_bytes_get_size (replies[i].body));
+      if (i % 2)
+        {
+          g_assert_nonnull (strstr (text, "\"content\":\"world\""));
+          g_assert_nonnull (strstr (text, "data: [DONE]"));
+        }
+      else
+        g_assert_nonnull (strstr (text, "\"content\":\"Hello, world!\""));
+      g_bytes_unref (replies[i].body);
+      g_object_unref (msgs[i]);
+    }
+  g_assert_cmpuint (rw_server_get_n_served (f->server), ==, N);
+  g_assert_true (rw_store_flush (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE status = 'ok'"),
+                   ==, N);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(DISTINCT prompt_id) FROM responses"), ==, N);
+}
+
+/* The same through libsoup, which remote upstreams use, sending from every loop. */
+static void
+test_many_clients_libsoup (Fixture       *f,
+                           gconstpointer  data)
+{
+  _rw_http_set_direct (FALSE);
+  test_many_clients (f, data);
+  _rw_http_set_direct (TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -557,8 +624,12 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/Rw/Server/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/Rw/Server/" path, Fixture, NULL, fixture_setup, func, fixture_teardown); \
+  g_test_add ("/Rw/Server/3-loops/" path, Fixture, GUINT_TO_POINTER (3), fixture_setup, func, \
+              fixture_teardown)
   ADD ("models", test_models);
+  ADD ("many-clients", test_many_clients);
+  ADD ("many-clients-libsoup", test_many_clients_libsoup);
   ADD ("completion-stored", test_completion_stored);
   ADD ("other-protocol", test_other_protocol);
   ADD ("bad-requests", test_bad_requests);
