@@ -429,16 +429,20 @@ rw_chat_request_hash_for_model (RwChatRequest *self,
                                 const char    *model_id)
 {
   const char *json = peek_messages_json (self);
-  g_autoptr(GString) s = g_string_sized_new (strlen (model_id) + strlen (json) + 48);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   char num[G_ASCII_DTOSTR_BUF_SIZE];
+  char tokens[24];
 
-  g_string_append (s, model_id);
-  g_string_append_c (s, '\n');
-  g_string_append (s, json);
-  g_string_append_printf (s, "\n%s\n%" G_GINT64_FORMAT,
-                          g_ascii_dtostr (num, sizeof num, self->temperature),
-                          self->max_tokens);
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
+  /* model \n messages \n temperature \n max_tokens, fed in pieces. */
+  g_checksum_update (sum, (const guchar *) model_id, -1);
+  g_checksum_update (sum, (const guchar *) "\n", 1);
+  g_checksum_update (sum, (const guchar *) json, -1);
+  g_checksum_update (sum, (const guchar *) "\n", 1);
+  g_checksum_update (sum, (const guchar *) g_ascii_dtostr (num, sizeof num, self->temperature),
+                     -1);
+  g_snprintf (tokens, sizeof tokens, "\n%" G_GINT64_FORMAT, self->max_tokens);
+  g_checksum_update (sum, (const guchar *) tokens, -1);
+  return g_strdup (g_checksum_get_string (sum));
 }
 
 /**

@@ -185,20 +185,61 @@ struct _RwHttpRequest
   GBytes *body;
 };
 
+/* The last URL each thread parsed: requests to one upstream use the same URL again and again,
+ * and a GUri is immutable. */
+typedef struct
+{
+  char *url;
+  GUri *uri;
+} UriCache;
+
+static void
+uri_cache_free (gpointer data)
+{
+  UriCache *c = data;
+
+  g_free (c->url);
+  g_uri_unref (c->uri);
+  g_free (c);
+}
+
+static GPrivate uri_cache = G_PRIVATE_INIT (uri_cache_free);
+
+/* @url parsed, or NULL when it is not an http or https URL with a host. */
+static GUri *
+parse_url (const char *url)
+{
+  UriCache *c = g_private_get (&uri_cache);
+  GUri *uri;
+
+  if (c != NULL && g_str_equal (c->url, url))
+    return g_uri_ref (c->uri);
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_clear_pointer (&uri, g_uri_unref);
+      return NULL;
+    }
+  c = g_new0 (UriCache, 1);
+  c->url = g_strdup (url);
+  c->uri = g_uri_ref (uri);
+  g_private_replace (&uri_cache, c);
+  return uri;
+}
+
 /* A request, or NULL with an error when the URL is not an http or https one. */
 RwHttpRequest *
 _rw_http_request_new (const char  *method,
                       const char  *url,
                       GError     **error)
 {
-  GUri *uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  GUri *uri = parse_url (url);
   RwHttpRequest *r;
 
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
-       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+  if (uri == NULL)
     {
-      g_clear_pointer (&uri, g_uri_unref);
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
       return NULL;
     }

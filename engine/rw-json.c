@@ -837,3 +837,23 @@ rw_json_append_string (GString    *out,
   g_string_append_len (out, run, s - run);
   g_string_append_c (out, '"');
 }
+
+/* Appends a decimal integer: printf costs more than the rest of a small reply. */
+void
+rw_json_append_int (GString *out,
+                    gint64   v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? 0 - (guint64) v : (guint64) v;
+
+  do
+    {
+      *--p = (char) ('0' + u % 10);
+      u /= 10;
+    }
+  while (u != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}

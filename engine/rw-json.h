@@ -77,5 +77,7 @@ JsonObject *rw_json_parse_object (const char  *text,
 
 void        rw_json_append_string (GString    *out,
                                    const char *text);
+void        rw_json_append_int    (GString    *out,
+                                   gint64      v);
 
 G_END_DECLS

@@ -516,11 +516,22 @@ begin_reply (Conn       *c,
 {
   GString *o = c->out;
 
-  g_string_append_printf (o, "HTTP/1.1 %u %s\r\nServer: Routewise/" PACKAGE_VERSION "\r\n"
-                             "Date: %s\r\nContent-Type: %s\r\n",
-                          status, reason_phrase (status), http_date (), content_type);
+  /* Appends, not printf: this runs for every reply. */
+  g_string_append (o, "HTTP/1.1 ");
+  rw_json_append_int (o, status);
+  g_string_append_c (o, ' ');
+  g_string_append (o, reason_phrase (status));
+  g_string_append (o, "\r\nServer: Routewise/" PACKAGE_VERSION "\r\nDate: ");
+  g_string_append (o, http_date ());
+  g_string_append (o, "\r\nContent-Type: ");
+  g_string_append (o, content_type);
+  g_string_append (o, "\r\n");
   if (content_length >= 0)
-    g_string_append_printf (o, "Content-Length: %" G_GSSIZE_FORMAT "\r\n", content_length);
+    {
+      g_string_append (o, "Content-Length: ");
+      rw_json_append_int (o, content_length);
+      g_string_append (o, "\r\n");
+    }
   else
     {
       g_string_append (o, "Cache-Control: no-cache\r\n");
@@ -532,10 +543,18 @@ begin_reply (Conn       *c,
   if (status == 401)
     g_string_append (o, "WWW-Authenticate: Bearer\r\n");
   if (model != NULL)
-    g_string_append_printf (o, "x-routewise-model: %s\r\n", model);
+    {
+      g_string_append (o, "x-routewise-model: ");
+      g_string_append (o, model);
+      g_string_append (o, "\r\n");
+    }
   /* Without a task, the policy's default list served the request. */
   if (model != NULL || task != NULL)
-    g_string_append_printf (o, "x-routewise-task: %s\r\n", task ? task : "default");
+    {
+      g_string_append (o, "x-routewise-task: ");
+      g_string_append (o, task ? task : "default");
+      g_string_append (o, "\r\n");
+    }
   if (!c->req.keep_alive || c->close_after)
     {
       c->close_after = TRUE;
@@ -648,9 +667,13 @@ append_usage (GString      *out,
 {
   gint64 in = MAX (0, r->tokens_in), done = MAX (0, r->tokens_out);
 
-  g_string_append_printf (out, "\"usage\":{\"prompt_tokens\":%" G_GINT64_FORMAT ","
-                               "\"completion_tokens\":%" G_GINT64_FORMAT ","
-                               "\"total_tokens\":%" G_GINT64_FORMAT "}", in, done, in + done);
+  g_string_append (out, "\"usage\":{\"prompt_tokens\":");
+  rw_json_append_int (out, in);
+  g_string_append (out, ",\"completion_tokens\":");
+  rw_json_append_int (out, done);
+  g_string_append (out, ",\"total_tokens\":");
+  rw_json_append_int (out, in + done);
+  g_string_append_c (out, '}');
 }
 
 static void
@@ -665,8 +688,9 @@ append_chunk (Call         *call,
 
   g_string_append (line, "data: {\"id\":");
   rw_json_append_string (line, call->id);
-  g_string_append_printf (line, ",\"object\":\"chat.completion.chunk\","
-                                "\"created\":%" G_GINT64_FORMAT ",\"model\":", call->created);
+  g_string_append (line, ",\"object\":\"chat.completion.chunk\",\"created\":");
+  rw_json_append_int (line, call->created);
+  g_string_append (line, ",\"model\":");
   rw_json_append_string (line, model ? model : "");
   g_string_append (line, ",\"choices\":[");
   if (usage == NULL)
@@ -745,8 +769,9 @@ reply_whole (Call          *call,
 
   g_string_append (body, "{\"id\":");
   rw_json_append_string (body, call->id);
-  g_string_append_printf (body, ",\"object\":\"chat.completion\",\"created\":%" G_GINT64_FORMAT
-                                ",\"model\":", call->created);
+  g_string_append (body, ",\"object\":\"chat.completion\",\"created\":");
+  rw_json_append_int (body, call->created);
+  g_string_append (body, ",\"model\":");
   rw_json_append_string (body, out->model_id);
   g_string_append (body, ",\"choices\":[{\"index\":0,"
                          "\"message\":{\"role\":\"assistant\",\"content\":");

@@ -304,10 +304,30 @@ test_messages_text (void)
   g_clear_pointer (&request, rw_chat_request_unref);
   request = rw_chat_request_new_for_prompt ("Say hello");
   hash = rw_chat_request_hash_prompt (request);
+  /* The cache key of a known request, which stored answers are found by. */
+  {
+    g_autofree char *key = rw_chat_request_hash_for_model (request, "up/m");
+    g_assert_cmpstr (key, ==, "d0d17a1f72995da2ad6991a0dec0c6d9ce68d51e52bbd499fdd199db2aaf9265");
+  }
   g_assert_cmpstr (hash, ==, "77ebc63156811cda92c546fda22576cb3b4c2e2a758034ee3e9843c044305827");
   rw_chat_request_add_message (request, "assistant", "Hello");
   hash2 = rw_chat_request_hash_prompt (request);
   g_assert_cmpstr (hash2, ==, "961d7d04251bc3a13bef9ba69d1af78aefb2834538d2b1fd46c8c4036a683c5c");
+}
+
+static void
+test_append_int (void)
+{
+  static const gint64 values[] = { 0, 7, -1, 10, 1234567890123, G_MAXINT64, G_MININT64 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(GString) s = g_string_new ("x");
+      g_autofree char *expected = g_strdup_printf ("x%" G_GINT64_FORMAT, values[i]);
+
+      rw_json_append_int (s, values[i]);
+      g_assert_cmpstr (s->str, ==, expected);
+    }
 }
 
 int
@@ -323,6 +343,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Json/depth", test_depth);
   g_test_add_func ("/Rw/Json/object", test_object);
   g_test_add_func ("/Rw/Json/doc", test_doc);
+  g_test_add_func ("/Rw/Json/append-int", test_append_int);
   g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
   return g_test_run ();
 }
