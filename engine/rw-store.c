@@ -114,6 +114,10 @@ static const char * const migrations[] = {
   /* 4: responses_by_item starts with run_id and serves every lookup by run, so the index on
    * run_id alone only cost a page write per stored answer. */
   "DROP INDEX responses_by_run;",
+
+  /* 5: a run's comparisons are read by run (the report's paired results, a resumed run's
+   * comparisons): without this index every report scanned every vote ever stored. */
+  "CREATE INDEX votes_by_run ON votes (run_id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

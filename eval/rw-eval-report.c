@@ -72,6 +72,13 @@ rw_sign_test (guint wins,
   return MIN (1.0, 2 * tail);
 }
 
+/* An answer's grade as the report counts it; the strings belong to query rows. */
+typedef struct
+{
+  const char *score;
+  const char *pass;
+} Grade;
+
 typedef struct
 {
   char *model;
@@ -184,6 +191,10 @@ rw_eval_report_build (RwStore     *store,
   const char *params[] = { run_id, NULL };
   g_autoptr(GPtrArray) run = NULL;
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) machine = NULL;
+  g_autoptr(GPtrArray) human = NULL;
+  /* response id -> Grade, pointing into machine's and human's rows */
+  g_autoptr(GHashTable) grades = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GHashTable) cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) cell_free);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
@@ -203,23 +214,55 @@ rw_eval_report_build (RwStore     *store,
   /* Successful answers first, so that each (item, model, sample) counts its best outcome. */
   rows = rw_store_query (store,
                          "SELECT r.item_id, r.model, r.sample, r.status, coalesce (p.task, 'general'), "
-                         "  coalesce (r.cost_usd, ''), coalesce (r.latency_ms, ''), r.cached, "
-                         /* A person's grade, the latest, overrides the machines'. */
-                         "  coalesce ((SELECT score FROM grades g WHERE g.response_id = r.id AND "
-                         "             g.source = 'human' ORDER BY g.created_ms DESC LIMIT 1), "
-                         "            (SELECT avg (score) FROM grades g WHERE g.response_id = r.id)), "
-                         "  coalesce ((SELECT pass FROM grades g WHERE g.response_id = r.id AND "
-                         "             g.source = 'human' ORDER BY g.created_ms DESC LIMIT 1), "
-                         "            (SELECT min (pass) FROM grades g WHERE g.response_id = r.id)) "
+                         "  coalesce (r.cost_usd, ''), coalesce (r.latency_ms, ''), r.cached, r.id "
                          "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
                          "WHERE r.run_id = ?1 ORDER BY r.status = 'ok' DESC, r.created_ms",
                          params, error);
   if (rows == NULL)
     return NULL;
+  /* Each answer's grade: the machines' mean score and whether all passed, unless a person
+   * graded it, whose latest grade overrides them. Read in two passes over the run's grades
+   * rather than four lookups an answer. */
+  machine = rw_store_query (store,
+                            "SELECT g.response_id, coalesce (avg (g.score), ''), "
+                            "  coalesce (min (g.pass), '') "
+                            "FROM grades g JOIN responses r ON r.id = g.response_id "
+                            "WHERE r.run_id = ?1 GROUP BY g.response_id", params, error);
+  if (machine == NULL)
+    return NULL;
+  human = rw_store_query (store,
+                          "SELECT g.response_id, coalesce (g.score, ''), coalesce (g.pass, '') "
+                          "FROM grades g JOIN responses r ON r.id = g.response_id "
+                          "WHERE r.run_id = ?1 AND g.source = 'human' ORDER BY g.created_ms, g.id",
+                          params, error);
+  if (human == NULL)
+    return NULL;
+  for (guint i = 0; i < machine->len; i++)
+    {
+      char **m = machine->pdata[i];
+      Grade *g = g_new0 (Grade, 1);
+
+      g->score = m[1];
+      g->pass = m[2];
+      g_hash_table_replace (grades, m[0], g);
+    }
+  for (guint i = 0; i < human->len; i++)
+    {
+      char **h = human->pdata[i];
+      Grade *g = g_hash_table_lookup (grades, h[0]);
+      /* The latest comes last; a field it leaves empty keeps the machines' value. */
+      if (g != NULL && *h[1])
+        g->score = h[1];
+      if (g != NULL && *h[2])
+        g->pass = h[2];
+    }
 
   for (guint i = 0; i < rows->len; i++)
     {
       char **r = rows->pdata[i];
+      Grade *g = g_hash_table_lookup (grades, r[8]);
+      const char *score = g ? g->score : "";
+      const char *pass = g ? g->pass : "";
       g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", r[0], r[1], r[2]);
       gboolean ok = g_str_equal (r[3], "ok");
       Cell *targets[2];
@@ -246,9 +289,9 @@ rw_eval_report_build (RwStore     *store,
               double latency = g_ascii_strtod (r[6], NULL);
               g_array_append_val (c->latencies, latency);
             }
-          if (*r[8])
-            c->score_sum += g_ascii_strtod (r[8], NULL);
-          if (g_str_equal (r[9], "1"))
+          if (*score)
+            c->score_sum += g_ascii_strtod (score, NULL);
+          if (g_str_equal (pass, "1"))
             c->passed++;
         }
     }

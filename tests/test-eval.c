@@ -165,6 +165,18 @@ test_run_resume_cache (void)
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, "change"), -0.05, 1e-9);
       g_assert_nonnull (strstr (md, "-5.0 points"));
     }
+
+    /* A person who changes their mind: the latest grade counts. */
+    {
+      g_autoptr(JsonNode) later = NULL;
+
+      rw_store_record_grade (store, response, "human", 1, TRUE, "units are fine", "human");
+      later = rw_eval_report_build (store, rw_eval_runner_get_run_id (first), &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (
+                         json_object_get_array_member (json_node_get_object (later), "rows"), 0),
+                         "passed"), ==, passed_before);
+    }
   }
 
   /* The same again: the run resumes, with nothing left to send. */

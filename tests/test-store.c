@@ -241,6 +241,12 @@ test_migrate_from_v1 (void)
     g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3),
                               "INDEX responses_by_item"));
     sqlite3_finalize (stmt);
+    /* Version 5: a run's votes are found by index. */
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT * FROM votes "
+                                             "WHERE run_id = 'r1'", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3), "votes_by_run"));
+    sqlite3_finalize (stmt);
     sqlite3_close (db);
   }
   rw_test_rmtree (dir);
