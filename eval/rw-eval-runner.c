@@ -784,12 +784,19 @@ start_comparisons (RwEvalRunner *self)
   if (self->models->len < 2)
     return;
 
+  /* The texts only for a judge to read. */
   rows = rw_store_query (self->store,
-                         "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
-                         "  coalesce (p.task, 'general'), r.text, p.text, "
-                         "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
-                         "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
-                         "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
+                         self->judge != NULL && self->pairwise
+                         ? "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
+                           "  coalesce (p.task, 'general'), r.text, p.text, "
+                           "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
+                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms"
+                         : "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
+                           "  coalesce (p.task, 'general'), '', '', "
+                           "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
+                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
                          params, NULL);
   voted = rw_store_query (self->store, "SELECT DISTINCT response_a || ' ' || source FROM votes "
                                        "WHERE run_id = ?1", params, NULL);
