@@ -83,10 +83,15 @@ mkdir -p "$WORK/config" "$WORK/data" "$WORK/pfhome"
 mv "$WORK/providers.json" "$WORK/config/"
 
 measure () {  # NAME COMMAND... ; leaves "seconds peak_kb" in $WORK/NAME.time
-  local name=$1; shift
-  if ! /usr/bin/time -f "%e %M" -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"; then
+  local name=$1 start end; shift
+  start=$(date +%s%N)
+  if ! /usr/bin/time -f "%M" -o "$WORK/$name.kb" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"; then
     echo "$name failed:" >&2; tail -20 "$WORK/$name.err" >&2; exit 1
   fi
+  end=$(date +%s%N)
+  # Wall time to the millisecond (time(1) rounds to 10 ms), and the peak resident size.
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(tail -1 "$WORK/$name.kb")" \
+    > "$WORK/$name.time"
 }
 
 measure routewise env ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/data" \
@@ -108,9 +113,13 @@ N=$((ITEMS * 4))
 echo
 echo "Batch evaluation: $ITEMS items x 4 models = $N requests, concurrency $J, $(nproc) cores, $(date -u +%F)"
 printf '%-10s %10s %12s %12s %s\n' tool "wall s" "requests/s" "peak MB" "answers"
-printf '%-10s %10.2f %12.0f %12.1f %s\n' routewise "$RW_S" "$(awk -v n=$N -v s=$RW_S 'BEGIN{print n/s}')" \
+printf '%-10s %10.3f %12.0f %12.1f %s\n' routewise "$RW_S" "$(awk -v n=$N -v s=$RW_S 'BEGIN{print n/s}')" \
   "$(awk -v k=$RW_KB 'BEGIN{print k/1024}')" "$STORED stored, $GRADED grades stored"
-printf '%-10s %10.2f %12.0f %12.1f %s\n' promptfoo "$PF_S" "$(awk -v n=$N -v s=$PF_S 'BEGIN{print n/s}')" \
+printf '%-10s %10.3f %12.0f %12.1f %s\n' promptfoo "$PF_S" "$(awk -v n=$N -v s=$PF_S 'BEGIN{print n/s}')" \
   "$(awk -v k=$PF_KB 'BEGIN{print k/1024}')" "$PF_N results"
 awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" \
   'BEGIN { printf "Routewise/promptfoo: %.1fx the throughput, %.2fx the peak memory\n", b / a, x / y }'
+awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" -v n="$N" -v stored="$STORED" \
+  'function met(c) { return c ? "met" : "NOT met" }
+   BEGIN { printf "Targets: at least 30x the throughput (%.1fx): %s; under a tenth of the memory (%.2fx): %s; every answer stored (%d of %d): %s\n",
+                  b / a, met(b / a >= 30), x / y, met(x / y < 0.1), stored, n, met(stored >= n) }'

@@ -142,3 +142,14 @@ for c in "${CONNS[@]}"; do
              c, rr / pr, r5 - u5, p5 - u5, (p5 - u5) / (r5 - u5 > 0 ? r5 - u5 : 0.001), (r5 - u5) / u5 }'
 done
 echo "Routewise stored $STORED of the $((rw_requests + RW_WARMUP)) requests it served ($RW_WARMUP of them in the warm-up)."
+read -r up1_rps up1_p50 _ _ <<< "${R[up,1]}"
+read -r _ rw1_p50 _ _ <<< "${R[rw,1]}"
+read -r rw16_rps _ _ _ <<< "${R[rw,16]}"
+read -r pk16_rps _ _ _ <<< "${R[pk,16]}"
+read -r _ _ rw64_p99 _ <<< "${R[rw,64]}"
+awk -v u="$up1_p50" -v r="$rw1_p50" -v a="$rw16_rps" -v p="$pk16_rps" -v q="$rw64_p99" \
+    -v m="$MEM_RW" -v s="$STORED" -v n="$((rw_requests + RW_WARMUP))" \
+  'function met(c) { return c ? "met" : "NOT met" }
+   BEGIN { printf "Targets: added p50 at 1 connection within 2x the upstream'"'"'s (%.2fx): %s; at least 20x Portkey at 16 connections (%.1fx): %s; p99 under 2 ms at 64 connections (%.2f ms): %s; under 30 MB (%.1f MB): %s; every request stored: %s\n",
+                  (r - u) / u, met((r - u) / u <= 2), a / p, met(a / p >= 20), q, met(q < 2),
+                  m / 1024, met(m / 1024 < 30), met(s >= n) }'
