@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-paths.h"
 #include "rw-store-private.h"
 
@@ -116,8 +117,11 @@ static const char * const migrations[] = {
   "DROP INDEX responses_by_run;",
 
   /* 5: a run's comparisons are read by run (the report's paired results, a resumed run's
-   * comparisons): without this index every report scanned every vote ever stored. */
-  "CREATE INDEX votes_by_run ON votes (run_id);",
+   * comparisons): without this index every report scanned every vote ever stored. Nothing
+   * reads votes by prompt or by task, and each of those indexes cost a write per vote. */
+  "CREATE INDEX votes_by_run ON votes (run_id);"
+  "DROP INDEX votes_by_prompt;"
+  "DROP INDEX votes_by_task;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);
@@ -1339,9 +1343,7 @@ rw_store_record_vote (RwStore            *self,
                       const char         *source)
 {
   guint n = response_ids ? g_strv_length ((char **) response_ids) : 0;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) candidates = NULL;
-  g_autofree char *candidates_text = NULL;
+  g_autoptr(GString) candidates = NULL;
   char *id;
   Op *op;
 
@@ -1353,12 +1355,16 @@ rw_store_record_vote (RwStore            *self,
                               : n != 2)
     return NULL;
 
-  json_builder_begin_array (b);
+  /* A JSON array of the ids, written directly: an evaluation records thousands of these. */
+  candidates = g_string_sized_new (2 + n * 40);
+  g_string_append_c (candidates, '[');
   for (guint i = 0; i < n; i++)
-    json_builder_add_string_value (b, response_ids[i]);
-  json_builder_end_array (b);
-  candidates = json_builder_get_root (b);
-  candidates_text = json_to_string (candidates, FALSE);
+    {
+      if (i > 0)
+        g_string_append_c (candidates, ',');
+      rw_json_append_string (candidates, response_ids[i]);
+    }
+  g_string_append_c (candidates, ']');
 
   id = new_id ();
   op = op_new ("INSERT INTO votes (id, prompt_id, run_id, task, outcome, response_a, response_b, "
@@ -1376,7 +1382,7 @@ rw_store_record_vote (RwStore            *self,
                outcome == RW_VOTE_B ? response_ids[1] : NULL);
   op_text (op, source ? source : "human");
   op_int (op, now_ms ());
-  op_text (op, candidates_text);
+  op_text (op, candidates->str);
   enqueue (self, op);
   return id;
 }

@@ -247,6 +247,8 @@ test_migrate_from_v1 (void)
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3), "votes_by_run"));
     sqlite3_finalize (stmt);
+    g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                      "('votes_by_prompt', 'votes_by_task')"), ==, 0);
     sqlite3_close (db);
   }
   rw_test_rmtree (dir);
