@@ -238,6 +238,26 @@ append_string (GString    *s,
   g_string_append_c (s, '"');
 }
 
+/* The messages as a JSON array, each string written by @append. */
+static void
+write_messages (RwChatRequest *self,
+                GString       *out,
+                void         (*append) (GString *, const char *))
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < self->roles->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"role\":");
+      append (out, self->roles->pdata[i]);
+      g_string_append (out, ",\"content\":");
+      append (out, self->contents->pdata[i]);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
 /* The messages as JSON, computed once; the same text as json_to_string() of
  * rw_chat_request_messages_to_json(). Safe to call from several threads. */
 static const char *
@@ -249,18 +269,7 @@ peek_messages_json (RwChatRequest *self)
   if (json != NULL)
     return json;
   s = g_string_sized_new (64);
-  g_string_append_c (s, '[');
-  for (guint i = 0; i < self->roles->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (s, ',');
-      g_string_append (s, "{\"role\":");
-      append_string (s, self->roles->pdata[i]);
-      g_string_append (s, ",\"content\":");
-      append_string (s, self->contents->pdata[i]);
-      g_string_append_c (s, '}');
-    }
-  g_string_append_c (s, ']');
+  write_messages (self, s, append_string);
   json = g_string_free (s, FALSE);
   if (!g_atomic_pointer_compare_and_exchange (&self->messages_json, NULL, (char *) json))
     {
@@ -283,18 +292,7 @@ _rw_chat_request_append_messages (RwChatRequest *self,
       g_string_append (out, json);
       return;
     }
-  g_string_append_c (out, '[');
-  for (guint i = 0; i < self->roles->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, "{\"role\":");
-      rw_json_append_string (out, self->roles->pdata[i]);
-      g_string_append (out, ",\"content\":");
-      rw_json_append_string (out, self->contents->pdata[i]);
-      g_string_append_c (out, '}');
-    }
-  g_string_append_c (out, ']');
+  write_messages (self, out, rw_json_append_string);
 }
 
 char *
