@@ -172,9 +172,9 @@ struct _RwStore
   GThread *writer;
   GAsyncQueue *queue;
   GHashTable *stmts;    /* sql -> sqlite3_stmt, writer thread only */
-  GMutex error_mutex;
+  GMutex lock;          /* for write_error and prompts_queued */
   char *write_error;    /* the first failed write since the last flush */
-  /* Prompts queued lately, under error_mutex: id -> PROMPT_QUEUED or PROMPT_QUEUED_WITH_TASK.
+  /* Prompts queued lately, under lock: id -> PROMPT_QUEUED or PROMPT_QUEUED_WITH_TASK.
    * The same prompt again (a client's retry, an evaluation's next model) is not written twice.
    * Forgotten on a failed write, which may have lost one. */
   GHashTable *prompts_queued;
@@ -325,11 +325,11 @@ static void
 note_write_error (RwStore    *self,
                   const char *what)
 {
-  g_mutex_lock (&self->error_mutex);
+  g_mutex_lock (&self->lock);
   if (self->write_error == NULL)
     self->write_error = g_strdup (what);
   g_hash_table_remove_all (self->prompts_queued);
-  g_mutex_unlock (&self->error_mutex);
+  g_mutex_unlock (&self->lock);
   g_message ("Routewise database %s: %s", self->path, what);
 }
 
@@ -397,9 +397,9 @@ static void
 finish_flush (RwStore *self,
               Flush   *flush)
 {
-  g_mutex_lock (&self->error_mutex);
+  g_mutex_lock (&self->lock);
   flush->error = g_steal_pointer (&self->write_error);
-  g_mutex_unlock (&self->error_mutex);
+  g_mutex_unlock (&self->lock);
 
   g_mutex_lock (&flush->mutex);
   flush->done = TRUE;
@@ -551,7 +551,7 @@ rw_store_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->write_error, g_free);
   g_clear_pointer (&self->prompts_queued, g_hash_table_unref);
-  g_mutex_clear (&self->error_mutex);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (rw_store_parent_class)->finalize (object);
 }
@@ -565,7 +565,7 @@ rw_store_class_init (RwStoreClass *klass)
 static void
 rw_store_init (RwStore *self)
 {
-  g_mutex_init (&self->error_mutex);
+  g_mutex_init (&self->lock);
   self->prompts_queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) sqlite3_finalize);
@@ -898,18 +898,18 @@ rw_store_record_prompt (RwStore       *self,
   gpointer queued;
   Op *op;
 
-  g_mutex_lock (&self->error_mutex);
+  g_mutex_lock (&self->lock);
   queued = g_hash_table_lookup (self->prompts_queued, id);
   if (queued == PROMPT_QUEUED_WITH_TASK || (queued == PROMPT_QUEUED && task == NULL))
     {
-      g_mutex_unlock (&self->error_mutex);
+      g_mutex_unlock (&self->lock);
       return id;
     }
   if (g_hash_table_size (self->prompts_queued) >= PROMPTS_QUEUED_MAX)
     g_hash_table_remove_all (self->prompts_queued);
   g_hash_table_replace (self->prompts_queued, g_strdup (id),
                         task ? PROMPT_QUEUED_WITH_TASK : PROMPT_QUEUED);
-  g_mutex_unlock (&self->error_mutex);
+  g_mutex_unlock (&self->lock);
 
   messages = rw_chat_request_messages_to_string (request);
   op = op_new ("INSERT INTO prompts (id, messages, text, task, created_ms) "
