@@ -544,6 +544,7 @@ typedef struct
   gint64 start_us;
   guint start_done;
   gboolean tty;
+  gint64 drawn_us;        /* when the progress line was last drawn */
   gboolean interrupted;
   GCancellable *cancellable;
 } EvalRun;
@@ -552,19 +553,29 @@ static void
 draw_progress (EvalRun *e,
                gboolean final)
 {
-  guint total = rw_eval_runner_get_n_total (e->runner);
-  guint done = rw_eval_runner_get_n_done (e->runner);
-  guint failed = rw_eval_runner_get_n_failed (e->runner);
-  double secs = (g_get_monotonic_time () - e->start_us) / 1e6;
-  double rate = secs > 0 ? (done - e->start_done) / secs : 0;
-  guint left = total > done ? total - done : 0;
-  int width = 30, filled = total ? (int) ((double) done / total * width) : width;
-  g_autoptr(GString) bar = g_string_new (NULL);
-  g_autofree char *eta = rate > 0 && left ? g_strdup_printf ("%.0fs", left / rate) : g_strdup ("–");
-  g_autofree char *failures = failed ? g_strdup_printf (_("  %u failed"), failed) : g_strdup ("");
+  gint64 now = g_get_monotonic_time ();
+  guint total, done, failed, left;
+  double secs, rate;
+  int width = 30, filled;
+  g_autoptr(GString) bar = NULL;
+  g_autofree char *eta = NULL;
+  g_autofree char *failures = NULL;
 
-  if (!e->tty)
+  /* At most twenty times a second: a fast run answers thousands of times a second, faster
+   * than anyone reads and than a terminal redraws. */
+  if (!e->tty || (!final && now - e->drawn_us < 50000))
     return;
+  e->drawn_us = now;
+  total = rw_eval_runner_get_n_total (e->runner);
+  done = rw_eval_runner_get_n_done (e->runner);
+  failed = rw_eval_runner_get_n_failed (e->runner);
+  secs = (now - e->start_us) / 1e6;
+  rate = secs > 0 ? (done - e->start_done) / secs : 0;
+  left = total > done ? total - done : 0;
+  filled = total ? (int) ((double) done / total * width) : width;
+  bar = g_string_new (NULL);
+  eta = rate > 0 && left ? g_strdup_printf ("%.0fs", left / rate) : g_strdup ("–");
+  failures = failed ? g_strdup_printf (_("  %u failed"), failed) : g_strdup ("");
   for (int i = 0; i < width; i++)
     g_string_append (bar, i < filled ? "█" : "░");
   fprintf (stderr, "\r%s %u/%u  %.1f/s  ETA %s  $%.4f%s\033[K", bar->str, done, total, rate, eta,
