@@ -149,7 +149,7 @@ cmd_models (int    argc,
         }
       json_builder_end_array (b);
       root = json_builder_get_root (b);
-      text = json_to_string (root, TRUE);
+      text = rw_json_to_string (root, TRUE);
       printf ("%s\n", text);
       return EXIT_OK;
     }
@@ -517,7 +517,7 @@ cmd_compare (int    argc,
       json_builder_end_array (b);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
-      text = json_to_string (root, TRUE);
+      text = rw_json_to_string (root, TRUE);
       printf ("%s\n", text);
     }
   else if (run_id != NULL)
@@ -639,7 +639,7 @@ print_report (RwStore    *store,
       rw_eval_report_add_comparison (report, earlier);
     }
   if (g_str_equal (format, "json"))
-    text = json_to_string (report, TRUE);
+    text = rw_json_to_string (report, TRUE);
   else if (g_str_equal (format, "csv"))
     text = rw_eval_report_to_csv (report);
   else if (g_str_equal (format, "html"))
@@ -1244,11 +1244,7 @@ cmd_ratings (int    argc,
   rated = rw_comparisons_rate (comparisons, task, bootstrap, 1);
   if (json)
     {
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autofree char *text = NULL;
-      json_generator_set_pretty (gen, TRUE);
-      json_generator_set_root (gen, rated);
-      text = json_generator_to_data (gen, NULL);
+      g_autofree char *text = rw_json_to_string (rated, TRUE);
       write_or_print (NULL, text);
       return EXIT_OK;
     }
@@ -1387,7 +1383,6 @@ cmd_policy (int    argc,
       RwLearnOptions o = { cost_weight, budget, ceiling, latency };
       g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
       g_autoptr(JsonNode) policy = NULL;
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
       g_autofree char *text = NULL;
       JsonObject *learned, *tasks;
       g_autoptr(GList) names = NULL;
@@ -1398,9 +1393,7 @@ cmd_policy (int    argc,
           print_error ("%s", error->message);
           return EXIT_FAILED;
         }
-      json_generator_set_pretty (gen, TRUE);
-      json_generator_set_root (gen, policy);
-      text = json_generator_to_data (gen, NULL);
+      text = rw_json_to_string (policy, TRUE);
       if (!write_or_print (output, text))
         return EXIT_FAILED;
       if (output == NULL)
@@ -1461,12 +1454,7 @@ cmd_policy (int    argc,
           return EXIT_FAILED;
         }
       if (json)
-        {
-          g_autoptr(JsonGenerator) gen = json_generator_new ();
-          json_generator_set_pretty (gen, TRUE);
-          json_generator_set_root (gen, evaluation);
-          text = json_generator_to_data (gen, NULL);
-        }
+        text = rw_json_to_string (evaluation, TRUE);
       else
         text = rw_policy_evaluation_to_text (evaluation);
       return write_or_print (output, text) ? EXIT_OK : EXIT_FAILED;

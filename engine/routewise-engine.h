@@ -5,6 +5,7 @@
 
 #include "rw-types.h"
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-text.h"
 #include "rw-model.h"
 #include "rw-chat-request.h"

@@ -737,7 +737,7 @@ rw_catalog_load_defaults (RwCatalog  *self,
   json_builder_add_value (b, json_node_copy (json_object_get_member (root, "local")));
   json_builder_end_object (b);
   doc = json_builder_get_root (b);
-  text = json_to_string (doc, FALSE);
+  text = rw_json_to_string (doc, FALSE);
   if (!rw_catalog_load_data (self, "defaults", text, -1, error))
     return FALSE;
 

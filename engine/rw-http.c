@@ -1271,7 +1271,7 @@ _rw_http_new_json_post (const char   *url,
                         GError      **error)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (body);
-  g_autofree char *text = json_to_string (root, FALSE);
+  g_autofree char *text = rw_json_to_string (root, FALSE);
   g_autoptr(GBytes) bytes = NULL;
   RwHttpRequest *r = _rw_http_request_new ("POST", url, error);
   gsize len = strlen (text);

@@ -857,3 +857,137 @@ rw_json_append_int (GString *out,
     *--p = '-';
   g_string_append_len (out, p, buf + sizeof buf - p);
 }
+
+/* A double in the fewest digits that read back to it, always as a JSON number that reads back
+ * as a double ("1.0", not "1"); JSON has no infinities or NaN, which are written as null. */
+static void
+append_double (GString *out,
+               double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+append_indent (GString *out,
+               guint    depth)
+{
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_len (out, "  ", 2);
+}
+
+static void
+append_node (GString  *out,
+             JsonNode *node,
+             gboolean  pretty,
+             guint     depth)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        g_autoptr(GList) names = json_object_get_members (object);
+
+        g_string_append_c (out, '{');
+        for (GList *l = names; l != NULL; l = l->next)
+          {
+            if (l != names)
+              g_string_append_c (out, ',');
+            if (pretty)
+              append_indent (out, depth + 1);
+            rw_json_append_string (out, l->data);
+            g_string_append (out, pretty ? ": " : ":");
+            append_node (out, json_object_get_member (object, l->data), pretty, depth + 1);
+          }
+        if (pretty && names != NULL)
+          append_indent (out, depth);
+        g_string_append_c (out, '}');
+        break;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            if (pretty)
+              append_indent (out, depth + 1);
+            append_node (out, json_array_get_element (array, i), pretty, depth + 1);
+          }
+        if (pretty && n > 0)
+          append_indent (out, depth);
+        g_string_append_c (out, ']');
+        break;
+      }
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          rw_json_append_int (out, json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          append_double (out, json_node_get_double (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          rw_json_append_string (out, json_node_get_string (node));
+          break;
+        default:
+          g_string_append (out, "null");
+        }
+      break;
+    default:
+      g_string_append (out, "null");
+    }
+}
+
+/**
+ * rw_json_to_string:
+ * @node: a json-glib tree
+ * @pretty: indent by two spaces, one member or element a line
+ *
+ * Writes @node as JSON, as json_to_string() does but always as JSON: json-glib leaves U+001F
+ * unescaped and writes a double such as 1e40 as "1e+40.0", neither of which a strict reader
+ * takes.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+rw_json_to_string (JsonNode *node,
+                   gboolean  pretty)
+{
+  GString *out = g_string_sized_new (256);
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  append_node (out, node, pretty, 0);
+  return g_string_free (out, FALSE);
+}

@@ -79,5 +79,7 @@ void        rw_json_append_string (GString    *out,
                                    const char *text);
 void        rw_json_append_int    (GString    *out,
                                    gint64      v);
+char       *rw_json_to_string     (JsonNode   *node,
+                                   gboolean    pretty);
 
 G_END_DECLS

@@ -257,7 +257,7 @@ error_json (guint       status,
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return rw_json_to_string (root, FALSE);
 }
 
 /* The HTTP status and OpenAI error code for a routing failure. */
@@ -1005,7 +1005,7 @@ handle_models (RwServer *self,
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  reply_json (c, 200, NULL, NULL, json_to_string (root, FALSE));
+  reply_json (c, 200, NULL, NULL, rw_json_to_string (root, FALSE));
 }
 
 static gboolean

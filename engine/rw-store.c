@@ -966,7 +966,7 @@ rw_store_begin_run (RwStore    *self,
                     JsonNode   *params)
 {
   char *id = new_id ();
-  g_autofree char *text = params ? json_to_string (params, FALSE) : NULL;
+  g_autofree char *text = params ? rw_json_to_string (params, FALSE) : NULL;
   Op *op = op_new ("INSERT INTO runs (id, kind, params, status, created_ms) "
                    "VALUES (?1, ?2, ?3, 'running', ?4)");
 

@@ -418,7 +418,7 @@ load_cache (RwEvalRunner  *self,
       }
   json_builder_end_array (b);
   node = json_builder_get_root (b);
-  hashes = json_to_string (node, FALSE);
+  hashes = rw_json_to_string (node, FALSE);
   params[0] = hashes;
   rows = rw_store_query (self->store,
                          "SELECT request_hash, sample, text, finish_reason, tokens_in, "

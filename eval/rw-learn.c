@@ -1612,7 +1612,7 @@ add_yaml_string (GString    *s,
                  const char *text)
 {
   g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), text);
-  g_autofree char *quoted = json_to_string (node, FALSE);
+  g_autofree char *quoted = rw_json_to_string (node, FALSE);
   g_string_append (s, quoted);   /* a JSON string is a YAML double-quoted scalar */
 }
 
@@ -1645,15 +1645,12 @@ rw_policy_export (JsonObject  *policy,
 {
   g_autoptr(GPtrArray) lists = policy_lists (policy);
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
 
-  json_generator_set_pretty (gen, TRUE);
   if (g_str_equal (format, "routewise"))
     {
       root = json_node_init_object (json_node_alloc (), policy);
-      json_generator_set_root (gen, root);
-      return json_generator_to_data (gen, NULL);
+      return rw_json_to_string (root, TRUE);
     }
   if (lists->len == 0)
     {
@@ -1825,6 +1822,5 @@ rw_policy_export (JsonObject  *policy,
       return NULL;
     }
   root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return rw_json_to_string (root, TRUE);
 }

@@ -71,7 +71,7 @@ render (const char *template,
         g_string_append (s, json_node_get_string (value));
       else if (value != NULL)
         {
-          g_autofree char *text = json_to_string (value, FALSE);
+          g_autofree char *text = rw_json_to_string (value, FALSE);
           g_string_append (s, text);
         }
       last = end;
@@ -778,7 +778,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           json_array_unref (graders);
           json_array_unref (skipped);
           item = json_builder_get_root (b);
-          line = json_to_string (item, FALSE);
+          line = rw_json_to_string (item, FALSE);
           g_string_append_printf (out, "%s\n", line);
         }
     }

@@ -181,7 +181,7 @@ key_text (JsonNode *key)
     return g_strdup ("null");
   if (JSON_NODE_HOLDS_VALUE (key) && json_node_get_value_type (key) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (key));
-  return json_to_string (key, FALSE);
+  return rw_json_to_string (key, FALSE);
 }
 
 static JsonNode *

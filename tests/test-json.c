@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <routewise-engine.h>
 
@@ -315,6 +316,52 @@ test_messages_text (void)
   g_assert_cmpstr (hash2, ==, "961d7d04251bc3a13bef9ba69d1af78aefb2834538d2b1fd46c8c4036a683c5c");
 }
 
+/* The writer: always JSON (where json-glib's is not), compact or indented. */
+static void
+test_write (void)
+{
+  static const char text[] = "{\"s\":\"a\\u001fb \\\"q\\\" ✓\",\"i\":-42,\"d\":[1e40,0.1,1.0,-0.0,2.5e-7],"
+                             "\"e\":{},\"f\":[],\"t\":true,\"n\":null}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = rw_json_parse (text, strlen (text), &error);
+  g_autofree char *compact = NULL;
+  g_autofree char *pretty = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(JsonNode) reread = NULL;
+  g_autoptr(JsonNode) nan = json_node_init_double (json_node_alloc (), NAN);
+  g_autofree char *nan_text = NULL;
+
+  g_assert_no_error (error);
+  compact = rw_json_to_string (root, FALSE);
+  g_assert_cmpstr (compact, ==, "{\"s\":\"a\\u001fb \\\"q\\\" ✓\",\"i\":-42,"
+                                "\"d\":[1e+40,0.1,1.0,-0.0,2.5e-07],\"e\":{},\"f\":[],"
+                                "\"t\":true,\"n\":null}");
+  /* What it writes reads back the same, doubles as doubles. */
+  reread = rw_json_parse (compact, strlen (compact), &error);
+  g_assert_no_error (error);
+  again = rw_json_to_string (reread, FALSE);
+  g_assert_cmpstr (again, ==, compact);
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (
+                     json_object_get_array_member (json_node_get_object (reread), "d"), 2)), ==,
+                   G_TYPE_DOUBLE);
+
+  pretty = rw_json_to_string (root, TRUE);
+  g_assert_cmpstr (pretty, ==,
+                   "{\n"
+                   "  \"s\": \"a\\u001fb \\\"q\\\" ✓\",\n"
+                   "  \"i\": -42,\n"
+                   "  \"d\": [\n    1e+40,\n    0.1,\n    1.0,\n    -0.0,\n    2.5e-07\n  ],\n"
+                   "  \"e\": {},\n"
+                   "  \"f\": [],\n"
+                   "  \"t\": true,\n"
+                   "  \"n\": null\n"
+                   "}");
+
+  /* JSON has no NaN. */
+  nan_text = rw_json_to_string (nan, FALSE);
+  g_assert_cmpstr (nan_text, ==, "null");
+}
+
 static void
 test_append_int (void)
 {
@@ -344,6 +391,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Json/object", test_object);
   g_test_add_func ("/Rw/Json/doc", test_doc);
   g_test_add_func ("/Rw/Json/append-int", test_append_int);
+  g_test_add_func ("/Rw/Json/write", test_write);
   g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
   return g_test_run ();
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 #include <routewise-eval.h>
 
@@ -229,93 +228,6 @@ rw_fuzz_http1 (const guint8 *data,
   return 0;
 }
 
-/* JSON for a tree, written here rather than by json-glib, whose writer puts ".0" after a double
- * such as 5e+40 and so does not always write JSON. */
-static void
-write_json (GString  *s,
-            JsonNode *node)
-{
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *object = json_node_get_object (node);
-        g_autoptr(GList) names = json_object_get_members (object);
-
-        /* In the order the members were read. */
-        g_string_append_c (s, '{');
-        for (GList *l = names; l != NULL; l = l->next)
-          {
-            JsonNode *key = json_node_init_string (json_node_alloc (), l->data);
-            if (l != names)
-              g_string_append_c (s, ',');
-            write_json (s, key);
-            json_node_unref (key);
-            g_string_append_c (s, ':');
-            write_json (s, json_object_get_member (object, l->data));
-          }
-        g_string_append_c (s, '}');
-        break;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-
-        g_string_append_c (s, '[');
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          {
-            if (i > 0)
-              g_string_append_c (s, ',');
-            write_json (s, json_array_get_element (array, i));
-          }
-        g_string_append_c (s, ']');
-        break;
-      }
-    case JSON_NODE_NULL:
-      g_string_append (s, "null");
-      break;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_INT64:
-          g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
-          break;
-        case G_TYPE_DOUBLE:
-          {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE];
-            double v = json_node_get_double (node);
-            g_assert (isfinite (v));
-            /* Always with a point or an exponent, so that it reads back as a double. */
-            g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.17e", v));
-            break;
-          }
-        case G_TYPE_BOOLEAN:
-          g_string_append (s, json_node_get_boolean (node) ? "true" : "false");
-          break;
-        case G_TYPE_STRING:
-          {
-            const char *p = json_node_get_string (node);
-            g_assert (g_utf8_validate (p, -1, NULL));
-            g_string_append_c (s, '"');
-            for (; *p; p++)
-              {
-                if (*p == '"' || *p == '\\')
-                  g_string_append_printf (s, "\\%c", *p);
-                else if ((guchar) *p < 0x20)
-                  g_string_append_printf (s, "\\u%04x", (guchar) *p);
-                else
-                  g_string_append_c (s, *p);
-              }
-            g_string_append_c (s, '"');
-            break;
-          }
-        default:
-          g_assert_not_reached ();
-        }
-      break;
-    }
-}
-
 /* Every accessor on every value, which must stay within the document. */
 static void
 walk_doc (RwJsonDoc *doc,
@@ -352,8 +264,8 @@ rw_fuzz_json (const guint8 *data,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = rw_json_parse ((const char *) data, size, &error);
   g_autoptr(JsonNode) again = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(GString) text_again = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *text_again = NULL;
 
   if (root == NULL)
     {
@@ -370,11 +282,19 @@ rw_fuzz_json (const guint8 *data,
     walk_doc (doc, RW_JSON_ROOT, &visited);
     g_assert_cmpuint (visited, >=, 1);
   }
-  /* What was read writes out as JSON that reads back to the same tree. */
-  write_json (text, root);
-  again = rw_json_parse (text->str, text->len, &error);
+  /* What was read writes out as JSON that reads back to the same tree, compact or not. */
+  text = rw_json_to_string (root, FALSE);
+  again = rw_json_parse (text, strlen (text), &error);
   g_assert_no_error (error);
-  write_json (text_again, again);
-  g_assert_cmpstr (text->str, ==, text_again->str);
+  text_again = rw_json_to_string (again, FALSE);
+  g_assert_cmpstr (text, ==, text_again);
+  g_clear_pointer (&again, json_node_unref);
+  g_clear_pointer (&text_again, g_free);
+  text_again = rw_json_to_string (root, TRUE);
+  again = rw_json_parse (text_again, strlen (text_again), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&text_again, g_free);
+  text_again = rw_json_to_string (again, FALSE);
+  g_assert_cmpstr (text, ==, text_again);
   return 0;
 }
