@@ -195,26 +195,32 @@ test_whole (Fixture       *f,
   g_autoptr(RwChatResult) r = NULL;
 
   f->request->stream = FALSE;
-  if (f->protocol->protocol == RW_MOCK_OPENAI)
-    {
-      f->request->temperature = 0.25;
-      f->request->max_tokens = 77;
-      rw_chat_request_add_message (f->request, "user", "unit\x1fseparator \"q\" ✓");
-    }
+  f->request->temperature = 0.25;
+  f->request->max_tokens = 77;
+  rw_chat_request_add_message (f->request, "user", "unit\x1fseparator \"q\" ✓");
   rw_mock_upstream_push (f->mock, "m1",
                          rw_mock_reply_new_protocol_whole (f->protocol->protocol, "Hello, world! ✓", 11, 5));
   r = run (f);
   assert_answer (f, r);
 
+  {
+    /* Every protocol's body is strict JSON, every control character escaped. */
+    g_autofree char *body = rw_mock_upstream_dup_last_body (f->mock);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) strict = rw_json_parse (body, strlen (body), &error);
+
+    g_assert_no_error (error);
+    g_assert_null (strchr (body, 0x1f));
+    g_assert_nonnull (strstr (body, "unit\\u001fseparator"));
+  }
   if (f->protocol->protocol == RW_MOCK_OPENAI)
     {
-      /* The body is strict JSON, every control character escaped, and says what was asked. */
+      /* And says what was asked. */
       g_autofree char *body = rw_mock_upstream_dup_last_body (f->mock);
       g_autoptr(JsonParser) parser = json_parser_new ();
       JsonObject *o;
       JsonArray *messages;
 
-      g_assert_null (strchr (body, 0x1f));
       g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
       o = json_node_get_object (json_parser_get_root (parser));
       g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, "m1");
