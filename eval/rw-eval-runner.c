@@ -86,6 +86,10 @@ struct _RwEvalRunner
   GPtrArray *judge_queue;  /* Comparison */
   guint next_judge;
   guint n_comparisons;
+  /* "item\nsample" -> Live: this session's graded answers to an item, compared as soon as
+   * every model has answered, so that a fresh run without a judge has nothing left to read
+   * back at the end. */
+  GHashTable *live;
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
   GHashTable *limits;     /* provider id -> Limit */
@@ -101,6 +105,30 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RwEvalRunner, rw_eval_runner, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char *prompt_id;
+  char *task;
+  guint n_models;
+  char **ids;             /* by model, NULL until that model's answer is in */
+  double *scores;
+  gboolean *scored;       /* it has at least one grade */
+  guint n;
+} Live;
+
+static void
+live_free (Live *l)
+{
+  g_free (l->prompt_id);
+  g_free (l->task);
+  for (guint i = 0; i < l->n_models; i++)
+    g_free (l->ids[i]);
+  g_free (l->ids);
+  g_free (l->scores);
+  g_free (l->scored);
+  g_free (l);
+}
 
 static void
 work_free (Work *w)
@@ -123,6 +151,7 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->run_id, g_free);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
+  g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_object (&self->judge);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
@@ -157,6 +186,7 @@ rw_eval_runner_init (RwEvalRunner *self)
   self->use_cache = TRUE;
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) work_free);
   self->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) live_free);
   self->limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) limit_free);
   self->window_us = 60 * G_USEC_PER_SEC;
 }
@@ -314,6 +344,9 @@ rw_eval_runner_set_pairwise (RwEvalRunner *self,
  * rw_eval_runner_set_judge:
  * @self: a runner
  * @judge: (nullable): a model that compares every pair of answers to each item, in both orders
+ *
+ * Set it before rw_eval_runner_prepare(): without a judge, answers reused from the cache are
+ * compared as soon as they are taken.
  */
 void
 rw_eval_runner_set_judge (RwEvalRunner *self,
@@ -354,26 +387,107 @@ done_key (const char *item,
   return g_strdup_printf ("%s\n%s\n%u", item, model, sample);
 }
 
-static void
+/* Grades an answer and stores the grades; @mean gets their mean score, and the result says
+ * whether there was any grade. */
+static gboolean
 grade_and_store (RwEvalRunner *self,
                  RwSuiteItem  *item,
                  const char   *response_id,
-                 const char   *answer)
+                 const char   *answer,
+                 double       *mean)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer, &error);
+  double sum = 0;
 
+  *mean = 0;
   if (grades == NULL)
     {
       rw_store_record_grade (self->store, response_id, "config", 0, FALSE, error->message, "grader");
-      return;
+      return TRUE;
     }
   for (guint i = 0; i < grades->len; i++)
     {
       RwGrade *g = grades->pdata[i];
       rw_store_record_grade (self->store, response_id, g->grader, g->score, g->pass, g->detail,
                              "grader");
+      sum += g->score;
     }
+  if (grades->len > 0)
+    *mean = sum / grades->len;
+  return grades->len > 0;
+}
+
+/* The pairwise outcome of two graded answers, stored as a comparison from the grader. */
+static void
+record_graded_pair (RwEvalRunner *self,
+                    const char   *prompt_id,
+                    const char   *task,
+                    const char   *a,
+                    double        score_a,
+                    const char   *b,
+                    double        score_b)
+{
+  const char *ids[] = { a, b, NULL };
+  RwVoteOutcome outcome = score_a > score_b ? RW_VOTE_A : score_a < score_b ? RW_VOTE_B
+                                                                              : RW_VOTE_TIE;
+
+  g_free (rw_store_record_vote (self->store, prompt_id, self->run_id, task, outcome, ids, NULL,
+                                "grader"));
+  self->n_comparisons++;
+}
+
+static const char *prompt_id_for (RwEvalRunner *self,
+                                  RwSuiteItem  *item);
+
+/* A graded answer of this session. Once every model has answered the item, its pairs are
+ * compared, in the order the models were given: the earlier model is always "a". With a
+ * judge, whose ratings change the scores at the end, comparisons wait for the end instead. */
+static void
+note_answer (RwEvalRunner *self,
+             Work         *w,
+             const char   *response_id,
+             gboolean      scored,
+             double        score)
+{
+  g_autofree char *key = NULL;
+  guint m = 0;
+  Live *l;
+
+  if (self->judge != NULL || self->models->len < 2)
+    return;
+  while (m < self->models->len && self->models->pdata[m] != w->model)
+    m++;
+  if (m == self->models->len)
+    return;
+  key = g_strdup_printf ("%s\n%u", w->item->id, w->sample);
+  l = g_hash_table_lookup (self->live, key);
+  if (l == NULL)
+    {
+      const char *task = rw_chat_request_get_task (w->item->request);
+
+      l = g_new0 (Live, 1);
+      l->prompt_id = g_strdup (prompt_id_for (self, w->item));
+      l->task = g_strdup (task ? task : "general");
+      l->n_models = self->models->len;
+      l->ids = g_new0 (char *, self->models->len);
+      l->scores = g_new0 (double, self->models->len);
+      l->scored = g_new0 (gboolean, self->models->len);
+      g_hash_table_insert (self->live, g_strdup (key), l);
+    }
+  if (l->ids[m] != NULL)
+    return;
+  l->ids[m] = g_strdup (response_id);
+  l->scores[m] = score;
+  l->scored[m] = scored;
+  if (++l->n < self->models->len)
+    return;
+  for (guint a = 0; a < self->models->len; a++)
+    for (guint b = a + 1; b < self->models->len; b++)
+      if (l->scored[a] && l->scored[b])
+        record_graded_pair (self, l->prompt_id, l->task, l->ids[a], l->scores[a], l->ids[b],
+                            l->scores[b]);
+  g_hash_table_remove (self->live, key);
 }
 
 static const char *
@@ -450,6 +564,8 @@ reuse_cached (RwEvalRunner *self,
   g_autoptr(RwChatResult) result = NULL;
   g_autofree char *response_id = NULL;
   char **row = g_hash_table_lookup (cache, key);
+  gboolean scored;
+  double score;
 
   if (row == NULL)
     return FALSE;
@@ -466,8 +582,9 @@ reuse_cached (RwEvalRunner *self,
   rw_store_begin_group (self->store);
   response_id = rw_store_record_eval_response (self->store, self->run_id, prompt_id_for (self, w->item),
                                                result, 0, hash, w->item->id, w->sample, TRUE);
-  grade_and_store (self, w->item, response_id, result->text->str);
+  scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
   rw_store_end_group (self->store);
+  note_answer (self, w, response_id, scored, score);
   return TRUE;
 }
 
@@ -781,7 +898,8 @@ start_comparisons (RwEvalRunner *self)
 
   self->comparing = TRUE;
   self->judge_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) comparison_free);
-  if (self->models->len < 2)
+  /* A fresh run without a judge compared every item as its answers came in. */
+  if (self->models->len < 2 || (self->judge == NULL && !self->resumed))
     return;
 
   /* The texts only for a judge to read. */
@@ -1013,12 +1131,19 @@ route_cb (GObject      *object,
     self->spent += result->cost_usd;
   if (result->error == NULL)
     {
-      grade_and_store (self, w->item, response_id, result->text->str);
+      gboolean scored;
+      double score;
+
+      scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
       self->n_done++;
+      rw_store_end_group (self->store);
+      note_answer (self, w, response_id, scored, score);
     }
   else
-    self->n_failed++;
-  rw_store_end_group (self->store);
+    {
+      self->n_failed++;
+      rw_store_end_group (self->store);
+    }
   g_signal_emit (self, signals[PROGRESS], 0);
   schedule (self);
   finish_if_idle (self);

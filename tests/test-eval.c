@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <routewise-eval.h>
@@ -216,6 +217,31 @@ test_run_resume_cache (void)
     g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
     g_assert_cmpstr (run_to_end (rerun), ==, "done");
     g_assert_cmpuint (rw_eval_runner_get_n_comparisons (rerun), ==, 0);
+  }
+
+  /* The comparisons made as the answers came in are the ones a resumed run makes from the
+   * database: with them gone, running again makes the same again. */
+  {
+    g_autofree char *votes_sql = g_strdup_printf (
+      "SELECT group_concat (response_a || ' ' || response_b || ' ' || outcome || ' ' || task || "
+      "' ' || source || ' ' || prompt_id, ',') FROM (SELECT * FROM votes WHERE run_id = '%s' "
+      "ORDER BY response_a, response_b)", rw_eval_runner_get_run_id (wider));
+    g_autofree char *delete_sql = g_strdup_printf ("DELETE FROM votes WHERE run_id = '%s'",
+                                                   rw_eval_runner_get_run_id (wider));
+    g_autofree char *live = rw_test_db_text (db, votes_sql);
+    g_autofree char *remade = NULL;
+    g_autoptr(RwEvalRunner) rerun = rw_eval_runner_new (catalog, store, suite, two, 1);
+    sqlite3 *handle = NULL;
+
+    g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (handle, delete_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (handle);
+    g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
+    g_assert_true (rw_eval_runner_is_resumed (rerun));
+    g_assert_cmpstr (run_to_end (rerun), ==, "done");
+    g_assert_cmpuint (rw_eval_runner_get_n_comparisons (rerun), ==, 20);
+    remade = rw_test_db_text (db, votes_sql);
+    g_assert_cmpstr (remade, ==, live);
   }
 
   rw_store_close (store);
