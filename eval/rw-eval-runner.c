@@ -960,20 +960,14 @@ start_comparisons (RwEvalRunner *self)
         for (guint b = a + 1; b < group->len; b++)
           {
             char **x = group->pdata[a], **y = group->pdata[b];
-            const char *ids[] = { x[2], y[2], NULL };
             g_autofree char *graded = g_strdup_printf ("%s grader", x[2]);
             g_autofree char *judged = g_strdup_printf ("%s judge", x[2]);
             /* Response pairs are stored with the first one as response_a: a vote already made
              * for this first answer and source marks the pair done. */
 
             if (*x[8] && *y[8] && !g_hash_table_contains (have, graded))
-              {
-                double sx = g_ascii_strtod (x[8], NULL), sy = g_ascii_strtod (y[8], NULL);
-                RwVoteOutcome outcome = sx > sy ? RW_VOTE_A : sx < sy ? RW_VOTE_B : RW_VOTE_TIE;
-                g_free (rw_store_record_vote (self->store, x[4], self->run_id, x[5], outcome, ids,
-                                              NULL, "grader"));
-                self->n_comparisons++;
-              }
+              record_graded_pair (self, x[4], x[5], x[2], g_ascii_strtod (x[8], NULL), y[2],
+                                  g_ascii_strtod (y[8], NULL));
             if (self->judge != NULL && self->pairwise && !g_hash_table_contains (have, judged))
               {
                 Comparison *c = g_new0 (Comparison, 1);
