@@ -36,10 +36,15 @@ struct _RwProviderCall
   GCancellable *outer;
   gulong outer_handler;
   GMainContext *context;
-  GSource *connect_timer;
-  GSource *first_timer;
-  GSource *idle_timer;
-  GSource *total_timer;
+  /* The four time limits, watched by one source that wakes at the earliest: monotonic
+   * deadlines, 0 when a limit is not running. The limit between tokens runs from the last
+   * piece of text, so a piece only moves a number, never a source. */
+  GSource *deadlines;
+  gint64 armed_us;          /* when the source wakes, or -1 */
+  gint64 connect_deadline;
+  gint64 first_deadline;
+  gint64 total_deadline;
+  gint64 last_text_us;      /* 0 before the first piece of text */
   const char *timed_out;
   guint timed_out_ms;
   gint64 start_us;
@@ -354,22 +359,13 @@ rw_provider_configure (RwProvider  *self,
 /* ------------------------------------------------------------------------------------------ */
 
 static void
-clear_timer (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static void
 call_free (RwProviderCall *call)
 {
-  clear_timer (&call->connect_timer);
-  clear_timer (&call->first_timer);
-  clear_timer (&call->idle_timer);
-  clear_timer (&call->total_timer);
+  if (call->deadlines != NULL)
+    {
+      g_source_destroy (call->deadlines);
+      g_clear_pointer (&call->deadlines, g_source_unref);
+    }
   if (call->outer_handler != 0)
     g_cancellable_disconnect (call->outer, call->outer_handler);
   g_clear_object (&call->outer);
@@ -382,51 +378,117 @@ call_free (RwProviderCall *call)
   g_free (call);
 }
 
+static gint64
+idle_deadline (RwProviderCall *call)
+{
+  if (call->last_text_us == 0 || call->request->idle_timeout_ms == 0)
+    return 0;
+  return call->last_text_us + (gint64) call->request->idle_timeout_ms * 1000;
+}
+
+/* Which limit has passed at @now, checked in this order, or NULL. */
+static const char *
+passed_limit (RwProviderCall *call,
+              gint64          now,
+              guint          *ms)
+{
+  gint64 idle = idle_deadline (call);
+
+  if (call->connect_deadline != 0 && now >= call->connect_deadline)
+    {
+      *ms = call->request->connect_timeout_ms;
+      return "reply from the server";
+    }
+  if (call->first_deadline != 0 && now >= call->first_deadline)
+    {
+      *ms = call->request->first_token_timeout_ms;
+      return "first token";
+    }
+  if (idle != 0 && now >= idle)
+    {
+      *ms = call->request->idle_timeout_ms;
+      return "between tokens";
+    }
+  if (call->total_deadline != 0 && now >= call->total_deadline)
+    {
+      *ms = call->request->total_timeout_ms;
+      return "complete answer";
+    }
+  return NULL;
+}
+
+/* Wakes the source at the earliest deadline still running. */
+static void
+arm_deadlines (RwProviderCall *call)
+{
+  gint64 next = -1;
+  gint64 all[] = { call->connect_deadline, call->first_deadline, idle_deadline (call),
+                   call->total_deadline };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (all[i] != 0 && (next < 0 || all[i] < next))
+      next = all[i];
+  call->armed_us = next;
+  g_source_set_ready_time (call->deadlines, next);
+}
+
 typedef struct
 {
+  GSource source;
   RwProviderCall *call;
-  GSource **slot;
-  const char *what;
-  guint ms;
-} TimerData;
+} Deadlines;
 
 static gboolean
-timer_fired (gpointer data)
+deadlines_dispatch (GSource     *source,
+                    GSourceFunc  callback,
+                    gpointer     user_data)
 {
-  TimerData *td = data;
-  RwProviderCall *call = td->call;
+  RwProviderCall *call = ((Deadlines *) source)->call;
+  guint ms = 0;
+  const char *what = passed_limit (call, g_get_monotonic_time (), &ms);
 
+  if (what == NULL)
+    {
+      /* Woken for a limit that has since stopped or moved: wait for the next. */
+      arm_deadlines (call);
+      return G_SOURCE_CONTINUE;
+    }
   if (call->timed_out == NULL && !call->finished)
     {
-      call->timed_out = td->what;
-      call->timed_out_ms = td->ms;
+      call->timed_out = what;
+      call->timed_out_ms = ms;
       g_cancellable_cancel (call->cancellable);
     }
-  g_clear_pointer (td->slot, g_source_unref);
-  return G_SOURCE_REMOVE;
+  call->armed_us = -1;
+  g_source_set_ready_time (source, -1);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs deadlines_funcs = {
+  .dispatch = deadlines_dispatch,
+};
+
+static gint64
+deadline_after (gint64 start_us,
+                guint  ms)
+{
+  return ms == 0 ? 0 : start_us + (gint64) ms * 1000;
 }
 
 static void
-start_timer (RwProviderCall  *call,
-             GSource        **slot,
-             guint            ms,
-             const char      *what)
+start_deadlines (RwProviderCall *call)
 {
-  TimerData *td;
+  RwChatRequest *request = call->request;
 
-  clear_timer (slot);
-  if (ms == 0)
-    return;
-  td = g_new0 (TimerData, 1);
-  td->call = call;
-  td->slot = slot;
-  td->what = what;
-  td->ms = ms;
-  *slot = g_timeout_source_new (ms);
-  g_source_set_priority (*slot, G_PRIORITY_HIGH);
-  g_source_set_callback (*slot, timer_fired, td, g_free);
-  g_source_set_static_name (*slot, "[routewise] provider timeout");
-  g_source_attach (*slot, call->context);
+  call->connect_deadline = deadline_after (call->start_us, request->connect_timeout_ms);
+  call->first_deadline = deadline_after (call->start_us, request->first_token_timeout_ms);
+  call->total_deadline = deadline_after (call->start_us, request->total_timeout_ms);
+  call->deadlines = g_source_new (&deadlines_funcs, sizeof (Deadlines));
+  ((Deadlines *) call->deadlines)->call = call;
+  g_source_set_priority (call->deadlines, G_PRIORITY_HIGH);
+  g_source_set_static_name (call->deadlines, "[routewise] provider time limits");
+  arm_deadlines (call);
+  g_source_attach (call->deadlines, call->context);
 }
 
 static void
@@ -505,7 +567,7 @@ rw_provider_call_headers_received (RwProviderCall *call,
                                    guint           status)
 {
   call->result->http_status = status;
-  clear_timer (&call->connect_timer);
+  call->connect_deadline = 0;
 }
 
 /**
@@ -531,13 +593,16 @@ rw_provider_call_emit_delta (RwProviderCall *call,
   if (len == 0)
     return;
 
+  call->last_text_us = g_get_monotonic_time ();
   if (call->result->ttft_ms < 0)
     {
-      call->result->ttft_ms = (g_get_monotonic_time () - call->start_us) / 1000.0;
-      clear_timer (&call->connect_timer);
-      clear_timer (&call->first_timer);
+      call->result->ttft_ms = (call->last_text_us - call->start_us) / 1000.0;
+      call->connect_deadline = 0;
+      call->first_deadline = 0;
+      /* The limit between tokens starts now, and may come before the source wakes. */
+      if (idle_deadline (call) != 0 && (call->armed_us < 0 || idle_deadline (call) < call->armed_us))
+        arm_deadlines (call);
     }
-  start_timer (call, &call->idle_timer, call->request->idle_timeout_ms, "between tokens");
 
   g_string_append_len (call->result->text, text, len);
   if (call->delta_func != NULL)
@@ -676,9 +741,7 @@ rw_provider_chat_async (RwProvider          *self,
                                                    call, NULL);
     }
 
-  start_timer (call, &call->connect_timer, request->connect_timeout_ms, "reply from the server");
-  start_timer (call, &call->first_timer, request->first_token_timeout_ms, "first token");
-  start_timer (call, &call->total_timer, request->total_timeout_ms, "complete answer");
+  start_deadlines (call);
 
   RW_PROVIDER_GET_CLASS (self)->chat_async (self, call, call->cancellable, chat_done_cb, call);
 }

@@ -132,6 +132,31 @@ test_stream_slow (Fixture       *f,
   g_assert_cmpfloat (r->ttft_ms, >=, 150);
 }
 
+/* A stream that outlasts its shorter limits: the reply limit stops at the headers, the
+ * first-token limit at the first piece, and the limit between tokens restarts with each piece,
+ * so nothing times out however long the steady stream goes on. */
+static void
+test_limits_move (Fixture       *f,
+                  gconstpointer  data)
+{
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 11, 5, TRUE);
+  g_autoptr(RwChatResult) r = NULL;
+
+  reply->chunk_size = 32;
+  reply->first_delay_ms = 30;
+  reply->chunk_delay_ms = 15;
+  f->request->connect_timeout_ms = 60;
+  f->request->first_token_timeout_ms = 200;
+  f->request->idle_timeout_ms = 250;
+  f->request->total_timeout_ms = 10000;
+  rw_mock_upstream_push (f->mock, "m1", reply);
+  r = run (f);
+  assert_full_answer (f, r);
+  g_test_message ("latency %.0f ms", r->latency_ms);
+  /* Longer than each limit but the total. */
+  g_assert_cmpfloat (r->latency_ms, >, 250);
+}
+
 static void
 test_stream_without_done (Fixture       *f,
                           gconstpointer  data)
@@ -495,6 +520,7 @@ main (int    argc,
   ADD ("stream", test_stream_ok);
   ADD ("stream-odd-chunks", test_stream_odd_chunks);
   ADD ("stream-slow", test_stream_slow);
+  ADD ("limits-move", test_limits_move);
   ADD ("stream-without-done", test_stream_without_done);
   ADD ("non-stream", test_non_stream);
   ADD ("drop-mid-stream", test_drop_mid_stream);
