@@ -97,6 +97,9 @@ rw_chat_request_copy (RwChatRequest *self)
   copy = rw_chat_request_new ();
   for (guint i = 0; i < self->roles->len; i++)
     rw_chat_request_add_message (copy, self->roles->pdata[i], self->contents->pdata[i]);
+  /* The same messages: the same text and hash, if they were already made. */
+  copy->messages_json = g_strdup (g_atomic_pointer_get (&self->messages_json));
+  copy->prompt_hash = g_strdup (g_atomic_pointer_get (&self->prompt_hash));
   copy->task = g_strdup (self->task);
   copy->stream = self->stream;
   copy->temperature = self->temperature;

@@ -311,6 +311,20 @@ test_messages_text (void)
     g_assert_cmpstr (key, ==, "d0d17a1f72995da2ad6991a0dec0c6d9ce68d51e52bbd499fdd199db2aaf9265");
   }
   g_assert_cmpstr (hash, ==, "77ebc63156811cda92c546fda22576cb3b4c2e2a758034ee3e9843c044305827");
+  /* A copy carries the same text and hash, and a change to it is its own. */
+  {
+    g_autoptr(RwChatRequest) copy = rw_chat_request_copy (request);
+    g_autofree char *copied = rw_chat_request_hash_prompt (copy);
+    g_autofree char *changed = NULL;
+    g_autofree char *original = NULL;
+
+    g_assert_cmpstr (copied, ==, hash);
+    rw_chat_request_add_message (copy, "assistant", "Hi");
+    changed = rw_chat_request_hash_prompt (copy);
+    original = rw_chat_request_hash_prompt (request);
+    g_assert_cmpstr (changed, !=, hash);
+    g_assert_cmpstr (original, ==, hash);
+  }
   rw_chat_request_add_message (request, "assistant", "Hello");
   hash2 = rw_chat_request_hash_prompt (request);
   g_assert_cmpstr (hash2, ==, "961d7d04251bc3a13bef9ba69d1af78aefb2834538d2b1fd46c8c4036a683c5c");
