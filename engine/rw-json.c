@@ -19,7 +19,7 @@ typedef struct
   {
     gint64 i;
     double d;
-    struct { guint32 off, len; } s;
+    guint32 s;            /* a string: offset in strings */
   } v;
 } Node;
 
@@ -115,11 +115,10 @@ hex4 (const char *p)
 }
 
 /* A string, from just after its opening quote, appended to the document's strings with a NUL;
- * @off and @len say where. */
+ * @off says where. */
 static gboolean
 read_string (Reader  *r,
-             guint32 *off,
-             guint32 *len)
+             guint32 *off)
 {
   GString *s = r->doc->strings;
   gsize begin = s->len;
@@ -151,7 +150,6 @@ read_string (Reader  *r,
         {
           r->p++;
           *off = (guint32) begin;
-          *len = (guint32) (s->len - begin);
           g_string_append_c (s, '\0');
           return TRUE;
         }
@@ -375,7 +373,7 @@ read_object (Reader  *r,
     }
   for (;;)
     {
-      guint32 key, key_len;
+      guint32 key;
 
       skip_space (r);
       if (r->p >= r->end || *r->p != '"')
@@ -384,7 +382,7 @@ read_object (Reader  *r,
           return FALSE;
         }
       r->p++;
-      if (!read_string (r, &key, &key_len))
+      if (!read_string (r, &key))
         return FALSE;
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
@@ -474,14 +472,13 @@ read_value (Reader  *r,
       }
     case '"':
       {
-        guint32 off, len, i;
+        guint32 off, i;
 
         r->p++;
-        if (!read_string (r, &off, &len))
+        if (!read_string (r, &off))
           return FALSE;
         i = add_node (r, parent, key, RW_JSON_STRING);
-        r->doc->nodes[i].v.s.off = off;
-        r->doc->nodes[i].v.s.len = len;
+        r->doc->nodes[i].v.s = off;
         return TRUE;
       }
     case 't':
@@ -637,7 +634,7 @@ rw_json_doc_string (RwJsonDoc *doc,
                     guint32    v)
 {
   const Node *n = node (doc, v);
-  return n && n->type == RW_JSON_STRING ? doc->strings->str + n->v.s.off : NULL;
+  return n && n->type == RW_JSON_STRING ? doc->strings->str + n->v.s : NULL;
 }
 
 /* A number as an integer (a double is truncated), or @fallback for anything else. */
@@ -713,7 +710,7 @@ rw_json_doc_to_node (RwJsonDoc *doc,
     case RW_JSON_DOUBLE:
       return json_node_init_double (json_node_alloc (), n->v.d);
     case RW_JSON_STRING:
-      return json_node_init_string (json_node_alloc (), doc->strings->str + n->v.s.off);
+      return json_node_init_string (json_node_alloc (), doc->strings->str + n->v.s);
     case RW_JSON_ARRAY:
       {
         JsonArray *array = json_array_new ();
@@ -767,31 +764,6 @@ rw_json_parse (const char  *text,
   root = rw_json_doc_to_node (doc, RW_JSON_ROOT);
   rw_json_doc_free (doc);
   return root;
-}
-
-/**
- * rw_json_parse_object:
- * @text: JSON text, not necessarily NUL-terminated
- * @len: its length in bytes
- * @error: return location for an error
- *
- * Returns: (transfer full): the document, which must be an object, or %NULL with @error set
- */
-JsonObject *
-rw_json_parse_object (const char  *text,
-                      gsize        len,
-                      GError     **error)
-{
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, error);
-
-  if (root == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the document is not an object");
-      return NULL;
-    }
-  return json_object_ref (json_node_get_object (root));
 }
 
 /**

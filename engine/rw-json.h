@@ -71,9 +71,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwJsonDoc, rw_json_doc_free)
 JsonNode   *rw_json_parse        (const char  *text,
                                   gsize        len,
                                   GError     **error);
-JsonObject *rw_json_parse_object (const char  *text,
-                                  gsize        len,
-                                  GError     **error);
 
 void        rw_json_append_string (GString    *out,
                                    const char *text);

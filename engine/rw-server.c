@@ -863,6 +863,7 @@ parse_request (const char  *body,
   g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (body, len, &local);
   g_autoptr(JsonNode) messages = NULL;
   const char *task = task_header;
+  const char *name;
   guint32 v;
 
   if (doc == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
@@ -883,12 +884,13 @@ parse_request (const char  *body,
       return NULL;
     }
 
-  if (rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model")) == NULL)
+  name = rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model"));
+  if (name == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“model” is required");
       return NULL;
     }
-  *model = g_strdup (rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model")));
+  *model = g_strdup (name);
 
   /* Read once the way every other caller reads messages. */
   messages = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "messages"));

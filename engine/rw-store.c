@@ -516,7 +516,8 @@ enqueue (RwStore *self,
  *
  * Until rw_store_end_group(), the writes this thread queues are held and then committed in one
  * transaction: an answer and its grades land together or not at all, for the price of one
- * commit. Groups do not nest.
+ * commit. Groups do not nest, and one thread at a time holds one; writes from other threads
+ * meanwhile go to the database as usual.
  */
 void
 rw_store_begin_group (RwStore *self)

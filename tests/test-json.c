@@ -5,6 +5,7 @@
 #include <string.h>
 #include <routewise-engine.h>
 
+#include "rw-http.h"
 #include "rw-json.h"
 
 static JsonNode *
@@ -185,19 +186,29 @@ test_depth (void)
   g_assert_nonnull (strstr (error->message, "nested deeper than 512 levels"));
 }
 
-/* The object helper refuses any other kind of document. */
+/* The providers' helper refuses any other kind of document, and says which part of the reply it
+ * was. */
 static void
 test_object (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) obj = rw_json_parse_object ("{\"a\":[1]}", 9, &error);
+  g_autoptr(JsonObject) obj = _rw_json_parse_object ("{\"a\":[1]}", 9, "reply", &error);
   g_autoptr(JsonObject) array = NULL;
+  g_autoptr(RwJsonDoc) broken = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj, "a")), ==, 1);
-  array = rw_json_parse_object ("[1]", 3, &error);
+  array = _rw_json_parse_object ("[1]", 3, "reply", &error);
   g_assert_null (array);
-  g_assert_cmpstr (error->message, ==, "the document is not an object");
+  g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_cmpstr (error->message, ==, "the reply is not a JSON object");
+  g_clear_error (&error);
+  broken = _rw_json_parse_doc ("{\"a\":", 5, "stream", &error);
+  g_assert_null (broken);
+  g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_cmpstr (error->message, ==,
+                   "malformed JSON in the stream: line 1, column 6: expected a value, "
+                   "found the end of the text");
 }
 
 /* The compact document: lookups, walks and conversions, and NONE accepted everywhere. */
