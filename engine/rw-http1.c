@@ -445,10 +445,20 @@ rw_http1_chunked_decode (RwHttp1Chunked *c,
 typedef struct
 {
   GSource source;
-  gpointer tag;
+  GPollFD pfd;
   RwFdFunc func;
   gpointer data;
 } FdWatch;
+
+#define ALWAYS_REPORTED (G_IO_ERR | G_IO_HUP | G_IO_NVAL)
+
+static gboolean
+fd_watch_check (GSource *source)
+{
+  FdWatch *w = (FdWatch *) source;
+
+  return (w->pfd.revents & (w->pfd.events | ALWAYS_REPORTED)) != 0;
+}
 
 static gboolean
 fd_watch_dispatch (GSource     *source,
@@ -457,16 +467,25 @@ fd_watch_dispatch (GSource     *source,
 {
   FdWatch *w = (FdWatch *) source;
 
-  return w->func (w->data, g_source_query_unix_fd (source, w->tag));
+  return w->func (w->data, w->pfd.revents & (w->pfd.events | ALWAYS_REPORTED));
 }
 
 static GSourceFuncs fd_watch_funcs = {
+  .check = fd_watch_check,
   .dispatch = fd_watch_dispatch,
 };
 
 /* A source that calls @func whenever @fd is ready for @events (errors and hang-ups always
  * count), attached to the thread-default main context. The caller owns the returned reference
- * and destroys it with g_source_destroy() before closing @fd. */
+ * and destroys it with g_source_destroy() before closing @fd.
+ *
+ * A watch costs no wake-up of its loop after it is attached: GLib signals the loop's wake-up
+ * descriptor whenever a source's descriptors are added, removed or changed, and when it
+ * dispatches a source that may not recurse (it takes the descriptors out of the poll set for
+ * the call and puts them back after). A socket served a request at a time would pay four or
+ * more of those writes and as many extra polls a request. So the watch may recurse (its
+ * callbacks never run a nested loop), and it keeps its own GPollFD, whose events the loop
+ * reads afresh each time it polls. */
 GSource *
 rw_fd_watch_new (int           fd,
                  GIOCondition  events,
@@ -476,19 +495,25 @@ rw_fd_watch_new (int           fd,
   GSource *source = g_source_new (&fd_watch_funcs, sizeof (FdWatch));
   FdWatch *w = (FdWatch *) source;
 
-  w->tag = g_source_add_unix_fd (source, fd, events);
+  w->pfd.fd = fd;
+  w->pfd.events = events;
   w->func = func;
   w->data = data;
+  g_source_add_poll (source, &w->pfd);
   g_source_set_static_name (source, "[routewise] socket");
+  g_source_set_can_recurse (source, TRUE);
   g_source_attach (source, g_main_context_get_thread_default ());
   return source;
 }
 
+/* Changes what @watch waits for. Only from the thread that runs its main context (every
+ * caller is one of its callbacks or code they call): the change then takes effect at the
+ * loop's next poll without waking it. */
 void
 rw_fd_watch_set_events (GSource      *watch,
                         GIOCondition  events)
 {
   FdWatch *w = (FdWatch *) watch;
 
-  g_source_modify_unix_fd (watch, w->tag, events);
+  w->pfd.events = events;
 }
