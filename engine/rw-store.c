@@ -172,6 +172,11 @@ struct _RwStore
   GThread *writer;
   GAsyncQueue *queue;
   GHashTable *stmts;    /* sql -> sqlite3_stmt, writer thread only */
+  /* A read-only connection kept open for queries, and its prepared statements (sql -> stmt),
+   * under reader_lock. A thread that finds it taken opens one of its own for the query. */
+  GMutex reader_lock;
+  sqlite3 *reader;
+  GHashTable *reader_stmts;
   GMutex lock;          /* for write_error and prompts_queued */
   char *write_error;    /* the first failed write since the last flush */
   /* Prompts queued lately, under lock: id -> PROMPT_QUEUED or PROMPT_QUEUED_WITH_TASK.
@@ -552,7 +557,9 @@ rw_store_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->write_error, g_free);
   g_clear_pointer (&self->prompts_queued, g_hash_table_unref);
+  g_clear_pointer (&self->reader_stmts, g_hash_table_unref);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->reader_lock);
 
   G_OBJECT_CLASS (rw_store_parent_class)->finalize (object);
 }
@@ -570,6 +577,9 @@ rw_store_init (RwStore *self)
   self->prompts_queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) sqlite3_finalize);
+  g_mutex_init (&self->reader_lock);
+  self->reader_stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) sqlite3_finalize);
 }
 
 static gboolean
@@ -762,6 +772,12 @@ void
 rw_store_close (RwStore *self)
 {
   g_return_if_fail (RW_IS_STORE (self));
+
+  /* The reader goes first: the last connection to close folds the log into the database. */
+  g_mutex_lock (&self->reader_lock);
+  g_hash_table_remove_all (self->reader_stmts);
+  g_clear_pointer (&self->reader, sqlite3_close);
+  g_mutex_unlock (&self->reader_lock);
 
   if (self->writer != NULL)
     {
@@ -1128,6 +1144,107 @@ rw_store_set_run_status (RwStore    *self,
   enqueue (self, op);
 }
 
+/* ------------------------------------------------------------------------------------ reads */
+
+typedef struct
+{
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  gboolean shared;      /* the store's reader, held under reader_lock */
+} ReadStmt;
+
+#define MAX_READER_STMTS 64
+
+static sqlite3 *
+open_reader (RwStore  *self,
+             GError  **error)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                   db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+/* A statement for @sql, ready to bind: on the store's reader when no other thread is using it
+ * (prepared once and kept), else on a connection opened for this one query. Opening a
+ * connection reads the whole schema, which costs more than most of our queries. */
+static gboolean
+read_stmt_take (RwStore     *self,
+                const char  *sql,
+                ReadStmt    *r,
+                GError     **error)
+{
+  r->shared = g_mutex_trylock (&self->reader_lock);
+  if (r->shared && self->reader == NULL && !self->closed &&
+      (self->reader = open_reader (self, error)) == NULL)
+    {
+      g_mutex_unlock (&self->reader_lock);
+      return FALSE;
+    }
+  if (r->shared && self->reader == NULL)
+    {
+      /* Closed: what is read now is read on a connection of its own. */
+      g_mutex_unlock (&self->reader_lock);
+      r->shared = FALSE;
+    }
+  if (r->shared)
+    {
+      r->db = self->reader;
+      r->stmt = g_hash_table_lookup (self->reader_stmts, sql);
+      if (r->stmt != NULL)
+        return TRUE;
+      if (sqlite3_prepare_v3 (r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL)
+          != SQLITE_OK)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                       sqlite3_errmsg (r->db));
+          g_mutex_unlock (&self->reader_lock);
+          return FALSE;
+        }
+      if (g_hash_table_size (self->reader_stmts) >= MAX_READER_STMTS)
+        g_hash_table_remove_all (self->reader_stmts);
+      g_hash_table_insert (self->reader_stmts, g_strdup (sql), r->stmt);
+      return TRUE;
+    }
+
+  if ((r->db = open_reader (self, error)) == NULL)
+    return FALSE;
+  if (sqlite3_prepare_v2 (r->db, sql, -1, &r->stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                   sqlite3_errmsg (r->db));
+      sqlite3_close (r->db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Ends the read. The statement is reset, so that no read transaction stays open. */
+static void
+read_stmt_give (RwStore  *self,
+                ReadStmt *r)
+{
+  if (r->shared)
+    {
+      sqlite3_reset (r->stmt);
+      sqlite3_clear_bindings (r->stmt);
+      g_mutex_unlock (&self->reader_lock);
+    }
+  else
+    {
+      sqlite3_finalize (r->stmt);
+      sqlite3_close (r->db);
+    }
+}
+
 /**
  * rw_store_query:
  * @self: a #RwStore
@@ -1148,43 +1265,31 @@ rw_store_query (RwStore             *self,
                 GError             **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
+  ReadStmt r;
   int rc;
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  if (!rw_store_flush (self, error))
+  if (!rw_store_flush (self, error) || !read_stmt_take (self, sql, &r, error))
     return NULL;
-  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                   db ? sqlite3_errmsg (db) : "out of memory");
-      sqlite3_finalize (stmt);
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, 5000);
   for (guint i = 0; params != NULL && params[i] != NULL; i++)
-    sqlite3_bind_text (stmt, i + 1, params[i], -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    sqlite3_bind_text (r.stmt, i + 1, params[i], -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (r.stmt)) == SQLITE_ROW)
     {
-      int n = sqlite3_column_count (stmt);
+      int n = sqlite3_column_count (r.stmt);
       char **row = g_new0 (char *, n + 1);
 
       for (int c = 0; c < n; c++)
         {
-          const unsigned char *text = sqlite3_column_text (stmt, c);
+          const unsigned char *text = sqlite3_column_text (r.stmt, c);
           row[c] = g_strdup (text ? (const char *) text : "");
         }
       g_ptr_array_add (rows, row);
     }
   if (rc != SQLITE_DONE)
     g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                 sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+                 sqlite3_errmsg (r.db));
+  read_stmt_give (self, &r);
   return rc == SQLITE_DONE ? g_steal_pointer (&rows) : NULL;
 }
 
@@ -1268,7 +1373,7 @@ rw_store_record_compare (RwStore        *self,
  * @since_ms: a time, in milliseconds since the epoch
  * @error: return location for an error
  *
- * Reads on a connection of its own, so it never waits for the writer.
+ * Reads without waiting for the writer.
  *
  * Returns: what every answer recorded since @since_ms cost, in US dollars, or -1 on error
  */
@@ -1277,30 +1382,21 @@ rw_store_sum_cost_since (RwStore  *self,
                          gint64    since_ms,
                          GError  **error)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
+  ReadStmt r;
   double total = -1;
 
   g_return_val_if_fail (RW_IS_STORE (self), -1);
 
-  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "SELECT coalesce (sum (cost_usd), 0) FROM responses "
-                              "WHERE created_ms >= ?1", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                   db ? sqlite3_errmsg (db) : "out of memory");
-      goto out;
-    }
-  sqlite3_busy_timeout (db, 5000);
-  sqlite3_bind_int64 (stmt, 1, since_ms);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    total = sqlite3_column_double (stmt, 0);
+  if (!read_stmt_take (self, "SELECT coalesce (sum (cost_usd), 0) FROM responses "
+                             "WHERE created_ms >= ?1", &r, error))
+    return -1;
+  sqlite3_bind_int64 (r.stmt, 1, since_ms);
+  if (sqlite3_step (r.stmt) == SQLITE_ROW)
+    total = sqlite3_column_double (r.stmt, 0);
   else
     g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                 sqlite3_errmsg (db));
-out:
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+                 sqlite3_errmsg (r.db));
+  read_stmt_give (self, &r);
   return total;
 }
 

@@ -371,6 +371,86 @@ test_two_writers (void)
   rw_test_rmtree (dir);
 }
 
+typedef struct
+{
+  RwStore *store;
+  char *run_id;
+  char *prompt_id;
+} Reader;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *r = data;
+
+  for (guint i = 1; i <= 40; i++)
+    {
+      g_autoptr(RwChatResult) result = make_result ("m/x", "y", FALSE);
+      const char *params[] = { r->run_id, NULL };
+      g_autoptr(GPtrArray) rows = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *want = g_strdup_printf ("%u", i);
+
+      g_free (rw_store_record_response (r->store, r->run_id, r->prompt_id, result, 1, NULL));
+      rows = rw_store_query (r->store, "SELECT count(*) FROM responses WHERE run_id = ?1",
+                             params, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (rows->len, ==, 1);
+      /* Every query sees every write queued before it. */
+      g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, want);
+    }
+  return NULL;
+}
+
+/* Queries from several threads at once, one of them on a second store of the same file, each
+ * see their own writes; the store's kept reader never serves a stale snapshot. A bad query is
+ * an error, and a query after closing still answers. */
+static void
+test_readers (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwStore) a = rw_store_open (path, NULL);
+  g_autoptr(RwStore) b = rw_store_open (path, NULL);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("read me");
+  g_autofree char *prompt_id = rw_store_record_prompt (a, request);
+  Reader readers[4];
+  GThread *threads[4];
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      readers[i].store = i == 3 ? b : a;
+      readers[i].run_id = rw_store_begin_run (readers[i].store, "compare", NULL);
+      readers[i].prompt_id = prompt_id;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    threads[i] = g_thread_new ("reader", reader_thread, &readers[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    g_thread_join (threads[i]);
+
+  /* What b wrote, a reads. */
+  rows = rw_store_query (a, "SELECT count(*) FROM responses", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "160");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  rows = rw_store_query (a, "SELECT nothing FROM nowhere", NULL, &error);
+  g_assert_null (rows);
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  g_clear_error (&error);
+
+  rw_store_close (b);
+  rw_store_close (a);
+  rows = rw_store_query (a, "SELECT count(*) FROM runs", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "4");
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    g_free (readers[i].run_id);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -386,5 +466,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/not-a-database", test_not_a_database);
   g_test_add_func ("/Rw/Store/unclean-close", test_unclean_close);
   g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
+  g_test_add_func ("/Rw/Store/readers", test_readers);
   return g_test_run ();
 }
