@@ -17,7 +17,6 @@
 
 #include "rw-terminal.h"
 
-
 /* Exit codes scripts can trust. */
 enum {
   EXIT_OK = 0,

@@ -371,6 +371,54 @@ test_two_writers (void)
   rw_test_rmtree (dir);
 }
 
+/* A store folds its log into the database once it has been idle a moment with enough in the
+ * log, not when it closes; nothing is lost either way. */
+static void
+test_checkpoint (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.db", NULL);
+  g_autofree char *big = g_strnfill (8000, 'x');
+  g_autoptr(RwStore) store = rw_store_open (path, NULL);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("fold me");
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *check = NULL;
+  gsize len = 0;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(RwChatResult) r = make_result ("m/x", big, FALSE);
+      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+    }
+  g_assert_true (rw_store_flush (store, NULL));
+  /* 1.6 MB in the log, then nothing: it is folded in, and the database file alone has it. */
+  g_assert_cmpuint (_rw_store_wait_checkpoints (store, 0, 30 * G_TIME_SPAN_SECOND), >=, 1);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, len, NULL));
+  g_assert_cmpint (rw_test_db_int (copy, "SELECT count(*) FROM responses"), ==, 200);
+
+  /* Written after that and closed at once: still in the log, and read from there. */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(RwChatResult) r = make_result ("m/x", "late", FALSE);
+      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+    }
+  rw_store_close (store);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_clear_object (&store);
+  store = rw_store_open (path, NULL);
+  g_assert_nonnull (store);
+  rw_store_close (store);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 210);
+  check = rw_test_db_text (path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+  rw_test_rmtree (dir);
+}
+
 typedef struct
 {
   RwStore *store;
@@ -467,5 +515,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/unclean-close", test_unclean_close);
   g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
   g_test_add_func ("/Rw/Store/readers", test_readers);
+  g_test_add_func ("/Rw/Store/checkpoint", test_checkpoint);
   return g_test_run ();
 }
