@@ -122,6 +122,11 @@ static const char * const migrations[] = {
   "CREATE INDEX votes_by_run ON votes (run_id);"
   "DROP INDEX votes_by_prompt;"
   "DROP INDEX votes_by_task;",
+
+  /* 6: nothing looks answers up by prompt (they are read by run, by item and by request hash),
+   * and prompt ids are hashes, so this index cost a page written at a random place per
+   * stored answer. */
+  "DROP INDEX responses_by_prompt;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

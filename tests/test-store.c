@@ -249,6 +249,15 @@ test_migrate_from_v1 (void)
     sqlite3_finalize (stmt);
     g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                       "('votes_by_prompt', 'votes_by_task')"), ==, 0);
+    /* Version 6: no index on answers by prompt; the cache's lookup still has one. */
+    g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master "
+                                      "WHERE name = 'responses_by_prompt'"), ==, 0);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT * FROM responses "
+                                             "WHERE request_hash IN ('h1', 'h2') AND status = 'ok'",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3), "responses_by_hash"));
+    sqlite3_finalize (stmt);
     sqlite3_close (db);
   }
   rw_test_rmtree (dir);
