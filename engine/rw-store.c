@@ -1475,6 +1475,85 @@ rw_store_record_compare (RwStore        *self,
 }
 
 /**
+ * rw_store_query_each:
+ * @self: a #RwStore
+ * @sql: one SELECT statement, with ?1, ?2… for @params
+ * @params: (nullable) (array zero-terminated=1): text values for the parameters
+ * @func: called with each row in turn; it returns %FALSE to stop early
+ * @data: for @func
+ * @error: return location for an error
+ *
+ * Runs a query after everything queued so far is committed, like rw_store_query(), and hands
+ * @func each row as it is read, with its values in their own types: no row is copied and no
+ * number goes through text.
+ *
+ * Returns: %FALSE when the query could not run
+ */
+gboolean
+rw_store_query_each (RwStore             *self,
+                     const char          *sql,
+                     const char * const  *params,
+                     RwStoreRowFunc       func,
+                     gpointer             data,
+                     GError             **error)
+{
+  ReadStmt r;
+  int rc;
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (!rw_store_flush (self, error) || !read_stmt_take (self, sql, &r, error))
+    return FALSE;
+  for (guint i = 0; params != NULL && params[i] != NULL; i++)
+    sqlite3_bind_text (r.stmt, i + 1, params[i], -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (r.stmt)) == SQLITE_ROW)
+    if (!func ((RwStoreRow *) r.stmt, data))
+      {
+        rc = SQLITE_DONE;
+        break;
+      }
+  if (rc != SQLITE_DONE)
+    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                 sqlite3_errmsg (r.db));
+  read_stmt_give (self, &r);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+rw_store_row_is_null (RwStoreRow *row,
+                      int         column)
+{
+  return sqlite3_column_type ((sqlite3_stmt *) row, column) == SQLITE_NULL;
+}
+
+/* Returns: (nullable): the value as text, %NULL for NULL */
+const char *
+rw_store_row_text (RwStoreRow *row,
+                   int         column)
+{
+  return (const char *) sqlite3_column_text ((sqlite3_stmt *) row, column);
+}
+
+/* Returns: the value as a number, NAN for NULL */
+double
+rw_store_row_double (RwStoreRow *row,
+                     int         column)
+{
+  if (rw_store_row_is_null (row, column))
+    return NAN;
+  return sqlite3_column_double ((sqlite3_stmt *) row, column);
+}
+
+/* Returns: the value as an integer, 0 for NULL */
+gint64
+rw_store_row_int (RwStoreRow *row,
+                  int         column)
+{
+  return sqlite3_column_int64 ((sqlite3_stmt *) row, column);
+}
+
+/**
  * rw_store_sum_cost_since:
  * @self: a #RwStore
  * @since_ms: a time, in milliseconds since the epoch

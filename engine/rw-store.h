@@ -92,6 +92,27 @@ GPtrArray  *rw_store_query             (RwStore        *self,
                                         const char     *sql,
                                         const char * const *params,
                                         GError        **error);
+
+/* A row of rw_store_query_each(), valid during the call it is passed to. */
+typedef struct _RwStoreRow RwStoreRow;
+typedef gboolean (*RwStoreRowFunc) (RwStoreRow *row,
+                                    gpointer    data);
+
+gboolean    rw_store_query_each        (RwStore        *self,
+                                        const char     *sql,
+                                        const char * const *params,
+                                        RwStoreRowFunc  func,
+                                        gpointer        data,
+                                        GError        **error);
+gboolean    rw_store_row_is_null       (RwStoreRow     *row,
+                                        int             column);
+const char *rw_store_row_text          (RwStoreRow     *row,
+                                        int             column);
+double      rw_store_row_double        (RwStoreRow     *row,
+                                        int             column);
+gint64      rw_store_row_int           (RwStoreRow     *row,
+                                        int             column);
+
 char       *rw_store_record_vote       (RwStore        *self,
                                         const char     *prompt_id,
                                         const char     *run_id,

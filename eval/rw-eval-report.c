@@ -72,12 +72,82 @@ rw_sign_test (guint wins,
   return MIN (1.0, 2 * tail);
 }
 
-/* An answer's grade as the report counts it; the strings belong to query rows. */
+/* An answer's grades as the report counts them: the mean score and whether all passed, unless
+ * a person graded it, whose latest grade overrides each of the two it gives. */
 typedef struct
 {
-  const char *score;
-  const char *pass;
+  double score_sum;
+  guint n_scores;
+  int pass;                 /* -1: none */
+  int human_pass;           /* -1: none */
+  double human_score;       /* NAN: none */
+  gint64 human_score_ms;
+  gint64 human_pass_ms;
+  char *human_score_id;
+  char *human_pass_id;
 } Grade;
+
+static void
+grade_free (Grade *g)
+{
+  g_free (g->human_score_id);
+  g_free (g->human_pass_id);
+  g_free (g);
+}
+
+/* Whether a grade made at @ms with @id comes after the one kept (@kept_ms, @kept_id). */
+static gboolean
+later (gint64      ms,
+       const char *id,
+       gint64      kept_ms,
+       const char *kept_id)
+{
+  return kept_id == NULL || ms > kept_ms || (ms == kept_ms && strcmp (id, kept_id) > 0);
+}
+
+static gboolean
+add_grade (RwStoreRow *row,
+           gpointer    data)
+{
+  GHashTable *grades = data;
+  const char *response_id = rw_store_row_text (row, 0);
+  gboolean human = rw_store_row_int (row, 1) != 0;
+  gboolean has_score = !rw_store_row_is_null (row, 2);
+  gboolean has_pass = !rw_store_row_is_null (row, 3);
+  gint64 ms = rw_store_row_int (row, 4);
+  const char *id = rw_store_row_text (row, 5);
+  Grade *g = g_hash_table_lookup (grades, response_id);
+
+  if (g == NULL)
+    {
+      g = g_new0 (Grade, 1);
+      g->pass = g->human_pass = -1;
+      g->human_score = NAN;
+      g_hash_table_insert (grades, g_strdup (response_id), g);
+    }
+  if (has_score)
+    {
+      g->score_sum += rw_store_row_double (row, 2);
+      g->n_scores++;
+    }
+  if (has_pass)
+    g->pass = g->pass < 0 ? (int) rw_store_row_int (row, 3) : MIN (g->pass, (int) rw_store_row_int (row, 3));
+  if (human && has_score && later (ms, id, g->human_score_ms, g->human_score_id))
+    {
+      g->human_score = rw_store_row_double (row, 2);
+      g->human_score_ms = ms;
+      g_free (g->human_score_id);
+      g->human_score_id = g_strdup (id);
+    }
+  if (human && has_pass && later (ms, id, g->human_pass_ms, g->human_pass_id))
+    {
+      g->human_pass = (int) rw_store_row_int (row, 3);
+      g->human_pass_ms = ms;
+      g_free (g->human_pass_id);
+      g->human_pass_id = g_strdup (id);
+    }
+  return TRUE;
+}
 
 typedef struct
 {
@@ -183,6 +253,221 @@ add_number (JsonBuilder *b,
  *
  * Returns: (transfer full) (nullable): the report as JSON
  */
+typedef struct
+{
+  GHashTable *grades;       /* response id -> Grade */
+  GHashTable *cells;        /* "model\ntask" -> Cell */
+  GPtrArray *order;
+  GHashTable *seen;         /* "item\nmodel\nsample" */
+  GHashTable *models;       /* response id -> model, for the paired comparisons */
+  GStringChunk *names;
+} Tally;
+
+static gboolean
+add_answer (RwStoreRow *row,
+            gpointer    data)
+{
+  Tally *t = data;
+  const char *item = rw_store_row_text (row, 0);
+  const char *model = rw_store_row_text (row, 1);
+  gint64 sample = rw_store_row_int (row, 2);
+  gboolean ok = rw_store_row_int (row, 3) != 0;
+  const char *task = rw_store_row_text (row, 4);
+  double cost = rw_store_row_double (row, 5);
+  double latency = rw_store_row_double (row, 6);
+  gboolean cached = rw_store_row_int (row, 7) != 0;
+  const char *id = rw_store_row_text (row, 8);
+  Grade *g = g_hash_table_lookup (t->grades, id);
+  double score = NAN;
+  gboolean passed = FALSE;
+  char *key;
+  Cell *targets[2];
+
+  model = g_string_chunk_insert_const (t->names, model ? model : "");
+  g_hash_table_insert (t->models, g_strdup (id), (gpointer) model);
+
+  key = g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT, item ? item : "", model, sample);
+  if (!g_hash_table_add (t->seen, key))
+    return TRUE;
+  if (g != NULL)
+    {
+      score = !isnan (g->human_score) ? g->human_score
+              : g->n_scores > 0 ? g->score_sum / g->n_scores : NAN;
+      passed = (g->human_pass >= 0 ? g->human_pass : g->pass) == 1;
+    }
+  targets[0] = get_cell (t->cells, t->order, model, task);
+  targets[1] = get_cell (t->cells, t->order, model, "all");
+  for (guint i = 0; i < 2; i++)
+    {
+      Cell *c = targets[i];
+
+      c->n++;
+      if (!isnan (cost))
+        c->cost += cost;
+      if (!ok)
+        {
+          c->failed++;
+          continue;
+        }
+      if (cached)
+        c->cached++;
+      else if (!isnan (latency))
+        g_array_append_val (c->latencies, latency);
+      if (!isnan (score))
+        c->score_sum += score;
+      if (passed)
+        c->passed++;
+    }
+  return TRUE;
+}
+
+/* One line of the paired comparisons: two models and where the outcomes came from. */
+typedef struct
+{
+  char *model_a;
+  char *model_b;
+  char *source;
+  guint wins;
+  guint losses;
+  guint ties;
+} Pair;
+
+static Pair *
+pair_new (const char *model_a,
+          const char *model_b,
+          const char *source)
+{
+  Pair *p = g_new0 (Pair, 1);
+
+  p->model_a = g_strdup (model_a);
+  p->model_b = g_strdup (model_b);
+  p->source = g_strdup (source);
+  return p;
+}
+
+static void
+pair_free (Pair *p)
+{
+  g_free (p->model_a);
+  g_free (p->model_b);
+  g_free (p->source);
+  g_free (p);
+}
+
+typedef struct
+{
+  GHashTable *models;       /* response id -> model */
+  GHashTable *pairs;        /* "a\nb\nsource" -> Pair, in out */
+  GPtrArray *out;
+  gboolean unknown;         /* a vote on an answer from another run */
+} Votes;
+
+static gboolean
+add_vote (RwStoreRow *row,
+          gpointer    data)
+{
+  Votes *v = data;
+  const char *a = rw_store_row_text (row, 0);
+  const char *b = rw_store_row_text (row, 1);
+  const char *source = rw_store_row_text (row, 2);
+  const char *outcome = rw_store_row_text (row, 3);
+  const char *model_a, *model_b;
+  g_autofree char *key = NULL;
+  Pair *p;
+
+  if (a == NULL || b == NULL)
+    return TRUE;                /* not a pairwise vote */
+  model_a = g_hash_table_lookup (v->models, a);
+  model_b = g_hash_table_lookup (v->models, b);
+  if (model_a == NULL || model_b == NULL)
+    {
+      v->unknown = TRUE;
+      return FALSE;
+    }
+  key = g_strdup_printf ("%s\n%s\n%s", model_a, model_b, source);
+  p = g_hash_table_lookup (v->pairs, key);
+  if (p == NULL)
+    {
+      p = pair_new (model_a, model_b, source);
+      g_hash_table_insert (v->pairs, g_steal_pointer (&key), p);
+      g_ptr_array_add (v->out, p);
+    }
+  if (g_str_equal (outcome, "a"))
+    p->wins++;
+  else if (g_str_equal (outcome, "b"))
+    p->losses++;
+  else if (g_str_equal (outcome, "tie") || g_str_equal (outcome, "both_bad"))
+    p->ties++;
+  return TRUE;
+}
+
+static gint
+compare_pairs (gconstpointer x,
+               gconstpointer y)
+{
+  const Pair *a = *(const Pair **) x, *b = *(const Pair **) y;
+  int c = strcmp (a->model_a, b->model_a);
+
+  if (c == 0)
+    c = strcmp (a->model_b, b->model_b);
+  return c != 0 ? c : strcmp (a->source, b->source);
+}
+
+/* The run's paired comparisons in order of models and source. Votes are read alone and
+ * counted against the answers already read; a vote on an answer of another run (which no run
+ * of ours makes) sends the counting to SQLite. */
+static GPtrArray *
+read_pairs (RwStore     *store,
+            const char  *run_id,
+            GHashTable  *models,
+            GError     **error)
+{
+  const char *params[] = { run_id, NULL };
+  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) pair_free);
+  Votes v = { models, pairs, out, FALSE };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (!rw_store_query_each (store, "SELECT response_a, response_b, source, outcome FROM votes "
+                                   "WHERE run_id = ?1", params, add_vote, &v, error))
+    return NULL;
+  if (!v.unknown)
+    {
+      g_ptr_array_sort (out, compare_pairs);
+      return g_steal_pointer (&out);
+    }
+  g_hash_table_remove_all (pairs);
+  g_ptr_array_set_size (out, 0);
+
+  rows = rw_store_query (store,
+    "SELECT ra.model, rb.model, v.source, "
+    "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
+    "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
+    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
+    params, error);
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **r = rows->pdata[i];
+      Pair *p = pair_new (r[0], r[1], r[2]);
+
+      p->wins = g_ascii_strtoull (r[3], NULL, 10);
+      p->losses = g_ascii_strtoull (r[4], NULL, 10);
+      p->ties = g_ascii_strtoull (r[5], NULL, 10);
+      g_ptr_array_add (out, p);
+    }
+  return g_steal_pointer (&out);
+}
+
+/**
+ * rw_eval_report_build:
+ * @store: the database
+ * @run_id: an evaluation run
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the report as JSON
+ */
 JsonNode *
 rw_eval_report_build (RwStore     *store,
                       const char  *run_id,
@@ -190,16 +475,17 @@ rw_eval_report_build (RwStore     *store,
 {
   const char *params[] = { run_id, NULL };
   g_autoptr(GPtrArray) run = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) machine = NULL;
-  g_autoptr(GPtrArray) human = NULL;
-  /* response id -> Grade, pointing into machine's and human's rows */
-  g_autoptr(GHashTable) grades = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GPtrArray) pairs = NULL;
+  g_autoptr(GHashTable) grades = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) grade_free);
   g_autoptr(GHashTable) cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) cell_free);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GStringChunk) names = g_string_chunk_new (256);
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  Tally t = { grades, cells, order, seen, models, names };
 
   run = rw_store_query (store, "SELECT id, status, params, created_ms FROM runs WHERE id = ?1 "
                                "AND kind = 'eval'", params, error);
@@ -211,90 +497,23 @@ rw_eval_report_build (RwStore     *store,
       return NULL;
     }
 
-  /* Successful answers first, so that each (item, model, sample) counts its best outcome. */
-  rows = rw_store_query (store,
-                         "SELECT r.item_id, r.model, r.sample, r.status, coalesce (p.task, 'general'), "
-                         "  coalesce (r.cost_usd, ''), coalesce (r.latency_ms, ''), r.cached, r.id "
-                         "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
-                         "WHERE r.run_id = ?1 ORDER BY r.status = 'ok' DESC, r.created_ms",
-                         params, error);
-  if (rows == NULL)
-    return NULL;
-  /* Each answer's grade: the machines' mean score and whether all passed, unless a person
-   * graded it, whose latest grade overrides them. Read in two passes over the run's grades
-   * rather than four lookups an answer. */
-  machine = rw_store_query (store,
-                            "SELECT g.response_id, coalesce (avg (g.score), ''), "
-                            "  coalesce (min (g.pass), '') "
+  /* Each answer's grades, in one pass over the run's grades. */
+  if (!rw_store_query_each (store,
+                            "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
+                            "  g.created_ms, g.id "
                             "FROM grades g JOIN responses r ON r.id = g.response_id "
-                            "WHERE r.run_id = ?1 GROUP BY g.response_id", params, error);
-  if (machine == NULL)
+                            "WHERE r.run_id = ?1", params, add_grade, grades, error))
     return NULL;
-  human = rw_store_query (store,
-                          "SELECT g.response_id, coalesce (g.score, ''), coalesce (g.pass, '') "
-                          "FROM grades g JOIN responses r ON r.id = g.response_id "
-                          "WHERE r.run_id = ?1 AND g.source = 'human' ORDER BY g.created_ms, g.id",
-                          params, error);
-  if (human == NULL)
+  /* Successful answers first, so that each (item, model, sample) counts its best outcome. */
+  if (!rw_store_query_each (store,
+                            "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
+                            "  coalesce (p.task, 'general'), r.cost_usd, r.latency_ms, r.cached, r.id "
+                            "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                            "WHERE r.run_id = ?1 ORDER BY r.status = 'ok' DESC, r.created_ms",
+                            params, add_answer, &t, error))
     return NULL;
-  for (guint i = 0; i < machine->len; i++)
-    {
-      char **m = machine->pdata[i];
-      Grade *g = g_new0 (Grade, 1);
-
-      g->score = m[1];
-      g->pass = m[2];
-      g_hash_table_replace (grades, m[0], g);
-    }
-  for (guint i = 0; i < human->len; i++)
-    {
-      char **h = human->pdata[i];
-      Grade *g = g_hash_table_lookup (grades, h[0]);
-      /* The latest comes last; a field it leaves empty keeps the machines' value. */
-      if (g != NULL && *h[1])
-        g->score = h[1];
-      if (g != NULL && *h[2])
-        g->pass = h[2];
-    }
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      char **r = rows->pdata[i];
-      Grade *g = g_hash_table_lookup (grades, r[8]);
-      const char *score = g ? g->score : "";
-      const char *pass = g ? g->pass : "";
-      g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", r[0], r[1], r[2]);
-      gboolean ok = g_str_equal (r[3], "ok");
-      Cell *targets[2];
-
-      if (!g_hash_table_add (seen, g_steal_pointer (&key)))
-        continue;
-      targets[0] = get_cell (cells, order, r[1], r[4]);
-      targets[1] = get_cell (cells, order, r[1], "all");
-      for (guint t = 0; t < 2; t++)
-        {
-          Cell *c = targets[t];
-          c->n++;
-          if (*r[5])
-            c->cost += g_ascii_strtod (r[5], NULL);
-          if (!ok)
-            {
-              c->failed++;
-              continue;
-            }
-          if (g_str_equal (r[7], "1"))
-            c->cached++;
-          else if (*r[6])
-            {
-              double latency = g_ascii_strtod (r[6], NULL);
-              g_array_append_val (c->latencies, latency);
-            }
-          if (*score)
-            c->score_sum += g_ascii_strtod (score, NULL);
-          if (g_str_equal (pass, "1"))
-            c->passed++;
-        }
-    }
+  if ((pairs = read_pairs (store, run_id, models, error)) == NULL)
+    return NULL;
   g_ptr_array_sort (order, compare_cells);
 
   json_builder_begin_object (b);
@@ -347,41 +566,29 @@ rw_eval_report_build (RwStore     *store,
   json_builder_end_array (b);
 
   /* Paired comparisons: the outcomes made from this run's pairs of answers. */
-  {
-    g_autoptr(GPtrArray) pairs = rw_store_query (store,
-      "SELECT ra.model, rb.model, v.source, "
-      "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
-      "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
-      "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
-      params, error);
+  json_builder_set_member_name (b, "pairs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      Pair *p = pairs->pdata[i];
 
-    if (pairs == NULL)
-      return NULL;
-    json_builder_set_member_name (b, "pairs");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < pairs->len; i++)
-      {
-        char **r = pairs->pdata[i];
-        guint wins = g_ascii_strtoull (r[3], NULL, 10), losses = g_ascii_strtoull (r[4], NULL, 10);
-
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "model_a");
-        json_builder_add_string_value (b, r[0]);
-        json_builder_set_member_name (b, "model_b");
-        json_builder_add_string_value (b, r[1]);
-        json_builder_set_member_name (b, "source");
-        json_builder_add_string_value (b, r[2]);
-        json_builder_set_member_name (b, "wins");
-        json_builder_add_int_value (b, wins);
-        json_builder_set_member_name (b, "losses");
-        json_builder_add_int_value (b, losses);
-        json_builder_set_member_name (b, "ties");
-        json_builder_add_int_value (b, g_ascii_strtoull (r[5], NULL, 10));
-        add_number (b, "sign_test_p", rw_sign_test (wins, losses));
-        json_builder_end_object (b);
-      }
-    json_builder_end_array (b);
-  }
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model_a");
+      json_builder_add_string_value (b, p->model_a);
+      json_builder_set_member_name (b, "model_b");
+      json_builder_add_string_value (b, p->model_b);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, p->source);
+      json_builder_set_member_name (b, "wins");
+      json_builder_add_int_value (b, p->wins);
+      json_builder_set_member_name (b, "losses");
+      json_builder_add_int_value (b, p->losses);
+      json_builder_set_member_name (b, "ties");
+      json_builder_add_int_value (b, p->ties);
+      add_number (b, "sign_test_p", rw_sign_test (p->wins, p->losses));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

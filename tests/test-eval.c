@@ -244,6 +244,54 @@ test_run_resume_cache (void)
     g_assert_cmpstr (remade, ==, live);
   }
 
+  /* The report counts the run's comparisons; one made against an answer of another run (which
+   * the runner never makes, but a person could) counts too. */
+  {
+    const char *wider_id = rw_eval_runner_get_run_id (wider);
+    g_autofree char *theirs_sql = g_strdup_printf (
+      "SELECT id FROM responses WHERE run_id = '%s' LIMIT 1", rw_eval_runner_get_run_id (first));
+    g_autofree char *ours_sql = g_strdup_printf (
+      "SELECT id || ' ' || prompt_id FROM responses WHERE run_id = '%s' "
+      "AND model = 'recorded/gpt-4-1106-preview' LIMIT 1", wider_id);
+    g_autofree char *theirs = rw_test_db_text (db, theirs_sql);
+    g_autofree char *ours = rw_test_db_text (db, ours_sql);
+    g_auto(GStrv) parts = g_strsplit (ours, " ", 2);
+    const char *ids[] = { parts[0], theirs, NULL };
+    g_autofree char *vote = NULL;
+    guint grader_total = 0, human_wins = 0;
+
+    for (guint round = 0; round < 2; round++)
+      {
+        g_autoptr(JsonNode) built = rw_eval_report_build (store, wider_id, &error);
+        JsonArray *pairs;
+
+        g_assert_no_error (error);
+        pairs = json_object_get_array_member (json_node_get_object (built), "pairs");
+        grader_total = human_wins = 0;
+        for (guint i = 0; i < json_array_get_length (pairs); i++)
+          {
+            JsonObject *p = json_array_get_object_element (pairs, i);
+            const char *source = json_object_get_string_member (p, "source");
+
+            if (g_str_equal (source, "grader"))
+              grader_total += json_object_get_int_member (p, "wins") +
+                              json_object_get_int_member (p, "losses") +
+                              json_object_get_int_member (p, "ties");
+            else if (g_str_equal (source, "human"))
+              {
+                g_assert_cmpstr (json_object_get_string_member (p, "model_a"), ==,
+                                 "recorded/gpt-4-1106-preview");
+                human_wins += json_object_get_int_member (p, "wins");
+              }
+          }
+        g_assert_cmpuint (grader_total, ==, 20);
+        g_assert_cmpuint (human_wins, ==, round);
+        if (round == 0)
+          vote = rw_store_record_vote (store, parts[1], wider_id, "math", RW_VOTE_A, ids, NULL,
+                                       "human");
+      }
+  }
+
   rw_store_close (store);
   rw_test_rmtree (dir);
 }

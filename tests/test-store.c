@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -428,6 +429,54 @@ test_checkpoint (void)
   rw_test_rmtree (dir);
 }
 
+static gboolean
+check_row (RwStoreRow *row,
+           gpointer    data)
+{
+  guint *n = data;
+
+  g_assert_cmpfloat_with_epsilon (rw_store_row_double (row, 0), 0.0005, 1e-12);
+  g_assert_cmpint (rw_store_row_int (row, 1), ==, 20);
+  g_assert_cmpstr (rw_store_row_text (row, 2), ==, "typed");
+  g_assert_true (rw_store_row_is_null (row, 3));
+  g_assert_null (rw_store_row_text (row, 3));
+  g_assert_true (isnan (rw_store_row_double (row, 3)));
+  g_assert_cmpint (rw_store_row_int (row, 3), ==, 0);
+  return ++*n < 2;
+}
+
+/* Rows handed over one at a time, in their own types, until the callback says stop. */
+static void
+test_query_each (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwStore) store = rw_store_open (path, NULL);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("typed");
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
+  const char *params[] = { run_id, NULL };
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(RwChatResult) r = make_result ("m/x", "typed", FALSE);
+      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+    }
+  g_assert_true (rw_store_query_each (store, "SELECT cost_usd, tokens_out, text, NULL "
+                                             "FROM responses WHERE run_id = ?1", params,
+                                      check_row, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_false (rw_store_query_each (store, "SELECT nothing FROM nowhere", NULL, check_row,
+                                       &n, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  g_assert_cmpuint (n, ==, 2);
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
 typedef struct
 {
   RwStore *store;
@@ -525,5 +574,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
   g_test_add_func ("/Rw/Store/readers", test_readers);
   g_test_add_func ("/Rw/Store/checkpoint", test_checkpoint);
+  g_test_add_func ("/Rw/Store/query-each", test_query_each);
   return g_test_run ();
 }
