@@ -743,8 +743,8 @@ cmd_eval_run (int    argc,
       return EXIT_FAILED;
     }
 
-  /* Under load (2,000 writes a second and more, which only a local or cached upstream
-   * reaches), answers share a transaction within 2 ms; slower runs commit each answer. */
+  /* Answers that come within 2 ms of each other (which only a local or cached upstream
+   * manages) share a transaction; slower runs commit each answer. */
   rw_store_set_group_commit (store, TRUE);
   runner = rw_eval_runner_new (catalog, store, suite, models, repeat);
   rw_eval_runner_set_concurrency (runner, concurrency);

@@ -428,8 +428,6 @@ finish_flush (RwStore *self,
 
 #define GROUP_COMMIT_US   2000
 #define GROUP_COMMIT_ROWS 256
-#define GROUP_COMMIT_WINDOW_US 20000
-#define GROUP_COMMIT_RATE 2000      /* writes a second */
 
 /* When the log is folded into the database (a checkpoint): once it holds CHECKPOINT_PAGES,
  * and earlier once it holds IDLE_CHECKPOINT_PAGES and nothing was committed for
@@ -515,9 +513,7 @@ writer_thread (gpointer data)
 {
   RwStore *self = data;
   gboolean quit = FALSE;
-  gboolean busy = FALSE;
-  gint64 window_start = g_get_monotonic_time ();
-  guint window_ops = 0;
+  gint64 last_commit_us = 0;
 
   while (!quit)
     {
@@ -526,13 +522,19 @@ writer_thread (gpointer data)
       guint n = 0;
       gboolean in_tx = FALSE;
 
-      /* Group commit: under load, a write waits a moment for the ones behind it, so that one
-       * transaction (and one write of each touched page to the log) carries many rows instead
-       * of one. Below that rate every write is committed at once, so that a crash loses as
-       * little as it can. A flush waits at most that moment longer. */
-      if (op->kind == OP_EXEC && busy && g_atomic_int_get (&self->group_commit) &&
+      /* Group commit: a write that comes less than GROUP_COMMIT_US after the last commit is
+       * part of a stream of them, and waits until that much time has passed, for the ones
+       * behind it; one transaction (and one write of each touched page to the log) then
+       * carries many rows instead of a few. A write after a pause is committed at once, so
+       * that a crash loses as little as it can. A flush waits at most that moment longer. */
+      if (op->kind == OP_EXEC && g_atomic_int_get (&self->group_commit) &&
           g_async_queue_length (self->queue) < GROUP_COMMIT_ROWS)
-        g_usleep (GROUP_COMMIT_US);
+        {
+          gint64 wait = last_commit_us + GROUP_COMMIT_US - g_get_monotonic_time ();
+
+          if (wait > 0)
+            g_usleep (wait);
+        }
 
       /* Take what is queued, up to a bound, into one transaction. */
       do
@@ -556,15 +558,9 @@ writer_thread (gpointer data)
       while (!quit && n < 2000 && (op = g_async_queue_try_pop (self->queue)) != NULL);
 
       if (in_tx)
-        exec_simple (self, "COMMIT");
-
-      /* The write rate over the last few milliseconds says whether we are under load. */
-      window_ops += n;
-      if (g_get_monotonic_time () - window_start >= GROUP_COMMIT_WINDOW_US)
         {
-          busy = window_ops * (G_USEC_PER_SEC / GROUP_COMMIT_WINDOW_US) >= GROUP_COMMIT_RATE;
-          window_ops = 0;
-          window_start = g_get_monotonic_time ();
+          exec_simple (self, "COMMIT");
+          last_commit_us = g_get_monotonic_time ();
         }
 
       for (guint i = 0; i < flushes->len; i++)
@@ -987,10 +983,10 @@ rw_store_flush_finish (RwStore       *self,
  * @self: a #RwStore
  * @enabled: whether writes may wait a moment to share a transaction
  *
- * Under a high write rate, lets each write wait up to 2 ms for the ones behind it, so that one
- * transaction carries many rows: the endpoint's request log, where throughput matters and a
- * crash would lose at most the last 2 ms of log. Off by default: batch evaluations commit each
- * paid-for answer as soon as the writer reaches it.
+ * Lets a write that follows the last commit within 2 ms wait out those 2 ms for the ones behind
+ * it, so that under a stream of writes one transaction carries many rows, and a crash would lose
+ * at most the last 2 ms of them. A write after a pause is still committed at once. Off by
+ * default: then every write is committed as soon as the writer reaches it.
  */
 void
 rw_store_set_group_commit (RwStore  *self,
