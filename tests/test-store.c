@@ -228,6 +228,10 @@ test_migrate_from_v1 (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
                                     "AND usage_estimated = 0"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE id = 'v1' AND rowid = 1 "
+                                    "AND prompt_id = 'p1' AND run_id = 'r1' AND task = 'code' "
+                                    "AND outcome = 'tie' AND response_a = 'x1' AND response_b = 'x1' "
+                                    "AND winner IS NULL AND source = 'human' AND created_ms = 1"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM sqlite_master WHERE name = 'grades'"),
                    ==, 1);
   /* Version 4 dropped the index on run_id alone: lookups by run use responses_by_item. */
@@ -259,6 +263,26 @@ test_migrate_from_v1 (void)
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 3), "responses_by_hash"));
     sqlite3_finalize (stmt);
+    /* Version 7: a vote is checked without a temporary table per row, by the same rules. */
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN INSERT INTO votes (id, prompt_id, outcome, "
+                                             "source, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), !=, "OpenEphemeral");
+    sqlite3_finalize (stmt);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO votes (id, prompt_id, outcome, source, created_ms) "
+                                       "VALUES ('v2', 'p1', 'maybe', 'human', 2)",
+                                   NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO votes (id, prompt_id, outcome, source, created_ms) "
+                                       "VALUES ('v2', 'p1', 'best', 'guess', 2)",
+                                   NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO votes (id, prompt_id, outcome, source, created_ms) "
+                                       "VALUES ('v2', 'nowhere', 'best', 'human', 2)",
+                                   NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO votes (id, prompt_id, outcome, created_ms) "
+                                       "VALUES ('v2', 'p1', 'both_bad', 2)",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
   rw_test_rmtree (dir);
