@@ -4,6 +4,7 @@
 #endif
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "rw-chat-request.h"
@@ -417,6 +418,31 @@ rw_chat_request_hash_prompt (RwChatRequest *self)
   return g_strdup (hash);
 }
 
+/* g_ascii_dtostr()'s text for @t, which the cache keys hold. A whole number (-1 when unset,
+ * 0, 1, 2) is written directly: the same digits, without formatting a double. */
+static const char *
+format_temperature (char   *buf,
+                    gsize   len,
+                    double  t)
+{
+  char digits[24], *p = digits + sizeof digits;
+  gint64 whole;
+  guint64 v;
+
+  if (!(t > -1e15 && t < 1e15) || t != (double) (gint64) t || (t == 0 && signbit (t)))
+    return g_ascii_dtostr (buf, len, t);
+  whole = (gint64) t;
+  v = whole < 0 ? (guint64) -whole : (guint64) whole;
+  *--p = '\0';
+  do
+    *--p = (char) ('0' + v % 10);
+  while ((v /= 10) > 0);
+  if (whole < 0)
+    *--p = '-';
+  g_strlcpy (buf, p, len);
+  return buf;
+}
+
 /**
  * rw_chat_request_hash_for_model:
  * @self: a #RwChatRequest
@@ -439,7 +465,7 @@ rw_chat_request_hash_for_model (RwChatRequest *self,
   g_checksum_update (sum, (const guchar *) "\n", 1);
   g_checksum_update (sum, (const guchar *) json, -1);
   g_checksum_update (sum, (const guchar *) "\n", 1);
-  g_checksum_update (sum, (const guchar *) g_ascii_dtostr (num, sizeof num, self->temperature),
+  g_checksum_update (sum, (const guchar *) format_temperature (num, sizeof num, self->temperature),
                      -1);
   g_snprintf (tokens, sizeof tokens, "\n%" G_GINT64_FORMAT, self->max_tokens);
   g_checksum_update (sum, (const guchar *) tokens, -1);

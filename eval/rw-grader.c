@@ -611,15 +611,26 @@ rw_grader_grade_item (RwSuiteItem  *item,
     }
   else if (item->reference != NULL)
     {
-      g_autoptr(JsonObject) spec = json_object_new ();
-      double number;
+      /* The two implied graders, made once and only read after. */
+      static JsonObject *implied[2];
       char *end = NULL;
+      gboolean numeric;
 
-      number = g_ascii_strtod (item->reference, &end);
-      (void) number;
-      json_object_set_string_member (spec, "type", end != item->reference && *end == '\0' ? "numeric" : "exact");
-      json_object_set_boolean_member (spec, "ignore_case", TRUE);
-      g_ptr_array_add (grades, rw_grader_grade (spec, answer, item->reference, error));
+      if (g_once_init_enter (&implied[1]))
+        {
+          JsonObject *exact = json_object_new (), *number = json_object_new ();
+
+          json_object_set_string_member (number, "type", "numeric");
+          json_object_set_boolean_member (number, "ignore_case", TRUE);
+          json_object_set_string_member (exact, "type", "exact");
+          json_object_set_boolean_member (exact, "ignore_case", TRUE);
+          implied[0] = number;
+          g_once_init_leave (&implied[1], exact);
+        }
+      (void) g_ascii_strtod (item->reference, &end);
+      numeric = end != item->reference && *end == '\0';
+      g_ptr_array_add (grades, rw_grader_grade (implied[numeric ? 0 : 1], answer, item->reference,
+                                                error));
     }
   return g_steal_pointer (&grades);
 }

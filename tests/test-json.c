@@ -321,6 +321,27 @@ test_messages_text (void)
     g_autofree char *key = rw_chat_request_hash_for_model (request, "up/m");
     g_assert_cmpstr (key, ==, "d0d17a1f72995da2ad6991a0dec0c6d9ce68d51e52bbd499fdd199db2aaf9265");
   }
+  /* Every temperature keys the cache as its g_ascii_dtostr() text does. */
+  {
+    const double temperatures[] = { -1, 0, -0.0, 1, 2, 0.7, 1.5, -3, 1e14, 1e15, 1e300, NAN };
+
+    for (guint i = 0; i < G_N_ELEMENTS (temperatures); i++)
+      {
+        g_autoptr(RwChatRequest) r = rw_chat_request_new_for_prompt ("Say hello");
+        g_autofree char *key = NULL;
+        g_autofree char *want = NULL;
+        g_autofree char *text = NULL;
+        g_autofree char *messages = rw_chat_request_messages_to_string (r);
+        char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+        r->temperature = temperatures[i];
+        key = rw_chat_request_hash_for_model (r, "up/m");
+        text = g_strdup_printf ("up/m\n%s\n%s\n%" G_GINT64_FORMAT,
+                                messages, g_ascii_dtostr (num, sizeof num, temperatures[i]), r->max_tokens);
+        want = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+        g_assert_cmpstr (key, ==, want);
+      }
+  }
   g_assert_cmpstr (hash, ==, "77ebc63156811cda92c546fda22576cb3b4c2e2a758034ee3e9843c044305827");
   /* A copy carries the same text and hash, and a change to it is its own. */
   {
