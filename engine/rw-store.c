@@ -493,7 +493,7 @@ checkpointer_thread (gpointer data)
   if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
       != SQLITE_OK)
     {
-      /* The writer's connection still folds the log in when the store closes. */
+      /* The log then waits for the next store that opens the file to fold it in. */
       g_warning ("Routewise database %s: no connection to fold the log in: %s", self->path,
                  db ? sqlite3_errmsg (db) : "out of memory");
       sqlite3_close (db);
@@ -895,11 +895,6 @@ rw_store_close (RwStore *self)
 {
   g_return_if_fail (RW_IS_STORE (self));
 
-  g_mutex_lock (&self->reader_lock);
-  g_hash_table_remove_all (self->reader_stmts);
-  g_clear_pointer (&self->reader, sqlite3_close);
-  g_mutex_unlock (&self->reader_lock);
-
   if (self->writer != NULL)
     {
       Op *op = g_new0 (Op, 1);
@@ -915,7 +910,12 @@ rw_store_close (RwStore *self)
       g_mutex_unlock (&self->ckpt_lock);
       g_thread_join (g_steal_pointer (&self->checkpointer));
     }
+  /* Under the reader's lock, so that no query opens the reader again after this. */
+  g_mutex_lock (&self->reader_lock);
   self->closed = TRUE;
+  g_hash_table_remove_all (self->reader_stmts);
+  g_clear_pointer (&self->reader, sqlite3_close);
+  g_mutex_unlock (&self->reader_lock);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   if (self->db != NULL)
     {
@@ -1374,6 +1374,24 @@ read_stmt_give (RwStore  *self,
     }
 }
 
+/* One row of rw_store_query(), copied as text. */
+static gboolean
+copy_row (RwStoreRow *row,
+          gpointer    data)
+{
+  sqlite3_stmt *stmt = (sqlite3_stmt *) row;
+  int n = sqlite3_column_count (stmt);
+  char **copy = g_new0 (char *, n + 1);
+
+  for (int c = 0; c < n; c++)
+    {
+      const char *text = rw_store_row_text (row, c);
+      copy[c] = g_strdup (text ? text : "");
+    }
+  g_ptr_array_add (data, copy);
+  return TRUE;
+}
+
 /**
  * rw_store_query:
  * @self: a #RwStore
@@ -1381,8 +1399,7 @@ read_stmt_give (RwStore  *self,
  * @params: (nullable) (array zero-terminated=1): the parameters, as text
  * @error: return location for an error
  *
- * Runs a query on a read-only connection of its own, after what was queued so far is
- * committed.
+ * Runs a query after what was queued so far is committed (see rw_store_query_each()).
  *
  * Returns: (transfer full) (element-type GStrv) (nullable): the rows, each a vector of the
  *   columns as text (a NULL column is an empty string), or %NULL on error
@@ -1394,32 +1411,12 @@ rw_store_query (RwStore             *self,
                 GError             **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  ReadStmt r;
-  int rc;
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  if (!rw_store_flush (self, error) || !read_stmt_take (self, sql, &r, error))
+  if (!rw_store_query_each (self, sql, params, copy_row, rows, error))
     return NULL;
-  for (guint i = 0; params != NULL && params[i] != NULL; i++)
-    sqlite3_bind_text (r.stmt, i + 1, params[i], -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (r.stmt)) == SQLITE_ROW)
-    {
-      int n = sqlite3_column_count (r.stmt);
-      char **row = g_new0 (char *, n + 1);
-
-      for (int c = 0; c < n; c++)
-        {
-          const unsigned char *text = sqlite3_column_text (r.stmt, c);
-          row[c] = g_strdup (text ? (const char *) text : "");
-        }
-      g_ptr_array_add (rows, row);
-    }
-  if (rc != SQLITE_DONE)
-    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                 sqlite3_errmsg (r.db));
-  read_stmt_give (self, &r);
-  return rc == SQLITE_DONE ? g_steal_pointer (&rows) : NULL;
+  return g_steal_pointer (&rows);
 }
 
 /**
