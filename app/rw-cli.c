@@ -616,14 +616,17 @@ on_eval_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* @built: (nullable) (transfer full): the run's report when the caller has it; else it is read
+ * from @store. */
 static int
 print_report (RwStore    *store,
               const char *run_id,
+              JsonNode   *built,
               const char *format,
               const char *against)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) report = rw_eval_report_build (store, run_id, &error);
+  g_autoptr(JsonNode) report = built ? built : rw_eval_report_build (store, run_id, &error);
   g_autofree char *text = NULL;
 
   if (report == NULL)
@@ -812,7 +815,8 @@ cmd_eval_run (int    argc,
       rw_store_close (store);
       return EXIT_INTERRUPTED;
     }
-  rc = print_report (store, rw_eval_runner_get_run_id (runner), json ? "json" : "md", NULL);
+  rc = print_report (store, rw_eval_runner_get_run_id (runner), rw_eval_runner_build_report (runner),
+                     json ? "json" : "md", NULL);
   rw_store_close (store);
   if (rc != EXIT_OK)
     return rc;
@@ -875,7 +879,7 @@ cmd_eval_report (int    argc,
     }
   else
     run_id = g_strdup (argv[1]);
-  return print_report (store, run_id, format, against);
+  return print_report (store, run_id, NULL, format, against);
 }
 
 static int
@@ -992,7 +996,7 @@ cmd_import (int    argc,
           return EXIT_USAGE;
         }
       fprintf (stderr, _("Imported %u items as run %s\n"), n, run_id);
-      return print_report (store, run_id, "md", NULL);
+      return print_report (store, run_id, NULL, "md", NULL);
     }
   if (argc != 3 || !g_str_equal (argv[1], "promptfoo"))
     {
@@ -1041,7 +1045,7 @@ cmd_import (int    argc,
           return EXIT_FAILED;
         }
       fprintf (stderr, _("Imported %u answers as run %s\n"), n, run_id);
-      return print_report (store, run_id, "md", NULL);
+      return print_report (store, run_id, NULL, "md", NULL);
     }
   print_error (_("%s is neither a promptfoo configuration nor a result file"), argv[2]);
   return EXIT_USAGE;

@@ -153,6 +153,11 @@ static const char * const migrations[] = {
   "DROP TABLE votes;"
   "ALTER TABLE votes_7 RENAME TO votes;"
   "CREATE INDEX votes_by_run ON votes (run_id);",
+
+  /* 8: an evaluation answer's task is its suite item's. It used to be read from the prompt,
+   * whose task is the first one it was ever stored with: the same question asked in a
+   * comparison, or in a suite that filed it under another task, moved it in the report. */
+  "ALTER TABLE responses ADD COLUMN task TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);
@@ -210,6 +215,7 @@ struct _RwStore
   GHashTable *reader_stmts;
   GMutex lock;          /* for write_error and prompts_queued */
   char *write_error;    /* the first failed write since the last flush */
+  guint n_write_errors; /* failed writes since opening */
   /* Prompts queued lately, under lock: id -> PROMPT_QUEUED or PROMPT_QUEUED_WITH_TASK.
    * The same prompt again (a client's retry, an evaluation's next model) is not written twice.
    * Forgotten on a failed write, which may have lost one. */
@@ -371,6 +377,7 @@ note_write_error (RwStore    *self,
                   const char *what)
 {
   g_mutex_lock (&self->lock);
+  self->n_write_errors++;
   if (self->write_error == NULL)
     self->write_error = g_strdup (what);
   g_hash_table_remove_all (self->prompts_queued);
@@ -885,6 +892,25 @@ rw_store_get_schema_version (RwStore *self)
 }
 
 /**
+ * rw_store_get_n_write_errors:
+ * @self: a #RwStore
+ *
+ * Returns: how many writes have failed since the store was opened; with rw_store_flush(),
+ *   whether everything written between two points in time is in the database
+ */
+guint
+rw_store_get_n_write_errors (RwStore *self)
+{
+  guint n;
+
+  g_return_val_if_fail (RW_IS_STORE (self), 0);
+  g_mutex_lock (&self->lock);
+  n = self->n_write_errors;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/**
  * rw_store_close:
  * @self: a #RwStore
  *
@@ -1157,7 +1183,7 @@ rw_store_record_response (RwStore      *self,
                           const char   *request_hash)
 {
   return rw_store_record_eval_response (self, run_id, prompt_id, result, attempt, request_hash,
-                                        NULL, 0, FALSE);
+                                        NULL, 0, NULL, FALSE);
 }
 
 /**
@@ -1170,6 +1196,7 @@ rw_store_record_response (RwStore      *self,
  * @request_hash: (nullable): the request's cache key
  * @item_id: (nullable): the suite item it answers
  * @sample: which repetition it is, from 0
+ * @task: (nullable): the suite item's task, which the report files the answer under
  * @cached: it was reused from an earlier answer, not asked again
  *
  * Returns: (transfer full): the response's id
@@ -1183,15 +1210,16 @@ rw_store_record_eval_response (RwStore      *self,
                                const char   *request_hash,
                                const char   *item_id,
                                guint         sample,
+                               const char   *task,
                                gboolean      cached)
 {
   char *id = new_id ();
   Op *op = op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
                    "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
                    "http_status, error_kind, error_message, request_hash, created_ms, "
-                   "usage_estimated, item_id, sample, cached) "
+                   "usage_estimated, item_id, sample, cached, task) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                   "?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+                   "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
 
   op_text (op, id);
   op_text (op, run_id);
@@ -1215,6 +1243,7 @@ rw_store_record_eval_response (RwStore      *self,
   op_text (op, item_id);
   op_int (op, sample);
   op_int (op, cached ? 1 : 0);
+  op_text (op, task);
   enqueue (self, op);
   return id;
 }

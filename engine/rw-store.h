@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 7
+#define RW_STORE_SCHEMA_VERSION 8
 
 /**
  * RwVoteOutcome:
@@ -43,6 +43,7 @@ RwStore    *rw_store_open              (const char     *path,
 RwStore    *rw_store_open_default      (GError        **error);
 const char *rw_store_get_path          (RwStore        *self);
 int         rw_store_get_schema_version (RwStore       *self);
+guint       rw_store_get_n_write_errors (RwStore       *self);
 void        rw_store_close             (RwStore        *self);
 gboolean    rw_store_flush             (RwStore        *self,
                                         GError        **error);
@@ -77,6 +78,7 @@ char       *rw_store_record_eval_response (RwStore      *self,
                                         const char     *request_hash,
                                         const char     *item_id,
                                         guint           sample,
+                                        const char     *task,
                                         gboolean        cached);
 void        rw_store_record_grade      (RwStore        *self,
                                         const char     *response_id,

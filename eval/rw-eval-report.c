@@ -72,6 +72,14 @@ rw_sign_test (guint wins,
   return MIN (1.0, 2 * tail);
 }
 
+/*
+ * A run's answers, grades and comparisons, added in any order, and the report made of them.
+ * `eval report` fills one from the database; `eval run` fills one as it stores each row, so
+ * that the report it prints at the end needs nothing read back. Either way the report is a
+ * function of the set of rows alone: answers are counted in one fixed order (successful first,
+ * then by id, which orders by creation), so that sums come out the same to the last bit.
+ */
+
 /* An answer's grades as the report counts them: the mean score and whether all passed, unless
  * a person graded it, whose latest grade overrides each of the two it gives. */
 typedef struct
@@ -83,16 +91,73 @@ typedef struct
   double human_score;       /* NAN: none */
   gint64 human_score_ms;
   gint64 human_pass_ms;
-  char *human_score_id;
-  char *human_pass_id;
+  const char *human_score_id;
+  const char *human_pass_id;
 } Grade;
 
-static void
-grade_free (Grade *g)
+typedef struct
 {
-  g_free (g->human_score_id);
-  g_free (g->human_pass_id);
-  g_free (g);
+  const char *id;
+  const char *item;         /* interned, as are model and task */
+  const char *model;
+  const char *task;
+  gint64 sample;
+  double cost;              /* NAN: unknown */
+  double latency;           /* NAN: unknown */
+  gboolean ok;
+  gboolean cached;
+} Answer;
+
+typedef struct
+{
+  const char *a;            /* response ids */
+  const char *b;
+  const char *source;       /* interned */
+  char outcome;             /* 'a', 'b', 't' (a tie, or both bad), 0 for anything else */
+} Vote;
+
+struct _RwEvalTally
+{
+  GStringChunk *strings;
+  GHashTable *grades;       /* response id -> Grade */
+  GArray *answers;          /* Answer */
+  GArray *votes;            /* Vote */
+};
+
+/**
+ * rw_eval_tally_new:
+ *
+ * Returns: (transfer full): an empty tally
+ */
+RwEvalTally *
+rw_eval_tally_new (void)
+{
+  RwEvalTally *t = g_new0 (RwEvalTally, 1);
+
+  t->strings = g_string_chunk_new (4096);
+  t->grades = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  t->answers = g_array_new (FALSE, FALSE, sizeof (Answer));
+  t->votes = g_array_new (FALSE, FALSE, sizeof (Vote));
+  return t;
+}
+
+void
+rw_eval_tally_free (RwEvalTally *t)
+{
+  if (t == NULL)
+    return;
+  g_hash_table_unref (t->grades);
+  g_array_unref (t->answers);
+  g_array_unref (t->votes);
+  g_string_chunk_free (t->strings);
+  g_free (t);
+}
+
+static const char *
+intern (RwEvalTally *t,
+        const char  *s)
+{
+  return g_string_chunk_insert_const (t->strings, s ? s : "");
 }
 
 /* Whether a grade made at @ms with @id comes after the one kept (@kept_ms, @kept_id). */
@@ -105,54 +170,126 @@ later (gint64      ms,
   return kept_id == NULL || ms > kept_ms || (ms == kept_ms && strcmp (id, kept_id) > 0);
 }
 
-static gboolean
-add_grade (RwStoreRow *row,
-           gpointer    data)
+/**
+ * rw_eval_tally_add_grade:
+ * @t: a tally
+ * @response_id: the graded answer
+ * @human: whether a person gave it
+ * @score: the score, or NAN for none
+ * @pass: 1 passed, 0 failed, -1 none
+ * @created_ms: when it was given
+ * @id: the grade's id, which orders grades given in the same millisecond
+ */
+void
+rw_eval_tally_add_grade (RwEvalTally *t,
+                         const char  *response_id,
+                         gboolean     human,
+                         double       score,
+                         int          pass,
+                         gint64       created_ms,
+                         const char  *id)
 {
-  GHashTable *grades = data;
-  const char *response_id = rw_store_row_text (row, 0);
-  gboolean human = rw_store_row_int (row, 1) != 0;
-  gboolean has_score = !rw_store_row_is_null (row, 2);
-  gboolean has_pass = !rw_store_row_is_null (row, 3);
-  gint64 ms = rw_store_row_int (row, 4);
-  const char *id = rw_store_row_text (row, 5);
-  Grade *g = g_hash_table_lookup (grades, response_id);
+  Grade *g = g_hash_table_lookup (t->grades, response_id);
 
   if (g == NULL)
     {
       g = g_new0 (Grade, 1);
       g->pass = g->human_pass = -1;
       g->human_score = NAN;
-      g_hash_table_insert (grades, g_strdup (response_id), g);
+      g_hash_table_insert (t->grades, g_string_chunk_insert (t->strings, response_id), g);
     }
-  if (has_score)
+  if (!isnan (score))
     {
-      g->score_sum += rw_store_row_double (row, 2);
+      g->score_sum += score;
       g->n_scores++;
     }
-  if (has_pass)
-    g->pass = g->pass < 0 ? (int) rw_store_row_int (row, 3) : MIN (g->pass, (int) rw_store_row_int (row, 3));
-  if (human && has_score && later (ms, id, g->human_score_ms, g->human_score_id))
+  if (pass >= 0)
+    g->pass = g->pass < 0 ? pass : MIN (g->pass, pass);
+  if (human && !isnan (score) && later (created_ms, id, g->human_score_ms, g->human_score_id))
     {
-      g->human_score = rw_store_row_double (row, 2);
-      g->human_score_ms = ms;
-      g_free (g->human_score_id);
-      g->human_score_id = g_strdup (id);
+      g->human_score = score;
+      g->human_score_ms = created_ms;
+      g->human_score_id = g_string_chunk_insert (t->strings, id);
     }
-  if (human && has_pass && later (ms, id, g->human_pass_ms, g->human_pass_id))
+  if (human && pass >= 0 && later (created_ms, id, g->human_pass_ms, g->human_pass_id))
     {
-      g->human_pass = (int) rw_store_row_int (row, 3);
-      g->human_pass_ms = ms;
-      g_free (g->human_pass_id);
-      g->human_pass_id = g_strdup (id);
+      g->human_pass = pass;
+      g->human_pass_ms = created_ms;
+      g->human_pass_id = g_string_chunk_insert (t->strings, id);
     }
-  return TRUE;
+}
+
+/**
+ * rw_eval_tally_add_answer:
+ * @t: a tally
+ * @id: the response's id
+ * @item: the suite item it answers
+ * @model: the model that answered
+ * @sample: which repetition it is
+ * @ok: whether it is an answer (not a failure)
+ * @task: the task it is filed under
+ * @cost: what it cost in US dollars, NAN when unknown
+ * @latency: how long it took in milliseconds, NAN when unknown
+ * @cached: it was reused from an earlier answer
+ */
+void
+rw_eval_tally_add_answer (RwEvalTally *t,
+                          const char  *id,
+                          const char  *item,
+                          const char  *model,
+                          gint64       sample,
+                          gboolean     ok,
+                          const char  *task,
+                          double       cost,
+                          double       latency,
+                          gboolean     cached)
+{
+  Answer a = {
+    .id = g_string_chunk_insert (t->strings, id),
+    .item = intern (t, item),
+    .model = intern (t, model),
+    .task = intern (t, task ? task : "general"),
+    .sample = sample,
+    .cost = cost,
+    .latency = latency,
+    .ok = ok,
+    .cached = cached,
+  };
+
+  g_array_append_val (t->answers, a);
+}
+
+/**
+ * rw_eval_tally_add_vote:
+ * @t: a tally
+ * @response_a: (nullable): the first answer compared
+ * @response_b: (nullable): the second
+ * @source: where the outcome came from: "grader", "judge", "human"…
+ * @outcome: "a", "b", "tie", "both_bad" or "best"
+ */
+void
+rw_eval_tally_add_vote (RwEvalTally *t,
+                        const char  *response_a,
+                        const char  *response_b,
+                        const char  *source,
+                        const char  *outcome)
+{
+  Vote v;
+
+  if (response_a == NULL || response_b == NULL || outcome == NULL)
+    return;                     /* not a pairwise vote */
+  v.a = g_string_chunk_insert (t->strings, response_a);
+  v.b = g_string_chunk_insert (t->strings, response_b);
+  v.source = intern (t, source);
+  v.outcome = g_str_equal (outcome, "a") ? 'a' : g_str_equal (outcome, "b") ? 'b' :
+              g_str_equal (outcome, "tie") || g_str_equal (outcome, "both_bad") ? 't' : 0;
+  g_array_append_val (t->votes, v);
 }
 
 typedef struct
 {
-  char *model;
-  char *task;
+  const char *model;        /* interned: the key compares pointers */
+  const char *task;
   guint n;
   guint passed;
   guint failed;
@@ -162,11 +299,24 @@ typedef struct
   GArray *latencies;
 } Cell;
 
+static guint
+cell_hash (gconstpointer p)
+{
+  const Cell *c = p;
+  return g_direct_hash (c->model) * 31 + g_direct_hash (c->task);
+}
+
+static gboolean
+cell_equal (gconstpointer a,
+            gconstpointer b)
+{
+  const Cell *x = a, *y = b;
+  return x->model == y->model && x->task == y->task;
+}
+
 static void
 cell_free (Cell *c)
 {
-  g_free (c->model);
-  g_free (c->task);
   g_array_unref (c->latencies);
   g_free (c);
 }
@@ -203,16 +353,16 @@ get_cell (GHashTable *cells,
           const char *model,
           const char *task)
 {
-  g_autofree char *key = g_strdup_printf ("%s\n%s", model, task);
-  Cell *c = g_hash_table_lookup (cells, key);
+  Cell probe = { .model = model, .task = task };
+  Cell *c = g_hash_table_lookup (cells, &probe);
 
   if (c == NULL)
     {
       c = g_new0 (Cell, 1);
-      c->model = g_strdup (model);
-      c->task = g_strdup (task);
+      c->model = model;
+      c->task = task;
       c->latencies = g_array_new (FALSE, FALSE, sizeof (double));
-      g_hash_table_insert (cells, g_steal_pointer (&key), c);
+      g_hash_table_add (cells, c);
       g_ptr_array_add (order, c);
     }
   return c;
@@ -233,172 +383,60 @@ compare_cells (gconstpointer a,
   return g_strcmp0 (x->task, y->task);
 }
 
-static void
-add_number (JsonBuilder *b,
-            const char  *name,
-            double       v)
+/* Successful answers first, so that each (item, model, sample) counts its best outcome; then
+ * the earliest. */
+static gint
+compare_answers (gconstpointer a,
+                 gconstpointer b)
 {
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
+  const Answer *x = a, *y = b;
+
+  if (x->ok != y->ok)
+    return x->ok ? -1 : 1;
+  return strcmp (x->id, y->id);
 }
 
-/**
- * rw_eval_report_build:
- * @store: the database
- * @run_id: an evaluation run
- * @error: return location for an error
- *
- * Returns: (transfer full) (nullable): the report as JSON
- */
-typedef struct
+/* (item, model, sample): which answers were counted. */
+static guint
+answer_key_hash (gconstpointer p)
 {
-  GHashTable *grades;       /* response id -> Grade */
-  GHashTable *cells;        /* "model\ntask" -> Cell */
-  GPtrArray *order;
-  GHashTable *seen;         /* "item\nmodel\nsample" */
-  GHashTable *models;       /* response id -> model, for the paired comparisons */
-  GStringChunk *names;
-} Tally;
+  const Answer *a = p;
+  return (g_direct_hash (a->item) * 31 + g_direct_hash (a->model)) * 31 + (guint) a->sample;
+}
 
 static gboolean
-add_answer (RwStoreRow *row,
-            gpointer    data)
+answer_key_equal (gconstpointer a,
+                  gconstpointer b)
 {
-  Tally *t = data;
-  const char *item = rw_store_row_text (row, 0);
-  const char *model = rw_store_row_text (row, 1);
-  gint64 sample = rw_store_row_int (row, 2);
-  gboolean ok = rw_store_row_int (row, 3) != 0;
-  const char *task = rw_store_row_text (row, 4);
-  double cost = rw_store_row_double (row, 5);
-  double latency = rw_store_row_double (row, 6);
-  gboolean cached = rw_store_row_int (row, 7) != 0;
-  const char *id = rw_store_row_text (row, 8);
-  Grade *g = g_hash_table_lookup (t->grades, id);
-  double score = NAN;
-  gboolean passed = FALSE;
-  char *key;
-  Cell *targets[2];
-
-  model = g_string_chunk_insert_const (t->names, model ? model : "");
-  g_hash_table_insert (t->models, g_strdup (id), (gpointer) model);
-
-  key = g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT, item ? item : "", model, sample);
-  if (!g_hash_table_add (t->seen, key))
-    return TRUE;
-  if (g != NULL)
-    {
-      score = !isnan (g->human_score) ? g->human_score
-              : g->n_scores > 0 ? g->score_sum / g->n_scores : NAN;
-      passed = (g->human_pass >= 0 ? g->human_pass : g->pass) == 1;
-    }
-  targets[0] = get_cell (t->cells, t->order, model, task);
-  targets[1] = get_cell (t->cells, t->order, model, "all");
-  for (guint i = 0; i < 2; i++)
-    {
-      Cell *c = targets[i];
-
-      c->n++;
-      if (!isnan (cost))
-        c->cost += cost;
-      if (!ok)
-        {
-          c->failed++;
-          continue;
-        }
-      if (cached)
-        c->cached++;
-      else if (!isnan (latency))
-        g_array_append_val (c->latencies, latency);
-      if (!isnan (score))
-        c->score_sum += score;
-      if (passed)
-        c->passed++;
-    }
-  return TRUE;
+  const Answer *x = a, *y = b;
+  return x->item == y->item && x->model == y->model && x->sample == y->sample;
 }
 
 /* One line of the paired comparisons: two models and where the outcomes came from. */
 typedef struct
 {
-  char *model_a;
-  char *model_b;
-  char *source;
+  const char *model_a;      /* interned */
+  const char *model_b;
+  const char *source;
   guint wins;
   guint losses;
   guint ties;
 } Pair;
 
-static Pair *
-pair_new (const char *model_a,
-          const char *model_b,
-          const char *source)
+static guint
+pair_hash (gconstpointer p)
 {
-  Pair *p = g_new0 (Pair, 1);
-
-  p->model_a = g_strdup (model_a);
-  p->model_b = g_strdup (model_b);
-  p->source = g_strdup (source);
-  return p;
+  const Pair *x = p;
+  return (g_direct_hash (x->model_a) * 31 + g_direct_hash (x->model_b)) * 31 +
+         g_direct_hash (x->source);
 }
-
-static void
-pair_free (Pair *p)
-{
-  g_free (p->model_a);
-  g_free (p->model_b);
-  g_free (p->source);
-  g_free (p);
-}
-
-typedef struct
-{
-  GHashTable *models;       /* response id -> model */
-  GHashTable *pairs;        /* "a\nb\nsource" -> Pair, in out */
-  GPtrArray *out;
-  gboolean unknown;         /* a vote on an answer from another run */
-} Votes;
 
 static gboolean
-add_vote (RwStoreRow *row,
-          gpointer    data)
+pair_equal (gconstpointer a,
+            gconstpointer b)
 {
-  Votes *v = data;
-  const char *a = rw_store_row_text (row, 0);
-  const char *b = rw_store_row_text (row, 1);
-  const char *source = rw_store_row_text (row, 2);
-  const char *outcome = rw_store_row_text (row, 3);
-  const char *model_a, *model_b;
-  g_autofree char *key = NULL;
-  Pair *p;
-
-  if (a == NULL || b == NULL)
-    return TRUE;                /* not a pairwise vote */
-  model_a = g_hash_table_lookup (v->models, a);
-  model_b = g_hash_table_lookup (v->models, b);
-  if (model_a == NULL || model_b == NULL)
-    {
-      v->unknown = TRUE;
-      return FALSE;
-    }
-  key = g_strdup_printf ("%s\n%s\n%s", model_a, model_b, source);
-  p = g_hash_table_lookup (v->pairs, key);
-  if (p == NULL)
-    {
-      p = pair_new (model_a, model_b, source);
-      g_hash_table_insert (v->pairs, g_steal_pointer (&key), p);
-      g_ptr_array_add (v->out, p);
-    }
-  if (g_str_equal (outcome, "a"))
-    p->wins++;
-  else if (g_str_equal (outcome, "b"))
-    p->losses++;
-  else if (g_str_equal (outcome, "tie") || g_str_equal (outcome, "both_bad"))
-    p->ties++;
-  return TRUE;
+  const Pair *x = a, *y = b;
+  return x->model_a == y->model_a && x->model_b == y->model_b && x->source == y->source;
 }
 
 static gint
@@ -413,122 +451,132 @@ compare_pairs (gconstpointer x,
   return c != 0 ? c : strcmp (a->source, b->source);
 }
 
-/* The run's paired comparisons in order of models and source. Votes are read alone and
- * counted against the answers already read; a vote on an answer of another run (which no run
- * of ours makes) sends the counting to SQLite. */
+/* The paired comparisons, in order of models and source, counted against the tally's answers;
+ * NULL when a vote names an answer the tally does not have. */
 static GPtrArray *
-read_pairs (RwStore     *store,
-            const char  *run_id,
-            GHashTable  *models,
-            GError     **error)
+tally_pairs (RwEvalTally *t)
 {
-  const char *params[] = { run_id, NULL };
-  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) pair_free);
-  Votes v = { models, pairs, out, FALSE };
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GHashTable) models = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) pairs = g_hash_table_new (pair_hash, pair_equal);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
 
-  if (!rw_store_query_each (store, "SELECT response_a, response_b, source, outcome FROM votes "
-                                   "WHERE run_id = ?1", params, add_vote, &v, error))
-    return NULL;
-  if (!v.unknown)
+  for (guint i = 0; i < t->answers->len; i++)
     {
-      g_ptr_array_sort (out, compare_pairs);
-      return g_steal_pointer (&out);
+      Answer *a = &g_array_index (t->answers, Answer, i);
+      g_hash_table_insert (models, (gpointer) a->id, (gpointer) a->model);
     }
-  g_hash_table_remove_all (pairs);
-  g_ptr_array_set_size (out, 0);
-
-  rows = rw_store_query (store,
-    "SELECT ra.model, rb.model, v.source, "
-    "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
-    "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
-    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
-    params, error);
-  if (rows == NULL)
-    return NULL;
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < t->votes->len; i++)
     {
-      char **r = rows->pdata[i];
-      Pair *p = pair_new (r[0], r[1], r[2]);
+      Vote *v = &g_array_index (t->votes, Vote, i);
+      Pair probe = { 0 }, *p;
 
-      p->wins = g_ascii_strtoull (r[3], NULL, 10);
-      p->losses = g_ascii_strtoull (r[4], NULL, 10);
-      p->ties = g_ascii_strtoull (r[5], NULL, 10);
-      g_ptr_array_add (out, p);
+      probe.model_a = g_hash_table_lookup (models, v->a);
+      probe.model_b = g_hash_table_lookup (models, v->b);
+      probe.source = v->source;
+      if (probe.model_a == NULL || probe.model_b == NULL)
+        return NULL;
+      p = g_hash_table_lookup (pairs, &probe);
+      if (p == NULL)
+        {
+          p = g_memdup2 (&probe, sizeof probe);
+          g_hash_table_add (pairs, p);
+          g_ptr_array_add (out, p);
+        }
+      if (v->outcome == 'a')
+        p->wins++;
+      else if (v->outcome == 'b')
+        p->losses++;
+      else if (v->outcome == 't')
+        p->ties++;
     }
+  g_ptr_array_sort (out, compare_pairs);
   return g_steal_pointer (&out);
 }
 
-/**
- * rw_eval_report_build:
- * @store: the database
- * @run_id: an evaluation run
- * @error: return location for an error
- *
- * Returns: (transfer full) (nullable): the report as JSON
- */
-JsonNode *
-rw_eval_report_build (RwStore     *store,
-                      const char  *run_id,
-                      GError     **error)
+static void
+add_number (JsonBuilder *b,
+            const char  *name,
+            double       v)
 {
-  const char *params[] = { run_id, NULL };
-  g_autoptr(GPtrArray) run = NULL;
-  g_autoptr(GPtrArray) pairs = NULL;
-  g_autoptr(GHashTable) grades = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                        (GDestroyNotify) grade_free);
-  g_autoptr(GHashTable) cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) cell_free);
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* The report: per model and task, then the paired comparisons (@pairs, or the tally's own). */
+static JsonNode *
+tally_report (RwEvalTally *t,
+              const char  *run_id,
+              const char  *status,
+              JsonNode    *params,
+              GPtrArray   *pairs)
+{
+  g_autoptr(GHashTable) cells = g_hash_table_new_full (cell_hash, cell_equal,
+                                                       (GDestroyNotify) cell_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (answer_key_hash, answer_key_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GStringChunk) names = g_string_chunk_new (256);
+  g_autoptr(GPtrArray) own_pairs = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  Tally t = { grades, cells, order, seen, models, names };
+  const char *all = intern (t, "all");
 
-  run = rw_store_query (store, "SELECT id, status, params, created_ms FROM runs WHERE id = ?1 "
-                               "AND kind = 'eval'", params, error);
-  if (run == NULL)
+  if (pairs == NULL && (pairs = own_pairs = tally_pairs (t)) == NULL)
     return NULL;
-  if (run->len == 0)
+
+  g_array_sort (t->answers, compare_answers);
+  for (guint i = 0; i < t->answers->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", run_id);
-      return NULL;
-    }
+      Answer *a = &g_array_index (t->answers, Answer, i);
+      Grade *g = g_hash_table_lookup (t->grades, a->id);
+      double score = NAN;
+      gboolean passed = FALSE;
+      Cell *targets[2];
 
-  /* Each answer's grades, in one pass over the run's grades. */
-  if (!rw_store_query_each (store,
-                            "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
-                            "  g.created_ms, g.id "
-                            "FROM grades g JOIN responses r ON r.id = g.response_id "
-                            "WHERE r.run_id = ?1", params, add_grade, grades, error))
-    return NULL;
-  /* Successful answers first, so that each (item, model, sample) counts its best outcome. */
-  if (!rw_store_query_each (store,
-                            "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
-                            "  coalesce (p.task, 'general'), r.cost_usd, r.latency_ms, r.cached, r.id "
-                            "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
-                            "WHERE r.run_id = ?1 ORDER BY r.status = 'ok' DESC, r.created_ms",
-                            params, add_answer, &t, error))
-    return NULL;
-  if ((pairs = read_pairs (store, run_id, models, error)) == NULL)
-    return NULL;
+      if (!g_hash_table_add (seen, a))
+        continue;
+      if (g != NULL)
+        {
+          score = !isnan (g->human_score) ? g->human_score
+                  : g->n_scores > 0 ? g->score_sum / g->n_scores : NAN;
+          passed = (g->human_pass >= 0 ? g->human_pass : g->pass) == 1;
+        }
+      targets[0] = get_cell (cells, order, a->model, a->task);
+      targets[1] = get_cell (cells, order, a->model, all);
+      for (guint k = 0; k < 2; k++)
+        {
+          Cell *c = targets[k];
+
+          c->n++;
+          if (!isnan (a->cost))
+            c->cost += a->cost;
+          if (!a->ok)
+            {
+              c->failed++;
+              continue;
+            }
+          if (a->cached)
+            c->cached++;
+          else if (!isnan (a->latency))
+            g_array_append_val (c->latencies, a->latency);
+          if (!isnan (score))
+            c->score_sum += score;
+          if (passed)
+            c->passed++;
+        }
+    }
   g_ptr_array_sort (order, compare_cells);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "run_id");
   json_builder_add_string_value (b, run_id);
   json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, ((char **) run->pdata[0])[1]);
-  {
-    g_autoptr(JsonParser) parser = json_parser_new ();
-    if (json_parser_load_from_data (parser, ((char **) run->pdata[0])[2], -1, NULL))
-      {
-        json_builder_set_member_name (b, "params");
-        json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
-      }
-  }
+  json_builder_add_string_value (b, status);
+  if (params != NULL)
+    {
+      json_builder_set_member_name (b, "params");
+      json_builder_add_value (b, json_node_copy (params));
+    }
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
   for (guint i = 0; i < order->len; i++)
@@ -591,6 +639,158 @@ rw_eval_report_build (RwStore     *store,
   json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/**
+ * rw_eval_tally_to_report:
+ * @t: a tally of a whole run
+ * @run_id: the run
+ * @status: its status
+ * @params: (nullable): its parameters
+ *
+ * Returns: (transfer full) (nullable): the report, as rw_eval_report_build() makes it from
+ *   the database; %NULL when a comparison names an answer that is not in @t
+ */
+JsonNode *
+rw_eval_tally_to_report (RwEvalTally *t,
+                         const char  *run_id,
+                         const char  *status,
+                         JsonNode    *params)
+{
+  return tally_report (t, run_id, status, params, NULL);
+}
+
+static gboolean
+read_grade (RwStoreRow *row,
+            gpointer    data)
+{
+  rw_eval_tally_add_grade (data, rw_store_row_text (row, 0), rw_store_row_int (row, 1) != 0,
+                           rw_store_row_double (row, 2),
+                           rw_store_row_is_null (row, 3) ? -1 : (int) rw_store_row_int (row, 3),
+                           rw_store_row_int (row, 4), rw_store_row_text (row, 5));
+  return TRUE;
+}
+
+static gboolean
+read_answer (RwStoreRow *row,
+             gpointer    data)
+{
+  rw_eval_tally_add_answer (data, rw_store_row_text (row, 8), rw_store_row_text (row, 0),
+                            rw_store_row_text (row, 1), rw_store_row_int (row, 2),
+                            rw_store_row_int (row, 3) != 0, rw_store_row_text (row, 4),
+                            rw_store_row_double (row, 5), rw_store_row_double (row, 6),
+                            rw_store_row_int (row, 7) != 0);
+  return TRUE;
+}
+
+static gboolean
+read_vote (RwStoreRow *row,
+           gpointer    data)
+{
+  rw_eval_tally_add_vote (data, rw_store_row_text (row, 0), rw_store_row_text (row, 1),
+                          rw_store_row_text (row, 2), rw_store_row_text (row, 3));
+  return TRUE;
+}
+
+/* The run's paired comparisons counted by SQLite, for when a vote names an answer of another
+ * run (which no run of ours makes). */
+static GPtrArray *
+query_pairs (RwStore      *store,
+             RwEvalTally  *t,
+             const char   *run_id,
+             GError      **error)
+{
+  const char *params[] = { run_id, NULL };
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  rows = rw_store_query (store,
+    "SELECT ra.model, rb.model, v.source, "
+    "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
+    "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
+    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
+    params, error);
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **r = rows->pdata[i];
+      Pair *p = g_new0 (Pair, 1);
+
+      p->model_a = intern (t, r[0]);
+      p->model_b = intern (t, r[1]);
+      p->source = intern (t, r[2]);
+      p->wins = g_ascii_strtoull (r[3], NULL, 10);
+      p->losses = g_ascii_strtoull (r[4], NULL, 10);
+      p->ties = g_ascii_strtoull (r[5], NULL, 10);
+      g_ptr_array_add (out, p);
+    }
+  return g_steal_pointer (&out);
+}
+
+/**
+ * rw_eval_report_build:
+ * @store: the database
+ * @run_id: an evaluation run
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the report as JSON
+ */
+JsonNode *
+rw_eval_report_build (RwStore     *store,
+                      const char  *run_id,
+                      GError     **error)
+{
+  const char *params[] = { run_id, NULL };
+  g_autoptr(GPtrArray) run = NULL;
+  g_autoptr(RwEvalTally) t = rw_eval_tally_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *run_params = NULL;
+  JsonNode *report;
+  char **r;
+
+  run = rw_store_query (store, "SELECT id, status, params, created_ms FROM runs WHERE id = ?1 "
+                               "AND kind = 'eval'", params, error);
+  if (run == NULL)
+    return NULL;
+  if (run->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", run_id);
+      return NULL;
+    }
+  r = run->pdata[0];
+  if (r[2] != NULL && json_parser_load_from_data (parser, r[2], -1, NULL))
+    run_params = json_parser_get_root (parser);
+
+  if (!rw_store_query_each (store,
+                            "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
+                            "  g.created_ms, g.id "
+                            "FROM grades g JOIN responses r ON r.id = g.response_id "
+                            "WHERE r.run_id = ?1", params, read_grade, t, error))
+    return NULL;
+  /* An answer stored before its task was (schema 8) is filed under its prompt's. */
+  if (!rw_store_query_each (store,
+                            "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
+                            "  coalesce (r.task, (SELECT p.task FROM prompts p WHERE p.id = r.prompt_id), "
+                            "            'general'), "
+                            "  r.cost_usd, r.latency_ms, r.cached, r.id "
+                            "FROM responses r WHERE r.run_id = ?1",
+                            params, read_answer, t, error))
+    return NULL;
+  if (!rw_store_query_each (store, "SELECT response_a, response_b, source, outcome FROM votes "
+                                   "WHERE run_id = ?1", params, read_vote, t, error))
+    return NULL;
+
+  report = tally_report (t, run_id, r[1], run_params, NULL);
+  if (report == NULL)
+    {
+      g_autoptr(GPtrArray) pairs = query_pairs (store, t, run_id, error);
+
+      if (pairs == NULL)
+        return NULL;
+      report = tally_report (t, run_id, r[1], run_params, pairs);
+    }
+  return report;
 }
 
 /* The formats are the fixed ones of this file. */

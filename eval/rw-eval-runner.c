@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rw-eval-report.h"
 #include "rw-eval-runner.h"
 #include "rw-grader.h"
 
@@ -90,6 +91,12 @@ struct _RwEvalRunner
    * every model has answered, so that a fresh run without a judge has nothing left to read
    * back at the end. */
   GHashTable *live;
+  /* A fresh run's rows as they are stored, for the report at the end (NULL when resumed):
+   * with no write failed since it began, the database holds exactly these. */
+  RwEvalTally *tally;
+  JsonNode *params;
+  guint write_errors;     /* the store's count when the run began */
+  const char *status;     /* once finished */
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
   GHashTable *limits;     /* provider id -> Limit */
@@ -152,6 +159,8 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->tally, rw_eval_tally_free);
+  g_clear_pointer (&self->params, json_node_unref);
   g_clear_object (&self->judge);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
@@ -361,6 +370,27 @@ guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return self->n_com
 guint rw_eval_runner_get_n_ratings (RwEvalRunner *self) { return self->n_ratings; }
 const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
 gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }
+
+/**
+ * rw_eval_runner_build_report:
+ * @self: a runner whose run has finished
+ *
+ * The report of a run this runner began, made from the rows it stored as it stored them, with
+ * nothing read back: the same as rw_eval_report_build() gives from the database.
+ *
+ * Returns: (transfer full) (nullable): the report, or %NULL when it must be read from the
+ *   database instead: the run was resumed, has not finished, or a write failed
+ */
+JsonNode *
+rw_eval_runner_build_report (RwEvalRunner *self)
+{
+  g_return_val_if_fail (RW_IS_EVAL_RUNNER (self), NULL);
+
+  if (self->tally == NULL || self->status == NULL || self->task != NULL ||
+      rw_store_get_n_write_errors (self->store) != self->write_errors)
+    return NULL;
+  return rw_eval_tally_to_report (self->tally, self->run_id, self->status, self->params);
+}
 guint rw_eval_runner_get_n_total (RwEvalRunner *self) { return self->n_total; }
 guint rw_eval_runner_get_n_done (RwEvalRunner *self) { return self->n_done; }
 guint rw_eval_runner_get_n_cached (RwEvalRunner *self) { return self->n_cached; }
@@ -387,6 +417,70 @@ done_key (const char *item,
   return g_strdup_printf ("%s\n%s\n%u", item, model, sample);
 }
 
+static const char *prompt_id_for (RwEvalRunner *self,
+                                  RwSuiteItem  *item);
+
+/* A stored value as it reads back: the store keeps no negative or non-finite number. */
+static double
+as_stored (double v)
+{
+  return isfinite (v) && v >= 0 ? v : NAN;
+}
+
+/* Stores an answer of this run, and counts it for the report. */
+static char *
+record_answer (RwEvalRunner *self,
+               Work         *w,
+               RwChatResult *result,
+               guint         attempts,
+               const char   *hash,
+               gboolean      cached)
+{
+  const char *task = rw_chat_request_get_task (w->item->request);
+  char *id = rw_store_record_eval_response (self->store, self->run_id,
+                                            prompt_id_for (self, w->item), result, attempts, hash,
+                                            w->item->id, w->sample, task, cached);
+
+  if (self->tally != NULL)
+    rw_eval_tally_add_answer (self->tally, id, w->item->id, result->model_id, w->sample,
+                              result->error == NULL, task, as_stored (result->cost_usd),
+                              as_stored (result->latency_ms), cached);
+  return id;
+}
+
+static void
+record_grade (RwEvalRunner *self,
+              const char   *response_id,
+              const char   *grader,
+              double        score,
+              gboolean      pass,
+              const char   *detail,
+              const char   *source)
+{
+  rw_store_record_grade (self->store, response_id, grader, score, pass, detail, source);
+  if (self->tally != NULL)
+    rw_eval_tally_add_grade (self->tally, response_id, FALSE, as_stored (score), pass ? 1 : 0, 0,
+                             NULL);
+}
+
+static void
+record_vote (RwEvalRunner  *self,
+             const char    *prompt_id,
+             const char    *task,
+             RwVoteOutcome  outcome,
+             const char    *a,
+             const char    *b,
+             const char    *source)
+{
+  const char *ids[] = { a, b, NULL };
+
+  g_free (rw_store_record_vote (self->store, prompt_id, self->run_id, task, outcome, ids, NULL,
+                                source));
+  if (self->tally != NULL)
+    rw_eval_tally_add_vote (self->tally, a, b, source, rw_vote_outcome_to_string (outcome));
+  self->n_comparisons++;
+}
+
 /* Grades an answer and stores the grades; @mean gets their mean score, and the result says
  * whether there was any grade. */
 static gboolean
@@ -403,14 +497,13 @@ grade_and_store (RwEvalRunner *self,
   *mean = 0;
   if (grades == NULL)
     {
-      rw_store_record_grade (self->store, response_id, "config", 0, FALSE, error->message, "grader");
+      record_grade (self, response_id, "config", 0, FALSE, error->message, "grader");
       return TRUE;
     }
   for (guint i = 0; i < grades->len; i++)
     {
       RwGrade *g = grades->pdata[i];
-      rw_store_record_grade (self->store, response_id, g->grader, g->score, g->pass, g->detail,
-                             "grader");
+      record_grade (self, response_id, g->grader, g->score, g->pass, g->detail, "grader");
       sum += g->score;
     }
   if (grades->len > 0)
@@ -428,17 +521,11 @@ record_graded_pair (RwEvalRunner *self,
                     const char   *b,
                     double        score_b)
 {
-  const char *ids[] = { a, b, NULL };
   RwVoteOutcome outcome = score_a > score_b ? RW_VOTE_A : score_a < score_b ? RW_VOTE_B
                                                                               : RW_VOTE_TIE;
 
-  g_free (rw_store_record_vote (self->store, prompt_id, self->run_id, task, outcome, ids, NULL,
-                                "grader"));
-  self->n_comparisons++;
+  record_vote (self, prompt_id, task, outcome, a, b, "grader");
 }
-
-static const char *prompt_id_for (RwEvalRunner *self,
-                                  RwSuiteItem  *item);
 
 /* A graded answer of this session. Once every model has answered the item, its pairs are
  * compared, in the order the models were given: the earlier model is always "a". With a
@@ -580,8 +667,7 @@ reuse_cached (RwEvalRunner *self,
   result->latency_ms = *row[7] ? g_ascii_strtod (row[7], NULL) : 0;
   /* The answer and its grades in one transaction. */
   rw_store_begin_group (self->store);
-  response_id = rw_store_record_eval_response (self->store, self->run_id, prompt_id_for (self, w->item),
-                                               result, 0, hash, w->item->id, w->sample, TRUE);
+  response_id = record_answer (self, w, result, 0, hash, TRUE);
   scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
   rw_store_end_group (self->store);
   note_answer (self, w, response_id, scored, score);
@@ -688,7 +774,10 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       json_builder_add_int_value (b, self->repeat);
       json_builder_end_object (b);
       node = json_builder_get_root (b);
+      self->write_errors = rw_store_get_n_write_errors (self->store);
       self->run_id = rw_store_begin_run (self->store, "eval", node);
+      self->tally = rw_eval_tally_new ();
+      self->params = g_steal_pointer (&node);
     }
 
   if (self->use_cache && (cache = load_cache (self, error)) == NULL)
@@ -821,8 +910,7 @@ rated_cb (GObject      *object,
 
       if (json_object_get_boolean_member_with_default (spec, "not", FALSE))
         pass = !pass;
-      rw_store_record_grade (self->store, r->response_id, "judge", (rating - 1) / 9.0, pass, text,
-                             "judge");
+      record_grade (self, r->response_id, "judge", (rating - 1) / 9.0, pass, text, "judge");
       self->n_ratings++;
     }
   else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
@@ -999,12 +1087,10 @@ judged_cb (GObject      *object,
   self->in_flight--;
   if (rw_judge_pairwise_finish (RW_JUDGE (object), res, &verdict, &detail, &error))
     {
-      const char *ids[] = { c->ids[0], c->ids[1], NULL };
       RwVoteOutcome outcome = verdict == RW_JUDGE_FIRST ? RW_VOTE_A :
                               verdict == RW_JUDGE_SECOND ? RW_VOTE_B : RW_VOTE_TIE;
-      g_free (rw_store_record_vote (self->store, c->prompt_id, self->run_id, c->task, outcome, ids,
-                                    NULL, "judge"));
-      self->n_comparisons++;
+
+      record_vote (self, c->prompt_id, c->task, outcome, c->ids[0], c->ids[1], "judge");
     }
   else
     self->n_failed++;
@@ -1073,6 +1159,7 @@ finish_if_idle (RwEvalRunner *self)
     status = self->n_failed > 0 ? "partial" : "done";
   rw_store_set_run_status (self->store, self->run_id, status);
   rw_store_flush (self->store, NULL);
+  self->status = status;
   g_task_return_pointer (task, (gpointer) status, NULL);
 }
 
@@ -1117,10 +1204,7 @@ route_cb (GObject      *object,
     }
   /* The answer and its grades in one transaction. */
   rw_store_begin_group (self->store);
-  response_id = rw_store_record_eval_response (self->store, self->run_id,
-                                               prompt_id_for (self, w->item), result,
-                                               out->attempts->len, hash, w->item->id, w->sample,
-                                               FALSE);
+  response_id = record_answer (self, w, result, out->attempts->len, hash, FALSE);
   if (isfinite (result->cost_usd))
     self->spent += result->cost_usd;
   if (result->error == NULL)

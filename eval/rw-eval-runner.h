@@ -37,6 +37,7 @@ gboolean      rw_eval_runner_prepare         (RwEvalRunner  *self,
                                               const char    *resume_run_id,
                                               GError       **error);
 const char   *rw_eval_runner_get_run_id      (RwEvalRunner  *self);
+JsonNode     *rw_eval_runner_build_report    (RwEvalRunner  *self);
 gboolean      rw_eval_runner_is_resumed      (RwEvalRunner  *self);
 guint         rw_eval_runner_get_n_total     (RwEvalRunner  *self);
 guint         rw_eval_runner_get_n_done      (RwEvalRunner  *self);

@@ -220,7 +220,7 @@ import_routellm_csv (RwStore     *store,
           result->usage_estimated = TRUE;
           result->cost_usd = estimate_cost (model, row->pdata[0], text);
           g_ptr_array_add (ids, rw_store_record_eval_response (store, run_id, prompt_id, result, 1,
-                                                               NULL, item_id, 0, FALSE));
+                                                               NULL, item_id, 0, task, FALSE));
           rw_store_record_grade (store, ids->pdata[ids->len - 1], "routellm", score, right,
                                  right ? "correct, as RouteLLM graded it" : "wrong, as RouteLLM graded it",
                                  "import");

@@ -60,6 +60,31 @@ models_for (RwCatalog          *catalog,
   return models;
 }
 
+/* The report `eval run` prints, made from the rows as the runner stored them, is the one
+ * `eval report` reads back from the database, to the byte. */
+static void
+assert_report_as_stored (RwEvalRunner *runner,
+                         RwStore      *store)
+{
+  g_autoptr(JsonNode) live = rw_eval_runner_build_report (runner);
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *live_json = NULL;
+  g_autofree char *stored_json = NULL;
+  g_autofree char *live_md = NULL;
+  g_autofree char *stored_md = NULL;
+
+  g_assert_nonnull (live);
+  stored = rw_eval_report_build (store, rw_eval_runner_get_run_id (runner), &error);
+  g_assert_no_error (error);
+  live_json = rw_json_to_string (live, TRUE);
+  stored_json = rw_json_to_string (stored, TRUE);
+  g_assert_cmpstr (live_json, ==, stored_json);
+  live_md = rw_eval_report_to_markdown (live);
+  stored_md = rw_eval_report_to_markdown (stored);
+  g_assert_cmpstr (live_md, ==, stored_md);
+}
+
 /* A run over real recorded GSM8K answers: graded, stored, reported; a second run of the same
  * sends nothing; a run that adds a model reuses the first model's answers from the cache. */
 static void
@@ -98,6 +123,7 @@ test_run_resume_cache (void)
   g_assert_cmpfloat (rw_eval_runner_get_estimate (first), >, 0);
   g_assert_cmpstr (run_to_end (first), ==, "done");
   g_assert_cmpuint (rw_eval_runner_get_n_done (first), ==, 20);
+  assert_report_as_stored (first, store);
 
   sql = g_strdup_printf ("SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
                          "WHERE r.run_id = '%s' AND g.grader = 'numeric'", rw_eval_runner_get_run_id (first));
@@ -194,6 +220,7 @@ test_run_resume_cache (void)
   g_assert_false (rw_eval_runner_is_resumed (wider));
   g_assert_cmpuint (rw_eval_runner_get_n_cached (wider), ==, 20);
   g_assert_cmpstr (run_to_end (wider), ==, "done");
+  assert_report_as_stored (wider, store);
   g_free (sql);
   sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE run_id = '%s' AND cached = 1 "
                          "AND model = 'recorded/gpt-4-1106-preview'", rw_eval_runner_get_run_id (wider));
@@ -293,6 +320,121 @@ test_run_resume_cache (void)
   }
 
   rw_store_close (store);
+  rw_test_rmtree (dir);
+}
+
+/* A fresh run's report, made as it stores: answers, failures, several graders an answer,
+ * repetitions, two tasks, comparisons, and a question stored long before under another task.
+ * A resumed run has rows it did not store itself, so its report is read back instead. */
+static void
+test_report_as_stored (void)
+{
+  static const char * const right[] = { "The answer is ", "#### 18", NULL };
+  static const char * const wrong[] = { "#### 7", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(RwChatRequest) earlier = rw_chat_request_new_for_prompt ("q1: what is 3 times 6?");
+  const char *ids[] = { "mock/right", "mock/wrong", "mock/flaky", NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GString) items = g_string_new (NULL);
+  JsonArray *rows;
+  RwMockReply *refused;
+  gboolean filed = FALSE;
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\","
+                          "   \"input_price\": 0.3, \"output_price\": 0.7},"
+                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\","
+                          "   \"input_price\": 0.1, \"output_price\": 0.2},"
+                          "  {\"id\": \"mock/flaky\", \"provider\": \"mock\", \"name\": \"flaky\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "flaky", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  /* The flaky model's answers to q2 are refused, which is never retried: two failures. */
+  for (guint i = 0; i < 2; i++)
+    {
+      refused = rw_mock_reply_new_json (400, "{\"error\": {\"message\": \"no\", \"type\": \"invalid_request_error\"}}");
+      refused->match = g_strdup ("q2:");
+      rw_mock_upstream_push (mock, "flaky", refused);
+    }
+  for (guint i = 1; i <= 4; i++)
+    g_string_append_printf (items, "{\"id\": \"%u\", \"task\": \"%s\", \"prompt\": \"q%u: what is 3 times 6?\", "
+                            "\"reference\": \"18\", \"graders\": [{\"type\": \"numeric\"}, "
+                            "{\"type\": \"contains\", \"value\": \"answer\"}, "
+                            "{\"type\": \"length\", \"max\": 12}]}\n",
+                            i, i % 2 ? "math" : "arithmetic", i);
+  /* q1 was asked long ago with no suite, and filed under another task. */
+  rw_chat_request_set_task (earlier, "chitchat");
+  g_free (rw_store_record_prompt (store, earlier));
+  g_assert_true (rw_store_flush (store, NULL));
+
+  suite = rw_suite_new_from_data ("r.jsonl", "jsonl", items->str, items->len, NULL);
+  g_assert_nonnull (suite);
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, store, suite, models, 2);
+  g_assert_null (rw_eval_runner_build_report (runner));
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "partial");
+  g_assert_cmpuint (rw_eval_runner_get_n_failed (runner), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE status = 'error'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades"), ==, 22 * 3);
+  assert_report_as_stored (runner, store);
+
+  /* Every answer is filed under its item's task, q1's too. */
+  report = rw_eval_runner_build_report (runner);
+  rows = json_object_get_array_member (json_node_get_object (report), "rows");
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      const char *task = json_object_get_string_member (row, "task");
+
+      g_assert_cmpstr (task, !=, "chitchat");
+      if (g_str_equal (task, "math") && g_str_equal (json_object_get_string_member (row, "model"), "mock/right"))
+        {
+          g_assert_cmpint (json_object_get_int_member (row, "n"), ==, 4);
+          g_assert_cmpint (json_object_get_int_member (row, "passed"), ==, 0);
+          filed = TRUE;
+        }
+    }
+  g_assert_true (filed);
+
+  /* An answer stored before answers had a task of their own is filed under its prompt's. */
+  {
+    sqlite3 *handle = NULL;
+    g_autoptr(JsonNode) read_back = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+    sqlite3_busy_timeout (handle, 5000);
+    g_assert_cmpint (sqlite3_exec (handle, "UPDATE responses SET task = NULL WHERE prompt_id = "
+                                           "(SELECT id FROM prompts WHERE task = 'chitchat')",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_changes (handle), ==, 6);
+    sqlite3_close (handle);
+    read_back = rw_eval_report_build (store, rw_eval_runner_get_run_id (runner), NULL);
+    text = rw_json_to_string (read_back, FALSE);
+    g_assert_nonnull (strstr (text, "\"task\":\"chitchat\",\"n\":2,"));
+  }
+
+  /* Run again: it resumes (the failures are asked again), and reads its report back. */
+  again = rw_eval_runner_new (catalog, store, suite, models, 2);
+  g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+  g_assert_true (rw_eval_runner_is_resumed (again));
+  g_assert_cmpstr (run_to_end (again), ==, "done");
+  g_assert_null (rw_eval_runner_build_report (again));
+
+  rw_store_close (store);
+  rw_mock_upstream_free (mock);
   rw_test_rmtree (dir);
 }
 
@@ -537,6 +679,7 @@ test_judged_pairs (void)
 
   g_assert_cmpuint (rw_eval_runner_get_n_comparisons (runner), ==, 4);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 4);
+  assert_report_as_stored (runner, store);
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'grader' AND outcome = 'a'"), ==, 2);
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'judge' AND outcome = 'tie'"), ==, 2);
   rw_store_close (store);
@@ -753,6 +896,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
+  g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);

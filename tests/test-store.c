@@ -227,6 +227,9 @@ test_migrate_from_v1 (void)
   g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
                                     "AND usage_estimated = 0"), ==, 1);
+  /* Version 8: an answer stored before it has no task of its own; the report uses its prompt's. */
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE text = 'old answer' "
+                                    "AND task IS NULL"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE candidates IS NULL"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE id = 'v1' AND rowid = 1 "
                                     "AND prompt_id = 'p1' AND run_id = 'r1' AND task = 'code' "
