@@ -184,6 +184,9 @@ typedef struct
 
 #define MAX_VALS 24
 
+/* How long a write waits for another program's to finish. */
+#define BUSY_TIMEOUT_MS 10000
+
 typedef struct _Op
 {
   OpKind kind;
@@ -724,6 +727,31 @@ sql_exec (sqlite3     *db,
   return TRUE;
 }
 
+/* Switches the file to write-ahead logging. Where another program holds a lock on a file that
+ * is not in WAL mode yet (both are creating it), SQLite answers "busy" at once rather than wait,
+ * so this waits here, as long as the busy timeout would. */
+static gboolean
+set_wal (sqlite3  *db,
+         GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
+  guint pause_us = 200;
+  int rc;
+
+  while (((rc = sqlite3_exec (db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) & 0xff) == SQLITE_BUSY &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_usleep (pause_us);
+      pause_us = MIN (pause_us * 2, 20000);
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, "%s", sqlite3_errmsg (db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 get_user_version (sqlite3 *db)
 {
@@ -764,11 +792,11 @@ open_db (const char  *path,
       sqlite3_close (db);
       return NULL;
     }
-  sqlite3_busy_timeout (db, 10000);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (db, 1);
 
-  if (!sql_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                     "PRAGMA foreign_keys=ON;", error))
+  if (!set_wal (db, error) ||
+      !sql_exec (db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", error))
     goto fail;
 
   version = get_user_version (db);
@@ -787,24 +815,43 @@ open_db (const char  *path,
       goto fail;
     }
 
-  /* Forward migrations, each in its own transaction. */
-  for (int v = version; v < target_version; v++)
+  /* Forward migrations, in one transaction: a database is upgraded all the way or not at all.
+   * The version is read again under the write lock, since another process may have upgraded
+   * the file (or created it) since it was read above. */
+  if (version < target_version)
     {
-      g_autofree char *set = g_strdup_printf ("PRAGMA user_version = %d", v + 1);
       g_autoptr(GError) local = NULL;
+      g_autofree char *set = g_strdup_printf ("PRAGMA user_version = %d", target_version);
+      int from;
 
-      if (!sql_exec (db, "BEGIN IMMEDIATE", &local) ||
-          !sql_exec (db, migrations[v], &local) ||
-          !sql_exec (db, set, &local) ||
-          !sql_exec (db, "COMMIT", &local))
+      if (!sql_exec (db, "BEGIN IMMEDIATE", &local))
         {
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          g_set_error (error, RW_ERROR, RW_ERROR_STORE,
-                       "cannot upgrade %s from schema %d to %d: %s", path, v, v + 1,
+          g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot upgrade %s: %s", path,
                        local->message);
           goto fail;
         }
-      version = v + 1;
+      from = version = get_user_version (db);
+      if (from > RW_STORE_SCHEMA_VERSION)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                       "%s was written by a newer Routewise (schema %d; this version knows up to "
+                       "%d); it was left untouched", path, from, RW_STORE_SCHEMA_VERSION);
+          goto fail;
+        }
+      for (int v = MAX (from, 0); v < target_version && local == NULL; v++)
+        if (sql_exec (db, migrations[v], &local))
+          version = v + 1;
+      if (local == NULL && from < target_version)
+        sql_exec (db, set, &local);
+      if (local != NULL || !sql_exec (db, "COMMIT", &local))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                       "cannot upgrade %s from schema %d to %d: %s", path, version, version + 1,
+                       local->message);
+          goto fail;
+        }
     }
 
   if (version_out)

@@ -291,6 +291,45 @@ test_migrate_from_v1 (void)
   rw_test_rmtree (dir);
 }
 
+static gpointer
+open_new_file (gpointer path)
+{
+  GError *error = NULL;
+  RwStore *store = rw_store_open (path, &error);
+
+  if (store == NULL)
+    return error;
+  rw_store_close (store);
+  g_object_unref (store);
+  return NULL;
+}
+
+/* Programs that create the same new database at once (the app and the command line, started
+ * together): each reads the schema version again under the write lock, so the second does not
+ * apply the migrations the first has just made. */
+static void
+test_created_at_once (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+
+  for (guint round = 0; round < 10; round++)
+    {
+      g_autofree char *name = g_strdup_printf ("new-%u.db", round);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GThread *threads[4];
+
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        threads[i] = g_thread_new ("opener", open_new_file, path);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        {
+          g_autoptr(GError) error = g_thread_join (threads[i]);
+          g_assert_no_error (error);
+        }
+      g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
+    }
+  rw_test_rmtree (dir);
+}
+
 static void
 test_newer_schema_refused (void)
 {
@@ -599,6 +638,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
+  g_test_add_func ("/Rw/Store/created-at-once", test_created_at_once);
   g_test_add_func ("/Rw/Store/not-a-database", test_not_a_database);
   g_test_add_func ("/Rw/Store/unclean-close", test_unclean_close);
   g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
