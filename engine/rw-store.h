@@ -44,6 +44,13 @@ RwStore    *rw_store_open_default      (GError        **error);
 const char *rw_store_get_path          (RwStore        *self);
 int         rw_store_get_schema_version (RwStore       *self);
 guint       rw_store_get_n_write_errors (RwStore       *self);
+
+typedef void (*RwStoreJobFunc) (RwStore  *store,
+                                gpointer  data);
+void        rw_store_run_job           (RwStore        *self,
+                                        RwStoreJobFunc  func,
+                                        gpointer        data,
+                                        GDestroyNotify  destroy);
 void        rw_store_close             (RwStore        *self);
 gboolean    rw_store_flush             (RwStore        *self,
                                         GError        **error);

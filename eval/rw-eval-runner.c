@@ -97,6 +97,7 @@ struct _RwEvalRunner
   JsonNode *params;
   guint write_errors;     /* the store's count when the run began */
   const char *status;     /* once finished */
+  gboolean jobs_queued;   /* answers were handed to the store's thread */
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
   GHashTable *limits;     /* provider id -> Limit */
@@ -150,6 +151,9 @@ rw_eval_runner_finalize (GObject *object)
 {
   RwEvalRunner *self = (RwEvalRunner *) object;
 
+  /* Jobs on the store's thread use what is freed below. */
+  if (self->jobs_queued && self->store != NULL)
+    rw_store_flush (self->store, NULL);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->suite);
@@ -366,7 +370,7 @@ rw_eval_runner_set_judge (RwEvalRunner *self,
     self->judge = rw_judge_new (self->router, judge);
 }
 
-guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return self->n_comparisons; }
+guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return g_atomic_int_get (&self->n_comparisons); }
 guint rw_eval_runner_get_n_ratings (RwEvalRunner *self) { return self->n_ratings; }
 const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
 gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }
@@ -431,15 +435,15 @@ as_stored (double v)
 static char *
 record_answer (RwEvalRunner *self,
                Work         *w,
+               const char   *prompt_id,
                RwChatResult *result,
                guint         attempts,
                const char   *hash,
                gboolean      cached)
 {
   const char *task = rw_chat_request_get_task (w->item->request);
-  char *id = rw_store_record_eval_response (self->store, self->run_id,
-                                            prompt_id_for (self, w->item), result, attempts, hash,
-                                            w->item->id, w->sample, task, cached);
+  char *id = rw_store_record_eval_response (self->store, self->run_id, prompt_id, result,
+                                            attempts, hash, w->item->id, w->sample, task, cached);
 
   if (self->tally != NULL)
     rw_eval_tally_add_answer (self->tally, id, w->item->id, result->model_id, w->sample,
@@ -478,7 +482,7 @@ record_vote (RwEvalRunner  *self,
                                 source));
   if (self->tally != NULL)
     rw_eval_tally_add_vote (self->tally, a, b, source, rw_vote_outcome_to_string (outcome));
-  self->n_comparisons++;
+  g_atomic_int_inc (&self->n_comparisons);
 }
 
 /* Grades an answer and stores the grades; @mean gets their mean score, and the result says
@@ -533,6 +537,7 @@ record_graded_pair (RwEvalRunner *self,
 static void
 note_answer (RwEvalRunner *self,
              Work         *w,
+             const char   *prompt_id,
              const char   *response_id,
              gboolean      scored,
              double        score)
@@ -554,7 +559,7 @@ note_answer (RwEvalRunner *self,
       const char *task = rw_chat_request_get_task (w->item->request);
 
       l = g_new0 (Live, 1);
-      l->prompt_id = g_strdup (prompt_id_for (self, w->item));
+      l->prompt_id = g_strdup (prompt_id);
       l->task = g_strdup (task ? task : "general");
       l->n_models = self->models->len;
       l->ids = g_new0 (char *, self->models->len);
@@ -651,6 +656,7 @@ reuse_cached (RwEvalRunner *self,
   g_autoptr(RwChatResult) result = NULL;
   g_autofree char *response_id = NULL;
   char **row = g_hash_table_lookup (cache, key);
+  const char *prompt_id;
   gboolean scored;
   double score;
 
@@ -666,11 +672,12 @@ reuse_cached (RwEvalRunner *self,
   result->ttft_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : -1;
   result->latency_ms = *row[7] ? g_ascii_strtod (row[7], NULL) : 0;
   /* The answer and its grades in one transaction. */
+  prompt_id = prompt_id_for (self, w->item);
   rw_store_begin_group (self->store);
-  response_id = record_answer (self, w, result, 0, hash, TRUE);
+  response_id = record_answer (self, w, prompt_id, result, 0, hash, TRUE);
   scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
   rw_store_end_group (self->store);
-  note_answer (self, w, response_id, scored, score);
+  note_answer (self, w, prompt_id, response_id, scored, score);
   return TRUE;
 }
 
@@ -1169,6 +1176,50 @@ typedef struct
   Work *work;
 } Flight;
 
+/* An answer on its way to the store. Not a reference to the runner: a runner waits for its
+ * jobs before it goes. */
+typedef struct
+{
+  RwEvalRunner *self;
+  Work *work;
+  char *prompt_id;
+  RwChatResult *result;
+  guint attempts;
+} Answered;
+
+static void
+answered_free (Answered *a)
+{
+  g_free (a->prompt_id);
+  rw_chat_result_unref (a->result);
+  g_free (a);
+}
+
+/* On the store's thread: the answer, its grades and, once every model has answered its item,
+ * the item's comparisons. The live comparisons and the tally are only touched here while the
+ * run sends; before it (answers from the cache) and after it (the judge's work, once a flush
+ * has waited for these jobs) they are touched from the runner's thread. */
+static void
+store_answer (RwStore  *store,
+              gpointer  data)
+{
+  Answered *a = data;
+  RwEvalRunner *self = a->self;
+  Work *w = a->work;
+  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request,
+                                                          rw_model_get_id (w->model));
+  g_autofree char *response_id = record_answer (self, w, a->prompt_id, a->result, a->attempts,
+                                                hash, FALSE);
+
+  if (a->result->error == NULL)
+    {
+      double score;
+      gboolean scored = grade_and_store (self, w->item, response_id, a->result->text->str,
+                                         &score);
+      note_answer (self, w, a->prompt_id, response_id, scored, score);
+    }
+}
+
 static void
 route_cb (GObject      *object,
           GAsyncResult *res,
@@ -1179,8 +1230,6 @@ route_cb (GObject      *object,
   Work *w = flight->work;
   g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
   RwChatResult *result = out->result;
-  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, rw_model_get_id (w->model));
-  g_autofree char *response_id = NULL;
 
   g_free (flight);
   self->in_flight--;
@@ -1202,26 +1251,25 @@ route_cb (GObject      *object,
       finish_if_idle (self);
       return;
     }
-  /* The answer and its grades in one transaction. */
-  rw_store_begin_group (self->store);
-  response_id = record_answer (self, w, result, out->attempts->len, hash, FALSE);
   if (isfinite (result->cost_usd))
     self->spent += result->cost_usd;
   if (result->error == NULL)
-    {
-      gboolean scored;
-      double score;
-
-      scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
-      self->n_done++;
-      rw_store_end_group (self->store);
-      note_answer (self, w, response_id, scored, score);
-    }
+    self->n_done++;
   else
-    {
-      self->n_failed++;
-      rw_store_end_group (self->store);
-    }
+    self->n_failed++;
+  /* The answer, its grades and its comparisons are stored on the store's thread, in one
+   * transaction, while this one sends the next request. */
+  {
+    Answered *a = g_new0 (Answered, 1);
+
+    a->self = self;
+    a->work = w;
+    a->prompt_id = g_strdup (prompt_id_for (self, w->item));
+    a->result = rw_chat_result_ref (result);
+    a->attempts = out->attempts->len;
+    self->jobs_queued = TRUE;
+    rw_store_run_job (self->store, store_answer, a, (GDestroyNotify) answered_free);
+  }
   g_signal_emit (self, signals[PROGRESS], 0);
   schedule (self);
   finish_if_idle (self);

@@ -170,6 +170,83 @@ test_group (void)
   rw_test_rmtree (dir);
 }
 
+typedef struct
+{
+  char *run_id;
+  char *prompt_id;
+  guint n;
+  GThread **ran_on;
+  guint *ran;
+} Job;
+
+static void
+job_free (Job *j)
+{
+  g_free (j->run_id);
+  g_free (j->prompt_id);
+  g_free (j);
+}
+
+/* An answer and its grade, written from the store's own thread. */
+static void
+job_answer (RwStore  *store,
+            gpointer  data)
+{
+  Job *j = data;
+  g_autofree char *text = g_strdup_printf ("%u", j->n);
+  g_autoptr(RwChatResult) result = make_result ("m/a", text, FALSE);
+  g_autofree char *id = rw_store_record_response (store, j->run_id, j->prompt_id, result, 1, NULL);
+
+  rw_store_record_grade (store, id, "exact", 1, TRUE, text, "grader");
+  *j->ran_on = g_thread_self ();
+  (*j->ran)++;
+}
+
+/* Jobs run on the store's thread, in order with the writes around them: the prompt and run
+ * queued before a job are there for its answer. A store closed with jobs still queued runs
+ * them and keeps what they write. */
+static void
+test_jobs (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
+  g_autofree char *run_id = rw_store_begin_run (store, "eval", NULL);
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  GThread *ran_on = NULL;
+  guint ran = 0;
+
+  for (guint i = 0; i < 500; i++)
+    {
+      Job *j = g_new0 (Job, 1);
+
+      j->run_id = g_strdup (run_id);
+      j->prompt_id = g_strdup (prompt_id);
+      j->n = i;
+      j->ran = &ran;
+      j->ran_on = &ran_on;
+      rw_store_run_job (store, job_answer, j, (GDestroyNotify) job_free);
+      if (i == 0)
+        {
+          g_assert_true (rw_store_flush (store, &error));
+          g_assert_no_error (error);
+          g_assert_cmpuint (ran, ==, 1);
+          g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades g JOIN responses r "
+                                            "ON r.id = g.response_id WHERE r.text = '0'"), ==, 1);
+          g_assert_nonnull (ran_on);
+          g_assert_true (ran_on != g_thread_self ());
+        }
+    }
+  rw_store_close (store);
+  g_assert_cmpuint (ran, ==, 500);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 500);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades g JOIN responses r "
+                                    "ON r.id = g.response_id AND g.detail = r.text"), ==, 500);
+  rw_test_rmtree (dir);
+}
+
 /* A write that breaks a constraint is reported by the next flush and loses nothing else. */
 static void
 test_bad_write_isolated (void)
@@ -635,6 +712,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/record-compare", test_record_compare);
   g_test_add_func ("/Rw/Store/prompt-again", test_prompt_again);
   g_test_add_func ("/Rw/Store/group", test_group);
+  g_test_add_func ("/Rw/Store/jobs", test_jobs);
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
