@@ -329,6 +329,7 @@ compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* @values: sorted */
 static double
 percentile (GArray *values,
             double  q)
@@ -338,7 +339,6 @@ percentile (GArray *values,
 
   if (values->len == 0)
     return NAN;
-  g_array_sort (values, compare_double);
   pos = q * (values->len - 1);
   lo = (guint) floor (pos);
   if (lo + 1 >= values->len)
@@ -586,6 +586,7 @@ tally_report (RwEvalTally *t,
       double low, high;
 
       rw_wilson_interval (c->passed, c->n, &low, &high);
+      g_array_sort (c->latencies, compare_double);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "model");
       json_builder_add_string_value (b, c->model);
