@@ -1129,6 +1129,7 @@ static void
 finish_if_idle (RwEvalRunner *self)
 {
   g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
   const char *status;
 
   if (self->in_flight > 0 || self->task == NULL)
@@ -1165,8 +1166,14 @@ finish_if_idle (RwEvalRunner *self)
   else
     status = self->n_failed > 0 ? "partial" : "done";
   rw_store_set_run_status (self->store, self->run_id, status);
-  rw_store_flush (self->store, NULL);
   self->status = status;
+  if (!rw_store_flush (self->store, &error))
+    {
+      /* What failed to be stored is asked again when the run is resumed. */
+      g_prefix_error (&error, "run %s is not complete: ", self->run_id);
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_return_pointer (task, (gpointer) status, NULL);
 }
 
@@ -1206,6 +1213,7 @@ store_answer (RwStore  *store,
   Answered *a = data;
   RwEvalRunner *self = a->self;
   Work *w = a->work;
+  guint errors = rw_store_get_n_write_errors (store);
   g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request,
                                                           rw_model_get_id (w->model));
   g_autofree char *response_id = record_answer (self, w, a->prompt_id, a->result, a->attempts,
@@ -1216,7 +1224,10 @@ store_answer (RwStore  *store,
       double score;
       gboolean scored = grade_and_store (self, w->item, response_id, a->result->text->str,
                                          &score);
-      note_answer (self, w, a->prompt_id, response_id, scored, score);
+
+      /* A write that failed undoes the job: the answer is not stored, and is no pair's. */
+      if (rw_store_get_n_write_errors (store) == errors)
+        note_answer (self, w, a->prompt_id, response_id, scored, score);
     }
 }
 

@@ -438,6 +438,96 @@ test_report_as_stored (void)
   rw_test_rmtree (dir);
 }
 
+static void
+done_error_cb (GObject      *object,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  GError **error = user_data;
+  const char *status = rw_eval_runner_run_finish (RW_EVAL_RUNNER (object), res, error);
+
+  g_assert_true ((status == NULL) == (*error != NULL));
+  if (*error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, status);
+}
+
+/* A write that fails in the middle of a run (here a trigger stands for a full disk) undoes the
+ * whole answer it belonged to: no answer is ever stored without its grades, the run says it is
+ * not complete, and running it again asks exactly what is missing. */
+static void
+test_failed_write (void)
+{
+  static const char * const right[] = { "#### 18", NULL };
+  static const char * const wrong[] = { "#### 7", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GString) items = g_string_new (NULL);
+  sqlite3 *handle = NULL;
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
+                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  for (guint i = 0; i < 6; i++)
+    g_string_append_printf (items, "{\"id\": \"%u\", \"task\": \"math\", \"prompt\": \"q%u\", "
+                            "\"reference\": 18}\n", i, i);
+  suite = rw_suite_new_from_data ("f.jsonl", "jsonl", items->str, items->len, NULL);
+  models = models_for (catalog, ids);
+
+  g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, "CREATE TRIGGER full_disk BEFORE INSERT ON grades "
+                                         "WHEN NEW.detail LIKE 'final number 7,%' "
+                                         "BEGIN SELECT RAISE (ABORT, 'database or disk is full'); END",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  runner = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  rw_eval_runner_run_async (runner, NULL, done_error_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "database or disk is full"));
+  g_assert_null (rw_eval_runner_build_report (runner));
+  g_clear_error (&error);
+
+  /* The wrong model's answers went with their grades; the right model's are whole. */
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE model = 'mock/wrong'"), ==, 0);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE model = 'mock/right'"), ==, 6);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses r WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM grades g WHERE g.response_id = r.id)"), ==, 0);
+
+  /* With room again, running the same asks the six missing answers and compares every pair. */
+  g_assert_cmpint (sqlite3_exec (handle, "DROP TRIGGER full_disk", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (handle);
+  again = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+  g_assert_true (rw_eval_runner_is_resumed (again));
+  g_assert_cmpuint (rw_eval_runner_get_n_done (again), ==, 6);
+  g_assert_cmpstr (run_to_end (again), ==, "done");
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "right"), ==, 6);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "wrong"), ==, 12);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses r JOIN grades g "
+                                    "ON g.response_id = r.id"), ==, 12);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'grader' "
+                                    "AND outcome = 'a'"), ==, 6);
+  rw_store_close (store);
+  rw_mock_upstream_free (mock);
+  rw_test_rmtree (dir);
+}
+
 /* A budget too small for the whole run stops it before it is broken; a rerun with a larger
  * budget continues. */
 static void
@@ -897,6 +987,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);
+  g_test_add_func ("/Rw/Eval/failed-write", test_failed_write);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);

@@ -247,7 +247,41 @@ test_jobs (void)
   rw_test_rmtree (dir);
 }
 
-/* A write that breaks a constraint is reported by the next flush and loses nothing else. */
+/* A group whose write fails is undone whole: its other rows are not stored either. */
+static void
+test_group_undone (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
+  g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  g_autofree char *run_id = rw_store_begin_run (store, "eval", NULL);
+  g_autofree char *first = NULL, *second = NULL;
+
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_begin_group (store);
+  first = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
+  rw_store_record_grade (store, first, "exact", 1, TRUE, "", "grader");
+  rw_store_record_grade (store, "no-such-answer", "exact", 1, TRUE, "", "grader");
+  rw_store_end_group (store);
+  rw_store_begin_group (store);
+  second = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-b");
+  rw_store_record_grade (store, second, "exact", 1, TRUE, "", "grader");
+  rw_store_end_group (store);
+  g_assert_false (rw_store_flush (store, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  rw_store_close (store);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE request_hash = 'hash-b'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades"), ==, 1);
+  rw_test_rmtree (dir);
+}
+
+/* A write that breaks a constraint is reported by the next flush and loses nothing else, even
+ * with a query in between. */
 static void
 test_bad_write_isolated (void)
 {
@@ -261,7 +295,14 @@ test_bad_write_isolated (void)
   g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
   g_autofree char *bad = rw_store_record_response (store, "no-such-run", prompt_id, a, 1, NULL);
   g_autofree char *good = rw_store_record_response (store, run_id, prompt_id, a, 1, NULL);
+  g_autoptr(GPtrArray) rows = NULL;
 
+  /* A query in between sees the good write; the failure is not the query's, and stays for the
+   * flush to report. */
+  rows = rw_store_query (store, "SELECT id FROM responses", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, good);
   g_assert_false (rw_store_flush (store, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_clear_error (&error);
@@ -713,6 +754,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/prompt-again", test_prompt_again);
   g_test_add_func ("/Rw/Store/group", test_group);
   g_test_add_func ("/Rw/Store/jobs", test_jobs);
+  g_test_add_func ("/Rw/Store/group-undone", test_group_undone);
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
