@@ -815,8 +815,8 @@ cmd_eval_run (int    argc,
       rw_store_close (store);
       return EXIT_INTERRUPTED;
     }
-  rc = print_report (store, rw_eval_runner_get_run_id (runner), rw_eval_runner_build_report (runner),
-                     json ? "json" : "md", NULL);
+  rc = print_report (store, rw_eval_runner_get_run_id (runner),
+                     rw_eval_runner_build_report (runner), json ? "json" : "md", NULL);
   rw_store_close (store);
   if (rc != EXIT_OK)
     return rc;

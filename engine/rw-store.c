@@ -659,7 +659,8 @@ writer_thread (gpointer data)
        * behind it; one transaction (and one write of each touched page to the log) then
        * carries many rows instead of a few. A write after a pause is committed at once, so
        * that a crash loses as little as it can. A flush waits at most that moment longer. */
-      if ((op->kind == OP_EXEC || op->kind == OP_CALL) && g_atomic_int_get (&self->group_commit) &&
+      if ((op->kind == OP_EXEC || op->kind == OP_CALL) &&
+          g_atomic_int_get (&self->group_commit) &&
           g_async_queue_length (self->queue) < GROUP_COMMIT_ROWS)
         {
           gint64 wait = last_commit_us + GROUP_COMMIT_US - g_get_monotonic_time ();
@@ -812,8 +813,8 @@ rw_store_run_job (RwStore        *self,
  *
  * Until rw_store_end_group(), the writes this thread queues are held and then committed in one
  * transaction: an answer and its grades land together or not at all (as for a job, see
- * rw_store_run_job()), for the price of one commit. Groups do not nest, and one thread at a time holds one; writes from other threads
- * meanwhile go to the database as usual.
+ * rw_store_run_job()), for the price of one commit. Groups do not nest, and one thread at a
+ * time holds one; writes from other threads meanwhile go to the database as usual.
  */
 void
 rw_store_begin_group (RwStore *self)
@@ -904,8 +905,8 @@ set_wal (sqlite3  *db,
   guint pause_us = 200;
   int rc;
 
-  while (((rc = sqlite3_exec (db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) & 0xff) == SQLITE_BUSY &&
-         g_get_monotonic_time () < deadline)
+  while (((rc = sqlite3_exec (db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) & 0xff)
+         == SQLITE_BUSY && g_get_monotonic_time () < deadline)
     {
       g_usleep (pause_us);
       pause_us = MIN (pause_us * 2, 20000);

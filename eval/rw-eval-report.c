@@ -708,8 +708,10 @@ query_pairs (RwStore      *store,
   rows = rw_store_query (store,
     "SELECT ra.model, rb.model, v.source, "
     "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
-    "FROM votes v JOIN responses ra ON ra.id = v.response_a JOIN responses rb ON rb.id = v.response_b "
-    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source ORDER BY ra.model, rb.model, v.source",
+    "FROM votes v JOIN responses ra ON ra.id = v.response_a "
+    "  JOIN responses rb ON rb.id = v.response_b "
+    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source "
+    "ORDER BY ra.model, rb.model, v.source",
     params, error);
   if (rows == NULL)
     return NULL;
@@ -772,7 +774,8 @@ rw_eval_report_build (RwStore     *store,
   /* An answer stored before its task was (schema 8) is filed under its prompt's. */
   if (!rw_store_query_each (store,
                             "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
-                            "  coalesce (r.task, (SELECT p.task FROM prompts p WHERE p.id = r.prompt_id), "
+                            "  coalesce (r.task, "
+                            "            (SELECT p.task FROM prompts p WHERE p.id = r.prompt_id), "
                             "            'general'), "
                             "  r.cost_usd, r.latency_ms, r.cached, r.id "
                             "FROM responses r WHERE r.run_id = ?1",

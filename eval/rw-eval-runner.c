@@ -370,7 +370,11 @@ rw_eval_runner_set_judge (RwEvalRunner *self,
     self->judge = rw_judge_new (self->router, judge);
 }
 
-guint rw_eval_runner_get_n_comparisons (RwEvalRunner *self) { return g_atomic_int_get (&self->n_comparisons); }
+guint
+rw_eval_runner_get_n_comparisons (RwEvalRunner *self)
+{
+  return g_atomic_int_get (&self->n_comparisons);
+}
 guint rw_eval_runner_get_n_ratings (RwEvalRunner *self) { return self->n_ratings; }
 const char *rw_eval_runner_get_run_id (RwEvalRunner *self) { return self->run_id; }
 gboolean rw_eval_runner_is_resumed (RwEvalRunner *self) { return self->resumed; }

@@ -903,8 +903,8 @@ rw_promptfoo_import_results (RwStore     *store,
         }
       result->cost_usd = json_object_get_double_member_with_default (r, "cost", NAN);
       result->latency_ms = json_object_get_double_member_with_default (r, "latencyMs", 0);
-      response_id = rw_store_record_eval_response (store, run_id, prompt_id, result, 1, NULL, item_id, 0,
-                                                   task ? task : "general", FALSE);
+      response_id = rw_store_record_eval_response (store, run_id, prompt_id, result, 1, NULL,
+                                                   item_id, 0, task ? task : "general", FALSE);
 
       components = grading ? json_object_get_member (grading, "componentResults") : NULL;
       if (components != NULL && JSON_NODE_HOLDS_ARRAY (components) &&
