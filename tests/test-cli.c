@@ -390,6 +390,55 @@ test_interrupt (Fixture       *f,
   }
 }
 
+/* Ctrl-C during an evaluation: what had been answered is stored with its grades, nothing by
+ * halves; running the same command again asks only what is missing and makes every comparison
+ * once. */
+static void
+test_eval_interrupt (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char * const answer[] = { "#### 18", NULL };
+  g_autofree char *suite = g_build_filename (f->dir, "s.jsonl", NULL);
+  g_autoptr(GString) items = g_string_new (NULL);
+  g_autoptr(GSubprocess) proc = NULL;
+  RwMockReply *hang = rw_mock_reply_new_stream (answer, 3, 2, TRUE);
+  gint64 stored;
+
+  for (guint i = 0; i < 6; i++)
+    g_string_append_printf (items, "{\"id\": \"%u\", \"task\": \"math\", \"prompt\": \"%s %u\", "
+                            "\"reference\": 18}\n", i, i == 5 ? "slow" : "quick", i);
+  g_assert_true (g_file_set_contents (suite, items->str, -1, NULL));
+  rw_mock_upstream_set_default (f->mock, "a", rw_mock_reply_new_stream (answer, 3, 2, TRUE));
+  rw_mock_upstream_set_default (f->mock, "b", rw_mock_reply_new_stream (answer, 3, 2, TRUE));
+  /* Model a's answer to the slow item never comes, the first time it is asked. */
+  hang->hang = TRUE;
+  hang->match = g_strdup ("slow 5");
+  rw_mock_upstream_push (f->mock, "a", hang);
+
+  proc = start_cli (f, "eval", "run", suite, "-m", "mock/a", "-m", "mock/b", "-j", "12", NULL);
+  rw_mock_upstream_wait_requests (f->mock, "a", 6);
+  rw_mock_upstream_wait_requests (f->mock, "b", 6);
+  g_subprocess_send_signal (proc, SIGINT);
+  finish_cli (f, proc);
+  g_assert_cmpint (f->status, ==, 130);
+  g_assert_nonnull (strstr (f->err, "Interrupted"));
+  stored = db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'");
+  g_assert_cmpint (stored, <=, 11);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status <> 'ok'"), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses r WHERE NOT EXISTS "
+                              "(SELECT 1 FROM grades g WHERE g.response_id = r.id)"), ==, 0);
+
+  run_cli (f, "eval", "run", suite, "-m", "mock/a", "-m", "mock/b", "-j", "12", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 12);
+  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT item_id || ' ' || model) FROM responses"), ==, 12);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM grades"), ==, 12);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE source = 'grader'"), ==, 6);
+  /* Twelve asked the first time; the second asked exactly what was not stored. */
+  g_assert_cmpint (rw_mock_upstream_count (f->mock, "a") + rw_mock_upstream_count (f->mock, "b"),
+                   ==, 12 + (12 - stored));
+}
+
 static void
 test_store_unwritable (Fixture       *f,
                        gconstpointer  data)
@@ -413,6 +462,7 @@ main (int    argc,
   g_test_add ("/Rw/Cli/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("compare-json", test_compare_json);
   ADD ("all-fail", test_all_fail);
+  ADD ("eval-interrupt", test_eval_interrupt);
   ADD ("text-output", test_text_output);
   ADD ("unknown-model", test_unknown_model);
   ADD ("bad-config", test_bad_config);
