@@ -489,17 +489,6 @@ undo_inserts (RwStore   *self,
     }
 }
 
-static guint
-n_write_errors (RwStore *self)
-{
-  guint n;
-
-  g_mutex_lock (&self->lock);
-  n = self->n_write_errors;
-  g_mutex_unlock (&self->lock);
-  return n;
-}
-
 /* Runs a group of writes, or a job, as one unit inside the open transaction: when one of its
  * writes fails, the rows the others added are taken back, so that an answer is never stored
  * without its grades (a run resumed later would count it as done). A savepoint would do the
@@ -509,7 +498,7 @@ static void
 exec_unit (RwStore *self,
            Op      *op)
 {
-  guint before = n_write_errors (self);
+  guint before = rw_store_get_n_write_errors (self);
   g_autoptr(GPtrArray) done = NULL;
 
   if (op->kind == OP_CALL)
@@ -526,7 +515,7 @@ exec_unit (RwStore *self,
         if (exec_op (self, o))
           g_ptr_array_add (done, o);
     }
-  if (n_write_errors (self) != before)
+  if (rw_store_get_n_write_errors (self) != before)
     undo_inserts (self, done);
 }
 
@@ -676,17 +665,6 @@ writer_thread (gpointer data)
             quit = TRUE;
           else if (op->kind == OP_FLUSH)
             g_ptr_array_add (flushes, op->flush);
-          else if (op->kind == OP_CALL)
-            {
-              /* A job: what it writes goes to the database at once, in this transaction. */
-              if (!in_tx)
-                {
-                  exec_simple (self, "BEGIN IMMEDIATE");
-                  in_tx = TRUE;
-                }
-              exec_unit (self, op);
-              n++;
-            }
           else
             {
               if (!in_tx)
@@ -694,17 +672,13 @@ writer_thread (gpointer data)
                   exec_simple (self, "BEGIN IMMEDIATE");
                   in_tx = TRUE;
                 }
-              if (op->next == NULL)
-                {
-                  exec_op (self, op);
-                  n++;
-                }
+              /* A job, or a group of writes, goes in as one unit; a lone write alone. */
+              if (op->kind == OP_CALL || op->next != NULL)
+                exec_unit (self, op);
               else
-                {
-                  exec_unit (self, op);
-                  for (Op *o = op; o != NULL; o = o->next)
-                    n++;
-                }
+                exec_op (self, op);
+              for (Op *o = op; o != NULL; o = o->next)
+                n++;
             }
           op_free (op);
         }
@@ -739,7 +713,7 @@ static void
 enqueue (RwStore *self,
          Op      *op)
 {
-  if (g_thread_self () == self->writer)
+  if (op->kind == OP_EXEC && g_thread_self () == self->writer)
     {
       /* From a job, inside the writer's transaction; also while the store closes, which waits
        * for the jobs queued before it. A write made is kept until the job ends, in case the
@@ -798,13 +772,7 @@ rw_store_run_job (RwStore        *self,
   op->func = func;
   op->data = data;
   op->destroy = destroy;
-  if (self->closed || self->writer == NULL)
-    {
-      g_warning ("Routewise database %s: write after close dropped", self->path);
-      op_free (op);
-      return;
-    }
-  g_async_queue_push (self->queue, op);
+  enqueue (self, op);
 }
 
 /**
