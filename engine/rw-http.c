@@ -62,6 +62,41 @@ retry_after_ms (const char *ms,
   return rw_parse_retry_after (retry_after, g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/**
+ * _rw_http_redirect_error:
+ * @status: a 3xx status
+ * @base: (nullable): the URL that was asked
+ * @location: (nullable): the reply's Location header
+ *
+ * Redirects are never followed: the request carries the provider's key, which goes only to the
+ * provider's base URL. The error names where the upstream points, without the query, fragment
+ * or user name, which may hold secrets.
+ *
+ * Returns: (transfer full): a %RW_ERROR_BAD_RESPONSE error
+ */
+GError *
+_rw_http_redirect_error (guint       status,
+                         GUri       *base,
+                         const char *location)
+{
+  g_autoptr(GUri) target = NULL;
+  g_autofree char *shown = NULL;
+
+  if (location != NULL && *location != '\0')
+    target = base ? g_uri_parse_relative (base, location, G_URI_FLAGS_NONE, NULL)
+                  : g_uri_parse (location, G_URI_FLAGS_NONE, NULL);
+  if (target != NULL && g_uri_get_host (target) != NULL)
+    shown = g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (target), NULL, g_uri_get_host (target),
+                        g_uri_get_port (target), g_uri_get_path (target), NULL, NULL);
+  if (shown == NULL)
+    return g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "HTTP %u: the upstream answered with a "
+                        "redirect, which is not followed (a key goes only to its provider's base "
+                        "URL)", status);
+  return g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE, "HTTP %u: the upstream redirects to %s; "
+                      "redirects are not followed, so that a key goes only to its provider's base "
+                      "URL: if the provider has moved, change its base URL", status, shown);
+}
+
 typedef struct
 {
   GInputStream *stream;
@@ -161,11 +196,15 @@ static GError *
 error_for_reply (RwProviderCall *call,
                  guint           status,
                  gint64          wait_ms,
+                 GUri           *uri,
+                 const char     *location,
                  GBytes         *body)
 {
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
-  g_autoptr(GError) raw = rw_error_from_http (status, data, len);
+  g_autoptr(GError) raw = status >= 300 && status < 400
+                          ? _rw_http_redirect_error (status, uri, location)
+                          : rw_error_from_http (status, data, len);
   g_autofree char *clean = rw_provider_call_redact (call, raw->message);
   RwChatResult *result = rw_provider_call_get_result (call);
 
@@ -307,6 +346,9 @@ request_to_soup (RwHttpRequest *r)
   SoupMessage *msg = soup_message_new_from_uri (r->method, r->uri);
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
 
+  /* The request carries a key: it goes where it was addressed, or nowhere. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+
   for (guint i = 0; i < r->headers->len; i += 2)
     soup_message_headers_replace (headers, r->headers->pdata[i], r->headers->pdata[i + 1]);
   if (r->body != NULL)
@@ -330,6 +372,7 @@ typedef struct
   /* The reply as it comes in. */
   guint status;
   gint64 wait_ms;         /* Retry-After */
+  char *location;         /* a redirect's Location */
   gboolean streaming;     /* fed to the handlers as it comes, else read whole */
   GByteArray *body;       /* a whole reply */
   gboolean truncated;
@@ -364,6 +407,7 @@ exchange_free (Exchange *x)
   if (x->request != NULL)
     g_string_free (x->request, TRUE);
   g_clear_pointer (&x->body, g_byte_array_unref);
+  g_free (x->location);
   g_free (x);
 }
 
@@ -504,7 +548,8 @@ exchange_whole (Exchange  *x,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (x->status))
     {
-      g_propagate_error (error, error_for_reply (x->call, x->status, x->wait_ms, body));
+      g_propagate_error (error, error_for_reply (x->call, x->status, x->wait_ms, x->req->uri,
+                                                 x->location, body));
       return FALSE;
     }
   if (x->truncated)
@@ -628,6 +673,8 @@ soup_send_cb (GObject      *object,
   x->status = soup_message_get_status (x->msg);
   x->wait_ms = retry_after_ms (soup_message_headers_get_one (headers, "retry-after-ms"),
                                soup_message_headers_get_one (headers, "retry-after"));
+  if (SOUP_STATUS_IS_REDIRECTION (x->status))
+    x->location = g_strdup (soup_message_headers_get_one (headers, "location"));
   exchange_head (x, soup_message_headers_get_content_type (headers, NULL));
   soup_read_next (g_steal_pointer (&task));
 }
@@ -891,6 +938,8 @@ direct_process (Exchange *x)
       x->keep_alive = head.keep_alive;
       x->wait_ms = retry_after_ms (rw_http1_head_get (&head, "retry-after-ms"),
                                    rw_http1_head_get (&head, "retry-after"));
+      if (head.status >= 300 && head.status < 400)
+        x->location = g_strdup (rw_http1_head_get (&head, "location"));
       x->chunked = head.chunked;
       x->body_left = head.status == 204 || head.status == 304 ? 0 : head.content_length;
       if (!x->chunked && x->body_left < 0)

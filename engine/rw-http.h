@@ -106,6 +106,9 @@ void     _rw_http_complete_task   (GObject              *object,
 gboolean _rw_http_chat_finish     (RwProvider           *provider,
                                    GAsyncResult         *result,
                                    GError              **error);
+GError  *_rw_http_redirect_error  (guint                 status,
+                                   GUri                 *base,
+                                   const char           *location);
 GError  *_rw_http_stream_error    (const char           *text,
                                    gsize                 len);
 

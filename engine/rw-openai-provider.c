@@ -271,6 +271,14 @@ list_models_body_cb (GObject      *object,
       return;
     }
   text = g_bytes_get_data (body, &len);
+  if (SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)))
+    {
+      SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+      g_task_return_error (task, _rw_http_redirect_error (
+                             soup_message_get_status (msg), soup_message_get_uri (msg),
+                             soup_message_headers_get_one (headers, "location")));
+      return;
+    }
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
     {
       g_task_return_error (task, rw_error_from_http (soup_message_get_status (msg), text, len));
@@ -339,6 +347,7 @@ rw_openai_provider_list_models_async (RwProvider          *provider,
       return;
     }
   g_task_set_task_data (task, msg, g_object_unref);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
     {
       g_autofree char *auth = g_strconcat ("Bearer ", g_getenv (env), NULL);

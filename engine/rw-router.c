@@ -653,10 +653,15 @@ retry_cancelled (GCancellable *cancellable,
 }
 
 /* Failures that trying the same model again may cure. A timeout is not one: waiting the whole
- * limit again on a model that just hung costs more than falling back at once. */
+ * limit again on a model that just hung costs more than falling back at once; nor is a
+ * redirect, which is not followed and says the same every time. */
 static gboolean
-is_retryable (const GError *error)
+is_retryable (const RwChatResult *result)
 {
+  const GError *error = result->error;
+
+  if (result->http_status >= 300 && result->http_status < 400)
+    return FALSE;
   return g_error_matches (error, RW_ERROR, RW_ERROR_RATE_LIMITED) ||
          g_error_matches (error, RW_ERROR, RW_ERROR_OVERLOADED) ||
          g_error_matches (error, RW_ERROR, RW_ERROR_SERVER) ||
@@ -710,7 +715,7 @@ attempt_done (GObject      *object,
   g_clear_pointer (&r->out->result, rw_chat_result_unref);
   r->out->result = rw_chat_result_ref (result);
 
-  if (is_retryable (error) && r->retry < self->max_retries)
+  if (is_retryable (result) && r->retry < self->max_retries)
     {
       guint delay = backoff_ms (self, r->retry, result);
 

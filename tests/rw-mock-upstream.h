@@ -91,5 +91,6 @@ char           *rw_mock_upstream_dup_last_header (RwMockUpstream *self,
 char           *rw_mock_upstream_dup_last_body (RwMockUpstream *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwMockReply, rw_mock_reply_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwMockUpstream, rw_mock_upstream_free)
 
 G_END_DECLS

@@ -303,6 +303,62 @@ test_errors (Fixture       *f,
   g_assert_nonnull (strstr (d->error->message, "not found"));
 }
 
+/* A key goes only to its provider's base URL: a redirect elsewhere is an error, never followed,
+ * so that the key in the request's headers never reaches another host. */
+static void
+test_redirect (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) other = rw_mock_upstream_new ();
+  g_autofree char *other_url = rw_mock_upstream_dup_base_url (other);
+  g_autofree char *location = g_strconcat (other_url, "/chat/completions?via=redirect", NULL);
+  g_autofree char *seen = NULL;
+  g_autoptr(RwChatResult) r = NULL;
+  const guint statuses[] = { 301, 302, 303, 307, 308 };
+
+  rw_mock_upstream_set_default (other, "m1", rw_mock_reply_new_protocol_whole (
+                                  f->protocol->protocol, "stolen", 1, 1));
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      RwMockReply *moved = rw_mock_reply_new (statuses[i], "text/plain", "moved", -1);
+      g_autoptr(RwChatResult) moved_result = NULL;
+
+      rw_mock_reply_add_header (moved, "Location", location);
+      rw_mock_upstream_push (f->mock, "m1", moved);
+      moved_result = run (f);
+      g_assert_error (moved_result->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+      g_assert_cmpint (moved_result->http_status, ==, statuses[i]);
+      g_assert_nonnull (strstr (moved_result->error->message, "redirect"));
+      g_assert_nonnull (strstr (moved_result->error->message, other_url));
+      g_assert_null (strstr (moved_result->error->message, "via=redirect"));
+      g_assert_null (strstr (moved_result->error->message, "0123456789abcdef"));
+      g_assert_cmpstr (moved_result->text->str, ==, "");
+    }
+  seen = rw_mock_upstream_dup_last_body (other);
+  g_assert_null (seen);
+
+  /* A relative Location is shown resolved; a query, which may carry a key, is not shown. */
+  {
+    RwMockReply *moved = rw_mock_reply_new (308, "text/plain", "", 0);
+    g_autoptr(RwChatResult) moved_result = NULL;
+    g_autofree char *expected = g_strdup_printf ("http://127.0.0.1:%u/moved/here",
+                                                 rw_mock_upstream_get_port (f->mock));
+
+    rw_mock_reply_add_header (moved, "Location", "/moved/here?key=" TEST_KEY "#top");
+    rw_mock_upstream_push (f->mock, "m1", moved);
+    moved_result = run (f);
+    g_assert_error (moved_result->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+    g_assert_nonnull (strstr (moved_result->error->message, expected));
+    g_assert_null (strstr (moved_result->error->message, "key="));
+    g_assert_null (strstr (moved_result->error->message, "0123456789abcdef"));
+  }
+
+  /* The provider still answers from where it is. */
+  rw_mock_upstream_push (f->mock, "m1", stream (f));
+  r = run (f);
+  assert_answer (f, r);
+}
+
 static void
 test_malformed (Fixture       *f,
                 gconstpointer  data)
@@ -357,6 +413,7 @@ main (int    argc,
       ADD ("cut", test_cut);
       ADD ("errors", test_errors);
       ADD ("malformed", test_malformed);
+      ADD ("redirect", test_redirect);
       ADD ("stall", test_stall);
 #undef ADD
     }

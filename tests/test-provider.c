@@ -508,6 +508,42 @@ test_list_models (Fixture       *f,
   g_assert_cmpstr (rw_model_get_upstream_name (models->pdata[1]), ==, "qwen");
 }
 
+static void
+list_redirect_cb (GObject      *object,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  GError **out = user_data;
+  g_autoptr(GPtrArray) models = rw_provider_list_models_finish (RW_PROVIDER (object), res, out);
+
+  g_assert_null (models);
+  g_assert_nonnull (*out);
+}
+
+/* Listing models carries the key too: a redirect elsewhere is reported, not followed. */
+static void
+test_list_models_redirect (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) other = rw_mock_upstream_new ();
+  g_autofree char *other_url = rw_mock_upstream_dup_base_url (other);
+  g_autofree char *location = g_strconcat (other_url, "/models", NULL);
+  g_autofree char *seen = NULL;
+  g_autoptr(GError) error = NULL;
+  RwMockReply *moved = rw_mock_reply_new (302, "text/plain", "moved", -1);
+
+  rw_mock_reply_add_header (moved, "Location", location);
+  rw_mock_upstream_push (f->mock, "GET /v1/models", moved);
+  rw_provider_list_models_async (f->provider, NULL, list_redirect_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, location));
+  g_assert_null (strstr (error->message, TEST_KEY));
+  seen = rw_mock_upstream_dup_last_header (other, "authorization");
+  g_assert_null (seen);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -539,6 +575,7 @@ main (int    argc,
   ADD ("bad-url", test_bad_url);
   ADD ("cancel", test_cancel);
   ADD ("list-models", test_list_models);
+  ADD ("list-models-redirect", test_list_models_redirect);
 #undef ADD
 
   return g_test_run ();

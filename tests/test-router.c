@@ -488,6 +488,26 @@ test_auth_not_retried (Fixture       *f,
     }
 }
 
+/* A redirect answers the same every time: the next candidate is tried at once. */
+static void
+test_redirect_not_retried (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(RwRouteResult) out = NULL;
+  RwMockReply *moved = rw_mock_reply_new (307, "text/plain", "", 0);
+
+  rw_mock_reply_add_header (moved, "Location", "http://127.0.0.1:9/v1/chat/completions");
+  rw_mock_upstream_push (f->mock, "a", moved);
+  rw_mock_upstream_push (f->mock, "b", stream_reply ());
+  out = route (f, "mock/a");
+  g_assert_no_error (out->result->error);
+  g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 1);
+  g_assert_cmpstr (out->model_id, ==, "mock/b");
+  g_assert_cmpuint (out->attempts->len, ==, 2);
+  g_assert_error (((RwChatResult *) out->attempts->pdata[0])->error, RW_ERROR,
+                  RW_ERROR_BAD_RESPONSE);
+}
+
 static void
 test_auto_by_task (Fixture       *f,
                    gconstpointer  data)
@@ -555,6 +575,7 @@ main (int    argc,
   ADD ("context-fallback", test_context_fallback);
   ADD ("bad-request-stops", test_bad_request_stops);
   ADD ("auth-not-retried", test_auth_not_retried);
+  ADD ("redirect-not-retried", test_redirect_not_retried);
   ADD ("auto-by-task", test_auto_by_task);
   ADD ("unknown-model", test_unknown_model);
 #undef ADD
