@@ -15,6 +15,7 @@
 
 #include <routewise-eval.h>
 
+#include "rw-json.h"
 #include "rw-terminal.h"
 
 /* Exit codes scripts can trust. */
@@ -1258,7 +1259,7 @@ cmd_ratings (int    argc,
       write_or_print (NULL, text);
       return EXIT_OK;
     }
-  tasks = json_object_get_array_member (json_node_get_object (rated), "tasks");
+  tasks = rw_json_object_get_array (json_node_get_object (rated), "tasks");
   if (json_array_get_length (tasks) == 0)
     {
       print_error (_("no pairwise outcomes yet: vote in the window, run “eval run” with two or "
@@ -1268,20 +1269,20 @@ cmd_ratings (int    argc,
   for (guint t = 0; t < json_array_get_length (tasks); t++)
     {
       JsonObject *to = json_array_get_object_element (tasks, t);
-      JsonArray *models = json_object_get_array_member (to, "models");
+      JsonArray *models = rw_json_object_get_array (to, "models");
 
-      printf (_("## %s (%" G_GINT64_FORMAT " comparisons)\n\n"), json_object_get_string_member (to, "task"),
-              json_object_get_int_member (to, "comparisons"));
+      printf (_("## %s (%" G_GINT64_FORMAT " comparisons)\n\n"), rw_json_object_get_string (to, "task", NULL),
+              rw_json_object_get_int (to, "comparisons", 0));
       printf ("| %s | %s | %s | %s | %s | %s |\n|---:|---|---:|---|---:|---:|\n", _("rank"), _("model"),
               _("rating"), _("95% interval"), _("wins"), _("losses"));
       for (guint m = 0; m < json_array_get_length (models); m++)
         {
           JsonObject *mo = json_array_get_object_element (models, m);
           printf ("| %" G_GINT64_FORMAT " | %s | %.0f | %.0f–%.0f | %.1f | %.1f |\n",
-                  json_object_get_int_member (mo, "rank"), json_object_get_string_member (mo, "model"),
-                  json_object_get_double_member (mo, "rating"), json_object_get_double_member (mo, "ci_low"),
-                  json_object_get_double_member (mo, "ci_high"), json_object_get_double_member (mo, "wins"),
-                  json_object_get_double_member (mo, "losses"));
+                  rw_json_object_get_int (mo, "rank", 0), rw_json_object_get_string (mo, "model", NULL),
+                  rw_json_object_get_double (mo, "rating", 0), rw_json_object_get_double (mo, "ci_low", 0),
+                  rw_json_object_get_double (mo, "ci_high", 0), rw_json_object_get_double (mo, "wins", 0),
+                  rw_json_object_get_double (mo, "losses", 0));
         }
       printf ("\n");
     }
@@ -1409,38 +1410,38 @@ cmd_policy (int    argc,
       if (output == NULL)
         return EXIT_OK;
 
-      learned = json_object_get_object_member (json_node_get_object (policy), "learned");
-      tasks = json_object_get_object_member (learned, "tasks");
+      learned = rw_json_object_get_object (json_node_get_object (policy), "learned");
+      tasks = rw_json_object_get_object (learned, "tasks");
       fprintf (stderr, _("Learned from %" G_GINT64_FORMAT " graded answers to %" G_GINT64_FORMAT
                          " items and %" G_GINT64_FORMAT " comparisons; cost weight %g, expected "
                          "$%.4f per 1,000 requests.\n"),
-               json_object_get_int_member (json_object_get_object_member (learned, "data"), "graded_answers"),
-               json_object_get_int_member (json_object_get_object_member (learned, "data"), "items"),
-               json_object_get_int_member (json_object_get_object_member (learned, "data"), "comparisons"),
-               json_object_get_double_member (learned, "cost_weight"),
-               json_object_get_double_member (learned, "expected_cost_per_1k"));
+               rw_json_object_get_int (rw_json_object_get_object (learned, "data"), "graded_answers", 0),
+               rw_json_object_get_int (rw_json_object_get_object (learned, "data"), "items", 0),
+               rw_json_object_get_int (rw_json_object_get_object (learned, "data"), "comparisons", 0),
+               rw_json_object_get_double (learned, "cost_weight", 0),
+               rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
       if (!json_object_get_null_member (learned, "classifier_accuracy") &&
           json_object_has_member (json_node_get_object (policy), "classifier"))
         fprintf (stderr, _("Task classifier: %.1f%% right on %" G_GINT64_FORMAT " held-out prompts.\n"),
-                 100 * json_object_get_double_member (learned, "classifier_accuracy"),
-                 json_object_get_int_member (learned, "classifier_tested_on"));
+                 100 * rw_json_object_get_double (learned, "classifier_accuracy", 0),
+                 rw_json_object_get_int (learned, "classifier_tested_on", 0));
       names = g_list_sort (json_object_get_members (tasks), (GCompareFunc) g_strcmp0);
       printf ("| %s | %s | %s | %s | %s |\n|---|---:|---|---:|---:|\n", _("task"), _("items"),
               _("model"), _("quality (95% interval)"), _("cost per 1k"));
       for (GList *l = names; l; l = l->next)
         {
-          JsonObject *t = json_object_get_object_member (tasks, l->data);
-          JsonArray *models = json_object_get_array_member (t, "models");
+          JsonObject *t = rw_json_object_get_object (tasks, l->data);
+          JsonArray *models = rw_json_object_get_array (t, "models");
           JsonObject *top;
           if (json_array_get_length (models) == 0)
             continue;
           top = json_array_get_object_element (models, 0);
           printf ("| %s | %" G_GINT64_FORMAT " | %s | %.1f%% (%.1f–%.1f) | $%.4f |\n", (char *) l->data,
-                  json_object_get_int_member (t, "items"), json_object_get_string_member (top, "model"),
-                  100 * json_object_get_double_member (top, "quality"),
-                  100 * json_object_get_double_member (top, "ci_low"),
-                  100 * json_object_get_double_member (top, "ci_high"),
-                  1000 * json_object_get_double_member (top, "cost_usd"));
+                  rw_json_object_get_int (t, "items", 0), rw_json_object_get_string (top, "model", NULL),
+                  100 * rw_json_object_get_double (top, "quality", 0),
+                  100 * rw_json_object_get_double (top, "ci_low", 0),
+                  100 * rw_json_object_get_double (top, "ci_high", 0),
+                  1000 * rw_json_object_get_double (top, "cost_usd", 0));
         }
       fprintf (stderr, _("Policy written to %s\n"), output);
       return EXIT_OK;

@@ -9,6 +9,7 @@
 #include "rw-anthropic-provider.h"
 #include "rw-error.h"
 #include "rw-http.h"
+#include "rw-json.h"
 
 /**
  * RwAnthropicProvider:
@@ -71,11 +72,11 @@ read_usage (State      *state,
     return;
   usage = json_node_get_object (node);
   if (json_object_has_member (usage, "input_tokens"))
-    result->tokens_in = json_object_get_int_member_with_default (usage, "input_tokens", -1) +
-                        json_object_get_int_member_with_default (usage, "cache_read_input_tokens", 0) +
-                        json_object_get_int_member_with_default (usage, "cache_creation_input_tokens", 0);
+    result->tokens_in = rw_json_object_get_int (usage, "input_tokens", -1) +
+                        rw_json_object_get_int (usage, "cache_read_input_tokens", 0) +
+                        rw_json_object_get_int (usage, "cache_creation_input_tokens", 0);
   if (json_object_has_member (usage, "output_tokens"))
-    result->tokens_out = json_object_get_int_member_with_default (usage, "output_tokens", -1);
+    result->tokens_out = rw_json_object_get_int (usage, "output_tokens", -1);
   result->usage_estimated = FALSE;
 }
 

@@ -10,10 +10,11 @@
 
 #include "rw-anthropic-provider.h"
 #include "rw-catalog.h"
-#include "rw-gemini-provider.h"
-#include "rw-ollama-provider.h"
 #include "rw-error.h"
+#include "rw-gemini-provider.h"
 #include "rw-http.h"
+#include "rw-json.h"
+#include "rw-ollama-provider.h"
 #include "rw-openai-provider.h"
 #include "rw-paths.h"
 #include "rw-recorded-provider.h"
@@ -715,9 +716,9 @@ rw_catalog_load_defaults (RwCatalog  *self,
   root = json_node_get_object (json_parser_get_root (parser));
 
   /* Providers: the fixed ones, plus each cloud provider whose key variable is set. */
-  providers = json_object_get_array_member (root, "providers");
-  detect = json_object_get_array_member (root, "detect");
-  models = json_object_get_array_member (root, "models");
+  providers = rw_json_object_get_array (root, "providers");
+  detect = rw_json_object_get_array (root, "detect");
+  models = rw_json_object_get_array (root, "models");
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "providers");
@@ -727,7 +728,7 @@ rw_catalog_load_defaults (RwCatalog  *self,
   for (guint i = 0; i < json_array_get_length (detect); i++)
     {
       JsonObject *p = json_array_get_object_element (detect, i);
-      const char *env = json_object_get_string_member_with_default (p, "api_key_env", NULL);
+      const char *env = rw_json_object_get_string (p, "api_key_env", NULL);
 
       if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
         json_builder_add_value (b, json_node_copy (json_array_get_element (detect, i)));
@@ -745,7 +746,7 @@ rw_catalog_load_defaults (RwCatalog  *self,
   for (guint i = 0; i < json_array_get_length (models); i++)
     {
       JsonObject *m = json_array_get_object_element (models, i);
-      const char *provider = json_object_get_string_member_with_default (m, "provider", NULL);
+      const char *provider = rw_json_object_get_string (m, "provider", NULL);
 
       if (provider != NULL && rw_catalog_lookup_provider (self, provider) != NULL &&
           !apply_model (self, m, "defaults", error))

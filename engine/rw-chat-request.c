@@ -349,7 +349,7 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
           return FALSE;
         }
       o = json_node_get_object (m);
-      role = json_object_get_string_member_with_default (o, "role", NULL);
+      role = rw_json_object_get_string (o, "role", NULL);
       if (role == NULL || *role == '\0')
         {
           g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "messages[%u] has no “role”", i);
@@ -369,7 +369,7 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
               JsonNode *p = json_array_get_element (parts, j);
               if (JSON_NODE_HOLDS_OBJECT (p))
                 {
-                  const char *text = json_object_get_string_member_with_default (
+                  const char *text = rw_json_object_get_string (
                     json_node_get_object (p), "text", NULL);
                   if (text != NULL)
                     g_string_append (joined, text);

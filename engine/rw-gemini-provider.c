@@ -9,6 +9,7 @@
 #include "rw-error.h"
 #include "rw-gemini-provider.h"
 #include "rw-http.h"
+#include "rw-json.h"
 
 /**
  * RwGeminiProvider:
@@ -88,10 +89,10 @@ read_response (State       *state,
     {
       JsonObject *u = json_node_get_object (usage);
       if (json_object_has_member (u, "promptTokenCount"))
-        result->tokens_in = json_object_get_int_member_with_default (u, "promptTokenCount", -1);
+        result->tokens_in = rw_json_object_get_int (u, "promptTokenCount", -1);
       if (json_object_has_member (u, "candidatesTokenCount"))
-        result->tokens_out = json_object_get_int_member_with_default (u, "candidatesTokenCount", -1) +
-                             json_object_get_int_member_with_default (u, "thoughtsTokenCount", 0);
+        result->tokens_out = rw_json_object_get_int (u, "candidatesTokenCount", -1) +
+                             rw_json_object_get_int (u, "thoughtsTokenCount", 0);
       result->usage_estimated = FALSE;
     }
   return TRUE;

@@ -72,6 +72,25 @@ JsonNode   *rw_json_parse        (const char  *text,
                                   gsize        len,
                                   GError     **error);
 
+/* An object's member of a given type; @fallback (or NULL) when it is absent, null or of another
+ * kind, where json-glib's getters would complain. They read outside data safely. */
+const char *rw_json_object_get_string  (JsonObject *object,
+                                        const char *name,
+                                        const char *fallback);
+gint64      rw_json_object_get_int     (JsonObject *object,
+                                        const char *name,
+                                        gint64      fallback);
+double      rw_json_object_get_double  (JsonObject *object,
+                                        const char *name,
+                                        double      fallback);
+gboolean    rw_json_object_get_boolean (JsonObject *object,
+                                        const char *name,
+                                        gboolean    fallback);
+JsonArray  *rw_json_object_get_array   (JsonObject *object,
+                                        const char *name);
+JsonObject *rw_json_object_get_object  (JsonObject *object,
+                                        const char *name);
+
 void        rw_json_append_string (GString    *out,
                                    const char *text);
 void        rw_json_append_int    (GString    *out,

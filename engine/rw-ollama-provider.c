@@ -8,6 +8,7 @@
 
 #include "rw-error.h"
 #include "rw-http.h"
+#include "rw-json.h"
 #include "rw-ollama-provider.h"
 
 /**
@@ -49,16 +50,16 @@ read_object (State       *state,
       _rw_json_string_member (json_node_get_object (message), "content", &content))
     rw_provider_call_emit_delta (state->call, content, -1);
 
-  if (json_object_get_boolean_member_with_default (obj, "done", FALSE))
+  if (rw_json_object_get_boolean (obj, "done", FALSE))
     {
       state->done = TRUE;
       g_free (result->finish_reason);
       result->finish_reason = g_strdup (_rw_json_string_member (obj, "done_reason", &reason) &&
                                         g_str_equal (reason, "length") ? "length" : "stop");
       if (json_object_has_member (obj, "prompt_eval_count"))
-        result->tokens_in = json_object_get_int_member_with_default (obj, "prompt_eval_count", -1);
+        result->tokens_in = rw_json_object_get_int (obj, "prompt_eval_count", -1);
       if (json_object_has_member (obj, "eval_count"))
-        result->tokens_out = json_object_get_int_member_with_default (obj, "eval_count", -1);
+        result->tokens_out = rw_json_object_get_int (obj, "eval_count", -1);
       if (result->tokens_in >= 0 && result->tokens_out >= 0)
         result->usage_estimated = FALSE;
     }

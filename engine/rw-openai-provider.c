@@ -402,7 +402,7 @@ rw_openai_provider_configure (RwProvider  *provider,
       g_list_free (names);
     }
 
-  self->stream_options = json_object_get_boolean_member_with_default (config, "stream_usage",
+  self->stream_options = rw_json_object_get_boolean (config, "stream_usage",
                                                                       TRUE);
   return TRUE;
 }

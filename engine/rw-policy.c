@@ -5,9 +5,10 @@
 #include "config.h"
 
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-policy.h"
-#include "rw-text.h"
 #include "rw-text-classifier.h"
+#include "rw-text.h"
 
 /**
  * RwPolicy:
@@ -305,7 +306,7 @@ rw_policy_load_data (RwPolicy    *self,
       return FALSE;
     }
   obj = json_node_get_object (json_parser_get_root (parser));
-  if (json_object_get_int_member_with_default (obj, "version", 1) != 1)
+  if (rw_json_object_get_int (obj, "version", 1) != 1)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: unknown policy version", origin);
       return FALSE;
@@ -373,8 +374,8 @@ rw_policy_load_data (RwPolicy    *self,
         {
           JsonNode *rn = json_array_get_element (array, i);
           JsonObject *ro = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
-          const char *task = ro ? json_object_get_string_member_with_default (ro, "task", NULL) : NULL;
-          const char *pattern = ro ? json_object_get_string_member_with_default (ro, "regex", NULL) : NULL;
+          const char *task = ro ? rw_json_object_get_string (ro, "task", NULL) : NULL;
+          const char *pattern = ro ? rw_json_object_get_string (ro, "regex", NULL) : NULL;
           g_autofree char *w = g_strdup_printf ("%s: rules[%u].keywords", origin, i);
           Rule *rule;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-recorded-provider.h"
 #include "rw-text.h"
 
@@ -101,11 +102,11 @@ add_prompt (JsonObject *obj,
             gpointer    data)
 {
   Recordings *rec = data;
-  const char *text = json_object_get_string_member_with_default (obj, "text", NULL);
+  const char *text = rw_json_object_get_string (obj, "text", NULL);
 
   if (text != NULL)
     g_hash_table_insert (rec->prompt_ids, rw_text_normalize_space (text),
-                         GINT_TO_POINTER (json_object_get_int_member_with_default (obj, "id", 0)));
+                         GINT_TO_POINTER (rw_json_object_get_int (obj, "id", 0)));
 }
 
 static void
@@ -114,8 +115,8 @@ add_model (JsonObject *obj,
            gpointer    data)
 {
   GHashTable *names = data;
-  const char *api_id = json_object_get_string_member_with_default (obj, "api_id", NULL);
-  const char *name = json_object_get_string_member_with_default (obj, "name", NULL);
+  const char *api_id = rw_json_object_get_string (obj, "api_id", NULL);
+  const char *name = rw_json_object_get_string (obj, "name", NULL);
 
   if (api_id != NULL && name != NULL)
     g_hash_table_insert (names, slug_for_api_id (api_id), g_strdup (name));
@@ -127,16 +128,16 @@ add_result (JsonObject *obj,
             gpointer    data)
 {
   Recordings *rec = data;
-  const char *api_id = json_object_get_string_member_with_default (obj, "api_id", NULL);
-  const char *text = json_object_get_string_member_with_default (obj, "result", NULL);
-  gint64 prompt = json_object_get_int_member_with_default (obj, "prompt", -1);
+  const char *api_id = rw_json_object_get_string (obj, "api_id", NULL);
+  const char *text = rw_json_object_get_string (obj, "result", NULL);
+  gint64 prompt = rw_json_object_get_int (obj, "prompt", -1);
   Answer *a;
 
   if (api_id == NULL || text == NULL || prompt < 0)
     return;
   a = g_new0 (Answer, 1);
   a->text = g_strdup (text);
-  a->duration_ms = json_object_get_double_member_with_default (obj, "duration", 1000.0);
+  a->duration_ms = rw_json_object_get_double (obj, "duration", 1000.0);
   {
     g_autofree char *slug = slug_for_api_id (api_id);
     g_hash_table_insert (rec->answers,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-text-classifier.h"
 
 /**
@@ -382,14 +383,14 @@ rw_text_classifier_new_from_json (JsonNode  *node,
   gint64 buckets;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (node), "type", ""),
+      g_strcmp0 (rw_json_object_get_string (json_node_get_object (node), "type", ""),
                  "naive-bayes") != 0)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier must be of type “naive-bayes”");
       return NULL;
     }
   obj = json_node_get_object (node);
-  buckets = json_object_get_int_member_with_default (obj, "buckets", 0);
+  buckets = rw_json_object_get_int (obj, "buckets", 0);
   if (buckets < 1 || buckets > MAX_BUCKETS || !json_object_has_member (obj, "labels") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "labels")))
     {
@@ -398,7 +399,7 @@ rw_text_classifier_new_from_json (JsonNode  *node,
       return NULL;
     }
   self = rw_text_classifier_new ((guint) buckets);
-  labels = json_object_get_object_member (obj, "labels");
+  labels = rw_json_object_get_object (obj, "labels");
   json_object_iter_init (&iter, labels);
   while (json_object_iter_next (&iter, &name, &member))
     {
@@ -418,7 +419,7 @@ rw_text_classifier_new_from_json (JsonNode  *node,
           return NULL;
         }
       lo = json_node_get_object (member);
-      documents = json_object_get_int_member_with_default (lo, "documents", 0);
+      documents = rw_json_object_get_int (lo, "documents", 0);
       if (documents < 0)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed", name);
@@ -427,7 +428,7 @@ rw_text_classifier_new_from_json (JsonNode  *node,
       l = find_label (self, name, TRUE);
       l->documents = documents;
       self->documents += documents;
-      counts = json_object_get_object_member (lo, "counts");
+      counts = rw_json_object_get_object (lo, "counts");
       json_object_iter_init (&ci, counts);
       while (json_object_iter_next (&ci, &bucket, &count))
         {

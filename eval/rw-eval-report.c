@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rw-eval-report.h"
+#include "rw-json.h"
 
 /*
  * The report of an evaluation run: per model and task, how many items passed with a 95%
@@ -824,11 +825,11 @@ char *
 rw_eval_report_to_markdown (JsonNode *report)
 {
   JsonObject *root = json_node_get_object (report);
-  JsonArray *rows = json_object_get_array_member (root, "rows");
+  JsonArray *rows = rw_json_object_get_array (root, "rows");
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "# Evaluation run %s (%s)\n\n", json_object_get_string_member (root, "run_id"),
-                          json_object_get_string_member (root, "status"));
+  g_string_append_printf (s, "# Evaluation run %s (%s)\n\n", rw_json_object_get_string (root, "run_id", NULL),
+                          rw_json_object_get_string (root, "status", NULL));
   g_string_append (s, "| model | task | n | pass rate | 95% interval | mean score | cost | "
                       "p50 latency | p90 latency | failed |\n"
                       "|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
@@ -842,17 +843,17 @@ rw_eval_report_to_markdown (JsonNode *report)
       g_autofree char *cost = fmt (r, "cost_usd", "$%.4f", 1);
       g_autofree char *p50 = fmt (r, "latency_p50_ms", "%.0f ms", 1);
       g_autofree char *p90 = fmt (r, "latency_p90_ms", "%.0f ms", 1);
-      gboolean all = g_str_equal (json_object_get_string_member (r, "task"), "all");
+      gboolean all = g_str_equal (rw_json_object_get_string (r, "task", NULL), "all");
 
       g_string_append_printf (s, "| %s%s%s | %s | %" G_GINT64_FORMAT " | %s | %s–%s | %s | %s | %s | %s | %"
                               G_GINT64_FORMAT " |\n",
-                              all ? "**" : "", json_object_get_string_member (r, "model"), all ? "**" : "",
-                              json_object_get_string_member (r, "task"),
-                              json_object_get_int_member (r, "n"), rate, low, high, score, cost, p50, p90,
-                              json_object_get_int_member (r, "failed"));
+                              all ? "**" : "", rw_json_object_get_string (r, "model", NULL), all ? "**" : "",
+                              rw_json_object_get_string (r, "task", NULL),
+                              rw_json_object_get_int (r, "n", 0), rate, low, high, score, cost, p50, p90,
+                              rw_json_object_get_int (r, "failed", 0));
     }
   {
-    JsonArray *pairs = json_object_has_member (root, "pairs") ? json_object_get_array_member (root, "pairs") : NULL;
+    JsonArray *pairs = json_object_has_member (root, "pairs") ? rw_json_object_get_array (root, "pairs") : NULL;
 
     if (pairs != NULL && json_array_get_length (pairs) > 0)
       {
@@ -864,13 +865,13 @@ rw_eval_report_to_markdown (JsonNode *report)
             JsonObject *r = json_array_get_object_element (pairs, i);
             g_string_append_printf (s, "| %s | %s | %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
                                     " | %" G_GINT64_FORMAT " | %.3g |\n",
-                                    json_object_get_string_member (r, "model_a"),
-                                    json_object_get_string_member (r, "model_b"),
-                                    json_object_get_string_member (r, "source"),
-                                    json_object_get_int_member (r, "wins"),
-                                    json_object_get_int_member (r, "losses"),
-                                    json_object_get_int_member (r, "ties"),
-                                    json_object_get_double_member (r, "sign_test_p"));
+                                    rw_json_object_get_string (r, "model_a", NULL),
+                                    rw_json_object_get_string (r, "model_b", NULL),
+                                    rw_json_object_get_string (r, "source", NULL),
+                                    rw_json_object_get_int (r, "wins", 0),
+                                    rw_json_object_get_int (r, "losses", 0),
+                                    rw_json_object_get_int (r, "ties", 0),
+                                    rw_json_object_get_double (r, "sign_test_p", 0));
           }
       }
   }
@@ -889,7 +890,7 @@ rw_eval_report_to_csv (JsonNode *report)
   static const char * const numbers[] = {
     "pass_rate", "ci_low", "ci_high", "mean_score", "cost_usd", "latency_p50_ms", "latency_p90_ms",
   };
-  JsonArray *rows = json_object_get_array_member (json_node_get_object (report), "rows");
+  JsonArray *rows = rw_json_object_get_array (json_node_get_object (report), "rows");
   GString *s = g_string_new ("model,task,n,passed,pass_rate,ci_low,ci_high,mean_score,cost_usd,"
                              "latency_p50_ms,latency_p90_ms,failed,cached\n");
 
@@ -898,17 +899,17 @@ rw_eval_report_to_csv (JsonNode *report)
       JsonObject *r = json_array_get_object_element (rows, i);
 
       g_string_append_printf (s, "\"%s\",\"%s\",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT,
-                              json_object_get_string_member (r, "model"),
-                              json_object_get_string_member (r, "task"),
-                              json_object_get_int_member (r, "n"), json_object_get_int_member (r, "passed"));
+                              rw_json_object_get_string (r, "model", NULL),
+                              rw_json_object_get_string (r, "task", NULL),
+                              rw_json_object_get_int (r, "n", 0), rw_json_object_get_int (r, "passed", 0));
       for (guint k = 0; k < G_N_ELEMENTS (numbers); k++)
         {
           g_autofree char *v = fmt (r, numbers[k], "%.6g", 1);
           g_string_append_printf (s, ",%s", g_str_equal (v, "–") ? "" : v);
         }
       g_string_append_printf (s, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                              json_object_get_int_member (r, "failed"),
-                              json_object_get_int_member (r, "cached"));
+                              rw_json_object_get_int (r, "failed", 0),
+                              rw_json_object_get_int (r, "cached", 0));
     }
   return g_string_free (s, FALSE);
 }
@@ -976,14 +977,14 @@ append_cost_quality (GString   *s,
       g_string_append_printf (s, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='2'/>"
                                  "<circle cx='%.1f' cy='%.1f' r='7' fill='%s'><title>",
                               x, x, y0, y1, color, x, y, color);
-      append_escaped (s, json_object_get_string_member (r, "model"));
+      append_escaped (s, rw_json_object_get_string (r, "model", NULL));
       /* Labels of points in the right half go to their left, so they stay inside. */
       g_string_append_printf (s, ": %.1f%% for $%.4f</title></circle><text x='%.1f' y='%.1f' class='label' "
                                  "text-anchor='%s'>",
                               100 * num (r, "pass_rate"), num (r, "cost_usd"),
                               x > L + (W - L - R) / 2 ? x - 11 : x + 11, y - 10,
                               x > L + (W - L - R) / 2 ? "end" : "start");
-      append_escaped (s, json_object_get_string_member (r, "model"));
+      append_escaped (s, rw_json_object_get_string (r, "model", NULL));
       g_string_append (s, "</text>");
     }
   g_string_append (s, "</svg>");
@@ -1026,7 +1027,7 @@ append_latency (GString   *s,
       const char *color = palette[i % G_N_ELEMENTS (palette)];
 
       g_string_append_printf (s, "<text x='%.1f' y='%.1f' class='label' text-anchor='end'>", L - 10, y + 4);
-      append_escaped (s, json_object_get_string_member (r, "model"));
+      append_escaped (s, rw_json_object_get_string (r, "model", NULL));
       g_string_append (s, "</text>");
       if (isnan (x50))
         continue;
@@ -1049,17 +1050,17 @@ char *
 rw_eval_report_to_html (JsonNode *report)
 {
   JsonObject *root = json_node_get_object (report);
-  JsonArray *rows = json_object_get_array_member (root, "rows");
-  JsonArray *pairs = json_object_has_member (root, "pairs") ? json_object_get_array_member (root, "pairs") : NULL;
+  JsonArray *rows = rw_json_object_get_array (root, "rows");
+  JsonArray *pairs = json_object_has_member (root, "pairs") ? rw_json_object_get_array (root, "pairs") : NULL;
   JsonNode *params = json_object_get_member (root, "params");
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
   GString *s = g_string_new (NULL);
   const char *suite = NULL;
 
   if (params && JSON_NODE_HOLDS_OBJECT (params))
-    suite = json_object_get_string_member_with_default (json_node_get_object (params), "suite", NULL);
+    suite = rw_json_object_get_string (json_node_get_object (params), "suite", NULL);
   for (guint i = 0; i < json_array_get_length (rows); i++)
-    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (rows, i), "task"), "all"))
+    if (g_str_equal (rw_json_object_get_string (json_array_get_object_element (rows, i), "task", NULL), "all"))
       g_ptr_array_add (all, json_array_get_object_element (rows, i));
 
   g_string_append (s, "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -1082,15 +1083,15 @@ rw_eval_report_to_html (JsonNode *report)
     "</style></head><body><main><h1>");
   append_escaped (s, suite ? suite : "Evaluation");
   g_string_append (s, "</h1><p class='sub'>Run ");
-  append_escaped (s, json_object_get_string_member (root, "run_id"));
+  append_escaped (s, rw_json_object_get_string (root, "run_id", NULL));
   g_string_append (s, " · ");
-  append_escaped (s, json_object_get_string_member (root, "status"));
+  append_escaped (s, rw_json_object_get_string (root, "status", NULL));
   g_string_append (s, "</p><div class='cards'>");
   for (guint i = 0; i < all->len; i++)
     {
       JsonObject *r = all->pdata[i];
       g_string_append (s, "<div class='card'><span>");
-      append_escaped (s, json_object_get_string_member (r, "model"));
+      append_escaped (s, rw_json_object_get_string (r, "model", NULL));
       g_string_append_printf (s, "</span><b>%.1f%%</b><span>95%% interval %.1f–%.1f%% · $%.4f · median %.0f ms</span></div>",
                               100 * num (r, "pass_rate"), 100 * num (r, "ci_low"), 100 * num (r, "ci_high"),
                               num (r, "cost_usd"), num (r, "latency_p50_ms"));
@@ -1106,18 +1107,18 @@ rw_eval_report_to_html (JsonNode *report)
   for (guint i = 0; i < json_array_get_length (rows); i++)
     {
       JsonObject *r = json_array_get_object_element (rows, i);
-      gboolean is_all = g_str_equal (json_object_get_string_member (r, "task"), "all");
+      gboolean is_all = g_str_equal (rw_json_object_get_string (r, "task", NULL), "all");
 
       g_string_append_printf (s, "<tr%s><td>", is_all ? " class='all'" : "");
-      append_escaped (s, json_object_get_string_member (r, "model"));
+      append_escaped (s, rw_json_object_get_string (r, "model", NULL));
       g_string_append (s, "</td><td>");
-      append_escaped (s, json_object_get_string_member (r, "task"));
+      append_escaped (s, rw_json_object_get_string (r, "task", NULL));
       g_string_append_printf (s, "</td><td>%" G_GINT64_FORMAT "</td><td><span class='bar' style='width:%.0fpx'></span>%.1f%%</td>"
                                  "<td>%.1f–%.1f%%</td><td>%.3f</td><td>$%.4f</td><td>%.0f ms</td><td>%.0f ms</td><td>%" G_GINT64_FORMAT "</td></tr>",
-                              json_object_get_int_member (r, "n"), 60 * num (r, "pass_rate"), 100 * num (r, "pass_rate"),
+                              rw_json_object_get_int (r, "n", 0), 60 * num (r, "pass_rate"), 100 * num (r, "pass_rate"),
                               100 * num (r, "ci_low"), 100 * num (r, "ci_high"), num (r, "mean_score"),
                               num (r, "cost_usd"), num (r, "latency_p50_ms"), num (r, "latency_p90_ms"),
-                              json_object_get_int_member (r, "failed"));
+                              rw_json_object_get_int (r, "failed", 0));
     }
   g_string_append (s, "</table>");
   if (pairs != NULL && json_array_get_length (pairs) > 0)
@@ -1128,15 +1129,15 @@ rw_eval_report_to_html (JsonNode *report)
         {
           JsonObject *r = json_array_get_object_element (pairs, i);
           g_string_append (s, "<tr><td>");
-          append_escaped (s, json_object_get_string_member (r, "model_a"));
+          append_escaped (s, rw_json_object_get_string (r, "model_a", NULL));
           g_string_append (s, "</td><td>");
-          append_escaped (s, json_object_get_string_member (r, "model_b"));
+          append_escaped (s, rw_json_object_get_string (r, "model_b", NULL));
           g_string_append (s, "</td><td>");
-          append_escaped (s, json_object_get_string_member (r, "source"));
+          append_escaped (s, rw_json_object_get_string (r, "source", NULL));
           g_string_append_printf (s, "</td><td>%" G_GINT64_FORMAT "</td><td>%" G_GINT64_FORMAT "</td><td>%"
                                      G_GINT64_FORMAT "</td><td>%.3g</td></tr>",
-                                  json_object_get_int_member (r, "wins"), json_object_get_int_member (r, "losses"),
-                                  json_object_get_int_member (r, "ties"), num (r, "sign_test_p"));
+                                  rw_json_object_get_int (r, "wins", 0), rw_json_object_get_int (r, "losses", 0),
+                                  rw_json_object_get_int (r, "ties", 0), num (r, "sign_test_p"));
         }
       g_string_append (s, "</table>");
     }
@@ -1157,13 +1158,13 @@ rw_eval_report_add_comparison (JsonNode *report,
                                JsonNode *earlier)
 {
   JsonObject *root = json_node_get_object (report);
-  JsonArray *now_rows = json_object_get_array_member (root, "rows");
-  JsonArray *then_rows = json_object_get_array_member (json_node_get_object (earlier), "rows");
+  JsonArray *now_rows = rw_json_object_get_array (root, "rows");
+  JsonArray *then_rows = rw_json_object_get_array (json_node_get_object (earlier), "rows");
   JsonObject *against = json_object_new ();
   JsonArray *rows = json_array_new ();
 
   json_object_set_string_member (against, "run_id",
-                                 json_object_get_string_member (json_node_get_object (earlier), "run_id"));
+                                 rw_json_object_get_string (json_node_get_object (earlier), "run_id", NULL));
   for (guint i = 0; i < json_array_get_length (now_rows); i++)
     {
       JsonObject *now = json_array_get_object_element (now_rows, i);
@@ -1173,12 +1174,12 @@ rw_eval_report_add_comparison (JsonNode *report,
           JsonObject *then = json_array_get_object_element (then_rows, j);
           JsonObject *row;
 
-          if (!g_str_equal (json_object_get_string_member (now, "model"), json_object_get_string_member (then, "model")) ||
-              !g_str_equal (json_object_get_string_member (now, "task"), json_object_get_string_member (then, "task")))
+          if (!g_str_equal (rw_json_object_get_string (now, "model", NULL), rw_json_object_get_string (then, "model", NULL)) ||
+              !g_str_equal (rw_json_object_get_string (now, "task", NULL), rw_json_object_get_string (then, "task", NULL)))
             continue;
           row = json_object_new ();
-          json_object_set_string_member (row, "model", json_object_get_string_member (now, "model"));
-          json_object_set_string_member (row, "task", json_object_get_string_member (now, "task"));
+          json_object_set_string_member (row, "model", rw_json_object_get_string (now, "model", NULL));
+          json_object_set_string_member (row, "task", rw_json_object_get_string (now, "task", NULL));
           json_object_set_double_member (row, "pass_rate", num (now, "pass_rate"));
           json_object_set_double_member (row, "earlier_pass_rate", num (then, "pass_rate"));
           json_object_set_double_member (row, "change", num (now, "pass_rate") - num (then, "pass_rate"));
@@ -1202,16 +1203,16 @@ rw_eval_report_comparison_to_markdown (JsonNode *report)
 
   if (!json_object_has_member (root, "against"))
     return g_string_free (s, FALSE);
-  against = json_object_get_object_member (root, "against");
-  rows = json_object_get_array_member (against, "rows");
+  against = rw_json_object_get_object (root, "against");
+  rows = rw_json_object_get_array (against, "rows");
   g_string_append_printf (s, "\n## Against run %s\n\n| model | task | then | now | change | cost then | cost now |\n"
                              "|---|---|---:|---:|---:|---:|---:|\n",
-                          json_object_get_string_member (against, "run_id"));
+                          rw_json_object_get_string (against, "run_id", NULL));
   for (guint i = 0; i < json_array_get_length (rows); i++)
     {
       JsonObject *r = json_array_get_object_element (rows, i);
       g_string_append_printf (s, "| %s | %s | %.1f%% | %.1f%% | %+.1f points | $%.4f | $%.4f |\n",
-                              json_object_get_string_member (r, "model"), json_object_get_string_member (r, "task"),
+                              rw_json_object_get_string (r, "model", NULL), rw_json_object_get_string (r, "task", NULL),
                               100 * num (r, "earlier_pass_rate"), 100 * num (r, "pass_rate"), 100 * num (r, "change"),
                               num (r, "earlier_cost_usd"), num (r, "cost_usd"));
     }

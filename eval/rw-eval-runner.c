@@ -10,6 +10,7 @@
 #include "rw-eval-report.h"
 #include "rw-eval-runner.h"
 #include "rw-grader.h"
+#include "rw-json.h"
 
 /**
  * RwEvalRunner:
@@ -914,12 +915,12 @@ rated_cb (GObject      *object,
   if (rw_judge_pointwise_finish (RW_JUDGE (object), res, &rating, &detail, &error))
     {
       JsonObject *spec = rw_grader_get_judge_spec (r->item);
-      double threshold = json_object_get_double_member_with_default (spec, "threshold", 7);
+      double threshold = rw_json_object_get_double (spec, "threshold", 7);
       gboolean pass = rating >= threshold;
       g_autofree char *text = g_strdup_printf ("%g/10 (passes at %g): %s", rating, threshold,
                                                detail ? detail : "");
 
-      if (json_object_get_boolean_member_with_default (spec, "not", FALSE))
+      if (rw_json_object_get_boolean (spec, "not", FALSE))
         pass = !pass;
       record_grade (self, r->response_id, "judge", (rating - 1) / 9.0, pass, text, "judge");
       self->n_ratings++;
@@ -947,7 +948,7 @@ schedule_rating (RwEvalRunner *self)
 
       self->in_flight++;
       rw_judge_pointwise_async (self->judge, rw_chat_request_get_last_user_text (r->item->request),
-                                r->answer, json_object_get_string_member_with_default (spec, "rubric", NULL),
+                                r->answer, rw_json_object_get_string (spec, "rubric", NULL),
                                 r->item->reference, cancellable, rated_cb, r);
     }
 }

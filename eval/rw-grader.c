@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rw-grader.h"
+#include "rw-json.h"
 
 /*
  * Deterministic graders. A grader is a JSON object with a "type":
@@ -267,7 +268,7 @@ rw_grader_check_schema (JsonNode   *value,
                     }
                 }
               else if (sub == NULL &&
-                       !json_object_get_boolean_member_with_default (schema, "additionalProperties", TRUE))
+                       !rw_json_object_get_boolean (schema, "additionalProperties", TRUE))
                 {
                   g_string_append_printf (why, "“%s” is not allowed", (char *) l->data);
                   return FALSE;
@@ -283,17 +284,17 @@ rw_grader_check_schema (JsonNode   *value,
       JsonNode *items = json_object_get_member (schema, "items");
 
       if (json_object_has_member (schema, "minItems") &&
-          n < json_object_get_int_member (schema, "minItems"))
+          n < rw_json_object_get_int (schema, "minItems", 0))
         {
           g_string_append_printf (why, "%u items, fewer than %" G_GINT64_FORMAT, n,
-                                  json_object_get_int_member (schema, "minItems"));
+                                  rw_json_object_get_int (schema, "minItems", 0));
           return FALSE;
         }
       if (json_object_has_member (schema, "maxItems") &&
-          n > json_object_get_int_member (schema, "maxItems"))
+          n > rw_json_object_get_int (schema, "maxItems", 0))
         {
           g_string_append_printf (why, "%u items, more than %" G_GINT64_FORMAT, n,
-                                  json_object_get_int_member (schema, "maxItems"));
+                                  rw_json_object_get_int (schema, "maxItems", 0));
           return FALSE;
         }
       for (guint i = 0; items != NULL && JSON_NODE_HOLDS_OBJECT (items) && i < n; i++)
@@ -310,13 +311,13 @@ rw_grader_check_schema (JsonNode   *value,
     {
       double v = json_node_get_double (value);
       if (json_object_has_member (schema, "minimum") &&
-          v < json_object_get_double_member (schema, "minimum"))
+          v < rw_json_object_get_double (schema, "minimum", 0))
         {
           g_string_append (why, "below the minimum");
           return FALSE;
         }
       if (json_object_has_member (schema, "maximum") &&
-          v > json_object_get_double_member (schema, "maximum"))
+          v > rw_json_object_get_double (schema, "maximum", 0))
         {
           g_string_append (why, "above the maximum");
           return FALSE;
@@ -327,13 +328,13 @@ rw_grader_check_schema (JsonNode   *value,
     {
       glong len = g_utf8_strlen (json_node_get_string (value), -1);
       if (json_object_has_member (schema, "minLength") &&
-          len < json_object_get_int_member (schema, "minLength"))
+          len < rw_json_object_get_int (schema, "minLength", 0))
         {
           g_string_append (why, "shorter than minLength");
           return FALSE;
         }
       if (json_object_has_member (schema, "maxLength") &&
-          len > json_object_get_int_member (schema, "maxLength"))
+          len > rw_json_object_get_int (schema, "maxLength", 0))
         {
           g_string_append (why, "longer than maxLength");
           return FALSE;
@@ -376,8 +377,8 @@ grade_one (JsonObject  *spec,
            const char  *reference,
            GError     **error)
 {
-  const char *type = json_object_get_string_member_with_default (spec, "type", NULL);
-  gboolean ignore_case = json_object_get_boolean_member_with_default (spec, "ignore_case", FALSE);
+  const char *type = rw_json_object_get_string (spec, "type", NULL);
+  gboolean ignore_case = rw_json_object_get_boolean (spec, "ignore_case", FALSE);
 
   if (type == NULL)
     {
@@ -406,7 +407,7 @@ grade_one (JsonObject  *spec,
 
   if (g_str_equal (type, "regex"))
     {
-      const char *pattern = json_object_get_string_member_with_default (spec, "pattern", NULL);
+      const char *pattern = rw_json_object_get_string (spec, "pattern", NULL);
       g_autoptr(GRegex) re = NULL;
       g_autoptr(GError) local = NULL;
 
@@ -431,8 +432,8 @@ grade_one (JsonObject  *spec,
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the numeric grader needs a number to expect");
           return NULL;
         }
-      tolerance = json_object_get_double_member_with_default (spec, "tolerance", 1e-6);
-      relative = json_object_get_double_member_with_default (spec, "relative", 0);
+      tolerance = rw_json_object_get_double (spec, "tolerance", 1e-6);
+      relative = rw_json_object_get_double (spec, "relative", 0);
       if (!rw_grader_final_number (answer, &got))
         return grade_new (type, FALSE, "no number in the answer (expected %g)", want);
       diff = fabs (got - want);
@@ -474,9 +475,9 @@ grade_one (JsonObject  *spec,
 
   if (g_str_equal (type, "length"))
     {
-      const char *unit = json_object_get_string_member_with_default (spec, "unit", "chars");
-      gint64 min = json_object_get_int_member_with_default (spec, "min", 0);
-      gint64 max = json_object_get_int_member_with_default (spec, "max", G_MAXINT64);
+      const char *unit = rw_json_object_get_string (spec, "unit", "chars");
+      gint64 min = rw_json_object_get_int (spec, "min", 0);
+      gint64 max = rw_json_object_get_int (spec, "max", G_MAXINT64);
       gint64 n = 0;
 
       if (g_str_equal (unit, "words"))
@@ -520,7 +521,7 @@ rw_grader_grade (JsonObject  *spec,
 {
   RwGrade *grade = grade_one (spec, answer, reference, error);
 
-  if (grade != NULL && json_object_get_boolean_member_with_default (spec, "not", FALSE))
+  if (grade != NULL && rw_json_object_get_boolean (spec, "not", FALSE))
     {
       char *detail = g_strdup_printf ("not: %s", grade->detail);
       char *name = g_strdup_printf ("not-%s", grade->grader);
@@ -545,7 +546,7 @@ rw_grader_grade (JsonObject  *spec,
 gboolean
 rw_grader_is_judge (JsonObject *spec)
 {
-  return g_strcmp0 (json_object_get_string_member_with_default (spec, "type", NULL), "judge") == 0;
+  return g_strcmp0 (rw_json_object_get_string (spec, "type", NULL), "judge") == 0;
 }
 
 /**

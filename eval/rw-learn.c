@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rw-json.h"
 #include "rw-learn.h"
 
 /*
@@ -296,9 +297,9 @@ rw_routellm_import (RwStore     *store,
                 continue;
               root = json_parser_get_root (parser);
               if (JSON_NODE_HOLDS_OBJECT (root) &&
-                  json_object_get_string_member_with_default (json_node_get_object (root), "eval_prompt", NULL))
+                  rw_json_object_get_string (json_node_get_object (root), "eval_prompt", NULL))
                 g_hash_table_add (contaminated,
-                                  g_strdup (json_object_get_string_member (json_node_get_object (root), "eval_prompt")));
+                                  g_strdup (rw_json_object_get_string (json_node_get_object (root), "eval_prompt", NULL)));
             }
         }
       {
@@ -942,11 +943,11 @@ options_double (JsonObject *policy,
 {
   JsonObject *learned = json_object_has_member (policy, "learned") &&
                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (policy, "learned")) ?
-                        json_object_get_object_member (policy, "learned") : NULL;
+                        rw_json_object_get_object (policy, "learned") : NULL;
   JsonObject *opts = learned && json_object_has_member (learned, "options") &&
                      JSON_NODE_HOLDS_OBJECT (json_object_get_member (learned, "options")) ?
-                     json_object_get_object_member (learned, "options") : NULL;
-  return opts ? json_object_get_double_member_with_default (opts, name, 0) : 0;
+                     rw_json_object_get_object (learned, "options") : NULL;
+  return opts ? rw_json_object_get_double (opts, name, 0) : 0;
 }
 
 typedef struct
@@ -1500,38 +1501,38 @@ char *
 rw_policy_evaluation_to_text (JsonNode *evaluation)
 {
   JsonObject *e = json_node_get_object (evaluation);
-  JsonObject *p = json_object_get_object_member (e, "policy");
-  JsonArray *base = json_object_get_array_member (e, "baselines");
+  JsonObject *p = rw_json_object_get_object (e, "policy");
+  JsonArray *base = rw_json_object_get_array (e, "baselines");
   GString *s = g_string_new (NULL);
 
   g_string_append_printf (s, "Held out: %" G_GINT64_FORMAT " items, %" G_GINT64_FORMAT
                           "-fold (each fold routed by a policy learned on the others)\n\n",
-                          json_object_get_int_member (e, "items"), json_object_get_int_member (e, "folds"));
+                          rw_json_object_get_int (e, "items", 0), rw_json_object_get_int (e, "folds", 0));
   g_string_append (s, "| router | quality | cost per 1k requests |\n|---|---:|---:|\n");
   g_string_append_printf (s, "| **learned policy** | **%.1f%%** | **$%.4f** |\n",
-                          100 * json_object_get_double_member (p, "quality"),
-                          1000 * json_object_get_double_member (p, "cost_usd"));
+                          100 * rw_json_object_get_double (p, "quality", 0),
+                          1000 * rw_json_object_get_double (p, "cost_usd", 0));
   for (guint i = 0; i < json_array_get_length (base); i++)
     {
       JsonObject *r = json_array_get_object_element (base, i);
-      g_string_append_printf (s, "| %s | %.1f%% | $%.4f |\n", json_object_get_string_member (r, "name"),
-                              100 * json_object_get_double_member (r, "quality"),
-                              1000 * json_object_get_double_member (r, "cost_usd"));
+      g_string_append_printf (s, "| %s | %.1f%% | $%.4f |\n", rw_json_object_get_string (r, "name", NULL),
+                              100 * rw_json_object_get_double (r, "quality", 0),
+                              1000 * rw_json_object_get_double (r, "cost_usd", 0));
     }
   if (json_object_has_member (e, "curve_area"))
     g_string_append_printf (s, "\nArea under the cost-quality curve (average quality from the cheapest "
                                "to the dearest model's cost): %.3f\n",
-                            json_object_get_double_member (e, "curve_area"));
+                            rw_json_object_get_double (e, "curve_area", 0));
   if (json_object_has_member (e, "strong_weak"))
     {
-      JsonObject *sw = json_object_get_object_member (e, "strong_weak");
-      JsonArray *routers = json_object_get_array_member (sw, "routers");
+      JsonObject *sw = rw_json_object_get_object (e, "strong_weak");
+      JsonArray *routers = rw_json_object_get_array (sw, "routers");
 
       g_string_append_printf (s, "\nStrong %s (%.1f%%), weak %s (%.1f%%), RouteLLM's measures:\n\n",
-                              json_object_get_string_member (sw, "strong"),
-                              100 * json_object_get_double_member (sw, "strong_quality"),
-                              json_object_get_string_member (sw, "weak"),
-                              100 * json_object_get_double_member (sw, "weak_quality"));
+                              rw_json_object_get_string (sw, "strong", NULL),
+                              100 * rw_json_object_get_double (sw, "strong_quality", 0),
+                              rw_json_object_get_string (sw, "weak", NULL),
+                              100 * rw_json_object_get_double (sw, "weak_quality", 0));
       g_string_append (s, "| router | APGR | CPT(50%) | CPT(80%) |\n|---|---:|---:|---:|\n");
       for (guint i = 0; i < json_array_get_length (routers); i++)
         {
@@ -1539,8 +1540,8 @@ rw_policy_evaluation_to_text (JsonNode *evaluation)
           JsonNode *c50 = json_object_get_member (r, "cpt50"), *c80 = json_object_get_member (r, "cpt80");
           g_autofree char *a = JSON_NODE_HOLDS_NULL (c50) ? g_strdup ("–") : g_strdup_printf ("%.1f%%", json_node_get_double (c50));
           g_autofree char *z = JSON_NODE_HOLDS_NULL (c80) ? g_strdup ("–") : g_strdup_printf ("%.1f%%", json_node_get_double (c80));
-          g_string_append_printf (s, "| %s | %.3f | %s | %s |\n", json_object_get_string_member (r, "router"),
-                                  json_object_get_double_member (r, "apgr"), a, z);
+          g_string_append_printf (s, "| %s | %.3f | %s | %s |\n", rw_json_object_get_string (r, "router", NULL),
+                                  rw_json_object_get_double (r, "apgr", 0), a, z);
         }
     }
   return g_string_free (s, FALSE);
@@ -1572,7 +1573,7 @@ policy_lists (JsonObject *policy)
   if (json_object_has_member (policy, "default") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (policy, "default")))
     {
       g_ptr_array_add (out, NULL);
-      g_ptr_array_add (out, json_object_get_array_member (policy, "default"));
+      g_ptr_array_add (out, rw_json_object_get_array (policy, "default"));
     }
   return out;
 }

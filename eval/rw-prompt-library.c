@@ -138,9 +138,9 @@ add_prompt (JsonObject *o,
             gpointer    user_data)
 {
   RwPromptLibrary *self = user_data;
-  const char *ptext = json_object_get_string_member_with_default (o, "text", NULL);
-  const char *slug = json_object_get_string_member_with_default (o, "slug", NULL);
-  const char *type = json_object_get_string_member_with_default (o, "type", NULL);
+  const char *ptext = rw_json_object_get_string (o, "text", NULL);
+  const char *slug = rw_json_object_get_string (o, "slug", NULL);
+  const char *type = rw_json_object_get_string (o, "type", NULL);
   RwSamplePrompt *p;
 
   if (ptext == NULL || slug == NULL)

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rw-json.h"
 #include "rw-promptfoo.h"
 #include "rw-yaml.h"
 
@@ -86,7 +87,7 @@ render (const char *template,
 static JsonNode *
 grader_for (JsonObject *assertion)
 {
-  const char *type = json_object_get_string_member_with_default (assertion, "type", "");
+  const char *type = rw_json_object_get_string (assertion, "type", "");
   JsonNode *value = json_object_get_member (assertion, "value");
   const char *text = value && JSON_NODE_HOLDS_VALUE (value) &&
                      json_node_get_value_type (value) == G_TYPE_STRING ? json_node_get_string (value) : NULL;
@@ -136,7 +137,7 @@ grader_for (JsonObject *assertion)
       if (json_object_has_member (assertion, "threshold"))
         {
           json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, 10 * json_object_get_double_member_with_default (assertion, "threshold", 0.5));
+          json_builder_add_double_value (b, 10 * rw_json_object_get_double (assertion, "threshold", 0.5));
         }
     }
   else
@@ -167,7 +168,7 @@ add_asserts (JsonArray  *graders,
         json_array_add_element (graders, g);
       else if (JSON_NODE_HOLDS_OBJECT (a))
         json_array_add_string_element (skipped,
-                                       json_object_get_string_member_with_default (json_node_get_object (a),
+                                       rw_json_object_get_string (json_node_get_object (a),
                                                                                    "type", "?"));
     }
 }
@@ -424,9 +425,9 @@ collect_prompts (JsonNode    *prompts,
         else if (JSON_NODE_HOLDS_OBJECT (pn))
           {
             JsonObject *o = json_node_get_object (pn);
-            ref = json_object_get_string_member_with_default (o, "raw", NULL);
+            ref = rw_json_object_get_string (o, "raw", NULL);
             if (ref == NULL)
-              ref = json_object_get_string_member_with_default (o, "id", NULL);
+              ref = rw_json_object_get_string (o, "id", NULL);
           }
         if (ref == NULL)
           {
@@ -645,7 +646,7 @@ render_chat (JsonNode   *messages,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonObject *m = json_array_get_object_element (array, i);
-      const char *content = json_object_get_string_member_with_default (m, "content", NULL);
+      const char *content = rw_json_object_get_string (m, "content", NULL);
       if (content != NULL)
         {
           g_autofree char *text = render (content, vars);
@@ -726,11 +727,11 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               json_object_set_member (vars, name, json_node_copy (value));
         }
       if (meta && JSON_NODE_HOLDS_OBJECT (meta))
-        task = json_object_get_string_member_with_default (json_node_get_object (meta), "task", NULL);
+        task = rw_json_object_get_string (json_node_get_object (meta), "task", NULL);
       if (task == NULL || *task == '\0')
-        task = json_object_get_string_member_with_default (vars, "task", NULL);
+        task = rw_json_object_get_string (vars, "task", NULL);
       if ((task == NULL || *task == '\0') && default_meta != NULL)
-        task = json_object_get_string_member_with_default (default_meta, "task", NULL);
+        task = rw_json_object_get_string (default_meta, "task", NULL);
 
       for (guint p = 0; p < prompts->len; p++)
         {
@@ -843,7 +844,7 @@ rw_promptfoo_import_results (RwStore     *store,
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not a promptfoo result file", origin);
       return NULL;
     }
-  list = json_object_get_array_member (results, "results");
+  list = rw_json_object_get_array (results, "results");
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "source");
@@ -851,7 +852,7 @@ rw_promptfoo_import_results (RwStore     *store,
   json_builder_set_member_name (b, "file");
   json_builder_add_string_value (b, origin);
   json_builder_set_member_name (b, "eval_id");
-  json_builder_add_string_value (b, json_object_get_string_member_with_default (root, "evalId", ""));
+  json_builder_add_string_value (b, rw_json_object_get_string (root, "evalId", ""));
   json_builder_end_object (b);
   params = json_builder_get_root (b);
   run_id = rw_store_begin_run (store, "eval", params);
@@ -867,10 +868,10 @@ rw_promptfoo_import_results (RwStore     *store,
       JsonObject *test = object_member (r, "testCase");
       JsonObject *meta = object_member (test, "metadata");
       JsonObject *usage = object_member (response, "tokenUsage");
-      const char *raw = prompt ? json_object_get_string_member_with_default (prompt, "raw", NULL) : NULL;
-      const char *pid = provider ? json_object_get_string_member_with_default (provider, "id", NULL) : NULL;
-      const char *output = response ? json_object_get_string_member_with_default (response, "output", NULL) : NULL;
-      const char *task = meta ? json_object_get_string_member_with_default (meta, "task", NULL) : NULL;
+      const char *raw = prompt ? rw_json_object_get_string (prompt, "raw", NULL) : NULL;
+      const char *pid = provider ? rw_json_object_get_string (provider, "id", NULL) : NULL;
+      const char *output = response ? rw_json_object_get_string (response, "output", NULL) : NULL;
+      const char *task = meta ? rw_json_object_get_string (meta, "task", NULL) : NULL;
       g_autofree char *model = NULL;
       g_autofree char *item_id = NULL;
       g_autofree char *prompt_id = NULL;
@@ -884,8 +885,8 @@ rw_promptfoo_import_results (RwStore     *store,
         continue;
       model = g_strdup_printf ("promptfoo/%s", pid);
       item_id = g_strdup_printf ("t%" G_GINT64_FORMAT "-p%" G_GINT64_FORMAT,
-                                 json_object_get_int_member_with_default (r, "testIdx", i),
-                                 json_object_get_int_member_with_default (r, "promptIdx", 0));
+                                 rw_json_object_get_int (r, "testIdx", i),
+                                 rw_json_object_get_int (r, "promptIdx", 0));
       request = rw_chat_request_new_for_prompt (raw);
       rw_chat_request_set_task (request, task ? task : "general");
       prompt_id = rw_store_record_prompt (store, request);
@@ -895,14 +896,14 @@ rw_promptfoo_import_results (RwStore     *store,
         g_string_assign (result->text, output);
       else
         result->error = g_error_new (RW_ERROR, RW_ERROR_UNKNOWN, "%s",
-                                     json_object_get_string_member_with_default (r, "error", "no output"));
+                                     rw_json_object_get_string (r, "error", "no output"));
       if (usage != NULL)
         {
-          result->tokens_in = json_object_get_int_member_with_default (usage, "prompt", -1);
-          result->tokens_out = json_object_get_int_member_with_default (usage, "completion", -1);
+          result->tokens_in = rw_json_object_get_int (usage, "prompt", -1);
+          result->tokens_out = rw_json_object_get_int (usage, "completion", -1);
         }
-      result->cost_usd = json_object_get_double_member_with_default (r, "cost", NAN);
-      result->latency_ms = json_object_get_double_member_with_default (r, "latencyMs", 0);
+      result->cost_usd = rw_json_object_get_double (r, "cost", NAN);
+      result->latency_ms = rw_json_object_get_double (r, "latencyMs", 0);
       response_id = rw_store_record_eval_response (store, run_id, prompt_id, result, 1, NULL,
                                                    item_id, 0, task ? task : "general", FALSE);
 
@@ -918,17 +919,17 @@ rw_promptfoo_import_results (RwStore     *store,
               continue;
             JsonObject *assertion = object_member (cr, "assertion");
             rw_store_record_grade (store, response_id,
-                                   assertion ? json_object_get_string_member_with_default (assertion, "type", "promptfoo")
+                                   assertion ? rw_json_object_get_string (assertion, "type", "promptfoo")
                                              : "promptfoo",
-                                   json_object_get_double_member_with_default (cr, "score", 0),
-                                   json_object_get_boolean_member_with_default (cr, "pass", FALSE),
-                                   json_object_get_string_member_with_default (cr, "reason", NULL), "import");
+                                   rw_json_object_get_double (cr, "score", 0),
+                                   rw_json_object_get_boolean (cr, "pass", FALSE),
+                                   rw_json_object_get_string (cr, "reason", NULL), "import");
           }
       else if (grading != NULL)
         rw_store_record_grade (store, response_id, "promptfoo",
-                               json_object_get_double_member_with_default (grading, "score", 0),
-                               json_object_get_boolean_member_with_default (grading, "pass", FALSE),
-                               json_object_get_string_member_with_default (grading, "reason", NULL), "import");
+                               rw_json_object_get_double (grading, "score", 0),
+                               rw_json_object_get_boolean (grading, "pass", FALSE),
+                               rw_json_object_get_string (grading, "reason", NULL), "import");
 
       if (output != NULL)
         {
@@ -941,7 +942,7 @@ rw_promptfoo_import_results (RwStore     *store,
               g_ptr_array_add (group, g_strdup (task ? task : "general"));
             }
           g_ptr_array_add (group, g_strdup (response_id));
-          g_ptr_array_add (group, g_strdup_printf ("%.17g", json_object_get_double_member_with_default (r, "score", 0)));
+          g_ptr_array_add (group, g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score", 0)));
         }
       n++;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fuzz-targets.h"
+#include "rw-json.h"
 
 /*
  * One libFuzzer entry point per target, chosen at build time with -DRW_FUZZ_TARGET; without
@@ -24,6 +25,108 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 }
 
 #ifndef RW_LIBFUZZER
+/* Values of other types, put in turn in the place of every value of a JSON input: a reader that
+ * takes the type of a member for granted (a string where an object came) is found at once, where
+ * random bytes would seldom even make valid JSON. */
+static const char * const swaps[] = {
+  "{}", "[]", "0", "-1", "1e308", "1.5", "\"\"", "\"x\"", "null", "true", "[{}]", "[[]]",
+  "{\"a\":[]}",
+};
+
+/* @node written out, with the value numbered @target (in document order) written as @swap. */
+static void
+write_swapped (GString    *out,
+               JsonNode   *node,
+               guint      *counter,
+               guint       target,
+               const char *swap)
+{
+  if ((*counter)++ == target)
+    {
+      g_string_append (out, swap);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (o);
+      g_string_append_c (out, '{');
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          if (l != members)
+            g_string_append_c (out, ',');
+          rw_json_append_string (out, l->data);
+          g_string_append_c (out, ':');
+          write_swapped (out, json_object_get_member (o, l->data), counter, target, swap);
+        }
+      g_string_append_c (out, '}');
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          write_swapped (out, json_array_get_element (a, i), counter, target, swap);
+        }
+      g_string_append_c (out, ']');
+    }
+  else
+    {
+      g_autofree char *text = json_to_string (node, FALSE);
+      g_string_append (out, text);
+    }
+}
+
+/* @contents, when it is one JSON document, else each of its lines that is JSON, with each of its
+ * values swapped in turn; the other lines as they were. Returns how many inputs were tried. */
+static guint
+replay_swapped (const char *contents)
+{
+  g_autoptr(JsonParser) whole = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  if (json_parser_load_from_data (whole, contents, -1, NULL))
+    lines = g_strsplit (contents, "\x01", 1);    /* the document as one line */
+  else
+    lines = g_strsplit (contents, "\n", -1);
+
+  for (guint li = 0; lines[li] != NULL; li++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+      guint total = 0;
+      g_autoptr(GString) scratch = g_string_new (NULL);
+
+      if (!json_parser_load_from_data (parser, lines[li], -1, NULL) ||
+          (root = json_parser_get_root (parser)) == NULL)
+        continue;
+      write_swapped (scratch, root, &total, G_MAXUINT, NULL);
+      for (guint target = 0; target < total; target++)
+        for (guint k = 0; k < G_N_ELEMENTS (swaps); k++)
+          {
+            g_autoptr(GString) input = g_string_new (NULL);
+            guint counter = 0;
+
+            for (guint lj = 0; lines[lj] != NULL; lj++)
+              {
+                if (lj > 0)
+                  g_string_append_c (input, '\n');
+                if (lj == li)
+                  write_swapped (input, root, &counter, target, swaps[k]);
+                else
+                  g_string_append (input, lines[lj]);
+              }
+            LLVMFuzzerTestOneInput ((const guint8 *) input->str, input->len);
+            n++;
+          }
+    }
+  return n;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -47,6 +150,7 @@ main (int    argc,
           g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
           LLVMFuzzerTestOneInput ((const guint8 *) contents, len);
           n++;
+          n += replay_swapped (contents);
         }
     }
   /* And random inputs derived from a fixed seed. */
