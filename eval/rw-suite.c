@@ -115,7 +115,10 @@ add_item (RwSuite     *self,
           GError     **error)
 {
   if (item->id == NULL || *item->id == '\0')
-    item->id = g_strdup_printf ("%u", self->items->len + 1);
+    {
+      g_free (item->id);
+      item->id = g_strdup_printf ("%u", self->items->len + 1);
+    }
   if (g_hash_table_contains (seen, item->id))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the id “%s” is used twice", where, item->id);
