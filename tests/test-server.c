@@ -196,13 +196,17 @@ static void
 test_bad_requests (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *g = NULL;
   g_autoptr(SoupMessage) m1 = request (f, "POST", "/chat/completions", TOKEN, "{not json", &a);
   g_autoptr(SoupMessage) m2 = request (f, "POST", "/chat/completions", TOKEN,
                                        "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", &b);
   g_autoptr(SoupMessage) m3 = request (f, "GET", "/chat/completions", TOKEN, NULL, &c);
   g_autoptr(SoupMessage) m4 = request (f, "GET", "/embeddings", TOKEN, NULL, &d);
   g_autoptr(SoupMessage) m5 = request (f, "GET", "/models", NULL, NULL, &e);
+  /* Members of the wrong kind are refused, not taken for granted. */
+  g_autoptr(SoupMessage) m6 = request (f, "POST", "/chat/completions", TOKEN,
+                                       "{\"model\": \"mock/a\", \"messages\": [{\"role\": {}, "
+                                       "\"content\": [{\"text\": []}]}]}", &g);
 
   g_assert_cmpuint (soup_message_get_status (m1), ==, 400);
   g_assert_nonnull (strstr (a, "\"type\":\"invalid_request_error\""));
@@ -212,6 +216,8 @@ test_bad_requests (Fixture       *f,
   g_assert_cmpuint (soup_message_get_status (m4), ==, 404);
   g_assert_cmpuint (soup_message_get_status (m5), ==, 401);
   g_assert_null (strstr (e, TOKEN));
+  g_assert_cmpuint (soup_message_get_status (m6), ==, 400);
+  g_assert_nonnull (strstr (g, "messages[0] has no"));
 }
 
 static void
