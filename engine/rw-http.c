@@ -202,7 +202,7 @@ error_for_reply (RwProviderCall *call,
 {
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
-  g_autoptr(GError) raw = status >= 300 && status < 400
+  g_autoptr(GError) raw = SOUP_STATUS_IS_REDIRECTION (status)
                           ? _rw_http_redirect_error (status, uri, location)
                           : rw_error_from_http (status, data, len);
   g_autofree char *clean = rw_provider_call_redact (call, raw->message);
@@ -938,7 +938,7 @@ direct_process (Exchange *x)
       x->keep_alive = head.keep_alive;
       x->wait_ms = retry_after_ms (rw_http1_head_get (&head, "retry-after-ms"),
                                    rw_http1_head_get (&head, "retry-after"));
-      if (head.status >= 300 && head.status < 400)
+      if (SOUP_STATUS_IS_REDIRECTION (head.status))
         x->location = g_strdup (rw_http1_head_get (&head, "location"));
       x->chunked = head.chunked;
       x->body_left = head.status == 204 || head.status == 304 ? 0 : head.content_length;

@@ -853,7 +853,7 @@ rw_eval_report_to_markdown (JsonNode *report)
                               rw_json_object_get_int (r, "failed", 0));
     }
   {
-    JsonArray *pairs = json_object_has_member (root, "pairs") ? rw_json_object_get_array (root, "pairs") : NULL;
+    JsonArray *pairs = rw_json_object_get_array (root, "pairs");
 
     if (pairs != NULL && json_array_get_length (pairs) > 0)
       {
@@ -1051,7 +1051,7 @@ rw_eval_report_to_html (JsonNode *report)
 {
   JsonObject *root = json_node_get_object (report);
   JsonArray *rows = rw_json_object_get_array (root, "rows");
-  JsonArray *pairs = json_object_has_member (root, "pairs") ? rw_json_object_get_array (root, "pairs") : NULL;
+  JsonArray *pairs = rw_json_object_get_array (root, "pairs");
   JsonNode *params = json_object_get_member (root, "params");
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
   GString *s = g_string_new (NULL);

@@ -90,7 +90,11 @@ replay_swapped (const char *contents)
   guint n = 0;
 
   if (json_parser_load_from_data (whole, contents, -1, NULL))
-    lines = g_strsplit (contents, "\x01", 1);    /* the document as one line */
+    {
+      /* The document as one line. */
+      lines = g_new0 (char *, 2);
+      lines[0] = g_strdup (contents);
+    }
   else
     lines = g_strsplit (contents, "\n", -1);
 
