@@ -1646,6 +1646,50 @@ rw_store_query (RwStore             *self,
 }
 
 /**
+ * rw_store_dup_latest_run_id:
+ * @kind: "compare", "eval" or "serve"
+ *
+ * Returns: (transfer full) (nullable): the id of the run of @kind begun last, or %NULL when
+ *   there is none (without setting @error) or the query failed
+ */
+char *
+rw_store_dup_latest_run_id (RwStore     *self,
+                            const char  *kind,
+                            GError     **error)
+{
+  const char *params[] = { kind, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  rows = rw_store_query (self, "SELECT id FROM runs WHERE kind = ?1 ORDER BY created_ms DESC "
+                               "LIMIT 1", params, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_strdup (((char **) rows->pdata[0])[0]);
+}
+
+/**
+ * rw_store_has_response:
+ *
+ * Returns: whether an answer of id @response_id is stored; %FALSE with @error set when the
+ *   query failed
+ */
+gboolean
+rw_store_has_response (RwStore     *self,
+                       const char  *response_id,
+                       GError     **error)
+{
+  const char *params[] = { response_id, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  rows = rw_store_query (self, "SELECT id FROM responses WHERE id = ?1", params, error);
+  return rows != NULL && rows->len > 0;
+}
+
+/**
  * rw_store_record_compare:
  * @self: a #RwStore
  * @request: the request every model was sent

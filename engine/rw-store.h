@@ -138,6 +138,12 @@ char       *rw_store_record_compare    (RwStore        *self,
                                         gboolean        cancelled,
                                         char          **prompt_id,
                                         GStrv          *response_ids);
+char       *rw_store_dup_latest_run_id (RwStore        *self,
+                                        const char     *kind,
+                                        GError        **error);
+gboolean    rw_store_has_response      (RwStore        *self,
+                                        const char     *response_id,
+                                        GError        **error);
 double      rw_store_sum_cost_since    (RwStore        *self,
                                         gint64          since_ms,
                                         GError        **error);

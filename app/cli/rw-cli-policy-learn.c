@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "rw-cli-context.h"
+#include "rw-cli-policy-file.h"
+#include "rw-cli-printer.h"
+#include "rw-json.h"
+
+typedef struct
+{
+  double cost_weight;
+  double budget;
+  double ceiling;
+  double latency;
+  char *output;
+} PolicyLearnOptions;
+
+#define FIELD(f) RW_CLI_OPTION_FIELD (PolicyLearnOptions, f)
+static const GOptionEntry policy_learn_entries[] = {
+  { "cost-weight", 'w', 0, G_OPTION_ARG_DOUBLE, FIELD (cost_weight),
+    N_("Quality points given up per US dollar per 1,000 requests (default 0)"), N_("W") },
+  { "budget", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (budget),
+    N_("Keep the expected cost of 1,000 requests within this many US dollars"), N_("USD") },
+  { "ceiling", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (ceiling),
+    N_("Leave out models whose answers cost more than this on average"), N_("USD") },
+  { "latency", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (latency),
+    N_("Leave out models whose median latency is longer"), N_("MS") },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, FIELD (output), N_("Write to this file"),
+    N_("FILE") },
+  { NULL }
+};
+#undef FIELD
+
+static int
+policy_learn_check (gpointer data,
+                    int      argc,
+                    char   **argv)
+{
+  PolicyLearnOptions *o = data;
+
+  if (o->cost_weight < 0 || o->budget < 0 || o->ceiling < 0 || o->latency < 0)
+    {
+      rw_cli_print_error ("%s", _(RW_CLI_POLICY_USAGE));
+      return RW_CLI_EXIT_USAGE;
+    }
+  return 0;
+}
+
+static void
+policy_learn_print_summary (JsonNode   *policy,
+                            const char *output)
+{
+  JsonObject *learned = rw_json_object_get_object (json_node_get_object (policy), "learned");
+  JsonObject *data = rw_json_object_get_object (learned, "data");
+  JsonObject *tasks = rw_json_object_get_object (learned, "tasks");
+  g_autoptr(GList) names = NULL;
+
+  fprintf (stderr, _("Learned from %" G_GINT64_FORMAT " graded answers to %" G_GINT64_FORMAT
+                     " items and %" G_GINT64_FORMAT " comparisons; cost weight %g, expected "
+                     "$%.4f per 1,000 requests.\n"),
+           rw_json_object_get_int (data, "graded_answers", 0),
+           rw_json_object_get_int (data, "items", 0),
+           rw_json_object_get_int (data, "comparisons", 0),
+           rw_json_object_get_double (learned, "cost_weight", 0),
+           rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
+  if (!json_object_get_null_member (learned, "classifier_accuracy") &&
+      json_object_has_member (json_node_get_object (policy), "classifier"))
+    fprintf (stderr, _("Task classifier: %.1f%% right on %" G_GINT64_FORMAT " held-out prompts.\n"),
+             100 * rw_json_object_get_double (learned, "classifier_accuracy", 0),
+             rw_json_object_get_int (learned, "classifier_tested_on", 0));
+  names = g_list_sort (json_object_get_members (tasks), (GCompareFunc) g_strcmp0);
+  printf ("| %s | %s | %s | %s | %s |\n|---|---:|---|---:|---:|\n", _("task"), _("items"),
+          _("model"), _("quality (95% interval)"), _("cost per 1k"));
+  for (GList *l = names; l; l = l->next)
+    {
+      JsonObject *t = rw_json_object_get_object (tasks, l->data);
+      JsonArray *models = rw_json_object_get_array (t, "models");
+      JsonObject *top;
+
+      if (json_array_get_length (models) == 0)
+        continue;
+      top = json_array_get_object_element (models, 0);
+      printf ("| %s | %" G_GINT64_FORMAT " | %s | %.1f%% (%.1f–%.1f) | $%.4f |\n",
+              (char *) l->data, rw_json_object_get_int (t, "items", 0),
+              rw_json_object_get_string (top, "model", NULL),
+              100 * rw_json_object_get_double (top, "quality", 0),
+              100 * rw_json_object_get_double (top, "ci_low", 0),
+              100 * rw_json_object_get_double (top, "ci_high", 0),
+              1000 * rw_json_object_get_double (top, "cost_usd", 0));
+    }
+  fprintf (stderr, _("Policy written to %s\n"), output);
+}
+
+static int
+policy_learn_run (RwCliContext *cli,
+                  gpointer      data,
+                  int           argc,
+                  char        **argv)
+{
+  PolicyLearnOptions *o = data;
+  RwLearnOptions learn = { o->cost_weight, o->budget, o->ceiling, o->latency };
+  RwStore *store = rw_cli_context_get_store (cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outcomes = NULL;
+  g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
+  g_autoptr(JsonNode) policy = NULL;
+  g_autofree char *text = NULL;
+
+  if ((outcomes = rw_learn_load_outcomes (store, &error)) == NULL ||
+      !rw_comparisons_load_store (comparisons, store, &error) ||
+      (policy = rw_policy_learn (outcomes, comparisons, &learn, &error)) == NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      return RW_CLI_EXIT_FAILED;
+    }
+  text = rw_json_to_string (policy, TRUE);
+  if (!rw_cli_write_or_print (o->output, text))
+    return RW_CLI_EXIT_FAILED;
+  if (o->output != NULL)
+    policy_learn_print_summary (policy, o->output);
+  return RW_CLI_EXIT_OK;
+}
+
+const RwCliCommand rw_cli_command_policy_learn = {
+  .name = "policy learn",
+  .summary = N_("Learn a routing policy from the stored grades and comparisons"),
+  .help = N_("Learn a routing policy from the stored grades and comparisons: for each task, the "
+             "model that gives the most quality for its cost, and the ones to fall back to."),
+  .options_size = sizeof (PolicyLearnOptions),
+  .entries = policy_learn_entries,
+  .max_args = 0,
+  .args_error = RW_CLI_POLICY_USAGE,
+  .check = policy_learn_check,
+  .needs = RW_CLI_NEEDS_STORE,
+  .run = policy_learn_run,
+};
