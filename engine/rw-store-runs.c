@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "rw-error.h"
+#include "rw-json.h"
+#include "rw-paths.h"
+#include "rw-store-private.h"
+
+/* Runs: a comparison, an evaluation, a session of the endpoint. */
+
+/**
+ * rw_store_begin_run:
+ * @self: a #RwStore
+ * @kind: "compare", "eval" or "serve"
+ * @params: (nullable): the run's parameters
+ *
+ * Returns: (transfer full): the new run's id
+ */
+char *
+rw_store_begin_run (RwStore    *self,
+                    const char *kind,
+                    JsonNode   *params)
+{
+  char *id = _rw_store_new_id ();
+  g_autofree char *text = params ? rw_json_to_string (params, FALSE) : NULL;
+  RwStoreOp *op = _rw_store_op_new ("INSERT INTO runs (id, kind, params, status, created_ms) "
+                   "VALUES (?1, ?2, ?3, 'running', ?4)");
+
+  _rw_store_op_text (op, id);
+  _rw_store_op_text (op, kind);
+  _rw_store_op_text (op, text);
+  _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_enqueue (self, op);
+  return id;
+}
+
+void
+rw_store_finish_run (RwStore    *self,
+                     const char *run_id,
+                     const char *status)
+{
+  RwStoreOp *op = _rw_store_op_new ("UPDATE runs SET status = ?2, finished_ms = ?3 WHERE id = ?1");
+
+  _rw_store_op_text (op, run_id);
+  _rw_store_op_text (op, status);
+  _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_enqueue (self, op);
+}
+
+/**
+ * rw_store_set_run_status:
+ * @self: a #RwStore
+ * @run_id: a run
+ * @status: its status; "running" clears the finish time
+ */
+void
+rw_store_set_run_status (RwStore    *self,
+                         const char *run_id,
+                         const char *status)
+{
+  RwStoreOp *op = _rw_store_op_new ("UPDATE runs SET status = ?2, finished_ms = CASE WHEN ?2 = 'running' THEN NULL "
+                   "ELSE ?3 END WHERE id = ?1");
+
+  _rw_store_op_text (op, run_id);
+  _rw_store_op_text (op, status);
+  _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_enqueue (self, op);
+}
+
+/**
+ * rw_store_dup_latest_run_id:
+ * @kind: "compare", "eval" or "serve"
+ *
+ * Returns: (transfer full) (nullable): the id of the run of @kind begun last, or %NULL when
+ *   there is none (without setting @error) or the query failed
+ */
+char *
+rw_store_dup_latest_run_id (RwStore     *self,
+                            const char  *kind,
+                            GError     **error)
+{
+  const char *params[] = { kind, NULL };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  rows = rw_store_query (self, "SELECT id FROM runs WHERE kind = ?1 ORDER BY created_ms DESC "
+                               "LIMIT 1", params, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_strdup (((char **) rows->pdata[0])[0]);
+}
