@@ -7,6 +7,33 @@
 
 G_BEGIN_DECLS
 
+/* SQL, which only the store's own files write. */
+GPtrArray  *_rw_store_query             (RwStore        *self,
+                                        const char     *sql,
+                                        const char * const *params,
+                                        GError        **error);
+
+/* A row of _rw_store_query_each(), valid during the call it is passed to. */
+typedef struct _RwStoreRow RwStoreRow;
+typedef gboolean (*RwStoreRowFunc) (RwStoreRow *row,
+                                    gpointer    data);
+
+gboolean    _rw_store_query_each        (RwStore        *self,
+                                        const char     *sql,
+                                        const char * const *params,
+                                        RwStoreRowFunc  func,
+                                        gpointer        data,
+                                        GError        **error);
+gboolean    _rw_store_row_is_null       (RwStoreRow     *row,
+                                        int             column);
+const char *_rw_store_row_text          (RwStoreRow     *row,
+                                        int             column);
+double      _rw_store_row_double        (RwStoreRow     *row,
+                                        int             column);
+gint64      _rw_store_row_int           (RwStoreRow     *row,
+                                        int             column);
+
+
 /* What the files of RwStore share: its instance, the queued writes, and the functions one file
  * gives the others. */
 
@@ -134,6 +161,25 @@ gboolean  _rw_store_read_stmt_take      (RwStore *self,
                                          GError **error);
 void      _rw_store_read_stmt_give      (RwStore *self,
                                          RwStoreReadStmt *r);
+
+typedef struct
+{
+  GPtrArray *out;
+  gpointer (*make) (RwStoreRow *row);
+} RwStoreCollect;
+
+char      *_rw_store_row_dup          (RwStoreRow          *row,
+                                       int                  column);
+gint64     _rw_store_row_int_or_unset (RwStoreRow          *row,
+                                       int                  column);
+gboolean   _rw_store_row_collect      (RwStoreRow          *row,
+                                       gpointer             data);
+GPtrArray *_rw_store_list             (RwStore             *self,
+                                       const char          *sql,
+                                       const char * const  *params,
+                                       gpointer           (*make) (RwStoreRow *row),
+                                       GDestroyNotify       free_func,
+                                       GError             **error);
 
 gboolean _rw_store_create_at_version (const char  *path,
                                       int          version,

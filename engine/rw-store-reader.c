@@ -105,7 +105,7 @@ _rw_store_read_stmt_give (RwStore  *self,
     }
 }
 
-/* One row of rw_store_query(), copied as text. */
+/* One row of _rw_store_query(), copied as text. */
 static gboolean
 store_copy_row (RwStoreRow *row,
           gpointer    data)
@@ -116,7 +116,7 @@ store_copy_row (RwStoreRow *row,
 
   for (int c = 0; c < n; c++)
     {
-      const char *text = rw_store_row_text (row, c);
+      const char *text = _rw_store_row_text (row, c);
       copy[c] = g_strdup (text ? text : "");
     }
   g_ptr_array_add (data, copy);
@@ -124,19 +124,19 @@ store_copy_row (RwStoreRow *row,
 }
 
 /**
- * rw_store_query:
+ * _rw_store_query:
  * @self: a #RwStore
  * @sql: a read-only statement with ?1, ?2, ... parameters
  * @params: (nullable) (array zero-terminated=1): the parameters, as text
  * @error: return location for an error
  *
- * Runs a query after what was queued so far is committed (see rw_store_query_each()).
+ * Runs a query after what was queued so far is committed (see _rw_store_query_each()).
  *
  * Returns: (transfer full) (element-type GStrv) (nullable): the rows, each a vector of the
  *   columns as text (a NULL column is an empty string), or %NULL on error
  */
 GPtrArray *
-rw_store_query (RwStore             *self,
+_rw_store_query (RwStore             *self,
                 const char          *sql,
                 const char * const  *params,
                 GError             **error)
@@ -145,13 +145,13 @@ rw_store_query (RwStore             *self,
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  if (!rw_store_query_each (self, sql, params, store_copy_row, rows, error))
+  if (!_rw_store_query_each (self, sql, params, store_copy_row, rows, error))
     return NULL;
   return g_steal_pointer (&rows);
 }
 
 /**
- * rw_store_query_each:
+ * _rw_store_query_each:
  * @self: a #RwStore
  * @sql: one SELECT statement, with ?1, ?2… for @params
  * @params: (nullable) (array zero-terminated=1): text values for the parameters
@@ -159,14 +159,14 @@ rw_store_query (RwStore             *self,
  * @data: for @func
  * @error: return location for an error
  *
- * Runs a query after everything queued so far is committed, like rw_store_query(), and hands
+ * Runs a query after everything queued so far is committed, like _rw_store_query(), and hands
  * @func each row as it is read, with its values in their own types: no row is copied and no
  * number goes through text.
  *
  * Returns: %FALSE when the query could not run
  */
 gboolean
-rw_store_query_each (RwStore             *self,
+_rw_store_query_each (RwStore             *self,
                      const char          *sql,
                      const char * const  *params,
                      RwStoreRowFunc       func,
@@ -200,7 +200,7 @@ rw_store_query_each (RwStore             *self,
 }
 
 gboolean
-rw_store_row_is_null (RwStoreRow *row,
+_rw_store_row_is_null (RwStoreRow *row,
                       int         column)
 {
   return sqlite3_column_type ((sqlite3_stmt *) row, column) == SQLITE_NULL;
@@ -208,7 +208,7 @@ rw_store_row_is_null (RwStoreRow *row,
 
 /* Returns: (nullable): the value as text, %NULL for NULL */
 const char *
-rw_store_row_text (RwStoreRow *row,
+_rw_store_row_text (RwStoreRow *row,
                    int         column)
 {
   return (const char *) sqlite3_column_text ((sqlite3_stmt *) row, column);
@@ -216,17 +216,17 @@ rw_store_row_text (RwStoreRow *row,
 
 /* Returns: the value as a number, NAN for NULL */
 double
-rw_store_row_double (RwStoreRow *row,
+_rw_store_row_double (RwStoreRow *row,
                      int         column)
 {
-  if (rw_store_row_is_null (row, column))
+  if (_rw_store_row_is_null (row, column))
     return NAN;
   return sqlite3_column_double ((sqlite3_stmt *) row, column);
 }
 
 /* Returns: the value as an integer, 0 for NULL */
 gint64
-rw_store_row_int (RwStoreRow *row,
+_rw_store_row_int (RwStoreRow *row,
                   int         column)
 {
   return sqlite3_column_int64 ((sqlite3_stmt *) row, column);

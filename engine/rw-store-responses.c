@@ -189,7 +189,7 @@ rw_store_has_response (RwStore     *self,
 
   g_return_val_if_fail (RW_IS_STORE (self), FALSE);
 
-  rows = rw_store_query (self, "SELECT id FROM responses WHERE id = ?1", params, error);
+  rows = _rw_store_query (self, "SELECT id FROM responses WHERE id = ?1", params, error);
   return rows != NULL && rows->len > 0;
 }
 
@@ -265,4 +265,285 @@ rw_store_record_compare (RwStore        *self,
   if (response_ids != NULL)
     *response_ids = g_strv_builder_end (ids);
   return run_id;
+}
+
+static gboolean
+store_read_run_response (RwStoreRow *row,
+                         gpointer    data)
+{
+  gpointer *call = data;
+  RwStoredResponse r = {
+    .item_id = (char *) _rw_store_row_text (row, 0),
+    .model = (char *) _rw_store_row_text (row, 1),
+    .sample = (guint) _rw_store_row_int (row, 2),
+    .ok = _rw_store_row_int (row, 3) != 0,
+    .task = (char *) _rw_store_row_text (row, 4),
+    .cost_usd = _rw_store_row_double (row, 5),
+    .latency_ms = _rw_store_row_double (row, 6),
+    .cached = _rw_store_row_int (row, 7) != 0,
+    .id = (char *) _rw_store_row_text (row, 8),
+    .tokens_in = -1,
+    .tokens_out = -1,
+    .ttft_ms = NAN,
+    .mean_score = NAN,
+  };
+
+  return ((RwStoredResponseFunc) call[0]) (&r, call[1]);
+}
+
+/**
+ * rw_store_foreach_run_response:
+ * @func: called with each answer of the run, lent for the call: its id, item, model, sample,
+ *   whether it is good, its task, cost, latency and whether it came from the cache; it returns
+ *   %FALSE to stop
+ *
+ * An answer stored before its task was (schema 8) is filed under its prompt's task.
+ *
+ * Returns: %FALSE when the query could not run
+ */
+gboolean
+rw_store_foreach_run_response (RwStore               *self,
+                               const char            *run_id,
+                               RwStoredResponseFunc   func,
+                               gpointer               data,
+                               GError               **error)
+{
+  const char *params[] = { run_id, NULL };
+  gpointer call[] = { (gpointer) func, data };
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  return _rw_store_query_each (self,
+                              "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
+                              "  coalesce (r.task, "
+                              "            (SELECT p.task FROM prompts p WHERE p.id = r.prompt_id), "
+                              "            'general'), "
+                              "  r.cost_usd, r.latency_ms, r.cached, r.id "
+                              "FROM responses r WHERE r.run_id = ?1",
+                              params, store_read_run_response, call, error);
+}
+
+static RwStoredResponse *
+store_response_new (void)
+{
+  RwStoredResponse *r = g_new0 (RwStoredResponse, 1);
+
+  r->tokens_in = r->tokens_out = -1;
+  r->cost_usd = r->ttft_ms = r->latency_ms = r->mean_score = NAN;
+  return r;
+}
+
+static gpointer
+store_make_answered (RwStoreRow *row)
+{
+  RwStoredResponse *r = store_response_new ();
+
+  r->item_id = _rw_store_row_dup (row, 0);
+  r->model = _rw_store_row_dup (row, 1);
+  r->sample = (guint) _rw_store_row_int (row, 2);
+  r->ok = TRUE;
+  return r;
+}
+
+/**
+ * rw_store_list_answered:
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers of an
+ *   evaluation run: their item, model and sample only
+ */
+GPtrArray *
+rw_store_list_answered (RwStore     *self,
+                        const char  *run_id,
+                        GError     **error)
+{
+  const char *params[] = { run_id, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self, "SELECT item_id, model, sample FROM responses "
+                               "WHERE run_id = ?1 AND status = 'ok'",
+                         params, store_make_answered, (GDestroyNotify) rw_stored_response_free,
+                         error);
+}
+
+static gpointer
+store_make_reusable (RwStoreRow *row)
+{
+  RwStoredResponse *r = store_response_new ();
+
+  r->request_hash = _rw_store_row_dup (row, 0);
+  r->sample = (guint) _rw_store_row_int (row, 1);
+  r->text = _rw_store_row_dup (row, 2);
+  r->finish_reason = _rw_store_row_dup (row, 3);
+  r->tokens_in = _rw_store_row_int_or_unset (row, 4);
+  r->tokens_out = _rw_store_row_int_or_unset (row, 5);
+  r->ttft_ms = _rw_store_row_double (row, 6);
+  r->latency_ms = _rw_store_row_double (row, 7);
+  r->ok = TRUE;
+  return r;
+}
+
+/**
+ * rw_store_list_reusable_answers:
+ * @request_hashes: the hashes of requests, %NULL-terminated
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers to any
+ *   of these requests, oldest first: their request hash, sample, text, finish reason, tokens
+ *   and timings
+ */
+GPtrArray *
+rw_store_list_reusable_answers (RwStore             *self,
+                                const char * const  *request_hashes,
+                                GError             **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *hashes = NULL;
+  const char *params[] = { NULL, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; request_hashes[i] != NULL; i++)
+    json_builder_add_string_value (b, request_hashes[i]);
+  json_builder_end_array (b);
+  node = json_builder_get_root (b);
+  params[0] = hashes = rw_json_to_string (node, FALSE);
+  return _rw_store_list (self, "SELECT request_hash, sample, text, finish_reason, tokens_in, "
+                               "tokens_out, ttft_ms, latency_ms FROM responses WHERE request_hash "
+                               "IN (SELECT value FROM json_each (?1)) AND status = 'ok' "
+                               "ORDER BY created_ms",
+                         params, store_make_reusable, (GDestroyNotify) rw_stored_response_free,
+                         error);
+}
+
+static gpointer
+store_make_ungraded (RwStoreRow *row)
+{
+  RwStoredResponse *r = store_response_new ();
+
+  r->id = _rw_store_row_dup (row, 0);
+  r->item_id = _rw_store_row_dup (row, 1);
+  r->text = _rw_store_row_dup (row, 2);
+  r->ok = TRUE;
+  return r;
+}
+
+/**
+ * rw_store_list_ungraded_answers:
+ * @grader: a grader's name ("judge")
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers of the
+ *   run that @grader has not graded, oldest first: their id, item and text
+ */
+GPtrArray *
+rw_store_list_ungraded_answers (RwStore     *self,
+                                const char  *run_id,
+                                const char  *grader,
+                                GError     **error)
+{
+  const char *params[] = { run_id, grader, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self, "SELECT r.id, r.item_id, r.text FROM responses r WHERE "
+                               "r.run_id = ?1 AND r.status = 'ok' AND NOT EXISTS (SELECT 1 FROM "
+                               "grades g WHERE g.response_id = r.id AND g.grader = ?2) "
+                               "ORDER BY r.created_ms",
+                         params, store_make_ungraded, (GDestroyNotify) rw_stored_response_free,
+                         error);
+}
+
+static gpointer
+store_make_run_answer (RwStoreRow *row)
+{
+  RwStoredResponse *r = store_response_new ();
+
+  r->item_id = _rw_store_row_dup (row, 0);
+  r->sample = (guint) _rw_store_row_int (row, 1);
+  r->id = _rw_store_row_dup (row, 2);
+  r->model = _rw_store_row_dup (row, 3);
+  r->prompt_id = _rw_store_row_dup (row, 4);
+  r->task = _rw_store_row_dup (row, 5);
+  r->text = _rw_store_row_dup (row, 6);
+  r->prompt_text = _rw_store_row_dup (row, 7);
+  r->mean_score = _rw_store_row_double (row, 8);
+  r->ok = TRUE;
+  return r;
+}
+
+/**
+ * rw_store_list_run_answers:
+ * @with_texts: whether to read the answers' and prompts' texts
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers of the
+ *   run, oldest first: their item, sample, id, model, prompt, task (the prompt's, else
+ *   "general"), mean grade, and with @with_texts their text and their prompt's
+ */
+GPtrArray *
+rw_store_list_run_answers (RwStore     *self,
+                           const char  *run_id,
+                           gboolean     with_texts,
+                           GError     **error)
+{
+  const char *params[] = { run_id, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self,
+                         with_texts
+                         ? "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
+                           "  coalesce (p.task, 'general'), r.text, p.text, "
+                           "  (SELECT avg (score) FROM grades g WHERE g.response_id = r.id) "
+                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms"
+                         : "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
+                           "  coalesce (p.task, 'general'), NULL, NULL, "
+                           "  (SELECT avg (score) FROM grades g WHERE g.response_id = r.id) "
+                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
+                         params, store_make_run_answer, (GDestroyNotify) rw_stored_response_free,
+                         error);
+}
+
+static gpointer
+store_make_graded_item (RwStoreRow *row)
+{
+  RwStoredGradedItem *g = g_new0 (RwStoredGradedItem, 1);
+
+  g->item = _rw_store_row_dup (row, 0);
+  g->task = _rw_store_row_dup (row, 1);
+  g->prompt = _rw_store_row_dup (row, 2);
+  g->model = _rw_store_row_dup (row, 3);
+  g->score = _rw_store_row_double (row, 4);
+  g->cost_usd = _rw_store_row_double (row, 5);
+  g->latency_ms = _rw_store_row_double (row, 6);
+  return g;
+}
+
+/**
+ * rw_store_list_graded_items:
+ *
+ * Every graded good answer, one per item (a prompt and a repetition) and model: answers to
+ * the same prompt and repetition by the same model are averaged; a person's latest grade of
+ * an answer counts instead of the machines'. Ordered by item, then model.
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredGradedItem): the graded items
+ */
+GPtrArray *
+rw_store_list_graded_items (RwStore  *self,
+                            GError  **error)
+{
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self,
+    "SELECT item, task, prompt, model, avg (score), avg (cost), avg (latency) FROM ("
+    "  SELECT r.prompt_id || '#' || r.sample AS item, coalesce (p.task, 'general') AS task, "
+    "    p.text AS prompt, r.model AS model, r.cost_usd AS cost, r.latency_ms AS latency, "
+    "    coalesce ((SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
+    "               ORDER BY g.created_ms DESC LIMIT 1), "
+    "              (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id)) AS score "
+    "  FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE r.status = 'ok') "
+    "WHERE score IS NOT NULL GROUP BY item, model ORDER BY item, model",
+    NULL, store_make_graded_item, (GDestroyNotify) rw_stored_graded_item_free, error);
 }

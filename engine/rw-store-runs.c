@@ -89,9 +89,76 @@ rw_store_dup_latest_run_id (RwStore     *self,
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  rows = rw_store_query (self, "SELECT id FROM runs WHERE kind = ?1 ORDER BY created_ms DESC "
+  rows = _rw_store_query (self, "SELECT id FROM runs WHERE kind = ?1 ORDER BY created_ms DESC "
                                "LIMIT 1", params, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_strdup (((char **) rows->pdata[0])[0]);
+}
+
+static gpointer
+store_make_run (RwStoreRow *row)
+{
+  RwStoredRun *run = g_new0 (RwStoredRun, 1);
+
+  run->id = _rw_store_row_dup (row, 0);
+  run->kind = _rw_store_row_dup (row, 1);
+  run->status = _rw_store_row_dup (row, 2);
+  run->params = _rw_store_row_dup (row, 3);
+  run->key = _rw_store_row_dup (row, 4);
+  run->created_ms = _rw_store_row_int (row, 5);
+  return run;
+}
+
+/**
+ * rw_store_lookup_run:
+ * @run_id: a run's id
+ * @kind: (nullable): the kind it must be
+ *
+ * Returns: (transfer full) (nullable): the run, or %NULL when there is none of that id and
+ *   kind (without setting @error) or the query failed
+ */
+RwStoredRun *
+rw_store_lookup_run (RwStore     *self,
+                     const char  *run_id,
+                     const char  *kind,
+                     GError     **error)
+{
+  const char *params[] = { run_id, kind, NULL };
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  runs = _rw_store_list (self, "SELECT id, kind, status, params, json_extract (params, '$.key'), "
+                               "created_ms FROM runs WHERE id = ?1 AND (?2 IS NULL OR kind = ?2)",
+                         params, store_make_run, (GDestroyNotify) rw_stored_run_free, error);
+  if (runs == NULL || runs->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (runs, 0);
+}
+
+/**
+ * rw_store_dup_eval_run_for_key:
+ * @key: an evaluation's key (its suite, models and repetitions)
+ *
+ * Returns: (transfer full) (nullable): the id of the latest evaluation run of that key, or
+ *   %NULL when there is none (without setting @error) or the query failed
+ */
+char *
+rw_store_dup_eval_run_for_key (RwStore     *self,
+                               const char  *key,
+                               GError     **error)
+{
+  const char *params[] = { key, NULL };
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  runs = _rw_store_list (self, "SELECT id, kind, status, params, json_extract (params, '$.key'), "
+                               "created_ms FROM runs WHERE kind = 'eval' AND "
+                               "json_extract (params, '$.key') = ?1 ORDER BY created_ms DESC LIMIT 1",
+                         params, store_make_run, (GDestroyNotify) rw_stored_run_free, error);
+  if (runs == NULL || runs->len == 0)
+    return NULL;
+  return g_strdup (((RwStoredRun *) runs->pdata[0])->id);
 }

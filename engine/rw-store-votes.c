@@ -130,3 +130,181 @@ rw_store_record_vote (RwStore            *self,
   _rw_store_enqueue (self, op);
   return id;
 }
+
+static gboolean
+store_read_grade (RwStoreRow *row,
+                  gpointer    data)
+{
+  gpointer *call = data;
+  RwStoredGrade g = {
+    .response_id = (char *) _rw_store_row_text (row, 0),
+    .human = _rw_store_row_int (row, 1) != 0,
+    .score = _rw_store_row_double (row, 2),
+    .pass = (int) _rw_store_row_int_or_unset (row, 3),
+    .created_ms = _rw_store_row_int (row, 4),
+    .id = (char *) _rw_store_row_text (row, 5),
+  };
+
+  return ((RwStoredGradeFunc) call[0]) (&g, call[1]);
+}
+
+/**
+ * rw_store_foreach_run_grade:
+ * @func: called with each grade of an answer of the run, lent for the call; it returns %FALSE
+ *   to stop
+ *
+ * Returns: %FALSE when the query could not run
+ */
+gboolean
+rw_store_foreach_run_grade (RwStore            *self,
+                            const char         *run_id,
+                            RwStoredGradeFunc   func,
+                            gpointer            data,
+                            GError            **error)
+{
+  const char *params[] = { run_id, NULL };
+  gpointer call[] = { (gpointer) func, data };
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  return _rw_store_query_each (self, "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
+                                    "  g.created_ms, g.id "
+                                    "FROM grades g JOIN responses r ON r.id = g.response_id "
+                                    "WHERE r.run_id = ?1", params, store_read_grade, call, error);
+}
+
+static gboolean
+store_read_vote (RwStoreRow *row,
+                 gpointer    data)
+{
+  gpointer *call = data;
+  RwStoredVote v = {
+    .response_a = (char *) _rw_store_row_text (row, 0),
+    .response_b = (char *) _rw_store_row_text (row, 1),
+    .source = (char *) _rw_store_row_text (row, 2),
+    .outcome = (char *) _rw_store_row_text (row, 3),
+  };
+
+  return ((RwStoredVoteFunc) call[0]) (&v, call[1]);
+}
+
+/**
+ * rw_store_foreach_run_vote:
+ * @func: called with each vote of the run (its answers, source and outcome), lent for the
+ *   call; it returns %FALSE to stop
+ *
+ * Returns: %FALSE when the query could not run
+ */
+gboolean
+rw_store_foreach_run_vote (RwStore           *self,
+                           const char        *run_id,
+                           RwStoredVoteFunc   func,
+                           gpointer           data,
+                           GError           **error)
+{
+  const char *params[] = { run_id, NULL };
+  gpointer call[] = { (gpointer) func, data };
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  return _rw_store_query_each (self, "SELECT response_a, response_b, source, outcome FROM votes "
+                                    "WHERE run_id = ?1", params, store_read_vote, call, error);
+}
+
+static gpointer
+store_make_vote_tally (RwStoreRow *row)
+{
+  RwStoredVoteTally *t = g_new0 (RwStoredVoteTally, 1);
+
+  t->model_a = _rw_store_row_dup (row, 0);
+  t->model_b = _rw_store_row_dup (row, 1);
+  t->source = _rw_store_row_dup (row, 2);
+  t->wins = (guint64) _rw_store_row_int (row, 3);
+  t->losses = (guint64) _rw_store_row_int (row, 4);
+  t->ties = (guint64) _rw_store_row_int (row, 5);
+  return t;
+}
+
+/**
+ * rw_store_list_run_vote_tallies:
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredVoteTally): the run's votes
+ *   counted by the two models they compared and their source, in that order
+ */
+GPtrArray *
+rw_store_list_run_vote_tallies (RwStore     *self,
+                                const char  *run_id,
+                                GError     **error)
+{
+  const char *params[] = { run_id, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self,
+    "SELECT ra.model, rb.model, v.source, "
+    "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
+    "FROM votes v JOIN responses ra ON ra.id = v.response_a "
+    "  JOIN responses rb ON rb.id = v.response_b "
+    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source "
+    "ORDER BY ra.model, rb.model, v.source",
+    params, store_make_vote_tally, (GDestroyNotify) rw_stored_vote_tally_free, error);
+}
+
+static gpointer
+store_make_pairwise_vote (RwStoreRow *row)
+{
+  RwStoredVote *v = g_new0 (RwStoredVote, 1);
+
+  v->task = _rw_store_row_dup (row, 0);
+  v->model_a = _rw_store_row_dup (row, 1);
+  v->model_b = _rw_store_row_dup (row, 2);
+  v->outcome = _rw_store_row_dup (row, 3);
+  v->source = _rw_store_row_dup (row, 4);
+  v->response_a = _rw_store_row_dup (row, 5);
+  v->response_b = _rw_store_row_dup (row, 6);
+  return v;
+}
+
+/**
+ * rw_store_list_pairwise_votes:
+ *
+ * Every vote as outcomes between two models, in the order they were given: first the votes
+ * between two answers (outcome "a", "b", "tie" or "both_bad"), then each vote for the best of
+ * several answers as a win ("a") of its winner over each other answer. Each has its task (the
+ * vote's, else its prompt's, else "general"), both models and both answers.
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredVote): the outcomes
+ */
+GPtrArray *
+rw_store_list_pairwise_votes (RwStore  *self,
+                              GError  **error)
+{
+  g_autoptr(GPtrArray) pairs = NULL;
+  g_autoptr(GPtrArray) best = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  pairs = _rw_store_list (self,
+    "SELECT coalesce (v.task, p.task, 'general'), ra.model, rb.model, v.outcome, "
+    "  v.source, v.response_a, v.response_b "
+    "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
+    "JOIN responses ra ON ra.id = v.response_a "
+    "JOIN responses rb ON rb.id = v.response_b "
+    "WHERE v.outcome IN ('a', 'b', 'tie', 'both_bad') ORDER BY v.created_ms",
+    NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
+  if (pairs == NULL)
+    return NULL;
+  best = _rw_store_list (self,
+    "SELECT coalesce (v.task, p.task, 'general'), w.model, c.model, 'a', v.source, "
+    "  w.id, c.id "
+    "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
+    "JOIN responses w ON w.id = v.winner, json_each (v.candidates) j "
+    "JOIN responses c ON c.id = j.value "
+    "WHERE v.outcome = 'best' AND c.id != w.id AND json_valid (v.candidates) "
+    "ORDER BY v.created_ms",
+    NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
+  if (best == NULL)
+    return NULL;
+  g_ptr_array_extend_and_steal (pairs, g_steal_pointer (&best));
+  return g_steal_pointer (&pairs);
+}

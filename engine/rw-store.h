@@ -11,6 +11,7 @@
 #include "rw-chat-request.h"
 #include "rw-chat-result.h"
 #include "rw-model.h"
+#include "rw-store-records.h"
 #include "rw-types.h"
 
 G_BEGIN_DECLS
@@ -97,31 +98,6 @@ void        rw_store_record_grade      (RwStore        *self,
 void        rw_store_set_run_status    (RwStore        *self,
                                         const char     *run_id,
                                         const char     *status);
-GPtrArray  *rw_store_query             (RwStore        *self,
-                                        const char     *sql,
-                                        const char * const *params,
-                                        GError        **error);
-
-/* A row of rw_store_query_each(), valid during the call it is passed to. */
-typedef struct _RwStoreRow RwStoreRow;
-typedef gboolean (*RwStoreRowFunc) (RwStoreRow *row,
-                                    gpointer    data);
-
-gboolean    rw_store_query_each        (RwStore        *self,
-                                        const char     *sql,
-                                        const char * const *params,
-                                        RwStoreRowFunc  func,
-                                        gpointer        data,
-                                        GError        **error);
-gboolean    rw_store_row_is_null       (RwStoreRow     *row,
-                                        int             column);
-const char *rw_store_row_text          (RwStoreRow     *row,
-                                        int             column);
-double      rw_store_row_double        (RwStoreRow     *row,
-                                        int             column);
-gint64      rw_store_row_int           (RwStoreRow     *row,
-                                        int             column);
-
 char       *rw_store_record_vote       (RwStore        *self,
                                         const char     *prompt_id,
                                         const char     *run_id,
@@ -138,11 +114,59 @@ char       *rw_store_record_compare    (RwStore        *self,
                                         gboolean        cancelled,
                                         char          **prompt_id,
                                         GStrv          *response_ids);
+/* Runs */
 char       *rw_store_dup_latest_run_id (RwStore        *self,
                                         const char     *kind,
                                         GError        **error);
+RwStoredRun *rw_store_lookup_run       (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *kind,
+                                        GError        **error);
+char       *rw_store_dup_eval_run_for_key (RwStore     *self,
+                                        const char     *key,
+                                        GError        **error);
+
+/* Responses */
 gboolean    rw_store_has_response      (RwStore        *self,
                                         const char     *response_id,
+                                        GError        **error);
+gboolean    rw_store_foreach_run_response (RwStore     *self,
+                                        const char     *run_id,
+                                        RwStoredResponseFunc func,
+                                        gpointer        data,
+                                        GError        **error);
+GPtrArray  *rw_store_list_answered     (RwStore        *self,
+                                        const char     *run_id,
+                                        GError        **error);
+GPtrArray  *rw_store_list_reusable_answers (RwStore    *self,
+                                        const char * const *request_hashes,
+                                        GError        **error);
+GPtrArray  *rw_store_list_ungraded_answers (RwStore    *self,
+                                        const char     *run_id,
+                                        const char     *grader,
+                                        GError        **error);
+GPtrArray  *rw_store_list_run_answers  (RwStore        *self,
+                                        const char     *run_id,
+                                        gboolean        with_texts,
+                                        GError        **error);
+GPtrArray  *rw_store_list_graded_items (RwStore        *self,
+                                        GError        **error);
+
+/* Votes and grades */
+gboolean    rw_store_foreach_run_grade (RwStore        *self,
+                                        const char     *run_id,
+                                        RwStoredGradeFunc func,
+                                        gpointer        data,
+                                        GError        **error);
+gboolean    rw_store_foreach_run_vote  (RwStore        *self,
+                                        const char     *run_id,
+                                        RwStoredVoteFunc func,
+                                        gpointer        data,
+                                        GError        **error);
+GPtrArray  *rw_store_list_run_vote_tallies (RwStore    *self,
+                                        const char     *run_id,
+                                        GError        **error);
+GPtrArray  *rw_store_list_pairwise_votes (RwStore      *self,
                                         GError        **error);
 double      rw_store_sum_cost_since    (RwStore        *self,
                                         gint64          since_ms,

@@ -663,70 +663,55 @@ rw_eval_tally_to_report (RwEvalTally *t,
 }
 
 static gboolean
-read_grade (RwStoreRow *row,
-            gpointer    data)
+report_read_grade (const RwStoredGrade *g,
+                   gpointer             data)
 {
-  rw_eval_tally_add_grade (data, rw_store_row_text (row, 0), rw_store_row_int (row, 1) != 0,
-                           rw_store_row_double (row, 2),
-                           rw_store_row_is_null (row, 3) ? -1 : (int) rw_store_row_int (row, 3),
-                           rw_store_row_int (row, 4), rw_store_row_text (row, 5));
+  rw_eval_tally_add_grade (data, g->response_id, g->human, g->score, g->pass, g->created_ms,
+                           g->id);
   return TRUE;
 }
 
 static gboolean
-read_answer (RwStoreRow *row,
-             gpointer    data)
+report_read_answer (const RwStoredResponse *r,
+                    gpointer                data)
 {
-  rw_eval_tally_add_answer (data, rw_store_row_text (row, 8), rw_store_row_text (row, 0),
-                            rw_store_row_text (row, 1), rw_store_row_int (row, 2),
-                            rw_store_row_int (row, 3) != 0, rw_store_row_text (row, 4),
-                            rw_store_row_double (row, 5), rw_store_row_double (row, 6),
-                            rw_store_row_int (row, 7) != 0);
+  rw_eval_tally_add_answer (data, r->id, r->item_id, r->model, r->sample, r->ok, r->task,
+                            r->cost_usd, r->latency_ms, r->cached);
   return TRUE;
 }
 
 static gboolean
-read_vote (RwStoreRow *row,
-           gpointer    data)
+report_read_vote (const RwStoredVote *v,
+                  gpointer            data)
 {
-  rw_eval_tally_add_vote (data, rw_store_row_text (row, 0), rw_store_row_text (row, 1),
-                          rw_store_row_text (row, 2), rw_store_row_text (row, 3));
+  rw_eval_tally_add_vote (data, v->response_a, v->response_b, v->source, v->outcome);
   return TRUE;
 }
 
-/* The run's paired comparisons counted by SQLite, for when a vote names an answer of another
+/* The run's paired comparisons counted by the store, for when a vote names an answer of another
  * run (which no run of ours makes). */
 static GPtrArray *
-query_pairs (RwStore      *store,
-             RwEvalTally  *t,
-             const char   *run_id,
-             GError      **error)
+report_query_pairs (RwStore      *store,
+                    RwEvalTally  *t,
+                    const char   *run_id,
+                    GError      **error)
 {
-  const char *params[] = { run_id, NULL };
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) tallies = rw_store_list_run_vote_tallies (store, run_id, error);
 
-  rows = rw_store_query (store,
-    "SELECT ra.model, rb.model, v.source, "
-    "  sum (v.outcome = 'a'), sum (v.outcome = 'b'), sum (v.outcome IN ('tie', 'both_bad')) "
-    "FROM votes v JOIN responses ra ON ra.id = v.response_a "
-    "  JOIN responses rb ON rb.id = v.response_b "
-    "WHERE v.run_id = ?1 GROUP BY ra.model, rb.model, v.source "
-    "ORDER BY ra.model, rb.model, v.source",
-    params, error);
-  if (rows == NULL)
+  if (tallies == NULL)
     return NULL;
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < tallies->len; i++)
     {
-      char **r = rows->pdata[i];
+      RwStoredVoteTally *v = tallies->pdata[i];
       Pair *p = g_new0 (Pair, 1);
 
-      p->model_a = intern (t, r[0]);
-      p->model_b = intern (t, r[1]);
-      p->source = intern (t, r[2]);
-      p->wins = g_ascii_strtoull (r[3], NULL, 10);
-      p->losses = g_ascii_strtoull (r[4], NULL, 10);
-      p->ties = g_ascii_strtoull (r[5], NULL, 10);
+      p->model_a = intern (t, v->model_a);
+      p->model_b = intern (t, v->model_b);
+      p->source = intern (t, v->source);
+      p->wins = v->wins;
+      p->losses = v->losses;
+      p->ties = v->ties;
       g_ptr_array_add (out, p);
     }
   return g_steal_pointer (&out);
@@ -745,55 +730,37 @@ rw_eval_report_build (RwStore     *store,
                       const char  *run_id,
                       GError     **error)
 {
-  const char *params[] = { run_id, NULL };
-  g_autoptr(GPtrArray) run = NULL;
+  g_autoptr(RwStoredRun) run = NULL;
   g_autoptr(RwEvalTally) t = rw_eval_tally_new ();
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
   JsonNode *run_params = NULL;
   JsonNode *report;
-  char **r;
 
-  run = rw_store_query (store, "SELECT id, status, params, created_ms FROM runs WHERE id = ?1 "
-                               "AND kind = 'eval'", params, error);
-  if (run == NULL)
-    return NULL;
-  if (run->len == 0)
+  if ((run = rw_store_lookup_run (store, run_id, "eval", &local)) == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", run_id);
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", run_id);
       return NULL;
     }
-  r = run->pdata[0];
-  if (r[2] != NULL && json_parser_load_from_data (parser, r[2], -1, NULL))
+  if (run->params != NULL && json_parser_load_from_data (parser, run->params, -1, NULL))
     run_params = json_parser_get_root (parser);
 
-  if (!rw_store_query_each (store,
-                            "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
-                            "  g.created_ms, g.id "
-                            "FROM grades g JOIN responses r ON r.id = g.response_id "
-                            "WHERE r.run_id = ?1", params, read_grade, t, error))
-    return NULL;
-  /* An answer stored before its task was (schema 8) is filed under its prompt's. */
-  if (!rw_store_query_each (store,
-                            "SELECT r.item_id, r.model, r.sample, r.status = 'ok', "
-                            "  coalesce (r.task, "
-                            "            (SELECT p.task FROM prompts p WHERE p.id = r.prompt_id), "
-                            "            'general'), "
-                            "  r.cost_usd, r.latency_ms, r.cached, r.id "
-                            "FROM responses r WHERE r.run_id = ?1",
-                            params, read_answer, t, error))
-    return NULL;
-  if (!rw_store_query_each (store, "SELECT response_a, response_b, source, outcome FROM votes "
-                                   "WHERE run_id = ?1", params, read_vote, t, error))
+  if (!rw_store_foreach_run_grade (store, run_id, report_read_grade, t, error) ||
+      !rw_store_foreach_run_response (store, run_id, report_read_answer, t, error) ||
+      !rw_store_foreach_run_vote (store, run_id, report_read_vote, t, error))
     return NULL;
 
-  report = tally_report (t, run_id, r[1], run_params, NULL);
+  report = tally_report (t, run_id, run->status, run_params, NULL);
   if (report == NULL)
     {
-      g_autoptr(GPtrArray) pairs = query_pairs (store, t, run_id, error);
+      g_autoptr(GPtrArray) pairs = report_query_pairs (store, t, run_id, error);
 
       if (pairs == NULL)
         return NULL;
-      report = tally_report (t, run_id, r[1], run_params, pairs);
+      report = tally_report (t, run_id, run->status, run_params, pairs);
     }
   return report;
 }

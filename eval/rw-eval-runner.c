@@ -609,42 +609,30 @@ load_cache (RwEvalRunner  *self,
             GError       **error)
 {
   g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) g_strfreev);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *hashes = NULL;
-  const char *params[] = { NULL, NULL };
-  g_autoptr(GPtrArray) rows = NULL;
+                                                       (GDestroyNotify) rw_stored_response_free);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) answers = NULL;
 
-  json_builder_begin_array (b);
   for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
     for (guint m = 0; m < self->models->len; m++)
       {
         RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-        g_autofree char *hash = NULL;
 
-        hash = rw_chat_request_hash_for_model (item->request,
-                                               rw_model_get_id (self->models->pdata[m]));
-        json_builder_add_string_value (b, hash);
+        g_ptr_array_add (hashes, rw_chat_request_hash_for_model (item->request,
+                                                                 rw_model_get_id (self->models->pdata[m])));
       }
-  json_builder_end_array (b);
-  node = json_builder_get_root (b);
-  hashes = rw_json_to_string (node, FALSE);
-  params[0] = hashes;
-  rows = rw_store_query (self->store,
-                         "SELECT request_hash, sample, text, finish_reason, tokens_in, "
-                         "tokens_out, ttft_ms, latency_ms FROM responses WHERE request_hash IN "
-                         "(SELECT value FROM json_each (?1)) AND status = 'ok' "
-                         "ORDER BY created_ms", params, error);
-  if (rows == NULL)
+  g_ptr_array_add (hashes, NULL);
+  answers = rw_store_list_reusable_answers (self->store, (const char * const *) hashes->pdata,
+                                            error);
+  if (answers == NULL)
     return NULL;
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < answers->len; i++)
     {
-      char **row = rows->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s\n%s", row[0], row[1]);
+      RwStoredResponse *r = answers->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s\n%u", r->request_hash, r->sample);
 
       if (!g_hash_table_contains (cache, key))
-        g_hash_table_insert (cache, g_steal_pointer (&key), g_strdupv (row));
+        g_hash_table_insert (cache, g_steal_pointer (&key), g_steal_pointer (&answers->pdata[i]));
     }
   return g_steal_pointer (&cache);
 }
@@ -660,22 +648,23 @@ reuse_cached (RwEvalRunner *self,
   g_autofree char *key = g_strdup_printf ("%s\n%u", hash, w->sample);
   g_autoptr(RwChatResult) result = NULL;
   g_autofree char *response_id = NULL;
-  char **row = g_hash_table_lookup (cache, key);
+  RwStoredResponse *cached = g_hash_table_lookup (cache, key);
   const char *prompt_id;
   gboolean scored;
   double score;
 
-  if (row == NULL)
+  if (cached == NULL)
     return FALSE;
   result = rw_chat_result_new (model_id);
-  g_string_assign (result->text, row[2]);
-  result->finish_reason = *row[3] ? g_strdup (row[3]) : NULL;
-  result->tokens_in = *row[4] ? g_ascii_strtoll (row[4], NULL, 10) : -1;
-  result->tokens_out = *row[5] ? g_ascii_strtoll (row[5], NULL, 10) : -1;
+  g_string_assign (result->text, cached->text ? cached->text : "");
+  result->finish_reason = cached->finish_reason && *cached->finish_reason
+                          ? g_strdup (cached->finish_reason) : NULL;
+  result->tokens_in = cached->tokens_in;
+  result->tokens_out = cached->tokens_out;
   /* Reused answers cost nothing now; their timings are the original ones. */
   result->cost_usd = 0;
-  result->ttft_ms = *row[6] ? g_ascii_strtod (row[6], NULL) : -1;
-  result->latency_ms = *row[7] ? g_ascii_strtod (row[7], NULL) : 0;
+  result->ttft_ms = isnan (cached->ttft_ms) ? -1 : cached->ttft_ms;
+  result->latency_ms = isnan (cached->latency_ms) ? 0 : cached->latency_ms;
   /* The answer and its grades in one transaction. */
   prompt_id = prompt_id_for (self, w->item);
   rw_store_begin_group (self->store);
@@ -705,7 +694,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
   g_autofree char *key = run_key (self);
   g_autoptr(GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) cache = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *run_id = NULL;
 
   for (guint i = 0; self->judge == NULL && i < rw_suite_get_n_items (self->suite); i++)
     if (rw_grader_get_judge_spec (rw_suite_get_item (self->suite, i)) != NULL)
@@ -718,50 +708,50 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 
   if (resume_run_id != NULL)
     {
-      const char *params[] = { resume_run_id, NULL };
-      rows = rw_store_query (self->store, "SELECT id, json_extract (params, '$.key') FROM runs "
-                                          "WHERE id = ?1 AND kind = 'eval'", params, error);
-      if (rows == NULL)
-        return FALSE;
-      if (rows->len == 0)
+      g_autoptr(RwStoredRun) run = rw_store_lookup_run (self->store, resume_run_id, "eval", &local);
+
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (run == NULL)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", resume_run_id);
           return FALSE;
         }
-      if (!g_str_equal (((char **) rows->pdata[0])[1], key))
+      if (g_strcmp0 (run->key, key) != 0)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "run %s was made with another suite, other models or another --repeat",
                        resume_run_id);
           return FALSE;
         }
+      run_id = g_strdup (run->id);
     }
   else
     {
-      const char *params[] = { key, NULL };
-      rows = rw_store_query (self->store, "SELECT id FROM runs WHERE kind = 'eval' AND "
-                                          "json_extract (params, '$.key') = ?1 "
-                                          "ORDER BY created_ms DESC LIMIT 1", params, error);
-      if (rows == NULL)
-        return FALSE;
+      run_id = rw_store_dup_eval_run_for_key (self->store, key, &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
     }
 
-  if (rows->len > 0)
+  if (run_id != NULL)
     {
-      const char *params[2] = { NULL, NULL };
       g_autoptr(GPtrArray) answered = NULL;
 
-      self->run_id = g_strdup (((char **) rows->pdata[0])[0]);
+      self->run_id = g_steal_pointer (&run_id);
       self->resumed = TRUE;
-      params[0] = self->run_id;
-      answered = rw_store_query (self->store, "SELECT item_id, model, sample FROM responses "
-                                              "WHERE run_id = ?1 AND status = 'ok'", params, error);
+      answered = rw_store_list_answered (self->store, self->run_id, error);
       if (answered == NULL)
         return FALSE;
       for (guint i = 0; i < answered->len; i++)
         {
-          char **r = answered->pdata[i];
-          g_hash_table_add (done, done_key (r[0], r[1], (guint) g_ascii_strtoull (r[2], NULL, 10)));
+          RwStoredResponse *r = answered->pdata[i];
+          g_hash_table_add (done, done_key (r->item_id, r->model, r->sample));
         }
       rw_store_set_run_status (self->store, self->run_id, "running");
     }
@@ -864,9 +854,8 @@ rating_free (Rating *r)
 static void
 start_rating (RwEvalRunner *self)
 {
-  const char *params[] = { self->run_id, NULL };
   g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) answers = NULL;
 
   self->rating = TRUE;
   self->rating_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) rating_free);
@@ -878,15 +867,11 @@ start_rating (RwEvalRunner *self)
     }
   if (g_hash_table_size (items) == 0 || self->judge == NULL)
     return;
-  rows = rw_store_query (self->store,
-                         "SELECT r.id, r.item_id, r.text FROM responses r WHERE r.run_id = ?1 "
-                         "AND r.status = 'ok' AND NOT EXISTS (SELECT 1 FROM grades g WHERE "
-                         "g.response_id = r.id AND g.grader = 'judge') ORDER BY r.created_ms",
-                         params, NULL);
-  for (guint i = 0; rows != NULL && i < rows->len; i++)
+  answers = rw_store_list_ungraded_answers (self->store, self->run_id, "judge", NULL);
+  for (guint i = 0; answers != NULL && i < answers->len; i++)
     {
-      char **row = rows->pdata[i];
-      RwSuiteItem *item = g_hash_table_lookup (items, row[1]);
+      RwStoredResponse *answer = answers->pdata[i];
+      RwSuiteItem *item = g_hash_table_lookup (items, answer->item_id);
       Rating *r;
 
       if (item == NULL)
@@ -894,8 +879,8 @@ start_rating (RwEvalRunner *self)
       r = g_new0 (Rating, 1);
       r->self = self;
       r->item = rw_suite_item_ref (item);
-      r->response_id = g_strdup (row[0]);
-      r->answer = g_strdup (row[2]);
+      r->response_id = g_strdup (answer->id);
+      r->answer = g_strdup (answer->text ? answer->text : "");
       g_ptr_array_add (self->rating_queue, r);
     }
 }
@@ -979,6 +964,15 @@ comparison_free (Comparison *c)
   g_free (c);
 }
 
+/* Notes that a vote of this source was made on this first answer. */
+static gboolean
+runner_add_voted (const RwStoredVote *vote,
+                  gpointer            data)
+{
+  g_hash_table_add (data, g_strdup_printf ("%s %s", vote->response_a, vote->source));
+  return TRUE;
+}
+
 /*
  * Every pair of answers to the same item and repetition becomes a pairwise outcome, stored with
  * the votes: from the grades (the higher score wins, equal scores tie) and, with a judge, from
@@ -988,9 +982,7 @@ comparison_free (Comparison *c)
 static void
 start_comparisons (RwEvalRunner *self)
 {
-  const char *params[] = { self->run_id, NULL };
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) voted = NULL;
+  g_autoptr(GPtrArray) answers = NULL;
   g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                         (GDestroyNotify) g_ptr_array_unref);
   g_autoptr(GHashTable) have = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1003,30 +995,16 @@ start_comparisons (RwEvalRunner *self)
     return;
 
   /* The texts only for a judge to read. */
-  rows = rw_store_query (self->store,
-                         self->judge != NULL && self->pairwise
-                         ? "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
-                           "  coalesce (p.task, 'general'), r.text, p.text, "
-                           "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
-                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
-                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms"
-                         : "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
-                           "  coalesce (p.task, 'general'), '', '', "
-                           "  coalesce ((SELECT avg (score) FROM grades g WHERE g.response_id = r.id), '') "
-                           "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
-                           "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
-                         params, NULL);
-  voted = rw_store_query (self->store, "SELECT DISTINCT response_a || ' ' || source FROM votes "
-                                       "WHERE run_id = ?1", params, NULL);
-  if (rows == NULL || voted == NULL)
+  answers = rw_store_list_run_answers (self->store, self->run_id,
+                                       self->judge != NULL && self->pairwise, NULL);
+  if (answers == NULL ||
+      !rw_store_foreach_run_vote (self->store, self->run_id, runner_add_voted, have, NULL))
     return;
-  for (guint i = 0; i < voted->len; i++)
-    g_hash_table_add (have, g_strdup (((char **) voted->pdata[i])[0]));
 
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < answers->len; i++)
     {
-      char **r = rows->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s\n%s", r[0], r[1]);
+      RwStoredResponse *r = answers->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s\n%u", r->item_id, r->sample);
       GPtrArray *group = g_hash_table_lookup (groups, key);
 
       if (group == NULL)
@@ -1036,7 +1014,7 @@ start_comparisons (RwEvalRunner *self)
         }
       /* One answer per model: the first stored. */
       for (guint j = 0; j < group->len; j++)
-        if (g_str_equal (((char **) group->pdata[j])[3], r[3]))
+        if (g_str_equal (((RwStoredResponse *) group->pdata[j])->model, r->model))
           r = NULL;
       if (r != NULL)
         g_ptr_array_add (group, r);
@@ -1053,32 +1031,34 @@ start_comparisons (RwEvalRunner *self)
       /* Pairs in the order the models were given: the earlier model is always "a". */
       for (guint m = 0; m < self->models->len; m++)
         for (guint j = 0; j < group->len; j++)
-          if (g_str_equal (((char **) group->pdata[j])[3], rw_model_get_id (self->models->pdata[m])))
+          if (g_str_equal (((RwStoredResponse *) group->pdata[j])->model,
+                           rw_model_get_id (self->models->pdata[m])))
             g_ptr_array_add (ordered, group->pdata[j]);
       group = ordered;
       for (guint a = 0; a < group->len; a++)
         for (guint b = a + 1; b < group->len; b++)
           {
-            char **x = group->pdata[a], **y = group->pdata[b];
-            g_autofree char *graded = g_strdup_printf ("%s grader", x[2]);
-            g_autofree char *judged = g_strdup_printf ("%s judge", x[2]);
+            RwStoredResponse *x = group->pdata[a], *y = group->pdata[b];
+            g_autofree char *graded = g_strdup_printf ("%s grader", x->id);
+            g_autofree char *judged = g_strdup_printf ("%s judge", x->id);
             /* Response pairs are stored with the first one as response_a: a vote already made
              * for this first answer and source marks the pair done. */
 
-            if (*x[8] && *y[8] && !g_hash_table_contains (have, graded))
-              record_graded_pair (self, x[4], x[5], x[2], g_ascii_strtod (x[8], NULL), y[2],
-                                  g_ascii_strtod (y[8], NULL));
+            if (!isnan (x->mean_score) && !isnan (y->mean_score) &&
+                !g_hash_table_contains (have, graded))
+              record_graded_pair (self, x->prompt_id, x->task, x->id, x->mean_score, y->id,
+                                  y->mean_score);
             if (self->judge != NULL && self->pairwise && !g_hash_table_contains (have, judged))
               {
                 Comparison *c = g_new0 (Comparison, 1);
                 c->self = self;
-                c->prompt_id = g_strdup (x[4]);
-                c->task = g_strdup (x[5]);
-                c->question = g_strdup (x[7]);
-                c->ids[0] = g_strdup (x[2]);
-                c->ids[1] = g_strdup (y[2]);
-                c->texts[0] = g_strdup (x[6]);
-                c->texts[1] = g_strdup (y[6]);
+                c->prompt_id = g_strdup (x->prompt_id);
+                c->task = g_strdup (x->task);
+                c->question = g_strdup (x->prompt_text);
+                c->ids[0] = g_strdup (x->id);
+                c->ids[1] = g_strdup (y->id);
+                c->texts[0] = g_strdup (x->text);
+                c->texts[1] = g_strdup (y->text);
                 g_ptr_array_add (self->judge_queue, c);
               }
           }

@@ -48,33 +48,24 @@ GPtrArray *
 rw_learn_load_outcomes (RwStore  *store,
                         GError  **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) items = rw_store_list_graded_items (store, error);
   GPtrArray *out;
 
-  rows = rw_store_query (store,
-    "SELECT item, task, prompt, model, avg (score), avg (cost), avg (latency) FROM ("
-    "  SELECT r.prompt_id || '#' || r.sample AS item, coalesce (p.task, 'general') AS task, "
-    "    p.text AS prompt, r.model AS model, r.cost_usd AS cost, r.latency_ms AS latency, "
-    "    coalesce ((SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
-    "               ORDER BY g.created_ms DESC LIMIT 1), "
-    "              (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id)) AS score "
-    "  FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE r.status = 'ok') "
-    "WHERE score IS NOT NULL GROUP BY item, model ORDER BY item, model", NULL, error);
-  if (rows == NULL)
+  if (items == NULL)
     return NULL;
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_outcome_free);
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < items->len; i++)
     {
-      char **r = rows->pdata[i];
+      RwStoredGradedItem *g = items->pdata[i];
       RwOutcome *o = g_new0 (RwOutcome, 1);
 
-      o->item = g_strdup (r[0]);
-      o->task = g_strdup (r[1]);
-      o->prompt = g_strdup (r[2]);
-      o->model = g_strdup (r[3]);
-      o->score = g_ascii_strtod (r[4], NULL);
-      o->cost_usd = *r[5] ? g_ascii_strtod (r[5], NULL) : NAN;
-      o->latency_ms = *r[6] ? g_ascii_strtod (r[6], NULL) : NAN;
+      o->item = g_steal_pointer (&g->item);
+      o->task = g_steal_pointer (&g->task);
+      o->prompt = g_steal_pointer (&g->prompt);
+      o->model = g_steal_pointer (&g->model);
+      o->score = g->score;
+      o->cost_usd = g->cost_usd;
+      o->latency_ms = g->latency_ms;
       g_ptr_array_add (out, o);
     }
   return out;

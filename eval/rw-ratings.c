@@ -188,44 +188,17 @@ rw_comparisons_load_store (RwComparisons  *self,
                            RwStore        *store,
                            GError        **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) best = NULL;
+  g_autoptr(GPtrArray) votes = rw_store_list_pairwise_votes (store, error);
 
-  rows = rw_store_query (store,
-                         "SELECT coalesce (v.task, p.task, 'general'), ra.model, rb.model, v.outcome, "
-                         "  v.source, v.response_a, v.response_b "
-                         "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
-                         "JOIN responses ra ON ra.id = v.response_a "
-                         "JOIN responses rb ON rb.id = v.response_b "
-                         "WHERE v.outcome IN ('a', 'b', 'tie', 'both_bad') ORDER BY v.created_ms",
-                         NULL, error);
-  if (rows == NULL)
+  if (votes == NULL)
     return FALSE;
-  best = rw_store_query (store,
-                         "SELECT coalesce (v.task, p.task, 'general'), w.model, c.model, v.source, "
-                         "  w.id, c.id "
-                         "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
-                         "JOIN responses w ON w.id = v.winner, json_each (v.candidates) j "
-                         "JOIN responses c ON c.id = j.value "
-                         "WHERE v.outcome = 'best' AND c.id != w.id AND json_valid (v.candidates) "
-                         "ORDER BY v.created_ms",
-                         NULL, error);
-  if (best == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < rows->len; i++)
+  for (guint i = 0; i < votes->len; i++)
     {
-      char **r = rows->pdata[i];
-      double s = g_str_equal (r[3], "a") ? 1 : g_str_equal (r[3], "b") ? 0 : 0.5;
+      RwStoredVote *v = votes->pdata[i];
+      double s = g_str_equal (v->outcome, "a") ? 1 : g_str_equal (v->outcome, "b") ? 0 : 0.5;
       /* The same two answers judged again by the same source count once: the latest. */
-      g_autofree char *key = g_strdup_printf ("%s %s %s", r[5], r[6], r[4]);
-      rw_comparisons_add (self, r[0], r[1], r[2], s, 1, key);
-    }
-  for (guint i = 0; i < best->len; i++)
-    {
-      char **r = best->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s %s %s", r[4], r[5], r[3]);
-      rw_comparisons_add (self, r[0], r[1], r[2], 1, 1, key);
+      g_autofree char *key = g_strdup_printf ("%s %s %s", v->response_a, v->response_b, v->source);
+      rw_comparisons_add (self, v->task, v->model_a, v->model_b, s, 1, key);
     }
   return TRUE;
 }

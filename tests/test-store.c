@@ -299,7 +299,7 @@ test_bad_write_isolated (void)
 
   /* A query in between sees the good write; the failure is not the query's, and stays for the
    * flush to report. */
-  rows = rw_store_query (store, "SELECT id FROM responses", NULL, &error);
+  rows = _rw_store_query (store, "SELECT id FROM responses", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 1);
   g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, good);
@@ -619,13 +619,13 @@ check_row (RwStoreRow *row,
 {
   guint *n = data;
 
-  g_assert_cmpfloat_with_epsilon (rw_store_row_double (row, 0), 0.0005, 1e-12);
-  g_assert_cmpint (rw_store_row_int (row, 1), ==, 20);
-  g_assert_cmpstr (rw_store_row_text (row, 2), ==, "typed");
-  g_assert_true (rw_store_row_is_null (row, 3));
-  g_assert_null (rw_store_row_text (row, 3));
-  g_assert_true (isnan (rw_store_row_double (row, 3)));
-  g_assert_cmpint (rw_store_row_int (row, 3), ==, 0);
+  g_assert_cmpfloat_with_epsilon (_rw_store_row_double (row, 0), 0.0005, 1e-12);
+  g_assert_cmpint (_rw_store_row_int (row, 1), ==, 20);
+  g_assert_cmpstr (_rw_store_row_text (row, 2), ==, "typed");
+  g_assert_true (_rw_store_row_is_null (row, 3));
+  g_assert_null (_rw_store_row_text (row, 3));
+  g_assert_true (isnan (_rw_store_row_double (row, 3)));
+  g_assert_cmpint (_rw_store_row_int (row, 3), ==, 0);
   return ++*n < 2;
 }
 
@@ -648,12 +648,12 @@ test_query_each (void)
       g_autoptr(RwChatResult) r = make_result ("m/x", "typed", FALSE);
       g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
     }
-  g_assert_true (rw_store_query_each (store, "SELECT cost_usd, tokens_out, text, NULL "
+  g_assert_true (_rw_store_query_each (store, "SELECT cost_usd, tokens_out, text, NULL "
                                              "FROM responses WHERE run_id = ?1", params,
                                       check_row, &n, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 2);
-  g_assert_false (rw_store_query_each (store, "SELECT nothing FROM nowhere", NULL, check_row,
+  g_assert_false (_rw_store_query_each (store, "SELECT nothing FROM nowhere", NULL, check_row,
                                        &n, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_assert_cmpuint (n, ==, 2);
@@ -682,7 +682,7 @@ reader_thread (gpointer data)
       g_autofree char *want = g_strdup_printf ("%u", i);
 
       g_free (rw_store_record_response (r->store, r->run_id, r->prompt_id, result, 1, NULL));
-      rows = rw_store_query (r->store, "SELECT count(*) FROM responses WHERE run_id = ?1",
+      rows = _rw_store_query (r->store, "SELECT count(*) FROM responses WHERE run_id = ?1",
                              params, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (rows->len, ==, 1);
@@ -724,19 +724,19 @@ test_readers (void)
     g_thread_join (threads[i]);
 
   /* What b wrote, a reads. */
-  rows = rw_store_query (a, "SELECT count(*) FROM responses", NULL, &error);
+  rows = _rw_store_query (a, "SELECT count(*) FROM responses", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "160");
   g_clear_pointer (&rows, g_ptr_array_unref);
 
-  rows = rw_store_query (a, "SELECT nothing FROM nowhere", NULL, &error);
+  rows = _rw_store_query (a, "SELECT nothing FROM nowhere", NULL, &error);
   g_assert_null (rows);
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_clear_error (&error);
 
   rw_store_close (b);
   rw_store_close (a);
-  rows = rw_store_query (a, "SELECT count(*) FROM runs", NULL, &error);
+  rows = _rw_store_query (a, "SELECT count(*) FROM runs", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "4");
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)

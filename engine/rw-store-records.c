@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "rw-store-private.h"
+
+/* The records of the store's typed queries, and how a query fills them. */
+
+void
+rw_stored_run_free (RwStoredRun *run)
+{
+  if (run == NULL)
+    return;
+  g_free (run->id);
+  g_free (run->kind);
+  g_free (run->status);
+  g_free (run->params);
+  g_free (run->key);
+  g_free (run);
+}
+
+void
+rw_stored_response_free (RwStoredResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->id);
+  g_free (response->item_id);
+  g_free (response->model);
+  g_free (response->prompt_id);
+  g_free (response->task);
+  g_free (response->text);
+  g_free (response->prompt_text);
+  g_free (response->finish_reason);
+  g_free (response->request_hash);
+  g_free (response);
+}
+
+void
+rw_stored_vote_free (RwStoredVote *vote)
+{
+  if (vote == NULL)
+    return;
+  g_free (vote->response_a);
+  g_free (vote->response_b);
+  g_free (vote->source);
+  g_free (vote->outcome);
+  g_free (vote->task);
+  g_free (vote->model_a);
+  g_free (vote->model_b);
+  g_free (vote);
+}
+
+void
+rw_stored_vote_tally_free (RwStoredVoteTally *tally)
+{
+  if (tally == NULL)
+    return;
+  g_free (tally->model_a);
+  g_free (tally->model_b);
+  g_free (tally->source);
+  g_free (tally);
+}
+
+void
+rw_stored_graded_item_free (RwStoredGradedItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->item);
+  g_free (item->task);
+  g_free (item->prompt);
+  g_free (item->model);
+  g_free (item);
+}
+
+/* Returns: (transfer full) (nullable): a copy of a text column, %NULL for NULL */
+char *
+_rw_store_row_dup (RwStoreRow *row,
+                   int         column)
+{
+  return g_strdup (_rw_store_row_text (row, column));
+}
+
+/* Returns: an integer column, or -1 for NULL */
+gint64
+_rw_store_row_int_or_unset (RwStoreRow *row,
+                            int         column)
+{
+  return _rw_store_row_is_null (row, column) ? -1 : _rw_store_row_int (row, column);
+}
+
+/* Adds each row, made a record by the query's @make, to an array. */
+gboolean
+_rw_store_row_collect (RwStoreRow *row,
+                       gpointer    data)
+{
+  RwStoreCollect *c = data;
+
+  g_ptr_array_add (c->out, c->make (row));
+  return TRUE;
+}
+
+/* Returns: (transfer full) (nullable): the records @make makes of the rows of @sql */
+GPtrArray *
+_rw_store_list (RwStore             *self,
+                const char          *sql,
+                const char * const  *params,
+                gpointer           (*make) (RwStoreRow *row),
+                GDestroyNotify       free_func,
+                GError             **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (free_func);
+  RwStoreCollect c = { out, make };
+
+  if (!_rw_store_query_each (self, sql, params, _rw_store_row_collect, &c, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_ENGINE_INSIDE) && !defined(RW_ENGINE_COMPILATION)
+# error "Only <routewise-engine.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The records the store's typed queries give: callers read rows through these, never through
+ * SQL. A record passed to a callback (the rw_store_foreach_*() queries) lends its strings for
+ * the call only; one in an array (the rw_store_list_*() queries) owns them. A number that was
+ * not recorded is NAN, a count -1, a string %NULL.
+ */
+
+/**
+ * RwStoredRun:
+ * @id: its id
+ * @kind: "compare", "eval" or "serve"
+ * @status: "running", "done", "failed", "cancelled", "stopped"...
+ * @params: (nullable): its parameters, as JSON text
+ * @key: (nullable): an evaluation's key: its suite, models and repetitions
+ * @created_ms: when it began, in milliseconds since the epoch
+ */
+typedef struct
+{
+  char *id;
+  char *kind;
+  char *status;
+  char *params;
+  char *key;
+  gint64 created_ms;
+} RwStoredRun;
+
+/**
+ * RwStoredResponse:
+ *
+ * An answer. Which fields a query fills is said where the query is.
+ */
+typedef struct
+{
+  char *id;
+  char *item_id;
+  char *model;
+  char *prompt_id;
+  char *task;
+  char *text;
+  char *prompt_text;
+  char *finish_reason;
+  char *request_hash;
+  guint sample;
+  gboolean ok;
+  gboolean cached;
+  gint64 tokens_in;
+  gint64 tokens_out;
+  double cost_usd;
+  double ttft_ms;
+  double latency_ms;
+  double mean_score;
+} RwStoredResponse;
+
+/**
+ * RwStoredGrade:
+ * @id: its id
+ * @response_id: the answer graded
+ * @human: whether a person gave it
+ * @score: the score, 0 to 1
+ * @pass: 1 passed, 0 failed, -1 not said
+ * @created_ms: when it was given
+ */
+typedef struct
+{
+  char *id;
+  char *response_id;
+  gboolean human;
+  double score;
+  int pass;
+  gint64 created_ms;
+} RwStoredGrade;
+
+/**
+ * RwStoredVote:
+ * @response_a: the first answer
+ * @response_b: the second answer
+ * @source: "human", "judge", "grader" or "import"
+ * @outcome: "a", "b", "tie", "both_bad" or "best"
+ * @task: (nullable): the task it counts for
+ * @model_a: (nullable): the model of @response_a
+ * @model_b: (nullable): the model of @response_b
+ */
+typedef struct
+{
+  char *response_a;
+  char *response_b;
+  char *source;
+  char *outcome;
+  char *task;
+  char *model_a;
+  char *model_b;
+} RwStoredVote;
+
+/**
+ * RwStoredVoteTally:
+ *
+ * The votes of one source on the answers of two models: @wins for @model_a, @losses, @ties.
+ */
+typedef struct
+{
+  char *model_a;
+  char *model_b;
+  char *source;
+  guint64 wins;
+  guint64 losses;
+  guint64 ties;
+} RwStoredVoteTally;
+
+/**
+ * RwStoredGradedItem:
+ *
+ * How well one model answered one item (a prompt and a repetition), averaged over its graded
+ * good answers, with what they cost and how long they took on average.
+ */
+typedef struct
+{
+  char *item;
+  char *task;
+  char *prompt;
+  char *model;
+  double score;
+  double cost_usd;
+  double latency_ms;
+} RwStoredGradedItem;
+
+void rw_stored_run_free          (RwStoredRun        *run);
+void rw_stored_response_free     (RwStoredResponse   *response);
+void rw_stored_vote_free         (RwStoredVote       *vote);
+void rw_stored_vote_tally_free   (RwStoredVoteTally  *tally);
+void rw_stored_graded_item_free  (RwStoredGradedItem *item);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredRun, rw_stored_run_free)
+
+typedef gboolean (*RwStoredResponseFunc) (const RwStoredResponse *response,
+                                          gpointer                data);
+typedef gboolean (*RwStoredGradeFunc)    (const RwStoredGrade    *grade,
+                                          gpointer                data);
+typedef gboolean (*RwStoredVoteFunc)     (const RwStoredVote     *vote,
+                                          gpointer                data);
+
+G_END_DECLS
