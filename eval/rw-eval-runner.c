@@ -1013,7 +1013,7 @@ start_comparisons (RwEvalRunner *self)
           g_hash_table_insert (groups, g_steal_pointer (&key), group);
         }
       /* One answer per model: the first stored. */
-      for (guint j = 0; j < group->len; j++)
+      for (guint j = 0; r != NULL && j < group->len; j++)
         if (g_str_equal (((RwStoredResponse *) group->pdata[j])->model, r->model))
           r = NULL;
       if (r != NULL)

@@ -319,6 +319,30 @@ test_run_resume_cache (void)
       }
   }
 
+  /* A second good answer of the first model to an item (which two processes resuming the same
+   * run could store) is left out of the comparisons: the first stored answer counts. */
+  {
+    g_autofree char *first_sql = g_strdup_printf (
+      "SELECT prompt_id || ' ' || item_id FROM responses WHERE run_id = '%s' "
+      "AND model = 'recorded/gpt-4-1106-preview' ORDER BY created_ms LIMIT 1",
+      rw_eval_runner_get_run_id (wider));
+    g_autofree char *first_answer = rw_test_db_text (db, first_sql);
+    g_auto(GStrv) parts = g_strsplit (first_answer, " ", 2);
+    g_autoptr(RwChatResult) again = rw_chat_result_new ("recorded/gpt-4-1106-preview");
+    g_autofree char *dup = NULL;
+    g_autoptr(RwEvalRunner) rerun = rw_eval_runner_new (catalog, store, suite, two, 1);
+
+    g_string_assign (again->text, "The answer is 42.");
+    again->finish_reason = g_strdup ("stop");
+    dup = rw_store_record_eval_response (store, rw_eval_runner_get_run_id (wider), parts[0], again,
+                                         0, NULL, parts[1], 0, "math", FALSE);
+    g_assert_true (rw_store_flush (store, NULL));
+    g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
+    g_assert_true (rw_eval_runner_is_resumed (rerun));
+    g_assert_cmpstr (run_to_end (rerun), ==, "done");
+    g_assert_cmpuint (rw_eval_runner_get_n_comparisons (rerun), ==, 0);
+  }
+
   rw_store_close (store);
   rw_test_rmtree (dir);
 }
