@@ -17,7 +17,7 @@
 
 static sqlite3 *
 store_open_reader (RwStore  *self,
-             GError  **error)
+                   GError  **error)
 {
   sqlite3 *db = NULL;
 
@@ -38,9 +38,9 @@ store_open_reader (RwStore  *self,
  * connection reads the whole schema, which costs more than most of our queries. */
 gboolean
 _rw_store_read_stmt_take (RwStore     *self,
-                const char  *sql,
-                RwStoreReadStmt    *r,
-                GError     **error)
+                          const char  *sql,
+                          RwStoreReadStmt    *r,
+                          GError     **error)
 {
   r->shared = g_mutex_trylock (&self->reader_lock);
   if (r->shared && self->reader == NULL && !self->closed &&
@@ -90,7 +90,7 @@ _rw_store_read_stmt_take (RwStore     *self,
 /* Ends the read. The statement is reset, so that no read transaction stays open. */
 void
 _rw_store_read_stmt_give (RwStore  *self,
-                RwStoreReadStmt *r)
+                          RwStoreReadStmt *r)
 {
   if (r->shared)
     {
@@ -108,7 +108,7 @@ _rw_store_read_stmt_give (RwStore  *self,
 /* One row of _rw_store_query(), copied as text. */
 static gboolean
 store_copy_row (RwStoreRow *row,
-          gpointer    data)
+                gpointer    data)
 {
   sqlite3_stmt *stmt = (sqlite3_stmt *) row;
   int n = sqlite3_column_count (stmt);
@@ -137,9 +137,9 @@ store_copy_row (RwStoreRow *row,
  */
 GPtrArray *
 _rw_store_query (RwStore             *self,
-                const char          *sql,
-                const char * const  *params,
-                GError             **error)
+                 const char          *sql,
+                 const char * const  *params,
+                 GError             **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
@@ -167,11 +167,11 @@ _rw_store_query (RwStore             *self,
  */
 gboolean
 _rw_store_query_each (RwStore             *self,
-                     const char          *sql,
-                     const char * const  *params,
-                     RwStoreRowFunc       func,
-                     gpointer             data,
-                     GError             **error)
+                      const char          *sql,
+                      const char * const  *params,
+                      RwStoreRowFunc       func,
+                      gpointer             data,
+                      GError             **error)
 {
   RwStoreReadStmt r;
   int rc;
@@ -201,7 +201,7 @@ _rw_store_query_each (RwStore             *self,
 
 gboolean
 _rw_store_row_is_null (RwStoreRow *row,
-                      int         column)
+                       int         column)
 {
   return sqlite3_column_type ((sqlite3_stmt *) row, column) == SQLITE_NULL;
 }
@@ -209,7 +209,7 @@ _rw_store_row_is_null (RwStoreRow *row,
 /* Returns: (nullable): the value as text, %NULL for NULL */
 const char *
 _rw_store_row_text (RwStoreRow *row,
-                   int         column)
+                    int         column)
 {
   return (const char *) sqlite3_column_text ((sqlite3_stmt *) row, column);
 }
@@ -217,7 +217,7 @@ _rw_store_row_text (RwStoreRow *row,
 /* Returns: the value as a number, NAN for NULL */
 double
 _rw_store_row_double (RwStoreRow *row,
-                     int         column)
+                      int         column)
 {
   if (_rw_store_row_is_null (row, column))
     return NAN;
@@ -227,7 +227,7 @@ _rw_store_row_double (RwStoreRow *row,
 /* Returns: the value as an integer, 0 for NULL */
 gint64
 _rw_store_row_int (RwStoreRow *row,
-                  int         column)
+                   int         column)
 {
   return sqlite3_column_int64 ((sqlite3_stmt *) row, column);
 }

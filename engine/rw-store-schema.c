@@ -162,8 +162,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);
 
 static gboolean
 store_sql_exec (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
+                const char  *sql,
+                GError     **error)
 {
   char *msg = NULL;
 
@@ -181,7 +181,7 @@ store_sql_exec (sqlite3     *db,
  * so this waits here, as long as the busy timeout would. */
 static gboolean
 store_set_wal (sqlite3  *db,
-         GError  **error)
+               GError  **error)
 {
   gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * 1000;
   guint pause_us = 200;
@@ -216,9 +216,9 @@ store_get_user_version (sqlite3 *db)
 
 sqlite3 *
 _rw_store_open_db (const char  *path,
-         int          target_version,
-         int         *version_out,
-         GError     **error)
+                   int          target_version,
+                   int         *version_out,
+                   GError     **error)
 {
   sqlite3 *db = NULL;
   int version;

@@ -41,7 +41,7 @@ _rw_store_op_new (const char *sql)
 
 void
 _rw_store_op_text (RwStoreOp         *op,
-         const char *s)
+                   const char *s)
 {
   g_assert (op->n_vals < MAX_VALS);
   op->vals[op->n_vals].type = s ? VAL_TEXT : VAL_NULL;
@@ -51,7 +51,7 @@ _rw_store_op_text (RwStoreOp         *op,
 
 void
 _rw_store_op_int (RwStoreOp     *op,
-        gint64  v)
+                  gint64  v)
 {
   g_assert (op->n_vals < MAX_VALS);
   op->vals[op->n_vals].type = VAL_INT;
@@ -61,7 +61,7 @@ _rw_store_op_int (RwStoreOp     *op,
 
 void
 _rw_store_op_int_or_null (RwStoreOp     *op,
-                gint64  v)
+                          gint64  v)
 {
   if (v < 0)
     {
@@ -74,7 +74,7 @@ _rw_store_op_int_or_null (RwStoreOp     *op,
 
 void
 _rw_store_op_double_or_null (RwStoreOp     *op,
-                   double  v)
+                             double  v)
 {
   g_assert (op->n_vals < MAX_VALS);
   if (!isfinite (v) || v < 0)
@@ -150,7 +150,7 @@ _rw_store_now_ms (void)
 
 static void
 store_note_write_error (RwStore    *self,
-                  const char *what)
+                        const char *what)
 {
   g_mutex_lock (&self->lock);
   self->n_write_errors++;
@@ -164,7 +164,7 @@ store_note_write_error (RwStore    *self,
 /* Returns: whether the write was made */
 static gboolean
 store_exec_op (RwStore *self,
-         RwStoreOp      *op)
+               RwStoreOp      *op)
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, op->sql);
   int rc;
@@ -231,7 +231,7 @@ store_inserted_table (RwStoreOp *op)
 /* Takes back the rows @done added, newest first. */
 static void
 store_undo_inserts (RwStore   *self,
-              GPtrArray *done)
+                    GPtrArray *done)
 {
   for (guint i = done->len; i-- > 0;)
     {
@@ -262,7 +262,7 @@ store_undo_inserts (RwStore   *self,
  * evaluation answers); this costs nothing until a write fails. */
 static void
 store_exec_unit (RwStore *self,
-           RwStoreOp      *op)
+                 RwStoreOp      *op)
 {
   guint before = rw_store_get_n_write_errors (self);
   g_autoptr(GPtrArray) done = NULL;
@@ -287,7 +287,7 @@ store_exec_unit (RwStore *self,
 
 static void
 store_exec_simple (RwStore    *self,
-             const char *sql)
+                   const char *sql)
 {
   char *msg = NULL;
 
@@ -300,7 +300,7 @@ store_exec_simple (RwStore    *self,
 
 static void
 store_finish_flush (RwStore *self,
-              RwStoreFlush   *flush)
+                    RwStoreFlush   *flush)
 {
   g_mutex_lock (&self->lock);
   if (!flush->keep_error)
@@ -330,9 +330,9 @@ store_finish_flush (RwStore *self,
 
 int
 _rw_store_wal_committed (gpointer    data,
-               sqlite3    *db,
-               const char *name,
-               int         pages)
+                         sqlite3    *db,
+                         const char *name,
+                         int         pages)
 {
   RwStore *self = data;
 
@@ -477,7 +477,7 @@ _rw_store_writer_thread (gpointer data)
 
 void
 _rw_store_enqueue (RwStore *self,
-         RwStoreOp      *op)
+                   RwStoreOp      *op)
 {
   if (op->kind == OP_EXEC && g_thread_self () == self->writer)
     {
@@ -578,8 +578,8 @@ rw_store_end_group (RwStore *self)
  * for the next rw_store_flush() to report. */
 gboolean
 _rw_store_wait_for_writes (RwStore   *self,
-                 gboolean   keep_error,
-                 GError   **error)
+                           gboolean   keep_error,
+                           GError   **error)
 {
   RwStoreFlush flush = { 0 };
   RwStoreOp *op;

@@ -212,9 +212,9 @@ rw_store_flush (RwStore  *self,
 
 static void
 store_flush_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
   GError *error = NULL;
 

@@ -14,6 +14,10 @@
 #include "rw-promptfoo.h"
 #include "rw-yaml.h"
 #include "rw-ratings.h"
-#include "rw-learn.h"
+#include "rw-outcome.h"
+#include "rw-routellm-import.h"
+#include "rw-learner.h"
+#include "rw-offline-evaluation.h"
+#include "rw-exporter.h"
 
 #undef RW_EVAL_INSIDE

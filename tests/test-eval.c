@@ -328,13 +328,13 @@ test_run_resume_cache (void)
       rw_eval_runner_get_run_id (wider));
     g_autofree char *first_answer = rw_test_db_text (db, first_sql);
     g_auto(GStrv) parts = g_strsplit (first_answer, " ", 2);
-    g_autoptr(RwChatResult) again = rw_chat_result_new ("recorded/gpt-4-1106-preview");
+    g_autoptr(RwChatResult) second = rw_chat_result_new ("recorded/gpt-4-1106-preview");
     g_autofree char *dup = NULL;
     g_autoptr(RwEvalRunner) rerun = rw_eval_runner_new (catalog, store, suite, two, 1);
 
-    g_string_assign (again->text, "The answer is 42.");
-    again->finish_reason = g_strdup ("stop");
-    dup = rw_store_record_eval_response (store, rw_eval_runner_get_run_id (wider), parts[0], again,
+    g_string_assign (second->text, "The answer is 42.");
+    second->finish_reason = g_strdup ("stop");
+    dup = rw_store_record_eval_response (store, rw_eval_runner_get_run_id (wider), parts[0], second,
                                          0, NULL, parts[1], 0, "math", FALSE);
     g_assert_true (rw_store_flush (store, NULL));
     g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));

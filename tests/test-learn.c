@@ -248,10 +248,10 @@ static void
 test_learn_and_evaluate (void)
 {
   g_autoptr(GPtrArray) outcomes = synthetic_outcomes ();
-  RwLearnOptions quality_first = { 0, 0, 0, 0 };
-  RwLearnOptions frugal = { 0, 5.0, 0, 0 };   /* at most $5 per 1,000 requests */
+  RwLearnerOptions quality_first = { 0, 0, 0, 0 };
+  RwLearnerOptions frugal = { 0, 5.0, 0, 0 };   /* at most $5 per 1,000 requests */
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) p1 = rw_policy_learn (outcomes, NULL, &quality_first, &error);
+  g_autoptr(JsonNode) p1 = rw_learner_learn (outcomes, NULL, &quality_first, &error);
   g_autoptr(JsonNode) p2 = NULL;
   g_autoptr(JsonNode) eval = NULL;
   g_autoptr(RwPolicy) loaded = rw_policy_new ();
@@ -278,7 +278,7 @@ test_learn_and_evaluate (void)
   g_assert_cmpstr ((task = rw_policy_classify (loaded, req)), ==, "proofs");
 
   /* A budget: trivia moves to the cheap model, proofs keep the good one. */
-  p2 = rw_policy_learn (outcomes, NULL, &frugal, &error);
+  p2 = rw_learner_learn (outcomes, NULL, &frugal, &error);
   g_assert_no_error (error);
   tasks = json_object_get_object_member (json_node_get_object (p2), "tasks");
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 0), ==, "small/model");
@@ -287,7 +287,7 @@ test_learn_and_evaluate (void)
   g_assert_cmpfloat (json_object_get_double_member (learned, "expected_cost_per_1k"), <=, 5.0 + 1e-9);
 
   /* Held out: the policy against every single model, random and the oracle. */
-  eval = rw_policy_evaluate (outcomes, json_node_get_object (p2), 5, NULL, NULL, &error);
+  eval = rw_offline_evaluate (outcomes, json_node_get_object (p2), 5, NULL, NULL, &error);
   g_assert_no_error (error);
   {
     JsonObject *e = json_node_get_object (eval);
@@ -323,7 +323,7 @@ test_learn_and_evaluate (void)
     g_assert_cmpfloat (fabs (random_apgr - 0.5), <, 0.1);
     g_assert_cmpfloat (oracle_apgr, >=, learned_apgr);
   }
-  report = rw_policy_evaluation_to_text (eval);
+  report = rw_offline_evaluation_to_text (eval);
   g_assert_nonnull (strstr (report, "| random |"));
   g_assert_nonnull (strstr (report, "APGR"));
 }
@@ -332,9 +332,9 @@ static void
 test_export (void)
 {
   g_autoptr(GPtrArray) outcomes = synthetic_outcomes ();
-  RwLearnOptions o = { 0, 5.0, 0, 0 };
+  RwLearnerOptions o = { 0, 5.0, 0, 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) policy = rw_policy_learn (outcomes, NULL, &o, &error);
+  g_autoptr(JsonNode) policy = rw_learner_learn (outcomes, NULL, &o, &error);
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *portkey = NULL, *openrouter = NULL, *litellm = NULL, *own = NULL;
@@ -351,7 +351,7 @@ test_export (void)
     "             {\"id\": \"small/model\", \"provider\": \"small\", \"name\": \"small-1\"}]}", -1, &error));
   g_assert_no_error (error);
 
-  portkey = rw_policy_export (json_node_get_object (policy), catalog, "portkey", &error);
+  portkey = rw_exporter_export (json_node_get_object (policy), catalog, "portkey", &error);
   g_assert_no_error (error);
   g_assert_true (json_parser_load_from_data (parser, portkey, -1, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
@@ -378,10 +378,10 @@ test_export (void)
                                                                                   "forward_headers"), 0), ==, "x-api-key");
   }
 
-  openrouter = rw_policy_export (json_node_get_object (policy), catalog, "openrouter", &error);
+  openrouter = rw_exporter_export (json_node_get_object (policy), catalog, "openrouter", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (openrouter, "\"models\""));
-  litellm = rw_policy_export (json_node_get_object (policy), catalog, "litellm", &error);
+  litellm = rw_exporter_export (json_node_get_object (policy), catalog, "litellm", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (litellm, "api_key: \"os.environ/RW_LEARN_TEST_KEY\""));
   g_assert_nonnull (strstr (litellm, "model: \"anthropic/small-1\""));
@@ -392,12 +392,12 @@ test_export (void)
     g_assert_no_error (error);
     g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (yaml), "model_list")));
   }
-  own = rw_policy_export (json_node_get_object (policy), catalog, "routewise", &error);
+  own = rw_exporter_export (json_node_get_object (policy), catalog, "routewise", &error);
   g_assert_no_error (error);
   for (const char *const *t = (const char *const[]) { portkey, openrouter, litellm, own, NULL }; *t; t++)
     g_assert_null (strstr (*t, "sk-learn-secret"));
 
-  g_assert_null (rw_policy_export (json_node_get_object (policy), catalog, "nginx", &error));
+  g_assert_null (rw_exporter_export (json_node_get_object (policy), catalog, "nginx", &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
 }
 
@@ -424,7 +424,7 @@ test_routellm_import (void)
   run = rw_routellm_import (store, catalog, dir, &n, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 2);
-  outcomes = rw_learn_load_outcomes (store, &error);
+  outcomes = rw_outcomes_load (store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (outcomes->len, ==, 4);
   g_assert_cmpstr (((RwOutcome *) outcomes->pdata[0])->task, ==, "anatomy");

@@ -65,7 +65,7 @@ policy_evaluate_run (RwCliContext *cli,
   g_autoptr(JsonNode) evaluation = NULL;
   g_autofree char *text = NULL;
 
-  if ((outcomes = rw_learn_load_outcomes (rw_cli_context_get_store (cli), &error)) == NULL)
+  if ((outcomes = rw_outcomes_load (rw_cli_context_get_store (cli), &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_FAILED;
@@ -75,7 +75,7 @@ policy_evaluate_run (RwCliContext *cli,
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_USAGE;
     }
-  if ((evaluation = rw_policy_evaluate (outcomes, json_node_get_object (policy), o->folds,
+  if ((evaluation = rw_offline_evaluate (outcomes, json_node_get_object (policy), o->folds,
                                         o->strong, o->weak, &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
@@ -84,7 +84,7 @@ policy_evaluate_run (RwCliContext *cli,
   if (o->json)
     text = rw_json_to_string (evaluation, TRUE);
   else
-    text = rw_policy_evaluation_to_text (evaluation);
+    text = rw_offline_evaluation_to_text (evaluation);
   return rw_cli_write_or_print (o->output, text) ? RW_CLI_EXIT_OK : RW_CLI_EXIT_FAILED;
 }
 

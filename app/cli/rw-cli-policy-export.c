@@ -39,7 +39,7 @@ policy_export_run (RwCliContext *cli,
     }
   if (rw_cli_context_get_catalog (cli) == NULL)
     return RW_CLI_EXIT_USAGE;
-  if ((text = rw_policy_export (json_node_get_object (policy), rw_cli_context_get_catalog (cli),
+  if ((text = rw_exporter_export (json_node_get_object (policy), rw_cli_context_get_catalog (cli),
                                 o->format ? o->format : "routewise", &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);

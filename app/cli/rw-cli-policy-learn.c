@@ -101,7 +101,7 @@ policy_learn_run (RwCliContext *cli,
                   char        **argv)
 {
   PolicyLearnOptions *o = data;
-  RwLearnOptions learn = { o->cost_weight, o->budget, o->ceiling, o->latency };
+  RwLearnerOptions learn = { o->cost_weight, o->budget, o->ceiling, o->latency };
   RwStore *store = rw_cli_context_get_store (cli);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) outcomes = NULL;
@@ -109,9 +109,9 @@ policy_learn_run (RwCliContext *cli,
   g_autoptr(JsonNode) policy = NULL;
   g_autofree char *text = NULL;
 
-  if ((outcomes = rw_learn_load_outcomes (store, &error)) == NULL ||
+  if ((outcomes = rw_outcomes_load (store, &error)) == NULL ||
       !rw_comparisons_load_store (comparisons, store, &error) ||
-      (policy = rw_policy_learn (outcomes, comparisons, &learn, &error)) == NULL)
+      (policy = rw_learner_learn (outcomes, comparisons, &learn, &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_FAILED;

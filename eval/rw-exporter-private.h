@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-exporter.h"
+
+G_BEGIN_DECLS
+
+/* How a gateway reaches a model: its provider's kind as the gateway names it, the base URL,
+ * the name the provider knows it by, and where its key comes from (an environment variable's
+ * name, never the key). Models of kinds a gateway does not speak (recorded answers) are
+ * reached through Routewise's own endpoint, which speaks OpenAI's protocol. */
+typedef struct
+{
+  const char *kind;
+  const char *base_url;
+  const char *name;
+  const char *key_env;
+} RwExportTarget;
+
+/* An exporter of one format: @lists holds pairs, a task's name (%NULL for the default) then
+ * its models, a JsonArray of ids. */
+typedef char *(*RwExportFunc) (GPtrArray *lists,
+                               RwCatalog *catalog);
+
+RwExportTarget _rw_exporter_target_for      (RwCatalog  *catalog,
+                                             const char *model_id);
+void           _rw_exporter_add_yaml_string (GString    *s,
+                                             const char *text);
+char          *_rw_exporter_task_slug       (const char *task);
+
+char          *_rw_exporter_portkey         (GPtrArray  *lists,
+                                             RwCatalog  *catalog);
+char          *_rw_exporter_openrouter      (GPtrArray  *lists,
+                                             RwCatalog  *catalog);
+char          *_rw_exporter_litellm         (GPtrArray  *lists,
+                                             RwCatalog  *catalog);
+
+G_END_DECLS
