@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE 1
-#ifndef RW_ENGINE_COMPILATION
-# define RW_ENGINE_COMPILATION 1
-#endif
 #include "config.h"
 
 #include <errno.h>

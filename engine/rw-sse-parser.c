@@ -1,7 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#ifndef RW_ENGINE_COMPILATION
-# define RW_ENGINE_COMPILATION 1
-#endif
 #include "config.h"
 
 #include <string.h>
