@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/random.h>
+
+#include "rw-error.h"
+#include "rw-http1.h"
+#include "rw-json.h"
+#include "rw-server-private.h"
+
+/*
+ * One client connection: HTTP/1.1 with keep-alive, one request at a time (pipelined requests
+ * wait in the input buffer), replies written as one buffer per event so that a whole answer
+ * usually leaves in a single send(). While a request is being answered the socket is still
+ * read, so that a client that goes away cancels its request at once.
+ */
+
+RwServerConn *
+_rw_server_conn_ref (RwServerConn *c)
+{
+  c->ref_count++;
+  return c;
+}
+
+static void
+server_request_clear (RwServerRequest *r)
+{
+  g_free (r->method);
+  g_free (r->path);
+  g_free (r->task);
+  memset (r, 0, sizeof *r);
+}
+
+void
+_rw_server_conn_unref (RwServerConn *c)
+{
+  if (--c->ref_count > 0)
+    return;
+  g_assert (c->fd < 0);
+  server_request_clear (&c->req);
+  g_byte_array_unref (c->in);
+  g_string_free (c->out, TRUE);
+  g_free (c);
+}
+
+void
+_rw_server_conn_close (RwServerConn *c)
+{
+  if (c->fd < 0)
+    return;
+  _rw_server_clear_source (&c->drain_timer);
+  g_source_destroy (c->watch);
+  g_clear_pointer (&c->watch, g_source_unref);
+  close (c->fd);
+  c->fd = -1;
+  if (c->server != NULL)
+    {
+      g_hash_table_remove (c->worker->conns, c);
+      c->server = NULL;
+    }
+  if (c->call != NULL)
+    _rw_server_call_client_gone (c->call);
+  _rw_server_conn_unref (c);   /* the open connection's own reference */
+}
+
+static gboolean
+server_drain_timeout (gpointer data)
+{
+  RwServerConn *c = data;
+
+  g_clear_pointer (&c->drain_timer, g_source_unref);
+  _rw_server_conn_close (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_conn_update_events (RwServerConn *c)
+{
+  GIOCondition events = 0;
+
+  if (c->fd < 0)
+    return;
+  if (!c->peer_closed && c->in->len < MAX_BUFFERED_INPUT)
+    events |= G_IO_IN;
+  if (c->out_pos < c->out->len)
+    events |= G_IO_OUT;
+  rw_fd_watch_set_events (c->watch, events);
+}
+
+/* Sends what is queued; the rest waits for the socket to be writable. */
+void
+_rw_server_conn_flush (RwServerConn *c)
+{
+  while (c->fd >= 0 && c->out_pos < c->out->len)
+    {
+      gssize n = send (c->fd, c->out->str + c->out_pos, c->out->len - c->out_pos,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+          _rw_server_conn_close (c);
+          return;
+        }
+      c->out_pos += (gsize) n;
+    }
+  if (c->fd < 0)
+    return;
+  if (c->out_pos == c->out->len)
+    {
+      g_string_truncate (c->out, 0);
+      c->out_pos = 0;
+      if (c->close_after && c->call == NULL && !c->draining)
+        {
+          /* Say nothing more, and read what the client still sends until it closes too:
+           * closing with unread input would reset the connection and could destroy the reply
+           * before the client reads it. */
+          shutdown (c->fd, SHUT_WR);
+          c->draining = TRUE;
+          c->peer_closed = FALSE;
+          g_byte_array_set_size (c->in, 0);
+          c->drain_timer = _rw_server_add_timeout (2000, server_drain_timeout, c);
+        }
+    }
+  server_conn_update_events (c);
+}
+
+static const char *
+server_reason_phrase (guint status)
+{
+  switch (status)
+    {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+    }
+}
+
+/* The Date header's value, made again only when the second changes; one per event loop. */
+static const char *
+server_http_date (void)
+{
+  static _Thread_local char buf[64];
+  static _Thread_local gint64 last_second = -1;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (now != last_second)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (now);
+      g_autofree char *s = g_date_time_format (dt, "%a, %d %b %Y %H:%M:%S GMT");
+
+      g_strlcpy (buf, s, sizeof buf);
+      last_second = now;
+    }
+  return buf;
+}
+
+/* Queues a reply's head. A @content_length of -1 means a streamed body: chunked for HTTP/1.1
+ * clients, delimited by closing the connection for HTTP/1.0 ones. */
+void
+_rw_server_begin_reply (RwServerConn       *c,
+                        guint       status,
+                        const char *content_type,
+                        gssize      content_length,
+                        const char *model,
+                        const char *task)
+{
+  GString *o = c->out;
+
+  /* Appends, not printf: this runs for every reply. */
+  g_string_append (o, "HTTP/1.1 ");
+  rw_json_append_int (o, status);
+  g_string_append_c (o, ' ');
+  g_string_append (o, server_reason_phrase (status));
+  g_string_append (o, "\r\nServer: Routewise/" PACKAGE_VERSION "\r\nDate: ");
+  g_string_append (o, server_http_date ());
+  g_string_append (o, "\r\nContent-Type: ");
+  g_string_append (o, content_type);
+  g_string_append (o, "\r\n");
+  if (content_length >= 0)
+    {
+      g_string_append (o, "Content-Length: ");
+      rw_json_append_int (o, content_length);
+      g_string_append (o, "\r\n");
+    }
+  else
+    {
+      g_string_append (o, "Cache-Control: no-cache\r\n");
+      if (c->req.minor_version >= 1)
+        g_string_append (o, "Transfer-Encoding: chunked\r\n");
+      else
+        c->close_after = TRUE;
+    }
+  if (status == 401)
+    g_string_append (o, "WWW-Authenticate: Bearer\r\n");
+  if (model != NULL)
+    {
+      g_string_append (o, "x-routewise-model: ");
+      g_string_append (o, model);
+      g_string_append (o, "\r\n");
+    }
+  /* Without a task, the policy's default list served the request. */
+  if (model != NULL || task != NULL)
+    {
+      g_string_append (o, "x-routewise-task: ");
+      g_string_append (o, task ? task : "default");
+      g_string_append (o, "\r\n");
+    }
+  if (!c->req.keep_alive || c->close_after)
+    {
+      c->close_after = TRUE;
+      g_string_append (o, "Connection: close\r\n");
+    }
+  g_string_append (o, "\r\n");
+}
+
+void
+_rw_server_reply_json (RwServerConn       *c,
+                       guint       status,
+                       const char *model,
+                       const char *task,
+                       char       *body)
+{
+  gsize len = strlen (body);
+
+  _rw_server_begin_reply (c, status, "application/json", (gssize) len, model, task);
+  g_string_append_len (c->out, body, (gssize) len);
+  g_free (body);
+}
+
+void
+_rw_server_reply_error (RwServerConn       *c,
+                        guint       status,
+                        const char *message,
+                        const char *code)
+{
+  _rw_server_reply_json (c, status, NULL, NULL, _rw_server_error_json (status, message, code));
+}
+
+/* A request that cannot be read is answered and the connection closed after the answer. */
+static void
+server_refuse (RwServerConn       *c,
+               guint       status,
+               const char *message)
+{
+  c->req.keep_alive = FALSE;
+  _rw_server_reply_error (c, status, message, NULL);
+  c->peer_closed = TRUE;   /* read nothing more */
+  _rw_server_conn_flush (c);
+}
+
+/* Reads the head of the next request. FALSE when more bytes are needed or it was refused. */
+static gboolean
+server_read_head (RwServerConn *c)
+{
+  RwHttp1Head head;
+  const char *why = NULL;
+  const char *auth, *task, *query;
+  gssize n = rw_http1_parse_request ((char *) c->in->data, c->in->len, &head, &why);
+
+  if (n == RW_HTTP1_INCOMPLETE)
+    return FALSE;
+  if (n < 0)
+    {
+      server_refuse (c, n == RW_HTTP1_TOO_LARGE ? 431 : 400, why);
+      return FALSE;
+    }
+
+  c->req.parsed = TRUE;
+  c->req.head_len = (gsize) n;
+  c->req.body_end = (gsize) n;
+  c->req.minor_version = head.minor_version;
+  c->req.keep_alive = head.keep_alive;
+  c->req.content_length = head.content_length;
+  c->req.chunked = head.chunked;
+  c->req.method = g_strdup (head.method);
+  /* The path without its query; an absolute target is reduced to its path. */
+  {
+    const char *target = head.target;
+    if (g_ascii_strncasecmp (target, "http://", 7) == 0)
+      {
+        const char *slash = strchr (target + 7, '/');
+        target = slash ? slash : "/";
+      }
+    query = strchr (target, '?');
+    c->req.path = query ? g_strndup (target, (gsize) (query - target)) : g_strdup (target);
+  }
+  auth = rw_http1_head_get (&head, "authorization");
+  c->req.authorized = auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&
+                      _rw_server_token_matches (auth + 7, c->server->token);
+  task = rw_http1_head_get (&head, "x-routewise-task");
+  c->req.task = task && *task ? g_strdup (task) : NULL;
+
+  if (c->req.content_length > MAX_REQUEST_BODY)
+    {
+      server_refuse (c, 413, "the request is too large");
+      return FALSE;
+    }
+  if (head.expect_continue && c->req.authorized && (c->req.content_length > 0 || c->req.chunked))
+    {
+      /* The client waits for a word before it sends the body. */
+      g_string_append (c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+      c->req.continue_sent = TRUE;
+      _rw_server_conn_flush (c);
+    }
+  return c->fd >= 0;
+}
+
+/* Whether the whole body is in; decodes a chunked body in place as it comes. */
+static gboolean
+server_read_body (RwServerConn *c)
+{
+  if (c->req.chunked)
+    {
+      gsize out = 0;
+      gboolean done = FALSE;
+      gssize used = rw_http1_chunked_decode (&c->req.decoder,
+                                             (char *) c->in->data + c->req.body_end,
+                                             c->in->len - c->req.body_end, &out, &done);
+      if (used < 0)
+        {
+          server_refuse (c, 400, "the chunked body is malformed");
+          return FALSE;
+        }
+      /* Decoded bytes now start at body_end; drop the framing that followed them. */
+      g_byte_array_remove_range (c->in, (guint) (c->req.body_end + out),
+                                 (guint) ((gsize) used - out));
+      c->req.body_end += out;
+      if (c->req.body_end - c->req.head_len > MAX_REQUEST_BODY)
+        {
+          server_refuse (c, 413, "the request is too large");
+          return FALSE;
+        }
+      return done;
+    }
+  if (c->req.content_length <= 0)
+    return TRUE;
+  if (c->in->len - c->req.head_len < (gsize) c->req.content_length)
+    return FALSE;
+  c->req.body_end = c->req.head_len + (gsize) c->req.content_length;
+  return TRUE;
+}
+
+/* Answers every whole request in the input buffer, one at a time. */
+void
+_rw_server_conn_process (RwServerConn *c)
+{
+  while (c->fd >= 0 && c->call == NULL && !c->close_after && c->in->len > 0)
+    {
+      if (!c->req.parsed && !server_read_head (c))
+        break;
+      if (c->fd < 0 || c->close_after || !server_read_body (c))
+        break;
+
+      _rw_server_dispatch (c, (const char *) c->in->data + c->req.head_len, c->req.body_end - c->req.head_len);
+      g_byte_array_remove_range (c->in, 0, (guint) c->req.body_end);
+      {
+        /* What the reply needs of the request outlives it: its version and keep-alive. */
+        guint minor = c->req.minor_version;
+        gboolean keep_alive = c->req.keep_alive;
+        server_request_clear (&c->req);
+        c->req.minor_version = minor;
+        c->req.keep_alive = keep_alive;
+      }
+      _rw_server_conn_flush (c);
+    }
+  if (c->fd >= 0)
+    server_conn_update_events (c);
+}
+
+gboolean
+_rw_server_conn_ready (gpointer     data,
+                       GIOCondition ready)
+{
+  RwServerConn *c = _rw_server_conn_ref (data);
+
+  if (ready & G_IO_OUT)
+    _rw_server_conn_flush (c);
+  if (c->fd >= 0 && (ready & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    {
+      gsize room = 65536;
+      guint old = c->in->len;
+      gssize n;
+
+      g_byte_array_set_size (c->in, old + (guint) room);
+      n = recv (c->fd, c->in->data + old, room, MSG_DONTWAIT);
+      g_byte_array_set_size (c->in, old + (guint) MAX (n, 0));
+      if (c->draining)
+        {
+          g_byte_array_set_size (c->in, 0);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            _rw_server_conn_close (c);
+        }
+      else if (n > 0)
+        {
+          if (c->call == NULL)
+            _rw_server_conn_process (c);
+          else
+            server_conn_update_events (c);
+        }
+      else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        {
+          /* The client closed its side, or the connection broke. */
+          c->peer_closed = TRUE;
+          if (c->call != NULL || n < 0 || c->out_pos == c->out->len)
+            _rw_server_conn_close (c);
+          else
+            server_conn_update_events (c);
+        }
+    }
+  _rw_server_conn_unref (c);
+  return G_SOURCE_CONTINUE;
+}

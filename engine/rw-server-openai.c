@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/random.h>
+
+#include "rw-error.h"
+#include "rw-http1.h"
+#include "rw-json.h"
+#include "rw-server-private.h"
+
+/* OpenAI's wire format: the endpoint's routes, their requests, and their replies, whole or
+ * streamed as server-sent events. */
+
+/* --------------------------------------------------------------------------------- replies */
+
+static const char *
+server_status_type (guint status)
+{
+  switch (status)
+    {
+    case 400: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 402: return "insufficient_quota";
+    case 404: return "not_found_error";
+    case 405: return "invalid_request_error";
+    case 413: return "invalid_request_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
+char *
+_rw_server_error_json (guint       status,
+                       const char *message,
+                       const char *code)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, server_status_type (status));
+  json_builder_set_member_name (b, "param");
+  json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "code");
+  if (code != NULL)
+    json_builder_add_string_value (b, code);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return rw_json_to_string (root, FALSE);
+}
+
+/* The HTTP status and OpenAI error code for a routing failure. */
+static guint
+server_status_for_error (const GError  *error,
+                         const char   **code)
+{
+  *code = rw_error_get_kind (error);
+  if (error->domain != RW_ERROR)
+    return 500;
+  switch (error->code)
+    {
+    case RW_ERROR_CONFIG:
+      *code = "model_not_found";
+      return 404;
+    case RW_ERROR_BAD_REQUEST:
+      return 400;
+    case RW_ERROR_CONTEXT_LENGTH:
+      *code = "context_length_exceeded";
+      return 400;
+    case RW_ERROR_BUDGET:
+      *code = "budget_exceeded";
+      return 402;
+    case RW_ERROR_RATE_LIMITED:
+      return 429;
+    case RW_ERROR_TIMEOUT:
+      return 504;
+    case RW_ERROR_OVERLOADED:
+      return 503;
+    case RW_ERROR_CANCELLED:
+      return 499;
+    default:
+      /* Upstream auth, server, network and malformed replies: the gateway's upstream failed. */
+      return 502;
+    }
+}
+
+/* ---------------------------------------------------------------------------- completions */
+
+struct _RwServerCall
+{
+  RwServer *server;
+  RwServerConn *conn;
+  GCancellable *cancellable;
+  char *id;
+  gint64 created;
+  gboolean stream;
+  gboolean include_usage;
+  gboolean headers_sent;
+  gboolean finished;
+  GSource *server_heartbeat;
+  gint64 last_write_us;
+};
+
+static void
+server_call_free (RwServerCall *call)
+{
+  _rw_server_clear_source (&call->server_heartbeat);
+  g_clear_pointer (&call->conn, _rw_server_conn_unref);
+  g_clear_object (&call->cancellable);
+  g_clear_object (&call->server);
+  g_free (call->id);
+  g_free (call);
+}
+
+void
+_rw_server_call_client_gone (RwServerCall *call)
+{
+  /* The client went away: stop whatever is still running. */
+  call->finished = TRUE;
+  _rw_server_clear_source (&call->server_heartbeat);
+  g_cancellable_cancel (call->cancellable);
+}
+
+/* Appends a piece of a streamed body, in its chunk frame when the client reads chunks. */
+static void
+server_stream_append (RwServerConn       *c,
+                      const char *data,
+                      gsize       len)
+{
+  if (c->req.minor_version >= 1)
+    g_string_append_printf (c->out, "%" G_GSIZE_MODIFIER "x\r\n", len);
+  g_string_append_len (c->out, data, (gssize) len);
+  if (c->req.minor_version >= 1)
+    g_string_append_len (c->out, "\r\n", 2);
+}
+
+static void
+server_stream_end (RwServerConn *c)
+{
+  if (c->req.minor_version >= 1)
+    g_string_append_len (c->out, "0\r\n\r\n", 5);
+  else
+    c->close_after = TRUE;
+}
+
+static gboolean
+server_heartbeat (gpointer data)
+{
+  RwServerCall *call = data;
+
+  if (g_get_monotonic_time () - call->last_write_us >= (gint64) call->server->heartbeat_ms * 1000)
+    {
+      server_stream_append (call->conn, ": keep-alive\n\n", 14);
+      call->last_write_us = g_get_monotonic_time ();
+      _rw_server_conn_flush (call->conn);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The replies are written directly rather than built as a tree: they are small, fixed in shape,
+ * and written for every request. */
+static void
+server_append_usage (GString      *out,
+                     RwChatResult *r)
+{
+  gint64 in = MAX (0, r->tokens_in), done = MAX (0, r->tokens_out);
+
+  g_string_append (out, "\"usage\":{\"prompt_tokens\":");
+  rw_json_append_int (out, in);
+  g_string_append (out, ",\"completion_tokens\":");
+  rw_json_append_int (out, done);
+  g_string_append (out, ",\"total_tokens\":");
+  rw_json_append_int (out, in + done);
+  g_string_append_c (out, '}');
+}
+
+static void
+server_append_chunk (RwServerCall         *call,
+                     const char   *model,
+                     const char   *content,
+                     const char   *finish_reason,
+                     gboolean      role,
+                     RwChatResult *usage)
+{
+  g_autoptr(GString) line = g_string_sized_new (256);
+
+  g_string_append (line, "data: {\"id\":");
+  rw_json_append_string (line, call->id);
+  g_string_append (line, ",\"object\":\"chat.completion.chunk\",\"created\":");
+  rw_json_append_int (line, call->created);
+  g_string_append (line, ",\"model\":");
+  rw_json_append_string (line, model ? model : "");
+  g_string_append (line, ",\"choices\":[");
+  if (usage == NULL)
+    {
+      g_string_append (line, "{\"index\":0,\"delta\":{");
+      if (role)
+        g_string_append (line, content != NULL ? "\"role\":\"assistant\","
+                                               : "\"role\":\"assistant\"");
+      if (content != NULL)
+        {
+          g_string_append (line, "\"content\":");
+          rw_json_append_string (line, content);
+        }
+      g_string_append (line, "},\"finish_reason\":");
+      if (finish_reason != NULL)
+        rw_json_append_string (line, finish_reason);
+      else
+        g_string_append (line, "null");
+      g_string_append (line, "}]");
+    }
+  else
+    {
+      g_string_append (line, "],");
+      server_append_usage (line, usage);
+    }
+  g_string_append (line, "}\n\n");
+  server_stream_append (call->conn, line->str, line->len);
+}
+
+static void
+server_start_stream (RwServerCall       *call,
+                     const char *model,
+                     const char *task)
+{
+  call->headers_sent = TRUE;
+  _rw_server_begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
+  server_append_chunk (call, model, "", NULL, TRUE, NULL);
+  call->last_write_us = g_get_monotonic_time ();
+  call->server_heartbeat = _rw_server_add_timeout (call->server->heartbeat_ms, server_heartbeat, call);
+}
+
+static void
+server_on_commit (RwModel    *model,
+                  const char *task,
+                  gpointer    user_data)
+{
+  RwServerCall *call = user_data;
+
+  if (call->stream && !call->headers_sent && !call->finished)
+    {
+      server_start_stream (call, rw_model_get_id (model), task);
+      _rw_server_conn_flush (call->conn);
+    }
+}
+
+static void
+server_on_delta (RwModel    *model,
+                 const char *text,
+                 gpointer    user_data)
+{
+  RwServerCall *call = user_data;
+
+  if (!call->stream || call->finished)
+    return;
+  server_append_chunk (call, rw_model_get_id (model), text, NULL, FALSE, NULL);
+  call->last_write_us = g_get_monotonic_time ();
+  _rw_server_conn_flush (call->conn);
+}
+
+static void
+server_reply_whole (RwServerCall          *call,
+                    RwRouteResult *out)
+{
+  RwChatResult *r = out->result;
+  GString *body = g_string_sized_new (256 + r->text->len);
+
+  g_string_append (body, "{\"id\":");
+  rw_json_append_string (body, call->id);
+  g_string_append (body, ",\"object\":\"chat.completion\",\"created\":");
+  rw_json_append_int (body, call->created);
+  g_string_append (body, ",\"model\":");
+  rw_json_append_string (body, out->model_id);
+  g_string_append (body, ",\"choices\":[{\"index\":0,"
+                         "\"message\":{\"role\":\"assistant\",\"content\":");
+  rw_json_append_string (body, r->text->str);
+  g_string_append (body, "},\"finish_reason\":");
+  rw_json_append_string (body, r->finish_reason ? r->finish_reason : "stop");
+  g_string_append (body, "}],");
+  server_append_usage (body, r);
+  g_string_append_c (body, '}');
+
+  _rw_server_reply_json (call->conn, 200, out->model_id, out->task ? out->task : "default",
+              g_string_free (body, FALSE));
+}
+
+static void
+server_route_done (GObject      *object,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  RwServerCall *call = user_data;
+  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
+  RwChatResult *r = out->result;
+  RwServerConn *c = call->conn;
+
+  __atomic_add_fetch (&call->server->n_served, 1, __ATOMIC_RELAXED);
+  _rw_server_clear_source (&call->server_heartbeat);
+  if (call->finished || c->fd < 0)
+    {
+      c->call = NULL;
+      server_call_free (call);
+      return;
+    }
+
+  if (r->error != NULL && !call->headers_sent)
+    {
+      const char *code;
+      guint status = server_status_for_error (r->error, &code);
+
+      _rw_server_reply_json (c, status, out->model_id, out->task ? out->task : "default",
+                  _rw_server_error_json (status, r->error->message, code));
+    }
+  else if (!call->stream)
+    server_reply_whole (call, out);
+  else
+    {
+      if (!call->headers_sent)
+        server_start_stream (call, out->model_id, out->task);
+      if (r->error != NULL)
+        {
+          /* Text already went out: end the stream with an error event, never a clean finish. */
+          const char *code;
+          guint status = server_status_for_error (r->error, &code);
+          g_autofree char *json = _rw_server_error_json (status, r->error->message, code);
+          g_autofree char *line = g_strdup_printf ("data: %s\n\n", json);
+
+          server_stream_append (c, line, strlen (line));
+        }
+      else
+        {
+          server_append_chunk (call, out->model_id, NULL, r->finish_reason ? r->finish_reason : "stop",
+                        FALSE, NULL);
+          if (call->include_usage)
+            server_append_chunk (call, out->model_id, NULL, NULL, FALSE, r);
+          server_stream_append (c, "data: [DONE]\n\n", 14);
+        }
+      server_stream_end (c);
+    }
+
+  _rw_server_conn_ref (c);
+  c->call = NULL;
+  server_call_free (call);
+  _rw_server_conn_flush (c);
+  /* A request the client sent behind this one is answered next. */
+  if (c->fd >= 0)
+    _rw_server_conn_process (c);
+  _rw_server_conn_unref (c);
+}
+
+static RwChatRequest *
+server_parse_request (const char  *body,
+                      gsize        len,
+                      const char  *task_header,
+                      char       **model,
+                      gboolean    *include_usage,
+                      GError     **error)
+{
+  g_autoptr(RwChatRequest) request = rw_chat_request_new ();
+  g_autoptr(GError) local = NULL;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (body, len, &local);
+  g_autoptr(JsonNode) messages = NULL;
+  const char *task = task_header;
+  const char *name;
+  guint32 v;
+
+  if (doc == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is empty: it must be a JSON "
+                   "object");
+      return NULL;
+    }
+  if (doc == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body is not valid JSON: %s",
+                   local->message);
+      return NULL;
+    }
+  if (rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "the body must be a JSON object");
+      return NULL;
+    }
+
+  name = rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model"));
+  if (name == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“model” is required");
+      return NULL;
+    }
+  *model = g_strdup (name);
+
+  /* Read once the way every other caller reads messages. */
+  messages = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "messages"));
+  if (!rw_chat_request_set_messages_from_json (request, messages, error))
+    return NULL;
+
+  request->stream = rw_json_doc_boolean (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "stream"),
+                                         FALSE);
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");
+  *include_usage = rw_json_doc_boolean (doc, rw_json_doc_member (doc, v, "include_usage"), FALSE);
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
+  if (v == RW_JSON_NONE)
+    v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_tokens");
+  request->max_tokens = rw_json_doc_int (doc, v, 0);
+  request->temperature = rw_json_doc_double (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                      "temperature"), -1);
+
+  /* The task: our header, else metadata.task. */
+  if (task == NULL)
+    task = rw_json_doc_string (doc, rw_json_doc_member (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                                 "metadata"),
+                                                        "task"));
+  if (task != NULL && *task != '\0')
+    rw_chat_request_set_task (request, task);
+
+  return g_steal_pointer (&request);
+}
+
+static void
+server_handle_completions (RwServer   *self,
+                           RwServerConn       *c,
+                           const char *body,
+                           gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *model = NULL;
+  gboolean include_usage = FALSE;
+  g_autoptr(RwChatRequest) request = server_parse_request (body, len, c->req.task, &model,
+                                                    &include_usage, &error);
+  RwServerCall *call;
+  char uuid[37];
+
+  if (request == NULL)
+    {
+      _rw_server_reply_error (c, 400, error->message, NULL);
+      return;
+    }
+
+  call = g_new0 (RwServerCall, 1);
+  call->server = g_object_ref (self);
+  call->conn = _rw_server_conn_ref (c);
+  call->cancellable = g_cancellable_new ();
+  {
+    /* 128 random bits, as OpenAI's ids carry. */
+    static const char hex[] = "0123456789abcdef";
+    char *p = uuid;
+
+    for (int i = 0; i < 4; i++)
+      {
+        guint32 x = g_random_int ();
+        for (int j = 0; j < 8; j++, x >>= 4)
+          *p++ = hex[x & 15];
+      }
+    *p = '\0';
+  }
+  call->id = g_strconcat ("chatcmpl-", uuid, NULL);
+  call->created = g_get_real_time () / G_USEC_PER_SEC;
+  call->stream = request->stream;
+  call->include_usage = include_usage;
+  c->call = call;
+
+  rw_router_route_async (self->router, request, model, server_on_delta, server_on_commit, call,
+                         call->cancellable, server_route_done, call);
+}
+
+static void
+server_handle_models (RwServer *self,
+                      RwServerConn     *c)
+{
+  g_autoptr(GPtrArray) models = rw_catalog_list_models (rw_router_get_catalog (self->router));
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "object");
+  json_builder_add_string_value (b, "list");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, RW_POLICY_AUTO_MODEL);
+  json_builder_set_member_name (b, "object");
+  json_builder_add_string_value (b, "model");
+  json_builder_set_member_name (b, "created");
+  json_builder_add_int_value (b, 0);
+  json_builder_set_member_name (b, "owned_by");
+  json_builder_add_string_value (b, "routewise");
+  json_builder_end_object (b);
+  for (guint i = 0; i < models->len; i++)
+    {
+      RwModel *m = models->pdata[i];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, rw_model_get_id (m));
+      json_builder_set_member_name (b, "object");
+      json_builder_add_string_value (b, "model");
+      json_builder_set_member_name (b, "created");
+      json_builder_add_int_value (b, 0);
+      json_builder_set_member_name (b, "owned_by");
+      json_builder_add_string_value (b, rw_model_get_provider_id (m));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  _rw_server_reply_json (c, 200, NULL, NULL, rw_json_to_string (root, FALSE));
+}
+
+gboolean
+_rw_server_token_matches (const char *given,
+                          const char *token)
+{
+  gsize a = strlen (given), b = strlen (token);
+  guint8 diff = a != b;
+
+  /* Compare in constant time for tokens of the right length. */
+  for (gsize i = 0; i < b; i++)
+    diff |= (guint8) (given[i < a ? i : 0] ^ token[i]);
+  return diff == 0;
+}
+
+/* Answers a whole request: its head is in c->req, its body in the input buffer. */
+void
+_rw_server_dispatch (RwServerConn       *c,
+                     const char *body,
+                     gsize       len)
+{
+  RwServer *self = c->server;
+  const char *path = c->req.path;
+
+  if (!c->req.authorized)
+    _rw_server_reply_error (c, 401, "a valid bearer token is required: it is in the file “token” of the "
+                         "Routewise configuration folder", "invalid_api_key");
+  else if (g_str_equal (path, "/v1/chat/completions"))
+    {
+      if (!g_str_equal (c->req.method, "POST"))
+        _rw_server_reply_error (c, 405, "use POST", NULL);
+      else
+        server_handle_completions (self, c, body, len);
+    }
+  else if (g_str_equal (path, "/v1/models"))
+    {
+      if (!g_str_equal (c->req.method, "GET"))
+        _rw_server_reply_error (c, 405, "use GET", NULL);
+      else
+        server_handle_models (self, c);
+    }
+  else
+    _rw_server_reply_error (c, 404, "no such endpoint; Routewise serves /v1/chat/completions and "
+                         "/v1/models", NULL);
+}

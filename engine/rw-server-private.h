@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-http1.h"
+#include "rw-server.h"
+
+G_BEGIN_DECLS
+
+/* What the files of RwServer share: the server, its event loops, a connection and the request
+ * it reads, and the functions one file gives the others. */
+
+struct _RwServer
+{
+  GObject parent_instance;
+
+  RwRouter *router;
+  int listen_fd;
+  GSource *listen_watch;
+  GSource *accept_retry;
+  char *token;
+  guint16 port;
+  guint heartbeat_ms;
+  guint64 n_served;       /* atomic */
+  guint n_loops;
+  /* The event loops connections are shared out to, round robin: the first is the one the
+   * server listens on, the others run on threads of their own. */
+  GPtrArray *workers;
+  guint next_worker;
+};
+
+typedef struct
+{
+  RwServer *server;       /* not owned */
+  GThread *thread;        /* NULL for the loop the server listens on */
+  GMainContext *context;
+  GMainLoop *loop;
+  GHashTable *conns;      /* Conn -> itself: this loop's open connections */
+} RwServerWorker;
+
+#define MAX_REQUEST_BODY (8 * 1024 * 1024)
+
+typedef struct _RwServerCall RwServerCall;
+
+typedef struct
+{
+  /* The request being read or answered. */
+  gboolean parsed;            /* its head is in */
+  gsize head_len;
+  gint64 content_length;
+  gboolean chunked;
+  RwHttp1Chunked decoder;
+  gsize body_end;             /* end of the (decoded) body in the input buffer */
+  gboolean continue_sent;
+  char *method;
+  char *path;
+  char *task;
+  gboolean authorized;
+  gboolean keep_alive;
+  guint minor_version;
+} RwServerRequest;
+
+typedef struct
+{
+  gint ref_count;
+  RwServer *server;           /* not owned; NULL once the connection is closed */
+  RwServerWorker *worker;             /* the event loop it lives on */
+  int fd;
+  GSource *watch;
+  GByteArray *in;
+  GString *out;
+  gsize out_pos;
+  RwServerRequest req;
+  RwServerCall *call;                 /* the request in flight */
+  gboolean close_after;       /* close once everything queued is sent */
+  gboolean peer_closed;
+  gboolean draining;          /* replied and shut down: input is read and dropped */
+  GSource *drain_timer;
+} RwServerConn;
+
+#define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
+
+GSource      *_rw_server_add_timeout      (guint ms,
+                                           GSourceFunc func,
+                                           gpointer data);
+void          _rw_server_clear_source     (GSource **source);
+char         *_rw_server_error_json       (guint status,
+                                           const char *message,
+                                           const char *code);
+void          _rw_server_call_client_gone (RwServerCall *call);
+gboolean      _rw_server_token_matches    (const char *given,
+                                           const char *token);
+void          _rw_server_dispatch         (RwServerConn *c,
+                                           const char *body,
+                                           gsize len);
+RwServerConn *_rw_server_conn_ref         (RwServerConn *c);
+void          _rw_server_conn_unref       (RwServerConn *c);
+void          _rw_server_conn_close       (RwServerConn *c);
+void          _rw_server_conn_flush       (RwServerConn *c);
+void          _rw_server_begin_reply      (RwServerConn *c,
+                                           guint status,
+                                           const char *content_type,
+                                           gssize content_length,
+                                           const char *model,
+                                           const char *task);
+void          _rw_server_reply_json       (RwServerConn *c,
+                                           guint status,
+                                           const char *model,
+                                           const char *task,
+                                           char *body);
+void          _rw_server_reply_error      (RwServerConn *c,
+                                           guint status,
+                                           const char *message,
+                                           const char *code);
+void          _rw_server_conn_process     (RwServerConn *c);
+gboolean      _rw_server_conn_ready       (gpointer data,
+                                           GIOCondition ready);
+gpointer      _rw_server_worker_main      (gpointer data);
+void          _rw_server_worker_free      (RwServerWorker *w);
+void          _rw_server_close_all        (RwServer *self);
+gboolean      _rw_server_accept_ready     (gpointer data,
+                                           GIOCondition ready);
+
+G_END_DECLS
