@@ -9,7 +9,7 @@
 #include "rw-catalog.h"
 #include "rw-error.h"
 #include "rw-gemini-provider.h"
-#include "rw-http.h"
+#include "rw-http-private.h"
 #include "rw-json.h"
 #include "rw-ollama-provider.h"
 #include "rw-openai-provider.h"

@@ -4,9 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "rw-chat-request.h"
+#include "rw-chat-request-private.h"
 #include "rw-error.h"
-#include "rw-http.h"
 #include "rw-json.h"
 
 G_DEFINE_BOXED_TYPE (RwChatRequest, rw_chat_request, rw_chat_request_ref, rw_chat_request_unref)
@@ -498,4 +497,22 @@ rw_estimate_tokens (const char *text)
         }
     }
   return MAX ((bytes + 3) / 4, words);
+}
+
+/* The system messages of a request, joined, for protocols that take them apart. */
+char *
+_rw_chat_request_join_system (RwChatRequest *request)
+{
+  GString *s = NULL;
+
+  for (guint i = 0; i < rw_chat_request_get_n_messages (request); i++)
+    if (g_str_equal (rw_chat_request_get_role (request, i), "system"))
+      {
+        if (s == NULL)
+          s = g_string_new (NULL);
+        else
+          g_string_append (s, "\n\n");
+        g_string_append (s, rw_chat_request_get_content (request, i));
+      }
+  return s ? g_string_free (s, FALSE) : NULL;
 }

@@ -5,7 +5,8 @@
 
 #include "rw-error.h"
 #include "rw-gemini-provider.h"
-#include "rw-http.h"
+#include "rw-chat-request-private.h"
+#include "rw-http-private.h"
 #include "rw-json.h"
 
 /**

@@ -98,4 +98,17 @@ void        rw_json_append_int    (GString    *out,
 char       *rw_json_to_string     (JsonNode   *node,
                                    gboolean    pretty);
 
+/* An upstream's JSON, with errors that say what was being read (rw-json-parse.c). */
+gboolean    _rw_json_string_member (JsonObject   *obj,
+                                    const char   *name,
+                                    const char  **out);
+RwJsonDoc  *_rw_json_parse_doc     (const char   *text,
+                                    gsize         len,
+                                    const char   *what,
+                                    GError      **error);
+JsonObject *_rw_json_parse_object  (const char   *text,
+                                    gsize         len,
+                                    const char   *what,
+                                    GError      **error);
+
 G_END_DECLS

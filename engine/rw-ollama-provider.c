@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "rw-error.h"
-#include "rw-http.h"
+#include "rw-http-private.h"
 #include "rw-json.h"
 #include "rw-ollama-provider.h"
 

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "rw-error.h"
-#include "rw-http.h"
+#include "rw-chat-request-private.h"
+#include "rw-http-private.h"
 #include "rw-json.h"
 #include "rw-openai-provider.h"
 

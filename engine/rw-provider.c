@@ -6,7 +6,7 @@
 
 #include "rw-error.h"
 #include "rw-provider.h"
-#include "rw-http.h"
+#include "rw-http-private.h"
 
 typedef struct
 {

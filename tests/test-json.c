@@ -5,7 +5,7 @@
 #include <string.h>
 #include <routewise-engine.h>
 
-#include "rw-http.h"
+#include "rw-http-private.h"
 #include "rw-json.h"
 
 static JsonNode *

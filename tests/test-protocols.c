@@ -4,7 +4,7 @@
 #include <string.h>
 #include <routewise-engine.h>
 
-#include "rw-http.h"
+#include "rw-http-private.h"
 #include "rw-mock-upstream.h"
 #include "rw-test-util.h"
 

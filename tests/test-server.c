@@ -7,7 +7,7 @@
 #include <libsoup/soup.h>
 #include <routewise-engine.h>
 
-#include "rw-http.h"
+#include "rw-http-private.h"
 #include "rw-mock-upstream.h"
 #include "rw-test-util.h"
 

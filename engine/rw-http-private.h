@@ -8,6 +8,8 @@
 #include "rw-provider.h"
 
 #include "rw-json.h"
+#include "rw-http1.h"
+#include "rw-sse-parser.h"
 
 G_BEGIN_DECLS
 
@@ -84,20 +86,6 @@ RwHttpRequest *_rw_http_new_json_post (const char       *url,
                                    JsonBuilder          *body,
                                    gboolean              stream,
                                    GError              **error);
-gboolean _rw_json_string_member   (JsonObject           *obj,
-                                   const char           *name,
-                                   const char          **out);
-RwJsonDoc *_rw_json_parse_doc     (const char           *text,
-                                   gsize                 len,
-                                   const char           *what,
-                                   GError              **error);
-JsonObject *_rw_json_parse_object (const char           *text,
-                                   gsize                 len,
-                                   const char           *what,
-                                   GError              **error);
-char    *_rw_chat_request_join_system (RwChatRequest    *request);
-void     _rw_chat_request_append_messages (RwChatRequest *request,
-                                           GString       *out);
 char    *_rw_http_require_key     (RwProviderCall       *call,
                                    GError              **error);
 void     _rw_http_complete_task   (GObject              *object,
@@ -119,5 +107,88 @@ RwHttpPool *_rw_http_pool_new        (void);
 void        _rw_http_pool_close      (RwHttpPool         *pool);
 RwHttpPool *_rw_provider_get_http_pool (RwProvider       *provider);
 void        _rw_http_set_direct      (gboolean            direct);
+
+/* What the files of the HTTP client share. */
+
+struct _RwHttpRequest
+{
+  char *method;
+  GUri *uri;
+  GPtrArray *headers;     /* name, value, name, value, ... */
+  char *content_type;
+  GBytes *body;
+};
+
+typedef struct _RwHttpUpConn RwHttpUpConn;
+
+typedef struct
+{
+  RwProviderCall *call;
+  RwHttpRequest *req;
+  SoupMessage *msg;       /* libsoup's path only */
+  RwHttpFraming framing;
+  const RwHttpHandlers *handlers;
+  gpointer data;
+  RwSseParser *sse;
+  GString *line;          /* NDJSON: the line so far */
+
+  /* The reply as it comes in. */
+  guint status;
+  gint64 wait_ms;         /* Retry-After */
+  char *location;         /* a redirect's Location */
+  gboolean streaming;     /* fed to the handlers as it comes, else read whole */
+  GByteArray *body;       /* a whole reply */
+  gboolean truncated;
+
+  /* libsoup's path: the reply body. */
+  GInputStream *stream;
+
+  /* The direct path, for upstreams on this machine. */
+  GTask *task;
+  RwHttpUpConn *conn;
+  GSource *cancel_source;
+  GString *request;       /* the request's bytes */
+  gsize sent;
+  gboolean reused;        /* sent on a kept-alive connection */
+  gboolean retried;
+  gboolean head_done;
+  gboolean chunked;
+  RwHttp1Chunked decoder;
+  gint64 body_left;       /* Content-Length still to come; -1 when read to the close */
+  gboolean keep_alive;
+} RwHttpExchange;
+
+void         _rw_http_up_conn_close       (RwHttpUpConn *c);
+gboolean     _rw_http_up_conn_ready       (gpointer data,
+                                           GIOCondition ready);
+gboolean     _rw_http_direct_cancelled    (GCancellable *cancellable,
+                                           gpointer data);
+void         _rw_http_direct_start        (RwHttpExchange *x);
+GString     *_rw_http_direct_request      (RwHttpRequest *r);
+gboolean     _rw_http_direct_possible     (RwHttpExchange *x);
+void         _rw_http_return_outcome      (GTask *task,
+                                           GError *error);
+gint64       _rw_http_retry_after_ms      (const char *ms,
+                                           const char *retry_after);
+void         _rw_http_exchange_head       (RwHttpExchange *x,
+                                           const char *content_type);
+gboolean     _rw_http_exchange_feed       (RwHttpExchange *x,
+                                           const char *data,
+                                           gsize len,
+                                           GError **error);
+gboolean     _rw_http_exchange_ended      (RwHttpExchange *x);
+gboolean     _rw_http_exchange_stream_end (RwHttpExchange *x,
+                                           GError **error);
+void         _rw_http_exchange_keep       (RwHttpExchange *x,
+                                           const char *data,
+                                           gsize len);
+gboolean     _rw_http_exchange_whole      (RwHttpExchange *x,
+                                           GError **error);
+GError      *_rw_http_broke_mid_answer    (RwHttpExchange *x,
+                                           const char *why);
+void         _rw_http_read_all_next       (GTask *task);
+void         _rw_http_soup_read_next      (GTask *task);
+void         _rw_http_exchange_by_soup    (GTask *task);
+SoupMessage *_rw_http_request_to_soup     (RwHttpRequest *r);
 
 G_END_DECLS

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-chat-request.h"
+
+G_BEGIN_DECLS
+
+/* What the providers use to write a request's messages. */
+char *_rw_chat_request_join_system      (RwChatRequest *request);
+void  _rw_chat_request_append_messages  (RwChatRequest *request,
+                                         GString       *out);
+
+G_END_DECLS
