@@ -7,6 +7,7 @@
 #include "rw-error.h"
 #include "rw-chat-request-private.h"
 #include "rw-http-private.h"
+#include "rw-provider-private.h"
 #include "rw-json.h"
 
 /**
@@ -197,13 +198,12 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/messages", NULL);
   g_autofree char *system = _rw_chat_request_join_system (request);
-  g_autofree char *key = _rw_http_require_key (call, &error);
   State *state = g_new0 (State, 1);
 
   g_task_set_source_tag (task, rw_anthropic_provider_chat_async);
   state->call = call;
   g_task_set_task_data (task, state, g_free);
-  if (key == NULL)
+  if (!_rw_provider_call_check_key (call, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -250,12 +250,9 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
       return;
     }
   _rw_http_request_set_header (req, "anthropic-version", ANTHROPIC_VERSION);
-  if (*key != '\0')
-    _rw_http_request_set_header (req, "x-api-key", key);
-  memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
-                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_provider_send (call, g_steal_pointer (&req), "x-api-key", NULL, RW_HTTP_SSE,
+                     &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
 static void
@@ -265,7 +262,7 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
 
   provider_class->kind = "anthropic";
   provider_class->chat_async = rw_anthropic_provider_chat_async;
-  provider_class->chat_finish = _rw_http_chat_finish;
+  provider_class->chat_finish = _rw_provider_chat_finish_task;
 }
 
 static void

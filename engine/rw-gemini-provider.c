@@ -7,6 +7,7 @@
 #include "rw-gemini-provider.h"
 #include "rw-chat-request-private.h"
 #include "rw-http-private.h"
+#include "rw-provider-private.h"
 #include "rw-json.h"
 
 /**
@@ -154,7 +155,6 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
   g_autoptr(RwHttpRequest) req = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *system = _rw_chat_request_join_system (request);
-  g_autofree char *key = _rw_http_require_key (call, &error);
   g_autofree char *escaped = NULL;
   g_autofree char *url = NULL;
   State *state = g_new0 (State, 1);
@@ -162,7 +162,7 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
   g_task_set_source_tag (task, rw_gemini_provider_chat_async);
   state->call = call;
   g_task_set_task_data (task, state, g_free);
-  if (key == NULL)
+  if (!_rw_provider_call_check_key (call, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -232,12 +232,9 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (*key != '\0')
-    _rw_http_request_set_header (req, "x-goog-api-key", key);
-  memset (key, 0, strlen (key));
 
-  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
-                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_provider_send (call, g_steal_pointer (&req), "x-goog-api-key", NULL, RW_HTTP_SSE,
+                     &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
 static void
@@ -247,7 +244,7 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
 
   provider_class->kind = "gemini";
   provider_class->chat_async = rw_gemini_provider_chat_async;
-  provider_class->chat_finish = _rw_http_chat_finish;
+  provider_class->chat_finish = _rw_provider_chat_finish_task;
 }
 
 static void

@@ -478,8 +478,7 @@ http_loopback_address (const char              *host,
 void
 _rw_http_direct_start (RwHttpExchange *x)
 {
-  RwProvider *provider = _rw_provider_call_get_provider (x->call);
-  RwHttpPool *pool = _rw_provider_get_http_pool (provider);
+  RwHttpPool *pool = _rw_http_client_get_pool (x->client);
   GUri *uri = x->req->uri;
   const char *host = g_uri_get_host (uri);
   guint port = g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 80;
@@ -588,7 +587,6 @@ _rw_http_direct_request (RwHttpRequest *r)
 gboolean
 _rw_http_direct_possible (RwHttpExchange *x)
 {
-  RwProvider *provider = _rw_provider_call_get_provider (x->call);
   GUri *uri = x->req->uri;
   g_autoptr(GMainContext) context = NULL;
 
@@ -596,5 +594,5 @@ _rw_http_direct_possible (RwHttpExchange *x)
       !http_is_loopback_host (g_uri_get_host (uri)) || x->req->body == NULL)
     return FALSE;
   context = g_main_context_ref_thread_default ();
-  return _rw_provider_get_http_pool (provider)->context == context;
+  return _rw_http_client_get_pool (x->client)->context == context;
 }

@@ -88,7 +88,7 @@ _rw_http_redirect_error (guint       status,
 
 /* The classified, redacted error for a reply with a failing status. */
 static GError *
-http_error_for_reply (RwProviderCall *call,
+http_error_for_reply (const RwHttpSink *sink,
                       guint           status,
                       gint64          wait_ms,
                       GUri           *uri,
@@ -100,10 +100,9 @@ http_error_for_reply (RwProviderCall *call,
   g_autoptr(GError) raw = SOUP_STATUS_IS_REDIRECTION (status)
                           ? _rw_http_redirect_error (status, uri, location)
                           : rw_error_from_http (status, data, len);
-  g_autofree char *clean = rw_provider_call_redact (call, raw->message);
-  RwChatResult *result = rw_provider_call_get_result (call);
+  g_autofree char *clean = sink->redact (sink->owner, raw->message);
 
-  result->retry_after_ms = wait_ms;
+  sink->result->retry_after_ms = wait_ms;
   return g_error_new_literal (RW_ERROR, raw->code, clean);
 }
 
@@ -177,9 +176,9 @@ void
 _rw_http_exchange_head (RwHttpExchange   *x,
                         const char *content_type)
 {
-  rw_provider_call_headers_received (x->call, x->status);
+  x->sink.headers (x->sink.owner, x->status);
   x->streaming = SOUP_STATUS_IS_SUCCESSFUL (x->status) &&
-                 rw_provider_call_get_request (x->call)->stream &&
+                 x->sink.stream &&
                  ((x->framing == RW_HTTP_SSE &&
                    g_strcmp0 (content_type, "text/event-stream") == 0) ||
                   (x->framing == RW_HTTP_NDJSON &&
@@ -215,7 +214,7 @@ gboolean
 _rw_http_exchange_stream_end (RwHttpExchange  *x,
                               GError   **error)
 {
-  RwChatResult *result = rw_provider_call_get_result (x->call);
+  RwChatResult *result = x->sink.result;
 
   /* NDJSON: a last line without its newline still counts. */
   if (x->framing == RW_HTTP_NDJSON && x->line->len > 0 && !http_feed_ndjson (x, "\n", 1, error))
@@ -262,7 +261,7 @@ _rw_http_exchange_whole (RwHttpExchange  *x,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (x->status))
     {
-      g_propagate_error (error, http_error_for_reply (x->call, x->status, x->wait_ms, x->req->uri,
+      g_propagate_error (error, http_error_for_reply (&x->sink, x->status, x->wait_ms, x->req->uri,
                                                  x->location, body));
       return FALSE;
     }
@@ -290,7 +289,7 @@ GError *
 _rw_http_broke_mid_answer (RwHttpExchange   *x,
                            const char *why)
 {
-  RwChatResult *result = rw_provider_call_get_result (x->call);
+  RwChatResult *result = x->sink.result;
 
   return g_error_new (RW_ERROR, RW_ERROR_NETWORK, "the connection broke mid-answer after %"
                       G_GSIZE_FORMAT " bytes of text: %s", result->text->len, why);
@@ -298,7 +297,8 @@ _rw_http_broke_mid_answer (RwHttpExchange   *x,
 
 /* Sends @request (taking it) and hands the reply to @handlers. */
 void
-_rw_http_exchange_async (RwProviderCall       *call,
+_rw_http_exchange_async (RwHttpClient         *client,
+                         const RwHttpSink     *sink,
                          RwHttpRequest        *request,
                          RwHttpFraming         framing,
                          const RwHttpHandlers *handlers,
@@ -310,7 +310,8 @@ _rw_http_exchange_async (RwProviderCall       *call,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   RwHttpExchange *x = g_new0 (RwHttpExchange, 1);
 
-  x->call = call;
+  x->client = client;
+  x->sink = *sink;
   x->req = request;
   x->framing = framing;
   x->handlers = handlers;
@@ -341,27 +342,6 @@ _rw_http_exchange_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The call's key; a provider that names a key variable and is not on this machine refuses to
- * send without one, rather than sending an anonymous request to a remote service. */
-char *
-_rw_http_require_key (RwProviderCall  *call,
-                      GError         **error)
-{
-  RwProvider *provider = _rw_provider_call_get_provider (call);
-  char *key = rw_provider_call_dup_api_key (call);
-
-  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
-      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
-    {
-      g_free (key);
-      g_set_error (error, RW_ERROR, RW_ERROR_AUTH,
-                   "no API key: the environment variable %s is not set",
-                   rw_provider_get_api_key_env (provider));
-      return NULL;
-    }
-  return key ? key : g_strdup ("");
-}
-
 /* Completes a provider's chat task with the exchange's outcome; the providers' callback. */
 void
 _rw_http_complete_task (GObject      *object,
@@ -373,15 +353,6 @@ _rw_http_complete_task (GObject      *object,
 
   _rw_http_exchange_finish (result, &error);
   _rw_http_return_outcome (task, error);
-}
-
-/* The chat_finish of every HTTP provider. */
-gboolean
-_rw_http_chat_finish (RwProvider    *provider,
-                      GAsyncResult  *result,
-                      GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* The error an upstream reported in its reply or inside its stream. */

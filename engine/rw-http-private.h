@@ -5,7 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "rw-provider.h"
+#include "rw-chat-result.h"
 
 #include "rw-json.h"
 #include "rw-http1.h"
@@ -72,7 +72,31 @@ void           _rw_http_request_set_body   (RwHttpRequest  *request,
 void           _rw_http_request_free       (RwHttpRequest  *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwHttpRequest, _rw_http_request_free)
 
-void     _rw_http_exchange_async  (RwProviderCall       *call,
+/*
+ * What an exchange tells its caller, and asks of it: the status once the reply's head is in, a
+ * message made safe to show (no key in it), where the answer so far is kept, and whether the
+ * request asked for a stream.
+ */
+typedef struct
+{
+  void (*headers) (gpointer owner, guint status);
+  char *(*redact) (gpointer owner, const char *message);
+  gpointer owner;
+  RwChatResult *result;
+  gboolean stream;
+} RwHttpSink;
+
+/* The session and connection pools one provider sends with (rw-http-client.c). */
+typedef struct _RwHttpClient RwHttpClient;
+typedef struct _RwHttpPool RwHttpPool;
+
+RwHttpClient *_rw_http_client_new         (void);
+void          _rw_http_client_free        (RwHttpClient *client);
+SoupSession  *_rw_http_client_get_session (RwHttpClient *client);
+RwHttpPool   *_rw_http_client_get_pool    (RwHttpClient *client);
+
+void     _rw_http_exchange_async  (RwHttpClient         *client,
+                                   const RwHttpSink     *sink,
                                    RwHttpRequest        *request,
                                    RwHttpFraming         framing,
                                    const RwHttpHandlers *handlers,
@@ -86,26 +110,19 @@ RwHttpRequest *_rw_http_new_json_post (const char       *url,
                                    JsonBuilder          *body,
                                    gboolean              stream,
                                    GError              **error);
-char    *_rw_http_require_key     (RwProviderCall       *call,
-                                   GError              **error);
 void     _rw_http_complete_task   (GObject              *object,
                                    GAsyncResult         *result,
                                    gpointer              task);
-gboolean _rw_http_chat_finish     (RwProvider           *provider,
-                                   GAsyncResult         *result,
-                                   GError              **error);
 GError  *_rw_http_redirect_error  (guint                 status,
                                    GUri                 *base,
                                    const char           *location);
 GError  *_rw_http_stream_error    (const char           *text,
                                    gsize                 len);
 
-/* Connections kept alive to upstreams on this machine, one pool per provider. */
-typedef struct _RwHttpPool RwHttpPool;
+/* Connections kept alive to upstreams on this machine, one pool per provider and event loop. */
 
 RwHttpPool *_rw_http_pool_new        (void);
 void        _rw_http_pool_close      (RwHttpPool         *pool);
-RwHttpPool *_rw_provider_get_http_pool (RwProvider       *provider);
 void        _rw_http_set_direct      (gboolean            direct);
 
 /* What the files of the HTTP client share. */
@@ -123,7 +140,8 @@ typedef struct _RwHttpUpConn RwHttpUpConn;
 
 typedef struct
 {
-  RwProviderCall *call;
+  RwHttpClient *client;
+  RwHttpSink sink;
   RwHttpRequest *req;
   SoupMessage *msg;       /* libsoup's path only */
   RwHttpFraming framing;

@@ -208,7 +208,6 @@ void
 _rw_http_exchange_by_soup (GTask *task)
 {
   RwHttpExchange *x = g_task_get_task_data (task);
-  RwProvider *provider = _rw_provider_call_get_provider (x->call);
 
   /* libsoup sends a POST on a fresh connection unless told it may reuse a kept-alive one: a
    * connection the upstream closed while idle is then retried on a new one, which is safe here
@@ -216,6 +215,6 @@ _rw_http_exchange_by_soup (GTask *task)
    * handshake (and a proxy lookup), and idle connections pile up. */
   x->msg = _rw_http_request_to_soup (x->req);
   soup_message_add_flags (x->msg, SOUP_MESSAGE_IDEMPOTENT);
-  soup_session_send_async (rw_provider_get_session (provider), x->msg, G_PRIORITY_DEFAULT,
+  soup_session_send_async (_rw_http_client_get_session (x->client), x->msg, G_PRIORITY_DEFAULT,
                            g_task_get_cancellable (task), http_soup_send_cb, task);
 }

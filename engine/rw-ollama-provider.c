@@ -5,6 +5,7 @@
 
 #include "rw-error.h"
 #include "rw-http-private.h"
+#include "rw-provider-private.h"
 #include "rw-json.h"
 #include "rw-ollama-provider.h"
 
@@ -152,8 +153,8 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_NDJSON, &handlers, state,
-                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_provider_send (call, g_steal_pointer (&req), NULL, NULL, RW_HTTP_NDJSON,
+                     &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
 static void
@@ -163,7 +164,7 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
 
   provider_class->kind = "ollama";
   provider_class->chat_async = rw_ollama_provider_chat_async;
-  provider_class->chat_finish = _rw_http_chat_finish;
+  provider_class->chat_finish = _rw_provider_chat_finish_task;
 }
 
 static void

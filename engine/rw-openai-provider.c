@@ -7,6 +7,7 @@
 #include "rw-error.h"
 #include "rw-chat-request-private.h"
 #include "rw-http-private.h"
+#include "rw-provider-private.h"
 #include "rw-json.h"
 #include "rw-openai-provider.h"
 
@@ -199,7 +200,6 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/chat/completions",
                                       NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *key = _rw_http_require_key (call, &error);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(RwHttpRequest) req = NULL;
   ChatState *state;
@@ -211,7 +211,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   state->call = call;
   g_task_set_task_data (task, state, g_free);
 
-  if (key == NULL)
+  if (!_rw_provider_call_check_key (call, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -229,21 +229,14 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_hash_table_iter_init (&iter, self->extra_headers);
   while (g_hash_table_iter_next (&iter, &k, &v))
     _rw_http_request_set_header (req, k, v);
-  if (*key != '\0')
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
-      _rw_http_request_set_header (req, "Authorization", auth);
-      memset (auth, 0, strlen (auth));
-    }
-  memset (key, 0, strlen (key));
   _rw_http_request_set_header (req, "Accept",
                                request->stream ? "text/event-stream" : "application/json");
 
   body = build_body (self, call);
   _rw_http_request_set_body (req, "application/json", body);
 
-  _rw_http_exchange_async (call, g_steal_pointer (&req), RW_HTTP_SSE, &handlers, state,
-                           cancellable, _rw_http_complete_task, g_steal_pointer (&task));
+  _rw_provider_send (call, g_steal_pointer (&req), "Authorization", "Bearer ", RW_HTTP_SSE,
+                     &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
 static void
@@ -425,7 +418,7 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   provider_class->kind = "openai";
   provider_class->configure = rw_openai_provider_configure;
   provider_class->chat_async = rw_openai_provider_chat_async;
-  provider_class->chat_finish = _rw_http_chat_finish;
+  provider_class->chat_finish = _rw_provider_chat_finish_task;
   provider_class->list_models_async = rw_openai_provider_list_models_async;
 }
 

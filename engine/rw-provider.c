@@ -5,16 +5,15 @@
 #include <string.h>
 
 #include "rw-error.h"
-#include "rw-provider.h"
 #include "rw-http-private.h"
+#include "rw-provider-private.h"
 
 typedef struct
 {
   char *id;
   char *base_url;
   char *api_key_env;
-  SoupSession *session;
-  GHashTable *pools;      /* GMainContext -> RwHttpPool: one per event loop */
+  RwHttpClient *http;     /* made at first use */
   guint max_concurrency;
   guint rpm;
   guint tpm;
@@ -69,8 +68,7 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->id, g_free);
   g_clear_pointer (&priv->base_url, g_free);
   g_clear_pointer (&priv->api_key_env, g_free);
-  g_clear_object (&priv->session);
-  g_clear_pointer (&priv->pools, g_hash_table_unref);
+  g_clear_pointer (&priv->http, _rw_http_client_free);
 
   G_OBJECT_CLASS (rw_provider_parent_class)->finalize (object);
 }
@@ -195,11 +193,8 @@ rw_provider_init (RwProvider *self)
 {
   RwProviderPrivate *priv = rw_provider_get_instance_private (self);
 
-  priv->pools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) _rw_http_pool_close);
+  priv->http = _rw_http_client_new ();
 }
-
-/* The session and the pools are made on first use, from whichever event loop comes first. */
-static GMutex lazy_lock;
 
 const char *
 rw_provider_get_id (RwProvider *self)
@@ -271,39 +266,7 @@ rw_provider_get_session (RwProvider *self)
 
   g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
 
-  g_mutex_lock (&lazy_lock);
-  if (priv->session == NULL)
-    priv->session = soup_session_new_with_options ("user-agent", "Routewise/" PACKAGE_VERSION,
-                                                   "max-conns", 256,
-                                                   "max-conns-per-host", 64,
-                                                   "timeout", 0,
-                                                   "idle-timeout", 60,
-                                                   NULL);
-  g_mutex_unlock (&lazy_lock);
-  /* libsoup (3.2 and later) sends from any thread with its own main context. */
-  return priv->session;
-}
-
-/* The connections this provider keeps to an upstream on this machine. */
-RwHttpPool *
-_rw_provider_get_http_pool (RwProvider *self)
-{
-  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
-  GMainContext *context = g_main_context_get_thread_default ();
-  RwHttpPool *pool;
-
-  /* Connections belong to the event loop that watches them. */
-  if (context == NULL)
-    context = g_main_context_default ();
-  g_mutex_lock (&lazy_lock);
-  pool = g_hash_table_lookup (priv->pools, context);
-  if (pool == NULL)
-    {
-      pool = _rw_http_pool_new ();
-      g_hash_table_insert (priv->pools, context, pool);
-    }
-  g_mutex_unlock (&lazy_lock);
-  return pool;
+  return _rw_http_client_get_session (priv->http);
 }
 
 /**
@@ -793,4 +756,119 @@ rw_provider_list_models_finish (RwProvider    *self,
 {
   g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
   return RW_PROVIDER_GET_CLASS (self)->list_models_finish (self, result, error);
+}
+
+/* ------------------------------------------------------------------ the HTTP providers' tail */
+
+static void
+provider_call_sink_headers (gpointer owner,
+                            guint    status)
+{
+  rw_provider_call_headers_received (owner, status);
+}
+
+static char *
+provider_call_sink_redact (gpointer    owner,
+                           const char *message)
+{
+  return rw_provider_call_redact (owner, message);
+}
+
+/* The call's key; a provider that names a key variable and is not on this machine refuses to
+ * send without one, rather than sending an anonymous request to a remote service. */
+static char *
+provider_call_require_key (RwProviderCall  *call,
+                           GError         **error)
+{
+  RwProvider *provider = call->provider;
+  char *key = rw_provider_call_dup_api_key (call);
+
+  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
+      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
+    {
+      g_free (key);
+      g_set_error (error, RW_ERROR, RW_ERROR_AUTH,
+                   "no API key: the environment variable %s is not set",
+                   rw_provider_get_api_key_env (provider));
+      return NULL;
+    }
+  return key ? key : g_strdup ("");
+}
+
+/**
+ * _rw_provider_call_check_key:
+ *
+ * Returns: %FALSE, with @error set, when the call's provider needs a key and has none
+ */
+gboolean
+_rw_provider_call_check_key (RwProviderCall  *call,
+                             GError         **error)
+{
+  g_autofree char *key = provider_call_require_key (call, error);
+
+  if (key == NULL)
+    return FALSE;
+  memset (key, 0, strlen (key));
+  return TRUE;
+}
+
+/**
+ * _rw_provider_send:
+ * @request: (transfer full): the request, built but for its key
+ * @key_header: (nullable): the header that carries the key ("Authorization", "x-api-key"), or
+ *   %NULL for a protocol that sends none
+ * @key_prefix: (nullable): what goes before the key in it ("Bearer ")
+ * @task: (transfer full): the provider's chat task, completed with the exchange's outcome
+ *
+ * What every HTTP provider does last: puts the key in its header (none when the provider needs
+ * none), wipes the copies of the key, and runs the exchange, which reports to @call.
+ */
+void
+_rw_provider_send (RwProviderCall       *call,
+                   RwHttpRequest        *request,
+                   const char           *key_header,
+                   const char           *key_prefix,
+                   RwHttpFraming         framing,
+                   const RwHttpHandlers *handlers,
+                   gpointer              data,
+                   GCancellable         *cancellable,
+                   GTask                *task)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (call->provider);
+  g_autoptr(RwHttpRequest) req = request;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = provider_call_require_key (call, &error);
+  RwHttpSink sink = {
+    .headers = provider_call_sink_headers,
+    .redact = provider_call_sink_redact,
+    .owner = call,
+    .result = call->result,
+    .stream = call->request->stream,
+  };
+
+  if (key == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (*key != '\0' && key_header != NULL)
+    {
+      g_autofree char *value = g_strconcat (key_prefix ? key_prefix : "", key, NULL);
+
+      _rw_http_request_set_header (req, key_header, value);
+      memset (value, 0, strlen (value));
+    }
+  memset (key, 0, strlen (key));
+  _rw_http_exchange_async (priv->http, &sink, g_steal_pointer (&req), framing, handlers, data,
+                           cancellable, _rw_http_complete_task, task);
+}
+
+/* The chat_finish of every HTTP provider. */
+gboolean
+_rw_provider_chat_finish_task (RwProvider    *provider,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

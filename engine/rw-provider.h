@@ -95,7 +95,6 @@ GPtrArray     *rw_provider_list_models_finish (RwProvider         *self,
                                               GError             **error);
 
 RwChatRequest *rw_provider_call_get_request  (RwProviderCall      *call);
-RwProvider    *_rw_provider_call_get_provider (RwProviderCall     *call);
 RwModel       *rw_provider_call_get_model    (RwProviderCall      *call);
 RwChatResult  *rw_provider_call_get_result   (RwProviderCall      *call);
 char          *rw_provider_call_dup_api_key  (RwProviderCall      *call);

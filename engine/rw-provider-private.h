@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-http-private.h"
+#include "rw-provider.h"
+
+G_BEGIN_DECLS
+
+/* What the HTTP providers share with their base class. */
+
+RwProvider *_rw_provider_call_get_provider (RwProviderCall       *call);
+gboolean    _rw_provider_call_check_key    (RwProviderCall       *call,
+                                            GError              **error);
+void        _rw_provider_send              (RwProviderCall       *call,
+                                            RwHttpRequest        *request,
+                                            const char           *key_header,
+                                            const char           *key_prefix,
+                                            RwHttpFraming         framing,
+                                            const RwHttpHandlers *handlers,
+                                            gpointer              data,
+                                            GCancellable         *cancellable,
+                                            GTask                *task);
+gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+G_END_DECLS
