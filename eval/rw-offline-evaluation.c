@@ -14,8 +14,6 @@
  * the oracle, with the cost-quality curve and RouteLLM's measures.
  */
 
-/* --------------------------------------------------------------------------- evaluation */
-
 typedef struct
 {
   const char *item;
@@ -246,6 +244,409 @@ offline_order_by (Keyed *keys,
   return order;
 }
 
+/* One offline evaluation as it goes through its phases. */
+typedef struct
+{
+  guint folds;
+  RwLearnerOptions options;  /* the policy's, to learn it again on each fold */
+  GPtrArray *models;         /* the ids the policy names, borrowed from it */
+  GHashTable *model_index;   /* id -> its index in models + 1 */
+  GPtrArray *items;          /* every Item (owned) */
+  GPtrArray *complete;       /* the items every model answered and was graded on */
+  double *single_q;          /* per model, over the complete items */
+  double *single_c;
+  double random_q, random_c, oracle_q, oracle_c;
+  Point policy;              /* the policy's, cross-validated */
+  GHashTable *picks;         /* model id -> how many held-out items the policy sent it */
+  GArray *curve;             /* Point: the policy's cost-quality curve */
+} Offline;
+
+static void
+offline_clear (Offline *run)
+{
+  g_clear_pointer (&run->models, g_ptr_array_unref);
+  g_clear_pointer (&run->model_index, g_hash_table_unref);
+  g_clear_pointer (&run->items, g_ptr_array_unref);
+  g_clear_pointer (&run->complete, g_ptr_array_unref);
+  g_clear_pointer (&run->single_q, g_free);
+  g_clear_pointer (&run->single_c, g_free);
+  g_clear_pointer (&run->picks, g_hash_table_unref);
+  g_clear_pointer (&run->curve, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Offline, offline_clear)
+
+static void
+offline_add_model (Offline    *run,
+                   const char *model)
+{
+  if (model && !g_hash_table_contains (run->model_index, model))
+    {
+      g_ptr_array_add (run->models, (gpointer) model);
+      g_hash_table_insert (run->model_index, (gpointer) model, GUINT_TO_POINTER (run->models->len));
+    }
+}
+
+/* The policy's models: every one it names, its default list first. */
+static gboolean
+offline_collect_models (Offline     *run,
+                        JsonObject  *policy,
+                        GError     **error)
+{
+  JsonNode *tasks_node = json_object_get_member (policy, "tasks");
+  JsonNode *default_node = json_object_get_member (policy, "default");
+
+  if (default_node && JSON_NODE_HOLDS_ARRAY (default_node))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (default_node)); i++)
+      offline_add_model (run, json_array_get_string_element (json_node_get_array (default_node), i));
+  if (tasks_node && JSON_NODE_HOLDS_OBJECT (tasks_node))
+    {
+      JsonObjectIter iter;
+      JsonNode *list;
+
+      json_object_iter_init (&iter, json_node_get_object (tasks_node));
+      while (json_object_iter_next (&iter, NULL, &list))
+        for (guint i = 0; JSON_NODE_HOLDS_ARRAY (list) &&
+                          i < json_array_get_length (json_node_get_array (list)); i++)
+          offline_add_model (run, json_array_get_string_element (json_node_get_array (list), i));
+    }
+  if (run->models->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the policy names no model");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The items answered by every one of the policy's models, enough of them to hold some out. */
+static gboolean
+offline_collect_items (Offline    *run,
+                       GPtrArray  *outcomes,
+                       GError    **error)
+{
+  g_autoptr(GHashTable) by_item = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_models = run->models->len;
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *oc = outcomes->pdata[i];
+      guint m = GPOINTER_TO_UINT (g_hash_table_lookup (run->model_index, oc->model));
+      Item *it;
+
+      if (m == 0)
+        continue;
+      it = g_hash_table_lookup (by_item, oc->item);
+      if (it == NULL)
+        {
+          it = g_malloc0 (sizeof (Item));
+          it->item = oc->item;
+          it->task = oc->task;
+          it->prompt = oc->prompt;
+          it->score = g_new (double, n_models);
+          it->cost = g_new (double, n_models);
+          for (guint k = 0; k < n_models; k++)
+            it->score[k] = NAN;
+          g_hash_table_insert (by_item, oc->item, it);
+          g_ptr_array_add (run->items, it);
+        }
+      it->score[m - 1] = oc->score;
+      it->cost[m - 1] = isfinite (oc->cost_usd) ? oc->cost_usd : 0;
+    }
+  for (guint i = 0; i < run->items->len; i++)
+    {
+      Item *it = run->items->pdata[i];
+      gboolean complete = TRUE;
+
+      for (guint k = 0; k < n_models; k++)
+        complete &= !isnan (it->score[k]);
+      if (complete)
+        g_ptr_array_add (run->complete, it);
+    }
+  if (run->complete->len < run->folds * 2)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "only %u items were answered and graded for every one of the policy's %u "
+                   "models: too few to hold any out", run->complete->len, n_models);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Every single model, random routing and the oracle (the best answer, the cheapest of equals). */
+static void
+offline_score_baselines (Offline *run)
+{
+  guint n = run->complete->len, n_models = run->models->len;
+
+  run->single_q = g_new0 (double, n_models);
+  run->single_c = g_new0 (double, n_models);
+  for (guint i = 0; i < n; i++)
+    {
+      Item *it = run->complete->pdata[i];
+      double best = -1, best_cost = 0;
+
+      for (guint k = 0; k < n_models; k++)
+        {
+          run->single_q[k] += it->score[k] / n;
+          run->single_c[k] += it->cost[k] / n;
+          run->random_q += it->score[k] / (n * n_models);
+          run->random_c += it->cost[k] / (n * n_models);
+          if (it->score[k] > best || (it->score[k] == best && it->cost[k] < best_cost))
+            {
+              best = it->score[k];
+              best_cost = it->cost[k];
+            }
+        }
+      run->oracle_q += best / n;
+      run->oracle_c += best_cost / n;
+    }
+}
+
+/* The policy cross-validated, and again at each cost weight of a sweep for its curve. */
+static void
+offline_cross_validate_all (Offline   *run,
+                            GPtrArray *outcomes)
+{
+  static const double sweep[] = { 0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3,
+                                  10, 100 };
+  g_autoptr(GHashTable) fold_map = _rw_learner_assign_folds (outcomes, run->folds);
+  Fold *prepared;
+
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      Item *it = run->complete->pdata[i];
+      it->fold = GPOINTER_TO_UINT (g_hash_table_lookup (fold_map, it->item)) - 1;
+    }
+  prepared = offline_prepare_folds (outcomes, run->complete, fold_map, run->folds);
+  run->policy = offline_cross_validate (prepared, run->complete, run->models, run->folds,
+                                        &run->options, run->picks);
+  for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
+    {
+      RwLearnerOptions sw = run->options;
+      Point p;
+
+      sw.cost_weight = sweep[w];
+      sw.budget_per_1k = 0;
+      p = offline_cross_validate (prepared, run->complete, run->models, run->folds, &sw, NULL);
+      g_array_append_val (run->curve, p);
+    }
+  for (guint f = 0; f < run->folds; f++)
+    offline_fold_clear (&prepared[f]);
+  g_free (prepared);
+  g_array_sort (run->curve, offline_compare_points);
+}
+
+static void
+offline_write_policy (Offline     *run,
+                      JsonBuilder *b)
+{
+  guint n_models = run->models->len;
+
+  json_builder_set_member_name (b, "policy");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "quality");
+  json_builder_add_double_value (b, run->policy.quality);
+  json_builder_set_member_name (b, "cost_usd");
+  json_builder_add_double_value (b, run->policy.cost);
+  json_builder_set_member_name (b, "calls");
+  json_builder_begin_object (b);
+  for (guint k = 0; k < n_models; k++)
+    {
+      json_builder_set_member_name (b, run->models->pdata[k]);
+      json_builder_add_double_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (run->picks,
+                                                                               run->models->pdata[k])) /
+                                        (double) run->complete->len);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "baselines");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < n_models + 2; k++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, k < n_models ? run->models->pdata[k] :
+                                        k == n_models ? "random" : "oracle");
+      json_builder_set_member_name (b, "quality");
+      json_builder_add_double_value (b, k < n_models ? run->single_q[k] :
+                                        k == n_models ? run->random_q : run->oracle_q);
+      json_builder_set_member_name (b, "cost_usd");
+      json_builder_add_double_value (b, k < n_models ? run->single_c[k] :
+                                        k == n_models ? run->random_c : run->oracle_c);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+/* The cost-quality curve and its area, over the span from the cheapest to the dearest single
+ * model, as the average quality across that span (quality held flat beyond the points). */
+static void
+offline_write_curve (Offline     *run,
+                     JsonBuilder *b)
+{
+  GArray *curve = run->curve;
+  double lo = INFINITY, hi = -INFINITY, area = 0;
+
+  json_builder_set_member_name (b, "curve");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < curve->len; i++)
+    {
+      Point *p = &g_array_index (curve, Point, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "cost_usd");
+      json_builder_add_double_value (b, p->cost);
+      json_builder_set_member_name (b, "quality");
+      json_builder_add_double_value (b, p->quality);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  for (guint k = 0; k < run->models->len; k++)
+    {
+      lo = MIN (lo, run->single_c[k]);
+      hi = MAX (hi, run->single_c[k]);
+    }
+  if (hi > lo)
+    {
+      const guint steps = 200;
+      for (guint s = 0; s <= steps; s++)
+        {
+          double c = lo + (hi - lo) * s / steps, q = 0;
+          /* The best quality the curve reaches at this cost or less. */
+          for (guint i = 0; i < curve->len; i++)
+            if (g_array_index (curve, Point, i).cost <= c + 1e-15)
+              q = MAX (q, g_array_index (curve, Point, i).quality);
+          area += q / (steps + 1);
+        }
+      json_builder_set_member_name (b, "curve_area");
+      json_builder_add_double_value (b, area);
+    }
+}
+
+/* Each held-out item scored by a classifier of "the strong model is needed" trained on the
+ * other folds, plus its task's gain from the strong model there. */
+static void
+offline_score_need (Offline      *run,
+                    const double *sv,
+                    const double *wv,
+                    Keyed        *keys)
+{
+  guint n = run->complete->len;
+
+  for (guint f = 0; f < run->folds; f++)
+    {
+      g_autoptr(RwTextClassifier) need = rw_text_classifier_new (0);
+      g_autoptr(GHashTable) gain = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+      for (guint i = 0; i < n; i++)
+        {
+          Item *it = run->complete->pdata[i];
+          double *g;
+
+          if (it->fold == f)
+            continue;
+          rw_text_classifier_add (need, it->prompt, sv[i] > wv[i] ? "strong" : "weak");
+          g = g_hash_table_lookup (gain, it->task);
+          if (g == NULL)
+            {
+              g = g_new0 (double, 2);
+              g_hash_table_insert (gain, (gpointer) it->task, g);
+            }
+          g[0] += sv[i] - wv[i];
+          g[1] += 1;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          Item *it = run->complete->pdata[i];
+          double *g;
+
+          if (it->fold != f)
+            continue;
+          g = g_hash_table_lookup (gain, it->task);
+          keys[i].index = i;
+          keys[i].key = rw_text_classifier_probability (need, it->prompt, "strong") +
+                        (g ? g[0] / g[1] : 0);
+        }
+    }
+}
+
+/* RouteLLM's measures, for a strong and a weak model: named, or the two when there are two. */
+static void
+offline_write_strong_weak (Offline     *run,
+                           JsonBuilder *b,
+                           const char  *strong,
+                           const char  *weak)
+{
+  guint n = run->complete->len;
+  g_autofree double *sv = NULL, *wv = NULL;
+  g_autofree Keyed *keys = NULL;
+  g_autoptr(GRand) rng = NULL;
+  g_autoptr(GArray) order = NULL;
+  gint si = -1, wi = -1;
+  double qs, qw;
+
+  for (guint k = 0; k < run->models->len; k++)
+    {
+      if (strong && g_str_equal (strong, run->models->pdata[k])) si = k;
+      if (weak && g_str_equal (weak, run->models->pdata[k])) wi = k;
+    }
+  if (si < 0 && wi < 0 && strong == NULL && weak == NULL && run->models->len == 2)
+    {
+      si = run->single_q[0] >= run->single_q[1] ? 0 : 1;
+      wi = 1 - si;
+    }
+  if (si < 0 || wi < 0 || si == wi)
+    return;
+
+  sv = g_new (double, n);
+  wv = g_new (double, n);
+  keys = g_new (Keyed, n);
+  rng = g_rand_new_with_seed (0);
+  qs = run->single_q[si];
+  qw = run->single_q[wi];
+  for (guint i = 0; i < n; i++)
+    {
+      Item *it = run->complete->pdata[i];
+      sv[i] = it->score[si];
+      wv[i] = it->score[wi];
+    }
+  json_builder_set_member_name (b, "strong_weak");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "strong");
+  json_builder_add_string_value (b, run->models->pdata[si]);
+  json_builder_set_member_name (b, "weak");
+  json_builder_add_string_value (b, run->models->pdata[wi]);
+  json_builder_set_member_name (b, "strong_quality");
+  json_builder_add_double_value (b, qs);
+  json_builder_set_member_name (b, "weak_quality");
+  json_builder_add_double_value (b, qw);
+  json_builder_set_member_name (b, "routers");
+  json_builder_begin_array (b);
+
+  offline_score_need (run, sv, wv, keys);
+  order = offline_order_by (keys, n);
+  offline_add_curve (b, "routewise", order, sv, wv, qs, qw);
+  g_clear_pointer (&order, g_array_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      keys[i].index = i;
+      keys[i].key = g_rand_double (rng);
+    }
+  order = offline_order_by (keys, n);
+  offline_add_curve (b, "random", order, sv, wv, qs, qw);
+  g_clear_pointer (&order, g_array_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      keys[i].index = i;
+      keys[i].key = sv[i] - wv[i];
+    }
+  order = offline_order_by (keys, n);
+  offline_add_curve (b, "oracle", order, sv, wv, qs, qw);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
 /**
  * rw_offline_evaluate:
  * @outcomes: (element-type RwOutcome): graded answers
@@ -266,325 +667,37 @@ rw_offline_evaluate (GPtrArray   *outcomes,
                      const char  *weak,
                      GError     **error)
 {
-  RwLearnerOptions o = { 0 };
-  g_autoptr(GPtrArray) models = g_ptr_array_new ();
-  g_autoptr(GHashTable) model_index = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) by_item = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) offline_item_free);
-  g_autoptr(GHashTable) fold_map = NULL;
-  g_autoptr(GPtrArray) item_list = g_ptr_array_new ();
+  g_auto(Offline) run = {
+    .folds = MAX (folds, 2),
+    .models = g_ptr_array_new (),
+    .model_index = g_hash_table_new (g_str_hash, g_str_equal),
+    .items = g_ptr_array_new_with_free_func ((GDestroyNotify) offline_item_free),
+    .complete = g_ptr_array_new (),
+    .picks = g_hash_table_new (g_str_hash, g_str_equal),
+    .curve = g_array_new (FALSE, FALSE, sizeof (Point)),
+  };
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GHashTable) picks = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree double *single_q = NULL, *single_c = NULL;
-  double random_q = 0, random_c = 0, oracle_q = 0, oracle_c = 0;
-  JsonNode *tasks_node = json_object_get_member (policy, "tasks");
-  JsonNode *default_node = json_object_get_member (policy, "default");
-  Point main_point;
-  static const double sweep[] = { 0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 };
-  g_autoptr(GArray) curve = g_array_new (FALSE, FALSE, sizeof (Point));
-  Fold *prepared = NULL;
-  gint si = -1, wi = -1;
 
-  if (folds < 2)
-    folds = 2;
-  o.cost_weight = offline_options_double (policy, "cost_weight");
-  o.budget_per_1k = offline_options_double (policy, "budget_per_1k");
-  o.ceiling_usd = offline_options_double (policy, "ceiling_usd");
-  o.latency_ms = offline_options_double (policy, "latency_ms");
+  run.options.cost_weight = offline_options_double (policy, "cost_weight");
+  run.options.budget_per_1k = offline_options_double (policy, "budget_per_1k");
+  run.options.ceiling_usd = offline_options_double (policy, "ceiling_usd");
+  run.options.latency_ms = offline_options_double (policy, "latency_ms");
 
-  /* The policy's models: every one it names. */
-  if (default_node && JSON_NODE_HOLDS_ARRAY (default_node))
-    for (guint i = 0; i < json_array_get_length (json_node_get_array (default_node)); i++)
-      {
-        const char *m = json_array_get_string_element (json_node_get_array (default_node), i);
-        if (m && !g_hash_table_contains (model_index, m))
-          {
-            g_ptr_array_add (models, (gpointer) m);
-            g_hash_table_insert (model_index, (gpointer) m, GUINT_TO_POINTER (models->len));
-          }
-      }
-  if (tasks_node && JSON_NODE_HOLDS_OBJECT (tasks_node))
-    {
-      JsonObjectIter iter;
-      JsonNode *list;
-      json_object_iter_init (&iter, json_node_get_object (tasks_node));
-      while (json_object_iter_next (&iter, NULL, &list))
-        for (guint i = 0; JSON_NODE_HOLDS_ARRAY (list) && i < json_array_get_length (json_node_get_array (list)); i++)
-          {
-            const char *m = json_array_get_string_element (json_node_get_array (list), i);
-            if (m && !g_hash_table_contains (model_index, m))
-              {
-                g_ptr_array_add (models, (gpointer) m);
-                g_hash_table_insert (model_index, (gpointer) m, GUINT_TO_POINTER (models->len));
-              }
-          }
-    }
-  if (models->len == 0)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the policy names no model");
-      return NULL;
-    }
-
-  /* Items answered by every one of the policy's models. */
-  for (guint i = 0; i < outcomes->len; i++)
-    {
-      RwOutcome *oc = outcomes->pdata[i];
-      guint m = GPOINTER_TO_UINT (g_hash_table_lookup (model_index, oc->model));
-      Item *it;
-
-      if (m == 0)
-        continue;
-      it = g_hash_table_lookup (by_item, oc->item);
-      if (it == NULL)
-        {
-          it = g_malloc0 (sizeof (Item));
-          it->item = oc->item;
-          it->task = oc->task;
-          it->prompt = oc->prompt;
-          it->score = g_new (double, models->len);
-          it->cost = g_new (double, models->len);
-          for (guint k = 0; k < models->len; k++)
-            it->score[k] = NAN;
-          g_hash_table_insert (by_item, oc->item, it);
-          g_ptr_array_add (items, it);
-        }
-      it->score[m - 1] = oc->score;
-      it->cost[m - 1] = isfinite (oc->cost_usd) ? oc->cost_usd : 0;
-    }
-  for (guint i = 0; i < items->len; i++)
-    {
-      Item *it = items->pdata[i];
-      gboolean complete = TRUE;
-      for (guint k = 0; k < models->len; k++)
-        complete &= !isnan (it->score[k]);
-      if (complete)
-        g_ptr_array_add (item_list, it);
-    }
-  if (item_list->len < folds * 2)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "only %u items were answered and graded for every one of the policy's %u "
-                   "models: too few to hold any out", item_list->len, models->len);
-      return NULL;
-    }
-
-  single_q = g_new0 (double, models->len);
-  single_c = g_new0 (double, models->len);
-  for (guint i = 0; i < item_list->len; i++)
-    {
-      Item *it = item_list->pdata[i];
-      double best = -1, best_cost = 0;
-      for (guint k = 0; k < models->len; k++)
-        {
-          single_q[k] += it->score[k] / item_list->len;
-          single_c[k] += it->cost[k] / item_list->len;
-          random_q += it->score[k] / (item_list->len * models->len);
-          random_c += it->cost[k] / (item_list->len * models->len);
-          if (it->score[k] > best || (it->score[k] == best && it->cost[k] < best_cost))
-            {
-              best = it->score[k];
-              best_cost = it->cost[k];
-            }
-        }
-      oracle_q += best / item_list->len;
-      oracle_c += best_cost / item_list->len;
-    }
-
-  fold_map = _rw_learner_assign_folds (outcomes, folds);
-  for (guint i = 0; i < item_list->len; i++)
-    {
-      Item *it = item_list->pdata[i];
-      it->fold = GPOINTER_TO_UINT (g_hash_table_lookup (fold_map, it->item)) - 1;
-    }
-  prepared = offline_prepare_folds (outcomes, item_list, fold_map, folds);
-  main_point = offline_cross_validate (prepared, item_list, models, folds, &o, picks);
-  for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
-    {
-      RwLearnerOptions sw = o;
-      Point p;
-      sw.cost_weight = sweep[w];
-      sw.budget_per_1k = 0;
-      p = offline_cross_validate (prepared, item_list, models, folds, &sw, NULL);
-      g_array_append_val (curve, p);
-    }
-  for (guint f = 0; f < folds; f++)
-    offline_fold_clear (&prepared[f]);
-  g_clear_pointer (&prepared, g_free);
-  g_array_sort (curve, offline_compare_points);
+  if (!offline_collect_models (&run, policy, error) ||
+      !offline_collect_items (&run, outcomes, error))
+    return NULL;
+  offline_score_baselines (&run);
+  offline_cross_validate_all (&run, outcomes);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "items");
-  json_builder_add_int_value (b, item_list->len);
+  json_builder_add_int_value (b, run.complete->len);
   json_builder_set_member_name (b, "folds");
-  json_builder_add_int_value (b, folds);
-  json_builder_set_member_name (b, "policy");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "quality");
-  json_builder_add_double_value (b, main_point.quality);
-  json_builder_set_member_name (b, "cost_usd");
-  json_builder_add_double_value (b, main_point.cost);
-  json_builder_set_member_name (b, "calls");
-  json_builder_begin_object (b);
-  for (guint k = 0; k < models->len; k++)
-    {
-      json_builder_set_member_name (b, models->pdata[k]);
-      json_builder_add_double_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (picks, models->pdata[k])) /
-                                        (double) item_list->len);
-    }
+  json_builder_add_int_value (b, run.folds);
+  offline_write_policy (&run, b);
+  offline_write_curve (&run, b);
+  offline_write_strong_weak (&run, b, strong, weak);
   json_builder_end_object (b);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "baselines");
-  json_builder_begin_array (b);
-  for (guint k = 0; k < models->len + 2; k++)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, k < models->len ? models->pdata[k] : k == models->len ? "random" : "oracle");
-      json_builder_set_member_name (b, "quality");
-      json_builder_add_double_value (b, k < models->len ? single_q[k] : k == models->len ? random_q : oracle_q);
-      json_builder_set_member_name (b, "cost_usd");
-      json_builder_add_double_value (b, k < models->len ? single_c[k] : k == models->len ? random_c : oracle_c);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-
-  /* The cost-quality curve and its area, over the span from the cheapest to the dearest single
-   * model, as the average quality across that span (quality held flat beyond the points). */
-  json_builder_set_member_name (b, "curve");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < curve->len; i++)
-    {
-      Point *p = &g_array_index (curve, Point, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "cost_usd");
-      json_builder_add_double_value (b, p->cost);
-      json_builder_set_member_name (b, "quality");
-      json_builder_add_double_value (b, p->quality);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  {
-    double lo = INFINITY, hi = -INFINITY, area = 0;
-    for (guint k = 0; k < models->len; k++)
-      {
-        lo = MIN (lo, single_c[k]);
-        hi = MAX (hi, single_c[k]);
-      }
-    if (hi > lo)
-      {
-        const guint steps = 200;
-        for (guint s = 0; s <= steps; s++)
-          {
-            double c = lo + (hi - lo) * s / steps, q = 0;
-            /* The best quality the curve reaches at this cost or less. */
-            for (guint i = 0; i < curve->len; i++)
-              if (g_array_index (curve, Point, i).cost <= c + 1e-15)
-                q = MAX (q, g_array_index (curve, Point, i).quality);
-            area += q / (steps + 1);
-          }
-        json_builder_set_member_name (b, "curve_area");
-        json_builder_add_double_value (b, area);
-      }
-  }
-
-  /* RouteLLM's measures, for a strong and a weak model. */
-  for (guint k = 0; k < models->len; k++)
-    {
-      if (strong && g_str_equal (strong, models->pdata[k])) si = k;
-      if (weak && g_str_equal (weak, models->pdata[k])) wi = k;
-    }
-  if (si < 0 && wi < 0 && strong == NULL && weak == NULL && models->len == 2)
-    {
-      si = single_q[0] >= single_q[1] ? 0 : 1;
-      wi = 1 - si;
-    }
-  if (si >= 0 && wi >= 0 && si != wi)
-    {
-      guint n = item_list->len;
-      g_autofree double *sv = g_new (double, n), *wv = g_new (double, n);
-      g_autofree Keyed *keys = g_new (Keyed, n);
-      g_autoptr(GRand) rng = g_rand_new_with_seed (0);
-      g_autoptr(GArray) order = NULL;
-      double qs = single_q[si], qw = single_q[wi];
-
-      for (guint i = 0; i < n; i++)
-        {
-          Item *it = item_list->pdata[i];
-          sv[i] = it->score[si];
-          wv[i] = it->score[wi];
-        }
-      json_builder_set_member_name (b, "strong_weak");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "strong");
-      json_builder_add_string_value (b, models->pdata[si]);
-      json_builder_set_member_name (b, "weak");
-      json_builder_add_string_value (b, models->pdata[wi]);
-      json_builder_set_member_name (b, "strong_quality");
-      json_builder_add_double_value (b, qs);
-      json_builder_set_member_name (b, "weak_quality");
-      json_builder_add_double_value (b, qw);
-      json_builder_set_member_name (b, "routers");
-      json_builder_begin_array (b);
-
-      /* RwLearned: each held-out item scored by a classifier of "the strong model is needed"
-       * trained on the other folds, plus its task's gain from the strong model there. */
-      for (guint f = 0; f < folds; f++)
-        {
-          g_autoptr(RwTextClassifier) need = rw_text_classifier_new (0);
-          g_autoptr(GHashTable) gain = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-          for (guint i = 0; i < n; i++)
-            {
-              Item *it = item_list->pdata[i];
-              double *g;
-              if (it->fold == f)
-                continue;
-              rw_text_classifier_add (need, it->prompt, sv[i] > wv[i] ? "strong" : "weak");
-              g = g_hash_table_lookup (gain, it->task);
-              if (g == NULL)
-                {
-                  g = g_new0 (double, 2);
-                  g_hash_table_insert (gain, (gpointer) it->task, g);
-                }
-              g[0] += sv[i] - wv[i];
-              g[1] += 1;
-            }
-          for (guint i = 0; i < n; i++)
-            {
-              Item *it = item_list->pdata[i];
-              double *g;
-              if (it->fold != f)
-                continue;
-              g = g_hash_table_lookup (gain, it->task);
-              keys[i].index = i;
-              keys[i].key = rw_text_classifier_probability (need, it->prompt, "strong") +
-                            (g ? g[0] / g[1] : 0);
-            }
-        }
-      order = offline_order_by (keys, n);
-      offline_add_curve (b, "routewise", order, sv, wv, qs, qw);
-      g_clear_pointer (&order, g_array_unref);
-
-      for (guint i = 0; i < n; i++)
-        {
-          keys[i].index = i;
-          keys[i].key = g_rand_double (rng);
-        }
-      order = offline_order_by (keys, n);
-      offline_add_curve (b, "random", order, sv, wv, qs, qw);
-      g_clear_pointer (&order, g_array_unref);
-
-      for (guint i = 0; i < n; i++)
-        {
-          keys[i].index = i;
-          keys[i].key = sv[i] - wv[i];
-        }
-      order = offline_order_by (keys, n);
-      offline_add_curve (b, "oracle", order, sv, wv, qs, qw);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-
   return json_builder_get_root (b);
 }
 
