@@ -347,6 +347,81 @@ learner_classifier_accuracy (GPtrArray *outcomes,
   return n > 0 ? (double) right / n : NAN;
 }
 
+/* A task's models, best first, with their quality and its interval, cost, latency, score and
+ * rating. */
+static void
+learner_write_ranked (JsonBuilder   *b,
+                      GPtrArray     *ranked,
+                      RwComparisons *comparisons,
+                      const char    *task)
+{
+  RwLearnerStat *s;
+
+  for (guint i = 0; i < ranked->len; i++)
+    {
+      double theta;
+      s = ranked->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, s->model);
+      json_builder_set_member_name (b, "n");
+      json_builder_add_int_value (b, s->n);
+      json_builder_set_member_name (b, "quality");
+      json_builder_add_double_value (b, s->quality);
+      json_builder_set_member_name (b, "ci_low");
+      json_builder_add_double_value (b, MAX (0, s->quality - s->ci));
+      json_builder_set_member_name (b, "ci_high");
+      json_builder_add_double_value (b, MIN (1, s->quality + s->ci));
+      json_builder_set_member_name (b, "cost_usd");
+      json_builder_add_double_value (b, s->cost);
+      json_builder_set_member_name (b, "latency_p50_ms");
+      if (isfinite (s->p50))
+        json_builder_add_double_value (b, s->p50);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "score");
+      json_builder_add_double_value (b, s->score);
+      if (comparisons && rw_comparisons_get_theta (comparisons, task, s->model, &theta))
+        {
+          json_builder_set_member_name (b, "rating");
+          json_builder_add_double_value (b, 1000 + 400 * theta / G_LN10);
+        }
+      json_builder_end_object (b);
+    }
+}
+
+/* The frontier: what the task gets as the cost weight grows. */
+static void
+learner_write_frontier (JsonBuilder            *b,
+                        GHashTable             *models,
+                        const RwLearnerOptions *options)
+{
+  static const double sweep[] = { 0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 };
+  const char *last = NULL;
+
+  for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
+    {
+      g_autoptr(GPtrArray) r = _rw_learner_rank_models (models, options, sweep[w]);
+      RwLearnerStat *top;
+      if (r->len == 0)
+        continue;
+      top = r->pdata[0];
+      if (last != NULL && g_str_equal (last, top->model))
+        continue;
+      last = top->model;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "cost_weight");
+      json_builder_add_double_value (b, sweep[w]);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, top->model);
+      json_builder_set_member_name (b, "quality");
+      json_builder_add_double_value (b, top->quality);
+      json_builder_set_member_name (b, "cost_usd");
+      json_builder_add_double_value (b, top->cost);
+      json_builder_end_object (b);
+    }
+}
+
 /**
  * rw_learner_learn:
  * @outcomes: (element-type RwOutcome): graded answers
@@ -375,7 +450,6 @@ rw_learner_learn (GPtrArray            *outcomes,
   GPtrArray *all_ids;
   guint n_tested = 0;
   double accuracy;
-  static const double sweep[] = { 0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 };
 
   if (outcomes->len == 0)
     {
@@ -463,8 +537,6 @@ rw_learner_learn (GPtrArray            *outcomes,
     {
       GHashTable *models = g_hash_table_lookup (stats, t->data);
       g_autoptr(GPtrArray) ranked = _rw_learner_rank_models (models, options, l.cost_weight);
-      RwLearnerStat *s;
-
       json_builder_set_member_name (b, t->data);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "items");
@@ -472,66 +544,13 @@ rw_learner_learn (GPtrArray            *outcomes,
                                      : GPOINTER_TO_UINT (g_hash_table_lookup (counts, t->data)));
       json_builder_set_member_name (b, "models");
       json_builder_begin_array (b);
-      for (guint i = 0; i < ranked->len; i++)
-        {
-          double theta;
-          s = ranked->pdata[i];
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "model");
-          json_builder_add_string_value (b, s->model);
-          json_builder_set_member_name (b, "n");
-          json_builder_add_int_value (b, s->n);
-          json_builder_set_member_name (b, "quality");
-          json_builder_add_double_value (b, s->quality);
-          json_builder_set_member_name (b, "ci_low");
-          json_builder_add_double_value (b, MAX (0, s->quality - s->ci));
-          json_builder_set_member_name (b, "ci_high");
-          json_builder_add_double_value (b, MIN (1, s->quality + s->ci));
-          json_builder_set_member_name (b, "cost_usd");
-          json_builder_add_double_value (b, s->cost);
-          json_builder_set_member_name (b, "latency_p50_ms");
-          if (isfinite (s->p50))
-            json_builder_add_double_value (b, s->p50);
-          else
-            json_builder_add_null_value (b);
-          json_builder_set_member_name (b, "score");
-          json_builder_add_double_value (b, s->score);
-          if (comparisons && rw_comparisons_get_theta (comparisons, t->data, s->model, &theta))
-            {
-              json_builder_set_member_name (b, "rating");
-              json_builder_add_double_value (b, 1000 + 400 * theta / G_LN10);
-            }
-          json_builder_end_object (b);
-        }
+      learner_write_ranked (b, ranked, comparisons, t->data);
       json_builder_end_array (b);
 
       /* The frontier: what the task gets as the cost weight grows. */
       json_builder_set_member_name (b, "frontier");
       json_builder_begin_array (b);
-      {
-        const char *last = NULL;
-        for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
-          {
-            g_autoptr(GPtrArray) r = _rw_learner_rank_models (models, options, sweep[w]);
-            RwLearnerStat *top;
-            if (r->len == 0)
-              continue;
-            top = r->pdata[0];
-            if (last != NULL && g_str_equal (last, top->model))
-              continue;
-            last = top->model;
-            json_builder_begin_object (b);
-            json_builder_set_member_name (b, "cost_weight");
-            json_builder_add_double_value (b, sweep[w]);
-            json_builder_set_member_name (b, "model");
-            json_builder_add_string_value (b, top->model);
-            json_builder_set_member_name (b, "quality");
-            json_builder_add_double_value (b, top->quality);
-            json_builder_set_member_name (b, "cost_usd");
-            json_builder_add_double_value (b, top->cost);
-            json_builder_end_object (b);
-          }
-      }
+      learner_write_frontier (b, models, options);
       json_builder_end_array (b);
       json_builder_end_object (b);
     }
