@@ -75,192 +75,204 @@ parse_version (const char *s,
   return TRUE;
 }
 
+/* What the phases of parse_head() return to go on; the others are its own results. */
+#define HTTP1_GO 1
+
+/* Whether the whole head is in (HTTP1_GO), not yet (RW_HTTP1_INCOMPLETE), or too large.
+ * Nothing is written into the buffer until the whole head is there, so that a caller may parse
+ * again once more bytes arrive. */
 static gssize
-parse_head (char         *buf,
-            gsize         len,
-            gboolean      request,
-            RwHttp1Head  *head,
-            const char  **why)
+http1_check_whole (const char   *buf,
+                   gsize         len,
+                   gsize         pos,
+                   const char  **why)
 {
-  gsize pos = 0;
-  char *line;
-  const char *te = NULL;
+  for (gsize i = pos; i + 1 < len && i < RW_HTTP1_MAX_HEAD + 4; i++)
+    if (buf[i] == '\n' &&
+        (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')))
+      {
+        if (i <= RW_HTTP1_MAX_HEAD)
+          return HTTP1_GO;
+        break;
+      }
+  if (len > RW_HTTP1_MAX_HEAD)
+    {
+      *why = "the header block is too large";
+      return RW_HTTP1_TOO_LARGE;
+    }
+  return RW_HTTP1_INCOMPLETE;
+}
+
+static gboolean
+http1_parse_request_line (char         *line,
+                          RwHttp1Head  *head,
+                          const char  **why)
+{
+  char *sp1 = strchr (line, ' ');
+  char *sp2 = sp1 ? strchr (sp1 + 1, ' ') : NULL;
+
+  if (sp1 == NULL || sp2 == NULL || sp1 == line || sp2 == sp1 + 1)
+    {
+      *why = "the request line is malformed";
+      return FALSE;
+    }
+  *sp1 = '\0';
+  *sp2 = '\0';
+  for (const char *p = line; *p; p++)
+    if (!is_tchar (*p))
+      {
+        *why = "the method is malformed";
+        return FALSE;
+      }
+  for (const char *p = sp1 + 1; *p; p++)
+    if ((guchar) *p <= ' ' || *p == 0x7f)
+      {
+        *why = "the request target is malformed";
+        return FALSE;
+      }
+  if (!parse_version (sp2 + 1, &head->minor_version))
+    {
+      *why = "not an HTTP/1.x request";
+      return FALSE;
+    }
+  head->method = line;
+  head->target = sp1 + 1;
+  return TRUE;
+}
+
+static gboolean
+http1_parse_status_line (char         *line,
+                         RwHttp1Head  *head,
+                         const char  **why)
+{
+  char *sp = strchr (line, ' ');
+
+  if (sp == NULL)
+    {
+      *why = "the status line is malformed";
+      return FALSE;
+    }
+  *sp = '\0';
+  if (!parse_version (line, &head->minor_version) ||
+      !g_ascii_isdigit (sp[1]) || !g_ascii_isdigit (sp[2]) || !g_ascii_isdigit (sp[3]) ||
+      (sp[4] != '\0' && sp[4] != ' ') || sp[1] == '0')
+    {
+      *why = "the status line is malformed";
+      return FALSE;
+    }
+  head->status = (guint) ((sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0'));
+  return TRUE;
+}
+
+/* A Content-Length's value, or -1 after saying why it is not one. */
+static gint64
+http1_parse_content_length (const char   *value,
+                            const char  **why)
+{
+  gint64 n = 0;
+
+  if (*value == '\0')
+    {
+      *why = "Content-Length is empty";
+      return -1;
+    }
+  for (const char *p = value; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p) || n > G_GINT64_CONSTANT (1) << 50)
+        {
+          *why = "Content-Length is not a number";
+          return -1;
+        }
+      n = n * 10 + (*p - '0');
+    }
+  return n;
+}
+
+/* One header line, added to @head: HTTP1_GO, or why it is refused. */
+static gssize
+http1_parse_header (char         *line,
+                    RwHttp1Head  *head,
+                    const char  **te,
+                    const char  **why)
+{
+  char *colon, *value, *end;
+
+  if (*line == ' ' || *line == '\t')
+    {
+      *why = "folded header lines are not accepted";
+      return RW_HTTP1_MALFORMED;
+    }
+  colon = strchr (line, ':');
+  if (colon == NULL || colon == line)
+    {
+      *why = "a header line is malformed";
+      return RW_HTTP1_MALFORMED;
+    }
+  for (char *p = line; p < colon; p++)
+    {
+      if (!is_tchar (*p))
+        {
+          *why = "a header name is malformed";
+          return RW_HTTP1_MALFORMED;
+        }
+      *p = g_ascii_tolower (*p);
+    }
+  *colon = '\0';
+  value = colon + 1;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  end = value + strlen (value);
+  while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+    *--end = '\0';
+  for (const char *p = value; *p; p++)
+    if ((guchar) *p < 0x20 && *p != '\t')
+      {
+        *why = "a header value holds a control character";
+        return RW_HTTP1_MALFORMED;
+      }
+  if (head->n_headers == RW_HTTP1_MAX_HEADERS)
+    {
+      *why = "too many header lines";
+      return RW_HTTP1_TOO_LARGE;
+    }
+  head->headers[head->n_headers].name = line;
+  head->headers[head->n_headers].value = value;
+  head->n_headers++;
+
+  if (g_str_equal (line, "content-length"))
+    {
+      gint64 n = http1_parse_content_length (value, why);
+
+      if (n < 0)
+        return RW_HTTP1_MALFORMED;
+      if (head->content_length >= 0 && head->content_length != n)
+        {
+          *why = "Content-Length is given twice";
+          return RW_HTTP1_MALFORMED;
+        }
+      head->content_length = n;
+    }
+  else if (g_str_equal (line, "transfer-encoding"))
+    {
+      if (*te != NULL)
+        {
+          *why = "Transfer-Encoding is given twice";
+          return RW_HTTP1_MALFORMED;
+        }
+      *te = value;
+    }
+  return HTTP1_GO;
+}
+
+/* The framing and the connection's fate, from the headers once they are all in. */
+static gssize
+http1_finish_head (RwHttp1Head  *head,
+                   gboolean      request,
+                   const char   *te,
+                   const char  **why)
+{
   const char *connection;
   const char *expect;
-
-  memset (head, 0, sizeof *head);
-  head->content_length = -1;
-  *why = NULL;
-
-  /* A request may start with blank lines, which are skipped. */
-  if (request)
-    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
-      pos++;
-
-  /* Nothing is written into the buffer until the whole head is there, so that a caller may
-   * parse again once more bytes arrive. */
-  {
-    gboolean whole = FALSE;
-
-    for (gsize i = pos; i + 1 < len && i < RW_HTTP1_MAX_HEAD + 4; i++)
-      if (buf[i] == '\n' &&
-          (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')))
-        {
-          whole = i <= RW_HTTP1_MAX_HEAD;
-          break;
-        }
-    if (!whole)
-      {
-        if (len > RW_HTTP1_MAX_HEAD)
-          {
-            *why = "the header block is too large";
-            return RW_HTTP1_TOO_LARGE;
-          }
-        return RW_HTTP1_INCOMPLETE;
-      }
-  }
-
-  line = next_line (buf, len, &pos);
-  if (line == NULL)
-    return RW_HTTP1_INCOMPLETE;   /* not reached: the head ends further on */
-
-  if (request)
-    {
-      char *sp1 = strchr (line, ' ');
-      char *sp2 = sp1 ? strchr (sp1 + 1, ' ') : NULL;
-
-      if (sp1 == NULL || sp2 == NULL || sp1 == line || sp2 == sp1 + 1)
-        {
-          *why = "the request line is malformed";
-          return RW_HTTP1_MALFORMED;
-        }
-      *sp1 = '\0';
-      *sp2 = '\0';
-      for (const char *p = line; *p; p++)
-        if (!is_tchar (*p))
-          {
-            *why = "the method is malformed";
-            return RW_HTTP1_MALFORMED;
-          }
-      for (const char *p = sp1 + 1; *p; p++)
-        if ((guchar) *p <= ' ' || *p == 0x7f)
-          {
-            *why = "the request target is malformed";
-            return RW_HTTP1_MALFORMED;
-          }
-      if (!parse_version (sp2 + 1, &head->minor_version))
-        {
-          *why = "not an HTTP/1.x request";
-          return RW_HTTP1_MALFORMED;
-        }
-      head->method = line;
-      head->target = sp1 + 1;
-    }
-  else
-    {
-      char *sp = strchr (line, ' ');
-
-      if (sp == NULL)
-        {
-          *why = "the status line is malformed";
-          return RW_HTTP1_MALFORMED;
-        }
-      *sp = '\0';
-      if (!parse_version (line, &head->minor_version) ||
-          !g_ascii_isdigit (sp[1]) || !g_ascii_isdigit (sp[2]) || !g_ascii_isdigit (sp[3]) ||
-          (sp[4] != '\0' && sp[4] != ' ') || sp[1] == '0')
-        {
-          *why = "the status line is malformed";
-          return RW_HTTP1_MALFORMED;
-        }
-      head->status = (guint) ((sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0'));
-    }
-
-  for (;;)
-    {
-      char *colon, *value, *end;
-
-      line = next_line (buf, len, &pos);
-      if (line == NULL)
-        return RW_HTTP1_INCOMPLETE;   /* not reached: the blank line was found above */
-      if (*line == '\0')
-        break;
-      if (*line == ' ' || *line == '\t')
-        {
-          *why = "folded header lines are not accepted";
-          return RW_HTTP1_MALFORMED;
-        }
-      colon = strchr (line, ':');
-      if (colon == NULL || colon == line)
-        {
-          *why = "a header line is malformed";
-          return RW_HTTP1_MALFORMED;
-        }
-      for (char *p = line; p < colon; p++)
-        {
-          if (!is_tchar (*p))
-            {
-              *why = "a header name is malformed";
-              return RW_HTTP1_MALFORMED;
-            }
-          *p = g_ascii_tolower (*p);
-        }
-      *colon = '\0';
-      value = colon + 1;
-      while (*value == ' ' || *value == '\t')
-        value++;
-      end = value + strlen (value);
-      while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
-        *--end = '\0';
-      for (const char *p = value; *p; p++)
-        if ((guchar) *p < 0x20 && *p != '\t')
-          {
-            *why = "a header value holds a control character";
-            return RW_HTTP1_MALFORMED;
-          }
-      if (head->n_headers == RW_HTTP1_MAX_HEADERS)
-        {
-          *why = "too many header lines";
-          return RW_HTTP1_TOO_LARGE;
-        }
-      head->headers[head->n_headers].name = line;
-      head->headers[head->n_headers].value = value;
-      head->n_headers++;
-
-      if (g_str_equal (line, "content-length"))
-        {
-          gint64 n = 0;
-          if (*value == '\0')
-            {
-              *why = "Content-Length is empty";
-              return RW_HTTP1_MALFORMED;
-            }
-          for (const char *p = value; *p; p++)
-            {
-              if (!g_ascii_isdigit (*p) || n > G_GINT64_CONSTANT (1) << 50)
-                {
-                  *why = "Content-Length is not a number";
-                  return RW_HTTP1_MALFORMED;
-                }
-              n = n * 10 + (*p - '0');
-            }
-          if (head->content_length >= 0 && head->content_length != n)
-            {
-              *why = "Content-Length is given twice";
-              return RW_HTTP1_MALFORMED;
-            }
-          head->content_length = n;
-        }
-      else if (g_str_equal (line, "transfer-encoding"))
-        {
-          if (te != NULL)
-            {
-              *why = "Transfer-Encoding is given twice";
-              return RW_HTTP1_MALFORMED;
-            }
-          te = value;
-        }
-    }
 
   if (te != NULL)
     {
@@ -283,6 +295,51 @@ parse_head (char         *buf,
   expect = rw_http1_head_get (head, "expect");
   head->expect_continue = request && expect != NULL &&
                           g_ascii_strcasecmp (expect, "100-continue") == 0;
+  return HTTP1_GO;
+}
+
+static gssize
+parse_head (char         *buf,
+            gsize         len,
+            gboolean      request,
+            RwHttp1Head  *head,
+            const char  **why)
+{
+  gsize pos = 0;
+  char *line;
+  const char *te = NULL;
+  gssize rc;
+
+  memset (head, 0, sizeof *head);
+  head->content_length = -1;
+  *why = NULL;
+
+  /* A request may start with blank lines, which are skipped. */
+  if (request)
+    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
+      pos++;
+  if ((rc = http1_check_whole (buf, len, pos, why)) != HTTP1_GO)
+    return rc;
+
+  line = next_line (buf, len, &pos);
+  if (line == NULL)
+    return RW_HTTP1_INCOMPLETE;   /* not reached: the head ends further on */
+  if (request ? !http1_parse_request_line (line, head, why)
+              : !http1_parse_status_line (line, head, why))
+    return RW_HTTP1_MALFORMED;
+
+  for (;;)
+    {
+      line = next_line (buf, len, &pos);
+      if (line == NULL)
+        return RW_HTTP1_INCOMPLETE;   /* not reached: the blank line was found above */
+      if (*line == '\0')
+        break;
+      if ((rc = http1_parse_header (line, head, &te, why)) != HTTP1_GO)
+        return rc;
+    }
+  if ((rc = http1_finish_head (head, request, te, why)) != HTTP1_GO)
+    return rc;
   return (gssize) pos;
 }
 
