@@ -251,6 +251,95 @@ strv_from_node (JsonNode    *node,
   return g_strv_builder_end (builder);
 }
 
+/* A member of @obj that maps names to model lists ("tasks", "fallbacks"), into @table. */
+static gboolean
+policy_read_lists (JsonObject  *obj,
+                   const char  *member,
+                   const char  *origin,
+                   GHashTable  *table,
+                   GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  g_autoptr(GList) names = NULL;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “%s” must be an object", origin,
+                   member);
+      return FALSE;
+    }
+  names = json_object_get_members (json_node_get_object (node));
+  for (GList *l = names; l; l = l->next)
+    {
+      g_autofree char *w = g_strdup_printf ("%s: %s.%s", origin, member, (char *) l->data);
+      GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
+                                   w, error);
+      if (list == NULL)
+        return FALSE;
+      g_hash_table_replace (table, g_strdup (l->data), list);
+    }
+  return TRUE;
+}
+
+/* The explicit rules: a task for prompts with its keywords or matching its regex. */
+static gboolean
+policy_read_rules (JsonObject  *obj,
+                   const char  *origin,
+                   GPtrArray   *rules,
+                   GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, "rules");
+  JsonArray *array;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “rules” must be a list", origin);
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *rn = json_array_get_element (array, i);
+      JsonObject *ro = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
+      const char *task = ro ? rw_json_object_get_string (ro, "task", NULL) : NULL;
+      const char *pattern = ro ? rw_json_object_get_string (ro, "regex", NULL) : NULL;
+      g_autofree char *w = g_strdup_printf ("%s: rules[%u].keywords", origin, i);
+      Rule *rule;
+
+      if (task == NULL || *task == '\0' ||
+          (pattern == NULL && !json_object_has_member (ro, "keywords")))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: rules[%u] needs a “task” and “keywords” or a “regex”", origin, i);
+          return FALSE;
+        }
+      rule = g_new0 (Rule, 1);
+      rule->task = g_strdup (task);
+      g_ptr_array_add (rules, rule);
+      if (json_object_has_member (ro, "keywords") &&
+          (rule->keywords = strv_from_node (json_object_get_member (ro, "keywords"), w,
+                                            error)) == NULL)
+        return FALSE;
+      if (pattern != NULL)
+        {
+          g_autoptr(GError) re_error = NULL;
+
+          rule->regex = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &re_error);
+          if (rule->regex == NULL)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: rules[%u].regex: %s", origin,
+                           i, re_error->message);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 /**
  * rw_policy_load_data:
  * @self: a #RwPolicy
@@ -314,95 +403,10 @@ rw_policy_load_data (RwPolicy    *self,
                                         error)) == NULL)
     return FALSE;
 
-  node = json_object_get_member (obj, "tasks");
-  if (node != NULL)
-    {
-      g_autoptr(GList) names = NULL;
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “tasks” must be an object", origin);
-          return FALSE;
-        }
-      names = json_object_get_members (json_node_get_object (node));
-      for (GList *l = names; l; l = l->next)
-        {
-          g_autofree char *w = g_strdup_printf ("%s: tasks.%s", origin, (char *) l->data);
-          GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
-                                       w, error);
-          if (list == NULL)
-            return FALSE;
-          g_hash_table_replace (tasks, g_strdup (l->data), list);
-        }
-    }
-
-  node = json_object_get_member (obj, "fallbacks");
-  if (node != NULL)
-    {
-      g_autoptr(GList) names = NULL;
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “fallbacks” must be an object",
-                       origin);
-          return FALSE;
-        }
-      names = json_object_get_members (json_node_get_object (node));
-      for (GList *l = names; l; l = l->next)
-        {
-          g_autofree char *w = g_strdup_printf ("%s: fallbacks.%s", origin, (char *) l->data);
-          GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
-                                       w, error);
-          if (list == NULL)
-            return FALSE;
-          g_hash_table_replace (fallbacks, g_strdup (l->data), list);
-        }
-    }
-
-  node = json_object_get_member (obj, "rules");
-  if (node != NULL)
-    {
-      JsonArray *array;
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “rules” must be a list", origin);
-          return FALSE;
-        }
-      array = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *rn = json_array_get_element (array, i);
-          JsonObject *ro = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
-          const char *task = ro ? rw_json_object_get_string (ro, "task", NULL) : NULL;
-          const char *pattern = ro ? rw_json_object_get_string (ro, "regex", NULL) : NULL;
-          g_autofree char *w = g_strdup_printf ("%s: rules[%u].keywords", origin, i);
-          Rule *rule;
-
-          if (task == NULL || *task == '\0' ||
-              (pattern == NULL && !json_object_has_member (ro, "keywords")))
-            {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                           "%s: rules[%u] needs a “task” and “keywords” or a “regex”", origin, i);
-              return FALSE;
-            }
-          rule = g_new0 (Rule, 1);
-          rule->task = g_strdup (task);
-          g_ptr_array_add (rules, rule);
-          if (json_object_has_member (ro, "keywords") &&
-              (rule->keywords = strv_from_node (json_object_get_member (ro, "keywords"), w,
-                                                error)) == NULL)
-            return FALSE;
-          if (pattern != NULL)
-            {
-              g_autoptr(GError) re_error = NULL;
-              rule->regex = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &re_error);
-              if (rule->regex == NULL)
-                {
-                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: rules[%u].regex: %s", origin, i,
-                               re_error->message);
-                  return FALSE;
-                }
-            }
-        }
-    }
+  if (!policy_read_lists (obj, "tasks", origin, tasks, error) ||
+      !policy_read_lists (obj, "fallbacks", origin, fallbacks, error) ||
+      !policy_read_rules (obj, origin, rules, error))
+    return FALSE;
 
   node = json_object_get_member (obj, "classifier");
   if (node != NULL)
