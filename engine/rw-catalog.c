@@ -512,6 +512,122 @@ add_recorded_models (RwCatalog  *self,
   add_listed_models (self, models);
 }
 
+/* The file's providers, added to @scratch, and the recorded ones' models with them. */
+static gboolean
+catalog_read_providers (RwCatalog   *scratch,
+                        JsonObject  *obj,
+                        const char  *origin,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) new_providers = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *providers;
+
+  providers = json_object_get_member (obj, "providers");
+  if (providers != NULL && !JSON_NODE_HOLDS_ARRAY (providers))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “providers” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; providers && i < json_array_get_length (json_node_get_array (providers)); i++)
+    {
+      JsonNode *p = json_array_get_element (json_node_get_array (providers), i);
+      g_autofree char *where = g_strdup_printf ("%s: providers[%u]", origin, i);
+      RwProvider *provider;
+
+      if (!JSON_NODE_HOLDS_OBJECT (p))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      provider = provider_from_json (json_node_get_object (p), where, error);
+      if (provider == NULL)
+        return FALSE;
+      rw_catalog_add_provider (scratch, provider);
+      g_ptr_array_add (new_providers, provider);
+    }
+
+  for (guint i = 0; i < new_providers->len; i++)
+    if (RW_IS_RECORDED_PROVIDER (new_providers->pdata[i]))
+      add_recorded_models (scratch, new_providers->pdata[i]);
+
+  return TRUE;
+}
+
+/* The file's models, added to @scratch or changing the ones it has. */
+static gboolean
+catalog_read_models (RwCatalog   *scratch,
+                     JsonObject  *obj,
+                     const char  *origin,
+                     GError     **error)
+{
+  JsonNode *models;
+
+  models = json_object_get_member (obj, "models");
+  if (models != NULL && !JSON_NODE_HOLDS_ARRAY (models))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “models” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; models && i < json_array_get_length (json_node_get_array (models)); i++)
+    {
+      JsonNode *m = json_array_get_element (json_node_get_array (models), i);
+      g_autofree char *where = g_strdup_printf ("%s: models[%u]", origin, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (m))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      if (!apply_model (scratch, json_node_get_object (m), where, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The local servers the file names, as ids and base URLs. */
+static gboolean
+catalog_read_local (JsonObject  *obj,
+                    const char  *origin,
+                    GPtrArray   *local_ids,
+                    GPtrArray   *local_urls,
+                    GError     **error)
+{
+  JsonNode *local_servers;
+
+  local_servers = json_object_get_member (obj, "local");
+  if (local_servers != NULL && !JSON_NODE_HOLDS_ARRAY (local_servers))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “local” must be an array", origin);
+      return FALSE;
+    }
+  for (guint i = 0; local_servers && i < json_array_get_length (json_node_get_array (local_servers));
+       i++)
+    {
+      JsonNode *e = json_array_get_element (json_node_get_array (local_servers), i);
+      g_autofree char *where = g_strdup_printf ("%s: local[%u]", origin, i);
+      const char *id, *url;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      if ((id = get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
+          (url = get_string (json_node_get_object (e), "base_url", TRUE, where, error)) == NULL)
+        return FALSE;
+      if (!is_valid_id (id) || strchr (id, '/') != NULL ||
+          (!g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://")))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: needs a plain “id” and an http:// or https:// “base_url”", where);
+          return FALSE;
+        }
+      g_ptr_array_add (local_ids, g_strdup (id));
+      g_ptr_array_add (local_urls, g_strdup (url));
+    }
+  return TRUE;
+}
+
 /**
  * rw_catalog_load_data:
  * @self: a #RwCatalog
@@ -535,12 +651,10 @@ rw_catalog_load_data (RwCatalog   *self,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
   g_autoptr(RwCatalog) scratch = NULL;
-  g_autoptr(GPtrArray) new_providers = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) local_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) local_urls = g_ptr_array_new_with_free_func (g_free);
   JsonNode *root;
   JsonObject *obj;
-  JsonNode *providers, *models, *local_servers;
   GList *members;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
@@ -585,85 +699,10 @@ rw_catalog_load_data (RwCatalog   *self,
       rw_catalog_add_model (scratch, v);
   }
 
-  providers = json_object_get_member (obj, "providers");
-  if (providers != NULL && !JSON_NODE_HOLDS_ARRAY (providers))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “providers” must be an array", origin);
-      return FALSE;
-    }
-  for (guint i = 0; providers && i < json_array_get_length (json_node_get_array (providers)); i++)
-    {
-      JsonNode *p = json_array_get_element (json_node_get_array (providers), i);
-      g_autofree char *where = g_strdup_printf ("%s: providers[%u]", origin, i);
-      RwProvider *provider;
-
-      if (!JSON_NODE_HOLDS_OBJECT (p))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
-          return FALSE;
-        }
-      provider = provider_from_json (json_node_get_object (p), where, error);
-      if (provider == NULL)
-        return FALSE;
-      rw_catalog_add_provider (scratch, provider);
-      g_ptr_array_add (new_providers, provider);
-    }
-
-  for (guint i = 0; i < new_providers->len; i++)
-    if (RW_IS_RECORDED_PROVIDER (new_providers->pdata[i]))
-      add_recorded_models (scratch, new_providers->pdata[i]);
-
-  models = json_object_get_member (obj, "models");
-  if (models != NULL && !JSON_NODE_HOLDS_ARRAY (models))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “models” must be an array", origin);
-      return FALSE;
-    }
-  for (guint i = 0; models && i < json_array_get_length (json_node_get_array (models)); i++)
-    {
-      JsonNode *m = json_array_get_element (json_node_get_array (models), i);
-      g_autofree char *where = g_strdup_printf ("%s: models[%u]", origin, i);
-
-      if (!JSON_NODE_HOLDS_OBJECT (m))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
-          return FALSE;
-        }
-      if (!apply_model (scratch, json_node_get_object (m), where, error))
-        return FALSE;
-    }
-
-  local_servers = json_object_get_member (obj, "local");
-  if (local_servers != NULL && !JSON_NODE_HOLDS_ARRAY (local_servers))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “local” must be an array", origin);
-      return FALSE;
-    }
-  for (guint i = 0; local_servers && i < json_array_get_length (json_node_get_array (local_servers));
-       i++)
-    {
-      JsonNode *e = json_array_get_element (json_node_get_array (local_servers), i);
-      g_autofree char *where = g_strdup_printf ("%s: local[%u]", origin, i);
-      const char *id, *url;
-
-      if (!JSON_NODE_HOLDS_OBJECT (e))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
-          return FALSE;
-        }
-      if ((id = get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
-          (url = get_string (json_node_get_object (e), "base_url", TRUE, where, error)) == NULL)
-        return FALSE;
-      if (!is_valid_id (id) || strchr (id, '/') != NULL ||
-          (!g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://")))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                       "%s: needs a plain “id” and an http:// or https:// “base_url”", where);
-          return FALSE;
-        }
-      g_ptr_array_add (local_ids, g_strdup (id));
-      g_ptr_array_add (local_urls, g_strdup (url));
-    }
+  if (!catalog_read_providers (scratch, obj, origin, error) ||
+      !catalog_read_models (scratch, obj, origin, error) ||
+      !catalog_read_local (obj, origin, local_ids, local_urls, error))
+    return FALSE;
 
   /* Commit: take the scratch catalog's contents. */
   for (guint i = 0; i < local_ids->len; i++)
