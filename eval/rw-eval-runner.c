@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "rw-eval-report.h"
-#include "rw-eval-runner.h"
+#include "rw-eval-runner-private.h"
 #include "rw-grader.h"
 #include "rw-json.h"
 
@@ -19,89 +19,11 @@
  * yet stored. An answer already given to the very same request in an earlier run is reused
  * from the database instead of being paid for again. A budget stops the run before it is
  * broken.
+ *
+ * This file holds the object, preparing a run and sending its requests; rw-eval-runner-limits.c
+ * the providers' rate limits, rw-eval-runner-recording.c storing answers, grades and votes, and
+ * rw-eval-runner-judging.c the judge's ratings and the pairwise comparisons made at the end.
  */
-
-typedef struct
-{
-  RwSuiteItem *item;
-  RwModel *model;
-  guint sample;
-  gboolean taken;
-} Work;
-
-/* What one provider may take now: requests in flight, and requests and tokens in the last
- * window (a minute), as its providers.json entry sets them. */
-typedef struct
-{
-  guint max_concurrency;
-  guint rpm;
-  guint tpm;
-  guint in_flight;
-  GArray *sent_us;      /* gint64 */
-  GArray *token_us;     /* gint64 time, gint64 tokens, interleaved */
-} Limit;
-
-static void
-limit_free (Limit *l)
-{
-  g_array_unref (l->sent_us);
-  g_array_unref (l->token_us);
-  g_free (l);
-}
-
-struct _RwEvalRunner
-{
-  GObject parent_instance;
-
-  RwCatalog *catalog;
-  RwStore *store;
-  RwSuite *suite;
-  GPtrArray *models;
-  guint repeat;
-  guint concurrency;
-  double budget;
-  gboolean use_cache;
-
-  RwRouter *router;
-  char *run_id;
-  gboolean resumed;
-  GPtrArray *pending;     /* Work */
-  guint next;
-  guint in_flight;
-  guint n_total;
-  guint n_done;
-  guint n_cached;
-  guint n_failed;
-  double estimate;
-  double spent;
-  gboolean stopping;
-  gboolean comparing;
-  RwJudge *judge;
-  gboolean pairwise;
-  gboolean rating;
-  GPtrArray *rating_queue; /* Rating */
-  guint next_rating;
-  guint n_ratings;
-  GPtrArray *judge_queue;  /* Comparison */
-  guint next_judge;
-  guint n_comparisons;
-  /* "item\nsample" -> Live: this session's graded answers to an item, compared as soon as
-   * every model has answered, so that a fresh run without a judge has nothing left to read
-   * back at the end. */
-  GHashTable *live;
-  /* A fresh run's rows as they are stored, for the report at the end (NULL when resumed):
-   * with no write failed since it began, the database holds exactly these. */
-  RwEvalTally *tally;
-  JsonNode *params;
-  guint write_errors;     /* the store's count when the run began */
-  const char *status;     /* once finished */
-  gboolean jobs_queued;   /* answers were handed to the store's thread */
-  GTask *task;
-  GHashTable *prompt_ids; /* item id -> prompt id */
-  GHashTable *limits;     /* provider id -> Limit */
-  gint64 window_us;
-  GSource *rate_timer;
-};
 
 enum {
   PROGRESS,
@@ -112,19 +34,15 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RwEvalRunner, rw_eval_runner, G_TYPE_OBJECT)
 
-typedef struct
+/* Tells the listeners of the runner that it moved on. */
+void
+_rw_eval_runner_emit_progress (RwEvalRunner *self)
 {
-  char *prompt_id;
-  char *task;
-  guint n_models;
-  char **ids;             /* by model, NULL until that model's answer is in */
-  double *scores;
-  gboolean *scored;       /* it has at least one grade */
-  guint n;
-} Live;
+  g_signal_emit (self, signals[PROGRESS], 0);
+}
 
 static void
-live_free (Live *l)
+runner_live_free (RwEvalLive *l)
 {
   g_free (l->prompt_id);
   g_free (l->task);
@@ -137,7 +55,7 @@ live_free (Live *l)
 }
 
 static void
-work_free (Work *w)
+runner_work_free (RwEvalWork *w)
 {
   rw_suite_item_unref (w->item);
   g_object_unref (w->model);
@@ -195,98 +113,11 @@ rw_eval_runner_init (RwEvalRunner *self)
   self->pairwise = TRUE;
   self->concurrency = 8;
   self->use_cache = TRUE;
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) work_free);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_work_free);
   self->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) live_free);
-  self->limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) limit_free);
+  self->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) runner_live_free);
+  self->limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) _rw_eval_runner_limit_free);
   self->window_us = 60 * G_USEC_PER_SEC;
-}
-
-/**
- * rw_eval_runner_set_rate_window:
- * @self: a runner
- * @ms: the window that providers' requests- and tokens-per-minute limits count over
- *
- * A minute unless changed; tests shorten it.
- */
-void
-rw_eval_runner_set_rate_window (RwEvalRunner *self,
-                                guint         ms)
-{
-  self->window_us = (gint64) MAX (1, ms) * 1000;
-}
-
-static Limit *
-limit_for (RwEvalRunner *self,
-           RwModel      *model)
-{
-  const char *provider_id = rw_model_get_provider_id (model);
-  Limit *l = g_hash_table_lookup (self->limits, provider_id);
-
-  if (l == NULL)
-    {
-      RwProvider *provider = rw_catalog_lookup_provider (self->catalog, provider_id);
-
-      l = g_new0 (Limit, 1);
-      if (provider != NULL)
-        rw_provider_get_limits (provider, &l->max_concurrency, &l->rpm, &l->tpm);
-      l->sent_us = g_array_new (FALSE, FALSE, sizeof (gint64));
-      l->token_us = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (self->limits, g_strdup (provider_id), l);
-    }
-  return l;
-}
-
-/* Forget the times that fell out of the window from the front of a series whose entries are
- * STRIDE values long, the first of each a time. */
-static void
-prune_window (GArray *series,
-              guint   stride,
-              gint64  since)
-{
-  guint drop = 0;
-
-  while (drop < series->len && g_array_index (series, gint64, drop) <= since)
-    drop += stride;
-  g_array_remove_range (series, 0, MIN (drop, series->len));
-}
-
-/* 0 when the provider takes another request now, else the microseconds until its requests
- * per minute allow one (G_MAXINT64 when only a finished request can free a slot). The same
- * for every item of the provider. */
-static gint64
-limit_request_wait (RwEvalRunner *self,
-                    Limit        *l,
-                    gint64        now)
-{
-  if (l->max_concurrency > 0 && l->in_flight >= l->max_concurrency)
-    return G_MAXINT64;
-  if (l->rpm == 0)
-    return 0;
-  prune_window (l->sent_us, 1, now - self->window_us);
-  if (l->sent_us->len < l->rpm)
-    return 0;
-  return g_array_index (l->sent_us, gint64, 0) + self->window_us - now;
-}
-
-/* 0 when a request of @tokens fits the provider's tokens per minute now, else the
- * microseconds until it does. */
-static gint64
-limit_token_wait (RwEvalRunner *self,
-                  Limit        *l,
-                  gint64        tokens,
-                  gint64        now)
-{
-  gint64 used = 0;
-
-  if (l->tpm == 0)
-    return 0;
-  prune_window (l->token_us, 2, now - self->window_us);
-  for (guint i = 1; i < l->token_us->len; i += 2)
-    used += g_array_index (l->token_us, gint64, i);
-  if (used == 0 || used + tokens <= l->tpm)
-    return 0;
-  return g_array_index (l->token_us, gint64, 0) + self->window_us - now;
 }
 
 /**
@@ -405,7 +236,7 @@ double rw_eval_runner_get_estimate (RwEvalRunner *self) { return self->estimate;
 double rw_eval_runner_get_spent (RwEvalRunner *self) { return self->spent; }
 
 static char *
-run_key (RwEvalRunner *self)
+runner_run_key (RwEvalRunner *self)
 {
   g_autoptr(GString) s = g_string_new (rw_suite_get_checksum (self->suite));
 
@@ -416,194 +247,19 @@ run_key (RwEvalRunner *self)
 }
 
 static char *
-done_key (const char *item,
-          const char *model,
-          guint       sample)
+runner_done_key (const char *item,
+                 const char *model,
+                 guint       sample)
 {
   return g_strdup_printf ("%s\n%s\n%u", item, model, sample);
-}
-
-static const char *prompt_id_for (RwEvalRunner *self,
-                                  RwSuiteItem  *item);
-
-/* A stored value as it reads back: the store keeps no negative or non-finite number. */
-static double
-as_stored (double v)
-{
-  return isfinite (v) && v >= 0 ? v : NAN;
-}
-
-/* Stores an answer of this run, and counts it for the report. */
-static char *
-record_answer (RwEvalRunner *self,
-               Work         *w,
-               const char   *prompt_id,
-               RwChatResult *result,
-               guint         attempts,
-               const char   *hash,
-               gboolean      cached)
-{
-  const char *task = rw_chat_request_get_task (w->item->request);
-  char *id = rw_store_record_eval_response (self->store, self->run_id, prompt_id, result,
-                                            attempts, hash, w->item->id, w->sample, task, cached);
-
-  if (self->tally != NULL)
-    rw_eval_tally_add_answer (self->tally, id, w->item->id, result->model_id, w->sample,
-                              result->error == NULL, task, as_stored (result->cost_usd),
-                              as_stored (result->latency_ms), cached);
-  return id;
-}
-
-static void
-record_grade (RwEvalRunner *self,
-              const char   *response_id,
-              const char   *grader,
-              double        score,
-              gboolean      pass,
-              const char   *detail,
-              const char   *source)
-{
-  rw_store_record_grade (self->store, response_id, grader, score, pass, detail, source);
-  if (self->tally != NULL)
-    rw_eval_tally_add_grade (self->tally, response_id, FALSE, as_stored (score), pass ? 1 : 0, 0,
-                             NULL);
-}
-
-static void
-record_vote (RwEvalRunner  *self,
-             const char    *prompt_id,
-             const char    *task,
-             RwVoteOutcome  outcome,
-             const char    *a,
-             const char    *b,
-             const char    *source)
-{
-  const char *ids[] = { a, b, NULL };
-
-  g_free (rw_store_record_vote (self->store, prompt_id, self->run_id, task, outcome, ids, NULL,
-                                source));
-  if (self->tally != NULL)
-    rw_eval_tally_add_vote (self->tally, a, b, source, rw_vote_outcome_to_string (outcome));
-  g_atomic_int_inc (&self->n_comparisons);
-}
-
-/* Grades an answer and stores the grades; @mean gets their mean score, and the result says
- * whether there was any grade. */
-static gboolean
-grade_and_store (RwEvalRunner *self,
-                 RwSuiteItem  *item,
-                 const char   *response_id,
-                 const char   *answer,
-                 double       *mean)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer, &error);
-  double sum = 0;
-
-  *mean = 0;
-  if (grades == NULL)
-    {
-      record_grade (self, response_id, "config", 0, FALSE, error->message, "grader");
-      return TRUE;
-    }
-  for (guint i = 0; i < grades->len; i++)
-    {
-      RwGrade *g = grades->pdata[i];
-      record_grade (self, response_id, g->grader, g->score, g->pass, g->detail, "grader");
-      sum += g->score;
-    }
-  if (grades->len > 0)
-    *mean = sum / grades->len;
-  return grades->len > 0;
-}
-
-/* The pairwise outcome of two graded answers, stored as a comparison from the grader. */
-static void
-record_graded_pair (RwEvalRunner *self,
-                    const char   *prompt_id,
-                    const char   *task,
-                    const char   *a,
-                    double        score_a,
-                    const char   *b,
-                    double        score_b)
-{
-  RwVoteOutcome outcome = score_a > score_b ? RW_VOTE_A : score_a < score_b ? RW_VOTE_B
-                                                                              : RW_VOTE_TIE;
-
-  record_vote (self, prompt_id, task, outcome, a, b, "grader");
-}
-
-/* A graded answer of this session. Once every model has answered the item, its pairs are
- * compared, in the order the models were given: the earlier model is always "a". With a
- * judge, whose ratings change the scores at the end, comparisons wait for the end instead. */
-static void
-note_answer (RwEvalRunner *self,
-             Work         *w,
-             const char   *prompt_id,
-             const char   *response_id,
-             gboolean      scored,
-             double        score)
-{
-  g_autofree char *key = NULL;
-  guint m = 0;
-  Live *l;
-
-  if (self->judge != NULL || self->models->len < 2)
-    return;
-  while (m < self->models->len && self->models->pdata[m] != w->model)
-    m++;
-  if (m == self->models->len)
-    return;
-  key = g_strdup_printf ("%s\n%u", w->item->id, w->sample);
-  l = g_hash_table_lookup (self->live, key);
-  if (l == NULL)
-    {
-      const char *task = rw_chat_request_get_task (w->item->request);
-
-      l = g_new0 (Live, 1);
-      l->prompt_id = g_strdup (prompt_id);
-      l->task = g_strdup (task ? task : "general");
-      l->n_models = self->models->len;
-      l->ids = g_new0 (char *, self->models->len);
-      l->scores = g_new0 (double, self->models->len);
-      l->scored = g_new0 (gboolean, self->models->len);
-      g_hash_table_insert (self->live, g_strdup (key), l);
-    }
-  if (l->ids[m] != NULL)
-    return;
-  l->ids[m] = g_strdup (response_id);
-  l->scores[m] = score;
-  l->scored[m] = scored;
-  if (++l->n < self->models->len)
-    return;
-  for (guint a = 0; a < self->models->len; a++)
-    for (guint b = a + 1; b < self->models->len; b++)
-      if (l->scored[a] && l->scored[b])
-        record_graded_pair (self, l->prompt_id, l->task, l->ids[a], l->scores[a], l->ids[b],
-                            l->scores[b]);
-  g_hash_table_remove (self->live, key);
-}
-
-static const char *
-prompt_id_for (RwEvalRunner *self,
-               RwSuiteItem  *item)
-{
-  char *id = g_hash_table_lookup (self->prompt_ids, item->id);
-
-  if (id == NULL)
-    {
-      id = rw_store_record_prompt (self->store, item->request);
-      g_hash_table_insert (self->prompt_ids, g_strdup (item->id), id);
-    }
-  return id;
 }
 
 /* The earliest good answer to each of the run's requests (its hash, which names the model) and
  * repetition, from any run: what the cache can give instead of asking again. One query, on the
  * hash index, for the requests of this suite and these models only. */
 static GHashTable *
-load_cache (RwEvalRunner  *self,
-            GError       **error)
+runner_load_cache (RwEvalRunner  *self,
+                   GError       **error)
 {
   g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) rw_stored_response_free);
@@ -636,9 +292,9 @@ load_cache (RwEvalRunner  *self,
 
 /* Reuse an earlier answer to exactly this request from the cache, storing it in this run. */
 static gboolean
-reuse_cached (RwEvalRunner *self,
-              GHashTable   *cache,
-              Work         *w)
+runner_reuse_cached (RwEvalRunner *self,
+                     GHashTable   *cache,
+                     RwEvalWork         *w)
 {
   const char *model_id = rw_model_get_id (w->model);
   g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, model_id);
@@ -663,12 +319,12 @@ reuse_cached (RwEvalRunner *self,
   result->ttft_ms = isnan (cached->ttft_ms) ? -1 : cached->ttft_ms;
   result->latency_ms = isnan (cached->latency_ms) ? 0 : cached->latency_ms;
   /* The answer and its grades in one transaction. */
-  prompt_id = prompt_id_for (self, w->item);
+  prompt_id = _rw_eval_runner_prompt_id_for (self, w->item);
   rw_store_begin_group (self->store);
-  response_id = record_answer (self, w, prompt_id, result, 0, hash, TRUE);
-  scored = grade_and_store (self, w->item, response_id, result->text->str, &score);
+  response_id = _rw_eval_runner_record_answer (self, w, prompt_id, result, 0, hash, TRUE);
+  scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, result->text->str, &score);
   rw_store_end_group (self->store);
-  note_answer (self, w, prompt_id, response_id, scored, score);
+  _rw_eval_runner_note_answer (self, w, prompt_id, response_id, scored, score);
   return TRUE;
 }
 
@@ -688,7 +344,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
                         const char    *resume_run_id,
                         GError       **error)
 {
-  g_autofree char *key = run_key (self);
+  g_autofree char *key = runner_run_key (self);
   g_autoptr(GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) cache = NULL;
   g_autoptr(GError) local = NULL;
@@ -748,7 +404,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       for (guint i = 0; i < answered->len; i++)
         {
           RwStoredResponse *r = answered->pdata[i];
-          g_hash_table_add (done, done_key (r->item_id, r->model, r->sample));
+          g_hash_table_add (done, runner_done_key (r->item_id, r->model, r->sample));
         }
       rw_store_set_run_status (self->store, self->run_id, "running");
     }
@@ -779,7 +435,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       self->params = g_steal_pointer (&node);
     }
 
-  if (self->use_cache && (cache = load_cache (self, error)) == NULL)
+  if (self->use_cache && (cache = runner_load_cache (self, error)) == NULL)
     return FALSE;
 
   self->n_total = rw_suite_get_n_items (self->suite) * self->models->len * self->repeat;
@@ -789,23 +445,23 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
         {
           RwSuiteItem *item = rw_suite_get_item (self->suite, i);
           RwModel *model = self->models->pdata[m];
-          g_autofree char *k = done_key (item->id, rw_model_get_id (model), s);
-          Work *w;
+          g_autofree char *k = runner_done_key (item->id, rw_model_get_id (model), s);
+          RwEvalWork *w;
 
           if (g_hash_table_contains (done, k))
             {
               self->n_done++;
               continue;
             }
-          w = g_new0 (Work, 1);
+          w = g_new0 (RwEvalWork, 1);
           w->item = rw_suite_item_ref (item);
           w->model = g_object_ref (model);
           w->sample = s;
-          if (cache != NULL && reuse_cached (self, cache, w))
+          if (cache != NULL && runner_reuse_cached (self, cache, w))
             {
               self->n_done++;
               self->n_cached++;
-              work_free (w);
+              runner_work_free (w);
               continue;
             }
           g_ptr_array_add (self->pending, w);
@@ -818,297 +474,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
   return rw_store_flush (self->store, error);
 }
 
-static void schedule (RwEvalRunner *self);
-static void schedule_judging (RwEvalRunner *self);
-static void start_comparisons (RwEvalRunner *self);
-static void schedule_rating (RwEvalRunner *self);
-static void finish_if_idle (RwEvalRunner *self);
-
-/* -------------------------------------------------------------------- judge grader */
-
-typedef struct
-{
-  RwEvalRunner *self;
-  RwSuiteItem *item;
-  char *response_id;
-  char *answer;
-} Rating;
-
-static void
-rating_free (Rating *r)
-{
-  rw_suite_item_unref (r->item);
-  g_free (r->response_id);
-  g_free (r->answer);
-  g_free (r);
-}
-
-/*
- * Items with a judge grader are rated by the judge model once every answer is in: each of the
- * run's good answers that has no judge grade yet, so a resumed run rates what a killed one did
- * not, and nothing twice. Done before the comparisons, which use the ratings.
- */
-static void
-start_rating (RwEvalRunner *self)
-{
-  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) answers = NULL;
-
-  self->rating = TRUE;
-  self->rating_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) rating_free);
-  for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
-    {
-      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-      if (rw_grader_get_judge_spec (item) != NULL)
-        g_hash_table_insert (items, item->id, item);
-    }
-  if (g_hash_table_size (items) == 0 || self->judge == NULL)
-    return;
-  answers = rw_store_list_ungraded_answers (self->store, self->run_id, "judge", NULL);
-  for (guint i = 0; answers != NULL && i < answers->len; i++)
-    {
-      RwStoredResponse *answer = answers->pdata[i];
-      RwSuiteItem *item = g_hash_table_lookup (items, answer->item_id);
-      Rating *r;
-
-      if (item == NULL)
-        continue;
-      r = g_new0 (Rating, 1);
-      r->self = self;
-      r->item = rw_suite_item_ref (item);
-      r->response_id = g_strdup (answer->id);
-      r->answer = g_strdup (answer->text ? answer->text : "");
-      g_ptr_array_add (self->rating_queue, r);
-    }
-}
-
-static void
-rated_cb (GObject      *object,
-          GAsyncResult *res,
-          gpointer      user_data)
-{
-  Rating *r = user_data;
-  g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *detail = NULL;
-  double rating;
-
-  self->in_flight--;
-  if (rw_judge_pointwise_finish (RW_JUDGE (object), res, &rating, &detail, &error))
-    {
-      JsonObject *spec = rw_grader_get_judge_spec (r->item);
-      double threshold = rw_json_object_get_double (spec, "threshold", 7);
-      gboolean pass = rating >= threshold;
-      g_autofree char *text = g_strdup_printf ("%g/10 (passes at %g): %s", rating, threshold,
-                                               detail ? detail : "");
-
-      if (rw_json_object_get_boolean (spec, "not", FALSE))
-        pass = !pass;
-      record_grade (self, r->response_id, "judge", (rating - 1) / 9.0, pass, text, "judge");
-      self->n_ratings++;
-    }
-  else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
-    self->n_failed++;
-  g_signal_emit (self, signals[PROGRESS], 0);
-  schedule_rating (self);
-  finish_if_idle (self);
-}
-
-static void
-schedule_rating (RwEvalRunner *self)
-{
-  GCancellable *cancellable;
-
-  if (self->task == NULL || self->rating_queue == NULL)
-    return;
-  cancellable = g_task_get_cancellable (self->task);
-  while (self->in_flight < self->concurrency && self->next_rating < self->rating_queue->len &&
-         !g_cancellable_is_cancelled (cancellable))
-    {
-      Rating *r = self->rating_queue->pdata[self->next_rating++];
-      JsonObject *spec = rw_grader_get_judge_spec (r->item);
-
-      self->in_flight++;
-      rw_judge_pointwise_async (self->judge, rw_chat_request_get_last_user_text (r->item->request),
-                                r->answer, rw_json_object_get_string (spec, "rubric", NULL),
-                                r->item->reference, cancellable, rated_cb, r);
-    }
-}
-
-/* ------------------------------------------------------------------------- comparisons */
-
-typedef struct
-{
-  RwEvalRunner *self;
-  char *prompt_id;
-  char *task;
-  char *question;
-  char *ids[2];
-  char *texts[2];
-} Comparison;
-
-static void
-comparison_free (Comparison *c)
-{
-  g_free (c->prompt_id);
-  g_free (c->task);
-  g_free (c->question);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_free (c->ids[i]);
-      g_free (c->texts[i]);
-    }
-  g_free (c);
-}
-
-/* Notes that a vote of this source was made on this first answer. */
-static gboolean
-runner_add_voted (const RwStoredVote *vote,
-                  gpointer            data)
-{
-  g_hash_table_add (data, g_strdup_printf ("%s %s", vote->response_a, vote->source));
-  return TRUE;
-}
-
-/*
- * Every pair of answers to the same item and repetition becomes a pairwise outcome, stored with
- * the votes: from the grades (the higher score wins, equal scores tie) and, with a judge, from
- * the judge's verdict. Done once all answers are in, from the database, so a resumed run makes
- * the comparisons a killed one did not, and none twice.
- */
-static void
-start_comparisons (RwEvalRunner *self)
-{
-  g_autoptr(GPtrArray) answers = NULL;
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                        (GDestroyNotify) g_ptr_array_unref);
-  g_autoptr(GHashTable) have = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GList) keys = NULL;
-
-  self->comparing = TRUE;
-  self->judge_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) comparison_free);
-  /* A fresh run without a judge compared every item as its answers came in. */
-  if (self->models->len < 2 || (self->judge == NULL && !self->resumed))
-    return;
-
-  /* The texts only for a judge to read. */
-  answers = rw_store_list_run_answers (self->store, self->run_id,
-                                       self->judge != NULL && self->pairwise, NULL);
-  if (answers == NULL ||
-      !rw_store_foreach_run_vote (self->store, self->run_id, runner_add_voted, have, NULL))
-    return;
-
-  for (guint i = 0; i < answers->len; i++)
-    {
-      RwStoredResponse *r = answers->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s\n%u", r->item_id, r->sample);
-      GPtrArray *group = g_hash_table_lookup (groups, key);
-
-      if (group == NULL)
-        {
-          group = g_ptr_array_new ();
-          g_hash_table_insert (groups, g_steal_pointer (&key), group);
-        }
-      /* One answer per model: the first stored. */
-      for (guint j = 0; r != NULL && j < group->len; j++)
-        if (g_str_equal (((RwStoredResponse *) group->pdata[j])->model, r->model))
-          r = NULL;
-      if (r != NULL)
-        g_ptr_array_add (group, r);
-    }
-
-  keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l != NULL; l = l->next)
-    {
-      GPtrArray *group = g_hash_table_lookup (groups, l->data);
-      g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
-
-      if (group->len < self->models->len)
-        continue;
-      /* Pairs in the order the models were given: the earlier model is always "a". */
-      for (guint m = 0; m < self->models->len; m++)
-        for (guint j = 0; j < group->len; j++)
-          if (g_str_equal (((RwStoredResponse *) group->pdata[j])->model,
-                           rw_model_get_id (self->models->pdata[m])))
-            g_ptr_array_add (ordered, group->pdata[j]);
-      group = ordered;
-      for (guint a = 0; a < group->len; a++)
-        for (guint b = a + 1; b < group->len; b++)
-          {
-            RwStoredResponse *x = group->pdata[a], *y = group->pdata[b];
-            g_autofree char *graded = g_strdup_printf ("%s grader", x->id);
-            g_autofree char *judged = g_strdup_printf ("%s judge", x->id);
-            /* Response pairs are stored with the first one as response_a: a vote already made
-             * for this first answer and source marks the pair done. */
-
-            if (!isnan (x->mean_score) && !isnan (y->mean_score) &&
-                !g_hash_table_contains (have, graded))
-              record_graded_pair (self, x->prompt_id, x->task, x->id, x->mean_score, y->id,
-                                  y->mean_score);
-            if (self->judge != NULL && self->pairwise && !g_hash_table_contains (have, judged))
-              {
-                Comparison *c = g_new0 (Comparison, 1);
-                c->self = self;
-                c->prompt_id = g_strdup (x->prompt_id);
-                c->task = g_strdup (x->task);
-                c->question = g_strdup (x->prompt_text);
-                c->ids[0] = g_strdup (x->id);
-                c->ids[1] = g_strdup (y->id);
-                c->texts[0] = g_strdup (x->text);
-                c->texts[1] = g_strdup (y->text);
-                g_ptr_array_add (self->judge_queue, c);
-              }
-          }
-    }
-}
-
-static void
-judged_cb (GObject      *object,
-           GAsyncResult *res,
-           gpointer      user_data)
-{
-  Comparison *c = user_data;
-  g_autoptr(RwEvalRunner) self = g_object_ref (c->self);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *detail = NULL;
-  RwJudgeVerdict verdict;
-
-  self->in_flight--;
-  if (rw_judge_pairwise_finish (RW_JUDGE (object), res, &verdict, &detail, &error))
-    {
-      RwVoteOutcome outcome = verdict == RW_JUDGE_FIRST ? RW_VOTE_A :
-                              verdict == RW_JUDGE_SECOND ? RW_VOTE_B : RW_VOTE_TIE;
-
-      record_vote (self, c->prompt_id, c->task, outcome, c->ids[0], c->ids[1], "judge");
-    }
-  else
-    self->n_failed++;
-  g_signal_emit (self, signals[PROGRESS], 0);
-  schedule_judging (self);
-  finish_if_idle (self);
-}
-
-static void
-schedule_judging (RwEvalRunner *self)
-{
-  GCancellable *cancellable;
-
-  if (self->task == NULL || self->judge_queue == NULL)
-    return;
-  cancellable = g_task_get_cancellable (self->task);
-  while (self->in_flight < self->concurrency && self->next_judge < self->judge_queue->len &&
-         !g_cancellable_is_cancelled (cancellable))
-    {
-      Comparison *c = self->judge_queue->pdata[self->next_judge++];
-
-      self->in_flight++;
-      rw_judge_pairwise_async (self->judge, c->question, c->texts[0], c->texts[1], cancellable,
-                               judged_cb, c);
-    }
-}
-
-static void
-finish_if_idle (RwEvalRunner *self)
+void
+_rw_eval_runner_finish_if_idle (RwEvalRunner *self)
 {
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
@@ -1123,8 +490,8 @@ finish_if_idle (RwEvalRunner *self)
       /* Every answer is in: rate those the judge grades, compare them, then finish. */
       if (!self->rating)
         {
-          start_rating (self);
-          schedule_rating (self);
+          _rw_eval_runner_start_rating (self);
+          _rw_eval_runner_schedule_rating (self);
           if (self->in_flight > 0)
             return;
         }
@@ -1132,8 +499,8 @@ finish_if_idle (RwEvalRunner *self)
         return;
       if (!self->comparing)
         {
-          start_comparisons (self);
-          schedule_judging (self);
+          _rw_eval_runner_start_comparisons (self);
+          _rw_eval_runner_schedule_judging (self);
           if (self->in_flight > 0)
             return;
         }
@@ -1159,25 +526,8 @@ finish_if_idle (RwEvalRunner *self)
   g_task_return_pointer (task, (gpointer) status, NULL);
 }
 
-typedef struct
-{
-  RwEvalRunner *self;
-  Work *work;
-} Flight;
-
-/* An answer on its way to the store. Not a reference to the runner: a runner waits for its
- * jobs before it goes. */
-typedef struct
-{
-  RwEvalRunner *self;
-  Work *work;
-  char *prompt_id;
-  RwChatResult *result;
-  guint attempts;
-} Answered;
-
 static void
-answered_free (Answered *a)
+runner_answered_free (RwEvalAnswered *a)
 {
   g_free (a->prompt_id);
   rw_chat_result_unref (a->result);
@@ -1189,45 +539,45 @@ answered_free (Answered *a)
  * run sends; before it (answers from the cache) and after it (the judge's work, once a flush
  * has waited for these jobs) they are touched from the runner's thread. */
 static void
-store_answer (RwStore  *store,
-              gpointer  data)
+runner_store_answer (RwStore  *store,
+                     gpointer  data)
 {
-  Answered *a = data;
+  RwEvalAnswered *a = data;
   RwEvalRunner *self = a->self;
-  Work *w = a->work;
+  RwEvalWork *w = a->work;
   guint errors = rw_store_get_n_write_errors (store);
   g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request,
                                                           rw_model_get_id (w->model));
-  g_autofree char *response_id = record_answer (self, w, a->prompt_id, a->result, a->attempts,
+  g_autofree char *response_id = _rw_eval_runner_record_answer (self, w, a->prompt_id, a->result, a->attempts,
                                                 hash, FALSE);
 
   if (a->result->error == NULL)
     {
       double score;
-      gboolean scored = grade_and_store (self, w->item, response_id, a->result->text->str,
+      gboolean scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, a->result->text->str,
                                          &score);
 
       /* A write that failed undoes the job: the answer is not stored, and is no pair's. */
       if (rw_store_get_n_write_errors (store) == errors)
-        note_answer (self, w, a->prompt_id, response_id, scored, score);
+        _rw_eval_runner_note_answer (self, w, a->prompt_id, response_id, scored, score);
     }
 }
 
 static void
-route_cb (GObject      *object,
-          GAsyncResult *res,
-          gpointer      user_data)
+runner_route_cb (GObject      *object,
+                 GAsyncResult *res,
+                 gpointer      user_data)
 {
-  Flight *flight = user_data;
+  RwEvalFlight *flight = user_data;
   g_autoptr(RwEvalRunner) self = flight->self;
-  Work *w = flight->work;
+  RwEvalWork *w = flight->work;
   g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
   RwChatResult *result = out->result;
 
   g_free (flight);
   self->in_flight--;
   {
-    Limit *l = limit_for (self, w->model);
+    RwEvalLimit *l = _rw_eval_runner_limit_for (self, w->model);
     gint64 now = g_get_monotonic_time ();
     gint64 tokens = MAX (0, result->tokens_in) + MAX (0, result->tokens_out);
 
@@ -1241,7 +591,7 @@ route_cb (GObject      *object,
   if (g_error_matches (result->error, RW_ERROR, RW_ERROR_CANCELLED))
     {
       /* Not stored: a resumed run sends it again. */
-      finish_if_idle (self);
+      _rw_eval_runner_finish_if_idle (self);
       return;
     }
   if (isfinite (result->cost_usd))
@@ -1253,30 +603,19 @@ route_cb (GObject      *object,
   /* The answer, its grades and its comparisons are stored on the store's thread, in one
    * transaction, while this one sends the next request. */
   {
-    Answered *a = g_new0 (Answered, 1);
+    RwEvalAnswered *a = g_new0 (RwEvalAnswered, 1);
 
     a->self = self;
     a->work = w;
-    a->prompt_id = g_strdup (prompt_id_for (self, w->item));
+    a->prompt_id = g_strdup (_rw_eval_runner_prompt_id_for (self, w->item));
     a->result = rw_chat_result_ref (result);
     a->attempts = out->attempts->len;
     self->jobs_queued = TRUE;
-    rw_store_run_job (self->store, store_answer, a, (GDestroyNotify) answered_free);
+    rw_store_run_job (self->store, runner_store_answer, a, (GDestroyNotify) runner_answered_free);
   }
   g_signal_emit (self, signals[PROGRESS], 0);
-  schedule (self);
-  finish_if_idle (self);
-}
-
-static gboolean
-rate_timer_fired (gpointer data)
-{
-  RwEvalRunner *self = data;
-
-  g_clear_pointer (&self->rate_timer, g_source_unref);
-  schedule (self);
-  finish_if_idle (self);
-  return G_SOURCE_REMOVE;
+  _rw_eval_runner_schedule (self);
+  _rw_eval_runner_finish_if_idle (self);
 }
 
 /*
@@ -1284,8 +623,8 @@ rate_timer_fired (gpointer data)
  * allowing. Work whose provider is at its limit waits without holding up other providers'; if
  * only a window's end can free a slot, a timer comes back then.
  */
-static void
-schedule (RwEvalRunner *self)
+void
+_rw_eval_runner_schedule (RwEvalRunner *self)
 {
   GCancellable *cancellable;
   gint64 now = g_get_monotonic_time ();
@@ -1296,16 +635,16 @@ schedule (RwEvalRunner *self)
     return;
   cancellable = g_task_get_cancellable (self->task);
 
-  while (self->next < self->pending->len && ((Work *) self->pending->pdata[self->next])->taken)
+  while (self->next < self->pending->len && ((RwEvalWork *) self->pending->pdata[self->next])->taken)
     self->next++;
 
   for (guint i = self->next; i < self->pending->len; i++)
     {
-      Work *w = self->pending->pdata[i];
+      RwEvalWork *w = self->pending->pdata[i];
       double e;
       gint64 wait;
-      Limit *l;
-      Flight *flight;
+      RwEvalLimit *l;
+      RwEvalFlight *flight;
 
       if (self->stopping || self->in_flight >= self->concurrency ||
           g_cancellable_is_cancelled (cancellable))
@@ -1314,10 +653,10 @@ schedule (RwEvalRunner *self)
         continue;
 
       /* A provider found full in this pass stays full for all its items in this pass. */
-      l = limit_for (self, w->model);
+      l = _rw_eval_runner_limit_for (self, w->model);
       if (g_hash_table_contains (full, l))
         continue;
-      wait = limit_request_wait (self, l, now);
+      wait = _rw_eval_runner_limit_request_wait (self, l, now);
       if (wait > 0)
         g_hash_table_add (full, l);
       else if (l->tpm > 0)
@@ -1325,7 +664,7 @@ schedule (RwEvalRunner *self)
           gint64 tokens = 0;
           for (guint m = 0; m < rw_chat_request_get_n_messages (w->item->request); m++)
             tokens += rw_estimate_tokens (rw_chat_request_get_content (w->item->request, m));
-          wait = limit_token_wait (self, l, tokens, now);
+          wait = _rw_eval_runner_limit_token_wait (self, l, tokens, now);
         }
       if (wait > 0)
         {
@@ -1345,21 +684,21 @@ schedule (RwEvalRunner *self)
       l->in_flight++;
       if (l->rpm > 0)
         g_array_append_val (l->sent_us, now);
-      flight = g_new0 (Flight, 1);
+      flight = g_new0 (RwEvalFlight, 1);
       flight->self = g_object_ref (self);
       flight->work = w;
       self->in_flight++;
       rw_router_route_async (self->router, w->item->request, rw_model_get_id (w->model),
-                             NULL, NULL, NULL, cancellable, route_cb, flight);
+                             NULL, NULL, NULL, cancellable, runner_route_cb, flight);
     }
 
-  while (self->next < self->pending->len && ((Work *) self->pending->pdata[self->next])->taken)
+  while (self->next < self->pending->len && ((RwEvalWork *) self->pending->pdata[self->next])->taken)
     self->next++;
 
   if (soonest != G_MAXINT64 && self->rate_timer == NULL && !self->stopping)
     {
       self->rate_timer = g_timeout_source_new (MAX (1, soonest / 1000 + 1));
-      g_source_set_callback (self->rate_timer, rate_timer_fired, self, NULL);
+      g_source_set_callback (self->rate_timer, _rw_eval_runner_rate_timer_fired, self, NULL);
       g_source_attach (self->rate_timer, g_task_get_context (self->task));
     }
 }
@@ -1382,8 +721,8 @@ rw_eval_runner_run_async (RwEvalRunner        *self,
 
   self->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_check_cancellable (self->task, FALSE);
-  schedule (self);
-  finish_if_idle (self);
+  _rw_eval_runner_schedule (self);
+  _rw_eval_runner_finish_if_idle (self);
 }
 
 /**
