@@ -7,40 +7,10 @@
 
 #include <routewise-engine.h>
 
+#include "rw-eval-stats.h"
+#include "rw-eval-tally.h"
+
 G_BEGIN_DECLS
-
-typedef struct _RwEvalTally RwEvalTally;
-
-RwEvalTally *rw_eval_tally_new      (void);
-void      rw_eval_tally_free        (RwEvalTally *t);
-void      rw_eval_tally_add_answer  (RwEvalTally *t,
-                                     const char  *id,
-                                     const char  *item,
-                                     const char  *model,
-                                     gint64       sample,
-                                     gboolean     ok,
-                                     const char  *task,
-                                     double       cost,
-                                     double       latency,
-                                     gboolean     cached);
-void      rw_eval_tally_add_grade   (RwEvalTally *t,
-                                     const char  *response_id,
-                                     gboolean     human,
-                                     double       score,
-                                     int          pass,
-                                     gint64       created_ms,
-                                     const char  *id);
-void      rw_eval_tally_add_vote    (RwEvalTally *t,
-                                     const char  *response_a,
-                                     const char  *response_b,
-                                     const char  *source,
-                                     const char  *outcome);
-JsonNode *rw_eval_tally_to_report   (RwEvalTally *t,
-                                     const char  *run_id,
-                                     const char  *status,
-                                     JsonNode    *params);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwEvalTally, rw_eval_tally_free)
 
 JsonNode *rw_eval_report_build      (RwStore     *store,
                                      const char  *run_id,
@@ -51,11 +21,5 @@ char     *rw_eval_report_to_html    (JsonNode    *report);
 void      rw_eval_report_add_comparison (JsonNode *report,
                                      JsonNode    *earlier);
 char     *rw_eval_report_comparison_to_markdown (JsonNode *report);
-double    rw_sign_test              (guint        wins,
-                                     guint        losses);
-void      rw_wilson_interval        (guint        passed,
-                                     guint        n,
-                                     double      *low,
-                                     double      *high);
 
 G_END_DECLS
