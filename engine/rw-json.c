@@ -41,8 +41,6 @@ typedef struct
   GError **error;
 } Reader;
 
-static gboolean read_value (Reader *r, guint32 parent, guint32 key);
-
 G_GNUC_PRINTF (3, 4) static void
 fail_at (Reader     *r,
          const char *at,
@@ -72,8 +70,8 @@ fail_at (Reader     *r,
 
 /* What stands at a place, for an error message. */
 static char *
-describe (Reader     *r,
-          const char *at)
+json_describe (Reader     *r,
+               const char *at)
 {
   if (at >= r->end)
     return g_strdup ("the end of the text");
@@ -83,24 +81,24 @@ describe (Reader     *r,
 }
 
 static void
-unexpected (Reader     *r,
-            const char *at,
-            const char *wanted)
+json_unexpected (Reader     *r,
+                 const char *at,
+                 const char *wanted)
 {
-  g_autofree char *found = describe (r, at);
+  g_autofree char *found = json_describe (r, at);
 
   fail_at (r, at, "expected %s, found %s", wanted, found);
 }
 
 static inline void
-skip_space (Reader *r)
+json_skip_space (Reader *r)
 {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
     r->p++;
 }
 
 static int
-hex4 (const char *p)
+json_hex4 (const char *p)
 {
   int v = 0;
 
@@ -117,8 +115,8 @@ hex4 (const char *p)
 /* A string, from just after its opening quote, appended to the document's strings with a NUL;
  * @off says where. */
 static gboolean
-read_string (Reader  *r,
-             guint32 *off)
+json_read_string (Reader  *r,
+                  guint32 *off)
 {
   GString *s = r->doc->strings;
   gsize begin = s->len;
@@ -175,7 +173,7 @@ read_string (Reader  *r,
         case 't': g_string_append_c (s, '\t'); break;
         case 'u':
           {
-            int c = r->end - r->p >= 6 ? hex4 (r->p + 2) : -1;
+            int c = r->end - r->p >= 6 ? json_hex4 (r->p + 2) : -1;
             gunichar ch;
 
             if (c < 0)
@@ -190,7 +188,7 @@ read_string (Reader  *r,
                 /* A high surrogate pairs with the low one that follows; alone, it is no
                  * character, and stands as U+FFFD as most readers do. */
                 int low = (r->end - r->p >= 8 && r->p[2] == '\\' && r->p[3] == 'u')
-                          ? hex4 (r->p + 4) : -1;
+                          ? json_hex4 (r->p + 4) : -1;
                 if (low >= 0xdc00 && low <= 0xdfff)
                   {
                     ch = 0x10000 + (((gunichar) c - 0xd800) << 10) + ((gunichar) low - 0xdc00);
@@ -218,10 +216,10 @@ read_string (Reader  *r,
 
 /* A new node in the document, linked as the last child of @parent unless that is NONE. */
 static guint32
-add_node (Reader     *r,
-          guint32     parent,
-          guint32     key,
-          RwJsonType  type)
+json_add_node (Reader     *r,
+               guint32     parent,
+               guint32     key,
+               RwJsonType  type)
 {
   RwJsonDoc *doc = r->doc;
   guint32 i;
@@ -252,9 +250,9 @@ add_node (Reader     *r,
 }
 
 static gboolean
-read_number (Reader  *r,
-             guint32  parent,
-             guint32  key)
+json_read_number (Reader  *r,
+                  guint32  parent,
+                  guint32  key)
 {
   const char *begin = r->p;
   gboolean integral = TRUE;
@@ -268,7 +266,7 @@ read_number (Reader  *r,
       r->p++;
   else
     {
-      unexpected (r, r->p, "a digit");
+      json_unexpected (r, r->p, "a digit");
       return FALSE;
     }
   if (r->p < r->end && *r->p == '.')
@@ -277,7 +275,7 @@ read_number (Reader  *r,
       r->p++;
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
         {
-          unexpected (r, r->p, "a digit after the decimal point");
+          json_unexpected (r, r->p, "a digit after the decimal point");
           return FALSE;
         }
       while (r->p < r->end && g_ascii_isdigit (*r->p))
@@ -291,7 +289,7 @@ read_number (Reader  *r,
         r->p++;
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
         {
-          unexpected (r, r->p, "a digit in the exponent");
+          json_unexpected (r, r->p, "a digit in the exponent");
           return FALSE;
         }
       while (r->p < r->end && g_ascii_isdigit (*r->p))
@@ -315,7 +313,7 @@ read_number (Reader  *r,
         }
       if (q == r->p)
         {
-          guint32 i = add_node (r, parent, key, RW_JSON_INT);
+          guint32 i = json_add_node (r, parent, key, RW_JSON_INT);
           r->doc->nodes[i].v.i = negative ? (gint64) (0 - v) : (gint64) v;
           return TRUE;
         }
@@ -339,15 +337,15 @@ read_number (Reader  *r,
         fail_at (r, begin, "a number too large for a double");
         return FALSE;
       }
-    i = add_node (r, parent, key, RW_JSON_DOUBLE);
+    i = json_add_node (r, parent, key, RW_JSON_DOUBLE);
     r->doc->nodes[i].v.d = v;
     return TRUE;
   }
 }
 
 static gboolean
-read_word (Reader     *r,
-           const char *word)
+json_read_word (Reader     *r,
+                const char *word)
 {
   gsize n = strlen (word);
 
@@ -356,16 +354,20 @@ read_word (Reader     *r,
       r->p += n;
       return TRUE;
     }
-  unexpected (r, r->p, "a value");
+  json_unexpected (r, r->p, "a value");
   return FALSE;
 }
 
+static gboolean json_read_value (Reader  *r,
+                                 guint32  parent,
+                                 guint32  key);
+
 static gboolean
-read_object (Reader  *r,
-             guint32  self)
+json_read_object (Reader  *r,
+                  guint32  self)
 {
   r->p++;
-  skip_space (r);
+  json_skip_space (r);
   if (r->p < r->end && *r->p == '}')
     {
       r->p++;
@@ -375,25 +377,25 @@ read_object (Reader  *r,
     {
       guint32 key;
 
-      skip_space (r);
+      json_skip_space (r);
       if (r->p >= r->end || *r->p != '"')
         {
-          unexpected (r, r->p, "a member name in quotes");
+          json_unexpected (r, r->p, "a member name in quotes");
           return FALSE;
         }
       r->p++;
-      if (!read_string (r, &key))
+      if (!json_read_string (r, &key))
         return FALSE;
-      skip_space (r);
+      json_skip_space (r);
       if (r->p >= r->end || *r->p != ':')
         {
-          unexpected (r, r->p, "“:” after a member name");
+          json_unexpected (r, r->p, "“:” after a member name");
           return FALSE;
         }
       r->p++;
-      if (!read_value (r, self, key))
+      if (!json_read_value (r, self, key))
         return FALSE;
-      skip_space (r);
+      json_skip_space (r);
       if (r->p < r->end && *r->p == ',')
         {
           r->p++;
@@ -404,17 +406,17 @@ read_object (Reader  *r,
           r->p++;
           return TRUE;
         }
-      unexpected (r, r->p, "“,” or “}”");
+      json_unexpected (r, r->p, "“,” or “}”");
       return FALSE;
     }
 }
 
 static gboolean
-read_array (Reader  *r,
-            guint32  self)
+json_read_array (Reader  *r,
+                 guint32  self)
 {
   r->p++;
-  skip_space (r);
+  json_skip_space (r);
   if (r->p < r->end && *r->p == ']')
     {
       r->p++;
@@ -422,9 +424,9 @@ read_array (Reader  *r,
     }
   for (;;)
     {
-      if (!read_value (r, self, RW_JSON_NONE))
+      if (!json_read_value (r, self, RW_JSON_NONE))
         return FALSE;
-      skip_space (r);
+      json_skip_space (r);
       if (r->p < r->end && *r->p == ',')
         {
           r->p++;
@@ -435,20 +437,20 @@ read_array (Reader  *r,
           r->p++;
           return TRUE;
         }
-      unexpected (r, r->p, "“,” or “]”");
+      json_unexpected (r, r->p, "“,” or “]”");
       return FALSE;
     }
 }
 
 static gboolean
-read_value (Reader  *r,
-            guint32  parent,
-            guint32  key)
+json_read_value (Reader  *r,
+                 guint32  parent,
+                 guint32  key)
 {
-  skip_space (r);
+  json_skip_space (r);
   if (r->p >= r->end)
     {
-      unexpected (r, r->p, "a value");
+      json_unexpected (r, r->p, "a value");
       return FALSE;
     }
   switch (*r->p)
@@ -465,8 +467,8 @@ read_value (Reader  *r,
             fail_at (r, r->p, "nested deeper than %d levels", RW_JSON_MAX_DEPTH);
             return FALSE;
           }
-        self = add_node (r, parent, key, object ? RW_JSON_OBJECT : RW_JSON_ARRAY);
-        ok = object ? read_object (r, self) : read_array (r, self);
+        self = json_add_node (r, parent, key, object ? RW_JSON_OBJECT : RW_JSON_ARRAY);
+        ok = object ? json_read_object (r, self) : json_read_array (r, self);
         r->depth--;
         return ok;
       }
@@ -475,22 +477,22 @@ read_value (Reader  *r,
         guint32 off, i;
 
         r->p++;
-        if (!read_string (r, &off))
+        if (!json_read_string (r, &off))
           return FALSE;
-        i = add_node (r, parent, key, RW_JSON_STRING);
+        i = json_add_node (r, parent, key, RW_JSON_STRING);
         r->doc->nodes[i].v.s = off;
         return TRUE;
       }
     case 't':
-      return read_word (r, "true") && add_node (r, parent, key, RW_JSON_TRUE) != RW_JSON_NONE;
+      return json_read_word (r, "true") && json_add_node (r, parent, key, RW_JSON_TRUE) != RW_JSON_NONE;
     case 'f':
-      return read_word (r, "false") && add_node (r, parent, key, RW_JSON_FALSE) != RW_JSON_NONE;
+      return json_read_word (r, "false") && json_add_node (r, parent, key, RW_JSON_FALSE) != RW_JSON_NONE;
     case 'n':
-      return read_word (r, "null") && add_node (r, parent, key, RW_JSON_NULL) != RW_JSON_NONE;
+      return json_read_word (r, "null") && json_add_node (r, parent, key, RW_JSON_NULL) != RW_JSON_NONE;
     default:
       if (*r->p == '-' || g_ascii_isdigit (*r->p))
-        return read_number (r, parent, key);
-      unexpected (r, r->p, "a value");
+        return json_read_number (r, parent, key);
+      json_unexpected (r, r->p, "a value");
       return FALSE;
     }
 }
@@ -519,7 +521,7 @@ rw_json_doc_parse (const char  *text,
 
   if (text == NULL)
     r.start = r.p = r.end = "";
-  skip_space (&r);
+  json_skip_space (&r);
   if (r.p == r.end)
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_BAD_REQUEST, RW_JSON_EMPTY);
@@ -533,15 +535,15 @@ rw_json_doc_parse (const char  *text,
   doc = g_new0 (RwJsonDoc, 1);
   doc->strings = g_string_sized_new (len + 16);
   r.doc = doc;
-  if (!read_value (&r, RW_JSON_NONE, RW_JSON_NONE))
+  if (!json_read_value (&r, RW_JSON_NONE, RW_JSON_NONE))
     {
       rw_json_doc_free (doc);
       return NULL;
     }
-  skip_space (&r);
+  json_skip_space (&r);
   if (r.p < r.end)
     {
-      unexpected (&r, r.p, "the end of the document");
+      json_unexpected (&r, r.p, "the end of the document");
       rw_json_doc_free (doc);
       return NULL;
     }
@@ -559,8 +561,8 @@ rw_json_doc_free (RwJsonDoc *doc)
 }
 
 static inline const Node *
-node (RwJsonDoc *doc,
-      guint32    v)
+json_node (RwJsonDoc *doc,
+           guint32    v)
 {
   return v < doc->n_nodes ? &doc->nodes[v] : NULL;
 }
@@ -569,7 +571,7 @@ RwJsonType
 rw_json_doc_type (RwJsonDoc *doc,
                   guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   return n ? n->type : RW_JSON_MISSING;
 }
 
@@ -580,7 +582,7 @@ rw_json_doc_member (RwJsonDoc  *doc,
                     guint32     v,
                     const char *name)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   guint32 found = RW_JSON_NONE;
 
   if (n == NULL || n->type != RW_JSON_OBJECT)
@@ -596,7 +598,7 @@ guint32
 rw_json_doc_first (RwJsonDoc *doc,
                    guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   return n && (n->type == RW_JSON_ARRAY || n->type == RW_JSON_OBJECT) ? n->first : RW_JSON_NONE;
 }
 
@@ -604,7 +606,7 @@ guint32
 rw_json_doc_next (RwJsonDoc *doc,
                   guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   return n ? n->next : RW_JSON_NONE;
 }
 
@@ -613,7 +615,7 @@ const char *
 rw_json_doc_name (RwJsonDoc *doc,
                   guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   return n && n->key != RW_JSON_NONE ? doc->strings->str + n->key : NULL;
 }
 
@@ -633,7 +635,7 @@ const char *
 rw_json_doc_string (RwJsonDoc *doc,
                     guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
   return n && n->type == RW_JSON_STRING ? doc->strings->str + n->v.s : NULL;
 }
 
@@ -643,7 +645,7 @@ rw_json_doc_int (RwJsonDoc *doc,
                  guint32    v,
                  gint64     fallback)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
 
   if (n != NULL && n->type == RW_JSON_INT)
     return n->v.i;
@@ -659,7 +661,7 @@ rw_json_doc_double (RwJsonDoc *doc,
                     guint32    v,
                     double     fallback)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
 
   if (n != NULL && n->type == RW_JSON_INT)
     return (double) n->v.i;
@@ -674,7 +676,7 @@ rw_json_doc_boolean (RwJsonDoc *doc,
                      guint32    v,
                      gboolean   fallback)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
 
   if (n != NULL && n->type == RW_JSON_TRUE)
     return TRUE;
@@ -694,7 +696,7 @@ JsonNode *
 rw_json_doc_to_node (RwJsonDoc *doc,
                      guint32    v)
 {
-  const Node *n = node (doc, v);
+  const Node *n = json_node (doc, v);
 
   if (n == NULL)
     return NULL;
@@ -764,266 +766,4 @@ rw_json_parse (const char  *text,
   root = rw_json_doc_to_node (doc, RW_JSON_ROOT);
   rw_json_doc_free (doc);
   return root;
-}
-
-/**
- * rw_json_append_string:
- * @out: where to write
- * @text: UTF-8 text
- *
- * Appends @text as a JSON string, every control character escaped: for the bodies that are
- * written directly rather than built as a tree, because they are small, fixed in shape and
- * written for every request.
- */
-void
-rw_json_append_string (GString    *out,
-                       const char *text)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *run = text;
-  const char *s = text;
-
-  g_string_append_c (out, '"');
-  for (; *s != '\0'; s++)
-    {
-      guchar c = (guchar) *s;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, s - run);
-      run = s + 1;
-      switch (c)
-        {
-        case '"': g_string_append_len (out, "\\\"", 2); break;
-        case '\\': g_string_append_len (out, "\\\\", 2); break;
-        case '\n': g_string_append_len (out, "\\n", 2); break;
-        case '\r': g_string_append_len (out, "\\r", 2); break;
-        case '\t': g_string_append_len (out, "\\t", 2); break;
-        default:
-          {
-            char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            g_string_append_len (out, u, 6);
-          }
-        }
-    }
-  g_string_append_len (out, run, s - run);
-  g_string_append_c (out, '"');
-}
-
-/* Appends a decimal integer: printf costs more than the rest of a small reply. */
-void
-rw_json_append_int (GString *out,
-                    gint64   v)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-  guint64 u = v < 0 ? 0 - (guint64) v : (guint64) v;
-
-  do
-    {
-      *--p = (char) ('0' + u % 10);
-      u /= 10;
-    }
-  while (u != 0);
-  if (v < 0)
-    *--p = '-';
-  g_string_append_len (out, p, buf + sizeof buf - p);
-}
-
-/* A double in the fewest digits that read back to it, always as a JSON number that reads back
- * as a double ("1.0", not "1"); JSON has no infinities or NaN, which are written as null. */
-static void
-append_double (GString *out,
-               double   v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (v))
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  for (int precision = 15; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  g_string_append (out, buf);
-  if (strpbrk (buf, ".eE") == NULL)
-    g_string_append (out, ".0");
-}
-
-static void
-append_indent (GString *out,
-               guint    depth)
-{
-  g_string_append_c (out, '\n');
-  for (guint i = 0; i < depth; i++)
-    g_string_append_len (out, "  ", 2);
-}
-
-static void
-append_node (GString  *out,
-             JsonNode *node,
-             gboolean  pretty,
-             guint     depth)
-{
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *object = json_node_get_object (node);
-        g_autoptr(GList) names = json_object_get_members (object);
-
-        g_string_append_c (out, '{');
-        for (GList *l = names; l != NULL; l = l->next)
-          {
-            if (l != names)
-              g_string_append_c (out, ',');
-            if (pretty)
-              append_indent (out, depth + 1);
-            rw_json_append_string (out, l->data);
-            g_string_append (out, pretty ? ": " : ":");
-            append_node (out, json_object_get_member (object, l->data), pretty, depth + 1);
-          }
-        if (pretty && names != NULL)
-          append_indent (out, depth);
-        g_string_append_c (out, '}');
-        break;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-        guint n = json_array_get_length (array);
-
-        g_string_append_c (out, '[');
-        for (guint i = 0; i < n; i++)
-          {
-            if (i > 0)
-              g_string_append_c (out, ',');
-            if (pretty)
-              append_indent (out, depth + 1);
-            append_node (out, json_array_get_element (array, i), pretty, depth + 1);
-          }
-        if (pretty && n > 0)
-          append_indent (out, depth);
-        g_string_append_c (out, ']');
-        break;
-      }
-    case JSON_NODE_NULL:
-      g_string_append (out, "null");
-      break;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_INT64:
-          rw_json_append_int (out, json_node_get_int (node));
-          break;
-        case G_TYPE_DOUBLE:
-          append_double (out, json_node_get_double (node));
-          break;
-        case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
-          break;
-        case G_TYPE_STRING:
-          rw_json_append_string (out, json_node_get_string (node));
-          break;
-        default:
-          g_string_append (out, "null");
-        }
-      break;
-    default:
-      g_string_append (out, "null");
-    }
-}
-
-/**
- * rw_json_to_string:
- * @node: a json-glib tree
- * @pretty: indent by two spaces, one member or element a line
- *
- * Writes @node as JSON, as json_to_string() does but always as JSON: json-glib leaves U+001F
- * unescaped and writes a double such as 1e40 as "1e+40.0", neither of which a strict reader
- * takes.
- *
- * Returns: (transfer full): the text
- */
-char *
-rw_json_to_string (JsonNode *node,
-                   gboolean  pretty)
-{
-  GString *out = g_string_sized_new (256);
-
-  g_return_val_if_fail (node != NULL, NULL);
-
-  append_node (out, node, pretty, 0);
-  return g_string_free (out, FALSE);
-}
-
-/* A scalar member, or NULL when absent, null or not a scalar. */
-static JsonNode *
-scalar_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
-}
-
-/* A string member, else @fallback: a number, an object or an array is not a string. */
-const char *
-rw_json_object_get_string (JsonObject *object,
-                           const char *name,
-                           const char *fallback)
-{
-  JsonNode *node = scalar_member (object, name);
-  return node && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
-                                                                  : fallback;
-}
-
-gint64
-rw_json_object_get_int (JsonObject *object,
-                        const char *name,
-                        gint64      fallback)
-{
-  JsonNode *node = scalar_member (object, name);
-  return node ? json_node_get_int (node) : fallback;
-}
-
-double
-rw_json_object_get_double (JsonObject *object,
-                           const char *name,
-                           double      fallback)
-{
-  JsonNode *node = scalar_member (object, name);
-  return node ? json_node_get_double (node) : fallback;
-}
-
-gboolean
-rw_json_object_get_boolean (JsonObject *object,
-                            const char *name,
-                            gboolean    fallback)
-{
-  JsonNode *node = scalar_member (object, name);
-  return node ? json_node_get_boolean (node) : fallback;
-}
-
-JsonArray *
-rw_json_object_get_array (JsonObject *object,
-                          const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-JsonObject *
-rw_json_object_get_object (JsonObject *object,
-                           const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-json.h"
+
+/* Members of a json-glib object read safely: a member of another kind gives the fallback, never
+ * a critical. */
+
+/* A scalar member, or NULL when absent, null or not a scalar. */
+static JsonNode *
+json_scalar_member (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
+
+  return _rw_json_node != NULL && JSON_NODE_HOLDS_VALUE (_rw_json_node) ? _rw_json_node : NULL;
+}
+
+/* A string member, else @fallback: a number, an object or an array is not a string. */
+const char *
+rw_json_object_get_string (JsonObject *object,
+                           const char *name,
+                           const char *fallback)
+{
+  JsonNode *_rw_json_node = json_scalar_member (object, name);
+  return _rw_json_node && json_node_get_value_type (_rw_json_node) == G_TYPE_STRING ? json_node_get_string (_rw_json_node)
+                                                                  : fallback;
+}
+
+gint64
+rw_json_object_get_int (JsonObject *object,
+                        const char *name,
+                        gint64      fallback)
+{
+  JsonNode *_rw_json_node = json_scalar_member (object, name);
+  return _rw_json_node ? json_node_get_int (_rw_json_node) : fallback;
+}
+
+double
+rw_json_object_get_double (JsonObject *object,
+                           const char *name,
+                           double      fallback)
+{
+  JsonNode *_rw_json_node = json_scalar_member (object, name);
+  return _rw_json_node ? json_node_get_double (_rw_json_node) : fallback;
+}
+
+gboolean
+rw_json_object_get_boolean (JsonObject *object,
+                            const char *name,
+                            gboolean    fallback)
+{
+  JsonNode *_rw_json_node = json_scalar_member (object, name);
+  return _rw_json_node ? json_node_get_boolean (_rw_json_node) : fallback;
+}
+
+JsonArray *
+rw_json_object_get_array (JsonObject *object,
+                          const char *name)
+{
+  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
+  return _rw_json_node != NULL && JSON_NODE_HOLDS_ARRAY (_rw_json_node) ? json_node_get_array (_rw_json_node) : NULL;
+}
+
+JsonObject *
+rw_json_object_get_object (JsonObject *object,
+                           const char *name)
+{
+  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
+  return _rw_json_node != NULL && JSON_NODE_HOLDS_OBJECT (_rw_json_node) ? json_node_get_object (_rw_json_node) : NULL;
+}

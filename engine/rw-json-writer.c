@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-json.h"
+
+/* JSON written out: strict, compact or indented, numbers as JavaScript reads them back. */
+
+/**
+ * rw_json_append_string:
+ * @out: where to write
+ * @text: UTF-8 text
+ *
+ * Appends @text as a JSON string, every control character escaped: for the bodies that are
+ * written directly rather than built as a tree, because they are small, fixed in shape and
+ * written for every request.
+ */
+void
+rw_json_append_string (GString    *out,
+                       const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+  const char *s = text;
+
+  g_string_append_c (out, '"');
+  for (; *s != '\0'; s++)
+    {
+      guchar c = (guchar) *s;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, s - run);
+      run = s + 1;
+      switch (c)
+        {
+        case '"': g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        default:
+          {
+            char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+            g_string_append_len (out, u, 6);
+          }
+        }
+    }
+  g_string_append_len (out, run, s - run);
+  g_string_append_c (out, '"');
+}
+
+/* Appends a decimal integer: printf costs more than the rest of a small reply. */
+void
+rw_json_append_int (GString *out,
+                    gint64   v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? 0 - (guint64) v : (guint64) v;
+
+  do
+    {
+      *--p = (char) ('0' + u % 10);
+      u /= 10;
+    }
+  while (u != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+/* A double in the fewest digits that read back to it, always as a JSON number that reads back
+ * as a double ("1.0", not "1"); JSON has no infinities or NaN, which are written as null. */
+static void
+json_append_double (GString *out,
+                    double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+json_append_indent (GString *out,
+                    guint    depth)
+{
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_len (out, "  ", 2);
+}
+
+static void
+json_append_node (GString  *out,
+                  JsonNode *_rw_json_node,
+                  gboolean  pretty,
+                  guint     depth)
+{
+  switch (json_node_get_node_type (_rw_json_node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (_rw_json_node);
+        g_autoptr(GList) names = json_object_get_members (object);
+
+        g_string_append_c (out, '{');
+        for (GList *l = names; l != NULL; l = l->next)
+          {
+            if (l != names)
+              g_string_append_c (out, ',');
+            if (pretty)
+              json_append_indent (out, depth + 1);
+            rw_json_append_string (out, l->data);
+            g_string_append (out, pretty ? ": " : ":");
+            json_append_node (out, json_object_get_member (object, l->data), pretty, depth + 1);
+          }
+        if (pretty && names != NULL)
+          json_append_indent (out, depth);
+        g_string_append_c (out, '}');
+        break;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (_rw_json_node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            if (pretty)
+              json_append_indent (out, depth + 1);
+            json_append_node (out, json_array_get_element (array, i), pretty, depth + 1);
+          }
+        if (pretty && n > 0)
+          json_append_indent (out, depth);
+        g_string_append_c (out, ']');
+        break;
+      }
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (_rw_json_node))
+        {
+        case G_TYPE_INT64:
+          rw_json_append_int (out, json_node_get_int (_rw_json_node));
+          break;
+        case G_TYPE_DOUBLE:
+          json_append_double (out, json_node_get_double (_rw_json_node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (_rw_json_node) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          rw_json_append_string (out, json_node_get_string (_rw_json_node));
+          break;
+        default:
+          g_string_append (out, "null");
+        }
+      break;
+    default:
+      g_string_append (out, "null");
+    }
+}
+
+/**
+ * rw_json_to_string:
+ * @node: a json-glib tree
+ * @pretty: indent by two spaces, one member or element a line
+ *
+ * Writes @node as JSON, as json_to_string() does but always as JSON: json-glib leaves U+001F
+ * unescaped and writes a double such as 1e40 as "1e+40.0", neither of which a strict reader
+ * takes.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+rw_json_to_string (JsonNode *_rw_json_node,
+                   gboolean  pretty)
+{
+  GString *out = g_string_sized_new (256);
+
+  g_return_val_if_fail (_rw_json_node != NULL, NULL);
+
+  json_append_node (out, _rw_json_node, pretty, 0);
+  return g_string_free (out, FALSE);
+}
