@@ -261,6 +261,8 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "anthropic";
+  provider_class->needs_base_url = TRUE;
+  provider_class->takes_api_key = TRUE;
   provider_class->chat_async = rw_anthropic_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
 }

@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "rw-anthropic-provider.h"
-#include "rw-catalog.h"
+#include "rw-catalog-private.h"
 #include "rw-error.h"
 #include "rw-gemini-provider.h"
 #include "rw-http-private.h"
@@ -16,6 +16,7 @@
 #include "rw-paths.h"
 #include "rw-recorded-provider.h"
 
+
 /**
  * RwCatalog:
  *
@@ -23,20 +24,6 @@
  * the library, the providers whose keys are in the environment, the user's providers.json, and
  * local servers found on their default ports.
  */
-struct _RwCatalog
-{
-  GObject parent_instance;
-
-  GHashTable *providers;      /* id -> RwProvider */
-  GPtrArray *provider_order;  /* ids */
-  GHashTable *models;         /* id -> RwModel */
-  GListStore *model_list;
-  /* A GListStore remembers where the last read was: reads from several threads (the
-   * endpoint's event loops) go through rw_catalog_list_models(), under this lock. */
-  GMutex list_lock;
-  GPtrArray *local_ids;       /* local servers to look for: ids and base URLs */
-  GPtrArray *local_urls;
-};
 
 G_DEFINE_FINAL_TYPE (RwCatalog, rw_catalog, G_TYPE_OBJECT)
 
@@ -295,13 +282,53 @@ get_number (JsonObject  *obj,
   return TRUE;
 }
 
+/* The provider kinds providers.json may name: one class per wire protocol, each naming its kind. */
+static GType (* const catalog_provider_types[]) (void) = {
+  rw_openai_provider_get_type,
+  rw_anthropic_provider_get_type,
+  rw_gemini_provider_get_type,
+  rw_ollama_provider_get_type,
+  rw_recorded_provider_get_type,
+};
+
+static GType
+catalog_provider_type (const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (catalog_provider_types); i++)
+    {
+      GType type = catalog_provider_types[i] ();
+      g_autoptr(GTypeClass) klass = g_type_class_ref (type);
+
+      if (g_str_equal (RW_PROVIDER_CLASS (klass)->kind, kind))
+        return type;
+    }
+  return G_TYPE_INVALID;
+}
+
+static char *
+catalog_provider_kinds (void)
+{
+  g_autoptr(GString) known = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (catalog_provider_types); i++)
+    {
+      g_autoptr(GTypeClass) klass = g_type_class_ref (catalog_provider_types[i] ());
+
+      g_string_append_printf (known, "%s%s", i ? ", " : "", RW_PROVIDER_CLASS (klass)->kind);
+    }
+  return g_string_free (g_steal_pointer (&known), FALSE);
+}
+
 static RwProvider *
 provider_from_json (JsonObject  *obj,
                     const char  *where,
                     GError     **error)
 {
   g_autoptr(RwProvider) provider = NULL;
-  const char *id, *kind, *base_url, *key_env;
+  g_autoptr(GTypeClass) class_ref = NULL;
+  RwProviderClass *klass;
+  const char *id, *kind, *base_url = NULL, *key_env;
+  GType type;
   GError *local = NULL;
 
   if ((id = get_string (obj, "id", TRUE, where, error)) == NULL ||
@@ -327,8 +354,17 @@ provider_from_json (JsonObject  *obj,
       return NULL;
     }
 
-  if (g_str_equal (kind, "openai") || g_str_equal (kind, "anthropic") ||
-      g_str_equal (kind, "gemini") || g_str_equal (kind, "ollama"))
+  if ((type = catalog_provider_type (kind)) == G_TYPE_INVALID)
+    {
+      g_autofree char *known = catalog_provider_kinds ();
+
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: the kind “%s” is unknown (known kinds: %s)", where, kind, known);
+      return NULL;
+    }
+  class_ref = g_type_class_ref (type);
+  klass = RW_PROVIDER_CLASS (class_ref);
+  if (klass->needs_base_url)
     {
       if ((base_url = get_string (obj, "base_url", TRUE, where, error)) == NULL)
         return NULL;
@@ -344,24 +380,12 @@ provider_from_json (JsonObject  *obj,
                        where);
           return NULL;
         }
-      if (g_str_equal (kind, "openai"))
-        provider = rw_openai_provider_new (id, base_url, key_env);
-      else if (g_str_equal (kind, "anthropic"))
-        provider = rw_anthropic_provider_new (id, base_url, key_env);
-      else if (g_str_equal (kind, "gemini"))
-        provider = rw_gemini_provider_new (id, base_url, key_env);
-      else
-        provider = rw_ollama_provider_new (id, base_url);
     }
-  else if (g_str_equal (kind, "recorded"))
-    provider = rw_recorded_provider_new (id);
-  else
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "%s: the kind “%s” is unknown (known kinds: openai, anthropic, gemini, ollama, "
-                   "recorded)", where, kind);
-      return NULL;
-    }
+  provider = g_object_new (type,
+                           "id", id,
+                           "base-url", klass->needs_base_url ? base_url : NULL,
+                           "api-key-env", klass->takes_api_key ? key_env : NULL,
+                           NULL);
 
   if (!rw_provider_configure (provider, obj, &local))
     {
@@ -901,111 +925,4 @@ rw_catalog_resolve_model (RwCatalog   *self,
     g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                  "unknown model “%s”; `routewise-cli models` lists the models", id);
   return NULL;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct
-{
-  guint pending;
-  guint added;
-} Discover;
-
-static void
-discover_list_cb (GObject      *object,
-                  GAsyncResult *res,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  RwCatalog *self = g_task_get_source_object (task);
-  Discover *d = g_task_get_task_data (task);
-  RwProvider *provider = RW_PROVIDER (object);
-  g_autoptr(GPtrArray) models = rw_provider_list_models_finish (provider, res, NULL);
-
-  if (models != NULL && models->len > 0)
-    {
-      rw_catalog_add_provider (self, provider);
-      for (guint i = 0; i < models->len; i++)
-        {
-          RwModel *m = models->pdata[i];
-          if (rw_catalog_lookup_model (self, rw_model_get_id (m)) == NULL)
-            {
-              /* Local models cost nothing per token. */
-              rw_model_set_price (m, 0, 0);
-              rw_catalog_add_model (self, m);
-              d->added++;
-            }
-        }
-    }
-  if (--d->pending == 0)
-    g_task_return_int (task, d->added);
-}
-
-/**
- * rw_catalog_discover_async:
- * @self: a #RwCatalog
- * @cancellable: (nullable): a #GCancellable
- * @callback: called when every probe has answered or given up
- * @user_data: data for @callback
- *
- * Looks for local servers on their default ports (Ollama, the llama.cpp server, LM Studio,
- * vLLM) and adds each one that answers, with its models. Probes give up after a second.
- */
-void
-rw_catalog_discover_async (RwCatalog           *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  Discover *d = g_new0 (Discover, 1);
-
-  g_task_set_source_tag (task, rw_catalog_discover_async);
-  g_task_set_task_data (task, d, g_free);
-
-  d->pending = 1;
-  for (guint i = 0; i < self->local_ids->len; i++)
-    {
-      const char *id = self->local_ids->pdata[i];
-      const char *url = self->local_urls->pdata[i];
-      g_autoptr(RwProvider) provider = NULL;
-      gboolean taken = FALSE;
-
-      if (rw_catalog_lookup_provider (self, id) != NULL)
-        continue;
-      /* A provider the user configured on the same address wins. */
-      for (guint j = 0; j < self->provider_order->len; j++)
-        {
-          RwProvider *other = g_hash_table_lookup (self->providers, self->provider_order->pdata[j]);
-          if (g_strcmp0 (rw_provider_get_base_url (other), url) == 0)
-            taken = TRUE;
-        }
-      if (taken)
-        continue;
-
-      provider = rw_openai_provider_new (id, url, NULL);
-      g_object_set (rw_provider_get_session (provider), "timeout", 1, NULL);
-      d->pending++;
-      rw_provider_list_models_async (provider, cancellable, discover_list_cb,
-                                     g_object_ref (task));
-    }
-  if (--d->pending == 0)
-    g_task_return_int (task, d->added);
-}
-
-/**
- * rw_catalog_discover_finish:
- * @self: a #RwCatalog
- * @result: the #GAsyncResult
- * @error: return location for an error
- *
- * Returns: how many models were added
- */
-guint
-rw_catalog_discover_finish (RwCatalog     *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  gssize n = g_task_propagate_int (G_TASK (result), error);
-  return n < 0 ? 0 : (guint) n;
 }

@@ -243,6 +243,8 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "gemini";
+  provider_class->needs_base_url = TRUE;
+  provider_class->takes_api_key = TRUE;
   provider_class->chat_async = rw_gemini_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
 }

@@ -163,6 +163,7 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "ollama";
+  provider_class->needs_base_url = TRUE;
   provider_class->chat_async = rw_ollama_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
 }

@@ -34,7 +34,11 @@ struct _RwProviderClass
 {
   GObjectClass parent_class;
 
+  /* The wire protocol's name in providers.json, and what an entry of that kind gives: a base
+   * URL the provider speaks HTTP to, and the variable that holds its key. */
   const char  *kind;
+  gboolean     needs_base_url;
+  gboolean     takes_api_key;
 
   gboolean   (*configure)          (RwProvider      *self,
                                     JsonObject      *config,
@@ -56,7 +60,7 @@ struct _RwProviderClass
                                     GError         **error);
 
   /*< private >*/
-  gpointer _reserved[8];
+  gpointer _reserved[7];
 };
 
 const char    *rw_provider_get_id            (RwProvider          *self);
