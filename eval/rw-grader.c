@@ -367,6 +367,190 @@ value_or_reference (JsonObject *spec,
   return reference;
 }
 
+/* exact and contains: the answer is, or holds, the value or the reference. */
+static RwGrade *
+grader_text (JsonObject  *spec,
+             const char  *type,
+             const char  *answer,
+             const char  *reference,
+             gboolean     ignore_case,
+             GError     **error)
+{
+  const char *want = value_or_reference (spec, reference);
+  g_autofree char *a = NULL, *w = NULL;
+  gboolean pass;
+
+  if (want == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s grader needs a value or a reference", type);
+      return NULL;
+    }
+  a = ignore_case ? g_utf8_casefold (answer, -1) : g_strdup (answer);
+  w = ignore_case ? g_utf8_casefold (want, -1) : g_strdup (want);
+  g_strstrip (a);
+  g_strstrip (w);
+  pass = g_str_equal (type, "exact") ? g_str_equal (a, w) : strstr (a, w) != NULL;
+  return grade_new (type, pass, pass ? "matches “%s”" : "does not match “%s”", want);
+}
+
+/* regex: the answer matches the pattern. */
+static RwGrade *
+grader_regex (JsonObject  *spec,
+              const char  *type,
+              const char  *answer,
+              const char  *reference,
+              gboolean     ignore_case,
+              GError     **error)
+{
+  const char *pattern = rw_json_object_get_string (spec, "pattern", NULL);
+  g_autoptr(GRegex) re = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (pattern == NULL || (re = g_regex_new (pattern, ignore_case ? G_REGEX_CASELESS : 0, 0, &local)) == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the regex grader needs a valid “pattern”%s%s",
+                   local ? ": " : "", local ? local->message : "");
+      return NULL;
+    }
+  return grade_new (type, g_regex_match (re, answer, 0, NULL), "/%s/", pattern);
+}
+
+/* numeric: the answer's final number is the one expected, within a tolerance. */
+static RwGrade *
+grader_numeric (JsonObject  *spec,
+                const char  *type,
+                const char  *answer,
+                const char  *reference,
+                gboolean     ignore_case,
+                GError     **error)
+{
+  JsonNode *v = json_object_get_member (spec, "value");
+  double want, got, tolerance, relative, diff;
+
+  if (v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) != G_TYPE_STRING)
+    want = json_node_get_double (v);
+  else if (!rw_grader_final_number (value_or_reference (spec, reference) ?: "", &want))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the numeric grader needs a number to expect");
+      return NULL;
+    }
+  tolerance = rw_json_object_get_double (spec, "tolerance", 1e-6);
+  relative = rw_json_object_get_double (spec, "relative", 0);
+  if (!rw_grader_final_number (answer, &got))
+    return grade_new (type, FALSE, "no number in the answer (expected %g)", want);
+  diff = fabs (got - want);
+  return grade_new (type, diff <= tolerance || (relative > 0 && diff <= relative * fabs (want)),
+                    "final number %g, expected %g", got, want);
+}
+
+/* choice: the answer chose the letter expected. */
+static RwGrade *
+grader_choice (JsonObject  *spec,
+               const char  *type,
+               const char  *answer,
+               const char  *reference,
+               gboolean     ignore_case,
+               GError     **error)
+{
+  const char *want = value_or_reference (spec, reference);
+  char got = rw_grader_choice_letter (answer);
+  char expected = want ? g_ascii_toupper (want[0]) : 0;
+
+  if (expected < 'A' || expected > 'J')
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the choice grader needs a letter A-J to expect");
+      return NULL;
+    }
+  if (got == 0)
+    return grade_new (type, FALSE, "no choice in the answer (expected %c)", expected);
+  return grade_new (type, got == expected, "chose %c, expected %c", got, expected);
+}
+
+/* json: the answer is valid JSON, matching the schema when there is one. */
+static RwGrade *
+grader_json (JsonObject  *spec,
+             const char  *type,
+             const char  *answer,
+             const char  *reference,
+             gboolean     ignore_case,
+             GError     **error)
+{
+  g_autofree char *body = strip_fence (answer);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
+  JsonNode *schema = json_object_get_member (spec, "schema");
+  g_autoptr(GString) why = g_string_new (NULL);
+
+  if (!json_parser_load_from_data (parser, body, -1, &local))
+    return grade_new (type, FALSE, "not valid JSON: %s", local->message);
+  if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema) &&
+      !rw_grader_check_schema (json_parser_get_root (parser), json_node_get_object (schema), why))
+    return grade_new (type, FALSE, "does not match the schema: %s", why->str);
+  return grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
+}
+
+/* length: the answer's length, in characters or words, is within bounds. */
+static RwGrade *
+grader_length (JsonObject  *spec,
+               const char  *type,
+               const char  *answer,
+               const char  *reference,
+               gboolean     ignore_case,
+               GError     **error)
+{
+  const char *unit = rw_json_object_get_string (spec, "unit", "chars");
+  gint64 min = rw_json_object_get_int (spec, "min", 0);
+  gint64 max = rw_json_object_get_int (spec, "max", G_MAXINT64);
+  gint64 n = 0;
+
+  if (g_str_equal (unit, "words"))
+    {
+      g_auto(GStrv) words = g_regex_split_simple ("\\s+", answer, 0, 0);
+      for (guint i = 0; words[i]; i++)
+        n += *words[i] != '\0';
+    }
+  else
+    n = g_utf8_strlen (answer, -1);
+  return grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
+}
+
+/* judge: run by the evaluation runner with a judge model, never here. */
+static RwGrade *
+grader_judge (JsonObject  *spec,
+              const char  *type,
+              const char  *answer,
+              const char  *reference,
+              gboolean     ignore_case,
+              GError     **error)
+{
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+               "the judge grader needs a judge model: it is run by “eval run --judge MODEL”");
+  return NULL;
+}
+
+typedef RwGrade *(*RwGraderFunc) (JsonObject  *spec,
+                                  const char  *type,
+                                  const char  *answer,
+                                  const char  *reference,
+                                  gboolean     ignore_case,
+                                  GError     **error);
+
+/* The graders, by the type a spec names. */
+static const struct
+{
+  const char *type;
+  RwGraderFunc func;
+} grader_table[] = {
+  { "exact", grader_text },
+  { "contains", grader_text },
+  { "regex", grader_regex },
+  { "numeric", grader_numeric },
+  { "choice", grader_choice },
+  { "json", grader_json },
+  { "length", grader_length },
+  { "judge", grader_judge },
+};
+
 /* One deterministic grader's verdict. */
 static RwGrade *
 grade_one (JsonObject  *spec,
@@ -376,128 +560,21 @@ grade_one (JsonObject  *spec,
 {
   const char *type = rw_json_object_get_string (spec, "type", NULL);
   gboolean ignore_case = rw_json_object_get_boolean (spec, "ignore_case", FALSE);
+  g_autoptr(GString) known = g_string_new (NULL);
 
   if (type == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a grader needs a “type”");
       return NULL;
     }
-
-  if (g_str_equal (type, "exact") || g_str_equal (type, "contains"))
+  for (guint i = 0; i < G_N_ELEMENTS (grader_table); i++)
     {
-      const char *want = value_or_reference (spec, reference);
-      g_autofree char *a = NULL, *w = NULL;
-      gboolean pass;
-
-      if (want == NULL)
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s grader needs a value or a reference", type);
-          return NULL;
-        }
-      a = ignore_case ? g_utf8_casefold (answer, -1) : g_strdup (answer);
-      w = ignore_case ? g_utf8_casefold (want, -1) : g_strdup (want);
-      g_strstrip (a);
-      g_strstrip (w);
-      pass = g_str_equal (type, "exact") ? g_str_equal (a, w) : strstr (a, w) != NULL;
-      return grade_new (type, pass, pass ? "matches “%s”" : "does not match “%s”", want);
+      if (g_str_equal (type, grader_table[i].type))
+        return grader_table[i].func (spec, type, answer, reference, ignore_case, error);
+      g_string_append_printf (known, "%s%s", i ? ", " : "", grader_table[i].type);
     }
-
-  if (g_str_equal (type, "regex"))
-    {
-      const char *pattern = rw_json_object_get_string (spec, "pattern", NULL);
-      g_autoptr(GRegex) re = NULL;
-      g_autoptr(GError) local = NULL;
-
-      if (pattern == NULL || (re = g_regex_new (pattern, ignore_case ? G_REGEX_CASELESS : 0, 0, &local)) == NULL)
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the regex grader needs a valid “pattern”%s%s",
-                       local ? ": " : "", local ? local->message : "");
-          return NULL;
-        }
-      return grade_new (type, g_regex_match (re, answer, 0, NULL), "/%s/", pattern);
-    }
-
-  if (g_str_equal (type, "numeric"))
-    {
-      JsonNode *v = json_object_get_member (spec, "value");
-      double want, got, tolerance, relative, diff;
-
-      if (v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) != G_TYPE_STRING)
-        want = json_node_get_double (v);
-      else if (!rw_grader_final_number (value_or_reference (spec, reference) ?: "", &want))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the numeric grader needs a number to expect");
-          return NULL;
-        }
-      tolerance = rw_json_object_get_double (spec, "tolerance", 1e-6);
-      relative = rw_json_object_get_double (spec, "relative", 0);
-      if (!rw_grader_final_number (answer, &got))
-        return grade_new (type, FALSE, "no number in the answer (expected %g)", want);
-      diff = fabs (got - want);
-      return grade_new (type, diff <= tolerance || (relative > 0 && diff <= relative * fabs (want)),
-                        "final number %g, expected %g", got, want);
-    }
-
-  if (g_str_equal (type, "choice"))
-    {
-      const char *want = value_or_reference (spec, reference);
-      char got = rw_grader_choice_letter (answer);
-      char expected = want ? g_ascii_toupper (want[0]) : 0;
-
-      if (expected < 'A' || expected > 'J')
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the choice grader needs a letter A-J to expect");
-          return NULL;
-        }
-      if (got == 0)
-        return grade_new (type, FALSE, "no choice in the answer (expected %c)", expected);
-      return grade_new (type, got == expected, "chose %c, expected %c", got, expected);
-    }
-
-  if (g_str_equal (type, "json"))
-    {
-      g_autofree char *body = strip_fence (answer);
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) local = NULL;
-      JsonNode *schema = json_object_get_member (spec, "schema");
-      g_autoptr(GString) why = g_string_new (NULL);
-
-      if (!json_parser_load_from_data (parser, body, -1, &local))
-        return grade_new (type, FALSE, "not valid JSON: %s", local->message);
-      if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema) &&
-          !rw_grader_check_schema (json_parser_get_root (parser), json_node_get_object (schema), why))
-        return grade_new (type, FALSE, "does not match the schema: %s", why->str);
-      return grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
-    }
-
-  if (g_str_equal (type, "length"))
-    {
-      const char *unit = rw_json_object_get_string (spec, "unit", "chars");
-      gint64 min = rw_json_object_get_int (spec, "min", 0);
-      gint64 max = rw_json_object_get_int (spec, "max", G_MAXINT64);
-      gint64 n = 0;
-
-      if (g_str_equal (unit, "words"))
-        {
-          g_auto(GStrv) words = g_regex_split_simple ("\\s+", answer, 0, 0);
-          for (guint i = 0; words[i]; i++)
-            n += *words[i] != '\0';
-        }
-      else
-        n = g_utf8_strlen (answer, -1);
-      return grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
-    }
-
-  if (g_str_equal (type, "judge"))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "the judge grader needs a judge model: it is run by “eval run --judge MODEL”");
-      return NULL;
-    }
-
-  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "unknown grader “%s” (known: exact, contains, regex, numeric, choice, json, length, "
-               "judge)", type);
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "unknown grader “%s” (known: %s)", type,
+               known->str);
   return NULL;
 }
 
