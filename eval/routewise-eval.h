@@ -7,6 +7,7 @@
 
 #include "rw-prompt-library.h"
 #include "rw-suite.h"
+#include "rw-suite-format.h"
 #include "rw-grader.h"
 #include "rw-judge.h"
 #include "rw-eval-runner.h"

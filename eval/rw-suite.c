@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "rw-promptfoo.h"
+#include "rw-suite-format.h"
 #include "rw-suite.h"
 
 /**
@@ -386,7 +386,8 @@ rw_suite_new_from_data (const char  *name,
 
 /**
  * rw_suite_new_from_file:
- * @path: a `.jsonl` or `.csv` file, or a promptfoo configuration (`.yaml`, `.yml`, `.json`)
+ * @path: a `.jsonl` or `.csv` file, or a file of a format rw_suite_format_for_path() knows (a
+ *   promptfoo configuration: `.yaml`, `.yml`, `.json`)
  * @error: return location for an error
  *
  * Returns: (transfer full) (nullable): the suite
@@ -398,6 +399,7 @@ rw_suite_new_from_file (const char  *path,
   g_autofree char *contents = NULL;
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr(GError) local = NULL;
+  const RwSuiteFormat *format;
   gsize len;
 
   if (!g_file_get_contents (path, &contents, &len, &local))
@@ -405,18 +407,17 @@ rw_suite_new_from_file (const char  *path,
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
       return NULL;
     }
-  if (g_str_has_suffix (path, ".json") || g_str_has_suffix (path, ".yaml") ||
-      g_str_has_suffix (path, ".yml"))
+  format = rw_suite_format_for_path (path);
+  if (format->to_jsonl != NULL)
     {
-      /* A promptfoo configuration: its prompts × tests. */
-      g_autofree char *jsonl = rw_promptfoo_config_file_to_jsonl (path, error);
+      /* A foreign format, a promptfoo configuration (its prompts × tests) for one. */
+      g_autofree char *jsonl = format->to_jsonl (path, error);
 
       if (jsonl == NULL)
         return NULL;
       return rw_suite_new_from_data (base, "jsonl", jsonl, strlen (jsonl), error);
     }
-  return rw_suite_new_from_data (base, g_str_has_suffix (path, ".csv") ? "csv" : "jsonl",
-                                 contents, len, error);
+  return rw_suite_new_from_data (base, format->name, contents, len, error);
 }
 
 const char *
