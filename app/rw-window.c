@@ -275,15 +275,20 @@ on_model_finished (RwFanout     *fanout,
     rw_answer_column_finish (c->columns->pdata[index], result);
 }
 
+/* What the fan-out recorded of the comparison, when the window has a store. */
 static void
-record_comparison (RwWindow   *self,
-                   Comparison *c)
+take_recorded (RwWindow     *self,
+               Comparison   *c,
+               GAsyncResult *res)
 {
-  if (self->store == NULL)
+  const char *run_id = NULL, *prompt_id = NULL;
+  const char * const *response_ids = NULL;
+
+  if (!rw_fanout_get_recorded (self->fanout, res, &run_id, &prompt_id, &response_ids))
     return;
-  c->run_id = rw_store_record_compare (self->store, c->request, c->models, c->results, "app",
-                                       g_cancellable_is_cancelled (c->cancellable),
-                                       &c->prompt_id, &c->response_ids);
+  c->run_id = g_strdup (run_id);
+  c->prompt_id = g_strdup (prompt_id);
+  c->response_ids = g_strdupv ((GStrv) response_ids);
   g_free (self->last_run_id);
   self->last_run_id = g_strdup (c->run_id);
 }
@@ -302,7 +307,7 @@ fanout_done_cb (GObject      *object,
   c = self->current;
   c->results = g_steal_pointer (&results);
   c->finished = TRUE;
-  record_comparison (self, c);
+  take_recorded (self, c, res);
 
   if (c->models->len >= 2 && self->store != NULL)
     {
@@ -599,6 +604,7 @@ rw_window_new (GtkApplication *app,
   self->catalog = g_object_ref (catalog);
   self->store = store ? g_object_ref (store) : NULL;
   self->fanout = rw_fanout_new (catalog);
+  rw_fanout_set_store (self->fanout, store, "app");
   g_signal_connect (self->fanout, "delta", G_CALLBACK (on_delta), self);
   g_signal_connect (self->fanout, "model-finished", G_CALLBACK (on_model_finished), self);
 

@@ -17,6 +17,8 @@ struct _RwFanout
   GObject parent_instance;
 
   RwCatalog *catalog;
+  RwStore *store;         /* where comparisons are recorded, or NULL */
+  char *source;           /* what ran them: "app", "cli" */
 };
 
 enum {
@@ -33,8 +35,14 @@ typedef struct
 {
   RwFanout *self;
   GPtrArray *models;
+  RwChatRequest *request;
+  GCancellable *cancellable;
   GPtrArray *results;
   guint pending;
+  /* What the store recorded, when the fan-out has one. */
+  char *run_id;
+  char *prompt_id;
+  GStrv response_ids;
 } Run;
 
 typedef struct
@@ -48,6 +56,11 @@ run_free (Run *run)
 {
   g_clear_pointer (&run->models, g_ptr_array_unref);
   g_clear_pointer (&run->results, g_ptr_array_unref);
+  g_clear_pointer (&run->request, rw_chat_request_unref);
+  g_clear_object (&run->cancellable);
+  g_free (run->run_id);
+  g_free (run->prompt_id);
+  g_strfreev (run->response_ids);
   g_free (run);
 }
 
@@ -57,6 +70,8 @@ rw_fanout_dispose (GObject *object)
   RwFanout *self = (RwFanout *) object;
 
   g_clear_object (&self->catalog);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->source, g_free);
   G_OBJECT_CLASS (rw_fanout_parent_class)->dispose (object);
 }
 
@@ -116,6 +131,23 @@ on_delta (RwModel    *model,
   g_signal_emit (run->self, signals[DELTA], 0, slot->index, text);
 }
 
+/* Every model has finished: the comparison is recorded, when there is a store, and returned. */
+static void
+fanout_run_complete (Run   *run,
+                     GTask *task)
+{
+  RwFanout *self = run->self;
+
+  if (self->store != NULL)
+    run->run_id = rw_store_record_compare (self->store, run->request, run->models, run->results,
+                                           self->source,
+                                           run->cancellable != NULL &&
+                                           g_cancellable_is_cancelled (run->cancellable),
+                                           &run->prompt_id, &run->response_ids);
+  g_task_return_pointer (task, g_ptr_array_ref (run->results),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
 static void
 model_done (Run          *run,
             GTask        *task,
@@ -125,8 +157,7 @@ model_done (Run          *run,
   g_ptr_array_index (run->results, index) = result;
   g_signal_emit (run->self, signals[MODEL_FINISHED], 0, index, result);
   if (--run->pending == 0)
-    g_task_return_pointer (task, g_ptr_array_ref (run->results),
-                           (GDestroyNotify) g_ptr_array_unref);
+    fanout_run_complete (run, task);
 }
 
 static void
@@ -176,6 +207,8 @@ rw_fanout_run_async (RwFanout            *self,
   run = g_new0 (Run, 1);
   run->self = self;
   run->models = g_ptr_array_ref (models);
+  run->request = rw_chat_request_ref (request);
+  run->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   run->results = g_ptr_array_new_full (models->len, (GDestroyNotify) rw_chat_result_unref);
   g_ptr_array_set_size (run->results, models->len);
   run->pending = models->len + 1;
@@ -207,8 +240,65 @@ rw_fanout_run_async (RwFanout            *self,
 
   /* The extra count keeps the task open until every request has been started. */
   if (--run->pending == 0)
-    g_task_return_pointer (task, g_ptr_array_ref (run->results),
-                           (GDestroyNotify) g_ptr_array_unref);
+    fanout_run_complete (run, task);
+}
+
+/**
+ * rw_fanout_set_store:
+ * @self: a #RwFanout
+ * @store: (nullable): where to record each comparison, or %NULL for nowhere
+ * @source: what runs the comparisons ("app", "cli")
+ *
+ * With a store, every run is recorded when its last model finishes, as the router records what
+ * it serves: the prompt, a "compare" run, each model and each answer with its metrics or its
+ * error. rw_fanout_get_recorded() gives the ids.
+ */
+void
+rw_fanout_set_store (RwFanout   *self,
+                     RwStore    *store,
+                     const char *source)
+{
+  g_return_if_fail (RW_IS_FANOUT (self));
+  g_return_if_fail (store == NULL || RW_IS_STORE (store));
+
+  g_set_object (&self->store, store);
+  g_free (self->source);
+  self->source = g_strdup (source);
+}
+
+/**
+ * rw_fanout_get_recorded:
+ * @self: a #RwFanout
+ * @result: the #GAsyncResult of a finished run
+ * @run_id: (out) (optional) (transfer none) (nullable): the run's id
+ * @prompt_id: (out) (optional) (transfer none) (nullable): the prompt's id
+ * @response_ids: (out) (optional) (transfer none) (nullable): the answers' ids, in the order of
+ *   the models
+ *
+ * What the store recorded for a run, valid as long as @result is.
+ *
+ * Returns: whether the run was recorded
+ */
+gboolean
+rw_fanout_get_recorded (RwFanout            *self,
+                        GAsyncResult        *result,
+                        const char         **run_id,
+                        const char         **prompt_id,
+                        const char * const **response_ids)
+{
+  Run *run;
+
+  g_return_val_if_fail (RW_IS_FANOUT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  run = g_task_get_task_data (G_TASK (result));
+  if (run_id != NULL)
+    *run_id = run->run_id;
+  if (prompt_id != NULL)
+    *prompt_id = run->prompt_id;
+  if (response_ids != NULL)
+    *response_ids = (const char * const *) run->response_ids;
+  return run->run_id != NULL;
 }
 
 /**

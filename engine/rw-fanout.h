@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "rw-catalog.h"
+#include "rw-store.h"
 #include "rw-chat-request.h"
 #include "rw-chat-result.h"
 #include "rw-types.h"
@@ -28,5 +29,13 @@ void       rw_fanout_run_async    (RwFanout       *self,
 GPtrArray *rw_fanout_run_finish   (RwFanout       *self,
                                    GAsyncResult   *result,
                                    GError        **error);
+void       rw_fanout_set_store    (RwFanout       *self,
+                                   RwStore        *store,
+                                   const char     *source);
+gboolean   rw_fanout_get_recorded (RwFanout       *self,
+                                   GAsyncResult   *result,
+                                   const char    **run_id,
+                                   const char    **prompt_id,
+                                   const char * const **response_ids);
 
 G_END_DECLS

@@ -180,6 +180,108 @@ test_hang_times_out (void)
   rw_mock_upstream_free (mock);
 }
 
+typedef struct
+{
+  Watch *watch;
+  gboolean recorded;
+  char *run_id;
+  char *prompt_id;
+  GStrv response_ids;
+} Recorded;
+
+static void
+recorded_done_cb (GObject      *object,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  Recorded *r = user_data;
+  const char *run_id = NULL, *prompt_id = NULL;
+  const char * const *response_ids = NULL;
+
+  r->recorded = rw_fanout_get_recorded (RW_FANOUT (object), res, &run_id, &prompt_id,
+                                        &response_ids);
+  r->run_id = g_strdup (run_id);
+  r->prompt_id = g_strdup (prompt_id);
+  r->response_ids = g_strdupv ((GStrv) response_ids);
+  done_cb (object, res, r->watch);
+}
+
+/* With a store, the fan-out records the comparison itself when its last model finishes: the
+ * prompt, a "compare" run (cancelled here, as the window's Stop makes it), and every answer in
+ * the order of the models, failures with their error kind. Without one it records nothing. */
+static void
+test_records_to_store (void)
+{
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autoptr(RwCatalog) catalog = make_catalog (mock);
+  g_autoptr(GPtrArray) models = models_of (catalog);
+  g_autoptr(RwFanout) fanout = rw_fanout_new (catalog);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("hi");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = rw_store_open (path, &error);
+  g_autofree char *sql = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *answers = NULL;
+  g_autofree char *expected = NULL;
+  Recorded r = { 0 };
+  Watch w;
+
+  g_assert_no_error (error);
+  watch_init (&w);
+  r.watch = &w;
+  w.cancel_when_two_done = cancellable;
+  script (mock);
+  g_signal_connect (fanout, "model-finished", G_CALLBACK (on_finished), &w);
+  rw_fanout_set_store (fanout, store, "test");
+  rw_fanout_run_async (fanout, request, models, cancellable, recorded_done_cb, &r);
+  rw_test_wait_until (&w.done);
+  g_assert_true (rw_store_flush (store, NULL));
+
+  g_assert_true (r.recorded);
+  g_assert_nonnull (r.run_id);
+  g_assert_cmpuint (g_strv_length (r.response_ids), ==, 3);
+  sql = g_strdup_printf ("SELECT kind || ' ' || status || ' ' || (SELECT text FROM prompts "
+                         "WHERE id = '%s') FROM runs WHERE id = '%s'", r.prompt_id, r.run_id);
+  run = rw_test_db_text (path, sql);
+  g_assert_cmpstr (run, ==, "compare cancelled hi");
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT group_concat (model || ':' || status || ':' || "
+                         "coalesce (error_kind, '-'), ',') FROM (SELECT * FROM responses "
+                         "WHERE run_id = '%s' ORDER BY id = '%s' DESC, id = '%s' DESC)",
+                         r.run_id, r.response_ids[0], r.response_ids[1]);
+  answers = rw_test_db_text (path, sql);
+  expected = g_strdup ("mock/hang:error:cancelled,mock/fail:error:server,mock/good:ok:-");
+  g_assert_cmpstr (answers, ==, expected);
+  g_free (r.run_id);
+  g_free (r.prompt_id);
+  g_strfreev (r.response_ids);
+  watch_clear (&w);
+
+  /* No store: nothing recorded, and no ids. */
+  {
+    g_autoptr(RwFanout) bare = rw_fanout_new (catalog);
+    Recorded none = { 0 };
+
+    watch_init (&w);
+    none.watch = &w;
+    script (mock);
+    request->connect_timeout_ms = 200;
+    rw_fanout_run_async (bare, request, models, NULL, recorded_done_cb, &none);
+    rw_test_wait_until (&w.done);
+    g_assert_false (none.recorded);
+    g_assert_null (none.run_id);
+    g_assert_null (none.response_ids);
+    watch_clear (&w);
+  }
+
+  rw_store_close (store);
+  rw_test_rmtree (dir);
+  rw_mock_upstream_free (mock);
+}
+
 static void
 test_unknown_provider (void)
 {
@@ -203,6 +305,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Fanout/hang-and-fail", test_hang_and_fail);
+  g_test_add_func ("/Rw/Fanout/records-to-store", test_records_to_store);
   g_test_add_func ("/Rw/Fanout/hang-times-out", test_hang_times_out);
   g_test_add_func ("/Rw/Fanout/unknown-provider", test_unknown_provider);
   return g_test_run ();

@@ -62,6 +62,8 @@ typedef struct
   GCancellable *cancellable;
   gboolean interrupted;
   gboolean stream_blocks;   /* not a terminal: print each answer when it is complete */
+  char *run_id;             /* what the fan-out recorded, with a store */
+  char *prompt_id;
 } Compare;
 
 static void
@@ -131,8 +133,14 @@ compare_run_cb (GObject      *object,
                 gpointer      user_data)
 {
   Compare *c = user_data;
+  const char *run_id = NULL, *prompt_id = NULL;
 
   c->results = rw_fanout_run_finish (RW_FANOUT (object), res, NULL);
+  if (rw_fanout_get_recorded (RW_FANOUT (object), res, &run_id, &prompt_id, NULL))
+    {
+      c->run_id = g_strdup (run_id);
+      c->prompt_id = g_strdup (prompt_id);
+    }
   g_main_loop_quit (c->loop);
 }
 
@@ -268,8 +276,6 @@ compare_run (RwCliContext *cli,
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(RwFanout) fanout = NULL;
   g_autofree char *prompt = NULL;
-  g_autofree char *prompt_id = NULL;
-  g_autofree char *run_id = NULL;
   RwStore *store = NULL;
   Compare c = { 0 };
   guint sigint_id;
@@ -304,6 +310,7 @@ compare_run (RwCliContext *cli,
     c.stream_blocks = TRUE;
 
   fanout = rw_fanout_new (rw_cli_context_get_catalog (cli));
+  rw_fanout_set_store (fanout, store, "cli");
   g_signal_connect (fanout, "delta", G_CALLBACK (compare_on_delta), &c);
   g_signal_connect (fanout, "model-finished", G_CALLBACK (compare_on_model_finished), &c);
   sigint_id = g_unix_signal_add (SIGINT, compare_on_sigint, &c);
@@ -323,17 +330,17 @@ compare_run (RwCliContext *cli,
     {
       g_autoptr(GError) flush_error = NULL;
 
-      run_id = rw_store_record_compare (store, request, models, c.results, "cli", c.interrupted,
-                                        &prompt_id, NULL);
       if (!rw_store_flush (store, &flush_error))
         rw_cli_print_error ("%s", flush_error->message);
     }
 
   if (o->json)
-    compare_print_json (run_id, prompt_id, prompt, o->task, c.results);
-  else if (run_id != NULL)
-    printf (_("Stored as run %s in %s\n"), run_id, rw_store_get_path (store));
+    compare_print_json (c.run_id, c.prompt_id, prompt, o->task, c.results);
+  else if (c.run_id != NULL)
+    printf (_("Stored as run %s in %s\n"), c.run_id, rw_store_get_path (store));
 
+  g_clear_pointer (&c.run_id, g_free);
+  g_clear_pointer (&c.prompt_id, g_free);
   g_clear_pointer (&c.results, g_ptr_array_unref);
   g_clear_pointer (&c.view, rw_terminal_view_free);
 
