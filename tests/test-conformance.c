@@ -6,6 +6,7 @@
 #include <routewise-engine.h>
 
 #include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 /*
@@ -46,17 +47,15 @@ test_openai_sdk (void)
   g_autofree char *script = g_build_filename (dir, "openai-client.mjs", NULL);
   g_autofree char *node_path = g_find_program_in_path ("node");
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwCatalog) catalog = NULL;
-  g_autoptr(RwRouter) router = NULL;
+  g_autoptr(RwTestWorld) world = NULL;
   g_autoptr(RwServer) server = NULL;
   g_autoptr(RwPolicy) policy = rw_policy_new ();
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
   g_autofree char *base = NULL;
   RwMockUpstream *mock;
+  RwRouter *router;
   RwMockReply *breaks;
   JsonArray *results;
   Node node = { 0 };
@@ -72,16 +71,14 @@ test_openai_sdk (void)
       return;
     }
 
-  mock = rw_mock_upstream_new ();
-  url = rw_mock_upstream_dup_base_url (mock);
-  json = g_strdup_printf (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+  world = rw_test_world_new (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\"},"
     "              {\"id\": \"mock/failing\", \"provider\": \"mock\", \"name\": \"failing\"},"
-    "              {\"id\": \"mock/breaks\", \"provider\": \"mock\", \"name\": \"breaks\"}]}", url);
-  catalog = rw_catalog_new ();
-  g_assert_true (rw_catalog_load_data (catalog, "test", json, -1, &error));
-  g_assert_no_error (error);
+    "              {\"id\": \"mock/breaks\", \"provider\": \"mock\", \"name\": \"breaks\"}]}",
+    FALSE);
+  mock = world->mock;
+  router = world->router;
 
   rw_mock_upstream_set_default (mock, "good", rw_mock_reply_new_stream (hello, 11, 5, TRUE));
   rw_mock_upstream_set_default (mock, "failing",
@@ -93,7 +90,6 @@ test_openai_sdk (void)
 
   rw_policy_set_default (policy, none);
   rw_policy_set_fallbacks (policy, "mock/failing", good);
-  router = rw_router_new (catalog, NULL);
   rw_router_set_policy (router, policy);
   rw_router_set_retries (router, 0, 1, 1);
   server = rw_server_new (router, "rw-conformance-token-0123456789");
@@ -128,7 +124,6 @@ test_openai_sdk (void)
   g_free (node.out);
   g_free (node.err);
   g_clear_object (&server);
-  rw_mock_upstream_free (mock);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <routewise-eval.h>
 
 #include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 static RwSuite *
@@ -90,8 +91,8 @@ assert_report_as_stored (RwEvalRunner *runner,
 static void
 test_run_resume_cache (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *db = tmp->path;
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
   g_autoptr(RwStore) store = NULL;
   g_autoptr(RwSuite) suite = gsm8k_slice (20);
@@ -344,7 +345,6 @@ test_run_resume_cache (void)
   }
 
   rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 /* A fresh run's report, made as it stores: answers, failures, several graders an answer,
@@ -358,10 +358,10 @@ test_report_as_stored (void)
   RwMockUpstream *mock = rw_mock_upstream_new ();
   g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
   g_autofree char *json = NULL;
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *db = tmp->path;
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) again = NULL;
@@ -459,7 +459,6 @@ test_report_as_stored (void)
 
   rw_store_close (store);
   rw_mock_upstream_free (mock);
-  rw_test_rmtree (dir);
 }
 
 static void
@@ -486,10 +485,10 @@ test_failed_write (void)
   RwMockUpstream *mock = rw_mock_upstream_new ();
   g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
   g_autofree char *json = NULL;
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *db = tmp->path;
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) again = NULL;
@@ -549,7 +548,6 @@ test_failed_write (void)
                                     "AND outcome = 'a'"), ==, 6);
   rw_store_close (store);
   rw_mock_upstream_free (mock);
-  rw_test_rmtree (dir);
 }
 
 /* A budget too small for the whole run stops it before it is broken; a rerun with a larger
@@ -557,10 +555,9 @@ test_failed_write (void)
 static void
 test_budget (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = gsm8k_slice (10);
   const char *gpt4[] = { "recorded/gpt-4-1106-preview", NULL };
   g_autoptr(GPtrArray) models = NULL;
@@ -586,8 +583,6 @@ test_budget (void)
   g_assert_true (rw_eval_runner_is_resumed (more));
   g_assert_cmpstr (run_to_end (more), ==, "done");
   g_assert_cmpuint (rw_eval_runner_get_n_done (more), ==, 10);
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 /* ---------------------------------------------------------------------- killed and resumed */
@@ -765,10 +760,10 @@ test_judged_pairs (void)
   RwMockUpstream *mock = rw_mock_upstream_new ();
   g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
   g_autofree char *json = NULL;
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *db = tmp->path;
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   const char *ids[] = { "mock/right", "mock/wrong", NULL };
@@ -798,7 +793,6 @@ test_judged_pairs (void)
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'judge' AND outcome = 'tie'"), ==, 2);
   rw_store_close (store);
   rw_mock_upstream_free (mock);
-  rw_test_rmtree (dir);
 }
 
 /* A promptfoo configuration in YAML whose prompts and tests live in files beside it: the CSV's
@@ -813,13 +807,14 @@ test_promptfoo_yaml_judge (void)
   RwMockUpstream *mock = rw_mock_upstream_new ();
   g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
   g_autofree char *json = NULL;
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *dir = tmp->dir;
+  const char *db = tmp->path;
   g_autofree char *config = g_build_filename (dir, "promptfooconfig.yaml", NULL);
   g_autofree char *prompt = g_build_filename (dir, "prompt.txt", NULL);
   g_autofree char *tests = g_build_filename (dir, "tests.csv", NULL);
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) again = NULL;
@@ -917,7 +912,6 @@ test_promptfoo_yaml_judge (void)
   }
   rw_store_close (store);
   rw_mock_upstream_free (mock);
-  rw_test_rmtree (dir);
 }
 
 /* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
@@ -929,10 +923,9 @@ test_provider_limits (void)
   RwMockUpstream *mock = rw_mock_upstream_new ();
   g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
   g_autofree char *json = NULL;
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   const char *ids[] = { "mock/m", NULL };
@@ -965,7 +958,6 @@ test_provider_limits (void)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
   rw_store_close (store);
   rw_mock_upstream_free (mock);
-  rw_test_rmtree (dir);
 }
 
 /* A real promptfoo result file is stored as a run: answers, their assertion outcomes as grades,
@@ -974,9 +966,9 @@ static void
 test_promptfoo_results (void)
 {
   g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "promptfoo-results.json", NULL);
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *db = tmp->path;
+  RwStore *store = tmp->store;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *run_id = NULL;
@@ -999,8 +991,6 @@ test_promptfoo_results (void)
   /* The first test passes both its assertions under both prompts; the second fails. */
   g_assert_cmpint (json_object_get_int_member (all, "n"), ==, 4);
   g_assert_cmpint (json_object_get_int_member (all, "passed"), ==, 2);
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 int

@@ -6,11 +6,13 @@
 #include <routewise-eval.h>
 
 #include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 typedef struct
 {
-  RwMockUpstream *mock;
+  RwTestWorld *world;
+  RwMockUpstream *mock;       /* the world's */
   RwCatalog *catalog;
   RwRouter *router;
   RwJudge *judge;
@@ -20,17 +22,13 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
-
-  f->mock = rw_mock_upstream_new ();
-  url = rw_mock_upstream_dup_base_url (f->mock);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}",
-                          url);
-  f->catalog = rw_catalog_new ();
-  g_assert_true (rw_catalog_load_data (f->catalog, "t", json, -1, NULL));
-  f->router = rw_router_new (f->catalog, NULL);
+  f->world = rw_test_world_new (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"}],"
+    " \"models\": [{\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}",
+    FALSE);
+  f->mock = f->world->mock;
+  f->catalog = f->world->catalog;
+  f->router = f->world->router;
   rw_router_set_retries (f->router, 0, 1, 1);
   f->judge = rw_judge_new (f->router, rw_catalog_lookup_model (f->catalog, "mock/judge"));
 }
@@ -40,9 +38,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_object_unref (f->judge);
-  g_object_unref (f->router);
-  g_object_unref (f->catalog);
-  rw_mock_upstream_free (f->mock);
+  rw_test_world_free (f->world);
 }
 
 static RwMockReply *

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <routewise-eval.h>
 
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 /* The maximum-likelihood condition: every model's wins equal its expected wins. */
@@ -405,12 +406,13 @@ test_export (void)
 static void
 test_routellm_import (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  const char *dir = tmp->dir;
   g_autofree char *csv = g_build_filename (dir, "mmlu_anatomy.csv", NULL);
-  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  const char *db = tmp->path;
   g_autofree char *run = NULL;
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  RwStore *store = tmp->store;
   g_autoptr(GPtrArray) outcomes = NULL;
   g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
   g_autoptr(GError) error = NULL;
@@ -437,8 +439,6 @@ test_routellm_import (void)
   g_assert_null (rw_routellm_import (store, catalog, csv, &n, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "mmlu_anatomy.csv:2"));
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 int

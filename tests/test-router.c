@@ -6,17 +6,18 @@
 #include <routewise-engine.h>
 
 #include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 #define TEST_KEY "sk-routertest-00112233445566778899"
 
 typedef struct
 {
-  RwMockUpstream *mock;
-  char *dir;
+  RwTestWorld *world;
+  RwMockUpstream *mock;       /* the world's */
   RwCatalog *catalog;
   RwStore *store;
-  RwRouter *router;
+  RwRouter *router;           /* the test's own: its teardown checks it is let go */
   RwChatRequest *request;
   GString *streamed;
   gint64 now_us;
@@ -36,30 +37,20 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-
   g_setenv ("RW_ROUTER_KEY", TEST_KEY, TRUE);
-  f->mock = rw_mock_upstream_new ();
-  url = rw_mock_upstream_dup_base_url (f->mock);
-  json = g_strdup_printf (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\","
+  f->world = rw_test_world_new (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\","
     "                  \"api_key_env\": \"RW_ROUTER_KEY\"}],"
     " \"models\": [{\"id\": \"mock/a\", \"provider\": \"mock\", \"name\": \"a\", \"input_price\": 10,"
     "               \"output_price\": 30, \"context_length\": 4096},"
     "              {\"id\": \"mock/b\", \"provider\": \"mock\", \"name\": \"b\", \"input_price\": 1,"
     "               \"output_price\": 2, \"context_length\": 2048},"
     "              {\"id\": \"mock/c\", \"provider\": \"mock\", \"name\": \"c\", \"input_price\": 1,"
-    "               \"output_price\": 2, \"context_length\": 128000}]}", url);
-  f->catalog = rw_catalog_new ();
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
-  f->dir = rw_test_make_tmpdir ();
-  path = g_build_filename (f->dir, "routewise.db", NULL);
-  f->store = rw_store_open (path, &error);
-  g_assert_no_error (error);
-  f->router = rw_router_new (f->catalog, f->store);
+    "               \"output_price\": 2, \"context_length\": 128000}]}", TRUE);
+  f->mock = f->world->mock;
+  f->catalog = f->world->catalog;
+  f->store = f->world->store;
+  f->router = g_steal_pointer (&f->world->router);
   rw_router_set_retries (f->router, 2, 10, 50);
   rw_router_set_clock (f->router, fake_clock, f);
   f->now_us = 1000000;
@@ -87,12 +78,7 @@ fixture_teardown (Fixture       *f,
   g_object_add_weak_pointer (router, &router);
   g_object_unref (f->router);
   g_assert_null (router);
-  rw_store_close (f->store);
-  g_object_unref (f->store);
-  g_object_unref (f->catalog);
-  rw_mock_upstream_free (f->mock);
-  rw_test_rmtree (f->dir);
-  g_free (f->dir);
+  rw_test_world_free (f->world);
 }
 
 static void

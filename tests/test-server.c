@@ -9,14 +9,15 @@
 
 #include "rw-http-private.h"
 #include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 #define TOKEN "rw-server-test-token-000111222333"
 
 typedef struct
 {
-  RwMockUpstream *mock;
-  char *dir;
+  RwTestWorld *world;
+  RwMockUpstream *mock;       /* the world's */
   RwCatalog *catalog;
   RwStore *store;
   RwRouter *router;
@@ -31,27 +32,20 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->mock = rw_mock_upstream_new ();
-  url = rw_mock_upstream_dup_base_url (f->mock);
-  json = g_strdup_printf (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"},"
-    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"%s\"}],"
+  f->world = rw_test_world_new (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\","
     "               \"input_price\": 1, \"output_price\": 2},"
     "              {\"id\": \"mock/slow\", \"provider\": \"mock\", \"name\": \"slow\"},"
-    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}", url, url);
-  f->catalog = rw_catalog_new ();
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
-  f->dir = rw_test_make_tmpdir ();
-  path = g_build_filename (f->dir, "routewise.db", NULL);
-  f->store = rw_store_open (path, &error);
-  g_assert_no_error (error);
-  f->router = rw_router_new (f->catalog, f->store);
+    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}",
+    TRUE);
+  f->mock = f->world->mock;
+  f->catalog = f->world->catalog;
+  f->store = f->world->store;
+  f->router = f->world->router;
   f->server = rw_server_new (f->router, TOKEN);
   rw_server_set_heartbeat (f->server, 50);
   /* The suite runs with one event loop, and again with three. */
@@ -69,13 +63,7 @@ fixture_teardown (Fixture       *f,
   g_object_unref (f->session);
   rw_server_stop (f->server);
   g_object_unref (f->server);
-  g_object_unref (f->router);
-  rw_store_close (f->store);
-  g_object_unref (f->store);
-  g_object_unref (f->catalog);
-  rw_mock_upstream_free (f->mock);
-  rw_test_rmtree (f->dir);
-  g_free (f->dir);
+  rw_test_world_free (f->world);
   g_free (f->base);
 }
 
@@ -569,7 +557,7 @@ test_many_clients (Fixture       *f,
   SoupMessage *msgs[N];
   Reply replies[N] = { { 0 } };
   g_autoptr(GError) error = NULL;
-  g_autofree char *db = g_build_filename (f->dir, "routewise.db", NULL);
+  const char *db = f->world->db->path;
 
   for (guint i = 0; i < N; i++)
     {

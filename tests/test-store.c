@@ -8,6 +8,7 @@
 #include <routewise-engine.h>
 
 #include "rw-store-private.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 static RwChatResult *
@@ -34,7 +35,8 @@ make_result (const char *model,
 static void
 test_fresh (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *dir = tmp->dir;
   g_autofree char *path = g_build_filename (dir, "sub", "routewise.db", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(RwStore) store = rw_store_open (path, &error);
@@ -46,16 +48,15 @@ test_fresh (void)
   g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
   mode = rw_test_db_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  rw_test_rmtree (dir);
 }
 
 static void
 test_record_compare (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
   g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
   g_autoptr(RwChatResult) b = make_result ("m/b", "", TRUE);
@@ -103,19 +104,16 @@ test_record_compare (void)
                                     "AND winner = response_a AND task = 'math'"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM votes WHERE outcome = 'best' "
                                     "AND json_array_length (candidates) = 2"), ==, 1);
-
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 /* A prompt asked again is written once, and a task that comes with a later ask still lands. */
 static void
 test_prompt_again (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("Sort this list");
   g_autoptr(RwChatRequest) other = rw_chat_request_new_for_prompt ("Sort this list, please");
   g_autofree char *task = NULL;
@@ -133,18 +131,16 @@ test_prompt_again (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 2);
   task = rw_test_db_text (path, "SELECT task FROM prompts WHERE text = 'Sort this list'");
   g_assert_cmpstr (task, ==, "code");
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 /* The writes of a group are held until its end and then committed together. */
 static void
 test_group (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
   g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
   g_autofree char *prompt_id = NULL, *run_id = NULL, *response_id = NULL;
@@ -166,8 +162,6 @@ test_group (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades WHERE pass = 1"), ==, 1);
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 typedef struct
@@ -208,10 +202,10 @@ job_answer (RwStore  *store,
 static void
 test_jobs (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
   g_autofree char *run_id = rw_store_begin_run (store, "eval", NULL);
   g_autofree char *prompt_id = rw_store_record_prompt (store, request);
@@ -244,17 +238,16 @@ test_jobs (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 500);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades g JOIN responses r "
                                     "ON r.id = g.response_id AND g.detail = r.text"), ==, 500);
-  rw_test_rmtree (dir);
 }
 
 /* A group whose write fails is undone whole: its other rows are not stored either. */
 static void
 test_group_undone (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
   g_autoptr(RwChatResult) a = make_result ("m/a", "4", FALSE);
   g_autofree char *prompt_id = rw_store_record_prompt (store, request);
@@ -277,7 +270,6 @@ test_group_undone (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE request_hash = 'hash-b'"), ==, 1);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM grades"), ==, 1);
-  rw_test_rmtree (dir);
 }
 
 /* A write that breaks a constraint is reported by the next flush and loses nothing else, even
@@ -285,10 +277,10 @@ test_group_undone (void)
 static void
 test_bad_write_isolated (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
+  const char *path = db->path;
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = rw_store_open (path, &error);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("p");
   g_autoptr(RwChatResult) a = make_result ("m/a", "x", FALSE);
   g_autofree char *prompt_id = rw_store_record_prompt (store, request);
@@ -309,14 +301,13 @@ test_bad_write_isolated (void)
   g_assert_true (rw_store_flush (store, &error));
   rw_store_close (store);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
-  rw_test_rmtree (dir);
 }
 
 static void
 test_migrate_from_v1 (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwStore) store = NULL;
   sqlite3 *db = NULL;
@@ -406,7 +397,6 @@ test_migrate_from_v1 (void)
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
-  rw_test_rmtree (dir);
 }
 
 static gpointer
@@ -428,7 +418,8 @@ open_new_file (gpointer path)
 static void
 test_created_at_once (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *dir = tmp->dir;
 
   for (guint round = 0; round < 10; round++)
     {
@@ -445,14 +436,13 @@ test_created_at_once (void)
         }
       g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, RW_STORE_SCHEMA_VERSION);
     }
-  rw_test_rmtree (dir);
 }
 
 static void
 test_newer_schema_refused (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwStore) store = NULL;
   sqlite3 *db = NULL;
@@ -467,14 +457,13 @@ test_newer_schema_refused (void)
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_assert_nonnull (strstr (error->message, "newer"));
   g_assert_cmpint (rw_test_db_int (path, "PRAGMA user_version"), ==, 99);
-  rw_test_rmtree (dir);
 }
 
 static void
 test_not_a_database (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwStore) store = NULL;
 
@@ -483,7 +472,6 @@ test_not_a_database (void)
   store = rw_store_open (path, &error);
   g_assert_null (store);
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
-  rw_test_rmtree (dir);
 }
 
 /* A process killed without closing the store loses nothing it had committed, and the
@@ -491,8 +479,8 @@ test_not_a_database (void)
 static void
 test_unclean_close (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwStore) store = NULL;
   g_autofree char *check = NULL;
@@ -533,15 +521,14 @@ test_unclean_close (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 500);
   check = rw_test_db_text (path, "PRAGMA integrity_check");
   g_assert_cmpstr (check, ==, "ok");
-  rw_test_rmtree (dir);
 }
 
 /* Writes from two stores on one file, as the window and the command line do, all land. */
 static void
 test_two_writers (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(RwStore) a = rw_store_open (path, NULL);
   g_autoptr(RwStore) b = rw_store_open (path, NULL);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("shared");
@@ -562,7 +549,6 @@ test_two_writers (void)
   rw_store_close (b);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 400);
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM prompts"), ==, 1);
-  rw_test_rmtree (dir);
 }
 
 /* A store folds its log into the database once it has been idle a moment with enough in the
@@ -570,8 +556,9 @@ test_two_writers (void)
 static void
 test_checkpoint (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *dir = tmp->dir;
+  const char *path = tmp->path;
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *copy = g_build_filename (dir, "copy.db", NULL);
   g_autofree char *big = g_strnfill (8000, 'x');
@@ -610,7 +597,6 @@ test_checkpoint (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 210);
   check = rw_test_db_text (path, "PRAGMA integrity_check");
   g_assert_cmpstr (check, ==, "ok");
-  rw_test_rmtree (dir);
 }
 
 static gboolean
@@ -633,9 +619,8 @@ check_row (RwStoreRow *row,
 static void
 test_query_each (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
-  g_autoptr(RwStore) store = rw_store_open (path, NULL);
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  RwStore *store = db->store;
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("typed");
   g_autofree char *prompt_id = rw_store_record_prompt (store, request);
   g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
@@ -657,8 +642,6 @@ test_query_each (void)
                                        &n, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
   g_assert_cmpuint (n, ==, 2);
-  rw_store_close (store);
-  rw_test_rmtree (dir);
 }
 
 typedef struct
@@ -698,8 +681,8 @@ reader_thread (gpointer data)
 static void
 test_readers (void)
 {
-  g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *path = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
   g_autoptr(RwStore) a = rw_store_open (path, NULL);
   g_autoptr(RwStore) b = rw_store_open (path, NULL);
   g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("read me");
@@ -741,7 +724,6 @@ test_readers (void)
   g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "4");
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
     g_free (readers[i].run_id);
-  rw_test_rmtree (dir);
 }
 
 int
