@@ -84,7 +84,7 @@ rw_answer_column_init (RwAnswerColumn *self)
 }
 
 static gboolean
-tick (gpointer data)
+answer_column_tick (gpointer data)
 {
   RwAnswerColumn *self = data;
   double secs = (g_get_monotonic_time () - self->start_us) / 1e6;
@@ -95,8 +95,8 @@ tick (gpointer data)
 }
 
 static void
-update_title (RwAnswerColumn *self,
-              gboolean        revealed)
+answer_column_update_title (RwAnswerColumn *self,
+                            gboolean        revealed)
 {
   if (revealed || self->blind_label == NULL)
     {
@@ -126,9 +126,9 @@ rw_answer_column_new (RwModel    *model,
   self->model = g_object_ref (model);
   self->blind_label = g_strdup (blind_label);
   self->start_us = g_get_monotonic_time ();
-  update_title (self, FALSE);
-  tick (self);
-  self->tick_id = g_timeout_add (100, tick, self);
+  answer_column_update_title (self, FALSE);
+  answer_column_tick (self);
+  self->tick_id = g_timeout_add (100, answer_column_tick, self);
   return self;
 }
 
@@ -150,7 +150,7 @@ rw_answer_column_append (RwAnswerColumn *self,
 }
 
 static char *
-format_ms (double ms)
+answer_column_format_ms (double ms)
 {
   if (ms < 0)
     return g_strdup ("–");
@@ -171,8 +171,8 @@ rw_answer_column_finish (RwAnswerColumn *self,
                          RwChatResult   *result)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  g_autofree char *ttft = format_ms (result->ttft_ms);
-  g_autofree char *latency = format_ms (result->latency_ms);
+  g_autofree char *ttft = answer_column_format_ms (result->ttft_ms);
+  g_autofree char *latency = answer_column_format_ms (result->latency_ms);
   g_autoptr(GString) m = g_string_new (NULL);
   double tps = rw_chat_result_tokens_per_second (result);
   const char *approx = result->usage_estimated ? "~" : "";
@@ -242,7 +242,7 @@ void
 rw_answer_column_set_revealed (RwAnswerColumn *self,
                                gboolean        revealed)
 {
-  update_title (self, revealed);
+  answer_column_update_title (self, revealed);
 }
 
 /**

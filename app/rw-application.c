@@ -52,9 +52,9 @@ rw_application_get_store (RwApplication *self)
 }
 
 static void
-discover_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
+application_discover_cb (GObject      *object,
+                         GAsyncResult *res,
+                         gpointer      user_data)
 {
   g_autoptr(RwApplication) self = user_data;
   rw_catalog_discover_finish (RW_CATALOG (object), res, NULL);
@@ -84,7 +84,7 @@ rw_application_startup (GApplication *app)
       rw_catalog_load_defaults (self->catalog, NULL);
     }
   else
-    rw_catalog_discover_async (self->catalog, NULL, discover_cb, g_object_ref (self));
+    rw_catalog_discover_async (self->catalog, NULL, application_discover_cb, g_object_ref (self));
 
   self->store = rw_store_open_default (&error);
   if (self->store == NULL)
@@ -131,17 +131,17 @@ rw_application_finalize (GObject *object)
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
+application_quit_action (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
 {
   g_application_quit (G_APPLICATION (user_data));
 }
 
 static void
-about_action (GSimpleAction *action,
-              GVariant      *param,
-              gpointer       user_data)
+application_about_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *developers[] = { "The Routewise developers", NULL };
@@ -182,8 +182,8 @@ static void
 rw_application_init (RwApplication *self)
 {
   static const GActionEntry entries[] = {
-    { "quit", quit_action },
-    { "about", about_action },
+    { "quit", application_quit_action },
+    { "about", application_about_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
 

@@ -69,7 +69,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (RwWindow, rw_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
-comparison_free (Comparison *c)
+window_comparison_free (Comparison *c)
 {
   if (c == NULL)
     return;
@@ -86,8 +86,8 @@ comparison_free (Comparison *c)
 }
 
 static void
-toast (RwWindow   *self,
-       const char *text)
+window_toast (RwWindow   *self,
+              const char *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
@@ -103,7 +103,7 @@ rw_window_show_error (RwWindow   *self,
 }
 
 static void
-update_actions (RwWindow *self)
+window_update_actions (RwWindow *self)
 {
   Comparison *c = self->current;
   gboolean running = c != NULL && !c->finished;
@@ -118,7 +118,7 @@ update_actions (RwWindow *self)
 }
 
 static void
-update_models_button (RwWindow *self)
+window_update_models_button (RwWindow *self)
 {
   guint n = g_hash_table_size (self->selected);
   g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Model",
@@ -127,12 +127,12 @@ update_models_button (RwWindow *self)
   gtk_menu_button_set_label (self->models_button, label);
 }
 
-static void load_selection (RwWindow *self);
+static void window_load_selection (RwWindow *self);
 
 /* The selection keeps the order in which models were chosen: that is the columns' order. */
 static void
-on_model_toggled (GtkCheckButton *check,
-                  RwWindow       *self)
+window_on_model_toggled (GtkCheckButton *check,
+                         RwWindow       *self)
 {
   const char *id = g_object_get_data (G_OBJECT (check), "model-id");
   g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
@@ -147,12 +147,12 @@ on_model_toggled (GtkCheckButton *check,
     g_strv_builder_add (builder, id);
   updated = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "selected-models", (const char * const *) updated);
-  load_selection (self);
+  window_load_selection (self);
 }
 
 static GtkWidget *
-create_model_row (gpointer item,
-                  gpointer user_data)
+window_create_model_row (gpointer item,
+                         gpointer user_data)
 {
   RwWindow *self = user_data;
   RwModel *model = item;
@@ -173,15 +173,15 @@ create_model_row (gpointer item,
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
                                g_hash_table_contains (self->selected, rw_model_get_id (model)));
   g_object_set_data_full (G_OBJECT (check), "model-id", g_strdup (rw_model_get_id (model)), g_free);
-  g_signal_connect (check, "toggled", G_CALLBACK (on_model_toggled), self);
+  g_signal_connect (check, "toggled", G_CALLBACK (window_on_model_toggled), self);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
   return row;
 }
 
 static gboolean
-filter_model (gpointer item,
-              gpointer user_data)
+window_filter_model (gpointer item,
+                     gpointer user_data)
 {
   RwWindow *self = user_data;
   RwModel *model = item;
@@ -198,14 +198,14 @@ filter_model (gpointer item,
 }
 
 static void
-on_models_search_changed (RwWindow *self)
+window_on_models_search_changed (RwWindow *self)
 {
   gtk_filter_changed (GTK_FILTER (self->model_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static GtkWidget *
-create_sample_row (gpointer item,
-                   gpointer user_data)
+window_create_sample_row (gpointer item,
+                          gpointer user_data)
 {
   RwSamplePrompt *p = item;
   GtkWidget *row = adw_action_row_new ();
@@ -219,8 +219,8 @@ create_sample_row (gpointer item,
 }
 
 static void
-on_sample_activated (RwWindow      *self,
-                     GtkListBoxRow *row)
+window_on_sample_activated (RwWindow      *self,
+                            GtkListBoxRow *row)
 {
   RwSamplePrompt *p = g_object_get_data (G_OBJECT (row), "prompt");
 
@@ -229,7 +229,7 @@ on_sample_activated (RwWindow      *self,
 }
 
 static char *
-dup_prompt (RwWindow *self)
+window_dup_prompt (RwWindow *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
   GtkTextIter start, end;
@@ -239,10 +239,10 @@ dup_prompt (RwWindow *self)
 }
 
 static void
-on_prompt_changed (GtkTextBuffer *buffer,
-                   RwWindow      *self)
+window_on_prompt_changed (GtkTextBuffer *buffer,
+                          RwWindow      *self)
 {
-  g_autofree char *text = dup_prompt (self);
+  g_autofree char *text = window_dup_prompt (self);
   const char *task = rw_prompt_library_task_for (rw_prompt_library_get_default (), text);
   g_autofree char *label = task ? g_strdup_printf (_("Task: %s"), task) : NULL;
 
@@ -252,10 +252,10 @@ on_prompt_changed (GtkTextBuffer *buffer,
 /* ------------------------------------------------------------------------------- compare */
 
 static void
-on_delta (RwFanout   *fanout,
-          guint       index,
-          const char *text,
-          RwWindow   *self)
+window_on_delta (RwFanout   *fanout,
+                 guint       index,
+                 const char *text,
+                 RwWindow   *self)
 {
   Comparison *c = self->current;
 
@@ -264,10 +264,10 @@ on_delta (RwFanout   *fanout,
 }
 
 static void
-on_model_finished (RwFanout     *fanout,
-                   guint         index,
-                   RwChatResult *result,
-                   RwWindow     *self)
+window_on_model_finished (RwFanout     *fanout,
+                          guint         index,
+                          RwChatResult *result,
+                          RwWindow     *self)
 {
   Comparison *c = self->current;
 
@@ -277,9 +277,9 @@ on_model_finished (RwFanout     *fanout,
 
 /* What the fan-out recorded of the comparison, when the window has a store. */
 static void
-take_recorded (RwWindow     *self,
-               Comparison   *c,
-               GAsyncResult *res)
+window_take_recorded (RwWindow     *self,
+                      Comparison   *c,
+                      GAsyncResult *res)
 {
   const char *run_id = NULL, *prompt_id = NULL;
   const char * const *response_ids = NULL;
@@ -294,9 +294,9 @@ take_recorded (RwWindow     *self,
 }
 
 static void
-fanout_done_cb (GObject      *object,
-                GAsyncResult *res,
-                gpointer      user_data)
+window_fanout_done_cb (GObject      *object,
+                       GAsyncResult *res,
+                       gpointer      user_data)
 {
   g_autoptr(RwWindow) self = user_data;
   g_autoptr(GPtrArray) results = rw_fanout_run_finish (RW_FANOUT (object), res, NULL);
@@ -307,7 +307,7 @@ fanout_done_cb (GObject      *object,
   c = self->current;
   c->results = g_steal_pointer (&results);
   c->finished = TRUE;
-  take_recorded (self, c, res);
+  window_take_recorded (self, c, res);
 
   if (c->models->len >= 2 && self->store != NULL)
     {
@@ -318,12 +318,12 @@ fanout_done_cb (GObject      *object,
         rw_answer_column_set_can_pick (c->columns->pdata[i], c->models->len > 2, i);
       gtk_revealer_set_reveal_child (self->vote_revealer, TRUE);
     }
-  update_actions (self);
+  window_update_actions (self);
   g_signal_emit (self, signals[COMPARE_FINISHED], 0);
 }
 
 static void
-clear_columns (RwWindow *self)
+window_clear_columns (RwWindow *self)
 {
   GtkWidget *child;
 
@@ -332,12 +332,12 @@ clear_columns (RwWindow *self)
 }
 
 static void
-send_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+window_send_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
 {
   RwWindow *self = RW_WINDOW (widget);
-  g_autofree char *prompt = dup_prompt (self);
+  g_autofree char *prompt = window_dup_prompt (self);
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
   Comparison *c;
   const char *task;
@@ -346,7 +346,7 @@ send_action (GtkWidget  *widget,
     return;
   if (*g_strstrip (prompt) == '\0')
     {
-      toast (self, _("Write a prompt or pick a sample first"));
+      window_toast (self, _("Write a prompt or pick a sample first"));
       gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
       return;
     }
@@ -361,12 +361,12 @@ send_action (GtkWidget  *widget,
   }
   if (models->len == 0)
     {
-      toast (self, _("Choose at least one model"));
+      window_toast (self, _("Choose at least one model"));
       gtk_menu_button_popup (self->models_button);
       return;
     }
 
-  g_clear_pointer (&self->current, comparison_free);
+  g_clear_pointer (&self->current, window_comparison_free);
   c = g_new0 (Comparison, 1);
   self->current = c;
   c->request = rw_chat_request_new_for_prompt (prompt);
@@ -377,7 +377,7 @@ send_action (GtkWidget  *widget,
   c->cancellable = g_cancellable_new ();
   c->blind = g_settings_get_boolean (self->settings, "blind-mode") && models->len >= 2;
 
-  clear_columns (self);
+  window_clear_columns (self);
   gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
   for (guint i = 0; i < models->len; i++)
     {
@@ -389,16 +389,16 @@ send_action (GtkWidget  *widget,
       g_ptr_array_add (c->columns, column);
     }
   gtk_stack_set_visible_child_name (self->stack, "columns");
-  update_actions (self);
+  window_update_actions (self);
 
-  rw_fanout_run_async (self->fanout, c->request, c->models, c->cancellable, fanout_done_cb,
+  rw_fanout_run_async (self->fanout, c->request, c->models, c->cancellable, window_fanout_done_cb,
                        g_object_ref (self));
 }
 
 static void
-stop_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+window_stop_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
 {
   RwWindow *self = RW_WINDOW (widget);
 
@@ -407,21 +407,21 @@ stop_action (GtkWidget  *widget,
 }
 
 static void
-after_vote (RwWindow   *self,
-            Comparison *c)
+window_after_vote (RwWindow   *self,
+                   Comparison *c)
 {
   c->voted = TRUE;
   for (guint i = 0; i < c->columns->len; i++)
     rw_answer_column_set_revealed (c->columns->pdata[i], TRUE);
   gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
-  update_actions (self);
-  toast (self, c->request->task ? _("Vote saved for this task") : _("Vote saved"));
+  window_update_actions (self);
+  window_toast (self, c->request->task ? _("Vote saved for this task") : _("Vote saved"));
 }
 
 static void
-vote_pair_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+window_vote_pair_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
 {
   RwWindow *self = RW_WINDOW (widget);
   Comparison *c = self->current;
@@ -446,13 +446,13 @@ vote_pair_action (GtkWidget  *widget,
                                   rw_chat_request_get_task (c->request), outcome,
                                   (const char * const *) c->response_ids, NULL, "human");
   if (vote_id != NULL)
-    after_vote (self, c);
+    window_after_vote (self, c);
 }
 
 static void
-vote_best_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+window_vote_best_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
 {
   RwWindow *self = RW_WINDOW (widget);
   Comparison *c = self->current;
@@ -469,14 +469,14 @@ vote_best_action (GtkWidget  *widget,
   if (vote_id != NULL)
     {
       rw_answer_column_set_picked (c->columns->pdata[index], TRUE);
-      after_vote (self, c);
+      window_after_vote (self, c);
     }
 }
 
 static void
-pick_models_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
+window_pick_models_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
 {
   gtk_menu_button_popup (RW_WINDOW (widget)->models_button);
 }
@@ -488,7 +488,7 @@ rw_window_dispose (GObject *object)
 {
   RwWindow *self = (RwWindow *) object;
 
-  g_clear_pointer (&self->current, comparison_free);
+  g_clear_pointer (&self->current, window_comparison_free);
   if (self->fanout != NULL)
     g_signal_handlers_disconnect_by_data (self->fanout, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), RW_TYPE_WINDOW);
@@ -536,14 +536,15 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, vote_label);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, vote_revealer);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, window_title);
-  gtk_widget_class_bind_template_callback (widget_class, on_models_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_sample_activated);
+  gtk_widget_class_bind_template_callback (widget_class, window_on_models_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, window_on_sample_activated);
 
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
-  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
-  gtk_widget_class_install_action (widget_class, "win.vote-pair", "s", vote_pair_action);
-  gtk_widget_class_install_action (widget_class, "win.vote-best", "u", vote_best_action);
-  gtk_widget_class_install_action (widget_class, "win.pick-models", NULL, pick_models_action);
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, window_send_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, window_stop_action);
+  gtk_widget_class_install_action (widget_class, "win.vote-pair", "s", window_vote_pair_action);
+  gtk_widget_class_install_action (widget_class, "win.vote-best", "u", window_vote_best_action);
+  gtk_widget_class_install_action (widget_class, "win.pick-models", NULL,
+                                   window_pick_models_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "win.send", NULL);
@@ -572,18 +573,18 @@ rw_window_init (RwWindow *self)
   self->selected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->settings = g_settings_new (APP_ID);
   g_signal_connect (gtk_text_view_get_buffer (self->prompt_view), "changed",
-                    G_CALLBACK (on_prompt_changed), self);
+                    G_CALLBACK (window_on_prompt_changed), self);
 }
 
 static void
-load_selection (RwWindow *self)
+window_load_selection (RwWindow *self)
 {
   g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
 
   g_hash_table_remove_all (self->selected);
   for (guint i = 0; ids[i]; i++)
     g_hash_table_add (self->selected, g_strdup (ids[i]));
-  update_models_button (self);
+  window_update_models_button (self);
 }
 
 /**
@@ -605,25 +606,25 @@ rw_window_new (GtkApplication *app,
   self->store = store ? g_object_ref (store) : NULL;
   self->fanout = rw_fanout_new (catalog);
   rw_fanout_set_store (self->fanout, store, "app");
-  g_signal_connect (self->fanout, "delta", G_CALLBACK (on_delta), self);
-  g_signal_connect (self->fanout, "model-finished", G_CALLBACK (on_model_finished), self);
+  g_signal_connect (self->fanout, "delta", G_CALLBACK (window_on_delta), self);
+  g_signal_connect (self->fanout, "model-finished", G_CALLBACK (window_on_model_finished), self);
 
-  load_selection (self);
-  self->model_filter = gtk_custom_filter_new (filter_model, self, NULL);
+  window_load_selection (self);
+  self->model_filter = gtk_custom_filter_new (window_filter_model, self, NULL);
   self->filtered_models = gtk_filter_list_model_new (g_object_ref (rw_catalog_get_models (catalog)),
                                                      g_object_ref (GTK_FILTER (self->model_filter)));
   gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
-                           create_model_row, self, NULL);
+                           window_create_model_row, self, NULL);
   gtk_list_box_bind_model (self->samples_list,
                            rw_prompt_library_get_prompts (rw_prompt_library_get_default ()),
-                           create_sample_row, self, NULL);
+                           window_create_sample_row, self, NULL);
 
   /* Blind mode is a setting; its action drives the menu's check item. */
   {
     g_autoptr(GAction) blind = g_settings_create_action (self->settings, "blind-mode");
     g_action_map_add_action (G_ACTION_MAP (self), blind);
   }
-  update_actions (self);
+  window_update_actions (self);
   return self;
 }
 
@@ -632,9 +633,9 @@ rw_window_set_selected_models (RwWindow           *self,
                                const char * const *ids)
 {
   g_settings_set_strv (self->settings, "selected-models", ids);
-  load_selection (self);
+  window_load_selection (self);
   gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
-                           create_model_row, self, NULL);
+                           window_create_model_row, self, NULL);
 }
 
 char **

@@ -35,7 +35,7 @@ typedef struct
 } State;
 
 static const char *
-finish_reason (const char *stop_reason)
+anthropic_finish_reason (const char *stop_reason)
 {
   if (g_strcmp0 (stop_reason, "max_tokens") == 0)
     return "length";
@@ -47,21 +47,21 @@ finish_reason (const char *stop_reason)
 }
 
 static void
-set_reason (State      *state,
-            const char *stop_reason)
+anthropic_set_reason (State      *state,
+                      const char *stop_reason)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
 
   if (stop_reason == NULL)
     return;
   g_free (result->finish_reason);
-  result->finish_reason = g_strdup (finish_reason (stop_reason));
+  result->finish_reason = g_strdup (anthropic_finish_reason (stop_reason));
   state->saw_reason = TRUE;
 }
 
 static void
-read_usage (State      *state,
-            JsonObject *obj)
+anthropic_read_usage (State      *state,
+                      JsonObject *obj)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
   JsonNode *node = json_object_get_member (obj, "usage");
@@ -80,11 +80,11 @@ read_usage (State      *state,
 }
 
 static gboolean
-on_event (gpointer     data,
-          const char  *event,
-          const char  *text,
-          gsize        len,
-          GError     **error)
+anthropic_on_event (gpointer     data,
+                    const char  *event,
+                    const char  *text,
+                    gsize        len,
+                    GError     **error)
 {
   State *state = data;
   g_autoptr(JsonObject) obj = _rw_json_parse_object (text, len, "stream", error);
@@ -103,7 +103,7 @@ on_event (gpointer     data,
     {
       JsonNode *message = json_object_get_member (obj, "message");
       if (message != NULL && JSON_NODE_HOLDS_OBJECT (message))
-        read_usage (state, json_node_get_object (message));
+        anthropic_read_usage (state, json_node_get_object (message));
     }
   else if (g_strcmp0 (type, "content_block_delta") == 0)
     {
@@ -121,12 +121,12 @@ on_event (gpointer     data,
 
       if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta))
         _rw_json_string_member (json_node_get_object (delta), "stop_reason", &reason);
-      set_reason (state, reason);
+      anthropic_set_reason (state, reason);
       /* Output tokens here are the total so far; input stays from message_start. */
       {
         RwChatResult *result = rw_provider_call_get_result (state->call);
         gint64 in = result->tokens_in;
-        read_usage (state, obj);
+        anthropic_read_usage (state, obj);
         if (in >= 0)
           result->tokens_in = in;
       }
@@ -137,11 +137,11 @@ on_event (gpointer     data,
 }
 
 static gboolean
-on_body (gpointer     data,
-         JsonObject  *root,
-         const char  *text,
-         gsize        len,
-         GError     **error)
+anthropic_on_body (gpointer     data,
+                   JsonObject  *root,
+                   const char  *text,
+                   gsize        len,
+                   GError     **error)
 {
   State *state = data;
   JsonNode *content = json_object_get_member (root, "content");
@@ -162,26 +162,27 @@ on_body (gpointer     data,
         rw_provider_call_emit_delta (state->call, piece, -1);
     }
   _rw_json_string_member (root, "stop_reason", &reason);
-  set_reason (state, reason ? reason : "end_turn");
-  read_usage (state, root);
+  anthropic_set_reason (state, reason ? reason : "end_turn");
+  anthropic_read_usage (state, root);
   state->stopped = TRUE;
   return TRUE;
 }
 
 static gboolean
-is_complete (gpointer data)
+anthropic_is_complete (gpointer data)
 {
   State *state = data;
   return state->stopped || state->saw_reason;
 }
 
 static gboolean
-is_ended (gpointer data)
+anthropic_is_ended (gpointer data)
 {
   return ((State *) data)->stopped;
 }
 
-static const RwHttpHandlers handlers = { on_event, on_body, is_complete, is_ended };
+static const RwHttpHandlers handlers = { anthropic_on_event, anthropic_on_body,
+                                         anthropic_is_complete, anthropic_is_ended };
 
 static void
 rw_anthropic_provider_chat_async (RwProvider          *provider,
@@ -213,7 +214,8 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, rw_model_get_upstream_name (model));
   json_builder_set_member_name (b, "max_tokens");
-  json_builder_add_int_value (b, request->max_tokens > 0 ? request->max_tokens : DEFAULT_MAX_TOKENS);
+  json_builder_add_int_value (b,
+                              request->max_tokens > 0 ? request->max_tokens : DEFAULT_MAX_TOKENS);
   if (system != NULL)
     {
       json_builder_set_member_name (b, "system");

@@ -173,9 +173,9 @@ rw_catalog_list_models (RwCatalog *self)
 }
 
 static gint
-compare_models (gconstpointer a,
-                gconstpointer b,
-                gpointer      user_data)
+catalog_compare_models (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      user_data)
 {
   return g_strcmp0 (rw_model_get_id ((RwModel *) a), rw_model_get_id ((RwModel *) b));
 }
@@ -200,7 +200,7 @@ rw_catalog_add_model (RwCatalog *self,
   if (old != NULL && g_list_store_find (self->model_list, old, &pos))
     g_list_store_remove (self->model_list, pos);
   g_hash_table_replace (self->models, g_strdup (rw_model_get_id (model)), g_object_ref (model));
-  g_list_store_insert_sorted (self->model_list, model, compare_models, NULL);
+  g_list_store_insert_sorted (self->model_list, model, catalog_compare_models, NULL);
   g_mutex_unlock (&self->list_lock);
 }
 
@@ -225,7 +225,7 @@ rw_catalog_add_provider (RwCatalog  *self,
 }
 
 static gboolean
-is_valid_id (const char *id)
+catalog_is_valid_id (const char *id)
 {
   if (id == NULL || *id == '\0' || strlen (id) > 200)
     return FALSE;
@@ -236,11 +236,11 @@ is_valid_id (const char *id)
 }
 
 static const char *
-get_string (JsonObject  *obj,
-            const char  *name,
-            gboolean     required,
-            const char  *where,
-            GError     **error)
+catalog_get_string (JsonObject  *obj,
+                    const char  *name,
+                    gboolean     required,
+                    const char  *where,
+                    GError     **error)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -259,11 +259,11 @@ get_string (JsonObject  *obj,
 }
 
 static gboolean
-get_number (JsonObject  *obj,
-            const char  *name,
-            double      *out,
-            const char  *where,
-            GError     **error)
+catalog_get_number (JsonObject  *obj,
+                    const char  *name,
+                    double      *out,
+                    const char  *where,
+                    GError     **error)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -320,9 +320,9 @@ catalog_provider_kinds (void)
 }
 
 static RwProvider *
-provider_from_json (JsonObject  *obj,
-                    const char  *where,
-                    GError     **error)
+catalog_provider_from_json (JsonObject  *obj,
+                            const char  *where,
+                            GError     **error)
 {
   g_autoptr(RwProvider) provider = NULL;
   g_autoptr(GTypeClass) class_ref = NULL;
@@ -331,10 +331,10 @@ provider_from_json (JsonObject  *obj,
   GType type;
   GError *local = NULL;
 
-  if ((id = get_string (obj, "id", TRUE, where, error)) == NULL ||
-      (kind = get_string (obj, "kind", TRUE, where, error)) == NULL)
+  if ((id = catalog_get_string (obj, "id", TRUE, where, error)) == NULL ||
+      (kind = catalog_get_string (obj, "kind", TRUE, where, error)) == NULL)
     return NULL;
-  if (!is_valid_id (id) || strchr (id, '/') != NULL)
+  if (!catalog_is_valid_id (id) || strchr (id, '/') != NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "%s: “id” “%s” may hold only letters, digits and - _ . : @", where, id);
@@ -347,7 +347,7 @@ provider_from_json (JsonObject  *obj,
                    "that holds the key in “api_key_env”", where);
       return NULL;
     }
-  key_env = get_string (obj, "api_key_env", FALSE, where, &local);
+  key_env = catalog_get_string (obj, "api_key_env", FALSE, where, &local);
   if (local != NULL)
     {
       g_propagate_error (error, local);
@@ -366,7 +366,7 @@ provider_from_json (JsonObject  *obj,
   klass = RW_PROVIDER_CLASS (class_ref);
   if (klass->needs_base_url)
     {
-      if ((base_url = get_string (obj, "base_url", TRUE, where, error)) == NULL)
+      if ((base_url = catalog_get_string (obj, "base_url", TRUE, where, error)) == NULL)
         return NULL;
       if (!g_str_has_prefix (base_url, "http://") && !g_str_has_prefix (base_url, "https://"))
         {
@@ -395,9 +395,9 @@ provider_from_json (JsonObject  *obj,
     }
   {
     double limits[3] = { 0, 0, 0 };
-    if (!get_number (obj, "max_concurrency", &limits[0], where, error) ||
-        !get_number (obj, "rpm", &limits[1], where, error) ||
-        !get_number (obj, "tpm", &limits[2], where, error))
+    if (!catalog_get_number (obj, "max_concurrency", &limits[0], where, error) ||
+        !catalog_get_number (obj, "rpm", &limits[1], where, error) ||
+        !catalog_get_number (obj, "tpm", &limits[2], where, error))
       return NULL;
     rw_provider_set_limits (provider, (guint) limits[0], (guint) limits[1], (guint) limits[2]);
   }
@@ -405,10 +405,10 @@ provider_from_json (JsonObject  *obj,
 }
 
 static gboolean
-apply_model (RwCatalog   *self,
-             JsonObject  *obj,
-             const char  *where,
-             GError     **error)
+catalog_apply_model (RwCatalog   *self,
+                     JsonObject  *obj,
+                     const char  *where,
+                     GError     **error)
 {
   g_autoptr(RwModel) model = NULL;
   const char *id, *provider_id, *name, *display;
@@ -416,28 +416,28 @@ apply_model (RwCatalog   *self,
   double in_price = -1, out_price = -1, ctx = 0;
   GError *local = NULL;
 
-  if ((id = get_string (obj, "id", TRUE, where, error)) == NULL)
+  if ((id = catalog_get_string (obj, "id", TRUE, where, error)) == NULL)
     return FALSE;
-  if (!is_valid_id (id))
+  if (!catalog_is_valid_id (id))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "%s: the model id “%s” may hold only letters, digits and - _ . : / @",
                    where, id);
       return FALSE;
     }
-  provider_id = get_string (obj, "provider", FALSE, where, &local);
+  provider_id = catalog_get_string (obj, "provider", FALSE, where, &local);
   if (local == NULL)
-    name = get_string (obj, "name", FALSE, where, &local);
+    name = catalog_get_string (obj, "name", FALSE, where, &local);
   if (local == NULL)
-    display = get_string (obj, "display_name", FALSE, where, &local);
+    display = catalog_get_string (obj, "display_name", FALSE, where, &local);
   if (local != NULL)
     {
       g_propagate_error (error, local);
       return FALSE;
     }
-  if (!get_number (obj, "input_price", &in_price, where, error) ||
-      !get_number (obj, "output_price", &out_price, where, error) ||
-      !get_number (obj, "context_length", &ctx, where, error))
+  if (!catalog_get_number (obj, "input_price", &in_price, where, error) ||
+      !catalog_get_number (obj, "output_price", &out_price, where, error) ||
+      !catalog_get_number (obj, "context_length", &ctx, where, error))
     return FALSE;
   if ((in_price >= 0) != (out_price >= 0))
     {
@@ -501,8 +501,8 @@ apply_model (RwCatalog   *self,
 }
 
 static void
-add_listed_models (RwCatalog  *self,
-                   GPtrArray  *models)
+catalog_add_listed_models (RwCatalog  *self,
+                           GPtrArray  *models)
 {
   for (guint i = 0; i < models->len; i++)
     if (rw_catalog_lookup_model (self, rw_model_get_id (models->pdata[i])) == NULL)
@@ -510,9 +510,9 @@ add_listed_models (RwCatalog  *self,
 }
 
 static void
-list_now_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
+catalog_list_now_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
 {
   GPtrArray **out = user_data;
   *out = rw_provider_list_models_finish (RW_PROVIDER (object), res, NULL);
@@ -522,18 +522,18 @@ list_now_cb (GObject      *object,
 
 /* The recorded provider lists its models without I/O; take them at once. */
 static void
-add_recorded_models (RwCatalog  *self,
-                     RwProvider *provider)
+catalog_add_recorded_models (RwCatalog  *self,
+                             RwProvider *provider)
 {
   g_autoptr(GPtrArray) models = NULL;
   g_autoptr(GMainContext) context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
-  rw_provider_list_models_async (provider, NULL, list_now_cb, &models);
+  rw_provider_list_models_async (provider, NULL, catalog_list_now_cb, &models);
   while (models == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
-  add_listed_models (self, models);
+  catalog_add_listed_models (self, models);
 }
 
 /* The file's providers, added to @scratch, and the recorded ones' models with them. */
@@ -563,7 +563,7 @@ catalog_read_providers (RwCatalog   *scratch,
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
           return FALSE;
         }
-      provider = provider_from_json (json_node_get_object (p), where, error);
+      provider = catalog_provider_from_json (json_node_get_object (p), where, error);
       if (provider == NULL)
         return FALSE;
       rw_catalog_add_provider (scratch, provider);
@@ -572,7 +572,7 @@ catalog_read_providers (RwCatalog   *scratch,
 
   for (guint i = 0; i < new_providers->len; i++)
     if (RW_IS_RECORDED_PROVIDER (new_providers->pdata[i]))
-      add_recorded_models (scratch, new_providers->pdata[i]);
+      catalog_add_recorded_models (scratch, new_providers->pdata[i]);
 
   return TRUE;
 }
@@ -602,7 +602,7 @@ catalog_read_models (RwCatalog   *scratch,
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
           return FALSE;
         }
-      if (!apply_model (scratch, json_node_get_object (m), where, error))
+      if (!catalog_apply_model (scratch, json_node_get_object (m), where, error))
         return FALSE;
     }
   return TRUE;
@@ -624,7 +624,8 @@ catalog_read_local (JsonObject  *obj,
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “local” must be an array", origin);
       return FALSE;
     }
-  for (guint i = 0; local_servers && i < json_array_get_length (json_node_get_array (local_servers));
+  for (guint i = 0; local_servers
+       && i < json_array_get_length (json_node_get_array (local_servers));
        i++)
     {
       JsonNode *e = json_array_get_element (json_node_get_array (local_servers), i);
@@ -636,10 +637,11 @@ catalog_read_local (JsonObject  *obj,
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
           return FALSE;
         }
-      if ((id = get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
-          (url = get_string (json_node_get_object (e), "base_url", TRUE, where, error)) == NULL)
+      if ((id = catalog_get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
+          (url = catalog_get_string (json_node_get_object (e), "base_url", TRUE, where,
+                                     error)) == NULL)
         return FALSE;
-      if (!is_valid_id (id) || strchr (id, '/') != NULL ||
+      if (!catalog_is_valid_id (id) || strchr (id, '/') != NULL ||
           (!g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://")))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
@@ -809,7 +811,7 @@ rw_catalog_load_defaults (RwCatalog  *self,
       const char *provider = rw_json_object_get_string (m, "provider", NULL);
 
       if (provider != NULL && rw_catalog_lookup_provider (self, provider) != NULL &&
-          !apply_model (self, m, "defaults", error))
+          !catalog_apply_model (self, m, "defaults", error))
         return FALSE;
     }
   return TRUE;
@@ -908,7 +910,7 @@ rw_catalog_resolve_model (RwCatalog   *self,
     return g_object_ref (unique);
 
   slash = strchr (id, '/');
-  if (slash != NULL && slash[1] != '\0' && is_valid_id (id))
+  if (slash != NULL && slash[1] != '\0' && catalog_is_valid_id (id))
     {
       g_autofree char *prefix = g_strndup (id, slash - id);
       RwProvider *provider = rw_catalog_lookup_provider (self, prefix);

@@ -16,7 +16,7 @@ G_DEFINE_BOXED_TYPE (RwChatRequest, rw_chat_request, rw_chat_request_ref, rw_cha
  * Returns: (transfer full): an empty, streamed request with the default time limits
  */
 static void
-messages_changed (RwChatRequest *self)
+chat_request_messages_changed (RwChatRequest *self)
 {
   g_clear_pointer (&self->messages_json, g_free);
   g_clear_pointer (&self->prompt_hash, g_free);
@@ -118,7 +118,7 @@ rw_chat_request_add_message (RwChatRequest *self,
 
   g_ptr_array_add (self->roles, g_strdup (role));
   g_ptr_array_add (self->contents, g_strdup (content ? content : ""));
-  messages_changed (self);
+  chat_request_messages_changed (self);
 }
 
 guint
@@ -206,8 +206,8 @@ rw_chat_request_messages_to_json (RwChatRequest *self)
  * keys are hashes of this text, so it must not change. That includes U+001F, which json-glib
  * leaves unescaped. */
 static void
-append_string (GString    *s,
-               const char *text)
+chat_request_append_string (GString    *s,
+                            const char *text)
 {
   static const char hex[] = "0123456789abcdef";
 
@@ -240,9 +240,9 @@ append_string (GString    *s,
 
 /* The messages as a JSON array, each string written by @append. */
 static void
-write_messages (RwChatRequest *self,
-                GString       *out,
-                void         (*append) (GString *, const char *))
+chat_request_write_messages (RwChatRequest *self,
+                             GString       *out,
+                             void         (*append) (GString *, const char *))
 {
   g_string_append_c (out, '[');
   for (guint i = 0; i < self->roles->len; i++)
@@ -261,7 +261,7 @@ write_messages (RwChatRequest *self,
 /* The messages as JSON, computed once; the same text as json_to_string() of
  * rw_chat_request_messages_to_json(). Safe to call from several threads. */
 static const char *
-peek_messages_json (RwChatRequest *self)
+chat_request_peek_messages_json (RwChatRequest *self)
 {
   const char *json = g_atomic_pointer_get (&self->messages_json);
   GString *s;
@@ -269,7 +269,7 @@ peek_messages_json (RwChatRequest *self)
   if (json != NULL)
     return json;
   s = g_string_sized_new (64);
-  write_messages (self, s, append_string);
+  chat_request_write_messages (self, s, chat_request_append_string);
   json = g_string_free (s, FALSE);
   if (!g_atomic_pointer_compare_and_exchange (&self->messages_json, NULL, (char *) json))
     {
@@ -285,20 +285,20 @@ void
 _rw_chat_request_append_messages (RwChatRequest *self,
                                   GString       *out)
 {
-  const char *json = peek_messages_json (self);
+  const char *json = chat_request_peek_messages_json (self);
 
   if (strchr (json, 0x1f) == NULL)
     {
       g_string_append (out, json);
       return;
     }
-  write_messages (self, out, rw_json_append_string);
+  chat_request_write_messages (self, out, rw_json_append_string);
 }
 
 char *
 rw_chat_request_messages_to_string (RwChatRequest *self)
 {
-  return g_strdup (peek_messages_json (self));
+  return g_strdup (chat_request_peek_messages_json (self));
 }
 
 /**
@@ -388,7 +388,7 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
   g_ptr_array_unref (self->contents);
   self->roles = g_steal_pointer (&roles);
   self->contents = g_steal_pointer (&contents);
-  messages_changed (self);
+  chat_request_messages_changed (self);
   return TRUE;
 }
 
@@ -405,7 +405,8 @@ rw_chat_request_hash_prompt (RwChatRequest *self)
 
   if (hash == NULL)
     {
-      char *fresh = g_compute_checksum_for_string (G_CHECKSUM_SHA256, peek_messages_json (self),
+      char *fresh = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                   chat_request_peek_messages_json (self),
                                                    -1);
       if (!g_atomic_pointer_compare_and_exchange (&self->prompt_hash, NULL, fresh))
         g_free (fresh);
@@ -417,9 +418,9 @@ rw_chat_request_hash_prompt (RwChatRequest *self)
 /* g_ascii_dtostr()'s text for @t, which the cache keys hold. A whole number (-1 when unset,
  * 0, 1, 2) is written directly: the same digits, without formatting a double. */
 static const char *
-format_temperature (char   *buf,
-                    gsize   len,
-                    double  t)
+chat_request_format_temperature (char   *buf,
+                                 gsize   len,
+                                 double  t)
 {
   char digits[24], *p = digits + sizeof digits;
   gint64 whole;
@@ -451,7 +452,7 @@ char *
 rw_chat_request_hash_for_model (RwChatRequest *self,
                                 const char    *model_id)
 {
-  const char *json = peek_messages_json (self);
+  const char *json = chat_request_peek_messages_json (self);
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   char num[G_ASCII_DTOSTR_BUF_SIZE];
   char tokens[24];
@@ -461,7 +462,8 @@ rw_chat_request_hash_for_model (RwChatRequest *self,
   g_checksum_update (sum, (const guchar *) "\n", 1);
   g_checksum_update (sum, (const guchar *) json, -1);
   g_checksum_update (sum, (const guchar *) "\n", 1);
-  g_checksum_update (sum, (const guchar *) format_temperature (num, sizeof num, self->temperature),
+  g_checksum_update (sum, (const guchar *) chat_request_format_temperature (num, sizeof num,
+                                                                            self->temperature),
                      -1);
   g_snprintf (tokens, sizeof tokens, "\n%" G_GINT64_FORMAT, self->max_tokens);
   g_checksum_update (sum, (const guchar *) tokens, -1);

@@ -82,9 +82,9 @@ rw_chat_result_tokens_per_second (RwChatResult *self)
 }
 
 static void
-set_number_or_null (JsonBuilder *b,
-                    const char  *name,
-                    double       value)
+chat_result_set_number_or_null (JsonBuilder *b,
+                                const char  *name,
+                                double       value)
 {
   json_builder_set_member_name (b, name);
   if (isfinite (value) && value >= 0)
@@ -128,10 +128,10 @@ rw_chat_result_to_json (RwChatResult *self)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "usage_estimated");
   json_builder_add_boolean_value (b, self->usage_estimated);
-  set_number_or_null (b, "cost_usd", self->cost_usd);
-  set_number_or_null (b, "ttft_ms", self->ttft_ms);
-  set_number_or_null (b, "latency_ms", self->latency_ms);
-  set_number_or_null (b, "tokens_per_second", rw_chat_result_tokens_per_second (self));
+  chat_result_set_number_or_null (b, "cost_usd", self->cost_usd);
+  chat_result_set_number_or_null (b, "ttft_ms", self->ttft_ms);
+  chat_result_set_number_or_null (b, "latency_ms", self->latency_ms);
+  chat_result_set_number_or_null (b, "tokens_per_second", rw_chat_result_tokens_per_second (self));
   json_builder_set_member_name (b, "http_status");
   if (self->http_status)
     json_builder_add_int_value (b, self->http_status);

@@ -67,8 +67,8 @@ rw_error_get_kind (const GError *error)
 }
 
 static gboolean
-contains_ci (const char *haystack,
-             const char *needle)
+error_contains_ci (const char *haystack,
+                   const char *needle)
 {
   g_autofree char *h = NULL;
   g_autofree char *n = NULL;
@@ -81,9 +81,9 @@ contains_ci (const char *haystack,
 }
 
 static gboolean
-looks_like_context_length (const char *code,
-                           const char *type,
-                           const char *message)
+error_looks_like_context_length (const char *code,
+                                 const char *type,
+                                 const char *message)
 {
   static const char * const phrases[] = {
     "context_length_exceeded", "context length", "context window", "maximum context",
@@ -92,28 +92,29 @@ looks_like_context_length (const char *code,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
-    if (contains_ci (code, phrases[i]) || contains_ci (type, phrases[i]) ||
-        contains_ci (message, phrases[i]))
+    if (error_contains_ci (code, phrases[i]) || error_contains_ci (type, phrases[i]) ||
+        error_contains_ci (message, phrases[i]))
       return TRUE;
   return FALSE;
 }
 
 static RwError
-classify (guint       status,
-          const char *code,
-          const char *type,
-          const char *message)
+error_classify (guint       status,
+                const char *code,
+                const char *type,
+                const char *message)
 {
-  if (looks_like_context_length (code, type, message))
+  if (error_looks_like_context_length (code, type, message))
     return RW_ERROR_CONTEXT_LENGTH;
-  if (contains_ci (type, "overloaded") || contains_ci (code, "overloaded"))
+  if (error_contains_ci (type, "overloaded") || error_contains_ci (code, "overloaded"))
     return RW_ERROR_OVERLOADED;
-  if (contains_ci (code, "insufficient_quota") || contains_ci (type, "insufficient_quota"))
+  if (error_contains_ci (code, "insufficient_quota") || error_contains_ci (type,
+                                                                           "insufficient_quota"))
     return RW_ERROR_AUTH;
-  if (contains_ci (type, "rate_limit") || contains_ci (code, "rate_limit"))
+  if (error_contains_ci (type, "rate_limit") || error_contains_ci (code, "rate_limit"))
     return RW_ERROR_RATE_LIMITED;
-  if (contains_ci (type, "authentication") || contains_ci (type, "permission") ||
-      contains_ci (code, "invalid_api_key"))
+  if (error_contains_ci (type, "authentication") || error_contains_ci (type, "permission") ||
+      error_contains_ci (code, "invalid_api_key"))
     return RW_ERROR_AUTH;
 
   switch (status)
@@ -144,16 +145,16 @@ classify (guint       status,
   if (status == 0)
     {
       /* An error reported inside a 200 stream: trust its type. */
-      if (contains_ci (type, "invalid_request"))
+      if (error_contains_ci (type, "invalid_request"))
         return RW_ERROR_BAD_REQUEST;
-      if (contains_ci (type, "server") || contains_ci (type, "api_error"))
+      if (error_contains_ci (type, "server") || error_contains_ci (type, "api_error"))
         return RW_ERROR_SERVER;
     }
   return RW_ERROR_UNKNOWN;
 }
 
 static char *
-node_to_string (JsonNode *node)
+error_node_to_string (JsonNode *node)
 {
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
@@ -168,8 +169,8 @@ node_to_string (JsonNode *node)
 }
 
 static char *
-clip_message (const char *text,
-              gsize       len)
+error_clip_message (const char *text,
+                    gsize       len)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   const char *end;
@@ -218,18 +219,18 @@ rw_error_from_json_error (guint       status,
   if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
     {
       JsonObject *eo = json_node_get_object (err);
-      message = node_to_string (json_object_get_member (eo, "message"));
-      type = node_to_string (json_object_get_member (eo, "type"));
-      code = node_to_string (json_object_get_member (eo, "code"));
+      message = error_node_to_string (json_object_get_member (eo, "message"));
+      type = error_node_to_string (json_object_get_member (eo, "type"));
+      code = error_node_to_string (json_object_get_member (eo, "code"));
       if (type == NULL)
-        type = node_to_string (json_object_get_member (eo, "status"));
+        type = error_node_to_string (json_object_get_member (eo, "status"));
     }
   else if (err != NULL && JSON_NODE_HOLDS_VALUE (err))
-    message = node_to_string (err);
+    message = error_node_to_string (err);
   else if (json_object_has_member (obj, "message") && json_object_has_member (obj, "type"))
     {
-      message = node_to_string (json_object_get_member (obj, "message"));
-      type = node_to_string (json_object_get_member (obj, "type"));
+      message = error_node_to_string (json_object_get_member (obj, "message"));
+      type = error_node_to_string (json_object_get_member (obj, "type"));
     }
   else
     return NULL;
@@ -238,8 +239,8 @@ rw_error_from_json_error (guint       status,
     message = g_strdup (type ? type : "no message");
 
   {
-    g_autofree char *clipped = clip_message (message, strlen (message));
-    RwError kind = classify (status, code, type, message);
+    g_autofree char *clipped = error_clip_message (message, strlen (message));
+    RwError kind = error_classify (status, code, type, message);
 
     if (status != 0)
       return g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
@@ -271,13 +272,13 @@ rw_error_from_http (guint       status,
       error = rw_error_from_json_error (status, text);
       if (error == NULL)
         {
-          g_autofree char *clipped = clip_message (text, strlen (text));
-          RwError kind = classify (status, NULL, NULL, text);
+          g_autofree char *clipped = error_clip_message (text, strlen (text));
+          RwError kind = error_classify (status, NULL, NULL, text);
           error = g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
         }
     }
   else
-    error = g_error_new (RW_ERROR, classify (status, NULL, NULL, NULL), "HTTP %u", status);
+    error = g_error_new (RW_ERROR, error_classify (status, NULL, NULL, NULL), "HTTP %u", status);
 
   return error;
 }

@@ -52,7 +52,7 @@ typedef struct
 } Slot;
 
 static void
-run_free (Run *run)
+fanout_run_free (Run *run)
 {
   g_clear_pointer (&run->models, g_ptr_array_unref);
   g_clear_pointer (&run->results, g_ptr_array_unref);
@@ -121,9 +121,9 @@ rw_fanout_new (RwCatalog *catalog)
 }
 
 static void
-on_delta (RwModel    *model,
-          const char *text,
-          gpointer    user_data)
+fanout_on_delta (RwModel    *model,
+                 const char *text,
+                 gpointer    user_data)
 {
   Slot *slot = user_data;
   Run *run = g_task_get_task_data (slot->task);
@@ -149,10 +149,10 @@ fanout_run_complete (Run   *run,
 }
 
 static void
-model_done (Run          *run,
-            GTask        *task,
-            guint         index,
-            RwChatResult *result)
+fanout_model_done (Run          *run,
+                   GTask        *task,
+                   guint         index,
+                   RwChatResult *result)
 {
   g_ptr_array_index (run->results, index) = result;
   g_signal_emit (run->self, signals[MODEL_FINISHED], 0, index, result);
@@ -161,15 +161,15 @@ model_done (Run          *run,
 }
 
 static void
-chat_cb (GObject      *object,
-         GAsyncResult *res,
-         gpointer      user_data)
+fanout_chat_cb (GObject      *object,
+                GAsyncResult *res,
+                gpointer      user_data)
 {
   Slot *slot = user_data;
   GTask *task = slot->task;
   Run *run = g_task_get_task_data (task);
 
-  model_done (run, task, slot->index, rw_provider_chat_finish (RW_PROVIDER (object), res));
+  fanout_model_done (run, task, slot->index, rw_provider_chat_finish (RW_PROVIDER (object), res));
   g_object_unref (task);
   g_free (slot);
 }
@@ -212,7 +212,7 @@ rw_fanout_run_async (RwFanout            *self,
   run->results = g_ptr_array_new_full (models->len, (GDestroyNotify) rw_chat_result_unref);
   g_ptr_array_set_size (run->results, models->len);
   run->pending = models->len + 1;
-  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+  g_task_set_task_data (task, run, (GDestroyNotify) fanout_run_free);
 
   for (guint i = 0; i < models->len; i++)
     {
@@ -227,15 +227,15 @@ rw_fanout_run_async (RwFanout            *self,
           result->error = g_error_new (RW_ERROR, RW_ERROR_CONFIG,
                                        "the provider “%s” is not configured",
                                        rw_model_get_provider_id (model));
-          model_done (run, task, i, result);
+          fanout_model_done (run, task, i, result);
           continue;
         }
 
       slot = g_new0 (Slot, 1);
       slot->task = g_object_ref (task);
       slot->index = i;
-      rw_provider_chat_async (provider, model, request, on_delta, slot, cancellable,
-                              chat_cb, slot);
+      rw_provider_chat_async (provider, model, request, fanout_on_delta, slot, cancellable,
+                              fanout_chat_cb, slot);
     }
 
   /* The extra count keeps the task open until every request has been started. */

@@ -31,7 +31,7 @@ typedef struct
 } State;
 
 static const char *
-finish_reason (const char *reason)
+gemini_finish_reason (const char *reason)
 {
   if (g_strcmp0 (reason, "MAX_TOKENS") == 0)
     return "length";
@@ -43,9 +43,9 @@ finish_reason (const char *reason)
 
 /* One GenerateContentResponse: a whole reply, or one chunk of a stream. */
 static gboolean
-read_response (State       *state,
-               JsonObject  *obj,
-               GError     **error)
+gemini_read_response (State       *state,
+                      JsonObject  *obj,
+                      GError     **error)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
   JsonNode *candidates = json_object_get_member (obj, "candidates");
@@ -74,7 +74,7 @@ read_response (State       *state,
       if (_rw_json_string_member (candidate, "finishReason", &reason))
         {
           g_free (result->finish_reason);
-          result->finish_reason = g_strdup (finish_reason (reason));
+          result->finish_reason = g_strdup (gemini_finish_reason (reason));
           state->finished = TRUE;
         }
     }
@@ -98,11 +98,11 @@ read_response (State       *state,
 }
 
 static gboolean
-on_event (gpointer     data,
-          const char  *event,
-          const char  *text,
-          gsize        len,
-          GError     **error)
+gemini_on_event (gpointer     data,
+                 const char  *event,
+                 const char  *text,
+                 gsize        len,
+                 GError     **error)
 {
   State *state = data;
   g_autoptr(JsonObject) obj = _rw_json_parse_object (text, len, "stream", error);
@@ -114,31 +114,32 @@ on_event (gpointer     data,
       g_propagate_error (error, _rw_http_stream_error (text, len));
       return FALSE;
     }
-  return read_response (state, obj, error);
+  return gemini_read_response (state, obj, error);
 }
 
 static gboolean
-on_body (gpointer     data,
-         JsonObject  *root,
-         const char  *text,
-         gsize        len,
-         GError     **error)
+gemini_on_body (gpointer     data,
+                JsonObject  *root,
+                const char  *text,
+                gsize        len,
+                GError     **error)
 {
   State *state = data;
 
-  if (!read_response (state, root, error))
+  if (!gemini_read_response (state, root, error))
     return FALSE;
   state->finished = TRUE;
   return TRUE;
 }
 
 static gboolean
-is_complete (gpointer data)
+gemini_is_complete (gpointer data)
 {
   return ((State *) data)->finished;
 }
 
-static const RwHttpHandlers handlers = { on_event, on_body, is_complete, NULL };
+static const RwHttpHandlers handlers = { gemini_on_event, gemini_on_body, gemini_is_complete,
+                                         NULL };
 
 static void
 rw_gemini_provider_chat_async (RwProvider          *provider,

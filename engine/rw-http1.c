@@ -8,15 +8,15 @@
 /* ---------------------------------------------------------------------------------- heads */
 
 static gboolean
-is_tchar (guchar c)
+http1_is_tchar (guchar c)
 {
   /* RFC 9110 token characters. */
   return g_ascii_isalnum (c) || (c != 0 && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static gboolean
-has_token (const char *list,
-           const char *token)
+http1_has_token (const char *list,
+                 const char *token)
 {
   gsize n = strlen (token);
 
@@ -35,7 +35,7 @@ has_token (const char *list,
 }
 
 static gboolean
-last_coding_is_chunked (const char *list)
+http1_last_coding_is_chunked (const char *list)
 {
   const char *comma = strrchr (list, ',');
   const char *last = comma ? comma + 1 : list;
@@ -49,9 +49,9 @@ last_coding_is_chunked (const char *list)
 /* The next line of the head, NUL-terminated in place without its CR LF; NULL when the buffer
  * ends first. */
 static char *
-next_line (char  *buf,
-           gsize  len,
-           gsize *pos)
+http1_next_line (char  *buf,
+                 gsize  len,
+                 gsize *pos)
 {
   char *start = buf + *pos;
   char *nl = memchr (start, '\n', len - *pos);
@@ -66,8 +66,8 @@ next_line (char  *buf,
 }
 
 static gboolean
-parse_version (const char *s,
-               guint      *minor)
+http1_parse_version (const char *s,
+                     guint      *minor)
 {
   if (strncmp (s, "HTTP/1.", 7) != 0 || !g_ascii_isdigit (s[7]) || s[8] != '\0')
     return FALSE;
@@ -75,7 +75,7 @@ parse_version (const char *s,
   return TRUE;
 }
 
-/* What the phases of parse_head() return to go on; the others are its own results. */
+/* What the phases of http1_parse_head() return to go on; the others are its own results. */
 #define HTTP1_GO 1
 
 /* Whether the whole head is in (HTTP1_GO), not yet (RW_HTTP1_INCOMPLETE), or too large.
@@ -119,7 +119,7 @@ http1_parse_request_line (char         *line,
   *sp1 = '\0';
   *sp2 = '\0';
   for (const char *p = line; *p; p++)
-    if (!is_tchar (*p))
+    if (!http1_is_tchar (*p))
       {
         *why = "the method is malformed";
         return FALSE;
@@ -130,7 +130,7 @@ http1_parse_request_line (char         *line,
         *why = "the request target is malformed";
         return FALSE;
       }
-  if (!parse_version (sp2 + 1, &head->minor_version))
+  if (!http1_parse_version (sp2 + 1, &head->minor_version))
     {
       *why = "not an HTTP/1.x request";
       return FALSE;
@@ -153,7 +153,7 @@ http1_parse_status_line (char         *line,
       return FALSE;
     }
   *sp = '\0';
-  if (!parse_version (line, &head->minor_version) ||
+  if (!http1_parse_version (line, &head->minor_version) ||
       !g_ascii_isdigit (sp[1]) || !g_ascii_isdigit (sp[2]) || !g_ascii_isdigit (sp[3]) ||
       (sp[4] != '\0' && sp[4] != ' ') || sp[1] == '0')
     {
@@ -210,7 +210,7 @@ http1_parse_header (char         *line,
     }
   for (char *p = line; p < colon; p++)
     {
-      if (!is_tchar (*p))
+      if (!http1_is_tchar (*p))
         {
           *why = "a header name is malformed";
           return RW_HTTP1_MALFORMED;
@@ -276,7 +276,7 @@ http1_finish_head (RwHttp1Head  *head,
 
   if (te != NULL)
     {
-      head->chunked = last_coding_is_chunked (te);
+      head->chunked = http1_last_coding_is_chunked (te);
       if (request && (!head->chunked || head->content_length >= 0))
         {
           /* A request framed two ways, or in a way we cannot read, is refused. */
@@ -289,9 +289,9 @@ http1_finish_head (RwHttp1Head  *head,
 
   connection = rw_http1_head_get (head, "connection");
   if (head->minor_version >= 1)
-    head->keep_alive = connection == NULL || !has_token (connection, "close");
+    head->keep_alive = connection == NULL || !http1_has_token (connection, "close");
   else
-    head->keep_alive = connection != NULL && has_token (connection, "keep-alive");
+    head->keep_alive = connection != NULL && http1_has_token (connection, "keep-alive");
   expect = rw_http1_head_get (head, "expect");
   head->expect_continue = request && expect != NULL &&
                           g_ascii_strcasecmp (expect, "100-continue") == 0;
@@ -299,11 +299,11 @@ http1_finish_head (RwHttp1Head  *head,
 }
 
 static gssize
-parse_head (char         *buf,
-            gsize         len,
-            gboolean      request,
-            RwHttp1Head  *head,
-            const char  **why)
+http1_parse_head (char         *buf,
+                  gsize         len,
+                  gboolean      request,
+                  RwHttp1Head  *head,
+                  const char  **why)
 {
   gsize pos = 0;
   char *line;
@@ -321,7 +321,7 @@ parse_head (char         *buf,
   if ((rc = http1_check_whole (buf, len, pos, why)) != HTTP1_GO)
     return rc;
 
-  line = next_line (buf, len, &pos);
+  line = http1_next_line (buf, len, &pos);
   if (line == NULL)
     return RW_HTTP1_INCOMPLETE;   /* not reached: the head ends further on */
   if (request ? !http1_parse_request_line (line, head, why)
@@ -330,7 +330,7 @@ parse_head (char         *buf,
 
   for (;;)
     {
-      line = next_line (buf, len, &pos);
+      line = http1_next_line (buf, len, &pos);
       if (line == NULL)
         return RW_HTTP1_INCOMPLETE;   /* not reached: the blank line was found above */
       if (*line == '\0')
@@ -349,7 +349,7 @@ rw_http1_parse_request (char         *buf,
                         RwHttp1Head  *head,
                         const char  **why)
 {
-  return parse_head (buf, len, TRUE, head, why);
+  return http1_parse_head (buf, len, TRUE, head, why);
 }
 
 gssize
@@ -358,7 +358,7 @@ rw_http1_parse_response (char         *buf,
                          RwHttp1Head  *head,
                          const char  **why)
 {
-  return parse_head (buf, len, FALSE, head, why);
+  return http1_parse_head (buf, len, FALSE, head, why);
 }
 
 /* The first value of a header, by its lower-case name. */
@@ -507,7 +507,7 @@ typedef struct
 #define ALWAYS_REPORTED (G_IO_ERR | G_IO_HUP | G_IO_NVAL)
 
 static gboolean
-fd_watch_check (GSource *source)
+http1_fd_watch_check (GSource *source)
 {
   FdWatch *w = (FdWatch *) source;
 
@@ -515,9 +515,9 @@ fd_watch_check (GSource *source)
 }
 
 static gboolean
-fd_watch_dispatch (GSource     *source,
-                   GSourceFunc  callback,
-                   gpointer     user_data)
+http1_fd_watch_dispatch (GSource     *source,
+                         GSourceFunc  callback,
+                         gpointer     user_data)
 {
   FdWatch *w = (FdWatch *) source;
 
@@ -525,8 +525,8 @@ fd_watch_dispatch (GSource     *source,
 }
 
 static GSourceFuncs fd_watch_funcs = {
-  .check = fd_watch_check,
-  .dispatch = fd_watch_dispatch,
+  .check = http1_fd_watch_check,
+  .dispatch = http1_fd_watch_dispatch,
 };
 
 /* A source that calls @func whenever @fd is ready for @events (errors and hang-ups always

@@ -29,11 +29,11 @@ typedef struct
 } State;
 
 static gboolean
-read_object (State       *state,
-             JsonObject  *obj,
-             const char  *text,
-             gsize        len,
-             GError     **error)
+ollama_read_object (State       *state,
+                    JsonObject  *obj,
+                    const char  *text,
+                    gsize        len,
+                    GError     **error)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
   JsonNode *message = json_object_get_member (obj, "message");
@@ -65,27 +65,27 @@ read_object (State       *state,
 }
 
 static gboolean
-on_event (gpointer     data,
-          const char  *event,
-          const char  *text,
-          gsize        len,
-          GError     **error)
+ollama_on_event (gpointer     data,
+                 const char  *event,
+                 const char  *text,
+                 gsize        len,
+                 GError     **error)
 {
   g_autoptr(JsonObject) obj = _rw_json_parse_object (text, len, "stream", error);
 
-  return obj != NULL && read_object (data, obj, text, len, error);
+  return obj != NULL && ollama_read_object (data, obj, text, len, error);
 }
 
 static gboolean
-on_body (gpointer     data,
-         JsonObject  *root,
-         const char  *text,
-         gsize        len,
-         GError     **error)
+ollama_on_body (gpointer     data,
+                JsonObject  *root,
+                const char  *text,
+                gsize        len,
+                GError     **error)
 {
   State *state = data;
 
-  if (!read_object (state, root, text, len, error))
+  if (!ollama_read_object (state, root, text, len, error))
     return FALSE;
   if (!state->done)
     {
@@ -96,12 +96,13 @@ on_body (gpointer     data,
 }
 
 static gboolean
-is_done (gpointer data)
+ollama_is_done (gpointer data)
 {
   return ((State *) data)->done;
 }
 
-static const RwHttpHandlers handlers = { on_event, on_body, is_done, is_done };
+static const RwHttpHandlers handlers = { ollama_on_event, ollama_on_body, ollama_is_done,
+                                         ollama_is_done };
 
 static void
 rw_ollama_provider_chat_async (RwProvider          *provider,

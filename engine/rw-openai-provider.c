@@ -37,9 +37,9 @@ typedef struct
 
 /* Replies and stream chunks are read as compact documents: they come for every request. */
 static void
-read_usage (RwChatResult *result,
-            RwJsonDoc    *doc,
-            guint32       obj)
+openai_read_usage (RwChatResult *result,
+                   RwJsonDoc    *doc,
+                   guint32       obj)
 {
   guint32 u = rw_json_doc_member (doc, obj, "usage"), v;
 
@@ -53,9 +53,9 @@ read_usage (RwChatResult *result,
 }
 
 static void
-read_finish_reason (ChatState *state,
-                    RwJsonDoc *doc,
-                    guint32    choice)
+openai_read_finish_reason (ChatState *state,
+                           RwJsonDoc *doc,
+                           guint32    choice)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
   const char *reason = rw_json_doc_string (doc, rw_json_doc_member (doc, choice, "finish_reason"));
@@ -70,8 +70,8 @@ read_finish_reason (ChatState *state,
 
 /* choices[0] when it is an object, else NONE. */
 static guint32
-first_choice (RwJsonDoc *doc,
-              guint32    obj)
+openai_first_choice (RwJsonDoc *doc,
+                     guint32    obj)
 {
   guint32 first = rw_json_doc_first (doc, rw_json_doc_member (doc, obj, "choices"));
 
@@ -80,11 +80,11 @@ first_choice (RwJsonDoc *doc,
 }
 
 static gboolean
-on_event (gpointer     data,
-          const char  *event,
-          const char  *text,
-          gsize        len,
-          GError     **error)
+openai_on_event (gpointer     data,
+                 const char  *event,
+                 const char  *text,
+                 gsize        len,
+                 GError     **error)
 {
   ChatState *state = data;
   g_autoptr(RwJsonDoc) doc = NULL;
@@ -105,7 +105,7 @@ on_event (gpointer     data,
       return FALSE;
     }
 
-  choice = first_choice (doc, RW_JSON_ROOT);
+  choice = openai_first_choice (doc, RW_JSON_ROOT);
   if (choice != RW_JSON_NONE)
     {
       guint32 delta = rw_json_doc_member (doc, choice, "delta");
@@ -113,21 +113,21 @@ on_event (gpointer     data,
 
       if (content != NULL)
         rw_provider_call_emit_delta (state->call, content, -1);
-      read_finish_reason (state, doc, choice);
+      openai_read_finish_reason (state, doc, choice);
     }
-  read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
+  openai_read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
   return TRUE;
 }
 
 static gboolean
-on_body (gpointer     data,
-         RwJsonDoc   *doc,
-         const char  *text,
-         gsize        len,
-         GError     **error)
+openai_on_body (gpointer     data,
+                RwJsonDoc   *doc,
+                const char  *text,
+                gsize        len,
+                GError     **error)
 {
   ChatState *state = data;
-  guint32 choice = first_choice (doc, RW_JSON_ROOT);
+  guint32 choice = openai_first_choice (doc, RW_JSON_ROOT);
   guint32 message = rw_json_doc_member (doc, choice, "message");
   const char *content;
 
@@ -138,30 +138,31 @@ on_body (gpointer     data,
     }
   if ((content = rw_json_doc_string (doc, rw_json_doc_member (doc, message, "content"))) != NULL)
     rw_provider_call_emit_delta (state->call, content, -1);
-  read_finish_reason (state, doc, choice);
-  read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
+  openai_read_finish_reason (state, doc, choice);
+  openai_read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
   return TRUE;
 }
 
 /* A finish reason without [DONE] is a whole answer too; neither means the stream was cut. */
 static gboolean
-is_complete (gpointer data)
+openai_is_complete (gpointer data)
 {
   ChatState *state = data;
   return state->done || state->saw_finish;
 }
 
 static gboolean
-is_ended (gpointer data)
+openai_is_ended (gpointer data)
 {
   return ((ChatState *) data)->done;
 }
 
-static const RwHttpHandlers handlers = { on_event, NULL, is_complete, is_ended, on_body };
+static const RwHttpHandlers handlers = { openai_on_event, NULL, openai_is_complete, openai_is_ended,
+                                         openai_on_body };
 
 static GBytes *
-build_body (RwOpenaiProvider *self,
-            RwProviderCall   *call)
+openai_build_body (RwOpenaiProvider *self,
+                   RwProviderCall   *call)
 {
   RwChatRequest *request = rw_provider_call_get_request (call);
   RwModel *model = rw_provider_call_get_model (call);
@@ -232,7 +233,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   _rw_http_request_set_header (req, "Accept",
                                request->stream ? "text/event-stream" : "application/json");
 
-  body = build_body (self, call);
+  body = openai_build_body (self, call);
   _rw_http_request_set_body (req, "application/json", body);
 
   _rw_provider_send (call, g_steal_pointer (&req), "Authorization", "Bearer ", RW_HTTP_SSE,
@@ -240,9 +241,9 @@ rw_openai_provider_chat_async (RwProvider          *provider,
 }
 
 static void
-list_models_body_cb (GObject      *object,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+openai_list_models_body_cb (GObject      *object,
+                            GAsyncResult *res,
+                            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   RwProvider *provider = g_task_get_source_object (task);
@@ -291,7 +292,8 @@ list_models_body_cb (GObject      *object,
       const char *name = NULL;
       g_autofree char *id = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (m) || !_rw_json_string_member (json_node_get_object (m), "id", &name))
+      if (!JSON_NODE_HOLDS_OBJECT (m) || !_rw_json_string_member (json_node_get_object (m), "id",
+                                                                  &name))
         continue;
       id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
       g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
@@ -300,9 +302,9 @@ list_models_body_cb (GObject      *object,
 }
 
 static void
-list_models_send_cb (GObject      *object,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+openai_list_models_send_cb (GObject      *object,
+                            GAsyncResult *res,
+                            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -315,7 +317,7 @@ list_models_send_cb (GObject      *object,
     }
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, cancellable, list_models_body_cb,
+  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, cancellable, openai_list_models_body_cb,
                            g_steal_pointer (&task));
 }
 
@@ -346,7 +348,7 @@ rw_openai_provider_list_models_async (RwProvider          *provider,
                                     auth);
     }
   soup_session_send_async (rw_provider_get_session (provider), msg, G_PRIORITY_DEFAULT,
-                           cancellable, list_models_send_cb, g_steal_pointer (&task));
+                           cancellable, openai_list_models_send_cb, g_steal_pointer (&task));
 }
 
 static gboolean

@@ -44,7 +44,7 @@ typedef struct
 } Rule;
 
 static void
-rule_free (Rule *r)
+policy_rule_free (Rule *r)
 {
   g_free (r->task);
   g_strfreev (r->keywords);
@@ -78,10 +78,11 @@ static void
 rw_policy_init (RwPolicy *self)
 {
   self->default_models = g_new0 (char *, 1);
-  self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_strfreev);
   self->fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_strfreev);
-  self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) policy_rule_free);
 }
 
 RwPolicy *
@@ -175,9 +176,9 @@ rw_policy_classify (RwPolicy      *self,
 }
 
 static void
-add_unique (GStrvBuilder *builder,
-            GHashTable   *seen,
-            const char   *model)
+policy_add_unique (GStrvBuilder *builder,
+                   GHashTable   *seen,
+                   const char   *model)
 {
   if (model != NULL && !g_hash_table_contains (seen, model))
     {
@@ -214,20 +215,20 @@ rw_policy_candidates (RwPolicy   *self,
     }
   else
     {
-      add_unique (builder, seen, model);
+      policy_add_unique (builder, seen, model);
       list = g_hash_table_lookup (self->fallbacks, model);
       if (list == NULL)
         list = self->default_models;
     }
   for (guint i = 0; list && list[i]; i++)
-    add_unique (builder, seen, list[i]);
+    policy_add_unique (builder, seen, list[i]);
   return g_strv_builder_end (builder);
 }
 
 static GStrv
-strv_from_node (JsonNode    *node,
-                const char  *where,
-                GError     **error)
+policy_strv_from_node (JsonNode    *node,
+                       const char  *where,
+                       GError     **error)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *array;
@@ -274,7 +275,8 @@ policy_read_lists (JsonObject  *obj,
   for (GList *l = names; l; l = l->next)
     {
       g_autofree char *w = g_strdup_printf ("%s: %s.%s", origin, member, (char *) l->data);
-      GStrv list = strv_from_node (json_object_get_member (json_node_get_object (node), l->data),
+      GStrv list = policy_strv_from_node (json_object_get_member (json_node_get_object (node),
+                                                                  l->data),
                                    w, error);
       if (list == NULL)
         return FALSE;
@@ -321,7 +323,7 @@ policy_read_rules (JsonObject  *obj,
       rule->task = g_strdup (task);
       g_ptr_array_add (rules, rule);
       if (json_object_has_member (ro, "keywords") &&
-          (rule->keywords = strv_from_node (json_object_get_member (ro, "keywords"), w,
+          (rule->keywords = policy_strv_from_node (json_object_get_member (ro, "keywords"), w,
                                             error)) == NULL)
         return FALSE;
       if (pattern != NULL)
@@ -351,8 +353,8 @@ policy_read_rules (JsonObject  *obj,
  * Returns: %TRUE on success; on failure the policy is unchanged
  */
 static char *
-classify_with (RwChatRequest *request,
-               gpointer       data)
+policy_classify_with (RwChatRequest *request,
+                      gpointer       data)
 {
   const char *text = rw_chat_request_get_last_user_text (request);
   const char *task = text ? rw_text_classifier_predict (data, text, NULL) : NULL;
@@ -373,7 +375,7 @@ rw_policy_load_data (RwPolicy    *self,
   g_autoptr(GHashTable) fallbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                            (GDestroyNotify) g_strfreev);
   g_auto(GStrv) default_models = NULL;
-  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) policy_rule_free);
   g_autoptr(RwTextClassifier) classifier = NULL;
   JsonObject *obj;
   JsonNode *node;
@@ -399,7 +401,7 @@ rw_policy_load_data (RwPolicy    *self,
     }
 
   where = g_strdup_printf ("%s: “default”", origin);
-  if ((default_models = strv_from_node (json_object_get_member (obj, "default"), where,
+  if ((default_models = policy_strv_from_node (json_object_get_member (obj, "default"), where,
                                         error)) == NULL)
     return FALSE;
 
@@ -422,7 +424,7 @@ rw_policy_load_data (RwPolicy    *self,
   g_ptr_array_unref (self->rules);
   self->rules = g_steal_pointer (&rules);
   if (classifier != NULL)
-    rw_policy_set_classifier (self, classify_with, g_steal_pointer (&classifier),
+    rw_policy_set_classifier (self, policy_classify_with, g_steal_pointer (&classifier),
                               (GDestroyNotify) rw_text_classifier_unref);
   g_strfreev (self->default_models);
   self->default_models = g_steal_pointer (&default_models);

@@ -319,7 +319,7 @@ rw_provider_configure (RwProvider  *self,
 /* ------------------------------------------------------------------------------------------ */
 
 static void
-call_free (RwProviderCall *call)
+provider_call_free (RwProviderCall *call)
 {
   if (call->deadlines != NULL)
     {
@@ -339,7 +339,7 @@ call_free (RwProviderCall *call)
 }
 
 static gint64
-idle_deadline (RwProviderCall *call)
+provider_idle_deadline (RwProviderCall *call)
 {
   if (call->last_text_us == 0 || call->request->idle_timeout_ms == 0)
     return 0;
@@ -348,11 +348,11 @@ idle_deadline (RwProviderCall *call)
 
 /* Which limit has passed at @now, checked in this order, or NULL. */
 static const char *
-passed_limit (RwProviderCall *call,
-              gint64          now,
-              guint          *ms)
+provider_passed_limit (RwProviderCall *call,
+                       gint64          now,
+                       guint          *ms)
 {
-  gint64 idle = idle_deadline (call);
+  gint64 idle = provider_idle_deadline (call);
 
   if (call->connect_deadline != 0 && now >= call->connect_deadline)
     {
@@ -379,10 +379,10 @@ passed_limit (RwProviderCall *call,
 
 /* Wakes the source at the earliest deadline still running. */
 static void
-arm_deadlines (RwProviderCall *call)
+provider_arm_deadlines (RwProviderCall *call)
 {
   gint64 next = -1;
-  gint64 all[] = { call->connect_deadline, call->first_deadline, idle_deadline (call),
+  gint64 all[] = { call->connect_deadline, call->first_deadline, provider_idle_deadline (call),
                    call->total_deadline };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -399,18 +399,18 @@ typedef struct
 } Deadlines;
 
 static gboolean
-deadlines_dispatch (GSource     *source,
-                    GSourceFunc  callback,
-                    gpointer     user_data)
+provider_deadlines_dispatch (GSource     *source,
+                             GSourceFunc  callback,
+                             gpointer     user_data)
 {
   RwProviderCall *call = ((Deadlines *) source)->call;
   guint ms = 0;
-  const char *what = passed_limit (call, g_get_monotonic_time (), &ms);
+  const char *what = provider_passed_limit (call, g_get_monotonic_time (), &ms);
 
   if (what == NULL)
     {
       /* Woken for a limit that has since stopped or moved: wait for the next. */
-      arm_deadlines (call);
+      provider_arm_deadlines (call);
       return G_SOURCE_CONTINUE;
     }
   if (call->timed_out == NULL && !call->finished)
@@ -425,35 +425,35 @@ deadlines_dispatch (GSource     *source,
 }
 
 static GSourceFuncs deadlines_funcs = {
-  .dispatch = deadlines_dispatch,
+  .dispatch = provider_deadlines_dispatch,
 };
 
 static gint64
-deadline_after (gint64 start_us,
-                guint  ms)
+provider_deadline_after (gint64 start_us,
+                         guint  ms)
 {
   return ms == 0 ? 0 : start_us + (gint64) ms * 1000;
 }
 
 static void
-start_deadlines (RwProviderCall *call)
+provider_start_deadlines (RwProviderCall *call)
 {
   RwChatRequest *request = call->request;
 
-  call->connect_deadline = deadline_after (call->start_us, request->connect_timeout_ms);
-  call->first_deadline = deadline_after (call->start_us, request->first_token_timeout_ms);
-  call->total_deadline = deadline_after (call->start_us, request->total_timeout_ms);
+  call->connect_deadline = provider_deadline_after (call->start_us, request->connect_timeout_ms);
+  call->first_deadline = provider_deadline_after (call->start_us, request->first_token_timeout_ms);
+  call->total_deadline = provider_deadline_after (call->start_us, request->total_timeout_ms);
   call->deadlines = g_source_new (&deadlines_funcs, sizeof (Deadlines));
   ((Deadlines *) call->deadlines)->call = call;
   g_source_set_priority (call->deadlines, G_PRIORITY_HIGH);
   g_source_set_static_name (call->deadlines, "[routewise] provider time limits");
-  arm_deadlines (call);
+  provider_arm_deadlines (call);
   g_source_attach (call->deadlines, call->context);
 }
 
 static void
-outer_cancelled (GCancellable *outer,
-                 gpointer      data)
+provider_outer_cancelled (GCancellable *outer,
+                          gpointer      data)
 {
   RwProviderCall *call = data;
   g_cancellable_cancel (call->cancellable);
@@ -560,8 +560,9 @@ rw_provider_call_emit_delta (RwProviderCall *call,
       call->connect_deadline = 0;
       call->first_deadline = 0;
       /* The limit between tokens starts now, and may come before the source wakes. */
-      if (idle_deadline (call) != 0 && (call->armed_us < 0 || idle_deadline (call) < call->armed_us))
-        arm_deadlines (call);
+      if (provider_idle_deadline (call) != 0 && (call->armed_us < 0
+                                                 || provider_idle_deadline (call) < call->armed_us))
+        provider_arm_deadlines (call);
     }
 
   g_string_append_len (call->result->text, text, len);
@@ -573,8 +574,8 @@ rw_provider_call_emit_delta (RwProviderCall *call,
 }
 
 static GError *
-classify_error (RwProviderCall *call,
-                GError         *error)
+provider_classify_error (RwProviderCall *call,
+                         GError         *error)
 {
   if (call->timed_out != NULL)
     {
@@ -604,9 +605,9 @@ classify_error (RwProviderCall *call,
 }
 
 static void
-chat_done_cb (GObject      *object,
-              GAsyncResult *res,
-              gpointer      user_data)
+provider_chat_done_cb (GObject      *object,
+                       GAsyncResult *res,
+                       gpointer      user_data)
 {
   RwProviderCall *call = user_data;
   RwChatResult *result = call->result;
@@ -621,7 +622,7 @@ chat_done_cb (GObject      *object,
     {
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "timed out");
-      result->error = classify_error (call, error);
+      result->error = provider_classify_error (call, error);
     }
 
   /* Fill in what the provider did not report, and say that it is an estimate. */
@@ -645,7 +646,7 @@ chat_done_cb (GObject      *object,
     result->cost_usd = 0.0;
 
   g_task_return_pointer (task, rw_chat_result_ref (result), (GDestroyNotify) rw_chat_result_unref);
-  call_free (call);
+  provider_call_free (call);
 }
 
 /**
@@ -697,13 +698,15 @@ rw_provider_chat_async (RwProvider          *self,
   if (cancellable != NULL)
     {
       call->outer = g_object_ref (cancellable);
-      call->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled),
+      call->outer_handler = g_cancellable_connect (cancellable,
+                                                   G_CALLBACK (provider_outer_cancelled),
                                                    call, NULL);
     }
 
-  start_deadlines (call);
+  provider_start_deadlines (call);
 
-  RW_PROVIDER_GET_CLASS (self)->chat_async (self, call, call->cancellable, chat_done_cb, call);
+  RW_PROVIDER_GET_CLASS (self)->chat_async (self, call, call->cancellable, provider_chat_done_cb,
+                                            call);
 }
 
 /**

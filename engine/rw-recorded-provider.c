@@ -52,7 +52,7 @@ static const struct { const char *column; const char *slug; const char *name; } 
 };
 
 static void
-answer_free (gpointer data)
+recorded_answer_free (gpointer data)
 {
   Answer *a = data;
   g_free (a->text);
@@ -60,7 +60,7 @@ answer_free (gpointer data)
 }
 
 static char *
-slug_for_api_id (const char *api_id)
+recorded_slug_for_api_id (const char *api_id)
 {
   const char *last = strrchr (api_id, '/');
   g_autofree char *lower = g_ascii_strdown (last ? last + 1 : api_id, -1);
@@ -79,9 +79,9 @@ slug_for_api_id (const char *api_id)
 }
 
 static void
-each_json_line (const char     *resource,
-                RwJsonLineFunc  func,
-                gpointer        data)
+recorded_each_json_line (const char     *resource,
+                         RwJsonLineFunc  func,
+                         gpointer        data)
 {
   g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, 0, NULL);
 
@@ -94,9 +94,9 @@ each_json_line (const char     *resource,
 }
 
 static void
-add_prompt (JsonObject *obj,
-            guint       line,
-            gpointer    data)
+recorded_add_prompt (JsonObject *obj,
+                     guint       line,
+                     gpointer    data)
 {
   Recordings *rec = data;
   const char *text = rw_json_object_get_string (obj, "text", NULL);
@@ -107,22 +107,22 @@ add_prompt (JsonObject *obj,
 }
 
 static void
-add_model (JsonObject *obj,
-           guint       line,
-           gpointer    data)
+recorded_add_model (JsonObject *obj,
+                    guint       line,
+                    gpointer    data)
 {
   GHashTable *names = data;
   const char *api_id = rw_json_object_get_string (obj, "api_id", NULL);
   const char *name = rw_json_object_get_string (obj, "name", NULL);
 
   if (api_id != NULL && name != NULL)
-    g_hash_table_insert (names, slug_for_api_id (api_id), g_strdup (name));
+    g_hash_table_insert (names, recorded_slug_for_api_id (api_id), g_strdup (name));
 }
 
 static void
-add_result (JsonObject *obj,
-            guint       line,
-            gpointer    data)
+recorded_add_result (JsonObject *obj,
+                     guint       line,
+                     gpointer    data)
 {
   Recordings *rec = data;
   const char *api_id = rw_json_object_get_string (obj, "api_id", NULL);
@@ -136,7 +136,7 @@ add_result (JsonObject *obj,
   a->text = g_strdup (text);
   a->duration_ms = rw_json_object_get_double (obj, "duration", 1000.0);
   {
-    g_autofree char *slug = slug_for_api_id (api_id);
+    g_autofree char *slug = recorded_slug_for_api_id (api_id);
     g_hash_table_insert (rec->answers,
                          g_strdup_printf ("%s\n%" G_GINT64_FORMAT, slug, prompt), a);
   }
@@ -147,7 +147,7 @@ add_result (JsonObject *obj,
 
 /* RouteLLM's GSM8K file: the question, then each model's correctness and its full answer. */
 static void
-add_gsm8k (Recordings *rec)
+recorded_add_gsm8k (Recordings *rec)
 {
   g_autoptr(GBytes) bytes = g_resources_lookup_data (RESOURCE_DIR "gsm8k_responses.csv", 0, NULL);
   g_autoptr(GPtrArray) header = NULL;
@@ -184,7 +184,8 @@ add_gsm8k (Recordings *rec)
             Answer *a = g_new0 (Answer, 1);
             a->text = g_strdup (row->pdata[answer_col[m]]);
             a->duration_ms = 1000.0 * rw_estimate_tokens (a->text) / NOMINAL_TOKENS_PER_SECOND;
-            g_hash_table_insert (rec->answers, g_strdup_printf ("%s\n%d", gsm8k_models[m].slug, id), a);
+            g_hash_table_insert (rec->answers, g_strdup_printf ("%s\n%d", gsm8k_models[m].slug, id),
+                                 a);
           }
       g_ptr_array_unref (row);
     }
@@ -192,7 +193,7 @@ add_gsm8k (Recordings *rec)
 
 /* The recorded answers, read the first time one is asked for (listing the models does not). */
 static Recordings *
-get_recordings (void)
+recorded_get_recordings (void)
 {
   static gsize once;
   static Recordings *rec;
@@ -201,10 +202,10 @@ get_recordings (void)
     {
       rec = g_new0 (Recordings, 1);
       rec->prompt_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      rec->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, answer_free);
-      each_json_line (RESOURCE_DIR "prompts.jsonl", add_prompt, rec);
-      each_json_line (RESOURCE_DIR "results.jsonl", add_result, rec);
-      add_gsm8k (rec);
+      rec->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, recorded_answer_free);
+      recorded_each_json_line (RESOURCE_DIR "prompts.jsonl", recorded_add_prompt, rec);
+      recorded_each_json_line (RESOURCE_DIR "results.jsonl", recorded_add_result, rec);
+      recorded_add_gsm8k (rec);
       g_once_init_leave (&once, 1);
     }
   return rec;
@@ -212,7 +213,7 @@ get_recordings (void)
 
 /* The recorded models (RwModel, provider id "recorded"), sorted by name. */
 static GPtrArray *
-get_models (void)
+recorded_get_models (void)
 {
   static gsize once;
   static GPtrArray *models;
@@ -224,16 +225,18 @@ get_models (void)
       g_autoptr(GList) slugs = NULL;
 
       models = g_ptr_array_new_with_free_func (g_object_unref);
-      each_json_line (RESOURCE_DIR "models.jsonl", add_model, names);
+      recorded_each_json_line (RESOURCE_DIR "models.jsonl", recorded_add_model, names);
       for (guint m = 0; m < G_N_ELEMENTS (gsm8k_models); m++)
-        g_hash_table_insert (names, g_strdup (gsm8k_models[m].slug), g_strdup (gsm8k_models[m].name));
+        g_hash_table_insert (names, g_strdup (gsm8k_models[m].slug),
+                             g_strdup (gsm8k_models[m].name));
 
       slugs = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) g_strcmp0);
       for (GList *l = slugs; l; l = l->next)
         {
           g_autofree char *id = g_strdup_printf ("recorded/%s", (char *) l->data);
           g_autofree char *display = g_strdup_printf ("%s (recorded)",
-                                                      (char *) g_hash_table_lookup (names, l->data));
+                                                      (char *) g_hash_table_lookup (names,
+                                                                                    l->data));
           RwModel *model = rw_model_new (id, "recorded", l->data);
 
           rw_model_set_display_name (model, display);
@@ -259,7 +262,7 @@ rw_recorded_provider_lookup (RwRecordedProvider *self,
                              const char         *prompt,
                              double             *duration_ms)
 {
-  Recordings *rec = get_recordings ();
+  Recordings *rec = recorded_get_recordings ();
   g_autofree char *norm = rw_text_normalize_space (prompt);
   g_autofree char *key = NULL;
   gpointer id;
@@ -289,7 +292,7 @@ typedef struct
 } Replay;
 
 static void
-replay_free (Replay *r)
+recorded_replay_free (Replay *r)
 {
   if (r->timer)
     {
@@ -307,7 +310,7 @@ replay_free (Replay *r)
 /* Split into token-sized pieces: a word with its trailing space, long words in four-byte
  * chunks cut on character boundaries. */
 static GPtrArray *
-split_pieces (const char *text)
+recorded_split_pieces (const char *text)
 {
   GPtrArray *offsets = g_ptr_array_new ();
   const char *p = text;
@@ -337,7 +340,7 @@ split_pieces (const char *text)
 }
 
 static gboolean
-replay_tick (gpointer data)
+recorded_replay_tick (gpointer data)
 {
   GTask *task = data;
   Replay *r = g_task_get_task_data (task);
@@ -366,7 +369,7 @@ replay_tick (gpointer data)
 }
 
 static gboolean
-replay_cancelled_idle (gpointer data)
+recorded_replay_cancelled_idle (gpointer data)
 {
   GTask *task = data;
   Replay *r = g_task_get_task_data (task);
@@ -381,14 +384,14 @@ replay_cancelled_idle (gpointer data)
 }
 
 static void
-replay_cancelled (GCancellable *cancellable,
-                  gpointer      data)
+recorded_replay_cancelled (GCancellable *cancellable,
+                           gpointer      data)
 {
   GTask *task = data;
   GSource *idle = g_idle_source_new ();
 
   /* Cancellation may come from any thread; finish on the task's context. */
-  g_source_set_callback (idle, replay_cancelled_idle, g_object_ref (task), g_object_unref);
+  g_source_set_callback (idle, recorded_replay_cancelled_idle, g_object_ref (task), g_object_unref);
   g_source_attach (idle, g_task_get_context (task));
   g_source_unref (idle);
 }
@@ -429,11 +432,11 @@ rw_recorded_provider_chat_async (RwProvider          *provider,
   r = g_new0 (Replay, 1);
   r->call = call;
   r->text = g_steal_pointer (&text);
-  r->pieces = split_pieces (r->text);
+  r->pieces = recorded_split_pieces (r->text);
   n = MAX (1, r->pieces->len - 1);
   if (self->speed > 0)
     r->interval_ms = (guint) MAX (1.0, duration_ms / self->speed / n);
-  g_task_set_task_data (task, r, (GDestroyNotify) replay_free);
+  g_task_set_task_data (task, r, (GDestroyNotify) recorded_replay_free);
 
   if (!request->stream && r->interval_ms > 0)
     {
@@ -444,14 +447,14 @@ rw_recorded_provider_chat_async (RwProvider          *provider,
     }
 
   r->timer = g_timeout_source_new (r->interval_ms);
-  g_source_set_callback (r->timer, replay_tick, g_object_ref (task), g_object_unref);
+  g_source_set_callback (r->timer, recorded_replay_tick, g_object_ref (task), g_object_unref);
   g_source_set_static_name (r->timer, "[routewise] recorded replay");
   g_source_attach (r->timer, g_task_get_context (task));
 
   if (cancellable != NULL)
     {
       r->cancellable = g_object_ref (cancellable);
-      r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (replay_cancelled),
+      r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (recorded_replay_cancelled),
                                             task, NULL);
     }
 }
@@ -471,7 +474,7 @@ rw_recorded_provider_list_models_async (RwProvider          *provider,
                                         gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  GPtrArray *recorded = get_models ();
+  GPtrArray *recorded = recorded_get_models ();
   GPtrArray *models = g_ptr_array_new_with_free_func (g_object_unref);
   const char *id = rw_provider_get_id (provider);
 

@@ -105,7 +105,7 @@ rw_route_result_unref (RwRouteResult *self)
 }
 
 static gint64
-default_clock (gpointer user_data)
+router_default_clock (gpointer user_data)
 {
   return g_get_monotonic_time ();
 }
@@ -147,7 +147,7 @@ rw_router_init (RwRouter *self)
   self->circuit_failures = 3;
   self->circuit_window_ms = 60000;
   self->circuit_cooldown_ms = 30000;
-  self->clock = default_clock;
+  self->clock = router_default_clock;
 }
 
 /**
@@ -233,7 +233,7 @@ rw_router_set_circuit (RwRouter *self,
  * (which GLib reads from /etc/localtime each time) is only looked at when the day may have
  * turned. */
 static void
-roll_day (RwRouter *self)
+router_roll_day (RwRouter *self)
 {
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GDateTime) midnight = NULL;
@@ -274,7 +274,7 @@ rw_router_set_cost_ceilings (RwRouter *self,
   g_mutex_lock (&self->lock);
   self->request_ceiling_usd = MAX (0, per_request_usd);
   self->daily_ceiling_usd = MAX (0, daily_usd);
-  roll_day (self);
+  router_roll_day (self);
   g_mutex_unlock (&self->lock);
 }
 
@@ -284,7 +284,7 @@ rw_router_get_spent_today (RwRouter *self)
   double spent;
 
   g_mutex_lock (&self->lock);
-  roll_day (self);
+  router_roll_day (self);
   spent = self->spent_today_usd;
   g_mutex_unlock (&self->lock);
   return spent;
@@ -301,15 +301,15 @@ rw_router_set_clock (RwRouter    *self,
                      RwClockFunc  clock,
                      gpointer     user_data)
 {
-  self->clock = clock ? clock : default_clock;
+  self->clock = clock ? clock : router_default_clock;
   self->clock_data = user_data;
 }
 
 /* ------------------------------------------------------------------------------ circuits */
 
 static Circuit *
-get_circuit (RwRouter   *self,
-             const char *model_id)
+router_get_circuit (RwRouter   *self,
+                    const char *model_id)
 {
   Circuit *c = g_hash_table_lookup (self->circuits, model_id);
 
@@ -323,10 +323,10 @@ get_circuit (RwRouter   *self,
 
 /* Called with the lock held. */
 static gboolean
-circuit_allows_locked (RwRouter   *self,
-                       const char *model_id)
+router_circuit_allows_locked (RwRouter   *self,
+                              const char *model_id)
 {
-  Circuit *c = get_circuit (self, model_id);
+  Circuit *c = router_get_circuit (self, model_id);
   gint64 now = self->clock (self->clock_data);
 
   switch (c->state)
@@ -350,19 +350,19 @@ circuit_allows_locked (RwRouter   *self,
 }
 
 static gboolean
-circuit_allows (RwRouter   *self,
-                const char *model_id)
+router_circuit_allows (RwRouter   *self,
+                       const char *model_id)
 {
   gboolean allows;
 
   g_mutex_lock (&self->lock);
-  allows = circuit_allows_locked (self, model_id);
+  allows = router_circuit_allows_locked (self, model_id);
   g_mutex_unlock (&self->lock);
   return allows;
 }
 
 static gboolean
-counts_against_circuit (const GError *error)
+router_counts_against_circuit (const GError *error)
 {
   return !(g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST) ||
            g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH) ||
@@ -372,11 +372,11 @@ counts_against_circuit (const GError *error)
 
 /* Called with the lock held. */
 static void
-circuit_record_locked (RwRouter     *self,
-                       const char   *model_id,
-                       const GError *error)
+router_circuit_record_locked (RwRouter     *self,
+                              const char   *model_id,
+                              const GError *error)
 {
-  Circuit *c = get_circuit (self, model_id);
+  Circuit *c = router_get_circuit (self, model_id);
   gint64 now = self->clock (self->clock_data);
 
   c->trial_in_flight = FALSE;
@@ -386,7 +386,7 @@ circuit_record_locked (RwRouter     *self,
       c->failures = 0;
       return;
     }
-  if (!counts_against_circuit (error))
+  if (!router_counts_against_circuit (error))
     {
       /* Not the model's fault; a half-open trial simply ends. */
       if (c->state == RW_CIRCUIT_HALF_OPEN)
@@ -412,12 +412,12 @@ circuit_record_locked (RwRouter     *self,
 }
 
 static void
-circuit_record (RwRouter     *self,
-                const char   *model_id,
-                const GError *error)
+router_circuit_record (RwRouter     *self,
+                       const char   *model_id,
+                       const GError *error)
 {
   g_mutex_lock (&self->lock);
-  circuit_record_locked (self, model_id, error);
+  router_circuit_record_locked (self, model_id, error);
   g_mutex_unlock (&self->lock);
 }
 
@@ -494,7 +494,7 @@ typedef struct
 } Route;
 
 static void
-clear_wait (Route *r)
+router_clear_wait (Route *r)
 {
   if (r->wait != NULL)
     {
@@ -509,9 +509,9 @@ clear_wait (Route *r)
 }
 
 static void
-route_free (Route *r)
+router_route_free (Route *r)
 {
-  clear_wait (r);
+  router_clear_wait (r);
   if (r->cancel_id != 0)
     g_cancellable_disconnect (r->cancellable, r->cancel_id);
   g_clear_object (&r->cancellable);
@@ -524,12 +524,12 @@ route_free (Route *r)
   g_free (r);
 }
 
-static void try_next_candidate (GTask *task);
-static void send_attempt (GTask *task);
+static void router_try_next_candidate (GTask *task);
+static void router_send_attempt (GTask *task);
 
 static void
-finish (GTask        *task,
-        RwChatResult *final)
+router_finish (GTask        *task,
+               RwChatResult *final)
 {
   Route *r = g_task_get_task_data (task);
 
@@ -552,16 +552,16 @@ finish (GTask        *task,
 }
 
 static void
-note_skip (Route   *r,
-           RwError  code,
-           const char *format,
-           ...) G_GNUC_PRINTF (3, 4);
+router_note_skip (Route   *r,
+                  RwError  code,
+                  const char *format,
+                  ...) G_GNUC_PRINTF (3, 4);
 
 static void
-note_skip (Route      *r,
-           RwError     code,
-           const char *format,
-           ...)
+router_note_skip (Route      *r,
+                  RwError     code,
+                  const char *format,
+                  ...)
 {
   va_list args;
 
@@ -572,9 +572,9 @@ note_skip (Route      *r,
 }
 
 static void
-on_delta (RwModel    *model,
-          const char *text,
-          gpointer    user_data)
+router_on_delta (RwModel    *model,
+                 const char *text,
+                 gpointer    user_data)
 {
   Route *r = user_data;
 
@@ -593,14 +593,14 @@ on_delta (RwModel    *model,
 }
 
 static void
-record_attempt (Route        *r,
-                RwChatResult *result)
+router_record_attempt (Route        *r,
+                       RwChatResult *result)
 {
   RwRouter *self = r->router;
 
   g_ptr_array_add (r->out->attempts, rw_chat_result_ref (result));
   g_mutex_lock (&self->lock);
-  roll_day (self);
+  router_roll_day (self);
   if (isfinite (result->cost_usd) && result->cost_usd > 0)
     self->spent_today_usd += result->cost_usd;
   g_mutex_unlock (&self->lock);
@@ -630,30 +630,30 @@ record_attempt (Route        *r,
 }
 
 static gboolean
-retry_now (gpointer data)
+router_retry_now (gpointer data)
 {
   g_autoptr(GTask) task = g_object_ref (data);
   Route *r = g_task_get_task_data (task);
 
   /* Either the wait ended or the route was cancelled: both sources go, and the attempt
    * finds out which. */
-  clear_wait (r);
-  send_attempt (task);
+  router_clear_wait (r);
+  router_send_attempt (task);
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
-retry_cancelled (GCancellable *cancellable,
-                 gpointer      data)
+router_retry_cancelled (GCancellable *cancellable,
+                        gpointer      data)
 {
-  return retry_now (data);
+  return router_retry_now (data);
 }
 
 /* Failures that trying the same model again may cure. A timeout is not one: waiting the whole
  * limit again on a model that just hung costs more than falling back at once; nor is a
  * redirect, which is not followed and says the same every time. */
 static gboolean
-is_retryable (const RwChatResult *result)
+router_is_retryable (const RwChatResult *result)
 {
   const GError *error = result->error;
 
@@ -667,9 +667,9 @@ is_retryable (const RwChatResult *result)
 }
 
 static guint
-backoff_ms (RwRouter     *self,
-            guint         retry,
-            RwChatResult *result)
+router_backoff_ms (RwRouter     *self,
+                   guint         retry,
+                   RwChatResult *result)
 {
   double base, ms;
 
@@ -684,9 +684,9 @@ backoff_ms (RwRouter     *self,
 }
 
 static void
-attempt_done (GObject      *object,
-              GAsyncResult *res,
-              gpointer      user_data)
+router_attempt_done (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Route *r = g_task_get_task_data (task);
@@ -694,8 +694,8 @@ attempt_done (GObject      *object,
   g_autoptr(RwChatResult) result = rw_provider_chat_finish (RW_PROVIDER (object), res);
   GError *error = result->error;
 
-  record_attempt (r, result);
-  circuit_record (self, rw_model_get_id (r->model), error);
+  router_record_attempt (r, result);
+  router_circuit_record (self, rw_model_get_id (r->model), error);
   g_free (r->out->model_id);
   r->out->model_id = g_strdup (rw_model_get_id (r->model));
 
@@ -705,26 +705,27 @@ attempt_done (GObject      *object,
     {
       /* Served; or text already reached the caller, who must see the failure; or nothing
        * else could do better. */
-      finish (task, result);
+      router_finish (task, result);
       return;
     }
 
   g_clear_pointer (&r->out->result, rw_chat_result_unref);
   r->out->result = rw_chat_result_ref (result);
 
-  if (is_retryable (result) && r->retry < self->max_retries)
+  if (router_is_retryable (result) && r->retry < self->max_retries)
     {
-      guint delay = backoff_ms (self, r->retry, result);
+      guint delay = router_backoff_ms (self, r->retry, result);
 
       if (delay <= MAX_RETRY_AFTER_MS)
         {
           r->retry++;
           r->wait = g_timeout_source_new (delay);
-          g_source_set_callback (r->wait, retry_now, g_object_ref (task), g_object_unref);
+          g_source_set_callback (r->wait, router_retry_now, g_object_ref (task), g_object_unref);
           g_source_set_static_name (r->wait, "[routewise] retry backoff");
           g_source_attach (r->wait, g_task_get_context (task));
           r->wait_cancel = g_cancellable_source_new (r->cancellable);
-          g_source_set_callback (r->wait_cancel, (GSourceFunc) (void (*) (void)) retry_cancelled,
+          g_source_set_callback (r->wait_cancel,
+                                 (GSourceFunc) (void (*) (void)) router_retry_cancelled,
                                  g_object_ref (task), g_object_unref);
           g_source_attach (r->wait_cancel, g_task_get_context (task));
           return;
@@ -734,11 +735,11 @@ attempt_done (GObject      *object,
   if (g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH))
     r->min_context = MAX (r->min_context, MAX (1, rw_model_get_context_length (r->model)));
 
-  try_next_candidate (task);
+  router_try_next_candidate (task);
 }
 
 static void
-send_attempt (GTask *task)
+router_send_attempt (GTask *task)
 {
   Route *r = g_task_get_task_data (task);
   RwRouter *self = r->router;
@@ -749,24 +750,24 @@ send_attempt (GTask *task)
     {
       RwChatResult *cancelled = rw_chat_result_new (rw_model_get_id (r->model));
       cancelled->error = g_error_new_literal (RW_ERROR, RW_ERROR_CANCELLED, "cancelled");
-      finish (task, cancelled);
+      router_finish (task, cancelled);
       rw_chat_result_unref (cancelled);
       return;
     }
   /* The circuit rule holds for every retry, not only the first try. */
-  if (!circuit_allows (self, rw_model_get_id (r->model)))
+  if (!router_circuit_allows (self, rw_model_get_id (r->model)))
     {
-      note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open",
+      router_note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open",
                  rw_model_get_id (r->model));
-      try_next_candidate (task);
+      router_try_next_candidate (task);
       return;
     }
-  rw_provider_chat_async (provider, r->model, r->request, on_delta, r, r->cancellable,
-                          attempt_done, g_object_ref (task));
+  rw_provider_chat_async (provider, r->model, r->request, router_on_delta, r, r->cancellable,
+                          router_attempt_done, g_object_ref (task));
 }
 
 static void
-try_next_candidate (GTask *task)
+router_try_next_candidate (GTask *task)
 {
   Route *r = g_task_get_task_data (task);
   RwRouter *self = r->router;
@@ -780,23 +781,23 @@ try_next_candidate (GTask *task)
 
       if (model == NULL)
         {
-          note_skip (r, RW_ERROR_CONFIG, "%s", error->message);
+          router_note_skip (r, RW_ERROR_CONFIG, "%s", error->message);
           continue;
         }
       if (rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (model)) == NULL)
         {
-          note_skip (r, RW_ERROR_CONFIG, "the provider of %s is not configured", id);
+          router_note_skip (r, RW_ERROR_CONFIG, "the provider of %s is not configured", id);
           continue;
         }
       if (r->min_context > 0 && rw_model_get_context_length (model) <= r->min_context)
         {
-          note_skip (r, RW_ERROR_CONTEXT_LENGTH,
+          router_note_skip (r, RW_ERROR_CONTEXT_LENGTH,
                      "the request does not fit any candidate's context");
           continue;
         }
       if (rw_router_get_circuit_state (self, id) == RW_CIRCUIT_OPEN)
         {
-          note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open", id);
+          router_note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open", id);
           continue;
         }
 
@@ -804,7 +805,7 @@ try_next_candidate (GTask *task)
       if (self->request_ceiling_usd > 0 && isfinite (estimate) &&
           estimate > self->request_ceiling_usd)
         {
-          note_skip (r, RW_ERROR_BUDGET,
+          router_note_skip (r, RW_ERROR_BUDGET,
                      "the request could cost $%.4f on %s, over the per-request ceiling of $%.4f",
                      estimate, id, self->request_ceiling_usd);
           continue;
@@ -815,7 +816,7 @@ try_next_candidate (GTask *task)
 
           if (spent + estimate > self->daily_ceiling_usd)
             {
-              note_skip (r, RW_ERROR_BUDGET,
+              router_note_skip (r, RW_ERROR_BUDGET,
                          "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
                          self->daily_ceiling_usd, spent);
               continue;
@@ -824,12 +825,12 @@ try_next_candidate (GTask *task)
 
       g_set_object (&r->model, model);
       r->retry = 0;
-      send_attempt (task);
+      router_send_attempt (task);
       return;
     }
 
   /* Nothing left: the last upstream failure, or else why every candidate was skipped. */
-  finish (task, NULL);
+  router_finish (task, NULL);
 }
 
 /**
@@ -886,7 +887,7 @@ rw_router_route_async (RwRouter            *self,
   r->out->task = rw_policy_classify (policy, request);
   rw_chat_request_set_task (r->request, r->out->task);
   r->candidates = rw_policy_candidates (policy, model, r->out->task);
-  g_task_set_task_data (task, r, (GDestroyNotify) route_free);
+  g_task_set_task_data (task, r, (GDestroyNotify) router_route_free);
 
   if (model != NULL && !g_str_equal (model, RW_POLICY_AUTO_MODEL))
     {
@@ -897,12 +898,12 @@ rw_router_route_async (RwRouter            *self,
         {
           RwChatResult *unknown = rw_chat_result_new (model);
           unknown->error = g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s", error->message);
-          finish (task, unknown);
+          router_finish (task, unknown);
           rw_chat_result_unref (unknown);
           return;
         }
     }
-  try_next_candidate (task);
+  router_try_next_candidate (task);
 }
 
 /**

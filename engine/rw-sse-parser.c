@@ -95,8 +95,8 @@ rw_sse_parser_get_last_id (RwSseParser *self)
 }
 
 static gboolean
-dispatch (RwSseParser  *self,
-          GError      **error)
+sse_parser_dispatch (RwSseParser  *self,
+                     GError      **error)
 {
   gboolean ret = TRUE;
 
@@ -116,8 +116,8 @@ dispatch (RwSseParser  *self,
 }
 
 static gboolean
-process_line (RwSseParser  *self,
-              GError      **error)
+sse_parser_process_line (RwSseParser  *self,
+                         GError      **error)
 {
   const char *line = self->line->str;
   gsize len = self->line->len;
@@ -127,7 +127,7 @@ process_line (RwSseParser  *self,
   gsize value_len;
 
   if (len == 0)
-    return dispatch (self, error);
+    return sse_parser_dispatch (self, error);
   if (line[0] == ':')
     return TRUE;
 
@@ -246,7 +246,7 @@ rw_sse_parser_feed (RwSseParser  *self,
         {
           self->last_was_cr = (c == '\r');
           i++;
-          if (!process_line (self, error))
+          if (!sse_parser_process_line (self, error))
             {
               self->failed = TRUE;
               return FALSE;

@@ -46,7 +46,7 @@ G_DEFINE_BOXED_TYPE (RwTextClassifier, rw_text_classifier, rw_text_classifier_re
                      rw_text_classifier_unref)
 
 static void
-label_free (Label *l)
+text_classifier_label_free (Label *l)
 {
   g_free (l->name);
   g_hash_table_unref (l->counts);
@@ -54,7 +54,7 @@ label_free (Label *l)
 }
 
 static Label *
-label_new (const char *name)
+text_classifier_label_new (const char *name)
 {
   Label *l = g_new0 (Label, 1);
   l->name = g_strdup (name);
@@ -75,7 +75,7 @@ rw_text_classifier_new (guint buckets)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
-  self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) label_free);
+  self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) text_classifier_label_free);
   self->vocabulary = g_hash_table_new (NULL, NULL);
   return self;
 }
@@ -100,9 +100,9 @@ rw_text_classifier_unref (RwTextClassifier *self)
 
 /* FNV-1a over a lowercased word, continued over a second for pairs. */
 static guint32
-fnv (guint32     h,
-     const char *s,
-     gsize       len)
+text_classifier_fnv (guint32     h,
+                     const char *s,
+                     gsize       len)
 {
   for (gsize i = 0; i < len; i++)
     {
@@ -116,9 +116,9 @@ fnv (guint32     h,
  * are runs of letters and digits (any non-ASCII byte counts as a letter, so words of other
  * scripts are kept whole). */
 static void
-each_feature (guint        buckets,
-              const char  *text,
-              void       (*func) (guint bucket, gpointer data),
+text_classifier_each_feature (guint        buckets,
+                              const char  *text,
+                              void       (*func) (guint bucket, gpointer data),
               gpointer     data)
 {
   const char *p = text;
@@ -137,26 +137,26 @@ each_feature (guint        buckets,
       start = p;
       while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
         p++;
-      h = fnv (2166136261u, start, p - start);
+      h = text_classifier_fnv (2166136261u, start, p - start);
       func (h % buckets, data);
       if (have_prev)
-        func ((fnv (prev, " ", 1) ^ (h * 2654435761u)) % buckets, data);
+        func ((text_classifier_fnv (prev, " ", 1) ^ (h * 2654435761u)) % buckets, data);
       prev = h;
       have_prev = TRUE;
     }
 }
 
 static Label *
-find_label (RwTextClassifier *self,
-            const char       *name,
-            gboolean          create)
+text_classifier_find_label (RwTextClassifier *self,
+                            const char       *name,
+                            gboolean          create)
 {
   for (guint i = 0; i < self->labels->len; i++)
     if (g_str_equal (((Label *) self->labels->pdata[i])->name, name))
       return self->labels->pdata[i];
   if (!create)
     return NULL;
-  g_ptr_array_add (self->labels, label_new (name));
+  g_ptr_array_add (self->labels, text_classifier_label_new (name));
   return self->labels->pdata[self->labels->len - 1];
 }
 
@@ -167,8 +167,8 @@ typedef struct
 } AddData;
 
 static void
-add_feature (guint    bucket,
-             gpointer data)
+text_classifier_add_feature (guint    bucket,
+                             gpointer data)
 {
   AddData *d = data;
   gpointer key = GUINT_TO_POINTER (bucket + 1);
@@ -192,11 +192,11 @@ rw_text_classifier_add (RwTextClassifier *self,
                         const char       *text,
                         const char       *label)
 {
-  AddData d = { self, find_label (self, label, TRUE) };
+  AddData d = { self, text_classifier_find_label (self, label, TRUE) };
 
   d.label->documents++;
   self->documents++;
-  each_feature (self->buckets, text, add_feature, &d);
+  text_classifier_each_feature (self->buckets, text, text_classifier_add_feature, &d);
 }
 
 typedef struct
@@ -206,8 +206,8 @@ typedef struct
 } ScoreData;
 
 static void
-score_feature (guint    bucket,
-               gpointer data)
+text_classifier_score_feature (guint    bucket,
+                               gpointer data)
 {
   ScoreData *d = data;
   gpointer key = GUINT_TO_POINTER (bucket + 1);
@@ -223,8 +223,8 @@ score_feature (guint    bucket,
 
 /* The posterior of every label, in the order of self->labels. */
 static double *
-posterior (RwTextClassifier *self,
-           const char       *text)
+text_classifier_posterior (RwTextClassifier *self,
+                           const char       *text)
 {
   double *scores = g_new0 (double, MAX (1, self->labels->len));
   ScoreData d = { self, scores };
@@ -233,7 +233,7 @@ posterior (RwTextClassifier *self,
   for (guint i = 0; i < self->labels->len; i++)
     scores[i] = log ((((Label *) self->labels->pdata[i])->documents + 1.0) /
                      (self->documents + self->labels->len));
-  each_feature (self->buckets, text, score_feature, &d);
+  text_classifier_each_feature (self->buckets, text, text_classifier_score_feature, &d);
   for (guint i = 0; i < self->labels->len; i++)
     top = MAX (top, scores[i]);
   for (guint i = 0; i < self->labels->len; i++)
@@ -261,7 +261,7 @@ rw_text_classifier_predict (RwTextClassifier *self,
 
   if (self->labels->len == 0)
     return NULL;
-  p = posterior (self, text);
+  p = text_classifier_posterior (self, text);
   for (guint i = 1; i < self->labels->len; i++)
     if (p[i] > p[best])
       best = i;
@@ -288,7 +288,7 @@ rw_text_classifier_probability (RwTextClassifier *self,
   for (guint i = 0; i < self->labels->len; i++)
     if (g_str_equal (((Label *) self->labels->pdata[i])->name, label))
       {
-        p = posterior (self, text);
+        p = text_classifier_posterior (self, text);
         return p[i];
       }
   return 0;
@@ -307,8 +307,8 @@ rw_text_classifier_get_n_labels (RwTextClassifier *self)
 }
 
 static gint
-compare_uint (gconstpointer a,
-              gconstpointer b)
+text_classifier_compare_uint (gconstpointer a,
+                              gconstpointer b)
 {
   guint x = GPOINTER_TO_UINT (*(gpointer *) a), y = GPOINTER_TO_UINT (*(gpointer *) b);
   return x < y ? -1 : x > y;
@@ -339,7 +339,7 @@ rw_text_classifier_to_json (RwTextClassifier *self)
       guint n_keys = 0;
       g_autofree gpointer *keys = g_hash_table_get_keys_as_array (l->counts, &n_keys);
 
-      qsort (keys, n_keys, sizeof (gpointer), compare_uint);
+      qsort (keys, n_keys, sizeof (gpointer), text_classifier_compare_uint);
       json_builder_set_member_name (b, l->name);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "documents");
@@ -351,7 +351,8 @@ rw_text_classifier_to_json (RwTextClassifier *self)
           char name[16];
           g_snprintf (name, sizeof name, "%u", GPOINTER_TO_UINT (keys[k]) - 1);
           json_builder_set_member_name (b, name);
-          json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (l->counts, keys[k])));
+          json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (l->counts,
+                                                                                keys[k])));
         }
       json_builder_end_object (b);
       json_builder_end_object (b);
@@ -383,7 +384,8 @@ rw_text_classifier_new_from_json (JsonNode  *node,
       g_strcmp0 (rw_json_object_get_string (json_node_get_object (node), "type", ""),
                  "naive-bayes") != 0)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier must be of type “naive-bayes”");
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the classifier must be of type “naive-bayes”");
       return NULL;
     }
   obj = json_node_get_object (node);
@@ -412,17 +414,19 @@ rw_text_classifier_new_from_json (JsonNode  *node,
 
       if (cn == NULL || !JSON_NODE_HOLDS_OBJECT (cn))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed", name);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed",
+                       name);
           return NULL;
         }
       lo = json_node_get_object (member);
       documents = rw_json_object_get_int (lo, "documents", 0);
       if (documents < 0)
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed", name);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed",
+                       name);
           return NULL;
         }
-      l = find_label (self, name, TRUE);
+      l = text_classifier_find_label (self, name, TRUE);
       l->documents = documents;
       self->documents += documents;
       counts = rw_json_object_get_object (lo, "counts");

@@ -112,10 +112,10 @@ rw_jsonl_foreach (GBytes         *bytes,
  */
 GPtrArray *
 rw_csv_read_record (const char  *data,
-            gsize        length,
-            gsize       *pos,
-            guint       *line,
-            GError     **error)
+                    gsize        length,
+                    gsize       *pos,
+                    guint       *line,
+                    GError     **error)
 {
   GPtrArray *fields;
   GString *field = g_string_new (NULL);

@@ -32,16 +32,16 @@ rw_grade_free (RwGrade *grade)
 }
 
 static RwGrade *
-grade_new (const char *grader,
-           gboolean    pass,
-           const char *format,
-           ...) G_GNUC_PRINTF (3, 4);
+grader_grade_new (const char *grader,
+                  gboolean    pass,
+                  const char *format,
+                  ...) G_GNUC_PRINTF (3, 4);
 
 static RwGrade *
-grade_new (const char *grader,
-           gboolean    pass,
-           const char *format,
-           ...)
+grader_grade_new (const char *grader,
+                  gboolean    pass,
+                  const char *format,
+                  ...)
 {
   RwGrade *grade = g_new0 (RwGrade, 1);
   va_list args;
@@ -56,22 +56,23 @@ grade_new (const char *grader,
 }
 
 static GRegex *
-number_regex (void)
+grader_number_regex (void)
 {
   static gsize once;
   static GRegex *re;
 
   if (g_once_init_enter (&once))
     {
-      re = g_regex_new ("-?\\$?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?", G_REGEX_OPTIMIZE, 0, NULL);
+      re = g_regex_new ("-?\\$?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?", G_REGEX_OPTIMIZE, 0,
+                        NULL);
       g_once_init_leave (&once, 1);
     }
   return re;
 }
 
 static gboolean
-parse_number (const char *token,
-              double     *value)
+grader_parse_number (const char *token,
+                     double     *value)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   char *end;
@@ -104,21 +105,21 @@ rw_grader_final_number (const char *text,
 
   if (marker != NULL)
     {
-      if (g_regex_match (number_regex (), marker + 4, 0, &match))
+      if (g_regex_match (grader_number_regex (), marker + 4, 0, &match))
         {
           g_autofree char *first = g_match_info_fetch (match, 0);
-          return parse_number (first, value);
+          return grader_parse_number (first, value);
         }
       g_clear_pointer (&match, g_match_info_free);
     }
-  g_regex_match (number_regex (), text, 0, &match);
+  g_regex_match (grader_number_regex (), text, 0, &match);
   while (g_match_info_matches (match))
     {
       g_free (last);
       last = g_match_info_fetch (match, 0);
       g_match_info_next (match, NULL);
     }
-  return last != NULL && parse_number (last, value);
+  return last != NULL && grader_parse_number (last, value);
 }
 
 /**
@@ -152,7 +153,7 @@ rw_grader_choice_letter (const char *text)
 }
 
 static const char *
-json_type_name (JsonNode *node)
+grader_json_type_name (JsonNode *node)
 {
   if (JSON_NODE_HOLDS_OBJECT (node))
     return "object";
@@ -170,10 +171,10 @@ json_type_name (JsonNode *node)
 }
 
 static gboolean
-type_matches (JsonNode   *node,
-              const char *type)
+grader_type_matches (JsonNode   *node,
+                     const char *type)
 {
-  const char *actual = json_type_name (node);
+  const char *actual = grader_json_type_name (node);
 
   if (g_str_equal (type, actual))
     return TRUE;
@@ -207,15 +208,17 @@ rw_grader_check_schema (JsonNode   *value,
       if (JSON_NODE_HOLDS_ARRAY (type))
         {
           for (guint i = 0; i < json_array_get_length (json_node_get_array (type)); i++)
-            ok |= type_matches (value, json_array_get_string_element (json_node_get_array (type), i));
+            ok |= grader_type_matches (value,
+                                       json_array_get_string_element (json_node_get_array (type),
+                                                                      i));
         }
       else
-        ok = type_matches (value, json_node_get_string (type));
+        ok = grader_type_matches (value, json_node_get_string (type));
       if (!ok)
         {
           g_string_append_printf (why, "expected %s, got %s",
                                   JSON_NODE_HOLDS_ARRAY (type) ? "one of the types" : json_node_get_string (type),
-                                  json_type_name (value));
+                                  grader_json_type_name (value));
           return FALSE;
         }
     }
@@ -237,7 +240,8 @@ rw_grader_check_schema (JsonNode   *value,
       JsonObject *obj = json_node_get_object (value);
       JsonNode *props = json_object_get_member (schema, "properties");
 
-      if ((node = json_object_get_member (schema, "required")) != NULL && JSON_NODE_HOLDS_ARRAY (node))
+      if ((node = json_object_get_member (schema, "required")) != NULL
+          && JSON_NODE_HOLDS_ARRAY (node))
         for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
           {
             const char *name = json_array_get_string_element (json_node_get_array (node), i);
@@ -342,7 +346,7 @@ rw_grader_check_schema (JsonNode   *value,
 
 /* Models often wrap JSON in a Markdown code fence; grade what is inside. */
 static char *
-strip_fence (const char *answer)
+grader_strip_fence (const char *answer)
 {
   const char *start = strstr (answer, "```");
   const char *body, *end;
@@ -357,8 +361,8 @@ strip_fence (const char *answer)
 }
 
 static const char *
-value_or_reference (JsonObject *spec,
-                    const char *reference)
+grader_value_or_reference (JsonObject *spec,
+                           const char *reference)
 {
   JsonNode *v = json_object_get_member (spec, "value");
 
@@ -376,13 +380,14 @@ grader_text (JsonObject  *spec,
              gboolean     ignore_case,
              GError     **error)
 {
-  const char *want = value_or_reference (spec, reference);
+  const char *want = grader_value_or_reference (spec, reference);
   g_autofree char *a = NULL, *w = NULL;
   gboolean pass;
 
   if (want == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s grader needs a value or a reference", type);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s grader needs a value or a reference",
+                   type);
       return NULL;
     }
   a = ignore_case ? g_utf8_casefold (answer, -1) : g_strdup (answer);
@@ -390,7 +395,7 @@ grader_text (JsonObject  *spec,
   g_strstrip (a);
   g_strstrip (w);
   pass = g_str_equal (type, "exact") ? g_str_equal (a, w) : strstr (a, w) != NULL;
-  return grade_new (type, pass, pass ? "matches “%s”" : "does not match “%s”", want);
+  return grader_grade_new (type, pass, pass ? "matches “%s”" : "does not match “%s”", want);
 }
 
 /* regex: the answer matches the pattern. */
@@ -406,13 +411,14 @@ grader_regex (JsonObject  *spec,
   g_autoptr(GRegex) re = NULL;
   g_autoptr(GError) local = NULL;
 
-  if (pattern == NULL || (re = g_regex_new (pattern, ignore_case ? G_REGEX_CASELESS : 0, 0, &local)) == NULL)
+  if (pattern == NULL || (re = g_regex_new (pattern, ignore_case ? G_REGEX_CASELESS : 0, 0,
+                                            &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the regex grader needs a valid “pattern”%s%s",
                    local ? ": " : "", local ? local->message : "");
       return NULL;
     }
-  return grade_new (type, g_regex_match (re, answer, 0, NULL), "/%s/", pattern);
+  return grader_grade_new (type, g_regex_match (re, answer, 0, NULL), "/%s/", pattern);
 }
 
 /* numeric: the answer's final number is the one expected, within a tolerance. */
@@ -429,7 +435,7 @@ grader_numeric (JsonObject  *spec,
 
   if (v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) != G_TYPE_STRING)
     want = json_node_get_double (v);
-  else if (!rw_grader_final_number (value_or_reference (spec, reference) ?: "", &want))
+  else if (!rw_grader_final_number (grader_value_or_reference (spec, reference) ?: "", &want))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the numeric grader needs a number to expect");
       return NULL;
@@ -437,9 +443,10 @@ grader_numeric (JsonObject  *spec,
   tolerance = rw_json_object_get_double (spec, "tolerance", 1e-6);
   relative = rw_json_object_get_double (spec, "relative", 0);
   if (!rw_grader_final_number (answer, &got))
-    return grade_new (type, FALSE, "no number in the answer (expected %g)", want);
+    return grader_grade_new (type, FALSE, "no number in the answer (expected %g)", want);
   diff = fabs (got - want);
-  return grade_new (type, diff <= tolerance || (relative > 0 && diff <= relative * fabs (want)),
+  return grader_grade_new (type, diff <= tolerance || (relative > 0
+                                                       && diff <= relative * fabs (want)),
                     "final number %g, expected %g", got, want);
 }
 
@@ -452,18 +459,19 @@ grader_choice (JsonObject  *spec,
                gboolean     ignore_case,
                GError     **error)
 {
-  const char *want = value_or_reference (spec, reference);
+  const char *want = grader_value_or_reference (spec, reference);
   char got = rw_grader_choice_letter (answer);
   char expected = want ? g_ascii_toupper (want[0]) : 0;
 
   if (expected < 'A' || expected > 'J')
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the choice grader needs a letter A-J to expect");
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the choice grader needs a letter A-J to expect");
       return NULL;
     }
   if (got == 0)
-    return grade_new (type, FALSE, "no choice in the answer (expected %c)", expected);
-  return grade_new (type, got == expected, "chose %c, expected %c", got, expected);
+    return grader_grade_new (type, FALSE, "no choice in the answer (expected %c)", expected);
+  return grader_grade_new (type, got == expected, "chose %c, expected %c", got, expected);
 }
 
 /* json: the answer is valid JSON, matching the schema when there is one. */
@@ -475,18 +483,18 @@ grader_json (JsonObject  *spec,
              gboolean     ignore_case,
              GError     **error)
 {
-  g_autofree char *body = strip_fence (answer);
+  g_autofree char *body = grader_strip_fence (answer);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
   JsonNode *schema = json_object_get_member (spec, "schema");
   g_autoptr(GString) why = g_string_new (NULL);
 
   if (!json_parser_load_from_data (parser, body, -1, &local))
-    return grade_new (type, FALSE, "not valid JSON: %s", local->message);
+    return grader_grade_new (type, FALSE, "not valid JSON: %s", local->message);
   if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema) &&
       !rw_grader_check_schema (json_parser_get_root (parser), json_node_get_object (schema), why))
-    return grade_new (type, FALSE, "does not match the schema: %s", why->str);
-  return grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
+    return grader_grade_new (type, FALSE, "does not match the schema: %s", why->str);
+  return grader_grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
 }
 
 /* length: the answer's length, in characters or words, is within bounds. */
@@ -511,7 +519,7 @@ grader_length (JsonObject  *spec,
     }
   else
     n = g_utf8_strlen (answer, -1);
-  return grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
+  return grader_grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
 }
 
 /* judge: run by the evaluation runner with a judge model, never here. */
@@ -553,10 +561,10 @@ static const struct
 
 /* One deterministic grader's verdict. */
 static RwGrade *
-grade_one (JsonObject  *spec,
-           const char  *answer,
-           const char  *reference,
-           GError     **error)
+grader_grade_one (JsonObject  *spec,
+                  const char  *answer,
+                  const char  *reference,
+                  GError     **error)
 {
   const char *type = rw_json_object_get_string (spec, "type", NULL);
   gboolean ignore_case = rw_json_object_get_boolean (spec, "ignore_case", FALSE);
@@ -593,7 +601,7 @@ rw_grader_grade (JsonObject  *spec,
                  const char  *reference,
                  GError     **error)
 {
-  RwGrade *grade = grade_one (spec, answer, reference, error);
+  RwGrade *grade = grader_grade_one (spec, answer, reference, error);
 
   if (grade != NULL && rw_json_object_get_boolean (spec, "not", FALSE))
     {
@@ -672,7 +680,8 @@ rw_grader_grade_item (RwSuiteItem  *item,
 
           if (!JSON_NODE_HOLDS_OBJECT (spec))
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "item %s: graders[%u] is not an object",
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "item %s: graders[%u] is not an object",
                            item->id, i);
               return NULL;
             }

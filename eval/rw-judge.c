@@ -140,7 +140,7 @@ typedef struct
 } Pair;
 
 static void
-pair_free (Pair *p)
+judge_pair_free (Pair *p)
 {
   g_clear_object (&p->judge);
   g_free (p->question);
@@ -166,9 +166,9 @@ judge_request (const char *system,
 }
 
 static void
-pointwise_cb (GObject      *object,
-              GAsyncResult *res,
-              gpointer      user_data)
+judge_pointwise_cb (GObject      *object,
+                    GAsyncResult *res,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
@@ -219,13 +219,14 @@ rw_judge_pointwise_async (RwJudge             *self,
     g_string_append_printf (user, "[Rubric]\n%s\n\n", rubric);
   g_string_append_printf (user, "[Question]\n%s\n\n", question);
   if (reference != NULL)
-    g_string_append_printf (user, "[The Start of Reference Answer]\n%s\n[The End of Reference Answer]\n\n",
-                            reference);
-  g_string_append_printf (user, "[The Start of Assistant's Answer]\n%s\n[The End of Assistant's Answer]",
+    g_string_append_printf (user, "[The Start of Reference Answer]\n%s\n"
+                            "[The End of Reference Answer]\n\n", reference);
+  g_string_append_printf (user,
+                          "[The Start of Assistant's Answer]\n%s\n[The End of Assistant's Answer]",
                           answer);
   request = judge_request (pointwise_system, user->str);
   rw_router_route_async (self->router, request, rw_model_get_id (self->model), NULL, NULL, NULL,
-                         cancellable, pointwise_cb, task);
+                         cancellable, judge_pointwise_cb, task);
 }
 
 /**
@@ -262,9 +263,9 @@ typedef struct
 } Half;
 
 static void
-half_cb (GObject      *object,
-         GAsyncResult *res,
-         gpointer      user_data)
+judge_half_cb (GObject      *object,
+               GAsyncResult *res,
+               gpointer      user_data)
 {
   Half *half = user_data;
   g_autoptr(GTask) task = half->task;
@@ -281,7 +282,8 @@ half_cb (GObject      *object,
   else
     {
       p->choices[order] = rw_judge_parse_choice (out->result->text->str);
-      g_string_append_printf (p->detail, "%s: %c\n", order == 0 ? "first answer as A" : "second answer as A",
+      g_string_append_printf (p->detail, "%s: %c\n",
+                              order == 0 ? "first answer as A" : "second answer as A",
                               p->choices[order] ? p->choices[order] : '?');
       if (p->choices[order] == 0 && p->error == NULL)
         p->error = g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
@@ -331,7 +333,7 @@ rw_judge_pairwise_async (RwJudge             *self,
   p->judge = g_object_ref (self);
   p->detail = g_string_new (NULL);
   p->pending = 2;
-  g_task_set_task_data (task, p, (GDestroyNotify) pair_free);
+  g_task_set_task_data (task, p, (GDestroyNotify) judge_pair_free);
 
   for (guint order = 0; order < 2; order++)
     {
@@ -348,7 +350,7 @@ rw_judge_pairwise_async (RwJudge             *self,
       half->task = g_object_ref (task);
       half->order = order;
       rw_router_route_async (self->router, request, rw_model_get_id (self->model), NULL, NULL, NULL,
-                             cancellable, half_cb, half);
+                             cancellable, judge_half_cb, half);
     }
   g_object_unref (task);
 }

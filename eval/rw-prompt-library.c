@@ -105,7 +105,7 @@ rw_prompt_library_class_init (RwPromptLibraryClass *klass)
 }
 
 static char *
-make_title (const char *text)
+prompt_library_make_title (const char *text)
 {
   const char *nl = strchr (text, '\n');
   g_autofree char *line = nl ? g_strndup (text, nl - text) : g_strdup (text);
@@ -120,9 +120,9 @@ make_title (const char *text)
 }
 
 static gint
-compare_prompts (gconstpointer a,
-                 gconstpointer b,
-                 gpointer      user_data)
+prompt_library_compare_prompts (gconstpointer a,
+                                gconstpointer b,
+                                gpointer      user_data)
 {
   const RwSamplePrompt *pa = a, *pb = b;
   int c = g_strcmp0 (pa->task, pb->task);
@@ -130,9 +130,9 @@ compare_prompts (gconstpointer a,
 }
 
 static void
-add_prompt (JsonObject *o,
-            guint       line,
-            gpointer    user_data)
+prompt_library_add_prompt (JsonObject *o,
+                           guint       line,
+                           gpointer    user_data)
 {
   RwPromptLibrary *self = user_data;
   const char *ptext = rw_json_object_get_string (o, "text", NULL);
@@ -146,9 +146,9 @@ add_prompt (JsonObject *o,
   p->id = g_strdup (slug);
   p->text = g_strdup (ptext);
   p->task = g_strdup (type ? type : "general");
-  p->title = make_title (ptext);
+  p->title = prompt_library_make_title (ptext);
   p->normalized = rw_text_normalize_space (ptext);
-  g_list_store_insert_sorted (self->prompts, p, compare_prompts, NULL);
+  g_list_store_insert_sorted (self->prompts, p, prompt_library_compare_prompts, NULL);
   g_object_unref (p);
 }
 
@@ -160,7 +160,7 @@ rw_prompt_library_init (RwPromptLibrary *self)
   self->prompts = g_list_store_new (RW_TYPE_SAMPLE_PROMPT);
   bytes = g_resources_lookup_data ("/io/github/routewise/engine/recorded/prompts.jsonl", 0, NULL);
   if (bytes != NULL)
-    rw_jsonl_foreach (bytes, add_prompt, self);
+    rw_jsonl_foreach (bytes, prompt_library_add_prompt, self);
 }
 
 /**

@@ -20,8 +20,8 @@
  */
 
 static JsonObject *
-object_member (JsonObject *obj,
-               const char *name)
+promptfoo_object_member (JsonObject *obj,
+                         const char *name)
 {
   JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -42,8 +42,8 @@ rw_promptfoo_is_results (JsonObject *root)
 }
 
 static char *
-render (const char *template,
-        JsonObject *vars)
+promptfoo_render (const char *template,
+                  JsonObject *vars)
 {
   static gsize once;
   static GRegex *re;
@@ -65,7 +65,8 @@ render (const char *template,
 
       g_match_info_fetch_pos (match, 0, &start, &end);
       g_string_append_len (s, template + last, start - last);
-      if (value != NULL && JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+      if (value != NULL && JSON_NODE_HOLDS_VALUE (value)
+          && json_node_get_value_type (value) == G_TYPE_STRING)
         g_string_append (s, json_node_get_string (value));
       else if (value != NULL)
         {
@@ -82,7 +83,7 @@ render (const char *template,
 /* One promptfoo assertion as a Routewise grader, or NULL when there is none like it. A "not-"
  * prefix inverts any of them. */
 static JsonNode *
-grader_for (JsonObject *assertion)
+promptfoo_grader_for (JsonObject *assertion)
 {
   const char *type = rw_json_object_get_string (assertion, "type", "");
   JsonNode *value = json_object_get_member (assertion, "value");
@@ -134,7 +135,8 @@ grader_for (JsonObject *assertion)
       if (json_object_has_member (assertion, "threshold"))
         {
           json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, 10 * rw_json_object_get_double (assertion, "threshold", 0.5));
+          json_builder_add_double_value (b, 10 * rw_json_object_get_double (assertion, "threshold",
+                                                                            0.5));
         }
     }
   else
@@ -149,9 +151,9 @@ grader_for (JsonObject *assertion)
 }
 
 static void
-add_asserts (JsonArray  *graders,
-             JsonArray  *skipped,
-             JsonObject *test)
+promptfoo_add_asserts (JsonArray  *graders,
+                       JsonArray  *skipped,
+                       JsonObject *test)
 {
   JsonNode *asserts = test ? json_object_get_member (test, "assert") : NULL;
 
@@ -159,7 +161,8 @@ add_asserts (JsonArray  *graders,
                     i < json_array_get_length (json_node_get_array (asserts)); i++)
     {
       JsonNode *a = json_array_get_element (json_node_get_array (asserts), i);
-      JsonNode *g = JSON_NODE_HOLDS_OBJECT (a) ? grader_for (json_node_get_object (a)) : NULL;
+      JsonNode *g = JSON_NODE_HOLDS_OBJECT (a) ? promptfoo_grader_for (json_node_get_object (a))
+                                               : NULL;
 
       if (g != NULL)
         json_array_add_element (graders, g);
@@ -175,21 +178,23 @@ add_asserts (JsonArray  *graders,
 /* Files are read relative to the configuration's folder; without one (a configuration given as
  * data) references to files are refused. */
 static char *
-file_path (const char  *base_dir,
-           const char  *ref,
-           const char  *origin,
-           GError     **error)
+promptfoo_file_path (const char  *base_dir,
+                     const char  *ref,
+                     const char  *origin,
+                     GError     **error)
 {
   const char *path = ref + strlen ("file://");
 
   if (base_dir == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: files are not read here", origin, ref);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: files are not read here", origin,
+                   ref);
       return NULL;
     }
   if (strpbrk (path, "*?[") != NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: name the files one by one (no patterns)",
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: %s: name the files one by one (no patterns)",
                    origin, ref);
       return NULL;
     }
@@ -197,10 +202,10 @@ file_path (const char  *base_dir,
 }
 
 static char *
-read_text (const char  *path,
-           const char  *origin,
-           gsize       *length,
-           GError     **error)
+promptfoo_read_text (const char  *path,
+                     const char  *origin,
+                     gsize       *length,
+                     GError     **error)
 {
   g_autoptr(GError) local = NULL;
   char *contents = NULL;
@@ -220,7 +225,7 @@ read_text (const char  *path,
 }
 
 static gboolean
-is_data_file (const char *path)
+promptfoo_is_data_file (const char *path)
 {
   return g_str_has_suffix (path, ".json") || g_str_has_suffix (path, ".jsonl") ||
          g_str_has_suffix (path, ".yaml") || g_str_has_suffix (path, ".yml");
@@ -242,7 +247,7 @@ rw_promptfoo_read_data_file (const char  *path,
   g_autoptr(GError) local = NULL;
   gsize len;
 
-  if ((contents = read_text (path, base, &len, error)) == NULL)
+  if ((contents = promptfoo_read_text (path, base, &len, error)) == NULL)
     return NULL;
   if (g_str_has_suffix (path, ".json"))
     {
@@ -250,7 +255,8 @@ rw_promptfoo_read_data_file (const char  *path,
 
       if (!json_parser_load_from_data (parser, contents, len, &local))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base, local->message);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base,
+                       local->message);
           return NULL;
         }
       return json_node_copy (json_parser_get_root (parser));
@@ -269,7 +275,8 @@ rw_promptfoo_read_data_file (const char  *path,
           if (!json_parser_load_from_data (parser, lines[i], -1, &local))
             {
               json_array_unref (array);
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base, i + 1,
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base,
+                           i + 1,
                            local->message);
               return NULL;
             }
@@ -287,7 +294,7 @@ typedef struct
 } Prompt;
 
 static void
-prompt_free (Prompt *p)
+promptfoo_prompt_free (Prompt *p)
 {
   g_free (p->text);
   g_clear_pointer (&p->messages, json_node_unref);
@@ -295,7 +302,7 @@ prompt_free (Prompt *p)
 }
 
 static gboolean
-is_chat (JsonNode *node)
+promptfoo_is_chat (JsonNode *node)
 {
   JsonArray *array;
 
@@ -312,11 +319,11 @@ is_chat (JsonNode *node)
 }
 
 static gboolean
-add_prompt (GPtrArray   *out,
-            const char  *ref,
-            const char  *base_dir,
-            const char  *origin,
-            GError     **error)
+promptfoo_add_prompt (GPtrArray   *out,
+                      const char  *ref,
+                      const char  *base_dir,
+                      const char  *origin,
+                      GError     **error)
 {
   g_autofree char *path = NULL;
 
@@ -327,15 +334,15 @@ add_prompt (GPtrArray   *out,
       g_ptr_array_add (out, p);
       return TRUE;
     }
-  if ((path = file_path (base_dir, ref, origin, error)) == NULL)
+  if ((path = promptfoo_file_path (base_dir, ref, origin, error)) == NULL)
     return FALSE;
-  if (is_data_file (path))
+  if (promptfoo_is_data_file (path))
     {
       g_autoptr(JsonNode) node = rw_promptfoo_read_data_file (path, error);
 
       if (node == NULL)
         return FALSE;
-      if (is_chat (node))
+      if (promptfoo_is_chat (node))
         {
           Prompt *p = g_new0 (Prompt, 1);
           p->messages = g_steal_pointer (&node);
@@ -354,7 +361,7 @@ add_prompt (GPtrArray   *out,
                   p->text = g_strdup (json_node_get_string (e));
                   g_ptr_array_add (out, p);
                 }
-              else if (is_chat (e))
+              else if (promptfoo_is_chat (e))
                 {
                   Prompt *p = g_new0 (Prompt, 1);
                   p->messages = json_node_copy (e);
@@ -378,7 +385,7 @@ add_prompt (GPtrArray   *out,
     {
       /* A text file: one prompt, or several separated by lines of "---". */
       gsize len;
-      g_autofree char *contents = read_text (path, origin, &len, error);
+      g_autofree char *contents = promptfoo_read_text (path, origin, &len, error);
       g_auto(GStrv) parts = NULL;
 
       if (contents == NULL)
@@ -398,17 +405,18 @@ add_prompt (GPtrArray   *out,
 }
 
 static GPtrArray *
-collect_prompts (JsonNode    *prompts,
-                 const char  *base_dir,
-                 const char  *origin,
-                 GError     **error)
+promptfoo_collect_prompts (JsonNode    *prompts,
+                           const char  *base_dir,
+                           const char  *origin,
+                           GError     **error)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) prompt_free);
+  g_autoptr(GPtrArray) out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) promptfoo_prompt_free);
 
   if (prompts != NULL && JSON_NODE_HOLDS_VALUE (prompts) &&
       json_node_get_value_type (prompts) == G_TYPE_STRING)
     {
-      if (!add_prompt (out, json_node_get_string (prompts), base_dir, origin, error))
+      if (!promptfoo_add_prompt (out, json_node_get_string (prompts), base_dir, origin, error))
         return NULL;
     }
   else if (prompts != NULL && JSON_NODE_HOLDS_ARRAY (prompts))
@@ -433,7 +441,7 @@ collect_prompts (JsonNode    *prompts,
                          "with “raw” or “id”", origin, p);
             return NULL;
           }
-        if (!add_prompt (out, ref, base_dir, origin, error))
+        if (!promptfoo_add_prompt (out, ref, base_dir, origin, error))
           return NULL;
       }
   if (out->len == 0)
@@ -448,7 +456,7 @@ collect_prompts (JsonNode    *prompts,
  * whose cells are assertions written as "type: value" (plain text means equals),
  * __description, and __metadata:NAME. */
 static JsonObject *
-assertion_from_cell (const char *cell)
+promptfoo_assertion_from_cell (const char *cell)
 {
   static const char *const types[] = {
     "not-icontains", "not-contains", "icontains", "contains", "not-equals", "equals",
@@ -465,7 +473,8 @@ assertion_from_cell (const char *cell)
     if (g_str_has_prefix (cell, types[i]) && cell[strlen (types[i])] == ':')
       {
         g_autofree char *value = g_strstrip (g_strdup (cell + strlen (types[i]) + 1));
-        json_object_set_string_member (a, "type", g_str_equal (types[i], "grade") ? "llm-rubric" : types[i]);
+        json_object_set_string_member (a, "type", g_str_equal (types[i],
+                                                               "grade") ? "llm-rubric" : types[i]);
         json_object_set_string_member (a, "value", value);
         return a;
       }
@@ -475,10 +484,10 @@ assertion_from_cell (const char *cell)
 }
 
 static gboolean
-tests_from_csv (JsonArray   *out,
-                const char  *path,
-                const char  *origin,
-                GError     **error)
+promptfoo_tests_from_csv (JsonArray   *out,
+                          const char  *path,
+                          const char  *origin,
+                          GError     **error)
 {
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *data = NULL;
@@ -487,7 +496,7 @@ tests_from_csv (JsonArray   *out,
   gsize len, pos = 0;
   guint line = 1;
 
-  if ((data = read_text (path, origin, &len, error)) == NULL)
+  if ((data = promptfoo_read_text (path, origin, &len, error)) == NULL)
     return FALSE;
   header = rw_csv_read_record (data, len, &pos, &line, &local);
   if (header == NULL)
@@ -498,7 +507,8 @@ tests_from_csv (JsonArray   *out,
     }
   for (;;)
     {
-      g_autoptr(GPtrArray) record = rw_csv_read_row (data, len, &pos, &line, header->len, base, NULL,
+      g_autoptr(GPtrArray) record = rw_csv_read_row (data, len, &pos, &line, header->len, base,
+                                                     NULL,
                                                      &local);
       JsonObject *test, *vars, *meta;
       JsonArray *asserts;
@@ -523,7 +533,7 @@ tests_from_csv (JsonArray   *out,
           if (g_str_has_prefix (name, "__expected"))
             {
               if (*cell != '\0')
-                json_array_add_object_element (asserts, assertion_from_cell (cell));
+                json_array_add_object_element (asserts, promptfoo_assertion_from_cell (cell));
             }
           else if (g_str_equal (name, "__description"))
             json_object_set_string_member (test, "description", cell);
@@ -540,25 +550,25 @@ tests_from_csv (JsonArray   *out,
 }
 
 static gboolean
-collect_tests (JsonArray   *out,
-               JsonNode    *tests,
-               const char  *base_dir,
-               const char  *origin,
-               guint        depth,
-               GError     **error)
+promptfoo_collect_tests (JsonArray   *out,
+                         JsonNode    *tests,
+                         const char  *base_dir,
+                         const char  *origin,
+                         guint        depth,
+                         GError     **error)
 {
   if (JSON_NODE_HOLDS_VALUE (tests) && json_node_get_value_type (tests) == G_TYPE_STRING &&
       g_str_has_prefix (json_node_get_string (tests), "file://") && depth < 2)
     {
       const char *ref = json_node_get_string (tests);
-      g_autofree char *path = file_path (base_dir, ref, origin, error);
+      g_autofree char *path = promptfoo_file_path (base_dir, ref, origin, error);
       g_autoptr(JsonNode) node = NULL;
 
       if (path == NULL)
         return FALSE;
       if (g_str_has_suffix (path, ".csv"))
-        return tests_from_csv (out, path, origin, error);
-      if (!is_data_file (path))
+        return promptfoo_tests_from_csv (out, path, origin, error);
+      if (!promptfoo_is_data_file (path))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "%s: %s: tests are read from .csv, .json, .jsonl, .yaml or .yml files", origin, ref);
@@ -571,7 +581,7 @@ collect_tests (JsonArray   *out,
           json_array_add_element (out, g_steal_pointer (&node));
           return TRUE;
         }
-      return collect_tests (out, node, base_dir, origin, depth + 1, error);
+      return promptfoo_collect_tests (out, node, base_dir, origin, depth + 1, error);
     }
   if (JSON_NODE_HOLDS_ARRAY (tests))
     {
@@ -581,30 +591,33 @@ collect_tests (JsonArray   *out,
           JsonNode *t = json_array_get_element (array, i);
           if (JSON_NODE_HOLDS_OBJECT (t))
             json_array_add_element (out, json_node_copy (t));
-          else if (depth < 2 && JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_STRING)
+          else if (depth < 2 && JSON_NODE_HOLDS_VALUE (t)
+                   && json_node_get_value_type (t) == G_TYPE_STRING)
             {
-              if (!collect_tests (out, t, base_dir, origin, depth + 1, error))
+              if (!promptfoo_collect_tests (out, t, base_dir, origin, depth + 1, error))
                 return FALSE;
             }
           else
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u] is not an object", origin, i);
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u] is not an object",
+                           origin, i);
               return FALSE;
             }
         }
       return TRUE;
     }
-  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “tests” must be a list or a file:// reference",
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+               "%s: “tests” must be a list or a file:// reference",
                origin);
   return FALSE;
 }
 
 /* A test's vars, with values written as file:// references replaced by the files' text. */
 static JsonObject *
-resolve_vars (JsonObject  *vars,
-              const char  *base_dir,
-              const char  *origin,
-              GError     **error)
+promptfoo_resolve_vars (JsonObject  *vars,
+                        const char  *base_dir,
+                        const char  *origin,
+                        GError     **error)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   JsonObjectIter iter;
@@ -619,11 +632,12 @@ resolve_vars (JsonObject  *vars,
       if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
           g_str_has_prefix (json_node_get_string (value), "file://"))
         {
-          g_autofree char *path = file_path (base_dir, json_node_get_string (value), origin, error);
+          g_autofree char *path = promptfoo_file_path (base_dir, json_node_get_string (value),
+                                                       origin, error);
           g_autofree char *text = NULL;
           gsize len;
 
-          if (path == NULL || (text = read_text (path, origin, &len, error)) == NULL)
+          if (path == NULL || (text = promptfoo_read_text (path, origin, &len, error)) == NULL)
             return NULL;
           json_object_set_string_member (out, name, text);
         }
@@ -634,8 +648,8 @@ resolve_vars (JsonObject  *vars,
 }
 
 static JsonNode *
-render_chat (JsonNode   *messages,
-             JsonObject *vars)
+promptfoo_render_chat (JsonNode   *messages,
+                       JsonObject *vars)
 {
   JsonNode *copy = json_node_copy (messages);
   JsonArray *array = json_node_get_array (copy);
@@ -646,7 +660,7 @@ render_chat (JsonNode   *messages,
       const char *content = rw_json_object_get_string (m, "content", NULL);
       if (content != NULL)
         {
-          g_autofree char *text = render (content, vars);
+          g_autofree char *text = promptfoo_render (content, vars);
           json_object_set_string_member (m, "content", text);
         }
     }
@@ -677,19 +691,23 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
 
   JsonObject *default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
                             json_node_get_object (default_test) : NULL;
-  JsonObject *default_meta = object_member (default_obj, "metadata");
+  JsonObject *default_meta = promptfoo_object_member (default_obj, "metadata");
   g_autoptr(JsonObject) default_vars = NULL;
 
-  if ((prompts = collect_prompts (json_object_get_member (config, "prompts"), base_dir, origin,
+  if ((prompts = promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
+                                            origin,
                                   error)) == NULL)
     return NULL;
-  if (object_member (default_obj, "vars") != NULL &&
-      (default_vars = resolve_vars (object_member (default_obj, "vars"), base_dir, origin, error)) == NULL)
+  if (promptfoo_object_member (default_obj, "vars") != NULL &&
+      (default_vars = promptfoo_resolve_vars (promptfoo_object_member (default_obj, "vars"),
+                                              base_dir, origin, error)) == NULL)
     return NULL;
-  if (tests_node == NULL || !collect_tests (tests, tests_node, base_dir, origin, 0, error))
+  if (tests_node == NULL || !promptfoo_collect_tests (tests, tests_node, base_dir, origin, 0,
+                                                      error))
     {
       if (tests_node == NULL)
-        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the configuration has no “tests”", origin);
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the configuration has no “tests”",
+                     origin);
       return NULL;
     }
 
@@ -701,15 +719,16 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
       JsonNode *meta = json_object_get_member (test, "metadata");
       const char *task = NULL;
 
-      if (vars_node != NULL && !JSON_NODE_HOLDS_OBJECT (vars_node) && !JSON_NODE_HOLDS_NULL (vars_node))
+      if (vars_node != NULL && !JSON_NODE_HOLDS_OBJECT (vars_node)
+          && !JSON_NODE_HOLDS_NULL (vars_node))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u]: “vars” must be a mapping",
                        origin, t);
           return NULL;
         }
-      vars = resolve_vars (vars_node && JSON_NODE_HOLDS_OBJECT (vars_node) ? json_node_get_object (vars_node)
-                                                                          : NULL,
-                           base_dir, origin, error);
+      vars = promptfoo_resolve_vars (vars_node && JSON_NODE_HOLDS_OBJECT (vars_node)
+                                     ? json_node_get_object (vars_node) : NULL,
+                                     base_dir, origin, error);
       if (vars == NULL)
         return NULL;
       /* defaultTest's vars and metadata, where the test has none of its own. */
@@ -740,9 +759,10 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           JsonArray *graders = json_array_new ();
           JsonArray *skipped = json_array_new ();
 
-          add_asserts (graders, skipped, default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
+          promptfoo_add_asserts (graders, skipped, default_test
+                                 && JSON_NODE_HOLDS_OBJECT (default_test) ?
                                          json_node_get_object (default_test) : NULL);
-          add_asserts (graders, skipped, test);
+          promptfoo_add_asserts (graders, skipped, test);
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "id");
@@ -752,11 +772,11 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           if (prompt->messages != NULL)
             {
               json_builder_set_member_name (b, "messages");
-              json_builder_add_value (b, render_chat (prompt->messages, vars));
+              json_builder_add_value (b, promptfoo_render_chat (prompt->messages, vars));
             }
           else
             {
-              g_autofree char *text = render (prompt->text, vars);
+              g_autofree char *text = promptfoo_render (prompt->text, vars);
               json_builder_set_member_name (b, "prompt");
               json_builder_add_string_value (b, text);
             }
@@ -770,7 +790,8 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           if (json_object_has_member (test, "description"))
             {
               json_builder_set_member_name (b, "description");
-              json_builder_add_value (b, json_node_copy (json_object_get_member (test, "description")));
+              json_builder_add_value (b, json_node_copy (json_object_get_member (test,
+                                                                                 "description")));
             }
           json_builder_end_object (b);
           json_array_unref (graders);
@@ -826,7 +847,7 @@ rw_promptfoo_import_results (RwStore     *store,
                              guint       *n_answers,
                              GError     **error)
 {
-  JsonObject *results = object_member (root, "results");
+  JsonObject *results = promptfoo_object_member (root, "results");
   JsonArray *list;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) params = NULL;
@@ -858,13 +879,13 @@ rw_promptfoo_import_results (RwStore     *store,
     {
       JsonNode *element = json_array_get_element (list, i);
       JsonObject *r = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      JsonObject *prompt = object_member (r, "prompt");
-      JsonObject *provider = object_member (r, "provider");
-      JsonObject *response = object_member (r, "response");
-      JsonObject *grading = object_member (r, "gradingResult");
-      JsonObject *test = object_member (r, "testCase");
-      JsonObject *meta = object_member (test, "metadata");
-      JsonObject *usage = object_member (response, "tokenUsage");
+      JsonObject *prompt = promptfoo_object_member (r, "prompt");
+      JsonObject *provider = promptfoo_object_member (r, "provider");
+      JsonObject *response = promptfoo_object_member (r, "response");
+      JsonObject *grading = promptfoo_object_member (r, "gradingResult");
+      JsonObject *test = promptfoo_object_member (r, "testCase");
+      JsonObject *meta = promptfoo_object_member (test, "metadata");
+      JsonObject *usage = promptfoo_object_member (response, "tokenUsage");
       const char *raw = prompt ? rw_json_object_get_string (prompt, "raw", NULL) : NULL;
       const char *pid = provider ? rw_json_object_get_string (provider, "id", NULL) : NULL;
       const char *output = response ? rw_json_object_get_string (response, "output", NULL) : NULL;
@@ -914,9 +935,10 @@ rw_promptfoo_import_results (RwStore     *store,
 
             if (cr == NULL)
               continue;
-            JsonObject *assertion = object_member (cr, "assertion");
+            JsonObject *assertion = promptfoo_object_member (cr, "assertion");
             rw_store_record_grade (store, response_id,
-                                   assertion ? rw_json_object_get_string (assertion, "type", "promptfoo")
+                                   assertion ? rw_json_object_get_string (assertion, "type",
+                                                                          "promptfoo")
                                              : "promptfoo",
                                    rw_json_object_get_double (cr, "score", 0),
                                    rw_json_object_get_boolean (cr, "pass", FALSE),
@@ -939,7 +961,8 @@ rw_promptfoo_import_results (RwStore     *store,
               g_ptr_array_add (group, g_strdup (task ? task : "general"));
             }
           g_ptr_array_add (group, g_strdup (response_id));
-          g_ptr_array_add (group, g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score", 0)));
+          g_ptr_array_add (group, g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score",
+                                                                                       0)));
         }
       n++;
     }
@@ -953,7 +976,8 @@ rw_promptfoo_import_results (RwStore     *store,
         for (guint c = a + 2; c < g->len; c += 2)
           {
             const char *ids[] = { g->pdata[a], g->pdata[c], NULL };
-            double sa = g_ascii_strtod (g->pdata[a + 1], NULL), sb = g_ascii_strtod (g->pdata[c + 1], NULL);
+            double sa = g_ascii_strtod (g->pdata[a + 1],
+                                        NULL), sb = g_ascii_strtod (g->pdata[c + 1], NULL);
             g_free (rw_store_record_vote (store, g->pdata[0], run_id, g->pdata[1],
                                           sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
                                           ids, NULL, "import"));

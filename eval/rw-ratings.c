@@ -33,7 +33,7 @@ struct _RwComparisons
 };
 
 static void
-task_counts_free (TaskCounts *t)
+ratings_task_counts_free (TaskCounts *t)
 {
   g_ptr_array_unref (t->models);
   g_hash_table_unref (t->index);
@@ -47,7 +47,7 @@ rw_comparisons_new (void)
 {
   RwComparisons *self = g_new0 (RwComparisons, 1);
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) task_counts_free);
+                                       (GDestroyNotify) ratings_task_counts_free);
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
@@ -63,8 +63,8 @@ rw_comparisons_free (RwComparisons *self)
 }
 
 static guint
-model_index (TaskCounts *t,
-             const char *model)
+ratings_model_index (TaskCounts *t,
+                     const char *model)
 {
   guint i = GPOINTER_TO_UINT (g_hash_table_lookup (t->index, model));
   guint k;
@@ -86,8 +86,8 @@ model_index (TaskCounts *t,
 }
 
 static TaskCounts *
-task_for (RwComparisons *self,
-          const char    *task)
+ratings_task_for (RwComparisons *self,
+                  const char    *task)
 {
   TaskCounts *t = g_hash_table_lookup (self->tasks, task);
 
@@ -103,13 +103,13 @@ task_for (RwComparisons *self,
 }
 
 static void
-add_to (TaskCounts *t,
-        const char *a,
-        const char *b,
-        double      score_a,
-        double      weight)
+ratings_add_to (TaskCounts *t,
+                const char *a,
+                const char *b,
+                double      score_a,
+                double      weight)
 {
-  guint i = model_index (t, a), j = model_index (t, b), k = t->models->len;
+  guint i = ratings_model_index (t, a), j = ratings_model_index (t, b), k = t->models->len;
 
   g_array_index (t->wins, double, i * k + j) += weight * score_a;
   g_array_index (t->wins, double, j * k + i) += weight * (1 - score_a);
@@ -139,7 +139,8 @@ rw_comparisons_add (RwComparisons *self,
                     double         weight,
                     const char    *key)
 {
-  if (a == NULL || b == NULL || g_str_equal (a, b) || !(weight > 0) || !(score_a >= 0 && score_a <= 1))
+  if (a == NULL || b == NULL || g_str_equal (a, b) || !(weight > 0) || !(score_a >= 0
+                                                                         && score_a <= 1))
     return FALSE;
   if (key != NULL)
     {
@@ -150,9 +151,9 @@ rw_comparisons_add (RwComparisons *self,
         }
       g_hash_table_add (self->seen, g_strdup (key));
     }
-  add_to (task_for (self, "all"), a, b, score_a, weight);
+  ratings_add_to (ratings_task_for (self, "all"), a, b, score_a, weight);
   if (task != NULL && *task != '\0' && !g_str_equal (task, "all"))
-    add_to (task_for (self, task), a, b, score_a, weight);
+    ratings_add_to (ratings_task_for (self, task), a, b, score_a, weight);
   self->n_total++;
   return TRUE;
 }
@@ -279,7 +280,8 @@ rw_comparisons_load_csv (RwComparisons  *self,
           weight = g_ascii_strtod (row->pdata[col_weight], &end);
           if (end == row->pdata[col_weight] || *end != '\0' || !(weight > 0) || !isfinite (weight))
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: the weight must be a positive number",
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "%s:%u: the weight must be a positive number",
                            base, at);
               return FALSE;
             }
@@ -299,16 +301,16 @@ rw_comparisons_load_csv (RwComparisons  *self,
 /* ---------------------------------------------------------------------------- the fit */
 
 static double
-sigmoid (double x)
+ratings_sigmoid (double x)
 {
   return x >= 0 ? 1 / (1 + exp (-x)) : exp (x) / (1 + exp (x));
 }
 
 /* Solves A x = b by Gaussian elimination with partial pivoting; A is n × n, destroyed. */
 static gboolean
-solve (double *A,
-       double *b,
-       guint   n)
+ratings_solve (double *A,
+               double *b,
+               guint   n)
 {
   for (guint c = 0; c < n; c++)
     {
@@ -347,10 +349,10 @@ solve (double *A,
 }
 
 static double
-log_likelihood (guint         k,
-                const double *w,
-                const double *theta,
-                double        ridge)
+ratings_log_likelihood (guint         k,
+                        const double *w,
+                        const double *theta,
+                        double        ridge)
 {
   double ll = 0;
 
@@ -358,7 +360,7 @@ log_likelihood (guint         k,
     {
       for (guint j = 0; j < k; j++)
         if (w[i * k + j] > 0)
-          ll += w[i * k + j] * log (sigmoid (theta[i] - theta[j]));
+          ll += w[i * k + j] * log (ratings_sigmoid (theta[i] - theta[j]));
       ll -= 0.5 * ridge * theta[i] * theta[i];
     }
   return ll;
@@ -367,8 +369,8 @@ log_likelihood (guint         k,
 /* Whether the maximum-likelihood estimate exists: every model must be reachable from every
  * other along "beat" edges (ties count both ways), else some strength runs off to infinity. */
 static gboolean
-strongly_connected (guint         k,
-                    const double *w)
+ratings_strongly_connected (guint         k,
+                            const double *w)
 {
   for (guint dir = 0; dir < 2; dir++)
     {
@@ -427,7 +429,7 @@ rw_bradley_terry_fit (guint         k,
     *regularized = FALSE;
   if (k < 2)
     return TRUE;
-  if (!strongly_connected (k, wins))
+  if (!ratings_strongly_connected (k, wins))
     {
       ridge = 0.05;
       if (regularized)
@@ -439,7 +441,7 @@ rw_bradley_terry_fit (guint         k,
   next = g_new (double, k);
   for (it = 0; it < 200 && !converged; it++)
     {
-      double ll = log_likelihood (k, wins, theta, ridge), step = 1, biggest = 0;
+      double ll = ratings_log_likelihood (k, wins, theta, ridge), step = 1, biggest = 0;
 
       /* theta[k-1] stays 0: the free parameters are the first k-1. */
       memset (H, 0, sizeof (double) * m * m);
@@ -455,7 +457,7 @@ rw_bradley_terry_fit (guint         k,
               n = wins[i * k + j] + wins[j * k + i];
               if (n == 0)
                 continue;
-              p = sigmoid (theta[i] - theta[j]);
+              p = ratings_sigmoid (theta[i] - theta[j]);
               v = n * p * (1 - p);
               g[i] += wins[i * k + j] - n * p;
               H[i * m + i] += v;
@@ -463,7 +465,7 @@ rw_bradley_terry_fit (guint         k,
                 H[i * m + j] -= v;
             }
         }
-      if (!solve (H, g, m))
+      if (!ratings_solve (H, g, m))
         break;
       /* Backtrack until the likelihood improves. */
       for (;;)
@@ -471,7 +473,7 @@ rw_bradley_terry_fit (guint         k,
           for (guint i = 0; i < m; i++)
             next[i] = theta[i] + step * g[i];
           next[m] = 0;
-          if (log_likelihood (k, wins, next, ridge) >= ll - 1e-12 || step < 1e-8)
+          if (ratings_log_likelihood (k, wins, next, ridge) >= ll - 1e-12 || step < 1e-8)
             break;
           step /= 2;
         }
@@ -499,8 +501,8 @@ rw_bradley_terry_fit (guint         k,
 #define ELO(theta) (1000 + 400 * (theta) / G_LN10)
 
 static guint
-poisson (GRand  *rng,
-         double  lambda)
+ratings_poisson (GRand  *rng,
+                 double  lambda)
 {
   if (lambda <= 0)
     return 0;
@@ -525,18 +527,18 @@ poisson (GRand  *rng,
 }
 
 static int
-compare_double (gconstpointer a,
-                gconstpointer b)
+ratings_compare_double (gconstpointer a,
+                        gconstpointer b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return x < y ? -1 : x > y;
 }
 
 static JsonNode *
-rate_task (const char *task,
-           TaskCounts *t,
-           guint       n_bootstrap,
-           guint32     seed)
+ratings_rate_task (const char *task,
+                   TaskCounts *t,
+                   guint       n_bootstrap,
+                   guint32     seed)
 {
   guint k = t->models->len;
   const double *w = (const double *) t->wins->data;
@@ -562,7 +564,8 @@ rate_task (const char *task,
         {
           /* Resample the whole games, ties being halves of a game each way. */
           double whole = floor (w[c]), half = w[c] - whole;
-          resampled[c] = poisson (rng, whole) + (half > 0 ? 0.5 * poisson (rng, 2 * half) : 0);
+          resampled[c] = ratings_poisson (rng, whole) +
+                         (half > 0 ? 0.5 * ratings_poisson (rng, 2 * half) : 0);
         }
       rw_bradley_terry_fit (k, resampled, bt, NULL, NULL);
       for (guint i = 0; i < k; i++)
@@ -573,7 +576,7 @@ rate_task (const char *task,
       if (n_bootstrap > 0)
         {
           double *s = boot + i * n_bootstrap;
-          qsort (s, n_bootstrap, sizeof (double), compare_double);
+          qsort (s, n_bootstrap, sizeof (double), ratings_compare_double);
           lo[i] = s[(guint) floor (0.025 * (n_bootstrap - 1))];
           hi[i] = s[(guint) ceil (0.975 * (n_bootstrap - 1))];
         }
@@ -683,7 +686,8 @@ rw_comparisons_rate (RwComparisons *self,
                      guint32        seed)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GList) names = g_list_sort (g_hash_table_get_keys (self->tasks), (GCompareFunc) g_strcmp0);
+  g_autoptr(GList) names = g_list_sort (g_hash_table_get_keys (self->tasks),
+                                        (GCompareFunc) g_strcmp0);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "comparisons");
@@ -698,7 +702,8 @@ rw_comparisons_rate (RwComparisons *self,
         gboolean is_all = g_str_equal (l->data, "all");
         if ((pass == 0) != is_all || (task != NULL && !g_str_equal (task, l->data)))
           continue;
-        json_builder_add_value (b, rate_task (l->data, g_hash_table_lookup (self->tasks, l->data),
+        json_builder_add_value (b, ratings_rate_task (l->data, g_hash_table_lookup (self->tasks,
+                                                                                    l->data),
                                               n_bootstrap, seed));
       }
   json_builder_end_array (b);

@@ -82,7 +82,7 @@ rw_suite_init (RwSuite *self)
 
 /* A reference may be a string or a number; numbers keep their written form. */
 static char *
-scalar_to_string (JsonNode *node)
+suite_scalar_to_string (JsonNode *node)
 {
   if (node == NULL || JSON_NODE_HOLDS_NULL (node) || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
@@ -105,11 +105,11 @@ scalar_to_string (JsonNode *node)
 }
 
 static gboolean
-add_item (RwSuite     *self,
-          GHashTable  *seen,
-          RwSuiteItem *item,
-          const char  *where,
-          GError     **error)
+suite_add_item (RwSuite     *self,
+                GHashTable  *seen,
+                RwSuiteItem *item,
+                const char  *where,
+                GError     **error)
 {
   if (item->id == NULL || *item->id == '\0')
     {
@@ -118,7 +118,8 @@ add_item (RwSuite     *self,
     }
   if (g_hash_table_contains (seen, item->id))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the id “%s” is used twice", where, item->id);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the id “%s” is used twice", where,
+                   item->id);
       return FALSE;
     }
   if (item->task == NULL || *item->task == '\0')
@@ -133,9 +134,9 @@ add_item (RwSuite     *self,
 }
 
 static RwSuiteItem *
-item_from_object (JsonObject  *obj,
-                  const char  *where,
-                  GError     **error)
+suite_item_from_object (JsonObject  *obj,
+                        const char  *where,
+                        GError     **error)
 {
   g_autoptr(RwSuiteItem) item = rw_suite_item_new ();
   g_autoptr(JsonObject) rest = json_object_new ();
@@ -143,9 +144,10 @@ item_from_object (JsonObject  *obj,
   GList *members;
 
   node = json_object_get_member (obj, "id");
-  if (node != NULL && (item->id = scalar_to_string (node)) == NULL)
+  if (node != NULL && (item->id = suite_scalar_to_string (node)) == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “id” must be a string or a number", where);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “id” must be a string or a number",
+                   where);
       return NULL;
     }
   node = json_object_get_member (obj, "task");
@@ -180,7 +182,7 @@ item_from_object (JsonObject  *obj,
 
   node = json_object_get_member (obj, "reference");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node) &&
-      (item->reference = scalar_to_string (node)) == NULL)
+      (item->reference = suite_scalar_to_string (node)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “reference” must be a string or a number",
                    where);
@@ -202,7 +204,8 @@ item_from_object (JsonObject  *obj,
     if (!g_str_equal (l->data, "id") && !g_str_equal (l->data, "task") &&
         !g_str_equal (l->data, "messages") && !g_str_equal (l->data, "prompt") &&
         !g_str_equal (l->data, "reference") && !g_str_equal (l->data, "graders"))
-      json_object_set_member (rest, l->data, json_node_copy (json_object_get_member (obj, l->data)));
+      json_object_set_member (rest, l->data, json_node_copy (json_object_get_member (obj,
+                                                                                     l->data)));
   g_list_free (members);
   if (json_object_get_size (rest) > 0)
     {
@@ -213,10 +216,10 @@ item_from_object (JsonObject  *obj,
 }
 
 static gboolean
-load_jsonl (RwSuite     *self,
-            const char  *data,
-            gsize        length,
-            GError     **error)
+suite_load_jsonl (RwSuite     *self,
+                  const char  *data,
+                  gsize        length,
+                  GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -250,11 +253,13 @@ load_jsonl (RwSuite     *self,
       if (json_parser_get_root (parser) == NULL ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: each line must be a JSON object", where);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: each line must be a JSON object",
+                       where);
           return FALSE;
         }
-      item = item_from_object (json_node_get_object (json_parser_get_root (parser)), where, error);
-      if (item == NULL || !add_item (self, seen, item, where, error))
+      item = suite_item_from_object (json_node_get_object (json_parser_get_root (parser)), where,
+                                     error);
+      if (item == NULL || !suite_add_item (self, seen, item, where, error))
         return FALSE;
       p += len + 1;
     }
@@ -262,10 +267,10 @@ load_jsonl (RwSuite     *self,
 }
 
 static gboolean
-load_csv (RwSuite     *self,
-          const char  *data,
-          gsize        length,
-          GError     **error)
+suite_load_csv (RwSuite     *self,
+                const char  *data,
+                gsize        length,
+                GError     **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) header = NULL;
@@ -342,7 +347,7 @@ load_csv (RwSuite     *self,
       if (col_id >= 0 && (guint) col_id < record->len)
         item->id = g_strdup (record->pdata[col_id]);
       g_ptr_array_unref (record);
-      if (!add_item (self, seen, item, where, error))
+      if (!suite_add_item (self, seen, item, where, error))
         return FALSE;
     }
   return TRUE;
@@ -371,9 +376,9 @@ rw_suite_new_from_data (const char  *name,
   self->name = g_strdup (name);
   self->checksum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
   if (g_str_equal (format, "csv"))
-    ok = load_csv (self, data, length, error);
+    ok = suite_load_csv (self, data, length, error);
   else
-    ok = load_jsonl (self, data, length, error);
+    ok = suite_load_jsonl (self, data, length, error);
   if (!ok)
     return NULL;
   if (self->items->len == 0)

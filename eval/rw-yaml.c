@@ -27,14 +27,14 @@ typedef struct
   const char *origin;
 } Reader;
 
-static JsonNode *read_node (Reader *r, yaml_event_t *event, guint depth, GError **error);
+static JsonNode *yaml_read_node (Reader *r, yaml_event_t *event, guint depth, GError **error);
 
 static gboolean
-fail (Reader     *r,
-      GError    **error,
-      const char *message,
-      gsize       line,
-      gsize       column)
+yaml_fail (Reader     *r,
+           GError    **error,
+           const char *message,
+           gsize       line,
+           gsize       column)
 {
   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%" G_GSIZE_FORMAT ":%" G_GSIZE_FORMAT ": %s",
                r->origin, line + 1, column + 1, message);
@@ -42,9 +42,9 @@ fail (Reader     *r,
 }
 
 static gboolean
-next_event (Reader       *r,
-            yaml_event_t *event,
-            GError      **error)
+yaml_next_event (Reader       *r,
+                 yaml_event_t *event,
+                 GError      **error)
 {
   if (!yaml_parser_parse (&r->parser, event))
     {
@@ -52,14 +52,15 @@ next_event (Reader       *r,
                                                   r->parser.problem ? r->parser.problem : "error",
                                                   r->parser.context ? " " : "",
                                                   r->parser.context ? r->parser.context : "");
-      return fail (r, error, message, r->parser.problem_mark.line, r->parser.problem_mark.column);
+      return yaml_fail (r, error, message, r->parser.problem_mark.line,
+                        r->parser.problem_mark.column);
     }
   return TRUE;
 }
 
 /* Counts the nodes in @node, so aliases cannot multiply a small file into a huge tree. */
 static guint64
-count_nodes (JsonNode *node)
+yaml_count_nodes (JsonNode *node)
 {
   guint64 n = 1;
 
@@ -69,11 +70,11 @@ count_nodes (JsonNode *node)
       JsonNode *member;
       json_object_iter_init (&iter, json_node_get_object (node));
       while (json_object_iter_next (&iter, NULL, &member))
-        n += count_nodes (member);
+        n += yaml_count_nodes (member);
     }
   else if (JSON_NODE_HOLDS_ARRAY (node))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
-      n += count_nodes (json_array_get_element (json_node_get_array (node), i));
+      n += yaml_count_nodes (json_array_get_element (json_node_get_array (node), i));
   return n;
 }
 
@@ -81,8 +82,8 @@ count_nodes (JsonNode *node)
 enum { IS_NULL, IS_TRUE, IS_FALSE, IS_INT, IS_HEX, IS_FLOAT, N_KINDS };
 
 static gboolean
-matches (guint       kind,
-         const char *text)
+yaml_matches (guint       kind,
+              const char *text)
 {
   static const char *const patterns[N_KINDS] = {
     "^(~|null|Null|NULL)$", "^(true|True|TRUE)$", "^(false|False|FALSE)$", "^[-+]?[0-9]+$",
@@ -101,17 +102,17 @@ matches (guint       kind,
 }
 
 static JsonNode *
-plain_scalar (const char *text)
+yaml_plain_scalar (const char *text)
 {
   JsonNode *node = json_node_alloc ();
 
-  if (*text == '\0' || matches (IS_NULL, text))
+  if (*text == '\0' || yaml_matches (IS_NULL, text))
     return json_node_init_null (node);
-  if (matches (IS_TRUE, text))
+  if (yaml_matches (IS_TRUE, text))
     return json_node_init_boolean (node, TRUE);
-  if (matches (IS_FALSE, text))
+  if (yaml_matches (IS_FALSE, text))
     return json_node_init_boolean (node, FALSE);
-  if (matches (IS_INT, text))
+  if (yaml_matches (IS_INT, text))
     {
       char *end = NULL;
       gint64 v;
@@ -121,7 +122,7 @@ plain_scalar (const char *text)
       if (errno == 0 && *end == '\0')
         return json_node_init_int (node, v);
     }
-  if (matches (IS_HEX, text))
+  if (yaml_matches (IS_HEX, text))
     {
       char *end = NULL;
       guint64 v;
@@ -131,16 +132,16 @@ plain_scalar (const char *text)
       if (errno == 0 && *end == '\0' && v <= G_MAXINT64)
         return json_node_init_int (node, (gint64) v);
     }
-  if (matches (IS_FLOAT, text))
+  if (yaml_matches (IS_FLOAT, text))
     return json_node_init_double (node, g_ascii_strtod (text, NULL));
   /* Anything else, .inf and .nan included (JSON has neither), stays text. */
   return json_node_init_string (node, text);
 }
 
 static void
-remember (Reader        *r,
-          yaml_char_t   *anchor,
-          JsonNode      *node)
+yaml_remember (Reader        *r,
+               yaml_char_t   *anchor,
+               JsonNode      *node)
 {
   if (anchor != NULL)
     g_hash_table_replace (r->anchors, g_strdup ((const char *) anchor), json_node_copy (node));
@@ -148,8 +149,8 @@ remember (Reader        *r,
 
 /* Merges the members of @source into @target where @target has none of that name. */
 static gboolean
-merge_into (JsonObject *target,
-            JsonNode   *source)
+yaml_merge_into (JsonObject *target,
+                 JsonNode   *source)
 {
   JsonObjectIter iter;
   const char *name;
@@ -158,7 +159,7 @@ merge_into (JsonObject *target,
   if (JSON_NODE_HOLDS_ARRAY (source))
     {
       for (guint i = 0; i < json_array_get_length (json_node_get_array (source)); i++)
-        if (!merge_into (target, json_array_get_element (json_node_get_array (source), i)))
+        if (!yaml_merge_into (target, json_array_get_element (json_node_get_array (source), i)))
           return FALSE;
       return TRUE;
     }
@@ -172,7 +173,7 @@ merge_into (JsonObject *target,
 }
 
 static char *
-key_text (JsonNode *key)
+yaml_key_text (JsonNode *key)
 {
   if (JSON_NODE_HOLDS_NULL (key))
     return g_strdup ("null");
@@ -182,10 +183,10 @@ key_text (JsonNode *key)
 }
 
 static JsonNode *
-read_mapping (Reader       *r,
-              yaml_event_t *start,
-              guint         depth,
-              GError      **error)
+yaml_read_mapping (Reader       *r,
+                   yaml_event_t *start,
+                   guint         depth,
+                   GError      **error)
 {
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonObject) merged = json_object_new ();
@@ -201,7 +202,7 @@ read_mapping (Reader       *r,
       g_autofree char *name = NULL;
       gboolean is_merge;
 
-      if (!next_event (r, &event, error))
+      if (!yaml_next_event (r, &event, error))
         return NULL;
       if (event.type == YAML_MAPPING_END_EVENT)
         {
@@ -210,27 +211,27 @@ read_mapping (Reader       *r,
         }
       is_merge = event.type == YAML_SCALAR_EVENT && event.data.scalar.plain_implicit &&
                  g_str_equal ((const char *) event.data.scalar.value, "<<");
-      key = read_node (r, &event, depth + 1, error);
+      key = yaml_read_node (r, &event, depth + 1, error);
       if (key == NULL)
         return NULL;
-      if (!next_event (r, &event, error))
+      if (!yaml_next_event (r, &event, error))
         return NULL;
-      value = read_node (r, &event, depth + 1, error);
+      value = yaml_read_node (r, &event, depth + 1, error);
       if (value == NULL)
         return NULL;
       if (is_merge)
         {
-          gboolean ok = merge_into (merged, value);
+          gboolean ok = yaml_merge_into (merged, value);
           json_node_unref (value);
           if (!ok)
             {
-              fail (r, error, "a merge key (<<) takes a mapping or a list of mappings",
+              yaml_fail (r, error, "a merge key (<<) takes a mapping or a list of mappings",
                     r->parser.mark.line, r->parser.mark.column);
               return NULL;
             }
           continue;
         }
-      name = key_text (key);
+      name = yaml_key_text (key);
       json_object_set_member (object, name, value);
     }
 
@@ -245,15 +246,15 @@ read_mapping (Reader       *r,
         json_object_set_member (object, name, json_node_copy (member));
   }
   node = json_node_init_object (json_node_alloc (), object);
-  remember (r, (yaml_char_t *) anchor_copy, node);
+  yaml_remember (r, (yaml_char_t *) anchor_copy, node);
   return node;
 }
 
 static JsonNode *
-read_sequence (Reader       *r,
-               yaml_event_t *start,
-               guint         depth,
-               GError      **error)
+yaml_read_sequence (Reader       *r,
+                    yaml_event_t *start,
+                    guint         depth,
+                    GError      **error)
 {
   g_autoptr(JsonArray) array = json_array_new ();
   yaml_char_t *anchor = start->data.sequence_start.anchor;
@@ -265,29 +266,29 @@ read_sequence (Reader       *r,
       yaml_event_t event;
       JsonNode *value;
 
-      if (!next_event (r, &event, error))
+      if (!yaml_next_event (r, &event, error))
         return NULL;
       if (event.type == YAML_SEQUENCE_END_EVENT)
         {
           yaml_event_delete (&event);
           break;
         }
-      value = read_node (r, &event, depth + 1, error);
+      value = yaml_read_node (r, &event, depth + 1, error);
       if (value == NULL)
         return NULL;
       json_array_add_element (array, value);
     }
   node = json_node_init_array (json_node_alloc (), array);
-  remember (r, (yaml_char_t *) anchor_copy, node);
+  yaml_remember (r, (yaml_char_t *) anchor_copy, node);
   return node;
 }
 
 /* Reads the node that begins with @event, which it deletes. */
 static JsonNode *
-read_node (Reader       *r,
-           yaml_event_t *event,
-           guint         depth,
-           GError      **error)
+yaml_read_node (Reader       *r,
+                yaml_event_t *event,
+                guint         depth,
+                GError      **error)
 {
   JsonNode *node = NULL;
   gsize line = event->start_mark.line, column = event->start_mark.column;
@@ -295,13 +296,13 @@ read_node (Reader       *r,
   if (depth > MAX_DEPTH)
     {
       yaml_event_delete (event);
-      fail (r, error, "nested too deeply", line, column);
+      yaml_fail (r, error, "nested too deeply", line, column);
       return NULL;
     }
   if (++r->n_nodes > MAX_NODES)
     {
       yaml_event_delete (event);
-      fail (r, error, "too many nodes", line, column);
+      yaml_fail (r, error, "too many nodes", line, column);
       return NULL;
     }
 
@@ -315,7 +316,7 @@ read_node (Reader       *r,
         if (tag != NULL && g_str_equal (tag, YAML_STR_TAG))
           node = json_node_init_string (json_node_alloc (), text);
         else if (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-          node = plain_scalar (text);
+          node = yaml_plain_scalar (text);
         else
           node = json_node_init_string (json_node_alloc (), text);
         if (!g_utf8_validate (text, event->data.scalar.length, NULL) ||
@@ -323,10 +324,10 @@ read_node (Reader       *r,
           {
             json_node_unref (node);
             node = NULL;
-            fail (r, error, "a scalar is not valid UTF-8 text", line, column);
+            yaml_fail (r, error, "a scalar is not valid UTF-8 text", line, column);
             break;
           }
-        remember (r, event->data.scalar.anchor, node);
+        yaml_remember (r, event->data.scalar.anchor, node);
         break;
       }
 
@@ -336,14 +337,15 @@ read_node (Reader       *r,
 
         if (target == NULL)
           {
-            g_autofree char *message = g_strdup_printf ("unknown alias *%s", event->data.alias.anchor);
-            fail (r, error, message, line, column);
+            g_autofree char *message = g_strdup_printf ("unknown alias *%s",
+                                                        event->data.alias.anchor);
+            yaml_fail (r, error, message, line, column);
             break;
           }
-        r->n_nodes += count_nodes (target);
+        r->n_nodes += yaml_count_nodes (target);
         if (r->n_nodes > MAX_NODES)
           {
-            fail (r, error, "aliases expand to too many nodes", line, column);
+            yaml_fail (r, error, "aliases expand to too many nodes", line, column);
             break;
           }
         node = json_node_copy (target);
@@ -351,15 +353,15 @@ read_node (Reader       *r,
       }
 
     case YAML_MAPPING_START_EVENT:
-      node = read_mapping (r, event, depth, error);
+      node = yaml_read_mapping (r, event, depth, error);
       break;
 
     case YAML_SEQUENCE_START_EVENT:
-      node = read_sequence (r, event, depth, error);
+      node = yaml_read_sequence (r, event, depth, error);
       break;
 
     default:
-      fail (r, error, "unexpected YAML structure", line, column);
+      yaml_fail (r, error, "unexpected YAML structure", line, column);
       break;
     }
   yaml_event_delete (event);
@@ -391,13 +393,14 @@ rw_yaml_parse (const char  *data,
       return NULL;
     }
   r.origin = origin;
-  r.anchors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+  r.anchors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) json_node_unref);
   yaml_parser_set_input_string (&r.parser, (const unsigned char *) data, length);
 
   /* The stream's start, then the first document's (or the stream's end). */
   while (root == NULL)
     {
-      if (!next_event (&r, &event, error))
+      if (!yaml_next_event (&r, &event, error))
         break;
       if (event.type == YAML_STREAM_START_EVENT || event.type == YAML_DOCUMENT_START_EVENT)
         {
@@ -410,7 +413,7 @@ rw_yaml_parse (const char  *data,
           root = json_node_init_null (json_node_alloc ());
           break;
         }
-      root = read_node (&r, &event, 0, error);
+      root = yaml_read_node (&r, &event, 0, error);
       if (root == NULL)
         break;
     }

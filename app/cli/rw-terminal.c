@@ -63,7 +63,7 @@ rw_terminal_sanitize (const char *text)
 }
 
 static guint
-char_width (gunichar c)
+terminal_char_width (gunichar c)
 {
   if (g_unichar_iszerowidth (c))
     return 0;
@@ -71,11 +71,11 @@ char_width (gunichar c)
 }
 
 static guint
-display_width (const char *s)
+terminal_display_width (const char *s)
 {
   guint w = 0;
   for (const char *p = s; *p; p = g_utf8_next_char (p))
-    w += char_width (g_utf8_get_char (p));
+    w += terminal_char_width (g_utf8_get_char (p));
   return w;
 }
 
@@ -102,7 +102,7 @@ rw_terminal_wrap (const char *text,
 
           while (*word_end && *word_end != ' ')
             {
-              word_w += char_width (g_utf8_get_char (word_end));
+              word_w += terminal_char_width (g_utf8_get_char (word_end));
               word_end = g_utf8_next_char (word_end);
             }
           space_end = word_end;
@@ -120,9 +120,10 @@ rw_terminal_wrap (const char *text,
             {
               const char *q = p;
               guint w = 0;
-              while (q < word_end && w + char_width (g_utf8_get_char (q)) <= width - line_w)
+              while (q < word_end
+                     && w + terminal_char_width (g_utf8_get_char (q)) <= width - line_w)
                 {
-                  w += char_width (g_utf8_get_char (q));
+                  w += terminal_char_width (g_utf8_get_char (q));
                   q = g_utf8_next_char (q);
                 }
               if (q == p)
@@ -153,7 +154,7 @@ rw_terminal_wrap (const char *text,
 }
 
 static char *
-format_ms (double ms)
+terminal_format_ms (double ms)
 {
   if (ms < 0)
     return g_strdup ("–");
@@ -163,7 +164,7 @@ format_ms (double ms)
 }
 
 static char *
-format_cost (double usd)
+terminal_format_cost (double usd)
 {
   if (!isfinite (usd))
     return g_strdup (_("cost unknown"));
@@ -184,9 +185,9 @@ GPtrArray *
 rw_terminal_metrics_lines (RwChatResult *result)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *ttft = format_ms (result->ttft_ms);
-  g_autofree char *latency = format_ms (result->latency_ms);
-  g_autofree char *cost = format_cost (result->cost_usd);
+  g_autofree char *ttft = terminal_format_ms (result->ttft_ms);
+  g_autofree char *latency = terminal_format_ms (result->latency_ms);
+  g_autofree char *cost = terminal_format_cost (result->cost_usd);
   double tps = rw_chat_result_tokens_per_second (result);
   const char *approx = result->usage_estimated ? "~" : "";
 
@@ -234,7 +235,7 @@ terminal_size (FILE  *out,
 }
 
 static guint
-column_width (RwTerminalView *self)
+terminal_column_width (RwTerminalView *self)
 {
   guint n = self->models->len;
   guint w = self->width > (n - 1) * GAP_WIDTH ? (self->width - (n - 1) * GAP_WIDTH) / n : 10;
@@ -242,19 +243,19 @@ column_width (RwTerminalView *self)
 }
 
 static void
-pad_to (GString    *s,
-        const char *cell,
-        guint       width)
+terminal_pad_to (GString    *s,
+                 const char *cell,
+                 guint       width)
 {
-  guint w = display_width (cell);
+  guint w = terminal_display_width (cell);
   g_string_append (s, cell);
   for (; w < width; w++)
     g_string_append_c (s, ' ');
 }
 
 static char *
-header_cell (RwModel *model,
-             guint    width)
+terminal_header_cell (RwModel *model,
+                      guint    width)
 {
   g_autofree char *name = rw_terminal_sanitize (rw_model_get_id (model));
   g_autoptr(GPtrArray) lines = rw_terminal_wrap (name, width);
@@ -263,10 +264,10 @@ header_cell (RwModel *model,
 
 /* Rows of cells, one GPtrArray of lines per column, printed side by side. */
 static void
-append_rows (GString   *s,
-             GPtrArray *columns,
-             guint      col_w,
-             guint      from_end_max)
+terminal_append_rows (GString   *s,
+                      GPtrArray *columns,
+                      guint      col_w,
+                      guint      from_end_max)
 {
   guint rows = 0;
 
@@ -288,7 +289,7 @@ append_rows (GString   *s,
           if (c > 0)
             g_string_append (s, GAP);
           if (c + 1 < columns->len)
-            pad_to (s, cell, col_w);
+            terminal_pad_to (s, cell, col_w);
           else
             g_string_append (s, cell);
         }
@@ -297,18 +298,18 @@ append_rows (GString   *s,
 }
 
 static void
-append_header (RwTerminalView *self,
-               GString        *s,
-               guint           col_w)
+terminal_append_header (RwTerminalView *self,
+                        GString        *s,
+                        guint           col_w)
 {
   g_string_append (s, "\033[1m");
   for (guint c = 0; c < self->models->len; c++)
     {
-      g_autofree char *cell = header_cell (self->models->pdata[c], col_w);
+      g_autofree char *cell = terminal_header_cell (self->models->pdata[c], col_w);
       if (c > 0)
         g_string_append (s, GAP);
       if (c + 1 < self->models->len)
-        pad_to (s, cell, col_w);
+        terminal_pad_to (s, cell, col_w);
       else
         g_string_append (s, cell);
     }
@@ -324,9 +325,9 @@ append_header (RwTerminalView *self,
 }
 
 static GPtrArray *
-status_column (RwTerminalView *self,
-               guint           c,
-               guint           col_w)
+terminal_status_column (RwTerminalView *self,
+                        guint           c,
+                        guint           col_w)
 {
   RwChatResult *result = self->results->pdata[c];
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
@@ -351,8 +352,8 @@ status_column (RwTerminalView *self,
 }
 
 static GPtrArray *
-text_columns (RwTerminalView *self,
-              guint           col_w)
+terminal_text_columns (RwTerminalView *self,
+                       guint           col_w)
 {
   GPtrArray *columns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 
@@ -365,7 +366,7 @@ text_columns (RwTerminalView *self,
 }
 
 static void
-redraw (RwTerminalView *self)
+terminal_redraw (RwTerminalView *self)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   g_autoptr(GPtrArray) columns = NULL;
@@ -373,11 +374,11 @@ redraw (RwTerminalView *self)
   guint col_w, body_rows, status_rows = 0, lines = 0;
 
   terminal_size (self->out, &self->width, &self->height);
-  col_w = column_width (self);
-  columns = text_columns (self, col_w);
+  col_w = terminal_column_width (self);
+  columns = terminal_text_columns (self, col_w);
   for (guint c = 0; c < self->models->len; c++)
     {
-      GPtrArray *st = status_column (self, c, col_w);
+      GPtrArray *st = terminal_status_column (self, c, col_w);
       status_rows = MAX (status_rows, st->len);
       g_ptr_array_add (status, st);
     }
@@ -387,10 +388,10 @@ redraw (RwTerminalView *self)
   if (self->prev_lines > 0)
     g_string_append_printf (s, "\033[%uA", self->prev_lines);
   g_string_append (s, "\r\033[J");
-  append_header (self, s, col_w);
-  append_rows (s, columns, col_w, body_rows);
+  terminal_append_header (self, s, col_w);
+  terminal_append_rows (s, columns, col_w, body_rows);
   g_string_append (s, "\033[2m");
-  append_rows (s, status, col_w, 0);
+  terminal_append_rows (s, status, col_w, 0);
   g_string_append (s, "\033[0m");
 
   for (const char *p = s->str; *p; p++)
@@ -403,11 +404,11 @@ redraw (RwTerminalView *self)
 }
 
 static gboolean
-redraw_tick (gpointer data)
+terminal_redraw_tick (gpointer data)
 {
   RwTerminalView *self = data;
 
-  redraw (self);
+  terminal_redraw (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -428,8 +429,8 @@ rw_terminal_view_new (GPtrArray *models,
     }
   self->start_us = g_get_monotonic_time ();
   fputs ("\033[?25l", out);
-  redraw (self);
-  self->redraw_id = g_timeout_add (40, redraw_tick, self);
+  terminal_redraw (self);
+  self->redraw_id = g_timeout_add (40, terminal_redraw_tick, self);
   return self;
 }
 
@@ -466,18 +467,18 @@ rw_terminal_view_close (RwTerminalView *self)
 
   g_clear_handle_id (&self->redraw_id, g_source_remove);
   terminal_size (self->out, &self->width, &self->height);
-  col_w = column_width (self);
-  columns = text_columns (self, col_w);
+  col_w = terminal_column_width (self);
+  columns = terminal_text_columns (self, col_w);
   for (guint c = 0; c < self->models->len; c++)
-    g_ptr_array_add (status, status_column (self, c, col_w));
+    g_ptr_array_add (status, terminal_status_column (self, c, col_w));
 
   if (self->prev_lines > 0)
     g_string_append_printf (s, "\033[%uA", self->prev_lines);
   g_string_append (s, "\r\033[J");
-  append_header (self, s, col_w);
-  append_rows (s, columns, col_w, 0);
+  terminal_append_header (self, s, col_w);
+  terminal_append_rows (s, columns, col_w, 0);
   g_string_append_c (s, '\n');
-  append_rows (s, status, col_w, 0);
+  terminal_append_rows (s, status, col_w, 0);
   g_string_append (s, "\033[?25h");
   self->prev_lines = 0;
   fputs (s->str, self->out);
