@@ -624,8 +624,13 @@ router_record_attempt (Route        *r,
         r->out->prompt_id = rw_store_record_prompt (self->store, r->request);
       if (new_model)
         rw_store_record_model (self->store, r->model);
-      id = rw_store_record_response (self->store, run_id, r->out->prompt_id, result,
-                                     r->out->attempts->len, hash);
+      id = rw_store_record_answer (self->store, &(RwAnswerRecord) {
+             .run_id = run_id,
+             .prompt_id = r->out->prompt_id,
+             .result = result,
+             .attempt = r->out->attempts->len,
+             .request_hash = hash,
+           });
     }
 }
 

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "rw-types.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -15,6 +17,33 @@ G_BEGIN_DECLS
  * the call only; one in an array (the rw_store_list_*() queries) owns them. A number that was
  * not recorded is NAN, a count -1, a string %NULL.
  */
+
+/**
+ * RwAnswerRecord:
+ * @run_id: the run it belongs to
+ * @prompt_id: the prompt it answers
+ * @result: the answer, or its failure, with its metrics
+ * @attempt: which attempt it was, from 1
+ * @request_hash: (nullable): the request's cache key
+ * @item_id: (nullable): the suite item it answers, in an evaluation
+ * @sample: which repetition of the item it is, from 0
+ * @task: (nullable): the item's task, which the report files the answer under
+ * @cached: it was reused from an earlier answer, not asked again
+ *
+ * An answer to store, as rw_store_record_answer() takes it; unset fields are zero.
+ */
+typedef struct
+{
+  const char *run_id;
+  const char *prompt_id;
+  RwChatResult *result;
+  guint attempt;
+  const char *request_hash;
+  const char *item_id;
+  guint sample;
+  const char *task;
+  gboolean cached;
+} RwAnswerRecord;
 
 /**
  * RwStoredRun:

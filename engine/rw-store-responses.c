@@ -89,57 +89,29 @@ rw_store_record_model (RwStore *self,
 }
 
 /**
- * rw_store_record_response:
+ * rw_store_record_answer:
  * @self: a #RwStore
- * @run_id: the run
- * @prompt_id: the prompt
- * @result: the answer, or its failure
- * @attempt: which attempt this was, from 1
- * @request_hash: (nullable): the request's cache key
+ * @answer: the answer, with the run and prompt it belongs to
+ *
+ * Queues an answer, or its failure, with its metrics: the one way an answer is stored, whether
+ * the router served it, a comparison asked for it or an evaluation did.
  *
  * Returns: (transfer full): the response's id
  */
 char *
-rw_store_record_response (RwStore      *self,
-                          const char   *run_id,
-                          const char   *prompt_id,
-                          RwChatResult *result,
-                          guint         attempt,
-                          const char   *request_hash)
+rw_store_record_answer (RwStore              *self,
+                        const RwAnswerRecord *answer)
 {
-  return rw_store_record_eval_response (self, run_id, prompt_id, result, attempt, request_hash,
-                                        NULL, 0, NULL, FALSE);
-}
+  RwChatResult *result;
+  RwStoreOp *op;
+  char *id;
 
-/**
- * rw_store_record_eval_response:
- * @self: a #RwStore
- * @run_id: the run
- * @prompt_id: the prompt
- * @result: the answer, or its failure
- * @attempt: which attempt this was, from 1
- * @request_hash: (nullable): the request's cache key
- * @item_id: (nullable): the suite item it answers
- * @sample: which repetition it is, from 0
- * @task: (nullable): the suite item's task, which the report files the answer under
- * @cached: it was reused from an earlier answer, not asked again
- *
- * Returns: (transfer full): the response's id
- */
-char *
-rw_store_record_eval_response (RwStore      *self,
-                               const char   *run_id,
-                               const char   *prompt_id,
-                               RwChatResult *result,
-                               guint         attempt,
-                               const char   *request_hash,
-                               const char   *item_id,
-                               guint         sample,
-                               const char   *task,
-                               gboolean      cached)
-{
-  char *id = _rw_store_new_id ();
-  RwStoreOp *op = _rw_store_op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+  g_return_val_if_fail (answer != NULL && answer->result != NULL, NULL);
+
+  result = answer->result;
+  id = _rw_store_new_id ();
+  op = _rw_store_op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
                    "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
                    "http_status, error_kind, error_message, request_hash, created_ms, "
                    "usage_estimated, item_id, sample, cached, task) "
@@ -147,10 +119,10 @@ rw_store_record_eval_response (RwStore      *self,
                    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
 
   _rw_store_op_text (op, id);
-  _rw_store_op_text (op, run_id);
-  _rw_store_op_text (op, prompt_id);
+  _rw_store_op_text (op, answer->run_id);
+  _rw_store_op_text (op, answer->prompt_id);
   _rw_store_op_text (op, result->model_id);
-  _rw_store_op_int (op, MAX (1, attempt));
+  _rw_store_op_int (op, MAX (1, answer->attempt));
   _rw_store_op_text (op, result->error ? "error" : "ok");
   _rw_store_op_text (op, result->text->str);
   _rw_store_op_text (op, result->finish_reason);
@@ -162,13 +134,13 @@ rw_store_record_eval_response (RwStore      *self,
   _rw_store_op_int_or_null (op, result->http_status ? (gint64) result->http_status : -1);
   _rw_store_op_text (op, result->error ? rw_error_get_kind (result->error) : NULL);
   _rw_store_op_text (op, result->error ? result->error->message : NULL);
-  _rw_store_op_text (op, request_hash);
+  _rw_store_op_text (op, answer->request_hash);
   _rw_store_op_int (op, _rw_store_now_ms ());
   _rw_store_op_int (op, result->usage_estimated ? 1 : 0);
-  _rw_store_op_text (op, item_id);
-  _rw_store_op_int (op, sample);
-  _rw_store_op_int (op, cached ? 1 : 0);
-  _rw_store_op_text (op, task);
+  _rw_store_op_text (op, answer->item_id);
+  _rw_store_op_int (op, answer->sample);
+  _rw_store_op_int (op, answer->cached ? 1 : 0);
+  _rw_store_op_text (op, answer->task);
   _rw_store_enqueue (self, op);
   return id;
 }
@@ -253,7 +225,13 @@ rw_store_record_compare (RwStore        *self,
       g_autofree char *rid = NULL;
 
       rw_store_record_model (self, model);
-      rid = rw_store_record_response (self, run_id, pid, result, 1, hash);
+      rid = rw_store_record_answer (self, &(RwAnswerRecord) {
+                                      .run_id = run_id,
+                                      .prompt_id = pid,
+                                      .result = result,
+                                      .attempt = 1,
+                                      .request_hash = hash,
+                                    });
       g_strv_builder_add (ids, rid);
       if (rw_chat_result_is_ok (result))
         n_ok++;

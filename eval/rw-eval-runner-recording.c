@@ -29,8 +29,17 @@ _rw_eval_runner_record_answer (RwEvalRunner *self,
                                gboolean      cached)
 {
   const char *task = rw_chat_request_get_task (w->item->request);
-  char *id = rw_store_record_eval_response (self->store, self->run_id, prompt_id, result,
-                                            attempts, hash, w->item->id, w->sample, task, cached);
+  char *id = rw_store_record_answer (self->store, &(RwAnswerRecord) {
+               .run_id = self->run_id,
+               .prompt_id = prompt_id,
+               .result = result,
+               .attempt = attempts,
+               .request_hash = hash,
+               .item_id = w->item->id,
+               .sample = w->sample,
+               .task = task,
+               .cached = cached,
+             });
 
   if (self->tally != NULL)
     rw_eval_tally_add_answer (self->tally, id, w->item->id, result->model_id, w->sample,

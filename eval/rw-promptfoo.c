@@ -922,8 +922,14 @@ rw_promptfoo_import_results (RwStore     *store,
         }
       result->cost_usd = rw_json_object_get_double (r, "cost", NAN);
       result->latency_ms = rw_json_object_get_double (r, "latencyMs", 0);
-      response_id = rw_store_record_eval_response (store, run_id, prompt_id, result, 1, NULL,
-                                                   item_id, 0, task ? task : "general", FALSE);
+      response_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                      .run_id = run_id,
+                      .prompt_id = prompt_id,
+                      .result = result,
+                      .attempt = 1,
+                      .item_id = item_id,
+                      .task = task ? task : "general",
+                    });
 
       components = grading ? json_object_get_member (grading, "componentResults") : NULL;
       if (components != NULL && JSON_NODE_HOLDS_ARRAY (components) &&

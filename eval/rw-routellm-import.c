@@ -149,8 +149,14 @@ routellm_import_routellm_csv (RwStore     *store,
           result->tokens_out = MAX (1, rw_estimate_tokens (text));
           result->usage_estimated = TRUE;
           result->cost_usd = routellm_estimate_cost (model, row->pdata[0], text);
-          g_ptr_array_add (ids, rw_store_record_eval_response (store, run_id, prompt_id, result, 1,
-                                                               NULL, item_id, 0, task, FALSE));
+          g_ptr_array_add (ids, rw_store_record_answer (store, &(RwAnswerRecord) {
+                                  .run_id = run_id,
+                                  .prompt_id = prompt_id,
+                                  .result = result,
+                                  .attempt = 1,
+                                  .item_id = item_id,
+                                  .task = task,
+                                }));
           rw_store_record_grade (store, ids->pdata[ids->len - 1], "routellm", score, right,
                                  right ? "correct, as RouteLLM graded it" : "wrong, as RouteLLM graded it",
                                  "import");

@@ -335,8 +335,13 @@ test_run_resume_cache (void)
 
     g_string_assign (second->text, "The answer is 42.");
     second->finish_reason = g_strdup ("stop");
-    dup = rw_store_record_eval_response (store, rw_eval_runner_get_run_id (wider), parts[0], second,
-                                         0, NULL, parts[1], 0, "math", FALSE);
+    dup = rw_store_record_answer (store, &(RwAnswerRecord) {
+            .run_id = rw_eval_runner_get_run_id (wider),
+            .prompt_id = parts[0],
+            .result = second,
+            .item_id = parts[1],
+            .task = "math",
+          });
     g_assert_true (rw_store_flush (store, NULL));
     g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
     g_assert_true (rw_eval_runner_is_resumed (rerun));

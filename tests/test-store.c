@@ -68,8 +68,20 @@ test_record_compare (void)
   rw_chat_request_set_task (request, "math");
   prompt_id = rw_store_record_prompt (store, request);
   run_id = rw_store_begin_run (store, "compare", NULL);
-  ra = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
-  rb = rw_store_record_response (store, run_id, prompt_id, b, 1, "hash-b");
+  ra = rw_store_record_answer (store, &(RwAnswerRecord) {
+         .run_id = run_id,
+         .prompt_id = prompt_id,
+         .result = a,
+         .attempt = 1,
+         .request_hash = "hash-a",
+       });
+  rb = rw_store_record_answer (store, &(RwAnswerRecord) {
+         .run_id = run_id,
+         .prompt_id = prompt_id,
+         .result = b,
+         .attempt = 1,
+         .request_hash = "hash-b",
+       });
   rw_store_finish_run (store, run_id, "done");
   pair[0] = ra;
   pair[1] = rb;
@@ -148,7 +160,13 @@ test_group (void)
   run_id = rw_store_begin_run (store, "eval", NULL);
   rw_store_begin_group (store);
   prompt_id = rw_store_record_prompt (store, request);
-  response_id = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
+  response_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                  .run_id = run_id,
+                  .prompt_id = prompt_id,
+                  .result = a,
+                  .attempt = 1,
+                  .request_hash = "hash-a",
+                });
   rw_store_record_grade (store, response_id, "exact", 1, TRUE, "", "grader");
   g_assert_true (rw_store_flush (store, &error));
   g_assert_no_error (error);
@@ -189,7 +207,12 @@ job_answer (RwStore  *store,
   Job *j = data;
   g_autofree char *text = g_strdup_printf ("%u", j->n);
   g_autoptr(RwChatResult) result = make_result ("m/a", text, FALSE);
-  g_autofree char *id = rw_store_record_response (store, j->run_id, j->prompt_id, result, 1, NULL);
+  g_autofree char *id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                          .run_id = j->run_id,
+                          .prompt_id = j->prompt_id,
+                          .result = result,
+                          .attempt = 1,
+                        });
 
   rw_store_record_grade (store, id, "exact", 1, TRUE, text, "grader");
   *j->ran_on = g_thread_self ();
@@ -256,12 +279,24 @@ test_group_undone (void)
 
   g_assert_true (rw_store_flush (store, &error));
   rw_store_begin_group (store);
-  first = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-a");
+  first = rw_store_record_answer (store, &(RwAnswerRecord) {
+            .run_id = run_id,
+            .prompt_id = prompt_id,
+            .result = a,
+            .attempt = 1,
+            .request_hash = "hash-a",
+          });
   rw_store_record_grade (store, first, "exact", 1, TRUE, "", "grader");
   rw_store_record_grade (store, "no-such-answer", "exact", 1, TRUE, "", "grader");
   rw_store_end_group (store);
   rw_store_begin_group (store);
-  second = rw_store_record_response (store, run_id, prompt_id, a, 1, "hash-b");
+  second = rw_store_record_answer (store, &(RwAnswerRecord) {
+             .run_id = run_id,
+             .prompt_id = prompt_id,
+             .result = a,
+             .attempt = 1,
+             .request_hash = "hash-b",
+           });
   rw_store_record_grade (store, second, "exact", 1, TRUE, "", "grader");
   rw_store_end_group (store);
   g_assert_false (rw_store_flush (store, &error));
@@ -285,8 +320,18 @@ test_bad_write_isolated (void)
   g_autoptr(RwChatResult) a = make_result ("m/a", "x", FALSE);
   g_autofree char *prompt_id = rw_store_record_prompt (store, request);
   g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
-  g_autofree char *bad = rw_store_record_response (store, "no-such-run", prompt_id, a, 1, NULL);
-  g_autofree char *good = rw_store_record_response (store, run_id, prompt_id, a, 1, NULL);
+  g_autofree char *bad = rw_store_record_answer (store, &(RwAnswerRecord) {
+                           .run_id = "no-such-run",
+                           .prompt_id = prompt_id,
+                           .result = a,
+                           .attempt = 1,
+                         });
+  g_autofree char *good = rw_store_record_answer (store, &(RwAnswerRecord) {
+                            .run_id = run_id,
+                            .prompt_id = prompt_id,
+                            .result = a,
+                            .attempt = 1,
+                          });
   g_autoptr(GPtrArray) rows = NULL;
 
   /* A query in between sees the good write; the failure is not the query's, and stays for the
@@ -502,7 +547,12 @@ test_unclean_close (void)
       for (guint i = 0; i < 500; i++)
         {
           RwChatResult *r = make_result ("m/a", "answer", FALSE);
-          g_free (rw_store_record_response (child, run_id, prompt_id, r, 1, NULL));
+          g_free (rw_store_record_answer (child, &(RwAnswerRecord) {
+                    .run_id = run_id,
+                    .prompt_id = prompt_id,
+                    .result = r,
+                    .attempt = 1,
+                  }));
           rw_chat_result_unref (r);
         }
       if (!rw_store_flush (child, NULL))
@@ -540,8 +590,18 @@ test_two_writers (void)
   for (guint i = 0; i < 200; i++)
     {
       g_autoptr(RwChatResult) r = make_result ("m/x", "y", FALSE);
-      g_free (rw_store_record_response (a, ra, pa, r, 1, NULL));
-      g_free (rw_store_record_response (b, rb, pb, r, 1, NULL));
+      g_free (rw_store_record_answer (a, &(RwAnswerRecord) {
+                .run_id = ra,
+                .prompt_id = pa,
+                .result = r,
+                .attempt = 1,
+              }));
+      g_free (rw_store_record_answer (b, &(RwAnswerRecord) {
+                .run_id = rb,
+                .prompt_id = pb,
+                .result = r,
+                .attempt = 1,
+              }));
     }
   g_assert_true (rw_store_flush (a, NULL));
   g_assert_true (rw_store_flush (b, NULL));
@@ -573,7 +633,12 @@ test_checkpoint (void)
   for (guint i = 0; i < 200; i++)
     {
       g_autoptr(RwChatResult) r = make_result ("m/x", big, FALSE);
-      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+      g_free (rw_store_record_answer (store, &(RwAnswerRecord) {
+                .run_id = run_id,
+                .prompt_id = prompt_id,
+                .result = r,
+                .attempt = 1,
+              }));
     }
   g_assert_true (rw_store_flush (store, NULL));
   /* 1.6 MB in the log, then nothing: it is folded in, and the database file alone has it. */
@@ -586,7 +651,12 @@ test_checkpoint (void)
   for (guint i = 0; i < 10; i++)
     {
       g_autoptr(RwChatResult) r = make_result ("m/x", "late", FALSE);
-      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+      g_free (rw_store_record_answer (store, &(RwAnswerRecord) {
+                .run_id = run_id,
+                .prompt_id = prompt_id,
+                .result = r,
+                .attempt = 1,
+              }));
     }
   rw_store_close (store);
   g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
@@ -631,7 +701,12 @@ test_query_each (void)
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(RwChatResult) r = make_result ("m/x", "typed", FALSE);
-      g_free (rw_store_record_response (store, run_id, prompt_id, r, 1, NULL));
+      g_free (rw_store_record_answer (store, &(RwAnswerRecord) {
+                .run_id = run_id,
+                .prompt_id = prompt_id,
+                .result = r,
+                .attempt = 1,
+              }));
     }
   g_assert_true (_rw_store_query_each (store, "SELECT cost_usd, tokens_out, text, NULL "
                                              "FROM responses WHERE run_id = ?1", params,
@@ -664,7 +739,12 @@ reader_thread (gpointer data)
       g_autoptr(GError) error = NULL;
       g_autofree char *want = g_strdup_printf ("%u", i);
 
-      g_free (rw_store_record_response (r->store, r->run_id, r->prompt_id, result, 1, NULL));
+      g_free (rw_store_record_answer (r->store, &(RwAnswerRecord) {
+                .run_id = r->run_id,
+                .prompt_id = r->prompt_id,
+                .result = result,
+                .attempt = 1,
+              }));
       rows = _rw_store_query (r->store, "SELECT count(*) FROM responses WHERE run_id = ?1",
                              params, &error);
       g_assert_no_error (error);

@@ -8,6 +8,10 @@
 #
 #   tests/bench/eval-bench.sh [CONCURRENCY, default 16] [ROUNDS, default 5]
 #
+# With ROUTEWISE_BASELINE=/path/to/another/routewise-cli, that build runs too, in the same turns
+# and on the same suite, and the figures say how this build compares with it: how a change is
+# measured before it lands.
+#
 # One Routewise run takes about a tenth of a second, where a stray wakeup on the machine moves
 # it by 20%; the figures are medians over ROUNDS turns of both tools (three Routewise runs a
 # turn).
@@ -105,6 +109,7 @@ measure () {  # NAME COMMAND... ; appends "seconds peak_kb" to $WORK/NAME.times
 # every answer.
 N=$((ITEMS * 4))
 STORED=$N
+BASELINE=${ROUTEWISE_BASELINE:-}
 for round in $(seq "$ROUNDS"); do
   for again in 1 2 3; do
     rm -rf "$WORK/data"; mkdir -p "$WORK/data"
@@ -114,6 +119,11 @@ for round in $(seq "$ROUNDS"); do
     s=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM responses WHERE status = 'ok'")
     GRADED=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM grades")
     [ "$s" -lt "$STORED" ] && STORED=$s
+    if [ -n "$BASELINE" ]; then
+      rm -rf "$WORK/data"; mkdir -p "$WORK/data"
+      measure baseline env ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/data" \
+        "$BASELINE" eval run "$WORK/suite.jsonl" -m up/m1 -m up/m2 -m up/m3 -m up/m4 -j "$J" --no-cache
+    fi
   done
 
   measure promptfoo env HOME="$WORK/pfhome" PROMPTFOO_CONFIG_DIR="$WORK/pfhome" \
@@ -144,6 +154,14 @@ printf '%-10s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' promptfoo "$PF_S" "$PF_MIN" 
   "$(awk -v k=$PF_KB 'BEGIN{print k/1024}')" "$PF_N results"
 awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" \
   'BEGIN { printf "Routewise/promptfoo: %.1fx the throughput, %.2fx the peak memory\n", b / a, x / y }'
+if [ -n "$BASELINE" ]; then
+  read -r BL_S BL_MIN BL_MAX BL_KB < <(summary baseline)
+  printf '%-10s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' baseline "$BL_S" "$BL_MIN" "$BL_MAX" \
+    "$(awk -v n=$N -v s=$BL_S 'BEGIN{print n/s}')" "$(awk -v k=$BL_KB 'BEGIN{print k/1024}')" \
+    "$BASELINE"
+  awk -v a="$RW_S" -v b="$BL_S" -v x="$RW_KB" -v y="$BL_KB" \
+    'BEGIN { printf "This build/baseline: %.3fx the wall time, %.3fx the peak memory\n", a / b, x / y }'
+fi
 awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" -v n="$N" -v stored="$STORED" \
   'function met(c) { return c ? "met" : "NOT met" }
    BEGIN { printf "Targets: at least 30x the throughput (%.1fx): %s; under a tenth of the memory (%.2fx): %s; every answer stored (%d of %d in every round): %s\n",

@@ -11,6 +11,9 @@
 # costs on this machine, with the load generator and the upstream on the same cores.
 #
 #   tests/bench/gateway-bench.sh [SECONDS per run, default 10]
+#
+# With ROUTEWISE_BASELINE=/path/to/another/routewise-cli, that build serves too, in front of the
+# same upstream, and is measured in the same turns: how a change is measured before it lands.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -41,7 +44,8 @@ cleanup () {
 trap cleanup EXIT
 
 free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-UP=$(free_port); RW=$(free_port); PK=$(free_port); NP=$(free_port)
+UP=$(free_port); RW=$(free_port); PK=$(free_port); NP=$(free_port); BL=$(free_port)
+BASELINE=${ROUTEWISE_BASELINE:-}
 
 # The upstream: one static chat completion, as fast as nginx can say it.
 BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}'
@@ -97,6 +101,12 @@ JSON
 ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/data" \
   "$ROOT/_build/app/routewise-cli" serve --port "$RW" > "$WORK/routewise.log" 2>&1 &
 RW_PID=$!; PIDS+=("$RW_PID")
+if [ -n "$BASELINE" ]; then
+  mkdir -p "$WORK/baseline-data"
+  ROUTEWISE_CONFIG_DIR="$WORK/config" ROUTEWISE_DATA_DIR="$WORK/baseline-data" \
+    "$BASELINE" serve --port "$BL" > "$WORK/baseline.log" 2>&1 &
+  BL_PID=$!; PIDS+=("$BL_PID")
+fi
 
 # Portkey's gateway in front of it.
 NODE_ENV=production node tests/bench/node_modules/@portkey-ai/gateway/build/start-server.js \
@@ -105,6 +115,7 @@ PK_PID=$!; PIDS+=("$PK_PID")
 
 wait_for () { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 wait_for "$UP"; wait_for "$RW"; wait_for "$PK"; wait_for "$NP"
+[ -z "$BASELINE" ] || wait_for "$BL"
 TOKEN=$(cat "$WORK/config/token")
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
 PROXY_WORKER=$(pgrep -P "$(cat "$WORK/proxy/nginx.pid")" | head -1)
@@ -132,6 +143,7 @@ run up "http://127.0.0.1:$UP/v1/chat/completions" m x "" 4 >/dev/null
 RW_WARMUP=$(run rw "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" 4 | cut -d' ' -f4)
 run pk "http://127.0.0.1:$PK/v1/chat/completions" m x "http://127.0.0.1:$UP/v1" 4 >/dev/null
 run np "http://127.0.0.1:$NP/v1/chat/completions" m x "" 4 >/dev/null
+[ -z "$BASELINE" ] || run bl "http://127.0.0.1:$BL/v1/chat/completions" up/m "$TOKEN" "" 4 >/dev/null
 
 declare -A R
 rw_requests=0
@@ -140,11 +152,14 @@ for c in "${CONNS[@]}"; do
   R[rw,$c]=$(run routewise "http://127.0.0.1:$RW/v1/chat/completions" up/m "$TOKEN" "" "$c")
   R[pk,$c]=$(run portkey "http://127.0.0.1:$PK/v1/chat/completions" m x "http://127.0.0.1:$UP/v1" "$c")
   R[np,$c]=$(run nginx-proxy "http://127.0.0.1:$NP/v1/chat/completions" m x "" "$c")
+  [ -z "$BASELINE" ] ||
+    R[bl,$c]=$(run baseline "http://127.0.0.1:$BL/v1/chat/completions" up/m "$TOKEN" "" "$c")
   rw_requests=$((rw_requests + $(echo "${R[rw,$c]}" | cut -d' ' -f4)))
 done
 
 MEM_UP=$(peak_kb "$NGINX_WORKER"); MEM_RW=$(peak_kb "$RW_PID"); MEM_PK=$(peak_kb "$PK_PID")
 MEM_NP=$(peak_kb "$PROXY_WORKER")
+[ -z "$BASELINE" ] || MEM_BL=$(peak_kb "$BL_PID")
 
 # Every request Routewise served is in its database.
 kill -INT "$RW_PID"; wait "$RW_PID" 2>/dev/null || true
@@ -153,13 +168,16 @@ STORED=$(sqlite3 "$WORK/data/routewise.db" "SELECT count(*) FROM responses WHERE
 echo
 echo "Gateway overhead on loopback, ${DURATION} s per run, wrk -t1, $(nproc) cores, $(date -u +%F)"
 printf '%-11s %5s %10s %10s %10s %12s %10s\n' target conns "req/s" "p50 ms" "p99 ms" "added p50" "peak MB"
+TARGETS=(up rw pk np)
+[ -z "$BASELINE" ] || TARGETS+=(bl)
 for c in "${CONNS[@]}"; do
   read -r up_rps up_p50 up_p99 _ <<< "${R[up,$c]}"
-  for t in up rw pk np; do
+  for t in "${TARGETS[@]}"; do
     read -r rps p50 p99 _ <<< "${R[$t,$c]}"
     case $t in
       up) name=upstream; mem=$MEM_UP;; rw) name=routewise; mem=$MEM_RW;;
       pk) name=portkey; mem=$MEM_PK;; np) name=nginx-proxy; mem=$MEM_NP;;
+      bl) name=baseline; mem=$MEM_BL;;
     esac
     added=$(awk -v a="$p50" -v b="$up_p50" 'BEGIN { printf "%.3f", a - b }')
     printf '%-11s %5d %10.0f %10.3f %10.3f %12s %10.1f\n' "$name" "$c" "$rps" "$p50" "$p99" "$added" \
@@ -178,6 +196,16 @@ for c in "${CONNS[@]}"; do
              c, rr / pr, r5 - u5, p5 - u5, (p5 - u5) / (r5 - u5 > 0 ? r5 - u5 : 0.001), (r5 - u5) / u5,
              rr / nr, r9 / n9 }'
 done
+if [ -n "$BASELINE" ]; then
+  for c in "${CONNS[@]}"; do
+    read -r rw_rps rw_p50 rw_p99 _ <<< "${R[rw,$c]}"
+    read -r bl_rps bl_p50 bl_p99 _ <<< "${R[bl,$c]}"
+    awk -v c="$c" -v a="$rw_rps" -v b="$bl_rps" -v x="$rw_p50" -v y="$bl_p50" -v p="$rw_p99" \
+        -v q="$bl_p99" -v m="$MEM_RW" -v n="$MEM_BL" \
+      'BEGIN { printf "%2d connections: this build/baseline throughput %.3fx, p50 %.3fx, p99 %.3fx, peak memory %.3fx\n",
+               c, a / b, x / y, p / q, m / n }'
+  done
+fi
 echo "Routewise stored $STORED of the $((rw_requests + RW_WARMUP)) requests it served ($RW_WARMUP of them in the warm-up)."
 read -r up1_rps up1_p50 _ _ <<< "${R[up,1]}"
 read -r _ rw1_p50 _ _ <<< "${R[rw,1]}"
