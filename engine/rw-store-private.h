@@ -24,6 +24,13 @@ gboolean    _rw_store_query_each        (RwStore        *self,
                                         RwStoreRowFunc  func,
                                         gpointer        data,
                                         GError        **error);
+gboolean    _rw_store_query_each_n      (RwStore        *self,
+                                        const char     *sql,
+                                        const char * const *params,
+                                        guint           n_params,
+                                        RwStoreRowFunc  func,
+                                        gpointer        data,
+                                        GError        **error);
 gboolean    _rw_store_row_is_null       (RwStoreRow     *row,
                                         int             column);
 const char *_rw_store_row_text          (RwStoreRow     *row,
@@ -174,6 +181,13 @@ gint64     _rw_store_row_int_or_unset (RwStoreRow          *row,
                                        int                  column);
 gboolean   _rw_store_row_collect      (RwStoreRow          *row,
                                        gpointer             data);
+GPtrArray *_rw_store_list_n           (RwStore             *self,
+                                       const char          *sql,
+                                       const char * const  *params,
+                                       guint                n_params,
+                                       gpointer           (*make) (RwStoreRow *row),
+                                       GDestroyNotify       free_func,
+                                       GError             **error);
 GPtrArray *_rw_store_list             (RwStore             *self,
                                        const char          *sql,
                                        const char * const  *params,

@@ -151,6 +151,51 @@ _rw_store_query (RwStore             *self,
 }
 
 /**
+ * _rw_store_query_each_n:
+ * @params: (nullable) (array length=n_params): text values for the parameters, %NULL for
+ *   SQL's NULL
+ * @n_params: how many
+ *
+ * rw_store_query_each() with parameters that may be NULL.
+ */
+gboolean
+_rw_store_query_each_n (RwStore             *self,
+                        const char          *sql,
+                        const char * const  *params,
+                        guint                n_params,
+                        RwStoreRowFunc       func,
+                        gpointer             data,
+                        GError             **error)
+{
+  RwStoreReadStmt r;
+  int rc;
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  /* A query sees this thread's writes, queued before it; a write that failed is not its
+   * failure, and stays for the next flush to report. */
+  g_return_val_if_fail (g_thread_self () != self->writer, FALSE);
+  if (!_rw_store_wait_for_writes (self, TRUE, error) ||
+      !_rw_store_read_stmt_take (self, sql, &r, error))
+    return FALSE;
+  for (guint i = 0; i < n_params; i++)
+    if (params[i] != NULL)
+      sqlite3_bind_text (r.stmt, i + 1, params[i], -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (r.stmt)) == SQLITE_ROW)
+    if (!func ((RwStoreRow *) r.stmt, data))
+      {
+        rc = SQLITE_DONE;
+        break;
+      }
+  if (rc != SQLITE_DONE)
+    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
+                 sqlite3_errmsg (r.db));
+  _rw_store_read_stmt_give (self, &r);
+  return rc == SQLITE_DONE;
+}
+
+/**
  * _rw_store_query_each:
  * @self: a #RwStore
  * @sql: one SELECT statement, with ?1, ?2… for @params
@@ -173,30 +218,11 @@ _rw_store_query_each (RwStore             *self,
                       gpointer             data,
                       GError             **error)
 {
-  RwStoreReadStmt r;
-  int rc;
+  guint n = 0;
 
-  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  /* A query sees this thread's writes, queued before it; a write that failed is not its
-   * failure, and stays for the next flush to report. */
-  g_return_val_if_fail (g_thread_self () != self->writer, FALSE);
-  if (!_rw_store_wait_for_writes (self, TRUE, error) || !_rw_store_read_stmt_take (self, sql, &r, error))
-    return FALSE;
-  for (guint i = 0; params != NULL && params[i] != NULL; i++)
-    sqlite3_bind_text (r.stmt, i + 1, params[i], -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (r.stmt)) == SQLITE_ROW)
-    if (!func ((RwStoreRow *) r.stmt, data))
-      {
-        rc = SQLITE_DONE;
-        break;
-      }
-  if (rc != SQLITE_DONE)
-    g_set_error (error, RW_ERROR, RW_ERROR_STORE, "cannot read %s: %s", self->path,
-                 sqlite3_errmsg (r.db));
-  _rw_store_read_stmt_give (self, &r);
-  return rc == SQLITE_DONE;
+  while (params != NULL && params[n] != NULL)
+    n++;
+  return _rw_store_query_each_n (self, sql, params, n, func, data, error);
 }
 
 gboolean

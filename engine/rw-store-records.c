@@ -32,6 +32,8 @@ rw_stored_response_free (RwStoredResponse *response)
   g_free (response->prompt_text);
   g_free (response->finish_reason);
   g_free (response->request_hash);
+  g_free (response->error_kind);
+  g_free (response->error_message);
   g_free (response);
 }
 
@@ -98,6 +100,25 @@ _rw_store_row_collect (RwStoreRow *row,
 
   g_ptr_array_add (c->out, c->make (row));
   return TRUE;
+}
+
+/* Returns: (transfer full) (nullable): the records @make makes of the rows of @sql, whose
+ * @n_params parameters may be NULL */
+GPtrArray *
+_rw_store_list_n (RwStore             *self,
+                  const char          *sql,
+                  const char * const  *params,
+                  guint                n_params,
+                  gpointer           (*make) (RwStoreRow *row),
+                  GDestroyNotify       free_func,
+                  GError             **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (free_func);
+  RwStoreCollect c = { out, make };
+
+  if (!_rw_store_query_each_n (self, sql, params, n_params, _rw_store_row_collect, &c, error))
+    return NULL;
+  return g_steal_pointer (&out);
 }
 
 /* Returns: (transfer full) (nullable): the records @make makes of the rows of @sql */

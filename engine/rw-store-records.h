@@ -89,7 +89,62 @@ typedef struct
   double ttft_ms;
   double latency_ms;
   double mean_score;
+  char *error_kind;
+  char *error_message;
 } RwStoredResponse;
+
+/**
+ * RwStoredComparison:
+ * @id: its run's id
+ * @created_ms: when it was asked
+ * @status: "done", "failed" or "cancelled"
+ * @prompt: the prompt's text
+ * @task: (nullable): the prompt's task
+ * @models: the models asked, in their columns' order
+ * @cost_usd: what the answers cost together, NAN when none was priced
+ * @winner: (nullable): what a person's latest vote said: the winning model's id, "tie" or
+ *   "both_bad"; %NULL before a vote
+ * @voted: whether a person voted
+ *
+ * A comparison as the history lists it.
+ */
+typedef struct
+{
+  char *id;
+  gint64 created_ms;
+  char *status;
+  char *prompt;
+  char *task;
+  GStrv models;
+  double cost_usd;
+  char *winner;
+  gboolean voted;
+} RwStoredComparison;
+
+/**
+ * RwHistoryFilter:
+ * @query: (nullable): words that the prompt or an answer must all hold
+ * @model: (nullable): a model the comparison asked
+ * @task: (nullable): the prompt's task
+ * @since_ms: when above 0, comparisons asked at or after this time
+ * @until_ms: when above 0, comparisons asked before this time
+ * @voted: 1 only the voted ones, 0 only the others, -1 both
+ * @limit: at most this many; 0 for all
+ * @offset: leave out this many first
+ *
+ * Which comparisons rw_store_list_history() lists.
+ */
+typedef struct
+{
+  const char *query;
+  const char *model;
+  const char *task;
+  gint64 since_ms;
+  gint64 until_ms;
+  int voted;
+  guint limit;
+  guint offset;
+} RwHistoryFilter;
 
 /**
  * RwStoredGrade:
@@ -168,8 +223,10 @@ void rw_stored_response_free     (RwStoredResponse   *response);
 void rw_stored_vote_free         (RwStoredVote       *vote);
 void rw_stored_vote_tally_free   (RwStoredVoteTally  *tally);
 void rw_stored_graded_item_free  (RwStoredGradedItem *item);
+void rw_stored_comparison_free   (RwStoredComparison *comparison);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredRun, rw_stored_run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredComparison, rw_stored_comparison_free)
 
 typedef gboolean (*RwStoredResponseFunc) (const RwStoredResponse *response,
                                           gpointer                data);

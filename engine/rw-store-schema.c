@@ -13,16 +13,6 @@
 
 /* The schema of the database, its migrations, and opening a connection to it. */
 
-/**
- * RwStore:
- *
- * The SQLite database of prompts, runs, answers and votes. Writes are queued and committed by
- * one writer thread in batches, so that recording never blocks the caller; a completed answer
- * is committed as soon as the writer reaches it, normally within milliseconds. The database is
- * in WAL mode, so readers on their own connections never wait for the writer and an unclean
- * exit loses nothing that was committed.
- */
-
 static const char * const migrations[] = {
   /* 1: the first schema. */
   "CREATE TABLE prompts ("
@@ -156,6 +146,35 @@ static const char * const migrations[] = {
    * whose task is the first one it was ever stored with: the same question asked in a
    * comparison, or in a suite that filed it under another task, moved it in the report. */
   "ALTER TABLE responses ADD COLUMN task TEXT;",
+
+  /* 9: the history of comparisons, searched in full text: the prompt and every answer of each
+   * comparison, indexed as they are stored (earlier comparisons are indexed here), and a
+   * comparison deleted as one statement with everything that hangs from it. */
+  "CREATE VIRTUAL TABLE history_search USING fts5 ("
+  "  run_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');"
+  "INSERT INTO history_search (run_id, text)"
+  "  SELECT r.run_id, p.text FROM responses r JOIN runs u ON u.id = r.run_id"
+  "  JOIN prompts p ON p.id = r.prompt_id"
+  "  WHERE u.kind = 'compare' GROUP BY r.run_id;"
+  "INSERT INTO history_search (run_id, text)"
+  "  SELECT r.run_id, r.text FROM responses r JOIN runs u ON u.id = r.run_id"
+  "  WHERE u.kind = 'compare' AND r.text != '';"
+  "CREATE TRIGGER history_search_answer AFTER INSERT ON responses"
+  "  WHEN (SELECT kind FROM runs WHERE id = NEW.run_id) = 'compare' BEGIN"
+  "    INSERT INTO history_search (run_id, text)"
+  "      SELECT NEW.run_id, p.text FROM prompts p WHERE p.id = NEW.prompt_id"
+  "      AND NOT EXISTS (SELECT 1 FROM responses WHERE run_id = NEW.run_id AND id != NEW.id);"
+  "    INSERT INTO history_search (run_id, text) SELECT NEW.run_id, NEW.text"
+  "      WHERE NEW.text != '';"
+  "  END;"
+  "CREATE TRIGGER history_forget BEFORE DELETE ON runs WHEN OLD.kind = 'compare' BEGIN"
+  "    DELETE FROM grades WHERE response_id IN (SELECT id FROM responses WHERE run_id = OLD.id);"
+  "    DELETE FROM votes WHERE run_id = OLD.id"
+  "      OR response_a IN (SELECT id FROM responses WHERE run_id = OLD.id)"
+  "      OR response_b IN (SELECT id FROM responses WHERE run_id = OLD.id);"
+  "    DELETE FROM responses WHERE run_id = OLD.id;"
+  "    DELETE FROM history_search WHERE run_id = OLD.id;"
+  "  END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 8
+#define RW_STORE_SCHEMA_VERSION 9
 
 /**
  * RwVoteOutcome:
@@ -137,6 +137,19 @@ GPtrArray  *rw_store_list_run_answers  (RwStore        *self,
                                         GError        **error);
 GPtrArray  *rw_store_list_graded_items (RwStore        *self,
                                         GError        **error);
+
+/* The history of comparisons */
+GPtrArray  *rw_store_list_history      (RwStore        *self,
+                                        const RwHistoryFilter *filter,
+                                        GError        **error);
+RwStoredComparison *rw_store_lookup_comparison (RwStore *self,
+                                        const char     *run_id,
+                                        GError        **error);
+GPtrArray  *rw_store_list_comparison_answers (RwStore  *self,
+                                        const char     *run_id,
+                                        GError        **error);
+void        rw_store_delete_comparison (RwStore        *self,
+                                        const char     *run_id);
 
 /* Votes and grades */
 gboolean    rw_store_foreach_run_grade (RwStore        *self,

@@ -830,6 +830,66 @@ rw_promptfoo_config_file_to_jsonl (const char  *path,
   return rw_promptfoo_config_to_jsonl (json_node_get_object (root), dir, base, error);
 }
 
+/* The grades of one result: each assertion's, or the whole result's when it has none. */
+static void
+promptfoo_record_grades (RwStore    *store,
+                         const char *response_id,
+                         JsonObject *grading)
+{
+  JsonNode *components = grading ? json_object_get_member (grading, "componentResults") : NULL;
+
+  if (components != NULL && JSON_NODE_HOLDS_ARRAY (components) &&
+      json_array_get_length (json_node_get_array (components)) > 0)
+    for (guint c = 0; c < json_array_get_length (json_node_get_array (components)); c++)
+      {
+        JsonNode *crn = json_array_get_element (json_node_get_array (components), c);
+        JsonObject *cr = JSON_NODE_HOLDS_OBJECT (crn) ? json_node_get_object (crn) : NULL;
+        JsonObject *assertion = promptfoo_object_member (cr, "assertion");
+
+        if (cr == NULL)
+          continue;
+        rw_store_record_grade (store, response_id,
+                               assertion ? rw_json_object_get_string (assertion, "type",
+                                                                      "promptfoo")
+                                         : "promptfoo",
+                               rw_json_object_get_double (cr, "score", 0),
+                               rw_json_object_get_boolean (cr, "pass", FALSE),
+                               rw_json_object_get_string (cr, "reason", NULL), "import");
+      }
+  else if (grading != NULL)
+    rw_store_record_grade (store, response_id, "promptfoo",
+                           rw_json_object_get_double (grading, "score", 0),
+                           rw_json_object_get_boolean (grading, "pass", FALSE),
+                           rw_json_object_get_string (grading, "reason", NULL), "import");
+}
+
+/* Each pair of providers' answers to the same test and prompt: the higher score wins. @groups
+ * maps an item to its prompt, task, then each answer's id and score. */
+static void
+promptfoo_vote_pairs (RwStore    *store,
+                      const char *run_id,
+                      GHashTable *groups)
+{
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
+
+  for (GList *l = keys; l; l = l->next)
+    {
+      GPtrArray *g = g_hash_table_lookup (groups, l->data);
+
+      for (guint a = 2; a < g->len; a += 2)
+        for (guint c = a + 2; c < g->len; c += 2)
+          {
+            const char *ids[] = { g->pdata[a], g->pdata[c], NULL };
+            double sa = g_ascii_strtod (g->pdata[a + 1], NULL);
+            double sb = g_ascii_strtod (g->pdata[c + 1], NULL);
+
+            g_free (rw_store_record_vote (store, g->pdata[0], run_id, g->pdata[1],
+                                          sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
+                                          ids, NULL, "import"));
+          }
+    }
+}
+
 /**
  * rw_promptfoo_import_results:
  * @store: the database
@@ -853,7 +913,6 @@ rw_promptfoo_import_results (RwStore     *store,
   g_autoptr(JsonNode) params = NULL;
   g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                         (GDestroyNotify) g_ptr_array_unref);
-  g_autoptr(GList) keys = NULL;
   char *run_id;
   guint n = 0;
 
@@ -897,7 +956,6 @@ rw_promptfoo_import_results (RwStore     *store,
       g_autoptr(RwChatRequest) request = NULL;
       g_autoptr(RwChatResult) result = NULL;
       GPtrArray *group;
-      JsonNode *components;
 
       if (raw == NULL || pid == NULL)
         continue;
@@ -931,30 +989,7 @@ rw_promptfoo_import_results (RwStore     *store,
                       .task = task ? task : "general",
                     });
 
-      components = grading ? json_object_get_member (grading, "componentResults") : NULL;
-      if (components != NULL && JSON_NODE_HOLDS_ARRAY (components) &&
-          json_array_get_length (json_node_get_array (components)) > 0)
-        for (guint c = 0; c < json_array_get_length (json_node_get_array (components)); c++)
-          {
-            JsonNode *crn = json_array_get_element (json_node_get_array (components), c);
-            JsonObject *cr = JSON_NODE_HOLDS_OBJECT (crn) ? json_node_get_object (crn) : NULL;
-
-            if (cr == NULL)
-              continue;
-            JsonObject *assertion = promptfoo_object_member (cr, "assertion");
-            rw_store_record_grade (store, response_id,
-                                   assertion ? rw_json_object_get_string (assertion, "type",
-                                                                          "promptfoo")
-                                             : "promptfoo",
-                                   rw_json_object_get_double (cr, "score", 0),
-                                   rw_json_object_get_boolean (cr, "pass", FALSE),
-                                   rw_json_object_get_string (cr, "reason", NULL), "import");
-          }
-      else if (grading != NULL)
-        rw_store_record_grade (store, response_id, "promptfoo",
-                               rw_json_object_get_double (grading, "score", 0),
-                               rw_json_object_get_boolean (grading, "pass", FALSE),
-                               rw_json_object_get_string (grading, "reason", NULL), "import");
+      promptfoo_record_grades (store, response_id, grading);
 
       if (output != NULL)
         {
@@ -967,28 +1002,13 @@ rw_promptfoo_import_results (RwStore     *store,
               g_ptr_array_add (group, g_strdup (task ? task : "general"));
             }
           g_ptr_array_add (group, g_strdup (response_id));
-          g_ptr_array_add (group, g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score",
-                                                                                       0)));
+          g_ptr_array_add (group,
+                           g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score", 0)));
         }
       n++;
     }
 
-  /* Each pair of providers' answers to the same test and prompt: the higher score wins. */
-  keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l; l = l->next)
-    {
-      GPtrArray *g = g_hash_table_lookup (groups, l->data);
-      for (guint a = 2; a < g->len; a += 2)
-        for (guint c = a + 2; c < g->len; c += 2)
-          {
-            const char *ids[] = { g->pdata[a], g->pdata[c], NULL };
-            double sa = g_ascii_strtod (g->pdata[a + 1],
-                                        NULL), sb = g_ascii_strtod (g->pdata[c + 1], NULL);
-            g_free (rw_store_record_vote (store, g->pdata[0], run_id, g->pdata[1],
-                                          sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
-                                          ids, NULL, "import"));
-          }
-    }
+  promptfoo_vote_pairs (store, run_id, groups);
   rw_store_set_run_status (store, run_id, "done");
   if (!rw_store_flush (store, error))
     {

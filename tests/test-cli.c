@@ -452,6 +452,148 @@ test_store_unwritable (Fixture       *f,
   g_remove (f->data_dir);
 }
 
+/* A comparison of mock/a and mock/b whose answers are @a and @b; returns its run id. */
+static char *
+compare_saying (Fixture    *f,
+                const char *prompt,
+                const char *a,
+                const char *b)
+{
+  const char *pa[] = { a, NULL }, *pb[] = { b, NULL };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  rw_mock_upstream_push (f->mock, "a", rw_mock_reply_new_stream (pa, 5, 3, TRUE));
+  rw_mock_upstream_push (f->mock, "b", rw_mock_reply_new_stream (pb, 5, 3, TRUE));
+  run_cli (f, "compare", "--json", "-m", "mock/a", "-m", "mock/b", prompt, NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  return g_strdup (json_object_get_string_member (parse_output (f, parser), "run_id"));
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The ids of the comparisons a history list printed as JSON, sorted. */
+static char *
+listed_ids (Fixture *f)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+
+  g_assert_cmpint (f->status, ==, 0);
+  json_parser_load_from_data (parser, f->out, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (ids, (gpointer) json_object_get_string_member (
+      json_array_get_object_element (array, i), "id"));
+  g_ptr_array_sort (ids, compare_ids);
+  g_ptr_array_add (ids, NULL);
+  return g_strjoinv (" ", (GStrv) ids->pdata);
+}
+
+static char *
+sorted_pair (const char *x,
+             const char *y)
+{
+  return g_strcmp0 (x, y) < 0 ? g_strdup_printf ("%s %s", x, y) : g_strdup_printf ("%s %s", y, x);
+}
+
+/* history search finds exactly the comparisons whose prompt or an answer holds every word, in
+ * any case and with or without accents, and nothing that only holds a longer word; FTS5's own
+ * syntax typed by the user is searched for as text. A deleted comparison is gone from the list,
+ * the search and the database. history export writes CSV that a CSV reader reads back, one row
+ * per answer, quotes, commas and line breaks included. */
+static void
+test_history (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *in_prompt = compare_saying (f, "Tell me about the Zebra crossing", "Stripes.",
+                                               "Black and white.");
+  g_autofree char *in_answer = compare_saying (f, "Which animal has stripes?",
+                                               "A zebra, \"striped\", of course",
+                                               "A tiger.\nOr a Zébra");
+  g_autofree char *neither = compare_saying (f, "Name a horse", "Zebras are not horses.",
+                                             "A pony, say");
+  g_autofree char *both = sorted_pair (in_prompt, in_answer);
+  g_autofree char *ids = NULL;
+  g_autofree char *csv_path = g_build_filename (f->dir, "history.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autoptr(GPtrArray) header = NULL;
+  gsize len = 0, pos = 0;
+  guint line = 1, rows = 0, with_quote = 0;
+
+  run_cli (f, "history", "search", "zebra", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, both);
+  g_clear_pointer (&ids, g_free);
+
+  /* Every word, each in the prompt or any answer. */
+  run_cli (f, "history", "search", "ZEBRA", "tiger", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, in_answer);
+  g_clear_pointer (&ids, g_free);
+  run_cli (f, "history", "search", "zebra", "crossing", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, in_prompt);
+  g_clear_pointer (&ids, g_free);
+  run_cli (f, "history", "search", "zebra", "giraffe", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, "");
+  g_clear_pointer (&ids, g_free);
+
+  run_cli (f, "history", "search", "zebra\"", "OR", "(", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, "");
+  g_clear_pointer (&ids, g_free);
+
+  run_cli (f, "history", "list", "--json", "-m", "mock/a", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpuint (strlen (ids), ==, 3 * 36 + 2);
+  g_clear_pointer (&ids, g_free);
+
+  run_cli (f, "history", "export", "--format", "csv", "-o", csv_path, NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_true (g_file_get_contents (csv_path, &csv, &len, NULL));
+  header = rw_csv_read_record (csv, len, &pos, &line, NULL);
+  g_assert_nonnull (header);
+  g_assert_cmpuint (header->len, ==, 10);
+  g_assert_cmpstr (header->pdata[0], ==, "comparison");
+  while (pos < len)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) record = rw_csv_read_record (csv, len, &pos, &line, &error);
+
+      g_assert_no_error (error);
+      if (record == NULL)
+        break;
+      g_assert_cmpuint (record->len, ==, 10);
+      rows++;
+      if (g_str_equal (record->pdata[6], "A zebra, \"striped\", of course"))
+        with_quote++;
+    }
+  g_assert_cmpuint (rows, ==, 6);
+  g_assert_cmpuint (with_quote, ==, 1);
+
+  run_cli (f, "history", "delete", in_prompt, NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  run_cli (f, "history", "search", "zebra", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, in_answer);
+  g_clear_pointer (&ids, g_free);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE kind = 'compare'"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses"), ==, 4);
+  run_cli (f, "history", "delete", in_prompt, NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "there is no comparison"));
+  (void) neither;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -471,6 +613,7 @@ main (int    argc,
   ADD ("usage-errors", test_usage_errors);
   ADD ("interrupt", test_interrupt);
   ADD ("store-unwritable", test_store_unwritable);
+  ADD ("history", test_history);
 #undef ADD
 
   return g_test_run ();

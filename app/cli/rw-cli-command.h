@@ -38,6 +38,8 @@ typedef enum
  * @description: (nullable): what `--help` shows after the options
  * @options_size: the size of its options struct
  * @entries: (nullable): its options, %NULL-terminated
+ * @shared_entries: (nullable): options it shares with other commands, %NULL-terminated, their
+ *   fields also in its options struct
  * @init: (nullable): sets the options' defaults
  * @min_args: the fewest arguments after the options
  * @max_args: the most, or -1 for any number
@@ -55,6 +57,7 @@ typedef struct
   const char *description;
   gsize options_size;
   const GOptionEntry *entries;
+  const GOptionEntry *shared_entries;
   void (*init) (gpointer options);
   int min_args;
   int max_args;
@@ -77,5 +80,10 @@ extern const RwCliCommand rw_cli_command_eval_run;
 extern const RwCliCommand rw_cli_command_eval_report;
 extern const RwCliCommand rw_cli_command_eval_grade;
 extern const RwCliCommand rw_cli_command_serve;
+extern const RwCliCommand rw_cli_command_history_list;
+extern const RwCliCommand rw_cli_command_history_search;
+extern const RwCliCommand rw_cli_command_history_show;
+extern const RwCliCommand rw_cli_command_history_export;
+extern const RwCliCommand rw_cli_command_history_delete;
 
 G_END_DECLS

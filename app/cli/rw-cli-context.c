@@ -114,13 +114,30 @@ rw_cli_context_resolve_models (RwCliContext       *self,
   return g_steal_pointer (&models);
 }
 
+/* Returns: (transfer full): the command's options, its own and those it shares, with their
+ * arg_data still the offsets of their fields */
+static GArray *
+rw_cli_context_entries (const RwCliCommand *command)
+{
+  GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  for (const GOptionEntry *e = command->entries; e && e->long_name; e++)
+    g_array_append_val (entries, *e);
+  for (const GOptionEntry *e = command->shared_entries; e && e->long_name; e++)
+    g_array_append_val (entries, *e);
+  return entries;
+}
+
 /* Frees what the options' strings hold. */
 static void
 rw_cli_context_free_options (const RwCliCommand *command,
                              gpointer            options)
 {
-  for (const GOptionEntry *e = command->entries; e && e->long_name; e++)
+  g_autoptr(GArray) entries = rw_cli_context_entries (command);
+
+  for (guint i = 0; i < entries->len; i++)
     {
+      const GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
       gpointer *field = (gpointer *) ((guint8 *) options + GPOINTER_TO_SIZE (e->arg_data));
 
       switch (e->arg)
@@ -149,16 +166,15 @@ rw_cli_context_parse (RwCliContext  *self,
   const RwCliCommand *command = self->command;
   g_autoptr(GOptionContext) ctx = g_option_context_new (command->parameter_string ?
                                                         _(command->parameter_string) : NULL);
-  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  g_autoptr(GArray) entries = rw_cli_context_entries (command);
   g_autoptr(GError) error = NULL;
   int n_args;
 
-  for (const GOptionEntry *e = command->entries; e && e->long_name; e++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      GOptionEntry entry = *e;
+      GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
 
-      entry.arg_data = (guint8 *) options + GPOINTER_TO_SIZE (e->arg_data);
-      g_array_append_val (entries, entry);
+      e->arg_data = (guint8 *) options + GPOINTER_TO_SIZE (e->arg_data);
     }
   if (command->help != NULL)
     g_option_context_set_summary (ctx, _(command->help));

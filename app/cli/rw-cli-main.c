@@ -32,6 +32,11 @@ static const RwCliCommand * const policy_members[] = {
   NULL,
 };
 
+static const RwCliCommand * const history_members[] = {
+  &rw_cli_command_history_list, &rw_cli_command_history_search, &rw_cli_command_history_show,
+  &rw_cli_command_history_export, &rw_cli_command_history_delete, NULL,
+};
+
 static const RwCliEntry entries[] = {
   { "compare", NULL, &rw_cli_command_compare },
   { "models", NULL, &rw_cli_command_models },
@@ -46,6 +51,10 @@ static const RwCliEntry entries[] = {
     N_("usage: routewise-cli eval run SUITE -m MODEL… | eval report RUN | eval grade RESPONSE "
        "--pass|--fail") },
   { "serve", NULL, &rw_cli_command_serve },
+  { "history", N_("List, search, show, export and delete past comparisons"), NULL,
+    history_members,
+    N_("usage: routewise-cli history list | search WORDS… | show ID | export [WORDS…] | "
+       "delete ID") },
 };
 
 static void

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "rw-cli-command.h"
+#include "rw-cli-history.h"
+#include "rw-cli-printer.h"
+
+/* What the history commands share: their filters, and a comparison written as JSON or listed. */
+
+const GOptionEntry rw_cli_history_filter_entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_STRING, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, model),
+    N_("Only comparisons that asked this model"), N_("MODEL") },
+  { "task", 't', 0, G_OPTION_ARG_STRING, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, task),
+    N_("Only prompts of this task"), N_("TASK") },
+  { "since", 0, 0, G_OPTION_ARG_STRING, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, since),
+    N_("Only comparisons asked on or after this day (YYYY-MM-DD) or time (ISO 8601)"),
+    N_("DATE") },
+  { "until", 0, 0, G_OPTION_ARG_STRING, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, until),
+    N_("Only comparisons asked before this day or time"), N_("DATE") },
+  { "voted", 0, 0, G_OPTION_ARG_NONE, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, voted),
+    N_("Only comparisons with a vote"), NULL },
+  { "unvoted", 0, 0, G_OPTION_ARG_NONE, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, unvoted),
+    N_("Only comparisons without a vote"), NULL },
+  { "limit", 'n', 0, G_OPTION_ARG_INT, RW_CLI_OPTION_FIELD (RwCliHistoryFilter, limit),
+    N_("At most this many, the latest first"), N_("N") },
+  { NULL }
+};
+
+/* A day (local midnight) or a time, in milliseconds since the epoch; -1 when it is neither. */
+static gint64
+history_parse_date (const char *text)
+{
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *day = NULL;
+
+  if (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", text, 0, 0))
+    text = day = g_strconcat (text, "T00:00:00", NULL);
+  when = g_date_time_new_from_iso8601 (text, local);
+  return when ? g_date_time_to_unix (when) * 1000 + g_date_time_get_microsecond (when) / 1000
+              : -1;
+}
+
+gboolean
+rw_cli_history_filter_resolve (const RwCliHistoryFilter  *options,
+                               const char                *query,
+                               RwHistoryFilter           *filter,
+                               GError                   **error)
+{
+  *filter = (RwHistoryFilter) {
+    .query = query,
+    .model = options->model,
+    .task = options->task,
+    .voted = options->voted ? 1 : options->unvoted ? 0 : -1,
+    .limit = options->limit > 0 ? (guint) options->limit : 0,
+  };
+  if (options->voted && options->unvoted)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, _("--voted and --unvoted exclude each other"));
+      return FALSE;
+    }
+  if (options->limit < 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, _("--limit must be 0 or more"));
+      return FALSE;
+    }
+  if (options->since != NULL && (filter->since_ms = history_parse_date (options->since)) < 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   _("--since “%s” is not a day (YYYY-MM-DD) or an ISO 8601 time"),
+                   options->since);
+      return FALSE;
+    }
+  if (options->until != NULL && (filter->until_ms = history_parse_date (options->until)) < 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   _("--until “%s” is not a day (YYYY-MM-DD) or an ISO 8601 time"),
+                   options->until);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+history_format_time (gint64 ms)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (ms / 1000);
+
+  return g_date_time_format_iso8601 (when);
+}
+
+static void
+history_add_number_or_null (JsonBuilder *b,
+                            const char  *name,
+                            double       value)
+{
+  json_builder_set_member_name (b, name);
+  if (isnan (value))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, value);
+}
+
+static void
+history_add_string_or_null (JsonBuilder *b,
+                            const char  *name,
+                            const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value == NULL)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, value);
+}
+
+static void
+history_add_answer (JsonBuilder      *b,
+                    RwStoredResponse *r)
+{
+  json_builder_begin_object (b);
+  history_add_string_or_null (b, "id", r->id);
+  history_add_string_or_null (b, "model", r->model);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, r->ok);
+  history_add_string_or_null (b, "text", r->text);
+  history_add_string_or_null (b, "finish_reason", r->finish_reason);
+  json_builder_set_member_name (b, "tokens_in");
+  if (r->tokens_in >= 0)
+    json_builder_add_int_value (b, r->tokens_in);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "tokens_out");
+  if (r->tokens_out >= 0)
+    json_builder_add_int_value (b, r->tokens_out);
+  else
+    json_builder_add_null_value (b);
+  history_add_number_or_null (b, "cost_usd", r->cost_usd);
+  history_add_number_or_null (b, "ttft_ms", r->ttft_ms);
+  history_add_number_or_null (b, "latency_ms", r->latency_ms);
+  history_add_string_or_null (b, "error_kind", r->error_kind);
+  history_add_string_or_null (b, "error", r->error_message);
+  json_builder_end_object (b);
+}
+
+/**
+ * rw_cli_history_to_json:
+ * @answers: (nullable) (element-type RwStoredResponse): its answers, when they are wanted
+ *
+ * Returns: (transfer full): the comparison as JSON
+ */
+JsonNode *
+rw_cli_history_to_json (RwStoredComparison *c,
+                        GPtrArray          *answers)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *created = history_format_time (c->created_ms);
+
+  json_builder_begin_object (b);
+  history_add_string_or_null (b, "id", c->id);
+  history_add_string_or_null (b, "created", created);
+  history_add_string_or_null (b, "status", c->status);
+  history_add_string_or_null (b, "prompt", c->prompt);
+  history_add_string_or_null (b, "task", c->task);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_array (b);
+  for (guint i = 0; c->models[i] != NULL; i++)
+    if (*c->models[i] != '\0')
+      json_builder_add_string_value (b, c->models[i]);
+  json_builder_end_array (b);
+  history_add_number_or_null (b, "cost_usd", c->cost_usd);
+  history_add_string_or_null (b, "winner", c->winner);
+  json_builder_set_member_name (b, "voted");
+  json_builder_add_boolean_value (b, c->voted);
+  if (answers != NULL)
+    {
+      json_builder_set_member_name (b, "answers");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < answers->len; i++)
+        history_add_answer (b, answers->pdata[i]);
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* The prompt on one line, cut to @width characters. */
+static char *
+history_one_line (const char *text,
+                  guint       width)
+{
+  g_autofree char *flat = g_strdup (text ? text : "");
+  glong n;
+
+  g_strdelimit (flat, "\r\n\t", ' ');
+  n = g_utf8_strlen (flat, -1);
+  if (n <= (glong) width)
+    return g_steal_pointer (&flat);
+  {
+    g_autofree char *cut = g_utf8_substring (flat, 0, width - 1);
+    return g_strconcat (cut, "…", NULL);
+  }
+}
+
+/* Lists the comparisons @filter picks, as a table or as JSON. */
+int
+rw_cli_history_print_list (RwStore               *store,
+                           const RwHistoryFilter *filter,
+                           gboolean               json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = rw_store_list_history (store, filter, &error);
+
+  if (found == NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      return RW_CLI_EXIT_FAILED;
+    }
+  if (json)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < found->len; i++)
+        json_array_add_element (array, rw_cli_history_to_json (found->pdata[i], NULL));
+      json_node_set_array (root, array);
+      rw_cli_print_json (root);
+      return RW_CLI_EXIT_OK;
+    }
+  if (found->len == 0)
+    {
+      printf ("%s\n", _("No comparison matches."));
+      return RW_CLI_EXIT_OK;
+    }
+  for (guint i = 0; i < found->len; i++)
+    {
+      RwStoredComparison *c = found->pdata[i];
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (c->created_ms / 1000);
+      g_autofree char *date = g_date_time_format (when, "%Y-%m-%d %H:%M");
+      g_autofree char *models = g_strjoinv (", ", c->models);
+      g_autofree char *prompt = history_one_line (c->prompt, 60);
+      g_autofree char *cost = isnan (c->cost_usd) ? g_strdup ("-")
+                                                  : g_strdup_printf ("$%.4f", c->cost_usd);
+
+      printf ("%s  %s  %s\n", c->id, date, prompt);
+      printf ("    %s · %s · %s · %s\n", models, c->task ? c->task : _("no task"), cost,
+              c->winner ? c->winner : _("not voted"));
+    }
+  return RW_CLI_EXIT_OK;
+}
