@@ -24,6 +24,7 @@
 #include "rw-policy.h"
 #include "rw-router.h"
 #include "rw-server.h"
+#include "rw-keyring.h"
 #include "rw-store.h"
 
 #undef RW_ENGINE_INSIDE

@@ -6,6 +6,7 @@
 
 #include "rw-error.h"
 #include "rw-http-private.h"
+#include "rw-keyring.h"
 #include "rw-provider-private.h"
 
 typedef struct
@@ -14,6 +15,11 @@ typedef struct
   char *base_url;
   char *api_key_env;
   RwHttpClient *http;     /* made at first use */
+  /* The key the keyring holds for this provider, read once, under key_lock; wiped when the
+   * provider goes or forgets it. */
+  GMutex key_lock;
+  gboolean key_looked_up;
+  char *keyring_key;
   guint max_concurrency;
   guint rpm;
   guint tpm;
@@ -60,6 +66,15 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (RwProvider, rw_provider, G_TYPE_OBJECT)
 
 static void
+provider_wipe_keyring_key (RwProviderPrivate *priv)
+{
+  if (priv->keyring_key != NULL)
+    memset (priv->keyring_key, 0, strlen (priv->keyring_key));
+  g_clear_pointer (&priv->keyring_key, g_free);
+  priv->key_looked_up = FALSE;
+}
+
+static void
 rw_provider_finalize (GObject *object)
 {
   RwProvider *self = (RwProvider *) object;
@@ -69,6 +84,8 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->base_url, g_free);
   g_clear_pointer (&priv->api_key_env, g_free);
   g_clear_pointer (&priv->http, _rw_http_client_free);
+  provider_wipe_keyring_key (priv);
+  g_mutex_clear (&priv->key_lock);
 
   G_OBJECT_CLASS (rw_provider_parent_class)->finalize (object);
 }
@@ -194,6 +211,7 @@ rw_provider_init (RwProvider *self)
   RwProviderPrivate *priv = rw_provider_get_instance_private (self);
 
   priv->http = _rw_http_client_new ();
+  g_mutex_init (&priv->key_lock);
 }
 
 const char *
@@ -233,24 +251,105 @@ rw_provider_get_api_key_env (RwProvider *self)
   return priv->api_key_env;
 }
 
+/* Whether this provider's keys are looked for in the keyring: a protocol that takes a key, with
+ * a key variable named or an upstream elsewhere (a local server found on its port needs none). */
+static gboolean
+provider_uses_keyring (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  if (!RW_PROVIDER_GET_CLASS (self)->takes_api_key)
+    return FALSE;
+  return priv->api_key_env != NULL || !_rw_http_is_loopback_url (priv->base_url);
+}
+
+/* The key, from the environment variable the provider names when it is set, else from the
+ * keyring; @source says which. */
+static char *
+provider_dup_api_key (RwProvider  *self,
+                      const char **source)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  const char *env = priv->api_key_env ? g_getenv (priv->api_key_env) : NULL;
+  char *key = NULL;
+
+  if (source != NULL)
+    *source = NULL;
+  if (env != NULL && *env != '\0')
+    {
+      if (source != NULL)
+        *source = "environment";
+      return g_strdup (env);
+    }
+  if (!provider_uses_keyring (self))
+    return NULL;
+  g_mutex_lock (&priv->key_lock);
+  if (!priv->key_looked_up)
+    {
+      /* Once: a lookup is a round trip on the session bus, too slow for every request. */
+      priv->keyring_key = rw_keyring_lookup (priv->id, NULL);
+      priv->key_looked_up = TRUE;
+    }
+  key = g_strdup (priv->keyring_key);
+  g_mutex_unlock (&priv->key_lock);
+  if (key != NULL && source != NULL)
+    *source = "keyring";
+  return key;
+}
+
+/**
+ * rw_provider_get_api_key_source:
+ * @self: a #RwProvider
+ *
+ * Returns: (nullable): where the provider's key comes from now: "environment", "keyring", or
+ *   %NULL when it has none
+ */
+const char *
+rw_provider_get_api_key_source (RwProvider *self)
+{
+  g_autofree char *key = NULL;
+  const char *source = NULL;
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+
+  key = provider_dup_api_key (self, &source);
+  if (key != NULL)
+    memset (key, 0, strlen (key));
+  return source;
+}
+
+/**
+ * rw_provider_forget_api_key:
+ * @self: a #RwProvider
+ *
+ * Forgets the key read from the keyring, so that the next request reads it again: after it was
+ * stored, changed or removed.
+ */
+void
+rw_provider_forget_api_key (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_return_if_fail (RW_IS_PROVIDER (self));
+
+  g_mutex_lock (&priv->key_lock);
+  provider_wipe_keyring_key (priv);
+  g_mutex_unlock (&priv->key_lock);
+}
+
 /**
  * rw_provider_has_api_key:
  * @self: a #RwProvider
  *
- * Returns: whether the environment variable that holds this provider's key is set
+ * Returns: whether the provider has a key: in the environment variable it names, or in the
+ *   keyring
  */
 gboolean
 rw_provider_has_api_key (RwProvider *self)
 {
-  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
-  const char *value;
-
   g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
 
-  if (priv->api_key_env == NULL)
-    return FALSE;
-  value = g_getenv (priv->api_key_env);
-  return value != NULL && *value != '\0';
+  return rw_provider_get_api_key_source (self) != NULL;
 }
 
 /**
@@ -493,11 +592,7 @@ rw_provider_call_get_result (RwProviderCall *call)
 char *
 rw_provider_call_dup_api_key (RwProviderCall *call)
 {
-  RwProviderPrivate *priv = rw_provider_get_instance_private (call->provider);
-
-  if (priv->api_key_env == NULL)
-    return NULL;
-  return g_strdup (g_getenv (priv->api_key_env));
+  return provider_dup_api_key (call->provider, NULL);
 }
 
 /**
@@ -791,7 +886,8 @@ provider_call_require_key (RwProviderCall  *call,
     {
       g_free (key);
       g_set_error (error, RW_ERROR, RW_ERROR_AUTH,
-                   "no API key: the environment variable %s is not set",
+                   "no API key for %s: store one in the keyring, or set the environment "
+                   "variable %s", rw_provider_get_id (provider),
                    rw_provider_get_api_key_env (provider));
       return NULL;
     }

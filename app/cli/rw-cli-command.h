@@ -85,5 +85,8 @@ extern const RwCliCommand rw_cli_command_history_search;
 extern const RwCliCommand rw_cli_command_history_show;
 extern const RwCliCommand rw_cli_command_history_export;
 extern const RwCliCommand rw_cli_command_history_delete;
+extern const RwCliCommand rw_cli_command_keys_set;
+extern const RwCliCommand rw_cli_command_keys_list;
+extern const RwCliCommand rw_cli_command_keys_delete;
 
 G_END_DECLS

@@ -37,10 +37,16 @@ static const RwCliCommand * const history_members[] = {
   &rw_cli_command_history_export, &rw_cli_command_history_delete, NULL,
 };
 
+static const RwCliCommand * const keys_members[] = {
+  &rw_cli_command_keys_set, &rw_cli_command_keys_list, &rw_cli_command_keys_delete, NULL,
+};
+
 static const RwCliEntry entries[] = {
   { "compare", NULL, &rw_cli_command_compare },
   { "models", NULL, &rw_cli_command_models },
   { "providers", NULL, &rw_cli_command_providers },
+  { "keys", N_("Store, list and remove providers' keys in the keyring"), NULL, keys_members,
+    N_("usage: routewise-cli keys set PROVIDER < KEY | keys list | keys delete PROVIDER") },
   { "prompts", NULL, &rw_cli_command_prompts },
   { "import", NULL, &rw_cli_command_import },
   { "ratings", NULL, &rw_cli_command_ratings },

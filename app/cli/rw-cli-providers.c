@@ -39,8 +39,10 @@ providers_run (RwCliContext *cli,
     {
       RwProvider *p = providers->pdata[i];
       const char *env = rw_provider_get_api_key_env (p);
-      g_autofree char *key = env == NULL ? g_strdup (_("none needed")) :
-        g_strdup_printf ("$%s (%s)", env, rw_provider_has_api_key (p) ? _("set") : _("not set"));
+      const char *source = rw_provider_get_api_key_source (p);
+      g_autofree char *key = g_strcmp0 (source, "keyring") == 0 ? g_strdup (_("keyring")) :
+        env == NULL ? g_strdup (_("none needed")) :
+        g_strdup_printf ("$%s (%s)", env, source != NULL ? _("set") : _("not set"));
 
       printf ("%-14s %-9s %-40s %s\n", rw_provider_get_id (p), rw_provider_get_kind (p),
               rw_provider_get_base_url (p) ? rw_provider_get_base_url (p) : "-", key);

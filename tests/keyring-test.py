@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Keys in a real Secret Service: gnome-keyring on a session bus of this test's own (meson runs it
+# under dbus-run-session). `keys set` stores a key read from standard input; a comparison against
+# a stub upstream on loopback, with the provider's environment variable unset, sends that key
+# and only to its provider; the key is nowhere in the configuration folder, the database, or
+# what the command line printed; the variable, once set, wins; `keys delete` takes it away and
+# the provider is refused before anything is sent. TAP output.
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+
+cli = os.environ["ROUTEWISE_CLI"]
+KEY = "sk-ring-7f3a9c21e8d4b6051a2b"
+ENV_KEY = "sk-env-0d1e2f3a4b5c6d7e8f90"
+work = tempfile.mkdtemp(prefix="routewise-keyring-")
+seen = []          # (path, authorization) of every request the stub received
+failures = 0
+n = 0
+
+
+def check(ok, name, detail=""):
+    global failures, n
+    n += 1
+    print(("ok" if ok else "not ok") + f" {n} {name}")
+    if not ok:
+        failures += 1
+        for line in str(detail).splitlines():
+            print(f"# {line}")
+
+
+class Stub(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        seen.append((self.path, self.headers.get("Authorization")))
+        body = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+                           "choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": "Hi there."}}],
+                           "usage": {"prompt_tokens": 3, "completion_tokens": 2}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def run(args, stdin=None, extra_env=None):
+    env = dict(os.environ, ROUTEWISE_CONFIG_DIR=f"{work}/config", ROUTEWISE_DATA_DIR=f"{work}/data",
+               HOME=work, XDG_DATA_HOME=f"{work}/share", LC_ALL="C.UTF-8")
+    env.pop("RW_KEYRING_TEST_KEY", None)
+    env.update(extra_env or {})
+    p = subprocess.run([cli, *args], input=stdin, env=env, capture_output=True, text=True,
+                       timeout=60)
+    return p
+
+
+def holds_key(path, key):
+    for root, _, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                if key.encode() in f.read():
+                    return os.path.join(root, name)
+    return None
+
+
+try:
+    if shutil.which("gnome-keyring-daemon") is None:
+        if os.environ.get("ROUTEWISE_REQUIRE_CONFORMANCE"):
+            print("1..1\nnot ok 1 gnome-keyring is not installed (build-aux/run test installs it)")
+            sys.exit(1)
+        print("1..0 # SKIP gnome-keyring is not installed")
+        sys.exit(0)
+    print("1..11")
+    os.makedirs(f"{work}/config")
+    os.makedirs(f"{work}/share")
+    # A login keyring of the test's own, created and unlocked with a password on standard input.
+    daemon = subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+                            input="routewise-test", capture_output=True, text=True, timeout=30,
+                            env=dict(os.environ, HOME=work, XDG_DATA_HOME=f"{work}/share"))
+    check(daemon.returncode == 0, "gnome-keyring-daemon unlocks a keyring of the test's own",
+          daemon.stderr)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    with open(f"{work}/config/providers.json", "w") as f:
+        json.dump({"providers": [{"id": "stub", "kind": "openai",
+                                  "base_url": f"http://localhost:{port}/v1",
+                                  "api_key_env": "RW_KEYRING_TEST_KEY"}],
+                   "models": [{"id": "stub/m", "provider": "stub", "name": "m"}], "local": []}, f)
+
+    p = run(["keys", "set", "stub"], stdin=KEY + "\n")
+    check(p.returncode == 0 and KEY not in p.stdout + p.stderr, "keys set stores the key",
+          p.stderr)
+
+    p = run(["keys", "list", "--json"])
+    listed = json.loads(p.stdout) if p.returncode == 0 else []
+    check({"provider": "stub", "source": "keyring", "env": "RW_KEYRING_TEST_KEY"} in listed
+          and KEY not in p.stdout, "keys list says the key is in the keyring", p.stdout + p.stderr)
+
+    p = run(["compare", "--json", "-m", "stub/m", "hello"])
+    outputs = p.stdout + p.stderr
+    check(p.returncode == 0 and seen[-1:] == [("/v1/chat/completions", "Bearer " + KEY)],
+          "a comparison sends the keyring's key to its provider", f"{seen}\n{outputs}")
+    check(KEY not in outputs, "the key is not in what the command printed", outputs)
+    found = holds_key(f"{work}/config", KEY) or holds_key(f"{work}/data", KEY)
+    check(found is None, "the key is in neither the configuration folder nor the database", found)
+
+    p = run(["compare", "--json", "-m", "stub/m", "hello"],
+            extra_env={"RW_KEYRING_TEST_KEY": ENV_KEY})
+    check(p.returncode == 0 and seen[-1][1] == "Bearer " + ENV_KEY,
+          "the environment variable, when set, wins", f"{seen}\n{p.stderr}")
+
+    p = run(["keys", "delete", "stub"])
+    check(p.returncode == 0, "keys delete removes it", p.stderr)
+    p = run(["keys", "delete", "stub"])
+    check(p.returncode == 1 and "holds no key" in p.stderr, "deleting it again says there is none",
+          p.stderr)
+
+    # An upstream on this machine is asked without a key rather than refused.
+    p = run(["compare", "--json", "-m", "stub/m", "hello"])
+    check(p.returncode == 0 and seen[-1][1] is None, "once deleted, the key is sent no more",
+          f"{seen}\n{p.stderr}")
+
+    p = run(["keys", "set", "no-such-provider"], stdin=KEY + "\n")
+    check(p.returncode == 2 and "no provider" in p.stderr, "a key for an unknown provider is refused",
+          p.stderr)
+finally:
+    shutil.rmtree(work, ignore_errors=True)
+sys.exit(1 if failures else 0)
