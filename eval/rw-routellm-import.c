@@ -175,6 +175,15 @@ routellm_import_routellm_csv (RwStore     *store,
     }
 }
 
+/* Files in the order of their names, whatever order the folder lists them in: a question asked
+ * in two subjects keeps the first one's task, the same on every machine and every import. */
+static int
+routellm_compare_paths (gconstpointer a,
+                        gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 /**
  * rw_routellm_import:
  * @store: the database
@@ -254,7 +263,7 @@ rw_routellm_import (RwStore     *store,
       while ((name = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (name, ".csv"))
           g_ptr_array_add (files, g_build_filename (path, name, NULL));
-      g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (files, routellm_compare_paths);
     }
   else
     g_ptr_array_add (files, g_strdup (path));

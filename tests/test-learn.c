@@ -441,6 +441,46 @@ test_routellm_import (void)
   g_assert_nonnull (strstr (error->message, "mmlu_anatomy.csv:2"));
 }
 
+/* A question that several subjects ask gets the task of the first subject by name, whatever
+ * order the folder lists its files in and wherever the file names sit in memory: the same
+ * folder imported twice, into two databases, files made in reverse order, labels it the same. */
+static void
+test_routellm_import_order (void)
+{
+  static const char * const subjects[] = {
+    "virology", "anatomy", "sociology", "astronomy", "prehistory", "marketing", "nutrition",
+    "philosophy", "management", "econometrics", "jurisprudence", "clinical_knowledge",
+  };
+  g_autoptr(RwTestStore) folder = rw_test_store_new_unopened ();
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (subjects); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("mmlu_%s.csv", subjects[i]);
+      g_autofree char *csv = g_build_filename (folder->dir, name, NULL);
+      g_autofree char *rows = g_strdup_printf (
+        "prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n"
+        "\"Shared question?\nA. yes\nB. no\nAnswer:\",True,False\n"
+        "\"Only in %s?\nA. yes\nB. no\nAnswer:\",False,True\n", subjects[i]);
+
+      g_assert_true (g_file_set_contents (csv, rows, -1, NULL));
+    }
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(RwTestStore) db = rw_test_store_new ();
+      guint n = 0;
+      g_autofree char *run = rw_routellm_import (db->store, catalog, folder->dir, &n, &error);
+      g_autofree char *task = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (rw_store_flush (db->store, NULL));
+      task = rw_test_db_text (db->path, "SELECT task FROM prompts WHERE text LIKE 'Shared%'");
+      g_assert_cmpstr (task, ==, "anatomy");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -453,5 +493,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
   g_test_add_func ("/Rw/Learn/export", test_export);
   g_test_add_func ("/Rw/Learn/routellm-import", test_routellm_import);
+  g_test_add_func ("/Rw/Learn/routellm-import-order", test_routellm_import_order);
   return g_test_run ();
 }
