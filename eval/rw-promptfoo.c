@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "rw-json.h"
-#include "rw-promptfoo.h"
+#include "rw-promptfoo-private.h"
 #include "rw-yaml.h"
 
 /*
@@ -19,9 +19,9 @@
  * pair of providers' answers to the same test and prompt as a pairwise outcome.
  */
 
-static JsonObject *
-promptfoo_object_member (JsonObject *obj,
-                         const char *name)
+JsonObject *
+_rw_promptfoo_object_member (JsonObject *obj,
+                             const char *name)
 {
   JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -33,13 +33,6 @@ rw_promptfoo_is_config (JsonObject *root)
   return json_object_has_member (root, "prompts") && json_object_has_member (root, "tests");
 }
 
-gboolean
-rw_promptfoo_is_results (JsonObject *root)
-{
-  JsonNode *results = json_object_get_member (root, "results");
-  return results != NULL && JSON_NODE_HOLDS_OBJECT (results) &&
-         json_object_has_member (json_node_get_object (results), "results");
-}
 
 static char *
 promptfoo_render (const char *template,
@@ -691,15 +684,15 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
 
   JsonObject *default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
                             json_node_get_object (default_test) : NULL;
-  JsonObject *default_meta = promptfoo_object_member (default_obj, "metadata");
+  JsonObject *default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
   g_autoptr(JsonObject) default_vars = NULL;
 
   if ((prompts = promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
                                             origin,
                                   error)) == NULL)
     return NULL;
-  if (promptfoo_object_member (default_obj, "vars") != NULL &&
-      (default_vars = promptfoo_resolve_vars (promptfoo_object_member (default_obj, "vars"),
+  if (_rw_promptfoo_object_member (default_obj, "vars") != NULL &&
+      (default_vars = promptfoo_resolve_vars (_rw_promptfoo_object_member (default_obj, "vars"),
                                               base_dir, origin, error)) == NULL)
     return NULL;
   if (tests_node == NULL || !promptfoo_collect_tests (tests, tests_node, base_dir, origin, 0,
@@ -828,194 +821,4 @@ rw_promptfoo_config_file_to_jsonl (const char  *path,
       return NULL;
     }
   return rw_promptfoo_config_to_jsonl (json_node_get_object (root), dir, base, error);
-}
-
-/* The grades of one result: each assertion's, or the whole result's when it has none. */
-static void
-promptfoo_record_grades (RwStore    *store,
-                         const char *response_id,
-                         JsonObject *grading)
-{
-  JsonNode *components = grading ? json_object_get_member (grading, "componentResults") : NULL;
-
-  if (components != NULL && JSON_NODE_HOLDS_ARRAY (components) &&
-      json_array_get_length (json_node_get_array (components)) > 0)
-    for (guint c = 0; c < json_array_get_length (json_node_get_array (components)); c++)
-      {
-        JsonNode *crn = json_array_get_element (json_node_get_array (components), c);
-        JsonObject *cr = JSON_NODE_HOLDS_OBJECT (crn) ? json_node_get_object (crn) : NULL;
-        JsonObject *assertion = promptfoo_object_member (cr, "assertion");
-
-        if (cr == NULL)
-          continue;
-        rw_store_record_grade (store, response_id,
-                               assertion ? rw_json_object_get_string (assertion, "type",
-                                                                      "promptfoo")
-                                         : "promptfoo",
-                               rw_json_object_get_double (cr, "score", 0),
-                               rw_json_object_get_boolean (cr, "pass", FALSE),
-                               rw_json_object_get_string (cr, "reason", NULL), "import");
-      }
-  else if (grading != NULL)
-    rw_store_record_grade (store, response_id, "promptfoo",
-                           rw_json_object_get_double (grading, "score", 0),
-                           rw_json_object_get_boolean (grading, "pass", FALSE),
-                           rw_json_object_get_string (grading, "reason", NULL), "import");
-}
-
-/* Each pair of providers' answers to the same test and prompt: the higher score wins. @groups
- * maps an item to its prompt, task, then each answer's id and score. */
-static void
-promptfoo_vote_pairs (RwStore    *store,
-                      const char *run_id,
-                      GHashTable *groups)
-{
-  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
-
-  for (GList *l = keys; l; l = l->next)
-    {
-      GPtrArray *g = g_hash_table_lookup (groups, l->data);
-
-      for (guint a = 2; a < g->len; a += 2)
-        for (guint c = a + 2; c < g->len; c += 2)
-          {
-            const char *ids[] = { g->pdata[a], g->pdata[c], NULL };
-            double sa = g_ascii_strtod (g->pdata[a + 1], NULL);
-            double sb = g_ascii_strtod (g->pdata[c + 1], NULL);
-
-            g_free (rw_store_record_vote (store, g->pdata[0], run_id, g->pdata[1],
-                                          sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
-                                          ids, NULL, "import"));
-          }
-    }
-}
-
-/**
- * rw_promptfoo_import_results:
- * @store: the database
- * @root: a promptfoo result file, as JSON
- * @origin: its name
- * @n_answers: (out) (optional): how many answers were imported
- * @error: return location for an error
- *
- * Returns: (transfer full) (nullable): the new evaluation run's id
- */
-char *
-rw_promptfoo_import_results (RwStore     *store,
-                             JsonObject  *root,
-                             const char  *origin,
-                             guint       *n_answers,
-                             GError     **error)
-{
-  JsonObject *results = promptfoo_object_member (root, "results");
-  JsonArray *list;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                        (GDestroyNotify) g_ptr_array_unref);
-  char *run_id;
-  guint n = 0;
-
-  if (results == NULL || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (results, "results")))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not a promptfoo result file", origin);
-      return NULL;
-    }
-  list = rw_json_object_get_array (results, "results");
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, "promptfoo");
-  json_builder_set_member_name (b, "file");
-  json_builder_add_string_value (b, origin);
-  json_builder_set_member_name (b, "eval_id");
-  json_builder_add_string_value (b, rw_json_object_get_string (root, "evalId", ""));
-  json_builder_end_object (b);
-  params = json_builder_get_root (b);
-  run_id = rw_store_begin_run (store, "eval", params);
-
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonNode *element = json_array_get_element (list, i);
-      JsonObject *r = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      JsonObject *prompt = promptfoo_object_member (r, "prompt");
-      JsonObject *provider = promptfoo_object_member (r, "provider");
-      JsonObject *response = promptfoo_object_member (r, "response");
-      JsonObject *grading = promptfoo_object_member (r, "gradingResult");
-      JsonObject *test = promptfoo_object_member (r, "testCase");
-      JsonObject *meta = promptfoo_object_member (test, "metadata");
-      JsonObject *usage = promptfoo_object_member (response, "tokenUsage");
-      const char *raw = prompt ? rw_json_object_get_string (prompt, "raw", NULL) : NULL;
-      const char *pid = provider ? rw_json_object_get_string (provider, "id", NULL) : NULL;
-      const char *output = response ? rw_json_object_get_string (response, "output", NULL) : NULL;
-      const char *task = meta ? rw_json_object_get_string (meta, "task", NULL) : NULL;
-      g_autofree char *model = NULL;
-      g_autofree char *item_id = NULL;
-      g_autofree char *prompt_id = NULL;
-      g_autofree char *response_id = NULL;
-      g_autoptr(RwChatRequest) request = NULL;
-      g_autoptr(RwChatResult) result = NULL;
-      GPtrArray *group;
-
-      if (raw == NULL || pid == NULL)
-        continue;
-      model = g_strdup_printf ("promptfoo/%s", pid);
-      item_id = g_strdup_printf ("t%" G_GINT64_FORMAT "-p%" G_GINT64_FORMAT,
-                                 rw_json_object_get_int (r, "testIdx", i),
-                                 rw_json_object_get_int (r, "promptIdx", 0));
-      request = rw_chat_request_new_for_prompt (raw);
-      rw_chat_request_set_task (request, task ? task : "general");
-      prompt_id = rw_store_record_prompt (store, request);
-
-      result = rw_chat_result_new (model);
-      if (output != NULL)
-        g_string_assign (result->text, output);
-      else
-        result->error = g_error_new (RW_ERROR, RW_ERROR_UNKNOWN, "%s",
-                                     rw_json_object_get_string (r, "error", "no output"));
-      if (usage != NULL)
-        {
-          result->tokens_in = rw_json_object_get_int (usage, "prompt", -1);
-          result->tokens_out = rw_json_object_get_int (usage, "completion", -1);
-        }
-      result->cost_usd = rw_json_object_get_double (r, "cost", NAN);
-      result->latency_ms = rw_json_object_get_double (r, "latencyMs", 0);
-      response_id = rw_store_record_answer (store, &(RwAnswerRecord) {
-                      .run_id = run_id,
-                      .prompt_id = prompt_id,
-                      .result = result,
-                      .attempt = 1,
-                      .item_id = item_id,
-                      .task = task ? task : "general",
-                    });
-
-      promptfoo_record_grades (store, response_id, grading);
-
-      if (output != NULL)
-        {
-          group = g_hash_table_lookup (groups, item_id);
-          if (group == NULL)
-            {
-              group = g_ptr_array_new_with_free_func (g_free);
-              g_hash_table_insert (groups, g_strdup (item_id), group);
-              g_ptr_array_add (group, g_strdup (prompt_id));
-              g_ptr_array_add (group, g_strdup (task ? task : "general"));
-            }
-          g_ptr_array_add (group, g_strdup (response_id));
-          g_ptr_array_add (group,
-                           g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score", 0)));
-        }
-      n++;
-    }
-
-  promptfoo_vote_pairs (store, run_id, groups);
-  rw_store_set_run_status (store, run_id, "done");
-  if (!rw_store_flush (store, error))
-    {
-      g_free (run_id);
-      return NULL;
-    }
-  if (n_answers != NULL)
-    *n_answers = n;
-  return run_id;
 }

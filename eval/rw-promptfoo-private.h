@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-promptfoo.h"
+
+G_BEGIN_DECLS
+
+/* What the configuration importer (rw-promptfoo.c) and the result importer
+ * (rw-promptfoo-results.c) share. */
+JsonObject *_rw_promptfoo_object_member (JsonObject *obj,
+                                         const char *name);
+
+G_END_DECLS
