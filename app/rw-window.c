@@ -85,20 +85,39 @@ window_comparison_free (Comparison *c)
   g_free (c);
 }
 
+/* A toast's title is Pango markup: text from elsewhere (a file name, "<data>:1:105") is
+ * escaped, or it shows as nothing. */
+static AdwToast *
+window_toast_new (const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  return adw_toast_new (escaped);
+}
+
 static void
 window_toast (RwWindow   *self,
               const char *text)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  adw_toast_overlay_add_toast (self->toast_overlay, window_toast_new (text));
 }
 
+/**
+ * rw_window_show_error:
+ * @self: a #RwWindow
+ * @message: what went wrong, as plain text
+ *
+ * Shows @message in a toast that stays long enough to be read, first in the queue, and then
+ * goes, so that it never hides the toasts after it.
+ */
 void
 rw_window_show_error (RwWindow   *self,
                       const char *message)
 {
-  AdwToast *t = adw_toast_new (message);
+  AdwToast *t = window_toast_new (message);
 
-  adw_toast_set_timeout (t, 0);
+  adw_toast_set_timeout (t, 15);
+  adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 

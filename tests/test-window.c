@@ -109,6 +109,33 @@ save_screenshot (GtkWidget  *widget,
   g_object_unref (paintable);
 }
 
+/* The text of the labels inside @widget, joined. */
+static void
+collect_labels (GtkWidget *widget,
+                GString   *out)
+{
+  if (GTK_IS_LABEL (widget))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, out);
+}
+
+/* D7: an error whose text looks like markup ("<data>:1:105", as json-glib names a string it
+ * parsed) is shown as written, where it used to show an empty toast. */
+static void
+test_error_toast (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *message = "providers.json: not valid JSON: <data>:1:105: Parse error & more";
+  g_autoptr(GString) labels = g_string_new (NULL);
+
+  rw_window_show_error (f->window, message);
+  wait_for_frame (GTK_WIDGET (f->window));
+  collect_labels (GTK_WIDGET (f->window), labels);
+  g_assert_nonnull (strstr (labels->str, message));
+}
+
 static const char *k8s = "Argue for and against the use of kubernetes in the style of a haiku.";
 
 /* Three real models' recorded answers stream into three columns with their metrics; the best
@@ -216,6 +243,7 @@ main (int    argc,
 
 #define ADD(path, data, func) \
   g_test_add ("/Rw/Window/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  ADD ("error-toast", NULL, test_error_toast);
   ADD ("three-models", &fast, test_three_models);
   ADD ("pairwise-vote", &instant, test_pairwise_vote);
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
