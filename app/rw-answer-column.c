@@ -183,12 +183,24 @@ rw_answer_column_finish (RwAnswerColumn *self,
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->status_icon), TRUE);
 
-  if (result->error != NULL)
+  if (g_error_matches (result->error, RW_ERROR, RW_ERROR_CANCELLED))
+    {
+      /* The user's own Stop: what arrived is kept, and nothing went wrong. */
+      gtk_image_set_from_icon_name (self->status_icon, "media-playback-stop-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "dim-label");
+      gtk_label_set_label (self->error_label, _("Stopped"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->error_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "dim-label");
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+    }
+  else if (result->error != NULL)
     {
       g_autofree char *msg = g_strdup_printf ("%s: %s", rw_error_get_kind (result->error),
                                               result->error->message);
       gtk_image_set_from_icon_name (self->status_icon, "dialog-error-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->error_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
       gtk_label_set_label (self->error_label, msg);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
     }

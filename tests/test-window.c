@@ -230,6 +230,18 @@ test_responsive_and_stop (Fixture       *f,
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE error_kind = 'cancelled' "
                               "AND length (text) > 0"), >=, 1);
+
+  /* D12: the user's own Stop reads "Stopped", not a red "cancelled: cancelled". */
+  {
+    g_autoptr(GString) labels = g_string_new (NULL);
+    GtkWidget *column = GTK_WIDGET (rw_window_get_column (f->window, 0));
+
+    wait_for_frame (GTK_WIDGET (f->window));
+    collect_labels (column, labels);
+    g_assert_nonnull (strstr (labels->str, "Stopped"));
+    g_assert_null (strstr (labels->str, "cancelled"));
+    save_screenshot (GTK_WIDGET (f->window), "window-stopped.png");
+  }
 }
 
 int
