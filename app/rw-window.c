@@ -121,12 +121,25 @@ rw_window_show_error (RwWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
+/* Whether every answer of a finished comparison is whole: a vote on a failed, cancelled or
+ * stopped answer would count in the ratings for what the model never said. */
+static gboolean
+window_answers_complete (Comparison *c)
+{
+  if (c == NULL || !c->finished || c->results == NULL)
+    return FALSE;
+  for (guint i = 0; i < c->results->len; i++)
+    if (!rw_chat_result_is_ok (c->results->pdata[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 window_update_actions (RwWindow *self)
 {
   Comparison *c = self->current;
   gboolean running = c != NULL && !c->finished;
-  gboolean can_vote = c != NULL && c->finished && !c->voted && c->response_ids != NULL;
+  gboolean can_vote = window_answers_complete (c) && !c->voted && c->response_ids != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
@@ -328,7 +341,7 @@ window_fanout_done_cb (GObject      *object,
   c->finished = TRUE;
   window_take_recorded (self, c, res);
 
-  if (c->models->len >= 2 && self->store != NULL)
+  if (c->models->len >= 2 && self->store != NULL && window_answers_complete (c))
     {
       gtk_label_set_label (self->vote_label, c->models->len == 2 ? _("Which answer is better?")
                                                                   : _("Pick the best answer"));
@@ -448,7 +461,8 @@ window_vote_pair_action (GtkWidget  *widget,
   RwVoteOutcome outcome;
   g_autofree char *vote_id = NULL;
 
-  if (c == NULL || !c->finished || c->voted || c->models->len != 2 || c->response_ids == NULL)
+  if (!window_answers_complete (c) || c->voted || c->models->len != 2 ||
+      c->response_ids == NULL)
     return;
   if (g_str_equal (choice, "a"))
     outcome = RW_VOTE_A;
@@ -478,8 +492,8 @@ window_vote_best_action (GtkWidget  *widget,
   guint index = g_variant_get_uint32 (param);
   g_autofree char *vote_id = NULL;
 
-  if (c == NULL || !c->finished || c->voted || c->models->len < 3 || c->response_ids == NULL ||
-      index >= c->models->len)
+  if (!window_answers_complete (c) || c->voted || c->models->len < 3 ||
+      c->response_ids == NULL || index >= c->models->len)
     return;
   vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
                                   rw_chat_request_get_task (c->request), RW_VOTE_BEST,

@@ -242,6 +242,12 @@ test_responsive_and_stop (Fixture       *f,
     g_assert_null (strstr (labels->str, "cancelled"));
     save_screenshot (GTK_WIDGET (f->window), "window-stopped.png");
   }
+
+  /* D6: stopped answers are not whole, and take no vote: asked for all the same, none is
+   * stored. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "a");
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 0);
 }
 
 int
