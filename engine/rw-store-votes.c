@@ -268,7 +268,8 @@ store_make_pairwise_vote (RwStoreRow *row)
 /**
  * rw_store_list_pairwise_votes:
  *
- * Every vote as outcomes between two models, in the order they were given: first the votes
+ * Every vote between whole answers (a vote that names a failed one says nothing of the model) as
+ * outcomes between two models, in the order they were given: first the votes
  * between two answers (outcome "a", "b", "tie" or "both_bad"), then each vote for the best of
  * several answers as a win ("a") of its winner over each other answer. Each has its task (the
  * vote's, else its prompt's, else "general"), both models and both answers.
@@ -290,7 +291,8 @@ rw_store_list_pairwise_votes (RwStore  *self,
     "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
     "JOIN responses ra ON ra.id = v.response_a "
     "JOIN responses rb ON rb.id = v.response_b "
-    "WHERE v.outcome IN ('a', 'b', 'tie', 'both_bad') ORDER BY v.created_ms",
+    "WHERE v.outcome IN ('a', 'b', 'tie', 'both_bad') AND ra.status = 'ok' AND rb.status = 'ok' "
+    "ORDER BY v.created_ms",
     NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
   if (pairs == NULL)
     return NULL;
@@ -301,6 +303,7 @@ rw_store_list_pairwise_votes (RwStore  *self,
     "JOIN responses w ON w.id = v.winner, json_each (v.candidates) j "
     "JOIN responses c ON c.id = j.value "
     "WHERE v.outcome = 'best' AND c.id != w.id AND json_valid (v.candidates) "
+    "  AND w.status = 'ok' AND c.status = 'ok' "
     "ORDER BY v.created_ms",
     NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
   if (best == NULL)

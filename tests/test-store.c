@@ -812,12 +812,62 @@ test_readers (void)
     g_free (readers[i].run_id);
 }
 
+/* A vote that names a failed answer (one cast before the window stopped offering them) is kept,
+ * but is no outcome between two models: ratings and learning never see it. */
+static void
+test_votes_on_failures (void)
+{
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("What is 2+2?");
+  g_autoptr(RwChatResult) good = make_result ("m/a", "4", FALSE);
+  g_autoptr(RwChatResult) other = make_result ("m/b", "four", FALSE);
+  g_autoptr(RwChatResult) failed = make_result ("m/c", "", TRUE);
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) results = g_ptr_array_new ();
+  g_autoptr(GPtrArray) votes = NULL;
+  g_autofree char *prompt_id = NULL;
+  g_autofree char *run_id = NULL;
+  g_auto(GStrv) ids = NULL;
+  const char *on_failure[] = { NULL, NULL, NULL };
+  const char *whole[] = { NULL, NULL, NULL };
+
+  g_ptr_array_add (models, rw_model_new ("m/a", "m", "a"));
+  g_ptr_array_add (models, rw_model_new ("m/b", "m", "b"));
+  g_ptr_array_add (models, rw_model_new ("m/c", "m", "c"));
+  g_ptr_array_add (results, good);
+  g_ptr_array_add (results, other);
+  g_ptr_array_add (results, failed);
+  run_id = rw_store_record_compare (db->store, request, models, results, "test", FALSE,
+                                    &prompt_id, &ids);
+  on_failure[0] = ids[0];
+  on_failure[1] = ids[2];
+  whole[0] = ids[0];
+  whole[1] = ids[1];
+  g_free (rw_store_record_vote (db->store, prompt_id, run_id, "math", RW_VOTE_A, on_failure,
+                                NULL, "human"));
+  g_free (rw_store_record_vote (db->store, prompt_id, run_id, "math", RW_VOTE_B, whole, NULL,
+                                "human"));
+  g_free (rw_store_record_vote (db->store, prompt_id, run_id, "math", RW_VOTE_BEST,
+                                (const char * const *) ids, ids[1], "human"));
+  g_assert_true (rw_store_flush (db->store, NULL));
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM votes"), ==, 3);
+
+  votes = rw_store_list_pairwise_votes (db->store, NULL);
+  g_assert_nonnull (votes);
+  /* The pair of whole answers, and the best of three against the other whole answer only. */
+  g_assert_cmpuint (votes->len, ==, 2);
+  g_assert_cmpstr (((RwStoredVote *) votes->pdata[0])->model_b, ==, "m/b");
+  g_assert_cmpstr (((RwStoredVote *) votes->pdata[1])->model_a, ==, "m/b");
+  g_assert_cmpstr (((RwStoredVote *) votes->pdata[1])->model_b, ==, "m/a");
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Store/fresh", test_fresh);
+  g_test_add_func ("/Rw/Store/votes-on-failures", test_votes_on_failures);
   g_test_add_func ("/Rw/Store/record-compare", test_record_compare);
   g_test_add_func ("/Rw/Store/prompt-again", test_prompt_again);
   g_test_add_func ("/Rw/Store/group", test_group);
