@@ -100,13 +100,19 @@ answer_column_update_title (RwAnswerColumn *self,
 {
   if (revealed || self->blind_label == NULL)
     {
-      gtk_label_set_label (self->title, rw_model_get_display_name (self->model));
-      gtk_label_set_label (self->subtitle, rw_model_get_id (self->model));
+      const char *name = rw_model_get_display_name (self->model);
+      const char *id = rw_model_get_id (self->model);
+
+      gtk_label_set_label (self->title, name);
+      /* A model without a name of its own is shown by its id, once. */
+      gtk_label_set_label (self->subtitle, g_strcmp0 (name, id) != 0 ? id : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->subtitle), g_strcmp0 (name, id) != 0);
     }
   else
     {
       gtk_label_set_label (self->title, self->blind_label);
       gtk_label_set_label (self->subtitle, _("Hidden until you vote"));
+      gtk_widget_set_visible (GTK_WIDGET (self->subtitle), TRUE);
     }
 }
 

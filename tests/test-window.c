@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "rw-answer-column.h"
 #include "rw-window.h"
 #include "rw-test-util.h"
 
@@ -109,11 +110,13 @@ save_screenshot (GtkWidget  *widget,
   g_object_unref (paintable);
 }
 
-/* The text of the labels inside @widget, joined. */
+/* The text of the visible labels inside @widget, joined. */
 static void
 collect_labels (GtkWidget *widget,
                 GString   *out)
 {
+  if (!gtk_widget_get_visible (widget))
+    return;
   if (GTK_IS_LABEL (widget))
     g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -134,6 +137,41 @@ test_error_toast (Fixture       *f,
   wait_for_frame (GTK_WIDGET (f->window));
   collect_labels (GTK_WIDGET (f->window), labels);
   g_assert_nonnull (strstr (labels->str, message));
+}
+
+static guint
+count_in (const char *haystack,
+          const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* D20: a model without a name of its own is shown by its id once, not as title and subtitle;
+ * one with a name shows both. */
+static void
+test_column_title (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(RwModel) bare = rw_model_new ("local/tiny", "local", "tiny");
+  g_autoptr(RwModel) named = rw_model_new ("local/big", "local", "big");
+  RwAnswerColumn *a, *b;
+  g_autoptr(GString) labels_a = g_string_new (NULL);
+  g_autoptr(GString) labels_b = g_string_new (NULL);
+
+  rw_model_set_display_name (named, "Big Local");
+  a = g_object_ref_sink (rw_answer_column_new (bare, NULL));
+  b = g_object_ref_sink (rw_answer_column_new (named, NULL));
+  collect_labels (GTK_WIDGET (a), labels_a);
+  collect_labels (GTK_WIDGET (b), labels_b);
+  g_assert_cmpuint (count_in (labels_a->str, "local/tiny"), ==, 1);
+  g_assert_cmpuint (count_in (labels_b->str, "local/big"), ==, 1);
+  g_assert_cmpuint (count_in (labels_b->str, "Big Local"), ==, 1);
+  g_object_unref (a);
+  g_object_unref (b);
 }
 
 static const char *k8s = "Argue for and against the use of kubernetes in the style of a haiku.";
@@ -262,6 +300,7 @@ main (int    argc,
 #define ADD(path, data, func) \
   g_test_add ("/Rw/Window/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("error-toast", NULL, test_error_toast);
+  ADD ("column-title", NULL, test_column_title);
   ADD ("three-models", &fast, test_three_models);
   ADD ("pairwise-vote", &instant, test_pairwise_vote);
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
