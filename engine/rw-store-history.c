@@ -215,7 +215,7 @@ rw_store_lookup_comparison (RwStore     *self,
 static gpointer
 history_make_answer (RwStoreRow *row)
 {
-  RwStoredResponse *r = g_new0 (RwStoredResponse, 1);
+  RwStoredResponse *r = _rw_store_response_new ();
 
   r->id = _rw_store_row_dup (row, 0);
   r->model = _rw_store_row_dup (row, 1);
@@ -230,7 +230,6 @@ history_make_answer (RwStoreRow *row)
   r->error_kind = _rw_store_row_dup (row, 10);
   r->error_message = _rw_store_row_dup (row, 11);
   r->prompt_id = _rw_store_row_dup (row, 12);
-  r->mean_score = NAN;
   return r;
 }
 

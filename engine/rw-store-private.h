@@ -175,6 +175,7 @@ typedef struct
   gpointer (*make) (RwStoreRow *row);
 } RwStoreCollect;
 
+RwStoredResponse *_rw_store_response_new (void);
 char      *_rw_store_row_dup          (RwStoreRow          *row,
                                        int                  column);
 gint64     _rw_store_row_int_or_unset (RwStoreRow          *row,

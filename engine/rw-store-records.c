@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include "rw-store-private.h"
 
 /* The records of the store's typed queries, and how a query fills them. */
@@ -75,6 +77,17 @@ rw_stored_graded_item_free (RwStoredGradedItem *item)
   g_free (item);
 }
 
+/* Returns: (transfer full): a response record with nothing read yet: no count, no number */
+RwStoredResponse *
+_rw_store_response_new (void)
+{
+  RwStoredResponse *r = g_new0 (RwStoredResponse, 1);
+
+  r->tokens_in = r->tokens_out = -1;
+  r->cost_usd = r->ttft_ms = r->latency_ms = r->mean_score = NAN;
+  return r;
+}
+
 /* Returns: (transfer full) (nullable): a copy of a text column, %NULL for NULL */
 char *
 _rw_store_row_dup (RwStoreRow *row,
@@ -130,10 +143,9 @@ _rw_store_list (RwStore             *self,
                 GDestroyNotify       free_func,
                 GError             **error)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (free_func);
-  RwStoreCollect c = { out, make };
+  guint n = 0;
 
-  if (!_rw_store_query_each (self, sql, params, _rw_store_row_collect, &c, error))
-    return NULL;
-  return g_steal_pointer (&out);
+  while (params != NULL && params[n] != NULL)
+    n++;
+  return _rw_store_list_n (self, sql, params, n, make, free_func, error);
 }

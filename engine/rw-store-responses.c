@@ -301,20 +301,10 @@ rw_store_foreach_run_response (RwStore               *self,
                               params, store_read_run_response, call, error);
 }
 
-static RwStoredResponse *
-store_response_new (void)
-{
-  RwStoredResponse *r = g_new0 (RwStoredResponse, 1);
-
-  r->tokens_in = r->tokens_out = -1;
-  r->cost_usd = r->ttft_ms = r->latency_ms = r->mean_score = NAN;
-  return r;
-}
-
 static gpointer
 store_make_answered (RwStoreRow *row)
 {
-  RwStoredResponse *r = store_response_new ();
+  RwStoredResponse *r = _rw_store_response_new ();
 
   r->item_id = _rw_store_row_dup (row, 0);
   r->model = _rw_store_row_dup (row, 1);
@@ -347,7 +337,7 @@ rw_store_list_answered (RwStore     *self,
 static gpointer
 store_make_reusable (RwStoreRow *row)
 {
-  RwStoredResponse *r = store_response_new ();
+  RwStoredResponse *r = _rw_store_response_new ();
 
   r->request_hash = _rw_store_row_dup (row, 0);
   r->sample = (guint) _rw_store_row_int (row, 1);
@@ -398,7 +388,7 @@ rw_store_list_reusable_answers (RwStore             *self,
 static gpointer
 store_make_ungraded (RwStoreRow *row)
 {
-  RwStoredResponse *r = store_response_new ();
+  RwStoredResponse *r = _rw_store_response_new ();
 
   r->id = _rw_store_row_dup (row, 0);
   r->item_id = _rw_store_row_dup (row, 1);
@@ -435,7 +425,7 @@ rw_store_list_ungraded_answers (RwStore     *self,
 static gpointer
 store_make_run_answer (RwStoreRow *row)
 {
-  RwStoredResponse *r = store_response_new ();
+  RwStoredResponse *r = _rw_store_response_new ();
 
   r->item_id = _rw_store_row_dup (row, 0);
   r->sample = (guint) _rw_store_row_int (row, 1);

@@ -96,6 +96,10 @@ rw_store_dup_latest_run_id (RwStore     *self,
   return g_strdup (((char **) rows->pdata[0])[0]);
 }
 
+/* What store_make_run() reads, in its order. */
+#define RUN_COLUMNS \
+  "SELECT id, kind, status, params, json_extract (params, '$.key'), created_ms FROM runs "
+
 static gpointer
 store_make_run (RwStoreRow *row)
 {
@@ -124,14 +128,14 @@ rw_store_lookup_run (RwStore     *self,
                      const char  *kind,
                      GError     **error)
 {
-  const char *params[] = { run_id, kind, NULL };
+  const char *params[] = { run_id, kind };
   g_autoptr(GPtrArray) runs = NULL;
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  runs = _rw_store_list (self, "SELECT id, kind, status, params, json_extract (params, '$.key'), "
-                               "created_ms FROM runs WHERE id = ?1 AND (?2 IS NULL OR kind = ?2)",
-                         params, store_make_run, (GDestroyNotify) rw_stored_run_free, error);
+  runs = _rw_store_list_n (self, RUN_COLUMNS "WHERE id = ?1 AND (?2 IS NULL OR kind = ?2)",
+                           params, G_N_ELEMENTS (params), store_make_run,
+                           (GDestroyNotify) rw_stored_run_free, error);
   if (runs == NULL || runs->len == 0)
     return NULL;
   return g_ptr_array_steal_index (runs, 0);
@@ -154,8 +158,7 @@ rw_store_dup_eval_run_for_key (RwStore     *self,
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  runs = _rw_store_list (self, "SELECT id, kind, status, params, json_extract (params, '$.key'), "
-                               "created_ms FROM runs WHERE kind = 'eval' AND "
+  runs = _rw_store_list (self, RUN_COLUMNS "WHERE kind = 'eval' AND "
                                "json_extract (params, '$.key') = ?1 ORDER BY created_ms DESC LIMIT 1",
                          params, store_make_run, (GDestroyNotify) rw_stored_run_free, error);
   if (runs == NULL || runs->len == 0)
