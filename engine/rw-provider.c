@@ -281,13 +281,13 @@ provider_dup_api_key (RwProvider  *self,
         *source = "environment";
       return g_strdup (env);
     }
-  if (!provider_uses_keyring (self))
-    return NULL;
   g_mutex_lock (&priv->key_lock);
   if (!priv->key_looked_up)
     {
-      /* Once: a lookup is a round trip on the session bus, too slow for every request. */
-      priv->keyring_key = rw_keyring_lookup (priv->id, NULL);
+      /* Once, whether the keyring is asked at all with it: a lookup is a round trip on the
+       * session bus, too slow for every request. */
+      if (provider_uses_keyring (self))
+        priv->keyring_key = rw_keyring_lookup (priv->id, NULL);
       priv->key_looked_up = TRUE;
     }
   key = g_strdup (priv->keyring_key);
