@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "rw-cli-context.h"
+#include "rw-cli-history.h"
 #include "rw-cli-printer.h"
 
 static int
@@ -14,18 +15,11 @@ history_delete_run (RwCliContext *cli,
 {
   RwStore *store = rw_cli_context_get_store (cli);
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStoredComparison) c = rw_store_lookup_comparison (store, argv[1], &error);
+  int rc = RW_CLI_EXIT_OK;
+  g_autoptr(RwStoredComparison) c = rw_cli_history_lookup (store, argv[1], &rc);
 
   if (c == NULL)
-    {
-      if (error != NULL)
-        {
-          rw_cli_print_error ("%s", error->message);
-          return RW_CLI_EXIT_FAILED;
-        }
-      rw_cli_print_error (_("there is no comparison %s"), argv[1]);
-      return RW_CLI_EXIT_USAGE;
-    }
+    return rc;
   rw_store_delete_comparison (store, argv[1]);
   if (!rw_store_flush (store, &error))
     {

@@ -55,19 +55,12 @@ history_show_run (RwCliContext *cli,
   HistoryShowOptions *o = data;
   RwStore *store = rw_cli_context_get_store (cli);
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStoredComparison) c = rw_store_lookup_comparison (store, argv[1], &error);
+  int rc = RW_CLI_EXIT_OK;
+  g_autoptr(RwStoredComparison) c = rw_cli_history_lookup (store, argv[1], &rc);
   g_autoptr(GPtrArray) answers = NULL;
 
   if (c == NULL)
-    {
-      if (error != NULL)
-        {
-          rw_cli_print_error ("%s", error->message);
-          return RW_CLI_EXIT_FAILED;
-        }
-      rw_cli_print_error (_("there is no comparison %s"), argv[1]);
-      return RW_CLI_EXIT_USAGE;
-    }
+    return rc;
   if ((answers = rw_store_list_comparison_answers (store, argv[1], &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);

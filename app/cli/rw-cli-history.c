@@ -187,6 +187,36 @@ rw_cli_history_to_json (RwStoredComparison *c,
   return json_builder_get_root (b);
 }
 
+/**
+ * rw_cli_history_lookup:
+ * @rc: (out): the exit status when there is no such comparison
+ *
+ * Returns: (transfer full) (nullable): the comparison, or %NULL after printing that there is
+ *   none (@rc a usage error) or that the store could not say (@rc a failure)
+ */
+RwStoredComparison *
+rw_cli_history_lookup (RwStore    *store,
+                       const char *id,
+                       int        *rc)
+{
+  g_autoptr(GError) error = NULL;
+  RwStoredComparison *c = rw_store_lookup_comparison (store, id, &error);
+
+  if (c != NULL)
+    return c;
+  if (error != NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      *rc = RW_CLI_EXIT_FAILED;
+    }
+  else
+    {
+      rw_cli_print_error (_("there is no comparison %s"), id);
+      *rc = RW_CLI_EXIT_USAGE;
+    }
+  return NULL;
+}
+
 /* The prompt on one line, cut to @width characters. */
 static char *
 history_one_line (const char *text,

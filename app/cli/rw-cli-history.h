@@ -23,6 +23,9 @@ gboolean  rw_cli_history_filter_resolve (const RwCliHistoryFilter *options,
                                          const char               *query,
                                          RwHistoryFilter          *filter,
                                          GError                  **error);
+RwStoredComparison *rw_cli_history_lookup (RwStore           *store,
+                                           const char        *id,
+                                           int               *rc);
 JsonNode *rw_cli_history_to_json        (RwStoredComparison       *comparison,
                                          GPtrArray                *answers);
 int       rw_cli_history_print_list     (RwStore                  *store,
