@@ -22,14 +22,8 @@ J=${1:-16}
 ROUNDS=${2:-5}
 ITEMS=500
 
-need=()
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-[ -x _build/app/routewise-cli ] || bash build-aux/run build
+. tests/bench/common.sh
+bench_need nginx:nginx-light time:time
 PF=tests/bench/promptfoo
 if [ ! -f $PF/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
   # Install scripts would fetch prebuilt binaries and a browser from outside the registry; skip
@@ -46,24 +40,9 @@ cleanup () {
 }
 trap cleanup EXIT
 
-UP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+UP=$(free_port)
 BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"The answer is 42."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}'
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK;
-  server {
-    listen 127.0.0.1:$UP;
-    location /v1/chat/completions { default_type application/json; return 200 '$BODY'; }
-  }
-}
-NGINX
-"$(command -v nginx || echo /usr/sbin/nginx)" -c "$WORK/nginx.conf" -p "$WORK"
+bench_upstream "$WORK" "$UP" "$BODY"
 
 # The suite, in both tools' forms: 500 questions whose answer is 42.
 python3 - "$WORK" "$ITEMS" "$UP" <<'PY'

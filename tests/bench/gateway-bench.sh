@@ -20,14 +20,8 @@ ROOT=$PWD
 DURATION=${1:-10}
 CONNS=(1 16 64)
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-[ -x _build/app/routewise-cli ] || bash build-aux/run build
+. tests/bench/common.sh
+bench_need wrk:wrk nginx:nginx-light
 if [ ! -f tests/bench/node_modules/@portkey-ai/gateway/package.json ]; then
   (cd tests/bench && npm install --no-audit --no-fund --no-package-lock --loglevel=error --ignore-scripts)
 fi
@@ -43,30 +37,11 @@ cleanup () {
 }
 trap cleanup EXIT
 
-free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 UP=$(free_port); RW=$(free_port); PK=$(free_port); NP=$(free_port); BL=$(free_port)
 BASELINE=${ROUTEWISE_BASELINE:-}
 
 # The upstream: one static chat completion, as fast as nginx can say it.
 BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}'
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK;
-  server {
-    listen 127.0.0.1:$UP;
-    location /v1/chat/completions {
-      default_type application/json;
-      return 200 '$BODY';
-    }
-  }
-}
-NGINX
 mkdir -p "$WORK/proxy"
 cat > "$WORK/proxy/nginx.conf" <<NGINX
 worker_processes 1;
@@ -88,9 +63,8 @@ http {
   }
 }
 NGINX
-NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
-"$NGINX_BIN" -c "$WORK/nginx.conf" -p "$WORK"
-"$NGINX_BIN" -c "$WORK/proxy/nginx.conf" -p "$WORK/proxy"
+bench_upstream "$WORK" "$UP" "$BODY"
+"$(command -v nginx || echo /usr/sbin/nginx)" -c "$WORK/proxy/nginx.conf" -p "$WORK/proxy"
 
 # Routewise in front of it, storing every request.
 mkdir -p "$WORK/config" "$WORK/data"

@@ -16,15 +16,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 N=${1:-1000}
 
-need=()
-command -v valgrind >/dev/null || need+=(valgrind)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v curl >/dev/null || need+=(curl)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-[ -x _build/app/routewise-cli ] || bash build-aux/run build
+. tests/bench/common.sh
+bench_need valgrind:valgrind nginx:nginx-light curl:curl
 
 WORK=$(mktemp -d)
 cleanup () {
@@ -32,25 +25,9 @@ cleanup () {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 UP=$(free_port)
 BODY='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}'
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK;
-  server {
-    listen 127.0.0.1:$UP;
-    location /v1/chat/completions { default_type application/json; return 200 '$BODY'; }
-  }
-}
-NGINX
-"$(command -v nginx || echo /usr/sbin/nginx)" -c "$WORK/nginx.conf" -p "$WORK"
+bench_upstream "$WORK" "$UP" "$BODY"
 mkdir -p "$WORK/config"
 cat > "$WORK/config/providers.json" <<JSON
 {"providers": [{"id": "up", "kind": "openai", "base_url": "http://127.0.0.1:$UP/v1"}],
