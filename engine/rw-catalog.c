@@ -11,6 +11,7 @@
 #include "rw-gemini-provider.h"
 #include "rw-http-private.h"
 #include "rw-json.h"
+#include "rw-keyring.h"
 #include "rw-ollama-provider.h"
 #include "rw-openai-provider.h"
 #include "rw-paths.h"
@@ -746,12 +747,46 @@ rw_catalog_load_data (RwCatalog   *self,
 }
 
 /**
+ * rw_catalog_knows_provider:
+ * @self: a #RwCatalog
+ * @provider_id: a provider's id
+ *
+ * Returns: whether @provider_id is one of the catalog's providers, or one the shipped catalog
+ *   adds once its key is set: a key may be stored for it before it is
+ */
+gboolean
+rw_catalog_knows_provider (RwCatalog  *self,
+                           const char *provider_id)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *detect;
+
+  g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
+
+  if (rw_catalog_lookup_provider (self, provider_id) != NULL)
+    return TRUE;
+  bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json", 0, NULL);
+  if (bytes == NULL || !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                                    g_bytes_get_size (bytes), NULL))
+    return FALSE;
+  detect = rw_json_object_get_array (json_node_get_object (json_parser_get_root (parser)),
+                                     "detect");
+  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
+    if (g_strcmp0 (rw_json_object_get_string (json_array_get_object_element (detect, i), "id",
+                                              NULL), provider_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/**
  * rw_catalog_load_defaults:
  * @self: a #RwCatalog
  * @error: return location for an error
  *
  * Loads the catalog shipped with Routewise: the recorded provider with its models, every
- * provider whose key is in its usual environment variable, and their models with prices.
+ * provider whose key is in its usual environment variable or in the keyring, and their models
+ * with prices.
  *
  * Returns: %TRUE on success
  */
@@ -768,6 +803,8 @@ rw_catalog_load_defaults (RwCatalog  *self,
   JsonArray *detect;
   JsonArray *providers;
   JsonArray *models;
+  g_autoptr(GHashTable) stored = NULL;
+  gboolean asked_keyring = FALSE;
 
   bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json", 0, error);
   if (bytes == NULL)
@@ -777,7 +814,8 @@ rw_catalog_load_defaults (RwCatalog  *self,
     return FALSE;
   root = json_node_get_object (json_parser_get_root (parser));
 
-  /* Providers: the fixed ones, plus each cloud provider whose key variable is set. */
+  /* Providers: the fixed ones, plus each cloud provider whose key variable is set or whose key
+   * the keyring holds (asked once, and only when a variable is missing). */
   providers = rw_json_object_get_array (root, "providers");
   detect = rw_json_object_get_array (root, "detect");
   models = rw_json_object_get_array (root, "models");
@@ -791,8 +829,15 @@ rw_catalog_load_defaults (RwCatalog  *self,
     {
       JsonObject *p = json_array_get_object_element (detect, i);
       const char *env = rw_json_object_get_string (p, "api_key_env", NULL);
+      const char *id = rw_json_object_get_string (p, "id", NULL);
+      gboolean keyed = env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0';
 
-      if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
+      if (!keyed && !asked_keyring)
+        {
+          stored = rw_keyring_list_providers (NULL);
+          asked_keyring = TRUE;
+        }
+      if (keyed || (stored != NULL && id != NULL && g_hash_table_contains (stored, id)))
         json_builder_add_value (b, json_node_copy (json_array_get_element (detect, i)));
     }
   json_builder_end_array (b);

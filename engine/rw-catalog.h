@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE (RwCatalog, rw_catalog, RW, CATALOG, GObject)
 RwCatalog  *rw_catalog_new               (void);
 gboolean    rw_catalog_load_defaults     (RwCatalog    *self,
                                           GError      **error);
+gboolean    rw_catalog_knows_provider    (RwCatalog    *self,
+                                          const char   *provider_id);
 gboolean    rw_catalog_load_file         (RwCatalog    *self,
                                           const char   *path,
                                           GError      **error);

@@ -115,6 +115,41 @@ rw_keyring_lookup (const char  *provider_id,
 }
 
 /**
+ * rw_keyring_list_providers:
+ *
+ * Which providers the keyring holds a key for, read in one search that neither unlocks the
+ * keyring nor reads a key.
+ *
+ * Returns: (transfer full) (nullable): the set of their ids, or %NULL when the keyring cannot
+ *   be reached
+ */
+GHashTable *
+rw_keyring_list_providers (GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GList *items;
+  GHashTable *ids;
+
+  items = secret_password_search_sync (keyring_schema (), SECRET_SEARCH_ALL, NULL, &local, NULL);
+  if (local != NULL)
+    {
+      keyring_set_error (error, local, "cannot list the keys");
+      return NULL;
+    }
+  ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (l->data);
+      const char *id = g_hash_table_lookup (attributes, "provider");
+
+      if (id != NULL)
+        g_hash_table_add (ids, g_strdup (id));
+    }
+  g_list_free_full (items, g_object_unref);
+  return ids;
+}
+
+/**
  * rw_keyring_clear:
  * @provider_id: a provider
  * @removed: (out) (optional): whether there was a key to remove

@@ -15,6 +15,7 @@ gboolean rw_keyring_store  (const char  *provider_id,
                             GError     **error);
 char    *rw_keyring_lookup (const char  *provider_id,
                             GError     **error);
+GHashTable *rw_keyring_list_providers (GError **error);
 gboolean rw_keyring_clear  (const char  *provider_id,
                             gboolean    *removed,
                             GError     **error);

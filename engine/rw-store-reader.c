@@ -156,7 +156,7 @@ _rw_store_query (RwStore             *self,
  *   SQL's NULL
  * @n_params: how many
  *
- * rw_store_query_each() with parameters that may be NULL.
+ * _rw_store_query_each() with parameters that may be NULL.
  */
 gboolean
 _rw_store_query_each_n (RwStore             *self,

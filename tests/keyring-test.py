@@ -58,6 +58,7 @@ def run(args, stdin=None, extra_env=None):
     env = dict(os.environ, ROUTEWISE_CONFIG_DIR=f"{work}/config", ROUTEWISE_DATA_DIR=f"{work}/data",
                HOME=work, XDG_DATA_HOME=f"{work}/share", LC_ALL="C.UTF-8")
     env.pop("RW_KEYRING_TEST_KEY", None)
+    env.pop("GROQ_API_KEY", None)
     env.update(extra_env or {})
     p = subprocess.run([cli, *args], input=stdin, env=env, capture_output=True, text=True,
                        timeout=60)
@@ -80,7 +81,7 @@ try:
             sys.exit(1)
         print("1..0 # SKIP gnome-keyring is not installed")
         sys.exit(0)
-    print("1..11")
+    print("1..13")
     os.makedirs(f"{work}/config")
     os.makedirs(f"{work}/share")
     # A login keyring of the test's own, created and unlocked with a password on standard input.
@@ -131,6 +132,18 @@ try:
     p = run(["compare", "--json", "-m", "stub/m", "hello"])
     check(p.returncode == 0 and seen[-1][1] is None, "once deleted, the key is sent no more",
           f"{seen}\n{p.stderr}")
+
+    # A cloud provider of the shipped catalog joins it once its key is in the keyring, as it does
+    # once its variable is set.
+    p = run(["providers", "--no-discover"])
+    absent = p.returncode == 0 and "\ngroq " not in p.stdout
+    p = run(["keys", "set", "groq"], stdin=KEY + "\n")
+    check(absent and p.returncode == 0, "a key can be stored for a provider the catalog adds once it has one",
+          p.stderr)
+    p = run(["providers", "--no-discover"])
+    line = next((l for l in p.stdout.splitlines() if l.startswith("groq ")), "")
+    check(line.endswith("keyring") and KEY not in p.stdout,
+          "the provider is in the catalog, its key in the keyring", p.stdout + p.stderr)
 
     p = run(["keys", "set", "no-such-provider"], stdin=KEY + "\n")
     check(p.returncode == 2 and "no provider" in p.stderr, "a key for an unknown provider is refused",

@@ -60,7 +60,7 @@ keys_set_run (RwCliContext *cli,
   RwProvider *provider = rw_catalog_lookup_provider (catalog, argv[1]);
   gboolean stored;
 
-  if (provider == NULL)
+  if (!rw_catalog_knows_provider (catalog, argv[1]))
     {
       rw_cli_print_error (_("there is no provider “%s”; `routewise-cli providers` lists them"),
                           argv[1]);
@@ -79,7 +79,7 @@ keys_set_run (RwCliContext *cli,
       return RW_CLI_EXIT_FAILED;
     }
   fprintf (stderr, _("Stored the key of %s in the keyring.\n"), argv[1]);
-  if (rw_provider_get_api_key_env (provider) != NULL &&
+  if (provider != NULL && rw_provider_get_api_key_env (provider) != NULL &&
       g_getenv (rw_provider_get_api_key_env (provider)) != NULL)
     fprintf (stderr, _("$%s is set, and is used instead while it is.\n"),
              rw_provider_get_api_key_env (provider));
