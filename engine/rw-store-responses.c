@@ -165,6 +165,23 @@ rw_store_has_response (RwStore     *self,
   return rows != NULL && rows->len > 0;
 }
 
+/* Adds @text to what history search finds @run_id by: only comparisons are indexed, so no other
+ * answer pays for it. */
+static void
+store_index_for_history (RwStore    *self,
+                         const char *run_id,
+                         const char *text)
+{
+  RwStoreOp *op;
+
+  if (text == NULL || *text == '\0')
+    return;
+  op = _rw_store_op_new ("INSERT INTO history_search (run_id, text) VALUES (?1, ?2)");
+  _rw_store_op_text (op, run_id);
+  _rw_store_op_text (op, text);
+  _rw_store_enqueue (self, op);
+}
+
 /**
  * rw_store_record_compare:
  * @self: a #RwStore
@@ -217,6 +234,7 @@ rw_store_record_compare (RwStore        *self,
 
   pid = rw_store_record_prompt (self, request);
   run_id = rw_store_begin_run (self, "compare", params);
+  store_index_for_history (self, run_id, rw_chat_request_get_last_user_text (request));
   for (guint i = 0; i < results->len; i++)
     {
       RwModel *model = models->pdata[i];
@@ -233,6 +251,7 @@ rw_store_record_compare (RwStore        *self,
                                       .request_hash = hash,
                                     });
       g_strv_builder_add (ids, rid);
+      store_index_for_history (self, run_id, result->text->str);
       if (rw_chat_result_is_ok (result))
         n_ok++;
     }

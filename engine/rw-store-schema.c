@@ -148,8 +148,9 @@ static const char * const migrations[] = {
   "ALTER TABLE responses ADD COLUMN task TEXT;",
 
   /* 9: the history of comparisons, searched in full text: the prompt and every answer of each
-   * comparison, indexed as they are stored (earlier comparisons are indexed here), and a
-   * comparison deleted as one statement with everything that hangs from it. */
+   * comparison, which rw_store_record_compare() indexes as it stores them (earlier comparisons
+   * are indexed here), and a comparison deleted as one statement with everything that hangs
+   * from it. */
   "CREATE VIRTUAL TABLE history_search USING fts5 ("
   "  run_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');"
   "INSERT INTO history_search (run_id, text)"
@@ -159,14 +160,6 @@ static const char * const migrations[] = {
   "INSERT INTO history_search (run_id, text)"
   "  SELECT r.run_id, r.text FROM responses r JOIN runs u ON u.id = r.run_id"
   "  WHERE u.kind = 'compare' AND r.text != '';"
-  "CREATE TRIGGER history_search_answer AFTER INSERT ON responses"
-  "  WHEN (SELECT kind FROM runs WHERE id = NEW.run_id) = 'compare' BEGIN"
-  "    INSERT INTO history_search (run_id, text)"
-  "      SELECT NEW.run_id, p.text FROM prompts p WHERE p.id = NEW.prompt_id"
-  "      AND NOT EXISTS (SELECT 1 FROM responses WHERE run_id = NEW.run_id AND id != NEW.id);"
-  "    INSERT INTO history_search (run_id, text) SELECT NEW.run_id, NEW.text"
-  "      WHERE NEW.text != '';"
-  "  END;"
   "CREATE TRIGGER history_forget BEFORE DELETE ON runs WHEN OLD.kind = 'compare' BEGIN"
   "    DELETE FROM grades WHERE response_id IN (SELECT id FROM responses WHERE run_id = OLD.id);"
   "    DELETE FROM votes WHERE run_id = OLD.id"
