@@ -313,6 +313,12 @@ _rw_store_open_db (const char  *path,
                        local->message);
           goto fail;
         }
+      /* The upgrade's queries (a migration reads tables to fill new ones) would make the
+       * PRAGMA optimize the store runs on this connection when it closes analyze the tables
+       * as they are now, often nearly empty, and the planner would go on believing it long
+       * after they have grown. The store writes through a connection of its own. */
+      sqlite3_close (db);
+      return _rw_store_open_db (path, target_version, version_out, error);
     }
 
   if (version_out)
