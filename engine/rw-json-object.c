@@ -16,9 +16,9 @@ static JsonNode *
 json_scalar_member (JsonObject *object,
                     const char *name)
 {
-  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
 
-  return _rw_json_node != NULL && JSON_NODE_HOLDS_VALUE (_rw_json_node) ? _rw_json_node : NULL;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
 }
 
 /* A string member, else @fallback: a number, an object or an array is not a string. */
@@ -27,8 +27,8 @@ rw_json_object_get_string (JsonObject *object,
                            const char *name,
                            const char *fallback)
 {
-  JsonNode *_rw_json_node = json_scalar_member (object, name);
-  return _rw_json_node && json_node_get_value_type (_rw_json_node) == G_TYPE_STRING ? json_node_get_string (_rw_json_node)
+  JsonNode *node = json_scalar_member (object, name);
+  return node && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
                                                                   : fallback;
 }
 
@@ -37,8 +37,8 @@ rw_json_object_get_int (JsonObject *object,
                         const char *name,
                         gint64      fallback)
 {
-  JsonNode *_rw_json_node = json_scalar_member (object, name);
-  return _rw_json_node ? json_node_get_int (_rw_json_node) : fallback;
+  JsonNode *node = json_scalar_member (object, name);
+  return node ? json_node_get_int (node) : fallback;
 }
 
 double
@@ -46,8 +46,8 @@ rw_json_object_get_double (JsonObject *object,
                            const char *name,
                            double      fallback)
 {
-  JsonNode *_rw_json_node = json_scalar_member (object, name);
-  return _rw_json_node ? json_node_get_double (_rw_json_node) : fallback;
+  JsonNode *node = json_scalar_member (object, name);
+  return node ? json_node_get_double (node) : fallback;
 }
 
 gboolean
@@ -55,22 +55,22 @@ rw_json_object_get_boolean (JsonObject *object,
                             const char *name,
                             gboolean    fallback)
 {
-  JsonNode *_rw_json_node = json_scalar_member (object, name);
-  return _rw_json_node ? json_node_get_boolean (_rw_json_node) : fallback;
+  JsonNode *node = json_scalar_member (object, name);
+  return node ? json_node_get_boolean (node) : fallback;
 }
 
 JsonArray *
 rw_json_object_get_array (JsonObject *object,
                           const char *name)
 {
-  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
-  return _rw_json_node != NULL && JSON_NODE_HOLDS_ARRAY (_rw_json_node) ? json_node_get_array (_rw_json_node) : NULL;
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 JsonObject *
 rw_json_object_get_object (JsonObject *object,
                            const char *name)
 {
-  JsonNode *_rw_json_node = object ? json_object_get_member (object, name) : NULL;
-  return _rw_json_node != NULL && JSON_NODE_HOLDS_OBJECT (_rw_json_node) ? json_node_get_object (_rw_json_node) : NULL;
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }

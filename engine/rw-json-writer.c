@@ -112,15 +112,15 @@ json_append_indent (GString *out,
 
 static void
 json_append_node (GString  *out,
-                  JsonNode *_rw_json_node,
+                  JsonNode *node,
                   gboolean  pretty,
                   guint     depth)
 {
-  switch (json_node_get_node_type (_rw_json_node))
+  switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
       {
-        JsonObject *object = json_node_get_object (_rw_json_node);
+        JsonObject *object = json_node_get_object (node);
         g_autoptr(GList) names = json_object_get_members (object);
 
         g_string_append_c (out, '{');
@@ -141,7 +141,7 @@ json_append_node (GString  *out,
       }
     case JSON_NODE_ARRAY:
       {
-        JsonArray *array = json_node_get_array (_rw_json_node);
+        JsonArray *array = json_node_get_array (node);
         guint n = json_array_get_length (array);
 
         g_string_append_c (out, '[');
@@ -162,19 +162,19 @@ json_append_node (GString  *out,
       g_string_append (out, "null");
       break;
     case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (_rw_json_node))
+      switch (json_node_get_value_type (node))
         {
         case G_TYPE_INT64:
-          rw_json_append_int (out, json_node_get_int (_rw_json_node));
+          rw_json_append_int (out, json_node_get_int (node));
           break;
         case G_TYPE_DOUBLE:
-          json_append_double (out, json_node_get_double (_rw_json_node));
+          json_append_double (out, json_node_get_double (node));
           break;
         case G_TYPE_BOOLEAN:
-          g_string_append (out, json_node_get_boolean (_rw_json_node) ? "true" : "false");
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
           break;
         case G_TYPE_STRING:
-          rw_json_append_string (out, json_node_get_string (_rw_json_node));
+          rw_json_append_string (out, json_node_get_string (node));
           break;
         default:
           g_string_append (out, "null");
@@ -197,13 +197,13 @@ json_append_node (GString  *out,
  * Returns: (transfer full): the text
  */
 char *
-rw_json_to_string (JsonNode *_rw_json_node,
+rw_json_to_string (JsonNode *node,
                    gboolean  pretty)
 {
   GString *out = g_string_sized_new (256);
 
-  g_return_val_if_fail (_rw_json_node != NULL, NULL);
+  g_return_val_if_fail (node != NULL, NULL);
 
-  json_append_node (out, _rw_json_node, pretty, 0);
+  json_append_node (out, node, pretty, 0);
   return g_string_free (out, FALSE);
 }
