@@ -134,12 +134,19 @@ window_answers_complete (Comparison *c)
   return TRUE;
 }
 
+/* Whether a vote can be taken on @c: its answers are whole and stored, and none was cast yet. */
+static gboolean
+window_can_vote (Comparison *c)
+{
+  return window_answers_complete (c) && !c->voted && c->response_ids != NULL;
+}
+
 static void
 window_update_actions (RwWindow *self)
 {
   Comparison *c = self->current;
   gboolean running = c != NULL && !c->finished;
-  gboolean can_vote = window_answers_complete (c) && !c->voted && c->response_ids != NULL;
+  gboolean can_vote = window_can_vote (c);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
@@ -461,8 +468,7 @@ window_vote_pair_action (GtkWidget  *widget,
   RwVoteOutcome outcome;
   g_autofree char *vote_id = NULL;
 
-  if (!window_answers_complete (c) || c->voted || c->models->len != 2 ||
-      c->response_ids == NULL)
+  if (!window_can_vote (c) || c->models->len != 2)
     return;
   if (g_str_equal (choice, "a"))
     outcome = RW_VOTE_A;
@@ -492,8 +498,7 @@ window_vote_best_action (GtkWidget  *widget,
   guint index = g_variant_get_uint32 (param);
   g_autofree char *vote_id = NULL;
 
-  if (!window_answers_complete (c) || c->voted || c->models->len < 3 ||
-      c->response_ids == NULL || index >= c->models->len)
+  if (!window_can_vote (c) || c->models->len < 3 || index >= c->models->len)
     return;
   vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
                                   rw_chat_request_get_task (c->request), RW_VOTE_BEST,
