@@ -2,88 +2,30 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "rw-window.h"
 
 /**
  * RwWindow:
  *
- * The main window. The Compare view sends one prompt to the chosen models at once, streams each
- * answer into its own column with its metrics, keeps everything in the database, and takes the
- * user's vote: for two answers, left better, right better, tie or both bad; for more, the best.
+ * The main window: a header with the view switcher (a bar at the bottom when the window is
+ * narrow) over the views, Compare and History, and the toasts every view shows. The window
+ * keeps its size, whether it was maximised and the view last shown in GSettings.
  */
-
-typedef struct
-{
-  RwChatRequest *request;
-  GPtrArray *models;
-  GPtrArray *columns;      /* RwAnswerColumn, borrowed from the box */
-  GPtrArray *results;
-  GStrv response_ids;
-  GCancellable *cancellable;
-  char *prompt_id;
-  char *run_id;
-  gboolean finished;
-  gboolean voted;
-  gboolean blind;
-} Comparison;
-
 struct _RwWindow
 {
   AdwApplicationWindow parent_instance;
 
   RwCatalog *catalog;
   RwStore *store;
-  RwFanout *fanout;
   GSettings *settings;
-  GHashTable *selected;    /* model id set */
-  GtkCustomFilter *model_filter;
-  GtkFilterListModel *filtered_models;
-  Comparison *current;
-  char *last_run_id;
 
-  GtkBox *columns_box;
-  GtkMenuButton *models_button;
-  GtkListBox *models_list;
-  GtkSearchEntry *models_search;
-  GtkBox *pair_box;
-  GtkTextView *prompt_view;
-  GtkListBox *samples_list;
-  GtkPopover *samples_popover;
-  GtkStack *stack;
-  GtkLabel *task_label;
+  RwComparePage *compare_page;
   AdwToastOverlay *toast_overlay;
-  GtkLabel *vote_label;
-  GtkRevealer *vote_revealer;
-  AdwWindowTitle *window_title;
+  AdwViewStack *view_stack;
 };
-
-enum {
-  COMPARE_FINISHED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RwWindow, rw_window, ADW_TYPE_APPLICATION_WINDOW)
-
-static void
-window_comparison_free (Comparison *c)
-{
-  if (c == NULL)
-    return;
-  g_cancellable_cancel (c->cancellable);
-  g_clear_object (&c->cancellable);
-  g_clear_pointer (&c->request, rw_chat_request_unref);
-  g_clear_pointer (&c->models, g_ptr_array_unref);
-  g_clear_pointer (&c->columns, g_ptr_array_unref);
-  g_clear_pointer (&c->results, g_ptr_array_unref);
-  g_clear_pointer (&c->response_ids, g_strfreev);
-  g_free (c->prompt_id);
-  g_free (c->run_id);
-  g_free (c);
-}
 
 /* A toast's title is Pango markup: text from elsewhere (a file name, "<data>:1:105") is
  * escaped, or it shows as nothing. */
@@ -95,9 +37,16 @@ window_toast_new (const char *text)
   return adw_toast_new (escaped);
 }
 
-static void
-window_toast (RwWindow   *self,
-              const char *text)
+/**
+ * rw_window_add_toast:
+ * @self: a #RwWindow
+ * @text: what to say, as plain text
+ *
+ * Shows @text in a toast for a few seconds.
+ */
+void
+rw_window_add_toast (RwWindow   *self,
+                     const char *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, window_toast_new (text));
 }
@@ -121,415 +70,46 @@ rw_window_show_error (RwWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
-/* Whether every answer of a finished comparison is whole: a vote on a failed, cancelled or
- * stopped answer would count in the ratings for what the model never said. */
+/* The size is kept as the user left it, not as a maximised window has it. */
 static gboolean
-window_answers_complete (Comparison *c)
+window_close_request (GtkWindow *window)
 {
-  if (c == NULL || !c->finished || c->results == NULL)
-    return FALSE;
-  for (guint i = 0; i < c->results->len; i++)
-    if (!rw_chat_result_is_ok (c->results->pdata[i]))
-      return FALSE;
-  return TRUE;
-}
+  RwWindow *self = RW_WINDOW (window);
+  int width, height;
 
-/* Whether a vote can be taken on @c: its answers are whole and stored, and none was cast yet. */
-static gboolean
-window_can_vote (Comparison *c)
-{
-  return window_answers_complete (c) && !c->voted && c->response_ids != NULL;
-}
-
-static void
-window_update_actions (RwWindow *self)
-{
-  Comparison *c = self->current;
-  gboolean running = c != NULL && !c->finished;
-  gboolean can_vote = window_can_vote (c);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", !running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.vote-pair",
-                                 can_vote && c->models->len == 2);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.vote-best",
-                                 can_vote && c->models->len > 2);
-}
-
-static void
-window_update_models_button (RwWindow *self)
-{
-  guint n = g_hash_table_size (self->selected);
-  g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Model",
-                                                         "%u Models", n), n);
-
-  gtk_menu_button_set_label (self->models_button, label);
-}
-
-static void window_load_selection (RwWindow *self);
-
-/* The selection keeps the order in which models were chosen: that is the columns' order. */
-static void
-window_on_model_toggled (GtkCheckButton *check,
-                         RwWindow       *self)
-{
-  const char *id = g_object_get_data (G_OBJECT (check), "model-id");
-  g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) updated = NULL;
-  gboolean active = gtk_check_button_get_active (check);
-
-  for (guint i = 0; ids[i]; i++)
-    if (!g_str_equal (ids[i], id))
-      g_strv_builder_add (builder, ids[i]);
-  if (active)
-    g_strv_builder_add (builder, id);
-  updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "selected-models", (const char * const *) updated);
-  window_load_selection (self);
-}
-
-static GtkWidget *
-window_create_model_row (gpointer item,
-                         gpointer user_data)
-{
-  RwWindow *self = user_data;
-  RwModel *model = item;
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *check = gtk_check_button_new ();
-  g_autofree char *subtitle = NULL;
-
-  if (rw_model_has_price (model))
-    subtitle = g_strdup_printf (_("%s · $%.3g / $%.3g per million tokens"), rw_model_get_id (model),
-                                rw_model_get_input_price (model),
-                                rw_model_get_output_price (model));
-  else
-    subtitle = g_strdup (rw_model_get_id (model));
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rw_model_get_display_name (model));
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                               g_hash_table_contains (self->selected, rw_model_get_id (model)));
-  g_object_set_data_full (G_OBJECT (check), "model-id", g_strdup (rw_model_get_id (model)), g_free);
-  g_signal_connect (check, "toggled", G_CALLBACK (window_on_model_toggled), self);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-  return row;
-}
-
-static gboolean
-window_filter_model (gpointer item,
-                     gpointer user_data)
-{
-  RwWindow *self = user_data;
-  RwModel *model = item;
-  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->models_search));
-  g_autofree char *q = g_utf8_strdown (query, -1);
-  g_autofree char *id = NULL;
-  g_autofree char *name = NULL;
-
-  if (*q == '\0')
-    return TRUE;
-  id = g_utf8_strdown (rw_model_get_id (model), -1);
-  name = g_utf8_strdown (rw_model_get_display_name (model), -1);
-  return strstr (id, q) != NULL || strstr (name, q) != NULL;
-}
-
-static void
-window_on_models_search_changed (RwWindow *self)
-{
-  gtk_filter_changed (GTK_FILTER (self->model_filter), GTK_FILTER_CHANGE_DIFFERENT);
-}
-
-static GtkWidget *
-window_create_sample_row (gpointer item,
-                          gpointer user_data)
-{
-  RwSamplePrompt *p = item;
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rw_sample_prompt_get_title (p));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), rw_sample_prompt_get_task (p));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  g_object_set_data_full (G_OBJECT (row), "prompt", g_object_ref (p), g_object_unref);
-  return row;
-}
-
-static void
-window_on_sample_activated (RwWindow      *self,
-                            GtkListBoxRow *row)
-{
-  RwSamplePrompt *p = g_object_get_data (G_OBJECT (row), "prompt");
-
-  rw_window_set_prompt (self, rw_sample_prompt_get_text (p));
-  gtk_popover_popdown (self->samples_popover);
-}
-
-static char *
-window_dup_prompt (RwWindow *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->prompt_view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
-static void
-window_on_prompt_changed (GtkTextBuffer *buffer,
-                          RwWindow      *self)
-{
-  g_autofree char *text = window_dup_prompt (self);
-  const char *task = rw_prompt_library_task_for (rw_prompt_library_get_default (), text);
-  g_autofree char *label = task ? g_strdup_printf (_("Task: %s"), task) : NULL;
-
-  gtk_label_set_label (self->task_label, label ? label : "");
-}
-
-/* ------------------------------------------------------------------------------- compare */
-
-static void
-window_on_delta (RwFanout   *fanout,
-                 guint       index,
-                 const char *text,
-                 RwWindow   *self)
-{
-  Comparison *c = self->current;
-
-  if (c != NULL && index < c->columns->len)
-    rw_answer_column_append (c->columns->pdata[index], text);
-}
-
-static void
-window_on_model_finished (RwFanout     *fanout,
-                          guint         index,
-                          RwChatResult *result,
-                          RwWindow     *self)
-{
-  Comparison *c = self->current;
-
-  if (c != NULL && index < c->columns->len)
-    rw_answer_column_finish (c->columns->pdata[index], result);
-}
-
-/* What the fan-out recorded of the comparison, when the window has a store. */
-static void
-window_take_recorded (RwWindow     *self,
-                      Comparison   *c,
-                      GAsyncResult *res)
-{
-  const char *run_id = NULL, *prompt_id = NULL;
-  const char * const *response_ids = NULL;
-
-  if (!rw_fanout_get_recorded (self->fanout, res, &run_id, &prompt_id, &response_ids))
-    return;
-  c->run_id = g_strdup (run_id);
-  c->prompt_id = g_strdup (prompt_id);
-  c->response_ids = g_strdupv ((GStrv) response_ids);
-  g_free (self->last_run_id);
-  self->last_run_id = g_strdup (c->run_id);
-}
-
-static void
-window_fanout_done_cb (GObject      *object,
-                       GAsyncResult *res,
-                       gpointer      user_data)
-{
-  g_autoptr(RwWindow) self = user_data;
-  g_autoptr(GPtrArray) results = rw_fanout_run_finish (RW_FANOUT (object), res, NULL);
-  Comparison *c;
-
-  if (self->current == NULL || self->current->finished)
-    return;
-  c = self->current;
-  c->results = g_steal_pointer (&results);
-  c->finished = TRUE;
-  window_take_recorded (self, c, res);
-
-  if (c->models->len >= 2 && self->store != NULL && window_answers_complete (c))
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (self->settings);
+  if (!gtk_window_is_maximized (window) && width > 0 && height > 0)
     {
-      gtk_label_set_label (self->vote_label, c->models->len == 2 ? _("Which answer is better?")
-                                                                  : _("Pick the best answer"));
-      gtk_widget_set_visible (GTK_WIDGET (self->pair_box), c->models->len == 2);
-      for (guint i = 0; i < c->columns->len; i++)
-        rw_answer_column_set_can_pick (c->columns->pdata[i], c->models->len > 2, i);
-      gtk_revealer_set_reveal_child (self->vote_revealer, TRUE);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
     }
-  window_update_actions (self);
-  g_signal_emit (self, signals[COMPARE_FINISHED], 0);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_apply (self->settings);
+  return GTK_WINDOW_CLASS (rw_window_parent_class)->close_request (window);
 }
 
 static void
-window_clear_columns (RwWindow *self)
+window_on_visible_child_changed (RwWindow *self)
 {
-  GtkWidget *child;
+  const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->columns_box))) != NULL)
-    gtk_box_remove (self->columns_box, child);
+  if (name != NULL)
+    g_settings_set_string (self->settings, "last-view", name);
 }
 
 static void
-window_send_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  RwWindow *self = RW_WINDOW (widget);
-  g_autofree char *prompt = window_dup_prompt (self);
-  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  Comparison *c;
-  const char *task;
-
-  if (self->current != NULL && !self->current->finished)
-    return;
-  if (*g_strstrip (prompt) == '\0')
-    {
-      window_toast (self, _("Write a prompt or pick a sample first"));
-      gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
-      return;
-    }
-  {
-    g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
-    for (guint i = 0; ids[i]; i++)
-      {
-        RwModel *m = rw_catalog_lookup_model (self->catalog, ids[i]);
-        if (m != NULL)
-          g_ptr_array_add (models, g_object_ref (m));
-      }
-  }
-  if (models->len == 0)
-    {
-      window_toast (self, _("Choose at least one model"));
-      gtk_menu_button_popup (self->models_button);
-      return;
-    }
-
-  g_clear_pointer (&self->current, window_comparison_free);
-  c = g_new0 (Comparison, 1);
-  self->current = c;
-  c->request = rw_chat_request_new_for_prompt (prompt);
-  task = rw_prompt_library_task_for (rw_prompt_library_get_default (), prompt);
-  rw_chat_request_set_task (c->request, task);
-  c->models = g_ptr_array_ref (models);
-  c->columns = g_ptr_array_new ();
-  c->cancellable = g_cancellable_new ();
-  c->blind = g_settings_get_boolean (self->settings, "blind-mode") && models->len >= 2;
-
-  window_clear_columns (self);
-  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
-  for (guint i = 0; i < models->len; i++)
-    {
-      g_autofree char *blind = c->blind ? g_strdup_printf (_("Model %c"), 'A' + (char) (i % 26))
-                                        : NULL;
-      RwAnswerColumn *column = rw_answer_column_new (models->pdata[i], blind);
-
-      gtk_box_append (self->columns_box, GTK_WIDGET (column));
-      g_ptr_array_add (c->columns, column);
-    }
-  gtk_stack_set_visible_child_name (self->stack, "columns");
-  window_update_actions (self);
-
-  rw_fanout_run_async (self->fanout, c->request, c->models, c->cancellable, window_fanout_done_cb,
-                       g_object_ref (self));
-}
-
-static void
-window_stop_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  RwWindow *self = RW_WINDOW (widget);
-
-  if (self->current != NULL)
-    g_cancellable_cancel (self->current->cancellable);
-}
-
-static void
-window_after_vote (RwWindow   *self,
-                   Comparison *c)
-{
-  c->voted = TRUE;
-  for (guint i = 0; i < c->columns->len; i++)
-    rw_answer_column_set_revealed (c->columns->pdata[i], TRUE);
-  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
-  window_update_actions (self);
-  window_toast (self, c->request->task ? _("Vote saved for this task") : _("Vote saved"));
-}
-
-static void
-window_vote_pair_action (GtkWidget  *widget,
+window_show_view_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *param)
 {
-  RwWindow *self = RW_WINDOW (widget);
-  Comparison *c = self->current;
-  const char *choice = g_variant_get_string (param, NULL);
-  RwVoteOutcome outcome;
-  g_autofree char *vote_id = NULL;
-
-  if (!window_can_vote (c) || c->models->len != 2)
-    return;
-  if (g_str_equal (choice, "a"))
-    outcome = RW_VOTE_A;
-  else if (g_str_equal (choice, "b"))
-    outcome = RW_VOTE_B;
-  else if (g_str_equal (choice, "tie"))
-    outcome = RW_VOTE_TIE;
-  else if (g_str_equal (choice, "both_bad"))
-    outcome = RW_VOTE_BOTH_BAD;
-  else
-    return;
-
-  vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
-                                  rw_chat_request_get_task (c->request), outcome,
-                                  (const char * const *) c->response_ids, NULL, "human");
-  if (vote_id != NULL)
-    window_after_vote (self, c);
+  rw_window_set_view (RW_WINDOW (widget), g_variant_get_string (param, NULL));
 }
-
-static void
-window_vote_best_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *param)
-{
-  RwWindow *self = RW_WINDOW (widget);
-  Comparison *c = self->current;
-  guint index = g_variant_get_uint32 (param);
-  g_autofree char *vote_id = NULL;
-
-  if (!window_can_vote (c) || c->models->len < 3 || index >= c->models->len)
-    return;
-  vote_id = rw_store_record_vote (self->store, c->prompt_id, c->run_id,
-                                  rw_chat_request_get_task (c->request), RW_VOTE_BEST,
-                                  (const char * const *) c->response_ids,
-                                  c->response_ids[index], "human");
-  if (vote_id != NULL)
-    {
-      rw_answer_column_set_picked (c->columns->pdata[index], TRUE);
-      window_after_vote (self, c);
-    }
-}
-
-static void
-window_pick_models_action (GtkWidget  *widget,
-                           const char *action_name,
-                           GVariant   *param)
-{
-  gtk_menu_button_popup (RW_WINDOW (widget)->models_button);
-}
-
-/* ------------------------------------------------------------------------------- object */
 
 static void
 rw_window_dispose (GObject *object)
 {
-  RwWindow *self = (RwWindow *) object;
-
-  g_clear_pointer (&self->current, window_comparison_free);
-  if (self->fanout != NULL)
-    g_signal_handlers_disconnect_by_data (self->fanout, self);
-  gtk_widget_dispose_template (GTK_WIDGET (self), RW_TYPE_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (object), RW_TYPE_WINDOW);
   G_OBJECT_CLASS (rw_window_parent_class)->dispose (object);
 }
 
@@ -538,14 +118,9 @@ rw_window_finalize (GObject *object)
 {
   RwWindow *self = (RwWindow *) object;
 
-  g_clear_object (&self->fanout);
-  g_clear_object (&self->filtered_models);
-  g_clear_object (&self->model_filter);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->selected, g_hash_table_unref);
-  g_clear_pointer (&self->last_run_id, g_free);
   G_OBJECT_CLASS (rw_window_parent_class)->finalize (object);
 }
 
@@ -554,75 +129,44 @@ rw_window_class_init (RwWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = rw_window_dispose;
   object_class->finalize = rw_window_finalize;
+  window_class->close_request = window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/routewise/Routewise/rw-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, columns_box);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, models_button);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, models_list);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, models_search);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, pair_box);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, prompt_view);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, samples_list);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, samples_popover);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, task_label);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, compare_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, vote_label);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, vote_revealer);
-  gtk_widget_class_bind_template_child (widget_class, RwWindow, window_title);
-  gtk_widget_class_bind_template_callback (widget_class, window_on_models_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, window_on_sample_activated);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, window_send_action);
-  gtk_widget_class_install_action (widget_class, "win.stop", NULL, window_stop_action);
-  gtk_widget_class_install_action (widget_class, "win.vote-pair", "s", window_vote_pair_action);
-  gtk_widget_class_install_action (widget_class, "win.vote-best", "u", window_vote_best_action);
-  gtk_widget_class_install_action (widget_class, "win.pick-models", NULL,
-                                   window_pick_models_action);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", window_show_view_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view",
+                                       "s", "compare");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",
+                                       "s", "history");
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "win.send", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
-                                       "win.send", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
-                                       "win.pick-models", NULL);
-
-  /**
-   * RwWindow::compare-finished:
-   *
-   * Every model of the comparison has answered or failed, and the run is queued for storage.
-   */
-  signals[COMPARE_FINISHED] =
-    g_signal_new ("compare-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-
-  g_type_ensure (RW_TYPE_ANSWER_COLUMN);
+  g_type_ensure (RW_TYPE_COMPARE_PAGE);
 }
 
 static void
 rw_window_init (RwWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->selected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->settings = g_settings_new (APP_ID);
-  g_signal_connect (gtk_text_view_get_buffer (self->prompt_view), "changed",
-                    G_CALLBACK (window_on_prompt_changed), self);
-}
 
-static void
-window_load_selection (RwWindow *self)
-{
-  g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
 
-  g_hash_table_remove_all (self->selected);
-  for (guint i = 0; ids[i]; i++)
-    g_hash_table_add (self->selected, g_strdup (ids[i]));
-  window_update_models_button (self);
+  /* Blind mode is a setting; its action drives the menu's check item. */
+  {
+    g_autoptr(GAction) blind = g_settings_create_action (self->settings, "blind-mode");
+    g_action_map_add_action (G_ACTION_MAP (self), blind);
+  }
 }
 
 /**
@@ -631,7 +175,7 @@ window_load_selection (RwWindow *self)
  * @catalog: the model catalog
  * @store: (nullable): the database; without it nothing is saved and votes are not offered
  *
- * Returns: (transfer full): a new window
+ * Returns: (transfer full): a new window, on the view it showed last
  */
 RwWindow *
 rw_window_new (GtkApplication *app,
@@ -639,79 +183,49 @@ rw_window_new (GtkApplication *app,
                RwStore        *store)
 {
   RwWindow *self = g_object_new (RW_TYPE_WINDOW, "application", app, NULL);
+  g_autofree char *view = NULL;
 
   self->catalog = g_object_ref (catalog);
   self->store = store ? g_object_ref (store) : NULL;
-  self->fanout = rw_fanout_new (catalog);
-  rw_fanout_set_store (self->fanout, store, "app");
-  g_signal_connect (self->fanout, "delta", G_CALLBACK (window_on_delta), self);
-  g_signal_connect (self->fanout, "model-finished", G_CALLBACK (window_on_model_finished), self);
+  rw_compare_page_set_engine (self->compare_page, catalog, store);
 
-  window_load_selection (self);
-  self->model_filter = gtk_custom_filter_new (window_filter_model, self, NULL);
-  self->filtered_models = gtk_filter_list_model_new (g_object_ref (rw_catalog_get_models (catalog)),
-                                                     g_object_ref (GTK_FILTER (self->model_filter)));
-  gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
-                           window_create_model_row, self, NULL);
-  gtk_list_box_bind_model (self->samples_list,
-                           rw_prompt_library_get_prompts (rw_prompt_library_get_default ()),
-                           window_create_sample_row, self, NULL);
-
-  /* Blind mode is a setting; its action drives the menu's check item. */
-  {
-    g_autoptr(GAction) blind = g_settings_create_action (self->settings, "blind-mode");
-    g_action_map_add_action (G_ACTION_MAP (self), blind);
-  }
-  window_update_actions (self);
+  view = g_settings_get_string (self->settings, "last-view");
+  rw_window_set_view (self, view);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child",
+                            G_CALLBACK (window_on_visible_child_changed), self);
   return self;
 }
 
-void
-rw_window_set_selected_models (RwWindow           *self,
-                               const char * const *ids)
+/**
+ * rw_window_get_compare_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Compare view
+ */
+RwComparePage *
+rw_window_get_compare_page (RwWindow *self)
 {
-  g_settings_set_strv (self->settings, "selected-models", ids);
-  window_load_selection (self);
-  gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
-                           window_create_model_row, self, NULL);
-}
-
-char **
-rw_window_dup_selected_models (RwWindow *self)
-{
-  return g_settings_get_strv (self->settings, "selected-models");
-}
-
-void
-rw_window_set_prompt (RwWindow   *self,
-                      const char *text)
-{
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->prompt_view), text, -1);
-}
-
-guint
-rw_window_get_n_columns (RwWindow *self)
-{
-  return self->current ? self->current->columns->len : 0;
+  return self->compare_page;
 }
 
 /**
- * rw_window_get_column:
+ * rw_window_set_view:
  * @self: the window
- * @index: a column
+ * @name: a view's name: "compare" or "history"; another shows Compare
  *
- * Returns: (transfer none): the column
+ * Shows the view named @name.
  */
-RwAnswerColumn *
-rw_window_get_column (RwWindow *self,
-                      guint     index)
+void
+rw_window_set_view (RwWindow   *self,
+                    const char *name)
 {
-  g_return_val_if_fail (self->current != NULL && index < self->current->columns->len, NULL);
-  return self->current->columns->pdata[index];
+  if (name == NULL || adw_view_stack_get_child_by_name (self->view_stack, name) == NULL)
+    name = "compare";
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
 const char *
-rw_window_get_last_run_id (RwWindow *self)
+rw_window_get_view (RwWindow *self)
 {
-  return self->last_run_id;
+  return adw_view_stack_get_visible_child_name (self->view_stack);
 }

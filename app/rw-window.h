@@ -4,7 +4,7 @@
 #include <adwaita.h>
 #include <routewise-eval.h>
 
-#include "rw-answer-column.h"
+#include "rw-compare-page.h"
 
 G_BEGIN_DECLS
 
@@ -12,19 +12,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwWindow, rw_window, RW, WINDOW, AdwApplicationWindow)
 
-RwWindow       *rw_window_new                 (GtkApplication     *app,
-                                               RwCatalog          *catalog,
-                                               RwStore            *store);
-void            rw_window_set_selected_models (RwWindow           *self,
-                                               const char * const *ids);
-char          **rw_window_dup_selected_models (RwWindow           *self);
-void            rw_window_set_prompt          (RwWindow           *self,
-                                               const char         *text);
-guint           rw_window_get_n_columns       (RwWindow           *self);
-RwAnswerColumn *rw_window_get_column          (RwWindow           *self,
-                                               guint               index);
-const char     *rw_window_get_last_run_id     (RwWindow           *self);
-void            rw_window_show_error          (RwWindow           *self,
-                                               const char         *message);
+RwWindow      *rw_window_new              (GtkApplication *app,
+                                           RwCatalog      *catalog,
+                                           RwStore        *store);
+RwComparePage *rw_window_get_compare_page (RwWindow       *self);
+void           rw_window_set_view         (RwWindow       *self,
+                                           const char     *name);
+const char    *rw_window_get_view         (RwWindow       *self);
+void           rw_window_add_toast        (RwWindow       *self,
+                                           const char     *text);
+void           rw_window_show_error       (RwWindow       *self,
+                                           const char     *message);
 
 G_END_DECLS

@@ -20,5 +20,6 @@
 #include "rw-learner.h"
 #include "rw-offline-evaluation.h"
 #include "rw-exporter.h"
+#include "rw-history-export.h"
 
 #undef RW_EVAL_INSIDE

@@ -13,12 +13,13 @@ typedef struct
   RwCatalog *catalog;
   RwStore *store;
   RwWindow *window;
+  RwComparePage *page;
   gboolean finished;
 } Fixture;
 
 static void
-on_finished (RwWindow *window,
-             Fixture  *f)
+on_finished (RwComparePage *page,
+             Fixture       *f)
 {
   f->finished = TRUE;
 }
@@ -42,7 +43,8 @@ fixture_setup (Fixture       *f,
   f->store = rw_store_open (path, &error);
   g_assert_no_error (error);
   f->window = rw_window_new (NULL, f->catalog, f->store);
-  g_signal_connect (f->window, "compare-finished", G_CALLBACK (on_finished), f);
+  f->page = rw_window_get_compare_page (f->window);
+  g_signal_connect (f->page, "compare-finished", G_CALLBACK (on_finished), f);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
   gtk_window_present (GTK_WINDOW (f->window));
 }
@@ -185,15 +187,15 @@ test_three_models (Fixture       *f,
   const char *ids[] = { "recorded/gpt-4", "recorded/claude-v1", "recorded/llama-2-70b-chat", NULL };
   g_autoptr(RwProvider) reference = rw_recorded_provider_new ("ref");
 
-  rw_window_set_selected_models (f->window, ids);
-  rw_window_set_prompt (f->window, k8s);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
-  g_assert_cmpuint (rw_window_get_n_columns (f->window), ==, 3);
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, k8s);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
+  g_assert_cmpuint (rw_compare_page_get_n_columns (f->page), ==, 3);
   rw_test_wait_until (&f->finished);
 
   for (guint i = 0; i < 3; i++)
     {
-      RwAnswerColumn *column = rw_window_get_column (f->window, i);
+      RwAnswerColumn *column = rw_compare_page_get_column (f->page, i);
       RwModel *model = rw_answer_column_get_model (column);
       g_autofree char *text = rw_answer_column_dup_text (column);
       g_autofree char *expected = rw_recorded_provider_lookup (RW_RECORDED_PROVIDER (reference),
@@ -207,8 +209,8 @@ test_three_models (Fixture       *f,
     }
 
   /* Pairwise votes are for two answers; with three, the best one is picked. */
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "a");
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-best", "u", 1);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "a");
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-best", "u", 1);
   save_screenshot (GTK_WIDGET (f->window), "window-three-models.png");
 
   g_assert_true (rw_store_flush (f->store, NULL));
@@ -218,7 +220,7 @@ test_three_models (Fixture       *f,
                               "r.model = 'recorded/claude-v1' AND "
                               "json_array_length (v.candidates) = 3"), ==, 1);
   /* One vote per comparison. */
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-best", "u", 0);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-best", "u", 0);
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
 }
@@ -229,11 +231,11 @@ test_pairwise_vote (Fixture       *f,
 {
   const char *ids[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
 
-  rw_window_set_selected_models (f->window, ids);
-  rw_window_set_prompt (f->window, "Tell a joke about going on vacation.");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, "Tell a joke about going on vacation.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
   rw_test_wait_until (&f->finished);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "b"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "b"));
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE outcome = 'b' AND winner = response_b "
                               "AND task = 'creativity' AND source = 'human'"), ==, 1);
@@ -247,14 +249,14 @@ test_responsive_and_stop (Fixture       *f,
 {
   const char *ids[] = { "recorded/gpt-4", "recorded/llama-2-70b-chat", NULL };
 
-  rw_window_set_selected_models (f->window, ids);
-  rw_window_set_prompt (f->window, k8s);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.send", NULL));
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, k8s);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
 
   /* Wait for some text to arrive in the first column. */
   for (;;)
     {
-      g_autofree char *text = rw_answer_column_dup_text (rw_window_get_column (f->window, 0));
+      g_autofree char *text = rw_answer_column_dup_text (rw_compare_page_get_column (f->page, 0));
       if (strlen (text) > 10)
         break;
       g_main_context_iteration (NULL, TRUE);
@@ -262,7 +264,7 @@ test_responsive_and_stop (Fixture       *f,
   wait_for_frame (GTK_WIDGET (f->window));
   g_assert_false (f->finished);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.stop", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.stop", NULL));
   rw_test_wait_until (&f->finished);
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
@@ -272,7 +274,7 @@ test_responsive_and_stop (Fixture       *f,
   /* D12: the user's own Stop reads "Stopped", not a red "cancelled: cancelled". */
   {
     g_autoptr(GString) labels = g_string_new (NULL);
-    GtkWidget *column = GTK_WIDGET (rw_window_get_column (f->window, 0));
+    GtkWidget *column = GTK_WIDGET (rw_compare_page_get_column (f->page, 0));
 
     wait_for_frame (GTK_WIDGET (f->window));
     collect_labels (column, labels);
@@ -283,7 +285,7 @@ test_responsive_and_stop (Fixture       *f,
 
   /* D6: stopped answers are not whole, and take no vote: asked for all the same, none is
    * stored. */
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.vote-pair", "s", "a");
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "a");
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 0);
 }

@@ -68,7 +68,7 @@ history_show_run (RwCliContext *cli,
     }
   if (o->json)
     {
-      g_autoptr(JsonNode) node = rw_cli_history_to_json (c, answers);
+      g_autoptr(JsonNode) node = rw_history_comparison_to_json (c, answers);
       rw_cli_print_json (node);
     }
   else

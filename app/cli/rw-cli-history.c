@@ -85,108 +85,6 @@ rw_cli_history_filter_resolve (const RwCliHistoryFilter  *options,
   return TRUE;
 }
 
-static char *
-history_format_time (gint64 ms)
-{
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (ms / 1000);
-
-  return g_date_time_format_iso8601 (when);
-}
-
-static void
-history_add_number_or_null (JsonBuilder *b,
-                            const char  *name,
-                            double       value)
-{
-  json_builder_set_member_name (b, name);
-  if (isnan (value))
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_double_value (b, value);
-}
-
-static void
-history_add_string_or_null (JsonBuilder *b,
-                            const char  *name,
-                            const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value == NULL)
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_string_value (b, value);
-}
-
-static void
-history_add_answer (JsonBuilder      *b,
-                    RwStoredResponse *r)
-{
-  json_builder_begin_object (b);
-  history_add_string_or_null (b, "id", r->id);
-  history_add_string_or_null (b, "model", r->model);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, r->ok);
-  history_add_string_or_null (b, "text", r->text);
-  history_add_string_or_null (b, "finish_reason", r->finish_reason);
-  json_builder_set_member_name (b, "tokens_in");
-  if (r->tokens_in >= 0)
-    json_builder_add_int_value (b, r->tokens_in);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "tokens_out");
-  if (r->tokens_out >= 0)
-    json_builder_add_int_value (b, r->tokens_out);
-  else
-    json_builder_add_null_value (b);
-  history_add_number_or_null (b, "cost_usd", r->cost_usd);
-  history_add_number_or_null (b, "ttft_ms", r->ttft_ms);
-  history_add_number_or_null (b, "latency_ms", r->latency_ms);
-  history_add_string_or_null (b, "error_kind", r->error_kind);
-  history_add_string_or_null (b, "error", r->error_message);
-  json_builder_end_object (b);
-}
-
-/**
- * rw_cli_history_to_json:
- * @answers: (nullable) (element-type RwStoredResponse): its answers, when they are wanted
- *
- * Returns: (transfer full): the comparison as JSON
- */
-JsonNode *
-rw_cli_history_to_json (RwStoredComparison *c,
-                        GPtrArray          *answers)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *created = history_format_time (c->created_ms);
-
-  json_builder_begin_object (b);
-  history_add_string_or_null (b, "id", c->id);
-  history_add_string_or_null (b, "created", created);
-  history_add_string_or_null (b, "status", c->status);
-  history_add_string_or_null (b, "prompt", c->prompt);
-  history_add_string_or_null (b, "task", c->task);
-  json_builder_set_member_name (b, "models");
-  json_builder_begin_array (b);
-  for (guint i = 0; c->models[i] != NULL; i++)
-    if (*c->models[i] != '\0')
-      json_builder_add_string_value (b, c->models[i]);
-  json_builder_end_array (b);
-  history_add_number_or_null (b, "cost_usd", c->cost_usd);
-  history_add_string_or_null (b, "winner", c->winner);
-  json_builder_set_member_name (b, "voted");
-  json_builder_add_boolean_value (b, c->voted);
-  if (answers != NULL)
-    {
-      json_builder_set_member_name (b, "answers");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < answers->len; i++)
-        history_add_answer (b, answers->pdata[i]);
-      json_builder_end_array (b);
-    }
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
 /**
  * rw_cli_history_lookup:
  * @rc: (out): the exit status when there is no such comparison
@@ -255,7 +153,7 @@ rw_cli_history_print_list (RwStore               *store,
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
 
       for (guint i = 0; i < found->len; i++)
-        json_array_add_element (array, rw_cli_history_to_json (found->pdata[i], NULL));
+        json_array_add_element (array, rw_history_comparison_to_json (found->pdata[i], NULL));
       json_node_set_array (root, array);
       rw_cli_print_json (root);
       return RW_CLI_EXIT_OK;

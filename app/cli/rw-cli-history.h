@@ -26,8 +26,6 @@ gboolean  rw_cli_history_filter_resolve (const RwCliHistoryFilter *options,
 RwStoredComparison *rw_cli_history_lookup (RwStore           *store,
                                            const char        *id,
                                            int               *rc);
-JsonNode *rw_cli_history_to_json        (RwStoredComparison       *comparison,
-                                         GPtrArray                *answers);
 int       rw_cli_history_print_list     (RwStore                  *store,
                                          const RwHistoryFilter    *filter,
                                          gboolean                  json);
