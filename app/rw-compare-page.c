@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "rw-compare-page.h"
@@ -28,6 +29,8 @@ typedef struct
   gboolean finished;
   gboolean voted;
   gboolean blind;
+  gboolean stored;         /* reopened from the history: read-only */
+  gboolean selection_changed; /* other models were chosen since it was reopened */
 } Comparison;
 
 struct _RwComparePage
@@ -53,6 +56,8 @@ struct _RwComparePage
   GtkListBox *samples_list;
   GtkPopover *samples_popover;
   GtkStack *stack;
+  GtkLabel *stored_label;
+  GtkRevealer *stored_revealer;
   GtkLabel *task_label;
   GtkLabel *vote_label;
   GtkRevealer *vote_revealer;
@@ -112,7 +117,7 @@ compare_page_answers_complete (Comparison *c)
 static gboolean
 compare_page_can_vote (Comparison *c)
 {
-  return compare_page_answers_complete (c) && !c->voted && c->response_ids != NULL;
+  return compare_page_answers_complete (c) && !c->voted && !c->stored && c->response_ids != NULL;
 }
 
 static void
@@ -124,6 +129,7 @@ compare_page_update_actions (RwComparePage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.send", !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.stop", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.run-again", c != NULL && c->stored);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.vote-pair",
                                  can_vote && c->models->len == 2);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.vote-best",
@@ -161,6 +167,8 @@ compare_page_on_model_toggled (GtkCheckButton *check,
   updated = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "selected-models", (const char * const *) updated);
   compare_page_load_selection (self);
+  if (self->current != NULL)
+    self->current->selection_changed = TRUE;
 }
 
 static GtkWidget *
@@ -392,6 +400,7 @@ compare_page_send_action (GtkWidget  *widget,
 
   compare_page_clear_columns (self);
   gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
+  gtk_revealer_set_reveal_child (self->stored_revealer, FALSE);
   for (guint i = 0; i < models->len; i++)
     {
       g_autofree char *blind = c->blind ? g_strdup_printf (_("Model %c"), 'A' + (char) (i % 26))
@@ -426,9 +435,11 @@ compare_page_after_vote (RwComparePage *self,
   c->voted = TRUE;
   for (guint i = 0; i < c->columns->len; i++)
     rw_answer_column_set_revealed (c->columns->pdata[i], TRUE);
-  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
   compare_page_update_actions (self);
-  compare_page_toast (self, c->request->task ? _("Vote saved for this task") : _("Vote saved"));
+  /* Said where the vote was cast, not in a toast over the answers' metrics (D14). */
+  gtk_widget_set_visible (GTK_WIDGET (self->pair_box), FALSE);
+  gtk_label_set_label (self->vote_label, c->request->task ? _("Vote saved for this task")
+                                                          : _("Vote saved"));
 }
 
 static void
@@ -493,6 +504,172 @@ compare_page_pick_models_action (GtkWidget  *widget,
   gtk_menu_button_popup (RW_COMPARE_PAGE (widget)->models_button);
 }
 
+/* ------------------------------------------------------------------------------- stored */
+
+/* The model of a stored answer: the catalog's, or, for one no longer configured, a model that
+ * carries its id. */
+static RwModel *
+compare_page_stored_model (RwComparePage *self,
+                           const char    *id)
+{
+  RwModel *model = rw_catalog_lookup_model (self->catalog, id);
+  const char *slash = strchr (id, '/');
+  g_autofree char *provider = NULL;
+
+  if (model != NULL)
+    return g_object_ref (model);
+  provider = slash ? g_strndup (id, slash - id) : g_strdup ("");
+  return rw_model_new (id, provider, slash ? slash + 1 : id);
+}
+
+static RwChatResult *
+compare_page_stored_result (RwStoredResponse *r)
+{
+  RwChatResult *result = rw_chat_result_new (r->model);
+
+  g_string_assign (result->text, r->text ? r->text : "");
+  result->finish_reason = g_strdup (r->finish_reason);
+  result->tokens_in = r->tokens_in;
+  result->tokens_out = r->tokens_out;
+  result->cost_usd = r->cost_usd;
+  result->ttft_ms = isnan (r->ttft_ms) ? -1 : r->ttft_ms;
+  result->latency_ms = isnan (r->latency_ms) ? -1 : r->latency_ms;
+  if (!r->ok)
+    result->error = g_error_new_literal (RW_ERROR, rw_error_kind_from_string (r->error_kind),
+                                         r->error_message ? r->error_message : "");
+  return result;
+}
+
+static char *
+compare_page_describe_stored (RwStoredComparison *stored)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (stored->created_ms / 1000);
+  /* Translators: when a comparison was asked, see g_date_time_format() */
+  g_autofree char *date = g_date_time_format (when, _("%-d %B %Y, %H:%M"));
+  g_autofree char *asked = g_strdup_printf (_("Asked %s"), date);
+
+  if (stored->winner == NULL)
+    return g_strdup_printf ("%s · %s", asked, _("not voted"));
+  if (g_str_equal (stored->winner, "tie"))
+    return g_strdup_printf ("%s · %s", asked, _("voted a tie"));
+  if (g_str_equal (stored->winner, "both_bad"))
+    return g_strdup_printf ("%s · %s", asked, _("voted both bad"));
+  /* Translators: the first %s says when a comparison was asked, the second names a model */
+  return g_strdup_printf (_("%s · voted for %s"), asked, stored->winner);
+}
+
+/**
+ * rw_compare_page_show_stored:
+ * @self: the page
+ * @run_id: a comparison of the history
+ * @error: where a failure is told
+ *
+ * Shows a stored comparison again, read-only: its prompt, each answer with its metrics or its
+ * error, and the vote it got. "Run Again" asks the same models, or the ones chosen since.
+ *
+ * Returns: whether it is shown; not while a comparison is running
+ */
+gboolean
+rw_compare_page_show_stored (RwComparePage  *self,
+                             const char     *run_id,
+                             GError        **error)
+{
+  g_autoptr(RwStoredComparison) stored = NULL;
+  g_autoptr(GPtrArray) answers = NULL;
+  g_autofree char *description = NULL;
+  Comparison *c;
+
+  if (self->store == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_STORE, _("There is no database to read from"));
+      return FALSE;
+    }
+  if (self->current != NULL && !self->current->finished)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   _("Stop the comparison that is running first"));
+      return FALSE;
+    }
+  stored = rw_store_lookup_comparison (self->store, run_id, error);
+  if (stored == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, RW_ERROR, RW_ERROR_STORE, _("This comparison was deleted"));
+      return FALSE;
+    }
+  if ((answers = rw_store_list_comparison_answers (self->store, run_id, error)) == NULL)
+    return FALSE;
+
+  g_clear_pointer (&self->current, compare_page_comparison_free);
+  c = g_new0 (Comparison, 1);
+  self->current = c;
+  c->stored = TRUE;
+  c->finished = TRUE;
+  c->voted = stored->voted;
+  c->run_id = g_strdup (stored->id);
+  c->request = rw_chat_request_new_for_prompt (stored->prompt);
+  rw_chat_request_set_task (c->request, stored->task);
+  c->models = g_ptr_array_new_with_free_func (g_object_unref);
+  c->columns = g_ptr_array_new ();
+  c->results = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_chat_result_unref);
+  c->cancellable = g_cancellable_new ();
+
+  rw_compare_page_set_prompt (self, stored->prompt);
+  compare_page_clear_columns (self);
+  for (guint i = 0; i < answers->len; i++)
+    {
+      RwStoredResponse *r = answers->pdata[i];
+      RwModel *model = compare_page_stored_model (self, r->model);
+      RwAnswerColumn *column = rw_answer_column_new (model, NULL);
+      RwChatResult *result = compare_page_stored_result (r);
+
+      rw_answer_column_finish (column, result);
+      if (g_strcmp0 (stored->winner, r->model) == 0)
+        {
+          rw_answer_column_set_can_pick (column, TRUE, i);
+          rw_answer_column_set_picked (column, TRUE);
+        }
+      gtk_box_append (self->columns_box, GTK_WIDGET (column));
+      g_ptr_array_add (c->columns, column);
+      g_ptr_array_add (c->models, model);
+      g_ptr_array_add (c->results, result);
+    }
+
+  description = compare_page_describe_stored (stored);
+  gtk_label_set_label (self->stored_label, description);
+  gtk_revealer_set_reveal_child (self->stored_revealer, TRUE);
+  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "columns");
+  compare_page_update_actions (self);
+  return TRUE;
+}
+
+/* Asks the models of the comparison shown again, unless others were chosen since it was
+ * opened: then those. */
+static void
+compare_page_run_again_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  RwComparePage *self = RW_COMPARE_PAGE (widget);
+  Comparison *c = self->current;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) ids = NULL;
+
+  if (c == NULL || !c->stored)
+    return;
+  if (!c->selection_changed)
+    {
+      for (guint i = 0; i < c->models->len; i++)
+        if (rw_catalog_lookup_model (self->catalog, rw_model_get_id (c->models->pdata[i])))
+          g_strv_builder_add (builder, rw_model_get_id (c->models->pdata[i]));
+      ids = g_strv_builder_end (builder);
+      if (ids[0] != NULL)
+        rw_compare_page_set_selected_models (self, (const char * const *) ids);
+    }
+  gtk_widget_activate_action (widget, "compare.send", NULL);
+}
+
 /* ------------------------------------------------------------------------------- object */
 
 static void
@@ -543,6 +720,8 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_list);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_popover);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_label);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_revealer);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, task_label);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, vote_label);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, vote_revealer);
@@ -557,6 +736,8 @@ rw_compare_page_class_init (RwComparePageClass *klass)
                                    compare_page_vote_best_action);
   gtk_widget_class_install_action (widget_class, "compare.pick-models", NULL,
                                    compare_page_pick_models_action);
+  gtk_widget_class_install_action (widget_class, "compare.run-again", NULL,
+                                   compare_page_run_again_action);
 
   /**
    * RwComparePage::compare-finished:

@@ -21,6 +21,7 @@ struct _RwWindow
   GSettings *settings;
 
   RwComparePage *compare_page;
+  RwHistoryPage *history_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -106,6 +107,19 @@ window_show_view_action (GtkWidget  *widget,
   rw_window_set_view (RW_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
+/* A comparison picked in the History view opens, read-only, in the Compare view. */
+static void
+window_on_comparison_activated (RwWindow   *self,
+                                const char *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (rw_compare_page_show_stored (self->compare_page, id, &error))
+    rw_window_set_view (self, "compare");
+  else
+    rw_window_show_error (self, error->message);
+}
+
 static void
 rw_window_dispose (GObject *object)
 {
@@ -138,6 +152,7 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/routewise/Routewise/rw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, RwWindow, compare_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -148,6 +163,7 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "history");
 
   g_type_ensure (RW_TYPE_COMPARE_PAGE);
+  g_type_ensure (RW_TYPE_HISTORY_PAGE);
 }
 
 static void
@@ -188,6 +204,9 @@ rw_window_new (GtkApplication *app,
   self->catalog = g_object_ref (catalog);
   self->store = store ? g_object_ref (store) : NULL;
   rw_compare_page_set_engine (self->compare_page, catalog, store);
+  rw_history_page_set_store (self->history_page, store);
+  g_signal_connect_swapped (self->history_page, "comparison-activated",
+                            G_CALLBACK (window_on_comparison_activated), self);
 
   view = g_settings_get_string (self->settings, "last-view");
   rw_window_set_view (self, view);
@@ -206,6 +225,18 @@ RwComparePage *
 rw_window_get_compare_page (RwWindow *self)
 {
   return self->compare_page;
+}
+
+/**
+ * rw_window_get_history_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the History view
+ */
+RwHistoryPage *
+rw_window_get_history_page (RwWindow *self)
+{
+  return self->history_page;
 }
 
 /**

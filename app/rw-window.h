@@ -5,6 +5,7 @@
 #include <routewise-eval.h>
 
 #include "rw-compare-page.h"
+#include "rw-history-page.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,7 @@ RwWindow      *rw_window_new              (GtkApplication *app,
                                            RwCatalog      *catalog,
                                            RwStore        *store);
 RwComparePage *rw_window_get_compare_page (RwWindow       *self);
+RwHistoryPage *rw_window_get_history_page (RwWindow       *self);
 void           rw_window_set_view         (RwWindow       *self,
                                            const char     *name);
 const char    *rw_window_get_view         (RwWindow       *self);

@@ -277,3 +277,46 @@ rw_store_delete_comparison (RwStore    *self,
   _rw_store_op_text (op, run_id);
   _rw_store_enqueue (self, op);
 }
+
+static gpointer
+history_make_text (RwStoreRow *row)
+{
+  return _rw_store_row_dup (row, 0);
+}
+
+/**
+ * rw_store_list_compared_models:
+ *
+ * Returns: (transfer full) (nullable) (element-type utf8): the models that comparisons asked,
+ *   sorted, each once: what a filter by model can choose from
+ */
+GPtrArray *
+rw_store_list_compared_models (RwStore  *self,
+                               GError  **error)
+{
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self, "SELECT DISTINCT r.model FROM responses r "
+                               "JOIN runs u ON u.id = r.run_id AND u.kind = 'compare' "
+                               "ORDER BY r.model",
+                         NULL, history_make_text, g_free, error);
+}
+
+/**
+ * rw_store_list_compared_tasks:
+ *
+ * Returns: (transfer full) (nullable) (element-type utf8): the tasks of the prompts compared,
+ *   "general" for those without one, sorted, each once
+ */
+GPtrArray *
+rw_store_list_compared_tasks (RwStore  *self,
+                              GError  **error)
+{
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self, "SELECT DISTINCT coalesce (p.task, 'general') FROM runs u "
+                               "JOIN responses r ON r.run_id = u.id "
+                               "JOIN prompts p ON p.id = r.prompt_id "
+                               "WHERE u.kind = 'compare' ORDER BY 1",
+                         NULL, history_make_text, g_free, error);
+}

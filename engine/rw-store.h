@@ -150,6 +150,10 @@ GPtrArray  *rw_store_list_comparison_answers (RwStore  *self,
                                         GError        **error);
 void        rw_store_delete_comparison (RwStore        *self,
                                         const char     *run_id);
+GPtrArray  *rw_store_list_compared_models (RwStore     *self,
+                                        GError        **error);
+GPtrArray  *rw_store_list_compared_tasks (RwStore      *self,
+                                        GError        **error);
 
 /* Votes and grades */
 gboolean    rw_store_foreach_run_grade (RwStore        *self,

@@ -126,6 +126,31 @@ collect_labels (GtkWidget *widget,
     collect_labels (child, out);
 }
 
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static char *
+labels_of (GtkWidget *widget)
+{
+  GString *labels = g_string_new (NULL);
+
+  collect_labels (widget, labels);
+  return g_string_free (labels, FALSE);
+}
+
 /* D7: an error whose text looks like markup ("<data>:1:105", as json-glib names a string it
  * parsed) is shown as written, where it used to show an empty toast. */
 static void
@@ -239,6 +264,16 @@ test_pairwise_vote (Fixture       *f,
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE outcome = 'b' AND winner = response_b "
                               "AND task = 'creativity' AND source = 'human'"), ==, 1);
+
+  /* D14: the vote is confirmed where it was cast, and no toast covers the answers. */
+  {
+    g_autofree char *labels = NULL;
+
+    wait_for_frame (GTK_WIDGET (f->window));
+    labels = labels_of (GTK_WIDGET (f->window));
+    g_assert_nonnull (strstr (labels, "Vote saved for this task"));
+    g_assert_null (strstr (labels, "Right Is Better"));
+  }
 }
 
 /* While answers stream, the main loop keeps running: the window repaints and the Stop action
@@ -290,6 +325,121 @@ test_responsive_and_stop (Fixture       *f,
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 0);
 }
 
+/* Sends @prompt to @ids and waits until every answer is in. */
+static void
+compare (Fixture           *f,
+         const char * const *ids,
+         const char         *prompt)
+{
+  f->finished = FALSE;
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, prompt);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
+  rw_test_wait_until (&f->finished);
+}
+
+/* History: the comparisons made in the window are listed; a word that only an answer holds
+ * finds its comparison; a row opens it again, read-only, in Compare with its answers and its
+ * vote; Run Again asks its models again; what is listed exports; a deleted comparison is gone
+ * with its answers and its vote. */
+static void
+test_history (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *pair[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
+  const char *three[] = { "recorded/gpt-4", "recorded/claude-v1", "recorded/llama-2-70b-chat",
+                          NULL };
+  RwHistoryPage *history = rw_window_get_history_page (f->window);
+  g_autoptr(RwProvider) reference = rw_recorded_provider_new ("ref");
+  g_autofree char *k8s_id = NULL;
+  g_autofree char *labels = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *csv_path = g_build_filename (f->dir, "history.csv", NULL);
+  g_autoptr(GFile) csv_file = g_file_new_for_path (csv_path);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *row;
+
+  compare (f, pair, "Tell a joke about going on vacation.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "b"));
+  compare (f, three, k8s);
+
+  rw_window_set_view (f->window, "history");
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 2);
+
+  /* "Orchestrated" is in Claude v1's answer only, not in any prompt. */
+  rw_history_page_set_search (history, "orchestrated");
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  k8s_id = g_strdup (((RwStoredComparison *) rw_history_page_get_listed (history)->pdata[0])->id);
+  save_screenshot (GTK_WIDGET (f->window), "window-history-search.png");
+
+  /* The row opens the comparison in Compare, read-only. */
+  row = find_widget (GTK_WIDGET (history), ADW_TYPE_ACTION_ROW);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_cmpstr (rw_window_get_view (f->window), ==, "compare");
+  g_assert_cmpuint (rw_compare_page_get_n_columns (f->page), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      RwAnswerColumn *column = rw_compare_page_get_column (f->page, i);
+      RwModel *model = rw_answer_column_get_model (column);
+      g_autofree char *text = rw_answer_column_dup_text (column);
+      g_autofree char *expected = rw_recorded_provider_lookup (RW_RECORDED_PROVIDER (reference),
+                                                               rw_model_get_upstream_name (model),
+                                                               k8s, NULL);
+      g_assert_cmpstr (rw_model_get_id (model), ==, three[i]);
+      g_assert_cmpstr (text, ==, expected);
+      g_assert_nonnull (strstr (rw_answer_column_get_metrics (column), "$"));
+    }
+  labels = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (labels, "not voted"));
+  save_screenshot (GTK_WIDGET (f->window), "window-history-reopened.png");
+
+  /* Read-only: a vote asked for is not taken. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-best", "u", 0);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
+
+  /* Run Again asks the same three models again: a third comparison. */
+  f->finished = FALSE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.run-again", NULL));
+  rw_test_wait_until (&f->finished);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE kind = 'compare'"), ==, 3);
+  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT model) FROM responses"), ==, 5);
+
+  /* The voted comparison shows its vote when opened. */
+  rw_window_set_view (f->window, "history");
+  rw_history_page_set_search (history, "vacation");
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  g_assert_true (rw_compare_page_show_stored (f->page,
+                                              ((RwStoredComparison *) rw_history_page_get_listed (history)->pdata[0])->id,
+                                              &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&labels, g_free);
+  labels = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (labels, "voted for recorded/claude-instant-v1"));
+  g_assert_nonnull (strstr (labels, "Voted Best"));
+
+  /* Export what is listed: the search keeps one comparison, two answers, one row each. */
+  g_assert_true (rw_history_page_export_to_file (history, "csv", csv_file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "comparison,created,task,prompt,model,status,text,"));
+  g_assert_nonnull (strstr (csv, "recorded/claude-instant-v1"));
+  g_assert_null (strstr (csv, k8s));
+
+  /* Delete: the comparison goes with its answers; the others stay. */
+  rw_history_page_set_search (history, "");
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 3);
+  rw_history_page_delete (history, k8s_id);
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 2);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE kind = 'compare'"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses"), ==, 5);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -306,6 +456,7 @@ main (int    argc,
   ADD ("three-models", &fast, test_three_models);
   ADD ("pairwise-vote", &instant, test_pairwise_vote);
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
+  ADD ("history", &instant, test_history);
 #undef ADD
 
   return g_test_run ();
