@@ -19,6 +19,7 @@
 #include "rw-recorded-provider.h"
 #include "rw-catalog.h"
 #include "rw-paths.h"
+#include "rw-providers-file.h"
 #include "rw-fanout.h"
 #include "rw-text-classifier.h"
 #include "rw-policy.h"

@@ -746,6 +746,154 @@ rw_catalog_load_data (RwCatalog   *self,
   return TRUE;
 }
 
+/* The catalog shipped with Routewise, parsed. */
+static JsonObject *
+catalog_shipped (JsonParser  *parser,
+                 GError     **error)
+{
+  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json",
+                                                     0, error);
+
+  if (bytes == NULL || !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                                    g_bytes_get_size (bytes), error))
+    return NULL;
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* The shipped models of @provider_id, or of every provider present when it is %NULL. */
+static gboolean
+catalog_apply_shipped_models (RwCatalog   *self,
+                              JsonObject  *shipped,
+                              const char  *provider_id,
+                              GError     **error)
+{
+  JsonArray *models = rw_json_object_get_array (shipped, "models");
+
+  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
+    {
+      JsonObject *m = json_array_get_object_element (models, i);
+      const char *provider = rw_json_object_get_string (m, "provider", NULL);
+
+      if (provider == NULL || (provider_id != NULL && !g_str_equal (provider, provider_id)))
+        continue;
+      if (rw_catalog_lookup_provider (self, provider) != NULL &&
+          !catalog_apply_model (self, m, "defaults", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * rw_catalog_list_shipped_providers:
+ * @self: a #RwCatalog
+ *
+ * The cloud providers Routewise knows without configuration (OpenAI, Anthropic, Gemini, Groq
+ * and the others), whether or not a key makes them part of the catalog yet: what a key can be
+ * given to. Each is a new provider, not the catalog's.
+ *
+ * Returns: (transfer full) (element-type RwProvider): the providers, in the shipped order
+ */
+GPtrArray *
+rw_catalog_list_shipped_providers (RwCatalog *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonObject *shipped = catalog_shipped (parser, NULL);
+  JsonArray *detect = shipped ? rw_json_object_get_array (shipped, "detect") : NULL;
+
+  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
+    {
+      RwProvider *p = catalog_provider_from_json (json_array_get_object_element (detect, i),
+                                                  "defaults", NULL);
+      if (p != NULL)
+        g_ptr_array_add (out, p);
+    }
+  return out;
+}
+
+/**
+ * rw_catalog_add_shipped_provider:
+ * @self: a #RwCatalog
+ * @provider_id: the id of a shipped cloud provider
+ * @error: return location for an error
+ *
+ * Adds a shipped cloud provider and its models, as the catalog does at start-up once the
+ * provider's key is set: after its key was stored, it is used at once.
+ *
+ * Returns: whether it is in the catalog now
+ */
+gboolean
+rw_catalog_add_shipped_provider (RwCatalog   *self,
+                                 const char  *provider_id,
+                                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *shipped;
+  JsonArray *detect;
+
+  g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
+
+  if (rw_catalog_lookup_provider (self, provider_id) != NULL)
+    return TRUE;
+  if ((shipped = catalog_shipped (parser, error)) == NULL)
+    return FALSE;
+  detect = rw_json_object_get_array (shipped, "detect");
+  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (detect, i);
+      RwProvider *provider;
+
+      if (g_strcmp0 (rw_json_object_get_string (entry, "id", NULL), provider_id) != 0)
+        continue;
+      if ((provider = catalog_provider_from_json (entry, "defaults", error)) == NULL)
+        return FALSE;
+      rw_catalog_add_provider (self, provider);
+      g_object_unref (provider);
+      return catalog_apply_shipped_models (self, shipped, provider_id, error);
+    }
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no shipped provider “%s”",
+               provider_id);
+  return FALSE;
+}
+
+/**
+ * rw_catalog_remove_provider:
+ * @self: a #RwCatalog
+ * @provider_id: a provider's id
+ *
+ * Takes a provider out of the catalog, with its models.
+ */
+void
+rw_catalog_remove_provider (RwCatalog  *self,
+                            const char *provider_id)
+{
+  g_autoptr(GPtrArray) models = NULL;
+
+  g_return_if_fail (RW_IS_CATALOG (self));
+
+  models = rw_catalog_list_models (self);
+  g_mutex_lock (&self->list_lock);
+  for (guint i = 0; i < models->len; i++)
+    {
+      RwModel *m = models->pdata[i];
+      guint pos;
+
+      if (g_strcmp0 (rw_model_get_provider_id (m), provider_id) != 0)
+        continue;
+      if (g_list_store_find (self->model_list, m, &pos))
+        g_list_store_remove (self->model_list, pos);
+      g_hash_table_remove (self->models, rw_model_get_id (m));
+    }
+  g_mutex_unlock (&self->list_lock);
+  for (guint i = 0; i < self->provider_order->len; i++)
+    if (g_str_equal (self->provider_order->pdata[i], provider_id))
+      {
+        g_ptr_array_remove_index (self->provider_order, i);
+        break;
+      }
+  g_hash_table_remove (self->providers, provider_id);
+}
+
 /**
  * rw_catalog_knows_provider:
  * @self: a #RwCatalog
@@ -802,7 +950,6 @@ rw_catalog_load_defaults (RwCatalog  *self,
   JsonObject *root;
   JsonArray *detect;
   JsonArray *providers;
-  JsonArray *models;
   g_autoptr(GHashTable) stored = NULL;
   gboolean asked_keyring = FALSE;
 
@@ -818,7 +965,6 @@ rw_catalog_load_defaults (RwCatalog  *self,
    * the keyring holds (asked once, and only when a variable is missing). */
   providers = rw_json_object_get_array (root, "providers");
   detect = rw_json_object_get_array (root, "detect");
-  models = rw_json_object_get_array (root, "models");
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "providers");
@@ -850,16 +996,7 @@ rw_catalog_load_defaults (RwCatalog  *self,
     return FALSE;
 
   /* Models whose provider is present. */
-  for (guint i = 0; i < json_array_get_length (models); i++)
-    {
-      JsonObject *m = json_array_get_object_element (models, i);
-      const char *provider = rw_json_object_get_string (m, "provider", NULL);
-
-      if (provider != NULL && rw_catalog_lookup_provider (self, provider) != NULL &&
-          !catalog_apply_model (self, m, "defaults", error))
-        return FALSE;
-    }
-  return TRUE;
+  return catalog_apply_shipped_models (self, root, NULL, error);
 }
 
 /**

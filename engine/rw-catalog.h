@@ -55,5 +55,11 @@ void        rw_catalog_add_provider      (RwCatalog    *self,
                                           RwProvider   *provider);
 void        rw_catalog_add_model         (RwCatalog    *self,
                                           RwModel      *model);
+void        rw_catalog_remove_provider   (RwCatalog    *self,
+                                          const char   *provider_id);
+GPtrArray  *rw_catalog_list_shipped_providers (RwCatalog *self);
+gboolean    rw_catalog_add_shipped_provider (RwCatalog *self,
+                                          const char   *provider_id,
+                                          GError      **error);
 
 G_END_DECLS

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <routewise-engine.h>
 
 #include "rw-mock-upstream.h"
+#include "rw-test-util.h"
 
 static const char minimal[] =
   "{\"providers\": [{\"id\": \"local\", \"kind\": \"openai\", \"base_url\": \"http://127.0.0.1:8080/v1\", \"api_key_env\": \"LOCAL_KEY\"}],"
@@ -199,6 +201,115 @@ test_discover (void)
   rw_mock_upstream_free (mock);
 }
 
+/* The providers file, edited: each change is checked as start-up checks the file, written,
+ * and applied to a live catalog; a change start-up would refuse changes neither the file nor
+ * the catalog; members the editor does not know are kept. */
+static void
+test_providers_file (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "config", "providers.json", NULL);
+  g_autoptr(RwProvidersFile) file = rw_providers_file_new (path);
+  g_autoptr(RwCatalog) live = rw_catalog_new ();
+  g_autoptr(RwCatalog) reread = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  RwModel *model;
+
+  g_assert_true (rw_catalog_load_defaults (live, NULL));
+  /* No file yet: empty. */
+  g_assert_true (rw_providers_file_load (file, &error));
+  listed = rw_providers_file_list_providers (file);
+  g_assert_cmpuint (listed->len, ==, 0);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+
+  g_assert_true (rw_providers_file_set_provider (file, "box", "openai", "http://127.0.0.1:9/v1",
+                                                 "BOX_KEY", live, &error));
+  g_assert_no_error (error);
+  g_assert_true (rw_providers_file_set_model (file, "box", "qwen3", 0.2, 0.6, live, &error));
+  g_assert_no_error (error);
+  model = rw_catalog_lookup_model (live, "box/qwen3");
+  g_assert_nonnull (model);
+  g_assert_cmpfloat (rw_model_get_output_price (model), ==, 0.6);
+  g_assert_cmpstr (rw_provider_get_base_url (rw_catalog_lookup_provider (live, "box")), ==,
+                   "http://127.0.0.1:9/v1");
+
+  /* What was written is what start-up reads. */
+  g_assert_true (rw_catalog_load_file (reread, path, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (rw_catalog_lookup_model (reread, "box/qwen3"));
+  g_assert_cmpstr (rw_provider_get_api_key_env (rw_catalog_lookup_provider (reread, "box")), ==,
+                   "BOX_KEY");
+
+  /* Refused as start-up would refuse it: nothing changes. */
+  g_assert_true (g_file_get_contents (path, &before, NULL, NULL));
+  g_assert_false (rw_providers_file_set_provider (file, "box", "openai", "ftp://example.org",
+                                                  NULL, live, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "base_url"));
+  g_clear_error (&error);
+  g_assert_false (rw_providers_file_set_provider (file, "no/slash", "openai",
+                                                  "http://127.0.0.1:9/v1", NULL, live, &error));
+  g_clear_error (&error);
+  g_assert_false (rw_providers_file_set_provider (file, "x", "telepathy", NULL, NULL, live,
+                                                  &error));
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpstr (rw_provider_get_base_url (rw_catalog_lookup_provider (live, "box")), ==,
+                   "http://127.0.0.1:9/v1");
+
+  /* A member the editor does not know survives an edit. */
+  g_free (after);
+  after = NULL;
+  g_assert_true (g_file_set_contents (path, "{\"_comment\": \"mine\", \"local\": [], "
+                                      "\"providers\": [], \"models\": []}", -1, NULL));
+  g_assert_true (rw_providers_file_load (file, &error));
+  g_assert_true (rw_providers_file_set_provider (file, "box", "ollama", "http://127.0.0.1:9",
+                                                 NULL, live, &error));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_nonnull (strstr (after, "\"mine\""));
+
+  /* Removing a provider takes its models from the file and the catalog. */
+  g_assert_true (rw_providers_file_set_model (file, "box", "qwen3", NAN, NAN, live, &error));
+  g_assert_true (rw_providers_file_remove_provider (file, "box", live, &error));
+  g_assert_no_error (error);
+  g_assert_null (rw_catalog_lookup_provider (live, "box"));
+  g_assert_null (rw_catalog_lookup_model (live, "box/qwen3"));
+  listed = rw_providers_file_list_models (file, NULL);
+  g_assert_cmpuint (listed->len, ==, 0);
+
+  rw_test_rmtree (dir);
+}
+
+/* The shipped cloud providers are listed with their kind whether or not a key makes them part
+ * of the catalog; adding one brings its models. */
+static void
+test_shipped_providers (void)
+{
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GPtrArray) shipped = rw_catalog_list_shipped_providers (catalog);
+  g_autoptr(GError) error = NULL;
+  gboolean anthropic = FALSE;
+
+  g_unsetenv ("GROQ_API_KEY");
+  for (guint i = 0; i < shipped->len; i++)
+    if (g_str_equal (rw_provider_get_id (shipped->pdata[i]), "anthropic"))
+      anthropic = g_str_equal (rw_provider_get_kind (shipped->pdata[i]), "anthropic");
+  g_assert_true (anthropic);
+  g_assert_cmpuint (shipped->len, >=, 9);
+
+  g_assert_null (rw_catalog_lookup_provider (catalog, "groq"));
+  g_assert_true (rw_catalog_add_shipped_provider (catalog, "groq", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (rw_catalog_lookup_provider (catalog, "groq"));
+  g_assert_nonnull (rw_catalog_lookup_model (catalog, "groq/llama-3.3-70b-versatile"));
+  g_assert_false (rw_catalog_add_shipped_provider (catalog, "nonesuch", &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -210,5 +321,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Catalog/defaults", test_defaults);
   g_test_add_func ("/Rw/Catalog/resolve", test_resolve);
   g_test_add_func ("/Rw/Catalog/discover", test_discover);
+  g_test_add_func ("/Rw/Catalog/providers-file", test_providers_file);
+  g_test_add_func ("/Rw/Catalog/shipped-providers", test_shipped_providers);
   return g_test_run ();
 }
