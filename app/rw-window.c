@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "rw-preferences-window.h"
 #include "rw-window.h"
 
 /**
@@ -121,6 +122,17 @@ window_on_comparison_activated (RwWindow   *self,
 }
 
 static void
+window_preferences_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  RwWindow *self = RW_WINDOW (widget);
+  RwPreferencesWindow *prefs = rw_preferences_window_new (GTK_WINDOW (self), self->catalog);
+
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
 rw_window_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), RW_TYPE_WINDOW);
@@ -157,6 +169,10 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", window_show_view_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL,
+                                   window_preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view",
                                        "s", "compare");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",

@@ -81,7 +81,9 @@ try:
             sys.exit(1)
         print("1..0 # SKIP gnome-keyring is not installed")
         sys.exit(0)
-    print("1..13")
+    window_test = os.environ.get("ROUTEWISE_TEST_WINDOW")
+    xvfb_run = shutil.which("xvfb-run")
+    print("1..14")
     os.makedirs(f"{work}/config")
     os.makedirs(f"{work}/share")
     # A login keyring of the test's own, created and unlocked with a password on standard input.
@@ -148,6 +150,23 @@ try:
     p = run(["keys", "set", "no-such-provider"], stdin=KEY + "\n")
     check(p.returncode == 2 and "no provider" in p.stderr, "a key for an unknown provider is refused",
           p.stderr)
+
+    # The window's Preferences store a key typed into a provider's password row in this same
+    # keyring, and a comparison in the window sends it (test-window's own checks).
+    if window_test and xvfb_run:
+        env = dict(os.environ, RW_TEST_KEYRING="1", HOME=work, XDG_DATA_HOME=f"{work}/share")
+        env.pop("RW_WINDOW_TEST_KEY", None)
+        p = subprocess.run([xvfb_run, "-a", "-s", "-screen 0 1600x1000x24", window_test, "--tap",
+                            "-p", "/Rw/Preferences/keyring"], env=env, capture_output=True,
+                           text=True, timeout=90)
+        passed = p.returncode == 0 and "ok 1 /Rw/Preferences/keyring" in p.stdout \
+            and "SKIP" not in p.stdout
+        check(passed, "the window's Preferences store a key in the keyring and a comparison "
+              "sends it", p.stdout + p.stderr)
+    else:
+        check(not os.environ.get("ROUTEWISE_REQUIRE_CONFORMANCE"),
+              "the window's Preferences store a key in the keyring # SKIP no window test or "
+              "xvfb-run", "")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 sys.exit(1 if failures else 0)

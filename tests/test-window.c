@@ -4,12 +4,15 @@
 #include <string.h>
 
 #include "rw-answer-column.h"
+#include "rw-mock-upstream.h"
+#include "rw-preferences-window.h"
 #include "rw-window.h"
 #include "rw-test-util.h"
 
 typedef struct
 {
   char *dir;
+  char *config_dir;
   RwCatalog *catalog;
   RwStore *store;
   RwWindow *window;
@@ -35,6 +38,8 @@ fixture_setup (Fixture       *f,
                                            "\"kind\": \"recorded\", \"speed\": %g}]}", speed);
 
   f->dir = rw_test_make_tmpdir ();
+  f->config_dir = g_build_filename (f->dir, "config", NULL);
+  g_setenv ("ROUTEWISE_CONFIG_DIR", f->config_dir, TRUE);
   path = g_build_filename (f->dir, "routewise.db", NULL);
   f->catalog = rw_catalog_new ();
   g_assert_true (rw_catalog_load_defaults (f->catalog, &error));
@@ -59,6 +64,7 @@ fixture_teardown (Fixture       *f,
   g_object_unref (f->catalog);
   rw_test_rmtree (f->dir);
   g_free (f->dir);
+  g_free (f->config_dir);
 }
 
 static gint64
@@ -440,6 +446,204 @@ test_history (Fixture       *f,
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
 }
 
+static gboolean
+bytes_hold (const char *haystack,
+            gsize       len,
+            const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (haystack + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether a file under @dir holds @needle. */
+static gboolean
+tree_holds (const char *dir,
+            const char *needle)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len;
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) ? tree_holds (path, needle)
+          : g_file_get_contents (path, &contents, &len, NULL)
+            && bytes_hold (contents, len, needle))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Scrolls the scrolled window around @widget so that @widget is at the top. */
+static void
+scroll_to (GtkWidget *window,
+           GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  graphene_point_t top;
+
+  wait_for_frame (window);
+  g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled)),
+                                           &GRAPHENE_POINT_INIT (0, 0), &top));
+  gtk_adjustment_set_value (adj, top.y - 60);
+  wait_for_frame (window);
+}
+
+static RwPreferencesWindow *
+open_preferences (Fixture *f)
+{
+  RwPreferencesWindow *prefs = rw_preferences_window_new (GTK_WINDOW (f->window), f->catalog);
+
+  gtk_window_set_default_size (GTK_WINDOW (prefs), 720, 900);
+  gtk_window_present (GTK_WINDOW (prefs));
+  wait_for_frame (GTK_WIDGET (prefs));
+  return prefs;
+}
+
+/* Preferences: the shipped cloud providers are listed with where their key comes from; a
+ * provider of one's own is added to providers.json and the catalog, and its Test lists the
+ * models the provider serves; its models come with their prices. */
+static void
+test_preferences (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *file = g_build_filename (f->config_dir, "providers.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwProvidersFile) edit = rw_providers_file_new (NULL);
+  RwPreferencesWindow *prefs;
+  RwProviderRow *row;
+
+  g_unsetenv ("OPENAI_API_KEY");
+  prefs = open_preferences (f);
+  row = rw_preferences_window_find_row (prefs, "openai");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), !=, NULL);
+  g_assert_null (rw_preferences_window_find_row (prefs, "box"));
+
+  g_assert_true (rw_preferences_window_add_provider (prefs, "box", "openai", base, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"box\""));
+  g_assert_nonnull (rw_catalog_lookup_provider (f->catalog, "box"));
+
+  /* A refused address changes nothing and says why. */
+  g_assert_false (rw_preferences_window_add_provider (prefs, "bad", "openai", "ftp://x", NULL,
+                                                      &error));
+  g_assert_nonnull (strstr (error->message, "base_url"));
+  g_clear_error (&error);
+  g_assert_null (rw_catalog_lookup_provider (f->catalog, "bad"));
+
+  /* A model with its price, added as the Add Model dialog does, shows in the provider's row
+   * and in the catalog the Compare view picks from. */
+  g_assert_true (rw_providers_file_load (edit, &error));
+  g_assert_true (rw_providers_file_set_model (edit, "box", "qwen3-8b", 0.05, 0.25, f->catalog,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_true (rw_model_has_price (rw_catalog_lookup_model (f->catalog, "box/qwen3-8b")));
+
+  /* Test asks the provider for its models. */
+  rw_mock_upstream_push (upstream, "GET /v1/models",
+                         rw_mock_reply_new_json (200, "{\"object\": \"list\", \"data\": ["
+                                                 "{\"id\": \"qwen3-8b\", \"object\": \"model\"},"
+                                                 "{\"id\": \"llama3.2\", \"object\": \"model\"}]}"));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  prefs = open_preferences (f);
+  row = rw_preferences_window_find_row (prefs, "box");
+  g_assert_nonnull (row);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  rw_provider_row_test (row);
+  while (rw_provider_row_get_status (row) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rw_provider_row_get_status (row), ==,
+                   "Works: 2 models listed: qwen3-8b, llama3.2");
+  scroll_to (GTK_WIDGET (prefs), GTK_WIDGET (row));
+  save_screenshot (GTK_WIDGET (prefs), "preferences-provider.png");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+/* Keys in a real keyring (keyring-test.py runs this with gnome-keyring unlocked): a key typed
+ * into a provider's password row is stored, a comparison sends it to that provider alone with
+ * its variable unset, and it is nowhere in the configuration folder or the database; a shipped
+ * provider's key brings the provider and its models; Remove takes the key away. */
+static void
+test_preferences_keyring (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *key = "sk-window-5e1b7c9a0d3f4268";
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *auth = NULL;
+  g_autofree char *expected = g_strdup_printf ("Bearer %s", key);
+  const char *ids[] = { "stub/m", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwProvidersFile) edit = rw_providers_file_new (NULL);
+  RwPreferencesWindow *prefs;
+  RwProviderRow *row;
+  GtkWidget *password;
+
+  if (g_getenv ("RW_TEST_KEYRING") == NULL)
+    {
+      g_test_skip ("needs an unlocked keyring; keyring-test.py runs it with one");
+      return;
+    }
+  g_unsetenv ("GROQ_API_KEY");
+  g_assert_true (rw_keyring_check (&error));
+  /* Groq starts without a key, whatever the keyring held before. */
+  g_assert_true (rw_keyring_clear ("groq", NULL, &error));
+  rw_catalog_remove_provider (f->catalog, "groq");
+  g_assert_true (rw_providers_file_load (edit, &error));
+  g_assert_true (rw_providers_file_set_provider (edit, "stub", "openai", base,
+                                                 "RW_WINDOW_TEST_KEY", f->catalog, &error));
+  g_assert_true (rw_providers_file_set_model (edit, "stub", "m", 1, 2, f->catalog, &error));
+  g_assert_no_error (error);
+  g_unsetenv ("RW_WINDOW_TEST_KEY");
+
+  prefs = open_preferences (f);
+  row = rw_preferences_window_find_row (prefs, "stub");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  wait_for_frame (GTK_WIDGET (prefs));
+  password = find_widget (GTK_WIDGET (row), ADW_TYPE_PASSWORD_ENTRY_ROW);
+  g_assert_nonnull (password);
+  gtk_editable_set_text (GTK_EDITABLE (password), key);
+  g_signal_emit_by_name (password, "apply");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (password)), ==, "");
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (row)), ==,
+                   "Key in the keyring");
+  scroll_to (GTK_WIDGET (prefs), GTK_WIDGET (row));
+  save_screenshot (GTK_WIDGET (prefs), "preferences-key.png");
+
+  /* A shipped provider joins the catalog with its models once its key is stored. */
+  g_assert_null (rw_catalog_lookup_provider (f->catalog, "groq"));
+  g_assert_true (rw_provider_row_store_key (rw_preferences_window_find_row (prefs, "groq"),
+                                            "gsk-window-test", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (rw_catalog_lookup_model (f->catalog, "groq/llama-3.3-70b-versatile"));
+  g_assert_true (rw_keyring_clear ("groq", NULL, &error));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  /* The comparison sends the keyring's key to its provider. */
+  rw_mock_upstream_set_default (upstream, "m", rw_mock_reply_new_chat ("Hello there.", 3, 2));
+  compare (f, ids, "Say hello.");
+  auth = rw_mock_upstream_dup_last_header (upstream, "Authorization");
+  g_assert_cmpstr (auth, ==, expected);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 1);
+  g_assert_false (tree_holds (f->dir, key));
+
+  g_assert_true (rw_keyring_clear ("stub", NULL, &error));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -448,6 +652,8 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* Screenshots show where a change ends, not a frame of its animation. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
 #define ADD(path, data, func) \
   g_test_add ("/Rw/Window/" path, Fixture, data, fixture_setup, func, fixture_teardown)
@@ -457,6 +663,10 @@ main (int    argc,
   ADD ("pairwise-vote", &instant, test_pairwise_vote);
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
   ADD ("history", &instant, test_history);
+  g_test_add ("/Rw/Preferences/providers", Fixture, &instant, fixture_setup, test_preferences,
+              fixture_teardown);
+  g_test_add ("/Rw/Preferences/keyring", Fixture, &instant, fixture_setup,
+              test_preferences_keyring, fixture_teardown);
 #undef ADD
 
   return g_test_run ();
