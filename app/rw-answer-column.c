@@ -5,13 +5,15 @@
 #include <math.h>
 
 #include "rw-answer-column.h"
+#include "rw-markdown-view.h"
 
 /**
  * RwAnswerColumn:
  *
  * One model's answer in the Compare view: its name (hidden in blind mode until the vote), the
- * text as it streams, and under it the time to first token, latency, tokens, speed and cost, or
- * the error.
+ * answer rendered as Markdown as it streams, following its end unless the user scrolled up, and
+ * under it the time to first token, latency, tokens, speed and cost, or the error. Its menu
+ * copies the answer as Markdown or as the text shown.
  */
 struct _RwAnswerColumn
 {
@@ -29,8 +31,10 @@ struct _RwAnswerColumn
   GtkSpinner *spinner;
   GtkImage *status_icon;
   GtkLabel *subtitle;
-  GtkTextView *text_view;
+  RwMarkdownView *text_view;
   GtkLabel *title;
+  gboolean follow;            /* keep the end of the answer in view while it streams */
+  gboolean streaming;
 };
 
 G_DEFINE_FINAL_TYPE (RwAnswerColumn, rw_answer_column, GTK_TYPE_BOX)
@@ -56,6 +60,28 @@ rw_answer_column_finalize (GObject *object)
 }
 
 static void
+answer_column_copy_markdown_action (GtkWidget  *widget,
+                                    const char *action_name,
+                                    GVariant   *param)
+{
+  RwAnswerColumn *self = RW_ANSWER_COLUMN (widget);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          rw_markdown_view_get_markdown (self->text_view));
+}
+
+static void
+answer_column_copy_text_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  RwAnswerColumn *self = RW_ANSWER_COLUMN (widget);
+  g_autofree char *text = rw_markdown_view_dup_shown (self->text_view);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
 rw_answer_column_class_init (RwAnswerColumnClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -75,12 +101,44 @@ rw_answer_column_class_init (RwAnswerColumnClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, subtitle);
   gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, text_view);
   gtk_widget_class_bind_template_child (widget_class, RwAnswerColumn, title);
+  gtk_widget_class_install_action (widget_class, "column.copy-markdown", NULL,
+                                   answer_column_copy_markdown_action);
+  gtk_widget_class_install_action (widget_class, "column.copy-text", NULL,
+                                   answer_column_copy_text_action);
+  g_type_ensure (RW_TYPE_MARKDOWN_VIEW);
+}
+
+/* While the answer streams, the column follows its end; scrolling up stops that until the end
+ * is reached again (D4). */
+static void
+answer_column_on_scrolled (GtkAdjustment  *adj,
+                           RwAnswerColumn *self)
+{
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  self->follow = gtk_adjustment_get_value (adj) >= bottom - 24;
+}
+
+static void
+answer_column_on_grown (GtkAdjustment  *adj,
+                        GParamSpec     *pspec,
+                        RwAnswerColumn *self)
+{
+  if (self->streaming && self->follow)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
+                                   - gtk_adjustment_get_page_size (adj));
 }
 
 static void
 rw_answer_column_init (RwAnswerColumn *self)
 {
+  GtkAdjustment *adj;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->follow = TRUE;
+  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect (adj, "value-changed", G_CALLBACK (answer_column_on_scrolled), self);
+  g_signal_connect (adj, "notify::upper", G_CALLBACK (answer_column_on_grown), self);
 }
 
 static gboolean
@@ -132,6 +190,7 @@ rw_answer_column_new (RwModel    *model,
   self->model = g_object_ref (model);
   self->blind_label = g_strdup (blind_label);
   self->start_us = g_get_monotonic_time ();
+  self->streaming = TRUE;
   answer_column_update_title (self, FALSE);
   answer_column_tick (self);
   self->tick_id = g_timeout_add (100, answer_column_tick, self);
@@ -148,11 +207,7 @@ void
 rw_answer_column_append (RwAnswerColumn *self,
                          const char     *text)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  GtkTextIter end;
-
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  gtk_text_buffer_insert (buffer, &end, text, -1);
+  rw_markdown_view_append (self->text_view, text);
 }
 
 static char *
@@ -176,7 +231,6 @@ void
 rw_answer_column_finish (RwAnswerColumn *self,
                          RwChatResult   *result)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
   g_autofree char *ttft = answer_column_format_ms (result->ttft_ms);
   g_autofree char *latency = answer_column_format_ms (result->latency_ms);
   g_autoptr(GString) m = g_string_new (NULL);
@@ -184,7 +238,10 @@ rw_answer_column_finish (RwAnswerColumn *self,
   const char *approx = result->usage_estimated ? "~" : "";
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  gtk_text_buffer_set_text (buffer, result->text->str, -1);
+  self->streaming = FALSE;
+  /* The answer as the provider gave it whole, which the stream's pieces may not spell. */
+  if (g_strcmp0 (rw_markdown_view_get_markdown (self->text_view), result->text->str) != 0)
+    rw_markdown_view_set_markdown (self->text_view, result->text->str);
   gtk_spinner_set_spinning (self->spinner, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->status_icon), TRUE);
@@ -238,16 +295,36 @@ rw_answer_column_finish (RwAnswerColumn *self,
  * rw_answer_column_dup_text:
  * @self: a column
  *
- * Returns: (transfer full): the text shown
+ * Returns: (transfer full): the answer, as Markdown
  */
 char *
 rw_answer_column_dup_text (RwAnswerColumn *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  GtkTextIter start, end;
+  return g_strdup (rw_markdown_view_get_markdown (self->text_view));
+}
 
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+/**
+ * rw_answer_column_dup_shown_text:
+ * @self: a column
+ *
+ * Returns: (transfer full): the answer as shown, rendered
+ */
+char *
+rw_answer_column_dup_shown_text (RwAnswerColumn *self)
+{
+  return rw_markdown_view_dup_shown (self->text_view);
+}
+
+/**
+ * rw_answer_column_get_markdown_view:
+ * @self: a column
+ *
+ * Returns: (transfer none): the view that shows the answer
+ */
+RwMarkdownView *
+rw_answer_column_get_markdown_view (RwAnswerColumn *self)
+{
+  return self->text_view;
 }
 
 const char *

@@ -4,6 +4,8 @@
 #include <adwaita.h>
 #include <routewise-eval.h>
 
+#include "rw-markdown-view.h"
+
 G_BEGIN_DECLS
 
 #define RW_TYPE_ANSWER_COLUMN (rw_answer_column_get_type ())
@@ -18,6 +20,8 @@ void            rw_answer_column_append       (RwAnswerColumn *self,
 void            rw_answer_column_finish       (RwAnswerColumn *self,
                                                RwChatResult   *result);
 char           *rw_answer_column_dup_text     (RwAnswerColumn *self);
+char           *rw_answer_column_dup_shown_text (RwAnswerColumn *self);
+RwMarkdownView *rw_answer_column_get_markdown_view (RwAnswerColumn *self);
 const char     *rw_answer_column_get_metrics  (RwAnswerColumn *self);
 void            rw_answer_column_set_revealed (RwAnswerColumn *self,
                                                gboolean        revealed);

@@ -47,6 +47,11 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->store = rw_store_open (path, &error);
   g_assert_no_error (error);
+  /* Each test starts as a first start would: the settings a test before it left go. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_settings_reset (settings, "last-view");
+  }
   f->window = rw_window_new (NULL, f->catalog, f->store);
   f->page = rw_window_get_compare_page (f->window);
   g_signal_connect (f->page, "compare-finished", G_CALLBACK (on_finished), f);
@@ -644,6 +649,193 @@ test_preferences_keyring (Fixture       *f,
   g_assert_true (rw_keyring_clear ("stub", NULL, &error));
 }
 
+static const char markdown_doc[] =
+  "# Plan\n"
+  "\n"
+  "Some *emphasis*, **strength**, `code` and a [link](https://example.org).\n"
+  "\n"
+  "| Model | Score |\n"
+  "|-------|------:|\n"
+  "| gpt-4 | 9 |\n"
+  "| llama | 7 |\n"
+  "\n"
+  "```python\n"
+  "def f(x):\n"
+  "\n"
+  "    return x * 2\n"
+  "```\n"
+  "\n"
+  "1. first\n"
+  "2. second\n"
+  "   - nested\n"
+  "\n"
+  "> quoted\n";
+
+/* Whether the first @text in the buffer carries the tag (offsets count the code blocks' copy
+ * buttons, which the shown text leaves out). */
+static gboolean
+has_tag_at (GtkTextBuffer *buffer,
+            const char    *unused,
+            const char    *text,
+            const char    *tag_name)
+{
+  GtkTextIter start, end, iter;
+  g_autofree char *shown = NULL;
+  const char *at;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  shown = gtk_text_buffer_get_slice (buffer, &start, &end, TRUE);
+  at = strstr (shown, text);
+  GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), tag_name);
+
+  g_assert_nonnull (at);
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, g_utf8_pointer_to_offset (shown, at));
+  return gtk_text_iter_has_tag (&iter, tag);
+}
+
+/* Markdown: headings, emphasis, links, tables, code blocks and lists render, with their marks
+ * taken away and their styles on the text. */
+static void
+test_markdown_render (void)
+{
+  RwMarkdownView *view = g_object_ref_sink (RW_MARKDOWN_VIEW (rw_markdown_view_new ()));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  g_autofree char *shown = NULL;
+
+  rw_markdown_view_set_markdown (view, markdown_doc);
+  shown = rw_markdown_view_dup_shown (view);
+  g_assert_cmpstr (rw_markdown_view_get_markdown (view), ==, markdown_doc);
+  g_assert_true (g_str_has_prefix (shown, "Plan\n\nSome emphasis, strength, code and a link."));
+  g_assert_null (strstr (shown, "#"));
+  g_assert_null (strstr (shown, "**"));
+  g_assert_null (strstr (shown, "```"));
+  g_assert_nonnull (strstr (shown, "Model │ Score\n──────┼──────\ngpt-4 │ 9    \nllama │ 7    \n"));
+  g_assert_nonnull (strstr (shown, "def f(x):\n\n    return x * 2"));
+  g_assert_nonnull (strstr (shown, "1. first\n2. second\n◦ nested"));
+  g_assert_nonnull (strstr (shown, "quoted"));
+  g_assert_true (has_tag_at (buffer, shown, "Plan", "h1"));
+  g_assert_true (has_tag_at (buffer, shown, "emphasis", "em"));
+  g_assert_true (has_tag_at (buffer, shown, "strength", "strong"));
+  g_assert_true (has_tag_at (buffer, shown, "link", "link"));
+  g_assert_true (has_tag_at (buffer, shown, "Model", "table"));
+  g_assert_true (has_tag_at (buffer, shown, "return x", "code-block"));
+  g_assert_true (has_tag_at (buffer, shown, "quoted", "quote"));
+  g_assert_false (has_tag_at (buffer, shown, "second", "code-block"));
+  g_object_unref (view);
+}
+
+/* Rendered as it streams, piece by piece with a frame after each, an answer ends up exactly as
+ * it renders whole: on the document above and on every recorded answer to the samples. */
+static void
+test_markdown_incremental (void)
+{
+  g_autoptr(RwProvider) recorded = rw_recorded_provider_new ("ref");
+  GListModel *samples = rw_prompt_library_get_prompts (rw_prompt_library_get_default ());
+  const char *models[] = { "gpt-4", "claude-v1", "llama-2-70b-chat", "gpt-3.5-turbo" };
+  g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func (g_free);
+  GRand *rand = g_rand_new_with_seed (7);
+  guint compared = 0;
+
+  g_ptr_array_add (docs, g_strdup (markdown_doc));
+  for (guint i = 0; i < g_list_model_get_n_items (samples); i++)
+    {
+      g_autoptr(RwSamplePrompt) p = g_list_model_get_item (samples, i);
+      for (guint m = 0; m < G_N_ELEMENTS (models); m++)
+        {
+          char *answer = rw_recorded_provider_lookup (RW_RECORDED_PROVIDER (recorded), models[m],
+                                                      rw_sample_prompt_get_text (p), NULL);
+          if (answer != NULL)
+            g_ptr_array_add (docs, answer);
+        }
+    }
+  g_assert_cmpuint (docs->len, >, 20);
+
+  for (guint d = 0; d < docs->len; d++)
+    {
+      const char *doc = docs->pdata[d];
+      RwMarkdownView *whole = g_object_ref_sink (RW_MARKDOWN_VIEW (rw_markdown_view_new ()));
+      RwMarkdownView *streamed = g_object_ref_sink (RW_MARKDOWN_VIEW (rw_markdown_view_new ()));
+      g_autofree char *expected = NULL;
+      g_autofree char *got = NULL;
+      gsize len = strlen (doc);
+
+      rw_markdown_view_set_markdown (whole, doc);
+      expected = rw_markdown_view_dup_shown (whole);
+      for (gsize at = 0; at < len;)
+        {
+          gsize n = MIN (len - at, (gsize) g_rand_int_range (rand, 1, 12));
+          g_autofree char *piece = NULL;
+
+          /* Pieces end on a character's boundary, as a stream's deltas do. */
+          while (at + n < len && (doc[at + n] & 0xC0) == 0x80)
+            n++;
+          piece = g_strndup (doc + at, n);
+          rw_markdown_view_append (streamed, piece);
+          rw_markdown_view_flush (streamed);
+          at += n;
+        }
+      got = rw_markdown_view_dup_shown (streamed);
+      g_assert_cmpstr (got, ==, expected);
+      compared++;
+      g_object_unref (whole);
+      g_object_unref (streamed);
+    }
+  g_test_message ("%u answers rendered streamed and whole alike", compared);
+  g_rand_free (rand);
+}
+
+/* An answer in Markdown streams into a column from a provider: rendered once a frame at most,
+ * not once a piece, with its heading, table and code block, and a button that copies the
+ * code. */
+static void
+test_markdown_column (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"md\", \"kind\": \"openai\", "
+                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
+                                           "\"md/writer\", \"provider\": \"md\", \"name\": "
+                                           "\"writer\", \"input_price\": 1, \"output_price\": 2}]}",
+                                           base);
+  g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
+  const char *ids[] = { "md/writer", NULL };
+  g_autoptr(GError) error = NULL;
+  RwAnswerColumn *column;
+  RwMarkdownView *view;
+  g_autofree char *shown = NULL;
+  RwMockReply *reply;
+
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  g_assert_no_error (error);
+  for (const char *p = markdown_doc; *p != '\0'; p += MIN (strlen (p), 3))
+    g_ptr_array_add (pieces, g_strndup (p, 3));
+  g_ptr_array_add (pieces, NULL);
+  reply = rw_mock_reply_new_stream ((const char * const *) pieces->pdata, 20, 120, TRUE);
+  reply->chunk_delay_ms = 1;
+  rw_mock_upstream_push (upstream, "writer", reply);
+
+  compare (f, ids, "Write a plan in Markdown.");
+  column = rw_compare_page_get_column (f->page, 0);
+  view = rw_answer_column_get_markdown_view (column);
+  g_assert_cmpstr (rw_markdown_view_get_markdown (view), ==, markdown_doc);
+  shown = rw_answer_column_dup_shown_text (column);
+  g_assert_nonnull (strstr (shown, "Model │ Score"));
+  g_assert_cmpuint (rw_markdown_view_get_n_renders (view), <, pieces->len - 1);
+  wait_for_frame (GTK_WIDGET (f->window));
+  {
+    GtkWidget *copy = NULL;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (view)); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (GTK_IS_BUTTON (child))
+        copy = child;
+    g_assert_nonnull (copy);
+    g_assert_true (gtk_widget_activate_action (copy, "column.copy-markdown", NULL));
+  }
+  save_screenshot (GTK_WIDGET (f->window), "window-markdown.png");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -663,6 +855,9 @@ main (int    argc,
   ADD ("pairwise-vote", &instant, test_pairwise_vote);
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
   ADD ("history", &instant, test_history);
+  ADD ("markdown-column", &instant, test_markdown_column);
+  g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
+  g_test_add_func ("/Rw/Markdown/incremental", test_markdown_incremental);
   g_test_add ("/Rw/Preferences/providers", Fixture, &instant, fixture_setup, test_preferences,
               fixture_teardown);
   g_test_add ("/Rw/Preferences/keyring", Fixture, &instant, fixture_setup,
