@@ -34,6 +34,9 @@ struct _RwAnswerColumn
   RwMarkdownView *text_view;
   GtkLabel *title;
   gboolean follow;            /* keep the end of the answer in view while it streams */
+  gboolean revealed;
+  char *metrics_text;         /* what the metrics and error labels say once revealed */
+  char *error_text;
   gboolean streaming;
 };
 
@@ -56,6 +59,8 @@ rw_answer_column_finalize (GObject *object)
 
   g_clear_object (&self->model);
   g_clear_pointer (&self->blind_label, g_free);
+  g_clear_pointer (&self->metrics_text, g_free);
+  g_clear_pointer (&self->error_text, g_free);
   G_OBJECT_CLASS (rw_answer_column_parent_class)->finalize (object);
 }
 
@@ -150,6 +155,22 @@ answer_column_tick (gpointer data)
 
   gtk_label_set_label (self->metrics, text);
   return G_SOURCE_CONTINUE;
+}
+
+/* Blind, until the vote: the cost, the speed and the tokens would tell the price and so the
+ * model, and an error's text may name it (D5). */
+static void
+answer_column_show_details (RwAnswerColumn *self)
+{
+  gboolean hidden = self->blind_label != NULL && !self->revealed;
+
+  if (self->metrics_text != NULL)
+    gtk_label_set_label (self->metrics, hidden ? _("Time, tokens and cost show after the vote")
+                                               : self->metrics_text);
+  if (self->error_text != NULL)
+    gtk_label_set_label (self->error_label, hidden ? _("This answer failed; why shows after "
+                                                       "the vote")
+                                                   : self->error_text);
 }
 
 static void
@@ -264,7 +285,7 @@ rw_answer_column_finish (RwAnswerColumn *self,
       gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "error");
       gtk_widget_remove_css_class (GTK_WIDGET (self->error_label), "dim-label");
       gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-      gtk_label_set_label (self->error_label, msg);
+      self->error_text = g_steal_pointer (&msg);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
     }
   else
@@ -288,7 +309,9 @@ rw_answer_column_finish (RwAnswerColumn *self,
     g_string_append_printf (m, result->cost_usd < 0.01 ? "$%.5f" : "$%.4f", result->cost_usd);
   else
     g_string_append (m, _("cost unknown"));
-  gtk_label_set_label (self->metrics, m->str);
+  g_free (self->metrics_text);
+  self->metrics_text = g_string_free (g_steal_pointer (&m), FALSE);
+  answer_column_show_details (self);
 }
 
 /**
@@ -337,7 +360,9 @@ void
 rw_answer_column_set_revealed (RwAnswerColumn *self,
                                gboolean        revealed)
 {
+  self->revealed = revealed;
   answer_column_update_title (self, revealed);
+  answer_column_show_details (self);
 }
 
 /**

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rw-compare-page.h"
+#include "rw-compare-page-private.h"
 #include "rw-window.h"
 
 /**
@@ -16,54 +16,6 @@
  * user's vote: for two answers, left better, right better, tie or both bad; for more, the best.
  */
 
-typedef struct
-{
-  RwChatRequest *request;
-  GPtrArray *models;
-  GPtrArray *columns;      /* RwAnswerColumn, borrowed from the box */
-  GPtrArray *results;
-  GStrv response_ids;
-  GCancellable *cancellable;
-  char *prompt_id;
-  char *run_id;
-  gboolean finished;
-  gboolean voted;
-  gboolean blind;
-  gboolean stored;         /* reopened from the history: read-only */
-  gboolean selection_changed; /* other models were chosen since it was reopened */
-} Comparison;
-
-struct _RwComparePage
-{
-  GtkBox parent_instance;
-
-  RwCatalog *catalog;
-  RwStore *store;
-  RwFanout *fanout;
-  GSettings *settings;
-  GHashTable *selected;    /* model id set */
-  GtkCustomFilter *model_filter;
-  GtkFilterListModel *filtered_models;
-  Comparison *current;
-  char *last_run_id;
-
-  GtkBox *columns_box;
-  GtkMenuButton *models_button;
-  GtkListBox *models_list;
-  GtkSearchEntry *models_search;
-  GtkBox *pair_box;
-  GtkTextView *prompt_view;
-  GtkListBox *samples_list;
-  GtkPopover *samples_popover;
-  GtkStack *stack;
-  GtkLabel *stored_label;
-  GtkRevealer *stored_revealer;
-  GtkLabel *task_label;
-  GtkLabel *vote_label;
-  GtkRevealer *vote_revealer;
-  AdwWindowTitle *compare_page_title;
-};
-
 enum {
   COMPARE_FINISHED,
   N_SIGNALS
@@ -73,8 +25,8 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RwComparePage, rw_compare_page, GTK_TYPE_BOX)
 
-static void
-compare_page_comparison_free (Comparison *c)
+void
+_rw_compare_page_comparison_free (Comparison *c)
 {
   if (c == NULL)
     return;
@@ -120,8 +72,8 @@ compare_page_can_vote (Comparison *c)
   return compare_page_answers_complete (c) && !c->voted && !c->stored && c->response_ids != NULL;
 }
 
-static void
-compare_page_update_actions (RwComparePage *self)
+void
+_rw_compare_page_update_actions (RwComparePage *self)
 {
   Comparison *c = self->current;
   gboolean running = c != NULL && !c->finished;
@@ -259,15 +211,66 @@ compare_page_dup_prompt (RwComparePage *self)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
+/* The task a prompt gets when none is chosen: a sample's own; "general" for the others. */
+static const char *
+compare_page_auto_task (const char *prompt)
+{
+  const char *task = rw_prompt_library_task_for (rw_prompt_library_get_default (), prompt);
+
+  return task ? task : "general";
+}
+
+/* The first item of the task list says which task the prompt gets when none is chosen. */
 static void
 compare_page_on_prompt_changed (GtkTextBuffer *buffer,
                                 RwComparePage *self)
 {
   g_autofree char *text = compare_page_dup_prompt (self);
-  const char *task = rw_prompt_library_task_for (rw_prompt_library_get_default (), text);
-  g_autofree char *label = task ? g_strdup_printf (_("Task: %s"), task) : NULL;
+  g_autofree char *label = g_strdup_printf (_("Auto: %s"), compare_page_auto_task (text));
+  const char *items[] = { label, NULL };
+  guint selected = gtk_drop_down_get_selected (self->task_dropdown);
 
-  gtk_label_set_label (self->task_label, label ? label : "");
+  if (g_strcmp0 (gtk_string_list_get_string (self->tasks, 0), label) == 0)
+    return;
+  gtk_string_list_splice (self->tasks, 0, 1, items);
+  gtk_drop_down_set_selected (self->task_dropdown, selected);
+}
+
+/* The tasks a prompt can be given: those of the samples, those compared before, "general". */
+static void
+compare_page_fill_tasks (RwComparePage *self)
+{
+  GListModel *prompts = rw_prompt_library_get_prompts (rw_prompt_library_get_default ());
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) compared = self->store ? rw_store_list_compared_tasks (self->store, NULL)
+                                              : NULL;
+
+  g_ptr_array_add (tasks, g_strdup ("general"));
+  for (guint i = 0; i < g_list_model_get_n_items (prompts); i++)
+    {
+      g_autoptr(RwSamplePrompt) p = g_list_model_get_item (prompts, i);
+      g_ptr_array_add (tasks, g_strdup (rw_sample_prompt_get_task (p)));
+    }
+  for (guint i = 0; compared != NULL && i < compared->len; i++)
+    g_ptr_array_add (tasks, g_strdup (compared->pdata[i]));
+  g_ptr_array_sort (tasks, (GCompareFunc) g_strcmp0);
+  gtk_string_list_splice (self->tasks, 1, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) - 1,
+                          NULL);
+  for (guint i = 0; i < tasks->len; i++)
+    if (i == 0 || g_strcmp0 (tasks->pdata[i], tasks->pdata[i - 1]) != 0)
+      gtk_string_list_append (self->tasks, tasks->pdata[i]);
+}
+
+/* The task chosen for the prompt, or the automatic one. */
+static const char *
+compare_page_task (RwComparePage *self,
+                   const char    *prompt)
+{
+  guint i = gtk_drop_down_get_selected (self->task_dropdown);
+
+  if (i == 0 || i == GTK_INVALID_LIST_POSITION)
+    return compare_page_auto_task (prompt);
+  return gtk_string_list_get_string (self->tasks, i);
 }
 
 /* ------------------------------------------------------------------------------- compare */
@@ -339,17 +342,88 @@ compare_page_fanout_done_cb (GObject      *object,
         rw_answer_column_set_can_pick (c->columns->pdata[i], c->models->len > 2, i);
       gtk_revealer_set_reveal_child (self->vote_revealer, TRUE);
     }
-  compare_page_update_actions (self);
+  else if (c->blind)
+    {
+      /* No vote to keep blind for: a failed or stopped answer takes none. */
+      for (guint i = 0; i < c->columns->len; i++)
+        rw_answer_column_set_revealed (c->columns->pdata[i], TRUE);
+    }
+  _rw_compare_page_update_actions (self);
   g_signal_emit (self, signals[COMPARE_FINISHED], 0);
 }
 
-static void
-compare_page_clear_columns (RwComparePage *self)
+void
+_rw_compare_page_clear_columns (RwComparePage *self)
 {
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->columns_box))) != NULL)
     gtk_box_remove (self->columns_box, child);
+}
+
+/* Sends the prompt to @models; blind, in an order of chance and without names, costs or speeds
+ * until the vote. */
+static void
+compare_page_start (RwComparePage *self,
+                    const char    *prompt,
+                    GPtrArray     *models,
+                    gboolean       blind)
+{
+  Comparison *c;
+
+  g_clear_pointer (&self->current, _rw_compare_page_comparison_free);
+  c = g_new0 (Comparison, 1);
+  self->current = c;
+  c->request = rw_compare_options_make_request (self->options, prompt);
+  rw_chat_request_set_task (c->request, compare_page_task (self, prompt));
+  c->models = g_ptr_array_ref (models);
+  c->columns = g_ptr_array_new ();
+  c->cancellable = g_cancellable_new ();
+  c->blind = blind && models->len >= 2;
+  /* The order in which the models were chosen would tell them apart (D5). */
+  for (guint i = models->len; c->blind && i > 1; i--)
+    {
+      guint j = g_random_int_range (0, i);
+      gpointer tmp = models->pdata[i - 1];
+
+      models->pdata[i - 1] = models->pdata[j];
+      models->pdata[j] = tmp;
+    }
+
+  _rw_compare_page_clear_columns (self);
+  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
+  gtk_revealer_set_reveal_child (self->stored_revealer, FALSE);
+  for (guint i = 0; i < models->len; i++)
+    {
+      g_autofree char *blind_label = c->blind ? g_strdup_printf (_("Model %c"), 'A' + (char) (i % 26))
+                                              : NULL;
+      RwAnswerColumn *column = rw_answer_column_new (models->pdata[i], blind_label);
+
+      gtk_box_append (self->columns_box, GTK_WIDGET (column));
+      g_ptr_array_add (c->columns, column);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "columns");
+  _rw_compare_page_update_actions (self);
+
+  rw_fanout_run_async (self->fanout, c->request, c->models, c->cancellable,
+                       compare_page_fanout_done_cb, g_object_ref (self));
+}
+
+/* The prompt, or %NULL after telling the user to write one. */
+static char *
+compare_page_take_prompt (RwComparePage *self)
+{
+  g_autofree char *prompt = compare_page_dup_prompt (self);
+
+  if (self->current != NULL && !self->current->finished)
+    return NULL;
+  if (*g_strstrip (prompt) == '\0')
+    {
+      compare_page_toast (self, _("Write a prompt or pick a sample first"));
+      gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+      return NULL;
+    }
+  return g_steal_pointer (&prompt);
 }
 
 static void
@@ -358,63 +432,81 @@ compare_page_send_action (GtkWidget  *widget,
                           GVariant   *param)
 {
   RwComparePage *self = RW_COMPARE_PAGE (widget);
-  g_autofree char *prompt = compare_page_dup_prompt (self);
+  g_autofree char *prompt = compare_page_take_prompt (self);
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  Comparison *c;
-  const char *task;
+  g_auto(GStrv) ids = NULL;
 
-  if (self->current != NULL && !self->current->finished)
+  if (prompt == NULL)
     return;
-  if (*g_strstrip (prompt) == '\0')
+  ids = g_settings_get_strv (self->settings, "selected-models");
+  for (guint i = 0; ids[i]; i++)
     {
-      compare_page_toast (self, _("Write a prompt or pick a sample first"));
-      gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
-      return;
+      RwModel *m = rw_catalog_lookup_model (self->catalog, ids[i]);
+      if (m != NULL)
+        g_ptr_array_add (models, g_object_ref (m));
     }
-  {
-    g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
-    for (guint i = 0; ids[i]; i++)
-      {
-        RwModel *m = rw_catalog_lookup_model (self->catalog, ids[i]);
-        if (m != NULL)
-          g_ptr_array_add (models, g_object_ref (m));
-      }
-  }
   if (models->len == 0)
     {
       compare_page_toast (self, _("Choose at least one model"));
       gtk_menu_button_popup (self->models_button);
       return;
     }
+  compare_page_start (self, prompt, models,
+                      g_settings_get_boolean (self->settings, "blind-mode"));
+}
 
-  g_clear_pointer (&self->current, compare_page_comparison_free);
-  c = g_new0 (Comparison, 1);
-  self->current = c;
-  c->request = rw_chat_request_new_for_prompt (prompt);
-  task = rw_prompt_library_task_for (rw_prompt_library_get_default (), prompt);
-  rw_chat_request_set_task (c->request, task);
-  c->models = g_ptr_array_ref (models);
-  c->columns = g_ptr_array_new ();
-  c->cancellable = g_cancellable_new ();
-  c->blind = g_settings_get_boolean (self->settings, "blind-mode") && models->len >= 2;
+/* Whether a model can answer now: its provider needs no key, or has one. */
+static gboolean
+compare_page_model_usable (RwComparePage *self,
+                           RwModel       *model)
+{
+  RwProvider *p = rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (model));
 
-  compare_page_clear_columns (self);
-  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
-  gtk_revealer_set_reveal_child (self->stored_revealer, FALSE);
-  for (guint i = 0; i < models->len; i++)
+  return p != NULL && (!RW_PROVIDER_GET_CLASS (p)->takes_api_key || rw_provider_has_api_key (p));
+}
+
+/* Two models picked at random answer blind, as in Chatbot Arena: among the real ones that can
+ * answer, or the recorded ones when there are not two of those (they answer the samples). */
+static void
+compare_page_random_pair_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  RwComparePage *self = RW_COMPARE_PAGE (widget);
+  g_autofree char *prompt = compare_page_take_prompt (self);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) real = g_ptr_array_new ();
+  g_autoptr(GPtrArray) recorded = g_ptr_array_new ();
+  g_autoptr(GPtrArray) pair = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *pool;
+
+  if (prompt == NULL)
+    return;
+  all = rw_catalog_list_models (self->catalog);
+  for (guint i = 0; i < all->len; i++)
     {
-      g_autofree char *blind = c->blind ? g_strdup_printf (_("Model %c"), 'A' + (char) (i % 26))
-                                        : NULL;
-      RwAnswerColumn *column = rw_answer_column_new (models->pdata[i], blind);
-
-      gtk_box_append (self->columns_box, GTK_WIDGET (column));
-      g_ptr_array_add (c->columns, column);
+      RwModel *m = all->pdata[i];
+      if (g_strcmp0 (rw_model_get_provider_id (m), "recorded") == 0)
+        g_ptr_array_add (recorded, m);
+      else if (compare_page_model_usable (self, m))
+        g_ptr_array_add (real, m);
     }
-  gtk_stack_set_visible_child_name (self->stack, "columns");
-  compare_page_update_actions (self);
+  pool = real->len >= 2 ? real : recorded;
+  if (pool->len < 2)
+    {
+      compare_page_toast (self, _("A random pair needs two models that can answer"));
+      return;
+    }
+  {
+    guint a = g_random_int_range (0, pool->len);
+    guint b = g_random_int_range (0, pool->len - 1);
 
-  rw_fanout_run_async (self->fanout, c->request, c->models, c->cancellable, compare_page_fanout_done_cb,
-                       g_object_ref (self));
+    if (b >= a)
+      b++;
+    g_ptr_array_add (pair, g_object_ref (pool->pdata[a]));
+    g_ptr_array_add (pair, g_object_ref (pool->pdata[b]));
+  }
+  compare_page_start (self, prompt, pair, TRUE);
 }
 
 static void
@@ -435,7 +527,7 @@ compare_page_after_vote (RwComparePage *self,
   c->voted = TRUE;
   for (guint i = 0; i < c->columns->len; i++)
     rw_answer_column_set_revealed (c->columns->pdata[i], TRUE);
-  compare_page_update_actions (self);
+  _rw_compare_page_update_actions (self);
   /* Said where the vote was cast, not in a toast over the answers' metrics (D14). */
   gtk_widget_set_visible (GTK_WIDGET (self->pair_box), FALSE);
   gtk_label_set_label (self->vote_label, c->request->task ? _("Vote saved for this task")
@@ -504,172 +596,6 @@ compare_page_pick_models_action (GtkWidget  *widget,
   gtk_menu_button_popup (RW_COMPARE_PAGE (widget)->models_button);
 }
 
-/* ------------------------------------------------------------------------------- stored */
-
-/* The model of a stored answer: the catalog's, or, for one no longer configured, a model that
- * carries its id. */
-static RwModel *
-compare_page_stored_model (RwComparePage *self,
-                           const char    *id)
-{
-  RwModel *model = rw_catalog_lookup_model (self->catalog, id);
-  const char *slash = strchr (id, '/');
-  g_autofree char *provider = NULL;
-
-  if (model != NULL)
-    return g_object_ref (model);
-  provider = slash ? g_strndup (id, slash - id) : g_strdup ("");
-  return rw_model_new (id, provider, slash ? slash + 1 : id);
-}
-
-static RwChatResult *
-compare_page_stored_result (RwStoredResponse *r)
-{
-  RwChatResult *result = rw_chat_result_new (r->model);
-
-  g_string_assign (result->text, r->text ? r->text : "");
-  result->finish_reason = g_strdup (r->finish_reason);
-  result->tokens_in = r->tokens_in;
-  result->tokens_out = r->tokens_out;
-  result->cost_usd = r->cost_usd;
-  result->ttft_ms = isnan (r->ttft_ms) ? -1 : r->ttft_ms;
-  result->latency_ms = isnan (r->latency_ms) ? -1 : r->latency_ms;
-  if (!r->ok)
-    result->error = g_error_new_literal (RW_ERROR, rw_error_kind_from_string (r->error_kind),
-                                         r->error_message ? r->error_message : "");
-  return result;
-}
-
-static char *
-compare_page_describe_stored (RwStoredComparison *stored)
-{
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (stored->created_ms / 1000);
-  /* Translators: when a comparison was asked, see g_date_time_format() */
-  g_autofree char *date = g_date_time_format (when, _("%-d %B %Y, %H:%M"));
-  g_autofree char *asked = g_strdup_printf (_("Asked %s"), date);
-
-  if (stored->winner == NULL)
-    return g_strdup_printf ("%s · %s", asked, _("not voted"));
-  if (g_str_equal (stored->winner, "tie"))
-    return g_strdup_printf ("%s · %s", asked, _("voted a tie"));
-  if (g_str_equal (stored->winner, "both_bad"))
-    return g_strdup_printf ("%s · %s", asked, _("voted both bad"));
-  /* Translators: the first %s says when a comparison was asked, the second names a model */
-  return g_strdup_printf (_("%s · voted for %s"), asked, stored->winner);
-}
-
-/**
- * rw_compare_page_show_stored:
- * @self: the page
- * @run_id: a comparison of the history
- * @error: where a failure is told
- *
- * Shows a stored comparison again, read-only: its prompt, each answer with its metrics or its
- * error, and the vote it got. "Run Again" asks the same models, or the ones chosen since.
- *
- * Returns: whether it is shown; not while a comparison is running
- */
-gboolean
-rw_compare_page_show_stored (RwComparePage  *self,
-                             const char     *run_id,
-                             GError        **error)
-{
-  g_autoptr(RwStoredComparison) stored = NULL;
-  g_autoptr(GPtrArray) answers = NULL;
-  g_autofree char *description = NULL;
-  Comparison *c;
-
-  if (self->store == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_STORE, _("There is no database to read from"));
-      return FALSE;
-    }
-  if (self->current != NULL && !self->current->finished)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   _("Stop the comparison that is running first"));
-      return FALSE;
-    }
-  stored = rw_store_lookup_comparison (self->store, run_id, error);
-  if (stored == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, RW_ERROR, RW_ERROR_STORE, _("This comparison was deleted"));
-      return FALSE;
-    }
-  if ((answers = rw_store_list_comparison_answers (self->store, run_id, error)) == NULL)
-    return FALSE;
-
-  g_clear_pointer (&self->current, compare_page_comparison_free);
-  c = g_new0 (Comparison, 1);
-  self->current = c;
-  c->stored = TRUE;
-  c->finished = TRUE;
-  c->voted = stored->voted;
-  c->run_id = g_strdup (stored->id);
-  c->request = rw_chat_request_new_for_prompt (stored->prompt);
-  rw_chat_request_set_task (c->request, stored->task);
-  c->models = g_ptr_array_new_with_free_func (g_object_unref);
-  c->columns = g_ptr_array_new ();
-  c->results = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_chat_result_unref);
-  c->cancellable = g_cancellable_new ();
-
-  rw_compare_page_set_prompt (self, stored->prompt);
-  compare_page_clear_columns (self);
-  for (guint i = 0; i < answers->len; i++)
-    {
-      RwStoredResponse *r = answers->pdata[i];
-      RwModel *model = compare_page_stored_model (self, r->model);
-      RwAnswerColumn *column = rw_answer_column_new (model, NULL);
-      RwChatResult *result = compare_page_stored_result (r);
-
-      rw_answer_column_finish (column, result);
-      if (g_strcmp0 (stored->winner, r->model) == 0)
-        {
-          rw_answer_column_set_can_pick (column, TRUE, i);
-          rw_answer_column_set_picked (column, TRUE);
-        }
-      gtk_box_append (self->columns_box, GTK_WIDGET (column));
-      g_ptr_array_add (c->columns, column);
-      g_ptr_array_add (c->models, model);
-      g_ptr_array_add (c->results, result);
-    }
-
-  description = compare_page_describe_stored (stored);
-  gtk_label_set_label (self->stored_label, description);
-  gtk_revealer_set_reveal_child (self->stored_revealer, TRUE);
-  gtk_revealer_set_reveal_child (self->vote_revealer, FALSE);
-  gtk_stack_set_visible_child_name (self->stack, "columns");
-  compare_page_update_actions (self);
-  return TRUE;
-}
-
-/* Asks the models of the comparison shown again, unless others were chosen since it was
- * opened: then those. */
-static void
-compare_page_run_again_action (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *param)
-{
-  RwComparePage *self = RW_COMPARE_PAGE (widget);
-  Comparison *c = self->current;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) ids = NULL;
-
-  if (c == NULL || !c->stored)
-    return;
-  if (!c->selection_changed)
-    {
-      for (guint i = 0; i < c->models->len; i++)
-        if (rw_catalog_lookup_model (self->catalog, rw_model_get_id (c->models->pdata[i])))
-          g_strv_builder_add (builder, rw_model_get_id (c->models->pdata[i]));
-      ids = g_strv_builder_end (builder);
-      if (ids[0] != NULL)
-        rw_compare_page_set_selected_models (self, (const char * const *) ids);
-    }
-  gtk_widget_activate_action (widget, "compare.send", NULL);
-}
-
 /* ------------------------------------------------------------------------------- object */
 
 static void
@@ -677,7 +603,7 @@ rw_compare_page_dispose (GObject *object)
 {
   RwComparePage *self = (RwComparePage *) object;
 
-  g_clear_pointer (&self->current, compare_page_comparison_free);
+  g_clear_pointer (&self->current, _rw_compare_page_comparison_free);
   if (self->fanout != NULL)
     g_signal_handlers_disconnect_by_data (self->fanout, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), RW_TYPE_COMPARE_PAGE);
@@ -695,6 +621,7 @@ rw_compare_page_finalize (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
+  g_clear_object (&self->tasks);
   g_clear_pointer (&self->selected, g_hash_table_unref);
   g_clear_pointer (&self->last_run_id, g_free);
   G_OBJECT_CLASS (rw_compare_page_parent_class)->finalize (object);
@@ -722,13 +649,16 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stack);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_label);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_revealer);
-  gtk_widget_class_bind_template_child (widget_class, RwComparePage, task_label);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, options);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, task_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, vote_label);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, vote_revealer);
   gtk_widget_class_bind_template_callback (widget_class, compare_page_on_models_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, compare_page_on_sample_activated);
 
   gtk_widget_class_install_action (widget_class, "compare.send", NULL, compare_page_send_action);
+  gtk_widget_class_install_action (widget_class, "compare.random-pair", NULL,
+                                   compare_page_random_pair_action);
   gtk_widget_class_install_action (widget_class, "compare.stop", NULL, compare_page_stop_action);
   gtk_widget_class_install_action (widget_class, "compare.vote-pair", "s",
                                    compare_page_vote_pair_action);
@@ -737,7 +667,7 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_install_action (widget_class, "compare.pick-models", NULL,
                                    compare_page_pick_models_action);
   gtk_widget_class_install_action (widget_class, "compare.run-again", NULL,
-                                   compare_page_run_again_action);
+                                   _rw_compare_page_run_again_action);
 
   /**
    * RwComparePage::compare-finished:
@@ -749,6 +679,7 @@ rw_compare_page_class_init (RwComparePageClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (RW_TYPE_ANSWER_COLUMN);
+  g_type_ensure (RW_TYPE_COMPARE_OPTIONS);
 }
 
 /* The page's shortcuts act in the capture phase, before the focused widget sees the key: the
@@ -777,13 +708,18 @@ compare_page_add_shortcuts (RwComparePage *self)
 static void
 rw_compare_page_init (RwComparePage *self)
 {
+  const char *automatic[] = { "", NULL };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->tasks = gtk_string_list_new (automatic);
+  gtk_drop_down_set_model (self->task_dropdown, G_LIST_MODEL (self->tasks));
   self->selected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->settings = g_settings_new (APP_ID);
   g_signal_connect (gtk_text_view_get_buffer (self->prompt_view), "changed",
                     G_CALLBACK (compare_page_on_prompt_changed), self);
   compare_page_add_shortcuts (self);
-  compare_page_update_actions (self);
+  compare_page_on_prompt_changed (NULL, self);
+  _rw_compare_page_update_actions (self);
 }
 
 static void
@@ -829,7 +765,8 @@ rw_compare_page_set_engine (RwComparePage *self,
   gtk_list_box_bind_model (self->samples_list,
                            rw_prompt_library_get_prompts (rw_prompt_library_get_default ()),
                            compare_page_create_sample_row, self, NULL);
-  compare_page_update_actions (self);
+  compare_page_fill_tasks (self);
+  _rw_compare_page_update_actions (self);
 }
 
 void

@@ -135,6 +135,8 @@ window_preferences_action (GtkWidget  *widget,
 static void
 rw_window_dispose (GObject *object)
 {
+  /* The action follows the setting, which outlives the window in other windows' settings. */
+  g_action_map_remove_action (G_ACTION_MAP (object), "blind-mode");
   gtk_widget_dispose_template (GTK_WIDGET (object), RW_TYPE_WINDOW);
   G_OBJECT_CLASS (rw_window_parent_class)->dispose (object);
 }

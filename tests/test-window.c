@@ -649,6 +649,131 @@ test_preferences_keyring (Fixture       *f,
   g_assert_true (rw_keyring_clear ("stub", NULL, &error));
 }
 
+/* D5, the arena: in blind mode the columns come in an order of chance, and until the vote
+ * nothing tells the models apart (names, cost, speed); the vote goes to the answer it was cast
+ * on, and then everything shows. */
+static void
+test_blind (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "recorded/llama-2-70b-chat", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  gboolean seen_order[2] = { FALSE, FALSE };
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *sql = NULL;
+
+  g_settings_set_boolean (settings, "blind-mode", TRUE);
+  for (guint round = 0; round < 24 && !(seen_order[0] && seen_order[1]); round++)
+    {
+      compare (f, ids, k8s);
+      seen_order[g_str_equal (rw_model_get_id (rw_answer_column_get_model (
+                                rw_compare_page_get_column (f->page, 0))), ids[0]) ? 0 : 1] = TRUE;
+    }
+  g_assert_true (seen_order[0] && seen_order[1]);
+
+  wait_for_frame (GTK_WIDGET (f->window));
+  before = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (before, "Model A"));
+  g_assert_nonnull (strstr (before, "Model B"));
+  g_assert_null (strstr (before, "GPT"));
+  g_assert_null (strstr (before, "LLaMA"));
+  g_assert_null (strstr (before, "recorded/"));
+  g_assert_null (strstr (before, "$"));
+  g_assert_null (strstr (before, "tokens/s"));
+  save_screenshot (GTK_WIDGET (f->window), "window-blind-before.png");
+
+  left = g_strdup (rw_model_get_id (rw_answer_column_get_model (rw_compare_page_get_column (f->page, 0))));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "a"));
+  wait_for_frame (GTK_WIDGET (f->window));
+  after = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (after, "GPT 4"));
+  g_assert_nonnull (strstr (after, "LLaMA"));
+  g_assert_nonnull (strstr (after, "$"));
+  save_screenshot (GTK_WIDGET (f->window), "window-blind-after.png");
+
+  g_assert_true (rw_store_flush (f->store, NULL));
+  sql = g_strdup_printf ("SELECT count(*) FROM votes v JOIN responses r ON r.id = v.winner "
+                         "WHERE v.outcome = 'a' AND r.model = '%s'", left);
+  g_assert_cmpint (db_int (f, sql), ==, 1);
+  g_settings_reset (settings, "blind-mode");
+}
+
+/* Random pair: two different models, picked by chance, answer blind. */
+static void
+test_random_pair (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *labels = NULL;
+
+  rw_compare_page_set_prompt (f->page, k8s);
+  f->finished = FALSE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.random-pair", NULL));
+  rw_test_wait_until (&f->finished);
+  g_assert_cmpuint (rw_compare_page_get_n_columns (f->page), ==, 2);
+  g_assert_cmpstr (rw_model_get_id (rw_answer_column_get_model (rw_compare_page_get_column (f->page, 0))),
+                   !=,
+                   rw_model_get_id (rw_answer_column_get_model (rw_compare_page_get_column (f->page, 1))));
+  labels = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (labels, "Model A"));
+  g_assert_null (strstr (labels, "recorded/"));
+}
+
+/* D11 and the options: an own prompt gets the task chosen for it, and every model is asked
+ * with the system prompt, temperature and token limit set. */
+static void
+test_task_and_options (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
+                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
+                                           "\"mock/a\", \"provider\": \"mock\", \"name\": \"a\"},"
+                                           "{\"id\": \"mock/b\", \"provider\": \"mock\", "
+                                           "\"name\": \"b\"}]}", base);
+  const char *ids[] = { "mock/a", "mock/b", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  GtkDropDown *tasks = GTK_DROP_DOWN (find_widget (GTK_WIDGET (f->page), GTK_TYPE_DROP_DOWN));
+  GListModel *items = gtk_drop_down_get_model (tasks);
+  guint code = GTK_INVALID_LIST_POSITION;
+
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  rw_mock_upstream_set_default (upstream, "a", rw_mock_reply_new_chat ("A.", 3, 1));
+  rw_mock_upstream_set_default (upstream, "b", rw_mock_reply_new_chat ("B.", 3, 1));
+  g_settings_set_string (settings, "system-prompt", "Answer in one word.");
+  g_settings_set_boolean (settings, "use-temperature", TRUE);
+  g_settings_set_double (settings, "temperature", 0.2);
+  g_settings_set_int (settings, "max-tokens", 64);
+
+  /* An own prompt: the automatic task is "general"; "code" is chosen instead. */
+  rw_compare_page_set_prompt (f->page, "Write a function that reverses a list.");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: general");
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (items), i), "code") == 0)
+      code = i;
+  g_assert_cmpuint (code, !=, GTK_INVALID_LIST_POSITION);
+  gtk_drop_down_set_selected (tasks, code);
+  compare (f, ids, "Write a function that reverses a list.");
+
+  body = rw_mock_upstream_dup_last_body (upstream);
+  g_assert_nonnull (strstr (body, "Answer in one word."));
+  g_assert_nonnull (strstr (body, "\"system\""));
+  g_assert_nonnull (strstr (body, "\"temperature\":0.2"));
+  g_assert_nonnull (strstr (body, "64"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "tie"));
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE task = 'code'"), ==, 1);
+
+  g_settings_reset (settings, "system-prompt");
+  g_settings_reset (settings, "use-temperature");
+  g_settings_reset (settings, "temperature");
+  g_settings_reset (settings, "max-tokens");
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -856,6 +981,9 @@ main (int    argc,
   ADD ("responsive-and-stop", &real_time, test_responsive_and_stop);
   ADD ("history", &instant, test_history);
   ADD ("markdown-column", &instant, test_markdown_column);
+  ADD ("blind", &instant, test_blind);
+  ADD ("random-pair", &instant, test_random_pair);
+  ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
   g_test_add_func ("/Rw/Markdown/incremental", test_markdown_incremental);
   g_test_add ("/Rw/Preferences/providers", Fixture, &instant, fixture_setup, test_preferences,

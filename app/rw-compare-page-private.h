@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-compare-options.h"
+#include "rw-compare-page.h"
+
+G_BEGIN_DECLS
+
+/* The Compare view, shared by rw-compare-page.c (comparing and voting) and
+ * rw-compare-page-stored.c (a comparison of the history shown again). */
+
+typedef struct
+{
+  RwChatRequest *request;
+  GPtrArray *models;
+  GPtrArray *columns;      /* RwAnswerColumn, borrowed from the box */
+  GPtrArray *results;
+  GStrv response_ids;
+  GCancellable *cancellable;
+  char *prompt_id;
+  char *run_id;
+  gboolean finished;
+  gboolean voted;
+  gboolean blind;
+  gboolean stored;         /* reopened from the history: read-only */
+  gboolean selection_changed; /* other models were chosen since it was reopened */
+} Comparison;
+
+struct _RwComparePage
+{
+  GtkBox parent_instance;
+
+  RwCatalog *catalog;
+  RwStore *store;
+  RwFanout *fanout;
+  GSettings *settings;
+  GHashTable *selected;    /* model id set */
+  GtkCustomFilter *model_filter;
+  GtkFilterListModel *filtered_models;
+  Comparison *current;
+  char *last_run_id;
+
+  GtkBox *columns_box;
+  GtkMenuButton *models_button;
+  GtkListBox *models_list;
+  GtkSearchEntry *models_search;
+  GtkBox *pair_box;
+  GtkTextView *prompt_view;
+  GtkListBox *samples_list;
+  GtkPopover *samples_popover;
+  GtkStack *stack;
+  GtkLabel *stored_label;
+  GtkRevealer *stored_revealer;
+  GtkDropDown *task_dropdown;
+  GtkStringList *tasks;
+  RwCompareOptions *options;
+  GtkLabel *vote_label;
+  GtkRevealer *vote_revealer;
+};
+
+void _rw_compare_page_comparison_free (Comparison    *c);
+void _rw_compare_page_clear_columns    (RwComparePage *self);
+void _rw_compare_page_update_actions   (RwComparePage *self);
+void _rw_compare_page_run_again_action (GtkWidget     *widget,
+                                        const char    *action_name,
+                                        GVariant      *param);
+
+G_END_DECLS
