@@ -39,6 +39,7 @@ struct _RwComparePage
   GtkFilterListModel *filtered_models;
   Comparison *current;
   char *last_run_id;
+  guint first_run_idle;
 
   GtkBox *columns_box;
   GtkMenuButton *models_button;
@@ -49,6 +50,7 @@ struct _RwComparePage
   GtkListBox *samples_list;
   GtkPopover *samples_popover;
   GtkStack *stack;
+  AdwStatusPage *empty_status;
   GtkLabel *stored_label;
   GtkRevealer *stored_revealer;
   GtkDropDown *task_dropdown;

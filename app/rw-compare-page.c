@@ -455,15 +455,117 @@ compare_page_send_action (GtkWidget  *widget,
                       g_settings_get_boolean (self->settings, "blind-mode"));
 }
 
-/* Whether a model can answer now: its provider needs no key, or has one. */
+/* Whether a model is a real one that can answer now: not a recording, and its provider needs
+ * no key (a local server), or has one. */
 static gboolean
 compare_page_model_usable (RwComparePage *self,
                            RwModel       *model)
 {
   RwProvider *p = rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (model));
 
-  return p != NULL && (!RW_PROVIDER_GET_CLASS (p)->takes_api_key || rw_provider_has_api_key (p));
+  if (p == NULL || g_str_equal (rw_provider_get_kind (p), "recorded"))
+    return FALSE;
+  return !RW_PROVIDER_GET_CLASS (p)->takes_api_key || rw_provider_get_api_key_env (p) == NULL
+         || rw_provider_has_api_key (p);
 }
+
+/* The real models that can answer now. */
+static GPtrArray *
+compare_page_usable_models (RwComparePage *self)
+{
+  g_autoptr(GPtrArray) all = rw_catalog_list_models (self->catalog);
+  GPtrArray *usable = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < all->len; i++)
+    if (compare_page_model_usable (self, all->pdata[i]))
+      g_ptr_array_add (usable, g_object_ref (all->pdata[i]));
+  return usable;
+}
+
+/* First run: until a real provider works, Compare offers the samples (which the recordings
+ * answer) and Preferences; once one works, and unless the user chose models, the selection is
+ * real models, of different providers first. */
+static void
+compare_page_update_first_run (RwComparePage *self)
+{
+  g_autoptr(GPtrArray) usable = compare_page_usable_models (self);
+  g_autoptr(GVariant) chosen = g_settings_get_user_value (self->settings, "selected-models");
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (usable->len > 0 && chosen == NULL)
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_autoptr(GHashTable) providers = g_hash_table_new (g_str_hash, g_str_equal);
+      g_auto(GStrv) ids = NULL;
+      guint n = 0;
+
+      for (guint pass = 0; pass < 2; pass++)
+        for (guint i = 0; i < usable->len && n < 3; i++)
+          {
+            RwModel *m = usable->pdata[i];
+            gboolean seen = g_hash_table_contains (providers, rw_model_get_provider_id (m));
+
+            if ((pass == 0) == seen)
+              continue;
+            if (pass == 1 && g_hash_table_contains (providers, rw_model_get_id (m)))
+              continue;
+            g_hash_table_add (providers, (gpointer) rw_model_get_provider_id (m));
+            g_hash_table_add (providers, (gpointer) rw_model_get_id (m));
+            g_strv_builder_add (builder, rw_model_get_id (m));
+            n++;
+          }
+      ids = g_strv_builder_end (builder);
+      rw_compare_page_set_selected_models (self, (const char * const *) ids);
+    }
+  if (g_strcmp0 (page, "columns") != 0)
+    gtk_stack_set_visible_child_name (self->stack, usable->len > 0 ? "empty" : "first-run");
+}
+
+static gboolean
+compare_page_first_run_idle (gpointer data)
+{
+  RwComparePage *self = data;
+
+  self->first_run_idle = 0;
+  compare_page_update_first_run (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The catalog tells of a change while it holds its list's lock: the page looks at the models
+ * once it has let go. */
+static void
+compare_page_on_models_changed (GListModel    *models,
+                                guint          position,
+                                guint          removed,
+                                guint          added,
+                                RwComparePage *self)
+{
+  if (self->first_run_idle == 0)
+    self->first_run_idle = g_idle_add (compare_page_first_run_idle, self);
+}
+
+/* A sample prompt, sent to the recordings that answer it. */
+static void
+compare_page_try_sample_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  RwComparePage *self = RW_COMPARE_PAGE (widget);
+  GListModel *prompts = rw_prompt_library_get_prompts (rw_prompt_library_get_default ());
+  g_autoptr(RwSamplePrompt) sample = NULL;
+  g_autoptr(GVariant) fallback = g_settings_get_default_value (self->settings, "selected-models");
+  g_autofree const char **ids = NULL;
+
+  if (g_list_model_get_n_items (prompts) == 0)
+    return;
+  sample = g_list_model_get_item (prompts, g_random_int_range (0, g_list_model_get_n_items (prompts)));
+  ids = g_variant_get_strv (fallback, NULL);
+  rw_compare_page_set_selected_models (self, ids);
+  rw_compare_page_set_prompt (self, rw_sample_prompt_get_text (sample));
+  gtk_widget_activate_action (widget, "compare.send", NULL);
+}
+
+
 
 /* Two models picked at random answer blind, as in Chatbot Arena: among the real ones that can
  * answer, or the recorded ones when there are not two of those (they answer the samples). */
@@ -604,6 +706,7 @@ rw_compare_page_dispose (GObject *object)
   RwComparePage *self = (RwComparePage *) object;
 
   g_clear_pointer (&self->current, _rw_compare_page_comparison_free);
+  g_clear_handle_id (&self->first_run_idle, g_source_remove);
   if (self->fanout != NULL)
     g_signal_handlers_disconnect_by_data (self->fanout, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), RW_TYPE_COMPARE_PAGE);
@@ -647,6 +750,7 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_list);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_popover);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, empty_status);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_label);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stored_revealer);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, options);
@@ -659,6 +763,8 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_install_action (widget_class, "compare.send", NULL, compare_page_send_action);
   gtk_widget_class_install_action (widget_class, "compare.random-pair", NULL,
                                    compare_page_random_pair_action);
+  gtk_widget_class_install_action (widget_class, "compare.try-sample", NULL,
+                                   compare_page_try_sample_action);
   gtk_widget_class_install_action (widget_class, "compare.stop", NULL, compare_page_stop_action);
   gtk_widget_class_install_action (widget_class, "compare.vote-pair", "s",
                                    compare_page_vote_pair_action);
@@ -766,6 +872,15 @@ rw_compare_page_set_engine (RwComparePage *self,
                            rw_prompt_library_get_prompts (rw_prompt_library_get_default ()),
                            compare_page_create_sample_row, self, NULL);
   compare_page_fill_tasks (self);
+  g_signal_connect_object (rw_catalog_get_models (catalog), "items-changed",
+                           G_CALLBACK (compare_page_on_models_changed), self, 0);
+  /* D17: the empty page says what happens to the answers. */
+  if (store == NULL)
+    adw_status_page_set_description (self->empty_status,
+                                     _("Choose two or more models, write a prompt or pick a "
+                                       "sample, and press Compare. The database could not be "
+                                       "opened, so answers are not kept."));
+  compare_page_update_first_run (self);
   _rw_compare_page_update_actions (self);
 }
 

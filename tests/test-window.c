@@ -51,6 +51,7 @@ fixture_setup (Fixture       *f,
   {
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_settings_reset (settings, "last-view");
+    g_settings_reset (settings, "selected-models");
   }
   f->window = rw_window_new (NULL, f->catalog, f->store);
   f->page = rw_window_get_compare_page (f->window);
@@ -774,6 +775,67 @@ test_task_and_options (Fixture       *f,
   g_settings_reset (settings, "max-tokens");
 }
 
+/* First run (D9, item 3): with no real provider, Compare offers Preferences and the samples,
+ * which the recordings answer; an own prompt to a recording fails with words for a desktop
+ * user, not a command; once a real provider can answer, the selection is its models. */
+static void
+test_first_run (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"box\", \"kind\": \"openai\", "
+                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
+                                           "\"box/a\", \"provider\": \"box\", \"name\": \"a\"},"
+                                           "{\"id\": \"box/b\", \"provider\": \"box\", "
+                                           "\"name\": \"b\"}]}", base);
+  const char *recorded[] = { "recorded/gpt-4", NULL };
+  g_autofree char *labels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) selected = NULL;
+
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (labels, "No provider is set up yet"));
+  g_assert_nonnull (strstr (labels, "Set Up Providers…"));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (f->page)));
+  save_screenshot (GTK_WIDGET (f->window), "window-first-run.png");
+
+  /* Try a Sample: the recordings answer it, every one of them. */
+  f->finished = FALSE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.try-sample", NULL));
+  rw_test_wait_until (&f->finished);
+  g_assert_cmpuint (rw_compare_page_get_n_columns (f->page), ==, 3);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 3);
+
+  /* An own prompt to a recording: an error in words, with no command in it. */
+  compare (f, recorded, "What should I cook tonight?");
+  g_clear_pointer (&labels, g_free);
+  labels = labels_of (GTK_WIDGET (rw_compare_page_get_column (f->page, 0)));
+  g_assert_nonnull (strstr (labels, "answers the sample prompts only"));
+  g_assert_null (strstr (labels, "routewise-cli"));
+  g_assert_null (strstr (labels, "`"));
+
+  /* A real provider that can answer: the models chosen by default become its. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_settings_reset (settings, "selected-models");
+  }
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_clear_pointer (&selected, g_strfreev);
+      selected = rw_compare_page_dup_selected_models (f->page);
+      if (g_strv_contains ((const char * const *) selected, "box/a"))
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (g_strv_contains ((const char * const *) selected, "box/b"));
+  g_assert_false (g_strv_contains ((const char * const *) selected, "recorded/gpt-4"));
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -969,6 +1031,9 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* The app's own icons, as the application's resource path gives them. */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/routewise/Routewise/icons");
   /* Screenshots show where a change ends, not a frame of its animation. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
@@ -982,6 +1047,7 @@ main (int    argc,
   ADD ("history", &instant, test_history);
   ADD ("markdown-column", &instant, test_markdown_column);
   ADD ("blind", &instant, test_blind);
+  ADD ("first-run", &instant, test_first_run);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
