@@ -568,7 +568,8 @@ compare_page_try_sample_action (GtkWidget  *widget,
 
 
 /* Two models picked at random answer blind, as in Chatbot Arena: among the real ones that can
- * answer, or the recorded ones when there are not two of those (they answer the samples). */
+ * answer, or, when there are not two of those, the recordings that have an answer to the
+ * prompt. */
 static void
 compare_page_random_pair_action (GtkWidget  *widget,
                                  const char *action_name,
@@ -588,8 +589,17 @@ compare_page_random_pair_action (GtkWidget  *widget,
   for (guint i = 0; i < all->len; i++)
     {
       RwModel *m = all->pdata[i];
-      if (g_strcmp0 (rw_model_get_provider_id (m), "recorded") == 0)
-        g_ptr_array_add (recorded, m);
+      RwProvider *p = rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (m));
+
+      if (RW_IS_RECORDED_PROVIDER (p))
+        {
+          /* A recording that has no answer to the prompt would only fail. */
+          g_autofree char *answer = rw_recorded_provider_lookup (RW_RECORDED_PROVIDER (p),
+                                                                 rw_model_get_upstream_name (m),
+                                                                 prompt, NULL);
+          if (answer != NULL)
+            g_ptr_array_add (recorded, m);
+        }
       else if (compare_page_model_usable (self, m))
         g_ptr_array_add (real, m);
     }

@@ -422,8 +422,8 @@ rw_recorded_provider_chat_async (RwProvider          *provider,
     {
       rw_provider_call_headers_received (call, 404);
       g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                               "%s is a recording: it answers the sample prompts only, "
-                               "and this is not one of them",
+                               "%s is a recording with no recorded answer to this prompt: "
+                               "it answers the sample prompts only",
                                rw_model_get_id (model));
       return;
     }
