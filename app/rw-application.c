@@ -130,12 +130,18 @@ rw_application_finalize (GObject *object)
   G_OBJECT_CLASS (rw_application_parent_class)->finalize (object);
 }
 
+/* Quitting closes the windows, each as its close button would: one whose answers are still
+ * coming in asks first. The application ends with its last window. */
 static void
 application_quit_action (GSimpleAction *action,
                          GVariant      *param,
                          gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (user_data)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free (windows);
 }
 
 static void
@@ -154,6 +160,8 @@ application_about_action (GSimpleAction *action,
   adw_about_window_set_version (about, PACKAGE_VERSION);
   adw_about_window_set_developers (about, developers);
   adw_about_window_set_license_type (about, GTK_LICENSE_GPL_3_0);
+  adw_about_window_set_website (about, "https://github.com/routewise/routewise");
+  adw_about_window_set_issue_url (about, "https://github.com/routewise/routewise/issues");
   adw_about_window_set_comments (about, _("Compare language models side by side and learn which "
                                           "one to route each task to."));
   adw_about_window_add_legal_section (about, _("Recorded answers"),

@@ -48,6 +48,11 @@ struct _RwComparePage
   GtkBox *pair_box;
   GtkTextView *prompt_view;
   GtkListBox *samples_list;
+  GtkSearchEntry *samples_search;
+  GtkCustomFilter *samples_filter;
+  GtkFilterListModel *filtered_samples;
+  gboolean toggling;       /* a model's check is writing the selection */
+  gboolean closing;        /* the window waits for the comparison to be stored to close */
   GtkPopover *samples_popover;
   GtkStack *stack;
   AdwStatusPage *empty_status;

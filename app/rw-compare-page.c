@@ -91,11 +91,35 @@ _rw_compare_page_update_actions (RwComparePage *self)
 static void
 compare_page_update_models_button (RwComparePage *self)
 {
-  guint n = g_hash_table_size (self->selected);
-  g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Model",
-                                                         "%u Models", n), n);
+  g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autofree char *label = NULL;
+  guint n = 0;
 
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      if (self->catalog == NULL || rw_catalog_lookup_model (self->catalog, ids[i]) != NULL)
+        n++;
+      else
+        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", ids[i]);
+    }
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Model", "%u Models", n), n);
   gtk_menu_button_set_label (self->models_button, label);
+  /* D8: a chosen model that is not there (its provider gone, its key removed) is said, not
+   * dropped in silence. */
+  if (missing->len > 0)
+    {
+      g_autofree char *tip = g_strdup_printf (_("Not available, left out: %s"), missing->str);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->models_button), tip);
+      gtk_widget_add_css_class (GTK_WIDGET (self->models_button), "warning");
+    }
+  else
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->models_button),
+                                   _("Choose the models to compare"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->models_button), "warning");
+    }
 }
 
 static void compare_page_load_selection (RwComparePage *self);
@@ -117,7 +141,9 @@ compare_page_on_model_toggled (GtkCheckButton *check,
   if (active)
     g_strv_builder_add (builder, id);
   updated = g_strv_builder_end (builder);
+  self->toggling = TRUE;
   g_settings_set_strv (self->settings, "selected-models", (const char * const *) updated);
+  self->toggling = FALSE;
   compare_page_load_selection (self);
   if (self->current != NULL)
     self->current->selection_changed = TRUE;
@@ -184,11 +210,36 @@ compare_page_create_sample_row (gpointer item,
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rw_sample_prompt_get_title (p));
+  /* The prompt whole, on up to three lines: two prompts may begin alike (D13). */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rw_sample_prompt_get_text (p));
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), rw_sample_prompt_get_task (p));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   g_object_set_data_full (G_OBJECT (row), "prompt", g_object_ref (p), g_object_unref);
   return row;
+}
+
+static gboolean
+compare_page_filter_sample (gpointer item,
+                            gpointer user_data)
+{
+  RwComparePage *self = user_data;
+  g_autofree char *q = g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->samples_search)),
+                                       -1);
+  g_autofree char *text = NULL;
+  g_autofree char *task = NULL;
+
+  if (*q == '\0')
+    return TRUE;
+  text = g_utf8_strdown (rw_sample_prompt_get_text (item), -1);
+  task = g_utf8_strdown (rw_sample_prompt_get_task (item), -1);
+  return strstr (text, q) != NULL || strstr (task, q) != NULL;
+}
+
+static void
+compare_page_on_samples_search_changed (RwComparePage *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->samples_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
@@ -445,6 +496,11 @@ compare_page_send_action (GtkWidget  *widget,
       if (m != NULL)
         g_ptr_array_add (models, g_object_ref (m));
     }
+  if (models->len > 0 && models->len < g_strv_length (ids))
+    {
+      const char *tip = gtk_widget_get_tooltip_text (GTK_WIDGET (self->models_button));
+      compare_page_toast (self, tip);
+    }
   if (models->len == 0)
     {
       compare_page_toast (self, _("Choose at least one model"));
@@ -528,6 +584,7 @@ compare_page_first_run_idle (gpointer data)
 
   self->first_run_idle = 0;
   compare_page_update_first_run (self);
+  compare_page_update_models_button (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -730,6 +787,8 @@ rw_compare_page_finalize (GObject *object)
 
   g_clear_object (&self->fanout);
   g_clear_object (&self->filtered_models);
+  g_clear_object (&self->filtered_samples);
+  g_clear_object (&self->samples_filter);
   g_clear_object (&self->model_filter);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
@@ -758,6 +817,7 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, pair_box);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_list);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_search);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_popover);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, stack);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, empty_status);
@@ -769,6 +829,7 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, vote_revealer);
   gtk_widget_class_bind_template_callback (widget_class, compare_page_on_models_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, compare_page_on_sample_activated);
+  gtk_widget_class_bind_template_callback (widget_class, compare_page_on_samples_search_changed);
 
   gtk_widget_class_install_action (widget_class, "compare.send", NULL, compare_page_send_action);
   gtk_widget_class_install_action (widget_class, "compare.random-pair", NULL,
@@ -839,6 +900,16 @@ rw_compare_page_init (RwComparePage *self)
 }
 
 static void
+compare_page_on_selection_setting (RwComparePage *self)
+{
+  compare_page_load_selection (self);
+  /* The checks follow a change made elsewhere; a check's own toggle has them right. */
+  if (!self->toggling && self->filtered_models != NULL)
+    gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
+                             compare_page_create_model_row, self, NULL);
+}
+
+static void
 compare_page_load_selection (RwComparePage *self)
 {
   g_auto(GStrv) ids = g_settings_get_strv (self->settings, "selected-models");
@@ -878,9 +949,15 @@ rw_compare_page_set_engine (RwComparePage *self,
                                                      g_object_ref (GTK_FILTER (self->model_filter)));
   gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
                            compare_page_create_model_row, self, NULL);
-  gtk_list_box_bind_model (self->samples_list,
-                           rw_prompt_library_get_prompts (rw_prompt_library_get_default ()),
+  self->samples_filter = gtk_custom_filter_new (compare_page_filter_sample, self, NULL);
+  self->filtered_samples =
+    gtk_filter_list_model_new (g_object_ref (rw_prompt_library_get_prompts (rw_prompt_library_get_default ())),
+                               g_object_ref (GTK_FILTER (self->samples_filter)));
+  gtk_list_box_bind_model (self->samples_list, G_LIST_MODEL (self->filtered_samples),
                            compare_page_create_sample_row, self, NULL);
+  /* D8: the label and the checks follow the setting, whoever changes it. */
+  g_signal_connect_swapped (self->settings, "changed::selected-models",
+                            G_CALLBACK (compare_page_on_selection_setting), self);
   compare_page_fill_tasks (self);
   g_signal_connect_object (rw_catalog_get_models (catalog), "items-changed",
                            G_CALLBACK (compare_page_on_models_changed), self, 0);
@@ -899,9 +976,17 @@ rw_compare_page_set_selected_models (RwComparePage      *self,
                                      const char * const *ids)
 {
   g_settings_set_strv (self->settings, "selected-models", ids);
-  compare_page_load_selection (self);
-  gtk_list_box_bind_model (self->models_list, G_LIST_MODEL (self->filtered_models),
-                           compare_page_create_model_row, self, NULL);
+}
+
+/**
+ * rw_compare_page_is_running:
+ *
+ * Returns: whether answers are still coming in
+ */
+gboolean
+rw_compare_page_is_running (RwComparePage *self)
+{
+  return self->current != NULL && !self->current->finished;
 }
 
 char **

@@ -21,6 +21,8 @@ struct _RwWindow
   RwStore *store;
   GSettings *settings;
 
+  gboolean quitting;       /* closing once the running comparison is stopped and stored */
+
   RwComparePage *compare_page;
   RwHistoryPage *history_page;
   AdwToastOverlay *toast_overlay;
@@ -72,12 +74,59 @@ rw_window_show_error (RwWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
+static void
+window_on_stopped_close (RwWindow *self)
+{
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+window_on_quit_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         RwWindow         *self)
+{
+  if (!g_str_equal (response, "quit"))
+    return;
+  /* The answers that finished are stored with the others, stopped, before the window goes. */
+  self->quitting = TRUE;
+  g_signal_connect_object (self->compare_page, "compare-finished",
+                           G_CALLBACK (window_on_stopped_close), self, G_CONNECT_SWAPPED);
+  gtk_widget_activate_action (GTK_WIDGET (self->compare_page), "compare.stop", NULL);
+}
+
+/* D10: closing while answers stream asks first. */
+static void
+window_ask_before_closing (RwWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Stop the Comparison and Quit?"),
+                                                       _("Answers are still coming in. The ones "
+                                                         "that finished are kept, and so is "
+                                                         "what the others said so far.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep Answering"),
+                                    "quit", _("_Stop and Quit"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "quit", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (window_on_quit_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* The size is kept as the user left it, not as a maximised window has it. */
 static gboolean
 window_close_request (GtkWindow *window)
 {
   RwWindow *self = RW_WINDOW (window);
   int width, height;
+
+  if (rw_compare_page_is_running (self->compare_page))
+    {
+      if (!self->quitting)
+        window_ask_before_closing (self);
+      return TRUE;
+    }
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_delay (self->settings);

@@ -54,6 +54,7 @@ fixture_setup (Fixture       *f,
     g_settings_reset (settings, "selected-models");
   }
   f->window = rw_window_new (NULL, f->catalog, f->store);
+  g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
   f->page = rw_window_get_compare_page (f->window);
   g_signal_connect (f->page, "compare-finished", G_CALLBACK (on_finished), f);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
@@ -64,7 +65,8 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (f->window));
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
   rw_store_close (f->store);
   g_object_unref (f->store);
   g_object_unref (f->catalog);
@@ -836,6 +838,176 @@ test_first_run (Fixture       *f,
   g_assert_false (g_strv_contains ((const char * const *) selected, "recorded/gpt-4"));
 }
 
+/* Any widget of @type under @widget, shown or not, for which @match says yes. */
+static GtkWidget *
+find_any (GtkWidget  *widget,
+          GType       type,
+          gboolean  (*match) (GtkWidget *, gpointer),
+          gpointer    data)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget, data)))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_any (child, type, match, data);
+      if (found != NULL)
+        return found;
+    }
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
+    return find_any (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))), type,
+                     match, data);
+  return NULL;
+}
+
+static gboolean
+has_placeholder (GtkWidget *widget,
+                 gpointer   text)
+{
+  const char *placeholder = NULL;
+
+  g_object_get (widget, "placeholder-text", &placeholder, NULL);
+  return g_strcmp0 (placeholder, text) == 0;
+}
+
+static guint
+count_children (GtkWidget *widget)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+/* D8 and D13: the models button follows the setting whoever changes it, and says which chosen
+ * models are not there; the samples show whole and can be searched. */
+static void
+test_selection_and_samples (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "gone/model", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkMenuButton *models = GTK_MENU_BUTTON (find_any (GTK_WIDGET (f->page), GTK_TYPE_MENU_BUTTON,
+                                                     NULL, NULL));
+  GtkWidget *search = find_any (GTK_WIDGET (f->page), GTK_TYPE_SEARCH_ENTRY, has_placeholder,
+                                "Search the samples");
+  GtkWidget *list;
+  guint all;
+
+  g_settings_set_strv (settings, "selected-models", ids);
+  g_assert_cmpstr (gtk_menu_button_get_label (models), ==, "1 Model");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (models)), "gone/model"));
+
+  g_assert_nonnull (search);
+  list = find_any (gtk_widget_get_parent (gtk_widget_get_parent (search)), GTK_TYPE_LIST_BOX, NULL,
+                   NULL);
+  all = count_children (list);
+  g_assert_cmpuint (all, >=, 19);
+  gtk_editable_set_text (GTK_EDITABLE (search), "kubernetes");
+  g_signal_emit_by_name (search, "search-changed");
+  g_assert_cmpuint (count_children (list), ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  g_signal_emit_by_name (search, "search-changed");
+  g_assert_cmpuint (count_children (list), ==, all);
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+/* D10: closing while answers stream asks first; to stop and quit keeps the answer that had
+ * finished, and what the other said so far. */
+static void
+test_quit_while_streaming (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"m\", \"kind\": \"openai\", "
+                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
+                                           "\"m/fast\", \"provider\": \"m\", \"name\": \"fast\"},"
+                                           "{\"id\": \"m/slow\", \"provider\": \"m\", "
+                                           "\"name\": \"slow\"}]}", base);
+  const char *pieces[] = { "One ", "two ", "three ", "four ", "five ", "six ", "seven ", NULL };
+  const char *ids[] = { "m/fast", "m/slow", NULL };
+  g_autoptr(GError) error = NULL;
+  RwMockReply *slow = rw_mock_reply_new_stream (pieces, 5, 7, TRUE);
+  AdwMessageDialog *dialog;
+
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  slow->chunk_size = 64;
+  slow->chunk_delay_ms = 300;
+  rw_mock_upstream_push (upstream, "slow", slow);
+  rw_mock_upstream_push (upstream, "fast", rw_mock_reply_new_chat ("Done quickly.", 5, 3));
+
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, "Count to seven.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
+  /* The fast answer is whole; the slow one has begun. */
+  for (;;)
+    {
+      g_autofree char *fast = rw_answer_column_dup_text (rw_compare_page_get_column (f->page, 0));
+      g_autofree char *partial = rw_answer_column_dup_text (rw_compare_page_get_column (f->page, 1));
+      if (g_str_equal (fast, "Done quickly.") && *partial != '\0'
+          && strstr (rw_answer_column_get_metrics (rw_compare_page_get_column (f->page, 0)),
+                     "First token") != NULL)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  gtk_window_close (GTK_WINDOW (f->window));
+  g_assert_nonnull (f->window);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  save_screenshot (GTK_WIDGET (dialog), "window-quit-asks.png");
+  adw_message_dialog_response (dialog, "quit");
+  while (f->window != NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE model = 'm/fast' AND "
+                              "status = 'ok' AND text = 'Done quickly.'"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses WHERE model = 'm/slow' AND "
+                              "error_kind = 'cancelled' AND length (text) > 0"), ==, 1);
+}
+
+/* D18: the window opens at the size it was closed at. */
+static void
+test_window_size (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  RwWindow *again;
+  int w, h;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 640);
+  gtk_window_close (GTK_WINDOW (f->window));
+  while (f->window != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 640);
+
+  again = rw_window_new (NULL, f->catalog, f->store);
+  gtk_window_get_default_size (GTK_WINDOW (again), &w, &h);
+  g_assert_cmpint (w, ==, 900);
+  g_assert_cmpint (h, ==, 640);
+  gtk_window_destroy (GTK_WINDOW (again));
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -1048,6 +1220,9 @@ main (int    argc,
   ADD ("markdown-column", &instant, test_markdown_column);
   ADD ("blind", &instant, test_blind);
   ADD ("first-run", &instant, test_first_run);
+  ADD ("selection-and-samples", &instant, test_selection_and_samples);
+  ADD ("quit-while-streaming", &instant, test_quit_while_streaming);
+  ADD ("window-size", &instant, test_window_size);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
