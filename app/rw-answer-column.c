@@ -183,6 +183,7 @@ answer_column_update_title (RwAnswerColumn *self,
       const char *id = rw_model_get_id (self->model);
 
       gtk_label_set_label (self->title, name);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->title), name);
       /* A model without a name of its own is shown by its id, once. */
       gtk_label_set_label (self->subtitle, g_strcmp0 (name, id) != 0 ? id : "");
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle), g_strcmp0 (name, id) != 0);
@@ -190,6 +191,7 @@ answer_column_update_title (RwAnswerColumn *self,
   else
     {
       gtk_label_set_label (self->title, self->blind_label);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->title), NULL);
       gtk_label_set_label (self->subtitle, _("Hidden until you vote"));
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle), TRUE);
     }

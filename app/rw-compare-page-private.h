@@ -45,7 +45,9 @@ struct _RwComparePage
   GtkMenuButton *models_button;
   GtkListBox *models_list;
   GtkSearchEntry *models_search;
-  GtkBox *pair_box;
+  GtkFlowBox *pair_box;
+  GtkLabel *columns_hint;
+  GtkScrolledWindow *columns_scroller;
   GtkTextView *prompt_view;
   GtkListBox *samples_list;
   GtkSearchEntry *samples_search;

@@ -815,6 +815,8 @@ rw_compare_page_class_init (RwComparePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, models_list);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, models_search);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, pair_box);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, columns_hint);
+  gtk_widget_class_bind_template_child (widget_class, RwComparePage, columns_scroller);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_list);
   gtk_widget_class_bind_template_child (widget_class, RwComparePage, samples_search);
@@ -862,6 +864,47 @@ rw_compare_page_class_init (RwComparePageClass *klass)
 /* The page's shortcuts act in the capture phase, before the focused widget sees the key: the
  * prompt's text view would otherwise take Ctrl+Enter as a newline. A disabled action lets the
  * key go on to the widget. */
+/* D15: when the answers do not all fit, a hint says which are in view and how many there are. */
+static void
+compare_page_update_columns_hint (RwComparePage *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_hadjustment (self->columns_scroller);
+  double upper = gtk_adjustment_get_upper (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+  double value = gtk_adjustment_get_value (adj);
+  guint n = self->current ? self->current->columns->len : 0;
+  g_autofree char *text = NULL;
+  guint first, last;
+
+  if (n == 0 || upper <= page + 1)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->columns_hint), FALSE);
+      return;
+    }
+  first = MIN (n, (guint) (value / (upper / n) + 0.5) + 1);
+  last = MAX (first, MIN (n, (guint) ((value + page) / (upper / n) + 0.5)));
+  if (first == last)
+    /* Translators: which answer is in view, of how many; the others are a scroll away */
+    text = g_strdup_printf (_("Answer %u of %u · scroll for more"), first, n);
+  else
+    /* Translators: which answers are in view, of how many; the others are a scroll away */
+    text = g_strdup_printf (_("Answers %u–%u of %u · scroll for more"), first, last, n);
+  gtk_label_set_label (self->columns_hint, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->columns_hint), TRUE);
+}
+
+/**
+ * rw_compare_page_get_columns_hint:
+ *
+ * Returns: (nullable): what the hint over the answers says, when it shows
+ */
+const char *
+rw_compare_page_get_columns_hint (RwComparePage *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->columns_hint))
+           ? gtk_label_get_label (self->columns_hint) : NULL;
+}
+
 static void
 compare_page_add_shortcuts (RwComparePage *self)
 {
@@ -896,6 +939,13 @@ rw_compare_page_init (RwComparePage *self)
                     G_CALLBACK (compare_page_on_prompt_changed), self);
   compare_page_add_shortcuts (self);
   compare_page_on_prompt_changed (NULL, self);
+  {
+    GtkAdjustment *adj = gtk_scrolled_window_get_hadjustment (self->columns_scroller);
+
+    g_signal_connect_swapped (adj, "value-changed", G_CALLBACK (compare_page_update_columns_hint),
+                              self);
+    g_signal_connect_swapped (adj, "changed", G_CALLBACK (compare_page_update_columns_hint), self);
+  }
   _rw_compare_page_update_actions (self);
 }
 

@@ -24,6 +24,7 @@ guint           rw_compare_page_get_n_columns       (RwComparePage      *self);
 RwAnswerColumn *rw_compare_page_get_column          (RwComparePage      *self,
                                                      guint               index);
 const char     *rw_compare_page_get_last_run_id     (RwComparePage      *self);
+const char     *rw_compare_page_get_columns_hint    (RwComparePage      *self);
 gboolean        rw_compare_page_is_running          (RwComparePage      *self);
 gboolean        rw_compare_page_show_stored         (RwComparePage      *self,
                                                      const char         *run_id,

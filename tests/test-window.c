@@ -1008,6 +1008,30 @@ test_window_size (Fixture       *f,
   g_settings_reset (settings, "window-height");
 }
 
+/* From 360 pixels wide (D15, D16): the window keeps that width with three answers and the
+ * vote bar; the answers scroll sideways, and a hint says which is in view of how many. */
+static void
+test_narrow (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "recorded/claude-v1", "recorded/llama-2-70b-chat", NULL };
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 360, 760);
+  compare (f, ids, k8s);
+  wait_for_frame (GTK_WIDGET (f->window));
+  wait_for_frame (GTK_WIDGET (f->window));
+  /* 360 with the window's frame: nothing inside asks for more. */
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 360);
+  g_assert_cmpstr (rw_compare_page_get_columns_hint (f->page), ==,
+                   "Answer 1 of 3 · scroll for more");
+  save_screenshot (GTK_WIDGET (f->window), "window-360.png");
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
+  wait_for_frame (GTK_WIDGET (f->window));
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_null (rw_compare_page_get_columns_hint (f->page));
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -1203,7 +1227,15 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  /* The app's own icons, as the application's resource path gives them. */
+  /* The app's own style and icons, as the application loads them. */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/io/github/routewise/Routewise/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                     "/io/github/routewise/Routewise/icons");
   /* Screenshots show where a change ends, not a frame of its animation. */
@@ -1223,6 +1255,7 @@ main (int    argc,
   ADD ("selection-and-samples", &instant, test_selection_and_samples);
   ADD ("quit-while-streaming", &instant, test_quit_while_streaming);
   ADD ("window-size", &instant, test_window_size);
+  ADD ("narrow", &instant, test_narrow);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
