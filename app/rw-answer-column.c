@@ -300,9 +300,12 @@ rw_answer_column_finish (RwAnswerColumn *self,
   g_string_append_printf (m, _("First token %s · total %s"), ttft, latency);
   if (result->tokens_in >= 0 && result->tokens_out >= 0)
     {
+      g_autofree char *in = g_strdup_printf ("%s%" G_GINT64_FORMAT, approx, result->tokens_in);
+      g_autofree char *out = g_strdup_printf ("%s%" G_GINT64_FORMAT, approx, result->tokens_out);
+
       g_string_append_c (m, '\n');
-      g_string_append_printf (m, _("%s%" G_GINT64_FORMAT " → %s%" G_GINT64_FORMAT " tokens"),
-                              approx, result->tokens_in, approx, result->tokens_out);
+      /* Translators: tokens in, then out; "~" before a number marks an estimate */
+      g_string_append_printf (m, _("%s → %s tokens"), in, out);
       if (isfinite (tps))
         g_string_append_printf (m, _(" · %.0f tokens/s"), tps);
     }

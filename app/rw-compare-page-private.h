@@ -45,7 +45,7 @@ struct _RwComparePage
   GtkMenuButton *models_button;
   GtkListBox *models_list;
   GtkSearchEntry *models_search;
-  GtkFlowBox *pair_box;
+  GtkGrid *pair_box;
   GtkLabel *columns_hint;
   GtkScrolledWindow *columns_scroller;
   GtkTextView *prompt_view;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <string.h>
 
 #include "rw-answer-column.h"
@@ -1032,6 +1034,58 @@ test_narrow (Fixture       *f,
   g_assert_null (rw_compare_page_get_columns_hint (f->page));
 }
 
+/* The window in German: every view, the first-run page and the menus speak it (item 8). */
+static void
+test_translated (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *ids[] = { "recorded/gpt-4", "recorded/claude-v1", NULL };
+  g_autofree char *saved_language = g_strdup (g_getenv ("LANGUAGE"));
+  g_autofree char *saved_messages = g_strdup (setlocale (LC_MESSAGES, NULL));
+  g_autofree char *labels = NULL;
+  RwWindow *german;
+  RwComparePage *page;
+
+  /* gettext looks at LANGUAGE unless the messages' locale is C itself. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  if (g_strcmp0 (saved_messages, "C") == 0 || g_strcmp0 (saved_messages, "POSIX") == 0)
+    setlocale (LC_MESSAGES, "C.UTF-8");
+  g_assert_cmpstr (_("Compare Models Side by Side"), ==, "Modelle nebeneinander vergleichen");
+
+  german = rw_window_new (NULL, f->catalog, f->store);
+  gtk_window_set_default_size (GTK_WINDOW (german), 1200, 800);
+  gtk_window_present (GTK_WINDOW (german));
+  wait_for_frame (GTK_WIDGET (german));
+  labels = labels_of (GTK_WIDGET (german));
+  g_assert_nonnull (strstr (labels, "Vergleichen"));
+  g_assert_nonnull (strstr (labels, "Verlauf"));
+  g_assert_nonnull (strstr (labels, "Noch ist kein Anbieter eingerichtet"));
+  g_assert_nonnull (strstr (labels, "Anbieter einrichten …"));
+  g_assert_null (strstr (labels, "Compare Models"));
+  save_screenshot (GTK_WIDGET (german), "window-de-first-run.png");
+
+  page = rw_window_get_compare_page (german);
+  g_signal_connect (page, "compare-finished", G_CALLBACK (on_finished), f);
+  f->finished = FALSE;
+  rw_compare_page_set_selected_models (page, ids);
+  rw_compare_page_set_prompt (page, k8s);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "compare.send", NULL));
+  rw_test_wait_until (&f->finished);
+  wait_for_frame (GTK_WIDGET (german));
+  g_clear_pointer (&labels, g_free);
+  labels = labels_of (GTK_WIDGET (german));
+  g_assert_nonnull (strstr (labels, "Welche Antwort ist besser?"));
+  g_assert_nonnull (strstr (labels, "Erstes Token"));
+  save_screenshot (GTK_WIDGET (german), "window-de.png");
+  gtk_window_destroy (GTK_WINDOW (german));
+
+  if (saved_language != NULL)
+    g_setenv ("LANGUAGE", saved_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  setlocale (LC_MESSAGES, saved_messages);
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -1227,6 +1281,11 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* The translations built with the tests, as the app binds its installed ones. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("RW_TEST_LOCALEDIR") ? g_getenv ("RW_TEST_LOCALEDIR")
+                                                                    : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   /* The app's own style and icons, as the application loads them. */
   {
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
@@ -1256,6 +1315,7 @@ main (int    argc,
   ADD ("quit-while-streaming", &instant, test_quit_while_streaming);
   ADD ("window-size", &instant, test_window_size);
   ADD ("narrow", &instant, test_narrow);
+  ADD ("translated", &instant, test_translated);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);

@@ -65,6 +65,7 @@ const RwCliCommand rw_cli_command_eval_report = {
   .name = "eval report",
   .parameter_string = N_("RUN"),
   .summary = N_("Report an evaluation run, alone or against an earlier one"),
+  /* xgettext:no-c-format */
   .help = N_("Report an evaluation run: per model and task, the pass rate with its 95% interval, "
              "the mean score, cost, latency and failures. RUN may be “latest”."),
   .options_size = sizeof (EvalReportOptions),

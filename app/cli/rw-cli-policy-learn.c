@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "rw-cli-context.h"
@@ -58,8 +59,8 @@ policy_learn_print_summary (JsonNode   *policy,
   JsonObject *tasks = rw_json_object_get_object (learned, "tasks");
   g_autoptr(GList) names = NULL;
 
-  fprintf (stderr, _("Learned from %" G_GINT64_FORMAT " graded answers to %" G_GINT64_FORMAT
-                     " items and %" G_GINT64_FORMAT " comparisons; cost weight %g, expected "
+  fprintf (stderr, _("Learned from %" PRId64 " graded answers to %" PRId64
+                     " items and %" PRId64 " comparisons; cost weight %g, expected "
                      "$%.4f per 1,000 requests.\n"),
            rw_json_object_get_int (data, "graded_answers", 0),
            rw_json_object_get_int (data, "items", 0),
@@ -68,12 +69,15 @@ policy_learn_print_summary (JsonNode   *policy,
            rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
   if (!json_object_get_null_member (learned, "classifier_accuracy") &&
       json_object_has_member (json_node_get_object (policy), "classifier"))
-    fprintf (stderr, _("Task classifier: %.1f%% right on %" G_GINT64_FORMAT " held-out prompts.\n"),
+    fprintf (stderr, _("Task classifier: %.1f%% right on %" PRId64 " held-out prompts.\n"),
              100 * rw_json_object_get_double (learned, "classifier_accuracy", 0),
              rw_json_object_get_int (learned, "classifier_tested_on", 0));
   names = g_list_sort (json_object_get_members (tasks), (GCompareFunc) g_strcmp0);
   printf ("| %s | %s | %s | %s | %s |\n|---|---:|---|---:|---:|\n", _("task"), _("items"),
-          _("model"), _("quality (95% interval)"), _("cost per 1k"));
+          _("model"),
+          /* xgettext:no-c-format */
+          _("quality (95% interval)"),
+          _("cost per 1k"));
   for (GList *l = names; l; l = l->next)
     {
       JsonObject *t = rw_json_object_get_object (tasks, l->data);
@@ -83,7 +87,7 @@ policy_learn_print_summary (JsonNode   *policy,
       if (json_array_get_length (models) == 0)
         continue;
       top = json_array_get_object_element (models, 0);
-      printf ("| %s | %" G_GINT64_FORMAT " | %s | %.1f%% (%.1f–%.1f) | $%.4f |\n",
+      printf ("| %s | %" PRId64 " | %s | %.1f%% (%.1f–%.1f) | $%.4f |\n",
               (char *) l->data, rw_json_object_get_int (t, "items", 0),
               rw_json_object_get_string (top, "model", NULL),
               100 * rw_json_object_get_double (top, "quality", 0),

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "rw-cli-context.h"
@@ -22,6 +23,7 @@ static const GOptionEntry ratings_entries[] = {
     N_("Rate the comparisons of this CSV file (model_a, model_b, winner[, task, weight]) "
        "instead of the stored ones"), N_("FILE") },
   { "bootstrap", 0, 0, G_OPTION_ARG_INT, FIELD (bootstrap),
+    /* xgettext:no-c-format */
     N_("Bootstrap replicates for the 95% intervals (default 200)"), N_("N") },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json), N_("Print JSON"), NULL },
   { NULL }
@@ -58,15 +60,18 @@ ratings_print_task (JsonObject *to)
 {
   JsonArray *models = rw_json_object_get_array (to, "models");
 
-  printf (_("## %s (%" G_GINT64_FORMAT " comparisons)\n\n"),
+  printf (_("## %s (%" PRId64 " comparisons)\n\n"),
           rw_json_object_get_string (to, "task", NULL),
           rw_json_object_get_int (to, "comparisons", 0));
   printf ("| %s | %s | %s | %s | %s | %s |\n|---:|---|---:|---|---:|---:|\n", _("rank"),
-          _("model"), _("rating"), _("95% interval"), _("wins"), _("losses"));
+          _("model"), _("rating"),
+          /* xgettext:no-c-format */
+          _("95% interval"),
+          _("wins"), _("losses"));
   for (guint m = 0; m < json_array_get_length (models); m++)
     {
       JsonObject *mo = json_array_get_object_element (models, m);
-      printf ("| %" G_GINT64_FORMAT " | %s | %.0f | %.0f–%.0f | %.1f | %.1f |\n",
+      printf ("| %" PRId64 " | %s | %.0f | %.0f–%.0f | %.1f | %.1f |\n",
               rw_json_object_get_int (mo, "rank", 0),
               rw_json_object_get_string (mo, "model", NULL),
               rw_json_object_get_double (mo, "rating", 0),
@@ -129,6 +134,7 @@ ratings_run (RwCliContext *cli,
 const RwCliCommand rw_cli_command_ratings = {
   .name = "ratings",
   .summary = N_("Bradley-Terry ratings per task from the pairwise outcomes"),
+  /* xgettext:no-c-format */
   .help = N_("Bradley-Terry ratings per task from every pairwise outcome: votes, judge verdicts, "
              "graded pairs, imports. Ranks tie where the 95% intervals overlap."),
   .options_size = sizeof (RatingsOptions),

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -201,12 +202,12 @@ rw_terminal_metrics_lines (RwChatResult *result)
   if (result->tokens_in >= 0 && result->tokens_out >= 0)
     {
       if (isfinite (tps))
-        g_ptr_array_add (lines, g_strdup_printf (_("%s%" G_GINT64_FORMAT " in · %s%" G_GINT64_FORMAT
+        g_ptr_array_add (lines, g_strdup_printf (_("%s%" PRId64 " in · %s%" PRId64
                                                    " out · %.0f tok/s"),
                                                  approx, result->tokens_in, approx,
                                                  result->tokens_out, tps));
       else
-        g_ptr_array_add (lines, g_strdup_printf (_("%s%" G_GINT64_FORMAT " in · %s%" G_GINT64_FORMAT
+        g_ptr_array_add (lines, g_strdup_printf (_("%s%" PRId64 " in · %s%" PRId64
                                                    " out"),
                                                  approx, result->tokens_in, approx,
                                                  result->tokens_out));
