@@ -265,6 +265,8 @@ rw_answer_column_finish (RwAnswerColumn *self,
   /* The answer as the provider gave it whole, which the stream's pieces may not spell. */
   if (g_strcmp0 (rw_markdown_view_get_markdown (self->text_view), result->text->str) != 0)
     rw_markdown_view_set_markdown (self->text_view, result->text->str);
+  else
+    rw_markdown_view_finish (self->text_view);
   gtk_spinner_set_spinning (self->spinner, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->status_icon), TRUE);

@@ -144,16 +144,22 @@ markdown_renderer_code_header (RwMarkdownRenderer *self,
 {
   GtkTextIter at;
   GtkTextChildAnchor *anchor;
-  GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
 
-  gtk_text_buffer_get_end_iter (self->buffer, &at);
-  anchor = gtk_text_buffer_create_child_anchor (self->buffer, &at);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_add_css_class (button, "code-copy");
-  gtk_widget_set_tooltip_text (button, _("Copy the code"));
-  g_object_set_data_full (G_OBJECT (button), "code", g_strdup (code), g_free);
-  g_signal_connect (button, "clicked", G_CALLBACK (markdown_renderer_on_copy_code), NULL);
-  gtk_text_view_add_child_at_anchor (self->view, button, anchor);
+  /* A block still streaming gets its button once it is whole: a widget made every frame for
+   * each column would cost more than the rest of the frame. */
+  if (!self->in_tail)
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+      gtk_text_buffer_get_end_iter (self->buffer, &at);
+      anchor = gtk_text_buffer_create_child_anchor (self->buffer, &at);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_add_css_class (button, "code-copy");
+      gtk_widget_set_tooltip_text (button, _("Copy the code"));
+      g_object_set_data_full (G_OBJECT (button), "code", g_strdup (code), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (markdown_renderer_on_copy_code), NULL);
+      gtk_text_view_add_child_at_anchor (self->view, button, anchor);
+    }
   if (lang != NULL && *lang != '\0')
     {
       markdown_renderer_push (self, markdown_renderer_tag (self, "code-lang"));

@@ -27,6 +27,7 @@ struct _RwMarkdownView
   gsize stable;          /* source bytes rendered and kept */
   GtkTextMark *tail;     /* where the buffer's unstable tail starts */
   gboolean dirty;
+  gboolean complete;     /* the answer is whole: nothing after it can change it */
   guint tick_id;
   guint n_renders;
 
@@ -48,6 +49,8 @@ markdown_view_find_stable (RwMarkdownView *self)
   gboolean fence = FALSE, blank = FALSE;
   gsize line = self->stable;
 
+  if (self->complete)
+    return len;
   while (line < len)
     {
       const char *nl = memchr (s + line, '\n', len - line);
@@ -127,6 +130,20 @@ rw_markdown_view_append (RwMarkdownView *self,
                          const char     *text)
 {
   g_string_append (self->source, text);
+  self->complete = FALSE;
+  markdown_view_schedule (self);
+}
+
+/**
+ * rw_markdown_view_finish:
+ * @self: the view
+ *
+ * Says that the answer is whole: its last block renders for good, with its copy button.
+ */
+void
+rw_markdown_view_finish (RwMarkdownView *self)
+{
+  self->complete = TRUE;
   markdown_view_schedule (self);
 }
 
@@ -145,6 +162,7 @@ rw_markdown_view_set_markdown (RwMarkdownView *self,
 
   g_string_assign (self->source, text ? text : "");
   self->stable = 0;
+  self->complete = TRUE;
   gtk_text_buffer_get_bounds (self->buffer, &start, &end);
   gtk_text_buffer_delete (self->buffer, &start, &end);
   gtk_text_buffer_move_mark (self->buffer, self->tail, &start);

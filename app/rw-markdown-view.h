@@ -12,6 +12,7 @@ G_DECLARE_FINAL_TYPE (RwMarkdownView, rw_markdown_view, RW, MARKDOWN_VIEW, GtkTe
 GtkWidget  *rw_markdown_view_new           (void);
 void        rw_markdown_view_append        (RwMarkdownView *self,
                                             const char     *text);
+void        rw_markdown_view_finish        (RwMarkdownView *self);
 void        rw_markdown_view_set_markdown  (RwMarkdownView *self,
                                             const char     *text);
 const char *rw_markdown_view_get_markdown  (RwMarkdownView *self);

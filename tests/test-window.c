@@ -1213,6 +1213,12 @@ test_markdown_incremental (void)
         }
       got = rw_markdown_view_dup_shown (streamed);
       g_assert_cmpstr (got, ==, expected);
+      /* Once whole, it is rendered for good, and still alike. */
+      g_free (got);
+      rw_markdown_view_finish (streamed);
+      rw_markdown_view_flush (streamed);
+      got = rw_markdown_view_dup_shown (streamed);
+      g_assert_cmpstr (got, ==, expected);
       compared++;
       g_object_unref (whole);
       g_object_unref (streamed);
