@@ -513,7 +513,11 @@ store_make_graded_item (RwStoreRow *row)
  *
  * Every graded good answer, one per item (a prompt and a repetition) and model: answers to
  * the same prompt and repetition by the same model are averaged; a person's latest grade of
- * an answer counts instead of the machines'. Ordered by item, then model.
+ * an answer counts instead of the machines'. An answer no one graded that a person voted on
+ * (in the window, or with compare) is graded by the vote: 1 for the answer that won, 0 for
+ * the others it was weighed against, ½ each for a tie and 0 each when both were bad; it takes
+ * the task the vote was cast for. So a policy can be learned from votes alone. Ordered by
+ * item, then model.
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredGradedItem): the graded items
  */
@@ -525,12 +529,28 @@ rw_store_list_graded_items (RwStore  *self,
 
   return _rw_store_list (self,
     "SELECT item, task, prompt, model, avg (score), avg (cost), avg (latency) FROM ("
-    "  SELECT r.prompt_id || '#' || r.sample AS item, coalesce (p.task, 'general') AS task, "
-    "    p.text AS prompt, r.model AS model, r.cost_usd AS cost, r.latency_ms AS latency, "
-    "    coalesce ((SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
-    "               ORDER BY g.created_ms DESC LIMIT 1), "
-    "              (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id)) AS score "
-    "  FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE r.status = 'ok') "
+    "  SELECT item, prompt, model, cost, latency, "
+    "    coalesce (human, machine, voted) AS score, "
+    "    coalesce (CASE WHEN human IS NULL AND machine IS NULL THEN vote_task END, task, "
+    "              'general') AS task "
+    "  FROM ("
+    "    SELECT r.prompt_id || '#' || r.sample AS item, p.task AS task, p.text AS prompt, "
+    "      r.model AS model, r.cost_usd AS cost, r.latency_ms AS latency, "
+    "      (SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
+    "       ORDER BY g.created_ms DESC LIMIT 1) AS human, "
+    "      (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id) AS machine, "
+    "      v.voted AS voted, v.task AS vote_task "
+    "    FROM responses r JOIN prompts p ON p.id = r.prompt_id "
+    "    LEFT JOIN ("
+    "      SELECT c.value AS response_id, "
+    "        CASE WHEN v.outcome = 'tie' THEN 0.5 WHEN v.outcome = 'both_bad' THEN 0.0 "
+    "             WHEN v.winner = c.value THEN 1.0 ELSE 0.0 END AS voted, "
+    "        v.task AS task, "
+    "        row_number () OVER (PARTITION BY c.value ORDER BY v.created_ms DESC) AS latest "
+    "      FROM votes v, json_each (CASE WHEN v.candidates IS NOT NULL THEN v.candidates "
+    "                                    ELSE json_array (v.response_a, v.response_b) END) c "
+    "      WHERE v.source = 'human') v ON v.response_id = r.id AND v.latest = 1 "
+    "    WHERE r.status = 'ok')) "
     "WHERE score IS NOT NULL GROUP BY item, model ORDER BY item, model",
     NULL, store_make_graded_item, (GDestroyNotify) rw_stored_graded_item_free, error);
 }

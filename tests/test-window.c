@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rw-answer-column.h"
+#include "rw-json.h"
 #include "rw-mock-upstream.h"
 #include "rw-preferences-window.h"
 #include "rw-window.h"
@@ -280,6 +281,32 @@ test_pairwise_vote (Fixture       *f,
   g_assert_true (rw_store_flush (f->store, NULL));
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes WHERE outcome = 'b' AND winner = response_b "
                               "AND task = 'creativity' AND source = 'human'"), ==, 1);
+
+  /* The vote feeds learning: with no grade stored at all, a policy is learned from it alone,
+   * and routes the task to the answer that won. */
+  {
+    g_autoptr(GPtrArray) outcomes = rw_outcomes_load (f->store, NULL);
+    g_autoptr(RwComparisons) comparisons = rw_comparisons_new ();
+    RwLearnerOptions options = { 0 };
+    g_autoptr(JsonNode) policy = NULL;
+    g_autoptr(GError) error = NULL;
+    JsonArray *route;
+
+    g_assert_cmpuint (outcomes->len, ==, 2);
+    for (guint i = 0; i < outcomes->len; i++)
+      {
+        RwOutcome *o = outcomes->pdata[i];
+        g_assert_cmpstr (o->task, ==, "creativity");
+        g_assert_cmpfloat (o->score, ==, g_str_equal (o->model, ids[1]) ? 1.0 : 0.0);
+      }
+    g_assert_true (rw_comparisons_load_store (comparisons, f->store, &error));
+    policy = rw_learner_learn (outcomes, comparisons, &options, &error);
+    g_assert_no_error (error);
+    route = rw_json_object_get_array (rw_json_object_get_object (json_node_get_object (policy),
+                                                                 "tasks"), "creativity");
+    g_assert_nonnull (route);
+    g_assert_cmpstr (json_array_get_string_element (route, 0), ==, ids[1]);
+  }
 
   /* D14: the vote is confirmed where it was cast, and no toast covers the answers. */
   {
