@@ -34,6 +34,10 @@ struct _RwAnswerColumn
   RwMarkdownView *text_view;
   GtkLabel *title;
   gboolean follow;            /* keep the end of the answer in view while it streams */
+  gboolean scrolling;         /* the column itself is moving the view */
+  GtkTextMark *end_mark;
+  double last_value;
+  double last_upper;
   gboolean revealed;
   char *metrics_text;         /* what the metrics and error labels say once revealed */
   char *error_text;
@@ -114,14 +118,24 @@ rw_answer_column_class_init (RwAnswerColumnClass *klass)
 }
 
 /* While the answer streams, the column follows its end; scrolling up stops that until the end
- * is reached again (D4). */
+ * is reached again (D4). The text view moves the adjustment itself as it lays out what
+ * arrives: a move up counts as the user's only when the content's height did not change. */
 static void
 answer_column_on_scrolled (GtkAdjustment  *adj,
                            RwAnswerColumn *self)
 {
-  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  double value = gtk_adjustment_get_value (adj);
+  double upper = gtk_adjustment_get_upper (adj);
 
-  self->follow = gtk_adjustment_get_value (adj) >= bottom - 24;
+  if (!self->scrolling)
+    {
+      if (value >= upper - gtk_adjustment_get_page_size (adj) - 24)
+        self->follow = TRUE;
+      else if (value < self->last_value && upper == self->last_upper)
+        self->follow = FALSE;
+    }
+  self->last_value = value;
+  self->last_upper = upper;
 }
 
 static void
@@ -129,9 +143,25 @@ answer_column_on_grown (GtkAdjustment  *adj,
                         GParamSpec     *pspec,
                         RwAnswerColumn *self)
 {
+  /* Through the text view, which otherwise keeps its first line where it was as the tail is
+   * laid out again. */
   if (self->streaming && self->follow)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
-                                   - gtk_adjustment_get_page_size (adj));
+    gtk_text_view_scroll_to_mark (GTK_TEXT_VIEW (self->text_view), self->end_mark, 0, TRUE, 0,
+                                  1.0);
+  self->last_value = gtk_adjustment_get_value (adj);
+  self->last_upper = gtk_adjustment_get_upper (adj);
+}
+
+/* A wheel or touchpad turned up stops the following at once. */
+static gboolean
+answer_column_on_wheel (GtkEventControllerScroll *controller,
+                        double                    dx,
+                        double                    dy,
+                        RwAnswerColumn           *self)
+{
+  if (dy < 0)
+    self->follow = FALSE;
+  return FALSE;
 }
 
 static void
@@ -141,9 +171,24 @@ rw_answer_column_init (RwAnswerColumn *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->follow = TRUE;
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->text_view));
+    GtkTextIter end;
+
+    gtk_text_buffer_get_end_iter (buffer, &end);
+    self->end_mark = gtk_text_buffer_create_mark (buffer, NULL, &end, FALSE);
+  }
   adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect (adj, "value-changed", G_CALLBACK (answer_column_on_scrolled), self);
   g_signal_connect (adj, "notify::upper", G_CALLBACK (answer_column_on_grown), self);
+  {
+    GtkEventController *wheel =
+      gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+    gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+    g_signal_connect (wheel, "scroll", G_CALLBACK (answer_column_on_wheel), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->scroller), wheel);
+  }
 }
 
 static gboolean

@@ -303,14 +303,11 @@ history_page_show (RwHistoryPage         *self,
   gtk_label_set_label (self->count_label, count);
 }
 
-/**
- * rw_history_page_reload:
- * @self: the page
- *
- * Lists the comparisons again, with what the store has been given up to now.
- */
-void
-rw_history_page_reload (RwHistoryPage *self)
+/* Lists the comparisons the search and the filters pick. A filter's own change comes here,
+ * not to rw_history_page_reload(): refilling a dropdown while it tells of its choice would
+ * have it tell again, without end. */
+static void
+history_page_relist (RwHistoryPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = NULL;
@@ -321,7 +318,6 @@ rw_history_page_reload (RwHistoryPage *self)
   self->reloading = TRUE;
   /* What the Compare view has just queued is written first, so that it is listed. */
   rw_store_flush (self->store, NULL);
-  history_page_load_facets (self);
   history_page_get_filter (self, &filter);
   found = rw_store_list_history (self->store, &filter, &error);
   if (found == NULL)
@@ -333,6 +329,25 @@ rw_history_page_reload (RwHistoryPage *self)
   self->listed = g_steal_pointer (&found);
   history_page_show (self, &filter);
   self->reloading = FALSE;
+}
+
+/**
+ * rw_history_page_reload:
+ * @self: the page
+ *
+ * Lists the comparisons again, with what the store has been given up to now, and the models
+ * and tasks the filters offer.
+ */
+void
+rw_history_page_reload (RwHistoryPage *self)
+{
+  if (self->store == NULL || self->reloading)
+    return;
+  self->reloading = TRUE;
+  rw_store_flush (self->store, NULL);
+  history_page_load_facets (self);
+  self->reloading = FALSE;
+  history_page_relist (self);
 }
 
 /**
@@ -499,7 +514,7 @@ rw_history_page_class_init (RwHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwHistoryPage, stack);
   gtk_widget_class_bind_template_child (widget_class, RwHistoryPage, task_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RwHistoryPage, vote_dropdown);
-  gtk_widget_class_bind_template_callback (widget_class, rw_history_page_reload);
+  gtk_widget_class_bind_template_callback (widget_class, history_page_relist);
 
   gtk_widget_class_install_action (widget_class, "history.delete", "s",
                                    history_page_delete_action);
@@ -524,13 +539,13 @@ rw_history_page_init (RwHistoryPage *self)
   self->listed = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_stored_comparison_free);
   g_signal_connect (self, "map", G_CALLBACK (history_page_on_map), NULL);
   g_signal_connect_swapped (self->model_dropdown, "notify::selected",
-                            G_CALLBACK (rw_history_page_reload), self);
+                            G_CALLBACK (history_page_relist), self);
   g_signal_connect_swapped (self->task_dropdown, "notify::selected",
-                            G_CALLBACK (rw_history_page_reload), self);
+                            G_CALLBACK (history_page_relist), self);
   g_signal_connect_swapped (self->date_dropdown, "notify::selected",
-                            G_CALLBACK (rw_history_page_reload), self);
+                            G_CALLBACK (history_page_relist), self);
   g_signal_connect_swapped (self->vote_dropdown, "notify::selected",
-                            G_CALLBACK (rw_history_page_reload), self);
+                            G_CALLBACK (history_page_relist), self);
 }
 
 /**
@@ -566,7 +581,7 @@ rw_history_page_set_search (RwHistoryPage *self,
                             const char    *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
-  rw_history_page_reload (self);
+  history_page_relist (self);
 }
 
 /**

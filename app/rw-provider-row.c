@@ -31,6 +31,7 @@ struct _RwProviderRow
   GtkButton *test_button;
   GPtrArray *model_rows;
   GtkWidget *remove_row;       /* kept last, after the models */
+  GPtrArray *listed_rows;      /* models the provider listed that are not configured */
 };
 
 enum {
@@ -134,6 +135,18 @@ provider_row_price (RwModel *model)
 
 static void provider_row_fill_models (RwProviderRow *self);
 
+/* Removing the provider stays the last row, under its models. */
+static void
+provider_row_keep_remove_last (RwProviderRow *self)
+{
+  if (self->remove_row == NULL)
+    return;
+  g_object_ref (self->remove_row);
+  adw_expander_row_remove (ADW_EXPANDER_ROW (self), self->remove_row);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (self), self->remove_row);
+  g_object_unref (self->remove_row);
+}
+
 static void
 provider_row_on_remove_model (GtkButton     *button,
                               RwProviderRow *self)
@@ -196,13 +209,7 @@ provider_row_fill_models (RwProviderRow *self)
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
       g_ptr_array_add (self->model_rows, row);
     }
-  if (self->remove_row != NULL)
-    {
-      g_object_ref (self->remove_row);
-      adw_expander_row_remove (ADW_EXPANDER_ROW (self), self->remove_row);
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (self), self->remove_row);
-      g_object_unref (self->remove_row);
-    }
+  provider_row_keep_remove_last (self);
 }
 
 /**
@@ -281,6 +288,96 @@ provider_row_on_base_url_apply (AdwEntryRow   *row,
 }
 
 static void
+provider_row_clear_listed (RwProviderRow *self)
+{
+  for (guint i = 0; i < self->listed_rows->len; i++)
+    adw_expander_row_remove (ADW_EXPANDER_ROW (self), self->listed_rows->pdata[i]);
+  g_ptr_array_set_size (self->listed_rows, 0);
+}
+
+static void
+provider_row_on_add_listed (GtkButton     *button,
+                            RwProviderRow *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "model-name");
+  g_autoptr(GError) error = NULL;
+
+  if (!rw_providers_file_set_model (self->file, rw_provider_get_id (self->provider), name, NAN,
+                                    NAN, self->catalog, &error))
+    {
+      provider_row_toast (self, error->message);
+      return;
+    }
+  /* The row goes with the list it was in: the model is a configured one now. */
+  provider_row_clear_listed (self);
+  provider_row_fill_models (self);
+}
+
+/* The models the provider listed that are not configured yet, each with a button that adds it
+ * (without a price: the dialog's Add Model sets one). At most 50; a search of so many belongs
+ * to a model list, not to a Test. */
+static void
+provider_row_offer_listed (RwProviderRow *self,
+                           GPtrArray     *models)
+{
+  const char *id = rw_provider_get_id (self->provider);
+  guint shown = 0, left = 0;
+
+  provider_row_clear_listed (self);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const char *name = rw_model_get_upstream_name (models->pdata[i]);
+      g_autofree char *model_id = g_strdup_printf ("%s/%s", id, name);
+      GtkWidget *row, *button;
+
+      if (rw_catalog_lookup_model (self->catalog, model_id) != NULL)
+        continue;
+      if (shown == 50)
+        {
+          left++;
+          continue;
+        }
+      row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Listed by the provider"));
+      button = gtk_button_new_with_mnemonic (_("_Add"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (button, _("Compare this model too"));
+      g_object_set_data_full (G_OBJECT (button), "model-name", g_strdup (name), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (provider_row_on_add_listed), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
+      g_ptr_array_add (self->listed_rows, row);
+      shown++;
+    }
+  if (left > 0)
+    {
+      g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "and %u more model listed",
+                                                            "and %u more models listed", left),
+                                               left);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), more);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
+      g_ptr_array_add (self->listed_rows, row);
+    }
+  provider_row_keep_remove_last (self);
+}
+
+/**
+ * rw_provider_row_get_n_listed:
+ *
+ * Returns: how many models the last Test found that are not configured yet, as offered
+ */
+guint
+rw_provider_row_get_n_listed (RwProviderRow *self)
+{
+  return self->listed_rows->len;
+}
+
+static void
 provider_row_test_cb (GObject      *object,
                       GAsyncResult *res,
                       gpointer      user_data)
@@ -309,6 +406,8 @@ provider_row_test_cb (GObject      *object,
   self->status = g_string_free (g_steal_pointer (&text), FALSE);
   adw_action_row_set_subtitle (self->test_row, self->status);
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), TRUE);
+  if (models != NULL && self->file != NULL)
+    provider_row_offer_listed (self, models);
 }
 
 /**
@@ -481,6 +580,7 @@ rw_provider_row_finalize (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->file);
   g_clear_pointer (&self->model_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->listed_rows, g_ptr_array_unref);
   g_clear_pointer (&self->status, g_free);
   G_OBJECT_CLASS (rw_provider_row_parent_class)->finalize (object);
 }
@@ -506,6 +606,7 @@ static void
 rw_provider_row_init (RwProviderRow *self)
 {
   self->model_rows = g_ptr_array_new ();
+  self->listed_rows = g_ptr_array_new ();
 }
 
 /**

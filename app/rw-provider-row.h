@@ -20,5 +20,6 @@ gboolean       rw_provider_row_store_key    (RwProviderRow   *self,
                                              GError         **error);
 void           rw_provider_row_test         (RwProviderRow   *self);
 const char    *rw_provider_row_get_status   (RwProviderRow   *self);
+guint          rw_provider_row_get_n_listed (RwProviderRow   *self);
 
 G_END_DECLS

@@ -496,6 +496,68 @@ bytes_hold (const char *haystack,
   return FALSE;
 }
 
+/* Any widget of @type under @widget, shown or not, for which @match says yes. */
+static GtkWidget *
+find_any (GtkWidget  *widget,
+          GType       type,
+          gboolean  (*match) (GtkWidget *, gpointer),
+          gpointer    data)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget, data)))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_any (child, type, match, data);
+      if (found != NULL)
+        return found;
+    }
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
+    return find_any (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))), type,
+                     match, data);
+  return NULL;
+}
+
+static gboolean
+has_placeholder (GtkWidget *widget,
+                 gpointer   text)
+{
+  const char *placeholder = NULL;
+
+  g_object_get (widget, "placeholder-text", &placeholder, NULL);
+  return g_strcmp0 (placeholder, text) == 0;
+}
+
+static guint
+count_children (GtkWidget *widget)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+static gboolean
+has_item (GtkWidget *widget,
+          gpointer   text)
+{
+  GListModel *items = gtk_drop_down_get_model (GTK_DROP_DOWN (widget));
+
+  for (guint i = 0; items != NULL && GTK_IS_STRING_LIST (items) && i < g_list_model_get_n_items (items); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (items), i), text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_label (GtkWidget *widget,
+           gpointer   text)
+{
+  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0;
+}
+
 /* Whether a file under @dir holds @needle. */
 static gboolean
 tree_holds (const char *dir,
@@ -604,8 +666,18 @@ test_preferences (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (rw_provider_row_get_status (row), ==,
                    "Works: 2 models listed: qwen3-8b, llama3.2");
+  /* llama3.2 was listed and is not configured: it is offered, and its button adds it. */
+  g_assert_cmpuint (rw_provider_row_get_n_listed (row), ==, 1);
   scroll_to (GTK_WIDGET (prefs), GTK_WIDGET (row));
   save_screenshot (GTK_WIDGET (prefs), "preferences-provider.png");
+  {
+    GtkWidget *add = find_any (GTK_WIDGET (row), GTK_TYPE_BUTTON, has_label, "_Add");
+
+    g_assert_nonnull (add);
+    g_signal_emit_by_name (add, "clicked");
+    g_assert_nonnull (rw_catalog_lookup_model (f->catalog, "box/llama3.2"));
+    g_assert_cmpuint (rw_provider_row_get_n_listed (row), ==, 0);
+  }
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
@@ -867,49 +939,6 @@ test_first_run (Fixture       *f,
   g_assert_false (g_strv_contains ((const char * const *) selected, "recorded/gpt-4"));
 }
 
-/* Any widget of @type under @widget, shown or not, for which @match says yes. */
-static GtkWidget *
-find_any (GtkWidget  *widget,
-          GType       type,
-          gboolean  (*match) (GtkWidget *, gpointer),
-          gpointer    data)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget, data)))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_any (child, type, match, data);
-      if (found != NULL)
-        return found;
-    }
-  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
-    return find_any (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))), type,
-                     match, data);
-  return NULL;
-}
-
-static gboolean
-has_placeholder (GtkWidget *widget,
-                 gpointer   text)
-{
-  const char *placeholder = NULL;
-
-  g_object_get (widget, "placeholder-text", &placeholder, NULL);
-  return g_strcmp0 (placeholder, text) == 0;
-}
-
-static guint
-count_children (GtkWidget *widget)
-{
-  guint n = 0;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    n++;
-  return n;
-}
-
 /* D8 and D13: the models button follows the setting whoever changes it, and says which chosen
  * models are not there; the samples show whole and can be searched. */
 static void
@@ -1111,6 +1140,110 @@ test_translated (Fixture       *f,
   else
     g_unsetenv ("LANGUAGE");
   setlocale (LC_MESSAGES, saved_messages);
+}
+
+/* D4: while an answer streams, its column follows the end; once the user scrolls up, it stays
+ * where the user put it. */
+static void
+test_follow_stream (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"m\", \"kind\": \"openai\", "
+                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
+                                           "\"m/long\", \"provider\": \"m\", \"name\": \"long\"}]}",
+                                           base);
+  g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
+  const char *ids[] = { "m/long", NULL };
+  g_autoptr(GError) error = NULL;
+  RwMockReply *reply;
+  GtkAdjustment *adj;
+  double bottom;
+
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  for (guint i = 1; i <= 160; i++)
+    g_ptr_array_add (pieces, g_strdup_printf ("Line %u of a long answer.\n\n", i));
+  g_ptr_array_add (pieces, NULL);
+  reply = rw_mock_reply_new_stream ((const char * const *) pieces->pdata, 10, 800, TRUE);
+  reply->chunk_size = 200;
+  reply->chunk_delay_ms = 15;
+  rw_mock_upstream_push (upstream, "long", reply);
+
+  f->finished = FALSE;
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, "Write a long answer.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.send", NULL));
+  while (rw_compare_page_get_n_columns (f->page) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
+          gtk_widget_get_ancestor (GTK_WIDGET (rw_answer_column_get_markdown_view (
+            rw_compare_page_get_column (f->page, 0))), GTK_TYPE_SCROLLED_WINDOW)));
+
+  /* Following: well past a screenful, the end is in view. */
+  while (gtk_adjustment_get_upper (adj) < 3 * gtk_adjustment_get_page_size (adj) + 1
+         || gtk_adjustment_get_page_size (adj) < 1)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_false (f->finished);
+  bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, bottom - 30);
+
+  /* The user scrolls to the top: more arrives, and the view stays there. */
+  gtk_adjustment_set_value (adj, 0);
+  {
+    double upper = gtk_adjustment_get_upper (adj);
+    while (gtk_adjustment_get_upper (adj) < upper + 200 && !f->finished)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, 0);
+  rw_test_wait_until (&f->finished);
+}
+
+/* History filters: by vote, by model, by task. */
+static void
+test_history_filters (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *pair[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
+  const char *other[] = { "recorded/gpt-4", "recorded/llama-2-70b-chat", NULL };
+  RwHistoryPage *history = rw_window_get_history_page (f->window);
+  GtkDropDown *model, *task, *vote;
+
+  compare (f, pair, "Tell a joke about going on vacation.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s", "a"));
+  compare (f, other, k8s);
+  rw_window_set_view (f->window, "history");
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 2);
+
+  model = GTK_DROP_DOWN (find_any (GTK_WIDGET (history), GTK_TYPE_DROP_DOWN, NULL, NULL));
+  task = GTK_DROP_DOWN (gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (GTK_WIDGET (model))));
+  vote = GTK_DROP_DOWN (find_any (GTK_WIDGET (history), GTK_TYPE_DROP_DOWN, has_item, "Voted"));
+
+  gtk_drop_down_set_selected (vote, 1);    /* Voted */
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  gtk_drop_down_set_selected (vote, 2);    /* Not Voted */
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  g_assert_cmpstr (((RwStoredComparison *) rw_history_page_get_listed (history)->pdata[0])->prompt,
+                   ==, k8s);
+  gtk_drop_down_set_selected (vote, 0);
+
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (model)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (model)), i),
+                   "recorded/claude-instant-v1") == 0)
+      gtk_drop_down_set_selected (model, i);
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  gtk_drop_down_set_selected (model, 0);
+
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (task)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (task)), i),
+                   "reflexion") == 0)
+      gtk_drop_down_set_selected (task, i);
+  g_assert_cmpuint (rw_history_page_get_listed (history)->len, ==, 1);
+  g_assert_cmpstr (((RwStoredComparison *) rw_history_page_get_listed (history)->pdata[0])->prompt,
+                   ==, k8s);
 }
 
 static const char markdown_doc[] =
@@ -1349,6 +1482,8 @@ main (int    argc,
   ADD ("window-size", &instant, test_window_size);
   ADD ("narrow", &instant, test_narrow);
   ADD ("translated", &instant, test_translated);
+  ADD ("follow-stream", &instant, test_follow_stream);
+  ADD ("history-filters", &instant, test_history_filters);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
