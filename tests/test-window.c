@@ -10,6 +10,10 @@
 #include "rw-mock-upstream.h"
 #include "rw-preferences-window.h"
 #include "rw-window.h"
+
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 #include "rw-test-util.h"
 
 typedef struct
@@ -1246,6 +1250,74 @@ test_history_filters (Fixture       *f,
                    ==, k8s);
 }
 
+/* D1: Ctrl+Enter typed in the prompt, as a real key press from the X server, sends it, and
+ * leaves no newline in it. */
+static void
+test_ctrl_enter (Fixture       *f,
+                 gconstpointer  data)
+{
+#ifdef GDK_WINDOWING_X11
+  const char *ids[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
+  const char *prompt = "Tell a joke about going on vacation.";
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *xid = NULL;
+  char *text = NULL;
+  GdkSurface *surface;
+  GtkTextView *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  if (xdotool == NULL)
+    {
+      if (g_getenv ("ROUTEWISE_REQUIRE_CONFORMANCE"))
+        g_error ("xdotool is not installed (build-aux/run test installs it)");
+      g_test_skip ("xdotool is not installed");
+      return;
+    }
+  surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  if (!GDK_IS_X11_SURFACE (surface))
+    {
+      g_test_skip ("not on X11");
+      return;
+    }
+  rw_compare_page_set_selected_models (f->page, ids);
+  rw_compare_page_set_prompt (f->page, prompt);
+  view = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (f->page), GTK_TYPE_TEXT_VIEW));
+  buffer = gtk_text_view_get_buffer (view);
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  wait_for_frame (GTK_WIDGET (f->window));
+  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+  {
+    const char *argv[] = { xdotool, "windowfocus", "--sync", xid, "key", "--clearmodifiers",
+                           "ctrl+Return", NULL };
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                                 NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  /* Until the comparison is done, or the key went into the prompt instead. */
+  f->finished = FALSE;
+  for (;;)
+    {
+      g_free (text);
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+      if (f->finished || !g_str_equal (text, prompt))
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpstr (text, ==, prompt);
+  g_assert_true (f->finished);
+  g_assert_cmpuint (rw_compare_page_get_n_columns (f->page), ==, 2);
+  g_free (text);
+#else
+  g_test_skip ("not built for X11");
+#endif
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -1484,6 +1556,7 @@ main (int    argc,
   ADD ("translated", &instant, test_translated);
   ADD ("follow-stream", &instant, test_follow_stream);
   ADD ("history-filters", &instant, test_history_filters);
+  ADD ("ctrl-enter", &instant, test_ctrl_enter);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
