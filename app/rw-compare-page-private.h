@@ -74,4 +74,43 @@ void _rw_compare_page_run_again_action (GtkWidget     *widget,
                                         const char    *action_name,
                                         GVariant      *param);
 
+/* rw-compare-page.c: starting a comparison */
+void  _rw_compare_page_toast            (RwComparePage *self,
+                                         const char    *text);
+char *_rw_compare_page_take_prompt      (RwComparePage *self);
+void  _rw_compare_page_start            (RwComparePage *self,
+                                         const char    *prompt,
+                                         GPtrArray     *models,
+                                         gboolean       blind);
+
+/* rw-compare-page-models.c: the models and the samples */
+void       _rw_compare_page_update_models_button     (RwComparePage *self);
+void       _rw_compare_page_load_selection           (RwComparePage *self);
+void       _rw_compare_page_on_selection_setting     (RwComparePage *self);
+GtkWidget *_rw_compare_page_create_model_row         (gpointer       item,
+                                                      gpointer       user_data);
+gboolean   _rw_compare_page_filter_model             (gpointer       item,
+                                                      gpointer       user_data);
+void       _rw_compare_page_on_models_search_changed (RwComparePage *self);
+GtkWidget *_rw_compare_page_create_sample_row        (gpointer       item,
+                                                      gpointer       user_data);
+gboolean   _rw_compare_page_filter_sample            (gpointer       item,
+                                                      gpointer       user_data);
+void       _rw_compare_page_on_samples_search_changed (RwComparePage *self);
+void       _rw_compare_page_on_sample_activated      (RwComparePage *self,
+                                                      GtkListBoxRow *row);
+void       _rw_compare_page_update_first_run         (RwComparePage *self);
+gboolean   _rw_compare_page_first_run_idle           (gpointer       data);
+void       _rw_compare_page_on_models_changed        (GListModel    *models,
+                                                      guint          position,
+                                                      guint          removed,
+                                                      guint          added,
+                                                      RwComparePage *self);
+void       _rw_compare_page_try_sample_action        (GtkWidget     *widget,
+                                                      const char    *action_name,
+                                                      GVariant      *param);
+void       _rw_compare_page_random_pair_action       (GtkWidget     *widget,
+                                                      const char    *action_name,
+                                                      GVariant      *param);
+
 G_END_DECLS

@@ -262,6 +262,13 @@ markdown_renderer_create_tags (GtkTextBuffer *buffer)
                               PANGO_UNDERLINE_SINGLE, NULL);
 }
 
+/* A table cell's text; g_string_free() takes two arguments, and is no GDestroyNotify. */
+static void
+markdown_renderer_cell_free (gpointer cell)
+{
+  g_string_free (cell, TRUE);
+}
+
 static void
 markdown_renderer_table_free (Table *t)
 {
@@ -284,7 +291,7 @@ markdown_renderer_enter_block (MD_BLOCKTYPE type,
     {
       if (type == MD_BLOCK_TR)
         g_ptr_array_add (self->table->rows,
-                         g_ptr_array_new_with_free_func ((GDestroyNotify) g_string_free));
+                         g_ptr_array_new_with_free_func (markdown_renderer_cell_free));
       else if (type == MD_BLOCK_TH || type == MD_BLOCK_TD)
         g_ptr_array_add (g_ptr_array_index (self->table->rows, self->table->rows->len - 1),
                          g_string_new (NULL));

@@ -526,7 +526,7 @@ static gboolean
 has_placeholder (GtkWidget *widget,
                  gpointer   text)
 {
-  const char *placeholder = NULL;
+  g_autofree char *placeholder = NULL;
 
   g_object_get (widget, "placeholder-text", &placeholder, NULL);
   return g_strcmp0 (placeholder, text) == 0;
