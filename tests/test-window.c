@@ -1318,6 +1318,58 @@ test_ctrl_enter (Fixture       *f,
 #endif
 }
 
+/* D2: every shortcut the shortcuts window lists names its keys. */
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/routewise/Routewise/gtk/help-overlay.ui");
+  GSList *objects = gtk_builder_get_objects (builder);
+  guint n = 0;
+
+  for (GSList *l = objects; l != NULL; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *accelerator = NULL;
+        g_autofree char *action = NULL;
+
+        g_object_get (l->data, "accelerator", &accelerator, "action-name", &action, NULL);
+        /* An action's keys come from the application, which has them for app.quit and
+         * win.show-help-overlay only; the others are written out. */
+        g_assert_true ((accelerator != NULL && *accelerator != '\0')
+                       || g_strcmp0 (action, "app.quit") == 0
+                       || g_strcmp0 (action, "win.show-help-overlay") == 0);
+        n++;
+      }
+  g_assert_cmpuint (n, >=, 8);
+  g_slist_free (objects);
+}
+
+/* D17: without a database, the empty page does not promise to keep the answers. */
+static void
+test_no_store (Fixture       *f,
+               gconstpointer  data)
+{
+  RwWindow *window = rw_window_new (NULL, f->catalog, NULL);
+  g_autofree char *labels = NULL;
+  const char *ids[] = { "box/a", NULL };
+  g_autofree char *json = g_strdup ("{\"providers\": [{\"id\": \"box\", \"kind\": \"openai\", "
+                                    "\"base_url\": \"http://127.0.0.1:9/v1\"}], \"models\": "
+                                    "[{\"id\": \"box/a\", \"provider\": \"box\", \"name\": \"a\"}]}");
+
+  /* A real provider, so that the page is the usual empty one, not the first run's. */
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, NULL));
+  rw_compare_page_set_selected_models (rw_window_get_compare_page (window), ids);
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  wait_for_frame (GTK_WIDGET (window));
+  labels = labels_of (GTK_WIDGET (window));
+  g_assert_nonnull (strstr (labels, "answers are not kept"));
+  g_assert_null (strstr (labels, "is kept on this computer"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static const char markdown_doc[] =
   "# Plan\n"
   "\n"
@@ -1557,6 +1609,8 @@ main (int    argc,
   ADD ("follow-stream", &instant, test_follow_stream);
   ADD ("history-filters", &instant, test_history_filters);
   ADD ("ctrl-enter", &instant, test_ctrl_enter);
+  ADD ("no-store", &instant, test_no_store);
+  g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
