@@ -242,6 +242,12 @@ server_start_stream (RwServerCall       *call,
                      const char *task)
 {
   call->headers_sent = TRUE;
+  /* A streamed reply ends its connection. node-fetch 2 (the openai package's 4.x client, and
+   * others) takes a complete chunked reply on a connection kept alive for "Premature close" on
+   * Node releases that keep watching an idle pooled socket (Debian 12's Node 18 among them,
+   * nodejs/node#63989); on a connection that closes it reads the same reply whole. A stream
+   * lasts seconds, so the next request's new connection costs next to nothing. */
+  call->conn->close_after = TRUE;
   _rw_server_begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
   server_append_chunk (call, model, "", NULL, TRUE, NULL);
   call->last_write_us = g_get_monotonic_time ();

@@ -444,6 +444,38 @@ test_wire_http10 (Fixture       *f,
   g_assert_true (g_str_has_suffix (streamed, "data: [DONE]\n\n"));
 }
 
+/* A streamed reply to an HTTP/1.1 client is chunked, says the connection closes, ends with the
+ * last chunk and then closes it (the client reads to the end of the connection here), even
+ * though the client asked to keep it and sent a second request: node-fetch 2 on Node releases
+ * that watch idle pooled sockets reads a complete chunked stream on a kept connection as
+ * "Premature close". A whole reply keeps the connection for the next request. */
+static void
+test_wire_stream_closes (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *req = "{\"model\": \"mock/good\", \"stream\": true, "
+                    "\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}";
+  g_autofree char *post = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                           "Authorization: Bearer " TOKEN "\r\n"
+                                           "Connection: keep-alive\r\nContent-Length: %d\r\n\r\n%s"
+                                           "GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                                           "Authorization: Bearer " TOKEN "\r\n\r\n",
+                                           (int) strlen (req), req);
+  g_autofree char *streamed = wire (f, post, 0, NULL, NULL);
+  g_autofree char *whole = wire (f,
+    "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n\r\n"
+    "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n"
+    "Connection: close\r\n\r\n", 0, NULL, NULL);
+
+  g_assert_true (g_str_has_prefix (streamed, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (streamed, "Transfer-Encoding: chunked\r\n"));
+  g_assert_nonnull (strstr (streamed, "Connection: close\r\n"));
+  g_assert_true (g_str_has_suffix (streamed, "data: [DONE]\n\n\r\n0\r\n\r\n"));
+  g_assert_cmpuint (count (streamed, "HTTP/1.1 "), ==, 1);
+  /* Whole replies: both answered on the one connection. */
+  g_assert_cmpuint (count (whole, "HTTP/1.1 200 OK\r\n"), ==, 2);
+}
+
 static void
 test_wire_malformed (Fixture       *f,
                      gconstpointer  data)
@@ -633,6 +665,7 @@ main (int    argc,
   ADD ("wire-pipelined", test_wire_pipelined);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
+  ADD ("wire-stream-closes", test_wire_stream_closes);
   ADD ("wire-malformed", test_wire_malformed);
 #undef ADD
   g_test_add_func ("/Rw/Server/token-file", test_token_file);
