@@ -144,17 +144,20 @@ application_quit_action (GSimpleAction *action,
   g_list_free (windows);
 }
 
-static void
-application_about_action (GSimpleAction *action,
-                          GVariant      *param,
-                          gpointer       user_data)
+/**
+ * rw_application_create_about:
+ * @parent: (nullable): the window it belongs to
+ *
+ * Returns: (transfer floating): the About window, with the project's website, where to report
+ *   an issue, and the credits of the recorded answers
+ */
+GtkWidget *
+rw_application_create_about (GtkWindow *parent)
 {
-  GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *developers[] = { "The Routewise developers", NULL };
-  AdwAboutWindow *about;
+  AdwAboutWindow *about = ADW_ABOUT_WINDOW (adw_about_window_new ());
 
-  about = ADW_ABOUT_WINDOW (adw_about_window_new ());
-  gtk_window_set_transient_for (GTK_WINDOW (about), gtk_application_get_active_window (app));
+  gtk_window_set_transient_for (GTK_WINDOW (about), parent);
   adw_about_window_set_application_name (about, "Routewise");
   adw_about_window_set_application_icon (about, APP_ID);
   adw_about_window_set_version (about, PACKAGE_VERSION);
@@ -171,7 +174,17 @@ application_about_action (GSimpleAction *action,
                                       GTK_LICENSE_CUSTOM,
                                       _("Licensed under the Creative Commons Attribution 4.0 "
                                         "International licence (CC BY 4.0)."));
-  gtk_window_present (GTK_WINDOW (about));
+  return GTK_WIDGET (about);
+}
+
+static void
+application_about_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+
+  gtk_window_present (GTK_WINDOW (rw_application_create_about (gtk_application_get_active_window (app))));
 }
 
 static void

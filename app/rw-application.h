@@ -13,5 +13,6 @@ G_DECLARE_FINAL_TYPE (RwApplication, rw_application, RW, APPLICATION, AdwApplica
 RwApplication *rw_application_new         (void);
 RwCatalog     *rw_application_get_catalog (RwApplication *self);
 RwStore       *rw_application_get_store   (RwApplication *self);
+GtkWidget     *rw_application_create_about (GtkWindow    *parent);
 
 G_END_DECLS

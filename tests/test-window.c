@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rw-answer-column.h"
+#include "rw-application.h"
 #include "rw-json.h"
 #include "rw-mock-upstream.h"
 #include "rw-preferences-window.h"
@@ -1318,6 +1319,21 @@ test_ctrl_enter (Fixture       *f,
 #endif
 }
 
+/* D19: About links the website and the issue tracker. */
+static void
+test_about (void)
+{
+  GtkWidget *about = rw_application_create_about (NULL);
+
+  g_object_ref_sink (about);
+  g_assert_cmpstr (adw_about_window_get_website (ADW_ABOUT_WINDOW (about)), ==,
+                   "https://github.com/routewise/routewise");
+  g_assert_cmpstr (adw_about_window_get_issue_url (ADW_ABOUT_WINDOW (about)), ==,
+                   "https://github.com/routewise/routewise/issues");
+  gtk_window_destroy (GTK_WINDOW (about));
+  g_object_unref (about);
+}
+
 /* D2: every shortcut the shortcuts window lists names its keys. */
 static void
 test_shortcuts_window (void)
@@ -1611,6 +1627,7 @@ main (int    argc,
   ADD ("ctrl-enter", &instant, test_ctrl_enter);
   ADD ("no-store", &instant, test_no_store);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
+  g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
