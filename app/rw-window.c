@@ -10,7 +10,7 @@
  * RwWindow:
  *
  * The main window: a header with the view switcher (a bar at the bottom when the window is
- * narrow) over the views, Compare and History, and the toasts every view shows. The window
+ * narrow) over the views, Compare, History and Ratings, and the toasts every view shows. The window
  * keeps its size, whether it was maximised and the view last shown in GSettings.
  */
 struct _RwWindow
@@ -25,6 +25,7 @@ struct _RwWindow
 
   RwComparePage *compare_page;
   RwHistoryPage *history_page;
+  RwRatingsPage *ratings_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -216,6 +217,7 @@ rw_window_class_init (RwWindowClass *klass)
                                                "/io/github/routewise/Routewise/rw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, RwWindow, compare_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, history_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, ratings_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -228,9 +230,12 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "compare");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view",
                                        "s", "history");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
+                                       "s", "ratings");
 
   g_type_ensure (RW_TYPE_COMPARE_PAGE);
   g_type_ensure (RW_TYPE_HISTORY_PAGE);
+  g_type_ensure (RW_TYPE_RATINGS_PAGE);
 }
 
 static void
@@ -272,6 +277,7 @@ rw_window_new (GtkApplication *app,
   self->store = store ? g_object_ref (store) : NULL;
   rw_compare_page_set_engine (self->compare_page, catalog, store);
   rw_history_page_set_store (self->history_page, store);
+  rw_ratings_page_set_store (self->ratings_page, store);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
                             G_CALLBACK (window_on_comparison_activated), self);
 
@@ -307,9 +313,21 @@ rw_window_get_history_page (RwWindow *self)
 }
 
 /**
+ * rw_window_get_ratings_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Ratings view
+ */
+RwRatingsPage *
+rw_window_get_ratings_page (RwWindow *self)
+{
+  return self->ratings_page;
+}
+
+/**
  * rw_window_set_view:
  * @self: the window
- * @name: a view's name: "compare" or "history"; another shows Compare
+ * @name: a view's name: "compare", "history" or "ratings"; another shows Compare
  *
  * Shows the view named @name.
  */

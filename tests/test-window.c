@@ -1319,6 +1319,45 @@ test_ctrl_enter (Fixture       *f,
 #endif
 }
 
+/* Ratings: the votes cast in the window rate the models of their task, the winner first, each
+ * rating with its interval. */
+static void
+test_ratings (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *pair[] = { "recorded/gpt-3.5-turbo", "recorded/claude-instant-v1", NULL };
+  RwRatingsPage *ratings = rw_window_get_ratings_page (f->window);
+  JsonArray *tasks, *models = NULL;
+  g_autofree char *labels = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      compare (f, pair, "Tell a joke about going on vacation.");
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "compare.vote-pair", "s",
+                                                 "b"));
+    }
+  rw_window_set_view (f->window, "ratings");
+  while (rw_ratings_page_get_rated (ratings) == NULL || rw_ratings_page_is_busy (ratings))
+    g_main_context_iteration (NULL, TRUE);
+  tasks = rw_json_object_get_array (json_node_get_object (rw_ratings_page_get_rated (ratings)),
+                                    "tasks");
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tasks, i);
+      if (g_strcmp0 (rw_json_object_get_string (t, "task", NULL), "creativity") == 0)
+        models = rw_json_object_get_array (t, "models");
+    }
+  g_assert_nonnull (models);
+  g_assert_cmpstr (rw_json_object_get_string (json_array_get_object_element (models, 0), "model", NULL),
+                   ==, pair[1]);
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (ratings));
+  g_assert_nonnull (strstr (labels, pair[0]));
+  g_assert_nonnull (strstr (labels, pair[1]));
+  g_assert_nonnull (strstr (labels, "3.0 won · 0.0 lost"));
+  save_screenshot (GTK_WIDGET (f->window), "window-ratings.png");
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -1626,6 +1665,7 @@ main (int    argc,
   ADD ("history-filters", &instant, test_history_filters);
   ADD ("ctrl-enter", &instant, test_ctrl_enter);
   ADD ("no-store", &instant, test_no_store);
+  ADD ("ratings", &instant, test_ratings);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
