@@ -760,6 +760,24 @@ catalog_shipped (JsonParser  *parser,
   return json_node_get_object (json_parser_get_root (parser));
 }
 
+/* The shipped cloud provider @provider_id's entry, as "detect" lists it; %NULL when there is
+ * none. */
+static JsonObject *
+catalog_shipped_entry (JsonObject *shipped,
+                       const char *provider_id)
+{
+  JsonArray *detect = rw_json_object_get_array (shipped, "detect");
+
+  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (detect, i);
+
+      if (g_strcmp0 (rw_json_object_get_string (entry, "id", NULL), provider_id) == 0)
+        return entry;
+    }
+  return NULL;
+}
+
 /* The shipped models of @provider_id, or of every provider present when it is %NULL. */
 static gboolean
 catalog_apply_shipped_models (RwCatalog   *self,
@@ -828,8 +846,8 @@ rw_catalog_add_shipped_provider (RwCatalog   *self,
                                  GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *shipped;
-  JsonArray *detect;
+  JsonObject *shipped, *entry;
+  RwProvider *provider;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
 
@@ -837,23 +855,17 @@ rw_catalog_add_shipped_provider (RwCatalog   *self,
     return TRUE;
   if ((shipped = catalog_shipped (parser, error)) == NULL)
     return FALSE;
-  detect = rw_json_object_get_array (shipped, "detect");
-  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
+  if ((entry = catalog_shipped_entry (shipped, provider_id)) == NULL)
     {
-      JsonObject *entry = json_array_get_object_element (detect, i);
-      RwProvider *provider;
-
-      if (g_strcmp0 (rw_json_object_get_string (entry, "id", NULL), provider_id) != 0)
-        continue;
-      if ((provider = catalog_provider_from_json (entry, "defaults", error)) == NULL)
-        return FALSE;
-      rw_catalog_add_provider (self, provider);
-      g_object_unref (provider);
-      return catalog_apply_shipped_models (self, shipped, provider_id, error);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no shipped provider “%s”",
+                   provider_id);
+      return FALSE;
     }
-  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no shipped provider “%s”",
-               provider_id);
-  return FALSE;
+  if ((provider = catalog_provider_from_json (entry, "defaults", error)) == NULL)
+    return FALSE;
+  rw_catalog_add_provider (self, provider);
+  g_object_unref (provider);
+  return catalog_apply_shipped_models (self, shipped, provider_id, error);
 }
 
 /**
@@ -906,25 +918,15 @@ gboolean
 rw_catalog_knows_provider (RwCatalog  *self,
                            const char *provider_id)
 {
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonArray *detect;
+  JsonObject *shipped;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
 
   if (rw_catalog_lookup_provider (self, provider_id) != NULL)
     return TRUE;
-  bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json", 0, NULL);
-  if (bytes == NULL || !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                                    g_bytes_get_size (bytes), NULL))
-    return FALSE;
-  detect = rw_json_object_get_array (json_node_get_object (json_parser_get_root (parser)),
-                                     "detect");
-  for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
-    if (g_strcmp0 (rw_json_object_get_string (json_array_get_object_element (detect, i), "id",
-                                              NULL), provider_id) == 0)
-      return TRUE;
-  return FALSE;
+  shipped = catalog_shipped (parser, NULL);
+  return shipped != NULL && catalog_shipped_entry (shipped, provider_id) != NULL;
 }
 
 /**
@@ -942,7 +944,6 @@ gboolean
 rw_catalog_load_defaults (RwCatalog  *self,
                           GError    **error)
 {
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) doc = NULL;
@@ -953,13 +954,8 @@ rw_catalog_load_defaults (RwCatalog  *self,
   g_autoptr(GHashTable) stored = NULL;
   gboolean asked_keyring = FALSE;
 
-  bytes = g_resources_lookup_data ("/io/github/routewise/engine/catalog.json", 0, error);
-  if (bytes == NULL)
+  if ((root = catalog_shipped (parser, error)) == NULL)
     return FALSE;
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   g_bytes_get_size (bytes), error))
-    return FALSE;
-  root = json_node_get_object (json_parser_get_root (parser));
 
   /* Providers: the fixed ones, plus each cloud provider whose key variable is set or whose key
    * the keyring holds (asked once, and only when a variable is missing). */
