@@ -34,7 +34,6 @@ struct _RwAnswerColumn
   RwMarkdownView *text_view;
   GtkLabel *title;
   gboolean follow;            /* keep the end of the answer in view while it streams */
-  gboolean scrolling;         /* the column itself is moving the view */
   GtkTextMark *end_mark;
   double last_value;
   double last_upper;
@@ -127,13 +126,10 @@ answer_column_on_scrolled (GtkAdjustment  *adj,
   double value = gtk_adjustment_get_value (adj);
   double upper = gtk_adjustment_get_upper (adj);
 
-  if (!self->scrolling)
-    {
-      if (value >= upper - gtk_adjustment_get_page_size (adj) - 24)
-        self->follow = TRUE;
-      else if (value < self->last_value && upper == self->last_upper)
-        self->follow = FALSE;
-    }
+  if (value >= upper - gtk_adjustment_get_page_size (adj) - 24)
+    self->follow = TRUE;
+  else if (value < self->last_value && upper == self->last_upper)
+    self->follow = FALSE;
   self->last_value = value;
   self->last_upper = upper;
 }

@@ -303,21 +303,14 @@ history_page_show (RwHistoryPage         *self,
   gtk_label_set_label (self->count_label, count);
 }
 
-/* Lists the comparisons the search and the filters pick. A filter's own change comes here,
- * not to rw_history_page_reload(): refilling a dropdown while it tells of its choice would
- * have it tell again, without end. */
+/* Lists the comparisons the search and the filters pick, from what the store holds now. */
 static void
-history_page_relist (RwHistoryPage *self)
+history_page_list (RwHistoryPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = NULL;
   RwHistoryFilter filter;
 
-  if (self->store == NULL || self->reloading)
-    return;
-  self->reloading = TRUE;
-  /* What the Compare view has just queued is written first, so that it is listed. */
-  rw_store_flush (self->store, NULL);
   history_page_get_filter (self, &filter);
   found = rw_store_list_history (self->store, &filter, &error);
   if (found == NULL)
@@ -328,6 +321,20 @@ history_page_relist (RwHistoryPage *self)
   g_clear_pointer (&self->listed, g_ptr_array_unref);
   self->listed = g_steal_pointer (&found);
   history_page_show (self, &filter);
+}
+
+/* A change of the search or a filter lists again. It comes here, not to
+ * rw_history_page_reload(): refilling a dropdown while it tells of its choice would have it
+ * tell again, without end. What the Compare view has just queued is written first, so that
+ * it is listed. */
+static void
+history_page_relist (RwHistoryPage *self)
+{
+  if (self->store == NULL || self->reloading)
+    return;
+  self->reloading = TRUE;
+  rw_store_flush (self->store, NULL);
+  history_page_list (self);
   self->reloading = FALSE;
 }
 
@@ -346,8 +353,8 @@ rw_history_page_reload (RwHistoryPage *self)
   self->reloading = TRUE;
   rw_store_flush (self->store, NULL);
   history_page_load_facets (self);
+  history_page_list (self);
   self->reloading = FALSE;
-  history_page_relist (self);
 }
 
 /**

@@ -53,9 +53,13 @@ static void
 preferences_window_add_row (RwPreferencesWindow *self,
                             AdwPreferencesGroup *group,
                             RwProvider          *provider,
-                            RwProvidersFile     *file)
+                            RwProvidersFile     *file,
+                            GHashTable          *stored)
 {
-  RwProviderRow *row = rw_provider_row_new (provider, self->catalog, file, self->has_keyring);
+  RwProviderRow *row = rw_provider_row_new (provider, self->catalog, file, self->has_keyring,
+                                            stored != NULL
+                                            && g_hash_table_contains (stored,
+                                                                      rw_provider_get_id (provider)));
 
   if (file != NULL)
     g_signal_connect_swapped (row, "removed", G_CALLBACK (preferences_window_fill), self);
@@ -83,6 +87,8 @@ preferences_window_fill (RwPreferencesWindow *self)
   g_autoptr(GPtrArray) own = rw_providers_file_list_providers (self->file);
   g_autoptr(GPtrArray) present = rw_catalog_list_providers (self->catalog);
   g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Which providers the keyring holds a key for: one search for every row, reading no key. */
+  g_autoptr(GHashTable) stored = self->has_keyring ? rw_keyring_list_providers (NULL) : NULL;
   guint n_local = 0;
 
   preferences_window_clear (self);
@@ -93,7 +99,7 @@ preferences_window_fill (RwPreferencesWindow *self)
 
       if (p == NULL)
         continue;
-      preferences_window_add_row (self, self->own_group, p, self->file);
+      preferences_window_add_row (self, self->own_group, p, self->file, stored);
       g_hash_table_add (listed, (gpointer) rw_provider_get_id (p));
     }
   for (guint i = 0; i < shipped->len; i++)
@@ -102,7 +108,7 @@ preferences_window_fill (RwPreferencesWindow *self)
 
       if (g_hash_table_contains (listed, rw_provider_get_id (p)))
         continue;
-      preferences_window_add_row (self, self->cloud_group, p, NULL);
+      preferences_window_add_row (self, self->cloud_group, p, NULL, stored);
       g_hash_table_add (listed, (gpointer) rw_provider_get_id (p));
     }
   for (guint i = 0; i < present->len; i++)
@@ -112,7 +118,7 @@ preferences_window_fill (RwPreferencesWindow *self)
       if (g_hash_table_contains (listed, rw_provider_get_id (p))
           || g_str_equal (rw_provider_get_kind (p), "recorded"))
         continue;
-      preferences_window_add_row (self, self->local_group, p, NULL);
+      preferences_window_add_row (self, self->local_group, p, NULL, stored);
       n_local++;
     }
   gtk_widget_set_visible (GTK_WIDGET (self->local_group), n_local > 0);

@@ -22,6 +22,7 @@ struct _RwProviderRow
   RwCatalog *catalog;
   RwProvidersFile *file;       /* the user's own provider: editable; else NULL */
   gboolean has_keyring;
+  gboolean in_keyring;         /* the keyring holds its key, even while the environment's wins */
   GCancellable *cancellable;
   char *status;
 
@@ -112,15 +113,7 @@ provider_row_update_key (RwProviderRow *self)
     text = g_strdup (_("No key yet"));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), text);
   if (self->forget_row != NULL)
-    {
-      /* One search that reads no key: whether the keyring holds one, even while the
-       * environment's wins. */
-      g_autoptr(GHashTable) stored = self->has_keyring ? rw_keyring_list_providers (NULL) : NULL;
-
-      gtk_widget_set_visible (GTK_WIDGET (self->forget_row),
-                              stored != NULL && g_hash_table_contains (stored,
-                                                                       rw_provider_get_id (p)));
-    }
+    gtk_widget_set_visible (GTK_WIDGET (self->forget_row), self->in_keyring);
 }
 
 static char *
@@ -232,6 +225,7 @@ rw_provider_row_store_key (RwProviderRow  *self,
 
   if (!rw_keyring_store (id, key, error))
     return FALSE;
+  self->in_keyring = TRUE;
   if (rw_catalog_lookup_provider (self->catalog, id) == NULL
       && !rw_catalog_add_shipped_provider (self->catalog, id, error))
     return FALSE;
@@ -266,6 +260,8 @@ provider_row_on_forget (GtkButton     *button,
 
   if (!rw_keyring_clear (rw_provider_get_id (self->provider), NULL, &error))
     provider_row_toast (self, error->message);
+  else
+    self->in_keyring = FALSE;
   provider_row_update_key (self);
 }
 
@@ -616,6 +612,8 @@ rw_provider_row_init (RwProviderRow *self)
  * @file: (nullable): the user's providers.json when @provider is one of its own: its address
  *   and models can be changed and it can be removed
  * @has_keyring: whether a keyring is there to store a key in
+ * @in_keyring: whether it holds @provider's key (the window asks the keyring once for every
+ *   row)
  *
  * Returns: (transfer full): a new row
  */
@@ -623,7 +621,8 @@ RwProviderRow *
 rw_provider_row_new (RwProvider      *provider,
                      RwCatalog       *catalog,
                      RwProvidersFile *file,
-                     gboolean         has_keyring)
+                     gboolean         has_keyring,
+                     gboolean         in_keyring)
 {
   RwProviderRow *self = g_object_new (RW_TYPE_PROVIDER_ROW, NULL);
   RwProviderClass *klass = RW_PROVIDER_GET_CLASS (provider);
@@ -634,6 +633,7 @@ rw_provider_row_new (RwProvider      *provider,
   self->catalog = g_object_ref (catalog);
   self->file = file ? g_object_ref (file) : NULL;
   self->has_keyring = has_keyring;
+  self->in_keyring = in_keyring;
   gtk_widget_set_name (GTK_WIDGET (self), id);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), provider_row_name (id));

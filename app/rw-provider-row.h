@@ -13,7 +13,8 @@ G_DECLARE_FINAL_TYPE (RwProviderRow, rw_provider_row, RW, PROVIDER_ROW, AdwExpan
 RwProviderRow *rw_provider_row_new          (RwProvider      *provider,
                                              RwCatalog       *catalog,
                                              RwProvidersFile *file,
-                                             gboolean         has_keyring);
+                                             gboolean         has_keyring,
+                                             gboolean         in_keyring);
 RwProvider    *rw_provider_row_get_provider (RwProviderRow   *self);
 gboolean       rw_provider_row_store_key    (RwProviderRow   *self,
                                              const char      *key,

@@ -148,20 +148,41 @@ collect_labels (GtkWidget *widget,
     collect_labels (child, out);
 }
 
+/* Any widget of @type under @widget, shown or not, for which @match says yes. */
 static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
+find_any (GtkWidget  *widget,
+          GType       type,
+          gboolean  (*match) (GtkWidget *, gpointer),
+          gpointer    data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget, data)))
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_widget (child, type);
+      GtkWidget *found = find_any (child, type, match, data);
       if (found != NULL)
         return found;
     }
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
+    return find_any (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))), type,
+                     match, data);
   return NULL;
+}
+
+static gboolean
+is_mapped (GtkWidget *widget,
+           gpointer   unused)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+/* The first widget of @type under @widget that is on screen. */
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  return find_any (widget, type, is_mapped, NULL);
 }
 
 static char *
@@ -488,6 +509,29 @@ test_history (Fixture       *f,
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM votes"), ==, 1);
 }
 
+/* Adds to the catalog an OpenAI-compatible provider @id at @base_url, with the models @names
+ * (their ids @id/name), priced at $1 in and $2 out a million tokens when @priced. */
+static void
+add_openai_provider (Fixture            *f,
+                     const char         *id,
+                     const char         *base_url,
+                     const char * const *names,
+                     gboolean            priced)
+{
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_string_append_printf (json, "{\"providers\": [{\"id\": \"%s\", \"kind\": \"openai\", "
+                                "\"base_url\": \"%s\"}], \"models\": [", id, base_url);
+  for (guint i = 0; names[i] != NULL; i++)
+    g_string_append_printf (json, "%s{\"id\": \"%s/%s\", \"provider\": \"%s\", \"name\": \"%s\"%s}",
+                            i ? ", " : "", id, names[i], id, names[i],
+                            priced ? ", \"input_price\": 1, \"output_price\": 2" : "");
+  g_string_append (json, "]}");
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", json->str, -1, &error));
+  g_assert_no_error (error);
+}
+
 static gboolean
 bytes_hold (const char *haystack,
             gsize       len,
@@ -501,27 +545,6 @@ bytes_hold (const char *haystack,
   return FALSE;
 }
 
-/* Any widget of @type under @widget, shown or not, for which @match says yes. */
-static GtkWidget *
-find_any (GtkWidget  *widget,
-          GType       type,
-          gboolean  (*match) (GtkWidget *, gpointer),
-          gpointer    data)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget, data)))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_any (child, type, match, data);
-      if (found != NULL)
-        return found;
-    }
-  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
-    return find_any (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))), type,
-                     match, data);
-  return NULL;
-}
 
 static gboolean
 has_placeholder (GtkWidget *widget,
@@ -837,20 +860,14 @@ test_task_and_options (Fixture       *f,
 {
   g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
   g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
-  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
-                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
-                                           "\"mock/a\", \"provider\": \"mock\", \"name\": \"a\"},"
-                                           "{\"id\": \"mock/b\", \"provider\": \"mock\", "
-                                           "\"name\": \"b\"}]}", base);
   const char *ids[] = { "mock/a", "mock/b", NULL };
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
   GtkDropDown *tasks = GTK_DROP_DOWN (find_widget (GTK_WIDGET (f->page), GTK_TYPE_DROP_DOWN));
   GListModel *items = gtk_drop_down_get_model (tasks);
   guint code = GTK_INVALID_LIST_POSITION;
 
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  add_openai_provider (f, "mock", base, (const char *[]) { "a", "b", NULL }, FALSE);
   rw_mock_upstream_set_default (upstream, "a", rw_mock_reply_new_chat ("A.", 3, 1));
   rw_mock_upstream_set_default (upstream, "b", rw_mock_reply_new_chat ("B.", 3, 1));
   g_settings_set_string (settings, "system-prompt", "Answer in one word.");
@@ -892,14 +909,8 @@ test_first_run (Fixture       *f,
 {
   g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
   g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
-  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"box\", \"kind\": \"openai\", "
-                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
-                                           "\"box/a\", \"provider\": \"box\", \"name\": \"a\"},"
-                                           "{\"id\": \"box/b\", \"provider\": \"box\", "
-                                           "\"name\": \"b\"}]}", base);
   const char *recorded[] = { "recorded/gpt-4", NULL };
   g_autofree char *labels = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) selected = NULL;
 
   wait_for_frame (GTK_WIDGET (f->window));
@@ -930,8 +941,7 @@ test_first_run (Fixture       *f,
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_settings_reset (settings, "selected-models");
   }
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
-  g_assert_no_error (error);
+  add_openai_provider (f, "box", base, (const char *[]) { "a", "b", NULL }, FALSE);
   for (;;)
     {
       g_clear_pointer (&selected, g_strfreev);
@@ -998,18 +1008,12 @@ test_quit_while_streaming (Fixture       *f,
 {
   g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
   g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
-  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"m\", \"kind\": \"openai\", "
-                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
-                                           "\"m/fast\", \"provider\": \"m\", \"name\": \"fast\"},"
-                                           "{\"id\": \"m/slow\", \"provider\": \"m\", "
-                                           "\"name\": \"slow\"}]}", base);
   const char *pieces[] = { "One ", "two ", "three ", "four ", "five ", "six ", "seven ", NULL };
   const char *ids[] = { "m/fast", "m/slow", NULL };
-  g_autoptr(GError) error = NULL;
   RwMockReply *slow = rw_mock_reply_new_stream (pieces, 5, 7, TRUE);
   AdwMessageDialog *dialog;
 
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  add_openai_provider (f, "m", base, (const char *[]) { "fast", "slow", NULL }, FALSE);
   slow->chunk_size = 64;
   slow->chunk_delay_ms = 300;
   rw_mock_upstream_push (upstream, "slow", slow);
@@ -1155,18 +1159,13 @@ test_follow_stream (Fixture       *f,
 {
   g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
   g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
-  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"m\", \"kind\": \"openai\", "
-                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
-                                           "\"m/long\", \"provider\": \"m\", \"name\": \"long\"}]}",
-                                           base);
   g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
   const char *ids[] = { "m/long", NULL };
-  g_autoptr(GError) error = NULL;
   RwMockReply *reply;
   GtkAdjustment *adj;
   double bottom;
 
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
+  add_openai_provider (f, "m", base, (const char *[]) { "long", NULL }, FALSE);
   for (guint i = 1; i <= 160; i++)
     g_ptr_array_add (pieces, g_strdup_printf ("Line %u of a long answer.\n\n", i));
   g_ptr_array_add (pieces, NULL);
@@ -1408,12 +1407,9 @@ test_no_store (Fixture       *f,
   RwWindow *window = rw_window_new (NULL, f->catalog, NULL);
   g_autofree char *labels = NULL;
   const char *ids[] = { "box/a", NULL };
-  g_autofree char *json = g_strdup ("{\"providers\": [{\"id\": \"box\", \"kind\": \"openai\", "
-                                    "\"base_url\": \"http://127.0.0.1:9/v1\"}], \"models\": "
-                                    "[{\"id\": \"box/a\", \"provider\": \"box\", \"name\": \"a\"}]}");
 
   /* A real provider, so that the page is the usual empty one, not the first run's. */
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, NULL));
+  add_openai_provider (f, "box", "http://127.0.0.1:9/v1", (const char *[]) { "a", NULL }, FALSE);
   rw_compare_page_set_selected_models (rw_window_get_compare_page (window), ids);
   gtk_window_present (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
@@ -1575,21 +1571,14 @@ test_markdown_column (Fixture       *f,
 {
   g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
   g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
-  g_autofree char *json = g_strdup_printf ("{\"providers\": [{\"id\": \"md\", \"kind\": \"openai\", "
-                                           "\"base_url\": \"%s\"}], \"models\": [{\"id\": "
-                                           "\"md/writer\", \"provider\": \"md\", \"name\": "
-                                           "\"writer\", \"input_price\": 1, \"output_price\": 2}]}",
-                                           base);
   g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
   const char *ids[] = { "md/writer", NULL };
-  g_autoptr(GError) error = NULL;
   RwAnswerColumn *column;
   RwMarkdownView *view;
   g_autofree char *shown = NULL;
   RwMockReply *reply;
 
-  g_assert_true (rw_catalog_load_data (f->catalog, "test", json, -1, &error));
-  g_assert_no_error (error);
+  add_openai_provider (f, "md", base, (const char *[]) { "writer", NULL }, TRUE);
   for (const char *p = markdown_doc; *p != '\0'; p += MIN (strlen (p), 3))
     g_ptr_array_add (pieces, g_strndup (p, 3));
   g_ptr_array_add (pieces, NULL);
