@@ -4,6 +4,7 @@
 #include "rw-error.h"
 #include "rw-json.h"
 #include "rw-policy.h"
+#include "rw-store.h"
 #include "rw-text-classifier.h"
 #include "rw-text.h"
 
@@ -458,5 +459,40 @@ rw_policy_new_from_file (const char  *path,
     }
   if (!rw_policy_load_data (self, path, contents, len, error))
     return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * rw_policy_new_from_store:
+ * @store: the database
+ * @id: (nullable): a saved policy's id or name; %NULL for the active one
+ * @name: (out) (optional) (transfer full): where to store the policy's name
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the saved policy, or %NULL with @error unset when
+ *   @id is %NULL and no policy is active
+ */
+RwPolicy *
+rw_policy_new_from_store (RwStore     *store,
+                          const char  *id,
+                          char       **name,
+                          GError     **error)
+{
+  g_autoptr(RwPolicy) self = rw_policy_new ();
+  g_autoptr(RwStoredPolicy) saved = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if ((saved = rw_store_lookup_policy (store, id, &local)) == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else if (id != NULL)
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "no saved policy is called %s", id);
+      return NULL;
+    }
+  if (!rw_policy_load_data (self, saved->name, saved->body, -1, error))
+    return NULL;
+  if (name != NULL)
+    *name = g_strdup (saved->name);
   return g_steal_pointer (&self);
 }

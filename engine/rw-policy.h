@@ -31,6 +31,10 @@ typedef char *(*RwTaskClassifier) (RwChatRequest *request,
 RwPolicy   *rw_policy_new              (void);
 RwPolicy   *rw_policy_new_from_file    (const char        *path,
                                         GError           **error);
+RwPolicy   *rw_policy_new_from_store   (RwStore           *store,
+                                        const char        *id,
+                                        char             **name,
+                                        GError           **error);
 gboolean    rw_policy_load_data        (RwPolicy          *self,
                                         const char        *origin,
                                         const char        *json,

@@ -8,6 +8,30 @@
 /* The records of the store's typed queries, and how a query fills them. */
 
 void
+rw_stored_request_free (RwStoredRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->kind);
+  g_free (request->model);
+  g_free (request->task);
+  g_free (request->prompt_text);
+  g_free (request->error_kind);
+  g_free (request);
+}
+
+void
+rw_stored_policy_free (RwStoredPolicy *policy)
+{
+  if (policy == NULL)
+    return;
+  g_free (policy->id);
+  g_free (policy->name);
+  g_free (policy->body);
+  g_free (policy);
+}
+
+void
 rw_stored_run_free (RwStoredRun *run)
 {
   if (run == NULL)

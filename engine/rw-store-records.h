@@ -147,6 +147,80 @@ typedef struct
 } RwHistoryFilter;
 
 /**
+ * RwVoteFilter:
+ * @since_ms: when above 0, votes given at or after this time
+ * @until_ms: when above 0, votes given before this time
+ * @sources: (nullable) (array zero-terminated=1): the sources kept ("human", "judge",
+ *   "grader", "import"); %NULL for all
+ *
+ * Which votes rw_store_list_pairwise_votes_filtered() lists.
+ */
+typedef struct
+{
+  gint64 since_ms;
+  gint64 until_ms;
+  const char * const *sources;
+} RwVoteFilter;
+
+/**
+ * RwStoredRequest:
+ * @created_ms: when the answer was stored
+ * @kind: what asked: "compare", "eval" or "serve"
+ * @model: the model that answered
+ * @task: (nullable): its task, as the answer or its prompt was filed
+ * @prompt_text: the prompt's text
+ * @attempt: 1 for the first model tried for a request, 2 for the next...
+ * @ok: whether it answered
+ * @fell_back: whether it failed and the request went on to another model
+ * @error_kind: (nullable): why it failed
+ * @cached: whether it came from the cache, costing nothing
+ * @tokens_in: tokens read, -1 when unknown
+ * @tokens_out: tokens written, -1 when unknown
+ * @cost_usd: its cost, NAN when unknown
+ * @ttft_ms: time to its first token, NAN when unknown
+ * @latency_ms: time to its end, NAN when unknown
+ *
+ * One attempt at a request to a model, as stats are drawn from.
+ */
+typedef struct
+{
+  gint64 created_ms;
+  char *kind;
+  char *model;
+  char *task;
+  char *prompt_text;
+  guint attempt;
+  gboolean ok;
+  gboolean fell_back;
+  char *error_kind;
+  gboolean cached;
+  gint64 tokens_in;
+  gint64 tokens_out;
+  double cost_usd;
+  double ttft_ms;
+  double latency_ms;
+} RwStoredRequest;
+
+/**
+ * RwStoredPolicy:
+ * @id: its id
+ * @name: its name
+ * @active: whether routewise/auto routes by it
+ * @created_ms: when it was saved
+ * @body: (nullable): the policy file's text, where the query says it reads it
+ *
+ * A saved routing policy.
+ */
+typedef struct
+{
+  char *id;
+  char *name;
+  gboolean active;
+  gint64 created_ms;
+  char *body;
+} RwStoredPolicy;
+
+/**
  * RwStoredGrade:
  * @id: its id
  * @response_id: the answer graded
@@ -224,9 +298,12 @@ void rw_stored_vote_free         (RwStoredVote       *vote);
 void rw_stored_vote_tally_free   (RwStoredVoteTally  *tally);
 void rw_stored_graded_item_free  (RwStoredGradedItem *item);
 void rw_stored_comparison_free   (RwStoredComparison *comparison);
+void rw_stored_request_free     (RwStoredRequest    *request);
+void rw_stored_policy_free      (RwStoredPolicy     *policy);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredRun, rw_stored_run_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredComparison, rw_stored_comparison_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredPolicy, rw_stored_policy_free)
 
 typedef gboolean (*RwStoredResponseFunc) (const RwStoredResponse *response,
                                           gpointer                data);

@@ -45,3 +45,65 @@ rw_store_sum_cost_since (RwStore  *self,
   _rw_store_read_stmt_give (self, &r);
   return total;
 }
+
+static gpointer
+store_make_request (RwStoreRow *row)
+{
+  RwStoredRequest *q = g_new0 (RwStoredRequest, 1);
+
+  q->created_ms = _rw_store_row_int (row, 0);
+  q->kind = _rw_store_row_dup (row, 1);
+  q->model = _rw_store_row_dup (row, 2);
+  q->task = _rw_store_row_dup (row, 3);
+  q->prompt_text = _rw_store_row_dup (row, 4);
+  q->attempt = (guint) MAX (_rw_store_row_int (row, 5), 1);
+  q->ok = _rw_store_row_int (row, 6) != 0;
+  q->fell_back = _rw_store_row_int (row, 7) != 0;
+  q->error_kind = _rw_store_row_dup (row, 8);
+  q->cached = _rw_store_row_int (row, 9) != 0;
+  q->tokens_in = _rw_store_row_int_or_unset (row, 10);
+  q->tokens_out = _rw_store_row_int_or_unset (row, 11);
+  q->cost_usd = _rw_store_row_is_null (row, 12) ? NAN : _rw_store_row_double (row, 12);
+  q->ttft_ms = _rw_store_row_is_null (row, 13) ? NAN : _rw_store_row_double (row, 13);
+  q->latency_ms = _rw_store_row_is_null (row, 14) ? NAN : _rw_store_row_double (row, 14);
+  return q;
+}
+
+/**
+ * rw_store_list_requests:
+ * @self: a #RwStore
+ * @since_ms: when above 0, answers stored at or after this time
+ * @until_ms: when above 0, answers stored before this time
+ * @error: return location for an error
+ *
+ * Every attempt to have a model answer, from comparisons, evaluations and the endpoint alike,
+ * in the order they were stored. An attempt fell back when it failed and the same request's
+ * next attempt went to another model.
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredRequest): the attempts
+ */
+GPtrArray *
+rw_store_list_requests (RwStore  *self,
+                        gint64    since_ms,
+                        gint64    until_ms,
+                        GError  **error)
+{
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (since_ms, 0));
+  g_autofree char *until = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                            until_ms > 0 ? until_ms : G_MAXINT64);
+  const char *params[] = { since, until, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self,
+    "SELECT r.created_ms, u.kind, r.model, coalesce (r.task, p.task), p.text, r.attempt, "
+    "  r.status = 'ok', "
+    "  r.status = 'error' AND EXISTS (SELECT 1 FROM responses n WHERE n.run_id = r.run_id "
+    "    AND n.prompt_id = r.prompt_id AND n.attempt = r.attempt + 1 AND n.model != r.model "
+    "    AND n.created_ms >= r.created_ms), "
+    "  r.error_kind, r.cached, r.tokens_in, r.tokens_out, r.cost_usd, r.ttft_ms, r.latency_ms "
+    "FROM responses r JOIN runs u ON u.id = r.run_id JOIN prompts p ON p.id = r.prompt_id "
+    "WHERE r.created_ms >= CAST (?1 AS INTEGER) AND r.created_ms < CAST (?2 AS INTEGER) "
+    "ORDER BY r.created_ms, r.rowid",
+    params, store_make_request, (GDestroyNotify) rw_stored_request_free, error);
+}

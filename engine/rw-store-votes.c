@@ -280,23 +280,56 @@ GPtrArray *
 rw_store_list_pairwise_votes (RwStore  *self,
                               GError  **error)
 {
+  return rw_store_list_pairwise_votes_filtered (self, NULL, error);
+}
+
+/**
+ * rw_store_list_pairwise_votes_filtered:
+ * @filter: (nullable): which votes; %NULL for all
+ *
+ * The outcomes of rw_store_list_pairwise_votes() that @filter keeps.
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredVote): the outcomes
+ */
+GPtrArray *
+rw_store_list_pairwise_votes_filtered (RwStore            *self,
+                                       const RwVoteFilter *filter,
+                                       GError            **error)
+{
   g_autoptr(GPtrArray) pairs = NULL;
   g_autoptr(GPtrArray) best = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *until = NULL;
+  g_autofree char *sources = NULL;
+  const char *params[3];
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  pairs = _rw_store_list (self,
+  since = g_strdup_printf ("%" G_GINT64_FORMAT, filter ? filter->since_ms : 0);
+  until = g_strdup_printf ("%" G_GINT64_FORMAT,
+                           filter && filter->until_ms > 0 ? filter->until_ms : G_MAXINT64);
+  sources = filter && filter->sources ? g_strjoinv (",", (char **) filter->sources) : NULL;
+  params[0] = since;
+  params[1] = until;
+  params[2] = sources;
+
+#define VOTE_FILTER \
+  "AND v.created_ms >= CAST (?1 AS INTEGER) AND v.created_ms < CAST (?2 AS INTEGER) " \
+  "AND (?3 IS NULL OR instr (',' || ?3 || ',', ',' || v.source || ',') > 0) "
+  pairs = _rw_store_list_n (self,
     "SELECT coalesce (v.task, p.task, 'general'), ra.model, rb.model, v.outcome, "
     "  v.source, v.response_a, v.response_b "
     "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
     "JOIN responses ra ON ra.id = v.response_a "
     "JOIN responses rb ON rb.id = v.response_b "
     "WHERE v.outcome IN ('a', 'b', 'tie', 'both_bad') AND ra.status = 'ok' AND rb.status = 'ok' "
+    VOTE_FILTER
     "ORDER BY v.created_ms",
-    NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
+    params, G_N_ELEMENTS (params), store_make_pairwise_vote,
+    (GDestroyNotify) rw_stored_vote_free, error);
   if (pairs == NULL)
     return NULL;
-  best = _rw_store_list (self,
+  best = _rw_store_list_n (self,
     "SELECT coalesce (v.task, p.task, 'general'), w.model, c.model, 'a', v.source, "
     "  w.id, c.id "
     "FROM votes v JOIN prompts p ON p.id = v.prompt_id "
@@ -304,8 +337,11 @@ rw_store_list_pairwise_votes (RwStore  *self,
     "JOIN responses c ON c.id = j.value "
     "WHERE v.outcome = 'best' AND c.id != w.id AND json_valid (v.candidates) "
     "  AND w.status = 'ok' AND c.status = 'ok' "
+    VOTE_FILTER
     "ORDER BY v.created_ms",
-    NULL, store_make_pairwise_vote, (GDestroyNotify) rw_stored_vote_free, error);
+    params, G_N_ELEMENTS (params), store_make_pairwise_vote,
+    (GDestroyNotify) rw_stored_vote_free, error);
+#undef VOTE_FILTER
   if (best == NULL)
     return NULL;
   g_ptr_array_extend_and_steal (pairs, g_steal_pointer (&best));

@@ -171,6 +171,29 @@ GPtrArray  *rw_store_list_run_vote_tallies (RwStore    *self,
                                         GError        **error);
 GPtrArray  *rw_store_list_pairwise_votes (RwStore      *self,
                                         GError        **error);
+GPtrArray  *rw_store_list_pairwise_votes_filtered (RwStore *self,
+                                        const RwVoteFilter *filter,
+                                        GError        **error);
+GPtrArray  *rw_store_list_requests     (RwStore        *self,
+                                        gint64          since_ms,
+                                        gint64          until_ms,
+                                        GError        **error);
+
+/* Saved policies */
+char       *rw_store_save_policy       (RwStore        *self,
+                                        const char     *name,
+                                        const char     *body,
+                                        gboolean        activate);
+void        rw_store_activate_policy   (RwStore        *self,
+                                        const char     *id);
+void        rw_store_delete_policy     (RwStore        *self,
+                                        const char     *id);
+GPtrArray  *rw_store_list_policies     (RwStore        *self,
+                                        GError        **error);
+RwStoredPolicy *rw_store_lookup_policy (RwStore        *self,
+                                        const char     *id,
+                                        GError        **error);
+
 double      rw_store_sum_cost_since    (RwStore        *self,
                                         gint64          since_ms,
                                         GError        **error);

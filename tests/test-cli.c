@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include <routewise-engine.h>
@@ -594,6 +595,111 @@ test_history (Fixture       *f,
   (void) neither;
 }
 
+/* A raw HTTP/1.1 exchange on loopback: the whole reply, head and body. */
+static char *
+http_post (guint16     port,
+           const char *token,
+           const char *body)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  guint8 buf[4096];
+  gssize n;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  head = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                          token, strlen (body), body);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), head,
+                             strlen (head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                   sizeof buf, NULL, &error)) > 0)
+    g_byte_array_append (reply, buf, (guint) n);
+  g_assert_no_error (error);
+  g_byte_array_append (reply, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&reply), FALSE);
+}
+
+/* Without --policy, serve routes routewise/auto by the policy kept as active, and says so;
+ * "policy activate" changes which one the next serve uses. */
+static void
+test_serve_active_policy (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  g_autofree char *token_path = g_build_filename (f->config_dir, "token", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  g_mkdir_with_parents (f->data_dir, 0700);
+  store = rw_store_open (db_path, &error);
+  g_assert_no_error (error);
+  first = rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
+                                TRUE);
+  second = rw_store_save_policy (store, "to-c", "{\"version\": 1, \"default\": [\"mock/c\"]}",
+                                 FALSE);
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+
+  run_cli (f, "policy", "list", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "* to-b"));
+  g_assert_nonnull (strstr (f->out, "  to-c"));
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GSubprocess) proc = start_cli (f, "serve", "--port", "0", NULL);
+      g_autoptr(GDataInputStream) out =
+        g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+      g_autofree char *line1 = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_autofree char *line2 = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_autofree char *line3 = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_autofree char *token = NULL;
+      g_autofree char *reply = NULL;
+      const char *port_at;
+      const char *served = round == 0 ? "b" : "c";
+      g_autofree char *model = g_strdup_printf ("\"model\":\"mock/%s\"", served);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line3);
+      port_at = strstr (line1, "127.0.0.1:");
+      g_assert_nonnull (port_at);
+      g_assert_nonnull (strstr (line3, round == 0 ? "active policy “to-b”" : "active policy “to-c”"));
+      g_assert_true (g_file_get_contents (token_path, &token, NULL, NULL));
+      g_strstrip (token);
+
+      rw_mock_upstream_push (f->mock, served, rw_mock_reply_new_chat ("routed", 3, 1));
+      reply = http_post ((guint16) atoi (port_at + strlen ("127.0.0.1:")), token,
+                         "{\"model\": \"routewise/auto\", "
+                         "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+      g_assert_nonnull (strstr (reply, model));
+      g_assert_nonnull (strstr (reply, "routed"));
+
+      g_subprocess_send_signal (proc, SIGTERM);
+      finish_cli (f, proc);
+      g_assert_cmpint (f->status, ==, 0);
+
+      run_cli (f, "policy", "activate", "to-c", NULL);
+      g_assert_cmpint (f->status, ==, 0);
+    }
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM policies WHERE active"), ==, 1);
+  run_cli (f, "policy", "activate", "--none", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM policies WHERE active"), ==, 0);
+  run_cli (f, "policy", "activate", "no-such", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "no kept policy is called no-such"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -614,6 +720,7 @@ main (int    argc,
   ADD ("interrupt", test_interrupt);
   ADD ("store-unwritable", test_store_unwritable);
   ADD ("history", test_history);
+  ADD ("serve-active-policy", test_serve_active_policy);
 #undef ADD
 
   return g_test_run ();

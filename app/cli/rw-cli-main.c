@@ -29,7 +29,7 @@ static const RwCliCommand * const eval_members[] = {
 };
 static const RwCliCommand * const policy_members[] = {
   &rw_cli_command_policy_learn, &rw_cli_command_policy_evaluate, &rw_cli_command_policy_export,
-  NULL,
+  &rw_cli_command_policy_list, &rw_cli_command_policy_activate, NULL,
 };
 
 static const RwCliCommand * const history_members[] = {

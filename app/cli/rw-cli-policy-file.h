@@ -6,8 +6,9 @@
 G_BEGIN_DECLS
 
 #define RW_CLI_POLICY_USAGE \
-  N_("usage: routewise-cli policy learn [--cost-weight W | --budget USD] -o FILE | evaluate " \
-     "FILE | export FILE --format F")
+  N_("usage: routewise-cli policy learn [--cost-weight W | --budget USD] [-o FILE] " \
+     "[--save NAME [--activate]] | evaluate FILE | export FILE --format F | list | " \
+     "activate NAME | activate --none")
 
 JsonNode *rw_cli_read_policy_file (const char  *path,
                                    GError     **error);

@@ -17,6 +17,8 @@ typedef struct
   double ceiling;
   double latency;
   char *output;
+  char *save;
+  gboolean activate;
 } PolicyLearnOptions;
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (PolicyLearnOptions, f)
@@ -31,6 +33,10 @@ static const GOptionEntry policy_learn_entries[] = {
     N_("Leave out models whose median latency is longer"), N_("MS") },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, FIELD (output), N_("Write to this file"),
     N_("FILE") },
+  { "save", 's', 0, G_OPTION_ARG_STRING, FIELD (save),
+    N_("Keep it in the database under this name, beside the policies kept before"), N_("NAME") },
+  { "activate", 0, 0, G_OPTION_ARG_NONE, FIELD (activate),
+    N_("Make the kept policy the one routewise/auto routes by (with --save)"), NULL },
   { NULL }
 };
 #undef FIELD
@@ -47,12 +53,24 @@ policy_learn_check (gpointer data,
       rw_cli_print_error ("%s", _(RW_CLI_POLICY_USAGE));
       return RW_CLI_EXIT_USAGE;
     }
+  if (o->activate && o->save == NULL)
+    {
+      rw_cli_print_error (_("--activate needs --save NAME"));
+      return RW_CLI_EXIT_USAGE;
+    }
+  if (o->save != NULL && (*o->save == '\0' || !g_utf8_validate (o->save, -1, NULL)))
+    {
+      rw_cli_print_error (_("--save needs a name"));
+      return RW_CLI_EXIT_USAGE;
+    }
   return 0;
 }
 
 static void
 policy_learn_print_summary (JsonNode   *policy,
-                            const char *output)
+                            const char *output,
+                            const char *saved,
+                            gboolean    active)
 {
   JsonObject *learned = rw_json_object_get_object (json_node_get_object (policy), "learned");
   JsonObject *data = rw_json_object_get_object (learned, "data");
@@ -95,7 +113,11 @@ policy_learn_print_summary (JsonNode   *policy,
               100 * rw_json_object_get_double (top, "ci_high", 0),
               1000 * rw_json_object_get_double (top, "cost_usd", 0));
     }
-  fprintf (stderr, _("Policy written to %s\n"), output);
+  if (output != NULL)
+    fprintf (stderr, _("Policy written to %s\n"), output);
+  if (saved != NULL)
+    fprintf (stderr, active ? _("Policy kept as “%s”; routewise/auto routes by it.\n")
+                            : _("Policy kept as “%s”.\n"), saved);
 }
 
 static int
@@ -121,10 +143,20 @@ policy_learn_run (RwCliContext *cli,
       return RW_CLI_EXIT_FAILED;
     }
   text = rw_json_to_string (policy, TRUE);
-  if (!rw_cli_write_or_print (o->output, text))
+  if (o->save != NULL)
+    {
+      g_autofree char *id = rw_store_save_policy (store, o->save, text, o->activate);
+
+      if (!rw_store_flush (store, &error))
+        {
+          rw_cli_print_error ("%s", error->message);
+          return RW_CLI_EXIT_FAILED;
+        }
+    }
+  if ((o->output != NULL || o->save == NULL) && !rw_cli_write_or_print (o->output, text))
     return RW_CLI_EXIT_FAILED;
-  if (o->output != NULL)
-    policy_learn_print_summary (policy, o->output);
+  if (o->output != NULL || o->save != NULL)
+    policy_learn_print_summary (policy, o->output, o->save, o->activate);
   return RW_CLI_EXIT_OK;
 }
 

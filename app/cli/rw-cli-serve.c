@@ -25,7 +25,7 @@ static const GOptionEntry serve_entries[] = {
     N_("Event loops that serve connections (default: one per two processors, 1 to 4)"),
     N_("N") },
   { "policy", 0, 0, G_OPTION_ARG_FILENAME, FIELD (policy_path),
-    N_("The routing policy for routewise/auto"), N_("FILE") },
+    N_("The routing policy for routewise/auto (default: the active policy)"), N_("FILE") },
   { "request-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (request_ceiling),
     N_("Refuse requests estimated to cost more than this many US dollars"), N_("USD") },
   { "daily-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (daily_ceiling),
@@ -89,6 +89,7 @@ serve_run (RwCliContext *cli,
   g_autofree char *token_path = g_build_filename (config_dir, "token", NULL);
   g_autofree char *token = NULL;
   g_autofree char *run_id = NULL;
+  g_autofree char *policy_name = NULL;
 
   /* The request log may share transactions under load; see rw_store_set_group_commit(). */
   rw_store_set_group_commit (store, TRUE);
@@ -102,6 +103,19 @@ serve_run (RwCliContext *cli,
           return RW_CLI_EXIT_USAGE;
         }
       rw_router_set_policy (router, policy);
+    }
+  else
+    {
+      /* Without --policy, the policy made active in the app or by “policy activate”. */
+      g_autoptr(RwPolicy) policy = rw_policy_new_from_store (store, NULL, &policy_name, &error);
+
+      if (policy == NULL && error != NULL)
+        {
+          rw_cli_print_error (_("the active policy: %s"), error->message);
+          return RW_CLI_EXIT_FAILED;
+        }
+      if (policy != NULL)
+        rw_router_set_policy (router, policy);
     }
   rw_router_set_cost_ceilings (router, o->request_ceiling, o->daily_ceiling);
   run_id = rw_store_begin_run (store, "serve", NULL);
@@ -122,8 +136,15 @@ serve_run (RwCliContext *cli,
 
   printf (_("Routewise is serving http://127.0.0.1:%u/v1\n"), rw_server_get_port (server));
   printf (_("Token: %s (send it as “Authorization: Bearer …”)\n"), token_path);
-  printf (_("Model routewise/auto routes by the policy; any catalog model is served with its "
-            "fallbacks.\n"));
+  if (o->policy_path != NULL)
+    printf (_("Model routewise/auto routes by the policy %s; any catalog model is served with "
+              "its fallbacks.\n"), o->policy_path);
+  else if (policy_name != NULL)
+    printf (_("Model routewise/auto routes by the active policy “%s”; any catalog model is "
+              "served with its fallbacks.\n"), policy_name);
+  else
+    printf (_("No policy is active (see “policy activate”), so routewise/auto has no route; "
+              "any catalog model is served with its fallbacks.\n"));
   fflush (stdout);
 
   g_unix_signal_add (SIGINT, serve_on_stop_signal, loop);
