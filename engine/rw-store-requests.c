@@ -77,8 +77,9 @@ store_make_request (RwStoreRow *row)
  * @error: return location for an error
  *
  * Every attempt to have a model answer, from comparisons, evaluations and the endpoint alike,
- * in the order they were stored. An attempt fell back when it failed and the same request's
- * next attempt went to another model.
+ * in the order they were stored; not the answers imported from elsewhere (an evaluation run whose
+ * parameters name "routellm" or "promptfoo" as its source), which no router here asked for. An attempt fell back when it
+ * failed and the same request's next attempt went to another model.
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredRequest): the attempts
  */
@@ -104,6 +105,8 @@ rw_store_list_requests (RwStore  *self,
     "  r.error_kind, r.cached, r.tokens_in, r.tokens_out, r.cost_usd, r.ttft_ms, r.latency_ms "
     "FROM responses r JOIN runs u ON u.id = r.run_id JOIN prompts p ON p.id = r.prompt_id "
     "WHERE r.created_ms >= CAST (?1 AS INTEGER) AND r.created_ms < CAST (?2 AS INTEGER) "
+    "  AND NOT (u.kind = 'eval' AND json_valid (u.params) AND "
+    "           json_extract (u.params, '$.source') IN ('routellm', 'promptfoo')) "
     "ORDER BY r.created_ms, r.rowid",
     params, store_make_request, (GDestroyNotify) rw_stored_request_free, error);
 }

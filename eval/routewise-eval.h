@@ -21,5 +21,6 @@
 #include "rw-offline-evaluation.h"
 #include "rw-exporter.h"
 #include "rw-history-export.h"
+#include "rw-usage-stats.h"
 
 #undef RW_EVAL_INSIDE

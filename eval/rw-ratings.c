@@ -186,7 +186,27 @@ rw_comparisons_load_store (RwComparisons  *self,
                            RwStore        *store,
                            GError        **error)
 {
-  g_autoptr(GPtrArray) votes = rw_store_list_pairwise_votes (store, error);
+  return rw_comparisons_load_store_filtered (self, store, NULL, error);
+}
+
+/**
+ * rw_comparisons_load_store_filtered:
+ * @self: comparisons
+ * @store: the database
+ * @filter: (nullable): which votes: a period, sources
+ * @error: return location for an error
+ *
+ * Adds the stored pairwise outcomes @filter keeps, as rw_comparisons_load_store() adds all.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+rw_comparisons_load_store_filtered (RwComparisons       *self,
+                                    RwStore             *store,
+                                    const RwVoteFilter  *filter,
+                                    GError             **error)
+{
+  g_autoptr(GPtrArray) votes = rw_store_list_pairwise_votes_filtered (store, filter, error);
 
   if (votes == NULL)
     return FALSE;

@@ -23,6 +23,10 @@ gboolean       rw_comparisons_add              (RwComparisons  *self,
 gboolean       rw_comparisons_load_store       (RwComparisons  *self,
                                                 RwStore        *store,
                                                 GError        **error);
+gboolean       rw_comparisons_load_store_filtered (RwComparisons *self,
+                                                RwStore        *store,
+                                                const RwVoteFilter *filter,
+                                                GError        **error);
 gboolean       rw_comparisons_load_csv         (RwComparisons  *self,
                                                 const char     *path,
                                                 GError        **error);

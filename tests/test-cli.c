@@ -700,6 +700,281 @@ test_serve_active_policy (Fixture       *f,
   g_assert_nonnull (strstr (f->err, "no kept policy is called no-such"));
 }
 
+/* A week of the endpoint's requests, stored as the router stores them: each day some
+ * requests answered by mock/a, some where mock/a failed and mock/b answered instead. */
+static void
+stats_fill_week (RwStore *store,
+                 gint64   monday_ms)
+{
+  g_autofree char *run = rw_store_begin_run (store, "serve", NULL);
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  for (guint i = 0; i < 35; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("question %u", i);
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (text);
+      g_autofree char *prompt = rw_store_record_prompt (store, request);
+      g_autoptr(RwChatResult) first = rw_chat_result_new ("mock/a");
+      g_autofree char *first_id = NULL;
+      gboolean fails = i % 4 == 1;
+      guint day = i % 7;
+
+      first->tokens_in = 100 + i;
+      first->tokens_out = 10 * i;
+      first->cost_usd = (first->tokens_in * 1.0 + first->tokens_out * 2.0) / 1e6;
+      first->latency_ms = 100 + 7 * i;
+      first->ttft_ms = 20 + i;
+      if (fails)
+        first->error = g_error_new (RW_ERROR, i % 8 == 1 ? RW_ERROR_TIMEOUT : RW_ERROR_SERVER,
+                                    "no");
+      else
+        g_string_assign (first->text, "yes");
+      first_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                   .run_id = run, .prompt_id = prompt, .result = first, .attempt = 1 });
+      if (fails)
+        {
+          g_autoptr(RwChatResult) second = rw_chat_result_new ("mock/b");
+          g_autofree char *second_id = NULL;
+
+          second->tokens_in = 100 + i;
+          second->tokens_out = 5 * i;
+          second->cost_usd = (second->tokens_in * 1.0 + second->tokens_out * 2.0) / 1e6;
+          second->latency_ms = 300 + i;
+          second->ttft_ms = 50;
+          g_string_assign (second->text, "also yes");
+          second_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                        .run_id = run, .prompt_id = prompt, .result = second, .attempt = 2 });
+        }
+      /* Each request on its day, a minute apart. */
+      g_string_append_printf (sql, "UPDATE responses SET created_ms = %" G_GINT64_FORMAT
+                              " + attempt WHERE prompt_id = '%s';",
+                              monday_ms + day * 86400000 + i * 60000, prompt);
+    }
+  g_assert_true (rw_store_flush (store, NULL));
+  {
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (rw_store_get_path (store), &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, sql->str, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+}
+
+/* Two answers to one prompt, and a person's vote between them, on a day of the week. */
+static void
+stats_add_vote (RwStore    *store,
+                gint64      when_ms,
+                const char *winner,
+                const char *loser)
+{
+  g_autofree char *run = rw_store_begin_run (store, "compare", NULL);
+  g_autofree char *text = g_strdup_printf ("which is better, %" G_GINT64_FORMAT, when_ms);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (text);
+  g_autofree char *prompt = rw_store_record_prompt (store, request);
+  g_autoptr(RwChatResult) w = rw_chat_result_new (winner);
+  g_autoptr(RwChatResult) l = rw_chat_result_new (loser);
+  g_autofree char *wid = NULL;
+  g_autofree char *lid = NULL;
+  g_autofree char *vote = NULL;
+  g_autofree char *sql = NULL;
+  const char *ids[3];
+  sqlite3 *db = NULL;
+
+  g_string_assign (w->text, "good");
+  g_string_assign (l->text, "bad");
+  wid = rw_store_record_answer (store, &(RwAnswerRecord) {
+          .run_id = run, .prompt_id = prompt, .result = w, .attempt = 1 });
+  lid = rw_store_record_answer (store, &(RwAnswerRecord) {
+          .run_id = run, .prompt_id = prompt, .result = l, .attempt = 1 });
+  ids[0] = wid;
+  ids[1] = lid;
+  ids[2] = NULL;
+  vote = rw_store_record_vote (store, prompt, run, "code", RW_VOTE_A, ids, NULL, "human");
+  g_assert_true (rw_store_flush (store, NULL));
+  sql = g_strdup_printf ("UPDATE votes SET created_ms = %" G_GINT64_FORMAT " WHERE id = '%s';"
+                         "UPDATE responses SET created_ms = %" G_GINT64_FORMAT
+                         " WHERE run_id = '%s';", when_ms, vote, when_ms, run);
+  g_assert_cmpint (sqlite3_open (rw_store_get_path (store), &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static JsonObject *
+stats_find (JsonArray  *array,
+            const char *member,
+            const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *o = json_array_get_object_element (array, i);
+      if (g_strcmp0 (json_object_get_string_member (o, member), value) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+/* `stats --json` over part of a stored week agrees with what the test counts in the database
+ * with its own queries: requests and cost per day and model, failures by kind, fallbacks,
+ * latency medians, the task's winner by the period's votes, and the active policy's cost. */
+static void
+test_stats (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(GDateTime) monday = g_date_time_new_local (2026, 11, 23, 0, 0, 0);
+  gint64 monday_ms = g_date_time_to_unix (monday) * 1000;
+  gint64 since_ms = monday_ms + 1 * 86400000, until_ms = monday_ms + 5 * 86400000;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *range = g_strdup_printf ("created_ms >= %" G_GINT64_FORMAT
+                                            " AND created_ms < %" G_GINT64_FORMAT,
+                                            since_ms, until_ms);
+  g_autofree char *sql = NULL;
+  JsonObject *stats, *a, *b, *policy, *code;
+  JsonArray *days;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_cells = 0;
+
+  g_mkdir_with_parents (f->data_dir, 0700);
+  store = rw_store_open (db_path, &error);
+  g_assert_no_error (error);
+  stats_fill_week (store, monday_ms);
+  /* mock/b wins "code" twice inside the period, mock/a once; outside it, mock/a thrice. */
+  stats_add_vote (store, monday_ms + 2 * 86400000 + 5, "mock/b", "mock/a");
+  stats_add_vote (store, monday_ms + 3 * 86400000 + 5, "mock/b", "mock/a");
+  stats_add_vote (store, monday_ms + 4 * 86400000 + 5, "mock/a", "mock/b");
+  for (guint i = 0; i < 3; i++)
+    stats_add_vote (store, monday_ms + 6 * 86400000 + i, "mock/a", "mock/b");
+  g_free (rw_store_save_policy (store, "all-to-c",
+                                "{\"version\": 1, \"default\": [\"mock/a\"]}", TRUE));
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+
+  run_cli (f, "stats", "--json", "--since", "2026-11-24", "--until", "2026-11-27", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  stats = parse_output (f, parser);
+
+  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE %s", range);
+  g_assert_cmpint (json_object_get_int_member (stats, "attempts"), ==, db_int (f, sql));
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE attempt = 1 AND %s", range);
+  g_assert_cmpint (json_object_get_int_member (stats, "requests"), ==, db_int (f, sql));
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE status = 'error' AND %s", range);
+  g_assert_cmpint (json_object_get_int_member (stats, "failures"), ==, db_int (f, sql));
+  g_assert_cmpint (json_object_get_int_member (stats, "failures"), >, 0);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM responses e JOIN responses n "
+                         "ON n.prompt_id = e.prompt_id AND n.attempt = 2 "
+                         "WHERE e.attempt = 1 AND e.status = 'error' AND e.created_ms >= %"
+                         G_GINT64_FORMAT " AND e.created_ms < %" G_GINT64_FORMAT,
+                         since_ms, until_ms);
+  g_assert_cmpint (json_object_get_int_member (stats, "fallbacks"), ==, db_int (f, sql));
+  g_clear_pointer (&sql, g_free);
+
+  /* Per day and model. */
+  days = json_object_get_array_member (stats, "days");
+  g_assert_cmpuint (json_array_get_length (days), ==, 4);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sql = g_strdup_printf ("SELECT date (created_ms / 1000, 'unixepoch', 'localtime'), model, "
+                         "count(*), sum (coalesce (cost_usd, 0)) FROM responses WHERE %s "
+                         "GROUP BY 1, 2", range);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonObject *day = stats_find (days, "day", (const char *) sqlite3_column_text (stmt, 0));
+      JsonObject *cell;
+
+      g_assert_nonnull (day);
+      cell = stats_find (json_object_get_array_member (day, "models"), "model",
+                         (const char *) sqlite3_column_text (stmt, 1));
+      g_assert_nonnull (cell);
+      g_assert_cmpint (json_object_get_int_member (cell, "requests"), ==,
+                       sqlite3_column_int64 (stmt, 2));
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cell, "cost_usd"),
+                                      sqlite3_column_double (stmt, 3), 1e-12);
+      n_cells++;
+    }
+  sqlite3_finalize (stmt);
+  g_clear_pointer (&sql, g_free);
+  g_assert_cmpuint (n_cells, >=, 5);
+
+  /* Per model: failures by kind, fallback rate, the median latency of answers. */
+  a = stats_find (json_object_get_array_member (stats, "models"), "model", "mock/a");
+  b = stats_find (json_object_get_array_member (stats, "models"), "model", "mock/b");
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE model = 'mock/a' AND "
+                         "error_kind = 'timeout' AND %s", range);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (a, "errors"),
+                                               "timeout"), ==, db_int (f, sql));
+  g_clear_pointer (&sql, g_free);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (a, "fallback_rate"),
+                                  (double) json_object_get_int_member (stats, "fallbacks") /
+                                  json_object_get_int_member (a, "requests"), 1e-12);
+  g_assert_cmpint (json_object_get_int_member (b, "failures"), ==, 0);
+  sql = g_strdup_printf ("SELECT latency_ms FROM responses WHERE model = 'mock/b' AND %s "
+                         "ORDER BY latency_ms", range);
+  {
+    g_autoptr(GArray) lat = g_array_new (FALSE, FALSE, sizeof (double));
+    double median;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        double v = sqlite3_column_double (stmt, 0);
+        g_array_append_val (lat, v);
+      }
+    sqlite3_finalize (stmt);
+    g_assert_cmpuint (lat->len, >, 0);
+    median = lat->len % 2 ? g_array_index (lat, double, lat->len / 2)
+                          : (g_array_index (lat, double, lat->len / 2 - 1) +
+                             g_array_index (lat, double, lat->len / 2)) / 2;
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (
+                                      json_object_get_object_member (b, "latency_ms"), "p50"),
+                                    median, 1e-9);
+  }
+  g_clear_pointer (&sql, g_free);
+
+  /* The period's votes make mock/b the winner of "code"; the week's would not. */
+  code = stats_find (json_object_get_array_member (stats, "winners"), "task", "code");
+  g_assert_nonnull (code);
+  g_assert_cmpstr (json_object_get_string_member (code, "model"), ==, "mock/b");
+  g_assert_cmpint (json_object_get_int_member (code, "wins"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (code, "losses"), ==, 1);
+
+  /* The active policy sends everything to mock/a, at 1 and 2 dollars per million tokens. */
+  policy = json_object_get_object_member (stats, "policy");
+  g_assert_cmpstr (json_object_get_string_member (policy, "name"), ==, "all-to-c");
+  sql = g_strdup_printf ("SELECT sum (tokens_in * 1.0 + tokens_out * 2.0) / 1e6 "
+                         "FROM responses WHERE attempt = 1 AND %s", range);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (policy, "would_cost_usd"),
+                                  sqlite3_column_double (stmt, 0), 1e-12);
+  sqlite3_finalize (stmt);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT sum (coalesce (cost_usd, 0)) FROM responses WHERE %s", range);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (policy, "spent_usd"),
+                                  sqlite3_column_double (stmt, 0), 1e-12);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* Bad periods are refused. */
+  run_cli (f, "stats", "--since", "2026-13-45", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "is not a date"));
+  run_cli (f, "stats", "--since", "2026-11-27", "--until", "2026-11-24", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  run_cli (f, "stats", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "fell back"));
+  g_assert_nonnull (strstr (f->out, "The policy “all-to-c” would have cost"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -721,6 +996,7 @@ main (int    argc,
   ADD ("store-unwritable", test_store_unwritable);
   ADD ("history", test_history);
   ADD ("serve-active-policy", test_serve_active_policy);
+  ADD ("stats", test_stats);
 #undef ADD
 
   return g_test_run ();

@@ -57,6 +57,7 @@ static const RwCliEntry entries[] = {
     N_("usage: routewise-cli eval run SUITE -m MODEL… | eval report RUN | eval grade RESPONSE "
        "--pass|--fail") },
   { "serve", NULL, &rw_cli_command_serve },
+  { "stats", NULL, &rw_cli_command_stats },
   { "history", N_("List, search, show, export and delete past comparisons"), NULL,
     history_members,
     N_("usage: routewise-cli history list | search WORDS… | show ID | export [WORDS…] | "
