@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <math.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -117,6 +119,8 @@ struct _RwServerCall
   gboolean finished;
   GSource *server_heartbeat;
   gint64 last_write_us;
+  char *requested;
+  gint64 started_us;
 };
 
 static void
@@ -127,7 +131,35 @@ server_call_free (RwServerCall *call)
   g_clear_object (&call->cancellable);
   g_clear_object (&call->server);
   g_free (call->id);
+  g_free (call->requested);
   g_free (call);
+}
+
+/* Tells the server's owner what was answered: the log of the app's endpoint. */
+static void
+server_call_report (RwServerCall  *call,
+                    RwRouteResult *out,
+                    guint          status)
+{
+  RwServedRequest *served = g_new0 (RwServedRequest, 1);
+  double cost = NAN;
+
+  for (guint i = 0; i < out->attempts->len; i++)
+    {
+      RwChatResult *a = out->attempts->pdata[i];
+      if (isfinite (a->cost_usd))
+        cost = (isfinite (cost) ? cost : 0) + a->cost_usd;
+    }
+  served->time_ms = g_get_real_time () / 1000;
+  served->requested = g_strdup (call->requested);
+  served->served = g_strdup (out->model_id);
+  served->task = g_strdup (out->task);
+  served->status = status;
+  served->stream = call->stream;
+  served->latency_ms = (g_get_monotonic_time () - call->started_us) / 1000.0;
+  served->cost_usd = cost;
+  served->fallbacks = out->attempts->len > 0 ? out->attempts->len - 1 : 0;
+  _rw_server_emit_served (call->server, served);
 }
 
 void
@@ -320,6 +352,15 @@ server_route_done (GObject      *object,
 
   __atomic_add_fetch (&call->server->n_served, 1, __ATOMIC_RELAXED);
   _rw_server_clear_source (&call->server_heartbeat);
+  {
+    const char *code;
+    /* A failure after text went out is logged as the failure it was; a client that went away
+     * first as 499, as nginx logs it. */
+    guint status = call->finished || c->fd < 0 ? 499
+                   : r->error != NULL ? server_status_for_error (r->error, &code) : 200;
+
+    server_call_report (call, out, status);
+  }
   if (call->finished || c->fd < 0)
     {
       c->call = NULL;
@@ -482,6 +523,8 @@ server_handle_completions (RwServer   *self,
   call->created = g_get_real_time () / G_USEC_PER_SEC;
   call->stream = request->stream;
   call->include_usage = include_usage;
+  call->requested = g_strdup (model);
+  call->started_us = g_get_monotonic_time ();
   c->call = call;
 
   rw_router_route_async (self->router, request, model, server_on_delta, server_on_commit, call,

@@ -26,7 +26,12 @@ struct _RwServer
    * server listens on, the others run on threads of their own. */
   GPtrArray *workers;
   guint next_worker;
+  /* Where request-served is emitted: the context the server was made on. */
+  GMainContext *owner_context;
 };
+
+void _rw_server_emit_served (RwServer        *self,
+                             RwServedRequest *served);
 
 typedef struct
 {

@@ -34,6 +34,72 @@
  */
 
 G_DEFINE_FINAL_TYPE (RwServer, rw_server, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (RwServedRequest, rw_served_request, rw_served_request_copy,
+                     rw_served_request_free)
+
+enum { REQUEST_SERVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+RwServedRequest *
+rw_served_request_copy (const RwServedRequest *request)
+{
+  RwServedRequest *copy = g_memdup2 (request, sizeof *request);
+
+  copy->requested = g_strdup (request->requested);
+  copy->served = g_strdup (request->served);
+  copy->task = g_strdup (request->task);
+  return copy;
+}
+
+void
+rw_served_request_free (RwServedRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->requested);
+  g_free (request->served);
+  g_free (request->task);
+  g_free (request);
+}
+
+typedef struct
+{
+  RwServer *server;
+  RwServedRequest *served;
+} ServedEmission;
+
+static gboolean
+server_emit_served_now (gpointer data)
+{
+  ServedEmission *e = data;
+
+  g_signal_emit (e->server, signals[REQUEST_SERVED], 0, e->served);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_served_emission_free (gpointer data)
+{
+  ServedEmission *e = data;
+
+  g_object_unref (e->server);
+  rw_served_request_free (e->served);
+  g_free (e);
+}
+
+/* Takes @served; emits request-served on the context the server was made on, whichever event
+ * loop answered the request. */
+void
+_rw_server_emit_served (RwServer        *self,
+                        RwServedRequest *served)
+{
+  ServedEmission *e = g_new0 (ServedEmission, 1);
+
+  e->server = g_object_ref (self);
+  e->served = served;
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT_IDLE,
+                              server_emit_served_now, e, server_served_emission_free);
+}
 
 static void
 rw_server_dispose (GObject *object)
@@ -53,6 +119,7 @@ rw_server_finalize (GObject *object)
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
   G_OBJECT_CLASS (rw_server_parent_class)->finalize (object);
 }
 
@@ -63,6 +130,16 @@ rw_server_class_init (RwServerClass *klass)
 
   object_class->dispose = rw_server_dispose;
   object_class->finalize = rw_server_finalize;
+
+  /**
+   * RwServer::request-served:
+   * @served: the request, its models, status, latency and cost
+   *
+   * A chat completion was answered (or failed), on the main context the server was made on.
+   */
+  signals[REQUEST_SERVED] = g_signal_new ("request-served", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                          RW_TYPE_SERVED_REQUEST | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -204,6 +281,7 @@ rw_server_new (RwRouter   *router,
   self = g_object_new (RW_TYPE_SERVER, NULL);
   self->router = g_object_ref (router);
   self->token = g_strdup (token);
+  self->owner_context = g_main_context_ref_thread_default ();
   return self;
 }
 

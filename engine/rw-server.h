@@ -11,6 +11,39 @@
 
 G_BEGIN_DECLS
 
+/**
+ * RwServedRequest:
+ * @time_ms: when it was answered, in milliseconds since the epoch
+ * @requested: the model the client asked for ("routewise/auto" or a catalog id)
+ * @served: (nullable): the model that answered, or was tried last
+ * @task: (nullable): the request's task
+ * @status: the HTTP status of the reply
+ * @stream: whether it was streamed
+ * @latency_ms: from the request's arrival to its end
+ * @cost_usd: what every attempt cost together, NAN when none was priced
+ * @fallbacks: the attempts after the first
+ *
+ * A request the endpoint answered, as its log shows it.
+ */
+typedef struct
+{
+  gint64 time_ms;
+  char *requested;
+  char *served;
+  char *task;
+  guint status;
+  gboolean stream;
+  double latency_ms;
+  double cost_usd;
+  guint fallbacks;
+} RwServedRequest;
+
+#define RW_TYPE_SERVED_REQUEST (rw_served_request_get_type ())
+GType            rw_served_request_get_type (void) G_GNUC_CONST;
+RwServedRequest *rw_served_request_copy     (const RwServedRequest *request);
+void             rw_served_request_free     (RwServedRequest       *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwServedRequest, rw_served_request_free)
+
 #define RW_TYPE_SERVER (rw_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (RwServer, rw_server, RW, SERVER, GObject)

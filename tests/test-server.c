@@ -643,6 +643,54 @@ test_many_clients_libsoup (Fixture       *f,
   _rw_http_set_direct (TRUE);
 }
 
+static void
+on_served (RwServer        *server,
+           RwServedRequest *served,
+           GPtrArray       *log)
+{
+  g_ptr_array_add (log, rw_served_request_copy (served));
+}
+
+/* Each answered request reaches the server's owner, on its own main context whichever loop
+ * answered: the model asked, the one that served, its status, latency and cost. A failure is
+ * logged with the status the client got. */
+static void
+test_request_served (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_served_request_free);
+  g_autofree char *out1 = NULL;
+  g_autofree char *out2 = NULL;
+  g_autoptr(SoupMessage) m1 = NULL;
+  g_autoptr(SoupMessage) m2 = NULL;
+  RwServedRequest *a, *b;
+
+  g_signal_connect (f->server, "request-served", G_CALLBACK (on_served), log);
+  m1 = request (f, "POST", "/chat/completions", TOKEN,
+                "{\"model\": \"mock/good\", \"metadata\": {\"task\": \"greeting\"},"
+                " \"messages\": [{\"role\": \"user\", \"content\": \"Say hello\"}]}", &out1);
+  g_assert_cmpuint (soup_message_get_status (m1), ==, 200);
+  m2 = request (f, "POST", "/chat/completions", TOKEN,
+                "{\"model\": \"no/such\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+                &out2);
+  while (log->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (log->len, ==, 2);
+  a = log->pdata[0];
+  b = log->pdata[1];
+  g_assert_cmpstr (a->requested, ==, "mock/good");
+  g_assert_cmpstr (a->served, ==, "mock/good");
+  g_assert_cmpstr (a->task, ==, "greeting");
+  g_assert_cmpuint (a->status, ==, 200);
+  g_assert_cmpuint (a->fallbacks, ==, 0);
+  g_assert_cmpfloat (a->cost_usd, >, 0);
+  g_assert_cmpfloat (a->latency_ms, >=, 0);
+  g_assert_cmpint (a->time_ms, >, 0);
+  g_assert_cmpstr (b->requested, ==, "no/such");
+  g_assert_cmpuint (b->status, ==, soup_message_get_status (m2));
+  g_assert_cmpuint (b->status, >=, 400);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -657,6 +705,7 @@ main (int    argc,
   ADD ("many-clients", test_many_clients);
   ADD ("many-clients-libsoup", test_many_clients_libsoup);
   ADD ("completion-stored", test_completion_stored);
+  ADD ("request-served", test_request_served);
   ADD ("other-protocol", test_other_protocol);
   ADD ("bad-requests", test_bad_requests);
   ADD ("upstream-errors", test_upstream_errors);
