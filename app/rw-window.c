@@ -26,6 +26,7 @@ struct _RwWindow
   RwComparePage *compare_page;
   RwHistoryPage *history_page;
   RwRatingsPage *ratings_page;
+  RwEndpointPage *endpoint_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -218,6 +219,7 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, compare_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, ratings_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, endpoint_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -232,10 +234,13 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "history");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
                                        "s", "ratings");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-view",
+                                       "s", "endpoint");
 
   g_type_ensure (RW_TYPE_COMPARE_PAGE);
   g_type_ensure (RW_TYPE_HISTORY_PAGE);
   g_type_ensure (RW_TYPE_RATINGS_PAGE);
+  g_type_ensure (RW_TYPE_ENDPOINT_PAGE);
 }
 
 static void
@@ -278,6 +283,7 @@ rw_window_new (GtkApplication *app,
   rw_compare_page_set_engine (self->compare_page, catalog, store);
   rw_history_page_set_store (self->history_page, store);
   rw_ratings_page_set_store (self->ratings_page, store);
+  rw_endpoint_page_set_engine (self->endpoint_page, catalog, store);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
                             G_CALLBACK (window_on_comparison_activated), self);
 
@@ -322,6 +328,18 @@ RwRatingsPage *
 rw_window_get_ratings_page (RwWindow *self)
 {
   return self->ratings_page;
+}
+
+/**
+ * rw_window_get_endpoint_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Endpoint view
+ */
+RwEndpointPage *
+rw_window_get_endpoint_page (RwWindow *self)
+{
+  return self->endpoint_page;
 }
 
 /**

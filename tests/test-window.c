@@ -1357,6 +1357,153 @@ test_ratings (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "window-ratings.png");
 }
 
+typedef struct
+{
+  gboolean done;
+  int status;
+  char *out;
+  char *err;
+} NodeRun;
+
+static void
+node_communicated (GObject      *object,
+                   GAsyncResult *res,
+                   gpointer      data)
+{
+  NodeRun *run = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), res, &run->out, &run->err, NULL);
+  run->status = g_subprocess_get_if_exited (G_SUBPROCESS (object))
+                  ? g_subprocess_get_exit_status (G_SUBPROCESS (object)) : -1;
+  run->done = TRUE;
+}
+
+/* The official openai client, plain and streamed, against the endpoint the window serves. */
+static const char openai_client_js[] =
+  "import OpenAI from 'openai';\n"
+  "const client = new OpenAI({ baseURL: process.env.RW_BASE_URL, apiKey: process.env.RW_TOKEN });\n"
+  "const plain = await client.chat.completions.create({ model: 'routewise/auto',\n"
+  "  messages: [{ role: 'user', content: 'Say hello' }] });\n"
+  "let streamed = '';\n"
+  "const stream = await client.chat.completions.create({ model: 'mock/good', stream: true,\n"
+  "  messages: [{ role: 'user', content: 'Say hello again' }] });\n"
+  "for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';\n"
+  "console.log(JSON.stringify({ plain: plain.choices[0].message.content, model: plain.model,\n"
+  "                             streamed }));\n";
+
+/* The Endpoint view: its switch serves routewise/auto by the active policy on 127.0.0.1; the
+ * official openai client gets its answers; the log lists both requests as they are answered;
+ * the switch stops it and the port closes. */
+static void
+test_endpoint (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char * const hello[] = { "Hello", " from", " the", " mock", NULL };
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  RwEndpointPage *page = rw_window_get_endpoint_page (f->window);
+  g_autofree char *dir = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "conformance", NULL);
+  g_autofree char *sdk = g_build_filename (dir, "node_modules", "openai", "package.json", NULL);
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *labels = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *serve, *port;
+  guint16 bound;
+
+  add_openai_provider (f, "mock", base, (const char *[]) { "good", NULL }, TRUE);
+  rw_mock_upstream_set_default (upstream, "good", rw_mock_reply_new_stream (hello, 9, 4, TRUE));
+  g_free (rw_store_save_policy (f->store, "to-good",
+                                "{\"version\": 1, \"default\": [\"mock/good\"]}", TRUE));
+  g_assert_true (rw_store_flush (f->store, NULL));
+  rw_endpoint_page_reload_policy (page);
+  g_assert_cmpstr (rw_endpoint_page_get_policy_name (page), ==, "to-good");
+
+  rw_window_set_view (f->window, "endpoint");
+  wait_for_frame (GTK_WIDGET (f->window));
+  port = find_widget (GTK_WIDGET (page), GTK_TYPE_SPIN_BUTTON);
+  serve = find_widget (GTK_WIDGET (page), GTK_TYPE_SWITCH);
+  g_assert_nonnull (port);
+  g_assert_nonnull (serve);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (port), 0);
+  gtk_switch_set_active (GTK_SWITCH (serve), TRUE);
+  g_assert_true (rw_endpoint_page_is_running (page));
+  bound = rw_endpoint_page_get_port (page);
+  g_assert_cmpuint (bound, >, 0);
+  g_assert_false (gtk_widget_get_sensitive (port));
+  token = rw_endpoint_page_dup_token (page);
+  g_assert_nonnull (token);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1", bound);
+
+  if (node != NULL && g_file_test (sdk, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      NodeRun run = { 0 };
+      JsonObject *o;
+
+      g_subprocess_launcher_setenv (launcher, "RW_BASE_URL", url, TRUE);
+      g_subprocess_launcher_setenv (launcher, "RW_TOKEN", token, TRUE);
+      g_subprocess_launcher_set_cwd (launcher, dir);
+      proc = g_subprocess_launcher_spawn (launcher, &error, node, "--input-type=module", "-e",
+                                          openai_client_js, NULL);
+      g_assert_no_error (error);
+      /* The endpoint answers on this main context: it turns while node talks to it. */
+      g_subprocess_communicate_utf8_async (proc, NULL, NULL, node_communicated, &run);
+      while (!run.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_test_message ("node: %s %s", run.out, run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpstr (json_object_get_string_member (o, "plain"), ==, "Hello from the mock");
+      g_assert_cmpstr (json_object_get_string_member (o, "streamed"), ==, "Hello from the mock");
+      g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, "mock/good");
+      g_free (run.out);
+      g_free (run.err);
+    }
+  else if (g_getenv ("ROUTEWISE_REQUIRE_CONFORMANCE") != NULL)
+    g_error ("node or the openai package is missing (npm install in %s)", dir);
+  else
+    {
+      g_test_skip ("node or the openai npm package is not installed");
+      rw_endpoint_page_stop (page);
+      return;
+    }
+
+  while (rw_endpoint_page_get_n_logged (page) < 2)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (labels, "routewise/auto"));
+  g_assert_nonnull (strstr (labels, "mock/good"));
+  g_assert_nonnull (strstr (labels, "to-good"));
+  g_assert_nonnull (strstr (labels, url));
+  g_assert_nonnull (strstr (labels, "2 requests answered, 0 failed"));
+  save_screenshot (GTK_WIDGET (f->window), "window-endpoint.png");
+
+  /* Both requests are stored as the endpoint's. */
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                   "SELECT count(*) FROM responses r JOIN runs u ON u.id = r.run_id "
+                                   "WHERE u.kind = 'serve' AND r.model = 'mock/good'"), ==, 2);
+
+  gtk_switch_set_active (GTK_SWITCH (serve), FALSE);
+  g_assert_false (rw_endpoint_page_is_running (page));
+  g_assert_true (gtk_widget_get_sensitive (port));
+  refused = g_socket_client_connect_to_host (client, "127.0.0.1", bound, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                   "SELECT count(*) FROM runs WHERE kind = 'serve' AND "
+                                   "status = 'done'"), ==, 1);
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -1655,6 +1802,7 @@ main (int    argc,
   ADD ("ctrl-enter", &instant, test_ctrl_enter);
   ADD ("no-store", &instant, test_no_store);
   ADD ("ratings", &instant, test_ratings);
+  ADD ("endpoint", &instant, test_endpoint);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
