@@ -436,6 +436,91 @@ offline_cross_validate_all (Offline   *run,
   g_array_sort (run->curve, offline_compare_points);
 }
 
+/* The best mix of single models, each request sent to one of two models at random in the
+ * shares that make the mix cost what the policy costs: the line between two models' points.
+ * A router earns its keep only above it. When the policy costs less than the cheapest model or
+ * more than the dearest, the mix is that model alone. */
+static void
+offline_cost_matched_mix (Offline  *run,
+                          double   *quality,
+                          double   *cost,
+                          int      *model_a,
+                          int      *model_b,
+                          double   *share_b)
+{
+  double target = run->policy.cost, best = -INFINITY;
+  guint n = run->models->len;
+  int cheapest = -1, dearest = -1;
+
+  *model_a = *model_b = -1;
+  *share_b = 0;
+  for (guint k = 0; k < n; k++)
+    {
+      if (cheapest < 0 || run->single_c[k] < run->single_c[cheapest])
+        cheapest = (int) k;
+      if (dearest < 0 || run->single_c[k] > run->single_c[dearest] ||
+          (run->single_c[k] == run->single_c[dearest] && run->single_q[k] > run->single_q[dearest]))
+        dearest = (int) k;
+    }
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < n; j++)
+      {
+        double ci = run->single_c[i], cj = run->single_c[j], t, q;
+
+        if (!(ci <= target && target <= cj))
+          continue;
+        t = cj > ci ? (target - ci) / (cj - ci) : 0;
+        q = (1 - t) * run->single_q[i] + t * run->single_q[j];
+        if (q > best)
+          {
+            best = q;
+            *model_a = (int) i;
+            *model_b = (int) j;
+            *share_b = t;
+          }
+      }
+  if (*model_a < 0 && n > 0)
+    {
+      int only = target < run->single_c[cheapest] ? cheapest : dearest;
+      *model_a = *model_b = only;
+      *share_b = 0;
+      best = run->single_q[only];
+      target = run->single_c[only];
+    }
+  *quality = isfinite (best) ? best : NAN;
+  *cost = target;
+}
+
+static void
+offline_write_mix (Offline     *run,
+                   JsonBuilder *b)
+{
+  double q, c, share;
+  int a, z;
+
+  offline_cost_matched_mix (run, &q, &c, &a, &z, &share);
+  if (a < 0)
+    return;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, "cost-matched mix");
+  json_builder_set_member_name (b, "quality");
+  json_builder_add_double_value (b, q);
+  json_builder_set_member_name (b, "cost_usd");
+  json_builder_add_double_value (b, c);
+  json_builder_set_member_name (b, "mix");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, run->models->pdata[a]);
+  json_builder_add_double_value (b, a == z ? 1 : 1 - share);
+  if (a != z)
+    {
+      json_builder_set_member_name (b, run->models->pdata[z]);
+      json_builder_add_double_value (b, share);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
 static void
 offline_write_policy (Offline     *run,
                       JsonBuilder *b)
@@ -475,6 +560,7 @@ offline_write_policy (Offline     *run,
                                         k == n_models ? run->random_c : run->oracle_c);
       json_builder_end_object (b);
     }
+  offline_write_mix (run, b);
   json_builder_end_array (b);
 }
 

@@ -294,7 +294,8 @@ test_learn_and_evaluate (void)
     JsonObject *e = json_node_get_object (eval);
     JsonObject *pol = json_object_get_object_member (e, "policy");
     JsonArray *base = json_object_get_array_member (e, "baselines");
-    double big = 0, small = 0, oracle = 0;
+    double big = 0, small = 0, oracle = 0, big_q = 0, small_c = 0, t;
+    JsonObject *mix = NULL;
 
     g_assert_cmpint (json_object_get_int_member (e, "items"), ==, 400);
     for (guint i = 0; i < json_array_get_length (base); i++)
@@ -303,9 +304,26 @@ test_learn_and_evaluate (void)
         const char *name = json_object_get_string_member (r, "name");
         double q = json_object_get_double_member (r, "quality");
         if (g_str_equal (name, "big/model")) big = json_object_get_double_member (r, "cost_usd");
+        if (g_str_equal (name, "big/model")) big_q = q;
         if (g_str_equal (name, "small/model")) small = q;
+        if (g_str_equal (name, "small/model"))
+          small_c = json_object_get_double_member (r, "cost_usd");
         if (g_str_equal (name, "oracle")) oracle = q;
+        if (g_str_equal (name, "cost-matched mix")) mix = r;
       }
+    /* The mix of the two single models that costs what the policy costs lies on the line
+     * between their points; the per-task policy beats it here, where tasks differ. */
+    g_assert_nonnull (mix);
+    t = (json_object_get_double_member (pol, "cost_usd") - small_c) / (big - small_c);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (mix, "cost_usd"),
+                                    json_object_get_double_member (pol, "cost_usd"), 1e-12);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (mix, "quality"),
+                                    small + t * (big_q - small), 1e-9);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (
+                                      json_object_get_object_member (mix, "mix"), "big/model"),
+                                    t, 1e-9);
+    g_assert_cmpfloat (json_object_get_double_member (pol, "quality"), >,
+                       json_object_get_double_member (mix, "quality"));
     /* Cheaper than always asking the big model, better than always the small one. */
     g_assert_cmpfloat (json_object_get_double_member (pol, "cost_usd"), <, big);
     g_assert_cmpfloat (json_object_get_double_member (pol, "quality"), >, small);
