@@ -41,6 +41,9 @@ void     rw_chart_set_format     (RwChart      *self,
 void     rw_chart_clear          (RwChart      *self);
 guint    rw_chart_add_series     (RwChart      *self,
                                   const char   *name);
+void     rw_chart_set_series_joined (RwChart   *self,
+                                  guint         series,
+                                  gboolean      joined);
 void     rw_chart_add_point      (RwChart      *self,
                                   guint         series,
                                   double        x,

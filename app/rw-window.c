@@ -27,6 +27,7 @@ struct _RwWindow
   RwHistoryPage *history_page;
   RwRatingsPage *ratings_page;
   RwEndpointPage *endpoint_page;
+  RwPoliciesPage *policies_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -220,6 +221,7 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, ratings_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, endpoint_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, policies_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -234,6 +236,8 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "history");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
                                        "s", "ratings");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-view",
+                                       "s", "policies");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-view",
                                        "s", "endpoint");
 
@@ -241,6 +245,7 @@ rw_window_class_init (RwWindowClass *klass)
   g_type_ensure (RW_TYPE_HISTORY_PAGE);
   g_type_ensure (RW_TYPE_RATINGS_PAGE);
   g_type_ensure (RW_TYPE_ENDPOINT_PAGE);
+  g_type_ensure (RW_TYPE_POLICIES_PAGE);
 }
 
 static void
@@ -284,6 +289,9 @@ rw_window_new (GtkApplication *app,
   rw_history_page_set_store (self->history_page, store);
   rw_ratings_page_set_store (self->ratings_page, store);
   rw_endpoint_page_set_engine (self->endpoint_page, catalog, store);
+  rw_policies_page_set_engine (self->policies_page, catalog, store);
+  g_signal_connect_swapped (self->policies_page, "active-policy-changed",
+                            G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
                             G_CALLBACK (window_on_comparison_activated), self);
 
@@ -340,6 +348,18 @@ RwEndpointPage *
 rw_window_get_endpoint_page (RwWindow *self)
 {
   return self->endpoint_page;
+}
+
+/**
+ * rw_window_get_policies_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Policies view
+ */
+RwPoliciesPage *
+rw_window_get_policies_page (RwWindow *self)
+{
+  return self->policies_page;
 }
 
 /**

@@ -1504,6 +1504,143 @@ test_endpoint (Fixture       *f,
                                    "status = 'done'"), ==, 1);
 }
 
+/* Runs routewise-cli on the window's database and configuration. */
+static char *
+run_cli_on (Fixture            *f,
+            const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_DATA_DIR", f->dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "ROUTEWISE_CONFIG_DIR", f->config_dir, TRUE);
+  g_ptr_array_add (argv, (char *) g_getenv ("ROUTEWISE_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  return out;
+}
+
+/* A policy's JSON without what a clock measured: when it was learned, how long fits took. */
+static char *
+policy_without_time (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *learned;
+  JsonArray *tasks;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  learned = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                           "learned");
+  json_object_remove_member (learned, "created");
+  tasks = json_object_get_array_member (json_object_get_object_member (learned, "ratings"),
+                                        "tasks");
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    json_object_remove_member (json_array_get_object_element (tasks, i), "fit_ms");
+  return rw_json_to_string (json_parser_get_root (parser), TRUE);
+}
+
+/* The Policies view learns from the RouteLLM grades of three MMLU subjects and GSM8K what
+ * `routewise-cli policy learn` learns with the same weight, to the byte; moves the chosen model
+ * as the weight moves; evaluates it held out against every single model, random, the oracle
+ * and the cost-matched mix; keeps it active, which the Endpoint view then routes by; and
+ * exports it. */
+static void
+test_policies (Fixture       *f,
+               gconstpointer  data)
+{
+  RwPoliciesPage *page = rw_window_get_policies_page (f->window);
+  g_autofree char *top = g_path_get_dirname (g_getenv ("G_TEST_SRCDIR"));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mine = NULL;
+  g_autofree char *theirs = NULL;
+  g_autofree char *cli = NULL;
+  g_autofree char *labels = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *exported = g_build_filename (f->dir, "portkey.json", NULL);
+  g_autofree char *portkey = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *learned;
+  const char *cheap_math, *best_math;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char * const files[] = {
+        "routellm/mmlu/mmlu_abstract_algebra.csv", "routellm/mmlu/mmlu_anatomy.csv",
+        "routellm/mmlu/mmlu_astronomy.csv", "recorded/gsm8k_responses.csv",
+      };
+      g_autofree char *path = g_build_filename (top, "data", files[i], NULL);
+      guint n_items = 0;
+      g_autofree char *run = rw_routellm_import (f->store, f->catalog, path, &n_items, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (rw_store_flush (f->store, NULL));
+
+  rw_window_set_view (f->window, "policies");
+  rw_policies_page_set_cost_weight (page, 0);
+  while (rw_policies_page_is_busy (page) || rw_policies_page_get_learned (page) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  best_math = json_array_get_string_element (
+    json_object_get_array_member (json_object_get_object_member (
+      json_node_get_object (rw_policies_page_get_learned (page)), "tasks"), "math"), 0);
+  g_assert_cmpstr (best_math, ==, "recorded/gpt-4-1106-preview");
+
+  /* A weight of 0.5 quality points per dollar per 1,000 requests: the cheap model wins math. */
+  rw_policies_page_set_cost_weight (page, 0.5);
+  g_assert_true (rw_policies_page_is_busy (page));
+  while (rw_policies_page_is_busy (page))
+    g_main_context_iteration (NULL, TRUE);
+  learned = json_node_get_object (rw_policies_page_get_learned (page));
+  cheap_math = json_array_get_string_element (
+    json_object_get_array_member (json_object_get_object_member (learned, "tasks"), "math"), 0);
+  g_assert_cmpstr (cheap_math, ==, "recorded/mixtral-8x7b-instruct-v0.1");
+
+  /* The same as the command line's, with the same weight, on the same database. */
+  text = rw_json_to_string (rw_policies_page_get_learned (page), TRUE);
+  mine = policy_without_time (text);
+  cli = run_cli_on (f, (const char *[]) { "policy", "learn", "--cost-weight", "0.5", "-o", "-",
+                                          NULL });
+  theirs = policy_without_time (cli);
+  g_assert_cmpuint (strlen (mine), >, 1000);
+  g_assert_true (g_str_equal (mine, theirs));
+
+  rw_policies_page_evaluate (page);
+  while (rw_policies_page_is_busy (page))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (rw_policies_page_get_evaluation (page));
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (labels, "This policy"));
+  g_assert_nonnull (strstr (labels, "Mix of single models at the same cost"));
+  g_assert_nonnull (strstr (labels, "Oracle"));
+  g_assert_nonnull (strstr (labels, "recorded/mixtral-8x7b-instruct-v0.1"));
+
+  kept = rw_policies_page_keep (page, "lean", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  g_assert_cmpstr (rw_endpoint_page_get_policy_name (rw_window_get_endpoint_page (f->window)),
+                   ==, "lean");
+  g_clear_pointer (&cli, g_free);
+  cli = run_cli_on (f, (const char *[]) { "policy", "list", NULL });
+  g_assert_nonnull (strstr (cli, "* lean"));
+
+  g_assert_true (rw_policies_page_export (page, kept, "portkey", exported, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (exported, &portkey, NULL, NULL));
+  g_assert_nonnull (strstr (portkey, "\"strategy\""));
+
+  wait_for_frame (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "window-policies.png");
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -1803,6 +1940,7 @@ main (int    argc,
   ADD ("no-store", &instant, test_no_store);
   ADD ("ratings", &instant, test_ratings);
   ADD ("endpoint", &instant, test_endpoint);
+  ADD ("policies", &instant, test_policies);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);

@@ -143,6 +143,9 @@ policy_learn_run (RwCliContext *cli,
       return RW_CLI_EXIT_FAILED;
     }
   text = rw_json_to_string (policy, TRUE);
+  /* "-o -" is standard output, where nothing but the policy goes. */
+  if (g_strcmp0 (o->output, "-") == 0)
+    g_clear_pointer (&o->output, g_free);
   if (o->save != NULL)
     {
       g_autofree char *id = rw_store_save_policy (store, o->save, text, o->activate);
