@@ -89,6 +89,17 @@ _rw_chart_compute_layout (RwChart     *self,
       y_max = 0;
       for (guint c = 0; c < n; c++)
         y_max = MAX (y_max, stack[c]);
+      /* A bar's whisker (an interval) reaches above it. */
+      for (guint s = 0; s < self->series->len; s++)
+        {
+          Series *se = self->series->pdata[s];
+          for (guint i = 0; i < se->points->len; i++)
+            {
+              Point *p = &g_array_index (se->points, Point, i);
+              if (p->has_interval && isfinite (p->high))
+                y_max = MAX (y_max, p->high);
+            }
+        }
       x_min = -0.5;
       x_max = MAX (n, 1) - 0.5;
     }
@@ -363,10 +374,23 @@ chart_draw_xy (RwChart           *self,
           for (guint i = 0; i < se->points->len; i++)
             {
               double x, y, bw, bh;
+              Point *p = &g_array_index (se->points, Point, i);
+
               chart_bar_rect (self, l, s, i, &x, &y, &bw, &bh);
               chart_set_color (cr, c, 0.9);
               cairo_rectangle (cr, x, y, bw, bh);
               cairo_fill (cr);
+              if (p->has_interval && isfinite (p->low) && isfinite (p->high))
+                {
+                  double cx = x + bw / 2;
+                  chart_set_color (cr, c, 1);
+                  cairo_set_line_width (cr, 2);
+                  cairo_move_to (cr, cx, chart_sy (l, p->low));
+                  cairo_line_to (cr, cx, chart_sy (l, p->high));
+                  cairo_move_to (cr, cx - 5, chart_sy (l, p->high));
+                  cairo_line_to (cr, cx + 5, chart_sy (l, p->high));
+                  cairo_stroke (cr);
+                }
             }
           continue;
         }

@@ -28,6 +28,7 @@ struct _RwWindow
   RwRatingsPage *ratings_page;
   RwEndpointPage *endpoint_page;
   RwPoliciesPage *policies_page;
+  RwStatsPage *stats_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -222,6 +223,7 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, ratings_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, endpoint_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, policies_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, stats_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -240,12 +242,15 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "policies");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-view",
                                        "s", "endpoint");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_7, GDK_ALT_MASK, "win.show-view",
+                                       "s", "stats");
 
   g_type_ensure (RW_TYPE_COMPARE_PAGE);
   g_type_ensure (RW_TYPE_HISTORY_PAGE);
   g_type_ensure (RW_TYPE_RATINGS_PAGE);
   g_type_ensure (RW_TYPE_ENDPOINT_PAGE);
   g_type_ensure (RW_TYPE_POLICIES_PAGE);
+  g_type_ensure (RW_TYPE_STATS_PAGE);
 }
 
 static void
@@ -290,6 +295,7 @@ rw_window_new (GtkApplication *app,
   rw_ratings_page_set_store (self->ratings_page, store);
   rw_endpoint_page_set_engine (self->endpoint_page, catalog, store);
   rw_policies_page_set_engine (self->policies_page, catalog, store);
+  rw_stats_page_set_engine (self->stats_page, catalog, store);
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
                             G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
@@ -360,6 +366,18 @@ RwPoliciesPage *
 rw_window_get_policies_page (RwWindow *self)
 {
   return self->policies_page;
+}
+
+/**
+ * rw_window_get_stats_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Stats view
+ */
+RwStatsPage *
+rw_window_get_stats_page (RwWindow *self)
+{
+  return self->stats_page;
 }
 
 /**

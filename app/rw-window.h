@@ -9,6 +9,7 @@
 #include "rw-ratings-page.h"
 #include "rw-endpoint-page.h"
 #include "rw-policies-page.h"
+#include "rw-stats-page.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,7 @@ RwHistoryPage *rw_window_get_history_page (RwWindow       *self);
 RwRatingsPage *rw_window_get_ratings_page (RwWindow       *self);
 RwEndpointPage *rw_window_get_endpoint_page (RwWindow      *self);
 RwPoliciesPage *rw_window_get_policies_page (RwWindow      *self);
+RwStatsPage    *rw_window_get_stats_page    (RwWindow      *self);
 void           rw_window_set_view         (RwWindow       *self,
                                            const char     *name);
 const char    *rw_window_get_view         (RwWindow       *self);

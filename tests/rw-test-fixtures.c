@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
@@ -98,4 +100,63 @@ rw_test_world_free (RwTestWorld *world)
   g_clear_object (&world->catalog);
   g_clear_pointer (&world->mock, rw_mock_upstream_free);
   g_free (world);
+}
+
+/* A week of the endpoint's requests, stored as the router stores them: each day some
+ * requests answered by mock/a, some where mock/a failed and mock/b answered instead. */
+void
+rw_test_store_fill_week (RwStore *store,
+                         gint64   monday_ms)
+{
+  g_autofree char *run = rw_store_begin_run (store, "serve", NULL);
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  for (guint i = 0; i < 35; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("question %u", i);
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (text);
+      g_autofree char *prompt = rw_store_record_prompt (store, request);
+      g_autoptr(RwChatResult) first = rw_chat_result_new ("mock/a");
+      g_autofree char *first_id = NULL;
+      gboolean fails = i % 4 == 1;
+      guint day = i % 7;
+
+      first->tokens_in = 100 + i;
+      first->tokens_out = 10 * i;
+      first->cost_usd = (first->tokens_in * 1.0 + first->tokens_out * 2.0) / 1e6;
+      first->latency_ms = 100 + 7 * i;
+      first->ttft_ms = 20 + i;
+      if (fails)
+        first->error = g_error_new (RW_ERROR, i % 8 == 1 ? RW_ERROR_TIMEOUT : RW_ERROR_SERVER,
+                                    "no");
+      else
+        g_string_assign (first->text, "yes");
+      first_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                   .run_id = run, .prompt_id = prompt, .result = first, .attempt = 1 });
+      if (fails)
+        {
+          g_autoptr(RwChatResult) second = rw_chat_result_new ("mock/b");
+          g_autofree char *second_id = NULL;
+
+          second->tokens_in = 100 + i;
+          second->tokens_out = 5 * i;
+          second->cost_usd = (second->tokens_in * 1.0 + second->tokens_out * 2.0) / 1e6;
+          second->latency_ms = 300 + i;
+          second->ttft_ms = 50;
+          g_string_assign (second->text, "also yes");
+          second_id = rw_store_record_answer (store, &(RwAnswerRecord) {
+                        .run_id = run, .prompt_id = prompt, .result = second, .attempt = 2 });
+        }
+      /* Each request on its day, a minute apart. */
+      g_string_append_printf (sql, "UPDATE responses SET created_ms = %" G_GINT64_FORMAT
+                              " + attempt WHERE prompt_id = '%s';",
+                              monday_ms + day * 86400000 + i * 60000, prompt);
+    }
+  g_assert_true (rw_store_flush (store, NULL));
+  {
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (rw_store_get_path (store), &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, sql->str, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
 }

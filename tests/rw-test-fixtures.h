@@ -40,4 +40,7 @@ void         rw_test_world_free     (RwTestWorld *world);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwTestWorld, rw_test_world_free)
 
+void         rw_test_store_fill_week (RwStore    *store,
+                                      gint64      monday_ms);
+
 G_END_DECLS

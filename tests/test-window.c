@@ -15,6 +15,7 @@
 #ifdef GDK_WINDOWING_X11
 #include <gdk/x11/gdkx.h>
 #endif
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 typedef struct
@@ -1641,6 +1642,69 @@ test_policies (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "window-policies.png");
 }
 
+/* The Stats view over a stored week of the endpoint's requests, with the votes of the week and
+ * an active policy: the same figures as `routewise-cli stats --json` on the same database. */
+static void
+test_stats (Fixture       *f,
+            gconstpointer  data)
+{
+  RwStatsPage *page = rw_window_get_stats_page (f->window);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) today = g_date_time_new_local (g_date_time_get_year (now),
+                                                      g_date_time_get_month (now),
+                                                      g_date_time_get_day_of_month (now), 0, 0, 0);
+  g_autoptr(GDateTime) monday = g_date_time_add_days (today, -6);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *cli = NULL;
+  g_autofree char *labels = NULL;
+  JsonObject *mine, *theirs;
+
+  static const char providers[] =
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"http://127.0.0.1:9/v1\"}],"
+    " \"models\": [{\"id\": \"mock/a\", \"provider\": \"mock\", \"name\": \"a\", \"input_price\": 1,"
+    "               \"output_price\": 2},"
+    "              {\"id\": \"mock/b\", \"provider\": \"mock\", \"name\": \"b\", \"input_price\": 1,"
+    "               \"output_price\": 2}]}";
+  g_autofree char *providers_path = g_build_filename (f->config_dir, "providers.json", NULL);
+
+  /* The same models for the window and for the command line. */
+  g_mkdir_with_parents (f->config_dir, 0700);
+  g_assert_true (g_file_set_contents (providers_path, providers, -1, NULL));
+  g_assert_true (rw_catalog_load_data (f->catalog, "test", providers, -1, NULL));
+  rw_test_store_fill_week (f->store, g_date_time_to_unix (monday) * 1000);
+  g_free (rw_store_save_policy (f->store, "all-to-b",
+                                "{\"version\": 1, \"default\": [\"mock/b\"]}", TRUE));
+  g_assert_true (rw_store_flush (f->store, NULL));
+
+  rw_window_set_view (f->window, "stats");
+  while (rw_stats_page_is_busy (page) || rw_stats_page_get_stats (page) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  mine = json_node_get_object (rw_stats_page_get_stats (page));
+  cli = run_cli_on (f, (const char *[]) { "stats", "--since", "6d", "--json", NULL });
+  g_assert_true (json_parser_load_from_data (parser, cli, -1, NULL));
+  theirs = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (mine, "attempts"), ==, 44);
+  g_assert_cmpint (json_object_get_int_member (mine, "attempts"), ==,
+                   json_object_get_int_member (theirs, "attempts"));
+  g_assert_cmpint (json_object_get_int_member (mine, "fallbacks"), ==,
+                   json_object_get_int_member (theirs, "fallbacks"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (mine, "days")), ==, 7);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (mine, "cost_usd"),
+                                  json_object_get_double_member (theirs, "cost_usd"), 1e-12);
+  g_assert_cmpfloat_with_epsilon (
+    json_object_get_double_member (json_object_get_object_member (mine, "policy"),
+                                   "would_cost_usd"),
+    json_object_get_double_member (json_object_get_object_member (theirs, "policy"),
+                                   "would_cost_usd"), 1e-12);
+
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (labels, "35 requests, 44 attempts, 9 failed, 9 fell back"));
+  g_assert_nonnull (strstr (labels, "all-to-b"));
+  g_assert_nonnull (strstr (labels, "timeout"));
+  save_screenshot (GTK_WIDGET (f->window), "window-stats.png");
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -1941,6 +2005,7 @@ main (int    argc,
   ADD ("ratings", &instant, test_ratings);
   ADD ("endpoint", &instant, test_endpoint);
   ADD ("policies", &instant, test_policies);
+  ADD ("stats", &instant, test_stats);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
