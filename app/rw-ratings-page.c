@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "rw-chart-view.h"
 #include "rw-interval-bar.h"
 #include "rw-ratings-page.h"
 
@@ -36,7 +37,16 @@ struct _RwRatingsPage
   GtkStack *stack;
   AdwStatusPage *empty_status;
   GtkLabel *summary;
+  GtkDropDown *source_dropdown;
+  GtkDropDown *period_dropdown;
+  RwChartView *heat;
+  char *sources_text;
 };
+
+/* The source menu's choices, as the store names them; NULL for all. */
+static const char * const source_ids[] = { NULL, "human", "judge", "grader", "import" };
+/* The period menu's choices, in days back from today; 0 for all time. */
+static const guint period_days[] = { 0, 7, 30, 90 };
 
 G_DEFINE_FINAL_TYPE (RwRatingsPage, rw_ratings_page, GTK_TYPE_BOX)
 
@@ -79,6 +89,32 @@ ratings_page_label (const char *text,
   if (numeric)
     gtk_widget_add_css_class (label, "numeric");
   return label;
+}
+
+/* The share of its comparisons each model (row) won against each other (column), in the
+ * leaderboard's order. */
+static void
+ratings_page_show_heat (RwRatingsPage *self,
+                        JsonObject    *task,
+                        JsonArray     *models)
+{
+  JsonObject *rates = rw_json_object_get_object (task, "win_rates");
+  guint n = json_array_get_length (models);
+  g_autofree const char **names = g_new0 (const char *, n + 1);
+  g_autofree double *values = g_new (double, MAX (n * n, 1));
+
+  for (guint i = 0; i < n; i++)
+    names[i] = rw_json_object_get_string (json_array_get_object_element (models, i), "model", "");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *row = rates ? rw_json_object_get_object (rates, names[i]) : NULL;
+      for (guint j = 0; j < n; j++)
+        values[i * n + j] = row && json_object_has_member (row, names[j])
+                              ? json_object_get_double_member (row, names[j]) : NAN;
+    }
+  rw_chart_clear (rw_chart_view_get_chart (self->heat));
+  rw_chart_set_heat (rw_chart_view_get_chart (self->heat), names, names, values);
+  rw_chart_view_refresh_table (self->heat);
 }
 
 /* The leaderboard of the task chosen. */
@@ -163,7 +199,14 @@ ratings_page_show_task (RwRatingsPage *self)
                                           "the 95%% intervals overlap.",
                                           rw_json_object_get_int (task, "comparisons", 0)),
                              rw_json_object_get_int (task, "comparisons", 0));
-  gtk_label_set_label (self->summary, summary);
+  if (self->sources_text != NULL)
+    {
+      g_autofree char *both = g_strconcat (summary, " ", self->sources_text, NULL);
+      gtk_label_set_label (self->summary, both);
+    }
+  else
+    gtk_label_set_label (self->summary, summary);
+  ratings_page_show_heat (self, task, models);
   gtk_stack_set_visible_child_name (self->stack, "board");
 }
 
@@ -238,12 +281,32 @@ rw_ratings_page_reload (RwRatingsPage *self)
     return;
   rw_store_flush (self->store, NULL);
   comparisons = rw_comparisons_new ();
-  if (!rw_comparisons_load_store (comparisons, self->store, &error))
-    {
-      adw_status_page_set_description (self->empty_status, error->message);
-      rw_comparisons_free (comparisons);
-      return;
-    }
+  {
+    guint si = gtk_drop_down_get_selected (self->source_dropdown);
+    guint pi = gtk_drop_down_get_selected (self->period_dropdown);
+    const char *one[] = { si < G_N_ELEMENTS (source_ids) ? source_ids[si] : NULL, NULL };
+    RwVoteFilter filter = { 0, 0, one[0] ? one : NULL };
+
+    if (pi < G_N_ELEMENTS (period_days) && period_days[pi] > 0)
+      {
+        g_autofree char *days = g_strdup_printf ("%ud", period_days[pi] - 1);
+        rw_usage_parse_date (days, FALSE, &filter.since_ms, NULL);
+      }
+    if (!rw_comparisons_load_store_filtered (comparisons, self->store, &filter, &error))
+      {
+        adw_status_page_set_description (self->empty_status, error->message);
+        rw_comparisons_free (comparisons);
+        return;
+      }
+  }
+  g_clear_pointer (&self->sources_text, g_free);
+  /* Translators: where the pairwise outcomes rated come from */
+  self->sources_text = g_strdup_printf (_("People %" PRIu64 ", judges %" PRIu64 ", grades %"
+                                          PRIu64 ", imports %" PRIu64 "."),
+                                        rw_comparisons_get_n_from (comparisons, "human"),
+                                        rw_comparisons_get_n_from (comparisons, "judge"),
+                                        rw_comparisons_get_n_from (comparisons, "grader"),
+                                        rw_comparisons_get_n_from (comparisons, "import"));
   if (rw_comparisons_get_n (comparisons) == 0)
     {
       rw_comparisons_free (comparisons);
@@ -278,6 +341,7 @@ rw_ratings_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->tasks);
   g_clear_pointer (&self->rated, json_node_unref);
+  g_free (self->sources_text);
   G_OBJECT_CLASS (rw_ratings_page_parent_class)->finalize (object);
 }
 
@@ -307,6 +371,35 @@ rw_ratings_page_init (RwRatingsPage *self)
   g_object_set (toolbar, "margin-top", 12, "margin-start", 12, "margin-end", 12, NULL);
   gtk_box_append (GTK_BOX (toolbar), label);
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->task_dropdown));
+  {
+    static const char *sources[] = {
+      N_("Every source"), N_("People's votes"), N_("Judges"), N_("Grades"), N_("Imports"), NULL,
+    };
+    static const char *periods[] = {
+      N_("All time"), N_("Last 7 days"), N_("Last 30 days"), N_("Last 90 days"), NULL,
+    };
+    g_autoptr(GtkStringList) source_names = gtk_string_list_new (NULL);
+    g_autoptr(GtkStringList) period_names = gtk_string_list_new (NULL);
+
+    for (guint i = 0; sources[i] != NULL; i++)
+      gtk_string_list_append (source_names, _(sources[i]));
+    for (guint i = 0; periods[i] != NULL; i++)
+      gtk_string_list_append (period_names, _(periods[i]));
+    self->source_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (source_names)),
+                                                              NULL));
+    self->period_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (period_names)),
+                                                              NULL));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->source_dropdown),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Source"), -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->period_dropdown),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Period"), -1);
+    g_signal_connect_swapped (self->source_dropdown, "notify::selected",
+                              G_CALLBACK (rw_ratings_page_reload), self);
+    g_signal_connect_swapped (self->period_dropdown, "notify::selected",
+                              G_CALLBACK (rw_ratings_page_reload), self);
+    gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->source_dropdown));
+    gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->period_dropdown));
+  }
   gtk_box_append (GTK_BOX (self), toolbar);
   g_signal_connect_swapped (self->task_dropdown, "notify::selected",
                             G_CALLBACK (ratings_page_show_task), self);
@@ -331,6 +424,9 @@ rw_ratings_page_init (RwRatingsPage *self)
                 "margin-end", 12, NULL);
   gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->board));
   gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->summary));
+  self->heat = rw_chart_view_new (RW_CHART_HEAT,
+                                  _("Share of comparisons won, row against column"));
+  gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->heat));
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 960);
   adw_clamp_set_child (ADW_CLAMP (clamp), column);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);

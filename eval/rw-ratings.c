@@ -28,6 +28,7 @@ struct _RwComparisons
 {
   GHashTable *tasks;      /* task -> TaskCounts */
   GHashTable *seen;       /* dedup keys */
+  GHashTable *sources;    /* a stored outcome's source -> GUINT_TO_POINTER (count) */
   guint64 n_total;
   guint64 n_duplicates;
 };
@@ -49,6 +50,7 @@ rw_comparisons_new (void)
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) ratings_task_counts_free);
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -59,6 +61,7 @@ rw_comparisons_free (RwComparisons *self)
     return;
   g_hash_table_unref (self->tasks);
   g_hash_table_unref (self->seen);
+  g_hash_table_unref (self->sources);
   g_free (self);
 }
 
@@ -158,6 +161,19 @@ rw_comparisons_add (RwComparisons *self,
   return TRUE;
 }
 
+/**
+ * rw_comparisons_get_n_from:
+ * @source: "human", "judge", "grader" or "import"
+ *
+ * Returns: how many of the outcomes added from the store came from @source
+ */
+guint64
+rw_comparisons_get_n_from (RwComparisons *self,
+                           const char    *source)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->sources, source));
+}
+
 guint64
 rw_comparisons_get_n (RwComparisons *self)
 {
@@ -216,7 +232,11 @@ rw_comparisons_load_store_filtered (RwComparisons       *self,
       double s = g_str_equal (v->outcome, "a") ? 1 : g_str_equal (v->outcome, "b") ? 0 : 0.5;
       /* The same two answers judged again by the same source count once: the latest. */
       g_autofree char *key = g_strdup_printf ("%s %s %s", v->response_a, v->response_b, v->source);
-      rw_comparisons_add (self, v->task, v->model_a, v->model_b, s, 1, key);
+      if (rw_comparisons_add (self, v->task, v->model_a, v->model_b, s, 1, key))
+        g_hash_table_insert (self->sources, g_strdup (v->source),
+                             GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->sources,
+                                                                                      v->source))
+                                               + 1));
     }
   return TRUE;
 }

@@ -31,6 +31,8 @@ gboolean       rw_comparisons_load_csv         (RwComparisons  *self,
                                                 const char     *path,
                                                 GError        **error);
 guint64        rw_comparisons_get_n            (RwComparisons  *self);
+guint64        rw_comparisons_get_n_from       (RwComparisons  *self,
+                                                const char     *source);
 guint64        rw_comparisons_get_n_duplicates (RwComparisons  *self);
 JsonNode      *rw_comparisons_rate             (RwComparisons  *self,
                                                 const char     *task,

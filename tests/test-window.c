@@ -7,6 +7,8 @@
 
 #include "rw-answer-column.h"
 #include "rw-application.h"
+#include "rw-interval-bar.h"
+#include "rw-chart.h"
 #include "rw-json.h"
 #include "rw-mock-upstream.h"
 #include "rw-preferences-window.h"
@@ -1355,7 +1357,51 @@ test_ratings (Fixture       *f,
   g_assert_nonnull (strstr (labels, pair[0]));
   g_assert_nonnull (strstr (labels, pair[1]));
   g_assert_nonnull (strstr (labels, "3.0 won · 0.0 lost"));
+  g_assert_nonnull (strstr (labels, "People 3, judges 0, grades 0, imports 0."));
+
+  /* The heat map: the winner took every comparison against the other. */
+  {
+    RwChart *heat = RW_CHART (find_any (GTK_WIDGET (ratings), RW_TYPE_CHART, NULL, NULL));
+    g_autofree char *table = NULL;
+    g_autofree char *expected = g_strdup_printf ("%s\t\t1.0000\n", pair[1]);
+
+    g_assert_nonnull (heat);
+    g_assert_cmpint (rw_chart_get_kind (heat), ==, RW_CHART_HEAT);
+    table = rw_chart_dup_table (heat);
+    g_assert_nonnull (strstr (table, expected));
+    scroll_to (GTK_WIDGET (f->window), GTK_WIDGET (heat));
+  }
+  wait_for_frame (GTK_WIDGET (f->window));
   save_screenshot (GTK_WIDGET (f->window), "window-ratings.png");
+
+  /* Judges only: none voted, so there is nothing to rank; the last week: the three votes. */
+  {
+    GtkDropDown *source = NULL, *period = NULL;
+    GtkWidget *w;
+
+    for (w = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (ratings)));
+         w != NULL; w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_DROP_DOWN (w))
+        {
+          if (source == NULL && g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (w))) == 5)
+            source = GTK_DROP_DOWN (w);
+          else if (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (w))) == 4)
+            period = GTK_DROP_DOWN (w);
+        }
+    g_assert_nonnull (source);
+    g_assert_nonnull (period);
+    gtk_drop_down_set_selected (source, 2);
+    while (rw_ratings_page_is_busy (ratings))
+      g_main_context_iteration (NULL, TRUE);
+    wait_for_frame (GTK_WIDGET (f->window));
+    g_assert_null (find_widget (GTK_WIDGET (ratings), RW_TYPE_INTERVAL_BAR));
+    gtk_drop_down_set_selected (source, 1);
+    gtk_drop_down_set_selected (period, 1);
+    while (rw_ratings_page_is_busy (ratings))
+      g_main_context_iteration (NULL, TRUE);
+    wait_for_frame (GTK_WIDGET (f->window));
+    g_assert_nonnull (find_widget (GTK_WIDGET (ratings), RW_TYPE_INTERVAL_BAR));
+  }
 }
 
 typedef struct
