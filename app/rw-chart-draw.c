@@ -361,6 +361,7 @@ chart_bar_rect (RwChart           *self,
 static void
 chart_draw_xy (RwChart           *self,
                cairo_t           *cr,
+               const ChartStyle  *st,
                const ChartLayout *l)
 {
   for (guint s = 0; s < self->series->len; s++)
@@ -383,7 +384,8 @@ chart_draw_xy (RwChart           *self,
               if (p->has_interval && isfinite (p->low) && isfinite (p->high))
                 {
                   double cx = x + bw / 2;
-                  chart_set_color (cr, c, 1);
+                  /* In the text's colour: it shows over the bar as above it. */
+                  chart_set_color (cr, &st->fg, 0.85);
                   cairo_set_line_width (cr, 2);
                   cairo_move_to (cr, cx, chart_sy (l, p->low));
                   cairo_line_to (cr, cx, chart_sy (l, p->high));
@@ -597,7 +599,7 @@ _rw_chart_draw (RwChart          *self,
       _rw_chart_compute_layout (self, w, h, &l);
       chart_draw_legend (self, cr, st, w);
       chart_draw_axes (self, cr, st, &l, h);
-      chart_draw_xy (self, cr, &l);
+      chart_draw_xy (self, cr, st, &l);
     }
 
   /* The marked point (a policy's choice): a ring and its label. */

@@ -358,6 +358,7 @@ static void
 rw_ratings_page_init (RwRatingsPage *self)
 {
   GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *filters;
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Task"));
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *clamp = adw_clamp_new ();
@@ -397,10 +398,19 @@ rw_ratings_page_init (RwRatingsPage *self)
                               G_CALLBACK (rw_ratings_page_reload), self);
     g_signal_connect_swapped (self->period_dropdown, "notify::selected",
                               G_CALLBACK (rw_ratings_page_reload), self);
-    gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->source_dropdown));
-    gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->period_dropdown));
+    /* The filters go under the task where the window is too narrow for one line. */
+    filters = gtk_flow_box_new ();
+    gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (filters), GTK_SELECTION_NONE);
+    gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (filters), 2);
+    gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (filters), 12);
+    gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (filters), 6);
+    gtk_flow_box_append (GTK_FLOW_BOX (filters), GTK_WIDGET (self->source_dropdown));
+    gtk_flow_box_append (GTK_FLOW_BOX (filters), GTK_WIDGET (self->period_dropdown));
   }
+  g_object_set (filters, "margin-top", 6, "margin-start", 12, "margin-end", 12, NULL);
+  gtk_widget_set_halign (filters, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (self), toolbar);
+  gtk_box_append (GTK_BOX (self), filters);
   g_signal_connect_swapped (self->task_dropdown, "notify::selected",
                             G_CALLBACK (ratings_page_show_task), self);
 

@@ -468,18 +468,35 @@ rw_stats_page_init (RwStatsPage *self)
   g_signal_connect_swapped (self->period, "notify::selected",
                             G_CALLBACK (rw_stats_page_reload), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->period));
-  self->since_entry = GTK_ENTRY (gtk_entry_new ());
-  gtk_entry_set_placeholder_text (self->since_entry, _("From (YYYY-MM-DD)"));
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->since_entry), 14);
-  g_signal_connect_swapped (self->since_entry, "activate", G_CALLBACK (rw_stats_page_reload),
-                            self);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->since_entry));
-  self->until_entry = GTK_ENTRY (gtk_entry_new ());
-  gtk_entry_set_placeholder_text (self->until_entry, _("To (YYYY-MM-DD)"));
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->until_entry), 14);
-  g_signal_connect_swapped (self->until_entry, "activate", G_CALLBACK (rw_stats_page_reload),
-                            self);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->until_entry));
+  /* Dates of one's own in a popover: the bar fits the narrowest window. */
+  {
+    GtkWidget *dates = gtk_menu_button_new ();
+    GtkWidget *popover = gtk_popover_new ();
+    GtkWidget *grid = gtk_grid_new ();
+    GtkWidget *apply = gtk_button_new_with_mnemonic (_("_Show"));
+
+    gtk_menu_button_set_label (GTK_MENU_BUTTON (dates), _("Dates"));
+    gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+    gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+    self->since_entry = GTK_ENTRY (gtk_entry_new ());
+    gtk_entry_set_placeholder_text (self->since_entry, _("From (YYYY-MM-DD)"));
+    gtk_editable_set_width_chars (GTK_EDITABLE (self->since_entry), 16);
+    g_signal_connect_swapped (self->since_entry, "activate", G_CALLBACK (rw_stats_page_reload),
+                              self);
+    gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (self->since_entry), 0, 0, 1, 1);
+    self->until_entry = GTK_ENTRY (gtk_entry_new ());
+    gtk_entry_set_placeholder_text (self->until_entry, _("To (YYYY-MM-DD)"));
+    gtk_editable_set_width_chars (GTK_EDITABLE (self->until_entry), 16);
+    g_signal_connect_swapped (self->until_entry, "activate", G_CALLBACK (rw_stats_page_reload),
+                              self);
+    gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (self->until_entry), 0, 1, 1, 1);
+    gtk_widget_add_css_class (apply, "suggested-action");
+    g_signal_connect_swapped (apply, "clicked", G_CALLBACK (rw_stats_page_reload), self);
+    gtk_grid_attach (GTK_GRID (grid), apply, 0, 2, 1, 1);
+    gtk_popover_set_child (GTK_POPOVER (popover), grid);
+    gtk_menu_button_set_popover (GTK_MENU_BUTTON (dates), popover);
+    gtk_box_append (GTK_BOX (bar), dates);
+  }
   gtk_widget_set_margin_top (bar, 12);
   gtk_widget_set_margin_start (bar, 12);
   gtk_widget_set_margin_end (bar, 12);

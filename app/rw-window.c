@@ -29,6 +29,7 @@ struct _RwWindow
   RwEndpointPage *endpoint_page;
   RwPoliciesPage *policies_page;
   RwStatsPage *stats_page;
+  RwEvaluatePage *evaluate_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
 };
@@ -224,6 +225,7 @@ rw_window_class_init (RwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RwWindow, endpoint_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, policies_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, stats_page);
+  gtk_widget_class_bind_template_child (widget_class, RwWindow, evaluate_page);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RwWindow, view_stack);
 
@@ -238,6 +240,8 @@ rw_window_class_init (RwWindowClass *klass)
                                        "s", "history");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view",
                                        "s", "ratings");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-view",
+                                       "s", "evaluate");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-view",
                                        "s", "policies");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-view",
@@ -251,6 +255,7 @@ rw_window_class_init (RwWindowClass *klass)
   g_type_ensure (RW_TYPE_ENDPOINT_PAGE);
   g_type_ensure (RW_TYPE_POLICIES_PAGE);
   g_type_ensure (RW_TYPE_STATS_PAGE);
+  g_type_ensure (RW_TYPE_EVALUATE_PAGE);
 }
 
 static void
@@ -296,6 +301,7 @@ rw_window_new (GtkApplication *app,
   rw_endpoint_page_set_engine (self->endpoint_page, catalog, store);
   rw_policies_page_set_engine (self->policies_page, catalog, store);
   rw_stats_page_set_engine (self->stats_page, catalog, store);
+  rw_evaluate_page_set_engine (self->evaluate_page, catalog, store);
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
                             G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
@@ -378,6 +384,18 @@ RwStatsPage *
 rw_window_get_stats_page (RwWindow *self)
 {
   return self->stats_page;
+}
+
+/**
+ * rw_window_get_evaluate_page:
+ * @self: the window
+ *
+ * Returns: (transfer none): the Evaluate view
+ */
+RwEvaluatePage *
+rw_window_get_evaluate_page (RwWindow *self)
+{
+  return self->evaluate_page;
 }
 
 /**

@@ -10,6 +10,7 @@
 #include "rw-endpoint-page.h"
 #include "rw-policies-page.h"
 #include "rw-stats-page.h"
+#include "rw-evaluate-page.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,7 @@ RwRatingsPage *rw_window_get_ratings_page (RwWindow       *self);
 RwEndpointPage *rw_window_get_endpoint_page (RwWindow      *self);
 RwPoliciesPage *rw_window_get_policies_page (RwWindow      *self);
 RwStatsPage    *rw_window_get_stats_page    (RwWindow      *self);
+RwEvaluatePage *rw_window_get_evaluate_page (RwWindow      *self);
 void           rw_window_set_view         (RwWindow       *self,
                                            const char     *name);
 const char    *rw_window_get_view         (RwWindow       *self);

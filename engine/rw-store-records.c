@@ -21,6 +21,17 @@ rw_stored_request_free (RwStoredRequest *request)
 }
 
 void
+rw_stored_answer_grade_free (RwStoredAnswerGrade *grade)
+{
+  if (grade == NULL)
+    return;
+  g_free (grade->grader);
+  g_free (grade->detail);
+  g_free (grade->source);
+  g_free (grade);
+}
+
+void
 rw_stored_policy_free (RwStoredPolicy *policy)
 {
   if (policy == NULL)

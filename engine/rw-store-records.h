@@ -202,6 +202,23 @@ typedef struct
 } RwStoredRequest;
 
 /**
+ * RwStoredAnswerGrade:
+ * @grader: what graded it: a grader's name, "judge", "human"...
+ * @score: its score, 0 to 1, NAN when none
+ * @pass: 1 passed, 0 failed, -1 not said
+ * @detail: (nullable): what the grader said: a judge's reasoning, a failed check
+ * @source: "grader", "judge", "human"...
+ */
+typedef struct
+{
+  char *grader;
+  double score;
+  int pass;
+  char *detail;
+  char *source;
+} RwStoredAnswerGrade;
+
+/**
  * RwStoredPolicy:
  * @id: its id
  * @name: its name
@@ -300,6 +317,7 @@ void rw_stored_graded_item_free  (RwStoredGradedItem *item);
 void rw_stored_comparison_free   (RwStoredComparison *comparison);
 void rw_stored_request_free     (RwStoredRequest    *request);
 void rw_stored_policy_free      (RwStoredPolicy     *policy);
+void rw_stored_answer_grade_free (RwStoredAnswerGrade *grade);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredRun, rw_stored_run_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwStoredComparison, rw_stored_comparison_free)

@@ -106,7 +106,7 @@ rw_store_list_requests (RwStore  *self,
     "FROM responses r JOIN runs u ON u.id = r.run_id JOIN prompts p ON p.id = r.prompt_id "
     "WHERE r.created_ms >= CAST (?1 AS INTEGER) AND r.created_ms < CAST (?2 AS INTEGER) "
     "  AND NOT (u.kind = 'eval' AND json_valid (u.params) AND "
-    "           json_extract (u.params, '$.source') IN ('routellm', 'promptfoo')) "
+    "           coalesce (json_extract (u.params, '$.source'), '') IN ('routellm', 'promptfoo')) "
     "ORDER BY r.created_ms, r.rowid",
     params, store_make_request, (GDestroyNotify) rw_stored_request_free, error);
 }

@@ -165,3 +165,33 @@ rw_store_dup_eval_run_for_key (RwStore     *self,
     return NULL;
   return g_strdup (((RwStoredRun *) runs->pdata[0])->id);
 }
+
+/**
+ * rw_store_list_runs:
+ * @kind: "compare", "eval" or "serve"
+ * @unfinished: only the runs that did not finish ("done"): the ones to resume
+ * @limit: at most this many, the newest; 0 for all
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredRun): the runs, the newest first
+ */
+GPtrArray *
+rw_store_list_runs (RwStore     *self,
+                    const char  *kind,
+                    gboolean     unfinished,
+                    guint        limit,
+                    GError     **error)
+{
+  g_autofree char *max = g_strdup_printf ("%u", limit > 0 ? limit : G_MAXINT);
+  const char *params[] = { kind, unfinished ? "1" : "0", max };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  /* Runs that imported answers from elsewhere (RouteLLM's, promptfoo's) ran nowhere here. */
+  return _rw_store_list_n (self, RUN_COLUMNS
+                           "WHERE kind = ?1 AND (?2 = '0' OR status != 'done') "
+                           "  AND NOT (json_valid (params) AND coalesce (json_extract (params, '$.source'), '') "
+                           "           IN ('routellm', 'promptfoo')) "
+                           "ORDER BY created_ms DESC, rowid DESC LIMIT CAST (?3 AS INTEGER)",
+                           params, G_N_ELEMENTS (params), store_make_run,
+                           (GDestroyNotify) rw_stored_run_free, error);
+}

@@ -347,3 +347,38 @@ rw_store_list_pairwise_votes_filtered (RwStore            *self,
   g_ptr_array_extend_and_steal (pairs, g_steal_pointer (&best));
   return g_steal_pointer (&pairs);
 }
+
+static gpointer
+store_make_answer_grade (RwStoreRow *row)
+{
+  RwStoredAnswerGrade *g = g_new0 (RwStoredAnswerGrade, 1);
+
+  g->grader = _rw_store_row_dup (row, 0);
+  g->score = _rw_store_row_is_null (row, 1) ? NAN : _rw_store_row_double (row, 1);
+  g->pass = _rw_store_row_is_null (row, 2) ? -1 : (int) _rw_store_row_int (row, 2);
+  g->detail = _rw_store_row_dup (row, 3);
+  g->source = _rw_store_row_dup (row, 4);
+  return g;
+}
+
+/**
+ * rw_store_list_answer_grades:
+ * @response_id: an answer
+ *
+ * Returns: (transfer full) (nullable) (element-type RwStoredAnswerGrade): its grades, oldest
+ *   first, each with its grader and what it said (a judge's reasoning)
+ */
+GPtrArray *
+rw_store_list_answer_grades (RwStore     *self,
+                             const char  *response_id,
+                             GError     **error)
+{
+  const char *params[] = { response_id, NULL };
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  return _rw_store_list (self, "SELECT grader, score, pass, detail, source FROM grades "
+                               "WHERE response_id = ?1 ORDER BY created_ms, rowid",
+                         params, store_make_answer_grade,
+                         (GDestroyNotify) rw_stored_answer_grade_free, error);
+}

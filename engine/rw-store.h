@@ -111,6 +111,11 @@ RwStoredRun *rw_store_lookup_run       (RwStore        *self,
 char       *rw_store_dup_eval_run_for_key (RwStore     *self,
                                         const char     *key,
                                         GError        **error);
+GPtrArray  *rw_store_list_runs         (RwStore        *self,
+                                        const char     *kind,
+                                        gboolean        unfinished,
+                                        guint           limit,
+                                        GError        **error);
 
 /* Responses */
 gboolean    rw_store_has_response      (RwStore        *self,
@@ -165,6 +170,9 @@ gboolean    rw_store_foreach_run_vote  (RwStore        *self,
                                         const char     *run_id,
                                         RwStoredVoteFunc func,
                                         gpointer        data,
+                                        GError        **error);
+GPtrArray  *rw_store_list_answer_grades (RwStore      *self,
+                                        const char     *response_id,
                                         GError        **error);
 GPtrArray  *rw_store_list_run_vote_tallies (RwStore    *self,
                                         const char     *run_id,

@@ -483,7 +483,10 @@ _rw_eval_runner_finish_if_idle (RwEvalRunner *self)
 
   if (self->in_flight > 0 || self->task == NULL)
     return;
-  if (!self->stopping && self->next < self->pending->len)
+  /* Cancelled, the run ends once what was in flight is back, whether that came back cancelled
+   * or answered: work not yet sent waits for a resume. */
+  if (!self->stopping && self->next < self->pending->len &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (self->task)))
     return;
   if (!self->stopping && !g_cancellable_is_cancelled (g_task_get_cancellable (self->task)))
     {

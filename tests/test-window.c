@@ -1091,6 +1091,21 @@ test_narrow (Fixture       *f,
   wait_for_frame (GTK_WIDGET (f->window));
   wait_for_frame (GTK_WIDGET (f->window));
   /* 360 with the window's frame: nothing inside asks for more. */
+  {
+    /* Every view, shown or not, fits too. */
+    GtkWidget *pages[] = { GTK_WIDGET (rw_window_get_history_page (f->window)),
+                           GTK_WIDGET (rw_window_get_ratings_page (f->window)),
+                           GTK_WIDGET (rw_window_get_evaluate_page (f->window)),
+                           GTK_WIDGET (rw_window_get_policies_page (f->window)),
+                           GTK_WIDGET (rw_window_get_endpoint_page (f->window)),
+                           GTK_WIDGET (rw_window_get_stats_page (f->window)) };
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        int min, nat;
+        gtk_widget_measure (pages[i], GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+        g_assert_cmpint (min, <, 360);
+      }
+  }
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 360);
   g_assert_cmpstr (rw_compare_page_get_columns_hint (f->page), ==,
                    "Answer 1 of 3 · scroll for more");
@@ -1376,18 +1391,12 @@ test_ratings (Fixture       *f,
 
   /* Judges only: none voted, so there is nothing to rank; the last week: the three votes. */
   {
-    GtkDropDown *source = NULL, *period = NULL;
-    GtkWidget *w;
+    GtkDropDown *source = GTK_DROP_DOWN (find_any (GTK_WIDGET (ratings), GTK_TYPE_DROP_DOWN,
+                                                   has_item, (gpointer) "Judges"));
+    GtkDropDown *period = GTK_DROP_DOWN (find_any (GTK_WIDGET (ratings), GTK_TYPE_DROP_DOWN,
+                                                   has_item,
+                                                   (gpointer) "Last 7 days"));
 
-    for (w = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (ratings)));
-         w != NULL; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w))
-        {
-          if (source == NULL && g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (w))) == 5)
-            source = GTK_DROP_DOWN (w);
-          else if (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (w))) == 4)
-            period = GTK_DROP_DOWN (w);
-        }
     g_assert_nonnull (source);
     g_assert_nonnull (period);
     gtk_drop_down_set_selected (source, 2);
@@ -1751,6 +1760,143 @@ test_stats (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "window-stats.png");
 }
 
+/* What an evaluation stored, row by row: every answer's item, model, repetition, status and
+ * text, in one order. */
+static char *
+stored_eval_rows (const char *db_path)
+{
+  return rw_test_db_text (db_path,
+                          "SELECT group_concat (row, char (10)) FROM ("
+                          "  SELECT r.item_id || '|' || r.model || '|' || r.sample || '|' || "
+                          "         r.status || '|' || r.text AS row "
+                          "  FROM responses r JOIN runs u ON u.id = r.run_id "
+                          "  WHERE u.kind = 'eval' ORDER BY r.item_id, r.model, r.sample)");
+}
+
+static void
+cancel_after_40 (RwEvaluatePage *page,
+                 gpointer        data)
+{
+  if (rw_evaluate_page_get_n_done (page) >= 40)
+    {
+      rw_evaluate_page_cancel (page);
+      g_signal_handlers_disconnect_by_func (page, cancel_after_40, data);
+    }
+}
+
+/* The Evaluate view runs a suite as `eval run` does: started with its estimate, cancelled part
+ * way (the run is then listed as unfinished), resumed, and finished, it stores the same rows as
+ * `routewise-cli eval run` stores on a database of its own; its report follows. */
+static void
+test_evaluate (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char * const models[] = {
+    "recorded/gpt-4-1106-preview", "recorded/mixtral-8x7b-instruct-v0.1", NULL,
+  };
+  RwEvaluatePage *page = rw_window_get_evaluate_page (f->window);
+  g_autofree char *top = g_path_get_dirname (g_getenv ("G_TEST_SRCDIR"));
+  g_autofree char *suite = g_build_filename (top, "data", "suites", "gsm8k-sample.jsonl", NULL);
+  g_autofree char *cli_dir = g_build_filename (f->dir, "cli", NULL);
+  g_autofree char *cli_db = g_build_filename (cli_dir, "routewise.db", NULL);
+  g_autofree char *mine = NULL;
+  g_autofree char *theirs = NULL;
+  g_autofree char *run_id = NULL;
+  g_autofree char *labels = NULL;
+  g_autofree char *md = NULL;
+  g_autoptr(GPtrArray) unfinished = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean listed = FALSE;
+  JsonObject *report;
+
+  rw_window_set_view (f->window, "evaluate");
+  g_assert_true (rw_evaluate_page_set_suite_file (page, suite, &error));
+  g_assert_no_error (error);
+  rw_evaluate_page_set_models (page, models);
+  rw_evaluate_page_set_options (page, 1, 2, 0, NULL);
+  g_assert_true (rw_evaluate_page_prepare (page, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (rw_evaluate_page_get_estimate (page), >, 0);
+  g_signal_connect (page, "progress", G_CALLBACK (cancel_after_40), GINT_TO_POINTER (1));
+  rw_evaluate_page_start (page);
+  g_assert_true (rw_evaluate_page_is_running (page));
+  while (rw_evaluate_page_is_running (page))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rw_evaluate_page_get_status (page), ==, "cancelled");
+  g_assert_cmpuint (rw_evaluate_page_get_n_done (page), <, 400);
+  /* The matrix fills from the store as answers come. */
+  while (find_any (GTK_WIDGET (page), GTK_TYPE_BUTTON, has_label, (gpointer) "✓") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_frame (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "window-evaluate-running.png");
+  run_id = g_strdup (rw_evaluate_page_get_run_id (page));
+
+  /* Unfinished, so offered again; its suite is found by name and checksum. */
+  unfinished = rw_evaluate_page_list_resumable (page);
+  for (guint i = 0; i < unfinished->len; i++)
+    listed |= g_strcmp0 (((RwStoredRun *) unfinished->pdata[i])->id, run_id) == 0;
+  g_assert_true (listed);
+  {
+    g_autofree char *found = rw_evaluate_page_find_suite (page, "gsm8k-sample.jsonl", NULL);
+    g_assert_nonnull (found);
+  }
+
+  g_assert_true (rw_evaluate_page_prepare (page, run_id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (rw_evaluate_page_get_run_id (page), ==, run_id);
+  rw_evaluate_page_start (page);
+  while (rw_evaluate_page_is_running (page))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rw_evaluate_page_get_status (page), ==, "done");
+  g_assert_cmpuint (rw_evaluate_page_get_n_done (page), ==, 400);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  /* What the router did counts the evaluation's answers. */
+  {
+    RwUsagePeriod all = { 0 };
+    g_autoptr(JsonNode) stats = rw_usage_stats_compute (f->store, &all, f->catalog, NULL, NULL,
+                                                        &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats), "attempts"), ==,
+                     400);
+  }
+
+  /* The same rows as the command line's. */
+  g_mkdir_with_parents (cli_dir, 0700);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autofree char *providers = g_build_filename (f->config_dir, "providers.json", NULL);
+
+    g_mkdir_with_parents (f->config_dir, 0700);
+    g_assert_true (g_file_set_contents (providers, "{\"providers\": [{\"id\": \"recorded\", "
+                                        "\"kind\": \"recorded\", \"speed\": 0}]}", -1, NULL));
+    g_subprocess_launcher_setenv (launcher, "ROUTEWISE_DATA_DIR", cli_dir, TRUE);
+    g_subprocess_launcher_setenv (launcher, "ROUTEWISE_CONFIG_DIR", f->config_dir, TRUE);
+    proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("ROUTEWISE_CLI"), "eval",
+                                        "run", suite, "-m", models[0], "-m", models[1], "-j", "2",
+                                        NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+    g_assert_no_error (error);
+  }
+  mine = stored_eval_rows (rw_store_get_path (f->store));
+  theirs = stored_eval_rows (cli_db);
+  g_assert_cmpuint (strlen (mine), >, 1000);
+  g_assert_true (g_str_equal (mine, theirs));
+
+  /* The report, as `eval report` builds it. */
+  report = json_node_get_object (rw_eval_report_page_get_report (rw_evaluate_page_get_report_page (page)));
+  g_assert_cmpstr (json_object_get_string_member (report, "run_id"), ==, run_id);
+  md = rw_eval_report_page_dup_text (rw_evaluate_page_get_report_page (page), "md");
+  g_assert_nonnull (strstr (md, "recorded/mixtral-8x7b-instruct-v0.1"));
+  wait_for_frame (GTK_WIDGET (f->window));
+  labels = labels_of (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (labels, "93.0% (88.6–95.8)"));
+  g_assert_nonnull (strstr (labels, "186/200"));
+  save_screenshot (GTK_WIDGET (f->window), "window-evaluate-report.png");
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -2052,6 +2198,7 @@ main (int    argc,
   ADD ("endpoint", &instant, test_endpoint);
   ADD ("policies", &instant, test_policies);
   ADD ("stats", &instant, test_stats);
+  ADD ("evaluate", &instant, test_evaluate);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
