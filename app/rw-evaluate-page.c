@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "rw-eval-matrix.h"
 #include "rw-evaluate-page.h"
 
 /**
@@ -17,9 +18,6 @@
  * reasoning; cancel it, and resume it or any run left unfinished (from the window, the command
  * line or a crash); read the report when it ends.
  */
-
-#define EVALUATE_PAGE_MATRIX_ROWS 100
-#define EVALUATE_PAGE_REFRESH_MS 500
 
 struct _RwEvaluatePage
 {
@@ -36,9 +34,6 @@ struct _RwEvaluatePage
   gint64 start_us;
   guint start_done;
   gint64 drawn_us;
-  guint refresh_source;
-  gboolean refreshing;
-  GHashTable *cells;            /* "item\tmodel" -> GtkButton */
   GPtrArray *models;            /* RwModel, as picked for the run */
 
   GtkStack *stack;
@@ -61,8 +56,7 @@ struct _RwEvaluatePage
   GtkButton *cancel_button;
   GtkButton *resume_button;
   GtkButton *report_button;
-  GtkGrid *matrix;
-  GtkLabel *matrix_note;
+  RwEvalMatrix *matrix;
 
   RwEvalReportPage *report_page;
 };
@@ -342,176 +336,6 @@ evaluate_page_picked_models (RwEvaluatePage  *self,
   return g_steal_pointer (&picked);
 }
 
-/* ---------------------------------------------------------------------------- the matrix */
-
-static void
-evaluate_page_show_answer (GtkButton      *button,
-                           RwEvaluatePage *self)
-{
-  const char *response_id = g_object_get_data (G_OBJECT (button), "response-id");
-  const char *text = g_object_get_data (G_OBJECT (button), "text");
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autoptr(GPtrArray) grades = NULL;
-  g_autoptr(GString) body = g_string_new (NULL);
-  AdwMessageDialog *dialog;
-  GtkWidget *scroll, *label;
-
-  if (response_id == NULL)
-    return;
-  grades = rw_store_list_answer_grades (self->store, response_id, NULL);
-  for (guint i = 0; grades != NULL && i < grades->len; i++)
-    {
-      RwStoredAnswerGrade *g = grades->pdata[i];
-      g_autofree char *score = isfinite (g->score) ? g_strdup_printf ("%.2f", g->score)
-                                                    : g_strdup ("–");
-      const char *verdict = g->pass == 1 ? _("passed") : g->pass == 0 ? _("failed") : "";
-
-      g_string_append_printf (body, "%s (%s): %s %s\n", g->grader, g->source, score, verdict);
-      if (g->detail != NULL && *g->detail != '\0')
-        g_string_append_printf (body, "    %s\n", g->detail);
-    }
-  if (body->len == 0)
-    g_string_append (body, _("Not graded.\n"));
-  g_string_append_printf (body, "\n%s", text ? text : "");
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
-                                                                            : NULL,
-                                                       gtk_widget_get_tooltip_text (GTK_WIDGET (button)),
-                                                       NULL));
-  label = gtk_label_new (body->str);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  scroll = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroll), 240);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroll), 480);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroll), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), label);
-  adw_message_dialog_set_extra_child (dialog, scroll);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* The grid of the first items against the models, empty cells to be filled as answers come. */
-static void
-evaluate_page_build_matrix (RwEvaluatePage *self)
-{
-  guint n_items = MIN (rw_suite_get_n_items (self->suite), EVALUATE_PAGE_MATRIX_ROWS);
-  GtkWidget *child;
-  g_autofree char *note = NULL;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->matrix))) != NULL)
-    gtk_grid_remove (self->matrix, child);
-  g_hash_table_remove_all (self->cells);
-  for (guint m = 0; m < self->models->len; m++)
-    {
-      GtkWidget *head = gtk_label_new (rw_model_get_id (self->models->pdata[m]));
-      gtk_label_set_ellipsize (GTK_LABEL (head), PANGO_ELLIPSIZE_START);
-      gtk_label_set_max_width_chars (GTK_LABEL (head), 30);
-      gtk_widget_add_css_class (head, "caption-heading");
-      gtk_grid_attach (self->matrix, head, m + 1, 0, 1, 1);
-    }
-  for (guint i = 0; i < n_items; i++)
-    {
-      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-      GtkWidget *name = gtk_label_new (item->id);
-
-      gtk_label_set_xalign (GTK_LABEL (name), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (name), 16);
-      gtk_widget_add_css_class (name, "caption");
-      gtk_grid_attach (self->matrix, name, 0, i + 1, 1, 1);
-      for (guint m = 0; m < self->models->len; m++)
-        {
-          const char *model = rw_model_get_id (self->models->pdata[m]);
-          GtkWidget *cell = gtk_button_new_with_label ("·");
-          g_autofree char *tip = g_strdup_printf ("%s · %s", item->id, model);
-
-          gtk_widget_add_css_class (cell, "flat");
-          gtk_widget_add_css_class (cell, "matrix-cell");
-          gtk_widget_set_tooltip_text (cell, tip);
-          g_signal_connect (cell, "clicked", G_CALLBACK (evaluate_page_show_answer), self);
-          gtk_grid_attach (self->matrix, cell, m + 1, i + 1, 1, 1);
-          g_hash_table_insert (self->cells, g_strdup_printf ("%s\t%s", item->id, model), cell);
-        }
-    }
-  if (rw_suite_get_n_items (self->suite) > n_items)
-    note = g_strdup_printf (_("The first %u of %u items; the report counts them all."), n_items,
-                            rw_suite_get_n_items (self->suite));
-  gtk_label_set_text (self->matrix_note, note ? note : "");
-}
-
-static void
-evaluate_page_list_thread (GTask        *task,
-                           gpointer      source,
-                           gpointer      data,
-                           GCancellable *cancellable)
-{
-  RwEvaluatePage *self = source;
-  GError *error = NULL;
-  GPtrArray *answers = rw_store_list_run_answers (self->store, data, TRUE, &error);
-
-  if (answers == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, answers, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-evaluate_page_listed_cb (GObject      *object,
-                         GAsyncResult *res,
-                         gpointer      user_data)
-{
-  RwEvaluatePage *self = RW_EVALUATE_PAGE (object);
-  g_autoptr(GPtrArray) answers = g_task_propagate_pointer (G_TASK (res), NULL);
-
-  self->refreshing = FALSE;
-  for (guint i = 0; answers != NULL && i < answers->len; i++)
-    {
-      RwStoredResponse *r = answers->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s\t%s", r->item_id, r->model);
-      GtkWidget *cell = g_hash_table_lookup (self->cells, key);
-      g_autofree char *mark = NULL;
-
-      if (cell == NULL || r->sample != 0)
-        continue;
-      mark = isnan (r->mean_score) ? g_strdup ("○")
-             : r->mean_score >= 1 ? g_strdup ("✓") : r->mean_score <= 0 ? g_strdup ("✗")
-             : g_strdup_printf ("%.2f", r->mean_score);
-      gtk_button_set_label (GTK_BUTTON (cell), mark);
-      gtk_widget_remove_css_class (cell, "success");
-      gtk_widget_remove_css_class (cell, "error");
-      if (!isnan (r->mean_score))
-        gtk_widget_add_css_class (cell, r->mean_score >= 0.5 ? "success" : "error");
-      g_object_set_data_full (G_OBJECT (cell), "response-id", g_strdup (r->id), g_free);
-      g_object_set_data_full (G_OBJECT (cell), "text", g_strdup (r->text), g_free);
-    }
-}
-
-static void
-evaluate_page_refresh_matrix (RwEvaluatePage *self)
-{
-  g_autoptr(GTask) task = NULL;
-  const char *run_id = self->runner ? rw_eval_runner_get_run_id (self->runner) : NULL;
-
-  if (run_id == NULL || self->refreshing)
-    return;
-  self->refreshing = TRUE;
-  task = g_task_new (self, NULL, evaluate_page_listed_cb, NULL);
-  g_task_set_task_data (task, g_strdup (run_id), g_free);
-  g_task_run_in_thread (task, evaluate_page_list_thread);
-}
-
-static gboolean
-evaluate_page_refresh_due (gpointer data)
-{
-  RwEvaluatePage *self = data;
-
-  self->refresh_source = 0;
-  evaluate_page_refresh_matrix (self);
-  return G_SOURCE_REMOVE;
-}
-
 /* ---------------------------------------------------------------------------- running */
 
 static void
@@ -547,9 +371,7 @@ evaluate_page_on_progress (RwEvalRunner   *runner,
       self->drawn_us = now;
       evaluate_page_draw_progress (self);
     }
-  if (self->refresh_source == 0)
-    self->refresh_source = g_timeout_add (EVALUATE_PAGE_REFRESH_MS, evaluate_page_refresh_due,
-                                          self);
+  rw_eval_matrix_refresh_soon (self->matrix, rw_eval_runner_get_run_id (self->runner));
   g_signal_emit (self, signals[PROGRESS], 0);
 }
 
@@ -581,9 +403,8 @@ evaluate_page_done_cb (GObject      *object,
   g_free (self->status);
   self->status = g_strdup (error != NULL ? "failed" : status);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->refresh_source, g_source_remove);
   evaluate_page_draw_progress (self);
-  evaluate_page_refresh_matrix (self);
+  rw_eval_matrix_refresh (self->matrix, rw_eval_runner_get_run_id (self->runner));
   evaluate_page_sync_buttons (self);
   evaluate_page_list_resumable (self);
   if (error != NULL)
@@ -675,13 +496,13 @@ rw_evaluate_page_start (RwEvaluatePage *self)
   self->start_done = rw_eval_runner_get_n_done (self->runner);
   g_signal_handlers_disconnect_by_data (self->runner, self);
   g_signal_connect (self->runner, "progress", G_CALLBACK (evaluate_page_on_progress), self);
-  evaluate_page_build_matrix (self);
+  rw_eval_matrix_set_run (self->matrix, self->suite, self->models);
   evaluate_page_draw_progress (self);
   gtk_stack_set_visible_child_name (self->stack, "run");
   rw_eval_runner_run_async (self->runner, self->cancellable, evaluate_page_done_cb,
                             g_object_ref (self));
   evaluate_page_sync_buttons (self);
-  evaluate_page_refresh_matrix (self);
+  rw_eval_matrix_refresh (self->matrix, rw_eval_runner_get_run_id (self->runner));
 }
 
 /**
@@ -919,7 +740,6 @@ rw_evaluate_page_dispose (GObject *object)
   RwEvaluatePage *self = RW_EVALUATE_PAGE (object);
 
   rw_evaluate_page_cancel (self);
-  g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->runner != NULL)
     g_signal_handlers_disconnect_by_data (self->runner, self);
   G_OBJECT_CLASS (rw_evaluate_page_parent_class)->dispose (object);
@@ -940,7 +760,6 @@ rw_evaluate_page_finalize (GObject *object)
   g_clear_object (&self->judge_names);
   g_clear_pointer (&self->models, g_ptr_array_unref);
   g_ptr_array_unref (self->suite_paths);
-  g_hash_table_unref (self->cells);
   g_free (self->suite_path);
   g_free (self->status);
   G_OBJECT_CLASS (rw_evaluate_page_parent_class)->finalize (object);
@@ -1122,7 +941,6 @@ evaluate_page_build_run (RwEvaluatePage *self)
   /* The buttons go on two lines where the window is too narrow for one. */
   GtkWidget *buttons = gtk_flow_box_new ();
   GtkWidget *back = gtk_button_new_with_mnemonic (_("_New Evaluation"));
-  GtkWidget *matrix_scroll = gtk_scrolled_window_new ();
 
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->progress));
@@ -1155,20 +973,7 @@ evaluate_page_build_run (RwEvaluatePage *self)
   gtk_widget_set_halign (buttons, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (box), buttons);
 
-  self->matrix = GTK_GRID (gtk_grid_new ());
-  gtk_grid_set_column_spacing (self->matrix, 4);
-  gtk_grid_set_row_spacing (self->matrix, 2);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->matrix), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Results: items against models"), -1);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (matrix_scroll), GTK_POLICY_AUTOMATIC,
-                                  GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (matrix_scroll), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (matrix_scroll), GTK_WIDGET (self->matrix));
-  gtk_box_append (GTK_BOX (box), matrix_scroll);
-  self->matrix_note = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->matrix_note, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->matrix_note), "dim-label");
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->matrix_note));
+  g_object_set_data (G_OBJECT (self), "run-box", box);
   gtk_stack_add_named (self->stack, evaluate_page_scrolled (box), "run");
 }
 
@@ -1176,7 +981,6 @@ static void
 rw_evaluate_page_init (RwEvaluatePage *self)
 {
   self->settings = g_settings_new (APP_ID);
-  self->cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->suite_paths = g_ptr_array_new_with_free_func (g_free);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   self->stack = GTK_STACK (gtk_stack_new ());
@@ -1205,6 +1009,12 @@ rw_evaluate_page_set_engine (RwEvaluatePage *self,
       g_autofree char *base = g_path_get_basename (bundled->pdata[i]);
       g_ptr_array_add (self->suite_paths, g_strdup (bundled->pdata[i]));
       gtk_string_list_append (self->suite_names, base);
+    }
+  if (store != NULL && self->matrix == NULL)
+    {
+      self->matrix = rw_eval_matrix_new (store);
+      gtk_box_append (GTK_BOX (g_object_get_data (G_OBJECT (self), "run-box")),
+                      GTK_WIDGET (self->matrix));
     }
   if (store != NULL && self->report_page == NULL)
     {
