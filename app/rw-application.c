@@ -187,6 +187,23 @@ application_about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (rw_application_create_about (gtk_application_get_active_window (app))));
 }
 
+/* A notification's action: the window in front, on the view of the job that ended. */
+static void
+application_show_view_action (GSimpleAction *action,
+                              GVariant      *param,
+                              gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  g_application_activate (G_APPLICATION (app));
+  if ((window = gtk_application_get_active_window (app)) != NULL && RW_IS_WINDOW (window))
+    {
+      rw_window_set_view (RW_WINDOW (window), g_variant_get_string (param, NULL));
+      gtk_window_present (window);
+    }
+}
+
 static void
 rw_application_class_init (RwApplicationClass *klass)
 {
@@ -205,6 +222,7 @@ rw_application_init (RwApplication *self)
   static const GActionEntry entries[] = {
     { "quit", application_quit_action },
     { "about", application_about_action },
+    { "show-view", application_show_view_action, "s" },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
 

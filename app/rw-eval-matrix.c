@@ -26,6 +26,9 @@ struct _RwEvalMatrix
   GPtrArray *models;
   GHashTable *cells;            /* "item\tmodel" -> GtkButton */
   char *run_id;
+  guint n_rows;
+  guint n_built;
+  guint build_source;
   guint refresh_source;
   gboolean refreshing;
 
@@ -84,6 +87,51 @@ eval_matrix_show_answer (GtkButton      *button,
 }
 
 /* The grid of the first items against the models, empty cells to be filled as answers come. */
+#define EVAL_MATRIX_ROWS_AT_ONCE 8
+
+static void eval_matrix_show_answer (GtkButton    *button,
+                                     RwEvalMatrix *self);
+
+static gboolean
+eval_matrix_build_some (gpointer data)
+{
+  RwEvalMatrix *self = data;
+  guint end = MIN (self->n_rows, self->n_built + EVAL_MATRIX_ROWS_AT_ONCE);
+
+  for (guint i = self->n_built; i < end; i++)
+    {
+      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
+      GtkWidget *name = gtk_label_new (item->id);
+
+      gtk_label_set_xalign (GTK_LABEL (name), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (name), 16);
+      gtk_widget_add_css_class (name, "caption");
+      gtk_grid_attach (self->grid, name, 0, i + 1, 1, 1);
+      for (guint m = 0; m < self->models->len; m++)
+        {
+          const char *model = rw_model_get_id (self->models->pdata[m]);
+          GtkWidget *cell = gtk_button_new_with_label ("·");
+          g_autofree char *tip = g_strdup_printf ("%s · %s", item->id, model);
+
+          gtk_widget_add_css_class (cell, "flat");
+          gtk_widget_add_css_class (cell, "matrix-cell");
+          gtk_widget_set_tooltip_text (cell, tip);
+          g_signal_connect (cell, "clicked", G_CALLBACK (eval_matrix_show_answer), self);
+          gtk_grid_attach (self->grid, cell, m + 1, i + 1, 1, 1);
+          g_hash_table_insert (self->cells, g_strdup_printf ("%s\t%s", item->id, model), cell);
+        }
+    }
+  self->n_built = end;
+  if (end < self->n_rows)
+    return G_SOURCE_CONTINUE;
+  self->build_source = 0;
+  /* The answers that came while the rows were built. */
+  if (self->run_id != NULL)
+    rw_eval_matrix_refresh (self, self->run_id);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * rw_eval_matrix_set_run:
  * @suite: the suite the run asks
@@ -115,30 +163,12 @@ rw_eval_matrix_set_run (RwEvalMatrix *self,
       gtk_widget_add_css_class (head, "caption-heading");
       gtk_grid_attach (self->grid, head, m + 1, 0, 1, 1);
     }
-  for (guint i = 0; i < n_items; i++)
-    {
-      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-      GtkWidget *name = gtk_label_new (item->id);
-
-      gtk_label_set_xalign (GTK_LABEL (name), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (name), 16);
-      gtk_widget_add_css_class (name, "caption");
-      gtk_grid_attach (self->grid, name, 0, i + 1, 1, 1);
-      for (guint m = 0; m < self->models->len; m++)
-        {
-          const char *model = rw_model_get_id (self->models->pdata[m]);
-          GtkWidget *cell = gtk_button_new_with_label ("·");
-          g_autofree char *tip = g_strdup_printf ("%s · %s", item->id, model);
-
-          gtk_widget_add_css_class (cell, "flat");
-          gtk_widget_add_css_class (cell, "matrix-cell");
-          gtk_widget_set_tooltip_text (cell, tip);
-          g_signal_connect (cell, "clicked", G_CALLBACK (eval_matrix_show_answer), self);
-          gtk_grid_attach (self->grid, cell, m + 1, i + 1, 1, 1);
-          g_hash_table_insert (self->cells, g_strdup_printf ("%s\t%s", item->id, model), cell);
-        }
-    }
+  /* The rows come a few at a time between frames: a hundred rows of cells built at once
+   * hold the main loop for tens of milliseconds. */
+  self->n_rows = n_items;
+  self->n_built = 0;
+  if (self->build_source == 0)
+    self->build_source = g_idle_add (eval_matrix_build_some, self);
   if (rw_suite_get_n_items (self->suite) > n_items)
     note = g_strdup_printf (_("The first %u of %u items; the report counts them all."), n_items,
                             rw_suite_get_n_items (self->suite));
@@ -205,6 +235,11 @@ rw_eval_matrix_refresh (RwEvalMatrix *self,
 {
   g_autoptr(GTask) task = NULL;
 
+  if (run_id != self->run_id)
+    {
+      g_free (self->run_id);
+      self->run_id = g_strdup (run_id);
+    }
   if (run_id == NULL || self->refreshing)
     return;
   self->refreshing = TRUE;
@@ -245,6 +280,7 @@ rw_eval_matrix_dispose (GObject *object)
   RwEvalMatrix *self = RW_EVAL_MATRIX (object);
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->build_source, g_source_remove);
   G_OBJECT_CLASS (rw_eval_matrix_parent_class)->dispose (object);
 }
 

@@ -7,6 +7,7 @@
 
 #include "rw-chart-view.h"
 #include "rw-policies-page.h"
+#include "rw-thread-priority.h"
 
 /**
  * RwPoliciesPage:
@@ -96,7 +97,7 @@ struct _RwPoliciesPage
 
 G_DEFINE_FINAL_TYPE (RwPoliciesPage, rw_policies_page, GTK_TYPE_BOX)
 
-enum { ACTIVE_POLICY_CHANGED, N_SIGNALS };
+enum { ACTIVE_POLICY_CHANGED, EVALUATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void policies_page_learn (RwPoliciesPage *self);
@@ -267,7 +268,10 @@ policies_page_learn_thread (GTask        *task,
 {
   LearnJob *job = data;
   GError *error = NULL;
-  JsonNode *policy = rw_learner_learn (job->evidence->outcomes, job->evidence->comparisons,
+  JsonNode *policy;
+
+  rw_thread_lower_priority ();
+  policy = rw_learner_learn (job->evidence->outcomes, job->evidence->comparisons,
                                        &job->options, &error);
 
   if (policy == NULL)
@@ -359,6 +363,7 @@ policies_page_load_thread (GTask        *task,
   Evidence *e = g_new0 (Evidence, 1);
   GError *error = NULL;
 
+  rw_thread_lower_priority ();
   g_atomic_ref_count_init (&e->ref_count);
   e->comparisons = rw_comparisons_new ();
   if ((e->outcomes = rw_outcomes_load (store, &error)) == NULL ||
@@ -427,7 +432,10 @@ policies_page_evaluate_thread (GTask        *task,
 {
   EvaluateJob *job = data;
   GError *error = NULL;
-  JsonNode *e = rw_offline_evaluate (job->evidence->outcomes, json_node_get_object (job->policy),
+  JsonNode *e;
+
+  rw_thread_lower_priority ();
+  e = rw_offline_evaluate (job->evidence->outcomes, json_node_get_object (job->policy),
                                      POLICIES_PAGE_FOLDS, NULL, NULL, &error);
 
   if (e == NULL)
@@ -532,6 +540,7 @@ policies_page_evaluated_cb (GObject      *object,
       g_clear_pointer (&self->evaluation, json_node_unref);
       self->evaluation = e;
       policies_page_show_evaluation (self);
+      g_signal_emit (self, signals[EVALUATED], 0);
     }
   policies_page_sync_busy (self);
 }
@@ -927,6 +936,13 @@ rw_policies_page_class_init (RwPoliciesPageClass *klass)
    *
    * Another kept policy, or none, is the one routewise/auto routes by.
    */
+  /**
+   * RwPoliciesPage::evaluated:
+   *
+   * The held-out evaluation of the policy learned last is ready.
+   */
+  signals[EVALUATED] = g_signal_new ("evaluated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[ACTIVE_POLICY_CHANGED] = g_signal_new ("active-policy-changed",
                                                  G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);

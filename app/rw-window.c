@@ -175,6 +175,49 @@ window_on_comparison_activated (RwWindow   *self,
     rw_window_show_error (self, error->message);
 }
 
+/* A long job ended while the window was not in front: a desktop notification says so, and
+ * activating it brings the window back on the view of the job. */
+static void
+window_notify_job (RwWindow   *self,
+                   const char *view,
+                   const char *title,
+                   const char *body)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action_and_target (notification, "app.show-view", "s", view);
+  g_application_send_notification (app, view, notification);
+}
+
+static void
+window_on_evaluation_finished (RwWindow   *self,
+                               const char *status)
+{
+  g_autofree char *body = NULL;
+
+  if (g_strcmp0 (status, "done") == 0)
+    body = g_strdup (_("Every answer is in; the report is ready."));
+  else if (g_strcmp0 (status, "stopped") == 0)
+    body = g_strdup (_("Stopped before passing its budget; it can be resumed."));
+  else if (g_strcmp0 (status, "cancelled") == 0)
+    return;
+  else
+    body = g_strdup_printf (_("It ended as %s; it can be resumed."), status);
+  window_notify_job (self, "evaluate", _("Evaluation Finished"), body);
+}
+
+static void
+window_on_policy_evaluated (RwWindow *self)
+{
+  window_notify_job (self, "policies", _("Policy Evaluated"),
+                     _("The held-out evaluation of the policy is ready."));
+}
+
 static void
 window_preferences_action (GtkWidget  *widget,
                            const char *action_name,
@@ -304,6 +347,10 @@ rw_window_new (GtkApplication *app,
   rw_evaluate_page_set_engine (self->evaluate_page, catalog, store);
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
                             G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
+  g_signal_connect_swapped (self->policies_page, "evaluated",
+                            G_CALLBACK (window_on_policy_evaluated), self);
+  g_signal_connect_swapped (self->evaluate_page, "finished",
+                            G_CALLBACK (window_on_evaluation_finished), self);
   g_signal_connect_swapped (self->history_page, "comparison-activated",
                             G_CALLBACK (window_on_comparison_activated), self);
 
