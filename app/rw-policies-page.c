@@ -486,6 +486,7 @@ policies_page_show_evaluation (RwPoliciesPage *self)
 
   rw_chart_clear (chart);
   line = rw_chart_add_series (chart, _("Routed at every cost weight"));
+  rw_chart_set_series_joined (chart, line, TRUE);
   routers = rw_chart_add_series (chart, _("Routers"));
   for (guint i = 0; curve != NULL && i < json_array_get_length (curve); i++)
     {
@@ -1079,7 +1080,7 @@ rw_policies_page_init (RwPoliciesPage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->evaluation_table), "evaluation-table");
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (evaluate),
                              GTK_WIDGET (self->evaluation_table));
-  self->curve = rw_chart_view_new (RW_CHART_LINES,
+  self->curve = rw_chart_view_new (RW_CHART_POINTS,
                                    _("Quality against cost, held out"));
   rw_chart_set_axes (rw_chart_view_get_chart (self->curve), _("Cost per 1,000 requests (US$)"),
                      _("Quality (%)"));

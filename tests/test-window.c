@@ -1693,8 +1693,44 @@ test_policies (Fixture       *f,
   g_assert_true (g_file_get_contents (exported, &portkey, NULL, NULL));
   g_assert_nonnull (strstr (portkey, "\"strategy\""));
 
-  wait_for_frame (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "window-policies.png");
+  /* Math's two models, the frontier between them, and the cheap one chosen at this weight. */
+  {
+    GtkDropDown *tasks = GTK_DROP_DOWN (find_any (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN,
+                                                  has_item, (gpointer) "math"));
+    GListModel *items = gtk_drop_down_get_model (tasks);
+    GtkWidget *curve = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+      if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (items), i), "math") == 0)
+        gtk_drop_down_set_selected (tasks, i);
+    wait_for_frame (GTK_WIDGET (f->window));
+    save_screenshot (GTK_WIDGET (f->window), "window-policies.png");
+    /* The second chart: the held-out curve. */
+    {
+      g_autoptr(GPtrArray) charts = g_ptr_array_new ();
+      GtkWidget *pending[64];
+      guint n = 0;
+
+      pending[n++] = GTK_WIDGET (page);
+      while (n > 0)
+        {
+          GtkWidget *w = pending[--n];
+          if (RW_IS_CHART (w))
+            g_ptr_array_add (charts, w);
+          for (GtkWidget *c = gtk_widget_get_last_child (w); c != NULL && n < G_N_ELEMENTS (pending);
+               c = gtk_widget_get_prev_sibling (c))
+            pending[n++] = c;
+        }
+      for (guint i = 0; i < charts->len; i++)
+        if (g_strcmp0 (rw_chart_get_title (charts->pdata[i]), "Quality against cost, held out") == 0)
+          curve = charts->pdata[i];
+    }
+    g_assert_nonnull (curve);
+    g_assert_cmpuint (rw_chart_get_n_points (RW_CHART (curve)), >, 5);
+    scroll_to (GTK_WIDGET (f->window), curve);
+    wait_for_frame (GTK_WIDGET (f->window));
+    save_screenshot (GTK_WIDGET (f->window), "window-policies-evaluation.png");
+  }
 }
 
 /* The Stats view over a stored week of the endpoint's requests, with the votes of the week and
@@ -1758,6 +1794,34 @@ test_stats (Fixture       *f,
   g_assert_nonnull (strstr (labels, "all-to-b"));
   g_assert_nonnull (strstr (labels, "timeout"));
   save_screenshot (GTK_WIDGET (f->window), "window-stats.png");
+
+  /* Each chart saves as PNG and as SVG, and gives its numbers as a table. */
+  {
+    RwChart *chart = RW_CHART (find_any (GTK_WIDGET (page), RW_TYPE_CHART, NULL, NULL));
+    g_autofree char *png = g_build_filename (f->dir, "requests.png", NULL);
+    g_autofree char *svg = g_build_filename (f->dir, "requests.svg", NULL);
+    g_autofree char *bad = g_build_filename (f->dir, "requests.gif", NULL);
+    g_autofree char *png_data = NULL;
+    g_autofree char *svg_data = NULL;
+    g_autofree char *table = NULL;
+    g_autoptr(GError) error = NULL;
+    gsize len = 0;
+
+    g_assert_nonnull (chart);
+    g_assert_true (rw_chart_save (chart, png, 900, 500, &error));
+    g_assert_no_error (error);
+    g_assert_true (rw_chart_save (chart, svg, 900, 500, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (png, &png_data, &len, NULL));
+    g_assert_cmpuint (len, >, 1000);
+    g_assert_cmpmem (png_data, 8, "\x89PNG\r\n\x1a\n", 8);
+    g_assert_true (g_file_get_contents (svg, &svg_data, NULL, NULL));
+    g_assert_nonnull (strstr (svg_data, "<svg"));
+    g_assert_false (rw_chart_save (chart, bad, 900, 500, &error));
+    g_assert_nonnull (error);
+    table = rw_chart_dup_table (chart);
+    g_assert_nonnull (strstr (table, "mock/a\t"));
+  }
 }
 
 /* What an evaluation stored, row by row: every answer's item, model, repetition, status and
