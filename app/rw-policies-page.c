@@ -5,8 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 
-#include "rw-chart-view.h"
-#include "rw-policies-page.h"
+#include "rw-policies-page-private.h"
 #include "rw-thread-priority.h"
 
 /**
@@ -25,35 +24,16 @@
 #define POLICIES_PAGE_RELEARN_MS 250
 #define POLICIES_PAGE_FOLDS 5
 
-static const struct
-{
-  const char *id;
-  const char *name;
-  const char *extension;
-} export_formats[] = {
-  { "routewise", N_("Routewise policy"), "json" },
-  { "portkey", N_("Portkey gateway config"), "json" },
-  { "litellm", N_("LiteLLM proxy config"), "yaml" },
-  { "openrouter", N_("OpenRouter request presets"), "json" },
-};
 
-/* The evidence learning reads: loaded once, shared with the threads that learn from it. */
-typedef struct
-{
-  gatomicrefcount ref_count;
-  GPtrArray *outcomes;
-  RwComparisons *comparisons;
-} Evidence;
-
-static Evidence *
-evidence_ref (Evidence *e)
+Evidence *
+_rw_policies_evidence_ref (Evidence *e)
 {
   g_atomic_ref_count_inc (&e->ref_count);
   return e;
 }
 
-static void
-evidence_unref (Evidence *e)
+void
+_rw_policies_evidence_unref (Evidence *e)
 {
   if (e == NULL || !g_atomic_ref_count_dec (&e->ref_count))
     return;
@@ -62,49 +42,15 @@ evidence_unref (Evidence *e)
   g_free (e);
 }
 
-struct _RwPoliciesPage
-{
-  GtkBox parent_instance;
-
-  RwCatalog *catalog;
-  RwStore *store;
-  Evidence *evidence;
-  JsonNode *learned;
-  JsonNode *evaluation;
-  GCancellable *cancellable;
-  guint relearn_source;
-  gboolean learning;
-  gboolean evaluating;
-  gboolean loading;
-  gboolean again;           /* the weight moved while learning */
-
-  GtkStack *stack;
-  AdwStatusPage *empty_status;
-  GtkScale *weight_scale;
-  GtkSpinButton *budget_spin;
-  GtkLabel *summary;
-  GtkSpinner *spinner;
-  GtkDropDown *task_dropdown;
-  GtkStringList *tasks;
-  RwChartView *frontier;
-  GtkButton *evaluate_button;
-  GtkSpinner *evaluate_spinner;
-  GtkGrid *evaluation_table;
-  RwChartView *curve;
-  AdwEntryRow *name_row;
-  GtkListBox *kept;
-};
-
 G_DEFINE_FINAL_TYPE (RwPoliciesPage, rw_policies_page, GTK_TYPE_BOX)
 
-enum { ACTIVE_POLICY_CHANGED, EVALUATED, N_SIGNALS };
-static guint signals[N_SIGNALS];
+guint _rw_policies_page_signals[_RW_POLICIES_PAGE_N_SIGNALS];
 
 static void policies_page_learn (RwPoliciesPage *self);
 
-static void
-policies_page_toast (RwPoliciesPage *self,
-                     const char     *text)
+void
+_rw_policies_page_toast (RwPoliciesPage *self,
+                         const char     *text)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
@@ -112,10 +58,10 @@ policies_page_toast (RwPoliciesPage *self,
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
 }
 
-static void
-policies_page_sync_busy (RwPoliciesPage *self)
+void
+_rw_policies_page_sync_busy (RwPoliciesPage *self)
 {
-  gtk_spinner_set_spinning (self->spinner, self->learning || self->loading);
+  gtk_spinner_set_spinning (self->spinner, self->learning || self->loading || self->importing);
   gtk_spinner_set_spinning (self->evaluate_spinner, self->evaluating);
   gtk_widget_set_sensitive (GTK_WIDGET (self->evaluate_button),
                             self->learned != NULL && !self->evaluating);
@@ -256,7 +202,7 @@ typedef struct
 static void
 learn_job_free (LearnJob *job)
 {
-  evidence_unref (job->evidence);
+  _rw_policies_evidence_unref (job->evidence);
   g_free (job);
 }
 
@@ -308,7 +254,7 @@ policies_page_learned_cb (GObject      *object,
       self->again = FALSE;
       policies_page_learn (self);
     }
-  policies_page_sync_busy (self);
+  _rw_policies_page_sync_busy (self);
 }
 
 static void
@@ -325,14 +271,14 @@ policies_page_learn (RwPoliciesPage *self)
       return;
     }
   job = g_new0 (LearnJob, 1);
-  job->evidence = evidence_ref (self->evidence);
+  job->evidence = _rw_policies_evidence_ref (self->evidence);
   job->options.cost_weight = gtk_range_get_value (GTK_RANGE (self->weight_scale));
   job->options.budget_per_1k = gtk_spin_button_get_value (self->budget_spin);
   self->learning = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_learned_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) learn_job_free);
   g_task_run_in_thread (task, policies_page_learn_thread);
-  policies_page_sync_busy (self);
+  _rw_policies_page_sync_busy (self);
 }
 
 static gboolean
@@ -369,11 +315,11 @@ policies_page_load_thread (GTask        *task,
   if ((e->outcomes = rw_outcomes_load (store, &error)) == NULL ||
       !rw_comparisons_load_store (e->comparisons, store, &error))
     {
-      evidence_unref (e);
+      _rw_policies_evidence_unref (e);
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, e, (GDestroyNotify) evidence_unref);
+  g_task_return_pointer (task, e, (GDestroyNotify) _rw_policies_evidence_unref);
 }
 
 static void
@@ -393,15 +339,15 @@ policies_page_loaded_cb (GObject      *object,
           adw_status_page_set_description (self->empty_status, error->message);
           gtk_stack_set_visible_child_name (self->stack, "empty");
         }
-      policies_page_sync_busy (self);
+      _rw_policies_page_sync_busy (self);
       return;
     }
-  evidence_unref (self->evidence);
+  _rw_policies_evidence_unref (self->evidence);
   self->evidence = e;
   if (e->outcomes->len == 0 && rw_comparisons_get_n (e->comparisons) == 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
-      policies_page_sync_busy (self);
+      _rw_policies_page_sync_busy (self);
       return;
     }
   gtk_stack_set_visible_child_name (self->stack, "policy");
@@ -419,7 +365,7 @@ typedef struct
 static void
 evaluate_job_free (EvaluateJob *job)
 {
-  evidence_unref (job->evidence);
+  _rw_policies_evidence_unref (job->evidence);
   json_node_unref (job->policy);
   g_free (job);
 }
@@ -534,16 +480,16 @@ policies_page_evaluated_cb (GObject      *object,
   if (e == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        policies_page_toast (self, error->message);
+        _rw_policies_page_toast (self, error->message);
     }
   else
     {
       g_clear_pointer (&self->evaluation, json_node_unref);
       self->evaluation = e;
       policies_page_show_evaluation (self);
-      g_signal_emit (self, signals[EVALUATED], 0);
+      g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_EVALUATED], 0);
     }
-  policies_page_sync_busy (self);
+  _rw_policies_page_sync_busy (self);
 }
 
 /**
@@ -561,282 +507,13 @@ rw_policies_page_evaluate (RwPoliciesPage *self)
   if (self->learned == NULL || self->evidence == NULL || self->evaluating)
     return;
   job = g_new0 (EvaluateJob, 1);
-  job->evidence = evidence_ref (self->evidence);
+  job->evidence = _rw_policies_evidence_ref (self->evidence);
   job->policy = json_node_ref (self->learned);
   self->evaluating = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_evaluated_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) evaluate_job_free);
   g_task_run_in_thread (task, policies_page_evaluate_thread);
-  policies_page_sync_busy (self);
-}
-
-/* ---------------------------------------------------------------------------- kept policies */
-
-static void policies_page_list_kept (RwPoliciesPage *self);
-
-static void
-policies_page_activate_toggled (GtkCheckButton *check,
-                                RwPoliciesPage *self)
-{
-  const char *id = g_object_get_data (G_OBJECT (check), "policy-id");
-
-  if (!gtk_check_button_get_active (check))
-    return;
-  rw_store_activate_policy (self->store, id);
-  rw_store_flush (self->store, NULL);
-  g_signal_emit (self, signals[ACTIVE_POLICY_CHANGED], 0);
-}
-
-static void
-policies_page_delete_clicked (GtkButton      *button,
-                              RwPoliciesPage *self)
-{
-  rw_store_delete_policy (self->store, g_object_get_data (G_OBJECT (button), "policy-id"));
-  rw_store_flush (self->store, NULL);
-  policies_page_list_kept (self);
-  g_signal_emit (self, signals[ACTIVE_POLICY_CHANGED], 0);
-}
-
-typedef struct
-{
-  RwPoliciesPage *self;
-  char *policy_id;
-  char *format;
-} ExportRequest;
-
-static void
-policies_page_export_response (GtkNativeDialog *dialog,
-                               int              response,
-                               ExportRequest   *req)
-{
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT &&
-      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) != NULL &&
-      (path = g_file_get_path (file)) != NULL)
-    {
-      if (rw_policies_page_export (req->self, req->policy_id, req->format, path, &error))
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *text = g_strdup_printf (_("Exported as %s"), base);
-          policies_page_toast (req->self, text);
-        }
-      else
-        policies_page_toast (req->self, error->message);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (req->self);
-  g_free (req->policy_id);
-  g_free (req->format);
-  g_free (req);
-}
-
-static void
-policies_page_export_clicked (GtkButton      *button,
-                              RwPoliciesPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  guint f = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "format"));
-  ExportRequest *req = g_new0 (ExportRequest, 1);
-  GtkFileChooserNative *dialog;
-  g_autofree char *name = NULL;
-  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER);
-
-  if (popover != NULL)
-    gtk_popover_popdown (GTK_POPOVER (popover));
-  req->self = g_object_ref (self);
-  req->policy_id = g_strdup (g_object_get_data (G_OBJECT (button), "policy-id"));
-  req->format = g_strdup (export_formats[f].id);
-  dialog = gtk_file_chooser_native_new (_("Export Policy"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  name = g_strdup_printf ("policy-%s.%s", export_formats[f].id, export_formats[f].extension);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
-  g_signal_connect (dialog, "response", G_CALLBACK (policies_page_export_response), req);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-/* A menu button whose items export the policy @policy_id (%NULL: the one learned last). */
-static GtkWidget *
-policies_page_export_button (RwPoliciesPage *self,
-                             const char     *policy_id)
-{
-  GtkWidget *button = gtk_menu_button_new ();
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "document-send-symbolic");
-  gtk_widget_set_tooltip_text (button, _("Export to a file"));
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  for (guint f = 0; f < G_N_ELEMENTS (export_formats); f++)
-    {
-      GtkWidget *item = gtk_button_new_with_label (_(export_formats[f].name));
-      gtk_widget_add_css_class (item, "flat");
-      gtk_label_set_xalign (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (item))), 0);
-      g_object_set_data (G_OBJECT (item), "format", GUINT_TO_POINTER (f));
-      g_object_set_data_full (G_OBJECT (item), "policy-id", g_strdup (policy_id), g_free);
-      g_signal_connect (item, "clicked", G_CALLBACK (policies_page_export_clicked), self);
-      gtk_box_append (GTK_BOX (box), item);
-    }
-  gtk_popover_set_child (GTK_POPOVER (popover), box);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
-  return button;
-}
-
-static void
-policies_page_list_kept (RwPoliciesPage *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) kept = NULL;
-  GtkCheckButton *group = NULL;
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->kept))) != NULL)
-    gtk_list_box_remove (self->kept, child);
-  if (self->store == NULL || (kept = rw_store_list_policies (self->store, &error)) == NULL)
-    return;
-  if (kept->len == 0)
-    {
-      GtkWidget *row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No policy is kept yet"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   _("Keep the one learned above under a name"));
-      gtk_list_box_append (self->kept, row);
-      return;
-    }
-  for (guint i = 0; i < kept->len; i++)
-    {
-      RwStoredPolicy *p = kept->pdata[i];
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
-      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-      g_autoptr(GDateTime) t = g_date_time_new_from_unix_local (p->created_ms / 1000);
-      g_autofree char *when = g_date_time_format (t, "%x %X");
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), p->name);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), when);
-      if (group != NULL)
-        gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
-      else
-        group = GTK_CHECK_BUTTON (check);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), p->active);
-      gtk_widget_set_tooltip_text (check, _("Route routewise/auto by this policy"));
-      g_object_set_data_full (G_OBJECT (check), "policy-id", g_strdup (p->id), g_free);
-      g_signal_connect (check, "toggled", G_CALLBACK (policies_page_activate_toggled), self);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), policies_page_export_button (self, p->id));
-      gtk_widget_set_tooltip_text (remove, _("Remove this policy"));
-      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-      gtk_widget_add_css_class (remove, "flat");
-      g_object_set_data_full (G_OBJECT (remove), "policy-id", g_strdup (p->id), g_free);
-      g_signal_connect (remove, "clicked", G_CALLBACK (policies_page_delete_clicked), self);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
-      gtk_list_box_append (self->kept, row);
-    }
-}
-
-/**
- * rw_policies_page_keep:
- * @name: its name
- * @activate: whether routewise/auto routes by it from now on
- *
- * Keeps the policy learned last in the database.
- *
- * Returns: (transfer full) (nullable): its id
- */
-char *
-rw_policies_page_keep (RwPoliciesPage  *self,
-                       const char      *name,
-                       gboolean         activate,
-                       GError         **error)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *trimmed = g_strstrip (g_strdup (name ? name : ""));
-
-  if (self->learned == NULL || self->store == NULL)
-    {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
-      return NULL;
-    }
-  if (*trimmed == '\0')
-    {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("Give the policy a name"));
-      return NULL;
-    }
-  text = rw_json_to_string (self->learned, TRUE);
-  id = rw_store_save_policy (self->store, trimmed, text, activate);
-  if (!rw_store_flush (self->store, error))
-    return NULL;
-  policies_page_list_kept (self);
-  if (activate)
-    g_signal_emit (self, signals[ACTIVE_POLICY_CHANGED], 0);
-  return g_steal_pointer (&id);
-}
-
-static void
-policies_page_keep_clicked (GtkButton      *button,
-                            RwPoliciesPage *self)
-{
-  gboolean activate = g_object_get_data (G_OBJECT (button), "activate") != NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = rw_policies_page_keep (self, gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
-                                               activate, &error);
-
-  if (id == NULL)
-    policies_page_toast (self, error->message);
-  else
-    policies_page_toast (self, activate ? _("Policy kept; routewise/auto routes by it")
-                                        : _("Policy kept"));
-}
-
-/**
- * rw_policies_page_export:
- * @policy_id: (nullable): a kept policy; %NULL for the one learned last
- * @format: "routewise", "portkey", "litellm" or "openrouter"
- * @path: the file to write
- *
- * Returns: %TRUE when written
- */
-gboolean
-rw_policies_page_export (RwPoliciesPage  *self,
-                         const char      *policy_id,
-                         const char      *format,
-                         const char      *path,
-                         GError         **error)
-{
-  g_autoptr(JsonNode) policy = NULL;
-  g_autofree char *text = NULL;
-
-  if (policy_id != NULL)
-    {
-      g_autoptr(RwStoredPolicy) kept = rw_store_lookup_policy (self->store, policy_id, error);
-      if (kept == NULL)
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, _("No kept policy is called %s"),
-                         policy_id);
-          return FALSE;
-        }
-      if ((policy = json_from_string (kept->body, error)) == NULL)
-        return FALSE;
-    }
-  else if (self->learned != NULL)
-    policy = json_node_ref (self->learned);
-  else
-    {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
-      return FALSE;
-    }
-  if ((text = rw_exporter_export (json_node_get_object (policy), self->catalog, format,
-                                  error)) == NULL)
-    return FALSE;
-  return g_file_set_contents (path, text, -1, error);
+  _rw_policies_page_sync_busy (self);
 }
 
 /* ---------------------------------------------------------------------------- the page */
@@ -854,12 +531,12 @@ rw_policies_page_reload (RwPoliciesPage *self)
   if (self->store == NULL || self->loading)
     return;
   rw_store_flush (self->store, NULL);
-  policies_page_list_kept (self);
+  _rw_policies_page_list_kept (self);
   self->loading = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_loaded_cb, NULL);
   g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
   g_task_run_in_thread (task, policies_page_load_thread);
-  policies_page_sync_busy (self);
+  _rw_policies_page_sync_busy (self);
 }
 
 void
@@ -884,7 +561,8 @@ rw_policies_page_set_budget (RwPoliciesPage *self,
 gboolean
 rw_policies_page_is_busy (RwPoliciesPage *self)
 {
-  return self->loading || self->learning || self->evaluating || self->relearn_source != 0;
+  return self->loading || self->learning || self->evaluating || self->importing ||
+         self->relearn_source != 0;
 }
 
 JsonNode *
@@ -918,7 +596,7 @@ rw_policies_page_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->tasks);
-  evidence_unref (self->evidence);
+  _rw_policies_evidence_unref (self->evidence);
   g_clear_pointer (&self->learned, json_node_unref);
   g_clear_pointer (&self->evaluation, json_node_unref);
   G_OBJECT_CLASS (rw_policies_page_parent_class)->finalize (object);
@@ -937,16 +615,18 @@ rw_policies_page_class_init (RwPoliciesPageClass *klass)
    *
    * Another kept policy, or none, is the one routewise/auto routes by.
    */
+  _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED] =
+    g_signal_new ("active-policy-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   /**
    * RwPoliciesPage::evaluated:
    *
    * The held-out evaluation of the policy learned last is ready.
    */
-  signals[EVALUATED] = g_signal_new ("evaluated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                     NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[ACTIVE_POLICY_CHANGED] = g_signal_new ("active-policy-changed",
-                                                 G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  _rw_policies_page_signals[_RW_POLICIES_PAGE_EVALUATED] =
+    g_signal_new ("evaluated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static GtkWidget *
@@ -986,7 +666,15 @@ rw_policies_page_init (RwPoliciesPage *self)
   adw_status_page_set_icon_name (self->empty_status, "network-workgroup-symbolic");
   adw_status_page_set_title (self->empty_status, _("Nothing to Learn From Yet"));
   adw_status_page_set_description (self->empty_status,
-    _("Vote in Compare, run an evaluation, or import graded answers (routewise-cli import)."));
+    _("Vote in Compare, run an evaluation, or import graded answers: promptfoo's results or "
+      "RouteLLM's grades."));
+  {
+    GtkWidget *import = gtk_button_new_with_mnemonic (_("_Import Graded Answers…"));
+    gtk_widget_add_css_class (import, "pill");
+    gtk_widget_set_halign (import, GTK_ALIGN_CENTER);
+    g_signal_connect_swapped (import, "clicked", G_CALLBACK (_rw_policies_page_import_clicked), self);
+    adw_status_page_set_child (self->empty_status, import);
+  }
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_status), "empty");
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_NEVER,
@@ -998,6 +686,14 @@ rw_policies_page_init (RwPoliciesPage *self)
   gtk_widget_set_margin_end (box, 12);
 
   /* Learning: the weight, the budget, what was learned. */
+  {
+    GtkWidget *import = gtk_button_new_from_icon_name ("document-open-symbolic");
+    gtk_widget_set_tooltip_text (import, _("Import graded answers: promptfoo results or "
+                                           "RouteLLM's grades"));
+    gtk_widget_add_css_class (import, "flat");
+    g_signal_connect_swapped (import, "clicked", G_CALLBACK (_rw_policies_page_import_clicked), self);
+    adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (learn), import);
+  }
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Cost weight"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
@@ -1097,15 +793,15 @@ rw_policies_page_init (RwPoliciesPage *self)
   hbox = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   gtk_widget_set_margin_top (hbox, 8);
   gtk_widget_set_halign (hbox, GTK_ALIGN_END);
-  b = policies_page_export_button (self, NULL);
+  b = _rw_policies_page_export_button (self, NULL);
   gtk_box_append (GTK_BOX (hbox), b);
   b = gtk_button_new_with_mnemonic (_("_Keep"));
-  g_signal_connect (b, "clicked", G_CALLBACK (policies_page_keep_clicked), self);
+  g_signal_connect (b, "clicked", G_CALLBACK (_rw_policies_page_keep_clicked), self);
   gtk_box_append (GTK_BOX (hbox), b);
   b = gtk_button_new_with_mnemonic (_("Keep and _Make Active"));
   gtk_widget_add_css_class (b, "suggested-action");
   g_object_set_data (G_OBJECT (b), "activate", GINT_TO_POINTER (1));
-  g_signal_connect (b, "clicked", G_CALLBACK (policies_page_keep_clicked), self);
+  g_signal_connect (b, "clicked", G_CALLBACK (_rw_policies_page_keep_clicked), self);
   gtk_box_append (GTK_BOX (hbox), b);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (keep), hbox);
   gtk_box_append (GTK_BOX (box), keep);
@@ -1121,7 +817,7 @@ rw_policies_page_init (RwPoliciesPage *self)
   gtk_stack_add_named (self->stack, scroll, "policy");
   gtk_stack_set_visible_child_name (self->stack, "empty");
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->stack));
-  policies_page_sync_busy (self);
+  _rw_policies_page_sync_busy (self);
   g_signal_connect (self, "map", G_CALLBACK (rw_policies_page_reload), NULL);
 }
 

@@ -1627,11 +1627,11 @@ test_policies (Fixture       *f,
   JsonObject *learned;
   const char *cheap_math, *best_math;
 
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 3; i++)
     {
       static const char * const files[] = {
         "routellm/mmlu/mmlu_abstract_algebra.csv", "routellm/mmlu/mmlu_anatomy.csv",
-        "routellm/mmlu/mmlu_astronomy.csv", "recorded/gsm8k_responses.csv",
+        "routellm/mmlu/mmlu_astronomy.csv",
       };
       g_autofree char *path = g_build_filename (top, "data", files[i], NULL);
       guint n_items = 0;
@@ -1644,6 +1644,17 @@ test_policies (Fixture       *f,
   rw_policies_page_set_cost_weight (page, 0);
   while (rw_policies_page_is_busy (page) || rw_policies_page_get_learned (page) == NULL)
     g_main_context_iteration (NULL, TRUE);
+  /* GSM8K's grades imported from the window, off the main loop; the policy is learned again. */
+  {
+    g_autofree char *gsm8k = g_build_filename (top, "data", "recorded", "gsm8k_responses.csv",
+                                               NULL);
+    rw_policies_page_import (page, gsm8k);
+    g_assert_true (rw_policies_page_is_busy (page));
+    while (rw_policies_page_is_busy (page) ||
+           !json_object_has_member (json_object_get_object_member (
+             json_node_get_object (rw_policies_page_get_learned (page)), "tasks"), "math"))
+      g_main_context_iteration (NULL, TRUE);
+  }
   best_math = json_array_get_string_element (
     json_object_get_array_member (json_object_get_object_member (
       json_node_get_object (rw_policies_page_get_learned (page)), "tasks"), "math"), 0);

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rw-policies-page-private.h"
+
+/* The Policies view: the policies kept, the one active, and their exports. */
+
+static const struct
+{
+  const char *id;
+  const char *name;
+  const char *extension;
+} export_formats[] = {
+  { "routewise", N_("Routewise policy"), "json" },
+  { "portkey", N_("Portkey gateway config"), "json" },
+  { "litellm", N_("LiteLLM proxy config"), "yaml" },
+  { "openrouter", N_("OpenRouter request presets"), "json" },
+};
+
+static void
+policies_page_activate_toggled (GtkCheckButton *check,
+                                RwPoliciesPage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (check), "policy-id");
+
+  if (!gtk_check_button_get_active (check))
+    return;
+  rw_store_activate_policy (self->store, id);
+  rw_store_flush (self->store, NULL);
+  g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED], 0);
+}
+
+static void
+policies_page_delete_clicked (GtkButton      *button,
+                              RwPoliciesPage *self)
+{
+  rw_store_delete_policy (self->store, g_object_get_data (G_OBJECT (button), "policy-id"));
+  rw_store_flush (self->store, NULL);
+  _rw_policies_page_list_kept (self);
+  g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED], 0);
+}
+
+typedef struct
+{
+  RwPoliciesPage *self;
+  char *policy_id;
+  char *format;
+} ExportRequest;
+
+static void
+policies_page_export_response (GtkNativeDialog *dialog,
+                               int              response,
+                               ExportRequest   *req)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) != NULL &&
+      (path = g_file_get_path (file)) != NULL)
+    {
+      if (rw_policies_page_export (req->self, req->policy_id, req->format, path, &error))
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *text = g_strdup_printf (_("Exported as %s"), base);
+          _rw_policies_page_toast (req->self, text);
+        }
+      else
+        _rw_policies_page_toast (req->self, error->message);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (req->self);
+  g_free (req->policy_id);
+  g_free (req->format);
+  g_free (req);
+}
+
+static void
+policies_page_export_clicked (GtkButton      *button,
+                              RwPoliciesPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  guint f = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "format"));
+  ExportRequest *req = g_new0 (ExportRequest, 1);
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER);
+
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  req->self = g_object_ref (self);
+  req->policy_id = g_strdup (g_object_get_data (G_OBJECT (button), "policy-id"));
+  req->format = g_strdup (export_formats[f].id);
+  dialog = gtk_file_chooser_native_new (_("Export Policy"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  name = g_strdup_printf ("policy-%s.%s", export_formats[f].id, export_formats[f].extension);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect (dialog, "response", G_CALLBACK (policies_page_export_response), req);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* A menu button whose items export the policy @policy_id (%NULL: the one learned last). */
+GtkWidget *
+_rw_policies_page_export_button (RwPoliciesPage *self,
+                                 const char     *policy_id)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "document-send-symbolic");
+  gtk_widget_set_tooltip_text (button, _("Export to a file"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  for (guint f = 0; f < G_N_ELEMENTS (export_formats); f++)
+    {
+      GtkWidget *item = gtk_button_new_with_label (_(export_formats[f].name));
+      gtk_widget_add_css_class (item, "flat");
+      gtk_label_set_xalign (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (item))), 0);
+      g_object_set_data (G_OBJECT (item), "format", GUINT_TO_POINTER (f));
+      g_object_set_data_full (G_OBJECT (item), "policy-id", g_strdup (policy_id), g_free);
+      g_signal_connect (item, "clicked", G_CALLBACK (policies_page_export_clicked), self);
+      gtk_box_append (GTK_BOX (box), item);
+    }
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+  return button;
+}
+
+void
+_rw_policies_page_list_kept (RwPoliciesPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
+  GtkCheckButton *group = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->kept))) != NULL)
+    gtk_list_box_remove (self->kept, child);
+  if (self->store == NULL || (kept = rw_store_list_policies (self->store, &error)) == NULL)
+    return;
+  if (kept->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No policy is kept yet"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   _("Keep the one learned above under a name"));
+      gtk_list_box_append (self->kept, row);
+      return;
+    }
+  for (guint i = 0; i < kept->len; i++)
+    {
+      RwStoredPolicy *p = kept->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      g_autoptr(GDateTime) t = g_date_time_new_from_unix_local (p->created_ms / 1000);
+      g_autofree char *when = g_date_time_format (t, "%x %X");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), p->name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), when);
+      if (group != NULL)
+        gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
+      else
+        group = GTK_CHECK_BUTTON (check);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), p->active);
+      gtk_widget_set_tooltip_text (check, _("Route routewise/auto by this policy"));
+      g_object_set_data_full (G_OBJECT (check), "policy-id", g_strdup (p->id), g_free);
+      g_signal_connect (check, "toggled", G_CALLBACK (policies_page_activate_toggled), self);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), _rw_policies_page_export_button (self, p->id));
+      gtk_widget_set_tooltip_text (remove, _("Remove this policy"));
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      g_object_set_data_full (G_OBJECT (remove), "policy-id", g_strdup (p->id), g_free);
+      g_signal_connect (remove, "clicked", G_CALLBACK (policies_page_delete_clicked), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      gtk_list_box_append (self->kept, row);
+    }
+}
+
+/**
+ * rw_policies_page_keep:
+ * @name: its name
+ * @activate: whether routewise/auto routes by it from now on
+ *
+ * Keeps the policy learned last in the database.
+ *
+ * Returns: (transfer full) (nullable): its id
+ */
+char *
+rw_policies_page_keep (RwPoliciesPage  *self,
+                       const char      *name,
+                       gboolean         activate,
+                       GError         **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *trimmed = g_strstrip (g_strdup (name ? name : ""));
+
+  if (self->learned == NULL || self->store == NULL)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
+      return NULL;
+    }
+  if (*trimmed == '\0')
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("Give the policy a name"));
+      return NULL;
+    }
+  text = rw_json_to_string (self->learned, TRUE);
+  id = rw_store_save_policy (self->store, trimmed, text, activate);
+  if (!rw_store_flush (self->store, error))
+    return NULL;
+  _rw_policies_page_list_kept (self);
+  if (activate)
+    g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED], 0);
+  return g_steal_pointer (&id);
+}
+
+void
+_rw_policies_page_keep_clicked (GtkButton      *button,
+                                RwPoliciesPage *self)
+{
+  gboolean activate = g_object_get_data (G_OBJECT (button), "activate") != NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = rw_policies_page_keep (self, gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+                                               activate, &error);
+
+  if (id == NULL)
+    _rw_policies_page_toast (self, error->message);
+  else
+    _rw_policies_page_toast (self, activate ? _("Policy kept; routewise/auto routes by it")
+                                        : _("Policy kept"));
+}
+
+/**
+ * rw_policies_page_export:
+ * @policy_id: (nullable): a kept policy; %NULL for the one learned last
+ * @format: "routewise", "portkey", "litellm" or "openrouter"
+ * @path: the file to write
+ *
+ * Returns: %TRUE when written
+ */
+gboolean
+rw_policies_page_export (RwPoliciesPage  *self,
+                         const char      *policy_id,
+                         const char      *format,
+                         const char      *path,
+                         GError         **error)
+{
+  g_autoptr(JsonNode) policy = NULL;
+  g_autofree char *text = NULL;
+
+  if (policy_id != NULL)
+    {
+      g_autoptr(RwStoredPolicy) kept = rw_store_lookup_policy (self->store, policy_id, error);
+      if (kept == NULL)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, _("No kept policy is called %s"),
+                         policy_id);
+          return FALSE;
+        }
+      if ((policy = json_from_string (kept->body, error)) == NULL)
+        return FALSE;
+    }
+  else if (self->learned != NULL)
+    policy = json_node_ref (self->learned);
+  else
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
+      return FALSE;
+    }
+  if ((text = rw_exporter_export (json_node_get_object (policy), self->catalog, format,
+                                  error)) == NULL)
+    return FALSE;
+  return g_file_set_contents (path, text, -1, error);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "rw-chart-view.h"
+#include "rw-policies-page.h"
+
+G_BEGIN_DECLS
+
+/* What the files of RwPoliciesPage share: rw-policies-page.c learns, shows and evaluates a
+ * policy; rw-policies-page-kept.c keeps policies, makes one active and exports them;
+ * rw-policies-page-import.c imports graded answers. */
+
+/* The evidence learning reads: loaded once, shared with the threads that learn from it. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  GPtrArray *outcomes;
+  RwComparisons *comparisons;
+} Evidence;
+
+struct _RwPoliciesPage
+{
+  GtkBox parent_instance;
+
+  RwCatalog *catalog;
+  RwStore *store;
+  Evidence *evidence;
+  JsonNode *learned;
+  JsonNode *evaluation;
+  GCancellable *cancellable;
+  guint relearn_source;
+  gboolean learning;
+  gboolean evaluating;
+  gboolean loading;
+  gboolean importing;
+  gboolean again;           /* the weight moved while learning */
+
+  GtkStack *stack;
+  AdwStatusPage *empty_status;
+  GtkScale *weight_scale;
+  GtkSpinButton *budget_spin;
+  GtkLabel *summary;
+  GtkSpinner *spinner;
+  GtkDropDown *task_dropdown;
+  GtkStringList *tasks;
+  RwChartView *frontier;
+  GtkButton *evaluate_button;
+  GtkSpinner *evaluate_spinner;
+  GtkGrid *evaluation_table;
+  RwChartView *curve;
+  AdwEntryRow *name_row;
+  GtkListBox *kept;
+};
+
+enum
+{
+  _RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED,
+  _RW_POLICIES_PAGE_EVALUATED,
+  _RW_POLICIES_PAGE_N_SIGNALS
+};
+
+extern guint _rw_policies_page_signals[_RW_POLICIES_PAGE_N_SIGNALS];
+
+Evidence  *_rw_policies_evidence_ref        (Evidence       *e);
+void       _rw_policies_evidence_unref      (Evidence       *e);
+void       _rw_policies_page_toast          (RwPoliciesPage *self,
+                                             const char     *text);
+void       _rw_policies_page_sync_busy      (RwPoliciesPage *self);
+void       _rw_policies_page_list_kept      (RwPoliciesPage *self);
+GtkWidget *_rw_policies_page_export_button  (RwPoliciesPage *self,
+                                             const char     *policy_id);
+void       _rw_policies_page_keep_clicked   (GtkButton      *button,
+                                             RwPoliciesPage *self);
+void       _rw_policies_page_import_clicked (RwPoliciesPage *self);
+
+G_END_DECLS
