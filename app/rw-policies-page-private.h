@@ -28,6 +28,7 @@ struct _RwPoliciesPage
   JsonNode *learned;
   JsonNode *evaluation;
   GCancellable *cancellable;
+  GCancellable *evaluation_cancellable;
   guint relearn_source;
   gboolean learning;
   gboolean evaluating;
@@ -45,6 +46,7 @@ struct _RwPoliciesPage
   GtkStringList *tasks;
   RwChartView *frontier;
   GtkButton *evaluate_button;
+  GtkButton *cancel_evaluation_button;
   GtkSpinner *evaluate_spinner;
   GtkGrid *evaluation_table;
   RwChartView *curve;

@@ -65,6 +65,7 @@ _rw_policies_page_sync_busy (RwPoliciesPage *self)
   gtk_spinner_set_spinning (self->evaluate_spinner, self->evaluating);
   gtk_widget_set_sensitive (GTK_WIDGET (self->evaluate_button),
                             self->learned != NULL && !self->evaluating);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_evaluation_button), self->evaluating);
 }
 
 /* ------------------------------------------------------------------------------ the frontier */
@@ -478,10 +479,8 @@ policies_page_evaluated_cb (GObject      *object,
 
   self->evaluating = FALSE;
   if (e == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _rw_policies_page_toast (self, error->message);
-    }
+    _rw_policies_page_toast (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                     ? _("Evaluation cancelled") : error->message);
   else
     {
       g_clear_pointer (&self->evaluation, json_node_unref);
@@ -510,10 +509,26 @@ rw_policies_page_evaluate (RwPoliciesPage *self)
   job->evidence = _rw_policies_evidence_ref (self->evidence);
   job->policy = json_node_ref (self->learned);
   self->evaluating = TRUE;
-  task = g_task_new (self, self->cancellable, policies_page_evaluated_cb, NULL);
+  g_clear_object (&self->evaluation_cancellable);
+  self->evaluation_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->evaluation_cancellable, policies_page_evaluated_cb, NULL);
+  /* Cancelled, the view hears it at once; the thread's result, when it comes, is dropped. */
+  g_task_set_return_on_cancel (task, TRUE);
   g_task_set_task_data (task, job, (GDestroyNotify) evaluate_job_free);
   g_task_run_in_thread (task, policies_page_evaluate_thread);
   _rw_policies_page_sync_busy (self);
+}
+
+/**
+ * rw_policies_page_cancel_evaluation:
+ *
+ * Stops waiting for the held-out evaluation; the table shows what it showed before.
+ */
+void
+rw_policies_page_cancel_evaluation (RwPoliciesPage *self)
+{
+  if (self->evaluation_cancellable != NULL)
+    g_cancellable_cancel (self->evaluation_cancellable);
 }
 
 /* ---------------------------------------------------------------------------- the page */
@@ -583,6 +598,7 @@ rw_policies_page_dispose (GObject *object)
   RwPoliciesPage *self = RW_POLICIES_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  rw_policies_page_cancel_evaluation (self);
   g_clear_handle_id (&self->relearn_source, g_source_remove);
   G_OBJECT_CLASS (rw_policies_page_parent_class)->dispose (object);
 }
@@ -595,6 +611,7 @@ rw_policies_page_finalize (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->evaluation_cancellable);
   g_clear_object (&self->tasks);
   _rw_policies_evidence_unref (self->evidence);
   g_clear_pointer (&self->learned, json_node_unref);
@@ -766,6 +783,11 @@ rw_policies_page_init (RwPoliciesPage *self)
   g_signal_connect_swapped (self->evaluate_button, "clicked",
                             G_CALLBACK (rw_policies_page_evaluate), self);
   gtk_box_append (GTK_BOX (hbox), GTK_WIDGET (self->evaluate_button));
+  self->cancel_evaluation_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->cancel_evaluation_button), "pill");
+  g_signal_connect_swapped (self->cancel_evaluation_button, "clicked",
+                            G_CALLBACK (rw_policies_page_cancel_evaluation), self);
+  gtk_box_append (GTK_BOX (hbox), GTK_WIDGET (self->cancel_evaluation_button));
   self->evaluate_spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_box_append (GTK_BOX (hbox), GTK_WIDGET (self->evaluate_spinner));
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (evaluate), hbox);

@@ -21,6 +21,7 @@ void      rw_policies_page_set_budget      (RwPoliciesPage *self,
 gboolean  rw_policies_page_is_busy         (RwPoliciesPage *self);
 JsonNode *rw_policies_page_get_learned     (RwPoliciesPage *self);
 void      rw_policies_page_evaluate        (RwPoliciesPage *self);
+void      rw_policies_page_cancel_evaluation (RwPoliciesPage *self);
 void      rw_policies_page_import          (RwPoliciesPage *self,
                                             const char     *path);
 JsonNode *rw_policies_page_get_evaluation  (RwPoliciesPage *self);

@@ -1679,6 +1679,13 @@ test_policies (Fixture       *f,
   g_assert_cmpuint (strlen (mine), >, 1000);
   g_assert_true (g_str_equal (mine, theirs));
 
+  /* Cancelled, the evaluation leaves nothing; run again, it completes. */
+  rw_policies_page_evaluate (page);
+  g_assert_true (rw_policies_page_is_busy (page));
+  rw_policies_page_cancel_evaluation (page);
+  while (rw_policies_page_is_busy (page))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (rw_policies_page_get_evaluation (page));
   rw_policies_page_evaluate (page);
   while (rw_policies_page_is_busy (page))
     g_main_context_iteration (NULL, TRUE);
