@@ -538,6 +538,11 @@ router_finish (GTask        *task,
       g_clear_pointer (&r->out->result, rw_chat_result_unref);
       r->out->result = rw_chat_result_ref (final);
     }
+  /* A result always names a model: when no candidate was tried (every circuit open, every
+   * one over a ceiling...), the first the request could have gone to, so that the failure is
+   * stored as that model's. */
+  if (r->out->model_id == NULL && r->candidates != NULL && r->candidates[0] != NULL)
+    r->out->model_id = g_strdup (r->candidates[0]);
   if (r->out->result == NULL)
     {
       RwChatResult *none = rw_chat_result_new (r->out->model_id);

@@ -998,6 +998,50 @@ test_promptfoo_results (void)
   g_assert_cmpint (json_object_get_int_member (all, "passed"), ==, 2);
 }
 
+/* Once a model's circuit opens, the router tries it no more: each item left is stored as that
+ * model's failure, with why, and nothing is lost (D: 45 of 48 answers lost on a closed port). */
+static void
+test_circuit_open (void)
+{
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GString) items = g_string_new (NULL);
+  g_autoptr(GPtrArray) models = NULL;
+  const char *ids[] = { "mock/down", NULL };
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
+                          "\"base_url\": \"%s\"}], \"models\": [{\"id\": \"mock/down\", "
+                          "\"provider\": \"mock\", \"name\": \"down\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "down",
+                                rw_mock_reply_new_json (500, "{\"error\": {\"message\": \"down\"}}"));
+  for (guint i = 0; i < 16; i++)
+    g_string_append_printf (items, "{\"id\": \"%u\", \"prompt\": \"q%u\", \"reference\": \"x\"}\n",
+                            i, i);
+  suite = rw_suite_new_from_data ("c.jsonl", "jsonl", items->str, items->len, NULL);
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_concurrency (runner, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "partial");
+  g_assert_cmpuint (rw_eval_runner_get_n_failed (runner), ==, 16);
+  /* Each item is stored, as mock/down's failure; only the first few reached the upstream. */
+  g_assert_true (rw_store_flush (tmp->store, NULL));
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(DISTINCT item_id) FROM responses "
+                                              "WHERE model = 'mock/down' AND status = 'error'"), ==, 16);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM responses WHERE "
+                                              "error_message LIKE '%circuit is open%'"), >, 0);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "down"), <, 16 * 3);
+  g_assert_cmpuint (rw_store_get_n_write_errors (tmp->store), ==, 0);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1007,6 +1051,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);
   g_test_add_func ("/Rw/Eval/failed-write", test_failed_write);
+  g_test_add_func ("/Rw/Eval/circuit-open", test_circuit_open);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
