@@ -531,6 +531,24 @@ server_handle_completions (RwServer   *self,
                          call->cancellable, server_route_done, call);
 }
 
+/* A model as OpenAI's API describes one. */
+static void
+server_add_model (JsonBuilder *b,
+                  const char  *id,
+                  const char  *owned_by)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, id);
+  json_builder_set_member_name (b, "object");
+  json_builder_add_string_value (b, "model");
+  json_builder_set_member_name (b, "created");
+  json_builder_add_int_value (b, 0);
+  json_builder_set_member_name (b, "owned_by");
+  json_builder_add_string_value (b, owned_by);
+  json_builder_end_object (b);
+}
+
 static void
 server_handle_models (RwServer *self,
                       RwServerConn     *c)
@@ -544,33 +562,42 @@ server_handle_models (RwServer *self,
   json_builder_add_string_value (b, "list");
   json_builder_set_member_name (b, "data");
   json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, RW_POLICY_AUTO_MODEL);
-  json_builder_set_member_name (b, "object");
-  json_builder_add_string_value (b, "model");
-  json_builder_set_member_name (b, "created");
-  json_builder_add_int_value (b, 0);
-  json_builder_set_member_name (b, "owned_by");
-  json_builder_add_string_value (b, "routewise");
-  json_builder_end_object (b);
+  server_add_model (b, RW_POLICY_AUTO_MODEL, "routewise");
   for (guint i = 0; i < models->len; i++)
-    {
-      RwModel *m = models->pdata[i];
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, rw_model_get_id (m));
-      json_builder_set_member_name (b, "object");
-      json_builder_add_string_value (b, "model");
-      json_builder_set_member_name (b, "created");
-      json_builder_add_int_value (b, 0);
-      json_builder_set_member_name (b, "owned_by");
-      json_builder_add_string_value (b, rw_model_get_provider_id (m));
-      json_builder_end_object (b);
-    }
+    server_add_model (b, rw_model_get_id (models->pdata[i]),
+                      rw_model_get_provider_id (models->pdata[i]));
   json_builder_end_array (b);
   json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  _rw_server_reply_json (c, 200, NULL, NULL, rw_json_to_string (root, FALSE));
+}
+
+/* GET /v1/models/{id}: the id may hold slashes ("openai/gpt-4o"), as sent or percent-encoded. */
+static void
+server_handle_model (RwServer     *self,
+                     RwServerConn *c,
+                     const char   *escaped)
+{
+  g_autofree char *id = g_uri_unescape_string (escaped, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  RwModel *model;
+
+  if (id == NULL || *id == '\0')
+    {
+      _rw_server_reply_error (c, 400, "the model id is not valid", NULL);
+      return;
+    }
+  if (g_str_equal (id, RW_POLICY_AUTO_MODEL))
+    server_add_model (b, id, "routewise");
+  else if ((model = rw_catalog_lookup_model (rw_router_get_catalog (self->router), id)) != NULL)
+    server_add_model (b, rw_model_get_id (model), rw_model_get_provider_id (model));
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("the model %s does not exist", id);
+      _rw_server_reply_error (c, 404, message, "model_not_found");
+      return;
+    }
   root = json_builder_get_root (b);
   _rw_server_reply_json (c, 200, NULL, NULL, rw_json_to_string (root, FALSE));
 }
@@ -614,7 +641,14 @@ _rw_server_dispatch (RwServerConn       *c,
       else
         server_handle_models (self, c);
     }
+  else if (g_str_has_prefix (path, "/v1/models/"))
+    {
+      if (!g_str_equal (c->req.method, "GET"))
+        _rw_server_reply_error (c, 405, "use GET", NULL);
+      else
+        server_handle_model (self, c, path + strlen ("/v1/models/"));
+    }
   else
-    _rw_server_reply_error (c, 404, "no such endpoint; Routewise serves /v1/chat/completions and "
-                         "/v1/models", NULL);
+    _rw_server_reply_error (c, 404, "no such endpoint; Routewise serves /v1/chat/completions, "
+                         "/v1/models and /v1/models/{id}", NULL);
 }

@@ -111,7 +111,7 @@ test_openai_sdk (void)
   g_test_message ("node stdout: %s\nnode stderr: %s", node.out, node.err);
   g_assert_true (json_parser_load_from_data (parser, node.out, -1, NULL));
   results = json_node_get_array (json_parser_get_root (parser));
-  g_assert_cmpuint (json_array_get_length (results), ==, 9);
+  g_assert_cmpuint (json_array_get_length (results), ==, 10);
   for (guint i = 0; i < json_array_get_length (results); i++)
     {
       JsonObject *r = json_array_get_object_element (results, i);

@@ -125,6 +125,31 @@ test_models (Fixture       *f,
   g_assert_nonnull (strstr (out, "\"mock/good\""));
 }
 
+/* GET /v1/models/{id}: a model, its slash sent as is or encoded; routewise/auto; a 404 with
+ * OpenAI's code for one that does not exist. */
+static void
+test_model_retrieve (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  g_autoptr(SoupMessage) m1 = request (f, "GET", "/models/mock/good", TOKEN, NULL, &a);
+  g_autoptr(SoupMessage) m2 = request (f, "GET", "/models/mock%2Fgood", TOKEN, NULL, &b);
+  g_autoptr(SoupMessage) m3 = request (f, "GET", "/models/routewise/auto", TOKEN, NULL, &c);
+  g_autoptr(SoupMessage) m4 = request (f, "GET", "/models/no/such", TOKEN, NULL, &d);
+
+  g_assert_cmpuint (soup_message_get_status (m1), ==, 200);
+  g_assert_nonnull (strstr (a, "\"id\":\"mock/good\""));
+  g_assert_nonnull (strstr (a, "\"owned_by\":\"mock\""));
+  g_assert_nonnull (strstr (a, "\"object\":\"model\""));
+  g_assert_cmpuint (soup_message_get_status (m2), ==, 200);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (soup_message_get_status (m3), ==, 200);
+  g_assert_nonnull (strstr (c, "\"id\":\"routewise/auto\""));
+  g_assert_cmpuint (soup_message_get_status (m4), ==, 404);
+  g_assert_nonnull (strstr (d, "model_not_found"));
+  g_assert_nonnull (strstr (d, "no/such"));
+}
+
 static void
 test_completion_stored (Fixture       *f,
                         gconstpointer  data)
@@ -702,6 +727,7 @@ main (int    argc,
   g_test_add ("/Rw/Server/3-loops/" path, Fixture, GUINT_TO_POINTER (3), fixture_setup, func, \
               fixture_teardown)
   ADD ("models", test_models);
+  ADD ("model-retrieve", test_model_retrieve);
   ADD ("many-clients", test_many_clients);
   ADD ("many-clients-libsoup", test_many_clients_libsoup);
   ADD ("completion-stored", test_completion_stored);

@@ -51,6 +51,20 @@ await attempt('models', async () => {
   check('models', ids.includes('routewise/auto') && ids.includes('mock/good'), JSON.stringify(ids));
 });
 
+await attempt('models-retrieve', async () => {
+  const m = await client.models.retrieve('mock/good');
+  const auto = await client.models.retrieve('routewise/auto');
+  let missing = null;
+  try {
+    await client.models.retrieve('nobody/nothing');
+  } catch (e) {
+    missing = e;
+  }
+  check('models-retrieve', m.id === 'mock/good' && m.object === 'model' && m.owned_by === 'mock' &&
+    auto.id === 'routewise/auto' && missing instanceof OpenAI.NotFoundError,
+    JSON.stringify({ m, auto, missing: `${missing?.constructor?.name} ${missing?.status}` }));
+});
+
 await attempt('auth-failure', async () => {
   const wrong = new OpenAI({ baseURL, apiKey: 'not-the-token', maxRetries: 0 });
   try {
