@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "rw-error.h"
+#include "rw-recorded-provider.h"
 #include "rw-router.h"
 
 /**
@@ -843,6 +844,45 @@ router_try_next_candidate (GTask *task)
   router_finish (task, NULL);
 }
 
+#define ROUTER_AUTO_DEFAULTS 4
+
+/* routewise/auto where the policy names no model: the catalog's models a request can reach
+ * (their provider configured, with its key where it takes one), the ones of real upstreams
+ * before recorded answers, the first few in the catalog's order. */
+static GStrv
+router_default_candidates (RwRouter *self)
+{
+  g_autoptr(GPtrArray) models = rw_catalog_list_models (self->catalog);
+  g_autoptr(GStrvBuilder) live = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) recorded = g_strv_builder_new ();
+  g_auto(GStrv) first = NULL;
+  g_auto(GStrv) second = NULL;
+  GStrvBuilder *all = g_strv_builder_new ();
+  guint n = 0;
+
+  for (guint i = 0; i < models->len; i++)
+    {
+      RwModel *m = models->pdata[i];
+      RwProvider *p = rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (m));
+
+      if (p == NULL || (RW_PROVIDER_GET_CLASS (p)->takes_api_key &&
+                        rw_provider_get_api_key_source (p) == NULL))
+        continue;
+      g_strv_builder_add (RW_IS_RECORDED_PROVIDER (p) ? recorded : live, rw_model_get_id (m));
+    }
+  first = g_strv_builder_end (live);
+  second = g_strv_builder_end (recorded);
+  for (guint i = 0; first[i] != NULL && n < ROUTER_AUTO_DEFAULTS; i++, n++)
+    g_strv_builder_add (all, first[i]);
+  for (guint i = 0; second[i] != NULL && n < ROUTER_AUTO_DEFAULTS; i++, n++)
+    g_strv_builder_add (all, second[i]);
+  {
+    GStrv out = g_strv_builder_end (all);
+    g_strv_builder_unref (all);
+    return out;
+  }
+}
+
 /**
  * rw_router_route_async:
  * @self: a #RwRouter
@@ -897,6 +937,12 @@ rw_router_route_async (RwRouter            *self,
   r->out->task = rw_policy_classify (policy, request);
   rw_chat_request_set_task (r->request, r->out->task);
   r->candidates = rw_policy_candidates (policy, model, r->out->task);
+  if (g_strcmp0 (model, RW_POLICY_AUTO_MODEL) == 0 &&
+      (r->candidates == NULL || r->candidates[0] == NULL))
+    {
+      g_strfreev (r->candidates);
+      r->candidates = router_default_candidates (self);
+    }
   g_task_set_task_data (task, r, (GDestroyNotify) router_route_free);
 
   if (model != NULL && !g_str_equal (model, RW_POLICY_AUTO_MODEL))

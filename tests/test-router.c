@@ -518,6 +518,29 @@ test_auto_by_task (Fixture       *f,
   g_assert_null (other->task);
 }
 
+/* With a policy that names no model, routewise/auto goes to the first model the catalog can
+ * reach, and falls back to the next. */
+static void
+test_auto_without_policy (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(RwPolicy) empty = rw_policy_new ();
+  g_autoptr(RwRouteResult) first = NULL;
+  g_autoptr(RwRouteResult) second = NULL;
+
+  rw_router_set_policy (f->router, empty);
+  rw_mock_upstream_set_default (f->mock, NULL, stream_reply ());
+  first = route (f, RW_POLICY_AUTO_MODEL);
+  g_assert_no_error (first->result->error);
+  g_assert_cmpstr (first->model_id, ==, "mock/a");
+
+  rw_mock_upstream_set_default (f->mock, "a", rw_mock_reply_new_json (500, "{}"));
+  rw_router_set_retries (f->router, 0, 10, 50);
+  second = route (f, RW_POLICY_AUTO_MODEL);
+  g_assert_no_error (second->result->error);
+  g_assert_cmpstr (second->model_id, ==, "mock/b");
+}
+
 static void
 test_unknown_model (Fixture       *f,
                     gconstpointer  data)
@@ -564,6 +587,7 @@ main (int    argc,
   ADD ("redirect-not-retried", test_redirect_not_retried);
   ADD ("auto-by-task", test_auto_by_task);
   ADD ("unknown-model", test_unknown_model);
+  ADD ("auto-without-policy", test_auto_without_policy);
 #undef ADD
 
   return g_test_run ();
