@@ -5,6 +5,8 @@
 # renderer: how late a 1 ms timer on the main context came, p99 and max, in milliseconds.
 #
 #   idle      the Evaluate view shown, doing nothing: the baseline, in the same run
+#   switch    views shown once already, shown again in turn: a whole window repainted by the
+#             cairo renderer, with no work of Routewise's beside it (the second baseline)
 #   evaluate  500 items × 4 models evaluated from the Evaluate view, the mock upstream answering
 #             at once (2,000 answers stored, the live matrix and the report drawn)
 #   learn     a policy learned in the Policies view from RouteLLM's grades (57 MMLU subjects and
@@ -21,7 +23,7 @@ bin=_build/tests/bench-window-jobs
 
 declare -A sum max
 for i in $(seq "$rounds"); do
-  for mode in idle evaluate learn; do
+  for mode in idle switch evaluate learn; do
     line=$(env GDK_DEBUG=gl-disable GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory \
              GSETTINGS_SCHEMA_DIR=_build/data \
              xvfb-run -a -s "-screen 0 1920x1080x24" "$bin" "$mode" 2>/dev/null | grep 'stall_max=')
@@ -36,12 +38,13 @@ done
 
 echo
 printf '%-9s %10s %10s %10s   (%s runs, ms; target: under 16 ms)\n' mode p99_mean max_mean max_worst "$rounds"
-for mode in idle evaluate learn; do
+for mode in idle switch evaluate learn; do
   printf '%-9s %10.2f %10.2f %10.2f\n' "$mode" \
     "$(python3 -c "print(${sum[$mode.stall_p99]} / $rounds)")" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / $rounds)")" "${max[$mode.stall_max]}"
 done
 for mode in evaluate learn; do
-  printf '%s / idle: longest stall %.1fx\n' "$mode" \
-    "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[idle.stall_max]}, 1e-9))")"
+  printf '%s: longest stall %.1fx idle, %.1fx switching views\n' "$mode" \
+    "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[idle.stall_max]}, 1e-9))")" \
+    "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[switch.stall_max]}, 1e-9))")"
 done
