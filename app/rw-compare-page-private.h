@@ -32,6 +32,7 @@ struct _RwComparePage
 
   RwCatalog *catalog;
   RwStore *store;
+  RwPolicy *policy;        /* the active one, whose classifier names an own prompt's task */
   RwFanout *fanout;
   GSettings *settings;
   GHashTable *selected;    /* model id set */

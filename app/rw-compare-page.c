@@ -98,13 +98,23 @@ compare_page_dup_prompt (RwComparePage *self)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
-/* The task a prompt gets when none is chosen: a sample's own; "general" for the others. */
-static const char *
-compare_page_auto_task (const char *prompt)
+/* The task a prompt gets when none is chosen: a sample's own; for the others, the one the
+ * active policy's rules or classifier give it, as routewise/auto would; else "general". */
+static char *
+compare_page_auto_task (RwComparePage *self,
+                        const char    *prompt)
 {
   const char *task = rw_prompt_library_task_for (rw_prompt_library_get_default (), prompt);
+  char *classified = NULL;
 
-  return task ? task : "general";
+  if (task != NULL)
+    return g_strdup (task);
+  if (self->policy != NULL && prompt != NULL && *prompt != '\0')
+    {
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (prompt);
+      classified = rw_policy_classify (self->policy, request);
+    }
+  return classified != NULL ? classified : g_strdup ("general");
 }
 
 /* The first item of the task list says which task the prompt gets when none is chosen. */
@@ -113,7 +123,8 @@ compare_page_on_prompt_changed (GtkTextBuffer *buffer,
                                 RwComparePage *self)
 {
   g_autofree char *text = compare_page_dup_prompt (self);
-  g_autofree char *label = g_strdup_printf (_("Auto: %s"), compare_page_auto_task (text));
+  g_autofree char *task = compare_page_auto_task (self, text);
+  g_autofree char *label = g_strdup_printf (_("Auto: %s"), task);
   const char *items[] = { label, NULL };
   guint selected = gtk_drop_down_get_selected (self->task_dropdown);
 
@@ -121,6 +132,13 @@ compare_page_on_prompt_changed (GtkTextBuffer *buffer,
     return;
   gtk_string_list_splice (self->tasks, 0, 1, items);
   gtk_drop_down_set_selected (self->task_dropdown, selected);
+}
+
+static int
+compare_page_compare_tasks (gconstpointer a,
+                            gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
 }
 
 /* The tasks a prompt can be given: those of the samples, those compared before, "general". */
@@ -140,7 +158,7 @@ compare_page_fill_tasks (RwComparePage *self)
     }
   for (guint i = 0; compared != NULL && i < compared->len; i++)
     g_ptr_array_add (tasks, g_strdup (compared->pdata[i]));
-  g_ptr_array_sort (tasks, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (tasks, compare_page_compare_tasks);
   gtk_string_list_splice (self->tasks, 1, g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) - 1,
                           NULL);
   for (guint i = 0; i < tasks->len; i++)
@@ -149,15 +167,29 @@ compare_page_fill_tasks (RwComparePage *self)
 }
 
 /* The task chosen for the prompt, or the automatic one. */
-static const char *
+static char *
 compare_page_task (RwComparePage *self,
                    const char    *prompt)
 {
   guint i = gtk_drop_down_get_selected (self->task_dropdown);
 
   if (i == 0 || i == GTK_INVALID_LIST_POSITION)
-    return compare_page_auto_task (prompt);
-  return gtk_string_list_get_string (self->tasks, i);
+    return compare_page_auto_task (self, prompt);
+  return g_strdup (gtk_string_list_get_string (self->tasks, i));
+}
+
+/**
+ * rw_compare_page_reload_policy:
+ *
+ * Reads which policy is active again: its classifier names the task of a prompt of one's own.
+ */
+void
+rw_compare_page_reload_policy (RwComparePage *self)
+{
+  g_clear_object (&self->policy);
+  if (self->store != NULL)
+    self->policy = rw_policy_new_from_store (self->store, NULL, NULL, NULL);
+  compare_page_on_prompt_changed (gtk_text_view_get_buffer (self->prompt_view), self);
 }
 
 /* ------------------------------------------------------------------------------- compare */
@@ -262,7 +294,10 @@ _rw_compare_page_start (RwComparePage *self,
   c = g_new0 (Comparison, 1);
   self->current = c;
   c->request = rw_compare_options_make_request (self->options, prompt);
-  rw_chat_request_set_task (c->request, compare_page_task (self, prompt));
+  {
+    g_autofree char *task = compare_page_task (self, prompt);
+    rw_chat_request_set_task (c->request, task);
+  }
   c->models = g_ptr_array_ref (models);
   c->columns = g_ptr_array_new ();
   c->cancellable = g_cancellable_new ();
@@ -461,6 +496,7 @@ rw_compare_page_finalize (GObject *object)
   g_clear_object (&self->model_filter);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
+  g_clear_object (&self->policy);
   g_clear_object (&self->settings);
   g_clear_object (&self->tasks);
   g_clear_pointer (&self->selected, g_hash_table_unref);
@@ -667,6 +703,7 @@ rw_compare_page_set_engine (RwComparePage *self,
                                        "opened, so answers are not kept."));
   _rw_compare_page_update_first_run (self);
   _rw_compare_page_update_actions (self);
+  rw_compare_page_reload_policy (self);
 }
 
 /**

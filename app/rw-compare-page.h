@@ -30,4 +30,6 @@ gboolean        rw_compare_page_show_stored         (RwComparePage      *self,
                                                      const char         *run_id,
                                                      GError            **error);
 
+void           rw_compare_page_reload_policy (RwComparePage *self);
+
 G_END_DECLS

@@ -347,6 +347,8 @@ rw_window_new (GtkApplication *app,
   rw_evaluate_page_set_engine (self->evaluate_page, catalog, store);
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
                             G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
+  g_signal_connect_swapped (self->policies_page, "active-policy-changed",
+                            G_CALLBACK (rw_compare_page_reload_policy), self->compare_page);
   g_signal_connect_swapped (self->policies_page, "evaluated",
                             G_CALLBACK (window_on_policy_evaluated), self);
   g_signal_connect_swapped (self->evaluate_page, "finished",

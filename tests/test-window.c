@@ -1979,6 +1979,36 @@ test_evaluate (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "window-evaluate-report.png");
 }
 
+/* A prompt of one's own gets the task the active policy's rules or classifier give it, as
+ * routewise/auto would route it; without an active policy, "general". Each task is listed
+ * once. */
+static void
+test_task_from_policy (Fixture       *f,
+                       gconstpointer  data)
+{
+  GtkDropDown *tasks = GTK_DROP_DOWN (find_widget (GTK_WIDGET (f->page), GTK_TYPE_DROP_DOWN));
+  GListModel *items = gtk_drop_down_get_model (tasks);
+  RwPoliciesPage *policies = rw_window_get_policies_page (f->window);
+
+  rw_compare_page_set_prompt (f->page, "Write a python script that renames files.");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: general");
+
+  g_free (rw_store_save_policy (f->store, "rules",
+                                "{\"version\": 1, \"default\": [\"recorded/gpt-4\"], "
+                                "\"rules\": [{\"task\": \"code\", \"keywords\": [\"python\"]}]}",
+                                TRUE));
+  g_assert_true (rw_store_flush (f->store, NULL));
+  /* As the Policies view tells the window when the active policy changes. */
+  g_signal_emit_by_name (policies, "active-policy-changed");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: code");
+  rw_compare_page_set_prompt (f->page, "Tell me a joke.");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: general");
+
+  for (guint i = 1; i + 1 < g_list_model_get_n_items (items); i++)
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), i), <,
+                     gtk_string_list_get_string (GTK_STRING_LIST (items), i + 1));
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -2285,6 +2315,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
+  ADD ("task-from-policy", &instant, test_task_from_policy);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
   g_test_add_func ("/Rw/Markdown/incremental", test_markdown_incremental);
   g_test_add ("/Rw/Preferences/providers", Fixture, &instant, fixture_setup, test_preferences,
