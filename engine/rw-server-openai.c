@@ -141,9 +141,13 @@ server_call_report (RwServerCall  *call,
                     RwRouteResult *out,
                     guint          status)
 {
-  RwServedRequest *served = g_new0 (RwServedRequest, 1);
+  RwServedRequest *served;
   double cost = NAN;
 
+  /* Only an owner that listens (the app's log) pays for the record; serve does not. */
+  if (!_rw_server_has_served_handler (call->server))
+    return;
+  served = g_new0 (RwServedRequest, 1);
   for (guint i = 0; i < out->attempts->len; i++)
     {
       RwChatResult *a = out->attempts->pdata[i];

@@ -30,8 +30,9 @@ struct _RwServer
   GMainContext *owner_context;
 };
 
-void _rw_server_emit_served (RwServer        *self,
-                             RwServedRequest *served);
+void     _rw_server_emit_served        (RwServer        *self,
+                                        RwServedRequest *served);
+gboolean _rw_server_has_served_handler (RwServer        *self);
 
 typedef struct
 {

@@ -87,6 +87,12 @@ server_served_emission_free (gpointer data)
   g_free (e);
 }
 
+gboolean
+_rw_server_has_served_handler (RwServer *self)
+{
+  return g_signal_has_handler_pending (self, signals[REQUEST_SERVED], 0, TRUE);
+}
+
 /* Takes @served; emits request-served on the context the server was made on, whichever event
  * loop answered the request. */
 void
