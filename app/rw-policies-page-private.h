@@ -29,6 +29,7 @@ struct _RwPoliciesPage
   JsonNode *evaluation;
   GCancellable *cancellable;
   GCancellable *evaluation_cancellable;
+  GCancellable *learn_cancellable;
   guint relearn_source;
   gboolean learning;
   gboolean evaluating;

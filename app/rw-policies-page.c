@@ -204,6 +204,7 @@ static void
 learn_job_free (LearnJob *job)
 {
   _rw_policies_evidence_unref (job->evidence);
+  g_clear_object (&job->options.cancellable);
   g_free (job);
 }
 
@@ -268,13 +269,18 @@ policies_page_learn (RwPoliciesPage *self)
     return;
   if (self->learning)
     {
+      /* The weight moved on: what is being learned is stopped, and learned again. */
       self->again = TRUE;
+      g_cancellable_cancel (self->learn_cancellable);
       return;
     }
+  g_clear_object (&self->learn_cancellable);
+  self->learn_cancellable = g_cancellable_new ();
   job = g_new0 (LearnJob, 1);
   job->evidence = _rw_policies_evidence_ref (self->evidence);
   job->options.cost_weight = gtk_range_get_value (GTK_RANGE (self->weight_scale));
   job->options.budget_per_1k = gtk_spin_button_get_value (self->budget_spin);
+  job->options.cancellable = g_object_ref (self->learn_cancellable);
   self->learning = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_learned_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) learn_job_free);
@@ -382,8 +388,9 @@ policies_page_evaluate_thread (GTask        *task,
   JsonNode *e;
 
   rw_thread_lower_priority ();
-  e = rw_offline_evaluate (job->evidence->outcomes, json_node_get_object (job->policy),
-                                     POLICIES_PAGE_FOLDS, NULL, NULL, &error);
+  /* Cancelled, the computation stops at its next step too. */
+  e = rw_offline_evaluate_cancellable (job->evidence->outcomes, json_node_get_object (job->policy),
+                                       POLICIES_PAGE_FOLDS, NULL, NULL, cancellable, &error);
 
   if (e == NULL)
     g_task_return_error (task, error);
@@ -598,6 +605,7 @@ rw_policies_page_dispose (GObject *object)
   RwPoliciesPage *self = RW_POLICIES_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->learn_cancellable);
   rw_policies_page_cancel_evaluation (self);
   g_clear_handle_id (&self->relearn_source, g_source_remove);
   G_OBJECT_CLASS (rw_policies_page_parent_class)->dispose (object);
@@ -612,6 +620,7 @@ rw_policies_page_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->evaluation_cancellable);
+  g_clear_object (&self->learn_cancellable);
   g_clear_object (&self->tasks);
   _rw_policies_evidence_unref (self->evidence);
   g_clear_pointer (&self->learned, json_node_unref);

@@ -460,8 +460,20 @@ rw_learner_learn (GPtrArray            *outcomes,
     }
   for (guint i = 0; i < outcomes->len; i++)
     g_hash_table_add (items, ((RwOutcome *) outcomes->pdata[i])->item);
+  if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+    return NULL;
   learner_learn (outcomes, options, &l, &stats, &counts);
+  if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+    {
+      learner_learned_clear (&l);
+      return NULL;
+    }
   accuracy = learner_classifier_accuracy (outcomes, &n_tested);
+  if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+    {
+      learner_learned_clear (&l);
+      return NULL;
+    }
   all_ids = g_hash_table_lookup (l.tasks, "all");
 
   json_builder_begin_object (b);

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  *   thousand requests within this many dollars
  * @ceiling_usd: when above 0, models whose answers cost more on average are left out
  * @latency_ms: when above 0, models whose median latency is longer are left out
+ * @cancellable: (nullable): stops the learning between its steps; it then fails with
+ *   %G_IO_ERROR_CANCELLED
  */
 typedef struct
 {
@@ -25,6 +27,7 @@ typedef struct
   double budget_per_1k;
   double ceiling_usd;
   double latency_ms;
+  GCancellable *cancellable;
 } RwLearnerOptions;
 
 JsonNode *rw_learner_learn (GPtrArray              *outcomes,

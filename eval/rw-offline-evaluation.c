@@ -67,22 +67,31 @@ offline_fold_clear (Fold *f)
   g_clear_pointer (&f->predicted, g_hash_table_unref);
 }
 
+/* Cancelled, the folds left are made empty: they are only cleared. */
 static Fold *
-offline_prepare_folds (GPtrArray  *outcomes,
-                       GPtrArray  *items,
-                       GHashTable *fold_map,
-                       guint       folds)
+offline_prepare_folds (GPtrArray    *outcomes,
+                       GPtrArray    *items,
+                       GHashTable   *fold_map,
+                       guint         folds,
+                       GCancellable *cancellable)
 {
   Fold *out = g_new0 (Fold, folds);
 
   for (guint f = 0; f < folds; f++)
     {
-      g_autoptr(GHashTable) held = _rw_learner_fold_items (fold_map, f);
+      g_autoptr(GHashTable) held = NULL;
       g_autoptr(RwTextClassifier) c = NULL;
 
+      out[f].predicted = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          out[f].stats = g_hash_table_new (g_str_hash, g_str_equal);
+          out[f].counts = g_hash_table_new (g_str_hash, g_str_equal);
+          continue;
+        }
+      held = _rw_learner_fold_items (fold_map, f);
       out[f].stats = _rw_learner_collect_stats (outcomes, held);
       out[f].counts = _rw_learner_items_per_task (outcomes, held);
-      out[f].predicted = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       c = _rw_learner_train_classifier (outcomes, held);
       for (guint i = 0; i < items->len; i++)
         {
@@ -259,6 +268,7 @@ typedef struct
   Point policy;              /* the policy's, cross-validated */
   GHashTable *picks;         /* model id -> how many held-out items the policy sent it */
   GArray *curve;             /* Point: the policy's cost-quality curve */
+  GCancellable *cancellable; /* (nullable) */
 } Offline;
 
 static void
@@ -417,10 +427,19 @@ offline_cross_validate_all (Offline   *run,
       Item *it = run->complete->pdata[i];
       it->fold = GPOINTER_TO_UINT (g_hash_table_lookup (fold_map, it->item)) - 1;
     }
-  prepared = offline_prepare_folds (outcomes, run->complete, fold_map, run->folds);
+  prepared = offline_prepare_folds (outcomes, run->complete, fold_map, run->folds,
+                                    run->cancellable);
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      for (guint f = 0; f < run->folds; f++)
+        offline_fold_clear (&prepared[f]);
+      g_free (prepared);
+      return;
+    }
   run->policy = offline_cross_validate (prepared, run->complete, run->models, run->folds,
                                         &run->options, run->picks);
-  for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
+  for (guint w = 0; w < G_N_ELEMENTS (sweep) && !g_cancellable_is_cancelled (run->cancellable);
+       w++)
     {
       RwLearnerOptions sw = run->options;
       Point p;
@@ -735,13 +754,8 @@ offline_write_strong_weak (Offline     *run,
 
 /**
  * rw_offline_evaluate:
- * @outcomes: (element-type RwOutcome): graded answers
- * @policy: a learned policy: its models and settings are evaluated, learned again on each
- *   training fold
- * @folds: how many folds (2 or more)
- * @strong: (nullable): the strong model of RouteLLM's measures
- * @weak: (nullable): the weak one; with two models and neither named, the better is strong
- * @error: return location for an error
+ *
+ * rw_offline_evaluate_cancellable() that cannot be cancelled.
  *
  * Returns: (transfer full) (nullable): the evaluation
  */
@@ -752,6 +766,32 @@ rw_offline_evaluate (GPtrArray   *outcomes,
                      const char  *strong,
                      const char  *weak,
                      GError     **error)
+{
+  return rw_offline_evaluate_cancellable (outcomes, policy, folds, strong, weak, NULL, error);
+}
+
+/**
+ * rw_offline_evaluate_cancellable:
+ * @outcomes: (element-type RwOutcome): graded answers
+ * @policy: a learned policy: its models and settings are evaluated, learned again on each
+ *   training fold
+ * @folds: how many folds (2 or more)
+ * @strong: (nullable): the strong model of RouteLLM's measures
+ * @weak: (nullable): the weak one; with two models and neither named, the better is strong
+ * @cancellable: (nullable): stops the evaluation between its steps (the learning of a fold,
+ *   the points of the curve); it then fails with %G_IO_ERROR_CANCELLED
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the evaluation
+ */
+JsonNode *
+rw_offline_evaluate_cancellable (GPtrArray    *outcomes,
+                                 JsonObject   *policy,
+                                 guint         folds,
+                                 const char   *strong,
+                                 const char   *weak,
+                                 GCancellable *cancellable,
+                                 GError      **error)
 {
   g_auto(Offline) run = {
     .folds = MAX (folds, 2),
@@ -769,11 +809,16 @@ rw_offline_evaluate (GPtrArray   *outcomes,
   run.options.ceiling_usd = offline_options_double (policy, "ceiling_usd");
   run.options.latency_ms = offline_options_double (policy, "latency_ms");
 
+  run.cancellable = cancellable;
   if (!offline_collect_models (&run, policy, error) ||
       !offline_collect_items (&run, outcomes, error))
     return NULL;
   offline_score_baselines (&run);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   offline_cross_validate_all (&run, outcomes);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "items");

@@ -16,6 +16,13 @@ JsonNode *rw_offline_evaluate           (GPtrArray   *outcomes,
                                         const char  *strong,
                                         const char  *weak,
                                         GError     **error);
+JsonNode *rw_offline_evaluate_cancellable (GPtrArray    *outcomes,
+                                           JsonObject   *policy,
+                                           guint         folds,
+                                           const char   *strong,
+                                           const char   *weak,
+                                           GCancellable *cancellable,
+                                           GError      **error);
 char     *rw_offline_evaluation_to_text (JsonNode   *evaluation);
 
 G_END_DECLS

@@ -342,6 +342,24 @@ test_learn_and_evaluate (void)
     g_assert_cmpfloat (fabs (random_apgr - 0.5), <, 0.1);
     g_assert_cmpfloat (oracle_apgr, >=, learned_apgr);
   }
+  /* Cancelled, learning and the held-out evaluation stop and say so. */
+  {
+    g_autoptr(GCancellable) stop = g_cancellable_new ();
+    RwLearnerOptions cancelled = frugal;
+    g_autoptr(JsonNode) none = NULL;
+    g_autoptr(GError) why = NULL;
+
+    g_cancellable_cancel (stop);
+    cancelled.cancellable = stop;
+    none = rw_learner_learn (outcomes, NULL, &cancelled, &why);
+    g_assert_null (none);
+    g_assert_error (why, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&why);
+    none = rw_offline_evaluate_cancellable (outcomes, json_node_get_object (p2), 5, NULL, NULL,
+                                            stop, &why);
+    g_assert_null (none);
+    g_assert_error (why, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
   report = rw_offline_evaluation_to_text (eval);
   g_assert_nonnull (strstr (report, "| random |"));
   g_assert_nonnull (strstr (report, "APGR"));
