@@ -8,11 +8,33 @@
 
 /* The Policies view: graded answers imported from elsewhere, off the main loop. */
 
+/* How far the import is, read from the main loop while the import's thread writes it. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  guint n_items;   /* atomic */
+} ImportProgress;
+
+static ImportProgress *
+import_progress_ref (ImportProgress *p)
+{
+  g_atomic_ref_count_inc (&p->ref_count);
+  return p;
+}
+
+static void
+import_progress_unref (ImportProgress *p)
+{
+  if (g_atomic_ref_count_dec (&p->ref_count))
+    g_free (p);
+}
+
 typedef struct
 {
   RwStore *store;
   RwCatalog *catalog;
   char *path;
+  ImportProgress *progress;
 } ImportJob;
 
 static void
@@ -21,6 +43,7 @@ import_job_free (ImportJob *job)
   g_object_unref (job->store);
   g_object_unref (job->catalog);
   g_free (job->path);
+  import_progress_unref (job->progress);
   g_free (job);
 }
 
@@ -59,7 +82,9 @@ policies_page_import_thread (GTask        *task,
                                             &n, &error);
     }
   else
-    run_id = rw_routellm_import (job->store, job->catalog, job->path, &n, &error);
+    run_id = rw_routellm_import_cancellable (job->store, job->catalog, job->path, cancellable,
+                                             &job->progress->n_items, &error);
+  n = g_atomic_int_get ((gint *) &job->progress->n_items);
   if (run_id == NULL || !rw_store_flush (job->store, &error))
     {
       g_task_return_error (task, error);
@@ -78,10 +103,18 @@ policies_page_imported_cb (GObject      *object,
   gssize n = g_task_propagate_int (G_TASK (res), &error);
 
   self->importing = FALSE;
+  g_clear_handle_id (&self->import_progress_source, g_source_remove);
+  g_clear_pointer (&self->import_progress, import_progress_unref);
   _rw_policies_page_sync_busy (self);
   if (n < 0)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* What was imported before the cancel stays, and is learned from. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          _rw_policies_page_toast (self, _("Import cancelled; what was imported is kept"));
+          rw_policies_page_reload (self);
+        }
+      else
         _rw_policies_page_toast (self, error->message);
       return;
     }
@@ -91,6 +124,30 @@ policies_page_imported_cb (GObject      *object,
     _rw_policies_page_toast (self, text);
   }
   rw_policies_page_reload (self);
+}
+
+static gboolean
+policies_page_show_import_progress (gpointer data)
+{
+  RwPoliciesPage *self = data;
+  guint n = g_atomic_int_get ((gint *) &((ImportProgress *) self->import_progress)->n_items);
+  g_autofree char *text = g_strdup_printf (ngettext ("Importing: %u item so far…",
+                                                     "Importing: %u items so far…", n), n);
+
+  gtk_label_set_text (self->summary, text);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * rw_policies_page_cancel_import:
+ *
+ * Stops the import after the file it is reading; what was imported stays.
+ */
+void
+rw_policies_page_cancel_import (RwPoliciesPage *self)
+{
+  if (self->import_cancellable != NULL)
+    g_cancellable_cancel (self->import_cancellable);
 }
 
 /**
@@ -112,8 +169,14 @@ rw_policies_page_import (RwPoliciesPage *self,
   job->store = g_object_ref (self->store);
   job->catalog = g_object_ref (self->catalog);
   job->path = g_strdup (path);
+  job->progress = g_new0 (ImportProgress, 1);
+  g_atomic_ref_count_init (&job->progress->ref_count);
+  self->import_progress = import_progress_ref (job->progress);
+  self->import_progress_source = g_timeout_add (200, policies_page_show_import_progress, self);
+  g_clear_object (&self->import_cancellable);
+  self->import_cancellable = g_cancellable_new ();
   self->importing = TRUE;
-  task = g_task_new (self, self->cancellable, policies_page_imported_cb, NULL);
+  task = g_task_new (self, self->import_cancellable, policies_page_imported_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) import_job_free);
   g_task_run_in_thread (task, policies_page_import_thread);
   _rw_policies_page_sync_busy (self);

@@ -30,6 +30,9 @@ struct _RwPoliciesPage
   GCancellable *cancellable;
   GCancellable *evaluation_cancellable;
   GCancellable *learn_cancellable;
+  GCancellable *import_cancellable;
+  gpointer import_progress;   /* ImportProgress of rw-policies-page-import.c */
+  guint import_progress_source;
   guint relearn_source;
   gboolean learning;
   gboolean evaluating;
@@ -48,6 +51,7 @@ struct _RwPoliciesPage
   RwChartView *frontier;
   GtkButton *evaluate_button;
   GtkButton *cancel_evaluation_button;
+  GtkButton *cancel_import_button;
   GtkSpinner *evaluate_spinner;
   GtkGrid *evaluation_table;
   RwChartView *curve;

@@ -66,6 +66,7 @@ _rw_policies_page_sync_busy (RwPoliciesPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->evaluate_button),
                             self->learned != NULL && !self->evaluating);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_evaluation_button), self->evaluating);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_import_button), self->importing);
 }
 
 /* ------------------------------------------------------------------------------ the frontier */
@@ -607,6 +608,8 @@ rw_policies_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->learn_cancellable);
   rw_policies_page_cancel_evaluation (self);
+  rw_policies_page_cancel_import (self);
+  g_clear_handle_id (&self->import_progress_source, g_source_remove);
   g_clear_handle_id (&self->relearn_source, g_source_remove);
   G_OBJECT_CLASS (rw_policies_page_parent_class)->dispose (object);
 }
@@ -621,6 +624,7 @@ rw_policies_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->evaluation_cancellable);
   g_clear_object (&self->learn_cancellable);
+  g_clear_object (&self->import_cancellable);
   g_clear_object (&self->tasks);
   _rw_policies_evidence_unref (self->evidence);
   g_clear_pointer (&self->learned, json_node_unref);
@@ -713,12 +717,19 @@ rw_policies_page_init (RwPoliciesPage *self)
 
   /* Learning: the weight, the budget, what was learned. */
   {
+    GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
     GtkWidget *import = gtk_button_new_from_icon_name ("document-open-symbolic");
+
+    self->cancel_import_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Stop _Import")));
+    g_signal_connect_swapped (self->cancel_import_button, "clicked",
+                              G_CALLBACK (rw_policies_page_cancel_import), self);
+    gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->cancel_import_button));
     gtk_widget_set_tooltip_text (import, _("Import graded answers: promptfoo results or "
                                            "RouteLLM's grades"));
     gtk_widget_add_css_class (import, "flat");
     g_signal_connect_swapped (import, "clicked", G_CALLBACK (_rw_policies_page_import_clicked), self);
-    adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (learn), import);
+    gtk_box_append (GTK_BOX (header), import);
+    adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (learn), header);
   }
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Cost weight"));

@@ -24,6 +24,7 @@ void      rw_policies_page_evaluate        (RwPoliciesPage *self);
 void      rw_policies_page_cancel_evaluation (RwPoliciesPage *self);
 void      rw_policies_page_import          (RwPoliciesPage *self,
                                             const char     *path);
+void      rw_policies_page_cancel_import   (RwPoliciesPage *self);
 JsonNode *rw_policies_page_get_evaluation  (RwPoliciesPage *self);
 char     *rw_policies_page_keep            (RwPoliciesPage *self,
                                             const char     *name,

@@ -208,6 +208,28 @@ rw_routellm_import (RwStore     *store,
                     guint       *n_items,
                     GError     **error)
 {
+  return rw_routellm_import_cancellable (store, catalog, path, NULL, n_items, error);
+}
+
+/**
+ * rw_routellm_import_cancellable:
+ * @cancellable: (nullable): stops the import between files; what was imported stays, in a run
+ *   marked "cancelled", and the import fails with %G_IO_ERROR_CANCELLED
+ * @n_items: (out): the items imported; set after each file (atomically), so that another
+ *   thread can show how far the import is
+ *
+ * rw_routellm_import(), which can be stopped.
+ *
+ * Returns: (transfer full) (nullable): the run's id
+ */
+char *
+rw_routellm_import_cancellable (RwStore       *store,
+                                RwCatalog     *catalog,
+                                const char    *path,
+                                GCancellable  *cancellable,
+                                guint         *n_items,
+                                GError       **error)
+{
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) params = NULL;
@@ -217,7 +239,7 @@ rw_routellm_import (RwStore     *store,
   g_autofree char *parent = NULL;
   guint n_dropped = 0;
 
-  *n_items = 0;
+  g_atomic_int_set ((gint *) n_items, 0);
   /* RouteLLM's list of test prompts that were in its training data, beside the data or a
    * folder up: those items are dropped. */
   parent = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
@@ -288,19 +310,28 @@ rw_routellm_import (RwStore     *store,
     {
       g_autofree char *base = g_path_get_basename (files->pdata[i]);
       g_autofree char *task = NULL;
+      guint done = *n_items;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          rw_store_set_run_status (store, run_id, "cancelled");
+          rw_store_flush (store, NULL);
+          return NULL;
+        }
 
       /* mmlu_college_biology.csv: the subject; anything else (GSM8K's): math. */
       if (g_str_has_prefix (base, "mmlu_"))
         task = g_strndup (base + 5, strlen (base) - 9);
       else
         task = g_strdup ("math");
-      if (!routellm_import_routellm_csv (store, catalog, run_id, files->pdata[i], task, contaminated, n_items,
+      if (!routellm_import_routellm_csv (store, catalog, run_id, files->pdata[i], task, contaminated, &done,
                                 &n_dropped, error))
         {
           rw_store_set_run_status (store, run_id, "partial");
           rw_store_flush (store, NULL);
           return NULL;
         }
+      g_atomic_int_set ((gint *) n_items, (gint) done);
     }
   rw_store_set_run_status (store, run_id, "done");
   if (!rw_store_flush (store, error))

@@ -15,4 +15,11 @@ char *rw_routellm_import (RwStore     *store,
                           guint       *n_items,
                           GError     **error);
 
+char *rw_routellm_import_cancellable (RwStore       *store,
+                                      RwCatalog     *catalog,
+                                      const char    *path,
+                                      GCancellable  *cancellable,
+                                      guint         *n_items,
+                                      GError       **error);
+
 G_END_DECLS

@@ -1648,12 +1648,27 @@ test_policies (Fixture       *f,
   {
     g_autofree char *gsm8k = g_build_filename (top, "data", "recorded", "gsm8k_responses.csv",
                                                NULL);
+    g_autofree char *mmlu = g_build_filename (top, "data", "routellm", "mmlu", NULL);
+
     rw_policies_page_import (page, gsm8k);
     g_assert_true (rw_policies_page_is_busy (page));
     while (rw_policies_page_is_busy (page) ||
            !json_object_has_member (json_object_get_object_member (
              json_node_get_object (rw_policies_page_get_learned (page)), "tasks"), "math"))
       g_main_context_iteration (NULL, TRUE);
+
+    /* An import stopped at once: its run says so, and nothing of it is half-stored. */
+    rw_policies_page_import (page, mmlu);
+    rw_policies_page_cancel_import (page);
+    while (rw_policies_page_is_busy (page))
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (rw_store_flush (f->store, NULL));
+    g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                     "SELECT count(*) FROM runs WHERE status = 'cancelled' AND "
+                                     "json_extract (params, '$.path') LIKE '%mmlu'"), ==, 1);
+    g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
+                                     "SELECT count(*) FROM responses r JOIN runs u ON u.id = r.run_id "
+                                     "WHERE u.status = 'cancelled'"), <, 14000);
   }
   best_math = json_array_get_string_element (
     json_object_get_array_member (json_object_get_object_member (
