@@ -17,6 +17,7 @@ rw_stored_request_free (RwStoredRequest *request)
   g_free (request->task);
   g_free (request->prompt_text);
   g_free (request->error_kind);
+  g_free (request->request_key);
   g_free (request);
 }
 

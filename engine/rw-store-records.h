@@ -179,6 +179,7 @@ typedef struct
  * @cost_usd: its cost, NAN when unknown
  * @ttft_ms: time to its first token, NAN when unknown
  * @latency_ms: time to its end, NAN when unknown
+ * @request_key: what the attempts of one request share (its run and prompt)
  *
  * One attempt at a request to a model, as stats are drawn from.
  */
@@ -199,6 +200,7 @@ typedef struct
   double cost_usd;
   double ttft_ms;
   double latency_ms;
+  char *request_key;
 } RwStoredRequest;
 
 /**

@@ -58,14 +58,16 @@ store_make_request (RwStoreRow *row)
   q->prompt_text = _rw_store_row_dup (row, 4);
   q->attempt = (guint) MAX (_rw_store_row_int (row, 5), 1);
   q->ok = _rw_store_row_int (row, 6) != 0;
-  q->fell_back = _rw_store_row_int (row, 7) != 0;
-  q->error_kind = _rw_store_row_dup (row, 8);
-  q->cached = _rw_store_row_int (row, 9) != 0;
-  q->tokens_in = _rw_store_row_int_or_unset (row, 10);
-  q->tokens_out = _rw_store_row_int_or_unset (row, 11);
-  q->cost_usd = _rw_store_row_is_null (row, 12) ? NAN : _rw_store_row_double (row, 12);
-  q->ttft_ms = _rw_store_row_is_null (row, 13) ? NAN : _rw_store_row_double (row, 13);
-  q->latency_ms = _rw_store_row_is_null (row, 14) ? NAN : _rw_store_row_double (row, 14);
+  q->error_kind = _rw_store_row_dup (row, 7);
+  q->cached = _rw_store_row_int (row, 8) != 0;
+  q->tokens_in = _rw_store_row_int_or_unset (row, 9);
+  q->tokens_out = _rw_store_row_int_or_unset (row, 10);
+  q->cost_usd = _rw_store_row_is_null (row, 11) ? NAN : _rw_store_row_double (row, 11);
+  q->ttft_ms = _rw_store_row_is_null (row, 12) ? NAN : _rw_store_row_double (row, 12);
+  q->latency_ms = _rw_store_row_is_null (row, 13) ? NAN : _rw_store_row_double (row, 13);
+  /* Which request the attempt belongs to, for the pass that finds the fallbacks. */
+  q->request_key = g_strdup_printf ("%s\t%s", _rw_store_row_text (row, 14),
+                                    _rw_store_row_text (row, 15));
   return q;
 }
 
@@ -78,8 +80,10 @@ store_make_request (RwStoreRow *row)
  *
  * Every attempt to have a model answer, from comparisons, evaluations and the endpoint alike,
  * in the order they were stored; not the answers imported from elsewhere (an evaluation run whose
- * parameters name "routellm" or "promptfoo" as its source), which no router here asked for. An attempt fell back when it
- * failed and the same request's next attempt went to another model.
+ * parameters name "routellm" or "promptfoo" as its source), which no router here asked for. An
+ * attempt fell back when it failed and the same request's next attempt went to another model:
+ * found in one pass over the attempts in order, so that a period of a million answers costs no
+ * more than reading them.
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredRequest): the attempts
  */
@@ -93,20 +97,32 @@ rw_store_list_requests (RwStore  *self,
   g_autofree char *until = g_strdup_printf ("%" G_GINT64_FORMAT,
                                             until_ms > 0 ? until_ms : G_MAXINT64);
   const char *params[] = { since, until, NULL };
+  g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *requests;
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  return _rw_store_list (self,
+  requests = _rw_store_list (self,
     "SELECT r.created_ms, u.kind, r.model, coalesce (r.task, p.task), p.text, r.attempt, "
-    "  r.status = 'ok', "
-    "  r.status = 'error' AND EXISTS (SELECT 1 FROM responses n WHERE n.run_id = r.run_id "
-    "    AND n.prompt_id = r.prompt_id AND n.attempt = r.attempt + 1 AND n.model != r.model "
-    "    AND n.created_ms >= r.created_ms), "
-    "  r.error_kind, r.cached, r.tokens_in, r.tokens_out, r.cost_usd, r.ttft_ms, r.latency_ms "
+    "  r.status = 'ok', r.error_kind, r.cached, r.tokens_in, r.tokens_out, r.cost_usd, "
+    "  r.ttft_ms, r.latency_ms, r.run_id, r.prompt_id "
     "FROM responses r JOIN runs u ON u.id = r.run_id JOIN prompts p ON p.id = r.prompt_id "
     "WHERE r.created_ms >= CAST (?1 AS INTEGER) AND r.created_ms < CAST (?2 AS INTEGER) "
     "  AND NOT (u.kind = 'eval' AND json_valid (u.params) AND "
     "           coalesce (json_extract (u.params, '$.source'), '') IN ('routellm', 'promptfoo')) "
     "ORDER BY r.created_ms, r.rowid",
     params, store_make_request, (GDestroyNotify) rw_stored_request_free, error);
+  if (requests == NULL)
+    return NULL;
+  for (guint i = 0; i < requests->len; i++)
+    {
+      RwStoredRequest *q = requests->pdata[i];
+      RwStoredRequest *before = g_hash_table_lookup (last, q->request_key);
+
+      if (before != NULL && q->attempt == before->attempt + 1 && !before->ok &&
+          g_strcmp0 (before->model, q->model) != 0)
+        before->fell_back = TRUE;
+      g_hash_table_insert (last, q->request_key, q);
+    }
+  return requests;
 }
