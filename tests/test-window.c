@@ -2024,6 +2024,129 @@ test_task_from_policy (Fixture       *f,
                      gtk_string_list_get_string (GTK_STRING_LIST (items), i + 1));
 }
 
+/* A stand-in for the desktop's notification server (GLib's org.gtk.Notifications): what the
+ * application asked it to show. */
+typedef struct
+{
+  guint n;
+  char *id;
+  char *title;
+  char *body;
+  gboolean owned;
+} Notified;
+
+static void
+notified_method_call (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *path,
+                      const char            *interface,
+                      const char            *method,
+                      GVariant              *params,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               data)
+{
+  Notified *n = data;
+
+  if (g_str_equal (method, "AddNotification"))
+    {
+      const char *app_id, *id;
+      g_autoptr(GVariant) dict = NULL;
+
+      g_variant_get (params, "(&s&s@a{sv})", &app_id, &id, &dict);
+      g_clear_pointer (&n->id, g_free);
+      g_clear_pointer (&n->title, g_free);
+      g_clear_pointer (&n->body, g_free);
+      n->id = g_strdup (id);
+      g_variant_lookup (dict, "title", "s", &n->title);
+      g_variant_lookup (dict, "body", "s", &n->body);
+      n->n++;
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notified_name_acquired (GDBusConnection *connection,
+                        const char      *name,
+                        gpointer         data)
+{
+  ((Notified *) data)->owned = TRUE;
+}
+
+/* A long job that ends while the window is not in front says so in a desktop notification
+ * (its id is the job's view, which its action shows); in front, or cancelled, it does not. */
+static void
+test_notification (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char xml[] =
+    "<node><interface name='org.gtk.Notifications'>"
+    "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+    "<arg type='a{sv}' direction='in'/></method>"
+    "<method name='RemoveNotification'><arg type='s' direction='in'/>"
+    "<arg type='s' direction='in'/></method></interface></node>";
+  static const GDBusInterfaceVTable vtable = { notified_method_call, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_autoptr(GtkApplication) app = NULL;
+  GtkWidget *other = gtk_window_new ();
+  Notified n = { 0 };
+  guint object, name;
+
+  g_assert_no_error (error);
+  object = g_dbus_connection_register_object (bus, "/org/gtk/Notifications",
+                                              node->interfaces[0], &vtable, &n, NULL, &error);
+  g_assert_no_error (error);
+  name = g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                       notified_name_acquired, NULL, &n, NULL);
+  while (!n.owned)
+    g_main_context_iteration (NULL, TRUE);
+
+  app = gtk_application_new ("io.github.routewise.Routewise.NotificationTest",
+                             G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  gtk_window_set_application (GTK_WINDOW (f->window), app);
+
+  /* Another window in front. */
+  gtk_window_present (GTK_WINDOW (other));
+  while (gtk_window_is_active (GTK_WINDOW (f->window)))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_emit_by_name (rw_window_get_evaluate_page (f->window), "finished", "cancelled");
+  g_signal_emit_by_name (rw_window_get_evaluate_page (f->window), "finished", "done");
+  while (n.n < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (n.n, ==, 1);
+  g_assert_cmpstr (n.id, ==, "evaluate");
+  g_assert_cmpstr (n.title, ==, "Evaluation Finished");
+  g_assert_cmpstr (n.body, ==, "Every answer is in; the report is ready.");
+
+  /* In front, the window says nothing; the next notification is the policy's, sent after the
+   * window went back behind the other. */
+  gtk_window_present (GTK_WINDOW (f->window));
+  while (!gtk_window_is_active (GTK_WINDOW (f->window)))
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_emit_by_name (rw_window_get_evaluate_page (f->window), "finished", "done");
+  gtk_window_present (GTK_WINDOW (other));
+  while (gtk_window_is_active (GTK_WINDOW (f->window)))
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_emit_by_name (rw_window_get_policies_page (f->window), "evaluated");
+  while (n.n < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (n.n, ==, 2);
+  g_assert_cmpstr (n.id, ==, "policies");
+  g_assert_cmpstr (n.title, ==, "Policy Evaluated");
+
+  gtk_window_destroy (GTK_WINDOW (other));
+  gtk_window_set_application (GTK_WINDOW (f->window), NULL);
+  g_bus_unown_name (name);
+  g_dbus_connection_unregister_object (bus, object);
+  g_free (n.id);
+  g_free (n.title);
+  g_free (n.body);
+}
+
 /* D19: About links the website and the issue tracker. */
 static void
 test_about (void)
@@ -2331,6 +2454,7 @@ main (int    argc,
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   ADD ("task-from-policy", &instant, test_task_from_policy);
+  ADD ("notification", &instant, test_notification);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
   g_test_add_func ("/Rw/Markdown/incremental", test_markdown_incremental);
   g_test_add ("/Rw/Preferences/providers", Fixture, &instant, fixture_setup, test_preferences,
