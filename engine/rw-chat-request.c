@@ -101,6 +101,7 @@ rw_chat_request_copy (RwChatRequest *self)
   copy->stream = self->stream;
   copy->temperature = self->temperature;
   copy->max_tokens = self->max_tokens;
+  copy->max_completion_tokens = self->max_completion_tokens;
   copy->connect_timeout_ms = self->connect_timeout_ms;
   copy->first_token_timeout_ms = self->first_token_timeout_ms;
   copy->idle_timeout_ms = self->idle_timeout_ms;

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @stream: whether the answer is streamed
  * @temperature: sampling temperature, or a negative number to leave it to the provider
  * @max_tokens: the most output tokens, or 0 to leave it to the provider
+ * @max_completion_tokens: the caller named that limit max_completion_tokens, the only name
+ *   OpenAI's reasoning models take; an OpenAI-compatible upstream gets it under that name
  * @connect_timeout_ms: the longest wait for the reply's headers
  * @first_token_timeout_ms: the longest wait for the first token
  * @idle_timeout_ms: the longest gap between two tokens
@@ -41,6 +43,7 @@ struct _RwChatRequest
   gboolean stream;
   double temperature;
   gint64 max_tokens;
+  gboolean max_completion_tokens;
   guint connect_timeout_ms;
   guint first_token_timeout_ms;
   guint idle_timeout_ms;

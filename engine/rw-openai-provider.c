@@ -183,7 +183,9 @@ openai_build_body (RwOpenaiProvider *self,
       g_string_append (s, g_ascii_dtostr (num, sizeof num, request->temperature));
     }
   if (request->max_tokens > 0)
-    g_string_append_printf (s, ",\"max_tokens\":%" G_GINT64_FORMAT, request->max_tokens);
+    g_string_append_printf (s, request->max_completion_tokens
+                                 ? ",\"max_completion_tokens\":%" G_GINT64_FORMAT
+                                 : ",\"max_tokens\":%" G_GINT64_FORMAT, request->max_tokens);
   g_string_append_c (s, '}');
   return g_string_free_to_bytes (s);
 }

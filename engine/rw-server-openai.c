@@ -468,7 +468,9 @@ server_parse_request (const char  *body,
                                          FALSE);
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");
   *include_usage = rw_json_doc_boolean (doc, rw_json_doc_member (doc, v, "include_usage"), FALSE);
+  /* The limit keeps the name the caller gave it: reasoning models refuse max_tokens. */
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
+  request->max_completion_tokens = v != RW_JSON_NONE;
   if (v == RW_JSON_NONE)
     v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_tokens");
   request->max_tokens = rw_json_doc_int (doc, v, 0);

@@ -150,6 +150,35 @@ test_model_retrieve (Fixture       *f,
   g_assert_nonnull (strstr (d, "no/such"));
 }
 
+/* A limit the caller named max_completion_tokens (the only name OpenAI's reasoning models take)
+ * reaches an OpenAI-compatible upstream under that name; max_tokens stays max_tokens. */
+static void
+test_max_completion_tokens (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  g_autofree char *first = NULL, *second = NULL;
+  g_autoptr(SoupMessage) m1 = request (f, "POST", "/chat/completions", TOKEN,
+                                       "{\"model\": \"mock/good\", \"max_completion_tokens\": 64,"
+                                       " \"messages\": [{\"role\": \"user\", \"content\": \"a\"}]}",
+                                       &a);
+
+  g_assert_cmpuint (soup_message_get_status (m1), ==, 200);
+  first = rw_mock_upstream_dup_last_body (f->mock);
+  g_assert_nonnull (strstr (first, "\"max_completion_tokens\":64"));
+  g_assert_null (strstr (first, "\"max_tokens\""));
+  {
+    g_autoptr(SoupMessage) m2 = request (f, "POST", "/chat/completions", TOKEN,
+                                         "{\"model\": \"mock/good\", \"max_tokens\": 32,"
+                                         " \"messages\": [{\"role\": \"user\", \"content\": \"b\"}]}",
+                                         &b);
+    g_assert_cmpuint (soup_message_get_status (m2), ==, 200);
+  }
+  second = rw_mock_upstream_dup_last_body (f->mock);
+  g_assert_nonnull (strstr (second, "\"max_tokens\":32"));
+  g_assert_null (strstr (second, "max_completion_tokens"));
+}
+
 static void
 test_completion_stored (Fixture       *f,
                         gconstpointer  data)
@@ -728,6 +757,7 @@ main (int    argc,
               fixture_teardown)
   ADD ("models", test_models);
   ADD ("model-retrieve", test_model_retrieve);
+  ADD ("max-completion-tokens", test_max_completion_tokens);
   ADD ("many-clients", test_many_clients);
   ADD ("many-clients-libsoup", test_many_clients_libsoup);
   ADD ("completion-stored", test_completion_stored);
