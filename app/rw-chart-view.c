@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "rw-chart-view.h"
+#include "rw-window.h"
 
 /**
  * RwChartView:
@@ -24,15 +25,6 @@ struct _RwChartView
 
 G_DEFINE_FINAL_TYPE (RwChartView, rw_chart_view, GTK_TYPE_BOX)
 
-static void
-chart_view_toast (RwChartView *self,
-                  const char  *text)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
 
 void
 rw_chart_view_refresh_table (RwChartView *self)
@@ -58,7 +50,7 @@ chart_view_copy (RwChartView *self)
   g_autofree char *table = rw_chart_dup_table (self->chart);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), table);
-  chart_view_toast (self, _("Numbers copied"));
+  rw_window_toast_for (GTK_WIDGET (self), _("Numbers copied"));
 }
 
 static void
@@ -78,10 +70,10 @@ chart_view_save_response (GtkNativeDialog *dialog,
         {
           g_autofree char *base = g_path_get_basename (path);
           g_autofree char *text = g_strdup_printf (_("Saved as %s"), base);
-          chart_view_toast (self, text);
+          rw_window_toast_for (GTK_WIDGET (self), text);
         }
       else
-        chart_view_toast (self, error->message);
+        rw_window_toast_for (GTK_WIDGET (self), error->message);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rw-compare-page-private.h"
+#include "rw-window.h"
 
 /* The Compare view's models: the models popover and the selection it keeps in GSettings, the
  * samples popover, the selection a first run gets once a real provider can answer, Try a
@@ -322,7 +323,7 @@ _rw_compare_page_random_pair_action (GtkWidget  *widget,
   pool = real->len >= 2 ? real : recorded;
   if (pool->len < 2)
     {
-      _rw_compare_page_toast (self, _("A random pair needs two models that can answer"));
+      rw_window_toast_for (GTK_WIDGET (self), _("A random pair needs two models that can answer"));
       return;
     }
   {

@@ -76,8 +76,6 @@ void _rw_compare_page_run_again_action (GtkWidget     *widget,
                                         GVariant      *param);
 
 /* rw-compare-page.c: starting a comparison */
-void  _rw_compare_page_toast            (RwComparePage *self,
-                                         const char    *text);
 char *_rw_compare_page_take_prompt      (RwComparePage *self);
 void  _rw_compare_page_start            (RwComparePage *self,
                                          const char    *prompt,

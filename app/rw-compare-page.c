@@ -42,15 +42,6 @@ _rw_compare_page_comparison_free (Comparison *c)
   g_free (c);
 }
 
-void
-_rw_compare_page_toast (RwComparePage *self,
-                        const char    *text)
-{
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), RW_TYPE_WINDOW);
-
-  if (window != NULL)
-    rw_window_add_toast (RW_WINDOW (window), text);
-}
 
 /* Whether every answer of a finished comparison is whole: a vote on a failed, cancelled or
  * stopped answer would count in the ratings for what the model never said. */
@@ -341,7 +332,7 @@ _rw_compare_page_take_prompt (RwComparePage *self)
     return NULL;
   if (*g_strstrip (prompt) == '\0')
     {
-      _rw_compare_page_toast (self, _("Write a prompt or pick a sample first"));
+      rw_window_toast_for (GTK_WIDGET (self), _("Write a prompt or pick a sample first"));
       gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
       return NULL;
     }
@@ -370,11 +361,11 @@ compare_page_send_action (GtkWidget  *widget,
   if (models->len > 0 && models->len < g_strv_length (ids))
     {
       const char *tip = gtk_widget_get_tooltip_text (GTK_WIDGET (self->models_button));
-      _rw_compare_page_toast (self, tip);
+      rw_window_toast_for (GTK_WIDGET (self), tip);
     }
   if (models->len == 0)
     {
-      _rw_compare_page_toast (self, _("Choose at least one model"));
+      rw_window_toast_for (GTK_WIDGET (self), _("Choose at least one model"));
       gtk_menu_button_popup (self->models_button);
       return;
     }

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "rw-endpoint-page.h"
+#include "rw-window.h"
 
 /**
  * RwEndpointPage:
@@ -56,15 +57,6 @@ endpoint_page_token_path (void)
   return g_build_filename (dir, "token", NULL);
 }
 
-static void
-endpoint_page_toast (RwEndpointPage *self,
-                     const char     *text)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
 
 static void
 endpoint_page_sync (RwEndpointPage *self)
@@ -109,7 +101,7 @@ rw_endpoint_page_reload_policy (RwEndpointPage *self)
   if (self->store != NULL)
     policy = rw_policy_new_from_store (self->store, NULL, &self->policy_name, &error);
   if (error != NULL)
-    endpoint_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
   if (self->router != NULL)
     rw_router_set_policy (self->router, policy ? policy : rw_policy_new ());
   endpoint_page_sync (self);
@@ -350,7 +342,7 @@ endpoint_page_switch_changed (RwEndpointPage *self)
     rw_endpoint_page_stop (self);
   else if (!rw_endpoint_page_start (self, &error))
     {
-      endpoint_page_toast (self, error->message);
+      rw_window_toast_for (GTK_WIDGET (self), error->message);
       endpoint_page_sync (self);
     }
 }
@@ -361,7 +353,7 @@ endpoint_page_copy (RwEndpointPage *self,
                     const char     *toast)
 {
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  endpoint_page_toast (self, toast);
+  rw_window_toast_for (GTK_WIDGET (self), toast);
 }
 
 static void
@@ -394,9 +386,9 @@ endpoint_page_on_new_token_response (AdwMessageDialog *dialog,
   if (g_strcmp0 (response, "new") == 0)
     {
       if (rw_endpoint_page_new_token (self, &error))
-        endpoint_page_toast (self, _("New token made; the old one no longer works"));
+        rw_window_toast_for (GTK_WIDGET (self), _("New token made; the old one no longer works"));
       else
-        endpoint_page_toast (self, error->message);
+        rw_window_toast_for (GTK_WIDGET (self), error->message);
     }
   g_object_unref (self);
 }

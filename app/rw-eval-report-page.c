@@ -8,6 +8,7 @@
 #include "rw-chart-view.h"
 #include "rw-eval-report-page.h"
 #include "rw-json.h"
+#include "rw-window.h"
 
 /**
  * RwEvalReportPage:
@@ -51,15 +52,6 @@ static const struct
   { "json", N_("JSON"), "json" },
 };
 
-static void
-report_page_toast (RwEvalReportPage *self,
-                   const char       *text)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
 
 static void
 report_page_cell (GtkGrid    *grid,
@@ -295,7 +287,7 @@ report_page_against_changed (RwEvalReportPage *self)
   if (self->run_id == NULL || i >= self->earlier_ids->len)
     return;
   if (!rw_eval_report_page_compare_with (self, self->earlier_ids->pdata[i], &error))
-    report_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
 }
 
 /**
@@ -333,9 +325,9 @@ report_page_export_response (GtkNativeDialog  *dialog,
     {
       if (g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
                                    G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, &error))
-        report_page_toast (self, _("Report exported"));
+        rw_window_toast_for (GTK_WIDGET (self), _("Report exported"));
       else
-        report_page_toast (self, error->message);
+        rw_window_toast_for (GTK_WIDGET (self), error->message);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);

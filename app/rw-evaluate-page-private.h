@@ -52,8 +52,6 @@ struct _RwEvaluatePage
   RwEvalReportPage *report_page;
 };
 
-void       _rw_evaluate_page_toast          (RwEvaluatePage *self,
-                                             const char     *text);
 void       _rw_evaluate_page_ask_start      (RwEvaluatePage *self,
                                              const char     *resume_run_id);
 void       _rw_evaluate_page_start_clicked  (RwEvaluatePage *self);

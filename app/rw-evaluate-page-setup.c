@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "rw-evaluate-page-private.h"
+#include "rw-window.h"
 
 /* The Evaluate view before a run: the suite, the models and the options picked, and the runs
  * left unfinished that can be resumed. */
@@ -116,7 +117,7 @@ evaluate_page_suite_chosen (RwEvaluatePage *self)
 
   if (i < self->suite_paths->len &&
       !rw_evaluate_page_set_suite_file (self, self->suite_paths->pdata[i], &error))
-    _rw_evaluate_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
 }
 
 static void
@@ -132,7 +133,7 @@ evaluate_page_open_response (GtkNativeDialog *dialog,
       (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) != NULL &&
       (path = g_file_get_path (file)) != NULL &&
       !rw_evaluate_page_set_suite_file (self, path, &error))
-    _rw_evaluate_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
   g_object_unref (self);
@@ -306,12 +307,12 @@ evaluate_page_resume_run_clicked (GtkButton      *button,
       g_autofree char *text = g_strdup_printf (_("Open %s first: its suite file is not among "
                                                  "those known"),
                                                rw_json_object_get_string (p, "suite", ""));
-      _rw_evaluate_page_toast (self, text);
+      rw_window_toast_for (GTK_WIDGET (self), text);
       return;
     }
   if (!rw_evaluate_page_set_suite_file (self, path, &error))
     {
-      _rw_evaluate_page_toast (self, error->message);
+      rw_window_toast_for (GTK_WIDGET (self), error->message);
       return;
     }
   for (guint i = 0; i < json_array_get_length (models); i++)

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "rw-evaluate-page-private.h"
+#include "rw-window.h"
 
 /**
  * RwEvaluatePage:
@@ -24,15 +25,6 @@ G_DEFINE_FINAL_TYPE (RwEvaluatePage, rw_evaluate_page, GTK_TYPE_BOX)
 enum { PROGRESS, FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-void
-_rw_evaluate_page_toast (RwEvaluatePage *self,
-                         const char     *text)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
 
 /* ---------------------------------------------------------------------------- running */
 
@@ -104,7 +96,7 @@ evaluate_page_done_cb (GObject      *object,
   evaluate_page_sync_buttons (self);
   _rw_evaluate_page_list_resumable (self);
   if (error != NULL)
-    _rw_evaluate_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
   else if (g_str_equal (self->status, "done"))
     {
       g_autoptr(GError) report_error = NULL;
@@ -272,7 +264,7 @@ _rw_evaluate_page_ask_start (RwEvaluatePage *self,
 
   if (!rw_evaluate_page_prepare (self, resume_run_id, &error))
     {
-      _rw_evaluate_page_toast (self, error->message);
+      rw_window_toast_for (GTK_WIDGET (self), error->message);
       return;
     }
   body = g_strdup_printf (_("%u answers: %u items × %u models × %d. %u are already stored or "
@@ -323,7 +315,7 @@ evaluate_page_report_clicked (RwEvaluatePage *self)
                                     &error))
     gtk_stack_set_visible_child_name (self->stack, "report");
   else if (error != NULL)
-    _rw_evaluate_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include "rw-policies-page-private.h"
 #include "rw-thread-priority.h"
+#include "rw-window.h"
 
 /* The Policies view: graded answers imported from elsewhere, off the main loop. */
 
@@ -111,17 +112,17 @@ policies_page_imported_cb (GObject      *object,
       /* What was imported before the cancel stays, and is learned from. */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          _rw_policies_page_toast (self, _("Import cancelled; what was imported is kept"));
+          rw_window_toast_for (GTK_WIDGET (self), _("Import cancelled; what was imported is kept"));
           rw_policies_page_reload (self);
         }
       else
-        _rw_policies_page_toast (self, error->message);
+        rw_window_toast_for (GTK_WIDGET (self), error->message);
       return;
     }
   {
     g_autofree char *text = g_strdup_printf (ngettext ("Imported %u item", "Imported %u items",
                                                        (gulong) n), (guint) n);
-    _rw_policies_page_toast (self, text);
+    rw_window_toast_for (GTK_WIDGET (self), text);
   }
   rw_policies_page_reload (self);
 }

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "rw-policies-page-private.h"
+#include "rw-window.h"
 
 /* The Policies view: the policies kept, the one active, and their exports. */
 
@@ -66,10 +67,10 @@ policies_page_export_response (GtkNativeDialog *dialog,
         {
           g_autofree char *base = g_path_get_basename (path);
           g_autofree char *text = g_strdup_printf (_("Exported as %s"), base);
-          _rw_policies_page_toast (req->self, text);
+          rw_window_toast_for (GTK_WIDGET (req->self), text);
         }
       else
-        _rw_policies_page_toast (req->self, error->message);
+        rw_window_toast_for (GTK_WIDGET (req->self), error->message);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -234,9 +235,9 @@ _rw_policies_page_keep_clicked (GtkButton      *button,
                                                activate, &error);
 
   if (id == NULL)
-    _rw_policies_page_toast (self, error->message);
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
   else
-    _rw_policies_page_toast (self, activate ? _("Policy kept; routewise/auto routes by it")
+    rw_window_toast_for (GTK_WIDGET (self), activate ? _("Policy kept; routewise/auto routes by it")
                                         : _("Policy kept"));
 }
 

@@ -70,8 +70,6 @@ extern guint _rw_policies_page_signals[_RW_POLICIES_PAGE_N_SIGNALS];
 
 Evidence  *_rw_policies_evidence_ref        (Evidence       *e);
 void       _rw_policies_evidence_unref      (Evidence       *e);
-void       _rw_policies_page_toast          (RwPoliciesPage *self,
-                                             const char     *text);
 void       _rw_policies_page_sync_busy      (RwPoliciesPage *self);
 void       _rw_policies_page_list_kept      (RwPoliciesPage *self);
 GtkWidget *_rw_policies_page_export_button  (RwPoliciesPage *self,

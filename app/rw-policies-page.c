@@ -7,6 +7,7 @@
 
 #include "rw-policies-page-private.h"
 #include "rw-thread-priority.h"
+#include "rw-window.h"
 
 /**
  * RwPoliciesPage:
@@ -48,15 +49,6 @@ guint _rw_policies_page_signals[_RW_POLICIES_PAGE_N_SIGNALS];
 
 static void policies_page_learn (RwPoliciesPage *self);
 
-void
-_rw_policies_page_toast (RwPoliciesPage *self,
-                         const char     *text)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
 
 void
 _rw_policies_page_sync_busy (RwPoliciesPage *self)
@@ -487,8 +479,9 @@ policies_page_evaluated_cb (GObject      *object,
 
   self->evaluating = FALSE;
   if (e == NULL)
-    _rw_policies_page_toast (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                                     ? _("Evaluation cancelled") : error->message);
+    rw_window_toast_for (GTK_WIDGET (self),
+                         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                           ? _("Evaluation cancelled") : error->message);
   else
     {
       g_clear_pointer (&self->evaluation, json_node_unref);

@@ -61,6 +61,23 @@ rw_window_add_toast (RwWindow   *self,
 }
 
 /**
+ * rw_window_toast_for:
+ * @widget: a widget inside a #RwWindow
+ * @text: what to say, as plain text
+ *
+ * Shows @text in a toast of the window that holds @widget; nothing when none does.
+ */
+void
+rw_window_toast_for (GtkWidget  *widget,
+                     const char *text)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (widget, RW_TYPE_WINDOW);
+
+  if (window != NULL)
+    rw_window_add_toast (RW_WINDOW (window), text);
+}
+
+/**
  * rw_window_show_error:
  * @self: a #RwWindow
  * @message: what went wrong, as plain text

@@ -33,6 +33,8 @@ void           rw_window_set_view         (RwWindow       *self,
 const char    *rw_window_get_view         (RwWindow       *self);
 void           rw_window_add_toast        (RwWindow       *self,
                                            const char     *text);
+void           rw_window_toast_for        (GtkWidget      *widget,
+                                           const char     *text);
 void           rw_window_show_error       (RwWindow       *self,
                                            const char     *message);
 
