@@ -8,6 +8,7 @@
 #include "rw-chart-view.h"
 #include "rw-eval-report-page.h"
 #include "rw-json.h"
+#include "rw-table.h"
 #include "rw-window.h"
 
 /**
@@ -53,35 +54,7 @@ static const struct
 };
 
 
-static void
-report_page_cell (GtkGrid    *grid,
-                  const char *text,
-                  int         column,
-                  int         row,
-                  gboolean    numeric,
-                  gboolean    heading)
-{
-  GtkWidget *label = gtk_label_new (text);
 
-  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1 : 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_set_hexpand (label, column == 0);
-  if (numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  if (heading)
-    gtk_widget_add_css_class (label, "heading");
-  gtk_grid_attach (grid, label, column, row, 1, 1);
-}
-
-static void
-report_page_clear (GtkGrid *grid)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (grid))) != NULL)
-    gtk_grid_remove (grid, child);
-}
 
 /**
  * rw_eval_report_page_dup_text:
@@ -133,9 +106,9 @@ report_page_show (RwEvalReportPage *self)
                            rw_json_object_get_string (r, "status", "?"));
   gtk_label_set_text (self->title, title);
 
-  report_page_clear (self->rows_table);
+  rw_table_clear (self->rows_table);
   for (guint h = 0; h < G_N_ELEMENTS (headings); h++)
-    report_page_cell (self->rows_table, _(headings[h]), h, 0, h >= 2, TRUE);
+    rw_table_set_cell (self->rows_table, _(headings[h]), h, 0, h >= 2, TRUE);
   for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
     {
       JsonObject *row = json_array_get_object_element (rows, i);
@@ -169,7 +142,7 @@ report_page_show (RwEvalReportPage *self)
                               cost, p50, p90, failed };
 
       for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
-        report_page_cell (self->rows_table, cells[c], c, line, c >= 2, g_str_equal (task, "all"));
+        rw_table_set_cell (self->rows_table, cells[c], c, line, c >= 2, g_str_equal (task, "all"));
       line++;
       if (g_str_equal (task, "all"))
         {
@@ -189,12 +162,12 @@ report_page_show (RwEvalReportPage *self)
   rw_chart_view_refresh_table (self->pass_chart);
   rw_chart_view_refresh_table (self->latency_chart);
 
-  report_page_clear (self->pairs_table);
-  report_page_cell (self->pairs_table, _("Model A"), 0, 0, FALSE, TRUE);
-  report_page_cell (self->pairs_table, _("Model B"), 1, 0, FALSE, TRUE);
-  report_page_cell (self->pairs_table, _("By"), 2, 0, FALSE, TRUE);
-  report_page_cell (self->pairs_table, _("A better · B better · as good"), 3, 0, TRUE, TRUE);
-  report_page_cell (self->pairs_table, _("Sign test p"), 4, 0, TRUE, TRUE);
+  rw_table_clear (self->pairs_table);
+  rw_table_set_cell (self->pairs_table, _("Model A"), 0, 0, FALSE, TRUE);
+  rw_table_set_cell (self->pairs_table, _("Model B"), 1, 0, FALSE, TRUE);
+  rw_table_set_cell (self->pairs_table, _("By"), 2, 0, FALSE, TRUE);
+  rw_table_set_cell (self->pairs_table, _("A better · B better · as good"), 3, 0, TRUE, TRUE);
+  rw_table_set_cell (self->pairs_table, _("Sign test p"), 4, 0, TRUE, TRUE);
   for (guint i = 0; pairs != NULL && i < json_array_get_length (pairs); i++)
     {
       JsonObject *p = json_array_get_object_element (pairs, i);
@@ -204,14 +177,14 @@ report_page_show (RwEvalReportPage *self)
                                                  rw_json_object_get_int (p, "ties", 0));
       g_autofree char *pv = g_strdup_printf ("%.3g", rw_json_object_get_double (p, "sign_test_p", NAN));
 
-      report_page_cell (self->pairs_table, rw_json_object_get_string (p, "model_a", ""), 0, i + 1,
+      rw_table_set_cell (self->pairs_table, rw_json_object_get_string (p, "model_a", ""), 0, i + 1,
                         FALSE, FALSE);
-      report_page_cell (self->pairs_table, rw_json_object_get_string (p, "model_b", ""), 1, i + 1,
+      rw_table_set_cell (self->pairs_table, rw_json_object_get_string (p, "model_b", ""), 1, i + 1,
                         FALSE, FALSE);
-      report_page_cell (self->pairs_table, rw_json_object_get_string (p, "source", ""), 2, i + 1,
+      rw_table_set_cell (self->pairs_table, rw_json_object_get_string (p, "source", ""), 2, i + 1,
                         FALSE, FALSE);
-      report_page_cell (self->pairs_table, record, 3, i + 1, TRUE, FALSE);
-      report_page_cell (self->pairs_table, pv, 4, i + 1, TRUE, FALSE);
+      rw_table_set_cell (self->pairs_table, record, 3, i + 1, TRUE, FALSE);
+      rw_table_set_cell (self->pairs_table, pv, 4, i + 1, TRUE, FALSE);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->pairs_table),
                           pairs != NULL && json_array_get_length (pairs) > 0);
@@ -376,17 +349,6 @@ rw_eval_report_page_class_init (RwEvalReportPageClass *klass)
   G_OBJECT_CLASS (klass)->finalize = rw_eval_report_page_finalize;
 }
 
-static GtkGrid *
-report_page_table (void)
-{
-  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
-
-  gtk_grid_set_column_spacing (grid, 18);
-  gtk_grid_set_row_spacing (grid, 6);
-  gtk_widget_add_css_class (GTK_WIDGET (grid), "card");
-  gtk_widget_add_css_class (GTK_WIDGET (grid), "evaluation-table");
-  return grid;
-}
 
 static void
 rw_eval_report_page_init (RwEvalReportPage *self)
@@ -430,7 +392,7 @@ rw_eval_report_page_init (RwEvalReportPage *self)
   gtk_box_append (GTK_BOX (head), export);
   gtk_box_append (GTK_BOX (self), head);
 
-  self->rows_table = report_page_table ();
+  self->rows_table = rw_table_new (18);
   scroll = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_AUTOMATIC,
                                   GTK_POLICY_NEVER);
@@ -452,7 +414,7 @@ rw_eval_report_page_init (RwEvalReportPage *self)
   rw_chart_set_format (rw_chart_view_get_chart (self->latency_chart), NULL, "%.3g");
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->latency_chart));
 
-  self->pairs_table = report_page_table ();
+  self->pairs_table = rw_table_new (18);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->pairs_table));
   self->comparison = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_selectable (self->comparison, TRUE);

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "rw-policies-page-private.h"
+#include "rw-table.h"
 #include "rw-thread-priority.h"
 #include "rw-window.h"
 
@@ -391,26 +392,6 @@ policies_page_evaluate_thread (GTask        *task,
     g_task_return_pointer (task, e, (GDestroyNotify) json_node_unref);
 }
 
-static void
-policies_page_table_cell (GtkGrid    *grid,
-                          const char *text,
-                          int         column,
-                          int         row,
-                          gboolean    numeric,
-                          gboolean    strong)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1 : 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  if (numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  if (strong)
-    gtk_widget_add_css_class (label, "heading");
-  gtk_widget_set_hexpand (label, column == 0);
-  gtk_grid_attach (grid, label, column, row, 1, 1);
-}
 
 static void
 policies_page_show_evaluation (RwPoliciesPage *self)
@@ -420,15 +401,13 @@ policies_page_show_evaluation (RwPoliciesPage *self)
   JsonArray *base = rw_json_object_get_array (e, "baselines");
   JsonArray *curve = rw_json_object_get_array (e, "curve");
   RwChart *chart = rw_chart_view_get_chart (self->curve);
-  GtkWidget *child;
   guint line, routers;
   int row = 1;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->evaluation_table))) != NULL)
-    gtk_grid_remove (self->evaluation_table, child);
-  policies_page_table_cell (self->evaluation_table, _("Router"), 0, 0, FALSE, TRUE);
-  policies_page_table_cell (self->evaluation_table, _("Quality"), 1, 0, TRUE, TRUE);
-  policies_page_table_cell (self->evaluation_table, _("Cost per 1,000 requests"), 2, 0, TRUE,
+  rw_table_clear (self->evaluation_table);
+  rw_table_set_cell (self->evaluation_table, _("Router"), 0, 0, FALSE, TRUE);
+  rw_table_set_cell (self->evaluation_table, _("Quality"), 1, 0, TRUE, TRUE);
+  rw_table_set_cell (self->evaluation_table, _("Cost per 1,000 requests"), 2, 0, TRUE,
                             TRUE);
 
   rw_chart_clear (chart);
@@ -457,9 +436,9 @@ policies_page_show_evaluation (RwPoliciesPage *self)
         name = _("Oracle (best model for each item)");
       else if (g_strcmp0 (name, "cost-matched mix") == 0)
         name = _("Mix of single models at the same cost");
-      policies_page_table_cell (self->evaluation_table, name, 0, row, FALSE, i == 0);
-      policies_page_table_cell (self->evaluation_table, qt, 1, row, TRUE, i == 0);
-      policies_page_table_cell (self->evaluation_table, ct, 2, row, TRUE, i == 0);
+      rw_table_set_cell (self->evaluation_table, name, 0, row, FALSE, i == 0);
+      rw_table_set_cell (self->evaluation_table, qt, 1, row, TRUE, i == 0);
+      rw_table_set_cell (self->evaluation_table, ct, 2, row, TRUE, i == 0);
       row++;
       rw_chart_add_point (chart, routers, 1000 * c, 100 * q, name);
     }
@@ -804,11 +783,7 @@ rw_policies_page_init (RwPoliciesPage *self)
   self->evaluate_spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_box_append (GTK_BOX (hbox), GTK_WIDGET (self->evaluate_spinner));
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (evaluate), hbox);
-  self->evaluation_table = GTK_GRID (gtk_grid_new ());
-  gtk_grid_set_column_spacing (self->evaluation_table, 24);
-  gtk_grid_set_row_spacing (self->evaluation_table, 6);
-  gtk_widget_add_css_class (GTK_WIDGET (self->evaluation_table), "card");
-  gtk_widget_add_css_class (GTK_WIDGET (self->evaluation_table), "evaluation-table");
+  self->evaluation_table = rw_table_new (24);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (evaluate),
                              GTK_WIDGET (self->evaluation_table));
   self->curve = rw_chart_view_new (RW_CHART_POINTS,

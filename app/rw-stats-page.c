@@ -7,6 +7,7 @@
 
 #include "rw-chart-view.h"
 #include "rw-stats-page.h"
+#include "rw-table.h"
 
 /**
  * RwStatsPage:
@@ -46,35 +47,7 @@ G_DEFINE_FINAL_TYPE (RwStatsPage, rw_stats_page, GTK_TYPE_BOX)
 /* The presets of the period menu, in days back from today; 0 for everything. */
 static const guint period_days[] = { 7, 30, 90, 0 };
 
-static void
-stats_page_cell (GtkGrid    *grid,
-                 const char *text,
-                 int         column,
-                 int         row,
-                 gboolean    numeric,
-                 gboolean    heading)
-{
-  GtkWidget *label = gtk_label_new (text);
 
-  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1 : 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_set_hexpand (label, column == 0);
-  if (numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  if (heading)
-    gtk_widget_add_css_class (label, "heading");
-  gtk_grid_attach (grid, label, column, row, 1, 1);
-}
-
-static void
-stats_page_clear_grid (GtkGrid *grid)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (grid))) != NULL)
-    gtk_grid_remove (grid, child);
-}
 
 static char *
 stats_page_ms (JsonObject *o,
@@ -146,9 +119,9 @@ stats_page_show_models (RwStatsPage *self,
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   guint series;
 
-  stats_page_clear_grid (self->models_table);
+  rw_table_clear (self->models_table);
   for (guint h = 0; h < G_N_ELEMENTS (headings); h++)
-    stats_page_cell (self->models_table, _(headings[h]), h, 0, h != 0 && h != 4, TRUE);
+    rw_table_set_cell (self->models_table, _(headings[h]), h, 0, h != 0 && h != 4, TRUE);
   rw_chart_clear (latency);
   for (guint m = 0; models != NULL && m < json_array_get_length (models); m++)
     g_ptr_array_add (names, (char *) rw_json_object_get_string (json_array_get_object_element (models, m),
@@ -179,7 +152,7 @@ stats_page_show_models (RwStatsPage *self,
                                 (char *) l->data, rw_json_object_get_int (errors, l->data, 0));
       cells[4] = kind_text->len ? kind_text->str : "–";
       for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
-        stats_page_cell (self->models_table, cells[c], c, m + 1, c != 0 && c != 4, FALSE);
+        rw_table_set_cell (self->models_table, cells[c], c, m + 1, c != 0 && c != 4, FALSE);
       if (lat != NULL && json_object_has_member (lat, "p50"))
         rw_chart_add_interval (latency, series, m, rw_json_object_get_double (lat, "p50", 0),
                                rw_json_object_get_double (lat, "p50", 0),
@@ -194,23 +167,23 @@ stats_page_show_winners (RwStatsPage *self,
 {
   JsonArray *winners = rw_json_object_get_array (s, "winners");
 
-  stats_page_clear_grid (self->winners_table);
-  stats_page_cell (self->winners_table, _("Task"), 0, 0, FALSE, TRUE);
-  stats_page_cell (self->winners_table, _("Won by"), 1, 0, FALSE, TRUE);
-  stats_page_cell (self->winners_table, _("Wins"), 2, 0, TRUE, TRUE);
-  stats_page_cell (self->winners_table, _("Losses"), 3, 0, TRUE, TRUE);
+  rw_table_clear (self->winners_table);
+  rw_table_set_cell (self->winners_table, _("Task"), 0, 0, FALSE, TRUE);
+  rw_table_set_cell (self->winners_table, _("Won by"), 1, 0, FALSE, TRUE);
+  rw_table_set_cell (self->winners_table, _("Wins"), 2, 0, TRUE, TRUE);
+  rw_table_set_cell (self->winners_table, _("Losses"), 3, 0, TRUE, TRUE);
   for (guint i = 0; winners != NULL && i < json_array_get_length (winners); i++)
     {
       JsonObject *w = json_array_get_object_element (winners, i);
       g_autofree char *wins = g_strdup_printf ("%" PRId64, rw_json_object_get_int (w, "wins", 0));
       g_autofree char *losses = g_strdup_printf ("%" PRId64, rw_json_object_get_int (w, "losses", 0));
 
-      stats_page_cell (self->winners_table, rw_json_object_get_string (w, "task", ""), 0, i + 1,
+      rw_table_set_cell (self->winners_table, rw_json_object_get_string (w, "task", ""), 0, i + 1,
                        FALSE, FALSE);
-      stats_page_cell (self->winners_table, rw_json_object_get_string (w, "model", ""), 1, i + 1,
+      rw_table_set_cell (self->winners_table, rw_json_object_get_string (w, "model", ""), 1, i + 1,
                        FALSE, FALSE);
-      stats_page_cell (self->winners_table, wins, 2, i + 1, TRUE, FALSE);
-      stats_page_cell (self->winners_table, losses, 3, i + 1, TRUE, FALSE);
+      rw_table_set_cell (self->winners_table, wins, 2, i + 1, TRUE, FALSE);
+      rw_table_set_cell (self->winners_table, losses, 3, i + 1, TRUE, FALSE);
     }
 }
 
@@ -432,17 +405,6 @@ stats_page_group (const char *title,
   return group;
 }
 
-static GtkGrid *
-stats_page_table (void)
-{
-  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
-
-  gtk_grid_set_column_spacing (grid, 18);
-  gtk_grid_set_row_spacing (grid, 6);
-  gtk_widget_add_css_class (GTK_WIDGET (grid), "card");
-  gtk_widget_add_css_class (GTK_WIDGET (grid), "evaluation-table");
-  return grid;
-}
 
 static void
 rw_stats_page_init (RwStatsPage *self)
@@ -539,7 +501,7 @@ rw_stats_page_init (RwStatsPage *self)
   rw_chart_set_format (rw_chart_view_get_chart (self->cost_chart), NULL, "%.4g");
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->cost_chart));
 
-  self->models_table = stats_page_table ();
+  self->models_table = rw_table_new (18);
   /* Ten columns scroll sideways in a narrow window rather than widen it. */
   hscroll = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (hscroll), GTK_POLICY_AUTOMATIC,
@@ -553,7 +515,7 @@ rw_stats_page_init (RwStatsPage *self)
                      _("Latency (ms)"));
   rw_chart_set_format (rw_chart_view_get_chart (self->latency_chart), NULL, "%.0f");
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->latency_chart));
-  self->winners_table = stats_page_table ();
+  self->winners_table = rw_table_new (18);
   gtk_box_append (GTK_BOX (box), stats_page_group (_("Which Model Won Each Task"),
                                                    GTK_WIDGET (self->winners_table)));
 
