@@ -9,5 +9,7 @@ G_BEGIN_DECLS
 char *_rw_chat_request_join_system      (RwChatRequest *request);
 void  _rw_chat_request_append_messages  (RwChatRequest *request,
                                          GString       *out);
+void  _rw_chat_request_append_extra     (RwChatRequest *request,
+                                         GString       *out);
 
 G_END_DECLS

@@ -72,6 +72,8 @@ rw_chat_request_unref (RwChatRequest *self)
       g_ptr_array_unref (self->roles);
       g_ptr_array_unref (self->contents);
       g_free (self->task);
+      g_free (self->raw_messages);
+      g_free (self->extra);
       g_free (self->messages_json);
       g_free (self->prompt_hash);
       g_free (self);
@@ -98,6 +100,8 @@ rw_chat_request_copy (RwChatRequest *self)
   copy->messages_json = g_strdup (g_atomic_pointer_get (&self->messages_json));
   copy->prompt_hash = g_strdup (g_atomic_pointer_get (&self->prompt_hash));
   copy->task = g_strdup (self->task);
+  copy->raw_messages = g_strdup (self->raw_messages);
+  copy->extra = g_strdup (self->extra);
   copy->stream = self->stream;
   copy->temperature = self->temperature;
   copy->max_tokens = self->max_tokens;
@@ -119,6 +123,20 @@ rw_chat_request_add_message (RwChatRequest *self,
 
   g_ptr_array_add (self->roles, g_strdup (role));
   g_ptr_array_add (self->contents, g_strdup (content ? content : ""));
+  if (self->raw_messages != NULL)
+    {
+      /* The caller's array keeps its shape; the new message goes after its last. */
+      GString *raw = g_string_new (self->raw_messages);
+
+      g_string_truncate (raw, raw->len - 1);
+      g_string_append (raw, raw->len > 1 ? ",{\"role\":" : "{\"role\":");
+      rw_json_append_string (raw, role);
+      g_string_append (raw, ",\"content\":");
+      rw_json_append_string (raw, content ? content : "");
+      g_string_append (raw, "}]");
+      g_free (self->raw_messages);
+      self->raw_messages = g_string_free (raw, FALSE);
+    }
   chat_request_messages_changed (self);
 }
 
@@ -184,14 +202,19 @@ rw_chat_request_set_task (RwChatRequest *self,
  * rw_chat_request_messages_to_json:
  * @self: a #RwChatRequest
  *
- * Returns: (transfer full): the messages as an OpenAI-style JSON array
+ * Returns: (transfer full): the messages as an OpenAI-style JSON array: as the caller gave
+ *   them, when they hold more than a role and a string each
  */
 JsonNode *
 rw_chat_request_messages_to_json (RwChatRequest *self)
 {
-  JsonArray *array = json_array_sized_new (self->roles->len);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *array;
+  JsonNode *node;
 
+  if (self->raw_messages != NULL)
+    return rw_json_parse (self->raw_messages, strlen (self->raw_messages), NULL);
+  array = json_array_sized_new (self->roles->len);
+  node = json_node_new (JSON_NODE_ARRAY);
   for (guint i = 0; i < self->roles->len; i++)
     {
       JsonObject *msg = json_object_new ();
@@ -269,9 +292,14 @@ chat_request_peek_messages_json (RwChatRequest *self)
 
   if (json != NULL)
     return json;
-  s = g_string_sized_new (64);
-  chat_request_write_messages (self, s, chat_request_append_string);
-  json = g_string_free (s, FALSE);
+  if (self->raw_messages != NULL)
+    json = g_strdup (self->raw_messages);
+  else
+    {
+      s = g_string_sized_new (64);
+      chat_request_write_messages (self, s, chat_request_append_string);
+      json = g_string_free (s, FALSE);
+    }
   if (!g_atomic_pointer_compare_and_exchange (&self->messages_json, NULL, (char *) json))
     {
       g_free ((char *) json);
@@ -288,7 +316,7 @@ _rw_chat_request_append_messages (RwChatRequest *self,
 {
   const char *json = chat_request_peek_messages_json (self);
 
-  if (strchr (json, 0x1f) == NULL)
+  if (self->raw_messages != NULL || strchr (json, 0x1f) == NULL)
     {
       g_string_append (out, json);
       return;
@@ -308,7 +336,10 @@ rw_chat_request_messages_to_string (RwChatRequest *self)
  * @messages: a JSON array of `{"role": ..., "content": ...}` objects
  * @error: return location for an error
  *
- * Replaces the messages. Content given as an array of text parts is joined.
+ * Replaces the messages. Each keeps its role and its text (the text parts of content given as
+ * parts, joined) for classifying, storing and showing it; messages that hold more than that
+ * (parts of other kinds, tool calls, a tool call's id, a name) are also kept whole, as given,
+ * for the providers to send on.
  *
  * Returns: %TRUE on success
  */
@@ -320,6 +351,7 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
   JsonArray *array;
   g_autoptr(GPtrArray) roles = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) contents = g_ptr_array_new_with_free_func (g_free);
+  gboolean structured = FALSE;
 
   if (messages == NULL || !JSON_NODE_HOLDS_ARRAY (messages))
     {
@@ -353,6 +385,9 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
           return FALSE;
         }
       content = json_object_get_member (o, "content");
+      if (json_object_get_size (o) > (content != NULL ? 2u : 1u) ||
+          (content != NULL && !JSON_NODE_HOLDS_VALUE (content) && !JSON_NODE_HOLDS_NULL (content)))
+        structured = TRUE;
       if (content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
           json_node_get_value_type (content) == G_TYPE_STRING)
         g_ptr_array_add (contents, g_strdup (json_node_get_string (content)));
@@ -389,8 +424,89 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
   g_ptr_array_unref (self->contents);
   self->roles = g_steal_pointer (&roles);
   self->contents = g_steal_pointer (&contents);
+  g_clear_pointer (&self->raw_messages, g_free);
+  if (structured)
+    self->raw_messages = rw_json_to_string (messages, FALSE);
   chat_request_messages_changed (self);
   return TRUE;
+}
+
+/**
+ * rw_chat_request_get_raw_messages:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (nullable): the messages as the caller gave them, as JSON text, when they hold more
+ *   than a role and a string each; %NULL otherwise
+ */
+const char *
+rw_chat_request_get_raw_messages (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->raw_messages;
+}
+
+/**
+ * rw_chat_request_get_extra:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (nullable): the request's fields beyond its messages, stream, temperature and token
+ *   limit (tools, response_format, n, stop, seed, and any the caller sent), as the text of a
+ *   JSON object; %NULL when there are none
+ */
+const char *
+rw_chat_request_get_extra (RwChatRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->extra;
+}
+
+/**
+ * rw_chat_request_set_extra:
+ * @self: a #RwChatRequest
+ * @json: (nullable): a JSON object's text, or %NULL (or `{}`) for none
+ *
+ * Sets the fields that go upstream as they are.
+ */
+void
+rw_chat_request_set_extra (RwChatRequest *self,
+                           const char    *json)
+{
+  g_return_if_fail (self != NULL);
+  g_clear_pointer (&self->extra, g_free);
+  if (json != NULL && strcmp (json, "{}") != 0)
+    self->extra = g_strdup (json);
+}
+
+/**
+ * rw_chat_request_dup_extra_object:
+ * @self: a #RwChatRequest
+ *
+ * Returns: (transfer full) (nullable): the extra fields as a JSON object, or %NULL when none
+ */
+JsonObject *
+rw_chat_request_dup_extra_object (RwChatRequest *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (self->extra == NULL ||
+      (node = rw_json_parse (self->extra, strlen (self->extra), NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* The extra fields as members to add to a JSON object being written: `,"a":1,"b":2`. */
+void
+_rw_chat_request_append_extra (RwChatRequest *self,
+                               GString       *out)
+{
+  gsize len;
+
+  if (self->extra == NULL || (len = strlen (self->extra)) <= 2)
+    return;
+  g_string_append_c (out, ',');
+  g_string_append_len (out, self->extra + 1, len - 2);
 }
 
 /**
@@ -468,6 +584,12 @@ rw_chat_request_hash_for_model (RwChatRequest *self,
                      -1);
   g_snprintf (tokens, sizeof tokens, "\n%" G_GINT64_FORMAT, self->max_tokens);
   g_checksum_update (sum, (const guchar *) tokens, -1);
+  /* Tools, a response format, n...: an answer is only the same with the same ones. */
+  if (self->extra != NULL)
+    {
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+      g_checksum_update (sum, (const guchar *) self->extra, -1);
+    }
   return g_strdup (g_checksum_get_string (sum));
 }
 

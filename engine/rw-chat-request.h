@@ -35,6 +35,10 @@ struct _RwChatRequest
   GPtrArray *roles;
   GPtrArray *contents;
   char *task;
+  /* The caller's messages as JSON text, when they hold more than a role and a string each
+   * (parts, tool calls, names); and the request's other fields, as a JSON object's text. */
+  char *raw_messages;
+  char *extra;
   /* Computed once, on first use; cleared when the messages change. */
   char *messages_json;
   char *prompt_hash;
@@ -76,6 +80,11 @@ gboolean       rw_chat_request_set_messages_from_json (RwChatRequest *self,
 char          *rw_chat_request_hash_prompt        (RwChatRequest  *self);
 char          *rw_chat_request_hash_for_model     (RwChatRequest  *self,
                                                    const char     *model_id);
+const char    *rw_chat_request_get_raw_messages   (RwChatRequest  *self);
+const char    *rw_chat_request_get_extra          (RwChatRequest  *self);
+void           rw_chat_request_set_extra          (RwChatRequest  *self,
+                                                   const char     *json);
+JsonObject    *rw_chat_request_dup_extra_object   (RwChatRequest  *self);
 gint64         rw_estimate_tokens                 (const char     *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwChatRequest, rw_chat_request_unref)

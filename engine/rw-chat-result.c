@@ -49,6 +49,9 @@ rw_chat_result_unref (RwChatResult *self)
       g_string_free (self->text, TRUE);
       g_free (self->finish_reason);
       g_clear_error (&self->error);
+      g_clear_pointer (&self->choices, g_ptr_array_unref);
+      g_free (self->system_fingerprint);
+      g_free (self->usage_details);
       g_free (self);
     }
 }
@@ -81,6 +84,110 @@ rw_chat_result_tokens_per_second (RwChatResult *self)
   return (double) self->tokens_out / (gen_ms / 1000.0);
 }
 
+/* OpenAI's most for `n`: an upstream's choice index past it is not kept. */
+#define MAX_CHOICES 128
+
+/**
+ * rw_chat_result_get_choice:
+ * @self: a #RwChatResult
+ * @index: a choice's index, below 128
+ *
+ * Returns: (transfer none) (nullable): the choice, made on first use; %NULL for an index past
+ *   the most a request may ask for
+ */
+RwChatChoice *
+rw_chat_result_get_choice (RwChatResult *self,
+                           guint         index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (index >= MAX_CHOICES)
+    return NULL;
+  if (self->choices == NULL)
+    self->choices = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_chat_choice_free);
+  while (self->choices->len <= index)
+    g_ptr_array_add (self->choices, rw_chat_choice_new (self->choices->len));
+  return self->choices->pdata[index];
+}
+
+/**
+ * rw_chat_result_peek_choice:
+ * @self: a #RwChatResult
+ * @index: a choice's index
+ *
+ * Returns: (transfer none) (nullable): the choice, if anything beyond plain text came for it
+ */
+RwChatChoice *
+rw_chat_result_peek_choice (RwChatResult *self,
+                            guint         index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->choices != NULL && index < self->choices->len ? self->choices->pdata[index] : NULL;
+}
+
+/**
+ * rw_chat_result_get_n_choices:
+ * @self: a #RwChatResult
+ *
+ * Returns: how many choices the answer holds, at least 1
+ */
+guint
+rw_chat_result_get_n_choices (RwChatResult *self)
+{
+  g_return_val_if_fail (self != NULL, 1);
+  return self->choices != NULL && self->choices->len > 0 ? self->choices->len : 1;
+}
+
+/**
+ * rw_chat_result_get_tool_calls:
+ * @self: a #RwChatResult
+ *
+ * Returns: (transfer none) (element-type RwToolCall) (nullable): the first choice's tool calls,
+ *   or %NULL when it made none
+ */
+GPtrArray *
+rw_chat_result_get_tool_calls (RwChatResult *self)
+{
+  RwChatChoice *first = rw_chat_result_peek_choice (self, 0);
+
+  return first != NULL && first->tool_calls->len > 0 ? first->tool_calls : NULL;
+}
+
+/**
+ * rw_chat_result_apply_delta:
+ * @self: a #RwChatResult
+ * @delta: a streamed piece of the answer
+ *
+ * Adds @delta to the answer: choice 0's text to @text, the rest to its choice.
+ *
+ * Returns: %TRUE when the piece held anything
+ */
+gboolean
+rw_chat_result_apply_delta (RwChatResult      *self,
+                            const RwChatDelta *delta)
+{
+  gboolean text = delta->text != NULL && *delta->text != '\0';
+  gboolean other = (delta->refusal != NULL && *delta->refusal != '\0') ||
+                   delta->tool_call >= 0 || (delta->logprobs != NULL && *delta->logprobs != '\0');
+  RwChatChoice *choice;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!text && !other)
+    return FALSE;
+  if (delta->choice == 0 && !other)
+    {
+      g_string_append (self->text, delta->text);
+      return TRUE;
+    }
+  if ((choice = rw_chat_result_get_choice (self, delta->choice)) == NULL)
+    return FALSE;
+  if (text)
+    g_string_append (delta->choice == 0 ? self->text : choice->text, delta->text);
+  rw_chat_choice_apply (choice, delta);
+  return TRUE;
+}
+
 static void
 chat_result_set_number_or_null (JsonBuilder *b,
                                 const char  *name,
@@ -111,6 +218,23 @@ rw_chat_result_to_json (RwChatResult *self)
   json_builder_add_boolean_value (b, self->error == NULL);
   json_builder_set_member_name (b, "text");
   json_builder_add_string_value (b, self->text->str);
+  if (rw_chat_result_get_tool_calls (self) != NULL)
+    {
+      GPtrArray *calls = rw_chat_result_get_tool_calls (self);
+      g_autoptr(GString) json = g_string_new ("[");
+      g_autoptr(JsonNode) node = NULL;
+
+      for (guint i = 0; i < calls->len; i++)
+        {
+          if (i > 0)
+            g_string_append_c (json, ',');
+          rw_tool_call_append_json (calls->pdata[i], -1, json);
+        }
+      g_string_append_c (json, ']');
+      node = json_from_string (json->str, NULL);
+      json_builder_set_member_name (b, "tool_calls");
+      json_builder_add_value (b, g_steal_pointer (&node));
+    }
   json_builder_set_member_name (b, "finish_reason");
   if (self->finish_reason)
     json_builder_add_string_value (b, self->finish_reason);

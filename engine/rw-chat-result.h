@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "rw-chat-choice.h"
 #include "rw-types.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,13 @@ G_BEGIN_DECLS
  * @http_status: the upstream's HTTP status, or 0
  * @retry_after_ms: how long the upstream asked to wait, or -1
  * @error: (nullable): why the answer failed, in the %RW_ERROR domain
+ * @choices: (element-type RwChatChoice) (nullable): by index, each choice's tool calls,
+ *   refusal and log probabilities, and the text and finish reason of choices after the first;
+ *   %NULL while the answer is one choice of plain text
+ * @system_fingerprint: (nullable): the upstream's `system_fingerprint`
+ * @usage_details: (nullable): the members of the upstream's usage object beyond its three
+ *   token counts (`prompt_tokens_details`, `completion_tokens_details`...), as JSON object
+ *   members: `"a":{...},"b":{...}`
  *
  * The outcome of one request to one model, whatever the provider's protocol.
  */
@@ -48,6 +56,9 @@ struct _RwChatResult
   guint http_status;
   gint64 retry_after_ms;
   GError *error;
+  GPtrArray *choices;
+  char *system_fingerprint;
+  char *usage_details;
 };
 
 GType         rw_chat_result_get_type         (void) G_GNUC_CONST;
@@ -57,6 +68,14 @@ void          rw_chat_result_unref            (RwChatResult *self);
 gboolean      rw_chat_result_is_ok            (RwChatResult *self);
 double        rw_chat_result_tokens_per_second (RwChatResult *self);
 JsonNode     *rw_chat_result_to_json          (RwChatResult *self);
+RwChatChoice *rw_chat_result_get_choice       (RwChatResult *self,
+                                               guint         index);
+RwChatChoice *rw_chat_result_peek_choice      (RwChatResult *self,
+                                               guint         index);
+guint         rw_chat_result_get_n_choices    (RwChatResult *self);
+gboolean      rw_chat_result_apply_delta      (RwChatResult *self,
+                                               const RwChatDelta *delta);
+GPtrArray    *rw_chat_result_get_tool_calls   (RwChatResult *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwChatResult, rw_chat_result_unref)
 

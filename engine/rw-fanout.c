@@ -121,14 +121,16 @@ rw_fanout_new (RwCatalog *catalog)
 }
 
 static void
-fanout_on_delta (RwModel    *model,
-                 const char *text,
-                 gpointer    user_data)
+fanout_on_delta (RwModel           *model,
+                 const RwChatDelta *delta,
+                 gpointer           user_data)
 {
   Slot *slot = user_data;
   Run *run = g_task_get_task_data (slot->task);
 
-  g_signal_emit (run->self, signals[DELTA], 0, slot->index, text);
+  /* A comparison shows each model's first answer as text. */
+  if (delta->choice == 0 && delta->text != NULL)
+    g_signal_emit (run->self, signals[DELTA], 0, slot->index, delta->text);
 }
 
 /* Every model has finished: the comparison is recorded, when there is a store, and returned. */

@@ -41,7 +41,10 @@ openai_read_usage (RwChatResult *result,
                    RwJsonDoc    *doc,
                    guint32       obj)
 {
+  static const char * const counts[] = { "prompt_tokens", "completion_tokens", "total_tokens",
+                                          NULL };
   guint32 u = rw_json_doc_member (doc, obj, "usage"), v;
+  g_autoptr(GString) details = NULL;
 
   if (rw_json_doc_type (doc, u) != RW_JSON_OBJECT)
     return;
@@ -50,33 +53,148 @@ openai_read_usage (RwChatResult *result,
   if ((v = rw_json_doc_member (doc, u, "completion_tokens")) != RW_JSON_NONE)
     result->tokens_out = rw_json_doc_int (doc, v, -1);
   result->usage_estimated = FALSE;
+  /* The details (cached, reasoning, audio tokens), for a caller that reads them. */
+  for (guint32 m = rw_json_doc_first (doc, u); m != RW_JSON_NONE; m = rw_json_doc_next (doc, m))
+    if (!g_strv_contains (counts, rw_json_doc_name (doc, m)))
+      {
+        g_autoptr(JsonNode) node = rw_json_doc_to_node (doc, m);
+        g_autofree char *text = rw_json_to_string (node, FALSE);
+
+        if (details == NULL)
+          details = g_string_new (NULL);
+        else
+          g_string_append_c (details, ',');
+        rw_json_append_string (details, rw_json_doc_name (doc, m));
+        g_string_append_c (details, ':');
+        g_string_append (details, text);
+      }
+  g_free (result->usage_details);
+  result->usage_details = details ? g_string_free (g_steal_pointer (&details), FALSE) : NULL;
+}
+
+/* The answer's own fields beyond its choices. */
+static void
+openai_read_reply (RwChatResult *result,
+                   RwJsonDoc    *doc)
+{
+  const char *fingerprint = rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                         "system_fingerprint"));
+
+  if (fingerprint != NULL && g_strcmp0 (fingerprint, result->system_fingerprint) != 0)
+    {
+      g_free (result->system_fingerprint);
+      result->system_fingerprint = g_strdup (fingerprint);
+    }
+  openai_read_usage (result, doc, RW_JSON_ROOT);
 }
 
 static void
 openai_read_finish_reason (ChatState *state,
                            RwJsonDoc *doc,
-                           guint32    choice)
+                           guint32    choice,
+                           guint      index)
 {
   RwChatResult *result = rw_provider_call_get_result (state->call);
   const char *reason = rw_json_doc_string (doc, rw_json_doc_member (doc, choice, "finish_reason"));
+  RwChatChoice *other;
+  char **slot;
 
-  if (reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (reason);
-      state->saw_finish = TRUE;
-    }
+  if (reason == NULL)
+    return;
+  if (index == 0)
+    slot = &result->finish_reason;
+  else if ((other = rw_chat_result_get_choice (result, index)) != NULL)
+    slot = &other->finish_reason;
+  else
+    return;
+  g_free (*slot);
+  *slot = g_strdup (reason);
+  if (index == 0)
+    state->saw_finish = TRUE;
 }
 
-/* choices[0] when it is an object, else NONE. */
-static guint32
-openai_first_choice (RwJsonDoc *doc,
-                     guint32    obj)
+/* A choice's `logprobs.content` entries as JSON text, joined by commas; NULL when none. */
+static char *
+openai_logprobs_text (RwJsonDoc *doc,
+                      guint32    choice)
 {
-  guint32 first = rw_json_doc_first (doc, rw_json_doc_member (doc, obj, "choices"));
+  guint32 list = rw_json_doc_member (doc, rw_json_doc_member (doc, choice, "logprobs"), "content");
+  g_autoptr(GString) out = NULL;
 
-  return rw_json_doc_type (doc, first) == RW_JSON_OBJECT &&
-         rw_json_doc_name (doc, first) == NULL ? first : RW_JSON_NONE;
+  if (rw_json_doc_type (doc, list) != RW_JSON_ARRAY)
+    return NULL;
+  for (guint32 e = rw_json_doc_first (doc, list); e != RW_JSON_NONE; e = rw_json_doc_next (doc, e))
+    {
+      g_autoptr(JsonNode) node = rw_json_doc_to_node (doc, e);
+      g_autofree char *text = rw_json_to_string (node, FALSE);
+
+      if (out == NULL)
+        out = g_string_new (NULL);
+      else
+        g_string_append_c (out, ',');
+      g_string_append (out, text);
+    }
+  return out ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+/* One choice of a chunk (its "delta") or of a whole reply (its "message"): text, refusal, log
+ * probabilities and each tool call go to the caller as pieces. A whole reply's tool call has no
+ * index of its own: its place in the list is its index. */
+static void
+openai_read_choice (ChatState  *state,
+                    RwJsonDoc  *doc,
+                    guint32     choice,
+                    guint       position,
+                    const char *part)
+{
+  guint32 message = rw_json_doc_member (doc, choice, part);
+  guint32 calls = rw_json_doc_member (doc, message, "tool_calls");
+  gint64 index = rw_json_doc_int (doc, rw_json_doc_member (doc, choice, "index"), position);
+  g_autofree char *logprobs = openai_logprobs_text (doc, choice);
+  RwChatDelta delta = RW_CHAT_DELTA_INIT;
+  guint n = 0;
+
+  if (index < 0 || index > G_MAXINT)
+    return;
+  delta.choice = (guint) index;
+  delta.text = rw_json_doc_string (doc, rw_json_doc_member (doc, message, "content"));
+  delta.refusal = rw_json_doc_string (doc, rw_json_doc_member (doc, message, "refusal"));
+  delta.logprobs = logprobs;
+  rw_provider_call_emit (state->call, &delta);
+
+  for (guint32 c = rw_json_doc_first (doc, calls); c != RW_JSON_NONE;
+       c = rw_json_doc_next (doc, c), n++)
+    {
+      RwChatDelta piece = RW_CHAT_DELTA_INIT;
+      guint32 function = rw_json_doc_member (doc, c, "function");
+      gint64 at = rw_json_doc_int (doc, rw_json_doc_member (doc, c, "index"), n);
+
+      if (rw_json_doc_type (doc, c) != RW_JSON_OBJECT || at < 0 || at > G_MAXINT)
+        continue;
+      piece.choice = (guint) index;
+      piece.tool_call = (int) at;
+      piece.tool_call_id = rw_json_doc_string (doc, rw_json_doc_member (doc, c, "id"));
+      piece.tool_name = rw_json_doc_string (doc, rw_json_doc_member (doc, function, "name"));
+      piece.tool_arguments = rw_json_doc_string (doc, rw_json_doc_member (doc, function,
+                                                                          "arguments"));
+      rw_provider_call_emit (state->call, &piece);
+    }
+  openai_read_finish_reason (state, doc, choice, (guint) index);
+}
+
+/* Each choice of a chunk or reply, in order. */
+static guint
+openai_read_choices (ChatState  *state,
+                     RwJsonDoc  *doc,
+                     const char *part)
+{
+  guint32 list = rw_json_doc_member (doc, RW_JSON_ROOT, "choices");
+  guint n = 0;
+
+  for (guint32 c = rw_json_doc_first (doc, list); c != RW_JSON_NONE; c = rw_json_doc_next (doc, c))
+    if (rw_json_doc_type (doc, c) == RW_JSON_OBJECT && rw_json_doc_name (doc, c) == NULL)
+      openai_read_choice (state, doc, c, n++, part);
+  return n;
 }
 
 static gboolean
@@ -88,7 +206,6 @@ openai_on_event (gpointer     data,
 {
   ChatState *state = data;
   g_autoptr(RwJsonDoc) doc = NULL;
-  guint32 choice;
 
   if (len == 6 && memcmp (text, "[DONE]", 6) == 0)
     {
@@ -105,17 +222,8 @@ openai_on_event (gpointer     data,
       return FALSE;
     }
 
-  choice = openai_first_choice (doc, RW_JSON_ROOT);
-  if (choice != RW_JSON_NONE)
-    {
-      guint32 delta = rw_json_doc_member (doc, choice, "delta");
-      const char *content = rw_json_doc_string (doc, rw_json_doc_member (doc, delta, "content"));
-
-      if (content != NULL)
-        rw_provider_call_emit_delta (state->call, content, -1);
-      openai_read_finish_reason (state, doc, choice);
-    }
-  openai_read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
+  openai_read_choices (state, doc, "delta");
+  openai_read_reply (rw_provider_call_get_result (state->call), doc);
   return TRUE;
 }
 
@@ -127,19 +235,15 @@ openai_on_body (gpointer     data,
                 GError     **error)
 {
   ChatState *state = data;
-  guint32 choice = openai_first_choice (doc, RW_JSON_ROOT);
-  guint32 message = rw_json_doc_member (doc, choice, "message");
-  const char *content;
+  guint32 first = rw_json_doc_first (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "choices"));
 
-  if (rw_json_doc_type (doc, message) != RW_JSON_OBJECT)
+  if (rw_json_doc_type (doc, rw_json_doc_member (doc, first, "message")) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply has no choices[0].message");
       return FALSE;
     }
-  if ((content = rw_json_doc_string (doc, rw_json_doc_member (doc, message, "content"))) != NULL)
-    rw_provider_call_emit_delta (state->call, content, -1);
-  openai_read_finish_reason (state, doc, choice);
-  openai_read_usage (rw_provider_call_get_result (state->call), doc, RW_JSON_ROOT);
+  openai_read_choices (state, doc, "message");
+  openai_read_reply (rw_provider_call_get_result (state->call), doc);
   return TRUE;
 }
 
@@ -168,11 +272,13 @@ openai_build_body (RwOpenaiProvider *self,
   RwModel *model = rw_provider_call_get_model (call);
   GString *s = g_string_sized_new (256);
 
-  /* Written directly: the body is fixed in shape and written for every request. */
+  /* Written directly: the body is written for every request. */
   g_string_append (s, "{\"model\":");
   rw_json_append_string (s, rw_model_get_upstream_name (model));
   g_string_append (s, ",\"messages\":");
   _rw_chat_request_append_messages (request, s);
+  /* Tools, response_format, n, stop, seed and every other field, as the caller sent them. */
+  _rw_chat_request_append_extra (request, s);
   g_string_append (s, request->stream ? ",\"stream\":true" : ",\"stream\":false");
   if (request->stream && self->stream_options)
     g_string_append (s, ",\"stream_options\":{\"include_usage\":true}");

@@ -626,26 +626,20 @@ rw_provider_call_headers_received (RwProviderCall *call,
 }
 
 /**
- * rw_provider_call_emit_delta:
+ * rw_provider_call_emit:
  * @call: a call
- * @text: a piece of the answer
- * @len: its length, or -1 when NUL-terminated
+ * @delta: a piece of the answer: text, a refusal, part of a tool call, log probabilities
  *
- * Appends @text to the answer, marks the first token, restarts the between-tokens timer and
- * passes the text on to the caller.
+ * Adds @delta to the answer, marks the first token, restarts the between-tokens timer and
+ * passes the piece on to the caller. A piece with nothing in it is ignored.
  */
 void
-rw_provider_call_emit_delta (RwProviderCall *call,
-                             const char     *text,
-                             gssize          len)
+rw_provider_call_emit (RwProviderCall    *call,
+                       const RwChatDelta *delta)
 {
-  g_autofree char *owned = NULL;
-
-  if (call->finished || call->timed_out != NULL || text == NULL)
+  if (call->finished || call->timed_out != NULL)
     return;
-  if (len < 0)
-    len = strlen (text);
-  if (len == 0)
+  if (!rw_chat_result_apply_delta (call->result, delta))
     return;
 
   call->last_text_us = g_get_monotonic_time ();
@@ -660,12 +654,30 @@ rw_provider_call_emit_delta (RwProviderCall *call,
         provider_arm_deadlines (call);
     }
 
-  g_string_append_len (call->result->text, text, len);
   if (call->delta_func != NULL)
-    {
-      owned = g_strndup (text, len);
-      call->delta_func (call->model, owned, call->delta_data);
-    }
+    call->delta_func (call->model, delta, call->delta_data);
+}
+
+/**
+ * rw_provider_call_emit_delta:
+ * @call: a call
+ * @text: a piece of the first choice's text
+ * @len: its length, or -1 when NUL-terminated
+ *
+ * rw_provider_call_emit() for a piece of plain text.
+ */
+void
+rw_provider_call_emit_delta (RwProviderCall *call,
+                             const char     *text,
+                             gssize          len)
+{
+  g_autofree char *owned = NULL;
+  RwChatDelta delta = RW_CHAT_DELTA_INIT;
+
+  if (text == NULL || len == 0)
+    return;
+  delta.text = len < 0 ? text : (owned = g_strndup (text, len));
+  rw_provider_call_emit (call, &delta);
 }
 
 static GError *

@@ -106,6 +106,8 @@ RwChatResult  *rw_provider_call_get_result   (RwProviderCall      *call);
 char          *rw_provider_call_dup_api_key  (RwProviderCall      *call);
 void           rw_provider_call_headers_received (RwProviderCall  *call,
                                               guint                status);
+void           rw_provider_call_emit         (RwProviderCall      *call,
+                                              const RwChatDelta   *delta);
 void           rw_provider_call_emit_delta   (RwProviderCall      *call,
                                               const char          *text,
                                               gssize               len);

@@ -578,9 +578,9 @@ router_note_skip (Route      *r,
 }
 
 static void
-router_on_delta (RwModel    *model,
-                 const char *text,
-                 gpointer    user_data)
+router_on_delta (RwModel           *model,
+                 const RwChatDelta *delta,
+                 gpointer           user_data)
 {
   Route *r = user_data;
 
@@ -595,7 +595,7 @@ router_on_delta (RwModel    *model,
         r->commit_func (model, r->out->task, r->func_data);
     }
   if (r->delta_func != NULL)
-    r->delta_func (model, text, r->func_data);
+    r->delta_func (model, delta, r->func_data);
 }
 
 static void

@@ -121,6 +121,8 @@ struct _RwServerCall
   gint64 last_write_us;
   char *requested;
   gint64 started_us;
+  guint n_choices;             /* how many choices the caller asked for */
+  char *fingerprint;           /* the upstream's system_fingerprint, once known */
 };
 
 static void
@@ -132,6 +134,7 @@ server_call_free (RwServerCall *call)
   g_clear_object (&call->server);
   g_free (call->id);
   g_free (call->requested);
+  g_free (call->fingerprint);
   g_free (call);
 }
 
@@ -211,8 +214,8 @@ server_heartbeat (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The replies are written directly rather than built as a tree: they are small, fixed in shape,
- * and written for every request. */
+/* The replies are written directly rather than built as a tree: they are written for every
+ * request. */
 static void
 server_append_usage (GString      *out,
                      RwChatResult *r)
@@ -225,51 +228,128 @@ server_append_usage (GString      *out,
   rw_json_append_int (out, done);
   g_string_append (out, ",\"total_tokens\":");
   rw_json_append_int (out, in + done);
+  if (r->usage_details != NULL)
+    {
+      g_string_append_c (out, ',');
+      g_string_append (out, r->usage_details);
+    }
   g_string_append_c (out, '}');
 }
 
 static void
-server_append_chunk (RwServerCall         *call,
-                     const char   *model,
-                     const char   *content,
-                     const char   *finish_reason,
-                     gboolean      role,
-                     RwChatResult *usage)
+server_append_chunk_head (RwServerCall *call,
+                          GString      *line,
+                          const char   *model)
 {
-  g_autoptr(GString) line = g_string_sized_new (256);
-
   g_string_append (line, "data: {\"id\":");
   rw_json_append_string (line, call->id);
   g_string_append (line, ",\"object\":\"chat.completion.chunk\",\"created\":");
   rw_json_append_int (line, call->created);
   g_string_append (line, ",\"model\":");
   rw_json_append_string (line, model ? model : "");
+  if (call->fingerprint != NULL)
+    {
+      g_string_append (line, ",\"system_fingerprint\":");
+      rw_json_append_string (line, call->fingerprint);
+    }
   g_string_append (line, ",\"choices\":[");
-  if (usage == NULL)
-    {
-      g_string_append (line, "{\"index\":0,\"delta\":{");
-      if (role)
-        g_string_append (line, content != NULL ? "\"role\":\"assistant\","
-                                               : "\"role\":\"assistant\"");
-      if (content != NULL)
-        {
-          g_string_append (line, "\"content\":");
-          rw_json_append_string (line, content);
-        }
-      g_string_append (line, "},\"finish_reason\":");
-      if (finish_reason != NULL)
-        rw_json_append_string (line, finish_reason);
-      else
-        g_string_append (line, "null");
-      g_string_append (line, "}]");
-    }
-  else
-    {
-      g_string_append (line, "],");
-      server_append_usage (line, usage);
-    }
+}
+
+static void
+server_append_chunk_tail (RwServerCall *call,
+                          GString      *line)
+{
   g_string_append (line, "}\n\n");
   server_stream_append (call->conn, line->str, line->len);
+}
+
+/* One chunk: a piece of one choice, its role when @role, or its finish reason. */
+static void
+server_append_chunk (RwServerCall      *call,
+                     const char        *model,
+                     const RwChatDelta *delta,
+                     const char        *finish_reason,
+                     gboolean           role)
+{
+  g_autoptr(GString) line = g_string_sized_new (256);
+  gboolean first = TRUE;
+
+  server_append_chunk_head (call, line, model);
+  g_string_append (line, "{\"index\":");
+  rw_json_append_int (line, delta->choice);
+  g_string_append (line, ",\"delta\":{");
+#define SEPARATE() (first ? (void) (first = FALSE) : (void) g_string_append_c (line, ','))
+  if (role)
+    {
+      SEPARATE ();
+      g_string_append (line, "\"role\":\"assistant\"");
+    }
+  if (delta->text != NULL)
+    {
+      SEPARATE ();
+      g_string_append (line, "\"content\":");
+      rw_json_append_string (line, delta->text);
+    }
+  if (delta->refusal != NULL)
+    {
+      SEPARATE ();
+      g_string_append (line, "\"refusal\":");
+      rw_json_append_string (line, delta->refusal);
+    }
+  if (delta->tool_call >= 0)
+    {
+      SEPARATE ();
+      g_string_append (line, "\"tool_calls\":[{\"index\":");
+      rw_json_append_int (line, delta->tool_call);
+      if (delta->tool_call_id != NULL)
+        {
+          /* The first piece of a call: its id, type and name, as OpenAI sends them. */
+          g_string_append (line, ",\"id\":");
+          rw_json_append_string (line, delta->tool_call_id);
+          g_string_append (line, ",\"type\":\"function\"");
+        }
+      g_string_append (line, ",\"function\":{");
+      if (delta->tool_name != NULL)
+        {
+          g_string_append (line, "\"name\":");
+          rw_json_append_string (line, delta->tool_name);
+          g_string_append_c (line, ',');
+        }
+      g_string_append (line, "\"arguments\":");
+      rw_json_append_string (line, delta->tool_arguments ? delta->tool_arguments : "");
+      g_string_append (line, "}}]");
+    }
+#undef SEPARATE
+  g_string_append (line, "},\"logprobs\":");
+  if (delta->logprobs != NULL)
+    {
+      g_string_append (line, "{\"content\":[");
+      g_string_append (line, delta->logprobs);
+      g_string_append (line, "]}");
+    }
+  else
+    g_string_append (line, "null");
+  g_string_append (line, ",\"finish_reason\":");
+  if (finish_reason != NULL)
+    rw_json_append_string (line, finish_reason);
+  else
+    g_string_append (line, "null");
+  g_string_append (line, "}]");
+  server_append_chunk_tail (call, line);
+}
+
+/* The last chunk when the caller asked for usage: no choices, the usage. */
+static void
+server_append_usage_chunk (RwServerCall *call,
+                           const char   *model,
+                           RwChatResult *usage)
+{
+  g_autoptr(GString) line = g_string_sized_new (256);
+
+  server_append_chunk_head (call, line, model);
+  g_string_append (line, "],");
+  server_append_usage (line, usage);
+  server_append_chunk_tail (call, line);
 }
 
 static void
@@ -285,7 +365,14 @@ server_start_stream (RwServerCall       *call,
    * lasts seconds, so the next request's new connection costs next to nothing. */
   call->conn->close_after = TRUE;
   _rw_server_begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
-  server_append_chunk (call, model, "", NULL, TRUE, NULL);
+  for (guint i = 0; i < call->n_choices; i++)
+    {
+      RwChatDelta role = RW_CHAT_DELTA_INIT;
+
+      role.choice = i;
+      role.text = "";
+      server_append_chunk (call, model, &role, NULL, TRUE);
+    }
   call->last_write_us = g_get_monotonic_time ();
   call->server_heartbeat = _rw_server_add_timeout (call->server->heartbeat_ms, server_heartbeat, call);
 }
@@ -305,21 +392,70 @@ server_on_commit (RwModel    *model,
 }
 
 static void
-server_on_delta (RwModel    *model,
-                 const char *text,
-                 gpointer    user_data)
+server_on_delta (RwModel           *model,
+                 const RwChatDelta *delta,
+                 gpointer           user_data)
 {
   RwServerCall *call = user_data;
 
   if (!call->stream || call->finished)
     return;
-  server_append_chunk (call, rw_model_get_id (model), text, NULL, FALSE, NULL);
+  server_append_chunk (call, rw_model_get_id (model), delta, NULL, FALSE);
   call->last_write_us = g_get_monotonic_time ();
   _rw_server_conn_flush (call->conn);
 }
 
+/* One choice of a whole reply: its message, log probabilities and finish reason. */
 static void
-server_reply_whole (RwServerCall          *call,
+server_append_choice (GString      *body,
+                      RwChatResult *r,
+                      guint         index)
+{
+  RwChatChoice *choice = rw_chat_result_peek_choice (r, index);
+  GString *text = index == 0 ? r->text : choice->text;
+  const char *finish = index == 0 ? r->finish_reason : choice ? choice->finish_reason : NULL;
+  gboolean calls = choice != NULL && choice->tool_calls->len > 0;
+
+  g_string_append (body, "{\"index\":");
+  rw_json_append_int (body, index);
+  g_string_append (body, ",\"message\":{\"role\":\"assistant\",\"content\":");
+  /* A message that only calls tools has no content, as OpenAI writes it. */
+  if (calls && text->len == 0)
+    g_string_append (body, "null");
+  else
+    rw_json_append_string (body, text->str);
+  g_string_append (body, ",\"refusal\":");
+  if (choice != NULL && choice->refusal != NULL)
+    rw_json_append_string (body, choice->refusal->str);
+  else
+    g_string_append (body, "null");
+  if (calls)
+    {
+      g_string_append (body, ",\"tool_calls\":[");
+      for (guint i = 0; i < choice->tool_calls->len; i++)
+        {
+          if (i > 0)
+            g_string_append_c (body, ',');
+          rw_tool_call_append_json (choice->tool_calls->pdata[i], -1, body);
+        }
+      g_string_append_c (body, ']');
+    }
+  g_string_append (body, "},\"logprobs\":");
+  if (choice != NULL && choice->logprobs != NULL)
+    {
+      g_string_append (body, "{\"content\":[");
+      g_string_append (body, choice->logprobs->str);
+      g_string_append (body, "]}");
+    }
+  else
+    g_string_append (body, "null");
+  g_string_append (body, ",\"finish_reason\":");
+  rw_json_append_string (body, finish ? finish : "stop");
+  g_string_append_c (body, '}');
+}
+
+static void
+server_reply_whole (RwServerCall  *call,
                     RwRouteResult *out)
 {
   RwChatResult *r = out->result;
@@ -331,17 +467,24 @@ server_reply_whole (RwServerCall          *call,
   rw_json_append_int (body, call->created);
   g_string_append (body, ",\"model\":");
   rw_json_append_string (body, out->model_id);
-  g_string_append (body, ",\"choices\":[{\"index\":0,"
-                         "\"message\":{\"role\":\"assistant\",\"content\":");
-  rw_json_append_string (body, r->text->str);
-  g_string_append (body, "},\"finish_reason\":");
-  rw_json_append_string (body, r->finish_reason ? r->finish_reason : "stop");
-  g_string_append (body, "}],");
+  if (r->system_fingerprint != NULL)
+    {
+      g_string_append (body, ",\"system_fingerprint\":");
+      rw_json_append_string (body, r->system_fingerprint);
+    }
+  g_string_append (body, ",\"choices\":[");
+  for (guint i = 0; i < rw_chat_result_get_n_choices (r); i++)
+    {
+      if (i > 0)
+        g_string_append_c (body, ',');
+      server_append_choice (body, r, i);
+    }
+  g_string_append (body, "],");
   server_append_usage (body, r);
   g_string_append_c (body, '}');
 
   _rw_server_reply_json (call->conn, 200, out->model_id, out->task ? out->task : "default",
-              g_string_free (body, FALSE));
+                         g_string_free (body, FALSE));
 }
 
 static void
@@ -386,6 +529,7 @@ server_route_done (GObject      *object,
     {
       if (!call->headers_sent)
         server_start_stream (call, out->model_id, out->task);
+      call->fingerprint = g_strdup (r->system_fingerprint);
       if (r->error != NULL)
         {
           /* Text already went out: end the stream with an error event, never a clean finish. */
@@ -398,10 +542,18 @@ server_route_done (GObject      *object,
         }
       else
         {
-          server_append_chunk (call, out->model_id, NULL, r->finish_reason ? r->finish_reason : "stop",
-                        FALSE, NULL);
+          for (guint i = 0; i < MAX (call->n_choices, rw_chat_result_get_n_choices (r)); i++)
+            {
+              RwChatChoice *choice = rw_chat_result_peek_choice (r, i);
+              const char *finish = i == 0 ? r->finish_reason
+                                  : choice != NULL ? choice->finish_reason : NULL;
+              RwChatDelta end = RW_CHAT_DELTA_INIT;
+
+              end.choice = i;
+              server_append_chunk (call, out->model_id, &end, finish ? finish : "stop", FALSE);
+            }
           if (call->include_usage)
-            server_append_chunk (call, out->model_id, NULL, NULL, FALSE, r);
+            server_append_usage_chunk (call, out->model_id, r);
           server_stream_append (c, "data: [DONE]\n\n", 14);
         }
       server_stream_end (c);
@@ -423,6 +575,7 @@ server_parse_request (const char  *body,
                       const char  *task_header,
                       char       **model,
                       gboolean    *include_usage,
+                      guint       *n_choices,
                       GError     **error)
 {
   g_autoptr(RwChatRequest) request = rw_chat_request_new ();
@@ -468,6 +621,15 @@ server_parse_request (const char  *body,
                                          FALSE);
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");
   *include_usage = rw_json_doc_boolean (doc, rw_json_doc_member (doc, v, "include_usage"), FALSE);
+  v = rw_json_doc_member (doc, RW_JSON_ROOT, "n");
+  if (v != RW_JSON_NONE && rw_json_doc_type (doc, v) != RW_JSON_NULL &&
+      (rw_json_doc_type (doc, v) != RW_JSON_INT || rw_json_doc_int (doc, v, 0) < 1 ||
+       rw_json_doc_int (doc, v, 0) > 128))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“n” must be a whole number from 1 to 128");
+      return NULL;
+    }
+  *n_choices = (guint) rw_json_doc_int (doc, v, 1);
   /* The limit keeps the name the caller gave it: reasoning models refuse max_tokens. */
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
   request->max_completion_tokens = v != RW_JSON_NONE;
@@ -476,6 +638,26 @@ server_parse_request (const char  *body,
   request->max_tokens = rw_json_doc_int (doc, v, 0);
   request->temperature = rw_json_doc_double (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
                                                                       "temperature"), -1);
+
+  /* Every other field goes upstream as the caller sent it. */
+  {
+    g_autoptr(JsonObject) extra = json_object_new ();
+    static const char * const own[] = { "model", "messages", "stream", "stream_options",
+                                        "temperature", "max_tokens", "max_completion_tokens",
+                                        NULL };
+
+    for (guint32 m = rw_json_doc_first (doc, RW_JSON_ROOT); m != RW_JSON_NONE;
+         m = rw_json_doc_next (doc, m))
+      if (!g_strv_contains (own, rw_json_doc_name (doc, m)))
+        json_object_set_member (extra, rw_json_doc_name (doc, m), rw_json_doc_to_node (doc, m));
+    if (json_object_get_size (extra) > 0)
+      {
+        g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), extra);
+        g_autofree char *text = rw_json_to_string (node, FALSE);
+
+        rw_chat_request_set_extra (request, text);
+      }
+  }
 
   /* The task: our header, else metadata.task. */
   if (task == NULL)
@@ -497,8 +679,9 @@ server_handle_completions (RwServer   *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *model = NULL;
   gboolean include_usage = FALSE;
+  guint n_choices = 1;
   g_autoptr(RwChatRequest) request = server_parse_request (body, len, c->req.task, &model,
-                                                    &include_usage, &error);
+                                                           &include_usage, &n_choices, &error);
   RwServerCall *call;
   char uuid[37];
 
@@ -529,6 +712,7 @@ server_handle_completions (RwServer   *self,
   call->created = g_get_real_time () / G_USEC_PER_SEC;
   call->stream = request->stream;
   call->include_usage = include_usage;
+  call->n_choices = n_choices;
   call->requested = g_strdup (model);
   call->started_us = g_get_monotonic_time ();
   c->call = call;

@@ -113,6 +113,21 @@ rw_mock_reply_new_stream (const char * const *pieces,
   return r;
 }
 
+/* A stream of server-sent events, one `data:` line each, as written: for answers beyond plain
+ * text (tool calls, several choices, log probabilities). */
+RwMockReply *
+rw_mock_reply_new_events (const char * const *events)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  RwMockReply *r;
+
+  for (guint i = 0; events[i]; i++)
+    g_string_append_printf (s, "data: %s\n\n", events[i]);
+  r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
+  r->chunked = TRUE;
+  return r;
+}
+
 /* A streamed answer in each protocol's own framing: the same text and usage whatever the
  * protocol, so that tests can check that every provider reads it the same way. */
 RwMockReply *

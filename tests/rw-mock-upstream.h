@@ -45,6 +45,7 @@ RwMockReply    *rw_mock_reply_new_stream    (const char * const *pieces,
                                              gint64       tokens_in,
                                              gint64       tokens_out,
                                              gboolean     with_done);
+RwMockReply    *rw_mock_reply_new_events    (const char * const *events);
 typedef enum
 {
   RW_MOCK_OPENAI,

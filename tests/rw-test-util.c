@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "rw-test-util.h"
 
 static void
-delta_cb (RwModel    *model,
-          const char *text,
-          gpointer    user_data)
+delta_cb (RwModel           *model,
+          const RwChatDelta *delta,
+          gpointer           user_data)
 {
   GString *deltas = user_data;
-  if (deltas != NULL)
-    g_string_append (deltas, text);
+  if (deltas != NULL && delta->choice == 0 && delta->text != NULL)
+    g_string_append (deltas, delta->text);
 }
 
 static void
@@ -123,4 +124,46 @@ rw_test_db_text (const char *path,
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return value;
+}
+
+void
+rw_test_http_sent_cb (GObject      *object,
+                      GAsyncResult *res,
+                      gpointer      data)
+{
+  RwTestHttpReply *reply = data;
+  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), res, NULL);
+  reply->done = TRUE;
+}
+
+/* Sends one request with libsoup, turning the thread-default main context (where a server
+ * under test may run) until the whole reply is in; *out gets its body. */
+SoupMessage *
+rw_test_http (SoupSession *session,
+              const char  *method,
+              const char  *url,
+              const char  *token,
+              const char  *body,
+              char       **out)
+{
+  SoupMessage *msg = soup_message_new (method, url);
+  RwTestHttpReply reply = { 0 };
+
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, rw_test_http_sent_cb,
+                                    &reply);
+  rw_test_wait_until (&reply.done);
+  g_assert_nonnull (reply.body);
+  *out = g_strndup (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body));
+  g_bytes_unref (reply.body);
+  return msg;
 }

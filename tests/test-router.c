@@ -82,13 +82,14 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-on_delta (RwModel    *model,
-          const char *text,
-          gpointer    data)
+on_delta (RwModel           *model,
+          const RwChatDelta *delta,
+          gpointer           data)
 {
   Fixture *f = data;
   g_assert_cmpuint (f->commits, ==, 1);
-  g_string_append (f->streamed, text);
+  if (delta->text != NULL)
+    g_string_append (f->streamed, delta->text);
 }
 
 static void

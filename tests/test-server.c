@@ -67,22 +67,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->base);
 }
 
-typedef struct
-{
-  GBytes *body;
-  gboolean done;
-} Reply;
-
-static void
-sent_cb (GObject      *object,
-         GAsyncResult *res,
-         gpointer      data)
-{
-  Reply *reply = data;
-  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), res, NULL);
-  reply->done = TRUE;
-}
-
 static SoupMessage *
 request (Fixture    *f,
          const char *method,
@@ -92,25 +76,8 @@ request (Fixture    *f,
          char      **out)
 {
   g_autofree char *url = g_strconcat (f->base, path, NULL);
-  SoupMessage *msg = soup_message_new (method, url);
-  Reply reply = { 0 };
 
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
-  rw_test_wait_until (&reply.done);
-  g_assert_nonnull (reply.body);
-  *out = g_strndup (g_bytes_get_data (reply.body, NULL), g_bytes_get_size (reply.body));
-  g_bytes_unref (reply.body);
-  return msg;
+  return rw_test_http (f->session, method, url, token, body, out);
 }
 
 static void
@@ -641,7 +608,7 @@ test_many_clients (Fixture       *f,
 {
   enum { N = 24 };
   SoupMessage *msgs[N];
-  Reply replies[N] = { { 0 } };
+  RwTestHttpReply replies[N] = { { 0 } };
   g_autoptr(GError) error = NULL;
   const char *db = f->world->db->path;
 
@@ -657,7 +624,8 @@ test_many_clients (Fixture       *f,
       soup_message_headers_replace (soup_message_get_request_headers (msgs[i]), "Authorization",
                                     "Bearer " TOKEN);
       soup_message_set_request_body_from_bytes (msgs[i], "application/json", bytes);
-      soup_session_send_and_read_async (f->session, msgs[i], G_PRIORITY_DEFAULT, NULL, sent_cb,
+      soup_session_send_and_read_async (f->session, msgs[i], G_PRIORITY_DEFAULT, NULL,
+                                        rw_test_http_sent_cb,
                                         &replies[i]);
     }
   for (guint i = 0; i < N; i++)

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+#include <routewise-engine.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-fixtures.h"
+#include "rw-test-util.h"
+
+/*
+ * The endpoint carries the whole Chat Completions API: every field of a request reaches an
+ * OpenAI-compatible upstream as the caller sent it, and the answer comes back whole (tool
+ * calls, several choices, refusals, log probabilities, the fingerprint, usage details), in
+ * one piece and streamed.
+ */
+
+#define TOKEN "rw-server-api-test-token-0123456789"
+
+typedef struct
+{
+  RwTestWorld *world;
+  RwServer *server;
+  SoupSession *session;
+  char *url;
+} Fixture;
+
+/* A tool-calling answer as OpenAI streams it: the first piece of each call carries its id,
+ * type and name, the arguments follow in pieces. */
+static const char * const tool_events[] = {
+  "{\"id\":\"u1\",\"object\":\"chat.completion.chunk\",\"system_fingerprint\":\"fp_mock\","
+  "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,"
+  "\"tool_calls\":[{\"index\":0,\"id\":\"call_weather\",\"type\":\"function\","
+  "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}",
+  "{\"id\":\"u1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+  "\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}",
+  "{\"id\":\"u1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+  "\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}",
+  "{\"id\":\"u1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,"
+  "\"id\":\"call_time\",\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+  "\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}",
+  "{\"id\":\"u1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}",
+  "{\"id\":\"u1\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":9,"
+  "\"total_tokens\":29,\"completion_tokens_details\":{\"reasoning_tokens\":3}}}",
+  "[DONE]",
+  NULL
+};
+
+/* Two choices, interleaved, the second refusing; log probabilities on the first. */
+static const char * const two_events[] = {
+  "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}},"
+  "{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}",
+  "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Yes\"},\"logprobs\":{\"content\":"
+  "[{\"token\":\"Yes\",\"logprob\":-0.25,\"bytes\":[89,101,115],\"top_logprobs\":[]}]}}]}",
+  "{\"choices\":[{\"index\":1,\"delta\":{\"refusal\":\"I can't \"}}]}",
+  "{\"choices\":[{\"index\":1,\"delta\":{\"refusal\":\"help with that.\"}}]}",
+  "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\".\"},\"logprobs\":{\"content\":"
+  "[{\"token\":\".\",\"logprob\":-0.5,\"bytes\":[46],\"top_logprobs\":[]}]}}]}",
+  "{\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+  "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}",
+  "{\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":6,\"total_tokens\":10}}",
+  "[DONE]",
+  NULL
+};
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->world = rw_test_world_new (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"}],"
+    " \"models\": [{\"id\": \"mock/tools\", \"provider\": \"mock\", \"name\": \"tools\"},"
+    "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"}]}",
+    TRUE);
+  rw_mock_upstream_set_default (f->world->mock, "tools", rw_mock_reply_new_events (tool_events));
+  rw_mock_upstream_set_default (f->world->mock, "two", rw_mock_reply_new_events (two_events));
+  f->server = rw_server_new (f->world->router, TOKEN);
+  g_assert_true (rw_server_listen (f->server, 0, &error));
+  g_assert_no_error (error);
+  f->url = g_strdup_printf ("http://127.0.0.1:%u/v1/chat/completions",
+                            rw_server_get_port (f->server));
+  f->session = soup_session_new ();
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_object_unref (f->session);
+  rw_server_stop (f->server);
+  g_object_unref (f->server);
+  rw_test_world_free (f->world);
+  g_free (f->url);
+}
+
+static JsonObject *
+post (Fixture    *f,
+      const char *body,
+      guint       status,
+      char      **raw)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", f->url, TOKEN, body, &out);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_test_message ("reply: %s", out);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, status);
+  if (raw != NULL)
+    {
+      *raw = g_steal_pointer (&out);
+      return NULL;
+    }
+  node = json_from_string (out, NULL);
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Every field of OpenAI's request reference, and one no reference knows, reaches the upstream
+ * as sent: the same JSON value, member by member. Messages keep their parts, tool calls, tool
+ * call ids and names. */
+static void
+test_fields_reach_upstream (Fixture       *f,
+                            gconstpointer  data)
+{
+  static const char request[] =
+    "{\"model\": \"mock/tools\","
+    " \"messages\": ["
+    "  {\"role\": \"developer\", \"content\": \"Be brief.\", \"name\": \"ops\"},"
+    "  {\"role\": \"user\", \"content\": ["
+    "    {\"type\": \"text\", \"text\": \"What is in this picture, and the weather?\"},"
+    "    {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,iVBORw0KGgo=\","
+    "     \"detail\": \"low\"}},"
+    "    {\"type\": \"input_audio\", \"input_audio\": {\"data\": \"UklGRg==\", \"format\": \"wav\"}}]},"
+    "  {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"call_1\","
+    "   \"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+    "   \"arguments\": \"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+    "  {\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"18 C\"}],"
+    " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+    "   \"description\": \"The weather in a city\", \"strict\": true,"
+    "   \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}},"
+    "   \"required\": [\"city\"], \"additionalProperties\": false}}}],"
+    " \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}},"
+    " \"parallel_tool_calls\": false,"
+    " \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"answer\","
+    "   \"strict\": true, \"schema\": {\"type\": \"object\", \"properties\": {\"text\":"
+    "   {\"type\": \"string\"}}, \"required\": [\"text\"], \"additionalProperties\": false}}},"
+    " \"n\": 1, \"stop\": [\"END\", \"STOP\"], \"seed\": 42, \"top_p\": 0.9,"
+    " \"presence_penalty\": 0.5, \"frequency_penalty\": -0.25, \"logit_bias\": {\"50256\": -100},"
+    " \"logprobs\": true, \"top_logprobs\": 2, \"user\": \"user-7\","
+    " \"metadata\": {\"team\": \"search\"}, \"store\": false, \"service_tier\": \"auto\","
+    " \"reasoning_effort\": \"low\", \"modalities\": [\"text\"], \"verbosity\": \"low\","
+    " \"prediction\": {\"type\": \"content\", \"content\": \"18 C\"},"
+    " \"web_search_options\": {\"search_context_size\": \"low\"},"
+    " \"prompt_cache_key\": \"k1\", \"safety_identifier\": \"s1\","
+    " \"max_completion_tokens\": 300, \"temperature\": 0.5,"
+    " \"x_vendor_option\": {\"nested\": [1, 2.5, \"three\", null]},"
+    " \"stream\": false}";
+  g_autoptr(JsonObject) reply = post (f, request, 200, NULL);
+  g_autofree char *sent = rw_mock_upstream_dup_last_body (f->world->mock);
+  g_autoptr(JsonNode) given = json_from_string (request, NULL);
+  g_autoptr(JsonNode) got = json_from_string (sent, NULL);
+  JsonObject *in = json_node_get_object (given);
+  JsonObject *up = json_node_get_object (got);
+  g_autoptr(GList) names = json_object_get_members (in);
+  guint checked = 0;
+
+  g_assert_nonnull (reply);
+  g_test_message ("upstream got: %s", sent);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+
+      if (g_str_equal (name, "stream") || g_str_equal (name, "model"))
+        continue;
+      if (!json_object_has_member (up, name))
+        g_error ("“%s” did not reach the upstream", name);
+      if (!json_node_equal (json_object_get_member (in, name), json_object_get_member (up, name)))
+        {
+          g_autofree char *a = rw_json_to_string (json_object_get_member (in, name), FALSE);
+          g_autofree char *b = rw_json_to_string (json_object_get_member (up, name), FALSE);
+          g_error ("“%s” changed on its way: %s became %s", name, a, b);
+        }
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, json_object_get_size (in) - 2);
+  g_assert_cmpstr (json_object_get_string_member (up, "model"), ==, "tools");
+  g_assert_false (json_object_has_member (up, "max_tokens"));
+}
+
+static JsonObject *
+choice_message (JsonObject *reply,
+                guint       i)
+{
+  JsonArray *choices = json_object_get_array_member (reply, "choices");
+  return json_object_get_object_member (json_array_get_object_element (choices, i), "message");
+}
+
+/* An upstream's tool calls come back in a whole answer: ids, names, arguments joined from
+ * their pieces, no content, finish_reason "tool_calls", the fingerprint and usage details. */
+static void
+test_tool_calls_whole (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonObject) reply = post (
+    f, "{\"model\": \"mock/tools\", \"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}],"
+       " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}]}",
+    200, NULL);
+  JsonObject *message = choice_message (reply, 0);
+  JsonArray *calls = json_object_get_array_member (message, "tool_calls");
+  JsonObject *first, *second;
+  JsonObject *usage = json_object_get_object_member (reply, "usage");
+
+  g_assert_true (json_node_is_null (json_object_get_member (message, "content")));
+  g_assert_cmpuint (json_array_get_length (calls), ==, 2);
+  first = json_array_get_object_element (calls, 0);
+  second = json_array_get_object_element (calls, 1);
+  g_assert_cmpstr (json_object_get_string_member (first, "id"), ==, "call_weather");
+  g_assert_cmpstr (json_object_get_string_member (first, "type"), ==, "function");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (first, "function"), "name"), ==, "get_weather");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (first, "function"), "arguments"), ==,
+                   "{\"city\":\"Paris\"}");
+  g_assert_cmpstr (json_object_get_string_member (second, "id"), ==, "call_time");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (second, "function"), "arguments"), ==, "{}");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (
+                       json_object_get_array_member (reply, "choices"), 0), "finish_reason"),
+                   ==, "tool_calls");
+  g_assert_cmpstr (json_object_get_string_member (reply, "system_fingerprint"), ==, "fp_mock");
+  g_assert_cmpint (json_object_get_int_member (usage, "total_tokens"), ==, 29);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (usage, "completion_tokens_details"),
+                     "reasoning_tokens"), ==, 3);
+}
+
+/* Each `data:` line of a streamed reply, parsed, up to [DONE]. */
+static GPtrArray *
+stream_chunks (const char *raw)
+{
+  GPtrArray *chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_auto(GStrv) lines = g_strsplit (raw, "\n", -1);
+  gboolean done = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonNode) node = NULL;
+
+      if (!g_str_has_prefix (lines[i], "data: "))
+        continue;
+      if (g_str_equal (lines[i] + 6, "[DONE]"))
+        {
+          done = TRUE;
+          continue;
+        }
+      g_assert_false (done);
+      node = json_from_string (lines[i] + 6, NULL);
+      g_assert_nonnull (node);
+      g_ptr_array_add (chunks, json_object_ref (json_node_get_object (node)));
+    }
+  g_assert_true (done);
+  return chunks;
+}
+
+/* Streamed, the tool calls come as tool-call deltas, the way OpenAI sends them: the first
+ * piece of each with its index, id, type and name, then pieces of its arguments. */
+static void
+test_tool_calls_streamed (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *raw = NULL;
+  g_autoptr(GPtrArray) chunks = NULL;
+  g_autoptr(GString) args0 = g_string_new (NULL);
+  const char *id0 = NULL, *id1 = NULL, *name1 = NULL, *finish = NULL, *type0 = NULL;
+  gint64 total = -1;
+
+  post (f, "{\"model\": \"mock/tools\", \"stream\": true, \"stream_options\": {\"include_usage\":"
+           " true}, \"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}]}", 200, &raw);
+  chunks = stream_chunks (raw);
+  for (guint i = 0; i < chunks->len; i++)
+    {
+      JsonObject *chunk = chunks->pdata[i];
+      JsonArray *choices = json_object_get_array_member (chunk, "choices");
+
+      if (json_object_has_member (chunk, "usage") && !json_node_is_null (
+            json_object_get_member (chunk, "usage")))
+        total = json_object_get_int_member (json_object_get_object_member (chunk, "usage"),
+                                            "total_tokens");
+      for (guint c = 0; c < json_array_get_length (choices); c++)
+        {
+          JsonObject *choice = json_array_get_object_element (choices, c);
+          JsonObject *delta = json_object_get_object_member (choice, "delta");
+          JsonArray *calls = json_object_has_member (delta, "tool_calls")
+                             ? json_object_get_array_member (delta, "tool_calls") : NULL;
+
+          if (!json_node_is_null (json_object_get_member (choice, "finish_reason")))
+            finish = json_object_get_string_member (choice, "finish_reason");
+          for (guint k = 0; calls != NULL && k < json_array_get_length (calls); k++)
+            {
+              JsonObject *call = json_array_get_object_element (calls, k);
+              JsonObject *fn = json_object_get_object_member (call, "function");
+              gint64 index = json_object_get_int_member (call, "index");
+
+              if (index == 0 && json_object_has_member (call, "id"))
+                {
+                  g_assert_null (id0);
+                  id0 = json_object_get_string_member (call, "id");
+                  type0 = json_object_get_string_member (call, "type");
+                }
+              if (index == 0)
+                g_string_append (args0, json_object_get_string_member (fn, "arguments"));
+              if (index == 1)
+                {
+                  id1 = json_object_get_string_member (call, "id");
+                  name1 = json_object_get_string_member (fn, "name");
+                }
+            }
+        }
+    }
+  g_assert_cmpstr (id0, ==, "call_weather");
+  g_assert_cmpstr (type0, ==, "function");
+  g_assert_cmpstr (args0->str, ==, "{\"city\":\"Paris\"}");
+  g_assert_cmpstr (id1, ==, "call_time");
+  g_assert_cmpstr (name1, ==, "get_time");
+  g_assert_cmpstr (finish, ==, "tool_calls");
+  g_assert_cmpint (total, ==, 29);
+}
+
+/* n = 2: both choices come back, with their own text or refusal, log probabilities and finish
+ * reason, whole and streamed. */
+static void
+test_two_choices (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) reply = post (
+    f, "{\"model\": \"mock/two\", \"n\": 2, \"logprobs\": true,"
+       " \"messages\": [{\"role\": \"user\", \"content\": \"Well?\"}]}", 200, NULL);
+  JsonArray *choices = json_object_get_array_member (reply, "choices");
+  JsonObject *c0 = json_array_get_object_element (choices, 0);
+  JsonObject *c1 = json_array_get_object_element (choices, 1);
+  JsonArray *lp = json_object_get_array_member (json_object_get_object_member (c0, "logprobs"),
+                                                "content");
+  g_autofree char *raw = NULL;
+  g_autoptr(GPtrArray) chunks = NULL;
+  g_autoptr(GString) text1 = g_string_new (NULL);
+  guint role1 = 0;
+  const char *finish1 = NULL;
+
+  g_assert_cmpuint (json_array_get_length (choices), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (choice_message (reply, 0), "content"), ==, "Yes.");
+  g_assert_cmpstr (json_object_get_string_member (c0, "finish_reason"), ==, "length");
+  g_assert_cmpuint (json_array_get_length (lp), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (lp, 1),
+                                                    "logprob"), ==, -0.5);
+  g_assert_cmpint (json_object_get_int_member (c1, "index"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (choice_message (reply, 1), "refusal"), ==,
+                   "I can't help with that.");
+  g_assert_cmpstr (json_object_get_string_member (c1, "finish_reason"), ==, "stop");
+
+  post (f, "{\"model\": \"mock/two\", \"n\": 2, \"stream\": true,"
+           " \"messages\": [{\"role\": \"user\", \"content\": \"Well?\"}]}", 200, &raw);
+  chunks = stream_chunks (raw);
+  for (guint i = 0; i < chunks->len; i++)
+    {
+      JsonArray *list = json_object_get_array_member (chunks->pdata[i], "choices");
+
+      for (guint c = 0; c < json_array_get_length (list); c++)
+        {
+          JsonObject *choice = json_array_get_object_element (list, c);
+          JsonObject *delta = json_object_get_object_member (choice, "delta");
+
+          if (json_object_get_int_member (choice, "index") != 1)
+            continue;
+          if (json_object_has_member (delta, "role"))
+            role1++;
+          if (json_object_has_member (delta, "refusal"))
+            g_string_append (text1, json_object_get_string_member (delta, "refusal"));
+          if (!json_node_is_null (json_object_get_member (choice, "finish_reason")))
+            finish1 = json_object_get_string_member (choice, "finish_reason");
+        }
+    }
+  g_assert_cmpuint (role1, ==, 1);
+  g_assert_cmpstr (text1->str, ==, "I can't help with that.");
+  g_assert_cmpstr (finish1, ==, "stop");
+}
+
+/* A value the endpoint itself must read and cannot: a 400 that names it. */
+static void
+test_bad_n (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *raw = NULL;
+
+  post (f, "{\"model\": \"mock/two\", \"n\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+        400, &raw);
+  g_assert_nonnull (strstr (raw, "“n”"));
+  g_clear_pointer (&raw, g_free);
+  post (f, "{\"model\": \"mock/two\", \"n\": \"2\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+        400, &raw);
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
+}
+
+/* What is stored of a tool-calling request: the messages whole, so that the same prompt with
+ * other tools, or another image, is another prompt; and the answer's tool calls. */
+static void
+test_stored_whole (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *messages = NULL;
+  g_autoptr(JsonObject) r1 = post (
+    f, "{\"model\": \"mock/tools\", \"messages\": [{\"role\": \"user\", \"content\": [{\"type\":"
+       " \"text\", \"text\": \"Look\"}, {\"type\": \"image_url\", \"image_url\": {\"url\":"
+       " \"https://example.invalid/a.png\"}}]}]}", 200, NULL);
+  g_autoptr(JsonObject) r2 = post (
+    f, "{\"model\": \"mock/tools\", \"messages\": [{\"role\": \"user\", \"content\": [{\"type\":"
+       " \"text\", \"text\": \"Look\"}, {\"type\": \"image_url\", \"image_url\": {\"url\":"
+       " \"https://example.invalid/b.png\"}}]}]}", 200, NULL);
+
+  g_assert_true (rw_store_flush (f->world->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rw_test_db_int (f->world->db->path, "SELECT count(*) FROM prompts"), ==, 2);
+  messages = rw_test_db_text (f->world->db->path, "SELECT messages FROM prompts LIMIT 1");
+  g_assert_nonnull (strstr (messages, "image_url"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func) \
+  g_test_add ("/Rw/ServerApi/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("fields-reach-upstream", test_fields_reach_upstream);
+  ADD ("tool-calls-whole", test_tool_calls_whole);
+  ADD ("tool-calls-streamed", test_tool_calls_streamed);
+  ADD ("two-choices", test_two_choices);
+  ADD ("bad-n", test_bad_n);
+  ADD ("stored-whole", test_stored_whole);
+#undef ADD
+  return g_test_run ();
+}
