@@ -257,12 +257,16 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* The extra request fields this protocol translates; anything else is refused. */
+static const char * const anthropic_fields[] = { NULL };
+
 static void
 rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
 {
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "anthropic";
+  provider_class->carried_fields = anthropic_fields;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
   provider_class->chat_async = rw_anthropic_provider_chat_async;

@@ -202,19 +202,15 @@ rw_chat_request_set_task (RwChatRequest *self,
  * rw_chat_request_messages_to_json:
  * @self: a #RwChatRequest
  *
- * Returns: (transfer full): the messages as an OpenAI-style JSON array: as the caller gave
- *   them, when they hold more than a role and a string each
+ * Returns: (transfer full): the messages' roles and text as an OpenAI-style JSON array; see
+ *   rw_chat_request_get_raw_messages() for what else they hold
  */
 JsonNode *
 rw_chat_request_messages_to_json (RwChatRequest *self)
 {
-  JsonArray *array;
-  JsonNode *node;
+  JsonArray *array = json_array_sized_new (self->roles->len);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
 
-  if (self->raw_messages != NULL)
-    return rw_json_parse (self->raw_messages, strlen (self->raw_messages), NULL);
-  array = json_array_sized_new (self->roles->len);
-  node = json_node_new (JSON_NODE_ARRAY);
   for (guint i = 0; i < self->roles->len; i++)
     {
       JsonObject *msg = json_object_new ();
@@ -282,8 +278,9 @@ chat_request_write_messages (RwChatRequest *self,
   g_string_append_c (out, ']');
 }
 
-/* The messages as JSON, computed once; the same text as json_to_string() of
- * rw_chat_request_messages_to_json(). Safe to call from several threads. */
+/* The messages as JSON, computed once: the caller's, when they hold more than text; else the
+ * same text as json_to_string() of rw_chat_request_messages_to_json(). Safe to call from
+ * several threads. */
 static const char *
 chat_request_peek_messages_json (RwChatRequest *self)
 {

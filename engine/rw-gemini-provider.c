@@ -238,12 +238,16 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* The extra request fields this protocol translates; anything else is refused. */
+static const char * const gemini_fields[] = { NULL };
+
 static void
 rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
 {
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "gemini";
+  provider_class->carried_fields = gemini_fields;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
   provider_class->chat_async = rw_gemini_provider_chat_async;

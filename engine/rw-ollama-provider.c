@@ -158,12 +158,16 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* The extra request fields this protocol translates; anything else is refused. */
+static const char * const ollama_fields[] = { NULL };
+
 static void
 rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
 {
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "ollama";
+  provider_class->carried_fields = ollama_fields;
   provider_class->needs_base_url = TRUE;
   provider_class->chat_async = rw_ollama_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;

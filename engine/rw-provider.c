@@ -6,6 +6,7 @@
 
 #include "rw-error.h"
 #include "rw-http-private.h"
+#include "rw-json.h"
 #include "rw-keyring.h"
 #include "rw-provider-private.h"
 
@@ -754,6 +755,95 @@ provider_chat_done_cb (GObject      *object,
 
   g_task_return_pointer (task, rw_chat_result_ref (result), (GDestroyNotify) rw_chat_result_unref);
   provider_call_free (call);
+}
+
+/* What in a message the protocol would drop: a member other than its role and content, or a
+ * part of its content that is not text. NULL when there is nothing. */
+static char *
+provider_message_beyond_text (JsonArray *messages)
+{
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *node = json_array_get_element (messages, i);
+      JsonObject *m;
+      JsonArray *parts;
+      g_autoptr(GList) names = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      m = json_node_get_object (node);
+      names = json_object_get_members (m);
+      for (GList *l = names; l != NULL; l = l->next)
+        if (!g_str_equal (l->data, "role") && !g_str_equal (l->data, "content") &&
+            !json_node_is_null (json_object_get_member (m, l->data)))
+          return g_strdup_printf ("messages[%u].%s", i, (char *) l->data);
+      if ((parts = rw_json_object_get_array (m, "content")) == NULL)
+        continue;
+      for (guint j = 0; j < json_array_get_length (parts); j++)
+        {
+          JsonNode *part = json_array_get_element (parts, j);
+          const char *type = JSON_NODE_HOLDS_OBJECT (part)
+                             ? rw_json_object_get_string (json_node_get_object (part), "type",
+                                                          NULL) : NULL;
+          if (g_strcmp0 (type, "text") != 0)
+            return g_strdup_printf ("messages[%u].content[%u] (%s)", i, j,
+                                    type ? type : "a part without a type");
+        }
+    }
+  return NULL;
+}
+
+/**
+ * rw_provider_check_request:
+ * @self: a #RwProvider
+ * @model: the model @request would go to
+ * @request: a request
+ * @error: return location for an error naming what cannot be carried
+ *
+ * Whether @self's protocol can carry all of @request: each of its extra fields (tools,
+ * response_format, stop...) and each part of its messages. What it cannot is never dropped:
+ * the request is refused, and the router tries a model that can.
+ *
+ * Returns: %TRUE when the whole request can go to @model
+ */
+gboolean
+rw_provider_check_request (RwProvider     *self,
+                           RwModel        *model,
+                           RwChatRequest  *request,
+                           GError        **error)
+{
+  RwProviderClass *klass;
+  g_autofree char *field = NULL;
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  klass = RW_PROVIDER_GET_CLASS (self);
+  if (klass->carried_fields != NULL && rw_chat_request_get_extra (request) != NULL)
+    {
+      g_autoptr(JsonObject) extra = rw_chat_request_dup_extra_object (request);
+      g_autoptr(GList) names = extra ? json_object_get_members (extra) : NULL;
+
+      for (GList *l = names; l != NULL && field == NULL; l = l->next)
+        if (!g_strv_contains (klass->carried_fields, l->data) &&
+            !json_node_is_null (json_object_get_member (extra, l->data)))
+          field = g_strdup (l->data);
+    }
+  if (field == NULL && !klass->carries_messages_whole &&
+      rw_chat_request_get_raw_messages (request) != NULL)
+    {
+      const char *raw = rw_chat_request_get_raw_messages (request);
+      g_autoptr(JsonNode) messages = rw_json_parse (raw, strlen (raw), NULL);
+
+      if (messages != NULL && JSON_NODE_HOLDS_ARRAY (messages))
+        field = provider_message_beyond_text (json_node_get_array (messages));
+    }
+  if (field == NULL)
+    return TRUE;
+  g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+               "%s cannot take “%s”: Routewise speaks the %s protocol to it, which has no way "
+               "to carry it", rw_model_get_id (model), field, klass->kind);
+  return FALSE;
 }
 
 /**

@@ -39,6 +39,11 @@ struct _RwProviderClass
   const char  *kind;
   gboolean     needs_base_url;
   gboolean     takes_api_key;
+  /* What of a request beyond plain text the protocol carries: the request's extra fields it
+   * translates (NULL: it sends every one on as it is), and whether it sends messages whole,
+   * parts, tool calls and all (else it takes only their text, and refuses the rest). */
+  const char * const *carried_fields;
+  gboolean     carries_messages_whole;
 
   gboolean   (*configure)          (RwProvider      *self,
                                     JsonObject      *config,
@@ -60,9 +65,13 @@ struct _RwProviderClass
                                     GError         **error);
 
   /*< private >*/
-  gpointer _reserved[7];
+  gpointer _reserved[5];
 };
 
+gboolean       rw_provider_check_request     (RwProvider          *self,
+                                              RwModel             *model,
+                                              RwChatRequest       *request,
+                                              GError             **error);
 const char    *rw_provider_get_id            (RwProvider          *self);
 const char    *rw_provider_get_kind          (RwProvider          *self);
 const char    *rw_provider_get_base_url      (RwProvider          *self);

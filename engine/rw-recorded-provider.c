@@ -515,12 +515,16 @@ rw_recorded_provider_configure (RwProvider  *provider,
   return TRUE;
 }
 
+/* The extra request fields this protocol translates; anything else is refused. */
+static const char * const recorded_fields[] = { NULL };
+
 static void
 rw_recorded_provider_class_init (RwRecordedProviderClass *klass)
 {
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "recorded";
+  provider_class->carried_fields = recorded_fields;
   provider_class->configure = rw_recorded_provider_configure;
   provider_class->chat_async = rw_recorded_provider_chat_async;
   provider_class->chat_finish = rw_recorded_provider_chat_finish;

@@ -806,6 +806,14 @@ router_try_next_candidate (GTask *task)
                      "the request does not fit any candidate's context");
           continue;
         }
+      if (!rw_provider_check_request (rw_catalog_lookup_provider (self->catalog,
+                                                                  rw_model_get_provider_id (model)),
+                                      model, r->request, &error))
+        {
+          /* A model that would drop a tool, an image or a response format is passed over. */
+          router_note_skip (r, RW_ERROR_BAD_REQUEST, "%s", error->message);
+          continue;
+        }
       if (rw_router_get_circuit_state (self, id) == RW_CIRCUIT_OPEN)
         {
           router_note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open", id);

@@ -71,9 +71,11 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   f->world = rw_test_world_new (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"}],"
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/tools\", \"provider\": \"mock\", \"name\": \"tools\"},"
-    "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"}]}",
+    "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
+    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}",
     TRUE);
   rw_mock_upstream_set_default (f->world->mock, "tools", rw_mock_reply_new_events (tool_events));
   rw_mock_upstream_set_default (f->world->mock, "two", rw_mock_reply_new_events (two_events));
@@ -428,6 +430,49 @@ test_stored_whole (Fixture       *f,
   g_assert_nonnull (strstr (messages, "image_url"));
 }
 
+/* A field or a message part a protocol cannot carry is never dropped: the model is passed
+ * over for the next candidate that can take the request, and when none can, a 400 names the
+ * field and the model. */
+static void
+test_uncarried_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+  const char *fallbacks[] = { "mock/tools", NULL };
+  g_autofree char *raw = NULL;
+  g_autoptr(JsonObject) served = NULL;
+
+  post (f, "{\"model\": \"anth/claude\", \"logit_bias\": {\"1\": 5},"
+           " \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", 400, &raw);
+  g_assert_nonnull (strstr (raw, "“logit_bias”"));
+  g_assert_nonnull (strstr (raw, "anth/claude"));
+  g_clear_pointer (&raw, g_free);
+  post (f, "{\"model\": \"anth/claude\", \"messages\": [{\"role\": \"user\", \"content\": ["
+           "{\"type\": \"text\", \"text\": \"Listen\"}, {\"type\": \"input_audio\","
+           " \"input_audio\": {\"data\": \"UklGRg==\", \"format\": \"wav\"}}]}]}", 400, &raw);
+  g_assert_nonnull (strstr (raw, "messages[0].content[1] (input_audio)"));
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "claude"), ==, 0);
+
+  /* Text parts alone are text: they go, joined. */
+  rw_mock_upstream_set_default (f->world->mock, "claude",
+                                rw_mock_reply_new_protocol_stream (RW_MOCK_ANTHROPIC,
+                                                                   (const char *[]) { "Hi", NULL },
+                                                                   3, 1));
+  g_clear_pointer (&raw, g_free);
+  post (f, "{\"model\": \"anth/claude\", \"messages\": [{\"role\": \"user\", \"content\": ["
+           "{\"type\": \"text\", \"text\": \"Hel\"}, {\"type\": \"text\", \"text\": \"lo\"}]}]}",
+        200, &raw);
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "claude"), ==, 1);
+
+  /* With a fallback that can, the request goes there. */
+  rw_policy_set_fallbacks (policy, "anth/claude", fallbacks);
+  rw_router_set_policy (f->world->router, policy);
+  served = post (f, "{\"model\": \"anth/claude\", \"logit_bias\": {\"1\": 5},"
+                    " \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", 200, NULL);
+  g_assert_cmpstr (json_object_get_string_member (served, "model"), ==, "mock/tools");
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "claude"), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -441,6 +486,7 @@ main (int    argc,
   ADD ("two-choices", test_two_choices);
   ADD ("bad-n", test_bad_n);
   ADD ("stored-whole", test_stored_whole);
+  ADD ("uncarried-refused", test_uncarried_refused);
 #undef ADD
   return g_test_run ();
 }
