@@ -22,6 +22,7 @@ struct _RwMockUpstream
   guint max_active;
   GHashTable *queues;     /* model -> GQueue of RwMockReply */
   GHashTable *defaults;   /* model -> RwMockReply */
+  GHashTable *rules;      /* model -> GPtrArray of RwMockReply, each with a match */
   GHashTable *counts;     /* model -> count */
   char *last_headers;
   char *last_body;
@@ -126,6 +127,61 @@ rw_mock_reply_new_events (const char * const *events)
   r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
   r->chunked = TRUE;
   return r;
+}
+
+/* One tool call, streamed as OpenAI streams it: the first piece with the call's id, type and
+ * name, the arguments in two more, then finish_reason "tool_calls" and the usage. */
+RwMockReply *
+rw_mock_reply_new_tool_call (const char *id,
+                             const char *name,
+                             const char *arguments)
+{
+  gsize half = strlen (arguments) / 2;
+  g_autofree char *head = g_strndup (arguments, half);
+  g_autofree char *qid = json_string (id), *qname = json_string (name);
+  g_autofree char *qhead = json_string (head), *qtail = json_string (arguments + half);
+  g_autofree char *first = g_strdup_printf (
+    "{\"id\":\"t1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,"
+    "\"tool_calls\":[{\"index\":0,\"id\":%s,\"type\":\"function\",\"function\":{\"name\":%s,"
+    "\"arguments\":\"\"}}]},\"finish_reason\":null}]}", qid, qname);
+  g_autofree char *second = g_strdup_printf (
+    "{\"id\":\"t1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+    "{\"arguments\":%s}}]},\"finish_reason\":null}]}", qhead);
+  g_autofree char *third = g_strdup_printf (
+    "{\"id\":\"t1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+    "{\"arguments\":%s}}]},\"finish_reason\":null}]}", qtail);
+  const char *events[] = {
+    first, second, third,
+    "{\"id\":\"t1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}",
+    "{\"id\":\"t1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":12,\"total_tokens\":42}}",
+    "[DONE]",
+    NULL
+  };
+
+  return rw_mock_reply_new_events (events);
+}
+
+/* An answer whose text is the request's body as the upstream received it: what reached it,
+ * for a client at the other end of a gateway to check. */
+RwMockReply *
+rw_mock_reply_new_echo (void)
+{
+  static const char * const events[] = {
+    "{\"id\":\"e1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":" RW_MOCK_REQUEST_BODY
+    "},\"finish_reason\":null}]}",
+    "{\"id\":\"e1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+    "[DONE]",
+    NULL
+  };
+
+  return rw_mock_reply_new_events (events);
 }
 
 /* A streamed answer in each protocol's own framing: the same text and usage whatever the
@@ -514,6 +570,15 @@ pick_reply (RwMockUpstream *self,
         }
       if (reply != NULL)
         break;
+      {
+        GPtrArray *rules = g_hash_table_lookup (self->rules, keys[i]);
+
+        for (guint j = 0; rules != NULL && j < rules->len && reply == NULL; j++)
+          if (body != NULL && strstr (body, ((RwMockReply *) rules->pdata[j])->match) != NULL)
+            reply = rw_mock_reply_copy (rules->pdata[j]);
+      }
+      if (reply != NULL)
+        break;
       else if ((d = g_hash_table_lookup (self->defaults, keys[i])) != NULL)
         reply = rw_mock_reply_copy (d);
     }
@@ -567,7 +632,22 @@ handle_request (Conn       *c,
 
   {
     g_autofree char *text = g_strndup (body, body_len);
+    gsize len;
+    const char *data;
+
     c->reply = pick_reply (self, model, text);
+    data = c->reply->body ? g_bytes_get_data (c->reply->body, &len) : NULL;
+    if (data != NULL && g_strstr_len (data, len, RW_MOCK_REQUEST_BODY) != NULL)
+      {
+        /* An echo: the request's body, as a JSON string, where the reply names it. */
+        g_autofree char *quoted = json_string (text);
+        g_autofree char *whole = g_strndup (data, len);
+        g_auto(GStrv) parts = g_strsplit (whole, RW_MOCK_REQUEST_BODY, -1);
+        g_autofree char *echoed = g_strjoinv (quoted, parts);
+
+        g_bytes_unref (c->reply->body);
+        c->reply->body = g_bytes_new (echoed, strlen (echoed));
+      }
   }
   c->model = g_strdup (model);
   if (c->reply->hang)
@@ -711,6 +791,8 @@ rw_mock_upstream_new (void)
   self->defaults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) rw_mock_reply_free);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_ptr_array_unref);
   self->connections = g_ptr_array_new ();
   self->thread = g_thread_new ("mock-upstream", mock_thread, self);
 
@@ -748,6 +830,7 @@ rw_mock_upstream_free (RwMockUpstream *self)
     g_queue_free_full (v, (GDestroyNotify) rw_mock_reply_free);
   g_hash_table_unref (self->queues);
   g_hash_table_unref (self->defaults);
+  g_hash_table_unref (self->rules);
   g_hash_table_unref (self->counts);
   g_hash_table_unref (self->written);
   g_cond_clear (&self->written_cond);
@@ -789,6 +872,25 @@ rw_mock_upstream_push (RwMockUpstream *self,
       g_hash_table_insert (self->queues, g_strdup (model ? model : ""), q);
     }
   g_queue_push_tail (q, reply);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* A reply for every request to @model whose body holds @reply's match, before the default. */
+void
+rw_mock_upstream_add_rule (RwMockUpstream *self,
+                           const char     *model,
+                           RwMockReply    *reply)
+{
+  GPtrArray *rules;
+
+  g_return_if_fail (reply->match != NULL);
+  g_mutex_lock (&self->mutex);
+  if ((rules = g_hash_table_lookup (self->rules, model)) == NULL)
+    {
+      rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_mock_reply_free);
+      g_hash_table_insert (self->rules, g_strdup (model), rules);
+    }
+  g_ptr_array_add (rules, reply);
   g_mutex_unlock (&self->mutex);
 }
 

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  */
 
 typedef struct _RwMockUpstream RwMockUpstream;
+
+/* In a reply's body: replaced by the request's body as a JSON string, for an echo. */
+#define RW_MOCK_REQUEST_BODY "@REQUEST_BODY@"
+
 typedef struct _RwMockReply RwMockReply;
 
 struct _RwMockReply
@@ -46,6 +50,10 @@ RwMockReply    *rw_mock_reply_new_stream    (const char * const *pieces,
                                              gint64       tokens_out,
                                              gboolean     with_done);
 RwMockReply    *rw_mock_reply_new_events    (const char * const *events);
+RwMockReply    *rw_mock_reply_new_tool_call (const char  *id,
+                                             const char  *name,
+                                             const char  *arguments);
+RwMockReply    *rw_mock_reply_new_echo      (void);
 typedef enum
 {
   RW_MOCK_OPENAI,
@@ -73,6 +81,9 @@ void            rw_mock_upstream_free       (RwMockUpstream *self);
 guint16         rw_mock_upstream_get_port   (RwMockUpstream *self);
 char           *rw_mock_upstream_dup_base_url (RwMockUpstream *self);
 void            rw_mock_upstream_push       (RwMockUpstream *self,
+                                             const char     *model,
+                                             RwMockReply    *reply);
+void            rw_mock_upstream_add_rule   (RwMockUpstream *self,
                                              const char     *model,
                                              RwMockReply    *reply);
 void            rw_mock_upstream_set_default (RwMockUpstream *self,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Drives Routewise's endpoint with the official OpenAI SDK and reports what it saw as JSON.
-import OpenAI from 'openai';
+// RW_OPENAI_MODULE names the package: "openai" (4.x) or "openai-current" (the current major).
+const OpenAI = (await import(process.env.RW_OPENAI_MODULE ?? 'openai')).default;
 
 const baseURL = process.env.RW_BASE_URL;
 const apiKey = process.env.RW_TOKEN;
@@ -118,6 +119,134 @@ await attempt('bad-request', async () => {
   } catch (e) {
     check('bad-request', e instanceof OpenAI.BadRequestError && e.status === 400, `${e?.status}`);
   }
+});
+
+// A two-step tool loop: the model calls get_weather, we answer the call, the model answers.
+const tools = [{
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+}];
+const ask = [{ role: 'user', content: 'What is the weather in Paris?' }];
+
+await attempt('tool-loop', async () => {
+  const first = await client.chat.completions.create({ model: 'mock/agent', messages: ask, tools });
+  const call = first.choices[0].message.tool_calls?.[0];
+  const args = JSON.parse(call?.function?.arguments ?? 'null');
+  const second = await client.chat.completions.create({
+    model: 'mock/agent', tools,
+    messages: [...ask, first.choices[0].message,
+      { role: 'tool', tool_call_id: call.id, content: '18 C' }],
+  });
+  check('tool-loop', first.choices[0].finish_reason === 'tool_calls' && call.id === 'call_w1' &&
+    call.type === 'function' && call.function.name === 'get_weather' && args?.city === 'Paris' &&
+    second.choices[0].message.content === 'It is 18 C in Paris.',
+    JSON.stringify({ first, second }));
+});
+
+await attempt('tool-loop-stream', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'mock/agent', messages: ask, tools, stream: true,
+  });
+  const calls = [];
+  let finish = null;
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    for (const d of choice?.delta?.tool_calls ?? []) {
+      calls[d.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } };
+      if (d.id) calls[d.index].id = d.id;
+      if (d.function?.name) calls[d.index].function.name += d.function.name;
+      if (d.function?.arguments) calls[d.index].function.arguments += d.function.arguments;
+    }
+    if (choice?.finish_reason) finish = choice.finish_reason;
+  }
+  const again = await client.chat.completions.create({
+    model: 'mock/agent', tools, stream: true,
+    messages: [...ask, { role: 'assistant', content: null, tool_calls: calls },
+      { role: 'tool', tool_call_id: calls[0]?.id, content: '18 C' }],
+  });
+  let text = '';
+  for await (const chunk of again) text += chunk.choices[0]?.delta?.content ?? '';
+  check('tool-loop-stream', finish === 'tool_calls' && calls.length === 1 &&
+    calls[0].id === 'call_w1' && calls[0].function.name === 'get_weather' &&
+    JSON.parse(calls[0].function.arguments).city === 'Paris' && text === 'It is 18 C in Paris.',
+    JSON.stringify({ calls, finish, text }));
+});
+
+// The SDK's own agent loop: it calls our function and sends the result back.
+await attempt('run-tools', async () => {
+  const completions = client.chat.completions.runTools ? client.chat.completions
+    : client.beta.chat.completions;
+  let called = null;
+  const runner = completions.runTools({
+    model: 'mock/agent', messages: ask,
+    tools: [{
+      type: 'function',
+      function: {
+        name: 'get_weather', parameters: tools[0].function.parameters,
+        parse: JSON.parse,
+        function: (args) => { called = args; return '18 C'; },
+      },
+    }],
+  });
+  const content = await runner.finalContent();
+  check('run-tools', called?.city === 'Paris' && content === 'It is 18 C in Paris.',
+    JSON.stringify({ called, content }));
+});
+
+await attempt('json-schema', async () => {
+  const r = await client.chat.completions.create({
+    model: 'mock/json', messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'weather', strict: true,
+        schema: {
+          type: 'object', additionalProperties: false, required: ['city', 'temperature_c'],
+          properties: { city: { type: 'string' }, temperature_c: { type: 'number' } },
+        },
+      },
+    },
+  });
+  const parsed = JSON.parse(r.choices[0].message.content);
+  check('json-schema', parsed.city === 'Paris' && parsed.temperature_c === 18, JSON.stringify(r));
+});
+
+await attempt('n-2', async () => {
+  const r = await client.chat.completions.create({ model: 'mock/two', messages, n: 2 });
+  check('n-2', r.choices.length === 2 && r.choices[0].message.content === 'One' &&
+    r.choices[1].index === 1 && r.choices[1].message.content === 'Two', JSON.stringify(r));
+});
+
+// The echo model answers with the body it received upstream.
+async function echo(body) {
+  const r = await client.chat.completions.create({ model: 'mock/echo', ...body });
+  return JSON.parse(r.choices[0].message.content);
+}
+
+await attempt('fields-reach-upstream', async () => {
+  const sent = {
+    messages, stop: ['END'], seed: 7, top_p: 0.5, presence_penalty: 0.25, frequency_penalty: 0.5,
+    logit_bias: { '42': -10 }, user: 'u-1', parallel_tool_calls: false, tools,
+    tool_choice: 'auto', response_format: { type: 'json_object' }, max_completion_tokens: 64,
+  };
+  const got = await echo(sent);
+  const same = Object.keys(sent).filter((k) => k !== 'messages')
+    .every((k) => JSON.stringify(got[k]) === JSON.stringify(sent[k]));
+  check('fields-reach-upstream', same && got.model === 'echo' && got.max_tokens === undefined,
+    JSON.stringify(got));
+});
+
+await attempt('image-reaches-upstream', async () => {
+  const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+  const got = await echo({
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, image] }],
+  });
+  check('image-reaches-upstream',
+    JSON.stringify(got.messages?.[0]?.content?.[1]) === JSON.stringify(image), JSON.stringify(got));
 });
 
 console.log(JSON.stringify(results));

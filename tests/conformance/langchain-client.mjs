@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Drives Routewise's endpoint with LangChain JS's ChatOpenAI and reports what it saw as JSON.
+import { ChatOpenAI } from '@langchain/openai';
+import { HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
+
+const configuration = { baseURL: process.env.RW_BASE_URL };
+const apiKey = process.env.RW_TOKEN;
+const chat = (model, options = {}) => new ChatOpenAI({ model, apiKey, configuration, maxRetries: 0,
+  ...options });
+const results = [];
+
+function check(name, ok, detail) {
+  results.push({ name, ok: !!ok, detail: ok ? undefined : detail });
+}
+
+async function attempt(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    check(name, false, `threw ${e?.constructor?.name}: ${e?.message}`);
+  }
+}
+
+const getWeather = tool(async ({ city }) => (city === 'Paris' ? '18 C' : '?'), {
+  name: 'get_weather',
+  description: 'The weather in a city',
+  schema: z.object({ city: z.string() }),
+});
+
+await attempt('invoke', async () => {
+  const r = await chat('mock/good').invoke('Say hello');
+  check('invoke', r.content === 'Hello, world!' && r.usage_metadata?.output_tokens === 5,
+    JSON.stringify(r));
+});
+
+await attempt('stream', async () => {
+  let text = '';
+  for await (const chunk of await chat('mock/good').stream('Say hello')) text += chunk.content;
+  check('stream', text === 'Hello, world!', text);
+});
+
+async function loop(name, streaming) {
+  await attempt(name, async () => {
+    const model = chat('mock/agent').bindTools([getWeather]);
+    // Streamed, the pieces are joined as an agent joins them.
+    const ask = async (messages) => {
+      if (!streaming)
+        return model.invoke(messages);
+      let whole;
+      for await (const chunk of await model.stream(messages))
+        whole = whole === undefined ? chunk : whole.concat(chunk);
+      return whole;
+    };
+    const messages = [new HumanMessage('What is the weather in Paris?')];
+    const first = await ask(messages);
+    const call = first.tool_calls?.[0];
+    messages.push(first);
+    messages.push(new ToolMessage({ content: await getWeather.invoke(call.args),
+      tool_call_id: call.id }));
+    const second = await ask(messages);
+    check(name, call?.name === 'get_weather' && call?.args?.city === 'Paris' &&
+      call?.id === 'call_w1' && second.content === 'It is 18 C in Paris.',
+      JSON.stringify({ first, second }));
+  });
+}
+
+await loop('bind-tools-loop', false);
+await loop('bind-tools-stream', true);
+
+await attempt('structured-output', async () => {
+  const model = chat('mock/json').withStructuredOutput(
+    z.object({ city: z.string(), temperature_c: z.number() }), { method: 'jsonSchema', name: 'weather' });
+  const r = await model.invoke('The weather in Paris');
+  check('structured-output', r.city === 'Paris' && r.temperature_c === 18, JSON.stringify(r));
+});
+
+// The echo model answers with the body it received upstream.
+await attempt('fields-reach-upstream', async () => {
+  const r = await chat('mock/echo', { stop: ['END'], topP: 0.5, frequencyPenalty: 0.5 })
+    .invoke('Echo', { seed: 9 });
+  const got = JSON.parse(r.content);
+  check('fields-reach-upstream', JSON.stringify(got.stop) === '["END"]' && got.top_p === 0.5 &&
+    got.seed === 9 && got.frequency_penalty === 0.5, r.content);
+});
+
+console.log(JSON.stringify(results));
+process.exit(results.every((r) => r.ok) ? 0 : 1);
