@@ -2,6 +2,7 @@
 // Drives Routewise's endpoint with the Vercel AI SDK, through both of its providers that speak
 // Chat Completions (@ai-sdk/openai-compatible, and @ai-sdk/openai's .chat()), and reports what
 // it saw as JSON.
+import { attempt, check, report } from './report.mjs';
 import { generateText, streamText, tool, isStepCount, Output } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -13,19 +14,6 @@ const compatible = createOpenAICompatible({
   name: 'routewise', baseURL, apiKey, includeUsage: true, supportsStructuredOutputs: true,
 });
 const openai = createOpenAI({ baseURL, apiKey });
-const results = [];
-
-function check(name, ok, detail) {
-  results.push({ name, ok: !!ok, detail: ok ? undefined : detail });
-}
-
-async function attempt(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    check(name, false, `threw ${e?.constructor?.name}: ${e?.message} ${e?.responseBody ?? ''}`);
-  }
-}
 
 let called = [];
 const tools = {
@@ -109,5 +97,4 @@ await attempt('image-reaches-upstream', async () => {
     JSON.stringify(got.stop) === '["END"]', r.text);
 });
 
-console.log(JSON.stringify(results));
-process.exit(results.every((r) => r.ok) ? 0 : 1);
+report();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Drives Routewise's endpoint with LangChain JS's ChatOpenAI and reports what it saw as JSON.
+import { attempt, check, report } from './report.mjs';
 import { ChatOpenAI } from '@langchain/openai';
 import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
@@ -9,19 +10,6 @@ const configuration = { baseURL: process.env.RW_BASE_URL };
 const apiKey = process.env.RW_TOKEN;
 const chat = (model, options = {}) => new ChatOpenAI({ model, apiKey, configuration, maxRetries: 0,
   ...options });
-const results = [];
-
-function check(name, ok, detail) {
-  results.push({ name, ok: !!ok, detail: ok ? undefined : detail });
-}
-
-async function attempt(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    check(name, false, `threw ${e?.constructor?.name}: ${e?.message}`);
-  }
-}
 
 const getWeather = tool(async ({ city }) => (city === 'Paris' ? '18 C' : '?'), {
   name: 'get_weather',
@@ -85,5 +73,4 @@ await attempt('fields-reach-upstream', async () => {
     got.seed === 9 && got.frequency_penalty === 0.5, r.content);
 });
 
-console.log(JSON.stringify(results));
-process.exit(results.every((r) => r.ok) ? 0 : 1);
+report();

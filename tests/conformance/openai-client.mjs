@@ -1,25 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Drives Routewise's endpoint with the official OpenAI SDK and reports what it saw as JSON.
 // RW_OPENAI_MODULE names the package: "openai" (4.x) or "openai-current" (the current major).
+import { attempt, check, report } from './report.mjs';
 const OpenAI = (await import(process.env.RW_OPENAI_MODULE ?? 'openai')).default;
 
 const baseURL = process.env.RW_BASE_URL;
 const apiKey = process.env.RW_TOKEN;
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 20000 });
 const messages = [{ role: 'user', content: 'Say hello' }];
-const results = [];
-
-function check(name, ok, detail) {
-  results.push({ name, ok: !!ok, detail: ok ? undefined : detail });
-}
-
-async function attempt(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    check(name, false, `threw ${e?.constructor?.name}: ${e?.message}`);
-  }
-}
 
 await attempt('non-stream', async () => {
   const r = await client.chat.completions.create({ model: 'mock/good', messages });
@@ -249,5 +237,4 @@ await attempt('image-reaches-upstream', async () => {
     JSON.stringify(got.messages?.[0]?.content?.[1]) === JSON.stringify(image), JSON.stringify(got));
 });
 
-console.log(JSON.stringify(results));
-process.exit(results.every((r) => r.ok) ? 0 : 1);
+report();
