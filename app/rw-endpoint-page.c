@@ -82,8 +82,8 @@ endpoint_page_sync (RwEndpointPage *self)
   adw_action_row_set_subtitle (self->address_row, address);
   adw_action_row_set_subtitle (self->policy_row,
                                self->policy_name ? self->policy_name
-                                                 : _("None: routewise/auto has no route until a "
-                                                     "policy is made active"));
+                                                 : _("None: routewise/auto goes to the first "
+                                                     "models that can be reached"));
 }
 
 /**

@@ -24,6 +24,7 @@ static const char * const kind_names[] = {
   [RW_ERROR_BUDGET] = "budget",
   [RW_ERROR_CONFIG] = "config",
   [RW_ERROR_STORE] = "store",
+  [RW_ERROR_UNSUPPORTED] = "unsupported",
 };
 
 /**

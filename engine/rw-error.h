@@ -28,6 +28,9 @@ G_BEGIN_DECLS
  * @RW_ERROR_BUDGET: a cost ceiling would be broken
  * @RW_ERROR_CONFIG: the configuration or a command line is wrong
  * @RW_ERROR_STORE: the database could not be read or written
+ * @RW_ERROR_UNSUPPORTED: the model cannot serve this request (its protocol cannot carry a field
+ *   or part of it, or it is a recording with no answer to the prompt); the router tries the
+ *   next candidate
  */
 typedef enum
 {
@@ -45,6 +48,7 @@ typedef enum
   RW_ERROR_BUDGET,
   RW_ERROR_CONFIG,
   RW_ERROR_STORE,
+  RW_ERROR_UNSUPPORTED,
 } RwError;
 
 GQuark      rw_error_quark           (void);

@@ -840,7 +840,7 @@ rw_provider_check_request (RwProvider     *self,
     }
   if (field == NULL)
     return TRUE;
-  g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+  g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED,
                "%s cannot take “%s”: Routewise speaks the %s protocol to it, which has no way "
                "to carry it", rw_model_get_id (model), field, klass->kind);
   return FALSE;

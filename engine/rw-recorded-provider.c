@@ -421,7 +421,7 @@ rw_recorded_provider_chat_async (RwProvider          *provider,
   if (text == NULL)
     {
       rw_provider_call_headers_received (call, 404);
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_REQUEST,
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_UNSUPPORTED,
                                "%s is a recording with no recorded answer to this prompt: "
                                "it answers the sample prompts only",
                                rw_model_get_id (model));

@@ -366,6 +366,7 @@ static gboolean
 router_counts_against_circuit (const GError *error)
 {
   return !(g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST) ||
+           g_error_matches (error, RW_ERROR, RW_ERROR_UNSUPPORTED) ||
            g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH) ||
            g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED) ||
            g_error_matches (error, RW_ERROR, RW_ERROR_BUDGET));
@@ -552,6 +553,18 @@ router_finish (GTask        *task,
                                   : g_error_new (RW_ERROR, RW_ERROR_CONFIG,
                                                  "no model to route to: the policy names none");
       r->out->result = none;
+    }
+  else if (final == NULL && r->candidates != NULL && r->next_candidate > 1 &&
+           g_error_matches (r->out->result->error, RW_ERROR, RW_ERROR_UNSUPPORTED))
+    {
+      /* Every candidate passed the request on: say so, not only what the last one said. */
+      GError *error = r->out->result->error;
+      char *message = g_strdup_printf ("none of the %u models this request could go to can "
+                                       "serve it; the last: %s", r->next_candidate,
+                                       error->message);
+
+      g_free (error->message);
+      error->message = message;
     }
   g_task_return_pointer (task, rw_route_result_ref (r->out),
                          (GDestroyNotify) rw_route_result_unref);
@@ -811,7 +824,7 @@ router_try_next_candidate (GTask *task)
                                       model, r->request, &error))
         {
           /* A model that would drop a tool, an image or a response format is passed over. */
-          router_note_skip (r, RW_ERROR_BAD_REQUEST, "%s", error->message);
+          router_note_skip (r, RW_ERROR_UNSUPPORTED, "%s", error->message);
           continue;
         }
       if (rw_router_get_circuit_state (self, id) == RW_CIRCUIT_OPEN)

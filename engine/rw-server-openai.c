@@ -83,6 +83,7 @@ server_status_for_error (const GError  *error,
       *code = "model_not_found";
       return 404;
     case RW_ERROR_BAD_REQUEST:
+    case RW_ERROR_UNSUPPORTED:
       return 400;
     case RW_ERROR_CONTEXT_LENGTH:
       *code = "context_length_exceeded";

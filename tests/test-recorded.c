@@ -83,7 +83,7 @@ test_unknown_prompt (void)
 
   rw_recorded_provider_set_speed (RW_RECORDED_PROVIDER (provider), 0);
   r = rw_test_chat_sync (provider, model, request, NULL, NULL);
-  g_assert_error (r->error, RW_ERROR, RW_ERROR_BAD_REQUEST);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_UNSUPPORTED);
   g_assert_nonnull (strstr (r->error->message, "no recorded answer"));
 }
 

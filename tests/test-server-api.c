@@ -72,7 +72,8 @@ fixture_setup (Fixture       *f,
 
   f->world = rw_test_world_new (
     "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
-    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"recorded\", \"kind\": \"recorded\", \"speed\": 0}],"
     " \"models\": [{\"id\": \"mock/tools\", \"provider\": \"mock\", \"name\": \"tools\"},"
     "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
     "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}",
@@ -473,6 +474,28 @@ test_uncarried_refused (Fixture       *f,
   g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "claude"), ==, 1);
 }
 
+/* A recording without an answer to the prompt is a miss the router falls past, as it falls
+ * past a model that cannot take the request; with nothing after it, the caller is told why. */
+static void
+test_recorded_miss_falls_through (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+  const char *fallbacks[] = { "mock/tools", NULL };
+  g_autofree char *raw = NULL;
+  g_autoptr(JsonObject) served = NULL;
+  static const char hello[] =
+    "{\"model\": \"recorded/gpt-4\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}";
+
+  post (f, hello, 400, &raw);
+  g_assert_nonnull (strstr (raw, "no recorded answer"));
+
+  rw_policy_set_fallbacks (policy, "recorded/gpt-4", fallbacks);
+  rw_router_set_policy (f->world->router, policy);
+  served = post (f, hello, 200, NULL);
+  g_assert_cmpstr (json_object_get_string_member (served, "model"), ==, "mock/tools");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -487,6 +510,7 @@ main (int    argc,
   ADD ("bad-n", test_bad_n);
   ADD ("stored-whole", test_stored_whole);
   ADD ("uncarried-refused", test_uncarried_refused);
+  ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);
 #undef ADD
   return g_test_run ();
 }

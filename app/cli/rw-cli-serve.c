@@ -143,8 +143,9 @@ serve_run (RwCliContext *cli,
     printf (_("Model routewise/auto routes by the active policy “%s”; any catalog model is "
               "served with its fallbacks.\n"), policy_name);
   else
-    printf (_("No policy is active (see “policy activate”), so routewise/auto has no route; "
-              "any catalog model is served with its fallbacks.\n"));
+    printf (_("No policy is active (see “policy activate”), so routewise/auto goes to the first "
+              "models the catalog can reach, one after the other; any catalog model is served "
+              "with its fallbacks.\n"));
   fflush (stdout);
 
   g_unix_signal_add (SIGINT, serve_on_stop_signal, loop);
