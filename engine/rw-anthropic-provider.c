@@ -27,12 +27,25 @@ G_DEFINE_FINAL_TYPE (RwAnthropicProvider, rw_anthropic_provider, RW_TYPE_PROVIDE
 /* Messages requires max_tokens; this is what a request without one may use. */
 #define DEFAULT_MAX_TOKENS 4096
 
+/* The tool a response_format becomes: Anthropic answers in a schema through a tool's input. */
+#define JSON_TOOL "json_response"
+
 typedef struct
 {
   RwProviderCall *call;
   guint stopped : 1;     /* message_stop, or a whole reply */
   guint saw_reason : 1;
+  guint json_tool : 1;   /* the request's response_format went as JSON_TOOL */
+  GArray *block_tool;    /* content block index -> tool call index, -1 for text, -2 JSON text */
+  int n_tools;
 } State;
+
+static void
+anthropic_state_free (State *state)
+{
+  g_clear_pointer (&state->block_tool, g_array_unref);
+  g_free (state);
+}
 
 static const char *
 anthropic_finish_reason (const char *stop_reason)
@@ -55,6 +68,9 @@ anthropic_set_reason (State      *state,
   if (stop_reason == NULL)
     return;
   g_free (result->finish_reason);
+  /* The answer in a schema came as a call of our tool: to the caller it is a plain answer. */
+  if (state->json_tool && g_strcmp0 (stop_reason, "tool_use") == 0)
+    stop_reason = "end_turn";
   result->finish_reason = g_strdup (anthropic_finish_reason (stop_reason));
   state->saw_reason = TRUE;
 }
@@ -77,6 +93,69 @@ anthropic_read_usage (State      *state,
   if (json_object_has_member (usage, "output_tokens"))
     result->tokens_out = rw_json_object_get_int (usage, "output_tokens", -1);
   result->usage_estimated = FALSE;
+}
+
+/* The kind of a content block: a tool call's index, -1 for text, -2 for the answer in a schema. */
+static int
+anthropic_block_kind (State *state,
+                      gint64 block)
+{
+  if (state->block_tool == NULL || block < 0 || block >= state->block_tool->len)
+    return -1;
+  return g_array_index (state->block_tool, int, block);
+}
+
+/* A tool_use block begins: a tool call, or the answer in the request's schema. */
+static void
+anthropic_tool_use (State      *state,
+                    gint64      block,
+                    const char *id,
+                    const char *name,
+                    const char *input)
+{
+  RwChatDelta delta = RW_CHAT_DELTA_INIT;
+  int kind;
+
+  if (block < 0 || block > 1024)
+    return;
+  if (state->block_tool == NULL)
+    state->block_tool = g_array_new (FALSE, FALSE, sizeof (int));
+  kind = state->json_tool && g_strcmp0 (name, JSON_TOOL) == 0 ? -2 : state->n_tools++;
+  while (state->block_tool->len <= block)
+    {
+      int text = -1;
+      g_array_append_val (state->block_tool, text);
+    }
+  g_array_index (state->block_tool, int, block) = kind;
+  if (kind == -2)
+    {
+      rw_provider_call_emit_delta (state->call, input, -1);
+      return;
+    }
+  delta.tool_call = kind;
+  delta.tool_call_id = id;
+  delta.tool_name = name;
+  delta.tool_arguments = input ? input : "";
+  rw_provider_call_emit (state->call, &delta);
+}
+
+/* More of a tool_use block's input, as JSON text. */
+static void
+anthropic_tool_input (State      *state,
+                      gint64      block,
+                      const char *piece)
+{
+  RwChatDelta delta = RW_CHAT_DELTA_INIT;
+  int kind = anthropic_block_kind (state, block);
+
+  if (kind == -2)
+    rw_provider_call_emit_delta (state->call, piece, -1);
+  else if (kind >= 0)
+    {
+      delta.tool_call = kind;
+      delta.tool_arguments = piece;
+      rw_provider_call_emit (state->call, &delta);
+    }
 }
 
 static gboolean
@@ -105,14 +184,25 @@ anthropic_on_event (gpointer     data,
       if (message != NULL && JSON_NODE_HOLDS_OBJECT (message))
         anthropic_read_usage (state, json_node_get_object (message));
     }
+  else if (g_strcmp0 (type, "content_block_start") == 0)
+    {
+      JsonObject *block = rw_json_object_get_object (obj, "content_block");
+
+      if (block != NULL && g_strcmp0 (rw_json_object_get_string (block, "type", NULL),
+                                      "tool_use") == 0)
+        anthropic_tool_use (state, rw_json_object_get_int (obj, "index", -1),
+                            rw_json_object_get_string (block, "id", NULL),
+                            rw_json_object_get_string (block, "name", NULL), NULL);
+    }
   else if (g_strcmp0 (type, "content_block_delta") == 0)
     {
-      JsonNode *delta = json_object_get_member (obj, "delta");
+      JsonObject *delta = rw_json_object_get_object (obj, "delta");
       const char *piece;
 
-      if (delta != NULL && JSON_NODE_HOLDS_OBJECT (delta) &&
-          _rw_json_string_member (json_node_get_object (delta), "text", &piece))
+      if (delta != NULL && _rw_json_string_member (delta, "text", &piece))
         rw_provider_call_emit_delta (state->call, piece, -1);
+      else if (delta != NULL && _rw_json_string_member (delta, "partial_json", &piece))
+        anthropic_tool_input (state, rw_json_object_get_int (obj, "index", -1), piece);
     }
   else if (g_strcmp0 (type, "message_delta") == 0)
     {
@@ -156,9 +246,20 @@ anthropic_on_body (gpointer     data,
     {
       JsonNode *block = json_array_get_element (json_node_get_array (content), i);
       const char *piece;
+      JsonObject *o;
 
-      if (JSON_NODE_HOLDS_OBJECT (block) &&
-          _rw_json_string_member (json_node_get_object (block), "text", &piece))
+      if (!JSON_NODE_HOLDS_OBJECT (block))
+        continue;
+      o = json_node_get_object (block);
+      if (g_strcmp0 (rw_json_object_get_string (o, "type", NULL), "tool_use") == 0)
+        {
+          JsonNode *input = json_object_get_member (o, "input");
+          g_autofree char *args = input ? rw_json_to_string (input, FALSE) : g_strdup ("{}");
+
+          anthropic_tool_use (state, i, rw_json_object_get_string (o, "id", NULL),
+                              rw_json_object_get_string (o, "name", NULL), args);
+        }
+      else if (_rw_json_string_member (o, "text", &piece))
         rw_provider_call_emit_delta (state->call, piece, -1);
     }
   _rw_json_string_member (root, "stop_reason", &reason);
@@ -184,6 +285,371 @@ anthropic_is_ended (gpointer data)
 static const RwHttpHandlers handlers = { anthropic_on_event, anthropic_on_body,
                                          anthropic_is_complete, anthropic_is_ended };
 
+/* ------------------------------------------------------------------------ the request */
+
+static gboolean
+anthropic_refuse (GError    **error,
+                  const char *format,
+                  ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+anthropic_refuse (GError    **error,
+                  const char *format,
+                  ...)
+{
+  va_list args;
+  g_autofree char *what = NULL;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED,
+               "the anthropic protocol cannot carry %s", what);
+  return FALSE;
+}
+
+static JsonObject *
+anthropic_text_block (const char *text)
+{
+  JsonObject *block = json_object_new ();
+
+  json_object_set_string_member (block, "type", "text");
+  json_object_set_string_member (block, "text", text);
+  return block;
+}
+
+/* A user's content part: text, or an image (a data: URL inline, any other by its URL). */
+static gboolean
+anthropic_add_part (JsonArray   *blocks,
+                    JsonObject  *part,
+                    guint        m,
+                    guint        p,
+                    GError     **error)
+{
+  const char *type = rw_json_object_get_string (part, "type", "");
+  JsonObject *block, *source;
+  const char *url;
+  g_autofree char *media = NULL, *data = NULL;
+
+  if (g_str_equal (type, "text"))
+    {
+      json_array_add_object_element (blocks,
+                                     anthropic_text_block (rw_json_object_get_string (part, "text",
+                                                                                      "")));
+      return TRUE;
+    }
+  url = rw_json_object_get_string (rw_json_object_get_object (part, "image_url")
+                                   ? rw_json_object_get_object (part, "image_url") : part,
+                                   "url", NULL);
+  if (!g_str_equal (type, "image_url") || url == NULL)
+    return anthropic_refuse (error, "messages[%u].content[%u] (%s)", m, p, type);
+  block = json_object_new ();
+  source = json_object_new ();
+  json_object_set_string_member (block, "type", "image");
+  if (_rw_data_url_split (url, &media, &data))
+    {
+      json_object_set_string_member (source, "type", "base64");
+      json_object_set_string_member (source, "media_type", media);
+      json_object_set_string_member (source, "data", data);
+    }
+  else
+    {
+      json_object_set_string_member (source, "type", "url");
+      json_object_set_string_member (source, "url", url);
+    }
+  json_object_set_object_member (block, "source", source);
+  json_array_add_object_element (blocks, block);
+  return TRUE;
+}
+
+/* Adds @blocks as a turn of @role, or to the last turn when it is the same role's: Anthropic's
+ * turns alternate, and a tool's answers go back as one user turn. */
+static void
+anthropic_add_turn (JsonArray  *turns,
+                    const char *role,
+                    JsonArray  *blocks)
+{
+  guint n = json_array_get_length (turns);
+  JsonObject *last = n > 0 ? json_array_get_object_element (turns, n - 1) : NULL;
+
+  if (json_array_get_length (blocks) == 0)
+    return;
+  if (last != NULL && g_str_equal (json_object_get_string_member (last, "role"), role))
+    {
+      JsonArray *content = json_object_get_array_member (last, "content");
+      for (guint i = 0; i < json_array_get_length (blocks); i++)
+        json_array_add_element (content, json_node_copy (json_array_get_element (blocks, i)));
+      return;
+    }
+  last = json_object_new ();
+  json_object_set_string_member (last, "role", role);
+  json_object_set_array_member (last, "content", json_array_ref (blocks));
+  json_array_add_object_element (turns, last);
+}
+
+/* The messages as Anthropic's turns, the system and developer messages apart. */
+static gboolean
+anthropic_write_messages (JsonBuilder   *b,
+                          RwChatRequest *request,
+                          GError       **error)
+{
+  g_autoptr(JsonArray) messages = _rw_chat_request_dup_messages (request);
+  g_autoptr(JsonArray) turns = json_array_new ();
+  g_autoptr(GString) system = NULL;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *m = json_array_get_object_element (messages, i);
+      const char *role = rw_json_object_get_string (m, "role", "user");
+      g_autoptr(JsonArray) blocks = json_array_new ();
+      g_autofree char *text = _rw_chat_message_text (m);
+      JsonArray *parts = rw_json_object_get_array (m, "content");
+      JsonArray *calls = rw_json_object_get_array (m, "tool_calls");
+
+      if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
+        {
+          if (system == NULL)
+            system = g_string_new (text);
+          else
+            g_string_append_printf (system, "\n\n%s", text);
+          continue;
+        }
+      if (g_str_equal (role, "tool"))
+        {
+          JsonObject *result = json_object_new ();
+
+          json_object_set_string_member (result, "type", "tool_result");
+          json_object_set_string_member (result, "tool_use_id",
+                                         rw_json_object_get_string (m, "tool_call_id", ""));
+          json_object_set_string_member (result, "content", text);
+          json_array_add_object_element (blocks, result);
+          anthropic_add_turn (turns, "user", blocks);
+          continue;
+        }
+      if (parts != NULL && !g_str_equal (role, "assistant"))
+        {
+          for (guint j = 0; j < json_array_get_length (parts); j++)
+            if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (parts, j)) ||
+                !anthropic_add_part (blocks, json_array_get_object_element (parts, j), i, j, error))
+              return error == NULL || *error != NULL ? FALSE
+                     : anthropic_refuse (error, "messages[%u].content[%u]", i, j);
+        }
+      else if (*text != '\0')
+        json_array_add_object_element (blocks, anthropic_text_block (text));
+      for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
+        {
+          JsonObject *call = json_array_get_object_element (calls, j);
+          JsonObject *fn = call ? rw_json_object_get_object (call, "function") : NULL;
+          const char *args = fn ? rw_json_object_get_string (fn, "arguments", "{}") : "{}";
+          g_autoptr(JsonNode) input = rw_json_parse (args, strlen (args), NULL);
+          JsonObject *use;
+
+          if (fn == NULL || input == NULL || !JSON_NODE_HOLDS_OBJECT (input))
+            return anthropic_refuse (error, "messages[%u].tool_calls[%u], whose arguments are "
+                                     "not a JSON object", i, j);
+          use = json_object_new ();
+          json_object_set_string_member (use, "type", "tool_use");
+          json_object_set_string_member (use, "id", rw_json_object_get_string (call, "id", ""));
+          json_object_set_string_member (use, "name", rw_json_object_get_string (fn, "name", ""));
+          json_object_set_member (use, "input", g_steal_pointer (&input));
+          json_array_add_object_element (blocks, use);
+        }
+      anthropic_add_turn (turns, g_str_equal (role, "assistant") ? "assistant" : "user", blocks);
+    }
+
+  /* A turn of one text is written as a string, as it always was. */
+  for (guint i = 0; i < json_array_get_length (turns); i++)
+    {
+      JsonObject *turn = json_array_get_object_element (turns, i);
+      JsonArray *content = json_object_get_array_member (turn, "content");
+      JsonObject *only = json_array_get_length (content) == 1
+                         ? json_array_get_object_element (content, 0) : NULL;
+
+      if (only != NULL && g_str_equal (json_object_get_string_member (only, "type"), "text"))
+        json_object_set_string_member (turn, "content",
+                                       json_object_get_string_member (only, "text"));
+    }
+  if (system != NULL)
+    {
+      json_builder_set_member_name (b, "system");
+      json_builder_add_string_value (b, system->str);
+    }
+  json_builder_set_member_name (b, "messages");
+  json_builder_add_value (b, json_node_init_array (json_node_alloc (), turns));
+  return TRUE;
+}
+
+/* OpenAI's tools, tool_choice and parallel_tool_calls, and response_format as a tool of its
+ * own that the model must call. */
+static gboolean
+anthropic_write_tools (JsonBuilder  *b,
+                       JsonObject   *extra,
+                       gboolean     *json_tool,
+                       GError      **error)
+{
+  JsonArray *tools = rw_json_object_get_array (extra, "tools");
+  JsonNode *choice = json_object_get_member (extra, "tool_choice");
+  JsonObject *format = rw_json_object_get_object (extra, "response_format");
+  const char *format_type = format ? rw_json_object_get_string (format, "type", "text") : "text";
+  gboolean parallel = rw_json_object_get_boolean (extra, "parallel_tool_calls", TRUE);
+  g_autoptr(JsonArray) out = json_array_new ();
+  g_autoptr(JsonObject) forced = NULL;
+
+  for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tools, i);
+      JsonObject *fn = t ? rw_json_object_get_object (t, "function") : NULL;
+      JsonObject *tool;
+
+      if (fn == NULL || g_strcmp0 (rw_json_object_get_string (t, "type", NULL), "function") != 0)
+        return anthropic_refuse (error, "tools[%u], which is not a function", i);
+      tool = json_object_new ();
+      json_object_set_string_member (tool, "name", rw_json_object_get_string (fn, "name", ""));
+      if (rw_json_object_get_string (fn, "description", NULL) != NULL)
+        json_object_set_string_member (tool, "description",
+                                       rw_json_object_get_string (fn, "description", NULL));
+      if (json_object_has_member (fn, "parameters"))
+        json_object_set_member (tool, "input_schema",
+                                json_node_copy (json_object_get_member (fn, "parameters")));
+      else
+        json_object_set_object_member (tool, "input_schema", json_object_new ());
+      json_array_add_object_element (out, tool);
+    }
+
+  if (!g_str_equal (format_type, "text"))
+    {
+      JsonObject *schema_of = rw_json_object_get_object (format, "json_schema");
+      JsonObject *tool = json_object_new ();
+
+      if (tools != NULL && json_array_get_length (tools) > 0)
+        return anthropic_refuse (error, "“response_format” together with “tools”");
+      if (!g_str_equal (format_type, "json_schema") && !g_str_equal (format_type, "json_object"))
+        return anthropic_refuse (error, "a response_format of type “%s”", format_type);
+      json_object_set_string_member (tool, "name", JSON_TOOL);
+      json_object_set_string_member (tool, "description", "Give the answer as this tool's input.");
+      if (schema_of != NULL && json_object_has_member (schema_of, "schema"))
+        json_object_set_member (tool, "input_schema",
+                                json_node_copy (json_object_get_member (schema_of, "schema")));
+      else
+        {
+          JsonObject *any = json_object_new ();
+          json_object_set_string_member (any, "type", "object");
+          json_object_set_object_member (tool, "input_schema", any);
+        }
+      json_array_add_object_element (out, tool);
+      forced = json_object_new ();
+      json_object_set_string_member (forced, "type", "tool");
+      json_object_set_string_member (forced, "name", JSON_TOOL);
+      *json_tool = TRUE;
+    }
+  else if (choice != NULL && !json_node_is_null (choice))
+    {
+      const char *word = JSON_NODE_HOLDS_VALUE (choice) ? json_node_get_string (choice) : NULL;
+      JsonObject *named = JSON_NODE_HOLDS_OBJECT (choice) ? json_node_get_object (choice) : NULL;
+      JsonObject *fn = named ? rw_json_object_get_object (named, "function") : NULL;
+
+      forced = json_object_new ();
+      if (g_strcmp0 (word, "auto") == 0 || g_strcmp0 (word, "none") == 0)
+        json_object_set_string_member (forced, "type", word);
+      else if (g_strcmp0 (word, "required") == 0)
+        json_object_set_string_member (forced, "type", "any");
+      else if (fn != NULL && rw_json_object_get_string (fn, "name", NULL) != NULL)
+        {
+          json_object_set_string_member (forced, "type", "tool");
+          json_object_set_string_member (forced, "name", rw_json_object_get_string (fn, "name", ""));
+        }
+      else
+        return anthropic_refuse (error, "this “tool_choice”");
+    }
+  if (!parallel && json_array_get_length (out) > 0)
+    {
+      if (forced == NULL)
+        {
+          forced = json_object_new ();
+          json_object_set_string_member (forced, "type", "auto");
+        }
+      json_object_set_boolean_member (forced, "disable_parallel_tool_use", TRUE);
+    }
+  if (json_array_get_length (out) > 0)
+    {
+      json_builder_set_member_name (b, "tools");
+      json_builder_add_value (b, json_node_init_array (json_node_alloc (), out));
+    }
+  if (forced != NULL)
+    {
+      json_builder_set_member_name (b, "tool_choice");
+      json_builder_add_value (b, json_node_init_object (json_node_alloc (), forced));
+    }
+  return TRUE;
+}
+
+/* Everything of the request but the model, the token limit, stream and temperature. */
+static gboolean
+anthropic_write_request (JsonBuilder   *b,
+                         RwChatRequest *request,
+                         gboolean      *json_tool,
+                         GError       **error)
+{
+  g_autoptr(JsonObject) extra = rw_chat_request_dup_extra_object (request);
+  JsonNode *stop;
+
+  *json_tool = FALSE;
+  if (!anthropic_write_messages (b, request, error))
+    return FALSE;
+  if (extra == NULL)
+    return TRUE;
+  if (!anthropic_write_tools (b, extra, json_tool, error))
+    return FALSE;
+  if ((stop = json_object_get_member (extra, "stop")) != NULL && !json_node_is_null (stop))
+    {
+      JsonArray *sequences = json_array_new ();
+
+      if (JSON_NODE_HOLDS_ARRAY (stop))
+        {
+          json_array_unref (sequences);
+          sequences = json_array_ref (json_node_get_array (stop));
+        }
+      else
+        json_array_add_element (sequences, json_node_copy (stop));
+      json_builder_set_member_name (b, "stop_sequences");
+      json_builder_add_value (b, json_node_init_array (json_node_alloc (), sequences));
+      json_array_unref (sequences);
+    }
+  if (json_object_has_member (extra, "top_p"))
+    {
+      json_builder_set_member_name (b, "top_p");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (extra, "top_p")));
+    }
+  if (rw_json_object_get_string (extra, "user", NULL) != NULL)
+    {
+      json_builder_set_member_name (b, "metadata");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "user_id");
+      json_builder_add_string_value (b, rw_json_object_get_string (extra, "user", NULL));
+      json_builder_end_object (b);
+    }
+  return TRUE;
+}
+
+/* The request translates, or what does not is named. */
+static gboolean
+rw_anthropic_provider_check_request (RwProvider     *provider,
+                                     RwModel        *model,
+                                     RwChatRequest  *request,
+                                     GError        **error)
+{
+  g_autoptr(JsonBuilder) scratch = json_builder_new ();
+  g_autoptr(GError) local = NULL;
+  gboolean json_tool;
+
+  json_builder_begin_object (scratch);
+  if (anthropic_write_request (scratch, request, &json_tool, &local))
+    return TRUE;
+  g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED, "%s cannot take this request: %s",
+               rw_model_get_id (model), local->message);
+  return FALSE;
+}
+
 static void
 rw_anthropic_provider_chat_async (RwProvider          *provider,
                                   RwProviderCall      *call,
@@ -198,12 +664,12 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
   g_autoptr(RwHttpRequest) req = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/messages", NULL);
-  g_autofree char *system = _rw_chat_request_join_system (request);
+  gboolean json_tool = FALSE;
   State *state = g_new0 (State, 1);
 
   g_task_set_source_tag (task, rw_anthropic_provider_chat_async);
   state->call = call;
-  g_task_set_task_data (task, state, g_free);
+  g_task_set_task_data (task, state, (GDestroyNotify) anthropic_state_free);
   if (!_rw_provider_call_check_key (call, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -216,27 +682,12 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
   json_builder_set_member_name (b, "max_tokens");
   json_builder_add_int_value (b,
                               request->max_tokens > 0 ? request->max_tokens : DEFAULT_MAX_TOKENS);
-  if (system != NULL)
+  if (!anthropic_write_request (b, request, &json_tool, &error))
     {
-      json_builder_set_member_name (b, "system");
-      json_builder_add_string_value (b, system);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  json_builder_set_member_name (b, "messages");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rw_chat_request_get_n_messages (request); i++)
-    {
-      const char *role = rw_chat_request_get_role (request, i);
-
-      if (g_str_equal (role, "system"))
-        continue;
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "role");
-      json_builder_add_string_value (b, g_str_equal (role, "assistant") ? "assistant" : "user");
-      json_builder_set_member_name (b, "content");
-      json_builder_add_string_value (b, rw_chat_request_get_content (request, i));
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  state->json_tool = json_tool;
   json_builder_set_member_name (b, "stream");
   json_builder_add_boolean_value (b, request->stream);
   if (request->temperature >= 0)
@@ -257,8 +708,13 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
-/* The extra request fields this protocol translates; anything else is refused. */
-static const char * const anthropic_fields[] = { NULL };
+/* What of a request this protocol translates: its extra fields, message members and content
+ * parts; anything else is refused. */
+static const char * const anthropic_fields[] = { "tools", "tool_choice", "parallel_tool_calls",
+                                                 "response_format", "stop", "top_p", "user",
+                                                 NULL };
+static const char * const anthropic_members[] = { "tool_calls", "tool_call_id", NULL };
+static const char * const anthropic_parts[] = { "text", "image_url", NULL };
 
 static void
 rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
@@ -267,8 +723,11 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
 
   provider_class->kind = "anthropic";
   provider_class->carried_fields = anthropic_fields;
+  provider_class->carried_members = anthropic_members;
+  provider_class->carried_parts = anthropic_parts;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
+  provider_class->check_request = rw_anthropic_provider_check_request;
   provider_class->chat_async = rw_anthropic_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
 }

@@ -11,5 +11,10 @@ void  _rw_chat_request_append_messages  (RwChatRequest *request,
                                          GString       *out);
 void  _rw_chat_request_append_extra     (RwChatRequest *request,
                                          GString       *out);
+JsonArray *_rw_chat_request_dup_messages (RwChatRequest *request);
+char *_rw_chat_message_text             (JsonObject    *message);
+gboolean _rw_data_url_split             (const char    *url,
+                                         char         **media_type,
+                                         char         **data);
 
 G_END_DECLS

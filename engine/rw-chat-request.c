@@ -638,3 +638,59 @@ _rw_chat_request_join_system (RwChatRequest *request)
       }
   return s ? g_string_free (s, FALSE) : NULL;
 }
+
+/* The messages for a protocol to translate: the caller's, whole, or role and text each. */
+JsonArray *
+_rw_chat_request_dup_messages (RwChatRequest *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (self->raw_messages != NULL)
+    node = rw_json_parse (self->raw_messages, strlen (self->raw_messages), NULL);
+  else
+    node = rw_chat_request_messages_to_json (self);
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_new ();
+  return json_array_ref (json_node_get_array (node));
+}
+
+/* A message's text: its content string, or its text parts joined. */
+char *
+_rw_chat_message_text (JsonObject *message)
+{
+  JsonNode *content = json_object_get_member (message, "content");
+  GString *s = g_string_new (NULL);
+
+  if (content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
+      json_node_get_value_type (content) == G_TYPE_STRING)
+    g_string_append (s, json_node_get_string (content));
+  else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (content)); i++)
+      {
+        JsonNode *p = json_array_get_element (json_node_get_array (content), i);
+        const char *text = JSON_NODE_HOLDS_OBJECT (p)
+                           ? rw_json_object_get_string (json_node_get_object (p), "text", NULL)
+                           : NULL;
+        if (text != NULL)
+          g_string_append (s, text);
+      }
+  return g_string_free (s, FALSE);
+}
+
+/* A data: URL's media type and base64 data; FALSE for any other URL or one not in base64. */
+gboolean
+_rw_data_url_split (const char  *url,
+                    char       **media_type,
+                    char       **data)
+{
+  const char *comma, *semi;
+
+  if (url == NULL || !g_str_has_prefix (url, "data:") || (comma = strchr (url, ',')) == NULL)
+    return FALSE;
+  semi = g_strstr_len (url, comma - url, ";base64");
+  if (semi == NULL || semi + 7 != comma)
+    return FALSE;
+  *media_type = g_strndup (url + 5, semi - (url + 5));
+  *data = g_strdup (comma + 1);
+  return TRUE;
+}

@@ -238,8 +238,11 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
-/* The extra request fields this protocol translates; anything else is refused. */
+/* What of a request this protocol translates: its extra fields, message members and content
+ * parts; anything else is refused. */
 static const char * const gemini_fields[] = { NULL };
+static const char * const gemini_members[] = { NULL };
+static const char * const gemini_parts[] = { "text", NULL };
 
 static void
 rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
@@ -248,6 +251,8 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
 
   provider_class->kind = "gemini";
   provider_class->carried_fields = gemini_fields;
+  provider_class->carried_members = gemini_members;
+  provider_class->carried_parts = gemini_parts;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
   provider_class->chat_async = rw_gemini_provider_chat_async;

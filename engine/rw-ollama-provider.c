@@ -158,8 +158,11 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
-/* The extra request fields this protocol translates; anything else is refused. */
+/* What of a request this protocol translates: its extra fields, message members and content
+ * parts; anything else is refused. */
 static const char * const ollama_fields[] = { NULL };
+static const char * const ollama_members[] = { NULL };
+static const char * const ollama_parts[] = { "text", NULL };
 
 static void
 rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
@@ -168,6 +171,8 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
 
   provider_class->kind = "ollama";
   provider_class->carried_fields = ollama_fields;
+  provider_class->carried_members = ollama_members;
+  provider_class->carried_parts = ollama_parts;
   provider_class->needs_base_url = TRUE;
   provider_class->chat_async = rw_ollama_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;

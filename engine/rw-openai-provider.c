@@ -528,8 +528,10 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   provider_class->kind = "openai";
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
+  /* Every field and message goes on as the caller sent it. */
   provider_class->carried_fields = NULL;
-  provider_class->carries_messages_whole = TRUE;
+  provider_class->carried_members = NULL;
+  provider_class->carried_parts = NULL;
   provider_class->configure = rw_openai_provider_configure;
   provider_class->chat_async = rw_openai_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;

@@ -757,10 +757,11 @@ provider_chat_done_cb (GObject      *object,
   provider_call_free (call);
 }
 
-/* What in a message the protocol would drop: a member other than its role and content, or a
- * part of its content that is not text. NULL when there is nothing. */
+/* What in a message the protocol would drop: a member other than its role, its content and
+ * those it carries, or a part of its content of a type it does not carry. NULL when nothing. */
 static char *
-provider_message_beyond_text (JsonArray *messages)
+provider_message_uncarried (RwProviderClass *klass,
+                            JsonArray       *messages)
 {
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
@@ -775,9 +776,10 @@ provider_message_beyond_text (JsonArray *messages)
       names = json_object_get_members (m);
       for (GList *l = names; l != NULL; l = l->next)
         if (!g_str_equal (l->data, "role") && !g_str_equal (l->data, "content") &&
-            !json_node_is_null (json_object_get_member (m, l->data)))
+            !json_node_is_null (json_object_get_member (m, l->data)) &&
+            klass->carried_members != NULL && !g_strv_contains (klass->carried_members, l->data))
           return g_strdup_printf ("messages[%u].%s", i, (char *) l->data);
-      if ((parts = rw_json_object_get_array (m, "content")) == NULL)
+      if ((parts = rw_json_object_get_array (m, "content")) == NULL || klass->carried_parts == NULL)
         continue;
       for (guint j = 0; j < json_array_get_length (parts); j++)
         {
@@ -785,12 +787,39 @@ provider_message_beyond_text (JsonArray *messages)
           const char *type = JSON_NODE_HOLDS_OBJECT (part)
                              ? rw_json_object_get_string (json_node_get_object (part), "type",
                                                           NULL) : NULL;
-          if (g_strcmp0 (type, "text") != 0)
+          if (type == NULL || !g_strv_contains (klass->carried_parts, type))
             return g_strdup_printf ("messages[%u].content[%u] (%s)", i, j,
                                     type ? type : "a part without a type");
         }
     }
   return NULL;
+}
+
+/* A field that says what leaving it out says: nothing to carry. */
+static gboolean
+provider_field_is_default (const char *name,
+                           JsonNode   *value)
+{
+  if (json_node_is_null (value))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (value))
+    return FALSE;
+  switch (json_node_get_value_type (value))
+    {
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      {
+        double v = json_node_get_double (value);
+        return (g_str_equal (name, "n") && v == 1) ||
+               ((g_str_equal (name, "presence_penalty") || g_str_equal (name, "frequency_penalty") ||
+                 g_str_equal (name, "top_logprobs")) && v == 0);
+      }
+    case G_TYPE_BOOLEAN:
+      return (g_str_equal (name, "logprobs") || g_str_equal (name, "store")) &&
+             !json_node_get_boolean (value);
+    default:
+      return FALSE;
+    }
 }
 
 /**
@@ -826,18 +855,21 @@ rw_provider_check_request (RwProvider     *self,
 
       for (GList *l = names; l != NULL && field == NULL; l = l->next)
         if (!g_strv_contains (klass->carried_fields, l->data) &&
-            !json_node_is_null (json_object_get_member (extra, l->data)))
+            !provider_field_is_default (l->data, json_object_get_member (extra, l->data)))
           field = g_strdup (l->data);
     }
-  if (field == NULL && !klass->carries_messages_whole &&
+  if (field == NULL && (klass->carried_members != NULL || klass->carried_parts != NULL) &&
       rw_chat_request_get_raw_messages (request) != NULL)
     {
       const char *raw = rw_chat_request_get_raw_messages (request);
       g_autoptr(JsonNode) messages = rw_json_parse (raw, strlen (raw), NULL);
 
       if (messages != NULL && JSON_NODE_HOLDS_ARRAY (messages))
-        field = provider_message_beyond_text (json_node_get_array (messages));
+        field = provider_message_uncarried (klass, json_node_get_array (messages));
     }
+  if (field == NULL && klass->check_request != NULL &&
+      !klass->check_request (self, model, request, error))
+    return FALSE;
   if (field == NULL)
     return TRUE;
   g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED,

@@ -39,11 +39,18 @@ struct _RwProviderClass
   const char  *kind;
   gboolean     needs_base_url;
   gboolean     takes_api_key;
-  /* What of a request beyond plain text the protocol carries: the request's extra fields it
-   * translates (NULL: it sends every one on as it is), and whether it sends messages whole,
-   * parts, tool calls and all (else it takes only their text, and refuses the rest). */
+  /* What of a request beyond plain text the protocol carries (NULL: all of it, as it is): the
+   * request's extra fields it translates, the members of a message beyond its role and content
+   * ("tool_calls", "tool_call_id", "name"), and the types of content parts ("text",
+   * "image_url"). The rest is refused, never dropped. */
   const char * const *carried_fields;
-  gboolean     carries_messages_whole;
+  const char * const *carried_members;
+  const char * const *carried_parts;
+  /* What the lists cannot say (a value the protocol has no word for), or NULL. */
+  gboolean   (*check_request)      (RwProvider      *self,
+                                    RwModel         *model,
+                                    RwChatRequest   *request,
+                                    GError         **error);
 
   gboolean   (*configure)          (RwProvider      *self,
                                     JsonObject      *config,
@@ -65,7 +72,7 @@ struct _RwProviderClass
                                     GError         **error);
 
   /*< private >*/
-  gpointer _reserved[5];
+  gpointer _reserved[3];
 };
 
 gboolean       rw_provider_check_request     (RwProvider          *self,

@@ -515,8 +515,11 @@ rw_recorded_provider_configure (RwProvider  *provider,
   return TRUE;
 }
 
-/* The extra request fields this protocol translates; anything else is refused. */
+/* What of a request this protocol translates: its extra fields, message members and content
+ * parts; anything else is refused. */
 static const char * const recorded_fields[] = { NULL };
+static const char * const recorded_members[] = { NULL };
+static const char * const recorded_parts[] = { "text", NULL };
 
 static void
 rw_recorded_provider_class_init (RwRecordedProviderClass *klass)
@@ -525,6 +528,8 @@ rw_recorded_provider_class_init (RwRecordedProviderClass *klass)
 
   provider_class->kind = "recorded";
   provider_class->carried_fields = recorded_fields;
+  provider_class->carried_members = recorded_members;
+  provider_class->carried_parts = recorded_parts;
   provider_class->configure = rw_recorded_provider_configure;
   provider_class->chat_async = rw_recorded_provider_chat_async;
   provider_class->chat_finish = rw_recorded_provider_chat_finish;

@@ -296,6 +296,69 @@ rw_mock_reply_new_protocol_whole (RwMockProtocol  protocol,
   return rw_mock_reply_new_json (200, body);
 }
 
+/* One tool call, streamed in a protocol's own framing: Anthropic's tool_use block with its
+ * input in pieces, Gemini's functionCall, Ollama's tool_calls; OpenAI's as
+ * rw_mock_reply_new_tool_call() writes it. */
+RwMockReply *
+rw_mock_reply_new_protocol_tool_call (RwMockProtocol  protocol,
+                                      const char     *id,
+                                      const char     *name,
+                                      const char     *arguments)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autofree char *qid = json_string (id), *qname = json_string (name);
+  gsize half = strlen (arguments) / 2;
+  g_autofree char *head = g_strndup (arguments, half);
+  g_autofree char *qhead = json_string (head), *qtail = json_string (arguments + half);
+  RwMockReply *r;
+
+  switch (protocol)
+    {
+    case RW_MOCK_OPENAI:
+      return rw_mock_reply_new_tool_call (id, name, arguments);
+    case RW_MOCK_ANTHROPIC:
+      g_string_append (s, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+                          "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\","
+                          "\"content\":[],\"usage\":{\"input_tokens\":30,\"output_tokens\":1}}}\n\n");
+      g_string_append_printf (s, "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                                 "\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":%s,"
+                                 "\"name\":%s,\"input\":{}}}\n\n", qid, qname);
+      g_string_append_printf (s, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                                 "\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+                                 "\"partial_json\":%s}}\n\n", qhead);
+      g_string_append_printf (s, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                                 "\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+                                 "\"partial_json\":%s}}\n\n", qtail);
+      g_string_append (s, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+      g_string_append (s, "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+                          "{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":"
+                          "{\"output_tokens\":12}}\n\n");
+      g_string_append (s, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+      break;
+    case RW_MOCK_GEMINI:
+      g_string_append_printf (s, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":"
+                                 "{\"name\":%s,\"args\":%s}}],\"role\":\"model\"},\"finishReason\":"
+                                 "\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":30,"
+                                 "\"candidatesTokenCount\":12}}\r\n\r\n", qname, arguments);
+      break;
+    case RW_MOCK_OLLAMA:
+      g_string_append_printf (s, "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\","
+                                 "\"tool_calls\":[{\"function\":{\"name\":%s,\"arguments\":%s}}]},"
+                                 "\"done\":false}\n", qname, arguments);
+      g_string_append (s, "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+                          "\"done_reason\":\"stop\",\"done\":true,\"prompt_eval_count\":30,"
+                          "\"eval_count\":12}\n");
+      r = rw_mock_reply_new (200, "application/x-ndjson", s->str, s->len);
+      r->chunked = TRUE;
+      return r;
+    default:
+      g_assert_not_reached ();
+    }
+  r = rw_mock_reply_new (200, "text/event-stream", s->str, s->len);
+  r->chunked = TRUE;
+  return r;
+}
+
 RwMockReply *
 rw_mock_reply_copy (const RwMockReply *reply)
 {

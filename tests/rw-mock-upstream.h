@@ -70,6 +70,10 @@ RwMockReply    *rw_mock_reply_new_protocol_whole  (RwMockProtocol      protocol,
                                              const char  *text,
                                              gint64       tokens_in,
                                              gint64       tokens_out);
+RwMockReply    *rw_mock_reply_new_protocol_tool_call (RwMockProtocol protocol,
+                                             const char  *id,
+                                             const char  *name,
+                                             const char  *arguments);
 RwMockReply    *rw_mock_reply_copy          (const RwMockReply *reply);
 void            rw_mock_reply_add_header    (RwMockReply *reply,
                                              const char  *name,

@@ -101,14 +101,16 @@ conformance_world (void)
     NULL
   };
   RwTestWorld *world = rw_test_world_new (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"}],"
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\"},"
     "              {\"id\": \"mock/failing\", \"provider\": \"mock\", \"name\": \"failing\"},"
     "              {\"id\": \"mock/breaks\", \"provider\": \"mock\", \"name\": \"breaks\"},"
     "              {\"id\": \"mock/agent\", \"provider\": \"mock\", \"name\": \"agent\"},"
     "              {\"id\": \"mock/json\", \"provider\": \"mock\", \"name\": \"json\"},"
     "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
-    "              {\"id\": \"mock/echo\", \"provider\": \"mock\", \"name\": \"echo\"}]}",
+    "              {\"id\": \"mock/echo\", \"provider\": \"mock\", \"name\": \"echo\"},"
+    "              {\"id\": \"anth/agent\", \"provider\": \"anth\", \"name\": \"claude-agent\"}]}",
     FALSE);
   g_autoptr(RwPolicy) policy = rw_policy_new ();
   RwMockUpstream *mock = world->mock;
@@ -130,6 +132,14 @@ conformance_world (void)
   answer = rw_mock_reply_new_stream (weather, 40, 8, TRUE);
   answer->match = g_strdup ("\"tool_call_id\"");
   rw_mock_upstream_add_rule (mock, "agent", answer);
+  /* The same agent behind each other protocol: its call, and its answer to the call's result. */
+  rw_mock_upstream_set_default (mock, "claude-agent",
+                                rw_mock_reply_new_protocol_tool_call (RW_MOCK_ANTHROPIC, "call_w1",
+                                                                      "get_weather",
+                                                                      "{\"city\":\"Paris\"}"));
+  answer = rw_mock_reply_new_protocol_stream (RW_MOCK_ANTHROPIC, weather, 40, 8);
+  answer->match = g_strdup ("\"tool_result\"");
+  rw_mock_upstream_add_rule (mock, "claude-agent", answer);
   rw_mock_upstream_set_default (mock, "json", rw_mock_reply_new_stream (city, 20, 9, TRUE));
   rw_mock_upstream_set_default (mock, "two", rw_mock_reply_new_events (two));
   rw_mock_upstream_set_default (mock, "echo", rw_mock_reply_new_echo ());
@@ -227,18 +237,20 @@ run_client (gconstpointer data)
 static const char * const openai_checks[] = {
   "non-stream", "stream", "models", "models-retrieve", "auth-failure", "fallback",
   "stream-fallback", "stream-broken", "unknown-model", "bad-request",
-  "tool-loop", "tool-loop-stream", "run-tools", "json-schema", "n-2", "fields-reach-upstream",
+  "tool-loop", "tool-loop-stream", "tool-loop anth/agent", "tool-loop-stream anth/agent",
+  "run-tools", "json-schema", "n-2", "fields-reach-upstream",
   "image-reaches-upstream", NULL
 };
 
 static const char * const ai_sdk_checks[] = {
   "compatible-generate", "compatible-stream", "compatible-tool-loop",
-  "compatible-tool-loop-stream", "compatible-object", "openai-chat-tool-loop",
+  "compatible-tool-loop-stream", "compatible-tool-loop anth/agent", "compatible-object", "openai-chat-tool-loop",
   "openai-chat-stream", "image-reaches-upstream", NULL
 };
 
 static const char * const langchain_checks[] = {
-  "invoke", "stream", "bind-tools-loop", "bind-tools-stream", "structured-output",
+  "invoke", "stream", "bind-tools-loop", "bind-tools-stream", "bind-tools-stream anth/agent",
+  "structured-output",
   "fields-reach-upstream", NULL
 };
 

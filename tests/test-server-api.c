@@ -496,6 +496,122 @@ test_recorded_miss_falls_through (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (served, "model"), ==, "mock/tools");
 }
 
+static JsonObject *
+upstream_body (Fixture *f)
+{
+  g_autofree char *sent = rw_mock_upstream_dup_last_body (f->world->mock);
+  g_autoptr(JsonNode) node = json_from_string (sent, NULL);
+
+  g_test_message ("upstream got: %s", sent);
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static char *
+member_json (JsonObject *o,
+             const char *name)
+{
+  g_assert_true (json_object_has_member (o, name));
+  return rw_json_to_string (json_object_get_member (o, name), FALSE);
+}
+
+/* OpenAI's tools, tool calls and their results, images, stop and the system prompt, translated
+ * to Anthropic's Messages and back: a tool loop through an Anthropic model. */
+static void
+test_anthropic_tools (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = NULL, second = NULL, sent = NULL;
+  g_autofree char *tools = NULL, *choice = NULL, *messages = NULL, *stop = NULL;
+  JsonArray *calls;
+
+  rw_mock_upstream_set_default (f->world->mock, "claude",
+                                rw_mock_reply_new_protocol_tool_call (RW_MOCK_ANTHROPIC, "toolu_1",
+                                                                      "get_weather",
+                                                                      "{\"city\":\"Paris\"}"));
+  first = post (f, "{\"model\": \"anth/claude\", \"stop\": \"END\", \"parallel_tool_calls\": false,"
+                   " \"tool_choice\": \"required\", \"tools\": [{\"type\": \"function\", \"function\":"
+                   " {\"name\": \"get_weather\", \"description\": \"Weather\", \"parameters\":"
+                   " {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}}}],"
+                   " \"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+                   " {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"Weather here?\"},"
+                   " {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,iVBO\"}}]}]}",
+                200, NULL);
+  sent = upstream_body (f);
+  tools = member_json (sent, "tools");
+  choice = member_json (sent, "tool_choice");
+  stop = member_json (sent, "stop_sequences");
+  messages = member_json (sent, "messages");
+  g_assert_cmpstr (tools, ==, "[{\"name\":\"get_weather\",\"description\":\"Weather\",\"input_schema\":"
+                   "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}]");
+  g_assert_cmpstr (choice, ==, "{\"type\":\"any\",\"disable_parallel_tool_use\":true}");
+  g_assert_cmpstr (stop, ==, "[\"END\"]");
+  g_assert_cmpstr (json_object_get_string_member (sent, "system"), ==, "Be brief.");
+  g_assert_cmpstr (messages, ==, "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+                   "\"Weather here?\"},{\"type\":\"image\",\"source\":{\"type\":\"base64\","
+                   "\"media_type\":\"image/png\",\"data\":\"iVBO\"}}]}]");
+  calls = json_object_get_array_member (choice_message (first, 0), "tool_calls");
+  g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "id"),
+                   ==, "toolu_1");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (json_array_get_object_element (calls, 0),
+                                                    "function"), "arguments"), ==,
+                   "{\"city\":\"Paris\"}");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (json_object_get_array_member (first, "choices"),
+                                                    0), "finish_reason"), ==, "tool_calls");
+
+  /* The second step: the assistant's call and the tool's answer go as tool_use and tool_result. */
+  rw_mock_upstream_set_default (f->world->mock, "claude",
+                                rw_mock_reply_new_protocol_whole (RW_MOCK_ANTHROPIC, "18 C.", 9, 3));
+  second = post (f, "{\"model\": \"anth/claude\", \"messages\": ["
+                    " {\"role\": \"user\", \"content\": \"Weather here?\"},"
+                    " {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"toolu_1\","
+                    "  \"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+                    "  \"arguments\": \"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+                    " {\"role\": \"tool\", \"tool_call_id\": \"toolu_1\", \"content\": \"18 C\"}]}",
+                 200, NULL);
+  g_clear_pointer (&sent, json_object_unref);
+  g_clear_pointer (&messages, g_free);
+  sent = upstream_body (f);
+  messages = member_json (sent, "messages");
+  g_assert_cmpstr (messages, ==, "[{\"role\":\"user\",\"content\":\"Weather here?\"},"
+                   "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\","
+                   "\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\"}}]},"
+                   "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":"
+                   "\"toolu_1\",\"content\":\"18 C\"}]}]");
+  g_assert_cmpstr (json_object_get_string_member (choice_message (second, 0), "content"), ==,
+                   "18 C.");
+}
+
+/* A JSON schema answer from Anthropic: the schema goes as a tool the model must call, and the
+ * call's input comes back as the answer's text. */
+static void
+test_anthropic_json_schema (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) reply = NULL, sent = NULL;
+  g_autofree char *choice = NULL;
+  JsonObject *c0;
+
+  rw_mock_upstream_set_default (f->world->mock, "claude",
+                                rw_mock_reply_new_protocol_tool_call (RW_MOCK_ANTHROPIC, "toolu_2",
+                                                                      "json_response",
+                                                                      "{\"city\":\"Paris\"}"));
+  reply = post (f, "{\"model\": \"anth/claude\", \"response_format\": {\"type\": \"json_schema\","
+                   " \"json_schema\": {\"name\": \"w\", \"schema\": {\"type\": \"object\"}}},"
+                   " \"messages\": [{\"role\": \"user\", \"content\": \"City?\"}]}", 200, NULL);
+  sent = upstream_body (f);
+  choice = member_json (sent, "tool_choice");
+  g_assert_cmpstr (choice, ==, "{\"type\":\"tool\",\"name\":\"json_response\"}");
+  c0 = json_array_get_object_element (json_object_get_array_member (reply, "choices"), 0);
+  g_assert_cmpstr (json_object_get_string_member (choice_message (reply, 0), "content"), ==,
+                   "{\"city\":\"Paris\"}");
+  g_assert_false (json_object_has_member (choice_message (reply, 0), "tool_calls"));
+  g_assert_cmpstr (json_object_get_string_member (c0, "finish_reason"), ==, "stop");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -511,6 +627,8 @@ main (int    argc,
   ADD ("stored-whole", test_stored_whole);
   ADD ("uncarried-refused", test_uncarried_refused);
   ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);
+  ADD ("anthropic-tools", test_anthropic_tools);
+  ADD ("anthropic-json-schema", test_anthropic_json_schema);
 #undef ADD
   return g_test_run ();
 }

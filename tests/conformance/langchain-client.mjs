@@ -29,9 +29,9 @@ await attempt('stream', async () => {
   check('stream', text === 'Hello, world!', text);
 });
 
-async function loop(name, streaming) {
+async function loop(name, streaming, id = 'mock/agent') {
   await attempt(name, async () => {
-    const model = chat('mock/agent').bindTools([getWeather]);
+    const model = chat(id).bindTools([getWeather]);
     // Streamed, the pieces are joined as an agent joins them.
     const ask = async (messages) => {
       if (!streaming)
@@ -56,6 +56,7 @@ async function loop(name, streaming) {
 
 await loop('bind-tools-loop', false);
 await loop('bind-tools-stream', true);
+await loop('bind-tools-stream anth/agent', true, 'anth/agent');
 
 await attempt('structured-output', async () => {
   const model = chat('mock/json').withStructuredOutput(

@@ -120,49 +120,59 @@ const tools = [{
 }];
 const ask = [{ role: 'user', content: 'What is the weather in Paris?' }];
 
-await attempt('tool-loop', async () => {
-  const first = await client.chat.completions.create({ model: 'mock/agent', messages: ask, tools });
-  const call = first.choices[0].message.tool_calls?.[0];
-  const args = JSON.parse(call?.function?.arguments ?? 'null');
-  const second = await client.chat.completions.create({
-    model: 'mock/agent', tools,
-    messages: [...ask, first.choices[0].message,
-      { role: 'tool', tool_call_id: call.id, content: '18 C' }],
+async function toolLoop(name, model) {
+  await attempt(name, async () => {
+    const first = await client.chat.completions.create({ model, messages: ask, tools });
+    const call = first.choices[0].message.tool_calls?.[0];
+    const args = JSON.parse(call?.function?.arguments ?? 'null');
+    const second = await client.chat.completions.create({
+      model, tools,
+      messages: [...ask, first.choices[0].message,
+        { role: 'tool', tool_call_id: call.id, content: '18 C' }],
+    });
+    check(name, first.choices[0].finish_reason === 'tool_calls' && call.id === 'call_w1' &&
+      call.type === 'function' && call.function.name === 'get_weather' && args?.city === 'Paris' &&
+      second.choices[0].message.content === 'It is 18 C in Paris.',
+      JSON.stringify({ first, second }));
   });
-  check('tool-loop', first.choices[0].finish_reason === 'tool_calls' && call.id === 'call_w1' &&
-    call.type === 'function' && call.function.name === 'get_weather' && args?.city === 'Paris' &&
-    second.choices[0].message.content === 'It is 18 C in Paris.',
-    JSON.stringify({ first, second }));
-});
+}
 
-await attempt('tool-loop-stream', async () => {
-  const stream = await client.chat.completions.create({
-    model: 'mock/agent', messages: ask, tools, stream: true,
-  });
-  const calls = [];
-  let finish = null;
-  for await (const chunk of stream) {
-    const choice = chunk.choices[0];
-    for (const d of choice?.delta?.tool_calls ?? []) {
-      calls[d.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } };
-      if (d.id) calls[d.index].id = d.id;
-      if (d.function?.name) calls[d.index].function.name += d.function.name;
-      if (d.function?.arguments) calls[d.index].function.arguments += d.function.arguments;
+async function toolLoopStream(name, model) {
+  await attempt(name, async () => {
+    const stream = await client.chat.completions.create({
+      model, messages: ask, tools, stream: true,
+    });
+    const calls = [];
+    let finish = null;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      for (const d of choice?.delta?.tool_calls ?? []) {
+        calls[d.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } };
+        if (d.id) calls[d.index].id = d.id;
+        if (d.function?.name) calls[d.index].function.name += d.function.name;
+        if (d.function?.arguments) calls[d.index].function.arguments += d.function.arguments;
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
     }
-    if (choice?.finish_reason) finish = choice.finish_reason;
-  }
-  const again = await client.chat.completions.create({
-    model: 'mock/agent', tools, stream: true,
-    messages: [...ask, { role: 'assistant', content: null, tool_calls: calls },
-      { role: 'tool', tool_call_id: calls[0]?.id, content: '18 C' }],
+    const again = await client.chat.completions.create({
+      model, tools, stream: true,
+      messages: [...ask, { role: 'assistant', content: null, tool_calls: calls },
+        { role: 'tool', tool_call_id: calls[0]?.id, content: '18 C' }],
+    });
+    let text = '';
+    for await (const chunk of again) text += chunk.choices[0]?.delta?.content ?? '';
+    check(name, finish === 'tool_calls' && calls.length === 1 &&
+      calls[0].id === 'call_w1' && calls[0].function.name === 'get_weather' &&
+      JSON.parse(calls[0].function.arguments).city === 'Paris' && text === 'It is 18 C in Paris.',
+      JSON.stringify({ calls, finish, text }));
   });
-  let text = '';
-  for await (const chunk of again) text += chunk.choices[0]?.delta?.content ?? '';
-  check('tool-loop-stream', finish === 'tool_calls' && calls.length === 1 &&
-    calls[0].id === 'call_w1' && calls[0].function.name === 'get_weather' &&
-    JSON.parse(calls[0].function.arguments).city === 'Paris' && text === 'It is 18 C in Paris.',
-    JSON.stringify({ calls, finish, text }));
-});
+}
+
+// The same loops through a model that speaks another protocol upstream.
+for (const [suffix, model] of [['', 'mock/agent'], [' anth/agent', 'anth/agent']]) {
+  await toolLoop(`tool-loop${suffix}`, model);
+  await toolLoopStream(`tool-loop-stream${suffix}`, model);
+}
 
 // The SDK's own agent loop: it calls our function and sends the result back.
 await attempt('run-tools', async () => {
