@@ -6,6 +6,7 @@
 #include "rw-anthropic-provider.h"
 #include "rw-error.h"
 #include "rw-chat-request-private.h"
+#include "rw-chat-translate-private.h"
 #include "rw-http-private.h"
 #include "rw-provider-private.h"
 #include "rw-json.h"
@@ -287,26 +288,7 @@ static const RwHttpHandlers handlers = { anthropic_on_event, anthropic_on_body,
 
 /* ------------------------------------------------------------------------ the request */
 
-static gboolean
-anthropic_refuse (GError    **error,
-                  const char *format,
-                  ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-anthropic_refuse (GError    **error,
-                  const char *format,
-                  ...)
-{
-  va_list args;
-  g_autofree char *what = NULL;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED,
-               "the anthropic protocol cannot carry %s", what);
-  return FALSE;
-}
+#define ANTHROPIC_REFUSE(error, ...) _rw_translate_refuse (error, "anthropic", __VA_ARGS__)
 
 static JsonObject *
 anthropic_text_block (const char *text)
@@ -342,7 +324,7 @@ anthropic_add_part (JsonArray   *blocks,
                                    ? rw_json_object_get_object (part, "image_url") : part,
                                    "url", NULL);
   if (!g_str_equal (type, "image_url") || url == NULL)
-    return anthropic_refuse (error, "messages[%u].content[%u] (%s)", m, p, type);
+    return ANTHROPIC_REFUSE (error, "messages[%u].content[%u] (%s)", m, p, type);
   block = json_object_new ();
   source = json_object_new ();
   json_object_set_string_member (block, "type", "image");
@@ -360,31 +342,6 @@ anthropic_add_part (JsonArray   *blocks,
   json_object_set_object_member (block, "source", source);
   json_array_add_object_element (blocks, block);
   return TRUE;
-}
-
-/* Adds @blocks as a turn of @role, or to the last turn when it is the same role's: Anthropic's
- * turns alternate, and a tool's answers go back as one user turn. */
-static void
-anthropic_add_turn (JsonArray  *turns,
-                    const char *role,
-                    JsonArray  *blocks)
-{
-  guint n = json_array_get_length (turns);
-  JsonObject *last = n > 0 ? json_array_get_object_element (turns, n - 1) : NULL;
-
-  if (json_array_get_length (blocks) == 0)
-    return;
-  if (last != NULL && g_str_equal (json_object_get_string_member (last, "role"), role))
-    {
-      JsonArray *content = json_object_get_array_member (last, "content");
-      for (guint i = 0; i < json_array_get_length (blocks); i++)
-        json_array_add_element (content, json_node_copy (json_array_get_element (blocks, i)));
-      return;
-    }
-  last = json_object_new ();
-  json_object_set_string_member (last, "role", role);
-  json_object_set_array_member (last, "content", json_array_ref (blocks));
-  json_array_add_object_element (turns, last);
 }
 
 /* The messages as Anthropic's turns, the system and developer messages apart. */
@@ -408,10 +365,7 @@ anthropic_write_messages (JsonBuilder   *b,
 
       if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
         {
-          if (system == NULL)
-            system = g_string_new (text);
-          else
-            g_string_append_printf (system, "\n\n%s", text);
+          _rw_translate_add_system (&system, text);
           continue;
         }
       if (g_str_equal (role, "tool"))
@@ -423,7 +377,7 @@ anthropic_write_messages (JsonBuilder   *b,
                                          rw_json_object_get_string (m, "tool_call_id", ""));
           json_object_set_string_member (result, "content", text);
           json_array_add_object_element (blocks, result);
-          anthropic_add_turn (turns, "user", blocks);
+          _rw_translate_add_turn (turns, "user", "content", blocks);
           continue;
         }
       if (parts != NULL && !g_str_equal (role, "assistant"))
@@ -432,29 +386,29 @@ anthropic_write_messages (JsonBuilder   *b,
             if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (parts, j)) ||
                 !anthropic_add_part (blocks, json_array_get_object_element (parts, j), i, j, error))
               return error == NULL || *error != NULL ? FALSE
-                     : anthropic_refuse (error, "messages[%u].content[%u]", i, j);
+                     : ANTHROPIC_REFUSE (error, "messages[%u].content[%u]", i, j);
         }
       else if (*text != '\0')
         json_array_add_object_element (blocks, anthropic_text_block (text));
       for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
         {
           JsonObject *call = json_array_get_object_element (calls, j);
-          JsonObject *fn = call ? rw_json_object_get_object (call, "function") : NULL;
-          const char *args = fn ? rw_json_object_get_string (fn, "arguments", "{}") : "{}";
-          g_autoptr(JsonNode) input = rw_json_parse (args, strlen (args), NULL);
+          const char *name = NULL;
+          g_autoptr(JsonNode) input = _rw_translate_tool_input (call, &name);
           JsonObject *use;
 
-          if (fn == NULL || input == NULL || !JSON_NODE_HOLDS_OBJECT (input))
-            return anthropic_refuse (error, "messages[%u].tool_calls[%u], whose arguments are "
+          if (input == NULL)
+            return ANTHROPIC_REFUSE (error, "messages[%u].tool_calls[%u], whose arguments are "
                                      "not a JSON object", i, j);
           use = json_object_new ();
           json_object_set_string_member (use, "type", "tool_use");
           json_object_set_string_member (use, "id", rw_json_object_get_string (call, "id", ""));
-          json_object_set_string_member (use, "name", rw_json_object_get_string (fn, "name", ""));
+          json_object_set_string_member (use, "name", name);
           json_object_set_member (use, "input", g_steal_pointer (&input));
           json_array_add_object_element (blocks, use);
         }
-      anthropic_add_turn (turns, g_str_equal (role, "assistant") ? "assistant" : "user", blocks);
+      _rw_translate_add_turn (turns, g_str_equal (role, "assistant") ? "assistant" : "user",
+                              "content", blocks);
     }
 
   /* A turn of one text is written as a string, as it always was. */
@@ -502,7 +456,7 @@ anthropic_write_tools (JsonBuilder  *b,
       JsonObject *tool;
 
       if (fn == NULL || g_strcmp0 (rw_json_object_get_string (t, "type", NULL), "function") != 0)
-        return anthropic_refuse (error, "tools[%u], which is not a function", i);
+        return ANTHROPIC_REFUSE (error, "tools[%u], which is not a function", i);
       tool = json_object_new ();
       json_object_set_string_member (tool, "name", rw_json_object_get_string (fn, "name", ""));
       if (rw_json_object_get_string (fn, "description", NULL) != NULL)
@@ -522,9 +476,9 @@ anthropic_write_tools (JsonBuilder  *b,
       JsonObject *tool = json_object_new ();
 
       if (tools != NULL && json_array_get_length (tools) > 0)
-        return anthropic_refuse (error, "“response_format” together with “tools”");
+        return ANTHROPIC_REFUSE (error, "“response_format” together with “tools”");
       if (!g_str_equal (format_type, "json_schema") && !g_str_equal (format_type, "json_object"))
-        return anthropic_refuse (error, "a response_format of type “%s”", format_type);
+        return ANTHROPIC_REFUSE (error, "a response_format of type “%s”", format_type);
       json_object_set_string_member (tool, "name", JSON_TOOL);
       json_object_set_string_member (tool, "description", "Give the answer as this tool's input.");
       if (schema_of != NULL && json_object_has_member (schema_of, "schema"))
@@ -556,10 +510,11 @@ anthropic_write_tools (JsonBuilder  *b,
       else if (fn != NULL && rw_json_object_get_string (fn, "name", NULL) != NULL)
         {
           json_object_set_string_member (forced, "type", "tool");
-          json_object_set_string_member (forced, "name", rw_json_object_get_string (fn, "name", ""));
+          json_object_set_string_member (forced, "name",
+                                         rw_json_object_get_string (fn, "name", ""));
         }
       else
-        return anthropic_refuse (error, "this “tool_choice”");
+        return ANTHROPIC_REFUSE (error, "this “tool_choice”");
     }
   if (!parallel && json_array_get_length (out) > 0)
     {
@@ -591,8 +546,6 @@ anthropic_write_request (JsonBuilder   *b,
                          GError       **error)
 {
   g_autoptr(JsonObject) extra = rw_chat_request_dup_extra_object (request);
-  JsonNode *stop;
-
   *json_tool = FALSE;
   if (!anthropic_write_messages (b, request, error))
     return FALSE;
@@ -600,26 +553,8 @@ anthropic_write_request (JsonBuilder   *b,
     return TRUE;
   if (!anthropic_write_tools (b, extra, json_tool, error))
     return FALSE;
-  if ((stop = json_object_get_member (extra, "stop")) != NULL && !json_node_is_null (stop))
-    {
-      JsonArray *sequences = json_array_new ();
-
-      if (JSON_NODE_HOLDS_ARRAY (stop))
-        {
-          json_array_unref (sequences);
-          sequences = json_array_ref (json_node_get_array (stop));
-        }
-      else
-        json_array_add_element (sequences, json_node_copy (stop));
-      json_builder_set_member_name (b, "stop_sequences");
-      json_builder_add_value (b, json_node_init_array (json_node_alloc (), sequences));
-      json_array_unref (sequences);
-    }
-  if (json_object_has_member (extra, "top_p"))
-    {
-      json_builder_set_member_name (b, "top_p");
-      json_builder_add_value (b, json_node_copy (json_object_get_member (extra, "top_p")));
-    }
+  _rw_translate_add_list (b, "stop_sequences", json_object_get_member (extra, "stop"));
+  _rw_translate_copy (b, extra, "top_p", "top_p");
   if (rw_json_object_get_string (extra, "user", NULL) != NULL)
     {
       json_builder_set_member_name (b, "metadata");
@@ -631,6 +566,16 @@ anthropic_write_request (JsonBuilder   *b,
   return TRUE;
 }
 
+static gboolean
+anthropic_translate (JsonBuilder   *b,
+                     RwChatRequest *request,
+                     GError       **error)
+{
+  gboolean json_tool;
+
+  return anthropic_write_request (b, request, &json_tool, error);
+}
+
 /* The request translates, or what does not is named. */
 static gboolean
 rw_anthropic_provider_check_request (RwProvider     *provider,
@@ -638,16 +583,7 @@ rw_anthropic_provider_check_request (RwProvider     *provider,
                                      RwChatRequest  *request,
                                      GError        **error)
 {
-  g_autoptr(JsonBuilder) scratch = json_builder_new ();
-  g_autoptr(GError) local = NULL;
-  gboolean json_tool;
-
-  json_builder_begin_object (scratch);
-  if (anthropic_write_request (scratch, request, &json_tool, &local))
-    return TRUE;
-  g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED, "%s cannot take this request: %s",
-               rw_model_get_id (model), local->message);
-  return FALSE;
+  return _rw_translate_check (model, request, anthropic_translate, error);
 }
 
 static void

@@ -375,7 +375,8 @@ server_start_stream (RwServerCall       *call,
       server_append_chunk (call, model, &role, NULL, TRUE);
     }
   call->last_write_us = g_get_monotonic_time ();
-  call->server_heartbeat = _rw_server_add_timeout (call->server->heartbeat_ms, server_heartbeat, call);
+  call->server_heartbeat = _rw_server_add_timeout (call->server->heartbeat_ms, server_heartbeat,
+                                                   call);
 }
 
 static void

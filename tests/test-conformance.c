@@ -102,7 +102,9 @@ conformance_world (void)
   };
   RwTestWorld *world = rw_test_world_new (
     "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
-    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
+    "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"gem\", \"kind\": \"gemini\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"oll\", \"kind\": \"ollama\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\"},"
     "              {\"id\": \"mock/failing\", \"provider\": \"mock\", \"name\": \"failing\"},"
     "              {\"id\": \"mock/breaks\", \"provider\": \"mock\", \"name\": \"breaks\"},"
@@ -110,11 +112,19 @@ conformance_world (void)
     "              {\"id\": \"mock/json\", \"provider\": \"mock\", \"name\": \"json\"},"
     "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
     "              {\"id\": \"mock/echo\", \"provider\": \"mock\", \"name\": \"echo\"},"
-    "              {\"id\": \"anth/agent\", \"provider\": \"anth\", \"name\": \"claude-agent\"}]}",
+    "              {\"id\": \"anth/agent\", \"provider\": \"anth\", \"name\": \"claude-agent\"},"
+    "              {\"id\": \"gem/agent\", \"provider\": \"gem\", \"name\": \"gemini-agent\"},"
+    "              {\"id\": \"oll/agent\", \"provider\": \"oll\", \"name\": \"ollama-agent\"}]}",
     FALSE);
   g_autoptr(RwPolicy) policy = rw_policy_new ();
   RwMockUpstream *mock = world->mock;
   RwMockReply *breaks, *answer;
+  /* What each protocol's request holds once the call's result is in it. */
+  static const struct { const char *name; RwMockProtocol protocol; const char *answered; } agents[] = {
+    { "claude-agent", RW_MOCK_ANTHROPIC, "\"tool_result\"" },
+    { "gemini-agent", RW_MOCK_GEMINI, "\"functionResponse\"" },
+    { "ollama-agent", RW_MOCK_OLLAMA, "\"role\":\"tool\"" },
+  };
   const char *good[] = { "mock/good", NULL };
   const char *none[] = { NULL };
 
@@ -133,13 +143,16 @@ conformance_world (void)
   answer->match = g_strdup ("\"tool_call_id\"");
   rw_mock_upstream_add_rule (mock, "agent", answer);
   /* The same agent behind each other protocol: its call, and its answer to the call's result. */
-  rw_mock_upstream_set_default (mock, "claude-agent",
-                                rw_mock_reply_new_protocol_tool_call (RW_MOCK_ANTHROPIC, "call_w1",
-                                                                      "get_weather",
-                                                                      "{\"city\":\"Paris\"}"));
-  answer = rw_mock_reply_new_protocol_stream (RW_MOCK_ANTHROPIC, weather, 40, 8);
-  answer->match = g_strdup ("\"tool_result\"");
-  rw_mock_upstream_add_rule (mock, "claude-agent", answer);
+  for (guint i = 0; i < G_N_ELEMENTS (agents); i++)
+    {
+      rw_mock_upstream_set_default (mock, agents[i].name,
+                                    rw_mock_reply_new_protocol_tool_call (agents[i].protocol,
+                                                                          "call_w1", "get_weather",
+                                                                          "{\"city\":\"Paris\"}"));
+      answer = rw_mock_reply_new_protocol_stream (agents[i].protocol, weather, 40, 8);
+      answer->match = g_strdup (agents[i].answered);
+      rw_mock_upstream_add_rule (mock, agents[i].name, answer);
+    }
   rw_mock_upstream_set_default (mock, "json", rw_mock_reply_new_stream (city, 20, 9, TRUE));
   rw_mock_upstream_set_default (mock, "two", rw_mock_reply_new_events (two));
   rw_mock_upstream_set_default (mock, "echo", rw_mock_reply_new_echo ());
@@ -238,18 +251,22 @@ static const char * const openai_checks[] = {
   "non-stream", "stream", "models", "models-retrieve", "auth-failure", "fallback",
   "stream-fallback", "stream-broken", "unknown-model", "bad-request",
   "tool-loop", "tool-loop-stream", "tool-loop anth/agent", "tool-loop-stream anth/agent",
+  "tool-loop gem/agent", "tool-loop-stream gem/agent", "tool-loop oll/agent",
+  "tool-loop-stream oll/agent",
   "run-tools", "json-schema", "n-2", "fields-reach-upstream",
   "image-reaches-upstream", NULL
 };
 
 static const char * const ai_sdk_checks[] = {
   "compatible-generate", "compatible-stream", "compatible-tool-loop",
-  "compatible-tool-loop-stream", "compatible-tool-loop anth/agent", "compatible-object", "openai-chat-tool-loop",
+  "compatible-tool-loop-stream", "compatible-tool-loop anth/agent",
+  "compatible-tool-loop gem/agent", "compatible-tool-loop oll/agent", "compatible-object", "openai-chat-tool-loop",
   "openai-chat-stream", "image-reaches-upstream", NULL
 };
 
 static const char * const langchain_checks[] = {
   "invoke", "stream", "bind-tools-loop", "bind-tools-stream", "bind-tools-stream anth/agent",
+  "bind-tools-stream gem/agent", "bind-tools-loop oll/agent",
   "structured-output",
   "fields-reach-upstream", NULL
 };

@@ -73,10 +73,14 @@ fixture_setup (Fixture       *f,
   f->world = rw_test_world_new (
     "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
     "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"gem\", \"kind\": \"gemini\", \"base_url\": \"$URL\"},"
+    "                {\"id\": \"oll\", \"kind\": \"ollama\", \"base_url\": \"$URL\"},"
     "                {\"id\": \"recorded\", \"kind\": \"recorded\", \"speed\": 0}],"
     " \"models\": [{\"id\": \"mock/tools\", \"provider\": \"mock\", \"name\": \"tools\"},"
     "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
-    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"}]}",
+    "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"},"
+    "              {\"id\": \"gem/gemini\", \"provider\": \"gem\", \"name\": \"gemini\"},"
+    "              {\"id\": \"oll/llama\", \"provider\": \"oll\", \"name\": \"llama\"}]}",
     TRUE);
   rw_mock_upstream_set_default (f->world->mock, "tools", rw_mock_reply_new_events (tool_events));
   rw_mock_upstream_set_default (f->world->mock, "two", rw_mock_reply_new_events (two_events));
@@ -612,6 +616,70 @@ test_anthropic_json_schema (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (c0, "finish_reason"), ==, "stop");
 }
 
+/* One request with a tool loop's messages, an image, tools and sampling fields, as Gemini's
+ * generateContent and Ollama's /api/chat receive it. */
+static const char translated[] =
+  "{\"model\": \"%s\", \"stop\": [\"END\"], \"seed\": 5, \"top_p\": 0.5,"
+  " \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"w\","
+  "  \"schema\": {\"type\": \"object\", \"additionalProperties\": false}}},"
+  " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+  "  \"parameters\": {\"type\": \"object\", \"additionalProperties\": false}}}],"
+  " \"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+  "  {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"Here?\"},"
+  "   {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/jpeg;base64,/9j/\"}}]},"
+  "  {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\":"
+  "   \"function\", \"function\": {\"name\": \"get_weather\", \"arguments\": \"{}\"}}]},"
+  "  {\"role\": \"tool\", \"tool_call_id\": \"c1\", \"content\": \"18 C\"}]}";
+
+static void
+test_gemini_ollama_translated (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *gemini = g_strdup_printf (translated, "gem/gemini");
+  g_autofree char *ollama = g_strdup_printf (translated, "oll/llama");
+  g_autoptr(JsonObject) g = NULL, o = NULL, r1 = NULL, r2 = NULL;
+  g_autofree char *contents = NULL, *config = NULL, *tools = NULL, *messages = NULL;
+  g_autofree char *options = NULL, *format = NULL, *otools = NULL;
+
+  rw_mock_upstream_set_default (f->world->mock, "gemini",
+                                rw_mock_reply_new_protocol_whole (RW_MOCK_GEMINI, "ok", 1, 1));
+  rw_mock_upstream_set_default (f->world->mock, "llama",
+                                rw_mock_reply_new_protocol_whole (RW_MOCK_OLLAMA, "ok", 1, 1));
+  r1 = post (f, gemini, 200, NULL);
+  g = upstream_body (f);
+  contents = member_json (g, "contents");
+  config = member_json (g, "generationConfig");
+  tools = member_json (g, "tools");
+  g_assert_cmpstr (contents, ==,
+                   "[{\"role\":\"user\",\"parts\":[{\"text\":\"Here?\"},{\"inlineData\":"
+                   "{\"mimeType\":\"image/jpeg\",\"data\":\"/9j/\"}}]},{\"role\":\"model\",\"parts\":"
+                   "[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{}}}]},{\"role\":\"user\","
+                   "\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\",\"response\":"
+                   "{\"content\":\"18 C\"}}}]}]");
+  g_assert_cmpstr (config, ==, "{\"stopSequences\":[\"END\"],\"topP\":0.5,\"seed\":5,"
+                   "\"responseMimeType\":\"application/json\",\"responseSchema\":{\"type\":"
+                   "\"object\"}}");
+  g_assert_cmpstr (tools, ==, "[{\"functionDeclarations\":[{\"name\":\"get_weather\","
+                   "\"parameters\":{\"type\":\"object\"}}]}]");
+
+  r2 = post (f, ollama, 200, NULL);
+  o = upstream_body (f);
+  messages = member_json (o, "messages");
+  options = member_json (o, "options");
+  format = member_json (o, "format");
+  otools = member_json (o, "tools");
+  g_assert_cmpstr (messages, ==,
+                   "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\","
+                   "\"content\":\"Here?\",\"images\":[\"/9j/\"]},{\"role\":\"assistant\","
+                   "\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\","
+                   "\"arguments\":{}}}]},{\"role\":\"tool\",\"content\":\"18 C\",\"tool_name\":"
+                   "\"get_weather\"}]");
+  g_assert_cmpstr (options, ==, "{\"stop\":[\"END\"],\"top_p\":0.5,\"seed\":5}");
+  g_assert_cmpstr (format, ==, "{\"type\":\"object\",\"additionalProperties\":false}");
+  g_assert_cmpstr (otools, ==, "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                   "\"parameters\":{\"type\":\"object\",\"additionalProperties\":false}}}]");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -629,6 +697,7 @@ main (int    argc,
   ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);
   ADD ("anthropic-tools", test_anthropic_tools);
   ADD ("anthropic-json-schema", test_anthropic_json_schema);
+  ADD ("gemini-ollama-translated", test_gemini_ollama_translated);
 #undef ADD
   return g_test_run ();
 }

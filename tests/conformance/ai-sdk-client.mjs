@@ -64,6 +64,8 @@ async function toolLoop(name, model, streamed) {
 await toolLoop('compatible-tool-loop', compatible('mock/agent'), false);
 await toolLoop('compatible-tool-loop-stream', compatible('mock/agent'), true);
 await toolLoop('compatible-tool-loop anth/agent', compatible('anth/agent'), false);
+await toolLoop('compatible-tool-loop gem/agent', compatible('gem/agent'), false);
+await toolLoop('compatible-tool-loop oll/agent', compatible('oll/agent'), false);
 await toolLoop('openai-chat-tool-loop', openai.chat('mock/agent'), false);
 
 await attempt('openai-chat-stream', async () => {
