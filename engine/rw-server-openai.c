@@ -23,197 +23,7 @@
 /* OpenAI's wire format: the endpoint's routes, their requests, and their replies, whole or
  * streamed as server-sent events. */
 
-/* --------------------------------------------------------------------------------- replies */
-
-static const char *
-server_status_type (guint status)
-{
-  switch (status)
-    {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 402: return "insufficient_quota";
-    case 404: return "not_found_error";
-    case 405: return "invalid_request_error";
-    case 413: return "invalid_request_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
-    }
-}
-
-char *
-_rw_server_error_json (guint       status,
-                       const char *message,
-                       const char *code)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, message);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, server_status_type (status));
-  json_builder_set_member_name (b, "param");
-  json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "code");
-  if (code != NULL)
-    json_builder_add_string_value (b, code);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return rw_json_to_string (root, FALSE);
-}
-
-/* The HTTP status and OpenAI error code for a routing failure. */
-static guint
-server_status_for_error (const GError  *error,
-                         const char   **code)
-{
-  *code = rw_error_get_kind (error);
-  if (error->domain != RW_ERROR)
-    return 500;
-  switch (error->code)
-    {
-    case RW_ERROR_CONFIG:
-      *code = "model_not_found";
-      return 404;
-    case RW_ERROR_BAD_REQUEST:
-    case RW_ERROR_UNSUPPORTED:
-      return 400;
-    case RW_ERROR_CONTEXT_LENGTH:
-      *code = "context_length_exceeded";
-      return 400;
-    case RW_ERROR_BUDGET:
-      *code = "budget_exceeded";
-      return 402;
-    case RW_ERROR_RATE_LIMITED:
-      return 429;
-    case RW_ERROR_TIMEOUT:
-      return 504;
-    case RW_ERROR_OVERLOADED:
-      return 503;
-    case RW_ERROR_CANCELLED:
-      return 499;
-    default:
-      /* Upstream auth, server, network and malformed replies: the gateway's upstream failed. */
-      return 502;
-    }
-}
-
 /* ---------------------------------------------------------------------------- completions */
-
-struct _RwServerCall
-{
-  RwServer *server;
-  RwServerConn *conn;
-  GCancellable *cancellable;
-  char *id;
-  gint64 created;
-  gboolean stream;
-  gboolean include_usage;
-  gboolean headers_sent;
-  gboolean finished;
-  GSource *server_heartbeat;
-  gint64 last_write_us;
-  char *requested;
-  gint64 started_us;
-  guint n_choices;             /* how many choices the caller asked for */
-  char *fingerprint;           /* the upstream's system_fingerprint, once known */
-};
-
-static void
-server_call_free (RwServerCall *call)
-{
-  _rw_server_clear_source (&call->server_heartbeat);
-  g_clear_pointer (&call->conn, _rw_server_conn_unref);
-  g_clear_object (&call->cancellable);
-  g_clear_object (&call->server);
-  g_free (call->id);
-  g_free (call->requested);
-  g_free (call->fingerprint);
-  g_free (call);
-}
-
-/* Tells the server's owner what was answered: the log of the app's endpoint. */
-static void
-server_call_report (RwServerCall  *call,
-                    RwRouteResult *out,
-                    guint          status)
-{
-  RwServedRequest *served;
-  double cost = NAN;
-
-  /* Only an owner that listens (the app's log) pays for the record; serve does not. */
-  if (!_rw_server_has_served_handler (call->server))
-    return;
-  served = g_new0 (RwServedRequest, 1);
-  for (guint i = 0; i < out->attempts->len; i++)
-    {
-      RwChatResult *a = out->attempts->pdata[i];
-      if (isfinite (a->cost_usd))
-        cost = (isfinite (cost) ? cost : 0) + a->cost_usd;
-    }
-  served->time_ms = g_get_real_time () / 1000;
-  served->requested = g_strdup (call->requested);
-  served->served = g_strdup (out->model_id);
-  served->task = g_strdup (out->task);
-  served->status = status;
-  served->stream = call->stream;
-  served->latency_ms = (g_get_monotonic_time () - call->started_us) / 1000.0;
-  served->cost_usd = cost;
-  served->fallbacks = out->attempts->len > 0 ? out->attempts->len - 1 : 0;
-  _rw_server_emit_served (call->server, served);
-}
-
-void
-_rw_server_call_client_gone (RwServerCall *call)
-{
-  /* The client went away: stop whatever is still running. */
-  call->finished = TRUE;
-  _rw_server_clear_source (&call->server_heartbeat);
-  g_cancellable_cancel (call->cancellable);
-}
-
-/* Appends a piece of a streamed body, in its chunk frame when the client reads chunks. */
-static void
-server_stream_append (RwServerConn       *c,
-                      const char *data,
-                      gsize       len)
-{
-  if (c->req.minor_version >= 1)
-    g_string_append_printf (c->out, "%" G_GSIZE_MODIFIER "x\r\n", len);
-  g_string_append_len (c->out, data, (gssize) len);
-  if (c->req.minor_version >= 1)
-    g_string_append_len (c->out, "\r\n", 2);
-}
-
-static void
-server_stream_end (RwServerConn *c)
-{
-  if (c->req.minor_version >= 1)
-    g_string_append_len (c->out, "0\r\n\r\n", 5);
-  else
-    c->close_after = TRUE;
-}
-
-static gboolean
-server_heartbeat (gpointer data)
-{
-  RwServerCall *call = data;
-
-  if (g_get_monotonic_time () - call->last_write_us >= (gint64) call->server->heartbeat_ms * 1000)
-    {
-      server_stream_append (call->conn, ": keep-alive\n\n", 14);
-      call->last_write_us = g_get_monotonic_time ();
-      _rw_server_conn_flush (call->conn);
-    }
-  return G_SOURCE_CONTINUE;
-}
 
 /* The replies are written directly rather than built as a tree: they are written for every
  * request. */
@@ -261,7 +71,7 @@ server_append_chunk_tail (RwServerCall *call,
                           GString      *line)
 {
   g_string_append (line, "}\n\n");
-  server_stream_append (call->conn, line->str, line->len);
+  _rw_server_stream_append (call->conn, line->str, line->len);
 }
 
 /* One chunk: a piece of one choice, its role when @role, or its finish reason. */
@@ -353,60 +163,6 @@ server_append_usage_chunk (RwServerCall *call,
   server_append_chunk_tail (call, line);
 }
 
-static void
-server_start_stream (RwServerCall       *call,
-                     const char *model,
-                     const char *task)
-{
-  call->headers_sent = TRUE;
-  /* A streamed reply ends its connection. node-fetch 2 (the openai package's 4.x client, and
-   * others) takes a complete chunked reply on a connection kept alive for "Premature close" on
-   * Node releases that keep watching an idle pooled socket (Debian 12's Node 18 among them,
-   * nodejs/node#63989); on a connection that closes it reads the same reply whole. A stream
-   * lasts seconds, so the next request's new connection costs next to nothing. */
-  call->conn->close_after = TRUE;
-  _rw_server_begin_reply (call->conn, 200, "text/event-stream", -1, model, task ? task : "default");
-  for (guint i = 0; i < call->n_choices; i++)
-    {
-      RwChatDelta role = RW_CHAT_DELTA_INIT;
-
-      role.choice = i;
-      role.text = "";
-      server_append_chunk (call, model, &role, NULL, TRUE);
-    }
-  call->last_write_us = g_get_monotonic_time ();
-  call->server_heartbeat = _rw_server_add_timeout (call->server->heartbeat_ms, server_heartbeat,
-                                                   call);
-}
-
-static void
-server_on_commit (RwModel    *model,
-                  const char *task,
-                  gpointer    user_data)
-{
-  RwServerCall *call = user_data;
-
-  if (call->stream && !call->headers_sent && !call->finished)
-    {
-      server_start_stream (call, rw_model_get_id (model), task);
-      _rw_server_conn_flush (call->conn);
-    }
-}
-
-static void
-server_on_delta (RwModel           *model,
-                 const RwChatDelta *delta,
-                 gpointer           user_data)
-{
-  RwServerCall *call = user_data;
-
-  if (!call->stream || call->finished)
-    return;
-  server_append_chunk (call, rw_model_get_id (model), delta, NULL, FALSE);
-  call->last_write_us = g_get_monotonic_time ();
-  _rw_server_conn_flush (call->conn);
-}
-
 /* One choice of a whole reply: its message, log probabilities and finish reason. */
 static void
 server_append_choice (GString      *body,
@@ -489,87 +245,71 @@ server_reply_whole (RwServerCall  *call,
                          g_string_free (body, FALSE));
 }
 
+/* Chat Completions' stream: a role chunk for each choice asked for, a chunk per piece, the
+ * finish reason of each choice, the usage when asked for, and [DONE]. */
 static void
-server_route_done (GObject      *object,
-                   GAsyncResult *res,
-                   gpointer      user_data)
+chat_stream_start (RwServerCall *call,
+                   const char   *model)
 {
-  RwServerCall *call = user_data;
-  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
-  RwChatResult *r = out->result;
-  RwServerConn *c = call->conn;
-
-  __atomic_add_fetch (&call->server->n_served, 1, __ATOMIC_RELAXED);
-  _rw_server_clear_source (&call->server_heartbeat);
-  {
-    const char *code;
-    /* A failure after text went out is logged as the failure it was; a client that went away
-     * first as 499, as nginx logs it. */
-    guint status = call->finished || c->fd < 0 ? 499
-                   : r->error != NULL ? server_status_for_error (r->error, &code) : 200;
-
-    server_call_report (call, out, status);
-  }
-  if (call->finished || c->fd < 0)
+  for (guint i = 0; i < call->n_choices; i++)
     {
-      c->call = NULL;
-      server_call_free (call);
-      return;
+      RwChatDelta role = RW_CHAT_DELTA_INIT;
+
+      role.choice = i;
+      role.text = "";
+      server_append_chunk (call, model, &role, NULL, TRUE);
     }
-
-  if (r->error != NULL && !call->headers_sent)
-    {
-      const char *code;
-      guint status = server_status_for_error (r->error, &code);
-
-      _rw_server_reply_json (c, status, out->model_id, out->task ? out->task : "default",
-                  _rw_server_error_json (status, r->error->message, code));
-    }
-  else if (!call->stream)
-    server_reply_whole (call, out);
-  else
-    {
-      if (!call->headers_sent)
-        server_start_stream (call, out->model_id, out->task);
-      call->fingerprint = g_strdup (r->system_fingerprint);
-      if (r->error != NULL)
-        {
-          /* Text already went out: end the stream with an error event, never a clean finish. */
-          const char *code;
-          guint status = server_status_for_error (r->error, &code);
-          g_autofree char *json = _rw_server_error_json (status, r->error->message, code);
-          g_autofree char *line = g_strdup_printf ("data: %s\n\n", json);
-
-          server_stream_append (c, line, strlen (line));
-        }
-      else
-        {
-          for (guint i = 0; i < MAX (call->n_choices, rw_chat_result_get_n_choices (r)); i++)
-            {
-              RwChatChoice *choice = rw_chat_result_peek_choice (r, i);
-              const char *finish = i == 0 ? r->finish_reason
-                                  : choice != NULL ? choice->finish_reason : NULL;
-              RwChatDelta end = RW_CHAT_DELTA_INIT;
-
-              end.choice = i;
-              server_append_chunk (call, out->model_id, &end, finish ? finish : "stop", FALSE);
-            }
-          if (call->include_usage)
-            server_append_usage_chunk (call, out->model_id, r);
-          server_stream_append (c, "data: [DONE]\n\n", 14);
-        }
-      server_stream_end (c);
-    }
-
-  _rw_server_conn_ref (c);
-  c->call = NULL;
-  server_call_free (call);
-  _rw_server_conn_flush (c);
-  /* A request the client sent behind this one is answered next. */
-  if (c->fd >= 0)
-    _rw_server_conn_process (c);
-  _rw_server_conn_unref (c);
 }
+
+static void
+chat_stream_delta (RwServerCall      *call,
+                   const char        *model,
+                   const RwChatDelta *delta)
+{
+  server_append_chunk (call, model, delta, NULL, FALSE);
+}
+
+static void
+chat_stream_finish (RwServerCall  *call,
+                    RwRouteResult *out)
+{
+  RwChatResult *r = out->result;
+
+  call->fingerprint = g_strdup (r->system_fingerprint);
+  for (guint i = 0; i < MAX (call->n_choices, rw_chat_result_get_n_choices (r)); i++)
+    {
+      RwChatChoice *choice = rw_chat_result_peek_choice (r, i);
+      const char *finish = i == 0 ? r->finish_reason : choice != NULL ? choice->finish_reason : NULL;
+      RwChatDelta end = RW_CHAT_DELTA_INIT;
+
+      end.choice = i;
+      server_append_chunk (call, out->model_id, &end, finish ? finish : "stop", FALSE);
+    }
+  if (call->include_usage)
+    server_append_usage_chunk (call, out->model_id, r);
+  _rw_server_stream_append (call->conn, "data: [DONE]\n\n", 14);
+}
+
+static void
+chat_stream_fail (RwServerCall *call,
+                  guint         status,
+                  const char   *message,
+                  const char   *code)
+{
+  g_autofree char *json = _rw_server_error_json (status, message, code);
+  g_autofree char *line = g_strdup_printf ("data: %s\n\n", json);
+
+  _rw_server_stream_append (call->conn, line, strlen (line));
+}
+
+static const RwServerFormat chat_format = {
+  chat_stream_start,
+  chat_stream_delta,
+  chat_stream_finish,
+  chat_stream_fail,
+  server_reply_whole,
+  NULL,
+};
 
 static RwChatRequest *
 server_parse_request (const char  *body,
@@ -687,10 +427,10 @@ server_parse_request (const char  *body,
 }
 
 static void
-server_handle_completions (RwServer   *self,
-                           RwServerConn       *c,
-                           const char *body,
-                           gsize       len)
+server_handle_completions (RwServer     *self,
+                           RwServerConn *c,
+                           const char   *body,
+                           gsize         len)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *model = NULL;
@@ -699,42 +439,16 @@ server_handle_completions (RwServer   *self,
   g_autoptr(RwChatRequest) request = server_parse_request (body, len, c->req.task, &model,
                                                            &include_usage, &n_choices, &error);
   RwServerCall *call;
-  char uuid[37];
 
   if (request == NULL)
     {
       _rw_server_reply_error (c, 400, error->message, NULL);
       return;
     }
-
-  call = g_new0 (RwServerCall, 1);
-  call->server = g_object_ref (self);
-  call->conn = _rw_server_conn_ref (c);
-  call->cancellable = g_cancellable_new ();
-  {
-    /* 128 random bits, as OpenAI's ids carry. */
-    static const char hex[] = "0123456789abcdef";
-    char *p = uuid;
-
-    for (int i = 0; i < 4; i++)
-      {
-        guint32 x = g_random_int ();
-        for (int j = 0; j < 8; j++, x >>= 4)
-          *p++ = hex[x & 15];
-      }
-    *p = '\0';
-  }
-  call->id = g_strconcat ("chatcmpl-", uuid, NULL);
-  call->created = g_get_real_time () / G_USEC_PER_SEC;
-  call->stream = request->stream;
+  call = _rw_server_call_start (c, &chat_format, "chatcmpl-", request, model);
   call->include_usage = include_usage;
   call->n_choices = n_choices;
-  call->requested = g_strdup (model);
-  call->started_us = g_get_monotonic_time ();
-  c->call = call;
-
-  rw_router_route_async (self->router, request, model, server_on_delta, server_on_commit, call,
-                         call->cancellable, server_route_done, call);
+  _rw_server_call_route (call, request);
 }
 
 /* A model as OpenAI's API describes one. */

@@ -47,6 +47,26 @@ typedef struct
 
 typedef struct _RwServerCall RwServerCall;
 
+/* How a wire format writes an answer: a stream's start, its pieces, its clean end or its end
+ * in failure (after text went out), or the whole answer at once. */
+typedef struct
+{
+  void (*stream_start)  (RwServerCall      *call,
+                         const char        *model);
+  void (*stream_delta)  (RwServerCall      *call,
+                         const char        *model,
+                         const RwChatDelta *delta);
+  void (*stream_finish) (RwServerCall      *call,
+                         RwRouteResult     *out);
+  void (*stream_fail)   (RwServerCall      *call,
+                         guint              status,
+                         const char        *message,
+                         const char        *code);
+  void (*reply_whole)   (RwServerCall      *call,
+                         RwRouteResult     *out);
+  void (*free_state)    (gpointer           state);
+} RwServerFormat;
+
 typedef struct
 {
   /* The request being read or answered. */
@@ -84,6 +104,46 @@ typedef struct
 } RwServerConn;
 
 #define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
+
+struct _RwServerCall
+{
+  const RwServerFormat *format;
+  gpointer state;              /* the format's own */
+  RwServer *server;
+  RwServerConn *conn;
+  GCancellable *cancellable;
+  char *id;
+  gint64 created;
+  gboolean stream;
+  gboolean include_usage;
+  gboolean headers_sent;
+  gboolean finished;
+  GSource *server_heartbeat;
+  gint64 last_write_us;
+  char *requested;
+  gint64 started_us;
+  guint n_choices;             /* how many choices the caller asked for */
+  char *fingerprint;           /* the upstream's system_fingerprint, once known */
+};
+
+RwServerCall *_rw_server_call_start       (RwServerConn         *c,
+                                           const RwServerFormat *format,
+                                           const char           *id_prefix,
+                                           RwChatRequest        *request,
+                                           const char           *model);
+void          _rw_server_call_route       (RwServerCall         *call,
+                                           RwChatRequest        *request);
+void          _rw_server_call_free        (RwServerCall         *call);
+guint         _rw_server_status_for_error (const GError         *error,
+                                           const char          **code);
+void          _rw_server_stream_append    (RwServerConn         *c,
+                                           const char           *data,
+                                           gsize                 len);
+void          _rw_server_stream_end       (RwServerConn         *c);
+void          _rw_server_handle_responses (RwServer             *self,
+                                           RwServerConn         *c,
+                                           const char           *body,
+                                           gsize                 len);
 
 GSource      *_rw_server_add_timeout      (guint ms,
                                            GSourceFunc func,
