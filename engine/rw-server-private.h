@@ -28,6 +28,10 @@ struct _RwServer
   guint next_worker;
   /* Where request-served is emitted: the context the server was made on. */
   GMainContext *owner_context;
+  /* The Responses API's conversations, for previous_response_id (rw-server-responses.c). */
+  GMutex responses_lock;
+  GHashTable *responses;
+  GQueue *response_order;
 };
 
 void     _rw_server_emit_served        (RwServer        *self,
@@ -140,6 +144,7 @@ void          _rw_server_stream_append    (RwServerConn         *c,
                                            const char           *data,
                                            gsize                 len);
 void          _rw_server_stream_end       (RwServerConn         *c);
+void          _rw_server_responses_free   (RwServer             *self);
 void          _rw_server_handle_responses (RwServer             *self,
                                            RwServerConn         *c,
                                            const char           *body,

@@ -126,6 +126,7 @@ rw_server_finalize (GObject *object)
     memset (self->token, 0, strlen (self->token));
   g_clear_pointer (&self->token, g_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
+  _rw_server_responses_free (self);
   G_OBJECT_CLASS (rw_server_parent_class)->finalize (object);
 }
 

@@ -254,20 +254,22 @@ static const char * const openai_checks[] = {
   "tool-loop gem/agent", "tool-loop-stream gem/agent", "tool-loop oll/agent",
   "tool-loop-stream oll/agent",
   "run-tools", "json-schema", "n-2", "fields-reach-upstream",
-  "image-reaches-upstream", NULL
+  "image-reaches-upstream", "responses", "responses-stream", "responses-tool-loop",
+  "responses-tool-loop-stream", NULL
 };
 
 static const char * const ai_sdk_checks[] = {
   "compatible-generate", "compatible-stream", "compatible-tool-loop",
   "compatible-tool-loop-stream", "compatible-tool-loop anth/agent",
   "compatible-tool-loop gem/agent", "compatible-tool-loop oll/agent", "compatible-object", "openai-chat-tool-loop",
-  "openai-chat-stream", "image-reaches-upstream", NULL
+  "openai-chat-stream", "image-reaches-upstream", "openai-responses-tool-loop",
+  "openai-responses-tool-loop-stream", "openai-responses-object", NULL
 };
 
 static const char * const langchain_checks[] = {
   "invoke", "stream", "bind-tools-loop", "bind-tools-stream", "bind-tools-stream anth/agent",
   "bind-tools-stream gem/agent", "bind-tools-loop oll/agent",
-  "structured-output",
+  "responses-api-loop", "structured-output",
   "fields-reach-upstream", NULL
 };
 

@@ -104,13 +104,17 @@ fixture_teardown (Fixture       *f,
 }
 
 static JsonObject *
-post (Fixture    *f,
-      const char *body,
-      guint       status,
-      char      **raw)
+post_to (Fixture    *f,
+         const char *path,
+         const char *body,
+         guint       status,
+         char      **raw)
 {
   g_autofree char *out = NULL;
-  g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", f->url, TOKEN, body, &out);
+  g_autofree char *url = g_strdup_printf ("%.*s%s", (int) (strlen (f->url) -
+                                                            strlen ("/chat/completions")),
+                                          f->url, path);
+  g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN, body, &out);
   g_autoptr(JsonNode) node = NULL;
 
   g_test_message ("reply: %s", out);
@@ -123,6 +127,15 @@ post (Fixture    *f,
   node = json_from_string (out, NULL);
   g_assert_nonnull (node);
   return json_object_ref (json_node_get_object (node));
+}
+
+static JsonObject *
+post (Fixture    *f,
+      const char *body,
+      guint       status,
+      char      **raw)
+{
+  return post_to (f, "/chat/completions", body, status, raw);
 }
 
 /* Every field of OpenAI's request reference, and one no reference knows, reaches the upstream
@@ -680,6 +693,121 @@ test_gemini_ollama_translated (Fixture       *f,
                    "\"parameters\":{\"type\":\"object\",\"additionalProperties\":false}}}]");
 }
 
+/* POST /v1/responses: input items, instructions, function tools and text.format become the
+ * chat request the upstream receives; the answer's tool calls come back as function_call items;
+ * previous_response_id continues a conversation this server answered. */
+static void
+test_responses (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = NULL, sent = NULL, second = NULL;
+  g_autofree char *messages = NULL, *format = NULL, *tools = NULL, *raw = NULL;
+  g_autofree char *again = NULL;
+  JsonArray *output;
+  JsonObject *call;
+
+  first = post_to (f, "/responses",
+                   "{\"model\": \"mock/tools\", \"instructions\": \"Be brief.\","
+                   " \"input\": [{\"role\": \"user\", \"content\": [{\"type\": \"input_text\","
+                   "  \"text\": \"Weather?\"}, {\"type\": \"input_image\", \"image_url\":"
+                   "  \"https://example.invalid/a.png\"}]}],"
+                   " \"tools\": [{\"type\": \"function\", \"name\": \"get_weather\","
+                   "  \"parameters\": {\"type\": \"object\"}}],"
+                   " \"text\": {\"format\": {\"type\": \"json_schema\", \"name\": \"w\","
+                   "  \"schema\": {\"type\": \"object\"}}}, \"max_output_tokens\": 50}", 200, NULL);
+  sent = upstream_body (f);
+  messages = member_json (sent, "messages");
+  format = member_json (sent, "response_format");
+  tools = member_json (sent, "tools");
+  g_assert_cmpstr (messages, ==, "[{\"role\":\"developer\",\"content\":\"Be brief.\"},"
+                   "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Weather?\"},"
+                   "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.invalid/a.png\"}}]}]");
+  g_assert_cmpstr (format, ==, "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\","
+                   "\"schema\":{\"type\":\"object\"}}}");
+  g_assert_cmpstr (tools, ==, "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                   "\"parameters\":{\"type\":\"object\"}}}]");
+  g_assert_cmpint (json_object_get_int_member (sent, "max_completion_tokens"), ==, 50);
+  g_assert_cmpstr (json_object_get_string_member (first, "object"), ==, "response");
+  g_assert_cmpstr (json_object_get_string_member (first, "status"), ==, "completed");
+  output = json_object_get_array_member (first, "output");
+  g_assert_cmpuint (json_array_get_length (output), ==, 2);
+  call = json_array_get_object_element (output, 0);
+  g_assert_cmpstr (json_object_get_string_member (call, "type"), ==, "function_call");
+  g_assert_cmpstr (json_object_get_string_member (call, "call_id"), ==, "call_weather");
+  g_assert_cmpstr (json_object_get_string_member (call, "arguments"), ==, "{\"city\":\"Paris\"}");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (first, "usage"),
+                                               "total_tokens"), ==, 29);
+
+  /* The next turn names the first: its messages and its answer go first, not its instructions. */
+  again = g_strdup_printf ("{\"model\": \"mock/tools\", \"previous_response_id\": \"%s\","
+                           " \"input\": [{\"type\": \"function_call_output\", \"call_id\":"
+                           " \"call_weather\", \"output\": \"18 C\"}]}",
+                           json_object_get_string_member (first, "id"));
+  second = post_to (f, "/responses", again, 200, NULL);
+  g_clear_pointer (&sent, json_object_unref);
+  g_clear_pointer (&messages, g_free);
+  sent = upstream_body (f);
+  messages = member_json (sent, "messages");
+  g_assert_nonnull (strstr (messages, "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":"
+                            "[{\"id\":\"call_weather\",\"type\":\"function\""));
+  g_assert_true (g_str_has_suffix (messages, "{\"role\":\"tool\",\"tool_call_id\":"
+                                   "\"call_weather\",\"content\":\"18 C\"}]"));
+  g_assert_null (strstr (messages, "Be brief."));
+
+  /* What cannot be honoured is a 400 that says why. */
+  post_to (f, "/responses", "{\"model\": \"mock/tools\", \"previous_response_id\": \"resp_x\","
+           " \"input\": \"Hi\"}", 400, &raw);
+  g_assert_nonnull (strstr (raw, "resp_x is not known"));
+  g_clear_pointer (&raw, g_free);
+  post_to (f, "/responses", "{\"model\": \"mock/tools\", \"background\": true, \"input\": \"Hi\"}",
+           400, &raw);
+  g_assert_nonnull (strstr (raw, "“background”"));
+}
+
+/* Streamed, the Responses events in order, numbered: created, the function call's item with
+ * its argument pieces, its done events, completed. */
+static void
+test_responses_streamed (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *raw = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) types = g_string_new (NULL);
+  g_autoptr(GString) args = g_string_new (NULL);
+  gint64 seq = -1;
+
+  post_to (f, "/responses", "{\"model\": \"mock/tools\", \"stream\": true, \"input\": \"Weather?\"}",
+           200, &raw);
+  lines = g_strsplit (raw, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *e;
+      const char *type;
+
+      if (!g_str_has_prefix (lines[i], "data: "))
+        continue;
+      node = json_from_string (lines[i] + 6, NULL);
+      e = json_node_get_object (node);
+      type = json_object_get_string_member (e, "type");
+      g_assert_cmpint (json_object_get_int_member (e, "sequence_number"), ==, seq + 1);
+      seq++;
+      if (g_str_equal (type, "response.function_call_arguments.delta") &&
+          json_object_get_int_member (e, "output_index") == 0)
+        g_string_append (args, json_object_get_string_member (e, "delta"));
+      if (types->len == 0 || !g_str_has_suffix (types->str, type))
+        g_string_append_printf (types, "%s%s", types->len ? " " : "", type);
+    }
+  g_assert_cmpstr (args->str, ==, "{\"city\":\"Paris\"}");
+  g_assert_cmpstr (types->str, ==,
+                   "response.created response.in_progress response.output_item.added "
+                   "response.function_call_arguments.delta "
+                   "response.function_call_arguments.done response.output_item.done "
+                   "response.output_item.added response.function_call_arguments.delta "
+                   "response.function_call_arguments.done response.output_item.done "
+                   "response.completed");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -698,6 +826,8 @@ main (int    argc,
   ADD ("anthropic-tools", test_anthropic_tools);
   ADD ("anthropic-json-schema", test_anthropic_json_schema);
   ADD ("gemini-ollama-translated", test_gemini_ollama_translated);
+  ADD ("responses", test_responses);
+  ADD ("responses-streamed", test_responses_streamed);
 #undef ADD
   return g_test_run ();
 }

@@ -68,6 +68,19 @@ await toolLoop('compatible-tool-loop gem/agent', compatible('gem/agent'), false)
 await toolLoop('compatible-tool-loop oll/agent', compatible('oll/agent'), false);
 await toolLoop('openai-chat-tool-loop', openai.chat('mock/agent'), false);
 
+// createOpenAI(...)(id) speaks the Responses API by default.
+await toolLoop('openai-responses-tool-loop', openai('mock/agent'), false);
+await toolLoop('openai-responses-tool-loop-stream', openai('mock/agent'), true);
+
+await attempt('openai-responses-object', async () => {
+  const r = await generateText({
+    model: openai('mock/json'), prompt: 'The weather in Paris', maxRetries: 0,
+    output: Output.object({ schema: z.object({ city: z.string(), temperature_c: z.number() }) }),
+  });
+  check('openai-responses-object', r.output?.city === 'Paris' && r.output?.temperature_c === 18,
+    JSON.stringify(r.output));
+});
+
 await attempt('openai-chat-stream', async () => {
   const s = streamText({ model: openai.chat('mock/good'), prompt: 'Say hello', maxRetries: 0 });
   let text = '';

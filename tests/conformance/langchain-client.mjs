@@ -61,6 +61,21 @@ await loop('bind-tools-stream anth/agent', true, 'anth/agent');
 await loop('bind-tools-stream gem/agent', true, 'gem/agent');
 await loop('bind-tools-loop oll/agent', false, 'oll/agent');
 
+// useResponsesApi: the same loop over POST /v1/responses.
+await attempt('responses-api-loop', async () => {
+  const model = chat('mock/agent', { useResponsesApi: true }).bindTools([getWeather]);
+  const messages = [new HumanMessage('What is the weather in Paris?')];
+  const first = await model.invoke(messages);
+  const call = first.tool_calls?.[0];
+  messages.push(first);
+  messages.push(new ToolMessage({ content: await getWeather.invoke(call.args), tool_call_id: call.id }));
+  const second = await model.invoke(messages);
+  const text = typeof second.content === 'string' ? second.content
+    : second.content.map((p) => p.text ?? '').join('');
+  check('responses-api-loop', call?.name === 'get_weather' && call?.args?.city === 'Paris' &&
+    text === 'It is 18 C in Paris.', JSON.stringify({ first, second }));
+});
+
 await attempt('structured-output', async () => {
   const model = chat('mock/json').withStructuredOutput(
     z.object({ city: z.string(), temperature_c: z.number() }), { method: 'jsonSchema', name: 'weather' });

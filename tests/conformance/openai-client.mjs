@@ -251,4 +251,71 @@ await attempt('image-reaches-upstream', async () => {
     JSON.stringify(got.messages?.[0]?.content?.[1]) === JSON.stringify(image), JSON.stringify(got));
 });
 
+// The Responses API: text, streamed with its event types, and a function tool loop (by
+// previous_response_id, and streamed with the whole conversation sent back).
+await attempt('responses', async () => {
+  const r = await client.responses.create({
+    model: 'mock/good', input: 'Say hello', instructions: 'Be brief.',
+  });
+  check('responses', r.object === 'response' && r.status === 'completed' &&
+    r.output_text === 'Hello, world!' && r.usage.output_tokens === 5 && r.model === 'mock/good',
+    JSON.stringify(r));
+});
+
+await attempt('responses-stream', async () => {
+  const stream = await client.responses.create({ model: 'mock/good', input: 'Say hello', stream: true });
+  let text = '', completed = null;
+  const types = [];
+  for await (const e of stream) {
+    types.push(e.type);
+    if (e.type === 'response.output_text.delta') text += e.delta;
+    if (e.type === 'response.completed') completed = e.response;
+  }
+  check('responses-stream', text === 'Hello, world!' && types[0] === 'response.created' &&
+    types.includes('response.output_item.added') && types.includes('response.output_text.done') &&
+    completed?.output?.[0]?.content?.[0]?.text === 'Hello, world!',
+    JSON.stringify({ text, types, completed }));
+});
+
+const fnTools = [{
+  type: 'function', name: 'get_weather', description: 'The weather in a city', strict: false,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+}];
+
+await attempt('responses-tool-loop', async () => {
+  const first = await client.responses.create({
+    model: 'mock/agent', input: 'What is the weather in Paris?', tools: fnTools,
+  });
+  const call = first.output.find((o) => o.type === 'function_call');
+  const second = await client.responses.create({
+    model: 'mock/agent', previous_response_id: first.id, tools: fnTools,
+    input: [{ type: 'function_call_output', call_id: call.call_id, output: '18 C' }],
+  });
+  check('responses-tool-loop', call?.name === 'get_weather' &&
+    JSON.parse(call.arguments).city === 'Paris' && call.call_id === 'call_w1' &&
+    second.output_text === 'It is 18 C in Paris.' && second.previous_response_id === first.id,
+    JSON.stringify({ first, second }));
+});
+
+await attempt('responses-tool-loop-stream', async () => {
+  const input = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const stream = await client.responses.create({
+    model: 'mock/agent', input, tools: fnTools, stream: true, store: false,
+  });
+  let call = null, args = '';
+  for await (const e of stream) {
+    if (e.type === 'response.function_call_arguments.delta') args += e.delta;
+    if (e.type === 'response.output_item.done' && e.item.type === 'function_call') call = e.item;
+  }
+  const again = await client.responses.create({
+    model: 'mock/agent', tools: fnTools, stream: true,
+    input: [...input, call, { type: 'function_call_output', call_id: call.call_id, output: '18 C' }],
+  });
+  let text = '';
+  for await (const e of again) if (e.type === 'response.output_text.delta') text += e.delta;
+  check('responses-tool-loop-stream', call?.name === 'get_weather' && args === call.arguments &&
+    JSON.parse(args).city === 'Paris' && text === 'It is 18 C in Paris.',
+    JSON.stringify({ call, args, text }));
+});
+
 report();
