@@ -259,6 +259,51 @@ catalog_get_string (JsonObject  *obj,
   return json_node_get_string (node);
 }
 
+/* "capabilities": {"tools": true, "images": false, ...}: what the entry says, yes or no. */
+static gboolean
+catalog_get_capabilities (JsonObject           *obj,
+                          RwModelCapabilities  *known,
+                          RwModelCapabilities  *has,
+                          const char           *where,
+                          GError              **error)
+{
+  JsonNode *node = json_object_get_member (obj, "capabilities");
+  JsonObject *caps;
+  g_autoptr(GList) names = NULL;
+
+  *known = *has = 0;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “capabilities” must be an object",
+                   where);
+      return FALSE;
+    }
+  caps = json_node_get_object (node);
+  names = json_object_get_members (caps);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (caps, l->data);
+      RwModelCapabilities cap = 0;
+
+      for (RwModelCapabilities c = 1; c & RW_MODEL_ALL_CAPABILITIES; c <<= 1)
+        if (g_str_equal (rw_model_capability_name (c), l->data))
+          cap = c;
+      if (cap == 0 || !JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_BOOLEAN)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: “capabilities” takes tools, images, json_schema and reasoning, each "
+                       "true or false", where);
+          return FALSE;
+        }
+      *known |= cap;
+      if (json_node_get_boolean (v))
+        *has |= cap;
+    }
+  return TRUE;
+}
+
 static gboolean
 catalog_get_number (JsonObject  *obj,
                     const char  *name,
@@ -415,6 +460,7 @@ catalog_apply_model (RwCatalog   *self,
   const char *id, *provider_id, *name, *display;
   RwModel *existing;
   double in_price = -1, out_price = -1, ctx = 0;
+  RwModelCapabilities known, has;
   GError *local = NULL;
 
   if ((id = catalog_get_string (obj, "id", TRUE, where, error)) == NULL)
@@ -438,7 +484,8 @@ catalog_apply_model (RwCatalog   *self,
     }
   if (!catalog_get_number (obj, "input_price", &in_price, where, error) ||
       !catalog_get_number (obj, "output_price", &out_price, where, error) ||
-      !catalog_get_number (obj, "context_length", &ctx, where, error))
+      !catalog_get_number (obj, "context_length", &ctx, where, error) ||
+      !catalog_get_capabilities (obj, &known, &has, where, error))
     return FALSE;
   if ((in_price >= 0) != (out_price >= 0))
     {
@@ -496,6 +543,15 @@ catalog_apply_model (RwCatalog   *self,
     rw_model_set_context_length (model, (gint64) ctx);
   else if (existing != NULL)
     rw_model_set_context_length (model, rw_model_get_context_length (existing));
+  /* The entry's word on a capability wins over the provider's list. */
+  if (existing != NULL)
+    {
+      RwModelCapabilities listed = rw_model_get_known_capabilities (existing) & ~known;
+
+      has |= rw_model_get_capabilities (existing) & listed;
+      known |= listed;
+    }
+  rw_model_set_capabilities (model, known, has);
 
   rw_catalog_add_model (self, model);
   return TRUE;

@@ -694,3 +694,52 @@ _rw_data_url_split (const char  *url,
   *data = g_strdup (comma + 1);
   return TRUE;
 }
+
+/**
+ * rw_chat_request_get_needs:
+ * @self: a #RwChatRequest
+ *
+ * Returns: what the request needs of a model beyond text: tools, images, an answer in a JSON
+ *   schema, a reasoning effort
+ */
+RwModelCapabilities
+rw_chat_request_get_needs (RwChatRequest *self)
+{
+  RwModelCapabilities needs = 0;
+  g_autoptr(JsonObject) extra = NULL;
+
+  g_return_val_if_fail (self != NULL, 0);
+  if (self->extra != NULL && (extra = rw_chat_request_dup_extra_object (self)) != NULL)
+    {
+      JsonArray *tools = rw_json_object_get_array (extra, "tools");
+      JsonObject *format = rw_json_object_get_object (extra, "response_format");
+
+      if (tools != NULL && json_array_get_length (tools) > 0)
+        needs |= RW_MODEL_CAN_TOOLS;
+      if (format != NULL &&
+          g_strcmp0 (rw_json_object_get_string (format, "type", NULL), "json_schema") == 0)
+        needs |= RW_MODEL_CAN_JSON_SCHEMA;
+      if (rw_json_object_get_string (extra, "reasoning_effort", NULL) != NULL)
+        needs |= RW_MODEL_CAN_REASONING;
+    }
+  /* A part of type image_url, wherever it is in the messages. */
+  if (self->raw_messages != NULL && strstr (self->raw_messages, "\"image_url\"") != NULL)
+    {
+      g_autoptr(JsonArray) messages = _rw_chat_request_dup_messages (self);
+
+      for (guint i = 0; i < json_array_get_length (messages) && !(needs & RW_MODEL_CAN_IMAGES); i++)
+        {
+          JsonObject *m = json_array_get_object_element (messages, i);
+          JsonArray *parts = m ? rw_json_object_get_array (m, "content") : NULL;
+
+          for (guint j = 0; parts != NULL && j < json_array_get_length (parts); j++)
+            {
+              JsonObject *p = json_array_get_object_element (parts, j);
+              if (p != NULL && g_strcmp0 (rw_json_object_get_string (p, "type", NULL),
+                                          "image_url") == 0)
+                needs |= RW_MODEL_CAN_IMAGES;
+            }
+        }
+    }
+  return needs;
+}

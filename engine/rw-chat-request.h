@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "rw-model.h"
 #include "rw-types.h"
 
 G_BEGIN_DECLS
@@ -81,6 +82,7 @@ char          *rw_chat_request_hash_prompt        (RwChatRequest  *self);
 char          *rw_chat_request_hash_for_model     (RwChatRequest  *self,
                                                    const char     *model_id);
 const char    *rw_chat_request_get_raw_messages   (RwChatRequest  *self);
+RwModelCapabilities rw_chat_request_get_needs     (RwChatRequest  *self);
 const char    *rw_chat_request_get_extra          (RwChatRequest  *self);
 void           rw_chat_request_set_extra          (RwChatRequest  *self,
                                                    const char     *json);

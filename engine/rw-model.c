@@ -24,6 +24,8 @@ struct _RwModel
   double output_price;
   gint64 context_length;
   guint has_price : 1;
+  RwModelCapabilities known;   /* what the catalog knows of, yes or no */
+  RwModelCapabilities has;
 };
 
 enum {
@@ -241,4 +243,71 @@ rw_model_compute_cost (RwModel *self,
     return NAN;
   return ((double) tokens_in * self->input_price +
           (double) tokens_out * self->output_price) / 1e6;
+}
+
+/**
+ * rw_model_set_capabilities:
+ * @self: a #RwModel
+ * @known: the capabilities the model's source says something of
+ * @has: those of @known it has
+ *
+ * Records what the provider's model list or providers.json says the model can do. What is
+ * not known is taken as possible: the upstream has the last word.
+ */
+void
+rw_model_set_capabilities (RwModel             *self,
+                           RwModelCapabilities  known,
+                           RwModelCapabilities  has)
+{
+  g_return_if_fail (RW_IS_MODEL (self));
+  self->known = known;
+  self->has = has & known;
+}
+
+RwModelCapabilities
+rw_model_get_known_capabilities (RwModel *self)
+{
+  g_return_val_if_fail (RW_IS_MODEL (self), 0);
+  return self->known;
+}
+
+RwModelCapabilities
+rw_model_get_capabilities (RwModel *self)
+{
+  g_return_val_if_fail (RW_IS_MODEL (self), 0);
+  return self->has;
+}
+
+/**
+ * rw_model_lacks:
+ * @self: a #RwModel
+ * @needs: what a request needs
+ *
+ * Returns: the capabilities of @needs the model is known not to have
+ */
+RwModelCapabilities
+rw_model_lacks (RwModel             *self,
+                RwModelCapabilities  needs)
+{
+  g_return_val_if_fail (RW_IS_MODEL (self), 0);
+  return needs & self->known & ~self->has;
+}
+
+/**
+ * rw_model_capability_name:
+ * @capability: one #RwModelCapabilities flag
+ *
+ * Returns: its name, as providers.json's "capabilities" spells it
+ */
+const char *
+rw_model_capability_name (RwModelCapabilities capability)
+{
+  switch (capability)
+    {
+    case RW_MODEL_CAN_TOOLS: return "tools";
+    case RW_MODEL_CAN_IMAGES: return "images";
+    case RW_MODEL_CAN_JSON_SCHEMA: return "json_schema";
+    case RW_MODEL_CAN_REASONING: return "reasoning";
+    default: return NULL;
+    }
 }

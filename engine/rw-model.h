@@ -11,6 +11,26 @@ G_BEGIN_DECLS
 
 #define RW_TYPE_MODEL (rw_model_get_type ())
 
+/**
+ * RwModelCapabilities:
+ * @RW_MODEL_CAN_TOOLS: it calls tools
+ * @RW_MODEL_CAN_IMAGES: it takes images in its input
+ * @RW_MODEL_CAN_JSON_SCHEMA: it answers in a given JSON schema
+ * @RW_MODEL_CAN_REASONING: it reasons at a chosen effort
+ *
+ * What a request may need of a model beyond text.
+ */
+typedef enum
+{
+  RW_MODEL_CAN_TOOLS = 1 << 0,
+  RW_MODEL_CAN_IMAGES = 1 << 1,
+  RW_MODEL_CAN_JSON_SCHEMA = 1 << 2,
+  RW_MODEL_CAN_REASONING = 1 << 3,
+} RwModelCapabilities;
+
+#define RW_MODEL_ALL_CAPABILITIES (RW_MODEL_CAN_TOOLS | RW_MODEL_CAN_IMAGES | \
+                                   RW_MODEL_CAN_JSON_SCHEMA | RW_MODEL_CAN_REASONING)
+
 G_DECLARE_FINAL_TYPE (RwModel, rw_model, RW, MODEL, GObject)
 
 RwModel    *rw_model_new                  (const char *id,
@@ -31,6 +51,14 @@ void        rw_model_set_price            (RwModel    *self,
 gint64      rw_model_get_context_length   (RwModel    *self);
 void        rw_model_set_context_length   (RwModel    *self,
                                            gint64      context_length);
+void        rw_model_set_capabilities     (RwModel    *self,
+                                           RwModelCapabilities known,
+                                           RwModelCapabilities has);
+RwModelCapabilities rw_model_get_known_capabilities (RwModel *self);
+RwModelCapabilities rw_model_get_capabilities (RwModel    *self);
+RwModelCapabilities rw_model_lacks        (RwModel    *self,
+                                           RwModelCapabilities needs);
+const char *rw_model_capability_name      (RwModelCapabilities capability);
 double      rw_model_compute_cost         (RwModel    *self,
                                            gint64      tokens_in,
                                            gint64      tokens_out);

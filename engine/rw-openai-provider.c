@@ -348,6 +348,56 @@ rw_openai_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* A model of the provider's list, with what the list says it can do: OpenRouter's entries
+ * name their supported parameters, input modalities and context length. */
+static RwModel *
+openai_listed_model (RwProvider *provider,
+                     const char *id,
+                     const char *name,
+                     JsonObject *entry)
+{
+  RwModel *model = rw_model_new (id, rw_provider_get_id (provider), name);
+  JsonArray *params = rw_json_object_get_array (entry, "supported_parameters");
+  JsonObject *arch = rw_json_object_get_object (entry, "architecture");
+  JsonArray *inputs = arch ? rw_json_object_get_array (arch, "input_modalities") : NULL;
+  RwModelCapabilities known = 0, has = 0;
+  gint64 ctx = rw_json_object_get_int (entry, "context_length", 0);
+
+  if (params != NULL)
+    {
+      known |= RW_MODEL_CAN_TOOLS | RW_MODEL_CAN_JSON_SCHEMA | RW_MODEL_CAN_REASONING;
+      for (guint i = 0; i < json_array_get_length (params); i++)
+        {
+          JsonNode *p = json_array_get_element (params, i);
+          const char *v = JSON_NODE_HOLDS_VALUE (p) &&
+                          json_node_get_value_type (p) == G_TYPE_STRING
+                          ? json_node_get_string (p) : "";
+
+          if (g_str_equal (v, "tools"))
+            has |= RW_MODEL_CAN_TOOLS;
+          else if (g_str_equal (v, "structured_outputs"))
+            has |= RW_MODEL_CAN_JSON_SCHEMA;
+          else if (g_str_equal (v, "reasoning"))
+            has |= RW_MODEL_CAN_REASONING;
+        }
+    }
+  if (inputs != NULL)
+    {
+      known |= RW_MODEL_CAN_IMAGES;
+      for (guint i = 0; i < json_array_get_length (inputs); i++)
+        {
+          JsonNode *p = json_array_get_element (inputs, i);
+          if (JSON_NODE_HOLDS_VALUE (p) && json_node_get_value_type (p) == G_TYPE_STRING &&
+              g_str_equal (json_node_get_string (p), "image"))
+            has |= RW_MODEL_CAN_IMAGES;
+        }
+    }
+  rw_model_set_capabilities (model, known, has);
+  if (ctx > 0)
+    rw_model_set_context_length (model, ctx);
+  return model;
+}
+
 static void
 openai_list_models_body_cb (GObject      *object,
                             GAsyncResult *res,
@@ -404,7 +454,8 @@ openai_list_models_body_cb (GObject      *object,
                                                                   &name))
         continue;
       id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-      g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
+      g_ptr_array_add (models, openai_listed_model (provider, id, name,
+                                                    json_node_get_object (m)));
     }
   g_task_return_pointer (task, g_steal_pointer (&models), (GDestroyNotify) g_ptr_array_unref);
 }

@@ -790,6 +790,51 @@ router_send_attempt (GTask *task)
                           router_attempt_done, g_object_ref (task));
 }
 
+/* Whether @model can take the whole of @request: its protocol can carry it, and the catalog
+ * does not know it to lack what the request needs. */
+static gboolean
+router_can_serve (RwModel        *model,
+                  RwProvider     *provider,
+                  RwChatRequest  *request,
+                  GError        **error)
+{
+  RwModelCapabilities lacks;
+
+  if (!rw_provider_check_request (provider, model, request, error))
+    return FALSE;
+  if ((lacks = rw_model_lacks (model, rw_chat_request_get_needs (request))) != 0)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (RwModelCapabilities c = 1; c & RW_MODEL_ALL_CAPABILITIES; c <<= 1)
+        if (lacks & c)
+          g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                                  rw_model_capability_name (c));
+      g_set_error (error, RW_ERROR, RW_ERROR_UNSUPPORTED,
+                   "%s cannot serve this request: the catalog says it has no %s",
+                   rw_model_get_id (model), names->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A candidate passed over before any request: stored as its attempt, with the reason. */
+static void
+router_record_skip (Route        *r,
+                    RwModel      *model,
+                    const GError *error)
+{
+  g_autoptr(RwChatResult) skipped = rw_chat_result_new (rw_model_get_id (model));
+
+  skipped->error = g_error_copy (error);
+  g_set_object (&r->model, model);
+  router_record_attempt (r, skipped);
+  g_clear_pointer (&r->out->result, rw_chat_result_unref);
+  r->out->result = rw_chat_result_ref (skipped);
+  g_free (r->out->model_id);
+  r->out->model_id = g_strdup (rw_model_get_id (model));
+}
+
 static void
 router_try_next_candidate (GTask *task)
 {
@@ -819,12 +864,13 @@ router_try_next_candidate (GTask *task)
                      "the request does not fit any candidate's context");
           continue;
         }
-      if (!rw_provider_check_request (rw_catalog_lookup_provider (self->catalog,
-                                                                  rw_model_get_provider_id (model)),
-                                      model, r->request, &error))
+      if (!router_can_serve (model, rw_catalog_lookup_provider (self->catalog,
+                                                                rw_model_get_provider_id (model)),
+                             r->request, &error))
         {
-          /* A model that would drop a tool, an image or a response format is passed over. */
-          router_note_skip (r, RW_ERROR_UNSUPPORTED, "%s", error->message);
+          /* A model that would drop a tool, an image or a response format, or has none of
+           * them, is passed over, and the attempt that was not made says why. */
+          router_record_skip (r, model, error);
           continue;
         }
       if (rw_router_get_circuit_state (self, id) == RW_CIRCUIT_OPEN)

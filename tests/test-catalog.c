@@ -76,6 +76,12 @@ test_bad_input (void)
                 "input_price");
   expect_error ("{\"models\": [{\"id\": \"local/small\", \"input_price\": 1}]}", "both");
   expect_error ("{\"models\": [{\"id\": \"bad id!\"}]}", "may hold only");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\"}],"
+                " \"models\": [{\"id\": \"x/m\", \"capabilities\": {\"vision\": true}}]}",
+                "“capabilities” takes tools, images, json_schema and reasoning");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\"}],"
+                " \"models\": [{\"id\": \"x/m\", \"capabilities\": {\"tools\": \"yes\"}}]}",
+                "each true or false");
   expect_error ("{\"detect\": []}", "unknown member");
   expect_error ("{\"local\": [{\"id\": \"x\", \"base_url\": \"file:///etc\"}]}", "local[0]");
 }

@@ -499,13 +499,23 @@ test_list_models (Fixture       *f,
 
   rw_mock_upstream_push (f->mock, "GET /v1/models",
                          rw_mock_reply_new_json (200, "{\"object\":\"list\",\"data\":["
-                                                      "{\"id\":\"llama3\"},{\"id\":\"qwen\"}]}"));
+                                                      "{\"id\":\"llama3\"},{\"id\":\"qwen\","
+                                                      "\"context_length\":32768,"
+                                                      "\"supported_parameters\":[\"tools\","
+                                                      "\"tool_choice\",\"temperature\"],"
+                                                      "\"architecture\":{\"input_modalities\":"
+                                                      "[\"text\"]}}]}"));
   rw_provider_list_models_async (f->provider, NULL, list_cb, &models);
   while (models == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (models->len, ==, 2);
   g_assert_cmpstr (rw_model_get_id (models->pdata[0]), ==, "mock/llama3");
   g_assert_cmpstr (rw_model_get_upstream_name (models->pdata[1]), ==, "qwen");
+  /* A list that says nothing of capabilities leaves them open; OpenRouter's says. */
+  g_assert_cmpint (rw_model_lacks (models->pdata[0], RW_MODEL_ALL_CAPABILITIES), ==, 0);
+  g_assert_cmpint (rw_model_lacks (models->pdata[1], RW_MODEL_ALL_CAPABILITIES), ==,
+                   RW_MODEL_CAN_IMAGES | RW_MODEL_CAN_JSON_SCHEMA | RW_MODEL_CAN_REASONING);
+  g_assert_cmpint (rw_model_get_context_length (models->pdata[1]), ==, 32768);
 }
 
 static void

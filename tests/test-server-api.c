@@ -77,7 +77,8 @@ fixture_setup (Fixture       *f,
     "                {\"id\": \"oll\", \"kind\": \"ollama\", \"base_url\": \"$URL\"},"
     "                {\"id\": \"recorded\", \"kind\": \"recorded\", \"speed\": 0}],"
     " \"models\": [{\"id\": \"mock/tools\", \"provider\": \"mock\", \"name\": \"tools\"},"
-    "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\"},"
+    "              {\"id\": \"mock/two\", \"provider\": \"mock\", \"name\": \"two\","
+    "               \"capabilities\": {\"tools\": false, \"images\": true}},"
     "              {\"id\": \"anth/claude\", \"provider\": \"anth\", \"name\": \"claude\"},"
     "              {\"id\": \"gem/gemini\", \"provider\": \"gem\", \"name\": \"gemini\"},"
     "              {\"id\": \"oll/llama\", \"provider\": \"oll\", \"name\": \"llama\"}]}",
@@ -808,6 +809,38 @@ test_responses_streamed (Fixture       *f,
                    "response.completed");
 }
 
+/* A model the catalog knows to lack what a request needs (tools here, from providers.json) is
+ * passed over, and its attempt that was not made is stored with the reason. */
+static void
+test_capabilities (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+  const char *fallbacks[] = { "mock/tools", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) served = NULL;
+  g_autofree char *raw = NULL, *why = NULL;
+  static const char asks[] =
+    "{\"model\": \"mock/two\", \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}],"
+    " \"messages\": [{\"role\": \"user\", \"content\": \"Call f\"}]}";
+
+  post (f, asks, 400, &raw);
+  g_assert_nonnull (strstr (raw, "mock/two cannot serve this request: the catalog says it has no tools"));
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
+
+  rw_policy_set_fallbacks (policy, "mock/two", fallbacks);
+  rw_router_set_policy (f->world->router, policy);
+  served = post (f, asks, 200, NULL);
+  g_assert_cmpstr (json_object_get_string_member (served, "model"), ==, "mock/tools");
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
+  g_assert_true (rw_store_flush (f->world->store, &error));
+  g_assert_no_error (error);
+  why = rw_test_db_text (f->world->db->path, "SELECT error_kind || ': ' || error_message "
+                         "FROM responses WHERE model = 'mock/two' LIMIT 1");
+  g_assert_cmpstr (why, ==, "unsupported: mock/two cannot serve this request: the catalog says "
+                   "it has no tools");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -828,6 +861,7 @@ main (int    argc,
   ADD ("gemini-ollama-translated", test_gemini_ollama_translated);
   ADD ("responses", test_responses);
   ADD ("responses-streamed", test_responses_streamed);
+  ADD ("capabilities", test_capabilities);
 #undef ADD
   return g_test_run ();
 }
