@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "rw-chat-result.h"
 #include "rw-error.h"
+#include "rw-json.h"
 
 G_DEFINE_BOXED_TYPE (RwChatResult, rw_chat_result, rw_chat_result_ref, rw_chat_result_unref)
 
@@ -188,6 +190,69 @@ rw_chat_result_apply_delta (RwChatResult      *self,
   return TRUE;
 }
 
+/**
+ * rw_chat_result_dup_tool_calls_json:
+ * @self: a #RwChatResult
+ *
+ * Returns: (transfer full) (nullable): the first choice's tool calls as OpenAI's
+ *   message.tool_calls writes them, or %NULL when it made none
+ */
+char *
+rw_chat_result_dup_tool_calls_json (RwChatResult *self)
+{
+  GPtrArray *calls = rw_chat_result_get_tool_calls (self);
+  GString *json;
+
+  if (calls == NULL)
+    return NULL;
+  json = g_string_new ("[");
+  for (guint i = 0; i < calls->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (json, ',');
+      rw_tool_call_append_json (calls->pdata[i], -1, json);
+    }
+  g_string_append_c (json, ']');
+  return g_string_free (json, FALSE);
+}
+
+/**
+ * rw_chat_result_set_tool_calls_json:
+ * @self: a #RwChatResult without tool calls
+ * @json: (nullable): tool calls as rw_chat_result_dup_tool_calls_json() writes them
+ *
+ * Gives the first choice the tool calls @json holds: a stored answer's, reused.
+ *
+ * Returns: %FALSE when @json is not such an array
+ */
+gboolean
+rw_chat_result_set_tool_calls_json (RwChatResult *self,
+                                    const char   *json)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *calls;
+
+  if (json == NULL)
+    return TRUE;
+  node = rw_json_parse (json, strlen (json), NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  calls = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (calls); i++)
+    {
+      JsonObject *call = json_array_get_object_element (calls, i);
+      JsonObject *fn = call ? rw_json_object_get_object (call, "function") : NULL;
+
+      if (fn == NULL)
+        return FALSE;
+      rw_chat_choice_add_tool_call (rw_chat_result_get_choice (self, 0),
+                                    rw_json_object_get_string (call, "id", NULL),
+                                    rw_json_object_get_string (fn, "name", NULL),
+                                    rw_json_object_get_string (fn, "arguments", NULL));
+    }
+  return TRUE;
+}
+
 static void
 chat_result_set_number_or_null (JsonBuilder *b,
                                 const char  *name,
@@ -220,20 +285,10 @@ rw_chat_result_to_json (RwChatResult *self)
   json_builder_add_string_value (b, self->text->str);
   if (rw_chat_result_get_tool_calls (self) != NULL)
     {
-      GPtrArray *calls = rw_chat_result_get_tool_calls (self);
-      g_autoptr(GString) json = g_string_new ("[");
-      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *json = rw_chat_result_dup_tool_calls_json (self);
 
-      for (guint i = 0; i < calls->len; i++)
-        {
-          if (i > 0)
-            g_string_append_c (json, ',');
-          rw_tool_call_append_json (calls->pdata[i], -1, json);
-        }
-      g_string_append_c (json, ']');
-      node = json_from_string (json->str, NULL);
       json_builder_set_member_name (b, "tool_calls");
-      json_builder_add_value (b, g_steal_pointer (&node));
+      json_builder_add_value (b, rw_json_parse (json, strlen (json), NULL));
     }
   json_builder_set_member_name (b, "finish_reason");
   if (self->finish_reason)

@@ -76,6 +76,9 @@ guint         rw_chat_result_get_n_choices    (RwChatResult *self);
 gboolean      rw_chat_result_apply_delta      (RwChatResult *self,
                                                const RwChatDelta *delta);
 GPtrArray    *rw_chat_result_get_tool_calls   (RwChatResult *self);
+char         *rw_chat_result_dup_tool_calls_json (RwChatResult *self);
+gboolean      rw_chat_result_set_tool_calls_json (RwChatResult *self,
+                                               const char   *json);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwChatResult, rw_chat_result_unref)
 

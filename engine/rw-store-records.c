@@ -72,6 +72,7 @@ rw_stored_response_free (RwStoredResponse *response)
   g_free (response->request_hash);
   g_free (response->error_kind);
   g_free (response->error_message);
+  g_free (response->tool_calls);
   g_free (response);
 }
 

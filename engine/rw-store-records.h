@@ -91,6 +91,7 @@ typedef struct
   double mean_score;
   char *error_kind;
   char *error_message;
+  char *tool_calls;            /* a JSON array, or NULL */
 } RwStoredResponse;
 
 /**

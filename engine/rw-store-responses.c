@@ -114,9 +114,9 @@ rw_store_record_answer (RwStore              *self,
   op = _rw_store_op_new ("INSERT INTO responses (id, run_id, prompt_id, model, attempt, status, text, "
                    "finish_reason, tokens_in, tokens_out, cost_usd, ttft_ms, latency_ms, "
                    "http_status, error_kind, error_message, request_hash, created_ms, "
-                   "usage_estimated, item_id, sample, cached, task) "
+                   "usage_estimated, item_id, sample, cached, task, tool_calls) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                   "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+                   "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
 
   _rw_store_op_text (op, id);
   _rw_store_op_text (op, answer->run_id);
@@ -141,6 +141,10 @@ rw_store_record_answer (RwStore              *self,
   _rw_store_op_int (op, answer->sample);
   _rw_store_op_int (op, answer->cached ? 1 : 0);
   _rw_store_op_text (op, answer->task);
+  {
+    g_autofree char *calls = rw_chat_result_dup_tool_calls_json (result);
+    _rw_store_op_text (op, calls);
+  }
   _rw_store_enqueue (self, op);
   return id;
 }
@@ -366,6 +370,7 @@ store_make_reusable (RwStoreRow *row)
   r->tokens_out = _rw_store_row_int_or_unset (row, 5);
   r->ttft_ms = _rw_store_row_double (row, 6);
   r->latency_ms = _rw_store_row_double (row, 7);
+  r->tool_calls = _rw_store_row_dup (row, 8);
   r->ok = TRUE;
   return r;
 }
@@ -375,8 +380,8 @@ store_make_reusable (RwStoreRow *row)
  * @request_hashes: the hashes of requests, %NULL-terminated
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers to any
- *   of these requests, oldest first: their request hash, sample, text, finish reason, tokens
- *   and timings
+ *   of these requests, oldest first: their request hash, sample, text, finish reason, tokens,
+ *   timings and tool calls
  */
 GPtrArray *
 rw_store_list_reusable_answers (RwStore             *self,
@@ -397,7 +402,8 @@ rw_store_list_reusable_answers (RwStore             *self,
   node = json_builder_get_root (b);
   params[0] = hashes = rw_json_to_string (node, FALSE);
   return _rw_store_list (self, "SELECT request_hash, sample, text, finish_reason, tokens_in, "
-                               "tokens_out, ttft_ms, latency_ms FROM responses WHERE request_hash "
+                               "tokens_out, ttft_ms, latency_ms, tool_calls FROM responses "
+                               "WHERE request_hash "
                                "IN (SELECT value FROM json_each (?1)) AND status = 'ok' "
                                "ORDER BY created_ms",
                          params, store_make_reusable, (GDestroyNotify) rw_stored_response_free,

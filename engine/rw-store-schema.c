@@ -168,6 +168,10 @@ static const char * const migrations[] = {
   "    DELETE FROM responses WHERE run_id = OLD.id;"
   "    DELETE FROM history_search WHERE run_id = OLD.id;"
   "  END;",
+
+  /* 10: an answer's tool calls, as OpenAI's message.tool_calls writes them: a tool-calling
+   * answer has no text, and its calls are what is graded and reused. */
+  "ALTER TABLE responses ADD COLUMN tool_calls TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

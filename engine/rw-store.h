@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 9
+#define RW_STORE_SCHEMA_VERSION 10
 
 /**
  * RwVoteOutcome:

@@ -147,7 +147,7 @@ void        _rw_eval_runner_record_vote        (RwEvalRunner *self,
 gboolean    _rw_eval_runner_grade_and_store    (RwEvalRunner *self,
                                                 RwSuiteItem *item,
                                                 const char *response_id,
-                                                const char *answer,
+                                                RwChatResult *answer,
                                                 double *mean);
 void        _rw_eval_runner_record_graded_pair (RwEvalRunner *self,
                                                 const char *prompt_id,

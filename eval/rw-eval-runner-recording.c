@@ -87,11 +87,12 @@ gboolean
 _rw_eval_runner_grade_and_store (RwEvalRunner *self,
                                  RwSuiteItem  *item,
                                  const char   *response_id,
-                                 const char   *answer,
+                                 RwChatResult *answer,
                                  double       *mean)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer, &error);
+  g_autofree char *calls = rw_chat_result_dup_tool_calls_json (answer);
+  g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer->text->str, calls, &error);
   double sum = 0;
 
   *mean = 0;

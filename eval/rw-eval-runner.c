@@ -318,11 +318,12 @@ runner_reuse_cached (RwEvalRunner *self,
   result->cost_usd = 0;
   result->ttft_ms = isnan (cached->ttft_ms) ? -1 : cached->ttft_ms;
   result->latency_ms = isnan (cached->latency_ms) ? 0 : cached->latency_ms;
+  rw_chat_result_set_tool_calls_json (result, cached->tool_calls);
   /* The answer and its grades in one transaction. */
   prompt_id = _rw_eval_runner_prompt_id_for (self, w->item);
   rw_store_begin_group (self->store);
   response_id = _rw_eval_runner_record_answer (self, w, prompt_id, result, 0, hash, TRUE);
-  scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, result->text->str, &score);
+  scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, result, &score);
   rw_store_end_group (self->store);
   _rw_eval_runner_note_answer (self, w, prompt_id, response_id, scored, score);
   return TRUE;
@@ -557,8 +558,8 @@ runner_store_answer (RwStore  *store,
   if (a->result->error == NULL)
     {
       double score;
-      gboolean scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, a->result->text->str,
-                                         &score);
+      gboolean scored = _rw_eval_runner_grade_and_store (self, w->item, response_id, a->result,
+                                                         &score);
 
       /* A write that failed undoes the job: the answer is not stored, and is no pair's. */
       if (rw_store_get_n_write_errors (store) == errors)

@@ -497,6 +497,97 @@ grader_json (JsonObject  *spec,
   return grader_grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
 }
 
+/* The tool named @name among @tools (OpenAI's form), or NULL. */
+static JsonObject *
+grader_find_tool (JsonArray  *tools,
+                  const char *name)
+{
+  for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tools, i);
+      JsonObject *fn = t ? rw_json_object_get_object (t, "function") : NULL;
+
+      if (fn != NULL && g_strcmp0 (rw_json_object_get_string (fn, "name", NULL), name) == 0)
+        return fn;
+    }
+  return NULL;
+}
+
+/* tool_call: the answer calls the tool "name" (any, without one), its arguments are a JSON
+ * object valid against the tool's parameters (the item's "tools"), and hold every member of
+ * "arguments" with the same value. The answer graded is the answer's tool calls, as OpenAI's
+ * message.tool_calls writes them. */
+static RwGrade *
+grader_tool_call (JsonObject  *spec,
+                  const char  *type,
+                  const char  *answer,
+                  const char  *reference,
+                  gboolean     ignore_case,
+                  GError     **error)
+{
+  const char *name = rw_json_object_get_string (spec, "name", NULL);
+  JsonObject *expected = rw_json_object_get_object (spec, "arguments");
+  JsonArray *tools = rw_json_object_get_array (spec, "tools");
+  g_autoptr(JsonNode) calls = answer && *answer ? rw_json_parse (answer, strlen (answer), NULL)
+                                                : NULL;
+  g_autoptr(JsonNode) args = NULL;
+  g_autoptr(GString) why = g_string_new (NULL);
+  JsonObject *call = NULL, *fn = NULL, *tool;
+  const char *text;
+
+  if (calls == NULL || !JSON_NODE_HOLDS_ARRAY (calls) ||
+      json_array_get_length (json_node_get_array (calls)) == 0)
+    return grader_grade_new (type, FALSE, "no tool call%s%s", name ? ", expected " : "",
+                             name ? name : "");
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (calls)) && call == NULL; i++)
+    {
+      JsonObject *c = json_array_get_object_element (json_node_get_array (calls), i);
+      JsonObject *f = c ? rw_json_object_get_object (c, "function") : NULL;
+
+      if (f != NULL && (name == NULL || g_strcmp0 (rw_json_object_get_string (f, "name", NULL),
+                                                   name) == 0))
+        {
+          call = c;
+          fn = f;
+        }
+    }
+  if (call == NULL)
+    return grader_grade_new (type, FALSE, "no call of %s", name);
+  text = rw_json_object_get_string (fn, "arguments", "");
+  args = rw_json_parse (text, strlen (text), NULL);
+  if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
+    return grader_grade_new (type, FALSE, "%s's arguments are not a JSON object: %s",
+                             rw_json_object_get_string (fn, "name", "?"), text);
+  tool = grader_find_tool (tools, rw_json_object_get_string (fn, "name", NULL));
+  if (tools != NULL && tool == NULL)
+    return grader_grade_new (type, FALSE, "called %s, which is not one of the item's tools",
+                             rw_json_object_get_string (fn, "name", "?"));
+  if (tool != NULL && rw_json_object_get_object (tool, "parameters") != NULL &&
+      !rw_grader_check_schema (args, rw_json_object_get_object (tool, "parameters"), why))
+    return grader_grade_new (type, FALSE, "the arguments do not match the tool's parameters: %s",
+                             why->str);
+  if (expected != NULL)
+    {
+      g_autoptr(GList) keys = json_object_get_members (expected);
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          JsonNode *want = json_object_get_member (expected, l->data);
+          JsonNode *got = json_object_get_member (json_node_get_object (args), l->data);
+
+          if (got == NULL || !json_node_equal (want, got))
+            {
+              g_autofree char *w = rw_json_to_string (want, FALSE);
+              g_autofree char *g = got ? rw_json_to_string (got, FALSE) : g_strdup ("nothing");
+              return grader_grade_new (type, FALSE, "argument %s is %s, expected %s",
+                                       (char *) l->data, g, w);
+            }
+        }
+    }
+  return grader_grade_new (type, TRUE, "called %s(%s)", rw_json_object_get_string (fn, "name", "?"),
+                           text);
+}
+
 /* length: the answer's length, in characters or words, is within bounds. */
 static RwGrade *
 grader_length (JsonObject  *spec,
@@ -555,6 +646,7 @@ static const struct
   { "numeric", grader_numeric },
   { "choice", grader_choice },
   { "json", grader_json },
+  { "tool_call", grader_tool_call },
   { "length", grader_length },
   { "judge", grader_judge },
 };
@@ -655,10 +747,13 @@ rw_grader_get_judge_spec (RwSuiteItem *item)
  * rw_grader_grade_item:
  * @item: a suite item
  * @answer: a model's answer to it
+ * @tool_calls: (nullable): the answer's tool calls, as OpenAI's message.tool_calls writes them
  * @error: return location for an error
  *
- * Grades @answer with the item's graders, except a judge grader (see rw_grader_is_judge()). An item without graders but with a reference is
- * graded numerically when the reference is a number, else by exact match ignoring case.
+ * Grades @answer with the item's graders, except a judge grader (see rw_grader_is_judge()).
+ * A tool_call grader grades @tool_calls, against the item's tools. An item without graders but
+ * with a reference is graded numerically when the reference is a number, else by exact match
+ * ignoring case.
  *
  * Returns: (transfer full) (element-type RwGrade): the grades; empty when there is nothing to
  *   grade with
@@ -666,6 +761,7 @@ rw_grader_get_judge_spec (RwSuiteItem *item)
 GPtrArray *
 rw_grader_grade_item (RwSuiteItem  *item,
                       const char   *answer,
+                      const char   *tool_calls,
                       GError      **error)
 {
   g_autoptr(GPtrArray) grades = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_grade_free);
@@ -687,8 +783,28 @@ rw_grader_grade_item (RwSuiteItem  *item,
             }
           if (rw_grader_is_judge (json_node_get_object (spec)))
             continue;   /* graded by the runner's judge model */
-          if ((grade = rw_grader_grade (json_node_get_object (spec), answer, item->reference,
-                                        error)) == NULL)
+          if (g_strcmp0 (rw_json_object_get_string (json_node_get_object (spec), "type", NULL),
+                         "tool_call") == 0)
+            {
+              /* The calls are graded, against the item's own tools. */
+              g_autoptr(JsonObject) with_tools = json_object_new ();
+              g_autoptr(JsonObject) extra = rw_chat_request_dup_extra_object (item->request);
+              JsonObject *given = json_node_get_object (spec);
+              g_autoptr(GList) names = json_object_get_members (given);
+
+              for (GList *l = names; l != NULL; l = l->next)
+                json_object_set_member (with_tools, l->data,
+                                        json_node_copy (json_object_get_member (given, l->data)));
+              if (extra != NULL && rw_json_object_get_array (extra, "tools") != NULL &&
+                  !json_object_has_member (with_tools, "tools"))
+                json_object_set_member (with_tools, "tools",
+                                        json_node_copy (json_object_get_member (extra, "tools")));
+              grade = rw_grader_grade (with_tools, tool_calls ? tool_calls : "", item->reference,
+                                       error);
+            }
+          else
+            grade = rw_grader_grade (json_node_get_object (spec), answer, item->reference, error);
+          if (grade == NULL)
             return NULL;
           g_ptr_array_add (grades, grade);
         }

@@ -31,6 +31,7 @@ RwGrade   *rw_grader_grade            (JsonObject   *spec,
                                        GError      **error);
 GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
                                        const char   *answer,
+                                       const char   *tool_calls,
                                        GError      **error);
 gboolean   rw_grader_is_judge         (JsonObject   *spec);
 JsonObject *rw_grader_get_judge_spec  (RwSuiteItem  *item);

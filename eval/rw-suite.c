@@ -12,7 +12,7 @@
  * A task suite: items to send to models, each with its task, messages, an optional reference
  * answer and optional graders. Read from JSONL, one item per line:
  * `{"id": ..., "task": ..., "messages": [...] or "prompt": "...", "reference": ...,
- *   "graders": [...], ...}` (other members are kept as metadata), or from CSV with the columns
+ *   "graders": [...], "tools": [...], "tool_choice": ..., "response_format": {...}, ...}` (other members are kept as metadata), or from CSV with the columns
  * prompt, task, reference (and optionally id). Anything malformed is an error naming its line.
  */
 struct _RwSuite
@@ -180,6 +180,33 @@ suite_item_from_object (JsonObject  *obj,
       return NULL;
     }
 
+  /* Tools and an answer's format go with the request, so that tool calling and structured
+   * output are what is evaluated. */
+  {
+    static const char * const carried[] = { "tools", "tool_choice", "response_format", NULL };
+    g_autoptr(JsonObject) extra = json_object_new ();
+
+    for (guint i = 0; carried[i] != NULL; i++)
+      if ((node = json_object_get_member (obj, carried[i])) != NULL && !JSON_NODE_HOLDS_NULL (node))
+        {
+          if ((i == 0 && !JSON_NODE_HOLDS_ARRAY (node)) ||
+              (i == 2 && !JSON_NODE_HOLDS_OBJECT (node)))
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “%s” must be %s", where,
+                           carried[i], i == 0 ? "an array of tools" : "an object");
+              return NULL;
+            }
+          json_object_set_member (extra, carried[i], json_node_copy (node));
+        }
+    if (json_object_get_size (extra) > 0)
+      {
+        g_autoptr(JsonNode) extra_node = json_node_init_object (json_node_alloc (), extra);
+        g_autofree char *text = rw_json_to_string (extra_node, FALSE);
+
+        rw_chat_request_set_extra (item->request, text);
+      }
+  }
+
   node = json_object_get_member (obj, "reference");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node) &&
       (item->reference = suite_scalar_to_string (node)) == NULL)
@@ -203,7 +230,9 @@ suite_item_from_object (JsonObject  *obj,
   for (GList *l = members; l; l = l->next)
     if (!g_str_equal (l->data, "id") && !g_str_equal (l->data, "task") &&
         !g_str_equal (l->data, "messages") && !g_str_equal (l->data, "prompt") &&
-        !g_str_equal (l->data, "reference") && !g_str_equal (l->data, "graders"))
+        !g_str_equal (l->data, "reference") && !g_str_equal (l->data, "graders") &&
+        !g_str_equal (l->data, "tools") && !g_str_equal (l->data, "tool_choice") &&
+        !g_str_equal (l->data, "response_format"))
       json_object_set_member (rest, l->data, json_node_copy (json_object_get_member (obj,
                                                                                      l->data)));
   g_list_free (members);

@@ -1042,6 +1042,82 @@ test_circuit_open (void)
   rw_mock_upstream_free (mock);
 }
 
+/* Tool calling evaluated: a suite item carries its tools and a tool_call grader; the upstream
+ * receives the tools, the answer's tool calls are stored and graded against the tool's schema
+ * and the expected arguments, and a second run reuses the stored calls and grades them alike. */
+static void
+test_tool_calls (void)
+{
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL, *calls = NULL, *sent = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL, again = NULL;
+  g_autoptr(GPtrArray) models = NULL, both = NULL;
+  const char *ids[] = { "mock/agent", NULL };
+  const char *two[] = { "mock/agent", "mock/other", NULL };
+  static const char items[] =
+    "{\"id\": \"paris\", \"prompt\": \"Weather in Paris?\", \"tools\": [{\"type\": \"function\","
+    " \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": \"object\","
+    " \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"
+    " \"graders\": [{\"type\": \"tool_call\", \"name\": \"get_weather\", \"arguments\":"
+    " {\"city\": \"Paris\"}}]}\n"
+    "{\"id\": \"rome\", \"prompt\": \"Weather in Rome?\", \"tools\": [{\"type\": \"function\","
+    " \"function\": {\"name\": \"get_weather\"}}],"
+    " \"graders\": [{\"type\": \"tool_call\", \"name\": \"get_weather\", \"arguments\":"
+    " {\"city\": \"Rome\"}}]}\n";
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
+                          "\"base_url\": \"%s\"}], \"models\": [{\"id\": \"mock/agent\", "
+                          "\"provider\": \"mock\", \"name\": \"agent\"}, {\"id\": \"mock/other\", "
+                          "\"provider\": \"mock\", \"name\": \"other\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "agent",
+                                rw_mock_reply_new_tool_call ("call_1", "get_weather",
+                                                             "{\"city\":\"Paris\"}"));
+  suite = rw_suite_new_from_data ("tools.jsonl", "jsonl", items, strlen (items), NULL);
+  g_assert_nonnull (suite);
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  sent = rw_mock_upstream_dup_last_body (mock);
+  g_assert_nonnull (strstr (sent, "\"tools\":[{\"type\":\"function\""));
+  g_assert_true (rw_store_flush (tmp->store, NULL));
+  calls = rw_test_db_text (tmp->path, "SELECT tool_calls FROM responses WHERE item_id = 'paris'");
+  g_assert_cmpstr (calls, ==, "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+                   "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]");
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT pass FROM grades g JOIN responses r ON "
+                                              "r.id = g.response_id WHERE r.item_id = 'paris'"),
+                   ==, 1);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT pass FROM grades g JOIN responses r ON "
+                                              "r.id = g.response_id WHERE r.item_id = 'rome'"),
+                   ==, 0);
+
+  /* A run that adds a model reuses the first one's stored calls, and grades them alike. */
+  rw_mock_upstream_set_default (mock, "other",
+                                rw_mock_reply_new_tool_call ("call_2", "get_weather", "{}"));
+  both = models_for (catalog, two);
+  again = rw_eval_runner_new (catalog, tmp->store, suite, both, 1);
+  g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+  g_assert_cmpstr (run_to_end (again), ==, "done");
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "agent"), ==, 2);
+  g_assert_true (rw_store_flush (tmp->store, NULL));
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT sum(pass) FROM grades g JOIN responses r ON "
+                                              "r.id = g.response_id WHERE r.item_id = 'paris' "
+                                              "AND r.model = 'mock/agent'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM responses WHERE cached = 1"),
+                   ==, 2);
+  /* The other model's call lacks the required city: graded as not matching the schema. */
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT sum(pass) FROM grades g JOIN responses r ON "
+                                              "r.id = g.response_id WHERE r.model = 'mock/other'"),
+                   ==, 0);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1052,6 +1128,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);
   g_test_add_func ("/Rw/Eval/failed-write", test_failed_write);
   g_test_add_func ("/Rw/Eval/circuit-open", test_circuit_open);
+  g_test_add_func ("/Rw/Eval/tool-calls", test_tool_calls);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);

@@ -192,6 +192,50 @@ expect_suite_error (const char *format,
   g_assert_nonnull (strstr (error->message, fragment));
 }
 
+/* tool_call: the call's name, its arguments valid against the tool's parameters, the expected
+ * ones among them; no call, a wrong name, arguments that are not JSON all fail. */
+static void
+test_tool_call_grader (void)
+{
+  static const char tools[] =
+    "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+    "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":"
+    "{\"type\":\"integer\"}},\"required\":[\"city\"]}}}]";
+  struct { const char *calls; const char *want; gboolean pass; const char *detail; } cases[] = {
+    { "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+      "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\",\\\"days\\\":2}\"}}]",
+      "{\"city\":\"Paris\"}", TRUE, "called get_weather" },
+    { "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+      "\"arguments\":\"{\\\"city\\\":\\\"Rome\\\"}\"}}]",
+      "{\"city\":\"Paris\"}", FALSE, "argument city is \"Rome\", expected \"Paris\"" },
+    { "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+      "\"arguments\":\"{\\\"days\\\":\\\"two\\\"}\"}}]",
+      NULL, FALSE, "do not match the tool's parameters" },
+    { "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+      "\"arguments\":\"{city: Paris}\"}}]", NULL, FALSE, "not a JSON object" },
+    { "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+      "\"arguments\":\"{}\"}}]", NULL, FALSE, "no call of get_weather" },
+    { "", NULL, FALSE, "no tool call" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *spec_text = g_strdup_printf ("{\"type\":\"tool_call\",\"name\":"
+                                                    "\"get_weather\",\"tools\":%s%s%s}", tools,
+                                                    cases[i].want ? ",\"arguments\":" : "",
+                                                    cases[i].want ? cases[i].want : "");
+      g_autoptr(JsonNode) spec = json_from_string (spec_text, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RwGrade) grade = rw_grader_grade (json_node_get_object (spec), cases[i].calls,
+                                                  NULL, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("%u: %s", i, grade->detail);
+      g_assert_cmpint (grade->pass, ==, cases[i].pass);
+      g_assert_nonnull (strstr (grade->detail, cases[i].detail));
+    }
+}
+
 static void
 test_suites (void)
 {
@@ -213,7 +257,7 @@ test_suites (void)
   item = rw_suite_get_item (suite, 0);
   g_assert_cmpstr (item->reference, ==, "4");
   g_assert_cmpstr (rw_chat_request_get_task (item->request), ==, "math");
-  grades = rw_grader_grade_item (item, "It is 4.", &error);
+  grades = rw_grader_grade_item (item, "It is 4.", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (grades->len, ==, 1);
   g_assert_true (((RwGrade *) grades->pdata[0])->pass);
@@ -311,7 +355,7 @@ test_promptfoo_config (void)
   g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 5);
   g_assert_nonnull (rw_grader_get_judge_spec (item));
   g_assert_nonnull (strstr (jsonl, "\"promptfoo_unsupported_asserts\":[\"javascript\"]"));
-  grades = rw_grader_grade_item (item, "4", &error);
+  grades = rw_grader_grade_item (item, "4", NULL, &error);
   g_assert_no_error (error);
   g_assert_true (((RwGrade *) grades->pdata[0])->pass);   /* "4" is valid JSON */
   g_assert_true (((RwGrade *) grades->pdata[1])->pass);
@@ -397,6 +441,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Grader/choice", test_choice);
   g_test_add_func ("/Rw/Grader/text", test_text_graders);
   g_test_add_func ("/Rw/Grader/json", test_json_grader);
+  g_test_add_func ("/Rw/Grader/tool-call", test_tool_call_grader);
   g_test_add_func ("/Rw/Grader/bad-graders", test_bad_graders);
   g_test_add_func ("/Rw/Report/statistics", test_statistics);
   g_test_add_func ("/Rw/Suite/parse", test_suites);

@@ -114,7 +114,8 @@ rw_fuzz_suite (const guint8 *data,
         {
           for (guint j = 0; j < rw_suite_get_n_items (suite); j++)
             {
-              GPtrArray *grades = rw_grader_grade_item (rw_suite_get_item (suite, j), "answer 42", NULL);
+              GPtrArray *grades = rw_grader_grade_item (rw_suite_get_item (suite, j), "answer 42", NULL,
+                                                        NULL);
               if (grades != NULL)
                 g_ptr_array_unref (grades);
             }
