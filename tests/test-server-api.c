@@ -841,6 +841,120 @@ test_capabilities (Fixture       *f,
                    "it has no tools");
 }
 
+/* Each field of OpenAI's Chat Completions reference, alone (with tools for the two that only
+ * apply to them), at a value other than its default, through each protocol: it reaches an
+ * OpenAI-compatible upstream unchanged; another protocol's upstream receives it as its own
+ * member, or the request is refused with a 400 that names it. NULL: refused. The table the test
+ * prints is the one on the issue. */
+static const struct
+{
+  const char *field;
+  const char *value;
+  const char *anthropic;
+  const char *gemini;
+  const char *ollama;
+} reference_fields[] = {
+  { "audio", "{\"voice\":\"alloy\",\"format\":\"wav\"}", NULL, NULL, NULL },
+  { "frequency_penalty", "0.5", NULL, "frequencyPenalty", "frequency_penalty" },
+  { "function_call", "\"auto\"", NULL, NULL, NULL },
+  { "functions", "[{\"name\":\"f\"}]", NULL, NULL, NULL },
+  { "logit_bias", "{\"50256\":-100}", NULL, NULL, NULL },
+  { "logprobs", "true", NULL, NULL, NULL },
+  { "max_completion_tokens", "64", "max_tokens", "maxOutputTokens", "num_predict" },
+  { "max_tokens", "64", "max_tokens", "maxOutputTokens", "num_predict" },
+  { "metadata", "{\"team\":\"search\"}", NULL, NULL, NULL },
+  { "modalities", "[\"text\",\"audio\"]", NULL, NULL, NULL },
+  { "n", "2", NULL, "candidateCount", NULL },
+  { "parallel_tool_calls", "false", "disable_parallel_tool_use", NULL, NULL },
+  { "prediction", "{\"type\":\"content\",\"content\":\"x\"}", NULL, NULL, NULL },
+  { "presence_penalty", "0.5", NULL, "presencePenalty", "presence_penalty" },
+  { "prompt_cache_key", "\"k\"", NULL, NULL, NULL },
+  { "reasoning_effort", "\"low\"", NULL, NULL, NULL },
+  { "response_format", "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"schema\":"
+    "{\"type\":\"object\"}}}", "json_response", "responseSchema", "format" },
+  { "safety_identifier", "\"s\"", NULL, NULL, NULL },
+  { "seed", "7", NULL, "seed", "seed" },
+  { "service_tier", "\"flex\"", NULL, NULL, NULL },
+  { "stop", "[\"END\"]", "stop_sequences", "stopSequences", "stop" },
+  { "store", "true", NULL, NULL, NULL },
+  { "temperature", "0.5", "temperature", "temperature", "temperature" },
+  { "tool_choice", "\"required\"", "tool_choice", "functionCallingConfig", NULL },
+  { "tools", "[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+    "{\"type\":\"object\"}}}]", "input_schema", "functionDeclarations", "tools" },
+  { "top_logprobs", "2", NULL, NULL, NULL },
+  { "top_p", "0.5", "top_p", "topP", "top_p" },
+  { "user", "\"u-1\"", "user_id", NULL, NULL },
+  { "verbosity", "\"low\"", NULL, NULL, NULL },
+  { "web_search_options", "{\"search_context_size\":\"low\"}", NULL, NULL, NULL },
+  { "x_unknown_field", "{\"a\":[1]}", NULL, NULL, NULL },
+};
+
+static void
+test_reference_fields (Fixture       *f,
+                       gconstpointer  data)
+{
+  static const struct { const char *model; const char *name; RwMockProtocol protocol; } to[] = {
+    { "mock/tools", "tools", RW_MOCK_OPENAI },
+    { "anth/claude", "claude", RW_MOCK_ANTHROPIC },
+    { "gem/gemini", "gemini", RW_MOCK_GEMINI },
+    { "oll/llama", "llama", RW_MOCK_OLLAMA },
+  };
+  g_autoptr(GString) table = g_string_new ("| field | openai | anthropic | gemini | ollama |\n"
+                                           "|---|---|---|---|---|\n");
+
+  for (guint p = 1; p < G_N_ELEMENTS (to); p++)
+    rw_mock_upstream_set_default (f->world->mock, to[p].name,
+                                  rw_mock_reply_new_protocol_whole (to[p].protocol, "ok", 1, 1));
+  for (guint i = 0; i < G_N_ELEMENTS (reference_fields); i++)
+    {
+      g_string_append_printf (table, "| `%s` ", reference_fields[i].field);
+      for (guint p = 0; p < G_N_ELEMENTS (to); p++)
+        {
+          const char *as = p == 1 ? reference_fields[i].anthropic
+                           : p == 2 ? reference_fields[i].gemini
+                           : p == 3 ? reference_fields[i].ollama : reference_fields[i].field;
+          gboolean with_tools = g_str_equal (reference_fields[i].field, "parallel_tool_calls") ||
+                                g_str_equal (reference_fields[i].field, "tool_choice");
+          g_autofree char *body = g_strdup_printf ("{\"model\": \"%s\", \"%s\": %s, \"messages\":"
+                                                   " [{\"role\": \"user\", \"content\": \"x\"}]%s}",
+                                                   to[p].model, reference_fields[i].field,
+                                                   reference_fields[i].value,
+                                                   with_tools ? ", \"tools\": [{\"type\": \"function\","
+                                                   " \"function\": {\"name\": \"f\"}}]" : "");
+          g_autofree char *raw = NULL, *named = g_strdup_printf ("“%s”",
+                                                                  reference_fields[i].field);
+          guint before = rw_mock_upstream_count (f->world->mock, to[p].name);
+
+          post (f, body, as != NULL ? 200 : 400, &raw);
+          if (as == NULL)
+            {
+              /* Refused by name, and nothing was sent. */
+              g_assert_nonnull (strstr (raw, named));
+              g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, to[p].name), ==, before);
+              g_string_append (table, "| 400 ");
+            }
+          else
+            {
+              g_autoptr(JsonObject) sent = upstream_body (f);
+              g_autofree char *sent_text = rw_mock_upstream_dup_last_body (f->world->mock);
+              g_autofree char *key = g_strdup_printf ("\"%s\"", as);
+
+              g_assert_nonnull (strstr (sent_text, key));
+              if (p == 0)
+                {
+                  g_autoptr(JsonNode) given = json_from_string (reference_fields[i].value, NULL);
+                  g_assert_true (json_node_equal (given, json_object_get_member (sent, as)));
+                  g_string_append (table, "| as sent ");
+                }
+              else
+                g_string_append_printf (table, "| `%s` ", as);
+            }
+        }
+      g_string_append (table, "|\n");
+    }
+  g_test_message ("\n%s", table->str);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -862,6 +976,7 @@ main (int    argc,
   ADD ("responses", test_responses);
   ADD ("responses-streamed", test_responses_streamed);
   ADD ("capabilities", test_capabilities);
+  ADD ("reference-fields", test_reference_fields);
 #undef ADD
   return g_test_run ();
 }
