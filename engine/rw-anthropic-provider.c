@@ -356,7 +356,7 @@ anthropic_write_messages (JsonBuilder   *b,
 
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
-      JsonObject *m = json_array_get_object_element (messages, i);
+      JsonObject *m = rw_json_array_get_object (messages, i);
       const char *role = rw_json_object_get_string (m, "role", "user");
       g_autoptr(JsonArray) blocks = json_array_new ();
       g_autofree char *text = _rw_chat_message_text (m);
@@ -384,7 +384,7 @@ anthropic_write_messages (JsonBuilder   *b,
         {
           for (guint j = 0; j < json_array_get_length (parts); j++)
             if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (parts, j)) ||
-                !anthropic_add_part (blocks, json_array_get_object_element (parts, j), i, j, error))
+                !anthropic_add_part (blocks, rw_json_array_get_object (parts, j), i, j, error))
               return error == NULL || *error != NULL ? FALSE
                      : ANTHROPIC_REFUSE (error, "messages[%u].content[%u]", i, j);
         }
@@ -392,7 +392,7 @@ anthropic_write_messages (JsonBuilder   *b,
         json_array_add_object_element (blocks, anthropic_text_block (text));
       for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
         {
-          JsonObject *call = json_array_get_object_element (calls, j);
+          JsonObject *call = rw_json_array_get_object (calls, j);
           const char *name = NULL;
           g_autoptr(JsonNode) input = _rw_translate_tool_input (call, &name);
           JsonObject *use;
@@ -414,10 +414,10 @@ anthropic_write_messages (JsonBuilder   *b,
   /* A turn of one text is written as a string, as it always was. */
   for (guint i = 0; i < json_array_get_length (turns); i++)
     {
-      JsonObject *turn = json_array_get_object_element (turns, i);
+      JsonObject *turn = rw_json_array_get_object (turns, i);
       JsonArray *content = json_object_get_array_member (turn, "content");
       JsonObject *only = json_array_get_length (content) == 1
-                         ? json_array_get_object_element (content, 0) : NULL;
+                         ? rw_json_array_get_object (content, 0) : NULL;
 
       if (only != NULL && g_str_equal (json_object_get_string_member (only, "type"), "text"))
         json_object_set_string_member (turn, "content",
@@ -451,7 +451,7 @@ anthropic_write_tools (JsonBuilder  *b,
 
   for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
     {
-      JsonObject *t = json_array_get_object_element (tools, i);
+      JsonObject *t = rw_json_array_get_object (tools, i);
       JsonObject *fn = t ? rw_json_object_get_object (t, "function") : NULL;
       JsonObject *tool;
 

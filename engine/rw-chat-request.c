@@ -729,12 +729,12 @@ rw_chat_request_get_needs (RwChatRequest *self)
 
       for (guint i = 0; i < json_array_get_length (messages) && !(needs & RW_MODEL_CAN_IMAGES); i++)
         {
-          JsonObject *m = json_array_get_object_element (messages, i);
+          JsonObject *m = rw_json_array_get_object (messages, i);
           JsonArray *parts = m ? rw_json_object_get_array (m, "content") : NULL;
 
           for (guint j = 0; parts != NULL && j < json_array_get_length (parts); j++)
             {
-              JsonObject *p = json_array_get_object_element (parts, j);
+              JsonObject *p = rw_json_array_get_object (parts, j);
               if (p != NULL && g_strcmp0 (rw_json_object_get_string (p, "type", NULL),
                                           "image_url") == 0)
                 needs |= RW_MODEL_CAN_IMAGES;

@@ -240,7 +240,7 @@ rw_chat_result_set_tool_calls_json (RwChatResult *self,
   calls = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (calls); i++)
     {
-      JsonObject *call = json_array_get_object_element (calls, i);
+      JsonObject *call = rw_json_array_get_object (calls, i);
       JsonObject *fn = call ? rw_json_object_get_object (call, "function") : NULL;
 
       if (fn == NULL)

@@ -53,7 +53,7 @@ _rw_translate_add_turn (JsonArray  *turns,
                         JsonArray  *items)
 {
   guint n = json_array_get_length (turns);
-  JsonObject *last = n > 0 ? json_array_get_object_element (turns, n - 1) : NULL;
+  JsonObject *last = n > 0 ? rw_json_array_get_object (turns, n - 1) : NULL;
 
   if (json_array_get_length (items) == 0)
     return;

@@ -253,7 +253,7 @@ gemini_write_contents (JsonBuilder   *b,
 
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
-      JsonObject *m = json_array_get_object_element (messages, i);
+      JsonObject *m = rw_json_array_get_object (messages, i);
       const char *role = rw_json_object_get_string (m, "role", "user");
       g_autoptr(JsonArray) parts = json_array_new ();
       g_autofree char *text = _rw_chat_message_text (m);
@@ -291,7 +291,7 @@ gemini_write_contents (JsonBuilder   *b,
       if (content != NULL && !g_str_equal (role, "assistant"))
         for (guint j = 0; j < json_array_get_length (content); j++)
           {
-            JsonObject *p = json_array_get_object_element (content, j);
+            JsonObject *p = rw_json_array_get_object (content, j);
             const char *type = p ? rw_json_object_get_string (p, "type", "") : "";
             JsonObject *image = p ? rw_json_object_get_object (p, "image_url") : NULL;
             g_autofree char *media = NULL, *data = NULL;
@@ -320,7 +320,7 @@ gemini_write_contents (JsonBuilder   *b,
         json_array_add_object_element (parts, gemini_text_part (text));
       for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
         {
-          JsonObject *call = json_array_get_object_element (calls, j);
+          JsonObject *call = rw_json_array_get_object (calls, j);
           const char *name = NULL;
           g_autoptr(JsonNode) input = _rw_translate_tool_input (call, &name);
           JsonObject *fc, *part;
@@ -379,7 +379,7 @@ gemini_write_tools (JsonBuilder  *b,
       json_builder_begin_array (b);
       for (guint i = 0; i < json_array_get_length (tools); i++)
         {
-          JsonObject *t = json_array_get_object_element (tools, i);
+          JsonObject *t = rw_json_array_get_object (tools, i);
           JsonObject *fn = t ? rw_json_object_get_object (t, "function") : NULL;
 
           if (fn == NULL || g_strcmp0 (rw_json_object_get_string (t, "type", NULL), "function"))

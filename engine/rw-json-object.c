@@ -74,3 +74,23 @@ rw_json_object_get_object (JsonObject *object,
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
+
+/**
+ * rw_json_array_get_object:
+ * @array: an array from outside
+ * @index: an element's index
+ *
+ * Returns: (transfer none) (nullable): the element when it is an object, else %NULL, where
+ *   json_array_get_object_element() would complain
+ */
+JsonObject *
+rw_json_array_get_object (JsonArray *array,
+                          guint      index)
+{
+  JsonNode *node;
+
+  if (array == NULL || index >= json_array_get_length (array))
+    return NULL;
+  node = json_array_get_element (array, index);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}

@@ -90,6 +90,8 @@ JsonArray  *rw_json_object_get_array   (JsonObject *object,
                                         const char *name);
 JsonObject *rw_json_object_get_object  (JsonObject *object,
                                         const char *name);
+JsonObject *rw_json_array_get_object   (JsonArray  *array,
+                                        guint       index);
 
 void        rw_json_append_string (GString    *out,
                                    const char *text);

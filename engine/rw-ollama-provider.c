@@ -57,7 +57,7 @@ ollama_read_object (State       *state,
 
       for (guint i = 0; calls != NULL && i < json_array_get_length (calls); i++)
         {
-          JsonObject *call = json_array_get_object_element (calls, i);
+          JsonObject *call = rw_json_array_get_object (calls, i);
           JsonObject *fn = call ? rw_json_object_get_object (call, "function") : NULL;
           JsonNode *args = fn ? json_object_get_member (fn, "arguments") : NULL;
           g_autofree char *json = NULL, *id = NULL;
@@ -152,7 +152,7 @@ ollama_write_messages (JsonBuilder   *b,
   json_builder_begin_array (b);
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
-      JsonObject *m = json_array_get_object_element (messages, i);
+      JsonObject *m = rw_json_array_get_object (messages, i);
       const char *role = rw_json_object_get_string (m, "role", "user");
       g_autofree char *text = _rw_chat_message_text (m);
       JsonArray *parts = rw_json_object_get_array (m, "content");
@@ -161,7 +161,7 @@ ollama_write_messages (JsonBuilder   *b,
 
       for (guint j = 0; parts != NULL && j < json_array_get_length (parts); j++)
         {
-          JsonObject *p = json_array_get_object_element (parts, j);
+          JsonObject *p = rw_json_array_get_object (parts, j);
           const char *type = p ? rw_json_object_get_string (p, "type", "") : "";
           JsonObject *image = p ? rw_json_object_get_object (p, "image_url") : NULL;
           g_autofree char *media = NULL, *data = NULL;
@@ -206,7 +206,7 @@ ollama_write_messages (JsonBuilder   *b,
           json_builder_begin_array (b);
           for (guint j = 0; j < json_array_get_length (calls); j++)
             {
-              JsonObject *call = json_array_get_object_element (calls, j);
+              JsonObject *call = rw_json_array_get_object (calls, j);
               const char *name = NULL;
               g_autoptr(JsonNode) input = _rw_translate_tool_input (call, &name);
 

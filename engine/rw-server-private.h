@@ -145,6 +145,11 @@ void          _rw_server_stream_append    (RwServerConn         *c,
                                            gsize                 len);
 void          _rw_server_stream_end       (RwServerConn         *c);
 void          _rw_server_responses_free   (RwServer             *self);
+RwChatRequest *_rw_server_responses_parse (RwServer             *self,
+                                           JsonObject           *given,
+                                           const char           *task_header,
+                                           char                **messages_out,
+                                           GError              **error);
 void          _rw_server_handle_responses (RwServer             *self,
                                            RwServerConn         *c,
                                            const char           *body,

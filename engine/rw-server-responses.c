@@ -151,7 +151,7 @@ static JsonObject *
 responses_assistant (JsonArray *messages)
 {
   guint n = json_array_get_length (messages);
-  JsonObject *last = n > 0 ? json_array_get_object_element (messages, n - 1) : NULL;
+  JsonObject *last = n > 0 ? rw_json_array_get_object (messages, n - 1) : NULL;
 
   if (last != NULL && g_strcmp0 (rw_json_object_get_string (last, "role", NULL),
                                  "assistant") == 0)
@@ -190,7 +190,7 @@ responses_add_input (JsonArray  *messages,
   items = json_node_get_array (input);
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
+      JsonObject *item = rw_json_array_get_object (items, i);
       const char *type = item ? rw_json_object_get_string (item, "type", "message") : "";
 
       if (item == NULL)
@@ -220,7 +220,7 @@ responses_add_input (JsonArray  *messages,
               json_object_set_array_member (m, "content", parts);
               for (guint j = 0; j < json_array_get_length (given); j++)
                 {
-                  JsonObject *part = json_array_get_object_element (given, j);
+                  JsonObject *part = rw_json_array_get_object (given, j);
                   JsonNode *converted = part ? responses_part (part, i, j, error) : NULL;
 
                   if (converted == NULL)
@@ -301,7 +301,7 @@ responses_add_tools (JsonObject  *extra,
       json_object_set_array_member (extra, "tools", out);
       for (guint i = 0; i < json_array_get_length (tools); i++)
         {
-          JsonObject *t = json_array_get_object_element (tools, i);
+          JsonObject *t = rw_json_array_get_object (tools, i);
           JsonObject *tool, *fn;
           g_autoptr(GList) names = NULL;
 
@@ -369,9 +369,10 @@ responses_add_tools (JsonObject  *extra,
   return TRUE;
 }
 
-/* The Responses request as a chat request; the conversation so far goes in @messages_out. */
-static RwChatRequest *
-responses_parse (RwServer    *self,
+/* The Responses request as a chat request; the conversation so far goes in @messages_out.
+ * Without a server, no previous_response_id is known. */
+RwChatRequest *
+_rw_server_responses_parse (RwServer    *self,
                  JsonObject  *given,
                  const char  *task_header,
                  char       **messages_out,
@@ -431,7 +432,7 @@ responses_parse (RwServer    *self,
     }
   if (previous != NULL)
     {
-      g_autofree char *before = responses_lookup (self, previous);
+      g_autofree char *before = self ? responses_lookup (self, previous) : NULL;
       g_autoptr(JsonNode) earlier = before ? rw_json_parse (before, strlen (before), NULL) : NULL;
 
       if (earlier == NULL || !JSON_NODE_HOLDS_ARRAY (earlier))
@@ -1008,7 +1009,7 @@ _rw_server_handle_responses (RwServer     *self,
       _rw_server_reply_error (c, 400, "“model” is required", NULL);
       return;
     }
-  if ((request = responses_parse (self, given, c->req.task, &messages, &error)) == NULL)
+  if ((request = _rw_server_responses_parse (self, given, c->req.task, &messages, &error)) == NULL)
     {
       _rw_server_reply_error (c, 400, error->message, NULL);
       return;

@@ -313,7 +313,7 @@ grader_find_tool (JsonArray  *tools,
 {
   for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
     {
-      JsonObject *t = json_array_get_object_element (tools, i);
+      JsonObject *t = rw_json_array_get_object (tools, i);
       JsonObject *fn = t ? rw_json_object_get_object (t, "function") : NULL;
 
       if (fn != NULL && g_strcmp0 (rw_json_object_get_string (fn, "name", NULL), name) == 0)
@@ -350,7 +350,7 @@ grader_tool_call (JsonObject  *spec,
                              name ? name : "");
   for (guint i = 0; i < json_array_get_length (json_node_get_array (calls)) && call == NULL; i++)
     {
-      JsonObject *c = json_array_get_object_element (json_node_get_array (calls), i);
+      JsonObject *c = rw_json_array_get_object (json_node_get_array (calls), i);
       JsonObject *f = c ? rw_json_object_get_object (c, "function") : NULL;
 
       if (f != NULL && (name == NULL || g_strcmp0 (rw_json_object_get_string (f, "name", NULL),

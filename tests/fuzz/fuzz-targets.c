@@ -6,6 +6,7 @@
 
 #include "rw-http1.h"
 #include "rw-json.h"
+#include "rw-server-private.h"
 #include "fuzz-targets.h"
 
 /* Each target takes untrusted bytes from outside the program. */
@@ -297,5 +298,90 @@ rw_fuzz_json (const guint8 *data,
   g_clear_pointer (&text_again, g_free);
   text_again = rw_json_to_string (again, FALSE);
   g_assert_cmpstr (text, ==, text_again);
+  return 0;
+}
+
+/* A request body as the endpoint reads it, twice: as Chat Completions (its messages and extra
+ * fields, checked and translated for every protocol, what it needs of a model) and as the
+ * Responses API; and its "tool_calls", as a stored answer's are read back. */
+int
+rw_fuzz_requests (const guint8 *data,
+                  gsize         size)
+{
+  static RwProvider *providers[5];
+  static RwModel *model;
+  JsonNode *root = rw_json_parse ((const char *) data, size, NULL);
+  JsonObject *obj;
+
+  if (model == NULL)
+    {
+      providers[0] = rw_openai_provider_new ("o", "http://127.0.0.1:9/v1", NULL);
+      providers[1] = rw_anthropic_provider_new ("a", "http://127.0.0.1:9/v1", NULL);
+      providers[2] = rw_gemini_provider_new ("g", "http://127.0.0.1:9/v1beta", NULL);
+      providers[3] = rw_ollama_provider_new ("l", "http://127.0.0.1:9");
+      providers[4] = rw_recorded_provider_new ("r");
+      model = rw_model_new ("x/m", "x", "m");
+    }
+  if (root == NULL)
+    return 0;
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    {
+      RwChatRequest *request = rw_chat_request_new ();
+      JsonObject *extra = json_object_new ();
+      GList *names;
+      GError *error = NULL;
+      char *messages = NULL;
+      RwChatRequest *responses;
+      RwChatResult *result = rw_chat_result_new ("x/m");
+      JsonNode *calls;
+
+      obj = json_node_get_object (root);
+      names = json_object_get_members (obj);
+      for (GList *l = names; l != NULL; l = l->next)
+        if (!g_str_equal (l->data, "messages"))
+          json_object_set_member (extra, l->data, json_node_copy (json_object_get_member (obj,
+                                                                                         l->data)));
+      g_list_free (names);
+      if (rw_chat_request_set_messages_from_json (request, json_object_get_member (obj, "messages"),
+                                                  &error))
+        {
+          JsonNode *node = json_node_init_object (json_node_alloc (), extra);
+          char *text = rw_json_to_string (node, FALSE);
+
+          rw_chat_request_set_extra (request, text);
+          for (guint i = 0; i < G_N_ELEMENTS (providers); i++)
+            {
+              if (!rw_provider_check_request (providers[i], model, request, &error))
+                {
+                  g_assert (error != NULL && error->domain == RW_ERROR);
+                  g_clear_error (&error);
+                }
+            }
+          (void) rw_chat_request_get_needs (request);
+          g_free (rw_chat_request_hash_for_model (request, "x/m"));
+          g_free (text);
+          json_node_unref (node);
+        }
+      g_clear_error (&error);
+      json_object_unref (extra);
+
+      responses = _rw_server_responses_parse (NULL, obj, NULL, &messages, &error);
+      g_assert ((responses == NULL) == (error != NULL));
+      g_clear_error (&error);
+      g_clear_pointer (&responses, rw_chat_request_unref);
+      g_free (messages);
+
+      if ((calls = json_object_get_member (obj, "tool_calls")) != NULL)
+        {
+          char *text = rw_json_to_string (calls, FALSE);
+
+          if (rw_chat_result_set_tool_calls_json (result, text))
+            g_free (rw_chat_result_dup_tool_calls_json (result));
+          g_free (text);
+        }
+      rw_chat_result_unref (result);
+      rw_chat_request_unref (request);
+    }
+  json_node_unref (root);
   return 0;
 }

@@ -11,4 +11,5 @@ int rw_fuzz_suite      (const guint8 *data, gsize size);
 int rw_fuzz_promptfoo  (const guint8 *data, gsize size);
 int rw_fuzz_yaml       (const guint8 *data, gsize size);
 int rw_fuzz_http1      (const guint8 *data, gsize size);
+int rw_fuzz_requests   (const guint8 *data, gsize size);
 int rw_fuzz_json       (const guint8 *data, gsize size);
