@@ -4,8 +4,25 @@
 #include "rw-exporter-private.h"
 #include "rw-json.h"
 
+/* The environment variable that holds @t's key: its provider's, else one named after it. */
+static char *
+portkey_key_variable (const RwExportTarget *t)
+{
+  GString *name;
+
+  if (t->key_env != NULL)
+    return g_strdup (t->key_env);
+  name = g_string_new (NULL);
+  for (const char *p = t->provider_id; p && *p; p++)
+    g_string_append_c (name, g_ascii_isalnum (*p) ? g_ascii_toupper (*p) : '_');
+  g_string_append (name, "_API_KEY");
+  return g_string_free (name, FALSE);
+}
+
 /* A Portkey gateway config: conditional routing on the request's metadata "task", each branch
- * a fallback chain. */
+ * a fallback chain. Each target carries its own key, as a ${VARIABLE} the caller fills in when
+ * it sends the config (the README shows how): the file holds no key, and no provider ever gets
+ * another's, as it would if the caller's one Authorization header went to every target. */
 char *
 _rw_exporter_portkey (GPtrArray *lists,
                       RwCatalog *catalog)
@@ -71,16 +88,19 @@ _rw_exporter_portkey (GPtrArray *lists,
               json_builder_set_member_name (b, "custom_host");
               json_builder_add_string_value (b, t.base_url);
             }
-          /* Portkey wants a key or a timeout on each target; the key is never written
-           * here: the caller's own header for that provider is passed on. */
           json_builder_set_member_name (b, "request_timeout");
           json_builder_add_int_value (b, 120000);
-          json_builder_set_member_name (b, "forward_headers");
-          json_builder_begin_array (b);
-          json_builder_add_string_value (b, g_str_equal (t.kind, "anthropic") ? "x-api-key" :
-                                            g_str_equal (t.kind, "google") ? "x-goog-api-key" :
-                                            "authorization");
-          json_builder_end_array (b);
+          /* A provider without a key gets none, never the caller's header. */
+          json_builder_set_member_name (b, "api_key");
+          if (t.takes_key)
+            {
+              g_autofree char *variable = portkey_key_variable (&t);
+              g_autofree char *placeholder = g_strdup_printf ("${%s}", variable);
+
+              json_builder_add_string_value (b, placeholder);
+            }
+          else
+            json_builder_add_string_value (b, "none");
           json_builder_set_member_name (b, "override_params");
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "model");

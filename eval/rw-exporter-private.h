@@ -6,15 +6,18 @@
 G_BEGIN_DECLS
 
 /* How a gateway reaches a model: its provider's kind as the gateway names it, the base URL,
- * the name the provider knows it by, and where its key comes from (an environment variable's
- * name, never the key). Models of kinds a gateway does not speak (recorded answers) are
- * reached through Routewise's own endpoint, which speaks OpenAI's protocol. */
+ * the name the provider knows it by, whether it takes a key and where the key comes from (an
+ * environment variable's name, never the key; NULL when the key lives in the Secret Service).
+ * Models of kinds a gateway does not speak (recorded answers) are reached through Routewise's
+ * own endpoint, which speaks OpenAI's protocol, with its token from ROUTEWISE_TOKEN. */
 typedef struct
 {
   const char *kind;
   const char *base_url;
   const char *name;
   const char *key_env;
+  gboolean takes_key;
+  const char *provider_id;
 } RwExportTarget;
 
 /* An exporter of one format: @lists holds pairs, a task's name (%NULL for the default) then

@@ -52,7 +52,8 @@ RwExportTarget
 _rw_exporter_target_for (RwCatalog  *catalog,
                          const char *model_id)
 {
-  RwExportTarget t = { "openai", "http://127.0.0.1:8642/v1", model_id, NULL };
+  RwExportTarget t = { "openai", "http://127.0.0.1:8642/v1", model_id, "ROUTEWISE_TOKEN", TRUE,
+                       "routewise" };
   RwModel *model = catalog ? rw_catalog_lookup_model (catalog, model_id) : NULL;
   RwProvider *provider = model ? rw_catalog_lookup_provider (catalog, rw_model_get_provider_id (model)) : NULL;
   const char *kind = provider ? rw_provider_get_kind (provider) : NULL;
@@ -63,6 +64,8 @@ _rw_exporter_target_for (RwCatalog  *catalog,
   t.base_url = rw_provider_get_base_url (provider);
   t.name = rw_model_get_upstream_name (model);
   t.key_env = rw_provider_get_api_key_env (provider);
+  t.takes_key = RW_PROVIDER_GET_CLASS (provider)->takes_api_key;
+  t.provider_id = rw_provider_get_id (provider);
   return t;
 }
 
