@@ -1,8 +1,43 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "rw-exporter-private.h"
 #include "rw-json.h"
+
+/* The api_base LiteLLM takes for a provider: it appends /v1/messages to Anthropic's and
+ * /v1beta/models/... to Gemini's, so those lose the version their base URL ends with. */
+static char *
+litellm_api_base (const char *kind,
+                  const char *base_url)
+{
+  const char *versions[] = { "/v1beta", "/v1", NULL };
+  g_autofree char *base = g_strdup (base_url);
+  gsize len;
+
+  while ((len = strlen (base)) > 0 && base[len - 1] == '/')
+    base[len - 1] = '\0';
+  if (g_str_equal (kind, "anthropic") || g_str_equal (kind, "google"))
+    for (guint i = 0; versions[i] != NULL; i++)
+      if (g_str_has_suffix (base, versions[i]))
+        {
+          base[strlen (base) - strlen (versions[i])] = '\0';
+          break;
+        }
+  return g_steal_pointer (&base);
+}
+
+/* LiteLLM's name for a provider's models: its own prefix for each kind. */
+static const char *
+litellm_prefix (const char *kind)
+{
+  if (g_str_equal (kind, "google"))
+    return "gemini";
+  if (g_str_equal (kind, "ollama"))
+    return "ollama_chat";
+  return kind;
+}
 
 /* A LiteLLM router configuration, in YAML: a deployment per model of each task's chain, the
  * chain as fallbacks. */
@@ -24,7 +59,7 @@ _rw_exporter_litellm (GPtrArray *lists,
         {
           RwExportTarget t = _rw_exporter_target_for (catalog, json_array_get_string_element (models, m));
           g_autofree char *dep = m == 0 ? g_strdup (name) : g_strdup_printf ("%s-%u", name, m + 1);
-          g_autofree char *lm = g_strdup_printf ("%s/%s", g_str_equal (t.kind, "google") ? "gemini" : t.kind, t.name);
+          g_autofree char *lm = g_strdup_printf ("%s/%s", litellm_prefix (t.kind), t.name);
 
           g_string_append (s, "  - model_name: ");
           _rw_exporter_add_yaml_string (s, dep);
@@ -32,8 +67,10 @@ _rw_exporter_litellm (GPtrArray *lists,
           _rw_exporter_add_yaml_string (s, lm);
           if (t.base_url != NULL)
             {
+              g_autofree char *base = litellm_api_base (t.kind, t.base_url);
+
               g_string_append (s, "\n      api_base: ");
-              _rw_exporter_add_yaml_string (s, t.base_url);
+              _rw_exporter_add_yaml_string (s, base);
             }
           if (t.key_env != NULL)
             {

@@ -382,7 +382,7 @@ test_export (void)
   g_assert_true (rw_catalog_load_data (catalog, "t",
     "{\"providers\": [{\"id\": \"big\", \"kind\": \"openai\", \"base_url\": \"https://big.example/v1\","
     "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"},"
-    "                 {\"id\": \"small\", \"kind\": \"anthropic\", \"base_url\": \"https://small.example\","
+    "                 {\"id\": \"small\", \"kind\": \"anthropic\", \"base_url\": \"https://small.example/v1\","
     "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"}],"
     " \"models\": [{\"id\": \"big/model\", \"provider\": \"big\", \"name\": \"big-1\"},"
     "             {\"id\": \"small/model\", \"provider\": \"small\", \"name\": \"small-1\"}]}", -1, &error));
@@ -423,6 +423,9 @@ test_export (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (litellm, "api_key: \"os.environ/RW_LEARN_TEST_KEY\""));
   g_assert_nonnull (strstr (litellm, "model: \"anthropic/small-1\""));
+  /* LiteLLM appends /v1/messages to an Anthropic api_base. */
+  g_assert_nonnull (strstr (litellm, "api_base: \"https://small.example\"\n"));
+  g_assert_nonnull (strstr (litellm, "api_base: \"https://big.example/v1\"\n"));
   g_assert_nonnull (strstr (litellm, "fallbacks:"));
   {
     /* The LiteLLM file is YAML a YAML reader takes. */
