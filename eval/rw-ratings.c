@@ -12,7 +12,7 @@
  * models (a tie is half a win each way), so a million comparisons become a small matrix, and
  * the fit is Newton's method on that matrix: the exact maximum-likelihood estimate, the one a
  * logistic regression without penalty (as LMSYS computes arena ratings) finds. Intervals come
- * from a Poisson bootstrap of the counts.
+ * from a Poisson bootstrap of the counts (wins either way and ties, a tie resampled as one).
  */
 
 typedef struct
@@ -20,6 +20,7 @@ typedef struct
   GPtrArray *models;      /* char * */
   GHashTable *index;      /* model -> index + 1 */
   GArray *wins;           /* double, k × k: wins[i k + j] = weight of i beating j */
+  GArray *ties;           /* double, k × k, symmetric: the weight of ties between i and j */
   guint64 n;              /* comparisons */
   double *theta;          /* the fit, once asked for; dropped when a comparison is added */
 } TaskCounts;
@@ -39,6 +40,7 @@ ratings_task_counts_free (TaskCounts *t)
   g_ptr_array_unref (t->models);
   g_hash_table_unref (t->index);
   g_array_unref (t->wins);
+  g_array_unref (t->ties);
   g_free (t->theta);
   g_free (t);
 }
@@ -71,20 +73,25 @@ ratings_model_index (TaskCounts *t,
 {
   guint i = GPOINTER_TO_UINT (g_hash_table_lookup (t->index, model));
   guint k;
-  g_autoptr(GArray) grown = NULL;
+  GArray **matrices[] = { &t->wins, &t->ties };
 
   if (i > 0)
     return i - 1;
   k = t->models->len;
   g_ptr_array_add (t->models, g_strdup (model));
   g_hash_table_insert (t->index, t->models->pdata[k], GUINT_TO_POINTER (k + 1));
-  grown = g_array_new (FALSE, TRUE, sizeof (double));
-  g_array_set_size (grown, (k + 1) * (k + 1));
-  for (guint r = 0; r < k; r++)
-    for (guint c = 0; c < k; c++)
-      g_array_index (grown, double, r * (k + 1) + c) = g_array_index (t->wins, double, r * k + c);
-  g_array_unref (t->wins);
-  t->wins = g_steal_pointer (&grown);
+  for (guint m = 0; m < G_N_ELEMENTS (matrices); m++)
+    {
+      GArray *grown = g_array_new (FALSE, TRUE, sizeof (double));
+
+      g_array_set_size (grown, (k + 1) * (k + 1));
+      for (guint r = 0; r < k; r++)
+        for (guint c = 0; c < k; c++)
+          g_array_index (grown, double, r * (k + 1) + c) = g_array_index (*matrices[m], double,
+                                                                          r * k + c);
+      g_array_unref (*matrices[m]);
+      *matrices[m] = grown;
+    }
   return k;
 }
 
@@ -100,6 +107,7 @@ ratings_task_for (RwComparisons *self,
       t->models = g_ptr_array_new_with_free_func (g_free);
       t->index = g_hash_table_new (g_str_hash, g_str_equal);
       t->wins = g_array_new (FALSE, TRUE, sizeof (double));
+      t->ties = g_array_new (FALSE, TRUE, sizeof (double));
       g_hash_table_insert (self->tasks, g_strdup (task), t);
     }
   return t;
@@ -116,6 +124,12 @@ ratings_add_to (TaskCounts *t,
 
   g_array_index (t->wins, double, i * k + j) += weight * score_a;
   g_array_index (t->wins, double, j * k + i) += weight * (1 - score_a);
+  /* A tie is one outcome, resampled as one: kept apart for the bootstrap. */
+  if (score_a == 0.5)
+    {
+      g_array_index (t->ties, double, i * k + j) += weight;
+      g_array_index (t->ties, double, j * k + i) += weight;
+    }
   t->n++;
   g_clear_pointer (&t->theta, g_free);
 }
@@ -582,6 +596,7 @@ ratings_rate_task (const char *task,
 {
   guint k = t->models->len;
   const double *w = (const double *) t->wins->data;
+  const double *ties = (const double *) t->ties->data;
   g_autofree double *theta = g_new0 (double, MAX (1, k));
   g_autofree double *boot = g_new0 (double, MAX (1, k) * MAX (1, n_bootstrap));
   g_autofree double *lo = g_new0 (double, MAX (1, k));
@@ -600,13 +615,19 @@ ratings_rate_task (const char *task,
   fit_ms = (g_get_monotonic_time () - start) / 1000.0;
   for (guint r = 0; r < n_bootstrap; r++)
     {
-      for (guint c = 0; c < k * k; c++)
-        {
-          /* Resample the whole games, ties being halves of a game each way. */
-          double whole = floor (w[c]), half = w[c] - whole;
-          resampled[c] = ratings_poisson (rng, whole) +
-                         (half > 0 ? 0.5 * ratings_poisson (rng, 2 * half) : 0);
-        }
+      /* Resample the outcomes: each pair's wins either way, and its ties as ties, half a win
+       * each way for both models at once. Resampling a tie's two halves apart would count
+       * each tie as two independent games and widen every interval. */
+      for (guint i = 0; i < k; i++)
+        for (guint j = i + 1; j < k; j++)
+          {
+            double tied = ties[i * k + j] > 0 ? ratings_poisson (rng, ties[i * k + j]) : 0;
+            double ij = MAX (0, w[i * k + j] - 0.5 * ties[i * k + j]);
+            double ji = MAX (0, w[j * k + i] - 0.5 * ties[j * k + i]);
+
+            resampled[i * k + j] = ratings_poisson (rng, ij) + 0.5 * tied;
+            resampled[j * k + i] = ratings_poisson (rng, ji) + 0.5 * tied;
+          }
       rw_bradley_terry_fit (k, resampled, bt, NULL, NULL);
       for (guint i = 0; i < k; i++)
         boot[i * n_bootstrap + r] = bt[i];
