@@ -26,6 +26,10 @@ typedef struct
   double cost_weight;
 } RwLearned;
 
+GPtrArray * _rw_learner_priced_outcomes (GPtrArray *outcomes,
+                                         gboolean allow_unpriced,
+                                         GPtrArray **excluded,
+                                         GError **error);
 GHashTable * _rw_learner_collect_stats (GPtrArray *outcomes,
                                         GHashTable *skip_items);
 GPtrArray * _rw_learner_rank_models (GHashTable *models,

@@ -33,6 +33,55 @@ learner_compare_double (gconstpointer a,
 
 static void learner_derive (RwLearnerStat *s);
 
+/* The outcomes to learn from: a model no answer of which has a known cost is never counted as
+ * free. It is refused by name, or with @allow_unpriced left out and listed in @excluded. */
+GPtrArray *
+_rw_learner_priced_outcomes (GPtrArray  *outcomes,
+                             gboolean    allow_unpriced,
+                             GPtrArray **excluded,
+                             GError    **error)
+{
+  g_autoptr(GHashTable) priced = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) unpriced = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *kept;
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+
+      g_hash_table_add (seen, o->model);
+      if (isfinite (o->cost_usd))
+        g_hash_table_add (priced, o->model);
+    }
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+
+      if (!g_hash_table_contains (priced, o->model) && g_hash_table_remove (seen, o->model))
+        g_ptr_array_add (unpriced, g_strdup (o->model));
+    }
+  if (unpriced->len > 0 && !allow_unpriced)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < unpriced->len; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", (char *) unpriced->pdata[i]);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "no answer of %s has a known cost, and a model is never counted as free: give "
+                   "its prices in providers.json (input_price, output_price), import its outcomes "
+                   "with their costs, or leave it out with --allow-unpriced", names->str);
+      return NULL;
+    }
+  kept = g_ptr_array_new ();
+  for (guint i = 0; i < outcomes->len; i++)
+    if (g_hash_table_contains (priced, ((RwOutcome *) outcomes->pdata[i])->model))
+      g_ptr_array_add (kept, outcomes->pdata[i]);
+  if (excluded != NULL)
+    *excluded = g_steal_pointer (&unpriced);
+  return kept;
+}
+
 /* task -> (model -> RwLearnerStat), over the outcomes whose item @skip_items leaves in. */
 GHashTable *
 _rw_learner_collect_stats (GPtrArray  *outcomes,
@@ -434,11 +483,13 @@ learner_write_frontier (JsonBuilder            *b,
  *   its evidence, its classifier and each task's cost-quality frontier
  */
 JsonNode *
-rw_learner_learn (GPtrArray            *outcomes,
+rw_learner_learn (GPtrArray            *graded,
                   RwComparisons        *comparisons,
                   const RwLearnerOptions *options,
                   GError              **error)
 {
+  g_autoptr(GPtrArray) outcomes = NULL;
+  g_autoptr(GPtrArray) unpriced = NULL;
   RwLearned l = { 0 };
   g_autoptr(GHashTable) stats = NULL;
   g_autoptr(GHashTable) counts = NULL;
@@ -451,11 +502,20 @@ rw_learner_learn (GPtrArray            *outcomes,
   guint n_tested = 0;
   double accuracy;
 
-  if (outcomes->len == 0)
+  if (graded->len == 0)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "nothing to learn from: no graded answers are stored (run “eval run”, or "
                    "import some)");
+      return NULL;
+    }
+  if ((outcomes = _rw_learner_priced_outcomes (graded, options->allow_unpriced, &unpriced,
+                                               error)) == NULL)
+    return NULL;
+  if (outcomes->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "nothing to learn from: no model's answers have a known cost");
       return NULL;
     }
   for (guint i = 0; i < outcomes->len; i++)
@@ -523,7 +583,15 @@ rw_learner_learn (GPtrArray            *outcomes,
   json_builder_add_double_value (b, options->ceiling_usd);
   json_builder_set_member_name (b, "latency_ms");
   json_builder_add_double_value (b, options->latency_ms);
+  json_builder_set_member_name (b, "allow_unpriced");
+  json_builder_add_boolean_value (b, options->allow_unpriced);
   json_builder_end_object (b);
+  /* The models left out for want of a price, said where the policy's figures are. */
+  json_builder_set_member_name (b, "excluded_unpriced");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < unpriced->len; i++)
+    json_builder_add_string_value (b, unpriced->pdata[i]);
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "expected_cost_per_1k");
   json_builder_add_double_value (b, learner_cost_per_1k (stats, counts, l.cost_weight, options));
   json_builder_set_member_name (b, "data");

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * @latency_ms: when above 0, models whose median latency is longer are left out
  * @cancellable: (nullable): stops the learning between its steps; it then fails with
  *   %G_IO_ERROR_CANCELLED
+ * @allow_unpriced: a model with no cost known for any answer is left out, and the policy says
+ *   so; without it, learning refuses such a model by name rather than count it as free
  */
 typedef struct
 {
@@ -28,6 +30,7 @@ typedef struct
   double ceiling_usd;
   double latency_ms;
   GCancellable *cancellable;
+  gboolean allow_unpriced;
 } RwLearnerOptions;
 
 JsonNode *rw_learner_learn (GPtrArray              *outcomes,

@@ -803,11 +803,18 @@ rw_offline_evaluate_cancellable (GPtrArray    *outcomes,
     .curve = g_array_new (FALSE, FALSE, sizeof (Point)),
   };
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GPtrArray) priced = NULL;
 
   run.options.cost_weight = offline_options_double (policy, "cost_weight");
   run.options.budget_per_1k = offline_options_double (policy, "budget_per_1k");
   run.options.ceiling_usd = offline_options_double (policy, "ceiling_usd");
   run.options.latency_ms = offline_options_double (policy, "latency_ms");
+  run.options.allow_unpriced = offline_options_double (policy, "allow_unpriced") != 0;
+  /* The same outcomes the policy would be learned from: no model counted as free. */
+  if ((priced = _rw_learner_priced_outcomes (outcomes, run.options.allow_unpriced, NULL,
+                                             error)) == NULL)
+    return NULL;
+  outcomes = priced;
 
   run.cancellable = cancellable;
   if (!offline_collect_models (&run, policy, error) ||

@@ -245,6 +245,56 @@ synthetic_outcomes (void)
   return out;
 }
 
+/* A model with no known cost is never free: learning refuses it by name, or leaves it out and
+ * says so; a budget then picks among priced models only, and the evaluation does the same. */
+static void
+test_unpriced (void)
+{
+  g_autoptr(GPtrArray) outcomes = synthetic_outcomes ();
+  RwLearnerOptions frugal = { 0, 5.0, 0, 0 };
+  RwLearnerOptions allowing = { 0, 5.0, 0, 0, NULL, TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) refused = NULL, policy = NULL, eval = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *left_out;
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *item = g_strdup_printf ("i%u", i);
+      add_outcome (outcomes, item, i % 4 == 0 ? "proofs" : "trivia", "A question", "free/model", 1,
+                   NAN);
+    }
+  refused = rw_learner_learn (outcomes, NULL, &frugal, &error);
+  g_assert_null (refused);
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "free/model"));
+  g_assert_nonnull (strstr (error->message, "--allow-unpriced"));
+  g_clear_error (&error);
+
+  policy = rw_learner_learn (outcomes, NULL, &allowing, &error);
+  g_assert_no_error (error);
+  left_out = json_object_get_array_member (json_object_get_object_member (
+                                             json_node_get_object (policy), "learned"),
+                                           "excluded_unpriced");
+  g_assert_cmpuint (json_array_get_length (left_out), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (left_out, 0), ==, "free/model");
+  {
+    /* No route leads to it. */
+    g_autoptr(JsonNode) routes = json_node_copy (json_object_get_member (json_node_get_object (policy),
+                                                                         "tasks"));
+    g_autofree char *tasks = rw_json_to_string (routes, FALSE);
+    g_autofree char *fallback = rw_json_to_string (json_object_get_member (json_node_get_object (policy),
+                                                                           "default"), FALSE);
+    g_assert_null (strstr (tasks, "free/model"));
+    g_assert_null (strstr (fallback, "free/model"));
+  }
+  text = rw_json_to_string (policy, FALSE);
+  g_assert_nonnull (strstr (text, "\"allow_unpriced\":true"));
+  eval = rw_offline_evaluate (outcomes, json_node_get_object (policy), 3, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (eval);
+}
+
 static void
 test_learn_and_evaluate (void)
 {
@@ -532,6 +582,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/policy-rules", test_policy_rules);
   g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
   g_test_add_func ("/Rw/Learn/export", test_export);
+  g_test_add_func ("/Rw/Learn/unpriced", test_unpriced);
   g_test_add_func ("/Rw/Learn/routellm-import", test_routellm_import);
   g_test_add_func ("/Rw/Learn/routellm-import-order", test_routellm_import_order);
   return g_test_run ();

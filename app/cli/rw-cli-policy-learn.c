@@ -19,6 +19,7 @@ typedef struct
   char *output;
   char *save;
   gboolean activate;
+  gboolean allow_unpriced;
 } PolicyLearnOptions;
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (PolicyLearnOptions, f)
@@ -31,6 +32,8 @@ static const GOptionEntry policy_learn_entries[] = {
     N_("Leave out models whose answers cost more than this on average"), N_("USD") },
   { "latency", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (latency),
     N_("Leave out models whose median latency is longer"), N_("MS") },
+  { "allow-unpriced", 0, 0, G_OPTION_ARG_NONE, FIELD (allow_unpriced),
+    N_("Leave out models with no known cost, rather than refuse to learn"), NULL },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, FIELD (output), N_("Write to this file"),
     N_("FILE") },
   { "save", 's', 0, G_OPTION_ARG_STRING, FIELD (save),
@@ -85,6 +88,13 @@ policy_learn_print_summary (JsonNode   *policy,
            rw_json_object_get_int (data, "comparisons", 0),
            rw_json_object_get_double (learned, "cost_weight", 0),
            rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
+  {
+    JsonArray *left_out = rw_json_object_get_array (learned, "excluded_unpriced");
+
+    for (guint i = 0; left_out != NULL && i < json_array_get_length (left_out); i++)
+      fprintf (stderr, _("Left out %s: no answer of it has a known cost.\n"),
+               json_array_get_string_element (left_out, i));
+  }
   if (!json_object_get_null_member (learned, "classifier_accuracy") &&
       json_object_has_member (json_node_get_object (policy), "classifier"))
     fprintf (stderr, _("Task classifier: %.1f%% right on %" PRId64 " held-out prompts.\n"),
@@ -127,7 +137,8 @@ policy_learn_run (RwCliContext *cli,
                   char        **argv)
 {
   PolicyLearnOptions *o = data;
-  RwLearnerOptions learn = { o->cost_weight, o->budget, o->ceiling, o->latency };
+  RwLearnerOptions learn = { o->cost_weight, o->budget, o->ceiling, o->latency, NULL,
+                             o->allow_unpriced };
   RwStore *store = rw_cli_context_get_store (cli);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) outcomes = NULL;
