@@ -17,6 +17,7 @@
 #include "rw-ratings.h"
 #include "rw-outcome.h"
 #include "rw-routellm-import.h"
+#include "rw-outcomes-import.h"
 #include "rw-learner.h"
 #include "rw-offline-evaluation.h"
 #include "rw-exporter.h"

@@ -149,6 +149,8 @@ routellm_import_routellm_csv (RwStore     *store,
           result->tokens_out = MAX (1, rw_estimate_tokens (text));
           result->usage_estimated = TRUE;
           result->cost_usd = routellm_estimate_cost (model, row->pdata[0], text);
+          /* RouteLLM's data has no timings: unknown, never 0 ms. */
+          result->latency_ms = NAN;
           g_ptr_array_add (ids, rw_store_record_answer (store, &(RwAnswerRecord) {
                                   .run_id = run_id,
                                   .prompt_id = prompt_id,

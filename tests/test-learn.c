@@ -295,6 +295,83 @@ test_unpriced (void)
   g_assert_nonnull (eval);
 }
 
+/* Outcomes from anywhere: costs as the file gives them, the catalog's prices where it gives
+ * none, a missing latency left missing, each row's score a grade, and a row not of the form
+ * refused by its line with nothing stored. */
+static void
+test_import_outcomes (void)
+{
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *csv = g_build_filename (dir, "calls.csv", NULL);
+  g_autofree char *jsonl = g_build_filename (dir, "calls.jsonl", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.jsonl", NULL);
+  g_autofree char *run = NULL, *run2 = NULL;
+  g_autoptr(GPtrArray) outcomes = NULL;
+  guint n = 0;
+
+  g_assert_true (rw_catalog_load_data (catalog, "t",
+    "{\"providers\": [{\"id\": \"p\", \"kind\": \"openai\", \"base_url\": \"http://127.0.0.1:9/v1\"}],"
+    " \"models\": [{\"id\": \"p/priced\", \"provider\": \"p\", \"name\": \"priced\","
+    "  \"input_price\": 1000000, \"output_price\": 0}]}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (csv,
+    "item,task,prompt,model,score,cost,latency_ms\n"
+    "q1,math,What is 2+2?,p/big,1,0.02,850\n"
+    "q1,math,What is 2+2?,p/small,0,0.001,\n"
+    "q2,,Name a colour,p/big,0.5,0.02,900\n", -1, NULL));
+  g_assert_true (g_file_set_contents (jsonl,
+    "{\"item\": \"q3\", \"task\": \"math\", \"prompt\": \"abcdefgh\", \"model\": \"p/priced\","
+    " \"score\": 1}\n\n", -1, NULL));
+  g_assert_true (g_file_set_contents (bad,
+    "{\"item\": \"q4\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 1}\n"
+    "{\"item\": \"q5\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 7}\n", -1, NULL));
+
+  g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "bad.jsonl:2: score must be a number from 0 to 1"));
+  g_clear_error (&error);
+
+  run = rw_outcomes_import (db->store, catalog, csv, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  run2 = rw_outcomes_import (db->store, catalog, jsonl, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses"), ==, 4);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses WHERE item_id = 'q4'"),
+                   ==, 0);
+  /* Costs as given; from the catalog's price where missing: 2 estimated tokens at $1 each. */
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT round(cost_usd * 1000) FROM responses "
+                                             "WHERE model = 'p/small'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT round(cost_usd) FROM responses "
+                                             "WHERE model = 'p/priced'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses "
+                                             "WHERE latency_ms IS NULL"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM votes"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses WHERE task = 'general'"),
+                   ==, 1);
+
+  outcomes = rw_outcomes_load (db->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outcomes->len, ==, 4);
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      if (g_str_equal (o->model, "p/small"))
+        {
+          g_assert_cmpfloat (o->score, ==, 0);
+          g_assert_true (isnan (o->latency_ms));
+        }
+      if (g_str_equal (o->model, "p/big") && g_str_equal (o->item, "q1"))
+        g_assert_cmpfloat_with_epsilon (o->latency_ms, 850, 1e-9);
+    }
+  rw_store_close (db->store);
+  rw_test_rmtree (dir);
+}
+
 static void
 test_learn_and_evaluate (void)
 {
@@ -583,6 +660,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
   g_test_add_func ("/Rw/Learn/export", test_export);
   g_test_add_func ("/Rw/Learn/unpriced", test_unpriced);
+  g_test_add_func ("/Rw/Learn/import-outcomes", test_import_outcomes);
   g_test_add_func ("/Rw/Learn/routellm-import", test_routellm_import);
   g_test_add_func ("/Rw/Learn/routellm-import-order", test_routellm_import_order);
   return g_test_run ();

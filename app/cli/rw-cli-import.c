@@ -8,7 +8,8 @@
 #include "rw-cli-printer.h"
 
 #define IMPORT_USAGE \
-  N_("usage: routewise-cli import promptfoo FILE | import routellm FILE-OR-FOLDER")
+  N_("usage: routewise-cli import promptfoo FILE | import routellm FILE-OR-FOLDER | " \
+     "import outcomes FILE")
 
 static int
 import_routellm (RwCliContext *cli,
@@ -24,6 +25,27 @@ import_routellm (RwCliContext *cli,
   if ((store = rw_cli_context_get_store (cli)) == NULL)
     return RW_CLI_EXIT_FAILED;
   if ((run_id = rw_routellm_import (store, rw_cli_context_get_catalog (cli), path, &n,
+                                    &error)) == NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      return RW_CLI_EXIT_USAGE;
+    }
+  fprintf (stderr, _("Imported %u items as run %s\n"), n, run_id);
+  return rw_cli_print_report (store, run_id, NULL, "md", NULL);
+}
+
+static int
+import_outcomes (RwCliContext *cli,
+                 const char   *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run_id = NULL;
+  RwStore *store;
+  guint n = 0;
+
+  if ((store = rw_cli_context_get_store (cli)) == NULL)
+    return RW_CLI_EXIT_FAILED;
+  if ((run_id = rw_outcomes_import (store, rw_cli_context_get_catalog (cli), path, &n,
                                     &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
@@ -103,19 +125,23 @@ import_run (RwCliContext *cli,
     return import_routellm (cli, argv[2]);
   if (g_str_equal (argv[1], "promptfoo"))
     return import_promptfoo (cli, argv[2]);
+  if (g_str_equal (argv[1], "outcomes"))
+    return import_outcomes (cli, argv[2]);
   rw_cli_print_error ("%s", _(IMPORT_USAGE));
   return RW_CLI_EXIT_USAGE;
 }
 
 const RwCliCommand rw_cli_command_import = {
   .name = "import",
-  .parameter_string = N_("promptfoo FILE | routellm PATH"),
-  .summary = N_("Import promptfoo configurations and results, RouteLLM's grades"),
+  .parameter_string = N_("promptfoo FILE | routellm PATH | outcomes FILE"),
+  .summary = N_("Import promptfoo configurations and results, RouteLLM's grades, any outcomes"),
   .help = N_("Import from promptfoo. A configuration (YAML or JSON, with the files it names) is "
              "printed as a Routewise suite (JSONL); a result file (promptfoo eval -o "
              "results.json) is stored as an evaluation run, with its grades and pairwise "
              "outcomes. RouteLLM's per-item correctness (a CSV, or a folder of them: MMLU's "
-             "subjects become tasks) is stored as a graded run."),
+             "subjects become tasks) is stored as a graded run. Outcomes from anywhere (CSV or "
+             "JSONL with item, task, prompt, model, score from 0 to 1, cost in US dollars and "
+             "latency_ms, the last three optional) are stored as a graded run, costs as given."),
   .min_args = 2,
   .max_args = 2,
   .args_error = IMPORT_USAGE,

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(RW_EVAL_INSIDE) && !defined(RW_EVAL_COMPILATION)
+# error "Only <routewise-eval.h> can be included directly."
+#endif
+
+#include <routewise-engine.h>
+
+G_BEGIN_DECLS
+
+char *rw_outcomes_import (RwStore     *store,
+                          RwCatalog   *catalog,
+                          const char  *path,
+                          guint       *n_items,
+                          GError     **error);
+
+G_END_DECLS
