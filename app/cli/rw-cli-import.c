@@ -11,9 +11,13 @@
   N_("usage: routewise-cli import promptfoo FILE | import routellm FILE-OR-FOLDER | " \
      "import outcomes FILE")
 
+/* RouteLLM's grades or anyone's outcomes, stored as a graded run and reported. */
+typedef char *(*ImportFunc) (RwStore *, RwCatalog *, const char *, guint *, GError **);
+
 static int
-import_routellm (RwCliContext *cli,
-                 const char   *path)
+import_graded (RwCliContext *cli,
+               ImportFunc    import,
+               const char   *path)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *run_id = NULL;
@@ -24,29 +28,7 @@ import_routellm (RwCliContext *cli,
     return RW_CLI_EXIT_USAGE;
   if ((store = rw_cli_context_get_store (cli)) == NULL)
     return RW_CLI_EXIT_FAILED;
-  if ((run_id = rw_routellm_import (store, rw_cli_context_get_catalog (cli), path, &n,
-                                    &error)) == NULL)
-    {
-      rw_cli_print_error ("%s", error->message);
-      return RW_CLI_EXIT_USAGE;
-    }
-  fprintf (stderr, _("Imported %u items as run %s\n"), n, run_id);
-  return rw_cli_print_report (store, run_id, NULL, "md", NULL);
-}
-
-static int
-import_outcomes (RwCliContext *cli,
-                 const char   *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *run_id = NULL;
-  RwStore *store;
-  guint n = 0;
-
-  if ((store = rw_cli_context_get_store (cli)) == NULL)
-    return RW_CLI_EXIT_FAILED;
-  if ((run_id = rw_outcomes_import (store, rw_cli_context_get_catalog (cli), path, &n,
-                                    &error)) == NULL)
+  if ((run_id = import (store, rw_cli_context_get_catalog (cli), path, &n, &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_USAGE;
@@ -122,11 +104,11 @@ import_run (RwCliContext *cli,
             char        **argv)
 {
   if (g_str_equal (argv[1], "routellm"))
-    return import_routellm (cli, argv[2]);
+    return import_graded (cli, rw_routellm_import, argv[2]);
   if (g_str_equal (argv[1], "promptfoo"))
     return import_promptfoo (cli, argv[2]);
   if (g_str_equal (argv[1], "outcomes"))
-    return import_outcomes (cli, argv[2]);
+    return import_graded (cli, rw_outcomes_import, argv[2]);
   rw_cli_print_error ("%s", _(IMPORT_USAGE));
   return RW_CLI_EXIT_USAGE;
 }
