@@ -78,6 +78,7 @@ extern const RwCliCommand rw_cli_command_policy_evaluate;
 extern const RwCliCommand rw_cli_command_policy_export;
 extern const RwCliCommand rw_cli_command_policy_list;
 extern const RwCliCommand rw_cli_command_stats;
+extern const RwCliCommand rw_cli_command_classify;
 extern const RwCliCommand rw_cli_command_policy_activate;
 extern const RwCliCommand rw_cli_command_eval_run;
 extern const RwCliCommand rw_cli_command_eval_report;

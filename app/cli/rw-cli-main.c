@@ -58,6 +58,7 @@ static const RwCliEntry entries[] = {
        "--pass|--fail") },
   { "serve", NULL, &rw_cli_command_serve },
   { "stats", NULL, &rw_cli_command_stats },
+  { "classify", NULL, &rw_cli_command_classify },
   { "history", N_("List, search, show, export and delete past comparisons"), NULL,
     history_members,
     N_("usage: routewise-cli history list | search WORDS… | show ID | export [WORDS…] | "
