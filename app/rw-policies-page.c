@@ -171,6 +171,7 @@ policies_page_show_learned (RwPoliciesPage *self)
   JsonObject *learned = rw_json_object_get_object (json_node_get_object (self->learned),
                                                    "learned");
   JsonObject *d = rw_json_object_get_object (learned, "data");
+  JsonArray *left_out = rw_json_object_get_array (learned, "excluded_unpriced");
   g_autofree char *text = NULL;
 
   text = g_strdup_printf (_("Learned from %" PRId64 " graded answers to %" PRId64 " items and "
@@ -181,6 +182,19 @@ policies_page_show_learned (RwPoliciesPage *self)
                           rw_json_object_get_int (d, "comparisons", 0),
                           rw_json_object_get_double (learned, "cost_weight", 0),
                           rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
+  if (left_out != NULL && json_array_get_length (left_out) > 0)
+    {
+      /* A model without a price is never counted as free: it is left out, and said so. */
+      g_autoptr(GString) names = g_string_new (NULL);
+      char *more;
+
+      for (guint i = 0; i < json_array_get_length (left_out); i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "",
+                                json_array_get_string_element (left_out, i));
+      more = g_strdup_printf (_("%s Left out for want of a price: %s."), text, names->str);
+      g_free (text);
+      text = more;
+    }
   gtk_label_set_text (self->summary, text);
   policies_page_fill_tasks (self);
   policies_page_show_frontier (self);
@@ -275,6 +289,8 @@ policies_page_learn (RwPoliciesPage *self)
   job->options.cost_weight = gtk_range_get_value (GTK_RANGE (self->weight_scale));
   job->options.budget_per_1k = gtk_spin_button_get_value (self->budget_spin);
   job->options.cancellable = g_object_ref (self->learn_cancellable);
+  /* The window says which models it left out rather than refuse to learn. */
+  job->options.allow_unpriced = TRUE;
   self->learning = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_learned_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) learn_job_free);
