@@ -350,3 +350,48 @@ _rw_server_call_route (RwServerCall  *call,
   rw_router_route_async (call->server->router, request, call->requested, server_on_delta,
                          server_on_commit, call, call->cancellable, server_route_done, call);
 }
+
+/**
+ * _rw_server_request_set_extra:
+ * @request: a request being read
+ * @extra: the caller's fields that go upstream as they are
+ * @task_header: (nullable): the x-routewise-task header
+ *
+ * Gives @request its extra fields and its task: the header's, else the caller's metadata.task.
+ * That is Routewise's own routing hint: it leaves metadata rather than go upstream with it, and
+ * a metadata left empty goes too. The caller's metadata object is copied, never changed.
+ */
+void
+_rw_server_request_set_extra (RwChatRequest *request,
+                              JsonObject    *extra,
+                              const char    *task_header)
+{
+  JsonObject *metadata = rw_json_object_get_object (extra, "metadata");
+  g_autofree char *task = g_strdup (task_header ? task_header
+                                    : metadata ? rw_json_object_get_string (metadata, "task", NULL)
+                                    : NULL);
+
+  if (metadata != NULL)
+    {
+      g_autoptr(JsonObject) rest = json_object_new ();
+      g_autoptr(GList) keys = json_object_get_members (metadata);
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        if (!g_str_equal (l->data, "task"))
+          json_object_set_member (rest, l->data,
+                                  json_node_copy (json_object_get_member (metadata, l->data)));
+      if (json_object_get_size (rest) > 0)
+        json_object_set_object_member (extra, "metadata", g_steal_pointer (&rest));
+      else
+        json_object_remove_member (extra, "metadata");
+    }
+  if (task != NULL && *task != '\0')
+    rw_chat_request_set_task (request, task);
+  if (json_object_get_size (extra) > 0)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), extra);
+      g_autofree char *text = rw_json_to_string (node, FALSE);
+
+      rw_chat_request_set_extra (request, text);
+    }
+}

@@ -324,7 +324,6 @@ server_parse_request (const char  *body,
   g_autoptr(GError) local = NULL;
   g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (body, len, &local);
   g_autoptr(JsonNode) messages = NULL;
-  const char *task = task_header;
   const char *name;
   guint32 v;
 
@@ -391,37 +390,9 @@ server_parse_request (const char  *body,
     for (guint32 m = rw_json_doc_first (doc, RW_JSON_ROOT); m != RW_JSON_NONE;
          m = rw_json_doc_next (doc, m))
       if (!g_strv_contains (own, rw_json_doc_name (doc, m)))
-        {
-          JsonNode *value = rw_json_doc_to_node (doc, m);
-
-          /* metadata.task is Routewise's own routing hint: it stays here. */
-          if (g_str_equal (rw_json_doc_name (doc, m), "metadata") && JSON_NODE_HOLDS_OBJECT (value))
-            {
-              json_object_remove_member (json_node_get_object (value), "task");
-              if (json_object_get_size (json_node_get_object (value)) == 0)
-                {
-                  json_node_unref (value);
-                  continue;
-                }
-            }
-          json_object_set_member (extra, rw_json_doc_name (doc, m), value);
-        }
-    if (json_object_get_size (extra) > 0)
-      {
-        g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), extra);
-        g_autofree char *text = rw_json_to_string (node, FALSE);
-
-        rw_chat_request_set_extra (request, text);
-      }
+        json_object_set_member (extra, rw_json_doc_name (doc, m), rw_json_doc_to_node (doc, m));
+    _rw_server_request_set_extra (request, extra, task_header);
   }
-
-  /* The task: our header, else metadata.task. */
-  if (task == NULL)
-    task = rw_json_doc_string (doc, rw_json_doc_member (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
-                                                                                 "metadata"),
-                                                        "task"));
-  if (task != NULL && *task != '\0')
-    rw_chat_request_set_task (request, task);
 
   return g_steal_pointer (&request);
 }

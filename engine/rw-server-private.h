@@ -138,6 +138,9 @@ RwServerCall *_rw_server_call_start       (RwServerConn         *c,
 void          _rw_server_call_route       (RwServerCall         *call,
                                            RwChatRequest        *request);
 void          _rw_server_call_free        (RwServerCall         *call);
+void          _rw_server_request_set_extra (RwChatRequest       *request,
+                                           JsonObject           *extra,
+                                           const char           *task_header);
 guint         _rw_server_status_for_error (const GError         *error,
                                            const char          **code);
 void          _rw_server_stream_append    (RwServerConn         *c,

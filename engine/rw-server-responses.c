@@ -399,8 +399,6 @@ _rw_server_responses_parse (RwServer    *self,
   JsonArray *include = rw_json_object_get_array (given, "include");
   JsonNode *input = json_object_get_member (given, "input");
   const char *truncation = rw_json_object_get_string (given, "truncation", "disabled");
-  JsonObject *metadata;
-  const char *task;
 
   for (GList *l = names; l != NULL; l = l->next)
     if (!g_strv_contains (taken, l->data))
@@ -476,33 +474,7 @@ _rw_server_responses_parse (RwServer    *self,
   if (reasoning != NULL && rw_json_object_get_string (reasoning, "effort", NULL) != NULL)
     json_object_set_string_member (extra, "reasoning_effort",
                                    rw_json_object_get_string (reasoning, "effort", NULL));
-  /* metadata.task is Routewise's own routing hint. */
-  task = task_header;
-  if ((metadata = rw_json_object_get_object (extra, "metadata")) != NULL)
-    {
-      g_autoptr(JsonObject) copy = json_object_new ();
-      g_autoptr(GList) keys = json_object_get_members (metadata);
-
-      if (task == NULL)
-        task = rw_json_object_get_string (metadata, "task", NULL);
-      for (GList *l = keys; l != NULL; l = l->next)
-        if (!g_str_equal (l->data, "task"))
-          json_object_set_member (copy, l->data, json_node_copy (json_object_get_member (metadata,
-                                                                                        l->data)));
-      if (json_object_get_size (copy) > 0)
-        json_object_set_object_member (extra, "metadata", g_steal_pointer (&copy));
-      else
-        json_object_remove_member (extra, "metadata");
-    }
-  if (task != NULL && *task != '\0')
-    rw_chat_request_set_task (request, task);
-  if (json_object_get_size (extra) > 0)
-    {
-      g_autoptr(JsonNode) extra_node = json_node_init_object (json_node_alloc (), extra);
-      g_autofree char *text = rw_json_to_string (extra_node, FALSE);
-
-      rw_chat_request_set_extra (request, text);
-    }
+  _rw_server_request_set_extra (request, extra, task_header);
 
   request->stream = rw_json_object_get_boolean (given, "stream", FALSE);
   request->temperature = rw_json_object_get_double (given, "temperature", -1);

@@ -161,6 +161,11 @@ test_completion_stored (Fixture       *f,
   g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-model"), ==, "mock/good");
   g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-task"), ==, "greeting");
   g_assert_nonnull (strstr (out, "\"content\":\"Hello, world!\""));
+  /* metadata.task is Routewise's own hint: it does not go upstream, nor an empty metadata. */
+  {
+    g_autofree char *sent = rw_mock_upstream_dup_last_body (f->mock);
+    g_assert_null (strstr (sent, "metadata"));
+  }
 
   /* Every request is stored with its task, without the caller waiting for it. */
   g_assert_true (rw_store_flush (f->store, NULL));
