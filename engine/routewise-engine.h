@@ -24,6 +24,7 @@
 #include "rw-paths.h"
 #include "rw-providers-file.h"
 #include "rw-fanout.h"
+#include "rw-prompt-router.h"
 #include "rw-text-classifier.h"
 #include "rw-policy.h"
 #include "rw-router.h"

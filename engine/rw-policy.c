@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #include "rw-error.h"
 #include "rw-json.h"
 #include "rw-policy.h"
+#include "rw-prompt-router.h"
 #include "rw-store.h"
 #include "rw-text-classifier.h"
 #include "rw-text.h"
@@ -33,6 +37,8 @@ struct _RwPolicy
   gpointer classifier_data;
   GDestroyNotify classifier_destroy;
   GPtrArray *rules;        /* Rule, from the file: tried before the classifier */
+  RwTextClassifier *tasks_classifier;  /* the file's, whose belief the router weighs */
+  RwPromptRouter *router;  /* (nullable): ranks a task's models for each prompt */
 };
 
 /* A rule of the policy file: {"task": "code", "keywords": ["python", ...], "regex": "..."};
@@ -64,6 +70,8 @@ rw_policy_finalize (GObject *object)
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->fallbacks, g_hash_table_unref);
   g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->tasks_classifier, rw_text_classifier_unref);
+  g_clear_pointer (&self->router, rw_prompt_router_unref);
   if (self->classifier_destroy != NULL)
     self->classifier_destroy (self->classifier_data);
   G_OBJECT_CLASS (rw_policy_parent_class)->finalize (object);
@@ -148,29 +156,35 @@ rw_policy_set_classifier (RwPolicy         *self,
  * Returns: (transfer full) (nullable): the request's own task, else the first of the policy's
  *   rules that matches its prompt, else the classifier's
  */
+static const char *
+policy_rule_task (RwPolicy   *self,
+                  const char *text)
+{
+  for (guint i = 0; text != NULL && i < self->rules->len; i++)
+    {
+      Rule *r = self->rules->pdata[i];
+
+      if (r->regex != NULL && g_regex_match (r->regex, text, 0, NULL))
+        return r->task;
+      for (guint k = 0; r->keywords != NULL && r->keywords[k] != NULL; k++)
+        if (rw_text_has_word (text, r->keywords[k]))
+          return r->task;
+    }
+  return NULL;
+}
+
 char *
 rw_policy_classify (RwPolicy      *self,
                     RwChatRequest *request)
 {
+  const char *ruled;
+
   g_return_val_if_fail (RW_IS_POLICY (self), NULL);
 
   if (rw_chat_request_get_task (request) != NULL)
     return g_strdup (rw_chat_request_get_task (request));
-  if (self->rules->len > 0)
-    {
-      const char *text = rw_chat_request_get_last_user_text (request);
-
-      for (guint i = 0; text != NULL && i < self->rules->len; i++)
-        {
-          Rule *r = self->rules->pdata[i];
-
-          if (r->regex != NULL && g_regex_match (r->regex, text, 0, NULL))
-            return g_strdup (r->task);
-          for (guint k = 0; r->keywords != NULL && r->keywords[k] != NULL; k++)
-            if (rw_text_has_word (text, r->keywords[k]))
-              return g_strdup (r->task);
-        }
-    }
+  if ((ruled = policy_rule_task (self, rw_chat_request_get_last_user_text (request))) != NULL)
+    return g_strdup (ruled);
   if (self->classifier != NULL)
     return self->classifier (request, self->classifier_data);
   return NULL;
@@ -224,6 +238,158 @@ rw_policy_candidates (RwPolicy   *self,
   for (guint i = 0; list && list[i]; i++)
     policy_add_unique (builder, seen, list[i]);
   return g_strv_builder_end (builder);
+}
+
+/* What the router knows of the request's task: @task alone when the request or a rule names
+ * it (or no classifier of the file's found it), else the classifier's belief over every
+ * task. */
+static guint
+policy_task_beliefs (RwPolicy       *self,
+                     RwChatRequest  *request,
+                     const char     *task,
+                     const char   ***names,
+                     double        **probs)
+{
+  const char *text = rw_chat_request_get_last_user_text (request);
+  guint n;
+
+  if (rw_chat_request_get_task (request) == NULL && policy_rule_task (self, text) == NULL &&
+      self->tasks_classifier != NULL && text != NULL &&
+      (n = rw_text_classifier_get_n_labels (self->tasks_classifier)) > 0)
+    {
+      *probs = rw_text_classifier_posterior (self->tasks_classifier, text);
+      *names = g_new (const char *, n);
+      for (guint i = 0; i < n; i++)
+        (*names)[i] = rw_text_classifier_get_label (self->tasks_classifier, i);
+      return n;
+    }
+  *names = g_new (const char *, 1);
+  *probs = g_new (double, 1);
+  (*names)[0] = task;
+  (*probs)[0] = 1;
+  return task != NULL ? 1 : 0;
+}
+
+typedef struct
+{
+  char *model;
+  double score;
+  guint index;
+} Ranked;
+
+static int
+policy_compare_ranked (gconstpointer a,
+                       gconstpointer b)
+{
+  const Ranked *x = a, *y = b;
+
+  if (isnan (x->score) != isnan (y->score))
+    return isnan (x->score) ? 1 : -1;
+  if (!isnan (x->score) && x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/**
+ * rw_policy_route:
+ * @self: a #RwPolicy
+ * @model: the model asked for: a model id or `routewise/auto`
+ * @task: (nullable): the request's task, from rw_policy_classify()
+ * @request: the request
+ *
+ * The candidates of rw_policy_candidates(); for `routewise/auto` with a policy that carries a
+ * prompt router, those it knows ranked for this prompt by expected quality minus the cost
+ * weight times the cost of a thousand requests, then the others in the policy's order.
+ *
+ * Returns: (transfer full): the models to try, in order, each once
+ */
+GStrv
+rw_policy_route (RwPolicy      *self,
+                 const char    *model,
+                 const char    *task,
+                 RwChatRequest *request)
+{
+  g_auto(GStrv) list = NULL;
+  g_autofree const char **names = NULL;
+  g_autofree double *probs = NULL;
+  g_autofree Ranked *ranked = NULL;
+  const char *text;
+  guint n, n_tasks;
+  GStrv out;
+
+  g_return_val_if_fail (RW_IS_POLICY (self), NULL);
+
+  list = rw_policy_candidates (self, model, task);
+  n = g_strv_length (list);
+  if (self->router == NULL || request == NULL || n < 2 ||
+      (model != NULL && !g_str_equal (model, RW_POLICY_AUTO_MODEL)))
+    return g_steal_pointer (&list);
+  text = rw_chat_request_get_last_user_text (request);
+  n_tasks = policy_task_beliefs (self, request, task, &names, &probs);
+  ranked = g_new (Ranked, n);
+  for (guint i = 0; i < n; i++)
+    {
+      double q = rw_prompt_router_quality (self->router, list[i], text, names, probs, n_tasks);
+      double c;
+
+      ranked[i].model = list[i];
+      ranked[i].index = i;
+      ranked[i].score = !isnan (q) && rw_prompt_router_get_cost (self->router, task, list[i], &c)
+                        ? q - rw_prompt_router_get_cost_weight (self->router) * c * 1000 : NAN;
+    }
+  qsort (ranked, n, sizeof (Ranked), policy_compare_ranked);
+  out = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    out[i] = g_strdup (ranked[i].model);
+  return out;
+}
+
+/**
+ * rw_policy_estimate:
+ * @self: a #RwPolicy
+ * @request: a request
+ * @task: (nullable): its task, from rw_policy_classify()
+ * @model: a model
+ * @quality: (out): the model's expected score for the request, 0 to 1
+ * @cost_usd: (out): what the policy expects one of its answers to cost
+ *
+ * Returns: whether the policy's prompt router knows @model and its cost
+ */
+gboolean
+rw_policy_estimate (RwPolicy      *self,
+                    RwChatRequest *request,
+                    const char    *task,
+                    const char    *model,
+                    double        *quality,
+                    double        *cost_usd)
+{
+  g_autofree const char **names = NULL;
+  g_autofree double *probs = NULL;
+  guint n_tasks;
+
+  g_return_val_if_fail (RW_IS_POLICY (self), FALSE);
+
+  if (self->router == NULL || !rw_prompt_router_has_model (self->router, model) ||
+      !rw_prompt_router_get_cost (self->router, task, model, cost_usd))
+    return FALSE;
+  n_tasks = policy_task_beliefs (self, request, task, &names, &probs);
+  *quality = rw_prompt_router_quality (self->router, model,
+                                       rw_chat_request_get_last_user_text (request), names,
+                                       probs, n_tasks);
+  return TRUE;
+}
+
+/**
+ * rw_policy_get_router:
+ * @self: a #RwPolicy
+ *
+ * Returns: (transfer none) (nullable): the policy's prompt router
+ */
+RwPromptRouter *
+rw_policy_get_router (RwPolicy *self)
+{
+  g_return_val_if_fail (RW_IS_POLICY (self), NULL);
+  return self->router;
 }
 
 static GStrv
@@ -378,6 +544,7 @@ rw_policy_load_data (RwPolicy    *self,
   g_auto(GStrv) default_models = NULL;
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) policy_rule_free);
   g_autoptr(RwTextClassifier) classifier = NULL;
+  g_autoptr(RwPromptRouter) router = NULL;
   JsonObject *obj;
   JsonNode *node;
   g_autofree char *where = NULL;
@@ -422,11 +589,28 @@ rw_policy_load_data (RwPolicy    *self,
         }
     }
 
+  node = json_object_get_member (obj, "router");
+  if (node != NULL)
+    {
+      g_autoptr(GError) r_error = NULL;
+      if ((router = rw_prompt_router_new_from_json (node, &r_error)) == NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, r_error->message);
+          return FALSE;
+        }
+    }
+
   g_ptr_array_unref (self->rules);
   self->rules = g_steal_pointer (&rules);
+  g_clear_pointer (&self->tasks_classifier, rw_text_classifier_unref);
   if (classifier != NULL)
-    rw_policy_set_classifier (self, policy_classify_with, g_steal_pointer (&classifier),
-                              (GDestroyNotify) rw_text_classifier_unref);
+    {
+      self->tasks_classifier = rw_text_classifier_ref (classifier);
+      rw_policy_set_classifier (self, policy_classify_with, g_steal_pointer (&classifier),
+                                (GDestroyNotify) rw_text_classifier_unref);
+    }
+  g_clear_pointer (&self->router, rw_prompt_router_unref);
+  self->router = g_steal_pointer (&router);
   g_strfreev (self->default_models);
   self->default_models = g_steal_pointer (&default_models);
   g_hash_table_unref (self->tasks);

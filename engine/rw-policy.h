@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "rw-chat-request.h"
+#include "rw-prompt-router.h"
 #include "rw-types.h"
 
 G_BEGIN_DECLS
@@ -57,5 +58,16 @@ char       *rw_policy_classify         (RwPolicy          *self,
 GStrv       rw_policy_candidates       (RwPolicy          *self,
                                         const char        *model,
                                         const char        *task);
+GStrv       rw_policy_route            (RwPolicy          *self,
+                                        const char        *model,
+                                        const char        *task,
+                                        RwChatRequest     *request);
+gboolean    rw_policy_estimate         (RwPolicy          *self,
+                                        RwChatRequest     *request,
+                                        const char        *task,
+                                        const char        *model,
+                                        double            *quality,
+                                        double            *cost_usd);
+RwPromptRouter *rw_policy_get_router   (RwPolicy          *self);
 
 G_END_DECLS

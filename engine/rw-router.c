@@ -1003,7 +1003,7 @@ rw_router_route_async (RwRouter            *self,
   g_mutex_unlock (&self->lock);
   r->out->task = rw_policy_classify (policy, request);
   rw_chat_request_set_task (r->request, r->out->task);
-  r->candidates = rw_policy_candidates (policy, model, r->out->task);
+  r->candidates = rw_policy_route (policy, model, r->out->task, request);
   if (g_strcmp0 (model, RW_POLICY_AUTO_MODEL) == 0 &&
       (r->candidates == NULL || r->candidates[0] == NULL))
     {

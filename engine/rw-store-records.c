@@ -111,6 +111,7 @@ rw_stored_graded_item_free (RwStoredGradedItem *item)
   g_free (item->task);
   g_free (item->prompt);
   g_free (item->model);
+  g_free (item->benchmark);
   g_free (item);
 }
 

@@ -310,6 +310,7 @@ typedef struct
   double score;
   double cost_usd;
   double latency_ms;
+  char *benchmark;
 } RwStoredGradedItem;
 
 void rw_stored_run_free          (RwStoredRun        *run);

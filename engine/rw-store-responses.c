@@ -511,6 +511,7 @@ store_make_graded_item (RwStoreRow *row)
   g->score = _rw_store_row_double (row, 4);
   g->cost_usd = _rw_store_row_double (row, 5);
   g->latency_ms = _rw_store_row_double (row, 6);
+  g->benchmark = _rw_store_row_dup (row, 7);
   return g;
 }
 
@@ -522,7 +523,8 @@ store_make_graded_item (RwStoreRow *row)
  * an answer counts instead of the machines'. An answer no one graded that a person voted on
  * (in the window, or with compare) is graded by the vote: 1 for the answer that won, 0 for
  * the others it was weighed against, ½ each for a tie and 0 each when both were bad; it takes
- * the task the vote was cast for. So a policy can be learned from votes alone. Ordered by
+ * the task the vote was cast for. So a policy can be learned from votes alone. The benchmark
+ * is the one its run was imported as, else the suite it ran. Ordered by
  * item, then model.
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredGradedItem): the graded items
@@ -534,14 +536,18 @@ rw_store_list_graded_items (RwStore  *self,
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
   return _rw_store_list (self,
-    "SELECT item, task, prompt, model, avg (score), avg (cost), avg (latency) FROM ("
-    "  SELECT item, prompt, model, cost, latency, "
+    "SELECT item, task, prompt, model, avg (score), avg (cost), avg (latency), "
+    "  max (benchmark) FROM ("
+    "  SELECT item, prompt, model, cost, latency, benchmark, "
     "    coalesce (human, machine, voted) AS score, "
     "    coalesce (CASE WHEN human IS NULL AND machine IS NULL THEN vote_task END, task, "
     "              'general') AS task "
     "  FROM ("
     "    SELECT r.prompt_id || '#' || r.sample AS item, p.task AS task, p.text AS prompt, "
     "      r.model AS model, r.cost_usd AS cost, r.latency_ms AS latency, "
+    "      (SELECT CASE WHEN json_valid (u.params) THEN coalesce ("
+    "         json_extract (u.params, '$.benchmark'), json_extract (u.params, '$.suite')) END "
+    "       FROM runs u WHERE u.id = r.run_id) AS benchmark, "
     "      (SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
     "       ORDER BY g.created_ms DESC LIMIT 1) AS human, "
     "      (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id) AS machine, "

@@ -8,6 +8,7 @@
 #include "rw-error.h"
 #include "rw-json.h"
 #include "rw-text-classifier.h"
+#include "rw-text.h"
 
 /**
  * RwTextClassifier:
@@ -33,6 +34,13 @@ typedef struct
   GHashTable *counts;   /* bucket (GUINT_TO_POINTER (b + 1)) -> count (GUINT_TO_POINTER) */
 } Label;
 
+/* One label's count in a bucket, as the prediction needs it. */
+typedef struct
+{
+  guint label;
+  double log_count;     /* log (count + 1) */
+} Posting;
+
 struct _RwTextClassifier
 {
   gatomicrefcount ref_count;
@@ -40,6 +48,8 @@ struct _RwTextClassifier
   GPtrArray *labels;    /* Label */
   guint64 documents;
   GHashTable *vocabulary;  /* buckets seen with any label (GUINT_TO_POINTER (b + 1)) */
+  GMutex lock;          /* guards index, built at the first prediction after training */
+  GHashTable *index;    /* (nullable): bucket (GUINT_TO_POINTER (b + 1)) -> GArray of Posting */
 };
 
 G_DEFINE_BOXED_TYPE (RwTextClassifier, rw_text_classifier, rw_text_classifier_ref,
@@ -77,6 +87,7 @@ rw_text_classifier_new (guint buckets)
   self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
   self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) text_classifier_label_free);
   self->vocabulary = g_hash_table_new (NULL, NULL);
+  g_mutex_init (&self->lock);
   return self;
 }
 
@@ -94,55 +105,9 @@ rw_text_classifier_unref (RwTextClassifier *self)
     {
       g_ptr_array_unref (self->labels);
       g_hash_table_unref (self->vocabulary);
+      g_clear_pointer (&self->index, g_hash_table_unref);
+      g_mutex_clear (&self->lock);
       g_free (self);
-    }
-}
-
-/* FNV-1a over a lowercased word, continued over a second for pairs. */
-static guint32
-text_classifier_fnv (guint32     h,
-                     const char *s,
-                     gsize       len)
-{
-  for (gsize i = 0; i < len; i++)
-    {
-      h ^= (guint8) g_ascii_tolower (s[i]);
-      h *= 16777619u;
-    }
-  return h;
-}
-
-/* Calls @func with the bucket of every word and every pair of adjacent words of @text. Words
- * are runs of letters and digits (any non-ASCII byte counts as a letter, so words of other
- * scripts are kept whole). */
-static void
-text_classifier_each_feature (guint        buckets,
-                              const char  *text,
-                              void       (*func) (guint bucket, gpointer data),
-              gpointer     data)
-{
-  const char *p = text;
-  guint32 prev = 0;
-  gboolean have_prev = FALSE;
-
-  while (*p)
-    {
-      const char *start;
-      guint32 h;
-
-      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
-        p++;
-      if (*p == '\0')
-        break;
-      start = p;
-      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
-        p++;
-      h = text_classifier_fnv (2166136261u, start, p - start);
-      func (h % buckets, data);
-      if (have_prev)
-        func ((text_classifier_fnv (prev, " ", 1) ^ (h * 2654435761u)) % buckets, data);
-      prev = h;
-      have_prev = TRUE;
     }
 }
 
@@ -194,15 +159,19 @@ rw_text_classifier_add (RwTextClassifier *self,
 {
   AddData d = { self, text_classifier_find_label (self, label, TRUE) };
 
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->index, g_hash_table_unref);
+  g_mutex_unlock (&self->lock);
   d.label->documents++;
   self->documents++;
-  text_classifier_each_feature (self->buckets, text, text_classifier_add_feature, &d);
+  rw_text_each_feature (self->buckets, text, text_classifier_add_feature, &d);
 }
 
 typedef struct
 {
-  RwTextClassifier *self;
+  GHashTable *index;
   double *scores;
+  guint n;
 } ScoreData;
 
 static void
@@ -210,30 +179,78 @@ text_classifier_score_feature (guint    bucket,
                                gpointer data)
 {
   ScoreData *d = data;
-  gpointer key = GUINT_TO_POINTER (bucket + 1);
-  double v = MAX (1, g_hash_table_size (d->self->vocabulary));
+  GArray *postings = g_hash_table_lookup (d->index, GUINT_TO_POINTER (bucket + 1));
 
-  for (guint i = 0; i < d->self->labels->len; i++)
+  d->n++;
+  for (guint i = 0; postings != NULL && i < postings->len; i++)
     {
-      Label *l = d->self->labels->pdata[i];
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (l->counts, key));
-      d->scores[i] += log ((count + 1.0) / (l->tokens + v));
+      Posting *p = &g_array_index (postings, Posting, i);
+      d->scores[p->label] += p->log_count;
     }
 }
 
-/* The posterior of every label, in the order of self->labels. */
-static double *
-text_classifier_posterior (RwTextClassifier *self,
-                           const char       *text)
+/* The counts by bucket, so that a prediction looks each of its features up once. */
+static GHashTable *
+text_classifier_index (RwTextClassifier *self)
+{
+  GHashTable *index;
+
+  g_mutex_lock (&self->lock);
+  if (self->index == NULL)
+    {
+      self->index = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
+      for (guint i = 0; i < self->labels->len; i++)
+        {
+          Label *l = self->labels->pdata[i];
+          GHashTableIter iter;
+          gpointer key, count;
+
+          g_hash_table_iter_init (&iter, l->counts);
+          while (g_hash_table_iter_next (&iter, &key, &count))
+            {
+              GArray *postings = g_hash_table_lookup (self->index, key);
+              Posting p = { i, log (GPOINTER_TO_UINT (count) + 1.0) };
+
+              if (postings == NULL)
+                {
+                  postings = g_array_new (FALSE, FALSE, sizeof (Posting));
+                  g_hash_table_insert (self->index, key, postings);
+                }
+              g_array_append_val (postings, p);
+            }
+        }
+    }
+  index = g_hash_table_ref (self->index);
+  g_mutex_unlock (&self->lock);
+  return index;
+}
+
+/**
+ * rw_text_classifier_posterior:
+ * @self: a classifier
+ * @text: a text
+ *
+ * Returns: (transfer full) (array): the posterior probability of every label, in the order
+ *   of rw_text_classifier_get_label()
+ */
+double *
+rw_text_classifier_posterior (RwTextClassifier *self,
+                              const char       *text)
 {
   double *scores = g_new0 (double, MAX (1, self->labels->len));
-  ScoreData d = { self, scores };
-  double top = -INFINITY, sum = 0;
+  g_autoptr(GHashTable) index = text_classifier_index (self);
+  ScoreData d = { index, scores, 0 };
+  double top = -INFINITY, sum = 0, v = MAX (1, g_hash_table_size (self->vocabulary));
 
+  /* Each feature adds log ((count + 1) / (tokens + v)) for each label: the counts from the
+   * index, the denominators once per feature. */
+  rw_text_each_feature (self->buckets, text, text_classifier_score_feature, &d);
   for (guint i = 0; i < self->labels->len; i++)
-    scores[i] = log ((((Label *) self->labels->pdata[i])->documents + 1.0) /
-                     (self->documents + self->labels->len));
-  text_classifier_each_feature (self->buckets, text, text_classifier_score_feature, &d);
+    {
+      Label *l = self->labels->pdata[i];
+      scores[i] += log ((l->documents + 1.0) / (self->documents + self->labels->len)) -
+                   d.n * log (l->tokens + v);
+    }
   for (guint i = 0; i < self->labels->len; i++)
     top = MAX (top, scores[i]);
   for (guint i = 0; i < self->labels->len; i++)
@@ -261,7 +278,7 @@ rw_text_classifier_predict (RwTextClassifier *self,
 
   if (self->labels->len == 0)
     return NULL;
-  p = text_classifier_posterior (self, text);
+  p = rw_text_classifier_posterior (self, text);
   for (guint i = 1; i < self->labels->len; i++)
     if (p[i] > p[best])
       best = i;
@@ -288,7 +305,7 @@ rw_text_classifier_probability (RwTextClassifier *self,
   for (guint i = 0; i < self->labels->len; i++)
     if (g_str_equal (((Label *) self->labels->pdata[i])->name, label))
       {
-        p = text_classifier_posterior (self, text);
+        p = rw_text_classifier_posterior (self, text);
         return p[i];
       }
   return 0;
@@ -304,6 +321,21 @@ guint
 rw_text_classifier_get_n_labels (RwTextClassifier *self)
 {
   return self->labels->len;
+}
+
+/**
+ * rw_text_classifier_get_label:
+ * @self: a classifier
+ * @i: a label's index, below rw_text_classifier_get_n_labels()
+ *
+ * Returns: (transfer none): the label
+ */
+const char *
+rw_text_classifier_get_label (RwTextClassifier *self,
+                              guint             i)
+{
+  g_return_val_if_fail (i < self->labels->len, NULL);
+  return ((Label *) self->labels->pdata[i])->name;
 }
 
 static gint

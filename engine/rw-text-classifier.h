@@ -28,6 +28,10 @@ const char       *rw_text_classifier_predict       (RwTextClassifier  *self,
 double            rw_text_classifier_probability   (RwTextClassifier  *self,
                                                     const char        *text,
                                                     const char        *label);
+double           *rw_text_classifier_posterior     (RwTextClassifier  *self,
+                                                    const char        *text);
+const char       *rw_text_classifier_get_label     (RwTextClassifier  *self,
+                                                    guint              i);
 guint             rw_text_classifier_get_n_labels  (RwTextClassifier  *self);
 JsonNode         *rw_text_classifier_to_json       (RwTextClassifier  *self);
 

@@ -29,6 +29,61 @@ rw_text_has_word (const char *text,
   return FALSE;
 }
 
+/* FNV-1a over a lowercased word, continued over a second for pairs. */
+static guint32
+text_fnv (guint32     h,
+          const char *s,
+          gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= (guint8) g_ascii_tolower (s[i]);
+      h *= 16777619u;
+    }
+  return h;
+}
+
+/**
+ * rw_text_each_feature:
+ * @buckets: how many buckets the features are hashed into (1 or more)
+ * @text: a text
+ * @func: called with the bucket of every word and every pair of adjacent words, in order
+ * @data: passed to @func
+ *
+ * The features the text models share. Words are runs of letters and digits (any non-ASCII
+ * byte counts as a letter, so words of other scripts are kept whole), in any case.
+ */
+void
+rw_text_each_feature (guint              buckets,
+                      const char        *text,
+                      RwTextFeatureFunc  func,
+                      gpointer           data)
+{
+  const char *p = text;
+  guint32 prev = 0;
+  gboolean have_prev = FALSE;
+
+  while (*p)
+    {
+      const char *start;
+      guint32 h;
+
+      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+      if (*p == '\0')
+        break;
+      start = p;
+      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+      h = text_fnv (2166136261u, start, p - start);
+      func (h % buckets, data);
+      if (have_prev)
+        func ((text_fnv (prev, " ", 1) ^ (h * 2654435761u)) % buckets, data);
+      prev = h;
+      have_prev = TRUE;
+    }
+}
+
 /**
  * rw_text_normalize_space:
  * @text: some text

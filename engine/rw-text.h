@@ -19,6 +19,18 @@ typedef void (*RwJsonLineFunc) (JsonObject *object,
                                 guint       line,
                                 gpointer    user_data);
 
+/**
+ * RwTextFeatureFunc:
+ * @bucket: a feature's bucket
+ * @user_data: closure data
+ */
+typedef void (*RwTextFeatureFunc) (guint    bucket,
+                                   gpointer user_data);
+
+void   rw_text_each_feature    (guint              buckets,
+                                const char        *text,
+                                RwTextFeatureFunc  func,
+                                gpointer           user_data);
 char  *rw_text_normalize_space (const char     *text);
 gboolean rw_text_has_word      (const char     *text,
                                 const char     *word);

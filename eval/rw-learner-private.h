@@ -23,7 +23,9 @@ typedef struct
 {
   GHashTable *tasks;              /* task -> GPtrArray of model ids (owned strings) */
   RwTextClassifier *classifier;
+  RwPromptRouter *router;
   double cost_weight;
+  double cost_per_1k;             /* of the requests learned from, routed by the router */
 } RwLearned;
 
 GPtrArray * _rw_learner_priced_outcomes (GPtrArray *outcomes,
@@ -42,6 +44,13 @@ double _rw_learner_resolve_cost_weight (GHashTable *stats,
                                         const RwLearnerOptions *o);
 RwTextClassifier * _rw_learner_train_classifier (GPtrArray *outcomes,
                                                  GHashTable *skip_items);
+RwPromptRouter * _rw_learner_train_router (GPtrArray *outcomes,
+                                           GHashTable *stats);
+double _rw_learner_router_weight (RwPromptRouter *router,
+                                  GPtrArray *outcomes,
+                                  GHashTable *stats,
+                                  const RwLearnerOptions *o,
+                                  double *cost_per_1k);
 GHashTable * _rw_learner_assign_folds (GPtrArray *outcomes,
                                        guint folds);
 GHashTable * _rw_learner_fold_items (GHashTable *map,

@@ -206,6 +206,7 @@ learner_learned_clear (RwLearned *l)
 {
   g_clear_pointer (&l->tasks, g_hash_table_unref);
   g_clear_pointer (&l->classifier, rw_text_classifier_unref);
+  g_clear_pointer (&l->router, rw_prompt_router_unref);
 }
 
 /* The expected cost of a thousand requests with these choices, tasks weighted by their share
@@ -312,7 +313,10 @@ learner_learn (GPtrArray            *outcomes,
   const char *task;
   GHashTable *models;
 
-  out->cost_weight = _rw_learner_resolve_cost_weight (stats, counts, o);
+  out->router = _rw_learner_train_router (outcomes, stats);
+  out->cost_weight = _rw_learner_router_weight (out->router, outcomes, stats, o,
+                                                &out->cost_per_1k);
+  rw_prompt_router_set_cost_weight (out->router, out->cost_weight);
   out->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   g_hash_table_iter_init (&iter, stats);
   while (g_hash_table_iter_next (&iter, (gpointer *) &task, (gpointer *) &models))
@@ -566,6 +570,8 @@ rw_learner_learn (GPtrArray            *graded,
       json_builder_set_member_name (b, "classifier");
       json_builder_add_value (b, rw_text_classifier_to_json (l.classifier));
     }
+  json_builder_set_member_name (b, "router");
+  json_builder_add_value (b, rw_prompt_router_to_json (l.router));
 
   json_builder_set_member_name (b, "learned");
   json_builder_begin_object (b);
@@ -593,7 +599,7 @@ rw_learner_learn (GPtrArray            *graded,
     json_builder_add_string_value (b, unpriced->pdata[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "expected_cost_per_1k");
-  json_builder_add_double_value (b, learner_cost_per_1k (stats, counts, l.cost_weight, options));
+  json_builder_add_double_value (b, l.cost_per_1k);
   json_builder_set_member_name (b, "data");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "graded_answers");

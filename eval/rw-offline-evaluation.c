@@ -6,12 +6,19 @@
 
 #include "rw-json.h"
 #include "rw-learner-private.h"
-#include "rw-offline-evaluation.h"
+#include "rw-offline-private.h"
 
 /*
- * A policy proved on held-out data: k-fold, by item, learning on the other folds each time,
- * never testing on an item it learned from; against every single model, random routing and
- * the oracle, with the cost-quality curve and RouteLLM's measures.
+ * A policy proved on held-out data, by exactly what ships. Cross-validated: the items are
+ * split into folds by their prompt (so that a prompt asked twice is never both learned from
+ * and tested on); for each fold the policy is learned again from the others with its own
+ * settings, written as the file the router loads, loaded by the router's code, and asked to
+ * route each held-out prompt as a request that names no task: the task is the one its
+ * classifier predicts, and the model the one its prompt router ranks first. With a fixed test
+ * split, the policy file itself routes the split's prompts. Beside it: every single model,
+ * random routing, the oracle and the zero router (the best mix of single models at the same
+ * cost), with RouterBench's AIQ for each, and RouteLLM's measures for a strong and a weak
+ * model, overall and per benchmark.
  */
 
 typedef struct
@@ -19,9 +26,18 @@ typedef struct
   const char *item;
   const char *task;
   const char *prompt;
-  double *score;   /* per model */
+  const char *benchmark;
+  double *score;       /* per model */
   double *cost;
   guint fold;
+  /* How the policy routed it */
+  int chosen;          /* model index */
+  char *used_task;
+  guint *candidates;   /* model indices, the policy's order */
+  guint n_candidates;
+  double *estimate;    /* per model: what the router expects, NAN when it has no estimate */
+  double *estimate_cost;
+  double strong_score; /* the quality it expects the strong model to add; NAN when none */
 } Item;
 
 static void
@@ -29,231 +45,13 @@ offline_item_free (Item *it)
 {
   g_free (it->score);
   g_free (it->cost);
+  g_free (it->used_task);
+  g_free (it->candidates);
+  g_free (it->estimate);
+  g_free (it->estimate_cost);
   g_free (it);
 }
 
-static double
-offline_options_double (JsonObject *policy,
-                        const char *name)
-{
-  JsonObject *learned = json_object_has_member (policy, "learned") &&
-                        JSON_NODE_HOLDS_OBJECT (json_object_get_member (policy, "learned")) ?
-                        rw_json_object_get_object (policy, "learned") : NULL;
-  JsonObject *opts = learned && json_object_has_member (learned, "options") &&
-                     JSON_NODE_HOLDS_OBJECT (json_object_get_member (learned, "options")) ?
-                     rw_json_object_get_object (learned, "options") : NULL;
-  return opts ? rw_json_object_get_double (opts, name, 0) : 0;
-}
-
-typedef struct
-{
-  double quality, cost;
-} Point;
-
-/* One fold of the cross-validation: what is learned from the other folds that does not
- * depend on the cost weight (the statistics, the classifier's task for each held-out item). */
-typedef struct
-{
-  GHashTable *stats;
-  GHashTable *counts;
-  GHashTable *predicted;   /* item -> task (owned) */
-} Fold;
-
-static void
-offline_fold_clear (Fold *f)
-{
-  g_clear_pointer (&f->stats, g_hash_table_unref);
-  g_clear_pointer (&f->counts, g_hash_table_unref);
-  g_clear_pointer (&f->predicted, g_hash_table_unref);
-}
-
-/* Cancelled, the folds left are made empty: they are only cleared. */
-static Fold *
-offline_prepare_folds (GPtrArray    *outcomes,
-                       GPtrArray    *items,
-                       GHashTable   *fold_map,
-                       guint         folds,
-                       GCancellable *cancellable)
-{
-  Fold *out = g_new0 (Fold, folds);
-
-  for (guint f = 0; f < folds; f++)
-    {
-      g_autoptr(GHashTable) held = NULL;
-      g_autoptr(RwTextClassifier) c = NULL;
-
-      out[f].predicted = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          out[f].stats = g_hash_table_new (g_str_hash, g_str_equal);
-          out[f].counts = g_hash_table_new (g_str_hash, g_str_equal);
-          continue;
-        }
-      held = _rw_learner_fold_items (fold_map, f);
-      out[f].stats = _rw_learner_collect_stats (outcomes, held);
-      out[f].counts = _rw_learner_items_per_task (outcomes, held);
-      c = _rw_learner_train_classifier (outcomes, held);
-      for (guint i = 0; i < items->len; i++)
-        {
-          Item *it = items->pdata[i];
-          if (it->fold == f && rw_text_classifier_get_n_labels (c) > 0)
-            g_hash_table_insert (out[f].predicted, (gpointer) it->item,
-                                 g_strdup (rw_text_classifier_predict (c, it->prompt, NULL)));
-        }
-    }
-  return out;
-}
-
-/* Cross-validated quality and cost of learning with @o: each fold routed by a policy learned
- * on the other folds. */
-static Point
-offline_cross_validate (Fold                 *prepared,
-                        GPtrArray            *items,
-                        GPtrArray            *models,
-                        guint                 folds,
-                        const RwLearnerOptions *o,
-                        GHashTable           *picks)
-{
-  Point p = { 0, 0 };
-  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint m = 0; m < models->len; m++)
-    g_hash_table_insert (index, models->pdata[m], GUINT_TO_POINTER (m + 1));
-  for (guint f = 0; f < folds; f++)
-    {
-      Fold *fd = &prepared[f];
-      double w = _rw_learner_resolve_cost_weight (fd->stats, fd->counts, o);
-      g_autoptr(GHashTable) choice = g_hash_table_new (g_str_hash, g_str_equal);
-      GHashTableIter iter;
-      const char *task;
-      GHashTable *task_models;
-
-      g_hash_table_iter_init (&iter, fd->stats);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &task, (gpointer *) &task_models))
-        {
-          g_autoptr(GPtrArray) ranked = _rw_learner_rank_models (task_models, o, w);
-          if (ranked->len > 0)
-            g_hash_table_insert (choice, (gpointer) task, (gpointer) ((RwLearnerStat *) ranked->pdata[0])->model);
-        }
-      for (guint i = 0; i < items->len; i++)
-        {
-          Item *it = items->pdata[i];
-          const char *predicted, *chosen;
-          guint m;
-
-          if (it->fold != f)
-            continue;
-          predicted = g_hash_table_lookup (fd->predicted, it->item);
-          chosen = predicted ? g_hash_table_lookup (choice, predicted) : NULL;
-          if (chosen == NULL)
-            chosen = g_hash_table_lookup (choice, "all");
-          m = chosen ? GPOINTER_TO_UINT (g_hash_table_lookup (index, chosen)) : 0;
-          if (m == 0)
-            m = 1;   /* a model not evaluated on every item: take the first */
-          p.quality += it->score[m - 1];
-          p.cost += it->cost[m - 1];
-          if (picks != NULL)
-            g_hash_table_insert (picks, (gpointer) models->pdata[m - 1],
-                                 GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (picks, models->pdata[m - 1])) + 1));
-        }
-    }
-  p.quality /= items->len;
-  p.cost /= items->len;
-  return p;
-}
-
-static int
-offline_compare_points (gconstpointer a,
-                        gconstpointer b)
-{
-  const Point *x = a, *y = b;
-  return x->cost < y->cost ? -1 : x->cost > y->cost;
-}
-
-/* RouteLLM's measures for a strong and a weak model: items are sent to the strong model in the
- * order of a score; at each share of strong calls, the accuracy; its area; the average
- * performance gap recovered; the share of strong calls needed for a part of the gap. */
-static void
-offline_add_curve (JsonBuilder *b,
-                   const char  *name,
-                   GArray      *order,    /* guint item indices, most in need of the strong model first */
-                   double      *strong,
-                   double      *weak,
-                   double       q_strong,
-                   double       q_weak)
-{
-  guint n = order->len;
-  double acc[11], auc = 0, cpt[2] = { NAN, NAN };
-  const double want[2] = { 0.5, 0.8 };
-
-  for (guint s = 0; s <= 10; s++)
-    {
-      guint k = (guint) round (n * s / 10.0);
-      double sum = 0;
-      for (guint i = 0; i < n; i++)
-        {
-          guint it = g_array_index (order, guint, i);
-          sum += i < k ? strong[it] : weak[it];
-        }
-      acc[s] = sum / n;
-    }
-  for (guint s = 0; s < 10; s++)
-    auc += (acc[s] + acc[s + 1]) / 2 * 0.1;
-  for (guint w = 0; w < 2; w++)
-    {
-      double target = want[w] * (q_strong - q_weak) + q_weak;
-      for (guint s = 0; s <= 10 && isnan (cpt[w]); s++)
-        if (acc[s] >= target)
-          cpt[w] = s == 0 ? 0 : 10 * (s - 1) + 10 * (target - acc[s - 1]) / MAX (1e-12, acc[s] - acc[s - 1]);
-    }
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "router");
-  json_builder_add_string_value (b, name);
-  json_builder_set_member_name (b, "apgr");
-  json_builder_add_double_value (b, q_strong != q_weak ? (auc - q_weak) / (q_strong - q_weak) : NAN);
-  json_builder_set_member_name (b, "auc");
-  json_builder_add_double_value (b, auc);
-  json_builder_set_member_name (b, "cpt50");
-  if (isnan (cpt[0])) json_builder_add_null_value (b); else json_builder_add_double_value (b, cpt[0]);
-  json_builder_set_member_name (b, "cpt80");
-  if (isnan (cpt[1])) json_builder_add_null_value (b); else json_builder_add_double_value (b, cpt[1]);
-  json_builder_set_member_name (b, "accuracy_by_strong_share");
-  json_builder_begin_array (b);
-  for (guint s = 0; s <= 10; s++)
-    json_builder_add_double_value (b, acc[s]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-}
-
-typedef struct
-{
-  guint index;
-  double key;
-} Keyed;
-
-static int
-offline_compare_keyed (gconstpointer a,
-                       gconstpointer b)
-{
-  const Keyed *x = a, *y = b;
-  if (x->key != y->key)
-    return x->key > y->key ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static GArray *
-offline_order_by (Keyed *keys,
-                  guint  n)
-{
-  GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
-  qsort (keys, n, sizeof (Keyed), offline_compare_keyed);
-  for (guint i = 0; i < n; i++)
-    g_array_append_val (order, keys[i].index);
-  return order;
-}
-
-/* One offline evaluation as it goes through its phases. */
 typedef struct
 {
   guint folds;
@@ -262,14 +60,19 @@ typedef struct
   GHashTable *model_index;   /* id -> its index in models + 1 */
   GPtrArray *items;          /* every Item (owned) */
   GPtrArray *complete;       /* the items every model answered and was graded on */
+  int strong, weak;          /* model indices for RouteLLM's measures, -1 when none */
   double *single_q;          /* per model, over the complete items */
   double *single_c;
-  double random_q, random_c, oracle_q, oracle_c;
-  Point policy;              /* the policy's, cross-validated */
-  GHashTable *picks;         /* model id -> how many held-out items the policy sent it */
-  GArray *curve;             /* Point: the policy's cost-quality curve */
+  double random_q, random_c;
+  RwPoint policy;
+  GArray *curve;             /* RwPoint: the policy at each cost weight */
+  GArray *oracle_curve;      /* RwPoint: the oracle at each cost weight */
+  double lo, hi;             /* the cheapest and the dearest single model's cost */
   GCancellable *cancellable; /* (nullable) */
 } Offline;
+
+static const double sweep[] = { 0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3,
+                                10, 30, 100, 1000 };
 
 static void
 offline_clear (Offline *run)
@@ -280,11 +83,34 @@ offline_clear (Offline *run)
   g_clear_pointer (&run->complete, g_ptr_array_unref);
   g_clear_pointer (&run->single_q, g_free);
   g_clear_pointer (&run->single_c, g_free);
-  g_clear_pointer (&run->picks, g_hash_table_unref);
   g_clear_pointer (&run->curve, g_array_unref);
+  g_clear_pointer (&run->oracle_curve, g_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Offline, offline_clear)
+
+static JsonObject *
+offline_member_object (JsonObject *obj,
+                       const char *name)
+{
+  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static void
+offline_read_options (Offline    *run,
+                      JsonObject *policy)
+{
+  JsonObject *opts = offline_member_object (offline_member_object (policy, "learned"), "options");
+
+  if (opts == NULL)
+    return;
+  run->options.cost_weight = rw_json_object_get_double (opts, "cost_weight", 0);
+  run->options.budget_per_1k = rw_json_object_get_double (opts, "budget_per_1k", 0);
+  run->options.ceiling_usd = rw_json_object_get_double (opts, "ceiling_usd", 0);
+  run->options.latency_ms = rw_json_object_get_double (opts, "latency_ms", 0);
+  run->options.allow_unpriced = rw_json_object_get_boolean (opts, "allow_unpriced", FALSE);
+}
 
 static void
 offline_add_model (Offline    *run,
@@ -328,10 +154,22 @@ offline_collect_models (Offline     *run,
   return TRUE;
 }
 
-/* The items answered by every one of the policy's models, enough of them to hold some out. */
+/* The fold of a prompt: the same text, whatever its spacing, always in the same fold. */
+static guint
+offline_fold_of (const char *prompt,
+                 guint       folds)
+{
+  g_autofree char *text = rw_text_normalize_space (prompt ? prompt : "");
+  g_autofree char *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+
+  return (guint) (g_ascii_strtoull (h + 56, NULL, 16) % folds);
+}
+
+/* The items answered by every one of the policy's models. */
 static gboolean
 offline_collect_items (Offline    *run,
                        GPtrArray  *outcomes,
+                       guint       at_least,
                        GError    **error)
 {
   g_autoptr(GHashTable) by_item = g_hash_table_new (g_str_hash, g_str_equal);
@@ -343,19 +181,24 @@ offline_collect_items (Offline    *run,
       guint m = GPOINTER_TO_UINT (g_hash_table_lookup (run->model_index, oc->model));
       Item *it;
 
-      if (m == 0)
+      if (m == 0 || oc->prompt == NULL)
         continue;
       it = g_hash_table_lookup (by_item, oc->item);
       if (it == NULL)
         {
-          it = g_malloc0 (sizeof (Item));
+          it = g_new0 (Item, 1);
           it->item = oc->item;
           it->task = oc->task;
           it->prompt = oc->prompt;
+          it->benchmark = oc->benchmark;
           it->score = g_new (double, n_models);
           it->cost = g_new (double, n_models);
+          it->estimate = g_new (double, n_models);
+          it->estimate_cost = g_new (double, n_models);
+          it->strong_score = NAN;
           for (guint k = 0; k < n_models; k++)
-            it->score[k] = NAN;
+            it->score[k] = it->estimate[k] = NAN;
+          it->fold = run->folds > 0 ? offline_fold_of (oc->prompt, run->folds) : 0;
           g_hash_table_insert (by_item, oc->item, it);
           g_ptr_array_add (run->items, it);
         }
@@ -372,28 +215,157 @@ offline_collect_items (Offline    *run,
       if (complete)
         g_ptr_array_add (run->complete, it);
     }
-  if (run->complete->len < run->folds * 2)
+  if (run->complete->len < at_least)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "only %u items were answered and graded for every one of the policy's %u "
-                   "models: too few to hold any out", run->complete->len, n_models);
+                   "models: too few to evaluate it on", run->complete->len, n_models);
       return FALSE;
     }
   return TRUE;
 }
 
-/* Every single model, random routing and the oracle (the best answer, the cheapest of equals). */
+/* The strong and the weak model of RouteLLM's measures: named, or the two when there are
+ * two (the better is strong). */
 static void
-offline_score_baselines (Offline *run)
+offline_pick_strong_weak (Offline    *run,
+                          const char *strong,
+                          const char *weak)
+{
+  run->strong = run->weak = -1;
+  for (guint k = 0; k < run->models->len; k++)
+    {
+      if (strong && g_str_equal (strong, run->models->pdata[k])) run->strong = k;
+      if (weak && g_str_equal (weak, run->models->pdata[k])) run->weak = k;
+    }
+  if (run->strong < 0 && run->weak < 0 && strong == NULL && weak == NULL &&
+      run->models->len == 2)
+    {
+      run->strong = run->single_q[0] >= run->single_q[1] ? 0 : 1;
+      run->weak = 1 - run->strong;
+    }
+  if (run->strong == run->weak)
+    run->strong = run->weak = -1;
+}
+
+/* The held-out item as a request that names no task, routed by @policy exactly as the router
+ * routes it, with what the policy expects of each model. */
+static void
+offline_route_item (Offline  *run,
+                    RwPolicy *policy,
+                    Item     *it)
+{
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (it->prompt);
+  g_auto(GStrv) candidates = NULL;
+  guint n;
+
+  it->used_task = rw_policy_classify (policy, request);
+  candidates = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, it->used_task, request);
+  n = candidates ? g_strv_length (candidates) : 0;
+  it->candidates = g_new (guint, MAX (1, n));
+  it->n_candidates = 0;
+  it->chosen = -1;
+  for (guint i = 0; i < n; i++)
+    {
+      guint m = GPOINTER_TO_UINT (g_hash_table_lookup (run->model_index, candidates[i]));
+      if (m == 0)
+        continue;
+      it->candidates[it->n_candidates++] = m - 1;
+      if (it->chosen < 0)
+        it->chosen = (int) m - 1;
+    }
+  if (it->chosen < 0)
+    it->chosen = 0;
+  for (guint k = 0; k < run->models->len; k++)
+    if (!rw_policy_estimate (policy, request, it->used_task, run->models->pdata[k],
+                             &it->estimate[k], &it->estimate_cost[k]))
+      it->estimate[k] = NAN;
+  /* RouteLLM counts the cost of routing as the share of calls to the strong model: with
+   * every strong call costing the same, the router sends a prompt to the strong model when the
+   * quality it expects to gain is above its cost weight times that cost. So its ranking is by
+   * that expected gain. */
+  if (run->strong >= 0 && !isnan (it->estimate[run->strong]) && !isnan (it->estimate[run->weak]))
+    it->strong_score = it->estimate[run->strong] - it->estimate[run->weak];
+}
+
+static gboolean
+offline_load_policy (RwPolicy    *policy,
+                     JsonNode    *node,
+                     const char  *origin,
+                     GError     **error)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+  return rw_policy_load_data (policy, origin, text, -1, error);
+}
+
+/* Each fold routed by the policy learned again, with the same settings, on the others. */
+static gboolean
+offline_cross_validate (Offline    *run,
+                        GPtrArray  *outcomes,
+                        GError    **error)
+{
+  for (guint f = 0; f < run->folds; f++)
+    {
+      g_autoptr(GPtrArray) train = g_ptr_array_new ();
+      g_autoptr(JsonNode) learned = NULL;
+      g_autoptr(RwPolicy) policy = rw_policy_new ();
+      g_autofree char *origin = g_strdup_printf ("the policy learned without fold %u", f + 1);
+      RwLearnerOptions o = run->options;
+
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+      for (guint i = 0; i < outcomes->len; i++)
+        {
+          RwOutcome *oc = outcomes->pdata[i];
+          if (offline_fold_of (oc->prompt, run->folds) != f)
+            g_ptr_array_add (train, oc);
+        }
+      o.cancellable = run->cancellable;
+      if ((learned = rw_learner_learn (train, NULL, &o, error)) == NULL ||
+          !offline_load_policy (policy, learned, origin, error))
+        return FALSE;
+      for (guint i = 0; i < run->complete->len; i++)
+        {
+          Item *it = run->complete->pdata[i];
+          if (it->fold == f)
+            offline_route_item (run, policy, it);
+        }
+    }
+  return TRUE;
+}
+
+/* The policy file itself on a fixed split. */
+static gboolean
+offline_route_test (Offline     *run,
+                    JsonNode    *policy_node,
+                    GError     **error)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+
+  if (!offline_load_policy (policy, policy_node, "the policy", error))
+    return FALSE;
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      if (i % 256 == 0 && g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+      offline_route_item (run, policy, run->complete->pdata[i]);
+    }
+  return TRUE;
+}
+
+/* Every single model, random routing, and the policy as routed. */
+static void
+offline_score (Offline *run)
 {
   guint n = run->complete->len, n_models = run->models->len;
 
   run->single_q = g_new0 (double, n_models);
   run->single_c = g_new0 (double, n_models);
+  run->lo = INFINITY;
+  run->hi = -INFINITY;
   for (guint i = 0; i < n; i++)
     {
       Item *it = run->complete->pdata[i];
-      double best = -1, best_cost = 0;
 
       for (guint k = 0; k < n_models; k++)
         {
@@ -401,83 +373,82 @@ offline_score_baselines (Offline *run)
           run->single_c[k] += it->cost[k] / n;
           run->random_q += it->score[k] / (n * n_models);
           run->random_c += it->cost[k] / (n * n_models);
-          if (it->score[k] > best || (it->score[k] == best && it->cost[k] < best_cost))
-            {
-              best = it->score[k];
-              best_cost = it->cost[k];
-            }
         }
-      run->oracle_q += best / n;
-      run->oracle_c += best_cost / n;
+      run->policy.quality += it->score[it->chosen] / n;
+      run->policy.cost += it->cost[it->chosen] / n;
+    }
+  for (guint k = 0; k < n_models; k++)
+    {
+      run->lo = MIN (run->lo, run->single_c[k]);
+      run->hi = MAX (run->hi, run->single_c[k]);
     }
 }
 
-/* The policy cross-validated, and again at each cost weight of a sweep for its curve. */
+/* The policy at each cost weight of the sweep: the same ranking of the same candidates, by
+ * what the router expects of each, with another weight; and the oracle, which knows each
+ * answer's score. */
 static void
-offline_cross_validate_all (Offline   *run,
-                            GPtrArray *outcomes)
+offline_sweep (Offline *run)
 {
-  static const double sweep[] = { 0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3,
-                                  10, 100 };
-  g_autoptr(GHashTable) fold_map = _rw_learner_assign_folds (outcomes, run->folds);
-  Fold *prepared;
+  guint n = run->complete->len;
 
-  for (guint i = 0; i < run->complete->len; i++)
+  for (guint w = 0; w < G_N_ELEMENTS (sweep); w++)
     {
-      Item *it = run->complete->pdata[i];
-      it->fold = GPOINTER_TO_UINT (g_hash_table_lookup (fold_map, it->item)) - 1;
-    }
-  prepared = offline_prepare_folds (outcomes, run->complete, fold_map, run->folds,
-                                    run->cancellable);
-  if (g_cancellable_is_cancelled (run->cancellable))
-    {
-      for (guint f = 0; f < run->folds; f++)
-        offline_fold_clear (&prepared[f]);
-      g_free (prepared);
-      return;
-    }
-  run->policy = offline_cross_validate (prepared, run->complete, run->models, run->folds,
-                                        &run->options, run->picks);
-  for (guint w = 0; w < G_N_ELEMENTS (sweep) && !g_cancellable_is_cancelled (run->cancellable);
-       w++)
-    {
-      RwLearnerOptions sw = run->options;
-      Point p;
+      RwPoint p = { 0, 0 }, o = { 0, 0 };
 
-      sw.cost_weight = sweep[w];
-      sw.budget_per_1k = 0;
-      p = offline_cross_validate (prepared, run->complete, run->models, run->folds, &sw, NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          Item *it = run->complete->pdata[i];
+          int pick = it->chosen, best = 0;
+          double top = -INFINITY, otop = -INFINITY;
+
+          for (guint c = 0; c < it->n_candidates; c++)
+            {
+              guint k = it->candidates[c];
+              double v = it->estimate[k] - sweep[w] * 1000 * it->estimate_cost[k];
+              if (!isnan (v) && v > top)
+                {
+                  top = v;
+                  pick = (int) k;
+                }
+            }
+          for (guint k = 0; k < run->models->len; k++)
+            {
+              double v = it->score[k] - sweep[w] * 1000 * it->cost[k];
+              if (v > otop || (v == otop && it->cost[k] < it->cost[best]))
+                {
+                  otop = v;
+                  best = (int) k;
+                }
+            }
+          p.quality += it->score[pick] / n;
+          p.cost += it->cost[pick] / n;
+          o.quality += it->score[best] / n;
+          o.cost += it->cost[best] / n;
+        }
       g_array_append_val (run->curve, p);
+      g_array_append_val (run->oracle_curve, o);
     }
-  for (guint f = 0; f < run->folds; f++)
-    offline_fold_clear (&prepared[f]);
-  g_free (prepared);
-  g_array_sort (run->curve, offline_compare_points);
 }
 
-/* The best mix of single models, each request sent to one of two models at random in the
- * shares that make the mix cost what the policy costs: the line between two models' points.
- * A router earns its keep only above it. When the policy costs less than the cheapest model or
- * more than the dearest, the mix is that model alone. */
+/* The zero router: each request sent at random to one of two single models, in the shares
+ * that make the mix cost what the policy costs; the best such pair. Below the cheapest model
+ * or above the dearest, that model alone. */
 static void
-offline_cost_matched_mix (Offline  *run,
-                          double   *quality,
-                          double   *cost,
-                          int      *model_a,
-                          int      *model_b,
-                          double   *share_b)
+offline_write_zero_router (Offline     *run,
+                           JsonBuilder *b)
 {
-  double target = run->policy.cost, best = -INFINITY;
+  double target = run->policy.cost, best = -INFINITY, share = 0, aiq;
   guint n = run->models->len;
-  int cheapest = -1, dearest = -1;
+  int a = -1, z = -1, cheapest = 0, dearest = 0;
+  g_autofree RwPoint *points = g_new (RwPoint, n);
 
-  *model_a = *model_b = -1;
-  *share_b = 0;
   for (guint k = 0; k < n; k++)
     {
-      if (cheapest < 0 || run->single_c[k] < run->single_c[cheapest])
+      points[k] = (RwPoint) { run->single_q[k], run->single_c[k] };
+      if (run->single_c[k] < run->single_c[cheapest])
         cheapest = (int) k;
-      if (dearest < 0 || run->single_c[k] > run->single_c[dearest] ||
+      if (run->single_c[k] > run->single_c[dearest] ||
           (run->single_c[k] == run->single_c[dearest] && run->single_q[k] > run->single_q[dearest]))
         dearest = (int) k;
     }
@@ -493,40 +464,28 @@ offline_cost_matched_mix (Offline  *run,
         if (q > best)
           {
             best = q;
-            *model_a = (int) i;
-            *model_b = (int) j;
-            *share_b = t;
+            a = (int) i;
+            z = (int) j;
+            share = t;
           }
       }
-  if (*model_a < 0 && n > 0)
-    {
-      int only = target < run->single_c[cheapest] ? cheapest : dearest;
-      *model_a = *model_b = only;
-      *share_b = 0;
-      best = run->single_q[only];
-      target = run->single_c[only];
-    }
-  *quality = isfinite (best) ? best : NAN;
-  *cost = target;
-}
-
-static void
-offline_write_mix (Offline     *run,
-                   JsonBuilder *b)
-{
-  double q, c, share;
-  int a, z;
-
-  offline_cost_matched_mix (run, &q, &c, &a, &z, &share);
   if (a < 0)
-    return;
+    {
+      a = z = target < run->single_c[cheapest] ? cheapest : dearest;
+      share = 0;
+      best = run->single_q[a];
+      target = run->single_c[a];
+    }
+  aiq = _rw_offline_aiq (points, n, run->lo, run->hi);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, "cost-matched mix");
+  json_builder_add_string_value (b, "zero router");
   json_builder_set_member_name (b, "quality");
-  json_builder_add_double_value (b, q);
+  json_builder_add_double_value (b, best);
   json_builder_set_member_name (b, "cost_usd");
-  json_builder_add_double_value (b, c);
+  json_builder_add_double_value (b, target);
+  json_builder_set_member_name (b, "aiq");
+  if (isnan (aiq)) json_builder_add_null_value (b); else json_builder_add_double_value (b, aiq);
   json_builder_set_member_name (b, "mix");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, run->models->pdata[a]);
@@ -541,63 +500,82 @@ offline_write_mix (Offline     *run,
 }
 
 static void
+offline_add_router (JsonBuilder   *b,
+                    Offline       *run,
+                    const char    *name,
+                    double         quality,
+                    double         cost,
+                    const RwPoint *points,
+                    guint          n_points)
+{
+  RwPoint self = { quality, cost };
+  double aiq = n_points > 0 ? _rw_offline_aiq (points, n_points, run->lo, run->hi)
+                            : _rw_offline_aiq (&self, 1, run->lo, run->hi);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "quality");
+  json_builder_add_double_value (b, quality);
+  json_builder_set_member_name (b, "cost_usd");
+  json_builder_add_double_value (b, cost);
+  json_builder_set_member_name (b, "aiq");
+  if (isnan (aiq)) json_builder_add_null_value (b); else json_builder_add_double_value (b, aiq);
+  json_builder_end_object (b);
+}
+
+static void
 offline_write_policy (Offline     *run,
                       JsonBuilder *b)
 {
-  guint n_models = run->models->len;
+  guint n_models = run->models->len, n = run->complete->len;
+  g_autofree guint *calls = g_new0 (guint, n_models);
+  double aiq = _rw_offline_aiq ((RwPoint *) (gpointer) run->curve->data, run->curve->len,
+                                run->lo, run->hi);
 
+  for (guint i = 0; i < n; i++)
+    calls[((Item *) run->complete->pdata[i])->chosen]++;
   json_builder_set_member_name (b, "policy");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "quality");
   json_builder_add_double_value (b, run->policy.quality);
   json_builder_set_member_name (b, "cost_usd");
   json_builder_add_double_value (b, run->policy.cost);
+  json_builder_set_member_name (b, "aiq");
+  if (isnan (aiq)) json_builder_add_null_value (b); else json_builder_add_double_value (b, aiq);
   json_builder_set_member_name (b, "calls");
   json_builder_begin_object (b);
   for (guint k = 0; k < n_models; k++)
     {
       json_builder_set_member_name (b, run->models->pdata[k]);
-      json_builder_add_double_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (run->picks,
-                                                                               run->models->pdata[k])) /
-                                        (double) run->complete->len);
+      json_builder_add_double_value (b, calls[k] / (double) n);
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
+
   json_builder_set_member_name (b, "baselines");
   json_builder_begin_array (b);
-  for (guint k = 0; k < n_models + 2; k++)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, k < n_models ? run->models->pdata[k] :
-                                        k == n_models ? "random" : "oracle");
-      json_builder_set_member_name (b, "quality");
-      json_builder_add_double_value (b, k < n_models ? run->single_q[k] :
-                                        k == n_models ? run->random_q : run->oracle_q);
-      json_builder_set_member_name (b, "cost_usd");
-      json_builder_add_double_value (b, k < n_models ? run->single_c[k] :
-                                        k == n_models ? run->random_c : run->oracle_c);
-      json_builder_end_object (b);
-    }
-  offline_write_mix (run, b);
+  for (guint k = 0; k < n_models; k++)
+    offline_add_router (b, run, run->models->pdata[k], run->single_q[k], run->single_c[k],
+                        NULL, 0);
+  offline_add_router (b, run, "random", run->random_q, run->random_c, NULL, 0);
+  {
+    /* The oracle: at no cost weight, the best answer (the cheapest of equals). */
+    RwPoint *best = &g_array_index (run->oracle_curve, RwPoint, 0);
+    offline_add_router (b, run, "oracle", best->quality, best->cost,
+                        (RwPoint *) (gpointer) run->oracle_curve->data, run->oracle_curve->len);
+  }
+  offline_write_zero_router (run, b);
   json_builder_end_array (b);
-}
-
-/* The cost-quality curve and its area, over the span from the cheapest to the dearest single
- * model, as the average quality across that span (quality held flat beyond the points). */
-static void
-offline_write_curve (Offline     *run,
-                     JsonBuilder *b)
-{
-  GArray *curve = run->curve;
-  double lo = INFINITY, hi = -INFINITY, area = 0;
 
   json_builder_set_member_name (b, "curve");
   json_builder_begin_array (b);
-  for (guint i = 0; i < curve->len; i++)
+  for (guint i = 0; i < run->curve->len; i++)
     {
-      Point *p = &g_array_index (curve, Point, i);
+      RwPoint *p = &g_array_index (run->curve, RwPoint, i);
       json_builder_begin_object (b);
+      json_builder_set_member_name (b, "cost_weight");
+      json_builder_add_double_value (b, sweep[i]);
       json_builder_set_member_name (b, "cost_usd");
       json_builder_add_double_value (b, p->cost);
       json_builder_set_member_name (b, "quality");
@@ -605,157 +583,187 @@ offline_write_curve (Offline     *run,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  for (guint k = 0; k < run->models->len; k++)
+  if (!isnan (aiq))
     {
-      lo = MIN (lo, run->single_c[k]);
-      hi = MAX (hi, run->single_c[k]);
-    }
-  if (hi > lo)
-    {
-      const guint steps = 200;
-      for (guint s = 0; s <= steps; s++)
-        {
-          double c = lo + (hi - lo) * s / steps, q = 0;
-          /* The best quality the curve reaches at this cost or less. */
-          for (guint i = 0; i < curve->len; i++)
-            if (g_array_index (curve, Point, i).cost <= c + 1e-15)
-              q = MAX (q, g_array_index (curve, Point, i).quality);
-          area += q / (steps + 1);
-        }
       json_builder_set_member_name (b, "curve_area");
-      json_builder_add_double_value (b, area);
+      json_builder_add_double_value (b, aiq);
     }
 }
 
-/* Each held-out item scored by a classifier of "the strong model is needed" trained on the
- * other folds, plus its task's gain from the strong model there. */
-static void
-offline_score_need (Offline      *run,
-                    const double *sv,
-                    const double *wv,
-                    Keyed        *keys)
+typedef struct
 {
-  guint n = run->complete->len;
+  guint index;
+  double key;
+} Keyed;
 
-  for (guint f = 0; f < run->folds; f++)
-    {
-      g_autoptr(RwTextClassifier) need = rw_text_classifier_new (0);
-      g_autoptr(GHashTable) gain = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-
-      for (guint i = 0; i < n; i++)
-        {
-          Item *it = run->complete->pdata[i];
-          double *g;
-
-          if (it->fold == f)
-            continue;
-          rw_text_classifier_add (need, it->prompt, sv[i] > wv[i] ? "strong" : "weak");
-          g = g_hash_table_lookup (gain, it->task);
-          if (g == NULL)
-            {
-              g = g_new0 (double, 2);
-              g_hash_table_insert (gain, (gpointer) it->task, g);
-            }
-          g[0] += sv[i] - wv[i];
-          g[1] += 1;
-        }
-      for (guint i = 0; i < n; i++)
-        {
-          Item *it = run->complete->pdata[i];
-          double *g;
-
-          if (it->fold != f)
-            continue;
-          g = g_hash_table_lookup (gain, it->task);
-          keys[i].index = i;
-          keys[i].key = rw_text_classifier_probability (need, it->prompt, "strong") +
-                        (g ? g[0] / g[1] : 0);
-        }
-    }
+static int
+offline_compare_keyed (gconstpointer a,
+                       gconstpointer b)
+{
+  const Keyed *x = a, *y = b;
+  if (x->key != y->key)
+    return x->key > y->key ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* RouteLLM's measures, for a strong and a weak model: named, or the two when there are two. */
-static void
-offline_write_strong_weak (Offline     *run,
-                           JsonBuilder *b,
-                           const char  *strong,
-                           const char  *weak)
+static guint *
+offline_order_by (Keyed *keys,
+                  guint  n)
 {
-  guint n = run->complete->len;
-  g_autofree double *sv = NULL, *wv = NULL;
-  g_autofree Keyed *keys = NULL;
-  g_autoptr(GRand) rng = NULL;
-  g_autoptr(GArray) order = NULL;
-  gint si = -1, wi = -1;
-  double qs, qw;
+  guint *order = g_new (guint, MAX (1, n));
 
-  for (guint k = 0; k < run->models->len; k++)
-    {
-      if (strong && g_str_equal (strong, run->models->pdata[k])) si = k;
-      if (weak && g_str_equal (weak, run->models->pdata[k])) wi = k;
-    }
-  if (si < 0 && wi < 0 && strong == NULL && weak == NULL && run->models->len == 2)
-    {
-      si = run->single_q[0] >= run->single_q[1] ? 0 : 1;
-      wi = 1 - si;
-    }
-  if (si < 0 || wi < 0 || si == wi)
-    return;
+  qsort (keys, n, sizeof (Keyed), offline_compare_keyed);
+  for (guint i = 0; i < n; i++)
+    order[i] = keys[i].index;
+  return order;
+}
 
-  sv = g_new (double, n);
-  wv = g_new (double, n);
-  keys = g_new (Keyed, n);
-  rng = g_rand_new_with_seed (0);
-  qs = run->single_q[si];
-  qw = run->single_q[wi];
+/* The key the router's strong/weak ranking sorts by: its strong score; last where it has none
+ * (the policy's router does not know one of the two). */
+static double
+offline_strong_key (Offline *run,
+                    Item    *it)
+{
+  return isnan (it->strong_score) ? -INFINITY : it->strong_score;
+}
+
+/* RouteLLM's measures over @items: the router's ranking by its strong score, random, the
+ * oracle. */
+static void
+offline_write_measures (Offline     *run,
+                        JsonBuilder *b,
+                        GPtrArray   *items)
+{
+  guint n = items->len;
+  g_autofree double *sv = g_new (double, MAX (1, n));
+  g_autofree double *wv = g_new (double, MAX (1, n));
+  g_autofree Keyed *keys = g_new (Keyed, MAX (1, n));
+  g_autoptr(GRand) rng = g_rand_new_with_seed (0);
+  double qs = 0, qw = 0;
+  g_autofree guint *order = NULL;
+
   for (guint i = 0; i < n; i++)
     {
-      Item *it = run->complete->pdata[i];
-      sv[i] = it->score[si];
-      wv[i] = it->score[wi];
+      Item *it = items->pdata[i];
+      sv[i] = it->score[run->strong];
+      wv[i] = it->score[run->weak];
+      qs += sv[i] / n;
+      qw += wv[i] / n;
     }
-  json_builder_set_member_name (b, "strong_weak");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "strong");
-  json_builder_add_string_value (b, run->models->pdata[si]);
-  json_builder_set_member_name (b, "weak");
-  json_builder_add_string_value (b, run->models->pdata[wi]);
+  json_builder_set_member_name (b, "items");
+  json_builder_add_int_value (b, n);
   json_builder_set_member_name (b, "strong_quality");
   json_builder_add_double_value (b, qs);
   json_builder_set_member_name (b, "weak_quality");
   json_builder_add_double_value (b, qw);
   json_builder_set_member_name (b, "routers");
   json_builder_begin_array (b);
-
-  offline_score_need (run, sv, wv, keys);
-  order = offline_order_by (keys, n);
-  offline_add_curve (b, "routewise", order, sv, wv, qs, qw);
-  g_clear_pointer (&order, g_array_unref);
-
   for (guint i = 0; i < n; i++)
-    {
-      keys[i].index = i;
-      keys[i].key = g_rand_double (rng);
-    }
+    keys[i] = (Keyed) { i, offline_strong_key (run, items->pdata[i]) };
   order = offline_order_by (keys, n);
-  offline_add_curve (b, "random", order, sv, wv, qs, qw);
-  g_clear_pointer (&order, g_array_unref);
-
+  _rw_offline_add_curve (b, "routewise", order, n, sv, wv);
+  g_free (order);
   for (guint i = 0; i < n; i++)
-    {
-      keys[i].index = i;
-      keys[i].key = sv[i] - wv[i];
-    }
+    keys[i] = (Keyed) { i, g_rand_double (rng) };
   order = offline_order_by (keys, n);
-  offline_add_curve (b, "oracle", order, sv, wv, qs, qw);
+  _rw_offline_add_curve (b, "random", order, n, sv, wv);
+  g_free (order);
+  for (guint i = 0; i < n; i++)
+    keys[i] = (Keyed) { i, sv[i] - wv[i] };
+  order = offline_order_by (keys, n);
+  _rw_offline_add_curve (b, "oracle", order, n, sv, wv);
+  json_builder_end_array (b);
+}
+
+static void
+offline_write_strong_weak (Offline     *run,
+                           JsonBuilder *b)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GList) names = NULL;
+
+  if (run->strong < 0)
+    return;
+  json_builder_set_member_name (b, "strong_weak");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "strong");
+  json_builder_add_string_value (b, run->models->pdata[run->strong]);
+  json_builder_set_member_name (b, "weak");
+  json_builder_add_string_value (b, run->models->pdata[run->weak]);
+  offline_write_measures (run, b, run->complete);
+
+  /* Per benchmark, as RouteLLM reports them. */
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      Item *it = run->complete->pdata[i];
+      const char *name = it->benchmark ? it->benchmark : "";
+      GPtrArray *g = g_hash_table_lookup (groups, name);
+
+      if (g == NULL)
+        g_hash_table_insert (groups, (gpointer) name, g = g_ptr_array_new ());
+      g_ptr_array_add (g, it);
+    }
+  json_builder_set_member_name (b, "benchmarks");
+  json_builder_begin_array (b);
+  names = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l && g_hash_table_size (groups) > 1; l = l->next)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "benchmark");
+      json_builder_add_string_value (b, l->data);
+      offline_write_measures (run, b, g_hash_table_lookup (groups, l->data));
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
   json_builder_end_object (b);
+}
+
+static void
+offline_write_decisions (Offline     *run,
+                         JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "decisions");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      Item *it = run->complete->pdata[i];
+
+      g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, it->prompt, -1);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "item");
+      json_builder_add_string_value (b, it->item);
+      json_builder_set_member_name (b, "prompt_sha256");
+      json_builder_add_string_value (b, sha);
+      json_builder_set_member_name (b, "fold");
+      json_builder_add_int_value (b, it->fold + 1);
+      json_builder_set_member_name (b, "benchmark");
+      json_builder_add_string_value (b, it->benchmark);
+      json_builder_set_member_name (b, "task");
+      json_builder_add_string_value (b, it->used_task);
+      json_builder_set_member_name (b, "true_task");
+      json_builder_add_string_value (b, it->task);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, run->models->pdata[it->chosen]);
+      json_builder_set_member_name (b, "score");
+      json_builder_add_double_value (b, it->score[it->chosen]);
+      json_builder_set_member_name (b, "cost");
+      json_builder_add_double_value (b, it->cost[it->chosen]);
+      json_builder_set_member_name (b, "strong_score");
+      if (isnan (it->strong_score))
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_double_value (b, it->strong_score);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 /**
  * rw_offline_evaluate:
  *
- * rw_offline_evaluate_cancellable() that cannot be cancelled.
+ * rw_offline_evaluate_with() cross-validated, without decisions, that cannot be cancelled.
  *
  * Returns: (transfer full) (nullable): the evaluation
  */
@@ -767,20 +775,14 @@ rw_offline_evaluate (GPtrArray   *outcomes,
                      const char  *weak,
                      GError     **error)
 {
-  return rw_offline_evaluate_cancellable (outcomes, policy, folds, strong, weak, NULL, error);
+  RwOfflineOptions o = { .folds = folds, .strong = strong, .weak = weak };
+  return rw_offline_evaluate_with (outcomes, policy, &o, error);
 }
 
 /**
  * rw_offline_evaluate_cancellable:
- * @outcomes: (element-type RwOutcome): graded answers
- * @policy: a learned policy: its models and settings are evaluated, learned again on each
- *   training fold
- * @folds: how many folds (2 or more)
- * @strong: (nullable): the strong model of RouteLLM's measures
- * @weak: (nullable): the weak one; with two models and neither named, the better is strong
- * @cancellable: (nullable): stops the evaluation between its steps (the learning of a fold,
- *   the points of the curve); it then fails with %G_IO_ERROR_CANCELLED
- * @error: return location for an error
+ *
+ * rw_offline_evaluate_with() cross-validated, without decisions.
  *
  * Returns: (transfer full) (nullable): the evaluation
  */
@@ -793,50 +795,119 @@ rw_offline_evaluate_cancellable (GPtrArray    *outcomes,
                                  GCancellable *cancellable,
                                  GError      **error)
 {
+  RwOfflineOptions o = { .folds = folds, .strong = strong, .weak = weak,
+                         .cancellable = cancellable };
+  return rw_offline_evaluate_with (outcomes, policy, &o, error);
+}
+
+/**
+ * rw_offline_evaluate_with:
+ * @outcomes: (element-type RwOutcome): graded answers: what the policy is learned from again
+ *   on each fold, or with a test split, nothing
+ * @policy: a learned policy: its models and settings
+ * @options: the folds or the test split, the strong and the weak model, whether to give the
+ *   decisions
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the evaluation
+ */
+JsonNode *
+rw_offline_evaluate_with (GPtrArray              *outcomes,
+                          JsonObject             *policy,
+                          const RwOfflineOptions *options,
+                          GError                **error)
+{
+  gboolean test = options->test != NULL;
   g_auto(Offline) run = {
-    .folds = MAX (folds, 2),
+    .folds = test ? 0 : MAX (options->folds, 2),
     .models = g_ptr_array_new (),
     .model_index = g_hash_table_new (g_str_hash, g_str_equal),
     .items = g_ptr_array_new_with_free_func ((GDestroyNotify) offline_item_free),
     .complete = g_ptr_array_new (),
-    .picks = g_hash_table_new (g_str_hash, g_str_equal),
-    .curve = g_array_new (FALSE, FALSE, sizeof (Point)),
+    .curve = g_array_new (FALSE, FALSE, sizeof (RwPoint)),
+    .oracle_curve = g_array_new (FALSE, FALSE, sizeof (RwPoint)),
+    .cancellable = options->cancellable,
   };
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GPtrArray) priced = NULL;
 
-  run.options.cost_weight = offline_options_double (policy, "cost_weight");
-  run.options.budget_per_1k = offline_options_double (policy, "budget_per_1k");
-  run.options.ceiling_usd = offline_options_double (policy, "ceiling_usd");
-  run.options.latency_ms = offline_options_double (policy, "latency_ms");
-  run.options.allow_unpriced = offline_options_double (policy, "allow_unpriced") != 0;
+  offline_read_options (&run, policy);
   /* The same outcomes the policy would be learned from: no model counted as free. */
-  if ((priced = _rw_learner_priced_outcomes (outcomes, run.options.allow_unpriced, NULL,
-                                             error)) == NULL)
+  if ((priced = _rw_learner_priced_outcomes (test ? options->test : outcomes,
+                                             run.options.allow_unpriced, NULL, error)) == NULL)
     return NULL;
-  outcomes = priced;
-
-  run.cancellable = cancellable;
   if (!offline_collect_models (&run, policy, error) ||
-      !offline_collect_items (&run, outcomes, error))
+      !offline_collect_items (&run, priced, test ? 1 : run.folds * 2, error))
     return NULL;
-  offline_score_baselines (&run);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  offline_score (&run);   /* the single models, for the strong and the weak */
+  offline_pick_strong_weak (&run, options->strong, options->weak);
+  if (test)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), policy);
+      if (!offline_route_test (&run, node, error))
+        return NULL;
+    }
+  else if (!offline_cross_validate (&run, priced, error))
     return NULL;
-  offline_cross_validate_all (&run, outcomes);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
+  g_clear_pointer (&run.single_q, g_free);
+  g_clear_pointer (&run.single_c, g_free);
+  run.random_q = run.random_c = 0;
+  run.policy = (RwPoint) { 0, 0 };
+  offline_score (&run);
+  offline_sweep (&run);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "items");
   json_builder_add_int_value (b, run.complete->len);
   json_builder_set_member_name (b, "folds");
   json_builder_add_int_value (b, run.folds);
+  json_builder_set_member_name (b, "test");
+  json_builder_add_boolean_value (b, test);
+  json_builder_set_member_name (b, "tasks");
+  json_builder_add_string_value (b, "predicted");
   offline_write_policy (&run, b);
-  offline_write_curve (&run, b);
-  offline_write_strong_weak (&run, b, strong, weak);
+  offline_write_strong_weak (&run, b);
+  if (options->decisions)
+    offline_write_decisions (&run, b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+static void
+offline_text_measures (GString    *s,
+                       JsonObject *group)
+{
+  JsonArray *routers = rw_json_object_get_array (group, "routers");
+
+  g_string_append (s, "| router | APGR | CPT(50%) | CPT(80%) |\n|---|---:|---:|---:|\n");
+  for (guint i = 0; routers && i < json_array_get_length (routers); i++)
+    {
+      JsonObject *r = rw_json_array_get_object (routers, i);
+      JsonNode *c50 = r ? json_object_get_member (r, "cpt50") : NULL;
+      JsonNode *c80 = r ? json_object_get_member (r, "cpt80") : NULL;
+      g_autofree char *a = c50 && !JSON_NODE_HOLDS_NULL (c50) ?
+                           g_strdup_printf ("%.1f%%", json_node_get_double (c50)) : g_strdup ("–");
+      g_autofree char *z = c80 && !JSON_NODE_HOLDS_NULL (c80) ?
+                           g_strdup_printf ("%.1f%%", json_node_get_double (c80)) : g_strdup ("–");
+
+      if (r == NULL)
+        continue;
+      g_string_append_printf (s, "| %s | %.3f | %s | %s |\n",
+                              rw_json_object_get_string (r, "router", ""),
+                              rw_json_object_get_double (r, "apgr", NAN), a, z);
+    }
+}
+
+static void
+offline_text_aiq (GString    *s,
+                  JsonObject *r)
+{
+  double aiq = rw_json_object_get_double (r, "aiq", NAN);
+
+  if (isnan (aiq))
+    g_string_append (s, " – |\n");
+  else
+    g_string_append_printf (s, " %.3f |\n", aiq);
 }
 
 /**
@@ -853,43 +924,58 @@ rw_offline_evaluation_to_text (JsonNode *evaluation)
   JsonArray *base = rw_json_object_get_array (e, "baselines");
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "Held out: %" G_GINT64_FORMAT " items, %" G_GINT64_FORMAT
-                          "-fold (each fold routed by a policy learned on the others)\n\n",
-                          rw_json_object_get_int (e, "items", 0), rw_json_object_get_int (e, "folds", 0));
-  g_string_append (s, "| router | quality | cost per 1k requests |\n|---|---:|---:|\n");
-  g_string_append_printf (s, "| **learned policy** | **%.1f%%** | **$%.4f** |\n",
+  if (rw_json_object_get_boolean (e, "test", FALSE))
+    g_string_append_printf (s, "Test split: %" G_GINT64_FORMAT " items, routed by the policy "
+                            "file as it is", rw_json_object_get_int (e, "items", 0));
+  else
+    g_string_append_printf (s, "Held out: %" G_GINT64_FORMAT " items, %" G_GINT64_FORMAT
+                            "-fold by prompt (each fold routed by the policy learned again on the "
+                            "others, loaded as the router loads it)",
+                            rw_json_object_get_int (e, "items", 0),
+                            rw_json_object_get_int (e, "folds", 0));
+  g_string_append (s, "; each prompt sent as a request that names no task, so its task is "
+                      "the one the policy's classifier predicts\n\n");
+  g_string_append (s, "| router | quality | cost per 1k requests | AIQ |\n|---|---:|---:|---:|\n");
+  g_string_append_printf (s, "| **learned policy** | **%.1f%%** | **$%.4f** |",
                           100 * rw_json_object_get_double (p, "quality", 0),
                           1000 * rw_json_object_get_double (p, "cost_usd", 0));
-  for (guint i = 0; i < json_array_get_length (base); i++)
+  offline_text_aiq (s, p);
+  for (guint i = 0; base && i < json_array_get_length (base); i++)
     {
-      JsonObject *r = json_array_get_object_element (base, i);
-      g_string_append_printf (s, "| %s | %.1f%% | $%.4f |\n", rw_json_object_get_string (r, "name", NULL),
+      JsonObject *r = rw_json_array_get_object (base, i);
+      if (r == NULL)
+        continue;
+      g_string_append_printf (s, "| %s | %.1f%% | $%.4f |", rw_json_object_get_string (r, "name", ""),
                               100 * rw_json_object_get_double (r, "quality", 0),
                               1000 * rw_json_object_get_double (r, "cost_usd", 0));
+      offline_text_aiq (s, r);
     }
-  if (json_object_has_member (e, "curve_area"))
-    g_string_append_printf (s, "\nArea under the cost-quality curve (average quality from the cheapest "
-                               "to the dearest model's cost): %.3f\n",
-                            rw_json_object_get_double (e, "curve_area", 0));
+  g_string_append (s, "\nAIQ: the average quality a router reaches across the costs from the "
+                      "cheapest to the dearest single model (RouterBench). The zero router sends "
+                      "each request at random to one of two single models, at the policy's cost.\n");
   if (json_object_has_member (e, "strong_weak"))
     {
       JsonObject *sw = rw_json_object_get_object (e, "strong_weak");
-      JsonArray *routers = rw_json_object_get_array (sw, "routers");
+      JsonArray *benchmarks = rw_json_object_get_array (sw, "benchmarks");
 
       g_string_append_printf (s, "\nStrong %s (%.1f%%), weak %s (%.1f%%), RouteLLM's measures:\n\n",
-                              rw_json_object_get_string (sw, "strong", NULL),
+                              rw_json_object_get_string (sw, "strong", ""),
                               100 * rw_json_object_get_double (sw, "strong_quality", 0),
-                              rw_json_object_get_string (sw, "weak", NULL),
+                              rw_json_object_get_string (sw, "weak", ""),
                               100 * rw_json_object_get_double (sw, "weak_quality", 0));
-      g_string_append (s, "| router | APGR | CPT(50%) | CPT(80%) |\n|---|---:|---:|---:|\n");
-      for (guint i = 0; i < json_array_get_length (routers); i++)
+      offline_text_measures (s, sw);
+      for (guint i = 0; benchmarks && i < json_array_get_length (benchmarks); i++)
         {
-          JsonObject *r = json_array_get_object_element (routers, i);
-          JsonNode *c50 = json_object_get_member (r, "cpt50"), *c80 = json_object_get_member (r, "cpt80");
-          g_autofree char *a = JSON_NODE_HOLDS_NULL (c50) ? g_strdup ("–") : g_strdup_printf ("%.1f%%", json_node_get_double (c50));
-          g_autofree char *z = JSON_NODE_HOLDS_NULL (c80) ? g_strdup ("–") : g_strdup_printf ("%.1f%%", json_node_get_double (c80));
-          g_string_append_printf (s, "| %s | %.3f | %s | %s |\n", rw_json_object_get_string (r, "router", NULL),
-                                  rw_json_object_get_double (r, "apgr", 0), a, z);
+          JsonObject *g = rw_json_array_get_object (benchmarks, i);
+          if (g == NULL)
+            continue;
+          g_string_append_printf (s, "\n%s: %" G_GINT64_FORMAT " items, strong %.1f%%, "
+                                  "weak %.1f%%\n\n",
+                                  rw_json_object_get_string (g, "benchmark", ""),
+                                  rw_json_object_get_int (g, "items", 0),
+                                  100 * rw_json_object_get_double (g, "strong_quality", 0),
+                                  100 * rw_json_object_get_double (g, "weak_quality", 0));
+          offline_text_measures (s, g);
         }
     }
   return g_string_free (s, FALSE);

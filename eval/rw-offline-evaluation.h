@@ -10,6 +10,31 @@
 
 G_BEGIN_DECLS
 
+/**
+ * RwOfflineOptions:
+ * @folds: how many folds to cross-validate with (2 or more)
+ * @strong: (nullable): the strong model of RouteLLM's measures
+ * @weak: (nullable): the weak one; with two models and neither named, the better is strong
+ * @test: (nullable) (element-type RwOutcome): a fixed split: the policy file itself routes
+ *   these items, and nothing is learned again
+ * @decisions: whether the evaluation gives each item's decision ("decisions")
+ * @cancellable: (nullable): stops the evaluation between its steps; it then fails with
+ *   %G_IO_ERROR_CANCELLED
+ */
+typedef struct
+{
+  guint folds;
+  const char *strong;
+  const char *weak;
+  GPtrArray *test;
+  gboolean decisions;
+  GCancellable *cancellable;
+} RwOfflineOptions;
+
+JsonNode *rw_offline_evaluate_with      (GPtrArray              *outcomes,
+                                         JsonObject             *policy,
+                                         const RwOfflineOptions *options,
+                                         GError                **error);
 JsonNode *rw_offline_evaluate           (GPtrArray   *outcomes,
                                         JsonObject  *policy,
                                         guint        folds,

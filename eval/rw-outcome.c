@@ -29,6 +29,7 @@ rw_outcome_free (RwOutcome *o)
   g_free (o->task);
   g_free (o->prompt);
   g_free (o->model);
+  g_free (o->benchmark);
   g_free (o);
 }
 
@@ -65,6 +66,7 @@ rw_outcomes_load (RwStore  *store,
       o->score = g->score;
       o->cost_usd = g->cost_usd;
       o->latency_ms = g->latency_ms;
+      o->benchmark = g_steal_pointer (&g->benchmark);
       g_ptr_array_add (out, o);
     }
   return out;

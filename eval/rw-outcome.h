@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * @model: the model that answered
  * @score: the answer's grade, 0 to 1 (a person's grade over the machines')
  * @cost_usd: what the answer cost, NAN when unknown
- * @latency_ms: how long it took
+ * @latency_ms: how long it took, NAN when unknown
+ * @benchmark: (nullable): the benchmark or suite it belongs to
  */
 typedef struct
 {
@@ -28,6 +29,7 @@ typedef struct
   double score;
   double cost_usd;
   double latency_ms;
+  char *benchmark;
 } RwOutcome;
 
 void       rw_outcome_free  (RwOutcome  *outcome);

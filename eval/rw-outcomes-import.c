@@ -250,6 +250,79 @@ outcomes_cost (RwCatalog  *catalog,
   return rw_model_compute_cost (model, rw_estimate_tokens (row->prompt), 1);
 }
 
+/* The file's rows, every one of the form, or an error naming the first that is not. */
+static GPtrArray *
+outcomes_read_rows (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *data = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  GStatBuf st;
+  gsize len;
+
+  if (g_stat (path, &st) == 0 && st.st_size > MAX_FILE)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: larger than %d MB: split it", base,
+                   MAX_FILE / (1024 * 1024));
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &data, &len, &local))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s", local->message);
+      return NULL;
+    }
+  if (!(g_str_has_suffix (path, ".csv") ? outcomes_read_csv (data, len, base, rows, error)
+                                         : outcomes_read_jsonl (data, len, base, rows, error)))
+    return NULL;
+  if (rows->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no outcomes", base);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * rw_outcomes_read:
+ * @catalog: (nullable): prices for answers whose cost the file does not give
+ * @path: a file of the form rw_outcomes_import() takes
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (element-type RwOutcome) (nullable): the file's outcomes, as
+ *   rw_outcomes_load() gives the stored ones, without storing them
+ */
+GPtrArray *
+rw_outcomes_read (RwCatalog   *catalog,
+                  const char  *path,
+                  GError     **error)
+{
+  g_autoptr(GPtrArray) rows = outcomes_read_rows (path, error);
+  g_autofree char *base = g_path_get_basename (path);
+  GPtrArray *out;
+
+  if (rows == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_outcome_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = rows->pdata[i];
+      RwOutcome *o = g_new0 (RwOutcome, 1);
+
+      o->item = g_strdup (row->item);
+      o->task = g_strdup (row->task);
+      o->prompt = g_strdup (row->prompt);
+      o->model = g_strdup (row->model);
+      o->score = row->score;
+      o->cost_usd = outcomes_cost (catalog, row);
+      o->latency_ms = row->latency;
+      o->benchmark = g_strdup (base);
+      g_ptr_array_add (out, o);
+    }
+  return out;
+}
+
 /**
  * rw_outcomes_import:
  * @store: the database
@@ -272,39 +345,17 @@ rw_outcomes_import (RwStore     *store,
                     guint       *n_items,
                     GError     **error)
 {
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *data = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GHashTable) by_item = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                          (GDestroyNotify) g_ptr_array_unref);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) params = NULL;
   g_autofree char *run_id = NULL;
-  GStatBuf st;
-  gsize len;
 
   *n_items = 0;
-  if (g_stat (path, &st) == 0 && st.st_size > MAX_FILE)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: larger than %d MB: split it", base,
-                   MAX_FILE / (1024 * 1024));
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s", local->message);
-      return NULL;
-    }
-  if (!(g_str_has_suffix (path, ".csv") ? outcomes_read_csv (data, len, base, rows, error)
-                                         : outcomes_read_jsonl (data, len, base, rows, error)))
+  if ((rows = outcomes_read_rows (path, error)) == NULL)
     return NULL;
-  if (rows->len == 0)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no outcomes", base);
-      return NULL;
-    }
   for (guint i = 0; i < rows->len; i++)
     {
       Row *row = rows->pdata[i];

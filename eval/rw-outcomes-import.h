@@ -6,9 +6,13 @@
 #endif
 
 #include <routewise-engine.h>
+#include "rw-outcome.h"
 
 G_BEGIN_DECLS
 
+GPtrArray *rw_outcomes_read (RwCatalog   *catalog,
+                             const char  *path,
+                             GError     **error);
 char *rw_outcomes_import (RwStore     *store,
                           RwCatalog   *catalog,
                           const char  *path,

@@ -302,6 +302,13 @@ rw_routellm_import_cancellable (RwStore       *store,
   json_builder_add_string_value (b, "routellm");
   json_builder_set_member_name (b, "path");
   json_builder_add_string_value (b, path);
+  /* The benchmark, as RouteLLM names its files: mmlu_<subject>.csv, gsm8k_responses.csv. */
+  json_builder_set_member_name (b, "benchmark");
+  {
+    g_autofree char *first = g_path_get_basename (files->pdata[0]);
+    first[strcspn (first, "_.")] = '\0';
+    json_builder_add_string_value (b, first);
+  }
   json_builder_end_object (b);
   params = json_builder_get_root (b);
   run_id = rw_store_begin_run (store, "eval", params);

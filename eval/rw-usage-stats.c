@@ -317,8 +317,10 @@ usage_policy_add (PolicyCost      *pc,
 
   pc->requests++;
   request = rw_chat_request_new_for_prompt (q->prompt_text ? q->prompt_text : "");
-  task = q->task ? g_strdup (q->task) : rw_policy_classify (policy, request);
-  candidates = rw_policy_candidates (policy, RW_POLICY_AUTO_MODEL, task);
+  if (q->task != NULL)
+    rw_chat_request_set_task (request, q->task);
+  task = rw_policy_classify (policy, request);
+  candidates = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, task, request);
   if (candidates == NULL || candidates[0] == NULL)
     return;
   g_hash_table_insert (pc->chosen, g_strdup (candidates[0]),

@@ -405,14 +405,50 @@ test_learn_and_evaluate (void)
   g_assert_no_error (error);
   g_assert_cmpstr ((task = rw_policy_classify (loaded, req)), ==, "proofs");
 
-  /* A budget: trivia moves to the cheap model, proofs keep the good one. */
+  /* A budget: within trivia, the prompts the cheap model answers (the simple ones) move to
+   * it, and the obscure ones stay with the good one; proofs keep the good one. The router
+   * decides per prompt, from the file, as serve loads it. */
   p2 = rw_learner_learn (outcomes, NULL, &frugal, &error);
   g_assert_no_error (error);
   tasks = json_object_get_object_member (json_node_get_object (p2), "tasks");
-  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 0), ==, "small/model");
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "proofs"), 0), ==, "big/model");
   learned = json_object_get_object_member (json_node_get_object (p2), "learned");
   g_assert_cmpfloat (json_object_get_double_member (learned, "expected_cost_per_1k"), <=, 5.0 + 1e-9);
+  g_clear_pointer (&text, g_free);
+  text = json_to_string (p2, FALSE);
+  g_assert_true (rw_policy_load_data (loaded, "frugal.json", text, -1, &error));
+  g_assert_no_error (error);
+  {
+    const struct { const char *prompt, *task, *model; } want[] = {
+      { "A simple trivia question number 1001 about capitals", "trivia", "small/model" },
+      { "An obscure trivia question number 1005 about capitals", "trivia", "big/model" },
+      { "Prove lemma 1001 about primes and groups", "proofs", "big/model" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      {
+        g_autoptr(RwChatRequest) r = rw_chat_request_new_for_prompt (want[i].prompt);
+        g_autofree char *t = rw_policy_classify (loaded, r);
+        g_auto(GStrv) order = rw_policy_route (loaded, RW_POLICY_AUTO_MODEL, t, r);
+        double q_big, q_small, c_big, c_small;
+
+        g_assert_cmpstr (t, ==, want[i].task);
+        g_assert_cmpstr (order[0], ==, want[i].model);
+        g_assert_cmpuint (g_strv_length (order), ==, 2);
+        /* What it expects of each model: the obscure and the proof need the big one. */
+        g_assert_true (rw_policy_estimate (loaded, r, t, "big/model", &q_big, &c_big));
+        g_assert_true (rw_policy_estimate (loaded, r, t, "small/model", &q_small, &c_small));
+        g_assert_cmpfloat (c_big, >, c_small);
+        if (i == 0)
+          g_assert_cmpfloat (q_small, >, 0.8);
+        else
+          g_assert_cmpfloat (q_big - q_small, >, 0.4);
+        /* A concrete model asked for is never reordered. */
+        g_strfreev (order);
+        order = rw_policy_route (loaded, "small/model", t, r);
+        g_assert_cmpstr (order[0], ==, "small/model");
+      }
+  }
 
   /* Held out: the policy against every single model, random and the oracle. */
   eval = rw_offline_evaluate (outcomes, json_node_get_object (p2), 5, NULL, NULL, &error);
@@ -436,7 +472,8 @@ test_learn_and_evaluate (void)
         if (g_str_equal (name, "small/model"))
           small_c = json_object_get_double_member (r, "cost_usd");
         if (g_str_equal (name, "oracle")) oracle = q;
-        if (g_str_equal (name, "cost-matched mix")) mix = r;
+        if (g_str_equal (name, "zero router")) mix = r;
+        g_assert_true (json_object_has_member (r, "aiq"));
       }
     /* The mix of the two single models that costs what the policy costs lies on the line
      * between their points; the per-task policy beats it here, where tasks differ. */

@@ -60,7 +60,7 @@ classify_run (RwCliContext *cli,
   if (o->task != NULL)
     rw_chat_request_set_task (request, o->task);
   task = rw_policy_classify (policy, request);
-  models = rw_policy_candidates (policy, RW_POLICY_AUTO_MODEL, task);
+  models = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, task, request);
   if (o->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();

@@ -14,6 +14,8 @@ typedef struct
   char *strong;
   char *weak;
   char *output;
+  char *decisions;
+  char *test;
   gboolean json;
 } PolicyEvaluateOptions;
 
@@ -24,6 +26,11 @@ static const GOptionEntry policy_evaluate_entries[] = {
   { "weak", 0, 0, G_OPTION_ARG_STRING, FIELD (weak), N_("The weak model"), N_("MODEL") },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, FIELD (output), N_("Write to this file"),
     N_("FILE") },
+  { "decisions", 0, 0, G_OPTION_ARG_FILENAME, FIELD (decisions),
+    N_("Write each held-out item's decision to this file, one JSON object a line"), N_("FILE") },
+  { "test", 0, 0, G_OPTION_ARG_FILENAME, FIELD (test),
+    N_("Evaluate the policy file as it is on this fixed split (outcomes, as “import outcomes” "
+       "reads them) instead of cross-validating"), N_("FILE") },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json), N_("Print JSON"), NULL },
   { NULL }
 };
@@ -52,6 +59,30 @@ policy_evaluate_check (gpointer data,
   return 0;
 }
 
+/* The decisions, one JSON object a line, into @path; and out of @evaluation. */
+static gboolean
+policy_evaluate_write_decisions (JsonNode   *evaluation,
+                                 const char *path)
+{
+  JsonObject *e = json_node_get_object (evaluation);
+  JsonArray *decisions = rw_json_object_get_array (e, "decisions");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; decisions && i < json_array_get_length (decisions); i++)
+    {
+      g_autofree char *line = json_to_string (json_array_get_element (decisions, i), FALSE);
+      g_string_append_printf (out, "%s\n", line);
+    }
+  json_object_remove_member (e, "decisions");
+  if (!g_file_set_contents (path, out->str, out->len, &error))
+    {
+      rw_cli_print_error ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 policy_evaluate_run (RwCliContext *cli,
                      gpointer      data,
@@ -65,22 +96,39 @@ policy_evaluate_run (RwCliContext *cli,
   g_autoptr(JsonNode) evaluation = NULL;
   g_autofree char *text = NULL;
 
-  if ((outcomes = rw_outcomes_load (rw_cli_context_get_store (cli), &error)) == NULL)
-    {
-      rw_cli_print_error ("%s", error->message);
-      return RW_CLI_EXIT_FAILED;
-    }
+  RwOfflineOptions options = {
+    .folds = o->folds, .strong = o->strong, .weak = o->weak, .decisions = o->decisions != NULL,
+  };
+  g_autoptr(GPtrArray) test = NULL;
+
   if ((policy = rw_cli_read_policy_file (argv[1], &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_USAGE;
     }
-  if ((evaluation = rw_offline_evaluate (outcomes, json_node_get_object (policy), o->folds,
-                                        o->strong, o->weak, &error)) == NULL)
+  if (o->test != NULL)
+    {
+      if ((test = rw_outcomes_read (rw_cli_context_get_catalog (cli), o->test, &error)) == NULL)
+        {
+          rw_cli_print_error ("%s", error->message);
+          return RW_CLI_EXIT_USAGE;
+        }
+      options.test = test;
+      outcomes = g_ptr_array_new ();
+    }
+  else if ((outcomes = rw_outcomes_load (rw_cli_context_get_store (cli), &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_FAILED;
     }
+  if ((evaluation = rw_offline_evaluate_with (outcomes, json_node_get_object (policy), &options,
+                                              &error)) == NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      return RW_CLI_EXIT_FAILED;
+    }
+  if (o->decisions != NULL && !policy_evaluate_write_decisions (evaluation, o->decisions))
+    return RW_CLI_EXIT_FAILED;
   if (o->json)
     text = rw_json_to_string (evaluation, TRUE);
   else
@@ -92,8 +140,11 @@ const RwCliCommand rw_cli_command_policy_evaluate = {
   .name = "policy evaluate",
   .parameter_string = N_("POLICY"),
   .summary = N_("Evaluate a policy on held-out data"),
-  .help = N_("Evaluate a policy on held-out data: each fold is routed by a policy learned on "
-             "the others, against every single model, random routing and the oracle."),
+  .help = N_("Evaluate a policy on held-out data, exactly as it routes: each fold is routed by "
+             "the policy learned again on the others, loaded as serve loads it, with the task "
+             "its classifier predicts; or, with --test, the policy file itself on a fixed split. "
+             "Against every single model, random routing, the oracle and the zero router, with "
+             "AIQ, and RouteLLM's measures per benchmark."),
   .options_size = sizeof (PolicyEvaluateOptions),
   .entries = policy_evaluate_entries,
   .init = policy_evaluate_init,

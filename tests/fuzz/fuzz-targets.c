@@ -385,3 +385,34 @@ rw_fuzz_requests (const guint8 *data,
   json_node_unref (root);
   return 0;
 }
+
+/* A policy file: refused with a message, or loaded and able to route any prompt by its rules,
+ * its classifier and its prompt router. */
+int
+rw_fuzz_policy (const guint8 *data,
+                gsize         size)
+{
+  g_autoptr(RwPolicy) policy = rw_policy_new ();
+  g_autoptr(GError) error = NULL;
+  const char *prompts[] = { "Prove that 2 is prime", "", "café ☕ trivia about capitals" };
+
+  if (!rw_policy_load_data (policy, "fuzz", (const char *) data, size, &error))
+    {
+      g_assert (error != NULL && error->domain == RW_ERROR);
+      return 0;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (prompts); i++)
+    {
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (prompts[i]);
+      g_autofree char *task = rw_policy_classify (policy, request);
+      g_auto(GStrv) models = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, task, request);
+
+      for (guint k = 0; models[k] != NULL; k++)
+        {
+          double q, c;
+          if (rw_policy_estimate (policy, request, task, models[k], &q, &c))
+            g_assert (q >= 0 && q <= 1 && c >= 0);
+        }
+    }
+  return 0;
+}

@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rw-error.h"
+#include "rw-json.h"
+#include "rw-prompt-router.h"
+#include "rw-text.h"
+
+/**
+ * RwPromptRouter:
+ *
+ * Each model's chance to answer a prompt well, from the prompt itself: a logistic model per
+ * model over the words and word pairs of the prompt (hashed, as the task classifier hashes
+ * them), its length, and its task (the task a request names, else the classifier's belief
+ * over tasks). With each model's cost per task and the policy's cost weight, it ranks a
+ * task's models for one prompt by expected quality minus the cost weight times the cost of a
+ * thousand such requests, so that within a task a cheap model takes the prompts it can
+ * handle. A prediction is a few microseconds; only the weights that matter are stored.
+ *
+ * Its JSON form: `{"type": "logistic", "buckets": 65536, "length_mean": 5.1, "length_sd":
+ * 0.8, "cost_weight": 0.09, "models": {"a/x": {"bias": 0.4, "length": -0.1, "tasks":
+ * {"math": -0.6}, "weights": {"513": 0.21, ...}}}, "costs": {"math": {"a/x": 0.0004}}}`,
+ * costs in US dollars per request, "all" for any task.
+ */
+
+#define DEFAULT_BUCKETS 65536
+#define MAX_BUCKETS (1u << 20)
+#define EPOCHS 12
+#define STEP 0.5
+#define L2 1.0
+#define STORED_MIN 1e-4
+
+typedef struct
+{
+  guint text;     /* index into texts */
+  guint task;     /* index into task_names */
+  double score;
+} Example;
+
+typedef struct
+{
+  char *name;
+  double bias;
+  double length;
+  GHashTable *tasks;    /* task (owned) -> weight (double *, owned) */
+  float *weights;       /* buckets */
+  GArray *examples;     /* Example, until trained */
+} Model;
+
+typedef struct
+{
+  guint *buckets;       /* sorted, distinct */
+  guint n;
+  double length;        /* log (1 + bytes) */
+} Features;
+
+struct _RwPromptRouter
+{
+  gatomicrefcount ref_count;
+  guint buckets;
+  double length_mean, length_sd;
+  double cost_weight;
+  GPtrArray *models;    /* Model */
+  GHashTable *by_name;  /* name -> Model */
+  GHashTable *costs;    /* task (owned) -> (model (owned) -> double * (owned)) */
+
+  /* What rw_prompt_router_add() gathers for rw_prompt_router_train() */
+  GHashTable *text_index;   /* text (owned by texts) -> index + 1 */
+  GPtrArray *texts;         /* char * */
+  GPtrArray *task_names;    /* char * */
+  GHashTable *task_index;   /* name -> index + 1 */
+};
+
+G_DEFINE_BOXED_TYPE (RwPromptRouter, rw_prompt_router, rw_prompt_router_ref,
+                     rw_prompt_router_unref)
+
+static void
+prompt_router_model_free (Model *m)
+{
+  g_free (m->name);
+  g_hash_table_unref (m->tasks);
+  g_free (m->weights);
+  g_clear_pointer (&m->examples, g_array_unref);
+  g_free (m);
+}
+
+static Model *
+prompt_router_model (RwPromptRouter *self,
+                     const char     *name,
+                     gboolean        create)
+{
+  Model *m = g_hash_table_lookup (self->by_name, name);
+
+  if (m != NULL || !create)
+    return m;
+  m = g_new0 (Model, 1);
+  m->name = g_strdup (name);
+  m->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  m->weights = g_new0 (float, self->buckets);
+  g_ptr_array_add (self->models, m);
+  g_hash_table_insert (self->by_name, m->name, m);
+  return m;
+}
+
+/**
+ * rw_prompt_router_new:
+ * @buckets: how many hash buckets the words fall into, 0 for the default (65536)
+ *
+ * Returns: (transfer full): a router with no models
+ */
+RwPromptRouter *
+rw_prompt_router_new (guint buckets)
+{
+  RwPromptRouter *self = g_new0 (RwPromptRouter, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
+  self->length_sd = 1;
+  self->models = g_ptr_array_new_with_free_func ((GDestroyNotify) prompt_router_model_free);
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->costs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_hash_table_unref);
+  self->text_index = g_hash_table_new (g_str_hash, g_str_equal);
+  self->texts = g_ptr_array_new_with_free_func (g_free);
+  self->task_names = g_ptr_array_new_with_free_func (g_free);
+  self->task_index = g_hash_table_new (g_str_hash, g_str_equal);
+  return self;
+}
+
+RwPromptRouter *
+rw_prompt_router_ref (RwPromptRouter *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+rw_prompt_router_unref (RwPromptRouter *self)
+{
+  if (self != NULL && g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_ptr_array_unref (self->models);
+      g_hash_table_unref (self->by_name);
+      g_hash_table_unref (self->costs);
+      g_hash_table_unref (self->text_index);
+      g_ptr_array_unref (self->texts);
+      g_ptr_array_unref (self->task_names);
+      g_hash_table_unref (self->task_index);
+      g_free (self);
+    }
+}
+
+static guint
+prompt_router_intern (GHashTable *index,
+                      GPtrArray  *list,
+                      const char *s)
+{
+  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (index, s));
+
+  if (i == 0)
+    {
+      g_ptr_array_add (list, g_strdup (s));
+      i = list->len;
+      g_hash_table_insert (index, list->pdata[i - 1], GUINT_TO_POINTER (i));
+    }
+  return i - 1;
+}
+
+/**
+ * rw_prompt_router_add:
+ * @self: a router
+ * @model: the model that answered
+ * @text: the prompt
+ * @task: its task
+ * @score: how well the model answered, 0 to 1
+ *
+ * Keeps one graded answer for rw_prompt_router_train().
+ */
+void
+rw_prompt_router_add (RwPromptRouter *self,
+                      const char     *model,
+                      const char     *text,
+                      const char     *task,
+                      double          score)
+{
+  Model *m = prompt_router_model (self, model, TRUE);
+  Example e = {
+    prompt_router_intern (self->text_index, self->texts, text),
+    prompt_router_intern (self->task_index, self->task_names, task),
+    CLAMP (score, 0, 1),
+  };
+
+  if (m->examples == NULL)
+    m->examples = g_array_new (FALSE, FALSE, sizeof (Example));
+  g_array_append_val (m->examples, e);
+}
+
+static void
+prompt_router_collect (guint    bucket,
+                       gpointer data)
+{
+  g_array_append_val ((GArray *) data, bucket);
+}
+
+static int
+prompt_router_compare_uint (gconstpointer a,
+                            gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* The distinct buckets of @text, in order, and its length. */
+static void
+prompt_router_features (RwPromptRouter *self,
+                        const char     *text,
+                        Features       *f)
+{
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint n = 0;
+
+  rw_text_each_feature (self->buckets, text, prompt_router_collect, all);
+  g_array_sort (all, prompt_router_compare_uint);
+  for (guint i = 0; i < all->len; i++)
+    if (n == 0 || g_array_index (all, guint, i) != g_array_index (all, guint, n - 1))
+      g_array_index (all, guint, n++) = g_array_index (all, guint, i);
+  f->n = n;
+  f->buckets = g_memdup2 (all->data, MAX (1, n) * sizeof (guint));
+  f->length = log1p ((double) strlen (text));
+}
+
+static double
+prompt_router_sigmoid (double z)
+{
+  return z >= 0 ? 1 / (1 + exp (-z)) : exp (z) / (1 + exp (z));
+}
+
+/* One model's logistic fit, by AdaGrad over its examples in an order fixed by a seed, with an
+ * L2 penalty on every weight but the bias, each feature's share of it paid where it occurs. */
+static void
+prompt_router_fit (RwPromptRouter *self,
+                   Model          *m,
+                   Features       *features)
+{
+  guint n = m->examples->len, n_tasks = self->task_names->len;
+  g_autofree double *w = g_new0 (double, self->buckets);
+  g_autofree double *gw = g_new0 (double, self->buckets);
+  g_autofree guint *count = g_new0 (guint, self->buckets);
+  g_autofree double *tw = g_new0 (double, MAX (1, n_tasks));
+  g_autofree double *gt = g_new0 (double, MAX (1, n_tasks));
+  g_autofree guint *tcount = g_new0 (guint, MAX (1, n_tasks));
+  g_autofree guint *order = g_new (guint, MAX (1, n));
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1);
+  double bias = 0, gb = 0, lw = 0, gl = 0, mean = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Example *e = &g_array_index (m->examples, Example, i);
+      Features *f = &features[e->text];
+
+      for (guint k = 0; k < f->n; k++)
+        count[f->buckets[k]]++;
+      tcount[e->task]++;
+      mean += e->score / n;
+      order[i] = i;
+    }
+  /* Start from the mean, so that few examples stay near it. */
+  bias = log (CLAMP (mean, 0.01, 0.99) / (1 - CLAMP (mean, 0.01, 0.99)));
+  for (guint epoch = 0; epoch < EPOCHS; epoch++)
+    {
+      for (guint i = n; i > 1; i--)
+        {
+          guint j = g_rand_int_range (rng, 0, (gint32) i), t = order[i - 1];
+          order[i - 1] = order[j];
+          order[j] = t;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          Example *e = &g_array_index (m->examples, Example, order[i]);
+          Features *f = &features[e->text];
+          double v = f->n > 0 ? 1 / sqrt (f->n) : 0;
+          double z = (f->length - self->length_mean) / self->length_sd;
+          double s = bias + lw * z + tw[e->task], g;
+
+          for (guint k = 0; k < f->n; k++)
+            s += v * w[f->buckets[k]];
+          g = prompt_router_sigmoid (s) - e->score;
+
+          gb += g * g;
+          bias -= STEP * g / sqrt (gb + 1e-8);
+          {
+            double d = g * z + L2 * lw / n;
+            gl += d * d;
+            lw -= STEP * d / sqrt (gl + 1e-8);
+          }
+          {
+            double d = g + L2 * tw[e->task] / tcount[e->task];
+            gt[e->task] += d * d;
+            tw[e->task] -= STEP * d / sqrt (gt[e->task] + 1e-8);
+          }
+          for (guint k = 0; k < f->n; k++)
+            {
+              guint b = f->buckets[k];
+              double d = g * v + L2 * w[b] / count[b];
+              gw[b] += d * d;
+              w[b] -= STEP * d / sqrt (gw[b] + 1e-8);
+            }
+        }
+    }
+  m->bias = bias;
+  m->length = lw;
+  for (guint b = 0; b < self->buckets; b++)
+    m->weights[b] = (float) w[b];
+  g_hash_table_remove_all (m->tasks);
+  for (guint t = 0; t < n_tasks; t++)
+    if (tcount[t] > 0)
+      g_hash_table_insert (m->tasks, g_strdup (self->task_names->pdata[t]),
+                           g_memdup2 (&tw[t], sizeof (double)));
+}
+
+/**
+ * rw_prompt_router_train:
+ * @self: a router
+ *
+ * Fits every model to the answers added since the last training, and forgets them.
+ */
+void
+rw_prompt_router_train (RwPromptRouter *self)
+{
+  guint n = self->texts->len;
+  g_autofree Features *features = g_new0 (Features, MAX (1, n));
+  double sum = 0, sumsq = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      prompt_router_features (self, self->texts->pdata[i], &features[i]);
+      sum += features[i].length;
+      sumsq += features[i].length * features[i].length;
+    }
+  if (n > 0)
+    {
+      self->length_mean = sum / n;
+      self->length_sd = MAX (1e-3, sqrt (MAX (0, sumsq / n - self->length_mean * self->length_mean)));
+    }
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      Model *m = self->models->pdata[i];
+
+      if (m->examples != NULL && m->examples->len > 0)
+        prompt_router_fit (self, m, features);
+      g_clear_pointer (&m->examples, g_array_unref);
+    }
+  for (guint i = 0; i < n; i++)
+    g_free (features[i].buckets);
+  g_hash_table_remove_all (self->text_index);
+  g_ptr_array_set_size (self->texts, 0);
+  g_hash_table_remove_all (self->task_index);
+  g_ptr_array_set_size (self->task_names, 0);
+}
+
+/**
+ * rw_prompt_router_set_cost:
+ * @self: a router
+ * @task: a task, or "all" for any
+ * @model: a model
+ * @cost_usd: what one of its answers costs on average, in US dollars
+ */
+void
+rw_prompt_router_set_cost (RwPromptRouter *self,
+                           const char     *task,
+                           const char     *model,
+                           double          cost_usd)
+{
+  GHashTable *t = g_hash_table_lookup (self->costs, task);
+
+  if (t == NULL)
+    {
+      t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (self->costs, g_strdup (task), t);
+    }
+  g_hash_table_replace (t, g_strdup (model), g_memdup2 (&cost_usd, sizeof (double)));
+}
+
+/**
+ * rw_prompt_router_get_cost:
+ * @self: a router
+ * @task: (nullable): a task
+ * @model: a model
+ * @cost_usd: (out): its cost per request for @task, else for any task
+ *
+ * Returns: whether a cost is known
+ */
+gboolean
+rw_prompt_router_get_cost (RwPromptRouter *self,
+                           const char     *task,
+                           const char     *model,
+                           double         *cost_usd)
+{
+  const char *keys[] = { task, "all" };
+
+  for (guint k = 0; k < 2; k++)
+    {
+      GHashTable *t = keys[k] ? g_hash_table_lookup (self->costs, keys[k]) : NULL;
+      double *c = t ? g_hash_table_lookup (t, model) : NULL;
+
+      if (c != NULL)
+        {
+          *cost_usd = *c;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/**
+ * rw_prompt_router_set_cost_weight:
+ * @self: a router
+ * @cost_weight: quality points given up for each US dollar per thousand requests
+ */
+void
+rw_prompt_router_set_cost_weight (RwPromptRouter *self,
+                                  double          cost_weight)
+{
+  self->cost_weight = isfinite (cost_weight) ? MAX (0, cost_weight) : 0;
+}
+
+double
+rw_prompt_router_get_cost_weight (RwPromptRouter *self)
+{
+  return self->cost_weight;
+}
+
+gboolean
+rw_prompt_router_has_model (RwPromptRouter *self,
+                            const char     *model)
+{
+  return g_hash_table_contains (self->by_name, model);
+}
+
+/**
+ * rw_prompt_router_quality:
+ * @self: a router
+ * @model: a model
+ * @text: a prompt
+ * @tasks: (array length=n_tasks): tasks
+ * @task_probs: (array length=n_tasks): how likely the prompt is of each
+ * @n_tasks: how many
+ *
+ * Returns: the model's expected score for the prompt, 0 to 1; NAN for a model it does not know
+ */
+double
+rw_prompt_router_quality (RwPromptRouter     *self,
+                          const char         *model,
+                          const char         *text,
+                          const char * const *tasks,
+                          const double       *task_probs,
+                          guint               n_tasks)
+{
+  Model *m = prompt_router_model (self, model, FALSE);
+  Features f;
+  double s, v;
+
+  if (m == NULL)
+    return NAN;
+  prompt_router_features (self, text ? text : "", &f);
+  v = f.n > 0 ? 1 / sqrt (f.n) : 0;
+  s = m->bias + m->length * (f.length - self->length_mean) / self->length_sd;
+  for (guint k = 0; k < f.n; k++)
+    s += v * m->weights[f.buckets[k]];
+  for (guint t = 0; t < n_tasks; t++)
+    {
+      double *tw = tasks[t] ? g_hash_table_lookup (m->tasks, tasks[t]) : NULL;
+      if (tw != NULL && task_probs[t] > 0)
+        s += task_probs[t] * *tw;
+    }
+  g_free (f.buckets);
+  return prompt_router_sigmoid (s);
+}
+
+static void
+prompt_router_add_double (JsonBuilder *b,
+                          double       v)
+{
+  /* Six significant digits: enough for a weight, and a smaller file. */
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  json_builder_add_double_value (b, g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, "%.6g", v),
+                                                    NULL));
+}
+
+static GList *
+prompt_router_sorted_keys (GHashTable *table)
+{
+  return g_list_sort (g_hash_table_get_keys (table), (GCompareFunc) g_strcmp0);
+}
+
+/**
+ * rw_prompt_router_to_json:
+ * @self: a router
+ *
+ * Returns: (transfer full): its JSON form; the same router gives the same text
+ */
+JsonNode *
+rw_prompt_router_to_json (RwPromptRouter *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GList) tasks = prompt_router_sorted_keys (self->costs);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "logistic");
+  json_builder_set_member_name (b, "buckets");
+  json_builder_add_int_value (b, self->buckets);
+  json_builder_set_member_name (b, "length_mean");
+  prompt_router_add_double (b, self->length_mean);
+  json_builder_set_member_name (b, "length_sd");
+  prompt_router_add_double (b, self->length_sd);
+  json_builder_set_member_name (b, "cost_weight");
+  json_builder_add_double_value (b, self->cost_weight);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      Model *m = self->models->pdata[i];
+      g_autoptr(GList) names = prompt_router_sorted_keys (m->tasks);
+
+      json_builder_set_member_name (b, m->name);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "bias");
+      prompt_router_add_double (b, m->bias);
+      json_builder_set_member_name (b, "length");
+      prompt_router_add_double (b, m->length);
+      json_builder_set_member_name (b, "tasks");
+      json_builder_begin_object (b);
+      for (GList *l = names; l; l = l->next)
+        {
+          json_builder_set_member_name (b, l->data);
+          prompt_router_add_double (b, *(double *) g_hash_table_lookup (m->tasks, l->data));
+        }
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "weights");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < self->buckets; k++)
+        if (fabsf (m->weights[k]) >= STORED_MIN)
+          {
+            char name[16];
+            g_snprintf (name, sizeof name, "%u", k);
+            json_builder_set_member_name (b, name);
+            prompt_router_add_double (b, m->weights[k]);
+          }
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "costs");
+  json_builder_begin_object (b);
+  for (GList *t = tasks; t; t = t->next)
+    {
+      GHashTable *models = g_hash_table_lookup (self->costs, t->data);
+      g_autoptr(GList) names = prompt_router_sorted_keys (models);
+
+      json_builder_set_member_name (b, t->data);
+      json_builder_begin_object (b);
+      for (GList *l = names; l; l = l->next)
+        {
+          json_builder_set_member_name (b, l->data);
+          json_builder_add_double_value (b, *(double *) g_hash_table_lookup (models, l->data));
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static gboolean
+prompt_router_number (JsonNode *node,
+                      double   *out)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_DOUBLE:
+      *out = json_node_get_double (node);
+      break;
+    case G_TYPE_INT64:
+      *out = (double) json_node_get_int (node);
+      break;
+    default:
+      return FALSE;
+    }
+  return isfinite (*out) && fabs (*out) < 1e6;
+}
+
+static JsonObject *
+prompt_router_object (JsonObject *obj,
+                      const char *member)
+{
+  JsonNode *n = json_object_get_member (obj, member);
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static gboolean
+prompt_router_read_model (RwPromptRouter *self,
+                          const char     *name,
+                          JsonNode       *node,
+                          GError        **error)
+{
+  JsonObject *mo = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonObject *tasks = mo ? prompt_router_object (mo, "tasks") : NULL;
+  JsonObject *weights = mo ? prompt_router_object (mo, "weights") : NULL;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+  Model *m;
+
+  if (mo == NULL || tasks == NULL || weights == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the router's model “%s” needs “bias”, “length”, “tasks” and “weights”", name);
+      return FALSE;
+    }
+  m = prompt_router_model (self, name, TRUE);
+  if (!prompt_router_number (json_object_get_member (mo, "bias"), &m->bias) ||
+      !prompt_router_number (json_object_get_member (mo, "length"), &m->length))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the router's model “%s” needs a number for “bias” and “length”", name);
+      return FALSE;
+    }
+  json_object_iter_init (&iter, tasks);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      double w;
+      if (!prompt_router_number (value, &w))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "the router's model “%s” has a bad weight for task “%s”", name, key);
+          return FALSE;
+        }
+      g_hash_table_replace (m->tasks, g_strdup (key), g_memdup2 (&w, sizeof (double)));
+    }
+  json_object_iter_init (&iter, weights);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      char *end = NULL;
+      guint64 bucket = g_ascii_strtoull (key, &end, 10);
+      double w;
+
+      if (end == key || *end != '\0' || bucket >= self->buckets ||
+          !prompt_router_number (value, &w))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "the router's model “%s” has a bad weight for bucket “%s”", name, key);
+          return FALSE;
+        }
+      m->weights[bucket] = (float) w;
+    }
+  return TRUE;
+}
+
+/**
+ * rw_prompt_router_new_from_json:
+ * @node: the JSON form
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the router
+ */
+RwPromptRouter *
+rw_prompt_router_new_from_json (JsonNode  *node,
+                                GError   **error)
+{
+  g_autoptr(RwPromptRouter) self = NULL;
+  JsonObject *obj, *models, *costs;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gint64 buckets;
+  double mean, sd, weight;
+
+  obj = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  if (obj == NULL || g_strcmp0 (rw_json_object_get_string (obj, "type", ""), "logistic") != 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the router must be of type “logistic”");
+      return NULL;
+    }
+  buckets = rw_json_object_get_int (obj, "buckets", 0);
+  models = prompt_router_object (obj, "models");
+  costs = prompt_router_object (obj, "costs");
+  if (buckets < 1 || buckets > MAX_BUCKETS || models == NULL || costs == NULL ||
+      !prompt_router_number (json_object_get_member (obj, "length_mean"), &mean) ||
+      !prompt_router_number (json_object_get_member (obj, "length_sd"), &sd) || !(sd > 0) ||
+      !prompt_router_number (json_object_get_member (obj, "cost_weight"), &weight))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the router needs “buckets” (1 to %u), “length_mean”, “length_sd”, "
+                   "“cost_weight”, “models” and “costs”", MAX_BUCKETS);
+      return NULL;
+    }
+  self = rw_prompt_router_new ((guint) buckets);
+  self->length_mean = mean;
+  self->length_sd = sd;
+  rw_prompt_router_set_cost_weight (self, weight);
+  json_object_iter_init (&iter, models);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!prompt_router_read_model (self, name, member, error))
+      return NULL;
+  json_object_iter_init (&iter, costs);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      JsonObjectIter ci;
+      const char *model;
+      JsonNode *cost;
+
+      if (!JSON_NODE_HOLDS_OBJECT (member))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "the router's costs for “%s” must be an object", name);
+          return NULL;
+        }
+      json_object_iter_init (&ci, json_node_get_object (member));
+      while (json_object_iter_next (&ci, &model, &cost))
+        {
+          double c;
+          if (!prompt_router_number (cost, &c) || c < 0)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                           "the router's cost of “%s” for “%s” must be a number, 0 or more",
+                           model, name);
+              return NULL;
+            }
+          rw_prompt_router_set_cost (self, name, model, c);
+        }
+    }
+  return g_steal_pointer (&self);
+}
