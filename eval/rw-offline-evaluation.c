@@ -431,59 +431,27 @@ offline_sweep (Offline *run)
     }
 }
 
-/* The zero router: each request sent at random to one of two single models, in the shares
- * that make the mix cost what the policy costs; the best such pair. Below the cheapest model
- * or above the dearest, that model alone. */
 static void
 offline_write_zero_router (Offline     *run,
                            JsonBuilder *b)
 {
-  double target = run->policy.cost, best = -INFINITY, share = 0, aiq;
   guint n = run->models->len;
-  int a = -1, z = -1, cheapest = 0, dearest = 0;
   g_autofree RwPoint *points = g_new (RwPoint, n);
+  double share, cost, quality, aiq;
+  int a, z;
 
   for (guint k = 0; k < n; k++)
-    {
-      points[k] = (RwPoint) { run->single_q[k], run->single_c[k] };
-      if (run->single_c[k] < run->single_c[cheapest])
-        cheapest = (int) k;
-      if (run->single_c[k] > run->single_c[dearest] ||
-          (run->single_c[k] == run->single_c[dearest] && run->single_q[k] > run->single_q[dearest]))
-        dearest = (int) k;
-    }
-  for (guint i = 0; i < n; i++)
-    for (guint j = 0; j < n; j++)
-      {
-        double ci = run->single_c[i], cj = run->single_c[j], t, q;
-
-        if (!(ci <= target && target <= cj))
-          continue;
-        t = cj > ci ? (target - ci) / (cj - ci) : 0;
-        q = (1 - t) * run->single_q[i] + t * run->single_q[j];
-        if (q > best)
-          {
-            best = q;
-            a = (int) i;
-            z = (int) j;
-            share = t;
-          }
-      }
-  if (a < 0)
-    {
-      a = z = target < run->single_c[cheapest] ? cheapest : dearest;
-      share = 0;
-      best = run->single_q[a];
-      target = run->single_c[a];
-    }
+    points[k] = (RwPoint) { run->single_q[k], run->single_c[k] };
+  quality = _rw_offline_zero_router (run->single_q, run->single_c, n, run->policy.cost, &a, &z,
+                                 &share, &cost);
   aiq = _rw_offline_aiq (points, n, run->lo, run->hi);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, "zero router");
   json_builder_set_member_name (b, "quality");
-  json_builder_add_double_value (b, best);
+  json_builder_add_double_value (b, quality);
   json_builder_set_member_name (b, "cost_usd");
-  json_builder_add_double_value (b, target);
+  json_builder_add_double_value (b, cost);
   json_builder_set_member_name (b, "aiq");
   if (isnan (aiq)) json_builder_add_null_value (b); else json_builder_add_double_value (b, aiq);
   json_builder_set_member_name (b, "mix");
@@ -497,6 +465,68 @@ offline_write_zero_router (Offline     *run,
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
+}
+
+/* Within each task (as the data labels it): the policy against the zero router of that task's
+ * single models at the cost the policy spent there. Where the policy only picks one model per
+ * task, it can do no better. */
+static void
+offline_write_tasks (Offline     *run,
+                     JsonBuilder *b)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GList) names = NULL;
+  guint n_models = run->models->len;
+
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      Item *it = run->complete->pdata[i];
+      GPtrArray *g = g_hash_table_lookup (groups, it->task);
+
+      if (g == NULL)
+        g_hash_table_insert (groups, (gpointer) it->task, g = g_ptr_array_new ());
+      g_ptr_array_add (g, it);
+    }
+  names = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
+  json_builder_set_member_name (b, "tasks_held_out");
+  json_builder_begin_array (b);
+  for (GList *l = names; l; l = l->next)
+    {
+      GPtrArray *g = g_hash_table_lookup (groups, l->data);
+      g_autofree double *q = g_new0 (double, n_models);
+      g_autofree double *c = g_new0 (double, n_models);
+      double pq = 0, pc = 0, share, cost, zq;
+      int a, z;
+
+      for (guint i = 0; i < g->len; i++)
+        {
+          Item *it = g->pdata[i];
+          for (guint k = 0; k < n_models; k++)
+            {
+              q[k] += it->score[k] / g->len;
+              c[k] += it->cost[k] / g->len;
+            }
+          pq += it->score[it->chosen] / g->len;
+          pc += it->cost[it->chosen] / g->len;
+        }
+      zq = _rw_offline_zero_router (q, c, n_models, pc, &a, &z, &share, &cost);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "task");
+      json_builder_add_string_value (b, l->data);
+      json_builder_set_member_name (b, "items");
+      json_builder_add_int_value (b, g->len);
+      json_builder_set_member_name (b, "quality");
+      json_builder_add_double_value (b, pq);
+      json_builder_set_member_name (b, "cost_usd");
+      json_builder_add_double_value (b, pc);
+      json_builder_set_member_name (b, "zero_router_quality");
+      json_builder_add_double_value (b, zq);
+      json_builder_set_member_name (b, "zero_router_cost_usd");
+      json_builder_add_double_value (b, cost);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 static void
@@ -866,117 +896,10 @@ rw_offline_evaluate_with (GPtrArray              *outcomes,
   json_builder_set_member_name (b, "tasks");
   json_builder_add_string_value (b, "predicted");
   offline_write_policy (&run, b);
+  offline_write_tasks (&run, b);
   offline_write_strong_weak (&run, b);
   if (options->decisions)
     offline_write_decisions (&run, b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
-}
-
-static void
-offline_text_measures (GString    *s,
-                       JsonObject *group)
-{
-  JsonArray *routers = rw_json_object_get_array (group, "routers");
-
-  g_string_append (s, "| router | APGR | CPT(50%) | CPT(80%) |\n|---|---:|---:|---:|\n");
-  for (guint i = 0; routers && i < json_array_get_length (routers); i++)
-    {
-      JsonObject *r = rw_json_array_get_object (routers, i);
-      JsonNode *c50 = r ? json_object_get_member (r, "cpt50") : NULL;
-      JsonNode *c80 = r ? json_object_get_member (r, "cpt80") : NULL;
-      g_autofree char *a = c50 && !JSON_NODE_HOLDS_NULL (c50) ?
-                           g_strdup_printf ("%.1f%%", json_node_get_double (c50)) : g_strdup ("–");
-      g_autofree char *z = c80 && !JSON_NODE_HOLDS_NULL (c80) ?
-                           g_strdup_printf ("%.1f%%", json_node_get_double (c80)) : g_strdup ("–");
-
-      if (r == NULL)
-        continue;
-      g_string_append_printf (s, "| %s | %.3f | %s | %s |\n",
-                              rw_json_object_get_string (r, "router", ""),
-                              rw_json_object_get_double (r, "apgr", NAN), a, z);
-    }
-}
-
-static void
-offline_text_aiq (GString    *s,
-                  JsonObject *r)
-{
-  double aiq = rw_json_object_get_double (r, "aiq", NAN);
-
-  if (isnan (aiq))
-    g_string_append (s, " – |\n");
-  else
-    g_string_append_printf (s, " %.3f |\n", aiq);
-}
-
-/**
- * rw_offline_evaluation_to_text:
- * @evaluation: from rw_offline_evaluate()
- *
- * Returns: (transfer full): the evaluation as Markdown tables
- */
-char *
-rw_offline_evaluation_to_text (JsonNode *evaluation)
-{
-  JsonObject *e = json_node_get_object (evaluation);
-  JsonObject *p = rw_json_object_get_object (e, "policy");
-  JsonArray *base = rw_json_object_get_array (e, "baselines");
-  GString *s = g_string_new (NULL);
-
-  if (rw_json_object_get_boolean (e, "test", FALSE))
-    g_string_append_printf (s, "Test split: %" G_GINT64_FORMAT " items, routed by the policy "
-                            "file as it is", rw_json_object_get_int (e, "items", 0));
-  else
-    g_string_append_printf (s, "Held out: %" G_GINT64_FORMAT " items, %" G_GINT64_FORMAT
-                            "-fold by prompt (each fold routed by the policy learned again on the "
-                            "others, loaded as the router loads it)",
-                            rw_json_object_get_int (e, "items", 0),
-                            rw_json_object_get_int (e, "folds", 0));
-  g_string_append (s, "; each prompt sent as a request that names no task, so its task is "
-                      "the one the policy's classifier predicts\n\n");
-  g_string_append (s, "| router | quality | cost per 1k requests | AIQ |\n|---|---:|---:|---:|\n");
-  g_string_append_printf (s, "| **learned policy** | **%.1f%%** | **$%.4f** |",
-                          100 * rw_json_object_get_double (p, "quality", 0),
-                          1000 * rw_json_object_get_double (p, "cost_usd", 0));
-  offline_text_aiq (s, p);
-  for (guint i = 0; base && i < json_array_get_length (base); i++)
-    {
-      JsonObject *r = rw_json_array_get_object (base, i);
-      if (r == NULL)
-        continue;
-      g_string_append_printf (s, "| %s | %.1f%% | $%.4f |", rw_json_object_get_string (r, "name", ""),
-                              100 * rw_json_object_get_double (r, "quality", 0),
-                              1000 * rw_json_object_get_double (r, "cost_usd", 0));
-      offline_text_aiq (s, r);
-    }
-  g_string_append (s, "\nAIQ: the average quality a router reaches across the costs from the "
-                      "cheapest to the dearest single model (RouterBench). The zero router sends "
-                      "each request at random to one of two single models, at the policy's cost.\n");
-  if (json_object_has_member (e, "strong_weak"))
-    {
-      JsonObject *sw = rw_json_object_get_object (e, "strong_weak");
-      JsonArray *benchmarks = rw_json_object_get_array (sw, "benchmarks");
-
-      g_string_append_printf (s, "\nStrong %s (%.1f%%), weak %s (%.1f%%), RouteLLM's measures:\n\n",
-                              rw_json_object_get_string (sw, "strong", ""),
-                              100 * rw_json_object_get_double (sw, "strong_quality", 0),
-                              rw_json_object_get_string (sw, "weak", ""),
-                              100 * rw_json_object_get_double (sw, "weak_quality", 0));
-      offline_text_measures (s, sw);
-      for (guint i = 0; benchmarks && i < json_array_get_length (benchmarks); i++)
-        {
-          JsonObject *g = rw_json_array_get_object (benchmarks, i);
-          if (g == NULL)
-            continue;
-          g_string_append_printf (s, "\n%s: %" G_GINT64_FORMAT " items, strong %.1f%%, "
-                                  "weak %.1f%%\n\n",
-                                  rw_json_object_get_string (g, "benchmark", ""),
-                                  rw_json_object_get_int (g, "items", 0),
-                                  100 * rw_json_object_get_double (g, "strong_quality", 0),
-                                  100 * rw_json_object_get_double (g, "weak_quality", 0));
-          offline_text_measures (s, g);
-        }
-    }
-  return g_string_free (s, FALSE);
 }

@@ -160,3 +160,58 @@ _rw_offline_add_curve (JsonBuilder  *b,
   json_builder_end_array (b);
   json_builder_end_object (b);
 }
+
+/* The zero router: each request sent at random to one of two single models, in the shares
+ * that make the mix cost @target; the best such pair. Below the cheapest model or above the
+ * dearest, that model alone. Returns its quality, and sets the pair, the share of the second
+ * and the cost. */
+double
+_rw_offline_zero_router (const double *single_q,
+                     const double *single_c,
+                     guint         n,
+                     double        target,
+                     int          *model_a,
+                     int          *model_b,
+                     double       *share_b,
+                     double       *cost)
+{
+  double best = -INFINITY;
+  int cheapest = 0, dearest = 0;
+
+  *model_a = *model_b = -1;
+  *share_b = 0;
+  for (guint k = 0; k < n; k++)
+    {
+      if (single_c[k] < single_c[cheapest])
+        cheapest = (int) k;
+      if (single_c[k] > single_c[dearest] ||
+          (single_c[k] == single_c[dearest] && single_q[k] > single_q[dearest]))
+        dearest = (int) k;
+    }
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < n; j++)
+      {
+        double ci = single_c[i], cj = single_c[j], t, q;
+
+        if (!(ci <= target && target <= cj))
+          continue;
+        t = cj > ci ? (target - ci) / (cj - ci) : 0;
+        q = (1 - t) * single_q[i] + t * single_q[j];
+        if (q > best)
+          {
+            best = q;
+            *model_a = (int) i;
+            *model_b = (int) j;
+            *share_b = t;
+          }
+      }
+  *cost = target;
+  if (*model_a < 0)
+    {
+      *model_a = *model_b = target < single_c[cheapest] ? cheapest : dearest;
+      *share_b = 0;
+      best = single_q[*model_a];
+      *cost = single_c[*model_a];
+    }
+  return best;
+}
