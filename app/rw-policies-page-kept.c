@@ -50,6 +50,26 @@ typedef struct
   char *format;
 } ExportRequest;
 
+/* What the gateway's format could not carry, said when the file is written. */
+static void
+policies_page_show_notes (RwPoliciesPage     *self,
+                          const char         *heading,
+                          const char * const *notes)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(GString) body = g_string_new (_("This gateway's format cannot carry everything the "
+                                            "policy does:"));
+  AdwMessageDialog *dialog;
+
+  for (guint i = 0; notes[i] != NULL; i++)
+    g_string_append_printf (body, "\n• %s", notes[i]);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                           : NULL,
+                                                       heading, body->str));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 policies_page_export_response (GtkNativeDialog *dialog,
                                int              response,
@@ -63,11 +83,18 @@ policies_page_export_response (GtkNativeDialog *dialog,
       (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) != NULL &&
       (path = g_file_get_path (file)) != NULL)
     {
-      if (rw_policies_page_export (req->self, req->policy_id, req->format, path, &error))
+      g_auto(GStrv) notes = NULL;
+
+      if (rw_policies_page_export (req->self, req->policy_id, req->format, path, &notes,
+                                   &error))
         {
           g_autofree char *base = g_path_get_basename (path);
           g_autofree char *text = g_strdup_printf (_("Exported as %s"), base);
-          rw_window_toast_for (GTK_WIDGET (req->self), text);
+
+          if (notes != NULL && notes[0] != NULL)
+            policies_page_show_notes (req->self, text, (const char * const *) notes);
+          else
+            rw_window_toast_for (GTK_WIDGET (req->self), text);
         }
       else
         rw_window_toast_for (GTK_WIDGET (req->self), error->message);
@@ -246,6 +273,7 @@ _rw_policies_page_keep_clicked (GtkButton      *button,
  * @policy_id: (nullable): a kept policy; %NULL for the one learned last
  * @format: "routewise", "portkey", "litellm" or "openrouter"
  * @path: the file to write
+ * @notes: (out) (optional) (transfer full): what the format could not carry
  *
  * Returns: %TRUE when written
  */
@@ -254,6 +282,7 @@ rw_policies_page_export (RwPoliciesPage  *self,
                          const char      *policy_id,
                          const char      *format,
                          const char      *path,
+                         GStrv           *notes,
                          GError         **error)
 {
   g_autoptr(JsonNode) policy = NULL;
@@ -279,8 +308,8 @@ rw_policies_page_export (RwPoliciesPage  *self,
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
       return FALSE;
     }
-  if ((text = rw_exporter_export (json_node_get_object (policy), self->catalog, format,
-                                  error)) == NULL)
+  if ((text = rw_exporter_export_with_notes (json_node_get_object (policy), self->catalog,
+                                             format, notes, error)) == NULL)
     return FALSE;
   return g_file_set_contents (path, text, -1, error);
 }

@@ -34,6 +34,7 @@ gboolean  rw_policies_page_export          (RwPoliciesPage *self,
                                             const char     *policy_id,
                                             const char     *format,
                                             const char     *path,
+                                            GStrv          *notes,
                                             GError        **error);
 
 G_END_DECLS

@@ -457,7 +457,7 @@ catalog_apply_model (RwCatalog   *self,
                      GError     **error)
 {
   g_autoptr(RwModel) model = NULL;
-  const char *id, *provider_id, *name, *display;
+  const char *id, *provider_id, *name, *display, *openrouter_id = NULL;
   RwModel *existing;
   double in_price = -1, out_price = -1, ctx = 0;
   RwModelCapabilities known, has;
@@ -477,6 +477,8 @@ catalog_apply_model (RwCatalog   *self,
     name = catalog_get_string (obj, "name", FALSE, where, &local);
   if (local == NULL)
     display = catalog_get_string (obj, "display_name", FALSE, where, &local);
+  if (local == NULL)
+    openrouter_id = catalog_get_string (obj, "openrouter_id", FALSE, where, &local);
   if (local != NULL)
     {
       g_propagate_error (error, local);
@@ -534,6 +536,10 @@ catalog_apply_model (RwCatalog   *self,
     rw_model_set_display_name (model, display);
   else if (existing != NULL)
     rw_model_set_display_name (model, rw_model_get_display_name (existing));
+  if (openrouter_id != NULL)
+    rw_model_set_openrouter_id (model, openrouter_id);
+  else if (existing != NULL)
+    rw_model_set_openrouter_id (model, rw_model_get_openrouter_id (existing));
   if (in_price >= 0)
     rw_model_set_price (model, in_price, out_price);
   else if (existing != NULL && rw_model_has_price (existing))

@@ -20,6 +20,7 @@ struct _RwModel
   char *provider_id;
   char *upstream_name;
   char *display_name;
+  char *openrouter_id;
   double input_price;
   double output_price;
   gint64 context_length;
@@ -48,6 +49,7 @@ rw_model_finalize (GObject *object)
   g_clear_pointer (&self->provider_id, g_free);
   g_clear_pointer (&self->upstream_name, g_free);
   g_clear_pointer (&self->display_name, g_free);
+  g_clear_pointer (&self->openrouter_id, g_free);
 
   G_OBJECT_CLASS (rw_model_parent_class)->finalize (object);
 }
@@ -159,6 +161,28 @@ rw_model_set_display_name (RwModel    *self,
   g_free (self->display_name);
   self->display_name = g_strdup (display_name);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+}
+
+/**
+ * rw_model_get_openrouter_id:
+ * @self: a #RwModel
+ *
+ * Returns: (nullable): the id OpenRouter serves the same model under
+ */
+const char *
+rw_model_get_openrouter_id (RwModel *self)
+{
+  g_return_val_if_fail (RW_IS_MODEL (self), NULL);
+  return self->openrouter_id;
+}
+
+void
+rw_model_set_openrouter_id (RwModel    *self,
+                            const char *openrouter_id)
+{
+  g_return_if_fail (RW_IS_MODEL (self));
+  g_free (self->openrouter_id);
+  self->openrouter_id = g_strdup (openrouter_id);
 }
 
 gboolean

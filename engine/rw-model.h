@@ -40,6 +40,9 @@ const char *rw_model_get_id               (RwModel    *self);
 const char *rw_model_get_provider_id      (RwModel    *self);
 const char *rw_model_get_upstream_name    (RwModel    *self);
 const char *rw_model_get_display_name     (RwModel    *self);
+const char *rw_model_get_openrouter_id    (RwModel    *self);
+void        rw_model_set_openrouter_id    (RwModel    *self,
+                                           const char *openrouter_id);
 void        rw_model_set_display_name     (RwModel    *self,
                                            const char *display_name);
 gboolean    rw_model_has_price            (RwModel    *self);

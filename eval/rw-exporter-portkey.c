@@ -24,8 +24,10 @@ portkey_key_variable (const RwExportTarget *t)
  * it sends the config (the README shows how): the file holds no key, and no provider ever gets
  * another's, as it would if the caller's one Authorization header went to every target. */
 char *
-_rw_exporter_portkey (GPtrArray *lists,
-                      RwCatalog *catalog)
+_rw_exporter_portkey (JsonObject *policy,
+                      GPtrArray  *lists,
+                      RwCatalog  *catalog,
+                      GPtrArray  *notes)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;

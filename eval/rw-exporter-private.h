@@ -21,9 +21,12 @@ typedef struct
 } RwExportTarget;
 
 /* An exporter of one format: @lists holds pairs, a task's name (%NULL for the default) then
- * its models, a JsonArray of ids. */
-typedef char *(*RwExportFunc) (GPtrArray *lists,
-                               RwCatalog *catalog);
+ * its models, a JsonArray of ids; @notes takes what the format could not carry, a sentence
+ * each. */
+typedef char *(*RwExportFunc) (JsonObject *policy,
+                               GPtrArray  *lists,
+                               RwCatalog  *catalog,
+                               GPtrArray  *notes);
 
 RwExportTarget _rw_exporter_target_for      (RwCatalog  *catalog,
                                              const char *model_id);
@@ -31,11 +34,20 @@ void           _rw_exporter_add_yaml_string (GString    *s,
                                              const char *text);
 char          *_rw_exporter_task_slug       (const char *task);
 
-char          *_rw_exporter_portkey         (GPtrArray  *lists,
-                                             RwCatalog  *catalog);
-char          *_rw_exporter_openrouter      (GPtrArray  *lists,
-                                             RwCatalog  *catalog);
-char          *_rw_exporter_litellm         (GPtrArray  *lists,
-                                             RwCatalog  *catalog);
+const char    *_rw_exporter_openrouter_id   (RwCatalog  *catalog,
+                                             const char *model_id);
+
+char          *_rw_exporter_portkey         (JsonObject *policy,
+                                             GPtrArray  *lists,
+                                             RwCatalog  *catalog,
+                                             GPtrArray  *notes);
+char          *_rw_exporter_openrouter      (JsonObject *policy,
+                                             GPtrArray  *lists,
+                                             RwCatalog  *catalog,
+                                             GPtrArray  *notes);
+char          *_rw_exporter_litellm         (JsonObject *policy,
+                                             GPtrArray  *lists,
+                                             RwCatalog  *catalog,
+                                             GPtrArray  *notes);
 
 G_END_DECLS

@@ -9,9 +9,14 @@
 
 G_BEGIN_DECLS
 
-char *rw_exporter_export (JsonObject  *policy,
-                          RwCatalog   *catalog,
-                          const char  *format,
-                          GError     **error);
+char *rw_exporter_export            (JsonObject  *policy,
+                                    RwCatalog   *catalog,
+                                    const char  *format,
+                                    GError     **error);
+char *rw_exporter_export_with_notes (JsonObject  *policy,
+                                    RwCatalog   *catalog,
+                                    const char  *format,
+                                    GStrv       *notes,
+                                    GError     **error);
 
 G_END_DECLS

@@ -548,7 +548,8 @@ test_export (void)
     "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"},"
     "                 {\"id\": \"small\", \"kind\": \"anthropic\", \"base_url\": \"https://small.example/v1\","
     "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"}],"
-    " \"models\": [{\"id\": \"big/model\", \"provider\": \"big\", \"name\": \"big-1\"},"
+    " \"models\": [{\"id\": \"big/model\", \"provider\": \"big\", \"name\": \"big-1\","
+    "               \"openrouter_id\": \"openai/gpt-4o\"},"
     "             {\"id\": \"small/model\", \"provider\": \"small\", \"name\": \"small-1\"}]}", -1, &error));
   g_assert_no_error (error);
 
@@ -580,11 +581,51 @@ test_export (void)
                                             "forward_headers"));
   }
 
-  openrouter = rw_exporter_export (json_node_get_object (policy), catalog, "openrouter", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (strstr (openrouter, "\"models\""));
+  /* Portkey cannot carry the router per prompt nor find the task: said, with how the caller
+   * names it. */
+  {
+    g_auto(GStrv) notes = NULL;
+    g_autofree char *again = rw_exporter_export_with_notes (json_node_get_object (policy), catalog,
+                                                            "portkey", &notes, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length (notes), ==, 2);
+    g_assert_nonnull (strstr (notes[0], "the router per prompt:"));
+    g_assert_nonnull (strstr (notes[1], "x-portkey-metadata"));
+    g_assert_nonnull (strstr (notes[1], "routewise-cli classify"));
+  }
+
+  /* OpenRouter: its own ids; a model it does not serve is left out, and said; the policy's
+   * budget makes it sort providers by price. */
+  {
+    g_auto(GStrv) notes = NULL;
+    JsonObject *presets, *proofs;
+
+    openrouter = rw_exporter_export_with_notes (json_node_get_object (policy), catalog,
+                                                "openrouter", &notes, &error);
+    g_assert_no_error (error);
+    g_assert_true (json_parser_load_from_data (parser, openrouter, -1, NULL));
+    presets = json_node_get_object (json_parser_get_root (parser));
+    proofs = json_object_get_object_member (presets, "proofs");
+    g_assert_cmpstr (json_object_get_string_member (proofs, "model"), ==, "openai/gpt-4o");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (proofs, "models")), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (proofs, "provider"),
+                                                    "sort"), ==, "price");
+    g_assert_null (strstr (openrouter, "small"));
+    g_assert_null (strstr (openrouter, "big/model"));
+    g_assert_nonnull (strstr (notes[g_strv_length (notes) - 1], "the models OpenRouter does not serve"));
+    g_assert_nonnull (strstr (notes[g_strv_length (notes) - 1], "small/model"));
+  }
+
+  /* The fallbacks the policy names for a model asked for by name become LiteLLM's. */
+  {
+    g_autoptr(JsonNode) fb = json_from_string ("{\"big/model\": [\"small/model\"]}", NULL);
+    json_object_set_member (json_node_get_object (policy), "fallbacks", g_steal_pointer (&fb));
+  }
   litellm = rw_exporter_export (json_node_get_object (policy), catalog, "litellm", &error);
   g_assert_no_error (error);
+  g_assert_nonnull (strstr (litellm, "# Not carried: the router per prompt:"));
+  g_assert_nonnull (strstr (litellm, "  - model_name: \"big/model\"\n"));
+  g_assert_nonnull (strstr (litellm, "    - \"big/model\":\n        - \"small/model\"\n"));
   g_assert_nonnull (strstr (litellm, "api_key: \"os.environ/RW_LEARN_TEST_KEY\""));
   g_assert_nonnull (strstr (litellm, "model: \"anthropic/small-1\""));
   /* LiteLLM appends /v1/messages to an Anthropic api_base. */
@@ -604,6 +645,16 @@ test_export (void)
 
   g_assert_null (rw_exporter_export (json_node_get_object (policy), catalog, "nginx", &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  /* A policy none of whose models OpenRouter serves cannot be exported for it. */
+  {
+    g_autoptr(JsonNode) small_only = json_from_string ("{\"version\": 1, \"default\": [\"small/model\"]}",
+                                                       NULL);
+    g_assert_null (rw_exporter_export (json_node_get_object (small_only), catalog, "openrouter",
+                                       &error));
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  }
 }
 
 /* RouteLLM's per-item correctness becomes a graded run: outcomes, and comparisons per pair. */

@@ -1623,6 +1623,7 @@ test_policies (Fixture       *f,
   g_autofree char *kept = NULL;
   g_autofree char *exported = g_build_filename (f->dir, "portkey.json", NULL);
   g_autofree char *portkey = NULL;
+  g_auto(GStrv) notes = NULL;
   g_autofree char *text = NULL;
   JsonObject *learned;
   const char *cheap_math, *best_math;
@@ -1722,8 +1723,12 @@ test_policies (Fixture       *f,
   cli = run_cli_on (f, (const char *[]) { "policy", "list", NULL });
   g_assert_nonnull (strstr (cli, "* lean"));
 
-  g_assert_true (rw_policies_page_export (page, kept, "portkey", exported, &error));
+  g_assert_true (rw_policies_page_export (page, kept, "portkey", exported, &notes, &error));
   g_assert_no_error (error);
+  /* The router per prompt and the classifier stay behind, and the window says so. */
+  g_assert_nonnull (notes);
+  g_assert_nonnull (strstr (notes[0], "router per prompt"));
+  g_assert_nonnull (strstr (notes[1], "x-portkey-metadata"));
   g_assert_true (g_file_get_contents (exported, &portkey, NULL, NULL));
   g_assert_nonnull (strstr (portkey, "\"strategy\""));
 

@@ -31,6 +31,7 @@ policy_export_run (RwCliContext *cli,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) policy = NULL;
   g_autofree char *text = NULL;
+  g_auto(GStrv) notes = NULL;
 
   if ((policy = rw_cli_read_policy_file (argv[1], &error)) == NULL)
     {
@@ -39,12 +40,17 @@ policy_export_run (RwCliContext *cli,
     }
   if (rw_cli_context_get_catalog (cli) == NULL)
     return RW_CLI_EXIT_USAGE;
-  if ((text = rw_exporter_export (json_node_get_object (policy), rw_cli_context_get_catalog (cli),
-                                o->format ? o->format : "routewise", &error)) == NULL)
+  if ((text = rw_exporter_export_with_notes (json_node_get_object (policy),
+                                            rw_cli_context_get_catalog (cli),
+                                            o->format ? o->format : "routewise", &notes,
+                                            &error)) == NULL)
     {
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_USAGE;
     }
+  /* What the gateway's format could not carry, on stderr. */
+  for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+    g_printerr (_("Not carried: %s\n"), notes[i]);
   return rw_cli_write_or_print (o->output, text) ? RW_CLI_EXIT_OK : RW_CLI_EXIT_FAILED;
 }
 
@@ -53,7 +59,10 @@ const RwCliCommand rw_cli_command_policy_export = {
   .parameter_string = N_("POLICY"),
   .summary = N_("Export a policy for the router or a production gateway"),
   .help = N_("Export a policy: as Routewise's own policy file, as a Portkey gateway config, as "
-             "OpenRouter request presets or as a LiteLLM router config."),
+             "OpenRouter request presets (in OpenRouter's model ids) or as a LiteLLM proxy "
+             "config. What the gateway's format cannot carry (the router per prompt, the task "
+             "classifier, models the gateway does not serve) is said on stderr, with how a "
+             "caller sets the task."),
   .options_size = sizeof (PolicyExportOptions),
   .entries = policy_export_entries,
   .min_args = 1,
