@@ -250,6 +250,27 @@ outcomes_cost (RwCatalog  *catalog,
   return rw_model_compute_cost (model, rw_estimate_tokens (row->prompt), 1);
 }
 
+/* The rows of @data, every one of the form, or an error naming the first that is not; CSV
+ * when @name ends in .csv, else JSONL. */
+static GPtrArray *
+outcomes_parse_rows (const char  *name,
+                     const char  *data,
+                     gsize        len,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+
+  if (!(g_str_has_suffix (name, ".csv") ? outcomes_read_csv (data, len, name, rows, error)
+                                         : outcomes_read_jsonl (data, len, name, rows, error)))
+    return NULL;
+  if (rows->len == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no outcomes", name);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
 /* The file's rows, every one of the form, or an error naming the first that is not. */
 static GPtrArray *
 outcomes_read_rows (const char  *path,
@@ -258,7 +279,6 @@ outcomes_read_rows (const char  *path,
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *data = NULL;
   g_autoptr(GError) local = NULL;
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
   GStatBuf st;
   gsize len;
 
@@ -273,15 +293,54 @@ outcomes_read_rows (const char  *path,
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s", local->message);
       return NULL;
     }
-  if (!(g_str_has_suffix (path, ".csv") ? outcomes_read_csv (data, len, base, rows, error)
-                                         : outcomes_read_jsonl (data, len, base, rows, error)))
-    return NULL;
-  if (rows->len == 0)
+  return outcomes_parse_rows (base, data, len, error);
+}
+
+static GPtrArray *
+outcomes_from_rows (RwCatalog  *catalog,
+                    GPtrArray  *rows,
+                    const char *name)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_outcome_free);
+
+  for (guint i = 0; i < rows->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no outcomes", base);
-      return NULL;
+      Row *row = rows->pdata[i];
+      RwOutcome *o = g_new0 (RwOutcome, 1);
+
+      o->item = g_strdup (row->item);
+      o->task = g_strdup (row->task);
+      o->prompt = g_strdup (row->prompt);
+      o->model = g_strdup (row->model);
+      o->score = row->score;
+      o->cost_usd = outcomes_cost (catalog, row);
+      o->latency_ms = row->latency;
+      o->benchmark = g_strdup (name);
+      g_ptr_array_add (out, o);
     }
-  return g_steal_pointer (&rows);
+  return out;
+}
+
+/**
+ * rw_outcomes_parse:
+ * @catalog: (nullable): prices for answers whose cost the data does not give
+ * @name: the data's name, for messages; CSV when it ends in .csv, else JSONL
+ * @data: the data
+ * @length: its length
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (element-type RwOutcome) (nullable): the outcomes
+ */
+GPtrArray *
+rw_outcomes_parse (RwCatalog   *catalog,
+                   const char  *name,
+                   const char  *data,
+                   gsize        length,
+                   GError     **error)
+{
+  g_autoptr(GPtrArray) rows = outcomes_parse_rows (name, data, length, error);
+
+  return rows ? outcomes_from_rows (catalog, rows, name) : NULL;
 }
 
 /**
@@ -300,27 +359,8 @@ rw_outcomes_read (RwCatalog   *catalog,
 {
   g_autoptr(GPtrArray) rows = outcomes_read_rows (path, error);
   g_autofree char *base = g_path_get_basename (path);
-  GPtrArray *out;
 
-  if (rows == NULL)
-    return NULL;
-  out = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_outcome_free);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *row = rows->pdata[i];
-      RwOutcome *o = g_new0 (RwOutcome, 1);
-
-      o->item = g_strdup (row->item);
-      o->task = g_strdup (row->task);
-      o->prompt = g_strdup (row->prompt);
-      o->model = g_strdup (row->model);
-      o->score = row->score;
-      o->cost_usd = outcomes_cost (catalog, row);
-      o->latency_ms = row->latency;
-      o->benchmark = g_strdup (base);
-      g_ptr_array_add (out, o);
-    }
-  return out;
+  return rows ? outcomes_from_rows (catalog, rows, base) : NULL;
 }
 
 /**

@@ -10,6 +10,11 @@
 
 G_BEGIN_DECLS
 
+GPtrArray *rw_outcomes_parse (RwCatalog   *catalog,
+                              const char  *name,
+                              const char  *data,
+                              gsize        length,
+                              GError     **error);
 GPtrArray *rw_outcomes_read (RwCatalog   *catalog,
                              const char  *path,
                              GError     **error);

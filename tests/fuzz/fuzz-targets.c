@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <routewise-eval.h>
 
@@ -413,6 +414,34 @@ rw_fuzz_policy (const guint8 *data,
           if (rw_policy_estimate (policy, request, task, models[k], &q, &c))
             g_assert (q >= 0 && q <= 1 && c >= 0);
         }
+    }
+  return 0;
+}
+
+/* An outcomes file (`import outcomes`, `policy evaluate --test`): CSV when it starts with the
+ * header's first column, else JSONL; refused with a message naming the line, or every outcome
+ * of the form. */
+int
+rw_fuzz_outcomes (const guint8 *data,
+                  gsize         size)
+{
+  gboolean csv = size >= 4 && memcmp (data, "item", 4) == 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outcomes = rw_outcomes_parse (NULL, csv ? "fuzz.csv" : "fuzz.jsonl",
+                                                     (const char *) data, size, &error);
+
+  if (outcomes == NULL)
+    {
+      g_assert (error != NULL && error->domain == RW_ERROR && error->message[0] != '\0');
+      return 0;
+    }
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      g_assert (o->item[0] != '\0' && o->prompt[0] != '\0' && o->model[0] != '\0');
+      g_assert (o->score >= 0 && o->score <= 1);
+      g_assert (isnan (o->cost_usd) || o->cost_usd >= 0);
+      g_assert (isnan (o->latency_ms) || o->latency_ms >= 0);
     }
   return 0;
 }

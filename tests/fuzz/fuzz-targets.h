@@ -14,3 +14,4 @@ int rw_fuzz_http1      (const guint8 *data, gsize size);
 int rw_fuzz_requests   (const guint8 *data, gsize size);
 int rw_fuzz_json       (const guint8 *data, gsize size);
 int rw_fuzz_policy     (const guint8 *data, gsize size);
+int rw_fuzz_outcomes   (const guint8 *data, gsize size);
