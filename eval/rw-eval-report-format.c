@@ -65,6 +65,38 @@ rw_eval_report_to_markdown (JsonNode *report)
                               rw_json_object_get_int (r, "failed", 0));
     }
   {
+    /* What could not be graded: the answers, and the kinds of assertion the suite asked for. */
+    JsonObject *params = json_object_has_member (root, "params") &&
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "params")) ?
+                         rw_json_object_get_object (root, "params") : NULL;
+    JsonObject *unsupported = params && json_object_has_member (params, "unsupported") &&
+                              JSON_NODE_HOLDS_OBJECT (json_object_get_member (params, "unsupported"))
+                              ? rw_json_object_get_object (params, "unsupported") : NULL;
+    gint64 ungraded = 0;
+
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *r = json_array_get_object_element (rows, i);
+        if (g_str_equal (rw_json_object_get_string (r, "task", ""), "all"))
+          ungraded += rw_json_object_get_int (r, "ungraded", 0);
+      }
+    if (ungraded > 0)
+      g_string_append_printf (s, "\n%" G_GINT64_FORMAT " answers are ungraded (nothing could "
+                              "grade them); the pass rates leave them out.\n", ungraded);
+    if (unsupported != NULL && json_object_get_size (unsupported) > 0)
+      {
+        g_autoptr(GList) kinds = g_list_sort (json_object_get_members (unsupported),
+                                              (GCompareFunc) g_strcmp0);
+
+        g_string_append (s, "\nAssertions not graded, of kinds Routewise cannot grade (items "
+                            "using each):");
+        for (GList *l = kinds; l; l = l->next)
+          g_string_append_printf (s, "%s %s (%" G_GINT64_FORMAT ")", l == kinds ? "" : ",",
+                                  (char *) l->data, rw_json_object_get_int (unsupported, l->data, 0));
+        g_string_append (s, "\n");
+      }
+  }
+  {
     JsonArray *pairs = rw_json_object_get_array (root, "pairs");
 
     if (pairs != NULL && json_array_get_length (pairs) > 0)

@@ -428,6 +428,16 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       json_builder_end_array (b);
       json_builder_set_member_name (b, "repeat");
       json_builder_add_int_value (b, self->repeat);
+      {
+        /* What the suite asks for that cannot be graded, said in the report. */
+        g_autoptr(JsonObject) unsupported = rw_suite_dup_unsupported (self->suite, NULL);
+
+        if (json_object_get_size (unsupported) > 0)
+          {
+            json_builder_set_member_name (b, "unsupported");
+            json_builder_add_value (b, json_node_init_object (json_node_alloc (), unsupported));
+          }
+      }
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       self->write_errors = rw_store_get_n_write_errors (self->store);

@@ -232,6 +232,7 @@ typedef struct
   guint n;
   guint passed;
   guint failed;
+  guint ungraded;           /* answered, with no grade: nothing could grade it */
   guint cached;
   double score_sum;
   double cost;
@@ -460,9 +461,11 @@ _rw_eval_tally_report (RwEvalTally *t,
       double score = NAN;
       gboolean passed = FALSE;
       Cell *targets[2];
+      gboolean graded;
 
       if (!g_hash_table_add (seen, a))
         continue;
+      graded = g != NULL && (g->pass >= 0 || g->human_pass >= 0);
       if (g != NULL)
         {
           score = !isnan (g->human_score) ? g->human_score
@@ -489,6 +492,8 @@ _rw_eval_tally_report (RwEvalTally *t,
             g_array_append_val (c->latencies, a->latency);
           if (!isnan (score))
             c->score_sum += score;
+          if (!graded)
+            c->ungraded++;
           if (passed)
             c->passed++;
         }
@@ -511,9 +516,10 @@ _rw_eval_tally_report (RwEvalTally *t,
     {
       Cell *c = order->pdata[i];
       guint answered = c->n - c->failed;
+      guint graded = c->n - c->ungraded;   /* an ungraded answer neither passes nor fails */
       double low, high;
 
-      rw_wilson_interval (c->passed, c->n, &low, &high);
+      rw_wilson_interval (c->passed, graded, &low, &high);
       g_array_sort (c->latencies, tally_compare_double);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "model");
@@ -524,10 +530,11 @@ _rw_eval_tally_report (RwEvalTally *t,
       json_builder_add_int_value (b, c->n);
       json_builder_set_member_name (b, "passed");
       json_builder_add_int_value (b, c->passed);
-      tally_add_number (b, "pass_rate", c->n ? (double) c->passed / c->n : NAN);
+      tally_add_number (b, "pass_rate", graded ? (double) c->passed / graded : NAN);
       tally_add_number (b, "ci_low", low);
       tally_add_number (b, "ci_high", high);
-      tally_add_number (b, "mean_score", answered ? c->score_sum / answered : NAN);
+      tally_add_number (b, "mean_score", answered > c->ungraded
+                                           ? c->score_sum / (answered - c->ungraded) : NAN);
       tally_add_number (b, "cost_usd", c->cost);
       tally_add_number (b, "latency_p10_ms", _rw_eval_percentile (c->latencies, 0.1));
       tally_add_number (b, "latency_p25_ms", _rw_eval_percentile (c->latencies, 0.25));
@@ -536,6 +543,8 @@ _rw_eval_tally_report (RwEvalTally *t,
       tally_add_number (b, "latency_p90_ms", _rw_eval_percentile (c->latencies, 0.9));
       json_builder_set_member_name (b, "failed");
       json_builder_add_int_value (b, c->failed);
+      json_builder_set_member_name (b, "ungraded");
+      json_builder_add_int_value (b, c->ungraded);
       json_builder_set_member_name (b, "cached");
       json_builder_add_int_value (b, c->cached);
       json_builder_end_object (b);

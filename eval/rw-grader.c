@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rw-grader.h"
+#include "rw-grader-private.h"
 #include "rw-json.h"
 
 /*
@@ -18,6 +18,11 @@
  *   tool_call {"name"?, "arguments"?}            the answer's tool calls (see grader_tool_call)
  *   length    {"min"?, "max"?, "unit"?: "chars" | "words"}
  *   judge     {"rubric", "threshold"?}           a judge model's 1-10 rating; by the runner
+ *   answered  {}                                 any answer that came back (a promptfoo test
+ *                                                without assertions)
+ *   contains_any {"values", "ignore_case"?}      any of the values
+ *   contains_all {"values", "ignore_case"?}      every one of the values
+ *   javascript, python {"value", ...}            code, run as promptfoo runs it (rw-grader-script.c)
  * Any of them with "not": true passes where it would fail.
  * "value" defaults to the item's reference.
  */
@@ -436,6 +441,60 @@ grader_judge (JsonObject  *spec,
   return NULL;
 }
 
+/* answered: an answer came back; promptfoo passes a test without assertions so. */
+static RwGrade *
+grader_answered (JsonObject  *spec,
+                 const char  *type,
+                 const char  *answer,
+                 const char  *reference,
+                 gboolean     ignore_case,
+                 GError     **error)
+{
+  return grader_grade_new (type, TRUE, "no assertions: an answer came back");
+}
+
+/* contains_any, contains_all: some or every one of a list of texts is in the answer. */
+static RwGrade *
+grader_contains_list (JsonObject  *spec,
+                      const char  *type,
+                      const char  *answer,
+                      const char  *reference,
+                      gboolean     ignore_case,
+                      GError     **error)
+{
+  JsonArray *values = rw_json_object_get_array (spec, "values");
+  gboolean all = g_str_equal (type, "contains_all");
+  g_autofree char *a = ignore_case ? g_utf8_casefold (answer, -1) : g_strdup (answer);
+  g_autoptr(GString) missing = g_string_new (NULL);
+  guint found = 0, n = values ? json_array_get_length (values) : 0;
+
+  if (n == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a %s grader needs “values”", type);
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *v = json_array_get_element (values, i);
+      const char *text = JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING
+                         ? json_node_get_string (v) : NULL;
+      g_autofree char *w = text == NULL ? NULL : ignore_case ? g_utf8_casefold (text, -1)
+                                                             : g_strdup (text);
+
+      if (w != NULL && strstr (a, w) != NULL)
+        found++;
+      else
+        g_string_append_printf (missing, "%s“%s”", missing->len ? ", " : "", text ? text : "?");
+    }
+  if (all && found == n)
+    return grader_grade_new (type, TRUE, "contains every one");
+  if (all)
+    return grader_grade_new (type, FALSE, "lacks %s", missing->str);
+  if (found > 0)
+    return grader_grade_new (type, TRUE, "contains %u of them", found);
+  return grader_grade_new (type, FALSE, "contains none of them");
+}
+
 typedef RwGrade *(*RwGraderFunc) (JsonObject  *spec,
                                   const char  *type,
                                   const char  *answer,
@@ -458,6 +517,11 @@ static const struct
   { "tool_call", grader_tool_call },
   { "length", grader_length },
   { "judge", grader_judge },
+  { "answered", grader_answered },
+  { "contains_any", grader_contains_list },
+  { "contains_all", grader_contains_list },
+  { "javascript", _rw_grader_script },
+  { "python", _rw_grader_script },
 };
 
 /* One deterministic grader's verdict. */

@@ -10,4 +10,13 @@ G_BEGIN_DECLS
 JsonObject *_rw_promptfoo_object_member (JsonObject *obj,
                                          const char *name);
 
+/* Vars, in rw-promptfoo-vars.c */
+GPtrArray  *_rw_promptfoo_glob          (const char  *base_dir,
+                                         const char  *pattern,
+                                         GError     **error);
+JsonArray  *_rw_promptfoo_expand_tests  (JsonArray   *tests,
+                                         const char  *base_dir,
+                                         const char  *origin,
+                                         GError     **error);
+
 G_END_DECLS

@@ -73,15 +73,54 @@ promptfoo_render (const char *template,
   return g_string_free (s, FALSE);
 }
 
+/* A list assertion's values: a list, or text with the values between commas. */
+static void
+promptfoo_add_values (JsonBuilder *b,
+                      JsonNode    *value,
+                      JsonObject  *vars)
+{
+  json_builder_set_member_name (b, "values");
+  json_builder_begin_array (b);
+  if (value && JSON_NODE_HOLDS_ARRAY (value))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
+      {
+        JsonNode *e = json_array_get_element (json_node_get_array (value), i);
+        if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+          {
+            g_autofree char *text = promptfoo_render (json_node_get_string (e), vars);
+            json_builder_add_string_value (b, text);
+          }
+      }
+  else if (value && JSON_NODE_HOLDS_VALUE (value) &&
+           json_node_get_value_type (value) == G_TYPE_STRING)
+    {
+      g_autofree char *text = promptfoo_render (json_node_get_string (value), vars);
+      g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          g_strstrip (parts[i]);
+          if (*parts[i] != '\0')
+            json_builder_add_string_value (b, parts[i]);
+        }
+    }
+  json_builder_end_array (b);
+}
+
 /* One promptfoo assertion as a Routewise grader, or NULL when there is none like it. A "not-"
- * prefix inverts any of them. */
+ * prefix inverts any of them. Text values are rendered with the test's @vars, as promptfoo
+ * renders them; code gets the vars, the @prompt sent and the configuration's folder. */
 static JsonNode *
-promptfoo_grader_for (JsonObject *assertion)
+promptfoo_grader_for (JsonObject *assertion,
+                      const char *base_dir,
+                      JsonObject *vars,
+                      const char *prompt)
 {
   const char *type = rw_json_object_get_string (assertion, "type", "");
   JsonNode *value = json_object_get_member (assertion, "value");
-  const char *text = value && JSON_NODE_HOLDS_VALUE (value) &&
-                     json_node_get_value_type (value) == G_TYPE_STRING ? json_node_get_string (value) : NULL;
+  const char *raw = value && JSON_NODE_HOLDS_VALUE (value) &&
+                    json_node_get_value_type (value) == G_TYPE_STRING ? json_node_get_string (value) : NULL;
+  g_autofree char *text = raw ? promptfoo_render (raw, vars) : NULL;
   gboolean negate = g_str_has_prefix (type, "not-");
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
@@ -103,6 +142,15 @@ promptfoo_grader_for (JsonObject *assertion)
       json_builder_set_member_name (b, "ignore_case");
       json_builder_add_boolean_value (b, g_str_equal (type, "icontains"));
     }
+  else if ((g_str_equal (type, "contains-any") || g_str_equal (type, "icontains-any") ||
+            g_str_equal (type, "contains-all") || g_str_equal (type, "icontains-all")) && value)
+    {
+      json_builder_add_string_value (b, g_str_has_suffix (type, "-any") ? "contains_any"
+                                                                        : "contains_all");
+      promptfoo_add_values (b, value, vars);
+      json_builder_set_member_name (b, "ignore_case");
+      json_builder_add_boolean_value (b, *type == 'i');
+    }
   else if (g_str_equal (type, "regex") && text)
     {
       json_builder_add_string_value (b, "regex");
@@ -119,6 +167,37 @@ promptfoo_grader_for (JsonObject *assertion)
     }
   else if (g_str_equal (type, "is-json"))
     json_builder_add_string_value (b, "json");
+  else if ((g_str_equal (type, "javascript") || g_str_equal (type, "python")) && raw)
+    {
+      json_builder_add_string_value (b, type);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, raw);
+      if (base_dir != NULL)
+        {
+          json_builder_set_member_name (b, "base_dir");
+          json_builder_add_string_value (b, base_dir);
+        }
+      if (vars != NULL)
+        {
+          json_builder_set_member_name (b, "vars");
+          json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
+        }
+      if (prompt != NULL)
+        {
+          json_builder_set_member_name (b, "prompt");
+          json_builder_add_string_value (b, prompt);
+        }
+      if (json_object_has_member (assertion, "config"))
+        {
+          json_builder_set_member_name (b, "config");
+          json_builder_add_value (b, json_node_copy (json_object_get_member (assertion, "config")));
+        }
+      if (json_object_has_member (assertion, "threshold"))
+        {
+          json_builder_set_member_name (b, "threshold");
+          json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
+        }
+    }
   else if (g_str_equal (type, "llm-rubric") && text && !negate)
     {
       /* Graded by the run's judge model, 1-10; promptfoo passes at 0.5 of its 0-1 scale. */
@@ -146,7 +225,10 @@ promptfoo_grader_for (JsonObject *assertion)
 static void
 promptfoo_add_asserts (JsonArray  *graders,
                        JsonArray  *skipped,
-                       JsonObject *test)
+                       JsonObject *test,
+                       const char *base_dir,
+                       JsonObject *vars,
+                       const char *prompt)
 {
   JsonNode *asserts = test ? json_object_get_member (test, "assert") : NULL;
 
@@ -154,7 +236,8 @@ promptfoo_add_asserts (JsonArray  *graders,
                     i < json_array_get_length (json_node_get_array (asserts)); i++)
     {
       JsonNode *a = json_array_get_element (json_node_get_array (asserts), i);
-      JsonNode *g = JSON_NODE_HOLDS_OBJECT (a) ? promptfoo_grader_for (json_node_get_object (a))
+      JsonNode *g = JSON_NODE_HOLDS_OBJECT (a) ? promptfoo_grader_for (json_node_get_object (a),
+                                                                       base_dir, vars, prompt)
                                                : NULL;
 
       if (g != NULL)
@@ -605,7 +688,24 @@ promptfoo_collect_tests (JsonArray   *out,
   return FALSE;
 }
 
-/* A test's vars, with values written as file:// references replaced by the files' text. */
+/* The media type of an image file, by its name; NULL for anything else. */
+static const char *
+promptfoo_image_type (const char *path)
+{
+  static const char *types[][2] = {
+    { ".jpg", "image/jpeg" }, { ".jpeg", "image/jpeg" }, { ".png", "image/png" },
+    { ".gif", "image/gif" }, { ".webp", "image/webp" }, { ".bmp", "image/bmp" },
+  };
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_str_has_suffix (lower, types[i][0]))
+      return types[i][1];
+  return NULL;
+}
+
+/* A test's vars, with values written as file:// references replaced by the files' text (an
+ * image's as a data URL). */
 static JsonObject *
 promptfoo_resolve_vars (JsonObject  *vars,
                         const char  *base_dir,
@@ -628,9 +728,30 @@ promptfoo_resolve_vars (JsonObject  *vars,
           g_autofree char *path = promptfoo_file_path (base_dir, json_node_get_string (value),
                                                        origin, error);
           g_autofree char *text = NULL;
+          const char *mime;
           gsize len;
 
-          if (path == NULL || (text = promptfoo_read_text (path, origin, &len, error)) == NULL)
+          if (path == NULL)
+            return NULL;
+          /* An image is sent as promptfoo sends it: a data URL of the file, base64. */
+          if ((mime = promptfoo_image_type (path)) != NULL)
+            {
+              g_autofree char *bytes = NULL;
+              g_autofree char *b64 = NULL;
+              g_autoptr(GError) local = NULL;
+              g_autofree char *url = NULL;
+
+              if (!g_file_get_contents (path, &bytes, &len, &local))
+                {
+                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
+                  return NULL;
+                }
+              b64 = g_base64_encode ((const guchar *) bytes, len);
+              url = g_strdup_printf ("data:%s;base64,%s", mime, b64);
+              json_object_set_string_member (out, name, url);
+              continue;
+            }
+          if ((text = promptfoo_read_text (path, origin, &len, error)) == NULL)
             return NULL;
           json_object_set_string_member (out, name, text);
         }
@@ -681,6 +802,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GPtrArray) prompts = NULL;
   g_autoptr(JsonArray) tests = json_array_new ();
+  g_autoptr(JsonArray) expanded = NULL;
 
   JsonObject *default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
                             json_node_get_object (default_test) : NULL;
@@ -704,9 +826,11 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
       return NULL;
     }
 
-  for (guint t = 0; t < json_array_get_length (tests); t++)
+  if ((expanded = _rw_promptfoo_expand_tests (tests, base_dir, origin, error)) == NULL)
+    return NULL;
+  for (guint t = 0; t < json_array_get_length (expanded); t++)
     {
-      JsonObject *test = json_array_get_object_element (tests, t);
+      JsonObject *test = json_array_get_object_element (expanded, t);
       JsonNode *vars_node = json_object_get_member (test, "vars");
       g_autoptr(JsonObject) vars = NULL;
       JsonNode *meta = json_object_get_member (test, "metadata");
@@ -751,27 +875,38 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           g_autofree char *id = g_strdup_printf ("t%u-p%u", t, p);
           JsonArray *graders = json_array_new ();
           JsonArray *skipped = json_array_new ();
+          g_autoptr(JsonNode) chat = prompt->messages != NULL ?
+                                     promptfoo_render_chat (prompt->messages, vars) : NULL;
+          g_autofree char *rendered = prompt->messages != NULL ? rw_json_to_string (chat, FALSE)
+                                      : promptfoo_render (prompt->text, vars);
 
           promptfoo_add_asserts (graders, skipped, default_test
                                  && JSON_NODE_HOLDS_OBJECT (default_test) ?
-                                         json_node_get_object (default_test) : NULL);
-          promptfoo_add_asserts (graders, skipped, test);
+                                         json_node_get_object (default_test) : NULL,
+                                 base_dir, vars, rendered);
+          promptfoo_add_asserts (graders, skipped, test, base_dir, vars, rendered);
+          /* promptfoo passes a test without assertions when its answer comes back. */
+          if (json_array_get_length (graders) == 0 && json_array_get_length (skipped) == 0)
+            {
+              JsonObject *answered = json_object_new ();
+              json_object_set_string_member (answered, "type", "answered");
+              json_array_add_object_element (graders, answered);
+            }
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "id");
           json_builder_add_string_value (b, id);
           json_builder_set_member_name (b, "task");
           json_builder_add_string_value (b, task && *task ? task : "general");
-          if (prompt->messages != NULL)
+          if (chat != NULL)
             {
               json_builder_set_member_name (b, "messages");
-              json_builder_add_value (b, promptfoo_render_chat (prompt->messages, vars));
+              json_builder_add_value (b, json_node_copy (chat));
             }
           else
             {
-              g_autofree char *text = promptfoo_render (prompt->text, vars);
               json_builder_set_member_name (b, "prompt");
-              json_builder_add_string_value (b, text);
+              json_builder_add_string_value (b, rendered);
             }
           json_builder_set_member_name (b, "graders");
           json_builder_add_value (b, json_node_init_array (json_node_alloc (), graders));

@@ -492,3 +492,44 @@ rw_suite_get_item (RwSuite *self,
   g_return_val_if_fail (index < self->items->len, NULL);
   return self->items->pdata[index];
 }
+
+/**
+ * rw_suite_dup_unsupported:
+ * @self: a suite
+ * @n_ungraded: (out) (optional): how many items have nothing Routewise can grade them with
+ *
+ * What the suite asks for that Routewise cannot grade: the assertions of a promptfoo
+ * configuration of kinds it lacks, by kind, with how many items use each.
+ *
+ * Returns: (transfer full): kind -> count, as a JSON object; empty when there are none
+ */
+JsonObject *
+rw_suite_dup_unsupported (RwSuite *self,
+                          guint   *n_ungraded)
+{
+  JsonObject *out = json_object_new ();
+  guint ungraded = 0;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      RwSuiteItem *item = self->items->pdata[i];
+      JsonObject *meta = item->metadata && JSON_NODE_HOLDS_OBJECT (item->metadata)
+                         ? json_node_get_object (item->metadata) : NULL;
+      JsonArray *kinds = meta ? rw_json_object_get_array (meta, "promptfoo_unsupported_asserts")
+                              : NULL;
+      guint n = kinds ? json_array_get_length (kinds) : 0;
+
+      for (guint k = 0; k < n; k++)
+        {
+          const char *kind = json_array_get_string_element (kinds, k);
+          if (kind != NULL)
+            json_object_set_int_member (out, kind, rw_json_object_get_int (out, kind, 0) + 1);
+        }
+      if (n > 0 && (item->graders == NULL ||
+                    json_array_get_length (json_node_get_array (item->graders)) == 0))
+        ungraded++;
+    }
+  if (n_ungraded != NULL)
+    *n_ungraded = ungraded;
+  return out;
+}

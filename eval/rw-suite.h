@@ -59,4 +59,7 @@ RwSuiteItem *rw_suite_get_item      (RwSuite      *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwSuiteItem, rw_suite_item_unref)
 
+JsonObject  *rw_suite_dup_unsupported (RwSuite *self,
+                                       guint   *n_ungraded);
+
 G_END_DECLS

@@ -141,6 +141,85 @@ test_text_graders (void)
   g_assert_false (grade ("{\"type\":\"length\",\"min\":20}", "short", NULL));
 }
 
+/* promptfoo's list assertions, and a test without assertions. */
+static void
+test_list_graders (void)
+{
+  g_assert_true (grade ("{\"type\":\"contains_any\",\"values\":[\"blue\",\"green\"]}",
+                        "A green planet", NULL));
+  g_assert_false (grade ("{\"type\":\"contains_any\",\"values\":[\"blue\",\"green\"]}",
+                         "A Green planet", NULL));
+  g_assert_true (grade ("{\"type\":\"contains_any\",\"values\":[\"blue\"],\"ignore_case\":true}",
+                        "BLUE", NULL));
+  g_assert_true (grade ("{\"type\":\"contains_all\",\"values\":[\"a\",\"b\"]}", "b and a", NULL));
+  g_assert_false (grade ("{\"type\":\"contains_all\",\"values\":[\"a\",\"zz\"]}", "b and a", NULL));
+  g_assert_false (grade ("{\"type\":\"contains_all\",\"values\":[\"a\"],\"not\":true}", "a", NULL));
+  g_assert_true (grade ("{\"type\":\"answered\"}", "", NULL));
+}
+
+static RwGrade *
+grade_full (const char *spec_json,
+            const char *answer)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  RwGrade *g;
+
+  g_assert_true (json_parser_load_from_data (parser, spec_json, -1, NULL));
+  g = rw_grader_grade (json_node_get_object (json_parser_get_root (parser)), answer, NULL,
+                       &error);
+  g_assert_no_error (error);
+  return g;
+}
+
+/* Code graders run as promptfoo runs them, in the real interpreter: a boolean, a number (passes
+ * above 0, or at the threshold) or a grading result; the vars reach the code; what the code
+ * prints never reaches the verdict; code that throws fails with why. */
+static void
+test_script_graders (void)
+{
+  const char *langs[] = { "node", "python3" };
+
+  for (guint l = 0; l < G_N_ELEMENTS (langs); l++)
+    {
+      g_autofree char *program = g_find_program_in_path (langs[l]);
+      gboolean js = l == 0;
+      g_autoptr(RwGrade) a = NULL, b = NULL, c = NULL, d = NULL, e = NULL;
+
+      if (program == NULL)
+        {
+          g_test_message ("%s is not installed: its assertions are not checked", langs[l]);
+          continue;
+        }
+      a = grade_full (js ? "{\"type\":\"javascript\",\"value\":\"output.includes(context.vars.topic)\","
+                           "\"vars\":{\"topic\":\"bananas\"}}"
+                         : "{\"type\":\"python\",\"value\":\"context['vars']['topic'] in output\","
+                           "\"vars\":{\"topic\":\"bananas\"}}",
+                      "I like bananas");
+      g_assert_true (a->pass);
+      b = grade_full (js ? "{\"type\":\"javascript\",\"value\":\"console.log('noise');\\nreturn output.length / 100;\"}"
+                         : "{\"type\":\"python\",\"value\":\"print('noise')\\nreturn len(output) / 100\"}",
+                      "0123456789");
+      g_assert_true (b->pass);
+      g_assert_cmpfloat_with_epsilon (b->score, 0.1, 1e-9);
+      c = grade_full (js ? "{\"type\":\"javascript\",\"value\":\"output.length / 100\",\"threshold\":0.5}"
+                         : "{\"type\":\"python\",\"value\":\"len(output) / 100\",\"threshold\":0.5}",
+                      "0123456789");
+      g_assert_false (c->pass);
+      d = grade_full (js ? "{\"type\":\"javascript\",\"value\":\"return {pass: false, score: 0.25, reason: 'too short'}\\n\"}"
+                         : "{\"type\":\"python\",\"value\":\"return {'pass': False, 'score': 0.25, 'reason': 'too short'}\\n\"}",
+                      "x");
+      g_assert_false (d->pass);
+      g_assert_cmpfloat_with_epsilon (d->score, 0.25, 1e-9);
+      g_assert_cmpstr (d->detail, ==, "too short");
+      e = grade_full (js ? "{\"type\":\"javascript\",\"value\":\"undefinedThing.x\"}"
+                         : "{\"type\":\"python\",\"value\":\"undefined_thing.x\"}",
+                      "x");
+      g_assert_false (e->pass);
+      g_assert_nonnull (strstr (e->detail, js ? "undefinedThing" : "undefined_thing"));
+    }
+}
+
 static void
 test_json_grader (void)
 {
@@ -350,11 +429,13 @@ test_promptfoo_config (void)
   g_assert_cmpstr (item->task, ==, "math");
   g_assert_cmpstr (rw_chat_request_get_last_user_text (item->request), ==, "Answer briefly: 2+2?");
   g_assert_cmpstr (rw_chat_request_get_last_user_text (rw_suite_get_item (suite, 1)->request), ==, "2+2?");
-  /* is-json from defaultTest, then equals, icontains, starts-with, and llm-rubric as the judge
-   * grader, which the runner's judge model rates; a javascript assertion is noted, not run. */
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 5);
+  /* is-json from defaultTest, then equals, icontains, starts-with, llm-rubric as the judge
+   * grader, which the runner's judge model rates, and the javascript assertion, run by node
+   * with the test's vars. */
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (item->graders)), ==, 6);
   g_assert_nonnull (rw_grader_get_judge_spec (item));
-  g_assert_nonnull (strstr (jsonl, "\"promptfoo_unsupported_asserts\":[\"javascript\"]"));
+  g_assert_null (strstr (jsonl, "promptfoo_unsupported_asserts"));
+  g_assert_nonnull (strstr (jsonl, "\"type\":\"javascript\",\"value\":\"1\",\"vars\":{\"question\":\"2+2?\""));
   grades = rw_grader_grade_item (item, "4", NULL, &error);
   g_assert_no_error (error);
   g_assert_true (((RwGrade *) grades->pdata[0])->pass);   /* "4" is valid JSON */
@@ -441,6 +522,8 @@ main (int    argc,
   g_test_add_func ("/Rw/Grader/choice", test_choice);
   g_test_add_func ("/Rw/Grader/text", test_text_graders);
   g_test_add_func ("/Rw/Grader/json", test_json_grader);
+  g_test_add_func ("/Rw/Grader/lists", test_list_graders);
+  g_test_add_func ("/Rw/Grader/scripts", test_script_graders);
   g_test_add_func ("/Rw/Grader/tool-call", test_tool_call_grader);
   g_test_add_func ("/Rw/Grader/bad-graders", test_bad_graders);
   g_test_add_func ("/Rw/Report/statistics", test_statistics);

@@ -19,6 +19,7 @@ typedef struct
   char *judge_id;
   gboolean no_pairwise;
   gboolean no_cache;
+  gboolean strict;
   gboolean json;
 } EvalRunOptions;
 
@@ -40,6 +41,9 @@ static const GOptionEntry eval_run_entries[] = {
     N_("With --judge, only rate by the judge graders; do not compare pairs"), NULL },
   { "no-cache", 0, 0, G_OPTION_ARG_NONE, FIELD (no_cache),
     N_("Ask again even when the same request was answered before"), NULL },
+  { "strict", 0, 0, G_OPTION_ARG_NONE, FIELD (strict),
+    N_("Refuse a suite that asks for assertions Routewise cannot grade, before sending "
+       "anything"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json), N_("Print the report as JSON"), NULL },
   { NULL }
 };
@@ -205,6 +209,34 @@ eval_run_print_start (EvalRunOptions *o,
            rw_eval_runner_get_n_done (runner), rw_eval_runner_get_estimate (runner), budget_text);
 }
 
+/* What the suite asks for that cannot be graded: said before anything is sent, and with
+ * --strict, refused. */
+static gboolean
+eval_run_check_unsupported (EvalRunOptions *o,
+                            RwSuite        *suite)
+{
+  guint ungraded = 0;
+  g_autoptr(JsonObject) unsupported = rw_suite_dup_unsupported (suite, &ungraded);
+  g_autoptr(GList) kinds = g_list_sort (json_object_get_members (unsupported),
+                                        (GCompareFunc) g_strcmp0);
+  g_autoptr(GString) list = g_string_new (NULL);
+
+  if (kinds == NULL)
+    return TRUE;
+  for (GList *l = kinds; l; l = l->next)
+    g_string_append_printf (list, "%s%s (%" G_GINT64_FORMAT ")", list->len ? ", " : "",
+                            (char *) l->data, json_object_get_int_member (unsupported, l->data));
+  if (o->strict)
+    {
+      rw_cli_print_error (_("the suite asks for assertions Routewise cannot grade: %s; nothing "
+                            "was sent"), list->str);
+      return FALSE;
+    }
+  fprintf (stderr, _("Not graded, of kinds Routewise cannot grade: %s. %u items have nothing "
+                     "else and are reported as ungraded, not failed.\n"), list->str, ungraded);
+  return TRUE;
+}
+
 static int
 eval_run_run (RwCliContext *cli,
               gpointer      data,
@@ -227,6 +259,8 @@ eval_run_run (RwCliContext *cli,
       rw_cli_print_error ("%s", error->message);
       return RW_CLI_EXIT_USAGE;
     }
+  if (!eval_run_check_unsupported (o, suite))
+    return RW_CLI_EXIT_USAGE;
   if ((models = rw_cli_context_resolve_models (cli, (const char * const *) o->model_ids,
                                                FALSE)) == NULL)
     return RW_CLI_EXIT_USAGE;
