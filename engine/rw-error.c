@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -289,8 +291,11 @@ rw_error_from_http (guint       status,
  * @value: (nullable): a Retry-After header: seconds, or an HTTP date
  * @now_unix: the current time in seconds since the epoch
  *
- * Returns: the delay in milliseconds, or -1 when @value is absent or unparsable
+ * Returns: the delay in milliseconds, at most a day (a later date or a longer delay is a
+ *   day), or -1 when @value is absent or unparsable
  */
+#define RW_RETRY_AFTER_MAX_S 86400
+
 gint64
 rw_parse_retry_after (const char *value,
                       gint64      now_unix)
@@ -308,9 +313,10 @@ rw_parse_retry_after (const char *value,
   secs = g_ascii_strtod (value, &end);
   if (end != value && (*end == '\0' || g_ascii_isspace (*end)))
     {
-      if (secs < 0 || secs > 86400.0)
+      if (secs < 0 || isnan (secs))
         return -1;
-      return (gint64) (secs * 1000.0);
+      /* A day at most: longer is as good as never, for a request waiting on it. */
+      return (gint64) (MIN (secs, RW_RETRY_AFTER_MAX_S) * 1000.0);
     }
 
   {
@@ -331,7 +337,7 @@ rw_parse_retry_after (const char *value,
       }
     if (dt == NULL)
       return -1;
-    return MAX (0, (g_date_time_to_unix (dt) - now_unix) * 1000);
+    return CLAMP (g_date_time_to_unix (dt) - now_unix, 0, RW_RETRY_AFTER_MAX_S) * 1000;
   }
 }
 

@@ -698,7 +698,7 @@ router_backoff_ms (RwRouter     *self,
   double base, ms;
 
   if (result->retry_after_ms >= 0)
-    return (guint) result->retry_after_ms;
+    return (guint) MIN (result->retry_after_ms, (gint64) G_MAXUINT);
   base = MIN ((double) self->max_delay_ms, self->base_delay_ms * pow (2, retry));
   /* Equal jitter: half fixed, half random, so that clients do not retry in step. */
   g_mutex_lock (&self->lock);

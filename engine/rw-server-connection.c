@@ -83,6 +83,23 @@ server_drain_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+
+/* A value that came from a request (a task, a model's name), written into a reply's header as
+ * visible ASCII: anything else, CR and LF above all, and % itself, as %XX. It can never end
+ * the header or add one. */
+static void
+conn_append_header_value (GString    *o,
+                          const char *value)
+{
+  for (const guchar *p = (const guchar *) value; *p; p++)
+    {
+      if (*p >= 0x20 && *p < 0x7f && *p != '%')
+        g_string_append_c (o, *p);
+      else
+        g_string_append_printf (o, "%%%02X", *p);
+    }
+}
+
 static void
 server_conn_update_events (RwServerConn *c)
 {
@@ -223,14 +240,14 @@ _rw_server_begin_reply (RwServerConn       *c,
   if (model != NULL)
     {
       g_string_append (o, "x-routewise-model: ");
-      g_string_append (o, model);
+      conn_append_header_value (o, model);
       g_string_append (o, "\r\n");
     }
   /* Without a task, the policy's default list served the request. */
   if (model != NULL || task != NULL)
     {
       g_string_append (o, "x-routewise-task: ");
-      g_string_append (o, task ? task : "default");
+      conn_append_header_value (o, task ? task : "default");
       g_string_append (o, "\r\n");
     }
   if (!c->req.keep_alive || c->close_after)

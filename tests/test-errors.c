@@ -70,6 +70,11 @@ test_retry_after (void)
   g_assert_cmpint (rw_parse_retry_after ("Tue, 24 Nov 2026 12:00:30 GMT", now), ==, 30000);
   g_assert_cmpint (rw_parse_retry_after ("Tue, 24 Nov 2026 11:00:00 GMT", now), ==, 0);
   g_assert_cmpint (rw_parse_retry_after ("soon", now), ==, -1);
+  /* A date or a delay far off is a day, never a wrapped small number (which made the router
+   * retry at once instead of falling back to the next model). */
+  g_assert_cmpint (rw_parse_retry_after ("Fri, 31 Dec 2100 23:59:59 GMT", now), ==, 86400000);
+  g_assert_cmpint (rw_parse_retry_after ("99999999999", now), ==, 86400000);
+  g_assert_cmpint (rw_parse_retry_after ("nan", now), ==, -1);
   g_assert_cmpint (rw_parse_retry_after ("-3", now), ==, -1);
   g_assert_cmpint (rw_parse_retry_after (NULL, now), ==, -1);
 }

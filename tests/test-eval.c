@@ -1118,11 +1118,30 @@ test_tool_calls (void)
   rw_mock_upstream_free (mock);
 }
 
+/* The CSV report keeps every row's columns (inner quotes doubled) and never lets a spreadsheet
+ * read a name as a formula. */
+static void
+test_report_csv_cells (void)
+{
+  g_autoptr(JsonNode) report = json_from_string (
+    "{\"run_id\": \"r\", \"status\": \"done\", \"rows\": ["
+    "{\"model\": \"acme/\\\"quoted\\\", model\", \"task\": \"=HYPERLINK(\\\"x\\\")\", \"n\": 2,"
+    " \"passed\": 1, \"failed\": 0, \"cached\": 0},"
+    "{\"model\": \"@sum\", \"task\": \"-1+2\", \"n\": 1, \"passed\": 1, \"failed\": 0,"
+    " \"cached\": 0}]}", NULL);
+  g_autofree char *csv = rw_eval_report_to_csv (report);
+  g_auto(GStrv) lines = g_strsplit (csv, "\n", -1);
+
+  g_assert_cmpstr (lines[1], ==, "\"acme/\"\"quoted\"\", model\",\"'=HYPERLINK(\"\"x\"\")\",2,1,,,,,,,,0,0");
+  g_assert_cmpstr (lines[2], ==, "\"'@sum\",\"'-1+2\",1,1,,,,,,,,0,0");
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Eval/report-csv-cells", test_report_csv_cells);
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);

@@ -161,6 +161,23 @@ test_completion_stored (Fixture       *f,
   g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-model"), ==, "mock/good");
   g_assert_cmpstr (soup_message_headers_get_one (h, "x-routewise-task"), ==, "greeting");
   g_assert_nonnull (strstr (out, "\"content\":\"Hello, world!\""));
+  /* A task is echoed into the reply's header only as visible ASCII: CR LF cannot end the header
+   * and add another, or a body. */
+  {
+    g_autofree char *out2 = NULL;
+    g_autoptr(SoupMessage) evil = request (f, "POST", "/chat/completions", TOKEN,
+                                           "{\"model\": \"mock/good\", \"metadata\": {\"task\": "
+                                           "\"x\\r\\nX-Evil: 1\\r\\n\\r\\n<html>\"},"
+                                           " \"messages\": [{\"role\": \"user\", \"content\": \"Say hi\"}]}",
+                                           &out2);
+    SoupMessageHeaders *eh = soup_message_get_response_headers (evil);
+
+    g_assert_cmpuint (soup_message_get_status (evil), ==, 200);
+    g_assert_null (soup_message_headers_get_one (eh, "X-Evil"));
+    g_assert_cmpstr (soup_message_headers_get_one (eh, "x-routewise-task"), ==,
+                     "x%0D%0AX-Evil: 1%0D%0A%0D%0A<html>");
+    g_assert_nonnull (strstr (out2, "\"content\":\"Hello, world!\""));
+  }
   /* metadata.task is Routewise's own hint: it does not go upstream, nor an empty metadata. */
   {
     g_autofree char *sent = rw_mock_upstream_dup_last_body (f->mock);
