@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+/* Above these, an upstream's usage is impossible (see provider_chat_done). */
+#define RW_PROVIDER_MAX_TOKENS_IN  ((gint64) 100000000)
+#define RW_PROVIDER_MAX_TOKENS_OUT ((gint64) 10000000)
+
 #include <math.h>
 #include <string.h>
 
@@ -731,6 +735,20 @@ provider_chat_done_cb (GObject      *object,
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "timed out");
       result->error = provider_classify_error (call, error);
+    }
+
+  /* A count no answer can have (a prompt beyond any context, an answer beyond any model's
+   * output) is not taken on trust: it would cost trillions and break every ceiling. It is
+   * estimated instead, and the estimate said. */
+  if (result->tokens_in > RW_PROVIDER_MAX_TOKENS_IN || result->tokens_out > RW_PROVIDER_MAX_TOKENS_OUT)
+    {
+      g_warning ("%s reported a usage no answer can have (%" G_GINT64_FORMAT " in, %"
+                 G_GINT64_FORMAT " out): estimated instead", rw_model_get_id (call->model),
+                 result->tokens_in, result->tokens_out);
+      if (result->tokens_in > RW_PROVIDER_MAX_TOKENS_IN)
+        result->tokens_in = -1;
+      if (result->tokens_out > RW_PROVIDER_MAX_TOKENS_OUT)
+        result->tokens_out = -1;
     }
 
   /* Fill in what the provider did not report, and say that it is an estimate. */

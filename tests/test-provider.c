@@ -225,6 +225,33 @@ test_stream_cut_clean (Fixture       *f,
   g_assert_cmpint (r->tokens_out, >, 0);
 }
 
+/* An upstream that reports a usage no answer can have is not trusted: the counts are
+ * estimated, said so, and the cost stays that of a short answer. */
+static void
+test_absurd_usage (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *body =
+    "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+    "{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":\"stop\"}],"
+    "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":9223372036854775807,"
+    "\"total_tokens\":9223372036854775807}}";
+  g_autoptr(RwChatResult) r = NULL;
+
+  g_test_expect_message ("Routewise-Engine", G_LOG_LEVEL_WARNING,
+                         "*reported a usage no answer can have*");
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new (200, "application/json", body, -1));
+  r = run (f);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (r->error);
+  g_assert_cmpstr (r->text->str, ==, "Hi");
+  g_assert_true (r->usage_estimated);
+  g_assert_cmpint (r->tokens_in, ==, 7);
+  g_assert_cmpint (r->tokens_out, >, 0);
+  g_assert_cmpint (r->tokens_out, <, 10);
+  g_assert_true (isnan (r->cost_usd) || r->cost_usd < 0.01);
+}
+
 static void
 test_stall_mid_stream (Fixture       *f,
                        gconstpointer  data)
@@ -571,6 +598,7 @@ main (int    argc,
   ADD ("non-stream", test_non_stream);
   ADD ("drop-mid-stream", test_drop_mid_stream);
   ADD ("stream-cut-clean", test_stream_cut_clean);
+  ADD ("absurd-usage", test_absurd_usage);
   ADD ("stall-mid-stream", test_stall_mid_stream);
   ADD ("hang-before-headers", test_hang_before_headers);
   ADD ("first-token-timeout", test_first_token_timeout);
