@@ -294,6 +294,60 @@ server_refuse (RwServerConn       *c,
 }
 
 /* Reads the head of the next request. FALSE when more bytes are needed or it was refused. */
+
+/* Only this machine's clients, by the name they reached it under: Host must be 127.0.0.1,
+ * localhost or [::1] with the server's port, once (HTTP/1.0 may name none), so that a page a
+ * DNS rebinding points here is refused; and a request from a web page (with an Origin) only from an origin allowed.
+ * Returns the status to refuse with, or 0. */
+static guint
+server_check_host_and_origin (RwServerConn       *c,
+                              const RwHttp1Head  *head,
+                              const char        **why)
+{
+  static const char * const names[] = { "127.0.0.1", "localhost", "[::1]" };
+  const char *host = NULL, *origin = rw_http1_head_get (head, "origin"), *colon;
+  g_autofree char *name = NULL;
+  guint n = 0;
+  gboolean known = FALSE;
+
+  for (guint i = 0; i < head->n_headers; i++)
+    if (g_str_equal (head->headers[i].name, "host"))
+      {
+        host = head->headers[i].value;
+        n++;
+      }
+  if (n > 1 || (n == 0 && head->minor_version >= 1))
+    {
+      *why = n == 0 ? "the request names no Host" : "the request names more than one Host";
+      return 400;
+    }
+  if (host == NULL)
+    goto origin;   /* HTTP/1.0 need not name one */
+  colon = host[0] == '[' ? strstr (host, "]:") : strrchr (host, ':');
+  if (colon != NULL && host[0] == '[')
+    colon++;
+  name = colon ? g_strndup (host, colon - host) : g_strdup (host);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    known |= g_ascii_strcasecmp (name, names[i]) == 0;
+  if (!known || (colon ? g_ascii_strtoull (colon + 1, NULL, 10) != c->server->port ||
+                         !g_ascii_isdigit (colon[1])
+                       : c->server->port != 80))
+    {
+      *why = "the endpoint answers only requests to 127.0.0.1, localhost or [::1] with its port";
+      return 403;
+    }
+origin:
+  if (origin != NULL && (c->server->allowed_origins == NULL ||
+                         !g_strv_contains ((const char * const *) c->server->allowed_origins,
+                                           origin)))
+    {
+      *why = "requests from web pages are refused unless their origin is allowed "
+             "(routewise-cli serve --allow-origin ORIGIN)";
+      return 403;
+    }
+  return 0;
+}
+
 static gboolean
 server_read_head (RwServerConn *c)
 {
@@ -328,6 +382,14 @@ server_read_head (RwServerConn *c)
       }
     query = strchr (target, '?');
     c->req.path = query ? g_strndup (target, (gsize) (query - target)) : g_strdup (target);
+  }
+  {
+    guint status = server_check_host_and_origin (c, &head, &why);
+    if (status != 0)
+      {
+        server_refuse (c, status, why);
+        return FALSE;
+      }
   }
   auth = rw_http1_head_get (&head, "authorization");
   c->req.authorized = auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&

@@ -18,6 +18,7 @@ struct _RwServer
   GSource *listen_watch;
   GSource *accept_retry;
   char *token;
+  GStrv allowed_origins;  /* the web pages' origins allowed to call; none by default */
   guint16 port;
   guint heartbeat_ms;
   guint64 n_served;       /* atomic */

@@ -125,6 +125,7 @@ rw_server_finalize (GObject *object)
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->allowed_origins, g_strfreev);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   _rw_server_responses_free (self);
   G_OBJECT_CLASS (rw_server_parent_class)->finalize (object);
@@ -374,6 +375,22 @@ rw_server_set_threads (RwServer *self,
   g_return_if_fail (self->listen_fd < 0);
 
   self->n_loops = CLAMP (n_loops, 1, 64);
+}
+
+/**
+ * rw_server_set_allowed_origins:
+ * @self: a #RwServer
+ * @origins: (nullable) (array zero-terminated=1): the origins (`https://app.example:8443`) of
+ *   web pages allowed to call the endpoint; a request with any other Origin is refused
+ */
+void
+rw_server_set_allowed_origins (RwServer           *self,
+                               const char * const *origins)
+{
+  g_return_if_fail (RW_IS_SERVER (self));
+
+  g_strfreev (self->allowed_origins);
+  self->allowed_origins = g_strdupv ((char **) origins);
 }
 
 /**

@@ -59,6 +59,8 @@ void      rw_server_set_heartbeat (RwServer   *self,
 guint64   rw_server_get_n_served (RwServer    *self);
 void      rw_server_set_threads  (RwServer    *self,
                                   guint        n_loops);
+void      rw_server_set_allowed_origins (RwServer           *self,
+                                         const char * const *origins);
 void      rw_server_stop         (RwServer    *self);
 char     *rw_server_load_token   (const char  *path,
                                   GError     **error);

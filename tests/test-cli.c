@@ -612,10 +612,10 @@ http_post (guint16     port,
 
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_no_error (error);
-  head = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  head = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
                           "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
                           "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                          token, strlen (body), body);
+                          (guint) port, token, strlen (body), body);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), head,
                              strlen (head), NULL, NULL, &error);
   g_assert_no_error (error);

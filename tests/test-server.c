@@ -396,6 +396,38 @@ wire_client (gpointer data)
   return NULL;
 }
 
+/* The requests of @text as a client on this machine sends them: each HTTP/1.1 request line
+ * followed by the Host it reached ("Host: x" in the text stands for it). */
+static GString *
+wire_with_host (Fixture    *f,
+                const char *text,
+                gsize       len)
+{
+  GString *s = g_string_new_len (text, len ? (gssize) len : -1);
+  g_autofree char *line = g_strdup_printf (" HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n",
+                                           rw_server_get_port (f->server));
+
+  g_string_replace (s, "Host: x\r\n", "", 0);
+  g_string_replace (s, " HTTP/1.1\r\n", line, 0);
+  return s;
+}
+
+static char *
+wire_raw (Fixture    *f,
+          const char *first,
+          gsize       first_len,
+          const char *wait_for,
+          const char *second)
+{
+  Wire w = { rw_server_get_port (f->server), first, first_len, wait_for, second,
+             g_string_new (NULL), FALSE };
+  GThread *thread = g_thread_new ("wire", wire_client, &w);
+
+  rw_test_wait_until (&w.done);
+  g_thread_join (thread);
+  return g_string_free (w.got, FALSE);
+}
+
 static char *
 wire (Fixture    *f,
       const char *first,
@@ -403,7 +435,9 @@ wire (Fixture    *f,
       const char *wait_for,
       const char *second)
 {
-  Wire w = { rw_server_get_port (f->server), first, first_len, wait_for, second,
+  g_autoptr(GString) a = wire_with_host (f, first, first_len);
+  g_autoptr(GString) b = second ? wire_with_host (f, second, 0) : NULL;
+  Wire w = { rw_server_get_port (f->server), a->str, a->len, wait_for, b ? b->str : NULL,
              g_string_new (NULL), FALSE };
   GThread *thread = g_thread_new ("wire", wire_client, &w);
 
@@ -421,6 +455,48 @@ count (const char *haystack,
   for (const char *p = haystack; (p = strstr (p, needle)) != NULL; p++)
     n++;
   return n;
+}
+
+/* Only this machine's clients, by the name they reached it under: a Host that is not
+ * 127.0.0.1, localhost or [::1] with the server's port (a page a DNS rebinding points here),
+ * none, or two, are refused before anything else; so is a web page's request (an Origin),
+ * unless its origin is allowed. */
+static void
+test_wire_host_and_origin (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint port = rw_server_get_port (f->server);
+  const char *allowed[] = { "https://app.example", NULL };
+  /* %u: the server's port */
+  struct { const char *host; const char *origin; const char *status; } cases[] = {
+    { "Host: evil.example\r\n", NULL, "HTTP/1.1 403 " },
+    { "Host: 127.0.0.1:1\r\n", NULL, "HTTP/1.1 403 " },
+    { "", NULL, "HTTP/1.1 400 " },
+    { "Host: 127.0.0.1:%u\r\nHost: 127.0.0.1:%u\r\n", NULL, "HTTP/1.1 400 " },
+    { "Host: 127.0.0.1:%u\r\n", "https://evil.example", "HTTP/1.1 403 " },
+    { "Host: localhost:%u\r\n", NULL, "HTTP/1.1 200 " },
+    { "Host: [::1]:%u\r\n", NULL, "HTTP/1.1 200 " },
+    { "Host: 127.0.0.1:%u\r\n", "https://app.example", "HTTP/1.1 200 " },
+  };
+
+  rw_server_set_allowed_origins (f->server, allowed);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *port_text = g_strdup_printf ("%u", port);
+      g_autoptr(GString) host = g_string_new (cases[i].host);
+      g_autofree char *origin = cases[i].origin ? g_strdup_printf ("Origin: %s\r\n", cases[i].origin)
+                                                : g_strdup ("");
+      g_autofree char *req = NULL;
+      g_autofree char *out = NULL;
+
+      g_string_replace (host, "%u", port_text, 0);
+      req = g_strdup_printf ("GET /v1/models HTTP/1.1\r\n%s%sConnection: close\r\n"
+                             "Authorization: Bearer " TOKEN "\r\n\r\n", host->str, origin);
+      out = wire_raw (f, req, 0, NULL, NULL);
+
+      g_test_message ("%s%s-> %.40s", host->str, origin, out);
+      g_assert_true (g_str_has_prefix (out, cases[i].status));
+    }
 }
 
 static void
@@ -758,6 +834,7 @@ main (int    argc,
   ADD ("client-disconnect", test_client_disconnect);
   ADD ("escaping", test_escaping);
   ADD ("wire-pipelined", test_wire_pipelined);
+  ADD ("wire-host-and-origin", test_wire_host_and_origin);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
   ADD ("wire-stream-closes", test_wire_stream_closes);

@@ -15,6 +15,7 @@ typedef struct
   char *policy_path;
   double request_ceiling;
   double daily_ceiling;
+  char **allowed_origins;
 } ServeOptions;
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (ServeOptions, f)
@@ -30,6 +31,9 @@ static const GOptionEntry serve_entries[] = {
     N_("Refuse requests estimated to cost more than this many US dollars"), N_("USD") },
   { "daily-ceiling", 0, 0, G_OPTION_ARG_DOUBLE, FIELD (daily_ceiling),
     N_("Refuse requests once a day's spend would pass this many US dollars"), N_("USD") },
+  { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, FIELD (allowed_origins),
+    N_("Answer requests from web pages of this origin (by default, a request with an Origin is "
+       "refused)"), N_("ORIGIN") },
   { NULL }
 };
 #undef FIELD
@@ -128,6 +132,7 @@ serve_run (RwCliContext *cli,
     }
   server = rw_server_new (router, token);
   rw_server_set_threads (server, (guint) o->threads);
+  rw_server_set_allowed_origins (server, (const char * const *) o->allowed_origins);
   if (!rw_server_listen (server, (guint16) o->port, &error))
     {
       rw_cli_print_error ("%s", error->message);
