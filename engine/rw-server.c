@@ -197,13 +197,53 @@ rw_server_set_heartbeat (RwServer *self,
 
 /* ----------------------------------------------------------------------------------- token */
 
+#define TOKEN_FILE_MAX 4096
+
+/* A new random token, written to @path, which must not exist (and is never followed if it
+ * does: O_EXCL). */
+static gboolean
+server_create_token (const char  *path,
+                     GError     **error)
+{
+  guint8 bytes[24];
+  g_autoptr(GString) token = g_string_new ("rw-");
+  int fd;
+
+  if (getrandom (bytes, sizeof bytes, 0) != sizeof bytes)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "no randomness for a token: %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < sizeof bytes; i++)
+    g_string_append_printf (token, "%02x", bytes[i]);
+  memset (bytes, 0, sizeof bytes);
+  g_string_append_c (token, '\n');
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || write (fd, token->str, token->len) != (gssize) token->len)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot write %s: %s", path,
+                   g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      memset (token->str, 0, token->len);
+      return FALSE;
+    }
+  close (fd);
+  memset (token->str, 0, token->len);
+  return TRUE;
+}
+
 /**
  * rw_server_load_token:
  * @path: the token file
  * @error: return location for an error
  *
  * Reads the endpoint's token, creating the file with a new random token (mode 0600) the first
- * time. A file that others can read is made private again.
+ * time. The file is never reached through a symbolic link, must be a regular file of the
+ * user's own and small; one that others could read is replaced by a new token, since they may
+ * have read it, and a message says so.
  *
  * Returns: (transfer full) (nullable): the token
  */
@@ -211,9 +251,11 @@ char *
 rw_server_load_token (const char  *path,
                       GError     **error)
 {
-  g_autofree char *contents = NULL;
   g_autofree char *dir = g_path_get_dirname (path);
-  GStatBuf st;
+  char buf[TOKEN_FILE_MAX + 1];
+  struct stat st;
+  gssize n;
+  int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -221,53 +263,71 @@ rw_server_load_token (const char  *path,
       return NULL;
     }
 
-  if (g_stat (path, &st) != 0)
+  for (guint attempt = 0; ; attempt++)
     {
-      guint8 bytes[24];
-      g_autoptr(GString) token = g_string_new ("rw-");
-      int fd;
-
-      if (getrandom (bytes, sizeof bytes, 0) != sizeof bytes)
+      fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+      if (fd < 0 && errno == ENOENT && attempt == 0)
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "no randomness for a token: %s",
-                       g_strerror (errno));
+          if (!server_create_token (path, error))
+            return NULL;
+          continue;
+        }
+      if (fd < 0)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, errno == ELOOP ?
+                       "%s is a symbolic link: the token must be a file of its own; remove the "
+                       "link" : "cannot read %s: %s", path, g_strerror (errno));
           return NULL;
         }
-      for (guint i = 0; i < sizeof bytes; i++)
-        g_string_append_printf (token, "%02x", bytes[i]);
-      g_string_append_c (token, '\n');
-
-      fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0 || write (fd, token->str, token->len) != (gssize) token->len)
+      if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != getuid () ||
+          st.st_size > TOKEN_FILE_MAX)
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot write %s: %s", path,
-                       g_strerror (errno));
-          if (fd >= 0)
-            close (fd);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s is not a small regular file of your own; remove it to have a new "
+                       "token made", path);
+          close (fd);
           return NULL;
         }
-      close (fd);
-      memset (bytes, 0, sizeof bytes);
+      if ((st.st_mode & 077) != 0 && attempt == 0)
+        {
+          /* Others may have read it: a token they know is no token. */
+          close (fd);
+          if (g_unlink (path) != 0)
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot replace %s: %s", path,
+                           g_strerror (errno));
+              return NULL;
+            }
+          g_message ("%s could be read by others: a new token was made, which clients now need",
+                     path);
+          if (!server_create_token (path, error))
+            return NULL;
+          attempt = 1;
+          continue;
+        }
+      break;
     }
-  else if ((st.st_mode & 077) != 0)
+  n = read (fd, buf, TOKEN_FILE_MAX);
+  close (fd);
+  if (n < 0)
     {
-      g_message ("%s could be read by others; it is private again", path);
-      g_chmod (path, 0600);
-    }
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s", path);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, g_strerror (errno));
       return NULL;
     }
-  g_strstrip (contents);
-  if (strlen (contents) < 16)
+  buf[n] = '\0';
+  g_strstrip (buf);
+  if (strlen (buf) < 16)
     {
+      memset (buf, 0, sizeof buf);
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "%s holds no usable token; delete it to have a new one made", path);
       return NULL;
     }
-  return g_steal_pointer (&contents);
+  {
+    char *token = g_strdup (buf);
+    memset (buf, 0, sizeof buf);
+    return token;
+  }
 }
 
 /**

@@ -330,16 +330,49 @@ test_token_file (void)
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  /* The same token next time; a file others could read is made private. */
+  /* The same token next time. */
+  second = rw_server_load_token (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, second);
+  g_clear_pointer (&second, g_free);
+
+  /* A file others could read holds a token they may know: a new one replaces it, private. */
   g_chmod (path, 0644);
   second = rw_server_load_token (path, &error);
-  g_assert_cmpstr (first, ==, second);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (second, "rw-"));
+  g_assert_cmpstr (first, !=, second);
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
   g_assert_true (g_file_set_contents (path, "short", -1, NULL));
+  g_chmod (path, 0600);
   g_assert_null (rw_server_load_token (path, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  /* Never through a symbolic link: neither read (its target's text is no token) nor chmod'ed. */
+  {
+    g_autofree char *target = g_build_filename (dir, "elsewhere", NULL);
+    g_autofree char *link = g_build_filename (dir, "sub", "linked", NULL);
+    g_autofree char *fifo = g_build_filename (dir, "sub", "fifo", NULL);
+
+    g_assert_true (g_file_set_contents (target, "rw-0123456789abcdef0123456789abcdef", -1, NULL));
+    g_chmod (target, 0644);
+    g_assert_cmpint (symlink (target, link), ==, 0);
+    g_assert_null (rw_server_load_token (link, &error));
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    g_assert_nonnull (strstr (error->message, "symbolic link"));
+    g_clear_error (&error);
+    g_assert_cmpint (g_stat (target, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+
+    /* Nor a FIFO or any file that is not a regular one. */
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_null (rw_server_load_token (fifo, &error));
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    g_clear_error (&error);
+  }
   rw_test_rmtree (dir);
 }
 
