@@ -803,11 +803,38 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   g_autoptr(GPtrArray) prompts = NULL;
   g_autoptr(JsonArray) tests = json_array_new ();
   g_autoptr(JsonArray) expanded = NULL;
-
-  JsonObject *default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
-                            json_node_get_object (default_test) : NULL;
-  JsonObject *default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
+  g_autoptr(JsonNode) default_file = NULL;
+  JsonObject *default_obj, *default_meta;
   g_autoptr(JsonObject) default_vars = NULL;
+
+  /* defaultTest may be a file of its own (file://default.yaml). */
+  if (default_test != NULL && JSON_NODE_HOLDS_VALUE (default_test) &&
+      json_node_get_value_type (default_test) == G_TYPE_STRING &&
+      g_str_has_prefix (json_node_get_string (default_test), "file://"))
+    {
+      g_autofree char *path = promptfoo_file_path (base_dir, json_node_get_string (default_test),
+                                                   origin, error);
+
+      if (path == NULL || (default_file = rw_promptfoo_read_data_file (path, error)) == NULL)
+        return NULL;
+      if (!JSON_NODE_HOLDS_OBJECT (default_file))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: defaultTest must be a mapping",
+                       origin, json_node_get_string (default_test));
+          return NULL;
+        }
+      default_test = default_file;
+    }
+  else if (default_test != NULL && !JSON_NODE_HOLDS_OBJECT (default_test) &&
+           !JSON_NODE_HOLDS_NULL (default_test))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: “defaultTest” must be a mapping or a file:// reference", origin);
+      return NULL;
+    }
+  default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
+                json_node_get_object (default_test) : NULL;
+  default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
 
   if ((prompts = promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
                                             origin,

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <routewise-eval.h>
 
+#include "rw-test-util.h"
+
 static char *
 data_path (const char *first,
            ...)
@@ -444,6 +446,35 @@ test_promptfoo_config (void)
   g_assert_false (((RwGrade *) grades->pdata[3])->pass);  /* does not start with "4." */
 }
 
+/* defaultTest from a file of its own: its assertions apply to every test, as promptfoo has it;
+ * a defaultTest that is neither a mapping nor a file is refused, never ignored. */
+static void
+test_promptfoo_default_test_file (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *config = g_build_filename (dir, "promptfooconfig.yaml", NULL);
+  g_autofree char *defaults = g_build_filename (dir, "default.yaml", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jsonl = NULL;
+
+  g_assert_true (g_file_set_contents (defaults, "assert:\n  - type: contains\n    value: '{{word}}'\n",
+                                      -1, NULL));
+  g_assert_true (g_file_set_contents (config, "prompts: ['Say {{word}}']\n"
+                                      "defaultTest: file://default.yaml\n"
+                                      "tests:\n  - vars: {word: hello}\n", -1, NULL));
+  jsonl = rw_promptfoo_config_file_to_jsonl (config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (jsonl, "\"type\":\"contains\",\"value\":\"hello\""));
+  g_clear_pointer (&jsonl, g_free);
+
+  g_assert_true (g_file_set_contents (config, "prompts: ['Say {{word}}']\ndefaultTest: 3\n"
+                                      "tests:\n  - vars: {word: hello}\n", -1, NULL));
+  g_assert_null (rw_promptfoo_config_file_to_jsonl (config, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "defaultTest"));
+  rw_test_rmtree (dir);
+}
+
 /* YAML as promptfoo writes it: typed plain scalars, quoted strings, block text, anchors and
  * merge keys; a malformed file names its line; aliases cannot blow a small file up. */
 static void
@@ -530,6 +561,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Suite/parse", test_suites);
   g_test_add_func ("/Rw/Suite/bundled", test_bundled_suites);
   g_test_add_func ("/Rw/Suite/promptfoo-config", test_promptfoo_config);
+  g_test_add_func ("/Rw/Suite/promptfoo-default-test-file", test_promptfoo_default_test_file);
   g_test_add_func ("/Rw/Yaml/parse", test_yaml);
   return g_test_run ();
 }
