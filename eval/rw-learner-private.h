@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* What the learner gives the offline evaluation, which learns again on each fold. */
+/* What the learner's files share, and what the offline evaluation takes from it: the
+ * outcomes it learns from. */
 
 typedef struct
 {
@@ -32,18 +33,9 @@ GPtrArray * _rw_learner_priced_outcomes (GPtrArray *outcomes,
                                          gboolean allow_unpriced,
                                          GPtrArray **excluded,
                                          GError **error);
-GHashTable * _rw_learner_collect_stats (GPtrArray *outcomes,
-                                        GHashTable *skip_items);
 GPtrArray * _rw_learner_rank_models (GHashTable *models,
                                      const RwLearnerOptions *o,
                                      double cost_weight);
-GHashTable * _rw_learner_items_per_task (GPtrArray *outcomes,
-                                         GHashTable *skip_items);
-double _rw_learner_resolve_cost_weight (GHashTable *stats,
-                                        GHashTable *counts,
-                                        const RwLearnerOptions *o);
-RwTextClassifier * _rw_learner_train_classifier (GPtrArray *outcomes,
-                                                 GHashTable *skip_items);
 RwPromptRouter * _rw_learner_train_router (GPtrArray *outcomes,
                                            GHashTable *stats);
 double _rw_learner_router_weight (RwPromptRouter *router,
@@ -51,9 +43,5 @@ double _rw_learner_router_weight (RwPromptRouter *router,
                                   GHashTable *stats,
                                   const RwLearnerOptions *o,
                                   double *cost_per_1k);
-GHashTable * _rw_learner_assign_folds (GPtrArray *outcomes,
-                                       guint folds);
-GHashTable * _rw_learner_fold_items (GHashTable *map,
-                                     guint f);
 
 G_END_DECLS

@@ -83,7 +83,7 @@ _rw_learner_priced_outcomes (GPtrArray  *outcomes,
 }
 
 /* task -> (model -> RwLearnerStat), over the outcomes whose item @skip_items leaves in. */
-GHashTable *
+static GHashTable *
 _rw_learner_collect_stats (GPtrArray  *outcomes,
                            GHashTable *skip_items)
 {
@@ -209,36 +209,7 @@ learner_learned_clear (RwLearned *l)
   g_clear_pointer (&l->router, rw_prompt_router_unref);
 }
 
-/* The expected cost of a thousand requests with these choices, tasks weighted by their share
- * of the items. */
-static double
-learner_cost_per_1k (GHashTable *stats,
-                     GHashTable *counts,
-                     double      cost_weight,
-                     const RwLearnerOptions *o)
-{
-  GHashTableIter iter;
-  const char *task;
-  GHashTable *models;
-  double total = 0, n = 0;
-
-  g_hash_table_iter_init (&iter, stats);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &task, (gpointer *) &models))
-    {
-      g_autoptr(GPtrArray) ranked = NULL;
-      double items = GPOINTER_TO_UINT (g_hash_table_lookup (counts, task));
-
-      if (g_str_equal (task, "all"))
-        continue;
-      ranked = _rw_learner_rank_models (models, o, cost_weight);
-      if (ranked->len > 0)
-        total += items * ((RwLearnerStat *) ranked->pdata[0])->cost;
-      n += items;
-    }
-  return n > 0 ? 1000 * total / n : 0;
-}
-
-GHashTable *
+static GHashTable *
 _rw_learner_items_per_task (GPtrArray  *outcomes,
                             GHashTable *skip_items)
 {
@@ -257,31 +228,7 @@ _rw_learner_items_per_task (GPtrArray  *outcomes,
   return counts;
 }
 
-double
-_rw_learner_resolve_cost_weight (GHashTable           *stats,
-                                 GHashTable           *counts,
-                                 const RwLearnerOptions *o)
-{
-  double lo = 0, hi = 1;
-
-  if (!(o->budget_per_1k > 0))
-    return MAX (0, o->cost_weight);
-  if (learner_cost_per_1k (stats, counts, 0, o) <= o->budget_per_1k)
-    return 0;
-  while (hi < 1e9 && learner_cost_per_1k (stats, counts, hi, o) > o->budget_per_1k)
-    hi *= 4;
-  for (guint i = 0; i < 60; i++)
-    {
-      double mid = (lo + hi) / 2;
-      if (learner_cost_per_1k (stats, counts, mid, o) > o->budget_per_1k)
-        lo = mid;
-      else
-        hi = mid;
-    }
-  return hi;
-}
-
-RwTextClassifier *
+static RwTextClassifier *
 _rw_learner_train_classifier (GPtrArray  *outcomes,
                               GHashTable *skip_items)
 {
@@ -342,7 +289,7 @@ learner_fold_of (const char *item,
 }
 
 /* Each item's fold, hashed once: item -> fold + 1. */
-GHashTable *
+static GHashTable *
 _rw_learner_assign_folds (GPtrArray *outcomes,
                           guint      folds)
 {
@@ -358,7 +305,7 @@ _rw_learner_assign_folds (GPtrArray *outcomes,
 }
 
 /* The items of fold @f, from assign_folds(). */
-GHashTable *
+static GHashTable *
 _rw_learner_fold_items (GHashTable *map,
                         guint       f)
 {

@@ -353,9 +353,9 @@ offline_route_test (Offline     *run,
   return TRUE;
 }
 
-/* Every single model, random routing, and the policy as routed. */
+/* Every single model and random routing, and the span of the single models' costs. */
 static void
-offline_score (Offline *run)
+offline_score_singles (Offline *run)
 {
   guint n = run->complete->len, n_models = run->models->len;
 
@@ -374,13 +374,26 @@ offline_score (Offline *run)
           run->random_q += it->score[k] / (n * n_models);
           run->random_c += it->cost[k] / (n * n_models);
         }
-      run->policy.quality += it->score[it->chosen] / n;
-      run->policy.cost += it->cost[it->chosen] / n;
     }
   for (guint k = 0; k < n_models; k++)
     {
       run->lo = MIN (run->lo, run->single_c[k]);
       run->hi = MAX (run->hi, run->single_c[k]);
+    }
+}
+
+/* The policy as it routed the items. */
+static void
+offline_score_policy (Offline *run)
+{
+  guint n = run->complete->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Item *it = run->complete->pdata[i];
+
+      run->policy.quality += it->score[it->chosen] / n;
+      run->policy.cost += it->cost[it->chosen] / n;
     }
 }
 
@@ -869,7 +882,7 @@ rw_offline_evaluate_with (GPtrArray              *outcomes,
   if (!offline_collect_models (&run, policy, error) ||
       !offline_collect_items (&run, priced, test ? 1 : run.folds * 2, error))
     return NULL;
-  offline_score (&run);   /* the single models, for the strong and the weak */
+  offline_score_singles (&run);
   offline_pick_strong_weak (&run, options->strong, options->weak);
   if (test)
     {
@@ -879,11 +892,7 @@ rw_offline_evaluate_with (GPtrArray              *outcomes,
     }
   else if (!offline_cross_validate (&run, priced, error))
     return NULL;
-  g_clear_pointer (&run.single_q, g_free);
-  g_clear_pointer (&run.single_c, g_free);
-  run.random_q = run.random_c = 0;
-  run.policy = (RwPoint) { 0, 0 };
-  offline_score (&run);
+  offline_score_policy (&run);
   offline_sweep (&run);
 
   json_builder_begin_object (b);
