@@ -20,17 +20,9 @@ import tempfile
 
 import yaml
 
+from taplib import ok
+
 print("1..5")
-n = 0
-
-
-def ok(cond, what):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok") + " %d %s" % (n, what))
-    if not cond:
-        sys.exit(1)
-
 
 PREFIXES = {"openai", "anthropic", "gemini", "ollama_chat"}   # LiteLLM's names for these kinds
 

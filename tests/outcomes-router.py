@@ -13,36 +13,18 @@ import csv
 import glob
 import json
 import os
-import subprocess
-import sys
 import tempfile
+
+from taplib import cli, ok
 
 SRC = os.environ["G_TEST_SRCDIR"]
 ROOT = os.path.dirname(SRC)
-CLI = os.environ["ROUTEWISE_CLI"]
 MODELS = {  # column -> (id, $ per input token, $ per output token)
     "gpt-4-1106-preview": ("openai/gpt-4-1106-preview", 10e-6, 30e-6),
     "mistralai/Mixtral-8x7B-Instruct-v0.1": ("together/mixtral-8x7b-instruct", 0.6e-6, 0.6e-6),
 }
 
 print("1..3")
-n = 0
-
-
-def ok(cond, what):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok") + " %d %s" % (n, what))
-    if not cond:
-        sys.exit(1)
-
-
-def cli(env, *args):
-    r = subprocess.run([CLI, *args], env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        print("# " + " ".join(args) + ": " + r.stderr.strip().replace("\n", "\n# "))
-        sys.exit(1)
-    return r.stdout
 
 
 def tokens(text):

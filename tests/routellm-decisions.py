@@ -13,35 +13,17 @@ import hashlib
 import json
 import os
 import random
-import subprocess
-import sys
 import tempfile
+
+from taplib import cli, ok
 
 SRC = os.environ["G_TEST_SRCDIR"]
 ROOT = os.path.dirname(SRC)
-CLI = os.environ["ROUTEWISE_CLI"]
 MMLU = os.path.join(ROOT, "data", "routellm", "mmlu")
 GSM8K = os.path.join(ROOT, "data", "recorded", "gsm8k_responses.csv")
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
 print("1..7")
-n = 0
-
-
-def ok(cond, what):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok") + " %d %s" % (n, what))
-    if not cond:
-        sys.exit(1)
-
-
-def cli(env, *args):
-    r = subprocess.run([CLI, *args], env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        print("# " + " ".join(args) + ": " + r.stderr.strip().replace("\n", "\n# "))
-        sys.exit(1)
-    return r.stdout
 
 
 def apgr(rows):
