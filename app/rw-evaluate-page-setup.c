@@ -291,7 +291,8 @@ evaluate_page_resume_run_clicked (GtkButton      *button,
 {
   const char *run_id = g_object_get_data (G_OBJECT (button), "run-id");
   g_autoptr(RwStoredRun) run = rw_store_lookup_run (self->store, run_id, "eval", NULL);
-  g_autoptr(JsonNode) params = run && run->params ? json_from_string (run->params, NULL) : NULL;
+  g_autoptr(JsonNode) params = run && run->params ?
+                                     rw_json_parse (run->params, strlen (run->params), NULL) : NULL;
   JsonObject *p = params && JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
   JsonArray *models = p ? rw_json_object_get_array (p, "models") : NULL;
   g_autofree char *path = NULL;
@@ -335,7 +336,8 @@ _rw_evaluate_page_list_resumable (RwEvaluatePage *self)
   for (guint i = 0; i < runs->len; i++)
     {
       RwStoredRun *run = runs->pdata[i];
-      g_autoptr(JsonNode) params = run->params ? json_from_string (run->params, NULL) : NULL;
+      g_autoptr(JsonNode) params = run->params ?
+                                   rw_json_parse (run->params, strlen (run->params), NULL) : NULL;
       JsonObject *p = params && JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
       JsonArray *models = p ? rw_json_object_get_array (p, "models") : NULL;
       g_autoptr(GDateTime) t = g_date_time_new_from_unix_local (run->created_ms / 1000);

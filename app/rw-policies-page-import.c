@@ -64,15 +64,13 @@ policies_page_import_thread (GTask        *task,
   rw_thread_lower_priority ();
   if (g_str_has_suffix (job->path, ".json"))
     {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
+      g_autoptr(JsonNode) root = rw_file_read_json (job->path, RW_FILE_DATA_MAX, &error);
 
-      if (!json_parser_load_from_file (parser, job->path, &error))
+      if (root == NULL)
         {
           g_task_return_error (task, error);
           return;
         }
-      root = json_parser_get_root (parser);
       if (!JSON_NODE_HOLDS_OBJECT (root) || !rw_promptfoo_is_results (json_node_get_object (root)))
         {
           g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG,

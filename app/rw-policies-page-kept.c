@@ -298,7 +298,7 @@ rw_policies_page_export (RwPoliciesPage  *self,
                          policy_id);
           return FALSE;
         }
-      if ((policy = json_from_string (kept->body, error)) == NULL)
+      if ((policy = rw_json_parse (kept->body, strlen (kept->body), error)) == NULL)
         return FALSE;
     }
   else if (self->learned != NULL)

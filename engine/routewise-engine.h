@@ -6,6 +6,7 @@
 #include "rw-types.h"
 #include "rw-error.h"
 #include "rw-json.h"
+#include "rw-file.h"
 #include "rw-text.h"
 #include "rw-model.h"
 #include "rw-chat-delta.h"

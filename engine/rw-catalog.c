@@ -8,6 +8,7 @@
 #include "rw-anthropic-provider.h"
 #include "rw-catalog-private.h"
 #include "rw-error.h"
+#include "rw-file.h"
 #include "rw-gemini-provider.h"
 #include "rw-http-private.h"
 #include "rw-json.h"
@@ -737,25 +738,23 @@ rw_catalog_load_data (RwCatalog   *self,
                       gssize       length,
                       GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local = NULL;
   g_autoptr(RwCatalog) scratch = NULL;
   g_autoptr(GPtrArray) local_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) local_urls = g_ptr_array_new_with_free_func (g_free);
-  JsonNode *root;
   JsonObject *obj;
   GList *members;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
 
-  if (!json_parser_load_from_data (parser, json, length, &local))
+  if ((root = rw_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s",
                    origin, local->message);
       return FALSE;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "%s: expected an object with “providers” and “models”", origin);
@@ -1075,9 +1074,9 @@ rw_catalog_load_file (RwCatalog   *self,
   g_autoptr(GError) local = NULL;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, &local))
+  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return FALSE;
     }
   return rw_catalog_load_data (self, path, contents, len, error);

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "rw-error.h"
+#include "rw-json.h"
 
 G_DEFINE_QUARK (rw-error-quark, rw_error)
 
@@ -203,18 +204,16 @@ GError *
 rw_error_from_json_error (guint       status,
                           const char *json_text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *message = NULL;
   g_autofree char *type = NULL;
   g_autofree char *code = NULL;
-  JsonNode *root;
   JsonObject *obj;
   JsonNode *err;
 
-  if (json_text == NULL || !json_parser_load_from_data (parser, json_text, -1, NULL))
+  if (json_text == NULL || (root = rw_json_parse (json_text, strlen (json_text), NULL)) == NULL)
     return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   obj = json_node_get_object (root);
   err = json_object_get_member (obj, "error");

@@ -408,9 +408,8 @@ openai_list_models_body_cb (GObject      *object,
   SoupMessage *msg = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = _rw_http_read_all_finish (res, NULL, &error);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonNode *data;
   gsize len;
   const char *text;
@@ -434,8 +433,7 @@ openai_list_models_body_cb (GObject      *object,
       g_task_return_error (task, rw_error_from_http (soup_message_get_status (msg), text, len));
       return;
     }
-  if (!json_parser_load_from_data (parser, text, len, &error) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+  if ((root = rw_json_parse (text, len, NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       (data = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
       !JSON_NODE_HOLDS_ARRAY (data))
     {

@@ -3,8 +3,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rw-error.h"
+#include "rw-file.h"
 #include "rw-json.h"
 #include "rw-policy.h"
 #include "rw-prompt-router.h"
@@ -535,7 +537,7 @@ rw_policy_load_data (RwPolicy    *self,
                      gssize       length,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local = NULL;
   g_autoptr(GHashTable) tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) g_strfreev);
@@ -549,19 +551,18 @@ rw_policy_load_data (RwPolicy    *self,
   JsonNode *node;
   g_autofree char *where = NULL;
 
-  if (!json_parser_load_from_data (parser, json, length, &local))
+  if ((root = rw_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", origin,
                    local->message);
       return FALSE;
     }
-  if (json_parser_get_root (parser) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: a policy is a JSON object", origin);
       return FALSE;
     }
-  obj = json_node_get_object (json_parser_get_root (parser));
+  obj = json_node_get_object (root);
   if (rw_json_object_get_int (obj, "version", 1) != 1)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: unknown policy version", origin);
@@ -636,9 +637,9 @@ rw_policy_new_from_file (const char  *path,
   g_autoptr(GError) local = NULL;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, &local))
+  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;
     }
   if (!rw_policy_load_data (self, path, contents, len, error))

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "rw-error.h"
+#include "rw-file.h"
 #include "rw-json.h"
 #include "rw-paths.h"
 #include "rw-providers-file.h"
@@ -109,7 +110,7 @@ rw_providers_file_load (RwProvidersFile  *self,
       self->root = providers_file_empty ();
       return TRUE;
     }
-  if (!g_file_get_contents (self->path, &contents, &len, &local)
+  if (!rw_file_read (self->path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local)
       || (root = rw_json_parse (contents, len, &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", self->path, local->message);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rw-error.h"
+#include "rw-json.h"
 #include "rw-text.h"
 
 /**
@@ -125,7 +126,6 @@ rw_jsonl_foreach (GBytes         *bytes,
                   RwJsonLineFunc  func,
                   gpointer        user_data)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   const char *text, *end;
   guint line = 0, skipped = 0;
   gsize len;
@@ -140,10 +140,10 @@ rw_jsonl_foreach (GBytes         *bytes,
       line++;
       if (line_len > 0 && !(line_len == 1 && text[0] == '\r'))
         {
-          if (json_parser_load_from_data (parser, text, line_len, NULL) &&
-              json_parser_get_root (parser) != NULL &&
-              JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-            func (json_node_get_object (json_parser_get_root (parser)), line, user_data);
+          g_autoptr(JsonNode) node = rw_json_parse (text, line_len, NULL);
+
+          if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+            func (json_node_get_object (node), line, user_data);
           else
             skipped++;
         }

@@ -80,7 +80,7 @@ rw_eval_report_build (RwStore     *store,
 {
   g_autoptr(RwStoredRun) run = NULL;
   g_autoptr(RwEvalTally) t = rw_eval_tally_new ();
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) params_node = NULL;
   g_autoptr(GError) local = NULL;
   JsonNode *run_params = NULL;
   JsonNode *report;
@@ -93,8 +93,9 @@ rw_eval_report_build (RwStore     *store,
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no evaluation run %s", run_id);
       return NULL;
     }
-  if (run->params != NULL && json_parser_load_from_data (parser, run->params, -1, NULL))
-    run_params = json_parser_get_root (parser);
+  if (run->params != NULL &&
+      (params_node = rw_json_parse (run->params, strlen (run->params), NULL)) != NULL)
+    run_params = params_node;
 
   if (!rw_store_foreach_run_grade (store, run_id, report_read_grade, t, error) ||
       !rw_store_foreach_run_response (store, run_id, report_read_answer, t, error) ||

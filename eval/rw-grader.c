@@ -298,15 +298,15 @@ grader_json (JsonObject  *spec,
              GError     **error)
 {
   g_autofree char *body = grader_strip_fence (answer);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local = NULL;
   JsonNode *schema = json_object_get_member (spec, "schema");
   g_autoptr(GString) why = g_string_new (NULL);
 
-  if (!json_parser_load_from_data (parser, body, -1, &local))
+  if ((root = rw_json_parse (body, strlen (body), &local)) == NULL)
     return grader_grade_new (type, FALSE, "not valid JSON: %s", local->message);
   if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema) &&
-      !rw_grader_check_schema (json_parser_get_root (parser), json_node_get_object (schema), why))
+      !rw_grader_check_schema (root, json_node_get_object (schema), why))
     return grader_grade_new (type, FALSE, "does not match the schema: %s", why->str);
   return grader_grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
 }

@@ -288,9 +288,9 @@ outcomes_read_rows (const char  *path,
                    MAX_FILE / (1024 * 1024));
       return NULL;
     }
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!rw_file_read (path, MAX_FILE, &data, &len, &local))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s", local->message);
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;
     }
   return outcomes_parse_rows (base, data, len, error);

@@ -286,7 +286,7 @@ promptfoo_read_text (const char  *path,
   g_autoptr(GError) local = NULL;
   char *contents = NULL;
 
-  if (!g_file_get_contents (path, &contents, length, &local))
+  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, length, &local))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
       return NULL;
@@ -327,15 +327,12 @@ rw_promptfoo_read_data_file (const char  *path,
     return NULL;
   if (g_str_has_suffix (path, ".json"))
     {
-      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root = rw_json_parse (contents, len, &local);
 
-      if (!json_parser_load_from_data (parser, contents, len, &local))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base,
-                       local->message);
-          return NULL;
-        }
-      return json_node_copy (json_parser_get_root (parser));
+      if (root == NULL)
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base,
+                     local->message);
+      return root;
     }
   if (g_str_has_suffix (path, ".jsonl"))
     {
@@ -344,11 +341,11 @@ rw_promptfoo_read_data_file (const char  *path,
 
       for (guint i = 0; lines[i] != NULL; i++)
         {
-          g_autoptr(JsonParser) parser = json_parser_new ();
+          JsonNode *node;
 
           if (*g_strstrip (lines[i]) == '\0')
             continue;
-          if (!json_parser_load_from_data (parser, lines[i], -1, &local))
+          if ((node = rw_json_parse (lines[i], strlen (lines[i]), &local)) == NULL)
             {
               json_array_unref (array);
               g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base,
@@ -356,7 +353,7 @@ rw_promptfoo_read_data_file (const char  *path,
                            local->message);
               return NULL;
             }
-          json_array_add_element (array, json_node_copy (json_parser_get_root (parser)));
+          json_array_add_element (array, node);
         }
       return json_node_init_array (json_node_alloc (), array);
     }
@@ -741,7 +738,7 @@ promptfoo_resolve_vars (JsonObject  *vars,
               g_autoptr(GError) local = NULL;
               g_autofree char *url = NULL;
 
-              if (!g_file_get_contents (path, &bytes, &len, &local))
+              if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &bytes, &len, &local))
                 {
                   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
                   return NULL;

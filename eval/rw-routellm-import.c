@@ -9,6 +9,9 @@
 
 /* RouteLLM's per-item correctness of two models, imported as a graded run. */
 
+/* The most model columns a file may have: 2,016 comparisons an item. */
+#define MAX_MODELS 64u
+
 /* ------------------------------------------------------------------------ RouteLLM data */
 
 static char *
@@ -54,12 +57,13 @@ routellm_import_routellm_csv (RwStore     *store,
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) score_col = g_array_new (FALSE, FALSE, sizeof (gint));
   g_autoptr(GArray) text_col = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr(GHashTable) columns = g_hash_table_new (g_str_hash, g_str_equal);
   gsize len, pos = 0;
   guint line = 1;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!rw_file_read (path, RW_FILE_DATA_MAX, &data, &len, &local))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s", local->message);
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return FALSE;
     }
   header = rw_csv_read_record (data, len, &pos, &line, &local);
@@ -69,19 +73,28 @@ routellm_import_routellm_csv (RwStore     *store,
                    "%s: not RouteLLM's form (prompt, then a column of True/False per model)", base);
       return FALSE;
     }
+  /* Every pair of models becomes a comparison: the work and the storage grow with the square
+   * of the models, so a file with thousands of columns is refused before anything is stored. */
+  for (guint c = 1; c < header->len; c++)
+    g_hash_table_insert (columns, header->pdata[c], GUINT_TO_POINTER (c));
   for (guint c = 1; c < header->len; c++)
     {
       const char *h = header->pdata[c];
+      g_autofree char *want = NULL;
       gint t = -1;
 
       if (g_str_has_suffix (h, "_response"))
         continue;
-      for (guint d = 1; d < header->len; d++)
+      if (models->len == MAX_MODELS)
         {
-          g_autofree char *want = g_strconcat (h, "_response", NULL);
-          if (g_str_equal (header->pdata[d], want))
-            t = d;
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: more than %u model columns; each pair of models is stored as a "
+                       "comparison, so split the file", base, MAX_MODELS);
+          return FALSE;
         }
+      want = g_strconcat (h, "_response", NULL);
+      if (g_hash_table_contains (columns, want))
+        t = GPOINTER_TO_UINT (g_hash_table_lookup (columns, want));
       g_ptr_array_add (models, routellm_model_id (catalog, h));
       g_array_append_val (score_col, c);
       g_array_append_val (text_col, t);
@@ -254,16 +267,18 @@ rw_routellm_import_cancellable (RwStore       *store,
           g_autofree char *text = NULL;
           g_auto(GStrv) lines = NULL;
 
-          if (!g_file_get_contents (list, &text, NULL, NULL))
+          if (!g_file_test (list, G_FILE_TEST_EXISTS))
             continue;
+          if (!rw_file_read (list, RW_FILE_DATA_MAX, &text, NULL, error))
+            return FALSE;
           lines = g_strsplit (text, "\n", -1);
           for (guint i = 0; lines[i]; i++)
             {
-              g_autoptr(JsonParser) parser = json_parser_new ();
-              JsonNode *root;
-              if (*lines[i] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+              g_autoptr(JsonNode) root = NULL;
+
+              if (*lines[i] == '\0' ||
+                  (root = rw_json_parse (lines[i], strlen (lines[i]), NULL)) == NULL)
                 continue;
-              root = json_parser_get_root (parser);
               if (JSON_NODE_HOLDS_OBJECT (root) &&
                   rw_json_object_get_string (json_node_get_object (root), "eval_prompt", NULL))
                 g_hash_table_add (contaminated,

@@ -250,7 +250,6 @@ suite_load_jsonl (RwSuite     *self,
                   gsize        length,
                   GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *p = data, *end = data + length;
   guint line = 0;
@@ -262,6 +261,7 @@ suite_load_jsonl (RwSuite     *self,
       g_autofree char *where = NULL;
       g_autoptr(GError) local = NULL;
       g_autoptr(RwSuiteItem) item = NULL;
+      g_autoptr(JsonNode) root = NULL;
       const char *q = p;
 
       line++;
@@ -273,20 +273,19 @@ suite_load_jsonl (RwSuite     *self,
           p += len + 1;
           continue;
         }
-      if (!json_parser_load_from_data (parser, p, len, &local))
+      if ((root = rw_json_parse (p, len, &local)) == NULL)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", where,
                        local->message);
           return FALSE;
         }
-      if (json_parser_get_root (parser) == NULL ||
-          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      if (!JSON_NODE_HOLDS_OBJECT (root))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: each line must be a JSON object",
                        where);
           return FALSE;
         }
-      item = suite_item_from_object (json_node_get_object (json_parser_get_root (parser)), where,
+      item = suite_item_from_object (json_node_get_object (root), where,
                                      error);
       if (item == NULL || !suite_add_item (self, seen, item, where, error))
         return FALSE;
@@ -436,9 +435,9 @@ rw_suite_new_from_file (const char  *path,
   const RwSuiteFormat *format;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, &local))
+  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "cannot read %s: %s", path, local->message);
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;
     }
   format = rw_suite_format_for_path (path);

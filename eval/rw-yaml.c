@@ -12,18 +12,22 @@
  * objects (keys as strings), sequences arrays; a plain scalar is typed as YAML's core schema
  * types it (null, booleans, integers, floats), a quoted or block scalar is always a string.
  * Anchors and aliases are resolved, merge keys (<<) included. Only the first document is read.
- * Input is untrusted: nesting and alias expansion are bounded, so a "billion laughs" file
- * fails with a message instead of eating the memory.
+ * Input is untrusted: nesting and alias expansion are bounded, in nodes and in the bytes that
+ * aliases copy, so a "billion laughs" file fails with a message instead of eating the memory.
+ * A mapping key must be a scalar: JSON has no other kind of name, and a key built from a
+ * mapping's text could double in size at each level.
  */
 
 #define MAX_DEPTH 128
 #define MAX_NODES 1000000
+#define MAX_ALIAS_BYTES (64 << 20)
 
 typedef struct
 {
   yaml_parser_t parser;
   GHashTable *anchors;  /* name -> JsonNode */
   guint64 n_nodes;
+  guint64 alias_bytes;  /* the text that aliases have copied so far */
   const char *origin;
 } Reader;
 
@@ -58,23 +62,33 @@ yaml_next_event (Reader       *r,
   return TRUE;
 }
 
-/* Counts the nodes in @node, so aliases cannot multiply a small file into a huge tree. */
+/* Counts the nodes in @node and the bytes of its text, so aliases cannot multiply a small file
+ * into a huge tree. */
 static guint64
-yaml_count_nodes (JsonNode *node)
+yaml_count_nodes (JsonNode *node,
+                  guint64  *bytes)
 {
   guint64 n = 1;
 
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObjectIter iter;
+      const char *name;
       JsonNode *member;
       json_object_iter_init (&iter, json_node_get_object (node));
-      while (json_object_iter_next (&iter, NULL, &member))
-        n += yaml_count_nodes (member);
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          *bytes += strlen (name);
+          n += yaml_count_nodes (member, bytes);
+        }
     }
   else if (JSON_NODE_HOLDS_ARRAY (node))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
-      n += yaml_count_nodes (json_array_get_element (json_node_get_array (node), i));
+      n += yaml_count_nodes (json_array_get_element (json_node_get_array (node), i), bytes);
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    *bytes += strlen (json_node_get_string (node));
+  else
+    *bytes += 8;
   return n;
 }
 
@@ -214,6 +228,12 @@ yaml_read_mapping (Reader       *r,
       key = yaml_read_node (r, &event, depth + 1, error);
       if (key == NULL)
         return NULL;
+      if (JSON_NODE_HOLDS_OBJECT (key) || JSON_NODE_HOLDS_ARRAY (key))
+        {
+          yaml_fail (r, error, "a mapping key must be a scalar, not a mapping or a list",
+                     r->parser.mark.line, r->parser.mark.column);
+          return NULL;
+        }
       if (!yaml_next_event (r, &event, error))
         return NULL;
       value = yaml_read_node (r, &event, depth + 1, error);
@@ -342,10 +362,15 @@ yaml_read_node (Reader       *r,
             yaml_fail (r, error, message, line, column);
             break;
           }
-        r->n_nodes += yaml_count_nodes (target);
+        r->n_nodes += yaml_count_nodes (target, &r->alias_bytes);
         if (r->n_nodes > MAX_NODES)
           {
             yaml_fail (r, error, "aliases expand to too many nodes", line, column);
+            break;
+          }
+        if (r->alias_bytes > MAX_ALIAS_BYTES)
+          {
+            yaml_fail (r, error, "aliases expand to more than 64 MiB of text", line, column);
             break;
           }
         node = json_node_copy (target);

@@ -9,12 +9,9 @@ JsonNode *
 rw_cli_read_policy_file (const char  *path,
                          GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(RwPolicy) check = NULL;
 
   if ((check = rw_policy_new_from_file (path, error)) == NULL)
     return NULL;
-  if (!json_parser_load_from_file (parser, path, error))
-    return NULL;
-  return json_node_copy (json_parser_get_root (parser));
+  return rw_file_read_json (path, RW_FILE_DOCUMENT_MAX, error);
 }

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <routewise-eval.h>
+
+#include "rw-mock-upstream.h"
+#include "rw-test-util.h"
+
+/*
+ * Hostile input, one test per defect found by the security probe: each of these crashed,
+ * hung or exhausted Routewise before it was fixed.
+ */
+
+#define DEEP 100000
+
+/* 100,000 nested arrays inside an object: json-glib alone recursed once per level and
+ * crashed the process. */
+static char *
+deep_json (const char *member)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "{\"%s\": ", member);
+  for (guint i = 0; i < DEEP; i++)
+    g_string_append_c (s, '[');
+  for (guint i = 0; i < DEEP; i++)
+    g_string_append_c (s, ']');
+  g_string_append (s, "}\n");
+  return g_string_free (s, FALSE);
+}
+
+static char *
+write_file (const char *dir,
+            const char *name,
+            const char *contents)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  return path;
+}
+
+static void
+assert_deep_refused (GError *error)
+{
+  g_assert_nonnull (error);
+  if (strstr (error->message, "nested deeper than 512 levels") == NULL)
+    g_error ("unexpected message: %s", error->message);
+}
+
+static void
+discover_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      data)
+{
+  gint *added = data;
+
+  *added = rw_catalog_discover_finish (RW_CATALOG (object), res, NULL);
+}
+
+/* D1: every reader of outside JSON refuses a deeply nested document with a message. */
+static void
+test_d1_deep_json (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *deep = deep_json ("data");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autofree char *path = write_file (dir, "policy.json", deep);
+    g_assert_null (rw_policy_new_from_file (path, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_file (dir, "catalog.json", deep);
+    g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+    g_assert_false (rw_catalog_load_file (catalog, path, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_file (dir, "providers.json", deep);
+    g_autoptr(RwProvidersFile) file = rw_providers_file_new (path);
+    g_assert_false (rw_providers_file_load (file, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_file (dir, "suite.jsonl", deep);
+    g_assert_null (rw_suite_new_from_file (path, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_file (dir, "results.json", deep);
+    g_assert_null (rw_promptfoo_read_data_file (path, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_file (dir, "outcomes.jsonl", deep);
+    g_assert_null (rw_outcomes_read (NULL, path, &error));
+    assert_deep_refused (error);
+    g_clear_error (&error);
+  }
+  {
+    /* A model's answer, graded as JSON: a failed grade, not a crash on every resume. */
+    g_autoptr(JsonNode) spec = rw_json_parse ("{\"type\":\"json\"}", 15, NULL);
+    g_autoptr(RwGrade) grade = rw_grader_grade (json_node_get_object (spec), deep, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (grade);
+    g_assert_false (grade->pass);
+    g_assert_nonnull (strstr (grade->detail, "nested deeper than 512 levels"));
+  }
+  {
+    /* A local server on a discovered port answering the model list with such a body. */
+    RwMockUpstream *mock = rw_mock_upstream_new ();
+    g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+    g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+    gint added = -1;
+
+    rw_mock_upstream_set_default (mock, "GET /v1/models", rw_mock_reply_new_json (200, deep));
+    rw_catalog_add_local_server (catalog, "ollama", url);
+    rw_catalog_discover_async (catalog, NULL, discover_cb, &added);
+    while (added < 0)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpint (added, ==, 0);
+    g_assert_null (rw_catalog_lookup_provider (catalog, "ollama"));
+    rw_mock_upstream_free (mock);
+  }
+  rw_test_rmtree (dir);
+}
+
+/* D8: a file:// reference or a data file that is a device, a FIFO or too large is refused
+ * at once, without reading it. */
+static void
+test_d8_unbounded_files (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *fifo = g_build_filename (dir, "vars.fifo", NULL);
+  g_autofree char *big = g_build_filename (dir, "big.txt", NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  int fd;
+
+  /* /dev/zero never ends; it reached 11-14 GB in a minute. */
+  g_assert_false (rw_file_read ("/dev/zero", RW_FILE_DOCUMENT_MAX, &contents, &len, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull (strstr (error->message, "/dev/zero is not a regular file"));
+  g_clear_error (&error);
+
+  /* A FIFO with no writer would block for ever. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_false (rw_file_read (fifo, RW_FILE_DOCUMENT_MAX, &contents, &len, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+
+  /* A folder. */
+  g_assert_false (rw_file_read (dir, RW_FILE_DOCUMENT_MAX, &contents, &len, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+  g_clear_error (&error);
+
+  /* Larger than the limit, even when sparse: refused from its size, before it is read. */
+  fd = g_open (big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) RW_FILE_DOCUMENT_MAX + 1), ==, 0);
+  close (fd);
+  g_assert_false (rw_file_read (big, RW_FILE_DOCUMENT_MAX, &contents, &len, &error));
+  g_assert_nonnull (strstr (error->message, "is larger than 256 MiB"));
+  g_clear_error (&error);
+
+  /* A small limit is honoured to the byte. */
+  g_assert_true (g_file_set_contents (big, "0123456789", 10, NULL));
+  g_assert_true (rw_file_read (big, 10, &contents, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, 10);
+  g_assert_cmpstr (contents, ==, "0123456789");
+  g_clear_pointer (&contents, g_free);
+  g_assert_false (rw_file_read (big, 9, &contents, &len, &error));
+  g_assert_null (contents);
+  g_assert_nonnull (strstr (error->message, "is larger than 9 bytes"));
+  g_clear_error (&error);
+
+  /* A promptfoo configuration whose tests come from /dev/zero and whose vars from a FIFO. */
+  {
+    g_autofree char *link = g_build_filename (dir, "tests.csv", NULL);
+    g_assert_cmpint (symlink ("/dev/zero", link), ==, 0);
+  }
+  config = write_file (dir, "zero.yaml", "prompts: ['{{q}}']\ntests: file://tests.csv\n");
+  g_assert_null (rw_suite_new_from_file (config, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+  g_free (config);
+  config = write_file (dir, "fifo.yaml",
+                       "prompts: ['{{q}}']\ntests:\n  - vars:\n      q: file://vars.fifo\n");
+  g_assert_null (rw_suite_new_from_file (config, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+
+  rw_test_rmtree (dir);
+}
+
+/* D7: YAML whose keys are mappings built from aliases doubled at each level (a 96-byte file
+ * took 23 s and 1.3 GB); aliases that copy a long text many times. */
+static void
+test_d7_yaml_expansion (void)
+{
+  const char *keys = "a: &a {k: v}\nb: &b {? *a : *a, ? [*a] : 1}\nc: &c {? *b : *b, ? [*b] : 1}\n"
+                     "d: &d {? *c : *c, ? [*c] : 1}\ne: {? *d : *d}\n";
+  g_autoptr(GString) text = g_string_new ("long: &t \"");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = rw_yaml_parse (keys, strlen (keys), "keys.yaml", &error);
+  g_assert_null (node);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "a mapping key must be a scalar"));
+  g_clear_error (&error);
+
+  /* 1 MiB of text, then a list of 100 aliases to it: 100 MiB from a file of 1 MiB. */
+  for (guint i = 0; i < (1 << 20); i++)
+    g_string_append_c (text, 'x');
+  g_string_append (text, "\"\ncopies: [");
+  for (guint i = 0; i < 100; i++)
+    g_string_append (text, i ? ", *t" : "*t");
+  g_string_append (text, "]\n");
+  node = rw_yaml_parse (text->str, text->len, "copies.yaml", &error);
+  g_assert_null (node);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "aliases expand to more than 64 MiB of text"));
+  g_clear_error (&error);
+
+  /* What is allowed still works: a few copies, and scalar keys of every kind. */
+  {
+    const char *ok = "t: &t abc\nc: [*t, *t]\n1: one\n";
+    node = rw_yaml_parse (ok, strlen (ok), "ok.yaml", &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_array_get_string_element (
+                     json_object_get_array_member (json_node_get_object (node), "c"), 1), ==, "abc");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "1"), ==, "one");
+}
+
+/* D9: a one-row RouteLLM file of 2,000 model columns took 46 s and 3.4 GB, and made a database
+ * of 1.9 GB: each pair of models is a comparison. Such a file is refused from its header. */
+static void
+test_d9_routellm_columns (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autofree char *csv = NULL;
+  g_autoptr(GString) text = g_string_new ("prompt");
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < 2000; i++)
+    g_string_append_printf (text, ",model-%u", i);
+  g_string_append (text, "\nWhat is 2+2?");
+  for (guint i = 0; i < 2000; i++)
+    g_string_append (text, i % 2 ? ",True" : ",False");
+  g_string_append_c (text, '\n');
+  csv = write_file (dir, "wide.csv", text->str);
+  run = rw_routellm_import (store, catalog, csv, &n, &error);
+  g_assert_null (run);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "more than 64 model columns"));
+  g_assert_cmpuint (n, ==, 0);
+  g_clear_object (&store);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes"), ==, 0);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses"), ==, 0);
+  rw_test_rmtree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Hostile/D1-deep-json", test_d1_deep_json);
+  g_test_add_func ("/Rw/Hostile/D7-yaml-expansion", test_d7_yaml_expansion);
+  g_test_add_func ("/Rw/Hostile/D8-unbounded-files", test_d8_unbounded_files);
+  g_test_add_func ("/Rw/Hostile/D9-routellm-columns", test_d9_routellm_columns);
+  return g_test_run ();
+}
