@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "rw-error.h"
@@ -69,6 +71,189 @@ rw_store_set_run_status (RwStore    *self,
   _rw_store_op_text (op, run_id);
   _rw_store_op_text (op, status);
   _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_enqueue (self, op);
+}
+
+/* ----------------------------------------------------------------------- claims */
+
+/* This boot of this machine: a pid means the same process only within it. */
+static const char *
+store_boot_id (void)
+{
+  static char *boot;
+
+  if (g_once_init_enter (&boot))
+    {
+      g_autofree char *text = NULL;
+      char *id;
+
+      if (g_file_get_contents ("/proc/sys/kernel/random/boot_id", &text, NULL, NULL))
+        id = g_strdup_printf ("%s/%s", g_get_host_name (), g_strstrip (text));
+      else
+        id = g_strdup (g_get_host_name ());
+      g_once_init_leave (&boot, id);
+    }
+  return boot;
+}
+
+/* A holder is "PID BOOT CLAIM": its process, where it runs, and the claim's own random part,
+ * so that two runners in one process are told apart too. */
+static gboolean
+store_holder_is_gone (const char *holder)
+{
+  g_auto(GStrv) parts = holder ? g_strsplit (holder, " ", 3) : NULL;
+  gint64 pid;
+
+  if (parts == NULL || g_strv_length (parts) != 3)
+    return TRUE;
+  if (!g_str_equal (parts[1], store_boot_id ()))
+    return FALSE;     /* another machine, or before a reboot: only the heartbeat tells */
+  pid = g_ascii_strtoll (parts[0], NULL, 10);
+  if (pid <= 0 || pid > G_MAXINT)
+    return TRUE;
+  return kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
+}
+
+static gboolean
+store_claim_fail (sqlite3     *db,
+                  GError     **error)
+{
+  g_set_error (error, RW_ERROR, RW_ERROR_STORE, "%s", sqlite3_errmsg (db));
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* In one transaction of its own, so that two processes cannot both take the run. */
+static gboolean
+store_claim_in (sqlite3     *db,
+                const char  *run_id,
+                const char  *claim,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *holder = NULL;
+  gint64 heartbeat = 0, now = _rw_store_now_ms ();
+  gboolean found = FALSE;
+  int rc;
+
+  if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return store_claim_fail (db, error);
+  if (sqlite3_prepare_v2 (db, "SELECT holder, heartbeat_ms FROM runs WHERE id = ?1", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return store_claim_fail (db, error);
+  sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      found = TRUE;
+      holder = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      heartbeat = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_claim_fail (db, error);
+  if (!found)
+    {
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "there is no run %s", run_id);
+      return FALSE;
+    }
+  if (holder != NULL && now - heartbeat < RW_STORE_CLAIM_STALE_MS &&
+      !store_holder_is_gone (holder))
+    {
+      g_auto(GStrv) parts = g_strsplit (holder, " ", 3);
+      gboolean here = g_strv_length (parts) == 3 && g_str_equal (parts[1], store_boot_id ());
+
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      if (here && g_ascii_strtoll (parts[0], NULL, 10) == getpid ())
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "run %s is already running in this program", run_id);
+      else
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "run %s is being run by process %s%s%s (last heard from %.0f s ago): "
+                     "wait for it to end, or stop it and resume the run", run_id, parts[0],
+                     here ? "" : " on ", here ? "" : parts[1], (now - heartbeat) / 1000.0);
+      return FALSE;
+    }
+  if (sqlite3_prepare_v2 (db, "UPDATE runs SET holder = ?2, heartbeat_ms = ?3 WHERE id = ?1", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    return store_claim_fail (db, error);
+  sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, claim, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, now);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE || sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    return store_claim_fail (db, error);
+  return TRUE;
+}
+
+/**
+ * rw_store_claim_run:
+ * @self: a #RwStore
+ * @run_id: a run, already stored
+ * @error: return location for an error
+ *
+ * Claims @run_id for this process, so that no other process resumes it meanwhile. A claim is
+ * taken over when its holder's process is gone or it has had no heartbeat for
+ * %RW_STORE_CLAIM_STALE_MS; a live one is refused with a message that names the holder. The
+ * holder keeps the claim with rw_store_heartbeat_run() every %RW_STORE_HEARTBEAT_S seconds
+ * and gives it up with rw_store_release_run().
+ *
+ * Returns: (transfer full) (nullable): the claim, or %NULL with @error set
+ */
+char *
+rw_store_claim_run (RwStore     *self,
+                    const char  *run_id,
+                    GError     **error)
+{
+  g_autofree char *claim = NULL;
+  g_autofree char *nonce = g_uuid_string_random ();
+  sqlite3 *db;
+  int version;
+  gboolean ok;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  /* The run may still be on its way to the database. */
+  if (!rw_store_flush (self, error))
+    return NULL;
+  if ((db = _rw_store_open_db (self->path, RW_STORE_SCHEMA_VERSION, &version, error)) == NULL)
+    return NULL;
+  claim = g_strdup_printf ("%d %s %s", (int) getpid (), store_boot_id (), nonce);
+  ok = store_claim_in (db, run_id, claim, error);
+  sqlite3_close (db);
+  return ok ? g_steal_pointer (&claim) : NULL;
+}
+
+/* Keeps @claim on @run_id alive. */
+void
+rw_store_heartbeat_run (RwStore    *self,
+                        const char *run_id,
+                        const char *claim)
+{
+  RwStoreOp *op = _rw_store_op_new ("UPDATE runs SET heartbeat_ms = ?3 WHERE id = ?1 AND holder = ?2");
+
+  _rw_store_op_text (op, run_id);
+  _rw_store_op_text (op, claim);
+  _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_enqueue (self, op);
+}
+
+/* Gives up @claim on @run_id, if it is still this holder's. A store already closed keeps it:
+ * the holder's process is about to end, and a claim whose process is gone is taken over. */
+void
+rw_store_release_run (RwStore    *self,
+                      const char *run_id,
+                      const char *claim)
+{
+  RwStoreOp *op;
+
+  if (self->closed)
+    return;
+  op = _rw_store_op_new ("UPDATE runs SET holder = NULL, heartbeat_ms = NULL "
+                         "WHERE id = ?1 AND holder = ?2");
+  _rw_store_op_text (op, run_id);
+  _rw_store_op_text (op, claim);
   _rw_store_enqueue (self, op);
 }
 

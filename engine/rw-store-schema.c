@@ -172,6 +172,20 @@ static const char * const migrations[] = {
   /* 10: an answer's tool calls, as OpenAI's message.tool_calls writes them: a tool-calling
    * answer has no text, and its calls are what is graded and reused. */
   "ALTER TABLE responses ADD COLUMN tool_calls TEXT;",
+
+  /* 11: a run is claimed by one process at a time (the holder: pid, machine and claim, with a
+   * heartbeat), and an item's answer by one model in one repetition is stored once. Two
+   * processes that resumed the same run used to store the same answers twice: of each such
+   * set the first is kept, and the others become errors that say why, so nothing is lost. */
+  "ALTER TABLE runs ADD COLUMN holder TEXT;"
+  "ALTER TABLE runs ADD COLUMN heartbeat_ms INTEGER;"
+  "UPDATE responses SET status = 'error', error_kind = 'duplicate',"
+  "  error_message = 'stored again by a second process that resumed the run; the first answer is kept'"
+  "  WHERE status = 'ok' AND item_id IS NOT NULL AND rowid NOT IN ("
+  "    SELECT min(rowid) FROM responses WHERE status = 'ok' AND item_id IS NOT NULL"
+  "    GROUP BY run_id, item_id, model, sample);"
+  "CREATE UNIQUE INDEX responses_answered ON responses (run_id, item_id, model, sample)"
+  "  WHERE status = 'ok' AND item_id IS NOT NULL;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 10
+#define RW_STORE_SCHEMA_VERSION 11
 
 /**
  * RwVoteOutcome:
@@ -84,6 +84,18 @@ void        rw_store_record_grade      (RwStore        *self,
 void        rw_store_set_run_status    (RwStore        *self,
                                         const char     *run_id,
                                         const char     *status);
+/* How long a claim lives without a heartbeat: a holder silent for longer is taken to be gone. */
+#define RW_STORE_CLAIM_STALE_MS (60 * 1000)
+#define RW_STORE_HEARTBEAT_S    10
+char       *rw_store_claim_run         (RwStore        *self,
+                                        const char     *run_id,
+                                        GError        **error);
+void        rw_store_heartbeat_run     (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *claim);
+void        rw_store_release_run       (RwStore        *self,
+                                        const char     *run_id,
+                                        const char     *claim);
 char       *rw_store_record_vote       (RwStore        *self,
                                         const char     *prompt_id,
                                         const char     *run_id,

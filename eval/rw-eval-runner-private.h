@@ -43,6 +43,8 @@ struct _RwEvalRunner
 
   RwRouter *router;
   char *run_id;
+  char *claim;            /* this runner's hold on the run: no other process runs it meanwhile */
+  guint heartbeat_id;
   gboolean resumed;
   GPtrArray *pending;     /* Work */
   guint next;

@@ -67,8 +67,14 @@ rw_eval_runner_finalize (GObject *object)
 {
   RwEvalRunner *self = (RwEvalRunner *) object;
 
+  gboolean claimed = self->claim != NULL;
+
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  if (claimed)
+    rw_store_release_run (self->store, self->run_id, self->claim);
+  g_clear_pointer (&self->claim, g_free);
   /* Jobs on the store's thread use what is freed below. */
-  if (self->jobs_queued && self->store != NULL)
+  if ((self->jobs_queued || claimed) && self->store != NULL)
     rw_store_flush (self->store, NULL);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
@@ -329,6 +335,25 @@ runner_reuse_cached (RwEvalRunner *self,
   return TRUE;
 }
 
+static gboolean
+runner_heartbeat (gpointer data)
+{
+  RwEvalRunner *self = data;
+
+  rw_store_heartbeat_run (self->store, self->run_id, self->claim);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+runner_claim (RwEvalRunner  *self,
+              GError       **error)
+{
+  if ((self->claim = rw_store_claim_run (self->store, self->run_id, error)) == NULL)
+    return FALSE;
+  self->heartbeat_id = g_timeout_add_seconds (RW_STORE_HEARTBEAT_S, runner_heartbeat, self);
+  return TRUE;
+}
+
 /**
  * rw_eval_runner_prepare:
  * @self: a runner
@@ -399,6 +424,10 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 
       self->run_id = g_steal_pointer (&run_id);
       self->resumed = TRUE;
+      /* Before reading what is done: another process resuming it too would send and store
+       * the same answers again. */
+      if (!runner_claim (self, error))
+        return FALSE;
       answered = rw_store_list_answered (self->store, self->run_id, error);
       if (answered == NULL)
         return FALSE;
@@ -444,6 +473,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       self->run_id = rw_store_begin_run (self->store, "eval", node);
       self->tally = rw_eval_tally_new ();
       self->params = g_steal_pointer (&node);
+      if (!runner_claim (self, error))
+        return FALSE;
     }
 
   if (self->use_cache && (cache = runner_load_cache (self, error)) == NULL)
@@ -530,6 +561,10 @@ _rw_eval_runner_finish_if_idle (RwEvalRunner *self)
     status = self->n_failed > 0 ? "partial" : "done";
   rw_store_set_run_status (self->store, self->run_id, status);
   self->status = status;
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  if (self->claim != NULL)
+    rw_store_release_run (self->store, self->run_id, self->claim);
+  g_clear_pointer (&self->claim, g_free);
   if (!rw_store_flush (self->store, &error))
     {
       /* What failed to be stored is asked again when the run is resumed. */

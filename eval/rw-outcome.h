@@ -33,6 +33,9 @@ typedef struct
 } RwOutcome;
 
 void       rw_outcome_free  (RwOutcome  *outcome);
+guint      rw_outcome_next_sample (GHashTable *seen,
+                                   const char *item,
+                                   const char *model);
 GPtrArray *rw_outcomes_load (RwStore    *store,
                              GError    **error);
 

@@ -364,6 +364,28 @@ rw_outcomes_read (RwCatalog   *catalog,
 }
 
 /**
+ * rw_outcome_next_sample:
+ * @seen: (element-type utf8 guint): what an import has stored so far, created with
+ *   g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL)
+ *
+ * An item answered by the same model more than once in one file is that many samples of it
+ * (0, 1, ...), as repetitions of an evaluation are: the database takes each sample once.
+ *
+ * Returns: the sample number of this answer of @model to @item
+ */
+guint
+rw_outcome_next_sample (GHashTable *seen,
+                        const char *item,
+                        const char *model)
+{
+  char *key = g_strdup_printf ("%s\x1f%s", item, model);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (seen, key));
+
+  g_hash_table_insert (seen, key, GUINT_TO_POINTER (n + 1));
+  return n;
+}
+
+/**
  * rw_outcomes_import:
  * @store: the database
  * @catalog: (nullable): prices for answers whose cost the file does not give
@@ -385,6 +407,7 @@ rw_outcomes_import (RwStore     *store,
                     guint       *n_items,
                     GError     **error)
 {
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GHashTable) by_item = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                          (GDestroyNotify) g_ptr_array_unref);
@@ -443,6 +466,7 @@ rw_outcomes_import (RwStore     *store,
                                   .result = result,
                                   .attempt = 1,
                                   .item_id = row->item,
+                                  .sample = rw_outcome_next_sample (seen, row->item, row->model),
                                   .task = first->task,
                                 }));
           rw_store_record_grade (store, ids->pdata[ids->len - 1], "import", row->score,

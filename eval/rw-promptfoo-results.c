@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rw-json.h"
+#include "rw-outcome.h"
 #include "rw-promptfoo-private.h"
 
 /* promptfoo's result files (promptfoo eval -o results.json), stored as an evaluation run with
@@ -95,6 +96,7 @@ rw_promptfoo_import_results (RwStore     *store,
                              guint       *n_answers,
                              GError     **error)
 {
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   JsonObject *results = _rw_promptfoo_object_member (root, "results");
   JsonArray *list;
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -167,13 +169,15 @@ rw_promptfoo_import_results (RwStore     *store,
           result->tokens_out = rw_json_object_get_int (usage, "completion", -1);
         }
       result->cost_usd = rw_json_object_get_double (r, "cost", NAN);
-      result->latency_ms = rw_json_object_get_double (r, "latencyMs", 0);
+      /* Unknown when the file does not say, never 0 ms. */
+      result->latency_ms = rw_json_object_get_double (r, "latencyMs", NAN);
       response_id = rw_store_record_answer (store, &(RwAnswerRecord) {
                       .run_id = run_id,
                       .prompt_id = prompt_id,
                       .result = result,
                       .attempt = 1,
                       .item_id = item_id,
+                      .sample = rw_outcome_next_sample (seen, item_id, model),
                       .task = task ? task : "general",
                     });
 

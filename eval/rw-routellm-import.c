@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rw-json.h"
+#include "rw-outcome.h"
 #include "rw-routellm-import.h"
 
 /* RouteLLM's per-item correctness of two models, imported as a graded run. */
@@ -58,6 +59,7 @@ routellm_import_routellm_csv (RwStore     *store,
   g_autoptr(GArray) score_col = g_array_new (FALSE, FALSE, sizeof (gint));
   g_autoptr(GArray) text_col = g_array_new (FALSE, FALSE, sizeof (gint));
   g_autoptr(GHashTable) columns = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gsize len, pos = 0;
   guint line = 1;
 
@@ -170,6 +172,8 @@ routellm_import_routellm_csv (RwStore     *store,
                                   .result = result,
                                   .attempt = 1,
                                   .item_id = item_id,
+                                  .sample = rw_outcome_next_sample (seen, item_id,
+                                                                    models->pdata[m]),
                                   .task = task,
                                 }));
           rw_store_record_grade (store, ids->pdata[ids->len - 1], "routellm", score, right,

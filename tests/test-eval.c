@@ -321,7 +321,7 @@ test_run_resume_cache (void)
   }
 
   /* A second good answer of the first model to an item (which two processes resuming the same
-   * run could store) is left out of the comparisons: the first stored answer counts. */
+   * run used to store) is refused by the database; the run goes on as before. */
   {
     g_autofree char *first_sql = g_strdup_printf (
       "SELECT prompt_id || ' ' || item_id FROM responses WHERE run_id = '%s' "
@@ -332,6 +332,7 @@ test_run_resume_cache (void)
     g_autoptr(RwChatResult) second = rw_chat_result_new ("recorded/gpt-4-1106-preview");
     g_autofree char *dup = NULL;
     g_autoptr(RwEvalRunner) rerun = rw_eval_runner_new (catalog, store, suite, two, 1);
+    g_autoptr(GError) dup_error = NULL;
 
     g_string_assign (second->text, "The answer is 42.");
     second->finish_reason = g_strdup ("stop");
@@ -342,7 +343,8 @@ test_run_resume_cache (void)
             .item_id = parts[1],
             .task = "math",
           });
-    g_assert_true (rw_store_flush (store, NULL));
+    g_assert_false (rw_store_flush (store, &dup_error));
+    g_assert_nonnull (strstr (dup_error->message, "UNIQUE constraint failed"));
     g_assert_true (rw_eval_runner_prepare (rerun, NULL, NULL));
     g_assert_true (rw_eval_runner_is_resumed (rerun));
     g_assert_cmpstr (run_to_end (rerun), ==, "done");

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <routewise-eval.h>
 
@@ -284,12 +286,173 @@ test_d9_routellm_columns (void)
   rw_test_rmtree (dir);
 }
 
+static void
+db_exec (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+run_done_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      data)
+{
+  const char **status = data;
+
+  *status = rw_eval_runner_run_finish (RW_EVAL_RUNNER (object), res, NULL);
+}
+
+static const char *
+run_to_end (RwEvalRunner *runner)
+{
+  const char *status = NULL;
+
+  rw_eval_runner_run_async (runner, NULL, run_done_cb, &status);
+  while (status == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return status;
+}
+
+/* D2: two processes resuming one evaluation run stored 76 of 80 answers twice, then crashed on
+ * every later resume. A run is now claimed by one runner at a time; a claim whose process is
+ * gone, or that has gone silent, is taken over; an answer is stored once, whatever happens. */
+static void
+test_d2_run_claimed_once (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autofree char *sample = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data", "suites",
+                                              "gsm8k-sample.jsonl", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(RwEvalRunner) first = NULL;
+  g_autoptr(RwEvalRunner) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *holder = NULL;
+  g_autofree char *sql = NULL;
+  g_auto(GStrv) parts = NULL;
+  GPid gone = 0;
+
+  /* The first three items of the bundled sample, which the recorded models answer. */
+  g_assert_true (g_file_get_contents (sample, &contents, NULL, NULL));
+  {
+    char *end = contents;
+    for (guint i = 0; i < 3 && end != NULL; i++)
+      end = strchr (end + (i ? 1 : 0), '\n');
+    g_assert_nonnull (end);
+    end[1] = '\0';
+  }
+  suite = rw_suite_new_from_data ("claim.jsonl", "jsonl", contents, strlen (contents), NULL);
+  g_assert_nonnull (suite);
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 3);
+  g_assert_true (rw_catalog_load_defaults (catalog, NULL));
+  g_assert_true (rw_catalog_load_data (catalog, "t", "{\"providers\": [{\"id\": \"recorded\", "
+                                       "\"kind\": \"recorded\", \"speed\": 0}]}", -1, NULL));
+  g_ptr_array_add (models, g_object_ref (rw_catalog_lookup_model (catalog,
+                                                                  "recorded/gpt-4-1106-preview")));
+  store = rw_store_open (db, &error);
+  g_assert_no_error (error);
+
+  /* The first runner holds the run: a second one in this program is refused before it reads
+   * or sends anything. */
+  first = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (first, NULL, &error));
+  g_assert_no_error (error);
+  second = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_false (rw_eval_runner_prepare (second, rw_eval_runner_get_run_id (first), &error));
+  g_assert_nonnull (strstr (error->message, "is already running in this program"));
+  g_clear_error (&error);
+  g_clear_object (&second);
+  holder = rw_test_db_text (db, "SELECT holder FROM runs");
+  parts = g_strsplit (holder, " ", 3);
+  g_assert_cmpuint (g_strv_length (parts), ==, 3);
+  g_assert_cmpint (g_ascii_strtoll (parts[0], NULL, 10), ==, getpid ());
+  g_clear_object (&first);
+  g_assert_true (rw_store_flush (store, NULL));
+  /* Given back when the runner goes. */
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM runs WHERE holder IS NULL"), ==, 1);
+
+  /* Another live process holds it, and was heard from just now: refused, naming it. */
+  sql = g_strdup_printf ("UPDATE runs SET holder = '%d %s other', heartbeat_ms = %" G_GINT64_FORMAT,
+                         (int) getppid (), parts[1], g_get_real_time () / 1000);
+  db_exec (db, sql);
+  second = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_false (rw_eval_runner_prepare (second, NULL, &error));
+  {
+    g_autofree char *want = g_strdup_printf ("is being run by process %d", (int) getppid ());
+    g_assert_nonnull (strstr (error->message, want));
+  }
+  g_clear_error (&error);
+  g_clear_object (&second);
+
+  /* The same process, silent for two minutes: taken over. */
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE runs SET heartbeat_ms = %" G_GINT64_FORMAT,
+                         g_get_real_time () / 1000 - 120000);
+  db_exec (db, sql);
+  second = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (second, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&second);
+
+  /* A process that is gone (a child that has exited), heard from just now: taken over, and
+   * the run finishes with each answer stored once. */
+  {
+    const char *argv[] = { "true", NULL };
+    int status;
+
+    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                  &gone, NULL));
+    g_assert_cmpint (waitpid (gone, &status, 0), ==, gone);
+  }
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE runs SET holder = '%d %s gone', heartbeat_ms = %" G_GINT64_FORMAT,
+                         (int) gone, parts[1], g_get_real_time () / 1000);
+  db_exec (db, sql);
+  second = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (rw_eval_runner_is_resumed (second));
+  g_assert_cmpstr (run_to_end (second), ==, "done");
+  g_clear_object (&second);
+  g_assert_true (rw_store_flush (store, NULL));
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses WHERE status = 'ok'"), ==, 3);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM runs WHERE holder IS NULL"), ==, 1);
+
+  /* Whatever a bug or an older version left behind, the database takes an answer once. */
+  {
+    sqlite3 *h = NULL;
+    int rc;
+
+    g_assert_cmpint (sqlite3_open (db, &h), ==, SQLITE_OK);
+    sqlite3_busy_timeout (h, 10000);
+    rc = sqlite3_exec (h, "INSERT INTO responses (id, run_id, prompt_id, model, status, item_id, "
+                          "sample, created_ms) SELECT 'again', run_id, prompt_id, model, 'ok', "
+                          "item_id, sample, created_ms FROM responses LIMIT 1", NULL, NULL, NULL);
+    g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT);
+    sqlite3_close (h);
+  }
+  g_clear_object (&store);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Hostile/D1-deep-json", test_d1_deep_json);
+  g_test_add_func ("/Rw/Hostile/D2-run-claimed-once", test_d2_run_claimed_once);
   g_test_add_func ("/Rw/Hostile/D7-yaml-expansion", test_d7_yaml_expansion);
   g_test_add_func ("/Rw/Hostile/D8-unbounded-files", test_d8_unbounded_files);
   g_test_add_func ("/Rw/Hostile/D9-routellm-columns", test_d9_routellm_columns);

@@ -348,6 +348,45 @@ test_bad_write_isolated (void)
   g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 1);
 }
 
+/* Version 11: answers that two processes stored twice in one run (schema 10 let them) are kept,
+ * the first as the answer and the others as errors that say why; from then on the database
+ * takes each answer once. */
+static void
+test_migrate_duplicates_from_v10 (void)
+{
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  const char *path = tmp->path;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (_rw_store_create_at_version (path, 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "INSERT INTO prompts VALUES ('p1', '[]', 'q', 'math', 1);"
+    "INSERT INTO runs VALUES ('r1', 'eval', NULL, 'running', 1, NULL);"
+    "INSERT INTO responses (id, run_id, prompt_id, model, status, text, item_id, sample, created_ms)"
+    "  VALUES ('a1', 'r1', 'p1', 'm/a', 'ok', 'first', 'i1', 0, 1),"
+    "         ('a2', 'r1', 'p1', 'm/a', 'ok', 'second', 'i1', 0, 2),"
+    "         ('a3', 'r1', 'p1', 'm/a', 'ok', 'next sample', 'i1', 1, 3),"
+    "         ('a4', 'r1', 'p1', 'm/a', 'error', '', 'i2', 0, 4),"
+    "         ('a5', 'r1', 'p1', 'm/a', 'ok', 'after the error', 'i2', 0, 5);",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = rw_store_open (path, &error);
+  g_assert_no_error (error);
+  rw_store_close (store);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses"), ==, 5);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE status = 'ok' "
+                                    "AND id IN ('a1', 'a3', 'a5')"), ==, 3);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM responses WHERE id = 'a2' AND "
+                                    "status = 'error' AND error_kind = 'duplicate' AND "
+                                    "text = 'second'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (path, "SELECT count(*) FROM runs WHERE holder IS NULL"), ==, 1);
+}
+
 static void
 test_migrate_from_v1 (void)
 {
@@ -869,6 +908,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/group-undone", test_group_undone);
   g_test_add_func ("/Rw/Store/bad-write-isolated", test_bad_write_isolated);
   g_test_add_func ("/Rw/Store/migrate-from-v1", test_migrate_from_v1);
+  g_test_add_func ("/Rw/Store/migrate-duplicates-from-v10", test_migrate_duplicates_from_v10);
   g_test_add_func ("/Rw/Store/newer-schema-refused", test_newer_schema_refused);
   g_test_add_func ("/Rw/Store/created-at-once", test_created_at_once);
   g_test_add_func ("/Rw/Store/not-a-database", test_not_a_database);
