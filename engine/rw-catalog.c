@@ -448,6 +448,18 @@ catalog_provider_from_json (JsonObject  *obj,
       return NULL;
     rw_provider_set_limits (provider, (guint) limits[0], (guint) limits[1], (guint) limits[2]);
   }
+  {
+    double max_answer = 0;
+    if (!catalog_get_number (obj, "max_answer_bytes", &max_answer, where, error))
+      return NULL;
+    if (max_answer > 0 && max_answer < 1024)
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "%s: “max_answer_bytes” must be at least 1024", where);
+        return NULL;
+      }
+    rw_provider_set_max_answer_bytes (provider, (gsize) MIN (max_answer, (double) G_MAXSSIZE));
+  }
   return g_steal_pointer (&provider);
 }
 

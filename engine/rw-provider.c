@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rw-error.h"
+#include "rw-file.h"
 #include "rw-http-private.h"
 #include "rw-json.h"
 #include "rw-keyring.h"
@@ -28,6 +29,7 @@ typedef struct
   guint max_concurrency;
   guint rpm;
   guint tpm;
+  gsize max_answer_bytes;
 } RwProviderPrivate;
 
 struct _RwProviderCall
@@ -55,7 +57,11 @@ struct _RwProviderCall
   const char *timed_out;
   guint timed_out_ms;
   gint64 start_us;
+  /* The answer's size so far (text, refusal, tool calls, log probabilities), and its limit. */
+  gsize answer_bytes;
+  gsize max_answer_bytes;
   guint finished : 1;
+  guint oversize : 1;
 };
 
 enum {
@@ -216,6 +222,7 @@ rw_provider_init (RwProvider *self)
   RwProviderPrivate *priv = rw_provider_get_instance_private (self);
 
   priv->http = _rw_http_client_new ();
+  priv->max_answer_bytes = RW_PROVIDER_MAX_ANSWER_BYTES;
   g_mutex_init (&priv->key_lock);
 }
 
@@ -409,6 +416,35 @@ rw_provider_set_limits (RwProvider *self,
   priv->max_concurrency = max_concurrency;
   priv->rpm = requests_per_minute;
   priv->tpm = tokens_per_minute;
+}
+
+/**
+ * rw_provider_set_max_answer_bytes:
+ * @self: a #RwProvider
+ * @max_bytes: the most bytes one answer may hold; 0 for the default,
+ *   %RW_PROVIDER_MAX_ANSWER_BYTES
+ *
+ * An answer that grows past @max_bytes (its text, refusal, tool calls and log probabilities
+ * together) is stopped there: the call fails with %RW_ERROR_BAD_RESPONSE, which names the
+ * limit, and keeps what arrived before it.
+ */
+void
+rw_provider_set_max_answer_bytes (RwProvider *self,
+                                  gsize       max_bytes)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_return_if_fail (RW_IS_PROVIDER (self));
+  priv->max_answer_bytes = max_bytes ? max_bytes : RW_PROVIDER_MAX_ANSWER_BYTES;
+}
+
+gsize
+rw_provider_get_max_answer_bytes (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), 0);
+  return priv->max_answer_bytes;
 }
 
 gboolean
@@ -642,8 +678,23 @@ void
 rw_provider_call_emit (RwProviderCall    *call,
                        const RwChatDelta *delta)
 {
-  if (call->finished || call->timed_out != NULL)
+  gsize n;
+
+  if (call->finished || call->timed_out != NULL || call->oversize)
     return;
+  n = (delta->text ? strlen (delta->text) : 0) + (delta->refusal ? strlen (delta->refusal) : 0) +
+      (delta->tool_call_id ? strlen (delta->tool_call_id) : 0) +
+      (delta->tool_name ? strlen (delta->tool_name) : 0) +
+      (delta->tool_arguments ? strlen (delta->tool_arguments) : 0) +
+      (delta->logprobs ? strlen (delta->logprobs) : 0);
+  if (call->answer_bytes + n > call->max_answer_bytes)
+    {
+      /* Stopped here: what arrived so far is kept, and the upstream is not read further. */
+      call->oversize = TRUE;
+      g_cancellable_cancel (call->cancellable);
+      return;
+    }
+  call->answer_bytes += n;
   if (!rw_chat_result_apply_delta (call->result, delta))
     return;
 
@@ -730,7 +781,17 @@ provider_chat_done_cb (GObject      *object,
   call->finished = TRUE;
   result->latency_ms = (g_get_monotonic_time () - call->start_us) / 1000.0;
 
-  if (error != NULL || call->timed_out != NULL)
+  if (call->oversize)
+    {
+      g_autofree char *limit = rw_file_format_size (call->max_answer_bytes);
+      g_autofree char *kept = g_format_size_full (call->answer_bytes, G_FORMAT_SIZE_IEC_UNITS);
+
+      result->error = g_error_new (RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                                   "the answer is larger than %s, the most taken for one answer "
+                                   "(max_answer_bytes in providers.json); the first %s are kept",
+                                   limit, kept);
+    }
+  else if (error != NULL || call->timed_out != NULL)
     {
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "timed out");
@@ -939,6 +1000,7 @@ rw_provider_chat_async (RwProvider          *self,
   call->context = g_main_context_ref_thread_default ();
   call->cancellable = g_cancellable_new ();
   call->start_us = g_get_monotonic_time ();
+  call->max_answer_bytes = ((RwProviderPrivate *) rw_provider_get_instance_private (self))->max_answer_bytes;
   call->task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (call->task, rw_provider_chat_async);
 

@@ -90,6 +90,11 @@ void           rw_provider_get_limits        (RwProvider          *self,
                                               guint               *max_concurrency,
                                               guint               *requests_per_minute,
                                               guint               *tokens_per_minute);
+/* The most one answer may hold, unless providers.json says otherwise (max_answer_bytes). */
+#define RW_PROVIDER_MAX_ANSWER_BYTES ((gsize) 16 << 20)
+void           rw_provider_set_max_answer_bytes (RwProvider       *self,
+                                                 gsize             max_bytes);
+gsize          rw_provider_get_max_answer_bytes (RwProvider       *self);
 void           rw_provider_set_limits        (RwProvider          *self,
                                               guint                max_concurrency,
                                               guint                requests_per_minute,

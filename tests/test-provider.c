@@ -115,6 +115,45 @@ test_stream_odd_chunks (Fixture       *f,
     }
 }
 
+/* D5: an upstream that streams without end (5.1 GB before the write failed) is stopped at the
+ * provider's limit, with an error that names it and the answer that arrived before it. */
+static void
+test_stream_oversize (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(RwChatResult) r = NULL;
+  g_autoptr(RwChatResult) small = NULL;
+
+  /* 8 MiB in pieces of 64 KiB, against a limit of 1 MiB. */
+  for (guint i = 0; i < 128; i++)
+    {
+      char *piece = g_malloc (65537);
+      memset (piece, 'a' + i % 26, 65536);
+      piece[65536] = '\0';
+      g_ptr_array_add (many, piece);
+    }
+  g_ptr_array_add (many, NULL);
+  rw_provider_set_max_answer_bytes (f->provider, 1 << 20);
+  g_assert_cmpuint (rw_provider_get_max_answer_bytes (f->provider), ==, 1 << 20);
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_stream ((const char * const *) many->pdata,
+                                                                  11, 5, TRUE));
+  r = run (f);
+  g_assert_error (r->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (r->error->message, "the answer is larger than 1 MiB"));
+  g_assert_nonnull (strstr (r->error->message, "max_answer_bytes"));
+  g_assert_cmpuint (r->text->len, ==, 16 * 65536);
+  g_assert_cmpuint (r->text->str[0], ==, 'a');
+
+  /* Below the limit, nothing changes; 0 is the default limit again. */
+  rw_provider_set_max_answer_bytes (f->provider, 0);
+  g_assert_cmpuint (rw_provider_get_max_answer_bytes (f->provider), ==, RW_PROVIDER_MAX_ANSWER_BYTES);
+  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_stream (pieces, 11, 5, TRUE));
+  g_string_truncate (f->deltas, 0);
+  small = run (f);
+  assert_full_answer (f, small);
+}
+
 static void
 test_stream_slow (Fixture       *f,
                   gconstpointer  data)
@@ -592,6 +631,7 @@ main (int    argc,
 
   ADD ("stream", test_stream_ok);
   ADD ("stream-odd-chunks", test_stream_odd_chunks);
+  ADD ("stream-oversize", test_stream_oversize);
   ADD ("stream-slow", test_stream_slow);
   ADD ("limits-move", test_limits_move);
   ADD ("stream-without-done", test_stream_without_done);
