@@ -88,6 +88,24 @@ rw_store_open (const char  *path,
   db = _rw_store_open_db (path, RW_STORE_SCHEMA_VERSION, &version, error);
   if (db == NULL)
     return NULL;
+  /* A database that cannot be written is refused now, not found out answer by answer after
+   * "Stored" was said: taking the write lock once shows it (a lock held elsewhere for longer
+   * than the busy timeout is only busy, not read-only). */
+  {
+    int rc = sqlite3_db_readonly (db, "main") == 1 ? SQLITE_READONLY
+             : sqlite3_exec (db, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_STORE,
+                     "the database %s cannot be written (%s): nothing could be stored; check "
+                     "that it and its folder are yours to write, and the free space", path,
+                     rc == SQLITE_READONLY && sqlite3_errcode (db) == SQLITE_OK
+                     ? "it is read-only" : sqlite3_errmsg (db));
+        sqlite3_close (db);
+        return NULL;
+      }
+  }
 
   self = g_object_new (RW_TYPE_STORE, NULL);
   self->path = g_strdup (path);

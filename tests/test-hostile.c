@@ -446,6 +446,75 @@ test_d2_run_claimed_once (void)
   rw_test_rmtree (dir);
 }
 
+/* D12: a database that cannot be written was reported as stored ("Stored as run", exit 0) and
+ * `serve` answered while storing nothing. Now it is an error before anything is sent. The
+ * command runs as another user where the tests run as root, whom permissions do not stop. */
+static void
+test_d12_read_only_database (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  int status = 0;
+
+  {
+    g_autoptr(RwStore) store = rw_store_open (db, &error);
+    g_assert_no_error (error);
+    rw_store_close (store);
+  }
+  {
+    g_autoptr(RwStore) store = NULL;
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *file = g_build_filename (dir, name, NULL);
+        g_assert_cmpint (g_chmod (file, 0444), ==, 0);
+      }
+    if (getuid () != 0)
+      {
+        /* In this process too. */
+        store = rw_store_open (db, &error);
+        g_assert_null (store);
+        g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+        g_assert_nonnull (strstr (error->message, "cannot be written"));
+        g_clear_error (&error);
+      }
+  }
+
+  if (getuid () == 0)
+    {
+      g_ptr_array_add (argv, "setpriv");
+      g_ptr_array_add (argv, "--reuid=65534");
+      g_ptr_array_add (argv, "--regid=65534");
+      g_ptr_array_add (argv, "--clear-groups");
+    }
+  g_ptr_array_add (argv, (char *) g_getenv ("ROUTEWISE_CLI"));
+  g_ptr_array_add (argv, "compare");
+  g_ptr_array_add (argv, "-m");
+  g_ptr_array_add (argv, "recorded/gpt-4-1106-preview");
+  g_ptr_array_add (argv, "What is 2+2?");
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "ROUTEWISE_DATA_DIR", dir, TRUE);
+  env = g_environ_setenv (env, "HOME", dir, TRUE);
+  env = g_environ_setenv (env, "XDG_CONFIG_HOME", dir, TRUE);
+  g_assert_true (g_spawn_sync (dir, (char **) argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_null (strstr (out, "Stored as run"));
+  if (strstr (err, "cannot be written") == NULL)
+    g_error ("unexpected output: %s", err);
+  g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
+  rw_test_rmtree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -456,5 +525,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Hostile/D7-yaml-expansion", test_d7_yaml_expansion);
   g_test_add_func ("/Rw/Hostile/D8-unbounded-files", test_d8_unbounded_files);
   g_test_add_func ("/Rw/Hostile/D9-routellm-columns", test_d9_routellm_columns);
+  g_test_add_func ("/Rw/Hostile/D12-read-only-database", test_d12_read_only_database);
   return g_test_run ();
 }
