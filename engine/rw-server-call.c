@@ -228,6 +228,14 @@ server_on_delta (RwModel           *model,
   call->format->stream_delta (call, rw_model_get_id (model), delta);
   call->last_write_us = g_get_monotonic_time ();
   _rw_server_conn_flush (call->conn);
+  if (call->conn->fd >= 0 && call->conn->out->len - call->conn->out_pos > MAX_UNREAD_OUTPUT)
+    {
+      /* The client does not read its answer: rather than hold the rest of it in memory, the
+       * request ends here, as if the client had gone. */
+      g_message ("a client left %u bytes of its streamed answer unread: its connection is closed",
+                 (guint) (call->conn->out->len - call->conn->out_pos));
+      _rw_server_conn_close (call->conn);
+    }
 }
 
 static void

@@ -23,7 +23,66 @@
  * wait in the input buffer), replies written as one buffer per event so that a whole answer
  * usually leaves in a single send(). While a request is being answered the socket is still
  * read, so that a client that goes away cancels its request at once.
+ *
+ * A client cannot hold the server: a request without the token is refused from its head,
+ * before its body is read; each connection has a deadline for its idle time, its request's
+ * head and body, and a reply left unread; pipelined requests wait while replies pile up, and a
+ * client that does not read its streamed answer is dropped.
  */
+
+#define UNAUTHORIZED_MESSAGE "a valid bearer token is required: it is in the file “token” of " \
+                             "the Routewise configuration folder"
+
+void
+_rw_server_conn_set_deadline (RwServerConn *c,
+                              guint         ms,
+                              const char   *what)
+{
+  c->deadline_us = ms ? g_get_monotonic_time () + (gint64) ms * 1000 : 0;
+  c->deadline_what = what;
+}
+
+/* Once the connection has no request in flight: waiting for the next request, or for the rest
+ * of one that has begun. */
+static void
+conn_set_waiting_deadline (RwServerConn *c)
+{
+  if (c->call != NULL || c->server == NULL)
+    return;
+  if (c->in->len > 0 || c->req.parsed)
+    {
+      if (c->deadline_what == NULL || g_str_equal (c->deadline_what, "idle"))
+        _rw_server_conn_set_deadline (c, c->server->head_timeout_ms, "head");
+    }
+  else
+    _rw_server_conn_set_deadline (c, c->server->idle_timeout_ms, "idle");
+}
+
+/* Closes the connections of a loop that are past their deadline; on that loop. */
+gboolean
+_rw_server_sweep (gpointer data)
+{
+  RwServerWorker *w = data;
+  RwServer *server = w->server;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GPtrArray) late = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, w->conns);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      RwServerConn *c = key;
+
+      if ((c->deadline_us != 0 && now >= c->deadline_us) ||
+          (c->stalled_since_us != 0 &&
+           now - c->stalled_since_us >= (gint64) server->send_timeout_ms * 1000))
+        g_ptr_array_add (late, c);
+    }
+  for (guint i = 0; i < late->len; i++)
+    _rw_server_conn_close (late->pdata[i]);
+  return G_SOURCE_CONTINUE;
+}
 
 RwServerConn *
 _rw_server_conn_ref (RwServerConn *c)
@@ -107,7 +166,10 @@ server_conn_update_events (RwServerConn *c)
 
   if (c->fd < 0)
     return;
-  if (!c->peer_closed && c->in->len < MAX_BUFFERED_INPUT)
+  /* Input waits while replies are unread, unless a request is in flight: then the socket is
+   * read to see the client go, into a buffer that is bounded anyway. */
+  if (!c->peer_closed && c->in->len < MAX_BUFFERED_INPUT &&
+      (c->call != NULL || c->out->len - c->out_pos < MAX_QUEUED_OUTPUT))
     events |= G_IO_IN;
   if (c->out_pos < c->out->len)
     events |= G_IO_OUT;
@@ -118,6 +180,8 @@ server_conn_update_events (RwServerConn *c)
 void
 _rw_server_conn_flush (RwServerConn *c)
 {
+  gboolean sent = FALSE;
+
   while (c->fd >= 0 && c->out_pos < c->out->len)
     {
       gssize n = send (c->fd, c->out->str + c->out_pos, c->out->len - c->out_pos,
@@ -132,9 +196,16 @@ _rw_server_conn_flush (RwServerConn *c)
           return;
         }
       c->out_pos += (gsize) n;
+      sent = TRUE;
     }
   if (c->fd < 0)
     return;
+  if (c->out_pos == c->out->len)
+    c->stalled_since_us = 0;
+  else if (sent || c->stalled_since_us == 0)
+    c->stalled_since_us = g_get_monotonic_time ();
+  if (sent)
+    c->last_active_us = g_get_monotonic_time ();
   if (c->out_pos == c->out->len)
     {
       g_string_truncate (c->out, 0);
@@ -394,6 +465,16 @@ server_read_head (RwServerConn *c)
   auth = rw_http1_head_get (&head, "authorization");
   c->req.authorized = auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&
                       _rw_server_token_matches (auth + 7, c->server->token);
+  if (!c->req.authorized)
+    {
+      /* Refused from its head: its body is never read, nor buffered. */
+      c->req.keep_alive = FALSE;
+      _rw_server_reply_error (c, 401, UNAUTHORIZED_MESSAGE, "invalid_api_key");
+      c->peer_closed = TRUE;
+      _rw_server_conn_flush (c);
+      return FALSE;
+    }
+  _rw_server_conn_set_deadline (c, c->server->body_timeout_ms, "body");
   task = rw_http1_head_get (&head, "x-routewise-task");
   c->req.task = task && *task ? g_strdup (task) : NULL;
 
@@ -451,13 +532,15 @@ server_read_body (RwServerConn *c)
 void
 _rw_server_conn_process (RwServerConn *c)
 {
-  while (c->fd >= 0 && c->call == NULL && !c->close_after && c->in->len > 0)
+  while (c->fd >= 0 && c->call == NULL && !c->close_after && c->in->len > 0 &&
+         c->out->len - c->out_pos < MAX_QUEUED_OUTPUT)
     {
       if (!c->req.parsed && !server_read_head (c))
         break;
       if (c->fd < 0 || c->close_after || !server_read_body (c))
         break;
 
+      _rw_server_conn_set_deadline (c, 0, NULL);
       _rw_server_dispatch (c, (const char *) c->in->data + c->req.head_len, c->req.body_end - c->req.head_len);
       g_byte_array_remove_range (c->in, 0, (guint) c->req.body_end);
       {
@@ -471,7 +554,10 @@ _rw_server_conn_process (RwServerConn *c)
       _rw_server_conn_flush (c);
     }
   if (c->fd >= 0)
-    server_conn_update_events (c);
+    {
+      conn_set_waiting_deadline (c);
+      server_conn_update_events (c);
+    }
 }
 
 gboolean
@@ -481,7 +567,13 @@ _rw_server_conn_ready (gpointer     data,
   RwServerConn *c = _rw_server_conn_ref (data);
 
   if (ready & G_IO_OUT)
-    _rw_server_conn_flush (c);
+    {
+      _rw_server_conn_flush (c);
+      /* Requests that waited for the replies before them to be read. */
+      if (c->fd >= 0 && c->call == NULL && c->in->len > 0 &&
+          c->out->len - c->out_pos < MAX_QUEUED_OUTPUT)
+        _rw_server_conn_process (c);
+    }
   if (c->fd >= 0 && (ready & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
     {
       gsize room = 65536;
@@ -499,6 +591,10 @@ _rw_server_conn_ready (gpointer     data,
         }
       else if (n > 0)
         {
+          c->last_active_us = g_get_monotonic_time ();
+          if (c->call == NULL && !c->req.parsed &&
+              (c->deadline_what == NULL || g_str_equal (c->deadline_what, "idle")))
+            _rw_server_conn_set_deadline (c, c->server->head_timeout_ms, "head");
           if (c->call == NULL)
             _rw_server_conn_process (c);
           else

@@ -27,6 +27,11 @@ server_close_conns (RwServerWorker *w)
   GHashTableIter iter;
   gpointer key;
 
+  if (w->sweeper != NULL)
+    {
+      g_source_destroy (w->sweeper);
+      g_clear_pointer (&w->sweeper, g_source_unref);
+    }
   g_hash_table_iter_init (&iter, w->conns);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
@@ -119,6 +124,30 @@ server_accept_again (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* At the limit of connections: the one that has waited longest without a request in flight
+ * (idle, or sending its request slowly) is closed for the new one, so that connections held
+ * open cannot keep a client with work out. FALSE when every connection is answering. */
+static gboolean
+server_make_room (RwServerWorker *w)
+{
+  RwServerConn *oldest = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, w->conns);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      RwServerConn *c = key;
+
+      if (c->call == NULL && (oldest == NULL || c->last_active_us < oldest->last_active_us))
+        oldest = c;
+    }
+  if (oldest == NULL)
+    return FALSE;
+  _rw_server_conn_close (oldest);
+  return TRUE;
+}
+
 /* A new connection on its loop; on that loop's thread. */
 static void
 server_conn_start (RwServerWorker *w,
@@ -136,6 +165,19 @@ server_conn_start (RwServerWorker *w,
   c->in = g_byte_array_sized_new (4096);
   c->out = g_string_sized_new (1024);
   c->watch = rw_fd_watch_new (fd, G_IO_IN, _rw_server_conn_ready, c);
+  c->last_active_us = g_get_monotonic_time ();
+  _rw_server_conn_set_deadline (c, w->server->idle_timeout_ms, "idle");
+  if (g_hash_table_size (w->conns) >= w->max_conns && !server_make_room (w))
+    {
+      /* Every connection is answering a request: this one waits for nothing, it is told. */
+      static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                 "Retry-After: 1\r\nConnection: close\r\n\r\n";
+      if (send (fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        { /* it goes anyway */ }
+      g_hash_table_add (w->conns, c);
+      _rw_server_conn_close (c);
+      return;
+    }
   g_hash_table_add (w->conns, c);
 }
 

@@ -21,6 +21,14 @@ struct _RwServer
   GStrv allowed_origins;  /* the web pages' origins allowed to call; none by default */
   guint16 port;
   guint heartbeat_ms;
+  /* What a client may take (see rw_server_set_client_limits()): connections open at once, and
+   * how long it may keep one idle, take to send a request's head and its body, and leave a
+   * reply unread. */
+  guint max_conns;
+  guint idle_timeout_ms;
+  guint head_timeout_ms;
+  guint body_timeout_ms;
+  guint send_timeout_ms;
   guint64 n_served;       /* atomic */
   guint n_loops;
   /* The event loops connections are shared out to, round robin: the first is the one the
@@ -46,9 +54,15 @@ typedef struct
   GMainContext *context;
   GMainLoop *loop;
   GHashTable *conns;      /* Conn -> itself: this loop's open connections */
+  guint max_conns;        /* this loop's share of the server's */
+  GSource *sweeper;       /* closes the connections past their deadline */
 } RwServerWorker;
 
 #define MAX_REQUEST_BODY (8 * 1024 * 1024)
+/* A reply backlog past which pipelined requests wait, and past which a client that does not
+ * read its streamed answer is dropped. */
+#define MAX_QUEUED_OUTPUT (1024 * 1024)
+#define MAX_UNREAD_OUTPUT (8 * 1024 * 1024)
 
 typedef struct _RwServerCall RwServerCall;
 
@@ -106,9 +120,20 @@ typedef struct
   gboolean peer_closed;
   gboolean draining;          /* replied and shut down: input is read and dropped */
   GSource *drain_timer;
+  /* When the connection is closed unless something happens (0: no deadline, while a request
+   * is answered), and why; when it last sent or read a byte. */
+  gint64 deadline_us;
+  const char *deadline_what;
+  gint64 last_active_us;
+  gint64 stalled_since_us;    /* a reply waits for the client to read it, since then; 0 */
 } RwServerConn;
 
 #define MAX_BUFFERED_INPUT (MAX_REQUEST_BODY + RW_HTTP1_MAX_HEAD)
+
+void     _rw_server_conn_set_deadline (RwServerConn *c,
+                                       guint         ms,
+                                       const char   *what);
+gboolean _rw_server_sweep             (gpointer      data);
 
 struct _RwServerCall
 {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,6 +157,11 @@ rw_server_init (RwServer *self)
   self->heartbeat_ms = 15000;
   self->listen_fd = -1;
   self->n_loops = 1;
+  self->max_conns = 0;          /* from the descriptors the process may open, when it listens */
+  self->idle_timeout_ms = 60000;
+  self->head_timeout_ms = 10000;
+  self->body_timeout_ms = 60000;
+  self->send_timeout_ms = 60000;
 }
 
 /* A timeout on the thread-default main context: connections live on several loops. */
@@ -193,6 +199,63 @@ rw_server_set_heartbeat (RwServer *self,
                          guint     interval_ms)
 {
   self->heartbeat_ms = MAX (10, interval_ms);
+}
+
+/**
+ * rw_server_set_client_limits:
+ * @self: a #RwServer, not yet listening
+ * @max_conns: connections open at once, 0 for as many as the process's descriptors allow
+ *   (at most 4,096); at the limit, the connection that has waited longest without a request in
+ *   flight is closed for the new one
+ * @idle_ms: how long a kept-alive connection may wait for its next request
+ * @head_ms: how long a request's head may take to arrive, from its first byte
+ * @body_ms: how long its body may take, from the end of its head
+ * @send_ms: how long a reply may wait for the client to read any of it
+ *
+ * What one client may take from the server, so that clients that hold connections, send
+ * slowly or do not read cannot keep others out. 0 for a time keeps its default (60 s, 10 s,
+ * 60 s, 60 s).
+ */
+void
+rw_server_set_client_limits (RwServer *self,
+                             guint     max_conns,
+                             guint     idle_ms,
+                             guint     head_ms,
+                             guint     body_ms,
+                             guint     send_ms)
+{
+  g_return_if_fail (RW_IS_SERVER (self));
+  g_return_if_fail (self->workers == NULL);
+
+  self->max_conns = max_conns;
+  if (idle_ms)
+    self->idle_timeout_ms = idle_ms;
+  if (head_ms)
+    self->head_timeout_ms = head_ms;
+  if (body_ms)
+    self->body_timeout_ms = body_ms;
+  if (send_ms)
+    self->send_timeout_ms = send_ms;
+}
+
+/* As many connections as the descriptors allow, raised to the hard limit, with room for the
+ * upstream connections, the database and the rest. */
+static guint
+server_default_max_conns (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return 256;
+  if (rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = MIN (rl.rlim_max, (rlim_t) 65536);
+      setrlimit (RLIMIT_NOFILE, &rl);
+      getrlimit (RLIMIT_NOFILE, &rl);
+    }
+  if (rl.rlim_cur == RLIM_INFINITY)
+    return 4096;
+  return (guint) CLAMP ((gint64) rl.rlim_cur / 2, 8, 4096);
 }
 
 /* ----------------------------------------------------------------------------------- token */
@@ -397,21 +460,28 @@ rw_server_listen (RwServer  *self,
   self->port = g_ntohs (addr.sin_port);
   self->listen_watch = rw_fd_watch_new (fd, G_IO_IN, _rw_server_accept_ready, self);
 
+  if (self->max_conns == 0)
+    self->max_conns = server_default_max_conns ();
   self->workers = g_ptr_array_new_with_free_func ((GDestroyNotify) _rw_server_worker_free);
   for (guint i = 0; i < self->n_loops; i++)
     {
       RwServerWorker *w = g_new0 (RwServerWorker, 1);
       g_autofree char *name = g_strdup_printf ("rw-serve-%u", i);
+      guint sweep_ms = CLAMP (MIN (MIN (self->idle_timeout_ms, self->head_timeout_ms),
+                                   MIN (self->body_timeout_ms, self->send_timeout_ms)) / 4,
+                              10, 1000);
 
       w->server = self;
       w->conns = g_hash_table_new (NULL, NULL);
+      w->max_conns = MAX (1, self->max_conns / self->n_loops);
       g_ptr_array_add (self->workers, w);
+      w->context = i == 0 ? g_main_context_ref_thread_default () : g_main_context_new ();
+      w->sweeper = g_timeout_source_new (sweep_ms);
+      g_source_set_static_name (w->sweeper, "[routewise] serve deadlines");
+      g_source_set_callback (w->sweeper, _rw_server_sweep, w, NULL);
+      g_source_attach (w->sweeper, w->context);
       if (i == 0)
-        {
-          w->context = g_main_context_ref_thread_default ();
-          continue;
-        }
-      w->context = g_main_context_new ();
+        continue;
       w->loop = g_main_loop_new (w->context, FALSE);
       w->thread = g_thread_new (name, _rw_server_worker_main, w);
     }

@@ -59,6 +59,12 @@ void      rw_server_set_heartbeat (RwServer   *self,
 guint64   rw_server_get_n_served (RwServer    *self);
 void      rw_server_set_threads  (RwServer    *self,
                                   guint        n_loops);
+void      rw_server_set_client_limits (RwServer  *self,
+                                       guint      max_conns,
+                                       guint      idle_ms,
+                                       guint      head_ms,
+                                       guint      body_ms,
+                                       guint      send_ms);
 void      rw_server_set_allowed_origins (RwServer           *self,
                                          const char * const *origins);
 void      rw_server_stop         (RwServer    *self);

@@ -479,6 +479,108 @@ wire (Fixture    *f,
   return g_string_free (w.got, FALSE);
 }
 
+static char *
+wire_to (guint16     port,
+         const char *text)
+{
+  Wire w = { port, text, strlen (text), NULL, NULL, g_string_new (NULL), FALSE };
+  GThread *thread = g_thread_new ("wire", wire_client, &w);
+
+  rw_test_wait_until (&w.done);
+  g_thread_join (thread);
+  return g_string_free (w.got, FALSE);
+}
+
+/* D3: what a client without the token, or a slow or idle one, may take from the server. Each
+ * of these held a connection (and its buffers) for as long as the client liked. */
+static void
+test_wire_client_limits (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(RwServer) server = rw_server_new (f->router, TOKEN);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *out = NULL;
+  guint16 port;
+
+  rw_server_set_client_limits (server, 0, 300, 200, 200, 300);
+  g_assert_true (rw_server_listen (server, 0, &error));
+  port = rw_server_get_port (server);
+  head = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n", port);
+
+  /* Without the token, refused from the head: the 8 MB body it announces is never waited for
+   * nor read. */
+  {
+    g_autofree char *text = g_strdup_printf ("%sContent-Length: 8000000\r\n\r\n", head);
+    out = wire_to (port, text);
+    g_assert_true (g_str_has_prefix (out, "HTTP/1.1 401 Unauthorized\r\n"));
+    g_assert_nonnull (strstr (out, "Connection: close\r\n"));
+    g_assert_nonnull (strstr (out, "invalid_api_key"));
+    g_clear_pointer (&out, g_free);
+  }
+  /* A head that never ends, a body that never comes, a connection that says nothing: each is
+   * closed at its deadline, without a word. */
+  out = wire_to (port, head);
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  {
+    g_autofree char *text = g_strdup_printf ("%sAuthorization: Bearer " TOKEN "\r\n"
+                                             "Content-Length: 100\r\n\r\n{\"model\"", head);
+    out = wire_to (port, text);
+    g_assert_cmpstr (out, ==, "");
+    g_clear_pointer (&out, g_free);
+  }
+  out = wire_to (port, "");
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  rw_server_stop (server);
+}
+
+/* D3: at the limit of connections, those held open without a request give way to a client
+ * with one (with 128 descriptors, 150 idle connections made an authorised request time out). */
+static void
+test_wire_connection_limit (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(RwServer) server = rw_server_new (f->router, TOKEN);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  guint closed = 0;
+  guint16 port;
+
+  rw_server_set_client_limits (server, 4, 0, 0, 0, 0);
+  g_assert_true (rw_server_listen (server, 0, &error));
+  port = rw_server_get_port (server);
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocketConnection *conn = g_socket_client_connect_to_host (client, "127.0.0.1", port,
+                                                                 NULL, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (idle, conn);
+    }
+  /* Until the server has taken all four in. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  text = g_strdup_printf ("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                          "Authorization: Bearer " TOKEN "\r\nConnection: close\r\n\r\n", port);
+  out = wire_to (port, text);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 200 OK\r\n"));
+  for (guint i = 0; i < idle->len; i++)
+    {
+      GSocket *s = g_socket_connection_get_socket (idle->pdata[i]);
+      char byte;
+
+      g_socket_set_blocking (s, FALSE);
+      if (g_socket_receive (s, &byte, 1, NULL, NULL) == 0)
+        closed++;
+    }
+  g_assert_cmpuint (closed, ==, 1);
+  rw_server_stop (server);
+}
+
 static guint
 count (const char *haystack,
        const char *needle)
@@ -867,6 +969,8 @@ main (int    argc,
   ADD ("client-disconnect", test_client_disconnect);
   ADD ("escaping", test_escaping);
   ADD ("wire-pipelined", test_wire_pipelined);
+  ADD ("wire-client-limits", test_wire_client_limits);
+  ADD ("wire-connection-limit", test_wire_connection_limit);
   ADD ("wire-host-and-origin", test_wire_host_and_origin);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
