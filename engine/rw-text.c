@@ -52,7 +52,8 @@ text_fnv (guint32     h,
  * @data: passed to @func
  *
  * The features the text models share. Words are runs of letters and digits (any non-ASCII
- * byte counts as a letter, so words of other scripts are kept whole), in any case.
+ * byte counts as a letter, so words of other scripts are kept whole), in any case; only the
+ * first %RW_TEXT_MAX_WORDS words count, when learning as when routing.
  */
 void
 rw_text_each_feature (guint              buckets,
@@ -63,8 +64,11 @@ rw_text_each_feature (guint              buckets,
   const char *p = text;
   guint32 prev = 0;
   gboolean have_prev = FALSE;
+  guint words = 0;
 
-  while (*p)
+  /* A prompt's first words say what it is about: a document of megabytes pasted after them
+   * would only cost time on the loop that routes every request. */
+  while (*p && words++ < RW_TEXT_MAX_WORDS)
     {
       const char *start;
       guint32 h;

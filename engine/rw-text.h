@@ -27,6 +27,8 @@ typedef void (*RwJsonLineFunc) (JsonObject *object,
 typedef void (*RwTextFeatureFunc) (guint    bucket,
                                    gpointer user_data);
 
+/* The words of a text its features are taken from. */
+#define RW_TEXT_MAX_WORDS 16384
 void   rw_text_each_feature    (guint              buckets,
                                 const char        *text,
                                 RwTextFeatureFunc  func,

@@ -515,6 +515,34 @@ test_d12_read_only_database (void)
   rw_test_rmtree (dir);
 }
 
+static void
+count_feature (guint    bucket,
+               gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* D17: one request of 6.8 MB held every other request on its loop for up to 2.35 s, most of it
+ * spent hashing the words of the whole prompt, again for each model the policy weighed. The
+ * policy reads a prompt's first words only, as it learned from them. */
+static void
+test_d17_routing_work_bounded (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < 700000; i++)
+    g_string_append_printf (text, "word%u ", i % 5000);
+  rw_text_each_feature (65536, text->str, count_feature, &n);
+  /* A word and the pair it ends, for each word read. */
+  g_assert_cmpuint (n, ==, 2 * RW_TEXT_MAX_WORDS - 1);
+
+  g_string_assign (text, "What is the capital of France?");
+  n = 0;
+  rw_text_each_feature (65536, text->str, count_feature, &n);
+  g_assert_cmpuint (n, ==, 11);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -526,5 +554,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Hostile/D8-unbounded-files", test_d8_unbounded_files);
   g_test_add_func ("/Rw/Hostile/D9-routellm-columns", test_d9_routellm_columns);
   g_test_add_func ("/Rw/Hostile/D12-read-only-database", test_d12_read_only_database);
+  g_test_add_func ("/Rw/Hostile/D17-routing-work-bounded", test_d17_routing_work_bounded);
   return g_test_run ();
 }
