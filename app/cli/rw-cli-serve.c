@@ -16,6 +16,8 @@ typedef struct
   double request_ceiling;
   double daily_ceiling;
   char **allowed_origins;
+  gint max_connections;
+  gint client_timeout;
 } ServeOptions;
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (ServeOptions, f)
@@ -34,6 +36,12 @@ static const GOptionEntry serve_entries[] = {
   { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, FIELD (allowed_origins),
     N_("Answer requests from web pages of this origin (by default, a request with an Origin is "
        "refused)"), N_("ORIGIN") },
+  { "max-connections", 0, 0, G_OPTION_ARG_INT, FIELD (max_connections),
+    N_("Connections open at once; at the limit the one idle longest is closed (default: half "
+       "the files the process may open, at most 4096)"), N_("N") },
+  { "client-timeout", 0, 0, G_OPTION_ARG_INT, FIELD (client_timeout),
+    N_("Seconds a connection may stay idle, take to send a request's body or leave a reply "
+       "unread (default 60; a request's head gets at most 10)"), N_("SECONDS") },
   { NULL }
 };
 #undef FIELD
@@ -60,6 +68,12 @@ serve_check (gpointer data,
   if (o->port < 0 || o->port > 65535 || o->request_ceiling < 0 || o->daily_ceiling < 0)
     {
       rw_cli_print_error (_("the port must be 0 to 65535, and ceilings 0 or more"));
+      return RW_CLI_EXIT_USAGE;
+    }
+  if (o->max_connections < 0 || o->client_timeout < 0 || o->client_timeout > 86400)
+    {
+      rw_cli_print_error (_("--max-connections and --client-timeout must be 0 or more, and "
+                            "--client-timeout at most 86400"));
       return RW_CLI_EXIT_USAGE;
     }
   if (o->threads < 1 || o->threads > 64)
@@ -132,6 +146,10 @@ serve_run (RwCliContext *cli,
     }
   server = rw_server_new (router, token);
   rw_server_set_threads (server, (guint) o->threads);
+  {
+    guint ms = (guint) o->client_timeout * 1000;
+    rw_server_set_client_limits (server, (guint) o->max_connections, ms, MIN (ms, 10000), ms, ms);
+  }
   rw_server_set_allowed_origins (server, (const char * const *) o->allowed_origins);
   if (!rw_server_listen (server, (guint16) o->port, &error))
     {
