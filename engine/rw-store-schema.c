@@ -274,7 +274,10 @@ _rw_store_open_db (const char  *path,
   sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (db, 1);
 
-  if (!store_sql_exec (db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", error) ||
+  /* The log is folded into the database at 16 MiB (see rw-store-writer.c), and its file is
+   * cut back to that size afterwards instead of keeping its largest size for ever. */
+  if (!store_sql_exec (db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                           "PRAGMA journal_size_limit=16777216;", error) ||
       !store_set_wal (db, error))
     goto fail;
 

@@ -75,6 +75,11 @@ struct _RwEvalRunner
   RwEvalTally *tally;
   JsonNode *params;
   guint write_errors;     /* the store's count when the run began */
+  /* Good answers: stored before this session, and received in it. A write that fails stops
+   * the sending: each answer after it would be paid for and lost. */
+  guint n_answered_before;
+  guint n_received;
+  gboolean store_failed;
   const char *status;     /* once finished */
   gboolean jobs_queued;   /* answers were handed to the store's thread */
   GTask *task;

@@ -376,6 +376,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
   g_autoptr(GError) local = NULL;
   g_autofree char *run_id = NULL;
 
+  /* From here on, a failed write is this run's. */
+  self->write_errors = rw_store_get_n_write_errors (self->store);
   for (guint i = 0; self->judge == NULL && i < rw_suite_get_n_items (self->suite); i++)
     if (rw_grader_get_judge_spec (rw_suite_get_item (self->suite, i)) != NULL)
       {
@@ -431,6 +433,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       answered = rw_store_list_answered (self->store, self->run_id, error);
       if (answered == NULL)
         return FALSE;
+      self->n_answered_before = answered->len;
       for (guint i = 0; i < answered->len; i++)
         {
           RwStoredResponse *r = answered->pdata[i];
@@ -469,7 +472,6 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       }
       json_builder_end_object (b);
       node = json_builder_get_root (b);
-      self->write_errors = rw_store_get_n_write_errors (self->store);
       self->run_id = rw_store_begin_run (self->store, "eval", node);
       self->tally = rw_eval_tally_new ();
       self->params = g_steal_pointer (&node);
@@ -565,10 +567,25 @@ _rw_eval_runner_finish_if_idle (RwEvalRunner *self)
   if (self->claim != NULL)
     rw_store_release_run (self->store, self->run_id, self->claim);
   g_clear_pointer (&self->claim, g_free);
-  if (!rw_store_flush (self->store, &error))
+  if (!rw_store_flush (self->store, &error) || self->store_failed)
     {
+      /* What the database holds now, whatever was in the transactions that failed. */
+      g_autoptr(GPtrArray) answered = rw_store_list_answered (self->store, self->run_id, NULL);
+      guint stored = answered ? answered->len - MIN (answered->len, self->n_answered_before) : 0;
+
       /* What failed to be stored is asked again when the run is resumed. */
-      g_prefix_error (&error, "run %s is not complete: ", self->run_id);
+      if (error == NULL)
+        error = g_error_new_literal (RW_ERROR, RW_ERROR_STORE, "a write failed");
+      g_prefix_error (&error, "run %s stopped: the database could not be written (", self->run_id);
+      {
+        GError *full = g_error_new (RW_ERROR, RW_ERROR_STORE,
+                                    "%s); %u answers received, %u stored, %u lost. Free some "
+                                    "space and run it again: only what is missing is sent",
+                                    error->message, self->n_received, stored,
+                                    self->n_received - MIN (stored, self->n_received));
+        g_error_free (error);
+        error = full;
+      }
       g_task_return_error (task, error);
       return;
     }
@@ -646,7 +663,10 @@ runner_route_cb (GObject      *object,
   if (isfinite (result->cost_usd))
     self->spent += result->cost_usd;
   if (result->error == NULL)
-    self->n_done++;
+    {
+      self->n_done++;
+      self->n_received++;
+    }
   else
     self->n_failed++;
   /* The answer, its grades and its comparisons are stored on the store's thread, in one
@@ -686,6 +706,13 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
 
   while (self->next < self->pending->len && ((RwEvalWork *) self->pending->pdata[self->next])->taken)
     self->next++;
+
+  if (!self->store_failed && rw_store_get_n_write_errors (self->store) != self->write_errors)
+    {
+      /* The database stopped taking answers (a full disk, most often): nothing more is sent. */
+      self->store_failed = TRUE;
+      self->stopping = TRUE;
+    }
 
   for (guint i = self->next; i < self->pending->len; i++)
     {
