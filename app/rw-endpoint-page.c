@@ -31,6 +31,7 @@ struct _RwEndpointPage
   RwRouter *router;
   RwServer *server;
   char *run_id;
+  RwRunHold *run_hold;
   char *policy_name;
   guint n_logged;
   gboolean syncing;
@@ -227,6 +228,8 @@ rw_endpoint_page_start (RwEndpointPage  *self,
     {
       self->run_id = rw_store_begin_run (self->store, "serve", NULL);
       rw_router_set_run_id (self->router, self->run_id);
+      /* Held while it serves: a session whose process died shows as interrupted. */
+      self->run_hold = rw_store_hold_run (self->store, self->run_id, NULL);
     }
   g_signal_connect_object (server, "request-served", G_CALLBACK (endpoint_page_on_served), self,
                            0);
@@ -251,6 +254,7 @@ rw_endpoint_page_stop (RwEndpointPage *self)
   rw_server_stop (self->server);
   g_clear_object (&self->server);
   g_clear_object (&self->router);
+  g_clear_pointer (&self->run_hold, rw_run_hold_release);
   if (self->store != NULL && self->run_id != NULL)
     rw_store_finish_run (self->store, self->run_id, "done");
   g_clear_pointer (&self->run_id, g_free);
@@ -433,6 +437,7 @@ rw_endpoint_page_finalize (GObject *object)
   RwEndpointPage *self = RW_ENDPOINT_PAGE (object);
 
   g_free (self->policy_name);
+  g_clear_pointer (&self->run_hold, rw_run_hold_release);
   g_free (self->run_id);
   G_OBJECT_CLASS (rw_endpoint_page_parent_class)->finalize (object);
 }

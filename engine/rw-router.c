@@ -169,6 +169,14 @@ rw_router_new (RwCatalog *catalog,
   return self;
 }
 
+/* Returns: (transfer none) (nullable): where the router records what it answers */
+RwStore *
+rw_router_get_store (RwRouter *self)
+{
+  g_return_val_if_fail (RW_IS_ROUTER (self), NULL);
+  return self->store;
+}
+
 RwCatalog *
 rw_router_get_catalog (RwRouter *self)
 {

@@ -81,6 +81,7 @@ void           rw_route_result_unref      (RwRouteResult *self);
 RwRouter      *rw_router_new              (RwCatalog          *catalog,
                                            RwStore            *store);
 RwCatalog     *rw_router_get_catalog      (RwRouter           *self);
+RwStore       *rw_router_get_store        (RwRouter           *self);
 RwPolicy      *rw_router_get_policy       (RwRouter           *self);
 void           rw_router_set_policy       (RwRouter           *self,
                                            RwPolicy           *policy);

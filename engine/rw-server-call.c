@@ -238,13 +238,60 @@ server_on_delta (RwModel           *model,
     }
 }
 
+static void server_reply_routed (RwServerCall  *call,
+                                 RwRouteResult *out);
+
+typedef struct
+{
+  RwServerCall *call;
+  RwRouteResult *out;
+  RwServerWorker *worker;
+} RwServerRouted;
+
+static void
+server_route_stored (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  RwServerRouted *routed = user_data;
+
+  rw_store_when_stored_finish (RW_STORE (object), res);
+  routed->worker->n_storing--;
+  server_reply_routed (routed->call, routed->out);
+  rw_route_result_unref (routed->out);
+  g_free (routed);
+}
+
 static void
 server_route_done (GObject      *object,
                    GAsyncResult *res,
                    gpointer      user_data)
 {
   RwServerCall *call = user_data;
-  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
+  RwRouteResult *out = rw_router_route_finish (RW_ROUTER (object), res);
+  RwStore *store = rw_router_get_store (RW_ROUTER (object));
+
+  if (store != NULL)
+    {
+      /* The end of the reply goes out once the answer is in the database: a process killed
+       * after it has answered has lost nothing it answered. */
+      RwServerRouted *routed = g_new0 (RwServerRouted, 1);
+
+      routed->call = call;
+      routed->out = out;
+      routed->worker = call->conn->worker;
+      routed->worker->n_storing++;
+      rw_store_when_stored_async (store, server_route_stored, routed);
+      return;
+    }
+  server_reply_routed (call, out);
+  rw_route_result_unref (out);
+}
+
+static void
+server_reply_routed (RwServerCall  *call,
+                     RwRouteResult *out)
+{
   RwChatResult *r = out->result;
   RwServerConn *c = call->conn;
 

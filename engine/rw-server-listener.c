@@ -20,12 +20,21 @@
 
 /* The listening socket, and the event loops its connections are shared out to. */
 
-/* Closes a loop's connections; on that loop's thread. */
+/* Closes a loop's connections; on that loop's thread. Replies that wait for their answer to be
+ * stored are let through first: they hold the server. */
 static void
 server_close_conns (RwServerWorker *w)
 {
+  RwStore *store = rw_router_get_store (w->server->router);
   GHashTableIter iter;
   gpointer key;
+
+  if (w->n_storing > 0 && store != NULL)
+    {
+      rw_store_flush (store, NULL);
+      while (w->n_storing > 0)
+        g_main_context_iteration (w->context, TRUE);
+    }
 
   if (w->sweeper != NULL)
     {

@@ -55,6 +55,7 @@ typedef struct
   GMainLoop *loop;
   GHashTable *conns;      /* Conn -> itself: this loop's open connections */
   guint max_conns;        /* this loop's share of the server's */
+  guint n_storing;        /* replies waiting for their answer to be stored */
   GSource *sweeper;       /* closes the connections past their deadline */
 } RwServerWorker;
 

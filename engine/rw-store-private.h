@@ -63,6 +63,7 @@ typedef struct
   gboolean done;
   gboolean keep_error;  /* only wait: a failed write stays for the next real flush */
   char *error;
+  GTask *task;          /* returned to, instead of signalled, by rw_store_when_stored_async() */
 } RwStoreFlush;
 
 #define MAX_VALS 24

@@ -49,7 +49,9 @@ typedef struct
  * RwStoredRun:
  * @id: its id
  * @kind: "compare", "eval" or "serve"
- * @status: "running", "done", "failed", "cancelled", "stopped"...
+ * @status: "running", "done", "failed", "cancelled", "stopped"..., or "interrupted": stored
+ *   as running by a process that is gone (killed, or crashed) or silent for longer than a
+ *   claim lives
  * @params: (nullable): its parameters, as JSON text
  * @key: (nullable): an evaluation's key: its suite, models and repetitions
  * @created_ms: when it began, in milliseconds since the epoch

@@ -257,6 +257,70 @@ rw_store_release_run (RwStore    *self,
   _rw_store_enqueue (self, op);
 }
 
+struct _RwRunHold
+{
+  RwStore *store;
+  char *run_id;
+  char *claim;
+  GSource *heartbeat;
+};
+
+static gboolean
+store_hold_heartbeat (gpointer data)
+{
+  RwRunHold *hold = data;
+
+  rw_store_heartbeat_run (hold->store, hold->run_id, hold->claim);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * rw_store_hold_run:
+ * @self: a #RwStore
+ * @run_id: a run, already stored
+ * @error: return location for an error
+ *
+ * Claims @run_id (see rw_store_claim_run()) and keeps the claim alive with a heartbeat on the
+ * thread-default main context until rw_run_hold_release().
+ *
+ * Returns: (transfer full) (nullable): the hold
+ */
+RwRunHold *
+rw_store_hold_run (RwStore     *self,
+                   const char  *run_id,
+                   GError     **error)
+{
+  char *claim = rw_store_claim_run (self, run_id, error);
+  RwRunHold *hold;
+
+  if (claim == NULL)
+    return NULL;
+  hold = g_new0 (RwRunHold, 1);
+  hold->store = g_object_ref (self);
+  hold->run_id = g_strdup (run_id);
+  hold->claim = claim;
+  hold->heartbeat = g_timeout_source_new_seconds (RW_STORE_HEARTBEAT_S);
+  g_source_set_static_name (hold->heartbeat, "[routewise] run heartbeat");
+  g_source_set_callback (hold->heartbeat, store_hold_heartbeat, hold, NULL);
+  g_source_attach (hold->heartbeat, g_main_context_get_thread_default ());
+  return hold;
+}
+
+/* Gives the run back, and frees @hold. */
+void
+rw_run_hold_release (RwRunHold *hold)
+{
+  if (hold == NULL)
+    return;
+  g_source_destroy (hold->heartbeat);
+  g_source_unref (hold->heartbeat);
+  rw_store_release_run (hold->store, hold->run_id, hold->claim);
+  g_object_unref (hold->store);
+  g_free (hold->run_id);
+  g_free (hold->claim);
+  g_free (hold);
+}
+
 /**
  * rw_store_dup_latest_run_id:
  * @kind: "compare", "eval" or "serve"
@@ -283,7 +347,8 @@ rw_store_dup_latest_run_id (RwStore     *self,
 
 /* What store_make_run() reads, in its order. */
 #define RUN_COLUMNS \
-  "SELECT id, kind, status, params, json_extract (params, '$.key'), created_ms FROM runs "
+  "SELECT id, kind, status, params, json_extract (params, '$.key'), created_ms, holder, " \
+  "heartbeat_ms FROM runs "
 
 static gpointer
 store_make_run (RwStoreRow *row)
@@ -296,6 +361,21 @@ store_make_run (RwStoreRow *row)
   run->params = _rw_store_row_dup (row, 3);
   run->key = _rw_store_row_dup (row, 4);
   run->created_ms = _rw_store_row_int (row, 5);
+  if (g_strcmp0 (run->status, "running") == 0)
+    {
+      const char *holder = _rw_store_row_text (row, 6);
+      gint64 now = _rw_store_now_ms ();
+      gint64 heard = _rw_store_row_is_null (row, 7) ? run->created_ms : _rw_store_row_int (row, 7);
+
+      /* A run no live process holds: one held by a process that is gone, or silent for longer
+       * than a claim lives (a run that was never held, from before claims or a comparison,
+       * counts from its start). */
+      if (now - heard > RW_STORE_CLAIM_STALE_MS || (holder != NULL && store_holder_is_gone (holder)))
+        {
+          g_free (run->status);
+          run->status = g_strdup ("interrupted");
+        }
+    }
   return run;
 }
 

@@ -302,6 +302,15 @@ static void
 store_finish_flush (RwStore *self,
                     RwStoreFlush   *flush)
 {
+  if (flush->task != NULL)
+    {
+      /* Returned on the context the caller waits on. */
+      g_task_return_boolean (flush->task, TRUE);
+      g_object_unref (flush->task);
+      g_free (flush);
+      return;
+    }
+
   g_mutex_lock (&self->lock);
   if (!flush->keep_error)
     flush->error = g_steal_pointer (&self->write_error);
@@ -610,6 +619,48 @@ _rw_store_wait_for_writes (RwStore   *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/**
+ * rw_store_when_stored_async:
+ * @self: a #RwStore
+ * @callback: called, on the thread-default main context, once everything queued before this
+ *   call is committed (or failed: a failed write stays for rw_store_flush() to report)
+ * @user_data: data for @callback
+ *
+ * Waits for the writes queued so far without a thread: so that a reply goes out only once what
+ * it answered is in the database, and a process killed after replying has lost nothing.
+ */
+void
+rw_store_when_stored_async (RwStore             *self,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  RwStoreFlush *flush;
+  RwStoreOp *op;
+
+  g_task_set_source_tag (task, rw_store_when_stored_async);
+  if (self->closed || self->writer == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  flush = g_new0 (RwStoreFlush, 1);
+  flush->keep_error = TRUE;
+  flush->task = task;
+  op = g_new0 (RwStoreOp, 1);
+  op->kind = OP_FLUSH;
+  op->flush = flush;
+  g_async_queue_push (self->queue, op);
+}
+
+void
+rw_store_when_stored_finish (RwStore      *self,
+                             GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 /* Waits until the store has folded its log into the database more than @after times, or

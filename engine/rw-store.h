@@ -96,6 +96,12 @@ void        rw_store_heartbeat_run     (RwStore        *self,
 void        rw_store_release_run       (RwStore        *self,
                                         const char     *run_id,
                                         const char     *claim);
+typedef struct _RwRunHold RwRunHold;
+RwRunHold  *rw_store_hold_run          (RwStore        *self,
+                                        const char     *run_id,
+                                        GError        **error);
+void        rw_run_hold_release        (RwRunHold      *hold);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwRunHold, rw_run_hold_release)
 char       *rw_store_record_vote       (RwStore        *self,
                                         const char     *prompt_id,
                                         const char     *run_id,
@@ -221,6 +227,11 @@ const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 
 void      rw_store_begin_group        (RwStore        *self);
 void      rw_store_end_group          (RwStore        *self);
+void      rw_store_when_stored_async  (RwStore             *self,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+void      rw_store_when_stored_finish (RwStore             *self,
+                                       GAsyncResult        *result);
 void      rw_store_set_group_commit   (RwStore        *self,
                                        gboolean        enabled);
 

@@ -43,8 +43,7 @@ struct _RwEvalRunner
 
   RwRouter *router;
   char *run_id;
-  char *claim;            /* this runner's hold on the run: no other process runs it meanwhile */
-  guint heartbeat_id;
+  RwRunHold *hold;        /* no other process runs the run meanwhile */
   gboolean resumed;
   GPtrArray *pending;     /* Work */
   guint next;

@@ -67,14 +67,11 @@ rw_eval_runner_finalize (GObject *object)
 {
   RwEvalRunner *self = (RwEvalRunner *) object;
 
-  gboolean claimed = self->claim != NULL;
+  gboolean held = self->hold != NULL;
 
-  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
-  if (claimed)
-    rw_store_release_run (self->store, self->run_id, self->claim);
-  g_clear_pointer (&self->claim, g_free);
+  g_clear_pointer (&self->hold, rw_run_hold_release);
   /* Jobs on the store's thread use what is freed below. */
-  if ((self->jobs_queued || claimed) && self->store != NULL)
+  if ((self->jobs_queued || held) && self->store != NULL)
     rw_store_flush (self->store, NULL);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
@@ -336,22 +333,10 @@ runner_reuse_cached (RwEvalRunner *self,
 }
 
 static gboolean
-runner_heartbeat (gpointer data)
-{
-  RwEvalRunner *self = data;
-
-  rw_store_heartbeat_run (self->store, self->run_id, self->claim);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
 runner_claim (RwEvalRunner  *self,
               GError       **error)
 {
-  if ((self->claim = rw_store_claim_run (self->store, self->run_id, error)) == NULL)
-    return FALSE;
-  self->heartbeat_id = g_timeout_add_seconds (RW_STORE_HEARTBEAT_S, runner_heartbeat, self);
-  return TRUE;
+  return (self->hold = rw_store_hold_run (self->store, self->run_id, error)) != NULL;
 }
 
 /**
@@ -563,10 +548,7 @@ _rw_eval_runner_finish_if_idle (RwEvalRunner *self)
     status = self->n_failed > 0 ? "partial" : "done";
   rw_store_set_run_status (self->store, self->run_id, status);
   self->status = status;
-  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
-  if (self->claim != NULL)
-    rw_store_release_run (self->store, self->run_id, self->claim);
-  g_clear_pointer (&self->claim, g_free);
+  g_clear_pointer (&self->hold, rw_run_hold_release);
   if (!rw_store_flush (self->store, &error) || self->store_failed)
     {
       /* What the database holds now, whatever was in the transactions that failed. */

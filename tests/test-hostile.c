@@ -515,6 +515,70 @@ test_d12_read_only_database (void)
   rw_test_rmtree (dir);
 }
 
+/* D16: runs left "running" by a process that was killed stayed "running" for ever. A run is
+ * running while a live process holds it; otherwise it reads as interrupted. */
+static void
+test_d16_interrupted_runs (void)
+{
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "routewise.db", NULL);
+  g_autoptr(RwStore) store = rw_store_open (db, NULL);
+  g_autofree char *held = rw_store_begin_run (store, "serve", NULL);
+  g_autofree char *dead = rw_store_begin_run (store, "serve", NULL);
+  g_autofree char *old = rw_store_begin_run (store, "compare", NULL);
+  g_autofree char *fresh = rw_store_begin_run (store, "compare", NULL);
+  g_autoptr(RwRunHold) hold = NULL;
+  g_autofree char *holder = NULL;
+  g_autofree char *sql = NULL;
+  g_auto(GStrv) parts = NULL;
+  GPid gone = 0;
+
+  g_assert_nonnull (store);
+  hold = rw_store_hold_run (store, held, NULL);
+  g_assert_nonnull (hold);
+  g_assert_true (rw_store_flush (store, NULL));
+  sql = g_strdup_printf ("SELECT holder FROM runs WHERE id = '%s'", held);
+  holder = rw_test_db_text (db, sql);
+  parts = g_strsplit (holder, " ", 3);
+  {
+    const char *argv[] = { "true", NULL };
+    int status;
+
+    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                  &gone, NULL));
+    g_assert_cmpint (waitpid (gone, &status, 0), ==, gone);
+  }
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE runs SET holder = '%d %s x', heartbeat_ms = %" G_GINT64_FORMAT
+                         " WHERE id = '%s'; UPDATE runs SET created_ms = created_ms - 120000 "
+                         "WHERE id = '%s'", (int) gone, parts[1], g_get_real_time () / 1000,
+                         dead, old);
+  db_exec (db, sql);
+
+  {
+    const char *ids[] = { held, dead, old, fresh };
+    const char *want[] = { "running", "interrupted", "interrupted", "running" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autoptr(RwStoredRun) run = rw_store_lookup_run (store, ids[i], NULL, NULL);
+        g_assert_nonnull (run);
+        g_assert_cmpstr (run->status, ==, want[i]);
+      }
+  }
+  /* Given back and finished: done. */
+  g_clear_pointer (&hold, rw_run_hold_release);
+  rw_store_finish_run (store, held, "done");
+  g_assert_true (rw_store_flush (store, NULL));
+  {
+    g_autoptr(RwStoredRun) run = rw_store_lookup_run (store, held, NULL, NULL);
+    g_assert_cmpstr (run->status, ==, "done");
+  }
+  g_clear_object (&store);
+  rw_test_rmtree (dir);
+}
+
 static void
 count_feature (guint    bucket,
                gpointer data)
@@ -554,6 +618,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Hostile/D8-unbounded-files", test_d8_unbounded_files);
   g_test_add_func ("/Rw/Hostile/D9-routellm-columns", test_d9_routellm_columns);
   g_test_add_func ("/Rw/Hostile/D12-read-only-database", test_d12_read_only_database);
+  g_test_add_func ("/Rw/Hostile/D16-interrupted-runs", test_d16_interrupted_runs);
   g_test_add_func ("/Rw/Hostile/D17-routing-work-bounded", test_d17_routing_work_bounded);
   return g_test_run ();
 }

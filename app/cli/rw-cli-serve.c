@@ -107,10 +107,12 @@ serve_run (RwCliContext *cli,
   g_autofree char *token_path = g_build_filename (config_dir, "token", NULL);
   g_autofree char *token = NULL;
   g_autofree char *run_id = NULL;
+  g_autoptr(RwRunHold) hold = NULL;
   g_autofree char *policy_name = NULL;
 
-  /* The request log may share transactions under load; see rw_store_set_group_commit(). */
-  rw_store_set_group_commit (store, TRUE);
+  /* No group commit: a reply waits for its answer to be stored, and under load the requests
+   * that arrive while one commit runs share the next one anyway. */
+  rw_store_set_group_commit (store, FALSE);
   router = rw_router_new (rw_cli_context_get_catalog (cli), store);
   if (o->policy_path != NULL)
     {
@@ -138,6 +140,12 @@ serve_run (RwCliContext *cli,
   rw_router_set_cost_ceilings (router, o->request_ceiling, o->daily_ceiling);
   run_id = rw_store_begin_run (store, "serve", NULL);
   rw_router_set_run_id (router, run_id);
+  /* Held while it serves: a session killed without a word shows as interrupted. */
+  if ((hold = rw_store_hold_run (store, run_id, &error)) == NULL)
+    {
+      rw_cli_print_error ("%s", error->message);
+      return RW_CLI_EXIT_FAILED;
+    }
 
   if ((token = rw_server_load_token (token_path, &error)) == NULL)
     {
@@ -176,6 +184,7 @@ serve_run (RwCliContext *cli,
   g_main_loop_run (loop);
 
   rw_server_stop (server);
+  g_clear_pointer (&hold, rw_run_hold_release);
   rw_store_finish_run (store, run_id, "done");
   g_clear_object (&server);
   printf (_("Stopped.\n"));
