@@ -83,13 +83,13 @@ int
 rw_fuzz_messages (const guint8 *data,
                   gsize         size)
 {
-  JsonParser *parser = json_parser_new ();
+  g_autoptr(JsonNode) root = rw_json_parse ((const char *) data, size, NULL);
   RwChatRequest *request = rw_chat_request_new ();
 
-  if (json_parser_load_from_data (parser, (const char *) data, size, NULL))
+  if (root != NULL)
     {
       GError *error = NULL;
-      if (rw_chat_request_set_messages_from_json (request, json_parser_get_root (parser), &error))
+      if (rw_chat_request_set_messages_from_json (request, root, &error))
         {
           char *hash = rw_chat_request_hash_prompt (request);
           g_free (hash);
@@ -97,7 +97,6 @@ rw_fuzz_messages (const guint8 *data,
       g_clear_error (&error);
     }
   rw_chat_request_unref (request);
-  g_object_unref (parser);
   return 0;
 }
 
@@ -136,13 +135,11 @@ int
 rw_fuzz_promptfoo (const guint8 *data,
                    gsize         size)
 {
-  JsonParser *parser = json_parser_new ();
+  g_autoptr(JsonNode) node = rw_json_parse ((const char *) data, size, NULL);
 
-  if (json_parser_load_from_data (parser, (const char *) data, size, NULL) &&
-      json_parser_get_root (parser) != NULL &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
-      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+      JsonObject *root = json_node_get_object (node);
       GError *error = NULL;
       char *jsonl = rw_promptfoo_config_to_jsonl (root, NULL, "fuzz", &error);
 
@@ -155,7 +152,6 @@ rw_fuzz_promptfoo (const guint8 *data,
       g_free (jsonl);
       rw_promptfoo_is_results (root);
     }
-  g_object_unref (parser);
   return 0;
 }
 
@@ -442,6 +438,78 @@ rw_fuzz_outcomes (const guint8 *data,
       g_assert (o->score >= 0 && o->score <= 1);
       g_assert (isnan (o->cost_usd) || o->cost_usd >= 0);
       g_assert (isnan (o->latency_ms) || o->latency_ms >= 0);
+    }
+  return 0;
+}
+
+/* A model's answer, whatever it holds, graded by every grader that runs in the process (the
+ * script graders run it in node or python, and are fuzzed through those). */
+int
+rw_fuzz_answers (const guint8 *data,
+                 gsize         size)
+{
+  static const char * const specs[] = {
+    "{\"type\":\"exact\"}", "{\"type\":\"contains\",\"value\":\"42\",\"ignore_case\":true}",
+    "{\"type\":\"regex\",\"pattern\":\"(a|b)+c?\\\\d{1,3}\"}", "{\"type\":\"numeric\"}",
+    "{\"type\":\"numeric\",\"value\":\"3.5\",\"relative\":true,\"tolerance\":0.1}",
+    "{\"type\":\"choice\",\"value\":\"B\"}", "{\"type\":\"json\"}",
+    "{\"type\":\"json\",\"schema\":{\"type\":\"object\",\"required\":[\"a\"],\"properties\":"
+    "{\"a\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"maxLength\":3}}},"
+    "\"additionalProperties\":false}}",
+    "{\"type\":\"tool_call\",\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}",
+    "{\"type\":\"length\",\"min\":2,\"max\":50,\"unit\":\"words\"}",
+    "{\"type\":\"answered\"}", "{\"type\":\"contains_any\",\"values\":[\"a\",\"ü\"]}",
+    "{\"type\":\"contains_all\",\"values\":[\"a\",\"b\"],\"not\":true}",
+  };
+  g_autofree char *answer = g_strndup ((const char *) data, size);
+  double number;
+
+  if (!g_utf8_validate (answer, -1, NULL))
+    return 0;   /* answers are valid UTF-8 by the time they are graded */
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr(JsonNode) spec = rw_json_parse (specs[i], strlen (specs[i]), NULL);
+      g_autoptr(GError) error = NULL;
+      RwGrade *grade;
+
+      g_assert (spec != NULL);
+      grade = rw_grader_grade (json_node_get_object (spec), answer, "42", &error);
+      if (grade == NULL)
+        g_error ("grader %s: %s", specs[i], error ? error->message : "no grade");
+      g_assert (grade->score >= 0 && grade->score <= 1);
+      rw_grade_free (grade);
+    }
+  rw_grader_final_number (answer, &number);
+  rw_grader_choice_letter (answer);
+  return 0;
+}
+
+/* CSV as RouteLLM's data, comparisons and outcome files are read: records, then rows of the
+ * header's width, each refused with a message naming its line or taken whole. */
+int
+rw_fuzz_csv (const guint8 *data,
+             gsize         size)
+{
+  const char *text = (const char *) data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) header = NULL;
+  gsize pos = 0;
+  guint line = 1;
+
+  header = rw_csv_read_record (text, size, &pos, &line, &error);
+  if (header == NULL)
+    return 0;
+  for (guint n = 0; n < 100000; n++)
+    {
+      guint at = 0;
+      g_autoptr(GPtrArray) row = rw_csv_read_row (text, size, &pos, &line, header->len, "fuzz",
+                                                  &at, &error);
+      if (row == NULL)
+        {
+          g_assert (error == NULL || (error->domain == RW_ERROR && error->message[0] != '\0'));
+          break;
+        }
+      g_assert (row->len == header->len);
     }
   return 0;
 }

@@ -15,3 +15,5 @@ int rw_fuzz_requests   (const guint8 *data, gsize size);
 int rw_fuzz_json       (const guint8 *data, gsize size);
 int rw_fuzz_policy     (const guint8 *data, gsize size);
 int rw_fuzz_outcomes   (const guint8 *data, gsize size);
+int rw_fuzz_answers    (const guint8 *data, gsize size);
+int rw_fuzz_csv        (const guint8 *data, gsize size);
