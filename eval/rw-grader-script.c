@@ -142,12 +142,12 @@ script_timeout_cb (gpointer data)
 }
 
 /* Runs @argv with @input on its standard input, within the time limit, in a main context of
- * its own (graders run on any thread). */
-static char *
-script_run (const char * const *argv,
-            const char         *input,
-            gboolean            limit_memory,
-            GError            **error)
+ * its own (graders run on any thread), and returns its standard output. */
+char *
+_rw_script_run (const char * const *argv,
+                const char         *input,
+                gboolean            limit_memory,
+                GError            **error)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GSubprocessLauncher) launcher =
@@ -288,12 +288,12 @@ _rw_grader_script (JsonObject  *spec,
   if (js)
     {
       const char *argv[] = { program, "--max-old-space-size=512", "-e", node_runner, NULL };
-      out = script_run (argv, input, FALSE, &local);
+      out = _rw_script_run (argv, input, FALSE, &local);
     }
   else
     {
       const char *argv[] = { program, "-I", "-c", python_runner, NULL };
-      out = script_run (argv, input, TRUE, &local);
+      out = _rw_script_run (argv, input, TRUE, &local);
     }
   if (out == NULL)
     return script_grade_new (type, FALSE, 0,

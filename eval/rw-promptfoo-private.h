@@ -19,4 +19,12 @@ JsonArray  *_rw_promptfoo_expand_tests  (JsonArray   *tests,
                                          const char  *origin,
                                          GError     **error);
 
+/* Prompt functions, in rw-promptfoo-function.c */
+gboolean    _rw_promptfoo_is_function_file (const char *path);
+JsonNode   *_rw_promptfoo_call_prompt   (const char  *path,
+                                         const char  *name,
+                                         JsonObject  *vars,
+                                         const char  *provider,
+                                         const char  *origin,
+                                         GError     **error);
 G_END_DECLS

