@@ -876,7 +876,8 @@ promptfoo_resolve_vars (JsonObject  *vars,
             }
           if ((text = promptfoo_read_text (path, origin, &len, error)) == NULL)
             return NULL;
-          json_object_set_string_member (out, name, text);
+          /* As promptfoo reads a text file into a var: without the white space it ends with. */
+          json_object_set_string_member (out, name, g_strchomp (text));
         }
       else
         json_object_set_member (out, name, json_node_copy (value));
@@ -1053,6 +1054,34 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
             if (!json_object_has_member (vars, name))
               json_object_set_member (vars, name, json_node_copy (value));
         }
+      /* As promptfoo fills a prompt in: text vars without the white space they end with (a
+       * YAML block's last line break), and a var that refers to the others ("tweet about
+       * {{topic}}") filled in once, before the prompt is. */
+      {
+        g_autoptr(JsonObject) filled = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *value;
+
+        json_object_iter_init (&iter, vars);
+        while (json_object_iter_next (&iter, &name, &value))
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            {
+              g_autofree char *text = g_strdup (json_node_get_string (value));
+              json_node_set_string (value, g_strchomp (text));
+            }
+        json_object_iter_init (&iter, vars);
+        while (json_object_iter_next (&iter, &name, &value))
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+              strstr (json_node_get_string (value), "{{") != NULL)
+            {
+              g_autofree char *text = promptfoo_render (json_node_get_string (value), vars);
+              json_object_set_string_member (filled, name, text);
+            }
+        json_object_iter_init (&iter, filled);
+        while (json_object_iter_next (&iter, &name, &value))
+          json_object_set_member (vars, name, json_node_copy (value));
+      }
       if (meta && JSON_NODE_HOLDS_OBJECT (meta))
         task = rw_json_object_get_string (json_node_get_object (meta), "task", NULL);
       if (task == NULL || *task == '\0')
