@@ -9,7 +9,9 @@
 # answer came back and every grade of it passes; an ungraded case (all its assertions of kinds
 # Routewise cannot grade) disagrees. Prints the agreement per configuration and overall, and
 # the cases that disagree with why; fails when a configuration crashes or hangs, or when the
-# agreement falls below what it is today (FLOOR). The examples are bundled in
+# agreement falls below what it is today (FLOOR), or the prompts sent stop being promptfoo's to
+# the byte as often (PROMPT_FLOOR; ROUTEWISE_PROMPTFOO_SHOW=1 prints each one that differs).
+# The examples are bundled in
 # tests/data/promptfoo-examples (MIT, with promptfoo's licence); $ROUTEWISE_PROMPTFOO_EXAMPLES
 # names another folder of the same form (the held-out half). TAP.
 import http.server
