@@ -14,6 +14,7 @@
 #include "rw-eval-report.h"
 #include "rw-promptfoo.h"
 #include "rw-yaml.h"
+#include "rw-template.h"
 #include "rw-ratings.h"
 #include "rw-outcome.h"
 #include "rw-routellm-import.h"

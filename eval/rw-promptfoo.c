@@ -6,6 +6,7 @@
 
 #include "rw-json.h"
 #include "rw-promptfoo-private.h"
+#include "rw-template.h"
 #include "rw-yaml.h"
 
 /*
@@ -34,43 +35,27 @@ rw_promptfoo_is_config (JsonObject *root)
 }
 
 
+/* The first template that could not be filled in while a configuration is read, for
+ * rw_promptfoo_config_to_jsonl() to report (templates are filled in at many depths). */
+static _Thread_local GError *promptfoo_render_error;
+
+/* @template filled in with @vars, as promptfoo's Nunjucks fills it (rw-template.c). */
 static char *
 promptfoo_render (const char *template,
                   JsonObject *vars)
 {
-  static gsize once;
-  static GRegex *re;
-  GString *s = g_string_new (NULL);
-  g_autoptr(GMatchInfo) match = NULL;
-  gint last = 0;
+  GError *error = NULL;
+  char *text;
 
-  if (g_once_init_enter (&once))
-    {
-      re = g_regex_new ("\\{\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*\\}\\}", G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (&once, 1);
-    }
-  g_regex_match (re, template, 0, &match);
-  while (g_match_info_matches (match))
-    {
-      gint start, end;
-      g_autofree char *name = g_match_info_fetch (match, 1);
-      JsonNode *value = vars ? json_object_get_member (vars, name) : NULL;
-
-      g_match_info_fetch_pos (match, 0, &start, &end);
-      g_string_append_len (s, template + last, start - last);
-      if (value != NULL && JSON_NODE_HOLDS_VALUE (value)
-          && json_node_get_value_type (value) == G_TYPE_STRING)
-        g_string_append (s, json_node_get_string (value));
-      else if (value != NULL)
-        {
-          g_autofree char *text = rw_json_to_string (value, FALSE);
-          g_string_append (s, text);
-        }
-      last = end;
-      g_match_info_next (match, NULL);
-    }
-  g_string_append (s, template + last);
-  return g_string_free (s, FALSE);
+  if (!rw_template_has_tags (template))
+    return g_strdup (template);
+  if ((text = rw_template_render (template, vars, &error)) != NULL)
+    return text;
+  if (promptfoo_render_error == NULL)
+    promptfoo_render_error = error;
+  else
+    g_error_free (error);
+  return g_strdup (template);
 }
 
 /* A list assertion's values: a list, or text with the values between commas. */
@@ -364,6 +349,8 @@ typedef struct
 {
   char *text;          /* a template */
   JsonNode *messages;  /* or a chat of templates */
+  char *chat_template; /* or a chat file that is a template as a whole ({% for %} in it) */
+  gboolean chat_yaml;  /* which is YAML, else JSON */
   char *function;      /* or a prompt function's file (rw-promptfoo-function.c) */
   char *function_name; /* and its name in the file, or NULL */
 } Prompt;
@@ -373,6 +360,7 @@ promptfoo_prompt_free (Prompt *p)
 {
   g_free (p->text);
   g_clear_pointer (&p->messages, json_node_unref);
+  g_free (p->chat_template);
   g_free (p->function);
   g_free (p->function_name);
   g_free (p);
@@ -526,6 +514,24 @@ promptfoo_add_prompt (GPtrArray   *out,
     }
   if (g_str_has_suffix (path, ".csv"))
     return promptfoo_add_csv_prompts (out, path, ref, origin, error);
+  if (promptfoo_is_data_file (path) && !g_str_has_suffix (path, ".jsonl"))
+    {
+      /* A chat file with Nunjucks tags ({% for %} over the turns) is no JSON or YAML until it
+       * is filled in: promptfoo fills in its text first, for each test. */
+      gsize len;
+      g_autofree char *text = promptfoo_read_text (path, origin, &len, error);
+
+      if (text == NULL)
+        return FALSE;
+      if (strstr (text, "{%") != NULL)
+        {
+          Prompt *p = g_new0 (Prompt, 1);
+          p->chat_template = g_steal_pointer (&text);
+          p->chat_yaml = !g_str_has_suffix (path, ".json");
+          g_ptr_array_add (out, p);
+          return TRUE;
+        }
+    }
   if (promptfoo_is_data_file (path))
     {
       g_autoptr(JsonNode) node = rw_promptfoo_read_data_file (path, error);
@@ -974,6 +980,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   g_autoptr(JsonObject) default_vars = NULL;
   const char *provider;
 
+  g_clear_error (&promptfoo_render_error);
   /* defaultTest may be a file of its own (file://default.yaml). */
   if (default_test != NULL && JSON_NODE_HOLDS_VALUE (default_test) &&
       json_node_get_value_type (default_test) == G_TYPE_STRING &&
@@ -1117,6 +1124,22 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               else
                 rendered = g_strdup (json_node_get_string (made));
             }
+          else if (prompt->chat_template != NULL)
+            {
+              g_autofree char *text = promptfoo_render (prompt->chat_template, vars);
+              g_autoptr(GError) local = NULL;
+
+              chat = prompt->chat_yaml ? rw_yaml_parse (text, strlen (text), origin, &local)
+                                       : rw_json_parse (text, strlen (text), &local);
+              if (chat == NULL || !promptfoo_is_chat (chat))
+                {
+                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: prompts[%u] filled in for "
+                               "tests[%u] is not a chat%s%s", origin, p, t,
+                               local ? ": " : "", local ? local->message : "");
+                  return NULL;
+                }
+              rendered = rw_json_to_string (chat, FALSE);
+            }
           else if (prompt->messages != NULL)
             {
               chat = promptfoo_render_chat (prompt->messages, vars);
@@ -1139,6 +1162,10 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               json_object_set_string_member (answered, "type", "answered");
               json_array_add_object_element (graders, answered);
             }
+          /* A conversation's earlier turns (promptfoo's _conversation) are not sent: each turn
+           * goes alone, and the report says so. */
+          if (prompt->chat_template != NULL && strstr (prompt->chat_template, "_conversation"))
+            json_array_add_string_element (skipped, "_conversation");
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "id");
@@ -1174,6 +1201,13 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           item = json_builder_get_root (b);
           line = rw_json_to_string (item, FALSE);
           g_string_append_printf (out, "%s\n", line);
+        }
+      if (promptfoo_render_error != NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: tests[%u]: %s", origin, t,
+                       promptfoo_render_error->message);
+          g_clear_error (&promptfoo_render_error);
+          return NULL;
         }
     }
   return g_string_free (g_steal_pointer (&out), FALSE);

@@ -24,8 +24,8 @@ import tempfile
 import threading
 from collections import OrderedDict
 
-FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_FLOOR", "0.983"))
-PROMPT_FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_PROMPT_FLOOR", "0.976"))
+FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_FLOOR", "1.0"))
+PROMPT_FLOOR = float(os.environ.get("ROUTEWISE_PROMPTFOO_PROMPT_FLOOR", "0.992"))
 SRC = os.environ["G_TEST_SRCDIR"]
 CLI = os.environ["ROUTEWISE_CLI"]
 EXAMPLES = os.environ.get("ROUTEWISE_PROMPTFOO_EXAMPLES",

@@ -543,6 +543,67 @@ test_yaml (void)
   g_assert_nonnull (strstr (error->message, "too many nodes"));
 }
 
+static char *
+render (const char *template,
+        const char *vars_json)
+{
+  g_autoptr(JsonNode) vars = rw_json_parse (vars_json, strlen (vars_json), NULL);
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  g_assert_nonnull (vars);
+  text = rw_template_render (template, json_node_get_object (vars), &error);
+  if (text == NULL)
+    return g_strdup_printf ("ERROR %s", error->message);
+  return text;
+}
+
+/* The Nunjucks that promptfoo's configurations use, as Nunjucks renders it. */
+static void
+test_template (void)
+{
+  static const struct
+  {
+    const char *template;
+    const char *want;
+  } cases[] = {
+    { "Hello {{ name }}!", "Hello Ada!" },
+    { "{{ user.name }} is {{ user.age }}; {{ missing }}|{{ user.none.deeper }}", "Ada is 36; |" },
+    { "{{ list[0] }} {{ list[list.length - 1] }} {{ list | length }} {{ list | join(', ') }}",
+      "a c 3 a, b, c" },
+    { "{{ name | upper }} {{ name | lower }} {{ '  x  ' | trim }} {{ nothing | default('n/a') }}",
+      "ADA ada x n/a" },
+    { "{{ list | first }}{{ list | last }} {{ 'a-b-c' | replace('-', '+') }} {{ 'hello world' | title }}",
+      "ac a+b+c Hello World" },
+    { "{{ user | dump }}", "{\"name\":\"Ada\",\"age\":36}" },
+    { "{% if user.age > 30 %}older{% elif user.age > 20 %}younger{% else %}child{% endif %}",
+      "older" },
+    { "{% if not missing and name == 'Ada' %}yes{% else %}no{% endif %}", "yes" },
+    { "{% for x in list %}{{ loop.index }}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}",
+      "1a,2b,3c" },
+    { "{% for x in empty %}{{ x }}{% else %}none{% endfor %}", "none" },
+    { "{% for k, v in user %}{{ k }}={{ v }};{% endfor %}", "name=Ada;age=36;" },
+    { "[\n  {%- for m in turns %}\n  {{ m }},\n  {%- endfor %}\n  last\n]", "[\n  1,\n  2,\n  last\n]" },
+    { "{% set greeting = 'Hi ' ~ name %}{{ greeting }}{# a comment #}.", "Hi Ada." },
+    { "{{ 'yes' if user.age > 30 else 'no' }} {{ 2 + 3 * 4 }} {{ 7 / 2 }}", "yes 14 3.5" },
+    { "{{ 'b' in list }} {{ 'z' in list }} {{ 'ell' in 'hello' }}", "true false true" },
+    { "no tags at all", "no tags at all" },
+    { "{{ name }", "ERROR template line 1, column 1: “{{” is not closed" },
+    { "line\n{{ name | shout }}", "ERROR template line 2, column 11: the filter “shout” is not one Routewise knows" },
+    { "{% if name %}open", "ERROR template line 1, column 1: {% if %} has no {% endif %}" },
+    { "{% macro x() %}{% endmacro %}", "ERROR template line 1, column 1: {% macro %} is not a tag Routewise knows" },
+  };
+  const char *vars = "{\"name\": \"Ada\", \"user\": {\"name\": \"Ada\", \"age\": 36},"
+                     " \"list\": [\"a\", \"b\", \"c\"], \"empty\": [], \"turns\": [1, 2]}";
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = render (cases[i].template, vars);
+      if (g_strcmp0 (got, cases[i].want) != 0)
+        g_error ("%s: got “%s”, want “%s”", cases[i].template, got, cases[i].want);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -563,5 +624,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Suite/promptfoo-config", test_promptfoo_config);
   g_test_add_func ("/Rw/Suite/promptfoo-default-test-file", test_promptfoo_default_test_file);
   g_test_add_func ("/Rw/Yaml/parse", test_yaml);
+  g_test_add_func ("/Rw/Template/nunjucks", test_template);
   return g_test_run ();
 }

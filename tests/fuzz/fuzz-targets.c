@@ -513,3 +513,24 @@ rw_fuzz_csv (const guint8 *data,
     }
   return 0;
 }
+
+/* A promptfoo template (Nunjucks), filled in with vars of every kind: text, or an error that
+ * says where, never a crash or a runaway. */
+int
+rw_fuzz_template (const guint8 *data,
+                  gsize         size)
+{
+  static const char vars_json[] = "{\"name\": \"Ada\", \"n\": 3, \"list\": [\"a\", 2, null, {\"k\": "
+                                  "[1]}], \"user\": {\"name\": \"Ada\", \"tags\": []}, \"t\": true}";
+  g_autoptr(JsonNode) vars = rw_json_parse (vars_json, strlen (vars_json), NULL);
+  g_autofree char *template = g_strndup ((const char *) data, size);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (strlen (template) != size || !g_utf8_validate (template, -1, NULL))
+    return 0;
+  text = rw_template_render (template, json_node_get_object (vars), &error);
+  g_assert ((text == NULL) != (error == NULL));
+  g_assert (error == NULL || (error->domain == RW_ERROR && error->message[0] != '\0'));
+  return 0;
+}
