@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sqlite3.h>
 
 #include "rw-grader-private.h"
 #include "rw-json.h"
@@ -22,6 +23,10 @@
  *                                                without assertions)
  *   contains_any {"values", "ignore_case"?}      any of the values
  *   contains_all {"values", "ignore_case"?}      every one of the values
+ *   contains_json {"schema"?}                    a JSON object or list somewhere in the answer
+ *                                                (matching the schema, if one is given)
+ *   sql       {}                                 SQL that SQLite can parse (a missing table is
+ *                                                no syntax error)
  *   javascript, python {"value", ...}            code, run as promptfoo runs it (rw-grader-script.c)
  * Any of them with "not": true passes where it would fail.
  * "value" defaults to the item's reference.
@@ -311,6 +316,121 @@ grader_json (JsonObject  *spec,
   return grader_grade_new (type, TRUE, schema ? "valid JSON matching the schema" : "valid JSON");
 }
 
+/* The end of the JSON value that starts at @p ({ or [), by its brackets outside strings, or
+ * NULL when it does not end. */
+static const char *
+grader_json_end (const char *p)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (; *p; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if ((*p == '}' || *p == ']') && --depth == 0)
+        return p + 1;
+    }
+  return NULL;
+}
+
+/* promptfoo's contains-json: the first JSON object or list in the answer that parses (and
+ * matches the schema, when there is one), among the first 16 places one could start: an answer
+ * of brackets cannot make it parse without end. */
+static RwGrade *
+grader_contains_json (JsonObject  *spec,
+                      const char  *type,
+                      const char  *answer,
+                      const char  *reference,
+                      gboolean     ignore_case,
+                      GError     **error)
+{
+  JsonNode *schema = json_object_get_member (spec, "schema");
+  g_autoptr(GString) why = g_string_new (NULL);
+  guint tried = 0;
+
+  for (const char *p = answer; (p = strpbrk (p, "{[")) != NULL && tried < 16; p++)
+    {
+      const char *end = grader_json_end (p);
+      g_autoptr(JsonNode) value = NULL;
+
+      tried++;
+      if (end == NULL || (value = rw_json_parse (p, end - p, NULL)) == NULL)
+        continue;
+      if (schema != NULL && JSON_NODE_HOLDS_OBJECT (schema))
+        {
+          g_string_truncate (why, 0);
+          if (!rw_grader_check_schema (value, json_node_get_object (schema), why))
+            continue;
+        }
+      return grader_grade_new (type, TRUE, "JSON at character %ld%s", (long) (p - answer),
+                               schema ? ", matching the schema" : "");
+    }
+  return grader_grade_new (type, FALSE, "%s", why->len > 0 ?
+                           why->str : "no JSON object or list in the answer");
+}
+
+/* promptfoo's is-sql: statements SQLite can parse. A table or column it does not know is no
+ * syntax error; what SQLite cannot read at all is. */
+static RwGrade *
+grader_sql (JsonObject  *spec,
+            const char  *type,
+            const char  *answer,
+            const char  *reference,
+            gboolean     ignore_case,
+            GError     **error)
+{
+  g_autofree char *body = grader_strip_fence (answer);
+  const char *sql = body, *tail = NULL;
+  sqlite3 *db = NULL;
+  guint statements = 0;
+
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    {
+      sqlite3_close (db);
+      return grader_grade_new (type, FALSE, "no SQL parser to read it with");
+    }
+  while (sql != NULL && *sql != '\0')
+    {
+      sqlite3_stmt *stmt = NULL;
+      int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail);
+      g_autofree char *message = g_strdup (sqlite3_errmsg (db));
+
+      gboolean statement = stmt != NULL || rc != SQLITE_OK;
+
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_OK && (g_str_has_prefix (message, "near ") ||
+                              g_str_has_prefix (message, "incomplete input") ||
+                              g_str_has_prefix (message, "unrecognized token")))
+        {
+          RwGrade *grade = grader_grade_new (type, FALSE, "not SQL: %s", message);
+          sqlite3_close (db);
+          return grade;
+        }
+      if (statement)
+        statements++;
+      if (tail == NULL || tail == sql)
+        break;
+      sql = tail;
+      while (g_ascii_isspace (*sql))
+        sql++;
+    }
+  sqlite3_close (db);
+  if (statements == 0)
+    return grader_grade_new (type, FALSE, "no SQL statement");
+  return grader_grade_new (type, TRUE, "%u SQL statement%s", statements,
+                           statements == 1 ? "" : "s");
+}
+
 /* The tool named @name among @tools (OpenAI's form), or NULL. */
 static JsonObject *
 grader_find_tool (JsonArray  *tools,
@@ -520,6 +640,8 @@ static const struct
   { "answered", grader_answered },
   { "contains_any", grader_contains_list },
   { "contains_all", grader_contains_list },
+  { "contains_json", grader_contains_json },
+  { "sql", grader_sql },
   { "javascript", _rw_grader_script },
   { "python", _rw_grader_script },
 };

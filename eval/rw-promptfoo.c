@@ -150,8 +150,37 @@ promptfoo_grader_for (JsonObject *assertion,
       json_builder_set_member_name (b, "pattern");
       json_builder_add_string_value (b, pattern);
     }
-  else if (g_str_equal (type, "is-json"))
-    json_builder_add_string_value (b, "json");
+  else if (g_str_equal (type, "is-json") || g_str_equal (type, "contains-json"))
+    {
+      /* A schema as the value: an object, or YAML/JSON text of one. */
+      g_autoptr(JsonNode) parsed = text ? rw_yaml_parse (text, strlen (text), "schema", NULL)
+                                        : NULL;
+      JsonNode *schema = value && JSON_NODE_HOLDS_OBJECT (value) ? value
+                         : parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? parsed : NULL;
+
+      if (text != NULL && schema == NULL)
+        return NULL;
+      json_builder_add_string_value (b, g_str_equal (type, "is-json") ? "json" : "contains_json");
+      if (schema != NULL)
+        {
+          json_builder_set_member_name (b, "schema");
+          json_builder_add_value (b, json_node_copy (schema));
+        }
+    }
+  else if (g_str_equal (type, "is-sql") && value == NULL)
+    json_builder_add_string_value (b, "sql");
+  else if ((g_str_equal (type, "is-valid-openai-tools-call") ||
+            g_str_equal (type, "is-valid-function-call")) && value == NULL)
+    /* The calls, checked against the item's tools and their parameters. */
+    json_builder_add_string_value (b, "tool_call");
+  else if ((g_str_equal (type, "min-length") || g_str_equal (type, "max-length")) && value &&
+           JSON_NODE_HOLDS_VALUE (value) && (json_node_get_value_type (value) == G_TYPE_INT64 ||
+                                             json_node_get_value_type (value) == G_TYPE_DOUBLE))
+    {
+      json_builder_add_string_value (b, "length");
+      json_builder_set_member_name (b, g_str_equal (type, "min-length") ? "min" : "max");
+      json_builder_add_int_value (b, (gint64) json_node_get_double (value));
+    }
   else if ((g_str_equal (type, "javascript") || g_str_equal (type, "python")) && raw)
     {
       json_builder_add_string_value (b, type);

@@ -444,6 +444,36 @@ test_promptfoo_config (void)
   g_assert_true (((RwGrade *) grades->pdata[1])->pass);
   g_assert_false (((RwGrade *) grades->pdata[2])->pass);  /* no "four" */
   g_assert_false (((RwGrade *) grades->pdata[3])->pass);  /* does not start with "4." */
+
+  /* The structural assertions, each graded as promptfoo grades it. */
+  {
+    const char *more =
+      "{\"prompts\": [\"{{q}}\"], \"tests\": [{\"vars\": {\"q\": \"x\"}, \"assert\": ["
+      " {\"type\": \"is-json\", \"value\": {\"type\": \"object\", \"required\": [\"a\"]}},"
+      " {\"type\": \"contains-json\"}, {\"type\": \"is-sql\"}, {\"type\": \"min-length\", \"value\": 5},"
+      " {\"type\": \"max-length\", \"value\": 9}, {\"type\": \"not-contains-json\"},"
+      " {\"type\": \"latency\", \"threshold\": 100}]}]}";
+    g_autoptr(JsonNode) root = rw_json_parse (more, strlen (more), NULL);
+    g_autofree char *lines = rw_promptfoo_config_to_jsonl (json_node_get_object (root), NULL,
+                                                           "m.json", &error);
+    g_autoptr(RwSuite) s = NULL;
+    g_autoptr(GPtrArray) g = NULL;
+    RwSuiteItem *it;
+    const gboolean want[] = { TRUE, TRUE, FALSE, TRUE, TRUE, FALSE };
+
+    g_assert_no_error (error);
+    s = rw_suite_new_from_data ("m.json", "jsonl", lines, strlen (lines), &error);
+    g_assert_no_error (error);
+    it = rw_suite_get_item (s, 0);
+    /* Six graded; latency needs the answer's timing and is named as not graded. */
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (it->graders)), ==, 6);
+    g_assert_nonnull (strstr (lines, "\"promptfoo_unsupported_asserts\":[\"latency\"]"));
+    g = rw_grader_grade_item (it, "{\"a\":1}", NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      if (((RwGrade *) g->pdata[i])->pass != want[i])
+        g_error ("assertion %u: %s", i, ((RwGrade *) g->pdata[i])->detail);
+  }
 }
 
 /* defaultTest from a file of its own: its assertions apply to every test, as promptfoo has it;
@@ -543,6 +573,29 @@ test_yaml (void)
   g_assert_nonnull (strstr (error->message, "too many nodes"));
 }
 
+/* promptfoo's contains-json and is-sql. */
+static void
+test_json_and_sql_graders (void)
+{
+  const char *schema = "{\"type\":\"contains_json\",\"schema\":{\"type\":\"object\","
+                       "\"required\":[\"city\"]}}";
+
+  g_assert_true (grade ("{\"type\":\"contains_json\"}",
+                        "Sure! Here it is: {\"a\": [1, 2, \"}\"]} and that is all.", NULL));
+  g_assert_true (grade ("{\"type\":\"contains_json\"}", "```json\n[1, {\"b\": 2}]\n```", NULL));
+  g_assert_false (grade ("{\"type\":\"contains_json\"}", "no {json here, only [text", NULL));
+  g_assert_true (grade (schema, "{\"x\": 1} then {\"city\": \"Paris\"}", NULL));
+  g_assert_false (grade (schema, "{\"x\": 1} and [2]", NULL));
+
+  g_assert_true (grade ("{\"type\":\"sql\"}", "SELECT name FROM users WHERE id = 3;", NULL));
+  g_assert_true (grade ("{\"type\":\"sql\"}",
+                        "```sql\nSELECT a, count(*) FROM t GROUP BY a;\nDELETE FROM t;\n```", NULL));
+  g_assert_false (grade ("{\"type\":\"sql\"}", "SELEC name FROM users", NULL));
+  g_assert_false (grade ("{\"type\":\"sql\"}", "SELECT name FROM", NULL));
+  g_assert_false (grade ("{\"type\":\"sql\"}", "I cannot write that query.", NULL));
+  g_assert_false (grade ("{\"type\":\"sql\"}", "", NULL));
+}
+
 static char *
 render (const char *template,
         const char *vars_json)
@@ -614,6 +667,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Grader/choice", test_choice);
   g_test_add_func ("/Rw/Grader/text", test_text_graders);
   g_test_add_func ("/Rw/Grader/json", test_json_grader);
+  g_test_add_func ("/Rw/Grader/contains-json-and-sql", test_json_and_sql_graders);
   g_test_add_func ("/Rw/Grader/lists", test_list_graders);
   g_test_add_func ("/Rw/Grader/scripts", test_script_graders);
   g_test_add_func ("/Rw/Grader/tool-call", test_tool_call_grader);

@@ -460,6 +460,8 @@ rw_fuzz_answers (const guint8 *data,
     "{\"type\":\"length\",\"min\":2,\"max\":50,\"unit\":\"words\"}",
     "{\"type\":\"answered\"}", "{\"type\":\"contains_any\",\"values\":[\"a\",\"ü\"]}",
     "{\"type\":\"contains_all\",\"values\":[\"a\",\"b\"],\"not\":true}",
+    "{\"type\":\"contains_json\",\"schema\":{\"type\":\"object\",\"required\":[\"a\"]}}",
+    "{\"type\":\"sql\"}",
   };
   g_autofree char *answer = g_strndup ((const char *) data, size);
   double number;
