@@ -44,6 +44,10 @@ struct _RwEvalRunner
   RwRouter *router;
   char *run_id;
   RwRunHold *hold;        /* no other process runs the run meanwhile */
+  /* model id -> JsonObject: request fields for that model (a promptfoo provider's config), and
+   * "item\x1fmodel" -> RwChatRequest, the requests made with them */
+  GHashTable *model_options;
+  GHashTable *model_requests;
   gboolean resumed;
   GPtrArray *pending;     /* Work */
   guint next;
@@ -175,5 +179,9 @@ void        _rw_eval_runner_schedule_rating    (RwEvalRunner *self);
 void        _rw_eval_runner_start_comparisons  (RwEvalRunner *self);
 void        _rw_eval_runner_schedule_judging   (RwEvalRunner *self);
 void        _rw_eval_runner_emit_progress      (RwEvalRunner *self);
+
+RwChatRequest *_rw_eval_runner_request_for (RwEvalRunner *self,
+                                            RwSuiteItem  *item,
+                                            RwModel      *model);
 
 G_END_DECLS

@@ -79,6 +79,8 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->models, g_ptr_array_unref);
   g_clear_object (&self->router);
   g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->model_options, g_hash_table_unref);
+  g_clear_pointer (&self->model_requests, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->prompt_ids, g_hash_table_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
@@ -148,7 +150,75 @@ rw_eval_runner_new (RwCatalog *catalog,
   self->models = g_ptr_array_ref (models);
   self->repeat = MAX (1, repeat);
   self->router = rw_router_new (catalog, NULL);
+  self->model_options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) json_object_unref);
+  self->model_requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) rw_chat_request_unref);
   return self;
+}
+
+/**
+ * rw_eval_runner_set_model_options:
+ * @self: a runner, not yet prepared
+ * @model_id: one of its models
+ * @options: request fields for that model: temperature, max_tokens, and others (top_p,
+ *   tools, response_format, ...) that go upstream as they are, where the item sets none
+ *
+ * A promptfoo provider's `config`. The options are part of what identifies the run.
+ */
+void
+rw_eval_runner_set_model_options (RwEvalRunner *self,
+                                  const char   *model_id,
+                                  JsonObject   *options)
+{
+  g_return_if_fail (RW_IS_EVAL_RUNNER (self));
+  if (options == NULL || json_object_get_size (options) == 0)
+    g_hash_table_remove (self->model_options, model_id);
+  else
+    g_hash_table_insert (self->model_options, g_strdup (model_id), json_object_ref (options));
+}
+
+/* The request @item is sent to @model as: the item's own, or a copy with the model's options. */
+RwChatRequest *
+_rw_eval_runner_request_for (RwEvalRunner *self,
+                             RwSuiteItem  *item,
+                             RwModel      *model)
+{
+  JsonObject *options = g_hash_table_lookup (self->model_options, rw_model_get_id (model));
+  g_autofree char *key = NULL;
+  RwChatRequest *request;
+
+  if (options == NULL)
+    return item->request;
+  key = g_strdup_printf ("%s\x1f%s", item->id, rw_model_get_id (model));
+  if ((request = g_hash_table_lookup (self->model_requests, key)) == NULL)
+    {
+      g_autoptr(JsonObject) extra = rw_chat_request_dup_extra_object (item->request);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      request = rw_chat_request_copy (item->request);
+      if (extra == NULL)
+        extra = json_object_new ();
+      json_object_iter_init (&iter, options);
+      while (json_object_iter_next (&iter, &name, &value))
+        {
+          if (g_str_equal (name, "temperature") && JSON_NODE_HOLDS_VALUE (value))
+            request->temperature = json_node_get_double (value);
+          else if (g_str_equal (name, "max_tokens") && JSON_NODE_HOLDS_VALUE (value))
+            request->max_tokens = json_node_get_int (value);
+          else if (!json_object_has_member (extra, name))
+            json_object_set_member (extra, name, json_node_copy (value));
+        }
+      {
+        g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), extra);
+        g_autofree char *text = rw_json_to_string (node, FALSE);
+        rw_chat_request_set_extra (request, text);
+      }
+      g_hash_table_insert (self->model_requests, g_steal_pointer (&key), request);
+    }
+  return request;
 }
 
 void
@@ -244,7 +314,18 @@ runner_run_key (RwEvalRunner *self)
   g_autoptr(GString) s = g_string_new (rw_suite_get_checksum (self->suite));
 
   for (guint i = 0; i < self->models->len; i++)
-    g_string_append_printf (s, "\n%s", rw_model_get_id (self->models->pdata[i]));
+    {
+      const char *id = rw_model_get_id (self->models->pdata[i]);
+      JsonObject *options = g_hash_table_lookup (self->model_options, id);
+
+      g_string_append_printf (s, "\n%s", id);
+      if (options != NULL)
+        {
+          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), options);
+          g_autofree char *text = rw_json_to_string (node, FALSE);
+          g_string_append_printf (s, " %s", text);
+        }
+    }
   g_string_append_printf (s, "\n%u", self->repeat);
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
 }
@@ -274,8 +355,11 @@ runner_load_cache (RwEvalRunner  *self,
       {
         RwSuiteItem *item = rw_suite_get_item (self->suite, i);
 
-        g_ptr_array_add (hashes, rw_chat_request_hash_for_model (item->request,
-                                                                 rw_model_get_id (self->models->pdata[m])));
+        RwModel *model = self->models->pdata[m];
+
+        g_ptr_array_add (hashes, rw_chat_request_hash_for_model (
+                                   _rw_eval_runner_request_for (self, item, model),
+                                   rw_model_get_id (model)));
       }
   g_ptr_array_add (hashes, NULL);
   answers = rw_store_list_reusable_answers (self->store, (const char * const *) hashes->pdata,
@@ -300,7 +384,8 @@ runner_reuse_cached (RwEvalRunner *self,
                      RwEvalWork         *w)
 {
   const char *model_id = rw_model_get_id (w->model);
-  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request, model_id);
+  g_autofree char *hash = rw_chat_request_hash_for_model (
+                            _rw_eval_runner_request_for (self, w->item, w->model), model_id);
   g_autofree char *key = g_strdup_printf ("%s\n%u", hash, w->sample);
   g_autoptr(RwChatResult) result = NULL;
   g_autofree char *response_id = NULL;
@@ -495,7 +580,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
             }
           g_ptr_array_add (self->pending, w);
           {
-            double e = rw_router_estimate_cost (self->router, model, item->request);
+            double e = rw_router_estimate_cost (self->router, model,
+                                                _rw_eval_runner_request_for (self, item, model));
             if (isfinite (e))
               self->estimate += e;
           }
@@ -594,7 +680,8 @@ runner_store_answer (RwStore  *store,
   RwEvalRunner *self = a->self;
   RwEvalWork *w = a->work;
   guint errors = rw_store_get_n_write_errors (store);
-  g_autofree char *hash = rw_chat_request_hash_for_model (w->item->request,
+  g_autofree char *hash = rw_chat_request_hash_for_model (
+                            _rw_eval_runner_request_for (self, w->item, w->model),
                                                           rw_model_get_id (w->model));
   g_autofree char *response_id = _rw_eval_runner_record_answer (self, w, a->prompt_id, a->result, a->attempts,
                                                 hash, FALSE);
@@ -730,7 +817,8 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
           continue;
         }
 
-      e = rw_router_estimate_cost (self->router, w->model, w->item->request);
+      e = rw_router_estimate_cost (self->router, w->model,
+                                   _rw_eval_runner_request_for (self, w->item, w->model));
       if (self->budget > 0 && isfinite (e) && self->spent + e > self->budget)
         {
           /* The next request could break the budget: stop here, resumable later. */
@@ -746,7 +834,8 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
       flight->self = g_object_ref (self);
       flight->work = w;
       self->in_flight++;
-      rw_router_route_async (self->router, w->item->request, rw_model_get_id (w->model),
+      rw_router_route_async (self->router, _rw_eval_runner_request_for (self, w->item, w->model),
+                             rw_model_get_id (w->model),
                              NULL, NULL, NULL, cancellable, runner_route_cb, flight);
     }
 

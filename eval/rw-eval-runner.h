@@ -21,6 +21,9 @@ RwEvalRunner *rw_eval_runner_new             (RwCatalog     *catalog,
                                               guint          repeat);
 void          rw_eval_runner_set_concurrency (RwEvalRunner  *self,
                                               guint          concurrency);
+void          rw_eval_runner_set_model_options (RwEvalRunner *self,
+                                                const char   *model_id,
+                                                JsonObject   *options);
 void          rw_eval_runner_set_budget      (RwEvalRunner  *self,
                                               double         usd);
 void          rw_eval_runner_set_use_cache   (RwEvalRunner  *self,

@@ -19,6 +19,19 @@ char     *rw_promptfoo_config_to_jsonl      (JsonObject  *config,
                                              GError     **error);
 char     *rw_promptfoo_config_file_to_jsonl (const char  *path,
                                              GError     **error);
+/* A provider of a configuration, as a model of the catalog and the request fields its
+ * configuration sets. */
+typedef struct
+{
+  char *model_id;
+  JsonObject *options;
+} RwPromptfooProvider;
+
+char      *rw_promptfoo_provider_model      (const char  *id,
+                                             GError     **error);
+GPtrArray *rw_promptfoo_config_providers    (JsonObject  *config,
+                                             GError     **error);
+void       rw_promptfoo_provider_free       (RwPromptfooProvider *p);
 char     *rw_promptfoo_import_results       (RwStore     *store,
                                              JsonObject  *root,
                                              const char  *origin,

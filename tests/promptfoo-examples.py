@@ -31,7 +31,7 @@ CLI = os.environ["ROUTEWISE_CLI"]
 EXAMPLES = os.environ.get("ROUTEWISE_PROMPTFOO_EXAMPLES",
                           os.path.join(SRC, "data", "promptfoo-examples"))
 
-print("1..4")
+print("1..5")
 if not os.path.exists(os.path.join(EXAMPLES, "expected.jsonl")):
     print("not ok 1 no expected.jsonl in %s" % EXAMPLES)
     sys.exit(1)
@@ -184,6 +184,42 @@ with tempfile.TemporaryDirectory() as work:
            else "not ok") +
           " 3 unsupported assertions named; ungraded, not failed; --strict sends nothing")
 
+    # Without -m, the configuration's own providers, with their config on every request; a
+    # provider Routewise cannot run is named before anything is sent.
+    with open(os.path.join(work, "providers.yaml"), "w") as f:
+        f.write("prompts: ['Say {{word}}']\n"
+                "providers:\n"
+                "  - id: openai:chat:echo-a\n"
+                "    config: {temperature: 0.25, max_tokens: 42, top_p: 0.5, seed: 7}\n"
+                "  - openai:echo-b\n"
+                "tests:\n  - vars: {word: hello}\n    assert: [{type: contains, value: hello}]\n")
+    with open(os.path.join(work, "echo.yaml"), "w") as f:
+        f.write("prompts: ['x']\nproviders: [echo, openai:echo-a]\ntests: [{vars: {}}]\n")
+    openai_dir = os.path.join(work, "config-openai")
+    os.makedirs(openai_dir)
+    with open(os.path.join(openai_dir, "providers.json"), "w") as f:
+        json.dump({"providers": [{"id": "openai", "kind": "openai",
+                                  "base_url": "http://127.0.0.1:%d/v1" % server.server_address[1],
+                                  "api_key_env": "ECHO_KEY"}]}, f)
+    env = dict(os.environ, ROUTEWISE_CONFIG_DIR=openai_dir, ECHO_KEY="sk-echo",
+               ROUTEWISE_DATA_DIR=os.path.join(work, "data-providers"))
+    before = len(requests_seen)
+    run = subprocess.run([CLI, "eval", "run", "providers.yaml", "--json"], cwd=work, env=env,
+                         capture_output=True, text=True, timeout=60)
+    sent = requests_seen[before:]
+    a = next((r for r in sent if r.get("model") == "echo-a"), {})
+    b = next((r for r in sent if r.get("model") == "echo-b"), {})
+    refused = subprocess.run([CLI, "eval", "run", "echo.yaml"], cwd=work, env=env,
+                             capture_output=True, text=True, timeout=60)
+    print("# providers: %s; echo: %s" % (run.stderr.strip().splitlines()[-1:],
+                                         refused.stderr.strip().splitlines()[-1:]))
+    fifth = ("ok" if run.returncode == 0 and len(sent) == 2 and a.get("temperature") == 0.25 and
+             a.get("max_tokens") == 42 and a.get("top_p") == 0.5 and a.get("seed") == 7 and
+             "temperature" not in b and refused.returncode == 2 and
+             "“echo”" in refused.stderr and len(requests_seen) == before + 2 else "not ok") + \
+        " 5 without -m, the providers of the configuration run, each with its config; one that " \
+        "cannot is named before anything is sent"
+
 share = agree / total if total else 0
 print("# the same prompt as promptfoo sent (its echo to the byte): %d of %d" % (same_prompt, total))
 print("# overall: %d of %d test cases agree with promptfoo (%.1f%%)" % (agree, total, 100 * share))
@@ -196,3 +232,4 @@ print(third)
 print(("ok" if total and same_prompt / total >= PROMPT_FLOOR else "not ok") +
       " 4 the prompts sent are promptfoo's in %.1f%% of the cases (at least %.1f%%)" %
       (100 * same_prompt / max(total, 1), 100 * PROMPT_FLOOR))
+print(fifth)

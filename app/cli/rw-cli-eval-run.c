@@ -25,7 +25,8 @@ typedef struct
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (EvalRunOptions, f)
 static const GOptionEntry eval_run_entries[] = {
-  { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, FIELD (model_ids), N_("A model to evaluate"),
+  { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, FIELD (model_ids),
+    N_("A model to evaluate (default for a promptfoo configuration: its providers)"),
     N_("MODEL") },
   { "repeat", 0, 0, G_OPTION_ARG_INT, FIELD (repeat),
     N_("Ask each item this many times (default 1)"), N_("N") },
@@ -79,11 +80,11 @@ eval_run_check (gpointer data,
 {
   EvalRunOptions *o = data;
 
-  if (o->model_ids == NULL || o->repeat < 1 || o->repeat > 1000 || o->concurrency < 1 ||
+  if (o->repeat < 1 || o->repeat > 1000 || o->concurrency < 1 ||
       o->concurrency > 1024 || o->budget < 0)
     {
-      rw_cli_print_error (_("name at least one model with -m; --repeat 1 to 1000, --concurrency "
-                            "1 to 1024, --budget 0 or more"));
+      rw_cli_print_error (_("--repeat must be 1 to 1000, --concurrency 1 to 1024, --budget 0 or "
+                            "more"));
       return RW_CLI_EXIT_USAGE;
     }
   return 0;
@@ -159,7 +160,8 @@ static RwEvalRunner *
 eval_run_prepare (RwCliContext   *cli,
                   EvalRunOptions *o,
                   RwSuite        *suite,
-                  GPtrArray      *models)
+                  GPtrArray      *models,
+                  GPtrArray      *providers)
 {
   g_autoptr(GError) error = NULL;
   RwCatalog *catalog = rw_cli_context_get_catalog (cli);
@@ -173,6 +175,12 @@ eval_run_prepare (RwCliContext   *cli,
   rw_eval_runner_set_concurrency (runner, o->concurrency);
   rw_eval_runner_set_budget (runner, o->budget);
   rw_eval_runner_set_use_cache (runner, !o->no_cache);
+  /* A promptfoo provider's config goes with every request to its model. */
+  for (guint i = 0; providers != NULL && i < providers->len; i++)
+    {
+      RwPromptfooProvider *p = providers->pdata[i];
+      rw_eval_runner_set_model_options (runner, rw_model_get_id (models->pdata[i]), p->options);
+    }
   if (o->judge_id != NULL)
     {
       g_autoptr(RwModel) judge = rw_catalog_resolve_model (catalog, o->judge_id, &error);
@@ -237,6 +245,28 @@ eval_run_check_unsupported (EvalRunOptions *o,
   return TRUE;
 }
 
+/* Without -m, a promptfoo configuration's own providers, as models of the catalog with their
+ * configs; anything it names that Routewise cannot run is said before anything is sent. */
+static GPtrArray *
+eval_run_config_providers (const char  *path,
+                           GError     **error)
+{
+  g_autoptr(JsonNode) config = NULL;
+
+  if (g_str_has_suffix (path, ".yaml") || g_str_has_suffix (path, ".yml") ||
+      g_str_has_suffix (path, ".json"))
+    config = rw_promptfoo_read_data_file (path, NULL);
+  if (config == NULL || !JSON_NODE_HOLDS_OBJECT (config) ||
+      !rw_promptfoo_is_config (json_node_get_object (config)))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   _("name at least one model with -m (only a promptfoo configuration names its "
+                     "own)"));
+      return NULL;
+    }
+  return rw_promptfoo_config_providers (json_node_get_object (config), error);
+}
+
 static int
 eval_run_run (RwCliContext *cli,
               gpointer      data,
@@ -248,6 +278,7 @@ eval_run_run (RwCliContext *cli,
   g_autoptr(RwSuite) suite = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   EvalRun e = { 0 };
@@ -261,12 +292,27 @@ eval_run_run (RwCliContext *cli,
     }
   if (!eval_run_check_unsupported (o, suite))
     return RW_CLI_EXIT_USAGE;
-  if ((models = rw_cli_context_resolve_models (cli, (const char * const *) o->model_ids,
-                                               FALSE)) == NULL)
+  if (o->model_ids == NULL)
+    {
+      g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+      if ((providers = eval_run_config_providers (argv[1], &error)) == NULL)
+        {
+          rw_cli_print_error ("%s", error->message);
+          return RW_CLI_EXIT_USAGE;
+        }
+      for (guint i = 0; i < providers->len; i++)
+        g_ptr_array_add (ids, ((RwPromptfooProvider *) providers->pdata[i])->model_id);
+      g_ptr_array_add (ids, NULL);
+      models = rw_cli_context_resolve_models (cli, (const char * const *) ids->pdata, TRUE);
+    }
+  else
+    models = rw_cli_context_resolve_models (cli, (const char * const *) o->model_ids, FALSE);
+  if (models == NULL)
     return RW_CLI_EXIT_USAGE;
   if (rw_cli_context_get_store (cli) == NULL)
     return RW_CLI_EXIT_FAILED;
-  if ((runner = eval_run_prepare (cli, o, suite, models)) == NULL)
+  if ((runner = eval_run_prepare (cli, o, suite, models, providers)) == NULL)
     return RW_CLI_EXIT_USAGE;
   eval_run_print_start (o, runner, suite, models->len);
 
