@@ -91,8 +91,7 @@ _rw_eval_runner_grade_and_store (RwEvalRunner *self,
                                  double       *mean)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *calls = rw_chat_result_dup_tool_calls_json (answer);
-  g_autoptr(GPtrArray) grades = rw_grader_grade_item (item, answer->text->str, calls, &error);
+  g_autoptr(GPtrArray) grades = rw_grader_grade_result (item, answer, &error);
   double sum = 0;
 
   *mean = 0;

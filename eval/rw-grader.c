@@ -27,6 +27,9 @@
  *                                                (matching the schema, if one is given)
  *   sql       {}                                 SQL that SQLite can parse (a missing table is
  *                                                no syntax error)
+ *   latency {"max_ms"}, cost {"max_usd"}, finish_reason {"value"}
+ *                                                the call that gave the answer, not its text
+ *                                                (rw_grader_grade_result())
  *   javascript, python {"value", ...}            code, run as promptfoo runs it (rw-grader-script.c)
  * Any of them with "not": true passes where it would fail.
  * "value" defaults to the item's reference.
@@ -738,26 +741,57 @@ rw_grader_get_judge_spec (RwSuiteItem *item)
   return NULL;
 }
 
-/**
- * rw_grader_grade_item:
- * @item: a suite item
- * @answer: a model's answer to it
- * @tool_calls: (nullable): the answer's tool calls, as OpenAI's message.tool_calls writes them
- * @error: return location for an error
- *
- * Grades @answer with the item's graders, except a judge grader (see rw_grader_is_judge()).
- * A tool_call grader grades @tool_calls, against the item's tools. An item without graders but
- * with a reference is graded numerically when the reference is a number, else by exact match
- * ignoring case.
- *
- * Returns: (transfer full) (element-type RwGrade): the grades; empty when there is nothing to
- *   grade with
- */
-GPtrArray *
-rw_grader_grade_item (RwSuiteItem  *item,
-                      const char   *answer,
-                      const char   *tool_calls,
-                      GError      **error)
+/* What promptfoo's latency, cost and finish-reason assertions measure: not the answer's text,
+ * the call that gave it. Without the call (a text graded alone), they fail and say why. */
+static RwGrade *
+grader_measured (JsonObject   *spec,
+                 const char   *type,
+                 RwChatResult *result)
+{
+  if (result == NULL)
+    return grader_grade_new (type, FALSE, "only an answer's call can be graded by its %s", type);
+  if (g_str_equal (type, "latency"))
+    {
+      double max = rw_json_object_get_double (spec, "max_ms", NAN);
+      if (isnan (result->latency_ms))
+        return grader_grade_new (type, FALSE, "the answer's latency is not known");
+      return grader_grade_new (type, isnan (max) || result->latency_ms <= max,
+                               "%.0f ms (at most %.0f)", result->latency_ms, max);
+    }
+  if (g_str_equal (type, "cost"))
+    {
+      double max = rw_json_object_get_double (spec, "max_usd", NAN);
+      if (isnan (result->cost_usd))
+        return grader_grade_new (type, FALSE, "the answer's cost is not known");
+      return grader_grade_new (type, isnan (max) || result->cost_usd <= max,
+                               "$%.6f (at most $%.6f)", result->cost_usd, max);
+    }
+  {
+    const char *want = rw_json_object_get_string (spec, "value", NULL);
+    const char *got = result->finish_reason ? result->finish_reason : "";
+    /* promptfoo's names are OpenAI's; Anthropic's end_turn is a stop. */
+    const char *normal = g_str_equal (got, "end_turn") || g_str_equal (got, "STOP") ? "stop"
+                         : g_str_equal (got, "max_tokens") || g_str_equal (got, "MAX_TOKENS")
+                         ? "length" : g_str_equal (got, "tool_use") ? "tool_calls" : got;
+    return grader_grade_new (type, want != NULL && g_ascii_strcasecmp (normal, want) == 0,
+                             "finished with %s", *got ? got : "no reason given");
+  }
+}
+
+static gboolean
+grader_is_measured (JsonObject *spec)
+{
+  const char *type = rw_json_object_get_string (spec, "type", "");
+  return g_str_equal (type, "latency") || g_str_equal (type, "cost") ||
+         g_str_equal (type, "finish_reason");
+}
+
+static GPtrArray *
+grader_grade_item_full (RwSuiteItem  *item,
+                        const char   *answer,
+                        const char   *tool_calls,
+                        RwChatResult *result,
+                        GError      **error)
 {
   g_autoptr(GPtrArray) grades = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_grade_free);
 
@@ -778,6 +812,18 @@ rw_grader_grade_item (RwSuiteItem  *item,
             }
           if (rw_grader_is_judge (json_node_get_object (spec)))
             continue;   /* graded by the runner's judge model */
+          if (grader_is_measured (json_node_get_object (spec)))
+            {
+              JsonObject *m = json_node_get_object (spec);
+              grade = grader_measured (m, rw_json_object_get_string (m, "type", ""), result);
+              if (rw_json_object_get_boolean (m, "not", FALSE))
+                {
+                  grade->pass = !grade->pass;
+                  grade->score = 1 - grade->score;
+                }
+              g_ptr_array_add (grades, grade);
+              continue;
+            }
           if (g_strcmp0 (rw_json_object_get_string (json_node_get_object (spec), "type", NULL),
                          "tool_call") == 0)
             {
@@ -828,4 +874,49 @@ rw_grader_grade_item (RwSuiteItem  *item,
                                                 error));
     }
   return g_steal_pointer (&grades);
+}
+
+/**
+ * rw_grader_grade_item:
+ * @item: a suite item
+ * @answer: a model's answer to it
+ * @tool_calls: (nullable): the answer's tool calls, as OpenAI's message.tool_calls writes them
+ * @error: return location for an error
+ *
+ * Grades @answer with the item's graders, except a judge grader (see rw_grader_is_judge()).
+ * A tool_call grader grades @tool_calls, against the item's tools. An item without graders but
+ * with a reference is graded numerically when the reference is a number, else by exact match
+ * ignoring case.
+ *
+ * Returns: (transfer full) (element-type RwGrade): the grades; empty when there is nothing to
+ *   grade with
+ */
+GPtrArray *
+rw_grader_grade_item (RwSuiteItem  *item,
+                      const char   *answer,
+                      const char   *tool_calls,
+                      GError      **error)
+{
+  return grader_grade_item_full (item, answer, tool_calls, NULL, error);
+}
+
+/**
+ * rw_grader_grade_result:
+ * @item: a suite item
+ * @result: a model's answer to it, with its call: latency, cost and finish reason
+ * @error: return location for an error
+ *
+ * rw_grader_grade_item() for a whole answer, so that latency, cost and finish_reason graders
+ * ({"max_ms"}, {"max_usd"}, {"value"}) grade its call.
+ *
+ * Returns: (transfer full) (element-type RwGrade): the grades
+ */
+GPtrArray *
+rw_grader_grade_result (RwSuiteItem  *item,
+                        RwChatResult *result,
+                        GError      **error)
+{
+  g_autofree char *calls = rw_chat_result_dup_tool_calls_json (result);
+
+  return grader_grade_item_full (item, result->text->str, calls, result, error);
 }

@@ -29,6 +29,9 @@ RwGrade   *rw_grader_grade            (JsonObject   *spec,
                                        const char   *answer,
                                        const char   *reference,
                                        GError      **error);
+GPtrArray *rw_grader_grade_result     (RwSuiteItem  *item,
+                                      RwChatResult *result,
+                                      GError      **error);
 GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
                                        const char   *answer,
                                        const char   *tool_calls,

@@ -173,6 +173,20 @@ promptfoo_grader_for (JsonObject *assertion,
             g_str_equal (type, "is-valid-function-call")) && value == NULL)
     /* The calls, checked against the item's tools and their parameters. */
     json_builder_add_string_value (b, "tool_call");
+  else if ((g_str_equal (type, "latency") || g_str_equal (type, "cost")) &&
+           json_object_has_member (assertion, "threshold"))
+    {
+      gboolean latency = g_str_equal (type, "latency");
+      json_builder_add_string_value (b, type);
+      json_builder_set_member_name (b, latency ? "max_ms" : "max_usd");
+      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
+    }
+  else if (g_str_equal (type, "finish-reason") && text)
+    {
+      json_builder_add_string_value (b, "finish_reason");
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, text);
+    }
   else if ((g_str_equal (type, "min-length") || g_str_equal (type, "max-length")) && value &&
            JSON_NODE_HOLDS_VALUE (value) && (json_node_get_value_type (value) == G_TYPE_INT64 ||
                                              json_node_get_value_type (value) == G_TYPE_DOUBLE))

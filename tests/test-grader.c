@@ -459,20 +459,32 @@ test_promptfoo_config (void)
     g_autoptr(RwSuite) s = NULL;
     g_autoptr(GPtrArray) g = NULL;
     RwSuiteItem *it;
-    const gboolean want[] = { TRUE, TRUE, FALSE, TRUE, TRUE, FALSE };
+    const gboolean want[] = { TRUE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE };
+    g_autoptr(RwChatResult) result = rw_chat_result_new ("m/x");
 
     g_assert_no_error (error);
     s = rw_suite_new_from_data ("m.json", "jsonl", lines, strlen (lines), &error);
     g_assert_no_error (error);
     it = rw_suite_get_item (s, 0);
-    /* Six graded; latency needs the answer's timing and is named as not graded. */
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (it->graders)), ==, 6);
-    g_assert_nonnull (strstr (lines, "\"promptfoo_unsupported_asserts\":[\"latency\"]"));
-    g = rw_grader_grade_item (it, "{\"a\":1}", NULL, &error);
+    /* Seven graded; latency grades the call that gave the answer. */
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (it->graders)), ==, 7);
+    g_assert_null (strstr (lines, "promptfoo_unsupported_asserts"));
+    g_string_assign (result->text, "{\"a\":1}");
+    result->latency_ms = 80;
+    g = rw_grader_grade_result (it, result, &error);
     g_assert_no_error (error);
     for (guint i = 0; i < G_N_ELEMENTS (want); i++)
       if (((RwGrade *) g->pdata[i])->pass != want[i])
         g_error ("assertion %u: %s", i, ((RwGrade *) g->pdata[i])->detail);
+    /* Too slow; and a text alone has no call to time. */
+    result->latency_ms = 120;
+    g_clear_pointer (&g, g_ptr_array_unref);
+    g = rw_grader_grade_result (it, result, &error);
+    g_assert_false (((RwGrade *) g->pdata[6])->pass);
+    g_assert_cmpstr (((RwGrade *) g->pdata[6])->detail, ==, "120 ms (at most 100)");
+    g_clear_pointer (&g, g_ptr_array_unref);
+    g = rw_grader_grade_item (it, "{\"a\":1}", NULL, &error);
+    g_assert_false (((RwGrade *) g->pdata[6])->pass);
   }
 }
 
