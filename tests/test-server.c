@@ -35,7 +35,8 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   f->world = rw_test_world_new (
-    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\"},"
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"$URL\","
+    "                 \"max_answer_bytes\": 67108864},"
     "                {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
     " \"models\": [{\"id\": \"mock/good\", \"provider\": \"mock\", \"name\": \"good\","
     "               \"input_price\": 1, \"output_price\": 2},"
@@ -581,6 +582,75 @@ test_wire_connection_limit (Fixture       *f,
   rw_server_stop (server);
 }
 
+static void on_served (RwServer        *server,
+                       RwServedRequest *served,
+                       GPtrArray       *log);
+
+typedef struct
+{
+  guint16 port;
+  const char *request;
+  GSocketConnection *conn;    /* held: its end closes the socket */
+} Unread;
+
+static gpointer
+unread_client (gpointer data)
+{
+  Unread *u = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  u->conn = g_socket_client_connect_to_host (client, "127.0.0.1", u->port, NULL, NULL);
+  g_assert_nonnull (u->conn);
+  g_socket_send_with_blocking (g_socket_connection_get_socket (u->conn), u->request,
+                               strlen (u->request), TRUE, NULL, NULL);
+  return NULL;
+}
+
+/* D5: a client that asks for a stream and does not read it. The answer (32 MiB, under the
+ * provider's limit) must not pile up in the server's memory: past 8 MiB unread the request ends
+ * as if the client had gone (499), and the connection is closed. */
+static void
+test_wire_stream_unread (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_served_request_free);
+  g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *body = g_strdup ("{\"model\": \"mock/good\", \"stream\": true, "
+                                    "\"messages\": [{\"role\": \"user\", \"content\": \"long\"}]}");
+  g_autofree char *text = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                           "Authorization: Bearer " TOKEN "\r\nContent-Length: %zu\r\n\r\n%s",
+                                           rw_server_get_port (f->server), strlen (body), body);
+  Unread u = { rw_server_get_port (f->server), text, NULL };
+  GSocket *socket;
+  GThread *thread;
+  char buf[65536];
+  gssize n;
+  gsize got = 0;
+
+  for (guint i = 0; i < 512; i++)
+    {
+      char *piece = g_malloc (65537);
+      memset (piece, 'a' + i % 26, 65536);
+      piece[65536] = '\0';
+      g_ptr_array_add (pieces, piece);
+    }
+  g_ptr_array_add (pieces, NULL);
+  rw_mock_upstream_push (f->mock, "good", rw_mock_reply_new_stream ((const char * const *) pieces->pdata,
+                                                                   11, 5, TRUE));
+  g_signal_connect (f->server, "request-served", G_CALLBACK (on_served), log);
+  thread = g_thread_new ("unread", unread_client, &u);
+  while (log->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_assert_cmpuint (((RwServedRequest *) log->pdata[0])->status, ==, 499);
+  /* What reached the client ends well before the answer would have. */
+  socket = g_socket_connection_get_socket (u.conn);
+  while ((n = g_socket_receive (socket, buf, sizeof buf, NULL, NULL)) > 0)
+    got += n;
+  g_assert_cmpuint (got, <, 32 * 1024 * 1024);
+  g_object_unref (u.conn);
+}
+
 static guint
 count (const char *haystack,
        const char *needle)
@@ -971,6 +1041,7 @@ main (int    argc,
   ADD ("wire-pipelined", test_wire_pipelined);
   ADD ("wire-client-limits", test_wire_client_limits);
   ADD ("wire-connection-limit", test_wire_connection_limit);
+  ADD ("wire-stream-unread", test_wire_stream_unread);
   ADD ("wire-host-and-origin", test_wire_host_and_origin);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
