@@ -446,7 +446,9 @@ catalog_provider_from_json (JsonObject  *obj,
         !catalog_get_number (obj, "rpm", &limits[1], where, error) ||
         !catalog_get_number (obj, "tpm", &limits[2], where, error))
       return NULL;
-    rw_provider_set_limits (provider, (guint) limits[0], (guint) limits[1], (guint) limits[2]);
+    /* A limit past any count is no limit at all; it must fit the count it becomes. */
+    rw_provider_set_limits (provider, (guint) MIN (limits[0], G_MAXUINT),
+                            (guint) MIN (limits[1], G_MAXUINT), (guint) MIN (limits[2], G_MAXUINT));
   }
   {
     double max_answer = 0;
@@ -458,7 +460,7 @@ catalog_provider_from_json (JsonObject  *obj,
                      "%s: “max_answer_bytes” must be at least 1024", where);
         return NULL;
       }
-    rw_provider_set_max_answer_bytes (provider, (gsize) MIN (max_answer, (double) G_MAXSSIZE));
+    rw_provider_set_max_answer_bytes (provider, (gsize) MIN (max_answer, 1e18));
   }
   return g_steal_pointer (&provider);
 }
@@ -506,6 +508,14 @@ catalog_apply_model (RwCatalog   *self,
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "%s: give both “input_price” and “output_price”, or neither", where);
+      return FALSE;
+    }
+  /* No model reads a billion billion tokens; a number past any context is a mistake, and would
+   * not even fit the count it becomes. */
+  if (ctx > 1e12)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: “context_length” is more tokens than any model takes", where);
       return FALSE;
     }
 
