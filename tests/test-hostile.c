@@ -298,6 +298,21 @@ db_exec (const char *path,
   sqlite3_close (db);
 }
 
+/* The pid of a process that is gone: a child that has exited and been reaped. */
+static GPid
+gone_pid (void)
+{
+  const char *argv[] = { "true", NULL };
+  GPid pid = 0;
+  int status;
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &pid, NULL));
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  return pid;
+}
+
 static void
 run_done_cb (GObject      *object,
              GAsyncResult *res,
@@ -406,15 +421,7 @@ test_d2_run_claimed_once (void)
 
   /* A process that is gone (a child that has exited), heard from just now: taken over, and
    * the run finishes with each answer stored once. */
-  {
-    const char *argv[] = { "true", NULL };
-    int status;
-
-    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &gone, NULL));
-    g_assert_cmpint (waitpid (gone, &status, 0), ==, gone);
-  }
+  gone = gone_pid ();
   g_free (sql);
   sql = g_strdup_printf ("UPDATE runs SET holder = '%d %s gone', heartbeat_ms = %" G_GINT64_FORMAT,
                          (int) gone, parts[1], g_get_real_time () / 1000);
@@ -540,15 +547,7 @@ test_d16_interrupted_runs (void)
   sql = g_strdup_printf ("SELECT holder FROM runs WHERE id = '%s'", held);
   holder = rw_test_db_text (db, sql);
   parts = g_strsplit (holder, " ", 3);
-  {
-    const char *argv[] = { "true", NULL };
-    int status;
-
-    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &gone, NULL));
-    g_assert_cmpint (waitpid (gone, &status, 0), ==, gone);
-  }
+  gone = gone_pid ();
   g_free (sql);
   sql = g_strdup_printf ("UPDATE runs SET holder = '%d %s x', heartbeat_ms = %" G_GINT64_FORMAT
                          " WHERE id = '%s'; UPDATE runs SET created_ms = created_ms - 120000 "
