@@ -12,6 +12,7 @@
 
 #include "rw-chat-request-private.h"
 #include "rw-error.h"
+#include "rw-file.h"
 #include "rw-http-private.h"
 #include "rw-http1.h"
 #include "rw-json.h"
@@ -229,13 +230,25 @@ _rw_http_exchange_stream_end (RwHttpExchange  *x,
   return TRUE;
 }
 
+/* The most a whole reply may be: an answer at the provider's limit, every byte of it escaped
+ * (as \n or \") in the JSON around it, and the rest of the reply. */
+static gsize
+exchange_max_body (RwHttpExchange *x)
+{
+  if (!SOUP_STATUS_IS_SUCCESSFUL (x->status))
+    return RW_HTTP_MAX_ERROR_BODY;
+  if (x->sink.max_answer_bytes == 0)
+    return RW_HTTP_MAX_BODY;
+  return MIN (2 * x->sink.max_answer_bytes, G_MAXUINT - (1 << 20)) + (1 << 20);
+}
+
 /* A piece of a whole reply, kept up to the limit for its status. */
 void
 _rw_http_exchange_keep (RwHttpExchange   *x,
                         const char *data,
                         gsize       len)
 {
-  gsize max = SOUP_STATUS_IS_SUCCESSFUL (x->status) ? RW_HTTP_MAX_BODY : RW_HTTP_MAX_ERROR_BODY;
+  gsize max = exchange_max_body (x);
 
   if (x->truncated)
     return;
@@ -267,8 +280,17 @@ _rw_http_exchange_whole (RwHttpExchange  *x,
     }
   if (x->truncated)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply is larger than %d bytes",
-                   RW_HTTP_MAX_BODY);
+      g_autofree char *size = rw_file_format_size (exchange_max_body (x));
+
+      if (x->sink.max_answer_bytes == 0)
+        g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE, "the reply is larger than %s", size);
+      else
+        {
+          g_autofree char *limit = rw_file_format_size (x->sink.max_answer_bytes);
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                       "the reply is larger than %s, more than an answer of %s can take, the most "
+                       "taken for one answer (max_answer_bytes in providers.json)", size, limit);
+        }
       return FALSE;
     }
   text = g_bytes_get_data (body, &len);

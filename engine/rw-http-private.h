@@ -84,6 +84,7 @@ typedef struct
   gpointer owner;
   RwChatResult *result;
   gboolean stream;
+  gsize max_answer_bytes;   /* the provider's limit on an answer; 0: RW_HTTP_MAX_BODY a reply */
 } RwHttpSink;
 
 /* The session and connection pools one provider sends with (rw-http-client.c). */

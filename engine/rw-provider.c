@@ -689,6 +689,24 @@ rw_provider_call_emit (RwProviderCall    *call,
       (delta->logprobs ? strlen (delta->logprobs) : 0);
   if (call->answer_bytes + n > call->max_answer_bytes)
     {
+      gsize text_len = delta->text ? strlen (delta->text) : 0;
+      gsize room = call->max_answer_bytes - call->answer_bytes;
+
+      /* The text of a piece that crosses the limit (a whole answer is one piece) is kept up
+       * to it, cut between characters. */
+      if (text_len > 0 && n - text_len < room)
+        {
+          RwChatDelta part = *delta;
+          const char *end = delta->text + (room - (n - text_len));
+          g_autofree char *text = NULL;
+
+          g_utf8_validate (delta->text, end - delta->text, &end);
+          if (end > delta->text)
+            {
+              part.text = text = g_strndup (delta->text, end - delta->text);
+              rw_provider_call_emit (call, &part);
+            }
+        }
       /* Stopped here: what arrived so far is kept, and the upstream is not read further. */
       call->oversize = TRUE;
       g_cancellable_cancel (call->cancellable);
@@ -1157,6 +1175,7 @@ _rw_provider_send (RwProviderCall       *call,
     .owner = call,
     .result = call->result,
     .stream = call->request->stream,
+    .max_answer_bytes = call->max_answer_bytes,
   };
 
   if (key == NULL)

@@ -70,12 +70,28 @@ RwTestWorld *
 rw_test_world_new (const char *catalog_json,
                    gboolean    with_store)
 {
+  return rw_test_world_new_with_mock (rw_mock_upstream_new (), catalog_json, with_store);
+}
+
+/**
+ * rw_test_world_new_with_mock:
+ * @mock: (transfer full): the upstream, scripted already or not
+ * @catalog_json: as for rw_test_world_new()
+ * @with_store: as for rw_test_world_new()
+ *
+ * Returns: (transfer full): the world around @mock
+ */
+RwTestWorld *
+rw_test_world_new_with_mock (RwMockUpstream *mock,
+                             const char     *catalog_json,
+                             gboolean        with_store)
+{
   RwTestWorld *world = g_new0 (RwTestWorld, 1);
   g_autoptr(GString) json = g_string_new (catalog_json);
   g_autofree char *url = NULL;
   g_autoptr(GError) error = NULL;
 
-  world->mock = rw_mock_upstream_new ();
+  world->mock = mock;
   url = rw_mock_upstream_dup_base_url (world->mock);
   g_string_replace (json, "$URL", url, 0);
   world->catalog = rw_catalog_new ();

@@ -36,6 +36,9 @@ typedef struct
 
 RwTestWorld *rw_test_world_new      (const char  *catalog_json,
                                      gboolean     with_store);
+RwTestWorld *rw_test_world_new_with_mock (RwMockUpstream *mock,
+                                          const char     *catalog_json,
+                                          gboolean        with_store);
 void         rw_test_world_free     (RwTestWorld *world);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwTestWorld, rw_test_world_free)

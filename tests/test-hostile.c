@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -10,31 +11,14 @@
 #include <glib/gstdio.h>
 #include <routewise-eval.h>
 
-#include "rw-mock-upstream.h"
+#include "rw-hostile-upstream.h"
+#include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
 /*
  * Hostile input, one test per defect found by the security probe: each of these crashed,
  * hung or exhausted Routewise before it was fixed.
  */
-
-#define DEEP 100000
-
-/* 100,000 nested arrays inside an object: json-glib alone recursed once per level and
- * crashed the process. */
-static char *
-deep_json (const char *member)
-{
-  GString *s = g_string_new (NULL);
-
-  g_string_append_printf (s, "{\"%s\": ", member);
-  for (guint i = 0; i < DEEP; i++)
-    g_string_append_c (s, '[');
-  for (guint i = 0; i < DEEP; i++)
-    g_string_append_c (s, ']');
-  g_string_append (s, "}\n");
-  return g_string_free (s, FALSE);
-}
 
 static char *
 write_file (const char *dir,
@@ -70,7 +54,7 @@ static void
 test_d1_deep_json (void)
 {
   g_autofree char *dir = rw_test_make_tmpdir ();
-  g_autofree char *deep = deep_json ("data");
+  g_autofree char *deep = rw_hostile_deep_json ("data");
   g_autoptr(GError) error = NULL;
 
   {
@@ -121,13 +105,12 @@ test_d1_deep_json (void)
     g_assert_nonnull (strstr (grade->detail, "nested deeper than 512 levels"));
   }
   {
-    /* A local server on a discovered port answering the model list with such a body. */
-    RwMockUpstream *mock = rw_mock_upstream_new ();
+    /* The hostile local server on a discovered port answers the model list with such a body. */
+    RwMockUpstream *mock = rw_hostile_upstream_new ();
     g_autoptr(RwCatalog) catalog = rw_catalog_new ();
     g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
     gint added = -1;
 
-    rw_mock_upstream_set_default (mock, "GET /v1/models", rw_mock_reply_new_json (200, deep));
     rw_catalog_add_local_server (catalog, "ollama", url);
     rw_catalog_discover_async (catalog, NULL, discover_cb, &added);
     while (added < 0)
@@ -578,6 +561,185 @@ test_d16_interrupted_runs (void)
   rw_test_rmtree (dir);
 }
 
+/* The security probe's hostile upstream, one model per way of misbehaving, each priced so that
+ * an absurd usage would cost absurd money; @max_answer_bytes 0 keeps the default limit. */
+static RwTestWorld *
+hostile_world (guint max_answer_bytes)
+{
+  g_autoptr(GString) json = g_string_new ("{\"providers\": [{\"id\": \"hostile\", \"kind\": \"openai\","
+                                          " \"base_url\": \"$URL\"");
+
+  if (max_answer_bytes != 0)
+    g_string_append_printf (json, ", \"max_answer_bytes\": %u", max_answer_bytes);
+  g_string_append (json, "}], \"models\": [");
+
+  for (guint i = 0; i < rw_hostile_n_cases; i++)
+    g_string_append_printf (json, "%s{\"id\": \"hostile/%s\", \"provider\": \"hostile\", "
+                            "\"name\": \"%s\", \"input_price\": 10, \"output_price\": 30}",
+                            i ? ", " : "", rw_hostile_cases[i].model, rw_hostile_cases[i].model);
+  g_string_append (json, "]}");
+  return rw_test_world_new_with_mock (rw_hostile_upstream_new (), json->str, TRUE);
+}
+
+static void
+route_cb (GObject      *object,
+          GAsyncResult *res,
+          gpointer      data)
+{
+  *(RwRouteResult **) data = rw_router_route_finish (RW_ROUTER (object), res);
+}
+
+static double
+stored_spend (RwStore *store)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (rw_store_flush (store, NULL));
+  text = rw_test_db_text (rw_store_get_path (store),
+                          "SELECT printf('%.9f', coalesce(sum(cost_usd), 0)) FROM responses");
+  return g_ascii_strtod (text, NULL);
+}
+
+/* D1, D5, D6 through the router: each hostile answer ends as an error that names what was wrong,
+ * or as an answer with believable usage; nothing crashes, every attempt is stored, and what is
+ * stored costs cents. */
+static void
+test_hostile_upstream_router (void)
+{
+  g_autoptr(RwTestWorld) world = hostile_world (0);
+  double spend = 0;
+
+  rw_router_set_retries (world->router, 0, 0, 0);
+  for (guint i = 0; i < rw_hostile_n_cases; i++)
+    {
+      const RwHostileCase *c = &rw_hostile_cases[i];
+      g_autofree char *model = g_strconcat ("hostile/", c->model, NULL);
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("Say hi.");
+      g_autoptr(RwRouteResult) out = NULL;
+      RwChatResult *r;
+      double limit;
+
+      g_test_message ("%s", model);
+      if (c->warning != NULL)
+        g_test_expect_message ("Routewise-Engine", G_LOG_LEVEL_WARNING, c->warning);
+      rw_router_route_async (world->router, request, model, NULL, NULL, NULL, NULL, route_cb, &out);
+      while (out == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_test_assert_expected_messages ();
+      r = out->result;
+      if (c->fails)
+        {
+          g_assert_nonnull (r->error);
+          if (c->message != NULL && strstr (r->error->message, c->message) == NULL)
+            g_error ("%s: unexpected message: %s", model, r->error->message);
+          /* What arrived before the limit is kept, and no more. */
+          g_assert_cmpuint (r->text->len, ==, c->kept);
+        }
+      else
+        {
+          g_assert_no_error (r->error);
+          g_assert_cmpstr (r->text->str, ==, "Hi");
+          g_assert_true (r->usage_estimated);
+          g_assert_cmpint (r->tokens_in, >=, 0);
+          g_assert_cmpint (r->tokens_in, <, 100);
+          g_assert_cmpint (r->tokens_out, >, 0);
+          g_assert_cmpint (r->tokens_out, <, 100);
+        }
+      /* The cost of what arrived, priced at $30 per million tokens out: never more than a token
+       * for each byte the limit lets in; cents for the answer "Hi". */
+      limit = c->fails ? RW_PROVIDER_MAX_ANSWER_BYTES * 30e-6 + 0.01 : 0.01;
+      spend += isnan (r->cost_usd) ? 0 : r->cost_usd;
+      if (!(isnan (r->cost_usd) || (r->cost_usd >= 0 && r->cost_usd < limit)))
+        g_error ("%s: cost %g for %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT " tokens",
+                 model, r->cost_usd, r->tokens_in, r->tokens_out);
+    }
+  g_assert_true (rw_store_flush (world->store, NULL));
+  for (guint i = 0; i < rw_hostile_n_cases; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT length(text) FROM responses "
+                                              "WHERE model = 'hostile/%s'", rw_hostile_cases[i].model);
+      g_assert_cmpint (rw_test_db_int (rw_store_get_path (world->store), sql), ==,
+                       rw_hostile_cases[i].kept);
+    }
+  g_assert_cmpfloat (fabs (stored_spend (world->store) - spend), <, 1e-6);
+}
+
+/* The same upstream behind `serve`: each hostile answer is an error reply or a plain answer, the
+ * server goes on serving, and a daily ceiling is not spent by a reported usage. The provider
+ * takes answers of 1 MiB here, well under what a client may leave unread (8 MiB): this client
+ * reads on the server's own loop. */
+static void
+test_hostile_upstream_serve (void)
+{
+  g_autoptr(RwTestWorld) world = hostile_world (1 << 20);
+  g_autoptr(RwServer) server = rw_server_new (world->router, "tok");
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+
+  rw_router_set_retries (world->router, 0, 0, 0);
+  g_assert_true (rw_server_listen (server, 0, &error));
+  base = g_strdup_printf ("http://127.0.0.1:%u/v1", rw_server_get_port (server));
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < rw_hostile_n_cases; i++)
+      {
+        const RwHostileCase *c = &rw_hostile_cases[i];
+        g_autofree char *url = g_strconcat (base, "/chat/completions", NULL);
+        g_autofree char *body = g_strdup_printf ("{\"model\": \"hostile/%s\", \"stream\": %s, "
+                                                 "\"messages\": [{\"role\": \"user\", "
+                                                 "\"content\": \"Say hi.\"}]}",
+                                                 c->model, round ? "true" : "false");
+        g_autofree char *reply = NULL;
+        g_autoptr(SoupMessage) msg = NULL;
+        guint status;
+
+        if (c->warning != NULL)
+          g_test_expect_message ("Routewise-Engine", G_LOG_LEVEL_WARNING, c->warning);
+        msg = rw_test_http (session, "POST", url, "tok", body, &reply);
+        status = soup_message_get_status (msg);
+
+        g_test_assert_expected_messages ();
+        g_test_message ("%s, %s: %u", c->model, round ? "streamed" : "whole", status);
+        if (round == 0 && c->fails)
+          {
+            g_assert_cmpuint (status, >=, 500);
+            g_assert_nonnull (strstr (reply, "\"error\""));
+            if (c->message != NULL)
+              g_assert_nonnull (strstr (reply, c->message));
+          }
+        else if (round == 0)
+          {
+            g_assert_cmpuint (status, ==, 200);
+            g_assert_nonnull (strstr (reply, "\"Hi\""));
+          }
+        else
+          {
+            /* A failure before any text is an error reply; once text has gone out, the
+             * failure is the stream's last event. */
+            if (c->fails && c->kept == 0)
+              g_assert_cmpuint (status, ==, 502);
+            else if (!c->fails)
+              g_assert_cmpuint (status, ==, 200);
+            if (c->fails)
+              g_assert_nonnull (strstr (reply, status == 200 ? "data: {\"error\"" : "\"error\""));
+            else
+              g_assert_nonnull (strstr (reply, "data: [DONE]"));
+          }
+        g_assert_cmpuint (strlen (reply), <, 2 * RW_PROVIDER_MAX_ANSWER_BYTES);
+      }
+  {
+    g_autofree char *url = g_strconcat (base, "/models", NULL);
+    g_autofree char *reply = NULL;
+    g_autoptr(SoupMessage) msg = rw_test_http (session, "GET", url, "tok", NULL, &reply);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_nonnull (strstr (reply, "hostile/absurd-usage"));
+  }
+  /* Spent: what the four cut answers (huge and huge-whole, twice) brought, at most a token for
+   * each byte of the limit; nothing for a reported usage. */
+  g_assert_cmpfloat (stored_spend (world->store), <, 4 * (1 << 20) * 30e-6 + 0.01);
+  rw_server_stop (server);
+}
+
 static void
 count_feature (guint    bucket,
                gpointer data)
@@ -619,5 +781,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Hostile/D12-read-only-database", test_d12_read_only_database);
   g_test_add_func ("/Rw/Hostile/D16-interrupted-runs", test_d16_interrupted_runs);
   g_test_add_func ("/Rw/Hostile/D17-routing-work-bounded", test_d17_routing_work_bounded);
+  g_test_add_func ("/Rw/Hostile/upstream-router", test_hostile_upstream_router);
+  g_test_add_func ("/Rw/Hostile/upstream-serve", test_hostile_upstream_serve);
   return g_test_run ();
 }

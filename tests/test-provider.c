@@ -5,7 +5,7 @@
 #include <string.h>
 #include <routewise-engine.h>
 
-#include "rw-mock-upstream.h"
+#include "rw-hostile-upstream.h"
 #include "rw-test-util.h"
 
 #define TEST_KEY "sk-test-secret-0123456789abcdef"
@@ -121,23 +121,13 @@ static void
 test_stream_oversize (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(RwChatResult) r = NULL;
   g_autoptr(RwChatResult) small = NULL;
 
   /* 8 MiB in pieces of 64 KiB, against a limit of 1 MiB. */
-  for (guint i = 0; i < 128; i++)
-    {
-      char *piece = g_malloc (65537);
-      memset (piece, 'a' + i % 26, 65536);
-      piece[65536] = '\0';
-      g_ptr_array_add (many, piece);
-    }
-  g_ptr_array_add (many, NULL);
   rw_provider_set_max_answer_bytes (f->provider, 1 << 20);
   g_assert_cmpuint (rw_provider_get_max_answer_bytes (f->provider), ==, 1 << 20);
-  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new_stream ((const char * const *) many->pdata,
-                                                                  11, 5, TRUE));
+  rw_mock_upstream_push (f->mock, "m1", rw_hostile_reply_huge_stream (8 << 20));
   r = run (f);
   g_assert_error (r->error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
   g_assert_nonnull (strstr (r->error->message, "the answer is larger than 1 MiB"));
@@ -270,16 +260,11 @@ static void
 test_absurd_usage (Fixture       *f,
                    gconstpointer  data)
 {
-  const char *body =
-    "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
-    "{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":\"stop\"}],"
-    "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":9223372036854775807,"
-    "\"total_tokens\":9223372036854775807}}";
   g_autoptr(RwChatResult) r = NULL;
 
   g_test_expect_message ("Routewise-Engine", G_LOG_LEVEL_WARNING,
                          "*reported a usage no answer can have*");
-  rw_mock_upstream_push (f->mock, "m1", rw_mock_reply_new (200, "application/json", body, -1));
+  rw_mock_upstream_push (f->mock, "m1", rw_hostile_reply_absurd_usage ());
   r = run (f);
   g_test_assert_expected_messages ();
   g_assert_no_error (r->error);

@@ -8,7 +8,7 @@
 #include <routewise-engine.h>
 
 #include "rw-http-private.h"
-#include "rw-mock-upstream.h"
+#include "rw-hostile-upstream.h"
 #include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
@@ -614,7 +614,6 @@ test_wire_stream_unread (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_served_request_free);
-  g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *body = g_strdup ("{\"model\": \"mock/good\", \"stream\": true, "
                                     "\"messages\": [{\"role\": \"user\", \"content\": \"long\"}]}");
   g_autofree char *text = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
@@ -627,16 +626,7 @@ test_wire_stream_unread (Fixture       *f,
   gssize n;
   gsize got = 0;
 
-  for (guint i = 0; i < 512; i++)
-    {
-      char *piece = g_malloc (65537);
-      memset (piece, 'a' + i % 26, 65536);
-      piece[65536] = '\0';
-      g_ptr_array_add (pieces, piece);
-    }
-  g_ptr_array_add (pieces, NULL);
-  rw_mock_upstream_push (f->mock, "good", rw_mock_reply_new_stream ((const char * const *) pieces->pdata,
-                                                                   11, 5, TRUE));
+  rw_mock_upstream_push (f->mock, "good", rw_hostile_reply_huge_stream (RW_HOSTILE_HUGE_BYTES));
   g_signal_connect (f->server, "request-served", G_CALLBACK (on_served), log);
   thread = g_thread_new ("unread", unread_client, &u);
   while (log->len < 1)
