@@ -7,6 +7,7 @@
 
 #include "rw-error.h"
 #include "rw-json.h"
+#include "rw-text.h"
 
 typedef struct
 {
@@ -48,19 +49,11 @@ fail_at (Reader     *r,
          ...)
 {
   g_autofree char *what = NULL;
-  guint line = 1, column = 1;
+  guint line, column;
   va_list args;
 
-  for (const char *q = r->start; q < at && q < r->end; q++)
-    {
-      if (*q == '\n')
-        {
-          line++;
-          column = 1;
-        }
-      else
-        column++;
-    }
+  /* A document is not NUL-terminated, but ends at r->end, which the place is never past. */
+  rw_text_position (r->start, MIN (at, r->end), &line, &column);
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);

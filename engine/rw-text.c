@@ -293,3 +293,32 @@ rw_csv_read_row (const char  *data,
       return g_steal_pointer (&row);
     }
 }
+
+/**
+ * rw_text_position:
+ * @text: a text
+ * @at: a place in @text, or its end
+ * @line: (out): the line @at is on, from 1
+ * @column: (out): the character @at is at on its line, from 1
+ *
+ * Where a place in a text is, as an editor counts it: for error messages about files.
+ */
+void
+rw_text_position (const char *text,
+                  const char *at,
+                  guint      *line,
+                  guint      *column)
+{
+  *line = 1;
+  *column = 1;
+  for (const char *q = text; q < at && *q; q++)
+    {
+      if (*q == '\n')
+        {
+          (*line)++;
+          *column = 1;
+        }
+      else if ((*q & 0xc0) != 0x80)
+        (*column)++;
+    }
+}

@@ -36,6 +36,10 @@ void   rw_text_each_feature    (guint              buckets,
 char  *rw_text_normalize_space (const char     *text);
 gboolean rw_text_has_word      (const char     *text,
                                 const char     *word);
+void   rw_text_position        (const char     *text,
+                                const char     *at,
+                                guint          *line,
+                                guint          *column);
 guint  rw_jsonl_foreach        (GBytes         *bytes,
                                 RwJsonLineFunc  func,
                                 gpointer        user_data);

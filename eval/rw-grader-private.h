@@ -14,9 +14,4 @@ RwGrade *_rw_grader_script (JsonObject  *spec,
                             gboolean     ignore_case,
                             GError     **error);
 
-char    *_rw_script_run    (const char * const *argv,
-                            const char         *input,
-                            gboolean            limit_memory,
-                            GError            **error);
-
 G_END_DECLS

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "rw-grader-private.h"
 #include "rw-json.h"
 #include "rw-promptfoo-private.h"
+#include "rw-script-private.h"
 
 /*
  * promptfoo's prompt functions: `file://prompt.js` (.cjs, .mjs, .ts), optionally with
@@ -16,39 +16,22 @@
  * a process of its own of the real interpreter, with the limits the code assertions have.
  */
 
-static const char node_runner[] =
-  "const path = require('path');\n"
-  "console.log = console.info = console.warn = console.debug = (...a) =>\n"
-  "  process.stderr.write(a.map(String).join(' ') + '\\n');\n"
-  "let input = '';\n"
-  "process.stdin.on('data', (d) => (input += d));\n"
-  "process.stdin.on('end', async () => {\n"
-  "  const p = JSON.parse(input);\n"
-  "  try {\n"
-  "    let mod;\n"
-  "    if (/\\.(mjs|ts|mts)$/.test(p.file)) mod = await import('file://' + p.file);\n"
-  "    else {\n"
-  "      try { mod = require(p.file); } catch (e) { mod = await import('file://' + p.file); }\n"
-  "    }\n"
-  "    let fn = p.name ? mod[p.name] : (typeof mod === 'function' ? mod : mod.default);\n"
-  "    if (typeof fn !== 'function' && p.name && mod.default) fn = mod.default[p.name];\n"
-  "    if (typeof fn !== 'function' && !p.name && mod.default && typeof mod.default.default "
+/* The prompt for one test, from `p`: {file, name, vars, provider}. */
+static const char node_body[] =
+  "      let mod;\n"
+  "      if (/\\.(mjs|ts|mts)$/.test(p.file)) mod = await import('file://' + p.file);\n"
+  "      else {\n"
+  "        try { mod = require(p.file); } catch (e) { mod = await import('file://' + p.file); }\n"
+  "      }\n"
+  "      let fn = p.name ? mod[p.name] : (typeof mod === 'function' ? mod : mod.default);\n"
+  "      if (typeof fn !== 'function' && p.name && mod.default) fn = mod.default[p.name];\n"
+  "      if (typeof fn !== 'function' && !p.name && mod.default && typeof mod.default.default "
   "=== 'function') fn = mod.default.default;\n"
-  "    if (typeof fn !== 'function') throw new Error((p.name || 'the default export') +\n"
-  "                                                ' is not a function');\n"
-  "    const result = await fn({ vars: p.vars, provider: p.provider });\n"
-  "    process.stdout.write(JSON.stringify({ result: result === undefined ? null : result }));\n"
-  "  } catch (e) {\n"
-  "    process.stdout.write(JSON.stringify({ error: String((e && e.message) || e) }));\n"
-  "  }\n"
-  "});\n";
+  "      if (typeof fn !== 'function') throw new Error((p.name || 'the default export') +\n"
+  "                                                  ' is not a function');\n"
+  "      return await fn({ vars: p.vars, provider: p.provider });\n";
 
-static const char python_runner[] =
-  "import importlib.util, io, json, os, runpy, sys\n"
-  "p = json.load(sys.stdin)\n"
-  "out = sys.stdout\n"
-  "sys.stdout = sys.stderr\n"
-  "try:\n"
+static const char python_body[] =
   "    context = {'vars': p['vars'], 'provider': p['provider']}\n"
   "    sys.path.insert(0, os.path.dirname(p['file']))\n"
   "    if p.get('name') is None:\n"
@@ -57,18 +40,14 @@ static const char python_runner[] =
   "        sys.argv = [p['file'], json.dumps(context)]\n"
   "        runpy.run_path(p['file'], run_name='__main__')\n"
   "        sys.stdout = sys.stderr\n"
-  "        result = printed.getvalue().rstrip('\\n')\n"
-  "    else:\n"
-  "        loader = importlib.util.spec_from_file_location('prompt', p['file'])\n"
-  "        module = importlib.util.module_from_spec(loader)\n"
-  "        loader.loader.exec_module(module)\n"
-  "        target = module\n"
-  "        for part in p['name'].split('.'):\n"
-  "            target = getattr(target, part)\n"
-  "        result = target(context)\n"
-  "    out.write(json.dumps({'result': result}))\n"
-  "except BaseException as e:\n"
-  "    out.write(json.dumps({'error': '%s: %s' % (type(e).__name__, e)}))\n";
+  "        return printed.getvalue().rstrip('\\n')\n"
+  "    loader = importlib.util.spec_from_file_location('prompt', p['file'])\n"
+  "    module = importlib.util.module_from_spec(loader)\n"
+  "    loader.loader.exec_module(module)\n"
+  "    target = module\n"
+  "    for part in p['name'].split('.'):\n"
+  "        target = getattr(target, part)\n"
+  "    return target(context)\n";
 
 /* Whether @path names a prompt function's file, by its extension. */
 gboolean
@@ -101,25 +80,14 @@ _rw_promptfoo_call_prompt (const char  *path,
                            GError     **error)
 {
   gboolean js = !g_str_has_suffix (path, ".py");
-  const char *interpreter = js ? "node" : "python3";
-  g_autofree char *program = g_find_program_in_path (interpreter);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(JsonNode) back = NULL;
   g_autoptr(GError) local = NULL;
-  g_autofree char *input = NULL;
-  g_autofree char *out = NULL;
   g_autofree char *file = g_canonicalize_filename (path, NULL);
   JsonObject *reply;
   JsonNode *result;
 
-  if (program == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s is a prompt function, which needs "
-                   "%s (%s)", origin, path, interpreter,
-                   js ? "apt install nodejs" : "apt install python3");
-      return NULL;
-    }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "file");
   json_builder_add_string_value (b, file);
@@ -139,27 +107,12 @@ _rw_promptfoo_call_prompt (const char  *path,
   json_builder_end_object (b);
   json_builder_end_object (b);
   payload = json_builder_get_root (b);
-  input = rw_json_to_string (payload, FALSE);
-  if (js)
+  back = _rw_script_call (js ? RW_SCRIPT_NODE : RW_SCRIPT_PYTHON, js ? node_body : python_body,
+                          payload, "prompt functions", &local);
+  if (back == NULL)
     {
-      const char *argv[] = { program, "--max-old-space-size=512", "-e", node_runner, NULL };
-      out = _rw_script_run (argv, input, FALSE, &local);
-    }
-  else
-    {
-      const char *argv[] = { program, "-c", python_runner, NULL };
-      out = _rw_script_run (argv, input, TRUE, &local);
-    }
-  if (out == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the prompt function %s%s%s could not "
-                   "run: %s", origin, path, name ? ":" : "", name ? name : "", local->message);
-      return NULL;
-    }
-  if ((back = rw_json_parse (out, strlen (out), NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (back))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the prompt function %s ended without a "
-                   "prompt", origin, path);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: the prompt function %s%s%s %s",
+                   origin, path, name ? ":" : "", name ? name : "", local->message);
       return NULL;
     }
   reply = json_node_get_object (back);

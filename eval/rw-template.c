@@ -56,20 +56,11 @@ render_fail (Render     *r,
 {
   va_list args;
   g_autofree char *message = NULL;
-  guint line = 1, column = 1;
+  guint line, column;
 
   if (r->error != NULL)
     return;
-  for (const char *q = r->src; q < where && *q; q++)
-    {
-      if (*q == '\n')
-        {
-          line++;
-          column = 1;
-        }
-      else
-        column++;
-    }
+  rw_text_position (r->src, where, &line, &column);
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);

@@ -101,6 +101,8 @@ test_malformed (void)
     { "[1 2]", "line 1, column 4: expected “,” or “]”, found “2”" },
     { "{\"a\" 1}", "line 1, column 6: expected “:” after a member name, found “1”" },
     { "{\n  \"a\": x}", "line 2, column 8: expected a value, found “x”" },
+    /* Columns count characters, as an editor shows them. */
+    { "{\n  \"été\": x}", "line 2, column 10: expected a value, found “x”" },
     { "01", "line 1, column 2: expected the end of the document, found “1”" },
     { "1.", "line 1, column 3: expected a digit after the decimal point, found the end of the text" },
     { ".5", "line 1, column 1: expected a value, found “.”" },
