@@ -11,20 +11,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import json
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from taplib import ok, cli  # noqa: E402
+from taplib import cli, home, ok  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-work = tempfile.mkdtemp(prefix="routewise-full-disk-")
-env = dict(os.environ, ROUTEWISE_DATA_DIR=os.path.join(work, "data"),
-           XDG_CONFIG_HOME=os.path.join(work, "config"), HOME=work)
-os.makedirs(os.path.join(work, "config", "routewise"))
 # The recordings at 200 times their pace: answers take milliseconds, not seconds.
-with open(os.path.join(work, "config", "routewise", "providers.json"), "w") as f:
-    json.dump({"providers": [{"id": "recorded", "kind": "recorded", "speed": 200}]}, f)
+work, env = home("full-disk", recorded_speed=200)
 suite = os.path.join(TOP, "data", "suites", "gsm8k-sample.jsonl")
 args = ["eval", "run", suite, "-m", "recorded/gpt-4-1106-preview",
         "-m", "recorded/mixtral-8x7b-instruct-v0.1", "-j", "4"]

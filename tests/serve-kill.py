@@ -8,25 +8,15 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from taplib import ok  # noqa: E402
+from taplib import home, ok, serve as start_serve  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N = 500
-work = tempfile.mkdtemp(prefix="routewise-kill-")
-env = dict(os.environ, ROUTEWISE_DATA_DIR=os.path.join(work, "data"),
-           XDG_CONFIG_HOME=os.path.join(work, "config"), HOME=work)
-os.makedirs(os.path.join(work, "config", "routewise"))
-with open(os.path.join(work, "config", "routewise", "providers.json"), "w") as f:
-    json.dump({"providers": [{"id": "recorded", "kind": "recorded", "speed": 0}]}, f)
-serve = subprocess.Popen([os.environ["ROUTEWISE_CLI"], "serve", "--port", "0", "--threads", "1"],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-port = int(serve.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
-token = open(os.path.join(work, "config", "routewise", "token")).read().strip()
+work, env = home("kill", recorded_speed=0)
+serve, port, token = start_serve(work, env, "--threads", "1")
 prompts = [json.loads(line)["prompt"] for line in open(os.path.join(TOP, "data", "suites",
                                                                    "gsm8k-sample.jsonl"))]
 conn = http.client.HTTPConnection("127.0.0.1", port)

@@ -9,32 +9,20 @@
 import json
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from taplib import ok  # noqa: E402
+from taplib import home, ok, serve as start_serve  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SANITIZED = os.environ.get("ROUTEWISE_SANITIZED") == "1"
 TIMEOUT_S = 2
 
-work = tempfile.mkdtemp(prefix="routewise-stress-")
-env = dict(os.environ, ROUTEWISE_DATA_DIR=os.path.join(work, "data"),
-           XDG_CONFIG_HOME=os.path.join(work, "config"), HOME=work)
 # Recorded answers at once, instead of at the pace they were recorded at.
-os.makedirs(os.path.join(work, "config", "routewise"))
-with open(os.path.join(work, "config", "routewise", "providers.json"), "w") as f:
-    json.dump({"providers": [{"id": "recorded", "kind": "recorded", "speed": 0}]}, f)
-serve = subprocess.Popen([os.environ["ROUTEWISE_CLI"], "serve", "--port", "0", "--threads", "1",
-                          "--client-timeout", str(TIMEOUT_S)],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-first = serve.stdout.readline()
-port = int(first.split("127.0.0.1:")[1].split("/")[0])
-token = open(os.path.join(work, "config", "routewise", "token")).read().strip()
+work, env = home("stress", recorded_speed=0)
+serve, port, token = start_serve(work, env, "--threads", "1", "--client-timeout", str(TIMEOUT_S))
 host = "Host: 127.0.0.1:%d\r\n" % port
 
 
