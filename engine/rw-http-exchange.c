@@ -317,6 +317,64 @@ _rw_http_broke_mid_answer (RwHttpExchange   *x,
                       G_GSIZE_FORMAT " bytes of text: %s", result->text->len, why);
 }
 
+/**
+ * _rw_http_replay:
+ * @sink: as for _rw_http_exchange_async()
+ * @request: (transfer full): the request the reply answers; nothing is sent
+ * @framing: as for _rw_http_exchange_async()
+ * @handlers: as for _rw_http_exchange_async()
+ * @data: the handlers' data
+ * @status: the reply's status
+ * @content_type: (nullable): its Content-Type
+ * @body: its body, whatever it holds
+ * @piece: how many bytes of it arrive at a time; 0 for all at once
+ * @error: what the exchange would have failed with
+ *
+ * Plays a reply given as bytes through @handlers, exactly as the exchange takes one off the
+ * network, without a network: the provider's reading of any reply (the fuzz target `replies`).
+ *
+ * Returns: whether the reply was a whole answer
+ */
+gboolean
+_rw_http_replay (const RwHttpSink     *sink,
+                 RwHttpRequest        *request,
+                 RwHttpFraming         framing,
+                 const RwHttpHandlers *handlers,
+                 gpointer              data,
+                 guint                 status,
+                 const char           *content_type,
+                 GBytes               *body,
+                 gsize                 piece,
+                 GError              **error)
+{
+  RwHttpExchange *x = g_new0 (RwHttpExchange, 1);
+  gsize len = 0;
+  const char *bytes = g_bytes_get_data (body, &len);
+  gboolean ok = TRUE;
+
+  x->sink = *sink;
+  x->req = request;
+  x->framing = framing;
+  x->handlers = handlers;
+  x->data = data;
+  x->status = status;
+  _rw_http_exchange_head (x, content_type);
+  for (gsize pos = 0; ok && pos < len && !(x->streaming && _rw_http_exchange_ended (x));)
+    {
+      gsize n = piece == 0 ? len - pos : MIN (piece, len - pos);
+
+      if (x->streaming)
+        ok = _rw_http_exchange_feed (x, bytes + pos, n, error);
+      else
+        _rw_http_exchange_keep (x, bytes + pos, n);
+      pos += n;
+    }
+  if (ok)
+    ok = x->streaming ? _rw_http_exchange_stream_end (x, error) : _rw_http_exchange_whole (x, error);
+  http_exchange_free (x);
+  return ok;
+}
+
 /* Sends @request (taking it) and hands the reply to @handlers. */
 void
 _rw_http_exchange_async (RwHttpClient         *client,

@@ -107,6 +107,16 @@ void     _rw_http_exchange_async  (RwHttpClient         *client,
                                    gpointer              user_data);
 gboolean _rw_http_exchange_finish (GAsyncResult         *result,
                                    GError              **error);
+gboolean _rw_http_replay          (const RwHttpSink     *sink,
+                                   RwHttpRequest        *request,
+                                   RwHttpFraming         framing,
+                                   const RwHttpHandlers *handlers,
+                                   gpointer              data,
+                                   guint                 status,
+                                   const char           *content_type,
+                                   GBytes               *body,
+                                   gsize                 piece,
+                                   GError              **error);
 RwHttpRequest *_rw_http_new_json_post (const char       *url,
                                    JsonBuilder          *body,
                                    gboolean              stream,

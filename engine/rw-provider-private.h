@@ -23,5 +23,10 @@ void        _rw_provider_send              (RwProviderCall       *call,
 gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
+void        _rw_provider_set_replay        (RwProvider           *self,
+                                            guint                 status,
+                                            const char           *content_type,
+                                            GBytes               *body,
+                                            gsize                 piece);
 
 G_END_DECLS

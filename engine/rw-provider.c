@@ -30,6 +30,11 @@ typedef struct
   guint rpm;
   guint tpm;
   gsize max_answer_bytes;
+  /* Replies played to every call instead of sending it (see _rw_provider_set_replay()). */
+  guint replay_status;
+  char *replay_content_type;
+  GBytes *replay_body;
+  gsize replay_piece;
 } RwProviderPrivate;
 
 struct _RwProviderCall
@@ -95,6 +100,8 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->base_url, g_free);
   g_clear_pointer (&priv->api_key_env, g_free);
   g_clear_pointer (&priv->http, _rw_http_client_free);
+  g_clear_pointer (&priv->replay_content_type, g_free);
+  g_clear_pointer (&priv->replay_body, g_bytes_unref);
   provider_wipe_keyring_key (priv);
   g_mutex_clear (&priv->key_lock);
 
@@ -1192,8 +1199,44 @@ _rw_provider_send (RwProviderCall       *call,
       memset (value, 0, strlen (value));
     }
   memset (key, 0, strlen (key));
+  if (priv->replay_body != NULL)
+    {
+      _rw_http_replay (&sink, g_steal_pointer (&req), framing, handlers, data, priv->replay_status,
+                       priv->replay_content_type, priv->replay_body, priv->replay_piece, &error);
+      _rw_http_return_outcome (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
   _rw_http_exchange_async (priv->http, &sink, g_steal_pointer (&req), framing, handlers, data,
                            cancellable, _rw_http_complete_task, task);
+}
+
+/**
+ * _rw_provider_set_replay:
+ * @self: an HTTP provider
+ * @status: the status of the reply
+ * @content_type: (nullable): its Content-Type
+ * @body: (nullable): its body; %NULL to send calls again
+ * @piece: how many bytes of it arrive at a time; 0 for all at once
+ *
+ * From now on every call gets this reply, read by the provider's own code exactly as a reply
+ * from the network, and nothing is sent: for fuzzing how a provider reads its upstream.
+ */
+void
+_rw_provider_set_replay (RwProvider *self,
+                         guint       status,
+                         const char *content_type,
+                         GBytes     *body,
+                         gsize       piece)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  priv->replay_status = status;
+  g_free (priv->replay_content_type);
+  priv->replay_content_type = g_strdup (content_type);
+  g_clear_pointer (&priv->replay_body, g_bytes_unref);
+  priv->replay_body = body ? g_bytes_ref (body) : NULL;
+  priv->replay_piece = piece;
 }
 
 /* The chat_finish of every HTTP provider. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,12 +59,20 @@ conn_set_waiting_deadline (RwServerConn *c)
     _rw_server_conn_set_deadline (c, c->server->idle_timeout_ms, "idle");
 }
 
+static gboolean
+conn_is_late (RwServerConn *c,
+              gint64        now)
+{
+  return (c->deadline_us != 0 && now >= c->deadline_us) ||
+         (c->stalled_since_us != 0 &&
+          now - c->stalled_since_us >= (gint64) c->server->send_timeout_ms * 1000);
+}
+
 /* Closes the connections of a loop that are past their deadline; on that loop. */
 gboolean
 _rw_server_sweep (gpointer data)
 {
   RwServerWorker *w = data;
-  RwServer *server = w->server;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GPtrArray) late = g_ptr_array_new ();
   GHashTableIter iter;
@@ -71,16 +80,22 @@ _rw_server_sweep (gpointer data)
 
   g_hash_table_iter_init (&iter, w->conns);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      RwServerConn *c = key;
-
-      if ((c->deadline_us != 0 && now >= c->deadline_us) ||
-          (c->stalled_since_us != 0 &&
-           now - c->stalled_since_us >= (gint64) server->send_timeout_ms * 1000))
-        g_ptr_array_add (late, c);
-    }
+    if (conn_is_late (key, now))
+      g_ptr_array_add (late, _rw_server_conn_ref (key));
   for (guint i = 0; i < late->len; i++)
-    _rw_server_conn_close (late->pdata[i]);
+    {
+      RwServerConn *c = late->pdata[i];
+      struct pollfd pfd = { c->fd, POLLIN, 0 };
+
+      /* A deadline measures the client, not this loop: what the client sent while the loop was
+       * busy elsewhere is read first. A client that was late stays late, as its deadline does
+       * not move for more of the same request. */
+      if (c->fd >= 0 && c->deadline_us != 0 && poll (&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+        _rw_server_conn_ready (c, G_IO_IN);
+      if (c->fd >= 0 && conn_is_late (c, now))
+        _rw_server_conn_close (c);
+      _rw_server_conn_unref (c);
+    }
   return G_SOURCE_CONTINUE;
 }
 

@@ -6,6 +6,7 @@
 #include <routewise-engine.h>
 
 #include "rw-hostile-upstream.h"
+#include "rw-provider-private.h"
 #include "rw-test-util.h"
 
 #define TEST_KEY "sk-test-secret-0123456789abcdef"
@@ -605,11 +606,103 @@ test_list_models_redirect (Fixture       *f,
   g_assert_null (seen);
 }
 
+static void
+replay_done_cb (GObject      *object,
+                GAsyncResult *res,
+                gpointer      data)
+{
+  *(RwChatResult **) data = rw_provider_chat_finish (RW_PROVIDER (object), res);
+}
+
+/* The replies fuzz target's seeds, each read by its provider as a reply off the network: what
+ * each protocol's answer, tool call, usage and error come to. The seeds reach every handler. */
+static void
+test_replay_corpus (void)
+{
+  struct { const char *seed; const char *text; const char *tool; gint64 out; gint code; } cases[] = {
+    { "openai-stream", "Hello", NULL, 2, -1 },
+    { "openai-tools", "", "get_weather", -2, -1 },
+    { "openai-whole", "Hi", NULL, 1, -1 },
+    { "openai-error", "", NULL, -2, RW_ERROR_RATE_LIMITED },
+    { "openai-error-midstream", "Hi", NULL, -2, RW_ERROR_SERVER },
+    { "anthropic-stream", "Hello", "get_weather", 12, -1 },
+    { "anthropic-whole", "Hi", NULL, 1, -1 },
+    { "anthropic-error", "", NULL, -2, RW_ERROR_OVERLOADED },
+    { "gemini-stream", "Hello", NULL, 2, -1 },
+    { "gemini-whole", "Hi", NULL, 1, -1 },
+    { "gemini-tool", "", "get_weather", -2, -1 },
+    { "ollama-stream", "Hello", NULL, 2, -1 },
+    { "ollama-whole", "Hi", NULL, 2, -1 },
+    { "ollama-error", "", NULL, -2, RW_ERROR_BAD_REQUEST },
+    { "cut-stream", "Hi", NULL, -2, RW_ERROR_BAD_RESPONSE },
+  };
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(GString) json = g_string_new ("{\"providers\": [");
+  const char *kinds[] = { "openai", "anthropic", "gemini", "ollama" };
+
+  g_setenv ("RW_REPLAY_KEY", "k", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    g_string_append_printf (json, "%s{\"id\": \"%s\", \"kind\": \"%s\", \"base_url\": "
+                            "\"http://127.0.0.1:9\", \"api_key_env\": \"RW_REPLAY_KEY\"}",
+                            i ? ", " : "", kinds[i], kinds[i]);
+  g_string_append (json, "], \"models\": [");
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    g_string_append_printf (json, "%s{\"id\": \"%s/m\", \"provider\": \"%s\", \"name\": \"m\"}",
+                            i ? ", " : "", kinds[i], kinds[i]);
+  g_string_append (json, "]}");
+  g_assert_true (rw_catalog_load_data (catalog, "test", json->str, -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "replies",
+                                                     cases[i].seed, NULL);
+      g_autofree char *contents = NULL;
+      g_auto(GStrv) head = NULL;
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("Hi");
+      g_autoptr(RwChatResult) r = NULL;
+      g_autofree char *model = NULL;
+      RwProvider *provider;
+      char *nl;
+      gsize len;
+
+      g_test_message ("%s", cases[i].seed);
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      nl = strchr (contents, '\n');
+      *nl = '\0';
+      head = g_strsplit (contents, " ", 5);
+      body = g_bytes_new (nl + 1, len - (nl + 1 - contents));
+      request->stream = g_str_equal (head[1], "stream");
+      provider = rw_catalog_lookup_provider (catalog, head[0]);
+      model = g_strconcat (head[0], "/m", NULL);
+      _rw_provider_set_replay (provider, atoi (head[2]), head[3], body, atoi (head[4]));
+      rw_provider_chat_async (provider, rw_catalog_lookup_model (catalog, model), request, NULL,
+                              NULL, NULL, replay_done_cb, &r);
+      while (r == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      if (cases[i].code < 0)
+        g_assert_no_error (r->error);
+      else
+        g_assert_error (r->error, RW_ERROR, cases[i].code);
+      g_assert_cmpstr (r->text->str, ==, cases[i].text);
+      if (cases[i].out > -2)
+        g_assert_cmpint (r->tokens_out, ==, cases[i].out);
+      if (cases[i].tool != NULL)
+        {
+          RwChatChoice *choice = g_ptr_array_index (r->choices, 0);
+          RwToolCall *call = g_ptr_array_index (choice->tool_calls, 0);
+          g_assert_cmpstr (call->name, ==, cases[i].tool);
+          g_assert_nonnull (strstr (call->arguments->str, "Paris"));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Rw/Provider/replay-corpus", test_replay_corpus);
 
 #define ADD(path, func) \
   g_test_add ("/Rw/Provider/OpenAI/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -8,6 +8,7 @@
 #include <routewise-engine.h>
 
 #include "rw-http-private.h"
+#include "rw-server-private.h"
 #include "rw-hostile-upstream.h"
 #include "rw-test-fixtures.h"
 #include "rw-test-util.h"
@@ -490,6 +491,102 @@ wire_to (guint16     port,
   rw_test_wait_until (&w.done);
   g_thread_join (thread);
   return g_string_free (w.got, FALSE);
+}
+
+typedef struct
+{
+  guint16 port;
+  const char *text;
+  GMutex lock;
+  GCond cond;
+  gboolean sent;
+  GString *got;
+  gboolean done;
+} Busy;
+
+static gboolean
+busy_finished (gpointer data)
+{
+  ((Busy *) data)->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+busy_client (gpointer data)
+{
+  Busy *b = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", b->port,
+                                                                       NULL, NULL);
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  char buf[4096];
+  gssize n;
+
+  g_assert_cmpint (g_socket_send_with_blocking (socket, b->text, strlen (b->text), TRUE, NULL, NULL),
+                   ==, strlen (b->text));
+  g_mutex_lock (&b->lock);
+  b->sent = TRUE;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->lock);
+  while ((n = g_socket_receive (socket, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (b->got, buf, n);
+  g_idle_add (busy_finished, b);
+  return NULL;
+}
+
+/* A deadline measures the client, not the server's loop: a request that arrived whole while
+ * the loop was busy past the connection's idle deadline is read and answered, not dropped. */
+static void
+test_wire_busy_loop (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(RwServer) server = rw_server_new (f->router, TOKEN);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup ("{\"model\": \"mock/good\", \"messages\": "
+                                    "[{\"role\": \"user\", \"content\": \"hi\"}]}");
+  g_autofree char *text = NULL;
+  RwServerWorker *w;
+  GThread *thread;
+  Busy b = { 0 };
+
+  rw_server_set_client_limits (server, 0, 100, 100, 100, 100);
+  g_assert_true (rw_server_listen (server, 0, &error));
+  w = g_ptr_array_index (server->workers, 0);
+  text = g_strdup_printf ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                          "Authorization: Bearer " TOKEN "\r\nContent-Length: %zu\r\n"
+                          "Connection: close\r\n\r\n%s", rw_server_get_port (server),
+                          strlen (body), body);
+  b.port = rw_server_get_port (server);
+  b.text = text;
+  b.got = g_string_new (NULL);
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  thread = g_thread_new ("busy", busy_client, &b);
+  /* Accepted; the request is sent, and the loop has not read it. */
+  while (g_hash_table_size (w->conns) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_mutex_lock (&b.lock);
+  while (!b.sent)
+    g_cond_wait (&b.cond, &b.lock);
+  g_mutex_unlock (&b.lock);
+  /* The loop comes back past the idle deadline. */
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, w->conns);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      ((RwServerConn *) key)->deadline_us = g_get_monotonic_time () - 1;
+  }
+  _rw_server_sweep (w);
+  rw_test_wait_until (&b.done);
+  g_thread_join (thread);
+  if (!g_str_has_prefix (b.got->str, "HTTP/1.1 200 OK\r\n"))
+    g_error ("got: %s", b.got->str);
+  g_string_free (b.got, TRUE);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
+  rw_server_stop (server);
 }
 
 /* D3: what a client without the token, or a slow or idle one, may take from the server. Each
@@ -1039,5 +1136,8 @@ main (int    argc,
   ADD ("wire-malformed", test_wire_malformed);
 #undef ADD
   g_test_add_func ("/Rw/Server/token-file", test_token_file);
+  /* One loop: the one this test holds busy. */
+  g_test_add ("/Rw/Server/wire-busy-loop", Fixture, NULL, fixture_setup, test_wire_busy_loop,
+              fixture_teardown);
   return g_test_run ();
 }

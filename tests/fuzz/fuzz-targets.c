@@ -6,6 +6,7 @@
 #include <routewise-eval.h>
 
 #include "rw-http1.h"
+#include "rw-provider-private.h"
 #include "rw-json.h"
 #include "rw-server-private.h"
 #include "fuzz-targets.h"
@@ -483,6 +484,14 @@ rw_fuzz_answers (const guint8 *data,
     }
   rw_grader_final_number (answer, &number);
   rw_grader_choice_letter (answer);
+  /* The judge's reply is a model's answer too: its rating and its verdict. */
+  {
+    double rating = rw_judge_parse_rating (answer);
+    int choice = rw_judge_parse_choice (answer);
+
+    g_assert (isnan (rating) || (rating >= 1 && rating <= 10));
+    g_assert (choice == 0 || choice == 'A' || choice == 'B' || choice == 'C');
+  }
   return 0;
 }
 
@@ -534,5 +543,81 @@ rw_fuzz_template (const guint8 *data,
   text = rw_template_render (template, json_node_get_object (vars), &error);
   g_assert ((text == NULL) != (error == NULL));
   g_assert (error == NULL || (error->domain == RW_ERROR && error->message[0] != '\0'));
+  return 0;
+}
+
+static void
+replies_done_cb (GObject      *object,
+                 GAsyncResult *res,
+                 gpointer      data)
+{
+  *(RwChatResult **) data = rw_provider_chat_finish (RW_PROVIDER (object), res);
+}
+
+/* An upstream's reply to a chat, as each provider reads it off the network: a first line
+ * "PROTOCOL stream|whole STATUS CONTENT-TYPE PIECE" (openai, anthropic, gemini, ollama; the
+ * bytes that arrive at a time), then the body, whatever it holds, played through the provider's
+ * own handlers in pieces of that size. An answer, or an error of Routewise's domain; never a
+ * crash, and never more kept than the provider's limit on an answer. */
+int
+rw_fuzz_replies (const guint8 *data,
+                 gsize         size)
+{
+  static RwCatalog *catalog;
+  static const char * const kinds[] = { "openai", "anthropic", "gemini", "ollama" };
+  const guint8 *nl = memchr (data, '\n', size);
+  g_autofree char *head = g_strndup ((const char *) data, nl ? (gsize) (nl - data) : 0);
+  g_auto(GStrv) words = g_strsplit (head, " ", 5);
+  g_autoptr(GBytes) body = nl ? g_bytes_new (nl + 1, size - (nl + 1 - data))
+                              : g_bytes_new (data, size);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("Hi");
+  g_autofree char *model_id = NULL;
+  RwChatResult *result = NULL;
+  const char *kind = kinds[size > 0 ? data[0] % 4 : 0];
+  guint status = 200;
+  gsize piece = 0;
+  RwProvider *provider;
+
+  if (catalog == NULL)
+    {
+      g_autoptr(GString) json = g_string_new ("{\"providers\": [");
+
+      g_setenv ("RW_FUZZ_KEY", "k", TRUE);
+      for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+        g_string_append_printf (json, "%s{\"id\": \"%s\", \"kind\": \"%s\", \"base_url\": "
+                                "\"http://127.0.0.1:9\", \"api_key_env\": \"RW_FUZZ_KEY\", "
+                                "\"max_answer_bytes\": 4096}", i ? ", " : "", kinds[i], kinds[i]);
+      g_string_append (json, "], \"models\": [");
+      for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+        g_string_append_printf (json, "%s{\"id\": \"%s/m\", \"provider\": \"%s\", \"name\": \"m\"}",
+                                i ? ", " : "", kinds[i], kinds[i]);
+      g_string_append (json, "]}");
+      catalog = rw_catalog_new ();
+      g_assert (rw_catalog_load_data (catalog, "fuzz", json->str, -1, NULL));
+    }
+  if (words[0] != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+      if (g_str_equal (words[0], kinds[i]))
+        kind = kinds[i];
+  request->stream = words[0] == NULL || words[1] == NULL || !g_str_equal (words[1], "whole");
+  if (words[0] != NULL && words[1] != NULL && words[2] != NULL)
+    status = CLAMP (g_ascii_strtoull (words[2], NULL, 10), 100, 599);
+  if (words[0] != NULL && words[1] != NULL && words[2] != NULL && words[3] != NULL &&
+      words[4] != NULL)
+    piece = MIN (g_ascii_strtoull (words[4], NULL, 10), 1 << 20);
+  model_id = g_strconcat (kind, "/m", NULL);
+  provider = rw_catalog_lookup_provider (catalog, kind);
+  _rw_provider_set_replay (provider, status, words[0] && words[1] && words[2] ? words[3] : NULL,
+                           body, piece);
+  rw_provider_chat_async (provider, rw_catalog_lookup_model (catalog, model_id), request, NULL,
+                          NULL, NULL, replies_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  _rw_provider_set_replay (provider, 0, NULL, NULL, 0);
+  g_assert (result->error == NULL || result->error->domain == RW_ERROR);
+  g_assert (result->text->len <= 4096);
+  g_assert (result->tokens_in >= -1 && result->tokens_out >= -1);
+  g_assert (isnan (result->cost_usd) || result->cost_usd >= 0);
+  rw_chat_result_unref (result);
   return 0;
 }

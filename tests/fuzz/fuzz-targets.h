@@ -18,3 +18,4 @@ int rw_fuzz_outcomes   (const guint8 *data, gsize size);
 int rw_fuzz_answers    (const guint8 *data, gsize size);
 int rw_fuzz_csv        (const guint8 *data, gsize size);
 int rw_fuzz_template   (const guint8 *data, gsize size);
+int rw_fuzz_replies    (const guint8 *data, gsize size);
