@@ -508,12 +508,14 @@ rw_json_doc_parse (const char  *text,
                    GError     **error)
 {
   RwJsonDoc *doc;
-  Reader r = { text, text, text + len, NULL, 0, error };
+  Reader r;
 
   g_return_val_if_fail (text != NULL || len == 0, NULL);
 
+  /* No text is an empty one (and NULL + 0 is no pointer). */
   if (text == NULL)
-    r.start = r.p = r.end = "";
+    text = "";
+  r = (Reader) { text, text, text + len, NULL, 0, error };
   json_skip_space (&r);
   if (r.p == r.end)
     {

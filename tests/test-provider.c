@@ -635,6 +635,8 @@ test_replay_corpus (void)
     { "ollama-whole", "Hi", NULL, 2, -1 },
     { "ollama-error", "", NULL, -2, RW_ERROR_BAD_REQUEST },
     { "cut-stream", "Hi", NULL, -2, RW_ERROR_BAD_RESPONSE },
+    /* An empty reply (undefined behaviour in the JSON reader, found by the fuzz target). */
+    { "openai-empty", "", NULL, -2, RW_ERROR_BAD_RESPONSE },
   };
   g_autoptr(RwCatalog) catalog = rw_catalog_new ();
   g_autoptr(GString) json = g_string_new ("{\"providers\": [");
