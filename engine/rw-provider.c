@@ -837,6 +837,10 @@ provider_chat_done_cb (GObject      *object,
         result->tokens_out = -1;
     }
 
+  /* A count below zero is no count (-1 says so). */
+  result->tokens_in = MAX (result->tokens_in, -1);
+  result->tokens_out = MAX (result->tokens_out, -1);
+
   /* Fill in what the provider did not report, and say that it is an estimate. */
   if (result->tokens_in < 0 && (result->text->len > 0 || result->error == NULL))
     {

@@ -691,7 +691,6 @@ responses_remember (RwServerCall *call,
                     RwChatResult *result)
 {
   Responses *r = call->state;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GString) answer = g_string_new ("{\"role\":\"assistant\",\"content\":");
   GPtrArray *calls = rw_chat_result_get_tool_calls (result);
   g_autofree char *messages = NULL;

@@ -407,6 +407,36 @@ rw_store_lookup_run (RwStore     *self,
 }
 
 /**
+ * rw_store_lookup_import:
+ * @source: what was imported ("routellm", "outcomes", "promptfoo")
+ * @sha256: the imported data's checksum, as its run's parameters keep it
+ *
+ * Returns: (transfer full) (nullable): the first finished import of the same data from the same
+ *   source, or %NULL when there is none (without setting @error) or the query failed
+ */
+RwStoredRun *
+rw_store_lookup_import (RwStore     *self,
+                        const char  *source,
+                        const char  *sha256,
+                        GError     **error)
+{
+  const char *params[] = { source, sha256 };
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  runs = _rw_store_list_n (self, RUN_COLUMNS "WHERE kind = 'eval' AND status = 'done' AND "
+                                 "json_extract (params, '$.source') = ?1 AND "
+                                 "json_extract (params, '$.sha256') = ?2 "
+                                 "ORDER BY created_ms LIMIT 1",
+                           params, G_N_ELEMENTS (params), store_make_run,
+                           (GDestroyNotify) rw_stored_run_free, error);
+  if (runs == NULL || runs->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (runs, 0);
+}
+
+/**
  * rw_store_dup_eval_run_for_key:
  * @key: an evaluation's key (its suite, models and repetitions)
  *

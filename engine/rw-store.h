@@ -126,6 +126,10 @@ RwStoredRun *rw_store_lookup_run       (RwStore        *self,
                                         const char     *run_id,
                                         const char     *kind,
                                         GError        **error);
+RwStoredRun *rw_store_lookup_import    (RwStore        *self,
+                                        const char     *source,
+                                        const char     *sha256,
+                                        GError        **error);
 char       *rw_store_dup_eval_run_for_key (RwStore     *self,
                                         const char     *key,
                                         GError        **error);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "rw-import-private.h"
 #include "rw-json.h"
 #include "rw-outcomes-import.h"
 
@@ -415,6 +416,7 @@ rw_outcomes_import (RwStore     *store,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) params = NULL;
   g_autofree char *run_id = NULL;
+  g_autofree char *sha256 = NULL;
 
   *n_items = 0;
   if ((rows = outcomes_read_rows (path, error)) == NULL)
@@ -433,11 +435,21 @@ rw_outcomes_import (RwStore     *store,
       g_ptr_array_add (answers, row);
     }
 
+  {
+    g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+    g_ptr_array_add (files, (gpointer) path);
+    sha256 = _rw_import_checksum_files (files, FALSE, error);
+  }
+  if (sha256 == NULL || !_rw_import_check_new (store, "outcomes", sha256, path, error))
+    return NULL;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "source");
   json_builder_add_string_value (b, "outcomes");
   json_builder_set_member_name (b, "path");
   json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "sha256");
+  json_builder_add_string_value (b, sha256);
   json_builder_end_object (b);
   params = json_builder_get_root (b);
   run_id = rw_store_begin_run (store, "eval", params);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rw-import-private.h"
 #include "rw-json.h"
 #include "rw-outcome.h"
 #include "rw-promptfoo-private.h"
@@ -104,6 +105,7 @@ rw_promptfoo_import_results (RwStore     *store,
   g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                         (GDestroyNotify) g_ptr_array_unref);
   char *run_id;
+  g_autofree char *sha256 = NULL;
   guint n = 0;
 
   if (results == NULL || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (results, "results")))
@@ -112,12 +114,20 @@ rw_promptfoo_import_results (RwStore     *store,
       return NULL;
     }
   list = rw_json_object_get_array (results, "results");
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), root);
+    sha256 = _rw_import_checksum_json (node);
+  }
+  if (!_rw_import_check_new (store, "promptfoo", sha256, origin, error))
+    return NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "source");
   json_builder_add_string_value (b, "promptfoo");
   json_builder_set_member_name (b, "file");
   json_builder_add_string_value (b, origin);
+  json_builder_set_member_name (b, "sha256");
+  json_builder_add_string_value (b, sha256);
   json_builder_set_member_name (b, "eval_id");
   json_builder_add_string_value (b, rw_json_object_get_string (root, "evalId", ""));
   json_builder_end_object (b);

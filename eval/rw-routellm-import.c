@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rw-import-private.h"
 #include "rw-json.h"
 #include "rw-outcome.h"
 #include "rw-routellm-import.h"
@@ -253,6 +254,7 @@ rw_routellm_import_cancellable (RwStore       *store,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) params = NULL;
   g_autofree char *run_id = NULL;
+  g_autofree char *sha256 = NULL;
 
   g_autoptr(GHashTable) contaminated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *parent = NULL;
@@ -316,11 +318,16 @@ rw_routellm_import_cancellable (RwStore       *store,
       return NULL;
     }
 
+  sha256 = _rw_import_checksum_files (files, TRUE, error);
+  if (sha256 == NULL || !_rw_import_check_new (store, "routellm", sha256, path, error))
+    return NULL;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "source");
   json_builder_add_string_value (b, "routellm");
   json_builder_set_member_name (b, "path");
   json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "sha256");
+  json_builder_add_string_value (b, sha256);
   /* The benchmark, as RouteLLM names its files: mmlu_<subject>.csv, gsm8k_responses.csv. */
   json_builder_set_member_name (b, "benchmark");
   {

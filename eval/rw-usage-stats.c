@@ -262,17 +262,10 @@ usage_add_winners (JsonBuilder          *b,
       JsonObject *t = json_array_get_object_element (tasks, i);
       JsonArray *models = json_object_get_array_member (t, "models");
       JsonObject *top;
-      gint64 wins = 0, losses = 0;
 
       if (models == NULL || json_array_get_length (models) == 0)
         continue;
       top = json_array_get_object_element (models, 0);
-      for (guint j = 0; j < json_array_get_length (models); j++)
-        {
-          JsonObject *m = json_array_get_object_element (models, j);
-          wins += json_object_get_int_member_with_default (m, "wins", 0);
-          losses += json_object_get_int_member_with_default (m, "losses", 0);
-        }
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "task");
       json_builder_add_string_value (b, json_object_get_string_member (t, "task"));

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import subprocess
 import tempfile
 
 from taplib import cli, ok
@@ -23,7 +24,7 @@ MMLU = os.path.join(ROOT, "data", "routellm", "mmlu")
 GSM8K = os.path.join(ROOT, "data", "recorded", "gsm8k_responses.csv")
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
-print("1..7")
+print("1..8")
 
 
 def apgr(rows):
@@ -137,14 +138,22 @@ with tempfile.TemporaryDirectory() as tmp:
     ok(same == len(sample), "each decision on the split is the model classify picks with the "
        "same file (%d of %d)" % (same, len(sample)))
 
-    # Imports are deterministic: the same folder imported again leaves the same outcomes, and
-    # learning and evaluating again routes the same and gives the same figures.
+    # Imports are deterministic: the same folder imported into another database leaves the
+    # same outcomes, and learning and evaluating again routes the same and gives the same
+    # figures. Imported again into the same database, it would count twice: refused.
+    again = subprocess.run([os.environ["ROUTEWISE_CLI"], "import", "routellm", MMLU], env=env2,
+                           capture_output=True, text=True)
+    ok(again.returncode != 0 and "was imported already, as run" in again.stderr,
+       "the same folder imported again into the same database is refused: %s" %
+       again.stderr.strip())
+    env3 = dict(env, ROUTEWISE_DATA_DIR=os.path.join(tmp, "mmlu-again"))
     again_policy = os.path.join(tmp, "mmlu-policy-again.json")
-    cli(env2, "import", "routellm", MMLU)
-    cli(env2, "policy", "learn", "--budget", "0.5", "-o", again_policy)
-    tev2 = json.loads(cli(env2, "policy", "evaluate", again_policy, "--test", split, "--json"))
-    # What routes (the lists, the classifier, the prompt router) is the same; the pairwise
-    # evidence kept beside it counts the second import's comparisons too.
+    cli(env3, "import", "routellm", MMLU)
+    cli(env3, "policy", "learn", "--budget", "0.5", "-o", again_policy)
+    tev2 = json.loads(cli(env3, "policy", "evaluate", again_policy, "--test", split, "--json"))
+    # What routes (the lists, the classifier, the prompt router), not when or how fast it was
+    # learned.
     first, second = ({k: v for k, v in json.load(open(p)).items() if k != "learned"}
                      for p in (mmlu_policy, again_policy))
-    ok(first == second and tev2 == tev, "imported twice, the same routing and the same figures")
+    ok(first == second and tev2 == tev, "imported into two databases, the same policy and the "
+       "same figures")

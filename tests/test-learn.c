@@ -343,6 +343,24 @@ test_import_outcomes (void)
   g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses"), ==, 4);
   g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses WHERE item_id = 'q4'"),
                    ==, 0);
+  /* The same file again would count its outcomes twice: refused, naming the run that holds it,
+   * with nothing stored. The same rows under another name are the same data. */
+  g_assert_true (rw_store_flush (db->store, NULL));
+  for (guint again = 0; again < 2; again++)
+    {
+      g_autofree char *copy = g_build_filename (dir, again ? "calls.csv" : "copy.csv", NULL);
+      g_autofree char *contents = NULL;
+
+      g_assert_true (g_file_get_contents (csv, &contents, NULL, NULL));
+      g_assert_true (g_file_set_contents (copy, contents, -1, NULL));
+      g_assert_null (rw_outcomes_import (db->store, catalog, copy, &n, &error));
+      g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+      if (strstr (error->message, "was imported already, as run ") == NULL ||
+          strstr (error->message, run) == NULL)
+        g_error ("unexpected message: %s", error->message);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses"), ==, 4);
   /* Costs as given; from the catalog's price where missing: 2 estimated tokens at $1 each. */
   g_assert_cmpint (rw_test_db_int (db->path, "SELECT round(cost_usd * 1000) FROM responses "
                                              "WHERE model = 'p/small'"), ==, 1);
