@@ -16,6 +16,8 @@ typedef struct
 {
   RwEvalRunner *self;
   RwSuiteItem *item;
+  char *grader;             /* the name its grade is stored under */
+  JsonObject *spec;
   char *response_id;
   char *answer;
 } RwEvalRating;
@@ -24,47 +26,75 @@ static void
 runner_rating_free (RwEvalRating *r)
 {
   rw_suite_item_unref (r->item);
+  g_free (r->grader);
+  json_object_unref (r->spec);
   g_free (r->response_id);
   g_free (r->answer);
   g_free (r);
 }
 
 /*
- * Items with a judge grader are rated by the judge model once every answer is in: each of the
- * run's good answers that has no judge grade yet, so a resumed run rates what a killed one did
- * not, and nothing twice. Done before the comparisons, which use the ratings.
+ * Items with graders a judge grades (rubrics, factuality, criteria) are graded by the judge
+ * model once every answer is in: each of the run's good answers that has no grade of that
+ * grader yet, so a resumed run grades what a killed one did not, and nothing twice. Done before
+ * the comparisons, which use the grades.
  */
 void
 _rw_eval_runner_start_rating (RwEvalRunner *self)
 {
-  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) answers = NULL;
+  /* item id -> its judged graders by name; and every such name in the suite */
+  g_autoptr(GHashTable) items = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) g_hash_table_unref);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GList) sorted = NULL;
 
   self->rating = TRUE;
   self->rating_queue = g_ptr_array_new_with_free_func ((GDestroyNotify) runner_rating_free);
   for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
     {
       RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-      if (rw_grader_get_judge_spec (item) != NULL)
-        g_hash_table_insert (items, item->id, item);
+      GHashTable *judged = rw_grader_list_judged (item);
+      GHashTableIter iter;
+      gpointer name;
+
+      if (g_hash_table_size (judged) == 0)
+        {
+          g_hash_table_unref (judged);
+          continue;
+        }
+      g_hash_table_iter_init (&iter, judged);
+      while (g_hash_table_iter_next (&iter, &name, NULL))
+        g_hash_table_add (names, name);
+      g_hash_table_insert (items, item->id, judged);
+      g_hash_table_insert (by_id, item->id, item);
     }
   if (g_hash_table_size (items) == 0 || self->judge == NULL)
     return;
-  answers = rw_store_list_ungraded_answers (self->store, self->run_id, "judge", NULL);
-  for (guint i = 0; answers != NULL && i < answers->len; i++)
+  sorted = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) strcmp);
+  for (GList *l = sorted; l != NULL; l = l->next)
     {
-      RwStoredResponse *answer = answers->pdata[i];
-      RwSuiteItem *item = g_hash_table_lookup (items, answer->item_id);
-      RwEvalRating *r;
+      g_autoptr(GPtrArray) answers = rw_store_list_ungraded_answers (self->store, self->run_id,
+                                                                     l->data, NULL);
 
-      if (item == NULL)
-        continue;
-      r = g_new0 (RwEvalRating, 1);
-      r->self = self;
-      r->item = rw_suite_item_ref (item);
-      r->response_id = g_strdup (answer->id);
-      r->answer = g_strdup (answer->text ? answer->text : "");
-      g_ptr_array_add (self->rating_queue, r);
+      for (guint i = 0; answers != NULL && i < answers->len; i++)
+        {
+          RwStoredResponse *answer = answers->pdata[i];
+          GHashTable *judged = g_hash_table_lookup (items, answer->item_id);
+          JsonObject *spec = judged ? g_hash_table_lookup (judged, l->data) : NULL;
+          RwEvalRating *r;
+
+          if (spec == NULL)
+            continue;
+          r = g_new0 (RwEvalRating, 1);
+          r->self = self;
+          r->item = rw_suite_item_ref (g_hash_table_lookup (by_id, answer->item_id));
+          r->grader = g_strdup (l->data);
+          r->spec = json_object_ref (spec);
+          r->response_id = g_strdup (answer->id);
+          r->answer = g_strdup (answer->text ? answer->text : "");
+          g_ptr_array_add (self->rating_queue, r);
+        }
     }
 }
 
@@ -77,20 +107,13 @@ runner_rated_cb (GObject      *object,
   g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
   g_autoptr(GError) error = NULL;
   g_autofree char *detail = NULL;
-  double rating;
+  double score;
+  gboolean pass;
 
   self->in_flight--;
-  if (rw_judge_pointwise_finish (RW_JUDGE (object), res, &rating, &detail, &error))
+  if (rw_judge_grade_finish (RW_JUDGE (object), res, &score, &pass, &detail, &error))
     {
-      JsonObject *spec = rw_grader_get_judge_spec (r->item);
-      double threshold = rw_json_object_get_double (spec, "threshold", 7);
-      gboolean pass = rating >= threshold;
-      g_autofree char *text = g_strdup_printf ("%g/10 (passes at %g): %s", rating, threshold,
-                                               detail ? detail : "");
-
-      if (rw_json_object_get_boolean (spec, "not", FALSE))
-        pass = !pass;
-      _rw_eval_runner_record_grade (self, r->response_id, "judge", (rating - 1) / 9.0, pass, text, "judge");
+      _rw_eval_runner_record_grade (self, r->response_id, r->grader, score, pass, detail, "judge");
       self->n_ratings++;
     }
   else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
@@ -112,12 +135,11 @@ _rw_eval_runner_schedule_rating (RwEvalRunner *self)
          !g_cancellable_is_cancelled (cancellable))
     {
       RwEvalRating *r = self->rating_queue->pdata[self->next_rating++];
-      JsonObject *spec = rw_grader_get_judge_spec (r->item);
 
       self->in_flight++;
-      rw_judge_pointwise_async (self->judge, rw_chat_request_get_last_user_text (r->item->request),
-                                r->answer, rw_json_object_get_string (spec, "rubric", NULL),
-                                r->item->reference, cancellable, runner_rated_cb, r);
+      rw_judge_grade_async (self->judge, r->spec,
+                            rw_chat_request_get_last_user_text (r->item->request), r->answer,
+                            r->item->reference, cancellable, runner_rated_cb, r);
     }
 }
 

@@ -452,8 +452,9 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
     if (rw_grader_get_judge_spec (rw_suite_get_item (self->suite, i)) != NULL)
       {
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                     "item %s is graded by a judge (an llm-rubric or judge grader): name the judge "
-                     "model with --judge MODEL", rw_suite_get_item (self->suite, i)->id);
+                     "item %s is graded by a judge (an llm-rubric, factuality, "
+                     "model-graded-closedqa or judge grader): name the judge model with "
+                     "--judge MODEL", rw_suite_get_item (self->suite, i)->id);
         return FALSE;
       }
 

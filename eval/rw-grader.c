@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "rw-grader-private.h"
+#include "rw-judge.h"
 #include "rw-json.h"
 
 /*
@@ -560,7 +561,7 @@ grader_judge (JsonObject  *spec,
               GError     **error)
 {
   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "the judge grader needs a judge model: it is run by “eval run --judge MODEL”");
+               "the %s grader needs a judge model: it is run by “eval run --judge MODEL”", type);
   return NULL;
 }
 
@@ -640,6 +641,8 @@ static const struct
   { "tool_call", grader_tool_call },
   { "length", grader_length },
   { "judge", grader_judge },
+  { "factuality", grader_judge },
+  { "closedqa", grader_judge },
   { "answered", grader_answered },
   { "contains_any", grader_contains_list },
   { "contains_all", grader_contains_list },
@@ -712,13 +715,51 @@ rw_grader_grade (JsonObject  *spec,
  * rw_grader_is_judge:
  * @spec: a grader
  *
- * Returns: whether @spec is graded by a judge model ("type": "judge", with a "rubric" and an
- *   optional "threshold" from 1 to 10, 7 by default), which the evaluation runner does
+ * Returns: whether @spec is graded by a judge model, which the evaluation runner does: "judge"
+ *   (a "rubric" and an optional "threshold" from 1 to 10, 7 by default), "factuality" and
+ *   "closedqa" (see rw_judge_grade_async())
  */
 gboolean
 rw_grader_is_judge (JsonObject *spec)
 {
-  return g_strcmp0 (rw_json_object_get_string (spec, "type", NULL), "judge") == 0;
+  return rw_judge_is_graded_type (rw_json_object_get_string (spec, "type", NULL));
+}
+
+/**
+ * rw_grader_list_judged:
+ * @item: a suite item
+ *
+ * Returns: (transfer full) (element-type utf8 JsonObject): the item's graders a judge model
+ *   grades, by the name their grades are stored under: the type, and for a second grader of
+ *   the same type "type 2", and so on
+ */
+GHashTable *
+rw_grader_list_judged (RwSuiteItem *item)
+{
+  GHashTable *judged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) json_object_unref);
+  JsonArray *array = item->graders ? json_node_get_array (item->graders) : NULL;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *spec;
+      const char *type;
+      char *name;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) || !rw_grader_is_judge (json_node_get_object (node)))
+        continue;
+      spec = json_node_get_object (node);
+      type = rw_json_object_get_string (spec, "type", "");
+      name = g_strdup (type);
+      for (guint n = 2; g_hash_table_contains (judged, name); n++)
+        {
+          g_free (name);
+          name = g_strdup_printf ("%s %u", type, n);
+        }
+      g_hash_table_insert (judged, name, json_object_ref (spec));
+    }
+  return judged;
 }
 
 /**

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rw-judge.h"
+#include "rw-judge-private.h"
 
 /**
  * RwJudge:
@@ -24,6 +25,9 @@ struct _RwJudge
 };
 
 G_DEFINE_FINAL_TYPE (RwJudge, rw_judge, G_TYPE_OBJECT)
+
+static RwChatRequest *judge_request (const char *system,
+                                     const char *user);
 
 static const char pointwise_system[] =
   "Please act as an impartial judge and evaluate the quality of the response provided by an AI "
@@ -83,6 +87,22 @@ RwModel *
 rw_judge_get_model (RwJudge *self)
 {
   return self->model;
+}
+
+/* Asks the judge model, through the router: the route's result goes to @callback
+ * (rw_router_route_finish()). */
+void
+_rw_judge_ask (RwJudge             *self,
+               const char          *system,
+               const char          *user,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(RwChatRequest) request = judge_request (system, user);
+
+  rw_router_route_async (self->router, request, rw_model_get_id (self->model), NULL, NULL, NULL,
+                         cancellable, callback, user_data);
 }
 
 /**

@@ -54,6 +54,21 @@ gboolean  rw_judge_pairwise_finish  (RwJudge       *self,
                                      RwJudgeVerdict *verdict,
                                      char         **detail,
                                      GError       **error);
+void      rw_judge_grade_async      (RwJudge       *self,
+                                     JsonObject    *spec,
+                                     const char    *question,
+                                     const char    *answer,
+                                     const char    *reference,
+                                     GCancellable  *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer       user_data);
+gboolean  rw_judge_grade_finish     (RwJudge       *self,
+                                     GAsyncResult  *result,
+                                     double        *score,
+                                     gboolean      *pass,
+                                     char         **detail,
+                                     GError       **error);
+gboolean  rw_judge_is_graded_type   (const char    *type);
 double    rw_judge_parse_rating     (const char    *text);
 int       rw_judge_parse_choice     (const char    *text);
 

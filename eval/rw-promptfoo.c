@@ -13,7 +13,8 @@
  * promptfoo, imported. A configuration's prompts × tests become suite items: each prompt
  * template rendered with the test's vars ({{ name }}), its assertions (and defaultTest's) as
  * graders where Routewise has the same grader: equals, contains, icontains, regex, starts-with,
- * is-json, each also with "not-", and llm-rubric as the judge grader. Configurations are YAML or
+ * is-json, each also with "not-", and llm-rubric, factuality and model-graded-closedqa as judge
+ * graders. Configurations are YAML or
  * JSON; prompts, tests and vars may be file:// references, read relative to the configuration
  * (prompts from text, JSON or YAML chats; tests from CSV, JSON, JSONL or YAML). A result file (`promptfoo eval -o results.json`) becomes a stored evaluation run:
  * every answer with its tokens, cost and latency, every assertion's outcome as a grade, and each
@@ -237,6 +238,22 @@ promptfoo_grader_for (JsonObject *assertion,
           json_builder_set_member_name (b, "threshold");
           json_builder_add_double_value (b, 10 * rw_json_object_get_double (assertion, "threshold",
                                                                             0.5));
+        }
+    }
+  else if ((g_str_equal (type, "factuality") || g_str_equal (type, "model-graded-closedqa")) &&
+           text)
+    {
+      /* Graded by the run's judge model as promptfoo grades them: one of five cases against
+       * the expert's answer, or Y/N against a criterion (rw-judge-graded.c). */
+      gboolean factuality = g_str_equal (type, "factuality");
+
+      json_builder_add_string_value (b, factuality ? "factuality" : "closedqa");
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, text);
+      if (factuality && json_object_has_member (assertion, "threshold"))
+        {
+          json_builder_set_member_name (b, "threshold");
+          json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
         }
     }
   else

@@ -927,6 +927,126 @@ test_promptfoo_yaml_judge (void)
   rw_mock_upstream_free (mock);
 }
 
+static RwMockReply *
+judge_reply (const char *match,
+             const char *text)
+{
+  const char *pieces[] = { text, NULL };
+  RwMockReply *reply = rw_mock_reply_new_stream (pieces, 50, 9, TRUE);
+
+  reply->match = g_strdup (match);
+  return reply;
+}
+
+/* promptfoo's model-graded assertions beside a rubric, each graded by the judge with promptfoo's
+ * semantics and stored under its own name: factuality as one of five cases against the expert's
+ * answer (a disagreement fails), model-graded-closedqa as Y or N against its criterion, "not-"
+ * turning either around; a resumed run grades none of them twice. */
+static void
+test_promptfoo_model_graded (void)
+{
+  static const char * const right[] = { "The capital of France is Paris.", NULL };
+  static const char * const wrong[] = { "The capital of France is Lyon.", NULL };
+  static const char * const rater[] = { "Clear. Rating: [[8]]", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  struct { const char *model; const char *grader; int pass; } want[] = {
+    { "right", "judge", 1 }, { "right", "factuality", 1 }, { "right", "closedqa", 1 },
+    { "right", "factuality 2", 0 }, { "right", "closedqa 2", 0 },
+    { "wrong", "judge", 1 }, { "wrong", "factuality", 0 }, { "wrong", "closedqa", 0 },
+    { "wrong", "factuality 2", 1 }, { "wrong", "closedqa 2", 1 },
+  };
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Which city is the capital of {{country}}?']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars: {country: France, capital: Paris}\n"
+    "    assert:\n"
+    "      - type: llm-rubric\n"
+    "        value: answers in one sentence\n"
+    "      - type: factuality\n"
+    "        value: '{{capital}} is the capital of {{country}}'\n"
+    "      - type: model-graded-closedqa\n"
+    "        value: names {{capital}}\n"
+    "      - type: not-factuality\n"
+    "        value: '{{capital}} is the capital of {{country}}'\n"
+    "      - type: not-model-graded-closedqa\n"
+    "        value: names {{capital}}\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 1);
+  {
+    g_autoptr(GHashTable) judged = rw_grader_list_judged (rw_suite_get_item (suite, 0));
+    JsonObject *f = g_hash_table_lookup (judged, "factuality");
+
+    g_assert_cmpuint (g_hash_table_size (judged), ==, 5);
+    g_assert_cmpstr (json_object_get_string_member (f, "value"), ==, "Paris is the capital of France");
+    g_assert_true (json_object_get_boolean_member (g_hash_table_lookup (judged, "closedqa 2"), "not"));
+  }
+
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
+                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
+                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  /* The judge: a superset for Paris, a disagreement for Lyon; the criterion met by Paris. */
+  rw_mock_upstream_add_rule (mock, "judge", judge_reply ("[Submitted answer]\\nThe capital of France is Paris",
+                                                         "It adds nothing false.\n(B)"));
+  rw_mock_upstream_add_rule (mock, "judge", judge_reply ("[Submitted answer]\\nThe capital of France is Lyon",
+                                                         "Lyon is not the capital. (D)"));
+  rw_mock_upstream_add_rule (mock, "judge", judge_reply ("[Submission]\\nThe capital of France is Paris",
+                                                         "It names Paris.\nY\nY"));
+  rw_mock_upstream_add_rule (mock, "judge", judge_reply ("[Submission]\\nThe capital of France is Lyon",
+                                                         "It names Lyon.\nN\nN"));
+  rw_mock_upstream_set_default (mock, "judge", rw_mock_reply_new_stream (rater, 50, 9, TRUE));
+  models = models_for (catalog, ids);
+
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  g_assert_cmpuint (rw_eval_runner_get_n_ratings (runner), ==, 10);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/%s' AND g.grader = '%s' AND g.source = 'judge'",
+                                              want[i].model, want[i].grader);
+      g_test_message ("%s %s", want[i].model, want[i].grader);
+      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+    }
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail LIKE '(D) in disagreement%'"),
+                   ==, 2);
+
+  /* Resumed: every grade is there, none is asked for again. */
+  {
+    guint judged = rw_mock_upstream_count (mock, "judge");
+
+    again = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
+    rw_eval_runner_set_pairwise (again, FALSE);
+    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+    g_assert_cmpstr (run_to_end (again), ==, "done");
+    g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
+    g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 10);
+  }
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 /* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
  * most three in any window. */
 static void
@@ -1158,6 +1278,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/tool-calls", test_tool_calls);
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
+  g_test_add_func ("/Rw/Eval/promptfoo-model-graded", test_promptfoo_model_graded);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
   g_test_add_func ("/Rw/Eval/promptfoo-results", test_promptfoo_results);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
