@@ -250,6 +250,8 @@ typedef struct
  * @score: the score, 0 to 1
  * @pass: 1 passed, 0 failed, -1 not said
  * @created_ms: when it was given
+ * @weight: how much it counts in the answer's score
+ * @metric: (nullable): the named metric it also counts towards
  */
 typedef struct
 {
@@ -259,6 +261,8 @@ typedef struct
   double score;
   int pass;
   gint64 created_ms;
+  double weight;
+  char *metric;
 } RwStoredGrade;
 
 /**

@@ -487,12 +487,12 @@ rw_store_list_run_answers (RwStore     *self,
                          with_texts
                          ? "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
                            "  coalesce (p.task, 'general'), r.text, p.text, "
-                           "  (SELECT avg (score) FROM grades g WHERE g.response_id = r.id) "
+                           "  (SELECT sum (score * weight) / sum (CASE WHEN score IS NOT NULL THEN weight END) FROM grades g WHERE g.response_id = r.id) "
                            "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
                            "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms"
                          : "SELECT r.item_id, r.sample, r.id, r.model, r.prompt_id, "
                            "  coalesce (p.task, 'general'), NULL, NULL, "
-                           "  (SELECT avg (score) FROM grades g WHERE g.response_id = r.id) "
+                           "  (SELECT sum (score * weight) / sum (CASE WHEN score IS NOT NULL THEN weight END) FROM grades g WHERE g.response_id = r.id) "
                            "FROM responses r JOIN prompts p ON p.id = r.prompt_id "
                            "WHERE r.run_id = ?1 AND r.status = 'ok' ORDER BY r.created_ms",
                          params, store_make_run_answer, (GDestroyNotify) rw_stored_response_free,
@@ -550,7 +550,7 @@ rw_store_list_graded_items (RwStore  *self,
     "       FROM runs u WHERE u.id = r.run_id) AS benchmark, "
     "      (SELECT g.score FROM grades g WHERE g.response_id = r.id AND g.source = 'human' "
     "       ORDER BY g.created_ms DESC LIMIT 1) AS human, "
-    "      (SELECT avg (g.score) FROM grades g WHERE g.response_id = r.id) AS machine, "
+    "      (SELECT sum (g.score * g.weight) / sum (CASE WHEN g.score IS NOT NULL THEN g.weight END) FROM grades g WHERE g.response_id = r.id) AS machine, "
     "      v.voted AS voted, v.task AS vote_task "
     "    FROM responses r JOIN prompts p ON p.id = r.prompt_id "
     "    LEFT JOIN ("

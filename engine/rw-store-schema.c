@@ -186,6 +186,11 @@ static const char * const migrations[] = {
   "    GROUP BY run_id, item_id, model, sample);"
   "CREATE UNIQUE INDEX responses_answered ON responses (run_id, item_id, model, sample)"
   "  WHERE status = 'ok' AND item_id IS NOT NULL;",
+
+  /* 12: how much a grade counts in its answer's score, and the named metric it also counts
+   * towards (promptfoo's weight and metric): an answer's score is the weighted mean. */
+  "ALTER TABLE grades ADD COLUMN weight REAL NOT NULL DEFAULT 1;"
+  "ALTER TABLE grades ADD COLUMN metric TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == RW_STORE_SCHEMA_VERSION);

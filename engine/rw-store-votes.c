@@ -32,9 +32,31 @@ rw_store_record_grade (RwStore    *self,
                        const char *detail,
                        const char *source)
 {
+  rw_store_record_weighted_grade (self, response_id, grader, score, pass, detail, source, 1, NULL);
+}
+
+/**
+ * rw_store_record_weighted_grade:
+ * @weight: how much the grade counts in its answer's score (a weighted mean), 0 or more
+ * @metric: (nullable): the named metric it also counts towards
+ *
+ * rw_store_record_grade(), for a grade that counts more or less than the others, or towards a
+ * named metric.
+ */
+void
+rw_store_record_weighted_grade (RwStore    *self,
+                                const char *response_id,
+                                const char *grader,
+                                double      score,
+                                gboolean    pass,
+                                const char *detail,
+                                const char *source,
+                                double      weight,
+                                const char *metric)
+{
   g_autofree char *id = _rw_store_new_id ();
   RwStoreOp *op = _rw_store_op_new ("INSERT INTO grades (id, response_id, grader, score, pass, detail, source, "
-                   "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                   "created_ms, weight, metric) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 
   _rw_store_op_text (op, id);
   _rw_store_op_text (op, response_id);
@@ -44,6 +66,8 @@ rw_store_record_grade (RwStore    *self,
   _rw_store_op_text (op, detail);
   _rw_store_op_text (op, source ? source : "grader");
   _rw_store_op_int (op, _rw_store_now_ms ());
+  _rw_store_op_double_or_null (op, isfinite (weight) && weight >= 0 ? weight : 1);
+  _rw_store_op_text (op, metric);
   _rw_store_enqueue (self, op);
 }
 
@@ -143,6 +167,8 @@ store_read_grade (RwStoreRow *row,
     .pass = (int) _rw_store_row_int_or_unset (row, 3),
     .created_ms = _rw_store_row_int (row, 4),
     .id = (char *) _rw_store_row_text (row, 5),
+    .weight = _rw_store_row_double (row, 6),
+    .metric = (char *) _rw_store_row_text (row, 7),
   };
 
   return ((RwStoredGradeFunc) call[0]) (&g, call[1]);
@@ -168,7 +194,7 @@ rw_store_foreach_run_grade (RwStore            *self,
   g_return_val_if_fail (RW_IS_STORE (self), FALSE);
 
   return _rw_store_query_each (self, "SELECT g.response_id, g.source = 'human', g.score, g.pass, "
-                                    "  g.created_ms, g.id "
+                                    "  g.created_ms, g.id, g.weight, g.metric "
                                     "FROM grades g JOIN responses r ON r.id = g.response_id "
                                     "WHERE r.run_id = ?1", params, store_read_grade, call, error);
 }

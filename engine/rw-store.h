@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RwStore, rw_store, RW, STORE, GObject)
 
-#define RW_STORE_SCHEMA_VERSION 11
+#define RW_STORE_SCHEMA_VERSION 12
 
 /**
  * RwVoteOutcome:
@@ -81,6 +81,15 @@ void        rw_store_record_grade      (RwStore        *self,
                                         gboolean        pass,
                                         const char     *detail,
                                         const char     *source);
+void        rw_store_record_weighted_grade (RwStore    *self,
+                                        const char     *response_id,
+                                        const char     *grader,
+                                        double          score,
+                                        gboolean        pass,
+                                        const char     *detail,
+                                        const char     *source,
+                                        double          weight,
+                                        const char     *metric);
 void        rw_store_set_run_status    (RwStore        *self,
                                         const char     *run_id,
                                         const char     *status);

@@ -97,6 +97,31 @@ rw_eval_report_to_markdown (JsonNode *report)
       }
   }
   {
+    /* Named metrics (promptfoo's named scores), over all tasks: each model's mean. */
+    gboolean any = FALSE;
+
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *r = json_array_get_object_element (rows, i);
+        JsonNode *m = json_object_get_member (r, "metrics");
+        g_autoptr(GList) names = NULL;
+
+        if (!g_str_equal (rw_json_object_get_string (r, "task", ""), "all") || m == NULL ||
+            !JSON_NODE_HOLDS_OBJECT (m))
+          continue;
+        if (!any)
+          g_string_append (s, "\n## Metrics\n\n| model | metric | mean score |\n|---|---|---:|\n");
+        any = TRUE;
+        names = json_object_get_members (json_node_get_object (m));
+        for (GList *l = names; l != NULL; l = l->next)
+          {
+            g_autofree char *value = report_fmt (json_node_get_object (m), l->data, "%.3f", 1);
+            g_string_append_printf (s, "| %s | %s | %s |\n", rw_json_object_get_string (r, "model", NULL),
+                                    (char *) l->data, value);
+          }
+      }
+  }
+  {
     JsonArray *pairs = rw_json_object_get_array (root, "pairs");
 
     if (pairs != NULL && json_array_get_length (pairs) > 0)

@@ -15,7 +15,7 @@ report_read_grade (const RwStoredGrade *g,
                    gpointer             data)
 {
   rw_eval_tally_add_grade (data, g->response_id, g->human, g->score, g->pass, g->created_ms,
-                           g->id);
+                           g->id, g->weight, g->metric);
   return TRUE;
 }
 

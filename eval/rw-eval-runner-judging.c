@@ -113,7 +113,11 @@ runner_rated_cb (GObject      *object,
   self->in_flight--;
   if (rw_judge_grade_finish (RW_JUDGE (object), res, &score, &pass, &detail, &error))
     {
-      _rw_eval_runner_record_grade (self, r->response_id, r->grader, score, pass, detail, "judge");
+      double weight = rw_json_object_get_double (r->spec, "weight", 1);
+
+      _rw_eval_runner_record_grade (self, r->response_id, r->grader, score, pass, detail, "judge",
+                                    isfinite (weight) && weight >= 0 ? weight : 1,
+                                    rw_json_object_get_string (r->spec, "metric", NULL));
       self->n_ratings++;
     }
   else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))

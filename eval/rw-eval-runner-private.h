@@ -146,7 +146,9 @@ void        _rw_eval_runner_record_grade       (RwEvalRunner *self,
                                                 double score,
                                                 gboolean pass,
                                                 const char *detail,
-                                                const char *source);
+                                                const char *source,
+                                                double weight,
+                                                const char *metric);
 void        _rw_eval_runner_record_vote        (RwEvalRunner *self,
                                                 const char *prompt_id,
                                                 const char *task,

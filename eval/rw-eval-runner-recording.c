@@ -55,12 +55,15 @@ _rw_eval_runner_record_grade (RwEvalRunner *self,
                               double        score,
                               gboolean      pass,
                               const char   *detail,
-                              const char   *source)
+                              const char   *source,
+                              double        weight,
+                              const char   *metric)
 {
-  rw_store_record_grade (self->store, response_id, grader, score, pass, detail, source);
+  rw_store_record_weighted_grade (self->store, response_id, grader, score, pass, detail, source,
+                                  weight, metric);
   if (self->tally != NULL)
     rw_eval_tally_add_grade (self->tally, response_id, FALSE, runner_as_stored (score), pass ? 1 : 0, 0,
-                             NULL);
+                             NULL, weight, metric);
 }
 
 void
@@ -81,7 +84,7 @@ _rw_eval_runner_record_vote (RwEvalRunner  *self,
   g_atomic_int_inc (&self->n_comparisons);
 }
 
-/* Grades an answer and stores the grades; @mean gets their mean score, and the result says
+/* Grades an answer and stores the grades; @mean gets their weighted mean score, and the result says
  * whether there was any grade. */
 gboolean
 _rw_eval_runner_grade_and_store (RwEvalRunner *self,
@@ -92,22 +95,25 @@ _rw_eval_runner_grade_and_store (RwEvalRunner *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) grades = rw_grader_grade_result (item, answer, &error);
-  double sum = 0;
+  double sum = 0, weights = 0;
 
   *mean = 0;
   if (grades == NULL)
     {
-      _rw_eval_runner_record_grade (self, response_id, "config", 0, FALSE, error->message, "grader");
+      _rw_eval_runner_record_grade (self, response_id, "config", 0, FALSE, error->message, "grader",
+                                    1, NULL);
       return TRUE;
     }
   for (guint i = 0; i < grades->len; i++)
     {
       RwGrade *g = grades->pdata[i];
-      _rw_eval_runner_record_grade (self, response_id, g->grader, g->score, g->pass, g->detail, "grader");
-      sum += g->score;
+      _rw_eval_runner_record_grade (self, response_id, g->grader, g->score, g->pass, g->detail, "grader",
+                                    g->weight, g->metric);
+      sum += g->score * g->weight;
+      weights += g->weight;
     }
-  if (grades->len > 0)
-    *mean = sum / grades->len;
+  if (weights > 0)
+    *mean = sum / weights;
   return grades->len > 0;
 }
 

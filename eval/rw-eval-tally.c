@@ -19,12 +19,22 @@
  * then by id, which orders by creation), so that sums come out the same to the last bit.
  */
 
-/* An answer's grades as the report counts them: the mean score and whether all passed, unless
- * a person graded it, whose latest grade overrides each of the two it gives. */
+/* A named metric's scores: their weighted sum and their weights. */
 typedef struct
 {
-  double score_sum;
-  guint n_scores;
+  const char *name;         /* interned */
+  double sum;
+  double weight;
+} Metric;
+
+/* An answer's grades as the report counts them: the weighted mean score (promptfoo's: each
+ * grade counts by its weight) and whether all passed, unless a person graded it, whose latest
+ * grade overrides each of the two it gives; and the weighted mean of each named metric. */
+typedef struct
+{
+  double score_sum;         /* of score x weight */
+  double weight_sum;
+  GArray *metrics;          /* of Metric, or NULL */
   int pass;                 /* -1: none */
   int human_pass;           /* -1: none */
   double human_score;       /* NAN: none */
@@ -55,6 +65,13 @@ typedef struct
   char outcome;             /* 'a', 'b', 't' (a tie, or both bad), 0 for anything else */
 } Vote;
 
+static void
+tally_grade_free (Grade *g)
+{
+  g_clear_pointer (&g->metrics, g_array_unref);
+  g_free (g);
+}
+
 struct _RwEvalTally
 {
   GStringChunk *strings;
@@ -74,7 +91,7 @@ rw_eval_tally_new (void)
   RwEvalTally *t = g_new0 (RwEvalTally, 1);
 
   t->strings = g_string_chunk_new (4096);
-  t->grades = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  t->grades = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) tally_grade_free);
   t->answers = g_array_new (FALSE, FALSE, sizeof (Answer));
   t->votes = g_array_new (FALSE, FALSE, sizeof (Vote));
   return t;
@@ -118,6 +135,8 @@ tally_later (gint64      ms,
  * @pass: 1 passed, 0 failed, -1 none
  * @created_ms: when it was given
  * @id: the grade's id, which orders grades given in the same millisecond
+ * @weight: how much the score counts in the answer's weighted mean
+ * @metric: (nullable): the named metric the score also counts towards
  */
 void
 rw_eval_tally_add_grade (RwEvalTally *t,
@@ -126,7 +145,9 @@ rw_eval_tally_add_grade (RwEvalTally *t,
                          double       score,
                          int          pass,
                          gint64       created_ms,
-                         const char  *id)
+                         const char  *id,
+                         double       weight,
+                         const char  *metric)
 {
   Grade *g = g_hash_table_lookup (t->grades, response_id);
 
@@ -137,10 +158,31 @@ rw_eval_tally_add_grade (RwEvalTally *t,
       g->human_score = NAN;
       g_hash_table_insert (t->grades, g_string_chunk_insert (t->strings, response_id), g);
     }
+  if (!(weight >= 0) || !isfinite (weight))
+    weight = 1;
   if (!isnan (score))
     {
-      g->score_sum += score;
-      g->n_scores++;
+      g->score_sum += score * weight;
+      g->weight_sum += weight;
+    }
+  if (!isnan (score) && metric != NULL && *metric != '\0')
+    {
+      const char *name = _rw_eval_tally_intern (t, metric);
+      Metric *m = NULL;
+
+      if (g->metrics == NULL)
+        g->metrics = g_array_new (FALSE, TRUE, sizeof (Metric));
+      for (guint i = 0; i < g->metrics->len && m == NULL; i++)
+        if (g_array_index (g->metrics, Metric, i).name == name)
+          m = &g_array_index (g->metrics, Metric, i);
+      if (m == NULL)
+        {
+          g_array_set_size (g->metrics, g->metrics->len + 1);
+          m = &g_array_index (g->metrics, Metric, g->metrics->len - 1);
+          m->name = name;
+        }
+      m->sum += score * weight;
+      m->weight += weight;
     }
   if (pass >= 0)
     g->pass = g->pass < 0 ? pass : MIN (g->pass, pass);
@@ -237,6 +279,7 @@ typedef struct
   double score_sum;
   double cost;
   GArray *latencies;
+  GArray *metrics;          /* of Metric: each answer's mean summed, weight counting answers */
 } Cell;
 
 static guint
@@ -257,6 +300,7 @@ tally_cell_equal (gconstpointer a,
 static void
 tally_cell_free (Cell *c)
 {
+  g_clear_pointer (&c->metrics, g_array_unref);
   g_array_unref (c->latencies);
   g_free (c);
 }
@@ -306,6 +350,37 @@ tally_get_cell (GHashTable *cells,
       g_ptr_array_add (order, c);
     }
   return c;
+}
+
+/* An answer's named metric in a cell: its weighted mean, as one more answer. */
+static void
+tally_cell_add_metric (Cell         *c,
+                       const Metric *answer)
+{
+  Metric *m = NULL;
+
+  if (!(answer->weight > 0))
+    return;
+  if (c->metrics == NULL)
+    c->metrics = g_array_new (FALSE, TRUE, sizeof (Metric));
+  for (guint i = 0; i < c->metrics->len && m == NULL; i++)
+    if (g_array_index (c->metrics, Metric, i).name == answer->name)
+      m = &g_array_index (c->metrics, Metric, i);
+  if (m == NULL)
+    {
+      g_array_set_size (c->metrics, c->metrics->len + 1);
+      m = &g_array_index (c->metrics, Metric, c->metrics->len - 1);
+      m->name = answer->name;
+    }
+  m->sum += answer->sum / answer->weight;
+  m->weight += 1;
+}
+
+static gint
+tally_compare_metrics (gconstpointer a,
+                       gconstpointer b)
+{
+  return strcmp (((const Metric *) a)->name, ((const Metric *) b)->name);
 }
 
 static gint
@@ -469,7 +544,7 @@ _rw_eval_tally_report (RwEvalTally *t,
       if (g != NULL)
         {
           score = !isnan (g->human_score) ? g->human_score
-                  : g->n_scores > 0 ? g->score_sum / g->n_scores : NAN;
+                  : g->weight_sum > 0 ? g->score_sum / g->weight_sum : NAN;
           passed = (g->human_pass >= 0 ? g->human_pass : g->pass) == 1;
         }
       targets[0] = tally_get_cell (cells, order, a->model, a->task);
@@ -492,6 +567,8 @@ _rw_eval_tally_report (RwEvalTally *t,
             g_array_append_val (c->latencies, a->latency);
           if (!isnan (score))
             c->score_sum += score;
+          for (guint j = 0; g != NULL && g->metrics != NULL && j < g->metrics->len; j++)
+            tally_cell_add_metric (c, &g_array_index (g->metrics, Metric, j));
           if (!graded)
             c->ungraded++;
           if (passed)
@@ -547,6 +624,19 @@ _rw_eval_tally_report (RwEvalTally *t,
       json_builder_add_int_value (b, c->ungraded);
       json_builder_set_member_name (b, "cached");
       json_builder_add_int_value (b, c->cached);
+      if (c->metrics != NULL)
+        {
+          /* promptfoo's named scores: each metric's mean over the answers that have it. */
+          g_array_sort (c->metrics, tally_compare_metrics);
+          json_builder_set_member_name (b, "metrics");
+          json_builder_begin_object (b);
+          for (guint j = 0; j < c->metrics->len; j++)
+            {
+              Metric *m = &g_array_index (c->metrics, Metric, j);
+              tally_add_number (b, m->name, m->sum / m->weight);
+            }
+          json_builder_end_object (b);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

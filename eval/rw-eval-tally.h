@@ -29,7 +29,9 @@ void      rw_eval_tally_add_grade   (RwEvalTally *t,
                                      double       score,
                                      int          pass,
                                      gint64       created_ms,
-                                     const char  *id);
+                                     const char  *id,
+                                     double       weight,
+                                     const char  *metric);
 void      rw_eval_tally_add_vote    (RwEvalTally *t,
                                      const char  *response_a,
                                      const char  *response_b,

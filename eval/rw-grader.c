@@ -43,7 +43,25 @@ rw_grade_free (RwGrade *grade)
     return;
   g_free (grade->grader);
   g_free (grade->detail);
+  g_free (grade->metric);
   g_free (grade);
+}
+
+/* What a grade counts for, as its grader says: a "weight" (1 unless given, never below 0) in its
+ * answer's weighted score, and the named "metric" it also counts towards. */
+static RwGrade *
+grade_weigh (RwGrade    *grade,
+             JsonObject *spec)
+{
+  double weight = rw_json_object_get_double (spec, "weight", 1);
+  const char *metric = rw_json_object_get_string (spec, "metric", NULL);
+
+  if (grade == NULL)
+    return NULL;
+  grade->weight = isfinite (weight) && weight >= 0 ? weight : 1;
+  g_free (grade->metric);
+  grade->metric = metric && *metric ? g_strdup (metric) : NULL;
+  return grade;
 }
 
 static RwGrade *
@@ -708,7 +726,7 @@ rw_grader_grade (JsonObject  *spec,
       grade->pass = !grade->pass;
       grade->score = 1.0 - grade->score;
     }
-  return grade;
+  return grade_weigh (grade, spec);
 }
 
 /**
@@ -856,7 +874,8 @@ grader_grade_item_full (RwSuiteItem  *item,
           if (grader_is_measured (json_node_get_object (spec)))
             {
               JsonObject *m = json_node_get_object (spec);
-              grade = grader_measured (m, rw_json_object_get_string (m, "type", ""), result);
+              grade = grade_weigh (grader_measured (m, rw_json_object_get_string (m, "type", ""),
+                                                    result), m);
               if (rw_json_object_get_boolean (m, "not", FALSE))
                 {
                   grade->pass = !grade->pass;

@@ -22,6 +22,8 @@ typedef struct
   double score;
   gboolean pass;
   char *detail;
+  double weight;            /* in the answer's weighted score; 1 unless the grader says */
+  char *metric;             /* the named metric it also counts towards, or NULL */
 } RwGrade;
 
 void       rw_grade_free              (RwGrade      *grade);

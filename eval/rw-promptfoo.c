@@ -263,6 +263,17 @@ promptfoo_grader_for (JsonObject *assertion,
       json_builder_set_member_name (b, "not");
       json_builder_add_boolean_value (b, TRUE);
     }
+  /* promptfoo's weight (in the test's weighted score) and metric (a named score). */
+  if (json_object_has_member (assertion, "weight"))
+    {
+      json_builder_set_member_name (b, "weight");
+      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "weight", 1));
+    }
+  if (rw_json_object_get_string (assertion, "metric", NULL) != NULL)
+    {
+      json_builder_set_member_name (b, "metric");
+      json_builder_add_string_value (b, rw_json_object_get_string (assertion, "metric", NULL));
+    }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

@@ -1047,6 +1047,99 @@ test_promptfoo_model_graded (void)
   rw_mock_upstream_free (mock);
 }
 
+static JsonObject *
+report_row (JsonNode   *report,
+            const char *model,
+            const char *task)
+{
+  JsonArray *rows = json_object_get_array_member (json_node_get_object (report), "rows");
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rows, i);
+      if (g_str_equal (json_object_get_string_member (r, "model"), model) &&
+          g_str_equal (json_object_get_string_member (r, "task"), task))
+        return r;
+    }
+  g_error ("no row for %s, %s", model, task);
+}
+
+/* promptfoo's weight and metric: an answer's score is the weighted mean of its assertions'
+ * scores (a pass still needs every assertion), and each metric is the weighted mean of the
+ * assertions that name it, then each model's mean over its answers; the report `eval run`
+ * prints and the one read back from the store agree, and the Markdown lists the metrics. */
+static void
+test_promptfoo_weights_and_metrics (void)
+{
+  static const char * const paris[] = { "The capital of France is Paris.", NULL };
+  static const char * const berlin[] = { "Berlin.", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autofree char *md = NULL;
+  const char *ids[] = { "mock/paris", "mock/berlin", NULL };
+  JsonObject *row, *metrics;
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Name the capital of {{country}}.']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars: {country: France}\n"
+    "    assert:\n"
+    "      - {type: contains, value: Paris, weight: 3, metric: geography}\n"
+    "      - {type: contains, value: France, metric: geography}\n"
+    "      - {type: icontains, value: capital, weight: 2, metric: style}\n"
+    "  - vars: {country: Germany}\n"
+    "    assert:\n"
+    "      - {type: contains, value: Berlin, metric: geography}\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"},"
+                          "  {\"id\": \"mock/berlin\", \"provider\": \"mock\", \"name\": \"berlin\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "berlin", rw_mock_reply_new_stream (berlin, 5, 3, TRUE));
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  assert_report_as_stored (runner, tmp->store);
+  report = rw_eval_runner_build_report (runner);
+
+  /* "paris": France scores (3x1 + 1x1 + 2x1) / 6 = 1 and passes; Germany 0 and fails. Its
+   * geography: (3 + 1) / 4 = 1 on France, 0 on Germany, 0.5 over both; style 1. */
+  row = report_row (report, "mock/paris", "all");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, "mean_score"), 0.5, 1e-12);
+  g_assert_cmpint (json_object_get_int_member (row, "passed"), ==, 1);
+  metrics = json_object_get_object_member (row, "metrics");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "geography"), 0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "style"), 1, 1e-12);
+  /* "berlin": France scores (0 + 0 + 0) / 6 = 0; Germany 1. Geography 0 then 1; style 0. */
+  row = report_row (report, "mock/berlin", "all");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, "mean_score"), 0.5, 1e-12);
+  metrics = json_object_get_object_member (row, "metrics");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "geography"), 0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "style"), 0, 1e-12);
+  /* Weights, as stored. */
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE weight = 3 AND metric = 'geography'"),
+                   ==, 2);
+  md = rw_eval_report_to_markdown (report);
+  g_assert_nonnull (strstr (md, "## Metrics\n"));
+  g_assert_nonnull (strstr (md, "| mock/paris | geography | 0.500 |"));
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 /* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
  * most three in any window. */
 static void
@@ -1279,6 +1372,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/promptfoo-model-graded", test_promptfoo_model_graded);
+  g_test_add_func ("/Rw/Eval/promptfoo-weights-and-metrics", test_promptfoo_weights_and_metrics);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
   g_test_add_func ("/Rw/Eval/promptfoo-results", test_promptfoo_results);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
