@@ -23,6 +23,11 @@ void        _rw_provider_send              (RwProviderCall       *call,
 gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
+char       *_rw_provider_dup_api_key       (RwProvider           *self);
+GPtrArray  *_rw_embeddings_parse           (const char           *text,
+                                            gsize                 len,
+                                            guint                 n_texts,
+                                            GError              **error);
 void        _rw_provider_set_replay        (RwProvider           *self,
                                             guint                 status,
                                             const char           *content_type,

@@ -284,6 +284,17 @@ provider_uses_keyring (RwProvider *self)
 
 /* The key, from the environment variable the provider names when it is set, else from the
  * keyring; @source says which. */
+static char *provider_dup_api_key (RwProvider  *self,
+                                   const char **source);
+
+/* The provider's key, from the keyring or its environment variable, or NULL: for the requests
+ * other than chats (rw-provider-embed.c). */
+char *
+_rw_provider_dup_api_key (RwProvider *self)
+{
+  return provider_dup_api_key (self, NULL);
+}
+
 static char *
 provider_dup_api_key (RwProvider  *self,
                       const char **source)

@@ -121,6 +121,18 @@ GPtrArray     *rw_provider_list_models_finish (RwProvider         *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+void           rw_provider_embed_async       (RwProvider          *self,
+                                              RwModel             *model,
+                                              const char * const  *texts,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray     *rw_provider_embed_finish      (RwProvider          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+double         rw_cosine_similarity          (GArray              *a,
+                                              GArray              *b);
+
 RwChatRequest *rw_provider_call_get_request  (RwProviderCall      *call);
 RwModel       *rw_provider_call_get_model    (RwProviderCall      *call);
 RwChatResult  *rw_provider_call_get_result   (RwProviderCall      *call);

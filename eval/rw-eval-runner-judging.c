@@ -69,7 +69,7 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
       g_hash_table_insert (items, item->id, judged);
       g_hash_table_insert (by_id, item->id, item);
     }
-  if (g_hash_table_size (items) == 0 || self->judge == NULL)
+  if (g_hash_table_size (items) == 0)
     return;
   sorted = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) strcmp);
   for (GList *l = sorted; l != NULL; l = l->next)
@@ -84,7 +84,10 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
           JsonObject *spec = judged ? g_hash_table_lookup (judged, l->data) : NULL;
           RwEvalRating *r;
 
-          if (spec == NULL)
+          /* Each by the model it needs; a run without it was refused before it began. */
+          if (spec == NULL ||
+              (g_str_has_prefix (l->data, "similar") ? self->embedding_model == NULL
+                                                      : self->judge == NULL))
             continue;
           r = g_new0 (RwEvalRating, 1);
           r->self = self;
@@ -99,19 +102,17 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
 }
 
 static void
-runner_rated_cb (GObject      *object,
-                 GAsyncResult *res,
-                 gpointer      user_data)
+runner_grade_done (RwEvalRating *r,
+                   gboolean      ok,
+                   double        score,
+                   gboolean      pass,
+                   const char   *detail,
+                   GError       *error)
 {
-  RwEvalRating *r = user_data;
   g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *detail = NULL;
-  double score;
-  gboolean pass;
 
   self->in_flight--;
-  if (rw_judge_grade_finish (RW_JUDGE (object), res, &score, &pass, &detail, &error))
+  if (ok)
     {
       double weight = rw_json_object_get_double (r->spec, "weight", 1);
 
@@ -121,10 +122,62 @@ runner_rated_cb (GObject      *object,
       self->n_ratings++;
     }
   else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
-    self->n_failed++;
+    {
+      g_debug ("%s of %s: %s", r->grader, r->response_id, error->message);
+      self->n_failed++;
+    }
   _rw_eval_runner_emit_progress (self);
   _rw_eval_runner_schedule_rating (self);
   _rw_eval_runner_finish_if_idle (self);
+}
+
+/* promptfoo's similar: the cosine similarity of the answer's and the value's embeddings, at
+ * least the threshold (0.75); with "not", below it. */
+static void
+runner_embedded_cb (GObject      *object,
+                    GAsyncResult *res,
+                    gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vectors = rw_provider_embed_finish (RW_PROVIDER (object), res, &error);
+  g_autofree char *detail = NULL;
+  double threshold = rw_json_object_get_double (r->spec, "threshold", 0.75);
+  double similarity;
+  gboolean pass;
+
+  if (vectors == NULL)
+    {
+      runner_grade_done (r, FALSE, 0, FALSE, NULL, error);
+      return;
+    }
+  similarity = rw_cosine_similarity (vectors->pdata[0], vectors->pdata[1]);
+  if (isnan (similarity))
+    similarity = 0;
+  pass = similarity >= threshold;
+  detail = g_strdup_printf ("similarity %.3f (passes at %g)", similarity, threshold);
+  if (rw_json_object_get_boolean (r->spec, "not", FALSE))
+    {
+      pass = !pass;
+      runner_grade_done (r, TRUE, 1 - CLAMP (similarity, 0, 1), pass, detail, NULL);
+      return;
+    }
+  runner_grade_done (r, TRUE, CLAMP (similarity, 0, 1), pass, detail, NULL);
+}
+
+static void
+runner_rated_cb (GObject      *object,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  double score = 0;
+  gboolean pass = FALSE;
+  gboolean ok = rw_judge_grade_finish (RW_JUDGE (object), res, &score, &pass, &detail, &error);
+
+  runner_grade_done (r, ok, score, pass, detail, error);
 }
 
 void
@@ -141,6 +194,25 @@ _rw_eval_runner_schedule_rating (RwEvalRunner *self)
       RwEvalRating *r = self->rating_queue->pdata[self->next_rating++];
 
       self->in_flight++;
+      if (g_str_has_prefix (r->grader, "similar"))
+        {
+          const char *value = rw_json_object_get_string (r->spec, "value", r->item->reference);
+          const char *texts[] = { r->answer, value ? value : "", NULL };
+          RwProvider *provider = rw_catalog_lookup_provider (self->catalog,
+                                                             rw_model_get_provider_id (self->embedding_model));
+
+          if (provider == NULL)
+            {
+              g_autoptr(GError) missing = g_error_new (RW_ERROR, RW_ERROR_CONFIG,
+                                                       "the embedding model's provider is not "
+                                                       "configured");
+              runner_grade_done (r, FALSE, 0, FALSE, NULL, missing);
+              continue;
+            }
+          rw_provider_embed_async (provider, self->embedding_model, texts, cancellable,
+                                   runner_embedded_cb, r);
+          continue;
+        }
       rw_judge_grade_async (self->judge, r->spec,
                             rw_chat_request_get_last_user_text (r->item->request), r->answer,
                             r->item->reference, cancellable, runner_rated_cb, r);

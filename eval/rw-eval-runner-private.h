@@ -61,6 +61,7 @@ struct _RwEvalRunner
   gboolean stopping;
   gboolean comparing;
   RwJudge *judge;
+  RwModel *embedding_model; /* for similar graders */
   gboolean pairwise;
   gboolean rating;
   GPtrArray *rating_queue; /* Rating */

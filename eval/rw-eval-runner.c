@@ -87,6 +87,7 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->tally, rw_eval_tally_free);
   g_clear_pointer (&self->params, json_node_unref);
   g_clear_object (&self->judge);
+  g_clear_object (&self->embedding_model);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
   g_clear_pointer (&self->limits, g_hash_table_unref);
@@ -253,6 +254,19 @@ rw_eval_runner_set_pairwise (RwEvalRunner *self,
                              gboolean      pairwise)
 {
   self->pairwise = pairwise;
+}
+
+/**
+ * rw_eval_runner_set_embedding_model:
+ * @self: a runner
+ * @model: (nullable): the model that gives embeddings (of an OpenAI-compatible provider) for
+ *   the suite's similar graders
+ */
+void
+rw_eval_runner_set_embedding_model (RwEvalRunner *self,
+                                    RwModel      *model)
+{
+  g_set_object (&self->embedding_model, model);
 }
 
 /**
@@ -457,6 +471,19 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
                      "--judge MODEL", rw_suite_get_item (self->suite, i)->id);
         return FALSE;
       }
+  for (guint i = 0; self->embedding_model == NULL && i < rw_suite_get_n_items (self->suite); i++)
+    {
+      g_autoptr(GHashTable) deferred = rw_grader_list_judged (rw_suite_get_item (self->suite, i));
+
+      if (g_hash_table_contains (deferred, "similar"))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "item %s is graded by the similarity of embeddings (a similar grader): "
+                       "name the embedding model with --embedding-model MODEL",
+                       rw_suite_get_item (self->suite, i)->id);
+          return FALSE;
+        }
+    }
 
   if (resume_run_id != NULL)
     {

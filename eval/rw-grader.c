@@ -583,6 +583,21 @@ grader_judge (JsonObject  *spec,
   return NULL;
 }
 
+/* similar: run by the evaluation runner with an embedding model, never here. */
+static RwGrade *
+grader_similar (JsonObject  *spec,
+                const char  *type,
+                const char  *answer,
+                const char  *reference,
+                gboolean     ignore_case,
+                GError     **error)
+{
+  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+               "the similar grader needs an embedding model: it is run by "
+               "“eval run --embedding-model MODEL”");
+  return NULL;
+}
+
 /* answered: an answer came back; promptfoo passes a test without assertions so. */
 static RwGrade *
 grader_answered (JsonObject  *spec,
@@ -661,6 +676,7 @@ static const struct
   { "judge", grader_judge },
   { "factuality", grader_judge },
   { "closedqa", grader_judge },
+  { "similar", grader_similar },
   { "answered", grader_answered },
   { "contains_any", grader_contains_list },
   { "contains_all", grader_contains_list },
@@ -744,11 +760,27 @@ rw_grader_is_judge (JsonObject *spec)
 }
 
 /**
+ * rw_grader_is_deferred:
+ * @spec: a grader
+ *
+ * Returns: whether @spec is graded by the evaluation runner with a model once the answers are
+ *   in: a judge's (rw_grader_is_judge()), or "similar" ({"value", "threshold"?}: the cosine
+ *   similarity of the answer's and the value's embeddings, passing at 0.75 unless the threshold
+ *   says otherwise)
+ */
+gboolean
+rw_grader_is_deferred (JsonObject *spec)
+{
+  return rw_grader_is_judge (spec) ||
+         g_strcmp0 (rw_json_object_get_string (spec, "type", NULL), "similar") == 0;
+}
+
+/**
  * rw_grader_list_judged:
  * @item: a suite item
  *
- * Returns: (transfer full) (element-type utf8 JsonObject): the item's graders a judge model
- *   grades, by the name their grades are stored under: the type, and for a second grader of
+ * Returns: (transfer full) (element-type utf8 JsonObject): the item's graders the runner grades
+ *   with a model (rw_grader_is_deferred()), by the name their grades are stored under: the type, and for a second grader of
  *   the same type "type 2", and so on
  */
 GHashTable *
@@ -765,7 +797,7 @@ rw_grader_list_judged (RwSuiteItem *item)
       const char *type;
       char *name;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node) || !rw_grader_is_judge (json_node_get_object (node)))
+      if (!JSON_NODE_HOLDS_OBJECT (node) || !rw_grader_is_deferred (json_node_get_object (node)))
         continue;
       spec = json_node_get_object (node);
       type = rw_json_object_get_string (spec, "type", "");
@@ -869,7 +901,7 @@ grader_grade_item_full (RwSuiteItem  *item,
                            item->id, i);
               return NULL;
             }
-          if (rw_grader_is_judge (json_node_get_object (spec)))
+          if (rw_grader_is_deferred (json_node_get_object (spec)))
             continue;   /* graded by the runner's judge model */
           if (grader_is_measured (json_node_get_object (spec)))
             {

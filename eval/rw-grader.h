@@ -41,6 +41,7 @@ GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
 gboolean   rw_grader_is_judge         (JsonObject   *spec);
 JsonObject *rw_grader_get_judge_spec  (RwSuiteItem  *item);
 GHashTable *rw_grader_list_judged     (RwSuiteItem  *item);
+gboolean   rw_grader_is_deferred      (JsonObject   *spec);
 gboolean   rw_grader_final_number     (const char   *text,
                                        double       *value);
 char       rw_grader_choice_letter    (const char   *text);

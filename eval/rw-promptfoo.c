@@ -240,6 +240,16 @@ promptfoo_grader_for (JsonObject *assertion,
                                                                             0.5));
         }
     }
+  else if (g_str_equal (type, "similar") && text)
+    {
+      /* The cosine similarity of the embeddings of the answer and the value, by the model named
+       * with --embedding-model; promptfoo passes at 0.75. */
+      json_builder_add_string_value (b, "similar");
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, text);
+      json_builder_set_member_name (b, "threshold");
+      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0.75));
+    }
   else if ((g_str_equal (type, "factuality") || g_str_equal (type, "model-graded-closedqa")) &&
            text)
     {

@@ -1140,6 +1140,95 @@ test_promptfoo_weights_and_metrics (void)
   rw_mock_upstream_free (mock);
 }
 
+static RwMockReply *
+embeddings_reply (const char *match,
+                  const char *first,
+                  const char *second)
+{
+  g_autofree char *body = g_strdup_printf ("{\"object\": \"list\", \"data\": ["
+                                           "{\"object\": \"embedding\", \"index\": 1, \"embedding\": %s},"
+                                           "{\"object\": \"embedding\", \"index\": 0, \"embedding\": %s}],"
+                                           " \"model\": \"embed\"}", second, first);
+  RwMockReply *reply = rw_mock_reply_new_json (200, body);
+
+  reply->match = g_strdup (match);
+  return reply;
+}
+
+/* promptfoo's similar: the cosine similarity of the embeddings of the answer and the value, by
+ * the model named with --embedding-model (OpenAI's /v1/embeddings), passing at the threshold;
+ * not-similar passes below it. Without an embedding model the run is refused before anything
+ * is sent; a reply that is not embeddings fails the grade, not the run. */
+static void
+test_promptfoo_similar (void)
+{
+  static const char * const paris[] = { "Paris.", NULL };
+  static const char * const lyon[] = { "Lyon.", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) without = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  const char *ids[] = { "mock/paris", "mock/lyon", NULL };
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Which city is the capital of {{country}}?']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars: {country: France}\n"
+    "    assert:\n"
+    "      - {type: similar, value: 'The capital is Paris', threshold: 0.8}\n"
+    "      - {type: not-similar, value: 'The capital is Paris', threshold: 0.8}\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"},"
+                          "  {\"id\": \"mock/lyon\", \"provider\": \"mock\", \"name\": \"lyon\"},"
+                          "  {\"id\": \"mock/embed\", \"provider\": \"mock\", \"name\": \"embed\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "lyon", rw_mock_reply_new_stream (lyon, 5, 3, TRUE));
+  /* Paris lies close to the value (0.995), Lyon far from it (0.0995). */
+  rw_mock_upstream_add_rule (mock, "embed", embeddings_reply ("\"Paris.\"", "[1, 0]", "[1, 0.1]"));
+  rw_mock_upstream_add_rule (mock, "embed", embeddings_reply ("\"Lyon.\"", "[0, 1]", "[1, 0.1]"));
+  models = models_for (catalog, ids);
+
+  without = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  g_assert_false (rw_eval_runner_prepare (without, NULL, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "--embedding-model"));
+  g_clear_error (&error);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "paris"), ==, 0);
+
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_embedding_model (runner, rw_catalog_lookup_model (catalog, "mock/embed"));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "embed"), ==, 4);
+  body = rw_mock_upstream_dup_last_body (mock);
+  g_assert_nonnull (strstr (body, "\"input\":["));
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/paris' AND g.grader = 'similar'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/paris' AND g.grader = 'similar 2'"), ==, 0);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/lyon' AND g.grader = 'similar'"), ==, 0);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/lyon' AND g.grader = 'similar 2'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail = 'similarity 0.995 (passes at 0.8)'"),
+                   ==, 2);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 /* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
  * most three in any window. */
 static void
@@ -1373,6 +1462,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/promptfoo-model-graded", test_promptfoo_model_graded);
   g_test_add_func ("/Rw/Eval/promptfoo-weights-and-metrics", test_promptfoo_weights_and_metrics);
+  g_test_add_func ("/Rw/Eval/promptfoo-similar", test_promptfoo_similar);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
   g_test_add_func ("/Rw/Eval/promptfoo-results", test_promptfoo_results);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);

@@ -17,6 +17,7 @@ typedef struct
   double budget;
   char *resume;
   char *judge_id;
+  char *embedding_id;
   gboolean no_pairwise;
   gboolean no_cache;
   gboolean strict;
@@ -38,6 +39,9 @@ static const GOptionEntry eval_run_entries[] = {
   { "judge", 0, 0, G_OPTION_ARG_STRING, FIELD (judge_id),
     N_("Rate answers by the suite's judge graders, and compare every pair of answers in both "
        "orders, with this model"), N_("MODEL") },
+  { "embedding-model", 0, 0, G_OPTION_ARG_STRING, FIELD (embedding_id),
+    N_("Grade the suite's similar assertions by the embeddings of this model (of an "
+       "OpenAI-compatible provider)"), N_("MODEL") },
   { "no-pairwise", 0, 0, G_OPTION_ARG_NONE, FIELD (no_pairwise),
     N_("With --judge, only rate by the judge graders; do not compare pairs"), NULL },
   { "no-cache", 0, 0, G_OPTION_ARG_NONE, FIELD (no_cache),
@@ -191,6 +195,16 @@ eval_run_prepare (RwCliContext   *cli,
         }
       rw_eval_runner_set_judge (runner, judge);
       rw_eval_runner_set_pairwise (runner, !o->no_pairwise);
+    }
+  if (o->embedding_id != NULL)
+    {
+      g_autoptr(RwModel) embedding = rw_catalog_resolve_model (catalog, o->embedding_id, &error);
+      if (embedding == NULL)
+        {
+          rw_cli_print_error ("%s", error->message);
+          return NULL;
+        }
+      rw_eval_runner_set_embedding_model (runner, embedding);
     }
   if (!rw_eval_runner_prepare (runner, o->resume, &error))
     {

@@ -595,6 +595,24 @@ rw_fuzz_replies (const guint8 *data,
       catalog = rw_catalog_new ();
       g_assert (rw_catalog_load_data (catalog, "fuzz", json->str, -1, NULL));
     }
+  /* "embeddings N": an /embeddings reply for N texts, as `similar` reads it. */
+  if (words[0] != NULL && g_str_equal (words[0], "embeddings"))
+    {
+      g_autoptr(GError) error = NULL;
+      guint n = words[1] ? (guint) MIN (g_ascii_strtoull (words[1], NULL, 10), 64) : 2;
+      gsize len = 0;
+      const char *text = g_bytes_get_data (body, &len);
+      g_autoptr(GPtrArray) vectors = _rw_embeddings_parse (text, len, n, &error);
+
+      g_assert ((vectors == NULL) == (error != NULL));
+      for (guint i = 0; vectors != NULL && i < vectors->len; i++)
+        {
+          GArray *v = vectors->pdata[i];
+          g_assert (v->len == ((GArray *) vectors->pdata[0])->len);
+          rw_cosine_similarity (vectors->pdata[0], v);
+        }
+      return 0;
+    }
   if (words[0] != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
       if (g_str_equal (words[0], kinds[i]))
