@@ -16,6 +16,7 @@ typedef struct
   gatomicrefcount ref_count;
   GPtrArray *outcomes;
   RwComparisons *comparisons;
+  char *stamp;              /* the store's evidence stamp when it was read, or NULL */
 } Evidence;
 
 struct _RwPoliciesPage
@@ -25,6 +26,7 @@ struct _RwPoliciesPage
   RwCatalog *catalog;
   RwStore *store;
   Evidence *evidence;
+  char *evidence_stamp;     /* the store's, when the evidence was read (see rw_store_dup_evidence_stamp()) */
   JsonNode *learned;
   JsonNode *evaluation;
   GCancellable *cancellable;

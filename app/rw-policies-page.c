@@ -42,6 +42,7 @@ _rw_policies_evidence_unref (Evidence *e)
     return;
   g_clear_pointer (&e->outcomes, g_ptr_array_unref);
   g_clear_pointer (&e->comparisons, rw_comparisons_free);
+  g_free (e->stamp);
   g_free (e);
 }
 
@@ -330,6 +331,8 @@ policies_page_load_thread (GTask        *task,
   rw_thread_lower_priority ();
   g_atomic_ref_count_init (&e->ref_count);
   e->comparisons = rw_comparisons_new ();
+  /* Taken before the evidence is read: a row added meanwhile makes the next look read again. */
+  e->stamp = rw_store_dup_evidence_stamp (store, NULL);
   if ((e->outcomes = rw_outcomes_load (store, &error)) == NULL ||
       !rw_comparisons_load_store (e->comparisons, store, &error))
     {
@@ -362,6 +365,8 @@ policies_page_loaded_cb (GObject      *object,
     }
   _rw_policies_evidence_unref (self->evidence);
   self->evidence = e;
+  g_free (self->evidence_stamp);
+  self->evidence_stamp = g_strdup (e->stamp);
   if (e->outcomes->len == 0 && rw_comparisons_get_n (e->comparisons) == 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -544,6 +549,14 @@ rw_policies_page_reload (RwPoliciesPage *self)
     return;
   rw_store_flush (self->store, NULL);
   _rw_policies_page_list_kept (self);
+  /* Shown again with the same evidence: what was learned from it stands. */
+  if (self->evidence != NULL && self->evidence_stamp != NULL)
+    {
+      g_autofree char *stamp = rw_store_dup_evidence_stamp (self->store, NULL);
+
+      if (g_strcmp0 (stamp, self->evidence_stamp) == 0)
+        return;
+    }
   self->loading = TRUE;
   task = g_task_new (self, self->cancellable, policies_page_loaded_cb, NULL);
   g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
@@ -618,6 +631,7 @@ rw_policies_page_finalize (GObject *object)
   _rw_policies_evidence_unref (self->evidence);
   g_clear_pointer (&self->learned, json_node_unref);
   g_clear_pointer (&self->evaluation, json_node_unref);
+  g_clear_pointer (&self->evidence_stamp, g_free);
   G_OBJECT_CLASS (rw_policies_page_parent_class)->finalize (object);
 }
 

@@ -407,6 +407,35 @@ rw_store_lookup_run (RwStore     *self,
 }
 
 /**
+ * rw_store_dup_evidence_stamp:
+ * @self: a #RwStore
+ * @error: return location for an error
+ *
+ * What the learner reads (answers, grades, votes) changes whenever this does: a row added, or
+ * one taken away. For a view that keeps what it learned until then.
+ *
+ * Returns: (transfer full) (nullable): the stamp, or %NULL on error
+ */
+char *
+rw_store_dup_evidence_stamp (RwStore  *self,
+                             GError  **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), NULL);
+
+  rows = _rw_store_query (self, "SELECT (SELECT count(*) || ':' || coalesce (max (rowid), 0) "
+                                "FROM responses) || '/' || "
+                                "(SELECT count(*) || ':' || coalesce (max (rowid), 0) FROM grades) "
+                                "|| '/' || "
+                                "(SELECT count(*) || ':' || coalesce (max (rowid), 0) FROM votes)",
+                          NULL, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_strdup (((char **) rows->pdata[0])[0]);
+}
+
+/**
  * rw_store_lookup_import:
  * @source: what was imported ("routellm", "outcomes", "promptfoo")
  * @sha256: the imported data's checksum, as its run's parameters keep it

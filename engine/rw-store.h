@@ -135,6 +135,8 @@ RwStoredRun *rw_store_lookup_run       (RwStore        *self,
                                         const char     *run_id,
                                         const char     *kind,
                                         GError        **error);
+char       *rw_store_dup_evidence_stamp (RwStore       *self,
+                                        GError        **error);
 RwStoredRun *rw_store_lookup_import    (RwStore        *self,
                                         const char     *source,
                                         const char     *sha256,

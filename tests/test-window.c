@@ -1714,6 +1714,37 @@ test_policies (Fixture       *f,
   g_assert_nonnull (strstr (labels, "Oracle"));
   g_assert_nonnull (strstr (labels, "recorded/mixtral-8x7b-instruct-v0.1"));
 
+  /* Away and back with the same evidence: nothing is read or learned again, and the
+   * evaluation stays. A grade stored meanwhile makes the next look read and learn again. */
+  {
+    JsonNode *before = rw_policies_page_get_learned (page);
+    g_autofree char *answer = NULL;
+
+    rw_window_set_view (f->window, "compare");
+    wait_for_frame (GTK_WIDGET (f->window));
+    rw_window_set_view (f->window, "policies");
+    wait_for_frame (GTK_WIDGET (f->window));
+    g_assert_false (rw_policies_page_is_busy (page));
+    g_assert_true (rw_policies_page_get_learned (page) == before);
+    g_assert_nonnull (rw_policies_page_get_evaluation (page));
+
+    answer = rw_test_db_text (rw_store_get_path (f->store),
+                              "SELECT id FROM responses WHERE status = 'ok' LIMIT 1");
+    rw_store_record_grade (f->store, answer, "person", 1, TRUE, NULL, "human");
+    g_assert_true (rw_store_flush (f->store, NULL));
+    rw_window_set_view (f->window, "compare");
+    wait_for_frame (GTK_WIDGET (f->window));
+    rw_window_set_view (f->window, "policies");
+    wait_for_frame (GTK_WIDGET (f->window));
+    g_assert_true (rw_policies_page_is_busy (page));
+    while (rw_policies_page_is_busy (page))
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_nonnull (rw_policies_page_get_learned (page));
+    rw_policies_page_evaluate (page);
+    while (rw_policies_page_is_busy (page))
+      g_main_context_iteration (NULL, TRUE);
+  }
+
   kept = rw_policies_page_keep (page, "lean", TRUE, &error);
   g_assert_no_error (error);
   g_assert_nonnull (kept);
