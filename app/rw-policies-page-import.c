@@ -77,13 +77,15 @@ policies_page_import_thread (GTask        *task,
                                    _("%s is not a promptfoo results file"), job->path);
           return;
         }
-      run_id = rw_promptfoo_import_results (job->store, json_node_get_object (root), job->path,
-                                            &n, &error);
+      run_id = rw_promptfoo_import_results_cancellable (job->store, json_node_get_object (root),
+                                                        job->path, cancellable, &n, &error);
     }
   else
-    run_id = rw_routellm_import_cancellable (job->store, job->catalog, job->path, cancellable,
-                                             &job->progress->n_items, &error);
-  n = g_atomic_int_get ((gint *) &job->progress->n_items);
+    {
+      run_id = rw_routellm_import_cancellable (job->store, job->catalog, job->path, cancellable,
+                                               &job->progress->n_items, &error);
+      n = g_atomic_int_get ((gint *) &job->progress->n_items);
+    }
   if (run_id == NULL || !rw_store_flush (job->store, &error))
     {
       g_task_return_error (task, error);

@@ -97,6 +97,24 @@ rw_promptfoo_import_results (RwStore     *store,
                              guint       *n_answers,
                              GError     **error)
 {
+  return rw_promptfoo_import_results_cancellable (store, root, origin, NULL, n_answers, error);
+}
+
+/**
+ * rw_promptfoo_import_results_cancellable:
+ * @cancellable: (nullable): stops the import between answers; what was imported stays, in a
+ *   run marked "cancelled", and the import fails with %G_IO_ERROR_CANCELLED
+ *
+ * rw_promptfoo_import_results(), for an import that a person may stop.
+ */
+char *
+rw_promptfoo_import_results_cancellable (RwStore      *store,
+                                         JsonObject   *root,
+                                         const char   *origin,
+                                         GCancellable *cancellable,
+                                         guint        *n_answers,
+                                         GError      **error)
+{
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   JsonObject *results = _rw_promptfoo_object_member (root, "results");
   JsonArray *list;
@@ -157,6 +175,15 @@ rw_promptfoo_import_results (RwStore     *store,
       g_autoptr(RwChatResult) result = NULL;
       GPtrArray *group;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          rw_store_set_run_status (store, run_id, "cancelled");
+          rw_store_flush (store, NULL);
+          g_free (run_id);
+          if (n_answers != NULL)
+            *n_answers = n;
+          return NULL;
+        }
       if (raw == NULL || pid == NULL)
         continue;
       model = g_strdup_printf ("promptfoo/%s", pid);

@@ -37,5 +37,11 @@ char     *rw_promptfoo_import_results       (RwStore     *store,
                                              const char  *origin,
                                              guint       *n_answers,
                                              GError     **error);
+char     *rw_promptfoo_import_results_cancellable (RwStore      *store,
+                                             JsonObject   *root,
+                                             const char   *origin,
+                                             GCancellable *cancellable,
+                                             guint        *n_answers,
+                                             GError      **error);
 
 G_END_DECLS

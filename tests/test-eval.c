@@ -1293,6 +1293,22 @@ test_promptfoo_results (void)
 
   g_assert_true (json_parser_load_from_file (parser, path, &error));
   g_assert_true (rw_promptfoo_is_results (json_node_get_object (json_parser_get_root (parser))));
+  /* Stopped: nothing more is read, the run says it was cancelled, and the file can be imported
+   * whole after. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+    g_cancellable_cancel (cancellable);
+    g_assert_null (rw_promptfoo_import_results_cancellable (store,
+                                                            json_node_get_object (json_parser_get_root (parser)),
+                                                            "promptfoo-results.json", cancellable, &n,
+                                                            &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_cmpuint (n, ==, 0);
+    g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
+    g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses"), ==, 0);
+  }
   run_id = rw_promptfoo_import_results (store, json_node_get_object (json_parser_get_root (parser)),
                                         "promptfoo-results.json", &n, &error);
   g_assert_no_error (error);
