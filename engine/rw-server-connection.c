@@ -87,10 +87,11 @@ _rw_server_sweep (gpointer data)
       RwServerConn *c = late->pdata[i];
       struct pollfd pfd = { c->fd, POLLIN, 0 };
 
-      /* A deadline measures the client, not this loop: what the client sent while the loop was
-       * busy elsewhere is read first. A client that was late stays late, as its deadline does
-       * not move for more of the same request. */
-      if (c->fd >= 0 && c->deadline_us != 0 && poll (&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+      /* An idle deadline measures the client, not this loop: a request the client sent while
+       * the loop was busy elsewhere is read first, and starts its head and body deadlines.
+       * Those run from the request's first byte and do not move for more of it. */
+      if (c->fd >= 0 && c->deadline_us != 0 && g_strcmp0 (c->deadline_what, "idle") == 0 &&
+          poll (&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
         _rw_server_conn_ready (c, G_IO_IN);
       if (c->fd >= 0 && conn_is_late (c, now))
         _rw_server_conn_close (c);
