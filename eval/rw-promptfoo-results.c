@@ -53,6 +53,8 @@ promptfoo_record_grades (RwStore    *store,
                            rw_json_object_get_string (grading, "reason", NULL), "import");
 }
 
+#define PROMPTFOO_MAX_ANSWERS_PER_TEST 256
+
 /* Each pair of providers' answers to the same test and prompt: the higher score wins. @groups
  * maps an item to its prompt, task, then each answer's id and score. */
 static void
@@ -132,6 +134,35 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
       return NULL;
     }
   list = rw_json_object_get_array (results, "results");
+  /* Every two answers to a test are compared: so many answers to one test that the pairs would
+   * run into the millions are refused, before anything is stored. */
+  {
+    g_autoptr(GHashTable) per_test = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      {
+        JsonNode *element = json_array_get_element (list, i);
+        JsonObject *r = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+        char *key;
+        guint count;
+
+        if (r == NULL)
+          continue;
+        key = g_strdup_printf ("t%" G_GINT64_FORMAT "-p%" G_GINT64_FORMAT,
+                               rw_json_object_get_int (r, "testIdx", i),
+                               rw_json_object_get_int (r, "promptIdx", 0));
+        count = GPOINTER_TO_UINT (g_hash_table_lookup (per_test, key)) + 1;
+        if (count > PROMPTFOO_MAX_ANSWERS_PER_TEST)
+          {
+            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                         "%s: test %s has more than %d answers (providers times repeats); "
+                         "nothing was stored", origin, key, PROMPTFOO_MAX_ANSWERS_PER_TEST);
+            g_free (key);
+            return NULL;
+          }
+        g_hash_table_insert (per_test, key, GUINT_TO_POINTER (count));
+      }
+  }
   {
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), root);
     sha256 = _rw_import_checksum_json (node);

@@ -1309,6 +1309,25 @@ test_promptfoo_results (void)
     g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
     g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses"), ==, 0);
   }
+  /* 257 answers to one test would make 32,896 comparisons of it: refused, nothing stored. */
+  {
+    g_autoptr(GString) many = g_string_new ("{\"evalId\": \"e\", \"results\": {\"version\": 3, \"results\": [");
+    g_autoptr(JsonNode) node = NULL;
+
+    for (guint i = 0; i < 257; i++)
+      g_string_append_printf (many, "%s{\"testIdx\": 0, \"promptIdx\": 0, \"prompt\": {\"raw\": \"q\"},"
+                              " \"provider\": {\"id\": \"p%u\"}, \"response\": {\"output\": \"a\"},"
+                              " \"score\": 1, \"success\": true}", i ? ", " : "", i);
+    g_string_append (many, "]}}");
+    node = rw_json_parse (many->str, many->len, NULL);
+    g_assert_true (rw_promptfoo_is_results (json_node_get_object (node)));
+    g_assert_null (rw_promptfoo_import_results (store, json_node_get_object (node), "many.json", &n,
+                                                &error));
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    g_assert_nonnull (strstr (error->message, "test t0-p0 has more than 256 answers"));
+    g_clear_error (&error);
+    g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM responses"), ==, 0);
+  }
   run_id = rw_promptfoo_import_results (store, json_node_get_object (json_parser_get_root (parser)),
                                         "promptfoo-results.json", &n, &error);
   g_assert_no_error (error);

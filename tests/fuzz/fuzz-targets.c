@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <routewise-eval.h>
 
 #include "rw-http1.h"
@@ -637,5 +638,51 @@ rw_fuzz_replies (const guint8 *data,
   g_assert (result->tokens_in >= -1 && result->tokens_out >= -1);
   g_assert (isnan (result->cost_usd) || result->cost_usd >= 0);
   rw_chat_result_unref (result);
+  return 0;
+}
+
+/* A promptfoo results file (promptfoo eval -o results.json), imported into a database as
+ * `import promptfoo` stores it: refused with a message, or stored with its answers, grades and
+ * pairwise outcomes, its run finished. The database is made anew every 256 inputs. */
+int
+rw_fuzz_promptfoo_results (const guint8 *data,
+                           gsize         size)
+{
+  static char *dir;
+  static RwStore *store;
+  static guint uses;
+  g_autoptr(JsonNode) root = rw_json_parse ((const char *) data, size, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run_id = NULL;
+  guint n = 0;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !rw_promptfoo_is_results (json_node_get_object (root)))
+    return 0;
+  if (store != NULL && ++uses % 256 == 0)
+    {
+      g_autofree char *path = g_build_filename (dir, "fuzz.db", NULL);
+
+      g_clear_object (&store);
+      g_unlink (path);
+    }
+  if (store == NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (dir == NULL)
+        dir = g_dir_make_tmp ("routewise-fuzz-XXXXXX", NULL);
+      path = g_build_filename (dir, "fuzz.db", NULL);
+      store = rw_store_open (path, NULL);
+      g_assert (store != NULL);
+    }
+  run_id = rw_promptfoo_import_results (store, json_node_get_object (root), "fuzz.json", &n, &error);
+  g_assert ((run_id == NULL) == (error != NULL));
+  g_assert (error == NULL || (error->domain == RW_ERROR && error->message[0] != '\0'));
+  if (run_id != NULL)
+    {
+      g_autoptr(JsonNode) report = rw_eval_report_build (store, run_id, &error);
+      g_assert (report != NULL);
+    }
   return 0;
 }

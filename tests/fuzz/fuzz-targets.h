@@ -19,3 +19,4 @@ int rw_fuzz_answers    (const guint8 *data, gsize size);
 int rw_fuzz_csv        (const guint8 *data, gsize size);
 int rw_fuzz_template   (const guint8 *data, gsize size);
 int rw_fuzz_replies    (const guint8 *data, gsize size);
+int rw_fuzz_promptfoo_results (const guint8 *data, gsize size);
