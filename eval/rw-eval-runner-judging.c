@@ -114,10 +114,8 @@ runner_grade_done (RwEvalRating *r,
   self->in_flight--;
   if (ok)
     {
-      double weight = rw_json_object_get_double (r->spec, "weight", 1);
-
       _rw_eval_runner_record_grade (self, r->response_id, r->grader, score, pass, detail, "judge",
-                                    isfinite (weight) && weight >= 0 ? weight : 1,
+                                    rw_grader_get_weight (r->spec),
                                     rw_json_object_get_string (r->spec, "metric", NULL));
       self->n_ratings++;
     }

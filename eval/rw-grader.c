@@ -49,16 +49,30 @@ rw_grade_free (RwGrade *grade)
 
 /* What a grade counts for, as its grader says: a "weight" (1 unless given, never below 0) in its
  * answer's weighted score, and the named "metric" it also counts towards. */
+/**
+ * rw_grader_get_weight:
+ * @spec: a grader
+ *
+ * Returns: how much its grades count in an answer's weighted score: its "weight", 1 unless it
+ *   gives one that is a number of 0 or more
+ */
+double
+rw_grader_get_weight (JsonObject *spec)
+{
+  double weight = rw_json_object_get_double (spec, "weight", 1);
+
+  return isfinite (weight) && weight >= 0 ? weight : 1;
+}
+
 static RwGrade *
 grade_weigh (RwGrade    *grade,
              JsonObject *spec)
 {
-  double weight = rw_json_object_get_double (spec, "weight", 1);
   const char *metric = rw_json_object_get_string (spec, "metric", NULL);
 
   if (grade == NULL)
     return NULL;
-  grade->weight = isfinite (weight) && weight >= 0 ? weight : 1;
+  grade->weight = rw_grader_get_weight (spec);
   g_free (grade->metric);
   grade->metric = metric && *metric ? g_strdup (metric) : NULL;
   return grade;
@@ -569,32 +583,22 @@ grader_length (JsonObject  *spec,
   return grader_grade_new (type, n >= min && n <= max, "%" G_GINT64_FORMAT " %s", n, unit);
 }
 
-/* judge: run by the evaluation runner with a judge model, never here. */
+/* judge, factuality, closedqa and similar: run by the evaluation runner with a model, never
+ * here (see rw_grader_is_deferred()). */
 static RwGrade *
-grader_judge (JsonObject  *spec,
-              const char  *type,
-              const char  *answer,
-              const char  *reference,
-              gboolean     ignore_case,
-              GError     **error)
+grader_deferred (JsonObject  *spec,
+                 const char  *type,
+                 const char  *answer,
+                 const char  *reference,
+                 gboolean     ignore_case,
+                 GError     **error)
 {
-  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "the %s grader needs a judge model: it is run by “eval run --judge MODEL”", type);
-  return NULL;
-}
+  gboolean similar = g_str_equal (type, "similar");
 
-/* similar: run by the evaluation runner with an embedding model, never here. */
-static RwGrade *
-grader_similar (JsonObject  *spec,
-                const char  *type,
-                const char  *answer,
-                const char  *reference,
-                gboolean     ignore_case,
-                GError     **error)
-{
   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "the similar grader needs an embedding model: it is run by "
-               "“eval run --embedding-model MODEL”");
+               "the %s grader needs %s: it is run by “eval run %s MODEL”", type,
+               similar ? "an embedding model" : "a judge model",
+               similar ? "--embedding-model" : "--judge");
   return NULL;
 }
 
@@ -673,10 +677,10 @@ static const struct
   { "json", grader_json },
   { "tool_call", grader_tool_call },
   { "length", grader_length },
-  { "judge", grader_judge },
-  { "factuality", grader_judge },
-  { "closedqa", grader_judge },
-  { "similar", grader_similar },
+  { "judge", grader_deferred },
+  { "factuality", grader_deferred },
+  { "closedqa", grader_deferred },
+  { "similar", grader_deferred },
   { "answered", grader_answered },
   { "contains_any", grader_contains_list },
   { "contains_all", grader_contains_list },

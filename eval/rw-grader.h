@@ -42,6 +42,7 @@ gboolean   rw_grader_is_judge         (JsonObject   *spec);
 JsonObject *rw_grader_get_judge_spec  (RwSuiteItem  *item);
 GHashTable *rw_grader_list_judged     (RwSuiteItem  *item);
 gboolean   rw_grader_is_deferred      (JsonObject   *spec);
+double     rw_grader_get_weight       (JsonObject   *spec);
 gboolean   rw_grader_final_number     (const char   *text,
                                        double       *value);
 char       rw_grader_choice_letter    (const char   *text);
