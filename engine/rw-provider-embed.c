@@ -19,23 +19,6 @@
 
 #define MAX_DIMENSIONS 65536
 
-typedef struct
-{
-  SoupMessage *msg;
-  guint n_texts;
-  char *key;
-} Embed;
-
-static void
-embed_free (Embed *e)
-{
-  g_clear_object (&e->msg);
-  if (e->key != NULL)
-    memset (e->key, 0, strlen (e->key));
-  g_free (e->key);
-  g_free (e);
-}
-
 static void
 embed_vector_free (gpointer vector)
 {
@@ -119,69 +102,31 @@ _rw_embeddings_parse (const char  *text,
 }
 
 static void
-embed_body_cb (GObject      *object,
-               GAsyncResult *res,
-               gpointer      user_data)
+embed_posted_cb (GObject      *object,
+                 GAsyncResult *res,
+                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Embed *e = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  gboolean truncated = FALSE;
-  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, &truncated, &error);
+  g_autoptr(GBytes) body = _rw_provider_post_json_finish (RW_PROVIDER (object), res, &error);
   g_autoptr(GPtrArray) vectors = NULL;
-  guint status = soup_message_get_status (e->msg);
   const char *text;
   gsize len = 0;
 
   if (body == NULL)
     {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK, "%s", error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   text = g_bytes_get_data (body, &len);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      GError *http = rw_error_from_http (status, text, len);
-      g_autofree char *clean = rw_redact (http->message, e->key);
-
-      g_task_return_new_error (task, RW_ERROR, http->code, "%s", clean);
-      g_error_free (http);
-      return;
-    }
-  if (truncated)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the embeddings reply is larger than %d bytes", RW_HTTP_MAX_BODY);
-      return;
-    }
-  vectors = _rw_embeddings_parse (text, len, e->n_texts, &error);
+  vectors = _rw_embeddings_parse (text, len, GPOINTER_TO_UINT (g_task_get_task_data (task)),
+                                  &error);
   if (vectors == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&vectors), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-embed_send_cb (GObject      *object,
-               GAsyncResult *res,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
-  Embed *e = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  if (stream == NULL)
-    {
-      g_autofree char *clean = rw_redact (error->message, e->key);
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK, "%s", clean);
-      return;
-    }
-  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, cancellable, embed_body_cb,
-                           g_steal_pointer (&task));
 }
 
 /**
@@ -204,53 +149,24 @@ rw_provider_embed_async (RwProvider          *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *url = g_strconcat (rw_provider_get_base_url (self), "/embeddings", NULL);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GBytes) body = NULL;
-  Embed *e = g_new0 (Embed, 1);
-  char *text;
+  guint n_texts = 0;
 
   g_task_set_source_tag (task, rw_provider_embed_async);
-  g_task_set_task_data (task, e, (GDestroyNotify) embed_free);
-  if (!RW_IS_OPENAI_PROVIDER (self))
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_UNSUPPORTED,
-                               "%s does not speak OpenAI's API, whose /embeddings gives "
-                               "embeddings: name an embedding model of an OpenAI-compatible "
-                               "provider", rw_provider_get_id (self));
-      return;
-    }
-  e->msg = soup_message_new ("POST", url);
-  if (e->msg == NULL)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
-      return;
-    }
-  soup_message_add_flags (e->msg, SOUP_MESSAGE_NO_REDIRECT);
-  e->key = _rw_provider_dup_api_key (self);
-  if (e->key != NULL && *e->key != '\0')
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", e->key, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (e->msg), "Authorization",
-                                    auth);
-      memset (auth, 0, strlen (auth));
-    }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, rw_model_get_upstream_name (model));
   json_builder_set_member_name (b, "input");
   json_builder_begin_array (b);
-  for (guint i = 0; texts[i] != NULL; i++, e->n_texts++)
-    json_builder_add_string_value (b, texts[i]);
+  for (; texts[n_texts] != NULL; n_texts++)
+    json_builder_add_string_value (b, texts[n_texts]);
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  text = rw_json_to_string (root, FALSE);
-  body = g_bytes_new_take (text, strlen (text));
-  soup_message_set_request_body_from_bytes (e->msg, "application/json", body);
-  soup_session_send_async (rw_provider_get_session (self), e->msg, G_PRIORITY_DEFAULT, cancellable,
-                           embed_send_cb, g_steal_pointer (&task));
+  g_task_set_task_data (task, GUINT_TO_POINTER (n_texts), NULL);
+  _rw_provider_post_json_async (self, "/embeddings", "embeddings", root, cancellable,
+                                embed_posted_cb, g_steal_pointer (&task));
 }
 
 /**

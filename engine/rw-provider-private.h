@@ -24,6 +24,19 @@ gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
 char       *_rw_provider_dup_api_key       (RwProvider           *self);
+void        _rw_provider_post_json_async  (RwProvider           *self,
+                                           const char           *path,
+                                           const char           *what,
+                                           JsonNode             *body,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+GBytes     *_rw_provider_post_json_finish (RwProvider           *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
+GStrv       _rw_moderation_parse          (const char           *text,
+                                           gsize                 len,
+                                           GError              **error);
 GPtrArray  *_rw_embeddings_parse           (const char           *text,
                                             gsize                 len,
                                             guint                 n_texts,

@@ -130,6 +130,15 @@ void           rw_provider_embed_async       (RwProvider          *self,
 GPtrArray     *rw_provider_embed_finish      (RwProvider          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+void           rw_provider_moderate_async    (RwProvider          *self,
+                                              RwModel             *model,
+                                              const char          *text,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GStrv          rw_provider_moderate_finish   (RwProvider          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 double         rw_cosine_similarity          (GArray              *a,
                                               GArray              *b);
 

@@ -418,6 +418,8 @@ store_make_ungraded (RwStoreRow *row)
   r->id = _rw_store_row_dup (row, 0);
   r->item_id = _rw_store_row_dup (row, 1);
   r->text = _rw_store_row_dup (row, 2);
+  r->model = _rw_store_row_dup (row, 3);
+  r->sample = (guint) _rw_store_row_int (row, 4);
   r->ok = TRUE;
   return r;
 }
@@ -427,7 +429,7 @@ store_make_ungraded (RwStoreRow *row)
  * @grader: a grader's name ("judge")
  *
  * Returns: (transfer full) (nullable) (element-type RwStoredResponse): the good answers of the
- *   run that @grader has not graded, oldest first: their id, item and text
+ *   run that @grader has not graded, oldest first: their id, item, text, model and sample
  */
 GPtrArray *
 rw_store_list_ungraded_answers (RwStore     *self,
@@ -439,7 +441,7 @@ rw_store_list_ungraded_answers (RwStore     *self,
 
   g_return_val_if_fail (RW_IS_STORE (self), NULL);
 
-  return _rw_store_list (self, "SELECT r.id, r.item_id, r.text FROM responses r WHERE "
+  return _rw_store_list (self, "SELECT r.id, r.item_id, r.text, r.model, r.sample FROM responses r WHERE "
                                "r.run_id = ?1 AND r.status = 'ok' AND NOT EXISTS (SELECT 1 FROM "
                                "grades g WHERE g.response_id = r.id AND g.grader = ?2) "
                                "ORDER BY r.created_ms",

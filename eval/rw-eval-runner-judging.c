@@ -8,6 +8,7 @@
 #include "rw-eval-runner-private.h"
 #include "rw-grader.h"
 #include "rw-json.h"
+#include "rw-script-private.h"
 
 /* Once every answer is in: the judge's ratings of answers, and every pair of answers to an
  * item compared, by their grades and by the judge. */
@@ -20,6 +21,8 @@ typedef struct
   JsonObject *spec;
   char *response_id;
   char *answer;
+  GPtrArray *ids;           /* select_best: the answers compared, in the models' order */
+  GPtrArray *texts;
 } RwEvalRating;
 
 static void
@@ -30,7 +33,85 @@ runner_rating_free (RwEvalRating *r)
   json_object_unref (r->spec);
   g_free (r->response_id);
   g_free (r->answer);
+  g_clear_pointer (&r->ids, g_ptr_array_unref);
+  g_clear_pointer (&r->texts, g_ptr_array_unref);
   g_free (r);
+}
+
+/* The place of @model in the run's models. */
+static guint
+runner_model_index (RwEvalRunner *self,
+                    const char   *model)
+{
+  for (guint m = 0; m < self->models->len; m++)
+    if (g_strcmp0 (rw_model_get_id (self->models->pdata[m]), model) == 0)
+      return m;
+  return G_MAXUINT;
+}
+
+/* select_best compares the answers of every model to an item's repetition at once: one rating
+ * per repetition with two answers or more, none of them graded yet. */
+static void
+runner_queue_select_best (RwEvalRunner *self,
+                          GHashTable   *items,
+                          GHashTable   *by_id,
+                          const char   *grader,
+                          GPtrArray    *answers)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GList) keys = NULL;
+
+  for (guint i = 0; answers != NULL && i < answers->len; i++)
+    {
+      RwStoredResponse *answer = answers->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s\n%u", answer->item_id, answer->sample);
+      GPtrArray *group = g_hash_table_lookup (groups, key);
+
+      if (group == NULL)
+        {
+          group = g_ptr_array_new ();
+          g_hash_table_insert (groups, g_steal_pointer (&key), group);
+        }
+      g_ptr_array_add (group, answer);
+    }
+  keys = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) strcmp);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      GPtrArray *group = g_hash_table_lookup (groups, l->data);
+      RwStoredResponse *first = group->pdata[0];
+      GHashTable *judged = g_hash_table_lookup (items, first->item_id);
+      JsonObject *spec = judged ? g_hash_table_lookup (judged, grader) : NULL;
+      RwEvalRating *r;
+
+      if (spec == NULL || group->len < 2)
+        continue;
+      r = g_new0 (RwEvalRating, 1);
+      r->self = self;
+      r->item = rw_suite_item_ref (g_hash_table_lookup (by_id, first->item_id));
+      r->grader = g_strdup (grader);
+      r->spec = json_object_ref (spec);
+      r->ids = g_ptr_array_new_with_free_func (g_free);
+      r->texts = g_ptr_array_new_with_free_func (g_free);
+      for (guint m = 0; m < self->models->len; m++)
+        for (guint j = 0; j < group->len; j++)
+          {
+            RwStoredResponse *answer = group->pdata[j];
+
+            if (runner_model_index (self, answer->model) == m)
+              {
+                g_ptr_array_add (r->ids, g_strdup (answer->id));
+                g_ptr_array_add (r->texts, g_strdup (answer->text ? answer->text : ""));
+                break;
+              }
+          }
+      if (r->ids->len < 2)
+        {
+          runner_rating_free (r);
+          continue;
+        }
+      g_ptr_array_add (self->rating_queue, r);
+    }
 }
 
 /*
@@ -77,6 +158,12 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
       g_autoptr(GPtrArray) answers = rw_store_list_ungraded_answers (self->store, self->run_id,
                                                                      l->data, NULL);
 
+      if (g_str_has_prefix (l->data, "select_best"))
+        {
+          if (self->judge != NULL)
+            runner_queue_select_best (self, items, by_id, l->data, answers);
+          continue;
+        }
       for (guint i = 0; answers != NULL && i < answers->len; i++)
         {
           RwStoredResponse *answer = answers->pdata[i];
@@ -87,7 +174,9 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
           /* Each by the model it needs; a run without it was refused before it began. */
           if (spec == NULL ||
               (g_str_has_prefix (l->data, "similar") ? self->embedding_model == NULL
-                                                      : self->judge == NULL))
+               : g_str_has_prefix (l->data, "moderation") ? self->moderation_model == NULL
+               : self->judge == NULL) ||
+              (g_str_has_prefix (l->data, "answer_relevance") && self->embedding_model == NULL))
             continue;
           r = g_new0 (RwEvalRating, 1);
           r->self = self;
@@ -101,6 +190,37 @@ _rw_eval_runner_start_rating (RwEvalRunner *self)
     }
 }
 
+/* A rating is over: the next one, or the end. */
+static void
+runner_rating_over (RwEvalRunner *self,
+                    const char   *grader,
+                    const char   *response_id,
+                    GError       *error)
+{
+  self->in_flight--;
+  if (error != NULL && !g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
+    {
+      g_debug ("%s of %s: %s", grader, response_id, error->message);
+      self->n_failed++;
+    }
+  _rw_eval_runner_emit_progress (self);
+  _rw_eval_runner_schedule_rating (self);
+  _rw_eval_runner_finish_if_idle (self);
+}
+
+static void
+runner_record_rating (RwEvalRating *r,
+                      const char   *response_id,
+                      double        score,
+                      gboolean      pass,
+                      const char   *detail)
+{
+  _rw_eval_runner_record_grade (r->self, response_id, r->grader, score, pass, detail, "judge",
+                                rw_grader_get_weight (r->spec),
+                                rw_json_object_get_string (r->spec, "metric", NULL));
+  r->self->n_ratings++;
+}
+
 static void
 runner_grade_done (RwEvalRating *r,
                    gboolean      ok,
@@ -111,22 +231,216 @@ runner_grade_done (RwEvalRating *r,
 {
   g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
 
-  self->in_flight--;
   if (ok)
+    runner_record_rating (r, r->response_id, score, pass, detail);
+  runner_rating_over (self, r->grader, r->response_id, ok ? NULL : error);
+}
+
+/* promptfoo's select-best: the output the judge chose passes, the others fail; a reply that
+ * names none of them fails them all. */
+static void
+runner_selected_cb (GObject      *object,
+                    GAsyncResult *res,
+                    gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(RwEvalRunner) self = g_object_ref (r->self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  const char *criteria = rw_json_object_get_string (r->spec, "value", "");
+  int choice = rw_judge_select_best_finish (RW_JUDGE (object), res, &detail, &error);
+
+  if (error == NULL)
+    for (guint i = 0; i < r->ids->len; i++)
+      {
+        g_autofree char *why = choice < 0
+          ? g_strdup_printf ("the judge chose none of the %u outputs: %s", r->ids->len, detail)
+          : g_strdup_printf ("%s as the best of %u (%s): %s",
+                             (int) i == choice ? "chosen" : "not chosen", r->ids->len, criteria,
+                             detail);
+
+        runner_record_rating (r, r->ids->pdata[i], (int) i == choice, (int) i == choice, why);
+      }
+  runner_rating_over (self, r->grader, r->ids->pdata[0], error);
+}
+
+/* promptfoo's answer relevance: the mean cosine similarity of the query's embedding and those
+ * of the judge's questions for the answer, passing at the threshold (0.7). */
+static void
+runner_relevance_embedded_cb (GObject      *object,
+                              GAsyncResult *res,
+                              gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vectors = rw_provider_embed_finish (RW_PROVIDER (object), res, &error);
+  g_autofree char *detail = NULL;
+  double threshold = rw_json_object_get_double (r->spec, "threshold", 0.7);
+  double sum = 0;
+  gboolean pass;
+  double score;
+
+  if (vectors == NULL)
     {
-      _rw_eval_runner_record_grade (self, r->response_id, r->grader, score, pass, detail, "judge",
-                                    rw_grader_get_weight (r->spec),
-                                    rw_json_object_get_string (r->spec, "metric", NULL));
-      self->n_ratings++;
+      runner_grade_done (r, FALSE, 0, FALSE, NULL, error);
+      return;
     }
-  else if (!g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED))
+  for (guint i = 1; i < vectors->len; i++)
     {
-      g_debug ("%s of %s: %s", r->grader, r->response_id, error->message);
-      self->n_failed++;
+      double s = rw_cosine_similarity (vectors->pdata[0], vectors->pdata[i]);
+      sum += isnan (s) ? 0 : s;
     }
-  _rw_eval_runner_emit_progress (self);
-  _rw_eval_runner_schedule_rating (self);
-  _rw_eval_runner_finish_if_idle (self);
+  score = vectors->len > 1 ? sum / (vectors->len - 1) : 0;
+  pass = score >= threshold - 1e-12;
+  detail = g_strdup_printf ("relevance %.2f (passes at %g): the questions the answer answers: %s",
+                            score, threshold, r->answer);
+  score = CLAMP (score, 0, 1);
+  if (rw_json_object_get_boolean (r->spec, "not", FALSE))
+    runner_grade_done (r, TRUE, 1 - score, !pass, detail, NULL);
+  else
+    runner_grade_done (r, TRUE, score, pass, detail, NULL);
+}
+
+static RwProvider *
+runner_model_provider (RwEvalRunner  *self,
+                       RwModel       *model,
+                       const char    *what,
+                       GError       **error)
+{
+  RwProvider *provider = rw_catalog_lookup_provider (self->catalog,
+                                                     rw_model_get_provider_id (model));
+
+  if (provider == NULL)
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the %s model's provider is not configured",
+                 what);
+  return provider;
+}
+
+/* promptfoo's moderation: passes unless the answer is flagged, in one of the value's categories
+ * when it lists some. */
+static void
+runner_moderated_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) flagged = rw_provider_moderate_finish (RW_PROVIDER (object), res, &error);
+  JsonArray *only = rw_json_object_get_array (r->spec, "value");
+  g_autoptr(GString) hits = g_string_new (NULL);
+  g_autofree char *detail = NULL;
+  gboolean pass;
+
+  if (flagged == NULL)
+    {
+      runner_grade_done (r, FALSE, 0, FALSE, NULL, error);
+      return;
+    }
+  for (guint i = 0; flagged[i] != NULL; i++)
+    {
+      gboolean counted = only == NULL;
+
+      for (guint j = 0; only != NULL && j < json_array_get_length (only); j++)
+        if (g_strcmp0 (json_array_get_string_element (only, j), flagged[i]) == 0)
+          counted = TRUE;
+      if (counted)
+        g_string_append_printf (hits, "%s%s", hits->len ? ", " : "", flagged[i]);
+    }
+  pass = hits->len == 0;
+  detail = pass ? g_strdup ("no moderation flags")
+                : g_strdup_printf ("flagged by moderation: %s", hits->str);
+  if (rw_json_object_get_boolean (r->spec, "not", FALSE))
+    pass = !pass;
+  runner_grade_done (r, TRUE, pass, pass, detail, NULL);
+}
+
+static void
+runner_questions_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  RwEvalRating *r = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) questions = rw_judge_questions_for_finish (RW_JUDGE (object), res, &error);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  RwProvider *provider;
+
+  if (questions == NULL || (provider = runner_model_provider (r->self, r->self->embedding_model, "embedding",
+                                         &error)) == NULL)
+    {
+      runner_grade_done (r, FALSE, 0, FALSE, NULL, error);
+      return;
+    }
+  g_ptr_array_add (texts, (gpointer) rw_json_object_get_string (r->spec, "query",
+                                                                  rw_chat_request_get_last_user_text (r->item->request)));
+  for (guint i = 0; questions[i] != NULL; i++)
+    g_ptr_array_add (texts, questions[i]);
+  g_ptr_array_add (texts, NULL);
+  /* The answer's text is no longer needed: the detail names the questions instead. */
+  g_free (r->answer);
+  r->answer = g_strjoinv (" | ", questions);
+  rw_provider_embed_async (provider, r->self->embedding_model, (const char **) texts->pdata,
+                           g_task_get_cancellable (r->self->task), runner_relevance_embedded_cb, r);
+}
+
+/* promptfoo's contextTransform: an expression over the answer (`output`) and `context` whose
+ * string is the context the context graders read; the spec with it, or NULL with @error set. */
+static JsonObject *
+runner_transform_context (RwEvalRating  *r,
+                          GError       **error)
+{
+  static const char body[] =
+    "      const fn = new Function('output', 'context', 'return (' + p.value + ');');\n"
+    "      return await fn(p.output, { vars: p.vars || {}, prompt: { label: p.prompt },\n"
+    "                                  metadata: {} });\n";
+  const char *expression = rw_json_object_get_string (r->spec, "context_transform", NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) input = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autofree char *what = g_strdup_printf ("the contextTransform of %s", r->grader);
+  JsonNode *result;
+  JsonObject *spec;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "value");
+  json_builder_add_string_value (b, expression);
+  json_builder_set_member_name (b, "output");
+  json_builder_add_string_value (b, r->answer);
+  json_builder_set_member_name (b, "prompt");
+  json_builder_add_string_value (b, rw_json_object_get_string (r->spec, "prompt", ""));
+  if (rw_json_object_get_object (r->spec, "vars") != NULL)
+    {
+      json_builder_set_member_name (b, "vars");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (r->spec, "vars")));
+    }
+  json_builder_end_object (b);
+  input = json_builder_get_root (b);
+  back = _rw_script_call (RW_SCRIPT_NODE, body, input, what, error);
+  if (back == NULL)
+    return NULL;
+  result = json_object_get_member (json_node_get_object (back), "result");
+  if (json_object_has_member (json_node_get_object (back), "error"))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s failed: %s", what,
+                   rw_json_object_get_string (json_node_get_object (back), "error", "?"));
+      return NULL;
+    }
+  if (result == NULL || !JSON_NODE_HOLDS_VALUE (result) ||
+      json_node_get_value_type (result) != G_TYPE_STRING)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s gave no string", what);
+      return NULL;
+    }
+  spec = json_object_new ();
+  {
+    g_autoptr(GList) members = json_object_get_members (r->spec);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      json_object_set_member (spec, l->data,
+                              json_node_copy (json_object_get_member (r->spec, l->data)));
+  }
+  json_object_set_string_member (spec, "context", json_node_get_string (result));
+  return spec;
 }
 
 /* promptfoo's similar: the cosine similarity of the answer's and the value's embeddings, at
@@ -192,18 +506,57 @@ _rw_eval_runner_schedule_rating (RwEvalRunner *self)
       RwEvalRating *r = self->rating_queue->pdata[self->next_rating++];
 
       self->in_flight++;
+      if (r->ids != NULL)
+        {
+          rw_judge_select_best_async (self->judge, rw_json_object_get_string (r->spec, "value", ""),
+                                      (const char * const *) r->texts->pdata, r->texts->len,
+                                      cancellable, runner_selected_cb, r);
+          continue;
+        }
+      if (g_str_has_prefix (r->grader, "moderation"))
+        {
+          g_autoptr(GError) missing = NULL;
+          RwProvider *provider = runner_model_provider (self, self->moderation_model,
+                                                        "moderation", &missing);
+
+          if (provider == NULL)
+            runner_grade_done (r, FALSE, 0, FALSE, NULL, missing);
+          else
+            rw_provider_moderate_async (provider, self->moderation_model, r->answer, cancellable,
+                                        runner_moderated_cb, r);
+          continue;
+        }
+      if (g_str_has_prefix (r->grader, "answer_relevance"))
+        {
+          rw_judge_questions_for_async (self->judge, r->answer, 3, cancellable,
+                                        runner_questions_cb, r);
+          continue;
+        }
+      if (json_object_has_member (r->spec, "context_transform"))
+        {
+          g_autoptr(GError) failed = NULL;
+          g_autoptr(JsonObject) spec = runner_transform_context (r, &failed);
+
+          if (spec == NULL)
+            {
+              runner_grade_done (r, FALSE, 0, FALSE, NULL, failed);
+              continue;
+            }
+          rw_judge_grade_async (self->judge, spec,
+                                rw_chat_request_get_last_user_text (r->item->request), r->answer,
+                                r->item->reference, cancellable, runner_rated_cb, r);
+          continue;
+        }
       if (g_str_has_prefix (r->grader, "similar"))
         {
           const char *value = rw_json_object_get_string (r->spec, "value", r->item->reference);
           const char *texts[] = { r->answer, value ? value : "", NULL };
-          RwProvider *provider = rw_catalog_lookup_provider (self->catalog,
-                                                             rw_model_get_provider_id (self->embedding_model));
+          g_autoptr(GError) missing = NULL;
+          RwProvider *provider = runner_model_provider (self, self->embedding_model,
+                                                        "embedding", &missing);
 
           if (provider == NULL)
             {
-              g_autoptr(GError) missing = g_error_new (RW_ERROR, RW_ERROR_CONFIG,
-                                                       "the embedding model's provider is not "
-                                                       "configured");
               runner_grade_done (r, FALSE, 0, FALSE, NULL, missing);
               continue;
             }

@@ -62,6 +62,7 @@ struct _RwEvalRunner
   gboolean comparing;
   RwJudge *judge;
   RwModel *embedding_model; /* for similar graders */
+  RwModel *moderation_model; /* for moderation graders */
   gboolean pairwise;
   gboolean rating;
   GPtrArray *rating_queue; /* Rating */

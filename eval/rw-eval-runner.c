@@ -88,6 +88,7 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_pointer (&self->params, json_node_unref);
   g_clear_object (&self->judge);
   g_clear_object (&self->embedding_model);
+  g_clear_object (&self->moderation_model);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
   g_clear_pointer (&self->limits, g_hash_table_unref);
@@ -254,6 +255,19 @@ rw_eval_runner_set_pairwise (RwEvalRunner *self,
                              gboolean      pairwise)
 {
   self->pairwise = pairwise;
+}
+
+/**
+ * rw_eval_runner_set_moderation_model:
+ * @self: a runner
+ * @model: (nullable): the moderation model (of an OpenAI-compatible provider, at /moderations)
+ *   for the suite's moderation graders
+ */
+void
+rw_eval_runner_set_moderation_model (RwEvalRunner *self,
+                                     RwModel      *model)
+{
+  g_set_object (&self->moderation_model, model);
 }
 
 /**
@@ -467,19 +481,37 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
       {
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                      "item %s is graded by a judge (an llm-rubric, factuality, "
-                     "model-graded-closedqa or judge grader): name the judge model with "
-                     "--judge MODEL", rw_suite_get_item (self->suite, i)->id);
+                     "model-graded-closedqa, g-eval, context-*, answer-relevance, select-best "
+                     "or judge grader): name the judge model with --judge MODEL",
+                     rw_suite_get_item (self->suite, i)->id);
         return FALSE;
       }
-  for (guint i = 0; self->embedding_model == NULL && i < rw_suite_get_n_items (self->suite); i++)
+  for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
     {
       g_autoptr(GHashTable) deferred = rw_grader_list_judged (rw_suite_get_item (self->suite, i));
 
-      if (g_hash_table_contains (deferred, "similar"))
+      if (self->embedding_model == NULL && (g_hash_table_contains (deferred, "similar") ||
+                                            g_hash_table_contains (deferred, "answer_relevance")))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                       "item %s is graded by the similarity of embeddings (a similar grader): "
-                       "name the embedding model with --embedding-model MODEL",
+                       "item %s is graded by the similarity of embeddings (a similar or "
+                       "answer-relevance grader): name the embedding model with "
+                       "--embedding-model MODEL", rw_suite_get_item (self->suite, i)->id);
+          return FALSE;
+        }
+      if (self->moderation_model == NULL && g_hash_table_contains (deferred, "moderation"))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "item %s is graded by moderation (a moderation grader): name the "
+                       "moderation model with --moderation-model MODEL",
+                       rw_suite_get_item (self->suite, i)->id);
+          return FALSE;
+        }
+      if (self->models->len < 2 && g_hash_table_contains (deferred, "select_best"))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "item %s is graded by select-best, which compares the answers of two "
+                       "models or more: name at least two models",
                        rw_suite_get_item (self->suite, i)->id);
           return FALSE;
         }
@@ -566,6 +598,28 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
           {
             json_builder_set_member_name (b, "unsupported");
             json_builder_add_value (b, json_node_init_object (json_node_alloc (), unsupported));
+          }
+      }
+      {
+        /* Items that pass at a weighted score rather than by every grade (promptfoo's test
+         * threshold), for the report. */
+        g_autoptr(JsonObject) thresholds = json_object_new ();
+
+        for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
+          {
+            RwSuiteItem *item = rw_suite_get_item (self->suite, i);
+            JsonObject *meta = item->metadata && JSON_NODE_HOLDS_OBJECT (item->metadata)
+                               ? json_node_get_object (item->metadata) : NULL;
+            double threshold = meta ? rw_json_object_get_double (meta, "pass_threshold", NAN)
+                                    : NAN;
+
+            if (isfinite (threshold))
+              json_object_set_double_member (thresholds, item->id, threshold);
+          }
+        if (json_object_get_size (thresholds) > 0)
+          {
+            json_builder_set_member_name (b, "thresholds");
+            json_builder_add_value (b, json_node_init_object (json_node_alloc (), thresholds));
           }
       }
       json_builder_end_object (b);

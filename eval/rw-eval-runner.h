@@ -30,6 +30,8 @@ void          rw_eval_runner_set_use_cache   (RwEvalRunner  *self,
                                               gboolean       use_cache);
 void          rw_eval_runner_set_rate_window (RwEvalRunner  *self,
                                               guint          ms);
+void          rw_eval_runner_set_moderation_model (RwEvalRunner *self,
+                                                   RwModel      *model);
 void          rw_eval_runner_set_embedding_model (RwEvalRunner *self,
                                                   RwModel      *model);
 void          rw_eval_runner_set_judge       (RwEvalRunner  *self,

@@ -524,6 +524,9 @@ _rw_eval_tally_report (RwEvalTally *t,
   g_autoptr(GPtrArray) own_pairs = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   const char *all = _rw_eval_tally_intern (t, "all");
+  JsonObject *thresholds = params && JSON_NODE_HOLDS_OBJECT (params)
+                           ? rw_json_object_get_object (json_node_get_object (params), "thresholds")
+                           : NULL;
 
   if (pairs == NULL && (pairs = own_pairs = tally_pairs (t)) == NULL)
     return NULL;
@@ -543,9 +546,15 @@ _rw_eval_tally_report (RwEvalTally *t,
       graded = g != NULL && (g->pass >= 0 || g->human_pass >= 0);
       if (g != NULL)
         {
+          double threshold = thresholds ? rw_json_object_get_double (thresholds, a->item, NAN)
+                                        : NAN;
+
           score = !isnan (g->human_score) ? g->human_score
                   : g->weight_sum > 0 ? g->score_sum / g->weight_sum : NAN;
           passed = (g->human_pass >= 0 ? g->human_pass : g->pass) == 1;
+          /* An item with a threshold passes at it, by its weighted score (promptfoo's). */
+          if (g->human_pass < 0 && isfinite (threshold))
+            passed = (g->weight_sum > 0 ? g->score_sum / g->weight_sum : 0) >= threshold;
         }
       targets[0] = tally_get_cell (cells, order, a->model, a->task);
       targets[1] = tally_get_cell (cells, order, a->model, all);

@@ -595,10 +595,19 @@ grader_deferred (JsonObject  *spec,
 {
   gboolean similar = g_str_equal (type, "similar");
 
-  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-               "the %s grader needs %s: it is run by “eval run %s MODEL”", type,
-               similar ? "an embedding model" : "a judge model",
-               similar ? "--embedding-model" : "--judge");
+  if (g_str_equal (type, "moderation"))
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                 "the moderation grader needs a moderation model: it is run by “eval run "
+                 "--moderation-model MODEL”");
+  else if (g_str_equal (type, "answer_relevance"))
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                 "the answer_relevance grader needs a judge model and an embedding model: it is "
+                 "run by “eval run --judge MODEL --embedding-model MODEL”");
+  else
+    g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                 "the %s grader needs %s: it is run by “eval run %s MODEL”", type,
+                 similar ? "an embedding model" : "a judge model",
+                 similar ? "--embedding-model" : "--judge");
   return NULL;
 }
 
@@ -681,6 +690,13 @@ static const struct
   { "factuality", grader_deferred },
   { "closedqa", grader_deferred },
   { "similar", grader_deferred },
+  { "geval", grader_deferred },
+  { "context_relevance", grader_deferred },
+  { "context_faithfulness", grader_deferred },
+  { "context_recall", grader_deferred },
+  { "answer_relevance", grader_deferred },
+  { "select_best", grader_deferred },
+  { "moderation", grader_deferred },
   { "answered", grader_answered },
   { "contains_any", grader_contains_list },
   { "contains_all", grader_contains_list },
@@ -754,8 +770,9 @@ rw_grader_grade (JsonObject  *spec,
  * @spec: a grader
  *
  * Returns: whether @spec is graded by a judge model, which the evaluation runner does: "judge"
- *   (a "rubric" and an optional "threshold" from 1 to 10, 7 by default), "factuality" and
- *   "closedqa" (see rw_judge_grade_async())
+ *   (a "rubric" and an optional "threshold" from 1 to 10, 7 by default), "factuality",
+ *   "closedqa", "geval" and the context types (see rw_judge_grade_async()), "answer_relevance"
+ *   (with an embedding model as well) and "select_best" (the answers of all models at once)
  */
 gboolean
 rw_grader_is_judge (JsonObject *spec)
@@ -770,13 +787,16 @@ rw_grader_is_judge (JsonObject *spec)
  * Returns: whether @spec is graded by the evaluation runner with a model once the answers are
  *   in: a judge's (rw_grader_is_judge()), or "similar" ({"value", "threshold"?}: the cosine
  *   similarity of the answer's and the value's embeddings, passing at 0.75 unless the threshold
- *   says otherwise)
+ *   says otherwise), or "moderation" ({"value"?}: passes unless a moderation model flags the
+ *   answer, in one of the categories listed in the value when there is one)
  */
 gboolean
 rw_grader_is_deferred (JsonObject *spec)
 {
-  return rw_grader_is_judge (spec) ||
-         g_strcmp0 (rw_json_object_get_string (spec, "type", NULL), "similar") == 0;
+  const char *type = rw_json_object_get_string (spec, "type", NULL);
+
+  return rw_grader_is_judge (spec) || g_strcmp0 (type, "similar") == 0 ||
+         g_strcmp0 (type, "moderation") == 0;
 }
 
 /**

@@ -21,7 +21,14 @@
  *   closedqa    {"value"}                  whether the answer meets a criterion: the judge
  *               reasons, then ends with Y or N.
  *
- * Each may carry "not", which turns its verdict (and score) around.
+ *   geval       {"value", "threshold"?}    G-Eval: for each criterion (a string, or a list of
+ *               them) the judge writes evaluation steps, then scores the answer from 0 to 10 by
+ *               them; the score is the mean over the criteria of a tenth of that, and passes at
+ *               the threshold (0.7).
+ *   context_*   see rw-judge-context.c
+ *
+ * Each may carry "not", which turns its verdict (and score) around; a reply out of the form
+ * asked for is a failing grade that "not" keeps.
  */
 
 static const char factuality_system[] =
@@ -42,19 +49,27 @@ static const char closedqa_system[] =
   "Then write the single character Y or N on a line of its own, and repeat that letter alone on "
   "the last line.";
 
-typedef struct
-{
-  JsonObject *spec;
-  double score;
-  gboolean pass;
-  char *detail;
-} Graded;
+static const char geval_steps_system[] =
+  "You are given a criterion for judging a text. Write three or four short steps by which any "
+  "text can be evaluated against it. Reply with minified JSON only, with no other words: "
+  "{\"steps\": [\"first step\", \"second step\", ...]}";
+
+static const char geval_score_system[] =
+  "You evaluate a reply to an input against a criterion, following the evaluation steps given. "
+  "Score the reply from 0 (it does not meet the criterion at all) to 10 (it meets it fully). "
+  "Reply with minified JSON only, with no other words: {\"score\": 0 to 10, \"reason\": "
+  "\"why, in a sentence or two\"}";
 
 static void
-graded_free (Graded *g)
+graded_free (RwJudgeGraded *g)
 {
   json_object_unref (g->spec);
+  g_free (g->question);
+  g_free (g->answer);
   g_free (g->detail);
+  g_clear_pointer (&g->texts, g_ptr_array_unref);
+  if (g->reasons != NULL)
+    g_string_free (g->reasons, TRUE);
   g_free (g);
 }
 
@@ -67,8 +82,12 @@ graded_free (Graded *g)
 gboolean
 rw_judge_is_graded_type (const char *type)
 {
-  return g_strcmp0 (type, "judge") == 0 || g_strcmp0 (type, "factuality") == 0 ||
-         g_strcmp0 (type, "closedqa") == 0;
+  static const char * const types[] = {
+    "judge", "factuality", "closedqa", "geval", "context_relevance", "context_faithfulness",
+    "context_recall", "answer_relevance", "select_best", NULL
+  };
+
+  return type != NULL && g_strv_contains (types, type);
 }
 
 /* The case the judge chose: the last "(A)" to "(E)" in its reply, else a last line that is
@@ -121,6 +140,136 @@ judge_parse_yes_no (const char *text)
   return 0;
 }
 
+/* The text of the judge's reply, or NULL with @error set. */
+char *
+_rw_judge_reply_text (GObject       *router,
+                      GAsyncResult  *res,
+                      GError       **error)
+{
+  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (router), res);
+
+  if (out->result->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (out->result->error));
+      return NULL;
+    }
+  return g_strdup (out->result->text->str);
+}
+
+/* The JSON object in a reply: from its first "{" to its last "}". */
+static JsonObject *
+judge_reply_object (const char *text)
+{
+  const char *open = strchr (text, '{');
+  const char *close = strrchr (text, '}');
+  g_autoptr(JsonNode) root = NULL;
+
+  if (open == NULL || close == NULL || close < open)
+    return NULL;
+  root = rw_json_parse (open, close - open + 1, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void judge_geval_next (RwJudge *self,
+                              GTask   *task);
+
+static void
+judge_geval_cb (GObject      *object,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RwJudgeGraded *g = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *reply = _rw_judge_reply_text (object, res, &error);
+  g_autoptr(JsonObject) reply_object = reply ? judge_reply_object (reply) : NULL;
+  guint criterion = g->step / 2;
+  double threshold = rw_json_object_get_double (g->spec, "threshold", 0.7);
+
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g->step % 2 == 0)
+    {
+      /* The steps, then the score by them. */
+      JsonArray *steps = reply_object ? rw_json_object_get_array (reply_object, "steps") : NULL;
+      g_autoptr(GString) user = g_string_new (NULL);
+
+      for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
+        {
+          JsonNode *step = json_array_get_element (steps, i);
+
+          if (JSON_NODE_HOLDS_VALUE (step) && json_node_get_value_type (step) == G_TYPE_STRING)
+            g_string_append_printf (user, "%s- %s", user->len ? "\n" : "", json_node_get_string (step));
+        }
+      if (user->len == 0)
+        {
+          g->malformed = TRUE;
+          g->detail = g_strdup_printf ("the judge gave no evaluation steps as JSON: %s", reply);
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      g_string_prepend (user, "\n\n[Evaluation steps]\n");
+      g_string_prepend (user, (char *) g->texts->pdata[criterion]);
+      g_string_prepend (user, "[Criterion]\n");
+      g_string_append_printf (user, "\n\n[Input]\n%s\n\n[Reply]\n%s", g->question, g->answer);
+      g->step++;
+      _rw_judge_ask_next (task, geval_score_system, user->str, judge_geval_cb);
+      return;
+    }
+  {
+    JsonNode *node = reply_object ? json_object_get_member (reply_object, "score") : NULL;
+    double score = NAN;
+
+    if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+      score = json_node_get_value_type (node) == G_TYPE_STRING
+              ? g_ascii_strtod (json_node_get_string (node), NULL) : json_node_get_double (node);
+    if (!isfinite (score))
+      {
+        g->malformed = TRUE;
+        g->detail = g_strdup_printf ("the judge gave no score from 0 to 10 as JSON: %s", reply);
+        g_task_return_boolean (task, TRUE);
+        return;
+      }
+    g->sum += CLAMP (score, 0, 10) / 10;
+    if (g->reasons == NULL)
+      g->reasons = g_string_new (NULL);
+    g_string_append_printf (g->reasons, "%s%g/10: %s", g->reasons->len ? "\n\n" : "", score,
+                            rw_json_object_get_string (reply_object, "reason", ""));
+  }
+  g->step++;
+  if (g->step / 2 < g->texts->len)
+    {
+      {
+        RwJudge *self = RW_JUDGE (g_task_get_source_object (task));
+
+        judge_geval_next (self, g_steal_pointer (&task));
+      }
+      return;
+    }
+  g->score = g->sum / g->texts->len;
+  g->pass = g->score >= threshold;
+  g->detail = g_strdup_printf ("%.2f (passes at %g): %s", g->score, threshold, g->reasons->str);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Asks for the steps of the next criterion. */
+static void
+judge_geval_next (RwJudge *self,
+                  GTask   *task)
+{
+  RwJudgeGraded *g = g_task_get_task_data (task);
+  g_autofree char *user = g_strdup_printf ("[Criterion]\n%s",
+                                           (char *) g->texts->pdata[g->step / 2]);
+
+  _rw_judge_ask (self, geval_steps_system, user, g_task_get_cancellable (task), judge_geval_cb,
+                 task);
+}
+
 static void
 judge_graded_cb (GObject      *object,
                  GAsyncResult *res,
@@ -128,7 +277,7 @@ judge_graded_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
-  Graded *g = g_task_get_task_data (task);
+  RwJudgeGraded *g = g_task_get_task_data (task);
   const char *type = rw_json_object_get_string (g->spec, "type", "");
   const char *text;
 
@@ -185,7 +334,7 @@ judge_rated_cb (GObject      *object,
                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Graded *g = g_task_get_task_data (task);
+  RwJudgeGraded *g = g_task_get_task_data (task);
   g_autofree char *detail = NULL;
   GError *error = NULL;
   double rating;
@@ -230,10 +379,40 @@ rw_judge_grade_async (RwJudge             *self,
   const char *type = rw_json_object_get_string (spec, "type", "");
   const char *value = rw_json_object_get_string (spec, "value", NULL);
   g_autoptr(GString) user = g_string_new (NULL);
-  Graded *g = g_new0 (Graded, 1);
+  RwJudgeGraded *g = g_new0 (RwJudgeGraded, 1);
 
   g->spec = json_object_ref (spec);
+  g->question = g_strdup (rw_json_object_get_string (spec, "prompt", question ? question : ""));
+  g->answer = g_strdup (answer);
   g_task_set_task_data (task, g, (GDestroyNotify) graded_free);
+  if (_rw_judge_grade_context (self, task))
+    return;
+  if (g_str_equal (type, "geval"))
+    {
+      /* One criterion, or several. */
+      JsonNode *node = json_object_get_member (spec, "value");
+      JsonArray *list = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+      g->texts = g_ptr_array_new_with_free_func (g_free);
+      if (value != NULL)
+        g_ptr_array_add (g->texts, g_strdup (value));
+      for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+        {
+          JsonNode *c = json_array_get_element (list, i);
+
+          if (JSON_NODE_HOLDS_VALUE (c) && json_node_get_value_type (c) == G_TYPE_STRING)
+            g_ptr_array_add (g->texts, g_strdup (json_node_get_string (c)));
+        }
+      if (g->texts->len == 0)
+        {
+          g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG,
+                                   "a g-eval grader needs its criteria (“value”)");
+          g_object_unref (task);
+          return;
+        }
+      judge_geval_next (self, task);
+      return;
+    }
   if (g_str_equal (type, "judge"))
     {
       rw_judge_pointwise_async (self, question, answer, rw_json_object_get_string (spec, "rubric", NULL),
@@ -287,17 +466,111 @@ rw_judge_grade_finish (RwJudge       *self,
                        char         **detail,
                        GError       **error)
 {
-  Graded *g = g_task_get_task_data (G_TASK (result));
+  RwJudgeGraded *g = g_task_get_task_data (G_TASK (result));
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
   *score = g->score;
   *pass = g->pass;
   *detail = g_steal_pointer (&g->detail);
-  if (rw_json_object_get_boolean (g->spec, "not", FALSE))
+  if (rw_json_object_get_boolean (g->spec, "not", FALSE) && !g->malformed)
     {
       *pass = !*pass;
       *score = 1 - *score;
     }
   return TRUE;
+}
+
+static const char select_best_system[] =
+  "You are given a criterion and several outputs, numbered from 0. Choose the one output that "
+  "best meets the criterion. Reply with its number only.";
+
+static void
+judge_select_best_cb (GObject      *object,
+                      GAsyncResult *res,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RwJudgeGraded *g = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *reply = _rw_judge_reply_text (object, res, &error);
+  const char *digits;
+  guint64 choice = G_MAXUINT64;
+
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The first number in the reply. */
+  digits = reply + strcspn (reply, "0123456789");
+  if (*digits != '\0' && strspn (digits, "0123456789") <= 9)
+    choice = g_ascii_strtoull (digits, NULL, 10);
+  g->detail = g_steal_pointer (&reply);
+  g_task_return_int (task, choice < g->step ? (gssize) choice : -1);
+}
+
+/**
+ * rw_judge_select_best_async:
+ * @self: a judge
+ * @criteria: what the best output does
+ * @outputs: (array length=n_outputs): the outputs, 2 or more
+ * @n_outputs: how many
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the choice
+ * @user_data: data for @callback
+ *
+ * Asks the judge which of @outputs best meets @criteria, as promptfoo's select-best does: it
+ * names one by its number.
+ */
+void
+rw_judge_select_best_async (RwJudge             *self,
+                            const char          *criteria,
+                            const char * const  *outputs,
+                            guint                n_outputs,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  RwJudgeGraded *g = g_new0 (RwJudgeGraded, 1);
+  g_autoptr(GString) user = g_string_new (NULL);
+
+  g->spec = json_object_new ();
+  g->step = n_outputs;
+  g_task_set_task_data (task, g, (GDestroyNotify) graded_free);
+  g_string_append_printf (user, "[Criterion]\n%s\n", criteria);
+  for (guint i = 0; i < n_outputs; i++)
+    g_string_append_printf (user, "\n[Output %u]\n%s\n", i, outputs[i]);
+  _rw_judge_ask (self, select_best_system, user->str, cancellable, judge_select_best_cb, task);
+}
+
+/**
+ * rw_judge_select_best_finish:
+ * @self: a judge
+ * @result: the #GAsyncResult
+ * @detail: (out) (transfer full) (optional): what the judge said
+ * @error: return location for an error
+ *
+ * Returns: the number of the output the judge chose; -1 when it named none of them (with
+ *   @detail set), or with @error set when it could not be asked
+ */
+int
+rw_judge_select_best_finish (RwJudge       *self,
+                             GAsyncResult  *result,
+                             char         **detail,
+                             GError       **error)
+{
+  RwJudgeGraded *g = g_task_get_task_data (G_TASK (result));
+  GError *local = NULL;
+  gssize choice = g_task_propagate_int (G_TASK (result), &local);
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return -1;
+    }
+  if (detail != NULL)
+    *detail = g_steal_pointer (&g->detail);
+  return (int) choice;
 }

@@ -105,6 +105,18 @@ _rw_judge_ask (RwJudge             *self,
                          cancellable, callback, user_data);
 }
 
+/* The next question of a grade made in several steps: @callback gets @task, with a reference
+ * of its own. */
+void
+_rw_judge_ask_next (GTask               *task,
+                    const char          *system,
+                    const char          *user,
+                    GAsyncReadyCallback  callback)
+{
+  _rw_judge_ask (RW_JUDGE (g_task_get_source_object (task)), system, user,
+                 g_task_get_cancellable (task), callback, g_object_ref (task));
+}
+
 /**
  * rw_judge_parse_rating:
  * @text: a judge's reply

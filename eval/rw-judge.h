@@ -68,6 +68,26 @@ gboolean  rw_judge_grade_finish     (RwJudge       *self,
                                      gboolean      *pass,
                                      char         **detail,
                                      GError       **error);
+void      rw_judge_questions_for_async  (RwJudge       *self,
+                                         const char    *answer,
+                                         guint          n,
+                                         GCancellable  *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer       user_data);
+char    **rw_judge_questions_for_finish (RwJudge       *self,
+                                         GAsyncResult  *result,
+                                         GError       **error);
+void      rw_judge_select_best_async    (RwJudge       *self,
+                                         const char    *criteria,
+                                         const char * const *outputs,
+                                         guint          n_outputs,
+                                         GCancellable  *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer       user_data);
+int       rw_judge_select_best_finish   (RwJudge       *self,
+                                         GAsyncResult  *result,
+                                         char         **detail,
+                                         GError       **error);
 gboolean  rw_judge_is_graded_type   (const char    *type);
 double    rw_judge_parse_rating     (const char    *text);
 int       rw_judge_parse_choice     (const char    *text);

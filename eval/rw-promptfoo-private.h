@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* What the configuration importer (rw-promptfoo.c) and the result importer
+/* What the configuration importer's files (rw-promptfoo*.c) and the result importer
  * (rw-promptfoo-results.c) share. */
 JsonObject *_rw_promptfoo_object_member (JsonObject *obj,
                                          const char *name);
@@ -21,6 +21,14 @@ JsonArray  *_rw_promptfoo_expand_tests  (JsonArray   *tests,
 
 /* Prompt functions, in rw-promptfoo-function.c */
 gboolean    _rw_promptfoo_is_function_file (const char *path);
+char       *_rw_promptfoo_render        (const char  *template,
+                                         JsonObject  *vars);
+void        _rw_promptfoo_add_asserts   (JsonArray   *graders,
+                                         JsonArray   *skipped,
+                                         JsonObject  *test,
+                                         const char  *base_dir,
+                                         JsonObject  *vars,
+                                         const char  *prompt);
 JsonNode   *_rw_promptfoo_call_prompt   (const char  *path,
                                          const char  *name,
                                          JsonObject  *vars,

@@ -13,8 +13,9 @@
  * promptfoo, imported. A configuration's prompts × tests become suite items: each prompt
  * template rendered with the test's vars ({{ name }}), its assertions (and defaultTest's) as
  * graders where Routewise has the same grader: equals, contains, icontains, regex, starts-with,
- * is-json, each also with "not-", and llm-rubric, factuality and model-graded-closedqa as judge
- * graders. Configurations are YAML or
+ * is-json, each also with "not-", and llm-rubric, factuality, model-graded-closedqa, g-eval,
+ * context-relevance, context-faithfulness, context-recall, answer-relevance and select-best as
+ * judge graders; a test's threshold makes it pass at its weighted score. Configurations are YAML or
  * JSON; prompts, tests and vars may be file:// references, read relative to the configuration
  * (prompts from text, JSON or YAML chats; tests from CSV, JSON, JSONL or YAML). A result file (`promptfoo eval -o results.json`) becomes a stored evaluation run:
  * every answer with its tokens, cost and latency, every assertion's outcome as a grade, and each
@@ -40,10 +41,12 @@ rw_promptfoo_is_config (JsonObject *root)
  * rw_promptfoo_config_to_jsonl() to report (templates are filled in at many depths). */
 static _Thread_local GError *promptfoo_render_error;
 
-/* @template filled in with @vars, as promptfoo's Nunjucks fills it (rw-template.c). */
-static char *
-promptfoo_render (const char *template,
-                  JsonObject *vars)
+/* @template filled in with @vars, as promptfoo's Nunjucks fills it (rw-template.c); a template
+ * that cannot be filled in is kept as it is, and the first such error is reported once the
+ * configuration is read. */
+char *
+_rw_promptfoo_render (const char *template,
+                      JsonObject *vars)
 {
   GError *error = NULL;
   char *text;
@@ -57,262 +60,6 @@ promptfoo_render (const char *template,
   else
     g_error_free (error);
   return g_strdup (template);
-}
-
-/* A list assertion's values: a list, or text with the values between commas. */
-static void
-promptfoo_add_values (JsonBuilder *b,
-                      JsonNode    *value,
-                      JsonObject  *vars)
-{
-  json_builder_set_member_name (b, "values");
-  json_builder_begin_array (b);
-  if (value && JSON_NODE_HOLDS_ARRAY (value))
-    for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
-      {
-        JsonNode *e = json_array_get_element (json_node_get_array (value), i);
-        if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
-          {
-            g_autofree char *text = promptfoo_render (json_node_get_string (e), vars);
-            json_builder_add_string_value (b, text);
-          }
-      }
-  else if (value && JSON_NODE_HOLDS_VALUE (value) &&
-           json_node_get_value_type (value) == G_TYPE_STRING)
-    {
-      g_autofree char *text = promptfoo_render (json_node_get_string (value), vars);
-      g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-
-      for (guint i = 0; parts[i]; i++)
-        {
-          g_strstrip (parts[i]);
-          if (*parts[i] != '\0')
-            json_builder_add_string_value (b, parts[i]);
-        }
-    }
-  json_builder_end_array (b);
-}
-
-/* One promptfoo assertion as a Routewise grader, or NULL when there is none like it. A "not-"
- * prefix inverts any of them. Text values are rendered with the test's @vars, as promptfoo
- * renders them; code gets the vars, the @prompt sent and the configuration's folder. */
-static JsonNode *
-promptfoo_grader_for (JsonObject *assertion,
-                      const char *base_dir,
-                      JsonObject *vars,
-                      const char *prompt)
-{
-  const char *type = rw_json_object_get_string (assertion, "type", "");
-  JsonNode *value = json_object_get_member (assertion, "value");
-  const char *raw = value && JSON_NODE_HOLDS_VALUE (value) &&
-                    json_node_get_value_type (value) == G_TYPE_STRING ? json_node_get_string (value) : NULL;
-  g_autofree char *text = raw ? promptfoo_render (raw, vars) : NULL;
-  gboolean negate = g_str_has_prefix (type, "not-");
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-
-  if (negate)
-    type += 4;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  if (g_str_equal (type, "equals") && text)
-    {
-      json_builder_add_string_value (b, "exact");
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, text);
-    }
-  else if ((g_str_equal (type, "contains") || g_str_equal (type, "icontains")) && text)
-    {
-      json_builder_add_string_value (b, "contains");
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, text);
-      json_builder_set_member_name (b, "ignore_case");
-      json_builder_add_boolean_value (b, g_str_equal (type, "icontains"));
-    }
-  else if ((g_str_equal (type, "contains-any") || g_str_equal (type, "icontains-any") ||
-            g_str_equal (type, "contains-all") || g_str_equal (type, "icontains-all")) && value)
-    {
-      json_builder_add_string_value (b, g_str_has_suffix (type, "-any") ? "contains_any"
-                                                                        : "contains_all");
-      promptfoo_add_values (b, value, vars);
-      json_builder_set_member_name (b, "ignore_case");
-      json_builder_add_boolean_value (b, *type == 'i');
-    }
-  else if (g_str_equal (type, "regex") && text)
-    {
-      json_builder_add_string_value (b, "regex");
-      json_builder_set_member_name (b, "pattern");
-      json_builder_add_string_value (b, text);
-    }
-  else if (g_str_equal (type, "starts-with") && text)
-    {
-      g_autofree char *escaped = g_regex_escape_string (text, -1);
-      g_autofree char *pattern = g_strconcat ("^", escaped, NULL);
-      json_builder_add_string_value (b, "regex");
-      json_builder_set_member_name (b, "pattern");
-      json_builder_add_string_value (b, pattern);
-    }
-  else if (g_str_equal (type, "is-json") || g_str_equal (type, "contains-json"))
-    {
-      /* A schema as the value: an object, or YAML/JSON text of one. */
-      g_autoptr(JsonNode) parsed = text ? rw_yaml_parse (text, strlen (text), "schema", NULL)
-                                        : NULL;
-      JsonNode *schema = value && JSON_NODE_HOLDS_OBJECT (value) ? value
-                         : parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? parsed : NULL;
-
-      if (text != NULL && schema == NULL)
-        return NULL;
-      json_builder_add_string_value (b, g_str_equal (type, "is-json") ? "json" : "contains_json");
-      if (schema != NULL)
-        {
-          json_builder_set_member_name (b, "schema");
-          json_builder_add_value (b, json_node_copy (schema));
-        }
-    }
-  else if (g_str_equal (type, "is-sql") && value == NULL)
-    json_builder_add_string_value (b, "sql");
-  else if ((g_str_equal (type, "is-valid-openai-tools-call") ||
-            g_str_equal (type, "is-valid-function-call")) && value == NULL)
-    /* The calls, checked against the item's tools and their parameters. */
-    json_builder_add_string_value (b, "tool_call");
-  else if ((g_str_equal (type, "latency") || g_str_equal (type, "cost")) &&
-           json_object_has_member (assertion, "threshold"))
-    {
-      gboolean latency = g_str_equal (type, "latency");
-      json_builder_add_string_value (b, type);
-      json_builder_set_member_name (b, latency ? "max_ms" : "max_usd");
-      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
-    }
-  else if (g_str_equal (type, "finish-reason") && text)
-    {
-      json_builder_add_string_value (b, "finish_reason");
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, text);
-    }
-  else if ((g_str_equal (type, "min-length") || g_str_equal (type, "max-length")) && value &&
-           JSON_NODE_HOLDS_VALUE (value) && (json_node_get_value_type (value) == G_TYPE_INT64 ||
-                                             json_node_get_value_type (value) == G_TYPE_DOUBLE))
-    {
-      json_builder_add_string_value (b, "length");
-      json_builder_set_member_name (b, g_str_equal (type, "min-length") ? "min" : "max");
-      json_builder_add_int_value (b, (gint64) json_node_get_double (value));
-    }
-  else if ((g_str_equal (type, "javascript") || g_str_equal (type, "python")) && raw)
-    {
-      json_builder_add_string_value (b, type);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, raw);
-      if (base_dir != NULL)
-        {
-          json_builder_set_member_name (b, "base_dir");
-          json_builder_add_string_value (b, base_dir);
-        }
-      if (vars != NULL)
-        {
-          json_builder_set_member_name (b, "vars");
-          json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
-        }
-      if (prompt != NULL)
-        {
-          json_builder_set_member_name (b, "prompt");
-          json_builder_add_string_value (b, prompt);
-        }
-      if (json_object_has_member (assertion, "config"))
-        {
-          json_builder_set_member_name (b, "config");
-          json_builder_add_value (b, json_node_copy (json_object_get_member (assertion, "config")));
-        }
-      if (json_object_has_member (assertion, "threshold"))
-        {
-          json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
-        }
-    }
-  else if (g_str_equal (type, "llm-rubric") && text && !negate)
-    {
-      /* Graded by the run's judge model, 1-10; promptfoo passes at 0.5 of its 0-1 scale. */
-      json_builder_add_string_value (b, "judge");
-      json_builder_set_member_name (b, "rubric");
-      json_builder_add_string_value (b, text);
-      if (json_object_has_member (assertion, "threshold"))
-        {
-          json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, 10 * rw_json_object_get_double (assertion, "threshold",
-                                                                            0.5));
-        }
-    }
-  else if (g_str_equal (type, "similar") && text)
-    {
-      /* The cosine similarity of the embeddings of the answer and the value, by the model named
-       * with --embedding-model; promptfoo passes at 0.75. */
-      json_builder_add_string_value (b, "similar");
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, text);
-      json_builder_set_member_name (b, "threshold");
-      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0.75));
-    }
-  else if ((g_str_equal (type, "factuality") || g_str_equal (type, "model-graded-closedqa")) &&
-           text)
-    {
-      /* Graded by the run's judge model as promptfoo grades them: one of five cases against
-       * the expert's answer, or Y/N against a criterion (rw-judge-graded.c). */
-      gboolean factuality = g_str_equal (type, "factuality");
-
-      json_builder_add_string_value (b, factuality ? "factuality" : "closedqa");
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, text);
-      if (factuality && json_object_has_member (assertion, "threshold"))
-        {
-          json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, rw_json_object_get_double (assertion, "threshold", 0));
-        }
-    }
-  else
-    return NULL;
-  if (negate)
-    {
-      json_builder_set_member_name (b, "not");
-      json_builder_add_boolean_value (b, TRUE);
-    }
-  /* promptfoo's weight (in the test's weighted score) and metric (a named score). */
-  if (json_object_has_member (assertion, "weight"))
-    {
-      json_builder_set_member_name (b, "weight");
-      json_builder_add_double_value (b, rw_json_object_get_double (assertion, "weight", 1));
-    }
-  if (rw_json_object_get_string (assertion, "metric", NULL) != NULL)
-    {
-      json_builder_set_member_name (b, "metric");
-      json_builder_add_string_value (b, rw_json_object_get_string (assertion, "metric", NULL));
-    }
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-static void
-promptfoo_add_asserts (JsonArray  *graders,
-                       JsonArray  *skipped,
-                       JsonObject *test,
-                       const char *base_dir,
-                       JsonObject *vars,
-                       const char *prompt)
-{
-  JsonNode *asserts = test ? json_object_get_member (test, "assert") : NULL;
-
-  for (guint i = 0; asserts && JSON_NODE_HOLDS_ARRAY (asserts) &&
-                    i < json_array_get_length (json_node_get_array (asserts)); i++)
-    {
-      JsonNode *a = json_array_get_element (json_node_get_array (asserts), i);
-      JsonNode *g = JSON_NODE_HOLDS_OBJECT (a) ? promptfoo_grader_for (json_node_get_object (a),
-                                                                       base_dir, vars, prompt)
-                                               : NULL;
-
-      if (g != NULL)
-        json_array_add_element (graders, g);
-      else if (JSON_NODE_HOLDS_OBJECT (a))
-        json_array_add_string_element (skipped,
-                                       rw_json_object_get_string (json_node_get_object (a),
-                                                                                   "type", "?"));
-    }
 }
 
 /* --------------------------------------------------------------------- files a config names */
@@ -1003,7 +750,7 @@ promptfoo_render_node (JsonNode   *node,
     }
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     {
-      g_autofree char *text = promptfoo_render (json_node_get_string (node), vars);
+      g_autofree char *text = _rw_promptfoo_render (json_node_get_string (node), vars);
       return json_node_init_string (json_node_alloc (), text);
     }
   return json_node_copy (node);
@@ -1163,7 +910,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
           if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
               strstr (json_node_get_string (value), "{{") != NULL)
             {
-              g_autofree char *text = promptfoo_render (json_node_get_string (value), vars);
+              g_autofree char *text = _rw_promptfoo_render (json_node_get_string (value), vars);
               json_object_set_string_member (filled, name, text);
             }
         json_object_iter_init (&iter, filled);
@@ -1207,7 +954,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
             }
           else if (prompt->chat_template != NULL)
             {
-              g_autofree char *text = promptfoo_render (prompt->chat_template, vars);
+              g_autofree char *text = _rw_promptfoo_render (prompt->chat_template, vars);
               g_autoptr(GError) local = NULL;
 
               chat = prompt->chat_yaml ? rw_yaml_parse (text, strlen (text), origin, &local)
@@ -1227,15 +974,15 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               rendered = rw_json_to_string (chat, FALSE);
             }
           else
-            rendered = promptfoo_render (prompt->text, vars);
+            rendered = _rw_promptfoo_render (prompt->text, vars);
           graders = json_array_new ();
           skipped = json_array_new ();
 
-          promptfoo_add_asserts (graders, skipped, default_test
+          _rw_promptfoo_add_asserts (graders, skipped, default_test
                                  && JSON_NODE_HOLDS_OBJECT (default_test) ?
                                          json_node_get_object (default_test) : NULL,
                                  base_dir, vars, rendered);
-          promptfoo_add_asserts (graders, skipped, test, base_dir, vars, rendered);
+          _rw_promptfoo_add_asserts (graders, skipped, test, base_dir, vars, rendered);
           /* promptfoo passes a test without assertions when its answer comes back. */
           if (json_array_get_length (graders) == 0 && json_array_get_length (skipped) == 0)
             {
@@ -1270,6 +1017,21 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               json_builder_set_member_name (b, "promptfoo_unsupported_asserts");
               json_builder_add_value (b, json_node_init_array (json_node_alloc (), skipped));
             }
+          /* promptfoo's test threshold: the test passes when its weighted score reaches it,
+           * whatever its assertions' own verdicts. */
+          {
+            JsonObject *d = default_test && JSON_NODE_HOLDS_OBJECT (default_test)
+                            ? json_node_get_object (default_test) : NULL;
+            double threshold = rw_json_object_get_double (test, "threshold",
+                                                          d ? rw_json_object_get_double (d, "threshold", NAN)
+                                                            : NAN);
+
+            if (isfinite (threshold))
+              {
+                json_builder_set_member_name (b, "pass_threshold");
+                json_builder_add_double_value (b, threshold);
+              }
+          }
           if (json_object_has_member (test, "description"))
             {
               json_builder_set_member_name (b, "description");

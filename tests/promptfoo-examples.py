@@ -163,9 +163,9 @@ with tempfile.TemporaryDirectory() as work:
     with open(os.path.join(work, "unsupported.yaml"), "w") as f:
         f.write("prompts: ['Say {{word}}']\n"
                 "tests:\n"
-                "  - vars: {word: hello}\n    assert: [{type: moderation}]\n"
+                "  - vars: {word: hello}\n    assert: [{type: rouge-n, value: hello}]\n"
                 "  - vars: {word: bye}\n"
-                "    assert: [{type: contains, value: bye}, {type: answer-relevance, value: bye}]\n"
+                "    assert: [{type: contains, value: bye}, {type: perplexity, threshold: 0.5}]\n"
                 "  - vars: {word: x}\n")
     env = dict(os.environ, ROUTEWISE_CONFIG_DIR=config_dir, ECHO_KEY="sk-echo",
                ROUTEWISE_DATA_DIR=os.path.join(work, "data-unsupported"))
@@ -176,7 +176,7 @@ with tempfile.TemporaryDirectory() as work:
                            cwd=work, env=env, capture_output=True, text=True, timeout=60)
     row = next((r for r in json.loads(plain.stdout)["rows"] if r["task"] == "all"), {}) \
         if plain.returncode == 0 else {}
-    said = "answer-relevance (1), moderation (1)"
+    said = "perplexity (1), rouge-n (1)"
     print("# --strict: %s" % strict.stderr.strip().splitlines()[-1])
     third = (("ok" if strict.returncode == 2 and said in strict.stderr and
            len(requests_seen) == before + 3 and said in plain.stderr and

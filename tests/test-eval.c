@@ -1047,6 +1047,178 @@ test_promptfoo_model_graded (void)
   rw_mock_upstream_free (mock);
 }
 
+/* promptfoo's RAG and comparison assertions, graded as promptfoo grades them: context-relevance
+ * (the share of the context the judge quotes; a contextTransform made of the answer by node),
+ * context-faithfulness (the judge's statements of the answer, then its verdict on each),
+ * context-recall (the share of the expected answer's sentences attributed to the context),
+ * answer-relevance (the judge's questions for the answer against the query, by embeddings),
+ * g-eval (steps, then a score out of 10, averaged over the criteria) and select-best (one judge
+ * call for every model's answer: the chosen one passes). Without the models they need, or with
+ * one model for select-best, nothing is sent; a resumed run asks nothing again. */
+static void
+test_promptfoo_rag_graded (void)
+{
+  static const char * const right[] = { "The capital of France is Paris.", NULL };
+  static const char * const wrong[] = { "The capital of France is Lyon.", NULL };
+  static const struct { const char *match; const char *reply; } rules[] = {
+    { "[Output 0]", "Output 0 names the capital. 0" },
+    { "is one sentence\\n\\n[Evaluation steps]", "{\"score\": 10, \"reason\": \"One sentence.\"}" },
+    { "[Reply]\\nThe capital of France is Paris", "Here: {\"score\": 9, \"reason\": \"Right city.\"}" },
+    { "[Reply]\\nThe capital of France is Lyon", "{\"score\": \"2\", \"reason\": \"Wrong city.\"}" },
+    { "[Criterion]\\n", "{\"steps\":[\"Find the city named\",\"Check it\"]}" },
+    { "[Context]\\nCapital: Paris.", "Capital: Paris." },
+    { "[Context]\\nCapital: Lyon.", "Insufficient Information" },
+    { "[Query]\\n", "Paris is the capital of France." },
+    { "[Statements]\\n1. The capital of France is Paris",
+      "1. Stated. Verdict: Yes.\n2. Stated. Verdict: Yes.\n"
+      "Final verdict for each statement in order: Yes. Yes." },
+    { "[Statements]\\n1. The capital of France is Lyon",
+      "1. The context names Paris. Verdict: No.\nFinal verdict for each statement in order: No." },
+    { "[Question]\\nWhat is the capital of France?\\n\\n[Answer]\\nThe capital of France is Paris",
+      "The capital of France is Paris.\nParis is a city in France." },
+    { "[Question]\\nWhat is the capital of France?\\n\\n[Answer]\\nThe capital of France is Lyon",
+      "The capital of France is Lyon." },
+    { "[Answer]\\nThe capital of France is Paris.\"",
+      "What is the capital of France?" },
+    { "[Answer]\\nThe capital of France is Lyon.\"", "Which French city is known for silk?" },
+    { "[Answer]\\nParis is the capital of France. It has",
+      "1. Paris is the capital of France. Stated. [Attributed]\n"
+      "2. It has 2 million people. Not stated. [Not Attributed]" },
+  };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) refused = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  const char *first[] = { "mock/right", NULL };
+  struct { const char *model; const char *grader; int pass; const char *detail; } want[] = {
+    { "right", "context_relevance", 1, "context relevance 0.33 (passes at 0.3)%" },
+    { "wrong", "context_relevance", 1, "context relevance 0.33 (passes at 0.3)%" },
+    { "right", "context_relevance 2", 1, "context relevance 1.00 (passes at 0.5)%" },
+    { "wrong", "context_relevance 2", 0, "context relevance 0.00 (passes at 0.5)%" },
+    { "right", "context_faithfulness", 1, "faithfulness 1.00 (passes at 0.5)%" },
+    { "wrong", "context_faithfulness", 0, "faithfulness 0.00 (passes at 0.5)%" },
+    { "right", "context_recall", 0, "context recall 0.50 (passes at 0.6)%" },
+    { "wrong", "context_recall", 0, "context recall 0.50 (passes at 0.6)%" },
+    { "right", "answer_relevance", 1, "relevance 1.00 (passes at 0.7)%" },
+    { "wrong", "answer_relevance", 0, "relevance 0.00 (passes at 0.7)%" },
+    { "right", "geval", 1, "0.95 (passes at 0.7): 9/10: Right city.%10/10: One sentence." },
+    { "wrong", "geval", 0, "0.60 (passes at 0.7): 2/10: Wrong city.%10/10: One sentence." },
+    { "right", "select_best", 1, "chosen as the best of 2 (names the capital correctly)%" },
+    { "wrong", "select_best", 0, "not chosen as the best of 2%" },
+  };
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Answer in one sentence: {{query}}']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars:\n"
+    "      query: What is the capital of France?\n"
+    "      context: Paris is the capital of France. It lies on the Seine. Lyon is a city in France.\n"
+    "    assert:\n"
+    "      - {type: context-relevance, threshold: 0.3}\n"
+    "      - type: context-relevance\n"
+    "        contextTransform: \"output.replace('The capital of France is ', 'Capital: ')\"\n"
+    "        threshold: 0.5\n"
+    "      - {type: context-faithfulness, threshold: 0.5}\n"
+    "      - type: context-recall\n"
+    "        value: Paris is the capital of France. It has 2 million people.\n"
+    "        threshold: 0.6\n"
+    "      - type: answer-relevance\n"
+    "      - type: g-eval\n"
+    "        value: [names the right city, is one sentence]\n"
+    "      - {type: select-best, value: names the capital correctly}\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 1);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
+                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
+                          "  {\"id\": \"mock/embed\", \"provider\": \"mock\", \"name\": \"embed\"},"
+                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    rw_mock_upstream_add_rule (mock, "judge", judge_reply (rules[i].match, rules[i].reply));
+  /* The query and the judge's three questions: the same direction for Paris, apart for Lyon. */
+  {
+    RwMockReply *apart = rw_mock_reply_new_json (200,
+      "{\"object\": \"list\", \"data\": [{\"index\": 0, \"embedding\": [1, 0]},"
+      " {\"index\": 1, \"embedding\": [0, 1]}, {\"index\": 2, \"embedding\": [0, 2]},"
+      " {\"index\": 3, \"embedding\": [0, 3]}]}");
+
+    apart->match = g_strdup ("Which French city");
+    rw_mock_upstream_add_rule (mock, "embed", apart);
+    rw_mock_upstream_set_default (mock, "embed", rw_mock_reply_new_json (200,
+      "{\"object\": \"list\", \"data\": [{\"index\": 0, \"embedding\": [1, 0]},"
+      " {\"index\": 1, \"embedding\": [2, 0]}, {\"index\": 2, \"embedding\": [3, 0]},"
+      " {\"index\": 3, \"embedding\": [4, 0]}]}"));
+  }
+  models = models_for (catalog, ids);
+  one = models_for (catalog, first);
+
+  /* Refused before anything is sent: no embedding model, then one model for select-best. */
+  refused = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_judge (refused, rw_catalog_lookup_model (catalog, "mock/judge"));
+  g_assert_false (rw_eval_runner_prepare (refused, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "--embedding-model"));
+  g_clear_error (&error);
+  g_clear_object (&refused);
+  refused = rw_eval_runner_new (catalog, tmp->store, suite, one, 1);
+  rw_eval_runner_set_judge (refused, rw_catalog_lookup_model (catalog, "mock/judge"));
+  rw_eval_runner_set_embedding_model (refused, rw_catalog_lookup_model (catalog, "mock/embed"));
+  g_assert_false (rw_eval_runner_prepare (refused, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "select-best"));
+  g_clear_error (&error);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "right"), ==, 0);
+
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
+  rw_eval_runner_set_embedding_model (runner, rw_catalog_lookup_model (catalog, "mock/embed"));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  /* Per answer: 2 relevance, 2 faithfulness, 1 recall, 3 questions, 4 g-eval; 1 select-best. */
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 25);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "embed"), ==, 2);
+  g_assert_cmpuint (rw_eval_runner_get_n_ratings (runner), ==, 14);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/%s' AND g.grader = '%s' AND g.source = 'judge' "
+                                              "AND g.detail LIKE '%s'",
+                                              want[i].model, want[i].grader, want[i].detail);
+      g_test_message ("%s %s", want[i].model, want[i].grader);
+      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+    }
+
+  /* Resumed: every grade is there, none is asked for again. */
+  {
+    guint judged = rw_mock_upstream_count (mock, "judge");
+
+    again = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
+    rw_eval_runner_set_embedding_model (again, rw_catalog_lookup_model (catalog, "mock/embed"));
+    rw_eval_runner_set_pairwise (again, FALSE);
+    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+    g_assert_cmpstr (run_to_end (again), ==, "done");
+    g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
+    g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 14);
+  }
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 static JsonObject *
 report_row (JsonNode   *report,
             const char *model,
@@ -1140,6 +1312,64 @@ test_promptfoo_weights_and_metrics (void)
   rw_mock_upstream_free (mock);
 }
 
+/* promptfoo's test threshold: a test with one passes when its weighted score reaches it, whatever
+ * its assertions' verdicts (defaultTest's applies where a test has none of its own); a test
+ * without one still needs every assertion. The live report and the stored one agree. */
+static void
+test_promptfoo_test_threshold (void)
+{
+  static const char * const paris[] = { "Paris.", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  const char *ids[] = { "mock/paris", NULL };
+  JsonObject *row;
+
+  /* Each test's answer passes one assertion of two (weights 1 and 1, or 3 and 1). */
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Name a capital ({{n}}).']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "defaultTest: {threshold: 0.7}\n"
+    "tests:\n"
+    "  - vars: {n: 1}\n"
+    "    threshold: 0.5\n"
+    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n"
+    "  - vars: {n: 2}\n"
+    "    threshold: 0.9\n"
+    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n"
+    "  - vars: {n: 3}\n"
+    "    assert: [{type: contains, value: Paris, weight: 3}, {type: contains, value: Berlin}]\n"
+    "  - vars: {n: 4}\n"
+    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"}]}",
+                          url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  assert_report_as_stored (runner, tmp->store);
+  report = rw_eval_runner_build_report (runner);
+  /* 0.5 >= 0.5 passes; 0.5 < 0.9 fails; 0.75 >= 0.7 (defaultTest's) passes; 0.5 < 0.7 fails. */
+  row = report_row (report, "mock/paris", "all");
+  g_assert_cmpint (json_object_get_int_member (row, "passed"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (row, "ungraded"), ==, 0);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 static RwMockReply *
 embeddings_reply (const char *match,
                   const char *first,
@@ -1224,6 +1454,91 @@ test_promptfoo_similar (void)
   g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.model = 'mock/lyon' AND g.grader = 'similar 2'"), ==, 1);
   g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail = 'similarity 0.995 (passes at 0.8)'"),
+                   ==, 2);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
+/* promptfoo's moderation: by the model named with --moderation-model (OpenAI's /moderations),
+ * an answer passes unless it is flagged, in one of the value's categories when it lists some;
+ * not-moderation turns it around. Without the model the run is refused before anything is
+ * sent; a reply that is not a moderation result fails the grade, not the run. */
+static void
+test_promptfoo_moderation (void)
+{
+  static const char * const calm[] = { "A calm answer.", NULL };
+  static const char * const rude[] = { "A rude answer.", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) without = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  const char *ids[] = { "mock/calm", "mock/rude", NULL };
+  RwMockReply *flagged;
+  struct { const char *model; const char *grader; int pass; } want[] = {
+    { "calm", "moderation", 1 }, { "calm", "moderation 2", 1 }, { "calm", "moderation 3", 0 },
+    { "rude", "moderation", 0 }, { "rude", "moderation 2", 1 }, { "rude", "moderation 3", 1 },
+  };
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Answer {{who}}.']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars: {who: me}\n"
+    "    assert:\n"
+    "      - type: moderation\n"
+    "      - {type: moderation, value: [violence, self-harm]}\n"
+    "      - type: not-moderation\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/calm\", \"provider\": \"mock\", \"name\": \"calm\"},"
+                          "  {\"id\": \"mock/rude\", \"provider\": \"mock\", \"name\": \"rude\"},"
+                          "  {\"id\": \"mock/mod\", \"provider\": \"mock\", \"name\": \"mod\"}]}", url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "calm", rw_mock_reply_new_stream (calm, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "rude", rw_mock_reply_new_stream (rude, 5, 3, TRUE));
+  flagged = rw_mock_reply_new_json (200, "{\"id\": \"modr-1\", \"model\": \"mod\", \"results\": [{"
+                                         "\"flagged\": true, \"categories\": {\"harassment\": true,"
+                                         " \"violence\": false, \"self-harm\": null},"
+                                         " \"category_scores\": {\"harassment\": 0.91}}]}");
+  flagged->match = g_strdup ("rude");
+  rw_mock_upstream_add_rule (mock, "mod", flagged);
+  rw_mock_upstream_set_default (mock, "mod", rw_mock_reply_new_json (200,
+    "{\"results\": [{\"flagged\": false, \"categories\": {\"harassment\": false, \"violence\": false}}]}"));
+  models = models_for (catalog, ids);
+
+  without = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  g_assert_false (rw_eval_runner_prepare (without, NULL, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "--moderation-model"));
+  g_clear_error (&error);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "calm"), ==, 0);
+
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  rw_eval_runner_set_moderation_model (runner, rw_catalog_lookup_model (catalog, "mock/mod"));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "mod"), ==, 6);
+  body = rw_mock_upstream_dup_last_body (mock);
+  g_assert_nonnull (strstr (body, "\"input\":\"A "));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.model = 'mock/%s' AND g.grader = '%s'",
+                                              want[i].model, want[i].grader);
+      g_test_message ("%s %s", want[i].model, want[i].grader);
+      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+    }
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail = 'flagged by moderation: harassment'"),
                    ==, 2);
   rw_store_close (tmp->store);
   rw_mock_upstream_free (mock);
@@ -1496,6 +1811,9 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/judged-pairs", test_judged_pairs);
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/promptfoo-model-graded", test_promptfoo_model_graded);
+  g_test_add_func ("/Rw/Eval/promptfoo-rag-graded", test_promptfoo_rag_graded);
+  g_test_add_func ("/Rw/Eval/promptfoo-test-threshold", test_promptfoo_test_threshold);
+  g_test_add_func ("/Rw/Eval/promptfoo-moderation", test_promptfoo_moderation);
   g_test_add_func ("/Rw/Eval/promptfoo-weights-and-metrics", test_promptfoo_weights_and_metrics);
   g_test_add_func ("/Rw/Eval/promptfoo-similar", test_promptfoo_similar);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);

@@ -18,6 +18,7 @@ typedef struct
   char *resume;
   char *judge_id;
   char *embedding_id;
+  char *moderation_id;
   gboolean no_pairwise;
   gboolean no_cache;
   gboolean strict;
@@ -41,6 +42,9 @@ static const GOptionEntry eval_run_entries[] = {
        "orders, with this model"), N_("MODEL") },
   { "embedding-model", 0, 0, G_OPTION_ARG_STRING, FIELD (embedding_id),
     N_("Grade the suite's similar assertions by the embeddings of this model (of an "
+       "OpenAI-compatible provider)"), N_("MODEL") },
+  { "moderation-model", 0, 0, G_OPTION_ARG_STRING, FIELD (moderation_id),
+    N_("Grade the suite's moderation assertions with this moderation model (of an "
        "OpenAI-compatible provider)"), N_("MODEL") },
   { "no-pairwise", 0, 0, G_OPTION_ARG_NONE, FIELD (no_pairwise),
     N_("With --judge, only rate by the judge graders; do not compare pairs"), NULL },
@@ -205,6 +209,17 @@ eval_run_prepare (RwCliContext   *cli,
           return NULL;
         }
       rw_eval_runner_set_embedding_model (runner, embedding);
+    }
+  if (o->moderation_id != NULL)
+    {
+      g_autoptr(RwModel) moderation = rw_catalog_resolve_model (catalog, o->moderation_id,
+                                                                &error);
+      if (moderation == NULL)
+        {
+          rw_cli_print_error ("%s", error->message);
+          return NULL;
+        }
+      rw_eval_runner_set_moderation_model (runner, moderation);
     }
   if (!rw_eval_runner_prepare (runner, o->resume, &error))
     {

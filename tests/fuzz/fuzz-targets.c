@@ -614,6 +614,18 @@ rw_fuzz_replies (const guint8 *data,
         }
       return 0;
     }
+  /* "moderation": a /moderations reply, as the moderation grader reads it. */
+  if (words[0] != NULL && g_str_equal (words[0], "moderation"))
+    {
+      g_autoptr(GError) error = NULL;
+      gsize len = 0;
+      const char *text = g_bytes_get_data (body, &len);
+      g_auto(GStrv) flagged = _rw_moderation_parse (text, len, &error);
+
+      g_assert ((flagged == NULL) == (error != NULL));
+      g_assert (flagged == NULL || g_strv_length (flagged) <= 256);
+      return 0;
+    }
   if (words[0] != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
       if (g_str_equal (words[0], kinds[i]))
