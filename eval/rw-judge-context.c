@@ -294,6 +294,25 @@ judge_faithfulness (RwJudgeGraded *g,
   judge_scored (g, "faithfulness", reply);
 }
 
+/* What the judge's last reply of a context grade comes to, in @g (for faithfulness, whose
+ * statements are in @g); FALSE for a grade of another type. */
+gboolean
+_rw_judge_read_context (RwJudgeGraded *g,
+                        const char    *reply)
+{
+  const char *type = rw_json_object_get_string (g->spec, "type", "");
+
+  if (g_str_equal (type, "context_relevance"))
+    judge_relevance (g, reply);
+  else if (g_str_equal (type, "context_recall"))
+    judge_recall (g, reply);
+  else if (g_str_equal (type, "context_faithfulness") && g->texts != NULL && g->texts->len > 0)
+    judge_faithfulness (g, reply);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static void
 judge_context_cb (GObject      *object,
                   GAsyncResult *res,
@@ -310,11 +329,9 @@ judge_context_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  if (g_str_equal (type, "context_relevance"))
-    judge_relevance (g, reply);
-  else if (g_str_equal (type, "context_recall"))
-    judge_recall (g, reply);
-  else if (g->step == 0)
+  if (!g_str_equal (type, "context_faithfulness") || g->step > 0)
+    _rw_judge_read_context (g, reply);
+  else
     {
       /* The answer's statements; then the context's verdict on each. */
       g_autoptr(GPtrArray) statements = judge_split_units (reply, TRUE);
@@ -335,8 +352,6 @@ judge_context_cb (GObject      *object,
       _rw_judge_ask_next (task, verdicts_system, user->str, judge_context_cb);
       return;
     }
-  else
-    judge_faithfulness (g, reply);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -175,6 +175,25 @@ judge_reply_object (const char *text)
 static void judge_geval_next (RwJudge *self,
                               GTask   *task);
 
+/* The score in a G-Eval reply's JSON, from 0 to 10; NAN when there is none. */
+static double
+judge_geval_score (JsonObject *reply)
+{
+  JsonNode *node = reply ? json_object_get_member (reply, "score") : NULL;
+  double score = NAN;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      GType type = json_node_get_value_type (node);
+
+      if (type == G_TYPE_STRING)
+        score = g_ascii_strtod (json_node_get_string (node), NULL);
+      else if (type == G_TYPE_DOUBLE || type == G_TYPE_INT64)
+        score = json_node_get_double (node);
+    }
+  return isfinite (score) ? CLAMP (score, 0, 10) : NAN;
+}
+
 static void
 judge_geval_cb (GObject      *object,
                 GAsyncResult *res,
@@ -222,12 +241,8 @@ judge_geval_cb (GObject      *object,
       return;
     }
   {
-    JsonNode *node = reply_object ? json_object_get_member (reply_object, "score") : NULL;
-    double score = NAN;
+    double score = judge_geval_score (reply_object);
 
-    if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-      score = json_node_get_value_type (node) == G_TYPE_STRING
-              ? g_ascii_strtod (json_node_get_string (node), NULL) : json_node_get_double (node);
     if (!isfinite (score))
       {
         g->malformed = TRUE;
@@ -235,7 +250,7 @@ judge_geval_cb (GObject      *object,
         g_task_return_boolean (task, TRUE);
         return;
       }
-    g->sum += CLAMP (score, 0, 10) / 10;
+    g->sum += score / 10;
     if (g->reasons == NULL)
       g->reasons = g_string_new (NULL);
     g_string_append_printf (g->reasons, "%s%g/10: %s", g->reasons->len ? "\n\n" : "", score,
@@ -270,24 +285,14 @@ judge_geval_next (RwJudge *self,
                  task);
 }
 
-static void
-judge_graded_cb (GObject      *object,
-                 GAsyncResult *res,
-                 gpointer      user_data)
+/* What the judge's reply to a factuality or closedqa question comes to, in @g; FALSE with
+ * @error set when it chose no case. */
+static gboolean
+judge_read_verdict (RwJudgeGraded  *g,
+                    const char     *text,
+                    GError        **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(RwRouteResult) out = rw_router_route_finish (RW_ROUTER (object), res);
-  RwJudgeGraded *g = g_task_get_task_data (task);
-  const char *type = rw_json_object_get_string (g->spec, "type", "");
-  const char *text;
-
-  if (out->result->error != NULL)
-    {
-      g_task_return_error (task, g_error_copy (out->result->error));
-      return;
-    }
-  text = out->result->text->str;
-  if (g_str_equal (type, "factuality"))
+  if (g_str_equal (rw_json_object_get_string (g->spec, "type", ""), "factuality"))
     {
       static const char * const names[] = { "subset", "superset", "agree", "disagree", "differ" };
       static const char * const says[] = {
@@ -301,9 +306,9 @@ judge_graded_cb (GObject      *object,
 
       if (c == 0)
         {
-          g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                   "the judge chose none of the cases (A) to (E)");
-          return;
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                       "the judge chose none of the cases (A) to (E)");
+          return FALSE;
         }
       g->score = scores ? rw_json_object_get_double (scores, names[c - 'A'], c == 'D' ? 0 : 1)
                         : c == 'D' ? 0 : 1;
@@ -316,14 +321,32 @@ judge_graded_cb (GObject      *object,
 
       if (c == 0)
         {
-          g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                                   "the judge ended with neither Y nor N");
-          return;
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                       "the judge ended with neither Y nor N");
+          return FALSE;
         }
       g->pass = c == 'Y';
       g->score = g->pass;
       g->detail = g_strdup_printf ("%s: %s", g->pass ? "meets the criterion"
                                                       : "does not meet the criterion", text);
+    }
+  return TRUE;
+}
+
+static void
+judge_graded_cb (GObject      *object,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RwJudgeGraded *g = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *reply = _rw_judge_reply_text (object, res, &error);
+
+  if (reply == NULL || !judge_read_verdict (g, reply, &error))
+    {
+      g_task_return_error (task, error);
+      return;
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -485,6 +508,21 @@ static const char select_best_system[] =
   "You are given a criterion and several outputs, numbered from 0. Choose the one output that "
   "best meets the criterion. Reply with its number only.";
 
+/* The output a select-best reply chose: the first number in it, when it is one of the @n; else
+ * -1. */
+static int
+judge_read_choice (const char *reply,
+                   guint       n)
+{
+  const char *digits = reply + strcspn (reply, "0123456789");
+  guint64 choice;
+
+  if (*digits == '\0' || strspn (digits, "0123456789") > 9)
+    return -1;
+  choice = g_ascii_strtoull (digits, NULL, 10);
+  return choice < n ? (int) choice : -1;
+}
+
 static void
 judge_select_best_cb (GObject      *object,
                       GAsyncResult *res,
@@ -494,20 +532,16 @@ judge_select_best_cb (GObject      *object,
   RwJudgeGraded *g = g_task_get_task_data (task);
   GError *error = NULL;
   g_autofree char *reply = _rw_judge_reply_text (object, res, &error);
-  const char *digits;
-  guint64 choice = G_MAXUINT64;
+  int choice;
 
   if (reply == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  /* The first number in the reply. */
-  digits = reply + strcspn (reply, "0123456789");
-  if (*digits != '\0' && strspn (digits, "0123456789") <= 9)
-    choice = g_ascii_strtoull (digits, NULL, 10);
+  choice = judge_read_choice (reply, g->step);
   g->detail = g_steal_pointer (&reply);
-  g_task_return_int (task, choice < g->step ? (gssize) choice : -1);
+  g_task_return_int (task, choice);
 }
 
 /**
@@ -573,4 +607,84 @@ rw_judge_select_best_finish (RwJudge       *self,
   if (detail != NULL)
     *detail = g_steal_pointer (&g->detail);
   return (int) choice;
+}
+
+/**
+ * rw_judge_read_reply:
+ * @spec: a grader the judge grades, of a type read from one reply: factuality, closedqa, geval
+ *   (one criterion's score), context_relevance, context_recall, context_faithfulness (the
+ *   verdicts) or select_best
+ * @n: for context_faithfulness, how many statements were judged; for select_best, how many
+ *   outputs were compared (the one chosen passes: its number is the score's)
+ * @reply: the judge's reply to the grade's last question
+ * @score: (out): from 0 to 1; for select_best, the number of the output chosen, or -1
+ * @pass: (out): whether the answer passes (before "not")
+ * @detail: (out) (transfer full): what the reply came to
+ * @error: where a reply that comes to no grade is reported
+ *
+ * What a judge's reply comes to, as the grades read it.
+ *
+ * Returns: %TRUE with a grade
+ */
+gboolean
+rw_judge_read_reply (JsonObject  *spec,
+                     guint        n,
+                     const char  *reply,
+                     double      *score,
+                     gboolean    *pass,
+                     char       **detail,
+                     GError     **error)
+{
+  const char *type = rw_json_object_get_string (spec, "type", "");
+  g_autoptr(GTask) task = NULL;
+  RwJudgeGraded *g = g_new0 (RwJudgeGraded, 1);
+  gboolean ok = TRUE;
+
+  g->spec = json_object_ref (spec);
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, g, (GDestroyNotify) graded_free);
+  if (g_str_equal (type, "select_best"))
+    {
+      int choice = judge_read_choice (reply, n);
+
+      g->score = choice;
+      g->pass = choice >= 0;
+      g->detail = g_strdup (reply);
+    }
+  else if (g_str_equal (type, "geval"))
+    {
+      g_autoptr(JsonObject) object = judge_reply_object (reply);
+      double threshold = rw_json_object_get_double (spec, "threshold", 0.7);
+
+      g->score = judge_geval_score (object) / 10;
+      if (isnan (g->score))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                       "the judge gave no score from 0 to 10 as JSON");
+          ok = FALSE;
+        }
+      g->pass = g->score >= threshold;
+      g->detail = g_strdup (reply);
+    }
+  else if (g_str_equal (type, "factuality") || g_str_equal (type, "closedqa"))
+    ok = judge_read_verdict (g, reply, error);
+  else
+    {
+      g->texts = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (g->texts, g_strdup_printf ("statement %u", i + 1));
+      g->step = 1;
+      if (!_rw_judge_read_context (g, reply))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a %s grader is not read from one "
+                       "reply of the judge", type);
+          ok = FALSE;
+        }
+    }
+  if (!ok)
+    return FALSE;
+  *score = g->score;
+  *pass = g->pass;
+  *detail = g_steal_pointer (&g->detail);
+  return TRUE;
 }

@@ -36,6 +36,8 @@ typedef struct
 
 gboolean _rw_judge_grade_context (RwJudge *self,
                                   GTask   *task);
+gboolean _rw_judge_read_context  (RwJudgeGraded *g,
+                                  const char    *reply);
 char    *_rw_judge_reply_text    (GObject      *router,
                                   GAsyncResult *res,
                                   GError      **error);

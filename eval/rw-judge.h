@@ -88,6 +88,13 @@ int       rw_judge_select_best_finish   (RwJudge       *self,
                                          GAsyncResult  *result,
                                          char         **detail,
                                          GError       **error);
+gboolean  rw_judge_read_reply       (JsonObject    *spec,
+                                     guint          n,
+                                     const char    *reply,
+                                     double        *score,
+                                     gboolean      *pass,
+                                     char         **detail,
+                                     GError       **error);
 gboolean  rw_judge_is_graded_type   (const char    *type);
 double    rw_judge_parse_rating     (const char    *text);
 int       rw_judge_parse_choice     (const char    *text);

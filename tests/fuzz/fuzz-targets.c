@@ -493,6 +493,37 @@ rw_fuzz_answers (const guint8 *data,
     g_assert (isnan (rating) || (rating >= 1 && rating <= 10));
     g_assert (choice == 0 || choice == 'A' || choice == 'B' || choice == 'C');
   }
+  /* And the replies of promptfoo's model-graded assertions, as their grades read them. */
+  {
+    static const char * const judged[] = {
+      "{\"type\":\"factuality\"}", "{\"type\":\"closedqa\"}",
+      "{\"type\":\"geval\",\"threshold\":0.5}",
+      "{\"type\":\"context_relevance\",\"context\":\"Paris is the capital. It is old.\"}",
+      "{\"type\":\"context_relevance\",\"context\":\"1. one\\n2) two\\n- three\"}",
+      "{\"type\":\"context_recall\",\"threshold\":0.5}",
+      "{\"type\":\"context_faithfulness\"}", "{\"type\":\"select_best\"}",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (judged); i++)
+      for (guint n = 1; n <= 3; n += 2)
+        {
+          g_autoptr(JsonNode) spec = rw_json_parse (judged[i], strlen (judged[i]), NULL);
+          g_autoptr(GError) error = NULL;
+          g_autofree char *detail = NULL;
+          double score = NAN;
+          gboolean pass = FALSE;
+          gboolean ok;
+
+          g_assert (spec != NULL);
+          ok = rw_judge_read_reply (json_node_get_object (spec), n, answer, &score, &pass,
+                                    &detail, &error);
+          g_assert (ok == (error == NULL));
+          if (ok && i == G_N_ELEMENTS (judged) - 1)
+            g_assert (score >= -1 && score < n && pass == (score >= 0));
+          else if (ok)
+            g_assert (score >= 0 && score <= 1 && detail != NULL);
+        }
+  }
   return 0;
 }
 
