@@ -2069,6 +2069,8 @@ typedef struct
   char *id;
   char *title;
   char *body;
+  char *action;             /* its default action, and the action's target */
+  GVariant *target;
   gboolean owned;
 } Notified;
 
@@ -2093,9 +2095,13 @@ notified_method_call (GDBusConnection       *connection,
       g_clear_pointer (&n->id, g_free);
       g_clear_pointer (&n->title, g_free);
       g_clear_pointer (&n->body, g_free);
+      g_clear_pointer (&n->action, g_free);
+      g_clear_pointer (&n->target, g_variant_unref);
       n->id = g_strdup (id);
       g_variant_lookup (dict, "title", "s", &n->title);
       g_variant_lookup (dict, "body", "s", &n->body);
+      g_variant_lookup (dict, "default-action", "s", &n->action);
+      n->target = g_variant_lookup_value (dict, "default-action-target", NULL);
       n->n++;
     }
   g_dbus_method_invocation_return_value (invocation, NULL);
@@ -2132,7 +2138,8 @@ notified_name_acquired (GDBusConnection *connection,
 }
 
 /* A long job that ends while the window is not in front says so in a desktop notification
- * (its id is the job's view, which its action shows); in front, or cancelled, it does not. */
+ * (its id is the job's view); in front, or cancelled, it does not. The notification's action,
+ * as the desktop activates it on the application, brings the window to the job's view. */
 static void
 test_notification (Fixture       *f,
                    gconstpointer  data)
@@ -2147,7 +2154,9 @@ test_notification (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (xml, &error);
-  g_autoptr(GtkApplication) app = NULL;
+  g_autoptr(RwApplication) app = NULL;
+  g_autofree char *app_data = g_build_filename (f->dir, "app-data", NULL);
+  g_autofree char *saved_data = NULL;
   GtkWidget *other = gtk_window_new ();
   Notified n = { 0 };
   guint object, name;
@@ -2161,11 +2170,13 @@ test_notification (Fixture       *f,
   while (!n.owned)
     g_main_context_iteration (NULL, TRUE);
 
-  app = gtk_application_new ("io.github.routewise.Routewise.NotificationTest",
-                             G_APPLICATION_NON_UNIQUE);
+  /* The application itself, with a database of its own. */
+  saved_data = g_strdup (g_getenv ("ROUTEWISE_DATA_DIR"));
+  g_setenv ("ROUTEWISE_DATA_DIR", app_data, TRUE);
+  app = rw_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
-  gtk_window_set_application (GTK_WINDOW (f->window), app);
+  gtk_window_set_application (GTK_WINDOW (f->window), GTK_APPLICATION (app));
 
   /* Another window in front. */
   focus_window (GTK_WINDOW (other));
@@ -2195,6 +2206,15 @@ test_notification (Fixture       *f,
   g_assert_cmpstr (n.id, ==, "policies");
   g_assert_cmpstr (n.title, ==, "Policy Evaluated");
 
+  /* Clicked: the application's show-view, with the job's view, in front. */
+  g_assert_cmpstr (n.action, ==, "app.show-view");
+  g_assert_nonnull (n.target);
+  g_assert_cmpstr (g_variant_get_string (n.target, NULL), ==, "policies");
+  rw_window_set_view (f->window, "compare");
+  g_action_group_activate_action (G_ACTION_GROUP (app), "show-view", n.target);
+  g_assert_cmpstr (rw_window_get_view (f->window), ==, "policies");
+  g_assert_true (gtk_application_get_active_window (GTK_APPLICATION (app)) == GTK_WINDOW (f->window));
+
   gtk_window_destroy (GTK_WINDOW (other));
   gtk_window_set_application (GTK_WINDOW (f->window), NULL);
   g_bus_unown_name (name);
@@ -2202,6 +2222,12 @@ test_notification (Fixture       *f,
   g_free (n.id);
   g_free (n.title);
   g_free (n.body);
+  g_free (n.action);
+  g_clear_pointer (&n.target, g_variant_unref);
+  if (saved_data != NULL)
+    g_setenv ("ROUTEWISE_DATA_DIR", saved_data, TRUE);
+  else
+    g_unsetenv ("ROUTEWISE_DATA_DIR");
 }
 
 /* D19: About links the website and the issue tracker. */
