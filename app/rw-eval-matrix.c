@@ -5,16 +5,17 @@
 #include <math.h>
 
 #include "rw-eval-matrix.h"
+#include "rw-eval-matrix-row.h"
 
 /**
  * RwEvalMatrix:
  *
- * A running evaluation's results, items against models, filled from the store as answers
- * come: each cell shows whether its answer passed, and opens it with each grade and the
- * judge's reasoning.
+ * A running evaluation's results, every item against the models, filled from the store as
+ * answers come: each cell shows whether its answer passed, and opens it with each grade and
+ * the judge's reasoning. A column view over one row object per item: only the rows in sight
+ * have widgets, so a suite of any size costs the same to show.
  */
 
-#define EVAL_MATRIX_ROWS 100
 #define EVAL_MATRIX_REFRESH_MS 500
 
 struct _RwEvalMatrix
@@ -24,26 +25,25 @@ struct _RwEvalMatrix
   RwStore *store;
   RwSuite *suite;
   GPtrArray *models;
-  GHashTable *cells;            /* "item\tmodel" -> GtkButton */
+  GListStore *rows;             /* RwEvalMatrixRow, in the suite's order */
+  GHashTable *by_item;          /* item id -> RwEvalMatrixRow */
   char *run_id;
-  guint n_rows;
-  guint n_built;
-  guint build_source;
   guint refresh_source;
   gboolean refreshing;
 
-  GtkGrid *grid;
-  GtkLabel *note;
+  GtkColumnView *view;
 };
 
 G_DEFINE_FINAL_TYPE (RwEvalMatrix, rw_eval_matrix, GTK_TYPE_BOX)
 
 static void
-eval_matrix_show_answer (GtkButton      *button,
+eval_matrix_show_answer (GtkButton    *button,
                          RwEvalMatrix *self)
 {
-  const char *response_id = g_object_get_data (G_OBJECT (button), "response-id");
-  const char *text = g_object_get_data (G_OBJECT (button), "text");
+  RwEvalMatrixRow *row = g_object_get_data (G_OBJECT (button), "row");
+  guint model = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "model"));
+  const char *response_id = row ? rw_eval_matrix_row_get_response_id (row, model) : NULL;
+  const char *text = row ? rw_eval_matrix_row_get_text (row, model) : NULL;
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autoptr(GPtrArray) grades = NULL;
   g_autoptr(GString) body = g_string_new (NULL);
@@ -86,50 +86,122 @@ eval_matrix_show_answer (GtkButton      *button,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The grid of the first items against the models, empty cells to be filled as answers come. */
-#define EVAL_MATRIX_ROWS_AT_ONCE 8
-
-static void eval_matrix_show_answer (GtkButton    *button,
-                                     RwEvalMatrix *self);
-
-static gboolean
-eval_matrix_build_some (gpointer data)
+/* A cell's button as its row says. */
+static void
+eval_matrix_cell_update (GtkWidget       *button,
+                         RwEvalMatrixRow *row,
+                         guint            model)
 {
-  RwEvalMatrix *self = data;
-  guint end = MIN (self->n_rows, self->n_built + EVAL_MATRIX_ROWS_AT_ONCE);
+  RwEvalMatrixMark mark = rw_eval_matrix_row_get_mark (row, model);
 
-  for (guint i = self->n_built; i < end; i++)
+  gtk_button_set_label (GTK_BUTTON (button), rw_eval_matrix_row_get_label (row, model));
+  gtk_widget_remove_css_class (button, "success");
+  gtk_widget_remove_css_class (button, "error");
+  if (mark != RW_EVAL_MATRIX_NONE)
+    gtk_widget_add_css_class (button, mark == RW_EVAL_MATRIX_GOOD ? "success" : "error");
+}
+
+static void
+eval_matrix_row_changed (RwEvalMatrixRow *row,
+                         guint            model,
+                         GtkWidget       *button)
+{
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "model")) == model)
+    eval_matrix_cell_update (button, row, model);
+}
+
+static void
+eval_matrix_setup_cell (GtkSignalListItemFactory *factory,
+                        GtkListItem              *list_item,
+                        RwEvalMatrix             *self)
+{
+  GtkWidget *cell = gtk_button_new_with_label ("·");
+
+  gtk_widget_add_css_class (cell, "flat");
+  gtk_widget_add_css_class (cell, "matrix-cell");
+  g_object_set_data (G_OBJECT (cell), "model", g_object_get_data (G_OBJECT (factory), "model"));
+  g_signal_connect (cell, "clicked", G_CALLBACK (eval_matrix_show_answer), self);
+  gtk_list_item_set_child (list_item, cell);
+}
+
+static void
+eval_matrix_bind_cell (GtkSignalListItemFactory *factory,
+                       GtkListItem              *list_item,
+                       RwEvalMatrix             *self)
+{
+  RwEvalMatrixRow *row = gtk_list_item_get_item (list_item);
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+  guint model = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (factory), "model"));
+  g_autofree char *tip = g_strdup_printf ("%s · %s", rw_eval_matrix_row_get_item_id (row),
+                                          rw_model_get_id (self->models->pdata[model]));
+
+  gtk_widget_set_tooltip_text (cell, tip);
+  g_object_set_data (G_OBJECT (cell), "row", row);
+  g_signal_connect_object (row, "changed", G_CALLBACK (eval_matrix_row_changed), cell, 0);
+  eval_matrix_cell_update (cell, row, model);
+}
+
+static void
+eval_matrix_unbind_cell (GtkSignalListItemFactory *factory,
+                         GtkListItem              *list_item,
+                         RwEvalMatrix             *self)
+{
+  RwEvalMatrixRow *row = gtk_list_item_get_item (list_item);
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+
+  g_signal_handlers_disconnect_by_func (row, eval_matrix_row_changed, cell);
+  g_object_set_data (G_OBJECT (cell), "row", NULL);
+}
+
+static void
+eval_matrix_setup_item (GtkSignalListItemFactory *factory,
+                        GtkListItem              *list_item,
+                        gpointer                  data)
+{
+  GtkWidget *name = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 16);
+  gtk_widget_add_css_class (name, "caption");
+  gtk_list_item_set_child (list_item, name);
+}
+
+static void
+eval_matrix_bind_item (GtkSignalListItemFactory *factory,
+                       GtkListItem              *list_item,
+                       gpointer                  data)
+{
+  RwEvalMatrixRow *row = gtk_list_item_get_item (list_item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)),
+                      rw_eval_matrix_row_get_item_id (row));
+}
+
+static void
+eval_matrix_add_column (RwEvalMatrix *self,
+                        const char   *title,
+                        gint          model)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  if (model < 0)
     {
-      RwSuiteItem *item = rw_suite_get_item (self->suite, i);
-      GtkWidget *name = gtk_label_new (item->id);
-
-      gtk_label_set_xalign (GTK_LABEL (name), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (name), 16);
-      gtk_widget_add_css_class (name, "caption");
-      gtk_grid_attach (self->grid, name, 0, i + 1, 1, 1);
-      for (guint m = 0; m < self->models->len; m++)
-        {
-          const char *model = rw_model_get_id (self->models->pdata[m]);
-          GtkWidget *cell = gtk_button_new_with_label ("·");
-          g_autofree char *tip = g_strdup_printf ("%s · %s", item->id, model);
-
-          gtk_widget_add_css_class (cell, "flat");
-          gtk_widget_add_css_class (cell, "matrix-cell");
-          gtk_widget_set_tooltip_text (cell, tip);
-          g_signal_connect (cell, "clicked", G_CALLBACK (eval_matrix_show_answer), self);
-          gtk_grid_attach (self->grid, cell, m + 1, i + 1, 1, 1);
-          g_hash_table_insert (self->cells, g_strdup_printf ("%s\t%s", item->id, model), cell);
-        }
+      g_signal_connect (factory, "setup", G_CALLBACK (eval_matrix_setup_item), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (eval_matrix_bind_item), NULL);
     }
-  self->n_built = end;
-  if (end < self->n_rows)
-    return G_SOURCE_CONTINUE;
-  self->build_source = 0;
-  /* The answers that came while the rows were built. */
-  if (self->run_id != NULL)
-    rw_eval_matrix_refresh (self, self->run_id);
-  return G_SOURCE_REMOVE;
+  else
+    {
+      g_object_set_data (G_OBJECT (factory), "model", GUINT_TO_POINTER ((guint) model));
+      g_signal_connect (factory, "setup", G_CALLBACK (eval_matrix_setup_cell), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (eval_matrix_bind_cell), self);
+      g_signal_connect (factory, "unbind", G_CALLBACK (eval_matrix_unbind_cell), self);
+    }
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_append_column (self->view, column);
+  g_object_unref (column);
 }
 
 /**
@@ -137,42 +209,54 @@ eval_matrix_build_some (gpointer data)
  * @suite: the suite the run asks
  * @models: (element-type RwModel): the models it asks, in their columns' order
  *
- * Lays out the first items against the models, every cell empty until
- * rw_eval_matrix_refresh() finds its answer.
+ * Lays out every item against the models, every cell empty until rw_eval_matrix_refresh()
+ * finds its answer.
  */
 void
 rw_eval_matrix_set_run (RwEvalMatrix *self,
                         RwSuite      *suite,
                         GPtrArray    *models)
 {
-  guint n_items = MIN (rw_suite_get_n_items (suite), EVAL_MATRIX_ROWS);
-  GtkWidget *child;
-  g_autofree char *note = NULL;
+  guint n_items = rw_suite_get_n_items (suite);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_full (n_items, g_object_unref);
+  GListModel *columns = gtk_column_view_get_columns (self->view);
 
   g_set_object (&self->suite, suite);
   g_clear_pointer (&self->models, g_ptr_array_unref);
   self->models = g_ptr_array_ref (models);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->grid))) != NULL)
-    gtk_grid_remove (self->grid, child);
-  g_hash_table_remove_all (self->cells);
-  for (guint m = 0; m < self->models->len; m++)
+  while (g_list_model_get_n_items (columns) > 0)
     {
-      GtkWidget *head = gtk_label_new (rw_model_get_id (self->models->pdata[m]));
-      gtk_label_set_ellipsize (GTK_LABEL (head), PANGO_ELLIPSIZE_START);
-      gtk_label_set_max_width_chars (GTK_LABEL (head), 30);
-      gtk_widget_add_css_class (head, "caption-heading");
-      gtk_grid_attach (self->grid, head, m + 1, 0, 1, 1);
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+      gtk_column_view_remove_column (self->view, column);
     }
-  /* The rows come a few at a time between frames: a hundred rows of cells built at once
-   * hold the main loop for tens of milliseconds. */
-  self->n_rows = n_items;
-  self->n_built = 0;
-  if (self->build_source == 0)
-    self->build_source = g_idle_add (eval_matrix_build_some, self);
-  if (rw_suite_get_n_items (self->suite) > n_items)
-    note = g_strdup_printf (_("The first %u of %u items; the report counts them all."), n_items,
-                            rw_suite_get_n_items (self->suite));
-  gtk_label_set_text (self->note, note ? note : "");
+  eval_matrix_add_column (self, _("Item"), -1);
+  for (guint m = 0; m < self->models->len; m++)
+    eval_matrix_add_column (self, rw_model_get_id (self->models->pdata[m]), (gint) m);
+
+  g_hash_table_remove_all (self->by_item);
+  for (guint i = 0; i < n_items; i++)
+    {
+      RwSuiteItem *item = rw_suite_get_item (suite, i);
+      RwEvalMatrixRow *row = rw_eval_matrix_row_new (item->id, self->models->len);
+
+      g_ptr_array_add (rows, row);
+      g_hash_table_insert (self->by_item, (gpointer) rw_eval_matrix_row_get_item_id (row), row);
+    }
+  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
+                       rows->pdata, rows->len);
+  if (self->run_id != NULL)
+    rw_eval_matrix_refresh (self, self->run_id);
+}
+
+/**
+ * rw_eval_matrix_get_n_rows:
+ *
+ * Returns: how many items the matrix holds: all of the suite's
+ */
+guint
+rw_eval_matrix_get_n_rows (RwEvalMatrix *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->rows));
 }
 
 static void
@@ -200,25 +284,16 @@ eval_matrix_listed_cb (GObject      *object,
   g_autoptr(GPtrArray) answers = g_task_propagate_pointer (G_TASK (res), NULL);
 
   self->refreshing = FALSE;
-  for (guint i = 0; answers != NULL && i < answers->len; i++)
+  for (guint i = 0; answers != NULL && self->models != NULL && i < answers->len; i++)
     {
       RwStoredResponse *r = answers->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s\t%s", r->item_id, r->model);
-      GtkWidget *cell = g_hash_table_lookup (self->cells, key);
-      g_autofree char *mark = NULL;
+      RwEvalMatrixRow *row = g_hash_table_lookup (self->by_item, r->item_id);
 
-      if (cell == NULL || r->sample != 0)
+      if (row == NULL || r->sample != 0)
         continue;
-      mark = isnan (r->mean_score) ? g_strdup ("○")
-             : r->mean_score >= 1 ? g_strdup ("✓") : r->mean_score <= 0 ? g_strdup ("✗")
-             : g_strdup_printf ("%.2f", r->mean_score);
-      gtk_button_set_label (GTK_BUTTON (cell), mark);
-      gtk_widget_remove_css_class (cell, "success");
-      gtk_widget_remove_css_class (cell, "error");
-      if (!isnan (r->mean_score))
-        gtk_widget_add_css_class (cell, r->mean_score >= 0.5 ? "success" : "error");
-      g_object_set_data_full (G_OBJECT (cell), "response-id", g_strdup (r->id), g_free);
-      g_object_set_data_full (G_OBJECT (cell), "text", g_strdup (r->text), g_free);
+      for (guint m = 0; m < self->models->len; m++)
+        if (g_strcmp0 (rw_model_get_id (self->models->pdata[m]), r->model) == 0)
+          rw_eval_matrix_row_set_answer (row, m, r->mean_score, r->id, r->text);
     }
 }
 
@@ -280,7 +355,6 @@ rw_eval_matrix_dispose (GObject *object)
   RwEvalMatrix *self = RW_EVAL_MATRIX (object);
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
-  g_clear_handle_id (&self->build_source, g_source_remove);
   G_OBJECT_CLASS (rw_eval_matrix_parent_class)->dispose (object);
 }
 
@@ -292,7 +366,8 @@ rw_eval_matrix_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->suite);
   g_clear_pointer (&self->models, g_ptr_array_unref);
-  g_hash_table_unref (self->cells);
+  g_hash_table_unref (self->by_item);
+  g_clear_object (&self->rows);
   g_free (self->run_id);
   G_OBJECT_CLASS (rw_eval_matrix_parent_class)->finalize (object);
 }
@@ -311,23 +386,22 @@ rw_eval_matrix_init (RwEvalMatrix *self)
 {
   GtkWidget *scroll = gtk_scrolled_window_new ();
 
-  self->cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->rows = g_list_store_new (RW_TYPE_EVAL_MATRIX_ROW);
+  self->by_item = g_hash_table_new (g_str_hash, g_str_equal);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
-  self->grid = GTK_GRID (gtk_grid_new ());
-  gtk_grid_set_column_spacing (self->grid, 4);
-  gtk_grid_set_row_spacing (self->grid, 2);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid), GTK_ACCESSIBLE_PROPERTY_LABEL,
+  self->view = GTK_COLUMN_VIEW (gtk_column_view_new (GTK_SELECTION_MODEL (
+    gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->rows))))));
+  gtk_column_view_set_show_column_separators (self->view, FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->view), "data-table");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Results: items against models"), -1);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_AUTOMATIC,
-                                  GTK_POLICY_NEVER);
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroll), 160);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroll), 420);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroll), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), GTK_WIDGET (self->grid));
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), GTK_WIDGET (self->view));
   gtk_box_append (GTK_BOX (self), scroll);
-  self->note = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->note, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->note), "dim-label");
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->note));
 }
 
 RwEvalMatrix *

@@ -14,6 +14,7 @@ RwEvalMatrix *rw_eval_matrix_new          (RwStore      *store);
 void          rw_eval_matrix_set_run      (RwEvalMatrix *self,
                                            RwSuite      *suite,
                                            GPtrArray    *models);
+guint         rw_eval_matrix_get_n_rows   (RwEvalMatrix *self);
 void          rw_eval_matrix_refresh      (RwEvalMatrix *self,
                                            const char   *run_id);
 void          rw_eval_matrix_refresh_soon (RwEvalMatrix *self,

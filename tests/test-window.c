@@ -9,6 +9,7 @@
 #include "rw-application.h"
 #include "rw-interval-bar.h"
 #include "rw-chart.h"
+#include "rw-eval-matrix.h"
 #include "rw-json.h"
 #include "rw-mock-upstream.h"
 #include "rw-preferences-window.h"
@@ -149,6 +150,19 @@ collect_labels (GtkWidget *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     collect_labels (child, out);
+}
+
+/* How many widgets of @type there are under @widget. */
+static void
+count_widgets (GtkWidget *widget,
+               GType      type,
+               guint     *n)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    (*n)++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_widgets (child, type, n);
 }
 
 /* Any widget of @type under @widget, shown or not, for which @match says yes. */
@@ -1958,9 +1972,20 @@ test_evaluate (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (rw_evaluate_page_get_status (page), ==, "cancelled");
   g_assert_cmpuint (rw_evaluate_page_get_n_done (page), <, 400);
-  /* The matrix fills from the store as answers come. */
+  /* The matrix fills from the store as answers come; it holds every item, 200 here (it
+   * showed the first 100 when it was a grid of buttons). */
   while (find_any (GTK_WIDGET (page), GTK_TYPE_BUTTON, has_label, (gpointer) "✓") == NULL)
     g_main_context_iteration (NULL, TRUE);
+  {
+    GtkWidget *matrix = find_any (GTK_WIDGET (page), RW_TYPE_EVAL_MATRIX, NULL, NULL);
+    guint cells = 0;
+
+    g_assert_nonnull (matrix);
+    g_assert_cmpuint (rw_eval_matrix_get_n_rows (RW_EVAL_MATRIX (matrix)), ==, 200);
+    count_widgets (matrix, GTK_TYPE_BUTTON, &cells);
+    g_assert_cmpuint (cells, >, 0);
+    g_assert_cmpuint (cells, <=, 200 * 2);
+  }
   wait_for_frame (GTK_WIDGET (f->window));
   save_screenshot (GTK_WIDGET (f->window), "window-evaluate-running.png");
   run_id = g_strdup (rw_evaluate_page_get_run_id (page));
