@@ -1652,6 +1652,7 @@ test_policies (Fixture       *f,
       guint n_items = 0;
       g_autofree char *run = rw_routellm_import (f->store, f->catalog, path, &n_items, &error);
       g_assert_no_error (error);
+      g_assert_nonnull (run);
     }
   g_assert_true (rw_store_flush (f->store, NULL));
 

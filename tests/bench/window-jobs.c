@@ -193,10 +193,14 @@ main (int    argc,
                                                  "gsm8k_responses.csv", NULL);
       guint n = 0;
       g_autofree char *r1 = rw_routellm_import (store, catalog, mmlu, &n, &error);
-      g_autofree char *r2 = rw_routellm_import (store, catalog, gsm8k, &n, &error);
+      g_autofree char *r2 = NULL;
       double learned_s;
 
       g_assert_no_error (error);
+      g_assert_nonnull (r1);
+      r2 = rw_routellm_import (store, catalog, gsm8k, &n, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (r2);
       rw_store_flush (store, NULL);
       s.last = g_get_monotonic_time ();
       s.measuring = TRUE;
