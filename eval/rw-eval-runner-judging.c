@@ -492,6 +492,37 @@ runner_rated_cb (GObject      *object,
   runner_grade_done (r, ok, score, pass, detail, error);
 }
 
+static gboolean
+runner_transform (RwEvalRating  *r,
+                  GError       **error)
+{
+  JsonObject *meta = r->item->metadata && JSON_NODE_HOLDS_OBJECT (r->item->metadata)
+                     ? json_node_get_object (r->item->metadata) : NULL;
+
+  if ((meta == NULL || !json_object_has_member (meta, "transform")) &&
+      !json_object_has_member (r->spec, "transform"))
+    return TRUE;
+  for (guint i = 0; r->texts != NULL && i < r->texts->len; i++)
+    {
+      char *seen = rw_grader_transform_answer (r->item, r->spec, r->texts->pdata[i], NULL, error);
+
+      if (seen == NULL)
+        return FALSE;
+      g_free (r->texts->pdata[i]);
+      r->texts->pdata[i] = seen;
+    }
+  if (r->answer != NULL)
+    {
+      char *seen = rw_grader_transform_answer (r->item, r->spec, r->answer, NULL, error);
+
+      if (seen == NULL)
+        return FALSE;
+      g_free (r->answer);
+      r->answer = seen;
+    }
+  return TRUE;
+}
+
 void
 _rw_eval_runner_schedule_rating (RwEvalRunner *self)
 {
@@ -504,8 +535,22 @@ _rw_eval_runner_schedule_rating (RwEvalRunner *self)
          !g_cancellable_is_cancelled (cancellable))
     {
       RwEvalRating *r = self->rating_queue->pdata[self->next_rating++];
+      g_autoptr(GError) untransformed = NULL;
 
       self->in_flight++;
+      /* What the grader reads: the answer through promptfoo's transforms, when there are
+       * any; one that fails fails the grade. */
+      if (!runner_transform (r, &untransformed))
+        {
+          g_autoptr(RwEvalRunner) held = g_object_ref (self);
+
+          for (guint i = 0; r->ids != NULL && i < r->ids->len; i++)
+            runner_record_rating (r, r->ids->pdata[i], 0, FALSE, untransformed->message);
+          if (r->ids == NULL)
+            runner_record_rating (r, r->response_id, 0, FALSE, untransformed->message);
+          runner_rating_over (self, r->grader, r->response_id, NULL);
+          continue;
+        }
       if (r->ids != NULL)
         {
           rw_judge_select_best_async (self->judge, rw_json_object_get_string (r->spec, "value", ""),

@@ -181,3 +181,76 @@ _rw_grader_script (JsonObject  *spec,
                          json_object_has_member (spec, "threshold")
                          ? rw_json_object_get_double (spec, "threshold", NAN) : NAN);
 }
+
+/**
+ * rw_grader_transform:
+ * @transform: promptfoo's transform: {"value" (a JavaScript expression or function body, or
+ *   `file://path.js:name` or `file://path.py:name`), "vars"?, "prompt"?, "base_dir"?}
+ * @answer: the answer's text
+ * @tool_calls: (nullable): its tool calls as OpenAI writes them, a JSON array: the output a
+ *   transform gets when the answer is only calls, as promptfoo gives it
+ * @error: where a transform that fails, or that cannot be run, is reported
+ *
+ * Runs @transform on the answer as promptfoo does (`output`, and a context with `vars` and
+ * `prompt`), in its own process of node or python3 with the code graders' limits.
+ *
+ * Returns: (transfer full) (nullable): what it gave: text as it is, anything else as JSON
+ */
+char *
+rw_grader_transform (JsonObject  *transform,
+                     const char  *answer,
+                     const char  *tool_calls,
+                     GError     **error)
+{
+  const char *value = rw_json_object_get_string (transform, "value", "");
+  gboolean py = g_str_has_prefix (value, "file://") &&
+                (g_str_has_suffix (value, ".py") || strstr (value, ".py:") != NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(JsonNode) calls = NULL;
+  const char *keys[] = { "base_dir", "vars", "prompt" };
+  JsonObject *reply;
+  JsonNode *result;
+
+  if (*value == '\0')
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a transform needs its code");
+      return NULL;
+    }
+  if ((answer == NULL || *answer == '\0') && tool_calls != NULL)
+    calls = rw_json_parse (tool_calls, strlen (tool_calls), NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "value");
+  json_builder_add_string_value (b, value);
+  json_builder_set_member_name (b, "output");
+  if (calls != NULL)
+    json_builder_add_value (b, json_node_copy (calls));
+  else
+    json_builder_add_string_value (b, answer ? answer : "");
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (json_object_has_member (transform, keys[i]))
+      {
+        json_builder_set_member_name (b, keys[i]);
+        json_builder_add_value (b, json_node_copy (json_object_get_member (transform, keys[i])));
+      }
+  json_builder_end_object (b);
+  payload = json_builder_get_root (b);
+  back = _rw_script_call (py ? RW_SCRIPT_PYTHON : RW_SCRIPT_NODE, py ? python_body : node_body,
+                          payload, "transforms", error);
+  if (back == NULL)
+    return NULL;
+  reply = json_node_get_object (back);
+  if (json_object_has_member (reply, "error"))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the transform failed: %s",
+                   rw_json_object_get_string (reply, "error", "?"));
+      return NULL;
+    }
+  result = json_object_get_member (reply, "result");
+  if (result == NULL || JSON_NODE_HOLDS_NULL (result))
+    return g_strdup ("");
+  if (JSON_NODE_HOLDS_VALUE (result) && json_node_get_value_type (result) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (result));
+  return rw_json_to_string (result, FALSE);
+}

@@ -901,6 +901,61 @@ grader_is_measured (JsonObject *spec)
          g_str_equal (type, "finish_reason");
 }
 
+/**
+ * rw_grader_transform_answer:
+ * @item: a suite item
+ * @spec: (nullable): one of its graders
+ * @answer: a model's answer to it
+ * @tool_calls: (nullable): the answer's tool calls, as OpenAI's message.tool_calls writes them
+ * @error: where a transform that fails is reported
+ *
+ * The answer as @spec's grader reads it: through the item's own "transform" (promptfoo's
+ * options.transform) and then the grader's (see rw_grader_transform()).
+ *
+ * Returns: (transfer full) (nullable): the answer, transformed or not
+ */
+static JsonObject *
+grader_item_transform (RwSuiteItem *item)
+{
+  JsonObject *meta = item->metadata && JSON_NODE_HOLDS_OBJECT (item->metadata)
+                     ? json_node_get_object (item->metadata) : NULL;
+
+  return meta ? rw_json_object_get_object (meta, "transform") : NULL;
+}
+
+char *
+rw_grader_transform_answer (RwSuiteItem  *item,
+                            JsonObject   *spec,
+                            const char   *answer,
+                            const char   *tool_calls,
+                            GError      **error)
+{
+  JsonObject *own = grader_item_transform (item);
+  JsonObject *graders = spec ? rw_json_object_get_object (spec, "transform") : NULL;
+  g_autofree char *text = g_strdup (answer ? answer : "");
+
+  if (own != NULL)
+    {
+      char *done = rw_grader_transform (own, text, tool_calls, error);
+
+      if (done == NULL)
+        return NULL;
+      g_free (text);
+      text = done;
+      tool_calls = NULL;
+    }
+  if (graders != NULL)
+    {
+      char *done = rw_grader_transform (graders, text, tool_calls, error);
+
+      if (done == NULL)
+        return NULL;
+      g_free (text);
+      text = done;
+    }
+  return g_steal_pointer (&text);
+}
+
 static GPtrArray *
 grader_grade_item_full (RwSuiteItem  *item,
                         const char   *answer,
@@ -909,6 +964,8 @@ grader_grade_item_full (RwSuiteItem  *item,
                         GError      **error)
 {
   g_autoptr(GPtrArray) grades = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_grade_free);
+  g_autofree char *item_answer = NULL;
+  g_autoptr(GError) item_error = NULL;
 
   if (item->graders != NULL)
     {
@@ -960,7 +1017,32 @@ grader_grade_item_full (RwSuiteItem  *item,
                                        error);
             }
           else
-            grade = rw_grader_grade (json_node_get_object (spec), answer, item->reference, error);
+            {
+              JsonObject *own = rw_json_object_get_object (json_node_get_object (spec),
+                                                           "transform");
+              g_autoptr(GError) failed = NULL;
+              g_autofree char *seen = NULL;
+
+              /* The item's transform once for all its graders, then the grader's own; one
+               * that fails fails its assertion, as in promptfoo. */
+              if (item_answer == NULL && item_error == NULL)
+                item_answer = rw_grader_transform_answer (item, NULL, answer, tool_calls,
+                                                          &item_error);
+              if (item_answer == NULL)
+                failed = g_error_copy (item_error);
+              else if (own != NULL)
+                seen = rw_grader_transform (own, item_answer,
+                                            grader_item_transform (item) ? NULL : tool_calls,
+                                            &failed);
+              else
+                seen = g_strdup (item_answer);
+              if (seen == NULL)
+                grade = grade_weigh (grader_grade_new (rw_json_object_get_string (json_node_get_object (spec), "type", "?"),
+                                                       FALSE, "%s", failed->message),
+                                     json_node_get_object (spec));
+              else
+                grade = rw_grader_grade (json_node_get_object (spec), seen, item->reference, error);
+            }
           if (grade == NULL)
             return NULL;
           g_ptr_array_add (grades, grade);

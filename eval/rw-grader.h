@@ -31,6 +31,15 @@ RwGrade   *rw_grader_grade            (JsonObject   *spec,
                                        const char   *answer,
                                        const char   *reference,
                                        GError      **error);
+char      *rw_grader_transform        (JsonObject   *transform,
+                                      const char   *answer,
+                                      const char   *tool_calls,
+                                      GError      **error);
+char      *rw_grader_transform_answer (RwSuiteItem  *item,
+                                      JsonObject   *spec,
+                                      const char   *answer,
+                                      const char   *tool_calls,
+                                      GError      **error);
 GPtrArray *rw_grader_grade_result     (RwSuiteItem  *item,
                                       RwChatResult *result,
                                       GError      **error);

@@ -350,6 +350,13 @@ promptfoo_grader_for (JsonObject *assertion,
       json_builder_set_member_name (b, "not");
       json_builder_add_boolean_value (b, TRUE);
     }
+  /* promptfoo's transform of the output, for this assertion alone. */
+  if (rw_json_object_get_string (assertion, "transform", NULL) != NULL)
+    {
+      json_builder_set_member_name (b, "transform");
+      _rw_promptfoo_add_transform (b, rw_json_object_get_string (assertion, "transform", NULL),
+                                   base_dir, vars, prompt);
+    }
   /* promptfoo's weight (in the test's weighted score) and metric (a named score). */
   if (json_object_has_member (assertion, "weight"))
     {
@@ -392,4 +399,38 @@ _rw_promptfoo_add_asserts (JsonArray  *graders,
                                        rw_json_object_get_string (json_node_get_object (a),
                                                                                    "type", "?"));
     }
+}
+
+/**
+ * _rw_promptfoo_add_transform:
+ *
+ * A transform of promptfoo's (inline code, or a file:// function) as the graders run it (see
+ * rw_grader_transform()): its code, the test's vars, the prompt and the configuration's folder.
+ */
+void
+_rw_promptfoo_add_transform (JsonBuilder *b,
+                             const char  *code,
+                             const char  *base_dir,
+                             JsonObject  *vars,
+                             const char  *prompt)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "value");
+  json_builder_add_string_value (b, code);
+  if (base_dir != NULL)
+    {
+      json_builder_set_member_name (b, "base_dir");
+      json_builder_add_string_value (b, base_dir);
+    }
+  if (vars != NULL)
+    {
+      json_builder_set_member_name (b, "vars");
+      json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
+    }
+  if (prompt != NULL)
+    {
+      json_builder_set_member_name (b, "prompt");
+      json_builder_add_string_value (b, prompt);
+    }
+  json_builder_end_object (b);
 }

@@ -29,6 +29,11 @@ void        _rw_promptfoo_add_asserts   (JsonArray   *graders,
                                          const char  *base_dir,
                                          JsonObject  *vars,
                                          const char  *prompt);
+void        _rw_promptfoo_add_transform (JsonBuilder *b,
+                                         const char  *code,
+                                         const char  *base_dir,
+                                         JsonObject  *vars,
+                                         const char  *prompt);
 JsonNode   *_rw_promptfoo_call_prompt   (const char  *path,
                                          const char  *name,
                                          JsonObject  *vars,

@@ -1017,6 +1017,23 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               json_builder_set_member_name (b, "promptfoo_unsupported_asserts");
               json_builder_add_value (b, json_node_init_array (json_node_alloc (), skipped));
             }
+          /* promptfoo's options.transform: the output every assertion of the test reads. */
+          {
+            JsonObject *d = default_test && JSON_NODE_HOLDS_OBJECT (default_test)
+                            ? json_node_get_object (default_test) : NULL;
+            JsonObject *options = _rw_promptfoo_object_member (test, "options");
+            JsonObject *d_options = d ? _rw_promptfoo_object_member (d, "options") : NULL;
+            const char *code = options ? rw_json_object_get_string (options, "transform", NULL)
+                                       : NULL;
+
+            if (code == NULL && d_options != NULL)
+              code = rw_json_object_get_string (d_options, "transform", NULL);
+            if (code != NULL)
+              {
+                json_builder_set_member_name (b, "transform");
+                _rw_promptfoo_add_transform (b, code, base_dir, vars, rendered);
+              }
+          }
           /* promptfoo's test threshold: the test passes when its weighted score reaches it,
            * whatever its assertions' own verdicts. */
           {

@@ -1370,6 +1370,75 @@ test_promptfoo_test_threshold (void)
   rw_mock_upstream_free (mock);
 }
 
+/* promptfoo's transforms, run by node as promptfoo runs them: a test's options.transform (or
+ * defaultTest's) gives the output all of the test's assertions read, an assertion's own
+ * transform the output that assertion alone reads (anything but text as JSON), and one that
+ * fails fails its assertion and no other. */
+static void
+test_promptfoo_transforms (void)
+{
+  static const char * const paris[] = { "Paris.", NULL };
+  RwMockUpstream *mock = rw_mock_upstream_new ();
+  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
+  g_autofree char *json = NULL;
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
+  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
+  g_autoptr(RwSuite) suite = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "mock/paris", NULL };
+  struct { const char *item; const char *grader; int pass; } want[] = {
+    { "t0-p0", "exact", 1 }, { "t0-p0", "javascript", 1 }, { "t1-p0", "exact", 1 },
+  };
+
+  g_assert_true (g_file_set_contents (config,
+    "prompts: ['Name the capital of {{country}}.']\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "defaultTest:\n"
+    "  options: {transform: \"output.replace('.', '!')\"}\n"
+    "tests:\n"
+    "  - vars: {country: France}\n"
+    "    options: {transform: output.toUpperCase()}\n"
+    "    assert:\n"
+    "      - {type: equals, value: PARIS.}\n"
+    "      - {type: equals, value: '6', transform: output.length}\n"
+    "      - {type: contains, value: PARIS, transform: JSON.parse(output).city}\n"
+    "      - {type: javascript, value: \"output === 'PARIS.' && context.vars.country === 'France'\"}\n"
+    "  - vars: {country: Germany}\n"
+    "    assert:\n"
+    "      - {type: equals, value: Paris!}\n", -1, NULL));
+  suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
+                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"}]}",
+                          url);
+  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  models = models_for (catalog, ids);
+  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT min(g.pass) FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.item_id = '%s' AND g.grader = '%s'",
+                                              want[i].item, want[i].grader);
+      g_test_message ("%s %s", want[i].item, want[i].grader);
+      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+    }
+  /* The two equals of the first test pass ("PARIS." and the length, 6); the contains whose
+   * transform throws fails, saying why. */
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+                                              "WHERE r.item_id = 't0-p0' AND g.grader = 'exact' AND g.pass = 1"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE grader = 'contains' AND pass = 0 "
+                                              "AND detail LIKE 'the transform failed: %JSON%'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades"), ==, 5);
+  rw_store_close (tmp->store);
+  rw_mock_upstream_free (mock);
+}
+
 static RwMockReply *
 embeddings_reply (const char *match,
                   const char *first,
@@ -1814,6 +1883,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/promptfoo-rag-graded", test_promptfoo_rag_graded);
   g_test_add_func ("/Rw/Eval/promptfoo-test-threshold", test_promptfoo_test_threshold);
   g_test_add_func ("/Rw/Eval/promptfoo-moderation", test_promptfoo_moderation);
+  g_test_add_func ("/Rw/Eval/promptfoo-transforms", test_promptfoo_transforms);
   g_test_add_func ("/Rw/Eval/promptfoo-weights-and-metrics", test_promptfoo_weights_and_metrics);
   g_test_add_func ("/Rw/Eval/promptfoo-similar", test_promptfoo_similar);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
