@@ -51,23 +51,68 @@ typedef struct
 } ExportRequest;
 
 /* What the gateway's format could not carry, said when the file is written. */
-static void
+static GtkWindow *
 policies_page_show_notes (RwPoliciesPage     *self,
                           const char         *heading,
                           const char * const *notes)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autoptr(GString) body = g_string_new (_("This gateway's format cannot carry everything the "
-                                            "policy does:"));
+  g_autoptr(GString) list = g_string_new (NULL);
   AdwMessageDialog *dialog;
+  GtkWidget *label;
 
+  /* One note a paragraph, each from the left edge: they are read, not glanced at. */
   for (guint i = 0; notes[i] != NULL; i++)
-    g_string_append_printf (body, "\n• %s", notes[i]);
+    g_string_append_printf (list, "%s• %s", i ? "\n\n" : "", notes[i]);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                            : NULL,
-                                                       heading, body->str));
+                                                       heading,
+                                                       _("This gateway's format cannot carry "
+                                                         "everything the policy does:")));
+  label = gtk_label_new (list->str);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
+  adw_message_dialog_set_extra_child (dialog, label);
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
+}
+
+/**
+ * rw_policies_page_export_and_tell:
+ * @policy_id: (nullable): a kept policy, or %NULL for the one learned
+ * @format: an export format
+ * @path: where to write it
+ *
+ * Exports as rw_policies_page_export() does, and says how it went: a dialog listing what the
+ * gateway's format could not carry, else a toast.
+ *
+ * Returns: (transfer none) (nullable): the dialog, when there was one
+ */
+GtkWindow *
+rw_policies_page_export_and_tell (RwPoliciesPage *self,
+                                  const char     *policy_id,
+                                  const char     *format,
+                                  const char     *path)
+{
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+
+  if (!rw_policies_page_export (self, policy_id, format, path, &notes, &error))
+    {
+      rw_window_toast_for (GTK_WIDGET (self), error->message);
+      return NULL;
+    }
+  base = g_path_get_basename (path);
+  text = g_strdup_printf (_("Exported as %s"), base);
+  if (notes != NULL && notes[0] != NULL)
+    return policies_page_show_notes (self, text, (const char * const *) notes);
+  rw_window_toast_for (GTK_WIDGET (self), text);
+  return NULL;
 }
 
 static void
@@ -77,28 +122,11 @@ policies_page_export_response (GtkNativeDialog *dialog,
 {
   g_autoptr(GFile) file = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT &&
       (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) != NULL &&
       (path = g_file_get_path (file)) != NULL)
-    {
-      g_auto(GStrv) notes = NULL;
-
-      if (rw_policies_page_export (req->self, req->policy_id, req->format, path, &notes,
-                                   &error))
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *text = g_strdup_printf (_("Exported as %s"), base);
-
-          if (notes != NULL && notes[0] != NULL)
-            policies_page_show_notes (req->self, text, (const char * const *) notes);
-          else
-            rw_window_toast_for (GTK_WIDGET (req->self), text);
-        }
-      else
-        rw_window_toast_for (GTK_WIDGET (req->self), error->message);
-    }
+    rw_policies_page_export_and_tell (req->self, req->policy_id, req->format, path);
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
   g_object_unref (req->self);

@@ -36,5 +36,9 @@ gboolean  rw_policies_page_export          (RwPoliciesPage *self,
                                             const char     *path,
                                             GStrv          *notes,
                                             GError        **error);
+GtkWindow *rw_policies_page_export_and_tell (RwPoliciesPage *self,
+                                             const char     *policy_id,
+                                             const char     *format,
+                                             const char     *path);
 
 G_END_DECLS

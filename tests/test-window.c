@@ -1777,6 +1777,23 @@ test_policies (Fixture       *f,
   g_assert_nonnull (strstr (notes[1], "x-portkey-metadata"));
   g_assert_true (g_file_get_contents (exported, &portkey, NULL, NULL));
   g_assert_nonnull (strstr (portkey, "\"strategy\""));
+  /* As the Export menu does it: the file, and a dialog saying what stayed behind. */
+  {
+    GtkWindow *said = rw_policies_page_export_and_tell (page, kept, "portkey", exported);
+    g_autoptr(GString) body = g_string_new (NULL);
+
+    g_assert_nonnull (said);
+    g_assert_true (ADW_IS_MESSAGE_DIALOG (said));
+    g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (said)), ==,
+                     "Exported as portkey.json");
+    g_string_append (body, adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (said)));
+    g_string_append (body, gtk_label_get_text (GTK_LABEL (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (said)))));
+    g_assert_nonnull (strstr (body->str, "router per prompt"));
+    g_assert_nonnull (strstr (body->str, "x-portkey-metadata"));
+    wait_for_frame (GTK_WIDGET (said));
+    save_screenshot (GTK_WIDGET (said), "window-policies-export-notes.png");
+    gtk_window_destroy (said);
+  }
 
   /* Math's two models, the frontier between them, and the cheap one chosen at this weight. */
   {
