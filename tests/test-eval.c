@@ -927,6 +927,80 @@ test_promptfoo_yaml_judge (void)
   rw_mock_upstream_free (mock);
 }
 
+/* A promptfoo configuration against the mock upstream: written beside a fresh store and read
+ * as a suite, with a catalog of one mock model for each name ("mock/NAME"). */
+typedef struct
+{
+  RwMockUpstream *mock;
+  RwTestStore *tmp;
+  RwCatalog *catalog;
+  RwSuite *suite;
+} PromptfooRun;
+
+static PromptfooRun *
+promptfoo_run_new (const char         *yaml,
+                   const char * const *names)
+{
+  PromptfooRun *r = g_new0 (PromptfooRun, 1);
+  g_autofree char *url = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  r->mock = rw_mock_upstream_new ();
+  r->tmp = rw_test_store_new ();
+  r->catalog = rw_catalog_new ();
+  url = rw_mock_upstream_dup_base_url (r->mock);
+  config = g_build_filename (r->tmp->dir, "promptfooconfig.yaml", NULL);
+  g_assert_true (g_file_set_contents (config, yaml, -1, NULL));
+  r->suite = rw_suite_new_from_file (config, &error);
+  g_assert_no_error (error);
+  g_string_append_printf (json, "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
+                          "\"base_url\": \"%s\"}], \"models\": [", url);
+  for (guint i = 0; names[i] != NULL; i++)
+    g_string_append_printf (json, "%s{\"id\": \"mock/%s\", \"provider\": \"mock\", "
+                            "\"name\": \"%s\"}", i ? ", " : "", names[i], names[i]);
+  g_string_append (json, "]}");
+  g_assert_true (rw_catalog_load_data (r->catalog, "t", json->str, -1, NULL));
+  return r;
+}
+
+static void
+promptfoo_run_free (PromptfooRun *r)
+{
+  rw_store_close (r->tmp->store);
+  rw_mock_upstream_free (r->mock);
+  g_object_unref (r->suite);
+  g_object_unref (r->catalog);
+  rw_test_store_free (r->tmp);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PromptfooRun, promptfoo_run_free)
+
+/* A runner of @r's suite against @ids with the models given (any may be NULL), run to its end. */
+static RwEvalRunner *
+promptfoo_run_eval (PromptfooRun       *r,
+                    const char * const *ids,
+                    const char         *judge,
+                    const char         *embedding,
+                    const char         *moderation)
+{
+  g_autoptr(GPtrArray) models = models_for (r->catalog, ids);
+  RwEvalRunner *runner = rw_eval_runner_new (r->catalog, r->tmp->store, r->suite, models, 1);
+
+  if (judge != NULL)
+    rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (r->catalog, judge));
+  if (embedding != NULL)
+    rw_eval_runner_set_embedding_model (runner, rw_catalog_lookup_model (r->catalog, embedding));
+  if (moderation != NULL)
+    rw_eval_runner_set_moderation_model (runner, rw_catalog_lookup_model (r->catalog, moderation));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  return runner;
+}
+
 static RwMockReply *
 judge_reply (const char *match,
              const char *text)
@@ -1085,21 +1159,18 @@ test_promptfoo_rag_graded (void)
       "1. Paris is the capital of France. Stated. [Attributed]\n"
       "2. It has 2 million people. Not stated. [Not Attributed]" },
   };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "right", "wrong", "embed", "judge", NULL };
+  static const char * const ids[] = { "mock/right", "mock/wrong", NULL };
+  static const char * const first[] = { "mock/right", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) refused = NULL;
   g_autoptr(RwEvalRunner) again = NULL;
   g_autoptr(GPtrArray) models = NULL;
   g_autoptr(GPtrArray) one = NULL;
   g_autoptr(GError) error = NULL;
-  const char *ids[] = { "mock/right", "mock/wrong", NULL };
-  const char *first[] = { "mock/right", NULL };
+  RwMockUpstream *mock;
+  RwCatalog *catalog;
   struct { const char *model; const char *grader; int pass; const char *detail; } want[] = {
     { "right", "context_relevance", 1, "context relevance 0.33 (passes at 0.3)%" },
     { "wrong", "context_relevance", 1, "context relevance 0.33 (passes at 0.3)%" },
@@ -1117,7 +1188,7 @@ test_promptfoo_rag_graded (void)
     { "wrong", "select_best", 0, "not chosen as the best of 2%" },
   };
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Answer in one sentence: {{query}}']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "tests:\n"
@@ -1136,16 +1207,10 @@ test_promptfoo_rag_graded (void)
     "      - type: answer-relevance\n"
     "      - type: g-eval\n"
     "        value: [names the right city, is one sentence]\n"
-    "      - {type: select-best, value: names the capital correctly}\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 1);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
-                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
-                          "  {\"id\": \"mock/embed\", \"provider\": \"mock\", \"name\": \"embed\"},"
-                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+    "      - {type: select-best, value: names the capital correctly}\n", names);
+  mock = r->mock;
+  catalog = r->catalog;
+  g_assert_cmpuint (rw_suite_get_n_items (r->suite), ==, 1);
   rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
   rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
   for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
@@ -1168,13 +1233,13 @@ test_promptfoo_rag_graded (void)
   one = models_for (catalog, first);
 
   /* Refused before anything is sent: no embedding model, then one model for select-best. */
-  refused = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  refused = rw_eval_runner_new (catalog, r->tmp->store, r->suite, models, 1);
   rw_eval_runner_set_judge (refused, rw_catalog_lookup_model (catalog, "mock/judge"));
   g_assert_false (rw_eval_runner_prepare (refused, NULL, &error));
   g_assert_nonnull (strstr (error->message, "--embedding-model"));
   g_clear_error (&error);
   g_clear_object (&refused);
-  refused = rw_eval_runner_new (catalog, tmp->store, suite, one, 1);
+  refused = rw_eval_runner_new (catalog, r->tmp->store, r->suite, one, 1);
   rw_eval_runner_set_judge (refused, rw_catalog_lookup_model (catalog, "mock/judge"));
   rw_eval_runner_set_embedding_model (refused, rw_catalog_lookup_model (catalog, "mock/embed"));
   g_assert_false (rw_eval_runner_prepare (refused, NULL, &error));
@@ -1182,12 +1247,7 @@ test_promptfoo_rag_graded (void)
   g_clear_error (&error);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "right"), ==, 0);
 
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
-  rw_eval_runner_set_embedding_model (runner, rw_catalog_lookup_model (catalog, "mock/embed"));
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  runner = promptfoo_run_eval (r, ids, "mock/judge", "mock/embed", NULL);
   /* Per answer: 2 relevance, 2 faithfulness, 1 recall, 3 questions, 4 g-eval; 1 select-best. */
   g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 25);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "embed"), ==, 2);
@@ -1199,24 +1259,17 @@ test_promptfoo_rag_graded (void)
                                               "AND g.detail LIKE '%s'",
                                               want[i].model, want[i].grader, want[i].detail);
       g_test_message ("%s %s", want[i].model, want[i].grader);
-      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+      g_assert_cmpint (rw_test_db_int (r->tmp->path, sql), ==, want[i].pass);
     }
 
   /* Resumed: every grade is there, none is asked for again. */
   {
     guint judged = rw_mock_upstream_count (mock, "judge");
 
-    again = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
-    rw_eval_runner_set_embedding_model (again, rw_catalog_lookup_model (catalog, "mock/embed"));
-    rw_eval_runner_set_pairwise (again, FALSE);
-    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
-    g_assert_cmpstr (run_to_end (again), ==, "done");
+    again = promptfoo_run_eval (r, ids, "mock/judge", "mock/embed", NULL);
     g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
-    g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 14);
+    g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 14);
   }
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 static JsonObject *
@@ -1245,22 +1298,15 @@ test_promptfoo_weights_and_metrics (void)
 {
   static const char * const paris[] = { "The capital of France is Paris.", NULL };
   static const char * const berlin[] = { "Berlin.", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "paris", "berlin", NULL };
+  static const char * const ids[] = { "mock/paris", "mock/berlin", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
-  g_autoptr(GPtrArray) models = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) report = NULL;
   g_autofree char *md = NULL;
-  const char *ids[] = { "mock/paris", "mock/berlin", NULL };
   JsonObject *row, *metrics;
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Name the capital of {{country}}.']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "tests:\n"
@@ -1271,21 +1317,11 @@ test_promptfoo_weights_and_metrics (void)
     "      - {type: icontains, value: capital, weight: 2, metric: style}\n"
     "  - vars: {country: Germany}\n"
     "    assert:\n"
-    "      - {type: contains, value: Berlin, metric: geography}\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"},"
-                          "  {\"id\": \"mock/berlin\", \"provider\": \"mock\", \"name\": \"berlin\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
-  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
-  rw_mock_upstream_set_default (mock, "berlin", rw_mock_reply_new_stream (berlin, 5, 3, TRUE));
-  models = models_for (catalog, ids);
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
-  assert_report_as_stored (runner, tmp->store);
+    "      - {type: contains, value: Berlin, metric: geography}\n", names);
+  rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  rw_mock_upstream_set_default (r->mock, "berlin", rw_mock_reply_new_stream (berlin, 5, 3, TRUE));
+  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+  assert_report_as_stored (runner, r->tmp->store);
   report = rw_eval_runner_build_report (runner);
 
   /* "paris": France scores (3x1 + 1x1 + 2x1) / 6 = 1 and passes; Germany 0 and fails. Its
@@ -1303,13 +1339,11 @@ test_promptfoo_weights_and_metrics (void)
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "geography"), 0.5, 1e-12);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (metrics, "style"), 0, 1e-12);
   /* Weights, as stored. */
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE weight = 3 AND metric = 'geography'"),
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE weight = 3 AND metric = 'geography'"),
                    ==, 2);
   md = rw_eval_report_to_markdown (report);
   g_assert_nonnull (strstr (md, "## Metrics\n"));
   g_assert_nonnull (strstr (md, "| mock/paris | geography | 0.500 |"));
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 /* promptfoo's test threshold: a test with one passes when its weighted score reaches it, whatever
@@ -1319,22 +1353,15 @@ static void
 test_promptfoo_test_threshold (void)
 {
   static const char * const paris[] = { "Paris.", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "paris", NULL };
+  static const char * const ids[] = { "mock/paris", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
-  g_autoptr(GPtrArray) models = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) report = NULL;
-  const char *ids[] = { "mock/paris", NULL };
   JsonObject *row;
 
   /* Each test's answer passes one assertion of two (weights 1 and 1, or 3 and 1). */
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Name a capital ({{n}}).']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "defaultTest: {threshold: 0.7}\n"
@@ -1348,26 +1375,15 @@ test_promptfoo_test_threshold (void)
     "  - vars: {n: 3}\n"
     "    assert: [{type: contains, value: Paris, weight: 3}, {type: contains, value: Berlin}]\n"
     "  - vars: {n: 4}\n"
-    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"}]}",
-                          url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
-  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
-  models = models_for (catalog, ids);
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
-  assert_report_as_stored (runner, tmp->store);
+    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n", names);
+  rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+  assert_report_as_stored (runner, r->tmp->store);
   report = rw_eval_runner_build_report (runner);
   /* 0.5 >= 0.5 passes; 0.5 < 0.9 fails; 0.75 >= 0.7 (defaultTest's) passes; 0.5 < 0.7 fails. */
   row = report_row (report, "mock/paris", "all");
   g_assert_cmpint (json_object_get_int_member (row, "passed"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (row, "ungraded"), ==, 0);
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 /* promptfoo's transforms, run by node as promptfoo runs them: a test's options.transform (or
@@ -1378,22 +1394,16 @@ static void
 test_promptfoo_transforms (void)
 {
   static const char * const paris[] = { "Paris.", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "paris", NULL };
+  static const char * const ids[] = { "mock/paris", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
-  g_autoptr(GPtrArray) models = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *ids[] = { "mock/paris", NULL };
+  const char *db;
   struct { const char *item; const char *grader; int pass; } want[] = {
     { "t0-p0", "exact", 1 }, { "t0-p0", "javascript", 1 }, { "t1-p0", "exact", 1 },
   };
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Name the capital of {{country}}.']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "defaultTest:\n"
@@ -1408,35 +1418,25 @@ test_promptfoo_transforms (void)
     "      - {type: javascript, value: \"output === 'PARIS.' && context.vars.country === 'France'\"}\n"
     "  - vars: {country: Germany}\n"
     "    assert:\n"
-    "      - {type: equals, value: Paris!}\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"}]}",
-                          url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
-  rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
-  models = models_for (catalog, ids);
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
+    "      - {type: equals, value: Paris!}\n", names);
+  rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
+  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+  db = r->tmp->path;
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
     {
       g_autofree char *sql = g_strdup_printf ("SELECT min(g.pass) FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.item_id = '%s' AND g.grader = '%s'",
                                               want[i].item, want[i].grader);
       g_test_message ("%s %s", want[i].item, want[i].grader);
-      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+      g_assert_cmpint (rw_test_db_int (db, sql), ==, want[i].pass);
     }
   /* The two equals of the first test pass ("PARIS." and the length, 6); the contains whose
    * transform throws fails, saying why. */
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.item_id = 't0-p0' AND g.grader = 'exact' AND g.pass = 1"), ==, 2);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE grader = 'contains' AND pass = 0 "
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'contains' AND pass = 0 "
                                               "AND detail LIKE 'the transform failed: %JSON%'"), ==, 1);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades"), ==, 5);
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades"), ==, 5);
 }
 
 static RwMockReply *
@@ -1537,26 +1537,22 @@ test_promptfoo_moderation (void)
 {
   static const char * const calm[] = { "A calm answer.", NULL };
   static const char * const rude[] = { "A rude answer.", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "calm", "rude", "mod", NULL };
+  static const char * const ids[] = { "mock/calm", "mock/rude", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) without = NULL;
   g_autoptr(GPtrArray) models = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
-  const char *ids[] = { "mock/calm", "mock/rude", NULL };
+  RwMockUpstream *mock;
   RwMockReply *flagged;
   struct { const char *model; const char *grader; int pass; } want[] = {
     { "calm", "moderation", 1 }, { "calm", "moderation 2", 1 }, { "calm", "moderation 3", 0 },
     { "rude", "moderation", 0 }, { "rude", "moderation 2", 1 }, { "rude", "moderation 3", 1 },
   };
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Answer {{who}}.']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "tests:\n"
@@ -1564,14 +1560,8 @@ test_promptfoo_moderation (void)
     "    assert:\n"
     "      - type: moderation\n"
     "      - {type: moderation, value: [violence, self-harm]}\n"
-    "      - type: not-moderation\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/calm\", \"provider\": \"mock\", \"name\": \"calm\"},"
-                          "  {\"id\": \"mock/rude\", \"provider\": \"mock\", \"name\": \"rude\"},"
-                          "  {\"id\": \"mock/mod\", \"provider\": \"mock\", \"name\": \"mod\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+    "      - type: not-moderation\n", names);
+  mock = r->mock;
   rw_mock_upstream_set_default (mock, "calm", rw_mock_reply_new_stream (calm, 5, 3, TRUE));
   rw_mock_upstream_set_default (mock, "rude", rw_mock_reply_new_stream (rude, 5, 3, TRUE));
   flagged = rw_mock_reply_new_json (200, "{\"id\": \"modr-1\", \"model\": \"mod\", \"results\": [{"
@@ -1582,20 +1572,16 @@ test_promptfoo_moderation (void)
   rw_mock_upstream_add_rule (mock, "mod", flagged);
   rw_mock_upstream_set_default (mock, "mod", rw_mock_reply_new_json (200,
     "{\"results\": [{\"flagged\": false, \"categories\": {\"harassment\": false, \"violence\": false}}]}"));
-  models = models_for (catalog, ids);
+  models = models_for (r->catalog, ids);
 
-  without = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  without = rw_eval_runner_new (r->catalog, r->tmp->store, r->suite, models, 1);
   g_assert_false (rw_eval_runner_prepare (without, NULL, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "--moderation-model"));
   g_clear_error (&error);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "calm"), ==, 0);
 
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  rw_eval_runner_set_moderation_model (runner, rw_catalog_lookup_model (catalog, "mock/mod"));
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  runner = promptfoo_run_eval (r, ids, NULL, NULL, "mock/mod");
   g_assert_cmpuint (rw_mock_upstream_count (mock, "mod"), ==, 6);
   body = rw_mock_upstream_dup_last_body (mock);
   g_assert_nonnull (strstr (body, "\"input\":\"A "));
@@ -1605,12 +1591,10 @@ test_promptfoo_moderation (void)
                                               "WHERE r.model = 'mock/%s' AND g.grader = '%s'",
                                               want[i].model, want[i].grader);
       g_test_message ("%s %s", want[i].model, want[i].grader);
-      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+      g_assert_cmpint (rw_test_db_int (r->tmp->path, sql), ==, want[i].pass);
     }
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail = 'flagged by moderation: harassment'"),
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE detail = 'flagged by moderation: harassment'"),
                    ==, 2);
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 /* A provider's own limits hold whatever the run's concurrency: one request at a time, and at
