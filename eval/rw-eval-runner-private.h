@@ -14,6 +14,8 @@ typedef struct
   RwModel *model;
   guint sample;
   gboolean taken;
+  gboolean finished;      /* came back */
+  RwChatRequest *request; /* a turn's, filled in when sent (rw-eval-runner-turns.c) */
 } RwEvalWork;
 
 /* What one provider may take now: requests in flight, and requests and tokens in the last
@@ -90,6 +92,10 @@ struct _RwEvalRunner
   GTask *task;
   GHashTable *prompt_ids; /* item id -> prompt id */
   GHashTable *limits;     /* provider id -> Limit */
+  /* A conversation's turns: "model\x1fsample" -> JsonObject of stored outputs, and the same
+   * with "\x1fprompt\x1fconversation" -> JsonArray of turns; NULL for a suite without turns */
+  GHashTable *registers;
+  GHashTable *conversations;
   gint64 window_us;
   GSource *rate_timer;
 };
@@ -134,6 +140,23 @@ gint64      _rw_eval_runner_limit_token_wait   (RwEvalRunner *self,
                                                 gint64 now);
 gboolean    _rw_eval_runner_rate_timer_fired   (gpointer data);
 void        _rw_eval_runner_finish_if_idle     (RwEvalRunner *self);
+gboolean    _rw_eval_runner_turns_init         (RwEvalRunner *self);
+gboolean    _rw_eval_runner_is_turn            (RwSuiteItem *item);
+gboolean    _rw_eval_runner_turn_ready         (RwEvalRunner *self,
+                                                guint index);
+gboolean    _rw_eval_runner_fill_turn          (RwEvalRunner *self,
+                                                RwEvalWork *w,
+                                                GError **error);
+void        _rw_eval_runner_turn_answered      (RwEvalRunner *self,
+                                                RwSuiteItem *item,
+                                                RwModel *model,
+                                                guint sample,
+                                                RwChatRequest *request,
+                                                const char *text,
+                                                const char *tool_calls);
+void        _rw_eval_runner_restore_turns      (RwEvalRunner *self);
+RwChatRequest *_rw_eval_runner_work_request    (RwEvalRunner *self,
+                                                RwEvalWork *w);
 void        _rw_eval_runner_schedule           (RwEvalRunner *self);
 char       *_rw_eval_runner_record_answer      (RwEvalRunner *self,
                                                 RwEvalWork *w,

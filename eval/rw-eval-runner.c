@@ -59,6 +59,7 @@ runner_work_free (RwEvalWork *w)
 {
   rw_suite_item_unref (w->item);
   g_object_unref (w->model);
+  g_clear_pointer (&w->request, rw_chat_request_unref);
   g_free (w);
 }
 
@@ -89,6 +90,8 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_object (&self->judge);
   g_clear_object (&self->embedding_model);
   g_clear_object (&self->moderation_model);
+  g_clear_pointer (&self->registers, g_hash_table_unref);
+  g_clear_pointer (&self->conversations, g_hash_table_unref);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);
   g_clear_pointer (&self->limits, g_hash_table_unref);
@@ -221,6 +224,14 @@ _rw_eval_runner_request_for (RwEvalRunner *self,
       g_hash_table_insert (self->model_requests, g_steal_pointer (&key), request);
     }
   return request;
+}
+
+/* What @w sends: its turn as filled in, else its item's request for its model. */
+RwChatRequest *
+_rw_eval_runner_work_request (RwEvalRunner *self,
+                              RwEvalWork   *w)
+{
+  return w->request ? w->request : _rw_eval_runner_request_for (self, w->item, w->model);
 }
 
 void
@@ -633,6 +644,10 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 
   if (self->use_cache && (cache = runner_load_cache (self, error)) == NULL)
     return FALSE;
+  /* A conversation's turns: one after another, filled in as they go, never from the cache
+   * (what they ask depends on what came before). */
+  if (_rw_eval_runner_turns_init (self) && self->resumed)
+    _rw_eval_runner_restore_turns (self);
 
   self->n_total = rw_suite_get_n_items (self->suite) * self->models->len * self->repeat;
   for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
@@ -653,7 +668,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
           w->item = rw_suite_item_ref (item);
           w->model = g_object_ref (model);
           w->sample = s;
-          if (cache != NULL && runner_reuse_cached (self, cache, w))
+          if (cache != NULL && !_rw_eval_runner_is_turn (item) && runner_reuse_cached (self, cache, w))
             {
               self->n_done++;
               self->n_cached++;
@@ -762,8 +777,7 @@ runner_store_answer (RwStore  *store,
   RwEvalRunner *self = a->self;
   RwEvalWork *w = a->work;
   guint errors = rw_store_get_n_write_errors (store);
-  g_autofree char *hash = rw_chat_request_hash_for_model (
-                            _rw_eval_runner_request_for (self, w->item, w->model),
+  g_autofree char *hash = rw_chat_request_hash_for_model (_rw_eval_runner_work_request (self, w),
                                                           rw_model_get_id (w->model));
   g_autofree char *response_id = _rw_eval_runner_record_answer (self, w, a->prompt_id, a->result, a->attempts,
                                                 hash, FALSE);
@@ -793,6 +807,7 @@ runner_route_cb (GObject      *object,
 
   g_free (flight);
   self->in_flight--;
+  w->finished = TRUE;
   {
     RwEvalLimit *l = _rw_eval_runner_limit_for (self, w->model);
     gint64 now = g_get_monotonic_time ();
@@ -820,6 +835,13 @@ runner_route_cb (GObject      *object,
     }
   else
     self->n_failed++;
+  if (w->request != NULL)
+    {
+      g_autofree char *calls = rw_chat_result_dup_tool_calls_json (result);
+
+      _rw_eval_runner_turn_answered (self, w->item, w->model, w->sample, w->request,
+                                     result->error == NULL ? result->text->str : NULL, calls);
+    }
   /* The answer, its grades and its comparisons are stored on the store's thread, in one
    * transaction, while this one sends the next request. */
   {
@@ -827,7 +849,8 @@ runner_route_cb (GObject      *object,
 
     a->self = self;
     a->work = w;
-    a->prompt_id = g_strdup (_rw_eval_runner_prompt_id_for (self, w->item));
+    a->prompt_id = w->request ? rw_store_record_prompt (self->store, w->request)
+                              : g_strdup (_rw_eval_runner_prompt_id_for (self, w->item));
     a->result = rw_chat_result_ref (result);
     a->attempts = out->attempts->len;
     self->jobs_queued = TRUE;
@@ -876,7 +899,7 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
       if (self->stopping || self->in_flight >= self->concurrency ||
           g_cancellable_is_cancelled (cancellable))
         break;
-      if (w->taken)
+      if (w->taken || !_rw_eval_runner_turn_ready (self, i))
         continue;
 
       /* A provider found full in this pass stays full for all its items in this pass. */
@@ -899,8 +922,20 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
           continue;
         }
 
-      e = rw_router_estimate_cost (self->router, w->model,
-                                   _rw_eval_runner_request_for (self, w->item, w->model));
+      if (self->registers != NULL && _rw_eval_runner_is_turn (w->item) && w->request == NULL)
+        {
+          g_autoptr(GError) unfilled = NULL;
+
+          /* A turn that cannot be filled in is not sent; the run says so at its end. */
+          if (!_rw_eval_runner_fill_turn (self, w, &unfilled))
+            {
+              g_debug ("%s: %s", w->item->id, unfilled->message);
+              w->taken = w->finished = TRUE;
+              self->n_failed++;
+              continue;
+            }
+        }
+      e = rw_router_estimate_cost (self->router, w->model, _rw_eval_runner_work_request (self, w));
       if (self->budget > 0 && isfinite (e) && self->spent + e > self->budget)
         {
           /* The next request could break the budget: stop here, resumable later. */
@@ -916,7 +951,7 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
       flight->self = g_object_ref (self);
       flight->work = w;
       self->in_flight++;
-      rw_router_route_async (self->router, _rw_eval_runner_request_for (self, w->item, w->model),
+      rw_router_route_async (self->router, _rw_eval_runner_work_request (self, w),
                              rw_model_get_id (w->model),
                              NULL, NULL, NULL, cancellable, runner_route_cb, flight);
     }

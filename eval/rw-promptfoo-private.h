@@ -23,6 +23,8 @@ JsonArray  *_rw_promptfoo_expand_tests  (JsonArray   *tests,
 gboolean    _rw_promptfoo_is_function_file (const char *path);
 char       *_rw_promptfoo_render        (const char  *template,
                                          JsonObject  *vars);
+GError     *_rw_promptfoo_take_render_error (void);
+gboolean    _rw_promptfoo_is_chat       (JsonNode    *node);
 void        _rw_promptfoo_add_asserts   (JsonArray   *graders,
                                          JsonArray   *skipped,
                                          JsonObject  *test,

@@ -41,6 +41,13 @@ rw_promptfoo_is_config (JsonObject *root)
  * rw_promptfoo_config_to_jsonl() to report (templates are filled in at many depths). */
 static _Thread_local GError *promptfoo_render_error;
 
+/* The first template that could not be filled in since the last call, or NULL. */
+GError *
+_rw_promptfoo_take_render_error (void)
+{
+  return g_steal_pointer (&promptfoo_render_error);
+}
+
 /* @template filled in with @vars, as promptfoo's Nunjucks fills it (rw-template.c); a template
  * that cannot be filled in is kept as it is, and the first such error is reported once the
  * configuration is read. */
@@ -240,8 +247,8 @@ promptfoo_add_csv_prompts (GPtrArray   *out,
     }
 }
 
-static gboolean
-promptfoo_is_chat (JsonNode *node)
+gboolean
+_rw_promptfoo_is_chat (JsonNode *node)
 {
   JsonArray *array;
 
@@ -366,7 +373,7 @@ promptfoo_add_prompt (GPtrArray   *out,
 
       if (node == NULL)
         return FALSE;
-      if (promptfoo_is_chat (node))
+      if (_rw_promptfoo_is_chat (node))
         {
           Prompt *p = g_new0 (Prompt, 1);
           p->messages = g_steal_pointer (&node);
@@ -385,7 +392,7 @@ promptfoo_add_prompt (GPtrArray   *out,
                   p->text = g_strdup (json_node_get_string (e));
                   g_ptr_array_add (out, p);
                 }
-              else if (promptfoo_is_chat (e))
+              else if (_rw_promptfoo_is_chat (e))
                 {
                   Prompt *p = g_new0 (Prompt, 1);
                   p->messages = json_node_copy (e);
@@ -807,6 +814,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   JsonObject *default_obj, *default_meta;
   g_autoptr(JsonObject) default_vars = NULL;
   const char *provider;
+  gboolean sequenced = FALSE;
 
   g_clear_error (&promptfoo_render_error);
   /* defaultTest may be a file of its own (file://default.yaml). */
@@ -858,11 +866,31 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
 
   if ((expanded = _rw_promptfoo_expand_tests (tests, base_dir, origin, error)) == NULL)
     return NULL;
+  /* A conversation: a prompt that reads the turns before it, or a test whose output later
+   * tests read (storeOutputAs). Its turns go one after another, each filled in when sent. */
+  for (guint i = 0; i < prompts->len; i++)
+    {
+      Prompt *prompt = prompts->pdata[i];
+      const char *text = prompt->text ? prompt->text : prompt->chat_template;
+
+      if (text != NULL && strstr (text, "_conversation") != NULL)
+        sequenced = TRUE;
+    }
+  for (guint t = 0; t <= json_array_get_length (expanded); t++)
+    {
+      JsonObject *test = t < json_array_get_length (expanded)
+                         ? json_array_get_object_element (expanded, t) : default_obj;
+      JsonObject *options = test ? _rw_promptfoo_object_member (test, "options") : NULL;
+
+      if (options != NULL && rw_json_object_get_string (options, "storeOutputAs", NULL) != NULL)
+        sequenced = TRUE;
+    }
   for (guint t = 0; t < json_array_get_length (expanded); t++)
     {
       JsonObject *test = json_array_get_object_element (expanded, t);
       JsonNode *vars_node = json_object_get_member (test, "vars");
       g_autoptr(JsonObject) vars = NULL;
+      g_autoptr(JsonObject) raw_vars = NULL;
       JsonNode *meta = json_object_get_member (test, "metadata");
       const char *task = NULL;
 
@@ -905,6 +933,15 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               g_autofree char *text = g_strdup (json_node_get_string (value));
               json_node_set_string (value, g_strchomp (text));
             }
+        /* A conversation's turns are filled in as they are sent, with the answers before
+         * them: their vars as they are. */
+        if (sequenced)
+          {
+            raw_vars = json_object_new ();
+            json_object_iter_init (&iter, vars);
+            while (json_object_iter_next (&iter, &name, &value))
+              json_object_set_member (raw_vars, name, json_node_copy (value));
+          }
         json_object_iter_init (&iter, vars);
         while (json_object_iter_next (&iter, &name, &value))
           if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
@@ -959,7 +996,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
 
               chat = prompt->chat_yaml ? rw_yaml_parse (text, strlen (text), origin, &local)
                                        : rw_json_parse (text, strlen (text), &local);
-              if (chat == NULL || !promptfoo_is_chat (chat))
+              if (chat == NULL || !_rw_promptfoo_is_chat (chat))
                 {
                   g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: prompts[%u] filled in for "
                                "tests[%u] is not a chat%s%s", origin, p, t,
@@ -1016,6 +1053,48 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
             {
               json_builder_set_member_name (b, "promptfoo_unsupported_asserts");
               json_builder_add_value (b, json_node_init_array (json_node_alloc (), skipped));
+            }
+          /* A turn of a conversation (promptfoo's _conversation, storeOutputAs): what the
+           * runner needs to fill it in when the turns before it are answered. */
+          if (sequenced && (prompt->text != NULL || prompt->chat_template != NULL))
+            {
+              JsonObject *m = meta && JSON_NODE_HOLDS_OBJECT (meta) ? json_node_get_object (meta)
+                                                                    : NULL;
+              JsonObject *options = _rw_promptfoo_object_member (test, "options");
+              JsonObject *d = default_test && JSON_NODE_HOLDS_OBJECT (default_test)
+                              ? json_node_get_object (default_test) : NULL;
+              JsonObject *d_options = d ? _rw_promptfoo_object_member (d, "options") : NULL;
+              const char *store_as = options ? rw_json_object_get_string (options, "storeOutputAs", NULL)
+                                             : NULL;
+
+              if (store_as == NULL && d_options != NULL)
+                store_as = rw_json_object_get_string (d_options, "storeOutputAs", NULL);
+              json_builder_set_member_name (b, "sequence");
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "template");
+              json_builder_add_string_value (b, prompt->text ? prompt->text : prompt->chat_template);
+              json_builder_set_member_name (b, "chat");
+              if (prompt->text != NULL)
+                json_builder_add_null_value (b);
+              else
+                json_builder_add_string_value (b, prompt->chat_yaml ? "yaml" : "json");
+              json_builder_set_member_name (b, "prompt");
+              json_builder_add_int_value (b, p);
+              json_builder_set_member_name (b, "vars");
+              json_builder_add_value (b, json_node_init_object (json_node_alloc (),
+                                                                raw_vars ? raw_vars : vars));
+              if (m != NULL && rw_json_object_get_string (m, "conversationId", NULL) != NULL)
+                {
+                  json_builder_set_member_name (b, "conversation");
+                  json_builder_add_string_value (b, rw_json_object_get_string (m, "conversationId",
+                                                                               NULL));
+                }
+              if (store_as != NULL)
+                {
+                  json_builder_set_member_name (b, "store_output_as");
+                  json_builder_add_string_value (b, store_as);
+                }
+              json_builder_end_object (b);
             }
           /* promptfoo's options.transform: the output every assertion of the test reads. */
           {

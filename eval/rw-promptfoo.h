@@ -17,6 +17,11 @@ char     *rw_promptfoo_config_to_jsonl      (JsonObject  *config,
                                              const char  *base_dir,
                                              const char  *origin,
                                              GError     **error);
+gboolean  rw_promptfoo_fill_turn            (JsonObject     *sequence,
+                                            JsonObject     *registers,
+                                            JsonArray      *conversation,
+                                            RwChatRequest  *request,
+                                            GError        **error);
 char     *rw_promptfoo_config_file_to_jsonl (const char  *path,
                                              GError     **error);
 /* A provider of a configuration, as a model of the catalog and the request fields its

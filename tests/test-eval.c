@@ -927,8 +927,9 @@ test_promptfoo_yaml_judge (void)
   rw_mock_upstream_free (mock);
 }
 
-/* A promptfoo configuration against the mock upstream: written beside a fresh store and read
- * as a suite, with a catalog of one mock model for each name ("mock/NAME"). */
+/* A promptfoo configuration against the mock upstream: written beside a fresh store (with
+ * @files, name and contents in turn, beside it) and read as a suite, with a catalog of one
+ * mock model for each name ("mock/NAME"). */
 typedef struct
 {
   RwMockUpstream *mock;
@@ -939,7 +940,8 @@ typedef struct
 
 static PromptfooRun *
 promptfoo_run_new (const char         *yaml,
-                   const char * const *names)
+                   const char * const *names,
+                   const char * const *files)
 {
   PromptfooRun *r = g_new0 (PromptfooRun, 1);
   g_autofree char *url = NULL;
@@ -953,6 +955,11 @@ promptfoo_run_new (const char         *yaml,
   url = rw_mock_upstream_dup_base_url (r->mock);
   config = g_build_filename (r->tmp->dir, "promptfooconfig.yaml", NULL);
   g_assert_true (g_file_set_contents (config, yaml, -1, NULL));
+  for (guint i = 0; files != NULL && files[i] != NULL; i += 2)
+    {
+      g_autofree char *path = g_build_filename (r->tmp->dir, files[i], NULL);
+      g_assert_true (g_file_set_contents (path, files[i + 1], -1, NULL));
+    }
   r->suite = rw_suite_new_from_file (config, &error);
   g_assert_no_error (error);
   g_string_append_printf (json, "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", "
@@ -1207,7 +1214,7 @@ test_promptfoo_rag_graded (void)
     "      - type: answer-relevance\n"
     "      - type: g-eval\n"
     "        value: [names the right city, is one sentence]\n"
-    "      - {type: select-best, value: names the capital correctly}\n", names);
+    "      - {type: select-best, value: names the capital correctly}\n", names, NULL);
   mock = r->mock;
   catalog = r->catalog;
   g_assert_cmpuint (rw_suite_get_n_items (r->suite), ==, 1);
@@ -1317,7 +1324,7 @@ test_promptfoo_weights_and_metrics (void)
     "      - {type: icontains, value: capital, weight: 2, metric: style}\n"
     "  - vars: {country: Germany}\n"
     "    assert:\n"
-    "      - {type: contains, value: Berlin, metric: geography}\n", names);
+    "      - {type: contains, value: Berlin, metric: geography}\n", names, NULL);
   rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
   rw_mock_upstream_set_default (r->mock, "berlin", rw_mock_reply_new_stream (berlin, 5, 3, TRUE));
   runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
@@ -1375,7 +1382,7 @@ test_promptfoo_test_threshold (void)
     "  - vars: {n: 3}\n"
     "    assert: [{type: contains, value: Paris, weight: 3}, {type: contains, value: Berlin}]\n"
     "  - vars: {n: 4}\n"
-    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n", names);
+    "    assert: [{type: contains, value: Paris}, {type: contains, value: Berlin}]\n", names, NULL);
   rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
   runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
   assert_report_as_stored (runner, r->tmp->store);
@@ -1418,7 +1425,7 @@ test_promptfoo_transforms (void)
     "      - {type: javascript, value: \"output === 'PARIS.' && context.vars.country === 'France'\"}\n"
     "  - vars: {country: Germany}\n"
     "    assert:\n"
-    "      - {type: equals, value: Paris!}\n", names);
+    "      - {type: equals, value: Paris!}\n", names, NULL);
   rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
   runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
   db = r->tmp->path;
@@ -1437,6 +1444,82 @@ test_promptfoo_transforms (void)
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'contains' AND pass = 0 "
                                               "AND detail LIKE 'the transform failed: %JSON%'"), ==, 1);
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades"), ==, 5);
+}
+
+/* promptfoo's conversations: a test's output stored under a name (storeOutputAs, after its
+ * transform) fills the vars of the tests after it, and a prompt that reads _conversation gets
+ * the turns before it of its own conversation (conversationId); the turns go one after
+ * another, each filled in when sent, and the prompt stored is the one sent. */
+static void
+test_promptfoo_conversation (void)
+{
+  static const char * const names[] = { "m", NULL };
+  static const char * const ids[] = { "mock/m", NULL };
+  static const char * const why[] = { "Because it is sweet.", NULL };
+  static const char * const pick[] = { "Mango is my pick.", NULL };
+  static const char * const hello[] = { "Hi there.", NULL };
+  static const char * const files[] = {
+    "chat.json",
+    "[\n"
+    "  {% for turn in _conversation %}\n"
+    "  {\"role\": \"user\", \"content\": \"{{ turn.input }}\"},\n"
+    "  {\"role\": \"assistant\", \"content\": \"{{ turn.output }}\"},\n"
+    "  {% endfor %}\n"
+    "  {\"role\": \"user\", \"content\": \"{{ question }}\"}\n"
+    "]\n",
+    NULL
+  };
+  g_autoptr(PromptfooRun) r = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+  RwMockReply *reply;
+
+  r = promptfoo_run_new (
+    "prompts: [file://chat.json]\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "tests:\n"
+    "  - vars: {question: Name a fruit.}\n"
+    "    options: {storeOutputAs: fruit, transform: \"output.split(' ')[0]\"}\n"
+    "    metadata: {conversationId: a}\n"
+    "  - vars: {question: 'Why {{fruit}}?'}\n"
+    "    metadata: {conversationId: a}\n"
+    "    assert: [{type: contains, value: sweet}]\n"
+    "  - vars: {question: Hello}\n"
+    "    metadata: {conversationId: b}\n", names, files);
+  reply = rw_mock_reply_new_stream (why, 5, 3, TRUE);
+  reply->match = g_strdup ("Why Mango?");
+  rw_mock_upstream_add_rule (r->mock, "m", reply);
+  reply = rw_mock_reply_new_stream (pick, 5, 3, TRUE);
+  reply->match = g_strdup ("Name a fruit.");
+  rw_mock_upstream_add_rule (r->mock, "m", reply);
+  rw_mock_upstream_set_default (r->mock, "m", rw_mock_reply_new_stream (hello, 5, 3, TRUE));
+  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+
+  /* The second turn: the first (its output as the transform left it), then the question
+   * filled in with the stored output; the third, of another conversation, alone. */
+  second = rw_test_db_text (r->tmp->path, "SELECT p.messages FROM responses r JOIN prompts p "
+                                          "ON p.id = r.prompt_id WHERE r.item_id = 't1-p0'");
+  g_assert_nonnull (second);
+  g_assert_nonnull (strstr (second, "\"Name a fruit.\""));
+  g_assert_nonnull (strstr (second, "\"assistant\",\"content\":\"Mango\""));
+  g_assert_nonnull (strstr (second, "\"Why Mango?\""));
+  third = rw_test_db_text (r->tmp->path, "SELECT p.messages FROM responses r JOIN prompts p "
+                                         "ON p.id = r.prompt_id WHERE r.item_id = 't2-p0'");
+  g_assert_nonnull (third);
+  g_assert_null (strstr (third, "Mango"));
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r "
+                                                 "ON r.id = g.response_id WHERE r.item_id = 't1-p0' "
+                                                 "AND g.grader = 'contains'"), ==, 1);
+  g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 3);
+
+  /* Run again: resumed with every turn read back, nothing asked twice. */
+  {
+    g_autoptr(RwEvalRunner) again = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+
+    g_assert_true (rw_eval_runner_is_resumed (again));
+    g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 3);
+  }
 }
 
 static RwMockReply *
@@ -1560,7 +1643,7 @@ test_promptfoo_moderation (void)
     "    assert:\n"
     "      - type: moderation\n"
     "      - {type: moderation, value: [violence, self-harm]}\n"
-    "      - type: not-moderation\n", names);
+    "      - type: not-moderation\n", names, NULL);
   mock = r->mock;
   rw_mock_upstream_set_default (mock, "calm", rw_mock_reply_new_stream (calm, 5, 3, TRUE));
   rw_mock_upstream_set_default (mock, "rude", rw_mock_reply_new_stream (rude, 5, 3, TRUE));
@@ -1868,6 +1951,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/promptfoo-test-threshold", test_promptfoo_test_threshold);
   g_test_add_func ("/Rw/Eval/promptfoo-moderation", test_promptfoo_moderation);
   g_test_add_func ("/Rw/Eval/promptfoo-transforms", test_promptfoo_transforms);
+  g_test_add_func ("/Rw/Eval/promptfoo-conversation", test_promptfoo_conversation);
   g_test_add_func ("/Rw/Eval/promptfoo-weights-and-metrics", test_promptfoo_weights_and_metrics);
   g_test_add_func ("/Rw/Eval/promptfoo-similar", test_promptfoo_similar);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
