@@ -315,6 +315,7 @@ rw_policy_route (RwPolicy      *self,
   g_autofree const char **names = NULL;
   g_autofree double *probs = NULL;
   g_autofree Ranked *ranked = NULL;
+  g_autofree double *qualities = NULL;
   const char *text;
   guint n, n_tasks;
   GStrv out;
@@ -329,9 +330,12 @@ rw_policy_route (RwPolicy      *self,
   text = rw_chat_request_get_last_user_text (request);
   n_tasks = policy_task_beliefs (self, request, task, &names, &probs);
   ranked = g_new (Ranked, n);
+  qualities = g_new (double, n);
+  rw_prompt_router_qualities (self->router, (const char * const *) list, n, text, names, probs,
+                              n_tasks, qualities);
   for (guint i = 0; i < n; i++)
     {
-      double q = rw_prompt_router_quality (self->router, list[i], text, names, probs, n_tasks);
+      double q = qualities[i];
       double c;
 
       ranked[i].model = list[i];
@@ -379,6 +383,50 @@ rw_policy_estimate (RwPolicy      *self,
                                        rw_chat_request_get_last_user_text (request), names,
                                        probs, n_tasks);
   return TRUE;
+}
+
+/**
+ * rw_policy_estimate_all:
+ * @self: a #RwPolicy
+ * @request: a request
+ * @task: (nullable): its task, from rw_policy_classify()
+ * @models: (array length=n_models): models
+ * @n_models: how many
+ * @quality: (array length=n_models): each model's rw_policy_estimate() quality, NAN where the
+ *   policy's prompt router does not know it or its cost
+ * @cost_usd: (array length=n_models): and cost
+ *
+ * rw_policy_estimate() for several models, the request's task beliefs and features found once.
+ */
+void
+rw_policy_estimate_all (RwPolicy            *self,
+                        RwChatRequest       *request,
+                        const char          *task,
+                        const char * const  *models,
+                        guint                n_models,
+                        double              *quality,
+                        double              *cost_usd)
+{
+  g_autofree const char **names = NULL;
+  g_autofree double *probs = NULL;
+  guint n_tasks;
+
+  g_return_if_fail (RW_IS_POLICY (self));
+
+  for (guint i = 0; i < n_models; i++)
+    {
+      quality[i] = NAN;
+      cost_usd[i] = NAN;
+    }
+  if (self->router == NULL)
+    return;
+  n_tasks = policy_task_beliefs (self, request, task, &names, &probs);
+  rw_prompt_router_qualities (self->router, models, n_models,
+                              rw_chat_request_get_last_user_text (request), names, probs,
+                              n_tasks, quality);
+  for (guint i = 0; i < n_models; i++)
+    if (!rw_prompt_router_get_cost (self->router, task, models[i], &cost_usd[i]))
+      quality[i] = cost_usd[i] = NAN;
 }
 
 /**

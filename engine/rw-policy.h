@@ -68,6 +68,13 @@ gboolean    rw_policy_estimate         (RwPolicy          *self,
                                         const char        *model,
                                         double            *quality,
                                         double            *cost_usd);
+void            rw_policy_estimate_all    (RwPolicy            *self,
+                                           RwChatRequest       *request,
+                                           const char          *task,
+                                           const char * const  *models,
+                                           guint                n_models,
+                                           double              *quality,
+                                           double              *cost_usd);
 RwPromptRouter *rw_policy_get_router   (RwPolicy          *self);
 
 G_END_DECLS

@@ -460,25 +460,65 @@ rw_prompt_router_quality (RwPromptRouter     *self,
                           const double       *task_probs,
                           guint               n_tasks)
 {
-  Model *m = prompt_router_model (self, model, FALSE);
-  Features f;
-  double s, v;
+  const char *models[] = { model };
+  double q;
 
-  if (m == NULL)
-    return NAN;
-  prompt_router_features (self, text ? text : "", &f);
-  v = f.n > 0 ? 1 / sqrt (f.n) : 0;
-  s = m->bias + m->length * (f.length - self->length_mean) / self->length_sd;
-  for (guint k = 0; k < f.n; k++)
-    s += v * m->weights[f.buckets[k]];
-  for (guint t = 0; t < n_tasks; t++)
+  rw_prompt_router_qualities (self, models, 1, text, tasks, task_probs, n_tasks, &q);
+  return q;
+}
+
+/**
+ * rw_prompt_router_qualities:
+ * @self: a router
+ * @models: (array length=n_models): models
+ * @n_models: how many
+ * @text: a prompt
+ * @tasks: (array length=n_tasks): tasks
+ * @task_probs: (array length=n_tasks): how likely the prompt is of each
+ * @n_tasks: how many
+ * @out: (array length=n_models): each model's rw_prompt_router_quality(), the prompt's
+ *   features found once for them all
+ */
+void
+rw_prompt_router_qualities (RwPromptRouter     *self,
+                            const char * const *models,
+                            guint               n_models,
+                            const char         *text,
+                            const char * const *tasks,
+                            const double       *task_probs,
+                            guint               n_tasks,
+                            double             *out)
+{
+  Features f = { NULL, 0, 0 };
+  double v = 0;
+
+  for (guint i = 0; i < n_models; i++)
     {
-      double *tw = tasks[t] ? g_hash_table_lookup (m->tasks, tasks[t]) : NULL;
-      if (tw != NULL && task_probs[t] > 0)
-        s += task_probs[t] * *tw;
+      Model *m = prompt_router_model (self, models[i], FALSE);
+      double s;
+
+      if (m == NULL)
+        {
+          out[i] = NAN;
+          continue;
+        }
+      if (f.buckets == NULL)
+        {
+          prompt_router_features (self, text ? text : "", &f);
+          v = f.n > 0 ? 1 / sqrt (f.n) : 0;
+        }
+      s = m->bias + m->length * (f.length - self->length_mean) / self->length_sd;
+      for (guint k = 0; k < f.n; k++)
+        s += v * m->weights[f.buckets[k]];
+      for (guint t = 0; t < n_tasks; t++)
+        {
+          double *tw = tasks[t] ? g_hash_table_lookup (m->tasks, tasks[t]) : NULL;
+          if (tw != NULL && task_probs[t] > 0)
+            s += task_probs[t] * *tw;
+        }
+      out[i] = prompt_router_sigmoid (s);
     }
   g_free (f.buckets);
-  return prompt_router_sigmoid (s);
 }
 
 static void

@@ -44,6 +44,14 @@ double          rw_prompt_router_quality         (RwPromptRouter     *self,
                                                   const char * const *tasks,
                                                   const double       *task_probs,
                                                   guint               n_tasks);
+void            rw_prompt_router_qualities       (RwPromptRouter     *self,
+                                                  const char * const *models,
+                                                  guint               n_models,
+                                                  const char         *text,
+                                                  const char * const *tasks,
+                                                  const double       *task_probs,
+                                                  guint               n_tasks,
+                                                  double             *out);
 JsonNode       *rw_prompt_router_to_json         (RwPromptRouter     *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwPromptRouter, rw_prompt_router_unref)

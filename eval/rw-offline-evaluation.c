@@ -239,10 +239,9 @@ offline_route_item (RwOfflineRun  *run,
     }
   if (it->chosen < 0)
     it->chosen = 0;
-  for (guint k = 0; k < run->models->len; k++)
-    if (!rw_policy_estimate (policy, request, it->used_task, run->models->pdata[k],
-                             &it->estimate[k], &it->estimate_cost[k]))
-      it->estimate[k] = NAN;
+  rw_policy_estimate_all (policy, request, it->used_task,
+                          (const char * const *) run->models->pdata, run->models->len,
+                          it->estimate, it->estimate_cost);
   /* RouteLLM counts the cost of routing as the share of calls to the strong model: with
    * every strong call costing the same, the router sends a prompt to the strong model when the
    * quality it expects to gain is above its cost weight times that cost. So its ranking is by

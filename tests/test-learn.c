@@ -457,6 +457,17 @@ test_learn_and_evaluate (void)
         g_assert_true (rw_policy_estimate (loaded, r, t, "big/model", &q_big, &c_big));
         g_assert_true (rw_policy_estimate (loaded, r, t, "small/model", &q_small, &c_small));
         g_assert_cmpfloat (c_big, >, c_small);
+        /* The same, for several models at once; one it does not know has none. */
+        {
+          const char *models[] = { "small/model", "big/model", "no/model" };
+          double q[3], c[3];
+
+          rw_policy_estimate_all (loaded, r, t, models, 3, q, c);
+          g_assert_cmpfloat (q[0], ==, q_small);
+          g_assert_cmpfloat (q[1], ==, q_big);
+          g_assert_cmpfloat (c[1], ==, c_big);
+          g_assert_true (isnan (q[2]) && isnan (c[2]));
+        }
         if (i == 0)
           g_assert_cmpfloat (q_small, >, 0.8);
         else
