@@ -49,6 +49,34 @@ promptfoo_add_values (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
+/* Code of a configuration's, as the code graders and transforms run it: the code, the
+ * configuration's folder, the test's vars and the prompt. */
+static void
+promptfoo_add_code (JsonBuilder *b,
+                    const char  *code,
+                    const char  *base_dir,
+                    JsonObject  *vars,
+                    const char  *prompt)
+{
+  json_builder_set_member_name (b, "value");
+  json_builder_add_string_value (b, code);
+  if (base_dir != NULL)
+    {
+      json_builder_set_member_name (b, "base_dir");
+      json_builder_add_string_value (b, base_dir);
+    }
+  if (vars != NULL)
+    {
+      json_builder_set_member_name (b, "vars");
+      json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
+    }
+  if (prompt != NULL)
+    {
+      json_builder_set_member_name (b, "prompt");
+      json_builder_add_string_value (b, prompt);
+    }
+}
+
 /* What a judged grader of the RAG kind reads beside the answer: the user's "query" var, the
  * prompt, the vars (for a contextTransform) and the threshold. */
 static void
@@ -186,23 +214,7 @@ promptfoo_grader_for (JsonObject *assertion,
   else if ((g_str_equal (type, "javascript") || g_str_equal (type, "python")) && raw)
     {
       json_builder_add_string_value (b, type);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, raw);
-      if (base_dir != NULL)
-        {
-          json_builder_set_member_name (b, "base_dir");
-          json_builder_add_string_value (b, base_dir);
-        }
-      if (vars != NULL)
-        {
-          json_builder_set_member_name (b, "vars");
-          json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
-        }
-      if (prompt != NULL)
-        {
-          json_builder_set_member_name (b, "prompt");
-          json_builder_add_string_value (b, prompt);
-        }
+      promptfoo_add_code (b, raw, base_dir, vars, prompt);
       if (json_object_has_member (assertion, "config"))
         {
           json_builder_set_member_name (b, "config");
@@ -415,22 +427,6 @@ _rw_promptfoo_add_transform (JsonBuilder *b,
                              const char  *prompt)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_string_value (b, code);
-  if (base_dir != NULL)
-    {
-      json_builder_set_member_name (b, "base_dir");
-      json_builder_add_string_value (b, base_dir);
-    }
-  if (vars != NULL)
-    {
-      json_builder_set_member_name (b, "vars");
-      json_builder_add_value (b, json_node_init_object (json_node_alloc (), vars));
-    }
-  if (prompt != NULL)
-    {
-      json_builder_set_member_name (b, "prompt");
-      json_builder_add_string_value (b, prompt);
-    }
+  promptfoo_add_code (b, code, base_dir, vars, prompt);
   json_builder_end_object (b);
 }
