@@ -794,6 +794,26 @@ runner_store_answer (RwStore  *store,
     }
 }
 
+/* The answer, its grades and its comparisons, stored on the store's thread in one transaction
+ * while this one sends the next request. */
+static void
+runner_queue_answer (RwEvalRunner *self,
+                     RwEvalWork   *w,
+                     RwChatResult *result,
+                     guint         attempts)
+{
+  RwEvalAnswered *a = g_new0 (RwEvalAnswered, 1);
+
+  a->self = self;
+  a->work = w;
+  a->prompt_id = w->request ? rw_store_record_prompt (self->store, w->request)
+                            : g_strdup (_rw_eval_runner_prompt_id_for (self, w->item));
+  a->result = rw_chat_result_ref (result);
+  a->attempts = attempts;
+  self->jobs_queued = TRUE;
+  rw_store_run_job (self->store, runner_store_answer, a, (GDestroyNotify) runner_answered_free);
+}
+
 static void
 runner_route_cb (GObject      *object,
                  GAsyncResult *res,
@@ -842,20 +862,7 @@ runner_route_cb (GObject      *object,
       _rw_eval_runner_turn_answered (self, w->item, w->model, w->sample, w->request,
                                      result->error == NULL ? result->text->str : NULL, calls);
     }
-  /* The answer, its grades and its comparisons are stored on the store's thread, in one
-   * transaction, while this one sends the next request. */
-  {
-    RwEvalAnswered *a = g_new0 (RwEvalAnswered, 1);
-
-    a->self = self;
-    a->work = w;
-    a->prompt_id = w->request ? rw_store_record_prompt (self->store, w->request)
-                              : g_strdup (_rw_eval_runner_prompt_id_for (self, w->item));
-    a->result = rw_chat_result_ref (result);
-    a->attempts = out->attempts->len;
-    self->jobs_queued = TRUE;
-    rw_store_run_job (self->store, runner_store_answer, a, (GDestroyNotify) runner_answered_free);
-  }
+  runner_queue_answer (self, w, result, out->attempts->len);
   g_signal_emit (self, signals[PROGRESS], 0);
   _rw_eval_runner_schedule (self);
   _rw_eval_runner_finish_if_idle (self);
@@ -926,12 +933,16 @@ _rw_eval_runner_schedule (RwEvalRunner *self)
         {
           g_autoptr(GError) unfilled = NULL;
 
-          /* A turn that cannot be filled in is not sent; the run says so at its end. */
+          /* A turn that cannot be filled in is not sent: it is stored as a failed answer
+           * that says why, and the turns after it go on. */
           if (!_rw_eval_runner_fill_turn (self, w, &unfilled))
             {
-              g_debug ("%s: %s", w->item->id, unfilled->message);
+              g_autoptr(RwChatResult) failed = rw_chat_result_new (rw_model_get_id (w->model));
+
+              failed->error = g_error_new (RW_ERROR, RW_ERROR_CONFIG, "%s", unfilled->message);
               w->taken = w->finished = TRUE;
               self->n_failed++;
+              runner_queue_answer (self, w, failed, 0);
               continue;
             }
         }

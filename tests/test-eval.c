@@ -1458,6 +1458,7 @@ test_promptfoo_conversation (void)
   static const char * const why[] = { "Because it is sweet.", NULL };
   static const char * const pick[] = { "Mango is my pick.", NULL };
   static const char * const hello[] = { "Hi there.", NULL };
+  static const char * const quoted[] = { "He said \"no\".", NULL };
   static const char * const files[] = {
     "chat.json",
     "[\n"
@@ -1471,6 +1472,7 @@ test_promptfoo_conversation (void)
   };
   g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(GPtrArray) models = NULL;
   g_autofree char *second = NULL;
   g_autofree char *third = NULL;
   RwMockReply *reply;
@@ -1486,15 +1488,26 @@ test_promptfoo_conversation (void)
     "    metadata: {conversationId: a}\n"
     "    assert: [{type: contains, value: sweet}]\n"
     "  - vars: {question: Hello}\n"
-    "    metadata: {conversationId: b}\n", names, files);
+    "    metadata: {conversationId: b}\n"
+    "  - vars: {question: Quote me.}\n"
+    "    metadata: {conversationId: c}\n"
+    "  - vars: {question: And then?}\n"
+    "    metadata: {conversationId: c}\n", names, files);
   reply = rw_mock_reply_new_stream (why, 5, 3, TRUE);
   reply->match = g_strdup ("Why Mango?");
   rw_mock_upstream_add_rule (r->mock, "m", reply);
   reply = rw_mock_reply_new_stream (pick, 5, 3, TRUE);
   reply->match = g_strdup ("Name a fruit.");
   rw_mock_upstream_add_rule (r->mock, "m", reply);
+  reply = rw_mock_reply_new_stream (quoted, 5, 3, TRUE);
+  reply->match = g_strdup ("Quote me.");
+  rw_mock_upstream_add_rule (r->mock, "m", reply);
   rw_mock_upstream_set_default (r->mock, "m", rw_mock_reply_new_stream (hello, 5, 3, TRUE));
-  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+  models = models_for (r->catalog, ids);
+  runner = rw_eval_runner_new (r->catalog, r->tmp->store, r->suite, models, 1);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  /* Partial: one turn could not be sent. */
+  g_assert_cmpstr (run_to_end (runner), ==, "partial");
 
   /* The second turn: the first (its output as the transform left it), then the question
    * filled in with the stored output; the third, of another conversation, alone. */
@@ -1511,14 +1524,22 @@ test_promptfoo_conversation (void)
   g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r "
                                                  "ON r.id = g.response_id WHERE r.item_id = 't1-p0' "
                                                  "AND g.grader = 'contains'"), ==, 1);
-  g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 3);
+  g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 4);
+  /* A turn that fills in as no chat (the answer before it quoted something, inside the JSON)
+   * is not sent, and says why. */
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM responses WHERE item_id = 't4-p0' "
+                                                 "AND status = 'error' AND error_message LIKE "
+                                                 "'the turn filled in is not a chat%'"), ==, 1);
 
-  /* Run again: resumed with every turn read back, nothing asked twice. */
+  /* Run again: resumed with every turn read back, nothing answered asked twice. */
   {
-    g_autoptr(RwEvalRunner) again = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+    g_autoptr(RwEvalRunner) again = rw_eval_runner_new (r->catalog, r->tmp->store, r->suite,
+                                                        models, 1);
 
+    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
     g_assert_true (rw_eval_runner_is_resumed (again));
-    g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 3);
+    g_assert_cmpstr (run_to_end (again), ==, "partial");
+    g_assert_cmpuint (rw_mock_upstream_count (r->mock, "m"), ==, 4);
   }
 }
 
