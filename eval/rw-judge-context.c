@@ -193,6 +193,8 @@ judge_relevance (RwJudgeGraded *g,
         bare++;
       else if (bare == unit && (*bare == '-' || *bare == '*'))
         bare++;
+      else
+        bare = unit;
       norm = judge_normalize (bare);
       if (*norm != '\0' && strstr (whole, norm) != NULL)
         quoted = TRUE;

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sqlite3.h>
+#include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <routewise-eval.h>
@@ -1543,6 +1544,63 @@ test_promptfoo_conversation (void)
   }
 }
 
+/* What a judge's reply to each model-graded assertion comes to, as the grades read it. */
+static void
+test_judge_read_reply (void)
+{
+  static const struct
+  {
+    const char *spec;
+    guint n;
+    const char *reply;
+    gboolean ok;
+    double score;
+    gboolean pass;
+  } cases[] = {
+    /* Three sentences of context, one quoted (numbered as a list): a third. */
+    { "{\"type\":\"context_relevance\",\"context\":\"Paris is the capital. It is old. Lyon is big.\"}",
+      0, "1. Paris is the capital.", TRUE, 1.0 / 3, TRUE },
+    { "{\"type\":\"context_relevance\",\"context\":\"Paris is the capital. It is old.\",\"threshold\":0.5}",
+      0, "Insufficient Information", TRUE, 0, FALSE },
+    /* Nothing quoted from the context: a failing grade. */
+    { "{\"type\":\"context_relevance\",\"context\":\"Paris is the capital.\"}",
+      0, "Bananas are yellow.", TRUE, 0, FALSE },
+    { "{\"type\":\"context_faithfulness\",\"threshold\":0.5}",
+      2, "1. Verdict: Yes.\n2. Verdict: No.\nFinal verdict for each statement in order: Yes. No.",
+      TRUE, 0.5, TRUE },
+    /* A statement without a verdict counts as unsupported. */
+    { "{\"type\":\"context_faithfulness\"}", 3, "Verdict: yes. Verdict: yes.", TRUE, 2.0 / 3, TRUE },
+    { "{\"type\":\"context_faithfulness\"}", 2, "I cannot tell.", TRUE, 0, FALSE },
+    { "{\"type\":\"context_recall\",\"threshold\":0.6}",
+      0, "1. A. [Attributed]\n2. B. [Not Attributed]\n3. C. [attributed]", TRUE, 2.0 / 3, TRUE },
+    { "{\"type\":\"geval\"}", 0, "Result: {\"score\": 8, \"reason\": \"fine\"}", TRUE, 0.8, TRUE },
+    { "{\"type\":\"geval\"}", 0, "{\"score\": \"6\"}", TRUE, 0.6, FALSE },
+    { "{\"type\":\"geval\"}", 0, "eight", FALSE, 0, FALSE },
+    { "{\"type\":\"select_best\"}", 2, "The best is output 1.", TRUE, 1, TRUE },
+    { "{\"type\":\"select_best\"}", 2, "Output 7", TRUE, -1, FALSE },
+    { "{\"type\":\"factuality\"}", 0, "They disagree. (D)", TRUE, 0, FALSE },
+    { "{\"type\":\"closedqa\"}", 0, "It does.\nY", TRUE, 1, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) spec = rw_json_parse (cases[i].spec, strlen (cases[i].spec), NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *detail = NULL;
+      double score = NAN;
+      gboolean pass = FALSE;
+      gboolean ok = rw_judge_read_reply (json_node_get_object (spec), cases[i].n, cases[i].reply,
+                                         &score, &pass, &detail, &error);
+
+      g_test_message ("%s: %s", cases[i].spec, cases[i].reply);
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!ok)
+        continue;
+      g_assert_cmpfloat_with_epsilon (score, cases[i].score, 1e-9);
+      g_assert_cmpint (pass, ==, cases[i].pass);
+    }
+}
+
 static RwMockReply *
 embeddings_reply (const char *match,
                   const char *first,
@@ -1969,6 +2027,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/promptfoo-yaml-judge", test_promptfoo_yaml_judge);
   g_test_add_func ("/Rw/Eval/promptfoo-model-graded", test_promptfoo_model_graded);
   g_test_add_func ("/Rw/Eval/promptfoo-rag-graded", test_promptfoo_rag_graded);
+  g_test_add_func ("/Rw/Eval/judge-read-reply", test_judge_read_reply);
   g_test_add_func ("/Rw/Eval/promptfoo-test-threshold", test_promptfoo_test_threshold);
   g_test_add_func ("/Rw/Eval/promptfoo-moderation", test_promptfoo_moderation);
   g_test_add_func ("/Rw/Eval/promptfoo-transforms", test_promptfoo_transforms);
