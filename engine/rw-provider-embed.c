@@ -101,32 +101,13 @@ _rw_embeddings_parse (const char  *text,
   return g_steal_pointer (&vectors);
 }
 
-static void
-embed_posted_cb (GObject      *object,
-                 GAsyncResult *res,
-                 gpointer      user_data)
+static gpointer
+embed_parse (const char  *text,
+             gsize        len,
+             gpointer     n_texts,
+             GError     **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = _rw_provider_post_json_finish (RW_PROVIDER (object), res, &error);
-  g_autoptr(GPtrArray) vectors = NULL;
-  const char *text;
-  gsize len = 0;
-
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  text = g_bytes_get_data (body, &len);
-  vectors = _rw_embeddings_parse (text, len, GPOINTER_TO_UINT (g_task_get_task_data (task)),
-                                  &error);
-  if (vectors == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&vectors), (GDestroyNotify) g_ptr_array_unref);
+  return _rw_embeddings_parse (text, len, GPOINTER_TO_UINT (n_texts), error);
 }
 
 /**
@@ -148,12 +129,10 @@ rw_provider_embed_async (RwProvider          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   guint n_texts = 0;
 
-  g_task_set_source_tag (task, rw_provider_embed_async);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, rw_model_get_upstream_name (model));
@@ -164,9 +143,9 @@ rw_provider_embed_async (RwProvider          *self,
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  g_task_set_task_data (task, GUINT_TO_POINTER (n_texts), NULL);
-  _rw_provider_post_json_async (self, "/embeddings", "embeddings", root, cancellable,
-                                embed_posted_cb, g_steal_pointer (&task));
+  _rw_provider_post_json_async (self, "/embeddings", "embeddings", root, embed_parse,
+                                GUINT_TO_POINTER (n_texts), (GDestroyNotify) g_ptr_array_unref,
+                                cancellable, callback, user_data);
 }
 
 /**

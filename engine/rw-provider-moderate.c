@@ -72,31 +72,13 @@ _rw_moderation_parse (const char  *text,
   return g_strv_builder_end (flagged);
 }
 
-static void
-moderate_posted_cb (GObject      *object,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+static gpointer
+moderate_parse (const char  *text,
+                gsize        len,
+                gpointer     data,
+                GError     **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = _rw_provider_post_json_finish (RW_PROVIDER (object), res, &error);
-  GStrv flagged;
-  const char *text;
-  gsize len = 0;
-
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  text = g_bytes_get_data (body, &len);
-  flagged = _rw_moderation_parse (text, len, &error);
-  if (flagged == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, flagged, (GDestroyNotify) g_strfreev);
+  return _rw_moderation_parse (text, len, error);
 }
 
 /**
@@ -118,11 +100,9 @@ rw_provider_moderate_async (RwProvider          *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
-  g_task_set_source_tag (task, rw_provider_moderate_async);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, rw_model_get_upstream_name (model));
@@ -130,8 +110,8 @@ rw_provider_moderate_async (RwProvider          *self,
   json_builder_add_string_value (b, text);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  _rw_provider_post_json_async (self, "/moderations", "moderation", root, cancellable,
-                                moderate_posted_cb, g_steal_pointer (&task));
+  _rw_provider_post_json_async (self, "/moderations", "moderation", root, moderate_parse, NULL,
+                                (GDestroyNotify) g_strfreev, cancellable, callback, user_data);
 }
 
 /**

@@ -11,8 +11,8 @@
 /*
  * A JSON request to one of an OpenAI-compatible provider's own endpoints beside chat
  * (/embeddings, /moderations): POST {base_url}{path} with the provider's key, no redirects,
- * and the reply read up to the size of any reply. An HTTP error says what the server said,
- * without the key.
+ * and the reply read up to the size of any reply and read by the caller's parser. An HTTP
+ * error says what the server said, without the key.
  */
 
 typedef struct
@@ -20,6 +20,9 @@ typedef struct
   SoupMessage *msg;
   char *key;
   char *what;
+  RwReplyParser parse;
+  gpointer parse_data;
+  GDestroyNotify result_free;
 } Post;
 
 static void
@@ -46,6 +49,7 @@ post_body_cb (GObject      *object,
   guint status = soup_message_get_status (p->msg);
   const char *text;
   gsize len = 0;
+  gpointer parsed;
 
   if (body == NULL)
     {
@@ -68,7 +72,13 @@ post_body_cb (GObject      *object,
                                "the %s reply is larger than %d bytes", p->what, RW_HTTP_MAX_BODY);
       return;
     }
-  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+  parsed = p->parse (text, len, p->parse_data, &error);
+  if (parsed == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, parsed, p->result_free);
 }
 
 static void
@@ -98,14 +108,20 @@ post_send_cb (GObject      *object,
  * @path: the endpoint, "/embeddings"
  * @what: what is asked for, for messages ("embeddings")
  * @body: the request's JSON
+ * @parse: reads a reply of a success status, with @parse_data
+ * @result_free: frees what @parse gives
  *
- * _rw_provider_post_json_finish() gives the reply's body (a success status), or an error.
+ * The task, of @self, gives what @parse made of the reply (g_task_propagate_pointer()), or an
+ * error.
  */
 void
 _rw_provider_post_json_async (RwProvider          *self,
                               const char          *path,
                               const char          *what,
                               JsonNode            *body,
+                              RwReplyParser        parse,
+                              gpointer             parse_data,
+                              GDestroyNotify       result_free,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
@@ -119,6 +135,9 @@ _rw_provider_post_json_async (RwProvider          *self,
   g_task_set_source_tag (task, _rw_provider_post_json_async);
   g_task_set_task_data (task, p, (GDestroyNotify) post_free);
   p->what = g_strdup (what);
+  p->parse = parse;
+  p->parse_data = parse_data;
+  p->result_free = result_free;
   if (!RW_IS_OPENAI_PROVIDER (self))
     {
       g_task_return_new_error (task, RW_ERROR, RW_ERROR_UNSUPPORTED,
@@ -147,12 +166,4 @@ _rw_provider_post_json_async (RwProvider          *self,
   soup_message_set_request_body_from_bytes (p->msg, "application/json", bytes);
   soup_session_send_async (rw_provider_get_session (self), p->msg, G_PRIORITY_DEFAULT, cancellable,
                            post_send_cb, g_steal_pointer (&task));
-}
-
-GBytes *
-_rw_provider_post_json_finish (RwProvider    *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
 }

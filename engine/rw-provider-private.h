@@ -24,16 +24,21 @@ gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
 char       *_rw_provider_dup_api_key       (RwProvider           *self);
+/* What a JSON reply comes to, or NULL with @error set. */
+typedef gpointer (*RwReplyParser) (const char  *text,
+                                   gsize        len,
+                                   gpointer     data,
+                                   GError     **error);
 void        _rw_provider_post_json_async  (RwProvider           *self,
                                            const char           *path,
                                            const char           *what,
                                            JsonNode             *body,
+                                           RwReplyParser         parse,
+                                           gpointer              parse_data,
+                                           GDestroyNotify        result_free,
                                            GCancellable         *cancellable,
                                            GAsyncReadyCallback   callback,
                                            gpointer              user_data);
-GBytes     *_rw_provider_post_json_finish (RwProvider           *self,
-                                           GAsyncResult         *result,
-                                           GError              **error);
 GStrv       _rw_moderation_parse          (const char           *text,
                                            gsize                 len,
                                            GError              **error);

@@ -1030,18 +1030,12 @@ test_promptfoo_model_graded (void)
   static const char * const right[] = { "The capital of France is Paris.", NULL };
   static const char * const wrong[] = { "The capital of France is Lyon.", NULL };
   static const char * const rater[] = { "Clear. Rating: [[8]]", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "right", "wrong", "judge", NULL };
+  static const char * const ids[] = { "mock/right", "mock/wrong", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) again = NULL;
-  g_autoptr(GPtrArray) models = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  RwMockUpstream *mock;
   struct { const char *model; const char *grader; int pass; } want[] = {
     { "right", "judge", 1 }, { "right", "factuality", 1 }, { "right", "closedqa", 1 },
     { "right", "factuality 2", 0 }, { "right", "closedqa 2", 0 },
@@ -1049,7 +1043,7 @@ test_promptfoo_model_graded (void)
     { "wrong", "factuality 2", 1 }, { "wrong", "closedqa 2", 1 },
   };
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Which city is the capital of {{country}}?']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "tests:\n"
@@ -1064,12 +1058,11 @@ test_promptfoo_model_graded (void)
     "      - type: not-factuality\n"
     "        value: '{{capital}} is the capital of {{country}}'\n"
     "      - type: not-model-graded-closedqa\n"
-    "        value: names {{capital}}\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 1);
+    "        value: names {{capital}}\n", names, NULL);
+  mock = r->mock;
+  g_assert_cmpuint (rw_suite_get_n_items (r->suite), ==, 1);
   {
-    g_autoptr(GHashTable) judged = rw_grader_list_judged (rw_suite_get_item (suite, 0));
+    g_autoptr(GHashTable) judged = rw_grader_list_judged (rw_suite_get_item (r->suite, 0));
     JsonObject *f = g_hash_table_lookup (judged, "factuality");
 
     g_assert_cmpuint (g_hash_table_size (judged), ==, 5);
@@ -1077,11 +1070,6 @@ test_promptfoo_model_graded (void)
     g_assert_true (json_object_get_boolean_member (g_hash_table_lookup (judged, "closedqa 2"), "not"));
   }
 
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
-                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
-                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
   rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
   rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
   /* The judge: a superset for Paris, a disagreement for Lyon; the criterion met by Paris. */
@@ -1094,13 +1082,8 @@ test_promptfoo_model_graded (void)
   rw_mock_upstream_add_rule (mock, "judge", judge_reply ("[Submission]\\nThe capital of France is Lyon",
                                                          "It names Lyon.\nN\nN"));
   rw_mock_upstream_set_default (mock, "judge", rw_mock_reply_new_stream (rater, 50, 9, TRUE));
-  models = models_for (catalog, ids);
 
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  runner = promptfoo_run_eval (r, ids, "mock/judge", NULL, NULL);
   g_assert_cmpuint (rw_eval_runner_get_n_ratings (runner), ==, 10);
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
     {
@@ -1108,25 +1091,19 @@ test_promptfoo_model_graded (void)
                                               "WHERE r.model = 'mock/%s' AND g.grader = '%s' AND g.source = 'judge'",
                                               want[i].model, want[i].grader);
       g_test_message ("%s %s", want[i].model, want[i].grader);
-      g_assert_cmpint (rw_test_db_int (tmp->path, sql), ==, want[i].pass);
+      g_assert_cmpint (rw_test_db_int (r->tmp->path, sql), ==, want[i].pass);
     }
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail LIKE '(D) in disagreement%'"),
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE detail LIKE '(D) in disagreement%'"),
                    ==, 2);
 
   /* Resumed: every grade is there, none is asked for again. */
   {
     guint judged = rw_mock_upstream_count (mock, "judge");
 
-    again = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
-    rw_eval_runner_set_pairwise (again, FALSE);
-    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
-    g_assert_cmpstr (run_to_end (again), ==, "done");
+    again = promptfoo_run_eval (r, ids, "mock/judge", NULL, NULL);
     g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
-    g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 10);
+    g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE source = 'judge'"), ==, 10);
   }
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 /* promptfoo's RAG and comparison assertions, graded as promptfoo grades them: context-relevance
@@ -1625,69 +1602,53 @@ test_promptfoo_similar (void)
 {
   static const char * const paris[] = { "Paris.", NULL };
   static const char * const lyon[] = { "Lyon.", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  g_autofree char *config = g_build_filename (tmp->dir, "promptfooconfig.yaml", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  g_autoptr(RwSuite) suite = NULL;
+  static const char * const names[] = { "paris", "lyon", "embed", NULL };
+  static const char * const ids[] = { "mock/paris", "mock/lyon", NULL };
+  g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   g_autoptr(RwEvalRunner) without = NULL;
   g_autoptr(GPtrArray) models = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
-  const char *ids[] = { "mock/paris", "mock/lyon", NULL };
+  RwMockUpstream *mock;
 
-  g_assert_true (g_file_set_contents (config,
+  r = promptfoo_run_new (
     "prompts: ['Which city is the capital of {{country}}?']\n"
     "providers: [openai:gpt-4o-mini]\n"
     "tests:\n"
     "  - vars: {country: France}\n"
     "    assert:\n"
     "      - {type: similar, value: 'The capital is Paris', threshold: 0.8}\n"
-    "      - {type: not-similar, value: 'The capital is Paris', threshold: 0.8}\n", -1, NULL));
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/paris\", \"provider\": \"mock\", \"name\": \"paris\"},"
-                          "  {\"id\": \"mock/lyon\", \"provider\": \"mock\", \"name\": \"lyon\"},"
-                          "  {\"id\": \"mock/embed\", \"provider\": \"mock\", \"name\": \"embed\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
+    "      - {type: not-similar, value: 'The capital is Paris', threshold: 0.8}\n", names, NULL);
+  mock = r->mock;
   rw_mock_upstream_set_default (mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
   rw_mock_upstream_set_default (mock, "lyon", rw_mock_reply_new_stream (lyon, 5, 3, TRUE));
   /* Paris lies close to the value (0.995), Lyon far from it (0.0995). */
   rw_mock_upstream_add_rule (mock, "embed", embeddings_reply ("\"Paris.\"", "[1, 0]", "[1, 0.1]"));
   rw_mock_upstream_add_rule (mock, "embed", embeddings_reply ("\"Lyon.\"", "[0, 1]", "[1, 0.1]"));
-  models = models_for (catalog, ids);
+  models = models_for (r->catalog, ids);
 
-  without = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
+  without = rw_eval_runner_new (r->catalog, r->tmp->store, r->suite, models, 1);
   g_assert_false (rw_eval_runner_prepare (without, NULL, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "--embedding-model"));
   g_clear_error (&error);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "paris"), ==, 0);
 
-  runner = rw_eval_runner_new (catalog, tmp->store, suite, models, 1);
-  rw_eval_runner_set_embedding_model (runner, rw_catalog_lookup_model (catalog, "mock/embed"));
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  runner = promptfoo_run_eval (r, ids, NULL, "mock/embed", NULL);
   g_assert_cmpuint (rw_mock_upstream_count (mock, "embed"), ==, 4);
   body = rw_mock_upstream_dup_last_body (mock);
   g_assert_nonnull (strstr (body, "\"input\":["));
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.model = 'mock/paris' AND g.grader = 'similar'"), ==, 1);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.model = 'mock/paris' AND g.grader = 'similar 2'"), ==, 0);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.model = 'mock/lyon' AND g.grader = 'similar'"), ==, 0);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT g.pass FROM grades g JOIN responses r ON r.id = g.response_id "
                                               "WHERE r.model = 'mock/lyon' AND g.grader = 'similar 2'"), ==, 1);
-  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM grades WHERE detail = 'similarity 0.995 (passes at 0.8)'"),
+  g_assert_cmpint (rw_test_db_int (r->tmp->path, "SELECT count(*) FROM grades WHERE detail = 'similarity 0.995 (passes at 0.8)'"),
                    ==, 2);
-  rw_store_close (tmp->store);
-  rw_mock_upstream_free (mock);
 }
 
 /* promptfoo's moderation: by the model named with --moderation-model (OpenAI's /moderations),
