@@ -6,9 +6,8 @@
 
 #include "rw-eval-report.h"
 #include "rw-eval-runner-private.h"
-#include "rw-grader.h"
+#include "rw-grader-private.h"
 #include "rw-json.h"
-#include "rw-script-private.h"
 
 /* Once every answer is in: the judge's ratings of answers, and every pair of answers to an
  * item compared, by their grades and by the judge. */
@@ -384,51 +383,35 @@ runner_questions_cb (GObject      *object,
 }
 
 /* promptfoo's contextTransform: an expression over the answer (`output`) and `context` whose
- * string is the context the context graders read; the spec with it, or NULL with @error set. */
+ * string is the context the context graders read, run as a transform is (its context: the
+ * vars, the prompt as {label}, no metadata); the spec with it, or NULL with @error set. */
 static JsonObject *
 runner_transform_context (RwEvalRating  *r,
                           GError       **error)
 {
-  static const char body[] =
-    "      const fn = new Function('output', 'context', 'return (' + p.value + ');');\n"
-    "      return await fn(p.output, { vars: p.vars || {}, prompt: { label: p.prompt },\n"
-    "                                  metadata: {} });\n";
-  const char *expression = rw_json_object_get_string (r->spec, "context_transform", NULL);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) input = NULL;
-  g_autoptr(JsonNode) back = NULL;
-  g_autofree char *what = g_strdup_printf ("the contextTransform of %s", r->grader);
-  JsonNode *result;
+  g_autoptr(JsonObject) transform = json_object_new ();
+  g_autoptr(JsonObject) context = json_object_new ();
+  g_autoptr(JsonObject) label = json_object_new ();
+  g_autoptr(JsonNode) result = NULL;
   JsonObject *spec;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_string_value (b, expression);
-  json_builder_set_member_name (b, "output");
-  json_builder_add_string_value (b, r->answer);
-  json_builder_set_member_name (b, "prompt");
-  json_builder_add_string_value (b, rw_json_object_get_string (r->spec, "prompt", ""));
-  if (rw_json_object_get_object (r->spec, "vars") != NULL)
+  json_object_set_string_member (transform, "value",
+                                 rw_json_object_get_string (r->spec, "context_transform", ""));
+  json_object_set_string_member (label, "label", rw_json_object_get_string (r->spec, "prompt", ""));
+  json_object_set_object_member (context, "vars",
+                                 rw_json_object_get_object (r->spec, "vars")
+                                 ? json_object_ref (rw_json_object_get_object (r->spec, "vars"))
+                                 : json_object_new ());
+  json_object_set_object_member (context, "prompt", json_object_ref (label));
+  json_object_set_object_member (context, "metadata", json_object_new ());
+  json_object_set_object_member (transform, "context", json_object_ref (context));
+  result = _rw_grader_run_transform (transform, r->answer, NULL, error);
+  if (result == NULL ||
+      !JSON_NODE_HOLDS_VALUE (result) || json_node_get_value_type (result) != G_TYPE_STRING)
     {
-      json_builder_set_member_name (b, "vars");
-      json_builder_add_value (b, json_node_copy (json_object_get_member (r->spec, "vars")));
-    }
-  json_builder_end_object (b);
-  input = json_builder_get_root (b);
-  back = _rw_script_call (RW_SCRIPT_NODE, body, input, what, error);
-  if (back == NULL)
-    return NULL;
-  result = json_object_get_member (json_node_get_object (back), "result");
-  if (json_object_has_member (json_node_get_object (back), "error"))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s failed: %s", what,
-                   rw_json_object_get_string (json_node_get_object (back), "error", "?"));
-      return NULL;
-    }
-  if (result == NULL || !JSON_NODE_HOLDS_VALUE (result) ||
-      json_node_get_value_type (result) != G_TYPE_STRING)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s gave no string", what);
+      if (result != NULL)
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "it gave no string");
+      g_prefix_error (error, "the contextTransform of %s: ", r->grader);
       return NULL;
     }
   spec = json_object_new ();
@@ -492,6 +475,59 @@ runner_rated_cb (GObject      *object,
   runner_grade_done (r, ok, score, pass, detail, error);
 }
 
+/* An answer through its item's transform, once for all of its graders (by the answer's id). */
+static char *
+runner_item_output (RwEvalRunner  *self,
+                    RwSuiteItem   *item,
+                    const char    *response_id,
+                    const char    *text,
+                    GError       **error)
+{
+  const char *seen;
+  GError *failed;
+
+  if (self->item_outputs == NULL)
+    self->item_outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (self->item_failures == NULL)
+    self->item_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) g_error_free);
+  if ((failed = g_hash_table_lookup (self->item_failures, response_id)) != NULL)
+    {
+      g_propagate_error (error, g_error_copy (failed));
+      return NULL;
+    }
+  if ((seen = g_hash_table_lookup (self->item_outputs, response_id)) == NULL)
+    {
+      char *done = rw_grader_transform_answer (item, NULL, text, NULL, &failed);
+
+      if (done == NULL)
+        {
+          g_hash_table_insert (self->item_failures, g_strdup (response_id), g_error_copy (failed));
+          g_propagate_error (error, failed);
+          return NULL;
+        }
+      g_hash_table_insert (self->item_outputs, g_strdup (response_id), done);
+      seen = done;
+    }
+  return g_strdup (seen);
+}
+
+/* What a rating's grader reads of @text (the answer @response_id): through the item's
+ * transform, then the grader's own. */
+static char *
+runner_grader_output (RwEvalRating  *r,
+                      const char    *response_id,
+                      const char    *text,
+                      GError       **error)
+{
+  JsonObject *own = rw_json_object_get_object (r->spec, "transform");
+  g_autofree char *item = runner_item_output (r->self, r->item, response_id, text, error);
+
+  if (item == NULL || own == NULL)
+    return g_steal_pointer (&item);
+  return rw_grader_transform (own, item, NULL, error);
+}
+
 static gboolean
 runner_transform (RwEvalRating  *r,
                   GError       **error)
@@ -504,7 +540,7 @@ runner_transform (RwEvalRating  *r,
     return TRUE;
   for (guint i = 0; r->texts != NULL && i < r->texts->len; i++)
     {
-      char *seen = rw_grader_transform_answer (r->item, r->spec, r->texts->pdata[i], NULL, error);
+      char *seen = runner_grader_output (r, r->ids->pdata[i], r->texts->pdata[i], error);
 
       if (seen == NULL)
         return FALSE;
@@ -513,7 +549,7 @@ runner_transform (RwEvalRating  *r,
     }
   if (r->answer != NULL)
     {
-      char *seen = rw_grader_transform_answer (r->item, r->spec, r->answer, NULL, error);
+      char *seen = runner_grader_output (r, r->response_id, r->answer, error);
 
       if (seen == NULL)
         return FALSE;

@@ -68,6 +68,10 @@ struct _RwEvalRunner
   gboolean pairwise;
   gboolean rating;
   GPtrArray *rating_queue; /* Rating */
+  /* response id -> the answer through its item's transform, or why that failed: for all of
+   * its judged graders at once */
+  GHashTable *item_outputs;
+  GHashTable *item_failures;
   guint next_rating;
   guint n_ratings;
   GPtrArray *judge_queue;  /* Comparison */

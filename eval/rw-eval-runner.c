@@ -91,6 +91,8 @@ rw_eval_runner_finalize (GObject *object)
   g_clear_object (&self->embedding_model);
   g_clear_object (&self->moderation_model);
   g_clear_pointer (&self->registers, g_hash_table_unref);
+  g_clear_pointer (&self->item_outputs, g_hash_table_unref);
+  g_clear_pointer (&self->item_failures, g_hash_table_unref);
   g_clear_pointer (&self->conversations, g_hash_table_unref);
   g_clear_pointer (&self->judge_queue, g_ptr_array_unref);
   g_clear_pointer (&self->rating_queue, g_ptr_array_unref);

@@ -13,5 +13,9 @@ RwGrade *_rw_grader_script (JsonObject  *spec,
                             const char  *reference,
                             gboolean     ignore_case,
                             GError     **error);
+JsonNode *_rw_grader_run_transform (JsonObject  *transform,
+                                    const char  *answer,
+                                    const char  *tool_calls,
+                                    GError     **error);
 
 G_END_DECLS

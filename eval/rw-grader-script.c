@@ -24,7 +24,7 @@
  */
 
 /* The result of one assertion's code, from `p`: {value, output, base_dir?, vars?, prompt?,
- * config?}. */
+ * config?}; or of a transform's, with the `context` it gets in `p.context`. */
 static const char node_body[] =
   "      let fn;\n"
   "      if (p.value.startsWith('file://')) {\n"
@@ -39,13 +39,14 @@ static const char node_body[] =
   "        const body = p.value.includes('\\n') ? p.value : 'return ' + p.value;\n"
   "        fn = new Function('output', 'context', body);\n"
   "      }\n"
-  "      const context = { vars: p.vars || {}, test: { vars: p.vars || {} }, prompt: p.prompt,\n"
-  "                        config: p.config || {} };\n"
+  "      const context = p.context || { vars: p.vars || {}, test: { vars: p.vars || {} },\n"
+  "                                    prompt: p.prompt, config: p.config || {} };\n"
   "      return await fn(p.output, context);\n";
 
 static const char python_body[] =
-  "    context = {'vars': p.get('vars') or {}, 'test': {'vars': p.get('vars') or {}},\n"
-  "               'prompt': p.get('prompt'), 'config': p.get('config') or {}}\n"
+  "    context = p.get('context') or {'vars': p.get('vars') or {},\n"
+  "                                    'test': {'vars': p.get('vars') or {}},\n"
+  "                                    'prompt': p.get('prompt'), 'config': p.get('config') or {}}\n"
   "    value = p['value']\n"
   "    if value.startswith('file://'):\n"
   "        spec = value[7:]\n"
@@ -182,25 +183,17 @@ _rw_grader_script (JsonObject  *spec,
                          ? rw_json_object_get_double (spec, "threshold", NAN) : NAN);
 }
 
-/**
- * rw_grader_transform:
- * @transform: promptfoo's transform: {"value" (a JavaScript expression or function body, or
- *   `file://path.js:name` or `file://path.py:name`), "vars"?, "prompt"?, "base_dir"?}
- * @answer: the answer's text
- * @tool_calls: (nullable): its tool calls as OpenAI writes them, a JSON array: the output a
- *   transform gets when the answer is only calls, as promptfoo gives it
- * @error: where a transform that fails, or that cannot be run, is reported
+/*
+ * _rw_grader_run_transform:
  *
- * Runs @transform on the answer as promptfoo does (`output`, and a context with `vars` and
- * `prompt`), in its own process of node or python3 with the code graders' limits.
- *
- * Returns: (transfer full) (nullable): what it gave: text as it is, anything else as JSON
+ * What a transform (rw_grader_transform()) gives, as JSON; %NULL with @error set when it fails
+ * or cannot be run. A "context" in @transform is the context the code gets, as it is.
  */
-char *
-rw_grader_transform (JsonObject  *transform,
-                     const char  *answer,
-                     const char  *tool_calls,
-                     GError     **error)
+JsonNode *
+_rw_grader_run_transform (JsonObject  *transform,
+                          const char  *answer,
+                          const char  *tool_calls,
+                          GError     **error)
 {
   const char *value = rw_json_object_get_string (transform, "value", "");
   gboolean py = g_str_has_prefix (value, "file://") &&
@@ -209,7 +202,7 @@ rw_grader_transform (JsonObject  *transform,
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(JsonNode) back = NULL;
   g_autoptr(JsonNode) calls = NULL;
-  const char *keys[] = { "base_dir", "vars", "prompt" };
+  const char *keys[] = { "base_dir", "vars", "prompt", "context" };
   JsonObject *reply;
   JsonNode *result;
 
@@ -248,7 +241,34 @@ rw_grader_transform (JsonObject  *transform,
       return NULL;
     }
   result = json_object_get_member (reply, "result");
-  if (result == NULL || JSON_NODE_HOLDS_NULL (result))
+  return result ? json_node_copy (result) : json_node_new (JSON_NODE_NULL);
+}
+
+/**
+ * rw_grader_transform:
+ * @transform: promptfoo's transform: {"value" (a JavaScript expression or function body, or
+ *   `file://path.js:name` or `file://path.py:name`), "vars"?, "prompt"?, "base_dir"?}
+ * @answer: the answer's text
+ * @tool_calls: (nullable): its tool calls as OpenAI writes them, a JSON array: the output a
+ *   transform gets when the answer is only calls, as promptfoo gives it
+ * @error: where a transform that fails, or that cannot be run, is reported
+ *
+ * Runs @transform on the answer as promptfoo does (`output`, and a context with `vars` and
+ * `prompt`), in its own process of node or python3 with the code graders' limits.
+ *
+ * Returns: (transfer full) (nullable): what it gave: text as it is, anything else as JSON
+ */
+char *
+rw_grader_transform (JsonObject  *transform,
+                     const char  *answer,
+                     const char  *tool_calls,
+                     GError     **error)
+{
+  g_autoptr(JsonNode) result = _rw_grader_run_transform (transform, answer, tool_calls, error);
+
+  if (result == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_NULL (result))
     return g_strdup ("");
   if (JSON_NODE_HOLDS_VALUE (result) && json_node_get_value_type (result) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (result));

@@ -1379,13 +1379,15 @@ static void
 test_promptfoo_transforms (void)
 {
   static const char * const paris[] = { "Paris.", NULL };
-  static const char * const names[] = { "paris", NULL };
+  static const char * const names[] = { "paris", "judge", NULL };
   static const char * const ids[] = { "mock/paris", NULL };
   g_autoptr(PromptfooRun) r = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
   const char *db;
   struct { const char *item; const char *grader; int pass; } want[] = {
     { "t0-p0", "exact", 1 }, { "t0-p0", "javascript", 1 }, { "t1-p0", "exact", 1 },
+    /* The judge reads the test's output ("PARIS."), then the grader's own ("paris."). */
+    { "t0-p0", "closedqa", 1 }, { "t0-p0", "closedqa 2", 0 },
   };
 
   r = promptfoo_run_new (
@@ -1401,12 +1403,17 @@ test_promptfoo_transforms (void)
     "      - {type: equals, value: '6', transform: output.length}\n"
     "      - {type: contains, value: PARIS, transform: JSON.parse(output).city}\n"
     "      - {type: javascript, value: \"output === 'PARIS.' && context.vars.country === 'France'\"}\n"
+    "      - {type: model-graded-closedqa, value: is loud}\n"
+    "      - {type: model-graded-closedqa, value: is loud, transform: output.toLowerCase()}\n"
     "  - vars: {country: Germany}\n"
     "    assert:\n"
     "      - {type: equals, value: Paris!}\n", names, NULL);
   rw_mock_upstream_set_default (r->mock, "paris", rw_mock_reply_new_stream (paris, 5, 3, TRUE));
-  runner = promptfoo_run_eval (r, ids, NULL, NULL, NULL);
+  rw_mock_upstream_add_rule (r->mock, "judge", judge_reply ("[Submission]\\nPARIS.", "Loud.\nY"));
+  rw_mock_upstream_add_rule (r->mock, "judge", judge_reply ("[Submission]\\nparis.", "Quiet.\nN"));
+  runner = promptfoo_run_eval (r, ids, "mock/judge", NULL, NULL);
   db = r->tmp->path;
+  g_assert_cmpuint (rw_mock_upstream_count (r->mock, "judge"), ==, 2);
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
     {
       g_autofree char *sql = g_strdup_printf ("SELECT min(g.pass) FROM grades g JOIN responses r ON r.id = g.response_id "
@@ -1421,7 +1428,7 @@ test_promptfoo_transforms (void)
                                               "WHERE r.item_id = 't0-p0' AND g.grader = 'exact' AND g.pass = 1"), ==, 2);
   g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'contains' AND pass = 0 "
                                               "AND detail LIKE 'the transform failed: %JSON%'"), ==, 1);
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades"), ==, 5);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades"), ==, 7);
 }
 
 /* promptfoo's conversations: a test's output stored under a name (storeOutputAs, after its
