@@ -8,7 +8,9 @@ G_BEGIN_DECLS
 /* What the files of RwEvalRunner share: the runner, the work it does, and the functions one
  * file gives the others. */
 
-typedef struct
+typedef struct _RwEvalWork RwEvalWork;
+
+struct _RwEvalWork
 {
   RwSuiteItem *item;
   RwModel *model;
@@ -16,7 +18,8 @@ typedef struct
   gboolean taken;
   gboolean finished;      /* came back */
   RwChatRequest *request; /* a turn's, filled in when sent (rw-eval-runner-turns.c) */
-} RwEvalWork;
+  RwEvalWork *after;      /* a turn's: the turn before it of its model and repetition, or NULL */
+};
 
 /* What one provider may take now: requests in flight, and requests and tokens in the last
  * window (a minute), as its providers.json entry sets them. */
@@ -159,6 +162,7 @@ void        _rw_eval_runner_turn_answered      (RwEvalRunner *self,
                                                 const char *text,
                                                 const char *tool_calls);
 void        _rw_eval_runner_restore_turns      (RwEvalRunner *self);
+void        _rw_eval_runner_chain_turns        (RwEvalRunner *self);
 RwChatRequest *_rw_eval_runner_work_request    (RwEvalRunner *self,
                                                 RwEvalWork *w);
 void        _rw_eval_runner_schedule           (RwEvalRunner *self);

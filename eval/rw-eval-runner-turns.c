@@ -62,24 +62,35 @@ _rw_eval_runner_is_turn (RwSuiteItem *item)
   return turns_sequence (item) != NULL;
 }
 
-/* Whether the work at @index may go: any work but a turn; a turn once every work before it of
- * the same model and repetition has come back. */
+/* Links each turn to send to the turn before it of its model and repetition, in the suite's
+ * order: only turns store outputs and keep conversations. */
+void
+_rw_eval_runner_chain_turns (RwEvalRunner *self)
+{
+  g_autoptr(GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      RwEvalWork *w = self->pending->pdata[i];
+      g_autofree char *key = NULL;
+
+      if (turns_sequence (w->item) == NULL)
+        continue;
+      key = turns_key (w->model, w->sample, NULL);
+      w->after = g_hash_table_lookup (last, key);
+      g_hash_table_insert (last, g_steal_pointer (&key), w);
+    }
+}
+
+/* Whether the work at @index may go: any work but a turn; a turn once the turn before it has
+ * come back (which went only once the one before that had). */
 gboolean
 _rw_eval_runner_turn_ready (RwEvalRunner *self,
                             guint         index)
 {
   RwEvalWork *w = self->pending->pdata[index];
 
-  if (self->registers == NULL || turns_sequence (w->item) == NULL)
-    return TRUE;
-  for (guint i = 0; i < index; i++)
-    {
-      RwEvalWork *before = self->pending->pdata[i];
-
-      if (before->model == w->model && before->sample == w->sample && !before->finished)
-        return FALSE;
-    }
-  return TRUE;
+  return w->after == NULL || w->after->finished;
 }
 
 /* @w's request, filled in as its turn. */

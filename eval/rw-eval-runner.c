@@ -685,6 +685,8 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
               self->estimate += e;
           }
         }
+  if (self->registers != NULL)
+    _rw_eval_runner_chain_turns (self);
   return rw_store_flush (self->store, error);
 }
 
