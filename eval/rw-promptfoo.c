@@ -788,6 +788,19 @@ promptfoo_first_provider (JsonNode *providers)
   return "routewise";
 }
 
+/* A test's option (test.options.NAME), else defaultTest's, as text. */
+static const char *
+promptfoo_test_option (JsonObject *test,
+                       JsonObject *default_test,
+                       const char *name)
+{
+  JsonObject *options = _rw_promptfoo_object_member (test, "options");
+  JsonObject *fallback = default_test ? _rw_promptfoo_object_member (default_test, "options") : NULL;
+  const char *value = options ? rw_json_object_get_string (options, name, NULL) : NULL;
+
+  return value ? value : fallback ? rw_json_object_get_string (fallback, name, NULL) : NULL;
+}
+
 /**
  * rw_promptfoo_config_to_jsonl:
  * @config: a promptfoo configuration, as JSON
@@ -876,15 +889,10 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
       if (text != NULL && strstr (text, "_conversation") != NULL)
         sequenced = TRUE;
     }
-  for (guint t = 0; t <= json_array_get_length (expanded); t++)
-    {
-      JsonObject *test = t < json_array_get_length (expanded)
-                         ? json_array_get_object_element (expanded, t) : default_obj;
-      JsonObject *options = test ? _rw_promptfoo_object_member (test, "options") : NULL;
-
-      if (options != NULL && rw_json_object_get_string (options, "storeOutputAs", NULL) != NULL)
-        sequenced = TRUE;
-    }
+  for (guint t = 0; t < json_array_get_length (expanded); t++)
+    if (promptfoo_test_option (json_array_get_object_element (expanded, t), default_obj,
+                               "storeOutputAs") != NULL)
+      sequenced = TRUE;
   for (guint t = 0; t < json_array_get_length (expanded); t++)
     {
       JsonObject *test = json_array_get_object_element (expanded, t);
@@ -1027,11 +1035,6 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
               json_object_set_string_member (answered, "type", "answered");
               json_array_add_object_element (graders, answered);
             }
-          /* A conversation's earlier turns (promptfoo's _conversation) are not sent: each turn
-           * goes alone, and the report says so. */
-          if (prompt->chat_template != NULL && strstr (prompt->chat_template, "_conversation"))
-            json_array_add_string_element (skipped, "_conversation");
-
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "id");
           json_builder_add_string_value (b, id);
@@ -1060,15 +1063,8 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
             {
               JsonObject *m = meta && JSON_NODE_HOLDS_OBJECT (meta) ? json_node_get_object (meta)
                                                                     : NULL;
-              JsonObject *options = _rw_promptfoo_object_member (test, "options");
-              JsonObject *d = default_test && JSON_NODE_HOLDS_OBJECT (default_test)
-                              ? json_node_get_object (default_test) : NULL;
-              JsonObject *d_options = d ? _rw_promptfoo_object_member (d, "options") : NULL;
-              const char *store_as = options ? rw_json_object_get_string (options, "storeOutputAs", NULL)
-                                             : NULL;
+              const char *store_as = promptfoo_test_option (test, default_obj, "storeOutputAs");
 
-              if (store_as == NULL && d_options != NULL)
-                store_as = rw_json_object_get_string (d_options, "storeOutputAs", NULL);
               json_builder_set_member_name (b, "sequence");
               json_builder_begin_object (b);
               json_builder_set_member_name (b, "template");
@@ -1098,15 +1094,8 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
             }
           /* promptfoo's options.transform: the output every assertion of the test reads. */
           {
-            JsonObject *d = default_test && JSON_NODE_HOLDS_OBJECT (default_test)
-                            ? json_node_get_object (default_test) : NULL;
-            JsonObject *options = _rw_promptfoo_object_member (test, "options");
-            JsonObject *d_options = d ? _rw_promptfoo_object_member (d, "options") : NULL;
-            const char *code = options ? rw_json_object_get_string (options, "transform", NULL)
-                                       : NULL;
+            const char *code = promptfoo_test_option (test, default_obj, "transform");
 
-            if (code == NULL && d_options != NULL)
-              code = rw_json_object_get_string (d_options, "transform", NULL);
             if (code != NULL)
               {
                 json_builder_set_member_name (b, "transform");

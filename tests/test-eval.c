@@ -1478,6 +1478,11 @@ test_promptfoo_conversation (void)
     "    metadata: {conversationId: c}\n"
     "  - vars: {question: And then?}\n"
     "    metadata: {conversationId: c}\n", names, files);
+  /* Nothing of it is reported as what Routewise cannot grade or send. */
+  {
+    g_autoptr(JsonObject) unsupported = rw_suite_dup_unsupported (r->suite, NULL);
+    g_assert_cmpuint (json_object_get_size (unsupported), ==, 0);
+  }
   reply = rw_mock_reply_new_stream (why, 5, 3, TRUE);
   reply->match = g_strdup ("Why Mango?");
   rw_mock_upstream_add_rule (r->mock, "m", reply);
