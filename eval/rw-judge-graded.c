@@ -73,6 +73,8 @@ graded_free (RwJudgeGraded *g)
   g_free (g);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwJudgeGraded, graded_free)
+
 /**
  * rw_judge_is_graded_type:
  * @type: a grader's type
@@ -636,13 +638,10 @@ rw_judge_read_reply (JsonObject  *spec,
                      GError     **error)
 {
   const char *type = rw_json_object_get_string (spec, "type", "");
-  g_autoptr(GTask) task = NULL;
-  RwJudgeGraded *g = g_new0 (RwJudgeGraded, 1);
+  g_autoptr(RwJudgeGraded) g = g_new0 (RwJudgeGraded, 1);
   gboolean ok = TRUE;
 
   g->spec = json_object_ref (spec);
-  task = g_task_new (NULL, NULL, NULL, NULL);
-  g_task_set_task_data (task, g, (GDestroyNotify) graded_free);
   if (g_str_equal (type, "select_best"))
     {
       int choice = judge_read_choice (reply, n);
