@@ -117,6 +117,26 @@ script_verdict (const char *type,
                                      "grading result"));
 }
 
+/* What the code gets as `p`: its "value", @output (taken), and what @spec gives of its folder,
+ * vars, prompt, config and context. */
+static JsonNode *
+script_payload (JsonObject *spec,
+                JsonNode   *output)
+{
+  static const char * const keys[] = { "base_dir", "vars", "prompt", "config", "context" };
+  JsonObject *p = json_object_new ();
+  JsonNode *node;
+
+  json_object_set_string_member (p, "value", rw_json_object_get_string (spec, "value", ""));
+  json_object_set_member (p, "output", output);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (json_object_has_member (spec, keys[i]))
+      json_object_set_member (p, keys[i], json_node_copy (json_object_get_member (spec, keys[i])));
+  node = json_node_init_object (json_node_alloc (), p);
+  json_object_unref (p);
+  return node;
+}
+
 /**
  * _rw_grader_script:
  *
@@ -135,12 +155,10 @@ _rw_grader_script (JsonObject  *spec,
 {
   gboolean js = g_str_equal (type, "javascript");
   const char *value = rw_json_object_get_string (spec, "value", NULL);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(JsonNode) back = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *what = g_strdup_printf ("%s assertions", type);
-  const char *keys[] = { "base_dir", "vars", "prompt", "config" };
   JsonObject *reply;
 
   if (value == NULL || *value == '\0')
@@ -149,19 +167,7 @@ _rw_grader_script (JsonObject  *spec,
                    type);
       return NULL;
     }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_string_value (b, value);
-  json_builder_set_member_name (b, "output");
-  json_builder_add_string_value (b, answer);
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    if (json_object_has_member (spec, keys[i]))
-      {
-        json_builder_set_member_name (b, keys[i]);
-        json_builder_add_value (b, json_node_copy (json_object_get_member (spec, keys[i])));
-      }
-  json_builder_end_object (b);
-  payload = json_builder_get_root (b);
+  payload = script_payload (spec, json_node_init_string (json_node_alloc (), answer));
   back = _rw_script_call (js ? RW_SCRIPT_NODE : RW_SCRIPT_PYTHON, js ? node_body : python_body,
                           payload, what, &local);
   /* A missing interpreter is the configuration's to fix; code that fails fails its grade. */
@@ -198,11 +204,9 @@ _rw_grader_run_transform (JsonObject  *transform,
   const char *value = rw_json_object_get_string (transform, "value", "");
   gboolean py = g_str_has_prefix (value, "file://") &&
                 (g_str_has_suffix (value, ".py") || strstr (value, ".py:") != NULL);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(JsonNode) back = NULL;
-  g_autoptr(JsonNode) calls = NULL;
-  const char *keys[] = { "base_dir", "vars", "prompt", "context" };
+  JsonNode *calls = NULL;
   JsonObject *reply;
   JsonNode *result;
 
@@ -213,22 +217,9 @@ _rw_grader_run_transform (JsonObject  *transform,
     }
   if ((answer == NULL || *answer == '\0') && tool_calls != NULL)
     calls = rw_json_parse (tool_calls, strlen (tool_calls), NULL);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_string_value (b, value);
-  json_builder_set_member_name (b, "output");
-  if (calls != NULL)
-    json_builder_add_value (b, json_node_copy (calls));
-  else
-    json_builder_add_string_value (b, answer ? answer : "");
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    if (json_object_has_member (transform, keys[i]))
-      {
-        json_builder_set_member_name (b, keys[i]);
-        json_builder_add_value (b, json_node_copy (json_object_get_member (transform, keys[i])));
-      }
-  json_builder_end_object (b);
-  payload = json_builder_get_root (b);
+  payload = script_payload (transform, calls ? calls
+                                     : json_node_init_string (json_node_alloc (),
+                                                              answer ? answer : ""));
   back = _rw_script_call (py ? RW_SCRIPT_PYTHON : RW_SCRIPT_NODE, py ? python_body : node_body,
                           payload, "transforms", error);
   if (back == NULL)
