@@ -19,11 +19,15 @@
  * with no network and no external model. Used to find a prompt's task, and to predict
  * whether a weak model will do for a prompt.
  *
- * Its JSON form: `{"type": "naive-bayes", "buckets": 16384, "labels": {"math": {"documents":
- * 12, "tokens": 340, "counts": {"513": 4, ...}}, ...}}`.
+ * Its JSON form: `{"type": "naive-bayes", "buckets": 65536, "smoothing": 0.1, "labels":
+ * {"math": {"documents": 12, "counts": {"513": 4, ...}}, ...}}`: "smoothing" is what is added
+ * to every count (1 where a file has none, as files had before it was written).
  */
 
-#define DEFAULT_BUCKETS 16384
+/* Measured on RouteLLM's MMLU (57 subjects, 5 folds): subjects found 71.9% of the time with
+ * 16384 buckets and add-one smoothing, 77.1% with these. */
+#define DEFAULT_BUCKETS 65536
+#define DEFAULT_SMOOTHING 0.1
 #define MAX_BUCKETS (1u << 22)
 
 typedef struct
@@ -45,6 +49,7 @@ struct _RwTextClassifier
 {
   gatomicrefcount ref_count;
   guint buckets;
+  double smoothing;     /* added to every count */
   GPtrArray *labels;    /* Label */
   guint64 documents;
   GHashTable *vocabulary;  /* buckets seen with any label (GUINT_TO_POINTER (b + 1)) */
@@ -74,7 +79,7 @@ text_classifier_label_new (const char *name)
 
 /**
  * rw_text_classifier_new:
- * @buckets: how many hash buckets the features fall into, 0 for the default (16384)
+ * @buckets: how many hash buckets the features fall into, 0 for the default (65536)
  *
  * Returns: (transfer full): an untrained classifier
  */
@@ -85,6 +90,7 @@ rw_text_classifier_new (guint buckets)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
+  self->smoothing = DEFAULT_SMOOTHING;
   self->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) text_classifier_label_free);
   self->vocabulary = g_hash_table_new (NULL, NULL);
   g_mutex_init (&self->lock);
@@ -209,7 +215,7 @@ text_classifier_index (RwTextClassifier *self)
           while (g_hash_table_iter_next (&iter, &key, &count))
             {
               GArray *postings = g_hash_table_lookup (self->index, key);
-              Posting p = { i, log (GPOINTER_TO_UINT (count) + 1.0) };
+              Posting p = { i, log1p (GPOINTER_TO_UINT (count) / self->smoothing) };
 
               if (postings == NULL)
                 {
@@ -242,14 +248,15 @@ rw_text_classifier_posterior (RwTextClassifier *self,
   ScoreData d = { index, scores, 0 };
   double top = -INFINITY, sum = 0, v = MAX (1, g_hash_table_size (self->vocabulary));
 
-  /* Each feature adds log ((count + 1) / (tokens + v)) for each label: the counts from the
-   * index, the denominators once per feature. */
+  /* Each feature adds log ((count + a) / (tokens + a v)) for each label, a the smoothing: the
+   * counts from the index as log (1 + count / a), the log a every label shares left out, and
+   * the denominators once per feature. */
   rw_text_each_feature (self->buckets, text, text_classifier_score_feature, &d);
   for (guint i = 0; i < self->labels->len; i++)
     {
       Label *l = self->labels->pdata[i];
       scores[i] += log ((l->documents + 1.0) / (self->documents + self->labels->len)) -
-                   d.n * log (l->tokens + v);
+                   d.n * log (l->tokens + self->smoothing * v);
     }
   for (guint i = 0; i < self->labels->len; i++)
     top = MAX (top, scores[i]);
@@ -363,6 +370,8 @@ rw_text_classifier_to_json (RwTextClassifier *self)
   json_builder_add_string_value (b, "naive-bayes");
   json_builder_set_member_name (b, "buckets");
   json_builder_add_int_value (b, self->buckets);
+  json_builder_set_member_name (b, "smoothing");
+  json_builder_add_double_value (b, self->smoothing);
   json_builder_set_member_name (b, "labels");
   json_builder_begin_object (b);
   for (guint i = 0; i < self->labels->len; i++)
@@ -411,6 +420,7 @@ rw_text_classifier_new_from_json (JsonNode  *node,
   const char *name;
   JsonNode *member;
   gint64 buckets;
+  double smoothing;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
       g_strcmp0 (rw_json_object_get_string (json_node_get_object (node), "type", ""),
@@ -422,6 +432,7 @@ rw_text_classifier_new_from_json (JsonNode  *node,
     }
   obj = json_node_get_object (node);
   buckets = rw_json_object_get_int (obj, "buckets", 0);
+  smoothing = rw_json_object_get_double (obj, "smoothing", 1);
   if (buckets < 1 || buckets > MAX_BUCKETS || !json_object_has_member (obj, "labels") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "labels")))
     {
@@ -429,7 +440,14 @@ rw_text_classifier_new_from_json (JsonNode  *node,
                    "the classifier needs “buckets” (1 to %u) and “labels”", MAX_BUCKETS);
       return NULL;
     }
+  if (!(smoothing >= 1e-6 && smoothing <= 1e6))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "the classifier's “smoothing” must be a number from 0.000001 to 1000000");
+      return NULL;
+    }
   self = rw_text_classifier_new ((guint) buckets);
+  self->smoothing = smoothing;
   labels = rw_json_object_get_object (obj, "labels");
   json_object_iter_init (&iter, labels);
   while (json_object_iter_next (&iter, &name, &member))

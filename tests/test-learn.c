@@ -161,6 +161,40 @@ test_classifier (void)
                                              "\"labels\": {\"a\": {\"documents\": 1, \"counts\": {\"99\": 1}}}}", -1, NULL));
   g_assert_null (rw_text_classifier_new_from_json (json_parser_get_root (parser), &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  /* Smoothing: one word seen once with each label. Asked for the first word, a label's chance
+   * is (1 + a) / (1 + 2a) with smoothing a: 0.1 for a classifier trained now, 1 for a file
+   * written before files said. */
+  {
+    g_autoptr(RwTextClassifier) two = rw_text_classifier_new (0);
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(RwTextClassifier) old = NULL;
+    JsonObject *obj;
+    const char *bad[] = { "0", "-1", "\"much\"", "1e9" };
+
+    rw_text_classifier_add (two, "apple", "a");
+    rw_text_classifier_add (two, "banana", "b");
+    g_assert_cmpfloat_with_epsilon (rw_text_classifier_probability (two, "apple", "a"), 1.1 / 1.2, 1e-12);
+    node = rw_text_classifier_to_json (two);
+    obj = json_node_get_object (node);
+    g_assert_cmpfloat (json_object_get_double_member (obj, "smoothing"), ==, 0.1);
+    json_object_remove_member (obj, "smoothing");
+    old = rw_text_classifier_new_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (rw_text_classifier_probability (old, "apple", "a"), 2.0 / 3, 1e-12);
+    g_assert_cmpfloat_with_epsilon (rw_text_classifier_probability (old, "banana", "b"), 2.0 / 3, 1e-12);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("{\"type\": \"naive-bayes\", \"buckets\": 16, "
+                                                 "\"smoothing\": %s, \"labels\": {}}", bad[i]);
+        g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+        g_assert_null (rw_text_classifier_new_from_json (json_parser_get_root (parser), &error));
+        g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+        g_assert_nonnull (strstr (error->message, "smoothing"));
+        g_clear_error (&error);
+      }
+  }
 }
 
 /* A policy file's rules come before its classifier; a request's own task before both. */
