@@ -39,6 +39,13 @@ struct _RwEvaluatePage
   GtkSpinButton *budget_spin;
   GtkDropDown *judge_dropdown;
   GtkStringList *judge_names;
+  GtkWidget *embedding_row;     /* shown when the suite's grades need one */
+  GtkDropDown *embedding_dropdown;
+  GtkStringList *embedding_names;
+  GtkWidget *moderation_row;    /* likewise */
+  GtkDropDown *moderation_dropdown;
+  GtkStringList *moderation_names;
+  RwGraderNeeds needs;          /* what the picked suite's grades need */
   GtkListBox *resumable_list;
   GtkWidget *resumable_group;
 
@@ -62,5 +69,9 @@ GPtrArray *_rw_evaluate_page_bundled_suites (void);
 void       _rw_evaluate_page_fill_models    (RwEvaluatePage *self);
 void       _rw_evaluate_page_build_setup    (RwEvaluatePage *self);
 GtkWidget *_rw_evaluate_page_scrolled       (GtkWidget      *child);
+RwModel   *_rw_evaluate_page_chosen_model   (RwEvaluatePage *self,
+                                             GtkDropDown    *dropdown,
+                                             GtkStringList  *names,
+                                             GError        **error);
 
 G_END_DECLS

@@ -55,6 +55,12 @@ rw_evaluate_page_set_suite_file (RwEvaluatePage  *self,
   if (suite == NULL)
     return FALSE;
   g_set_object (&self->suite, suite);
+  /* The models its grades need are asked for only when they do. */
+  self->needs = 0;
+  for (guint i = 0; i < rw_suite_get_n_items (suite); i++)
+    self->needs |= rw_grader_item_needs (rw_suite_get_item (suite, i));
+  gtk_widget_set_visible (self->embedding_row, (self->needs & RW_GRADER_NEEDS_EMBEDDING) != 0);
+  gtk_widget_set_visible (self->moderation_row, (self->needs & RW_GRADER_NEEDS_MODERATION) != 0);
   g_free (self->suite_path);
   self->suite_path = g_strdup (path);
   text = g_strdup_printf (ngettext ("%s: %u item", "%s: %u items", rw_suite_get_n_items (suite)),
@@ -174,17 +180,41 @@ evaluate_page_model_visible (GtkListBoxRow *row,
   return *q == '\0' || strstr (lower, q) != NULL;
 }
 
+static void evaluate_page_choose (GtkDropDown   *dropdown,
+                                  GtkStringList *names,
+                                  const char    *model_id);
+
+/* The catalog's models, as they are now (a provider added or removed in Preferences changes
+ * them), with what was ticked and chosen kept where it is still there. */
 void
 _rw_evaluate_page_fill_models (RwEvaluatePage *self)
 {
   GListModel *models = rw_catalog_get_models (self->catalog);
+  GtkStringList *lists[] = { self->judge_names, self->embedding_names, self->moderation_names };
+  GtkDropDown *dropdowns[] = { self->judge_dropdown, self->embedding_dropdown,
+                               self->moderation_dropdown };
+  char *chosen[G_N_ELEMENTS (lists)] = { NULL };
+  g_autoptr(GStrvBuilder) ticked = g_strv_builder_new ();
+  g_auto(GStrv) ticked_ids = NULL;
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->model_list))) != NULL)
-    gtk_list_box_remove (self->model_list, child);
-  gtk_string_list_splice (self->judge_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->judge_names)), NULL);
-  gtk_string_list_append (self->judge_names, _("No judge"));
+    {
+      GtkCheckButton *check = g_object_get_data (G_OBJECT (child), "check");
+
+      if (check != NULL && gtk_check_button_get_active (check))
+        g_strv_builder_add (ticked, g_object_get_data (G_OBJECT (child), "model-id"));
+      gtk_list_box_remove (self->model_list, child);
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+    {
+      guint at = gtk_drop_down_get_selected (dropdowns[k]);
+
+      if (at > 0 && at != GTK_INVALID_LIST_POSITION)
+        chosen[k] = g_strdup (gtk_string_list_get_string (lists[k], at));
+      gtk_string_list_splice (lists[k], 0, g_list_model_get_n_items (G_LIST_MODEL (lists[k])), NULL);
+      gtk_string_list_append (lists[k], k == 0 ? _("No judge") : _("None"));
+    }
   for (guint i = 0; i < g_list_model_get_n_items (models); i++)
     {
       g_autoptr(RwModel) model = g_list_model_get_item (models, i);
@@ -199,8 +229,46 @@ _rw_evaluate_page_fill_models (RwEvaluatePage *self)
                               g_free);
       g_object_set_data (G_OBJECT (row), "check", check);
       gtk_list_box_append (self->model_list, row);
-      gtk_string_list_append (self->judge_names, rw_model_get_id (model));
+      for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+        gtk_string_list_append (lists[k], rw_model_get_id (model));
     }
+  ticked_ids = g_strv_builder_end (ticked);
+  rw_evaluate_page_set_models (self, (const char * const *) ticked_ids);
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+    {
+      evaluate_page_choose (dropdowns[k], lists[k], chosen[k]);
+      g_free (chosen[k]);
+    }
+}
+
+/* Picks @model_id in a list of models whose first entry is none; none when it is not there. */
+static void
+evaluate_page_choose (GtkDropDown   *dropdown,
+                      GtkStringList *names,
+                      const char    *model_id)
+{
+  guint chosen = 0;
+
+  for (guint i = 1; model_id != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (names)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (names, i), model_id) == 0)
+      chosen = i;
+  gtk_drop_down_set_selected (dropdown, chosen);
+}
+
+/* The model picked in such a list, NULL for none (or when it is no longer in the catalog,
+ * which sets @error). */
+RwModel *
+_rw_evaluate_page_chosen_model (RwEvaluatePage  *self,
+                                GtkDropDown     *dropdown,
+                                GtkStringList   *names,
+                                GError         **error)
+{
+  guint chosen = gtk_drop_down_get_selected (dropdown);
+
+  if (chosen == 0 || chosen >= g_list_model_get_n_items (G_LIST_MODEL (names)))
+    return NULL;
+  return rw_catalog_resolve_model (self->catalog, gtk_string_list_get_string (names, chosen),
+                                   error);
 }
 
 /**
@@ -229,16 +297,25 @@ rw_evaluate_page_set_options (RwEvaluatePage *self,
                               double          budget_usd,
                               const char     *judge_id)
 {
-  guint judge = 0;
-
   gtk_spin_button_set_value (self->repeat_spin, repeat);
   gtk_spin_button_set_value (self->concurrency_spin, concurrency);
   gtk_spin_button_set_value (self->budget_spin, budget_usd);
-  for (guint i = 1; judge_id != NULL &&
-                    i < g_list_model_get_n_items (G_LIST_MODEL (self->judge_names)); i++)
-    if (g_strcmp0 (gtk_string_list_get_string (self->judge_names, i), judge_id) == 0)
-      judge = i;
-  gtk_drop_down_set_selected (self->judge_dropdown, judge);
+  evaluate_page_choose (self->judge_dropdown, self->judge_names, judge_id);
+}
+
+/**
+ * rw_evaluate_page_set_grading_models:
+ * @embedding_id: (nullable): the model that embeds answers for similar and answer-relevance
+ *   grades
+ * @moderation_id: (nullable): the model that moderates answers for moderation grades
+ */
+void
+rw_evaluate_page_set_grading_models (RwEvaluatePage *self,
+                                     const char     *embedding_id,
+                                     const char     *moderation_id)
+{
+  evaluate_page_choose (self->embedding_dropdown, self->embedding_names, embedding_id);
+  evaluate_page_choose (self->moderation_dropdown, self->moderation_names, moderation_id);
 }
 
 GPtrArray *
@@ -383,6 +460,26 @@ evaluate_page_spin_row (const char     *title,
   return row;
 }
 
+/* A row to pick one of the catalog's models (or none) with, its list filled by
+ * _rw_evaluate_page_fill_models(). */
+static GtkWidget *
+evaluate_page_model_choice (const char     *title,
+                            const char     *subtitle,
+                            GtkDropDown   **dropdown,
+                            GtkStringList **names)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  *names = gtk_string_list_new (NULL);
+  *dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (*names)), NULL));
+  gtk_drop_down_set_enable_search (*dropdown, TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (*dropdown), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (*dropdown));
+  return row;
+}
+
 void
 _rw_evaluate_page_build_setup (RwEvaluatePage *self)
 {
@@ -434,6 +531,8 @@ _rw_evaluate_page_build_setup (RwEvaluatePage *self)
     gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_NEVER,
                                     GTK_POLICY_AUTOMATIC);
     gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroll), 260);
+    /* Rows enough to pick from, however many options follow. */
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroll), 160);
     gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroll), TRUE);
     gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), GTK_WIDGET (self->model_list));
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (models), scroll);
@@ -455,17 +554,26 @@ _rw_evaluate_page_build_setup (RwEvaluatePage *self)
                                                      _("US dollars; the run stops before passing "
                                                        "it (0: none)"), 0, 100000, 0.5, 2,
                                                      &self->budget_spin));
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Judge"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("A model that grades the answers and compares them in pairs"));
-  self->judge_names = gtk_string_list_new (NULL);
-  self->judge_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->judge_names)),
-                                                           NULL));
-  gtk_drop_down_set_enable_search (self->judge_dropdown, TRUE);
-  gtk_widget_set_valign (GTK_WIDGET (self->judge_dropdown), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->judge_dropdown));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options), row);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options),
+                             evaluate_page_model_choice (_("Judge"),
+                                                         _("A model that grades the answers and "
+                                                           "compares them in pairs"),
+                                                         &self->judge_dropdown,
+                                                         &self->judge_names));
+  self->embedding_row = evaluate_page_model_choice (_("Embedding Model"),
+                                                    _("Embeds answers for the suite’s similarity "
+                                                      "and answer-relevance grades"),
+                                                    &self->embedding_dropdown,
+                                                    &self->embedding_names);
+  gtk_widget_set_visible (self->embedding_row, FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options), self->embedding_row);
+  self->moderation_row = evaluate_page_model_choice (_("Moderation Model"),
+                                                     _("Checks answers for the suite’s moderation "
+                                                       "grades (an OpenAI-compatible /moderations)"),
+                                                     &self->moderation_dropdown,
+                                                     &self->moderation_names);
+  gtk_widget_set_visible (self->moderation_row, FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options), self->moderation_row);
   gtk_box_append (GTK_BOX (box), options);
 
   start = gtk_button_new_with_mnemonic (_("_Start Evaluation…"));

@@ -12,11 +12,12 @@
  *
  * The Evaluate view: a batch evaluation run from the window as `routewise-cli eval run` runs
  * it, by the same RwEvalRunner. Pick a suite (a bundled one, a file, or a promptfoo
- * configuration), the models, repetitions, concurrency, a budget and a judge; see what it will
- * cost before it starts; watch its progress (answers per second, spend, time left) and a live
- * matrix of items against models, each cell opening the answer with its grades and the judge's
- * reasoning; cancel it, and resume it or any run left unfinished (from the window, the command
- * line or a crash); read the report when it ends.
+ * configuration), the models, repetitions, concurrency, a budget, a judge, and the embedding or
+ * moderation model when the suite's grades need one; see what it will cost before it starts;
+ * watch its progress (answers per second, spend, time left) and a live matrix of items against
+ * models, each cell opening the answer with its grades and the judge's reasoning; cancel it,
+ * and resume it or any run left unfinished (from the window, the command line or a crash); read
+ * the report when it ends.
  */
 
 
@@ -124,7 +125,10 @@ rw_evaluate_page_prepare (RwEvaluatePage  *self,
 {
   g_autoptr(GPtrArray) models = NULL;
   g_autoptr(RwEvalRunner) runner = NULL;
-  guint judge = gtk_drop_down_get_selected (self->judge_dropdown);
+  g_autoptr(RwModel) judge = NULL;
+  g_autoptr(RwModel) embedding = NULL;
+  g_autoptr(RwModel) moderation = NULL;
+  g_autoptr(GError) local = NULL;
 
   if (rw_evaluate_page_is_running (self))
     {
@@ -138,22 +142,54 @@ rw_evaluate_page_prepare (RwEvaluatePage  *self,
     }
   if ((models = _rw_evaluate_page_picked_models (self, error)) == NULL)
     return FALSE;
+  judge = _rw_evaluate_page_chosen_model (self, self->judge_dropdown, self->judge_names, &local);
+  if (local == NULL)
+    embedding = _rw_evaluate_page_chosen_model (self, self->embedding_dropdown,
+                                                self->embedding_names, &local);
+  if (local == NULL)
+    moderation = _rw_evaluate_page_chosen_model (self, self->moderation_dropdown,
+                                                 self->moderation_names, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  /* Said here, in the window's words; the runner would name the command line's options. */
+  if ((self->needs & RW_GRADER_NEEDS_JUDGE) && judge == NULL)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG,
+                           _("The suite has grades a judge gives: pick a judge under Options"));
+      return FALSE;
+    }
+  if ((self->needs & RW_GRADER_NEEDS_EMBEDDING) && embedding == NULL)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG,
+                           _("The suite has grades that compare embeddings: pick an embedding "
+                             "model under Options"));
+      return FALSE;
+    }
+  if ((self->needs & RW_GRADER_NEEDS_MODERATION) && moderation == NULL)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG,
+                           _("The suite has moderation grades: pick a moderation model under "
+                             "Options"));
+      return FALSE;
+    }
   rw_store_set_group_commit (self->store, TRUE);
   runner = rw_eval_runner_new (self->catalog, self->store, self->suite, models,
                                (guint) gtk_spin_button_get_value_as_int (self->repeat_spin));
   rw_eval_runner_set_concurrency (runner,
                                   (guint) gtk_spin_button_get_value_as_int (self->concurrency_spin));
   rw_eval_runner_set_budget (runner, gtk_spin_button_get_value (self->budget_spin));
-  if (judge > 0 && judge < g_list_model_get_n_items (G_LIST_MODEL (self->judge_names)))
+  if (judge != NULL)
     {
-      g_autoptr(RwModel) model = rw_catalog_resolve_model (self->catalog,
-                                                           gtk_string_list_get_string (self->judge_names, judge),
-                                                           error);
-      if (model == NULL)
-        return FALSE;
-      rw_eval_runner_set_judge (runner, model);
+      rw_eval_runner_set_judge (runner, judge);
       rw_eval_runner_set_pairwise (runner, TRUE);
     }
+  if (embedding != NULL)
+    rw_eval_runner_set_embedding_model (runner, embedding);
+  if (moderation != NULL)
+    rw_eval_runner_set_moderation_model (runner, moderation);
   if (!rw_eval_runner_prepare (runner, resume_run_id, error))
     return FALSE;
   g_set_object (&self->runner, runner);
@@ -357,6 +393,8 @@ rw_evaluate_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->suite_names);
   g_clear_object (&self->judge_names);
+  g_clear_object (&self->embedding_names);
+  g_clear_object (&self->moderation_names);
   g_clear_pointer (&self->models, g_ptr_array_unref);
   g_ptr_array_unref (self->suite_paths);
   g_free (self->suite_path);
@@ -475,6 +513,8 @@ rw_evaluate_page_set_engine (RwEvaluatePage *self,
   g_set_object (&self->catalog, catalog);
   g_set_object (&self->store, store);
   _rw_evaluate_page_fill_models (self);
+  g_signal_connect_object (rw_catalog_get_models (catalog), "items-changed",
+                           G_CALLBACK (_rw_evaluate_page_fill_models), self, G_CONNECT_SWAPPED);
   g_ptr_array_set_size (self->suite_paths, 0);
   for (guint i = 0; i < bundled->len; i++)
     {

@@ -25,6 +25,9 @@ void              rw_evaluate_page_set_options   (RwEvaluatePage *self,
                                                   guint           concurrency,
                                                   double          budget_usd,
                                                   const char     *judge_id);
+void              rw_evaluate_page_set_grading_models (RwEvaluatePage *self,
+                                                       const char     *embedding_id,
+                                                       const char     *moderation_id);
 gboolean          rw_evaluate_page_prepare       (RwEvaluatePage *self,
                                                   const char     *resume_run_id,
                                                   GError        **error);

@@ -489,22 +489,20 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
 
   /* From here on, a failed write is this run's. */
   self->write_errors = rw_store_get_n_write_errors (self->store);
-  for (guint i = 0; self->judge == NULL && i < rw_suite_get_n_items (self->suite); i++)
-    if (rw_grader_get_judge_spec (rw_suite_get_item (self->suite, i)) != NULL)
-      {
-        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                     "item %s is graded by a judge (an llm-rubric, factuality, "
-                     "model-graded-closedqa, g-eval, context-*, answer-relevance, select-best "
-                     "or judge grader): name the judge model with --judge MODEL",
-                     rw_suite_get_item (self->suite, i)->id);
-        return FALSE;
-      }
   for (guint i = 0; i < rw_suite_get_n_items (self->suite); i++)
     {
-      g_autoptr(GHashTable) deferred = rw_grader_list_judged (rw_suite_get_item (self->suite, i));
+      RwGraderNeeds needs = rw_grader_item_needs (rw_suite_get_item (self->suite, i));
 
-      if (self->embedding_model == NULL && (g_hash_table_contains (deferred, "similar") ||
-                                            g_hash_table_contains (deferred, "answer_relevance")))
+      if (self->judge == NULL && (needs & RW_GRADER_NEEDS_JUDGE))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "item %s is graded by a judge (an llm-rubric, factuality, "
+                       "model-graded-closedqa, g-eval, context-*, answer-relevance, select-best "
+                       "or judge grader): name the judge model with --judge MODEL",
+                       rw_suite_get_item (self->suite, i)->id);
+          return FALSE;
+        }
+      if (self->embedding_model == NULL && (needs & RW_GRADER_NEEDS_EMBEDDING))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "item %s is graded by the similarity of embeddings (a similar or "
@@ -512,7 +510,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
                        "--embedding-model MODEL", rw_suite_get_item (self->suite, i)->id);
           return FALSE;
         }
-      if (self->moderation_model == NULL && g_hash_table_contains (deferred, "moderation"))
+      if (self->moderation_model == NULL && (needs & RW_GRADER_NEEDS_MODERATION))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "item %s is graded by moderation (a moderation grader): name the "
@@ -520,7 +518,7 @@ rw_eval_runner_prepare (RwEvalRunner  *self,
                        rw_suite_get_item (self->suite, i)->id);
           return FALSE;
         }
-      if (self->models->len < 2 && g_hash_table_contains (deferred, "select_best"))
+      if (self->models->len < 2 && (needs & RW_GRADER_NEEDS_MODELS))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "item %s is graded by select-best, which compares the answers of two "

@@ -837,6 +837,29 @@ rw_grader_list_judged (RwSuiteItem *item)
 }
 
 /**
+ * rw_grader_item_needs:
+ * @item: a suite item
+ *
+ * Returns: what the item's grades need besides its answers
+ */
+RwGraderNeeds
+rw_grader_item_needs (RwSuiteItem *item)
+{
+  g_autoptr(GHashTable) judged = rw_grader_list_judged (item);
+  RwGraderNeeds needs = 0;
+
+  if (rw_grader_get_judge_spec (item) != NULL)
+    needs |= RW_GRADER_NEEDS_JUDGE;
+  if (g_hash_table_contains (judged, "similar") || g_hash_table_contains (judged, "answer_relevance"))
+    needs |= RW_GRADER_NEEDS_EMBEDDING;
+  if (g_hash_table_contains (judged, "moderation"))
+    needs |= RW_GRADER_NEEDS_MODERATION;
+  if (g_hash_table_contains (judged, "select_best"))
+    needs |= RW_GRADER_NEEDS_MODELS;
+  return needs;
+}
+
+/**
  * rw_grader_get_judge_spec:
  * @item: a suite item
  *

@@ -26,6 +26,23 @@ typedef struct
   char *metric;             /* the named metric it also counts towards, or NULL */
 } RwGrade;
 
+/**
+ * RwGraderNeeds:
+ * @RW_GRADER_NEEDS_JUDGE: a judge model (model-graded grades, pairwise comparisons)
+ * @RW_GRADER_NEEDS_EMBEDDING: an embedding model (similar, answer-relevance)
+ * @RW_GRADER_NEEDS_MODERATION: a moderation model (moderation)
+ * @RW_GRADER_NEEDS_MODELS: the answers of two models or more (select-best)
+ *
+ * What an item's grades need besides its answer.
+ */
+typedef enum
+{
+  RW_GRADER_NEEDS_JUDGE = 1 << 0,
+  RW_GRADER_NEEDS_EMBEDDING = 1 << 1,
+  RW_GRADER_NEEDS_MODERATION = 1 << 2,
+  RW_GRADER_NEEDS_MODELS = 1 << 3,
+} RwGraderNeeds;
+
 void       rw_grade_free              (RwGrade      *grade);
 RwGrade   *rw_grader_grade            (JsonObject   *spec,
                                        const char   *answer,
@@ -50,6 +67,7 @@ GPtrArray *rw_grader_grade_item       (RwSuiteItem  *item,
 gboolean   rw_grader_is_judge         (JsonObject   *spec);
 JsonObject *rw_grader_get_judge_spec  (RwSuiteItem  *item);
 GHashTable *rw_grader_list_judged     (RwSuiteItem  *item);
+RwGraderNeeds rw_grader_item_needs    (RwSuiteItem  *item);
 gboolean   rw_grader_is_deferred      (JsonObject   *spec);
 double     rw_grader_get_weight       (JsonObject   *spec);
 gboolean   rw_grader_final_number     (const char   *text,

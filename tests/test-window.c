@@ -94,6 +94,13 @@ db_int (Fixture    *f,
   return rw_test_db_int (rw_store_get_path (f->store), sql);
 }
 
+static gboolean
+has_title (GtkWidget *widget,
+           gpointer   title)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 /* Iterates until the window has painted a new frame. */
 static void
 wait_for_frame (GtkWidget *widget)
@@ -1953,6 +1960,89 @@ cancel_after_40 (RwEvaluatePage *page,
 /* The Evaluate view runs a suite as `eval run` does: started with its estimate, cancelled part
  * way (the run is then listed as unfinished), resumed, and finished, it stores the same rows as
  * `routewise-cli eval run` stores on a database of its own; its report follows. */
+/* A suite whose grades need an embedding model (similar) and a moderation model: Evaluate
+ * asks for them only then, refuses to start without them in its own words, and runs the grades
+ * by the models picked. The models come from the catalog as it is now: a provider added after
+ * the window opened is offered, and what was ticked stays ticked. */
+static void
+test_evaluate_grading_models (Fixture       *f,
+                              gconstpointer  data)
+{
+  static const char * const models[] = { "mock/paris", NULL };
+  g_autoptr(RwMockUpstream) upstream = rw_mock_upstream_new ();
+  g_autofree char *base = rw_mock_upstream_dup_base_url (upstream);
+  RwEvaluatePage *page = rw_window_get_evaluate_page (f->window);
+  g_autofree char *top = g_path_get_dirname (g_getenv ("G_TEST_SRCDIR"));
+  g_autofree char *plain = g_build_filename (top, "data", "suites", "gsm8k-sample.jsonl", NULL);
+  g_autofree char *suite = g_build_filename (f->dir, "graded.jsonl", NULL);
+  GtkWidget *embedding_row, *moderation_row;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (suite,
+    "{\"id\": \"capital\", \"prompt\": \"Which city is the capital of France?\", \"graders\": ["
+    "{\"type\": \"similar\", \"value\": \"The capital is Paris\", \"threshold\": 0.8},"
+    " {\"type\": \"moderation\"}]}\n", -1, NULL));
+  add_openai_provider (f, "mock", base, (const char *[]) { "paris", "embed", "mod", NULL }, TRUE);
+  rw_mock_upstream_set_default (upstream, "paris", rw_mock_reply_new_chat ("Paris.", 5, 2));
+  rw_mock_upstream_set_default (upstream, "embed", rw_mock_reply_new_json (200,
+    "{\"object\": \"list\", \"data\": [{\"object\": \"embedding\", \"index\": 0, \"embedding\": [1, 0]},"
+    " {\"object\": \"embedding\", \"index\": 1, \"embedding\": [1, 0.1]}], \"model\": \"embed\"}"));
+  rw_mock_upstream_set_default (upstream, "mod", rw_mock_reply_new_json (200,
+    "{\"results\": [{\"flagged\": false, \"categories\": {\"harassment\": false}}]}"));
+
+  rw_window_set_view (f->window, "evaluate");
+  embedding_row = find_any (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, has_title, (gpointer) "Embedding Model");
+  moderation_row = find_any (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, has_title, (gpointer) "Moderation Model");
+  g_assert_nonnull (embedding_row);
+  g_assert_nonnull (moderation_row);
+  g_assert_false (gtk_widget_get_visible (embedding_row));
+  g_assert_false (gtk_widget_get_visible (moderation_row));
+
+  /* The provider came after the window: its models are offered, the ticks kept. */
+  rw_evaluate_page_set_models (page, models);
+  g_assert_true (rw_evaluate_page_set_suite_file (page, suite, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_get_visible (embedding_row));
+  g_assert_true (gtk_widget_get_visible (moderation_row));
+  g_assert_false (rw_evaluate_page_prepare (page, NULL, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "embedding model under Options"));
+  g_assert_null (strstr (error->message, "--"));
+  g_clear_error (&error);
+  rw_evaluate_page_set_grading_models (page, "mock/embed", NULL);
+  g_assert_false (rw_evaluate_page_prepare (page, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "moderation model under Options"));
+  g_clear_error (&error);
+  g_assert_cmpuint (rw_mock_upstream_count (upstream, "paris"), ==, 0);
+
+  rw_evaluate_page_set_grading_models (page, "mock/embed", "mock/mod");
+  /* A change to the catalog keeps what was picked. */
+  add_openai_provider (f, "later", base, (const char *[]) { "other", NULL }, TRUE);
+  wait_for_frame (GTK_WIDGET (f->window));
+  wait_for_frame (GTK_WIDGET (f->window));
+  wait_for_frame (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "window-evaluate-grading-models.png");
+  g_assert_true (rw_evaluate_page_prepare (page, NULL, &error));
+  g_assert_no_error (error);
+  rw_evaluate_page_start (page);
+  while (rw_evaluate_page_is_running (page))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rw_evaluate_page_get_status (page), ==, "done");
+  g_assert_cmpuint (rw_mock_upstream_count (upstream, "paris"), ==, 1);
+  g_assert_cmpuint (rw_mock_upstream_count (upstream, "embed"), ==, 1);
+  g_assert_cmpuint (rw_mock_upstream_count (upstream, "mod"), ==, 1);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM grades WHERE pass = 1 AND "
+                              "grader IN ('similar', 'moderation')"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM grades WHERE "
+                              "detail = 'similarity 0.995 (passes at 0.8)'"), ==, 1);
+
+  /* A suite without such grades does not ask for them. */
+  g_assert_true (rw_evaluate_page_set_suite_file (page, plain, &error));
+  g_assert_false (gtk_widget_get_visible (embedding_row));
+  g_assert_false (gtk_widget_get_visible (moderation_row));
+}
+
 static void
 test_evaluate (Fixture       *f,
                gconstpointer  data)
@@ -2575,6 +2665,7 @@ main (int    argc,
   ADD ("policies", &instant, test_policies);
   ADD ("stats", &instant, test_stats);
   ADD ("evaluate", &instant, test_evaluate);
+  ADD ("evaluate-grading-models", &instant, test_evaluate_grading_models);
   g_test_add_func ("/Rw/Window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/Rw/Window/about", test_about);
   ADD ("random-pair", &instant, test_random_pair);
