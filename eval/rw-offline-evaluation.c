@@ -211,8 +211,9 @@ offline_pick_strong_weak (RwOfflineRun    *run,
     run->strong = run->weak = -1;
 }
 
-/* The held-out item as a request that names no task, routed by @policy exactly as the router
- * routes it, with what the policy expects of each model. */
+/* The held-out item as a request that names no task (or, when the requests are said to, its
+ * own), routed by @policy exactly as the router routes it, with what the policy expects of
+ * each model. */
 static void
 offline_route_item (RwOfflineRun  *run,
                     RwPolicy *policy,
@@ -222,6 +223,8 @@ offline_route_item (RwOfflineRun  *run,
   g_auto(GStrv) candidates = NULL;
   guint n;
 
+  if (run->named_tasks)
+    rw_chat_request_set_task (request, it->task);
   it->used_task = rw_policy_classify (policy, request);
   candidates = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, it->used_task, request);
   n = candidates ? g_strv_length (candidates) : 0;
@@ -466,6 +469,7 @@ rw_offline_evaluate_with (GPtrArray              *outcomes,
     .curve = g_array_new (FALSE, FALSE, sizeof (RwPoint)),
     .oracle_curve = g_array_new (FALSE, FALSE, sizeof (RwPoint)),
     .cancellable = options->cancellable,
+    .named_tasks = options->named_tasks,
   };
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GPtrArray) priced = NULL;
@@ -499,7 +503,7 @@ rw_offline_evaluate_with (GPtrArray              *outcomes,
   json_builder_set_member_name (b, "test");
   json_builder_add_boolean_value (b, test);
   json_builder_set_member_name (b, "tasks");
-  json_builder_add_string_value (b, "predicted");
+  json_builder_add_string_value (b, options->named_tasks ? "named" : "predicted");
   _rw_offline_write_results (&run, b, options->decisions);
   json_builder_end_object (b);
   return json_builder_get_root (b);

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @test: (nullable) (element-type RwOutcome): a fixed split: the policy file itself routes
  *   these items, and nothing is learned again
  * @decisions: whether the evaluation gives each item's decision ("decisions")
+ * @named_tasks: whether each request names its item's task, as a caller that knows it does (a
+ *   header, or the request's metadata); without it the policy's classifier predicts the task
  * @cancellable: (nullable): stops the evaluation between its steps; it then fails with
  *   %G_IO_ERROR_CANCELLED
  */
@@ -28,6 +30,7 @@ typedef struct
   const char *weak;
   GPtrArray *test;
   gboolean decisions;
+  gboolean named_tasks;
   GCancellable *cancellable;
 } RwOfflineOptions;
 

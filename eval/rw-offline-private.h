@@ -50,6 +50,7 @@ typedef struct
   GArray *oracle_curve;      /* RwPoint: the oracle at each cost weight */
   double lo, hi;             /* the cheapest and the dearest single model's cost */
   GCancellable *cancellable; /* (nullable) */
+  gboolean named_tasks;      /* each request names its item's task */
 } RwOfflineRun;
 
 extern const double _rw_offline_sweep[];

@@ -68,8 +68,12 @@ rw_offline_evaluation_to_text (JsonNode *evaluation)
                             "others, loaded as the router loads it)",
                             rw_json_object_get_int (e, "items", 0),
                             rw_json_object_get_int (e, "folds", 0));
-  g_string_append (s, "; each prompt sent as a request that names no task, so its task is "
-                      "the one the policy's classifier predicts\n\n");
+  if (g_strcmp0 (rw_json_object_get_string (e, "tasks", NULL), "named") == 0)
+    g_string_append (s, "; each prompt sent as a request that names its task (the data's label), "
+                        "as a caller that knows it would\n\n");
+  else
+    g_string_append (s, "; each prompt sent as a request that names no task, so its task is "
+                        "the one the policy's classifier predicts\n\n");
   g_string_append (s, "| router | quality | cost per 1k requests | AIQ |\n|---|---:|---:|---:|\n");
   g_string_append_printf (s, "| **learned policy** | **%.1f%%** | **$%.4f** |",
                           100 * rw_json_object_get_double (p, "quality", 0),

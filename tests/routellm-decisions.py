@@ -24,7 +24,7 @@ MMLU = os.path.join(ROOT, "data", "routellm", "mmlu")
 GSM8K = os.path.join(ROOT, "data", "recorded", "gsm8k_responses.csv")
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
-print("1..9")
+print("1..10")
 
 
 def apgr(rows):
@@ -110,6 +110,21 @@ with tempfile.TemporaryDirectory() as tmp:
     ok(mmlu_apgr >= 0.675 and gsm8k_apgr >= 0.585,
        "held out, the shipped router recovers %.4f of the gap on MMLU and %.4f on GSM8K"
        % (mmlu_apgr, gsm8k_apgr))
+
+    # Requests that name their task (the data's label), said so: every decision is routed by
+    # its label, and knowing the subject is worth more than predicting it.
+    named_path = os.path.join(tmp, "named.jsonl")
+    named = json.loads(cli(env, "policy", "evaluate", policy, "--json", "--named-tasks",
+                           "--decisions", named_path))
+    named_decisions = [json.loads(line) for line in open(named_path)]
+    named_mmlu = {b["benchmark"]: b for b in named["strong_weak"]["benchmarks"]}["mmlu"]
+    named_apgr = named_mmlu["routers"][0]["apgr"]
+    print("# MMLU with the tasks named: APGR %.4f, CPT(50%%) %.1f%%, CPT(80%%) %.1f%%"
+          % (named_apgr, named_mmlu["routers"][0]["cpt50"], named_mmlu["routers"][0]["cpt80"]))
+    ok(named["tasks"] == "named" and len(named_decisions) == len(decisions) and
+       all(d["task"] == d["true_task"] for d in named_decisions) and named_apgr > mmlu_apgr,
+       "with --named-tasks each request is routed by its label, and said so (MMLU APGR %.4f)"
+       % named_apgr)
 
     # A fixed split: a policy learned from MMLU alone routes GSM8K's questions; each decision
     # is the model `classify` picks with the same file.

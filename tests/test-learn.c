@@ -590,6 +590,31 @@ test_learn_and_evaluate (void)
   report = rw_offline_evaluation_to_text (eval);
   g_assert_nonnull (strstr (report, "| random |"));
   g_assert_nonnull (strstr (report, "APGR"));
+  g_assert_nonnull (strstr (report, "names no task"));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (eval), "tasks"), ==,
+                   "predicted");
+
+  /* Requests that name their task: each is routed by its label, and the report says so. */
+  {
+    RwOfflineOptions named = { .folds = 5, .decisions = TRUE, .named_tasks = TRUE };
+    g_autoptr(JsonNode) e2 = rw_offline_evaluate_with (outcomes, json_node_get_object (p2), &named,
+                                                       &error);
+    g_autofree char *named_report = NULL;
+    JsonArray *decisions;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (e2), "tasks"), ==, "named");
+    decisions = json_object_get_array_member (json_node_get_object (e2), "decisions");
+    g_assert_cmpuint (json_array_get_length (decisions), ==, 400);
+    for (guint i = 0; i < json_array_get_length (decisions); i++)
+      {
+        JsonObject *d = json_array_get_object_element (decisions, i);
+        g_assert_cmpstr (json_object_get_string_member (d, "task"), ==,
+                         json_object_get_string_member (d, "true_task"));
+      }
+    named_report = rw_offline_evaluation_to_text (e2);
+    g_assert_nonnull (strstr (named_report, "names its task"));
+  }
 }
 
 static void

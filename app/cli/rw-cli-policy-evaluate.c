@@ -16,6 +16,7 @@ typedef struct
   char *output;
   char *decisions;
   char *test;
+  gboolean named_tasks;
   gboolean json;
 } PolicyEvaluateOptions;
 
@@ -31,6 +32,9 @@ static const GOptionEntry policy_evaluate_entries[] = {
   { "test", 0, 0, G_OPTION_ARG_FILENAME, FIELD (test),
     N_("Evaluate the policy file as it is on this fixed split (outcomes, as “import outcomes” "
        "reads them) instead of cross-validating"), N_("FILE") },
+  { "named-tasks", 0, 0, G_OPTION_ARG_NONE, FIELD (named_tasks),
+    N_("Each request names its item's task (its label in the data), as callers that know it do, "
+       "instead of the classifier predicting it"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json), N_("Print JSON"), NULL },
   { NULL }
 };
@@ -98,6 +102,7 @@ policy_evaluate_run (RwCliContext *cli,
 
   RwOfflineOptions options = {
     .folds = o->folds, .strong = o->strong, .weak = o->weak, .decisions = o->decisions != NULL,
+    .named_tasks = o->named_tasks,
   };
   g_autoptr(GPtrArray) test = NULL;
 
@@ -142,7 +147,8 @@ const RwCliCommand rw_cli_command_policy_evaluate = {
   .summary = N_("Evaluate a policy on held-out data"),
   .help = N_("Evaluate a policy on held-out data, exactly as it routes: each fold is routed by "
              "the policy learned again on the others, loaded as serve loads it, with the task "
-             "its classifier predicts; or, with --test, the policy file itself on a fixed split. "
+             "its classifier predicts (or, with --named-tasks, the one each request names); or, "
+             "with --test, the policy file itself on a fixed split. "
              "Against every single model, random routing, the oracle and the zero router, with "
              "AIQ, and RouteLLM's measures per benchmark."),
   .options_size = sizeof (PolicyEvaluateOptions),
