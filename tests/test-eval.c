@@ -809,125 +809,6 @@ test_judged_pairs (void)
   rw_mock_upstream_free (mock);
 }
 
-/* A promptfoo configuration in YAML whose prompts and tests live in files beside it: the CSV's
- * llm-rubric cells become judge graders that the runner's judge rates once per answer, also
- * after a resume; without a judge model the run is refused before anything is sent. */
-static void
-test_promptfoo_yaml_judge (void)
-{
-  static const char * const right[] = { "It is #### 18", NULL };
-  static const char * const wrong[] = { "#### 7", NULL };
-  static const char * const rater[] = { "Good enough. Rating: [[8]]", NULL };
-  RwMockUpstream *mock = rw_mock_upstream_new ();
-  g_autofree char *url = rw_mock_upstream_dup_base_url (mock);
-  g_autofree char *json = NULL;
-  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
-  const char *dir = tmp->dir;
-  const char *db = tmp->path;
-  g_autofree char *config = g_build_filename (dir, "promptfooconfig.yaml", NULL);
-  g_autofree char *prompt = g_build_filename (dir, "prompt.txt", NULL);
-  g_autofree char *tests = g_build_filename (dir, "tests.csv", NULL);
-  g_autoptr(RwCatalog) catalog = rw_catalog_new ();
-  RwStore *store = tmp->store;
-  g_autoptr(RwSuite) suite = NULL;
-  g_autoptr(RwEvalRunner) runner = NULL;
-  g_autoptr(RwEvalRunner) again = NULL;
-  g_autoptr(RwEvalRunner) unjudged = NULL;
-  g_autoptr(GPtrArray) models = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *ids[] = { "mock/right", "mock/wrong", NULL };
-  RwSuiteItem *item;
-
-  g_assert_true (g_file_set_contents (config,
-    "# a promptfoo configuration\n"
-    "description: arithmetic\n"
-    "prompts:\n"
-    "  - file://prompt.txt\n"
-    "providers: [openai:gpt-4o-mini]\n"
-    "defaultTest:\n"
-    "  metadata: {task: math}\n"
-    "  assert:\n"
-    "    - type: not-contains\n"
-    "      value: \"I cannot\"\n"
-    "tests:\n"
-    "  - file://tests.csv\n"
-    "  - vars: {question: \"18 + 0?\"}\n"
-    "    assert:\n"
-    "      - type: llm-rubric\n"
-    "        value: exact and brief\n"
-    "        threshold: 0.9\n", -1, NULL));
-  g_assert_true (g_file_set_contents (prompt, "Solve: {{question}}\nEnd with #### and the number.\n", -1, NULL));
-  g_assert_true (g_file_set_contents (tests,
-    "question,__expected1,__expected2,__metadata:task\n"
-    "\"Twice 9, plus nothing?\",contains: 18,llm-rubric: shows the working,math\n"
-    "\"9 + 9, with care?\",icontains: 18,\"llm-rubric: says 18, clearly\",\n", -1, NULL));
-
-  suite = rw_suite_new_from_file (config, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 3);
-  /* The task from the CSV's metadata column, else from defaultTest's metadata. */
-  g_assert_cmpstr (rw_suite_get_item (suite, 1)->task, ==, "math");
-  item = rw_suite_get_item (suite, 0);
-  g_assert_cmpstr (item->task, ==, "math");
-  g_assert_cmpstr (rw_chat_request_get_last_user_text (item->request), ==,
-                   "Solve: Twice 9, plus nothing?\nEnd with #### and the number.");
-  g_assert_nonnull (rw_grader_get_judge_spec (item));
-  g_assert_cmpstr (json_object_get_string_member (rw_grader_get_judge_spec (item), "rubric"), ==,
-                   "shows the working");
-
-  json = g_strdup_printf ("{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\"}],"
-                          " \"models\": [{\"id\": \"mock/right\", \"provider\": \"mock\", \"name\": \"right\"},"
-                          "  {\"id\": \"mock/wrong\", \"provider\": \"mock\", \"name\": \"wrong\"},"
-                          "  {\"id\": \"mock/judge\", \"provider\": \"mock\", \"name\": \"judge\"}]}", url);
-  g_assert_true (rw_catalog_load_data (catalog, "t", json, -1, NULL));
-  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
-  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
-  rw_mock_upstream_set_default (mock, "judge", rw_mock_reply_new_stream (rater, 50, 9, TRUE));
-  models = models_for (catalog, ids);
-
-  unjudged = rw_eval_runner_new (catalog, store, suite, models, 1);
-  g_assert_false (rw_eval_runner_prepare (unjudged, NULL, &error));
-  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
-  g_assert_nonnull (strstr (error->message, "--judge"));
-  g_clear_error (&error);
-  g_assert_cmpuint (rw_mock_upstream_count (mock, "right"), ==, 0);
-
-  runner = rw_eval_runner_new (catalog, store, suite, models, 1);
-  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
-  rw_eval_runner_set_pairwise (runner, FALSE);
-  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
-  g_assert_cmpstr (run_to_end (runner), ==, "done");
-  g_assert_cmpuint (rw_eval_runner_get_n_ratings (runner), ==, 6);
-  g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 6);
-
-  /* Rated 8: passes the default 7 (the CSV's items), fails the rubric's own 0.9 (the third). */
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'judge' AND source = 'judge'"), ==, 6);
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
-                                       "WHERE g.grader = 'judge' AND g.pass = 1 AND r.item_id IN ('t0-p0', 't1-p0')"), ==, 4);
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
-                                       "WHERE g.grader = 'judge' AND g.pass = 0 AND r.item_id = 't2-p0'"), ==, 2);
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'not-contains' AND pass = 1"), ==, 6);
-  /* "wrong" fails contains 18 on the CSV's items: the graders' comparisons go to "right". */
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'grader' AND outcome = 'a'"), ==, 2);
-  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'judge'"), ==, 0);
-
-  /* The same run again: nothing asked, nothing rated twice. */
-  {
-    guint judged = rw_mock_upstream_count (mock, "judge");
-    again = rw_eval_runner_new (catalog, store, suite, models, 1);
-    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
-    rw_eval_runner_set_pairwise (again, FALSE);
-    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
-    g_assert_true (rw_eval_runner_is_resumed (again));
-    g_assert_cmpstr (run_to_end (again), ==, "done");
-    g_assert_cmpuint (rw_eval_runner_get_n_ratings (again), ==, 0);
-    g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
-    g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'judge'"), ==, 6);
-  }
-  rw_store_close (store);
-  rw_mock_upstream_free (mock);
-}
-
 /* A promptfoo configuration against the mock upstream: written beside a fresh store (with
  * @files, name and contents in turn, beside it) and read as a suite, with a catalog of one
  * mock model for each name ("mock/NAME"). */
@@ -985,6 +866,120 @@ promptfoo_run_free (PromptfooRun *r)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PromptfooRun, promptfoo_run_free)
+
+/* A promptfoo configuration in YAML whose prompts and tests live in files beside it: the CSV's
+ * llm-rubric cells become judge graders that the runner's judge rates once per answer, also
+ * after a resume; without a judge model the run is refused before anything is sent. */
+static void
+test_promptfoo_yaml_judge (void)
+{
+  static const char * const right[] = { "It is #### 18", NULL };
+  static const char * const wrong[] = { "#### 7", NULL };
+  static const char * const rater[] = { "Good enough. Rating: [[8]]", NULL };
+  static const char * const names[] = { "right", "wrong", "judge", NULL };
+  static const char * const files[] = {
+    "prompt.txt", "Solve: {{question}}\nEnd with #### and the number.\n",
+    "tests.csv",
+    "question,__expected1,__expected2,__metadata:task\n"
+    "\"Twice 9, plus nothing?\",contains: 18,llm-rubric: shows the working,math\n"
+    "\"9 + 9, with care?\",icontains: 18,\"llm-rubric: says 18, clearly\",\n",
+    NULL,
+  };
+  g_autoptr(PromptfooRun) r = NULL;
+  g_autoptr(RwEvalRunner) runner = NULL;
+  g_autoptr(RwEvalRunner) again = NULL;
+  g_autoptr(RwEvalRunner) unjudged = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "mock/right", "mock/wrong", NULL };
+  RwMockUpstream *mock;
+  RwCatalog *catalog;
+  RwStore *store;
+  RwSuite *suite;
+  const char *db;
+  RwSuiteItem *item;
+
+  r = promptfoo_run_new (
+    "# a promptfoo configuration\n"
+    "description: arithmetic\n"
+    "prompts:\n"
+    "  - file://prompt.txt\n"
+    "providers: [openai:gpt-4o-mini]\n"
+    "defaultTest:\n"
+    "  metadata: {task: math}\n"
+    "  assert:\n"
+    "    - type: not-contains\n"
+    "      value: \"I cannot\"\n"
+    "tests:\n"
+    "  - file://tests.csv\n"
+    "  - vars: {question: \"18 + 0?\"}\n"
+    "    assert:\n"
+    "      - type: llm-rubric\n"
+    "        value: exact and brief\n"
+    "        threshold: 0.9\n", names, files);
+  mock = r->mock;
+  catalog = r->catalog;
+  store = r->tmp->store;
+  suite = r->suite;
+  db = r->tmp->path;
+
+  g_assert_cmpuint (rw_suite_get_n_items (suite), ==, 3);
+  /* The task from the CSV's metadata column, else from defaultTest's metadata. */
+  g_assert_cmpstr (rw_suite_get_item (suite, 1)->task, ==, "math");
+  item = rw_suite_get_item (suite, 0);
+  g_assert_cmpstr (item->task, ==, "math");
+  g_assert_cmpstr (rw_chat_request_get_last_user_text (item->request), ==,
+                   "Solve: Twice 9, plus nothing?\nEnd with #### and the number.");
+  g_assert_nonnull (rw_grader_get_judge_spec (item));
+  g_assert_cmpstr (json_object_get_string_member (rw_grader_get_judge_spec (item), "rubric"), ==,
+                   "shows the working");
+
+  rw_mock_upstream_set_default (mock, "right", rw_mock_reply_new_stream (right, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "wrong", rw_mock_reply_new_stream (wrong, 5, 3, TRUE));
+  rw_mock_upstream_set_default (mock, "judge", rw_mock_reply_new_stream (rater, 50, 9, TRUE));
+  models = models_for (catalog, ids);
+
+  unjudged = rw_eval_runner_new (catalog, store, suite, models, 1);
+  g_assert_false (rw_eval_runner_prepare (unjudged, NULL, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "--judge"));
+  g_clear_error (&error);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "right"), ==, 0);
+
+  runner = rw_eval_runner_new (catalog, store, suite, models, 1);
+  rw_eval_runner_set_judge (runner, rw_catalog_lookup_model (catalog, "mock/judge"));
+  rw_eval_runner_set_pairwise (runner, FALSE);
+  g_assert_true (rw_eval_runner_prepare (runner, NULL, NULL));
+  g_assert_cmpstr (run_to_end (runner), ==, "done");
+  g_assert_cmpuint (rw_eval_runner_get_n_ratings (runner), ==, 6);
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, 6);
+
+  /* Rated 8: passes the default 7 (the CSV's items), fails the rubric's own 0.9 (the third). */
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'judge' AND source = 'judge'"), ==, 6);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+                                       "WHERE g.grader = 'judge' AND g.pass = 1 AND r.item_id IN ('t0-p0', 't1-p0')"), ==, 4);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades g JOIN responses r ON r.id = g.response_id "
+                                       "WHERE g.grader = 'judge' AND g.pass = 0 AND r.item_id = 't2-p0'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'not-contains' AND pass = 1"), ==, 6);
+  /* "wrong" fails contains 18 on the CSV's items: the graders' comparisons go to "right". */
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'grader' AND outcome = 'a'"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM votes WHERE source = 'judge'"), ==, 0);
+
+  /* The same run again: nothing asked, nothing rated twice. */
+  {
+    guint judged = rw_mock_upstream_count (mock, "judge");
+    again = rw_eval_runner_new (catalog, store, suite, models, 1);
+    rw_eval_runner_set_judge (again, rw_catalog_lookup_model (catalog, "mock/judge"));
+    rw_eval_runner_set_pairwise (again, FALSE);
+    g_assert_true (rw_eval_runner_prepare (again, NULL, NULL));
+    g_assert_true (rw_eval_runner_is_resumed (again));
+    g_assert_cmpstr (run_to_end (again), ==, "done");
+    g_assert_cmpuint (rw_eval_runner_get_n_ratings (again), ==, 0);
+    g_assert_cmpuint (rw_mock_upstream_count (mock, "judge"), ==, judged);
+    g_assert_cmpint (rw_test_db_int (db, "SELECT count(*) FROM grades WHERE grader = 'judge'"), ==, 6);
+  }
+}
+
 
 /* A runner of @r's suite against @ids with the models given (any may be NULL), run to its end. */
 static RwEvalRunner *
