@@ -15,6 +15,30 @@
  * scores the items.
  */
 
+/* The complete items by their task, or by their benchmark ("" for none): label -> GPtrArray
+ * of items; and the labels, sorted, into @labels. */
+static GHashTable *
+offline_group_items (RwOfflineRun  *run,
+                     gboolean       by_benchmark,
+                     GList        **labels)
+{
+  GHashTable *groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < run->complete->len; i++)
+    {
+      RwOfflineItem *it = run->complete->pdata[i];
+      const char *label = by_benchmark ? (it->benchmark ? it->benchmark : "") : it->task;
+      GPtrArray *g = g_hash_table_lookup (groups, label);
+
+      if (g == NULL)
+        g_hash_table_insert (groups, (gpointer) label, g = g_ptr_array_new ());
+      g_ptr_array_add (g, it);
+    }
+  *labels = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
+  return groups;
+}
+
 static void
 offline_write_zero_router (RwOfflineRun     *run,
                            JsonBuilder *b)
@@ -58,21 +82,10 @@ static void
 offline_write_tasks (RwOfflineRun     *run,
                      JsonBuilder *b)
 {
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                        (GDestroyNotify) g_ptr_array_unref);
   g_autoptr(GList) names = NULL;
+  g_autoptr(GHashTable) groups = offline_group_items (run, FALSE, &names);
   guint n_models = run->models->len;
 
-  for (guint i = 0; i < run->complete->len; i++)
-    {
-      RwOfflineItem *it = run->complete->pdata[i];
-      GPtrArray *g = g_hash_table_lookup (groups, it->task);
-
-      if (g == NULL)
-        g_hash_table_insert (groups, (gpointer) it->task, g = g_ptr_array_new ());
-      g_ptr_array_add (g, it);
-    }
-  names = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
   json_builder_set_member_name (b, "tasks_held_out");
   json_builder_begin_array (b);
   for (GList *l = names; l; l = l->next)
@@ -293,8 +306,7 @@ static void
 offline_write_strong_weak (RwOfflineRun     *run,
                            JsonBuilder *b)
 {
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GHashTable) groups = NULL;
   g_autoptr(GList) names = NULL;
 
   if (run->strong < 0)
@@ -308,19 +320,9 @@ offline_write_strong_weak (RwOfflineRun     *run,
   offline_write_measures (run, b, run->complete);
 
   /* Per benchmark, as RouteLLM reports them. */
-  for (guint i = 0; i < run->complete->len; i++)
-    {
-      RwOfflineItem *it = run->complete->pdata[i];
-      const char *name = it->benchmark ? it->benchmark : "";
-      GPtrArray *g = g_hash_table_lookup (groups, name);
-
-      if (g == NULL)
-        g_hash_table_insert (groups, (gpointer) name, g = g_ptr_array_new ());
-      g_ptr_array_add (g, it);
-    }
+  groups = offline_group_items (run, TRUE, &names);
   json_builder_set_member_name (b, "benchmarks");
   json_builder_begin_array (b);
-  names = g_list_sort (g_hash_table_get_keys (groups), (GCompareFunc) g_strcmp0);
   for (GList *l = names; l && g_hash_table_size (groups) > 1; l = l->next)
     {
       json_builder_begin_object (b);
