@@ -924,6 +924,16 @@ grader_is_measured (JsonObject *spec)
          g_str_equal (type, "finish_reason");
 }
 
+/* The item's own transform (promptfoo's options.transform), if it has one. */
+static JsonObject *
+grader_item_transform (RwSuiteItem *item)
+{
+  JsonObject *meta = item->metadata && JSON_NODE_HOLDS_OBJECT (item->metadata)
+                     ? json_node_get_object (item->metadata) : NULL;
+
+  return meta ? rw_json_object_get_object (meta, "transform") : NULL;
+}
+
 /**
  * rw_grader_transform_answer:
  * @item: a suite item
@@ -937,15 +947,6 @@ grader_is_measured (JsonObject *spec)
  *
  * Returns: (transfer full) (nullable): the answer, transformed or not
  */
-static JsonObject *
-grader_item_transform (RwSuiteItem *item)
-{
-  JsonObject *meta = item->metadata && JSON_NODE_HOLDS_OBJECT (item->metadata)
-                     ? json_node_get_object (item->metadata) : NULL;
-
-  return meta ? rw_json_object_get_object (meta, "transform") : NULL;
-}
-
 char *
 rw_grader_transform_answer (RwSuiteItem  *item,
                             JsonObject   *spec,
@@ -953,28 +954,24 @@ rw_grader_transform_answer (RwSuiteItem  *item,
                             const char   *tool_calls,
                             GError      **error)
 {
-  JsonObject *own = grader_item_transform (item);
-  JsonObject *graders = spec ? rw_json_object_get_object (spec, "transform") : NULL;
+  JsonObject *steps[] = {
+    grader_item_transform (item),
+    spec ? rw_json_object_get_object (spec, "transform") : NULL,
+  };
   g_autofree char *text = g_strdup (answer ? answer : "");
 
-  if (own != NULL)
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
     {
-      char *done = rw_grader_transform (own, text, tool_calls, error);
+      char *done;
 
-      if (done == NULL)
+      if (steps[i] == NULL)
+        continue;
+      if ((done = rw_grader_transform (steps[i], text, tool_calls, error)) == NULL)
         return NULL;
       g_free (text);
       text = done;
+      /* What a transform makes is text: the calls were in it, if it wanted them. */
       tool_calls = NULL;
-    }
-  if (graders != NULL)
-    {
-      char *done = rw_grader_transform (graders, text, tool_calls, error);
-
-      if (done == NULL)
-        return NULL;
-      g_free (text);
-      text = done;
     }
   return g_steal_pointer (&text);
 }
