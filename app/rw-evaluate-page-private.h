@@ -10,6 +10,23 @@ G_BEGIN_DECLS
  * progress, matrix and report; rw-evaluate-page-setup.c is what is picked before it starts (the
  * suite, the models, the options) and the runs left to resume. */
 
+/* The models picked from the catalog besides those evaluated, each one or none: the judge, and
+ * the embedding and moderation models that some suites' grades need. */
+typedef enum
+{
+  RW_EVALUATE_JUDGE,
+  RW_EVALUATE_EMBEDDING,
+  RW_EVALUATE_MODERATION,
+  RW_EVALUATE_N_CHOICES,
+} RwEvaluateChoice;
+
+typedef struct
+{
+  GtkWidget *row;
+  GtkDropDown *dropdown;
+  GtkStringList *names;         /* "none" first, then the catalog's models */
+} RwModelChoice;
+
 struct _RwEvaluatePage
 {
   GtkBox parent_instance;
@@ -37,14 +54,8 @@ struct _RwEvaluatePage
   GtkSpinButton *repeat_spin;
   GtkSpinButton *concurrency_spin;
   GtkSpinButton *budget_spin;
-  GtkDropDown *judge_dropdown;
-  GtkStringList *judge_names;
-  GtkWidget *embedding_row;     /* shown when the suite's grades need one */
-  GtkDropDown *embedding_dropdown;
-  GtkStringList *embedding_names;
-  GtkWidget *moderation_row;    /* likewise */
-  GtkDropDown *moderation_dropdown;
-  GtkStringList *moderation_names;
+  RwModelChoice choices[RW_EVALUATE_N_CHOICES];  /* the embedding and moderation rows shown
+                                                 * only when the suite's grades need them */
   RwGraderNeeds needs;          /* what the picked suite's grades need */
   GtkListBox *resumable_list;
   GtkWidget *resumable_group;
@@ -69,9 +80,8 @@ GPtrArray *_rw_evaluate_page_bundled_suites (void);
 void       _rw_evaluate_page_fill_models    (RwEvaluatePage *self);
 void       _rw_evaluate_page_build_setup    (RwEvaluatePage *self);
 GtkWidget *_rw_evaluate_page_scrolled       (GtkWidget      *child);
-RwModel   *_rw_evaluate_page_chosen_model   (RwEvaluatePage *self,
-                                             GtkDropDown    *dropdown,
-                                             GtkStringList  *names,
-                                             GError        **error);
+RwModel   *_rw_evaluate_page_chosen_model   (RwEvaluatePage   *self,
+                                             RwEvaluateChoice  choice,
+                                             GError          **error);
 
 G_END_DECLS

@@ -59,8 +59,10 @@ rw_evaluate_page_set_suite_file (RwEvaluatePage  *self,
   self->needs = 0;
   for (guint i = 0; i < rw_suite_get_n_items (suite); i++)
     self->needs |= rw_grader_item_needs (rw_suite_get_item (suite, i));
-  gtk_widget_set_visible (self->embedding_row, (self->needs & RW_GRADER_NEEDS_EMBEDDING) != 0);
-  gtk_widget_set_visible (self->moderation_row, (self->needs & RW_GRADER_NEEDS_MODERATION) != 0);
+  gtk_widget_set_visible (self->choices[RW_EVALUATE_EMBEDDING].row,
+                          (self->needs & RW_GRADER_NEEDS_EMBEDDING) != 0);
+  gtk_widget_set_visible (self->choices[RW_EVALUATE_MODERATION].row,
+                          (self->needs & RW_GRADER_NEEDS_MODERATION) != 0);
   g_free (self->suite_path);
   self->suite_path = g_strdup (path);
   text = g_strdup_printf (ngettext ("%s: %u item", "%s: %u items", rw_suite_get_n_items (suite)),
@@ -180,9 +182,19 @@ evaluate_page_model_visible (GtkListBoxRow *row,
   return *q == '\0' || strstr (lower, q) != NULL;
 }
 
-static void evaluate_page_choose (GtkDropDown   *dropdown,
-                                  GtkStringList *names,
-                                  const char    *model_id);
+/* Picks @model_id in @choice; none when it is not there. */
+static void
+evaluate_page_choose (RwModelChoice *choice,
+                      const char    *model_id)
+{
+  guint chosen = 0;
+
+  for (guint i = 1; model_id != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (choice->names));
+       i++)
+    if (g_strcmp0 (gtk_string_list_get_string (choice->names, i), model_id) == 0)
+      chosen = i;
+  gtk_drop_down_set_selected (choice->dropdown, chosen);
+}
 
 /* The catalog's models, as they are now (a provider added or removed in Preferences changes
  * them), with what was ticked and chosen kept where it is still there. */
@@ -190,10 +202,7 @@ void
 _rw_evaluate_page_fill_models (RwEvaluatePage *self)
 {
   GListModel *models = rw_catalog_get_models (self->catalog);
-  GtkStringList *lists[] = { self->judge_names, self->embedding_names, self->moderation_names };
-  GtkDropDown *dropdowns[] = { self->judge_dropdown, self->embedding_dropdown,
-                               self->moderation_dropdown };
-  char *chosen[G_N_ELEMENTS (lists)] = { NULL };
+  char *chosen[RW_EVALUATE_N_CHOICES] = { NULL };
   g_autoptr(GStrvBuilder) ticked = g_strv_builder_new ();
   g_auto(GStrv) ticked_ids = NULL;
   GtkWidget *child;
@@ -206,14 +215,15 @@ _rw_evaluate_page_fill_models (RwEvaluatePage *self)
         g_strv_builder_add (ticked, g_object_get_data (G_OBJECT (child), "model-id"));
       gtk_list_box_remove (self->model_list, child);
     }
-  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+  for (guint k = 0; k < RW_EVALUATE_N_CHOICES; k++)
     {
-      guint at = gtk_drop_down_get_selected (dropdowns[k]);
+      GtkStringList *names = self->choices[k].names;
+      guint at = gtk_drop_down_get_selected (self->choices[k].dropdown);
 
       if (at > 0 && at != GTK_INVALID_LIST_POSITION)
-        chosen[k] = g_strdup (gtk_string_list_get_string (lists[k], at));
-      gtk_string_list_splice (lists[k], 0, g_list_model_get_n_items (G_LIST_MODEL (lists[k])), NULL);
-      gtk_string_list_append (lists[k], k == 0 ? _("No judge") : _("None"));
+        chosen[k] = g_strdup (gtk_string_list_get_string (names, at));
+      gtk_string_list_splice (names, 0, g_list_model_get_n_items (G_LIST_MODEL (names)), NULL);
+      gtk_string_list_append (names, k == RW_EVALUATE_JUDGE ? _("No judge") : _("None"));
     }
   for (guint i = 0; i < g_list_model_get_n_items (models); i++)
     {
@@ -229,41 +239,27 @@ _rw_evaluate_page_fill_models (RwEvaluatePage *self)
                               g_free);
       g_object_set_data (G_OBJECT (row), "check", check);
       gtk_list_box_append (self->model_list, row);
-      for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
-        gtk_string_list_append (lists[k], rw_model_get_id (model));
+      for (guint k = 0; k < RW_EVALUATE_N_CHOICES; k++)
+        gtk_string_list_append (self->choices[k].names, rw_model_get_id (model));
     }
   ticked_ids = g_strv_builder_end (ticked);
   rw_evaluate_page_set_models (self, (const char * const *) ticked_ids);
-  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+  for (guint k = 0; k < RW_EVALUATE_N_CHOICES; k++)
     {
-      evaluate_page_choose (dropdowns[k], lists[k], chosen[k]);
+      evaluate_page_choose (&self->choices[k], chosen[k]);
       g_free (chosen[k]);
     }
 }
 
-/* Picks @model_id in a list of models whose first entry is none; none when it is not there. */
-static void
-evaluate_page_choose (GtkDropDown   *dropdown,
-                      GtkStringList *names,
-                      const char    *model_id)
-{
-  guint chosen = 0;
-
-  for (guint i = 1; model_id != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (names)); i++)
-    if (g_strcmp0 (gtk_string_list_get_string (names, i), model_id) == 0)
-      chosen = i;
-  gtk_drop_down_set_selected (dropdown, chosen);
-}
-
-/* The model picked in such a list, NULL for none (or when it is no longer in the catalog,
- * which sets @error). */
+/* The model picked for @choice, NULL for none (or when it is no longer in the catalog, which
+ * sets @error). */
 RwModel *
-_rw_evaluate_page_chosen_model (RwEvaluatePage  *self,
-                                GtkDropDown     *dropdown,
-                                GtkStringList   *names,
-                                GError         **error)
+_rw_evaluate_page_chosen_model (RwEvaluatePage    *self,
+                                RwEvaluateChoice   choice,
+                                GError           **error)
 {
-  guint chosen = gtk_drop_down_get_selected (dropdown);
+  GtkStringList *names = self->choices[choice].names;
+  guint chosen = gtk_drop_down_get_selected (self->choices[choice].dropdown);
 
   if (chosen == 0 || chosen >= g_list_model_get_n_items (G_LIST_MODEL (names)))
     return NULL;
@@ -300,7 +296,7 @@ rw_evaluate_page_set_options (RwEvaluatePage *self,
   gtk_spin_button_set_value (self->repeat_spin, repeat);
   gtk_spin_button_set_value (self->concurrency_spin, concurrency);
   gtk_spin_button_set_value (self->budget_spin, budget_usd);
-  evaluate_page_choose (self->judge_dropdown, self->judge_names, judge_id);
+  evaluate_page_choose (&self->choices[RW_EVALUATE_JUDGE], judge_id);
 }
 
 /**
@@ -314,8 +310,8 @@ rw_evaluate_page_set_grading_models (RwEvaluatePage *self,
                                      const char     *embedding_id,
                                      const char     *moderation_id)
 {
-  evaluate_page_choose (self->embedding_dropdown, self->embedding_names, embedding_id);
-  evaluate_page_choose (self->moderation_dropdown, self->moderation_names, moderation_id);
+  evaluate_page_choose (&self->choices[RW_EVALUATE_EMBEDDING], embedding_id);
+  evaluate_page_choose (&self->choices[RW_EVALUATE_MODERATION], moderation_id);
 }
 
 GPtrArray *
@@ -460,24 +456,25 @@ evaluate_page_spin_row (const char     *title,
   return row;
 }
 
-/* A row to pick one of the catalog's models (or none) with, its list filled by
- * _rw_evaluate_page_fill_models(). */
-static GtkWidget *
-evaluate_page_model_choice (const char     *title,
-                            const char     *subtitle,
-                            GtkDropDown   **dropdown,
-                            GtkStringList **names)
+/* @choice's row in @group, its list filled by _rw_evaluate_page_fill_models(); shown or not. */
+static void
+evaluate_page_add_choice (GtkWidget     *group,
+                          RwModelChoice *choice,
+                          const char    *title,
+                          const char    *subtitle,
+                          gboolean       visible)
 {
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  *names = gtk_string_list_new (NULL);
-  *dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (*names)), NULL));
-  gtk_drop_down_set_enable_search (*dropdown, TRUE);
-  gtk_widget_set_valign (GTK_WIDGET (*dropdown), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (*dropdown));
-  return row;
+  choice->row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (choice->row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (choice->row), subtitle);
+  choice->names = gtk_string_list_new (NULL);
+  choice->dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (choice->names)),
+                                                       NULL));
+  gtk_drop_down_set_enable_search (choice->dropdown, TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (choice->dropdown), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (choice->row), GTK_WIDGET (choice->dropdown));
+  gtk_widget_set_visible (choice->row, visible);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), choice->row);
 }
 
 void
@@ -554,26 +551,15 @@ _rw_evaluate_page_build_setup (RwEvaluatePage *self)
                                                      _("US dollars; the run stops before passing "
                                                        "it (0: none)"), 0, 100000, 0.5, 2,
                                                      &self->budget_spin));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options),
-                             evaluate_page_model_choice (_("Judge"),
-                                                         _("A model that grades the answers and "
-                                                           "compares them in pairs"),
-                                                         &self->judge_dropdown,
-                                                         &self->judge_names));
-  self->embedding_row = evaluate_page_model_choice (_("Embedding Model"),
-                                                    _("Embeds answers for the suite’s similarity "
-                                                      "and answer-relevance grades"),
-                                                    &self->embedding_dropdown,
-                                                    &self->embedding_names);
-  gtk_widget_set_visible (self->embedding_row, FALSE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options), self->embedding_row);
-  self->moderation_row = evaluate_page_model_choice (_("Moderation Model"),
-                                                     _("Checks answers for the suite’s moderation "
-                                                       "grades (an OpenAI-compatible /moderations)"),
-                                                     &self->moderation_dropdown,
-                                                     &self->moderation_names);
-  gtk_widget_set_visible (self->moderation_row, FALSE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (options), self->moderation_row);
+  evaluate_page_add_choice (options, &self->choices[RW_EVALUATE_JUDGE], _("Judge"),
+                            _("A model that grades the answers and compares them in pairs"),
+                            TRUE);
+  evaluate_page_add_choice (options, &self->choices[RW_EVALUATE_EMBEDDING], _("Embedding Model"),
+                            _("Embeds answers for the suite’s similarity and answer-relevance "
+                              "grades"), FALSE);
+  evaluate_page_add_choice (options, &self->choices[RW_EVALUATE_MODERATION], _("Moderation Model"),
+                            _("Checks answers for the suite’s moderation grades (an "
+                              "OpenAI-compatible /moderations)"), FALSE);
   gtk_box_append (GTK_BOX (box), options);
 
   start = gtk_button_new_with_mnemonic (_("_Start Evaluation…"));

@@ -142,13 +142,11 @@ rw_evaluate_page_prepare (RwEvaluatePage  *self,
     }
   if ((models = _rw_evaluate_page_picked_models (self, error)) == NULL)
     return FALSE;
-  judge = _rw_evaluate_page_chosen_model (self, self->judge_dropdown, self->judge_names, &local);
+  judge = _rw_evaluate_page_chosen_model (self, RW_EVALUATE_JUDGE, &local);
   if (local == NULL)
-    embedding = _rw_evaluate_page_chosen_model (self, self->embedding_dropdown,
-                                                self->embedding_names, &local);
+    embedding = _rw_evaluate_page_chosen_model (self, RW_EVALUATE_EMBEDDING, &local);
   if (local == NULL)
-    moderation = _rw_evaluate_page_chosen_model (self, self->moderation_dropdown,
-                                                 self->moderation_names, &local);
+    moderation = _rw_evaluate_page_chosen_model (self, RW_EVALUATE_MODERATION, &local);
   if (local != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -392,9 +390,8 @@ rw_evaluate_page_finalize (GObject *object)
   g_clear_object (&self->runner);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->suite_names);
-  g_clear_object (&self->judge_names);
-  g_clear_object (&self->embedding_names);
-  g_clear_object (&self->moderation_names);
+  for (guint k = 0; k < RW_EVALUATE_N_CHOICES; k++)
+    g_clear_object (&self->choices[k].names);
   g_clear_pointer (&self->models, g_ptr_array_unref);
   g_ptr_array_unref (self->suite_paths);
   g_free (self->suite_path);
