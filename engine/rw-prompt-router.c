@@ -15,16 +15,20 @@
  *
  * Each model's chance to answer a prompt well, from the prompt itself: a logistic model per
  * model over the words and word pairs of the prompt (hashed, as the task classifier hashes
- * them), its length, and its task (the task a request names, else the classifier's belief
+ * them), its shape (its length, how many numbers it holds and how many of them differ), and its
+ * task (the task a request names, else the classifier's belief
  * over tasks). With each model's cost per task and the policy's cost weight, it ranks a
  * task's models for one prompt by expected quality minus the cost weight times the cost of a
  * thousand such requests, so that within a task a cheap model takes the prompts it can
  * handle. A prediction is a few microseconds; only the weights that matter are stored.
  *
  * Its JSON form: `{"type": "logistic", "buckets": 65536, "length_mean": 5.1, "length_sd":
- * 0.8, "cost_weight": 0.09, "models": {"a/x": {"bias": 0.4, "length": -0.1, "tasks":
- * {"math": -0.6}, "weights": {"513": 0.21, ...}}}, "costs": {"math": {"a/x": 0.0004}}}`,
- * costs in US dollars per request, "all" for any task.
+ * 0.8, "numbers_mean": 0.9, "numbers_sd": 1.1, "distinct_numbers_mean": 0.8,
+ * "distinct_numbers_sd": 1, "cost_weight": 0.09, "models": {"a/x": {"bias": 0.4, "length":
+ * -0.1, "numbers": -0.2, "distinct_numbers": -0.1, "tasks": {"math": -0.6}, "weights": {"513":
+ * 0.21, ...}}}, "costs": {"math": {"a/x": 0.0004}}}`, costs in US dollars per request, "all"
+ * for any task. Each shape feature is standardized by its mean and spread over the prompts
+ * learned from; a file without the numbers' (written before they were) routes by length alone.
  */
 
 #define DEFAULT_BUCKETS 65536
@@ -33,6 +37,10 @@
 #define STEP 0.5
 #define L2 1.0
 #define STORED_MIN 1e-4
+
+/* The prompt's shape: log (1 + bytes), log (1 + numbers), log (1 + distinct numbers). */
+#define N_SHAPE 3
+static const char * const shape_names[N_SHAPE] = { "length", "numbers", "distinct_numbers" };
 
 typedef struct
 {
@@ -45,7 +53,7 @@ typedef struct
 {
   char *name;
   double bias;
-  double length;
+  double shape[N_SHAPE];
   GHashTable *tasks;    /* task (owned) -> weight (double *, owned) */
   float *weights;       /* buckets */
   GArray *examples;     /* Example, until trained */
@@ -55,14 +63,14 @@ typedef struct
 {
   guint *buckets;       /* sorted, distinct */
   guint n;
-  double length;        /* log (1 + bytes) */
+  double shape[N_SHAPE];
 } Features;
 
 struct _RwPromptRouter
 {
   gatomicrefcount ref_count;
   guint buckets;
-  double length_mean, length_sd;
+  double shape_mean[N_SHAPE], shape_sd[N_SHAPE];
   double cost_weight;
   GPtrArray *models;    /* Model */
   GHashTable *by_name;  /* name -> Model */
@@ -119,7 +127,8 @@ rw_prompt_router_new (guint buckets)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->buckets = buckets == 0 ? DEFAULT_BUCKETS : MIN (buckets, MAX_BUCKETS);
-  self->length_sd = 1;
+  for (guint k = 0; k < N_SHAPE; k++)
+    self->shape_sd[k] = 1;
   self->models = g_ptr_array_new_with_free_func ((GDestroyNotify) prompt_router_model_free);
   self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->costs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -214,14 +223,14 @@ prompt_router_compare_uint (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-/* The distinct buckets of @text, in order, and its length. */
+/* The distinct buckets of @text, in order, and its shape. */
 static void
 prompt_router_features (RwPromptRouter *self,
                         const char     *text,
                         Features       *f)
 {
   g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint n = 0;
+  guint n = 0, numbers, distinct;
 
   rw_text_each_feature (self->buckets, text, prompt_router_collect, all);
   g_array_sort (all, prompt_router_compare_uint);
@@ -230,7 +239,20 @@ prompt_router_features (RwPromptRouter *self,
       g_array_index (all, guint, n++) = g_array_index (all, guint, i);
   f->n = n;
   f->buckets = g_memdup2 (all->data, MAX (1, n) * sizeof (guint));
-  f->length = log1p ((double) strlen (text));
+  rw_text_count_numbers (text, &numbers, &distinct);
+  f->shape[0] = log1p ((double) strlen (text));
+  f->shape[1] = log1p (numbers);
+  f->shape[2] = log1p (distinct);
+}
+
+/* The shape of @f, standardized as the router learned it. */
+static void
+prompt_router_standard_shape (RwPromptRouter *self,
+                              const Features *f,
+                              double         *z)
+{
+  for (guint k = 0; k < N_SHAPE; k++)
+    z[k] = (f->shape[k] - self->shape_mean[k]) / self->shape_sd[k];
 }
 
 static double
@@ -255,7 +277,7 @@ prompt_router_fit (RwPromptRouter *self,
   g_autofree guint *tcount = g_new0 (guint, MAX (1, n_tasks));
   g_autofree guint *order = g_new (guint, MAX (1, n));
   g_autoptr(GRand) rng = g_rand_new_with_seed (1);
-  double bias = 0, gb = 0, lw = 0, gl = 0, mean = 0;
+  double bias = 0, gb = 0, lw[N_SHAPE] = { 0 }, gl[N_SHAPE] = { 0 }, mean = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -283,20 +305,23 @@ prompt_router_fit (RwPromptRouter *self,
           Example *e = &g_array_index (m->examples, Example, order[i]);
           Features *f = &features[e->text];
           double v = f->n > 0 ? 1 / sqrt (f->n) : 0;
-          double z = (f->length - self->length_mean) / self->length_sd;
-          double s = bias + lw * z + tw[e->task], g;
+          double z[N_SHAPE], s = bias + tw[e->task], g;
 
+          prompt_router_standard_shape (self, f, z);
+          for (guint k = 0; k < N_SHAPE; k++)
+            s += lw[k] * z[k];
           for (guint k = 0; k < f->n; k++)
             s += v * w[f->buckets[k]];
           g = prompt_router_sigmoid (s) - e->score;
 
           gb += g * g;
           bias -= STEP * g / sqrt (gb + 1e-8);
-          {
-            double d = g * z + L2 * lw / n;
-            gl += d * d;
-            lw -= STEP * d / sqrt (gl + 1e-8);
-          }
+          for (guint k = 0; k < N_SHAPE; k++)
+            {
+              double d = g * z[k] + L2 * lw[k] / n;
+              gl[k] += d * d;
+              lw[k] -= STEP * d / sqrt (gl[k] + 1e-8);
+            }
           {
             double d = g + L2 * tw[e->task] / tcount[e->task];
             gt[e->task] += d * d;
@@ -312,7 +337,8 @@ prompt_router_fit (RwPromptRouter *self,
         }
     }
   m->bias = bias;
-  m->length = lw;
+  for (guint k = 0; k < N_SHAPE; k++)
+    m->shape[k] = lw[k];
   for (guint b = 0; b < self->buckets; b++)
     m->weights[b] = (float) w[b];
   g_hash_table_remove_all (m->tasks);
@@ -333,18 +359,22 @@ rw_prompt_router_train (RwPromptRouter *self)
 {
   guint n = self->texts->len;
   g_autofree Features *features = g_new0 (Features, MAX (1, n));
-  double sum = 0, sumsq = 0;
+  double sum[N_SHAPE] = { 0 }, sumsq[N_SHAPE] = { 0 };
 
   for (guint i = 0; i < n; i++)
     {
       prompt_router_features (self, self->texts->pdata[i], &features[i]);
-      sum += features[i].length;
-      sumsq += features[i].length * features[i].length;
+      for (guint k = 0; k < N_SHAPE; k++)
+        {
+          sum[k] += features[i].shape[k];
+          sumsq[k] += features[i].shape[k] * features[i].shape[k];
+        }
     }
-  if (n > 0)
+  for (guint k = 0; k < N_SHAPE && n > 0; k++)
     {
-      self->length_mean = sum / n;
-      self->length_sd = MAX (1e-3, sqrt (MAX (0, sumsq / n - self->length_mean * self->length_mean)));
+      self->shape_mean[k] = sum[k] / n;
+      self->shape_sd[k] = MAX (1e-3, sqrt (MAX (0, sumsq[k] / n -
+                                                    self->shape_mean[k] * self->shape_mean[k])));
     }
   for (guint i = 0; i < self->models->len; i++)
     {
@@ -489,8 +519,8 @@ rw_prompt_router_qualities (RwPromptRouter     *self,
                             guint               n_tasks,
                             double             *out)
 {
-  Features f = { NULL, 0, 0 };
-  double v = 0;
+  Features f = { NULL, 0, { 0 } };
+  double v = 0, z[N_SHAPE] = { 0 };
 
   for (guint i = 0; i < n_models; i++)
     {
@@ -505,9 +535,12 @@ rw_prompt_router_qualities (RwPromptRouter     *self,
       if (f.buckets == NULL)
         {
           prompt_router_features (self, text ? text : "", &f);
+          prompt_router_standard_shape (self, &f, z);
           v = f.n > 0 ? 1 / sqrt (f.n) : 0;
         }
-      s = m->bias + m->length * (f.length - self->length_mean) / self->length_sd;
+      s = m->bias;
+      for (guint k = 0; k < N_SHAPE; k++)
+        s += m->shape[k] * z[k];
       for (guint k = 0; k < f.n; k++)
         s += v * m->weights[f.buckets[k]];
       for (guint t = 0; t < n_tasks; t++)
@@ -555,10 +588,16 @@ rw_prompt_router_to_json (RwPromptRouter *self)
   json_builder_add_string_value (b, "logistic");
   json_builder_set_member_name (b, "buckets");
   json_builder_add_int_value (b, self->buckets);
-  json_builder_set_member_name (b, "length_mean");
-  prompt_router_add_double (b, self->length_mean);
-  json_builder_set_member_name (b, "length_sd");
-  prompt_router_add_double (b, self->length_sd);
+  for (guint k = 0; k < N_SHAPE; k++)
+    {
+      g_autofree char *mean = g_strconcat (shape_names[k], "_mean", NULL);
+      g_autofree char *sd = g_strconcat (shape_names[k], "_sd", NULL);
+
+      json_builder_set_member_name (b, mean);
+      prompt_router_add_double (b, self->shape_mean[k]);
+      json_builder_set_member_name (b, sd);
+      prompt_router_add_double (b, self->shape_sd[k]);
+    }
   json_builder_set_member_name (b, "cost_weight");
   json_builder_add_double_value (b, self->cost_weight);
   json_builder_set_member_name (b, "models");
@@ -572,8 +611,11 @@ rw_prompt_router_to_json (RwPromptRouter *self)
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "bias");
       prompt_router_add_double (b, m->bias);
-      json_builder_set_member_name (b, "length");
-      prompt_router_add_double (b, m->length);
+      for (guint k = 0; k < N_SHAPE; k++)
+        {
+          json_builder_set_member_name (b, shape_names[k]);
+          prompt_router_add_double (b, m->shape[k]);
+        }
       json_builder_set_member_name (b, "tasks");
       json_builder_begin_object (b);
       for (GList *l = names; l; l = l->next)
@@ -667,12 +709,20 @@ prompt_router_read_model (RwPromptRouter *self,
     }
   m = prompt_router_model (self, name, TRUE);
   if (!prompt_router_number (json_object_get_member (mo, "bias"), &m->bias) ||
-      !prompt_router_number (json_object_get_member (mo, "length"), &m->length))
+      !prompt_router_number (json_object_get_member (mo, "length"), &m->shape[0]))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the router's model “%s” needs a number for “bias” and “length”", name);
       return FALSE;
     }
+  for (guint k = 1; k < N_SHAPE; k++)
+    if (json_object_has_member (mo, shape_names[k]) &&
+        !prompt_router_number (json_object_get_member (mo, shape_names[k]), &m->shape[k]))
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "the router's model “%s” has a bad weight for “%s”", name, shape_names[k]);
+        return FALSE;
+      }
   json_object_iter_init (&iter, tasks);
   while (json_object_iter_next (&iter, &key, &value))
     {
@@ -743,8 +793,27 @@ rw_prompt_router_new_from_json (JsonNode  *node,
       return NULL;
     }
   self = rw_prompt_router_new ((guint) buckets);
-  self->length_mean = mean;
-  self->length_sd = sd;
+  self->shape_mean[0] = mean;
+  self->shape_sd[0] = sd;
+  for (guint k = 1; k < N_SHAPE; k++)
+    {
+      g_autofree char *mean_name = g_strconcat (shape_names[k], "_mean", NULL);
+      g_autofree char *sd_name = g_strconcat (shape_names[k], "_sd", NULL);
+      gboolean has_mean = json_object_has_member (obj, mean_name);
+      gboolean has_sd = json_object_has_member (obj, sd_name);
+
+      if (has_mean != has_sd ||
+          (has_mean &&
+           (!prompt_router_number (json_object_get_member (obj, mean_name), &self->shape_mean[k]) ||
+            !prompt_router_number (json_object_get_member (obj, sd_name), &self->shape_sd[k]) ||
+            !(self->shape_sd[k] > 0))))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "the router needs “%s” and “%s” together, numbers, the second above 0",
+                       mean_name, sd_name);
+          return NULL;
+        }
+    }
   rw_prompt_router_set_cost_weight (self, weight);
   json_object_iter_init (&iter, models);
   while (json_object_iter_next (&iter, &name, &member))

@@ -90,6 +90,49 @@ rw_text_each_feature (guint              buckets,
 }
 
 /**
+ * rw_text_count_numbers:
+ * @text: a text
+ * @n_numbers: (out): how many numbers it holds
+ * @n_distinct: (out): how many of them differ
+ *
+ * Counts the numbers among the words rw_text_each_feature() reads: a word that starts with a
+ * digit, with its decimal point or thousands separators (“1,250.5” is one number); digits inside
+ * a word (“x2”) are not a number.
+ */
+void
+rw_text_count_numbers (const char *text,
+                       guint      *n_numbers,
+                       guint      *n_distinct)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  const char *p = text;
+  guint words = 0, n = 0;
+
+  while (*p && words++ < RW_TEXT_MAX_WORDS)
+    {
+      const char *start;
+
+      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+      if (*p == '\0')
+        break;
+      start = p;
+      if (g_ascii_isdigit (*p))
+        {
+          while (g_ascii_isdigit (*p) ||
+                 ((*p == '.' || *p == ',') && g_ascii_isdigit (p[1]) && p > start))
+            p++;
+          n++;
+          g_hash_table_add (seen, GUINT_TO_POINTER (text_fnv (2166136261u, start, p - start)));
+        }
+      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+        p++;
+    }
+  *n_numbers = n;
+  *n_distinct = g_hash_table_size (seen);
+}
+
+/**
  * rw_text_normalize_space:
  * @text: some text
  *

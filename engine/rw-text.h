@@ -33,6 +33,9 @@ void   rw_text_each_feature    (guint              buckets,
                                 const char        *text,
                                 RwTextFeatureFunc  func,
                                 gpointer           user_data);
+void   rw_text_count_numbers   (const char        *text,
+                                guint             *n_numbers,
+                                guint             *n_distinct);
 char  *rw_text_normalize_space (const char     *text);
 gboolean rw_text_has_word      (const char     *text,
                                 const char     *word);

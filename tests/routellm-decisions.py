@@ -103,11 +103,11 @@ with tempfile.TemporaryDirectory() as tmp:
                                     figure["cpt80"]))
     ok(worst < 0.005, "APGR per benchmark recomputed from the decisions and the data (within %.4f)"
        % worst)
-    # The shipped router's figures (0.677 on MMLU, 0.593 on GSM8K, tasks predicted): less is a
+    # The shipped router's figures (0.682 on MMLU, 0.597 on GSM8K, tasks predicted): less is a
     # regression.
     mmlu_apgr = printed["mmlu"]["routers"][0]["apgr"]
     gsm8k_apgr = printed["gsm8k"]["routers"][0]["apgr"]
-    ok(mmlu_apgr >= 0.675 and gsm8k_apgr >= 0.585,
+    ok(mmlu_apgr >= 0.680 and gsm8k_apgr >= 0.590,
        "held out, the shipped router recovers %.4f of the gap on MMLU and %.4f on GSM8K"
        % (mmlu_apgr, gsm8k_apgr))
 

@@ -198,6 +198,123 @@ test_classifier (void)
 }
 
 /* A policy file's rules come before its classifier; a request's own task before both. */
+/* A word of four letters, different for each @i below 26³: what it says cannot carry from one
+ * prompt to the next. */
+static char *
+letters_word (guint i)
+{
+  return g_strdup_printf ("q%c%c%c", 'a' + i % 26, 'a' + i / 26 % 26, 'a' + i / 676 % 26);
+}
+
+/* A prompt of 8 words of four characters, all seen nowhere else: @numbers of them numbers (1000
+ * and up), the rest letters. Every such prompt is as long as the others. */
+static char *
+shaped_prompt (guint  *next,
+               guint   numbers)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint w = 0; w < 8; w++)
+    {
+      g_autofree char *word = w < numbers ? g_strdup_printf ("%u", 1000 + *next)
+                                          : letters_word (*next);
+      g_string_append_printf (s, "%s%s", w ? " " : "", word);
+      ++*next;
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* The router reads a prompt's shape as well as its words: how many numbers it holds, counted
+ * as rw_text_count_numbers() counts them. Taught that a model fails prompts full of numbers and
+ * passes prompts of words, it expects that of new prompts whose every word is new, of the same
+ * length. Its file keeps it; a file without the numbers routes by length alone, as before. */
+static void
+test_prompt_router_shape (void)
+{
+  const char *tasks[] = { "t" };
+  const double probs[] = { 1 };
+  g_autoptr(RwPromptRouter) router = rw_prompt_router_new (0);
+  g_autoptr(RwPromptRouter) back = NULL;
+  g_autoptr(RwPromptRouter) old = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *many = NULL, *few = NULL;
+  JsonObject *obj, *model;
+  guint next = 0, n, distinct;
+  double q_many, q_few;
+
+  rw_text_count_numbers ("Sold 1,250.5 apples at $3, then 3 pears; x2 and 4th.", &n, &distinct);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpuint (distinct, ==, 3);
+  rw_text_count_numbers ("no numbers here, v2", &n, &distinct);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (distinct, ==, 0);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *numeric = shaped_prompt (&next, 6);
+      g_autofree char *wordy = shaped_prompt (&next, 0);
+
+      rw_prompt_router_add (router, "a/x", numeric, "t", 0);
+      rw_prompt_router_add (router, "a/x", wordy, "t", 1);
+    }
+  rw_prompt_router_train (router);
+  many = shaped_prompt (&next, 6);
+  few = shaped_prompt (&next, 0);
+  q_many = rw_prompt_router_quality (router, "a/x", many, tasks, probs, 1);
+  q_few = rw_prompt_router_quality (router, "a/x", few, tasks, probs, 1);
+  g_assert_cmpfloat (q_many, <, 0.2);
+  g_assert_cmpfloat (q_few, >, 0.8);
+
+  json = rw_prompt_router_to_json (router);
+  obj = json_node_get_object (json);
+  g_assert_true (json_object_has_member (obj, "numbers_mean"));
+  g_assert_cmpfloat (json_object_get_double_member (obj, "distinct_numbers_sd"), >, 0);
+  model = json_object_get_object_member (json_object_get_object_member (obj, "models"), "a/x");
+  g_assert_cmpfloat (json_object_get_double_member (model, "numbers"), <, 0);
+  back = rw_prompt_router_new_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (rw_prompt_router_quality (back, "a/x", many, tasks, probs, 1),
+                                  q_many, 1e-4);
+
+  /* Written before the numbers counted: only the length and the words. */
+  for (guint k = 0; k < 2; k++)
+    {
+      const char *name = k == 0 ? "numbers" : "distinct_numbers";
+      g_autofree char *mean = g_strconcat (name, "_mean", NULL);
+      g_autofree char *sd = g_strconcat (name, "_sd", NULL);
+
+      json_object_remove_member (obj, mean);
+      json_object_remove_member (obj, sd);
+      json_object_remove_member (model, name);
+    }
+  json_object_set_double_member (model, "length", 0);
+  json_object_set_object_member (model, "weights", json_object_new ());
+  json_object_set_object_member (model, "tasks", json_object_new ());
+  json_object_set_double_member (model, "bias", 1.5);
+  old = rw_prompt_router_new_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (rw_prompt_router_quality (old, "a/x", many, tasks, probs, 1),
+                                  1 / (1 + exp (-1.5)), 1e-9);
+
+  /* A mean without its spread, or a spread of 0, is refused. */
+  {
+    g_autoptr(RwPromptRouter) bad = NULL;
+
+    json_object_set_double_member (obj, "numbers_mean", 1);
+    bad = rw_prompt_router_new_from_json (json, &error);
+    g_assert_null (bad);
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    g_assert_nonnull (strstr (error->message, "numbers_sd"));
+    g_clear_error (&error);
+    json_object_set_double_member (obj, "numbers_sd", 0);
+    bad = rw_prompt_router_new_from_json (json, &error);
+    g_assert_null (bad);
+    g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    g_clear_error (&error);
+  }
+}
+
 static void
 test_policy_rules (void)
 {
@@ -832,6 +949,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/bradley-terry", test_bradley_terry);
   g_test_add_func ("/Rw/Learn/ratings", test_ratings);
   g_test_add_func ("/Rw/Learn/classifier", test_classifier);
+  g_test_add_func ("/Rw/Learn/prompt-router-shape", test_prompt_router_shape);
   g_test_add_func ("/Rw/Learn/policy-rules", test_policy_rules);
   g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
   g_test_add_func ("/Rw/Learn/export", test_export);
