@@ -30,6 +30,14 @@ rw_text_has_word (const char *text,
   return FALSE;
 }
 
+/* A byte of a word: a letter or digit, or any non-ASCII byte, so that words of other scripts
+ * are kept whole. */
+static inline gboolean
+text_word_byte (char c)
+{
+  return g_ascii_isalnum (c) || (guint8) c >= 0x80;
+}
+
 /* FNV-1a over a lowercased word, continued over a second for pairs. */
 static guint32
 text_fnv (guint32     h,
@@ -73,12 +81,12 @@ rw_text_each_feature (guint              buckets,
       const char *start;
       guint32 h;
 
-      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+      while (*p && !text_word_byte (*p))
         p++;
       if (*p == '\0')
         break;
       start = p;
-      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+      while (*p && text_word_byte (*p))
         p++;
       h = text_fnv (2166136261u, start, p - start);
       func (h % buckets, data);
@@ -112,7 +120,7 @@ rw_text_count_numbers (const char *text,
     {
       const char *start;
 
-      while (*p && !(g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+      while (*p && !text_word_byte (*p))
         p++;
       if (*p == '\0')
         break;
@@ -125,7 +133,7 @@ rw_text_count_numbers (const char *text,
           n++;
           g_hash_table_add (seen, GUINT_TO_POINTER (text_fnv (2166136261u, start, p - start)));
         }
-      while (*p && (g_ascii_isalnum (*p) || (guint8) *p >= 0x80))
+      while (*p && text_word_byte (*p))
         p++;
     }
   *n_numbers = n;
