@@ -40,7 +40,14 @@
 
 /* The prompt's shape: log (1 + bytes), log (1 + numbers), log (1 + distinct numbers). */
 #define N_SHAPE 3
-static const char * const shape_names[N_SHAPE] = { "length", "numbers", "distinct_numbers" };
+static const struct
+{
+  const char *weight, *mean, *sd;   /* members of a model, and of the router */
+} shapes[N_SHAPE] = {
+  { "length", "length_mean", "length_sd" },
+  { "numbers", "numbers_mean", "numbers_sd" },
+  { "distinct_numbers", "distinct_numbers_mean", "distinct_numbers_sd" },
+};
 
 typedef struct
 {
@@ -590,12 +597,9 @@ rw_prompt_router_to_json (RwPromptRouter *self)
   json_builder_add_int_value (b, self->buckets);
   for (guint k = 0; k < N_SHAPE; k++)
     {
-      g_autofree char *mean = g_strconcat (shape_names[k], "_mean", NULL);
-      g_autofree char *sd = g_strconcat (shape_names[k], "_sd", NULL);
-
-      json_builder_set_member_name (b, mean);
+      json_builder_set_member_name (b, shapes[k].mean);
       prompt_router_add_double (b, self->shape_mean[k]);
-      json_builder_set_member_name (b, sd);
+      json_builder_set_member_name (b, shapes[k].sd);
       prompt_router_add_double (b, self->shape_sd[k]);
     }
   json_builder_set_member_name (b, "cost_weight");
@@ -613,7 +617,7 @@ rw_prompt_router_to_json (RwPromptRouter *self)
       prompt_router_add_double (b, m->bias);
       for (guint k = 0; k < N_SHAPE; k++)
         {
-          json_builder_set_member_name (b, shape_names[k]);
+          json_builder_set_member_name (b, shapes[k].weight);
           prompt_router_add_double (b, m->shape[k]);
         }
       json_builder_set_member_name (b, "tasks");
@@ -716,11 +720,11 @@ prompt_router_read_model (RwPromptRouter *self,
       return FALSE;
     }
   for (guint k = 1; k < N_SHAPE; k++)
-    if (json_object_has_member (mo, shape_names[k]) &&
-        !prompt_router_number (json_object_get_member (mo, shape_names[k]), &m->shape[k]))
+    if (json_object_has_member (mo, shapes[k].weight) &&
+        !prompt_router_number (json_object_get_member (mo, shapes[k].weight), &m->shape[k]))
       {
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                     "the router's model “%s” has a bad weight for “%s”", name, shape_names[k]);
+                     "the router's model “%s” has a bad weight for “%s”", name, shapes[k].weight);
         return FALSE;
       }
   json_object_iter_init (&iter, tasks);
@@ -797,8 +801,7 @@ rw_prompt_router_new_from_json (JsonNode  *node,
   self->shape_sd[0] = sd;
   for (guint k = 1; k < N_SHAPE; k++)
     {
-      g_autofree char *mean_name = g_strconcat (shape_names[k], "_mean", NULL);
-      g_autofree char *sd_name = g_strconcat (shape_names[k], "_sd", NULL);
+      const char *mean_name = shapes[k].mean, *sd_name = shapes[k].sd;
       gboolean has_mean = json_object_has_member (obj, mean_name);
       gboolean has_sd = json_object_has_member (obj, sd_name);
 
