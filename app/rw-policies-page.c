@@ -16,7 +16,8 @@
  * The Policies view: a routing policy learned from the stored evidence (grades, votes, judges,
  * imports) with a cost weight or a budget per 1,000 requests, each task's cost-quality frontier
  * with the model chosen on it, the held-out evaluation against every single model, random, the
- * oracle and the zero router (the mix of single models at the same cost), as a table and a
+ * oracle and the zero router (the best mix of single models at the same cost or less), as a
+ * table and a
  * curve; the policies kept, one of them
  * active (the one routewise/auto routes by), each exported to a file in every format.
  *
@@ -457,7 +458,7 @@ policies_page_show_evaluation (RwPoliciesPage *self)
       else if (g_strcmp0 (name, "oracle") == 0)
         name = _("Oracle (best model for each item)");
       else if (g_strcmp0 (name, "zero router") == 0)
-        name = _("Mix of single models at the same cost");
+        name = _("Best mix of single models at the same cost or less");
       rw_table_set_cell (self->evaluation_table, name, 0, row, FALSE, i == 0);
       rw_table_set_cell (self->evaluation_table, qt, 1, row, TRUE, i == 0);
       rw_table_set_cell (self->evaluation_table, ct, 2, row, TRUE, i == 0);

@@ -161,10 +161,11 @@ _rw_offline_add_curve (JsonBuilder  *b,
   json_builder_end_object (b);
 }
 
-/* The zero router: each request sent at random to one of two single models, in the shares
- * that make the mix cost @target; the best such pair. Below the cheapest model or above the
- * dearest, that model alone. Returns its quality, and sets the pair, the share of the second
- * and the cost. */
+/* The zero router: each request sent at random to one of two single models; the best quality
+ * such a mix reaches at a cost of @target or less (RouterBench's non-decreasing hull), which is
+ * one model alone where it is better than every mix that spends more. Below the cheapest
+ * model, that model alone. Returns its quality, and sets the pair, the share of the second and
+ * the cost. */
 double
 _rw_offline_zero_router (const double *single_q,
                      const double *single_c,
@@ -176,42 +177,49 @@ _rw_offline_zero_router (const double *single_q,
                      double       *cost)
 {
   double best = -INFINITY;
-  int cheapest = 0, dearest = 0;
+  int cheapest = 0;
 
   *model_a = *model_b = -1;
   *share_b = 0;
+  *cost = NAN;
   for (guint k = 0; k < n; k++)
-    {
-      if (single_c[k] < single_c[cheapest])
-        cheapest = (int) k;
-      if (single_c[k] > single_c[dearest] ||
-          (single_c[k] == single_c[dearest] && single_q[k] > single_q[dearest]))
-        dearest = (int) k;
-    }
+    if (single_c[k] < single_c[cheapest])
+      cheapest = (int) k;
   for (guint i = 0; i < n; i++)
     for (guint j = 0; j < n; j++)
       {
-        double ci = single_c[i], cj = single_c[j], t, q;
+        double ci = single_c[i], cj = single_c[j], t, q, c;
 
-        if (!(ci <= target && target <= cj))
+        if (!(ci <= target))
           continue;
-        t = cj > ci ? (target - ci) / (cj - ci) : 0;
+        if (i == j || cj <= ci)
+          {
+            /* Within the cost: the model alone (a mix with a cheaper one is no better) */
+            if (i != j)
+              continue;
+            t = 0;
+          }
+        else if (target <= cj)
+          t = (target - ci) / (cj - ci);
+        else
+          continue;
         q = (1 - t) * single_q[i] + t * single_q[j];
-        if (q > best)
+        c = (1 - t) * ci + t * cj;
+        if (q > best || (q == best && c < *cost))
           {
             best = q;
+            *cost = c;
             *model_a = (int) i;
-            *model_b = (int) j;
+            *model_b = t > 0 ? (int) j : (int) i;
             *share_b = t;
           }
       }
-  *cost = target;
   if (*model_a < 0)
     {
-      *model_a = *model_b = target < single_c[cheapest] ? cheapest : dearest;
+      *model_a = *model_b = cheapest;
       *share_b = 0;
-      best = single_q[*model_a];
-      *cost = single_c[*model_a];
+      best = single_q[cheapest];
+      *cost = single_c[cheapest];
     }
   return best;
 }

@@ -115,12 +115,14 @@ rw_offline_evaluation_to_text (JsonNode *evaluation)
       }
     if (n_tasks > 0)
       g_string_append_printf (s, "\nWithin a task, against the zero router of that task at the "
-                              "same cost: better in %u of %u tasks; most in %s (%+.1f points)\n",
+                              "same cost or less: better in %u of %u tasks; most in %s (%+.1f points)\n",
                               better, n_tasks, best, 100 * gain);
   }
   g_string_append (s, "\nAIQ: the average quality a router reaches across the costs from the "
                       "cheapest to the dearest single model (RouterBench). The zero router sends "
-                      "each request at random to one of two single models, at the policy's cost.\n");
+                      "each request at random to one of two single models: the best such mix at "
+                      "the policy's cost or less (one model alone where it beats every dearer "
+                      "mix).\n");
   if (json_object_has_member (e, "strong_weak"))
     {
       JsonObject *sw = rw_json_object_get_object (e, "strong_weak");

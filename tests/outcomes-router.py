@@ -7,7 +7,8 @@
 # million tokens, OpenAI; Mixtral-8x7B-Instruct $0.60 / $0.60, Together AI; 4 characters a
 # token; an MMLU answer is one token, a GSM8K answer its recorded text). Imported, learned and
 # evaluated on held-out folds, the router per prompt must beat the zero router (the best mix of
-# single models): a higher AIQ, and within at least one task a higher quality at the same cost.
+# single models at the same cost or less): a higher AIQ, and within at least one task a higher
+# quality at the same cost or less.
 # TAP output.
 import csv
 import glob
@@ -71,11 +72,11 @@ with tempfile.TemporaryDirectory() as tmp:
 
     better = [t for t in ev["tasks_held_out"]
               if t["quality"] - t["zero_router_quality"] > 1 / t["items"] and
-              abs(t["zero_router_cost_usd"] - t["cost_usd"]) < 1e-12]
+              t["zero_router_cost_usd"] <= t["cost_usd"] + 1e-12]
     better.sort(key=lambda t: t["zero_router_quality"] - t["quality"])
     for t in better[:3]:
         print("# %s: %d items, %.1f%% at $%.4f per 1k against %.1f%% for the zero router"
               % (t["task"], t["items"], 100 * t["quality"], 1000 * t["cost_usd"],
                  100 * t["zero_router_quality"]))
     ok(len(better) >= 1, "within %d tasks, a higher held-out quality than the zero router at the "
-       "same cost" % len(better))
+       "same cost or less" % len(better))

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <routewise-eval.h>
 
+#define RW_EVAL_COMPILATION
+#include "rw-offline-private.h"
+#undef RW_EVAL_COMPILATION
+
 #include "rw-test-fixtures.h"
 #include "rw-test-util.h"
 
@@ -734,6 +738,34 @@ test_learn_and_evaluate (void)
   }
 }
 
+/* The zero router at a cost: the best that sending each request at random to one of two
+ * single models reaches spending that much or less. */
+static void
+test_zero_router (void)
+{
+  /* cheap and poor, mid and best, dear and worse than mid */
+  const double q[] = { 0.5, 0.9, 0.8 }, c[] = { 1, 2, 10 };
+  const struct { double target, quality, cost; int a, b; double share; } want[] = {
+    { 0.5, 0.5, 1, 0, 0, 0 },       /* below every model: the cheapest alone */
+    { 1.5, 0.7, 1.5, 0, 1, 0.5 },   /* half and half */
+    { 5, 0.9, 2, 1, 1, 0 },         /* the best model costs less: it alone, at its cost */
+    { 20, 0.9, 2, 1, 1, 0 },        /* above every model: the best, not the dearest */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      int a, b;
+      double share, cost;
+      double got = _rw_offline_zero_router (q, c, 3, want[i].target, &a, &b, &share, &cost);
+
+      g_assert_cmpfloat_with_epsilon (got, want[i].quality, 1e-12);
+      g_assert_cmpfloat_with_epsilon (cost, want[i].cost, 1e-12);
+      g_assert_cmpint (a, ==, want[i].a);
+      g_assert_cmpint (b, ==, want[i].b);
+      g_assert_cmpfloat_with_epsilon (share, want[i].share, 1e-12);
+    }
+}
+
 static void
 test_export (void)
 {
@@ -952,6 +984,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/prompt-router-shape", test_prompt_router_shape);
   g_test_add_func ("/Rw/Learn/policy-rules", test_policy_rules);
   g_test_add_func ("/Rw/Learn/learn-and-evaluate", test_learn_and_evaluate);
+  g_test_add_func ("/Rw/Learn/zero-router", test_zero_router);
   g_test_add_func ("/Rw/Learn/export", test_export);
   g_test_add_func ("/Rw/Learn/unpriced", test_unpriced);
   g_test_add_func ("/Rw/Learn/import-outcomes", test_import_outcomes);

@@ -1732,7 +1732,7 @@ test_policies (Fixture       *f,
   wait_for_frame (GTK_WIDGET (f->window));
   labels = labels_of (GTK_WIDGET (page));
   g_assert_nonnull (strstr (labels, "This policy"));
-  g_assert_nonnull (strstr (labels, "Mix of single models at the same cost"));
+  g_assert_nonnull (strstr (labels, "Best mix of single models at the same cost or less"));
   g_assert_nonnull (strstr (labels, "Oracle"));
   g_assert_nonnull (strstr (labels, "recorded/mixtral-8x7b-instruct-v0.1"));
 
