@@ -198,6 +198,18 @@ policies_page_show_learned (RwPoliciesPage *self)
       g_free (text);
       text = more;
     }
+  if (json_object_has_member (learned, "expected_quality") &&
+      !json_object_get_null_member (learned, "expected_quality"))
+    {
+      g_autofree char *quality = g_strdup_printf (
+        _("Within the budget, the prompts learned from score %.1f%% on average, each routed by "
+          "a router that had not learned it."),
+        100 * rw_json_object_get_double (learned, "expected_quality", 0));
+      char *more = g_strconcat (text, " ", quality, NULL);
+
+      g_free (text);
+      text = more;
+    }
   gtk_label_set_text (self->summary, text);
   policies_page_fill_tasks (self);
   policies_page_show_frontier (self);

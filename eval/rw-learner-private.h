@@ -27,6 +27,8 @@ typedef struct
   RwPromptRouter *router;
   double cost_weight;
   double cost_per_1k;             /* of the requests learned from, routed by the router */
+  double quality;                 /* their mean score so, each routed as a new prompt; NAN
+                                   * without a budget */
 } RwLearned;
 
 GPtrArray * _rw_learner_priced_outcomes (GPtrArray *outcomes,
@@ -42,6 +44,7 @@ double _rw_learner_router_weight (RwPromptRouter *router,
                                   GPtrArray *outcomes,
                                   GHashTable *stats,
                                   const RwLearnerOptions *o,
-                                  double *cost_per_1k);
+                                  double *cost_per_1k,
+                                  double *quality);
 
 G_END_DECLS

@@ -40,11 +40,17 @@ _rw_learner_train_router (GPtrArray  *outcomes,
   return router;
 }
 
+/* How many parts the prompts learned from are split into to see the router on prompts it did not
+ * learn from, and the fewest items for which that is done. */
+#define INNER_FOLDS 3
+#define INNER_MIN_ITEMS 30
+
 typedef struct
 {
   guint n;          /* models that may serve it */
-  double *quality;
-  double *cost;
+  double *quality;  /* what the router expects of each */
+  double *cost;     /* what each costs on average for the task */
+  double *score;    /* what each answered, else its average for the task */
 } Choice;
 
 static void
@@ -52,24 +58,73 @@ learner_choice_clear (Choice *c)
 {
   g_free (c->quality);
   g_free (c->cost);
+  g_free (c->score);
 }
 
-/* What the router expects of every model the task allows, for each item learned from. */
+/* The part of the prompts learned from that @prompt falls in: the same text, whatever its
+ * spacing, always in the same part. */
+static guint
+learner_router_part (const char *prompt)
+{
+  g_autofree char *text = rw_text_normalize_space (prompt);
+  g_autofree char *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+
+  h[8] = '\0';
+  return (guint) (g_ascii_strtoull (h, NULL, 16) % INNER_FOLDS);
+}
+
+/* Each item's answer by each model: item -> (model -> score, the mean of its answers). */
+static GHashTable *
+learner_router_scores (GPtrArray *outcomes)
+{
+  GHashTable *items = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify) g_hash_table_unref);
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      GHashTable *models = g_hash_table_lookup (items, o->item);
+      double *sum;
+
+      if (models == NULL)
+        {
+          models = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+          g_hash_table_insert (items, o->item, models);
+        }
+      sum = g_hash_table_lookup (models, o->model);
+      if (sum == NULL)
+        {
+          sum = g_new0 (double, 2);
+          g_hash_table_insert (models, o->model, sum);
+        }
+      sum[0] += o->score;
+      sum[1] += 1;
+    }
+  return items;
+}
+
+/* For each item learned from, what the router expects of every model the task allows, and
+ * what each answered. With @routers[part] for each part of the prompts where @n_routers is
+ * INNER_FOLDS (each learned without that part), else @routers[0] for all. */
 static GArray *
-learner_router_choices (RwPromptRouter         *router,
+learner_router_choices (RwPromptRouter        **routers,
+                        guint                   n_routers,
                         GPtrArray              *outcomes,
                         GHashTable             *stats,
                         const RwLearnerOptions *o)
 {
   GArray *choices = g_array_new (FALSE, TRUE, sizeof (Choice));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) scores = learner_router_scores (outcomes);
 
   g_array_set_clear_func (choices, (GDestroyNotify) learner_choice_clear);
   for (guint i = 0; i < outcomes->len; i++)
     {
       RwOutcome *oc = outcomes->pdata[i];
       GHashTable *models = g_hash_table_lookup (stats, oc->task);
+      GHashTable *answered = g_hash_table_lookup (scores, oc->item);
       g_autoptr(GPtrArray) allowed = NULL;
+      RwPromptRouter *router;
       const char *tasks[] = { oc->task };
       const double probs[] = { 1 };
       Choice c = { 0 };
@@ -77,16 +132,20 @@ learner_router_choices (RwPromptRouter         *router,
       if (oc->prompt == NULL || models == NULL || g_hash_table_contains (seen, oc->item))
         continue;
       g_hash_table_add (seen, oc->item);
+      router = routers[n_routers == INNER_FOLDS ? learner_router_part (oc->prompt) : 0];
       allowed = _rw_learner_rank_models (models, o, 0);
       c.quality = g_new (double, MAX (1, allowed->len));
       c.cost = g_new (double, MAX (1, allowed->len));
+      c.score = g_new (double, MAX (1, allowed->len));
       for (guint k = 0; k < allowed->len; k++)
         {
           RwLearnerStat *s = allowed->pdata[k];
           double q = rw_prompt_router_quality (router, s->model, oc->prompt, tasks, probs, 1);
+          double *sum = g_hash_table_lookup (answered, s->model);
 
           c.quality[c.n] = isnan (q) ? s->quality : q;
           c.cost[c.n] = s->cost;
+          c.score[c.n] = sum != NULL ? sum[0] / sum[1] : s->quality;
           c.n++;
         }
       g_array_append_val (choices, c);
@@ -94,62 +153,163 @@ learner_router_choices (RwPromptRouter         *router,
   return choices;
 }
 
-static double
-learner_router_cost_per_1k (GArray *choices,
-                            double  weight)
+/* What a thousand of the items cost, routed with @weight, and their mean score. */
+static void
+learner_router_outcome (GArray *choices,
+                        double  weight,
+                        double *cost_per_1k,
+                        double *quality)
 {
-  double total = 0;
+  double total = 0, score = 0;
 
   for (guint i = 0; i < choices->len; i++)
     {
       Choice *c = &g_array_index (choices, Choice, i);
-      double best = -INFINITY, cost = 0;
+      double best = -INFINITY;
+      int pick = -1;
 
       for (guint k = 0; k < c->n; k++)
         {
           double v = c->quality[k] - weight * c->cost[k] * 1000;
-          if (v > best || (v == best && c->cost[k] < cost))
+          if (v > best || (v == best && pick >= 0 && c->cost[k] < c->cost[pick]))
             {
               best = v;
-              cost = c->cost[k];
+              pick = (int) k;
             }
         }
-      total += cost;
+      if (pick >= 0)
+        {
+          total += c->cost[pick];
+          score += c->score[pick];
+        }
     }
-  return choices->len > 0 ? 1000 * total / choices->len : 0;
+  *cost_per_1k = choices->len > 0 ? 1000 * total / choices->len : 0;
+  *quality = choices->len > 0 ? score / choices->len : NAN;
 }
 
-/* The cost weight: the options' own, or with a budget the least that keeps a thousand of the
- * requests learned from, each routed by the router, within it. Sets @cost_per_1k to what a
- * thousand of them cost with that weight. */
+static double
+learner_router_cost_per_1k (GArray *choices,
+                            double  weight)
+{
+  double cost, quality;
+
+  learner_router_outcome (choices, weight, &cost, &quality);
+  return cost;
+}
+
+/* The routers that see each part of the prompts as new: each learned without that part. NULL
+ * where there are too few items, or a part is empty. */
+static GPtrArray *
+learner_router_inner (GPtrArray  *outcomes,
+                      GHashTable *stats)
+{
+  g_autoptr(GPtrArray) routers = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) rw_prompt_router_unref);
+  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
+  guint per_part[INNER_FOLDS] = { 0 };
+
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      if (o->prompt != NULL && g_hash_table_add (items, o->item))
+        per_part[learner_router_part (o->prompt)]++;
+    }
+  if (g_hash_table_size (items) < INNER_MIN_ITEMS)
+    return NULL;
+  for (guint f = 0; f < INNER_FOLDS; f++)
+    {
+      g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+
+      if (per_part[f] == 0)
+        return NULL;
+      for (guint i = 0; i < outcomes->len; i++)
+        {
+          RwOutcome *o = outcomes->pdata[i];
+          if (o->prompt != NULL && learner_router_part (o->prompt) != f)
+            g_ptr_array_add (rest, o);
+        }
+      g_ptr_array_add (routers, _rw_learner_train_router (rest, stats));
+    }
+  return g_steal_pointer (&routers);
+}
+
+/* The least weight that keeps a thousand of the items within @budget, or the greatest tried. */
+static double
+learner_router_least_weight (GArray *choices,
+                             double  budget)
+{
+  double lo = 0, hi = 1;
+
+  if (learner_router_cost_per_1k (choices, 0) <= budget)
+    return 0;
+  while (hi < 1e9 && learner_router_cost_per_1k (choices, hi) > budget)
+    hi *= 4;
+  for (guint i = 0; i < 50; i++)
+    {
+      double mid = (lo + hi) / 2;
+      if (learner_router_cost_per_1k (choices, mid) > budget)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return hi;
+}
+
+/* The cost weight: the options' own; or, with a budget, the one that routes best within it.
+ * Spending more is not always better: where the router's guesses that a dear model would do
+ * better are wrong, it buys nothing. So the spending is chosen on the prompts learned from,
+ * each routed by a router that did not learn it (INNER_FOLDS parts), by what the chosen model
+ * answered: of the costs within the budget that some weight gives, the one that scores highest
+ * (the cheaper of two that score the same). The weight is then the least with which the router
+ * learned from every prompt spends no more than that on them. Sets @cost_per_1k to what a
+ * thousand of those requests cost with it, and @quality to what they scored as new prompts at
+ * that cost (NAN without a budget or with too few items to tell). */
 double
 _rw_learner_router_weight (RwPromptRouter         *router,
                            GPtrArray              *outcomes,
                            GHashTable             *stats,
                            const RwLearnerOptions *o,
-                           double                 *cost_per_1k)
+                           double                 *cost_per_1k,
+                           double                 *quality)
 {
-  g_autoptr(GArray) choices = learner_router_choices (router, outcomes, stats, o);
-  double lo = 0, hi = 1, w;
+  g_autoptr(GArray) choices = learner_router_choices (&router, 1, outcomes, stats, o);
+  g_autoptr(GArray) inner_choices = NULL;
+  g_autoptr(GPtrArray) inner = NULL;
+  double w, target, best_q = -INFINITY, best_c = NAN;
 
+  *quality = NAN;
   if (!(o->budget_per_1k > 0))
-    w = MAX (0, o->cost_weight);
-  else if (learner_router_cost_per_1k (choices, 0) <= o->budget_per_1k)
-    w = 0;
-  else
     {
-      while (hi < 1e9 && learner_router_cost_per_1k (choices, hi) > o->budget_per_1k)
-        hi *= 4;
-      for (guint i = 0; i < 50; i++)
-        {
-          double mid = (lo + hi) / 2;
-          if (learner_router_cost_per_1k (choices, mid) > o->budget_per_1k)
-            lo = mid;
-          else
-            hi = mid;
-        }
-      w = hi;
+      w = MAX (0, o->cost_weight);
+      *cost_per_1k = learner_router_cost_per_1k (choices, w);
+      return w;
     }
+  target = o->budget_per_1k;
+  inner = learner_router_inner (outcomes, stats);
+  if (inner != NULL)
+    {
+      inner_choices = learner_router_choices ((RwPromptRouter **) inner->pdata, inner->len,
+                                              outcomes, stats, o);
+      /* Every weight from the least within the budget up, by steps of a fifth. */
+      for (double t = learner_router_least_weight (inner_choices, target); t <= 1e9;
+           t = MAX (t, 1e-6) * 1.2)
+        {
+          double c, q;
+
+          learner_router_outcome (inner_choices, t, &c, &q);
+          if (c <= target + 1e-12 && (q > best_q || (q == best_q && c < best_c)))
+            {
+              best_q = q;
+              best_c = c;
+            }
+        }
+      if (!isnan (best_c))
+        {
+          target = MIN (target, best_c);
+          *quality = best_q;
+        }
+    }
+  w = learner_router_least_weight (choices, target);
   *cost_per_1k = learner_router_cost_per_1k (choices, w);
   return w;
 }

@@ -262,7 +262,7 @@ learner_learn (GPtrArray            *outcomes,
 
   out->router = _rw_learner_train_router (outcomes, stats);
   out->cost_weight = _rw_learner_router_weight (out->router, outcomes, stats, o,
-                                                &out->cost_per_1k);
+                                                &out->cost_per_1k, &out->quality);
   rw_prompt_router_set_cost_weight (out->router, out->cost_weight);
   out->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   g_hash_table_iter_init (&iter, stats);
@@ -547,6 +547,11 @@ rw_learner_learn (GPtrArray            *graded,
   json_builder_end_array (b);
   json_builder_set_member_name (b, "expected_cost_per_1k");
   json_builder_add_double_value (b, l.cost_per_1k);
+  json_builder_set_member_name (b, "expected_quality");
+  if (isnan (l.quality))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, l.quality);
   json_builder_set_member_name (b, "data");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "graded_answers");

@@ -571,6 +571,8 @@ test_learn_and_evaluate (void)
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "trivia"), 1), ==, "small/model");
   learned = json_object_get_object_member (json_node_get_object (p1), "learned");
   g_assert_cmpfloat (json_object_get_double_member (learned, "classifier_accuracy"), >, 0.95);
+  /* Without a budget, no spending was chosen, so no score was measured for it. */
+  g_assert_true (json_object_get_null_member (learned, "expected_quality"));
 
   /* The learned file is what the router loads, classifier included. */
   text = json_to_string (p1, FALSE);
@@ -587,6 +589,9 @@ test_learn_and_evaluate (void)
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (tasks, "proofs"), 0), ==, "big/model");
   learned = json_object_get_object_member (json_node_get_object (p2), "learned");
   g_assert_cmpfloat (json_object_get_double_member (learned, "expected_cost_per_1k"), <=, 5.0 + 1e-9);
+  /* The spending within the budget was chosen by what it scored on prompts routed as new. */
+  g_assert_cmpfloat (json_object_get_double_member (learned, "expected_quality"), >, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (learned, "expected_quality"), <=, 1);
   g_clear_pointer (&text, g_free);
   text = json_to_string (p2, FALSE);
   g_assert_true (rw_policy_load_data (loaded, "frugal.json", text, -1, &error));

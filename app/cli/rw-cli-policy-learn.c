@@ -88,6 +88,14 @@ policy_learn_print_summary (JsonNode   *policy,
            rw_json_object_get_int (data, "comparisons", 0),
            rw_json_object_get_double (learned, "cost_weight", 0),
            rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
+  if (json_object_has_member (learned, "expected_quality") &&
+      !json_object_get_null_member (learned, "expected_quality"))
+    {
+      fprintf (stderr, _("Within the budget, the prompts learned from score %.1f%% on average, "
+                         "each routed by a router that had not learned it."),
+               100 * rw_json_object_get_double (learned, "expected_quality", 0));
+      fputc ('\n', stderr);
+    }
   {
     JsonArray *left_out = rw_json_object_get_array (learned, "excluded_unpriced");
 
