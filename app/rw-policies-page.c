@@ -270,8 +270,10 @@ policies_page_learned_cb (GObject      *object,
     {
       g_clear_pointer (&self->learned, json_node_unref);
       self->learned = policy;
-      /* An evaluation was of the policy before. */
+      /* An evaluation was of the policy before: it is no longer shown as this one's. */
       g_clear_pointer (&self->evaluation, json_node_unref);
+      rw_table_clear (self->evaluation_table);
+      gtk_widget_set_visible (GTK_WIDGET (self->curve), FALSE);
       policies_page_show_learned (self);
     }
   if (self->again)
@@ -768,8 +770,8 @@ rw_policies_page_init (RwPoliciesPage *self)
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Budget per 1,000 requests"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("In US dollars; above 0 it sets the weight: the least that "
-                                 "keeps within it"));
+                               _("In US dollars; above 0 it sets the weight: the one that "
+                                 "routes best within it"));
   self->budget_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 1000, 0.05));
   gtk_spin_button_set_digits (self->budget_spin, 2);
   gtk_widget_set_valign (GTK_WIDGET (self->budget_spin), GTK_ALIGN_CENTER);

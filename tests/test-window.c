@@ -610,6 +610,14 @@ has_label (GtkWidget *widget,
   return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0;
 }
 
+/* Whether a GtkLabel's text starts with @text. */
+static gboolean
+label_starts (GtkWidget *widget,
+              gpointer   text)
+{
+  return g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
 /* Whether a file under @dir holds @needle. */
 static gboolean
 tree_holds (const char *dir,
@@ -1840,6 +1848,28 @@ test_policies (Fixture       *f,
     wait_for_frame (GTK_WIDGET (f->window));
     save_screenshot (GTK_WIDGET (f->window), "window-policies-evaluation.png");
   }
+
+  /* A budget: the spending within it is chosen by what it scored on prompts routed as new, and
+   * the summary says that score. */
+  rw_policies_page_set_budget (page, 0.4);
+  wait_for_frame (GTK_WIDGET (f->window));
+  while (rw_policies_page_is_busy (page))
+    g_main_context_iteration (NULL, TRUE);
+  learned = json_object_get_object_member (json_node_get_object (rw_policies_page_get_learned (page)),
+                                           "learned");
+  g_assert_cmpfloat (json_object_get_double_member (learned, "expected_quality"), >, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (learned, "expected_cost_per_1k"), <=, 0.4);
+  wait_for_frame (GTK_WIDGET (f->window));
+  g_free (labels);
+  labels = labels_of (GTK_WIDGET (page));
+  g_assert_nonnull (strstr (labels, "Within the budget, the prompts learned from score"));
+  /* The evaluation was of the policy before: it is gone until this one is evaluated. */
+  g_assert_null (rw_policies_page_get_evaluation (page));
+  g_assert_null (strstr (labels, "This policy"));
+  scroll_to (GTK_WIDGET (f->window),
+             find_any (GTK_WIDGET (page), GTK_TYPE_LABEL, label_starts, (gpointer) "Learned from"));
+  wait_for_frame (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "window-policies-budget.png");
 }
 
 /* The Stats view over a stored week of the endpoint's requests, with the votes of the week and
