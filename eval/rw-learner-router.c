@@ -61,16 +61,27 @@ learner_choice_clear (Choice *c)
   g_free (c->score);
 }
 
-/* The part of the prompts learned from that @prompt falls in: the same text, whatever its
- * spacing, always in the same part. */
-static guint
-learner_router_part (const char *prompt)
+/* The part of the prompts learned from that each item falls in, by its prompt: the same text,
+ * whatever its spacing, always in the same part. item -> part + 1. */
+static GHashTable *
+learner_router_parts (GPtrArray *outcomes)
 {
-  g_autofree char *text = rw_text_normalize_space (prompt);
-  g_autofree char *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  GHashTable *parts = g_hash_table_new (g_str_hash, g_str_equal);
 
-  h[8] = '\0';
-  return (guint) (g_ascii_strtoull (h, NULL, 16) % INNER_FOLDS);
+  for (guint i = 0; i < outcomes->len; i++)
+    {
+      RwOutcome *o = outcomes->pdata[i];
+      g_autofree char *text = NULL, *h = NULL;
+
+      if (o->prompt == NULL || g_hash_table_contains (parts, o->item))
+        continue;
+      text = rw_text_normalize_space (o->prompt);
+      h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+      h[8] = '\0';
+      g_hash_table_insert (parts, o->item,
+                           GUINT_TO_POINTER (g_ascii_strtoull (h, NULL, 16) % INNER_FOLDS + 1));
+    }
+  return parts;
 }
 
 /* Each item's answer by each model: item -> (model -> score, the mean of its answers). */
@@ -104,11 +115,11 @@ learner_router_scores (GPtrArray *outcomes)
 }
 
 /* For each item learned from, what the router expects of every model the task allows, and
- * what each answered. With @routers[part] for each part of the prompts where @n_routers is
- * INNER_FOLDS (each learned without that part), else @routers[0] for all. */
+ * what each answered. With @routers[part] for each item's part (@parts, each router learned
+ * without that part), else @routers[0] for all. */
 static GArray *
 learner_router_choices (RwPromptRouter        **routers,
-                        guint                   n_routers,
+                        GHashTable             *parts,
                         GPtrArray              *outcomes,
                         GHashTable             *stats,
                         const RwLearnerOptions *o)
@@ -124,6 +135,7 @@ learner_router_choices (RwPromptRouter        **routers,
       GHashTable *models = g_hash_table_lookup (stats, oc->task);
       GHashTable *answered = g_hash_table_lookup (scores, oc->item);
       g_autoptr(GPtrArray) allowed = NULL;
+      g_autofree const char **names = NULL;
       RwPromptRouter *router;
       const char *tasks[] = { oc->task };
       const double probs[] = { 1 };
@@ -132,15 +144,20 @@ learner_router_choices (RwPromptRouter        **routers,
       if (oc->prompt == NULL || models == NULL || g_hash_table_contains (seen, oc->item))
         continue;
       g_hash_table_add (seen, oc->item);
-      router = routers[n_routers == INNER_FOLDS ? learner_router_part (oc->prompt) : 0];
+      router = routers[parts ? GPOINTER_TO_UINT (g_hash_table_lookup (parts, oc->item)) - 1 : 0];
       allowed = _rw_learner_rank_models (models, o, 0);
       c.quality = g_new (double, MAX (1, allowed->len));
       c.cost = g_new (double, MAX (1, allowed->len));
       c.score = g_new (double, MAX (1, allowed->len));
+      names = g_new (const char *, MAX (1, allowed->len));
+      for (guint k = 0; k < allowed->len; k++)
+        names[k] = ((RwLearnerStat *) allowed->pdata[k])->model;
+      rw_prompt_router_qualities (router, names, allowed->len, oc->prompt, tasks, probs, 1,
+                                  c.quality);
       for (guint k = 0; k < allowed->len; k++)
         {
           RwLearnerStat *s = allowed->pdata[k];
-          double q = rw_prompt_router_quality (router, s->model, oc->prompt, tasks, probs, 1);
+          double q = c.quality[k];
           double *sum = g_hash_table_lookup (answered, s->model);
 
           c.quality[c.n] = isnan (q) ? s->quality : q;
@@ -197,40 +214,64 @@ learner_router_cost_per_1k (GArray *choices,
   return cost;
 }
 
-/* The routers that see each part of the prompts as new: each learned without that part. NULL
- * where there are too few items, or a part is empty. */
+typedef struct
+{
+  GPtrArray *outcomes;      /* those of the other parts, borrowed */
+  GHashTable *stats;        /* read only */
+} InnerJob;
+
+static gpointer
+learner_router_inner_thread (gpointer data)
+{
+  InnerJob *job = data;
+
+  return _rw_learner_train_router (job->outcomes, job->stats);
+}
+
+/* The routers that see each part of the prompts (@parts) as new: each learned without that
+ * part, all at once, each in a thread of its own (they only read the outcomes and @stats).
+ * NULL where there are too few items, or a part is empty. */
 static GPtrArray *
 learner_router_inner (GPtrArray  *outcomes,
+                      GHashTable *parts,
                       GHashTable *stats)
 {
-  g_autoptr(GPtrArray) routers = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) rw_prompt_router_unref);
-  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
-  guint per_part[INNER_FOLDS] = { 0 };
+  GPtrArray *routers = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_prompt_router_unref);
+  GPtrArray *rest[INNER_FOLDS];
+  GThread *threads[INNER_FOLDS];
+  InnerJob jobs[INNER_FOLDS];
+  guint per_part[INNER_FOLDS + 1] = { 0 };
+  GHashTableIter iter;
+  gpointer part;
 
-  for (guint i = 0; i < outcomes->len; i++)
-    {
-      RwOutcome *o = outcomes->pdata[i];
-      if (o->prompt != NULL && g_hash_table_add (items, o->item))
-        per_part[learner_router_part (o->prompt)]++;
-    }
-  if (g_hash_table_size (items) < INNER_MIN_ITEMS)
-    return NULL;
+  g_hash_table_iter_init (&iter, parts);
+  while (g_hash_table_iter_next (&iter, NULL, &part))
+    per_part[GPOINTER_TO_UINT (part)]++;
+  for (guint f = 1; f <= INNER_FOLDS; f++)
+    if (g_hash_table_size (parts) < INNER_MIN_ITEMS || per_part[f] == 0)
+      {
+        g_ptr_array_unref (routers);
+        return NULL;
+      }
   for (guint f = 0; f < INNER_FOLDS; f++)
     {
-      g_autoptr(GPtrArray) rest = g_ptr_array_new ();
-
-      if (per_part[f] == 0)
-        return NULL;
+      rest[f] = g_ptr_array_new ();
       for (guint i = 0; i < outcomes->len; i++)
         {
           RwOutcome *o = outcomes->pdata[i];
-          if (o->prompt != NULL && learner_router_part (o->prompt) != f)
-            g_ptr_array_add (rest, o);
+          if (o->prompt != NULL &&
+              GPOINTER_TO_UINT (g_hash_table_lookup (parts, o->item)) != f + 1)
+            g_ptr_array_add (rest[f], o);
         }
-      g_ptr_array_add (routers, _rw_learner_train_router (rest, stats));
+      jobs[f] = (InnerJob) { rest[f], stats };
+      threads[f] = g_thread_new ("routewise-router", learner_router_inner_thread, &jobs[f]);
     }
-  return g_steal_pointer (&routers);
+  for (guint f = 0; f < INNER_FOLDS; f++)
+    {
+      g_ptr_array_add (routers, g_thread_join (threads[f]));
+      g_ptr_array_unref (rest[f]);
+    }
+  return routers;
 }
 
 /* The least weight that keeps a thousand of the items within @budget, or the greatest tried. */
@@ -272,9 +313,10 @@ _rw_learner_router_weight (RwPromptRouter         *router,
                            double                 *cost_per_1k,
                            double                 *quality)
 {
-  g_autoptr(GArray) choices = learner_router_choices (&router, 1, outcomes, stats, o);
+  g_autoptr(GArray) choices = learner_router_choices (&router, NULL, outcomes, stats, o);
   g_autoptr(GArray) inner_choices = NULL;
   g_autoptr(GPtrArray) inner = NULL;
+  g_autoptr(GHashTable) parts = NULL;
   double w, target, best_q = -INFINITY, best_c = NAN;
 
   *quality = NAN;
@@ -285,10 +327,11 @@ _rw_learner_router_weight (RwPromptRouter         *router,
       return w;
     }
   target = o->budget_per_1k;
-  inner = learner_router_inner (outcomes, stats);
+  parts = learner_router_parts (outcomes);
+  inner = learner_router_inner (outcomes, parts, stats);
   if (inner != NULL)
     {
-      inner_choices = learner_router_choices ((RwPromptRouter **) inner->pdata, inner->len,
+      inner_choices = learner_router_choices ((RwPromptRouter **) inner->pdata, parts,
                                               outcomes, stats, o);
       /* Every weight from the least within the budget up, by steps of a fifth. */
       for (double t = learner_router_least_weight (inner_choices, target); t <= 1e9;
