@@ -12,11 +12,15 @@
  *
  * A running evaluation's results, every item against the models, filled from the store as
  * answers come: each cell shows whether its answer passed, and opens it with each grade and
- * the judge's reasoning. A column view over one row object per item: only the rows in sight
- * have widgets, so a suite of any size costs the same to show.
+ * the judge's reasoning. A column view over one row object per item. The column view gives
+ * widgets to a few hundred rows at most (GTK 4.8 builds up to 200 at once), so the rows are
+ * handed to it a few at a time from an idle, never all in one main-loop turn.
  */
 
 #define EVAL_MATRIX_REFRESH_MS 500
+/* Rows handed to the column view per main-loop turn: with a button per model in each, about
+ * 10 ms of widgets. */
+#define EVAL_MATRIX_FILL_ROWS 8
 
 struct _RwEvalMatrix
 {
@@ -30,6 +34,9 @@ struct _RwEvalMatrix
   char *run_id;
   guint refresh_source;
   gboolean refreshing;
+  GPtrArray *pending;           /* RwEvalMatrixRow not yet in rows, in order */
+  guint filled;                 /* how many of pending are */
+  guint fill_source;
 
   GtkColumnView *view;
 };
@@ -204,6 +211,23 @@ eval_matrix_add_column (RwEvalMatrix *self,
   g_object_unref (column);
 }
 
+/* Hands the column view its next few rows. */
+static gboolean
+eval_matrix_fill (gpointer data)
+{
+  RwEvalMatrix *self = data;
+  guint n = MIN (EVAL_MATRIX_FILL_ROWS, self->pending->len - self->filled);
+
+  g_list_store_splice (self->rows, g_list_model_get_n_items (G_LIST_MODEL (self->rows)), 0,
+                       self->pending->pdata + self->filled, n);
+  self->filled += n;
+  if (self->filled < self->pending->len)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->fill_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * rw_eval_matrix_set_run:
  * @suite: the suite the run asks
@@ -242,8 +266,12 @@ rw_eval_matrix_set_run (RwEvalMatrix *self,
       g_ptr_array_add (rows, row);
       g_hash_table_insert (self->by_item, (gpointer) rw_eval_matrix_row_get_item_id (row), row);
     }
-  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
-                       rows->pdata, rows->len);
+  g_list_store_remove_all (self->rows);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->pending = g_steal_pointer (&rows);
+  self->filled = 0;
+  if (self->fill_source == 0)
+    self->fill_source = g_idle_add (eval_matrix_fill, self);
   if (self->run_id != NULL)
     rw_eval_matrix_refresh (self, self->run_id);
 }
@@ -251,12 +279,14 @@ rw_eval_matrix_set_run (RwEvalMatrix *self,
 /**
  * rw_eval_matrix_get_n_rows:
  *
- * Returns: how many items the matrix holds: all of the suite's
+ * Returns: how many items the matrix holds: all of the suite's, those not yet handed to the
+ *   column view included
  */
 guint
 rw_eval_matrix_get_n_rows (RwEvalMatrix *self)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  return g_list_model_get_n_items (G_LIST_MODEL (self->rows)) +
+         (self->pending ? self->pending->len - self->filled : 0);
 }
 
 static void
@@ -355,6 +385,8 @@ rw_eval_matrix_dispose (GObject *object)
   RwEvalMatrix *self = RW_EVAL_MATRIX (object);
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->fill_source, g_source_remove);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
   G_OBJECT_CLASS (rw_eval_matrix_parent_class)->dispose (object);
 }
 
