@@ -17,9 +17,8 @@
  * imports) with a cost weight or a budget per 1,000 requests, each task's cost-quality frontier
  * with the model chosen on it, the held-out evaluation against every single model, random, the
  * oracle and the zero router (the best mix of single models at the same cost or less), as a
- * table and a
- * curve; the policies kept, one of them
- * active (the one routewise/auto routes by), each exported to a file in every format.
+ * table and a curve; the policies kept, one of them active (the one routewise/auto routes by),
+ * each exported to a file in every format.
  *
  * Learning runs off the main loop on the evidence read once; moving the weight learns again
  * once the hand rests, with exactly what `routewise-cli policy learn` runs.
@@ -198,8 +197,7 @@ policies_page_show_learned (RwPoliciesPage *self)
       g_free (text);
       text = more;
     }
-  if (json_object_has_member (learned, "expected_quality") &&
-      !json_object_get_null_member (learned, "expected_quality"))
+  if (!isnan (rw_json_object_get_double (learned, "expected_quality", NAN)))
     {
       g_autofree char *quality = g_strdup_printf (
         _("Within the budget, the prompts learned from score %.1f%% on average, each routed by "

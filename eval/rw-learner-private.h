@@ -40,6 +40,9 @@ GPtrArray * _rw_learner_rank_models (GHashTable *models,
                                      double cost_weight);
 RwPromptRouter * _rw_learner_train_router (GPtrArray *outcomes,
                                            GHashTable *stats);
+guint _rw_learner_prompt_part (const char *prompt,
+                               guint digit,
+                               guint parts);
 double _rw_learner_router_weight (RwPromptRouter *router,
                                   GPtrArray *outcomes,
                                   GHashTable *stats,

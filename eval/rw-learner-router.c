@@ -61,8 +61,30 @@ learner_choice_clear (Choice *c)
   g_free (c->score);
 }
 
-/* The part of the prompts learned from that each item falls in, by its prompt: the same text,
- * whatever its spacing, always in the same part. item -> part + 1. */
+/**
+ * _rw_learner_prompt_part:
+ * @prompt: (nullable): a prompt
+ * @digit: where, in the hexadecimal SHA-256 of the prompt, the 8 digits read start (0 to 56):
+ *   splits made from different digits do not follow one another
+ * @parts: how many parts
+ *
+ * The part of a split that a prompt falls in: the same text, whatever its spacing, always in
+ * the same part.
+ */
+guint
+_rw_learner_prompt_part (const char *prompt,
+                         guint       digit,
+                         guint       parts)
+{
+  g_autofree char *text = rw_text_normalize_space (prompt ? prompt : "");
+  g_autofree char *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+
+  h[MIN (digit, 56) + 8] = '\0';
+  return (guint) (g_ascii_strtoull (h + MIN (digit, 56), NULL, 16) % parts);
+}
+
+/* The part of the prompts learned from that each item falls in, by its prompt (the first
+ * digits of its hash; the held-out evaluation's folds read the last). item -> part + 1. */
 static GHashTable *
 learner_router_parts (GPtrArray *outcomes)
 {
@@ -71,15 +93,11 @@ learner_router_parts (GPtrArray *outcomes)
   for (guint i = 0; i < outcomes->len; i++)
     {
       RwOutcome *o = outcomes->pdata[i];
-      g_autofree char *text = NULL, *h = NULL;
 
-      if (o->prompt == NULL || g_hash_table_contains (parts, o->item))
-        continue;
-      text = rw_text_normalize_space (o->prompt);
-      h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
-      h[8] = '\0';
-      g_hash_table_insert (parts, o->item,
-                           GUINT_TO_POINTER (g_ascii_strtoull (h, NULL, 16) % INNER_FOLDS + 1));
+      if (o->prompt != NULL && !g_hash_table_contains (parts, o->item))
+        g_hash_table_insert (parts, o->item,
+                             GUINT_TO_POINTER (_rw_learner_prompt_part (o->prompt, 0,
+                                                                        INNER_FOLDS) + 1));
     }
   return parts;
 }
@@ -115,18 +133,18 @@ learner_router_scores (GPtrArray *outcomes)
 }
 
 /* For each item learned from, what the router expects of every model the task allows, and
- * what each answered. With @routers[part] for each item's part (@parts, each router learned
- * without that part), else @routers[0] for all. */
+ * what each answered (@scores, from learner_router_scores()). With @routers[part] for each
+ * item's part (@parts, each router learned without that part), else @routers[0] for all. */
 static GArray *
 learner_router_choices (RwPromptRouter        **routers,
                         GHashTable             *parts,
+                        GHashTable             *scores,
                         GPtrArray              *outcomes,
                         GHashTable             *stats,
                         const RwLearnerOptions *o)
 {
   GArray *choices = g_array_new (FALSE, TRUE, sizeof (Choice));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) scores = learner_router_scores (outcomes);
 
   g_array_set_clear_func (choices, (GDestroyNotify) learner_choice_clear);
   for (guint i = 0; i < outcomes->len; i++)
@@ -157,14 +175,14 @@ learner_router_choices (RwPromptRouter        **routers,
       for (guint k = 0; k < allowed->len; k++)
         {
           RwLearnerStat *s = allowed->pdata[k];
-          double q = c.quality[k];
           double *sum = g_hash_table_lookup (answered, s->model);
 
-          c.quality[c.n] = isnan (q) ? s->quality : q;
-          c.cost[c.n] = s->cost;
-          c.score[c.n] = sum != NULL ? sum[0] / sum[1] : s->quality;
-          c.n++;
+          if (isnan (c.quality[k]))
+            c.quality[k] = s->quality;
+          c.cost[k] = s->cost;
+          c.score[k] = sum != NULL ? sum[0] / sum[1] : s->quality;
         }
+      c.n = allowed->len;
       g_array_append_val (choices, c);
     }
   return choices;
@@ -236,23 +254,21 @@ learner_router_inner (GPtrArray  *outcomes,
                       GHashTable *parts,
                       GHashTable *stats)
 {
-  GPtrArray *routers = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_prompt_router_unref);
-  GPtrArray *rest[INNER_FOLDS];
+  GPtrArray *routers, *rest[INNER_FOLDS];
   GThread *threads[INNER_FOLDS];
   InnerJob jobs[INNER_FOLDS];
   guint per_part[INNER_FOLDS + 1] = { 0 };
   GHashTableIter iter;
   gpointer part;
 
+  if (g_hash_table_size (parts) < INNER_MIN_ITEMS)
+    return NULL;
   g_hash_table_iter_init (&iter, parts);
   while (g_hash_table_iter_next (&iter, NULL, &part))
     per_part[GPOINTER_TO_UINT (part)]++;
   for (guint f = 1; f <= INNER_FOLDS; f++)
-    if (g_hash_table_size (parts) < INNER_MIN_ITEMS || per_part[f] == 0)
-      {
-        g_ptr_array_unref (routers);
-        return NULL;
-      }
+    if (per_part[f] == 0)
+      return NULL;
   for (guint f = 0; f < INNER_FOLDS; f++)
     {
       rest[f] = g_ptr_array_new ();
@@ -266,6 +282,7 @@ learner_router_inner (GPtrArray  *outcomes,
       jobs[f] = (InnerJob) { rest[f], stats };
       threads[f] = g_thread_new ("routewise-router", learner_router_inner_thread, &jobs[f]);
     }
+  routers = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_prompt_router_unref);
   for (guint f = 0; f < INNER_FOLDS; f++)
     {
       g_ptr_array_add (routers, g_thread_join (threads[f]));
@@ -313,7 +330,8 @@ _rw_learner_router_weight (RwPromptRouter         *router,
                            double                 *cost_per_1k,
                            double                 *quality)
 {
-  g_autoptr(GArray) choices = learner_router_choices (&router, NULL, outcomes, stats, o);
+  g_autoptr(GHashTable) scores = learner_router_scores (outcomes);
+  g_autoptr(GArray) choices = learner_router_choices (&router, NULL, scores, outcomes, stats, o);
   g_autoptr(GArray) inner_choices = NULL;
   g_autoptr(GPtrArray) inner = NULL;
   g_autoptr(GHashTable) parts = NULL;
@@ -331,7 +349,7 @@ _rw_learner_router_weight (RwPromptRouter         *router,
   inner = learner_router_inner (outcomes, parts, stats);
   if (inner != NULL)
     {
-      inner_choices = learner_router_choices ((RwPromptRouter **) inner->pdata, parts,
+      inner_choices = learner_router_choices ((RwPromptRouter **) inner->pdata, parts, scores,
                                               outcomes, stats, o);
       /* Every weight from the least within the budget up, by steps of a fifth. */
       for (double t = learner_router_least_weight (inner_choices, target); t <= 1e9;

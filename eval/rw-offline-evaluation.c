@@ -117,15 +117,13 @@ offline_collect_models (RwOfflineRun     *run,
   return TRUE;
 }
 
-/* The fold of a prompt: the same text, whatever its spacing, always in the same fold. */
+/* The fold of a prompt: the same text, whatever its spacing, always in the same fold (the last
+ * digits of its hash; the learner's own inner split reads the first). */
 static guint
 offline_fold_of (const char *prompt,
                  guint       folds)
 {
-  g_autofree char *text = rw_text_normalize_space (prompt ? prompt : "");
-  g_autofree char *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
-
-  return (guint) (g_ascii_strtoull (h + 56, NULL, 16) % folds);
+  return _rw_learner_prompt_part (prompt, 56, folds);
 }
 
 /* The items answered by every one of the policy's models. */

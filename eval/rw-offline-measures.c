@@ -192,17 +192,12 @@ _rw_offline_zero_router (const double *single_q,
 
         if (!(ci <= target))
           continue;
-        if (i == j || cj <= ci)
-          {
-            /* Within the cost: the model alone (a mix with a cheaper one is no better) */
-            if (i != j)
-              continue;
-            t = 0;
-          }
-        else if (target <= cj)
+        if (i == j)
+          t = 0;      /* the model alone, within the cost */
+        else if (ci < cj && target <= cj)
           t = (target - ci) / (cj - ci);
         else
-          continue;
+          continue;   /* two within the cost mix to no better than the better alone */
         q = (1 - t) * single_q[i] + t * single_q[j];
         c = (1 - t) * ci + t * cj;
         if (q > best || (q == best && c < *cost))

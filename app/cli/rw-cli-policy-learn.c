@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "rw-cli-context.h"
@@ -88,8 +89,8 @@ policy_learn_print_summary (JsonNode   *policy,
            rw_json_object_get_int (data, "comparisons", 0),
            rw_json_object_get_double (learned, "cost_weight", 0),
            rw_json_object_get_double (learned, "expected_cost_per_1k", 0));
-  if (json_object_has_member (learned, "expected_quality") &&
-      !json_object_get_null_member (learned, "expected_quality"))
+  /* Measured only with a budget; null without. */
+  if (!isnan (rw_json_object_get_double (learned, "expected_quality", NAN)))
     {
       fprintf (stderr, _("Within the budget, the prompts learned from score %.1f%% on average, "
                          "each routed by a router that had not learned it."),
