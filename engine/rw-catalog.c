@@ -1096,7 +1096,7 @@ rw_catalog_load_file (RwCatalog   *self,
   g_autoptr(GError) local = NULL;
   gsize len;
 
-  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
+  if (!rw_file_read_text (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return FALSE;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -126,10 +127,43 @@ rw_file_read (const char  *path,
 }
 
 /**
+ * rw_file_read_text:
+ * @path: the file
+ * @max: the most bytes it may hold
+ * @contents: (out): its text, followed by a NUL that @length does not count
+ * @length: (out) (optional): how many bytes of text
+ *
+ * Reads a text file as rw_file_read() does, without the UTF-8 byte order mark that may open it:
+ * spreadsheets and some editors write one before a CSV, a JSON or a YAML file, and the text
+ * starts after it.
+ */
+gboolean
+rw_file_read_text (const char  *path,
+                   gsize        max,
+                   char       **contents,
+                   gsize       *length,
+                   GError     **error)
+{
+  gsize len;
+
+  if (!rw_file_read (path, max, contents, &len, error))
+    return FALSE;
+  if (len >= 3 && memcmp (*contents, "\xef\xbb\xbf", 3) == 0)
+    {
+      len -= 3;
+      memmove (*contents, *contents + 3, len + 1);
+    }
+  if (length != NULL)
+    *length = len;
+  return TRUE;
+}
+
+/**
  * rw_file_read_json:
  *
- * A JSON file of at most @max bytes, read by the bounded reader (nesting, UTF-8). The error
- * names the file, and the line and column where the JSON went wrong.
+ * A JSON file of at most @max bytes, read by the bounded reader (nesting, UTF-8), after the
+ * byte order mark that may open it. The error names the file, and the line and column where
+ * the JSON went wrong.
  */
 JsonNode *
 rw_file_read_json (const char  *path,
@@ -141,7 +175,7 @@ rw_file_read_json (const char  *path,
   JsonNode *node;
   gsize len;
 
-  if (!rw_file_read (path, max, &contents, &len, error))
+  if (!rw_file_read_text (path, max, &contents, &len, error))
     return NULL;
   if ((node = rw_json_parse (contents, len, &local)) == NULL)
     g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", path, local->message);

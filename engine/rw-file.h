@@ -25,6 +25,11 @@ gboolean  rw_file_read      (const char  *path,
                              char       **contents,
                              gsize       *length,
                              GError     **error);
+gboolean  rw_file_read_text (const char  *path,
+                             gsize        max,
+                             char       **contents,
+                             gsize       *length,
+                             GError     **error);
 JsonNode *rw_file_read_json (const char  *path,
                              gsize        max,
                              GError     **error);

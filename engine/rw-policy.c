@@ -685,7 +685,7 @@ rw_policy_new_from_file (const char  *path,
   g_autoptr(GError) local = NULL;
   gsize len;
 
-  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
+  if (!rw_file_read_text (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;

@@ -110,7 +110,7 @@ rw_providers_file_load (RwProvidersFile  *self,
       self->root = providers_file_empty ();
       return TRUE;
     }
-  if (!rw_file_read (self->path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local)
+  if (!rw_file_read_text (self->path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local)
       || (root = rw_json_parse (contents, len, &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", self->path, local->message);

@@ -289,7 +289,7 @@ outcomes_read_rows (const char  *path,
                    MAX_FILE / (1024 * 1024));
       return NULL;
     }
-  if (!rw_file_read (path, MAX_FILE, &data, &len, &local))
+  if (!rw_file_read_text (path, MAX_FILE, &data, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;
@@ -396,8 +396,11 @@ rw_outcome_next_sample (GHashTable *seen,
  * @error: return location for an error: a row that is not of the form, naming its line
  *
  * Stores the file as a graded evaluation run: each item's prompt, each row as a model's
- * answer with its score as a grade ("import"), its cost and latency, and each pair of answers
- * to an item as a comparison. Nothing is stored unless every row is of the form.
+ * answer with its score as a grade ("import"), its cost and latency, and each pair of two
+ * models' answers to an item as a comparison. Where a model answered an item more than once,
+ * its answers are samples, and each sample is compared with the other models' answers of the
+ * same sample, as an evaluation with repetitions compares them; a model is never compared with
+ * itself. Nothing is stored unless every row is of the form.
  *
  * Returns: (transfer full) (nullable): the run's id
  */
@@ -459,6 +462,7 @@ rw_outcomes_import (RwStore     *store,
       Row *first = answers->pdata[0];
       g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (first->prompt);
       g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      g_autofree guint *samples = g_new (guint, answers->len);
       g_autofree char *prompt_id = NULL;
 
       rw_chat_request_set_task (request, first->task);
@@ -468,6 +472,7 @@ rw_outcomes_import (RwStore     *store,
           Row *row = answers->pdata[a];
           g_autoptr(RwChatResult) result = rw_chat_result_new (row->model);
 
+          samples[a] = rw_outcome_next_sample (seen, row->item, row->model);
           result->tokens_in = rw_estimate_tokens (row->prompt);
           result->usage_estimated = TRUE;
           result->cost_usd = outcomes_cost (catalog, row);
@@ -478,7 +483,7 @@ rw_outcomes_import (RwStore     *store,
                                   .result = result,
                                   .attempt = 1,
                                   .item_id = row->item,
-                                  .sample = rw_outcome_next_sample (seen, row->item, row->model),
+                                  .sample = samples[a],
                                   .task = first->task,
                                 }));
           rw_store_record_grade (store, ids->pdata[ids->len - 1], "import", row->score,
@@ -490,6 +495,9 @@ rw_outcomes_import (RwStore     *store,
             const char *pair[] = { ids->pdata[a], ids->pdata[c], NULL };
             double sa = ((Row *) answers->pdata[a])->score, sb = ((Row *) answers->pdata[c])->score;
 
+            /* Two answers of one model are never of the same sample. */
+            if (samples[a] != samples[c])
+              continue;
             g_free (rw_store_record_vote (store, prompt_id, run_id, first->task,
                                           sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
                                           pair, NULL, "import"));

@@ -55,8 +55,10 @@ promptfoo_record_grades (RwStore    *store,
 
 #define PROMPTFOO_MAX_ANSWERS_PER_TEST 256
 
-/* Each pair of providers' answers to the same test and prompt: the higher score wins. @groups
- * maps an item to its prompt, task, then each answer's id and score. */
+/* Each pair of providers' answers to the same test and prompt, and of the same sample where a
+ * provider answered it more than once: the higher score wins. @groups maps an item to its
+ * prompt, task, then each answer's id, score and sample. A provider is never compared with
+ * itself: its answers to one test are each of another sample. */
 static void
 promptfoo_vote_pairs (RwStore    *store,
                       const char *run_id,
@@ -68,13 +70,15 @@ promptfoo_vote_pairs (RwStore    *store,
     {
       GPtrArray *g = g_hash_table_lookup (groups, l->data);
 
-      for (guint a = 2; a < g->len; a += 2)
-        for (guint c = a + 2; c < g->len; c += 2)
+      for (guint a = 2; a < g->len; a += 3)
+        for (guint c = a + 3; c < g->len; c += 3)
           {
             const char *ids[] = { g->pdata[a], g->pdata[c], NULL };
             double sa = g_ascii_strtod (g->pdata[a + 1], NULL);
             double sb = g_ascii_strtod (g->pdata[c + 1], NULL);
 
+            if (g_strcmp0 (g->pdata[a + 2], g->pdata[c + 2]) != 0)
+              continue;
             g_free (rw_store_record_vote (store, g->pdata[0], run_id, g->pdata[1],
                                           sa > sb ? RW_VOTE_A : sa < sb ? RW_VOTE_B : RW_VOTE_TIE,
                                           ids, NULL, "import"));
@@ -89,6 +93,10 @@ promptfoo_vote_pairs (RwStore    *store,
  * @origin: its name
  * @n_answers: (out) (optional): how many answers were imported
  * @error: return location for an error
+ *
+ * Stores the file as an evaluation run. Each provider is a model named "promptfoo/" and its
+ * label, as promptfoo shows it, or its id where it has no label: two providers with the same
+ * id and their own labels (one model with two settings) stay two models.
  *
  * Returns: (transfer full) (nullable): the new evaluation run's id
  */
@@ -196,6 +204,7 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
       JsonObject *usage = _rw_promptfoo_object_member (response, "tokenUsage");
       const char *raw = prompt ? rw_json_object_get_string (prompt, "raw", NULL) : NULL;
       const char *pid = provider ? rw_json_object_get_string (provider, "id", NULL) : NULL;
+      const char *label = provider ? rw_json_object_get_string (provider, "label", NULL) : NULL;
       const char *output = response ? rw_json_object_get_string (response, "output", NULL) : NULL;
       const char *task = meta ? rw_json_object_get_string (meta, "task", NULL) : NULL;
       g_autofree char *model = NULL;
@@ -205,6 +214,7 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
       g_autoptr(RwChatRequest) request = NULL;
       g_autoptr(RwChatResult) result = NULL;
       GPtrArray *group;
+      guint sample;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
@@ -217,7 +227,7 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
         }
       if (raw == NULL || pid == NULL)
         continue;
-      model = g_strdup_printf ("promptfoo/%s", pid);
+      model = g_strdup_printf ("promptfoo/%s", label != NULL && *label != '\0' ? label : pid);
       item_id = g_strdup_printf ("t%" G_GINT64_FORMAT "-p%" G_GINT64_FORMAT,
                                  rw_json_object_get_int (r, "testIdx", i),
                                  rw_json_object_get_int (r, "promptIdx", 0));
@@ -239,13 +249,14 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
       result->cost_usd = rw_json_object_get_double (r, "cost", NAN);
       /* Unknown when the file does not say, never 0 ms. */
       result->latency_ms = rw_json_object_get_double (r, "latencyMs", NAN);
+      sample = rw_outcome_next_sample (seen, item_id, model);
       response_id = rw_store_record_answer (store, &(RwAnswerRecord) {
                       .run_id = run_id,
                       .prompt_id = prompt_id,
                       .result = result,
                       .attempt = 1,
                       .item_id = item_id,
-                      .sample = rw_outcome_next_sample (seen, item_id, model),
+                      .sample = sample,
                       .task = task ? task : "general",
                     });
 
@@ -264,6 +275,7 @@ rw_promptfoo_import_results_cancellable (RwStore      *store,
           g_ptr_array_add (group, g_strdup (response_id));
           g_ptr_array_add (group,
                            g_strdup_printf ("%.17g", rw_json_object_get_double (r, "score", 0)));
+          g_ptr_array_add (group, g_strdup_printf ("%u", sample));
         }
       n++;
     }

@@ -106,7 +106,7 @@ promptfoo_read_text (const char  *path,
   g_autoptr(GError) local = NULL;
   char *contents = NULL;
 
-  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, length, &local))
+  if (!rw_file_read_text (path, RW_FILE_DOCUMENT_MAX, &contents, length, &local))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
       return NULL;

@@ -277,7 +277,7 @@ rw_comparisons_load_csv (RwComparisons  *self,
   guint line = 1;
   gint col_a = -1, col_b = -1, col_w = -1, col_t = -1, col_weight = -1;
 
-  if (!rw_file_read (path, RW_FILE_DATA_MAX, &data, &len, &local))
+  if (!rw_file_read_text (path, RW_FILE_DATA_MAX, &data, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return FALSE;

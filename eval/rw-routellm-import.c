@@ -64,7 +64,7 @@ routellm_import_routellm_csv (RwStore     *store,
   gsize len, pos = 0;
   guint line = 1;
 
-  if (!rw_file_read (path, RW_FILE_DATA_MAX, &data, &len, &local))
+  if (!rw_file_read_text (path, RW_FILE_DATA_MAX, &data, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return FALSE;
@@ -275,7 +275,7 @@ rw_routellm_import_cancellable (RwStore       *store,
 
           if (!g_file_test (list, G_FILE_TEST_EXISTS))
             continue;
-          if (!rw_file_read (list, RW_FILE_DATA_MAX, &text, NULL, error))
+          if (!rw_file_read_text (list, RW_FILE_DATA_MAX, &text, NULL, error))
             return FALSE;
           lines = g_strsplit (text, "\n", -1);
           for (guint i = 0; lines[i]; i++)

@@ -435,7 +435,7 @@ rw_suite_new_from_file (const char  *path,
   const RwSuiteFormat *format;
   gsize len;
 
-  if (!rw_file_read (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
+  if (!rw_file_read_text (path, RW_FILE_DOCUMENT_MAX, &contents, &len, &local))
     {
       g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, local->message);
       return NULL;

@@ -1841,6 +1841,48 @@ test_promptfoo_results (void)
   g_assert_cmpint (json_object_get_int_member (all, "passed"), ==, 2);
 }
 
+/* Two providers with one id and their own labels (one model, two settings) are two models, as
+ * promptfoo shows them; a provider that answered a test twice is never compared with itself. */
+static void
+test_promptfoo_results_labels (void)
+{
+  static const char *results =
+    "{\"evalId\": \"e\", \"results\": {\"version\": 3, \"results\": ["
+    "{\"testIdx\": 0, \"promptIdx\": 0, \"prompt\": {\"raw\": \"q\"},"
+    " \"provider\": {\"id\": \"openai:gpt-4o-mini\", \"label\": \"cold\"},"
+    " \"response\": {\"output\": \"a\"}, \"score\": 1, \"success\": true},"
+    "{\"testIdx\": 0, \"promptIdx\": 0, \"prompt\": {\"raw\": \"q\"},"
+    " \"provider\": {\"id\": \"openai:gpt-4o-mini\", \"label\": \"hot\"},"
+    " \"response\": {\"output\": \"b\"}, \"score\": 0, \"success\": false},"
+    "{\"testIdx\": 0, \"promptIdx\": 0, \"prompt\": {\"raw\": \"q\"},"
+    " \"provider\": {\"id\": \"openai:gpt-4o\", \"label\": \"\"},"
+    " \"response\": {\"output\": \"c\"}, \"score\": 1, \"success\": true},"
+    "{\"testIdx\": 0, \"promptIdx\": 0, \"prompt\": {\"raw\": \"q\"},"
+    " \"provider\": {\"id\": \"openai:gpt-4o\", \"label\": \"\"},"
+    " \"response\": {\"output\": \"d\"}, \"score\": 0, \"success\": false}]}}";
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autoptr(JsonNode) node = rw_json_parse (results, strlen (results), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run_id = NULL;
+  guint n = 0;
+
+  run_id = rw_promptfoo_import_results (tmp->store, json_node_get_object (node), "labels.json", &n,
+                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_true (rw_store_flush (tmp->store, NULL));
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM responses WHERE model IN "
+                                              "('promptfoo/cold', 'promptfoo/hot')"), ==, 2);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM responses "
+                                              "WHERE model = 'promptfoo/openai:gpt-4o'"), ==, 2);
+  /* Sample 0: cold-hot, cold-gpt-4o, hot-gpt-4o; gpt-4o's second sample has no partner. */
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM votes"), ==, 3);
+  g_assert_cmpint (rw_test_db_int (tmp->path,
+                                   "SELECT count(*) FROM votes v JOIN responses a ON a.id = v.response_a "
+                                   "JOIN responses b ON b.id = v.response_b WHERE a.model = b.model"),
+                   ==, 0);
+}
+
 /* Once a model's circuit opens, the router tries it no more: each item left is stored as that
  * model's failure, with why, and nothing is lost (D: 45 of 48 answers lost on a closed port). */
 static void
@@ -2004,6 +2046,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Eval/promptfoo-similar", test_promptfoo_similar);
   g_test_add_func ("/Rw/Eval/provider-limits", test_provider_limits);
   g_test_add_func ("/Rw/Eval/promptfoo-results", test_promptfoo_results);
+  g_test_add_func ("/Rw/Eval/promptfoo-results-labels", test_promptfoo_results_labels);
   g_test_add_func ("/Rw/Eval/killed-and-resumed", test_killed_and_resumed);
   return g_test_run ();
 }

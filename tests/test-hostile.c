@@ -174,6 +174,22 @@ test_d8_unbounded_files (void)
   g_assert_nonnull (strstr (error->message, "is larger than 9 bytes"));
   g_clear_error (&error);
 
+  /* A spreadsheet's or an editor's byte order mark: kept by the byte reader, dropped for text. */
+  g_assert_true (g_file_set_contents (big, "\xef\xbb\xbf{\"a\": 1}", -1, NULL));
+  g_assert_true (rw_file_read (big, 100, &contents, &len, &error));
+  g_assert_cmpuint (len, ==, 11);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (rw_file_read_text (big, 100, &contents, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, 8);
+  g_assert_cmpstr (contents, ==, "{\"a\": 1}");
+  g_clear_pointer (&contents, g_free);
+  {
+    g_autoptr(JsonNode) node = rw_file_read_json (big, 100, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "a"), ==, 1);
+  }
+
   /* A promptfoo configuration whose tests come from /dev/zero and whose vars from a FIFO. */
   {
     g_autofree char *link = g_build_filename (dir, "tests.csv", NULL);

@@ -545,6 +545,56 @@ test_import_outcomes (void)
   rw_test_rmtree (dir);
 }
 
+/* A file written by a spreadsheet (a byte order mark, CRLF line ends) imports as any other, and
+ * a model that answered an item twice gave two samples of it: each is compared with the other
+ * models' answer of the same sample, never with the model's own other sample. */
+static void
+test_import_outcomes_samples (void)
+{
+  g_autoptr(RwTestStore) db = rw_test_store_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = rw_test_make_tmpdir ();
+  g_autofree char *csv = g_build_filename (dir, "sheet.csv", NULL);
+  g_autofree char *jsonl = g_build_filename (dir, "calls.jsonl", NULL);
+  g_autofree char *run = NULL, *run2 = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_set_contents (csv,
+    "\xef\xbb\xbfitem,prompt,model,score,cost\r\n"
+    "q1,What is 2+2?,a/x,1,0.01\r\n"
+    "q1,What is 2+2?,a/x,0,0.01\r\n"
+    "q1,What is 2+2?,b/y,1,0.02\r\n"
+    "q1,What is 2+2?,b/y,1,0.02\r\n"
+    "q1,What is 2+2?,c/z,0.5,0.03\r\n", -1, NULL));
+  g_assert_true (g_file_set_contents (jsonl,
+    "\xef\xbb\xbf{\"item\": \"q2\", \"prompt\": \"Name a colour\", \"model\": \"a/x\","
+    " \"score\": 1, \"cost\": 0.01}\n", -1, NULL));
+
+  run = rw_outcomes_import (db->store, NULL, csv, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  run2 = rw_outcomes_import (db->store, NULL, jsonl, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (rw_store_flush (db->store, NULL));
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM responses WHERE item_id = 'q2' "
+                                             "AND model = 'a/x'"), ==, 1);
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(DISTINCT sample) FROM responses "
+                                             "WHERE item_id = 'q1' AND model = 'a/x'"), ==, 2);
+  /* Sample 0: a-b, a-c, b-c; sample 1: a-b. */
+  g_assert_cmpint (rw_test_db_int (db->path, "SELECT count(*) FROM votes"), ==, 4);
+  g_assert_cmpint (rw_test_db_int (db->path,
+                                   "SELECT count(*) FROM votes v JOIN responses a ON a.id = v.response_a "
+                                   "JOIN responses b ON b.id = v.response_b "
+                                   "WHERE a.model = b.model OR a.sample != b.sample"), ==, 0);
+  /* a/x's second sample (0) lost to b/y's second (1). */
+  g_assert_cmpint (rw_test_db_int (db->path,
+                                   "SELECT count(*) FROM votes v JOIN responses a ON a.id = v.response_a "
+                                   "WHERE a.sample = 1 AND a.model = 'a/x' AND v.outcome = 'b'"), ==, 1);
+  rw_store_close (db->store);
+  rw_test_rmtree (dir);
+}
+
 static void
 test_learn_and_evaluate (void)
 {
@@ -993,6 +1043,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Learn/export", test_export);
   g_test_add_func ("/Rw/Learn/unpriced", test_unpriced);
   g_test_add_func ("/Rw/Learn/import-outcomes", test_import_outcomes);
+  g_test_add_func ("/Rw/Learn/import-outcomes-samples", test_import_outcomes_samples);
   g_test_add_func ("/Rw/Learn/routellm-import", test_routellm_import);
   g_test_add_func ("/Rw/Learn/routellm-import-order", test_routellm_import_order);
   return g_test_run ();
