@@ -94,6 +94,7 @@ COMMANDS = [
     ["import", "routellm", mmlu],
     ["import", "routellm", gsm8k_csv],
     ["ratings", "--task", "all", "--bootstrap", "50"],
+    ["ratings", "--task", "poetry"],
     ["ratings", "--json", "--task", "math", "--bootstrap", "20"],
     ["policy", "--help"],
     ["policy"],

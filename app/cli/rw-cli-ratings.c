@@ -60,9 +60,11 @@ ratings_print_task (JsonObject *to)
 {
   JsonArray *models = rw_json_object_get_array (to, "models");
 
-  printf (_("## %s (%" PRId64 " comparisons)\n\n"),
-          rw_json_object_get_string (to, "task", NULL),
-          rw_json_object_get_int (to, "comparisons", 0));
+  gint64 n = rw_json_object_get_int (to, "comparisons", 0);
+
+  printf (g_dngettext (GETTEXT_PACKAGE, "## %s (%" PRId64 " comparison)\n\n",
+                       "## %s (%" PRId64 " comparisons)\n\n", n),
+          rw_json_object_get_string (to, "task", NULL), n);
   printf ("| %s | %s | %s | %s | %s | %s |\n|---:|---|---:|---|---:|---:|\n", _("rank"),
           _("model"), _("rating"),
           /* xgettext:no-c-format */
@@ -120,6 +122,20 @@ ratings_run (RwCliContext *cli,
       return RW_CLI_EXIT_OK;
     }
   tasks = rw_json_object_get_array (json_node_get_object (rated), "tasks");
+  if (json_array_get_length (tasks) == 0 && o->task != NULL && rw_comparisons_get_n (comparisons) > 0)
+    {
+      g_autoptr(JsonNode) all = rw_comparisons_rate (comparisons, NULL, 0, 1);
+      JsonArray *known = rw_json_object_get_array (json_node_get_object (all), "tasks");
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint t = 0; t < json_array_get_length (known); t++)
+        g_string_append_printf (names, "%s%s", t ? ", " : "",
+                                rw_json_object_get_string (json_array_get_object_element (known, t),
+                                                           "task", ""));
+      rw_cli_print_error (_("no pairwise outcomes in the task “%s”; the tasks with some: %s"),
+                          o->task, names->str);
+      return RW_CLI_EXIT_FAILED;
+    }
   if (json_array_get_length (tasks) == 0)
     {
       rw_cli_print_error (_("no pairwise outcomes yet: vote in the window, run “eval run” with "
