@@ -406,6 +406,75 @@ _rw_server_call_route (RwServerCall  *call,
                          server_on_commit, call, call->cancellable, server_route_done, call);
 }
 
+/* A JSON number that is a whole number, as a token limit must be. */
+static gboolean
+server_node_is_whole (JsonNode *node,
+                      gint64   *value)
+{
+  double d;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *value = json_node_get_int (node);
+      return TRUE;
+    }
+  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
+    return FALSE;
+  d = json_node_get_double (node);
+  if (!isfinite (d) || d != floor (d) || fabs (d) > 9e15)
+    return FALSE;
+  *value = (gint64) d;
+  return TRUE;
+}
+
+/**
+ * _rw_server_check_request:
+ * @stream: (nullable): the caller's stream member
+ * @temperature: (nullable): the caller's temperature member
+ * @limit: (nullable): the caller's token limit member
+ * @limit_name: that member's name
+ *
+ * The members the endpoint reads itself must be of their type and range, as OpenAI's are:
+ * where one is not, the request is refused, naming it, rather than sent on without it or with
+ * it out of range. A member that is missing or null is the default.
+ *
+ * Returns: whether the request may go on
+ */
+gboolean
+_rw_server_check_request (JsonNode    *stream,
+                          JsonNode    *temperature,
+                          JsonNode    *limit,
+                          const char  *limit_name,
+                          GError     **error)
+{
+  gint64 n;
+
+  if (stream != NULL && !JSON_NODE_HOLDS_NULL (stream) &&
+      json_node_get_value_type (stream) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“stream” must be true or false");
+      return FALSE;
+    }
+  if (temperature != NULL && !JSON_NODE_HOLDS_NULL (temperature) &&
+      (!JSON_NODE_HOLDS_VALUE (temperature) ||
+       (json_node_get_value_type (temperature) != G_TYPE_INT64 &&
+        json_node_get_value_type (temperature) != G_TYPE_DOUBLE) ||
+       !(json_node_get_double (temperature) >= 0 && json_node_get_double (temperature) <= 2)))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+                   "“temperature” must be a number from 0 to 2");
+      return FALSE;
+    }
+  if (limit != NULL && !JSON_NODE_HOLDS_NULL (limit) &&
+      (!JSON_NODE_HOLDS_VALUE (limit) || !server_node_is_whole (limit, &n) || n < 1))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“%s” must be a whole number of 1 or more",
+                   limit_name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * _rw_server_request_set_extra:
  * @request: a request being read

@@ -358,6 +358,20 @@ server_parse_request (const char  *body,
   if (!rw_chat_request_set_messages_from_json (request, messages, error))
     return NULL;
 
+  {
+    guint32 limit = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
+    const char *limit_name = limit != RW_JSON_NONE ? "max_completion_tokens" : "max_tokens";
+    g_autoptr(JsonNode) stream = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                               "stream"));
+    g_autoptr(JsonNode) temperature = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                                    "temperature"));
+    g_autoptr(JsonNode) tokens = rw_json_doc_to_node (doc, limit != RW_JSON_NONE ? limit
+                                                      : rw_json_doc_member (doc, RW_JSON_ROOT,
+                                                                            "max_tokens"));
+
+    if (!_rw_server_check_request (stream, temperature, tokens, limit_name, error))
+      return NULL;
+  }
   request->stream = rw_json_doc_boolean (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "stream"),
                                          FALSE);
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");

@@ -168,6 +168,11 @@ void          _rw_server_call_free        (RwServerCall         *call);
 void          _rw_server_request_set_extra (RwChatRequest       *request,
                                            JsonObject           *extra,
                                            const char           *task_header);
+gboolean      _rw_server_check_request    (JsonNode            *stream,
+                                           JsonNode            *temperature,
+                                           JsonNode            *limit,
+                                           const char          *limit_name,
+                                           GError             **error);
 guint         _rw_server_status_for_error (const GError         *error,
                                            const char          **code);
 void          _rw_server_stream_append    (RwServerConn         *c,

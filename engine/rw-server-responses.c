@@ -407,6 +407,11 @@ _rw_server_responses_parse (RwServer    *self,
                      "“%s” is not supported by Routewise's Responses endpoint", (char *) l->data);
         return NULL;
       }
+  if (!_rw_server_check_request (json_object_get_member (given, "stream"),
+                                 json_object_get_member (given, "temperature"),
+                                 json_object_get_member (given, "max_output_tokens"),
+                                 "max_output_tokens", error))
+    return NULL;
   if (include != NULL && json_array_get_length (include) > 0)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,

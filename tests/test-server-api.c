@@ -425,6 +425,60 @@ test_bad_n (Fixture       *f,
   g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
 }
 
+/* The other members the endpoint reads itself: one of the wrong kind or out of range is a 400
+ * that names it, on both endpoints, never a request sent on without it (a temperature of
+ * "hot" went upstream as the default, a max_tokens of -5 as no limit). */
+static void
+test_bad_values (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct
+  {
+    const char *path, *member, *value;
+  } bad[] = {
+    { "/chat/completions", "temperature", "\"hot\"" },
+    { "/chat/completions", "temperature", "2.5" },
+    { "/chat/completions", "temperature", "-0.1" },
+    { "/chat/completions", "max_tokens", "-5" },
+    { "/chat/completions", "max_tokens", "0" },
+    { "/chat/completions", "max_completion_tokens", "1.5" },
+    { "/chat/completions", "max_completion_tokens", "\"100\"" },
+    { "/chat/completions", "stream", "\"yes\"" },
+    { "/responses", "temperature", "[1]" },
+    { "/responses", "max_output_tokens", "0" },
+    { "/responses", "stream", "1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *raw = NULL;
+      g_autofree char *quoted = g_strdup_printf ("“%s”", bad[i].member);
+      g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"%s\": %s, %s}",
+                                               bad[i].member, bad[i].value,
+                                               g_str_equal (bad[i].path, "/responses")
+                                               ? "\"input\": \"x\""
+                                               : "\"messages\": [{\"role\": \"user\", "
+                                                 "\"content\": \"x\"}]");
+
+      post_to (f, bad[i].path, body, 400, &raw);
+      if (strstr (raw, quoted) == NULL)
+        g_error ("%s %s: %s", bad[i].path, body, raw);
+    }
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
+
+  /* At the edges, and null as the default, they go through. */
+  json_object_unref (post (f, "{\"model\": \"mock/two\", \"temperature\": 2, \"max_tokens\": 1.0,"
+                              " \"stream\": null, \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+                           200, NULL));
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 1);
+  {
+    g_autofree char *sent = rw_mock_upstream_dup_last_body (f->world->mock);
+
+    g_assert_nonnull (strstr (sent, "\"temperature\":2"));
+    g_assert_nonnull (strstr (sent, "\"max_tokens\":1"));
+  }
+}
+
 /* What is stored of a tool-calling request: the messages whole, so that the same prompt with
  * other tools, or another image, is another prompt; and the answer's tool calls. */
 static void
@@ -967,6 +1021,7 @@ main (int    argc,
   ADD ("tool-calls-streamed", test_tool_calls_streamed);
   ADD ("two-choices", test_two_choices);
   ADD ("bad-n", test_bad_n);
+  ADD ("bad-values", test_bad_values);
   ADD ("stored-whole", test_stored_whole);
   ADD ("uncarried-refused", test_uncarried_refused);
   ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);
