@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ compare_init (gpointer data)
 {
   CompareOptions *o = data;
 
-  o->temperature = -1;
+  o->temperature = NAN;   /* the models' own */
   o->timeout = 600;
   o->first_token_timeout = 60;
   o->idle_timeout = 30;
@@ -96,6 +97,11 @@ compare_check (gpointer data,
     {
       rw_cli_print_error (_("timeouts must be between 0 and 86400 seconds, and --max-tokens 0 "
                             "or more"));
+      return RW_CLI_EXIT_USAGE;
+    }
+  if (!isnan (o->temperature) && (o->temperature < 0 || o->temperature > 2))
+    {
+      rw_cli_print_error (_("--temperature must be from 0 to 2"));
       return RW_CLI_EXIT_USAGE;
     }
   return 0;
@@ -218,7 +224,7 @@ compare_build_request (CompareOptions *o,
   rw_chat_request_set_task (request, o->task);
   request->stream = !o->no_stream;
   request->max_tokens = o->max_tokens;
-  request->temperature = o->temperature;
+  request->temperature = isnan (o->temperature) ? -1 : o->temperature;
   request->total_timeout_ms = (guint) (o->timeout * 1000);
   request->first_token_timeout_ms = (guint) (o->first_token_timeout * 1000);
   request->idle_timeout_ms = (guint) (o->idle_timeout * 1000);

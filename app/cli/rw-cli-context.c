@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "rw-cli-context.h"
@@ -168,6 +170,7 @@ rw_cli_context_parse (RwCliContext  *self,
                                                         _(command->parameter_string) : NULL);
   g_autoptr(GArray) entries = rw_cli_context_entries (command);
   g_autoptr(GError) error = NULL;
+  g_autofree guint8 *before = NULL;
   int n_args;
 
   for (guint i = 0; i < entries->len; i++)
@@ -181,10 +184,26 @@ rw_cli_context_parse (RwCliContext  *self,
   if (command->description != NULL)
     g_option_context_set_description (ctx, _(command->description));
   g_option_context_add_main_entries (ctx, (GOptionEntry *) entries->data, GETTEXT_PACKAGE);
+  before = g_malloc (MAX (command->options_size, 1));
+  memcpy (before, options, command->options_size);
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       rw_cli_print_error ("%s", error->message);
       return FALSE;
+    }
+  /* GLib reads “nan” and “inf” as numbers: an option given one is refused, as any other word. */
+  for (guint i = 0; i < entries->len; i++)
+    {
+      GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
+      gsize at = (guint8 *) e->arg_data - (guint8 *) options;
+
+      if (e->arg == G_OPTION_ARG_DOUBLE &&
+          memcmp (before + at, e->arg_data, sizeof (double)) != 0 &&
+          !isfinite (*(double *) e->arg_data))
+        {
+          rw_cli_print_error (_("--%s must be a number"), e->long_name);
+          return FALSE;
+        }
     }
   n_args = *argc - 1;
   if (n_args < command->min_args || (command->max_args >= 0 && n_args > command->max_args))
