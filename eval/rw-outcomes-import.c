@@ -53,9 +53,11 @@ outcomes_number (const char *text,
   return end != text && *end == '\0' && isfinite (*out);
 }
 
-/* Checks and keeps a row; @where names it in an error. */
+/* Checks and keeps a row; @where names it in an error. @items maps each item to its first row:
+ * an item is one prompt of one task, whichever model answered it. */
 static gboolean
 outcomes_add_row (GPtrArray   *rows,
+                  GHashTable  *items,
                   const char  *item,
                   const char  *task,
                   const char  *prompt,
@@ -93,6 +95,25 @@ outcomes_add_row (GPtrArray   *rows,
                    "%s: latency_ms must be milliseconds (0 or more) or left empty", where);
       return FALSE;
     }
+  if ((row = g_hash_table_lookup (items, item)) != NULL)
+    {
+      const char *given = task && *task ? task : "general";
+
+      if (!g_str_equal (row->prompt, prompt))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: item “%s” has another prompt than on its first row: an item is one "
+                       "prompt, answered by each model", where, item);
+          return FALSE;
+        }
+      if (!g_str_equal (row->task, given))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "%s: item “%s” is of the task “%s” here and of “%s” on its first row",
+                       where, item, given, row->task);
+          return FALSE;
+        }
+    }
   row = g_new0 (Row, 1);
   row->item = g_strdup (item);
   row->task = g_strdup (task && *task ? task : "general");
@@ -102,6 +123,8 @@ outcomes_add_row (GPtrArray   *rows,
   row->cost = c;
   row->latency = l;
   g_ptr_array_add (rows, row);
+  if (!g_hash_table_contains (items, row->item))
+    g_hash_table_insert (items, row->item, row);
   return TRUE;
 }
 
@@ -110,6 +133,7 @@ outcomes_read_csv (const char  *data,
                    gsize        len,
                    const char  *base,
                    GPtrArray   *rows,
+                   GHashTable  *items,
                    GError     **error)
 {
   static const char * const names[] = { "item", "task", "prompt", "model", "score", "cost",
@@ -158,7 +182,7 @@ outcomes_read_csv (const char  *data,
           return TRUE;
         }
       where = g_strdup_printf ("%s:%u", base, at);
-      if (!outcomes_add_row (rows, CELL (0), CELL (1), CELL (2), CELL (3), CELL (4), CELL (5),
+      if (!outcomes_add_row (rows, items, CELL (0), CELL (1), CELL (2), CELL (3), CELL (4), CELL (5),
                              CELL (6), where, error))
         return FALSE;
 #undef CELL
@@ -189,6 +213,7 @@ outcomes_read_jsonl (const char  *data,
                      gsize        len,
                      const char  *base,
                      GPtrArray   *rows,
+                     GHashTable  *items,
                      GError     **error)
 {
   const char *p = data, *end = data + len;
@@ -228,7 +253,7 @@ outcomes_read_jsonl (const char  *data,
           score = outcomes_member_text (o, "score");
           cost = outcomes_member_text (o, json_object_has_member (o, "cost") ? "cost" : "cost_usd");
           latency = outcomes_member_text (o, "latency_ms");
-          if (!outcomes_add_row (rows, item, task, prompt, model, score, cost, latency, where,
+          if (!outcomes_add_row (rows, items, item, task, prompt, model, score, cost, latency, where,
                                  error))
             return FALSE;
         }
@@ -261,8 +286,11 @@ outcomes_parse_rows (const char  *name,
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
 
-  if (!(g_str_has_suffix (name, ".csv") ? outcomes_read_csv (data, len, name, rows, error)
-                                         : outcomes_read_jsonl (data, len, name, rows, error)))
+  g_autoptr(GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!(g_str_has_suffix (name, ".csv") ? outcomes_read_csv (data, len, name, rows, items, error)
+                                         : outcomes_read_jsonl (data, len, name, rows, items,
+                                                                error)))
     return NULL;
   if (rows->len == 0)
     {

@@ -488,6 +488,19 @@ test_import_outcomes (void)
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "bad.jsonl:2: score must be a number from 0 to 1"));
   g_clear_error (&error);
+  /* An item is one prompt of one task: rows that say otherwise are refused, not merged. */
+  g_assert_true (g_file_set_contents (bad,
+    "{\"item\": \"q4\", \"task\": \"math\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 1}\n"
+    "{\"item\": \"q4\", \"task\": \"math\", \"prompt\": \"y\", \"model\": \"n\", \"score\": 1}\n", -1, NULL));
+  g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
+  g_assert_nonnull (strstr (error->message, "bad.jsonl:2: item “q4” has another prompt"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad,
+    "{\"item\": \"q4\", \"task\": \"math\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 1}\n"
+    "{\"item\": \"q4\", \"task\": \"code\", \"prompt\": \"x\", \"model\": \"n\", \"score\": 1}\n", -1, NULL));
+  g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
+  g_assert_nonnull (strstr (error->message, "bad.jsonl:2: item “q4” is of the task “code” here"));
+  g_clear_error (&error);
 
   run = rw_outcomes_import (db->store, catalog, csv, &n, &error);
   g_assert_no_error (error);

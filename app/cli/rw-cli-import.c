@@ -123,7 +123,9 @@ const RwCliCommand rw_cli_command_import = {
              "outcomes. RouteLLM's per-item correctness (a CSV, or a folder of them: MMLU's "
              "subjects become tasks) is stored as a graded run. Outcomes from anywhere (CSV or "
              "JSONL with item, task, prompt, model, score from 0 to 1, cost in US dollars and "
-             "latency_ms, the last three optional) are stored as a graded run, costs as given."),
+             "latency_ms, the last three optional) are stored as a graded run, costs as given. "
+             "An item is one prompt of one task; a model that answered it more than once gave "
+             "that many samples of it."),
   .min_args = 2,
   .max_args = 2,
   .args_error = IMPORT_USAGE,
