@@ -681,6 +681,24 @@ rw_json_doc_boolean (RwJsonDoc *doc,
 }
 
 /**
+ * rw_json_doc_new_from_node:
+ * @node: (nullable): a json-glib tree
+ *
+ * The other way: for a reader of documents given a tree that code built.
+ *
+ * Returns: (transfer full): @node as a document; %NULL, or a tree that is no JSON (a number
+ *   that is not finite), as a document that is null
+ */
+RwJsonDoc *
+rw_json_doc_new_from_node (JsonNode *node)
+{
+  g_autofree char *text = node ? rw_json_to_string (node, FALSE) : NULL;
+  RwJsonDoc *doc = text ? rw_json_doc_parse (text, strlen (text), NULL) : NULL;
+
+  return doc ? doc : rw_json_doc_parse ("null", 4, NULL);
+}
+
+/**
  * rw_json_doc_to_node:
  * @doc: a document
  * @v: a value in it

@@ -64,6 +64,7 @@ double      rw_json_doc_double   (RwJsonDoc   *doc,
 gboolean    rw_json_doc_boolean  (RwJsonDoc   *doc,
                                   guint32      v,
                                   gboolean     fallback);
+RwJsonDoc  *rw_json_doc_new_from_node (JsonNode *node);
 JsonNode   *rw_json_doc_to_node  (RwJsonDoc   *doc,
                                   guint32      v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwJsonDoc, rw_json_doc_free)

@@ -585,7 +585,8 @@ rw_policy_load_data (RwPolicy    *self,
                      gssize       length,
                      GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(RwJsonDoc) doc = NULL;
+  g_autoptr(JsonObject) obj = NULL;
   g_autoptr(GError) local = NULL;
   g_autoptr(GHashTable) tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) g_strfreev);
@@ -595,22 +596,31 @@ rw_policy_load_data (RwPolicy    *self,
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) policy_rule_free);
   g_autoptr(RwTextClassifier) classifier = NULL;
   g_autoptr(RwPromptRouter) router = NULL;
-  JsonObject *obj;
-  JsonNode *node;
+  guint32 member;
   g_autofree char *where = NULL;
 
-  if ((root = rw_json_parse (json, length < 0 ? strlen (json) : (gsize) length, &local)) == NULL)
+  if ((doc = rw_json_doc_parse (json, length < 0 ? strlen (json) : (gsize) length, &local)) == NULL)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", origin,
                    local->message);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: a policy is a JSON object", origin);
       return FALSE;
     }
-  obj = json_node_get_object (root);
+  /* The classifier and the router, most of a learned policy, are read from the document itself;
+   * a json-glib tree of them took ten times the file's size in memory. */
+  obj = json_object_new ();
+  for (member = rw_json_doc_first (doc, RW_JSON_ROOT); member != RW_JSON_NONE;
+       member = rw_json_doc_next (doc, member))
+    {
+      const char *name = rw_json_doc_name (doc, member);
+
+      if (!g_str_equal (name, "classifier") && !g_str_equal (name, "router"))
+        json_object_set_member (obj, name, rw_json_doc_to_node (doc, member));
+    }
   if (rw_json_object_get_int (obj, "version", 1) != 1)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: unknown policy version", origin);
@@ -627,22 +637,22 @@ rw_policy_load_data (RwPolicy    *self,
       !policy_read_rules (obj, origin, rules, error))
     return FALSE;
 
-  node = json_object_get_member (obj, "classifier");
-  if (node != NULL)
+  member = rw_json_doc_member (doc, RW_JSON_ROOT, "classifier");
+  if (member != RW_JSON_NONE)
     {
       g_autoptr(GError) c_error = NULL;
-      if ((classifier = rw_text_classifier_new_from_json (node, &c_error)) == NULL)
+      if ((classifier = rw_text_classifier_new_from_doc (doc, member, &c_error)) == NULL)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, c_error->message);
           return FALSE;
         }
     }
 
-  node = json_object_get_member (obj, "router");
-  if (node != NULL)
+  member = rw_json_doc_member (doc, RW_JSON_ROOT, "router");
+  if (member != RW_JSON_NONE)
     {
       g_autoptr(GError) r_error = NULL;
-      if ((router = rw_prompt_router_new_from_json (node, &r_error)) == NULL)
+      if ((router = rw_prompt_router_new_from_doc (doc, member, &r_error)) == NULL)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, r_error->message);
           return FALSE;

@@ -663,91 +663,84 @@ rw_prompt_router_to_json (RwPromptRouter *self)
   return json_builder_get_root (b);
 }
 
+/* A weight, a mean or a spread: a finite number of reasonable size. */
 static gboolean
-prompt_router_number (JsonNode *node,
-                      double   *out)
+prompt_router_number (RwJsonDoc *doc,
+                      guint32    v,
+                      double    *out)
 {
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  RwJsonType type = rw_json_doc_type (doc, v);
+
+  if (type != RW_JSON_INT && type != RW_JSON_DOUBLE)
     return FALSE;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_DOUBLE:
-      *out = json_node_get_double (node);
-      break;
-    case G_TYPE_INT64:
-      *out = (double) json_node_get_int (node);
-      break;
-    default:
-      return FALSE;
-    }
+  *out = rw_json_doc_double (doc, v, NAN);
   return isfinite (*out) && fabs (*out) < 1e6;
 }
 
-static JsonObject *
-prompt_router_object (JsonObject *obj,
-                      const char *member)
+static gboolean
+prompt_router_has (RwJsonDoc  *doc,
+                   guint32     v,
+                   const char *member)
 {
-  JsonNode *n = json_object_get_member (obj, member);
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+  return rw_json_doc_member (doc, v, member) != RW_JSON_NONE;
 }
 
 static gboolean
 prompt_router_read_model (RwPromptRouter *self,
                           const char     *name,
-                          JsonNode       *node,
+                          RwJsonDoc      *doc,
+                          guint32         mo,
                           GError        **error)
 {
-  JsonObject *mo = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  JsonObject *tasks = mo ? prompt_router_object (mo, "tasks") : NULL;
-  JsonObject *weights = mo ? prompt_router_object (mo, "weights") : NULL;
-  JsonObjectIter iter;
-  const char *key;
-  JsonNode *value;
+  guint32 tasks = rw_json_doc_member (doc, mo, "tasks");
+  guint32 weights = rw_json_doc_member (doc, mo, "weights");
   Model *m;
 
-  if (mo == NULL || tasks == NULL || weights == NULL)
+  if (rw_json_doc_type (doc, mo) != RW_JSON_OBJECT || rw_json_doc_type (doc, tasks) != RW_JSON_OBJECT ||
+      rw_json_doc_type (doc, weights) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the router's model “%s” needs “bias”, “length”, “tasks” and “weights”", name);
       return FALSE;
     }
   m = prompt_router_model (self, name, TRUE);
-  if (!prompt_router_number (json_object_get_member (mo, "bias"), &m->bias) ||
-      !prompt_router_number (json_object_get_member (mo, "length"), &m->shape[0]))
+  if (!prompt_router_number (doc, rw_json_doc_member (doc, mo, "bias"), &m->bias) ||
+      !prompt_router_number (doc, rw_json_doc_member (doc, mo, "length"), &m->shape[0]))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the router's model “%s” needs a number for “bias” and “length”", name);
       return FALSE;
     }
   for (guint k = 1; k < N_SHAPE; k++)
-    if (json_object_has_member (mo, shapes[k].weight) &&
-        !prompt_router_number (json_object_get_member (mo, shapes[k].weight), &m->shape[k]))
+    if (prompt_router_has (doc, mo, shapes[k].weight) &&
+        !prompt_router_number (doc, rw_json_doc_member (doc, mo, shapes[k].weight), &m->shape[k]))
       {
         g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                      "the router's model “%s” has a bad weight for “%s”", name, shapes[k].weight);
         return FALSE;
       }
-  json_object_iter_init (&iter, tasks);
-  while (json_object_iter_next (&iter, &key, &value))
+  for (guint32 t = rw_json_doc_first (doc, tasks); t != RW_JSON_NONE; t = rw_json_doc_next (doc, t))
     {
       double w;
-      if (!prompt_router_number (value, &w))
+
+      if (!prompt_router_number (doc, t, &w))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                       "the router's model “%s” has a bad weight for task “%s”", name, key);
+                       "the router's model “%s” has a bad weight for task “%s”", name,
+                       rw_json_doc_name (doc, t));
           return FALSE;
         }
-      g_hash_table_replace (m->tasks, g_strdup (key), g_memdup2 (&w, sizeof (double)));
+      g_hash_table_replace (m->tasks, g_strdup (rw_json_doc_name (doc, t)),
+                            g_memdup2 (&w, sizeof (double)));
     }
-  json_object_iter_init (&iter, weights);
-  while (json_object_iter_next (&iter, &key, &value))
+  for (guint32 b = rw_json_doc_first (doc, weights); b != RW_JSON_NONE; b = rw_json_doc_next (doc, b))
     {
+      const char *key = rw_json_doc_name (doc, b);
       char *end = NULL;
       guint64 bucket = g_ascii_strtoull (key, &end, 10);
       double w;
 
-      if (end == key || *end != '\0' || bucket >= self->buckets ||
-          !prompt_router_number (value, &w))
+      if (end == key || *end != '\0' || bucket >= self->buckets || !prompt_router_number (doc, b, &w))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "the router's model “%s” has a bad weight for bucket “%s”", name, key);
@@ -759,37 +752,39 @@ prompt_router_read_model (RwPromptRouter *self,
 }
 
 /**
- * rw_prompt_router_new_from_json:
- * @node: the JSON form
+ * rw_prompt_router_new_from_doc:
+ * @doc: a JSON document
+ * @v: the router's JSON form in it
  * @error: return location for an error
+ *
+ * Reads the router straight from the compact document, with no json-glib tree between: a
+ * learned policy's router holds a weight for nearly every bucket of every model.
  *
  * Returns: (transfer full) (nullable): the router
  */
 RwPromptRouter *
-rw_prompt_router_new_from_json (JsonNode  *node,
-                                GError   **error)
+rw_prompt_router_new_from_doc (RwJsonDoc  *doc,
+                               guint32     v,
+                               GError    **error)
 {
   g_autoptr(RwPromptRouter) self = NULL;
-  JsonObject *obj, *models, *costs;
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
-  gint64 buckets;
+  guint32 models = rw_json_doc_member (doc, v, "models");
+  guint32 costs = rw_json_doc_member (doc, v, "costs");
+  guint32 b = rw_json_doc_member (doc, v, "buckets");
+  gint64 buckets = rw_json_doc_type (doc, b) == RW_JSON_INT ? rw_json_doc_int (doc, b, 0) : 0;
   double mean, sd, weight;
 
-  obj = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  if (obj == NULL || g_strcmp0 (rw_json_object_get_string (obj, "type", ""), "logistic") != 0)
+  if (rw_json_doc_type (doc, v) != RW_JSON_OBJECT ||
+      g_strcmp0 (rw_json_doc_string (doc, rw_json_doc_member (doc, v, "type")), "logistic") != 0)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the router must be of type “logistic”");
       return NULL;
     }
-  buckets = rw_json_object_get_int (obj, "buckets", 0);
-  models = prompt_router_object (obj, "models");
-  costs = prompt_router_object (obj, "costs");
-  if (buckets < 1 || buckets > MAX_BUCKETS || models == NULL || costs == NULL ||
-      !prompt_router_number (json_object_get_member (obj, "length_mean"), &mean) ||
-      !prompt_router_number (json_object_get_member (obj, "length_sd"), &sd) || !(sd > 0) ||
-      !prompt_router_number (json_object_get_member (obj, "cost_weight"), &weight))
+  if (buckets < 1 || buckets > MAX_BUCKETS || rw_json_doc_type (doc, models) != RW_JSON_OBJECT ||
+      rw_json_doc_type (doc, costs) != RW_JSON_OBJECT ||
+      !prompt_router_number (doc, rw_json_doc_member (doc, v, "length_mean"), &mean) ||
+      !prompt_router_number (doc, rw_json_doc_member (doc, v, "length_sd"), &sd) || !(sd > 0) ||
+      !prompt_router_number (doc, rw_json_doc_member (doc, v, "cost_weight"), &weight))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the router needs “buckets” (1 to %u), “length_mean”, “length_sd”, "
@@ -802,13 +797,13 @@ rw_prompt_router_new_from_json (JsonNode  *node,
   for (guint k = 1; k < N_SHAPE; k++)
     {
       const char *mean_name = shapes[k].mean, *sd_name = shapes[k].sd;
-      gboolean has_mean = json_object_has_member (obj, mean_name);
-      gboolean has_sd = json_object_has_member (obj, sd_name);
+      gboolean has_mean = prompt_router_has (doc, v, mean_name);
+      gboolean has_sd = prompt_router_has (doc, v, sd_name);
 
       if (has_mean != has_sd ||
           (has_mean &&
-           (!prompt_router_number (json_object_get_member (obj, mean_name), &self->shape_mean[k]) ||
-            !prompt_router_number (json_object_get_member (obj, sd_name), &self->shape_sd[k]) ||
+           (!prompt_router_number (doc, rw_json_doc_member (doc, v, mean_name), &self->shape_mean[k]) ||
+            !prompt_router_number (doc, rw_json_doc_member (doc, v, sd_name), &self->shape_sd[k]) ||
             !(self->shape_sd[k] > 0))))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
@@ -818,36 +813,51 @@ rw_prompt_router_new_from_json (JsonNode  *node,
         }
     }
   rw_prompt_router_set_cost_weight (self, weight);
-  json_object_iter_init (&iter, models);
-  while (json_object_iter_next (&iter, &name, &member))
-    if (!prompt_router_read_model (self, name, member, error))
+  /* A model named twice is its last, as a JSON object's member is. */
+  for (guint32 m = rw_json_doc_first (doc, models); m != RW_JSON_NONE; m = rw_json_doc_next (doc, m))
+    if (rw_json_doc_member (doc, models, rw_json_doc_name (doc, m)) == m &&
+        !prompt_router_read_model (self, rw_json_doc_name (doc, m), doc, m, error))
       return NULL;
-  json_object_iter_init (&iter, costs);
-  while (json_object_iter_next (&iter, &name, &member))
+  for (guint32 t = rw_json_doc_first (doc, costs); t != RW_JSON_NONE; t = rw_json_doc_next (doc, t))
     {
-      JsonObjectIter ci;
-      const char *model;
-      JsonNode *cost;
+      const char *name = rw_json_doc_name (doc, t);
 
-      if (!JSON_NODE_HOLDS_OBJECT (member))
+      if (rw_json_doc_type (doc, t) != RW_JSON_OBJECT)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "the router's costs for “%s” must be an object", name);
           return NULL;
         }
-      json_object_iter_init (&ci, json_node_get_object (member));
-      while (json_object_iter_next (&ci, &model, &cost))
+      for (guint32 c = rw_json_doc_first (doc, t); c != RW_JSON_NONE; c = rw_json_doc_next (doc, c))
         {
-          double c;
-          if (!prompt_router_number (cost, &c) || c < 0)
+          double cost;
+
+          if (!prompt_router_number (doc, c, &cost) || cost < 0)
             {
               g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                            "the router's cost of “%s” for “%s” must be a number, 0 or more",
-                           model, name);
+                           rw_json_doc_name (doc, c), name);
               return NULL;
             }
-          rw_prompt_router_set_cost (self, name, model, c);
+          rw_prompt_router_set_cost (self, name, rw_json_doc_name (doc, c), cost);
         }
     }
   return g_steal_pointer (&self);
+}
+
+/**
+ * rw_prompt_router_new_from_json:
+ * @node: the JSON form
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the router, read as rw_prompt_router_new_from_doc()
+ *   reads it
+ */
+RwPromptRouter *
+rw_prompt_router_new_from_json (JsonNode  *node,
+                                GError   **error)
+{
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_new_from_node (node);
+
+  return rw_prompt_router_new_from_doc (doc, RW_JSON_ROOT, error);
 }

@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "rw-json.h"
+
 G_BEGIN_DECLS
 
 #define RW_TYPE_PROMPT_ROUTER (rw_prompt_router_get_type ())
@@ -16,6 +18,9 @@ typedef struct _RwPromptRouter RwPromptRouter;
 GType           rw_prompt_router_get_type        (void) G_GNUC_CONST;
 RwPromptRouter *rw_prompt_router_new             (guint               buckets);
 RwPromptRouter *rw_prompt_router_new_from_json   (JsonNode           *node,
+                                                  GError            **error);
+RwPromptRouter *rw_prompt_router_new_from_doc    (RwJsonDoc          *doc,
+                                                  guint32             v,
                                                   GError            **error);
 RwPromptRouter *rw_prompt_router_ref             (RwPromptRouter     *self);
 void            rw_prompt_router_unref           (RwPromptRouter     *self);

@@ -404,37 +404,40 @@ rw_text_classifier_to_json (RwTextClassifier *self)
 }
 
 /**
- * rw_text_classifier_new_from_json:
- * @node: the JSON form
+ * rw_text_classifier_new_from_doc:
+ * @doc: a JSON document
+ * @v: the classifier's JSON form in it
  * @error: return location for an error
+ *
+ * Reads the classifier straight from the compact document, with no json-glib tree between: a
+ * learned policy's classifier holds hundreds of thousands of counts.
  *
  * Returns: (transfer full) (nullable): the classifier
  */
 RwTextClassifier *
-rw_text_classifier_new_from_json (JsonNode  *node,
-                                  GError   **error)
+rw_text_classifier_new_from_doc (RwJsonDoc  *doc,
+                                 guint32     v,
+                                 GError    **error)
 {
   g_autoptr(RwTextClassifier) self = NULL;
-  JsonObject *obj, *labels;
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
+  guint32 labels;
   gint64 buckets;
   double smoothing;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-      g_strcmp0 (rw_json_object_get_string (json_node_get_object (node), "type", ""),
-                 "naive-bayes") != 0)
+  if (rw_json_doc_type (doc, v) != RW_JSON_OBJECT ||
+      g_strcmp0 (rw_json_doc_string (doc, rw_json_doc_member (doc, v, "type")), "naive-bayes") != 0)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the classifier must be of type “naive-bayes”");
       return NULL;
     }
-  obj = json_node_get_object (node);
-  buckets = rw_json_object_get_int (obj, "buckets", 0);
-  smoothing = rw_json_object_get_double (obj, "smoothing", 1);
-  if (buckets < 1 || buckets > MAX_BUCKETS || !json_object_has_member (obj, "labels") ||
-      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "labels")))
+  buckets = rw_json_doc_type (doc, rw_json_doc_member (doc, v, "buckets")) == RW_JSON_INT
+            ? rw_json_doc_int (doc, rw_json_doc_member (doc, v, "buckets"), 0) : 0;
+  /* Files written before files said have none: the smoothing they were made with, 1. */
+  smoothing = rw_json_doc_type (doc, rw_json_doc_member (doc, v, "smoothing")) <= RW_JSON_NULL
+              ? 1 : rw_json_doc_double (doc, rw_json_doc_member (doc, v, "smoothing"), NAN);
+  labels = rw_json_doc_member (doc, v, "labels");
+  if (buckets < 1 || buckets > MAX_BUCKETS || rw_json_doc_type (doc, labels) != RW_JSON_OBJECT)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                    "the classifier needs “buckets” (1 to %u) and “labels”", MAX_BUCKETS);
@@ -448,29 +451,21 @@ rw_text_classifier_new_from_json (JsonNode  *node,
     }
   self = rw_text_classifier_new ((guint) buckets);
   self->smoothing = smoothing;
-  labels = rw_json_object_get_object (obj, "labels");
-  json_object_iter_init (&iter, labels);
-  while (json_object_iter_next (&iter, &name, &member))
+  for (guint32 member = rw_json_doc_first (doc, labels); member != RW_JSON_NONE;
+       member = rw_json_doc_next (doc, member))
     {
+      const char *name = rw_json_doc_name (doc, member);
+      guint32 counts = rw_json_doc_member (doc, member, "counts");
+      guint32 docs = rw_json_doc_member (doc, member, "documents");
+      gint64 documents = docs == RW_JSON_NONE ? 0
+                         : rw_json_doc_type (doc, docs) == RW_JSON_INT ? rw_json_doc_int (doc, docs, 0)
+                         : -1;
       Label *l;
-      JsonObject *lo, *counts;
-      JsonObjectIter ci;
-      const char *bucket;
-      JsonNode *count;
-      gint64 documents;
 
-      JsonNode *cn = JSON_NODE_HOLDS_OBJECT (member) ?
-                     json_object_get_member (json_node_get_object (member), "counts") : NULL;
-
-      if (cn == NULL || !JSON_NODE_HOLDS_OBJECT (cn))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed",
-                       name);
-          return NULL;
-        }
-      lo = json_node_get_object (member);
-      documents = rw_json_object_get_int (lo, "documents", 0);
-      if (documents < 0)
+      /* A label named twice is its last, as a JSON object's member is. */
+      if (rw_json_doc_member (doc, labels, name) != member)
+        continue;
+      if (rw_json_doc_type (doc, counts) != RW_JSON_OBJECT || documents < 0)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "the classifier's label “%s” is malformed",
                        name);
@@ -479,14 +474,15 @@ rw_text_classifier_new_from_json (JsonNode  *node,
       l = text_classifier_find_label (self, name, TRUE);
       l->documents = documents;
       self->documents += documents;
-      counts = rw_json_object_get_object (lo, "counts");
-      json_object_iter_init (&ci, counts);
-      while (json_object_iter_next (&ci, &bucket, &count))
+      for (guint32 count = rw_json_doc_first (doc, counts); count != RW_JSON_NONE;
+           count = rw_json_doc_next (doc, count))
         {
+          const char *bucket = rw_json_doc_name (doc, count);
           char *end = NULL;
           guint64 b = g_ascii_strtoull (bucket, &end, 10);
-          gint64 c = JSON_NODE_HOLDS_VALUE (count) && json_node_get_value_type (count) == G_TYPE_INT64
-                     ? json_node_get_int (count) : -1;
+          gint64 c = rw_json_doc_type (doc, count) == RW_JSON_INT ? rw_json_doc_int (doc, count, -1)
+                                                                  : -1;
+          gpointer before;
 
           if (end == bucket || *end != '\0' || b >= (guint64) buckets || c < 1 || c > G_MAXUINT32)
             {
@@ -494,10 +490,30 @@ rw_text_classifier_new_from_json (JsonNode  *node,
                            "the classifier's label “%s” has a bad count for bucket “%s”", name, bucket);
               return NULL;
             }
+          /* So is a bucket. */
+          if ((before = g_hash_table_lookup (l->counts, GUINT_TO_POINTER (b + 1))) != NULL)
+            l->tokens -= GPOINTER_TO_UINT (before);
           g_hash_table_insert (l->counts, GUINT_TO_POINTER (b + 1), GUINT_TO_POINTER ((guint) c));
           g_hash_table_add (self->vocabulary, GUINT_TO_POINTER (b + 1));
           l->tokens += c;
         }
     }
   return g_steal_pointer (&self);
+}
+
+/**
+ * rw_text_classifier_new_from_json:
+ * @node: the JSON form
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the classifier, read as rw_text_classifier_new_from_doc()
+ *   reads it
+ */
+RwTextClassifier *
+rw_text_classifier_new_from_json (JsonNode  *node,
+                                  GError   **error)
+{
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_new_from_node (node);
+
+  return rw_text_classifier_new_from_doc (doc, RW_JSON_ROOT, error);
 }

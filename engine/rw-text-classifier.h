@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "rw-json.h"
+
 G_BEGIN_DECLS
 
 #define RW_TYPE_TEXT_CLASSIFIER (rw_text_classifier_get_type ())
@@ -16,6 +18,9 @@ typedef struct _RwTextClassifier RwTextClassifier;
 GType             rw_text_classifier_get_type      (void) G_GNUC_CONST;
 RwTextClassifier *rw_text_classifier_new           (guint              buckets);
 RwTextClassifier *rw_text_classifier_new_from_json (JsonNode          *node,
+                                                    GError           **error);
+RwTextClassifier *rw_text_classifier_new_from_doc  (RwJsonDoc         *doc,
+                                                    guint32            v,
                                                     GError           **error);
 RwTextClassifier *rw_text_classifier_ref           (RwTextClassifier  *self);
 void              rw_text_classifier_unref         (RwTextClassifier  *self);

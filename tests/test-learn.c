@@ -167,6 +167,24 @@ test_classifier (void)
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
   g_clear_error (&error);
 
+  /* A bucket or a label named twice in a file counts as its last, as JSON objects go. */
+  {
+    static const char once[] = "{\"type\": \"naive-bayes\", \"buckets\": 16, \"labels\": {"
+      "\"a\": {\"documents\": 2, \"counts\": {\"3\": 1}}, \"b\": {\"documents\": 1, \"counts\": {\"4\": 2}}}}";
+    static const char twice[] = "{\"type\": \"naive-bayes\", \"buckets\": 16, \"labels\": {"
+      "\"a\": {\"documents\": 9, \"counts\": {\"3\": 7, \"5\": 4}}, \"b\": {\"documents\": 1, \"counts\": {\"4\": 2}},"
+      " \"a\": {\"documents\": 2, \"counts\": {\"3\": 5, \"3\": 1}}}}";
+    g_autoptr(RwJsonDoc) d1 = rw_json_doc_parse (once, strlen (once), NULL);
+    g_autoptr(RwJsonDoc) d2 = rw_json_doc_parse (twice, strlen (twice), NULL);
+    g_autoptr(RwTextClassifier) c1 = rw_text_classifier_new_from_doc (d1, RW_JSON_ROOT, &error);
+    g_autoptr(RwTextClassifier) c2 = rw_text_classifier_new_from_doc (d2, RW_JSON_ROOT, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (rw_text_classifier_probability (c1, "unseen words", "a"),
+                                    rw_text_classifier_probability (c2, "unseen words", "a"), 1e-12);
+    g_assert_cmpfloat (rw_text_classifier_probability (c1, "unseen words", "a"), >, 0.5);
+  }
+
   /* Smoothing: one word seen once with each label. Asked for the first word, a label's chance
    * is (1 + a) / (1 + 2a) with smoothing a: 0.1 for a classifier trained now, 1 for a file
    * written before files said. */
