@@ -120,6 +120,13 @@ COMMANDS = [
     ["classify", "--policy", policy, "What is 17 times 23?"],
     ["classify", "--policy", policy, "--task", "anatomy", "--json", "Name the bones of the arm"],
     ["classify", "--policy", "/no/such/policy.json", "x"],
+    ["classify"],
+    (["classify", "--stdin", "--policy", policy],
+     '"What is 17 times 23?"\n\n'
+     '{"prompt": "Name the bones of the arm", "task": "anatomy"}\n'
+     '{"messages": [{"role": "system", "content": "Be brief."},'
+     ' {"role": "user", "content": "Name the planets"}], "metadata": {"task": "astronomy"}}\n'
+     'not json\n{"prompt": 7}\n"a last line with no newline"'),
     ["policy", "list", "--help"],
     ["policy", "learn", "--budget", "0.5", "--save", "cheap", "--activate"],
     ["policy", "learn", "--save", "best"],
@@ -212,8 +219,14 @@ def transcript():
     ids = {}
     shipped = dict(env, ROUTEWISE_CONFIG_DIR=os.path.join(work, "no-config"))
     for args, run_env in [(a, shipped) for a in DEFAULTS] + [(a, env) for a in COMMANDS]:
-        p = subprocess.run([cli, *args], env=run_env, cwd=work, capture_output=True, timeout=120)
+        # A command given as (arguments, text) reads the text on its standard input.
+        args, given = args if isinstance(args, tuple) else (args, None)
+        p = subprocess.run([cli, *args], env=run_env, cwd=work, capture_output=True, timeout=120,
+                           input=given.encode() if given is not None else None,
+                           stdin=None if given is not None else subprocess.DEVNULL)
         title = " ".join(["routewise-cli", *args])
+        if given is not None:
+            title += f"   (standard input: {len(given.splitlines())} lines)"
         if run_env is shipped:
             title += "   (the catalog as it ships)"
         out = normalize(p.stdout.decode("utf-8", "replace"), ids)

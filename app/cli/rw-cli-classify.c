@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rw-cli-context.h"
 #include "rw-cli-printer.h"
@@ -12,7 +13,11 @@ typedef struct
   char *policy_path;
   char *task;
   gboolean json;
+  gboolean from_stdin;
 } ClassifyOptions;
+
+/* The longest request line --stdin reads; the rest of a longer one is skipped, and said. */
+#define CLASSIFY_LINE_MAX (16u << 20)
 
 #define FIELD(f) RW_CLI_OPTION_FIELD (ClassifyOptions, f)
 static const GOptionEntry classify_entries[] = {
@@ -21,11 +26,162 @@ static const GOptionEntry classify_entries[] = {
   { "task", 't', 0, G_OPTION_ARG_STRING, FIELD (task),
     N_("The task the request names, as the x-routewise-task header does"), N_("TASK") },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json), N_("Print JSON"), NULL },
+  { "stdin", 0, 0, G_OPTION_ARG_NONE, FIELD (from_stdin),
+    N_("Classify each line of standard input, a JSON request, with the policy loaded once, and "
+       "print a JSON line for each as it comes"), NULL },
   { NULL }
 };
 #undef FIELD
 
-#define CLASSIFY_USAGE N_("usage: routewise-cli classify [--policy FILE] [--task TASK] PROMPT…")
+#define CLASSIFY_USAGE N_("usage: routewise-cli classify [--policy FILE] [--task TASK] PROMPT… | --stdin")
+
+static JsonNode *
+classify_to_json (const char  *task,
+                  char       **models)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task);
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_array (b);
+  for (guint i = 0; models != NULL && models[i] != NULL; i++)
+    json_builder_add_string_value (b, models[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* One line of --stdin as a request: a JSON string is the prompt; an object gives "prompt" or
+ * Chat Completions' "messages", and may name its "task" (as metadata.task or the header
+ * would). */
+static RwChatRequest *
+classify_read_request (const char  *line,
+                       gsize        len,
+                       const char  *task,
+                       GError     **error)
+{
+  g_autoptr(JsonNode) node = rw_json_parse (line, len, error);
+  g_autoptr(RwChatRequest) request = NULL;
+  JsonObject *o;
+  JsonObject *metadata;
+  const char *named;
+
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    request = rw_chat_request_new_for_prompt (json_node_get_string (node));
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      o = json_node_get_object (node);
+      if (rw_json_object_get_string (o, "prompt", NULL) != NULL)
+        request = rw_chat_request_new_for_prompt (rw_json_object_get_string (o, "prompt", NULL));
+      else if (json_object_has_member (o, "messages"))
+        {
+          request = rw_chat_request_new ();
+          if (!rw_chat_request_set_messages_from_json (request,
+                                                       json_object_get_member (o, "messages"),
+                                                       error))
+            return NULL;
+        }
+      metadata = rw_json_object_get_object (o, "metadata");
+      named = rw_json_object_get_string (o, "task",
+                                         metadata ? rw_json_object_get_string (metadata, "task",
+                                                                               NULL) : NULL);
+      if (request != NULL && named != NULL && *named != '\0')
+        rw_chat_request_set_task (request, named);
+    }
+  if (request == NULL)
+    {
+      g_set_error_literal (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+                           "a line is a JSON string (the prompt) or an object with “prompt” or "
+                           "“messages”");
+      return NULL;
+    }
+  if (task != NULL && rw_chat_request_get_task (request) == NULL)
+    rw_chat_request_set_task (request, task);
+  return g_steal_pointer (&request);
+}
+
+/* --stdin: a JSON line out for each request line in, flushed at once, so that a script can keep
+ * one process and ask it request by request. A line that is not a request gets {"error": ...}
+ * in its place, and the exit status says that one failed. */
+static int
+classify_stream (RwPolicy   *policy,
+                 const char *task)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  char buf[65536];
+  guint number = 0;
+  gboolean failed = FALSE, eof = FALSE;
+
+  while (!eof)
+    {
+      gboolean too_long = FALSE, ended = FALSE;
+
+      g_string_truncate (line, 0);
+      while (!ended)
+        {
+          gsize n;
+
+          if (fgets (buf, sizeof buf, stdin) == NULL)
+            {
+              eof = TRUE;
+              break;
+            }
+          n = strlen (buf);
+          ended = n > 0 && buf[n - 1] == '\n';
+          if (line->len + n > CLASSIFY_LINE_MAX)
+            too_long = TRUE;
+          else if (!too_long)
+            g_string_append_len (line, buf, n);
+        }
+      if (eof && line->len == 0 && !too_long)
+        break;
+      number++;
+      g_strstrip (line->str);
+      line->len = strlen (line->str);
+      if (line->len == 0 && !too_long)
+        continue;
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(RwChatRequest) request = NULL;
+        g_autoptr(JsonNode) out = NULL;
+        g_autofree char *text = NULL;
+
+        if (too_long)
+          g_set_error (&error, RW_ERROR, RW_ERROR_BAD_REQUEST, "longer than %u MiB",
+                       CLASSIFY_LINE_MAX >> 20);
+        else
+          request = classify_read_request (line->str, line->len, task, &error);
+        if (request != NULL)
+          {
+            g_autofree char *found = rw_policy_classify (policy, request);
+            g_auto(GStrv) models = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, found, request);
+
+            out = classify_to_json (found, models);
+          }
+        else
+          {
+            /* The JSON reader counts in the line: its "line 1, column 7" is column 7 here. */
+            const char *said = g_str_has_prefix (error->message, "line 1, ")
+                               ? error->message + strlen ("line 1, ") : error->message;
+            g_autofree char *message = g_strdup_printf (g_str_has_prefix (said, "column")
+                                                        ? "line %u, %s" : "line %u: %s",
+                                                        number, said);
+
+            out = json_node_init_object (json_node_alloc (), json_object_new ());
+            json_object_set_string_member (json_node_get_object (out), "error", message);
+            failed = TRUE;
+          }
+        text = rw_json_to_string (out, FALSE);
+        printf ("%s\n", text);
+        fflush (stdout);
+      }
+    }
+  return failed ? RW_CLI_EXIT_FAILED : RW_CLI_EXIT_OK;
+}
 
 /* What routewise/auto would do with a prompt: its task, as the policy's rules and classifier
  * find it (or as given), and the models in the order they would be tried. For scripts in front
@@ -39,11 +195,16 @@ classify_run (RwCliContext *cli,
   ClassifyOptions *o = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwPolicy) policy = NULL;
-  g_autofree char *text = g_strjoinv (" ", argv + 1);
-  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (text);
+  g_autofree char *text = NULL;
+  g_autoptr(RwChatRequest) request = NULL;
   g_autofree char *task = NULL;
   g_auto(GStrv) models = NULL;
 
+  if ((argc > 1) == o->from_stdin)
+    {
+      rw_cli_print_error ("%s", _(CLASSIFY_USAGE));
+      return RW_CLI_EXIT_USAGE;
+    }
   if (o->policy_path != NULL)
     policy = rw_policy_new_from_file (o->policy_path, &error);
   else
@@ -57,25 +218,18 @@ classify_run (RwCliContext *cli,
                               "active with “policy activate”"));
       return RW_CLI_EXIT_USAGE;
     }
+  if (o->from_stdin)
+    return classify_stream (policy, o->task);
+  text = g_strjoinv (" ", argv + 1);
+  request = rw_chat_request_new_for_prompt (text);
   if (o->task != NULL)
     rw_chat_request_set_task (request, o->task);
   task = rw_policy_classify (policy, request);
   models = rw_policy_route (policy, RW_POLICY_AUTO_MODEL, task, request);
   if (o->json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonNode) root = classify_to_json (task, models);
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "task");
-      json_builder_add_string_value (b, task);
-      json_builder_set_member_name (b, "models");
-      json_builder_begin_array (b);
-      for (guint i = 0; models != NULL && models[i] != NULL; i++)
-        json_builder_add_string_value (b, models[i]);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
       rw_cli_print_json (root);
       return RW_CLI_EXIT_OK;
     }
@@ -87,14 +241,17 @@ classify_run (RwCliContext *cli,
 
 const RwCliCommand rw_cli_command_classify = {
   .name = "classify",
-  .parameter_string = N_("PROMPT…"),
+  .parameter_string = N_("PROMPT… | --stdin"),
   .summary = N_("Which task a prompt is and which model routewise/auto would pick"),
   .help = N_("Which task a prompt is, by the policy's rules and classifier, and the models "
              "routewise/auto would try for it, in order: for scripts in front of a gateway "
-             "that cannot classify, which set the task themselves (Portkey's metadata task)."),
+             "that cannot classify, which set the task themselves (Portkey's metadata task). "
+             "With --stdin, each line is a request: a JSON string (the prompt), or an object "
+             "with “prompt” or Chat Completions' “messages”, and “task” or metadata.task if "
+             "it names one; each gets a JSON line with its task and models, or its error."),
   .options_size = sizeof (ClassifyOptions),
   .entries = classify_entries,
-  .min_args = 1,
+  .min_args = 0,
   .max_args = -1,
   .args_error = CLASSIFY_USAGE,
   .needs = RW_CLI_NEEDS_STORE,
