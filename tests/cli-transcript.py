@@ -126,7 +126,7 @@ COMMANDS = [
      '{"prompt": "Name the bones of the arm", "task": "anatomy"}\n'
      '{"messages": [{"role": "system", "content": "Be brief."},'
      ' {"role": "user", "content": "Name the planets"}], "metadata": {"task": "astronomy"}}\n'
-     'not json\n{"prompt": 7}\n"a last line with no newline"'),
+     'not json\n{"prompt": 7}\n"a NUL \0 in a line"\n"a last line with no newline"'),
     ["policy", "list", "--help"],
     ["policy", "learn", "--budget", "0.5", "--save", "cheap", "--activate"],
     ["policy", "learn", "--save", "best"],

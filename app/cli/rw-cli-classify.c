@@ -112,37 +112,36 @@ classify_stream (RwPolicy   *policy,
                  const char *task)
 {
   g_autoptr(GString) line = g_string_new (NULL);
-  char buf[65536];
   guint number = 0;
   gboolean failed = FALSE, eof = FALSE;
 
   while (!eof)
     {
-      gboolean too_long = FALSE, ended = FALSE;
+      gboolean too_long = FALSE;
+      const char *start;
+      gsize len;
+      int c;
 
+      /* Byte by byte, so that a NUL in a line neither ends it nor joins it to the next. */
       g_string_truncate (line, 0);
-      while (!ended)
+      while ((c = getc (stdin)) != EOF && c != '\n')
         {
-          gsize n;
-
-          if (fgets (buf, sizeof buf, stdin) == NULL)
-            {
-              eof = TRUE;
-              break;
-            }
-          n = strlen (buf);
-          ended = n > 0 && buf[n - 1] == '\n';
-          if (line->len + n > CLASSIFY_LINE_MAX)
+          if (line->len >= CLASSIFY_LINE_MAX)
             too_long = TRUE;
-          else if (!too_long)
-            g_string_append_len (line, buf, n);
+          else
+            g_string_append_c (line, (char) c);
         }
-      if (eof && line->len == 0 && !too_long)
+      eof = c == EOF;
+      if (eof && line->len == 0)
         break;
       number++;
-      g_strstrip (line->str);
-      line->len = strlen (line->str);
-      if (line->len == 0 && !too_long)
+      start = line->str;
+      len = line->len;
+      while (len > 0 && g_ascii_isspace (*start))
+        start++, len--;
+      while (len > 0 && g_ascii_isspace (start[len - 1]))
+        len--;
+      if (len == 0 && !too_long)
         continue;
       {
         g_autoptr(GError) error = NULL;
@@ -154,7 +153,7 @@ classify_stream (RwPolicy   *policy,
           g_set_error (&error, RW_ERROR, RW_ERROR_BAD_REQUEST, "longer than %u MiB",
                        CLASSIFY_LINE_MAX >> 20);
         else
-          request = classify_read_request (line->str, line->len, task, &error);
+          request = classify_read_request (start, len, task, &error);
         if (request != NULL)
           {
             g_autofree char *found = rw_policy_classify (policy, request);
