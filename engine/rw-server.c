@@ -508,6 +508,72 @@ rw_server_set_threads (RwServer *self,
 }
 
 /**
+ * rw_server_normalize_origin:
+ * @origin: a web page's origin as a person writes it: `http://localhost:3000/`
+ * @error: return location for an error
+ *
+ * An origin as browsers send it in the Origin header, to which requests are compared byte for
+ * byte: scheme and host in lower case, the port only where it is not the scheme's own, no
+ * trailing slash. Anything else is refused rather than never matched: a path, a query, a
+ * user, no host, and the wildcard `*` and `null` (any page, or any file on the disk, could
+ * then call with the token).
+ *
+ * Returns: (transfer full) (nullable): the origin
+ */
+char *
+rw_server_normalize_origin (const char  *origin,
+                            GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *scheme = NULL, *host = NULL;
+  const char *path;
+  int port;
+
+  if (g_strcmp0 (origin, "*") == 0 || g_ascii_strcasecmp (origin, "null") == 0)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "“%s” would let any web page call the endpoint: name the page's origin, such "
+                   "as http://localhost:3000", origin);
+      return NULL;
+    }
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  path = uri ? g_uri_get_path (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL || (path != NULL && *path != '\0' && strcmp (path, "/") != 0))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "“%s” is not an origin: give a scheme, a host and a port if need be, as "
+                   "http://localhost:3000 or https://app.example", origin);
+      return NULL;
+    }
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  /* Browsers send a host as letters, digits and these (a name beyond ASCII in punycode). */
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-._~:%", *p) == NULL)
+      {
+        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                     "“%s” is not an origin: a host is letters, digits, dots and dashes (a name "
+                     "beyond ASCII in punycode), as in http://localhost:3000 or "
+                     "https://app.example", origin);
+        return NULL;
+      }
+  port = g_uri_get_port (uri);
+  if ((g_str_equal (scheme, "http") && port == 80) || (g_str_equal (scheme, "https") && port == 443))
+    port = -1;
+  /* An IPv6 address goes back in its brackets. */
+  if (strchr (host, ':') != NULL)
+    {
+      char *bracketed = g_strdup_printf ("[%s]", host);
+      g_free (host);
+      host = bracketed;
+    }
+  return port > 0 ? g_strdup_printf ("%s://%s:%d", scheme, host, port)
+                  : g_strdup_printf ("%s://%s", scheme, host);
+}
+
+/**
  * rw_server_set_allowed_origins:
  * @self: a #RwServer
  * @origins: (nullable) (array zero-terminated=1): the origins (`https://app.example:8443`) of

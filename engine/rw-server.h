@@ -67,6 +67,8 @@ void      rw_server_set_client_limits (RwServer  *self,
                                        guint      send_ms);
 void      rw_server_set_allowed_origins (RwServer           *self,
                                          const char * const *origins);
+char     *rw_server_normalize_origin (const char  *origin,
+                                      GError     **error);
 void      rw_server_stop         (RwServer    *self);
 char     *rw_server_load_token   (const char  *path,
                                   GError     **error);

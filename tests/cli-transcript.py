@@ -163,6 +163,8 @@ COMMANDS = [
     ["serve", "--help"],
     ["serve", "--port", "70000"],
     ["serve", "--threads", "0"],
+    ["serve", "--allow-origin", "*"],
+    ["serve", "--allow-origin", "http://localhost:3000/app"],
     ["serve", "--policy", "/no/such/policy.json", "--port", "0"],
 ]
 

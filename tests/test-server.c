@@ -791,6 +791,38 @@ test_wire_host_and_origin (Fixture       *f,
     }
 }
 
+/* An allowed origin as a person writes it is kept as browsers send it, so that it matches; what
+ * is no origin, or would let any page in, is refused. */
+static void
+test_normalize_origin (void)
+{
+  static const struct { const char *given, *kept; } cases[] = {
+    { "http://localhost:3000/", "http://localhost:3000" },
+    { "HTTPS://App.Example:443", "https://app.example" },
+    { "http://127.0.0.1:80", "http://127.0.0.1" },
+    { "http://[::1]:5173", "http://[::1]:5173" },
+    { "tauri://localhost", "tauri://localhost" },
+    { "*", NULL },
+    { "null", NULL },
+    { "localhost:3000", NULL },
+    { "http://localhost:3000/app", NULL },
+    { "http://user@localhost", NULL },
+    { "http://x y", NULL },
+    { "http://", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *kept = rw_server_normalize_origin (cases[i].given, &error);
+
+      g_test_message ("%s -> %s", cases[i].given, kept ? kept : error->message);
+      g_assert_cmpstr (kept, ==, cases[i].kept);
+      if (kept == NULL)
+        g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
+    }
+}
+
 static void
 test_wire_pipelined (Fixture       *f,
                      gconstpointer  data)
@@ -1136,6 +1168,7 @@ main (int    argc,
   ADD ("wire-malformed", test_wire_malformed);
 #undef ADD
   g_test_add_func ("/Rw/Server/token-file", test_token_file);
+  g_test_add_func ("/Rw/Server/normalize-origin", test_normalize_origin);
   /* One loop: the one this test holds busy. */
   g_test_add ("/Rw/Server/wire-busy-loop", Fixture, NULL, fixture_setup, test_wire_busy_loop,
               fixture_teardown);

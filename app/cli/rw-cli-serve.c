@@ -81,6 +81,20 @@ serve_check (gpointer data,
       rw_cli_print_error (_("--threads must be 1 to 64"));
       return RW_CLI_EXIT_USAGE;
     }
+  /* As browsers write them, so that http://localhost:3000/ matches what they send. */
+  for (guint i = 0; o->allowed_origins != NULL && o->allowed_origins[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      char *origin = rw_server_normalize_origin (o->allowed_origins[i], &error);
+
+      if (origin == NULL)
+        {
+          rw_cli_print_error ("--allow-origin: %s", error->message);
+          return RW_CLI_EXIT_USAGE;
+        }
+      g_free (o->allowed_origins[i]);
+      o->allowed_origins[i] = origin;
+    }
   return 0;
 }
 
