@@ -201,6 +201,28 @@ rw_comparisons_get_n_duplicates (RwComparisons *self)
 }
 
 /**
+ * rw_comparisons_dup_tasks:
+ * @self: comparisons
+ *
+ * Returns: (transfer full): the tasks that have comparisons, "all" first and the rest by name,
+ *   as rw_comparisons_rate() lists them
+ */
+GStrv
+rw_comparisons_dup_tasks (RwComparisons *self)
+{
+  g_autoptr(GList) names = g_list_sort (g_hash_table_get_keys (self->tasks),
+                                        (GCompareFunc) g_strcmp0);
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  if (g_hash_table_contains (self->tasks, "all"))
+    g_strv_builder_add (b, "all");
+  for (GList *l = names; l; l = l->next)
+    if (!g_str_equal (l->data, "all"))
+      g_strv_builder_add (b, l->data);
+  return g_strv_builder_end (b);
+}
+
+/**
  * rw_comparisons_load_store:
  * @self: comparisons
  * @store: the database

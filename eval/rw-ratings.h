@@ -34,6 +34,7 @@ guint64        rw_comparisons_get_n            (RwComparisons  *self);
 guint64        rw_comparisons_get_n_from       (RwComparisons  *self,
                                                 const char     *source);
 guint64        rw_comparisons_get_n_duplicates (RwComparisons  *self);
+GStrv          rw_comparisons_dup_tasks        (RwComparisons  *self);
 JsonNode      *rw_comparisons_rate             (RwComparisons  *self,
                                                 const char     *task,
                                                 guint           n_bootstrap,

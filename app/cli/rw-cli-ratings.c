@@ -124,16 +124,11 @@ ratings_run (RwCliContext *cli,
   tasks = rw_json_object_get_array (json_node_get_object (rated), "tasks");
   if (json_array_get_length (tasks) == 0 && o->task != NULL && rw_comparisons_get_n (comparisons) > 0)
     {
-      g_autoptr(JsonNode) all = rw_comparisons_rate (comparisons, NULL, 0, 1);
-      JsonArray *known = rw_json_object_get_array (json_node_get_object (all), "tasks");
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_auto(GStrv) known = rw_comparisons_dup_tasks (comparisons);
+      g_autofree char *names = g_strjoinv (", ", known);
 
-      for (guint t = 0; t < json_array_get_length (known); t++)
-        g_string_append_printf (names, "%s%s", t ? ", " : "",
-                                rw_json_object_get_string (json_array_get_object_element (known, t),
-                                                           "task", ""));
       rw_cli_print_error (_("no pairwise outcomes in the task “%s”; the tasks with some: %s"),
-                          o->task, names->str);
+                          o->task, names);
       return RW_CLI_EXIT_FAILED;
     }
   if (json_array_get_length (tasks) == 0)
