@@ -325,7 +325,7 @@ server_parse_request (const char  *body,
   g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (body, len, &local);
   g_autoptr(JsonNode) messages = NULL;
   const char *name;
-  guint32 v;
+  guint32 v, stream_v, temperature_v, limit_v;
 
   if (doc == NULL && g_str_equal (local->message, RW_JSON_EMPTY))
     {
@@ -358,22 +358,24 @@ server_parse_request (const char  *body,
   if (!rw_chat_request_set_messages_from_json (request, messages, error))
     return NULL;
 
+  /* The limit keeps the name the caller gave it: reasoning models refuse max_tokens. */
+  stream_v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream");
+  temperature_v = rw_json_doc_member (doc, RW_JSON_ROOT, "temperature");
+  limit_v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
+  request->max_completion_tokens = limit_v != RW_JSON_NONE;
+  if (limit_v == RW_JSON_NONE)
+    limit_v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_tokens");
   {
-    guint32 limit = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
-    const char *limit_name = limit != RW_JSON_NONE ? "max_completion_tokens" : "max_tokens";
-    g_autoptr(JsonNode) stream = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
-                                                                               "stream"));
-    g_autoptr(JsonNode) temperature = rw_json_doc_to_node (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
-                                                                                    "temperature"));
-    g_autoptr(JsonNode) tokens = rw_json_doc_to_node (doc, limit != RW_JSON_NONE ? limit
-                                                      : rw_json_doc_member (doc, RW_JSON_ROOT,
-                                                                            "max_tokens"));
+    g_autoptr(JsonNode) stream = rw_json_doc_to_node (doc, stream_v);
+    g_autoptr(JsonNode) temperature = rw_json_doc_to_node (doc, temperature_v);
+    g_autoptr(JsonNode) tokens = rw_json_doc_to_node (doc, limit_v);
 
-    if (!_rw_server_check_request (stream, temperature, tokens, limit_name, error))
+    if (!_rw_server_check_request (stream, temperature, tokens,
+                                   request->max_completion_tokens ? "max_completion_tokens"
+                                                                  : "max_tokens", error))
       return NULL;
   }
-  request->stream = rw_json_doc_boolean (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "stream"),
-                                         FALSE);
+  request->stream = rw_json_doc_boolean (doc, stream_v, FALSE);
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "stream_options");
   *include_usage = rw_json_doc_boolean (doc, rw_json_doc_member (doc, v, "include_usage"), FALSE);
   v = rw_json_doc_member (doc, RW_JSON_ROOT, "n");
@@ -385,14 +387,8 @@ server_parse_request (const char  *body,
       return NULL;
     }
   *n_choices = (guint) rw_json_doc_int (doc, v, 1);
-  /* The limit keeps the name the caller gave it: reasoning models refuse max_tokens. */
-  v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_completion_tokens");
-  request->max_completion_tokens = v != RW_JSON_NONE;
-  if (v == RW_JSON_NONE)
-    v = rw_json_doc_member (doc, RW_JSON_ROOT, "max_tokens");
-  request->max_tokens = rw_json_doc_int (doc, v, 0);
-  request->temperature = rw_json_doc_double (doc, rw_json_doc_member (doc, RW_JSON_ROOT,
-                                                                      "temperature"), -1);
+  request->max_tokens = rw_json_doc_int (doc, limit_v, 0);
+  request->temperature = rw_json_doc_double (doc, temperature_v, -1);
 
   /* Every other field goes upstream as the caller sent it. */
   {
