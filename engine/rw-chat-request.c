@@ -352,13 +352,13 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
 
   if (messages == NULL || !JSON_NODE_HOLDS_ARRAY (messages))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“messages” must be an array");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "messages", "“messages” must be an array");
       return FALSE;
     }
   array = json_node_get_array (messages);
   if (json_array_get_length (array) == 0)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“messages” is empty");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "messages", "“messages” is empty");
       return FALSE;
     }
 
@@ -371,14 +371,16 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
 
       if (!JSON_NODE_HOLDS_OBJECT (m))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "messages[%u] is not an object", i);
+          g_autofree char *param = g_strdup_printf ("messages[%u]", i);
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param, "%s is not an object", param);
           return FALSE;
         }
       o = json_node_get_object (m);
       role = rw_json_object_get_string (o, "role", NULL);
       if (role == NULL || *role == '\0')
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "messages[%u] has no “role”", i);
+          g_autofree char *param = g_strdup_printf ("messages[%u].role", i);
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param, "messages[%u] has no “role”", i);
           return FALSE;
         }
       content = json_object_get_member (o, "content");
@@ -410,8 +412,9 @@ rw_chat_request_set_messages_from_json (RwChatRequest  *self,
         g_ptr_array_add (contents, g_strdup (""));
       else
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                       "messages[%u].content must be a string or an array of parts", i);
+          g_autofree char *param = g_strdup_printf ("messages[%u].content", i);
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                              "%s must be a string or an array of parts", param);
           return FALSE;
         }
       g_ptr_array_add (roles, g_strdup (role));

@@ -10,7 +10,116 @@
 #include "rw-error.h"
 #include "rw-json.h"
 
-G_DEFINE_QUARK (rw-error-quark, rw_error)
+/* The domain carries one more thing than a message: the request member an error is about
+ * ("temperature", "messages[2].content"), which the endpoint returns as OpenAI's "param". */
+typedef struct
+{
+  char *param;
+} RwErrorPrivate;
+
+static void
+rw_error_private_init (GError *error)
+{
+  (void) error;
+}
+
+static RwErrorPrivate *
+rw_error_get_private (const GError *error)
+{
+  /* Where GLib keeps an extended error's private data: just before the GError, aligned as
+   * g_error_domain_register_static() documents. */
+  const gsize align = 2 * sizeof (gsize);
+  const gsize size = (sizeof (RwErrorPrivate) + (align - 1)) & -align;
+
+  return (RwErrorPrivate *) (((guint8 *) error) - size);
+}
+
+static void
+rw_error_private_copy (const GError *src,
+                       GError       *dest)
+{
+  rw_error_get_private (dest)->param = g_strdup (rw_error_get_private (src)->param);
+}
+
+static void
+rw_error_private_clear (GError *error)
+{
+  g_clear_pointer (&rw_error_get_private (error)->param, g_free);
+}
+
+GQuark
+rw_error_quark (void)
+{
+  static GQuark quark;
+  static gsize initialized;
+
+  if (g_once_init_enter (&initialized))
+    {
+      quark = g_error_domain_register_static ("rw-error-quark", sizeof (RwErrorPrivate),
+                                              rw_error_private_init, rw_error_private_copy,
+                                              rw_error_private_clear);
+      g_once_init_leave (&initialized, 1);
+    }
+  return quark;
+}
+
+/**
+ * rw_error_set_param:
+ * @error: an error in the %RW_ERROR domain
+ * @param: (nullable): the request member it is about, as a path ("messages[0].content")
+ */
+void
+rw_error_set_param (GError     *error,
+                    const char *param)
+{
+  RwErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == RW_ERROR);
+  priv = rw_error_get_private (error);
+  g_free (priv->param);
+  priv->param = g_strdup (param);
+}
+
+/**
+ * rw_error_get_param:
+ * @error: (nullable): any error
+ *
+ * Returns: (nullable): the request member @error is about, %NULL when it names none or is not
+ *   in the %RW_ERROR domain
+ */
+const char *
+rw_error_get_param (const GError *error)
+{
+  if (error == NULL || error->domain != RW_ERROR)
+    return NULL;
+  return rw_error_get_private (error)->param;
+}
+
+/**
+ * rw_set_param_error:
+ * @error: (nullable): where to put the error
+ * @code: its kind
+ * @param: (nullable): the request member it is about
+ * @format: the message, printf-style
+ */
+void
+rw_set_param_error (GError    **error,
+                    RwError     code,
+                    const char *param,
+                    const char *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (error == NULL)
+    return;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  *error = g_error_new_literal (RW_ERROR, code, message);
+  rw_error_set_param (*error, param);
+}
 
 static const char * const kind_names[] = {
   [RW_ERROR_UNKNOWN] = "unknown",
@@ -208,6 +317,7 @@ rw_error_from_json_error (guint       status,
   g_autofree char *message = NULL;
   g_autofree char *type = NULL;
   g_autofree char *code = NULL;
+  g_autofree char *param = NULL;
   JsonObject *obj;
   JsonNode *err;
 
@@ -224,6 +334,7 @@ rw_error_from_json_error (guint       status,
       message = error_node_to_string (json_object_get_member (eo, "message"));
       type = error_node_to_string (json_object_get_member (eo, "type"));
       code = error_node_to_string (json_object_get_member (eo, "code"));
+      param = error_node_to_string (json_object_get_member (eo, "param"));
       if (type == NULL)
         type = error_node_to_string (json_object_get_member (eo, "status"));
     }
@@ -243,10 +354,20 @@ rw_error_from_json_error (guint       status,
   {
     g_autofree char *clipped = error_clip_message (message, strlen (message));
     RwError kind = error_classify (status, code, type, message);
+    GError *error;
 
     if (status != 0)
-      return g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
-    return g_error_new (RW_ERROR, kind, "%s", clipped);
+      error = g_error_new (RW_ERROR, kind, "HTTP %u: %s", status, clipped);
+    else
+      error = g_error_new (RW_ERROR, kind, "%s", clipped);
+    /* The member the provider named, kept for the caller of the endpoint (clipped as the
+     * message is: it comes from outside). */
+    if (param != NULL && *param != '\0')
+      {
+        g_autofree char *p = error_clip_message (param, strlen (param));
+        rw_error_set_param (error, p);
+      }
+    return error;
   }
 }
 

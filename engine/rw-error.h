@@ -55,6 +55,14 @@ GQuark      rw_error_quark           (void);
 const char *rw_error_kind_to_string  (RwError      code);
 RwError     rw_error_kind_from_string (const char  *kind);
 const char *rw_error_get_kind        (const GError *error);
+void        rw_error_set_param       (GError       *error,
+                                      const char   *param);
+const char *rw_error_get_param       (const GError *error);
+void        rw_set_param_error       (GError      **error,
+                                      RwError       code,
+                                      const char   *param,
+                                      const char   *format,
+                                      ...) G_GNUC_PRINTF (4, 5);
 GError     *rw_error_from_http       (guint         status,
                                       const char   *body,
                                       gsize         body_len);

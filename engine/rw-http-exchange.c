@@ -102,9 +102,14 @@ http_error_for_reply (const RwHttpSink *sink,
                           ? _rw_http_redirect_error (status, uri, location)
                           : rw_error_from_http (status, data, len);
   g_autofree char *clean = sink->redact (sink->owner, raw->message);
+  g_autofree char *param = rw_error_get_param (raw) != NULL
+                           ? sink->redact (sink->owner, rw_error_get_param (raw)) : NULL;
+  GError *error = g_error_new_literal (RW_ERROR, raw->code, clean);
 
+  /* The member the provider named goes to the caller too, redacted as the message is. */
+  rw_error_set_param (error, param);
   sink->result->retry_after_ms = wait_ms;
-  return g_error_new_literal (RW_ERROR, raw->code, clean);
+  return error;
 }
 
 #define MAX_LINE (8 * 1024 * 1024)

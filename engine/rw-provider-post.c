@@ -61,8 +61,11 @@ post_body_cb (GObject      *object,
     {
       GError *http = rw_error_from_http (status, text, len);
       g_autofree char *clean = rw_redact (http->message, p->key);
+      g_autofree char *param = rw_redact (rw_error_get_param (http), p->key);
+      GError *refused = g_error_new_literal (RW_ERROR, http->code, clean);
 
-      g_task_return_new_error (task, RW_ERROR, http->code, "%s", clean);
+      rw_error_set_param (refused, param);
+      g_task_return_error (task, refused);
       g_error_free (http);
       return;
     }

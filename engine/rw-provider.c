@@ -792,7 +792,12 @@ provider_classify_error (RwProviderCall *call,
   if (error->domain == RW_ERROR)
     {
       g_autofree char *msg = rw_provider_call_redact (call, error->message);
-      return g_error_new_literal (RW_ERROR, error->code, msg);
+      GError *classified = g_error_new_literal (RW_ERROR, error->code, msg);
+
+      g_autofree char *param = rw_provider_call_redact (call, rw_error_get_param (error));
+
+      rw_error_set_param (classified, param);
+      return classified;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (RW_ERROR, RW_ERROR_TIMEOUT, "%s", error->message);

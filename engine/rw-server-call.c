@@ -31,7 +31,8 @@ server_status_type (guint status)
 char *
 _rw_server_error_json (guint       status,
                        const char *message,
-                       const char *code)
+                       const char *code,
+                       const char *param)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -44,7 +45,10 @@ _rw_server_error_json (guint       status,
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, server_status_type (status));
   json_builder_set_member_name (b, "param");
-  json_builder_add_null_value (b);
+  if (param != NULL)
+    json_builder_add_string_value (b, param);
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "code");
   if (code != NULL)
     json_builder_add_string_value (b, code);
@@ -319,7 +323,8 @@ server_reply_routed (RwServerCall  *call,
       guint status = _rw_server_status_for_error (r->error, &code);
 
       _rw_server_reply_json (c, status, out->model_id, out->task ? out->task : "default",
-                  _rw_server_error_json (status, r->error->message, code));
+                  _rw_server_error_json (status, r->error->message, code,
+                                        rw_error_get_param (r->error)));
     }
   else if (!call->stream)
     call->format->reply_whole (call, out);
@@ -333,7 +338,7 @@ server_reply_routed (RwServerCall  *call,
           const char *code;
           guint status = _rw_server_status_for_error (r->error, &code);
 
-          call->format->stream_fail (call, status, r->error->message, code);
+          call->format->stream_fail (call, status, r->error, code);
         }
       else
         call->format->stream_finish (call, out);
@@ -452,7 +457,7 @@ _rw_server_check_request (JsonNode    *stream,
   if (stream != NULL && !JSON_NODE_HOLDS_NULL (stream) &&
       json_node_get_value_type (stream) != G_TYPE_BOOLEAN)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“stream” must be true or false");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "stream", "“stream” must be true or false");
       return FALSE;
     }
   if (temperature != NULL && !JSON_NODE_HOLDS_NULL (temperature) &&
@@ -461,15 +466,15 @@ _rw_server_check_request (JsonNode    *stream,
         json_node_get_value_type (temperature) != G_TYPE_DOUBLE) ||
        !(json_node_get_double (temperature) >= 0 && json_node_get_double (temperature) <= 2)))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                   "“temperature” must be a number from 0 to 2");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "temperature",
+                          "“temperature” must be a number from 0 to 2");
       return FALSE;
     }
   if (limit != NULL && !JSON_NODE_HOLDS_NULL (limit) &&
       (!JSON_NODE_HOLDS_VALUE (limit) || !server_node_is_whole (limit, &n) || n < 1))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“%s” must be a whole number of 1 or more",
-                   limit_name);
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, limit_name,
+                          "“%s” must be a whole number of 1 or more", limit_name);
       return FALSE;
     }
   return TRUE;

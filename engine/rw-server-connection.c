@@ -365,7 +365,18 @@ _rw_server_reply_error (RwServerConn       *c,
                         const char *message,
                         const char *code)
 {
-  _rw_server_reply_json (c, status, NULL, NULL, _rw_server_error_json (status, message, code));
+  _rw_server_reply_json (c, status, NULL, NULL, _rw_server_error_json (status, message, code,
+                                                                       NULL));
+}
+
+/* A request the endpoint refused to route: 400, naming the member it is about. */
+void
+_rw_server_reply_request_error (RwServerConn *c,
+                                const GError *error)
+{
+  _rw_server_reply_json (c, 400, NULL, NULL,
+                         _rw_server_error_json (400, error->message, NULL,
+                                                rw_error_get_param (error)));
 }
 
 /* A request that cannot be read is answered and the connection closed after the answer. */

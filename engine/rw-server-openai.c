@@ -293,10 +293,11 @@ chat_stream_finish (RwServerCall  *call,
 static void
 chat_stream_fail (RwServerCall *call,
                   guint         status,
-                  const char   *message,
+                  const GError *error,
                   const char   *code)
 {
-  g_autofree char *json = _rw_server_error_json (status, message, code);
+  g_autofree char *json = _rw_server_error_json (status, error->message, code,
+                                                 rw_error_get_param (error));
   g_autofree char *line = g_strdup_printf ("data: %s\n\n", json);
 
   _rw_server_stream_append (call->conn, line, strlen (line));
@@ -348,7 +349,7 @@ server_parse_request (const char  *body,
   name = rw_json_doc_string (doc, rw_json_doc_member (doc, RW_JSON_ROOT, "model"));
   if (name == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“model” is required");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "model", "“model” is required");
       return NULL;
     }
   *model = g_strdup (name);
@@ -383,7 +384,8 @@ server_parse_request (const char  *body,
       (rw_json_doc_type (doc, v) != RW_JSON_INT || rw_json_doc_int (doc, v, 0) < 1 ||
        rw_json_doc_int (doc, v, 0) > 128))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“n” must be a whole number from 1 to 128");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "n",
+                          "“n” must be a whole number from 1 to 128");
       return NULL;
     }
   *n_choices = (guint) rw_json_doc_int (doc, v, 1);
@@ -423,7 +425,7 @@ server_handle_completions (RwServer     *self,
 
   if (request == NULL)
     {
-      _rw_server_reply_error (c, 400, error->message, NULL);
+      _rw_server_reply_request_error (c, error);
       return;
     }
   call = _rw_server_call_start (c, &chat_format, "chatcmpl-", request, model);

@@ -80,7 +80,7 @@ typedef struct
                          RwRouteResult     *out);
   void (*stream_fail)   (RwServerCall      *call,
                          guint              status,
-                         const char        *message,
+                         const GError      *error,
                          const char        *code);
   void (*reply_whole)   (RwServerCall      *call,
                          RwRouteResult     *out);
@@ -196,7 +196,8 @@ GSource      *_rw_server_add_timeout      (guint ms,
 void          _rw_server_clear_source     (GSource **source);
 char         *_rw_server_error_json       (guint status,
                                            const char *message,
-                                           const char *code);
+                                           const char *code,
+                                           const char *param);
 void          _rw_server_call_client_gone (RwServerCall *call);
 gboolean      _rw_server_token_matches    (const char *given,
                                            const char *token);
@@ -222,6 +223,8 @@ void          _rw_server_reply_error      (RwServerConn *c,
                                            guint status,
                                            const char *message,
                                            const char *code);
+void          _rw_server_reply_request_error (RwServerConn *c,
+                                           const GError *error);
 void          _rw_server_conn_process     (RwServerConn *c);
 gboolean      _rw_server_conn_ready       (gpointer data,
                                            GIOCondition ready);

@@ -138,9 +138,10 @@ responses_part (JsonObject  *part,
   else
     {
       json_object_unref (out);
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                   "input[%u].content[%u] of type “%s” is not supported: Routewise takes "
-                   "input_text and input_image (by URL)", i, j, type);
+      g_autofree char *param = g_strdup_printf ("input[%u].content[%u].type", i, j);
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                          "input[%u].content[%u] of type “%s” is not supported: Routewise takes "
+                          "input_text and input_image (by URL)", i, j, type);
       return NULL;
     }
   return json_node_init_object (json_node_alloc (), out);
@@ -183,8 +184,8 @@ responses_add_input (JsonArray  *messages,
     }
   if (!JSON_NODE_HOLDS_ARRAY (input))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                   "“input” must be a string or an array of items");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "input",
+                          "“input” must be a string or an array of items");
       return FALSE;
     }
   items = json_node_get_array (input);
@@ -195,7 +196,8 @@ responses_add_input (JsonArray  *messages,
 
       if (item == NULL)
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "input[%u] is not an object", i);
+          g_autofree char *param = g_strdup_printf ("input[%u]", i);
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param, "%s is not an object", param);
           return FALSE;
         }
       if (g_str_equal (type, "message"))
@@ -206,8 +208,10 @@ responses_add_input (JsonArray  *messages,
 
           if (role == NULL || content == NULL)
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                           "input[%u] needs a “role” and a “content”", i);
+              g_autofree char *param = g_strdup_printf ("input[%u].%s", i,
+                                                        role == NULL ? "role" : "content");
+              rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                                  "input[%u] needs a “role” and a “content”", i);
               return FALSE;
             }
           m = json_object_new ();
@@ -227,8 +231,12 @@ responses_add_input (JsonArray  *messages,
                     {
                       json_object_unref (m);
                       if (part == NULL)
-                        g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                                     "input[%u].content[%u] is not an object", i, j);
+                        {
+                          g_autofree char *param = g_strdup_printf ("input[%u].content[%u]", i,
+                                                                    j);
+                          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                                              "%s is not an object", param);
+                        }
                       return FALSE;
                     }
                   json_array_add_element (parts, converted);
@@ -274,9 +282,10 @@ responses_add_input (JsonArray  *messages,
         }
       else
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                       "input[%u] of type “%s” is not supported: Routewise takes messages, "
-                       "function_call and function_call_output items", i, type);
+          g_autofree char *param = g_strdup_printf ("input[%u].type", i);
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                              "input[%u] of type “%s” is not supported: Routewise takes messages, "
+                              "function_call and function_call_output items", i, type);
           return FALSE;
         }
     }
@@ -307,8 +316,9 @@ responses_add_tools (JsonObject  *extra,
 
           if (t == NULL || g_strcmp0 (rw_json_object_get_string (t, "type", NULL), "function"))
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                           "tools[%u] is not supported: Routewise takes function tools", i);
+              g_autofree char *param = g_strdup_printf ("tools[%u].type", i);
+              rw_set_param_error (error, RW_ERROR_BAD_REQUEST, param,
+                                  "tools[%u] is not supported: Routewise takes function tools", i);
               return FALSE;
             }
           tool = json_object_new ();
@@ -332,9 +342,9 @@ responses_add_tools (JsonObject  *extra,
         {
           json_object_unref (out);
           json_object_unref (fn);
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                       "this “tool_choice” is not supported: Routewise takes auto, none, "
-                       "required or a function");
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "tool_choice",
+                              "this “tool_choice” is not supported: Routewise takes auto, none, "
+                              "required or a function");
           return FALSE;
         }
       json_object_set_string_member (fn, "name", rw_json_object_get_string (named, "name", ""));
@@ -403,8 +413,9 @@ _rw_server_responses_parse (RwServer    *self,
   for (GList *l = names; l != NULL; l = l->next)
     if (!g_strv_contains (taken, l->data))
       {
-        g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                     "“%s” is not supported by Routewise's Responses endpoint", (char *) l->data);
+        rw_set_param_error (error, RW_ERROR_BAD_REQUEST, l->data,
+                            "“%s” is not supported by Routewise's Responses endpoint",
+                            (char *) l->data);
         return NULL;
       }
   if (!_rw_server_check_request (json_object_get_member (given, "stream"),
@@ -414,14 +425,14 @@ _rw_server_responses_parse (RwServer    *self,
     return NULL;
   if (include != NULL && json_array_get_length (include) > 0)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                   "“include” is not supported: Routewise's responses carry no extra data");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "include",
+                          "“include” is not supported: Routewise's responses carry no extra data");
       return NULL;
     }
   if (!g_str_equal (truncation, "disabled"))
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
-                   "“truncation” must be disabled: Routewise never truncates the input");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "truncation",
+                          "“truncation” must be disabled: Routewise never truncates the input");
       return NULL;
     }
 
@@ -440,7 +451,7 @@ _rw_server_responses_parse (RwServer    *self,
 
       if (earlier == NULL || !JSON_NODE_HOLDS_ARRAY (earlier))
         {
-          g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST,
+          rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "previous_response_id",
                        "previous_response_id %s is not known: this server keeps the last %d "
                        "responses it gave, with store not false, while it runs; send the "
                        "conversation as input instead", previous, RESPONSES_KEPT);
@@ -459,7 +470,7 @@ _rw_server_responses_parse (RwServer    *self,
     }
   if (input == NULL)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_REQUEST, "“input” is required");
+      rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "input", "“input” is required");
       return NULL;
     }
   if (!responses_add_input (messages, input, error))
@@ -941,12 +952,10 @@ responses_stream_finish (RwServerCall  *call,
 static void
 responses_stream_fail (RwServerCall *call,
                        guint         status,
-                       const char   *message,
+                       const GError *error,
                        const char   *code)
 {
-  g_autoptr(GError) failure = g_error_new_literal (RW_ERROR, RW_ERROR_UNKNOWN, message);
-
-  responses_event_response (call, "response.failed", NULL, NULL, failure);
+  responses_event_response (call, "response.failed", NULL, NULL, error);
 }
 
 static const RwServerFormat responses_format = {
@@ -982,12 +991,13 @@ _rw_server_handle_responses (RwServer     *self,
   given = json_node_get_object (root);
   if ((model = rw_json_object_get_string (given, "model", NULL)) == NULL)
     {
-      _rw_server_reply_error (c, 400, "“model” is required", NULL);
+      rw_set_param_error (&error, RW_ERROR_BAD_REQUEST, "model", "“model” is required");
+      _rw_server_reply_request_error (c, error);
       return;
     }
   if ((request = _rw_server_responses_parse (self, given, c->req.task, &messages, &error)) == NULL)
     {
-      _rw_server_reply_error (c, 400, error->message, NULL);
+      _rw_server_reply_request_error (c, error);
       return;
     }
   call = _rw_server_call_start (c, &responses_format, "resp_", request, model);

@@ -100,6 +100,39 @@ test_kind_names (void)
   g_assert_cmpstr (rw_error_kind_to_string (RW_ERROR_RATE_LIMITED), ==, "rate_limited");
 }
 
+/* The request member an error is about travels with it: read from a provider's error body,
+ * kept by a copy, replaced, cleared, and absent from errors of other domains. */
+static void
+test_param (void)
+{
+  static const char with_param[] =
+    "{\"error\": {\"message\": \"bad\", \"param\": \"messages[1].content\"}}";
+  static const char null_param[] = "{\"error\": {\"message\": \"bad\", \"param\": null}}";
+  g_autoptr(GError) named = rw_error_from_http (400, with_param, strlen (with_param));
+  g_autoptr(GError) unnamed = rw_error_from_http (400, null_param, strlen (null_param));
+  g_autoptr(GError) copy = NULL;
+  g_autoptr(GError) set = NULL;
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+  g_assert_cmpstr (rw_error_get_param (named), ==, "messages[1].content");
+  g_assert_cmpint (named->code, ==, RW_ERROR_BAD_REQUEST);
+  g_assert_null (rw_error_get_param (unnamed));
+  copy = g_error_copy (named);
+  g_clear_error (&named);
+  g_assert_cmpstr (rw_error_get_param (copy), ==, "messages[1].content");
+  rw_error_set_param (copy, "tools");
+  g_assert_cmpstr (rw_error_get_param (copy), ==, "tools");
+  rw_error_set_param (copy, NULL);
+  g_assert_null (rw_error_get_param (copy));
+
+  rw_set_param_error (&set, RW_ERROR_BAD_REQUEST, "n", "“n” must be %d or more", 1);
+  g_assert_cmpstr (set->message, ==, "“n” must be 1 or more");
+  g_assert_cmpstr (rw_error_get_param (set), ==, "n");
+  rw_set_param_error (NULL, RW_ERROR_BAD_REQUEST, "n", "ignored");
+  g_assert_null (rw_error_get_param (other));
+  g_assert_null (rw_error_get_param (NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -111,5 +144,6 @@ main (int    argc,
   g_test_add_func ("/Rw/Error/retry-after", test_retry_after);
   g_test_add_func ("/Rw/Error/redact", test_redact);
   g_test_add_func ("/Rw/Error/kind-names", test_kind_names);
+  g_test_add_func ("/Rw/Error/param", test_param);
   return g_test_run ();
 }

@@ -425,6 +425,25 @@ test_bad_n (Fixture       *f,
   g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
 }
 
+/* The "param" member of an error reply, as OpenAI's clients read it (err.param); NULL for null.
+ * The string lives as long as the test's process: it is only compared. */
+static const char *
+error_param (const char *raw)
+{
+  g_autoptr(JsonNode) root = rw_json_parse (raw, strlen (raw), NULL);
+  JsonObject *error;
+  JsonNode *param;
+
+  g_assert_nonnull (root);
+  error = json_object_get_object_member (json_node_get_object (root), "error");
+  g_assert_nonnull (error);
+  g_assert_true (json_object_has_member (error, "param"));
+  param = json_object_get_member (error, "param");
+  if (JSON_NODE_HOLDS_NULL (param))
+    return NULL;
+  return g_intern_string (json_node_get_string (param));
+}
+
 /* The other members the endpoint reads itself: one of the wrong kind or out of range is a 400
  * that names it, on both endpoints, never a request sent on without it (a temperature of
  * "hot" went upstream as the default, a max_tokens of -5 as no limit). */
@@ -463,6 +482,7 @@ test_bad_values (Fixture       *f,
       post_to (f, bad[i].path, body, 400, &raw);
       if (strstr (raw, quoted) == NULL)
         g_error ("%s %s: %s", bad[i].path, body, raw);
+      g_assert_cmpstr (error_param (raw), ==, bad[i].member);
     }
   g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
 
@@ -477,6 +497,66 @@ test_bad_values (Fixture       *f,
     g_assert_nonnull (strstr (sent, "\"temperature\":2"));
     g_assert_nonnull (strstr (sent, "\"max_tokens\":1"));
   }
+}
+
+/* A refused request names the member it is about in "param", as a path, the way OpenAI's
+ * errors do; one the upstream refused keeps the upstream's own "param". */
+static void
+test_error_param (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const struct
+  {
+    const char *path, *body, *param;
+  } cases[] = {
+    { "/chat/completions", "{\"messages\": []}", "model" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": {}}", "messages" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": []}", "messages" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": [{\"role\": \"user\", "
+      "\"content\": \"x\"}, 7]}", "messages[1]" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": [{\"content\": \"x\"}]}",
+      "messages[0].role" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": [{\"role\": \"user\", "
+      "\"content\": \"x\"}, {\"role\": \"user\", \"content\": 5}]}", "messages[1].content" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"n\": 0, \"messages\": [{\"role\": "
+      "\"user\", \"content\": \"x\"}]}", "n" },
+    { "/chat/completions", "{\"model\": \"mock/two\", \"messages\": [{\"role\": \"user\", "
+      "\"content\": \"x\"}]", NULL },
+    { "/responses", "{\"input\": \"x\"}", "model" },
+    { "/responses", "{\"model\": \"mock/two\"}", "input" },
+    { "/responses", "{\"model\": \"mock/two\", \"input\": [{\"role\": \"user\"}]}",
+      "input[0].content" },
+    { "/responses", "{\"model\": \"mock/two\", \"input\": [{\"type\": \"reasoning\"}]}",
+      "input[0].type" },
+    { "/responses", "{\"model\": \"mock/two\", \"input\": \"x\", \"truncation\": \"auto\"}",
+      "truncation" },
+    { "/responses", "{\"model\": \"mock/two\", \"input\": \"x\", \"previous_response_id\": "
+      "\"resp_unknown\"}", "previous_response_id" },
+  };
+  g_autofree char *raw = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_clear_pointer (&raw, g_free);
+      post_to (f, cases[i].path, cases[i].body, 400, &raw);
+      if (g_strcmp0 (error_param (raw), cases[i].param) != 0)
+        g_error ("%s %s: %s", cases[i].path, cases[i].body, raw);
+    }
+  g_assert_cmpuint (rw_mock_upstream_count (f->world->mock, "two"), ==, 0);
+
+  /* The upstream's own refusal keeps its param, on both endpoints and streaming or not. */
+  rw_mock_upstream_set_default (f->world->mock, "two", rw_mock_reply_new_json (
+    400, "{\"error\": {\"message\": \"Invalid 'tools[0].function.name': string does not match "
+         "pattern.\", \"type\": \"invalid_request_error\", \"param\": "
+         "\"tools[0].function.name\", \"code\": \"invalid_value\"}}"));
+  g_clear_pointer (&raw, g_free);
+  post (f, "{\"model\": \"mock/two\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+        400, &raw);
+  g_assert_cmpstr (error_param (raw), ==, "tools[0].function.name");
+  g_assert_nonnull (strstr (raw, "does not match pattern"));
+  g_clear_pointer (&raw, g_free);
+  post_to (f, "/responses", "{\"model\": \"mock/two\", \"input\": \"x\"}", 400, &raw);
+  g_assert_cmpstr (error_param (raw), ==, "tools[0].function.name");
 }
 
 /* What is stored of a tool-calling request: the messages whole, so that the same prompt with
@@ -1022,6 +1102,7 @@ main (int    argc,
   ADD ("two-choices", test_two_choices);
   ADD ("bad-n", test_bad_n);
   ADD ("bad-values", test_bad_values);
+  ADD ("error-param", test_error_param);
   ADD ("stored-whole", test_stored_whole);
   ADD ("uncarried-refused", test_uncarried_refused);
   ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);

@@ -105,7 +105,9 @@ await attempt('bad-request', async () => {
     await client.chat.completions.create({ model: 'mock/good', messages: [] });
     check('bad-request', false, 'no error');
   } catch (e) {
-    check('bad-request', e instanceof OpenAI.BadRequestError && e.status === 400, `${e?.status}`);
+    // The SDK reads the member the error is about from error.param.
+    check('bad-request', e instanceof OpenAI.BadRequestError && e.status === 400 &&
+      e.param === 'messages', `${e?.status} ${e?.param}`);
   }
 });
 
