@@ -629,6 +629,39 @@ http_post (guint16     port,
 
 /* Without --policy, serve routes routewise/auto by the policy kept as active, and says so;
  * "policy activate" changes which one the next serve uses. */
+/* classify with a policy file is for a script in front of a gateway: it reads the file and
+ * neither opens nor makes a database; without one it reads the active policy from the
+ * database. */
+static void
+test_classify_no_store (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  g_autofree char *policy_path = g_build_filename (f->dir, "policy.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (policy_path, "{\"version\": 1, \"default\": [\"mock/b\"], "
+                                      "\"rules\": [{\"keywords\": [\"sql\"], \"task\": \"code\"}], "
+                                      "\"tasks\": {\"code\": [\"mock/c\"]}}", -1, NULL));
+  run_cli (f, "classify", "--policy", policy_path, "write", "sql", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_cmpstr (f->out, ==, "task: code\nmodel: mock/c\n");
+  g_assert_false (g_file_test (db_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
+
+  g_mkdir_with_parents (f->data_dir, 0700);
+  store = rw_store_open (db_path, &error);
+  g_assert_no_error (error);
+  g_free (rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
+                                TRUE));
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+  run_cli (f, "classify", "write", "sql", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_cmpstr (f->out, ==, "task: \nmodel: mock/b\n");
+}
+
 static void
 test_serve_active_policy (Fixture       *f,
                           gconstpointer  data)
@@ -938,6 +971,7 @@ main (int    argc,
   ADD ("store-unwritable", test_store_unwritable);
   ADD ("history", test_history);
   ADD ("serve-active-policy", test_serve_active_policy);
+  ADD ("classify-no-store", test_classify_no_store);
   ADD ("stats", test_stats);
 #undef ADD
 

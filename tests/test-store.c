@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <sqlite3.h>
+#include <glib/gstdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <routewise-engine.h>
@@ -708,6 +709,50 @@ test_checkpoint (void)
   g_assert_cmpstr (check, ==, "ok");
 }
 
+/* A log a bulk write left large is folded in and emptied when the store closes, so that the
+ * next process does not read it whole before its first query; what it held is in the
+ * database. */
+static void
+test_close_folds_large_log (void)
+{
+  g_autoptr(RwTestStore) tmp = rw_test_store_new_unopened ();
+  g_autofree char *wal = g_strconcat (tmp->path, "-wal", NULL);
+  g_autofree char *big = g_strnfill (8000, 'x');
+  g_autoptr(RwStore) store = rw_store_open (tmp->path, NULL);
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt ("fold me on close");
+  g_autofree char *prompt_id = rw_store_record_prompt (store, request);
+  g_autofree char *run_id = rw_store_begin_run (store, "compare", NULL);
+  sqlite3 *reader = NULL;
+  GStatBuf st;
+
+  /* A reader in another connection holds its snapshot, so that no checkpoint can empty the log
+   * while it grows past 16 MB, as it cannot while an import writes. */
+  g_assert_true (rw_store_flush (store, NULL));
+  g_assert_cmpint (sqlite3_open_v2 (tmp->path, &reader, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (reader, "BEGIN; SELECT count(*) FROM responses", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 2500; i++)
+    {
+      g_autoptr(RwChatResult) r = make_result ("m/x", big, FALSE);
+      g_free (rw_store_record_answer (store, &(RwAnswerRecord) {
+                .run_id = run_id,
+                .prompt_id = prompt_id,
+                .result = r,
+                .attempt = 1,
+              }));
+    }
+  g_assert_true (rw_store_flush (store, NULL));
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 16 * 1024 * 1024);
+  sqlite3_exec (reader, "COMMIT", NULL, NULL, NULL);
+  sqlite3_close (reader);
+
+  rw_store_close (store);
+  g_assert_true (g_stat (wal, &st) != 0 || st.st_size == 0);
+  g_assert_cmpint (rw_test_db_int (tmp->path, "SELECT count(*) FROM responses"), ==, 2500);
+}
+
 static gboolean
 check_row (RwStoreRow *row,
            gpointer    data)
@@ -916,6 +961,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Store/two-writers", test_two_writers);
   g_test_add_func ("/Rw/Store/readers", test_readers);
   g_test_add_func ("/Rw/Store/checkpoint", test_checkpoint);
+  g_test_add_func ("/Rw/Store/close-folds-large-log", test_close_folds_large_log);
   g_test_add_func ("/Rw/Store/query-each", test_query_each);
   return g_test_run ();
 }

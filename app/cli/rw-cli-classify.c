@@ -204,8 +204,12 @@ classify_run (RwCliContext *cli,
       rw_cli_print_error ("%s", _(CLASSIFY_USAGE));
       return RW_CLI_EXIT_USAGE;
     }
+  /* With a file, the database is not opened (nor made, on a machine in front of a gateway
+   * that has none). */
   if (o->policy_path != NULL)
     policy = rw_policy_new_from_file (o->policy_path, &error);
+  else if (rw_cli_context_get_store (cli) == NULL)
+    return RW_CLI_EXIT_FAILED;
   else
     policy = rw_policy_new_from_store (rw_cli_context_get_store (cli), NULL, NULL, &error);
   if (policy == NULL)
@@ -253,6 +257,5 @@ const RwCliCommand rw_cli_command_classify = {
   .min_args = 0,
   .max_args = -1,
   .args_error = CLASSIFY_USAGE,
-  .needs = RW_CLI_NEEDS_STORE,
   .run = classify_run,
 };
