@@ -110,12 +110,102 @@ json_append_indent (GString *out,
     g_string_append_len (out, "  ", 2);
 }
 
+/* Indented output fills lines with the members of a long table of numbers (a classifier's
+ * counts, a router's weights: hundreds of thousands of them), where one a line made a learned
+ * policy half as large again. A record (named fields of all kinds), a list of names, and any
+ * table of 64 numbers or fewer stay one a line. */
+#define FILL_AFTER 64
+#define FILL_WIDTH 100
+
+static gboolean
+json_node_is_plain (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  return JSON_NODE_HOLDS_VALUE (node) && (json_node_get_value_type (node) == G_TYPE_INT64 ||
+                                          json_node_get_value_type (node) == G_TYPE_DOUBLE);
+}
+
+static gboolean
+json_container_fills (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObjectIter iter;
+      JsonNode *member;
+
+      if (json_object_get_size (object) <= FILL_AFTER)
+        return FALSE;
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, NULL, &member))
+        if (!json_node_is_plain (member))
+          return FALSE;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      if (n <= FILL_AFTER)
+        return FALSE;
+      for (guint i = 0; i < n; i++)
+        if (!json_node_is_plain (json_array_get_element (array, i)))
+          return FALSE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void json_append_node (GString  *out,
+                              JsonNode *node,
+                              gboolean  pretty,
+                              guint     depth);
+
+/* One member (`"name": value`, or a value when @name is NULL) of a filled container, after a
+ * space, or on a new line at @depth when it would pass the width or is the first. @line_start
+ * is where the current line began in @out. */
+static void
+json_append_filled (GString    *out,
+                    const char *name,
+                    JsonNode   *value,
+                    guint       depth,
+                    gsize      *line_start,
+                    gboolean    first)
+{
+  gsize before = out->len;
+
+  if (!first)
+    g_string_append_c (out, ' ');
+  if (name != NULL)
+    {
+      rw_json_append_string (out, name);
+      g_string_append (out, ": ");
+    }
+  json_append_node (out, value, FALSE, depth);
+  /* The line keeps room for the comma that may follow. */
+  if (first || out->len - *line_start + 1 > FILL_WIDTH)
+    {
+      gsize start = first ? before : before + 1;
+      g_autofree char *member = g_strndup (out->str + start, out->len - start);
+
+      g_string_truncate (out, before);
+      json_append_indent (out, depth);
+      *line_start = out->len - 2 * depth;
+      g_string_append (out, member);
+    }
+}
+
 static void
 json_append_node (GString  *out,
                   JsonNode *node,
                   gboolean  pretty,
                   guint     depth)
 {
+  gboolean fill = pretty && json_container_fills (node);
+  gsize line_start = 0;
+
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
@@ -128,6 +218,12 @@ json_append_node (GString  *out,
           {
             if (l != names)
               g_string_append_c (out, ',');
+            if (fill)
+              {
+                json_append_filled (out, l->data, json_object_get_member (object, l->data),
+                                    depth + 1, &line_start, l == names);
+                continue;
+              }
             if (pretty)
               json_append_indent (out, depth + 1);
             rw_json_append_string (out, l->data);
@@ -149,6 +245,12 @@ json_append_node (GString  *out,
           {
             if (i > 0)
               g_string_append_c (out, ',');
+            if (fill)
+              {
+                json_append_filled (out, NULL, json_array_get_element (array, i), depth + 1,
+                                    &line_start, i == 0);
+                continue;
+              }
             if (pretty)
               json_append_indent (out, depth + 1);
             json_append_node (out, json_array_get_element (array, i), pretty, depth + 1);
@@ -188,7 +290,8 @@ json_append_node (GString  *out,
 /**
  * rw_json_to_string:
  * @node: a json-glib tree
- * @pretty: indent by two spaces, one member or element a line
+ * @pretty: indent by two spaces, one member or element a line (the members of an object or
+ *   array of more than 64 numbers fill lines of up to 100 columns)
  *
  * Writes @node as JSON, as json_to_string() does but always as JSON: json-glib leaves U+001F
  * unescaped and writes a double such as 1e40 as "1e+40.0", neither of which a strict reader

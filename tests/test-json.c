@@ -427,6 +427,70 @@ test_append_int (void)
     }
 }
 
+/* Indented, a table of more than 64 numbers fills lines of up to 100 columns (a learned
+ * policy's counts and weights); a shorter one, or a long one holding a string, stays one a
+ * line; either reads back as it was. */
+static void
+test_write_filled (void)
+{
+  g_autoptr(JsonObject) counts = json_object_new ();
+  g_autoptr(JsonArray) weights = json_array_new ();
+  g_autoptr(JsonArray) short_run = json_array_new ();
+  g_autoptr(JsonArray) names = json_array_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) top = json_object_new ();
+  g_autofree char *pretty = NULL;
+  g_autofree char *compact = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(JsonNode) reread = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint counts_lines = 0, longest = 0;
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u", i * 7);
+      json_object_set_int_member (counts, name, i % 13);
+      json_array_add_double_element (weights, i * 0.001 - 0.2);
+    }
+  for (guint i = 0; i < 64; i++)
+    json_array_add_int_element (short_run, i);
+  for (guint i = 0; i < 100; i++)
+    json_array_add_int_element (names, i);
+  json_array_add_string_element (names, "a name");
+  json_object_set_object_member (top, "counts", json_object_ref (counts));
+  json_object_set_array_member (top, "weights", json_array_ref (weights));
+  json_object_set_array_member (top, "short", json_array_ref (short_run));
+  json_object_set_array_member (top, "names", json_array_ref (names));
+  json_node_set_object (root, top);
+
+  pretty = rw_json_to_string (root, TRUE);
+  lines = g_strsplit (pretty, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      longest = MAX (longest, (guint) g_utf8_strlen (lines[i], -1));
+      if (g_str_has_prefix (lines[i], "    \"7\": 1,") || strstr (lines[i], " \"7\": 1,") != NULL)
+        g_assert_nonnull (strstr (lines[i], "\"14\": 2,"));   /* filled: more than one a line */
+      if (g_str_has_prefix (lines[i], "    \""))
+        counts_lines++;
+    }
+  /* 500 members on lines of at most about 100 columns: tens of lines, not 500. */
+  g_assert_cmpuint (counts_lines, >, 40);
+  g_assert_cmpuint (counts_lines, <, 120);
+  g_assert_cmpuint (longest, <=, 100);
+  /* The short array: one element a line, as before. */
+  g_assert_nonnull (strstr (pretty, "\"short\": [\n    0,\n    1,\n"));
+  g_assert_nonnull (strstr (pretty, "\"names\": [\n    0,\n    1,\n"));
+  /* Every line of a filled run ends at a member's end. */
+  g_assert_nonnull (strstr (pretty, "\"counts\": {\n    \"0\": 0, \"7\": 1, \"14\": 2,"));
+  g_assert_nonnull (strstr (pretty, "\"weights\": [\n    -0.2, -0.199, -0.198,"));
+
+  reread = rw_json_parse (pretty, strlen (pretty), NULL);
+  g_assert_nonnull (reread);
+  compact = rw_json_to_string (root, FALSE);
+  again = rw_json_to_string (reread, FALSE);
+  g_assert_cmpstr (again, ==, compact);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -442,6 +506,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Json/doc", test_doc);
   g_test_add_func ("/Rw/Json/append-int", test_append_int);
   g_test_add_func ("/Rw/Json/write", test_write);
+  g_test_add_func ("/Rw/Json/write-filled", test_write_filled);
   g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
   return g_test_run ();
 }

@@ -8,8 +8,9 @@
 #
 #   tests/bench/policy-load.sh [RUNS, default 7]
 #
-# With ROUTEWISE_BASELINE=/path/to/another/routewise-cli, that build loads the same file in the
-# same run, alternating with this one, and the ratios are printed.
+# With ROUTEWISE_BASELINE=/path/to/another/routewise-cli, that build learns the same policy and
+# loads the file it wrote, in the same run, alternating with this one, and the ratios are
+# printed: a change to how the file is written counts as well as one to how it is read.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-7}
@@ -23,22 +24,25 @@ export ROUTEWISE_DATA_DIR=$WORK/data ROUTEWISE_CONFIG_DIR=$WORK/config
 CLI=$PWD/_build/app/routewise-cli
 "$CLI" import routellm data/routellm/mmlu > /dev/null 2>&1
 "$CLI" import routellm data/recorded/gsm8k_responses.csv > /dev/null 2>&1
-"$CLI" policy learn --budget 0.5 -o "$WORK/policy.json" > /dev/null 2>&1
-echo "policy: $(du -h "$WORK/policy.json" | cut -f1)B, $RUNS runs each"
 
 PROMPT="Find the degree for the given field extension Q(sqrt(2), sqrt(3)) over Q."
-# one CLI -> "seconds peak-KiB"
+# one K -> "seconds peak-KiB": build K loads the policy it wrote
 one () {
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$1" classify --policy "$WORK/policy.json" "$PROMPT" \
-    > /dev/null
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "${clis[$1]}" classify --policy "$WORK/policy-$1.json" \
+    "$PROMPT" > /dev/null
   cat "$WORK/time"
 }
 
 declare -a names=(this) clis=("$CLI")
 [ -n "${ROUTEWISE_BASELINE:-}" ] && names+=(baseline) clis+=("$ROUTEWISE_BASELINE")
+for k in "${!clis[@]}"; do
+  "${clis[$k]}" policy learn --budget 0.5 -o "$WORK/policy-$k.json" > /dev/null 2>&1
+  printf '%-9s policy file %d bytes\n' "${names[$k]}" "$(stat -c %s "$WORK/policy-$k.json")"
+done
+echo "$RUNS runs each"
 for k in "${!clis[@]}"; do : > "$WORK/runs-$k"; done
 for ((r = 0; r < RUNS; r++)); do
-  for k in "${!clis[@]}"; do one "${clis[$k]}" >> "$WORK/runs-$k"; done
+  for k in "${!clis[@]}"; do one "$k" >> "$WORK/runs-$k"; done
 done
 for k in "${!clis[@]}"; do
   read -r secs kib < <(sort -n "$WORK/runs-$k" | awk '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((NR+1)/2)], m}')
