@@ -352,7 +352,7 @@ test_usage_errors (Fixture       *f,
 
   run_cli (f, "serve", "--port", "0", "--threads", "0", NULL);
   g_assert_cmpint (f->status, ==, 2);
-  g_assert_nonnull (strstr (f->err, "--threads must be 1 to 64"));
+  g_assert_nonnull (strstr (f->err, "--threads must be from 1 to 64"));
 }
 
 /* Ctrl-C stops every model at once; what had arrived is stored, marked cancelled. */

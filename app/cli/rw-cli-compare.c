@@ -91,19 +91,13 @@ compare_check (gpointer data,
                             "lists them"));
       return RW_CLI_EXIT_USAGE;
     }
-  if (o->timeout <= 0 || o->first_token_timeout <= 0 || o->idle_timeout <= 0 ||
-      o->max_tokens < 0 || o->timeout > 86400 || o->first_token_timeout > 86400 ||
-      o->idle_timeout > 86400)
-    {
-      rw_cli_print_error (_("timeouts must be between 0 and 86400 seconds, and --max-tokens 0 "
-                            "or more"));
-      return RW_CLI_EXIT_USAGE;
-    }
-  if (!isnan (o->temperature) && (o->temperature < 0 || o->temperature > 2))
-    {
-      rw_cli_print_error (_("--temperature must be from 0 to 2"));
-      return RW_CLI_EXIT_USAGE;
-    }
+  if (!rw_cli_check_range ("timeout", o->timeout, 0, 86400, TRUE) ||
+      !rw_cli_check_range ("first-token-timeout", o->first_token_timeout, 0, 86400, TRUE) ||
+      !rw_cli_check_range ("idle-timeout", o->idle_timeout, 0, 86400, TRUE) ||
+      !rw_cli_check_range ("max-tokens", o->max_tokens, 0, INFINITY, FALSE) ||
+      (!isnan (o->temperature) && !rw_cli_check_range ("temperature", o->temperature, 0, 2,
+                                                       FALSE)))
+    return RW_CLI_EXIT_USAGE;
   return 0;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <stdio.h>
@@ -88,13 +90,10 @@ eval_run_check (gpointer data,
 {
   EvalRunOptions *o = data;
 
-  if (o->repeat < 1 || o->repeat > 1000 || o->concurrency < 1 ||
-      o->concurrency > 1024 || o->budget < 0)
-    {
-      rw_cli_print_error (_("--repeat must be 1 to 1000, --concurrency 1 to 1024, --budget 0 or "
-                            "more"));
-      return RW_CLI_EXIT_USAGE;
-    }
+  if (!rw_cli_check_range ("repeat", o->repeat, 1, 1000, FALSE) ||
+      !rw_cli_check_range ("concurrency", o->concurrency, 1, 1024, FALSE) ||
+      !rw_cli_check_range ("budget", o->budget, 0, INFINITY, FALSE))
+    return RW_CLI_EXIT_USAGE;
   return 0;
 }
 

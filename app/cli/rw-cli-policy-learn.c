@@ -52,11 +52,11 @@ policy_learn_check (gpointer data,
 {
   PolicyLearnOptions *o = data;
 
-  if (o->cost_weight < 0 || o->budget < 0 || o->ceiling < 0 || o->latency < 0)
-    {
-      rw_cli_print_error ("%s", _(RW_CLI_POLICY_USAGE));
-      return RW_CLI_EXIT_USAGE;
-    }
+  if (!rw_cli_check_range ("cost-weight", o->cost_weight, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("budget", o->budget, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("ceiling", o->ceiling, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("latency", o->latency, 0, INFINITY, FALSE))
+    return RW_CLI_EXIT_USAGE;
   if (o->activate && o->save == NULL)
     {
       rw_cli_print_error (_("--activate needs --save NAME"));

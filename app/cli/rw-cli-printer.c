@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "rw-cli-command.h"
@@ -22,6 +24,37 @@ rw_cli_print_error (const char *format,
   msg = g_strdup_vprintf (format, args);
   va_end (args);
   fprintf (stderr, "routewise-cli: %s\n", msg);
+}
+
+/**
+ * rw_cli_check_range:
+ * @option: the option's long name, without the dashes
+ * @value: what was given (an option left at its default is in range)
+ * @min: the least it may be
+ * @max: the most it may be; INFINITY for no bound
+ * @above_min: whether it must be more than @min rather than @min or more
+ *
+ * Returns: whether @value is in range; where it is not, the error names @option and its
+ *   range, as "--port must be from 0 to 65535"
+ */
+gboolean
+rw_cli_check_range (const char *option,
+                    double      value,
+                    double      min,
+                    double      max,
+                    gboolean    above_min)
+{
+  if ((above_min ? value > min : value >= min) && value <= max)
+    return TRUE;
+  if (above_min && isinf (max))
+    rw_cli_print_error (_("--%s must be more than %g"), option, min);
+  else if (above_min)
+    rw_cli_print_error (_("--%s must be more than %g and at most %g"), option, min, max);
+  else if (isinf (max))
+    rw_cli_print_error (_("--%s must be %g or more"), option, min);
+  else
+    rw_cli_print_error (_("--%s must be from %g to %g"), option, min, max);
+  return FALSE;
 }
 
 void

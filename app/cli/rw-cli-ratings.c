@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,11 +49,8 @@ ratings_check (gpointer data,
 {
   RatingsOptions *o = data;
 
-  if (o->bootstrap < 0 || o->bootstrap > 100000)
-    {
-      rw_cli_print_error ("%s", _(RATINGS_USAGE));
-      return RW_CLI_EXIT_USAGE;
-    }
+  if (!rw_cli_check_range ("bootstrap", o->bootstrap, 0, 100000, FALSE))
+    return RW_CLI_EXIT_USAGE;
   return 0;
 }
 

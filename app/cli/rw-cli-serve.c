@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <stdio.h>
@@ -65,22 +67,13 @@ serve_check (gpointer data,
 {
   ServeOptions *o = data;
 
-  if (o->port < 0 || o->port > 65535 || o->request_ceiling < 0 || o->daily_ceiling < 0)
-    {
-      rw_cli_print_error (_("the port must be 0 to 65535, and ceilings 0 or more"));
-      return RW_CLI_EXIT_USAGE;
-    }
-  if (o->max_connections < 0 || o->client_timeout < 0 || o->client_timeout > 86400)
-    {
-      rw_cli_print_error (_("--max-connections and --client-timeout must be 0 or more, and "
-                            "--client-timeout at most 86400"));
-      return RW_CLI_EXIT_USAGE;
-    }
-  if (o->threads < 1 || o->threads > 64)
-    {
-      rw_cli_print_error (_("--threads must be 1 to 64"));
-      return RW_CLI_EXIT_USAGE;
-    }
+  if (!rw_cli_check_range ("port", o->port, 0, 65535, FALSE) ||
+      !rw_cli_check_range ("request-ceiling", o->request_ceiling, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("daily-ceiling", o->daily_ceiling, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("max-connections", o->max_connections, 0, INFINITY, FALSE) ||
+      !rw_cli_check_range ("client-timeout", o->client_timeout, 0, 86400, FALSE) ||
+      !rw_cli_check_range ("threads", o->threads, 1, 64, FALSE))
+    return RW_CLI_EXIT_USAGE;
   /* As browsers write them, so that http://localhost:3000/ matches what they send. */
   for (guint i = 0; o->allowed_origins != NULL && o->allowed_origins[i] != NULL; i++)
     {
