@@ -208,6 +208,32 @@ rw_jsonl_foreach (GBytes         *bytes,
 }
 
 /**
+ * rw_csv_append_text:
+ * @out: where to write
+ * @text: (nullable): a text cell; %NULL is empty
+ *
+ * Appends @text as one quoted RFC 4180 field, its quotes doubled. A cell a spreadsheet would
+ * take for a formula (one starting with = + - @, a tab or a carriage return: a model's answer
+ * may be written to be one) is opened with a ', so that it opens as the text it is. Numbers
+ * are written as they are, not through this.
+ */
+void
+rw_csv_append_text (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  if (text != NULL && *text != '\0' && strchr ("=+-@\t\r", *text) != NULL)
+    g_string_append_c (out, '\'');
+  for (const char *p = text; p != NULL && *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/**
  * rw_csv_read_record:
  * @data: CSV text
  * @length: its length

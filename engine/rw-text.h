@@ -47,6 +47,8 @@ guint  rw_jsonl_foreach        (GBytes         *bytes,
                                 RwJsonLineFunc  func,
                                 gpointer        user_data);
 
+void       rw_csv_append_text  (GString        *out,
+                               const char     *text);
 GPtrArray *rw_csv_read_record  (const char     *data,
                                gsize           length,
                                gsize          *pos,

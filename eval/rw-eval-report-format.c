@@ -147,24 +147,6 @@ rw_eval_report_to_markdown (JsonNode *report)
   return g_string_free (s, FALSE);
 }
 
-/* A text cell: quoted, its quotes doubled, and a cell a spreadsheet would take for a formula
- * (starting = + - @, a tab or a CR) opened with a ' so that it stays text. */
-static void
-report_csv_cell (GString    *s,
-                 const char *text)
-{
-  g_string_append_c (s, '"');
-  if (*text != '\0' && strchr ("=+-@\t\r", *text) != NULL)
-    g_string_append_c (s, '\'');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
 /**
  * rw_eval_report_to_csv:
  * @report: a report from rw_eval_report_build()
@@ -185,9 +167,9 @@ rw_eval_report_to_csv (JsonNode *report)
     {
       JsonObject *r = json_array_get_object_element (rows, i);
 
-      report_csv_cell (s, rw_json_object_get_string (r, "model", ""));
+      rw_csv_append_text (s, rw_json_object_get_string (r, "model", ""));
       g_string_append_c (s, ',');
-      report_csv_cell (s, rw_json_object_get_string (r, "task", ""));
+      rw_csv_append_text (s, rw_json_object_get_string (r, "task", ""));
       g_string_append_printf (s, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT,
                               rw_json_object_get_int (r, "n", 0), rw_json_object_get_int (r, "passed", 0));
       for (guint k = 0; k < G_N_ELEMENTS (numbers); k++)

@@ -116,25 +116,17 @@ rw_history_comparison_to_json (RwStoredComparison *c,
   return json_builder_get_root (b);
 }
 
-/* A CSV field, quoted when it must be (RFC 4180). */
+/* A CSV field: text quoted and kept from being read as a formula, a number as it is. */
 static void
 history_export_csv_field (GString    *out,
                           const char *text,
+                          gboolean    number,
                           gboolean    last)
 {
-  if (text != NULL && strpbrk (text, ",\"\r\n") != NULL)
-    {
-      g_string_append_c (out, '"');
-      for (const char *p = text; *p; p++)
-        {
-          if (*p == '"')
-            g_string_append_c (out, '"');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  else if (text != NULL)
+  if (number)
     g_string_append (out, text);
+  else
+    rw_csv_append_text (out, text);
   g_string_append (out, last ? "\r\n" : ",");
 }
 
@@ -163,16 +155,16 @@ history_export_csv (GString            *out,
       g_autofree char *cost = history_export_number (r->cost_usd, "%.6f");
       g_autofree char *latency = history_export_number (r->latency_ms, "%.1f");
 
-      history_export_csv_field (out, c->id, FALSE);
-      history_export_csv_field (out, created, FALSE);
-      history_export_csv_field (out, c->task, FALSE);
-      history_export_csv_field (out, c->prompt, FALSE);
-      history_export_csv_field (out, r->model, FALSE);
-      history_export_csv_field (out, r->ok ? "ok" : "error", FALSE);
-      history_export_csv_field (out, r->ok ? r->text : r->error_message, FALSE);
-      history_export_csv_field (out, cost, FALSE);
-      history_export_csv_field (out, latency, FALSE);
-      history_export_csv_field (out, c->winner, TRUE);
+      history_export_csv_field (out, c->id, FALSE, FALSE);
+      history_export_csv_field (out, created, FALSE, FALSE);
+      history_export_csv_field (out, c->task, FALSE, FALSE);
+      history_export_csv_field (out, c->prompt, FALSE, FALSE);
+      history_export_csv_field (out, r->model, FALSE, FALSE);
+      history_export_csv_field (out, r->ok ? "ok" : "error", FALSE, FALSE);
+      history_export_csv_field (out, r->ok ? r->text : r->error_message, FALSE, FALSE);
+      history_export_csv_field (out, cost, TRUE, FALSE);
+      history_export_csv_field (out, latency, TRUE, FALSE);
+      history_export_csv_field (out, c->winner, FALSE, TRUE);
     }
 }
 
@@ -186,7 +178,20 @@ history_export_markdown (GString            *out,
 
   g_string_append_printf (out, "## %s · %s · %s\n\n", date, c->task ? c->task : _("no task"),
                           c->winner ? c->winner : _("not voted"));
-  g_string_append_printf (out, "> %s\n\n", c->prompt);
+  /* Every line of the prompt in the quote: a quote's first blank line would end it, and the
+   * rest of a long prompt would read as the answers' text. */
+  {
+    g_auto(GStrv) lines = g_strsplit (c->prompt, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        g_string_append_c (out, '>');
+        if (*lines[i] != '\0')
+          g_string_append_printf (out, " %s", lines[i]);
+        g_string_append_c (out, '\n');
+      }
+    g_string_append_c (out, '\n');
+  }
   for (guint i = 0; i < answers->len; i++)
     {
       RwStoredResponse *r = answers->pdata[i];

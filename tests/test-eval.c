@@ -2021,12 +2021,71 @@ test_report_csv_cells (void)
   g_assert_cmpstr (lines[2], ==, "\"'@sum\",\"'-1+2\",1,1,,,,,,,,0,0");
 }
 
+/* The history as CSV opens in a spreadsheet as the text it is: an answer written as a formula
+ * (a model can be led to write one) stays text, numbers stay numbers; as Markdown, a prompt of
+ * several paragraphs is quoted whole. */
+static void
+test_history_export_cells (void)
+{
+  g_autoptr(RwTestStore) tmp = rw_test_store_new ();
+  g_autoptr(RwChatRequest) request = rw_chat_request_new_for_prompt (
+    "First paragraph.\n\nSecond paragraph, \"quoted\".");
+  g_autofree char *prompt_id = rw_store_record_prompt (tmp->store, request);
+  g_autofree char *run_id = rw_store_begin_run (tmp->store, "compare", NULL);
+  const RwHistoryFilter all = { .voted = -1 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *md = NULL;
+  gsize pos = 0;
+  guint line = 1;
+  g_autoptr(GPtrArray) header = NULL;
+  g_autoptr(GPtrArray) row = NULL;
+  static const char * const answers[] = { "=HYPERLINK(\"http://x.invalid\",\"see\")", "-1+1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autofree char *model = g_strdup_printf ("m/%u", i);
+      g_autoptr(RwChatResult) r = rw_chat_result_new (model);
+
+      g_string_assign (r->text, answers[i]);
+      r->finish_reason = g_strdup ("stop");
+      r->cost_usd = 0.25;
+      r->latency_ms = 900;
+      g_free (rw_store_record_answer (tmp->store, &(RwAnswerRecord) {
+                .run_id = run_id,
+                .prompt_id = prompt_id,
+                .result = r,
+                .attempt = 1,
+              }));
+    }
+  g_assert_true (rw_store_flush (tmp->store, NULL));
+
+  csv = rw_history_export (tmp->store, &all, "csv", &error);
+  g_assert_no_error (error);
+  header = rw_csv_read_record (csv, strlen (csv), &pos, &line, NULL);
+  g_assert_cmpuint (header->len, ==, 10);
+  row = rw_csv_read_record (csv, strlen (csv), &pos, &line, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->pdata[3], ==, "First paragraph.\n\nSecond paragraph, \"quoted\".");
+  g_assert_cmpstr (row->pdata[6], ==, "'=HYPERLINK(\"http://x.invalid\",\"see\")");
+  g_assert_cmpstr (row->pdata[7], ==, "0.250000");
+  g_assert_cmpstr (row->pdata[8], ==, "900.0");
+  g_clear_pointer (&row, g_ptr_array_unref);
+  row = rw_csv_read_record (csv, strlen (csv), &pos, &line, &error);
+  g_assert_cmpstr (row->pdata[6], ==, "'-1+1");
+
+  md = rw_history_export (tmp->store, &all, "md", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (md, "> First paragraph.\n>\n> Second paragraph, \"quoted\".\n\n### m/"));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Rw/Eval/report-csv-cells", test_report_csv_cells);
+  g_test_add_func ("/Rw/Eval/history-export-cells", test_history_export_cells);
   g_test_add_func ("/Rw/Eval/run-resume-cache", test_run_resume_cache);
   g_test_add_func ("/Rw/Eval/budget", test_budget);
   g_test_add_func ("/Rw/Eval/report-as-stored", test_report_as_stored);
