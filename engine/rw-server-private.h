@@ -179,7 +179,12 @@ void          _rw_server_stream_append    (RwServerConn         *c,
                                            const char           *data,
                                            gsize                 len);
 void          _rw_server_stream_end       (RwServerConn         *c);
+/* How many answered conversations the Responses endpoint keeps for previous_response_id. */
+#define RW_SERVER_RESPONSES_KEPT 1000
+
 void          _rw_server_responses_free   (RwServer             *self);
+char         *_rw_server_responses_lookup (RwServer             *self,
+                                           const char           *id);
 RwChatRequest *_rw_server_responses_parse (RwServer             *self,
                                            JsonObject           *given,
                                            const char           *task_header,
