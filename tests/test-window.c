@@ -1107,8 +1107,25 @@ test_window_size (Fixture       *f,
   g_settings_reset (settings, "window-height");
 }
 
+/* The labels on screen under @widget, joined; with @cut, only those cut short (ellipsized). */
+static void
+collect_mapped_labels (GtkWidget *widget,
+                       gboolean   cut,
+                       GString   *out)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) &&
+      (!cut || pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget)))))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mapped_labels (child, cut, out);
+}
+
 /* From 360 pixels wide (D15, D16): the window keeps that width with three answers and the
- * vote bar; the answers scroll sideways, and a hint says which is in view of how many. */
+ * vote bar; the answers scroll sideways, and a hint says which is in view of how many. The
+ * bottom bar names all seven views whole. */
 static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
@@ -1138,6 +1155,18 @@ test_narrow (Fixture       *f,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 360);
   g_assert_cmpstr (rw_compare_page_get_columns_hint (f->page), ==,
                    "Answer 1 of 3 · scroll for more");
+  {
+    GtkWidget *bar = find_widget (GTK_WIDGET (f->window), ADW_TYPE_VIEW_SWITCHER_BAR);
+    g_autoptr(GString) names = g_string_new (NULL);
+    g_autoptr(GString) cut = g_string_new (NULL);
+
+    g_assert_nonnull (bar);
+    collect_mapped_labels (bar, FALSE, names);
+    g_assert_cmpstr (names->str, ==,
+                     "Compare\nHistory\nRatings\nEvaluate\nPolicies\nEndpoint\nStats\n");
+    collect_mapped_labels (bar, TRUE, cut);
+    g_assert_cmpstr (cut->str, ==, "");
+  }
   save_screenshot (GTK_WIDGET (f->window), "window-360.png");
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
