@@ -570,6 +570,8 @@ rw_endpoint_page_init (RwEndpointPage *self)
                                            GTK_WIDGET (self->log_summary));
   self->log_stack = GTK_STACK (gtk_stack_new ());
   empty = gtk_label_new (_("Requests appear here as they are answered."));
+  gtk_label_set_wrap (GTK_LABEL (empty), TRUE);
+  gtk_label_set_justify (GTK_LABEL (empty), GTK_JUSTIFY_CENTER);
   gtk_widget_add_css_class (empty, "dim-label");
   gtk_widget_set_margin_top (empty, 24);
   gtk_widget_set_margin_bottom (empty, 24);

@@ -687,6 +687,21 @@ policies_page_group (const char *title,
   return group;
 }
 
+/* A button whose label takes two lines where one would make a narrow window wider (a long
+ * translation). */
+static GtkWidget *
+policies_page_wrapping_button (const char *mnemonic)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (mnemonic);
+  GtkWidget *button = gtk_button_new ();
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), button);
+  return button;
+}
+
 static void
 rw_policies_page_init (RwPoliciesPage *self)
 {
@@ -715,7 +730,7 @@ rw_policies_page_init (RwPoliciesPage *self)
     _("Vote in Compare, run an evaluation, or import graded answers: promptfoo's results or "
       "RouteLLM's grades."));
   {
-    GtkWidget *import = gtk_button_new_with_mnemonic (_("_Import Graded Answers…"));
+    GtkWidget *import = policies_page_wrapping_button (_("_Import Graded Answers…"));
     gtk_widget_add_css_class (import, "pill");
     gtk_widget_set_halign (import, GTK_ALIGN_CENTER);
     g_signal_connect_swapped (import, "clicked", G_CALLBACK (_rw_policies_page_import_clicked), self);
@@ -849,10 +864,10 @@ rw_policies_page_init (RwPoliciesPage *self)
   gtk_widget_set_halign (hbox, GTK_ALIGN_END);
   b = _rw_policies_page_export_button (self, NULL);
   gtk_box_append (GTK_BOX (hbox), b);
-  b = gtk_button_new_with_mnemonic (_("_Keep"));
+  b = policies_page_wrapping_button (_("_Keep"));
   g_signal_connect (b, "clicked", G_CALLBACK (_rw_policies_page_keep_clicked), self);
   gtk_box_append (GTK_BOX (hbox), b);
-  b = gtk_button_new_with_mnemonic (_("Keep and _Make Active"));
+  b = policies_page_wrapping_button (_("Keep and _Make Active"));
   gtk_widget_add_css_class (b, "suggested-action");
   g_object_set_data (G_OBJECT (b), "activate", GINT_TO_POINTER (1));
   g_signal_connect (b, "clicked", G_CALLBACK (_rw_policies_page_keep_clicked), self);

@@ -1205,6 +1205,43 @@ test_translated (Fixture       *f,
   g_assert_null (strstr (labels, "Compare Models"));
   save_screenshot (GTK_WIDGET (german), "window-de-first-run.png");
 
+  /* From 360 pixels wide in German too: no view asks for more (a long German button or
+   * message wraps), and the bottom bar's names are whole. */
+  gtk_window_set_default_size (GTK_WINDOW (german), 360, 760);
+  wait_for_frame (GTK_WIDGET (german));
+  wait_for_frame (GTK_WIDGET (german));
+  {
+    GtkWidget *bar = find_widget (GTK_WIDGET (german), ADW_TYPE_VIEW_SWITCHER_BAR);
+    GtkWidget *pages[] = { GTK_WIDGET (rw_window_get_compare_page (german)),
+                           GTK_WIDGET (rw_window_get_history_page (german)),
+                           GTK_WIDGET (rw_window_get_ratings_page (german)),
+                           GTK_WIDGET (rw_window_get_evaluate_page (german)),
+                           GTK_WIDGET (rw_window_get_policies_page (german)),
+                           GTK_WIDGET (rw_window_get_endpoint_page (german)),
+                           GTK_WIDGET (rw_window_get_stats_page (german)) };
+    g_autoptr(GString) names = g_string_new (NULL);
+    g_autoptr(GString) cut = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        int min, nat;
+        gtk_widget_measure (pages[i], GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+        if (min >= 360)
+          g_error ("%s asks for %d pixels in German", G_OBJECT_TYPE_NAME (pages[i]), min);
+      }
+    g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (german)), <=, 360);
+    g_assert_nonnull (bar);
+    collect_mapped_labels (bar, FALSE, names);
+    g_assert_cmpstr (names->str, ==, "Vergleich\nVerlauf\nWertungen\nAuswerten\nRegeln\n"
+                                     "Endpunkt\nStatistik\n");
+    collect_mapped_labels (bar, TRUE, cut);
+    g_assert_cmpstr (cut->str, ==, "");
+    save_screenshot (GTK_WIDGET (german), "window-de-360.png");
+  }
+  gtk_window_set_default_size (GTK_WINDOW (german), 1200, 800);
+  wait_for_frame (GTK_WIDGET (german));
+  wait_for_frame (GTK_WIDGET (german));
+
   page = rw_window_get_compare_page (german);
   g_signal_connect (page, "compare-finished", G_CALLBACK (on_finished), f);
   f->finished = FALSE;
