@@ -6,7 +6,32 @@
 
 G_BEGIN_DECLS
 
-/* What the HTTP providers share with their base class. */
+/* What the HTTP providers share with their base class, and what the class shares with its
+ * calls (rw-provider-call.c). */
+
+typedef struct
+{
+  char *id;
+  char *base_url;
+  char *api_key_env;
+  RwHttpClient *http;     /* made at first use */
+  /* The key the keyring holds for this provider, read once, under key_lock; wiped when the
+   * provider goes or forgets it. */
+  GMutex key_lock;
+  gboolean key_looked_up;
+  char *keyring_key;
+  guint max_concurrency;
+  guint rpm;
+  guint tpm;
+  gsize max_answer_bytes;
+  /* Replies played to every call instead of sending it (see _rw_provider_set_replay()). */
+  guint replay_status;
+  char *replay_content_type;
+  GBytes *replay_body;
+  gsize replay_piece;
+} RwProviderPrivate;
+
+RwProviderPrivate *_rw_provider_get_private (RwProvider *self);
 
 RwProvider *_rw_provider_call_get_provider (RwProviderCall       *call);
 gboolean    _rw_provider_call_check_key    (RwProviderCall       *call,
