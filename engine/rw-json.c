@@ -40,6 +40,7 @@ typedef struct
   RwJsonDoc *doc;
   guint depth;
   GError **error;
+  gboolean one_line;      /* a line of JSON Lines: errors name the column only */
 } Reader;
 
 G_GNUC_PRINTF (3, 4) static void
@@ -57,8 +58,11 @@ fail_at (Reader     *r,
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (r->error, RW_ERROR, RW_ERROR_BAD_REQUEST, "line %u, column %u: %s",
-               line, column, what);
+  if (r->one_line)
+    g_set_error (r->error, RW_ERROR, RW_ERROR_BAD_REQUEST, "column %u: %s", column, what);
+  else
+    g_set_error (r->error, RW_ERROR, RW_ERROR_BAD_REQUEST, "line %u, column %u: %s",
+                 line, column, what);
 }
 
 /* What stands at a place, for an error message. */
@@ -490,6 +494,12 @@ json_read_value (Reader  *r,
     }
 }
 
+/* rw_json_doc_parse() and rw_json_doc_parse_line(), below. */
+static RwJsonDoc *json_doc_parse (const char  *text,
+                                  gsize        len,
+                                  gboolean     one_line,
+                                  GError     **error);
+
 /**
  * rw_json_doc_parse:
  * @text: JSON text, not necessarily NUL-terminated
@@ -507,6 +517,35 @@ rw_json_doc_parse (const char  *text,
                    gsize        len,
                    GError     **error)
 {
+  return json_doc_parse (text, len, FALSE, error);
+}
+
+/**
+ * rw_json_doc_parse_line:
+ * @text: one line of a JSON Lines file (or of a stream of JSON requests)
+ * @len: its length in bytes
+ * @error: return location for an error
+ *
+ * Reads one JSON document as rw_json_doc_parse() does, for a caller that counts the lines:
+ * where the document is malformed, the error names the column only ("column 7: ..."), to
+ * follow the file's name and line.
+ *
+ * Returns: (transfer full): the document, or %NULL with @error set
+ */
+RwJsonDoc *
+rw_json_doc_parse_line (const char  *text,
+                        gsize        len,
+                        GError     **error)
+{
+  return json_doc_parse (text, len, TRUE, error);
+}
+
+static RwJsonDoc *
+json_doc_parse (const char  *text,
+                gsize        len,
+                gboolean     one_line,
+                GError     **error)
+{
   RwJsonDoc *doc;
   Reader r;
 
@@ -515,7 +554,7 @@ rw_json_doc_parse (const char  *text,
   /* No text is an empty one (and NULL + 0 is no pointer). */
   if (text == NULL)
     text = "";
-  r = (Reader) { text, text, text + len, NULL, 0, error };
+  r = (Reader) { text, text, text + len, NULL, 0, error, one_line };
   json_skip_space (&r);
   if (r.p == r.end)
     {
@@ -771,12 +810,28 @@ rw_json_parse (const char  *text,
                gsize        len,
                GError     **error)
 {
-  RwJsonDoc *doc = rw_json_doc_parse (text, len, error);
-  JsonNode *root;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, len, error);
 
-  if (doc == NULL)
-    return NULL;
-  root = rw_json_doc_to_node (doc, RW_JSON_ROOT);
-  rw_json_doc_free (doc);
-  return root;
+  return doc != NULL ? rw_json_doc_to_node (doc, RW_JSON_ROOT) : NULL;
+}
+
+/**
+ * rw_json_parse_line:
+ * @text: one line of a JSON Lines file
+ * @len: its length in bytes
+ * @error: return location for an error
+ *
+ * rw_json_parse() for one line of a file: an error names the column only (see
+ * rw_json_doc_parse_line()).
+ *
+ * Returns: (transfer full): the document's root, or %NULL with @error set
+ */
+JsonNode *
+rw_json_parse_line (const char  *text,
+                    gsize        len,
+                    GError     **error)
+{
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse_line (text, len, error);
+
+  return doc != NULL ? rw_json_doc_to_node (doc, RW_JSON_ROOT) : NULL;
 }

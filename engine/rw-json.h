@@ -39,6 +39,9 @@ typedef enum
 RwJsonDoc  *rw_json_doc_parse    (const char  *text,
                                   gsize        len,
                                   GError     **error);
+RwJsonDoc  *rw_json_doc_parse_line (const char *text,
+                                  gsize        len,
+                                  GError     **error);
 void        rw_json_doc_free     (RwJsonDoc   *doc);
 RwJsonType  rw_json_doc_type     (RwJsonDoc   *doc,
                                   guint32      v);
@@ -70,6 +73,9 @@ JsonNode   *rw_json_doc_to_node  (RwJsonDoc   *doc,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwJsonDoc, rw_json_doc_free)
 
 JsonNode   *rw_json_parse        (const char  *text,
+                                  gsize        len,
+                                  GError     **error);
+JsonNode   *rw_json_parse_line   (const char  *text,
                                   gsize        len,
                                   GError     **error);
 

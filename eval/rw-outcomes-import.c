@@ -239,10 +239,15 @@ outcomes_read_jsonl (const char  *data,
           g_autofree char *item = NULL, *task = NULL, *prompt = NULL, *model = NULL;
           g_autofree char *score = NULL, *cost = NULL, *latency = NULL;
 
-          if ((node = rw_json_parse (p, n, &local)) == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+          if ((node = rw_json_parse_line (p, n, &local)) == NULL)
             {
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not a JSON object%s%s", where,
-                           local ? ": " : "", local ? local->message : "");
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", where,
+                           local->message);
+              return FALSE;
+            }
+          if (!JSON_NODE_HOLDS_OBJECT (node))
+            {
+              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not a JSON object", where);
               return FALSE;
             }
           o = json_node_get_object (node);

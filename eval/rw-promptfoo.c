@@ -165,7 +165,7 @@ rw_promptfoo_read_data_file (const char  *path,
 
           if (*g_strstrip (lines[i]) == '\0')
             continue;
-          if ((node = rw_json_parse (lines[i], strlen (lines[i]), &local)) == NULL)
+          if ((node = rw_json_parse_line (lines[i], strlen (lines[i]), &local)) == NULL)
             {
               json_array_unref (array);
               g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base,

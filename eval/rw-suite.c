@@ -273,7 +273,7 @@ suite_load_jsonl (RwSuite     *self,
           p += len + 1;
           continue;
         }
-      if ((root = rw_json_parse (p, len, &local)) == NULL)
+      if ((root = rw_json_parse_line (p, len, &local)) == NULL)
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", where,
                        local->message);

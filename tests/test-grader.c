@@ -357,6 +357,9 @@ test_suites (void)
                    ==, "two\nlines");
 
   expect_suite_error ("jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \n", "s.jsonl:3: not valid JSON");
+  /* The line is the file's, the column the line's; never "line 1" of a document of one line. */
+  expect_suite_error ("jsonl", "{\"prompt\": \"a\"}\n\n{\"prompt\": \"b\",}\n",
+                      "s.jsonl:3: not valid JSON: column 16: expected a member name in quotes");
   expect_suite_error ("jsonl", "{\"id\": \"x\", \"prompt\": \"a\"}\n{\"id\": \"x\", \"prompt\": \"b\"}\n", "s.jsonl:2: the id “x” is used twice");
   expect_suite_error ("jsonl", "{\"task\": \"t\"}\n", "s.jsonl:1: give “messages”");
   expect_suite_error ("jsonl", "[1]\n", "s.jsonl:1: each line must be a JSON object");

@@ -491,6 +491,31 @@ test_write_filled (void)
   g_assert_cmpstr (again, ==, compact);
 }
 
+/* A line of JSON Lines: the same reading, the error naming the column only, for the caller to
+ * put after the file's line. */
+static void
+test_parse_line (void)
+{
+  static const char text[] = "{\"a\": 1,\n \"b\": ]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = rw_json_parse_line ("{\"a\": [1, 2]}", 13, &error);
+  g_autoptr(RwJsonDoc) doc = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (
+                     json_node_get_object (node), "a")), ==, 2);
+  doc = rw_json_doc_parse_line ("[1, 2,]", 7, &error);
+  g_assert_null (doc);
+  g_assert_cmpstr (error->message, ==, "column 7: expected a value, found “]”");
+  g_clear_error (&error);
+  /* A line break inside is white space; the column is counted on the line it stands on. */
+  g_assert_null (rw_json_parse_line (text, strlen (text), &error));
+  g_assert_cmpstr (error->message, ==, "column 7: expected a value, found “]”");
+  g_clear_error (&error);
+  g_assert_null (rw_json_parse (text, strlen (text), &error));
+  g_assert_cmpstr (error->message, ==, "line 2, column 7: expected a value, found “]”");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -507,6 +532,7 @@ main (int    argc,
   g_test_add_func ("/Rw/Json/append-int", test_append_int);
   g_test_add_func ("/Rw/Json/write", test_write);
   g_test_add_func ("/Rw/Json/write-filled", test_write_filled);
+  g_test_add_func ("/Rw/Json/parse-line", test_parse_line);
   g_test_add_func ("/Rw/Json/messages-text", test_messages_text);
   return g_test_run ();
 }

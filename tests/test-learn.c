@@ -519,6 +519,18 @@ test_import_outcomes (void)
   g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
   g_assert_nonnull (strstr (error->message, "bad.jsonl:2: item “q4” is of the task “code” here"));
   g_clear_error (&error);
+  /* Malformed JSON is named by the file's line and the line's column. */
+  g_assert_true (g_file_set_contents (bad,
+    "{\"item\": \"q4\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 1}\n\n"
+    "{\"item\": \"q5\", \"prompt\": \"x\", \"model\": \"m\", \"score\": 1e999}\n", -1, NULL));
+  g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "bad.jsonl:3: not valid JSON: column 54: a number too large for a double");
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad, "[1]\n", -1, NULL));
+  g_assert_null (rw_outcomes_import (db->store, catalog, bad, &n, &error));
+  g_assert_cmpstr (error->message, ==, "bad.jsonl:1: not a JSON object");
+  g_clear_error (&error);
 
   run = rw_outcomes_import (db->store, catalog, csv, &n, &error);
   g_assert_no_error (error);

@@ -62,7 +62,7 @@ classify_read_request (const char  *line,
                        const char  *task,
                        GError     **error)
 {
-  g_autoptr(JsonNode) node = rw_json_parse (line, len, error);
+  g_autoptr(JsonNode) node = rw_json_parse_line (line, len, error);
   g_autoptr(RwChatRequest) request = NULL;
   JsonObject *o;
   JsonObject *metadata;
@@ -163,12 +163,11 @@ classify_stream (RwPolicy   *policy,
           }
         else
           {
-            /* The JSON reader counts in the line: its "line 1, column 7" is column 7 here. */
-            const char *said = g_str_has_prefix (error->message, "line 1, ")
-                               ? error->message + strlen ("line 1, ") : error->message;
-            g_autofree char *message = g_strdup_printf (g_str_has_prefix (said, "column")
+            /* The JSON reader names the column within the line ("column 7: ..."). */
+            g_autofree char *message = g_strdup_printf (g_str_has_prefix (error->message,
+                                                                          "column ")
                                                         ? "line %u, %s" : "line %u: %s",
-                                                        number, said);
+                                                        number, error->message);
 
             out = json_node_init_object (json_node_alloc (), json_object_new ());
             json_object_set_string_member (json_node_get_object (out), "error", message);
