@@ -581,7 +581,8 @@ rw_history_page_set_store (RwHistoryPage *self,
  * @self: the page
  * @text: words to look for
  *
- * Lists the comparisons that hold every word of @text, as typing it into the search would.
+ * Lists the comparisons that hold every word of @text (or a word it starts), as typing it into
+ * the search would.
  */
 void
 rw_history_page_set_search (RwHistoryPage *self,

@@ -25,7 +25,8 @@ rw_stored_comparison_free (RwStoredComparison *c)
   g_free (c);
 }
 
-/* @word as an FTS5 string, so that no character the user typed is read as FTS5 syntax. */
+/* @word as an FTS5 prefix phrase ("kuber" finds kubernetes, as a search box finds while one
+ * types), quoted so that no character the user typed is read as FTS5 syntax. */
 static char *
 history_fts_string (const char *word)
 {
@@ -37,7 +38,7 @@ history_fts_string (const char *word)
         g_string_append_c (q, '"');
       g_string_append_c (q, *p);
     }
-  g_string_append_c (q, '"');
+  g_string_append (q, "\"*");
   return g_string_free (q, FALSE);
 }
 
@@ -49,8 +50,8 @@ history_add_run (RwStoreRow *row,
   return TRUE;
 }
 
-/* The comparisons whose prompt or answers hold every word of @text, as a JSON array of run ids
- * for the listing query; NULL when @text holds no word. */
+/* The comparisons whose prompt or answers hold every word of @text (or a word it starts), as a
+ * JSON array of run ids for the listing query; NULL when @text holds no word. */
 static char *
 history_matching_runs (RwStore     *self,
                        const char  *text,

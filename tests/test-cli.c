@@ -506,9 +506,10 @@ sorted_pair (const char *x,
   return g_strcmp0 (x, y) < 0 ? g_strdup_printf ("%s %s", x, y) : g_strdup_printf ("%s %s", y, x);
 }
 
-/* history search finds exactly the comparisons whose prompt or an answer holds every word, in
- * any case and with or without accents, and nothing that only holds a longer word; FTS5's own
- * syntax typed by the user is searched for as text. A deleted comparison is gone from the list,
+/* history search finds exactly the comparisons whose prompt or an answer holds every word, or a
+ * word it starts (as a search box finds while one types: "zebra" finds "Zebras"), in any case
+ * and with or without accents, and nothing that only holds it inside a word; FTS5's own syntax
+ * typed by the user is searched for as text. A deleted comparison is gone from the list,
  * the search and the database. history export writes CSV that a CSV reader reads back, one row
  * per answer, quotes, commas and line breaks included. */
 static void
@@ -532,7 +533,16 @@ test_history (Fixture       *f,
 
   run_cli (f, "history", "search", "zebra", "--json", NULL);
   ids = listed_ids (f);
+  g_assert_cmpuint (strlen (ids), ==, 3 * 36 + 2);
+  g_clear_pointer (&ids, g_free);
+  /* The start of a word, not its inside. */
+  run_cli (f, "history", "search", "ZEB", "strip", "--json", NULL);
+  ids = listed_ids (f);
   g_assert_cmpstr (ids, ==, both);
+  g_clear_pointer (&ids, g_free);
+  run_cli (f, "history", "search", "ebra", "--json", NULL);
+  ids = listed_ids (f);
+  g_assert_cmpstr (ids, ==, "");
   g_clear_pointer (&ids, g_free);
 
   /* Every word, each in the prompt or any answer. */
@@ -586,7 +596,9 @@ test_history (Fixture       *f,
   g_assert_cmpint (f->status, ==, 0);
   run_cli (f, "history", "search", "zebra", "--json", NULL);
   ids = listed_ids (f);
-  g_assert_cmpstr (ids, ==, in_answer);
+  g_clear_pointer (&both, g_free);
+  both = sorted_pair (in_answer, neither);
+  g_assert_cmpstr (ids, ==, both);
   g_clear_pointer (&ids, g_free);
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM runs WHERE kind = 'compare'"), ==, 2);
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM responses"), ==, 4);

@@ -48,7 +48,8 @@ const RwCliCommand rw_cli_command_history_search = {
   .parameter_string = N_("WORDS…"),
   .summary = N_("Find the comparisons whose prompt or an answer holds every word"),
   .help = N_("Find the comparisons whose prompt or one of whose answers holds every word given, "
-             "whatever their case and accents; the latest first."),
+             "or a word that starts with it (kuber finds kubernetes), whatever their case and "
+             "accents; the latest first."),
   .options_size = sizeof (HistorySearchOptions),
   .entries = history_search_entries,
   .shared_entries = rw_cli_history_filter_entries,
