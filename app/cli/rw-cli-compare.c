@@ -30,7 +30,7 @@ typedef struct
 #define FIELD(f) RW_CLI_OPTION_FIELD (CompareOptions, f)
 static const GOptionEntry compare_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, FIELD (model_ids),
-    N_("A model to ask (give two or more)"), N_("MODEL") },
+    N_("A model to ask; repeat it to compare several"), N_("MODEL") },
   { "json", 0, 0, G_OPTION_ARG_NONE, FIELD (json),
     N_("Print one JSON document with every answer, its metrics and its error"), NULL },
   { "sample", 0, 0, G_OPTION_ARG_STRING, FIELD (sample),
