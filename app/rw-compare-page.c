@@ -170,16 +170,16 @@ compare_page_task (RwComparePage *self,
 }
 
 /**
- * rw_compare_page_reload_policy:
+ * rw_compare_page_set_policy:
+ * @policy: (nullable): the active policy, %NULL for none
  *
- * Reads which policy is active again: its classifier names the task of a prompt of one's own.
+ * Its rules and classifier name the task of a prompt of one's own, as routewise/auto would.
  */
 void
-rw_compare_page_reload_policy (RwComparePage *self)
+rw_compare_page_set_policy (RwComparePage *self,
+                            RwPolicy      *policy)
 {
-  g_clear_object (&self->policy);
-  if (self->store != NULL)
-    self->policy = rw_policy_new_from_store (self->store, NULL, NULL, NULL);
+  g_set_object (&self->policy, policy);
   compare_page_on_prompt_changed (gtk_text_view_get_buffer (self->prompt_view), self);
 }
 
@@ -694,7 +694,6 @@ rw_compare_page_set_engine (RwComparePage *self,
                                        "opened, so answers are not kept."));
   _rw_compare_page_update_first_run (self);
   _rw_compare_page_update_actions (self);
-  rw_compare_page_reload_policy (self);
 }
 
 /**

@@ -30,6 +30,7 @@ gboolean        rw_compare_page_show_stored         (RwComparePage      *self,
                                                      const char         *run_id,
                                                      GError            **error);
 
-void           rw_compare_page_reload_policy (RwComparePage *self);
+void           rw_compare_page_set_policy (RwComparePage *self,
+                                           RwPolicy      *policy);
 
 G_END_DECLS

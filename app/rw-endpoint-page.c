@@ -32,6 +32,7 @@ struct _RwEndpointPage
   RwServer *server;
   char *run_id;
   RwRunHold *run_hold;
+  RwPolicy *policy;             /* the active one, read by the window */
   char *policy_name;
   guint n_logged;
   gboolean syncing;
@@ -87,24 +88,39 @@ endpoint_page_sync (RwEndpointPage *self)
                                                      "models that can be reached"));
 }
 
+/* The router routes routewise/auto by the active policy, or by none. */
+static void
+endpoint_page_route_by_policy (RwEndpointPage *self)
+{
+  g_autoptr(RwPolicy) none = NULL;
+
+  if (self->router == NULL)
+    return;
+  if (self->policy == NULL)
+    none = rw_policy_new ();
+  rw_router_set_policy (self->router, self->policy ? self->policy : none);
+}
+
 /**
- * rw_endpoint_page_reload_policy:
+ * rw_endpoint_page_set_policy:
+ * @policy: (nullable): the active policy, %NULL for none
+ * @name: (nullable): its name
+ * @error: (nullable): why the active policy could not be read, to tell the user
  *
- * Reads which policy is active again; a running endpoint routes by it from its next request.
+ * A running endpoint routes by @policy from its next request, and one started later does.
  */
 void
-rw_endpoint_page_reload_policy (RwEndpointPage *self)
+rw_endpoint_page_set_policy (RwEndpointPage *self,
+                             RwPolicy       *policy,
+                             const char     *name,
+                             const GError   *error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(RwPolicy) policy = NULL;
-
-  g_clear_pointer (&self->policy_name, g_free);
-  if (self->store != NULL)
-    policy = rw_policy_new_from_store (self->store, NULL, &self->policy_name, &error);
+  g_set_object (&self->policy, policy);
+  g_free (self->policy_name);
+  self->policy_name = g_strdup (name);
   if (error != NULL)
     rw_window_toast_for (GTK_WIDGET (self), error->message);
-  if (self->router != NULL)
-    rw_router_set_policy (self->router, policy ? policy : rw_policy_new ());
+  endpoint_page_route_by_policy (self);
   endpoint_page_sync (self);
 }
 
@@ -216,7 +232,7 @@ rw_endpoint_page_start (RwEndpointPage  *self,
     return FALSE;
   g_clear_object (&self->router);
   self->router = rw_router_new (self->catalog, self->store);
-  rw_endpoint_page_reload_policy (self);
+  endpoint_page_route_by_policy (self);
   server = rw_server_new (self->router, token);
   if (!rw_server_listen (server, (guint16) gtk_spin_button_get_value_as_int (self->port_spin),
                          error))
@@ -437,6 +453,7 @@ rw_endpoint_page_finalize (GObject *object)
   RwEndpointPage *self = RW_ENDPOINT_PAGE (object);
 
   g_free (self->policy_name);
+  g_clear_object (&self->policy);
   g_clear_pointer (&self->run_hold, rw_run_hold_release);
   g_free (self->run_id);
   G_OBJECT_CLASS (rw_endpoint_page_parent_class)->finalize (object);
@@ -603,7 +620,7 @@ rw_endpoint_page_init (RwEndpointPage *self)
 /**
  * rw_endpoint_page_set_engine:
  * @catalog: the models it serves
- * @store: (nullable): where requests are stored and the active policy is read
+ * @store: (nullable): where requests are stored
  */
 void
 rw_endpoint_page_set_engine (RwEndpointPage *self,
@@ -612,5 +629,4 @@ rw_endpoint_page_set_engine (RwEndpointPage *self,
 {
   g_set_object (&self->catalog, catalog);
   g_set_object (&self->store, store);
-  rw_endpoint_page_reload_policy (self);
 }

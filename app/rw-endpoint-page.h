@@ -21,7 +21,10 @@ guint16     rw_endpoint_page_get_port      (RwEndpointPage *self);
 char       *rw_endpoint_page_dup_token     (RwEndpointPage *self);
 gboolean    rw_endpoint_page_new_token     (RwEndpointPage *self,
                                             GError        **error);
-void        rw_endpoint_page_reload_policy (RwEndpointPage *self);
+void        rw_endpoint_page_set_policy (RwEndpointPage *self,
+                                         RwPolicy       *policy,
+                                         const char     *name,
+                                         const GError   *error);
 const char *rw_endpoint_page_get_policy_name (RwEndpointPage *self);
 guint       rw_endpoint_page_get_n_logged  (RwEndpointPage *self);
 

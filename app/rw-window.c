@@ -32,6 +32,11 @@ struct _RwWindow
   RwEvaluatePage *evaluate_page;
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
+
+  /* The active policy is read on a thread, once for Compare and the endpoint: a learned one is
+   * megabytes of JSON. Only the latest read is used. */
+  guint policy_reads;          /* reads started */
+  guint policy_reading;        /* reads not yet back */
 };
 
 G_DEFINE_FINAL_TYPE (RwWindow, rw_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -249,6 +254,8 @@ window_preferences_action (GtkWidget  *widget,
 static void
 rw_window_dispose (GObject *object)
 {
+  /* A read still under way is dropped when it comes back. */
+  RW_WINDOW (object)->policy_reads++;
   /* The action follows the setting, which outlives the window in other windows' settings. */
   g_action_map_remove_action (G_ACTION_MAP (object), "blind-mode");
   gtk_widget_dispose_template (GTK_WIDGET (object), RW_TYPE_WINDOW);
@@ -337,6 +344,89 @@ rw_window_init (RwWindow *self)
   }
 }
 
+typedef struct
+{
+  RwStore *store;
+  guint read;                  /* which of the window's reads */
+  RwPolicy *policy;
+  char *name;
+  GError *error;
+} PolicyRead;
+
+static void
+policy_read_free (PolicyRead *read)
+{
+  g_clear_object (&read->store);
+  g_clear_object (&read->policy);
+  g_free (read->name);
+  g_clear_error (&read->error);
+  g_free (read);
+}
+
+static void
+window_policy_read_thread (GTask        *task,
+                           gpointer      source,
+                           gpointer      data,
+                           GCancellable *cancellable)
+{
+  PolicyRead *read = data;
+
+  read->policy = rw_policy_new_from_store (read->store, NULL, &read->name, &read->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+window_policy_read (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  RwWindow *self = RW_WINDOW (object);
+  PolicyRead *read = g_task_get_task_data (G_TASK (result));
+
+  self->policy_reading--;
+  if (read->read != self->policy_reads)
+    return;
+  rw_compare_page_set_policy (self->compare_page, read->policy);
+  rw_endpoint_page_set_policy (self->endpoint_page, read->policy, read->name, read->error);
+}
+
+/**
+ * rw_window_reload_policy:
+ * @self: a #RwWindow
+ *
+ * Reads which policy is active again, on a thread: Compare names a prompt's task by it and the
+ * endpoint routes routewise/auto by it once it is read.
+ */
+void
+rw_window_reload_policy (RwWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  PolicyRead *read;
+
+  self->policy_reads++;
+  if (self->store == NULL)
+    return;
+  read = g_new0 (PolicyRead, 1);
+  read->store = g_object_ref (self->store);
+  read->read = self->policy_reads;
+  self->policy_reading++;
+  task = g_task_new (self, NULL, window_policy_read, NULL);
+  g_task_set_task_data (task, read, (GDestroyNotify) policy_read_free);
+  g_task_run_in_thread (task, window_policy_read_thread);
+}
+
+/**
+ * rw_window_is_reading_policy:
+ * @self: a #RwWindow
+ *
+ * Returns: whether a read of the active policy is under way
+ */
+gboolean
+rw_window_is_reading_policy (RwWindow *self)
+{
+  return self->policy_reading > 0;
+}
+
 /**
  * rw_window_new:
  * @app: (nullable): the application
@@ -363,9 +453,8 @@ rw_window_new (GtkApplication *app,
   rw_stats_page_set_engine (self->stats_page, catalog, store);
   rw_evaluate_page_set_engine (self->evaluate_page, catalog, store);
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
-                            G_CALLBACK (rw_endpoint_page_reload_policy), self->endpoint_page);
-  g_signal_connect_swapped (self->policies_page, "active-policy-changed",
-                            G_CALLBACK (rw_compare_page_reload_policy), self->compare_page);
+                            G_CALLBACK (rw_window_reload_policy), self);
+  rw_window_reload_policy (self);
   g_signal_connect_swapped (self->policies_page, "evaluated",
                             G_CALLBACK (window_on_policy_evaluated), self);
   g_signal_connect_swapped (self->evaluate_page, "finished",

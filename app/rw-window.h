@@ -31,6 +31,8 @@ RwEvaluatePage *rw_window_get_evaluate_page (RwWindow      *self);
 void           rw_window_set_view         (RwWindow       *self,
                                            const char     *name);
 const char    *rw_window_get_view         (RwWindow       *self);
+void           rw_window_reload_policy    (RwWindow       *self);
+gboolean       rw_window_is_reading_policy (RwWindow      *self);
 void           rw_window_add_toast        (RwWindow       *self,
                                            const char     *text);
 void           rw_window_toast_for        (GtkWidget      *widget,

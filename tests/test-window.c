@@ -39,6 +39,14 @@ on_finished (RwComparePage *page,
   f->finished = TRUE;
 }
 
+/* Until the window has read which policy is active (it reads it on a thread). */
+static void
+wait_policy_read (RwWindow *window)
+{
+  while (rw_window_is_reading_policy (window))
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -69,6 +77,8 @@ fixture_setup (Fixture       *f,
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
   f->page = rw_window_get_compare_page (f->window);
   g_signal_connect (f->page, "compare-finished", G_CALLBACK (on_finished), f);
+  /* Before it is shown: a test may still size it before its first frame. */
+  wait_policy_read (f->window);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1400, 860);
   gtk_window_present (GTK_WINDOW (f->window));
 }
@@ -78,7 +88,10 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
+    {
+      wait_policy_read (f->window);
+      gtk_window_destroy (GTK_WINDOW (f->window));
+    }
   rw_store_close (f->store);
   g_object_unref (f->store);
   g_object_unref (f->catalog);
@@ -1570,7 +1583,8 @@ test_endpoint (Fixture       *f,
   g_free (rw_store_save_policy (f->store, "to-good",
                                 "{\"version\": 1, \"default\": [\"mock/good\"]}", TRUE));
   g_assert_true (rw_store_flush (f->store, NULL));
-  rw_endpoint_page_reload_policy (page);
+  rw_window_reload_policy (f->window);
+  wait_policy_read (f->window);
   g_assert_cmpstr (rw_endpoint_page_get_policy_name (page), ==, "to-good");
 
   rw_window_set_view (f->window, "endpoint");
@@ -1844,6 +1858,7 @@ test_policies (Fixture       *f,
   kept = rw_policies_page_keep (page, "lean", TRUE, &error);
   g_assert_no_error (error);
   g_assert_nonnull (kept);
+  wait_policy_read (f->window);
   g_assert_cmpstr (rw_endpoint_page_get_policy_name (rw_window_get_endpoint_page (f->window)),
                    ==, "lean");
   g_clear_pointer (&cli, g_free);
@@ -2281,9 +2296,34 @@ test_task_from_policy (Fixture       *f,
   g_assert_true (rw_store_flush (f->store, NULL));
   /* As the Policies view tells the window when the active policy changes. */
   g_signal_emit_by_name (policies, "active-policy-changed");
+  /* Read on a thread, not while the window waits; Compare and the endpoint get it together. */
+  g_assert_true (rw_window_is_reading_policy (f->window));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: general");
+  wait_policy_read (f->window);
+  g_assert_cmpstr (rw_endpoint_page_get_policy_name (rw_window_get_endpoint_page (f->window)),
+                   ==, "rules");
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: code");
   rw_compare_page_set_prompt (f->page, "Tell me a joke.");
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Auto: general");
+
+  /* Two changes in a row: whichever read comes back first, the window ends on the latest. */
+  for (guint round = 0; round < 5; round++)
+    {
+      g_free (rw_store_save_policy (f->store, "jokes",
+                                    "{\"version\": 1, \"default\": [\"recorded/gpt-4\"], "
+                                    "\"rules\": [{\"task\": \"humour\", \"keywords\": [\"joke\"]}]}",
+                                    TRUE));
+      g_assert_true (rw_store_flush (f->store, NULL));
+      g_signal_emit_by_name (policies, "active-policy-changed");
+      g_free (rw_store_save_policy (f->store, "none", "{\"version\": 1, \"default\": []}", TRUE));
+      g_assert_true (rw_store_flush (f->store, NULL));
+      g_signal_emit_by_name (policies, "active-policy-changed");
+      wait_policy_read (f->window);
+      g_assert_cmpstr (rw_endpoint_page_get_policy_name (rw_window_get_endpoint_page (f->window)),
+                       ==, "none");
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==,
+                       "Auto: general");
+    }
 
   for (guint i = 1; i + 1 < g_list_model_get_n_items (items); i++)
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), i), <,

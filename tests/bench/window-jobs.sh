@@ -11,6 +11,7 @@
 #             at once (2,000 answers stored, the live matrix and the report drawn)
 #   learn     a policy learned in the Policies view from RouteLLM's grades (57 MMLU subjects and
 #             GSM8K: 30,478 graded answers), then evaluated held out (5-fold)
+#   activate  that policy (10 MB of JSON) kept and made active: Compare and the endpoint read it
 #
 #   bash tests/bench/window-jobs.sh [ROUNDS]
 set -euo pipefail
@@ -18,12 +19,12 @@ cd "$(dirname "$0")/../.."
 . tests/bench/common.sh
 bench_need xvfb-run:xvfb
 rounds=${1:-3}
-bin=_build/tests/bench-window-jobs
+bin=${BENCH_BIN:-_build/tests/bench-window-jobs}
 [ -x "$bin" ] || ninja -C _build tests/bench-window-jobs >/dev/null
 
 declare -A sum max
 for i in $(seq "$rounds"); do
-  for mode in idle switch evaluate learn; do
+  for mode in idle switch evaluate learn activate; do
     line=$(env GDK_DEBUG=gl-disable GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory \
              GSETTINGS_SCHEMA_DIR=_build/data \
              xvfb-run -a -s "-screen 0 1920x1080x24" "$bin" "$mode" 2>/dev/null | grep 'stall_max=')
@@ -38,12 +39,12 @@ done
 
 echo
 printf '%-9s %10s %10s %10s   (%s runs, ms; target: under 16 ms)\n' mode p99_mean max_mean max_worst "$rounds"
-for mode in idle switch evaluate learn; do
+for mode in idle switch evaluate learn activate; do
   printf '%-9s %10.2f %10.2f %10.2f\n' "$mode" \
     "$(python3 -c "print(${sum[$mode.stall_p99]} / $rounds)")" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / $rounds)")" "${max[$mode.stall_max]}"
 done
-for mode in evaluate learn; do
+for mode in evaluate learn activate; do
   printf '%s: longest stall %.1fx idle, %.1fx switching views\n' "$mode" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[idle.stall_max]}, 1e-9))")" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[switch.stall_max]}, 1e-9))")"
