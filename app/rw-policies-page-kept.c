@@ -241,43 +241,154 @@ _rw_policies_page_list_kept (RwPoliciesPage *self)
     }
 }
 
+typedef struct
+{
+  RwStore *store;
+  JsonNode *policy;
+  char *name;
+  gboolean activate;
+} Keep;
+
+static void
+keep_free (Keep *keep)
+{
+  g_clear_object (&keep->store);
+  g_clear_pointer (&keep->policy, json_node_unref);
+  g_free (keep->name);
+  g_free (keep);
+}
+
+/* Written out and stored on a thread: a learned policy is megabytes of JSON. */
+static void
+policies_page_keep_thread (GTask        *task,
+                           gpointer      source,
+                           gpointer      data,
+                           GCancellable *cancellable)
+{
+  Keep *keep = data;
+  g_autofree char *text = rw_json_to_string (keep->policy, TRUE);
+  g_autofree char *id = rw_store_save_policy (keep->store, keep->name, text, keep->activate);
+  GError *error = NULL;
+
+  if (!rw_store_flush (keep->store, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&id), g_free);
+}
+
+static void
+policies_page_kept (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  RwPoliciesPage *self = RW_POLICIES_PAGE (object);
+  GTask *outer = data;
+  Keep *keep = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  char *id = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* The page went while it was stored: it is kept, and nothing is left to show it. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+  self->keeping = FALSE;
+  _rw_policies_page_sync_busy (self);
+  if (id == NULL)
+    g_task_return_error (outer, error);
+  else
+    {
+      _rw_policies_page_list_kept (self);
+      if (keep->activate)
+        g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED], 0);
+      g_task_return_pointer (outer, id, g_free);
+    }
+  g_object_unref (outer);
+}
+
 /**
- * rw_policies_page_keep:
+ * rw_policies_page_keep_async:
  * @name: its name
  * @activate: whether routewise/auto routes by it from now on
+ * @callback: called when it is kept, or could not be
+ * @user_data: data for @callback
  *
- * Keeps the policy learned last in the database.
- *
- * Returns: (transfer full) (nullable): its id
+ * Keeps the policy learned last in the database, written out on a thread; the list of kept
+ * policies shows it, and the window reads it when it is made active.
  */
-char *
-rw_policies_page_keep (RwPoliciesPage  *self,
-                       const char      *name,
-                       gboolean         activate,
-                       GError         **error)
+void
+rw_policies_page_keep_async (RwPoliciesPage      *self,
+                             const char          *name,
+                             gboolean             activate,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
-  g_autofree char *text = NULL;
-  g_autofree char *id = NULL;
+  g_autoptr(GTask) outer = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = NULL;
   g_autofree char *trimmed = g_strstrip (g_strdup (name ? name : ""));
+  Keep *keep;
 
   if (self->learned == NULL || self->store == NULL)
     {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
-      return NULL;
+      g_task_return_new_error (outer, RW_ERROR, RW_ERROR_CONFIG, "%s",
+                               _("No policy is learned yet"));
+      return;
     }
   if (*trimmed == '\0')
     {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("Give the policy a name"));
-      return NULL;
+      g_task_return_new_error (outer, RW_ERROR, RW_ERROR_CONFIG, "%s", _("Give the policy a name"));
+      return;
     }
-  text = rw_json_to_string (self->learned, TRUE);
-  id = rw_store_save_policy (self->store, trimmed, text, activate);
-  if (!rw_store_flush (self->store, error))
-    return NULL;
-  _rw_policies_page_list_kept (self);
-  if (activate)
-    g_signal_emit (self, _rw_policies_page_signals[_RW_POLICIES_PAGE_ACTIVE_POLICY_CHANGED], 0);
-  return g_steal_pointer (&id);
+  if (self->keeping)
+    {
+      g_task_return_new_error (outer, RW_ERROR, RW_ERROR_CONFIG, "%s",
+                               _("A policy is being kept already"));
+      return;
+    }
+  keep = g_new0 (Keep, 1);
+  keep->store = g_object_ref (self->store);
+  keep->policy = json_node_ref (self->learned);
+  keep->name = g_steal_pointer (&trimmed);
+  keep->activate = activate;
+  self->keeping = TRUE;
+  _rw_policies_page_sync_busy (self);
+  task = g_task_new (self, self->cancellable, policies_page_kept, g_steal_pointer (&outer));
+  g_task_set_task_data (task, keep, (GDestroyNotify) keep_free);
+  g_task_run_in_thread (task, policies_page_keep_thread);
+}
+
+/**
+ * rw_policies_page_keep_finish:
+ *
+ * Returns: (transfer full) (nullable): the kept policy's id, or %NULL with @error set
+ */
+char *
+rw_policies_page_keep_finish (RwPoliciesPage  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+policies_page_keep_done (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      data)
+{
+  RwPoliciesPage *self = RW_POLICIES_PAGE (object);
+  gboolean activate = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = rw_policies_page_keep_finish (self, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (id == NULL)
+    rw_window_toast_for (GTK_WIDGET (self), error->message);
+  else
+    rw_window_toast_for (GTK_WIDGET (self), activate ? _("Policy kept; routewise/auto routes by it")
+                                        : _("Policy kept"));
 }
 
 void
@@ -285,15 +396,9 @@ _rw_policies_page_keep_clicked (GtkButton      *button,
                                 RwPoliciesPage *self)
 {
   gboolean activate = g_object_get_data (G_OBJECT (button), "activate") != NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = rw_policies_page_keep (self, gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
-                                               activate, &error);
 
-  if (id == NULL)
-    rw_window_toast_for (GTK_WIDGET (self), error->message);
-  else
-    rw_window_toast_for (GTK_WIDGET (self), activate ? _("Policy kept; routewise/auto routes by it")
-                                        : _("Policy kept"));
+  rw_policies_page_keep_async (self, gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+                               activate, policies_page_keep_done, GINT_TO_POINTER (activate));
 }
 
 /**

@@ -40,6 +40,7 @@ struct _RwPoliciesPage
   gboolean evaluating;
   gboolean loading;
   gboolean importing;
+  gboolean keeping;         /* a learned policy being written out and stored */
   gboolean again;           /* the weight moved while learning */
 
   GtkStack *stack;

@@ -26,9 +26,13 @@ void      rw_policies_page_import          (RwPoliciesPage *self,
                                             const char     *path);
 void      rw_policies_page_cancel_import   (RwPoliciesPage *self);
 JsonNode *rw_policies_page_get_evaluation  (RwPoliciesPage *self);
-char     *rw_policies_page_keep            (RwPoliciesPage *self,
+void      rw_policies_page_keep_async      (RwPoliciesPage *self,
                                             const char     *name,
                                             gboolean        activate,
+                                            GAsyncReadyCallback callback,
+                                            gpointer        user_data);
+char     *rw_policies_page_keep_finish     (RwPoliciesPage *self,
+                                            GAsyncResult   *result,
                                             GError        **error);
 gboolean  rw_policies_page_export          (RwPoliciesPage *self,
                                             const char     *policy_id,

@@ -39,6 +39,19 @@ on_finished (RwComparePage *page,
   f->finished = TRUE;
 }
 
+/* rw_policies_page_keep_async()'s callback: the kept policy's id into *@data. */
+static void
+on_kept (GObject      *object,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  char **id = data;
+
+  *id = rw_policies_page_keep_finish (RW_POLICIES_PAGE (object), result, &error);
+  g_assert_no_error (error);
+}
+
 /* Until the window has read which policy is active (it reads it on a thread). */
 static void
 wait_policy_read (RwWindow *window)
@@ -1855,9 +1868,12 @@ test_policies (Fixture       *f,
       g_main_context_iteration (NULL, TRUE);
   }
 
-  kept = rw_policies_page_keep (page, "lean", TRUE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (kept);
+  /* Kept on a thread: the page is busy until it is stored and listed. */
+  rw_policies_page_keep_async (page, "lean", TRUE, on_kept, &kept);
+  g_assert_true (rw_policies_page_is_busy (page));
+  while (kept == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (rw_policies_page_is_busy (page));
   wait_policy_read (f->window);
   g_assert_cmpstr (rw_endpoint_page_get_policy_name (rw_window_get_endpoint_page (f->window)),
                    ==, "lean");
