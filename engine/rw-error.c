@@ -110,6 +110,7 @@ rw_set_param_error (GError    **error,
                     ...)
 {
   g_autofree char *message = NULL;
+  GError *local;
   va_list args;
 
   if (error == NULL)
@@ -117,8 +118,10 @@ rw_set_param_error (GError    **error,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  *error = g_error_new_literal (RW_ERROR, code, message);
-  rw_error_set_param (*error, param);
+  local = g_error_new_literal (RW_ERROR, code, message);
+  rw_error_set_param (local, param);
+  /* As g_set_error(): an error already set is kept, and the mistake is told. */
+  g_propagate_error (error, local);
 }
 
 static const char * const kind_names[] = {
