@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # What loading a learned policy costs: the demo's policy (RouteLLM's MMLU and GSM8K, a budget
-# of $0.50 per 1,000 requests: 58 tasks, a classifier and a per-prompt router, about 16 MB of
+# of $0.50 per 1,000 requests: 58 tasks, a classifier and a per-prompt router, about 10 MB of
 # JSON) loaded by `routewise-cli classify`, which reads it as `serve` and the window do, then
 # routes one prompt. Prints the median wall time and the largest peak memory of RUNS runs.
 #
