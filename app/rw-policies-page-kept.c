@@ -51,7 +51,7 @@ typedef struct
 } ExportRequest;
 
 /* What the gateway's format could not carry, said when the file is written. */
-static GtkWindow *
+static void
 policies_page_show_notes (RwPoliciesPage     *self,
                           const char         *heading,
                           const char * const *notes)
@@ -77,7 +77,32 @@ policies_page_show_notes (RwPoliciesPage     *self,
   adw_message_dialog_set_extra_child (dialog, label);
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
-  return GTK_WINDOW (dialog);
+}
+
+static void
+policies_page_exported (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      data)
+{
+  RwPoliciesPage *self = RW_POLICIES_PAGE (object);
+  g_autofree char *path = data;
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+
+  if (!rw_policies_page_export_finish (self, result, &notes, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        rw_window_toast_for (GTK_WIDGET (self), error->message);
+      return;
+    }
+  base = g_path_get_basename (path);
+  text = g_strdup_printf (_("Exported as %s"), base);
+  if (notes != NULL && notes[0] != NULL)
+    policies_page_show_notes (self, text, (const char * const *) notes);
+  else
+    rw_window_toast_for (GTK_WIDGET (self), text);
 }
 
 /**
@@ -86,33 +111,17 @@ policies_page_show_notes (RwPoliciesPage     *self,
  * @format: an export format
  * @path: where to write it
  *
- * Exports as rw_policies_page_export() does, and says how it went: a dialog listing what the
- * gateway's format could not carry, else a toast.
- *
- * Returns: (transfer none) (nullable): the dialog, when there was one
+ * Exports as rw_policies_page_export_async() does, and says how it went once it is written: a
+ * dialog listing what the gateway's format could not carry, else a toast.
  */
-GtkWindow *
+void
 rw_policies_page_export_and_tell (RwPoliciesPage *self,
                                   const char     *policy_id,
                                   const char     *format,
                                   const char     *path)
 {
-  g_auto(GStrv) notes = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *base = NULL;
-  g_autofree char *text = NULL;
-
-  if (!rw_policies_page_export (self, policy_id, format, path, &notes, &error))
-    {
-      rw_window_toast_for (GTK_WIDGET (self), error->message);
-      return NULL;
-    }
-  base = g_path_get_basename (path);
-  text = g_strdup_printf (_("Exported as %s"), base);
-  if (notes != NULL && notes[0] != NULL)
-    return policies_page_show_notes (self, text, (const char * const *) notes);
-  rw_window_toast_for (GTK_WIDGET (self), text);
-  return NULL;
+  rw_policies_page_export_async (self, policy_id, format, path, policies_page_exported,
+                                 g_strdup (path));
 }
 
 static void
@@ -401,48 +410,166 @@ _rw_policies_page_keep_clicked (GtkButton      *button,
                                activate, policies_page_keep_done, GINT_TO_POINTER (activate));
 }
 
+typedef struct
+{
+  RwStore *store;
+  RwCatalog *catalog;
+  char *policy_id;
+  JsonNode *learned;
+  char *format;
+  char *path;
+  GStrv notes;
+} Export;
+
+static void
+export_free (Export *e)
+{
+  g_clear_object (&e->store);
+  g_clear_object (&e->catalog);
+  g_free (e->policy_id);
+  g_clear_pointer (&e->learned, json_node_unref);
+  g_free (e->format);
+  g_free (e->path);
+  g_strfreev (e->notes);
+  g_free (e);
+}
+
+/* Read, converted and written on a thread: a kept policy is megabytes of JSON to parse. */
+static void
+policies_page_export_thread (GTask        *task,
+                             gpointer      source,
+                             gpointer      data,
+                             GCancellable *cancellable)
+{
+  Export *e = data;
+  g_autoptr(JsonNode) policy = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  if (e->policy_id != NULL)
+    {
+      g_autoptr(RwStoredPolicy) kept = rw_store_lookup_policy (e->store, e->policy_id, &error);
+
+      if (kept == NULL)
+        {
+          if (error == NULL)
+            error = g_error_new (RW_ERROR, RW_ERROR_CONFIG, _("No kept policy is called %s"),
+                                 e->policy_id);
+          g_task_return_error (task, error);
+          return;
+        }
+      if ((policy = rw_json_parse (kept->body, strlen (kept->body), &error)) == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  else
+    policy = json_node_ref (e->learned);
+  if ((text = rw_exporter_export_with_notes (json_node_get_object (policy), e->catalog,
+                                             e->format, &e->notes, &error)) == NULL ||
+      !g_file_set_contents (e->path, text, -1, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+policies_page_export_done (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      data)
+{
+  RwPoliciesPage *self = RW_POLICIES_PAGE (object);
+  GTask *outer = data;
+  Export *e = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          self->exporting--;
+          _rw_policies_page_sync_busy (self);
+        }
+      g_task_return_error (outer, error);
+    }
+  else
+    {
+      self->exporting--;
+      _rw_policies_page_sync_busy (self);
+      g_task_set_task_data (outer, g_steal_pointer (&e->notes), (GDestroyNotify) g_strfreev);
+      g_task_return_boolean (outer, TRUE);
+    }
+  g_object_unref (outer);
+}
+
 /**
- * rw_policies_page_export:
+ * rw_policies_page_export_async:
  * @policy_id: (nullable): a kept policy; %NULL for the one learned last
  * @format: "routewise", "portkey", "litellm" or "openrouter"
  * @path: the file to write
+ * @callback: called once it is written, or could not be
+ * @user_data: data for @callback
+ *
+ * Writes the policy in @format to @path, read and converted on a thread; the page is busy
+ * meanwhile.
+ */
+void
+rw_policies_page_export_async (RwPoliciesPage      *self,
+                               const char          *policy_id,
+                               const char          *format,
+                               const char          *path,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) outer = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = NULL;
+  Export *e;
+
+  if (policy_id == NULL && self->learned == NULL)
+    {
+      g_task_return_new_error (outer, RW_ERROR, RW_ERROR_CONFIG, "%s",
+                               _("No policy is learned yet"));
+      return;
+    }
+  if (policy_id != NULL && self->store == NULL)
+    {
+      g_task_return_new_error (outer, RW_ERROR, RW_ERROR_CONFIG, _("No kept policy is called %s"),
+                               policy_id);
+      return;
+    }
+  e = g_new0 (Export, 1);
+  e->store = self->store ? g_object_ref (self->store) : NULL;
+  e->catalog = g_object_ref (self->catalog);
+  e->policy_id = g_strdup (policy_id);
+  e->learned = policy_id == NULL ? json_node_ref (self->learned) : NULL;
+  e->format = g_strdup (format);
+  e->path = g_strdup (path);
+  self->exporting++;
+  _rw_policies_page_sync_busy (self);
+  task = g_task_new (self, self->cancellable, policies_page_export_done,
+                     g_steal_pointer (&outer));
+  g_task_set_task_data (task, e, (GDestroyNotify) export_free);
+  g_task_run_in_thread (task, policies_page_export_thread);
+}
+
+/**
+ * rw_policies_page_export_finish:
  * @notes: (out) (optional) (transfer full): what the format could not carry
  *
  * Returns: %TRUE when written
  */
 gboolean
-rw_policies_page_export (RwPoliciesPage  *self,
-                         const char      *policy_id,
-                         const char      *format,
-                         const char      *path,
-                         GStrv           *notes,
-                         GError         **error)
+rw_policies_page_export_finish (RwPoliciesPage  *self,
+                                GAsyncResult    *result,
+                                GStrv           *notes,
+                                GError         **error)
 {
-  g_autoptr(JsonNode) policy = NULL;
-  g_autofree char *text = NULL;
-
-  if (policy_id != NULL)
-    {
-      g_autoptr(RwStoredPolicy) kept = rw_store_lookup_policy (self->store, policy_id, error);
-      if (kept == NULL)
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, _("No kept policy is called %s"),
-                         policy_id);
-          return FALSE;
-        }
-      if ((policy = rw_json_parse (kept->body, strlen (kept->body), error)) == NULL)
-        return FALSE;
-    }
-  else if (self->learned != NULL)
-    policy = json_node_ref (self->learned);
-  else
-    {
-      g_set_error_literal (error, RW_ERROR, RW_ERROR_CONFIG, _("No policy is learned yet"));
-      return FALSE;
-    }
-  if ((text = rw_exporter_export_with_notes (json_node_get_object (policy), self->catalog,
-                                             format, notes, error)) == NULL)
+  if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
-  return g_file_set_contents (path, text, -1, error);
+  if (notes != NULL)
+    *notes = g_strdupv (g_task_get_task_data (G_TASK (result)));
+  return TRUE;
 }

@@ -41,6 +41,7 @@ struct _RwPoliciesPage
   gboolean loading;
   gboolean importing;
   gboolean keeping;         /* a learned policy being written out and stored */
+  guint exporting;          /* exports being written */
   gboolean again;           /* the weight moved while learning */
 
   GtkStack *stack;

@@ -57,7 +57,7 @@ void
 _rw_policies_page_sync_busy (RwPoliciesPage *self)
 {
   gtk_spinner_set_spinning (self->spinner, self->learning || self->loading || self->importing ||
-                                           self->keeping);
+                                           self->keeping || self->exporting > 0);
   gtk_spinner_set_spinning (self->evaluate_spinner, self->evaluating);
   gtk_widget_set_sensitive (GTK_WIDGET (self->evaluate_button),
                             self->learned != NULL && !self->evaluating);
@@ -601,7 +601,7 @@ gboolean
 rw_policies_page_is_busy (RwPoliciesPage *self)
 {
   return self->loading || self->learning || self->evaluating || self->importing ||
-         self->keeping || self->relearn_source != 0;
+         self->keeping || self->exporting > 0 || self->relearn_source != 0;
 }
 
 JsonNode *

@@ -34,15 +34,19 @@ void      rw_policies_page_keep_async      (RwPoliciesPage *self,
 char     *rw_policies_page_keep_finish     (RwPoliciesPage *self,
                                             GAsyncResult   *result,
                                             GError        **error);
-gboolean  rw_policies_page_export          (RwPoliciesPage *self,
+void      rw_policies_page_export_async    (RwPoliciesPage *self,
                                             const char     *policy_id,
                                             const char     *format,
                                             const char     *path,
+                                            GAsyncReadyCallback callback,
+                                            gpointer        user_data);
+gboolean  rw_policies_page_export_finish   (RwPoliciesPage *self,
+                                            GAsyncResult   *result,
                                             GStrv          *notes,
                                             GError        **error);
-GtkWindow *rw_policies_page_export_and_tell (RwPoliciesPage *self,
-                                             const char     *policy_id,
-                                             const char     *format,
-                                             const char     *path);
+void      rw_policies_page_export_and_tell (RwPoliciesPage *self,
+                                            const char     *policy_id,
+                                            const char     *format,
+                                            const char     *path);
 
 G_END_DECLS

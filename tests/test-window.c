@@ -39,6 +39,15 @@ on_finished (RwComparePage *page,
   f->finished = TRUE;
 }
 
+/* An async call's result into *@data, for its _finish() afterwards. */
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
 /* rw_policies_page_keep_async()'s callback: the kept policy's id into *@data. */
 static void
 on_kept (GObject      *object,
@@ -1881,8 +1890,19 @@ test_policies (Fixture       *f,
   cli = run_cli_on (f, (const char *[]) { "policy", "list", NULL });
   g_assert_nonnull (strstr (cli, "* lean"));
 
-  g_assert_true (rw_policies_page_export (page, kept, "portkey", exported, &notes, &error));
-  g_assert_no_error (error);
+  /* Read, converted and written on a thread; the page is busy until it is written. */
+  {
+    GAsyncResult *result = NULL;
+
+    rw_policies_page_export_async (page, kept, "portkey", exported, on_result, &result);
+    g_assert_true (rw_policies_page_is_busy (page));
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (rw_policies_page_is_busy (page));
+    g_assert_true (rw_policies_page_export_finish (page, result, &notes, &error));
+    g_assert_no_error (error);
+    g_object_unref (result);
+  }
   /* The router per prompt and the classifier stay behind, and the window says so. */
   g_assert_nonnull (notes);
   g_assert_nonnull (strstr (notes[0], "router per prompt"));
@@ -1891,9 +1911,13 @@ test_policies (Fixture       *f,
   g_assert_nonnull (strstr (portkey, "\"strategy\""));
   /* As the Export menu does it: the file, and a dialog saying what stayed behind. */
   {
-    GtkWindow *said = rw_policies_page_export_and_tell (page, kept, "portkey", exported);
+    GtkWindow *said;
     g_autoptr(GString) body = g_string_new (NULL);
 
+    rw_policies_page_export_and_tell (page, kept, "portkey", exported);
+    while (rw_policies_page_is_busy (page))
+      g_main_context_iteration (NULL, TRUE);
+    said = GTK_WINDOW (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
     g_assert_nonnull (said);
     g_assert_true (ADW_IS_MESSAGE_DIALOG (said));
     g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (said)), ==,

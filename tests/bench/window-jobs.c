@@ -14,6 +14,8 @@
  *                          held out
  *   window-jobs activate   that policy (10 MB of JSON) kept and made active from the Policies
  *                          view: Compare and the endpoint read it; measured for 1.5 s after
+ *   window-jobs export     that kept policy exported as a Routewise file: read back, converted
+ *                          and written; measured until it is written
  *
  * One line of figures in milliseconds; tests/bench/window-jobs.sh runs them and compares.
  */
@@ -75,6 +77,14 @@ on_kept (GObject      *object,
          gpointer      data)
 {
   *(char **) data = rw_policies_page_keep_finish (RW_POLICIES_PAGE (object), result, NULL);
+}
+
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
 }
 
 static int
@@ -195,7 +205,8 @@ main (int    argc,
       extra = g_strdup_printf ("answers=%u status=%s", rw_evaluate_page_get_n_done (page),
                                rw_evaluate_page_get_status (page));
     }
-  else if (g_str_equal (mode, "learn") || g_str_equal (mode, "activate"))
+  else if (g_str_equal (mode, "learn") || g_str_equal (mode, "activate") ||
+           g_str_equal (mode, "export"))
     {
       RwPoliciesPage *page = rw_window_get_policies_page (window);
       g_autofree char *mmlu = g_build_filename (ROUTEWISE_SOURCE_ROOT, "data", "routellm", "mmlu", NULL);
@@ -234,13 +245,29 @@ main (int    argc,
           s.last = g_get_monotonic_time ();
           s.measuring = TRUE;
           start = g_get_monotonic_time ();
+          s.measuring = g_str_equal (mode, "activate");
           rw_policies_page_keep_async (page, "bench", TRUE, on_kept, &kept);
-          if (g_getenv ("BENCH_TRACE"))
-            g_printerr ("keeping took %.1f ms\n", (g_get_monotonic_time () - start) / 1e3);
           while (g_get_monotonic_time () - start < 1500000)
             g_main_context_iteration (NULL, TRUE);
           extra = g_strdup_printf ("endpoint_policy=%s", rw_endpoint_page_get_policy_name (
                                      rw_window_get_endpoint_page (window)));
+          if (g_str_equal (mode, "export"))
+            {
+              g_autofree char *path = g_build_filename (dir, "exported.json", NULL);
+              GAsyncResult *result = NULL;
+
+              s.last = g_get_monotonic_time ();
+              s.measuring = TRUE;
+              start = g_get_monotonic_time ();
+              rw_policies_page_export_async (page, kept, "routewise", path, on_result, &result);
+              while (result == NULL)
+                g_main_context_iteration (NULL, TRUE);
+              g_free (extra);
+              extra = g_strdup_printf ("written=%s",
+                                       rw_policies_page_export_finish (page, result, NULL, NULL)
+                                       ? "yes" : "no");
+              g_object_unref (result);
+            }
         }
     }
   else if (g_str_equal (mode, "switch"))

@@ -12,6 +12,7 @@
 #   learn     a policy learned in the Policies view from RouteLLM's grades (57 MMLU subjects and
 #             GSM8K: 30,478 graded answers), then evaluated held out (5-fold)
 #   activate  that policy (10 MB of JSON) kept and made active: Compare and the endpoint read it
+#   export    that kept policy exported as a Routewise file (read back, converted, written)
 #
 #   bash tests/bench/window-jobs.sh [ROUNDS]
 set -euo pipefail
@@ -24,7 +25,7 @@ bin=${BENCH_BIN:-_build/tests/bench-window-jobs}
 
 declare -A sum max
 for i in $(seq "$rounds"); do
-  for mode in idle switch evaluate learn activate; do
+  for mode in idle switch evaluate learn activate export; do
     line=$(env GDK_DEBUG=gl-disable GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory \
              GSETTINGS_SCHEMA_DIR=_build/data \
              xvfb-run -a -s "-screen 0 1920x1080x24" "$bin" "$mode" 2>/dev/null | grep 'stall_max=')
@@ -39,12 +40,12 @@ done
 
 echo
 printf '%-9s %10s %10s %10s   (%s runs, ms; target: under 16 ms)\n' mode p99_mean max_mean max_worst "$rounds"
-for mode in idle switch evaluate learn activate; do
+for mode in idle switch evaluate learn activate export; do
   printf '%-9s %10.2f %10.2f %10.2f\n' "$mode" \
     "$(python3 -c "print(${sum[$mode.stall_p99]} / $rounds)")" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / $rounds)")" "${max[$mode.stall_max]}"
 done
-for mode in evaluate learn activate; do
+for mode in evaluate learn activate export; do
   printf '%s: longest stall %.1fx idle, %.1fx switching views\n' "$mode" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[idle.stall_max]}, 1e-9))")" \
     "$(python3 -c "print(${sum[$mode.stall_max]} / max(${sum[switch.stall_max]}, 1e-9))")"
