@@ -174,7 +174,7 @@ _rw_compare_page_on_sample_activated (RwComparePage *self,
 }
 
 /* Whether a model is a real one that can answer now: not a recording, and its provider needs
- * no key (a local server), or has one. */
+ * no key (a local server), or has one (rw_provider_can_send()). */
 static gboolean
 compare_page_model_usable (RwComparePage *self,
                            RwModel       *model)
@@ -183,8 +183,7 @@ compare_page_model_usable (RwComparePage *self,
 
   if (p == NULL || g_str_equal (rw_provider_get_kind (p), "recorded"))
     return FALSE;
-  return !RW_PROVIDER_GET_CLASS (p)->takes_api_key || rw_provider_get_api_key_env (p) == NULL
-         || rw_provider_has_api_key (p);
+  return rw_provider_can_send (p);
 }
 
 /* The real models that can answer now. */

@@ -555,8 +555,7 @@ provider_call_require_key (RwProviderCall  *call,
   RwProvider *provider = call->provider;
   char *key = rw_provider_call_dup_api_key (call);
 
-  if ((key == NULL || *key == '\0') && rw_provider_get_api_key_env (provider) != NULL &&
-      !_rw_http_is_loopback_url (rw_provider_get_base_url (provider)))
+  if ((key == NULL || *key == '\0') && rw_provider_needs_api_key (provider))
     {
       g_free (key);
       g_set_error (error, RW_ERROR, RW_ERROR_AUTH,

@@ -332,6 +332,37 @@ rw_provider_has_api_key (RwProvider *self)
 }
 
 /**
+ * rw_provider_needs_api_key:
+ * @self: a #RwProvider
+ *
+ * Returns: whether a request to the provider must carry a key: its protocol takes one, it
+ *   names the variable that holds it, and it is not on this computer (a local server is sent
+ *   the request without one when none is at hand)
+ */
+gboolean
+rw_provider_needs_api_key (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
+
+  return RW_PROVIDER_GET_CLASS (self)->takes_api_key && priv->api_key_env != NULL &&
+         !_rw_http_is_loopback_url (priv->base_url);
+}
+
+/**
+ * rw_provider_can_send:
+ * @self: a #RwProvider
+ *
+ * Returns: whether a request can be sent to the provider now: it needs no key, or has one
+ */
+gboolean
+rw_provider_can_send (RwProvider *self)
+{
+  return !rw_provider_needs_api_key (self) || rw_provider_has_api_key (self);
+}
+
+/**
  * rw_provider_get_session:
  * @self: a #RwProvider
  *

@@ -84,6 +84,8 @@ const char    *rw_provider_get_kind          (RwProvider          *self);
 const char    *rw_provider_get_base_url      (RwProvider          *self);
 const char    *rw_provider_get_api_key_env   (RwProvider          *self);
 gboolean       rw_provider_has_api_key       (RwProvider          *self);
+gboolean       rw_provider_needs_api_key     (RwProvider          *self);
+gboolean       rw_provider_can_send          (RwProvider          *self);
 const char    *rw_provider_get_api_key_source (RwProvider         *self);
 void           rw_provider_forget_api_key    (RwProvider          *self);
 void           rw_provider_get_limits        (RwProvider          *self,

@@ -921,9 +921,10 @@ router_try_next_candidate (GTask *task)
 
 #define ROUTER_AUTO_DEFAULTS 4
 
-/* routewise/auto where the policy names no model: the catalog's models a request can reach
- * (their provider configured, with its key where it takes one), the ones of real upstreams
- * before recorded answers, the first few in the catalog's order. */
+/* routewise/auto where the policy names no model: the catalog's models a request can be sent
+ * to (their provider configured, with its key where it needs one: see
+ * rw_provider_can_send()), the ones of real upstreams before recorded answers, the first few
+ * in the catalog's order. */
 static GStrv
 router_default_candidates (RwRouter *self)
 {
@@ -940,8 +941,7 @@ router_default_candidates (RwRouter *self)
       RwModel *m = models->pdata[i];
       RwProvider *p = rw_catalog_lookup_provider (self->catalog, rw_model_get_provider_id (m));
 
-      if (p == NULL || (RW_PROVIDER_GET_CLASS (p)->takes_api_key &&
-                        rw_provider_get_api_key_source (p) == NULL))
+      if (p == NULL || !rw_provider_can_send (p))
         continue;
       g_strv_builder_add (RW_IS_RECORDED_PROVIDER (p) ? recorded : live, rw_model_get_id (m));
     }

@@ -481,6 +481,38 @@ test_missing_key (Fixture       *f,
   g_assert_nonnull (strstr (r->error->message, "RW_TEST_UNSET_KEY"));
 }
 
+/* Whether a request can be sent now, the same rule the call keeps: a key is needed only where
+ * the provider names its variable and is not on this computer. The router's routewise/auto
+ * without a policy and the window's model list go by it. */
+static void
+test_can_send (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(RwProvider) local_named = rw_openai_provider_new ("l", "http://127.0.0.1:9/v1",
+                                                              "RW_TEST_UNSET_KEY");
+  g_autoptr(RwProvider) remote_named = rw_openai_provider_new ("r", "https://api.example.invalid/v1",
+                                                               "RW_TEST_UNSET_KEY");
+  g_autoptr(RwProvider) remote_unnamed = rw_openai_provider_new ("u", "https://lan.example.invalid/v1",
+                                                                 NULL);
+  g_autoptr(RwProvider) remote_set = rw_openai_provider_new ("s", "https://api.example.invalid/v1",
+                                                             "RW_TEST_SET_KEY");
+  g_autoptr(RwProvider) ollama = rw_ollama_provider_new ("o", "https://ollama.example.invalid");
+
+  g_unsetenv ("RW_TEST_UNSET_KEY");
+  g_setenv ("RW_TEST_SET_KEY", "sk-test-1234", TRUE);
+  g_assert_false (rw_provider_needs_api_key (local_named));
+  g_assert_true (rw_provider_can_send (local_named));
+  g_assert_true (rw_provider_needs_api_key (remote_named));
+  g_assert_false (rw_provider_can_send (remote_named));
+  g_assert_false (rw_provider_needs_api_key (remote_unnamed));
+  g_assert_true (rw_provider_can_send (remote_unnamed));
+  g_assert_true (rw_provider_needs_api_key (remote_set));
+  g_assert_true (rw_provider_can_send (remote_set));
+  g_assert_false (rw_provider_needs_api_key (ollama));
+  g_assert_true (rw_provider_can_send (ollama));
+  g_unsetenv ("RW_TEST_SET_KEY");
+}
+
 /* A base URL that is not one is a configuration error, whatever the protocol, before sending. */
 static void
 test_bad_url (Fixture       *f,
@@ -730,6 +762,7 @@ main (int    argc,
   ADD ("error-event-in-stream", test_error_event_in_stream);
   ADD ("unreachable", test_unreachable);
   ADD ("missing-key", test_missing_key);
+  ADD ("can-send", test_can_send);
   ADD ("bad-url", test_bad_url);
   ADD ("cancel", test_cancel);
   ADD ("list-models", test_list_models);
