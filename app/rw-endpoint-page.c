@@ -33,6 +33,7 @@ struct _RwEndpointPage
   char *run_id;
   RwRunHold *run_hold;
   RwPolicy *policy;             /* the active one, read by the window */
+  gboolean policy_known;        /* whether the window's read has come back */
   char *policy_name;
   guint n_logged;
   gboolean syncing;
@@ -118,6 +119,7 @@ rw_endpoint_page_set_policy (RwEndpointPage *self,
   g_set_object (&self->policy, policy);
   g_free (self->policy_name);
   self->policy_name = g_strdup (name);
+  self->policy_known = TRUE;
   if (error != NULL)
     rw_window_toast_for (GTK_WIDGET (self), error->message);
   endpoint_page_route_by_policy (self);
@@ -230,6 +232,17 @@ rw_endpoint_page_start (RwEndpointPage  *self,
     }
   if ((token = rw_server_load_token (token_path, error)) == NULL)
     return FALSE;
+  /* Started before the window's read of the active policy came back: read here, so that no
+   * request is routed by none. */
+  if (!self->policy_known && self->store != NULL)
+    {
+      g_autoptr(GError) read_error = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(RwPolicy) policy = rw_policy_new_from_store (self->store, NULL, &name,
+                                                            &read_error);
+
+      rw_endpoint_page_set_policy (self, policy, name, read_error);
+    }
   g_clear_object (&self->router);
   self->router = rw_router_new (self->catalog, self->store);
   endpoint_page_route_by_policy (self);

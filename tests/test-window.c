@@ -1689,6 +1689,23 @@ test_endpoint (Fixture       *f,
   g_assert_cmpint (rw_test_db_int (rw_store_get_path (f->store),
                                    "SELECT count(*) FROM runs WHERE kind = 'serve' AND "
                                    "status = 'done'"), ==, 1);
+
+  /* Serving started before the window's read of the policy came back routes by it all the
+   * same, from its first request. */
+  {
+    RwWindow *early = rw_window_new (NULL, f->catalog, f->store);
+    RwEndpointPage *early_page = rw_window_get_endpoint_page (early);
+
+    g_clear_error (&error);
+    g_assert_true (rw_window_is_reading_policy (early));
+    g_assert_true (rw_endpoint_page_start (early_page, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (rw_endpoint_page_get_policy_name (early_page), ==, "to-good");
+    rw_endpoint_page_stop (early_page);
+    wait_policy_read (early);
+    g_assert_cmpstr (rw_endpoint_page_get_policy_name (early_page), ==, "to-good");
+    gtk_window_destroy (GTK_WINDOW (early));
+  }
 }
 
 /* Runs routewise-cli on the window's database and configuration. */
