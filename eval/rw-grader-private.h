@@ -5,7 +5,18 @@
 
 G_BEGIN_DECLS
 
-/* The graders that live in files of their own. */
+/* What the files of the grader share: rw-grader.c grades an answer and an item,
+ * rw-grader-checks.c holds the deterministic checks, rw-grader-script.c the graders that run
+ * code, rw-grader-schema.c the JSON Schema subset. */
+
+RwGrade *_rw_grade_new     (const char  *grader,
+                            gboolean     pass,
+                            const char  *format,
+                            ...) G_GNUC_PRINTF (3, 4);
+RwGrade *_rw_grader_check  (JsonObject  *spec,
+                            const char  *answer,
+                            const char  *reference,
+                            GError     **error);
 
 RwGrade *_rw_grader_script (JsonObject  *spec,
                             const char  *type,
