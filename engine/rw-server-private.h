@@ -41,6 +41,9 @@ struct _RwServer
   GMutex responses_lock;
   GHashTable *responses;
   GQueue *response_order;
+  gsize responses_bytes;       /* the conversations' text kept, in all */
+  guint responses_max;         /* see rw_server_set_responses_kept() */
+  gsize responses_max_bytes;
 };
 
 void     _rw_server_emit_served        (RwServer        *self,
@@ -179,8 +182,10 @@ void          _rw_server_stream_append    (RwServerConn         *c,
                                            const char           *data,
                                            gsize                 len);
 void          _rw_server_stream_end       (RwServerConn         *c);
-/* How many answered conversations the Responses endpoint keeps for previous_response_id. */
+/* How many answered conversations the Responses endpoint keeps for previous_response_id, and
+ * how much of their text in all, unless rw_server_set_responses_kept() says otherwise. */
 #define RW_SERVER_RESPONSES_KEPT 1000
+#define RW_SERVER_RESPONSES_KEPT_BYTES (128 * 1024 * 1024)
 
 void          _rw_server_responses_free   (RwServer             *self);
 char         *_rw_server_responses_lookup (RwServer             *self,

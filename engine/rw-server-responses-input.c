@@ -358,9 +358,13 @@ _rw_server_responses_parse (RwServer    *self,
       if (earlier == NULL || !JSON_NODE_HOLDS_ARRAY (earlier))
         {
           rw_set_param_error (error, RW_ERROR_BAD_REQUEST, "previous_response_id",
-                       "previous_response_id %s is not known: this server keeps the last %d "
-                       "responses it gave, with store not false, while it runs; send the "
-                       "conversation as input instead", previous, RW_SERVER_RESPONSES_KEPT);
+                              "previous_response_id %s is not known: this server keeps the last "
+                              "%u responses it gave, with store not false, while it runs, and "
+                              "of those what fits in %" G_GSIZE_FORMAT " MiB; send the "
+                              "conversation as input instead", previous,
+                              self ? self->responses_max : RW_SERVER_RESPONSES_KEPT,
+                              (self ? self->responses_max_bytes
+                                    : RW_SERVER_RESPONSES_KEPT_BYTES) >> 20);
           return NULL;
         }
       /* The earlier instructions do not carry over, as OpenAI's do not. */

@@ -11,17 +11,40 @@
  * (rw-server-responses-input.c), goes through the router like any other, and its answer is
  * written as a response object, whole or as the Responses event stream. previous_response_id
  * names a response this server gave while it runs: the conversation it ended is kept in
- * memory, the last RW_SERVER_RESPONSES_KEPT of them. */
+ * memory, the last RW_SERVER_RESPONSES_KEPT of them within RW_SERVER_RESPONSES_KEPT_BYTES
+ * (rw_server_set_responses_kept()). */
 
 /* ------------------------------------------------------------------- kept conversations */
 
-/* The messages (a JSON array's text) that led to response @id, and its answer. */
+/* Forgets the oldest kept conversation. Under responses_lock. */
+static void
+responses_forget_oldest (RwServer *self)
+{
+  g_autofree char *oldest = g_queue_pop_head (self->response_order);
+  const char *messages = g_hash_table_lookup (self->responses, oldest);
+
+  if (messages != NULL)
+    self->responses_bytes -= strlen (messages);
+  g_hash_table_remove (self->responses, oldest);
+}
+
+/* The messages (a JSON array's text) that led to response @id, and its answer: kept while it
+ * is among the last responses_max, and the text of those kept is within responses_max_bytes
+ * (the oldest go first); one longer than that is not kept. */
 static void
 responses_keep (RwServer   *self,
                 const char *id,
                 char       *messages)
 {
+  gsize size = strlen (messages);
+
   g_mutex_lock (&self->responses_lock);
+  if (size > self->responses_max_bytes)
+    {
+      g_mutex_unlock (&self->responses_lock);
+      g_free (messages);
+      return;
+    }
   if (self->responses == NULL)
     {
       self->responses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -29,11 +52,10 @@ responses_keep (RwServer   *self,
     }
   g_hash_table_replace (self->responses, g_strdup (id), messages);
   g_queue_push_tail (self->response_order, g_strdup (id));
-  while (g_queue_get_length (self->response_order) > RW_SERVER_RESPONSES_KEPT)
-    {
-      g_autofree char *oldest = g_queue_pop_head (self->response_order);
-      g_hash_table_remove (self->responses, oldest);
-    }
+  self->responses_bytes += size;
+  while (g_queue_get_length (self->response_order) > self->responses_max ||
+         self->responses_bytes > self->responses_max_bytes)
+    responses_forget_oldest (self);
   g_mutex_unlock (&self->responses_lock);
 }
 

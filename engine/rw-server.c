@@ -162,6 +162,8 @@ rw_server_init (RwServer *self)
   self->head_timeout_ms = 10000;
   self->body_timeout_ms = 60000;
   self->send_timeout_ms = 60000;
+  self->responses_max = RW_SERVER_RESPONSES_KEPT;
+  self->responses_max_bytes = RW_SERVER_RESPONSES_KEPT_BYTES;
 }
 
 /* A timeout on the thread-default main context: connections live on several loops. */
@@ -236,6 +238,29 @@ rw_server_set_client_limits (RwServer *self,
     self->body_timeout_ms = body_ms;
   if (send_ms)
     self->send_timeout_ms = send_ms;
+}
+
+/**
+ * rw_server_set_responses_kept:
+ * @self: a #RwServer, not yet listening
+ * @max_responses: how many answered conversations the Responses endpoint keeps for
+ *   previous_response_id, 0 for the default (1,000)
+ * @max_bytes: how much of their text it keeps in all, 0 for the default (128 MiB)
+ *
+ * The oldest go first past either; a conversation longer than @max_bytes is not kept. Without a
+ * bound on the bytes, a client sending the largest request a thousand times made the server
+ * hold gigabytes.
+ */
+void
+rw_server_set_responses_kept (RwServer *self,
+                              guint     max_responses,
+                              gsize     max_bytes)
+{
+  g_return_if_fail (RW_IS_SERVER (self));
+  g_return_if_fail (self->workers == NULL);
+
+  self->responses_max = max_responses ? max_responses : RW_SERVER_RESPONSES_KEPT;
+  self->responses_max_bytes = max_bytes ? max_bytes : RW_SERVER_RESPONSES_KEPT_BYTES;
 }
 
 /* As many connections as the descriptors allow, raised to the hard limit, with room for the

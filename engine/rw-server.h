@@ -65,6 +65,9 @@ void      rw_server_set_client_limits (RwServer  *self,
                                        guint      head_ms,
                                        guint      body_ms,
                                        guint      send_ms);
+void      rw_server_set_responses_kept (RwServer *self,
+                                        guint     max_responses,
+                                        gsize     max_bytes);
 void      rw_server_set_allowed_origins (RwServer           *self,
                                          const char * const *origins);
 char     *rw_server_normalize_origin (const char  *origin,

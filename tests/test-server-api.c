@@ -559,6 +559,86 @@ test_error_param (Fixture       *f,
   g_assert_cmpstr (error_param (raw), ==, "tools[0].function.name");
 }
 
+/* The conversations kept for previous_response_id are bounded in number and in bytes, the
+ * oldest going first; one larger than the bound is not kept; a turn past them is a 400 that
+ * says so. */
+static void
+test_responses_kept_bounded (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *big = g_strnfill (3000, 'x');
+  g_autofree char *raw = NULL;
+
+  /* A server of its own, bounded to 3 conversations and 8,000 bytes of their text. */
+  rw_server_stop (f->server);
+  g_object_unref (f->server);
+  f->server = rw_server_new (f->world->router, TOKEN);
+  rw_server_set_responses_kept (f->server, 3, 8000);
+  g_assert_true (rw_server_listen (f->server, 0, &error));
+  g_free (f->url);
+  f->url = g_strdup_printf ("http://127.0.0.1:%u/v1/chat/completions",
+                            rw_server_get_port (f->server));
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"input\": \"turn %u\"}", i);
+      g_autoptr(JsonObject) r = post_to (f, "/responses", body, 200, NULL);
+
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (r, "id")));
+    }
+  /* The last three by number: the first two are gone. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"previous_response_id\": "
+                                               "\"%s\", \"input\": \"next\"}",
+                                               (char *) ids->pdata[i]);
+      g_clear_pointer (&raw, g_free);
+      if (i < 2)
+        {
+          post_to (f, "/responses", body, 400, &raw);
+          g_assert_nonnull (strstr (raw, "is not known"));
+          g_assert_nonnull (strstr (raw, "the last 3 responses"));
+        }
+      else
+        json_object_unref (post_to (f, "/responses", body, 200, NULL));
+    }
+
+  /* Three of 3,000 bytes do not fit in 8,000: the oldest goes though there are fewer than 3. */
+  g_ptr_array_set_size (ids, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"input\": \"%u%s\"}",
+                                               i, big);
+      g_autoptr(JsonObject) r = post_to (f, "/responses", body, 200, NULL);
+
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (r, "id")));
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"previous_response_id\": "
+                                               "\"%s\", \"input\": \"next\"}",
+                                               (char *) ids->pdata[i]);
+      g_clear_pointer (&raw, g_free);
+      post_to (f, "/responses", body, i == 0 ? 400 : 200, &raw);
+    }
+
+  /* One larger than the bound is answered, and not kept. */
+  {
+    g_autofree char *huge = g_strnfill (9000, 'y');
+    g_autofree char *body = g_strdup_printf ("{\"model\": \"mock/two\", \"input\": \"%s\"}", huge);
+    g_autoptr(JsonObject) r = post_to (f, "/responses", body, 200, NULL);
+    g_autofree char *next = g_strdup_printf ("{\"model\": \"mock/two\", \"previous_response_id\": "
+                                             "\"%s\", \"input\": \"next\"}",
+                                             json_object_get_string_member (r, "id"));
+
+    g_clear_pointer (&raw, g_free);
+    post_to (f, "/responses", next, 400, &raw);
+    g_assert_nonnull (strstr (raw, "is not known"));
+  }
+}
+
 /* What is stored of a tool-calling request: the messages whole, so that the same prompt with
  * other tools, or another image, is another prompt; and the answer's tool calls. */
 static void
@@ -1103,6 +1183,7 @@ main (int    argc,
   ADD ("bad-n", test_bad_n);
   ADD ("bad-values", test_bad_values);
   ADD ("error-param", test_error_param);
+  ADD ("responses-kept-bounded", test_responses_kept_bounded);
   ADD ("stored-whole", test_stored_whole);
   ADD ("uncarried-refused", test_uncarried_refused);
   ADD ("recorded-miss-falls-through", test_recorded_miss_falls_through);
