@@ -113,6 +113,7 @@ server_request_clear (RwServerRequest *r)
   g_free (r->method);
   g_free (r->path);
   g_free (r->task);
+  g_free (r->cors_origin);
   memset (r, 0, sizeof *r);
 }
 
@@ -248,9 +249,11 @@ server_reason_phrase (guint status)
     {
     case 100: return "Continue";
     case 200: return "OK";
+    case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 402: return "Payment Required";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 411: return "Length Required";
@@ -288,6 +291,20 @@ server_http_date (void)
 
 /* Queues a reply's head. A @content_length of -1 means a streamed body: chunked for HTTP/1.1
  * clients, delimited by closing the connection for HTTP/1.0 ones. */
+/* What lets an allowed web page read the reply (CORS): its origin named back, and the
+ * headers it may read beside the usual ones. */
+static void
+server_append_cors (RwServerConn *c,
+                    GString      *o)
+{
+  if (c->req.cors_origin == NULL)
+    return;
+  g_string_append (o, "Access-Control-Allow-Origin: ");
+  g_string_append (o, c->req.cors_origin);
+  g_string_append (o, "\r\nVary: Origin\r\n"
+                      "Access-Control-Expose-Headers: x-routewise-model, x-routewise-task\r\n");
+}
+
 void
 _rw_server_begin_reply (RwServerConn       *c,
                         guint       status,
@@ -324,6 +341,7 @@ _rw_server_begin_reply (RwServerConn       *c,
     }
   if (status == 401)
     g_string_append (o, "WWW-Authenticate: Bearer\r\n");
+  server_append_cors (c, o);
   if (model != NULL)
     {
       g_string_append (o, "x-routewise-model: ");
@@ -387,6 +405,44 @@ server_refuse (RwServerConn       *c,
 {
   c->req.keep_alive = FALSE;
   _rw_server_reply_error (c, status, message, NULL);
+  c->peer_closed = TRUE;   /* read nothing more */
+  _rw_server_conn_flush (c);
+}
+
+/* Whether @list is a list of header names (tokens, commas and spaces), as a preflight's
+ * Access-Control-Request-Headers is. */
+static gboolean
+server_is_header_list (const char *list)
+{
+  for (const char *p = list; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-_.!#$%&'*+^`|~, ", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* A browser's preflight from an allowed web page, before a request with a bearer token (it
+ * carries none itself): every method the endpoint serves, and the headers the page asked for
+ * (the OpenAI SDK sends its own x-stainless-* beside Authorization and Content-Type). The
+ * connection closes after it. */
+static void
+server_answer_preflight (RwServerConn *c,
+                         const char   *headers)
+{
+  GString *o = c->out;
+
+  c->req.keep_alive = FALSE;
+  g_string_append (o, "HTTP/1.1 204 No Content\r\nServer: Routewise/" PACKAGE_VERSION
+                      "\r\nDate: ");
+  g_string_append (o, server_http_date ());
+  g_string_append (o, "\r\nAccess-Control-Allow-Origin: ");
+  g_string_append (o, c->req.cors_origin);
+  g_string_append (o, "\r\nVary: Origin\r\nAccess-Control-Allow-Methods: GET, POST\r\n"
+                      "Access-Control-Allow-Headers: ");
+  g_string_append (o, headers != NULL && *headers && strlen (headers) < 2048 &&
+                      server_is_header_list (headers) ? headers
+                                                      : "authorization, content-type");
+  g_string_append (o, "\r\nAccess-Control-Max-Age: 600\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n");
   c->peer_closed = TRUE;   /* read nothing more */
   _rw_server_conn_flush (c);
 }
@@ -489,6 +545,15 @@ server_read_head (RwServerConn *c)
         return FALSE;
       }
   }
+  /* Only an allowed origin is here (see server_check_host_and_origin()). */
+  if (rw_http1_head_get (&head, "origin") != NULL)
+    c->req.cors_origin = g_strdup (rw_http1_head_get (&head, "origin"));
+  if (c->req.cors_origin != NULL && g_str_equal (c->req.method, "OPTIONS") &&
+      rw_http1_head_get (&head, "access-control-request-method") != NULL)
+    {
+      server_answer_preflight (c, rw_http1_head_get (&head, "access-control-request-headers"));
+      return FALSE;
+    }
   auth = rw_http1_head_get (&head, "authorization");
   c->req.authorized = auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 &&
                       _rw_server_token_matches (auth + 7, c->server->token);
@@ -571,12 +636,15 @@ _rw_server_conn_process (RwServerConn *c)
       _rw_server_dispatch (c, (const char *) c->in->data + c->req.head_len, c->req.body_end - c->req.head_len);
       g_byte_array_remove_range (c->in, 0, (guint) c->req.body_end);
       {
-        /* What the reply needs of the request outlives it: its version and keep-alive. */
+        /* What the reply needs of the request outlives it: its version, keep-alive, and the
+         * web page's origin it answers. */
         guint minor = c->req.minor_version;
         gboolean keep_alive = c->req.keep_alive;
+        char *cors_origin = g_steal_pointer (&c->req.cors_origin);
         server_request_clear (&c->req);
         c->req.minor_version = minor;
         c->req.keep_alive = keep_alive;
+        c->req.cors_origin = cors_origin;
       }
       _rw_server_conn_flush (c);
     }

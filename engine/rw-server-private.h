@@ -103,6 +103,7 @@ typedef struct
   char *method;
   char *path;
   char *task;
+  char *cors_origin;          /* the allowed web page's origin it came from, else NULL */
   gboolean authorized;
   gboolean keep_alive;
   guint minor_version;

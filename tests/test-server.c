@@ -791,6 +791,77 @@ test_wire_host_and_origin (Fixture       *f,
     }
 }
 
+/* CORS for an allowed page: its preflight is answered without the token, naming the origin,
+ * the methods and the headers it asked for; every reply to it, an error or a stream included,
+ * names the origin and exposes the routing headers; a reply to no page carries none of it; a
+ * preflight from a page not allowed is refused. */
+static void
+test_wire_cors (Fixture       *f,
+                gconstpointer  data)
+{
+  guint port = rw_server_get_port (f->server);
+  const char *allowed[] = { "http://localhost:3000", NULL };
+  g_autofree char *preflight = NULL, *reply = NULL, *refused = NULL, *unauthorized = NULL;
+  g_autofree char *plain = NULL, *odd = NULL, *other = NULL;
+  g_autofree char *req = NULL;
+
+  rw_server_set_allowed_origins (f->server, allowed);
+  req = g_strdup_printf ("OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Origin: http://localhost:3000\r\nAccess-Control-Request-Method: POST\r\n"
+                         "Access-Control-Request-Headers: authorization, content-type, "
+                         "x-stainless-os\r\n\r\n", port);
+  preflight = wire_raw (f, req, 0, NULL, NULL);
+  g_test_message ("%s", preflight);
+  g_assert_true (g_str_has_prefix (preflight, "HTTP/1.1 204 No Content\r\n"));
+  g_assert_nonnull (strstr (preflight, "\r\nAccess-Control-Allow-Origin: http://localhost:3000\r\n"));
+  g_assert_nonnull (strstr (preflight, "\r\nAccess-Control-Allow-Methods: GET, POST\r\n"));
+  g_assert_nonnull (strstr (preflight, "\r\nAccess-Control-Allow-Headers: authorization, "
+                                       "content-type, x-stainless-os\r\n"));
+  g_assert_nonnull (strstr (preflight, "\r\nVary: Origin\r\n"));
+
+  /* Headers that are not a list of names are not echoed. */
+  g_clear_pointer (&req, g_free);
+  req = g_strdup_printf ("OPTIONS /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Origin: http://localhost:3000\r\nAccess-Control-Request-Method: GET\r\n"
+                         "Access-Control-Request-Headers: a\"b\r\n\r\n", port);
+  odd = wire_raw (f, req, 0, NULL, NULL);
+  g_assert_nonnull (strstr (odd, "\r\nAccess-Control-Allow-Headers: authorization, content-type\r\n"));
+
+  g_clear_pointer (&req, g_free);
+  req = g_strdup_printf ("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Origin: http://localhost:3000\r\nConnection: close\r\n"
+                         "Authorization: Bearer " TOKEN "\r\n\r\n", port);
+  reply = wire_raw (f, req, 0, NULL, NULL);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200 "));
+  g_assert_nonnull (strstr (reply, "\r\nAccess-Control-Allow-Origin: http://localhost:3000\r\n"));
+  g_assert_nonnull (strstr (reply, "\r\nAccess-Control-Expose-Headers: x-routewise-model, "
+                                   "x-routewise-task\r\n"));
+
+  /* A refusal the page can read: its token is wrong. */
+  g_clear_pointer (&req, g_free);
+  req = g_strdup_printf ("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Origin: http://localhost:3000\r\nAuthorization: Bearer wrong\r\n\r\n",
+                         port);
+  unauthorized = wire_raw (f, req, 0, NULL, NULL);
+  g_assert_true (g_str_has_prefix (unauthorized, "HTTP/1.1 401 "));
+  g_assert_nonnull (strstr (unauthorized, "\r\nAccess-Control-Allow-Origin: http://localhost:3000\r\n"));
+
+  g_clear_pointer (&req, g_free);
+  req = g_strdup_printf ("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n"
+                         "Authorization: Bearer " TOKEN "\r\n\r\n", port);
+  plain = wire_raw (f, req, 0, NULL, NULL);
+  g_assert_true (g_str_has_prefix (plain, "HTTP/1.1 200 "));
+  g_assert_null (strstr (plain, "Access-Control"));
+
+  g_clear_pointer (&req, g_free);
+  req = g_strdup_printf ("OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Origin: http://localhost:3001\r\nAccess-Control-Request-Method: POST\r\n\r\n",
+                         port);
+  other = wire_raw (f, req, 0, NULL, NULL);
+  g_assert_true (g_str_has_prefix (other, "HTTP/1.1 403 Forbidden\r\n"));
+  g_assert_null (strstr (other, "Access-Control"));
+}
+
 /* An allowed origin as a person writes it is kept as browsers send it, so that it matches; what
  * is no origin, or would let any page in, is refused. */
 static void
@@ -1162,6 +1233,7 @@ main (int    argc,
   ADD ("wire-connection-limit", test_wire_connection_limit);
   ADD ("wire-stream-unread", test_wire_stream_unread);
   ADD ("wire-host-and-origin", test_wire_host_and_origin);
+  ADD ("wire-cors", test_wire_cors);
   ADD ("wire-chunked-continue", test_wire_chunked_continue);
   ADD ("wire-http10", test_wire_http10);
   ADD ("wire-stream-closes", test_wire_stream_closes);
