@@ -322,6 +322,9 @@ server_reply_routed (RwServerCall  *call,
       const char *code;
       guint status = _rw_server_status_for_error (r->error, &code);
 
+      /* The wait the last upstream asked for, in whole seconds, for the caller's own retry. */
+      if (r->retry_after_ms > 0)
+        c->retry_after_s = (guint) MIN ((r->retry_after_ms + 999) / 1000, 86400);
       _rw_server_reply_json (c, status, out->model_id, out->task ? out->task : "default",
                   _rw_server_error_json (status, r->error->message, code,
                                         rw_error_get_param (r->error)));

@@ -341,6 +341,13 @@ _rw_server_begin_reply (RwServerConn       *c,
     }
   if (status == 401)
     g_string_append (o, "WWW-Authenticate: Bearer\r\n");
+  if ((status == 429 || status == 503) && c->retry_after_s > 0)
+    {
+      g_string_append (o, "Retry-After: ");
+      rw_json_append_int (o, c->retry_after_s);
+      g_string_append (o, "\r\n");
+    }
+  c->retry_after_s = 0;
   server_append_cors (c, o);
   if (model != NULL)
     {

@@ -122,6 +122,7 @@ typedef struct
   RwServerRequest req;
   RwServerCall *call;                 /* the request in flight */
   gboolean close_after;       /* close once everything queued is sent */
+  guint retry_after_s;        /* the next 429 or 503 reply's Retry-After, 0 for none */
   gboolean peer_closed;
   gboolean draining;          /* replied and shut down: input is read and dropped */
   GSource *drain_timer;

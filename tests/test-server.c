@@ -268,6 +268,25 @@ test_upstream_errors (Fixture       *f,
                  &out);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 429);
   g_assert_nonnull (strstr (out, "\"code\":\"rate_limited\""));
+  /* Without a wait from the upstream, none is made up. */
+  g_assert_null (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                               "Retry-After"));
+
+  /* The wait the upstream asked for reaches the caller, whole seconds rounded up. */
+  {
+    g_autoptr(SoupMessage) again = NULL;
+    g_autofree char *out2 = NULL;
+    RwMockReply *wait = rw_mock_reply_new_json (429, "{\"error\":{\"message\":\"slow down\"}}");
+
+    rw_mock_reply_add_header (wait, "Retry-After", "7");
+    rw_mock_upstream_push (f->mock, "slow", wait);
+    again = request (f, "POST", "/chat/completions", TOKEN,
+                     "{\"model\": \"mock/slow\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}",
+                     &out2);
+    g_assert_cmpuint (soup_message_get_status (again), ==, 429);
+    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (again),
+                                                   "Retry-After"), ==, "7");
+  }
 }
 
 static void
