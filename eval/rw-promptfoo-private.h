@@ -10,6 +10,35 @@ G_BEGIN_DECLS
 JsonObject *_rw_promptfoo_object_member (JsonObject *obj,
                                          const char *name);
 
+/* A prompt of the configuration: exactly one of its forms is set. */
+typedef struct
+{
+  char *text;          /* a template */
+  JsonNode *messages;  /* or a chat of templates */
+  char *chat_template; /* or a chat file that is a template as a whole ({% for %} in it) */
+  gboolean chat_yaml;  /* which is YAML, else JSON */
+  char *function;      /* or a prompt function's file (rw-promptfoo-function.c) */
+  char *function_name; /* and its name in the file, or NULL */
+} Prompt;
+
+/* Files a configuration names, in rw-promptfoo-files.c */
+char       *_rw_promptfoo_file_path     (const char  *base_dir,
+                                         const char  *ref,
+                                         const char  *origin,
+                                         GError     **error);
+char       *_rw_promptfoo_read_text     (const char  *path,
+                                         const char  *origin,
+                                         gsize       *length,
+                                         GError     **error);
+gboolean    _rw_promptfoo_is_data_file  (const char  *path);
+
+/* Prompts, in rw-promptfoo-prompts.c */
+void        _rw_promptfoo_prompt_free   (Prompt      *p);
+GPtrArray  *_rw_promptfoo_collect_prompts (JsonNode  *prompts,
+                                         const char  *base_dir,
+                                         const char  *origin,
+                                         GError     **error);
+
 /* Vars, in rw-promptfoo-vars.c */
 GPtrArray  *_rw_promptfoo_glob          (const char  *base_dir,
                                          const char  *pattern,

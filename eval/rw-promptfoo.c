@@ -69,429 +69,6 @@ _rw_promptfoo_render (const char *template,
   return g_strdup (template);
 }
 
-/* --------------------------------------------------------------------- files a config names */
-
-/* Files are read relative to the configuration's folder; without one (a configuration given as
- * data) references to files are refused. */
-static char *
-promptfoo_file_path (const char  *base_dir,
-                     const char  *ref,
-                     const char  *origin,
-                     GError     **error)
-{
-  const char *path = ref + strlen ("file://");
-
-  if (base_dir == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: files are not read here", origin,
-                   ref);
-      return NULL;
-    }
-  if (strpbrk (path, "*?[") != NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "%s: %s: name the files one by one (no patterns)",
-                   origin, ref);
-      return NULL;
-    }
-  return g_path_is_absolute (path) ? g_strdup (path) : g_build_filename (base_dir, path, NULL);
-}
-
-static char *
-promptfoo_read_text (const char  *path,
-                     const char  *origin,
-                     gsize       *length,
-                     GError     **error)
-{
-  g_autoptr(GError) local = NULL;
-  char *contents = NULL;
-
-  if (!rw_file_read_text (path, RW_FILE_DOCUMENT_MAX, &contents, length, &local))
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
-      return NULL;
-    }
-  if (!g_utf8_validate (contents, *length, NULL))
-    {
-      g_free (contents);
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s is not UTF-8 text", origin, path);
-      return NULL;
-    }
-  return contents;
-}
-
-static gboolean
-promptfoo_is_data_file (const char *path)
-{
-  return g_str_has_suffix (path, ".json") || g_str_has_suffix (path, ".jsonl") ||
-         g_str_has_suffix (path, ".yaml") || g_str_has_suffix (path, ".yml");
-}
-
-/**
- * rw_promptfoo_read_data_file:
- * @path: a `.json`, `.jsonl` (read as a list), `.yaml` or `.yml` file
- * @error: return location for an error
- *
- * Returns: (transfer full) (nullable): its contents
- */
-JsonNode *
-rw_promptfoo_read_data_file (const char  *path,
-                             GError     **error)
-{
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local = NULL;
-  gsize len;
-
-  if ((contents = promptfoo_read_text (path, base, &len, error)) == NULL)
-    return NULL;
-  if (g_str_has_suffix (path, ".json"))
-    {
-      JsonNode *root = rw_json_parse (contents, len, &local);
-
-      if (root == NULL)
-        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: not valid JSON: %s", base,
-                     local->message);
-      return root;
-    }
-  if (g_str_has_suffix (path, ".jsonl"))
-    {
-      JsonArray *array = json_array_new ();
-      g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
-
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          JsonNode *node;
-
-          if (*g_strstrip (lines[i]) == '\0')
-            continue;
-          if ((node = rw_json_parse_line (lines[i], strlen (lines[i]), &local)) == NULL)
-            {
-              json_array_unref (array);
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s:%u: not valid JSON: %s", base,
-                           i + 1,
-                           local->message);
-              return NULL;
-            }
-          json_array_add_element (array, node);
-        }
-      return json_node_init_array (json_node_alloc (), array);
-    }
-  return rw_yaml_parse (contents, len, base, error);
-}
-
-typedef struct
-{
-  char *text;          /* a template */
-  JsonNode *messages;  /* or a chat of templates */
-  char *chat_template; /* or a chat file that is a template as a whole ({% for %} in it) */
-  gboolean chat_yaml;  /* which is YAML, else JSON */
-  char *function;      /* or a prompt function's file (rw-promptfoo-function.c) */
-  char *function_name; /* and its name in the file, or NULL */
-} Prompt;
-
-static void
-promptfoo_prompt_free (Prompt *p)
-{
-  g_free (p->text);
-  g_clear_pointer (&p->messages, json_node_unref);
-  g_free (p->chat_template);
-  g_free (p->function);
-  g_free (p->function_name);
-  g_free (p);
-}
-
-/* A CSV file of prompts, as promptfoo reads one: a "prompt" column (else the first) and an
- * optional "label", a prompt a row. */
-static gboolean
-promptfoo_add_csv_prompts (GPtrArray   *out,
-                           const char  *path,
-                           const char  *ref,
-                           const char  *origin,
-                           GError     **error)
-{
-  gsize len, pos = 0;
-  guint line = 1, column = 0;
-  g_autofree char *contents = promptfoo_read_text (path, origin, &len, error);
-  g_autoptr(GPtrArray) header = NULL;
-  g_autoptr(GError) local = NULL;
-
-  if (contents == NULL)
-    return FALSE;
-  if ((header = rw_csv_read_record (contents, len, &pos, &line, &local)) == NULL)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: %s", origin, ref,
-                   local ? local->message : "no header");
-      return FALSE;
-    }
-  for (guint i = 0; i < header->len; i++)
-    if (g_str_equal (header->pdata[i], "prompt"))
-      column = i;
-  for (;;)
-    {
-      guint at = 0;
-      g_autoptr(GPtrArray) row = rw_csv_read_row (contents, len, &pos, &line, header->len, ref,
-                                                  &at, &local);
-      Prompt *p;
-
-      if (row == NULL)
-        {
-          if (local == NULL)
-            return TRUE;
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s", origin, local->message);
-          return FALSE;
-        }
-      p = g_new0 (Prompt, 1);
-      p->text = g_strdup (row->pdata[column]);
-      g_ptr_array_add (out, p);
-    }
-}
-
-gboolean
-_rw_promptfoo_is_chat (JsonNode *node)
-{
-  JsonArray *array;
-
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *m = json_array_get_element (array, i);
-      if (!JSON_NODE_HOLDS_OBJECT (m) || !json_object_has_member (json_node_get_object (m), "role"))
-        return FALSE;
-    }
-  return json_array_get_length (array) > 0;
-}
-
-static gboolean
-promptfoo_add_prompt (GPtrArray   *out,
-                      const char  *ref,
-                      const char  *base_dir,
-                      const char  *origin,
-                      GError     **error)
-{
-  g_autofree char *path = NULL;
-  g_autofree char *spec = NULL;
-  const char *colon;
-  gboolean is_file = g_str_has_prefix (ref, "file://");
-  const char *pattern = is_file ? ref + strlen ("file://") : ref;
-
-  /* A pattern is every file it matches, in the order promptfoo's glob gives them; a bare one
-   * (`*.txt`) too, when it is one word and matches a file, else it is a prompt's text. */
-  if (base_dir != NULL && strpbrk (pattern, "*?[") != NULL &&
-      (is_file || strpbrk (pattern, " \t\n") == NULL))
-    {
-      g_autoptr(GError) local = NULL;
-      g_autoptr(GPtrArray) files = _rw_promptfoo_glob (base_dir, pattern, &local);
-
-      if (files != NULL && files->len > 0)
-        {
-          for (guint i = 0; i < files->len; i++)
-            {
-              g_autofree char *each = g_strconcat ("file://", (char *) files->pdata[i], NULL);
-              if (!promptfoo_add_prompt (out, each, base_dir, origin, error))
-                return FALSE;
-            }
-          return TRUE;
-        }
-      if (is_file)
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: no file matches %s%s%s", origin,
-                       ref, local ? ": " : "", local ? local->message : "");
-          return FALSE;
-        }
-    }
-  if (!is_file)
-    {
-      Prompt *p = g_new0 (Prompt, 1);
-      p->text = g_strdup (ref);
-      g_ptr_array_add (out, p);
-      return TRUE;
-    }
-  /* file://prompt.js:name, file://prompt.py:Class.method */
-  spec = g_strdup (ref);
-  colon = strrchr (spec, ':');
-  if (colon != NULL && colon > spec + strlen ("file://") && strchr (colon, '/') == NULL)
-    {
-      g_autofree char *file = g_strndup (spec, colon - spec);
-
-      if (_rw_promptfoo_is_function_file (file))
-        {
-          Prompt *p;
-
-          if ((path = promptfoo_file_path (base_dir, file, origin, error)) == NULL)
-            return FALSE;
-          p = g_new0 (Prompt, 1);
-          p->function = g_steal_pointer (&path);
-          p->function_name = g_strdup (colon + 1);
-          g_ptr_array_add (out, p);
-          return g_file_test (p->function, G_FILE_TEST_IS_REGULAR) ||
-                 (g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: no such file", origin,
-                               ref), FALSE);
-        }
-    }
-  if ((path = promptfoo_file_path (base_dir, ref, origin, error)) == NULL)
-    return FALSE;
-  if (_rw_promptfoo_is_function_file (path))
-    {
-      Prompt *p = g_new0 (Prompt, 1);
-
-      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_free (p);
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: %s: no such file", origin, ref);
-          return FALSE;
-        }
-      p->function = g_steal_pointer (&path);
-      g_ptr_array_add (out, p);
-      return TRUE;
-    }
-  if (g_str_has_suffix (path, ".csv"))
-    return promptfoo_add_csv_prompts (out, path, ref, origin, error);
-  if (promptfoo_is_data_file (path) && !g_str_has_suffix (path, ".jsonl"))
-    {
-      /* A chat file with Nunjucks tags ({% for %} over the turns) is no JSON or YAML until it
-       * is filled in: promptfoo fills in its text first, for each test. */
-      gsize len;
-      g_autofree char *text = promptfoo_read_text (path, origin, &len, error);
-
-      if (text == NULL)
-        return FALSE;
-      if (strstr (text, "{%") != NULL)
-        {
-          Prompt *p = g_new0 (Prompt, 1);
-          p->chat_template = g_steal_pointer (&text);
-          p->chat_yaml = !g_str_has_suffix (path, ".json");
-          g_ptr_array_add (out, p);
-          return TRUE;
-        }
-    }
-  if (promptfoo_is_data_file (path))
-    {
-      g_autoptr(JsonNode) node = rw_promptfoo_read_data_file (path, error);
-
-      if (node == NULL)
-        return FALSE;
-      if (_rw_promptfoo_is_chat (node))
-        {
-          Prompt *p = g_new0 (Prompt, 1);
-          p->messages = g_steal_pointer (&node);
-          g_ptr_array_add (out, p);
-          return TRUE;
-        }
-      if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *array = json_node_get_array (node);
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            {
-              JsonNode *e = json_array_get_element (array, i);
-              if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
-                {
-                  Prompt *p = g_new0 (Prompt, 1);
-                  p->text = g_strdup (json_node_get_string (e));
-                  g_ptr_array_add (out, p);
-                }
-              else if (_rw_promptfoo_is_chat (e))
-                {
-                  Prompt *p = g_new0 (Prompt, 1);
-                  p->messages = json_node_copy (e);
-                  g_ptr_array_add (out, p);
-                }
-              else
-                {
-                  g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                               "%s: %s: item %u is neither a prompt nor a chat", origin, ref, i + 1);
-                  return FALSE;
-                }
-            }
-          return TRUE;
-        }
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                   "%s: %s must hold a chat (a list of messages with roles) or a list of prompts",
-                   origin, ref);
-      return FALSE;
-    }
-  else
-    {
-      /* A text file: one prompt, or several separated by lines of "---". */
-      gsize len;
-      g_autofree char *contents = promptfoo_read_text (path, origin, &len, error);
-      g_auto(GStrv) parts = NULL;
-
-      if (contents == NULL)
-        return FALSE;
-      if (g_str_has_suffix (path, ".md") || g_str_has_suffix (path, ".j2") ||
-          g_str_has_suffix (path, ".njk"))
-        {
-          /* Markdown and Jinja/Nunjucks files are one prompt each, to the last byte. */
-          Prompt *p = g_new0 (Prompt, 1);
-          p->text = g_steal_pointer (&contents);
-          g_ptr_array_add (out, p);
-          return TRUE;
-        }
-      parts = g_regex_split_simple ("\\r?\\n---\\r?\\n", contents, 0, 0);
-      for (guint i = 0; parts[i] != NULL; i++)
-        {
-          Prompt *p;
-          if (*g_strstrip (parts[i]) == '\0')
-            continue;
-          p = g_new0 (Prompt, 1);
-          p->text = g_strdup (parts[i]);
-          g_ptr_array_add (out, p);
-        }
-      return TRUE;
-    }
-}
-
-static GPtrArray *
-promptfoo_collect_prompts (JsonNode    *prompts,
-                           const char  *base_dir,
-                           const char  *origin,
-                           GError     **error)
-{
-  g_autoptr(GPtrArray) out =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) promptfoo_prompt_free);
-
-  if (prompts != NULL && JSON_NODE_HOLDS_VALUE (prompts) &&
-      json_node_get_value_type (prompts) == G_TYPE_STRING)
-    {
-      if (!promptfoo_add_prompt (out, json_node_get_string (prompts), base_dir, origin, error))
-        return NULL;
-    }
-  else if (prompts != NULL && JSON_NODE_HOLDS_ARRAY (prompts))
-    for (guint p = 0; p < json_array_get_length (json_node_get_array (prompts)); p++)
-      {
-        JsonNode *pn = json_array_get_element (json_node_get_array (prompts), p);
-        const char *ref = NULL;
-
-        if (JSON_NODE_HOLDS_VALUE (pn) && json_node_get_value_type (pn) == G_TYPE_STRING)
-          ref = json_node_get_string (pn);
-        else if (JSON_NODE_HOLDS_OBJECT (pn))
-          {
-            JsonObject *o = json_node_get_object (pn);
-            ref = rw_json_object_get_string (o, "raw", NULL);
-            if (ref == NULL)
-              ref = rw_json_object_get_string (o, "id", NULL);
-          }
-        if (ref == NULL)
-          {
-            g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                         "%s: prompts[%u] must be a prompt's text, a file:// reference or an object "
-                         "with “raw” or “id”", origin, p);
-            return NULL;
-          }
-        if (!promptfoo_add_prompt (out, ref, base_dir, origin, error))
-          return NULL;
-      }
-  if (out->len == 0)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: “prompts” names no prompt", origin);
-      return NULL;
-    }
-  return g_steal_pointer (&out);
-}
-
 /* promptfoo's CSV tests: a column per variable, and __expected (or __expected1, ...) columns
  * whose cells are assertions written as "type: value" (plain text means equals),
  * __description, and __metadata:NAME. */
@@ -536,7 +113,7 @@ promptfoo_tests_from_csv (JsonArray   *out,
   gsize len, pos = 0;
   guint line = 1;
 
-  if ((data = promptfoo_read_text (path, origin, &len, error)) == NULL)
+  if ((data = _rw_promptfoo_read_text (path, origin, &len, error)) == NULL)
     return FALSE;
   header = rw_csv_read_record (data, len, &pos, &line, &local);
   if (header == NULL)
@@ -601,14 +178,14 @@ promptfoo_collect_tests (JsonArray   *out,
       g_str_has_prefix (json_node_get_string (tests), "file://") && depth < 2)
     {
       const char *ref = json_node_get_string (tests);
-      g_autofree char *path = promptfoo_file_path (base_dir, ref, origin, error);
+      g_autofree char *path = _rw_promptfoo_file_path (base_dir, ref, origin, error);
       g_autoptr(JsonNode) node = NULL;
 
       if (path == NULL)
         return FALSE;
       if (g_str_has_suffix (path, ".csv"))
         return promptfoo_tests_from_csv (out, path, origin, error);
-      if (!promptfoo_is_data_file (path))
+      if (!_rw_promptfoo_is_data_file (path))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
                        "%s: %s: tests are read from .csv, .json, .jsonl, .yaml or .yml files", origin, ref);
@@ -689,7 +266,7 @@ promptfoo_resolve_vars (JsonObject  *vars,
       if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
           g_str_has_prefix (json_node_get_string (value), "file://"))
         {
-          g_autofree char *path = promptfoo_file_path (base_dir, json_node_get_string (value),
+          g_autofree char *path = _rw_promptfoo_file_path (base_dir, json_node_get_string (value),
                                                        origin, error);
           g_autofree char *text = NULL;
           const char *mime;
@@ -715,7 +292,7 @@ promptfoo_resolve_vars (JsonObject  *vars,
               json_object_set_string_member (out, name, url);
               continue;
             }
-          if ((text = promptfoo_read_text (path, origin, &len, error)) == NULL)
+          if ((text = _rw_promptfoo_read_text (path, origin, &len, error)) == NULL)
             return NULL;
           /* As promptfoo reads a text file into a var: without the white space it ends with. */
           json_object_set_string_member (out, name, g_strchomp (text));
@@ -835,7 +412,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
       json_node_get_value_type (default_test) == G_TYPE_STRING &&
       g_str_has_prefix (json_node_get_string (default_test), "file://"))
     {
-      g_autofree char *path = promptfoo_file_path (base_dir, json_node_get_string (default_test),
+      g_autofree char *path = _rw_promptfoo_file_path (base_dir, json_node_get_string (default_test),
                                                    origin, error);
 
       if (path == NULL || (default_file = rw_promptfoo_read_data_file (path, error)) == NULL)
@@ -860,7 +437,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   provider = promptfoo_first_provider (json_object_get_member (config, "providers"));
   default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
 
-  if ((prompts = promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
+  if ((prompts = _rw_promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
                                             origin,
                                   error)) == NULL)
     return NULL;
