@@ -83,7 +83,7 @@ try:
         sys.exit(0)
     window_test = os.environ.get("ROUTEWISE_TEST_WINDOW")
     xvfb_run = shutil.which("xvfb-run")
-    print("1..14")
+    print("1..15")
     os.makedirs(f"{work}/config")
     os.makedirs(f"{work}/share")
     # A login keyring of the test's own, created and unlocked with a password on standard input.
@@ -102,7 +102,15 @@ try:
                                   "api_key_env": "RW_KEYRING_TEST_KEY"}],
                    "models": [{"id": "stub/m", "provider": "stub", "name": "m"}], "local": []}, f)
 
-    p = run(["keys", "set", "stub"], stdin=KEY + "\n")
+    # Two lines are not one key: nothing is stored, not even the first.
+    p = run(["keys", "set", "stub"], stdin=KEY + "\nsk-another-key\n")
+    q = run(["keys", "list", "--json"])
+    listed = json.loads(q.stdout) if q.returncode == 0 else []
+    check(p.returncode == 2 and "one line" in p.stderr and
+          not any(k.get("provider") == "stub" and k.get("source") == "keyring" for k in listed),
+          "keys set refuses two lines and stores nothing", p.stderr + q.stdout)
+
+    p = run(["keys", "set", "stub"], stdin="  " + KEY + "  \n\n")
     check(p.returncode == 0 and KEY not in p.stdout + p.stderr, "keys set stores the key",
           p.stderr)
 

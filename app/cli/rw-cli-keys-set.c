@@ -19,6 +19,7 @@ keys_set_read_key (const char *provider_id)
 {
   g_autoptr(GString) key = g_string_new (NULL);
   gboolean tty = isatty (STDIN_FILENO);
+  gboolean two_lines = FALSE;
   struct termios saved, quiet;
   int c;
 
@@ -38,9 +39,21 @@ keys_set_read_key (const char *provider_id)
       tcsetattr (STDIN_FILENO, TCSANOW, &saved);
       fputc ('\n', stderr);
     }
+  else if (c == '\n')
+    {
+      /* Piped: a second line is not part of one key (two keys, or a file that is not one), so
+       * nothing is stored rather than the first line alone. */
+      gsize more = 0;
+
+      while ((c = getchar ()) != EOF && more++ < KEYS_MAX_LENGTH)
+        two_lines |= !g_ascii_isspace (c);
+      two_lines |= c != EOF;
+    }
   while (key->len > 0 && g_ascii_isspace (key->str[key->len - 1]))
     g_string_truncate (key, key->len - 1);
-  if (key->len == 0 || key->len > KEYS_MAX_LENGTH)
+  while (key->len > 0 && g_ascii_isspace (key->str[0]))
+    g_string_erase (key, 0, 1);
+  if (key->len == 0 || key->len > KEYS_MAX_LENGTH || two_lines)
     {
       memset (key->str, 0, key->len);
       return NULL;
