@@ -405,32 +405,126 @@ history_page_delete_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+typedef struct
+{
+  RwStore *store;
+  RwHistoryFilter filter;       /* its strings are the job's own, below */
+  char *query;
+  char *model;
+  char *task;
+  char *format;
+  GFile *file;
+} HistoryExport;
+
+static void
+history_export_free (HistoryExport *job)
+{
+  g_clear_object (&job->store);
+  g_free (job->query);
+  g_free (job->model);
+  g_free (job->task);
+  g_free (job->format);
+  g_clear_object (&job->file);
+  g_free (job);
+}
+
+/* Read and written on a thread: a long history is megabytes of answers. */
+static void
+history_page_export_thread (GTask        *task,
+                            gpointer      source,
+                            gpointer      data,
+                            GCancellable *cancellable)
+{
+  HistoryExport *job = data;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  if ((text = rw_history_export (job->store, &job->filter, job->format, &error)) == NULL ||
+      !g_file_replace_contents (job->file, text, strlen (text), NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 /**
- * rw_history_page_export_to_file:
+ * rw_history_page_export_async:
  * @self: the page
  * @format: "json", "csv" or "md"
  * @file: where to write
- * @error: where a failure is told
+ * @callback: called once it is written, or could not be
+ * @user_data: data for @callback
  *
- * Writes the comparisons listed, with their answers, as `history export` does.
+ * Writes the comparisons listed (every one of them, not only the page shown), with their
+ * answers, as `history export` does, read and written on a thread.
+ */
+void
+rw_history_page_export_async (RwHistoryPage       *self,
+                              const char          *format,
+                              GFile               *file,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  HistoryExport *job;
+
+  if (self->store == NULL)
+    {
+      g_task_return_new_error (task, RW_ERROR, RW_ERROR_STORE, "%s",
+                               _("The database could not be opened"));
+      return;
+    }
+  job = g_new0 (HistoryExport, 1);
+  history_page_get_filter (self, &job->filter);
+  job->query = g_strdup (job->filter.query);
+  job->model = g_strdup (job->filter.model);
+  job->task = g_strdup (job->filter.task);
+  job->filter.query = job->query;
+  job->filter.model = job->model;
+  job->filter.task = job->task;
+  job->filter.limit = 0;
+  job->filter.offset = 0;
+  job->store = g_object_ref (self->store);
+  job->format = g_strdup (format);
+  job->file = g_object_ref (file);
+  g_task_set_task_data (task, job, (GDestroyNotify) history_export_free);
+  g_task_run_in_thread (task, history_page_export_thread);
+}
+
+/**
+ * rw_history_page_export_finish:
  *
  * Returns: whether the file was written
  */
 gboolean
-rw_history_page_export_to_file (RwHistoryPage  *self,
-                                const char     *format,
-                                GFile          *file,
-                                GError        **error)
+rw_history_page_export_finish (RwHistoryPage  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
 {
-  g_autofree char *text = NULL;
-  RwHistoryFilter filter;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
-  history_page_get_filter (self, &filter);
-  filter.limit = 0;
-  if ((text = rw_history_export (self->store, &filter, format, error)) == NULL)
-    return FALSE;
-  return g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
-                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+static void
+history_page_exported (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  RwHistoryPage *self = RW_HISTORY_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window;
+
+  if (rw_history_page_export_finish (self, result, &error))
+    return;
+  window = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_APPLICATION_WINDOW);
+  if (window != NULL)
+    {
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Export Failed"),
+                                                  NULL);
+
+      adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), error->message);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
 }
 
 static void
@@ -440,19 +534,9 @@ history_page_on_export_response (GtkNativeDialog *chooser,
 {
   const char *format = g_object_get_data (G_OBJECT (chooser), "format");
   g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_autoptr(GError) error = NULL;
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_APPLICATION_WINDOW);
 
-  if (response == GTK_RESPONSE_ACCEPT && file != NULL
-      && !rw_history_page_export_to_file (self, format, file, &error) && window != NULL)
-    {
-      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Export Failed"),
-                                                  NULL);
-
-      adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), error->message);
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+  if (response == GTK_RESPONSE_ACCEPT && file != NULL)
+    rw_history_page_export_async (self, format, file, history_page_exported, NULL);
   g_object_unref (chooser);
 }
 

@@ -18,9 +18,13 @@ void        rw_history_page_set_search     (RwHistoryPage  *self,
 GPtrArray  *rw_history_page_get_listed     (RwHistoryPage  *self);
 void        rw_history_page_delete         (RwHistoryPage  *self,
                                             const char     *id);
-gboolean    rw_history_page_export_to_file (RwHistoryPage  *self,
-                                            const char     *format,
-                                            GFile          *file,
-                                            GError        **error);
+void        rw_history_page_export_async (RwHistoryPage      *self,
+                                          const char         *format,
+                                          GFile              *file,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean    rw_history_page_export_finish (RwHistoryPage  *self,
+                                           GAsyncResult   *result,
+                                           GError        **error);
 
 G_END_DECLS

@@ -550,8 +550,17 @@ test_history (Fixture       *f,
   g_assert_nonnull (strstr (labels, "Voted Best"));
 
   /* Export what is listed: the search keeps one comparison, two answers, one row each. */
-  g_assert_true (rw_history_page_export_to_file (history, "csv", csv_file, &error));
-  g_assert_no_error (error);
+  /* Read and written on a thread. */
+  {
+    GAsyncResult *result = NULL;
+
+    rw_history_page_export_async (history, "csv", csv_file, on_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (rw_history_page_export_finish (history, result, &error));
+    g_assert_no_error (error);
+    g_object_unref (result);
+  }
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv, "comparison,created,task,prompt,model,status,text,"));
   g_assert_nonnull (strstr (csv, "recorded/claude-instant-v1"));
