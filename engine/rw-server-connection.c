@@ -552,7 +552,9 @@ server_read_head (RwServerConn *c)
         return FALSE;
       }
   }
-  /* Only an allowed origin is here (see server_check_host_and_origin()). */
+  /* Only an allowed origin is here (see server_check_host_and_origin()); the one a reply
+   * before this request answered is not this request's. */
+  g_clear_pointer (&c->req.cors_origin, g_free);
   if (rw_http1_head_get (&head, "origin") != NULL)
     c->req.cors_origin = g_strdup (rw_http1_head_get (&head, "origin"));
   if (c->req.cors_origin != NULL && g_str_equal (c->req.method, "OPTIONS") &&

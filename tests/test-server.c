@@ -872,6 +872,21 @@ test_wire_cors (Fixture       *f,
   g_assert_true (g_str_has_prefix (plain, "HTTP/1.1 200 "));
   g_assert_null (strstr (plain, "Access-Control"));
 
+  /* On one connection, a request with no origin after one from the page names none. */
+  {
+    g_autofree char *two = g_strdup_printf (
+      "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nOrigin: http://localhost:3000\r\n"
+      "Authorization: Bearer " TOKEN "\r\n\r\n"
+      "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n"
+      "Authorization: Bearer " TOKEN "\r\n\r\n", port, port);
+    g_autofree char *both = wire_raw (f, two, 0, NULL, NULL);
+    const char *second = strstr (both + 1, "HTTP/1.1 200 ");
+
+    g_assert_nonnull (strstr (both, "Access-Control-Allow-Origin: http://localhost:3000"));
+    g_assert_nonnull (second);
+    g_assert_null (strstr (second, "Access-Control"));
+  }
+
   g_clear_pointer (&req, g_free);
   req = g_strdup_printf ("OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
                          "Origin: http://localhost:3001\r\nAccess-Control-Request-Method: POST\r\n\r\n",
