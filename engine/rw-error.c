@@ -465,6 +465,29 @@ rw_parse_retry_after (const char *value,
 }
 
 /**
+ * rw_error_new_redacted:
+ * @error: an error in the %RW_ERROR domain, from outside (an upstream's reply)
+ * @redact: takes a key, and anything like one, out of a text (see rw_redact())
+ * @data: data for @redact
+ *
+ * Returns: (transfer full): @error of the same kind, its message and the request member it
+ *   names both passed through @redact
+ */
+GError *
+rw_error_new_redacted (const GError *error,
+                       RwRedactFunc  redact,
+                       gpointer      data)
+{
+  g_autofree char *message = redact (data, error->message);
+  g_autofree char *param = rw_error_get_param (error) != NULL
+                           ? redact (data, rw_error_get_param (error)) : NULL;
+  GError *redacted = g_error_new_literal (RW_ERROR, error->code, message);
+
+  rw_error_set_param (redacted, param);
+  return redacted;
+}
+
+/**
  * rw_redact:
  * @text: (nullable): text that may contain a secret
  * @secret: (nullable): the secret to remove

@@ -70,6 +70,11 @@ GError     *rw_error_from_json_error (guint         status,
                                       const char   *json_text);
 gint64      rw_parse_retry_after     (const char   *value,
                                       gint64        now_unix);
+typedef char *(*RwRedactFunc) (gpointer    data,
+                               const char *text);
+GError     *rw_error_new_redacted    (const GError *error,
+                                      RwRedactFunc  redact,
+                                      gpointer      data);
 char       *rw_redact                (const char   *text,
                                       const char   *secret);
 

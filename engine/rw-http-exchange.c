@@ -101,15 +101,8 @@ http_error_for_reply (const RwHttpSink *sink,
   g_autoptr(GError) raw = SOUP_STATUS_IS_REDIRECTION (status)
                           ? _rw_http_redirect_error (status, uri, location)
                           : rw_error_from_http (status, data, len);
-  g_autofree char *clean = sink->redact (sink->owner, raw->message);
-  g_autofree char *param = rw_error_get_param (raw) != NULL
-                           ? sink->redact (sink->owner, rw_error_get_param (raw)) : NULL;
-  GError *error = g_error_new_literal (RW_ERROR, raw->code, clean);
-
-  /* The member the provider named goes to the caller too, redacted as the message is. */
-  rw_error_set_param (error, param);
   sink->result->retry_after_ms = wait_ms;
-  return error;
+  return rw_error_new_redacted (raw, sink->redact, sink->owner);
 }
 
 #define MAX_LINE (8 * 1024 * 1024)

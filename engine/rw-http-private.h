@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "rw-chat-result.h"
+#include "rw-error.h"
 
 #include "rw-json.h"
 #include "rw-http1.h"
@@ -80,7 +81,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RwHttpRequest, _rw_http_request_free)
 typedef struct
 {
   void (*headers) (gpointer owner, guint status);
-  char *(*redact) (gpointer owner, const char *message);
+  RwRedactFunc redact;       /* called with owner */
   gpointer owner;
   RwChatResult *result;
   gboolean stream;

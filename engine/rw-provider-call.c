@@ -241,6 +241,14 @@ rw_provider_call_redact (RwProviderCall *call,
   return rw_redact (text, key);
 }
 
+/* rw_provider_call_redact() as an RwRedactFunc. */
+static char *
+provider_call_sink_redact (gpointer    owner,
+                           const char *message)
+{
+  return rw_provider_call_redact (owner, message);
+}
+
 /**
  * rw_provider_call_headers_received:
  * @call: a call
@@ -362,15 +370,7 @@ provider_classify_error (RwProviderCall *call,
       (call->outer && g_cancellable_is_cancelled (call->outer)))
     return g_error_new_literal (RW_ERROR, RW_ERROR_CANCELLED, "cancelled");
   if (error->domain == RW_ERROR)
-    {
-      g_autofree char *msg = rw_provider_call_redact (call, error->message);
-      GError *classified = g_error_new_literal (RW_ERROR, error->code, msg);
-
-      g_autofree char *param = rw_provider_call_redact (call, rw_error_get_param (error));
-
-      rw_error_set_param (classified, param);
-      return classified;
-    }
+    return rw_error_new_redacted (error, provider_call_sink_redact, call);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (RW_ERROR, RW_ERROR_TIMEOUT, "%s", error->message);
 
@@ -537,13 +537,6 @@ provider_call_sink_headers (gpointer owner,
                             guint    status)
 {
   rw_provider_call_headers_received (owner, status);
-}
-
-static char *
-provider_call_sink_redact (gpointer    owner,
-                           const char *message)
-{
-  return rw_provider_call_redact (owner, message);
 }
 
 /* The call's key; a provider that names a key variable and is not on this machine refuses to

@@ -36,6 +36,14 @@ post_free (Post *p)
   g_free (p);
 }
 
+/* rw_redact() as an RwRedactFunc: @key is this request's. */
+static char *
+post_redact (gpointer    key,
+             const char *text)
+{
+  return rw_redact (text, key);
+}
+
 static void
 post_body_cb (GObject      *object,
               GAsyncResult *res,
@@ -59,14 +67,9 @@ post_body_cb (GObject      *object,
   text = g_bytes_get_data (body, &len);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      GError *http = rw_error_from_http (status, text, len);
-      g_autofree char *clean = rw_redact (http->message, p->key);
-      g_autofree char *param = rw_redact (rw_error_get_param (http), p->key);
-      GError *refused = g_error_new_literal (RW_ERROR, http->code, clean);
+      g_autoptr(GError) http = rw_error_from_http (status, text, len);
 
-      rw_error_set_param (refused, param);
-      g_task_return_error (task, refused);
-      g_error_free (http);
+      g_task_return_error (task, rw_error_new_redacted (http, post_redact, p->key));
       return;
     }
   if (truncated)
