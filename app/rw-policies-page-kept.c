@@ -485,23 +485,21 @@ policies_page_export_done (GObject      *object,
   GTask *outer = data;
   Export *e = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
+  gboolean written = g_task_propagate_boolean (G_TASK (result), &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          self->exporting--;
-          _rw_policies_page_sync_busy (self);
-        }
-      g_task_return_error (outer, error);
-    }
-  else
+  /* The page went while it was written: nothing is left to show it. */
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       self->exporting--;
       _rw_policies_page_sync_busy (self);
+    }
+  if (written)
+    {
       g_task_set_task_data (outer, g_steal_pointer (&e->notes), (GDestroyNotify) g_strfreev);
       g_task_return_boolean (outer, TRUE);
     }
+  else
+    g_task_return_error (outer, error);
   g_object_unref (outer);
 }
 

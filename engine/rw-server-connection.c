@@ -289,8 +289,6 @@ server_http_date (void)
   return buf;
 }
 
-/* Queues a reply's head. A @content_length of -1 means a streamed body: chunked for HTTP/1.1
- * clients, delimited by closing the connection for HTTP/1.0 ones. */
 /* What lets an allowed web page read the reply (CORS): its origin named back, and the
  * headers it may read beside the usual ones. */
 static void
@@ -305,6 +303,8 @@ server_append_cors (RwServerConn *c,
                       "Access-Control-Expose-Headers: x-routewise-model, x-routewise-task\r\n");
 }
 
+/* Queues a reply's head. A @content_length of -1 means a streamed body: chunked for HTTP/1.1
+ * clients, delimited by closing the connection for HTTP/1.0 ones. */
 void
 _rw_server_begin_reply (RwServerConn       *c,
                         guint       status,
@@ -441,10 +441,9 @@ server_answer_preflight (RwServerConn *c,
   g_string_append (o, "HTTP/1.1 204 No Content\r\nServer: Routewise/" PACKAGE_VERSION
                       "\r\nDate: ");
   g_string_append (o, server_http_date ());
-  g_string_append (o, "\r\nAccess-Control-Allow-Origin: ");
-  g_string_append (o, c->req.cors_origin);
-  g_string_append (o, "\r\nVary: Origin\r\nAccess-Control-Allow-Methods: GET, POST\r\n"
-                      "Access-Control-Allow-Headers: ");
+  g_string_append (o, "\r\n");
+  server_append_cors (c, o);
+  g_string_append (o, "Access-Control-Allow-Methods: GET, POST\r\nAccess-Control-Allow-Headers: ");
   g_string_append (o, headers != NULL && *headers && strlen (headers) < 2048 &&
                       server_is_header_list (headers) ? headers
                                                       : "authorization, content-type");

@@ -191,6 +191,7 @@ classify_run (RwCliContext *cli,
               char        **argv)
 {
   ClassifyOptions *o = data;
+  RwStore *store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(RwPolicy) policy = NULL;
   g_autofree char *text = NULL;
@@ -207,10 +208,10 @@ classify_run (RwCliContext *cli,
    * that has none). */
   if (o->policy_path != NULL)
     policy = rw_policy_new_from_file (o->policy_path, &error);
-  else if (rw_cli_context_get_store (cli) == NULL)
+  else if ((store = rw_cli_context_get_store (cli)) == NULL)
     return RW_CLI_EXIT_FAILED;
   else
-    policy = rw_policy_new_from_store (rw_cli_context_get_store (cli), NULL, NULL, &error);
+    policy = rw_policy_new_from_store (store, NULL, NULL, &error);
   if (policy == NULL)
     {
       if (error != NULL)
