@@ -88,7 +88,7 @@ rw_catalog_list_shipped_providers (RwCatalog *self)
   for (guint i = 0; detect != NULL && i < json_array_get_length (detect); i++)
     {
       RwProvider *p = _rw_catalog_provider_from_json (json_array_get_object_element (detect, i),
-                                                  "defaults", NULL);
+                                                      "defaults", NULL);
       if (p != NULL)
         g_ptr_array_add (out, p);
     }

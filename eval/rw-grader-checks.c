@@ -342,10 +342,10 @@ grader_contains_json (JsonObject  *spec,
             continue;
         }
       return _rw_grade_new (type, TRUE, "JSON at character %ld%s", (long) (p - answer),
-                               schema ? ", matching the schema" : "");
+                            schema ? ", matching the schema" : "");
     }
   return _rw_grade_new (type, FALSE, "%s", why->len > 0 ?
-                           why->str : "no JSON object or list in the answer");
+                        why->str : "no JSON object or list in the answer");
 }
 
 /* promptfoo's is-sql: statements SQLite can parse. A table or column it does not know is no
@@ -397,7 +397,7 @@ grader_sql (JsonObject  *spec,
   if (statements == 0)
     return _rw_grade_new (type, FALSE, "no SQL statement");
   return _rw_grade_new (type, TRUE, "%u SQL statement%s", statements,
-                           statements == 1 ? "" : "s");
+                        statements == 1 ? "" : "s");
 }
 
 /* The tool named @name among @tools (OpenAI's form), or NULL. */
@@ -441,7 +441,7 @@ grader_tool_call (JsonObject  *spec,
   if (calls == NULL || !JSON_NODE_HOLDS_ARRAY (calls) ||
       json_array_get_length (json_node_get_array (calls)) == 0)
     return _rw_grade_new (type, FALSE, "no tool call%s%s", name ? ", expected " : "",
-                             name ? name : "");
+                          name ? name : "");
   for (guint i = 0; i < json_array_get_length (json_node_get_array (calls)) && call == NULL; i++)
     {
       JsonObject *c = rw_json_array_get_object (json_node_get_array (calls), i);
@@ -460,15 +460,15 @@ grader_tool_call (JsonObject  *spec,
   args = rw_json_parse (text, strlen (text), NULL);
   if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
     return _rw_grade_new (type, FALSE, "%s's arguments are not a JSON object: %s",
-                             rw_json_object_get_string (fn, "name", "?"), text);
+                          rw_json_object_get_string (fn, "name", "?"), text);
   tool = grader_find_tool (tools, rw_json_object_get_string (fn, "name", NULL));
   if (tools != NULL && tool == NULL)
     return _rw_grade_new (type, FALSE, "called %s, which is not one of the item's tools",
-                             rw_json_object_get_string (fn, "name", "?"));
+                          rw_json_object_get_string (fn, "name", "?"));
   if (tool != NULL && rw_json_object_get_object (tool, "parameters") != NULL &&
       !rw_grader_check_schema (args, rw_json_object_get_object (tool, "parameters"), why))
     return _rw_grade_new (type, FALSE, "the arguments do not match the tool's parameters: %s",
-                             why->str);
+                          why->str);
   if (expected != NULL)
     {
       g_autoptr(GList) keys = json_object_get_members (expected);
@@ -483,12 +483,12 @@ grader_tool_call (JsonObject  *spec,
               g_autofree char *w = rw_json_to_string (want, FALSE);
               g_autofree char *g = got ? rw_json_to_string (got, FALSE) : g_strdup ("nothing");
               return _rw_grade_new (type, FALSE, "argument %s is %s, expected %s",
-                                       (char *) l->data, g, w);
+                                    (char *) l->data, g, w);
             }
         }
     }
   return _rw_grade_new (type, TRUE, "called %s(%s)", rw_json_object_get_string (fn, "name", "?"),
-                           text);
+                        text);
 }
 
 /* length: the answer's length, in characters or words, is within bounds. */

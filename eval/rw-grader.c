@@ -56,9 +56,9 @@ grade_weigh (RwGrade    *grade,
 
 RwGrade *
 _rw_grade_new (const char *grader,
-                  gboolean    pass,
-                  const char *format,
-                  ...)
+               gboolean    pass,
+               const char *format,
+               ...)
 {
   RwGrade *grade = g_new0 (RwGrade, 1);
   va_list args;
@@ -233,7 +233,7 @@ grader_measured (JsonObject   *spec,
       if (isnan (result->latency_ms))
         return _rw_grade_new (type, FALSE, "the answer's latency is not known");
       return _rw_grade_new (type, isnan (max) || result->latency_ms <= max,
-                               "%.0f ms (at most %.0f)", result->latency_ms, max);
+                            "%.0f ms (at most %.0f)", result->latency_ms, max);
     }
   if (g_str_equal (type, "cost"))
     {
@@ -241,7 +241,7 @@ grader_measured (JsonObject   *spec,
       if (isnan (result->cost_usd))
         return _rw_grade_new (type, FALSE, "the answer's cost is not known");
       return _rw_grade_new (type, isnan (max) || result->cost_usd <= max,
-                               "$%.6f (at most $%.6f)", result->cost_usd, max);
+                            "$%.6f (at most $%.6f)", result->cost_usd, max);
     }
   {
     const char *want = rw_json_object_get_string (spec, "value", NULL);
@@ -251,7 +251,7 @@ grader_measured (JsonObject   *spec,
                          : g_str_equal (got, "max_tokens") || g_str_equal (got, "MAX_TOKENS")
                          ? "length" : g_str_equal (got, "tool_use") ? "tool_calls" : got;
     return _rw_grade_new (type, want != NULL && g_ascii_strcasecmp (normal, want) == 0,
-                             "finished with %s", *got ? got : "no reason given");
+                          "finished with %s", *got ? got : "no reason given");
   }
 }
 
@@ -397,7 +397,7 @@ grader_grade_item_full (RwSuiteItem  *item,
                 seen = g_strdup (item_answer);
               if (seen == NULL)
                 grade = grade_weigh (_rw_grade_new (rw_json_object_get_string (json_node_get_object (spec), "type", "?"),
-                                                       FALSE, "%s", failed->message),
+                                                    FALSE, "%s", failed->message),
                                      json_node_get_object (spec));
               else
                 grade = rw_grader_grade (json_node_get_object (spec), seen, item->reference, error);

@@ -267,7 +267,7 @@ promptfoo_resolve_vars (JsonObject  *vars,
           g_str_has_prefix (json_node_get_string (value), "file://"))
         {
           g_autofree char *path = _rw_promptfoo_file_path (base_dir, json_node_get_string (value),
-                                                       origin, error);
+                                                           origin, error);
           g_autofree char *text = NULL;
           const char *mime;
           gsize len;
@@ -413,7 +413,7 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
       g_str_has_prefix (json_node_get_string (default_test), "file://"))
     {
       g_autofree char *path = _rw_promptfoo_file_path (base_dir, json_node_get_string (default_test),
-                                                   origin, error);
+                                                       origin, error);
 
       if (path == NULL || (default_file = rw_promptfoo_read_data_file (path, error)) == NULL)
         return NULL;
@@ -437,9 +437,8 @@ rw_promptfoo_config_to_jsonl (JsonObject  *config,
   provider = promptfoo_first_provider (json_object_get_member (config, "providers"));
   default_meta = _rw_promptfoo_object_member (default_obj, "metadata");
 
-  if ((prompts = _rw_promptfoo_collect_prompts (json_object_get_member (config, "prompts"), base_dir,
-                                            origin,
-                                  error)) == NULL)
+  if ((prompts = _rw_promptfoo_collect_prompts (json_object_get_member (config, "prompts"),
+                                                base_dir, origin, error)) == NULL)
     return NULL;
   if (_rw_promptfoo_object_member (default_obj, "vars") != NULL &&
       (default_vars = promptfoo_resolve_vars (_rw_promptfoo_object_member (default_obj, "vars"),
