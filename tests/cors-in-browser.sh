@@ -10,17 +10,9 @@
 set -uo pipefail
 
 cli=${ROUTEWISE_CLI:?}
-browser=$(command -v chromium || command -v chromium-browser || true)
 
 echo "1..5"
-if [ -z "$browser" ]; then
-  if [ -n "${ROUTEWISE_REQUIRE_CONFORMANCE:-}" ]; then
-    echo "not ok 1 chromium is not installed (build-aux/run test installs it)"
-    exit 1
-  fi
-  echo "ok 1 # SKIP chromium is not installed"
-  exit 0
-fi
+. "$(dirname "$0")/chromium.sh"
 
 work=$(mktemp -d)
 pids=()
@@ -97,10 +89,8 @@ const out = {};
 printf '%s\n' "$page" > "$work/allowed/page.html"
 printf '%s\n' "$page" > "$work/other/page.html"
 
-flags=(--headless --no-sandbox --disable-gpu --no-first-run --disable-extensions
-       --disable-background-networking --disable-sync --proxy-server=127.0.0.1:9 --hide-scrollbars)
 result () {
-  "$browser" "${flags[@]}" --user-data-dir="$work/profile-$1" --virtual-time-budget=15000 \
+  "$browser" "${chromium_flags[@]}" --user-data-dir="$work/profile-$1" --virtual-time-budget=15000 \
     --dump-dom "http://127.0.0.1:$1/page.html" 2> "$work/browser-$1.err" \
     | sed -n 's/.*RESULT \(.*\)<\/pre>.*/\1/p' | sed 's/&quot;/"/g'
 }

@@ -11,17 +11,9 @@ set -uo pipefail
 cli=${ROUTEWISE_CLI:?}
 src=${G_TEST_SRCDIR:?}/..
 out=${G_TEST_BUILDDIR:?}/report-in-browser.png
-browser=$(command -v chromium || command -v chromium-browser || true)
 
 echo "1..4"
-if [ -z "$browser" ]; then
-  if [ -n "${ROUTEWISE_REQUIRE_CONFORMANCE:-}" ]; then
-    echo "not ok 1 chromium is not installed (build-aux/run test installs it)"
-    exit 1
-  fi
-  echo "ok 1 # SKIP chromium is not installed"
-  exit 0
-fi
+. "$(dirname "$0")/chromium.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,9 +33,7 @@ fi
 "$cli" eval report "$run" --format html > "$work/report.html" || { echo "not ok 1 the report"; exit 1; }
 echo "ok 1 a run of 60 items x 2 models reported as HTML ($(wc -c < "$work/report.html") bytes)"
 
-flags=(--headless --no-sandbox --disable-gpu --no-first-run --disable-extensions
-       --disable-background-networking --disable-sync --user-data-dir="$work/profile"
-       --proxy-server=127.0.0.1:9 --hide-scrollbars)
+flags=("${chromium_flags[@]}" --user-data-dir="$work/profile")
 "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --virtual-time-budget=5000 \
   --dump-dom "file://$work/report.html" > "$work/dom.html" 2> "$work/browser.err"
 if grep -q "Uncaught\|SyntaxError\|TypeError" "$work/browser.err"; then
