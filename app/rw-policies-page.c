@@ -53,11 +53,18 @@ guint _rw_policies_page_signals[_RW_POLICIES_PAGE_N_SIGNALS];
 static void policies_page_learn (RwPoliciesPage *self);
 
 
+/* The work the page's own spinner stands for (an evaluation has its own). */
+static gboolean
+policies_page_working (RwPoliciesPage *self)
+{
+  return self->learning || self->loading || self->importing || self->keeping ||
+         self->exporting > 0;
+}
+
 void
 _rw_policies_page_sync_busy (RwPoliciesPage *self)
 {
-  gtk_spinner_set_spinning (self->spinner, self->learning || self->loading || self->importing ||
-                                           self->keeping || self->exporting > 0);
+  gtk_spinner_set_spinning (self->spinner, policies_page_working (self));
   gtk_spinner_set_spinning (self->evaluate_spinner, self->evaluating);
   gtk_widget_set_sensitive (GTK_WIDGET (self->evaluate_button),
                             self->learned != NULL && !self->evaluating);
@@ -600,8 +607,7 @@ rw_policies_page_set_budget (RwPoliciesPage *self,
 gboolean
 rw_policies_page_is_busy (RwPoliciesPage *self)
 {
-  return self->loading || self->learning || self->evaluating || self->importing ||
-         self->keeping || self->exporting > 0 || self->relearn_source != 0;
+  return policies_page_working (self) || self->evaluating || self->relearn_source != 0;
 }
 
 JsonNode *
