@@ -644,6 +644,100 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* Whether the model list's entry says a capability is supported:
+ * "capabilities": {"image_input": {"supported": true}, ...}. */
+static void
+anthropic_listed_capability (JsonObject          *caps,
+                             const char          *name,
+                             RwModelCapabilities  which,
+                             RwModelCapabilities *known,
+                             RwModelCapabilities *has)
+{
+  JsonObject *cap = rw_json_object_get_object (caps, name);
+
+  if (cap == NULL)
+    return;
+  *known |= which;
+  if (rw_json_object_get_boolean (cap, "supported", FALSE))
+    *has |= which;
+}
+
+/* GET /v1/models: {"data": [{"id", "display_name", "capabilities", "max_input_tokens"}, ...],
+ * "has_more"}, one page of up to 1,000 (the most it gives). */
+static gpointer
+anthropic_parse_models (const char  *text,
+                        gsize        len,
+                        gpointer     data,
+                        GError     **error)
+{
+  RwProvider *provider = data;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
+  JsonArray *list = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+                    ? rw_json_object_get_array (json_node_get_object (root), "data") : NULL;
+
+  if (list == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list is not {\"data\": [...]}");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *m = json_array_get_element (list, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (m) ? json_node_get_object (m) : NULL;
+      const char *name = entry ? rw_json_object_get_string (entry, "id", NULL) : NULL;
+      JsonObject *caps = entry ? rw_json_object_get_object (entry, "capabilities") : NULL;
+      RwModelCapabilities known = 0, has = 0;
+      g_autofree char *id = NULL;
+      RwModel *model;
+
+      if (name == NULL || *name == '\0')
+        continue;
+      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      model = rw_model_new (id, rw_provider_get_id (provider), name);
+      if (rw_json_object_get_string (entry, "display_name", NULL) != NULL)
+        rw_model_set_display_name (model, rw_json_object_get_string (entry, "display_name",
+                                                                     NULL));
+      if (caps != NULL)
+        {
+          anthropic_listed_capability (caps, "image_input", RW_MODEL_CAN_IMAGES, &known, &has);
+          anthropic_listed_capability (caps, "structured_outputs", RW_MODEL_CAN_JSON_SCHEMA,
+                                       &known, &has);
+          anthropic_listed_capability (caps, "thinking", RW_MODEL_CAN_REASONING, &known, &has);
+          rw_model_set_capabilities (model, known, has);
+        }
+      if (rw_json_object_get_int (entry, "max_input_tokens", 0) > 0)
+        rw_model_set_context_length (model, rw_json_object_get_int (entry, "max_input_tokens",
+                                                                    0));
+      g_ptr_array_add (models, model);
+    }
+  return g_steal_pointer (&models);
+}
+
+static void
+rw_anthropic_provider_list_models_async (RwProvider          *provider,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  _rw_provider_fetch_json_async (provider, "GET", "/models?limit=1000", "model list", NULL,
+                                 _rw_provider_list_timeout_ms (provider), anthropic_parse_models,
+                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
+                                 callback, user_data);
+}
+
+/* The key in x-api-key, and the version of the API this speaks. */
+static void
+rw_anthropic_provider_add_headers (RwProvider         *provider,
+                                   SoupMessageHeaders *headers,
+                                   const char         *key)
+{
+  if (key != NULL && *key != '\0')
+    soup_message_headers_replace (headers, "x-api-key", key);
+  soup_message_headers_replace (headers, "anthropic-version", ANTHROPIC_VERSION);
+}
+
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
 static const char * const anthropic_fields[] = { "tools", "tool_choice", "parallel_tool_calls",
@@ -666,6 +760,8 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
   provider_class->check_request = rw_anthropic_provider_check_request;
   provider_class->chat_async = rw_anthropic_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
+  provider_class->list_models_async = rw_anthropic_provider_list_models_async;
+  provider_class->add_headers = rw_anthropic_provider_add_headers;
 }
 
 static void

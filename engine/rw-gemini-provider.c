@@ -555,6 +555,85 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* GET /models: {"models": [{"name": "models/gemini-2.5-flash", "displayName",
+ * "inputTokenLimit", "supportedGenerationMethods": ["generateContent", ...]}, ...],
+ * "nextPageToken"}, one page of up to 1,000; the models that cannot chat (embeddings, for one)
+ * are left out. */
+static gpointer
+gemini_parse_models (const char  *text,
+                     gsize        len,
+                     gpointer     data,
+                     GError     **error)
+{
+  RwProvider *provider = data;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
+  JsonObject *obj = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root)
+                                                                   : NULL;
+  JsonArray *list = obj != NULL ? rw_json_object_get_array (obj, "models") : NULL;
+
+  if (list == NULL && (obj == NULL || json_object_has_member (obj, "models")))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list is not {\"models\": [...]}");
+      return NULL;
+    }
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *entry = rw_json_array_get_object (list, i);
+      const char *name = entry ? rw_json_object_get_string (entry, "name", NULL) : NULL;
+      JsonArray *methods = entry ? rw_json_object_get_array (entry, "supportedGenerationMethods")
+                                 : NULL;
+      gboolean chats = methods == NULL;
+      g_autofree char *id = NULL;
+      RwModel *model;
+
+      for (guint j = 0; methods != NULL && j < json_array_get_length (methods); j++)
+        {
+          JsonNode *v = json_array_get_element (methods, j);
+          if (JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING &&
+              g_str_equal (json_node_get_string (v), "generateContent"))
+            chats = TRUE;
+        }
+      if (name != NULL && g_str_has_prefix (name, "models/"))
+        name += strlen ("models/");
+      if (name == NULL || *name == '\0' || !chats)
+        continue;
+      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      model = rw_model_new (id, rw_provider_get_id (provider), name);
+      if (rw_json_object_get_string (entry, "displayName", NULL) != NULL)
+        rw_model_set_display_name (model, rw_json_object_get_string (entry, "displayName",
+                                                                     NULL));
+      if (rw_json_object_get_int (entry, "inputTokenLimit", 0) > 0)
+        rw_model_set_context_length (model, rw_json_object_get_int (entry, "inputTokenLimit",
+                                                                    0));
+      g_ptr_array_add (models, model);
+    }
+  return g_steal_pointer (&models);
+}
+
+static void
+rw_gemini_provider_list_models_async (RwProvider          *provider,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  _rw_provider_fetch_json_async (provider, "GET", "/models?pageSize=1000", "model list", NULL,
+                                 _rw_provider_list_timeout_ms (provider), gemini_parse_models,
+                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
+                                 callback, user_data);
+}
+
+/* The key in x-goog-api-key, as with chat: never in the URL, where logs keep it. */
+static void
+rw_gemini_provider_add_headers (RwProvider         *provider,
+                                SoupMessageHeaders *headers,
+                                const char         *key)
+{
+  if (key != NULL && *key != '\0')
+    soup_message_headers_replace (headers, "x-goog-api-key", key);
+}
+
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
 static const char * const gemini_fields[] = { "tools", "tool_choice", "parallel_tool_calls",
@@ -577,6 +656,8 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
   provider_class->check_request = rw_gemini_provider_check_request;
   provider_class->chat_async = rw_gemini_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
+  provider_class->list_models_async = rw_gemini_provider_list_models_async;
+  provider_class->add_headers = rw_gemini_provider_add_headers;
 }
 
 static void

@@ -336,6 +336,51 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
+/* GET /api/tags: {"models": [{"name": "llama3.2:latest", ...}, ...]}, the models pulled. */
+static gpointer
+ollama_parse_models (const char  *text,
+                     gsize        len,
+                     gpointer     data,
+                     GError     **error)
+{
+  RwProvider *provider = data;
+  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
+  JsonArray *list = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+                    ? rw_json_object_get_array (json_node_get_object (root), "models") : NULL;
+
+  if (list == NULL)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list is not {\"models\": [...]}");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *entry = rw_json_array_get_object (list, i);
+      const char *name = entry ? rw_json_object_get_string (entry, "name", NULL) : NULL;
+      g_autofree char *id = NULL;
+
+      if (name == NULL || *name == '\0')
+        continue;
+      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
+    }
+  return g_steal_pointer (&models);
+}
+
+static void
+rw_ollama_provider_list_models_async (RwProvider          *provider,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  _rw_provider_fetch_json_async (provider, "GET", "/api/tags", "model list", NULL,
+                                 _rw_provider_list_timeout_ms (provider), ollama_parse_models,
+                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
+                                 callback, user_data);
+}
+
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
 static const char * const ollama_fields[] = { "tools", "tool_choice", "parallel_tool_calls",
@@ -357,6 +402,7 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
   provider_class->check_request = rw_ollama_provider_check_request;
   provider_class->chat_async = rw_ollama_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
+  provider_class->list_models_async = rw_ollama_provider_list_models_async;
 }
 
 static void

@@ -398,84 +398,41 @@ openai_listed_model (RwProvider *provider,
   return model;
 }
 
-static void
-openai_list_models_body_cb (GObject      *object,
-                            GAsyncResult *res,
-                            gpointer      user_data)
+/* The model list, {"data": [{"id": ...}, ...]}, as the provider's models. */
+static gpointer
+openai_parse_models (const char  *text,
+                     gsize        len,
+                     gpointer     data,
+                     GError     **error)
 {
-  g_autoptr(GTask) task = user_data;
-  RwProvider *provider = g_task_get_source_object (task);
-  SoupMessage *msg = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = _rw_http_read_all_finish (res, NULL, &error);
+  RwProvider *provider = data;
   g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(JsonNode) root = NULL;
-  JsonNode *data;
-  gsize len;
-  const char *text;
+  JsonNode *list;
 
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  text = g_bytes_get_data (body, &len);
-  if (SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)))
-    {
-      SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-      g_task_return_error (task, _rw_http_redirect_error (
-                             soup_message_get_status (msg), soup_message_get_uri (msg),
-                             soup_message_headers_get_one (headers, "location")));
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
-    {
-      g_task_return_error (task, rw_error_from_http (soup_message_get_status (msg), text, len));
-      return;
-    }
   if ((root = rw_json_parse (text, len, NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      (data = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (data))
+      (list = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (list))
     {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                               "the model list is not {\"data\": [...]}");
-      return;
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list is not {\"data\": [...]}");
+      return NULL;
     }
 
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (data)); i++)
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
     {
-      JsonNode *m = json_array_get_element (json_node_get_array (data), i);
+      JsonNode *m = json_array_get_element (json_node_get_array (list), i);
       const char *name = NULL;
       g_autofree char *id = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (m) || !_rw_json_string_member (json_node_get_object (m), "id",
-                                                                  &name))
+                                                                  &name) || *name == '\0')
         continue;
       id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
       g_ptr_array_add (models, openai_listed_model (provider, id, name,
                                                     json_node_get_object (m)));
     }
-  g_task_return_pointer (task, g_steal_pointer (&models), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-openai_list_models_send_cb (GObject      *object,
-                            GAsyncResult *res,
-                            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), res, &error);
-
-  if (stream == NULL)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_NETWORK, "%s", error->message);
-      return;
-    }
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  _rw_http_read_all_async (stream, RW_HTTP_MAX_BODY, cancellable, openai_list_models_body_cb,
-                           g_steal_pointer (&task));
+  return g_steal_pointer (&models);
 }
 
 static void
@@ -484,28 +441,26 @@ rw_openai_provider_list_models_async (RwProvider          *provider,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  g_autofree char *url = g_strconcat (rw_provider_get_base_url (provider), "/models", NULL);
-  const char *env = rw_provider_get_api_key_env (provider);
-  SoupMessage *msg;
+  _rw_provider_fetch_json_async (provider, "GET", "/models", "model list", NULL,
+                                 _rw_provider_list_timeout_ms (provider), openai_parse_models,
+                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
+                                 callback, user_data);
+}
 
-  g_task_set_source_tag (task, rw_openai_provider_list_models_async);
-  msg = soup_message_new ("GET", url);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, RW_ERROR, RW_ERROR_CONFIG, "not a valid URL: %s", url);
-      return;
-    }
-  g_task_set_task_data (task, msg, g_object_unref);
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-  if (env != NULL && g_getenv (env) != NULL && *g_getenv (env) != '\0')
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", g_getenv (env), NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    auth);
-    }
-  soup_session_send_async (rw_provider_get_session (provider), msg, G_PRIORITY_DEFAULT,
-                           cancellable, openai_list_models_send_cb, g_steal_pointer (&task));
+/* The configuration's headers, then the key as a bearer token. */
+static void
+rw_openai_provider_add_headers (RwProvider         *provider,
+                                SoupMessageHeaders *headers,
+                                const char         *key)
+{
+  RwOpenaiProvider *self = RW_OPENAI_PROVIDER (provider);
+  GHashTableIter iter;
+  gpointer k, v;
+
+  g_hash_table_iter_init (&iter, self->extra_headers);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    soup_message_headers_replace (headers, k, v);
+  RW_PROVIDER_CLASS (rw_openai_provider_parent_class)->add_headers (provider, headers, key);
 }
 
 static gboolean
@@ -577,6 +532,7 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   provider_class->kind = "openai";
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
+  provider_class->add_headers = rw_openai_provider_add_headers;
   /* Every field and message goes on as the caller sent it. */
   provider_class->carried_fields = NULL;
   provider_class->carried_members = NULL;

@@ -143,9 +143,9 @@ rw_provider_embed_async (RwProvider          *self,
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  _rw_provider_post_json_async (self, "/embeddings", "embeddings", root, embed_parse,
-                                GUINT_TO_POINTER (n_texts), (GDestroyNotify) g_ptr_array_unref,
-                                cancellable, callback, user_data);
+  _rw_provider_post_openai_async (self, "/embeddings", "embeddings", root, embed_parse,
+                                  GUINT_TO_POINTER (n_texts), (GDestroyNotify) g_ptr_array_unref,
+                                  cancellable, callback, user_data);
 }
 
 /**

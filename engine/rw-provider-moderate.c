@@ -110,8 +110,9 @@ rw_provider_moderate_async (RwProvider          *self,
   json_builder_add_string_value (b, text);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  _rw_provider_post_json_async (self, "/moderations", "moderation", root, moderate_parse, NULL,
-                                (GDestroyNotify) g_strfreev, cancellable, callback, user_data);
+  _rw_provider_post_openai_async (self, "/moderations", "moderation", root, moderate_parse,
+                                  NULL, (GDestroyNotify) g_strfreev, cancellable, callback,
+                                  user_data);
 }
 
 /**

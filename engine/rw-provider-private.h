@@ -24,6 +24,7 @@ typedef struct
   guint rpm;
   guint tpm;
   gsize max_answer_bytes;
+  guint list_timeout_ms;
   /* Replies played to every call instead of sending it (see _rw_provider_set_replay()). */
   guint replay_status;
   char *replay_content_type;
@@ -54,16 +55,31 @@ typedef gpointer (*RwReplyParser) (const char  *text,
                                    gsize        len,
                                    gpointer     data,
                                    GError     **error);
-void        _rw_provider_post_json_async  (RwProvider           *self,
+void        _rw_provider_fetch_json_async (RwProvider           *self,
+                                           const char           *method,
                                            const char           *path,
                                            const char           *what,
                                            JsonNode             *body,
+                                           guint                 timeout_ms,
                                            RwReplyParser         parse,
                                            gpointer              parse_data,
                                            GDestroyNotify        result_free,
                                            GCancellable         *cancellable,
                                            GAsyncReadyCallback   callback,
                                            gpointer              user_data);
+void        _rw_provider_post_openai_async (RwProvider          *self,
+                                            const char          *path,
+                                            const char          *what,
+                                            JsonNode            *body,
+                                            RwReplyParser        parse,
+                                            gpointer             parse_data,
+                                            GDestroyNotify       result_free,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* How long a request beside chat may take, as a whole chat answer by default. */
+#define RW_PROVIDER_POST_TIMEOUT_MS (600 * 1000)
+#define _rw_provider_list_timeout_ms(p) (_rw_provider_get_private (p)->list_timeout_ms)
 GStrv       _rw_moderation_parse          (const char           *text,
                                            gsize                 len,
                                            GError              **error);

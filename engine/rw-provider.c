@@ -17,6 +17,7 @@ enum {
   PROP_ID,
   PROP_BASE_URL,
   PROP_API_KEY_ENV,
+  PROP_LIST_TIMEOUT,
   N_PROPS
 };
 
@@ -77,6 +78,9 @@ rw_provider_get_property (GObject    *object,
     case PROP_API_KEY_ENV:
       g_value_set_string (value, priv->api_key_env);
       break;
+    case PROP_LIST_TIMEOUT:
+      g_value_set_uint (value, priv->list_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -113,6 +117,9 @@ rw_provider_set_property (GObject      *object,
       g_free (priv->api_key_env);
       priv->api_key_env = g_value_dup_string (value);
       break;
+    case PROP_LIST_TIMEOUT:
+      priv->list_timeout_ms = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -148,6 +155,20 @@ rw_provider_real_list_models_finish (RwProvider    *self,
 }
 
 static void
+rw_provider_real_add_headers (RwProvider         *self,
+                              SoupMessageHeaders *headers,
+                              const char         *key)
+{
+  if (key != NULL && *key != '\0')
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
+
+      soup_message_headers_replace (headers, "Authorization", auth);
+      memset (auth, 0, strlen (auth));
+    }
+}
+
+static void
 rw_provider_class_init (RwProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -159,6 +180,7 @@ rw_provider_class_init (RwProviderClass *klass)
   klass->configure = rw_provider_real_configure;
   klass->list_models_async = rw_provider_real_list_models_async;
   klass->list_models_finish = rw_provider_real_list_models_finish;
+  klass->add_headers = rw_provider_real_add_headers;
 
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL,
@@ -169,6 +191,14 @@ rw_provider_class_init (RwProviderClass *klass)
   properties[PROP_API_KEY_ENV] =
     g_param_spec_string ("api-key-env", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RwProvider:list-timeout:
+   *
+   * How long, in milliseconds, asking the provider for its model list may take (0: no limit).
+   */
+  properties[PROP_LIST_TIMEOUT] =
+    g_param_spec_uint ("list-timeout", NULL, NULL, 0, G_MAXUINT, 30000,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -71,8 +71,15 @@ struct _RwProviderClass
                                     GAsyncResult    *result,
                                     GError         **error);
 
+  /* The headers of a request beside chat (the model list, embeddings): @key, when not %NULL
+   * or empty, in the protocol's own header, and what else the protocol or the provider's
+   * configuration asks for. The default sends the key as "Authorization: Bearer". */
+  void       (*add_headers)        (RwProvider         *self,
+                                    SoupMessageHeaders *headers,
+                                    const char         *key);
+
   /*< private >*/
-  gpointer _reserved[3];
+  gpointer _reserved[2];
 };
 
 gboolean       rw_provider_check_request     (RwProvider          *self,

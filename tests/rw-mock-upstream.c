@@ -682,6 +682,9 @@ handle_request (Conn       *c,
       if (m != NULL && colon != NULL && (space == NULL || colon < space))
         model = g_strndup (m + 8, colon - (m + 8));
     }
+  if (model == NULL && g_str_has_prefix (head, "GET "))
+    /* Any other GET by its path, without the query: "GET /api/tags" */
+    model = g_strndup (head, 4 + strcspn (head + 4, "? \r\n"));
 
   g_mutex_lock (&self->mutex);
   c->counted = TRUE;

@@ -390,6 +390,163 @@ test_stall (Fixture       *f,
   g_assert_error (r->error, RW_ERROR, RW_ERROR_TIMEOUT);
 }
 
+static void
+list_cb (GObject      *object,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  GError **error = user_data;
+  GPtrArray *models = rw_provider_list_models_finish (RW_PROVIDER (object), res, error);
+
+  g_object_set_data_full (object, "listed", models, models ? (GDestroyNotify) g_ptr_array_unref
+                                                           : NULL);
+  if (models != NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "done");
+}
+
+/* The provider's model list, or NULL with @error set. */
+static GPtrArray *
+list_models (Fixture  *f,
+             GError  **error)
+{
+  GPtrArray *models;
+
+  *error = NULL;
+  rw_provider_list_models_async (f->provider, NULL, list_cb, error);
+  while (*error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  models = g_object_steal_data (G_OBJECT (f->provider), "listed");
+  if (models != NULL)
+    g_clear_error (error);
+  return models;
+}
+
+/* Each protocol's own model list (what the window's Test shows and offers to add), asked for
+ * at the protocol's own path with the key in the protocol's own header; a refusal says so
+ * without the key, and a server that never answers is given up on. */
+static void
+test_list_models (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *path = NULL, *body = NULL, *want[2] = { NULL, NULL };
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autoptr(GPtrArray) hung = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *x_api_key = NULL;
+  g_autofree char *goog = NULL;
+  g_autofree char *version = NULL;
+  RwMockReply *hang;
+
+  switch (f->protocol->protocol)
+    {
+    case RW_MOCK_OPENAI:
+      path = "GET /v1/models";
+      body = "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-x\",\"object\":\"model\"},"
+             "{\"id\":\"gpt-y\",\"object\":\"model\"}]}";
+      want[0] = "gpt-x", want[1] = "gpt-y";
+      break;
+    case RW_MOCK_ANTHROPIC:
+      path = "GET /v1/models";
+      body = "{\"data\":[{\"type\":\"model\",\"id\":\"claude-x\",\"display_name\":\"Claude X\","
+             "\"created_at\":\"2026-02-04T00:00:00Z\",\"max_input_tokens\":200000,"
+             "\"capabilities\":{\"image_input\":{\"supported\":true},"
+             "\"structured_outputs\":{\"supported\":false},\"thinking\":{\"supported\":true}}},"
+             "{\"type\":\"model\",\"id\":\"claude-y\",\"display_name\":\"Claude Y\"}],"
+             "\"has_more\":false,\"first_id\":\"claude-x\",\"last_id\":\"claude-y\"}";
+      want[0] = "claude-x", want[1] = "claude-y";
+      break;
+    case RW_MOCK_GEMINI:
+      path = "GET /v1beta/models";
+      body = "{\"models\":[{\"name\":\"models/gemini-x\",\"displayName\":\"Gemini X\","
+             "\"inputTokenLimit\":1048576,\"supportedGenerationMethods\":[\"generateContent\","
+             "\"countTokens\"]},{\"name\":\"models/text-embedding-004\","
+             "\"supportedGenerationMethods\":[\"embedContent\"]},{\"name\":\"models/gemini-y\","
+             "\"supportedGenerationMethods\":[\"generateContent\"]}],\"nextPageToken\":\"\"}";
+      want[0] = "gemini-x", want[1] = "gemini-y";
+      break;
+    case RW_MOCK_OLLAMA:
+      path = "GET /api/tags";
+      body = "{\"models\":[{\"name\":\"llama3.2:latest\",\"model\":\"llama3.2:latest\","
+             "\"size\":2019393189,\"details\":{\"family\":\"llama\"}},"
+             "{\"name\":\"qwen2.5:7b\",\"model\":\"qwen2.5:7b\"}]}";
+      want[0] = "llama3.2:latest", want[1] = "qwen2.5:7b";
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  rw_mock_upstream_push (f->mock, path, rw_mock_reply_new_json (200, body));
+  models = list_models (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (models->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *id = g_strconcat ("p/", want[i], NULL);
+
+      g_assert_cmpstr (rw_model_get_id (models->pdata[i]), ==, id);
+      g_assert_cmpstr (rw_model_get_upstream_name (models->pdata[i]), ==, want[i]);
+    }
+  auth = rw_mock_upstream_dup_last_header (f->mock, "Authorization");
+  x_api_key = rw_mock_upstream_dup_last_header (f->mock, "x-api-key");
+  goog = rw_mock_upstream_dup_last_header (f->mock, "x-goog-api-key");
+  version = rw_mock_upstream_dup_last_header (f->mock, "anthropic-version");
+  switch (f->protocol->protocol)
+    {
+    case RW_MOCK_OPENAI:
+      g_assert_cmpstr (auth, ==, "Bearer " TEST_KEY);
+      break;
+    case RW_MOCK_ANTHROPIC:
+      g_assert_cmpstr (x_api_key, ==, TEST_KEY);
+      g_assert_cmpstr (version, ==, "2023-06-01");
+      g_assert_null (auth);
+      g_assert_cmpstr (rw_model_get_display_name (models->pdata[0]), ==, "Claude X");
+      g_assert_cmpint (rw_model_get_context_length (models->pdata[0]), ==, 200000);
+      g_assert_cmpint (rw_model_lacks (models->pdata[0], RW_MODEL_ALL_CAPABILITIES), ==,
+                       RW_MODEL_CAN_JSON_SCHEMA);
+      break;
+    case RW_MOCK_GEMINI:
+      g_assert_cmpstr (goog, ==, TEST_KEY);
+      g_assert_null (auth);
+      g_assert_cmpstr (rw_model_get_display_name (models->pdata[0]), ==, "Gemini X");
+      g_assert_cmpint (rw_model_get_context_length (models->pdata[0]), ==, 1048576);
+      break;
+    case RW_MOCK_OLLAMA:
+      g_assert_null (auth);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  /* A refusal is the provider's word, without the key. */
+  rw_mock_upstream_push (f->mock, path,
+                         rw_mock_reply_new_json (401, "{\"error\":{\"message\":\"invalid key "
+                                                      TEST_KEY "\"}}"));
+  refused = list_models (f, &error);
+  g_assert_null (refused);
+  g_assert_error (error, RW_ERROR, RW_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "invalid key"));
+  g_assert_null (strstr (error->message, TEST_KEY));
+  g_clear_error (&error);
+
+  /* A reply of another shape is an error, not an empty list. */
+  rw_mock_upstream_push (f->mock, path, rw_mock_reply_new_json (200, "[1, 2]"));
+  g_assert_null (list_models (f, &error));
+  g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+
+  /* A server that takes the request and never answers. */
+  hang = rw_mock_reply_new_json (200, body);
+  hang->hang = TRUE;
+  rw_mock_upstream_push (f->mock, path, hang);
+  g_object_set (f->provider, "list-timeout", 200, NULL);
+  hung = list_models (f, &error);
+  g_assert_null (hung);
+  g_assert_error (error, RW_ERROR, RW_ERROR_TIMEOUT);
+  g_assert_cmpstr (error->message, ==, "no model list within 0.2 s");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -415,6 +572,7 @@ main (int    argc,
       ADD ("malformed", test_malformed);
       ADD ("redirect", test_redirect);
       ADD ("stall", test_stall);
+      ADD ("list-models", test_list_models);
 #undef ADD
     }
   return g_test_run ();

@@ -836,6 +836,18 @@ test_preferences_keyring (Fixture       *f,
   scroll_to (GTK_WIDGET (prefs), GTK_WIDGET (row));
   save_screenshot (GTK_WIDGET (prefs), "preferences-key.png");
 
+  /* Test lists the models with that key, from the keyring. */
+  rw_mock_upstream_push (upstream, "GET /v1/models",
+                         rw_mock_reply_new_json (200, "{\"object\": \"list\", \"data\": ["
+                                                 "{\"id\": \"m\", \"object\": \"model\"}]}"));
+  rw_provider_row_test (row);
+  while (rw_provider_row_get_status (row) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rw_provider_row_get_status (row), ==, "Works: 1 model listed: m");
+  auth = rw_mock_upstream_dup_last_header (upstream, "Authorization");
+  g_assert_cmpstr (auth, ==, expected);
+  g_clear_pointer (&auth, g_free);
+
   /* A shipped provider joins the catalog with its models once its key is stored. */
   g_assert_null (rw_catalog_lookup_provider (f->catalog, "groq"));
   g_assert_true (rw_provider_row_store_key (rw_preferences_window_find_row (prefs, "groq"),

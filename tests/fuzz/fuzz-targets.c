@@ -591,6 +591,22 @@ replies_done_cb (GObject      *object,
  * bytes that arrive at a time), then the body, whatever it holds, played through the provider's
  * own handlers in pieces of that size. An answer, or an error of Routewise's domain; never a
  * crash, and never more kept than the provider's limit on an answer. */
+/* The list, kept on the provider, and an error of G_IO_ERROR's domain to say it came. */
+static void
+models_done_cb (GObject      *object,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  GError **error = user_data;
+  GPtrArray *models = rw_provider_list_models_finish (RW_PROVIDER (object), res, error);
+
+  if (models != NULL)
+    {
+      g_object_set_data (object, "listed", models);
+      *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "listed");
+    }
+}
+
 int
 rw_fuzz_replies (const guint8 *data,
                  gsize         size)
@@ -655,6 +671,33 @@ rw_fuzz_replies (const guint8 *data,
 
       g_assert ((flagged == NULL) == (error != NULL));
       g_assert (flagged == NULL || g_strv_length (flagged) <= 256);
+      return 0;
+    }
+  /* "models KIND STATUS": a model list, as the provider's Test and discovery read it. */
+  if (words[0] != NULL && g_str_equal (words[0], "models"))
+    {
+      GError *error = NULL;
+      GPtrArray *models = NULL;
+
+      for (guint i = 0; words[1] != NULL && i < G_N_ELEMENTS (kinds); i++)
+        if (g_str_equal (words[1], kinds[i]))
+          kind = kinds[i];
+      if (words[1] != NULL && words[2] != NULL)
+        status = CLAMP (g_ascii_strtoull (words[2], NULL, 10), 100, 599);
+      provider = rw_catalog_lookup_provider (catalog, kind);
+      _rw_provider_set_replay (provider, status, NULL, body, 0);
+      rw_provider_list_models_async (provider, NULL, models_done_cb, &error);
+      while (error == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      _rw_provider_set_replay (provider, 0, NULL, NULL, 0);
+      models = g_object_steal_data (G_OBJECT (provider), "listed");
+      g_assert ((models != NULL) == (error->domain == G_IO_ERROR));
+      g_assert (models != NULL || error->domain == RW_ERROR);
+      for (guint i = 0; models != NULL && i < models->len; i++)
+        g_assert (g_str_has_prefix (rw_model_get_id (models->pdata[i]), kind) &&
+                  *rw_model_get_upstream_name (models->pdata[i]) != '\0');
+      g_clear_pointer (&models, g_ptr_array_unref);
+      g_clear_error (&error);
       return 0;
     }
   if (words[0] != NULL)
