@@ -165,6 +165,104 @@ rw_provider_embed_finish (RwProvider    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* An embeddings reply passed on as it is: {"data": [{"embedding": [numbers] or "base64"}]}
+ * with one embedding for each input, and at most one for each index. */
+static gpointer
+embeddings_check (const char  *text,
+                  gsize        len,
+                  gpointer     n_inputs,
+                  GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonNode) root = rw_json_parse (text, len, &local);
+  JsonArray *data = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+                    ? rw_json_object_get_array (json_node_get_object (root), "data") : NULL;
+  guint n = GPOINTER_TO_UINT (n_inputs);
+  g_autofree gboolean *seen = g_new0 (gboolean, MAX (n, 1));
+
+  if (data == NULL || json_array_get_length (data) != n)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the embeddings reply is not {\"data\": [...]} with one embedding for each "
+                   "of the %u inputs%s%s", n, local ? ": " : "", local ? local->message : "");
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *o = rw_json_array_get_object (data, i);
+      JsonNode *e = o != NULL ? json_object_get_member (o, "embedding") : NULL;
+      gint64 index = o != NULL ? rw_json_object_get_int (o, "index", i) : -1;
+
+      if (e == NULL || index < 0 || index >= n || seen[index] ||
+          !(JSON_NODE_HOLDS_ARRAY (e) ||
+            (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                       "the embeddings reply's item %u is not {\"index\", \"embedding\"} for "
+                       "an input asked for", i);
+          return NULL;
+        }
+      seen[index] = TRUE;
+    }
+  return g_steal_pointer (&root);
+}
+
+/**
+ * rw_provider_embeddings_async:
+ * @self: a provider that speaks OpenAI's API
+ * @model: its embedding model
+ * @request: an embeddings request of OpenAI's API: "input", and whatever else it names
+ *   ("dimensions", "encoding_format", "user"), sent as it is but for "model", which becomes
+ *   @model's name at its provider
+ * @n_inputs: how many embeddings @request asks for
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the reply
+ * @user_data: data for @callback
+ *
+ * Passes an embeddings request on, for the endpoint's /v1/embeddings: the reply comes back
+ * whole, checked to hold one embedding for each input.
+ */
+void
+rw_provider_embeddings_async (RwProvider          *self,
+                              RwModel             *model,
+                              JsonObject          *request,
+                              guint                n_inputs,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *copy = json_object_new ();
+  GList *members = json_object_get_members (request);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "model"))
+      json_object_set_member (copy, l->data,
+                              json_node_copy (json_object_get_member (request, l->data)));
+  g_list_free (members);
+  json_object_set_string_member (copy, "model", rw_model_get_upstream_name (model));
+  json_node_take_object (root, copy);
+  _rw_provider_post_openai_async (self, "/embeddings", "embeddings", root, embeddings_check,
+                                  GUINT_TO_POINTER (n_inputs), (GDestroyNotify) json_node_unref,
+                                  cancellable, callback, user_data);
+}
+
+/**
+ * rw_provider_embeddings_finish:
+ * @self: a provider
+ * @result: the #GAsyncResult
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the provider's reply, as it came
+ */
+JsonNode *
+rw_provider_embeddings_finish (RwProvider    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /**
  * rw_cosine_similarity:
  * @a: a vector of doubles

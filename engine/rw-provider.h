@@ -139,6 +139,16 @@ void           rw_provider_embed_async       (RwProvider          *self,
 GPtrArray     *rw_provider_embed_finish      (RwProvider          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+void           rw_provider_embeddings_async  (RwProvider          *self,
+                                              RwModel             *model,
+                                              JsonObject          *request,
+                                              guint                n_inputs,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+JsonNode      *rw_provider_embeddings_finish (RwProvider          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 void           rw_provider_moderate_async    (RwProvider          *self,
                                               RwModel             *model,
                                               const char          *text,

@@ -300,6 +300,62 @@ rw_router_get_spent_today (RwRouter *self)
 }
 
 /**
+ * rw_router_add_spent:
+ * @self: a #RwRouter
+ * @cost_usd: what a call cost, or NAN when it is not known
+ *
+ * Counts a call made beside the router's own (the endpoint's embeddings) toward today's spend.
+ */
+void
+rw_router_add_spent (RwRouter *self,
+                     double    cost_usd)
+{
+  g_mutex_lock (&self->lock);
+  router_roll_day (self);
+  if (isfinite (cost_usd) && cost_usd > 0)
+    self->spent_today_usd += cost_usd;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * rw_router_check_ceilings:
+ * @self: a #RwRouter
+ * @model_id: the model a request would go to
+ * @estimate_usd: what it could cost there, or NAN when the model has no price
+ * @error: where a ceiling it would break is said (RW_ERROR_BUDGET)
+ *
+ * Returns: whether the request keeps to the per-request and the daily ceiling; one of no
+ *   known cost always does
+ */
+gboolean
+rw_router_check_ceilings (RwRouter    *self,
+                          const char  *model_id,
+                          double       estimate_usd,
+                          GError     **error)
+{
+  double spent;
+
+  if (!isfinite (estimate_usd))
+    return TRUE;
+  if (self->request_ceiling_usd > 0 && estimate_usd > self->request_ceiling_usd)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BUDGET,
+                   "the request could cost $%.4f on %s, over the per-request ceiling of $%.4f",
+                   estimate_usd, model_id, self->request_ceiling_usd);
+      return FALSE;
+    }
+  if (self->daily_ceiling_usd > 0 &&
+      (spent = rw_router_get_spent_today (self)) + estimate_usd > self->daily_ceiling_usd)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BUDGET,
+                   "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
+                   self->daily_ceiling_usd, spent);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
  * rw_router_set_clock:
  * @self: a #RwRouter
  * @clock: (nullable): the monotonic clock circuits are timed by, or %NULL for the real one
@@ -626,11 +682,7 @@ router_record_attempt (Route        *r,
   RwRouter *self = r->router;
 
   g_ptr_array_add (r->out->attempts, rw_chat_result_ref (result));
-  g_mutex_lock (&self->lock);
-  router_roll_day (self);
-  if (isfinite (result->cost_usd) && result->cost_usd > 0)
-    self->spent_today_usd += result->cost_usd;
-  g_mutex_unlock (&self->lock);
+  rw_router_add_spent (self, result->cost_usd);
 
   if (self->store != NULL)
     {
@@ -888,25 +940,11 @@ router_try_next_candidate (GTask *task)
         }
 
       estimate = rw_router_estimate_cost (self, model, r->request);
-      if (self->request_ceiling_usd > 0 && isfinite (estimate) &&
-          estimate > self->request_ceiling_usd)
+      if (!rw_router_check_ceilings (self, id, estimate, &error))
         {
-          router_note_skip (r, RW_ERROR_BUDGET,
-                     "the request could cost $%.4f on %s, over the per-request ceiling of $%.4f",
-                     estimate, id, self->request_ceiling_usd);
+          g_clear_error (&r->skip_error);
+          r->skip_error = g_steal_pointer (&error);
           continue;
-        }
-      if (self->daily_ceiling_usd > 0 && isfinite (estimate))
-        {
-          double spent = rw_router_get_spent_today (self);
-
-          if (spent + estimate > self->daily_ceiling_usd)
-            {
-              router_note_skip (r, RW_ERROR_BUDGET,
-                         "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
-                         self->daily_ceiling_usd, spent);
-              continue;
-            }
         }
 
       g_set_object (&r->model, model);

@@ -99,6 +99,12 @@ void           rw_router_set_cost_ceilings (RwRouter          *self,
                                            double              per_request_usd,
                                            double              daily_usd);
 double         rw_router_get_spent_today  (RwRouter           *self);
+void           rw_router_add_spent        (RwRouter           *self,
+                                           double              cost_usd);
+gboolean       rw_router_check_ceilings   (RwRouter           *self,
+                                           const char         *model_id,
+                                           double              estimate_usd,
+                                           GError            **error);
 void           rw_router_set_clock        (RwRouter           *self,
                                            RwClockFunc         clock,
                                            gpointer            user_data);

@@ -348,7 +348,20 @@ server_reply_routed (RwServerCall  *call,
       _rw_server_stream_end (c);
     }
 
-  _rw_server_conn_ref (c);
+  _rw_server_call_done (call);
+}
+
+/**
+ * _rw_server_call_done:
+ * @call: (transfer full): a call whose reply is queued, or whose client went away
+ *
+ * Frees @call, sends what is queued, and goes on to a request the client sent behind it.
+ */
+void
+_rw_server_call_done (RwServerCall *call)
+{
+  RwServerConn *c = _rw_server_conn_ref (call->conn);
+
   c->call = NULL;
   _rw_server_call_free (call);
   _rw_server_conn_flush (c);
@@ -377,6 +390,31 @@ _rw_server_call_start (RwServerConn         *c,
                        RwChatRequest        *request,
                        const char           *model)
 {
+  RwServerCall *call = _rw_server_call_new (c, format, id_prefix, model);
+
+  call->stream = request->stream;
+  return call;
+}
+
+/**
+ * _rw_server_call_new:
+ * @c: the connection the request came on
+ * @format: how to write the answer
+ * @id_prefix: the answer's id begins with this
+ * @model: the model it asked for
+ *
+ * A request in flight on @c, answered whole unless told otherwise; until _rw_server_call_done()
+ * the connection reads no request behind it, and a client that goes away cancels the call's
+ * cancellable.
+ *
+ * Returns: (transfer none): the call, the connection's until it is answered
+ */
+RwServerCall *
+_rw_server_call_new (RwServerConn         *c,
+                     const RwServerFormat *format,
+                     const char           *id_prefix,
+                     const char           *model)
+{
   RwServer *self = c->server;
   RwServerCall *call = g_new0 (RwServerCall, 1);
   char uuid[33];
@@ -397,7 +435,6 @@ _rw_server_call_start (RwServerConn         *c,
   call->cancellable = g_cancellable_new ();
   call->id = g_strconcat (id_prefix, uuid, NULL);
   call->created = g_get_real_time () / G_USEC_PER_SEC;
-  call->stream = request->stream;
   call->n_choices = 1;
   call->requested = g_strdup (model);
   call->started_us = g_get_monotonic_time ();

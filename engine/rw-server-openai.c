@@ -543,6 +543,13 @@ _rw_server_dispatch (RwServerConn       *c,
       else
         _rw_server_handle_responses (self, c, body, len);
     }
+  else if (g_str_equal (path, "/v1/embeddings"))
+    {
+      if (!g_str_equal (c->req.method, "POST"))
+        _rw_server_reply_error (c, 405, "use POST", NULL);
+      else
+        _rw_server_handle_embeddings (self, c, body, len);
+    }
   else if (g_str_equal (path, "/v1/models"))
     {
       if (!g_str_equal (c->req.method, "GET"))
@@ -559,5 +566,6 @@ _rw_server_dispatch (RwServerConn       *c,
     }
   else
     _rw_server_reply_error (c, 404, "no such endpoint; Routewise serves /v1/chat/completions, "
-                            "/v1/responses, /v1/models and /v1/models/{id}", NULL);
+                            "/v1/responses, /v1/embeddings, /v1/models and /v1/models/{id}",
+                            NULL);
 }

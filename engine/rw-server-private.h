@@ -167,6 +167,11 @@ RwServerCall *_rw_server_call_start       (RwServerConn         *c,
                                            const char           *id_prefix,
                                            RwChatRequest        *request,
                                            const char           *model);
+RwServerCall *_rw_server_call_new         (RwServerConn         *c,
+                                           const RwServerFormat *format,
+                                           const char           *id_prefix,
+                                           const char           *model);
+void          _rw_server_call_done        (RwServerCall         *call);
 void          _rw_server_call_route       (RwServerCall         *call,
                                            RwChatRequest        *request);
 void          _rw_server_call_free        (RwServerCall         *call);
@@ -201,6 +206,13 @@ void          _rw_server_handle_responses (RwServer             *self,
                                            RwServerConn         *c,
                                            const char           *body,
                                            gsize                 len);
+void          _rw_server_handle_embeddings (RwServer            *self,
+                                            RwServerConn        *c,
+                                            const char          *body,
+                                            gsize                len);
+guint         _rw_server_embeddings_count_inputs (JsonNode      *input,
+                                                  gint64        *tokens,
+                                                  GError       **error);
 
 GSource      *_rw_server_add_timeout      (guint ms,
                                            GSourceFunc func,

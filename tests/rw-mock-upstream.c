@@ -184,6 +184,89 @@ rw_mock_reply_new_echo (void)
   return rw_mock_reply_new_events (events);
 }
 
+/* An /embeddings reply as OpenAI gives one, made from the request: one embedding for each
+ * input (a text, texts, token ids or lists of them), input i's being [i + 1, 0.5, -0.25], as
+ * numbers or, when the request asks for "encoding_format": "base64", as the base64 of their
+ * little-endian float32s; usage counts a token for each 4 bytes of text. */
+RwMockReply *
+rw_mock_reply_new_embeddings (void)
+{
+  RwMockReply *reply = rw_mock_reply_new_json (200, "{}");
+
+  reply->embeddings = TRUE;
+  return reply;
+}
+
+static GBytes *
+embeddings_for (const char *request,
+                gsize       len)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) out = g_string_new ("{\"object\":\"list\",\"data\":[");
+  JsonObject *o;
+  JsonNode *input;
+  gboolean base64;
+  guint n = 1;
+  gint64 tokens = 0;
+
+  if (!json_parser_load_from_data (parser, request, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      static const char refusal[] = "{\"error\":{\"message\":\"not JSON\"}}";
+      return g_bytes_new_static (refusal, strlen (refusal));
+    }
+  o = json_node_get_object (json_parser_get_root (parser));
+  input = json_object_get_member (o, "input");
+  base64 = g_strcmp0 (json_object_get_string_member_with_default (o, "encoding_format", ""),
+                      "base64") == 0;
+  if (input != NULL && JSON_NODE_HOLDS_ARRAY (input))
+    {
+      JsonArray *a = json_node_get_array (input);
+      JsonNode *first = json_array_get_length (a) > 0 ? json_array_get_element (a, 0) : NULL;
+
+      if (first != NULL && !(JSON_NODE_HOLDS_VALUE (first) &&
+                             json_node_get_value_type (first) == G_TYPE_INT64))
+        n = json_array_get_length (a);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          tokens += JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING
+                    ? (gint64) strlen (json_node_get_string (e)) / 4 + 1 : 1;
+        }
+    }
+  else if (input != NULL && JSON_NODE_HOLDS_VALUE (input))
+    tokens = (gint64) strlen (json_node_get_string (input) ? json_node_get_string (input) : "") / 4 + 1;
+  for (guint i = 0; i < n; i++)
+    {
+      float v[3] = { (float) (i + 1), 0.5f, -0.25f };
+
+      g_string_append_printf (out, "%s{\"object\":\"embedding\",\"index\":%u,\"embedding\":",
+                              i ? "," : "", i);
+      if (base64)
+        {
+          guint8 bytes[sizeof v];
+          g_autofree char *text = NULL;
+
+          for (guint j = 0; j < 3; j++)
+            {
+              guint32 bits;
+              memcpy (&bits, &v[j], 4);
+              bits = GUINT32_TO_LE (bits);
+              memcpy (bytes + 4 * j, &bits, 4);
+            }
+          text = g_base64_encode (bytes, sizeof bytes);
+          g_string_append_printf (out, "\"%s\"}", text);
+        }
+      else
+        g_string_append_printf (out, "[%u,0.5,-0.25]}", i + 1);
+    }
+  g_string_append_printf (out, "],\"model\":\"%s\",\"usage\":{\"prompt_tokens\":%"
+                          G_GINT64_FORMAT ",\"total_tokens\":%" G_GINT64_FORMAT "}}",
+                          json_object_get_string_member_with_default (o, "model", ""),
+                          tokens, tokens);
+  return g_string_free_to_bytes (g_steal_pointer (&out));
+}
+
 /* A streamed answer in each protocol's own framing: the same text and usage whatever the
  * protocol, so that tests can check that every provider reads it the same way. */
 RwMockReply *
@@ -702,6 +785,11 @@ handle_request (Conn       *c,
     const char *data;
 
     c->reply = pick_reply (self, model, text);
+    if (c->reply->embeddings)
+      {
+        g_bytes_unref (c->reply->body);
+        c->reply->body = embeddings_for (body, body_len);
+      }
     data = c->reply->body ? g_bytes_get_data (c->reply->body, &len) : NULL;
     if (data != NULL && g_strstr_len (data, len, RW_MOCK_REQUEST_BODY) != NULL)
       {

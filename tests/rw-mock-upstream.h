@@ -34,6 +34,7 @@ struct _RwMockReply
   gssize drop_at;           /* close the connection at this body offset; -1 */
   gboolean hang;            /* never answer at all */
   char *match;              /* only for a request whose body contains this; NULL: any */
+  gboolean embeddings;      /* the body answers the request's embeddings (see below) */
 };
 
 RwMockReply    *rw_mock_reply_new           (guint        status,
@@ -54,6 +55,7 @@ RwMockReply    *rw_mock_reply_new_tool_call (const char  *id,
                                              const char  *name,
                                              const char  *arguments);
 RwMockReply    *rw_mock_reply_new_echo      (void);
+RwMockReply    *rw_mock_reply_new_embeddings (void);
 typedef enum
 {
   RW_MOCK_OPENAI,

@@ -14,7 +14,8 @@
  * upstream: the official `openai` npm package (4.x on the system's Node.js, Debian 12's own
  * among them, and on a current Node; the current major on a current Node), the Vercel AI SDK
  * and LangChain JS. Each runs chat streamed and not, a two-step tool loop, structured output,
- * several choices, and fields and an image that must reach the upstream unchanged; the mock's
+ * several choices, fields and an image that must reach the upstream unchanged, and embeddings
+ * (as base64, which the openai package asks for by default, and as numbers); the mock's
  * "echo" model answers with the body it received, so the client itself checks what arrived.
  * tests/conformance/ holds the client scripts; build-aux/run installs their packages, and a
  * current Node.js from the npm registry.
@@ -156,6 +157,7 @@ conformance_world (void)
   rw_mock_upstream_set_default (mock, "json", rw_mock_reply_new_stream (city, 20, 9, TRUE));
   rw_mock_upstream_set_default (mock, "two", rw_mock_reply_new_events (two));
   rw_mock_upstream_set_default (mock, "echo", rw_mock_reply_new_echo ());
+  rw_mock_upstream_set_default (mock, "embed", rw_mock_reply_new_embeddings ());
 
   rw_policy_set_default (policy, none);
   rw_policy_set_fallbacks (policy, "mock/failing", good);
@@ -255,7 +257,7 @@ static const char * const openai_checks[] = {
   "tool-loop-stream oll/agent",
   "run-tools", "json-schema", "n-2", "fields-reach-upstream",
   "image-reaches-upstream", "responses", "responses-stream", "responses-tool-loop",
-  "responses-tool-loop-stream", NULL
+  "responses-tool-loop-stream", "embeddings", NULL
 };
 
 static const char * const ai_sdk_checks[] = {
@@ -263,14 +265,14 @@ static const char * const ai_sdk_checks[] = {
   "compatible-tool-loop-stream", "compatible-tool-loop anth/agent",
   "compatible-tool-loop gem/agent", "compatible-tool-loop oll/agent", "compatible-object", "openai-chat-tool-loop",
   "openai-chat-stream", "image-reaches-upstream", "openai-responses-tool-loop",
-  "openai-responses-tool-loop-stream", "openai-responses-object", NULL
+  "openai-responses-tool-loop-stream", "openai-responses-object", "embed-many", NULL
 };
 
 static const char * const langchain_checks[] = {
   "invoke", "stream", "bind-tools-loop", "bind-tools-stream", "bind-tools-stream anth/agent",
   "bind-tools-stream gem/agent", "bind-tools-loop oll/agent",
   "responses-api-loop", "structured-output",
-  "fields-reach-upstream", NULL
+  "fields-reach-upstream", "embeddings", NULL
 };
 
 static const Client clients[] = {

@@ -1169,6 +1169,175 @@ test_reference_fields (Fixture       *f,
   g_test_message ("\n%s", table->str);
 }
 
+static void
+on_embeddings_served (RwServer        *server,
+                      RwServedRequest *served,
+                      gpointer         user_data)
+{
+  g_ptr_array_add (user_data, rw_served_request_copy (served));
+}
+
+/* POST /v1/embeddings goes as it is to the model named, with its provider's key and no
+ * other's, and the reply comes back with the model's id: floats or base64, as the caller asked
+ * (the openai SDK asks for base64). A request the endpoint cannot pass on is refused with the
+ * member named; a reply that does not hold one embedding per input is not passed on; a priced
+ * model keeps to the ceilings; the app's log hears of each. */
+static void
+test_embeddings (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct
+  {
+    const char *body, *param;
+    guint status;
+  } refused[] = {
+    { "{\"input\": \"x\"}", "model", 400 },
+    { "{\"model\": \"routewise/auto\", \"input\": \"x\"}", "model", 400 },
+    { "{\"model\": \"a/emb\"}", "input", 400 },
+    { "{\"model\": \"a/emb\", \"input\": \"\"}", "input", 400 },
+    { "{\"model\": \"a/emb\", \"input\": []}", "input", 400 },
+    { "{\"model\": \"a/emb\", \"input\": {\"text\": \"x\"}}", "input", 400 },
+    { "{\"model\": \"a/emb\", \"input\": [\"x\", 3]}", "input[1]", 400 },
+    { "{\"model\": \"a/emb\", \"input\": [[1, 2], []]}", "input[1]", 400 },
+    { "{\"model\": \"nowhere/emb\", \"input\": \"x\"}", NULL, 404 },
+    { "{\"model\": \"anth/emb\", \"input\": \"x\"}", NULL, 400 },
+  };
+  RwMockUpstream *mock = rw_mock_upstream_new ();  /* the world's */
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) rw_served_request_free);
+  RwTestWorld *world;
+  g_autoptr(RwServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *sent = NULL;
+  g_autofree char *auth = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) upstream_body = NULL;
+  JsonObject *o, *req;
+
+  g_setenv ("RW_EMBED_KEY_A", "sk-embed-a-0123456789", TRUE);
+  g_setenv ("RW_EMBED_KEY_B", "sk-embed-b-0123456789", TRUE);
+  world = rw_test_world_new_with_mock (mock,
+    "{\"providers\": [{\"id\": \"a\", \"kind\": \"openai\", \"base_url\": \"$URL\","
+    "                  \"api_key_env\": \"RW_EMBED_KEY_A\"},"
+    "                 {\"id\": \"b\", \"kind\": \"openai\", \"base_url\": \"$URL\","
+    "                  \"api_key_env\": \"RW_EMBED_KEY_B\"},"
+    "                 {\"id\": \"anth\", \"kind\": \"anthropic\", \"base_url\": \"$URL\"}],"
+    " \"models\": [{\"id\": \"b/dear\", \"provider\": \"b\", \"name\": \"dear\","
+    "               \"input_price\": 100000, \"output_price\": 0}]}", FALSE);
+  server = rw_server_new (world->router, TOKEN);
+  g_assert_true (rw_server_listen (server, 0, &error));
+  g_signal_connect (server, "request-served", G_CALLBACK (on_embeddings_served), log);
+  base = g_strdup_printf ("http://127.0.0.1:%u/v1", rw_server_get_port (server));
+  url = g_strconcat (base, "/embeddings", NULL);
+
+  /* Passed on whole, to the named provider with its own key, and back with the model's id. */
+  rw_mock_upstream_push (mock, "text-embedding-3-small", rw_mock_reply_new_json (200,
+    "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+    "\"embedding\":[0.25,-0.5]},{\"object\":\"embedding\",\"index\":1,\"embedding\":[1,0]}],"
+    "\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}"));
+  {
+    g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN,
+      "{\"model\": \"a/text-embedding-3-small\", \"input\": [\"one\", \"two\"], "
+      "\"dimensions\": 2, \"encoding_format\": \"float\", \"user\": \"u-7\"}", &out);
+    g_test_message ("reply: %s", out);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                   "x-routewise-model"), ==,
+                     "a/text-embedding-3-small");
+  }
+  reply = json_from_string (out, NULL);
+  o = json_node_get_object (reply);
+  g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, "a/text-embedding-3-small");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "data")), ==, 2);
+  g_assert_cmpfloat (json_array_get_double_element (json_object_get_array_member (
+    json_array_get_object_element (json_object_get_array_member (o, "data"), 0), "embedding"),
+    1), ==, -0.5);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "usage"),
+                                               "prompt_tokens"), ==, 4);
+  sent = rw_mock_upstream_dup_last_body (mock);
+  upstream_body = json_from_string (sent, NULL);
+  req = json_node_get_object (upstream_body);
+  g_assert_cmpstr (json_object_get_string_member (req, "model"), ==, "text-embedding-3-small");
+  g_assert_cmpint (json_object_get_int_member (req, "dimensions"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (req, "encoding_format"), ==, "float");
+  g_assert_cmpstr (json_object_get_string_member (req, "user"), ==, "u-7");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (req, "input")), ==, 2);
+  auth = rw_mock_upstream_dup_last_header (mock, "Authorization");
+  g_assert_cmpstr (auth, ==, "Bearer sk-embed-a-0123456789");
+  g_assert_cmpuint (log->len, ==, 1);
+  g_assert_cmpstr (((RwServedRequest *) log->pdata[0])->requested, ==,
+                   "a/text-embedding-3-small");
+  g_assert_cmpuint (((RwServedRequest *) log->pdata[0])->status, ==, 200);
+
+  /* base64, as the SDK asks by default: passed on as the upstream wrote it; b's key to b. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&auth, g_free);
+  rw_mock_upstream_push (mock, "text-embedding-3-small", rw_mock_reply_new_json (200,
+    "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+    "\"embedding\":\"AACAPgAAAL8=\"}],\"model\":\"text-embedding-3-small\","
+    "\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}"));
+  {
+    g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN,
+      "{\"model\": \"b/text-embedding-3-small\", \"input\": [1, 2, 3], "
+      "\"encoding_format\": \"base64\"}", &out);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  }
+  g_assert_nonnull (strstr (out, "\"embedding\":\"AACAPgAAAL8=\""));
+  auth = rw_mock_upstream_dup_last_header (mock, "Authorization");
+  g_assert_cmpstr (auth, ==, "Bearer sk-embed-b-0123456789");
+
+  /* Refused before anything is sent, the member named. */
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(SoupMessage) msg = NULL;
+
+      g_clear_pointer (&out, g_free);
+      msg = rw_test_http (f->session, "POST", url, TOKEN, refused[i].body, &out);
+      if (soup_message_get_status (msg) != refused[i].status ||
+          g_strcmp0 (error_param (out), refused[i].param) != 0)
+        g_error ("%s: %u %s", refused[i].body, soup_message_get_status (msg), out);
+    }
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "emb"), ==, 0);
+
+  /* The upstream's refusal, without the key; a reply short of an embedding is not passed on. */
+  g_clear_pointer (&out, g_free);
+  rw_mock_upstream_push (mock, "bad", rw_mock_reply_new_json (401,
+    "{\"error\":{\"message\":\"Incorrect API key provided: sk-embed-a-0123456789\","
+    "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
+  {
+    g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN,
+      "{\"model\": \"a/bad\", \"input\": \"x\"}", &out);
+    /* The caller's token was right: the gateway's upstream failed, as for a chat. */
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 502);
+  }
+  g_assert_nonnull (strstr (out, "Incorrect API key"));
+  g_assert_null (strstr (out, "sk-embed-a-0123456789"));
+  g_clear_pointer (&out, g_free);
+  rw_mock_upstream_push (mock, "short", rw_mock_reply_new_json (200,
+    "{\"data\":[{\"index\":0,\"embedding\":[1]}]}"));
+  {
+    g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN,
+      "{\"model\": \"a/short\", \"input\": [\"x\", \"y\"]}", &out);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 502);
+  }
+
+  /* A priced model keeps to the per-request ceiling: nothing is sent. */
+  g_clear_pointer (&out, g_free);
+  rw_router_set_cost_ceilings (world->router, 0.01, 0);
+  {
+    g_autoptr(SoupMessage) msg = rw_test_http (f->session, "POST", url, TOKEN,
+      "{\"model\": \"b/dear\", \"input\": \"a text of some length to embed\"}", &out);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 402);
+  }
+  g_assert_nonnull (strstr (out, "per-request ceiling"));
+  g_assert_cmpuint (rw_mock_upstream_count (mock, "dear"), ==, 0);
+
+  rw_server_stop (server);
+  rw_test_world_free (world);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1194,6 +1363,7 @@ main (int    argc,
   ADD ("responses-streamed", test_responses_streamed);
   ADD ("capabilities", test_capabilities);
   ADD ("reference-fields", test_reference_fields);
+  ADD ("embeddings", test_embeddings);
 #undef ADD
   return g_test_run ();
 }

@@ -234,7 +234,7 @@ test_bad_requests (Fixture       *f,
   g_autoptr(SoupMessage) m2 = request (f, "POST", "/chat/completions", TOKEN,
                                        "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", &b);
   g_autoptr(SoupMessage) m3 = request (f, "GET", "/chat/completions", TOKEN, NULL, &c);
-  g_autoptr(SoupMessage) m4 = request (f, "GET", "/embeddings", TOKEN, NULL, &d);
+  g_autoptr(SoupMessage) m4 = request (f, "GET", "/images/generations", TOKEN, NULL, &d);
   g_autoptr(SoupMessage) m5 = request (f, "GET", "/models", NULL, NULL, &e);
   /* Members of the wrong kind are refused, not taken for granted. */
   g_autoptr(SoupMessage) m6 = request (f, "POST", "/chat/completions", TOKEN,
@@ -247,6 +247,7 @@ test_bad_requests (Fixture       *f,
   g_assert_nonnull (strstr (b, "model"));
   g_assert_cmpuint (soup_message_get_status (m3), ==, 405);
   g_assert_cmpuint (soup_message_get_status (m4), ==, 404);
+  g_assert_nonnull (strstr (d, "/v1/embeddings"));
   g_assert_cmpuint (soup_message_get_status (m5), ==, 401);
   g_assert_null (strstr (e, TOKEN));
   g_assert_cmpuint (soup_message_get_status (m6), ==, 400);

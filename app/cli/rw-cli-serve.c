@@ -202,8 +202,9 @@ const RwCliCommand rw_cli_command_serve = {
   .name = "serve",
   .summary = N_("Serve the OpenAI-compatible endpoint on 127.0.0.1"),
   .help = N_("Serve the OpenAI-compatible endpoint on 127.0.0.1: POST /v1/chat/completions, "
-             "POST /v1/responses, GET /v1/models and GET /v1/models/{id}. Every request needs the "
-             "bearer token kept in the file “token” of the configuration folder."),
+             "POST /v1/responses, POST /v1/embeddings, GET /v1/models and GET /v1/models/{id}. "
+             "Every request needs the bearer token kept in the file “token” of the "
+             "configuration folder."),
   .options_size = sizeof (ServeOptions),
   .entries = serve_entries,
   .init = serve_init,

@@ -3,7 +3,7 @@
 // Chat Completions (@ai-sdk/openai-compatible, and @ai-sdk/openai's .chat()), and reports what
 // it saw as JSON.
 import { attempt, check, report } from './report.mjs';
-import { generateText, streamText, tool, isStepCount, Output } from 'ai';
+import { generateText, streamText, tool, isStepCount, Output, embed, embedMany } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
@@ -111,6 +111,17 @@ await attempt('image-reaches-upstream', async () => {
   check('image-reaches-upstream', parts[1]?.type === 'image_url' &&
     parts[1].image_url.url === `data:image/png;base64,${png}` && got.seed === 3 &&
     JSON.stringify(got.stop) === '["END"]', r.text);
+});
+
+await attempt('embed-many', async () => {
+  // Both providers' embedding models: @ai-sdk/openai asks for floats.
+  const many = await embedMany({ model: compatible.embeddingModel('mock/embed'),
+    values: ['one', 'two', 'three'], maxRetries: 0 });
+  const one = await embed({ model: openai.embedding('mock/embed'), value: 'one', maxRetries: 0 });
+  check('embed-many', many.embeddings.length === 3 &&
+    JSON.stringify(many.embeddings[2]) === '[3,0.5,-0.25]' &&
+    JSON.stringify(one.embedding) === '[1,0.5,-0.25]' && many.usage.tokens > 0,
+    JSON.stringify({ many, one }));
 });
 
 report();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Drives Routewise's endpoint with LangChain JS's ChatOpenAI and reports what it saw as JSON.
 import { attempt, check, report } from './report.mjs';
-import { ChatOpenAI } from '@langchain/openai';
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
@@ -90,6 +90,16 @@ await attempt('fields-reach-upstream', async () => {
   const got = JSON.parse(r.content);
   check('fields-reach-upstream', JSON.stringify(got.stop) === '["END"]' && got.top_p === 0.5 &&
     got.seed === 9 && got.frequency_penalty === 0.5, r.content);
+});
+
+await attempt('embeddings', async () => {
+  // OpenAIEmbeddings, as a retriever uses it: documents in a batch, then the query.
+  const embeddings = new OpenAIEmbeddings({ model: 'mock/embed', apiKey, configuration,
+    maxRetries: 0 });
+  const docs = await embeddings.embedDocuments(['one', 'two']);
+  const query = await embeddings.embedQuery('one');
+  check('embeddings', docs.length === 2 && JSON.stringify(Array.from(docs[1])) === '[2,0.5,-0.25]' &&
+    JSON.stringify(Array.from(query)) === '[1,0.5,-0.25]', JSON.stringify({ docs, query }));
 });
 
 report();

@@ -320,4 +320,16 @@ await attempt('responses-tool-loop-stream', async () => {
     JSON.stringify({ call, args, text }));
 });
 
+await attempt('embeddings', async () => {
+  // The SDK asks for base64 unless told otherwise, and decodes it; then floats, as asked.
+  const b = await client.embeddings.create({ model: 'mock/embed', input: ['one', 'two'] });
+  const f = await client.embeddings.create({
+    model: 'mock/embed', input: 'one', encoding_format: 'float', dimensions: 3,
+  });
+  check('embeddings', b.data.length === 2 && b.model === 'mock/embed' &&
+    JSON.stringify(Array.from(b.data[1].embedding)) === '[2,0.5,-0.25]' &&
+    b.usage.prompt_tokens > 0 && f.data.length === 1 &&
+    JSON.stringify(f.data[0].embedding) === '[1,0.5,-0.25]', JSON.stringify({ b, f }));
+});
+
 report();

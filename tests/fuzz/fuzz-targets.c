@@ -364,6 +364,15 @@ rw_fuzz_requests (const guint8 *data,
       g_clear_error (&error);
       json_object_unref (extra);
 
+      {
+        /* Its "input" as /v1/embeddings counts it. */
+        gint64 tokens = -1;
+        guint n = _rw_server_embeddings_count_inputs (json_object_get_member (obj, "input"),
+                                                      &tokens, &error);
+
+        g_assert ((n == 0) == (error != NULL) && n <= 2048 && tokens >= 0);
+        g_clear_error (&error);
+      }
       responses = _rw_server_responses_parse (NULL, obj, NULL, &messages, &error);
       g_assert ((responses == NULL) == (error != NULL));
       g_clear_error (&error);
@@ -607,6 +616,20 @@ models_done_cb (GObject      *object,
     }
 }
 
+/* The pass-through's reply or error, kept on the provider. */
+static void
+passthrough_done_cb (GObject      *object,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  GError *error = NULL;
+  JsonNode *reply = rw_provider_embeddings_finish (RW_PROVIDER (object), res, &error);
+
+  g_object_set_data (object, "reply", reply);
+  g_object_set_data (object, "error", error);
+  *(gboolean *) user_data = TRUE;
+}
+
 int
 rw_fuzz_replies (const guint8 *data,
                  gsize         size)
@@ -659,6 +682,33 @@ rw_fuzz_replies (const guint8 *data,
           g_assert (v->len == ((GArray *) vectors->pdata[0])->len);
           rw_cosine_similarity (vectors->pdata[0], v);
         }
+      return 0;
+    }
+  /* "passthrough N": an /embeddings reply for N inputs, as the endpoint passes one on. */
+  if (words[0] != NULL && g_str_equal (words[0], "passthrough"))
+    {
+      GError *error = NULL;
+      guint n = words[1] ? (guint) CLAMP (g_ascii_strtoull (words[1], NULL, 10), 1, 2048) : 1;
+      JsonObject *asked = json_object_new ();
+      g_autoptr(RwModel) embedder = rw_model_new ("openai/e", "openai", "e");
+      JsonNode *reply = NULL;
+      gboolean done = FALSE;
+
+      provider = rw_catalog_lookup_provider (catalog, "openai");
+      json_object_set_string_member (asked, "input", "x");
+      _rw_provider_set_replay (provider, 200, NULL, body, 0);
+      rw_provider_embeddings_async (provider, embedder, asked, n, NULL, passthrough_done_cb,
+                                    &done);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+      _rw_provider_set_replay (provider, 0, NULL, NULL, 0);
+      reply = g_object_steal_data (G_OBJECT (provider), "reply");
+      error = g_object_steal_data (G_OBJECT (provider), "error");
+      g_assert ((reply == NULL) == (error != NULL));
+      g_assert (reply == NULL || JSON_NODE_HOLDS_OBJECT (reply));
+      g_clear_pointer (&reply, json_node_unref);
+      g_clear_error (&error);
+      json_object_unref (asked);
       return 0;
     }
   /* "moderation": a /moderations reply, as the moderation grader reads it. */
