@@ -5,7 +5,7 @@
 
 #include "rw-error.h"
 #include "rw-recorded-provider.h"
-#include "rw-router.h"
+#include "rw-router-private.h"
 
 /**
  * RwRouter:
@@ -23,55 +23,13 @@
  * a whole answer from a fallback instead. Every attempt is stored.
  */
 
-typedef struct
-{
-  RwCircuitState state;
-  guint failures;
-  gint64 window_start_us;
-  gint64 opened_at_us;
-  gboolean trial_in_flight;
-} Circuit;
-
-struct _RwRouter
-{
-  GObject parent_instance;
-
-  RwCatalog *catalog;
-  RwStore *store;
-  RwPolicy *policy;
-  char *run_id;
-  GHashTable *circuits;   /* model id -> Circuit */
-  GHashTable *recorded_models;
-  GRand *rand;
-
-  guint max_retries;
-  guint base_delay_ms;
-  guint max_delay_ms;
-  guint circuit_failures;
-  guint circuit_window_ms;
-  guint circuit_cooldown_ms;
-  double request_ceiling_usd;
-  double daily_ceiling_usd;
-  double spent_today_usd;
-  gint64 day_ends_us;
-  GDate *spent_day;
-
-  RwClockFunc clock;
-  gpointer clock_data;
-
-  /* Routes may run on several threads at once (the endpoint's event loops): the state they
-   * share (the policy, circuits, spend, the run and the models recorded) is read and changed
-   * under this lock. */
-  GMutex lock;
-};
-
 G_DEFINE_FINAL_TYPE (RwRouter, rw_router, G_TYPE_OBJECT)
 
 G_DEFINE_BOXED_TYPE (RwRouteResult, rw_route_result, rw_route_result_ref, rw_route_result_unref)
 
 /* The longest Retry-After worth waiting for; beyond it, fall back at once. */
 #define MAX_RETRY_AFTER_MS 30000
-/* Output tokens assumed for a cost estimate when the request sets no max_tokens. */
+
 #define DEFAULT_OUTPUT_TOKENS 1024
 
 static RwRouteResult *
@@ -221,141 +179,6 @@ rw_router_set_retries (RwRouter *self,
 }
 
 /**
- * rw_router_set_circuit:
- * @self: a #RwRouter
- * @failures: consecutive failures that open a model's circuit
- * @window_ms: the time within which they must fall
- * @cooldown_ms: how long an open circuit stays open before one trial request is let through
- */
-void
-rw_router_set_circuit (RwRouter *self,
-                       guint     failures,
-                       guint     window_ms,
-                       guint     cooldown_ms)
-{
-  self->circuit_failures = MAX (1, failures);
-  self->circuit_window_ms = window_ms;
-  self->circuit_cooldown_ms = cooldown_ms;
-}
-
-/* The day's spend starts again at local midnight. Checked on every attempt, so the local time
- * (which GLib reads from /etc/localtime each time) is only looked at when the day may have
- * turned. */
-static void
-router_roll_day (RwRouter *self)
-{
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GDateTime) midnight = NULL;
-  g_autoptr(GDateTime) next = NULL;
-
-  if (self->spent_day != NULL && g_get_real_time () < self->day_ends_us)
-    return;
-  now = g_date_time_new_now_local ();
-  midnight = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                    g_date_time_get_day_of_month (now), 0, 0, 0);
-  next = g_date_time_add_days (midnight, 1);
-  self->day_ends_us = g_date_time_to_unix (next) * G_USEC_PER_SEC;
-  g_clear_pointer (&self->spent_day, g_date_free);
-  self->spent_day = g_date_new_dmy (g_date_time_get_day_of_month (now), g_date_time_get_month (now),
-                                    g_date_time_get_year (now));
-  self->spent_today_usd = 0;
-  if (self->store != NULL)
-    {
-      double spent = rw_store_sum_cost_since (self->store, g_date_time_to_unix (midnight) * 1000,
-                                              NULL);
-      if (spent > 0)
-        self->spent_today_usd = spent;
-    }
-}
-
-/**
- * rw_router_set_cost_ceilings:
- * @self: a #RwRouter
- * @per_request_usd: the most one request may be estimated to cost, or 0 for no limit
- * @daily_usd: the most all requests of a day may cost, or 0 for no limit; what the database
- *   recorded today counts
- */
-void
-rw_router_set_cost_ceilings (RwRouter *self,
-                             double    per_request_usd,
-                             double    daily_usd)
-{
-  g_mutex_lock (&self->lock);
-  self->request_ceiling_usd = MAX (0, per_request_usd);
-  self->daily_ceiling_usd = MAX (0, daily_usd);
-  router_roll_day (self);
-  g_mutex_unlock (&self->lock);
-}
-
-double
-rw_router_get_spent_today (RwRouter *self)
-{
-  double spent;
-
-  g_mutex_lock (&self->lock);
-  router_roll_day (self);
-  spent = self->spent_today_usd;
-  g_mutex_unlock (&self->lock);
-  return spent;
-}
-
-/**
- * rw_router_add_spent:
- * @self: a #RwRouter
- * @cost_usd: what a call cost, or NAN when it is not known
- *
- * Counts a call made beside the router's own (the endpoint's embeddings) toward today's spend.
- */
-void
-rw_router_add_spent (RwRouter *self,
-                     double    cost_usd)
-{
-  g_mutex_lock (&self->lock);
-  router_roll_day (self);
-  if (isfinite (cost_usd) && cost_usd > 0)
-    self->spent_today_usd += cost_usd;
-  g_mutex_unlock (&self->lock);
-}
-
-/**
- * rw_router_check_ceilings:
- * @self: a #RwRouter
- * @model_id: the model a request would go to
- * @estimate_usd: what it could cost there, or NAN when the model has no price
- * @error: where a ceiling it would break is said (RW_ERROR_BUDGET)
- *
- * Returns: whether the request keeps to the per-request and the daily ceiling; one of no
- *   known cost always does
- */
-gboolean
-rw_router_check_ceilings (RwRouter    *self,
-                          const char  *model_id,
-                          double       estimate_usd,
-                          GError     **error)
-{
-  double spent;
-
-  if (!isfinite (estimate_usd))
-    return TRUE;
-  if (self->request_ceiling_usd > 0 && estimate_usd > self->request_ceiling_usd)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BUDGET,
-                   "the request could cost $%.4f on %s, over the per-request ceiling of $%.4f",
-                   estimate_usd, model_id, self->request_ceiling_usd);
-      return FALSE;
-    }
-  if (self->daily_ceiling_usd > 0 &&
-      (spent = rw_router_get_spent_today (self)) + estimate_usd > self->daily_ceiling_usd)
-    {
-      g_set_error (error, RW_ERROR, RW_ERROR_BUDGET,
-                   "the daily ceiling of $%.2f would be broken ($%.4f spent today)",
-                   self->daily_ceiling_usd, spent);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/**
  * rw_router_set_clock:
  * @self: a #RwRouter
  * @clock: (nullable): the monotonic clock circuits are timed by, or %NULL for the real one
@@ -368,172 +191,6 @@ rw_router_set_clock (RwRouter    *self,
 {
   self->clock = clock ? clock : router_default_clock;
   self->clock_data = user_data;
-}
-
-/* ------------------------------------------------------------------------------ circuits */
-
-static Circuit *
-router_get_circuit (RwRouter   *self,
-                    const char *model_id)
-{
-  Circuit *c = g_hash_table_lookup (self->circuits, model_id);
-
-  if (c == NULL)
-    {
-      c = g_new0 (Circuit, 1);
-      g_hash_table_insert (self->circuits, g_strdup (model_id), c);
-    }
-  return c;
-}
-
-/* Called with the lock held. */
-static gboolean
-router_circuit_allows_locked (RwRouter   *self,
-                              const char *model_id)
-{
-  Circuit *c = router_get_circuit (self, model_id);
-  gint64 now = self->clock (self->clock_data);
-
-  switch (c->state)
-    {
-    case RW_CIRCUIT_CLOSED:
-      return TRUE;
-    case RW_CIRCUIT_OPEN:
-      if (now - c->opened_at_us < (gint64) self->circuit_cooldown_ms * 1000)
-        return FALSE;
-      c->state = RW_CIRCUIT_HALF_OPEN;
-      c->trial_in_flight = TRUE;
-      return TRUE;
-    case RW_CIRCUIT_HALF_OPEN:
-      if (c->trial_in_flight)
-        return FALSE;
-      c->trial_in_flight = TRUE;
-      return TRUE;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-router_circuit_allows (RwRouter   *self,
-                       const char *model_id)
-{
-  gboolean allows;
-
-  g_mutex_lock (&self->lock);
-  allows = router_circuit_allows_locked (self, model_id);
-  g_mutex_unlock (&self->lock);
-  return allows;
-}
-
-static gboolean
-router_counts_against_circuit (const GError *error)
-{
-  return !(g_error_matches (error, RW_ERROR, RW_ERROR_BAD_REQUEST) ||
-           g_error_matches (error, RW_ERROR, RW_ERROR_UNSUPPORTED) ||
-           g_error_matches (error, RW_ERROR, RW_ERROR_CONTEXT_LENGTH) ||
-           g_error_matches (error, RW_ERROR, RW_ERROR_CANCELLED) ||
-           g_error_matches (error, RW_ERROR, RW_ERROR_BUDGET));
-}
-
-/* Called with the lock held. */
-static void
-router_circuit_record_locked (RwRouter     *self,
-                              const char   *model_id,
-                              const GError *error)
-{
-  Circuit *c = router_get_circuit (self, model_id);
-  gint64 now = self->clock (self->clock_data);
-
-  c->trial_in_flight = FALSE;
-  if (error == NULL)
-    {
-      c->state = RW_CIRCUIT_CLOSED;
-      c->failures = 0;
-      return;
-    }
-  if (!router_counts_against_circuit (error))
-    {
-      /* Not the model's fault; a half-open trial simply ends. */
-      if (c->state == RW_CIRCUIT_HALF_OPEN)
-        c->state = RW_CIRCUIT_OPEN;
-      return;
-    }
-  if (c->state == RW_CIRCUIT_HALF_OPEN)
-    {
-      c->state = RW_CIRCUIT_OPEN;
-      c->opened_at_us = now;
-      return;
-    }
-  if (c->failures == 0 || now - c->window_start_us > (gint64) self->circuit_window_ms * 1000)
-    {
-      c->failures = 0;
-      c->window_start_us = now;
-    }
-  if (++c->failures >= self->circuit_failures)
-    {
-      c->state = RW_CIRCUIT_OPEN;
-      c->opened_at_us = now;
-    }
-}
-
-static void
-router_circuit_record (RwRouter     *self,
-                       const char   *model_id,
-                       const GError *error)
-{
-  g_mutex_lock (&self->lock);
-  router_circuit_record_locked (self, model_id, error);
-  g_mutex_unlock (&self->lock);
-}
-
-/**
- * rw_router_get_circuit_state:
- * @self: a #RwRouter
- * @model_id: a model
- *
- * Returns: the model's circuit as it stands now (an open circuit past its cooldown reads as
- *   half-open)
- */
-RwCircuitState
-rw_router_get_circuit_state (RwRouter   *self,
-                             const char *model_id)
-{
-  RwCircuitState state = RW_CIRCUIT_CLOSED;
-  Circuit *c;
-
-  g_mutex_lock (&self->lock);
-  c = g_hash_table_lookup (self->circuits, model_id);
-  if (c != NULL)
-    state = c->state;
-  if (c != NULL && c->state == RW_CIRCUIT_OPEN &&
-      self->clock (self->clock_data) - c->opened_at_us >= (gint64) self->circuit_cooldown_ms * 1000)
-    state = RW_CIRCUIT_HALF_OPEN;
-  g_mutex_unlock (&self->lock);
-  return state;
-}
-
-/**
- * rw_router_estimate_cost:
- * @self: a #RwRouter
- * @model: a model
- * @request: a request
- *
- * Returns: the most @request may cost on @model before it is sent: its input tokens (estimated)
- *   and max_tokens output tokens (1,024 when unset) at the catalog's prices, or NAN without
- *   a price
- */
-double
-rw_router_estimate_cost (RwRouter      *self,
-                         RwModel       *model,
-                         RwChatRequest *request)
-{
-  gint64 tokens_in = 0;
-
-  for (guint i = 0; i < rw_chat_request_get_n_messages (request); i++)
-    tokens_in += rw_estimate_tokens (rw_chat_request_get_content (request, i)) + 4;
-  return rw_model_compute_cost (model, tokens_in,
-                                request->max_tokens > 0 ? request->max_tokens : DEFAULT_OUTPUT_TOKENS);
 }
 
 /* ------------------------------------------------------------------------------- routing */
@@ -779,7 +436,7 @@ router_attempt_done (GObject      *object,
   GError *error = result->error;
 
   router_record_attempt (r, result);
-  router_circuit_record (self, rw_model_get_id (r->model), error);
+  _rw_router_circuit_record (self, rw_model_get_id (r->model), error);
   g_free (r->out->model_id);
   r->out->model_id = g_strdup (rw_model_get_id (r->model));
 
@@ -839,7 +496,7 @@ router_send_attempt (GTask *task)
       return;
     }
   /* The circuit rule holds for every retry, not only the first try. */
-  if (!router_circuit_allows (self, rw_model_get_id (r->model)))
+  if (!_rw_router_circuit_allows (self, rw_model_get_id (r->model)))
     {
       router_note_skip (r, RW_ERROR_OVERLOADED, "%s is failing; its circuit is open",
                  rw_model_get_id (r->model));
