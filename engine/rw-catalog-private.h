@@ -18,9 +18,13 @@ struct _RwCatalog
   GPtrArray *provider_order;  /* ids */
   GHashTable *models;         /* id -> RwModel */
   GListStore *model_list;
-  /* A GListStore remembers where the last read was: reads from several threads (the
-   * endpoint's event loops) go through rw_catalog_list_models(), under this lock. */
-  GMutex list_lock;
+  /* The endpoint's event loops read the catalog while the app changes it (Preferences): the
+   * tables, the order and the list are read and changed under this lock (recursive, for a
+   * handler of the list's items-changed that reads the catalog). A model or provider that is
+   * replaced or removed is kept in @retired until the catalog goes, so that what a lookup gave
+   * another thread stays valid. */
+  GRecMutex lock;
+  GPtrArray *retired;
   GPtrArray *local_ids;       /* local servers to look for: ids and base URLs */
   GPtrArray *local_urls;
 };

@@ -28,7 +28,8 @@ rw_catalog_finalize (GObject *object)
   g_clear_object (&self->model_list);
   g_clear_pointer (&self->local_ids, g_ptr_array_unref);
   g_clear_pointer (&self->local_urls, g_ptr_array_unref);
-  g_mutex_clear (&self->list_lock);
+  g_clear_pointer (&self->retired, g_ptr_array_unref);
+  g_rec_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (rw_catalog_parent_class)->finalize (object);
 }
@@ -46,7 +47,8 @@ rw_catalog_init (RwCatalog *self)
   self->provider_order = g_ptr_array_new_with_free_func (g_free);
   self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->model_list = g_list_store_new (RW_TYPE_MODEL);
-  g_mutex_init (&self->list_lock);
+  g_rec_mutex_init (&self->lock);
+  self->retired = g_ptr_array_new_with_free_func (g_object_unref);
   self->local_ids = g_ptr_array_new_with_free_func (g_free);
   self->local_urls = g_ptr_array_new_with_free_func (g_free);
 }
@@ -94,14 +96,24 @@ rw_catalog_get_models (RwCatalog *self)
  * @self: a #RwCatalog
  * @id: a model id
  *
+ * Safe from any thread; the model stays valid as long as the catalog, even once it is
+ * replaced or its provider removed.
+ *
  * Returns: (transfer none) (nullable): the model
  */
 RwModel *
 rw_catalog_lookup_model (RwCatalog  *self,
                          const char *id)
 {
+  RwModel *model;
+
   g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
-  return id ? g_hash_table_lookup (self->models, id) : NULL;
+  if (id == NULL)
+    return NULL;
+  g_rec_mutex_lock (&self->lock);
+  model = g_hash_table_lookup (self->models, id);
+  g_rec_mutex_unlock (&self->lock);
+  return model;
 }
 
 /**
@@ -109,14 +121,23 @@ rw_catalog_lookup_model (RwCatalog  *self,
  * @self: a #RwCatalog
  * @id: a provider id
  *
+ * Safe from any thread; the provider stays valid as long as the catalog.
+ *
  * Returns: (transfer none) (nullable): the provider
  */
 RwProvider *
 rw_catalog_lookup_provider (RwCatalog  *self,
                             const char *id)
 {
+  RwProvider *provider;
+
   g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
-  return id ? g_hash_table_lookup (self->providers, id) : NULL;
+  if (id == NULL)
+    return NULL;
+  g_rec_mutex_lock (&self->lock);
+  provider = g_hash_table_lookup (self->providers, id);
+  g_rec_mutex_unlock (&self->lock);
+  return provider;
 }
 
 /**
@@ -131,9 +152,11 @@ rw_catalog_list_providers (RwCatalog *self)
 {
   GPtrArray *ret = g_ptr_array_new_with_free_func (g_object_unref);
 
+  g_rec_mutex_lock (&self->lock);
   for (guint i = 0; i < self->provider_order->len; i++)
     g_ptr_array_add (ret, g_object_ref (g_hash_table_lookup (self->providers,
                                                              self->provider_order->pdata[i])));
+  g_rec_mutex_unlock (&self->lock);
   return ret;
 }
 
@@ -153,12 +176,12 @@ rw_catalog_list_models (RwCatalog *self)
 
   g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
 
-  g_mutex_lock (&self->list_lock);
+  g_rec_mutex_lock (&self->lock);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->model_list));
   ret = g_ptr_array_new_full (n, g_object_unref);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (ret, g_list_model_get_item (G_LIST_MODEL (self->model_list), i));
-  g_mutex_unlock (&self->list_lock);
+  g_rec_mutex_unlock (&self->lock);
   return ret;
 }
 
@@ -185,13 +208,15 @@ rw_catalog_add_model (RwCatalog *self,
   g_return_if_fail (RW_IS_CATALOG (self));
   g_return_if_fail (RW_IS_MODEL (model));
 
-  g_mutex_lock (&self->list_lock);
+  g_rec_mutex_lock (&self->lock);
   old = g_hash_table_lookup (self->models, rw_model_get_id (model));
+  if (old != NULL && old != model)
+    g_ptr_array_add (self->retired, g_object_ref (old));
   if (old != NULL && g_list_store_find (self->model_list, old, &pos))
     g_list_store_remove (self->model_list, pos);
   g_hash_table_replace (self->models, g_strdup (rw_model_get_id (model)), g_object_ref (model));
   g_list_store_insert_sorted (self->model_list, model, catalog_compare_models, NULL);
-  g_mutex_unlock (&self->list_lock);
+  g_rec_mutex_unlock (&self->lock);
 }
 
 /**
@@ -204,14 +229,20 @@ rw_catalog_add_provider (RwCatalog  *self,
                          RwProvider *provider)
 {
   const char *id;
+  RwProvider *old;
 
   g_return_if_fail (RW_IS_CATALOG (self));
   g_return_if_fail (RW_IS_PROVIDER (provider));
 
   id = rw_provider_get_id (provider);
-  if (!g_hash_table_contains (self->providers, id))
+  g_rec_mutex_lock (&self->lock);
+  old = g_hash_table_lookup (self->providers, id);
+  if (old == NULL)
     g_ptr_array_add (self->provider_order, g_strdup (id));
+  else if (old != provider)
+    g_ptr_array_add (self->retired, g_object_ref (old));
   g_hash_table_replace (self->providers, g_strdup (id), g_object_ref (provider));
+  g_rec_mutex_unlock (&self->lock);
 }
 
 gboolean
@@ -237,11 +268,12 @@ rw_catalog_remove_provider (RwCatalog  *self,
                             const char *provider_id)
 {
   g_autoptr(GPtrArray) models = NULL;
+  RwProvider *provider;
 
   g_return_if_fail (RW_IS_CATALOG (self));
 
   models = rw_catalog_list_models (self);
-  g_mutex_lock (&self->list_lock);
+  g_rec_mutex_lock (&self->lock);
   for (guint i = 0; i < models->len; i++)
     {
       RwModel *m = models->pdata[i];
@@ -251,16 +283,19 @@ rw_catalog_remove_provider (RwCatalog  *self,
         continue;
       if (g_list_store_find (self->model_list, m, &pos))
         g_list_store_remove (self->model_list, pos);
+      g_ptr_array_add (self->retired, g_object_ref (m));
       g_hash_table_remove (self->models, rw_model_get_id (m));
     }
-  g_mutex_unlock (&self->list_lock);
   for (guint i = 0; i < self->provider_order->len; i++)
     if (g_str_equal (self->provider_order->pdata[i], provider_id))
       {
         g_ptr_array_remove_index (self->provider_order, i);
         break;
       }
+  if ((provider = g_hash_table_lookup (self->providers, provider_id)) != NULL)
+    g_ptr_array_add (self->retired, g_object_ref (provider));
   g_hash_table_remove (self->providers, provider_id);
+  g_rec_mutex_unlock (&self->lock);
 }
 
 /**

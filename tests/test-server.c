@@ -1241,6 +1241,96 @@ test_request_served (Fixture       *f,
   g_assert_cmpuint (b->status, >=, 400);
 }
 
+typedef struct
+{
+  char *base;
+  guint done;       /* atomic: requests answered */
+  gint stop;        /* atomic */
+  gint exited;      /* atomic: clients out of their loop */
+  guint failed;     /* atomic: answers other than 200 */
+} Churn;
+
+/* A client of its own thread: model lookups and chats, one after the other, until told. */
+static gpointer
+churn_client (gpointer data)
+{
+  Churn *churn = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autofree char *models = g_strconcat (churn->base, "/models/mock%2Fgood", NULL);
+  g_autofree char *chat = g_strconcat (churn->base, "/chat/completions", NULL);
+
+  g_main_context_push_thread_default (context);
+  session = soup_session_new ();
+  for (guint i = 0; !g_atomic_int_get (&churn->stop); i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new (i % 2 ? "POST" : "GET", i % 2 ? chat : models);
+      g_autoptr(GBytes) reply = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    "Bearer " TOKEN);
+      if (i % 2)
+        {
+          static const char body[] = "{\"model\": \"mock/good\", \"messages\": [{\"role\": "
+                                     "\"user\", \"content\": \"Say hello\"}]}";
+          g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+
+          soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+        }
+      reply = soup_session_send_and_read (session, msg, NULL, NULL);
+      if (reply == NULL || soup_message_get_status (msg) != 200)
+        g_atomic_int_inc (&churn->failed);
+      g_atomic_int_inc (&churn->done);
+    }
+  g_main_context_pop_thread_default (context);
+  g_atomic_int_inc (&churn->exited);
+  return NULL;
+}
+
+/* The app edits the catalog (Preferences adds and removes providers, models change price)
+ * while its endpoint serves on several event loops: a loop's lookups never meet a table being
+ * changed, nor a model or provider freed under them (AddressSanitizer's setup sees it). */
+static void
+test_catalog_edited_while_serving (Fixture       *f,
+                                   gconstpointer  data)
+{
+  Churn churn = { .base = f->base };
+  GThread *clients[3];
+  guint edits = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    clients[i] = g_thread_new ("churn-client", churn_client, &churn);
+  while (g_atomic_int_get (&churn.done) < 300 || edits < 300)
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{\"providers\": [{\"id\": \"churn%u\", \"kind\": \"openai\", "
+        "\"base_url\": \"http://127.0.0.1:9/v1\"}],"
+        " \"models\": [{\"id\": \"churn%u/m\", \"provider\": \"churn%u\", \"name\": \"m\"},"
+        "              {\"id\": \"mock/good\", \"input_price\": %u, \"output_price\": 2}]}",
+        edits % 4, edits % 4, edits % 4, 1 + edits % 5);
+      g_autoptr(GError) error = NULL;
+      RwModel *replaced = rw_model_new ("mock/good", "mock", "good");
+
+      g_assert_true (rw_catalog_load_data (f->catalog, "edit", json, -1, &error));
+      rw_model_set_price (replaced, 1, 2);
+      rw_catalog_add_model (f->catalog, replaced);
+      g_object_unref (replaced);
+      if (edits % 2)
+        rw_catalog_remove_provider (f->catalog, "churn1");
+      edits++;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_atomic_int_set (&churn.stop, 1);
+  /* A client's last request may be served by this thread's loop: serve until all are out. */
+  while (g_atomic_int_get (&churn.exited) < (gint) G_N_ELEMENTS (clients))
+    g_main_context_iteration (NULL, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_thread_join (clients[i]);
+  g_assert_cmpuint (g_atomic_int_get (&churn.failed), ==, 0);
+  g_assert_nonnull (rw_catalog_lookup_model (f->catalog, "mock/good"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1274,6 +1364,8 @@ main (int    argc,
   ADD ("wire-stream-closes", test_wire_stream_closes);
   ADD ("wire-malformed", test_wire_malformed);
 #undef ADD
+  g_test_add ("/Rw/Server/catalog-edited-while-serving", Fixture, GUINT_TO_POINTER (4),
+              fixture_setup, test_catalog_edited_while_serving, fixture_teardown);
   g_test_add_func ("/Rw/Server/token-file", test_token_file);
   g_test_add_func ("/Rw/Server/normalize-origin", test_normalize_origin);
   /* One loop: the one this test holds busy. */
