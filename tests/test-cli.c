@@ -962,6 +962,49 @@ test_stats (Fixture       *f,
   g_assert_nonnull (strstr (f->out, "The policy “all-to-c” would have cost"));
 }
 
+/* providers --test asks each provider for its models with its key, as the app's Test does:
+ * what works and what failed, and an exit status that says whether any failed; the providers
+ * named alone, when some are. */
+static void
+test_providers_test (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *url = rw_mock_upstream_dup_base_url (f->mock);
+  g_autofree char *json = g_strdup_printf (
+    "{\"providers\": [{\"id\": \"mock\", \"kind\": \"openai\", \"base_url\": \"%s\","
+    "                  \"api_key_env\": \"RW_CLI_TEST_KEY\"},"
+    "                 {\"id\": \"dead\", \"kind\": \"openai\", \"base_url\": "
+    "                  \"http://127.0.0.1:9/v1\"},"
+    "                 {\"id\": \"keyless\", \"kind\": \"anthropic\", \"base_url\": "
+    "                  \"https://api.anthropic.com/v1\", \"api_key_env\": \"RW_CLI_NO_KEY\"}]}",
+    url);
+  g_autofree char *auth = NULL;
+
+  write_providers (f, json);
+  rw_mock_upstream_push (f->mock, "GET /v1/models",
+                         rw_mock_reply_new_json (200, "{\"object\":\"list\",\"data\":["
+                                                      "{\"id\":\"a\"},{\"id\":\"b\"}]}"));
+  run_cli (f, "providers", "--no-discover", "--test", NULL);
+  g_assert_cmpint (f->status, ==, 1);
+  g_assert_nonnull (strstr (f->out, "works: 2 models (a, b)"));
+  g_assert_nonnull (strstr (f->out, "failed: Could not connect"));
+  g_assert_nonnull (strstr (f->out, "failed: no API key for keyless"));
+  auth = rw_mock_upstream_dup_last_header (f->mock, "Authorization");
+  g_assert_cmpstr (auth, ==, "Bearer " TEST_KEY);
+  g_assert_null (strstr (f->out, TEST_KEY));
+
+  rw_mock_upstream_push (f->mock, "GET /v1/models",
+                         rw_mock_reply_new_json (200, "{\"object\":\"list\",\"data\":[]}"));
+  run_cli (f, "providers", "--no-discover", "--test", "mock", NULL);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_nonnull (strstr (f->out, "works: 0 models"));
+  g_assert_null (strstr (f->out, "dead"));
+
+  run_cli (f, "providers", "--no-discover", "--test", "nosuch", NULL);
+  g_assert_cmpint (f->status, ==, 2);
+  g_assert_nonnull (strstr (f->err, "no provider “nosuch”"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -985,6 +1028,7 @@ main (int    argc,
   ADD ("serve-active-policy", test_serve_active_policy);
   ADD ("classify-no-store", test_classify_no_store);
   ADD ("stats", test_stats);
+  ADD ("providers-test", test_providers_test);
 #undef ADD
 
   return g_test_run ();
