@@ -160,6 +160,15 @@ rw_catalog_list_providers (RwCatalog *self)
   return ret;
 }
 
+/* For g_ptr_array_sort (), which hands pointers to the elements. */
+static gint
+catalog_compare_model_ptrs (gconstpointer a,
+                            gconstpointer b)
+{
+  return g_strcmp0 (rw_model_get_id (*(RwModel * const *) a),
+                    rw_model_get_id (*(RwModel * const *) b));
+}
+
 /**
  * rw_catalog_list_models:
  * @self: a #RwCatalog
@@ -171,17 +180,23 @@ rw_catalog_list_providers (RwCatalog *self)
 GPtrArray *
 rw_catalog_list_models (RwCatalog *self)
 {
+  GHashTableIter iter;
+  gpointer model;
   GPtrArray *ret;
   guint n;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), NULL);
 
+  /* From the table, not the list: a GListStore remembers where it was last read, and the
+   * window's views read the list on the main thread without this lock. */
   g_rec_mutex_lock (&self->lock);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->model_list));
+  n = g_hash_table_size (self->models);
   ret = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (ret, g_list_model_get_item (G_LIST_MODEL (self->model_list), i));
+  g_hash_table_iter_init (&iter, self->models);
+  while (g_hash_table_iter_next (&iter, NULL, &model))
+    g_ptr_array_add (ret, g_object_ref (model));
   g_rec_mutex_unlock (&self->lock);
+  g_ptr_array_sort (ret, catalog_compare_model_ptrs);
   return ret;
 }
 
