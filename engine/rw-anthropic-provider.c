@@ -671,31 +671,21 @@ anthropic_parse_models (const char  *text,
                         GError     **error)
 {
   RwProvider *provider = data;
-  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
-  JsonArray *list = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-                    ? rw_json_object_get_array (json_node_get_object (root), "data") : NULL;
+  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "data", FALSE, "id", error);
+  g_autoptr(GPtrArray) models = NULL;
 
-  if (list == NULL)
+  if (entries == NULL)
+    return NULL;
+  models = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                   "the model list is not {\"data\": [...]}");
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonNode *m = json_array_get_element (list, i);
-      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (m) ? json_node_get_object (m) : NULL;
-      const char *name = entry ? rw_json_object_get_string (entry, "id", NULL) : NULL;
-      JsonObject *caps = entry ? rw_json_object_get_object (entry, "capabilities") : NULL;
+      JsonObject *entry = entries->pdata[i];
+      const char *name = json_object_get_string_member (entry, "id");
+      JsonObject *caps = rw_json_object_get_object (entry, "capabilities");
       RwModelCapabilities known = 0, has = 0;
-      g_autofree char *id = NULL;
-      RwModel *model;
+      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      RwModel *model = rw_model_new (id, rw_provider_get_id (provider), name);
 
-      if (name == NULL || *name == '\0')
-        continue;
-      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-      model = rw_model_new (id, rw_provider_get_id (provider), name);
       if (rw_json_object_get_string (entry, "display_name", NULL) != NULL)
         rw_model_set_display_name (model, rw_json_object_get_string (entry, "display_name",
                                                                      NULL));

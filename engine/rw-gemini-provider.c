@@ -566,24 +566,18 @@ gemini_parse_models (const char  *text,
                      GError     **error)
 {
   RwProvider *provider = data;
-  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
-  JsonObject *obj = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root)
-                                                                   : NULL;
-  JsonArray *list = obj != NULL ? rw_json_object_get_array (obj, "models") : NULL;
+  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "models", TRUE, "name",
+                                                            error);
+  g_autoptr(GPtrArray) models = NULL;
 
-  if (list == NULL && (obj == NULL || json_object_has_member (obj, "models")))
+  if (entries == NULL)
+    return NULL;
+  models = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                   "the model list is not {\"models\": [...]}");
-      return NULL;
-    }
-  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
-    {
-      JsonObject *entry = rw_json_array_get_object (list, i);
-      const char *name = entry ? rw_json_object_get_string (entry, "name", NULL) : NULL;
-      JsonArray *methods = entry ? rw_json_object_get_array (entry, "supportedGenerationMethods")
-                                 : NULL;
+      JsonObject *entry = entries->pdata[i];
+      const char *name = json_object_get_string_member (entry, "name");
+      JsonArray *methods = rw_json_object_get_array (entry, "supportedGenerationMethods");
       gboolean chats = methods == NULL;
       g_autofree char *id = NULL;
       RwModel *model;
@@ -595,9 +589,9 @@ gemini_parse_models (const char  *text,
               g_str_equal (json_node_get_string (v), "generateContent"))
             chats = TRUE;
         }
-      if (name != NULL && g_str_has_prefix (name, "models/"))
+      if (g_str_has_prefix (name, "models/"))
         name += strlen ("models/");
-      if (name == NULL || *name == '\0' || !chats)
+      if (*name == '\0' || !chats)
         continue;
       id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
       model = rw_model_new (id, rw_provider_get_id (provider), name);

@@ -344,26 +344,18 @@ ollama_parse_models (const char  *text,
                      GError     **error)
 {
   RwProvider *provider = data;
-  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, NULL);
-  JsonArray *list = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-                    ? rw_json_object_get_array (json_node_get_object (root), "models") : NULL;
+  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "models", FALSE, "name",
+                                                            error);
+  g_autoptr(GPtrArray) models = NULL;
 
-  if (list == NULL)
+  if (entries == NULL)
+    return NULL;
+  models = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                   "the model list is not {\"models\": [...]}");
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonObject *entry = rw_json_array_get_object (list, i);
-      const char *name = entry ? rw_json_object_get_string (entry, "name", NULL) : NULL;
-      g_autofree char *id = NULL;
+      const char *name = json_object_get_string_member (entries->pdata[i], "name");
+      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
 
-      if (name == NULL || *name == '\0')
-        continue;
-      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
       g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
     }
   return g_steal_pointer (&models);

@@ -406,31 +406,18 @@ openai_parse_models (const char  *text,
                      GError     **error)
 {
   RwProvider *provider = data;
-  g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonNode) root = NULL;
-  JsonNode *list;
+  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "data", FALSE, "id", error);
+  g_autoptr(GPtrArray) models = NULL;
 
-  if ((root = rw_json_parse (text, len, NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      (list = json_object_get_member (json_node_get_object (root), "data")) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (list))
+  if (entries == NULL)
+    return NULL;
+  models = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
     {
-      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                   "the model list is not {\"data\": [...]}");
-      return NULL;
-    }
+      const char *name = json_object_get_string_member (entries->pdata[i], "id");
+      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
 
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
-    {
-      JsonNode *m = json_array_get_element (json_node_get_array (list), i);
-      const char *name = NULL;
-      g_autofree char *id = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (m) || !_rw_json_string_member (json_node_get_object (m), "id",
-                                                                  &name) || *name == '\0')
-        continue;
-      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-      g_ptr_array_add (models, openai_listed_model (provider, id, name,
-                                                    json_node_get_object (m)));
+      g_ptr_array_add (models, openai_listed_model (provider, id, name, entries->pdata[i]));
     }
   return g_steal_pointer (&models);
 }

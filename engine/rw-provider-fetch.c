@@ -311,3 +311,63 @@ _rw_provider_post_openai_async (RwProvider          *self,
                                  parse, parse_data, result_free, cancellable, callback,
                                  user_data);
 }
+
+/*
+ * _rw_provider_list_entries:
+ * @text: a model list reply
+ * @len: its length
+ * @member: the member of the reply's object that holds the list ("data", "models")
+ * @absent_is_empty: whether a reply without @member lists no models (Google leaves an empty
+ *   list out)
+ * @id_member: the member that names an entry's model ("id", "name")
+ * @error: where a reply of another shape, or of more than RW_PROVIDER_MAX_LISTED entries, is
+ *   said
+ *
+ * The list's entries, read without building a tree of the whole reply (a list of tiny entries
+ * would take seventy times its size), each an object with a non-empty string @id_member, each
+ * model once: what the protocols' parsers make their models from.
+ *
+ * Returns: (transfer full) (element-type JsonObject) (nullable): the entries
+ */
+GPtrArray *
+_rw_provider_list_entries (const char  *text,
+                           gsize        len,
+                           const char  *member,
+                           gboolean     absent_is_empty,
+                           const char  *id_member,
+                           GError     **error)
+{
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, len, NULL);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint32 list = doc ? rw_json_doc_member (doc, RW_JSON_ROOT, member) : RW_JSON_NONE;
+
+  if (doc == NULL || rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT ||
+      (list == RW_JSON_NONE ? !absent_is_empty : rw_json_doc_type (doc, list) != RW_JSON_ARRAY))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list is not {\"%s\": [...]}", member);
+      return NULL;
+    }
+  if (list != RW_JSON_NONE && rw_json_doc_length (doc, list) > RW_PROVIDER_MAX_LISTED)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
+                   "the model list names %u models; at most %d are read",
+                   rw_json_doc_length (doc, list), RW_PROVIDER_MAX_LISTED);
+      return NULL;
+    }
+  for (guint32 e = list != RW_JSON_NONE ? rw_json_doc_first (doc, list) : RW_JSON_NONE;
+       e != RW_JSON_NONE; e = rw_json_doc_next (doc, e))
+    {
+      const char *id = rw_json_doc_string (doc, rw_json_doc_member (doc, e, id_member));
+      JsonNode *node;
+
+      if (rw_json_doc_type (doc, e) != RW_JSON_OBJECT || id == NULL || *id == '\0' ||
+          !g_hash_table_add (seen, (gpointer) id))
+        continue;
+      node = rw_json_doc_to_node (doc, e);
+      g_ptr_array_add (entries, json_object_ref (json_node_get_object (node)));
+      json_node_unref (node);
+    }
+  return g_steal_pointer (&entries);
+}

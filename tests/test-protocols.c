@@ -422,8 +422,9 @@ list_models (Fixture  *f,
 }
 
 /* Each protocol's own model list (what the window's Test shows and offers to add), asked for
- * at the protocol's own path with the key in the protocol's own header; a refusal says so
- * without the key, and a server that never answers is given up on. */
+ * at the protocol's own path with the key in the protocol's own header, each model once; a
+ * refusal says so without the key, a list of more models than any provider has is refused,
+ * and a server that never answers is given up on. */
 static void
 test_list_models (Fixture       *f,
                   gconstpointer  data)
@@ -444,7 +445,7 @@ test_list_models (Fixture       *f,
     case RW_MOCK_OPENAI:
       path = "GET /v1/models";
       body = "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-x\",\"object\":\"model\"},"
-             "{\"id\":\"gpt-y\",\"object\":\"model\"}]}";
+             "{\"id\":\"gpt-y\",\"object\":\"model\"},{\"id\":\"gpt-x\"}]}";
       want[0] = "gpt-x", want[1] = "gpt-y";
       break;
     case RW_MOCK_ANTHROPIC:
@@ -453,7 +454,8 @@ test_list_models (Fixture       *f,
              "\"created_at\":\"2026-02-04T00:00:00Z\",\"max_input_tokens\":200000,"
              "\"capabilities\":{\"image_input\":{\"supported\":true},"
              "\"structured_outputs\":{\"supported\":false},\"thinking\":{\"supported\":true}}},"
-             "{\"type\":\"model\",\"id\":\"claude-y\",\"display_name\":\"Claude Y\"}],"
+             "{\"type\":\"model\",\"id\":\"claude-y\",\"display_name\":\"Claude Y\"},"
+             "{\"type\":\"model\",\"id\":\"claude-x\"}],"
              "\"has_more\":false,\"first_id\":\"claude-x\",\"last_id\":\"claude-y\"}";
       want[0] = "claude-x", want[1] = "claude-y";
       break;
@@ -463,14 +465,15 @@ test_list_models (Fixture       *f,
              "\"inputTokenLimit\":1048576,\"supportedGenerationMethods\":[\"generateContent\","
              "\"countTokens\"]},{\"name\":\"models/text-embedding-004\","
              "\"supportedGenerationMethods\":[\"embedContent\"]},{\"name\":\"models/gemini-y\","
-             "\"supportedGenerationMethods\":[\"generateContent\"]}],\"nextPageToken\":\"\"}";
+             "\"supportedGenerationMethods\":[\"generateContent\"]},{\"name\":\"models/gemini-x\"}],"
+             "\"nextPageToken\":\"\"}";
       want[0] = "gemini-x", want[1] = "gemini-y";
       break;
     case RW_MOCK_OLLAMA:
       path = "GET /api/tags";
       body = "{\"models\":[{\"name\":\"llama3.2:latest\",\"model\":\"llama3.2:latest\","
              "\"size\":2019393189,\"details\":{\"family\":\"llama\"}},"
-             "{\"name\":\"qwen2.5:7b\",\"model\":\"qwen2.5:7b\"}]}";
+             "{\"name\":\"qwen2.5:7b\",\"model\":\"qwen2.5:7b\"},{\"name\":\"qwen2.5:7b\"}]}";
       want[0] = "llama3.2:latest", want[1] = "qwen2.5:7b";
       break;
     default:
@@ -535,6 +538,23 @@ test_list_models (Fixture       *f,
   g_assert_null (list_models (f, &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
+
+  /* A list beyond any provider's (a server gone wrong) is refused, not read into memory. */
+  {
+    gboolean data_list = f->protocol->protocol == RW_MOCK_OPENAI ||
+                         f->protocol->protocol == RW_MOCK_ANTHROPIC;
+    g_autoptr(GString) huge = g_string_new (data_list ? "{\"data\":[" : "{\"models\":[");
+
+    for (guint i = 0; i <= 10000; i++)
+      g_string_append_printf (huge, "%s{\"%s\":\"m%u\"}", i ? "," : "",
+                              data_list ? "id" : "name", i);
+    g_string_append (huge, "]}");
+    rw_mock_upstream_push (f->mock, path, rw_mock_reply_new_json (200, huge->str));
+    g_assert_null (list_models (f, &error));
+    g_assert_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE);
+    g_assert_cmpstr (error->message, ==, "the model list names 10001 models; at most 10000 are read");
+    g_clear_error (&error);
+  }
 
   /* A server that takes the request and never answers. */
   hang = rw_mock_reply_new_json (200, body);
