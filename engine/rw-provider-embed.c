@@ -165,8 +165,25 @@ rw_provider_embed_finish (RwProvider    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* An embeddings reply passed on as it is: {"data": [{"embedding": [numbers] or "base64"}]}
- * with one embedding for each input, and at most one for each index. */
+/* An embeddings reply passed on as it is: the bytes as they came, once checked to be
+ * {"data": [{"embedding": [numbers] or "base64"}]} with one embedding for each input and at most
+ * one for each index, and the input tokens its usage counts (-1 when it says none). Read as a
+ * compact document, never a tree: a reply may hold millions of numbers. */
+typedef struct
+{
+  GBytes *body;
+  gint64 prompt_tokens;
+} EmbeddingsReply;
+
+static void
+embeddings_reply_free (gpointer data)
+{
+  EmbeddingsReply *r = data;
+
+  g_bytes_unref (r->body);
+  g_free (r);
+}
+
 static gpointer
 embeddings_check (const char  *text,
                   gsize        len,
@@ -174,28 +191,30 @@ embeddings_check (const char  *text,
                   GError     **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(JsonNode) root = rw_json_parse (text, len, &local);
-  JsonArray *data = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-                    ? rw_json_object_get_array (json_node_get_object (root), "data") : NULL;
+  g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, len, &local);
+  guint32 data = doc ? rw_json_doc_member (doc, RW_JSON_ROOT, "data") : RW_JSON_NONE;
   guint n = GPOINTER_TO_UINT (n_inputs);
   g_autofree gboolean *seen = g_new0 (gboolean, MAX (n, 1));
+  EmbeddingsReply *reply;
+  guint i = 0;
 
-  if (data == NULL || json_array_get_length (data) != n)
+  if (doc == NULL || rw_json_doc_type (doc, data) != RW_JSON_ARRAY ||
+      rw_json_doc_length (doc, data) != n)
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
                    "the embeddings reply is not {\"data\": [...]} with one embedding for each "
                    "of the %u inputs%s%s", n, local ? ": " : "", local ? local->message : "");
       return NULL;
     }
-  for (guint i = 0; i < n; i++)
+  for (guint32 e = rw_json_doc_first (doc, data); e != RW_JSON_NONE;
+       e = rw_json_doc_next (doc, e), i++)
     {
-      JsonObject *o = rw_json_array_get_object (data, i);
-      JsonNode *e = o != NULL ? json_object_get_member (o, "embedding") : NULL;
-      gint64 index = o != NULL ? rw_json_object_get_int (o, "index", i) : -1;
+      RwJsonType type = rw_json_doc_type (doc, rw_json_doc_member (doc, e, "embedding"));
+      guint32 at = rw_json_doc_member (doc, e, "index");
+      gint64 index = at == RW_JSON_NONE ? i : rw_json_doc_int (doc, at, -1);
 
-      if (e == NULL || index < 0 || index >= n || seen[index] ||
-          !(JSON_NODE_HOLDS_ARRAY (e) ||
-            (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)))
+      if (rw_json_doc_type (doc, e) != RW_JSON_OBJECT || index < 0 || index >= n ||
+          seen[index] || (type != RW_JSON_ARRAY && type != RW_JSON_STRING))
         {
           g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
                        "the embeddings reply's item %u is not {\"index\", \"embedding\"} for "
@@ -204,7 +223,12 @@ embeddings_check (const char  *text,
         }
       seen[index] = TRUE;
     }
-  return g_steal_pointer (&root);
+  reply = g_new0 (EmbeddingsReply, 1);
+  reply->body = g_bytes_new (text, len);
+  reply->prompt_tokens = rw_json_doc_int (doc, rw_json_doc_member (
+                                            doc, rw_json_doc_member (doc, RW_JSON_ROOT, "usage"),
+                                            "prompt_tokens"), -1);
+  return reply;
 }
 
 /**
@@ -220,7 +244,7 @@ embeddings_check (const char  *text,
  * @user_data: data for @callback
  *
  * Passes an embeddings request on, for the endpoint's /v1/embeddings: the reply comes back
- * whole, checked to hold one embedding for each input.
+ * whole and as it came, checked to hold one embedding for each input.
  */
 void
 rw_provider_embeddings_async (RwProvider          *self,
@@ -243,7 +267,7 @@ rw_provider_embeddings_async (RwProvider          *self,
   json_object_set_string_member (copy, "model", rw_model_get_upstream_name (model));
   json_node_take_object (root, copy);
   _rw_provider_post_openai_async (self, "/embeddings", "embeddings", root, embeddings_check,
-                                  GUINT_TO_POINTER (n_inputs), (GDestroyNotify) json_node_unref,
+                                  GUINT_TO_POINTER (n_inputs), embeddings_reply_free,
                                   cancellable, callback, user_data);
 }
 
@@ -251,16 +275,27 @@ rw_provider_embeddings_async (RwProvider          *self,
  * rw_provider_embeddings_finish:
  * @self: a provider
  * @result: the #GAsyncResult
+ * @prompt_tokens: (out) (optional): the input tokens the reply's usage counts, or -1
  * @error: return location for an error
  *
- * Returns: (transfer full): the provider's reply, as it came
+ * Returns: (transfer full): the provider's reply, the bytes as they came
  */
-JsonNode *
+GBytes *
 rw_provider_embeddings_finish (RwProvider    *self,
                                GAsyncResult  *result,
+                               gint64        *prompt_tokens,
                                GError       **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  EmbeddingsReply *reply = g_task_propagate_pointer (G_TASK (result), error);
+  GBytes *body;
+
+  if (prompt_tokens != NULL)
+    *prompt_tokens = reply != NULL ? reply->prompt_tokens : -1;
+  if (reply == NULL)
+    return NULL;
+  body = g_bytes_ref (reply->body);
+  embeddings_reply_free (reply);
+  return body;
 }
 
 /**

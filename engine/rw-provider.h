@@ -146,8 +146,9 @@ void           rw_provider_embeddings_async  (RwProvider          *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
-JsonNode      *rw_provider_embeddings_finish (RwProvider          *self,
+GBytes        *rw_provider_embeddings_finish (RwProvider          *self,
                                               GAsyncResult        *result,
+                                              gint64              *prompt_tokens,
                                               GError             **error);
 void           rw_provider_moderate_async    (RwProvider          *self,
                                               RwModel             *model,

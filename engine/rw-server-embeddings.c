@@ -11,7 +11,8 @@
 /*
  * POST /v1/embeddings: the request goes as it is to the model it names, a model of an
  * OpenAI-compatible provider ("openai/text-embedding-3-small"), with that provider's key, and
- * the provider's reply comes back with the model's id. Nothing is routed, stored or learned:
+ * the provider's reply comes back as it came, once checked (the x-routewise-model header names
+ * the model's id). Nothing is routed, stored or learned:
  * an embedding is not an answer to compare. A model with a price in the catalog counts toward
  * the ceilings, as a chat request does.
  */
@@ -157,14 +158,11 @@ embeddings_done (GObject      *object,
   Embeddings *e = call->state;
   RwServerConn *c = call->conn;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = rw_provider_embeddings_finish (RW_PROVIDER (object), res, &error);
-  JsonObject *usage = reply ? rw_json_object_get_object (json_node_get_object (reply), "usage")
-                            : NULL;
-  double cost = NAN;
+  gint64 tokens = -1;
+  g_autoptr(GBytes) reply = rw_provider_embeddings_finish (RW_PROVIDER (object), res, &tokens,
+                                                           &error);
+  double cost = tokens >= 0 ? rw_model_compute_cost (e->model, tokens, 0) : NAN;
 
-  if (usage != NULL && rw_json_object_get_int (usage, "prompt_tokens", -1) >= 0)
-    cost = rw_model_compute_cost (e->model, rw_json_object_get_int (usage, "prompt_tokens", 0),
-                                  0);
   rw_router_add_spent (e->router, cost);
   __atomic_add_fetch (&call->server->n_served, 1, __ATOMIC_RELAXED);
   if (call->finished || c->fd < 0)
@@ -187,9 +185,12 @@ embeddings_done (GObject      *object,
     }
   else
     {
-      json_object_set_string_member (json_node_get_object (reply), "model", call->requested);
+      gsize len;
+      const char *body = g_bytes_get_data (reply, &len);
+
       embeddings_report (call, 200, cost);
-      _rw_server_reply_json (c, 200, call->requested, NULL, rw_json_to_string (reply, FALSE));
+      _rw_server_begin_reply (c, 200, "application/json", (gssize) len, call->requested, NULL);
+      g_string_append_len (c->out, body, (gssize) len);
     }
   _rw_server_call_done (call);
 }

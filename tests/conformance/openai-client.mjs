@@ -326,7 +326,7 @@ await attempt('embeddings', async () => {
   const f = await client.embeddings.create({
     model: 'mock/embed', input: 'one', encoding_format: 'float', dimensions: 3,
   });
-  check('embeddings', b.data.length === 2 && b.model === 'mock/embed' &&
+  check('embeddings', b.data.length === 2 && b.model === 'embed' &&
     JSON.stringify(Array.from(b.data[1].embedding)) === '[2,0.5,-0.25]' &&
     b.usage.prompt_tokens > 0 && f.data.length === 1 &&
     JSON.stringify(f.data[0].embedding) === '[1,0.5,-0.25]', JSON.stringify({ b, f }));
