@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rw-eval-runner.h"
+#include "rw-eval-tally.h"
 
 G_BEGIN_DECLS
 
@@ -147,6 +148,7 @@ gint64      _rw_eval_runner_limit_token_wait   (RwEvalRunner *self,
                                                 gint64 now);
 gboolean    _rw_eval_runner_rate_timer_fired   (gpointer data);
 void        _rw_eval_runner_finish_if_idle     (RwEvalRunner *self);
+void        _rw_eval_runner_work_free          (RwEvalWork *w);
 gboolean    _rw_eval_runner_turns_init         (RwEvalRunner *self);
 gboolean    _rw_eval_runner_is_turn            (RwSuiteItem *item);
 gboolean    _rw_eval_runner_turn_ready         (RwEvalRunner *self,
