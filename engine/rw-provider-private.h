@@ -15,10 +15,10 @@ typedef struct
   char *base_url;
   char *api_key_env;
   RwHttpClient *http;     /* made at first use */
-  /* The key the keyring holds for this provider, read once, under key_lock; wiped when the
-   * provider goes or forgets it. */
+  /* The key the keyring holds for this provider, read again now and then (see
+   * provider_dup_api_key()), under key_lock; wiped when the provider goes or forgets it. */
   GMutex key_lock;
-  gboolean key_looked_up;
+  gint64 key_expires_us;    /* when the keyring is asked again; 0: at once */
   char *keyring_key;
   guint max_concurrency;
   guint rpm;

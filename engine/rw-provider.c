@@ -37,7 +37,7 @@ provider_wipe_keyring_key (RwProviderPrivate *priv)
   if (priv->keyring_key != NULL)
     memset (priv->keyring_key, 0, strlen (priv->keyring_key));
   g_clear_pointer (&priv->keyring_key, g_free);
-  priv->key_looked_up = FALSE;
+  priv->key_expires_us = 0;
 }
 
 static void
@@ -261,6 +261,13 @@ provider_uses_keyring (RwProvider *self)
   return priv->api_key_env != NULL || !_rw_http_is_loopback_url (priv->base_url);
 }
 
+/* How long what the keyring said is believed. Another process may change it (routewise-cli
+ * keys set or delete while serve runs), and a keyring that could not be reached at first (serve
+ * started before the login unlocked it) may be later; but a lookup is a round trip on the
+ * session bus, too slow for every request. */
+#define KEY_FOUND_TTL_US (10 * G_USEC_PER_SEC)
+#define KEY_MISSING_TTL_US (2 * G_USEC_PER_SEC)
+
 /* The key, from the environment variable the provider names when it is set, else from the
  * keyring; @source says which. */
 static char *provider_dup_api_key (RwProvider  *self,
@@ -291,13 +298,20 @@ provider_dup_api_key (RwProvider  *self,
       return g_strdup (env);
     }
   g_mutex_lock (&priv->key_lock);
-  if (!priv->key_looked_up)
+  if (provider_uses_keyring (self) && g_get_monotonic_time () >= priv->key_expires_us)
     {
-      /* Once, whether the keyring is asked at all with it: a lookup is a round trip on the
-       * session bus, too slow for every request. */
-      if (provider_uses_keyring (self))
-        priv->keyring_key = rw_keyring_lookup (priv->id, NULL);
-      priv->key_looked_up = TRUE;
+      g_autoptr(GError) error = NULL;
+      char *found = rw_keyring_lookup (priv->id, &error);
+
+      /* What the keyring said, the key or none, replaces what was known; a keyring that cannot
+       * be reached now (locked, or not started yet) changes nothing. */
+      if (error == NULL)
+        {
+          provider_wipe_keyring_key (priv);
+          priv->keyring_key = found;
+        }
+      priv->key_expires_us = g_get_monotonic_time () +
+                             (priv->keyring_key != NULL ? KEY_FOUND_TTL_US : KEY_MISSING_TTL_US);
     }
   key = g_strdup (priv->keyring_key);
   g_mutex_unlock (&priv->key_lock);

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+import urllib.request
 
 cli = os.environ["ROUTEWISE_CLI"]
 KEY = "sk-ring-7f3a9c21e8d4b6051a2b"
@@ -83,7 +85,7 @@ try:
         sys.exit(0)
     window_test = os.environ.get("ROUTEWISE_TEST_WINDOW")
     xvfb_run = shutil.which("xvfb-run")
-    print("1..15")
+    print("1..16")
     os.makedirs(f"{work}/config")
     os.makedirs(f"{work}/share")
     # A login keyring of the test's own, created and unlocked with a password on standard input.
@@ -142,6 +144,43 @@ try:
     p = run(["compare", "--json", "-m", "stub/m", "hello"])
     check(p.returncode == 0 and seen[-1][1] is None, "once deleted, the key is sent no more",
           f"{seen}\n{p.stderr}")
+
+    # A serve already running sees a key stored by another process (keys set) within seconds,
+    # without a restart: what the keyring said is asked again now and then.
+    env = dict(os.environ, ROUTEWISE_CONFIG_DIR=f"{work}/config", ROUTEWISE_DATA_DIR=f"{work}/data",
+               HOME=work, XDG_DATA_HOME=f"{work}/share", LC_ALL="C.UTF-8")
+    env.pop("RW_KEYRING_TEST_KEY", None)
+    serve = subprocess.Popen([cli, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = serve.stdout.readline()
+        base = line.split("serving ", 1)[1].split()[0] if "serving " in line else None
+        with open(f"{work}/config/token") as f:
+            token = f.read().strip()
+
+        def ask():
+            body = json.dumps({"model": "stub/m", "messages": [{"role": "user", "content": "hi"}]})
+            request = urllib.request.Request(base + "/chat/completions", data=body.encode(),
+                                             headers={"Authorization": "Bearer " + token,
+                                                      "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                r.read()
+            return seen[-1][1]
+
+        before = ask()
+        p = run(["keys", "set", "stub"], stdin=KEY + "\n")
+        stored = time.monotonic()
+        after = None
+        while time.monotonic() - stored < 15 and after != "Bearer " + KEY:
+            after = ask()
+        took = time.monotonic() - stored
+        check(before is None and after == "Bearer " + KEY and took < 5,
+              "a running serve sends a key stored after it started (%.1f s)" % took,
+              f"{before} {after} {seen[-3:]}")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+        run(["keys", "delete", "stub"])
 
     # A cloud provider of the shipped catalog joins it once its key is in the keyring, as it does
     # once its variable is set.
