@@ -1005,6 +1005,81 @@ test_providers_test (Fixture       *f,
   g_assert_nonnull (strstr (f->err, "no provider “nosuch”"));
 }
 
+/* A serve without --policy follows the active policy while it runs: another process makes
+ * another one active, or none, and serve says so and routes by it from then on. */
+static void
+test_serve_follows_active_policy (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  g_autofree char *token_path = g_build_filename (f->config_dir, "token", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *line1 = NULL;
+  g_autofree char *token = NULL;
+  const char *port_at;
+  guint16 port;
+  static const char auto_request[] = "{\"model\": \"routewise/auto\", "
+                                     "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+
+  g_mkdir_with_parents (f->data_dir, 0700);
+  store = rw_store_open (db_path, &error);
+  g_assert_no_error (error);
+  first = rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
+                                TRUE);
+  second = rw_store_save_policy (store, "to-c", "{\"version\": 1, \"default\": [\"mock/c\"]}",
+                                 FALSE);
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+
+  proc = start_cli (f, "serve", "--port", "0", NULL);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line1 = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  for (guint i = 0; i < 2; i++)
+    g_free (g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error));
+  g_assert_no_error (error);
+  port_at = strstr (line1, "127.0.0.1:");
+  g_assert_nonnull (port_at);
+  port = (guint16) atoi (port_at + strlen ("127.0.0.1:"));
+  g_assert_true (g_file_get_contents (token_path, &token, NULL, NULL));
+  g_strstrip (token);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      static const char * const served[] = { "b", "c", "a" };
+      g_autofree char *model = g_strdup_printf ("\"model\":\"mock/%s\"", served[round]);
+      g_autofree char *reply = NULL;
+
+      if (round > 0)
+        {
+          g_autofree char *said = NULL;
+
+          /* Made active by another process: serve says so once it routes by it. */
+          if (round == 1)
+            run_cli (f, "policy", "activate", "to-c", NULL);
+          else
+            run_cli (f, "policy", "activate", "--none", NULL);
+          g_assert_cmpint (f->status, ==, 0);
+          said = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_nonnull (said);
+          g_assert_nonnull (strstr (said, round == 1 ? "active policy “to-c”"
+                                                     : "No policy is active now"));
+        }
+      rw_mock_upstream_push (f->mock, served[round], rw_mock_reply_new_chat ("routed", 3, 1));
+      reply = http_post (port, token, auto_request);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+      g_assert_nonnull (strstr (reply, model));
+    }
+  g_subprocess_send_signal (proc, SIGTERM);
+  finish_cli (f, proc);
+  g_assert_cmpint (f->status, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1026,6 +1101,7 @@ main (int    argc,
   ADD ("store-unwritable", test_store_unwritable);
   ADD ("history", test_history);
   ADD ("serve-active-policy", test_serve_active_policy);
+  ADD ("serve-follows-active-policy", test_serve_follows_active_policy);
   ADD ("classify-no-store", test_classify_no_store);
   ADD ("stats", test_stats);
   ADD ("providers-test", test_providers_test);

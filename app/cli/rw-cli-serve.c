@@ -91,6 +91,144 @@ serve_check (gpointer data,
   return 0;
 }
 
+/* Without --policy, serve follows the active policy: the app or "policy activate" may make
+ * another one active while it runs. Every FOLLOW_INTERVAL_S the database says which one is active
+ * (a query of a few rows, without their bodies); a new one is read on a thread (a learned policy
+ * is megabytes of JSON) and routes from then on. */
+#define FOLLOW_INTERVAL_S 2
+
+typedef struct
+{
+  RwStore *store;
+  RwRouter *router;         /* not owned: it owns this */
+  char *active_id;          /* the policy that routes now; NULL for none */
+  gboolean reading;
+  gboolean gone;            /* serve stops: a read that comes back changes nothing */
+} ServeFollow;
+
+typedef struct
+{
+  char *id;
+  char *name;
+  RwPolicy *policy;
+  GError *error;
+} ServeRead;
+
+static void
+serve_read_free (ServeRead *r)
+{
+  g_free (r->id);
+  g_free (r->name);
+  g_clear_object (&r->policy);
+  g_clear_error (&r->error);
+  g_free (r);
+}
+
+static void
+serve_follow_free (ServeFollow *f)
+{
+  g_object_unref (f->store);
+  g_free (f->active_id);
+  g_free (f);
+}
+
+/* When serve is done with it (with its router): now, or when a read in flight comes back. */
+static void
+serve_follow_release (ServeFollow *f)
+{
+  if (f->reading)
+    f->gone = TRUE;
+  else
+    serve_follow_free (f);
+}
+
+/* The id of the active policy, or NULL for none; FALSE when the database could not say. */
+static gboolean
+serve_active_policy_id (RwStore  *store,
+                        char    **id)
+{
+  g_autoptr(GPtrArray) policies = rw_store_list_policies (store, NULL);
+
+  *id = NULL;
+  if (policies == NULL)
+    return FALSE;
+  for (guint i = 0; i < policies->len && *id == NULL; i++)
+    if (((RwStoredPolicy *) policies->pdata[i])->active)
+      *id = g_strdup (((RwStoredPolicy *) policies->pdata[i])->id);
+  return TRUE;
+}
+
+static void
+serve_read_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      data,
+                   GCancellable *cancellable)
+{
+  ServeFollow *f = data;
+  ServeRead *r = g_new0 (ServeRead, 1);
+
+  r->id = g_strdup (g_object_get_data (G_OBJECT (task), "id"));
+  r->policy = rw_policy_new_from_store (f->store, r->id, &r->name, &r->error);
+  g_task_return_pointer (task, r, (GDestroyNotify) serve_read_free);
+}
+
+static void
+serve_read_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  ServeFollow *f = data;
+  ServeRead *r = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  f->reading = FALSE;
+  if (!f->gone && r != NULL)
+    {
+      /* Tried once: a policy that cannot be read keeps the one that routes, and is not read
+       * again every few seconds. */
+      g_free (f->active_id);
+      f->active_id = g_strdup (r->id);
+      if (r->policy != NULL)
+        {
+          rw_router_set_policy (f->router, r->policy);
+          printf (_("Model routewise/auto now routes by the active policy “%s”.\n"), r->name);
+          fflush (stdout);
+        }
+      else
+        rw_cli_print_error (_("the active policy: %s"), r->error->message);
+    }
+  g_clear_pointer (&r, serve_read_free);
+  if (f->gone)
+    serve_follow_free (f);
+}
+
+static gboolean
+serve_follow_check (gpointer data)
+{
+  ServeFollow *f = data;
+  g_autofree char *id = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (f->reading || !serve_active_policy_id (f->store, &id) || g_strcmp0 (id, f->active_id) == 0)
+    return G_SOURCE_CONTINUE;
+  if (id == NULL)
+    {
+      g_autoptr(RwPolicy) none = rw_policy_new ();
+
+      rw_router_set_policy (f->router, none);
+      g_clear_pointer (&f->active_id, g_free);
+      printf (_("No policy is active now, so routewise/auto goes to the first models the "
+                "catalog can reach, one after the other.\n"));
+      fflush (stdout);
+      return G_SOURCE_CONTINUE;
+    }
+  f->reading = TRUE;
+  task = g_task_new (NULL, NULL, serve_read_done, f);
+  g_object_set_data_full (G_OBJECT (task), "id", g_steal_pointer (&id), g_free);
+  g_task_set_task_data (task, f, NULL);
+  g_task_run_in_thread (task, serve_read_thread);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 serve_on_stop_signal (gpointer user_data)
 {
@@ -116,6 +254,8 @@ serve_run (RwCliContext *cli,
   g_autofree char *run_id = NULL;
   g_autoptr(RwRunHold) hold = NULL;
   g_autofree char *policy_name = NULL;
+  ServeFollow *follow = NULL;
+  guint follow_source = 0;
 
   /* No group commit: a reply waits for its answer to be stored, and under load the requests
    * that arrive while one commit runs share the next one anyway. */
@@ -143,7 +283,15 @@ serve_run (RwCliContext *cli,
         }
       if (policy != NULL)
         rw_router_set_policy (router, policy);
+      follow = g_new0 (ServeFollow, 1);
+      follow->store = g_object_ref (store);
+      follow->router = router;      /* the router holds it */
+      if (!serve_active_policy_id (store, &follow->active_id))
+        g_clear_pointer (&follow->active_id, g_free);
     }
+  if (follow != NULL)
+    g_object_set_data_full (G_OBJECT (router), "serve-follow", follow,
+                            (GDestroyNotify) serve_follow_release);
   rw_router_set_cost_ceilings (router, o->request_ceiling, o->daily_ceiling);
   run_id = rw_store_begin_run (store, "serve", NULL);
   rw_router_set_run_id (router, run_id);
@@ -186,9 +334,13 @@ serve_run (RwCliContext *cli,
               "with its fallbacks.\n"));
   fflush (stdout);
 
+  if (follow != NULL)
+    follow_source = g_timeout_add_seconds (FOLLOW_INTERVAL_S, serve_follow_check, follow);
   g_unix_signal_add (SIGINT, serve_on_stop_signal, loop);
   g_unix_signal_add (SIGTERM, serve_on_stop_signal, loop);
   g_main_loop_run (loop);
+  if (follow_source != 0)
+    g_source_remove (follow_source);
 
   rw_server_stop (server);
   g_clear_pointer (&hold, rw_run_hold_release);
