@@ -284,7 +284,11 @@ _rw_store_open_db (const char  *path,
   if (!store_sql_exec (db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                            "PRAGMA journal_size_limit=16777216;", error) ||
       !store_set_wal (db, error))
-    goto fail;
+    {
+      /* The first statement is where a file that is not a database says so. */
+      g_prefix_error (error, "cannot open the database %s: ", path);
+      goto fail;
+    }
 
   version = store_get_user_version (db);
   if (version < 0)

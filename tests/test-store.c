@@ -557,6 +557,15 @@ test_not_a_database (void)
   store = rw_store_open (path, &error);
   g_assert_null (store);
   g_assert_error (error, RW_ERROR, RW_ERROR_STORE);
+  /* The message names the file, which the person must find. */
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "not a database"));
+  /* And the file is left as it was. */
+  {
+    g_autofree char *text = NULL;
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "this is not sqlite at all"));
+  }
 }
 
 /* A process killed without closing the store loses nothing it had committed, and the
