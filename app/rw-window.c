@@ -37,7 +37,14 @@ struct _RwWindow
    * megabytes of JSON. Only the latest read is used. */
   guint policy_reads;          /* reads started */
   guint policy_reading;        /* reads not yet back */
+  /* Which policy is active, as last read: another process (routewise-cli policy activate,
+   * serve's owner) may make another one active, which the window follows. */
+  char *active_policy_id;
+  guint follow_source;
 };
+
+/* How often the window asks the database which policy is active. */
+#define FOLLOW_INTERVAL_S 2
 
 G_DEFINE_FINAL_TYPE (RwWindow, rw_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -256,6 +263,7 @@ rw_window_dispose (GObject *object)
 {
   /* A read still under way is dropped when it comes back. */
   RW_WINDOW (object)->policy_reads++;
+  g_clear_handle_id (&RW_WINDOW (object)->follow_source, g_source_remove);
   /* The action follows the setting, which outlives the window in other windows' settings. */
   g_action_map_remove_action (G_ACTION_MAP (object), "blind-mode");
   gtk_widget_dispose_template (GTK_WIDGET (object), RW_TYPE_WINDOW);
@@ -270,6 +278,7 @@ rw_window_finalize (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
+  g_free (self->active_policy_id);
   G_OBJECT_CLASS (rw_window_parent_class)->finalize (object);
 }
 
@@ -406,6 +415,8 @@ rw_window_reload_policy (RwWindow *self)
   self->policy_reads++;
   if (self->store == NULL)
     return;
+  g_clear_pointer (&self->active_policy_id, g_free);
+  rw_store_get_active_policy_id (self->store, &self->active_policy_id, NULL);
   read = g_new0 (PolicyRead, 1);
   read->store = g_object_ref (self->store);
   read->read = self->policy_reads;
@@ -413,6 +424,23 @@ rw_window_reload_policy (RwWindow *self)
   task = g_task_new (self, NULL, window_policy_read, NULL);
   g_task_set_task_data (task, read, (GDestroyNotify) policy_read_free);
   g_task_run_in_thread (task, window_policy_read_thread);
+}
+
+/* Another process made another policy active (or none): read it, and list the kept policies
+ * again where they show. */
+static gboolean
+window_follow_active_policy (gpointer data)
+{
+  RwWindow *self = data;
+  g_autofree char *id = NULL;
+
+  if (!rw_store_get_active_policy_id (self->store, &id, NULL) ||
+      g_strcmp0 (id, self->active_policy_id) == 0)
+    return G_SOURCE_CONTINUE;
+  rw_window_reload_policy (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->policies_page)))
+    rw_policies_page_reload (self->policies_page);
+  return G_SOURCE_CONTINUE;
 }
 
 /**
@@ -455,6 +483,9 @@ rw_window_new (GtkApplication *app,
   g_signal_connect_swapped (self->policies_page, "active-policy-changed",
                             G_CALLBACK (rw_window_reload_policy), self);
   rw_window_reload_policy (self);
+  if (store != NULL)
+    self->follow_source = g_timeout_add_seconds (FOLLOW_INTERVAL_S, window_follow_active_policy,
+                                                 self);
   g_signal_connect_swapped (self->policies_page, "evaluated",
                             G_CALLBACK (window_on_policy_evaluated), self);
   g_signal_connect_swapped (self->evaluate_page, "finished",

@@ -116,6 +116,35 @@ rw_store_list_policies (RwStore  *self,
 }
 
 /**
+ * rw_store_get_active_policy_id:
+ * @id: (out) (transfer full) (nullable): the active policy's id, %NULL when none is active
+ *
+ * Which policy is active, without reading it: asked often by a process that follows what
+ * another process makes active.
+ *
+ * Returns: %TRUE when the database could say, else %FALSE with @error set
+ */
+gboolean
+rw_store_get_active_policy_id (RwStore  *self,
+                               char    **id,
+                               GError  **error)
+{
+  g_autoptr(GPtrArray) found = NULL;
+
+  g_return_val_if_fail (RW_IS_STORE (self), FALSE);
+
+  *id = NULL;
+  found = _rw_store_list (self, "SELECT id, name, active, created_ms, NULL FROM policies "
+                                "WHERE active LIMIT 1",
+                          NULL, store_make_policy, (GDestroyNotify) rw_stored_policy_free, error);
+  if (found == NULL)
+    return FALSE;
+  if (found->len > 0)
+    *id = g_strdup (((RwStoredPolicy *) found->pdata[0])->id);
+  return TRUE;
+}
+
+/**
  * rw_store_lookup_policy:
  * @id: (nullable): a policy's id, or its name (the newest of that name); %NULL for the active
  *   policy

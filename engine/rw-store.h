@@ -231,6 +231,9 @@ void        rw_store_delete_policy     (RwStore        *self,
                                         const char     *id);
 GPtrArray  *rw_store_list_policies     (RwStore        *self,
                                         GError        **error);
+gboolean    rw_store_get_active_policy_id (RwStore     *self,
+                                           char       **id,
+                                           GError     **error);
 RwStoredPolicy *rw_store_lookup_policy (RwStore        *self,
                                         const char     *id,
                                         GError        **error);

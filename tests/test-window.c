@@ -2408,6 +2408,30 @@ test_task_from_policy (Fixture       *f,
                      gtk_string_list_get_string (GTK_STRING_LIST (items), i + 1));
 }
 
+/* A policy made active by another process (routewise-cli policy activate: here, through the
+ * database without a word to the window) is followed: the window reads it within seconds, and
+ * the endpoint routes by it; so is a policy no longer active. */
+static void
+test_follows_active_policy (Fixture       *f,
+                            gconstpointer  data)
+{
+  RwEndpointPage *endpoint = rw_window_get_endpoint_page (f->window);
+  g_autofree char *id = NULL;
+
+  wait_policy_read (f->window);
+  g_assert_null (rw_endpoint_page_get_policy_name (endpoint));
+  id = rw_store_save_policy (f->store, "elsewhere",
+                             "{\"version\": 1, \"default\": [\"recorded/gpt-4\"]}", TRUE);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  while (g_strcmp0 (rw_endpoint_page_get_policy_name (endpoint), "elsewhere") != 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  rw_store_activate_policy (f->store, NULL);
+  g_assert_true (rw_store_flush (f->store, NULL));
+  while (rw_endpoint_page_get_policy_name (endpoint) != NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 /* A stand-in for the desktop's notification server (GLib's org.gtk.Notifications): what the
  * application asked it to show. */
 typedef struct
@@ -2885,6 +2909,7 @@ main (int    argc,
   ADD ("random-pair", &instant, test_random_pair);
   ADD ("task-and-options", &instant, test_task_and_options);
   ADD ("task-from-policy", &instant, test_task_from_policy);
+  ADD ("follows-active-policy", &instant, test_follows_active_policy);
   ADD ("notification", &instant, test_notification);
   g_test_add_func ("/Rw/Markdown/render", test_markdown_render);
   g_test_add_func ("/Rw/Markdown/incremental", test_markdown_incremental);

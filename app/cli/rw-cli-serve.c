@@ -142,22 +142,6 @@ serve_follow_release (ServeFollow *f)
     serve_follow_free (f);
 }
 
-/* The id of the active policy, or NULL for none; FALSE when the database could not say. */
-static gboolean
-serve_active_policy_id (RwStore  *store,
-                        char    **id)
-{
-  g_autoptr(GPtrArray) policies = rw_store_list_policies (store, NULL);
-
-  *id = NULL;
-  if (policies == NULL)
-    return FALSE;
-  for (guint i = 0; i < policies->len && *id == NULL; i++)
-    if (((RwStoredPolicy *) policies->pdata[i])->active)
-      *id = g_strdup (((RwStoredPolicy *) policies->pdata[i])->id);
-  return TRUE;
-}
-
 static void
 serve_read_thread (GTask        *task,
                    gpointer      source,
@@ -208,7 +192,7 @@ serve_follow_check (gpointer data)
   g_autofree char *id = NULL;
   g_autoptr(GTask) task = NULL;
 
-  if (f->reading || !serve_active_policy_id (f->store, &id) || g_strcmp0 (id, f->active_id) == 0)
+  if (f->reading || !rw_store_get_active_policy_id (f->store, &id, NULL) || g_strcmp0 (id, f->active_id) == 0)
     return G_SOURCE_CONTINUE;
   if (id == NULL)
     {
@@ -286,7 +270,7 @@ serve_run (RwCliContext *cli,
       follow = g_new0 (ServeFollow, 1);
       follow->store = g_object_ref (store);
       follow->router = router;      /* the router holds it */
-      if (!serve_active_policy_id (store, &follow->active_id))
+      if (!rw_store_get_active_policy_id (store, &follow->active_id, NULL))
         g_clear_pointer (&follow->active_id, g_free);
     }
   if (follow != NULL)
