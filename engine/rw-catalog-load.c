@@ -147,6 +147,40 @@ catalog_provider_kinds (void)
   return g_string_free (g_steal_pointer (&known), FALSE);
 }
 
+/* Every member of @obj is one of @known or @more (a member whose name starts with "_" is a
+ * comment): a misspelt one ("api_key_evn") would otherwise be dropped in silence. */
+static gboolean
+catalog_check_members (JsonObject          *obj,
+                       const char * const  *known,
+                       const char * const  *more,
+                       const char          *what,
+                       const char          *where,
+                       GError             **error)
+{
+  GList *members = json_object_get_members (obj);
+  gboolean ok = TRUE;
+
+  for (GList *l = members; l != NULL && ok; l = l->next)
+    {
+      const char *name = l->data;
+      g_autoptr(GString) takes = NULL;
+
+      if (g_str_has_prefix (name, "_") || g_strv_contains (known, name) ||
+          (more != NULL && g_strv_contains (more, name)))
+        continue;
+      takes = g_string_new (NULL);
+      for (guint i = 0; known[i] != NULL; i++)
+        g_string_append_printf (takes, "%s%s", i ? ", " : "", known[i]);
+      for (guint i = 0; more != NULL && more[i] != NULL; i++)
+        g_string_append_printf (takes, ", %s", more[i]);
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                   "%s: unknown member “%s” (%s takes %s)", where, name, what, takes->str);
+      ok = FALSE;
+    }
+  g_list_free (members);
+  return ok;
+}
+
 RwProvider *
 _rw_catalog_provider_from_json (JsonObject  *obj,
                                 const char  *where,
@@ -192,6 +226,15 @@ _rw_catalog_provider_from_json (JsonObject  *obj,
     }
   class_ref = g_type_class_ref (type);
   klass = RW_PROVIDER_CLASS (class_ref);
+  {
+    static const char * const common[] = { "id", "kind", "base_url", "api_key_env", "headers",
+                                           "max_concurrency", "rpm", "tpm", "max_answer_bytes",
+                                           NULL };
+    g_autofree char *what = g_strdup_printf ("a provider of kind %s", kind);
+
+    if (!catalog_check_members (obj, common, klass->config_members, what, where, error))
+      return NULL;
+  }
   if (klass->needs_base_url)
     {
       if ((base_url = catalog_get_string (obj, "base_url", TRUE, where, error)) == NULL)
@@ -259,7 +302,12 @@ _rw_catalog_apply_model (RwCatalog   *self,
   RwModelCapabilities known, has;
   GError *local = NULL;
 
-  if ((id = catalog_get_string (obj, "id", TRUE, where, error)) == NULL)
+  static const char * const model_members[] = { "id", "provider", "name", "display_name",
+                                                 "openrouter_id", "input_price", "output_price",
+                                                 "context_length", "capabilities", NULL };
+
+  if (!catalog_check_members (obj, model_members, NULL, "a model", where, error) ||
+      (id = catalog_get_string (obj, "id", TRUE, where, error)) == NULL)
     return FALSE;
   if (!_rw_catalog_is_valid_id (id))
     {
@@ -504,7 +552,11 @@ catalog_read_local (JsonObject  *obj,
           g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "%s: must be an object", where);
           return FALSE;
         }
-      if ((id = catalog_get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
+      static const char * const local_members[] = { "id", "base_url", NULL };
+
+      if (!catalog_check_members (json_node_get_object (e), local_members, NULL,
+                                  "a local server", where, error) ||
+          (id = catalog_get_string (json_node_get_object (e), "id", TRUE, where, error)) == NULL ||
           (url = catalog_get_string (json_node_get_object (e), "base_url", TRUE, where,
                                      error)) == NULL)
         return FALSE;

@@ -22,7 +22,6 @@ struct _RwOpenaiProvider
 {
   RwProvider parent_instance;
 
-  GHashTable *extra_headers;
   gboolean stream_options;
 };
 
@@ -312,8 +311,6 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   g_autoptr(GBytes) body = NULL;
   g_autoptr(RwHttpRequest) req = NULL;
   ChatState *state;
-  GHashTableIter iter;
-  gpointer k, v;
 
   g_task_set_source_tag (task, rw_openai_provider_chat_async);
   state = g_new0 (ChatState, 1);
@@ -335,9 +332,6 @@ rw_openai_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  g_hash_table_iter_init (&iter, self->extra_headers);
-  while (g_hash_table_iter_next (&iter, &k, &v))
-    _rw_http_request_set_header (req, k, v);
   _rw_http_request_set_header (req, "Accept",
                                request->stream ? "text/event-stream" : "application/json");
 
@@ -434,21 +428,6 @@ rw_openai_provider_list_models_async (RwProvider          *provider,
                                  callback, user_data);
 }
 
-/* The configuration's headers, then the key as a bearer token. */
-static void
-rw_openai_provider_add_headers (RwProvider         *provider,
-                                SoupMessageHeaders *headers,
-                                const char         *key)
-{
-  RwOpenaiProvider *self = RW_OPENAI_PROVIDER (provider);
-  GHashTableIter iter;
-  gpointer k, v;
-
-  g_hash_table_iter_init (&iter, self->extra_headers);
-  while (g_hash_table_iter_next (&iter, &k, &v))
-    soup_message_headers_replace (headers, k, v);
-  RW_PROVIDER_CLASS (rw_openai_provider_parent_class)->add_headers (provider, headers, key);
-}
 
 static gboolean
 rw_openai_provider_configure (RwProvider  *provider,
@@ -456,70 +435,23 @@ rw_openai_provider_configure (RwProvider  *provider,
                               GError     **error)
 {
   RwOpenaiProvider *self = RW_OPENAI_PROVIDER (provider);
-  JsonNode *headers = json_object_get_member (config, "headers");
-
-  if (headers != NULL)
-    {
-      JsonObject *h;
-      GList *names;
-
-      if (!JSON_NODE_HOLDS_OBJECT (headers))
-        {
-          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "“headers” must be an object");
-          return FALSE;
-        }
-      h = json_node_get_object (headers);
-      names = json_object_get_members (h);
-      for (GList *l = names; l; l = l->next)
-        {
-          const char *value;
-
-          if (!_rw_json_string_member (h, l->data, &value))
-            {
-              g_list_free (names);
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "header “%s” must be a string",
-                           (char *) l->data);
-              return FALSE;
-            }
-          if (g_ascii_strcasecmp (l->data, "authorization") == 0)
-            {
-              g_list_free (names);
-              g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                           "keys do not belong in providers.json: name the environment "
-                           "variable that holds the key in “api_key_env”");
-              return FALSE;
-            }
-          g_hash_table_insert (self->extra_headers, g_strdup (l->data), g_strdup (value));
-        }
-      g_list_free (names);
-    }
 
   self->stream_options = rw_json_object_get_boolean (config, "stream_usage",
                                                                       TRUE);
   return TRUE;
 }
 
-static void
-rw_openai_provider_finalize (GObject *object)
-{
-  RwOpenaiProvider *self = (RwOpenaiProvider *) object;
-
-  g_clear_pointer (&self->extra_headers, g_hash_table_unref);
-  G_OBJECT_CLASS (rw_openai_provider_parent_class)->finalize (object);
-}
+static const char * const openai_config_members[] = { "stream_usage", NULL };
 
 static void
 rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
-  object_class->finalize = rw_openai_provider_finalize;
-
   provider_class->kind = "openai";
+  provider_class->config_members = openai_config_members;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;
-  provider_class->add_headers = rw_openai_provider_add_headers;
   /* Every field and message goes on as the caller sent it. */
   provider_class->carried_fields = NULL;
   provider_class->carried_members = NULL;
@@ -533,7 +465,6 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
 static void
 rw_openai_provider_init (RwOpenaiProvider *self)
 {
-  self->extra_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stream_options = TRUE;
 }
 

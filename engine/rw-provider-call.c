@@ -618,6 +618,8 @@ _rw_provider_send (RwProviderCall       *call,
       g_object_unref (task);
       return;
     }
+  for (guint i = 0; i + 1 < priv->headers->len; i += 2)
+    _rw_http_request_set_header (req, priv->headers->pdata[i], priv->headers->pdata[i + 1]);
   if (*key != '\0' && key_header != NULL)
     {
       g_autofree char *value = g_strconcat (key_prefix ? key_prefix : "", key, NULL);

@@ -237,6 +237,13 @@ _rw_provider_fetch_json_async (RwProvider          *self,
                                rw_provider_get_api_key_env (self));
       return;
     }
+  {
+    GPtrArray *headers = _rw_provider_get_headers (self);
+
+    for (guint i = 0; i + 1 < headers->len; i += 2)
+      soup_message_headers_replace (soup_message_get_request_headers (f->msg),
+                                    headers->pdata[i], headers->pdata[i + 1]);
+  }
   RW_PROVIDER_GET_CLASS (self)->add_headers (self, soup_message_get_request_headers (f->msg),
                                              f->key);
   soup_message_headers_replace (soup_message_get_request_headers (f->msg), "Accept",

@@ -25,6 +25,7 @@ typedef struct
   guint tpm;
   gsize max_answer_bytes;
   guint list_timeout_ms;
+  GPtrArray *headers;       /* the entry's "headers": name, value, ... */
   /* Replies played to every call instead of sending it (see _rw_provider_set_replay()). */
   guint replay_status;
   char *replay_content_type;
@@ -50,6 +51,7 @@ gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
 char       *_rw_provider_dup_api_key       (RwProvider           *self);
+GPtrArray  *_rw_provider_get_headers       (RwProvider           *self);
 /* What a JSON reply comes to, or NULL with @error set. */
 typedef gpointer (*RwReplyParser) (const char  *text,
                                    gsize        len,

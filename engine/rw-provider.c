@@ -52,6 +52,7 @@ rw_provider_finalize (GObject *object)
   g_clear_pointer (&priv->http, _rw_http_client_free);
   g_clear_pointer (&priv->replay_content_type, g_free);
   g_clear_pointer (&priv->replay_body, g_bytes_unref);
+  g_clear_pointer (&priv->headers, g_ptr_array_unref);
   provider_wipe_keyring_key (priv);
   g_mutex_clear (&priv->key_lock);
 
@@ -209,6 +210,7 @@ rw_provider_init (RwProvider *self)
 
   priv->http = _rw_http_client_new ();
   priv->max_answer_bytes = RW_PROVIDER_MAX_ANSWER_BYTES;
+  priv->headers = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&priv->key_lock);
 }
 
@@ -489,13 +491,99 @@ rw_provider_get_max_answer_bytes (RwProvider *self)
   return priv->max_answer_bytes;
 }
 
+/* The headers every request to the provider carries, from the entry's "headers" (a gateway's
+ * own header, a beta flag): never the key itself, which goes in the protocol's own header from
+ * the keyring or "api_key_env". */
+static const char * const key_headers[] = { "authorization", "x-api-key", "x-goog-api-key",
+                                            "api-key", NULL };
+
+/* An HTTP header name (RFC 9110's token). */
+static gboolean
+provider_is_header_name (const char *name)
+{
+  if (*name == '\0')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+provider_configure_headers (RwProvider  *self,
+                            JsonObject  *config,
+                            GError     **error)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  JsonNode *headers = json_object_get_member (config, "headers");
+  JsonObject *h;
+  GList *names;
+  gboolean ok = TRUE;
+
+  if (headers == NULL)
+    return TRUE;
+  if (!RW_PROVIDER_GET_CLASS (self)->needs_base_url)
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "a %s provider sends no HTTP request, so "
+                   "“headers” means nothing to it", RW_PROVIDER_GET_CLASS (self)->kind);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (headers))
+    {
+      g_set_error (error, RW_ERROR, RW_ERROR_CONFIG, "“headers” must be an object");
+      return FALSE;
+    }
+  h = json_node_get_object (headers);
+  names = json_object_get_members (h);
+  for (GList *l = names; l != NULL && ok; l = l->next)
+    {
+      g_autofree char *lower = g_ascii_strdown (l->data, -1);
+      const char *value;
+
+      if (!_rw_json_string_member (h, l->data, &value) || !provider_is_header_name (l->data) ||
+          strpbrk (value, "\r\n") != NULL)
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "header “%s” must be a header's name with a string of one line",
+                       (char *) l->data);
+          ok = FALSE;
+        }
+      else if (g_strv_contains (key_headers, lower))
+        {
+          g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
+                       "keys do not belong in providers.json: name the environment variable "
+                       "that holds the key in “api_key_env”");
+          ok = FALSE;
+        }
+      else
+        {
+          g_ptr_array_add (priv->headers, g_strdup (l->data));
+          g_ptr_array_add (priv->headers, g_strdup (value));
+        }
+    }
+  g_list_free (names);
+  return ok;
+}
+
+/**
+ * _rw_provider_get_headers:
+ *
+ * Returns: (transfer none): the headers the entry adds to every request: name, value, name, ...
+ */
+GPtrArray *
+_rw_provider_get_headers (RwProvider *self)
+{
+  return ((RwProviderPrivate *) rw_provider_get_instance_private (self))->headers;
+}
+
 gboolean
 rw_provider_configure (RwProvider  *self,
                        JsonObject  *config,
                        GError     **error)
 {
   g_return_val_if_fail (RW_IS_PROVIDER (self), FALSE);
-  return RW_PROVIDER_GET_CLASS (self)->configure (self, config, error);
+  return provider_configure_headers (self, config, error) &&
+         RW_PROVIDER_GET_CLASS (self)->configure (self, config, error);
 }
 
 

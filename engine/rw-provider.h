@@ -78,8 +78,12 @@ struct _RwProviderClass
                                     SoupMessageHeaders *headers,
                                     const char         *key);
 
+  /* The members of a providers.json entry of this kind that its configure reads, beyond those
+   * every provider has (id, kind, base_url, api_key_env, headers and the limits), or NULL. */
+  const char * const *config_members;
+
   /*< private >*/
-  gpointer _reserved[2];
+  gpointer _reserved[1];
 };
 
 gboolean       rw_provider_check_request     (RwProvider          *self,

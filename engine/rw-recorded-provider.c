@@ -521,12 +521,15 @@ static const char * const recorded_fields[] = { NULL };
 static const char * const recorded_members[] = { NULL };
 static const char * const recorded_parts[] = { "text", NULL };
 
+static const char * const recorded_config_members[] = { "speed", NULL };
+
 static void
 rw_recorded_provider_class_init (RwRecordedProviderClass *klass)
 {
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "recorded";
+  provider_class->config_members = recorded_config_members;
   provider_class->carried_fields = recorded_fields;
   provider_class->carried_members = recorded_members;
   provider_class->carried_parts = recorded_parts;

@@ -84,6 +84,21 @@ test_bad_input (void)
                 "each true or false");
   expect_error ("{\"detect\": []}", "unknown member");
   expect_error ("{\"local\": [{\"id\": \"x\", \"base_url\": \"file:///etc\"}]}", "local[0]");
+  /* A misspelt member is named, never dropped in silence. */
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"openai\", \"base_url\": \"http://h/v1\", "
+                "\"api_key_evn\": \"KEY\"}]}",
+                "providers[0]: unknown member “api_key_evn” (a provider of kind openai takes id, "
+                "kind, base_url, api_key_env, headers");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"recorded\", \"stream_usage\": false}]}",
+                "unknown member “stream_usage”");
+  expect_error ("{\"models\": [{\"id\": \"recorded/gpt-4\", \"input_prise\": 3}]}",
+                "models[0]: unknown member “input_prise” (a model takes");
+  expect_error ("{\"local\": [{\"id\": \"x\", \"base_url\": \"http://127.0.0.1:1/v1\", \"port\": 1}]}",
+                "local[0]: unknown member “port”");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"recorded\", \"headers\": {\"a\": \"b\"}}]}",
+                "“headers” means nothing to it");
+  expect_error ("{\"providers\": [{\"id\": \"x\", \"kind\": \"anthropic\", \"base_url\": \"http://h/v1\", "
+                "\"headers\": {\"x-api-key\": \"sk-secret\"}}]}", "keys do not belong");
 }
 
 static void

@@ -567,6 +567,67 @@ test_list_models (Fixture       *f,
   g_assert_cmpstr (error->message, ==, "no model list within 0.2 s");
 }
 
+/* The entry's "headers" go with every request of every protocol, chats and model lists alike
+ * (a gateway's own header, Anthropic's beta flags), beside the key in the protocol's own
+ * header; a header that would carry a key is refused, as is a name that is no header's. */
+static void
+test_configured_headers (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(JsonNode) config = json_from_string ("{\"headers\": {\"X-Gateway\": \"g-1\", "
+                                                 "\"anthropic-beta\": \"beta-1\"}}", NULL);
+  g_autoptr(RwChatResult) r = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const refused[] = {
+    "{\"headers\": {\"X-Api-Key\": \"sk-1\"}}",
+    "{\"headers\": {\"authorization\": \"Bearer sk-1\"}}",
+    "{\"headers\": {\"x-goog-api-key\": \"k\"}}",
+    "{\"headers\": {\"Bad Name\": \"v\"}}",
+    "{\"headers\": {\"X-Split\": \"a\\r\\nX-Injected: b\"}}",
+    "{\"headers\": {\"X-Number\": 5}}",
+    "{\"headers\": [\"X-A\"]}",
+  };
+
+  g_assert_true (rw_provider_configure (f->provider, json_node_get_object (config), &error));
+  g_assert_no_error (error);
+  rw_mock_upstream_push (f->mock, "m1", stream (f));
+  r = run (f);
+  assert_answer (f, r);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *gateway = NULL;
+      g_autofree char *beta = NULL;
+
+      if (i == 1)
+        {
+          const char *path = f->protocol->protocol == RW_MOCK_OLLAMA ? "GET /api/tags"
+                             : f->protocol->protocol == RW_MOCK_GEMINI ? "GET /v1beta/models"
+                             : "GET /v1/models";
+          const char *body = f->protocol->protocol == RW_MOCK_GEMINI ||
+                             f->protocol->protocol == RW_MOCK_OLLAMA ? "{\"models\": []}"
+                                                                     : "{\"data\": []}";
+
+          rw_mock_upstream_push (f->mock, path, rw_mock_reply_new_json (200, body));
+          models = list_models (f, &error);
+          g_assert_no_error (error);
+        }
+      gateway = rw_mock_upstream_dup_last_header (f->mock, "X-Gateway");
+      beta = rw_mock_upstream_dup_last_header (f->mock, "anthropic-beta");
+      g_assert_cmpstr (gateway, ==, "g-1");
+      g_assert_cmpstr (beta, ==, "beta-1");
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(JsonNode) bad = json_from_string (refused[i], NULL);
+      g_autoptr(GError) local = NULL;
+
+      g_assert_false (rw_provider_configure (f->provider, json_node_get_object (bad), &local));
+      g_assert_error (local, RW_ERROR, RW_ERROR_CONFIG);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -593,6 +654,7 @@ main (int    argc,
       ADD ("redirect", test_redirect);
       ADD ("stall", test_stall);
       ADD ("list-models", test_list_models);
+      ADD ("configured-headers", test_configured_headers);
 #undef ADD
     }
   return g_test_run ();
