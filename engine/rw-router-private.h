@@ -38,7 +38,13 @@ struct _RwRouter
   guint circuit_cooldown_ms;
   double request_ceiling_usd;
   double daily_ceiling_usd;
-  double spent_today_usd;
+  /* Today's spend: what the database said other runs spent when last read, and what this
+   * router spent (its attempts, and the calls beside them that are not stored). */
+  double spent_stored_usd;
+  double spent_own_usd;
+  gint64 spent_read_us;         /* on the router's clock */
+  gboolean spent_unread;        /* not read yet today */
+  gint64 day_starts_ms;
   gint64 day_ends_us;
   GDate *spent_day;
 
@@ -56,5 +62,6 @@ gboolean _rw_router_circuit_allows (RwRouter     *self,
 void     _rw_router_circuit_record (RwRouter     *self,
                                     const char   *model_id,
                                     const GError *error);
+
 
 G_END_DECLS

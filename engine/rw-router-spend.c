@@ -6,16 +6,20 @@
 #include "rw-error.h"
 #include "rw-router-private.h"
 
-/* What requests cost: the estimate before one is sent, the day's spend (from the database at
- * the start of each day, then every attempt's cost), and the per-request and daily ceilings
- * that refuse a request before it would break them. */
+/* What requests cost: the estimate before one is sent, the day's spend (what the database
+ * recorded today in other runs, read again every few seconds, and what this router spent), and
+ * the per-request and daily ceilings that refuse a request before it would break them. */
 
 /* Output tokens assumed for a cost estimate when the request sets no max_tokens. */
 #define DEFAULT_OUTPUT_TOKENS 1024
 
+/* How often the day's spend is read from the database again: other processes (the app, a
+ * batch evaluation, another serve) spend too, and what the database recorded today counts. */
+#define SPENT_READ_US (5 * G_USEC_PER_SEC)
+
 /* The day's spend starts again at local midnight. Checked on every attempt, so the local time
  * (which GLib reads from /etc/localtime each time) is only looked at when the day may have
- * turned. */
+ * turned. Called with the lock held. */
 static void
 router_roll_day (RwRouter *self)
 {
@@ -30,17 +34,14 @@ router_roll_day (RwRouter *self)
                                     g_date_time_get_day_of_month (now), 0, 0, 0);
   next = g_date_time_add_days (midnight, 1);
   self->day_ends_us = g_date_time_to_unix (next) * G_USEC_PER_SEC;
+  self->day_starts_ms = g_date_time_to_unix (midnight) * 1000;
   g_clear_pointer (&self->spent_day, g_date_free);
   self->spent_day = g_date_new_dmy (g_date_time_get_day_of_month (now), g_date_time_get_month (now),
                                     g_date_time_get_year (now));
-  self->spent_today_usd = 0;
-  if (self->store != NULL)
-    {
-      double spent = rw_store_sum_cost_since (self->store, g_date_time_to_unix (midnight) * 1000,
-                                              NULL);
-      if (spent > 0)
-        self->spent_today_usd = spent;
-    }
+  self->spent_stored_usd = 0;
+  self->spent_own_usd = 0;
+  /* Read at the first look at the day's spend. */
+  self->spent_unread = TRUE;
 }
 
 /**
@@ -48,7 +49,7 @@ router_roll_day (RwRouter *self)
  * @self: a #RwRouter
  * @per_request_usd: the most one request may be estimated to cost, or 0 for no limit
  * @daily_usd: the most all requests of a day may cost, or 0 for no limit; what the database
- *   recorded today counts
+ *   recorded today counts, whichever process spent it
  */
 void
 rw_router_set_cost_ceilings (RwRouter *self,
@@ -62,14 +63,50 @@ rw_router_set_cost_ceilings (RwRouter *self,
   g_mutex_unlock (&self->lock);
 }
 
+/**
+ * rw_router_get_spent_today:
+ * @self: a #RwRouter
+ *
+ * What today cost: what the database recorded in other runs than this router's (other
+ * processes spend too: the app, a batch evaluation, another serve), read again every few
+ * seconds outside the lock, and what this router spent today, counted as it goes.
+ *
+ * Returns: US dollars
+ */
 double
 rw_router_get_spent_today (RwRouter *self)
 {
+  gint64 now = self->clock (self->clock_data);
+  g_autofree char *run_id = NULL;
+  gint64 since_ms = 0;
+  gboolean read = FALSE;
   double spent;
 
   g_mutex_lock (&self->lock);
   router_roll_day (self);
-  spent = self->spent_today_usd;
+  if (self->store != NULL && (self->spent_unread || now - self->spent_read_us >= SPENT_READ_US))
+    {
+      read = TRUE;
+      since_ms = self->day_starts_ms;
+      run_id = g_strdup (self->run_id);
+      /* One reader at a time: the others go on with what is known. */
+      self->spent_read_us = now;
+      self->spent_unread = FALSE;
+    }
+  g_mutex_unlock (&self->lock);
+  if (read)
+    {
+      /* This router's own answers are left out of the sum, being counted as they come: one
+       * not written yet is neither missed nor counted twice. */
+      double stored = rw_store_sum_cost_since (self->store, since_ms, run_id, NULL);
+
+      g_mutex_lock (&self->lock);
+      if (stored >= 0 && since_ms == self->day_starts_ms && g_strcmp0 (run_id, self->run_id) == 0)
+        self->spent_stored_usd = stored;
+      g_mutex_unlock (&self->lock);
+    }
+  g_mutex_lock (&self->lock);
+  spent = self->spent_stored_usd + self->spent_own_usd;
   g_mutex_unlock (&self->lock);
   return spent;
 }
@@ -79,7 +116,8 @@ rw_router_get_spent_today (RwRouter *self)
  * @self: a #RwRouter
  * @cost_usd: what a call cost, or NAN when it is not known
  *
- * Counts a call made beside the router's own (the endpoint's embeddings) toward today's spend.
+ * Counts what this router spent toward today's spend: each of its attempts, and each call
+ * made beside them (the endpoint's embeddings, which are not stored).
  */
 void
 rw_router_add_spent (RwRouter *self,
@@ -88,7 +126,7 @@ rw_router_add_spent (RwRouter *self,
   g_mutex_lock (&self->lock);
   router_roll_day (self);
   if (isfinite (cost_usd) && cost_usd > 0)
-    self->spent_today_usd += cost_usd;
+    self->spent_own_usd += cost_usd;
   g_mutex_unlock (&self->lock);
 }
 

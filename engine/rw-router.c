@@ -164,6 +164,9 @@ rw_router_set_run_id (RwRouter   *self,
   g_mutex_lock (&self->lock);
   g_free (self->run_id);
   self->run_id = g_strdup (run_id);
+  /* What it spent in the run before is the database's to count from now on. */
+  self->spent_own_usd = 0;
+  self->spent_unread = TRUE;
   g_mutex_unlock (&self->lock);
 }
 

@@ -17,6 +17,7 @@
  * rw_store_sum_cost_since:
  * @self: a #RwStore
  * @since_ms: a time, in milliseconds since the epoch
+ * @except_run_id: (nullable): a run whose answers are left out (the caller counts its own)
  * @error: return location for an error
  *
  * Reads without waiting for the writer.
@@ -24,9 +25,10 @@
  * Returns: what every answer recorded since @since_ms cost, in US dollars, or -1 on error
  */
 double
-rw_store_sum_cost_since (RwStore  *self,
-                         gint64    since_ms,
-                         GError  **error)
+rw_store_sum_cost_since (RwStore     *self,
+                         gint64       since_ms,
+                         const char  *except_run_id,
+                         GError     **error)
 {
   RwStoreReadStmt r;
   double total = -1;
@@ -34,9 +36,13 @@ rw_store_sum_cost_since (RwStore  *self,
   g_return_val_if_fail (RW_IS_STORE (self), -1);
 
   if (!_rw_store_read_stmt_take (self, "SELECT coalesce (sum (cost_usd), 0) FROM responses "
-                             "WHERE created_ms >= ?1", &r, error))
+                                 "WHERE created_ms >= ?1 AND run_id IS NOT ?2", &r, error))
     return -1;
   sqlite3_bind_int64 (r.stmt, 1, since_ms);
+  if (except_run_id != NULL)
+    sqlite3_bind_text (r.stmt, 2, except_run_id, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (r.stmt, 2);
   if (sqlite3_step (r.stmt) == SQLITE_ROW)
     total = sqlite3_column_double (r.stmt, 0);
   else

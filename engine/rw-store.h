@@ -240,6 +240,7 @@ RwStoredPolicy *rw_store_lookup_policy (RwStore        *self,
 
 double      rw_store_sum_cost_since    (RwStore        *self,
                                         gint64          since_ms,
+                                        const char     *except_run_id,
                                         GError        **error);
 const char *rw_vote_outcome_to_string  (RwVoteOutcome  outcome);
 

@@ -406,6 +406,50 @@ test_daily_ceiling (Fixture       *f,
   g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 1);
 }
 
+/* What other processes spent today counts toward the daily ceiling (the app and serve spend
+ * from the same database): read again within seconds, not only at the start of the day. */
+static void
+test_daily_ceiling_shared (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(RwRouteResult) first = NULL;
+  g_autoptr(RwRouteResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) other = NULL;
+  g_autoptr(RwChatResult) spent = rw_chat_result_new ("mock/b");
+  g_autofree char *run = NULL;
+  g_autofree char *prompt = NULL;
+  const char *none[] = { NULL };
+
+  rw_policy_set_default (rw_router_get_policy (f->router), none);
+  f->request->max_tokens = 10;
+  rw_router_set_cost_ceilings (f->router, 0, 0.0005);
+  rw_mock_upstream_set_default (f->mock, "a", stream_reply ());
+  first = route (f, "mock/a");
+  g_assert_no_error (first->result->error);
+
+  /* Another process spends $0.0002 in the same database. */
+  other = rw_store_open (f->world->db->path, &error);
+  g_assert_no_error (error);
+  run = rw_store_begin_run (other, "compare", NULL);
+  prompt = rw_store_record_prompt (other, f->request);
+  spent->cost_usd = 0.0002;
+  g_string_assign (spent->text, "elsewhere");
+  g_free (rw_store_record_answer (other, &(RwAnswerRecord) { .run_id = run, .prompt_id = prompt,
+                                                              .result = spent, .attempt = 1 }));
+  g_assert_true (rw_store_flush (other, &error));
+  rw_store_close (other);
+
+  /* Within seconds it counts: $0.00021 + $0.0002 spent, and up to $0.00045 more would break
+   * $0.0005. */
+  f->now_us += 6 * G_USEC_PER_SEC;
+  g_assert_cmpfloat_with_epsilon (rw_router_get_spent_today (f->router), 0.00041, 1e-9);
+  f->request->max_tokens = 1;
+  second = route (f, "mock/a");
+  g_assert_error (second->result->error, RW_ERROR, RW_ERROR_BUDGET);
+  g_assert_cmpuint (rw_mock_upstream_count (f->mock, "a"), ==, 1);
+}
+
 static void
 test_context_fallback (Fixture       *f,
                        gconstpointer  data)
@@ -592,6 +636,7 @@ main (int    argc,
   ADD ("circuit-on-retries", test_circuit_on_retries);
   ADD ("request-ceiling", test_request_ceiling);
   ADD ("daily-ceiling", test_daily_ceiling);
+  ADD ("daily-ceiling-shared", test_daily_ceiling_shared);
   ADD ("context-fallback", test_context_fallback);
   ADD ("bad-request-stops", test_bad_request_stops);
   ADD ("auth-not-retried", test_auth_not_retried);
