@@ -6,9 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* What the files of RwPoliciesPage share: rw-policies-page.c learns, shows and evaluates a
- * policy; rw-policies-page-kept.c keeps policies, makes one active and exports them;
- * rw-policies-page-import.c imports graded answers. */
+/* What the files of RwPoliciesPage share: rw-policies-page.c learns and shows a policy;
+ * rw-policies-page-evaluate.c evaluates it held out; rw-policies-page-kept.c keeps policies,
+ * makes one active and exports them; rw-policies-page-import.c imports graded answers. */
 
 /* The evidence learning reads: loaded once, shared with the threads that learn from it. */
 typedef struct
