@@ -578,7 +578,8 @@ _rw_eval_runner_schedule_rating (RwEvalRunner *self)
        * any; one that fails fails the grade. */
       if (!runner_transform (r, &untransformed))
         {
-          g_autoptr(RwEvalRunner) held = g_object_ref (self);
+          /* The last rating may finish the run and drop the caller's reference. */
+          g_autoptr(RwEvalRunner) held G_GNUC_UNUSED = g_object_ref (self);
 
           for (guint i = 0; r->ids != NULL && i < r->ids->len; i++)
             runner_record_rating (r, r->ids->pdata[i], 0, FALSE, untransformed->message);
