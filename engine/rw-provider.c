@@ -566,6 +566,27 @@ provider_configure_headers (RwProvider  *self,
 }
 
 /**
+ * rw_provider_dup_header_names:
+ * @self: a #RwProvider
+ *
+ * The names of the headers its providers.json entry adds to every request (their values may be
+ * a gateway's secret, and are not given out).
+ *
+ * Returns: (transfer full): the names, %NULL-terminated, empty when there are none
+ */
+GStrv
+rw_provider_dup_header_names (RwProvider *self)
+{
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  g_return_val_if_fail (RW_IS_PROVIDER (self), NULL);
+  for (guint i = 0; i + 1 < priv->headers->len; i += 2)
+    g_strv_builder_add (names, priv->headers->pdata[i]);
+  return g_strv_builder_end (names);
+}
+
+/**
  * _rw_provider_get_headers:
  *
  * Returns: (transfer none): the headers the entry adds to every request: name, value, name, ...

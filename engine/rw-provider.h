@@ -94,6 +94,7 @@ const char    *rw_provider_get_id            (RwProvider          *self);
 const char    *rw_provider_get_kind          (RwProvider          *self);
 const char    *rw_provider_get_base_url      (RwProvider          *self);
 const char    *rw_provider_get_api_key_env   (RwProvider          *self);
+GStrv          rw_provider_dup_header_names  (RwProvider          *self);
 gboolean       rw_provider_has_api_key       (RwProvider          *self);
 gboolean       rw_provider_needs_api_key     (RwProvider          *self);
 gboolean       rw_provider_can_send          (RwProvider          *self);

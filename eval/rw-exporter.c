@@ -166,6 +166,38 @@ exporter_served_note (GPtrArray *lists,
                                              names->str, base));
 }
 
+/* The headers a provider's entry adds to every request: a gateway's config is written without
+ * them (their values may be secrets, which never go into an export), so it says which. */
+static void
+exporter_headers_note (GPtrArray *lists,
+                       RwCatalog *catalog,
+                       GPtrArray *notes)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; catalog != NULL && i < lists->len; i += 2)
+    for (guint m = 0; m < json_array_get_length (lists->pdata[i + 1]); m++)
+      {
+        const char *id = json_array_get_string_element (lists->pdata[i + 1], m);
+        RwModel *model = id ? rw_catalog_lookup_model (catalog, id) : NULL;
+        RwProvider *provider = model ? rw_catalog_lookup_provider (
+                                         catalog, rw_model_get_provider_id (model)) : NULL;
+        g_auto(GStrv) names = NULL;
+        g_autofree char *list = NULL;
+
+        if (provider == NULL || !g_hash_table_add (seen, (gpointer) rw_provider_get_id (provider)))
+          continue;
+        names = rw_provider_dup_header_names (provider);
+        if (names[0] == NULL)
+          continue;
+        list = g_strjoinv (", ", names);
+        exporter_note (notes, "the headers %s that providers.json adds to %s's requests: their "
+                              "values are not written into an export; add them to the "
+                              "gateway's configuration of %s", list,
+                       rw_provider_get_id (provider), rw_provider_get_id (provider));
+      }
+}
+
 /* What no gateway carries, and how its caller makes up for it. */
 static void
 exporter_common_notes (JsonObject *policy,
@@ -202,7 +234,10 @@ exporter_common_notes (JsonObject *policy,
     exporter_note (notes, "the fallbacks the policy names for a model asked for by name: only "
                           "each task's list is carried");
   if (!g_str_equal (format, "openrouter"))
-    exporter_served_note (lists, catalog, notes);
+    {
+      exporter_served_note (lists, catalog, notes);
+      exporter_headers_note (lists, catalog, notes);
+    }
 }
 
 /**

@@ -882,7 +882,8 @@ test_export (void)
     "{\"providers\": [{\"id\": \"big\", \"kind\": \"openai\", \"base_url\": \"https://big.example/v1\","
     "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"},"
     "                 {\"id\": \"small\", \"kind\": \"anthropic\", \"base_url\": \"https://small.example/v1\","
-    "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\"}],"
+    "                  \"api_key_env\": \"RW_LEARN_TEST_KEY\","
+    "                  \"headers\": {\"X-Gateway-Token\": \"gw-secret-42\", \"anthropic-beta\": \"b1\"}}],"
     " \"models\": [{\"id\": \"big/model\", \"provider\": \"big\", \"name\": \"big-1\","
     "               \"openrouter_id\": \"openai/gpt-4o\"},"
     "             {\"id\": \"small/model\", \"provider\": \"small\", \"name\": \"small-1\"}]}", -1, &error));
@@ -923,10 +924,13 @@ test_export (void)
     g_autofree char *again = rw_exporter_export_with_notes (json_node_get_object (policy), catalog,
                                                             "portkey", &notes, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (g_strv_length (notes), ==, 2);
+    g_assert_cmpuint (g_strv_length (notes), ==, 3);
     g_assert_nonnull (strstr (notes[0], "the router per prompt:"));
     g_assert_nonnull (strstr (notes[1], "x-portkey-metadata"));
     g_assert_nonnull (strstr (notes[1], "routewise-cli classify"));
+    /* The headers providers.json adds are named, their values never written. */
+    g_assert_nonnull (strstr (notes[2], "the headers X-Gateway-Token, anthropic-beta that "
+                                        "providers.json adds to small's requests"));
   }
 
   /* OpenRouter: its own ids; a model it does not serve is left out, and said; the policy's
@@ -975,8 +979,12 @@ test_export (void)
   }
   own = rw_exporter_export (json_node_get_object (policy), catalog, "routewise", &error);
   g_assert_no_error (error);
+  g_assert_nonnull (strstr (litellm, "# Not carried: the headers X-Gateway-Token, anthropic-beta"));
   for (const char *const *t = (const char *const[]) { portkey, openrouter, litellm, own, NULL }; *t; t++)
-    g_assert_null (strstr (*t, "sk-learn-secret"));
+    {
+      g_assert_null (strstr (*t, "sk-learn-secret"));
+      g_assert_null (strstr (*t, "gw-secret-42"));
+    }
 
   g_assert_null (rw_exporter_export (json_node_get_object (policy), catalog, "nginx", &error));
   g_assert_error (error, RW_ERROR, RW_ERROR_CONFIG);
