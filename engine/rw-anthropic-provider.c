@@ -638,9 +638,7 @@ rw_anthropic_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_http_request_set_header (req, "anthropic-version", ANTHROPIC_VERSION);
-
-  _rw_provider_send (call, g_steal_pointer (&req), "x-api-key", NULL, RW_HTTP_SSE,
+  _rw_provider_send (call, g_steal_pointer (&req), RW_HTTP_SSE,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
@@ -717,16 +715,6 @@ rw_anthropic_provider_list_models_async (RwProvider          *provider,
                                  callback, user_data);
 }
 
-/* The key in x-api-key, and the version of the API this speaks. */
-static void
-rw_anthropic_provider_add_headers (RwProvider         *provider,
-                                   SoupMessageHeaders *headers,
-                                   const char         *key)
-{
-  if (key != NULL && *key != '\0')
-    soup_message_headers_replace (headers, "x-api-key", key);
-  soup_message_headers_replace (headers, "anthropic-version", ANTHROPIC_VERSION);
-}
 
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
@@ -735,6 +723,9 @@ static const char * const anthropic_fields[] = { "tools", "tool_choice", "parall
                                                  NULL };
 static const char * const anthropic_members[] = { "tool_calls", "tool_call_id", NULL };
 static const char * const anthropic_parts[] = { "text", "image_url", NULL };
+
+/* The version of the API this speaks, on every request. */
+static const char * const anthropic_headers[] = { "anthropic-version", ANTHROPIC_VERSION, NULL };
 
 static void
 rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
@@ -751,7 +742,8 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
   provider_class->chat_async = rw_anthropic_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
   provider_class->list_models_async = rw_anthropic_provider_list_models_async;
-  provider_class->add_headers = rw_anthropic_provider_add_headers;
+  provider_class->key_header = "x-api-key";
+  provider_class->protocol_headers = anthropic_headers;
 }
 
 static void

@@ -551,7 +551,7 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
       return;
     }
 
-  _rw_provider_send (call, g_steal_pointer (&req), "x-goog-api-key", NULL, RW_HTTP_SSE,
+  _rw_provider_send (call, g_steal_pointer (&req), RW_HTTP_SSE,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
@@ -618,15 +618,6 @@ rw_gemini_provider_list_models_async (RwProvider          *provider,
                                  callback, user_data);
 }
 
-/* The key in x-goog-api-key, as with chat: never in the URL, where logs keep it. */
-static void
-rw_gemini_provider_add_headers (RwProvider         *provider,
-                                SoupMessageHeaders *headers,
-                                const char         *key)
-{
-  if (key != NULL && *key != '\0')
-    soup_message_headers_replace (headers, "x-goog-api-key", key);
-}
 
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
@@ -651,7 +642,8 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
   provider_class->chat_async = rw_gemini_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
   provider_class->list_models_async = rw_gemini_provider_list_models_async;
-  provider_class->add_headers = rw_gemini_provider_add_headers;
+  /* The key in a header: never in the URL, where logs keep it. */
+  provider_class->key_header = "x-goog-api-key";
 }
 
 static void

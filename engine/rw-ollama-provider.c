@@ -332,7 +332,7 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _rw_provider_send (call, g_steal_pointer (&req), NULL, NULL, RW_HTTP_NDJSON,
+  _rw_provider_send (call, g_steal_pointer (&req), RW_HTTP_NDJSON,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 

@@ -338,7 +338,7 @@ rw_openai_provider_chat_async (RwProvider          *provider,
   body = openai_build_body (self, call);
   _rw_http_request_set_body (req, "application/json", body);
 
-  _rw_provider_send (call, g_steal_pointer (&req), "Authorization", "Bearer ", RW_HTTP_SSE,
+  _rw_provider_send (call, g_steal_pointer (&req), RW_HTTP_SSE,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
@@ -449,6 +449,8 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   RwProviderClass *provider_class = RW_PROVIDER_CLASS (klass);
 
   provider_class->kind = "openai";
+  provider_class->key_header = "Authorization";
+  provider_class->key_prefix = "Bearer ";
   provider_class->config_members = openai_config_members;
   provider_class->needs_base_url = TRUE;
   provider_class->takes_api_key = TRUE;

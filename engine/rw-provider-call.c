@@ -577,22 +577,26 @@ _rw_provider_call_check_key (RwProviderCall  *call,
   return TRUE;
 }
 
+static void
+provider_call_set_header (gpointer    request,
+                          const char *name,
+                          const char *value)
+{
+  _rw_http_request_set_header (request, name, value);
+}
+
 /**
  * _rw_provider_send:
  * @request: (transfer full): the request, built but for its key
- * @key_header: (nullable): the header that carries the key ("Authorization", "x-api-key"), or
- *   %NULL for a protocol that sends none
- * @key_prefix: (nullable): what goes before the key in it ("Bearer ")
  * @task: (transfer full): the provider's chat task, completed with the exchange's outcome
  *
- * What every HTTP provider does last: puts the key in its header (none when the provider needs
- * none), wipes the copies of the key, and runs the exchange, which reports to @call.
+ * What every HTTP provider does last: puts the provider's headers and its key on the request
+ * (_rw_provider_add_headers(); no key when the provider needs none), wipes the copies of the
+ * key, and runs the exchange, which reports to @call.
  */
 void
 _rw_provider_send (RwProviderCall       *call,
                    RwHttpRequest        *request,
-                   const char           *key_header,
-                   const char           *key_prefix,
                    RwHttpFraming         framing,
                    const RwHttpHandlers *handlers,
                    gpointer              data,
@@ -618,15 +622,7 @@ _rw_provider_send (RwProviderCall       *call,
       g_object_unref (task);
       return;
     }
-  for (guint i = 0; i + 1 < priv->headers->len; i += 2)
-    _rw_http_request_set_header (req, priv->headers->pdata[i], priv->headers->pdata[i + 1]);
-  if (*key != '\0' && key_header != NULL)
-    {
-      g_autofree char *value = g_strconcat (key_prefix ? key_prefix : "", key, NULL);
-
-      _rw_http_request_set_header (req, key_header, value);
-      memset (value, 0, strlen (value));
-    }
+  _rw_provider_add_headers (call->provider, key, provider_call_set_header, req);
   memset (key, 0, strlen (key));
   if (priv->replay_body != NULL)
     {

@@ -11,7 +11,7 @@
 /*
  * A JSON request to one of a provider's own endpoints beside chat (its model list, OpenAI's
  * /embeddings and /moderations): {base_url}{path} with the key in the protocol's own header
- * (RwProviderClass.add_headers), no redirects followed, a time limit, and the reply read up to
+ * (_rw_provider_add_headers(), as for chat), no redirects followed, a time limit, and the reply read up to
  * the size of any reply and read by the caller's parser. An HTTP error says what the server
  * said, without the key; a provider that needs a key and has none sends nothing.
  */
@@ -164,6 +164,14 @@ fetch_send_cb (GObject      *object,
                            g_steal_pointer (&task));
 }
 
+static void
+fetch_set_header (gpointer    headers,
+                  const char *name,
+                  const char *value)
+{
+  soup_message_headers_replace (headers, name, value);
+}
+
 static gboolean
 fetch_timed_out (gpointer user_data)
 {
@@ -237,15 +245,8 @@ _rw_provider_fetch_json_async (RwProvider          *self,
                                rw_provider_get_api_key_env (self));
       return;
     }
-  {
-    GPtrArray *headers = _rw_provider_get_headers (self);
-
-    for (guint i = 0; i + 1 < headers->len; i += 2)
-      soup_message_headers_replace (soup_message_get_request_headers (f->msg),
-                                    headers->pdata[i], headers->pdata[i + 1]);
-  }
-  RW_PROVIDER_GET_CLASS (self)->add_headers (self, soup_message_get_request_headers (f->msg),
-                                             f->key);
+  _rw_provider_add_headers (self, f->key, fetch_set_header,
+                            soup_message_get_request_headers (f->msg));
   soup_message_headers_replace (soup_message_get_request_headers (f->msg), "Accept",
                                 "application/json");
   if (body != NULL)

@@ -40,8 +40,6 @@ gboolean    _rw_provider_call_check_key    (RwProviderCall       *call,
                                             GError              **error);
 void        _rw_provider_send              (RwProviderCall       *call,
                                             RwHttpRequest        *request,
-                                            const char           *key_header,
-                                            const char           *key_prefix,
                                             RwHttpFraming         framing,
                                             const RwHttpHandlers *handlers,
                                             gpointer              data,
@@ -51,7 +49,13 @@ gboolean    _rw_provider_chat_finish_task  (RwProvider           *provider,
                                             GAsyncResult         *result,
                                             GError              **error);
 char       *_rw_provider_dup_api_key       (RwProvider           *self);
-GPtrArray  *_rw_provider_get_headers       (RwProvider           *self);
+typedef void (*RwProviderSetHeader) (gpointer    target,
+                                     const char *name,
+                                     const char *value);
+void        _rw_provider_add_headers       (RwProvider           *self,
+                                            const char           *key,
+                                            RwProviderSetHeader   set,
+                                            gpointer              target);
 /* What a JSON reply comes to, or NULL with @error set. */
 typedef gpointer (*RwReplyParser) (const char  *text,
                                    gsize        len,

@@ -156,20 +156,6 @@ rw_provider_real_list_models_finish (RwProvider    *self,
 }
 
 static void
-rw_provider_real_add_headers (RwProvider         *self,
-                              SoupMessageHeaders *headers,
-                              const char         *key)
-{
-  if (key != NULL && *key != '\0')
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
-
-      soup_message_headers_replace (headers, "Authorization", auth);
-      memset (auth, 0, strlen (auth));
-    }
-}
-
-static void
 rw_provider_class_init (RwProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -181,7 +167,6 @@ rw_provider_class_init (RwProviderClass *klass)
   klass->configure = rw_provider_real_configure;
   klass->list_models_async = rw_provider_real_list_models_async;
   klass->list_models_finish = rw_provider_real_list_models_finish;
-  klass->add_headers = rw_provider_real_add_headers;
 
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL,
@@ -586,15 +571,36 @@ rw_provider_dup_header_names (RwProvider *self)
   return g_strv_builder_end (names);
 }
 
-/**
- * _rw_provider_get_headers:
+/*
+ * _rw_provider_add_headers:
+ * @key: (nullable): the key to send, when the provider has one
+ * @set: sets one header on @target
  *
- * Returns: (transfer none): the headers the entry adds to every request: name, value, name, ...
+ * The headers every request to the provider carries, chats and the requests beside them
+ * alike: those its providers.json entry adds, those of its protocol, and @key in the
+ * protocol's own header.
  */
-GPtrArray *
-_rw_provider_get_headers (RwProvider *self)
+void
+_rw_provider_add_headers (RwProvider         *self,
+                          const char         *key,
+                          RwProviderSetHeader set,
+                          gpointer            target)
 {
-  return ((RwProviderPrivate *) rw_provider_get_instance_private (self))->headers;
+  RwProviderPrivate *priv = rw_provider_get_instance_private (self);
+  RwProviderClass *klass = RW_PROVIDER_GET_CLASS (self);
+
+  for (guint i = 0; i + 1 < priv->headers->len; i += 2)
+    set (target, priv->headers->pdata[i], priv->headers->pdata[i + 1]);
+  for (guint i = 0; klass->protocol_headers != NULL && klass->protocol_headers[i] != NULL; i += 2)
+    set (target, klass->protocol_headers[i], klass->protocol_headers[i + 1]);
+  if (key != NULL && *key != '\0' && klass->key_header != NULL)
+    {
+      g_autofree char *value = g_strconcat (klass->key_prefix ? klass->key_prefix : "", key,
+                                            NULL);
+
+      set (target, klass->key_header, value);
+      memset (value, 0, strlen (value));
+    }
 }
 
 gboolean

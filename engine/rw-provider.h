@@ -71,12 +71,13 @@ struct _RwProviderClass
                                     GAsyncResult    *result,
                                     GError         **error);
 
-  /* The headers of a request beside chat (the model list, embeddings): @key, when not %NULL
-   * or empty, in the protocol's own header, and what else the protocol or the provider's
-   * configuration asks for. The default sends the key as "Authorization: Bearer". */
-  void       (*add_headers)        (RwProvider         *self,
-                                    SoupMessageHeaders *headers,
-                                    const char         *key);
+  /* How every request of the protocol (chats, model lists, embeddings) carries the key: in
+   * @key_header after @key_prefix ("Authorization", "Bearer "), none where @key_header is
+   * NULL; and the headers every request of it carries, name, value, ..., NULL (the API's
+   * version), or NULL. */
+  const char  *key_header;
+  const char  *key_prefix;
+  const char * const *protocol_headers;
 
   /* The members of a providers.json entry of this kind that its configure reads, beyond those
    * every provider has (id, kind, base_url, api_key_env, headers and the limits), or NULL. */
