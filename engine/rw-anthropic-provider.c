@@ -660,61 +660,35 @@ anthropic_listed_capability (JsonObject          *caps,
     *has |= which;
 }
 
-/* GET /v1/models: {"data": [{"id", "display_name", "capabilities", "max_input_tokens"}, ...],
- * "has_more"}, one page of up to 1,000 (the most it gives). */
-static gpointer
-anthropic_parse_models (const char  *text,
-                        gsize        len,
-                        gpointer     data,
-                        GError     **error)
+/* What an entry of GET /v1/models says of its model: {"id", "display_name", "capabilities",
+ * "max_input_tokens"}. */
+static gboolean
+anthropic_describe_model (RwModel    *model,
+                          JsonObject *entry)
 {
-  RwProvider *provider = data;
-  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "data", FALSE, "id", error);
-  g_autoptr(GPtrArray) models = NULL;
+  JsonObject *caps = rw_json_object_get_object (entry, "capabilities");
+  RwModelCapabilities known = 0, has = 0;
 
-  if (entries == NULL)
-    return NULL;
-  models = g_ptr_array_new_full (entries->len, g_object_unref);
-  for (guint i = 0; i < entries->len; i++)
+  if (rw_json_object_get_string (entry, "display_name", NULL) != NULL)
+    rw_model_set_display_name (model, rw_json_object_get_string (entry, "display_name", NULL));
+  if (caps != NULL)
     {
-      JsonObject *entry = entries->pdata[i];
-      const char *name = json_object_get_string_member (entry, "id");
-      JsonObject *caps = rw_json_object_get_object (entry, "capabilities");
-      RwModelCapabilities known = 0, has = 0;
-      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-      RwModel *model = rw_model_new (id, rw_provider_get_id (provider), name);
-
-      if (rw_json_object_get_string (entry, "display_name", NULL) != NULL)
-        rw_model_set_display_name (model, rw_json_object_get_string (entry, "display_name",
-                                                                     NULL));
-      if (caps != NULL)
-        {
-          anthropic_listed_capability (caps, "image_input", RW_MODEL_CAN_IMAGES, &known, &has);
-          anthropic_listed_capability (caps, "structured_outputs", RW_MODEL_CAN_JSON_SCHEMA,
-                                       &known, &has);
-          anthropic_listed_capability (caps, "thinking", RW_MODEL_CAN_REASONING, &known, &has);
-          rw_model_set_capabilities (model, known, has);
-        }
-      if (rw_json_object_get_int (entry, "max_input_tokens", 0) > 0)
-        rw_model_set_context_length (model, rw_json_object_get_int (entry, "max_input_tokens",
-                                                                    0));
-      g_ptr_array_add (models, model);
+      anthropic_listed_capability (caps, "image_input", RW_MODEL_CAN_IMAGES, &known, &has);
+      anthropic_listed_capability (caps, "structured_outputs", RW_MODEL_CAN_JSON_SCHEMA, &known,
+                                   &has);
+      anthropic_listed_capability (caps, "thinking", RW_MODEL_CAN_REASONING, &known, &has);
+      rw_model_set_capabilities (model, known, has);
     }
-  return g_steal_pointer (&models);
+  if (rw_json_object_get_int (entry, "max_input_tokens", 0) > 0)
+    rw_model_set_context_length (model, rw_json_object_get_int (entry, "max_input_tokens", 0));
+  return TRUE;
 }
 
-static void
-rw_anthropic_provider_list_models_async (RwProvider          *provider,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
-{
-  _rw_provider_fetch_json_async (provider, "GET", "/models?limit=1000", "model list", NULL,
-                                 _rw_provider_list_timeout_ms (provider), anthropic_parse_models,
-                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
-                                 callback, user_data);
-}
-
+/* GET /v1/models: {"data": [...], "has_more"}, one page of up to 1,000 (the most it gives). */
+static const RwModelListing anthropic_listing = {
+  .path = "/models?limit=1000", .member = "data", .id_member = "id",
+  .describe = anthropic_describe_model,
+};
 
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
@@ -741,7 +715,7 @@ rw_anthropic_provider_class_init (RwAnthropicProviderClass *klass)
   provider_class->check_request = rw_anthropic_provider_check_request;
   provider_class->chat_async = rw_anthropic_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
-  provider_class->list_models_async = rw_anthropic_provider_list_models_async;
+  provider_class->listing = &anthropic_listing;
   provider_class->key_header = "x-api-key";
   provider_class->protocol_headers = anthropic_headers;
 }

@@ -555,69 +555,35 @@ rw_gemini_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
-/* GET /models: {"models": [{"name": "models/gemini-2.5-flash", "displayName",
- * "inputTokenLimit", "supportedGenerationMethods": ["generateContent", ...]}, ...],
- * "nextPageToken"}, one page of up to 1,000; the models that cannot chat (embeddings, for one)
- * are left out. */
-static gpointer
-gemini_parse_models (const char  *text,
-                     gsize        len,
-                     gpointer     data,
-                     GError     **error)
+/* What an entry of GET /models says of its model ("displayName", "inputTokenLimit"); the models
+ * that cannot chat (embeddings, for one) are left out. */
+static gboolean
+gemini_describe_model (RwModel    *model,
+                       JsonObject *entry)
 {
-  RwProvider *provider = data;
-  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "models", TRUE, "name",
-                                                            error);
-  g_autoptr(GPtrArray) models = NULL;
+  JsonArray *methods = rw_json_object_get_array (entry, "supportedGenerationMethods");
+  gboolean chats = methods == NULL;
 
-  if (entries == NULL)
-    return NULL;
-  models = g_ptr_array_new_full (entries->len, g_object_unref);
-  for (guint i = 0; i < entries->len; i++)
+  for (guint j = 0; methods != NULL && j < json_array_get_length (methods); j++)
     {
-      JsonObject *entry = entries->pdata[i];
-      const char *name = json_object_get_string_member (entry, "name");
-      JsonArray *methods = rw_json_object_get_array (entry, "supportedGenerationMethods");
-      gboolean chats = methods == NULL;
-      g_autofree char *id = NULL;
-      RwModel *model;
-
-      for (guint j = 0; methods != NULL && j < json_array_get_length (methods); j++)
-        {
-          JsonNode *v = json_array_get_element (methods, j);
-          if (JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING &&
-              g_str_equal (json_node_get_string (v), "generateContent"))
-            chats = TRUE;
-        }
-      if (g_str_has_prefix (name, "models/"))
-        name += strlen ("models/");
-      if (*name == '\0' || !chats)
-        continue;
-      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-      model = rw_model_new (id, rw_provider_get_id (provider), name);
-      if (rw_json_object_get_string (entry, "displayName", NULL) != NULL)
-        rw_model_set_display_name (model, rw_json_object_get_string (entry, "displayName",
-                                                                     NULL));
-      if (rw_json_object_get_int (entry, "inputTokenLimit", 0) > 0)
-        rw_model_set_context_length (model, rw_json_object_get_int (entry, "inputTokenLimit",
-                                                                    0));
-      g_ptr_array_add (models, model);
+      JsonNode *v = json_array_get_element (methods, j);
+      if (JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING &&
+          g_str_equal (json_node_get_string (v), "generateContent"))
+        chats = TRUE;
     }
-  return g_steal_pointer (&models);
+  if (rw_json_object_get_string (entry, "displayName", NULL) != NULL)
+    rw_model_set_display_name (model, rw_json_object_get_string (entry, "displayName", NULL));
+  if (rw_json_object_get_int (entry, "inputTokenLimit", 0) > 0)
+    rw_model_set_context_length (model, rw_json_object_get_int (entry, "inputTokenLimit", 0));
+  return chats;
 }
 
-static void
-rw_gemini_provider_list_models_async (RwProvider          *provider,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  _rw_provider_fetch_json_async (provider, "GET", "/models?pageSize=1000", "model list", NULL,
-                                 _rw_provider_list_timeout_ms (provider), gemini_parse_models,
-                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
-                                 callback, user_data);
-}
-
+/* GET /models: {"models": [{"name": "models/gemini-2.5-flash", ...}, ...], "nextPageToken"},
+ * one page of up to 1,000; a list of none leaves "models" out. */
+static const RwModelListing gemini_listing = {
+  .path = "/models?pageSize=1000", .member = "models", .absent_is_empty = TRUE,
+  .id_member = "name", .id_prefix = "models/", .describe = gemini_describe_model,
+};
 
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
@@ -641,7 +607,7 @@ rw_gemini_provider_class_init (RwGeminiProviderClass *klass)
   provider_class->check_request = rw_gemini_provider_check_request;
   provider_class->chat_async = rw_gemini_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
-  provider_class->list_models_async = rw_gemini_provider_list_models_async;
+  provider_class->listing = &gemini_listing;
   /* The key in a header: never in the URL, where logs keep it. */
   provider_class->key_header = "x-goog-api-key";
 }

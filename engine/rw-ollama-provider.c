@@ -337,41 +337,9 @@ rw_ollama_provider_chat_async (RwProvider          *provider,
 }
 
 /* GET /api/tags: {"models": [{"name": "llama3.2:latest", ...}, ...]}, the models pulled. */
-static gpointer
-ollama_parse_models (const char  *text,
-                     gsize        len,
-                     gpointer     data,
-                     GError     **error)
-{
-  RwProvider *provider = data;
-  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "models", FALSE, "name",
-                                                            error);
-  g_autoptr(GPtrArray) models = NULL;
-
-  if (entries == NULL)
-    return NULL;
-  models = g_ptr_array_new_full (entries->len, g_object_unref);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      const char *name = json_object_get_string_member (entries->pdata[i], "name");
-      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-
-      g_ptr_array_add (models, rw_model_new (id, rw_provider_get_id (provider), name));
-    }
-  return g_steal_pointer (&models);
-}
-
-static void
-rw_ollama_provider_list_models_async (RwProvider          *provider,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  _rw_provider_fetch_json_async (provider, "GET", "/api/tags", "model list", NULL,
-                                 _rw_provider_list_timeout_ms (provider), ollama_parse_models,
-                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
-                                 callback, user_data);
-}
+static const RwModelListing ollama_listing = {
+  .path = "/api/tags", .member = "models", .id_member = "name",
+};
 
 /* What of a request this protocol translates: its extra fields, message members and content
  * parts; anything else is refused. */
@@ -394,7 +362,7 @@ rw_ollama_provider_class_init (RwOllamaProviderClass *klass)
   provider_class->check_request = rw_ollama_provider_check_request;
   provider_class->chat_async = rw_ollama_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
-  provider_class->list_models_async = rw_ollama_provider_list_models_async;
+  provider_class->listing = &ollama_listing;
 }
 
 static void

@@ -342,15 +342,12 @@ rw_openai_provider_chat_async (RwProvider          *provider,
                      &handlers, state, cancellable, g_steal_pointer (&task));
 }
 
-/* A model of the provider's list, with what the list says it can do: OpenRouter's entries
- * name their supported parameters, input modalities and context length. */
-static RwModel *
-openai_listed_model (RwProvider *provider,
-                     const char *id,
-                     const char *name,
-                     JsonObject *entry)
+/* What the list says a model can do: OpenRouter's entries name their supported parameters,
+ * input modalities and context length. */
+static gboolean
+openai_describe_model (RwModel    *model,
+                       JsonObject *entry)
 {
-  RwModel *model = rw_model_new (id, rw_provider_get_id (provider), name);
   JsonArray *params = rw_json_object_get_array (entry, "supported_parameters");
   JsonObject *arch = rw_json_object_get_object (entry, "architecture");
   JsonArray *inputs = arch ? rw_json_object_get_array (arch, "input_modalities") : NULL;
@@ -389,45 +386,13 @@ openai_listed_model (RwProvider *provider,
   rw_model_set_capabilities (model, known, has);
   if (ctx > 0)
     rw_model_set_context_length (model, ctx);
-  return model;
+  return TRUE;
 }
 
-/* The model list, {"data": [{"id": ...}, ...]}, as the provider's models. */
-static gpointer
-openai_parse_models (const char  *text,
-                     gsize        len,
-                     gpointer     data,
-                     GError     **error)
-{
-  RwProvider *provider = data;
-  g_autoptr(GPtrArray) entries = _rw_provider_list_entries (text, len, "data", FALSE, "id", error);
-  g_autoptr(GPtrArray) models = NULL;
-
-  if (entries == NULL)
-    return NULL;
-  models = g_ptr_array_new_full (entries->len, g_object_unref);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      const char *name = json_object_get_string_member (entries->pdata[i], "id");
-      g_autofree char *id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
-
-      g_ptr_array_add (models, openai_listed_model (provider, id, name, entries->pdata[i]));
-    }
-  return g_steal_pointer (&models);
-}
-
-static void
-rw_openai_provider_list_models_async (RwProvider          *provider,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  _rw_provider_fetch_json_async (provider, "GET", "/models", "model list", NULL,
-                                 _rw_provider_list_timeout_ms (provider), openai_parse_models,
-                                 provider, (GDestroyNotify) g_ptr_array_unref, cancellable,
-                                 callback, user_data);
-}
-
+/* GET /models: {"data": [{"id": ...}, ...]}. */
+static const RwModelListing openai_listing = {
+  .path = "/models", .member = "data", .id_member = "id", .describe = openai_describe_model,
+};
 
 static gboolean
 rw_openai_provider_configure (RwProvider  *provider,
@@ -461,7 +426,7 @@ rw_openai_provider_class_init (RwOpenaiProviderClass *klass)
   provider_class->configure = rw_openai_provider_configure;
   provider_class->chat_async = rw_openai_provider_chat_async;
   provider_class->chat_finish = _rw_provider_chat_finish_task;
-  provider_class->list_models_async = rw_openai_provider_list_models_async;
+  provider_class->listing = &openai_listing;
 }
 
 static void

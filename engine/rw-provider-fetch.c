@@ -10,10 +10,11 @@
 
 /*
  * A JSON request to one of a provider's own endpoints beside chat (its model list, OpenAI's
- * /embeddings and /moderations): {base_url}{path} with the key in the protocol's own header
- * (_rw_provider_add_headers(), as for chat), no redirects followed, a time limit, and the reply read up to
- * the size of any reply and read by the caller's parser. An HTTP error says what the server
- * said, without the key; a provider that needs a key and has none sends nothing.
+ * /embeddings and /moderations): {base_url}{path} with the provider's headers and its key
+ * (_rw_provider_add_headers(), as for chat), no redirects followed, a time limit, and the reply
+ * read up to the size of any reply and read by the caller's parser. An HTTP error says what the
+ * server said, without the key; a provider that needs a key and has none sends nothing. The
+ * model lists of every protocol are read here too, as the class's RwModelListing says.
  */
 
 typedef struct
@@ -320,41 +321,27 @@ _rw_provider_post_openai_async (RwProvider          *self,
                                  user_data);
 }
 
-/*
- * _rw_provider_list_entries:
- * @text: a model list reply
- * @len: its length
- * @member: the member of the reply's object that holds the list ("data", "models")
- * @absent_is_empty: whether a reply without @member lists no models (Google leaves an empty
- *   list out)
- * @id_member: the member that names an entry's model ("id", "name")
- * @error: where a reply of another shape, or of more than RW_PROVIDER_MAX_LISTED entries, is
- *   said
- *
- * The list's entries, read without building a tree of the whole reply (a list of tiny entries
- * would take seventy times its size), each an object with a non-empty string @id_member, each
- * model once: what the protocols' parsers make their models from.
- *
- * Returns: (transfer full) (element-type JsonObject) (nullable): the entries
- */
-GPtrArray *
-_rw_provider_list_entries (const char  *text,
-                           gsize        len,
-                           const char  *member,
-                           gboolean     absent_is_empty,
-                           const char  *id_member,
-                           GError     **error)
+/* The entries of a model list, read without building a tree of the whole reply (a list of tiny
+ * entries would take seventy times its size), each an object with a non-empty string
+ * @id_member, each model once, at most RW_PROVIDER_MAX_LISTED. */
+static GPtrArray *
+fetch_list_entries (const char            *text,
+                    gsize                  len,
+                    const RwModelListing  *listing,
+                    GError               **error)
 {
   g_autoptr(RwJsonDoc) doc = rw_json_doc_parse (text, len, NULL);
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint32 list = doc ? rw_json_doc_member (doc, RW_JSON_ROOT, member) : RW_JSON_NONE;
+  guint32 list = doc ? rw_json_doc_member (doc, RW_JSON_ROOT, listing->member) : RW_JSON_NONE;
 
   if (doc == NULL || rw_json_doc_type (doc, RW_JSON_ROOT) != RW_JSON_OBJECT ||
-      (list == RW_JSON_NONE ? !absent_is_empty : rw_json_doc_type (doc, list) != RW_JSON_ARRAY))
+      (list == RW_JSON_NONE ? !listing->absent_is_empty
+                            : rw_json_doc_type (doc, list) != RW_JSON_ARRAY))
     {
       g_set_error (error, RW_ERROR, RW_ERROR_BAD_RESPONSE,
-                   "the model list is not {\"%s\": [...]}", member);
+                   "the model list is not {\"%s\": [...]}", listing->member);
       return NULL;
     }
   if (list != RW_JSON_NONE && rw_json_doc_length (doc, list) > RW_PROVIDER_MAX_LISTED)
@@ -367,7 +354,7 @@ _rw_provider_list_entries (const char  *text,
   for (guint32 e = list != RW_JSON_NONE ? rw_json_doc_first (doc, list) : RW_JSON_NONE;
        e != RW_JSON_NONE; e = rw_json_doc_next (doc, e))
     {
-      const char *id = rw_json_doc_string (doc, rw_json_doc_member (doc, e, id_member));
+      const char *id = rw_json_doc_string (doc, rw_json_doc_member (doc, e, listing->id_member));
       JsonNode *node;
 
       if (rw_json_doc_type (doc, e) != RW_JSON_OBJECT || id == NULL || *id == '\0' ||
@@ -378,4 +365,55 @@ _rw_provider_list_entries (const char  *text,
       json_node_unref (node);
     }
   return g_steal_pointer (&entries);
+}
+
+/* A model list as the provider's models, by its class's listing. */
+static gpointer
+fetch_parse_models (const char  *text,
+                    gsize        len,
+                    gpointer     data,
+                    GError     **error)
+{
+  RwProvider *provider = data;
+  const RwModelListing *listing = RW_PROVIDER_GET_CLASS (provider)->listing;
+  g_autoptr(GPtrArray) entries = fetch_list_entries (text, len, listing, error);
+  g_autoptr(GPtrArray) models = NULL;
+
+  if (entries == NULL)
+    return NULL;
+  models = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const char *name = json_object_get_string_member (entries->pdata[i], listing->id_member);
+      g_autofree char *id = NULL;
+      g_autoptr(RwModel) model = NULL;
+
+      if (listing->id_prefix != NULL && g_str_has_prefix (name, listing->id_prefix))
+        name += strlen (listing->id_prefix);
+      if (*name == '\0')
+        continue;
+      id = g_strdup_printf ("%s/%s", rw_provider_get_id (provider), name);
+      model = rw_model_new (id, rw_provider_get_id (provider), name);
+      if (listing->describe == NULL || listing->describe (model, entries->pdata[i]))
+        g_ptr_array_add (models, g_steal_pointer (&model));
+    }
+  return g_steal_pointer (&models);
+}
+
+/*
+ * _rw_provider_list_models_async:
+ *
+ * The provider's model list, as its class's RwModelListing says to ask for it and read it,
+ * within RwProvider:list-timeout; the task gives a GPtrArray of RwModel.
+ */
+void
+_rw_provider_list_models_async (RwProvider          *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  _rw_provider_fetch_json_async (self, "GET", RW_PROVIDER_GET_CLASS (self)->listing->path,
+                                 "model list", NULL, _rw_provider_list_timeout_ms (self),
+                                 fetch_parse_models, self, (GDestroyNotify) g_ptr_array_unref,
+                                 cancellable, callback, user_data);
 }

@@ -86,12 +86,10 @@ void        _rw_provider_post_openai_async (RwProvider          *self,
 /* The most models a provider's list may name: the largest today (OpenRouter's) names a few
  * hundred. */
 #define RW_PROVIDER_MAX_LISTED 10000
-GPtrArray  *_rw_provider_list_entries   (const char          *text,
-                                         gsize                len,
-                                         const char          *member,
-                                         gboolean             absent_is_empty,
-                                         const char          *id_member,
-                                         GError             **error);
+void        _rw_provider_list_models_async (RwProvider          *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
 /* How long a request beside chat may take, as a whole chat answer by default. */
 #define RW_PROVIDER_POST_TIMEOUT_MS (600 * 1000)
 #define _rw_provider_list_timeout_ms(p) (_rw_provider_get_private (p)->list_timeout_ms)

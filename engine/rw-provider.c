@@ -140,8 +140,14 @@ rw_provider_real_list_models_async (RwProvider          *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
 
+  if (RW_PROVIDER_GET_CLASS (self)->listing != NULL)
+    {
+      _rw_provider_list_models_async (self, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, rw_provider_real_list_models_async);
   g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
                          (GDestroyNotify) g_ptr_array_unref);

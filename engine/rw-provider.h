@@ -30,6 +30,30 @@ G_DECLARE_DERIVABLE_TYPE (RwProvider, rw_provider, RW, PROVIDER, GObject)
  */
 typedef struct _RwProviderCall RwProviderCall;
 
+/**
+ * RwModelListing:
+ * @path: what follows the base URL ("/models", "/api/tags"), with its query
+ * @member: the member of the reply's object that holds the entries ("data", "models")
+ * @absent_is_empty: whether a reply without @member lists no models (Google leaves an empty
+ *   list out)
+ * @id_member: the member that names an entry's model ("id", "name")
+ * @id_prefix: (nullable): what the name starts with that is not part of it ("models/")
+ * @describe: (nullable): adds what an entry says of its model (its context, what it can do),
+ *   or returns %FALSE to leave the entry out
+ *
+ * How a protocol lists its models: one GET of the provider's list, read as the base class reads
+ * every list (at most RW_PROVIDER_MAX_LISTED models, each once).
+ */
+typedef struct
+{
+  const char *path;
+  const char *member;
+  gboolean absent_is_empty;
+  const char *id_member;
+  const char *id_prefix;
+  gboolean (*describe) (RwModel *model, JsonObject *entry);
+} RwModelListing;
+
 struct _RwProviderClass
 {
   GObjectClass parent_class;
@@ -78,6 +102,8 @@ struct _RwProviderClass
   const char  *key_header;
   const char  *key_prefix;
   const char * const *protocol_headers;
+  /* How the protocol lists its models (the default list_models_async), or NULL for none. */
+  const RwModelListing *listing;
 
   /* The members of a providers.json entry of this kind that its configure reads, beyond those
    * every provider has (id, kind, base_url, api_key_env, headers and the limits), or NULL. */
