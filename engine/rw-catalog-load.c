@@ -599,7 +599,6 @@ rw_catalog_load_data (RwCatalog   *self,
   g_autoptr(GPtrArray) local_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) local_urls = g_ptr_array_new_with_free_func (g_free);
   JsonObject *obj;
-  GList *members;
 
   g_return_val_if_fail (RW_IS_CATALOG (self), FALSE);
 
@@ -616,18 +615,12 @@ rw_catalog_load_data (RwCatalog   *self,
       return FALSE;
     }
   obj = json_node_get_object (root);
-  members = json_object_get_members (obj);
-  for (GList *l = members; l; l = l->next)
-    if (!g_str_equal (l->data, "providers") && !g_str_equal (l->data, "models") &&
-        !g_str_equal (l->data, "local") && !g_str_has_prefix (l->data, "_"))
-      {
-        g_set_error (error, RW_ERROR, RW_ERROR_CONFIG,
-                     "%s: unknown member “%s” (expected “providers”, “models” and “local”)",
-                     origin, (char *) l->data);
-        g_list_free (members);
-        return FALSE;
-      }
-  g_list_free (members);
+  {
+    static const char * const file_members[] = { "providers", "models", "local", NULL };
+
+    if (!catalog_check_members (obj, file_members, NULL, "the file", origin, error))
+      return FALSE;
+  }
 
   /* Validate everything against a scratch copy first, so that a bad file changes nothing. */
   scratch = rw_catalog_new ();
