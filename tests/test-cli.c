@@ -639,8 +639,30 @@ http_post (guint16     port,
   return (char *) g_byte_array_free (g_steal_pointer (&reply), FALSE);
 }
 
-/* Without --policy, serve routes routewise/auto by the policy kept as active, and says so;
- * "policy activate" changes which one the next serve uses. */
+/* Two kept policies in the fixture's database, as another process keeps them: "to-b" (to
+ * mock/b), active, and "to-c" (to mock/c), whose id goes to @second. */
+static void
+keep_two_policies (Fixture  *f,
+                   char    **second)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RwStore) store = NULL;
+  g_autofree char *to_c = NULL;
+
+  g_mkdir_with_parents (f->data_dir, 0700);
+  store = rw_store_open (db_path, &error);
+  g_assert_no_error (error);
+  g_free (rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
+                                TRUE));
+  to_c = rw_store_save_policy (store, "to-c", "{\"version\": 1, \"default\": [\"mock/c\"]}",
+                               FALSE);
+  g_assert_true (rw_store_flush (store, &error));
+  rw_store_close (store);
+  if (second != NULL)
+    *second = g_steal_pointer (&to_c);
+}
+
 /* classify with a policy file is for a script in front of a gateway: it reads the file and
  * neither opens nor makes a database; without one it reads the active policy from the
  * database. */
@@ -674,26 +696,16 @@ test_classify_no_store (Fixture       *f,
   g_assert_cmpstr (f->out, ==, "task: \nmodel: mock/b\n");
 }
 
+/* Without --policy, serve routes routewise/auto by the policy kept as active, and says so;
+ * "policy activate" changes which one the next serve uses. */
 static void
 test_serve_active_policy (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *db_path = g_build_filename (f->data_dir, "routewise.db", NULL);
   g_autofree char *token_path = g_build_filename (f->config_dir, "token", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(RwStore) store = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *second = NULL;
 
-  g_mkdir_with_parents (f->data_dir, 0700);
-  store = rw_store_open (db_path, &error);
-  g_assert_no_error (error);
-  first = rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
-                                TRUE);
-  second = rw_store_save_policy (store, "to-c", "{\"version\": 1, \"default\": [\"mock/c\"]}",
-                                 FALSE);
-  g_assert_true (rw_store_flush (store, &error));
-  rw_store_close (store);
+  keep_two_policies (f, NULL);
 
   run_cli (f, "policy", "list", NULL);
   g_assert_cmpint (f->status, ==, 0);
@@ -1017,7 +1029,6 @@ test_serve_follows_active_policy (Fixture       *f,
   g_autoptr(RwStore) store = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   g_autofree char *line1 = NULL;
   g_autofree char *token = NULL;
@@ -1026,16 +1037,7 @@ test_serve_follows_active_policy (Fixture       *f,
   static const char auto_request[] = "{\"model\": \"routewise/auto\", "
                                      "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
 
-  g_mkdir_with_parents (f->data_dir, 0700);
-  store = rw_store_open (db_path, &error);
-  g_assert_no_error (error);
-  first = rw_store_save_policy (store, "to-b", "{\"version\": 1, \"default\": [\"mock/b\"]}",
-                                TRUE);
-  second = rw_store_save_policy (store, "to-c", "{\"version\": 1, \"default\": [\"mock/c\"]}",
-                                 FALSE);
-  g_assert_true (rw_store_flush (store, &error));
-  rw_store_close (store);
-  g_clear_object (&store);
+  keep_two_policies (f, &second);
 
   proc = start_cli (f, "serve", "--port", "0", NULL);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
