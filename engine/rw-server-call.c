@@ -111,35 +111,57 @@ _rw_server_call_free (RwServerCall *call)
   g_free (call);
 }
 
-/* Tells the server's owner what was answered: the log of the app's endpoint. */
+/**
+ * _rw_server_call_report:
+ * @served: (nullable): the model that answered, or was tried last
+ * @task: (nullable): the request's task
+ * @cost: what it cost, NAN when nothing of it was priced
+ * @fallbacks: the attempts after the first
+ *
+ * Tells the server's owner what was answered: the log of the app's endpoint.
+ */
+void
+_rw_server_call_report (RwServerCall *call,
+                        const char   *served,
+                        const char   *task,
+                        guint         status,
+                        double        cost,
+                        guint         fallbacks)
+{
+  RwServedRequest *r;
+
+  /* Only an owner that listens (the app's log) pays for the record; serve does not. */
+  if (!_rw_server_has_served_handler (call->server))
+    return;
+  r = g_new0 (RwServedRequest, 1);
+  r->time_ms = g_get_real_time () / 1000;
+  r->requested = g_strdup (call->requested);
+  r->served = g_strdup (served);
+  r->task = g_strdup (task);
+  r->status = status;
+  r->stream = call->stream;
+  r->latency_ms = (g_get_monotonic_time () - call->started_us) / 1000.0;
+  r->cost_usd = cost;
+  r->fallbacks = fallbacks;
+  _rw_server_emit_served (call->server, r);
+}
+
+/* The log's record of a routed request: every attempt's cost together. */
 static void
 server_call_report (RwServerCall  *call,
                     RwRouteResult *out,
                     guint          status)
 {
-  RwServedRequest *served;
   double cost = NAN;
 
-  /* Only an owner that listens (the app's log) pays for the record; serve does not. */
-  if (!_rw_server_has_served_handler (call->server))
-    return;
-  served = g_new0 (RwServedRequest, 1);
   for (guint i = 0; i < out->attempts->len; i++)
     {
       RwChatResult *a = out->attempts->pdata[i];
       if (isfinite (a->cost_usd))
         cost = (isfinite (cost) ? cost : 0) + a->cost_usd;
     }
-  served->time_ms = g_get_real_time () / 1000;
-  served->requested = g_strdup (call->requested);
-  served->served = g_strdup (out->model_id);
-  served->task = g_strdup (out->task);
-  served->status = status;
-  served->stream = call->stream;
-  served->latency_ms = (g_get_monotonic_time () - call->started_us) / 1000.0;
-  served->cost_usd = cost;
-  served->fallbacks = out->attempts->len > 0 ? out->attempts->len - 1 : 0;
-  _rw_server_emit_served (call->server, served);
+  _rw_server_call_report (call, out->model_id, out->task, status, cost,
+                          out->attempts->len > 0 ? out->attempts->len - 1 : 0);
 }
 
 void

@@ -129,26 +129,6 @@ _rw_server_embeddings_count_inputs (JsonNode  *input,
   return n;
 }
 
-/* Tells the server's owner what was answered: the log of the app's endpoint. */
-static void
-embeddings_report (RwServerCall *call,
-                   guint         status,
-                   double        cost)
-{
-  RwServedRequest *served;
-
-  if (!_rw_server_has_served_handler (call->server))
-    return;
-  served = g_new0 (RwServedRequest, 1);
-  served->time_ms = g_get_real_time () / 1000;
-  served->requested = g_strdup (call->requested);
-  served->served = g_strdup (call->requested);
-  served->status = status;
-  served->latency_ms = (g_get_monotonic_time () - call->started_us) / 1000.0;
-  served->cost_usd = cost;
-  _rw_server_emit_served (call->server, served);
-}
-
 static void
 embeddings_done (GObject      *object,
                  GAsyncResult *res,
@@ -168,7 +148,7 @@ embeddings_done (GObject      *object,
   if (call->finished || c->fd < 0)
     {
       /* The client went away first: logged as 499, as nginx logs it. */
-      embeddings_report (call, 499, cost);
+      _rw_server_call_report (call, call->requested, NULL, 499, cost, 0);
       c->call = NULL;
       _rw_server_call_free (call);
       return;
@@ -178,7 +158,7 @@ embeddings_done (GObject      *object,
       const char *code;
       guint status = _rw_server_status_for_error (error, &code);
 
-      embeddings_report (call, status, cost);
+      _rw_server_call_report (call, call->requested, NULL, status, cost, 0);
       _rw_server_reply_json (c, status, call->requested, NULL,
                              _rw_server_error_json (status, error->message, code,
                                                     rw_error_get_param (error)));
@@ -188,7 +168,7 @@ embeddings_done (GObject      *object,
       gsize len;
       const char *body = g_bytes_get_data (reply, &len);
 
-      embeddings_report (call, 200, cost);
+      _rw_server_call_report (call, call->requested, NULL, 200, cost, 0);
       _rw_server_begin_reply (c, 200, "application/json", (gssize) len, call->requested, NULL);
       g_string_append_len (c->out, body, (gssize) len);
     }

@@ -172,6 +172,12 @@ RwServerCall *_rw_server_call_new         (RwServerConn         *c,
                                            const char           *id_prefix,
                                            const char           *model);
 void          _rw_server_call_done        (RwServerCall         *call);
+void          _rw_server_call_report      (RwServerCall         *call,
+                                           const char           *served,
+                                           const char           *task,
+                                           guint                 status,
+                                           double                cost,
+                                           guint                 fallbacks);
 void          _rw_server_call_route       (RwServerCall         *call,
                                            RwChatRequest        *request);
 void          _rw_server_call_free        (RwServerCall         *call);
